@@ -1,0 +1,89 @@
+"""The flat view of profiles, levels and model outputs that rule conditions read.
+
+Each field is a column over a batch of people: numbers as floats (NaN when missing), ids as
+objects (None when missing), flags as booleans.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from recommender.levels import STATUSES
+from recommender.quality import FLAG_IDS
+
+if TYPE_CHECKING:
+    from recommender.framework import Framework
+    from recommender.levels import TrackLevels
+    from recommender.profile import ProfileBatch
+    from recommender.questionnaire import Questionnaire
+
+NUMBER, IDENTIFIER, BOOLEAN = "number", "id", "bool"
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """What a field holds: its kind and, for ids, the values it can take."""
+
+    kind: str
+    choices: tuple[str, ...] = ()
+
+
+def field_catalogue(framework: Framework, questionnaire: Questionnaire) -> dict[str, FieldSpec]:
+    """Every field a rule of this pack may read."""
+    number = FieldSpec(NUMBER)
+    fields = {f"constructs.{c}": number for c in questionnaire.construct_ids}
+    fields |= {f"competencies.{c}": number for c in framework.competency_ids}
+    fields |= {
+        "context.years_experience": number,
+        "context.years_at_level": number,
+        "context.direct_reports": number,
+        "context.current_grade": number,
+        "context.current_track": FieldSpec(IDENTIFIER, framework.track_ids),
+        "context.current_level": FieldSpec(IDENTIFIER, framework.level_ids),
+    }
+    fields |= {f"flags.{flag}": FieldSpec(BOOLEAN) for flag in FLAG_IDS}
+    for track in framework.track_ids:
+        fields[f"levels.{track}.status"] = FieldSpec(IDENTIFIER, STATUSES)
+        fields[f"levels.{track}.current_grade"] = number
+        fields[f"levels.{track}.target_grade"] = number
+        fields[f"levels.{track}.target_above_current"] = number
+        fields[f"model.p_success.{track}"] = number
+    fields["model.p_difference"] = number
+    fields["model.p_gap"] = number
+    return fields
+
+
+def build_facts(
+    profiles: ProfileBatch,
+    levels: dict[str, TrackLevels],
+    p_success: dict[str, np.ndarray] | None = None,
+) -> dict[str, np.ndarray]:
+    """Columns for every catalogue field; model fields are missing until a model has run."""
+    pack = profiles.pack
+    n = len(profiles)
+    facts: dict[str, np.ndarray] = {}
+    for column, construct in enumerate(pack.questionnaire.construct_ids):
+        facts[f"constructs.{construct}"] = profiles.constructs[:, column]
+    for column, competency in enumerate(pack.framework.competency_ids):
+        facts[f"competencies.{competency}"] = profiles.competencies[:, column]
+    for name, values in profiles.context.items():
+        facts[f"context.{name}"] = values
+    for flag, raised in profiles.flags.items():
+        facts[f"flags.{flag}"] = raised
+    for track, assessed in levels.items():
+        facts[f"levels.{track}.status"] = assessed.status
+        facts[f"levels.{track}.current_grade"] = assessed.grades(assessed.current)
+        facts[f"levels.{track}.target_grade"] = assessed.grades(assessed.target)
+        facts[f"levels.{track}.target_above_current"] = (
+            facts[f"levels.{track}.target_grade"] - profiles.context["current_grade"]
+        )
+    missing = np.full(n, np.nan)
+    for track in pack.framework.track_ids:
+        facts[f"model.p_success.{track}"] = p_success[track] if p_success else missing
+    difference = (p_success["manager"] - p_success["ic"]) if p_success else missing
+    facts["model.p_difference"] = difference
+    facts["model.p_gap"] = np.abs(difference)
+    return facts

@@ -1,0 +1,67 @@
+"""Shared fixtures: the packs under test and a way to build answers for them."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from recommender import Answers, load_pack
+
+ROOT = Path(__file__).resolve().parent.parent
+TINY = Path(__file__).resolve().parent / "packs" / "tiny"
+ENGINEERING = ROOT / "questionnaires" / "engineering"
+
+
+@pytest.fixture(scope="session")
+def tiny():
+    """A small pack with round expectations (see tests/packs/tiny)."""
+    return load_pack(TINY)
+
+
+@pytest.fixture(scope="session")
+def engineering():
+    """The bundled default pack."""
+    return load_pack(ENGINEERING)
+
+
+@pytest.fixture
+def pack_copy(tmp_path):
+    """Copy a pack folder into tmp_path so a test can break it."""
+
+    def copy(source: Path | str = ENGINEERING) -> Path:
+        source = {"tiny": TINY, "engineering": ENGINEERING}.get(source, source)
+        target = tmp_path / Path(source).name
+        shutil.copytree(source, target)
+        return target
+
+    return copy
+
+
+def tiny_answers(
+    employee_id="p1",
+    *,
+    lead=(4, 2, 4),
+    craft=(2, 4, 3),
+    status=(3, 2, 2),
+    attention=2,
+    ratings=(3, 3, 3),
+    context=None,
+    timings=None,
+) -> Answers:
+    """Answers to the tiny pack given as raw values in questionnaire order."""
+    answers = dict(zip(("la1", "la2", "la3"), lead, strict=True))
+    answers |= dict(zip(("cd1", "cd2", "cd3"), craft, strict=True))
+    answers |= dict(zip(("ex1", "ex2", "ex3"), status, strict=True))
+    answers |= dict(zip(("rate_craft", "rate_leading", "rate_talking"), ratings, strict=True))
+    if attention is not None:
+        answers["att"] = attention
+    answers = {key: float(value) for key, value in answers.items() if value is not None}
+    return Answers(employee_id, answers, dict(context or {}), dict(timings or {}))
+
+
+@pytest.fixture
+def make_answers():
+    """`tiny_answers` as a fixture."""
+    return tiny_answers

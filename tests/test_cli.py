@@ -1,0 +1,164 @@
+"""The trackfit command line: exit codes, JSON out, bad input named by line and field."""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from recommender.cli import main
+
+DESIGN_CONSTRUCTS = 10
+DESIGN_COMPETENCIES = 9
+
+
+def run(capsys, *argv, stdin=None, monkeypatch=None):
+    if stdin is not None:
+        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_validate_the_default_pack(capsys):
+    code, out, _ = run(capsys, "validate", "questionnaires/engineering")
+    assert code == 0
+    assert "engineering@1 is valid" in out
+
+
+def test_validate_a_broken_copy_exits_2_listing_the_problem(capsys, pack_copy):
+    folder = pack_copy()
+    questionnaire = folder / "questionnaire.yaml"
+    text = questionnaire.read_text(encoding="utf-8")
+    questionnaire.write_text(
+        text.replace("construct: org_influence", "construct: org_inflence", 1), encoding="utf-8"
+    )
+    code, out, err = run(capsys, "validate", str(folder))
+    assert code == 2
+    assert out == ""
+    assert "questionnaire.yaml:" in err and "'org_inflence' is not a construct" in err
+    assert "Traceback" not in err
+
+
+def test_validate_a_folder_that_is_not_there(capsys, tmp_path):
+    code, _, err = run(capsys, "validate", str(tmp_path / "nope"))
+    assert code == 2 and "no such pack folder" in err
+
+
+def test_schema_lists_constructs_competencies_items_and_tracks(capsys):
+    code, out, _ = run(capsys, "schema")
+    schema = json.loads(out)
+    assert code == 0
+    assert len(schema["constructs"]) == DESIGN_CONSTRUCTS
+    assert len(schema["competencies"]) == DESIGN_COMPETENCIES
+    assert {field["id"] for field in schema["context"]} == {
+        "years_experience",
+        "years_at_level",
+        "direct_reports",
+        "current_track",
+        "current_level",
+    }
+    likert = [item for item in schema["items"] if item["kind"] == "likert"]
+    assert all({"id", "construct", "min", "max", "reverse"} <= set(item) for item in likert)
+    attention = [item for item in schema["items"] if item["kind"] == "attention"]
+    assert all("expected" in item for item in attention)
+    tracks = {track["id"]: track for track in schema["tracks"]}
+    assert tracks["manager"]["branch_grade"] == 3
+    assert [lv["grade"] for lv in tracks["ic"]["levels"]] == sorted(
+        lv["grade"] for lv in tracks["ic"]["levels"]
+    )
+
+
+def test_schema_of_another_pack(capsys):
+    code, out, _ = run(capsys, "schema", "--pack", "product-design")
+    assert code == 0 and json.loads(out)["pack"] == "product-design@1"
+
+
+def test_score_writes_one_profile_per_line(capsys):
+    code, out, _ = run(
+        capsys, "score", "--input", "questionnaires/engineering/sample-answers.jsonl"
+    )
+    lines = out.splitlines()
+    assert code == 0
+    assert len(lines) == 6
+    first = json.loads(lines[0])
+    assert first["pack"] == "engineering@1"
+    assert len(first["constructs"]) == DESIGN_CONSTRUCTS
+
+
+def test_score_reads_stdin(capsys, monkeypatch):
+    line = json.dumps({"employee_id": "e-1", "answers": {"rate_delivery": 3}})
+    code, out, _ = run(capsys, "score", stdin=line + "\n\n", monkeypatch=monkeypatch)
+    assert code == 0
+    assert json.loads(out)["competencies"]["delivery"] == 3
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("{not json", "stdin:2: is not valid JSON"),
+        ('["a list"]', "stdin:2: (line): must be a JSON object"),
+        ('{"answers": {}}', "stdin:2: employee_id: must be non-empty text"),
+        (
+            '{"employee_id": "x", "answers": {"rate_delivery": 9}}',
+            "stdin:2: answers.rate_delivery: 9 is not an anchored statement",
+        ),
+        (
+            '{"employee_id": "x", "answers": {"rate_delivery": "three"}}',
+            "stdin:2: answers.rate_delivery: must be a number, not text 'three'",
+        ),
+        ('{"employee_id": "x", "answers": {"rate_delivry": 3}}', "did you mean 'rate_delivery'?"),
+        (
+            '{"employee_id": "x", "context": {"current_level": "L9"}}',
+            "context.current_level: 'L9' is not one of",
+        ),
+        (
+            '{"employee_id": "x", "context": {"current_track": "manager", "current_level": "L4"}}',
+            "context.current_level: L4 is not a level of the manager track",
+        ),
+        ('{"employee_id": "x", "timings": {"nowhere": 3}}', "timings.nowhere: is not a section"),
+        ('{"employee_id": "ok-1"}', "employee_id: 'ok-1' already appeared on line 1"),
+    ],
+)
+def test_score_names_the_bad_line_and_field_and_writes_nothing(capsys, monkeypatch, line, expected):
+    good = json.dumps({"employee_id": "ok-1", "answers": {"rate_delivery": 3}})
+    code, out, err = run(capsys, "score", stdin=f"{good}\n{line}\n", monkeypatch=monkeypatch)
+    assert code == 2
+    assert out == ""  # nothing half-written
+    assert expected in err
+    assert "Traceback" not in err
+
+
+def test_score_lists_every_bad_line(capsys, monkeypatch):
+    lines = "\n".join(['{"employee_id": 1}', "nope", '{"employee_id": "a", "x": 1}'])
+    code, _, err = run(capsys, "score", stdin=lines, monkeypatch=monkeypatch)
+    assert code == 2
+    assert "3 problems" in err
+    assert "stdin:1:" in err and "stdin:2:" in err and "stdin:3: x:" in err
+
+
+def test_score_a_missing_input_file(capsys, tmp_path):
+    code, _, err = run(capsys, "score", "--input", str(tmp_path / "missing.jsonl"))
+    assert code == 2 and "cannot be read" in err
+
+
+def test_score_input_that_is_not_utf8(capsys, tmp_path):
+    path = tmp_path / "latin1.jsonl"
+    path.write_bytes('{"employee_id": "Zoë"}\n'.encode("latin-1"))
+    code, _, err = run(capsys, "score", "--input", str(path))
+    assert code == 2 and "not UTF-8" in err and "Traceback" not in err
+
+
+def test_the_installed_console_script_runs():
+    trackfit = shutil.which("trackfit") or str(
+        __import__("pathlib").Path(sys.executable).with_name("trackfit")
+    )
+    result = subprocess.run(
+        [trackfit, "validate", "product-design"], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert "product-design@1 is valid" in result.stdout

@@ -1,0 +1,1 @@
+"""The trackfit web app (built in a later step)."""
