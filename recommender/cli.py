@@ -12,6 +12,8 @@ from typing import TextIO
 from recommender.answers import read_answers_jsonl
 from recommender.errors import AnswersInvalid, TrackfitError
 from recommender.pack import load_pack, resolve_pack_path
+from recommender.recommendation import Recommender
+from recommender.registry import Registry
 from recommender.schema import pack_schema
 from recommender.scoring import score_many
 
@@ -38,6 +40,11 @@ def build_parser() -> argparse.ArgumentParser:
         prog="trackfit",
         description="Self-assessment and track-fit recommendations for parallel career ladders.",
     )
+    parser.add_argument(
+        "--models",
+        metavar="DIR",
+        help="model registry folder (default: $TRACKFIT_MODELS or models/)",
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     validate = _command(
@@ -56,6 +63,55 @@ def build_parser() -> argparse.ArgumentParser:
     score = _command(commands, "score", "score answers JSONL into profiles JSONL", run_score)
     score.add_argument("--pack", help="pack folder or name (default: engineering)")
     score.add_argument("--input", type=Path, help="answers JSONL file (default: stdin)")
+
+    recommend = _command(
+        commands,
+        "recommend",
+        "recommend a track and levels for each line of answers JSONL, with the reasons",
+        run_recommend,
+    )
+    recommend.add_argument("--pack", help="pack folder or name (default: engineering)")
+    recommend.add_argument("--version", help="model version (default: the active one)")
+    recommend.add_argument("--input", type=Path, help="answers JSONL file (default: stdin)")
+
+    synth = _command(
+        commands, "synth", "write synthetic outcome data (documented, seeded)", run_synth
+    )
+    synth.add_argument("--n", type=int, required=True, help="number of people")
+    synth.add_argument("--seed", type=int, required=True, help="random seed")
+    synth.add_argument("--out", type=Path, required=True, help="outcome CSV to write")
+    synth.add_argument(
+        "--truth", type=Path, help="also write each person's true success probabilities here"
+    )
+    synth.add_argument("--pack", help="pack folder or name (default: engineering)")
+
+    train = _command(
+        commands, "train", "train a candidate model version from outcome data", run_train
+    )
+    train.add_argument("--data", type=Path, required=True, help="outcome CSV")
+    train.add_argument(
+        "--sensitive",
+        default="",
+        help="comma-separated sensitive columns, used only for the fairness report",
+    )
+    train.add_argument("--pack", help="pack folder or name (default: engineering)")
+    train.add_argument("--promote", action="store_true", help="make it the active version")
+
+    models = _command(commands, "models", "list, promote or roll back model versions", run_models)
+    models.add_argument("action", choices=("list", "promote", "rollback", "build-default"))
+    models.add_argument("version", nargs="?", help="version to promote (e.g. v2)")
+
+    evaluate = _command(
+        commands,
+        "evaluate",
+        "measure the value of the advice on held-out "
+        "synthetic people against a gradient-boosting peer and the status quo",
+        run_evaluate,
+    )
+    evaluate.add_argument("--n", type=int, default=20000, help="people to train on")
+    evaluate.add_argument("--test-n", type=int, default=20000, help="held-out people")
+    evaluate.add_argument("--seed", type=int, default=11, help="random seed")
+    evaluate.add_argument("--pack", help="pack folder or name (default: engineering)")
     return parser
 
 
@@ -90,12 +146,107 @@ def run_score(args: argparse.Namespace) -> int:
     """`trackfit score [--pack P] [--input F]`: every line checked before anything is written."""
     pack = load_pack(args.pack)
     with _open_input(args.input) as (stream, name):
-        try:
-            people = list(read_answers_jsonl(stream, pack, name))
-        except UnicodeDecodeError as error:
-            raise AnswersInvalid(f"{name}: is not UTF-8 text (byte {error.start})") from None
+        people = _read_people(stream, pack, name)
     _write_jsonl(sys.stdout, (profile.to_json() for profile in score_many(pack, people).profiles()))
     return EXIT_OK
+
+
+def run_recommend(args: argparse.Namespace) -> int:
+    """`trackfit recommend`: every line checked before anything is written."""
+    recommender = Recommender.open(args.pack, args.models, args.version)
+    with _open_input(args.input) as (stream, name):
+        people = _read_people(stream, recommender.pack, name)
+    _write_jsonl(sys.stdout, recommender.recommend_many(people))
+    return EXIT_OK
+
+
+def run_synth(args: argparse.Namespace) -> int:
+    """`trackfit synth --n N --seed S --out F.csv [--truth T.csv]`."""
+    from recommender.synthetic import generate_outcomes, write_outcome_csv, write_truth_csv
+
+    if args.n < 1:
+        raise TrackfitError("--n: must be at least 1")
+    outcomes = generate_outcomes(load_pack(args.pack), args.n, args.seed)
+    write_outcome_csv(outcomes, args.out)
+    if args.truth:
+        write_truth_csv(outcomes, args.truth)
+    print(f"wrote {args.n} synthetic people to {args.out}", file=sys.stderr)
+    return EXIT_OK
+
+
+def run_train(args: argparse.Namespace) -> int:
+    """`trackfit train --data F.csv [--sensitive a,b]`: prints a JSON summary."""
+    from recommender.candidate import train_candidate
+    from recommender.outcomes import read_outcomes
+    from recommender.training import TrainingDataTooSmall
+
+    sensitive = [name.strip() for name in args.sensitive.split(",") if name.strip()]
+    outcomes = read_outcomes(args.data, load_pack(args.pack), sensitive)
+    registry = Registry(args.models)
+    try:
+        summary = train_candidate(
+            outcomes.profiles(),
+            outcomes.track_taken,
+            outcomes.success,
+            registry=registry,
+            data={"source": args.data.name, "sha256": outcomes.data_hash, "synthetic": False},
+            sensitive=outcomes.sensitive,
+        )
+    except TrainingDataTooSmall as error:
+        raise TrackfitError(f"{args.data}: {error}") from None
+    if args.promote:
+        registry.promote(summary["version"])
+        summary["active"] = summary["version"]
+    json.dump(summary, sys.stdout, indent=2)
+    sys.stdout.write("\n")
+    return EXIT_OK
+
+
+def run_models(args: argparse.Namespace) -> int:
+    """`trackfit models list | promote V | rollback | build-default`."""
+    registry = Registry(args.models)
+    if args.action == "list":
+        active = registry.active()
+        for name in registry.versions():
+            manifest = registry.manifest(name)
+            tracks = manifest.get("metrics", {}).get("tracks", {})
+            aucs = " ".join(f"{t}_auc={m['cv_auc']}" for t, m in tracks.items())
+            synthetic = " synthetic" if manifest.get("data", {}).get("synthetic") else ""
+            marker = "*" if name == active else " "
+            print(
+                f"{marker} {name}  {manifest.get('created', '')}  {manifest.get('pack')}  "
+                f"rows={manifest.get('data', {}).get('rows')}  {aucs}{synthetic}"
+            )
+        return EXIT_OK
+    if args.action == "promote":
+        if not args.version:
+            raise TrackfitError("models promote: name the version to promote (e.g. v2)")
+        previous = registry.promote(args.version)
+        print(f"active model: {args.version} (was {previous or 'none'})")
+    elif args.action == "rollback":
+        print(f"active model: {registry.rollback()}")
+    else:
+        from recommender.default_model import build_default_model
+
+        print(f"active model: {build_default_model(registry)}")
+    return EXIT_OK
+
+
+def run_evaluate(args: argparse.Namespace) -> int:
+    """`trackfit evaluate`: prints a JSON report."""
+    from recommender.evaluation import evaluate_on_synthetic
+
+    report = evaluate_on_synthetic(load_pack(args.pack), args.n, args.test_n, args.seed)
+    json.dump(report, sys.stdout, indent=2)
+    sys.stdout.write("\n")
+    return EXIT_OK
+
+
+def _read_people(stream: TextIO, pack, name: str):
+    try:
+        return list(read_answers_jsonl(stream, pack, name))
+    except UnicodeDecodeError as error:
+        raise AnswersInvalid(f"{name}: is not UTF-8 text (byte {error.start})") from None
 
 
 class _open_input:  # noqa: N801 - used as a context manager like open()

@@ -1,0 +1,107 @@
+"""The model card: what a model version is for, what it learned from, how good and fair it is."""
+
+from __future__ import annotations
+
+from typing import Any
+
+LABEL_DEFINITION = (
+    "success = 1 when the person met or exceeded expectations and was still in the track they "
+    "took 12-18 months after the assessment (each employer documents its own definition); "
+    "never 'was promoted to manager'"
+)
+INTENDED_USE = (
+    "Advice to an employee, and to their manager in a 1:1, about which career track fits and "
+    "what level to aim for next. For development only: not for selection, screening, "
+    "promotion or pay decisions. A person can always override it with a stated reason."
+)
+SYNTHETIC_WARNING = (
+    "**Trained on synthetic data.** This version learned from people made up by trackfit's "
+    "documented generator (`recommender/synthetic.py`), not from any employer's outcomes. "
+    "Its probabilities show how the tool works; they are not evidence about real people. "
+    "Retrain on your own outcome data before relying on it."
+)
+
+
+def render_model_card(manifest: dict[str, Any]) -> str:
+    """Markdown for `card.md` (`{version}` is filled in when the version is named)."""
+    data = manifest.get("data", {})
+    lines = ["# Model card: trackfit track model {version}", ""]
+    if data.get("synthetic"):
+        lines += [SYNTHETIC_WARNING, ""]
+    lines += [
+        "## Intended use",
+        "",
+        INTENDED_USE,
+        "",
+        "## Model",
+        "",
+        "Two calibrated additive logistic models (one per track), each trained only on the "
+        "people who took that track. Every feature enters through a piecewise-linear shape, so "
+        "each recommendation's explanation lists exact per-factor contributions to the score "
+        "(log-odds of success as a manager minus as an individual contributor).",
+        "",
+        f"Pack: `{manifest.get('pack')}`. Features: {', '.join(manifest.get('features', []))}.",
+        "Sensitive attributes are never features: "
+        f"{', '.join(manifest.get('sensitive_columns', [])) or 'none were supplied'}.",
+        "",
+        "## Data and label",
+        "",
+        f"- Label: {manifest.get('label', LABEL_DEFINITION)}",
+        f"- Rows: {data.get('rows')}; used: {data.get('rows_used')}; left out for response-"
+        f"quality flags: {data.get('rows_left_out_for_quality_flags')}",
+        f"- Data SHA-256: `{data.get('sha256')}`",
+    ]
+    if data.get("generator"):
+        lines.append(f"- Generator: {data['generator']}")
+    lines += [
+        "",
+        "## Metrics (cross-validated)",
+        "",
+        "| track | rows | success rate | ROC AUC | Brier |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for track, metrics in manifest.get("metrics", {}).get("tracks", {}).items():
+        lines.append(
+            f"| {track} | {metrics['rows']} | {metrics['success_rate']} | "
+            f"{metrics['cv_auc']} | {metrics['cv_brier']} |"
+        )
+    value = manifest.get("metrics", {}).get("advice_value", {})
+    if value:
+        lines += [
+            "",
+            f"Estimated success rate if people followed the advice: "
+            f"{value['advice_estimated']} (status quo, people choosing for "
+            f"themselves: observed {value['status_quo_observed']}, estimated "
+            f"{value['status_quo_estimated']}). This is the model's own estimate.",
+            "",
+        ]
+    lines += ["## Fairness", ""]
+    fairness = manifest.get("fairness") or {}
+    if not fairness:
+        lines.append("No sensitive attributes were supplied, so no fairness report was made.")
+    for attribute, report in fairness.items():
+        lines += [
+            f"**{attribute}** (unknown: {report['unknown']})",
+            "",
+            "| group | n | manager advised | impact ratio | flagged |",
+            "| --- | --- | --- | --- | --- |",
+        ]
+        for row in report["groups"]:
+            lines.append(
+                f"| {row['group']} | {row['n']} | {row['manager_advised_rate']} | "
+                f"{row['impact_ratio']} | {'yes' if row['flagged'] else ''} |"
+            )
+        lines.append("")
+    lines += [
+        "",
+        "## Limitations",
+        "",
+        "- Success is observed only on the track a person took; the other track's "
+        "probability is an estimate from similar people who took it.",
+        "- Self-assessment answers can be inflated or careless; quality flags lower "
+        "confidence and flagged responses are left out of training.",
+        "- The model learns the history it is given, including any bias in who was "
+        "allowed to succeed; read the fairness report before promoting.",
+        "",
+    ]
+    return "\n".join(lines)

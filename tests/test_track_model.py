@@ -1,0 +1,119 @@
+"""The track model learns from outcomes, is calibrated, and explains itself exactly."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from recommender.features import feature_matrix, pack_features
+from recommender.scoring import score_matrix, scoring_layout
+from recommender.training import TrainingDataTooSmall, fit_track_model
+
+
+def _world(pack, n, seed):
+    """Random answers to the tiny pack; success on each track driven by one construct."""
+    layout = scoring_layout(pack)
+    rng = np.random.default_rng(seed)
+    raw = rng.integers(1, 6, size=(n, len(layout.item_ids))).astype(float)
+    raw[:, layout.column["att"]] = 2
+    context = {
+        "years_experience": rng.uniform(0, 30, n),
+        "years_at_level": rng.uniform(0, 5, n),
+        "direct_reports": np.zeros(n),
+        "current_track": np.full(n, "ic", dtype=object),
+        "current_level": np.full(n, "T1", dtype=object),
+        "current_grade": np.ones(n),
+    }
+    profiles = score_matrix(
+        pack,
+        raw,
+        np.full((n, len(layout.section_ids)), np.nan),
+        context,
+        [f"p{i}" for i in range(n)],
+    )
+    lead, craft = profiles.constructs[:, 0], profiles.constructs[:, 1]
+    truth = {
+        "manager": 1 / (1 + np.exp(-(1.5 * (lead - 3) - 0.3))),
+        "ic": 1 / (1 + np.exp(-(1.2 * (craft - 3) + 0.4))),
+    }
+    taken = np.where(rng.random(n) < 0.35, "manager", "ic").astype(object)
+    success = rng.random(n) < np.where(taken == "manager", truth["manager"], truth["ic"])
+    return profiles, taken, success.astype(int), truth
+
+
+@pytest.fixture(scope="module")
+def fitted(tiny):
+    profiles, taken, success, truth = _world(tiny, 12000, 1)
+    names = tuple(f.name for f in pack_features(tiny))
+    return fit_track_model(feature_matrix(profiles), names, taken, success), truth, profiles
+
+
+def test_the_model_learns_who_succeeds_where(fitted, tiny):
+    result, _, _ = fitted
+    profiles, _, _, truth = _world(tiny, 4000, 2)  # people it never saw
+    predicted = result.model.predict(feature_matrix(profiles)).p_success
+    for track in ("ic", "manager"):
+        assert np.abs(predicted[track] - truth[track]).mean() < 0.06
+        assert np.corrcoef(predicted[track], truth[track])[0, 1] > 0.9
+
+
+def test_cross_validated_metrics_and_calibration_are_reported(fitted):
+    metrics = fitted[0].metrics
+    for track in ("ic", "manager"):
+        report = metrics["tracks"][track]
+        assert 0.6 < report["cv_auc"] <= 1 and 0 < report["cv_brier"] < 0.25
+        table = report["calibration"]
+        assert sum(row["n"] for row in table) == report["rows"]
+        assert max(abs(row["predicted"] - row["observed"]) for row in table) < 0.1
+    value = metrics["advice_value"]
+    assert value["advice_estimated"] > value["status_quo_estimated"]
+    assert abs(value["status_quo_estimated"] - value["status_quo_observed"]) < 0.02
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    arrays(
+        np.float64,
+        st.tuples(st.integers(1, 20), st.just(11)),
+        elements=st.one_of(st.just(np.nan), st.floats(-5, 40)),
+    )
+)
+def test_explanations_add_up_to_the_score(fitted, values):
+    prediction = fitted[0].model.predict(values)
+    total = prediction.baseline + prediction.effects.sum(axis=1)
+    np.testing.assert_allclose(total, prediction.score, atol=1e-9)
+    logit = {t: np.log(p / (1 - p)) for t, p in prediction.p_success.items()}
+    np.testing.assert_allclose(logit["manager"] - logit["ic"], prediction.score, atol=1e-6)
+
+
+def test_a_feature_that_does_not_matter_gets_little_weight(fitted):
+    result, _, profiles = fitted
+    prediction = result.model.predict(feature_matrix(profiles))
+    names = result.model.feature_names
+    spread = np.abs(prediction.effects).mean(axis=0)
+    assert (
+        spread[names.index("constructs.lead_affective")]
+        > 5 * spread[names.index("constructs.extrinsic_motive")]
+    )
+
+
+def test_too_little_data_on_a_track_is_refused(tiny):
+    profiles, taken, success, _ = _world(tiny, 300, 3)
+    taken[:] = "ic"
+    taken[:10] = "manager"
+    names = tuple(f.name for f in pack_features(tiny))
+    with pytest.raises(TrainingDataTooSmall, match="track manager: 10 people"):
+        fit_track_model(feature_matrix(profiles), names, taken, success)
+
+
+def test_the_same_data_gives_the_same_model(tiny):
+    profiles, taken, success, _ = _world(tiny, 2000, 4)
+    names = tuple(f.name for f in pack_features(tiny))
+    first = fit_track_model(feature_matrix(profiles), names, taken, success)
+    second = fit_track_model(feature_matrix(profiles), names, taken, success)
+    assert first.metrics == second.metrics
+    for key, value in first.model.to_arrays().items():
+        np.testing.assert_array_equal(value, second.model.to_arrays()[key])
