@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from recommender import Answers, score
+from recommender import Answers
 from recommender.assessment import assess
 from recommender.levels import assess_levels
 from recommender.scoring import score_many
@@ -102,5 +102,5 @@ def test_levels_report_is_the_same_for_one_person_and_a_batch(engineering):
     for row, person in enumerate(people):
         single = assess(score_many(engineering, [person]))
         assert batch.levels_report(row) == single.levels_report(0)
-    assert np.array_equal(batch.levels["ic"].current, [0, 2, 1, 5])
-    assert score(engineering, people[0]).flags == ()
+    # an exact M3 is within the one-step tolerance of L3 (technical depth, design: 2 vs 3)
+    assert np.array_equal(batch.levels["ic"].current, [0, 2, 2, 5])
