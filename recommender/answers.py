@@ -155,10 +155,10 @@ class _AnswersChecker:
             if number is None:
                 continue
             if not item.min <= number <= item.max or not number.is_integer():
-                kind = "anchored statement" if item.kind == ANCHORED else "scale point"
+                kind = "an anchored statement" if item.kind == ANCHORED else "a scale point"
                 self.problem(
                     name,
-                    f"{_plain(number)} is not a {kind} of this item "
+                    f"{_plain(number)} is not {kind} of this item "
                     f"(whole numbers {item.min:g} to {item.max:g})",
                 )
                 continue
