@@ -9,6 +9,7 @@ response-quality flag. Below 0.5 it says the model favours the other track and a
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -21,10 +22,11 @@ from recommender.features import Feature, feature_matrix, pack_features
 from recommender.pack import Pack, load_pack
 from recommender.profile import ProfileBatch
 from recommender.quality import FLAG_IDS, FLAG_MESSAGES
-from recommender.registry import ModelRefused, ModelVersion, Registry
+from recommender.registry import ModelRefused, ModelTrainedElsewhere, ModelVersion, Registry
 from recommender.scoring import score_many
 from recommender.track_model import TRACKS, Prediction
 
+log = logging.getLogger(__name__)
 FLAG_DISCOUNT = 0.75
 ADVICE_NOTE = "This is advice for your development, not a decision about you."
 
@@ -42,7 +44,7 @@ class Recommender:
     ) -> Recommender:
         """Load the pack and the model version (the active one by default)."""
         pack = pack if isinstance(pack, Pack) else load_pack(pack)
-        model = Registry(registry).load(version)
+        model = _load_or_rebuild(Registry(registry), version, pack)
         trained_on = model.manifest.get("pack")
         if trained_on and trained_on.split("@")[0] != pack.id:
             raise ModelRefused(
@@ -98,6 +100,22 @@ class Recommender:
             "synthetic_model": bool(self.model.manifest.get("data", {}).get("synthetic")),
             "note": ADVICE_NOTE,
         }
+
+
+def _load_or_rebuild(registry: Registry, version: str | None, pack: Pack) -> ModelVersion:
+    """The requested version; a synthetic default trained under another scikit-learn is
+    rebuilt from its generator (same seed) rather than refused."""
+    try:
+        return registry.load(version)
+    except ModelTrainedElsewhere as refused:
+        generator = refused.manifest.get("data", {}).get("generator")
+        if not generator:
+            raise
+        from recommender.default_model import build_default_model  # noqa: PLC0415 - rare path
+
+        log.warning("%s; rebuilding the synthetic default model from its generator", refused)
+        name = build_default_model(registry, pack, generator["people"], generator["seed"])
+        return registry.load(name)
 
 
 @dataclass(frozen=True)

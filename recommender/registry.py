@@ -46,6 +46,14 @@ class ModelRefused(TrackfitError):
     headline = "model refused"
 
 
+class ModelTrainedElsewhere(ModelRefused):
+    """A version trained with another scikit-learn than the one installed."""
+
+    def __init__(self, message: str, manifest: dict[str, Any]):
+        super().__init__(message)
+        self.manifest = manifest
+
+
 def registry_root(override: str | Path | None = None) -> Path:
     """`--models DIR`, else `$TRACKFIT_MODELS`, else the repository's `models/`."""
     if override:
@@ -145,15 +153,17 @@ class Registry:
         trained = manifest.get("trained_with", {}).get("scikit-learn")
         installed = installed_version("scikit-learn")
         if trained != installed:
-            raise ModelRefused(
+            raise ModelTrainedElsewhere(
                 f"{name}: trained with scikit-learn {trained}, this installation has "
-                f"{installed}; not loaded (retrain it with `trackfit train`)"
+                f"{installed}; not loaded (retrain it with `trackfit train`)",
+                manifest,
             )
 
     def add(self, model: TrackModel, manifest: dict[str, Any], card: str) -> str:
         """Write a new version atomically and return its name; versions are never rewritten."""
         self.root.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=self.root))
+        staging.chmod(0o755)  # mkdtemp makes it private; a published version is readable
         try:
             np.savez(staging / MODEL_FILE, **model.to_arrays())
             while True:

@@ -1,0 +1,244 @@
+"""Importing outcome data (DESIGN.md, "Outcome data"): checked whole, refused whole.
+
+Every problem is named by file, CSV line (the header is line 1) and column; a file with any
+problem imports nothing. Sensitive columns are kept apart and never reach a profile.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from io import StringIO
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from recommender.errors import Problem, TrackfitError, did_you_mean
+from recommender.pack import Pack
+from recommender.profile import ProfileBatch
+from recommender.questionnaire import CHOICE_CONTEXT, NUMBER_CONTEXT
+from recommender.scoring import score_matrix, scoring_layout
+
+REQUIRED = ("employee_id", "track_taken", "success")
+TRACKS_TAKEN = ("ic", "manager")
+REPORT_LINES = 200
+UNKNOWN_COLUMNS_SHOWN = 10
+
+
+class OutcomesInvalid(TrackfitError):
+    """An outcome file with problems; nothing of it was imported."""
+
+    headline = "outcome data is invalid (nothing was imported)"
+
+    def report(self) -> str:
+        """Every problem, up to REPORT_LINES of them, then a count of the rest."""
+        lines = super().report().splitlines()
+        if len(lines) > REPORT_LINES + 1:
+            rest = len(lines) - 1 - REPORT_LINES
+            lines = [*lines[: REPORT_LINES + 1], f"  ... and {rest} more"]
+        return "\n".join(lines)
+
+
+@dataclass
+class OutcomeData:
+    """A validated outcome file, laid out for scoring and training."""
+
+    pack: Pack
+    employee_ids: list[str]
+    answers: np.ndarray
+    context: dict[str, np.ndarray]
+    track_taken: np.ndarray
+    success: np.ndarray
+    sensitive: dict[str, np.ndarray]
+    data_hash: str
+
+    def profiles(self) -> ProfileBatch:
+        """Profiles of everyone in the file (sensitive columns play no part)."""
+        timings = np.full(
+            (len(self.employee_ids), len(scoring_layout(self.pack).section_ids)), np.nan
+        )
+        return score_matrix(self.pack, self.answers, timings, self.context, self.employee_ids)
+
+
+def read_outcomes(
+    path: str | Path, pack: Pack, sensitive: tuple[str, ...] | list[str] = ()
+) -> OutcomeData:
+    """Read and check an outcome CSV; raise OutcomesInvalid listing every problem."""
+    path = Path(path)
+    name = path.name
+    try:
+        raw_bytes = path.read_bytes()
+    except OSError as error:
+        raise OutcomesInvalid(f"{path}: cannot be read ({error.strerror})") from None
+    try:
+        text = raw_bytes.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw_bytes[: error.start].count(b"\n") + 1
+        raise OutcomesInvalid(f"{name}:{line}: is not UTF-8 text (byte {error.start})") from None
+    if not text.strip():
+        raise OutcomesInvalid(f"{name}: is empty")
+    try:
+        table = pd.read_csv(
+            StringIO(text), dtype=str, keep_default_na=False, on_bad_lines="error", engine="c"
+        )
+    except (pd.errors.ParserError, ValueError) as error:
+        raise OutcomesInvalid(f"{name}: is not a well-formed CSV ({error})") from None
+    checker = _Checker(name, pack, table, tuple(sensitive))
+    data = checker.check()
+    if checker.problems:
+        raise OutcomesInvalid(checker.problems)
+    data.data_hash = hashlib.sha256(raw_bytes).hexdigest()
+    return data
+
+
+class _Checker:
+    """Vectorised checks over the whole table, collecting every problem."""
+
+    def __init__(self, name: str, pack: Pack, table: pd.DataFrame, sensitive: tuple[str, ...]):
+        self.name, self.pack, self.table, self.sensitive = name, pack, table, sensitive
+        self.problems: list[Problem] = []
+        self.layout = scoring_layout(pack)
+
+    def problem(self, where: str, message: str) -> None:
+        self.problems.append(Problem(f"{self.name}{where}", message))
+
+    def cells(self, column: str, bad: pd.Series, message) -> None:
+        """One problem per bad cell, named by line and column."""
+        for index in np.flatnonzero(bad.to_numpy()):
+            value = self.table[column].iat[index]
+            self.problem(f":{index + 2}: {column}", message(value))
+
+    def check(self) -> OutcomeData | None:
+        columns = list(self.table.columns)
+        items = set(self.layout.item_ids)
+        context = set(NUMBER_CONTEXT + CHOICE_CONTEXT)
+        features = items | context | set(REQUIRED)
+        missing = [c for c in REQUIRED if c not in columns]
+        if missing:
+            self.problem("", f"required columns missing: {', '.join(missing)}")
+        for column in self.sensitive:
+            if column in features:
+                self.problem(
+                    "",
+                    f"sensitive column '{column}' is also an item, context or "
+                    "required column; it would become a model feature",
+                )
+            elif column not in columns:
+                self.problem("", f"sensitive column '{column}' is not in the file")
+        unknown = [c for c in columns if c not in features and c not in self.sensitive]
+        if unknown:
+            shown = ", ".join(
+                f"{c!r}{did_you_mean(c, features)}" for c in unknown[:UNKNOWN_COLUMNS_SHOWN]
+            )
+            more = len(unknown) - UNKNOWN_COLUMNS_SHOWN
+            none_known = not any(c in items for c in columns)
+            self.problem(
+                "",
+                f"{len(unknown)} columns are not items of pack {self.pack.ref}, "
+                f"context fields or named sensitive columns: {shown}"
+                + (f" and {more} more" if more > 0 else "")
+                + ("; none of the file's columns is an item of the pack" if none_known else ""),
+            )
+        if missing or self.problems:
+            return None
+        return self._rows(columns)
+
+    def _rows(self, columns: list[str]) -> OutcomeData | None:
+        table = self.table
+        ids = table["employee_id"].str.strip()
+        self.cells("employee_id", ids == "", lambda v: "is blank")
+        duplicated = ids.duplicated(keep="first") & (ids != "")
+        first_line = {v: i + 2 for i, v in reversed(list(enumerate(ids)))}
+        self.cells(
+            "employee_id",
+            duplicated,
+            lambda v: f"'{v.strip()}' already appeared on line {first_line[v.strip()]}",
+        )
+        track = table["track_taken"].str.strip()
+        self.cells(
+            "track_taken", ~track.isin(TRACKS_TAKEN), lambda v: f"{v!r} is not one of ic, manager"
+        )
+        success = table["success"].str.strip()
+        self.cells("success", ~success.isin(("0", "1")), lambda v: f"{v!r} is not 0 or 1")
+        answers = np.full((len(table), len(self.layout.item_ids)), np.nan)
+        questionnaire = self.pack.questionnaire
+        for column, item_id in enumerate(self.layout.item_ids):
+            if item_id not in columns:
+                continue
+            item = questionnaire.item_by_id[item_id]
+            answers[:, column] = self._numbers(item_id, item.min, item.max, whole=True)
+        context = self._context(columns)
+        if self.problems:
+            return None
+        return OutcomeData(
+            pack=self.pack,
+            employee_ids=list(ids),
+            answers=answers,
+            context=context,
+            track_taken=track.to_numpy(dtype=object),
+            success=success.astype(int).to_numpy(dtype=np.int8),
+            sensitive={
+                c: table[c].str.strip().replace("", None).to_numpy(dtype=object)
+                for c in self.sensitive
+            },
+            data_hash="",
+        )
+
+    def _numbers(self, column: str, low: float, high: float, *, whole: bool) -> np.ndarray:
+        text = self.table[column].str.strip()
+        blank = text == ""
+        numbers = pd.to_numeric(text.where(~blank), errors="coerce")
+        self.cells(column, ~blank & numbers.isna(), lambda v: f"{v!r} is not a number")
+        values = numbers.to_numpy(dtype=float)
+        with np.errstate(invalid="ignore"):
+            bad = ~np.isnan(values) & (
+                (values < low) | (values > high) | (whole & (values != np.round(values)))
+            )
+        kind = "whole numbers" if whole else "numbers"
+        self.cells(
+            column,
+            pd.Series(bad),
+            lambda v: f"{v.strip()} is outside the allowed {kind} {low:g} to {high:g}",
+        )
+        return values
+
+    def _context(self, columns: list[str]) -> dict[str, np.ndarray]:
+        items = self.pack.questionnaire.context_items
+        framework = self.pack.framework
+        n = len(self.table)
+        context: dict[str, np.ndarray] = {}
+        for name in NUMBER_CONTEXT:
+            context[name] = (
+                self._numbers(name, items[name].min, items[name].max, whole=False)
+                if name in columns
+                else np.full(n, np.nan)
+            )
+        for name in CHOICE_CONTEXT:
+            if name not in columns:
+                context[name] = np.full(n, None, dtype=object)
+                continue
+            text = self.table[name].str.strip()
+            options = [option.value for option in items[name].options]
+            self.cells(
+                name,
+                (text != "") & ~text.isin(options),
+                lambda v, o=options: f"{v!r} is not one of {', '.join(o)}",
+            )
+            context[name] = text.where(text != "", None).to_numpy(dtype=object)
+        tracks, levels = context["current_track"], context["current_level"]
+        for index in range(n):
+            track, level = tracks[index], levels[index]
+            if (
+                track in framework.track_ids
+                and level in framework.level_ids
+                and track not in framework.level(level).tracks
+            ):
+                self.problem(
+                    f":{index + 2}: current_level", f"{level} is not a level of the {track} track"
+                )
+        context["current_grade"] = np.array(
+            [framework.level(lv).grade if lv in framework.level_ids else np.nan for lv in levels],
+            dtype=float,
+        )
+        return context
