@@ -179,7 +179,7 @@ class _Checker:
             track_taken=track.to_numpy(dtype=object),
             success=success.astype(int).to_numpy(dtype=np.int8),
             sensitive={
-                c: table[c].str.strip().replace("", None).to_numpy(dtype=object)
+                c: np.array([v.strip() or None for v in table[c]], dtype=object)
                 for c in self.sensitive
             },
             data_hash="",

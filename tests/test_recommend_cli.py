@@ -1,0 +1,130 @@
+"""`trackfit recommend`, `train`, `models`, `synth`: the recommendation JSON and its edges."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+
+import pytest
+
+from recommender import load_pack
+from recommender.answers import read_answers_jsonl
+from recommender.cli import main
+from recommender.recommendation import recommend_many
+
+SAMPLES = "questionnaires/engineering/sample-answers.jsonl"
+
+
+def run(capsys, *argv, stdin=None, monkeypatch=None):
+    if stdin is not None:
+        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture(scope="module")
+def recommendations():
+    pack = load_pack()
+    with open(SAMPLES, encoding="utf-8") as stream:
+        return recommend_many(list(read_answers_jsonl(stream, pack)), pack=pack)
+
+
+def test_recommendation_has_the_designed_shape(recommendations):
+    first = recommendations[0]
+    assert {
+        "employee_id",
+        "track",
+        "confidence",
+        "p_success",
+        "levels",
+        "explanation",
+        "flags",
+        "model_version",
+        "pack",
+    } <= set(first)
+    assert first["track"] in ("ic", "manager")
+    assert set(first["p_success"]) == {"ic", "manager"}
+    assert first["model_version"] == "v1" and first["pack"] == "engineering@1"
+    assert first["synthetic_model"] is True and "advice" in first["note"]
+    assert {"current", "target", "gaps"} <= set(first["levels"]["ic"])
+
+
+def test_explanations_add_up_and_list_every_factor(recommendations):
+    for record in recommendations:
+        explanation = record["explanation"]
+        total = explanation["baseline"] + sum(f["effect"] for f in explanation["factors"])
+        assert abs(total - explanation["score"]) < 1e-6
+        assert len(explanation["factors"]) == 24
+        assert all(f["label"] for f in explanation["factors"])
+
+
+def test_the_score_decides_the_track_unless_a_rule_chose(recommendations):
+    for record in recommendations:
+        ruled = [r["id"] for r in record["explanation"]["rules"]]
+        model_track = "manager" if record["explanation"]["score"] > 0 else "ic"
+        if not {"needs-interest", "pay-or-status"} & set(ruled):
+            assert record["track"] == model_track
+
+
+def test_personas_get_sensible_advice(recommendations):
+    by_id = {r["employee_id"]: r for r in recommendations}
+    assert by_id["sample-1-craft-senior"]["track"] == "ic"
+    assert by_id["sample-2-natural-lead"]["track"] == "manager"
+    assert "pay-or-status" in [
+        r["id"] for r in by_id["sample-4-status-seeker"]["explanation"]["rules"]
+    ]
+    careless = by_id["sample-6-careless"]
+    assert careless["confidence"] < by_id["sample-1-craft-senior"]["confidence"]
+    assert "straight_lining" in [f["id"] for f in careless["flags"]]
+
+
+def test_recommend_cli_writes_one_line_per_person(capsys):
+    code, out, _ = run(capsys, "recommend", "--input", SAMPLES)
+    assert code == 0 and len(out.splitlines()) == 6
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("{oops", "stdin:2: is not valid JSON"),
+        ('{"employee_id": "x", "answers": {"la1": 7}}', "stdin:2: answers.la1: 7 is not a scale"),
+        (
+            '{"employee_id": "x", "answers": {"la1": "high"}}',
+            "stdin:2: answers.la1: must be a number, not text 'high'",
+        ),
+    ],
+)
+def test_recommend_names_bad_lines_and_writes_nothing(capsys, monkeypatch, line, expected):
+    good = json.dumps({"employee_id": "ok", "answers": {"la1": 3}})
+    code, out, err = run(capsys, "recommend", stdin=f"{good}\n{line}\n", monkeypatch=monkeypatch)
+    assert code == 2 and out == "" and expected in err and "Traceback" not in err
+
+
+def test_recommend_with_an_unknown_version(capsys):
+    code, _, err = run(capsys, "recommend", "--version", "v99", "--input", SAMPLES)
+    assert code == 2 and "no model version 'v99'" in err
+
+
+def test_synth_train_promote_rollback_in_another_registry(capsys, tmp_path):
+    data = tmp_path / "outcomes.csv"
+    registry = str(tmp_path / "registry")
+    assert run(capsys, "synth", "--n", "2000", "--seed", "5", "--out", str(data))[0] == 0
+    code, out, _ = run(capsys, "--models", registry, "train", "--data", str(data))
+    summary = json.loads(out)
+    assert code == 0 and summary["version"] == "v1" and summary["active"] is None
+    assert set(summary["metrics"]["tracks"]) == {"ic", "manager"}
+    code, out, _ = run(capsys, "--models", registry, "train", "--data", str(data), "--promote")
+    assert json.loads(out)["active"] == "v2"
+    assert run(capsys, "--models", registry, "models", "promote", "v1")[0] == 0
+    code, out, _ = run(capsys, "--models", registry, "models", "list")
+    assert out.splitlines()[0].startswith("* v1")
+    assert "active model: v2" in run(capsys, "--models", registry, "models", "rollback")[1]
+
+
+def test_train_refuses_a_file_that_is_not_outcome_data(capsys, tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_text("name,age\nann,3\n", encoding="utf-8")
+    code, _, err = run(capsys, "--models", str(tmp_path / "r"), "train", "--data", str(path))
+    assert code == 2 and "required columns missing" in err and "nothing was imported" in err
