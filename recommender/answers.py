@@ -135,9 +135,14 @@ class _AnswersChecker:
 
     def _answers(self, raw: dict) -> dict[str, float]:
         items = self.pack.questionnaire.item_by_id
-        scored = {item.id for item in self.pack.questionnaire.scored_items}
+        scored = self.pack.questionnaire.scored_bounds
         answers = {}
         for item_id, value in raw.items():
+            bounds = scored.get(item_id)
+            # the common case, a whole number on the item's scale, needs no further checks
+            if bounds is not None and type(value) is int and bounds[0] <= value <= bounds[1]:
+                answers[item_id] = float(value)
+                continue
             name = f"answers.{item_id}"
             if item_id not in scored:
                 if item_id in items:

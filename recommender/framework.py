@@ -113,8 +113,17 @@ class Framework:
 
     def equivalent(self, level_id: str, track_id: str) -> Level | None:
         """The level of `track_id` at the same grade as `level_id`, if the track has one."""
-        grade = self.level(level_id).grade
-        return next((lv for lv in self.ladder(track_id) if lv.grade == grade), None)
+        return self._equivalents.get((level_id, track_id))
+
+    @cached_property
+    def _equivalents(self) -> dict[tuple[str, str], Level]:
+        return {
+            (level.id, track): other
+            for level in self.levels
+            for track in self.track_ids
+            for other in self.ladder(track)
+            if other.grade == level.grade
+        }
 
     def expectation_matrix(self, track_id: str) -> list[list[int]]:
         """Expectations of a ladder as rows of levels by columns of competencies."""

@@ -15,6 +15,7 @@ The rule, per track, climbing the ladder from the bottom:
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -139,16 +140,18 @@ def gaps(
     framework: Framework, levels: TrackLevels, proficiencies: np.ndarray, target: int
 ) -> list[dict[str, Any]]:
     """The competencies below the target level's expectation: (competency, have, need)."""
-    expected = levels.expectations[target]
     found = []
-    for column, competency in enumerate(framework.competency_ids):
-        have = proficiencies[column]
-        if np.isnan(have) or have < expected[column]:
+    expected = levels.expectations[target].tolist()
+    for competency, have, need in zip(
+        framework.competency_ids, proficiencies.tolist(), expected, strict=True
+    ):
+        missing = math.isnan(have)
+        if missing or have < need:
             found.append(
                 {
                     "competency": competency,
-                    "have": None if np.isnan(have) else _plain(have),
-                    "need": int(expected[column]),
+                    "have": None if missing else _plain(have),
+                    "need": int(need),
                 }
             )
     return found

@@ -111,6 +111,11 @@ class Questionnaire:
         return self.items_of_kind(*SCALED_KINDS)
 
     @cached_property
+    def scored_bounds(self) -> dict[str, tuple[float, float]]:
+        """(min, max) of every scored item, by id: the answer check's lookup table."""
+        return {item.id: (item.min, item.max) for item in self.scored_items}
+
+    @cached_property
     def context_items(self) -> dict[str, Item]:
         """The item that asks each context field."""
         return {item.context: item for item in self.items if item.context}

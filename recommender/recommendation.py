@@ -10,8 +10,10 @@ response-quality flag. Below 0.5 it says the model favours the other track and a
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -147,17 +149,23 @@ def factors(
     features: tuple[Feature, ...], values: np.ndarray, effects: np.ndarray
 ) -> list[dict[str, Any]]:
     """Every feature's effect on the score for one person, largest first."""
-    listed = [
+    names = _factor_names(features)
+    order = np.argsort(-np.abs(effects), kind="stable").tolist()
+    values, effects = np.round(values, 4).tolist(), effects.tolist()
+    return [
         {
-            "feature": feature.name.split(".", 1)[1],
-            "label": feature.label,
-            "value": None if np.isnan(value) else round(float(value), 4),
-            "effect": float(effect),
+            "feature": names[j],
+            "label": features[j].label,
+            "value": None if math.isnan(values[j]) else values[j],
+            "effect": effects[j],
         }
-        for feature, value, effect in zip(features, values, effects, strict=True)
+        for j in order
     ]
-    listed.sort(key=lambda factor: -abs(factor["effect"]))
-    return listed
+
+
+@cache
+def _factor_names(features: tuple[Feature, ...]) -> tuple[str, ...]:
+    return tuple(feature.name.split(".", 1)[1] for feature in features)
 
 
 def recommend(
