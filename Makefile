@@ -3,7 +3,7 @@ VENV ?= .venv
 PYTHON ?= python3
 BIN := $(VENV)/bin
 
-.PHONY: install demo test lint format validate clean
+.PHONY: install demo test lint format validate evaluate bench clean
 
 install: $(VENV)/.installed
 
@@ -15,7 +15,7 @@ $(VENV)/.installed: pyproject.toml
 
 demo: install
 	$(BIN)/trackfit validate questionnaires/engineering
-	$(BIN)/trackfit score --input questionnaires/engineering/sample-answers.jsonl
+	$(BIN)/trackfit recommend --input questionnaires/engineering/sample-answers.jsonl
 
 test: install lint
 	$(BIN)/pytest
@@ -31,6 +31,12 @@ format: install
 validate: install
 	$(BIN)/trackfit validate questionnaires/engineering
 	$(BIN)/trackfit validate questionnaires/product-design
+
+evaluate: install
+	$(BIN)/trackfit evaluate
+
+bench: install
+	$(BIN)/python benchmarks/bench_recommend.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis .coverage

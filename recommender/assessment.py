@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
 
 from recommender.facts import build_facts
-from recommender.levels import TrackLevels, assess_levels, cap_and_shift, level_report
+from recommender.levels import LevelReporter, TrackLevels, assess_levels, cap_and_shift
 from recommender.profile import ProfileBatch
 from recommender.rules import RuleOutcome
 
@@ -24,9 +25,13 @@ class Assessment:
 
     def levels_report(self, row: int) -> dict[str, dict[str, Any]]:
         """One person's levels on every track, as in the recommendation JSON."""
+        return {track: reporter.report(row) for track, reporter in self._reporters.items()}
+
+    @cached_property
+    def _reporters(self) -> dict[str, LevelReporter]:
         framework = self.profiles.pack.framework
         return {
-            track: level_report(framework, levels, self.profiles.competencies, row)
+            track: LevelReporter(framework, levels, self.profiles.competencies)
             for track, levels in self.levels.items()
         }
 

@@ -271,9 +271,11 @@ class _open_input:  # noqa: N801 - used as a context manager like open()
 
 
 def _write_jsonl(stream: TextIO, records) -> None:
+    """One JSON object per line."""
+    encode = json.JSONEncoder(ensure_ascii=False).encode
+    write = stream.write
     for record in records:
-        stream.write(json.dumps(record, ensure_ascii=False))
-        stream.write("\n")
+        write(encode(record) + "\n")
 
 
 if __name__ == "__main__":

@@ -92,16 +92,42 @@ def cap_and_shift(levels: TrackLevels, cap_grade: np.ndarray, shift: np.ndarray)
     return levels.with_targets(np.maximum(capped, floor))
 
 
-def level_report(
-    framework: Framework,
-    levels: TrackLevels,
-    competencies: np.ndarray,
-    row: int,
+class LevelReporter:
+    """Level reports for a batch: gaps found with one comparison, the rest shared by everyone
+    at the same (current, target, status)."""
+
+    def __init__(self, framework: Framework, levels: TrackLevels, competencies: np.ndarray):
+        self.framework = framework
+        self.levels = levels
+        self.competencies = competencies
+        wanted = levels.expectations[levels.target]
+        self.short = np.isnan(competencies) | (competencies < wanted)
+        self.wanted = wanted
+        self.templates: dict[tuple, dict[str, Any]] = {}
+
+    def report(self, row: int) -> dict[str, Any]:
+        """One person's report."""
+        levels = self.levels
+        key = (int(levels.current[row]), int(levels.target[row]), levels.status[row])
+        template = self.templates.get(key)
+        if template is None:
+            template = self.templates[key] = _template(self.framework, levels, *key)
+        have, need = self.competencies[row], self.wanted[row]
+        names = self.framework.competency_ids
+        gaps = [
+            {
+                "competency": names[j],
+                "have": None if math.isnan(have[j]) else _plain(have[j]),
+                "need": int(need[j]),
+            }
+            for j in np.flatnonzero(self.short[row]).tolist()
+        ]
+        return {**template, "gaps": gaps, "equivalent": dict(template["equivalent"])}
+
+
+def _template(
+    framework: Framework, levels: TrackLevels, current: int, target: int, status: str
 ) -> dict[str, Any]:
-    """One person's levels on one track, as the recommendation JSON shows them."""
-    current = int(levels.current[row])
-    target = int(levels.target[row])
-    status = levels.status[row]
     current_level = levels.ladder[current] if current >= 0 else None
     target_level = levels.ladder[target]
     other = next(t for t in framework.track_ids if t != levels.track)
@@ -109,7 +135,7 @@ def level_report(
         "current": current_level.id if current_level else None,
         "target": target_level.id,
         "status": status,
-        "gaps": gaps(framework, levels, competencies[row], target),
+        "gaps": [],
         "equivalent": {
             "current": _equivalent(framework, current_level, other),
             "target": _equivalent(framework, target_level, other),
@@ -134,27 +160,6 @@ def _equivalent(framework: Framework, level: Level | None, track: str) -> str | 
         return None
     equivalent = framework.equivalent(level.id, track)
     return equivalent.id if equivalent else None
-
-
-def gaps(
-    framework: Framework, levels: TrackLevels, proficiencies: np.ndarray, target: int
-) -> list[dict[str, Any]]:
-    """The competencies below the target level's expectation: (competency, have, need)."""
-    found = []
-    expected = levels.expectations[target].tolist()
-    for competency, have, need in zip(
-        framework.competency_ids, proficiencies.tolist(), expected, strict=True
-    ):
-        missing = math.isnan(have)
-        if missing or have < need:
-            found.append(
-                {
-                    "competency": competency,
-                    "have": None if missing else _plain(have),
-                    "need": int(need),
-                }
-            )
-    return found
 
 
 def _plain(value: float) -> float | int:
