@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import io
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
 
 from recommender import Answers, load_pack
+from recommender.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = Path(__file__).resolve().parent / "packs" / "tiny"
@@ -65,3 +68,17 @@ def tiny_answers(
 def make_answers():
     """`tiny_answers` as a fixture."""
     return tiny_answers
+
+
+@pytest.fixture
+def trackfit(capsys, monkeypatch):
+    """Run the CLI in-process: `trackfit("score", stdin="...")` -> (exit code, out, err)."""
+
+    def run(*argv, stdin=None):
+        if stdin is not None:
+            monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+        code = main(list(argv))
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run

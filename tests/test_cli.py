@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import shutil
 import subprocess
@@ -10,47 +9,37 @@ import sys
 
 import pytest
 
-from recommender.cli import main
-
 DESIGN_CONSTRUCTS = 10
 DESIGN_COMPETENCIES = 9
 
 
-def run(capsys, *argv, stdin=None, monkeypatch=None):
-    if stdin is not None:
-        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def test_validate_the_default_pack(capsys):
-    code, out, _ = run(capsys, "validate", "questionnaires/engineering")
+def test_validate_the_default_pack(trackfit):
+    code, out, _ = trackfit("validate", "questionnaires/engineering")
     assert code == 0
     assert "engineering@1 is valid" in out
 
 
-def test_validate_a_broken_copy_exits_2_listing_the_problem(capsys, pack_copy):
+def test_validate_a_broken_copy_exits_2_listing_the_problem(trackfit, pack_copy):
     folder = pack_copy()
     questionnaire = folder / "questionnaire.yaml"
     text = questionnaire.read_text(encoding="utf-8")
     questionnaire.write_text(
         text.replace("construct: org_influence", "construct: org_inflence", 1), encoding="utf-8"
     )
-    code, out, err = run(capsys, "validate", str(folder))
+    code, out, err = trackfit("validate", str(folder))
     assert code == 2
     assert out == ""
     assert "questionnaire.yaml:" in err and "'org_inflence' is not a construct" in err
     assert "Traceback" not in err
 
 
-def test_validate_a_folder_that_is_not_there(capsys, tmp_path):
-    code, _, err = run(capsys, "validate", str(tmp_path / "nope"))
+def test_validate_a_folder_that_is_not_there(trackfit, tmp_path):
+    code, _, err = trackfit("validate", str(tmp_path / "nope"))
     assert code == 2 and "no such pack folder" in err
 
 
-def test_schema_lists_constructs_competencies_items_and_tracks(capsys):
-    code, out, _ = run(capsys, "schema")
+def test_schema_lists_constructs_competencies_items_and_tracks(trackfit):
+    code, out, _ = trackfit("schema")
     schema = json.loads(out)
     assert code == 0
     assert len(schema["constructs"]) == DESIGN_CONSTRUCTS
@@ -73,15 +62,13 @@ def test_schema_lists_constructs_competencies_items_and_tracks(capsys):
     )
 
 
-def test_schema_of_another_pack(capsys):
-    code, out, _ = run(capsys, "schema", "--pack", "product-design")
+def test_schema_of_another_pack(trackfit):
+    code, out, _ = trackfit("schema", "--pack", "product-design")
     assert code == 0 and json.loads(out)["pack"] == "product-design@1"
 
 
-def test_score_writes_one_profile_per_line(capsys):
-    code, out, _ = run(
-        capsys, "score", "--input", "questionnaires/engineering/sample-answers.jsonl"
-    )
+def test_score_writes_one_profile_per_line(trackfit):
+    code, out, _ = trackfit("score", "--input", "questionnaires/engineering/sample-answers.jsonl")
     lines = out.splitlines()
     assert code == 0
     assert len(lines) == 6
@@ -90,9 +77,9 @@ def test_score_writes_one_profile_per_line(capsys):
     assert len(first["constructs"]) == DESIGN_CONSTRUCTS
 
 
-def test_score_reads_stdin(capsys, monkeypatch):
+def test_score_reads_stdin(trackfit):
     line = json.dumps({"employee_id": "e-1", "answers": {"rate_delivery": 3}})
-    code, out, _ = run(capsys, "score", stdin=line + "\n\n", monkeypatch=monkeypatch)
+    code, out, _ = trackfit("score", stdin=line + "\n\n")
     assert code == 0
     assert json.loads(out)["competencies"]["delivery"] == 3
 
@@ -124,32 +111,32 @@ def test_score_reads_stdin(capsys, monkeypatch):
         ('{"employee_id": "ok-1"}', "employee_id: 'ok-1' already appeared on line 1"),
     ],
 )
-def test_score_names_the_bad_line_and_field_and_writes_nothing(capsys, monkeypatch, line, expected):
+def test_score_names_the_bad_line_and_field_and_writes_nothing(trackfit, line, expected):
     good = json.dumps({"employee_id": "ok-1", "answers": {"rate_delivery": 3}})
-    code, out, err = run(capsys, "score", stdin=f"{good}\n{line}\n", monkeypatch=monkeypatch)
+    code, out, err = trackfit("score", stdin=f"{good}\n{line}\n")
     assert code == 2
     assert out == ""  # nothing half-written
     assert expected in err
     assert "Traceback" not in err
 
 
-def test_score_lists_every_bad_line(capsys, monkeypatch):
+def test_score_lists_every_bad_line(trackfit):
     lines = "\n".join(['{"employee_id": 1}', "nope", '{"employee_id": "a", "x": 1}'])
-    code, _, err = run(capsys, "score", stdin=lines, monkeypatch=monkeypatch)
+    code, _, err = trackfit("score", stdin=lines)
     assert code == 2
     assert "3 problems" in err
     assert "stdin:1:" in err and "stdin:2:" in err and "stdin:3: x:" in err
 
 
-def test_score_a_missing_input_file(capsys, tmp_path):
-    code, _, err = run(capsys, "score", "--input", str(tmp_path / "missing.jsonl"))
+def test_score_a_missing_input_file(trackfit, tmp_path):
+    code, _, err = trackfit("score", "--input", str(tmp_path / "missing.jsonl"))
     assert code == 2 and "cannot be read" in err
 
 
-def test_score_input_that_is_not_utf8(capsys, tmp_path):
+def test_score_input_that_is_not_utf8(trackfit, tmp_path):
     path = tmp_path / "latin1.jsonl"
     path.write_bytes('{"employee_id": "Zoë"}\n'.encode("latin-1"))
-    code, _, err = run(capsys, "score", "--input", str(path))
+    code, _, err = trackfit("score", "--input", str(path))
     assert code == 2 and "not UTF-8" in err and "Traceback" not in err
 
 

@@ -2,26 +2,15 @@
 
 from __future__ import annotations
 
-import io
 import json
-import sys
 
 import pytest
 
 from recommender import load_pack
 from recommender.answers import read_answers_jsonl
-from recommender.cli import main
 from recommender.recommendation import recommend_many
 
 SAMPLES = "questionnaires/engineering/sample-answers.jsonl"
-
-
-def run(capsys, *argv, stdin=None, monkeypatch=None):
-    if stdin is not None:
-        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture(scope="module")
@@ -80,8 +69,8 @@ def test_personas_get_sensible_advice(recommendations):
     assert "straight_lining" in [f["id"] for f in careless["flags"]]
 
 
-def test_recommend_cli_writes_one_line_per_person(capsys):
-    code, out, _ = run(capsys, "recommend", "--input", SAMPLES)
+def test_recommend_cli_writes_one_line_per_person(trackfit):
+    code, out, _ = trackfit("recommend", "--input", SAMPLES)
     assert code == 0 and len(out.splitlines()) == 6
 
 
@@ -96,35 +85,35 @@ def test_recommend_cli_writes_one_line_per_person(capsys):
         ),
     ],
 )
-def test_recommend_names_bad_lines_and_writes_nothing(capsys, monkeypatch, line, expected):
+def test_recommend_names_bad_lines_and_writes_nothing(trackfit, line, expected):
     good = json.dumps({"employee_id": "ok", "answers": {"la1": 3}})
-    code, out, err = run(capsys, "recommend", stdin=f"{good}\n{line}\n", monkeypatch=monkeypatch)
+    code, out, err = trackfit("recommend", stdin=f"{good}\n{line}\n")
     assert code == 2 and out == "" and expected in err and "Traceback" not in err
 
 
-def test_recommend_with_an_unknown_version(capsys):
-    code, _, err = run(capsys, "recommend", "--version", "v99", "--input", SAMPLES)
+def test_recommend_with_an_unknown_version(trackfit):
+    code, _, err = trackfit("recommend", "--version", "v99", "--input", SAMPLES)
     assert code == 2 and "no model version 'v99'" in err
 
 
-def test_synth_train_promote_rollback_in_another_registry(capsys, tmp_path):
+def test_synth_train_promote_rollback_in_another_registry(trackfit, tmp_path):
     data = tmp_path / "outcomes.csv"
     registry = str(tmp_path / "registry")
-    assert run(capsys, "synth", "--n", "2000", "--seed", "5", "--out", str(data))[0] == 0
-    code, out, _ = run(capsys, "--models", registry, "train", "--data", str(data))
+    assert trackfit("synth", "--n", "2000", "--seed", "5", "--out", str(data))[0] == 0
+    code, out, _ = trackfit("--models", registry, "train", "--data", str(data))
     summary = json.loads(out)
     assert code == 0 and summary["version"] == "v1" and summary["active"] is None
     assert set(summary["metrics"]["tracks"]) == {"ic", "manager"}
-    code, out, _ = run(capsys, "--models", registry, "train", "--data", str(data), "--promote")
+    code, out, _ = trackfit("--models", registry, "train", "--data", str(data), "--promote")
     assert json.loads(out)["active"] == "v2"
-    assert run(capsys, "--models", registry, "models", "promote", "v1")[0] == 0
-    code, out, _ = run(capsys, "--models", registry, "models", "list")
+    assert trackfit("--models", registry, "models", "promote", "v1")[0] == 0
+    code, out, _ = trackfit("--models", registry, "models", "list")
     assert out.splitlines()[0].startswith("* v1")
-    assert "active model: v2" in run(capsys, "--models", registry, "models", "rollback")[1]
+    assert "active model: v2" in trackfit("--models", registry, "models", "rollback")[1]
 
 
-def test_train_refuses_a_file_that_is_not_outcome_data(capsys, tmp_path):
+def test_train_refuses_a_file_that_is_not_outcome_data(trackfit, tmp_path):
     path = tmp_path / "x.csv"
     path.write_text("name,age\nann,3\n", encoding="utf-8")
-    code, _, err = run(capsys, "--models", str(tmp_path / "r"), "train", "--data", str(path))
+    code, _, err = trackfit("--models", str(tmp_path / "r"), "train", "--data", str(path))
     assert code == 2 and "required columns missing" in err and "nothing was imported" in err
