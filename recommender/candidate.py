@@ -5,15 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from sklearn.metrics import brier_score_loss, roc_auc_score
 
 from recommender.features import feature_matrix, pack_features
 from recommender.model_card import LABEL_DEFINITION, render_model_card
 from recommender.profile import ProfileBatch
 from recommender.quality import FLAG_IDS
 from recommender.registry import ModelRefused, Registry
-from recommender.track_model import TRACKS, TrackModel
-from recommender.training import fit_track_model
+from recommender.track_model import TrackModel
+from recommender.training import fit_track_model, probability_metrics
 
 IMPACT_RATIO_FLAG = 0.8
 
@@ -70,24 +69,6 @@ def train_candidate(
     }
 
 
-def track_metrics(
-    model: TrackModel, features: np.ndarray, track_taken: np.ndarray, success: np.ndarray
-) -> dict[str, dict[str, float]]:
-    """ROC AUC and Brier score of a model's probabilities on each track's own people."""
-    p_success = model.predict(features).p_success
-    scores = {}
-    for track in TRACKS:
-        rows = track_taken == track
-        y = success[rows]
-        if y.size == 0 or y.min() == y.max():
-            continue
-        scores[track] = {
-            "auc": round(float(roc_auc_score(y, p_success[track][rows])), 4),
-            "brier": round(float(brier_score_loss(y, p_success[track][rows])), 4),
-        }
-    return scores
-
-
 def compare_with_active(
     registry: Registry, features: np.ndarray, track_taken: np.ndarray, success: np.ndarray
 ) -> dict[str, Any] | None:
@@ -101,7 +82,8 @@ def compare_with_active(
         return {"version": name, "error": str(refused.problems[0])}
     if features.shape[1] != len(active.model.feature_names):
         return {"version": name, "error": "reads different features; not comparable"}
-    return {"version": name, "tracks": track_metrics(active.model, features, track_taken, success)}
+    p_success = active.model.predict(features).p_success
+    return {"version": name, "tracks": probability_metrics(p_success, track_taken, success)}
 
 
 def fairness_report(

@@ -112,6 +112,12 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--test-n", type=int, default=20000, help="held-out people")
     evaluate.add_argument("--seed", type=int, default=11, help="random seed")
     evaluate.add_argument("--pack", help="pack folder or name (default: engineering)")
+    evaluate.add_argument(
+        "--data",
+        type=Path,
+        help="evaluate on this outcome CSV instead "
+        "(held-out share; no truth, so AUC and Brier rather than value)",
+    )
     return parser
 
 
@@ -234,9 +240,15 @@ def run_models(args: argparse.Namespace) -> int:
 
 def run_evaluate(args: argparse.Namespace) -> int:
     """`trackfit evaluate`: prints a JSON report."""
-    from recommender.evaluation import evaluate_on_synthetic
+    from recommender.evaluation import evaluate_on_outcomes, evaluate_on_synthetic
 
-    report = evaluate_on_synthetic(load_pack(args.pack), args.n, args.test_n, args.seed)
+    pack = load_pack(args.pack)
+    if args.data:
+        from recommender.outcomes import read_outcomes
+
+        report = evaluate_on_outcomes(read_outcomes(args.data, pack), seed=args.seed)
+    else:
+        report = evaluate_on_synthetic(pack, args.n, args.test_n, args.seed)
     json.dump(report, sys.stdout, indent=2)
     sys.stdout.write("\n")
     return EXIT_OK

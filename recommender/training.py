@@ -175,3 +175,19 @@ def advice_value(
         "advice_estimated": round(float(stacked.max(axis=1).mean()), 4),
         "share_advised_other_track": round(float((advised != taken).mean()), 4),
     }
+
+
+def probability_metrics(
+    p_success: dict[str, np.ndarray], track_taken: np.ndarray, success: np.ndarray
+) -> dict[str, dict[str, float]]:
+    """ROC AUC and Brier score per track, on the people who took that track."""
+    scores = {}
+    for track in TRACKS:
+        rows = track_taken == track
+        y = success[rows]
+        if y.size and y.min() != y.max():
+            scores[track] = {
+                "auc": round(float(roc_auc_score(y, p_success[track][rows])), 4),
+                "brier": round(float(brier_score_loss(y, p_success[track][rows])), 4),
+            }
+    return scores

@@ -110,6 +110,19 @@ def test_synth_train_promote_rollback_in_another_registry(trackfit, tmp_path):
     code, out, _ = trackfit("--models", registry, "models", "list")
     assert out.splitlines()[0].startswith("* v1")
     assert "active model: v2" in trackfit("--models", registry, "models", "rollback")[1]
+    code, out, _ = trackfit("--models", registry, "train", "--data", str(data))
+    compared = json.loads(out)["compared_with_active"]
+    assert compared["version"] == "v2" and set(compared["tracks"]) == {"ic", "manager"}
+
+
+def test_evaluate_on_outcome_data_compares_with_the_peer(trackfit, tmp_path):
+    data = tmp_path / "outcomes.csv"
+    trackfit("synth", "--n", "3000", "--seed", "6", "--out", str(data))
+    code, out, _ = trackfit("evaluate", "--data", str(data))
+    report = json.loads(out)
+    assert code == 0 and report["test_rows"] > 500
+    for side in ("trackfit", "gradient_boosting_peer"):
+        assert 0.5 < report[side]["ic"]["auc"] < 1
 
 
 def test_train_refuses_a_file_that_is_not_outcome_data(trackfit, tmp_path):
