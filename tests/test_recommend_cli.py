@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import shutil
+from pathlib import Path
 
 import pytest
 
 from recommender import load_pack
 from recommender.answers import read_answers_jsonl
-from recommender.recommendation import recommend_many
+from recommender.recommendation import Recommender, recommend_many
 
+ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = "questionnaires/engineering/sample-answers.jsonl"
 
 
@@ -130,3 +133,17 @@ def test_train_refuses_a_file_that_is_not_outcome_data(trackfit, tmp_path):
     path.write_text("name,age\nann,3\n", encoding="utf-8")
     code, _, err = trackfit("--models", str(tmp_path / "r"), "train", "--data", str(path))
     assert code == 2 and "required columns missing" in err and "nothing was imported" in err
+
+
+def test_a_synthetic_default_from_another_scikit_learn_is_rebuilt_not_refused(tmp_path):
+    registry = tmp_path / "models"
+    shutil.copytree(ROOT / "models", registry)
+    manifest_path = registry / "v1" / "manifest.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    manifest["trained_with"]["scikit-learn"] = "1.0.0"
+    manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
+    recommender = Recommender.open(registry=str(registry))
+    assert recommender.model.name == "v2"
+    rebuilt = recommender.model.manifest
+    assert rebuilt["data"]["generator"] == manifest["data"]["generator"]
+    assert rebuilt["metrics"] == manifest["metrics"]  # same seed, same model
