@@ -1,9 +1,14 @@
-"""trackfit's recommender: packs, scoring, levels and rules; no web, no database."""
+"""trackfit's recommender: packs, scoring, levels, rules and the track model; no web, no database.
+
+`recommend(answers)` and `recommend_many(batch)` open the active model each call; keep a
+`Recommender.open()` for repeated use.
+"""
 
 from recommender.answers import Answers
 from recommender.errors import AnswersInvalid, PackInvalid, TrackfitError
 from recommender.pack import Pack, load_pack
 from recommender.profile import Profile, ProfileBatch
+from recommender.recommendation import Recommender, recommend, recommend_many
 from recommender.scoring import score, score_many
 
 __all__ = [
@@ -13,8 +18,11 @@ __all__ = [
     "PackInvalid",
     "Profile",
     "ProfileBatch",
+    "Recommender",
     "TrackfitError",
     "load_pack",
+    "recommend",
+    "recommend_many",
     "score",
     "score_many",
 ]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -147,3 +149,17 @@ def test_a_synthetic_default_from_another_scikit_learn_is_rebuilt_not_refused(tm
     rebuilt = recommender.model.manifest
     assert rebuilt["data"]["generator"] == manifest["data"]["generator"]
     assert rebuilt["metrics"] == manifest["metrics"]  # same seed, same model
+
+
+def test_recommending_does_not_load_training_machinery():
+    script = (
+        "import json, sys\n"
+        "from recommender import Answers, load_pack, recommend\n"
+        f"line = open({SAMPLES!r}, encoding='utf-8').readline()\n"
+        "recommend(Answers.from_json(json.loads(line), load_pack()))\n"
+        "print(sorted(m for m in ('sklearn', 'pandas', 'scipy') if m in sys.modules))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert result.stdout.strip() == "[]"
