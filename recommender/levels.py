@@ -101,7 +101,9 @@ class LevelReporter:
         self.levels = levels
         self.competencies = competencies
         wanted = levels.expectations[levels.target]
-        self.short = np.isnan(competencies) | (competencies < wanted)
+        self.short = [
+            np.flatnonzero(row).tolist() for row in np.isnan(competencies) | (competencies < wanted)
+        ]
         self.wanted = wanted
         self.templates: dict[tuple, dict[str, Any]] = {}
 
@@ -120,7 +122,7 @@ class LevelReporter:
                 "have": None if math.isnan(have[j]) else _plain(have[j]),
                 "need": int(need[j]),
             }
-            for j in np.flatnonzero(self.short[row]).tolist()
+            for j in self.short[row]
         ]
         return {**template, "gaps": gaps, "equivalent": dict(template["equivalent"])}
 
