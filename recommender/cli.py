@@ -32,6 +32,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         sys.stderr.close()  # the reader went away (e.g. `| head`); not an error of ours
         return EXIT_OK
+    except OSError as error:
+        if error.filename is None:
+            raise  # not about a path the user gave: our bug, keep the traceback
+        print(f"trackfit: {error.filename}: {error.strerror}", file=sys.stderr)
+        return EXIT_USAGE
 
 
 def build_parser() -> argparse.ArgumentParser:

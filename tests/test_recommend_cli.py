@@ -163,3 +163,21 @@ def test_recommending_does_not_load_training_machinery():
         [sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=ROOT
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_evaluate_on_synthetic_people_compares_the_policies(trackfit):
+    code, out, _ = trackfit("evaluate", "--n", "4000", "--test-n", "3000", "--seed", "3")
+    report = json.loads(out)
+    policies = report["policies"]
+    assert code == 0
+    assert set(policies) == {"advice", "model_only", "gradient_boosting_peer", "status_quo"}
+    assert report["oracle_value"] > report["coin_flip_value"]
+    assert policies["advice"]["captured"] > policies["status_quo"]["captured"] + 0.3
+    assert report["mean_abs_probability_error"]["advice_track"] < 0.15
+
+
+def test_an_output_path_that_cannot_be_written_is_a_message(trackfit, tmp_path):
+    code, _, err = trackfit(
+        "synth", "--n", "5", "--seed", "1", "--out", str(tmp_path / "missing" / "x.csv")
+    )
+    assert code == 2 and "No such file or directory" in err and "Traceback" not in err
