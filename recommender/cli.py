@@ -20,9 +20,9 @@ from recommender.scoring import score_many
 EXIT_OK, EXIT_USAGE = 0, 2
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, parser: argparse.ArgumentParser | None = None) -> int:
     """Run one command; return its exit code (0 ok, 2 invalid input)."""
-    parser = build_parser()
+    parser = parser or build_parser()
     args = parser.parse_args(argv)
     try:
         return args.run(args)
@@ -39,8 +39,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser with one sub-command per job."""
+def build_parser(
+    extend: Callable[[argparse._SubParsersAction], None] | None = None,
+) -> argparse.ArgumentParser:
+    """The argument parser with one sub-command per job; `extend` adds more (the web app's)."""
     parser = argparse.ArgumentParser(
         prog="trackfit",
         description="Self-assessment and track-fit recommendations for parallel career ladders.",
@@ -123,7 +125,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="evaluate on this outcome CSV instead "
         "(held-out share; no truth, so AUC and Brier rather than value)",
     )
+    if extend is not None:
+        extend(commands)
     return parser
+
+
+def command(commands, name: str, help_text: str, run: Callable) -> argparse.ArgumentParser:
+    """Add a sub-command that runs `run(args)`."""
+    return _command(commands, name, help_text, run)
 
 
 def _command(commands, name: str, help_text: str, run: Callable) -> argparse.ArgumentParser:

@@ -1,1 +1,95 @@
-"""The trackfit web app (built in a later step)."""
+"""trackfit's web app: accounts, the self-assessment, results, your data and the JSON API.
+
+`create_app()` reads as a table of contents; the web layer parses, calls the recommender
+through `webapp.advice`, persists and renders.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from webapp import security_headers
+from webapp.extensions import csrf, db, login_manager, migrate
+from webapp.settings import settings_from_environment
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the app from the environment (or `test_config`, which overrides it)."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.update(settings_from_environment(app.instance_path, _environ(test_config)))
+    if test_config:
+        app.config.update(test_config)
+    register_extensions(app)
+    register_blueprints(app)
+    security_headers.init_app(app)
+    register_template_helpers(app)
+    if app.config["PROXY_COUNT"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_COUNT"], x_proto=1)
+    return app
+
+
+def _environ(test_config: dict[str, Any] | None) -> dict[str, str]:
+    """The environment, with the start-up settings a test passes laid over it."""
+    overrides = {
+        k: v for k, v in (test_config or {}).items() if k in ("TRACKFIT_ENV", "SECRET_KEY")
+    }
+    return {**os.environ, **overrides}
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind the database, migrations, CSRF protection and logins to the app."""
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS))
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    import webapp.accounts.models  # noqa: F401, PLC0415  (the user loader)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(connection, _record) -> None:
+    """SQLite: WAL so readers never wait for a writer; a busy timeout instead of "locked";
+    foreign keys on so deleting an account deletes its assessments; deleted rows overwritten."""
+    if type(connection).__module__ != "sqlite3":
+        return
+    cursor = connection.cursor()
+    for pragma in (
+        "journal_mode=WAL",
+        "busy_timeout=5000",
+        "foreign_keys=ON",
+        "secure_delete=ON",
+        "synchronous=NORMAL",
+    ):
+        cursor.execute(f"PRAGMA {pragma}")
+    cursor.close()
+
+
+def register_blueprints(app: Flask) -> None:
+    """One blueprint per area."""
+    from webapp.accounts import bp as accounts  # noqa: PLC0415
+    from webapp.api import bp as api  # noqa: PLC0415
+    from webapp.assessment import bp as assessment  # noqa: PLC0415
+    from webapp.errors import bp as errors  # noqa: PLC0415
+    from webapp.home import bp as home  # noqa: PLC0415
+    from webapp.results import bp as results  # noqa: PLC0415
+    from webapp.your_data import bp as your_data  # noqa: PLC0415
+
+    for blueprint in (home, accounts, assessment, results, your_data, api, errors):
+        app.register_blueprint(blueprint)
+    csrf.exempt(api)  # token-authenticated, never cookie-authenticated
+
+
+def register_template_helpers(app: Flask) -> None:
+    """Filters the templates use."""
+    from webapp.results.wording import register  # noqa: PLC0415
+
+    register(app)

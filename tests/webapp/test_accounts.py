@@ -1,0 +1,140 @@
+"""Accounts: register, log in and out, change password, throttling, safe redirects."""
+
+import pytest
+from conftest import PASSWORD, app_settings, make_user
+
+from webapp import create_app
+from webapp.accounts.models import User
+
+
+def test_register_creates_an_employee_and_signs_in(client):
+    response = client.register()
+    assert response.status_code == 302
+    assert "Hello, Ada" in client.get("/").get_data(as_text=True)
+
+
+def test_register_names_each_problem(client):
+    response = client.submit(
+        "/account/register",
+        {"name": "", "email": "not-an-email", "password": "short", "confirm": "x"},
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    for message in (
+        "Enter your name.",
+        "Enter an email address like",
+        "Use at least 10 characters",
+        "The passwords differ.",
+    ):
+        assert message in html
+
+
+def test_one_account_per_email_whatever_the_case(client):
+    client.register()
+    client.logout()
+    response = client.register(email="ADA@Example.com ")
+    assert "already an account" in response.get_data(as_text=True)
+
+
+def test_a_form_without_its_csrf_token_is_refused(client):
+    response = client.post(
+        "/account/register",
+        data={"name": "Ada", "email": "ada@example.com", "password": PASSWORD, "confirm": PASSWORD},
+    )
+    assert response.status_code == 400
+    assert "expired or did not come from this site" in response.get_data(as_text=True)
+
+
+def test_registration_can_be_switched_off(database_url):
+    app = create_app(app_settings(database_url, REGISTRATION_OPEN=False))
+    assert app.test_client().get("/account/register").status_code == 404
+
+
+def test_login_and_logout(client):
+    client.register()
+    client.logout()
+    assert "Log in" in client.get("/").get_data(as_text=True)
+    assert client.login().status_code == 302
+    assert "Hello, Ada" in client.get("/").get_data(as_text=True)
+
+
+def test_logout_needs_a_post_with_a_token(client):
+    client.register()
+    assert client.get("/account/logout").status_code == 405
+    assert client.post("/account/logout").status_code == 400
+
+
+def test_wrong_password_says_so_without_telling_which_part(client):
+    client.register()
+    client.logout()
+    response = client.login(password="wrong password!")
+    assert response.status_code == 422
+    assert "The email or password is not right." in response.get_data(as_text=True)
+    unknown = client.login(email="nobody@example.com")
+    assert "The email or password is not right." in unknown.get_data(as_text=True)
+
+
+def test_repeated_failures_are_throttled_even_with_the_right_password(client):
+    client.register()
+    client.logout()
+    for _ in range(5):
+        assert client.login(password="wrong password!").status_code == 422
+    response = client.login()
+    assert response.status_code == 429
+    assert "Too many attempts" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "target", ["https://evil.example/", "//evil.example/", "/\\evil.example", "javascript:alert(1)"]
+)
+def test_login_never_redirects_off_site(client, target):
+    client.register()
+    client.logout()
+    response = client.login(next_url=target)
+    assert response.headers["Location"] == "/"
+
+
+def test_login_returns_to_the_page_asked_for(client):
+    client.register()
+    client.logout()
+    assert client.get("/results/history").headers["Location"].startswith("/account/login?next=")
+    assert client.login(next_url="/results/history").headers["Location"] == "/results/history"
+
+
+def test_changing_the_password_ends_other_sessions(app, client):
+    client.register()
+    other = type(client)(app.test_client())
+    other.login()
+    assert other.get("/results/history").status_code == 200
+    response = client.submit(
+        "/account/password",
+        {"current": PASSWORD, "password": "a new long password", "confirm": "a new long password"},
+    )
+    assert response.status_code == 302
+    assert client.get("/results/history").status_code == 200
+    assert other.get("/results/history").status_code == 302
+    client.logout()
+    assert client.login(password="a new long password").status_code == 302
+
+
+def test_changing_the_password_checks_the_current_one(client):
+    client.register()
+    response = client.submit(
+        "/account/password",
+        {
+            "current": "not it at all",
+            "password": "a new long password",
+            "confirm": "a new long password",
+        },
+    )
+    assert response.status_code == 422
+    assert "not your current password" in response.get_data(as_text=True)
+
+
+def test_passwords_are_stored_hashed(app):
+    make_user(app, "hr@example.com", "hr")
+
+    with app.app_context():
+        stored = User.by_email("hr@example.com").password_hash
+    assert PASSWORD not in stored
+    assert stored.startswith(("scrypt:", "pbkdf2:"))

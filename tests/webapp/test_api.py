@@ -1,0 +1,122 @@
+"""JSON API v1: tokens from the CLI, the CLI's recommendation JSON out, 4xx naming the field."""
+
+import json
+
+import pytest
+from conftest import make_user
+
+from recommender import Recommender
+from recommender.answers import Answers
+from webapp.api.tokens import TokenRefused, create_token, revoke_token
+
+
+@pytest.fixture
+def token(app):
+    """A live API token owned by an HR account."""
+    make_user(app, "hr@example.com", "hr")
+    with app.app_context():
+        return create_token("HRIS sync", "hr@example.com")[1]
+
+
+@pytest.fixture
+def api(app, token):
+    """POST JSON to the API with the token."""
+    client = app.test_client()
+
+    def post(body, headers=None, raw=False):
+        return client.post(
+            "/api/v1/recommendations",
+            data=body if raw else json.dumps(body),
+            headers={
+                "Authorization": f"Bearer {token}",
+                "Content-Type": "application/json",
+                **(headers or {}),
+            },
+        )
+
+    return post
+
+
+def test_the_api_returns_what_the_cli_computes(api, people, engineering):
+    person = people[2]
+    response = api(person)
+    assert response.status_code == 200
+    expected = Recommender.open(engineering).recommend(Answers.from_json(person, engineering))
+    assert response.get_json() == json.loads(json.dumps(expected))
+
+
+def test_without_a_valid_token_the_api_answers_401(app, people, token):
+    client = app.test_client()
+    for headers in (
+        {},
+        {"Authorization": "Bearer tf_not-a-token"},
+        {"Authorization": f"Basic {token}"},
+    ):
+        response = client.post("/api/v1/recommendations", json=people[0], headers=headers)
+        assert response.status_code == 401
+        assert response.headers["WWW-Authenticate"].startswith("Bearer")
+        assert "trackfit tokens create" in response.get_json()["error"]
+
+
+def test_a_revoked_token_stops_working(app, api, people):
+    with app.app_context():
+        revoke_token(1)
+    assert api(people[0]).status_code == 401
+
+
+def test_bad_json_is_a_400_with_line_and_column(api):
+    response = api('{"employee_id": "x",\n "answers": {', raw=True)
+    assert response.status_code == 400
+    assert "not valid JSON at line 2, column" in response.get_json()["error"]
+
+
+def test_an_invalid_answer_is_a_400_naming_the_field(api, people):
+    person = {**people[0], "answers": {**people[0]["answers"], "la1": 9}}
+    body = api(person).get_json()
+    assert body["status"] == 400
+    assert any("la1" in p["field"] and "9" in p["message"] for p in body["problems"]), body
+
+
+def test_an_unknown_item_gets_a_did_you_mean(api, people):
+    person = {**people[0], "answers": {**people[0]["answers"], "lax1": 3}}
+    body = api(person).get_json()
+    assert any("lax1" in p["field"] for p in body["problems"]), body
+
+
+def test_non_json_is_415_and_too_large_is_413(api, people):
+    assert (
+        api(json.dumps(people[0]), headers={"Content-Type": "text/plain"}, raw=True).status_code
+        == 415
+    )
+    huge = json.dumps({**people[0], "employee_id": "x" * 300_000})
+    response = api(huge, raw=True)
+    assert response.status_code == 413
+    assert response.get_json()["error"]
+
+
+def test_the_api_needs_no_csrf_token_and_sets_no_cookie(api, people):
+    response = api(people[0])
+    assert response.status_code == 200
+    assert "Set-Cookie" not in response.headers
+
+
+def test_openapi_describes_the_operation_and_the_pack(app):
+    document = app.test_client().get("/api/v1/openapi.json").get_json()
+    assert document["openapi"].startswith("3.1")
+    operation = document["paths"]["/recommendations"]["post"]
+    assert {"200", "400", "401", "413", "415"} <= set(operation["responses"])
+    answers = document["components"]["schemas"]["Answers"]["properties"]["answers"]["properties"]
+    assert answers["la1"] == {
+        "type": "number",
+        "minimum": 1,
+        "maximum": 5,
+        "description": answers["la1"]["description"],
+    }
+    assert document["components"]["securitySchemes"]["bearerToken"]["scheme"] == "bearer"
+
+
+def test_only_hr_accounts_own_tokens(app):
+    make_user(app, "emp@example.com", "employee")
+
+    with app.app_context(), pytest.raises(TokenRefused, match="not in HR"):
+        create_token("x", "emp@example.com")

@@ -1,0 +1,134 @@
+"""The assessment: pages from the pack, saved as you go, resumable, validated inline."""
+
+import re
+
+from recommender import load_pack
+from webapp.assessment.models import Assessment
+from webapp.extensions import db
+
+
+def _start(client):
+    client.register()
+    return client.submit("/assessment/", action_url="/assessment/start").headers["Location"]
+
+
+def test_one_section_per_page_with_progress(client):
+    first = _start(client)
+    html = client.get(first).get_data(as_text=True)
+    sections = load_pack("engineering").questionnaire.sections
+    assert f"Step 1 of {len(sections)}" in html
+    assert f'<progress value="1" max="{len(sections)}"' in html
+    assert sections[0].title in html
+
+
+def test_every_input_has_a_label_or_legend(client):
+    first = _start(client)
+    html = client.get(first).get_data(as_text=True)
+    ids = re.findall(r'<(?:input|select)[^>]*\bid="([^"]+)"', html)
+    assert ids
+    for field_id in ids:
+        if field_id == "csrf_token":
+            continue
+        assert f'for="{field_id}"' in html, field_id
+
+
+def test_next_without_answers_names_each_question_inline(client):
+    first = _start(client)
+    response = client.submit(first, {"action": "next"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Please check 5 answers" in html
+    assert html.count('class="error"') >= 5
+    assert 'aria-invalid="true"' in html
+
+
+def test_out_of_range_numbers_are_refused_with_the_range(client):
+    first = _start(client)
+    response = client.submit(first, {"years_experience": "200", "action": "next"})
+    assert "Enter a whole number from 0 to 60." in response.get_data(as_text=True)
+
+
+def test_answers_are_saved_when_leaving_and_resumed_after_logging_out(client, people):
+    person = people[0]
+    client.register()
+    client.answer_all(person, stop_after=2)
+    client.logout()
+    client.login()
+    start = client.get("/assessment/").get_data(as_text=True)
+    assert "Resume at step 3 of 7" in start
+    page2 = re.search(r'href="(/assessment/\d+/)3"', start).group(1) + "2"
+    html = client.get(page2).get_data(as_text=True)
+    chosen = re.findall(
+        r'<input checked id="([a-z0-9_]+)-\d+" name="\1" type="radio" value="(\d)"', html
+    )
+    assert chosen
+    for item_id, value in chosen:
+        assert person["answers"][item_id] == int(value)
+
+
+def test_save_and_finish_later_keeps_partial_answers(client):
+    first = _start(client)
+    response = client.submit(first, {"years_experience": "7", "action": "save"})
+    assert response.headers["Location"] == "/"
+    assert 'value="7"' in client.get(first).get_data(as_text=True)
+    assert "Resume where you left off" in client.get("/").get_data(as_text=True)
+
+
+def test_back_keeps_what_was_typed_on_the_page(client, people):
+    client.register()
+    client.answer_all(people[0], stop_after=1)
+    start = client.get("/assessment/").get_data(as_text=True)
+    second = re.search(r'href="(/assessment/\d+/2)"', start).group(1)
+    response = client.submit(second, {"la1": "4", "action": "back"})
+    assert response.headers["Location"].endswith("/1")
+    assert 'checked id="la1-3"' in client.get(second).get_data(as_text=True)
+
+
+def test_pages_cannot_be_skipped(client):
+    first = _start(client)
+    response = client.get(first[:-1] + "5")
+    assert response.headers["Location"] == first
+
+
+def test_attention_checks_look_like_any_other_question(client, people):
+    client.register()
+    client.answer_all(people[0], stop_after=1)
+    start = client.get("/assessment/").get_data(as_text=True)
+    second = re.search(r'href="(/assessment/\d+/2)"', start).group(1)
+    html = client.get(second).get_data(as_text=True)
+    assert 'name="att1"' in html
+    assert "attention" not in html.lower()
+    assert (
+        "check"
+        not in re.search(r'<fieldset[^>]*id="att1".*?</fieldset>', html, re.S).group(0).lower()
+    )
+
+
+def test_finishing_stores_the_recommendation_with_model_and_pack(app, client, people):
+    client.register()
+    response = client.answer_all(people[0])
+    assert re.fullmatch(r"/results/\d+", response.headers["Location"])
+
+    with app.app_context():
+        stored = db.session.scalars(db.select(Assessment)).one()
+        assert stored.model_version == stored.recommendation["model_version"] == "v1"
+        assert stored.pack == stored.recommendation["pack"] == "engineering@1"
+        assert set(stored.timings) == {
+            s.id for s in load_pack("engineering").questionnaire.sections
+        }
+
+
+def test_a_finished_assessment_cannot_be_edited(client, people):
+    client.register()
+    result = client.answer_all(people[0]).headers["Location"]
+    number = result.rsplit("/", 1)[1]
+    assert client.get(f"/assessment/{number}/1").headers["Location"] == result
+
+
+def test_someone_elses_assessment_is_not_found(app, client, people):
+    client.register()
+    client.answer_all(people[0], stop_after=1)
+    client.logout()
+    client.register(email="eve@example.com", name="Eve")
+    assert client.get("/assessment/1/1").status_code == 404
+    assert client.get("/results/1").status_code == 404

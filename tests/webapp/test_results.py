@@ -1,0 +1,116 @@
+"""Results: the track and how sure, why, levels on both ladders, gaps, history of changes."""
+
+import re
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from webapp.assessment.models import Assessment
+from webapp.extensions import db
+
+
+@pytest.fixture
+def result(app, client, people):
+    """The results page of the first sample person (a senior engineer who loves the craft),
+    and the recommendation stored for it."""
+    client.register()
+    location = client.answer_all(people[0]).headers["Location"]
+    with app.app_context():
+        stored = db.session.get(Assessment, int(location.rsplit("/", 1)[1])).recommendation
+    return client.get(location).get_data(as_text=True), stored
+
+
+@pytest.fixture
+def result_html(result):
+    """The results page alone."""
+    return result[0]
+
+
+def _svgs(html):
+    return [ET.fromstring(svg) for svg in re.findall(r"<svg.*?</svg>", html, re.S)]
+
+
+def test_the_track_and_how_sure_in_words_and_picture(result):
+    html, stored = result
+    assert stored["track"] == "ic"
+    assert "Recommended track: Individual contributor" in html
+    assert "looks like a clear fit" in html
+    assert f"How sure: <strong>{round(100 * stored['confidence'])}%</strong>" in html
+    p = {track: round(100 * value) for track, value in stored["p_success"].items()}
+    assert f"Individual contributor {p['ic']}%; People manager {p['manager']}%" in html
+    assert f"Individual contributor: {p['ic']}% estimated chance of success" in html
+
+
+def test_every_chart_has_a_text_alternative(result_html):
+    charts = _svgs(result_html)
+    assert len(charts) == 5  # chances, factors, ladder, competencies on each track
+    ns = "{http://www.w3.org/2000/svg}"
+    for svg in charts:
+        assert svg.get("role") == "img"
+        title, desc = svg.find(f"{ns}title"), svg.find(f"{ns}desc")
+        assert title.text and desc.text
+        assert svg.get("aria-labelledby") == f"{title.get('id')} {desc.get('id')}"
+
+
+def test_why_names_the_factors_with_the_persons_own_answers(result_html):
+    assert "What pointed toward individual contributor" in result_html
+    assert "Comfort with a fragmented week" in result_html
+    assert "A fragmented week of meetings and interruptions wears you down." in result_html
+    assert "Your answers behind this" in result_html
+    assert "You answered: <strong>" in result_html
+
+
+def test_every_rule_that_fired_is_shown(result_html):
+    assert "Rules that applied" in result_html
+    assert "needs-interest" in result_html
+
+
+def test_ladder_marks_where_you_are_and_the_targets(result_html):
+    ladder = next(
+        svg for svg in _svgs(result_html) if "both ladders" in ET.tostring(svg, encoding="unicode")
+    )
+    text = ET.tostring(ladder, encoding="unicode")
+    assert "You are here" in text and "Target" in text
+    assert "L3 Senior Engineer: You are here" in text
+    assert "L4 Staff Engineer: Target" in text
+    assert "M3 Engineering Manager: Target" in text
+
+
+def test_gaps_are_a_development_list_with_next_steps(result_html):
+    assert "Individual contributor: toward L4 Staff Engineer" in result_html
+    assert (
+        "<strong>System design</strong>: you rated 3, L4 expects 4. Next step: I design systems"
+        in result_html
+    )
+
+
+def test_advice_note_versions_and_synthetic_warning(result_html):
+    assert "This is advice, not a decision." in result_html
+    assert "Trained on synthetic data." in result_html
+    assert "model version <strong>v1</strong>" in result_html
+    assert "pack <strong>engineering@1</strong>" in result_html
+
+
+def test_the_factor_table_adds_up_to_the_score(result_html):
+    effects = [float(v) for v in re.findall(r"<td>([+-]\d+\.\d{3})</td></tr>", result_html)]
+    *factors, baseline, score = effects
+    assert len(factors) == 24
+    assert sum(factors) + baseline == pytest.approx(score, abs=0.02)
+
+
+def test_history_lists_assessments_and_what_changed(client, people):
+    client.register()
+    client.answer_all(people[0])
+    client.answer_all(people[1])
+    html = client.get("/results/history").get_data(as_text=True)
+    assert html.count('<li class="card">') == 2
+    assert "Your first assessment." in html
+    assert "Changed since the one before:" in html
+    assert "Recommended track: Individual contributor → People manager" in html
+    newest = re.search(r'href="(/results/\d+)"', html).group(1)
+    assert "Since your assessment of" in client.get(newest).get_data(as_text=True)
+
+
+def test_results_need_a_login(client):
+    assert client.get("/results/1").status_code == 302
+    assert client.get("/results/history").status_code == 302

@@ -1,0 +1,77 @@
+"""Demo accounts for a local trial: one per role, random passwords kept in the instance folder."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from recommender import Answers
+from webapp import advice
+from webapp.accounts.models import User, utcnow
+from webapp.assessment.models import Assessment
+from webapp.extensions import db
+
+DEMO_FILE = "demo-accounts.json"
+DEMO_PEOPLE = (
+    ("employee", "employee@example.com", "Dana Employee"),
+    ("manager", "manager@example.com", "Morgan Manager"),
+    ("hr", "hr@example.com", "Harper HR"),
+)
+
+
+def ensure_demo_accounts(app: Flask) -> list[dict[str, Any]]:
+    """The demo accounts, created on first run (the employee with one finished assessment)."""
+    path = Path(app.instance_path) / DEMO_FILE
+    if path.exists():
+        accounts = json.loads(path.read_text())
+        if all(User.by_email(a["email"]) is not None for a in accounts):
+            return accounts
+    accounts = []
+    for role, email, name in DEMO_PEOPLE:
+        user = User.by_email(email)
+        password = secrets.token_urlsafe(9)
+        if user is None:
+            user = User(email=email, name=name, role=role)
+            db.session.add(user)
+        user.set_password(password)
+        accounts.append({"role": role, "email": email, "password": password})
+    db.session.commit()
+    _finished_demo_assessment(User.by_email(DEMO_PEOPLE[0][1]))
+    path.touch(mode=0o600)
+    path.write_text(json.dumps(accounts, indent=2))
+    return accounts
+
+
+def _finished_demo_assessment(user: User) -> None:
+    """Give the demo employee a result to look at, from the pack's first sample person."""
+    if Assessment.completed(user.id):
+        return
+    pack = advice.current_pack()
+    sample = pack.path / "sample-answers.jsonl"
+    if not sample.is_file():
+        return
+    data = json.loads(sample.read_text(encoding="utf-8").splitlines()[0])
+    answers = Answers.from_json(data, pack)
+    now = utcnow()
+    assessment = Assessment(
+        user_id=user.id,
+        pack=pack.ref,
+        answers=answers.to_json()["answers"],
+        context=dict(answers.context),
+        timings=dict(answers.timings),
+        started_at=now,
+        updated_at=now,
+        completed_at=now,
+        step=len(pack.questionnaire.sections),
+    )
+    db.session.add(assessment)
+    db.session.flush()
+    recommendation = advice.recommend(assessment.answers_json())
+    assessment.recommendation = recommendation
+    assessment.model_version = recommendation["model_version"]
+    assessment.track = recommendation["track"]
+    db.session.commit()

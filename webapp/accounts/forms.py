@@ -1,0 +1,73 @@
+"""The account forms: what a person types to join, sign in or change a password."""
+
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
+
+from webapp.accounts.models import MIN_PASSWORD, User
+
+
+def _looks_like_email(form, field) -> None:
+    local, _, domain = field.data.strip().partition("@")
+    if not local or "." not in domain or " " in field.data.strip():
+        raise ValidationError("Enter an email address like name@example.com.")
+
+
+class RegisterForm(FlaskForm):
+    """A new account (always an employee; roles are given by HR)."""
+
+    name = StringField("Your name", validators=[DataRequired("Enter your name."), Length(max=120)])
+    email = EmailField(
+        "Work email",
+        validators=[DataRequired("Enter your email."), Length(max=254), _looks_like_email],
+    )
+    password = PasswordField(
+        "Password",
+        validators=[
+            DataRequired("Choose a password."),
+            Length(min=MIN_PASSWORD, max=200, message=f"Use at least {MIN_PASSWORD} characters."),
+        ],
+        description=f"At least {MIN_PASSWORD} characters.",
+    )
+    confirm = PasswordField(
+        "Password again",
+        validators=[
+            DataRequired("Type the password again."),
+            EqualTo("password", "The passwords differ."),
+        ],
+    )
+
+    def validate_email(self, field) -> None:
+        """One account per address."""
+        if User.by_email(field.data) is not None:
+            raise ValidationError("There is already an account with this email; log in instead.")
+
+
+class LoginForm(FlaskForm):
+    """Email and password."""
+
+    email = EmailField("Email", validators=[DataRequired("Enter your email.")])
+    password = PasswordField("Password", validators=[DataRequired("Enter your password.")])
+
+
+class ChangePasswordForm(FlaskForm):
+    """The current password, and a new one twice."""
+
+    current = PasswordField(
+        "Current password", validators=[DataRequired("Enter your current password.")]
+    )
+    password = PasswordField(
+        "New password",
+        validators=[
+            DataRequired("Choose a new password."),
+            Length(min=MIN_PASSWORD, max=200, message=f"Use at least {MIN_PASSWORD} characters."),
+        ],
+        description=f"At least {MIN_PASSWORD} characters.",
+    )
+    confirm = PasswordField(
+        "New password again",
+        validators=[
+            DataRequired("Type the new password again."),
+            EqualTo("password", "The passwords differ."),
+        ],
+    )

@@ -1,0 +1,103 @@
+"""People who sign in, their roles, and the record of login attempts used to slow guessing."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime
+
+from flask_login import UserMixin
+from sqlalchemy import String, func, select
+from sqlalchemy.orm import Mapped, mapped_column
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from webapp.extensions import db, login_manager
+
+ROLES = ("employee", "manager", "hr")
+MIN_PASSWORD = 10
+ROLE_LABELS = {"employee": "Employee", "manager": "Manager", "hr": "HR"}
+
+
+def utcnow() -> datetime:
+    """Now, in UTC, for timestamps."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class User(UserMixin, db.Model):
+    """A person with an account: an employee, a manager or someone in HR."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16), default="employee")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Changing the password changes this, which ends every other session of the account.
+    session_token: Mapped[str] = mapped_column(String(64))
+
+    def set_password(self, password: str) -> None:
+        """Store a salted hash of the password and invalidate older sessions."""
+        self.password_hash = generate_password_hash(password)
+        self.session_token = _new_session_token()
+
+    def check_password(self, password: str) -> bool:
+        """Whether the password matches the stored hash."""
+        return check_password_hash(self.password_hash, password)
+
+    def get_id(self) -> str:
+        """The session identity: the user id and the current session token."""
+        return f"{self.id}:{self.session_token}"
+
+    @property
+    def role_label(self) -> str:
+        """The role, as a person reads it."""
+        return ROLE_LABELS[self.role]
+
+    @classmethod
+    def by_email(cls, email: str) -> User | None:
+        """The account with this email address, if any (case does not matter)."""
+        return db.session.scalar(select(cls).where(cls.email == normalise_email(email)))
+
+
+def normalise_email(email: str) -> str:
+    """Email addresses are compared trimmed and in lower case."""
+    return email.strip().lower()
+
+
+def _new_session_token() -> str:
+    return secrets.token_hex(16)
+
+
+class LoginAttempt(db.Model):
+    """One attempt to log in, kept for the throttle window."""
+
+    __tablename__ = "login_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    address: Mapped[str] = mapped_column(String(64), index=True)
+    succeeded: Mapped[bool]
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+def recent_failures(since: datetime, address: str, email: str | None = None) -> int:
+    """Failed attempts from an address (on one account, if given) since a moment."""
+    query = select(func.count(LoginAttempt.id)).where(
+        LoginAttempt.succeeded.is_(False),
+        LoginAttempt.at >= since,
+        LoginAttempt.address == address,
+    )
+    if email is not None:
+        query = query.where(LoginAttempt.email == normalise_email(email))
+    return db.session.scalar(query) or 0
+
+
+@login_manager.user_loader
+def load_user(identity: str) -> User | None:
+    """The signed-in user, unless the password changed since the session began."""
+    user_id, _, token = identity.partition(":")
+    if not user_id.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    return user if user is not None and secrets.compare_digest(user.session_token, token) else None

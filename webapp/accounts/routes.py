@@ -1,0 +1,114 @@
+"""Account pages: register, log in (throttled), log out, change password."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from webapp.accounts import bp
+from webapp.accounts.forms import ChangePasswordForm, LoginForm, RegisterForm
+from webapp.accounts.models import LoginAttempt, User, normalise_email, recent_failures, utcnow
+from webapp.extensions import db
+
+ADDRESS_FAILURES_ALLOWED = 20
+
+
+def local_target(target: str | None) -> str | None:
+    """`target` when it is a path on this site, else None (no open redirects)."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    parts = urlsplit(target)
+    return target if not parts.scheme and not parts.netloc else None
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    """Create an employee account and sign in."""
+    if not current_app.config["REGISTRATION_OPEN"]:
+        abort(404)
+    if current_user.is_authenticated:
+        return redirect(url_for("home.index"))
+    form = RegisterForm()
+    if form.validate_on_submit():
+        user = User(
+            email=normalise_email(form.email.data), name=form.name.data.strip(), role="employee"
+        )
+        user.set_password(form.password.data)
+        db.session.add(user)
+        db.session.commit()
+        login_user(user)
+        flash("Welcome to trackfit. Your account is ready.")
+        return redirect(url_for("assessment.index"))
+    return render_template("accounts/register.html", form=form), 200 if not form.errors else 422
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """Log in with email and password; repeated failures are slowed down."""
+    if current_user.is_authenticated:
+        return redirect(url_for("home.index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        if _throttled(form.email.data):
+            return render_template("accounts/throttled.html"), 429
+        user = User.by_email(form.email.data)
+        succeeded = user is not None and user.check_password(form.password.data)
+        _record_attempt(form.email.data, succeeded)
+        if succeeded:
+            login_user(user)
+            return redirect(local_target(request.args.get("next")) or url_for("home.index"))
+        form.password.errors.append("The email or password is not right.")
+    status = 422 if form.errors else 200
+    return render_template("accounts/login.html", form=form), status
+
+
+def _client_address() -> str:
+    return request.remote_addr or "unknown"
+
+
+def _throttled(email: str) -> bool:
+    config = current_app.config
+    since = utcnow() - timedelta(seconds=config["LOGIN_WINDOW_SECONDS"])
+    address = _client_address()
+    return (
+        recent_failures(since, address, email) >= config["LOGIN_FAILURES_ALLOWED"]
+        or recent_failures(since, address) >= ADDRESS_FAILURES_ALLOWED
+    )
+
+
+def _record_attempt(email: str, succeeded: bool) -> None:
+    db.session.add(
+        LoginAttempt(
+            email=normalise_email(email)[:254], address=_client_address(), succeeded=succeeded
+        )
+    )
+    db.session.commit()
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    """Log out (a POST with a CSRF token, so no other site can log you out)."""
+    logout_user()
+    flash("You are logged out. Your answers are saved.")
+    return redirect(url_for("home.index"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    """Change the password; other sessions of this account end."""
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        if not current_user.check_password(form.current.data):
+            form.current.errors.append("That is not your current password.")
+        else:
+            current_user.set_password(form.password.data)
+            db.session.commit()
+            login_user(current_user._get_current_object())
+            flash("Your password is changed. Other sessions of your account are logged out.")
+            return redirect(url_for("home.index"))
+    status = 422 if form.errors else 200
+    return render_template("accounts/password.html", form=form), status

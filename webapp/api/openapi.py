@@ -1,0 +1,206 @@
+"""The OpenAPI 3.1 description of API v1, generated from the pack people answer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from recommender import Pack
+from recommender.questionnaire import CHOICE, NUMBER, SCALED_KINDS
+
+API_VERSION = "1.0.0"
+
+
+def openapi_document(pack: Pack) -> dict[str, Any]:
+    """The document: one operation, its request and response shapes, errors and security."""
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "trackfit API",
+            "version": API_VERSION,
+            "description": (
+                "Track-fit recommendations for HR systems. A recommendation is advice for a "
+                "person's development, never a decision about them. Tokens are created by HR "
+                "with `trackfit tokens create --name NAME --owner HR_EMAIL`."
+            ),
+        },
+        "servers": [{"url": "/api/v1"}],
+        "security": [{"bearerToken": []}],
+        "paths": {
+            "/recommendations": {
+                "post": {
+                    "operationId": "createRecommendation",
+                    "summary": "Recommend a track and target levels for one person's answers",
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {"schema": {"$ref": "#/components/schemas/Answers"}}
+                        },
+                    },
+                    "responses": {
+                        "200": {
+                            "description": "The recommendation, as `trackfit recommend` prints it",
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": "#/components/schemas/Recommendation"}
+                                }
+                            },
+                        },
+                        **{
+                            status: _error(text)
+                            for status, text in (
+                                ("400", "Invalid JSON or answers; `problems` names every field"),
+                                ("401", "Missing, unknown or revoked token"),
+                                ("413", "Body larger than the limit"),
+                                ("415", "Body is not JSON"),
+                                ("503", "No usable model version"),
+                            )
+                        },
+                    },
+                }
+            },
+        },
+        "components": {
+            "securitySchemes": {"bearerToken": {"type": "http", "scheme": "bearer"}},
+            "schemas": {
+                "Answers": _answers_schema(pack),
+                "Recommendation": _recommendation_schema(pack),
+                "Error": {
+                    "type": "object",
+                    "required": ["error", "status"],
+                    "properties": {
+                        "error": {"type": "string"},
+                        "status": {"type": "integer"},
+                        "problems": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "properties": {
+                                    "field": {"type": "string"},
+                                    "message": {"type": "string"},
+                                },
+                            },
+                        },
+                    },
+                },
+            },
+        },
+    }
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
+
+
+def _answers_schema(pack: Pack) -> dict[str, Any]:
+    questionnaire = pack.questionnaire
+    answers = {
+        item.id: {
+            "type": "number",
+            "minimum": item.min,
+            "maximum": item.max,
+            "description": item.text,
+        }
+        for item in questionnaire.items
+        if item.kind in SCALED_KINDS
+    }
+    context = {}
+    for field, item in questionnaire.context_items.items():
+        if item.kind == NUMBER:
+            context[field] = {"type": "number", "minimum": item.min, "maximum": item.max}
+        elif item.kind == CHOICE:
+            context[field] = {"type": "string", "enum": [option.value for option in item.options]}
+    return {
+        "type": "object",
+        "required": ["employee_id", "answers"],
+        "additionalProperties": False,
+        "description": f"Answers to pack {pack.ref}; unanswered items are left out.",
+        "properties": {
+            "employee_id": {"type": "string", "minLength": 1},
+            "answers": {"type": "object", "properties": answers, "additionalProperties": False},
+            "context": {"type": "object", "properties": context, "additionalProperties": False},
+            "timings": {
+                "type": "object",
+                "description": "Seconds spent on each section, by section id",
+                "additionalProperties": {"type": "number", "minimum": 0},
+            },
+        },
+    }
+
+
+def _recommendation_schema(pack: Pack) -> dict[str, Any]:
+    tracks = list(pack.framework.track_ids)
+    per_track = {"type": "object", "properties": {t: {"type": "number"} for t in tracks}}
+    level = {
+        "type": "object",
+        "properties": {
+            "current": {"type": ["string", "null"]},
+            "target": {"type": ["string", "null"]},
+            "status": {"type": "string"},
+            "gaps": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "competency": {"type": "string"},
+                        "have": {"type": ["number", "null"]},
+                        "need": {"type": "number"},
+                    },
+                },
+            },
+        },
+    }
+    message = {
+        "type": "object",
+        "properties": {"id": {"type": "string"}, "message": {"type": "string"}},
+    }
+    return {
+        "type": "object",
+        "required": [
+            "employee_id",
+            "track",
+            "confidence",
+            "p_success",
+            "levels",
+            "explanation",
+            "flags",
+            "model_version",
+            "pack",
+        ],
+        "properties": {
+            "employee_id": {"type": "string"},
+            "track": {"type": "string", "enum": tracks},
+            "confidence": {"type": "number", "minimum": 0, "maximum": 1},
+            "p_success": per_track,
+            "levels": {"type": "object", "properties": {t: level for t in tracks}},
+            "explanation": {
+                "type": "object",
+                "description": "score = logit p(success as manager) - logit p(success as IC); "
+                "baseline + the sum of every factor's effect equals score",
+                "properties": {
+                    "score": {"type": "number"},
+                    "baseline": {"type": "number"},
+                    "factors": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "properties": {
+                                "feature": {"type": "string"},
+                                "label": {"type": "string"},
+                                "value": {"type": ["number", "null"]},
+                                "effect": {"type": "number"},
+                            },
+                        },
+                    },
+                    "rules": {"type": "array", "items": message},
+                },
+            },
+            "flags": {"type": "array", "items": message},
+            "model_version": {"type": "string"},
+            "pack": {"type": "string"},
+            "synthetic_model": {"type": "boolean"},
+            "note": {"type": "string"},
+        },
+    }

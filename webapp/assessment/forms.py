@@ -1,0 +1,110 @@
+"""Forms built from the pack: one form class per questionnaire section, made once per pack."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import Field, IntegerField, RadioField, SelectField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import NumberRange, Optional
+
+from recommender import Pack
+from recommender.questionnaire import ANCHORED, CHOICE, NUMBER, Item, Section
+
+CHOOSE_ONE = "Choose an answer."
+
+
+@dataclass(frozen=True)
+class Page:
+    """One section of the questionnaire as a page: its items and its form class."""
+
+    number: int
+    section: Section
+    items: tuple[Item, ...]
+    form_class: type[FlaskForm]
+
+    def stored_values(self, answers: dict[str, Any], context: dict[str, Any]) -> dict[str, Any]:
+        """The values saved for this page, by field name, to fill the form again."""
+        values = {}
+        for item in self.items:
+            value = context.get(item.context) if item.context else answers.get(item.id)
+            if value is not None:
+                values[item.id] = str(value) if item.kind == CHOICE else value
+        return values
+
+
+def pages(pack: Pack) -> tuple[Page, ...]:
+    """The pack's questionnaire as pages, in order (cached per loaded pack)."""
+    return _pages(pack)
+
+
+@cache
+def _pages(pack: Pack) -> tuple[Page, ...]:
+    by_id = pack.questionnaire.item_by_id
+    result = []
+    for number, section in enumerate(pack.questionnaire.sections, start=1):
+        items = tuple(by_id[item_id] for item_id in section.item_ids)
+        fields = {item.id: _field(pack, item) for item in items}
+        form_class = type(f"{section.id.title().replace('_', '')}Form", (FlaskForm,), fields)
+        result.append(Page(number, section, items, form_class))
+    return tuple(result)
+
+
+def _field(pack: Pack, item: Item) -> Field:
+    if item.kind == NUMBER:
+        return IntegerField(
+            item.text,
+            validators=[
+                Optional(),
+                NumberRange(
+                    min=item.min,
+                    max=item.max,
+                    message=f"Enter a whole number from {item.min:g} to {item.max:g}.",
+                ),
+            ],
+        )
+    if item.kind == CHOICE:
+        choices = [SelectChoice("", "Choose…")]
+        choices += [SelectChoice(option.value, option.label) for option in item.options]
+        return SelectField(item.text, choices=choices, validators=[Optional()])
+    return RadioField(
+        item.text, choices=_scale_choices(pack, item), coerce=int, validators=[Optional()]
+    )
+
+
+def _scale_choices(pack: Pack, item: Item) -> list[SelectChoice]:
+    if item.kind == ANCHORED:
+        return [SelectChoice(int(option.value), option.label) for option in item.anchors]
+    scale = pack.questionnaire.scales[item.scale]
+    return [
+        SelectChoice(value, label)
+        for value, label in zip(range(scale.min, scale.max + 1), scale.labels, strict=True)
+    ]
+
+
+def missing_answers(page: Page, form: FlaskForm) -> list[Field]:
+    """Fields of the page left unanswered; each gets an inline message."""
+    missing = []
+    for item in page.items:
+        field = form[item.id]
+        if field.data in (None, "") and not field.errors:
+            field.errors = [*field.errors, CHOOSE_ONE if item.kind != NUMBER else "Enter a number."]
+            missing.append(field)
+    return missing
+
+
+def valid_values(page: Page, form: FlaskForm) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(answers, context) from the fields that were answered and passed their checks."""
+    answers, context = {}, {}
+    for item in page.items:
+        field = form[item.id]
+        if field.errors or field.data in (None, ""):
+            continue
+        if item.context:
+            context[item.context] = field.data
+        else:
+            answers[item.id] = field.data
+    return answers, context

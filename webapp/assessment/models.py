@@ -1,0 +1,74 @@
+"""A self-assessment: answers saved page by page, and the recommendation once it is complete."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, String, select
+from sqlalchemy.orm import Mapped, mapped_column
+
+from webapp.accounts.models import utcnow
+from webapp.extensions import db
+
+
+class Assessment(db.Model):
+    """One sitting of the questionnaire by one person, with the pack version it was taken in."""
+
+    __tablename__ = "assessments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    pack: Mapped[str] = mapped_column(String(80))
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    completed_at: Mapped[datetime | None]
+    step: Mapped[int] = mapped_column(default=0)
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    context: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    timings: Mapped[dict[str, float]] = mapped_column(JSON, default=dict)
+    recommendation: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    model_version: Mapped[str | None] = mapped_column(String(32))
+    track: Mapped[str | None] = mapped_column(String(32))
+
+    @property
+    def complete(self) -> bool:
+        """Whether the person has finished and has a recommendation."""
+        return self.completed_at is not None
+
+    def answers_json(self) -> dict[str, Any]:
+        """The answers in the recommender's JSON shape."""
+        data: dict[str, Any] = {
+            "employee_id": f"assessment-{self.id}",
+            "answers": dict(self.answers),
+            "context": dict(self.context),
+        }
+        if self.timings:
+            data["timings"] = dict(self.timings)
+        return data
+
+    @classmethod
+    def of_user(cls, user_id: int, assessment_id: int) -> Assessment | None:
+        """The assessment, only when it belongs to this user."""
+        return db.session.scalar(select(cls).where(cls.id == assessment_id, cls.user_id == user_id))
+
+    @classmethod
+    def in_progress(cls, user_id: int) -> Assessment | None:
+        """The user's unfinished assessment, if there is one."""
+        return db.session.scalar(
+            select(cls)
+            .where(cls.user_id == user_id, cls.completed_at.is_(None))
+            .order_by(cls.started_at.desc())
+            .limit(1)
+        )
+
+    @classmethod
+    def completed(cls, user_id: int) -> list[Assessment]:
+        """The user's finished assessments, newest first."""
+        return list(
+            db.session.scalars(
+                select(cls)
+                .where(cls.user_id == user_id, cls.completed_at.is_not(None))
+                .order_by(cls.completed_at.desc(), cls.id.desc())
+            )
+        )

@@ -1,0 +1,159 @@
+"""Assessment pages: start or resume, one page per section with back and next, then finish."""
+
+from __future__ import annotations
+
+import time
+
+from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required
+
+from recommender import AnswersInvalid, ModelRefused
+from webapp import advice
+from webapp.accounts.models import utcnow
+from webapp.assessment import bp
+from webapp.assessment.forms import Page, missing_answers, pages, valid_values
+from webapp.assessment.models import Assessment
+from webapp.extensions import db
+
+# Time on a page counts toward the "answered too fast" check; a page left open over lunch
+# should not count as careful reading, so one visit counts for at most this long.
+MAX_SECONDS_PER_VISIT = 20 * 60
+
+
+@bp.route("/")
+@login_required
+def index():
+    """Start a new assessment or resume the one in progress."""
+    pack = advice.current_pack()
+    return render_template(
+        "assessment/start.html",
+        pack=pack,
+        pages=pages(pack),
+        in_progress=Assessment.in_progress(current_user.id),
+        done=len(Assessment.completed(current_user.id)),
+    )
+
+
+@bp.route("/start", methods=["POST"])
+@login_required
+def start():
+    """Begin a new assessment (or go back to the unfinished one)."""
+    assessment = Assessment.in_progress(current_user.id)
+    if assessment is None:
+        assessment = Assessment(
+            user_id=current_user.id,
+            pack=advice.current_pack().ref,
+            answers={},
+            context={},
+            timings={},
+        )
+        db.session.add(assessment)
+        db.session.commit()
+    return redirect(url_for(".page", assessment_id=assessment.id, number=assessment.step + 1))
+
+
+@bp.route("/<int:assessment_id>/<int:number>", methods=["GET", "POST"])
+@login_required
+def page(assessment_id: int, number: int):
+    """One section: show it filled with what is saved; on POST save, then go back or on."""
+    assessment = _own_unfinished(assessment_id)
+    all_pages = pages(advice.current_pack())
+    if not 1 <= number <= min(assessment.step + 1, len(all_pages)):
+        return redirect(url_for(".page", assessment_id=assessment.id, number=assessment.step + 1))
+    current = all_pages[number - 1]
+    if request.method == "GET":
+        form = current.form_class(
+            data=current.stored_values(assessment.answers, assessment.context)
+        )
+        _note_opened(assessment, number)
+        return _render(assessment, current, form, len(all_pages))
+
+    form = current.form_class()
+    form.validate()
+    if form.errors and "csrf_token" in form.errors:
+        abort(400)
+    _save(assessment, current, form)
+    action = request.form.get("action", "next")
+    if action == "back":
+        return redirect(url_for(".page", assessment_id=assessment.id, number=max(number - 1, 1)))
+    if action == "save":
+        flash("Your answers are saved. Come back any time to carry on where you left off.")
+        return redirect(url_for("home.index"))
+    missing = missing_answers(current, form)
+    if form.errors or missing:
+        return _render(assessment, current, form, len(all_pages)), 422
+    if number < len(all_pages):
+        assessment.step = max(assessment.step, number)
+        db.session.commit()
+        return redirect(url_for(".page", assessment_id=assessment.id, number=number + 1))
+    return _finish(assessment, all_pages)
+
+
+def _own_unfinished(assessment_id: int) -> Assessment:
+    assessment = Assessment.of_user(current_user.id, assessment_id)
+    if assessment is None:
+        abort(404)
+    if assessment.complete:
+        abort(redirect(url_for("results.show", assessment_id=assessment.id)))
+    return assessment
+
+
+def _render(assessment: Assessment, current: Page, form, total: int):
+    return render_template(
+        "assessment/page.html",
+        assessment=assessment,
+        page=current,
+        form=form,
+        total=total,
+        pack=advice.current_pack(),
+    )
+
+
+def _note_opened(assessment: Assessment, number: int) -> None:
+    session["page_opened"] = [assessment.id, number, time.time()]
+
+
+def _seconds_on_page(assessment: Assessment, number: int) -> float:
+    opened = session.pop("page_opened", None)
+    if not opened or opened[:2] != [assessment.id, number]:
+        return 0.0
+    return min(max(time.time() - opened[2], 0.0), MAX_SECONDS_PER_VISIT)
+
+
+def _save(assessment: Assessment, current: Page, form) -> None:
+    answers, context = valid_values(current, form)
+    assessment.answers = {**assessment.answers, **answers}
+    assessment.context = {**assessment.context, **context}
+    section = current.section.id
+    timings = dict(assessment.timings)
+    timings[section] = round(
+        timings.get(section, 0.0) + _seconds_on_page(assessment, current.number), 1
+    )
+    assessment.timings = timings
+    assessment.updated_at = utcnow()
+    db.session.commit()
+
+
+def _finish(assessment: Assessment, all_pages: tuple[Page, ...]):
+    """Every page answered: compute and keep the recommendation, then show it."""
+    for earlier in all_pages:
+        values = earlier.stored_values(assessment.answers, assessment.context)
+        if any(item.id not in values for item in earlier.items):
+            assessment.step = earlier.number - 1
+            db.session.commit()
+            flash(f"Some questions on “{earlier.section.title}” are not answered yet.")
+            return redirect(url_for(".page", assessment_id=assessment.id, number=earlier.number))
+    try:
+        recommendation = advice.recommend(assessment.answers_json())
+    except AnswersInvalid as error:
+        flash("Some answers could not be used: " + "; ".join(p.message for p in error.problems))
+        return redirect(url_for(".page", assessment_id=assessment.id, number=1))
+    except ModelRefused:
+        abort(503)
+    assessment.recommendation = recommendation
+    assessment.model_version = recommendation["model_version"]
+    assessment.track = recommendation["track"]
+    assessment.step = len(all_pages)
+    assessment.completed_at = utcnow()
+    db.session.commit()
+    return redirect(url_for("results.show", assessment_id=assessment.id))

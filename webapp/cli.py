@@ -1,0 +1,182 @@
+"""`trackfit`: the recommender's commands plus the web app's (serve, db, users, tokens)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import sys
+from collections.abc import Sequence
+
+from recommender import cli as recommender_cli
+
+EXIT_OK, EXIT_USAGE = 0, 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command of `trackfit`; return its exit code."""
+    return recommender_cli.main(argv, recommender_cli.build_parser(add_web_commands))
+
+
+def add_web_commands(commands: argparse._SubParsersAction) -> None:
+    """The commands that run or administer the web app."""
+    serve = recommender_cli.command(
+        commands,
+        "serve",
+        "run the web app on the embedded defaults (SQLite, bundled model)",
+        run_serve,
+    )
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
+    )
+    serve.add_argument("--port", type=int, default=5000, help="port (default 5000)")
+    serve.add_argument("--no-demo", action="store_true", help="do not create the demo accounts")
+
+    database = recommender_cli.command(
+        commands, "db", "create or upgrade the web app's database tables", run_db
+    )
+    database.add_argument("action", choices=("upgrade",))
+
+    users = recommender_cli.command(
+        commands, "users", "add an account or change its role", run_users
+    )
+    users.add_argument("action", choices=("add", "set-role", "list"))
+    users.add_argument("--email")
+    users.add_argument("--name")
+    users.add_argument("--role", choices=("employee", "manager", "hr"), default="employee")
+
+    tokens = recommender_cli.command(
+        commands, "tokens", "create, list or revoke API tokens (HR)", run_tokens
+    )
+    tokens.add_argument("action", choices=("create", "list", "revoke"))
+    tokens.add_argument("--name", help="what the token is for, e.g. 'HRIS nightly sync'")
+    tokens.add_argument("--owner", help="email of the HR account the token belongs to")
+    tokens.add_argument("--id", type=int, help="token id to revoke")
+
+
+def _fail(message: str) -> int:
+    print(f"trackfit: {message}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def _app(args: argparse.Namespace, development: bool = False):
+    from webapp import create_app
+    from webapp.settings import DEVELOPMENT
+
+    if development:
+        os.environ.setdefault("TRACKFIT_ENV", DEVELOPMENT)
+    else:
+        # Administrative commands sign nothing, so they do not need the site's secret.
+        os.environ.setdefault("SECRET_KEY", secrets.token_hex(32))
+    if args.models:
+        os.environ["TRACKFIT_MODELS"] = args.models
+    return create_app()
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    """`trackfit serve`: migrate, create demo accounts on first run, print them, serve."""
+    from webapp.accounts.demo import ensure_demo_accounts
+    from webapp.settings import SettingsError
+    from webapp.storage import upgrade_database
+
+    try:
+        app = _app(args, development=True)
+    except SettingsError as error:
+        return _fail(str(error))
+    with app.app_context():
+        upgrade_database()
+        accounts = [] if args.no_demo else ensure_demo_accounts(app)
+    print(f"trackfit is running at http://{args.host}:{args.port}/  (Ctrl+C stops it)")
+    print(f"  database: {app.config['SQLALCHEMY_DATABASE_URI']}")
+    models = app.config["TRACKFIT_MODELS"] or "models/"
+    print(f"  pack: {app.config['TRACKFIT_PACK']}; models: {models}")
+    if accounts:
+        print("  demo accounts (stored in the instance folder, for trying trackfit locally):")
+        for account in accounts:
+            print(
+                f"    {account['role']:<9} {account['email']:<24} password: {account['password']}"
+            )
+    sys.stdout.flush()
+    app.run(host=args.host, port=args.port, debug=False, use_reloader=False, threaded=True)
+    return EXIT_OK
+
+
+def run_db(args: argparse.Namespace) -> int:
+    """`trackfit db upgrade`: bring the database to the newest schema."""
+    from webapp.storage import upgrade_database
+
+    app = _app(args)
+    with app.app_context():
+        upgrade_database()
+    print("database is up to date")
+    return EXIT_OK
+
+
+def run_users(args: argparse.Namespace) -> int:
+    """`trackfit users add|set-role|list`."""
+    import getpass
+
+    from webapp.accounts.models import MIN_PASSWORD, User, normalise_email
+    from webapp.extensions import db
+
+    app = _app(args)
+    with app.app_context():
+        if args.action == "list":
+            for user in db.session.scalars(db.select(User).order_by(User.email)):
+                print(f"{user.email}\t{user.role}\t{user.name}")
+            return EXIT_OK
+        if not args.email:
+            return _fail(f"users {args.action}: --email is required")
+        user = User.by_email(args.email)
+        if args.action == "set-role":
+            if user is None:
+                return _fail(f"no account with email {args.email!r}")
+            user.role = args.role
+            db.session.commit()
+            print(f"{user.email} is now {user.role}")
+            return EXIT_OK
+        if user is not None:
+            return _fail(f"there is already an account with email {args.email!r}")
+        password = os.environ.get("TRACKFIT_NEW_PASSWORD") or getpass.getpass("Password: ")
+        if len(password) < MIN_PASSWORD:
+            return _fail(f"the password needs at least {MIN_PASSWORD} characters")
+        user = User(email=normalise_email(args.email), name=args.name or args.email, role=args.role)
+        user.set_password(password)
+        db.session.add(user)
+        db.session.commit()
+        print(f"added {user.email} ({user.role})")
+    return EXIT_OK
+
+
+def run_tokens(args: argparse.Namespace) -> int:
+    """`trackfit tokens create|list|revoke`: the secret is printed once, at creation."""
+    from webapp.api.tokens import TokenRefused, all_tokens, create_token, revoke_token
+
+    app = _app(args)
+    with app.app_context():
+        if args.action == "create":
+            if not args.name or not args.owner:
+                return _fail(
+                    "tokens create: --name and --owner (an HR account's email) are required"
+                )
+            try:
+                token, secret = create_token(args.name, args.owner)
+            except TokenRefused as error:
+                return _fail(str(error))
+            print(secret)
+            print(
+                f"token {token.id} ({token.name}) created; the secret above is shown only now",
+                file=sys.stderr,
+            )
+        elif args.action == "list":
+            for token in all_tokens():
+                state = f"revoked {token.revoked_at:%Y-%m-%d}" if token.revoked_at else "active"
+                used = f"{token.last_used_at:%Y-%m-%d %H:%M}" if token.last_used_at else "never"
+                print(f"{token.id}\t{token.hint}…\t{token.name}\t{state}\tlast used {used}")
+        else:
+            if args.id is None:
+                return _fail("tokens revoke: --id is required")
+            if revoke_token(args.id) is None:
+                return _fail(f"no token with id {args.id}")
+            print(f"token {args.id} revoked")
+    return EXIT_OK

@@ -1,0 +1,72 @@
+"""One handler for every HTTP error: a plain page or JSON, never a traceback."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from webapp.errors import bp
+from webapp.extensions import db
+
+log = logging.getLogger(__name__)
+
+MESSAGES = {
+    400: "The request could not be understood.",
+    401: "Please log in first.",
+    403: "You do not have access to this page.",
+    404: "There is no page here. It may have been deleted, or the address is mistyped.",
+    405: "This page cannot be used that way.",
+    413: "That was too much data to send at once.",
+    415: "Send JSON with Content-Type: application/json.",
+    422: "Some of what was sent is not valid.",
+    429: "Too many attempts. Please wait a few minutes and try again.",
+    500: "Something went wrong on our side. Your saved answers are safe; please try again.",
+}
+
+
+def wants_json() -> bool:
+    """API calls and clients that prefer JSON get JSON errors."""
+    if request.path.startswith("/api/"):
+        return True
+    return request.accept_mimetypes.best_match(["text/html", "application/json"]) == (
+        "application/json"
+    )
+
+
+def error_response(status: int, message: str | None = None, **extra):
+    """The error as JSON or as the friendly page."""
+    message = message or MESSAGES.get(status, "Something went wrong.")
+    if wants_json():
+        return jsonify(error=message, status=status, **extra), status
+    return render_template("errors/error.html", status=status, message=message), status
+
+
+@bp.app_errorhandler(CSRFError)
+def csrf_error(error: CSRFError):
+    """A form without a valid token: usually an old tab or an expired session."""
+    return error_response(
+        400,
+        "This form has expired or did not come from this site. Go back, reload the page and "
+        "send it again; answers saved earlier are kept.",
+    )
+
+
+@bp.app_errorhandler(HTTPException)
+def http_error(error: HTTPException):
+    """Every other HTTP error, with our wording."""
+    if error.code and error.code >= 500:
+        db.session.rollback()
+    return error_response(error.code or 500)
+
+
+@bp.app_errorhandler(InternalServerError)
+def internal_error(error: InternalServerError):
+    """Our bug: roll back, log it, show a calm page."""
+    db.session.rollback()
+    log.error(
+        "Unhandled error on %s %s", request.method, request.path, exc_info=error.original_exception
+    )
+    return error_response(500)

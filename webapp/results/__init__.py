@@ -1,0 +1,7 @@
+"""Results: the recommendation, why, the levels and gaps, and the history of assessments."""
+
+from flask import Blueprint
+
+bp = Blueprint("results", __name__, url_prefix="/results")
+
+from webapp.results import routes  # noqa: E402, F401

@@ -1,0 +1,338 @@
+"""A stored recommendation turned into what a person reads: reasons, ladder, gaps, changes.
+
+Everything here reads the recommendation JSON as the recommender produced it, so the page
+shows exactly the factors, rules and gaps that were computed, never a re-computation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from recommender import Pack
+from recommender.questionnaire import ANCHORED, Item
+
+FACTORS_SHOWN = 4
+HIGH, LOW = 3.5, 2.5  # construct means (1..5) that read as agreeing / disagreeing
+CONTEXT_WORDS = {
+    "years_experience": "Years of experience",
+    "years_at_level": "Years at your current level",
+    "direct_reports": "People reporting to you",
+    "current_grade": "Grade of your current level",
+    "managing_now": "Managing people today",
+}
+
+
+@dataclass(frozen=True)
+class OwnAnswer:
+    """One of the person's answers behind a factor."""
+
+    question: str
+    answer: str
+    reverse: bool
+
+
+@dataclass(frozen=True)
+class Factor:
+    """One feature's push on the track model's score, in words."""
+
+    feature: str
+    label: str
+    value: float
+    effect: float
+    toward: str
+    reading: str
+    answers: tuple[OwnAnswer, ...] = ()
+
+
+@dataclass(frozen=True)
+class Gap:
+    """One competency below what the target level expects, with the next step in words."""
+
+    competency: str
+    label: str
+    have: float
+    need: int
+    next_step: str
+
+
+@dataclass(frozen=True)
+class TrackLevels:
+    """Levels on one track as the page shows them."""
+
+    track: str
+    title: str
+    current: str | None
+    current_title: str | None
+    target: str | None
+    target_title: str | None
+    status: str
+    reason: str | None
+    gaps: tuple[Gap, ...]
+
+
+@dataclass(frozen=True)
+class CompetencyBar:
+    """A competency: the person's rating and what the target level expects."""
+
+    label: str
+    have: float | None
+    need: int
+
+
+@dataclass(frozen=True)
+class LadderRung:
+    """One grade of the two-column ladder: the level on each track (one level when shared)."""
+
+    grade: int
+    ic: Any
+    manager: Any
+
+    @property
+    def shared(self) -> bool:
+        """A trunk or converged level, on both tracks."""
+        return self.ic is not None and self.ic is self.manager
+
+
+@dataclass
+class Reading:
+    """A recommendation, ready to render."""
+
+    recommendation: dict[str, Any]
+    track: str
+    track_title: str
+    other_title: str
+    p_success: dict[str, float]
+    track_titles: dict[str, str]
+    toward: dict[str, list[Factor]]
+    all_factors: list[Factor]
+    rules: list[dict[str, str]]
+    flags: list[dict[str, str]]
+    levels: dict[str, TrackLevels]
+    ladder: list[LadderRung]
+    role_level: str | None
+    competencies: dict[str, list[CompetencyBar]] = field(default_factory=dict)
+
+
+def read(
+    recommendation: dict[str, Any], pack: Pack, answers: dict[str, Any], context: dict
+) -> Reading:
+    """The reading of one stored recommendation, with the person's answers beside it."""
+    framework = pack.framework
+    titles = {track.id: track.title for track in framework.tracks}
+    track = recommendation["track"]
+    other = next(t for t in titles if t != track)
+    factors = [
+        _factor(pack, raw, answers, context) for raw in recommendation["explanation"]["factors"]
+    ]
+    toward = {
+        t: sorted((f for f in factors if f.toward == t), key=lambda f: -abs(f.effect))[
+            :FACTORS_SHOWN
+        ]
+        for t in titles
+    }
+    levels = {
+        t: _track_levels(pack, t, titles[t], raw) for t, raw in recommendation["levels"].items()
+    }
+    return Reading(
+        recommendation=recommendation,
+        track=track,
+        track_title=titles[track],
+        other_title=titles[other],
+        p_success=recommendation["p_success"],
+        track_titles=titles,
+        toward=toward,
+        all_factors=factors,
+        rules=recommendation["explanation"]["rules"],
+        flags=recommendation["flags"],
+        levels=levels,
+        ladder=_ladder(pack),
+        role_level=context.get("current_level"),
+        competencies={t: _competency_bars(pack, lv.target, answers) for t, lv in levels.items()},
+    )
+
+
+def _factor(pack: Pack, raw: dict, answers: dict, context: dict) -> Factor:
+    feature, value, effect = raw["feature"], raw["value"], raw["effect"]
+    toward = "manager" if effect > 0 else "ic"
+    return Factor(
+        feature=feature,
+        label=raw.get("label") or CONTEXT_WORDS.get(feature, feature),
+        value=value,
+        effect=effect,
+        toward=toward,
+        reading=_reading(pack, feature, value),
+        answers=_own_answers(pack, feature, answers, context),
+    )
+
+
+def _reading(pack: Pack, feature: str, value: float) -> str:
+    construct = next((c for c in pack.questionnaire.constructs if c.id == feature), None)
+    if construct is not None:
+        if value >= HIGH:
+            return construct.high
+        if value <= LOW:
+            return construct.low
+        return f"You are in the middle on this ({value:.1f} of 5)."
+    rating = _rating_item(pack, feature)
+    if rating is not None:
+        anchor = _anchor_text(rating, round(value))
+        return f"You rated yourself {value:g} of 5: “{anchor}”" if anchor else f"{value:g} of 5."
+    if feature == "managing_now":
+        return "You manage people today." if value else "You do not manage people today."
+    if feature == "current_grade":
+        return f"Your current level is at grade {value:g}."
+    return f"{CONTEXT_WORDS.get(feature, feature)}: {value:g}."
+
+
+def _rating_item(pack: Pack, competency: str) -> Item | None:
+    return next(
+        (i for i in pack.questionnaire.items if i.kind == ANCHORED and i.competency == competency),
+        None,
+    )
+
+
+def _anchor_text(item: Item, value: int) -> str | None:
+    return next((a.label for a in item.anchors if int(a.value) == value), None)
+
+
+def _own_answers(pack: Pack, feature: str, answers: dict, context: dict) -> tuple[OwnAnswer, ...]:
+    found = []
+    for item in pack.questionnaire.items:
+        if item.feeds != feature or item.kind == ANCHORED:
+            continue
+        given = context.get(item.context) if item.context else answers.get(item.id)
+        if given is None:
+            continue
+        found.append(OwnAnswer(item.text, _answer_label(pack, item, given), item.reverse))
+    return tuple(found)
+
+
+def _answer_label(pack: Pack, item: Item, given: Any) -> str:
+    if item.scale:
+        scale = pack.questionnaire.scales[item.scale]
+        index = int(given) - scale.min
+        if 0 <= index < len(scale.labels):
+            return scale.labels[index]
+    return str(given)
+
+
+def _level_title(pack: Pack, level_id: str | None) -> str | None:
+    if level_id is None:
+        return None
+    try:
+        return pack.framework.level(level_id).title
+    except KeyError:
+        return level_id
+
+
+def _track_levels(pack: Pack, track: str, title: str, raw: dict) -> TrackLevels:
+    target = raw.get("target")
+    gaps = tuple(
+        Gap(
+            competency=gap["competency"],
+            label=_competency_label(pack, gap["competency"]),
+            have=gap["have"],
+            need=gap["need"],
+            next_step=_next_step(pack, gap["competency"], gap["need"]),
+        )
+        for gap in raw.get("gaps", [])
+    )
+    return TrackLevels(
+        track=track,
+        title=title,
+        current=raw.get("current"),
+        current_title=_level_title(pack, raw.get("current")),
+        target=target,
+        target_title=_level_title(pack, target),
+        status=raw.get("status", ""),
+        reason=raw.get("reason"),
+        gaps=gaps,
+    )
+
+
+def _competency_label(pack: Pack, competency: str) -> str:
+    return next((c.label for c in pack.framework.competencies if c.id == competency), competency)
+
+
+def _next_step(pack: Pack, competency: str, need: int) -> str:
+    item = _rating_item(pack, competency)
+    anchor = _anchor_text(item, need) if item else None
+    return anchor or f"Reach {need} of 5."
+
+
+def _competency_bars(pack: Pack, target: str | None, answers: dict) -> list[CompetencyBar]:
+    if target is None:
+        return []
+    try:
+        expects = pack.framework.level(target).expects
+    except KeyError:
+        return []
+    bars = []
+    for competency in pack.framework.competencies:
+        item = _rating_item(pack, competency.id)
+        have = answers.get(item.id) if item else None
+        bars.append(CompetencyBar(competency.label, have, expects.get(competency.id, 0)))
+    return bars
+
+
+def _ladder(pack: Pack) -> list[LadderRung]:
+    framework = pack.framework
+    by_grade: dict[int, dict[str, Any]] = {}
+    for track in framework.track_ids:
+        for level in framework.ladder(track):
+            by_grade.setdefault(level.grade, {})[track] = level
+    return [
+        LadderRung(grade, rungs.get("ic"), rungs.get("manager"))
+        for grade, rungs in sorted(by_grade.items(), reverse=True)
+    ]
+
+
+@dataclass(frozen=True)
+class Change:
+    """One thing that differs from the previous assessment."""
+
+    what: str
+    before: str
+    after: str
+
+
+def changes(newer: dict[str, Any], older: dict[str, Any], pack: Pack) -> list[Change]:
+    """What changed between two recommendations: track, chances, levels, competency ratings."""
+    titles = {track.id: track.title for track in pack.framework.tracks}
+    found = []
+    if newer["track"] != older["track"]:
+        found.append(
+            Change(
+                "Recommended track",
+                titles.get(older["track"], older["track"]),
+                titles.get(newer["track"], newer["track"]),
+            )
+        )
+    for track, title in titles.items():
+        before, after = older["p_success"].get(track), newer["p_success"].get(track)
+        if before is not None and after is not None and abs(after - before) >= 0.05:
+            found.append(
+                Change(
+                    f"Chance of success, {title}",
+                    f"{round(100 * before)}%",
+                    f"{round(100 * after)}%",
+                )
+            )
+        for key, word in (("current", "Level your answers support"), ("target", "Target level")):
+            was = older["levels"].get(track, {}).get(key)
+            now = newer["levels"].get(track, {}).get(key)
+            if was != now:
+                found.append(Change(f"{word}, {title}", was or "none yet", now or "none yet"))
+    old_values = {f["feature"]: f for f in older["explanation"]["factors"]}
+    for factor in newer["explanation"]["factors"]:
+        was = old_values.get(factor["feature"])
+        if was is not None and abs(factor["value"] - was["value"]) >= 1:
+            found.append(
+                Change(
+                    factor.get("label", factor["feature"]),
+                    f"{was['value']:g}",
+                    f"{factor['value']:g}",
+                )
+            )
+    return found

@@ -1,0 +1,75 @@
+"""Result pages: one assessment's recommendation with its reasons, and the history of them."""
+
+from __future__ import annotations
+
+from flask import abort, redirect, render_template, url_for
+from flask_login import current_user, login_required
+
+from webapp import advice
+from webapp.assessment.models import Assessment
+from webapp.results import bp, charts
+from webapp.results.reading import changes, read
+
+
+@bp.route("/<int:assessment_id>")
+@login_required
+def show(assessment_id: int):
+    """The recommendation, how sure, why, the levels on both ladders and the gaps."""
+    assessment = Assessment.of_user(current_user.id, assessment_id)
+    if assessment is None:
+        abort(404)
+    if not assessment.complete:
+        return redirect(
+            url_for("assessment.page", assessment_id=assessment.id, number=assessment.step + 1)
+        )
+    pack = advice.current_pack()
+    reading = read(assessment.recommendation, pack, assessment.answers, assessment.context)
+    history = Assessment.completed(current_user.id)
+    earlier = [a for a in history if a.completed_at < assessment.completed_at]
+    previous = earlier[0] if earlier else None
+    return render_template(
+        "results/show.html",
+        assessment=assessment,
+        reading=reading,
+        pack=pack,
+        same_pack=assessment.pack == pack.ref,
+        previous=previous,
+        changed=changes(assessment.recommendation, previous.recommendation, pack)
+        if previous
+        else [],
+        probability_chart=charts.probability_chart(
+            reading.p_success, reading.track_titles, reading.track
+        ),
+        factor_chart=charts.factor_chart(
+            sorted(reading.toward["ic"] + reading.toward["manager"], key=lambda f: f.effect),
+            reading.track_titles,
+        ),
+        ladder_chart=charts.ladder_chart(
+            reading.ladder, reading.levels, reading.role_level, reading.track_titles
+        ),
+        competency_charts={
+            track: charts.competency_chart(bars, lv.target, lv.target_title or "")
+            for track, lv in reading.levels.items()
+            if (bars := reading.competencies.get(track))
+        },
+    )
+
+
+@bp.route("/history")
+@login_required
+def history():
+    """Past assessments by date, and what changed since the one before each."""
+    pack = advice.current_pack()
+    completed = Assessment.completed(current_user.id)
+    rows = []
+    for index, newer in enumerate(completed):
+        older = completed[index + 1] if index + 1 < len(completed) else None
+        rows.append(
+            (newer, changes(newer.recommendation, older.recommendation, pack) if older else None)
+        )
+    return render_template(
+        "results/history.html",
+        rows=rows,
+        titles={t.id: t.title for t in pack.framework.tracks},
+        in_progress=Assessment.in_progress(current_user.id),
+    )

@@ -1,0 +1,76 @@
+"""Settings from the environment: embedded defaults for development, strict for production."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+DEVELOPMENT, PRODUCTION, TESTING = "development", "production", "testing"
+ONE_MEGABYTE = 1024 * 1024
+
+
+class SettingsError(RuntimeError):
+    """The environment does not describe a start we can allow."""
+
+
+def settings_from_environment(instance_path: str, environ=os.environ) -> dict:
+    """Flask config for `TRACKFIT_ENV` (production unless told otherwise)."""
+    mode = environ.get("TRACKFIT_ENV", PRODUCTION)
+    if mode not in (DEVELOPMENT, PRODUCTION, TESTING):
+        raise SettingsError(
+            f"TRACKFIT_ENV={mode!r}: expected {DEVELOPMENT}, {PRODUCTION} or {TESTING}"
+        )
+    production = mode == PRODUCTION
+    secret_key = environ.get("SECRET_KEY")
+    if not secret_key:
+        if production:
+            raise SettingsError(
+                "SECRET_KEY is not set. A production start needs a long random SECRET_KEY in the "
+                "environment, e.g. SECRET_KEY=\"$(python3 -c 'import secrets; "
+                "print(secrets.token_hex(32))')\"; for a local trial run `trackfit serve`."
+            )
+        secret_key = _instance_secret(Path(instance_path))
+    return {
+        "TRACKFIT_ENV": mode,
+        "SECRET_KEY": secret_key,
+        "SQLALCHEMY_DATABASE_URI": database_url(instance_path, environ),
+        "TRACKFIT_PACK": environ.get("TRACKFIT_PACK", "engineering"),
+        "TRACKFIT_MODELS": environ.get("TRACKFIT_MODELS"),
+        "REGISTRATION_OPEN": environ.get("TRACKFIT_REGISTRATION", "open") != "closed",
+        "PROXY_COUNT": int(environ.get("TRACKFIT_PROXY_COUNT", "0")),
+        # An assessment page posts at most a few kilobytes; the API one person's answers.
+        "MAX_CONTENT_LENGTH": ONE_MEGABYTE // 4,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": production,
+        # A page of the assessment may stay open a long time; the token lives with the session.
+        "WTF_CSRF_TIME_LIMIT": None,
+        "LOGIN_FAILURES_ALLOWED": 5,
+        "LOGIN_WINDOW_SECONDS": 15 * 60,
+        "PREFERRED_URL_SCHEME": "https" if production else "http",
+    }
+
+
+def database_url(instance_path: str, environ=os.environ) -> str:
+    """`DATABASE_URL` (postgres:// accepted), or a SQLite file in the instance folder."""
+    url = environ.get("DATABASE_URL")
+    if not url:
+        return f"sqlite:///{Path(instance_path) / 'trackfit.sqlite3'}"
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _instance_secret(instance: Path) -> str:
+    """A development secret kept in the instance folder, so sessions survive a restart."""
+    instance.mkdir(parents=True, exist_ok=True)
+    path = instance / "secret_key"
+    if not path.exists():
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_hex(32))
+    return path.read_text().strip()

@@ -1,0 +1,15 @@
+"""Confirmations before anything is deleted."""
+
+from flask_wtf import FlaskForm
+from wtforms import PasswordField
+from wtforms.validators import DataRequired
+
+
+class ConfirmForm(FlaskForm):
+    """A bare confirmation: the button, and the CSRF token."""
+
+
+class DeleteAccountForm(FlaskForm):
+    """Deleting the account asks for the password."""
+
+    password = PasswordField("Your password", validators=[DataRequired("Enter your password.")])

@@ -1,0 +1,110 @@
+"""Your data: see what is kept, download it, delete an assessment, all of them, or the account."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Response, abort, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required, logout_user
+from sqlalchemy import delete
+
+from webapp.accounts.models import LoginAttempt
+from webapp.assessment.models import Assessment
+from webapp.extensions import db
+from webapp.your_data import bp
+from webapp.your_data.export import export_csv, export_json
+from webapp.your_data.forms import ConfirmForm, DeleteAccountForm
+
+
+def _all_assessments() -> list[Assessment]:
+    return list(
+        db.session.scalars(
+            db.select(Assessment)
+            .where(Assessment.user_id == current_user.id)
+            .order_by(Assessment.started_at)
+        )
+    )
+
+
+@bp.route("/")
+@login_required
+def index():
+    """What trackfit keeps about you, and what you can do with it."""
+    assessments = _all_assessments()
+    return render_template(
+        "your_data/index.html",
+        completed=sum(1 for a in assessments if a.complete),
+        unfinished=sum(1 for a in assessments if not a.complete),
+        form=ConfirmForm(),
+    )
+
+
+@bp.route("/export.json")
+@login_required
+def export_as_json():
+    """All your data as one JSON file."""
+    body = json.dumps(export_json(current_user, _all_assessments()), indent=2, ensure_ascii=False)
+    return _download(body, "application/json", "trackfit-my-data.json")
+
+
+@bp.route("/export.csv")
+@login_required
+def export_as_csv():
+    """Your assessments as CSV, one row each."""
+    return _download(export_csv(_all_assessments()), "text/csv", "trackfit-my-assessments.csv")
+
+
+def _download(body: str, mimetype: str, filename: str) -> Response:
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@bp.route("/assessments/<int:assessment_id>/delete", methods=["GET", "POST"])
+@login_required
+def delete_assessment(assessment_id: int):
+    """Delete one assessment, after a confirmation."""
+    assessment = Assessment.of_user(current_user.id, assessment_id)
+    if assessment is None:
+        abort(404)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        db.session.delete(assessment)
+        db.session.commit()
+        flash("The assessment is deleted. It is gone from our database.")
+        return redirect(url_for("results.history"))
+    return render_template("your_data/confirm_delete.html", assessment=assessment, form=form)
+
+
+@bp.route("/assessments/delete", methods=["GET", "POST"])
+@login_required
+def delete_all():
+    """Delete every assessment of yours, after a confirmation."""
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        db.session.execute(delete(Assessment).where(Assessment.user_id == current_user.id))
+        db.session.commit()
+        flash("All your assessments are deleted. They are gone from our database.")
+        return redirect(url_for(".index"))
+    return render_template("your_data/confirm_delete.html", assessment=None, form=form)
+
+
+@bp.route("/account/delete", methods=["GET", "POST"])
+@login_required
+def delete_account():
+    """Delete the account and everything in it, after the password."""
+    form = DeleteAccountForm()
+    if form.validate_on_submit():
+        if not current_user.check_password(form.password.data):
+            form.password.errors.append("That is not your password.")
+        else:
+            user = current_user._get_current_object()
+            db.session.execute(delete(Assessment).where(Assessment.user_id == user.id))
+            db.session.execute(delete(LoginAttempt).where(LoginAttempt.email == user.email))
+            db.session.delete(user)
+            db.session.commit()
+            logout_user()
+            flash("Your account and all its data are deleted.")
+            return redirect(url_for("home.index"))
+    status = 422 if form.errors else 200
+    return render_template("your_data/delete_account.html", form=form), status
