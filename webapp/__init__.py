@@ -22,12 +22,12 @@ from webapp.settings import settings_from_environment
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
-def create_app(test_config: dict[str, Any] | None = None) -> Flask:
-    """Build the app from the environment (or `test_config`, which overrides it)."""
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the app from the environment; `config` (tests, commands) overrides it."""
     app = Flask(__name__, instance_relative_config=True)
-    app.config.update(settings_from_environment(app.instance_path, _environ(test_config)))
-    if test_config:
-        app.config.update(test_config)
+    app.config.update(settings_from_environment(app.instance_path, _environ(config)))
+    if config:
+        app.config.update(config)
     register_extensions(app)
     register_blueprints(app)
     security_headers.init_app(app)
@@ -37,11 +37,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     return app
 
 
-def _environ(test_config: dict[str, Any] | None) -> dict[str, str]:
-    """The environment, with the start-up settings a test passes laid over it."""
-    overrides = {
-        k: v for k, v in (test_config or {}).items() if k in ("TRACKFIT_ENV", "SECRET_KEY")
-    }
+def _environ(config: dict[str, Any] | None) -> dict[str, str]:
+    """The environment, with the start-up settings passed in `config` laid over it."""
+    overrides = {k: v for k, v in (config or {}).items() if k in ("TRACKFIT_ENV", "SECRET_KEY")}
     return {**os.environ, **overrides}
 
 

@@ -63,14 +63,15 @@ def _app(args: argparse.Namespace, development: bool = False):
     from webapp import create_app
     from webapp.settings import DEVELOPMENT
 
+    overrides = {}
     if development:
-        os.environ.setdefault("TRACKFIT_ENV", DEVELOPMENT)
-    else:
+        overrides["TRACKFIT_ENV"] = os.environ.get("TRACKFIT_ENV", DEVELOPMENT)
+    elif not os.environ.get("SECRET_KEY"):
         # Administrative commands sign nothing, so they do not need the site's secret.
-        os.environ.setdefault("SECRET_KEY", secrets.token_hex(32))
+        overrides["SECRET_KEY"] = secrets.token_hex(32)
     if args.models:
-        os.environ["TRACKFIT_MODELS"] = args.models
-    return create_app()
+        overrides["TRACKFIT_MODELS"] = args.models
+    return create_app(overrides)
 
 
 def run_serve(args: argparse.Namespace) -> int:

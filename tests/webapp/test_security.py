@@ -1,0 +1,86 @@
+"""Security: headers, cookies, error pages without internals, production settings."""
+
+import pytest
+from conftest import app_settings
+
+from webapp import create_app
+from webapp.settings import SettingsError, settings_from_environment
+
+
+def test_every_page_sends_the_security_headers(client):
+    response = client.get("/")
+    csp = response.headers["Content-Security-Policy"]
+    assert "default-src 'self'" in csp
+    assert "frame-ancestors 'none'" in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_pages_use_no_inline_script_or_style(client, people):
+    client.register()
+    location = client.answer_all(people[0]).headers["Location"]
+    for url in ("/", "/assessment/", location, "/results/history", "/my-data/"):
+        html = client.get(url).get_data(as_text=True)
+        assert "<script" not in html
+        assert "<style" not in html
+        assert " style=" not in html
+
+
+def test_session_cookie_is_http_only_and_same_site(client):
+    client.register()
+    cookie = client.client.get_cookie("session")
+    assert cookie.http_only
+    assert cookie.same_site == "Lax"
+
+
+def test_production_cookies_are_secure_and_need_a_secret_key(tmp_path):
+    with pytest.raises(SettingsError, match="SECRET_KEY is not set"):
+        settings_from_environment(str(tmp_path), {"TRACKFIT_ENV": "production"})
+    settings = settings_from_environment(str(tmp_path), {"SECRET_KEY": "x" * 64})
+    assert settings["SESSION_COOKIE_SECURE"] is True
+    assert settings["TRACKFIT_ENV"] == "production"
+
+
+def test_an_unknown_environment_name_is_refused(tmp_path):
+    with pytest.raises(SettingsError, match="TRACKFIT_ENV='staging'"):
+        settings_from_environment(str(tmp_path), {"TRACKFIT_ENV": "staging", "SECRET_KEY": "x"})
+
+
+def test_postgres_urls_use_the_psycopg_driver(tmp_path):
+    settings = settings_from_environment(
+        str(tmp_path), {"SECRET_KEY": "x", "DATABASE_URL": "postgres://u:p@db/trackfit"}
+    )
+    assert settings["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u:p@db/trackfit"
+
+
+def test_not_found_is_a_friendly_page(client):
+    response = client.get("/no/such/page")
+    assert response.status_code == 404
+    assert "Page not found" in response.get_data(as_text=True)
+
+
+def test_our_bugs_show_a_calm_page_without_internals(database_url):
+    app = create_app(app_settings(database_url))
+
+    @app.route("/boom")
+    def boom():
+        raise RuntimeError("secret internal detail")
+
+    response = app.test_client().get("/boom")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 500
+    assert "Sorry, something went wrong" in html
+    assert "secret internal detail" not in html
+    assert "Traceback" not in html
+
+
+def test_json_clients_get_json_errors(client):
+    response = client.get("/no/such/page", headers={"Accept": "application/json"})
+    assert response.get_json() == {"error": response.get_json()["error"], "status": 404}
+
+
+def test_request_size_is_limited(client):
+    client.register()
+    response = client.post("/account/password", data={"current": "x" * 400_000})
+    assert response.status_code == 413

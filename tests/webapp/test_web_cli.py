@@ -1,0 +1,71 @@
+"""`trackfit` web commands: db, users, tokens, and serve refusing a production start."""
+
+import os
+
+import pytest
+
+from webapp.cli import main
+
+
+@pytest.fixture
+def cli(database_url, monkeypatch, capsys, tmp_path):
+    """Run `trackfit` against the test database; returns (code, out, err)."""
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("TRACKFIT_ENV", "testing")
+    monkeypatch.chdir(tmp_path)
+
+    def run(*argv):
+        code = main(list(argv))
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run
+
+
+def test_hr_creates_lists_and_revokes_api_tokens(cli, monkeypatch, app):
+    monkeypatch.setenv("TRACKFIT_NEW_PASSWORD", "a long enough password")
+    assert cli("users", "add", "--email", "hr@example.com", "--role", "hr")[0] == 0
+    code, secret, err = cli("tokens", "create", "--name", "HRIS", "--owner", "hr@example.com")
+    assert code == 0
+    assert secret.strip().startswith("tf_")
+    assert "shown only now" in err
+    code, listing, _ = cli("tokens", "list")
+    assert "HRIS" in listing and "active" in listing
+    assert secret.strip() not in listing
+    assert cli("tokens", "revoke", "--id", "1")[0] == 0
+    assert "revoked" in cli("tokens", "list")[1]
+
+
+def test_token_for_a_non_hr_account_is_refused_with_a_message(cli, monkeypatch):
+    monkeypatch.setenv("TRACKFIT_NEW_PASSWORD", "a long enough password")
+    cli("users", "add", "--email", "emp@example.com")
+    code, out, err = cli("tokens", "create", "--name", "x", "--owner", "emp@example.com")
+    assert code == 2
+    assert "not in HR" in err
+    assert out == ""
+
+
+def test_users_set_role(cli, monkeypatch):
+    monkeypatch.setenv("TRACKFIT_NEW_PASSWORD", "a long enough password")
+    cli("users", "add", "--email", "m@example.com")
+    assert cli("users", "set-role", "--email", "m@example.com", "--role", "manager")[0] == 0
+    assert "manager" in cli("users", "list")[1]
+    assert cli("users", "set-role", "--email", "nobody@example.com", "--role", "hr")[0] == 2
+
+
+def test_a_production_start_without_secret_key_is_refused(monkeypatch, capsys):
+    monkeypatch.setenv("TRACKFIT_ENV", "production")
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    assert main(["serve"]) == 2
+    assert "SECRET_KEY is not set" in capsys.readouterr().err
+
+
+def test_gunicorn_entry_point_refuses_without_secret_key(monkeypatch):
+    from webapp import create_app  # noqa: PLC0415
+    from webapp.settings import SettingsError  # noqa: PLC0415
+
+    monkeypatch.delenv("TRACKFIT_ENV", raising=False)
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    with pytest.raises(SettingsError):
+        create_app()
+    assert "SECRET_KEY" not in os.environ
