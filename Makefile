@@ -1,9 +1,9 @@
-# The README's commands. `make demo` and `make test` install what they need on first use.
+# The README's commands. `make serve` and `make test` install what they need on first use.
 VENV ?= .venv
 PYTHON ?= python3
 BIN := $(VENV)/bin
 
-.PHONY: install demo test lint format validate evaluate bench clean
+.PHONY: install serve demo test lint format validate evaluate bench bench-web clean
 
 install: $(VENV)/.installed
 
@@ -12,6 +12,9 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
+
+serve: install
+	$(BIN)/trackfit serve
 
 demo: install
 	$(BIN)/trackfit validate questionnaires/engineering
@@ -37,6 +40,9 @@ evaluate: install
 
 bench: install
 	$(BIN)/python benchmarks/bench_recommend.py
+
+bench-web: install
+	$(BIN)/python benchmarks/bench_web.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis .coverage

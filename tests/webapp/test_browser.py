@@ -1,0 +1,195 @@
+"""In a real browser (Debian's Chromium driven by Playwright): an employee registers, answers
+part of the assessment, leaves, comes back, finishes and reads the result; keyboard-only
+answering works; axe-core finds no serious or critical accessibility violations."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+
+import pytest
+from conftest import app_settings, sample_people
+from playwright.sync_api import expect, sync_playwright
+from werkzeug.serving import make_server
+
+from webapp import create_app
+from webapp.extensions import db
+
+CHROMIUM = os.environ.get("TRACKFIT_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SERIOUS = {"serious", "critical"}
+PASSWORD = "a browser password"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium, or a skip (a failure when CI requires the browser)."""
+    if not shutil.which(CHROMIUM):
+        if os.environ.get("TRACKFIT_REQUIRE_BROWSER"):
+            pytest.fail(f"TRACKFIT_REQUIRE_BROWSER is set but {CHROMIUM} is missing")
+        pytest.skip(f"no Chromium at {CHROMIUM} (.ci/run installs Debian's chromium)")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def live_url(database_url):
+    """The app served over HTTP on a free loopback port."""
+    app = create_app(app_settings(database_url))
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join()
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh browser tab with its own cookies."""
+    context = browser.new_context(viewport={"width": 1100, "height": 900})
+    tab = context.new_page()
+    tab.set_default_timeout(10_000)
+    yield tab
+    context.close()
+
+
+def assert_accessible(page, what: str) -> None:
+    """axe-core (bundled with axe-playwright-python) finds nothing serious or critical."""
+    from axe_playwright_python.sync_playwright import Axe  # noqa: PLC0415
+
+    violations = Axe().run(page).response["violations"]
+    serious = [
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+        for v in violations
+        if v["impact"] in SERIOUS
+    ]
+    assert serious == [], f"{what}: {serious}"
+
+
+def answer_page(page, values: dict) -> None:
+    """Answer every question on the page by clicking labels and filling fields."""
+    for field in page.locator("fieldset.question").all():
+        name = field.get_attribute("id")
+        field.locator(f"input[value='{values[name]}']").check()
+    for field in page.locator("div.question input, div.question select").all():
+        name = field.get_attribute("name")
+        if field.evaluate("e => e.tagName") == "SELECT":
+            field.select_option(str(values[name]))
+        else:
+            field.fill(str(values[name]))
+
+
+def answer_page_by_keyboard(page, values: dict) -> None:
+    """Answer a page of radio questions with the keyboard alone: Tab, arrows, Space, Enter."""
+    names = [f.get_attribute("id") for f in page.locator("fieldset.question").all()]
+    page.locator("h1").click()  # a neutral starting point; nothing is answered by it
+    for name in names:
+        for _ in range(40):
+            page.keyboard.press("Tab")
+            if page.evaluate("document.activeElement.name") == name:
+                break
+        page.keyboard.press("Space")  # selects the first option
+        low = int(page.evaluate("document.activeElement.value"))
+        for _ in range(int(values[name]) - low):
+            page.keyboard.press("ArrowRight")
+    for _ in range(5):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.value") == "next":
+            break
+    page.keyboard.press("Enter")
+
+
+def test_register_answer_leave_resume_and_read_the_result(page, live_url):
+    person = sample_people()[0]
+    values = {**person["answers"], **person["context"]}
+
+    page.goto(live_url)
+    page.get_by_role("link", name="Create an account").first.click()
+    page.get_by_label("Your name").fill("Grace Browser")
+    page.get_by_label("Work email").fill("grace@example.com")
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_label("Password again").fill(PASSWORD)
+    page.get_by_role("button", name="Create account").click()
+    page.get_by_role("button", name="Start the assessment").click()
+
+    expect(page.get_by_text("Step 1 of 7")).to_be_visible()
+    page.get_by_role("button", name="Next").click()  # nothing answered yet
+    expect(page.get_by_role("alert").get_by_text("Please check 5 answers")).to_be_visible()
+    assert_accessible(page, "assessment page with errors")
+    answer_page(page, values)
+    page.get_by_role("button", name="Next").click()
+
+    expect(page.get_by_text("Step 2 of 7")).to_be_visible()
+    assert_accessible(page, "assessment page")
+    answer_page_by_keyboard(page, values)
+    expect(page.get_by_text("Step 3 of 7")).to_be_visible()  # the keyboard answers went through
+
+    answer_page(page, values)
+    page.get_by_role("button", name="Save and finish later").click()
+    expect(page.get_by_text("Your answers are saved")).to_be_visible()
+    page.get_by_role("button", name="Log out").click()
+
+    page.get_by_role("link", name="Log in").first.click()
+    page.get_by_label("Email").fill("grace@example.com")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("link", name="Resume where you left off").click()
+    expect(page.get_by_text("Step 3 of 7")).to_be_visible()
+    assert (
+        page.locator("fieldset.question input:checked").count()
+        == page.locator("fieldset.question").count()
+    ), "the answers saved before logging out are not shown"
+    page.get_by_role("button", name="Next").click()
+    for step in range(4, 8):
+        expect(page.get_by_text(f"Step {step} of 7")).to_be_visible()
+        answer_page(page, values)
+        page.get_by_role("button", name="See my results" if step == 7 else "Next").click()
+
+    expect(
+        page.get_by_role("heading", name="Recommended track: Individual contributor")
+    ).to_be_visible()
+    expect(page.get_by_text("This is advice, not a decision.")).to_be_visible()
+    expect(page.get_by_text("Trained on synthetic data.")).to_be_visible()
+    ladder = page.get_by_role("img", name="Your levels on both ladders")
+    expect(ladder).to_be_visible()
+    assert "L3 Senior Engineer: You are here" in ladder.locator("desc").text_content()
+    expect(
+        page.get_by_role("heading", name="What pointed toward individual contributor")
+    ).to_be_visible()
+    page.get_by_text("Your answers behind this").first.click()
+    expect(page.get_by_text("You answered:").first).to_be_visible()
+    expect(
+        page.get_by_role("heading", name="Individual contributor: toward L4 Staff Engineer")
+    ).to_be_visible()
+    assert_accessible(page, "results page")
+
+
+def test_the_assessment_works_with_javascript_switched_off(browser, live_url):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    person = sample_people()[1]
+    page.goto(live_url + "/account/register")
+    page.get_by_label("Your name").fill("No Script")
+    page.get_by_label("Work email").fill("noscript@example.com")
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_label("Password again").fill(PASSWORD)
+    page.get_by_role("button", name="Create account").click()
+    page.get_by_role("button", name="Start the assessment").click()
+    answer_page(page, {**person["answers"], **person["context"]})
+    page.get_by_role("button", name="Next").click()
+    expect(page.get_by_text("Step 2 of 7")).to_be_visible()
+    context.close()
