@@ -4,6 +4,7 @@ confidence; they never change an answer."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -47,6 +48,13 @@ class QualityInputs:
     span: np.ndarray  # float (C,) width of each construct's scale (max - min)
     section_items: np.ndarray  # float (S,) number of items shown on each section page
 
+    @cached_property
+    def keyed_members(self) -> tuple[np.ndarray, np.ndarray]:
+        """(I, C) float: each construct's forward-keyed items, and its reverse-keyed items."""
+        members = self.construct_of[:, None] == np.arange(self.n_constructs)[None, :]
+        reverse = self.reverse[:, None]
+        return (members & ~reverse).astype(float), (members & reverse).astype(float)
+
 
 def quality_flags(
     raw: np.ndarray, scored: np.ndarray, timings: np.ndarray, layout: QualityInputs
@@ -81,25 +89,19 @@ def _failed_attention(raw: np.ndarray, expected: np.ndarray) -> np.ndarray:
 
 def _contradictory(scored: np.ndarray, answered: np.ndarray, layout: QualityInputs) -> np.ndarray:
     """Mean over constructs of |forward mean - reverse mean| as a share of the scale."""
-    n = len(scored)
-    gaps = np.zeros(n)
-    counted = np.zeros(n)
-    span = layout.span
-    for construct in range(layout.n_constructs):
-        members = layout.construct_of == construct
-        forward = _row_mean(scored, answered, members & ~layout.reverse)
-        backward = _row_mean(scored, answered, members & layout.reverse)
-        both = ~np.isnan(forward) & ~np.isnan(backward)
-        gaps[both] += np.abs(forward - backward)[both] / span[construct]
-        counted += both
-    mean_gap = np.divide(gaps, counted, out=np.zeros(n), where=counted > 0)
-    return (counted >= CONTRADICTION_MIN_CONSTRUCTS) & (mean_gap >= CONTRADICTION_GAP)
-
-
-def _row_mean(values: np.ndarray, answered: np.ndarray, columns: np.ndarray) -> np.ndarray:
-    counts = answered[:, columns].sum(axis=1)
-    totals = np.where(answered[:, columns], values[:, columns], 0.0).sum(axis=1)
-    return np.divide(totals, counts, out=np.full(len(values), np.nan), where=counts > 0)
+    forward, backward = layout.keyed_members
+    values = np.where(answered, scored, 0.0)
+    weights = answered.astype(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        forward_mean = (values @ forward) / (weights @ forward)
+        backward_mean = (values @ backward) / (weights @ backward)
+    both = (weights @ forward > 0) & (weights @ backward > 0)
+    gaps = np.where(both, np.abs(forward_mean - backward_mean) / layout.span, 0.0).sum(axis=1)
+    counted = both.sum(axis=1)
+    mean_gap = np.divide(gaps, counted, out=np.zeros(len(scored)), where=counted > 0)
+    # Gaps are ratios of small integers: a tolerance far below their spacing keeps a gap of
+    # exactly the threshold from falling either side by rounding.
+    return (counted >= CONTRADICTION_MIN_CONSTRUCTS) & (mean_gap >= CONTRADICTION_GAP - 1e-9)
 
 
 def _too_fast(timings: np.ndarray, section_items: np.ndarray) -> np.ndarray:

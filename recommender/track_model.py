@@ -19,6 +19,7 @@ Parameters are plain arrays (no pickle); training lives in `recommender.training
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -37,17 +38,41 @@ class TrackModel:
     centre: np.ndarray  # per feature: training mean of (manager shape - IC shape)
 
     def contributions(self, features: np.ndarray) -> dict[str, np.ndarray]:
-        """Per track, each feature's log-odds contribution: (people x features)."""
+        """Per track, each feature's log-odds contribution: (people x features).
+
+        The same piecewise-linear interpolation as `np.interp` per feature (flat beyond the
+        end knots), done for every feature at once so that one person costs a few array
+        operations rather than one call per feature and track.
+        """
         filled = np.where(np.isnan(features), self.fill, features)
-        return {
-            track: np.column_stack(
-                [
-                    np.interp(filled[:, j], self.knots[j], self.shapes[track][j])
-                    for j in range(len(self.feature_names))
-                ]
-            )
-            for track in TRACKS
-        }
+        knots, shapes = self._padded
+        columns = np.arange(knots.shape[0])
+        segment = np.clip(
+            (filled[:, :, None] >= knots[None, :, :]).sum(axis=2) - 1, 0, knots.shape[1] - 2
+        )
+        left, right = knots[columns, segment], knots[columns, segment + 1]
+        along = np.clip((filled - left) / (right - left), 0.0, 1.0)
+        parts = {}
+        for track, shape in zip(TRACKS, shapes, strict=True):
+            start, end = shape[columns, segment], shape[columns, segment + 1]
+            parts[track] = start + along * (end - start)
+        return parts
+
+    @cached_property
+    def _padded(self) -> tuple[np.ndarray, np.ndarray]:
+        """Knots (features x K) and shapes (tracks x features x K), each feature padded to the
+        most knots: extra knots lie past its last one and repeat its last value."""
+        width = max(k.size for k in self.knots)
+        knots = np.empty((len(self.knots), width))
+        shapes = np.empty((len(TRACKS), len(self.knots), width))
+        for j, feature_knots in enumerate(self.knots):
+            size = feature_knots.size
+            knots[j, :size] = feature_knots
+            knots[j, size:] = feature_knots[-1] + np.arange(1, width - size + 1)
+            for t, track in enumerate(TRACKS):
+                shapes[t, j, :size] = self.shapes[track][j]
+                shapes[t, j, size:] = self.shapes[track][j][-1]
+        return knots, shapes
 
     def predict(self, features: np.ndarray) -> Prediction:
         """Calibrated success probabilities per track, the score and its exact decomposition."""

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
+
+import numpy as np
+
 from recommender import score
+from recommender.quality import CONTRADICTION_GAP, CONTRADICTION_MIN_CONSTRUCTS
+from recommender.scoring import score_matrix, scoring_layout
 
 
 def test_considered_answers_raise_no_flag(tiny, make_answers):
@@ -43,3 +49,36 @@ def test_flags_carry_a_message_in_json(tiny, make_answers):
     flags = score(tiny, make_answers(attention=1)).to_json()["flags"]
     assert flags[0]["id"] == "failed_attention_check"
     assert "particular answer" in flags[0]["message"]
+
+
+def _exact_mean_gap(scored_row, answered_row, layout) -> tuple[int, Fraction]:
+    """Constructs with both keys answered, and their mean gap, in exact fractions."""
+    gaps, counted = Fraction(0), 0
+    for construct in range(layout.n_constructs):
+        members = (layout.construct_of == construct) & answered_row
+        forward = [Fraction(v) for v in scored_row[members & ~layout.reverse]]
+        backward = [Fraction(v) for v in scored_row[members & layout.reverse]]
+        if forward and backward:
+            gap = abs(sum(forward) / len(forward) - sum(backward) / len(backward))
+            gaps += gap / Fraction(layout.span[construct])
+            counted += 1
+    return counted, gaps / counted if counted else Fraction(0)
+
+
+def test_contradiction_flag_agrees_with_exact_arithmetic_at_the_threshold(engineering):
+    layout = scoring_layout(engineering)
+    rng = np.random.default_rng(0)
+    raw = rng.integers(1, 6, size=(3000, len(layout.item_ids))).astype(float)
+    raw[rng.random(raw.shape) < 0.3] = np.nan
+    profiles = score_matrix(
+        engineering, raw, np.full((len(raw), len(layout.section_ids)), np.nan), {}, []
+    )
+    flagged = profiles.flags["contradictory_reverse_keyed"]
+    answered = ~np.isnan(raw)
+    scored = np.where(layout.reverse, layout.low + layout.high - raw, raw)
+    threshold = Fraction(str(CONTRADICTION_GAP))
+    gaps = [_exact_mean_gap(scored[r], answered[r], layout.quality) for r in range(len(raw))]
+    exact = [n >= CONTRADICTION_MIN_CONSTRUCTS and gap >= threshold for n, gap in gaps]
+    assert flagged.tolist() == exact
+    # the sample holds people exactly on the threshold, where rounding used to decide
+    assert any(n >= CONTRADICTION_MIN_CONSTRUCTS and gap == threshold for n, gap in gaps)

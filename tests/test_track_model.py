@@ -44,6 +44,14 @@ def _world(pack, n, seed):
     return profiles, taken, success.astype(int), truth
 
 
+# Rows of the tiny pack's 11 features: missing values, and values past every knot.
+FEATURE_ROWS = arrays(
+    np.float64,
+    st.tuples(st.integers(1, 20), st.just(11)),
+    elements=st.one_of(st.just(np.nan), st.floats(-5, 40)),
+)
+
+
 @pytest.fixture(scope="module")
 def fitted(tiny):
     profiles, taken, success, truth = _world(tiny, 12000, 1)
@@ -74,19 +82,25 @@ def test_cross_validated_metrics_and_calibration_are_reported(fitted):
 
 
 @settings(max_examples=60, deadline=None)
-@given(
-    arrays(
-        np.float64,
-        st.tuples(st.integers(1, 20), st.just(11)),
-        elements=st.one_of(st.just(np.nan), st.floats(-5, 40)),
-    )
-)
+@given(FEATURE_ROWS)
 def test_explanations_add_up_to_the_score(fitted, values):
     prediction = fitted[0].model.predict(values)
     total = prediction.baseline + prediction.effects.sum(axis=1)
     np.testing.assert_allclose(total, prediction.score, atol=1e-9)
     logit = {t: np.log(p / (1 - p)) for t, p in prediction.p_success.items()}
     np.testing.assert_allclose(logit["manager"] - logit["ic"], prediction.score, atol=1e-6)
+
+
+@settings(max_examples=60, deadline=None)
+@given(FEATURE_ROWS)
+def test_each_contribution_follows_its_shape_between_the_knots(fitted, values):
+    model = fitted[0].model
+    parts = model.contributions(values)
+    filled = np.where(np.isnan(values), model.fill, values)
+    for track, part in parts.items():
+        for j, knots in enumerate(model.knots):
+            expected = np.interp(filled[:, j], knots, model.shapes[track][j])
+            np.testing.assert_allclose(part[:, j], expected, rtol=0, atol=1e-12)
 
 
 def test_a_feature_that_does_not_matter_gets_little_weight(fitted):

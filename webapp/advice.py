@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 
 from flask import current_app
@@ -11,11 +12,30 @@ from recommender import Answers, Pack, Profile, Recommender, Registry, load_pack
 
 _lock = threading.Lock()
 _opened: dict[tuple, Recommender] = {}
+# What was found at the last look, per setting: (monotonic time of the look, what was found).
+_looked: dict[tuple, tuple[float, Any]] = {}
+
+
+def _at_most_every(interval: float, key: tuple, look):
+    """`look()`, or what it gave less than `interval` seconds ago: the pack files and the
+    registry's active version are re-read about once a second, not on every request."""
+    now = time.monotonic()
+    seen = _looked.get(key)
+    if seen is not None and now - seen[0] < interval:
+        return seen[1]
+    found = look()
+    _looked[key] = (now, found)
+    return found
 
 
 def current_pack() -> Pack:
-    """The pack people answer in this installation (reloaded when its files change)."""
-    return load_pack(current_app.config["TRACKFIT_PACK"])
+    """The pack people answer in this installation (reloaded soon after its files change)."""
+    setting = current_app.config["TRACKFIT_PACK"]
+    return _at_most_every(
+        current_app.config["TRACKFIT_RECHECK_SECONDS"],
+        ("pack", setting),
+        lambda: load_pack(setting),
+    )
 
 
 def current_recommender() -> Recommender:
@@ -26,7 +46,12 @@ def current_recommender() -> Recommender:
     """
     pack = current_pack()
     registry = current_app.config["TRACKFIT_MODELS"]
-    key = (id(pack), registry, Registry(registry).active())
+    active = _at_most_every(
+        current_app.config["TRACKFIT_RECHECK_SECONDS"],
+        ("active model", registry),
+        lambda: Registry(registry).active(),
+    )
+    key = (id(pack), registry, active)
     with _lock:
         recommender = _opened.get(key)
         if recommender is None or recommender.pack is not pack:

@@ -17,4 +17,4 @@ csrf = CSRFProtect()
 login_manager = LoginManager()
 login_manager.login_view = "accounts.login"
 login_manager.login_message = "Please log in to see that page."
-login_manager.session_protection = "strong"
+login_manager.session_protection = "basic"

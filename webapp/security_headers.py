@@ -8,20 +8,28 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
+EVERY_RESPONSE = (
+    ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "same-origin"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+)
+HTTPS_ONLY = (("Strict-Transport-Security", "max-age=31536000"),)
+# Pages hold personal answers: the browser may not keep them for the next user.
+PAGES_ONLY = (("Cache-Control", "no-store"),)
+
+
 def add_security_headers(response: Response) -> Response:
-    """Set the headers on every response."""
-    headers = response.headers
-    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("Referrer-Policy", "same-origin")
-    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    """Add the headers to every response, leaving any a view set itself as it set them."""
+    wanted = EVERY_RESPONSE
     if request.scheme == "https":
-        headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        wanted += HTTPS_ONLY
     if not request.path.startswith("/static/"):
-        # Pages hold personal answers: the browser may not keep them for the next user.
-        headers.setdefault("Cache-Control", "no-store")
+        wanted += PAGES_ONLY
+    present = {name.lower() for name in response.headers.keys()}  # noqa: SIM118 (Headers)
+    response.headers.extend([(k, v) for k, v in wanted if k.lower() not in present])
     return response
 
 

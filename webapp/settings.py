@@ -37,6 +37,8 @@ def settings_from_environment(instance_path: str, environ=os.environ) -> dict:
         "SQLALCHEMY_DATABASE_URI": database_url(instance_path, environ),
         "TRACKFIT_PACK": environ.get("TRACKFIT_PACK", "engineering"),
         "TRACKFIT_MODELS": environ.get("TRACKFIT_MODELS"),
+        # How often a worker looks for an edited pack or a newly promoted model.
+        "TRACKFIT_RECHECK_SECONDS": 0.0 if mode == TESTING else 1.0,
         "REGISTRATION_OPEN": environ.get("TRACKFIT_REGISTRATION", "open") != "closed",
         "PROXY_COUNT": int(environ.get("TRACKFIT_PROXY_COUNT", "0")),
         # An assessment page posts at most a few kilobytes; the API one person's answers.

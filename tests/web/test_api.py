@@ -7,7 +7,9 @@ from conftest import make_user
 
 from recommender import Recommender
 from recommender.answers import Answers
+from webapp.accounts.models import User
 from webapp.api.tokens import TokenRefused, create_token, revoke_token
+from webapp.extensions import db
 
 
 @pytest.fixture
@@ -61,6 +63,14 @@ def test_without_a_valid_token_the_api_answers_401(app, people, token):
 def test_a_revoked_token_stops_working(app, api, people):
     with app.app_context():
         revoke_token(1)
+    assert api(people[0]).status_code == 401
+
+
+def test_a_token_stops_working_when_its_owner_leaves_hr(app, api, people):
+    assert api(people[0]).status_code == 200
+    with app.app_context():
+        User.by_email("hr@example.com").role = "employee"
+        db.session.commit()
     assert api(people[0]).status_code == 401
 
 

@@ -111,6 +111,22 @@ def test_history_lists_assessments_and_what_changed(client, people):
     assert "Since your assessment of" in client.get(newest).get_data(as_text=True)
 
 
+def test_a_result_page_follows_deletions(client, people):
+    client.register()
+    client.answer_all(people[0])
+    client.answer_all(people[1])
+    older, newest = sorted(
+        set(re.findall(r'href="/results/(\d+)"', client.get("/results/history").text)), key=int
+    )
+    assert "Since your assessment of" in client.get(f"/results/{newest}").text
+    client.submit(f"/my-data/assessments/{older}/delete")
+    page = client.get(f"/results/{newest}")
+    assert page.status_code == 200
+    assert "Since your assessment of" not in page.text
+    client.submit(f"/my-data/assessments/{newest}/delete")
+    assert client.get(f"/results/{newest}").status_code == 404
+
+
 def test_results_need_a_login(client):
     assert client.get("/results/1").status_code == 302
     assert client.get("/results/history").status_code == 302

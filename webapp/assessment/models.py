@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from functools import cache
+from typing import Any, NamedTuple
 
-from sqlalchemy import JSON, ForeignKey, String, select
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, ForeignKey, Select, String, bindparam, select
+from sqlalchemy.orm import Mapped, aliased, mapped_column
 
 from webapp.accounts.models import utcnow
 from webapp.extensions import db
@@ -53,6 +54,15 @@ class Assessment(db.Model):
         return db.session.scalar(select(cls).where(cls.id == assessment_id, cls.user_id == user_id))
 
     @classmethod
+    def summary_of_user(cls, user_id: int, assessment_id: int) -> Summary | None:
+        """Where the assessment stands and which one came before it, only when it belongs to
+        this user: one small query, without loading answers or recommendation."""
+        row = db.session.execute(
+            _summary_query(), {"user_id": user_id, "assessment_id": assessment_id}
+        ).first()
+        return Summary(*row) if row else None
+
+    @classmethod
     def in_progress(cls, user_id: int) -> Assessment | None:
         """The user's unfinished assessment, if there is one."""
         return db.session.scalar(
@@ -72,3 +82,31 @@ class Assessment(db.Model):
                 .order_by(cls.completed_at.desc(), cls.id.desc())
             )
         )
+
+
+@cache
+def _summary_query() -> Select:
+    """Built once: an aliased correlated subquery is slow to construct on every request."""
+    earlier = aliased(Assessment)
+    previous = (
+        select(earlier.id)
+        .where(
+            earlier.user_id == Assessment.user_id,
+            earlier.completed_at < Assessment.completed_at,
+        )
+        .order_by(earlier.completed_at.desc(), earlier.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    return select(Assessment.id, Assessment.step, Assessment.completed_at, previous).where(
+        Assessment.id == bindparam("assessment_id"), Assessment.user_id == bindparam("user_id")
+    )
+
+
+class Summary(NamedTuple):
+    """An assessment's place: its id, the page reached, when it was finished, the one before."""
+
+    id: int
+    step: int
+    completed_at: datetime | None
+    previous_id: int | None

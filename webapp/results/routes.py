@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from flask import abort, redirect, render_template, url_for
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
+from recommender import Pack
 from webapp import advice
-from webapp.assessment.models import Assessment
+from webapp.assessment.models import Assessment, Summary
+from webapp.extensions import db
 from webapp.results import bp, charts
+from webapp.results.page_cache import rendered_results
 from webapp.results.reading import changes, read
 
 
@@ -15,43 +19,54 @@ from webapp.results.reading import changes, read
 @login_required
 def show(assessment_id: int):
     """The recommendation, how sure, why, the levels on both ladders and the gaps."""
-    assessment = Assessment.of_user(current_user.id, assessment_id)
-    if assessment is None:
+    summary = Assessment.summary_of_user(current_user.id, assessment_id)
+    if summary is None:
         abort(404)
-    if not assessment.complete:
+    if summary.completed_at is None:
         return redirect(
-            url_for("assessment.page", assessment_id=assessment.id, number=assessment.step + 1)
+            url_for("assessment.page", assessment_id=summary.id, number=summary.step + 1)
         )
     pack = advice.current_pack()
+    body = rendered_results.body(
+        (summary.id, summary.completed_at, summary.previous_id),
+        pack,
+        lambda: _render_result(summary, pack),
+    )
+    return render_template("results/show.html", completed_at=summary.completed_at, body=body)
+
+
+def _render_result(summary: Summary, pack: Pack) -> Markup:
+    """The body of the result page, from the stored assessment and the one before it."""
+    assessment = db.session.get(Assessment, summary.id)
+    previous = db.session.get(Assessment, summary.previous_id) if summary.previous_id else None
     reading = read(assessment.recommendation, pack, assessment.answers, assessment.context)
-    history = Assessment.completed(current_user.id)
-    earlier = [a for a in history if a.completed_at < assessment.completed_at]
-    previous = earlier[0] if earlier else None
-    return render_template(
-        "results/show.html",
-        assessment=assessment,
-        reading=reading,
-        pack=pack,
-        same_pack=assessment.pack == pack.ref,
-        previous=previous,
-        changed=changes(assessment.recommendation, previous.recommendation, pack)
-        if previous
-        else [],
-        probability_chart=charts.probability_chart(
-            reading.p_success, reading.track_titles, reading.track
-        ),
-        factor_chart=charts.factor_chart(
-            sorted(reading.toward["ic"] + reading.toward["manager"], key=lambda f: f.effect),
-            reading.track_titles,
-        ),
-        ladder_chart=charts.ladder_chart(
-            reading.ladder, reading.levels, reading.role_level, reading.track_titles
-        ),
-        competency_charts={
-            track: charts.competency_chart(bars, lv.target, lv.target_title or "")
-            for track, lv in reading.levels.items()
-            if (bars := reading.competencies.get(track))
-        },
+    return Markup(
+        render_template(
+            "results/_result.html",
+            assessment=assessment,
+            reading=reading,
+            pack=pack,
+            same_pack=assessment.pack == pack.ref,
+            previous=previous,
+            changed=changes(assessment.recommendation, previous.recommendation, pack)
+            if previous
+            else [],
+            probability_chart=charts.probability_chart(
+                reading.p_success, reading.track_titles, reading.track
+            ),
+            factor_chart=charts.factor_chart(
+                sorted(reading.toward["ic"] + reading.toward["manager"], key=lambda f: f.effect),
+                reading.track_titles,
+            ),
+            ladder_chart=charts.ladder_chart(
+                reading.ladder, reading.levels, reading.role_level, reading.track_titles
+            ),
+            competency_charts={
+                track: charts.competency_chart(bars, lv.target, lv.target_title or "")
+                for track, lv in reading.levels.items()
+                if (bars := reading.competencies.get(track))
+            },
+        )
     )
 
 

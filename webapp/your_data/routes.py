@@ -6,11 +6,12 @@ import json
 
 from flask import Response, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required, logout_user
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 
 from webapp.accounts.models import LoginAttempt
 from webapp.assessment.models import Assessment
 from webapp.extensions import db
+from webapp.results.page_cache import rendered_results
 from webapp.your_data import bp
 from webapp.your_data.export import export_csv, export_json
 from webapp.your_data.forms import ConfirmForm, DeleteAccountForm
@@ -24,6 +25,14 @@ def _all_assessments() -> list[Assessment]:
             .order_by(Assessment.started_at)
         )
     )
+
+
+def _delete_assessments_of(user_id: int) -> None:
+    """Delete every assessment of a user (the caller commits) and drop their rendered pages."""
+    ids = db.session.scalars(select(Assessment.id).where(Assessment.user_id == user_id)).all()
+    db.session.execute(delete(Assessment).where(Assessment.user_id == user_id))
+    for assessment_id in ids:
+        rendered_results.forget(assessment_id)
 
 
 @bp.route("/")
@@ -71,6 +80,7 @@ def delete_assessment(assessment_id: int):
     if form.validate_on_submit():
         db.session.delete(assessment)
         db.session.commit()
+        rendered_results.forget(assessment_id)
         flash("The assessment is deleted. It is gone from our database.")
         return redirect(url_for("results.history"))
     return render_template("your_data/confirm_delete.html", assessment=assessment, form=form)
@@ -82,7 +92,7 @@ def delete_all():
     """Delete every assessment of yours, after a confirmation."""
     form = ConfirmForm()
     if form.validate_on_submit():
-        db.session.execute(delete(Assessment).where(Assessment.user_id == current_user.id))
+        _delete_assessments_of(current_user.id)
         db.session.commit()
         flash("All your assessments are deleted. They are gone from our database.")
         return redirect(url_for(".index"))
@@ -99,7 +109,7 @@ def delete_account():
             form.password.errors.append("That is not your password.")
         else:
             user = current_user._get_current_object()
-            db.session.execute(delete(Assessment).where(Assessment.user_id == user.id))
+            _delete_assessments_of(user.id)
             db.session.execute(delete(LoginAttempt).where(LoginAttempt.email == user.email))
             db.session.delete(user)
             db.session.commit()

@@ -1,0 +1,11 @@
+"""The baseline for the web benchmark: a bare Flask route, served by the same gunicorn."""
+
+from flask import Flask
+
+app = Flask(__name__)
+
+
+@app.route("/")
+def hello():
+    """A few bytes of text, no template, no database."""
+    return "ok"

@@ -1,0 +1,269 @@
+"""Web speed under gunicorn: the results page and the API against a bare Flask route.
+
+    .venv/bin/python benchmarks/bench_web.py [--seconds 10] [--connections 8] [--workers 2]
+
+Starts gunicorn (sync workers) for trackfit on a fresh SQLite database with one employee who
+has a finished assessment and one HR API token, and for benchmarks/bare_app.py with the same
+settings; wrk (Debian package) sends the load from a second process on loopback. Prints
+requests per second for each and the ratios to the bare route, then the weight of an
+assessment page with everything it loads.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests" / "web"))
+USER_AGENT = "trackfit-bench"
+PASSWORD = "benchmark password"
+
+
+def free_port() -> int:
+    """A free TCP port on loopback."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def gunicorn(app: str, port: int, workers: int, env: dict, cwd: Path) -> subprocess.Popen:
+    """Start gunicorn and wait until it answers."""
+    process = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "-w",
+            str(workers),
+            "-b",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            app,
+        ],
+        env=env,
+        cwd=cwd,
+    )
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1)
+            return process
+        except OSError:
+            time.sleep(0.1)
+    process.kill()
+    raise SystemExit(f"gunicorn {app} did not start")
+
+
+def prepare(database: Path, env: dict) -> str:
+    """Migrate, then add the employee (with a finished assessment) and an HR token."""
+    os.environ.update(env)
+    from webapp import create_app  # noqa: PLC0415
+    from webapp.accounts.models import User  # noqa: PLC0415
+    from webapp.api.tokens import create_token  # noqa: PLC0415
+    from webapp.extensions import db  # noqa: PLC0415
+    from webapp.storage import upgrade_database  # noqa: PLC0415
+
+    app = create_app()
+    with app.app_context():
+        upgrade_database()
+        for email, role in (("bench@example.com", "employee"), ("hr@example.com", "hr")):
+            user = User(email=email, name=role, role=role)
+            user.set_password(PASSWORD)
+            db.session.add(user)
+        db.session.commit()
+        return create_token("benchmark", "hr@example.com")[1]
+
+
+class Browser:
+    """A minimal HTTP client that keeps the session cookie and never follows redirects
+    (production cookies are Secure, which urllib's cookie jar would not send over http)."""
+
+    def __init__(self, base: str):
+        self.base = base
+        self.cookie = ""
+
+    def request(self, path: str, fields: dict | None = None) -> tuple[int, dict, str]:
+        """GET, or POST the form fields: (status, headers, body)."""
+
+        class NoRedirect(urllib.request.HTTPRedirectHandler):
+            def redirect_request(self, *args, **kwargs):
+                return None
+
+        data = urllib.parse.urlencode(fields).encode() if fields is not None else None
+        headers = {"User-Agent": USER_AGENT, "Cookie": self.cookie}
+        req = urllib.request.Request(self.base + path, data=data, headers=headers)
+        try:
+            with urllib.request.build_opener(NoRedirect).open(req) as response:
+                status, head, body = response.status, response.headers, response.read()
+        except urllib.error.HTTPError as error:
+            status, head, body = error.code, error.headers, error.read()
+        for set_cookie in head.get_all("Set-Cookie") or []:
+            found = re.match(r"session=([^;]+)", set_cookie)
+            if found:
+                self.cookie = f"session={found.group(1)}"
+        return status, dict(head), body.decode()
+
+    def submit(self, page: str, fields: dict, action: str | None = None) -> str:
+        """Fetch a page, post its form with the CSRF token; the redirect location."""
+        html = self.request(page)[2]
+        token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', html).group(1)
+        status, headers, body = self.request(action or page, {"csrf_token": token, **fields})
+        if status != 302:
+            raise SystemExit(f"POST {action or page} answered {status}: {body[:500]}")
+        return headers["Location"]
+
+
+def session_with_result(base: str, person: dict) -> tuple[Browser, str]:
+    """Log in over HTTP and answer every page; the browser and the results path."""
+    browser = Browser(base)
+    browser.submit("/account/login", {"email": "bench@example.com", "password": PASSWORD})
+    location = browser.submit("/assessment/", {}, "/assessment/start")
+    values = {**person["answers"], **person["context"]}
+    while "/assessment/" in location:
+        html = browser.request(location)[2]
+        names = set(re.findall(r'name="([a-z_0-9]+)"', html)) - {"csrf_token", "action"}
+        fields = {n: str(values[n]) for n in names if n in values}
+        location = browser.submit(location, fields | {"action": "next"})
+    return browser, location
+
+
+def synthetic_bodies(count: int, contexts: list[dict]) -> list[str]:
+    """Answers JSON of `count` different synthetic people (their context taken in turn from
+    `contexts`), so that every API call computes a recommendation afresh."""
+    from recommender import load_pack  # noqa: PLC0415
+    from recommender.scoring import scoring_layout  # noqa: PLC0415
+    from recommender.synthetic import generate_outcomes  # noqa: PLC0415
+
+    pack = load_pack("engineering")
+    people = generate_outcomes(pack, count, seed=7)
+    item_ids = scoring_layout(pack).item_ids
+    bodies = []
+    for row, employee_id in enumerate(people.employee_ids):
+        answers = {
+            item: int(value)
+            for item, value in zip(item_ids, people.answers[row], strict=True)
+            if not math.isnan(value)  # NaN: skipped
+        }
+        context = contexts[row % len(contexts)]
+        bodies.append(
+            json.dumps({"employee_id": employee_id, "answers": answers, "context": context})
+        )
+    return bodies
+
+
+def post_script(path: Path, bodies: list[str], token: str) -> Path:
+    """A wrk script that POSTs the bodies in turn with the API token."""
+    path.write_text(
+        "local bodies = {" + ",".join(json.dumps(body) for body in bodies) + "}\n"
+        "local headers = {['Content-Type'] = 'application/json', "
+        f"['Authorization'] = 'Bearer {token}'}}\n"
+        "local i = 0\n"
+        "request = function()\n"
+        "  i = i % #bodies + 1\n"
+        "  return wrk.format('POST', nil, headers, bodies[i])\n"
+        "end\n"
+    )
+    return path
+
+
+def wrk(
+    url: str, seconds: int, connections: int, headers: list[str], script: Path | None = None
+) -> float:
+    """Requests per second wrk measured (non-2xx responses make the run fail)."""
+    command = ["wrk", "-t", "1", "-c", str(connections), "-d", f"{seconds}s", "--latency"]
+    for header in headers:
+        command += ["-H", header]
+    if script:
+        command += ["-s", str(script)]
+    output = subprocess.run(command + [url], capture_output=True, text=True, check=True).stdout
+    if "Non-2xx" in output:
+        raise SystemExit(f"wrk saw errors for {url}:\n{output}")
+    return float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+
+
+def page_weight(browser: Browser) -> tuple[int, int]:
+    """Bytes of the first assessment page and of it with everything it loads."""
+    location = browser.submit("/assessment/", {}, "/assessment/start")
+    page = browser.request(location)[2]
+    sizes = [len(page.encode())]
+    for asset in re.findall(r'(?:href|src)="(/static/[^"]+)"', page):
+        sizes.append(len(browser.request(asset)[2].encode()))
+    return sizes[0], sum(sizes)
+
+
+def main() -> None:
+    """Run the loads and print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is not installed: apt-get install wrk")
+    from conftest import sample_people  # noqa: PLC0415
+
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {
+            **os.environ,
+            "TRACKFIT_ENV": "production",
+            "SECRET_KEY": "benchmark-secret-key",
+            "DATABASE_URL": f"sqlite:///{Path(tmp) / 'bench.sqlite3'}",
+            "PYTHONPATH": str(ROOT),
+        }
+        token = prepare(Path(tmp) / "bench.sqlite3", env)
+        ports = {"trackfit": free_port(), "bare": free_port()}
+        servers = [
+            gunicorn("webapp:create_app()", ports["trackfit"], args.workers, env, ROOT),
+            gunicorn("bare_app:app", ports["bare"], args.workers, env, ROOT / "benchmarks"),
+        ]
+        try:
+            base = f"http://127.0.0.1:{ports['trackfit']}"
+            people = sample_people()
+            browser, results = session_with_result(base, people[0])
+            status = browser.request(results)[0]
+            assert status == 200, f"results page answered {status}"
+            script = post_script(
+                Path(tmp) / "post.lua", synthetic_bodies(500, [p["context"] for p in people]), token
+            )
+            loads = {
+                "bare Flask route": (f"http://127.0.0.1:{ports['bare']}/", [], None),
+                "results page": (base + results, [f"Cookie: {browser.cookie}"], None),
+                "API recommendation": (base + "/api/v1/recommendations", [], script),
+                # For scale: trackfit serving its stylesheet, and its log-in form.
+                "stylesheet (static)": (base + "/static/trackfit.css", [], None),
+                "log-in page": (base + "/account/login", [], None),
+            }
+            figures = {
+                name: wrk(
+                    url, args.seconds, args.connections, [f"User-Agent: {USER_AGENT}", *h], lua
+                )
+                for name, (url, h, lua) in loads.items()
+            }
+            html_bytes, total_bytes = page_weight(browser)
+        finally:
+            for server in servers:
+                server.terminate()
+                server.wait()
+    bare = figures["bare Flask route"]
+    print(f"gunicorn, {args.workers} sync workers; wrk 1 thread, {args.connections} connections,")
+    print(f"{args.seconds} s per load; the API load cycles through 500 different people")
+    for name, rps in figures.items():
+        print(f"{name:<20} {rps:9.1f} requests/s   {rps / bare:5.2f} x bare")
+    print(f"assessment page: {html_bytes / 1024:.1f} KB HTML, ", end="")
+    print(f"{total_bytes / 1024:.1f} KB with everything it loads")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,62 @@
+"""Rendered result bodies, kept per worker: a finished assessment's result never changes.
+
+A result page is a pure function of the stored recommendation and answers, the assessment
+before it (for "what changed") and the pack that words it. The key holds everything that can
+vary (the assessment, its completion time, the previous assessment's id) and the cache empties
+itself when the pack is reloaded, so a cached body is always the one a fresh render would give.
+Who may see it is checked on every request before the cache is asked; a body lives at most
+`lifetime` seconds and is dropped at once in the worker where its assessment is deleted.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+
+from markupsafe import Markup
+
+from recommender import Pack
+
+
+class RenderedResults:
+    """A bounded, least-recently-used store of result bodies for one pack."""
+
+    def __init__(self, capacity: int = 512, lifetime: float = 600.0):
+        self.capacity = capacity
+        self.lifetime = lifetime
+        self._bodies: OrderedDict[Hashable, tuple[float, Markup]] = OrderedDict()
+        self._pack: Pack | None = None
+        self._lock = threading.Lock()
+
+    def body(self, key: Hashable, pack: Pack, render: Callable[[], Markup]) -> Markup:
+        """The body for `key` in `pack`'s wording, rendered by `render` the first time."""
+        with self._lock:
+            if pack is not self._pack:
+                self._bodies.clear()
+                self._pack = pack
+            kept = self._bodies.get(key)
+            if kept is not None and time.monotonic() - kept[0] < self.lifetime:
+                self._bodies.move_to_end(key)
+                return kept[1]
+        body = render()
+        with self._lock:
+            if pack is self._pack:
+                self._bodies[key] = (time.monotonic(), body)
+                self._bodies.move_to_end(key)
+                while len(self._bodies) > self.capacity:
+                    self._bodies.popitem(last=False)
+        return body
+
+    def forget(self, assessment_id: int) -> None:
+        """Drop the bodies of an assessment (keys start with its id)."""
+        with self._lock:
+            for key in [k for k in self._bodies if k[0] == assessment_id]:
+                del self._bodies[key]
+
+    def __len__(self) -> int:
+        return len(self._bodies)
+
+
+rendered_results = RenderedResults()
