@@ -66,8 +66,8 @@ def gunicorn(app: str, port: int, workers: int, env: dict, cwd: Path) -> subproc
     raise SystemExit(f"gunicorn {app} did not start")
 
 
-def prepare(database: Path, env: dict) -> str:
-    """Migrate, then add the employee (with a finished assessment) and an HR token."""
+def prepare(env: dict) -> str:
+    """Migrate, then add the employee and an HR account with an API token; the token."""
     os.environ.update(env)
     from webapp import create_app  # noqa: PLC0415
     from webapp.accounts.models import User  # noqa: PLC0415
@@ -222,7 +222,7 @@ def main() -> None:
             "DATABASE_URL": f"sqlite:///{Path(tmp) / 'bench.sqlite3'}",
             "PYTHONPATH": str(ROOT),
         }
-        token = prepare(Path(tmp) / "bench.sqlite3", env)
+        token = prepare(env)
         ports = {"trackfit": free_port(), "bare": free_port()}
         servers = [
             gunicorn("webapp:create_app()", ports["trackfit"], args.workers, env, ROOT),

@@ -92,10 +92,11 @@ def _contradictory(scored: np.ndarray, answered: np.ndarray, layout: QualityInpu
     forward, backward = layout.keyed_members
     values = np.where(answered, scored, 0.0)
     weights = answered.astype(float)
+    forward_count, backward_count = weights @ forward, weights @ backward
     with np.errstate(invalid="ignore", divide="ignore"):
-        forward_mean = (values @ forward) / (weights @ forward)
-        backward_mean = (values @ backward) / (weights @ backward)
-    both = (weights @ forward > 0) & (weights @ backward > 0)
+        forward_mean = (values @ forward) / forward_count
+        backward_mean = (values @ backward) / backward_count
+    both = (forward_count > 0) & (backward_count > 0)
     gaps = np.where(both, np.abs(forward_mean - backward_mean) / layout.span, 0.0).sum(axis=1)
     counted = both.sum(axis=1)
     mean_gap = np.divide(gaps, counted, out=np.zeros(len(scored)), where=counted > 0)

@@ -113,18 +113,23 @@ def answer_page_by_keyboard(page, values: dict) -> None:
     page.keyboard.press("Enter")
 
 
+def register_and_start(page, name: str, email: str) -> None:
+    """Fill in the registration form shown, create the account and start the assessment."""
+    page.get_by_label("Your name").fill(name)
+    page.get_by_label("Work email").fill(email)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_label("Password again").fill(PASSWORD)
+    page.get_by_role("button", name="Create account").click()
+    page.get_by_role("button", name="Start the assessment").click()
+
+
 def test_register_answer_leave_resume_and_read_the_result(page, live_url):
     person = sample_people()[0]
     values = {**person["answers"], **person["context"]}
 
     page.goto(live_url)
     page.get_by_role("link", name="Create an account").first.click()
-    page.get_by_label("Your name").fill("Grace Browser")
-    page.get_by_label("Work email").fill("grace@example.com")
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_label("Password again").fill(PASSWORD)
-    page.get_by_role("button", name="Create account").click()
-    page.get_by_role("button", name="Start the assessment").click()
+    register_and_start(page, "Grace Browser", "grace@example.com")
 
     expect(page.get_by_text("Step 1 of 7")).to_be_visible()
     page.get_by_role("button", name="Next").click()  # nothing answered yet
@@ -183,12 +188,7 @@ def test_the_assessment_works_with_javascript_switched_off(browser, live_url):
     page = context.new_page()
     person = sample_people()[1]
     page.goto(live_url + "/account/register")
-    page.get_by_label("Your name").fill("No Script")
-    page.get_by_label("Work email").fill("noscript@example.com")
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_label("Password again").fill(PASSWORD)
-    page.get_by_role("button", name="Create account").click()
-    page.get_by_role("button", name="Start the assessment").click()
+    register_and_start(page, "No Script", "noscript@example.com")
     answer_page(page, {**person["answers"], **person["context"]})
     page.get_by_role("button", name="Next").click()
     expect(page.get_by_text("Step 2 of 7")).to_be_visible()

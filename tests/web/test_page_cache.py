@@ -19,39 +19,39 @@ class Renderer:
 
 def test_a_body_is_rendered_once_then_kept():
     kept, render, pack = RenderedResults(), Renderer(), load_pack("engineering")
-    assert kept.body((1, "t", None), pack, render) == kept.body((1, "t", None), pack, render)
+    assert kept.body(1, "t", pack, render) == kept.body(1, "t", pack, render)
     assert render.count == 1
 
 
 def test_another_pack_empties_the_store():
     kept, render = RenderedResults(), Renderer()
-    kept.body((1, "t", None), load_pack("engineering"), render)
-    kept.body((1, "t", None), load_pack("product-design"), render)
+    kept.body(1, "t", load_pack("engineering"), render)
+    kept.body(1, "t", load_pack("product-design"), render)
     assert render.count == 2
     assert len(kept) == 1
 
 
 def test_the_least_recently_used_body_goes_first():
     kept, render, pack = RenderedResults(capacity=2), Renderer(), load_pack("engineering")
-    for key in [(1,), (2,), (1,), (3,)]:
-        kept.body(key, pack, render)
-    kept.body((1,), pack, render)
-    assert render.count == 3  # (1,) was used recently and kept; (2,) was dropped
-    kept.body((2,), pack, render)
+    for assessment_id in [1, 2, 1, 3]:
+        kept.body(assessment_id, "t", pack, render)
+    kept.body(1, "t", pack, render)
+    assert render.count == 3  # 1 was used recently and kept; 2 was dropped
+    kept.body(2, "t", pack, render)
     assert render.count == 4
 
 
 def test_forgetting_an_assessment_drops_all_its_bodies():
     kept, render, pack = RenderedResults(), Renderer(), load_pack("engineering")
-    kept.body((7, "t", None), pack, render)
-    kept.body((7, "t", 3), pack, render)
-    kept.body((8, "t", None), pack, render)
+    kept.body(7, "t", pack, render)
+    kept.body(7, "t2", pack, render)
+    kept.body(8, "t", pack, render)
     kept.forget(7)
     assert len(kept) == 1
 
 
 def test_a_body_older_than_its_lifetime_is_rendered_again():
     kept, render, pack = RenderedResults(lifetime=0.0), Renderer(), load_pack("engineering")
-    kept.body((1,), pack, render)
-    kept.body((1,), pack, render)
+    kept.body(1, "t", pack, render)
+    kept.body(1, "t", pack, render)
     assert render.count == 2

@@ -13,6 +13,26 @@ def _looks_like_email(form, field) -> None:
         raise ValidationError("Enter an email address like name@example.com.")
 
 
+def _new_password(label: str, noun: str) -> tuple[PasswordField, PasswordField]:
+    """A new password under the password policy, and the same typed again."""
+    password = PasswordField(
+        label,
+        validators=[
+            DataRequired(f"Choose a {noun}."),
+            Length(min=MIN_PASSWORD, max=200, message=f"Use at least {MIN_PASSWORD} characters."),
+        ],
+        description=f"At least {MIN_PASSWORD} characters.",
+    )
+    confirm = PasswordField(
+        f"{label} again",
+        validators=[
+            DataRequired(f"Type the {noun} again."),
+            EqualTo("password", "The passwords differ."),
+        ],
+    )
+    return password, confirm
+
+
 class RegisterForm(FlaskForm):
     """A new account (always an employee; roles are given by HR)."""
 
@@ -21,21 +41,7 @@ class RegisterForm(FlaskForm):
         "Work email",
         validators=[DataRequired("Enter your email."), Length(max=254), _looks_like_email],
     )
-    password = PasswordField(
-        "Password",
-        validators=[
-            DataRequired("Choose a password."),
-            Length(min=MIN_PASSWORD, max=200, message=f"Use at least {MIN_PASSWORD} characters."),
-        ],
-        description=f"At least {MIN_PASSWORD} characters.",
-    )
-    confirm = PasswordField(
-        "Password again",
-        validators=[
-            DataRequired("Type the password again."),
-            EqualTo("password", "The passwords differ."),
-        ],
-    )
+    password, confirm = _new_password("Password", "password")
 
     def validate_email(self, field) -> None:
         """One account per address."""
@@ -56,18 +62,4 @@ class ChangePasswordForm(FlaskForm):
     current = PasswordField(
         "Current password", validators=[DataRequired("Enter your current password.")]
     )
-    password = PasswordField(
-        "New password",
-        validators=[
-            DataRequired("Choose a new password."),
-            Length(min=MIN_PASSWORD, max=200, message=f"Use at least {MIN_PASSWORD} characters."),
-        ],
-        description=f"At least {MIN_PASSWORD} characters.",
-    )
-    confirm = PasswordField(
-        "New password again",
-        validators=[
-            DataRequired("Type the new password again."),
-            EqualTo("password", "The passwords differ."),
-        ],
-    )
+    password, confirm = _new_password("New password", "new password")

@@ -1,11 +1,12 @@
 """Rendered result bodies, kept per worker: a finished assessment's result never changes.
 
 A result page is a pure function of the stored recommendation and answers, the assessment
-before it (for "what changed") and the pack that words it. The key holds everything that can
-vary (the assessment, its completion time, the previous assessment's id) and the cache empties
-itself when the pack is reloaded, so a cached body is always the one a fresh render would give.
-Who may see it is checked on every request before the cache is asked; a body lives at most
-`lifetime` seconds and is dropped at once in the worker where its assessment is deleted.
+before it (for "what changed") and the pack that words it. A body is kept per assessment and
+`version` (whatever else it depends on: its completion time, the previous assessment's id),
+and the cache empties itself when the pack is reloaded, so a kept body is always the one a
+fresh render would give. Who may see it is checked on every request before the cache is
+asked; a body lives at most `lifetime` seconds and is dropped at once in the worker where its
+assessment is deleted.
 """
 
 from __future__ import annotations
@@ -26,12 +27,16 @@ class RenderedResults:
     def __init__(self, capacity: int = 512, lifetime: float = 600.0):
         self.capacity = capacity
         self.lifetime = lifetime
-        self._bodies: OrderedDict[Hashable, tuple[float, Markup]] = OrderedDict()
+        self._bodies: OrderedDict[tuple[int, Hashable], tuple[float, Markup]] = OrderedDict()
         self._pack: Pack | None = None
         self._lock = threading.Lock()
 
-    def body(self, key: Hashable, pack: Pack, render: Callable[[], Markup]) -> Markup:
-        """The body for `key` in `pack`'s wording, rendered by `render` the first time."""
+    def body(
+        self, assessment_id: int, version: Hashable, pack: Pack, render: Callable[[], Markup]
+    ) -> Markup:
+        """The body of this assessment's result in `pack`'s wording, rendered by `render` the
+        first time it is asked for with this `version`."""
+        key = (assessment_id, version)
         with self._lock:
             if pack is not self._pack:
                 self._bodies.clear()
@@ -50,7 +55,7 @@ class RenderedResults:
         return body
 
     def forget(self, assessment_id: int) -> None:
-        """Drop the bodies of an assessment (keys start with its id)."""
+        """Drop every kept body of an assessment."""
         with self._lock:
             for key in [k for k in self._bodies if k[0] == assessment_id]:
                 del self._bodies[key]

@@ -28,7 +28,8 @@ def show(assessment_id: int):
         )
     pack = advice.current_pack()
     body = rendered_results.body(
-        (summary.id, summary.completed_at, summary.previous_id),
+        summary.id,
+        (summary.completed_at, summary.previous_id),
         pack,
         lambda: _render_result(summary, pack),
     )
