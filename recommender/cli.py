@@ -91,6 +91,11 @@ def build_parser(
         "--truth", type=Path, help="also write each person's true success probabilities here"
     )
     synth.add_argument("--pack", help="pack folder or name (default: engineering)")
+    synth.add_argument(
+        "--sensitive",
+        action="store_true",
+        help="add made-up gender and age_band columns, to try the fairness report",
+    )
 
     train = _command(
         commands, "train", "train a candidate model version from outcome data", run_train
@@ -187,7 +192,7 @@ def run_synth(args: argparse.Namespace) -> int:
     if args.n < 1:
         raise TrackfitError("--n: must be at least 1")
     outcomes = generate_outcomes(load_pack(args.pack), args.n, args.seed)
-    write_outcome_csv(outcomes, args.out)
+    write_outcome_csv(outcomes, args.out, args.sensitive)
     if args.truth:
         write_truth_csv(outcomes, args.truth)
     print(f"wrote {args.n} synthetic people to {args.out}", file=sys.stderr)

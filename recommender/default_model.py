@@ -53,6 +53,7 @@ def build_default_model(
                 "pack": pack.ref,
             },
         },
+        holdout_share=0.0,  # the bundled default learns from all of its people
     )
     registry.promote(summary["version"])
     return summary["version"]

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+OUTCOME_LABELS = {
+    "manager_recommended": "Manager track recommended",
+    "target_above_current": "Target above the current level",
+}
 LABEL_DEFINITION = (
     "success = 1 when the person met or exceeded expectations and was still in the track they "
     "took 12-18 months after the assessment (each employer documents its own definition); "
@@ -75,23 +79,9 @@ def render_model_card(manifest: dict[str, Any]) -> str:
             f"{value['status_quo_estimated']}). This is the model's own estimate.",
             "",
         ]
+    lines += _held_out(manifest.get("holdout"))
     lines += ["## Fairness", ""]
-    fairness = manifest.get("fairness") or {}
-    if not fairness:
-        lines.append("No sensitive attributes were supplied, so no fairness report was made.")
-    for attribute, report in fairness.items():
-        lines += [
-            f"**{attribute}** (unknown: {report['unknown']})",
-            "",
-            "| group | n | manager advised | impact ratio | flagged |",
-            "| --- | --- | --- | --- | --- |",
-        ]
-        for row in report["groups"]:
-            lines.append(
-                f"| {row['group']} | {row['n']} | {row['manager_advised_rate']} | "
-                f"{row['impact_ratio']} | {'yes' if row['flagged'] else ''} |"
-            )
-        lines.append("")
+    lines += fairness_lines(manifest.get("fairness"))
     lines += [
         "",
         "## Limitations",
@@ -105,3 +95,77 @@ def render_model_card(manifest: dict[str, Any]) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _held_out(holdout: dict[str, Any] | None) -> list[str]:
+    """The candidate beside the model active when it was trained, on data neither learned from."""
+    if not holdout:
+        return []
+    active = holdout.get("active") or {}
+    lines = [
+        "",
+        f"## Held-out comparison ({holdout['rows']} people, {round(100 * holdout['share'])}% "
+        "of the data, never used for training)",
+        "",
+    ]
+    if "error" in active:
+        lines += [
+            f"The active version {active['version']} could not be compared: {active['error']}",
+            "",
+        ]
+    header = "| track | rows | candidate ROC AUC | candidate Brier |"
+    rule = "| --- | --- | --- | --- |"
+    if "tracks" in active:
+        header += f" {active['version']} ROC AUC | {active['version']} Brier |"
+        rule += " --- | --- |"
+    lines += [header, rule]
+    for track, metrics in holdout["candidate"]["tracks"].items():
+        auc, brier = metrics.get("auc", "–"), metrics.get("brier", "–")
+        row = f"| {track} | {metrics['rows']} | {auc} | {brier} |"
+        if "tracks" in active:
+            other = active["tracks"].get(track, {})
+            row += f" {other.get('auc', '–')} | {other.get('brier', '–')} |"
+        lines.append(row)
+    return [*lines, ""]
+
+
+def fairness_lines(report: dict[str, Any] | None) -> list[str]:
+    """The fairness report as Markdown tables, one per attribute and outcome."""
+    if not report:
+        return ["No sensitive attributes were supplied, so no fairness report was made.", ""]
+    lines = [
+        f"Impact ratio = a group's rate over the highest group's rate; under "
+        f"{report['impact_ratio_flag']} it is flagged. Groups under {report['small_group']} "
+        "people are marked small: their rates are noisy. p = Fisher's exact test against the "
+        "highest group.",
+        "",
+    ]
+    for entry in report["attributes"]:
+        lines += [
+            f"### {entry['attribute']} (known: {entry['known']}, unknown: {entry['unknown']})",
+            "",
+        ]
+        for outcome, cell in entry["outcomes"].items():
+            label = OUTCOME_LABELS.get(outcome, outcome.replace("_", " "))
+            lines += [
+                f"**{label}** (chi-square p = {cell['chi_square_p']})",
+                "",
+                "| group | n | rate | impact ratio | p | flagged |",
+                "| --- | --- | --- | --- | --- | --- |",
+            ]
+            for group in cell["groups"]:
+                marks = [
+                    "**flagged**" if group["flagged"] else "",
+                    "small group" if group["small_group"] else "",
+                ]
+                lines.append(
+                    f"| {group['group']} | {group['n']} | {group['rate']} | "
+                    f"{group['impact_ratio']} | {_or_dash(group['p_value'])} | "
+                    f"{', '.join(m for m in marks if m)} |"
+                )
+            lines.append("")
+    return lines
+
+
+def _or_dash(value: object) -> object:
+    return "–" if value is None else value

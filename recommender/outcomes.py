@@ -66,11 +66,86 @@ def read_outcomes(
 ) -> OutcomeData:
     """Read and check an outcome CSV; raise OutcomesInvalid listing every problem."""
     path = Path(path)
-    name = path.name
     try:
         raw_bytes = path.read_bytes()
     except OSError as error:
         raise OutcomesInvalid(f"{path}: cannot be read ({error.strerror})") from None
+    return parse_outcomes(path.name, raw_bytes, pack, sensitive)
+
+
+def parse_outcomes(
+    name: str, raw_bytes: bytes, pack: Pack, sensitive: tuple[str, ...] | list[str] = ()
+) -> OutcomeData:
+    """Check the bytes of a full outcome file (answers, context and outcome per person)."""
+    table = _table(name, raw_bytes)
+    checker = _Checker(name, pack, table, tuple(sensitive))
+    data = checker.check()
+    if checker.problems:
+        raise OutcomesInvalid(checker.problems)
+    data.data_hash = hashlib.sha256(raw_bytes).hexdigest()
+    return data
+
+
+@dataclass
+class OutcomeLinks:
+    """A short outcome file: for each person, the track taken and success there, to be joined
+    to the assessment already stored for them."""
+
+    employee_ids: list[str]
+    lines: list[int]
+    track_taken: np.ndarray
+    success: np.ndarray
+    sensitive: dict[str, np.ndarray]
+    data_hash: str
+
+
+def is_short_file(raw_bytes: bytes, sensitive: tuple[str, ...] | list[str] = ()) -> bool:
+    """Whether a file has only the short file's columns (and named sensitive ones)."""
+    first = raw_bytes.decode("utf-8-sig", errors="replace").split("\n", 1)[0]
+    columns = {c.strip().strip('"') for c in first.split(",") if c.strip()}
+    return bool(columns) and columns <= set(REQUIRED) | set(sensitive)
+
+
+def parse_outcome_links(
+    name: str, raw_bytes: bytes, sensitive: tuple[str, ...] | list[str] = ()
+) -> OutcomeLinks:
+    """Check a short outcome file: `employee_id`, `track_taken`, `success` and the named
+    sensitive columns; raise OutcomesInvalid listing every problem."""
+    table = _table(name, raw_bytes)
+    checker = _Checker(name, None, table, tuple(sensitive))
+    columns = list(table.columns)
+    missing = [c for c in REQUIRED if c not in columns]
+    if missing:
+        checker.problem("", f"required columns missing: {', '.join(missing)}")
+    for column in sensitive:
+        if column in REQUIRED:
+            checker.problem("", f"sensitive column '{column}' is a required column")
+        elif column not in columns:
+            checker.problem("", f"sensitive column '{column}' is not in the file")
+    unknown = [c for c in columns if c not in REQUIRED and c not in sensitive]
+    if unknown:
+        checker.problem(
+            "",
+            f"columns {', '.join(map(repr, unknown))} are neither employee_id, track_taken, "
+            "success nor named sensitive columns (a full outcome file has item columns)",
+        )
+    if checker.problems:
+        raise OutcomesInvalid(checker.problems)
+    ids, track, success = checker.outcome_columns()
+    if checker.problems:
+        raise OutcomesInvalid(checker.problems)
+    return OutcomeLinks(
+        employee_ids=list(ids),
+        lines=list(range(2, len(table) + 2)),
+        track_taken=track.to_numpy(dtype=object),
+        success=success.astype(int).to_numpy(dtype=np.int8),
+        sensitive=checker.sensitive_columns(),
+        data_hash=hashlib.sha256(raw_bytes).hexdigest(),
+    )
+
+
+def _table(name: str, raw_bytes: bytes) -> pd.DataFrame:
+    """The file as a table of strings, or OutcomesInvalid naming why it is not one."""
     try:
         text = raw_bytes.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -84,21 +159,19 @@ def read_outcomes(
         )
     except (pd.errors.ParserError, ValueError) as error:
         raise OutcomesInvalid(f"{name}: is not a well-formed CSV ({error})") from None
-    checker = _Checker(name, pack, table, tuple(sensitive))
-    data = checker.check()
-    if checker.problems:
-        raise OutcomesInvalid(checker.problems)
-    data.data_hash = hashlib.sha256(raw_bytes).hexdigest()
-    return data
+    table.columns = [str(c).strip() for c in table.columns]
+    return table
 
 
 class _Checker:
     """Vectorised checks over the whole table, collecting every problem."""
 
-    def __init__(self, name: str, pack: Pack, table: pd.DataFrame, sensitive: tuple[str, ...]):
+    def __init__(
+        self, name: str, pack: Pack | None, table: pd.DataFrame, sensitive: tuple[str, ...]
+    ):
         self.name, self.pack, self.table, self.sensitive = name, pack, table, sensitive
         self.problems: list[Problem] = []
-        self.layout = scoring_layout(pack)
+        self.layout = scoring_layout(pack) if pack is not None else None
 
     def problem(self, where: str, message: str) -> None:
         self.problems.append(Problem(f"{self.name}{where}", message))
@@ -144,7 +217,8 @@ class _Checker:
             return None
         return self._rows(columns)
 
-    def _rows(self, columns: list[str]) -> OutcomeData | None:
+    def outcome_columns(self) -> tuple[pd.Series, pd.Series, pd.Series]:
+        """employee_id, track_taken and success, each cell checked."""
         table = self.table
         ids = table["employee_id"].str.strip()
         self.cells("employee_id", ids == "", lambda v: "is blank")
@@ -161,6 +235,18 @@ class _Checker:
         )
         success = table["success"].str.strip()
         self.cells("success", ~success.isin(("0", "1")), lambda v: f"{v!r} is not 0 or 1")
+        return ids, track, success
+
+    def sensitive_columns(self) -> dict[str, np.ndarray]:
+        """The named sensitive columns, blank as None; kept apart from everything else."""
+        return {
+            c: np.array([v.strip() or None for v in self.table[c]], dtype=object)
+            for c in self.sensitive
+        }
+
+    def _rows(self, columns: list[str]) -> OutcomeData | None:
+        table = self.table
+        ids, track, success = self.outcome_columns()
         answers = np.full((len(table), len(self.layout.item_ids)), np.nan)
         questionnaire = self.pack.questionnaire
         for column, item_id in enumerate(self.layout.item_ids):
@@ -178,10 +264,7 @@ class _Checker:
             context=context,
             track_taken=track.to_numpy(dtype=object),
             success=success.astype(int).to_numpy(dtype=np.int8),
-            sensitive={
-                c: np.array([v.strip() or None for v in table[c]], dtype=object)
-                for c in self.sensitive
-            },
+            sensitive=self.sensitive_columns(),
             data_hash="",
         )
 

@@ -97,9 +97,12 @@ class SyntheticOutcomes:
     success: np.ndarray
     p_true: dict[str, np.ndarray]
     latents: dict[str, np.ndarray]
+    # Made-up sensitive attributes for trying the fairness report; never features.
+    sensitive: dict[str, np.ndarray]
 
-    def to_csv_rows(self) -> tuple[list[str], list[list]]:
-        """The outcome CSV (DESIGN.md): header and rows."""
+    def to_csv_rows(self, with_sensitive: bool = False) -> tuple[list[str], list[list]]:
+        """The outcome CSV (DESIGN.md): header and rows, optionally with the sensitive columns
+        (`gender`, `age_band`)."""
         item_ids = list(scoring_layout(self.pack).item_ids)
         context = [
             "years_experience",
@@ -108,13 +111,22 @@ class SyntheticOutcomes:
             "current_track",
             "current_level",
         ]
-        header = ["employee_id", *item_ids, *context, "track_taken", "success"]
+        extra = list(self.sensitive) if with_sensitive else []
+        header = ["employee_id", *item_ids, *context, "track_taken", "success", *extra]
         rows = []
         for row, employee_id in enumerate(self.employee_ids):
             answers = ["" if np.isnan(v) else int(v) for v in self.answers[row]]
             values = [_cell(self.context[name][row]) for name in context]
+            groups = [_cell(self.sensitive[name][row]) for name in extra]
             rows.append(
-                [employee_id, *answers, *values, self.track_taken[row], int(self.success[row])]
+                [
+                    employee_id,
+                    *answers,
+                    *values,
+                    self.track_taken[row],
+                    int(self.success[row]),
+                    *groups,
+                ]
             )
         return header, rows
 
@@ -156,7 +168,28 @@ def generate_outcomes(pack: Pack, n: int, seed: int) -> SyntheticOutcomes:
         success=success.astype(np.int8),
         p_true=p_true,
         latents=traits,
+        sensitive=_sensitive(seed, years),
     )
+
+
+AGE_BANDS = ((30, "under 30"), (40, "30-39"), (50, "40-49"), (np.inf, "50 and over"))
+
+
+def _sensitive(seed: int, years: np.ndarray) -> dict[str, np.ndarray]:
+    """Made-up gender and age band, from a random stream of their own (the rest of the data is
+    the same with or without them). Gender is independent of everything, so its report should
+    show no disparity; the age band follows experience (age = 22 + years + noise), and since
+    experience moves people toward management, the age report shows a real disparity."""
+    rng = np.random.default_rng([seed, 7])
+    n = years.size
+    gender = rng.choice(np.array(["woman", "man", ""], dtype=object), n, p=[0.4, 0.57, 0.03])
+    age = 22 + years + rng.normal(0, 3, n)
+    bands = np.empty(n, dtype=object)
+    lower = -np.inf
+    for upper, label in AGE_BANDS:
+        bands[(age >= lower) & (age < upper)] = label
+        lower = upper
+    return {"gender": gender, "age_band": bands}
 
 
 def _traits(rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
@@ -270,9 +303,11 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-x))
 
 
-def write_outcome_csv(outcomes: SyntheticOutcomes, path: str | Path) -> None:
-    """The outcome CSV, UTF-8."""
-    header, rows = outcomes.to_csv_rows()
+def write_outcome_csv(
+    outcomes: SyntheticOutcomes, path: str | Path, with_sensitive: bool = False
+) -> None:
+    """The outcome CSV, UTF-8 (with the made-up sensitive columns when asked)."""
+    header, rows = outcomes.to_csv_rows(with_sensitive)
     with Path(path).open("w", encoding="utf-8", newline="") as stream:
         writer = csv.writer(stream)
         writer.writerow(header)

@@ -1,0 +1,85 @@
+"""Training a candidate: judged beside the active version on held-out people, with the
+fairness report of each, and sensitive attributes never features."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from recommender import Registry, load_pack
+from recommender.candidate import advice_outcomes, train_candidate
+from recommender.default_model import synthetic_profiles
+from recommender.features import feature_matrix
+from recommender.synthetic import generate_outcomes
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """Two candidates in a fresh registry: the first promoted, the second compared with it."""
+    pack = load_pack("engineering")
+    registry = Registry(tmp_path_factory.mktemp("registry"))
+    outcomes, profiles = synthetic_profiles(pack, 3000, 41)
+    sensitive = generate_outcomes(pack, 3000, 41).sensitive
+    arguments = {"registry": registry, "data": {"synthetic": True}, "sensitive": sensitive}
+    first = train_candidate(profiles, outcomes.track_taken, outcomes.success, **arguments)
+    registry.promote(first["version"])
+    second = train_candidate(profiles, outcomes.track_taken, outcomes.success, **arguments)
+    return registry, profiles, first, second
+
+
+def test_the_candidate_and_the_active_version_are_judged_on_the_same_held_out_people(trained):
+    registry, _, first, second = trained
+    manifest = registry.manifest(second["version"])
+    holdout = manifest["holdout"]
+    assert holdout["active"]["version"] == first["version"]
+    assert holdout["rows"] == manifest["data"]["rows_held_out"] > 600
+    for side in (holdout["candidate"], holdout["active"]):
+        for track in ("ic", "manager"):
+            metrics = side["tracks"][track]
+            assert 0.5 < metrics["auc"] < 1 and 0 < metrics["brier"] < 0.3
+            assert sum(row["n"] for row in metrics["calibration"]) == metrics["rows"]
+            assert metrics["roc"][0] == [0.0, 0.0] and metrics["roc"][-1] == [1.0, 1.0]
+    # the same data and seed train the same model: the same held-out figures
+    assert holdout["candidate"]["tracks"] == holdout["active"]["tracks"]
+    assert manifest["data"]["rows_used"] + manifest["data"]["rows_held_out"] <= 3000
+
+
+def test_the_fairness_report_flags_what_the_data_put_there_and_nothing_else(trained):
+    registry, _, _, second = trained
+    report = registry.manifest(second["version"])["fairness"]
+    flagged = {(f["attribute"], f["outcome"]) for f in report["flagged"]}
+    # the made-up age band follows experience, which moves targets and tracks; gender does not
+    assert ("age_band", "target_above_current") in flagged
+    assert not any(attribute == "gender" for attribute, _ in flagged)
+    names = [entry["attribute"] for entry in report["attributes"]]
+    assert names == ["gender", "age_band", "gender × age_band"]
+    gender = report["attributes"][0]
+    assert gender["unknown"] > 0 and gender["known"] + gender["unknown"] == 3000
+    json.dumps(report, allow_nan=False)
+
+
+def test_sensitive_attributes_never_become_features(trained):
+    registry, _, _, second = trained
+    manifest = registry.manifest(second["version"])
+    assert manifest["sensitive_columns"] == ["age_band", "gender"]
+    assert not any("gender" in f or "age" in f for f in manifest["features"])
+
+
+def test_the_model_card_carries_the_held_out_comparison_and_the_fairness_tables(trained):
+    registry, _, first, second = trained
+    card = (registry.root / second["version"] / "card.md").read_text()
+    assert f"{first['version']} ROC AUC" in card
+    assert "### age_band" in card and "**flagged**" in card
+
+
+def test_advice_outcomes_agree_with_the_recommendation_json(trained):
+    registry, profiles, _, _ = trained
+    from recommender.recommendation import Recommender  # noqa: PLC0415
+
+    recommender = Recommender.open(profiles.pack, str(registry.root))
+    records = recommender.recommend_profiles(profiles)
+    outcomes = advice_outcomes(recommender.model.model, profiles, feature_matrix(profiles))
+    tracks = np.array([record["track"] for record in records])
+    assert np.array_equal(outcomes["manager_recommended"], tracks == "manager")
