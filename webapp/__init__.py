@@ -48,9 +48,32 @@ def register_extensions(app: Flask) -> None:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS))
+    app.before_request(_upload_limit)  # before CSRF protection reads the form
     csrf.init_app(app)
     login_manager.init_app(app)
-    import webapp.accounts.models  # noqa: F401, PLC0415  (the user loader)
+    # Every table, so migrations and the models agree (and the user loader is registered).
+    import webapp.accounts.models  # noqa: PLC0415
+    import webapp.audit.models  # noqa: PLC0415
+    import webapp.hr.models  # noqa: PLC0415
+    import webapp.manager.models  # noqa: PLC0415
+    import webapp.sharing.models  # noqa: F401, PLC0415
+
+
+def _upload_limit() -> None:
+    """HR uploads outcome files and packs, larger than anything else posted to the app; the
+    larger limit holds only for HR's own pages, for people signed in as HR."""
+    from flask import request  # noqa: PLC0415
+    from flask_login import current_user  # noqa: PLC0415
+
+    from webapp.hr import UPLOAD_LIMIT  # noqa: PLC0415
+
+    if (
+        request.method == "POST"
+        and request.path.startswith("/hr/")
+        and current_user.is_authenticated
+        and current_user.role == "hr"
+    ):
+        request.max_content_length = UPLOAD_LIMIT
 
 
 @event.listens_for(Engine, "connect")
@@ -78,10 +101,24 @@ def register_blueprints(app: Flask) -> None:
     from webapp.assessment import bp as assessment  # noqa: PLC0415
     from webapp.errors import bp as errors  # noqa: PLC0415
     from webapp.home import bp as home  # noqa: PLC0415
+    from webapp.hr import bp as hr  # noqa: PLC0415
+    from webapp.manager import bp as manager  # noqa: PLC0415
     from webapp.results import bp as results  # noqa: PLC0415
+    from webapp.sharing import bp as sharing  # noqa: PLC0415
     from webapp.your_data import bp as your_data  # noqa: PLC0415
 
-    for blueprint in (home, accounts, assessment, results, your_data, api, errors):
+    for blueprint in (
+        home,
+        accounts,
+        assessment,
+        results,
+        sharing,
+        manager,
+        your_data,
+        hr,
+        api,
+        errors,
+    ):
         app.register_blueprint(blueprint)
     csrf.exempt(api)  # token-authenticated, never cookie-authenticated
 

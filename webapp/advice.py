@@ -8,9 +8,11 @@ from typing import Any
 
 from flask import current_app
 
-from recommender import Answers, Pack, Profile, Recommender, Registry, load_pack, score
+from recommender import Answers, Pack, Profile, Recommender, Registry, score
+from webapp import pack_versions
 
 _lock = threading.Lock()
+MAX_OPENED = 8  # (pack version, model version) pairs kept open
 _opened: dict[tuple, Recommender] = {}
 # What was found at the last look, per setting: (monotonic time of the look, what was found).
 _looked: dict[tuple, tuple[float, Any]] = {}
@@ -29,22 +31,32 @@ def _at_most_every(interval: float, key: tuple, look):
 
 
 def current_pack() -> Pack:
-    """The pack people answer in this installation (reloaded soon after its files change)."""
+    """The pack new assessments use: the newest installed version of the configured pack
+    (reloaded soon after its files change or a version is uploaded)."""
     setting = current_app.config["TRACKFIT_PACK"]
     return _at_most_every(
         current_app.config["TRACKFIT_RECHECK_SECONDS"],
-        ("pack", setting),
-        lambda: load_pack(setting),
+        ("pack", setting, current_app.instance_path),
+        lambda: pack_versions.newest(setting),
     )
 
 
-def current_recommender() -> Recommender:
-    """The recommender for the current pack and the active model version.
+def pack_of(ref: str) -> Pack:
+    """The pack version an assessment was taken in (the current one if it is gone)."""
+    pack = current_pack()
+    if ref == pack.ref:
+        return pack
+    found = pack_versions.version_of(current_app.config["TRACKFIT_PACK"], ref)
+    return found or pack
+
+
+def current_recommender(pack: Pack | None = None) -> Recommender:
+    """The recommender for a pack (the current one by default) and the active model version.
 
     Opening verifies the model file's hash, so it is done once per (pack, version) and kept;
     promoting or rolling back a version changes the key and the next request opens the new one.
     """
-    pack = current_pack()
+    pack = pack or current_pack()
     registry = current_app.config["TRACKFIT_MODELS"]
     active = _at_most_every(
         current_app.config["TRACKFIT_RECHECK_SECONDS"],
@@ -55,14 +67,16 @@ def current_recommender() -> Recommender:
     with _lock:
         recommender = _opened.get(key)
         if recommender is None or recommender.pack is not pack:
-            _opened.clear()
+            if len(_opened) > MAX_OPENED:
+                _opened.clear()
             recommender = _opened[key] = Recommender.open(pack, registry)
     return recommender
 
 
-def recommend(data: dict[str, Any]) -> dict[str, Any]:
-    """The recommendation JSON for one person's answers JSON; raises AnswersInvalid."""
-    recommender = current_recommender()
+def recommend(data: dict[str, Any], pack: Pack | None = None) -> dict[str, Any]:
+    """The recommendation JSON for one person's answers JSON (in `pack`, by default the
+    current one); raises AnswersInvalid."""
+    recommender = current_recommender(pack)
     return recommender.recommend(Answers.from_json(data, recommender.pack))
 
 

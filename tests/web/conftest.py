@@ -20,7 +20,22 @@ from webapp.storage import upgrade_database
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "questionnaires" / "engineering" / "sample-answers.jsonl"
 POSTGRES_URL = os.environ.get("TRACKFIT_TEST_DATABASE_URL")
-TABLES = ("assessments", "api_tokens", "login_attempts", "users")
+TABLES = (
+    "audit_events",
+    "training_runs",
+    "sensitive_values",
+    "outcome_records",
+    "outcome_uploads",
+    "decisions",
+    "manager_reviews",
+    "shares",
+    "assessments",
+    "api_tokens",
+    "login_attempts",
+    "users",
+)
+# The audit log refuses TRUNCATE; a fresh test database may clear it.
+AUDIT_TRIGGER = "audit_events_append_only"
 PASSWORD = "correct horse battery"
 CSRF = re.compile(
     r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"'
@@ -84,7 +99,9 @@ def database_url(request, backend, tmp_path) -> str:
         url = request.getfixturevalue("postgres_migrated")
         engine = create_engine(url)
         with engine.begin() as connection:
+            connection.execute(text(f"ALTER TABLE audit_events DISABLE TRIGGER {AUDIT_TRIGGER}"))
             connection.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
+            connection.execute(text(f"ALTER TABLE audit_events ENABLE TRIGGER {AUDIT_TRIGGER}"))
         engine.dispose()
         return url
     path = tmp_path / "trackfit.sqlite3"

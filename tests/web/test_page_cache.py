@@ -1,9 +1,15 @@
 """Kept result bodies: bounded, per pack, dropped on deletion, never older than their lifetime."""
 
+import os
+import shutil
+from pathlib import Path
+
 from markupsafe import Markup
 
 from recommender import load_pack
 from webapp.results.page_cache import RenderedResults
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 class Renderer:
@@ -23,10 +29,23 @@ def test_a_body_is_rendered_once_then_kept():
     assert render.count == 1
 
 
-def test_another_pack_empties_the_store():
+def test_each_pack_version_keeps_its_own_bodies():
     kept, render = RenderedResults(), Renderer()
-    kept.body(1, "t", load_pack("engineering"), render)
-    kept.body(1, "t", load_pack("product-design"), render)
+    engineering, design = load_pack("engineering"), load_pack("product-design")
+    for pack in (engineering, design, engineering, design):
+        kept.body(1, "t", pack, render)
+    assert render.count == 2
+    assert len(kept) == 2
+
+
+def test_a_reloaded_pack_drops_the_bodies_worded_with_its_old_files(tmp_path):
+    shutil.copytree(ROOT / "questionnaires" / "engineering", tmp_path / "engineering")
+    kept, render = RenderedResults(), Renderer()
+    kept.body(1, "t", load_pack(tmp_path / "engineering"), render)
+    rules = tmp_path / "engineering" / "rules.yaml"
+    rules.write_text(rules.read_text() + "\n", encoding="utf-8")
+    os.utime(rules, ns=(1, 1))
+    kept.body(1, "t", load_pack(tmp_path / "engineering"), render)
     assert render.count == 2
     assert len(kept) == 1
 

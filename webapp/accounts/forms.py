@@ -63,3 +63,9 @@ class ChangePasswordForm(FlaskForm):
         "Current password", validators=[DataRequired("Enter your current password.")]
     )
     password, confirm = _new_password("New password", "new password")
+
+
+class ActivateForm(FlaskForm):
+    """An invited person chooses their first password."""
+
+    password, confirm = _new_password("Password", "password")

@@ -6,7 +6,7 @@ import secrets
 from datetime import UTC, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import String, func, select
+from sqlalchemy import ForeignKey, String, func, select
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -15,6 +15,7 @@ from webapp.extensions import db, login_manager
 ROLES = ("employee", "manager", "hr")
 MIN_PASSWORD = 10
 ROLE_LABELS = {"employee": "Employee", "manager": "Manager", "hr": "HR"}
+NO_PASSWORD = "!"  # never the output of a password hash
 
 
 def utcnow() -> datetime:
@@ -35,15 +36,27 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Changing the password changes this, which ends every other session of the account.
     session_token: Mapped[str] = mapped_column(String(64))
+    # The person's line manager (org chart); a manager sees only what their reports share.
+    manager_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    # The id HR's own systems use for the person, as in outcome files (optional).
+    employee_id: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
 
-    def set_password(self, password: str) -> None:
-        """Store a salted hash of the password and invalidate older sessions."""
-        self.password_hash = generate_password_hash(password)
+    def set_password(self, password: str | None) -> None:
+        """Store a salted hash of the password and invalidate older sessions. `None` leaves an
+        invited account without a password until the person activates it."""
+        self.password_hash = generate_password_hash(password) if password else NO_PASSWORD
         self.session_token = _new_session_token()
 
     def check_password(self, password: str) -> bool:
         """Whether the password matches the stored hash."""
-        return check_password_hash(self.password_hash, password)
+        return self.has_password and check_password_hash(self.password_hash, password)
+
+    @property
+    def has_password(self) -> bool:
+        """False for an account created by HR that its owner has not activated yet."""
+        return self.password_hash != NO_PASSWORD
 
     def get_id(self) -> str:
         """The session identity: the user id and the current session token."""
@@ -53,6 +66,19 @@ class User(UserMixin, db.Model):
     def role_label(self) -> str:
         """The role, as a person reads it."""
         return ROLE_LABELS[self.role]
+
+    def manages(self, other: User | None) -> bool:
+        """Whether this user is the other's line manager."""
+        return other is not None and other.manager_id == self.id
+
+    @property
+    def reports(self) -> list[User]:
+        """This user's direct reports, by name."""
+        return list(
+            db.session.scalars(
+                select(User).where(User.manager_id == self.id).order_by(User.name, User.id)
+            )
+        )
 
     @classmethod
     def by_email(cls, email: str) -> User | None:

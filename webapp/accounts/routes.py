@@ -8,8 +8,10 @@ from urllib.parse import urlsplit
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
+from webapp import audit
 from webapp.accounts import bp
-from webapp.accounts.forms import ChangePasswordForm, LoginForm, RegisterForm
+from webapp.accounts.forms import ActivateForm, ChangePasswordForm, LoginForm, RegisterForm
+from webapp.accounts.invitation import invited_user
 from webapp.accounts.models import LoginAttempt, User, normalise_email, recent_failures, utcnow
 from webapp.extensions import db
 
@@ -56,6 +58,10 @@ def login():
             return render_template("accounts/throttled.html"), 429
         user = User.by_email(form.email.data)
         succeeded = user is not None and user.check_password(form.password.data)
+        if succeeded:
+            audit.record("login", user.email, actor=user)
+        elif user is not None:
+            audit.record("login_failed", user.email)
         _record_attempt(form.email.data, succeeded)
         if succeeded:
             login_user(user)
@@ -91,6 +97,9 @@ def _record_attempt(email: str, succeeded: bool) -> None:
 @bp.route("/logout", methods=["POST"])
 def logout():
     """Log out (a POST with a CSRF token, so no other site can log you out)."""
+    if current_user.is_authenticated:
+        audit.record("logout", current_user.email)
+        db.session.commit()
     logout_user()
     flash("You are logged out. Your answers are saved.")
     return redirect(url_for("home.index"))
@@ -112,3 +121,21 @@ def change_password():
             return redirect(url_for("home.index"))
     status = 422 if form.errors else 200
     return render_template("accounts/password.html", form=form), status
+
+
+@bp.route("/activate/<token>", methods=["GET", "POST"])
+def activate(token: str):
+    """An invited person chooses their password, then is signed in."""
+    user = invited_user(token)
+    if user is None:
+        return render_template("accounts/invitation_invalid.html"), 404
+    form = ActivateForm()
+    if form.validate_on_submit():
+        user.set_password(form.password.data)
+        audit.record("login", user.email, actor=user, activated=True)
+        db.session.commit()
+        login_user(user)
+        flash("Welcome to trackfit. Your password is set.")
+        return redirect(url_for("home.index"))
+    status = 422 if form.errors else 200
+    return render_template("accounts/activate.html", form=form, user=user), status

@@ -98,15 +98,17 @@ def _summary_query() -> Select:
         .limit(1)
         .scalar_subquery()
     )
-    return select(Assessment.id, Assessment.step, Assessment.completed_at, previous).where(
-        Assessment.id == bindparam("assessment_id"), Assessment.user_id == bindparam("user_id")
-    )
+    return select(
+        Assessment.id, Assessment.step, Assessment.completed_at, previous, Assessment.pack
+    ).where(Assessment.id == bindparam("assessment_id"), Assessment.user_id == bindparam("user_id"))
 
 
 class Summary(NamedTuple):
-    """An assessment's place: its id, the page reached, when it was finished, the one before."""
+    """An assessment's place: its id, the page reached, when it was finished, the one before,
+    and the pack version it was taken in."""
 
     id: int
     step: int
     completed_at: datetime | None
     previous_id: int | None
+    pack: str

@@ -57,7 +57,7 @@ def start():
 def page(assessment_id: int, number: int):
     """One section: show it filled with what is saved; on POST save, then go back or on."""
     assessment = _own_unfinished(assessment_id)
-    all_pages = pages(advice.current_pack())
+    all_pages = pages(advice.pack_of(assessment.pack))
     if not 1 <= number <= min(assessment.step + 1, len(all_pages)):
         return redirect(url_for(".page", assessment_id=assessment.id, number=assessment.step + 1))
     current = all_pages[number - 1]
@@ -105,7 +105,7 @@ def _render(assessment: Assessment, current: Page, form, total: int):
         page=current,
         form=form,
         total=total,
-        pack=advice.current_pack(),
+        pack=advice.pack_of(assessment.pack),
     )
 
 
@@ -144,7 +144,9 @@ def _finish(assessment: Assessment, all_pages: tuple[Page, ...]):
             flash(f"Some questions on “{earlier.section.title}” are not answered yet.")
             return redirect(url_for(".page", assessment_id=assessment.id, number=earlier.number))
     try:
-        recommendation = advice.recommend(assessment.answers_json())
+        recommendation = advice.recommend(
+            assessment.answers_json(), advice.pack_of(assessment.pack)
+        )
     except AnswersInvalid as error:
         flash("Some answers could not be used: " + "; ".join(p.message for p in error.problems))
         return redirect(url_for(".page", assessment_id=assessment.id, number=1))

@@ -8,11 +8,15 @@ from markupsafe import Markup
 
 from recommender import Pack
 from webapp import advice
+from webapp.accounts.models import User
 from webapp.assessment.models import Assessment, Summary
 from webapp.extensions import db
+from webapp.hr.forms import ConfirmForm
+from webapp.manager.models import Decision, ManagerReview
 from webapp.results import bp, charts
 from webapp.results.page_cache import rendered_results
 from webapp.results.reading import changes, read
+from webapp.sharing.models import Share
 
 
 @bp.route("/<int:assessment_id>")
@@ -26,14 +30,32 @@ def show(assessment_id: int):
         return redirect(
             url_for("assessment.page", assessment_id=summary.id, number=summary.step + 1)
         )
-    pack = advice.current_pack()
+    pack = advice.pack_of(summary.pack)
     body = rendered_results.body(
         summary.id,
         (summary.completed_at, summary.previous_id),
         pack,
         lambda: _render_result(summary, pack),
     )
-    return render_template("results/show.html", completed_at=summary.completed_at, body=body)
+    return render_template(
+        "results/show.html",
+        completed_at=summary.completed_at,
+        body=body,
+        assessment_id=summary.id,
+        **_one_to_one(summary.id),
+    )
+
+
+def _one_to_one(assessment_id: int) -> dict:
+    """Sharing with the manager, the notes they shared and the decision recorded, if any."""
+    manager = db.session.get(User, current_user.manager_id) if current_user.manager_id else None
+    return {
+        "manager": manager,
+        "share": Share.active(assessment_id),
+        "decision": Decision.latest(assessment_id),
+        "shared_notes": ManagerReview.shared_notes_for(assessment_id),
+        "confirm": ConfirmForm(),
+    }
 
 
 def _render_result(summary: Summary, pack: Pack) -> Markup:

@@ -8,6 +8,7 @@ from flask import Response, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required, logout_user
 from sqlalchemy import delete, select
 
+from webapp import audit
 from webapp.accounts.models import LoginAttempt
 from webapp.assessment.models import Assessment
 from webapp.extensions import db
@@ -53,6 +54,8 @@ def index():
 def export_as_json():
     """All your data as one JSON file."""
     body = json.dumps(export_json(current_user, _all_assessments()), indent=2, ensure_ascii=False)
+    audit.record("export", "my data", format="json")
+    db.session.commit()
     return _download(body, "application/json", "trackfit-my-data.json")
 
 
@@ -60,6 +63,8 @@ def export_as_json():
 @login_required
 def export_as_csv():
     """Your assessments as CSV, one row each."""
+    audit.record("export", "my data", format="csv")
+    db.session.commit()
     return _download(export_csv(_all_assessments()), "text/csv", "trackfit-my-assessments.csv")
 
 
@@ -79,6 +84,7 @@ def delete_assessment(assessment_id: int):
     form = ConfirmForm()
     if form.validate_on_submit():
         db.session.delete(assessment)
+        audit.record("delete_assessment", f"assessment {assessment_id}")
         db.session.commit()
         rendered_results.forget(assessment_id)
         flash("The assessment is deleted. It is gone from our database.")
@@ -93,6 +99,7 @@ def delete_all():
     form = ConfirmForm()
     if form.validate_on_submit():
         _delete_assessments_of(current_user.id)
+        audit.record("delete_all", "my assessments")
         db.session.commit()
         flash("All your assessments are deleted. They are gone from our database.")
         return redirect(url_for(".index"))
@@ -112,6 +119,7 @@ def delete_account():
             _delete_assessments_of(user.id)
             db.session.execute(delete(LoginAttempt).where(LoginAttempt.email == user.email))
             db.session.delete(user)
+            audit.record("delete_account", "my account")
             db.session.commit()
             logout_user()
             flash("Your account and all its data are deleted.")

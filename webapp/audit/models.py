@@ -1,0 +1,90 @@
+"""Audit events. Rows are only ever inserted: the ORM refuses updates and deletes, and the
+migration adds database triggers that refuse them too."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import has_request_context, request
+from flask_login import current_user
+from sqlalchemy import JSON, String, event
+from sqlalchemy.orm import Mapped, mapped_column
+
+from webapp.accounts.models import utcnow
+from webapp.extensions import db
+
+# What is recorded, and how it reads in the log.
+ACTIONS = {
+    "login": "logged in",
+    "login_failed": "failed to log in",
+    "logout": "logged out",
+    "share": "shared an assessment with their manager",
+    "revoke": "stopped sharing an assessment",
+    "open_assessment": "opened a report's shared assessment",
+    "print_assessment": "printed a report's 1:1 summary",
+    "manager_rating": "rated a report's competencies",
+    "manager_notes": "saved 1:1 notes",
+    "decision": "recorded the agreed track and level",
+    "decision_agreed": "agreed with the recorded decision",
+    "org_import": "imported the org chart",
+    "org_edit": "changed a person's manager or role",
+    "outcomes_upload": "uploaded outcome data",
+    "outcomes_refused": "had an outcome file refused",
+    "training_started": "started training a candidate model",
+    "training_finished": "finished training a candidate model",
+    "training_failed": "training a candidate model failed",
+    "promote": "promoted a model version",
+    "rollback": "rolled back the active model",
+    "pack_upload": "uploaded a questionnaire pack version",
+    "export": "exported data",
+    "delete_assessment": "deleted an assessment",
+    "delete_all": "deleted all their assessments",
+    "delete_account": "deleted their account",
+    "audit_export": "exported the audit log",
+}
+
+
+class AuditEvent(db.Model):
+    """One thing that happened. The actor is kept by id and email, without a foreign key, so
+    the record outlives the account."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    actor_id: Mapped[int | None]
+    actor_email: Mapped[str | None] = mapped_column(String(254), index=True)
+    action: Mapped[str] = mapped_column(String(40), index=True)
+    subject: Mapped[str] = mapped_column(String(200), default="")
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    address: Mapped[str | None] = mapped_column(String(64))
+
+    @property
+    def description(self) -> str:
+        """The action, as a person reads it."""
+        return ACTIONS.get(self.action, self.action)
+
+
+def record(action: str, subject: str = "", *, actor=None, **detail: Any) -> AuditEvent:
+    """Add an event to the session (the caller commits it with the action it records)."""
+    if action not in ACTIONS:
+        raise ValueError(f"unknown audit action {action!r}")
+    if actor is None and has_request_context() and current_user.is_authenticated:
+        actor = current_user
+    entry = AuditEvent(
+        actor_id=getattr(actor, "id", None),
+        actor_email=getattr(actor, "email", None),
+        action=action,
+        subject=subject[:200],
+        detail=detail,
+        address=request.remote_addr if has_request_context() else None,
+    )
+    db.session.add(entry)
+    return entry
+
+
+@event.listens_for(AuditEvent, "before_update")
+@event.listens_for(AuditEvent, "before_delete")
+def _append_only(_mapper, _connection, target: AuditEvent) -> None:
+    raise PermissionError(f"audit event {target.id} cannot be changed or deleted")

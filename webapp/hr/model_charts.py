@@ -1,0 +1,104 @@
+"""Model comparison charts, server-rendered SVG with a text alternative: calibration (predicted
+against observed success) and ROC curves, the candidate beside the active version."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from markupsafe import Markup
+
+from webapp.results.charts import GRID, INK, MUTED, _svg, _text
+
+SERIES = (("candidate", "#0b6e4f", ""), ("active", "#5b3cc4", 'stroke-dasharray="6 4"'))
+SIZE, MARGIN = 300, 44
+
+
+def _frame(x_label: str, y_label: str) -> list[str]:
+    inner = SIZE - 2 * MARGIN
+    body = [
+        f'<rect x="{MARGIN}" y="{MARGIN}" width="{inner}" height="{inner}" fill="none" '
+        f'stroke="{GRID}"/>',
+        f'<line x1="{MARGIN}" y1="{SIZE - MARGIN}" x2="{SIZE - MARGIN}" y2="{MARGIN}" '
+        f'stroke="{GRID}" stroke-dasharray="3 3"/>',
+        _text(SIZE / 2, SIZE - 10, x_label, "middle", 12, MUTED),
+        _text(12, SIZE / 2, y_label, "middle", 12, MUTED).replace(
+            "<text ", f'<text transform="rotate(-90 12 {SIZE / 2})" ', 1
+        ),
+    ]
+    for tick in (0, 0.5, 1):
+        x, y = _x(tick), _y(tick)
+        body.append(_text(x, SIZE - MARGIN + 16, f"{tick:g}", "middle", 11, MUTED))
+        body.append(_text(MARGIN - 6, y + 4, f"{tick:g}", "end", 11, MUTED))
+    return body
+
+
+def _x(value: float) -> float:
+    return MARGIN + value * (SIZE - 2 * MARGIN)
+
+
+def _y(value: float) -> float:
+    return SIZE - MARGIN - value * (SIZE - 2 * MARGIN)
+
+
+def _legend(names: dict[str, str]) -> list[str]:
+    body = []
+    for i, (key, colour, dash) in enumerate(SERIES):
+        if key in names:
+            y = 14 + i * 16
+            body.append(
+                f'<line x1="{MARGIN}" y1="{y}" x2="{MARGIN + 24}" y2="{y}" stroke="{colour}" '
+                f'stroke-width="2" {dash}/>'
+            )
+            body.append(_text(MARGIN + 30, y + 4, names[key], size=12, fill=INK))
+    return body
+
+
+def _line(points: Sequence[tuple[float, float]], colour: str, dash: str, dots: bool) -> str:
+    path = " ".join(f"{_x(px):.1f},{_y(py):.1f}" for px, py in points)
+    parts = [f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2" {dash}/>']
+    if dots:
+        parts += [
+            f'<circle cx="{_x(px):.1f}" cy="{_y(py):.1f}" r="3" fill="{colour}"/>'
+            for px, py in points
+        ]
+    return "".join(parts)
+
+
+def calibration_chart(track_title: str, tables: dict[str, list[dict]], names: dict[str, str]):
+    """Predicted against observed success in bins; on the diagonal is well calibrated."""
+    body = _frame("predicted chance of success", "observed success rate") + _legend(names)
+    words = []
+    for key, colour, dash in SERIES:
+        table = tables.get(key)
+        if not table:
+            continue
+        points = [(row["predicted"], row["observed"]) for row in table]
+        body.append(_line(points, colour, dash, dots=True))
+        pairs = "; ".join(f"{p:.2f} → {o:.2f}" for p, o in points)
+        words.append(f"{names[key]}: predicted → observed per bin: {pairs}.")
+    return _svg(
+        SIZE,
+        SIZE,
+        f"Calibration on the {track_title} track, held-out people",
+        " ".join(words) + " Points on the diagonal mean the predicted chance came true.",
+        body,
+    )
+
+
+def roc_chart(track_title: str, curves: dict[str, list[list[float]]], aucs, names) -> Markup:
+    """True against false positive rate; the higher the curve, the better it ranks people."""
+    body = _frame("false positive rate", "true positive rate") + _legend(names)
+    words = []
+    for key, colour, dash in SERIES:
+        curve = curves.get(key)
+        if not curve:
+            continue
+        body.append(_line([(fpr, tpr) for fpr, tpr in curve], colour, dash, dots=False))
+        words.append(f"{names[key]}: ROC AUC {aucs.get(key)}.")
+    return _svg(
+        SIZE,
+        SIZE,
+        f"ROC curve on the {track_title} track, held-out people",
+        " ".join(words) + " The diagonal is a coin flip; 1.0 would rank every success first.",
+        body,
+    )

@@ -1,0 +1,90 @@
+"""What HR uploads and runs: outcome files, their rows, the sensitive attributes kept apart
+from answers, and background training runs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from webapp.accounts.models import utcnow
+from webapp.extensions import db
+
+SHORT, FULL = "short", "full"
+QUEUED, RUNNING, SUCCEEDED, FAILED = "queued", "running", "succeeded", "failed"
+
+
+class OutcomeUpload(db.Model):
+    """One validated outcome file (a file with any problem is never stored)."""
+
+    __tablename__ = "outcome_uploads"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uploaded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    filename: Mapped[str] = mapped_column(String(255))
+    kind: Mapped[str] = mapped_column(String(8))
+    pack: Mapped[str] = mapped_column(String(80))
+    rows: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    sensitive_columns: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+
+class OutcomeRecord(db.Model):
+    """One person's outcome: the track taken and whether they succeeded in it, with either a
+    stored assessment (short file) or the answers given in the file (full file)."""
+
+    __tablename__ = "outcome_records"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    upload_id: Mapped[int] = mapped_column(
+        ForeignKey("outcome_uploads.id", ondelete="CASCADE"), index=True
+    )
+    employee_id: Mapped[str] = mapped_column(String(120))
+    assessment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("assessments.id", ondelete="SET NULL")
+    )
+    answers: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    context: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    track_taken: Mapped[str] = mapped_column(String(16))
+    success: Mapped[bool]
+
+
+class SensitiveValue(db.Model):
+    """A sensitive attribute of a person in an upload. Kept in its own table, read only by the
+    fairness report, never joined to answers for training."""
+
+    __tablename__ = "sensitive_values"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    upload_id: Mapped[int] = mapped_column(
+        ForeignKey("outcome_uploads.id", ondelete="CASCADE"), index=True
+    )
+    employee_id: Mapped[str] = mapped_column(String(120))
+    attribute: Mapped[str] = mapped_column(String(64))
+    value: Mapped[str | None] = mapped_column(String(120))
+
+
+class TrainingRun(db.Model):
+    """Training a candidate from an upload, run in a separate process and followed here."""
+
+    __tablename__ = "training_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    upload_id: Mapped[int] = mapped_column(ForeignKey("outcome_uploads.id", ondelete="CASCADE"))
+    started_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    status: Mapped[str] = mapped_column(String(16), default=QUEUED)
+    stage: Mapped[str] = mapped_column(String(120), default="waiting to start")
+    version: Mapped[str | None] = mapped_column(String(32))
+    error: Mapped[str | None] = mapped_column(Text)
+    summary: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+    @property
+    def finished(self) -> bool:
+        """Whether the run has ended, one way or the other."""
+        return self.status in (SUCCEEDED, FAILED)

@@ -1,0 +1,74 @@
+"""HR's pack pages: the installed versions with their framework, questionnaire and rules, and
+uploading a new version (validated as `trackfit validate` does)."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, render_template, url_for
+
+from recommender import ModelRefused, Recommender
+from webapp import advice, audit, pack_versions
+from webapp.extensions import db
+from webapp.hr import bp
+from webapp.hr.forms import PackUploadForm
+
+
+def _versions():
+    setting = current_app.config["TRACKFIT_PACK"]
+    return {
+        version: pack_versions.load_version(path)
+        for version, path in pack_versions.installed(setting).items()
+    }
+
+
+@bp.route("/packs")
+def packs(form: PackUploadForm | None = None, problems: list[str] | None = None):
+    """Every installed version of the pack; the newest is used for new assessments."""
+    status = 422 if problems or (form and form.errors) else 200
+    return render_template(
+        "hr/packs.html",
+        versions=_versions(),
+        current=advice.current_pack(),
+        form=form or PackUploadForm(),
+        problems=problems or [],
+    ), status
+
+
+@bp.route("/packs/<int:version>")
+def pack(version: int):
+    """One version: tracks and levels, competencies, questionnaire items, rules."""
+    versions = _versions()
+    if version not in versions:
+        abort(404)
+    shown = versions[version]
+    rules_text = (shown.path / "rules.yaml").read_text(encoding="utf-8")
+    return render_template(
+        "hr/pack.html", pack=shown, rules_text=rules_text, current=advice.current_pack()
+    )
+
+
+@bp.route("/packs/upload", methods=["POST"])
+def upload_pack():
+    """Store a new version, after the same checks as `trackfit validate` and a check that the
+    active model can read it. Old assessments keep the version they were taken in."""
+    form = PackUploadForm()
+    if not form.validate_on_submit():
+        return packs(form)
+    try:
+        stored = pack_versions.store_upload(
+            form.file.data.read(), current_app.config["TRACKFIT_PACK"], _active_model_reads
+        )
+    except pack_versions.PackUploadRefused as refused:
+        return packs(form, refused.problems)
+    audit.record("pack_upload", stored.ref, filename=form.file.data.filename)
+    db.session.commit()
+    flash(f"Pack {stored.ref} is installed; new assessments use it from now on.")
+    return redirect(url_for(".pack", version=stored.version))
+
+
+def _active_model_reads(pack) -> None:
+    try:
+        Recommender.open(pack, current_app.config["TRACKFIT_MODELS"])
+    except ModelRefused as refused:
+        raise pack_versions.PackUploadRefused(
+            [f"the active model cannot use this pack ({refused.problems[0]}); retrain first"]
+        ) from None

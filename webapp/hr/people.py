@@ -1,0 +1,130 @@
+"""HR's people pages: the org chart, imported from CSV or edited one person at a time."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from webapp import audit
+from webapp.accounts.invitation import invitation_link
+from webapp.accounts.models import User
+from webapp.extensions import db
+from webapp.hr import bp
+from webapp.hr.forms import ConfirmForm, CsvUploadForm, PersonForm
+from webapp.hr.org_chart import apply_chart, read_chart
+
+
+def _everyone() -> list[User]:
+    return list(db.session.scalars(select(User).order_by(User.name, User.id)))
+
+
+@bp.route("/people")
+def people():
+    """Everyone, their role and manager, and the org chart import."""
+    everyone = _everyone()
+    return render_template(
+        "hr/people.html",
+        everyone=everyone,
+        by_id={user.id: user for user in everyone},
+        form=CsvUploadForm(),
+        confirm=ConfirmForm(),
+    )
+
+
+@bp.route("/people/import", methods=["POST"])
+def import_chart():
+    """Check the uploaded chart; apply all of it, or nothing with every problem listed."""
+    form = CsvUploadForm()
+    if not form.validate_on_submit():
+        everyone = _everyone()
+        return render_template(
+            "hr/people.html",
+            everyone=everyone,
+            by_id={u.id: u for u in everyone},
+            form=form,
+            confirm=ConfirmForm(),
+        ), 422
+    upload = form.file.data
+    report = read_chart(upload.filename or "org-chart.csv", upload.read())
+    if report.problems:
+        return render_template("hr/chart_report.html", report=report), 422
+    apply_chart(report)
+    audit.record(
+        "org_import",
+        upload.filename or "",
+        created=report.created,
+        updated=report.updated,
+        unchanged=report.unchanged,
+    )
+    db.session.commit()
+    flash(
+        f"Org chart imported: {report.created} people added, {report.updated} updated, "
+        f"{report.unchanged} unchanged."
+    )
+    return redirect(url_for(".people"))
+
+
+@bp.route("/people/<int:user_id>", methods=["GET", "POST"])
+def person(user_id: int):
+    """One person's manager, role and HR id."""
+    user = db.get_or_404(User, user_id)
+    form = PersonForm(obj=user)
+    below = _reporting_chain_below(user)
+    form.manager_id.choices = [(0, "No manager")] + [
+        (other.id, f"{other.name} ({other.email})")
+        for other in _everyone()
+        if other.id != user.id and other.id not in below
+    ]
+    if form.is_submitted() and form.validate():
+        taken = db.session.scalar(
+            select(User).where(User.employee_id == form.employee_id.data, User.id != user.id)
+        )
+        if form.employee_id.data and taken:
+            form.employee_id.errors.append(f"Already the id of {taken.email}.")
+        elif user.id == current_user.id and form.role.data != "hr":
+            form.role.errors.append("You cannot take away your own HR role.")
+        else:
+            before = {"manager_id": user.manager_id, "role": user.role}
+            user.manager_id = form.manager_id.data or None
+            user.role = form.role.data
+            user.employee_id = form.employee_id.data or None
+            audit.record(
+                "org_edit",
+                user.email,
+                before=before,
+                after={"manager_id": user.manager_id, "role": user.role},
+            )
+            db.session.commit()
+            flash(f"{user.name}'s details are saved.")
+            return redirect(url_for(".people"))
+    elif not form.is_submitted():
+        form.manager_id.data = user.manager_id or 0
+    status = 422 if form.errors else 200
+    return render_template("hr/person.html", user=user, form=form), status
+
+
+def _reporting_chain_below(user: User) -> set[int]:
+    """Everyone who reports to the person, directly or not (they cannot be their manager)."""
+    children: dict[int, list[int]] = {}
+    for person_id, manager_id in db.session.execute(select(User.id, User.manager_id)):
+        if manager_id is not None:
+            children.setdefault(manager_id, []).append(person_id)
+    below, stack = set(), [user.id]
+    while stack:
+        for child in children.get(stack.pop(), []):
+            if child not in below:
+                below.add(child)
+                stack.append(child)
+    return below
+
+
+@bp.route("/people/<int:user_id>/invitation", methods=["POST"])
+def invitation(user_id: int):
+    """A one-time link for a person added by the org chart to choose their password."""
+    form = ConfirmForm()
+    user = db.get_or_404(User, user_id)
+    if not form.validate_on_submit() or user.has_password:
+        flash(f"{user.name} has already chosen a password.")
+        return redirect(url_for(".people"))
+    return render_template("hr/invitation.html", user=user, link=invitation_link(user))

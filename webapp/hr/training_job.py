@@ -1,0 +1,203 @@
+"""Training runs in the background: a separate, lower-priority process per run.
+
+`start_training` records the run and starts `python -m webapp.hr.training_job RUN_ID`, which
+works on its own database connection and the same model registry, and writes its progress to
+the run's row; the page that started it returns at once and a status page follows the row.
+A separate process (not a thread) keeps training's CPU away from the web workers' GIL.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+import traceback
+from pathlib import Path
+
+import numpy as np
+from flask import Flask, current_app
+from sqlalchemy import select
+
+from webapp import audit
+from webapp.accounts.models import User, utcnow
+from webapp.assessment.models import Assessment
+from webapp.extensions import db
+from webapp.hr.models import (
+    FAILED,
+    RUNNING,
+    SUCCEEDED,
+    OutcomeRecord,
+    OutcomeUpload,
+    SensitiveValue,
+    TrainingRun,
+)
+
+log = logging.getLogger(__name__)
+NICENESS = 10
+
+
+def start_training(upload: OutcomeUpload, started_by: User) -> TrainingRun:
+    """Record a run for an upload and start its process (the caller has committed the upload)."""
+    run = TrainingRun(upload_id=upload.id, started_by=started_by.id)
+    db.session.add(run)
+    audit.record("training_started", f"upload {upload.id}", upload=upload.filename)
+    db.session.commit()
+    config = current_app.config
+    environment = {
+        **os.environ,
+        "TRACKFIT_ENV": config["TRACKFIT_ENV"],
+        "SECRET_KEY": config["SECRET_KEY"],
+        "DATABASE_URL": config["SQLALCHEMY_DATABASE_URI"],
+        "TRACKFIT_PACK": str(config["TRACKFIT_PACK"]),
+    }
+    if config.get("TRACKFIT_MODELS"):
+        environment["TRACKFIT_MODELS"] = str(config["TRACKFIT_MODELS"])
+    log_path = Path(current_app.instance_path) / "training" / f"run-{run.id}.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("ab") as output:
+        subprocess.Popen(
+            [sys.executable, "-m", "webapp.hr.training_job", str(run.id)],
+            env=environment,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            cwd=Path(__file__).resolve().parents[2],
+        )
+    return run
+
+
+def run_training(app: Flask, run_id: int) -> None:
+    """Train the candidate of one run and record how it went."""
+    from recommender.candidate import train_candidate  # noqa: PLC0415 - heavy, job only
+    from recommender.training import TrainingDataTooSmall  # noqa: PLC0415
+
+    with app.app_context():
+        run = db.session.get(TrainingRun, run_id)
+        if run is None or run.status != "queued":
+            return
+        actor = db.session.get(User, run.started_by) if run.started_by else None
+        _stage(run, "reading the outcome data", status=RUNNING)
+        try:
+            upload = db.session.get(OutcomeUpload, run.upload_id)
+            profiles, track_taken, success, sensitive = _training_data(upload)
+            summary = train_candidate(
+                profiles,
+                track_taken,
+                success,
+                registry=_registry(),
+                data={
+                    "source": upload.filename,
+                    "sha256": upload.sha256,
+                    "upload": upload.id,
+                    "kind": upload.kind,
+                    "synthetic": False,
+                },
+                sensitive=sensitive,
+                progress=lambda stage: _stage(run, stage),
+            )
+        except (TrainingDataTooSmall, ValueError) as error:
+            _fail(run, actor, str(error))
+            return
+        except Exception:
+            traceback.print_exc()
+            _fail(run, actor, "an internal error stopped training; the run's log has details")
+            return
+        run.status, run.stage, run.finished_at = SUCCEEDED, "finished", utcnow()
+        run.version = summary["version"]
+        run.summary = {
+            key: summary[key] for key in ("version", "active", "rows", "rows_used", "held_out")
+        }
+        audit.record(
+            "training_finished", summary["version"], actor=actor, run=run.id, rows=summary["rows"]
+        )
+        db.session.commit()
+
+
+def _registry():
+    from recommender import Registry  # noqa: PLC0415
+
+    return Registry(current_app.config["TRACKFIT_MODELS"])
+
+
+def _stage(run: TrainingRun, stage: str, status: str | None = None) -> None:
+    run.stage = stage
+    if status:
+        run.status, run.started_at = status, utcnow()
+    db.session.commit()
+
+
+def _fail(run: TrainingRun, actor: User | None, message: str) -> None:
+    db.session.rollback()
+    run.status, run.finished_at, run.error, run.stage = FAILED, utcnow(), message, "failed"
+    audit.record("training_failed", f"run {run.id}", actor=actor, error=message[:300])
+    db.session.commit()
+
+
+def _training_data(upload: OutcomeUpload):
+    """Profiles, outcomes and sensitive columns of an upload, row for row.
+
+    Answers come from the stored assessment (short file) or the file itself (full file);
+    sensitive values come from their own table and go only to the fairness report.
+    """
+    from recommender import Answers, score_many  # noqa: PLC0415
+    from webapp.advice import current_pack  # noqa: PLC0415
+
+    pack = current_pack()
+    if upload.pack != pack.ref:
+        raise ValueError(f"the upload is for pack {upload.pack}; this installation uses {pack.ref}")
+    records = db.session.scalars(
+        select(OutcomeRecord).where(OutcomeRecord.upload_id == upload.id).order_by(OutcomeRecord.id)
+    ).all()
+    linked = {
+        a.id: a
+        for a in db.session.scalars(
+            select(Assessment).where(
+                Assessment.id.in_([r.assessment_id for r in records if r.assessment_id])
+            )
+        )
+    }
+    people, kept = [], []
+    for record in records:
+        if record.answers is not None:
+            answers, context = record.answers, record.context or {}
+        elif record.assessment_id in linked:
+            stored = linked[record.assessment_id]
+            answers, context = stored.answers, stored.context
+        else:
+            continue  # the person deleted the assessment since the upload
+        people.append(
+            Answers.from_json(
+                {"employee_id": record.employee_id, "answers": answers, "context": context}, pack
+            )
+        )
+        kept.append(record)
+    values: dict[str, dict[str, str | None]] = {}
+    for value in db.session.scalars(
+        select(SensitiveValue).where(SensitiveValue.upload_id == upload.id)
+    ):
+        values.setdefault(value.attribute, {})[value.employee_id] = value.value
+    sensitive = {
+        name: np.array([by_person.get(r.employee_id) for r in kept], dtype=object)
+        for name, by_person in values.items()
+    }
+    track_taken = np.array([r.track_taken for r in kept], dtype=object)
+    success = np.array([int(r.success) for r in kept], dtype=np.int8)
+    return score_many(pack, people), track_taken, success, sensitive
+
+
+def main(argv: list[str]) -> int:
+    """`python -m webapp.hr.training_job RUN_ID`."""
+    from webapp import create_app  # noqa: PLC0415
+
+    if len(argv) != 1 or not argv[0].isdigit():
+        print("usage: python -m webapp.hr.training_job RUN_ID", file=sys.stderr)
+        return 2
+    os.nice(NICENESS)
+    run_training(create_app(), int(argv[0]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

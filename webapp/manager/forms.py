@@ -1,0 +1,58 @@
+"""The manager's forms: their rating of the report's competencies, notes, the decision."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import RadioField, SelectField, TextAreaField
+from wtforms.validators import Length, Optional
+
+from recommender import Pack
+from recommender.questionnaire import ANCHORED
+
+NOTE_LIMIT = 10_000
+
+
+def ratings_form_class(pack: Pack, name: str) -> type[FlaskForm]:
+    """A form with the pack's anchored statements, one choice per competency item."""
+
+    class RatingsForm(FlaskForm):
+        pass
+
+    labels = {c.id: c.label for c in pack.framework.competencies}
+    for item in pack.questionnaire.items:
+        if item.kind == ANCHORED:
+            setattr(
+                RatingsForm,
+                item.id,
+                RadioField(
+                    f"Which statement best describes {name}'s typical work in "
+                    f"{labels[item.competency].lower()}?",
+                    choices=[(a.value, a.label) for a in item.anchors],
+                    validators=[Optional()],
+                ),
+            )
+    return RatingsForm
+
+
+class NotesForm(FlaskForm):
+    """Notes only the manager sees, and notes the employee sees on their result."""
+
+    private_notes = TextAreaField(
+        "Private notes (only you see these)", validators=[Length(max=NOTE_LIMIT)]
+    )
+    shared_notes = TextAreaField(
+        "Notes shared with the employee (shown on their result)",
+        validators=[Length(max=NOTE_LIMIT)],
+    )
+
+
+class DecisionForm(FlaskForm):
+    """The agreed track and target level; a reason when it differs from the advice."""
+
+    track = SelectField("Agreed track", choices=[])
+    target_level = SelectField("Agreed target level", choices=[])
+    reason = TextAreaField(
+        "Why, when it differs from the advice",
+        validators=[Length(max=NOTE_LIMIT)],
+        description="Required when the track or level differs from the recommendation.",
+    )

@@ -1,0 +1,210 @@
+"""The manager's pages: the team, and the 1:1 view of a shared assessment (rate, compare,
+prompts, notes, decision, print). A manager sees only what their own reports shared."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from recommender import Pack
+from webapp import advice, audit
+from webapp.accounts.models import User, utcnow
+from webapp.assessment.models import Assessment
+from webapp.extensions import db
+from webapp.manager import bp
+from webapp.manager.forms import DecisionForm, NotesForm, ratings_form_class
+from webapp.manager.models import Decision, ManagerReview
+from webapp.manager.one_to_one import discussion_prompts, side_by_side
+from webapp.results import charts
+from webapp.results.reading import read
+from webapp.sharing.models import shared_by, shared_with
+
+
+@bp.route("/")
+def team():
+    """Your direct reports and the assessments each has shared with you."""
+    rows = [
+        (report, [(a, Decision.latest(a.id)) for a in shared_by(report, current_user)])
+        for report in current_user.reports
+    ]
+    return render_template("manager/team.html", rows=rows)
+
+
+def _shared(assessment_id: int) -> tuple[Assessment, User, Pack]:
+    """The assessment, when shared with the signed-in manager by their report; else 404 (the
+    same answer whether it does not exist or is not theirs to see)."""
+    assessment = shared_with(current_user, assessment_id)
+    if assessment is None:
+        abort(404)
+    return assessment, db.session.get(User, assessment.user_id), advice.pack_of(assessment.pack)
+
+
+def _review(assessment: Assessment) -> ManagerReview:
+    review = ManagerReview.of(assessment.id, current_user.id)
+    if review is None:
+        review = ManagerReview(
+            assessment_id=assessment.id,
+            manager_id=current_user.id,
+            ratings={},
+            private_notes="",
+            shared_notes="",
+        )
+    return review
+
+
+def _decision_form(pack: Pack, assessment: Assessment, decision: Decision | None) -> DecisionForm:
+    form = DecisionForm()
+    framework = pack.framework
+    form.track.choices = [(t.id, t.title) for t in framework.tracks]
+    form.target_level.choices = [
+        (level.id, f"{level.title} ({level.id}, grade {level.grade})")
+        for level in sorted(framework.levels, key=lambda lv: (lv.grade, lv.id))
+    ]
+    if not form.is_submitted():
+        recommendation = assessment.recommendation
+        form.track.data = decision.track if decision else recommendation["track"]
+        form.target_level.data = (
+            decision.target_level
+            if decision
+            else recommendation["levels"][recommendation["track"]]["target"]
+        )
+        form.reason.data = decision.reason if decision else ""
+    return form
+
+
+def _page(assessment: Assessment, report: User, pack: Pack, template: str, **forms):
+    review = _review(assessment)
+    reading = read(assessment.recommendation, pack, assessment.answers, assessment.context)
+    rows = side_by_side(pack, assessment.answers, review.ratings)
+    decision = Decision.latest(assessment.id)
+    ratings_form = forms.get("ratings_form") or ratings_form_class(pack, report.name)(
+        data={k: str(v) for k, v in review.ratings.items()}
+    )
+    notes_form = forms.get("notes_form") or NotesForm(
+        data={"private_notes": review.private_notes, "shared_notes": review.shared_notes}
+    )
+    history = shared_by(report, current_user)
+    return render_template(
+        template,
+        assessment=assessment,
+        report=report,
+        pack=pack,
+        reading=reading,
+        rows=rows,
+        review=review,
+        prompts=discussion_prompts(report.name, rows, reading),
+        decision=decision,
+        history=[(a, Decision.latest(a.id)) for a in history],
+        ratings_form=ratings_form,
+        notes_form=notes_form,
+        decision_form=forms.get("decision_form") or _decision_form(pack, assessment, decision),
+        probability_chart=charts.probability_chart(
+            reading.p_success, reading.track_titles, reading.track
+        ),
+    )
+
+
+@bp.route("/assessments/<int:assessment_id>")
+def one_to_one(assessment_id: int):
+    """The 1:1 view of a report's shared assessment."""
+    assessment, report, pack = _shared(assessment_id)
+    audit.record("open_assessment", f"assessment {assessment.id}", report=report.email)
+    db.session.commit()
+    return _page(assessment, report, pack, "manager/one_to_one.html")
+
+
+@bp.route("/assessments/<int:assessment_id>/print")
+def print_view(assessment_id: int):
+    """One page for the meeting, laid out for print."""
+    assessment, report, pack = _shared(assessment_id)
+    audit.record("print_assessment", f"assessment {assessment.id}", report=report.email)
+    db.session.commit()
+    return _page(assessment, report, pack, "manager/print.html")
+
+
+@bp.route("/assessments/<int:assessment_id>/ratings", methods=["POST"])
+def rate(assessment_id: int):
+    """Save the manager's own rating of the report's competencies."""
+    assessment, report, pack = _shared(assessment_id)
+    form = ratings_form_class(pack, report.name)()
+    if not form.validate_on_submit():
+        return _page(assessment, report, pack, "manager/one_to_one.html", ratings_form=form), 422
+    review = _review(assessment)
+    review.ratings = {
+        field.name: int(field.data)
+        for field in form
+        if field.type == "RadioField" and field.data not in (None, "", "None")
+    }
+    review.updated_at = utcnow()
+    db.session.add(review)
+    audit.record("manager_rating", f"assessment {assessment.id}", rated=len(review.ratings))
+    db.session.commit()
+    flash("Your ratings are saved. Differences of a step or more are highlighted.")
+    return redirect(url_for(".one_to_one", assessment_id=assessment.id, _anchor="compare"))
+
+
+@bp.route("/assessments/<int:assessment_id>/notes", methods=["POST"])
+def notes(assessment_id: int):
+    """Save private and shared notes."""
+    assessment, report, pack = _shared(assessment_id)
+    form = NotesForm()
+    if not form.validate_on_submit():
+        return _page(assessment, report, pack, "manager/one_to_one.html", notes_form=form), 422
+    review = _review(assessment)
+    review.private_notes = form.private_notes.data.strip()
+    review.shared_notes = form.shared_notes.data.strip()
+    review.updated_at = utcnow()
+    db.session.add(review)
+    audit.record("manager_notes", f"assessment {assessment.id}")
+    db.session.commit()
+    flash("Notes saved.")
+    return redirect(url_for(".one_to_one", assessment_id=assessment.id, _anchor="notes"))
+
+
+@bp.route("/assessments/<int:assessment_id>/decision", methods=["POST"])
+def decide(assessment_id: int):
+    """Record the track and target level agreed in the 1:1, beside the recommendation."""
+    assessment, report, pack = _shared(assessment_id)
+    form = _decision_form(pack, assessment, None)
+    if not form.validate_on_submit():
+        return _page(assessment, report, pack, "manager/one_to_one.html", decision_form=form), 422
+    recommendation = assessment.recommendation
+    recommended_target = recommendation["levels"][recommendation["track"]]["target"]
+    level = pack.framework.level(form.target_level.data)
+    if form.track.data not in level.tracks:
+        form.target_level.errors.append(
+            f"{level.title} is not a level of the "
+            f"{pack.framework.track(form.track.data).title.lower()} track."
+        )
+    overrides = (form.track.data, form.target_level.data) != (
+        recommendation["track"],
+        recommended_target,
+    )
+    reason = (form.reason.data or "").strip()
+    if overrides and not reason:
+        form.reason.errors.append(
+            "The agreed track or level differs from the advice: say why, in a sentence or two."
+        )
+    if form.errors:
+        return _page(assessment, report, pack, "manager/one_to_one.html", decision_form=form), 422
+    decision = Decision(
+        assessment_id=assessment.id,
+        recorded_by=current_user.id,
+        track=form.track.data,
+        target_level=form.target_level.data,
+        recommended_track=recommendation["track"],
+        recommended_target=recommended_target,
+        overrides=overrides,
+        reason=reason,
+    )
+    db.session.add(decision)
+    audit.record(
+        "decision",
+        f"assessment {assessment.id}",
+        track=decision.track,
+        target=decision.target_level,
+        overrides=overrides,
+    )
+    db.session.commit()
+    flash(f"Recorded. {report.name} sees it on their result and can confirm it.")
+    return redirect(url_for(".one_to_one", assessment_id=assessment.id, _anchor="decision"))

@@ -1,0 +1,70 @@
+"""Sharing: an employee lets their manager see one finished assessment, until they revoke it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, select
+from sqlalchemy.orm import Mapped, mapped_column
+
+from webapp.accounts.models import User, utcnow
+from webapp.assessment.models import Assessment
+from webapp.extensions import db
+
+
+class Share(db.Model):
+    """One assessment shared with one manager; revoking keeps the row with its time."""
+
+    __tablename__ = "shares"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(
+        ForeignKey("assessments.id", ondelete="CASCADE"), index=True
+    )
+    manager_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    shared_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None]
+
+    @classmethod
+    def active(cls, assessment_id: int) -> Share | None:
+        """The assessment's current share, if it is shared."""
+        return db.session.scalar(
+            select(cls).where(cls.assessment_id == assessment_id, cls.revoked_at.is_(None))
+        )
+
+
+def shared_with(manager: User, assessment_id: int) -> Assessment | None:
+    """The assessment, when its owner reports to this manager and shared it with them.
+
+    Both must hold now: a share made with a former manager does not pass to a new one, and a
+    manager who no longer manages the person no longer sees it.
+    """
+    return db.session.scalar(
+        select(Assessment)
+        .join(User, User.id == Assessment.user_id)
+        .join(Share, Share.assessment_id == Assessment.id)
+        .where(
+            Assessment.id == assessment_id,
+            Assessment.completed_at.is_not(None),
+            User.manager_id == manager.id,
+            Share.manager_id == manager.id,
+            Share.revoked_at.is_(None),
+        )
+    )
+
+
+def shared_by(report: User, manager: User) -> list[Assessment]:
+    """A report's finished assessments shared with this manager, newest first."""
+    return list(
+        db.session.scalars(
+            select(Assessment)
+            .join(Share, Share.assessment_id == Assessment.id)
+            .where(
+                Assessment.user_id == report.id,
+                Assessment.completed_at.is_not(None),
+                Share.manager_id == manager.id,
+                Share.revoked_at.is_(None),
+            )
+            .order_by(Assessment.completed_at.desc(), Assessment.id.desc())
+        )
+    )

@@ -1,0 +1,71 @@
+"""The employee's side of sharing: share, revoke, agree with the recorded decision."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, url_for
+from flask_login import current_user, login_required
+
+from webapp import audit
+from webapp.accounts.models import User, utcnow
+from webapp.assessment.models import Assessment
+from webapp.extensions import db
+from webapp.hr.forms import ConfirmForm
+from webapp.manager.models import Decision
+from webapp.sharing import bp
+from webapp.sharing.models import Share
+
+
+def _own_finished(assessment_id: int) -> Assessment:
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    assessment = Assessment.of_user(current_user.id, assessment_id)
+    if assessment is None or not assessment.complete:
+        abort(404)
+    return assessment
+
+
+@bp.route("/<int:assessment_id>/share", methods=["POST"])
+@login_required
+def share(assessment_id: int):
+    """Let your manager see this assessment, until you revoke it."""
+    assessment = _own_finished(assessment_id)
+    manager = db.session.get(User, current_user.manager_id) if current_user.manager_id else None
+    if manager is None:
+        flash("You have no manager in trackfit yet, so there is nobody to share with. Ask HR.")
+    elif Share.active(assessment.id) is None:
+        db.session.add(Share(assessment_id=assessment.id, manager_id=manager.id))
+        audit.record("share", f"assessment {assessment.id}", manager=manager.email)
+        db.session.commit()
+        flash(f"Shared with {manager.name}. You can stop sharing at any time.")
+    return redirect(url_for("results.show", assessment_id=assessment.id))
+
+
+@bp.route("/<int:assessment_id>/revoke", methods=["POST"])
+@login_required
+def revoke(assessment_id: int):
+    """Stop sharing: your manager can no longer open the assessment."""
+    assessment = _own_finished(assessment_id)
+    shared = Share.active(assessment.id)
+    if shared is not None:
+        shared.revoked_at = utcnow()
+        audit.record("revoke", f"assessment {assessment.id}")
+        db.session.commit()
+        flash("Your manager can no longer see this assessment.")
+    return redirect(url_for("results.show", assessment_id=assessment.id))
+
+
+@bp.route("/<int:assessment_id>/agree", methods=["POST"])
+@login_required
+def agree(assessment_id: int):
+    """Confirm the track and level your manager recorded from your 1:1."""
+    assessment = _own_finished(assessment_id)
+    decision = Decision.latest(assessment.id)
+    if decision is None:
+        abort(404)
+    if decision.employee_agreed_at is None:
+        decision.employee_agreed_at = utcnow()
+        audit.record("decision_agreed", f"assessment {assessment.id}", decision=decision.id)
+        db.session.commit()
+        flash("Thank you: the decision is recorded as agreed by both of you.")
+    return redirect(url_for("results.show", assessment_id=assessment.id))
