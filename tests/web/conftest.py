@@ -200,3 +200,31 @@ def make_user(app, email: str, role: str = "employee", name: str = "Someone") ->
         user.set_password(PASSWORD)
         db.session.add(user)
         db.session.commit()
+
+
+def set_manager(app, email: str, manager_email: str | None) -> None:
+    """Put a person under a manager (or none) in the org chart."""
+    with app.app_context():
+        person = User.by_email(email)
+        person.manager_id = User.by_email(manager_email).id if manager_email else None
+        db.session.commit()
+
+
+@pytest.fixture
+def team(app):
+    """HR; Mo manages Ada; Max manages Bob. Everyone has the test password."""
+    make_user(app, "hr@example.com", "hr", "Hana")
+    make_user(app, "mo@example.com", "manager", "Mo")
+    make_user(app, "max@example.com", "manager", "Max")
+    make_user(app, "ada@example.com", "employee", "Ada")
+    make_user(app, "bob@example.com", "employee", "Bob")
+    set_manager(app, "ada@example.com", "mo@example.com")
+    set_manager(app, "bob@example.com", "max@example.com")
+    return app
+
+
+def signed_in(app, email: str) -> FormClient:
+    """A fresh client logged in as this person."""
+    client = FormClient(app.test_client())
+    client.login(email)
+    return client

@@ -3,6 +3,7 @@
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
 from webapp.accounts.models import ROLE_LABELS
@@ -32,7 +33,7 @@ class PersonForm(FlaskForm):
     """A person's manager, role and HR id."""
 
     manager_id = SelectField("Manager", coerce=int)
-    role = SelectField("Role", choices=list(ROLE_LABELS.items()))
+    role = SelectField("Role", choices=[SelectChoice(k, v) for k, v in ROLE_LABELS.items()])
     employee_id = StringField(
         "Employee id",
         validators=[Optional(), Length(max=64)],

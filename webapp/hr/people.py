@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
 
 from webapp import audit
 from webapp.accounts.invitation import invitation_link
@@ -71,8 +72,8 @@ def person(user_id: int):
     user = db.get_or_404(User, user_id)
     form = PersonForm(obj=user)
     below = _reporting_chain_below(user)
-    form.manager_id.choices = [(0, "No manager")] + [
-        (other.id, f"{other.name} ({other.email})")
+    form.manager_id.choices = [SelectChoice(0, "No manager")] + [
+        SelectChoice(other.id, f"{other.name} ({other.email})")
         for other in _everyone()
         if other.id != user.id and other.id not in below
     ]

@@ -35,6 +35,9 @@ from webapp.hr.models import (
 
 log = logging.getLogger(__name__)
 NICENESS = 10
+# Started runs, kept so their exit status is collected (no zombie processes) when the next
+# run starts.
+_children: list[subprocess.Popen] = []
 
 
 def start_training(upload: OutcomeUpload, started_by: User) -> TrainingRun:
@@ -55,8 +58,9 @@ def start_training(upload: OutcomeUpload, started_by: User) -> TrainingRun:
         environment["TRACKFIT_MODELS"] = str(config["TRACKFIT_MODELS"])
     log_path = Path(current_app.instance_path) / "training" / f"run-{run.id}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
+    _children[:] = [child for child in _children if child.poll() is None]
     with log_path.open("ab") as output:
-        subprocess.Popen(
+        child = subprocess.Popen(
             [sys.executable, "-m", "webapp.hr.training_job", str(run.id)],
             env=environment,
             stdout=output,
@@ -65,6 +69,7 @@ def start_training(upload: OutcomeUpload, started_by: User) -> TrainingRun:
             start_new_session=True,
             cwd=Path(__file__).resolve().parents[2],
         )
+    _children.append(child)
     return run
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
 from recommender import Pack
@@ -27,7 +28,7 @@ def ratings_form_class(pack: Pack, name: str) -> type[FlaskForm]:
                 RadioField(
                     f"Which statement best describes {name}'s typical work in "
                     f"{labels[item.competency].lower()}?",
-                    choices=[(a.value, a.label) for a in item.anchors],
+                    choices=[SelectChoice(a.value, a.label) for a in item.anchors],
                     validators=[Optional()],
                 ),
             )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 from recommender import Pack
 from webapp import advice, audit
@@ -55,9 +56,9 @@ def _review(assessment: Assessment) -> ManagerReview:
 def _decision_form(pack: Pack, assessment: Assessment, decision: Decision | None) -> DecisionForm:
     form = DecisionForm()
     framework = pack.framework
-    form.track.choices = [(t.id, t.title) for t in framework.tracks]
+    form.track.choices = [SelectChoice(t.id, t.title) for t in framework.tracks]
     form.target_level.choices = [
-        (level.id, f"{level.title} ({level.id}, grade {level.grade})")
+        SelectChoice(level.id, f"{level.title} ({level.id}, grade {level.grade})")
         for level in sorted(framework.levels, key=lambda lv: (lv.grade, lv.id))
     ]
     if not form.is_submitted():
@@ -151,8 +152,8 @@ def notes(assessment_id: int):
     if not form.validate_on_submit():
         return _page(assessment, report, pack, "manager/one_to_one.html", notes_form=form), 422
     review = _review(assessment)
-    review.private_notes = form.private_notes.data.strip()
-    review.shared_notes = form.shared_notes.data.strip()
+    review.private_notes = (form.private_notes.data or "").strip()
+    review.shared_notes = (form.shared_notes.data or "").strip()
     review.updated_at = utcnow()
     db.session.add(review)
     audit.record("manager_notes", f"assessment {assessment.id}")

@@ -1,0 +1,299 @@
+"""Retraining from outcomes: a file is checked whole and refused whole, a valid one trains a
+candidate in the background; HR compares it with the active model, reads its fairness report
+and model card, promotes it (with a justification when groups are flagged) and rolls back.
+Every step is in the audit log."""
+
+from __future__ import annotations
+
+import io
+import math
+import shutil
+import time
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, insert, select
+
+from recommender import load_pack
+from recommender.scoring import scoring_layout
+from recommender.synthetic import generate_outcomes, write_outcome_csv
+from tests.web.conftest import ROOT, app_settings, signed_in
+from webapp import create_app
+from webapp.accounts.models import User
+from webapp.assessment.models import Assessment
+from webapp.audit import AuditEvent
+from webapp.extensions import db
+from webapp.hr.models import OutcomeRecord, OutcomeUpload, SensitiveValue, TrainingRun
+
+JUSTIFICATION = "Age bands follow experience here; reviewed with the works council."
+
+
+@pytest.fixture
+def app(database_url, tmp_path):
+    """The app with a registry of its own (a copy of the bundled one), so promoting is safe."""
+    registry = tmp_path / "models"
+    shutil.copytree(ROOT / "models", registry)
+    app = create_app(app_settings(database_url, TRACKFIT_MODELS=str(registry)))
+    app.instance_path = str(tmp_path / "instance")
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def outcome_file(tmp_path_factory) -> bytes:
+    """A full outcome file of 1500 synthetic people with made-up gender and age band."""
+    path = tmp_path_factory.mktemp("outcomes") / "outcomes.csv"
+    write_outcome_csv(generate_outcomes(load_pack("engineering"), 1500, 9), path, True)
+    return path.read_bytes()
+
+
+def upload(client, data: bytes, sensitive: str = "", name: str = "outcomes.csv"):
+    token = client.token("/hr/outcomes")
+    return client.post(
+        "/hr/outcomes",
+        data={"csrf_token": token, "file": (io.BytesIO(data), name), "sensitive": sensitive},
+        content_type="multipart/form-data",
+    )
+
+
+def finished(client, location: str, seconds: float = 90) -> dict:
+    """Follow a run's status until it ends."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        status = client.get(location + ".json").get_json()
+        if status["status"] in ("succeeded", "failed"):
+            return status
+        time.sleep(0.3)
+    raise AssertionError(f"training did not finish in {seconds} s: {status}")
+
+
+def audit_actions(app) -> list[str]:
+    with app.app_context():
+        return list(db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)))
+
+
+def count(app, model) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(model))
+
+
+def test_hr_trains_compares_promotes_and_rolls_back_with_every_step_audited(team, outcome_file):
+    hr = signed_in(team, "hr@example.com")
+    response = upload(hr, outcome_file, "gender, age_band")
+    assert response.status_code == 302
+    location = response.headers["Location"]
+    assert "Training run" in hr.get(location).get_data(as_text=True)  # returns at once
+    status = finished(hr, location)
+    assert status["status"] == "succeeded", status
+    version = status["version"]
+    assert version == "v2" and status["summary"]["active"] == "v1"
+
+    page = hr.get(f"/hr/models/{version}").get_data(as_text=True)
+    assert "Held-out comparison" in page and "v1 ROC AUC" in page
+    assert page.count("<svg") == 4  # calibration and ROC per track, both models in each
+    assert "Fairness of v2" in page and "gender × age_band" in page
+    assert "<strong>flagged</strong>" in page  # the age band follows experience
+    card = hr.get(f"/hr/models/{version}/card").get_data(as_text=True)
+    assert "Intended use" in card and "Limitations" in card and "age_band" in card
+    assert "Trained on synthetic data" not in card
+
+    refused = hr.submit(f"/hr/models/{version}", action_url=f"/hr/models/{version}/promote")
+    assert refused.status_code == 422 and "Write why promoting is right" in refused.get_data(
+        as_text=True
+    )
+    promoted = hr.submit(
+        f"/hr/models/{version}",
+        {"justification": JUSTIFICATION},
+        action_url=f"/hr/models/{version}/promote",
+    )
+    assert promoted.status_code == 302
+    assert "v2 is now the active model" in hr.get("/hr/models").get_data(as_text=True)
+    hr.submit("/hr/models", action_url="/hr/models/rollback")
+    assert "v1 is the active model again" in hr.get("/hr/models").get_data(as_text=True)
+
+    steps = audit_actions(team)
+    for action in (
+        "outcomes_upload",
+        "training_started",
+        "training_finished",
+        "promote",
+        "rollback",
+    ):
+        assert action in steps
+    with team.app_context():
+        promotion = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "promote"))
+        assert promotion.detail["justification"] == JUSTIFICATION
+        assert promotion.actor_email == "hr@example.com"
+
+
+def test_sensitive_columns_are_stored_apart_and_never_become_features(team, outcome_file):
+    hr = signed_in(team, "hr@example.com")
+    status = finished(hr, upload(hr, outcome_file, "gender,age_band").headers["Location"])
+    with team.app_context():
+        record = db.session.scalar(select(OutcomeRecord).limit(1))
+        assert "gender" not in record.answers and "gender" not in record.context
+        assert db.session.scalar(select(func.count(SensitiveValue.id))) == 2 * 1500
+    manifest = hr.get(f"/hr/models/{status['version']}").get_data(as_text=True)
+    assert "gender" in manifest
+    from recommender import Registry  # noqa: PLC0415
+
+    features = Registry(team.config["TRACKFIT_MODELS"]).manifest(status["version"])["features"]
+    assert not any("gender" in f or "age" in f for f in features)
+
+
+def test_a_file_with_bad_rows_is_refused_whole_with_every_problem_named(team, outcome_file):
+    hr = signed_in(team, "hr@example.com")
+    lines = outcome_file.decode().splitlines()
+    header = lines[0].split(",")
+    row = lines[3].split(",")
+    row[header.index("success")] = "yes"
+    lines[3] = ",".join(row)
+    row = lines[5].split(",")
+    row[header.index("track_taken")] = "director"
+    lines[5] = ",".join(row)
+    response = upload(hr, ("\n".join(lines) + "\n").encode(), "gender,age_band", "bad.csv")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and "nothing was stored" in html
+    assert "bad.csv:4: success: &#39;yes&#39; is not 0 or 1" in html
+    assert "bad.csv:6: track_taken" in html
+    assert count(team, OutcomeUpload) == 0 and count(team, OutcomeRecord) == 0
+    assert count(team, TrainingRun) == 0
+    assert "outcomes_refused" in audit_actions(team)
+
+
+def test_a_column_not_named_as_sensitive_is_refused(team, outcome_file):
+    hr = signed_in(team, "hr@example.com")
+    response = upload(hr, outcome_file, "gender")
+    assert response.status_code == 422
+    assert "age_band" in response.get_data(as_text=True)
+    assert count(team, OutcomeUpload) == 0
+
+
+def add_people_with_assessments(app, n: int, seed: int) -> list[str]:
+    """n employees with HR ids and a finished assessment each (synthetic answers)."""
+    pack = load_pack("engineering")
+    outcomes = generate_outcomes(pack, n, seed)
+    item_ids = scoring_layout(pack).item_ids
+    ids = [f"E{seed}-{i:04d}" for i in range(n)]
+    with app.app_context():
+        db.session.execute(
+            insert(User),
+            [
+                {
+                    "email": f"{e.lower()}@example.com",
+                    "name": e,
+                    "password_hash": "!",
+                    "role": "employee",
+                    "session_token": e,
+                    "employee_id": e,
+                    "created_at": datetime(2026, 1, 1),
+                }
+                for e in ids
+            ],
+        )
+        users = dict(db.session.execute(select(User.employee_id, User.id)).all())
+        rows = []
+        for i, e in enumerate(ids):
+            answers = {
+                item: int(v)
+                for item, v in zip(item_ids, outcomes.answers[i], strict=True)
+                if not math.isnan(v)
+            }
+            context = {
+                name: (value.item() if hasattr(value, "item") else value)
+                for name in ("years_experience", "years_at_level", "direct_reports")
+                if not math.isnan(value := outcomes.context[name][i])
+            }
+            context |= {
+                "current_track": outcomes.context["current_track"][i],
+                "current_level": outcomes.context["current_level"][i],
+            }
+            rows.append(
+                {
+                    "user_id": users[e],
+                    "pack": pack.ref,
+                    "answers": answers,
+                    "context": context,
+                    "timings": {},
+                    "step": 7,
+                    "started_at": datetime(2026, 1, 1),
+                    "updated_at": datetime(2026, 1, 1),
+                    "completed_at": datetime(2026, 1, 2),
+                }
+            )
+        db.session.execute(insert(Assessment), rows)
+        db.session.commit()
+    short = ["employee_id,track_taken,success,gender"]
+    short += [
+        f"{e},{outcomes.track_taken[i]},{int(outcomes.success[i])},"
+        f"{outcomes.sensitive['gender'][i]}"
+        for i, e in enumerate(ids)
+    ]
+    return short
+
+
+def test_a_short_file_is_joined_to_the_stored_assessments(team):
+    short = add_people_with_assessments(team, 900, 12)
+    hr = signed_in(team, "hr@example.com")
+    response = upload(hr, ("\n".join(short) + "\n").encode(), "gender", "short.csv")
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    status = finished(hr, response.headers["Location"])
+    assert status["status"] == "succeeded", status
+    with team.app_context():
+        upload_row = db.session.scalar(select(OutcomeUpload))
+        assert upload_row.kind == "short" and upload_row.rows == 900
+        assert (
+            db.session.scalar(
+                select(func.count(OutcomeRecord.id)).where(OutcomeRecord.assessment_id.is_not(None))
+            )
+            == 900
+        )
+
+
+def test_short_file_rows_that_match_nobody_are_named(team):
+    short = add_people_with_assessments(team, 5, 13)
+    short.append("E-nobody,ic,1,woman")
+    short.append("hr@example.com,ic,1,woman")  # a person, but no finished assessment
+    hr = signed_in(team, "hr@example.com")
+    response = upload(hr, ("\n".join(short) + "\n").encode(), "gender", "short.csv")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "short.csv:7: employee_id: &#39;E-nobody&#39; matches no person" in html
+    assert "short.csv:8: employee_id: &#39;hr@example.com&#39; has no finished assessment" in html
+    assert count(team, OutcomeRecord) == 0
+
+
+def test_too_little_data_ends_the_run_as_failed_with_the_reason(team, outcome_file):
+    hr = signed_in(team, "hr@example.com")
+    small = b"\n".join(outcome_file.splitlines()[:60]) + b"\n"
+    status = finished(hr, upload(hr, small, "gender,age_band").headers["Location"])
+    assert status["status"] == "failed" and "training needs at least" in status["error"]
+    assert "training_failed" in audit_actions(team)
+
+
+def test_only_hr_uploads_and_governs_models(team, outcome_file):
+    employee = signed_in(team, "ada@example.com")
+    assert employee.get("/hr/outcomes").status_code == 403
+    manager = signed_in(team, "mo@example.com")
+    assert manager.get("/hr/models/v1").status_code == 403
+    assert count(team, OutcomeUpload) == 0
+
+
+def test_the_bundled_model_says_it_is_synthetic(team):
+    hr = signed_in(team, "hr@example.com")
+    assert "Trained on synthetic data" in hr.get("/hr/models/v1").get_data(as_text=True)
+    assert "Trained on synthetic data" in hr.get("/hr/models/v1/card").get_data(as_text=True)
+    assert hr.get("/hr/models/v99").status_code == 404
+
+
+def test_promoting_a_version_that_fails_its_checks_is_refused(team):
+    hr = signed_in(team, "hr@example.com")
+    registry = Path(team.config["TRACKFIT_MODELS"])
+    shutil.copytree(registry / "v1", registry / "v2")
+    (registry / "v2" / "model.npz").write_bytes(b"changed")
+    response = hr.submit("/hr/models/v2", action_url="/hr/models/v2/promote")
+    assert response.status_code == 302
+    assert "was not promoted" in hr.get("/hr/models").get_data(as_text=True)
