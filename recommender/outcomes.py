@@ -6,6 +6,7 @@ problem imports nothing. Sensitive columns are kept apart and never reach a prof
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 from dataclasses import dataclass
 from io import StringIO
@@ -149,7 +150,8 @@ def _table(name: str, raw_bytes: bytes) -> pd.DataFrame:
     try:
         text = raw_bytes.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        line = raw_bytes[: error.start].count(b"\n") + 1
+        skipped = len(codecs.BOM_UTF8) if raw_bytes.startswith(codecs.BOM_UTF8) else 0
+        line = raw_bytes[: error.start + skipped].count(b"\n") + 1
         raise OutcomesInvalid(f"{name}:{line}: is not UTF-8 text (byte {error.start})") from None
     if not text.strip():
         raise OutcomesInvalid(f"{name}: is empty")

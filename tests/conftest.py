@@ -17,6 +17,24 @@ TINY = Path(__file__).resolve().parent / "packs" / "tiny"
 ENGINEERING = ROOT / "questionnaires" / "engineering"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def bundled_registry_untouched():
+    """No test may promote, roll back or train in the repository's own model registry."""
+    registry = ROOT / "models"
+    before = {
+        str(path.relative_to(registry)): path.read_bytes()
+        for path in registry.rglob("*")
+        if path.is_file()
+    }
+    yield
+    after = {
+        str(path.relative_to(registry)): path.read_bytes()
+        for path in registry.rglob("*")
+        if path.is_file()
+    }
+    assert after == before, "a test changed the bundled model registry (models/)"
+
+
 @pytest.fixture(scope="session")
 def tiny():
     """A small pack with round expectations (see tests/packs/tiny)."""

@@ -9,6 +9,7 @@ overwritten.
 from __future__ import annotations
 
 import io
+import re
 import shutil
 import tempfile
 import zipfile
@@ -21,6 +22,7 @@ from recommender import Pack, PackInvalid, load_pack
 from recommender.pack import PACK_FILES
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
+SAFE_ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")  # a pack id that is also a safe folder name
 
 
 class PackUploadRefused(ValueError):
@@ -76,9 +78,12 @@ def store_upload(data: bytes, setting: str, check_model) -> Pack:
     `check_model(pack)` raises PackUploadRefused when the active model cannot read the pack.
     """
     files = _pack_files(data)
-    header = yaml.safe_load(files.get("pack.yaml", b"")) if "pack.yaml" in files else None
+    try:
+        header = yaml.safe_load(files["pack.yaml"])
+    except yaml.YAMLError:
+        header = None  # the validation below names the file and the line
     pack_id = header.get("id") if isinstance(header, dict) else None
-    folder_name = pack_id if isinstance(pack_id, str) and pack_id.isidentifier() else "pack"
+    folder_name = pack_id if isinstance(pack_id, str) and SAFE_ID.fullmatch(pack_id) else "pack"
     root = uploads_root()
     root.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=root))

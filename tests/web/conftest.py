@@ -111,8 +111,10 @@ def database_url(request, backend, tmp_path) -> str:
 
 @pytest.fixture
 def app(database_url, tmp_path):
-    """The app on a fresh database."""
-    app = create_app(app_settings(database_url))
+    """The app on a fresh database, with its own instance folder and its own copy of the model
+    registry (so promoting, rolling back and training never touch the repository's)."""
+    shutil.copytree(ROOT / "models", tmp_path / "models")
+    app = create_app(app_settings(database_url, TRACKFIT_MODELS=str(tmp_path / "models")))
     app.instance_path = str(tmp_path / "instance")
     yield app
     with app.app_context():

@@ -18,8 +18,7 @@ from sqlalchemy import func, insert, select
 from recommender import load_pack
 from recommender.scoring import scoring_layout
 from recommender.synthetic import generate_outcomes, write_outcome_csv
-from tests.web.conftest import ROOT, app_settings, signed_in
-from webapp import create_app
+from tests.web.conftest import signed_in
 from webapp.accounts.models import User
 from webapp.assessment.models import Assessment
 from webapp.audit import AuditEvent
@@ -27,19 +26,6 @@ from webapp.extensions import db
 from webapp.hr.models import OutcomeRecord, OutcomeUpload, SensitiveValue, TrainingRun
 
 JUSTIFICATION = "Age bands follow experience here; reviewed with the works council."
-
-
-@pytest.fixture
-def app(database_url, tmp_path):
-    """The app with a registry of its own (a copy of the bundled one), so promoting is safe."""
-    registry = tmp_path / "models"
-    shutil.copytree(ROOT / "models", registry)
-    app = create_app(app_settings(database_url, TRACKFIT_MODELS=str(registry)))
-    app.instance_path = str(tmp_path / "instance")
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
 
 
 @pytest.fixture(scope="module")

@@ -14,6 +14,7 @@ from webapp import advice
 from webapp.accounts.models import User, utcnow
 from webapp.assessment.models import Assessment
 from webapp.extensions import db
+from webapp.sharing.models import Share
 
 DEMO_FILE = "demo-accounts.json"
 DEMO_PEOPLE = (
@@ -24,7 +25,8 @@ DEMO_PEOPLE = (
 
 
 def ensure_demo_accounts(app: Flask) -> list[dict[str, Any]]:
-    """The demo accounts, created on first run (the employee with one finished assessment)."""
+    """The demo accounts, created on first run: the employee reports to the manager and has one
+    finished assessment, shared with the manager, so every role has something to look at."""
     path = Path(app.instance_path) / DEMO_FILE
     if path.exists():
         accounts = json.loads(path.read_text())
@@ -39,15 +41,18 @@ def ensure_demo_accounts(app: Flask) -> list[dict[str, Any]]:
             db.session.add(user)
         user.set_password(password)
         accounts.append({"role": role, "email": email, "password": password})
+    employee, manager = User.by_email(DEMO_PEOPLE[0][1]), User.by_email(DEMO_PEOPLE[1][1])
+    employee.manager_id = manager.id
     db.session.commit()
-    _finished_demo_assessment(User.by_email(DEMO_PEOPLE[0][1]))
+    _finished_demo_assessment(employee, manager)
     path.touch(mode=0o600)
     path.write_text(json.dumps(accounts, indent=2))
     return accounts
 
 
-def _finished_demo_assessment(user: User) -> None:
-    """Give the demo employee a result to look at, from the pack's first sample person."""
+def _finished_demo_assessment(user: User, manager: User) -> None:
+    """Give the demo employee a result to look at, from the pack's first sample person, shared
+    with their manager."""
     if Assessment.completed(user.id):
         return
     pack = advice.current_pack()
@@ -74,4 +79,5 @@ def _finished_demo_assessment(user: User) -> None:
     assessment.recommendation = recommendation
     assessment.model_version = recommendation["model_version"]
     assessment.track = recommendation["track"]
+    db.session.add(Share(assessment_id=assessment.id, manager_id=manager.id))
     db.session.commit()

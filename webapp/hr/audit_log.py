@@ -70,12 +70,13 @@ def audit_log():
 def audit_csv():
     """The filtered log as CSV (every matching event)."""
     form = _form()
+    query = _filtered(form)  # parses the dates, so a bad one is an error here too
     if form.errors:
         return render_template("hr/audit.html", form=form, events=[], page=PAGE), 400
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(["at", "actor_email", "action", "description", "subject", "detail", "address"])
-    for event in db.session.scalars(_filtered(form)):
+    for event in db.session.scalars(query):
         writer.writerow(
             neutralise(cell)
             for cell in (

@@ -8,6 +8,7 @@ and reporting lines that loop. A file with any problem changes nothing.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
@@ -42,18 +43,24 @@ class ChartReport:
 
     people: list[Person] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    # every email the file lists, refused rows too (they are not unknown managers)
+    listed: set[str] = field(default_factory=set)
+    has_employee_ids: bool = False
     created: int = 0
     updated: int = 0
     unchanged: int = 0
 
 
-def read_chart(filename: str, data: bytes) -> ChartReport:
-    """Check an org chart file against itself and the people already in the database."""
+def read_chart(filename: str, data: bytes, importer: str | None = None) -> ChartReport:
+    """Check an org chart file against itself and the people already in the database.
+
+    `importer` is the email of the HR person importing: the file may not take away their own
+    HR role (they would lock themselves out)."""
     report = ChartReport()
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
+        line = data[: error.start + _bom(data)].count(b"\n") + 1
         report.problems.append(f"{filename}:{line}: is not UTF-8 text")
         return report
     reader = csv.DictReader(io.StringIO(text))
@@ -70,10 +77,11 @@ def read_chart(filename: str, data: bytes) -> ChartReport:
     if report.problems:
         return report
     reader.fieldnames = columns
+    report.has_employee_ids = "employee_id" in columns
     seen: dict[str, int] = {}
     seen_ids: dict[str, int] = {}
-    try:
-        rows = list(reader)
+    try:  # line numbers as the file has them (blank lines and quoted line breaks count)
+        rows = [(reader.line_num, row) for row in reader]
     except csv.Error as error:
         report.problems.append(f"{filename}:{reader.line_num}: is not well-formed CSV ({error})")
         return report
@@ -82,7 +90,8 @@ def read_chart(filename: str, data: bytes) -> ChartReport:
     if len(rows) > MAX_ROWS:
         report.problems.append(f"{filename}: has {len(rows)} rows; at most {MAX_ROWS} at once")
         return report
-    for number, row in enumerate(rows, start=2):
+    for number, row in rows:
+        report.listed.add(normalise_email(row.get("email") or ""))
         person = _person(filename, number, row, report.problems)
         if person is None:
             continue
@@ -93,6 +102,11 @@ def read_chart(filename: str, data: bytes) -> ChartReport:
             )
             continue
         seen[person.email] = number
+        if importer and person.email == normalise_email(importer) and person.role != "hr":
+            report.problems.append(
+                f"{filename}:{number}: role: this row takes away your own HR role; another "
+                "HR person must make that change"
+            )
         if person.employee_id:
             if person.employee_id in seen_ids:
                 report.problems.append(
@@ -148,10 +162,9 @@ def _check_managers(filename: str, report: ChartReport) -> None:
     manager_of = {
         email: ids.get(user.manager_id) for email, user in existing.items() if user.manager_id
     }
-    in_file = {person.email: person for person in report.people}
     for person in report.people:
         manager_of[person.email] = person.manager_email
-        if person.manager_email and person.manager_email not in in_file | existing:
+        if person.manager_email and person.manager_email not in report.listed | existing.keys():
             report.problems.append(
                 f"{filename}:{person.line}: manager_email: {person.manager_email} is not in the "
                 "file and has no account"
@@ -183,6 +196,9 @@ def _check_managers(filename: str, report: ChartReport) -> None:
                 )
     for person in report.people:
         user = existing.get(person.email)
+        employee_id = (
+            person.employee_id if report.has_employee_ids else getattr(user, "employee_id", None)
+        )
         if user is None:
             report.created += 1
         elif (
@@ -190,7 +206,7 @@ def _check_managers(filename: str, report: ChartReport) -> None:
             user.role,
             ids.get(user.manager_id),
             user.employee_id,
-        ) == (person.name, person.role, person.manager_email, person.employee_id):
+        ) == (person.name, person.role, person.manager_email, employee_id):
             report.unchanged += 1
         else:
             report.updated += 1
@@ -208,8 +224,15 @@ def apply_chart(report: ChartReport) -> None:
             user.set_password(None)
             db.session.add(user)
             users[person.email] = user
-        user.name, user.role, user.employee_id = person.name, person.role, person.employee_id
+        user.name, user.role = person.name, person.role
+        if report.has_employee_ids:  # an optional column: absent, the ids stay as they are
+            user.employee_id = person.employee_id
     db.session.flush()
     for person in report.people:
         manager = users.get(person.manager_email) if person.manager_email else None
         users[person.email].manager_id = manager.id if manager else None
+
+
+def _bom(data: bytes) -> int:
+    """The length of a UTF-8 byte order mark at the start (decoding positions skip it)."""
+    return len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0

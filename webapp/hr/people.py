@@ -47,7 +47,7 @@ def import_chart():
             confirm=ConfirmForm(),
         ), 422
     upload = form.file.data
-    report = read_chart(upload.filename or "org-chart.csv", upload.read())
+    report = read_chart(upload.filename or "org-chart.csv", upload.read(), current_user.email)
     if report.problems:
         return render_template("hr/chart_report.html", report=report), 422
     apply_chart(report)

@@ -86,10 +86,10 @@ def discussion_prompts(name: str, rows: list[RatingRow], reading: Reading) -> li
         prompts.append(
             Prompt(
                 "difference",
-                f"{row.label}: you rated {name} {abs(row.difference or 0)} "
+                f"{row.label}: your rating is {abs(row.difference or 0)} "
                 f"{'step' if abs(row.difference or 0) == 1 else 'steps'} {higher} than "
-                f"{name} did ({row.manager_value} against {row.self_value}). Ask for a recent "
-                "example of their work here, and share the one you have in mind.",
+                f"{name}'s own ({row.manager_value} against {row.self_value}). Ask for a "
+                "recent example of their work here, and share the one you have in mind.",
             )
         )
     levels = reading.levels[reading.track]
@@ -99,7 +99,7 @@ def discussion_prompts(name: str, rows: list[RatingRow], reading: Reading) -> li
                 "gap",
                 f"To reach {levels.target_title} on the {reading.track_title.lower()} track, "
                 f"{gap.label.lower()} needs {gap.need} (now {gap.have:g}). What work in the "
-                f"next months could build it? {gap.next_step}",
+                f"next months could build it? The next level reads: “{gap.next_step}”",
             )
         )
     for rule in reading.rules[:PROMPTS_EACH]:

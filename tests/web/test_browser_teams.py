@@ -1,0 +1,150 @@
+"""In a real browser: a manager runs a 1:1 from an assessment their report shared and prints
+it on one page; HR uploads outcomes, follows training, reads the candidate's comparison and
+fairness report, promotes it with a justification, rolls back and finds it all in the audit
+log. Both journeys pass axe-core without serious or critical violations."""
+
+from __future__ import annotations
+
+import re
+import threading
+
+import pytest
+from playwright.sync_api import expect
+from werkzeug.serving import make_server
+
+from recommender import load_pack
+from recommender.synthetic import generate_outcomes, write_outcome_csv
+from tests.web.conftest import ROOT, FormClient, app_settings, sample_people, team  # noqa: F401
+from tests.web.test_browser import (  # noqa: F401
+    PASSWORD,
+    assert_accessible,
+    browser,
+    page,
+)
+from webapp.accounts.models import User
+from webapp.extensions import db
+
+
+@pytest.fixture
+def live(team):  # noqa: F811
+    """The team's app served over HTTP, with everyone's password set for the browser."""
+    with team.app_context():
+        for user in db.session.scalars(db.select(User)):
+            user.set_password(PASSWORD)
+        db.session.commit()
+    server = make_server("127.0.0.1", 0, team, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join()
+
+
+def log_in(page, url: str, email: str) -> None:  # noqa: F811
+    page.goto(f"{url}/account/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+
+
+def test_a_manager_runs_a_one_to_one_from_a_shared_assessment_and_prints_it(
+    page,  # noqa: F811
+    live,
+    team,  # noqa: F811
+):
+    client = FormClient(team.test_client())
+    client.login("ada@example.com", PASSWORD)
+    result = client.answer_all(sample_people()[0]).headers["Location"]
+
+    log_in(page, live, "ada@example.com")
+    page.goto(live + result)
+    page.get_by_role("button", name="Share with Mo").click()
+    expect(page.get_by_text("Shared with Mo.")).to_be_visible()
+    page.get_by_role("button", name="Log out").click()
+
+    log_in(page, live, "mo@example.com")
+    page.get_by_role("link", name="My team").click()
+    page.get_by_role("link", name=re.compile("Assessment of")).click()
+    expect(page.get_by_role("heading", name="1:1 with Ada")).to_be_visible()
+    assert_accessible(page, "1:1 page")
+    for question in page.locator("fieldset.question").all():
+        question.locator("input").first.check()  # Mo rates every skill at 1
+    page.get_by_role("button", name="Save your ratings").click()
+    expect(page.get_by_text("Your ratings are saved")).to_be_visible()
+    assert page.locator("tr.differs").count() >= 1
+    expect(page.get_by_text("Ask for a recent example").first).to_be_visible()
+    page.get_by_label("Private notes").fill("Ask about the on-call rota")
+    page.get_by_label("Notes shared with the employee").fill("Lead the next incident review")
+    page.get_by_role("button", name="Save notes").click()
+    expect(page.get_by_text("Notes saved.")).to_be_visible()
+    page.get_by_label("Agreed track").select_option("manager")
+    page.get_by_label("Agreed target level").select_option("M3")
+    page.get_by_role("button", name="Record the decision").click()
+    expect(page.locator("#reason-error")).to_contain_text("say why")  # differs from the advice
+    page.get_by_label("Why, when it differs from the advice").fill("Wants to try leading")
+    page.get_by_role("button", name="Record the decision").click()
+    expect(page.get_by_text("Ada has not confirmed it yet")).to_be_visible()
+
+    page.get_by_role("link", name="Print a one-page summary").click()
+    expect(page.get_by_role("heading", name="1:1 summary: Ada")).to_be_visible()
+    expect(page.get_by_text("Lead the next incident review")).to_be_visible()
+    assert page.get_by_text("Ask about the on-call rota").count() == 0
+    page.emulate_media(media="print")
+    expect(page.locator("header.site")).to_be_hidden()
+    pdf = page.pdf(format="A4")
+    assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == 1, "the summary is not one page"
+    page.emulate_media(media="screen")
+    page.get_by_role("button", name="Log out").click()
+
+    log_in(page, live, "ada@example.com")
+    page.goto(live + result)
+    expect(page.get_by_text("Lead the next incident review")).to_be_visible()
+    page.get_by_role("button", name="I agree with this").click()
+    expect(page.get_by_text("You confirmed this")).to_be_visible()
+
+
+def test_hr_trains_compares_promotes_and_rolls_back_a_model(
+    page,  # noqa: F811
+    live,
+    tmp_path,
+):
+    data = tmp_path / "outcomes.csv"
+    write_outcome_csv(generate_outcomes(load_pack("engineering"), 1500, 21), data, True)
+
+    log_in(page, live, "hr@example.com")
+    page.get_by_role("link", name="HR").click()
+    page.get_by_role("link", name="Outcomes and training").click()
+    assert_accessible(page, "outcomes page")
+    page.get_by_label("CSV file").set_input_files(str(data))
+    page.get_by_label("Sensitive columns").fill("gender, age_band")
+    page.get_by_role("button", name="Check, store and train").click()
+    expect(page.get_by_role("heading", name=re.compile("Training run"))).to_be_visible()
+    expect(page.locator("#status")).to_have_text("succeeded", timeout=90_000)
+    page.get_by_role("link", name="Compare v2 with the active model").click()
+
+    expect(page.get_by_role("heading", name="Held-out comparison")).to_be_visible()
+    expect(page.get_by_role("img", name=re.compile("Calibration on the"))).to_have_count(2)
+    expect(page.get_by_role("img", name=re.compile("ROC curve on the"))).to_have_count(2)
+    expect(page.get_by_text("gender × age_band").first).to_be_visible()
+    assert_accessible(page, "model comparison page")
+    page.get_by_role("link", name="Read the model card").click()
+    expect(page.get_by_role("heading", name="Intended use")).to_be_visible()
+    page.go_back()
+
+    page.get_by_role("button", name="Yes, promote v2").click()
+    expect(page.get_by_text("Write why promoting is right").first).to_be_visible()
+    page.get_by_label("Justification").fill(
+        "The age-band gap follows experience; reviewed with the works council."
+    )
+    page.get_by_role("button", name="Yes, promote v2").click()
+    expect(page.get_by_text("v2 is now the active model")).to_be_visible()
+    page.get_by_role("button", name="Roll back the active model").click()
+    expect(page.get_by_text("v1 is the active model again")).to_be_visible()
+
+    page.get_by_role("link", name="Audit log").click()
+    for action in ("uploaded outcome data", "promoted a model version", "rolled back"):
+        expect(page.get_by_role("cell", name=action).first).to_be_visible()
+    page.get_by_label("Action").select_option("promote")
+    page.get_by_role("button", name="Filter").click()
+    expect(page.get_by_text("works council")).to_be_visible()
+    assert_accessible(page, "audit log")

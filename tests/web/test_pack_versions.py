@@ -1,0 +1,298 @@
+"""Pack versions: HR sees the installed versions and uploads a new one; new assessments use
+the newest version, while an assessment keeps the version it was started in; an upload that
+does not validate, is not newer, is another pack or cannot be read by the active model is
+refused with its reasons and nothing is installed."""
+
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, FormClient, app_settings, make_user
+from sqlalchemy import select
+
+from recommender import Registry, load_pack
+from recommender.default_model import build_default_model
+from webapp import create_app
+from webapp.assessment.models import Assessment
+from webapp.audit import AuditEvent
+from webapp.extensions import db
+
+BUNDLED = ROOT / "questionnaires" / "engineering"
+PACK_FILES = ("pack.yaml", "framework.yaml", "questionnaire.yaml", "rules.yaml")
+OLD_TEXT = "I enjoy being the person a group looks to for direction."
+NEW_TEXT = "Being the one a group turns to for direction suits me."
+
+
+def pack_files(version: int = 2, **replace: tuple[str, str]) -> dict[str, str]:
+    """The engineering pack's files as `version`, with la1 reworded (so the version shows);
+    `replace` maps a file (dots as underscores, `rules_yaml`) to (old, new) text."""
+    files = {name: (BUNDLED / name).read_text(encoding="utf-8") for name in PACK_FILES}
+    files["pack.yaml"] = _swap(files["pack.yaml"], "version: 1\n", f"version: {version}\n")
+    files["questionnaire.yaml"] = _swap(files["questionnaire.yaml"], OLD_TEXT, NEW_TEXT)
+    for key, (old, new) in replace.items():
+        name = key.replace("_yaml", ".yaml")
+        files[name] = _swap(files[name], old, new)
+    return files
+
+
+def _swap(text: str, old: str, new: str) -> str:
+    assert old in text, f"{old!r} is not in the pack file"
+    return text.replace(old, new, 1)
+
+
+def zipped(files: dict[str, str], folder: str = "") -> bytes:
+    """The files as a zip, at its root or inside `folder`."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        if folder:
+            archive.writestr(f"{folder}/", "")
+        for name, text in files.items():
+            archive.writestr(f"{folder}/{name}" if folder else name, text)
+    return buffer.getvalue()
+
+
+def upload(client, data: bytes, filename: str = "pack.zip"):
+    """POST a file to the upload form, with the packs page's CSRF token."""
+    token = client.token("/hr/packs")
+    return client.post(
+        "/hr/packs/upload",
+        data={"csrf_token": token, "file": (io.BytesIO(data), filename)},
+        content_type="multipart/form-data",
+    )
+
+
+def uploaded_folders(app) -> list[str]:
+    """Everything in the instance's packs folder (uploaded versions and any leftovers)."""
+    root = Path(app.instance_path) / "packs"
+    return sorted(path.name for path in root.iterdir()) if root.is_dir() else []
+
+
+@pytest.fixture
+def hr(app, client):
+    """The test client, logged in as HR."""
+    make_user(app, "hr@example.com", "hr", "Hana")
+    client.login("hr@example.com")
+    return client
+
+
+def employee(app, email: str = "emp@example.com") -> FormClient:
+    """A second browser, logged in as an employee."""
+    make_user(app, email, "employee", "Eli")
+    browser = FormClient(app.test_client())
+    browser.login(email)
+    return browser
+
+
+def _assessments(app) -> list[Assessment]:
+    with app.app_context():
+        rows = list(db.session.scalars(select(Assessment).order_by(Assessment.id)))
+        db.session.expunge_all()
+        return rows
+
+
+def test_hr_sees_the_bundled_version_and_its_ladders_items_and_rules(hr):
+    listing = hr.get("/hr/packs")
+    assert listing.status_code == 200
+    html = listing.get_data(as_text=True)
+    assert "engineering@1" in html
+    assert "used for new assessments" in html
+    assert "kept for older assessments" not in html
+    assert 'href="/hr/packs/1"' in html
+
+    page = hr.get("/hr/packs/1").get_data(as_text=True)
+    assert "Software engineering" in page
+    assert "Staff Engineer (L4)" in page and "Senior Engineering Manager (M4)" in page
+    assert "Engineering Manager (M3)" in page and "Fellow (L7)" in page
+    assert "Hiring and team building" in page
+    assert OLD_TEXT in page
+    assert "ln1" in page and "(reverse-keyed)" in page
+    assert "not-yet-manager" in page and "one-level-at-a-time" in page
+    assert "close_call" in page  # rules.yaml as written
+    assert hr.get("/hr/packs/2").status_code == 404
+
+
+@pytest.mark.parametrize("folder", ["", "engineering"], ids=["files-at-root", "in-a-folder"])
+def test_uploading_version_2_installs_it_for_new_assessments(app, hr, people, folder):
+    response = upload(hr, zipped(pack_files(), folder))
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/hr/packs/2")
+    shown = hr.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Pack engineering@2 is installed; new assessments use it from now on." in shown
+    assert NEW_TEXT in shown and OLD_TEXT not in shown
+    assert uploaded_folders(app) == ["engineering@2"]
+
+    listing = hr.get("/hr/packs").get_data(as_text=True)
+    assert "engineering@1" in listing and "engineering@2" in listing
+    assert "kept for older assessments" in listing
+    old = hr.get("/hr/packs/1").get_data(as_text=True)
+    assert "New assessments use engineering@2" in old
+
+    with app.app_context():
+        (event,) = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "pack_upload"))
+        assert event.subject == "engineering@2"
+        assert event.actor_email == "hr@example.com"
+        assert event.detail == {"filename": "pack.zip"}
+
+    someone = employee(app)
+    second_page = someone.answer_all(people[0], stop_after=1).get_data(as_text=True)
+    assert NEW_TEXT in second_page and OLD_TEXT not in second_page
+    result = someone.answer_all(people[0])
+    assert "/results/" in result.headers["Location"]
+    (assessment,) = _assessments(app)
+    assert assessment.pack == "engineering@2"
+    assert assessment.recommendation["pack"] == "engineering@2"
+
+
+def test_an_assessment_started_before_an_upload_keeps_its_version(app, hr, people):
+    someone = employee(app)
+    second_page = someone.answer_all(people[1], stop_after=1)
+    assert OLD_TEXT in second_page.get_data(as_text=True)
+    page_url = second_page.request.path
+
+    assert upload(hr, zipped(pack_files())).status_code == 302
+
+    again = someone.get(page_url).get_data(as_text=True)
+    assert OLD_TEXT in again and NEW_TEXT not in again
+    finished = someone.answer_all(people[1])
+    result_url = finished.headers["Location"]
+    assert "/results/" in result_url
+    (assessment,) = _assessments(app)
+    assert assessment.pack == "engineering@1"
+    assert assessment.recommendation["pack"] == "engineering@1"
+
+    result = someone.get(result_url).get_data(as_text=True)
+    assert "with questionnaire pack <strong>engineering@1</strong>" in result
+    assert "this site now uses" not in result
+    # Its answers are worded as they were asked.
+    assert OLD_TEXT in result and NEW_TEXT not in result
+
+    # The next assessment of the same person is in the new version.
+    next_page = someone.answer_all(people[1], stop_after=1).get_data(as_text=True)
+    assert NEW_TEXT in next_page
+
+
+def _refused(app, client, data: bytes, filename: str = "pack.zip") -> str:
+    """Upload, expect a 422 that installs nothing, and return the page."""
+    response = upload(client, data, filename)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422, html[:2000]
+    assert "The pack was not installed" in html or "Upload a .zip file." in html
+    assert uploaded_folders(app) == []
+    listing = client.get("/hr/packs").get_data(as_text=True)
+    assert "engineering@2" not in listing
+    return html
+
+
+def test_a_file_that_is_not_a_zip_is_refused(app, hr):
+    html = _refused(app, hr, b"format: 1\nid: engineering\nversion: 2\n")
+    assert "the upload is not a zip file" in html
+
+
+def test_a_file_without_the_zip_extension_is_refused(app, hr):
+    html = _refused(app, hr, zipped(pack_files()), filename="pack.yaml")
+    assert "Upload a .zip file." in html
+
+
+def test_a_zip_without_rules_yaml_is_refused_naming_it(app, hr):
+    files = pack_files()
+    del files["rules.yaml"]
+    html = _refused(app, hr, zipped(files, "engineering"))
+    assert "the zip lacks rules.yaml" in html
+
+
+def test_a_rule_on_an_unknown_field_is_refused_naming_the_file(app, hr):
+    files = pack_files(
+        rules_yaml=("field: constructs.lead_affective", "field: constructs.lead_effective")
+    )
+    html = _refused(app, hr, zipped(files))
+    assert "rules.yaml:23: rules[1].when.field" in html
+    assert "unknown field &#39;constructs.lead_effective&#39;" in html
+    assert ".staging-" not in html and app.instance_path not in html
+
+
+def test_broken_yaml_in_the_questionnaire_is_refused_naming_the_file(app, hr):
+    files = pack_files(questionnaire_yaml=("constructs:\n", "constructs: [\n"))
+    html = _refused(app, hr, zipped(files))
+    assert "questionnaire.yaml:15: is not valid YAML" in html
+    assert ".staging-" not in html
+
+
+def test_broken_yaml_in_pack_yaml_is_refused_naming_the_file(app, hr):
+    files = pack_files(pack_yaml=("title: Software engineering", "title: [Software engineering"))
+    html = _refused(app, hr, zipped(files))
+    assert "pack.yaml:5: is not valid YAML" in html
+
+
+def test_the_installed_version_again_is_refused_as_not_newer(app, hr):
+    html = _refused(app, hr, zipped(pack_files(version=1)))
+    assert "pack.yaml: version: 1 is not newer than the installed version 1" in html
+    assert "versions are never replaced" in html
+
+
+def test_an_older_version_than_an_upload_is_refused(app, hr):
+    assert upload(hr, zipped(pack_files(version=3))).status_code == 302
+    response = upload(hr, zipped(pack_files(version=2)))
+    assert response.status_code == 422
+    assert "version: 2 is not newer than the installed version 3" in response.get_data(as_text=True)
+    assert uploaded_folders(app) == ["engineering@3"]
+
+
+def test_a_pack_with_another_id_is_refused(app, hr):
+    files = pack_files(pack_yaml=("id: engineering", "id: platform_engineering"))
+    html = _refused(app, hr, zipped(files, "platform_engineering"))
+    assert "this site uses pack &#39;engineering&#39;, not &#39;platform_engineering&#39;" in html
+
+
+def test_a_pack_the_active_model_cannot_read_is_refused(app, hr):
+    """Without the construct `hands_on_time` (and its six items) the pack is valid, but the
+    active model reads that construct as a feature."""
+    text = (BUNDLED / "questionnaire.yaml").read_text(encoding="utf-8")
+    construct = text.index("- id: hands_on_time")
+    construct_end = text.index("- id: interruptions_tolerance")
+    text = text[:construct] + text[construct_end:]
+    items = text.split("\n  - id: ")
+    kept = [item for item in items if "construct: hands_on_time" not in item]
+    assert len(items) - len(kept) == 6
+    files = pack_files()
+    files["questionnaire.yaml"] = "\n  - id: ".join(kept).replace(OLD_TEXT, NEW_TEXT)
+    assert "hands_on_time" not in files["questionnaire.yaml"]
+    html = _refused(app, hr, zipped(files))
+    assert "the active model cannot use this pack" in html
+    assert "retrain first" in html
+
+
+def test_only_hr_sees_the_packs_and_uploads(app, hr):
+    someone = employee(app)
+    assert someone.get("/hr/packs").status_code == 403
+    assert someone.get("/hr/packs/1").status_code == 403
+    token = someone.token("/")
+    response = someone.post(
+        "/hr/packs/upload",
+        data={"csrf_token": token, "file": (io.BytesIO(zipped(pack_files())), "pack.zip")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 403
+    assert uploaded_folders(app) == []
+    with app.app_context():
+        assert db.session.scalars(select(AuditEvent.action)).all().count("pack_upload") == 0
+
+
+def test_a_new_version_of_a_pack_with_a_kebab_case_id_can_be_uploaded(database_url, tmp_path):
+    """A site configured for product-design (a kebab-case id, as FORMAT.md allows) with a
+    model of its own takes product-design@2."""
+    registry = tmp_path / "models"
+    build_default_model(Registry(registry), load_pack("product-design"), 2000, 1)
+    design = create_app(
+        app_settings(database_url, TRACKFIT_PACK="product-design", TRACKFIT_MODELS=str(registry))
+    )
+    design.instance_path = str(tmp_path / "design-instance")
+    make_user(design, "hr@example.com", "hr", "Hana")
+    client = FormClient(design.test_client())
+    client.login("hr@example.com")
+    source = ROOT / "questionnaires" / "product-design"
+    files = {name: (source / name).read_text(encoding="utf-8") for name in PACK_FILES}
+    files["pack.yaml"] = _swap(files["pack.yaml"], "version: 1\n", "version: 2\n")
+    response = upload(client, zipped(files, "product-design"))
+    assert response.status_code == 302, response.get_data(as_text=True)[:3000]
+    assert uploaded_folders(design) == ["product-design@2"]

@@ -1,0 +1,220 @@
+"""Questionnaire quality for HR: per construct the number of complete responses, Cronbach's
+alpha with its interval, omega and a traffic light, computed on the finished assessments of
+the current pack; too few responses are noted, and an item that runs against its construct
+(a wrong reverse key) is named."""
+
+import html as html_module
+import itertools
+import re
+
+import numpy as np
+import pytest
+from conftest import FormClient, make_user
+from sqlalchemy import select
+
+from recommender import load_pack
+from recommender.scoring import scoring_layout
+from recommender.synthetic import generate_outcomes
+from webapp.accounts.models import User, utcnow
+from webapp.assessment import routes as assessment_routes
+from webapp.assessment.models import Assessment
+from webapp.extensions import db
+
+PACK = load_pack("engineering")
+CONSTRUCTS = [construct.id for construct in PACK.questionnaire.constructs]
+ROW = re.compile(r'<tr><th scope="row"><a href="#c-([a-z_]+)">.*?</a></th>(.*?)</tr>', re.S)
+CELL = re.compile(r"<td>(.*?)</td>", re.S)
+COLUMNS = ("items", "n", "alpha", "interval", "omega", "light", "weak")
+
+
+class SlowReader:
+    """A clock for the assessment pages that moves 90 seconds on each look, so every page
+    is answered at a reading pace (the too-fast flag would otherwise leave everyone out)."""
+
+    def __init__(self):
+        self._ticks = itertools.count(1_700_000_000, 90)
+
+    def time(self) -> float:
+        return float(next(self._ticks))
+
+
+@pytest.fixture
+def hr(app, client):
+    """The test client, logged in as HR."""
+    make_user(app, "hr@example.com", "hr", "Hana")
+    client.login("hr@example.com")
+    return client
+
+
+@pytest.fixture
+def slow_readers(monkeypatch):
+    monkeypatch.setattr(assessment_routes, "time", SlowReader())
+
+
+def finish(app, people: list[dict]) -> None:
+    """Each person, as an employee of their own, takes the assessment through the pages."""
+    for number, person in enumerate(people):
+        email = f"person{number}@example.com"
+        make_user(app, email, "employee", f"Person {number}")
+        browser = FormClient(app.test_client())
+        browser.login(email)
+        assert "/results/" in browser.answer_all(person).headers["Location"]
+
+
+def table(page: str) -> dict[str, dict[str, str]]:
+    """The reliability table: construct id -> column -> cell text."""
+    rows = {}
+    for construct, cells in ROW.findall(page):
+        texts = [
+            html_module.unescape(re.sub(r"<[^>]+>", "", c)).strip() for c in CELL.findall(cells)
+        ]
+        rows[construct] = dict(zip(COLUMNS, texts, strict=True))
+    return rows
+
+
+def alpha_of(people: list[dict], construct: str) -> float:
+    """Cronbach's alpha of one construct's scored items, computed here from the answers."""
+    items = [
+        item
+        for item in PACK.questionnaire.item_by_id.values()
+        if item.kind == "likert" and item.construct == construct
+    ]
+    scored = np.array(
+        [
+            [6 - p["answers"][i.id] if i.reverse else p["answers"][i.id] for i in items]
+            for p in people
+        ],
+        dtype=float,
+    )
+    k = scored.shape[1]
+    return k / (k - 1) * (1 - scored.var(axis=0, ddof=1).sum() / scored.sum(axis=1).var(ddof=1))
+
+
+def test_with_no_finished_assessments_the_page_says_so(app, hr, people):
+    make_user(app, "emp@example.com", "employee", "Eli")
+    browser = FormClient(app.test_client())
+    browser.login("emp@example.com")
+    browser.answer_all(people[0], stop_after=3)  # started, not finished
+    response = hr.get("/hr/quality")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "No finished assessments in this pack yet." in page
+    assert "engineering@1" in page
+    assert table(page) == {}
+
+
+def test_finished_assessments_give_every_construct_its_reliability(app, hr, people, slow_readers):
+    """Six sample people finish; the careless one (straight-lining, failed attention checks)
+    is counted but left out of the statistics, so every construct has five responses."""
+    finish(app, people)
+    careful = [person for person in people if "careless" not in person["employee_id"]]
+    assert len(careful) == len(people) - 1
+    page = hr.get("/hr/quality").get_data(as_text=True)
+    assert "No finished assessments" not in page
+    assert f"<dt>Responses</dt><dd>{len(people)}</dd>" in page
+    assert "<dt>With a response-quality flag</dt><dd>1 (17%)" in page
+    assert f"Only {len(people)} responses: the figures below are too uncertain" in page
+
+    rows = table(page)
+    assert list(rows) == CONSTRUCTS
+    for construct, row in rows.items():
+        assert row["n"] == str(len(careful)), construct
+        assert row["items"] == str(
+            sum(
+                1
+                for item in PACK.questionnaire.item_by_id.values()
+                if item.kind == "likert" and item.construct == construct
+            )
+        )
+        alpha = float(row["alpha"])
+        assert alpha == pytest.approx(alpha_of(careful, construct), abs=1e-4), construct
+        low, high = (float(end) for end in row["interval"].split("–"))
+        assert low <= alpha <= high, construct
+        assert row["light"] == ("green" if alpha >= 0.8 else "amber" if alpha >= 0.7 else "red")
+        assert row["omega"] != "–"
+    assert '<p class="hint">' not in page
+    assert "Enjoys leading people" in page and "Comfort with a fragmented week" in page
+
+
+def test_too_few_responses_are_noted_for_each_construct(app, hr, people, slow_readers):
+    finish(app, people[:2])
+    page = hr.get("/hr/quality").get_data(as_text=True)
+    assert "<dt>Responses</dt><dd>2</dd>" in page
+    assert "Only 2 responses: the figures below are too uncertain" in page
+    rows = table(page)
+    assert list(rows) == CONSTRUCTS
+    for row in rows.values():
+        assert row["n"] == "2"
+        assert row["alpha"] == row["interval"] == row["omega"] == row["light"] == "–"
+    notes = re.findall(r'<p class="hint">(.*?)</p>', page)
+    assert notes == ["Only 2 complete responses; at least 3 are needed."] * len(CONSTRUCTS)
+
+
+def _store_synthetic(app, people: int, seed: int, flip: str | None = None) -> None:
+    """Finished assessments straight in the database, from the synthetic generator; `flip`
+    reverses one item's answers (6 - x) for everyone, as a wrong reverse key would."""
+    outcomes = generate_outcomes(PACK, people, seed)
+    item_ids = scoring_layout(PACK).item_ids
+    context = {
+        "years_experience": 8,
+        "years_at_level": 3,
+        "direct_reports": 0,
+        "current_track": "ic",
+        "current_level": "L3",
+    }
+    make_user(app, "synthetic@example.com", "employee", "Synthetic")
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == "synthetic@example.com"))
+        for row in outcomes.answers:
+            answers = {
+                item: int(6 - value if item == flip else value)
+                for item, value in zip(item_ids, row, strict=True)
+                if not np.isnan(value)
+            }
+            db.session.add(
+                Assessment(
+                    user_id=user.id,
+                    pack="engineering@1",
+                    answers=answers,
+                    context=context,
+                    timings={},
+                    step=7,
+                    completed_at=utcnow(),
+                )
+            )
+        db.session.commit()
+
+
+def _against(page: str) -> list[str]:
+    return re.findall(r"<strong>([a-z_0-9]+)</strong> runs against the rest of the construct", page)
+
+
+def test_correctly_keyed_items_are_not_named(app, hr):
+    _store_synthetic(app, 40, seed=11)
+    page = hr.get("/hr/quality").get_data(as_text=True)
+    assert "<dt>Responses</dt><dd>40</dd>" in page
+    rows = table(page)
+    assert "la2" not in rows["lead_affective"]["weak"]
+    assert _against(page) == []
+
+
+def test_an_item_with_a_wrong_reverse_key_is_named_against_its_construct(app, hr):
+    """la2 is reverse-keyed; its answers reversed for everyone are what a pack whose key for
+    la2 is wrong would score."""
+    _store_synthetic(app, 40, seed=11, flip="la2")
+    page = hr.get("/hr/quality").get_data(as_text=True)
+    rows = table(page)
+    assert "la2" in rows["lead_affective"]["weak"].split(", ")
+    assert _against(page) == ["la2"]
+    item_row = re.search(r"<tr class=\"flagged\"><th scope=\"row\">la2</th>.*?</tr>", page, re.S)
+    assert item_row is not None
+    correlation = re.findall(r"<td>(.*?)</td>", item_row.group(0))[1]
+    assert correlation.endswith("(weak)") and float(correlation.split()[0]) < 0
+
+
+def test_only_hr_sees_the_quality_page(app, client):
+    make_user(app, "emp@example.com", "employee", "Eli")
+    client.login("emp@example.com")
+    assert client.get("/hr/quality").status_code == 403
+    anonymous = FormClient(app.test_client()).get("/hr/quality")
+    assert anonymous.status_code == 302 and "/account/login" in anonymous.headers["Location"]
