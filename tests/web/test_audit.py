@@ -1,0 +1,343 @@
+"""The audit log: what is recorded, that nobody can change it (not the app, not raw SQL), and
+HR's filtered view and CSV export, safe to open in a spreadsheet."""
+
+import csv
+import io
+import re
+from datetime import datetime
+
+import pytest
+from conftest import FormClient, make_user, signed_in
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import SQLAlchemyError
+
+from webapp import audit
+from webapp.accounts.models import User
+from webapp.audit import AuditEvent
+from webapp.extensions import db
+from webapp.hr.audit_log import FORMULA_STARTS, neutralise
+
+
+def events(app, action: str | None = None) -> list[AuditEvent]:
+    """The recorded events (of one action), oldest first."""
+    with app.app_context():
+        query = select(AuditEvent).order_by(AuditEvent.id)
+        if action:
+            query = query.where(AuditEvent.action == action)
+        found = db.session.scalars(query).all()
+        db.session.expunge_all()
+        return found
+
+
+def add_event(app, at: datetime, action: str, subject: str, actor: str | None = None) -> None:
+    with app.app_context():
+        db.session.add(AuditEvent(at=at, action=action, subject=subject, actor_email=actor))
+        db.session.commit()
+
+
+@pytest.fixture
+def hr(app):
+    """A client logged in as Hana from HR."""
+    make_user(app, "hr@example.com", "hr", "Hana")
+    return signed_in(app, "hr@example.com")
+
+
+def shown(response) -> list[str]:
+    """The subjects of the events in the audit page's table, in order."""
+    body = response.get_data(as_text=True)
+    return re.findall(r'<td data-action="[^"]+">[^<]*</td><td>([^<]*)</td>', body)
+
+
+# What is recorded
+
+
+def test_a_login_is_recorded_with_the_persons_email(app):
+    make_user(app, "ada@example.com", "employee", "Ada")
+    FormClient(app.test_client()).login("ada@example.com")
+    (event,) = events(app)
+    assert (event.action, event.actor_email, event.subject) == (
+        "login",
+        "ada@example.com",
+        "ada@example.com",
+    )
+    assert event.actor_id is not None
+    assert event.address == "127.0.0.1"
+
+
+def test_a_failed_login_on_an_existing_account_is_recorded_with_its_email(app):
+    make_user(app, "ada@example.com", "employee", "Ada")
+    response = FormClient(app.test_client()).login("ADA@example.com", "not the password")
+    assert response.status_code == 422
+    (event,) = events(app)
+    assert event.action == "login_failed"
+    assert event.subject == "ada@example.com"
+    assert event.actor_email is None  # whoever typed the password is not known
+
+
+def test_a_failed_login_for_an_unknown_email_records_nothing(app):
+    FormClient(app.test_client()).login("nobody@example.com", "whatever it is")
+    assert events(app) == []
+
+
+def test_a_logout_is_recorded_with_the_persons_email(app):
+    make_user(app, "ada@example.com", "employee", "Ada")
+    ada = signed_in(app, "ada@example.com")
+    ada.logout()
+    assert [(e.action, e.actor_email) for e in events(app)] == [
+        ("login", "ada@example.com"),
+        ("logout", "ada@example.com"),
+    ]
+
+
+def test_an_org_chart_import_is_recorded_with_its_counts(app, hr):
+    body = b"email,name,manager_email,role\ncleo@example.com,Cleo,,manager\n"
+    hr.post(
+        "/hr/people/import",
+        data={"csrf_token": hr.token("/hr/people"), "file": (io.BytesIO(body), "org.csv")},
+        content_type="multipart/form-data",
+    )
+    (event,) = events(app, "org_import")
+    assert (event.actor_email, event.subject) == ("hr@example.com", "org.csv")
+    assert event.detail == {"created": 1, "updated": 0, "unchanged": 0}
+
+
+def test_a_refused_org_chart_import_records_no_import(app, hr):
+    body = b"email,name,manager_email,role\ncleo@example.com,Cleo,,boss\n"
+    hr.post(
+        "/hr/people/import",
+        data={"csrf_token": hr.token("/hr/people"), "file": (io.BytesIO(body), "org.csv")},
+        content_type="multipart/form-data",
+    )
+    assert events(app, "org_import") == []
+
+
+def test_editing_a_person_is_recorded_with_before_and_after(app, hr):
+    make_user(app, "ada@example.com", "employee", "Ada")
+    with app.app_context():
+        ada = User.by_email("ada@example.com").id
+    hr.submit(f"/hr/people/{ada}", {"manager_id": "0", "role": "manager", "employee_id": ""})
+    (event,) = events(app, "org_edit")
+    assert (event.actor_email, event.subject) == ("hr@example.com", "ada@example.com")
+    assert event.detail["before"]["role"] == "employee"
+    assert event.detail["after"]["role"] == "manager"
+
+
+# Append-only
+
+
+def test_the_app_refuses_to_change_or_delete_an_event(app):
+    with app.app_context():
+        event = audit.record("export", "my data")
+        db.session.commit()
+        event.subject = "something else"
+        with pytest.raises(PermissionError):
+            db.session.commit()
+        db.session.rollback()
+        db.session.delete(event)
+        with pytest.raises(PermissionError):
+            db.session.commit()
+        db.session.rollback()
+    assert [(e.action, e.subject) for e in events(app)] == [("export", "my data")]
+
+
+def test_recording_an_unknown_action_is_refused(app):
+    with app.app_context(), pytest.raises(ValueError, match="unknown audit action"):
+        audit.record("rewrite_history")
+
+
+@pytest.mark.parametrize(
+    ("backend", "statement"),
+    [
+        ("sqlite", "UPDATE audit_events SET action = 'x'"),
+        ("sqlite", "DELETE FROM audit_events"),
+        ("postgresql", "UPDATE audit_events SET action = 'x'"),
+        ("postgresql", "DELETE FROM audit_events"),
+        ("postgresql", "TRUNCATE audit_events"),
+    ],
+)
+def test_the_database_refuses_to_change_or_delete_events(app, backend, statement):
+    with app.app_context():
+        assert db.engine.dialect.name == backend
+        audit.record("export", "my data")
+        db.session.commit()
+        with pytest.raises(SQLAlchemyError, match="append-only"):
+            db.session.execute(text(statement))
+            db.session.commit()
+        db.session.rollback()
+        assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == 1
+        assert db.session.scalar(select(AuditEvent.action)) == "export"
+
+
+# HR's audit page
+
+
+@pytest.fixture
+def history(app):
+    """Events at known moments, with HR logged in (which adds a login event of today)."""
+    add_event(app, datetime(2025, 1, 1, 0, 0), "export", "new-year", "ada@example.com")
+    add_event(app, datetime(2025, 1, 15, 12, 0), "share", "mid-january", "bob@example.com")
+    add_event(app, datetime(2025, 1, 31, 23, 59), "export", "end-of-january", "bob@example.com")
+    add_event(app, datetime(2025, 2, 1, 0, 0), "promote", "first-of-february", "ada@example.com")
+    add_event(app, datetime(2024, 12, 31, 23, 59), "login", "new-years-eve", "ada@example.com")
+    make_user(app, "hr@example.com", "hr", "Hana")
+    return signed_in(app, "hr@example.com")
+
+
+def test_the_audit_page_shows_every_event_newest_first(history):
+    response = history.get("/hr/audit")
+    assert response.status_code == 200
+    assert shown(response) == [
+        "hr@example.com",
+        "first-of-february",
+        "end-of-january",
+        "mid-january",
+        "new-year",
+        "new-years-eve",
+    ]
+    assert "6 events" in response.get_data(as_text=True)
+
+
+def test_the_audit_page_filters_by_action(history):
+    assert shown(history.get("/hr/audit?action=export")) == ["end-of-january", "new-year"]
+    assert shown(history.get("/hr/audit?action=login")) == ["hr@example.com", "new-years-eve"]
+
+
+def test_the_audit_page_filters_by_actor(history):
+    assert shown(history.get("/hr/audit?actor=bob@example.com")) == [
+        "end-of-january",
+        "mid-january",
+    ]
+    # Part of the email will do, and case does not matter.
+    assert shown(history.get("/hr/audit?actor= ADA")) == [
+        "first-of-february",
+        "new-year",
+        "new-years-eve",
+    ]
+
+
+def test_the_audit_page_filters_by_dates_including_both_days(history):
+    response = history.get("/hr/audit?since=2025-01-01&until=2025-01-31")
+    assert response.status_code == 200
+    assert shown(response) == ["end-of-january", "mid-january", "new-year"]
+    assert shown(history.get("/hr/audit?until=2024-12-31")) == ["new-years-eve"]
+    assert shown(history.get("/hr/audit?since=2025-02-01&action=promote")) == ["first-of-february"]
+
+
+def test_filters_combine(history):
+    url = "/hr/audit?action=export&actor=bob&since=2025-01-01&until=2025-01-31"
+    assert shown(history.get(url)) == ["end-of-january"]
+
+
+@pytest.mark.parametrize("field", ["since", "until"])
+@pytest.mark.parametrize("value", ["2025-13-01", "yesterday", "31/01/2025"])
+def test_a_bad_date_is_a_400_with_a_hint(history, field, value):
+    response = history.get(f"/hr/audit?{field}={value}")
+    assert response.status_code == 400
+    assert "Enter a date like" in response.get_data(as_text=True)
+
+
+def test_an_unknown_action_filter_is_a_400(history):
+    assert history.get("/hr/audit?action=rewrite_history").status_code == 400
+
+
+# The CSV export
+
+
+def read_csv(response) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+
+
+def test_the_csv_export_has_a_header_and_a_row_per_event(app, history):
+    response = history.get("/hr/audit.csv")
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    assert "attachment" in response.headers["Content-Disposition"]
+    header, *rows = read_csv(response)
+    assert header == ["at", "actor_email", "action", "description", "subject", "detail", "address"]
+    assert len(rows) == 6
+    assert [row[4] for row in rows][1:] == [
+        "first-of-february",
+        "end-of-january",
+        "mid-january",
+        "new-year",
+        "new-years-eve",
+    ]
+    assert rows[-1][:4] == ["2024-12-31T23:59:00", "ada@example.com", "login", "logged in"]
+
+
+def test_the_csv_export_follows_the_filters(history):
+    rows = read_csv(history.get("/hr/audit.csv?action=export&since=2025-01-02"))[1:]
+    assert [row[4] for row in rows] == ["end-of-january"]
+
+
+def test_exporting_the_audit_log_is_itself_recorded(app, history):
+    history.get("/hr/audit.csv?action=export")
+    (event,) = events(app, "audit_export")
+    assert event.actor_email == "hr@example.com"
+    assert event.detail == {"filters": {"action": "export"}}
+    rows = read_csv(history.get("/hr/audit.csv?action=audit_export"))[1:]
+    assert len(rows) == 1
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
+def test_csv_cells_that_a_spreadsheet_would_run_are_neutralised(app, hr, start):
+    subject = start + 'HYPERLINK("http://evil.example","x")'
+    actor = start + "cmd@example.com"
+    add_event(app, datetime(2025, 1, 1), "export", subject, actor)
+    rows = read_csv(hr.get("/hr/audit.csv?since=2025-01-01&until=2025-01-01"))[1:]
+    (row,) = rows
+    assert row[1] == "'" + actor
+    assert row[4] == "'" + subject
+
+
+def test_harmless_cells_are_exported_as_they_are(app, hr):
+    add_event(app, datetime(2025, 1, 1), "export", "plain 'quoted' text", "a=b@example.com")
+    rows = read_csv(hr.get("/hr/audit.csv?until=2025-01-01"))[1:]
+    (row,) = rows
+    assert (row[1], row[4]) == ("a=b@example.com", "plain 'quoted' text")
+
+
+def test_a_bad_date_in_the_csv_export_is_a_400(history):
+    response = history.get("/hr/audit.csv?since=2025-13-01")
+    assert response.status_code == 400
+    assert "Enter a date like" in response.get_data(as_text=True)
+
+
+@settings(database=None)
+@given(st.text())
+@example("=1+1")
+@example("'=already quoted")
+@example("\r\n")
+@example("")
+def test_neutralise_never_leaves_a_formula_and_only_ever_adds_a_quote(cell):
+    out = neutralise(cell)
+    assert not out.startswith(FORMULA_STARTS)
+    added = out != cell
+    if added:
+        assert out.startswith("'")
+    assert (out[1:] if added else out) == cell
+
+
+def test_neutralise_turns_anything_into_text():
+    assert neutralise(None) == ""
+    assert neutralise(-3) == "'-3"
+    assert neutralise(42) == "42"
+
+
+# Only HR
+
+
+@pytest.mark.parametrize("email", ["ada@example.com", "mo@example.com"])
+@pytest.mark.parametrize("url", ["/hr/audit", "/hr/audit.csv"])
+def test_only_hr_sees_the_audit_log(team, email, url):
+    response = signed_in(team, email).get(url)
+    assert response.status_code == 403
+    assert "audit_export" not in [e.action for e in events(team)]
+
+
+def test_anonymous_visitors_are_sent_to_log_in_for_the_audit_log(app):
+    response = FormClient(app.test_client()).get("/hr/audit")
+    assert response.status_code == 302
+    assert "/account/login" in response.headers["Location"]

@@ -1,0 +1,474 @@
+"""The org chart: HR imports a CSV checked whole (every problem named, nothing half-applied),
+edits one person at a time, and hands invitation links to people added without a password."""
+
+import html
+import io
+import re
+
+import pytest
+from conftest import PASSWORD, FormClient, make_user, set_manager, signed_in
+from sqlalchemy import func, select
+
+from webapp.accounts.models import User
+from webapp.extensions import db
+
+HEADER = "email,name,manager_email,role,employee_id\n"
+CHART = (
+    HEADER + "dan@example.com,Dan,cleo@example.com,employee,E2\n"
+    "cleo@example.com,Cleo,,manager,E1\n"
+    "eve@example.com,Eve,dan@example.com,hr,\n"
+)
+GOOD_ROW = "gus@example.com,Gus,,employee,G1\n"
+LINK = re.compile(r'value="(http://localhost/account/activate/[^"]+)"')
+
+
+@pytest.fixture
+def hr(app):
+    """A client logged in as Hana from HR."""
+    make_user(app, "hr@example.com", "hr", "Hana")
+    return signed_in(app, "hr@example.com")
+
+
+def upload(client, body, filename="org.csv", page="/hr/people"):
+    """POST a file to the org chart import, with the CSRF token of `page`."""
+    data = body.encode() if isinstance(body, str) else body
+    return client.post(
+        "/hr/people/import",
+        data={"csrf_token": client.token(page), "file": (io.BytesIO(data), filename)},
+        content_type="multipart/form-data",
+    )
+
+
+def text_of(response) -> str:
+    return html.unescape(response.get_data(as_text=True))
+
+
+def chart(app) -> dict:
+    """Everyone as email -> (name, role, manager's email, employee id, has a password)."""
+    with app.app_context():
+        users = db.session.scalars(select(User)).all()
+        email_of = {user.id: user.email for user in users}
+        return {
+            user.email: (
+                user.name,
+                user.role,
+                email_of.get(user.manager_id),
+                user.employee_id,
+                user.has_password,
+            )
+            for user in users
+        }
+
+
+def user_id(app, email: str) -> int:
+    with app.app_context():
+        return User.by_email(email).id
+
+
+def user_count(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(User))
+
+
+# Importing a chart
+
+
+def test_a_valid_chart_creates_people_with_managers_roles_and_employee_ids(app, hr):
+    response = upload(hr, CHART)
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/hr/people")
+    assert chart(app) == {
+        "hr@example.com": ("Hana", "hr", None, None, True),
+        "cleo@example.com": ("Cleo", "manager", None, "E1", False),
+        "dan@example.com": ("Dan", "employee", "cleo@example.com", "E2", False),
+        "eve@example.com": ("Eve", "hr", "dan@example.com", None, False),
+    }
+    page = text_of(hr.get("/hr/people"))
+    assert "Org chart imported: 3 people added, 0 updated, 0 unchanged." in page
+    assert "4 people" in page
+    assert "<td>dan@example.com</td>" in page
+    assert "<td>E2</td>" in page
+
+
+def test_importing_the_same_chart_again_adds_nothing_and_reports_everyone_unchanged(app, hr):
+    upload(hr, CHART)
+    hr.get("/hr/people")  # shows (and clears) the first import's message
+    before = chart(app)
+    assert upload(hr, CHART).status_code == 302
+    assert "0 people added, 0 updated, 3 unchanged." in text_of(hr.get("/hr/people"))
+    assert chart(app) == before
+
+
+def test_a_changed_row_is_counted_as_updated_and_applied(app, hr):
+    upload(hr, CHART)
+    hr.get("/hr/people")
+    upload(hr, CHART.replace("Eve,dan@example.com,hr", "Eve,cleo@example.com,manager"))
+    assert "0 people added, 1 updated, 2 unchanged." in text_of(hr.get("/hr/people"))
+    assert chart(app)["eve@example.com"][1:3] == ("manager", "cleo@example.com")
+
+
+def test_people_added_by_the_chart_cannot_log_in_before_choosing_a_password(app, hr):
+    upload(hr, CHART)
+    for password in (PASSWORD, "!", "not a password"):
+        response = FormClient(app.test_client()).login("dan@example.com", password)
+        assert response.status_code == 422
+        assert "The email or password is not right." in text_of(response)
+
+
+def test_a_manager_already_in_trackfit_but_not_in_the_file_is_accepted(app, hr):
+    make_user(app, "mo@example.com", "manager", "Mo")
+    response = upload(hr, HEADER + "dan@example.com,Dan,MO@example.com,employee,\n")
+    assert response.status_code == 302
+    assert chart(app)["dan@example.com"][2] == "mo@example.com"
+
+
+# Files with problems: each named with file, line and column; nothing changes
+
+
+PROBLEM_FILES = {
+    "unknown manager": (
+        HEADER + GOOD_ROW + "dan@example.com,Dan,nobody@example.com,employee,\n",
+        "org.csv:3: manager_email: nobody@example.com is not in the file and has no account",
+    ),
+    "two people managing each other": (
+        HEADER
+        + GOOD_ROW
+        + "ann@example.com,Ann,bea@example.com,manager,\n"
+        + "bea@example.com,Bea,ann@example.com,manager,\n",
+        "org.csv:3: manager_email: reporting lines loop: "
+        "ann@example.com → bea@example.com → ann@example.com",
+    ),
+    "a longer loop": (
+        HEADER
+        + GOOD_ROW
+        + "ann@example.com,Ann,bea@example.com,manager,\n"
+        + "bea@example.com,Bea,cat@example.com,manager,\n"
+        + "cat@example.com,Cat,ann@example.com,manager,\n",
+        "org.csv:3: manager_email: reporting lines loop: "
+        "ann@example.com → bea@example.com → cat@example.com → ann@example.com",
+    ),
+    "a duplicate email": (
+        HEADER + GOOD_ROW + "dan@example.com,Dan,,employee,\n" + " Gus@Example.com ,Gus,,hr,\n",
+        "org.csv:4: email: gus@example.com already appeared on line 2",
+    ),
+    "a bad role": (
+        HEADER + GOOD_ROW + "dan@example.com,Dan,,boss,\n",
+        "org.csv:3: role: 'boss' is not one of employee, manager, hr",
+    ),
+    "a missing required column": (
+        "email,name,role\ngus@example.com,Gus,employee\n",
+        "org.csv: required columns missing: manager_email",
+    ),
+    "someone as their own manager": (
+        HEADER + GOOD_ROW + "dan@example.com,Dan,dan@example.com,employee,\n",
+        "org.csv:3: manager_email: a person cannot be their own manager",
+    ),
+    "a non-UTF-8 file": (
+        (HEADER + GOOD_ROW).encode() + "jörg@example.com,Jörg,,employee,\n".encode("latin-1"),
+        "org.csv:3: is not UTF-8 text",
+    ),
+    "an employee id twice": (
+        HEADER + GOOD_ROW + "dan@example.com,Dan,,employee,G1\n",
+        "org.csv:3: employee_id: G1 already appeared on line 2",
+    ),
+}
+
+
+@pytest.mark.parametrize("problem", PROBLEM_FILES)
+def test_a_file_with_a_problem_names_it_and_changes_nothing(app, hr, problem):
+    body, message = PROBLEM_FILES[problem]
+    response = upload(hr, body)
+    assert response.status_code == 422
+    page = text_of(response)
+    assert "The org chart was not imported" in page
+    assert "nothing was changed" in page
+    assert message in page
+    assert chart(app) == {"hr@example.com": ("Hana", "hr", None, None, True)}
+
+
+def test_a_rejected_file_leaves_the_existing_chart_exactly_as_it_was(app, hr):
+    upload(hr, CHART)
+    before = chart(app)
+    moves_everyone = (
+        HEADER + "cleo@example.com,Cleo,eve@example.com,employee,E9\n"
+        "dan@example.com,Dan,,manager,E2\n"
+        "new@example.com,New,dan@example.com,employee,\n"
+        "bad@example.com,Bad,,chief,\n"
+    )
+    response = upload(hr, moves_everyone)
+    assert response.status_code == 422
+    assert "org.csv:5: role: 'chief'" in text_of(response)
+    assert chart(app) == before
+
+
+def test_a_loop_through_people_already_in_trackfit_is_refused(app, hr):
+    upload(hr, CHART)  # Cleo manages Dan, who manages Eve
+    before = chart(app)
+    response = upload(hr, HEADER + "cleo@example.com,Cleo,eve@example.com,manager,E1\n")
+    assert response.status_code == 422
+    assert (
+        "org.csv:2: manager_email: reporting lines loop: "
+        "cleo@example.com → eve@example.com → dan@example.com → cleo@example.com"
+    ) in text_of(response)
+    assert chart(app) == before
+
+
+def test_an_employee_id_of_someone_else_in_trackfit_is_refused(app, hr):
+    upload(hr, CHART)
+    response = upload(hr, HEADER + "gus@example.com,Gus,,employee,E1\n")
+    assert response.status_code == 422
+    assert "org.csv:2: employee_id: E1 already belongs to cleo@example.com" in text_of(response)
+    assert "gus@example.com" not in chart(app)
+
+
+def test_every_problem_of_a_file_is_listed_at_once(hr):
+    body = HEADER + "x,Dan,,employee,\n" + "ann@example.com,,,boss,\n"
+    page = text_of(upload(hr, body))
+    assert "3 problems — nothing was changed" in page
+    assert "org.csv:2: email: 'x' is not an email address" in page
+    assert "org.csv:3: name: is blank" in page
+    assert "org.csv:3: role: 'boss'" in page
+
+
+def test_the_problems_name_the_uploaded_file(hr):
+    response = upload(hr, HEADER + "dan@example.com,Dan,,boss,\n", filename="march.csv")
+    assert "march.csv:2: role: 'boss'" in text_of(response)
+
+
+def test_a_file_that_is_not_csv_is_refused_by_the_form(app, hr):
+    response = upload(hr, CHART, filename="org.xlsx")
+    assert response.status_code == 422
+    assert "Upload a .csv file." in text_of(response)
+    assert user_count(app) == 1
+
+
+def test_line_numbers_count_blank_lines_in_the_file(hr):
+    response = upload(hr, HEADER + GOOD_ROW + "\n" + "dan@example.com,Dan,,boss,\n")
+    assert "org.csv:4: role: 'boss'" in text_of(response)
+
+
+def test_line_numbers_count_line_breaks_inside_quoted_cells(hr):
+    body = HEADER + 'gus@example.com,"Gus\nGuthrie",,employee,\n' + "dan@example.com,Dan,,boss,\n"
+    assert "org.csv:4: role: 'boss'" in text_of(upload(hr, body))
+
+
+def test_a_bad_byte_after_a_byte_order_mark_is_reported_on_its_own_line(hr):
+    body = (
+        b"\xef\xbb\xbf"
+        + (HEADER + GOOD_ROW).encode()
+        + "Ådne@example.com,Å,,hr,\n".encode("latin-1")
+    )
+    page = text_of(upload(hr, body))
+    assert "org.csv:3: is not UTF-8 text" in page
+
+
+def test_a_refused_manager_row_does_not_make_its_reports_unknown_managers(hr):
+    body = (
+        HEADER
+        + "cleo@example.com,Cleo,,boss,\n"
+        + "dan@example.com,Dan,cleo@example.com,employee,\n"
+    )
+    page = text_of(upload(hr, body))
+    assert "1 problem — nothing was changed" in page
+    assert "org.csv:2: role: 'boss'" in page
+    assert "cleo@example.com is not in the file" not in page
+
+
+def test_a_chart_without_the_optional_employee_id_column_keeps_existing_ids(app, hr):
+    upload(hr, CHART)
+    hr.get("/hr/people")
+    response = upload(hr, "email,name,manager_email,role\ncleo@example.com,Cleo,,manager\n")
+    assert response.status_code == 302
+    assert chart(app)["cleo@example.com"][3] == "E1"
+    assert "0 people added, 0 updated, 1 unchanged." in text_of(hr.get("/hr/people"))
+
+
+def test_an_import_cannot_take_away_the_importers_own_hr_role(app, hr):
+    response = upload(hr, HEADER + GOOD_ROW + "hr@example.com,Hana,,employee,\n")
+    assert response.status_code == 422
+    assert "org.csv:3: role: this row takes away your own HR role" in text_of(response)
+    assert "gus@example.com" not in chart(app)
+    assert chart(app)["hr@example.com"][1] == "hr"
+
+
+# Editing one person
+
+
+@pytest.fixture
+def hr_and_team(team):
+    """The conftest team (Mo manages Ada, Max manages Bob), plus Zed under Ada; HR logged in."""
+    make_user(team, "zed@example.com", "employee", "Zed")
+    set_manager(team, "zed@example.com", "ada@example.com")
+    return signed_in(team, "hr@example.com")
+
+
+def options(page: str) -> set[int]:
+    return {int(value) for value in re.findall(r'<option[^>]*value="(\d+)"', page)}
+
+
+def edit(client, app, email: str, **fields):
+    number = user_id(app, email)
+    data = {"manager_id": "0", "role": "employee", "employee_id": ""} | fields
+    return client.submit(f"/hr/people/{number}", data)
+
+
+def test_hr_sets_a_persons_manager_role_and_employee_id(app, hr_and_team):
+    mo = user_id(app, "mo@example.com")
+    response = edit(hr_and_team, app, "bob@example.com", manager_id=str(mo), employee_id="B7")
+    assert response.status_code == 302
+    assert chart(app)["bob@example.com"][1:4] == ("employee", "mo@example.com", "B7")
+    assert "Bob's details are saved." in text_of(hr_and_team.get("/hr/people"))
+    response = edit(hr_and_team, app, "bob@example.com", role="manager")
+    assert response.status_code == 302
+    assert chart(app)["bob@example.com"][1:4] == ("manager", None, None)
+
+
+def test_the_form_shows_the_current_manager_selected(app, hr_and_team):
+    page = hr_and_team.get(f"/hr/people/{user_id(app, 'ada@example.com')}").get_data(as_text=True)
+    mo = user_id(app, "mo@example.com")
+    assert re.search(rf'<option selected value="{mo}">|<option value="{mo}" selected', page)
+
+
+def test_people_who_report_to_the_person_are_not_offered_as_their_manager(app, hr_and_team):
+    page = hr_and_team.get(f"/hr/people/{user_id(app, 'mo@example.com')}").get_data(as_text=True)
+    offered = options(page)
+    ids = {
+        name: user_id(app, f"{name}@example.com")
+        for name in ("mo", "ada", "zed", "max", "bob", "hr")
+    }
+    assert ids["ada"] not in offered  # reports to Mo
+    assert ids["zed"] not in offered  # reports to Ada, so to Mo too
+    assert ids["mo"] not in offered  # Mo himself
+    assert {0, ids["max"], ids["bob"], ids["hr"]} <= offered
+
+
+@pytest.mark.parametrize("report", ["ada@example.com", "zed@example.com"])
+def test_choosing_someone_who_reports_to_the_person_is_refused(app, hr_and_team, report):
+    before = chart(app)
+    response = edit(
+        hr_and_team, app, "mo@example.com", manager_id=str(user_id(app, report)), role="manager"
+    )
+    assert response.status_code == 422
+    assert "Not a valid choice" in text_of(response)
+    assert chart(app) == before
+
+
+def test_hr_cannot_take_away_their_own_hr_role(app, hr_and_team):
+    response = edit(hr_and_team, app, "hr@example.com", role="manager")
+    assert response.status_code == 422
+    assert "You cannot take away your own HR role." in text_of(response)
+    assert chart(app)["hr@example.com"][1] == "hr"
+    assert hr_and_team.get("/hr/people").status_code == 200
+
+
+def test_an_employee_id_already_used_by_someone_else_is_refused(app, hr_and_team):
+    assert edit(hr_and_team, app, "ada@example.com", employee_id="E1").status_code == 302
+    response = edit(hr_and_team, app, "bob@example.com", employee_id="E1")
+    assert response.status_code == 422
+    assert "Already the id of ada@example.com." in text_of(response)
+    assert chart(app)["bob@example.com"][3] is None
+    # Keeping one's own id is fine.
+    assert edit(hr_and_team, app, "ada@example.com", employee_id="E1").status_code == 302
+
+
+def test_editing_someone_who_does_not_exist_is_not_found(hr):
+    assert hr.get("/hr/people/999").status_code == 404
+
+
+# Invitations
+
+
+def invite(client, app, email: str):
+    return client.submit("/hr/people", action_url=f"/hr/people/{user_id(app, email)}/invitation")
+
+
+def invitation_link(client, app, email: str) -> str:
+    response = invite(client, app, email)
+    assert response.status_code == 200
+    found = LINK.search(response.get_data(as_text=True))
+    assert found, "no invitation link on the page"
+    return found.group(1).removeprefix("http://localhost")
+
+
+def test_an_invited_person_chooses_a_password_once_and_is_logged_in(app, hr):
+    upload(hr, CHART)
+    assert "Invitation link" in hr.get("/hr/people").get_data(as_text=True)
+    link = invitation_link(hr, app, "dan@example.com")
+    dan = FormClient(app.test_client())
+    form = dan.get(link)
+    assert form.status_code == 200
+    assert "Welcome, Dan" in form.get_data(as_text=True)
+    assert 'name="password"' in form.get_data(as_text=True)
+    response = dan.submit(link, {"password": "dans new password", "confirm": "dans new password"})
+    assert response.status_code == 302
+    assert dan.get("/account/password").status_code == 200  # logged in
+    assert chart(app)["dan@example.com"][4] is True
+    # The link worked once.
+    again = FormClient(app.test_client()).get(link)
+    assert again.status_code == 404
+    assert "This link does not work" in again.get_data(as_text=True)
+    # Dan logs in with the password he chose.
+    later = FormClient(app.test_client())
+    assert later.login("dan@example.com", "dans new password").status_code == 302
+
+
+def test_a_too_short_or_mistyped_password_keeps_the_invitation_open(app, hr):
+    upload(hr, CHART)
+    link = invitation_link(hr, app, "dan@example.com")
+    dan = FormClient(app.test_client())
+    response = dan.submit(link, {"password": "short", "confirm": "short"})
+    assert response.status_code == 422
+    response = dan.submit(link, {"password": "long enough 1", "confirm": "long enough 2"})
+    assert response.status_code == 422
+    assert "The passwords differ." in text_of(response)
+    assert chart(app)["dan@example.com"][4] is False
+    assert dan.get(link).status_code == 200
+
+
+def test_a_tampered_invitation_link_is_not_found(app, hr):
+    upload(hr, CHART)
+    link = invitation_link(hr, app, "dan@example.com")
+    # (Not the last character: its low bits are padding, so changing it may change nothing.)
+    character = link[-5]
+    tampered = link[:-5] + ("A" if character != "A" else "B") + link[-4:]
+    visitor = FormClient(app.test_client())
+    assert visitor.get(tampered).status_code == 404
+    assert visitor.get("/account/activate/not-a-token").status_code == 404
+    assert "This link does not work" in visitor.get(tampered).get_data(as_text=True)
+    assert visitor.get(link).status_code == 200
+
+
+def test_an_invitation_for_someone_with_a_password_redirects_with_a_message(app, hr):
+    make_user(app, "ada@example.com", "employee", "Ada")
+    response = invite(hr, app, "ada@example.com")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/hr/people")
+    assert "Ada has already chosen a password." in text_of(hr.get("/hr/people"))
+
+
+# Only HR
+
+
+def test_an_employee_is_refused_the_people_pages_and_the_import(app):
+    make_user(app, "ada@example.com", "employee", "Ada")
+    ada = signed_in(app, "ada@example.com")
+    assert ada.get("/hr/people").status_code == 403
+    assert ada.get(f"/hr/people/{user_id(app, 'ada@example.com')}").status_code == 403
+    assert upload(ada, CHART, page="/").status_code == 403
+    assert user_count(app) == 1
+
+
+def test_a_manager_is_refused_the_people_pages(app):
+    make_user(app, "mo@example.com", "manager", "Mo")
+    mo = signed_in(app, "mo@example.com")
+    assert mo.get("/hr/people").status_code == 403
+    assert upload(mo, CHART, page="/").status_code == 403
+    assert mo.submit("/", action_url="/hr/people/1/invitation").status_code == 403
+
+
+def test_anonymous_visitors_are_sent_to_log_in(app):
+    visitor = FormClient(app.test_client())
+    response = visitor.get("/hr/people")
+    assert response.status_code == 302
+    assert "/account/login" in response.headers["Location"]
+    assert visitor.get("/hr/people/1").status_code == 302
