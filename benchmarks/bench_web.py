@@ -6,7 +6,8 @@ Starts gunicorn (sync workers) for trackfit on a fresh SQLite database with one 
 has a finished assessment and one HR API token, and for benchmarks/bare_app.py with the same
 settings; wrk (Debian package) sends the load from a second process on loopback. Prints
 requests per second for each and the ratios to the bare route, then the weight of an
-assessment page with everything it loads.
+assessment page with everything it loads. Last, the results page again while a candidate model
+trains in the background on 60,000 synthetic people, as HR's upload starts it.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests" / "web"))
 USER_AGENT = "trackfit-bench"
+TRAINING_PEOPLE = 60_000
 PASSWORD = "benchmark password"
 
 
@@ -193,6 +195,41 @@ def wrk(
     return float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
 
 
+def start_training(tmp: Path, people: int) -> int:
+    """Store a synthetic outcome file as HR's upload does and start its training process."""
+    from recommender import load_pack  # noqa: PLC0415
+    from recommender.synthetic import generate_outcomes, write_outcome_csv  # noqa: PLC0415
+    from webapp import advice, create_app  # noqa: PLC0415
+    from webapp.accounts.models import User  # noqa: PLC0415
+    from webapp.extensions import db  # noqa: PLC0415
+    from webapp.hr.outcome_upload import check_upload, store_upload  # noqa: PLC0415
+    from webapp.hr.training_job import start_training as start  # noqa: PLC0415
+
+    path = tmp / "outcomes.csv"
+    write_outcome_csv(generate_outcomes(load_pack("engineering"), people, 5), path, True)
+    app = create_app()
+    app.instance_path = str(tmp / "instance")
+    with app.app_context():
+        pack, sensitive = advice.current_pack(), ["gender", "age_band"]
+        check = check_upload(path.name, path.read_bytes(), pack, sensitive)
+        hr = User.by_email("hr@example.com")
+        upload = store_upload(check, path.name, pack, sensitive, hr.id)
+        db.session.commit()
+        return start(upload, hr).id
+
+
+def training_status(run_id: int) -> tuple[str, float | None]:
+    """A run's status and, once it has finished, how long it took in seconds."""
+    from webapp import create_app  # noqa: PLC0415
+    from webapp.extensions import db  # noqa: PLC0415
+    from webapp.hr.models import TrainingRun  # noqa: PLC0415
+
+    with create_app().app_context():
+        run = db.session.get(TrainingRun, run_id)
+        took = (run.finished_at - run.started_at).total_seconds() if run.finished_at else None
+        return run.status, took
+
+
 def page_weight(browser: Browser) -> tuple[int, int]:
     """Bytes of the first assessment page and of it with everything it loads."""
     location = browser.submit("/assessment/", {}, "/assessment/start")
@@ -215,11 +252,13 @@ def main() -> None:
     from conftest import sample_people  # noqa: PLC0415
 
     with tempfile.TemporaryDirectory() as tmp:
+        shutil.copytree(ROOT / "models", Path(tmp) / "models")  # training adds a version
         env = {
             **os.environ,
             "TRACKFIT_ENV": "production",
             "SECRET_KEY": "benchmark-secret-key",
             "DATABASE_URL": f"sqlite:///{Path(tmp) / 'bench.sqlite3'}",
+            "TRACKFIT_MODELS": str(Path(tmp) / "models"),
             "PYTHONPATH": str(ROOT),
         }
         token = prepare(env)
@@ -252,6 +291,17 @@ def main() -> None:
                 for name, (url, h, lua) in loads.items()
             }
             html_bytes, total_bytes = page_weight(browser)
+            run_id = start_training(Path(tmp), TRAINING_PEOPLE)
+            figures["results page, training"] = wrk(
+                base + results,
+                args.seconds,
+                args.connections,
+                [f"User-Agent: {USER_AGENT}", f"Cookie: {browser.cookie}"],
+            )
+            still_running = training_status(run_id)[0] in ("queued", "running")
+            while training_status(run_id)[0] in ("queued", "running"):
+                time.sleep(0.5)
+            status, took = training_status(run_id)
         finally:
             for server in servers:
                 server.terminate()
@@ -261,6 +311,12 @@ def main() -> None:
     print(f"{args.seconds} s per load; the API load cycles through 500 different people")
     for name, rps in figures.items():
         print(f"{name:<20} {rps:9.1f} requests/s   {rps / bare:5.2f} x bare")
+    during = figures["results page, training"] / figures["results page"]
+    print(
+        f"while training ({TRAINING_PEOPLE} people, {status} in {took:.1f} s, "
+        f"{'still running' if still_running else 'FINISHED'} when the load ended): "
+        f"results page at {during:.2f} x its speed without training"
+    )
     print(f"assessment page: {html_bytes / 1024:.1f} KB HTML, ", end="")
     print(f"{total_bytes / 1024:.1f} KB with everything it loads")
 

