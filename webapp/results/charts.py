@@ -56,7 +56,7 @@ def probability_chart(
     p_success: dict[str, float], titles: dict[str, str], recommended: str
 ) -> Markup:
     """Two bars: the estimated chance of success on each track."""
-    width, left, right, row = 640, 250, 60, 38
+    width, left, right, row = 640, 300, 60, 38
     scale = width - left - right
     body = []
     for i, (track, title) in enumerate(titles.items()):
