@@ -41,10 +41,6 @@ class PersonForm(FlaskForm):
     )
 
 
-class ConfirmForm(FlaskForm):
-    """A bare confirmation."""
-
-
 class PromoteForm(FlaskForm):
     """Promoting a version; a flagged fairness report needs a written justification."""
 

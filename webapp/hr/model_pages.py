@@ -10,9 +10,10 @@ from markupsafe import Markup
 from recommender import ModelRefused, Registry
 from recommender.fairness import OUTCOMES
 from webapp import audit
+from webapp.confirmation import ConfirmForm
 from webapp.extensions import db
 from webapp.hr import bp
-from webapp.hr.forms import ConfirmForm, PromoteForm
+from webapp.hr.forms import PromoteForm
 from webapp.hr.model_charts import calibration_chart, roc_chart
 
 TRACK_TITLES = {"ic": "individual contributor", "manager": "people manager"}

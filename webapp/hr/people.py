@@ -10,9 +10,10 @@ from wtforms.fields.choices import SelectChoice
 from webapp import audit
 from webapp.accounts.invitation import invitation_link
 from webapp.accounts.models import User
+from webapp.confirmation import ConfirmForm
 from webapp.extensions import db
 from webapp.hr import bp
-from webapp.hr.forms import ConfirmForm, CsvUploadForm, PersonForm
+from webapp.hr.forms import CsvUploadForm, PersonForm
 from webapp.hr.org_chart import apply_chart, read_chart
 
 

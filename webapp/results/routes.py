@@ -14,8 +14,8 @@ from recommender import Pack
 from webapp import advice
 from webapp.accounts.models import User
 from webapp.assessment.models import Assessment, Summary
+from webapp.confirmation import ConfirmForm
 from webapp.extensions import db
-from webapp.hr.forms import ConfirmForm
 from webapp.manager.models import Decision, ManagerReview
 from webapp.results import bp, charts
 from webapp.results.page_cache import rendered_results

@@ -8,8 +8,8 @@ from flask_login import current_user, login_required
 from webapp import audit
 from webapp.accounts.models import User, utcnow
 from webapp.assessment.models import Assessment
+from webapp.confirmation import ConfirmForm
 from webapp.extensions import db
-from webapp.hr.forms import ConfirmForm
 from webapp.manager.models import Decision
 from webapp.sharing import bp
 from webapp.sharing.models import Share

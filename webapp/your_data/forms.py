@@ -4,9 +4,9 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField
 from wtforms.validators import DataRequired
 
+from webapp.confirmation import ConfirmForm
 
-class ConfirmForm(FlaskForm):
-    """A bare confirmation: the button, and the CSRF token."""
+__all__ = ["ConfirmForm", "DeleteAccountForm"]
 
 
 class DeleteAccountForm(FlaskForm):
