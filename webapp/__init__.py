@@ -10,7 +10,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, current_app, request
+from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -62,18 +63,13 @@ def register_extensions(app: Flask) -> None:
 def _upload_limit() -> None:
     """HR uploads outcome files and packs, larger than anything else posted to the app; the
     larger limit holds only for HR's own pages, for people signed in as HR."""
-    from flask import request  # noqa: PLC0415
-    from flask_login import current_user  # noqa: PLC0415
-
-    from webapp.hr import UPLOAD_LIMIT  # noqa: PLC0415
-
     if (
         request.method == "POST"
         and request.path.startswith("/hr/")
         and current_user.is_authenticated
         and current_user.role == "hr"
     ):
-        request.max_content_length = UPLOAD_LIMIT
+        request.max_content_length = current_app.config["HR_UPLOAD_LIMIT"]
 
 
 @event.listens_for(Engine, "connect")

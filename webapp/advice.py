@@ -46,7 +46,12 @@ def pack_of(ref: str) -> Pack:
     pack = current_pack()
     if ref == pack.ref:
         return pack
-    found = pack_versions.version_of(current_app.config["TRACKFIT_PACK"], ref)
+    setting = current_app.config["TRACKFIT_PACK"]
+    found = _at_most_every(
+        current_app.config["TRACKFIT_RECHECK_SECONDS"],
+        ("pack version", setting, current_app.instance_path, ref),
+        lambda: pack_versions.version_of(setting, ref),
+    )
     return found or pack
 
 

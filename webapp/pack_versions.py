@@ -51,11 +51,6 @@ def installed(setting: str) -> dict[int, Path]:
     return dict(sorted(found.items()))
 
 
-def load_version(path: Path) -> Pack:
-    """An installed version's pack."""
-    return load_pack(path)
-
-
 def newest(setting: str) -> Pack:
     """The newest version of the configured pack."""
     versions = installed(setting)

@@ -43,6 +43,8 @@ def settings_from_environment(instance_path: str, environ=os.environ) -> dict:
         "PROXY_COUNT": int(environ.get("TRACKFIT_PROXY_COUNT", "0")),
         # An assessment page posts at most a few kilobytes; the API one person's answers.
         "MAX_CONTENT_LENGTH": ONE_MEGABYTE // 4,
+        # HR's outcome files and packs are larger than anything else posted to the app.
+        "HR_UPLOAD_LIMIT": 32 * ONE_MEGABYTE,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,

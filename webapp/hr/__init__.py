@@ -5,8 +5,6 @@ from flask import Blueprint, abort
 from flask_login import current_user, login_required
 
 bp = Blueprint("hr", __name__, url_prefix="/hr")
-# Outcome files and packs are larger than anything else posted to the app.
-UPLOAD_LIMIT = 32 * 1024 * 1024
 
 
 @bp.before_request

@@ -159,6 +159,7 @@ def _check_managers(filename: str, report: ChartReport) -> None:
         user.email: user for user in db.session.scalars(select(User)).all()
     }  # the chart as it stands
     ids = {user.id: user.email for user in existing.values()}
+    id_owners = {user.employee_id: user.email for user in existing.values() if user.employee_id}
     manager_of = {
         email: ids.get(user.manager_id) for email, user in existing.items() if user.manager_id
     }
@@ -169,11 +170,7 @@ def _check_managers(filename: str, report: ChartReport) -> None:
                 f"{filename}:{person.line}: manager_email: {person.manager_email} is not in the "
                 "file and has no account"
             )
-        taken = (
-            db.session.scalar(select(User.email).where(User.employee_id == person.employee_id))
-            if person.employee_id
-            else None
-        )
+        taken = id_owners.get(person.employee_id) if person.employee_id else None
         if taken and taken != person.email:
             report.problems.append(
                 f"{filename}:{person.line}: employee_id: {person.employee_id} already belongs to "

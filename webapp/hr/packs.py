@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, url_for
 
-from recommender import ModelRefused, Recommender
+from recommender import ModelRefused, Recommender, load_pack
 from webapp import advice, audit, pack_versions
 from webapp.extensions import db
 from webapp.hr import bp
@@ -14,10 +14,7 @@ from webapp.hr.forms import PackUploadForm
 
 def _versions():
     setting = current_app.config["TRACKFIT_PACK"]
-    return {
-        version: pack_versions.load_version(path)
-        for version, path in pack_versions.installed(setting).items()
-    }
+    return {version: load_pack(path) for version, path in pack_versions.installed(setting).items()}
 
 
 @bp.route("/packs")

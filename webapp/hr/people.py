@@ -24,14 +24,18 @@ def _everyone() -> list[User]:
 @bp.route("/people")
 def people():
     """Everyone, their role and manager, and the org chart import."""
+    return _people_page(CsvUploadForm())
+
+
+def _people_page(form: CsvUploadForm, status: int = 200):
     everyone = _everyone()
     return render_template(
         "hr/people.html",
         everyone=everyone,
         by_id={user.id: user for user in everyone},
-        form=CsvUploadForm(),
+        form=form,
         confirm=ConfirmForm(),
-    )
+    ), status
 
 
 @bp.route("/people/import", methods=["POST"])
@@ -39,14 +43,7 @@ def import_chart():
     """Check the uploaded chart; apply all of it, or nothing with every problem listed."""
     form = CsvUploadForm()
     if not form.validate_on_submit():
-        everyone = _everyone()
-        return render_template(
-            "hr/people.html",
-            everyone=everyone,
-            by_id={u.id: u for u in everyone},
-            form=form,
-            confirm=ConfirmForm(),
-        ), 422
+        return _people_page(form, 422)
     upload = form.file.data
     report = read_chart(upload.filename or "org-chart.csv", upload.read(), current_user.email)
     if report.problems:

@@ -1,12 +1,8 @@
-"""Confirmations before anything is deleted."""
+"""The password asked before an account and everything in it are deleted."""
 
 from flask_wtf import FlaskForm
 from wtforms import PasswordField
 from wtforms.validators import DataRequired
-
-from webapp.confirmation import ConfirmForm
-
-__all__ = ["ConfirmForm", "DeleteAccountForm"]
 
 
 class DeleteAccountForm(FlaskForm):

@@ -11,11 +11,12 @@ from sqlalchemy import delete, select
 from webapp import audit
 from webapp.accounts.models import LoginAttempt
 from webapp.assessment.models import Assessment
+from webapp.confirmation import ConfirmForm
 from webapp.extensions import db
 from webapp.results.page_cache import rendered_results
 from webapp.your_data import bp
 from webapp.your_data.export import export_csv, export_json
-from webapp.your_data.forms import ConfirmForm, DeleteAccountForm
+from webapp.your_data.forms import DeleteAccountForm
 
 
 def _all_assessments() -> list[Assessment]:
