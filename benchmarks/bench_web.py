@@ -3,10 +3,11 @@
     .venv/bin/python benchmarks/bench_web.py [--seconds 10] [--connections 8] [--workers 2]
 
 Starts gunicorn (sync workers) for trackfit on a fresh SQLite database with one employee who
-has a finished assessment and one HR API token, and for benchmarks/bare_app.py with the same
-settings; wrk (Debian package) sends the load from a second process on loopback. Prints
-requests per second for each and the ratios to the bare route, then the weight of an
-assessment page with everything it loads. Last, the results page again while a candidate model
+has a finished assessment and one HR API token, for benchmarks/bare_app.py with the same
+settings, and for benchmarks/floor_app.py (trackfit with two routes that only check a log-in or
+an API token); wrk (Debian package) sends the load from a second process on loopback. Prints
+requests per second for each, the ratios to the bare route and to the floors, then the weight
+of an assessment page with everything it loads. Last, the results page again while a candidate model
 trains in the background on 60,000 synthetic people, as HR's upload starts it.
 """
 
@@ -27,6 +28,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
+from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests" / "web"))
@@ -180,10 +182,17 @@ def post_script(path: Path, bodies: list[str], token: str) -> Path:
     return path
 
 
+class Load(NamedTuple):
+    """What wrk measured for one URL."""
+
+    requests_per_second: float
+    p99_ms: float  # 99th percentile of the response time
+
+
 def wrk(
     url: str, seconds: int, connections: int, headers: list[str], script: Path | None = None
-) -> float:
-    """Requests per second wrk measured (non-2xx responses make the run fail)."""
+) -> Load:
+    """What wrk measured (non-2xx responses make the run fail)."""
     command = ["wrk", "-t", "1", "-c", str(connections), "-d", f"{seconds}s", "--latency"]
     for header in headers:
         command += ["-H", header]
@@ -192,7 +201,11 @@ def wrk(
     output = subprocess.run(command + [url], capture_output=True, text=True, check=True).stdout
     if "Non-2xx" in output:
         raise SystemExit(f"wrk saw errors for {url}:\n{output}")
-    return float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    p99, unit = re.search(r"99%\s+([\d.]+)(us|ms|s)\b", output).groups()
+    return Load(
+        float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+        float(p99) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit],
+    )
 
 
 def start_training(tmp: Path, people: int) -> int:
@@ -240,6 +253,19 @@ def page_weight(browser: Browser) -> tuple[int, int]:
     return sizes[0], sum(sizes)
 
 
+def print_loads(figures: dict[str, Load]) -> None:
+    """Each load against the bare route under the same kind of load (the API's against the
+    bare route answering the same posts), and the two pages against their floors."""
+    print(f"{'':<24} {'requests/s':>10}  {'x bare':>6}  {'p99 ms':>6}")
+    for name, load in figures.items():
+        base = figures["bare, API's posts" if "API" in name else "bare Flask route"]
+        ratio = load.requests_per_second / base.requests_per_second
+        print(f"{name:<24} {load.requests_per_second:10.1f}  {ratio:6.2f}  {load.p99_ms:6.1f}")
+    for page, floor in (("results page", "signed-in floor"), ("API recommendation", "API floor")):
+        ratio = figures[page].requests_per_second / figures[floor].requests_per_second
+        print(f"{page} at {ratio:.2f} x the {floor}")
+
+
 def main() -> None:
     """Run the loads and print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -262,13 +288,16 @@ def main() -> None:
             "PYTHONPATH": str(ROOT),
         }
         token = prepare(env)
-        ports = {"trackfit": free_port(), "bare": free_port()}
+        ports = {"trackfit": free_port(), "bare": free_port(), "floor": free_port()}
+        floor_env = {**env, "PYTHONPATH": os.pathsep.join((str(ROOT), str(ROOT / "benchmarks")))}
         servers = [
             gunicorn("webapp:create_app()", ports["trackfit"], args.workers, env, ROOT),
             gunicorn("bare_app:app", ports["bare"], args.workers, env, ROOT / "benchmarks"),
+            gunicorn("floor_app:app", ports["floor"], args.workers, floor_env, ROOT),
         ]
         try:
             base = f"http://127.0.0.1:{ports['trackfit']}"
+            floor = f"http://127.0.0.1:{ports['floor']}"
             people = sample_people()
             browser, results = session_with_result(base, people[0])
             status = browser.request(results)[0]
@@ -276,9 +305,14 @@ def main() -> None:
             script = post_script(
                 Path(tmp) / "post.lua", synthetic_bodies(500, [p["context"] for p in people]), token
             )
+            bare = f"http://127.0.0.1:{ports['bare']}/"
+            cookie = [f"Cookie: {browser.cookie}"]
             loads = {
-                "bare Flask route": (f"http://127.0.0.1:{ports['bare']}/", [], None),
-                "results page": (base + results, [f"Cookie: {browser.cookie}"], None),
+                "bare Flask route": (bare, [], None),
+                "bare, API's posts": (bare, [], script),
+                "signed-in floor": (floor + "/floor/signed-in", cookie, None),
+                "results page": (base + results, cookie, None),
+                "API floor": (floor + "/floor/api", [], script),
                 "API recommendation": (base + "/api/v1/recommendations", [], script),
                 # For scale: trackfit serving its stylesheet, and its log-in form.
                 "stylesheet (static)": (base + "/static/trackfit.css", [], None),
@@ -306,12 +340,13 @@ def main() -> None:
             for server in servers:
                 server.terminate()
                 server.wait()
-    bare = figures["bare Flask route"]
     print(f"gunicorn, {args.workers} sync workers; wrk 1 thread, {args.connections} connections,")
     print(f"{args.seconds} s per load; the API load cycles through 500 different people")
-    for name, rps in figures.items():
-        print(f"{name:<20} {rps:9.1f} requests/s   {rps / bare:5.2f} x bare")
-    during = figures["results page, training"] / figures["results page"]
+    print_loads(figures)
+    during = (
+        figures["results page, training"].requests_per_second
+        / figures["results page"].requests_per_second
+    )
     print(
         f"while training ({TRAINING_PEOPLE} people, {status} in {took:.1f} s, "
         f"{'still running' if still_running else 'FINISHED'} when the load ended): "

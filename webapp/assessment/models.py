@@ -54,15 +54,6 @@ class Assessment(db.Model):
         return db.session.scalar(select(cls).where(cls.id == assessment_id, cls.user_id == user_id))
 
     @classmethod
-    def summary_of_user(cls, user_id: int, assessment_id: int) -> Summary | None:
-        """Where the assessment stands and which one came before it, only when it belongs to
-        this user: one small query, without loading answers or recommendation."""
-        row = db.session.execute(
-            _summary_query(), {"user_id": user_id, "assessment_id": assessment_id}
-        ).first()
-        return Summary(*row) if row else None
-
-    @classmethod
     def in_progress(cls, user_id: int) -> Assessment | None:
         """The user's unfinished assessment, if there is one."""
         return db.session.scalar(
@@ -85,8 +76,10 @@ class Assessment(db.Model):
 
 
 @cache
-def _summary_query() -> Select:
-    """Built once: an aliased correlated subquery is slow to construct on every request."""
+def summary_query() -> Select:
+    """An assessment's summary (see `Summary`), only when it is the user's; parameters
+    `assessment_id` and `user_id`. Built once: an aliased correlated subquery is slow to
+    construct on every request."""
     earlier = aliased(Assessment)
     previous = (
         select(earlier.id)

@@ -13,8 +13,7 @@ from sqlalchemy.orm import aliased
 from recommender import Pack
 from webapp import advice
 from webapp.accounts.models import User
-from webapp.assessment.models import Assessment, Summary
-from webapp.confirmation import ConfirmForm
+from webapp.assessment.models import Assessment, Summary, summary_query
 from webapp.extensions import db
 from webapp.manager.models import Decision, ManagerReview
 from webapp.results import bp, charts
@@ -27,9 +26,12 @@ from webapp.sharing.models import Share
 @login_required
 def show(assessment_id: int):
     """The recommendation, how sure, why, the levels on both ladders and the gaps."""
-    summary = Assessment.summary_of_user(current_user.id, assessment_id)
-    if summary is None:
+    row = db.session.execute(
+        _page_query(), {"user_id": current_user.id, "assessment_id": assessment_id}
+    ).first()
+    if row is None:
         abort(404)
+    summary, (manager, shared_at, decided) = Summary(*row[:5]), row[5:]
     if summary.completed_at is None:
         return redirect(
             url_for("assessment.page", assessment_id=summary.id, number=summary.step + 1)
@@ -46,31 +48,21 @@ def show(assessment_id: int):
         completed_at=summary.completed_at,
         body=body,
         assessment_id=summary.id,
-        **_one_to_one(summary.id),
+        manager=manager,
+        shared_at=shared_at,
+        decision=Decision.latest(summary.id) if decided else None,
+        shared_notes=ManagerReview.shared_notes_for(summary.id) if shared_at else [],
     )
 
 
-def _one_to_one(assessment_id: int) -> dict:
-    """Sharing with the manager, the notes they shared and the decision recorded, if any: one
-    small query, and the rest only when something was shared or decided."""
-    manager_name, shared_at, decided = db.session.execute(
-        _sharing_query(), {"user_id": current_user.id, "assessment_id": assessment_id}
-    ).one()
-    return {
-        "manager": manager_name,
-        "shared_at": shared_at,
-        "decision": Decision.latest(assessment_id) if decided else None,
-        "shared_notes": ManagerReview.shared_notes_for(assessment_id) if shared_at else [],
-        "confirm": ConfirmForm(),
-    }
-
-
 @cache
-def _sharing_query() -> Select:
-    """The person's manager's name, when the assessment was shared (if it is) and whether a
-    decision was recorded, as scalar subqueries of one statement."""
+def _page_query() -> Select:
+    """Everything the result page needs besides its kept body, in one statement: where the
+    assessment stands (only when it is this person's), their manager's name, when it was
+    shared (if it is) and whether a decision was recorded; the rest is read only when
+    something was shared or decided."""
     manager = aliased(User)
-    return select(
+    return summary_query().add_columns(
         select(manager.name)
         .join(User, User.manager_id == manager.id)
         .where(User.id == bindparam("user_id"))
