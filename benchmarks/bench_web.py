@@ -310,6 +310,7 @@ def main() -> None:
             loads = {
                 "bare Flask route": (bare, [], None),
                 "bare, API's posts": (bare, [], script),
+                "bare, 40 KB page": (bare + "page", [], None),
                 "signed-in floor": (floor + "/floor/signed-in", cookie, None),
                 "results page": (base + results, cookie, None),
                 "API floor": (floor + "/floor/api", [], script),
