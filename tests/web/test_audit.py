@@ -217,6 +217,14 @@ def test_the_audit_page_filters_by_actor(history):
     ]
 
 
+def test_the_person_filter_finds_failed_logins_on_their_account(app, history):
+    make_user(app, "cy@example.com", "employee", "Cy")
+    FormClient(app.test_client()).login("cy@example.com", "not the password")
+    response = history.get("/hr/audit?actor=cy@example.com")
+    assert shown(response) == ["cy@example.com"]
+    assert 'data-action="login_failed"' in response.get_data(as_text=True)
+
+
 def test_the_audit_page_filters_by_dates_including_both_days(history):
     response = history.get("/hr/audit?since=2025-01-01&until=2025-01-31")
     assert response.status_code == 200

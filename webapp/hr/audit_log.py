@@ -7,7 +7,7 @@ import io
 from datetime import datetime, timedelta
 
 from flask import Response, render_template, request
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, or_, select
 
 from webapp import audit
 from webapp.audit import ACTIONS, AuditEvent
@@ -31,7 +31,15 @@ def _filtered(form: AuditFilterForm) -> Select:
     if form.action.data:
         query = query.where(AuditEvent.action == form.action.data)
     if form.actor.data:
-        query = query.where(AuditEvent.actor_email.contains(form.actor.data.strip().lower()))
+        person = form.actor.data.strip().lower()
+        # Who acted, or whose account an event was about: a failed login has no actor, only
+        # the account's email as its subject.
+        query = query.where(
+            or_(
+                AuditEvent.actor_email.contains(person),
+                func.lower(AuditEvent.subject).contains(person),
+            )
+        )
     since, until = _day(form, form.since), _day(form, form.until)
     if since:
         query = query.where(AuditEvent.at >= since)

@@ -63,6 +63,10 @@ class AuditFilterForm(FlaskForm):
         csrf = False
 
     action = SelectField("Action", validators=[Optional()])
-    actor = StringField("Person (email)", validators=[Optional(), Length(max=254)])
+    actor = StringField(
+        "Person (email)",
+        description="Who acted, or whose account it was about (a failed login has no actor).",
+        validators=[Optional(), Length(max=254)],
+    )
     since = StringField("From (YYYY-MM-DD)", validators=[Optional(), Length(max=10)])
     until = StringField("Until (YYYY-MM-DD)", validators=[Optional(), Length(max=10)])
