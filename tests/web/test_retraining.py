@@ -9,7 +9,7 @@ import io
 import math
 import shutil
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -19,11 +19,12 @@ from recommender import load_pack
 from recommender.scoring import scoring_layout
 from recommender.synthetic import generate_outcomes, write_outcome_csv
 from tests.web.conftest import signed_in
-from webapp.accounts.models import User
+from webapp.accounts.models import User, utcnow
 from webapp.assessment.models import Assessment
 from webapp.audit import AuditEvent
 from webapp.extensions import db
 from webapp.hr.models import OutcomeRecord, OutcomeUpload, SensitiveValue, TrainingRun
+from webapp.hr.training_job import Heartbeat
 
 JUSTIFICATION = "Age bands follow experience here; reviewed with the works council."
 
@@ -283,3 +284,93 @@ def test_promoting_a_version_that_fails_its_checks_is_refused(team):
     response = hr.submit("/hr/models/v2", action_url="/hr/models/v2/promote")
     assert response.status_code == 302
     assert "was not promoted" in hr.get("/hr/models").get_data(as_text=True)
+
+
+def a_run(app, status: str, created: datetime, heartbeat: datetime | None = None) -> int:
+    """A training run in the database as a process (live or long dead) left it."""
+    with app.app_context():
+        hr = User.by_email("hr@example.com")
+        upload = OutcomeUpload(
+            filename="outcomes.csv",
+            sha256="0" * 64,
+            kind="full",
+            pack=load_pack("engineering").ref,
+            rows=0,
+            uploaded_by=hr.id,
+        )
+        db.session.add(upload)
+        db.session.flush()
+        run = TrainingRun(
+            upload_id=upload.id,
+            started_by=hr.id,
+            created_at=created,
+            status=status,
+            started_at=created if status == "running" else None,
+            heartbeat_at=heartbeat,
+        )
+        db.session.add(run)
+        db.session.commit()
+        return run.id
+
+
+def test_a_run_whose_process_died_is_shown_as_failed_with_what_to_do(team):
+    long_ago = utcnow() - timedelta(minutes=30)
+    died = a_run(team, "running", long_ago, heartbeat=long_ago + timedelta(minutes=5))
+    never_started = a_run(team, "queued", long_ago)
+    hr = signed_in(team, "hr@example.com")
+
+    page = hr.get(f"/hr/training/{died}").get_data(as_text=True)
+    assert '<dd id="status">failed</dd>' in page
+    assert "The training process stopped without finishing" in page
+    assert "Upload the file again" in page
+    assert hr.get(f"/hr/training/{never_started}.json").get_json()["status"] == "failed"
+    with team.app_context():
+        failures = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "training_failed")
+        ).all()
+        assert sorted(e.subject for e in failures) == [f"run {died}", f"run {never_started}"]
+        assert {e.actor_email for e in failures} == {"hr@example.com"}  # who started them
+
+
+@pytest.mark.parametrize("status", ["queued", "running"])
+def test_a_run_with_a_recent_sign_of_life_keeps_running(team, status):
+    now = utcnow()
+    started_long_ago = a_run(team, status, now - timedelta(hours=2), heartbeat=now)
+    just_queued = a_run(team, status, now)
+    hr = signed_in(team, "hr@example.com")
+    for run_id in (started_long_ago, just_queued):
+        assert hr.get(f"/hr/training/{run_id}.json").get_json()["status"] == status
+    assert "training_failed" not in audit_actions(team)
+
+
+def test_the_training_process_marks_its_run_alive_until_it_stops(team):
+    run_id = a_run(team, "running", utcnow() - timedelta(hours=1))
+
+    def heartbeat() -> datetime | None:
+        with team.app_context():
+            return db.session.scalar(
+                select(TrainingRun.heartbeat_at).where(TrainingRun.id == run_id)
+            )
+
+    with team.app_context(), Heartbeat(db.engine, run_id, interval=0.05):
+        first = heartbeat()
+        assert first is not None  # at once, before any work
+        deadline = time.monotonic() + 10
+        while heartbeat() == first and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert heartbeat() > first
+    stopped = heartbeat()
+    time.sleep(0.2)
+    assert heartbeat() == stopped
+
+
+def test_a_finished_run_has_a_heartbeat_and_is_never_given_up(team, outcome_file):
+    hr = signed_in(team, "hr@example.com")
+    location = upload(hr, outcome_file, "gender, age_band").headers["Location"]
+    assert finished(hr, location)["status"] == "succeeded"
+    with team.app_context():
+        run = db.session.scalars(select(TrainingRun)).one()
+        assert run.heartbeat_at is not None and run.heartbeat_at >= run.created_at
+        run.heartbeat_at = run.created_at = utcnow() - timedelta(hours=1)
+        db.session.commit()
+    assert hr.get(location + ".json").get_json()["status"] == "succeeded"

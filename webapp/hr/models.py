@@ -78,6 +78,7 @@ class TrainingRun(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
+    heartbeat_at: Mapped[datetime | None]  # the run's process last showed it was alive
     status: Mapped[str] = mapped_column(String(16), default=QUEUED)
     stage: Mapped[str] = mapped_column(String(120), default="waiting to start")
     version: Mapped[str | None] = mapped_column(String(32))

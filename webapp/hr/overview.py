@@ -11,6 +11,7 @@ from webapp.assessment.models import Assessment
 from webapp.extensions import db
 from webapp.hr import bp
 from webapp.hr.models import TrainingRun
+from webapp.hr.training_job import give_up_stale_runs
 from webapp.manager.models import Decision
 from webapp.sharing.models import Share
 
@@ -49,6 +50,7 @@ def override_rates() -> list[dict]:
 @bp.route("/")
 def overview():
     """Counts, the active model, recent training runs and the override rates."""
+    give_up_stale_runs()
     return render_template(
         "hr/overview.html",
         people=db.session.scalar(select(func.count(User.id))),

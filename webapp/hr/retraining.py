@@ -12,12 +12,13 @@ from webapp.hr import bp
 from webapp.hr.forms import OutcomesUploadForm
 from webapp.hr.models import OutcomeUpload, TrainingRun
 from webapp.hr.outcome_upload import check_upload, sensitive_names, store_upload
-from webapp.hr.training_job import start_training
+from webapp.hr.training_job import give_up_stale_runs, start_training
 
 REPORT_LIMIT = 500
 
 
 def _outcomes_page(form: OutcomesUploadForm, status: int = 200):
+    give_up_stale_runs()
     uploads = db.session.scalars(
         select(OutcomeUpload).order_by(OutcomeUpload.id.desc()).limit(20)
     ).all()
@@ -64,6 +65,7 @@ def outcomes():
 @bp.route("/training/<int:run_id>")
 def training_run(run_id: int):
     """Where a training run stands; the page reloads itself until the run ends."""
+    give_up_stale_runs()
     run = db.get_or_404(TrainingRun, run_id)
     upload = db.session.get(OutcomeUpload, run.upload_id)
     return render_template("hr/training_run.html", run=run, upload=upload)
@@ -72,6 +74,7 @@ def training_run(run_id: int):
 @bp.route("/training/<int:run_id>.json")
 def training_run_json(run_id: int):
     """The run's status for scripts."""
+    give_up_stale_runs()
     run = db.get_or_404(TrainingRun, run_id)
     return jsonify(
         id=run.id,

@@ -4,6 +4,10 @@
 works on its own database connection and the same model registry, and writes its progress to
 the run's row; the page that started it returns at once and a status page follows the row.
 A separate process (not a thread) keeps training's CPU away from the web workers' GIL.
+
+While it works, the process marks the row alive every few seconds (`Heartbeat`). A run whose
+process died without a word (a restart, a kill, out of memory) would otherwise show "running"
+for ever: the pages that show runs call `give_up_stale_runs`, which records such runs as failed.
 """
 
 from __future__ import annotations
@@ -13,12 +17,16 @@ import logging
 import os
 import subprocess
 import sys
+import threading
 import traceback
+from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
 from flask import Flask, current_app
-from sqlalchemy import select
+from sqlalchemy import func, select, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 
 from webapp import audit
 from webapp.accounts.models import User, utcnow
@@ -26,6 +34,7 @@ from webapp.assessment.models import Assessment
 from webapp.extensions import db
 from webapp.hr.models import (
     FAILED,
+    QUEUED,
     RUNNING,
     SUCCEEDED,
     OutcomeRecord,
@@ -42,6 +51,13 @@ ONE_THREAD = {
     name: "1"
     for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS")
 }
+HEARTBEAT_SECONDS = 10.0
+# A run whose process has not shown it is alive for this long has died.
+STALE_AFTER = timedelta(minutes=2)
+STOPPED = (
+    "The training process stopped without finishing (for example, the server restarted). "
+    "Upload the file again to start a new run."
+)
 # Started runs, kept so their exit status is collected (no zombie processes) when the next
 # run starts.
 _children: list[subprocess.Popen] = []
@@ -83,48 +99,104 @@ def start_training(upload: OutcomeUpload, started_by: User) -> TrainingRun:
 
 def run_training(app: Flask, run_id: int) -> None:
     """Train the candidate of one run and record how it went."""
+    with app.app_context():
+        run = db.session.get(TrainingRun, run_id)
+        if run is None or run.status != QUEUED:
+            return
+        with Heartbeat(db.engine, run_id):
+            _train(run)
+
+
+def _train(run: TrainingRun) -> None:
     from recommender.candidate import train_candidate  # noqa: PLC0415 - heavy, job only
     from recommender.training import TrainingDataTooSmall  # noqa: PLC0415
 
-    with app.app_context():
-        run = db.session.get(TrainingRun, run_id)
-        if run is None or run.status != "queued":
-            return
-        actor = db.session.get(User, run.started_by) if run.started_by else None
-        _stage(run, "reading the outcome data", status=RUNNING)
-        try:
-            upload = db.session.get(OutcomeUpload, run.upload_id)
-            profiles, track_taken, success, sensitive = _training_data(upload)
-            summary = train_candidate(
-                profiles,
-                track_taken,
-                success,
-                registry=_registry(),
-                data={
-                    "source": upload.filename,
-                    "sha256": upload.sha256,
-                    "upload": upload.id,
-                    "kind": upload.kind,
-                    "synthetic": False,
-                },
-                sensitive=sensitive,
-                progress=lambda stage: _stage(run, stage),
-            )
-        except (TrainingDataTooSmall, ValueError) as error:
-            _fail(run, actor, str(error))
-            return
-        except Exception:
-            traceback.print_exc()
-            _fail(run, actor, "an internal error stopped training; the run's log has details")
-            return
-        run.status, run.stage, run.finished_at = SUCCEEDED, "finished", utcnow()
-        run.version = summary["version"]
-        run.summary = {
-            key: summary[key] for key in ("version", "active", "rows", "rows_used", "held_out")
-        }
-        audit.record(
-            "training_finished", summary["version"], actor=actor, run=run.id, rows=summary["rows"]
+    actor = db.session.get(User, run.started_by) if run.started_by else None
+    _stage(run, "reading the outcome data", status=RUNNING)
+    try:
+        upload = db.session.get(OutcomeUpload, run.upload_id)
+        profiles, track_taken, success, sensitive = _training_data(upload)
+        summary = train_candidate(
+            profiles,
+            track_taken,
+            success,
+            registry=_registry(),
+            data={
+                "source": upload.filename,
+                "sha256": upload.sha256,
+                "upload": upload.id,
+                "kind": upload.kind,
+                "synthetic": False,
+            },
+            sensitive=sensitive,
+            progress=lambda stage: _stage(run, stage),
         )
+    except (TrainingDataTooSmall, ValueError) as error:
+        _fail(run, actor, str(error))
+        return
+    except Exception:
+        traceback.print_exc()
+        _fail(run, actor, "an internal error stopped training; the run's log has details")
+        return
+    run.status, run.stage, run.finished_at = SUCCEEDED, "finished", utcnow()
+    run.version = summary["version"]
+    run.summary = {
+        key: summary[key] for key in ("version", "active", "rows", "rows_used", "held_out")
+    }
+    audit.record(
+        "training_finished", summary["version"], actor=actor, run=run.id, rows=summary["rows"]
+    )
+    db.session.commit()
+
+
+class Heartbeat:
+    """Marks a run alive now and then every `interval` seconds, from a thread of the training
+    process on a connection of its own, until the `with` block ends."""
+
+    def __init__(self, engine: Engine, run_id: int, interval: float = HEARTBEAT_SECONDS):
+        self.engine, self.run_id, self.interval = engine, run_id, interval
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._beat_until_stopped, daemon=True)
+
+    def __enter__(self) -> Heartbeat:
+        self._beat()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self._stopped.set()
+        self._thread.join()
+
+    def _beat_until_stopped(self) -> None:
+        while not self._stopped.wait(self.interval):
+            self._beat()
+
+    def _beat(self) -> None:
+        try:
+            with self.engine.begin() as connection:
+                connection.execute(
+                    update(TrainingRun.__table__)
+                    .where(TrainingRun.__table__.c.id == self.run_id)
+                    .values(heartbeat_at=utcnow())
+                )
+        except OperationalError as error:  # a busy database: the next beat will do
+            log.warning("training run %s: heartbeat not recorded: %s", self.run_id, error)
+
+
+def give_up_stale_runs() -> None:
+    """Record as failed every queued or running run whose process has not shown it is alive
+    for `STALE_AFTER` (the starting time counts for a run that never began)."""
+    last_sign = func.coalesce(TrainingRun.heartbeat_at, TrainingRun.created_at)
+    stale = db.session.scalars(
+        select(TrainingRun).where(
+            TrainingRun.status.in_((QUEUED, RUNNING)), last_sign < utcnow() - STALE_AFTER
+        )
+    ).all()
+    for run in stale:
+        run.status, run.finished_at, run.error, run.stage = FAILED, utcnow(), STOPPED, "failed"
+        starter = db.session.get(User, run.started_by) if run.started_by else None
+        audit.record("training_failed", f"run {run.id}", actor=starter, error=STOPPED)
+    if stale:
         db.session.commit()
 
 
