@@ -1,126 +1,19 @@
 """trackfit's web app: accounts, the self-assessment, results, your data and the JSON API.
 
-`create_app()` reads as a table of contents; the web layer parses, calls the recommender
-through `webapp.advice`, persists and renders.
+The app is built in `webapp.app`; `create_app` here loads it only when it is called, so that
+`trackfit`'s recommender commands (`webapp.cli`) start without Flask and the database layer.
 """
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask, current_app, request
-from flask_login import current_user
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
-from werkzeug.middleware.proxy_fix import ProxyFix
-
-from webapp import security_headers
-from webapp.extensions import csrf, db, login_manager, migrate
-from webapp.settings import settings_from_environment
-
-MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+if TYPE_CHECKING:
+    from flask import Flask
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app from the environment; `config` (tests, commands) overrides it."""
-    app = Flask(__name__, instance_relative_config=True)
-    app.config.update(settings_from_environment(app.instance_path, _environ(config)))
-    if config:
-        app.config.update(config)
-    register_extensions(app)
-    register_blueprints(app)
-    security_headers.init_app(app)
-    register_template_helpers(app)
-    if app.config["PROXY_COUNT"]:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_COUNT"], x_proto=1)
-    return app
+    from webapp.app import create_app as build  # noqa: PLC0415 - Flask loads only here
 
-
-def _environ(config: dict[str, Any] | None) -> dict[str, str]:
-    """The environment, with the start-up settings passed in `config` laid over it."""
-    overrides = {k: v for k, v in (config or {}).items() if k in ("TRACKFIT_ENV", "SECRET_KEY")}
-    return {**os.environ, **overrides}
-
-
-def register_extensions(app: Flask) -> None:
-    """Bind the database, migrations, CSRF protection and logins to the app."""
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
-    db.init_app(app)
-    migrate.init_app(app, db, directory=str(MIGRATIONS))
-    app.before_request(_upload_limit)  # before CSRF protection reads the form
-    csrf.init_app(app)
-    login_manager.init_app(app)
-    # Every table, so migrations and the models agree (and the user loader is registered).
-    import webapp.accounts.models  # noqa: PLC0415
-    import webapp.audit.models  # noqa: PLC0415
-    import webapp.hr.models  # noqa: PLC0415
-    import webapp.manager.models  # noqa: PLC0415
-    import webapp.sharing.models  # noqa: F401, PLC0415
-
-
-def _upload_limit() -> None:
-    """HR uploads outcome files and packs, larger than anything else posted to the app; the
-    larger limit holds only for HR's own pages, for people signed in as HR."""
-    if (
-        request.method == "POST"
-        and request.path.startswith("/hr/")
-        and current_user.is_authenticated
-        and current_user.role == "hr"
-    ):
-        request.max_content_length = current_app.config["HR_UPLOAD_LIMIT"]
-
-
-@event.listens_for(Engine, "connect")
-def _sqlite_pragmas(connection, _record) -> None:
-    """SQLite: WAL so readers never wait for a writer; a busy timeout instead of "locked";
-    foreign keys on so deleting an account deletes its assessments; deleted rows overwritten."""
-    if type(connection).__module__ != "sqlite3":
-        return
-    cursor = connection.cursor()
-    for pragma in (
-        "journal_mode=WAL",
-        "busy_timeout=5000",
-        "foreign_keys=ON",
-        "secure_delete=ON",
-        "synchronous=NORMAL",
-    ):
-        cursor.execute(f"PRAGMA {pragma}")
-    cursor.close()
-
-
-def register_blueprints(app: Flask) -> None:
-    """One blueprint per area."""
-    from webapp.accounts import bp as accounts  # noqa: PLC0415
-    from webapp.api import bp as api  # noqa: PLC0415
-    from webapp.assessment import bp as assessment  # noqa: PLC0415
-    from webapp.errors import bp as errors  # noqa: PLC0415
-    from webapp.home import bp as home  # noqa: PLC0415
-    from webapp.hr import bp as hr  # noqa: PLC0415
-    from webapp.manager import bp as manager  # noqa: PLC0415
-    from webapp.results import bp as results  # noqa: PLC0415
-    from webapp.sharing import bp as sharing  # noqa: PLC0415
-    from webapp.your_data import bp as your_data  # noqa: PLC0415
-
-    for blueprint in (
-        home,
-        accounts,
-        assessment,
-        results,
-        sharing,
-        manager,
-        your_data,
-        hr,
-        api,
-        errors,
-    ):
-        app.register_blueprint(blueprint)
-    csrf.exempt(api)  # token-authenticated, never cookie-authenticated
-
-
-def register_template_helpers(app: Flask) -> None:
-    """Filters the templates use."""
-    from webapp.results.wording import register  # noqa: PLC0415
-
-    register(app)
+    return build(config)
