@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import gc
 import json
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TextIO
 
@@ -170,18 +172,19 @@ def run_schema(args: argparse.Namespace) -> int:
 def run_score(args: argparse.Namespace) -> int:
     """`trackfit score [--pack P] [--input F]`: every line checked before anything is written."""
     pack = load_pack(args.pack)
-    with _open_input(args.input) as (stream, name):
+    with _open_input(args.input) as (stream, name), _batch():
         people = _read_people(stream, pack, name)
-    _write_jsonl(sys.stdout, (profile.to_json() for profile in score_many(pack, people).profiles()))
+        profiles = score_many(pack, people).profiles()
+        _write_jsonl(sys.stdout, (profile.to_json() for profile in profiles))
     return EXIT_OK
 
 
 def run_recommend(args: argparse.Namespace) -> int:
     """`trackfit recommend`: every line checked before anything is written."""
     recommender = Recommender.open(args.pack, args.models, args.version)
-    with _open_input(args.input) as (stream, name):
+    with _open_input(args.input) as (stream, name), _batch():
         people = _read_people(stream, recommender.pack, name)
-    _write_jsonl(sys.stdout, recommender.recommend_many(people))
+        _write_jsonl(sys.stdout, recommender.recommend_many(people))
     return EXIT_OK
 
 
@@ -271,6 +274,21 @@ def run_evaluate(args: argparse.Namespace) -> int:
     json.dump(report, sys.stdout, indent=2)
     sys.stdout.write("\n")
     return EXIT_OK
+
+
+@contextlib.contextmanager
+def _batch() -> Iterator[None]:
+    """A batch builds a few small containers per person and per factor, none of them in a
+    cycle. Python's cycle collector would walk all the people and results kept so far again
+    and again as they pile up: half the time of `recommend` on 20,000 people. Reference
+    counting frees everything as usual; the collector is back on when the batch ends."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _read_people(stream: TextIO, pack, name: str):

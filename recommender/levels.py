@@ -105,6 +105,10 @@ class LevelReporter:
             np.flatnonzero(row).tolist() for row in np.isnan(competencies) | (competencies < wanted)
         ]
         self.wanted = wanted
+        # how each rating is shown, worked out once per distinct value (ratings are means of a
+        # few whole-number answers, so there are few): rounding one by one was most of the cost
+        known = competencies[~np.isnan(competencies)]
+        self.shown = {value: _plain(value) for value in np.unique(known).tolist()}
         self.templates: dict[tuple, dict[str, Any]] = {}
 
     def report(self, row: int) -> dict[str, Any]:
@@ -114,15 +118,18 @@ class LevelReporter:
         template = self.templates.get(key)
         if template is None:
             template = self.templates[key] = _template(self.framework, levels, *key)
-        have, need = self.competencies[row], self.wanted[row]
-        names = self.framework.competency_ids
+        short = self.short[row]
+        if not short:
+            return {**template, "gaps": [], "equivalent": dict(template["equivalent"])}
+        have, need = self.competencies[row].tolist(), self.wanted[row].tolist()
+        names, shown = self.framework.competency_ids, self.shown
         gaps = [
             {
                 "competency": names[j],
-                "have": None if math.isnan(have[j]) else _plain(have[j]),
+                "have": None if math.isnan(have[j]) else shown[have[j]],
                 "need": int(need[j]),
             }
-            for j in self.short[row]
+            for j in short
         ]
         return {**template, "gaps": gaps, "equivalent": dict(template["equivalent"])}
 

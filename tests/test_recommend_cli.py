@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import shutil
 import subprocess
@@ -94,6 +95,15 @@ def test_recommend_names_bad_lines_and_writes_nothing(trackfit, line, expected):
     good = json.dumps({"employee_id": "ok", "answers": {"la1": 3}})
     code, out, err = trackfit("recommend", stdin=f"{good}\n{line}\n")
     assert code == 2 and out == "" and expected in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("command", ["recommend", "score"])
+@pytest.mark.parametrize("stdin", ['{"employee_id": "ok", "answers": {"la1": 3}}\n', "{oops\n"])
+def test_a_batch_leaves_the_cycle_collector_as_it_found_it(trackfit, command, stdin):
+    # a batch runs without the cycle collector; whoever calls the command gets it back on
+    assert gc.isenabled()
+    trackfit(command, stdin=stdin)
+    assert gc.isenabled()
 
 
 def test_recommend_with_an_unknown_version(trackfit):
