@@ -118,9 +118,6 @@ class LevelReporter:
         template = self.templates.get(key)
         if template is None:
             template = self.templates[key] = _template(self.framework, levels, *key)
-        short = self.short[row]
-        if not short:
-            return {**template, "gaps": [], "equivalent": dict(template["equivalent"])}
         have, need = self.competencies[row].tolist(), self.wanted[row].tolist()
         names, shown = self.framework.competency_ids, self.shown
         gaps = [
@@ -129,7 +126,7 @@ class LevelReporter:
                 "have": None if math.isnan(have[j]) else shown[have[j]],
                 "need": int(need[j]),
             }
-            for j in short
+            for j in self.short[row]
         ]
         return {**template, "gaps": gaps, "equivalent": dict(template["equivalent"])}
 

@@ -193,9 +193,8 @@ def give_up_stale_runs() -> None:
         )
     ).all()
     for run in stale:
-        run.status, run.finished_at, run.error, run.stage = FAILED, utcnow(), STOPPED, "failed"
         starter = db.session.get(User, run.started_by) if run.started_by else None
-        audit.record("training_failed", f"run {run.id}", actor=starter, error=STOPPED)
+        _record_failure(run, starter, STOPPED)
     if stale:
         db.session.commit()
 
@@ -215,9 +214,14 @@ def _stage(run: TrainingRun, stage: str, status: str | None = None) -> None:
 
 def _fail(run: TrainingRun, actor: User | None, message: str) -> None:
     db.session.rollback()
+    _record_failure(run, actor, message)
+    db.session.commit()
+
+
+def _record_failure(run: TrainingRun, actor: User | None, message: str) -> None:
+    """Mark the run failed with the reason, in its row and in the audit log (not committed)."""
     run.status, run.finished_at, run.error, run.stage = FAILED, utcnow(), message, "failed"
     audit.record("training_failed", f"run {run.id}", actor=actor, error=message[:300])
-    db.session.commit()
 
 
 def _training_data(upload: OutcomeUpload):
