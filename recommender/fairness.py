@@ -2,11 +2,20 @@
 
 For every sensitive attribute, and every intersection of up to `max_intersection` of them, each
 outcome's rate is compared across the attribute's groups. A group's impact ratio is its rate over
-the highest group's rate (the reference group); under `IMPACT_RATIO_FLAG` (the four-fifths rule)
-the group is flagged. A chi-square test of independence says whether the rates differ across all
-groups more than chance would explain, and Fisher's exact test compares each group with the
-reference group. Groups smaller than `SMALL_GROUP` are still reported, and may be flagged, but
-carry a warning: their rates are noisy.
+the reference group's rate; under `IMPACT_RATIO_FLAG` (the four-fifths rule) the group is
+flagged. The reference is the group with the highest rate among the groups big enough to compare
+against: at least `SMALL_GROUP` people and at least `MIN_SHARE` of everyone assessed, so that a
+handful of people can neither set the bar nor be flagged by it. Smaller groups are listed with
+their counts, rates and p-values but get no impact ratio; when no group is big enough, no ratio
+is given at all.
+
+Whether the rates differ across all groups more than chance would explain is tested with
+chi-square where every expected count is at least `MIN_EXPECTED` (the textbook condition for the
+chi-square approximation), and otherwise with Fisher's exact test: exact for two groups, and for
+more groups the Fisher-Freeman-Halton test estimated from `MONTE_CARLO_TABLES` random tables
+with the same margins (seeded, so a report is reproducible). Each group is also compared with the
+reference group by Fisher's exact test, which is valid at any count. `readable_p` writes a
+p-value as people read it, for the pages and the model card alike.
 
 Sensitive attributes are only ever used here, never as model features. The report is plain
 numpy and scipy, and JSON-serialisable: plain Python numbers, strings, booleans and None, no NaN.
@@ -19,14 +28,39 @@ from itertools import combinations
 from typing import Any
 
 import numpy as np
-from scipy.stats import chi2_contingency, fisher_exact
+from scipy.stats import MonteCarloMethod, chi2_contingency, fisher_exact
 
 IMPACT_RATIO_FLAG = 0.8
-SMALL_GROUP = 30
+SMALL_GROUP = 30  # fewest people in a group that impact ratios may be computed for
+MIN_SHARE = 0.02  # ... and the smallest share of everyone assessed
+MIN_EXPECTED = 5  # chi-square only when every expected count reaches this
+MONTE_CARLO_TABLES, MONTE_CARLO_SEED = 9999, 20260101
 OUTCOMES = {
     "manager_recommended": "manager track recommended",
     "target_above_current": "target above current level",
 }
+OUTCOME_MEANINGS = {
+    "manager_recommended": "the share of people for whom the advice is the people-manager track",
+    "target_above_current": (
+        "the share of people whose advised target level on the recommended track is above the "
+        "level they hold now (for someone changing track: above the grade they hold now)"
+    ),
+}
+TESTS = {
+    "chi-square": "chi-square test",
+    "fisher-exact": "Fisher's exact test",
+    "fisher-exact-monte-carlo": (
+        f"Fisher's exact test (Fisher-Freeman-Halton, from {MONTE_CARLO_TABLES:,} random tables)"
+    ),
+}
+SMALL_GROUP_REASON = (
+    f"too few people to compare: fewer than {SMALL_GROUP} or under {MIN_SHARE:.0%} of those "
+    "assessed"
+)
+NO_REFERENCE = (
+    f"No group has at least {SMALL_GROUP} people and {MIN_SHARE:.0%} of those assessed, so no "
+    "group is compared with another."
+)
 JOIN = " × "  # joins attribute names and group labels of an intersection
 
 
@@ -54,6 +88,7 @@ def fairness_report(
         attribute: _encode(attribute, values, people) for attribute, values in sensitive.items()
     }
     threshold = Fraction(str(IMPACT_RATIO_FLAG))
+    smallest = smallest_comparable_group(people)
     attributes = []
     flagged = []
     for size in range(1, min(max_intersection, len(sensitive)) + 1):
@@ -62,7 +97,7 @@ def fairness_report(
             attribute = JOIN.join(parts)
             cells = {}
             for outcome, selected in checked.items():
-                cell = _outcome_cell(names, inverse, selected[known], threshold)
+                cell = _outcome_cell(names, inverse, selected[known], threshold, smallest)
                 cells[outcome] = cell
                 flagged.extend(
                     {
@@ -86,16 +121,38 @@ def fairness_report(
     return {
         "attributes": attributes,
         "flagged": flagged,
+        "assessed": people,
         "small_group": SMALL_GROUP,
+        "min_share": MIN_SHARE,
+        "smallest_comparable": smallest,
         "impact_ratio_flag": IMPACT_RATIO_FLAG,
     }
+
+
+def smallest_comparable_group(assessed: int) -> int:
+    """The fewest people a group needs for impact ratios: `SMALL_GROUP`, and `MIN_SHARE` of
+    everyone assessed (rounded up)."""
+    share = Fraction(str(MIN_SHARE)) * assessed
+    return max(SMALL_GROUP, -(-share.numerator // share.denominator))
+
+
+def readable_p(p: float | None) -> str:
+    """A p-value as people read it: '< 0.001' below 0.001, else three decimals; a dash for none."""
+    if p is None:
+        return "–"
+    return "< 0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def p_statement(p: float) -> str:
+    """'p < 0.001' or 'p = 0.042': `readable_p` in a sentence."""
+    written = readable_p(p)
+    return f"p {written}" if written.startswith("<") else f"p = {written}"
 
 
 def flagged_summary(report: dict[str, Any]) -> list[str]:
     """One sentence per flagged group and outcome, in the report's order.
 
-    For example "gender = woman: manager track recommended at 0.62 of the rate of man (n = 40)";
-    a group smaller than the report's `small_group` says so inside the parentheses.
+    For example "gender = woman: manager track recommended at 0.62 of the rate of man (n = 40)".
     """
     sentences = []
     for entry in report["attributes"]:
@@ -104,11 +161,10 @@ def flagged_summary(report: dict[str, Any]) -> list[str]:
             for group in cell["groups"]:
                 if not group["flagged"]:
                     continue
-                warning = ", small group" if group["small_group"] else ""
                 sentences.append(
                     f"{entry['attribute']} = {group['group']}: {described} at "
                     f"{group['impact_ratio']:g} of the rate of {cell['reference_group']} "
-                    f"(n = {group['n']}{warning})"
+                    f"(n = {group['n']})"
                 )
     return sentences
 
@@ -185,67 +241,124 @@ def _groups(
 
 
 def _outcome_cell(
-    names: list[str], inverse: np.ndarray, selected: np.ndarray, threshold: Fraction
+    names: list[str],
+    inverse: np.ndarray,
+    selected: np.ndarray,
+    threshold: Fraction,
+    smallest: int,
 ) -> dict[str, Any]:
     """One outcome across one attribute's groups: rates, impact ratios, flags and tests."""
     if not names:
-        return {"reference_group": None, "chi_square_p": None, "flagged": False, "groups": []}
+        return {
+            "reference_group": None,
+            "test": None,
+            "p_value": None,
+            "chi_square_p": None,
+            "flagged": False,
+            "note": None,
+            "groups": [],
+        }
     n = np.bincount(inverse, minlength=len(names))
     count = np.bincount(inverse[selected], minlength=len(names))
-    rate = count / n
-    ref = int(np.argmax(rate))  # the first of tied groups, as groups are sorted by label
+    comparable = n >= smallest
+    ref = _reference(count, n, comparable)
     n_list, count_list = n.tolist(), count.tolist()
-    n_ref, count_ref = n_list[ref], count_list[ref]
-    groups = []
-    for g, name in enumerate(names):
-        if count_ref == 0:  # nobody selected in any group: no disparity
-            ratio, flagged = 1.0, False
-        else:
-            exact = Fraction(count_list[g] * n_ref, n_list[g] * count_ref)
-            ratio, flagged = float(exact), exact < threshold
-        p_value = None
-        if g != ref:
-            table = [
-                [count_list[g], n_list[g] - count_list[g]],
-                [count_ref, n_ref - count_ref],
-            ]
-            p_value = _round_p(fisher_exact(table).pvalue)
-        groups.append(
-            {
-                "group": name,
-                "n": n_list[g],
-                "count": count_list[g],
-                "rate": round(float(rate[g]), 4),
-                "impact_ratio": round(ratio, 4),
-                "flagged": flagged,
-                "p_value": p_value,
-                "small_group": n_list[g] < SMALL_GROUP,
-            }
+    groups = [
+        _group(
+            name,
+            n_list[g],
+            count_list[g],
+            reference=None if ref is None else (n_list[ref], count_list[ref]),
+            is_reference=g == ref,
+            comparable=bool(comparable[g]),
+            threshold=threshold,
         )
+        for g, name in enumerate(names)
+    ]
+    test, p_value = _independence(count, n)
     return {
-        "reference_group": names[ref],
-        "chi_square_p": _chi_square_p(count, n),
+        "reference_group": None if ref is None else names[ref],
+        "test": test,
+        "p_value": p_value,
+        "chi_square_p": p_value if test == "chi-square" else None,  # as older reports had it
         "flagged": any(group["flagged"] for group in groups),
+        "note": NO_REFERENCE if ref is None else None,
         "groups": groups,
     }
 
 
-def _chi_square_p(count: np.ndarray, n: np.ndarray) -> float | None:
-    """P-value of independence of group and outcome; None for one group or a constant outcome.
+def _reference(count: np.ndarray, n: np.ndarray, comparable: np.ndarray) -> int | None:
+    """The comparable group with the highest rate (the first of ties, groups being sorted by
+    label); None when no group is comparable."""
+    if not comparable.any():
+        return None
+    rate = np.where(comparable, count / n, -1.0)
+    return int(np.argmax(rate))
 
-    With two groups scipy applies Yates' continuity correction.
+
+def _group(
+    name: str,
+    n: int,
+    count: int,
+    *,
+    reference: tuple[int, int] | None,
+    is_reference: bool,
+    comparable: bool,
+    threshold: Fraction,
+) -> dict[str, Any]:
+    """One group's rate; its impact ratio and flag when it is comparable; Fisher's exact p
+    against the reference, given as (people, selected), for any group but the reference."""
+    ratio, flagged, p_value = None, False, None
+    if reference is not None:
+        n_ref, count_ref = reference
+        if comparable:
+            if count_ref == 0:  # nobody selected in any comparable group: no disparity
+                ratio = 1.0
+            else:
+                exact = Fraction(count * n_ref, n * count_ref)
+                ratio, flagged = round(float(exact), 4), exact < threshold
+        if not is_reference:
+            table = [[count, n - count], [count_ref, n_ref - count_ref]]
+            p_value = _round_p(fisher_exact(table).pvalue)
+    return {
+        "group": name,
+        "n": n,
+        "count": count,
+        "rate": round(count / n, 4),
+        "impact_ratio": ratio,
+        "flagged": flagged,
+        "p_value": p_value,
+        "small_group": not comparable,
+    }
+
+
+def _independence(count: np.ndarray, n: np.ndarray) -> tuple[str | None, float | None]:
+    """Which test of independence of group and outcome was used, and its p-value; (None, None)
+    for one group or a constant outcome.
+
+    Chi-square (with Yates' continuity correction for two groups, as scipy applies it) when
+    every expected count is at least `MIN_EXPECTED`; otherwise Fisher's exact test.
     """
     if n.size < 2:
-        return None
+        return None, None
     table = np.column_stack([count, n - count])
-    if (table.sum(axis=0) == 0).any():
-        return None
-    return _round_p(chi2_contingency(table).pvalue)
+    columns = table.sum(axis=0)
+    if (columns == 0).any():
+        return None, None
+    expected = np.outer(n, columns) / n.sum()
+    if (expected >= MIN_EXPECTED).all():
+        return "chi-square", _round_p(chi2_contingency(table).pvalue)
+    if n.size == 2:
+        return "fisher-exact", _round_p(fisher_exact(table).pvalue)
+    tables = MonteCarloMethod(
+        n_resamples=MONTE_CARLO_TABLES, rng=np.random.default_rng(MONTE_CARLO_SEED)
+    )
+    return "fisher-exact-monte-carlo", _round_p(fisher_exact(table, method=tables).pvalue)
 
 
 def _round_p(p: float) -> float | None:
     """A p-value to four significant digits, clipped to [0, 1]; None when not a number."""
-    p = float(p)
+    p = float(np.ravel(p)[0])  # scipy's Monte Carlo Fisher test can give a one-element array
     if not np.isfinite(p):
         return None
     return float(f"{min(max(p, 0.0), 1.0):.4g}")

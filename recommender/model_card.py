@@ -4,6 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from recommender.fairness import (
+    OUTCOME_MEANINGS,
+    SMALL_GROUP_REASON,
+    TESTS,
+    p_statement,
+    readable_p,
+)
+
 OUTCOME_LABELS = {
     "manager_recommended": "Manager track recommended",
     "target_above_current": "Target above the current level",
@@ -130,16 +138,14 @@ def _held_out(holdout: dict[str, Any] | None) -> list[str]:
 
 
 def fairness_lines(report: dict[str, Any] | None) -> list[str]:
-    """The fairness report as Markdown tables, one per attribute and outcome."""
+    """The fairness report as Markdown tables, one per attribute and outcome.
+
+    Reports made before groups had to be big enough to compare (no "smallest_comparable")
+    are described as they were made.
+    """
     if not report:
         return ["No sensitive attributes were supplied, so no fairness report was made.", ""]
-    lines = [
-        f"Impact ratio = a group's rate over the highest group's rate; under "
-        f"{report['impact_ratio_flag']} it is flagged. Groups under {report['small_group']} "
-        "people are marked small: their rates are noisy. p = Fisher's exact test against the "
-        "highest group.",
-        "",
-    ]
+    lines = [_fairness_rules(report), "", *_outcome_meanings(report), ""]
     for entry in report["attributes"]:
         lines += [
             f"### {entry['attribute']} (known: {entry['known']}, unknown: {entry['unknown']})",
@@ -148,23 +154,72 @@ def fairness_lines(report: dict[str, Any] | None) -> list[str]:
         for outcome, cell in entry["outcomes"].items():
             label = OUTCOME_LABELS.get(outcome, outcome.replace("_", " "))
             lines += [
-                f"**{label}** (chi-square p = {cell['chi_square_p']})",
+                f"**{label}**: {_independence(cell)}",
                 "",
+                *([cell["note"], ""] if cell.get("note") else []),
                 "| group | n | rate | impact ratio | p | flagged |",
                 "| --- | --- | --- | --- | --- | --- |",
             ]
-            for group in cell["groups"]:
-                marks = [
-                    "**flagged**" if group["flagged"] else "",
-                    "small group" if group["small_group"] else "",
-                ]
-                lines.append(
-                    f"| {group['group']} | {group['n']} | {group['rate']} | "
-                    f"{group['impact_ratio']} | {_or_dash(group['p_value'])} | "
-                    f"{', '.join(m for m in marks if m)} |"
-                )
+            lines += [_group_row(group, cell) for group in cell["groups"]]
             lines.append("")
     return lines
+
+
+def _fairness_rules(report: dict[str, Any]) -> str:
+    """How impact ratios, flags and p-values were worked out for this report."""
+    if "smallest_comparable" not in report:
+        return (
+            f"Impact ratio = a group's rate over the highest group's rate; under "
+            f"{report['impact_ratio_flag']} it is flagged. Groups under {report['small_group']} "
+            "people are marked small: their rates are noisy. p = Fisher's exact test against "
+            "the highest group."
+        )
+    return (
+        f"Impact ratio = a group's rate over the reference group's rate; under "
+        f"{report['impact_ratio_flag']} it is flagged. The reference is the group with the "
+        f"highest rate among groups of at least {report['smallest_comparable']} people (at "
+        f"least {report['small_group']}, and at least {report['min_share']:.0%} of the "
+        f"{report['assessed']} assessed); smaller groups are listed but not compared "
+        f"({SMALL_GROUP_REASON}). p = Fisher's exact test against the reference. Whether the "
+        "rates differ across all groups is tested with chi-square where every expected count "
+        "is at least 5, and with Fisher's exact test otherwise."
+    )
+
+
+def _outcome_meanings(report: dict[str, Any]) -> list[str]:
+    """What each outcome of the report counts, for the outcomes whose meaning is known."""
+    shown = {outcome for entry in report["attributes"] for outcome in entry["outcomes"]}
+    return [
+        f"- {OUTCOME_LABELS.get(outcome, outcome)}: {meaning}."
+        for outcome, meaning in OUTCOME_MEANINGS.items()
+        if outcome in shown
+    ]
+
+
+def _independence(cell: dict[str, Any]) -> str:
+    """The test of whether the rates differ across the groups, and its p-value."""
+    if "test" in cell:
+        test, p = cell["test"], cell["p_value"]
+    else:
+        test, p = ("chi-square" if cell["chi_square_p"] is not None else None), cell["chi_square_p"]
+    if test is None:
+        return "no test: one group, or the same outcome for everyone"
+    return f"{TESTS.get(test, test)}, {p_statement(p)}"
+
+
+def _group_row(group: dict[str, Any], cell: dict[str, Any]) -> str:
+    """One group's row: n, rate, impact ratio, p against the reference and its marks."""
+    small = ""
+    if group["small_group"]:
+        small = "too few to compare" if group["impact_ratio"] is None else "small group"
+    marks = ["**flagged**" if group["flagged"] else "", small]
+    name = group["group"]
+    if name == cell["reference_group"]:
+        name += " (reference)"
+    return (
+        f"| {name} | {group['n']} | {group['rate']} | {_or_dash(group['impact_ratio'])} | "
+        f"{readable_p(group['p_value'])} | {', '.join(m for m in marks if m)} |"
+    )
 
 
 def _or_dash(value: object) -> object:

@@ -1,4 +1,5 @@
-"""The fairness report: rates, impact ratios, flags, intersections and significance per group."""
+"""The fairness report: rates, impact ratios only against groups big enough to compare, flags,
+intersections, the significance test the counts allow, and p-values as people read them."""
 
 from __future__ import annotations
 
@@ -8,14 +9,22 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from scipy.stats import chi2_contingency, fisher_exact
+from scipy.stats import MonteCarloMethod, chi2_contingency, fisher_exact
 
 from recommender.fairness import (
     IMPACT_RATIO_FLAG,
+    MIN_SHARE,
+    NO_REFERENCE,
+    OUTCOME_MEANINGS,
     OUTCOMES,
     SMALL_GROUP,
+    SMALL_GROUP_REASON,
+    TESTS,
     fairness_report,
     flagged_summary,
+    p_statement,
+    readable_p,
+    smallest_comparable_group,
 )
 
 
@@ -39,17 +48,28 @@ def by_group(cell: dict) -> dict[str, dict]:
 
 def test_the_constants():
     assert IMPACT_RATIO_FLAG == 0.8
-    assert SMALL_GROUP == 30
+    assert (SMALL_GROUP, MIN_SHARE) == (30, 0.02)
     assert OUTCOMES == {
         "manager_recommended": "manager track recommended",
         "target_above_current": "target above current level",
     }
+    assert set(OUTCOME_MEANINGS) == set(OUTCOMES)
+    assert "above the level they hold now" in OUTCOME_MEANINGS["target_above_current"]
+    assert SMALL_GROUP_REASON == (
+        "too few people to compare: fewer than 30 or under 2% of those assessed"
+    )
 
 
 def test_a_hand_made_example_gives_the_known_rates_ratios_and_flags():
-    # man 5/10 = 0.5, woman 3/10 = 0.3 (0.6 of man), x 2/5 = 0.4 (exactly 0.8 of man)
+    # man 50/100 = 0.5, woman 30/100 = 0.3 (0.6 of man), x 20/50 = 0.4 (exactly 0.8 of man);
+    # tiny 5/5 has the highest rate but too few people to be compared with anyone
     gender, manager = people(
-        ("man", 10, 5), ("woman", 10, 3), ("x", 5, 2), (None, 1, 1), ("", 1, 1)
+        ("man", 100, 50),
+        ("woman", 100, 30),
+        ("x", 50, 20),
+        ("tiny", 5, 5),
+        (None, 1, 1),
+        ("", 1, 1),
     )
     target = np.ones(len(gender), dtype=bool)
     report = fairness_report(
@@ -57,31 +77,36 @@ def test_a_hand_made_example_gives_the_known_rates_ratios_and_flags():
     )
     (only,) = report["attributes"]
     assert only["attribute"] == "gender" and only["parts"] == ["gender"]
-    assert (only["unknown"], only["known"]) == (2, 25)
+    assert (only["unknown"], only["known"]) == (2, 255)
     assert list(only["outcomes"]) == ["manager_recommended", "target_above_current"]
     cell = only["outcomes"]["manager_recommended"]
-    assert cell["reference_group"] == "man"
-    assert [g["group"] for g in cell["groups"]] == ["man", "woman", "x"]
+    assert cell["reference_group"] == "man" and cell["note"] is None
+    assert [g["group"] for g in cell["groups"]] == ["man", "tiny", "woman", "x"]
     groups = by_group(cell)
     assert groups["man"] == {
         "group": "man",
-        "n": 10,
-        "count": 5,
+        "n": 100,
+        "count": 50,
         "rate": 0.5,
         "impact_ratio": 1.0,
         "flagged": False,
         "p_value": None,
-        "small_group": True,
+        "small_group": False,
     }
     assert (groups["woman"]["rate"], groups["woman"]["impact_ratio"]) == (0.3, 0.6)
     assert groups["woman"]["flagged"] is True
     # exactly the four-fifths line is not under it
     assert (groups["x"]["impact_ratio"], groups["x"]["flagged"]) == (0.8, False)
+    # listed with its count, rate and p-value, but neither the bar nor measured against it
+    assert groups["tiny"]["small_group"] is True
+    assert (groups["tiny"]["rate"], groups["tiny"]["impact_ratio"]) == (1.0, None)
+    assert groups["tiny"]["flagged"] is False and groups["tiny"]["p_value"] is not None
     assert cell["flagged"] is True
-    # everybody above their level: every ratio 1, nothing flagged, no chi-square
+    # everybody above their level: every comparable ratio 1, nothing flagged, no test
     everyone = only["outcomes"]["target_above_current"]
-    assert [g["impact_ratio"] for g in everyone["groups"]] == [1.0, 1.0, 1.0]
-    assert everyone["flagged"] is False and everyone["chi_square_p"] is None
+    assert [g["impact_ratio"] for g in everyone["groups"]] == [1.0, None, 1.0, 1.0]
+    assert everyone["flagged"] is False
+    assert everyone["test"] is everyone["p_value"] is everyone["chi_square_p"] is None
     assert report["flagged"] == [
         {
             "attribute": "gender",
@@ -90,9 +115,14 @@ def test_a_hand_made_example_gives_the_known_rates_ratios_and_flags():
             "impact_ratio": 0.6,
         }
     ]
-    assert (report["small_group"], report["impact_ratio_flag"]) == (30, 0.8)
+    assert (report["small_group"], report["min_share"], report["impact_ratio_flag"]) == (
+        30,
+        0.02,
+        0.8,
+    )
+    assert (report["assessed"], report["smallest_comparable"]) == (257, 30)
     assert flagged_summary(report) == [
-        "gender = woman: manager track recommended at 0.6 of the rate of man (n = 10, small group)"
+        "gender = woman: manager track recommended at 0.6 of the rate of man (n = 100)"
     ]
 
 
@@ -108,7 +138,7 @@ def test_the_four_fifths_line_is_exact_where_floats_are_not():
 
 
 def test_tied_highest_rates_take_the_first_group_in_sorted_order_as_reference():
-    gender, selected = people(("zeta", 10, 5), ("alpha", 20, 10), ("mid", 10, 2))
+    gender, selected = people(("zeta", 40, 20), ("alpha", 60, 30), ("mid", 40, 8))
     report = fairness_report({"manager_recommended": selected}, {"gender": gender})
     cell = report["attributes"][0]["outcomes"]["manager_recommended"]
     assert [g["group"] for g in cell["groups"]] == ["alpha", "mid", "zeta"]
@@ -190,7 +220,8 @@ def test_a_large_real_difference_is_significant():
     gender, selected = people(("man", 1000, 500), ("woman", 1000, 300))
     report = fairness_report({"manager_recommended": selected}, {"gender": gender})
     cell = report["attributes"][0]["outcomes"]["manager_recommended"]
-    assert cell["chi_square_p"] < 1e-10
+    assert cell["test"] == "chi-square"
+    assert cell["p_value"] == cell["chi_square_p"] and cell["p_value"] < 1e-10
     woman = by_group(cell)["woman"]
     assert 0 < woman["p_value"] < 1e-10
     direct = fisher_exact([[300, 700], [500, 500]]).pvalue
@@ -208,7 +239,36 @@ def test_fisher_p_matches_scipy_for_a_modest_difference():
         f"{fisher_exact([[15, 30], [50, 30]]).pvalue:.4g}"
     )
     chi = chi2_contingency([[30, 30], [15, 30], [50, 30]]).pvalue
-    assert cell["chi_square_p"] == float(f"{chi:.4g}")
+    assert cell["test"] == "chi-square" and cell["chi_square_p"] == float(f"{chi:.4g}")
+
+
+def test_an_expected_count_of_exactly_five_still_allows_chi_square():
+    # 10 of 100 selected: each group of 50 expects 5 selected
+    gender, selected = people(("a", 50, 8), ("b", 50, 2))
+    cell = fairness_report({"o": selected}, {"g": gender})["attributes"][0]["outcomes"]["o"]
+    assert cell["test"] == "chi-square"
+    assert cell["p_value"] == float(f"{chi2_contingency([[8, 42], [2, 48]]).pvalue:.4g}")
+
+
+def test_two_groups_with_an_expected_count_under_five_get_fishers_exact_test():
+    # 9 of 100 selected: each group of 50 expects 4.5 selected
+    gender, selected = people(("a", 50, 8), ("b", 50, 1))
+    cell = fairness_report({"o": selected}, {"g": gender})["attributes"][0]["outcomes"]["o"]
+    assert (cell["test"], cell["chi_square_p"]) == ("fisher-exact", None)
+    assert cell["p_value"] == float(f"{fisher_exact([[8, 42], [1, 49]]).pvalue:.4g}")
+
+
+def test_more_groups_with_small_expected_counts_get_a_seeded_monte_carlo_fisher_test():
+    gender, selected = people(("a", 60, 6), ("b", 60, 1), ("c", 40, 0), ("d", 5, 2))
+    outcomes, sensitive = {"o": selected}, {"g": gender}
+    cell = fairness_report(outcomes, sensitive)["attributes"][0]["outcomes"]["o"]
+    assert (cell["test"], cell["chi_square_p"]) == ("fisher-exact-monte-carlo", None)
+    assert TESTS[cell["test"]].startswith("Fisher's exact test")
+    table = [[6, 54], [1, 59], [0, 40], [2, 3]]
+    reference = fisher_exact(table, method=MonteCarloMethod(rng=np.random.default_rng(1))).pvalue
+    assert cell["p_value"] == pytest.approx(reference, abs=0.01)
+    assert cell["p_value"] < 0.05
+    assert fairness_report(outcomes, sensitive)["attributes"][0]["outcomes"]["o"] == cell
 
 
 def test_identical_rates_are_not_significant():
@@ -219,30 +279,67 @@ def test_identical_rates_are_not_significant():
     assert cell["flagged"] is False
 
 
-def test_one_group_has_no_chi_square():
+def test_one_group_has_no_test():
     gender, selected = people(("man", 40, 10))
     cell = fairness_report({"o": selected}, {"g": gender})["attributes"][0]["outcomes"]["o"]
-    assert cell["chi_square_p"] is None
+    assert cell["test"] is cell["p_value"] is cell["chi_square_p"] is None
     assert cell["groups"][0]["p_value"] is None and cell["reference_group"] == "man"
 
 
-def test_small_groups_are_reported_flagged_and_warned():
+def test_a_small_group_is_listed_but_neither_compared_nor_flagged():
     gender, selected = people(("big", SMALL_GROUP, 15), ("small", SMALL_GROUP - 1, 2))
     report = fairness_report({"manager_recommended": selected}, {"gender": gender})
-    groups = by_group(report["attributes"][0]["outcomes"]["manager_recommended"])
-    assert groups["big"]["small_group"] is False
-    assert groups["small"]["small_group"] is True and groups["small"]["flagged"] is True
-    assert flagged_summary(report)[0].endswith(f"(n = {SMALL_GROUP - 1}, small group)")
+    cell = report["attributes"][0]["outcomes"]["manager_recommended"]
+    groups = by_group(cell)
+    assert groups["big"]["small_group"] is False and groups["big"]["impact_ratio"] == 1.0
+    small = groups["small"]
+    assert (small["n"], small["count"], small["rate"]) == (SMALL_GROUP - 1, 2, 0.069)
+    assert small["small_group"] is True
+    assert small["impact_ratio"] is None and small["flagged"] is False
+    assert small["p_value"] == float(f"{fisher_exact([[2, 27], [15, 15]]).pvalue:.4g}")
+    assert report["flagged"] == [] and flagged_summary(report) == []
+
+
+def test_a_group_under_two_percent_of_those_assessed_is_too_small_to_compare():
+    # 3000 assessed: 2% is 60, so a group of 59 is too small though it has more than 30
+    assert smallest_comparable_group(3000) == 60
+    assert smallest_comparable_group(100) == smallest_comparable_group(1500) == 30
+    assert smallest_comparable_group(1501) == 31
+    gender, selected = people(("a", 2881, 1500), ("b", 59, 1), ("c", 60, 2))
+    cell = fairness_report({"o": selected}, {"g": gender})["attributes"][0]["outcomes"]["o"]
+    groups = by_group(cell)
+    assert (groups["b"]["small_group"], groups["b"]["impact_ratio"]) == (True, None)
+    assert (groups["c"]["small_group"], groups["c"]["flagged"]) == (False, True)
+
+
+def test_the_share_counts_everyone_assessed_including_unknown_groups():
+    gender, selected = people(("a", 40, 20), ("b", 40, 10), (None, 2000, 0))
+    cell = fairness_report({"o": selected}, {"g": gender})["attributes"][0]["outcomes"]["o"]
+    # 2080 assessed: 2% is 41.6, so neither group of 40 may be compared
+    assert cell["reference_group"] is None
+    assert [g["small_group"] for g in cell["groups"]] == [True, True]
+
+
+def test_with_no_group_big_enough_nothing_is_compared_and_the_report_says_why():
+    gender, selected = people(("a", 20, 18), ("b", 20, 2))
+    report = fairness_report({"o": selected}, {"g": gender})
+    cell = report["attributes"][0]["outcomes"]["o"]
+    assert cell["reference_group"] is None and cell["note"] == NO_REFERENCE
+    assert all(g["impact_ratio"] is None and g["p_value"] is None for g in cell["groups"])
+    assert [g["rate"] for g in cell["groups"]] == [0.9, 0.1]
+    assert cell["flagged"] is False and report["flagged"] == []
+    # the test of independence still says the rates differ
+    assert cell["test"] == "chi-square" and cell["p_value"] < 0.001
 
 
 def test_nobody_selected_means_no_disparity():
     gender, selected = people(("man", 50, 0), ("woman", 40, 0), ("x", 3, 0))
     report = fairness_report({"manager_recommended": selected}, {"gender": gender})
     cell = report["attributes"][0]["outcomes"]["manager_recommended"]
-    assert [g["impact_ratio"] for g in cell["groups"]] == [1.0, 1.0, 1.0]
+    assert [g["impact_ratio"] for g in cell["groups"]] == [1.0, 1.0, None]
     assert [g["rate"] for g in cell["groups"]] == [0.0, 0.0, 0.0]
     assert not any(g["flagged"] for g in cell["groups"]) and cell["flagged"] is False
-    assert cell["chi_square_p"] is None
+    assert cell["test"] is cell["chi_square_p"] is None
     assert report["flagged"] == [] and flagged_summary(report) == []
 
 
@@ -254,8 +351,11 @@ def test_an_attribute_with_nobody_known_has_no_groups():
     assert (only["unknown"], only["known"]) == (2, 0)
     assert only["outcomes"]["o"] == {
         "reference_group": None,
+        "test": None,
+        "p_value": None,
         "chi_square_p": None,
         "flagged": False,
+        "note": None,
         "groups": [],
     }
     json.dumps(report, allow_nan=False)
@@ -294,13 +394,43 @@ def test_bad_outcomes_and_depth_are_refused():
         fairness_report({"o": np.ones(2, dtype=bool)}, {"gender": gender}, max_intersection=0)
 
 
+@pytest.mark.parametrize(
+    ("p", "written"),
+    [
+        (None, "–"),
+        (0.0, "< 0.001"),
+        (0.0009996, "< 0.001"),
+        (0.001, "0.001"),
+        (0.04213, "0.042"),
+        (0.0505, "0.051"),
+        (0.5, "0.500"),
+        (1.0, "1.000"),
+    ],
+)
+def test_p_values_are_written_as_people_read_them(p, written):
+    assert readable_p(p) == written
+
+
+def test_a_p_value_in_a_sentence():
+    assert (p_statement(0.0002), p_statement(0.04213)) == ("p < 0.001", "p = 0.042")
+
+
+@given(st.floats(0, 1))
+def test_a_written_p_value_is_under_a_thousandth_or_within_rounding(p):
+    written = readable_p(p)
+    if p < 0.001:
+        assert written == "< 0.001"
+    else:
+        assert abs(float(written) - p) <= 0.0005 + 1e-12 and len(written) == 5
+
+
 LABELS = st.sampled_from(["a", "b", "c", "d", None, ""])
 
 
 @st.composite
 def populations(draw):
-    """Up to 80 people with two sensitive attributes and two outcomes."""
-    n = draw(st.integers(0, 80))
+    """Up to 200 people with two sensitive attributes and two outcomes."""
+    n = draw(st.integers(0, 200))
     column = st.lists(LABELS, min_size=n, max_size=n)
     flags = st.lists(st.booleans(), min_size=n, max_size=n)
     sensitive = {
@@ -342,14 +472,30 @@ def test_properties_of_any_report(population):
             assert sum(g["n"] for g in groups) == attribute["known"]
             labels = [g["group"] for g in groups]
             assert labels == sorted(labels) and len(set(labels)) == len(labels)
-            assert all(0.0 <= g["impact_ratio"] <= 1.0 for g in groups)
             assert all(0.0 <= g["rate"] <= 1.0 and g["count"] <= g["n"] for g in groups)
             assert cell["flagged"] == any(g["flagged"] for g in groups)
-            if groups:
+            comparable = [g for g in groups if not g["small_group"]]
+            assert all(g["n"] >= report["smallest_comparable"] for g in comparable)
+            assert all(g["n"] < report["smallest_comparable"] for g in groups if g["small_group"])
+            assert cell["test"] in (None, *TESTS)
+            assert cell["chi_square_p"] == (
+                cell["p_value"] if cell["test"] == "chi-square" else None
+            )
+            assert (cell["p_value"] is None) == (cell["test"] is None)
+            if comparable:
                 (reference,) = [g for g in groups if g["group"] == cell["reference_group"]]
                 assert reference["impact_ratio"] == 1.0 and reference["p_value"] is None
-                assert reference["rate"] == max(g["rate"] for g in groups)
+                assert reference["rate"] == max(g["rate"] for g in comparable)
+                assert cell["note"] is None
+            else:
+                assert cell["reference_group"] is None
+                assert all(g["p_value"] is None for g in groups)
+                assert cell["note"] == (NO_REFERENCE if groups else None)
             for g in groups:
+                if g["small_group"]:
+                    assert g["impact_ratio"] is None and g["flagged"] is False
+                    continue
+                assert 0.0 <= g["impact_ratio"] <= 1.0
                 assert g["flagged"] == (g["impact_ratio"] < IMPACT_RATIO_FLAG) or (
                     abs(g["impact_ratio"] - IMPACT_RATIO_FLAG) < 1e-4
                 )

@@ -17,6 +17,7 @@ def _hr_only():
 
 from webapp.hr import (  # noqa: E402, F401
     audit_log,
+    fairness,
     model_pages,
     overview,
     packs,

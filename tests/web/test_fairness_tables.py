@@ -1,0 +1,96 @@
+"""The fairness tables on a model version's page: the reference group, groups too small to
+compare, which test was used, p-values as people read them and what each outcome counts;
+a report written before these rules still renders."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import make_user
+
+from recommender.fairness import NO_REFERENCE, OUTCOME_MEANINGS, SMALL_GROUP_REASON, fairness_report
+from tests.test_model_card import OLDER_REPORT
+
+
+@pytest.fixture
+def hr(app, client):
+    make_user(app, "hr@example.com", "hr", "Hana")
+    client.login("hr@example.com")
+    return client
+
+
+def with_fairness(app, report: dict) -> None:
+    """Give the bundled version v1 this fairness report (manifests are read without a check)."""
+    path = Path(app.config["TRACKFIT_MODELS"]) / "v1" / "manifest.json"
+    manifest = json.loads(path.read_text())
+    manifest["fairness"] = report
+    path.write_text(json.dumps(manifest))
+
+
+def text_of(page: str) -> str:
+    """The words of a page or cell: inline tags vanish, block tags become spaces."""
+    inline = re.sub(r"</?(?:span|strong|a|em)\b[^>]*>", "", page)
+    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", inline)))
+
+
+def rows(page: str) -> list[list[str]]:
+    """Each fairness table row as its cells' text."""
+    found = []
+    for table in re.findall(r'<table class="fairness">(.*?)</table>', page, re.S):
+        for row in re.findall(r"<tbody>(.*?)</tbody>", table, re.S)[0].split("</tr>")[:-1]:
+            cells = re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)
+            found.append([text_of(cell).strip() for cell in cells])
+    return found
+
+
+def blocks(*spec: tuple[str, int, int]) -> tuple[np.ndarray, np.ndarray]:
+    labels = np.array([label for label, n, _ in spec for _ in range(n)], dtype=object)
+    chosen = np.array([i < k for _, n, k in spec for i in range(n)], dtype=bool)
+    return labels, chosen
+
+
+def test_the_page_names_the_reference_and_leaves_small_groups_uncompared(app, hr):
+    gender, chosen = blocks(("man", 1000, 500), ("woman", 1000, 300), ("x", 20, 20))
+    with_fairness(app, fairness_report({"target_above_current": chosen}, {"gender": gender}))
+    page = hr.get("/hr/models/v1").get_data(as_text=True)
+    words = text_of(page)
+    assert "among the groups with at least 41 people" in words
+    assert "at least 2% of the 2020 people assessed" in words
+    assert SMALL_GROUP_REASON in words
+    assert f"Target above current level: {OUTCOME_MEANINGS['target_above_current']}" in words
+    assert rows(page) == [
+        ["man (reference)", "1000", "50%", "1.0", "–", ""],
+        ["woman", "1000", "30%", "0.6", "< 0.001", "flagged"],
+        ["x", "20", "100%", "–", "< 0.001", "too few to compare"],
+    ]
+    assert "Do the rates differ across the groups? chi-square test, p < 0.001." in words
+
+
+def test_with_no_group_big_enough_the_page_says_so_and_names_fishers_test(app, hr):
+    gender, chosen = blocks(("a", 20, 6), ("b", 20, 1))
+    with_fairness(app, fairness_report({"manager_recommended": chosen}, {"gender": gender}))
+    page = hr.get("/hr/models/v1").get_data(as_text=True)
+    words = text_of(page)
+    assert NO_REFERENCE in words
+    assert "Fisher's exact test, p = 0.091." in words
+    assert f"Manager track recommended: {OUTCOME_MEANINGS['manager_recommended']}" in words
+    assert [row[3:] for row in rows(page)] == [["–", "–", "too few to compare"]] * 2
+
+
+def test_a_report_written_before_these_rules_still_renders(app, hr):
+    with_fairness(app, OLDER_REPORT)
+    response = hr.get("/hr/models/v1")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    words = text_of(page)
+    assert "Groups under 30 people are marked small" in words
+    assert "chi-square test, p < 0.001." in words
+    assert rows(page) == [
+        ["man (reference)", "15", "60%", "1.0", "–", "small group"],
+        ["woman", "10", "20%", "0.3333", "0.042", "flagged, small group"],
+    ]
