@@ -10,7 +10,12 @@ the items behind it. For every construct this module reports:
   about individuals).
 - McDonald's omega total from a one-factor model. Alpha assumes every item measures the
   construct equally well (tau-equivalence) and underestimates reliability when they do not;
-  omega does not assume it.
+  omega does not assume it. Both describe the same score, the one trackfit uses: the plain
+  mean of the construct's items as answered (reverse-keyed items reversed), so each item
+  counts with its own variance and omega equals alpha for tau-equivalent items. An improper
+  one-factor solution (a Heywood case: an item whose communality reaches 1, i.e. whose unique
+  variance would be negative) or a factoring that does not settle is reported with omega,
+  never hidden.
 - Item statistics: the corrected item-total correlation (an item against the sum of the
   others; under .30 the item adds little, under 0 it works against the scale, typically a
   missed reverse key), alpha if the item were deleted, floor and ceiling shares (answers
@@ -25,6 +30,7 @@ Everything is computed with numpy (and scipy's F distribution for the interval).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -40,8 +46,9 @@ WEAK_ITEM = 0.30
 
 MIN_ROWS = 3  # complete rows needed before any reliability statistic is reported
 MIN_OMEGA_ITEMS = 3  # a one-factor model is not identified with fewer items
-HEYWOOD_CEILING = 0.999  # communalities are clipped below 1 (a Heywood case)
-PAF_TOLERANCE, PAF_MAX_ITERATIONS = 1e-8, 1000
+HEYWOOD_CEILING = 0.999  # a communality this high is a Heywood case, held here and reported
+# Weak items make the factoring creep (linear convergence): a few thousand steps at 1e-8.
+PAF_TOLERANCE, PAF_MAX_ITERATIONS = 1e-8, 10_000
 DIGITS = 4
 
 
@@ -84,18 +91,32 @@ def alpha_interval(alpha: float, n: int, k: int, level: float = 0.95) -> tuple[f
     return float(1.0 - (1.0 - alpha) * upper_f), float(1.0 - (1.0 - alpha) * lower_f)
 
 
-def mcdonald_omega(scored: np.ndarray) -> float:
-    """McDonald's omega total of an (n people, k items) matrix of scored answers.
+@dataclass(frozen=True)
+class OmegaFit:
+    """McDonald's omega of the raw item sum and how far the one-factor model behind it can be
+    trusted: the items whose communality reached 1 (Heywood cases) and whether the factoring
+    converged."""
 
-    A one-factor model is fitted to the items' correlation matrix (so omega is the
-    reliability of the sum of standardised items) by iterated principal axis factoring:
-    communalities start at the squared multiple correlations, the reduced matrix's first
-    eigenvector gives the loadings, and this repeats until communalities change by less than
-    1e-8, each clipped to [0, 0.999] (a Heywood case is held just below 1). With loadings
-    signed so that they sum to a positive number,
-    omega = (sum loadings)^2 / ((sum loadings)^2 + sum(1 - loadings^2)).
-    Only listwise-complete rows are used. Raises ValueError with fewer than 3 items or 3
-    complete rows, or when an item has no variance.
+    omega: float
+    loadings: np.ndarray  # on the items' own scales
+    unique_variances: np.ndarray
+    heywood: tuple[int, ...]  # item columns
+    converged: bool
+
+
+def fit_omega(scored: np.ndarray, *, max_iterations: int = PAF_MAX_ITERATIONS) -> OmegaFit:
+    """McDonald's omega total of the unit-weighted sum (or mean) of the raw scored items.
+
+    A one-factor model is fitted by iterated principal axis factoring on the items'
+    correlation matrix: communalities start at the squared multiple correlations, the reduced
+    matrix's first eigenvector gives the loadings, and this repeats until communalities change
+    by less than 1e-8 or `max_iterations` is reached. The standardised solution is put back on
+    the items' own scales (loading_i = l_i s_i, unique variance_i = (1 - l_i^2) s_i^2, s_i the
+    item's standard deviation), so that omega describes the same score as alpha:
+    omega = (sum loadings)^2 / ((sum loadings)^2 + sum unique variances).
+    A communality reaching `HEYWOOD_CEILING` (a Heywood case) is held there and its item is
+    reported. Only listwise-complete rows are used. Raises ValueError with fewer than 3 items
+    or 3 complete rows, or when an item has no variance.
     """
     complete = _complete_rows(scored)
     n, k = complete.shape
@@ -103,12 +124,21 @@ def mcdonald_omega(scored: np.ndarray) -> float:
         raise ValueError("omega needs at least 3 items")
     if n < MIN_ROWS:
         raise ValueError("omega needs at least 3 complete rows")
-    if not (complete.std(axis=0) > 0).all():
+    spread = complete.std(axis=0, ddof=1)
+    if not (spread > 0).all():
         raise ValueError("an item has no variance")
-    loadings = _one_factor_loadings(np.corrcoef(complete, rowvar=False))
+    standardised, heywood, converged = _one_factor_loadings(
+        np.corrcoef(complete, rowvar=False), max_iterations
+    )
+    loadings = standardised * spread
+    unique = (1.0 - standardised**2) * spread**2
     common = loadings.sum() ** 2
-    unique = (1.0 - loadings**2).sum()
-    return float(common / (common + unique))
+    return OmegaFit(float(common / (common + unique.sum())), loadings, unique, heywood, converged)
+
+
+def mcdonald_omega(scored: np.ndarray) -> float:
+    """The omega of `fit_omega`, without what it says about the fit."""
+    return fit_omega(scored).omega
 
 
 def construct_quality(
@@ -127,9 +157,11 @@ def construct_quality(
     Floor and ceiling are the shares of answered responses at the low and high end of the
     scale as answered (raw, so a reverse-keyed item's floor is people who disagreed with its
     wording); missing is the share of all rows left unanswered. The light follows the
-    reported alpha. Floats are rounded to 4 decimals; a statistic that cannot be computed
-    (fewer than 2 items, 3 complete rows, 3 items for omega, or no variance) is None and
-    "note" says why (None when everything was computed).
+    reported alpha. Alpha and omega both describe the raw item mean. Floats are rounded to 4
+    decimals; a statistic that cannot be computed (fewer than 2 items, 3 complete rows, 3
+    items for omega, or no variance) is None and "note" says why (None when everything was
+    computed). "omega_problem" says why omega should not be trusted (a Heywood case, or a
+    factoring that did not settle), or is None.
     """
     raw = np.asarray(raw, dtype=float)
     scored = np.asarray(scored, dtype=float)
@@ -142,7 +174,7 @@ def construct_quality(
     complete = _complete_rows(scored)
     n, k = complete.shape
     notes: list[str] = []
-    alpha = alpha_ci = omega = None
+    alpha = alpha_ci = omega = omega_problem = None
     correlations = deleted = [None] * k
     if k < 2:
         notes.append("Alpha, omega and item-total correlations need at least 2 items.")
@@ -150,7 +182,7 @@ def construct_quality(
         notes.append(f"Only {n} complete responses; at least {MIN_ROWS} are needed.")
     else:
         alpha, alpha_ci = _alpha_with_interval(complete, notes)
-        omega = _omega(complete, notes)
+        omega, omega_problem = _omega(complete, item_ids, notes)
         correlations, deleted = _item_statistics(complete, item_ids, notes)
     answered = ~np.isnan(raw)
     counts = answered.sum(axis=0)
@@ -174,6 +206,7 @@ def construct_quality(
         "alpha": alpha,
         "alpha_ci": alpha_ci,
         "omega": omega,
+        "omega_problem": omega_problem,
         "light": None if alpha is None else _light(alpha),
         "item_stats": item_stats,
         "weak_items": [
@@ -240,15 +273,33 @@ def _alpha_with_interval(complete: np.ndarray, notes: list[str]):
     return _round(alpha), [_round(low), _round(high)]
 
 
-def _omega(complete: np.ndarray, notes: list[str]) -> float | None:
+def _omega(
+    complete: np.ndarray, item_ids: list[str], notes: list[str]
+) -> tuple[float | None, str | None]:
+    """Rounded omega and, when the one-factor model behind it is improper or unsettled, why
+    it should not be trusted."""
     if complete.shape[1] < MIN_OMEGA_ITEMS:
         notes.append("Omega needs at least 3 items (a one-factor model is not identified).")
-        return None
+        return None, None
     try:
-        return _round(mcdonald_omega(complete))
+        fit = fit_omega(complete)
     except ValueError:
         notes.append("An item has no variance, so omega cannot be computed.")
-        return None
+        return None, None
+    problems = []
+    if fit.heywood:
+        names = ", ".join(item_ids[i] for i in fit.heywood)
+        problems.append(
+            f"Heywood case: the one-factor model gives {names} a communality of 1 or more (a "
+            "negative unique variance), which is impossible; it was held just below 1. The "
+            "items may not measure one thing, or there are too few responses."
+        )
+    if not fit.converged:
+        problems.append(
+            f"The factoring did not settle within {PAF_MAX_ITERATIONS} iterations; omega is "
+            "its last estimate."
+        )
+    return _round(fit.omega), (" ".join(problems) or None)
 
 
 def _item_statistics(complete: np.ndarray, item_ids: list[str], notes: list[str]):
@@ -285,11 +336,15 @@ def _item_statistics(complete: np.ndarray, item_ids: list[str], notes: list[str]
     return correlations, if_deleted
 
 
-def _one_factor_loadings(correlation: np.ndarray) -> np.ndarray:
-    """Iterated principal axis factoring, one factor, loadings summing to a positive number."""
+def _one_factor_loadings(
+    correlation: np.ndarray, max_iterations: int
+) -> tuple[np.ndarray, tuple[int, ...], bool]:
+    """Iterated principal axis factoring, one factor: standardised loadings summing to a
+    positive number, the items held at `HEYWOOD_CEILING` and whether the iteration settled."""
     communality = np.clip(_squared_multiple_correlations(correlation), 0.0, HEYWOOD_CEILING)
     loadings = np.sqrt(communality)
-    for _ in range(PAF_MAX_ITERATIONS):
+    converged = False
+    for _ in range(max_iterations):
         reduced = correlation.copy()
         np.fill_diagonal(reduced, communality)
         values, vectors = np.linalg.eigh(reduced)
@@ -299,8 +354,9 @@ def _one_factor_loadings(correlation: np.ndarray) -> np.ndarray:
         communality = updated
         if converged:
             break
+    heywood = tuple(int(i) for i in np.flatnonzero(communality >= HEYWOOD_CEILING))
     loadings = np.sign(loadings) * np.sqrt(communality)
-    return -loadings if loadings.sum() < 0 else loadings
+    return (-loadings if loadings.sum() < 0 else loadings), heywood, bool(converged)
 
 
 def _squared_multiple_correlations(correlation: np.ndarray) -> np.ndarray:

@@ -1,4 +1,5 @@
-"""Questionnaire quality statistics: alpha, its interval, omega and item statistics."""
+"""Questionnaire quality statistics: alpha, its interval, omega of the same raw item mean
+(with Heywood cases and unsettled factoring reported) and item statistics."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from recommender.reliability import (
     alpha_interval,
     construct_quality,
     cronbach_alpha,
+    fit_omega,
     mcdonald_omega,
     questionnaire_quality,
 )
@@ -40,6 +42,32 @@ def one_factor(loadings, n, seed):
     factor = rng.normal(size=(n, 1))
     noise = rng.normal(size=(n, len(loadings)))
     return factor * loadings + noise * np.sqrt(1 - loadings**2)
+
+
+def exact_scores(n, k, seed):
+    """(n, k) centred scores whose sample covariance (ddof=1) is exactly the identity."""
+    z = np.random.default_rng(seed).normal(size=(n, k))
+    q, _ = np.linalg.qr(z - z.mean(axis=0))
+    return q * np.sqrt(n - 1)
+
+
+def exact_one_factor(loadings, unique, n=60, seed=0):
+    """Raw items whose sample covariance is exactly loadings loadings' + diag(unique)."""
+    loadings, unique = np.asarray(loadings, float), np.asarray(unique, float)
+    scores = exact_scores(n, len(loadings) + 1, seed)
+    return scores[:, :1] * loadings + scores[:, 1:] * np.sqrt(unique) + np.arange(len(loadings))
+
+
+def standardised(items):
+    return (items - items.mean(axis=0)) / items.std(axis=0, ddof=1)
+
+
+# Three items correlated .8, .8 and .5: one factor would need item 0 to load sqrt(.8 * .8 / .5)
+# = 1.13 on it, a communality of 1.28 (a Heywood case).
+HEYWOOD = (
+    exact_scores(200, 3, 12)
+    @ np.linalg.cholesky(np.array([[1, 0.8, 0.8], [0.8, 1, 0.5], [0.8, 0.5, 1]])).T
+)
 
 
 def likert(values):
@@ -164,11 +192,63 @@ def test_omega_is_close_to_alpha_for_equal_loadings():
     assert mcdonald_omega(items) == pytest.approx(cronbach_alpha(items), abs=0.01)
 
 
-def test_omega_does_not_depend_on_the_factor_sign_or_item_scale():
+def test_omega_does_not_depend_on_the_factor_sign_item_shifts_or_a_common_scale():
     items = one_factor([0.8, 0.6, 0.7, 0.5], 500, 7)
     omega = mcdonald_omega(items)
     assert mcdonald_omega(-items) == pytest.approx(omega, abs=1e-9)
-    assert mcdonald_omega(items * [1, 2, 3, 4] + 10) == pytest.approx(omega, abs=1e-9)
+    assert mcdonald_omega(items * 3 + [10, -2, 0, 5]) == pytest.approx(omega, abs=1e-9)
+
+
+def test_omega_and_alpha_describe_the_same_raw_score():
+    """Tau-equivalent raw items (equal loadings on their own scales) with unequal error
+    variances: the raw mean's omega is its alpha, 16 / (16 + 7.3); the sum of standardised
+    items, whose loadings differ, is another score with another reliability."""
+    items = exact_one_factor([1.0, 1.0, 1.0, 1.0], [0.3, 1.0, 2.0, 4.0])
+    assert mcdonald_omega(items) == pytest.approx(16 / 23.3, abs=1e-6)
+    assert mcdonald_omega(items) == pytest.approx(cronbach_alpha(items), abs=1e-6)
+    assert mcdonald_omega(standardised(items)) > cronbach_alpha(items) + 0.05
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.integers(3, 7).flatmap(
+        lambda k: st.tuples(
+            # standardised loadings .28 to .96: weaker or stronger items make the factoring
+            # creep past its iteration limit (which is reported, and tested below)
+            st.lists(st.floats(0.5, 2.0), min_size=k, max_size=k),
+            st.lists(st.floats(0.3, 3.0), min_size=k, max_size=k),
+        )
+    ),
+    st.integers(0, 1000),
+)
+def test_omega_recovers_the_raw_scores_reliability_from_an_exact_one_factor_covariance(model, seed):
+    loadings, unique = (np.array(values) for values in model)
+    items = exact_one_factor(loadings, unique, seed=seed)
+    fit = fit_omega(items)
+    common = loadings.sum() ** 2
+    assert fit.omega == pytest.approx(common / (common + unique.sum()), abs=1e-5)
+    assert fit.loadings == pytest.approx(loadings, abs=1e-4)
+    assert fit.heywood == () and fit.converged
+    # alpha is a lower bound, reached when the loadings are equal
+    assert cronbach_alpha(items) <= fit.omega + 1e-6
+    equal = exact_one_factor(np.full(len(unique), loadings.mean()), unique, seed=seed)
+    assert mcdonald_omega(equal) == pytest.approx(cronbach_alpha(equal), abs=1e-5)
+
+
+def test_a_heywood_case_is_reported_not_hidden():
+    fit = fit_omega(HEYWOOD)
+    assert fit.heywood == (0,) and fit.converged
+    assert 0 < fit.unique_variances[0] < 0.01 < fit.unique_variances[1]
+    report = quality(HEYWOOD, low=-10, high=10)
+    assert report["omega"] == round(fit.omega, 4)
+    assert report["omega_problem"].startswith("Heywood case: the one-factor model gives i0 a")
+    assert "i1" not in report["omega_problem"] and report["note"] is None
+
+
+def test_factoring_that_does_not_settle_is_reported():
+    assert fit_omega(HEYWOOD, max_iterations=1).converged is False
+    assert fit_omega(HEYWOOD, max_iterations=1).heywood == ()
+    assert fit_omega(one_factor([0.8, 0.6, 0.7], 300, 13)).converged is True
 
 
 def test_omega_refuses_too_few_items():
@@ -252,6 +332,7 @@ def test_report_shape_and_rounding():
         "alpha",
         "alpha_ci",
         "omega",
+        "omega_problem",
         "light",
         "item_stats",
         "weak_items",
@@ -259,6 +340,7 @@ def test_report_shape_and_rounding():
         "note",
     }
     assert (report["n"], report["items"], report["note"]) == (200, 3, None)
+    assert report["omega_problem"] is None
     lower, upper = report["alpha_ci"]
     assert lower <= report["alpha"] <= upper
     for value in (report["alpha"], report["omega"], lower, upper):
