@@ -1,7 +1,8 @@
 """Questionnaire quality for HR: per construct the number of complete responses, Cronbach's
-alpha with its interval, omega and a traffic light, computed on the finished assessments of
-the current pack; too few responses are noted, and an item that runs against its construct
-(a wrong reverse key) is named."""
+alpha with its interval, omega of the same score and a traffic light, computed on every stored
+response of the current pack version (finished assessments and the answers in uploaded outcome
+files, each counted once); too few responses are noted, an item that runs against its
+construct (a wrong reverse key) is named, and a doubtful omega says why."""
 
 import html as html_module
 import itertools
@@ -19,6 +20,7 @@ from webapp.accounts.models import User, utcnow
 from webapp.assessment import routes as assessment_routes
 from webapp.assessment.models import Assessment
 from webapp.extensions import db
+from webapp.hr.models import OutcomeRecord, OutcomeUpload
 
 PACK = load_pack("engineering")
 CONSTRUCTS = [construct.id for construct in PACK.questionnaire.constructs]
@@ -98,7 +100,7 @@ def test_with_no_finished_assessments_the_page_says_so(app, hr, people):
     response = hr.get("/hr/quality")
     assert response.status_code == 200
     page = response.get_data(as_text=True)
-    assert "No finished assessments in this pack yet." in page
+    assert "No finished assessments or uploaded answers in this pack yet." in page
     assert "engineering@1" in page
     assert table(page) == {}
 
@@ -112,6 +114,7 @@ def test_finished_assessments_give_every_construct_its_reliability(app, hr, peop
     page = hr.get("/hr/quality").get_data(as_text=True)
     assert "No finished assessments" not in page
     assert f"<dt>Responses</dt><dd>{len(people)}</dd>" in page
+    assert f"<dt>From</dt><dd>{len(people)} finished assessments, 0 rows of uploaded" in page
     assert "<dt>With a response-quality flag</dt><dd>1 (17%)" in page
     assert f"Only {len(people)} responses: the figures below are too uncertain" in page
 
@@ -150,39 +153,92 @@ def test_too_few_responses_are_noted_for_each_construct(app, hr, people, slow_re
     assert notes == ["Only 2 complete responses; at least 3 are needed."] * len(CONSTRUCTS)
 
 
-def _store_synthetic(app, people: int, seed: int, flip: str | None = None) -> None:
-    """Finished assessments straight in the database, from the synthetic generator; `flip`
-    reverses one item's answers (6 - x) for everyone, as a wrong reverse key would."""
+CONTEXT = {
+    "years_experience": 8,
+    "years_at_level": 3,
+    "direct_reports": 0,
+    "current_track": "ic",
+    "current_level": "L3",
+}
+
+
+def _synthetic_answers(people: int, seed: int, flip: str | None = None) -> list[dict]:
+    """Answers from the synthetic generator; `flip` reverses one item's answers (6 - x) for
+    everyone, as a wrong reverse key would."""
     outcomes = generate_outcomes(PACK, people, seed)
     item_ids = scoring_layout(PACK).item_ids
-    context = {
-        "years_experience": 8,
-        "years_at_level": 3,
-        "direct_reports": 0,
-        "current_track": "ic",
-        "current_level": "L3",
-    }
-    make_user(app, "synthetic@example.com", "employee", "Synthetic")
+    return [
+        {
+            item: int(6 - value if item == flip else value)
+            for item, value in zip(item_ids, row, strict=True)
+            if not np.isnan(value)
+        }
+        for row in outcomes.answers
+    ]
+
+
+def _store_assessments(app, answers: list[dict]) -> list[int]:
+    """Finished assessments straight in the database; their ids."""
+    email = "synthetic@example.com"
     with app.app_context():
-        user = db.session.scalar(select(User).where(User.email == "synthetic@example.com"))
-        for row in outcomes.answers:
-            answers = {
-                item: int(6 - value if item == flip else value)
-                for item, value in zip(item_ids, row, strict=True)
-                if not np.isnan(value)
-            }
-            db.session.add(
-                Assessment(
-                    user_id=user.id,
-                    pack="engineering@1",
-                    answers=answers,
-                    context=context,
-                    timings={},
-                    step=7,
-                    completed_at=utcnow(),
-                )
+        user = db.session.scalar(select(User).where(User.email == email))
+        if user is None:
+            make_user(app, email, "employee", "Synthetic")
+            user = db.session.scalar(select(User).where(User.email == email))
+        stored = [
+            Assessment(
+                user_id=user.id,
+                pack="engineering@1",
+                answers=one,
+                context=CONTEXT,
+                timings={},
+                step=7,
+                completed_at=utcnow(),
             )
+            for one in answers
+        ]
+        db.session.add_all(stored)
         db.session.commit()
+        return [assessment.id for assessment in stored]
+
+
+def _store_upload(
+    app,
+    answers: list[dict] | None = None,
+    *,
+    linked: list[int] = (),
+    sha256: str = "a" * 64,
+    pack: str = "engineering@1",
+) -> int:
+    """An uploaded outcome file straight in the database: a full file's rows carry their
+    answers, a short file's rows point at stored assessments (`linked`)."""
+    with app.app_context():
+        rows = [
+            OutcomeRecord(employee_id=f"e{n}", answers=one, context=CONTEXT)
+            for n, one in enumerate(answers or [])
+        ] + [
+            OutcomeRecord(employee_id=f"s{n}", assessment_id=assessment_id)
+            for n, assessment_id in enumerate(linked)
+        ]
+        upload = OutcomeUpload(
+            filename="outcomes.csv",
+            kind="full" if answers else "short",
+            pack=pack,
+            rows=len(rows),
+            sha256=sha256,
+            sensitive_columns=[],
+        )
+        db.session.add(upload)
+        db.session.flush()
+        for row in rows:
+            row.upload_id, row.track_taken, row.success = upload.id, "ic", True
+        db.session.add_all(rows)
+        db.session.commit()
+        return upload.id
+
+
+def _store_synthetic(app, people: int, seed: int, flip: str | None = None) -> None:
+    _store_assessments(app, _synthetic_answers(people, seed, flip))
 
 
 def _against(page: str) -> list[str]:
@@ -218,3 +274,65 @@ def test_only_hr_sees_the_quality_page(app, client):
     assert client.get("/hr/quality").status_code == 403
     anonymous = FormClient(app.test_client()).get("/hr/quality")
     assert anonymous.status_code == 302 and "/account/login" in anonymous.headers["Location"]
+
+
+def test_answers_in_uploaded_outcome_files_count_as_much_as_finished_assessments(app, hr):
+    """The same forty people give the same figures whether fifteen of them came in an
+    uploaded outcome file or all finished the assessment here."""
+    answers = _synthetic_answers(40, seed=11)
+    _store_assessments(app, answers[:25])
+    upload = _store_upload(app, answers[25:])
+    page = hr.get("/hr/quality").get_data(as_text=True)
+    assert "<dt>Responses</dt><dd>40</dd>" in page
+    assert "<dt>From</dt><dd>25 finished assessments, 15 rows of uploaded outcome files" in page
+    mixed = table(page)
+    with app.app_context():
+        db.session.delete(db.session.get(OutcomeUpload, upload))
+        db.session.commit()
+    assert "<dt>Responses</dt><dd>25</dd>" in hr.get("/hr/quality").get_data(as_text=True)
+    _store_assessments(app, answers[25:])
+    page = hr.get("/hr/quality").get_data(as_text=True)
+    assert "<dt>From</dt><dd>40 finished assessments, 0 rows of uploaded outcome files" in page
+    assert table(page) == mixed
+
+
+def test_each_stored_response_counts_once_and_the_page_says_what_was_not_added(app, hr):
+    assessments = _store_assessments(app, _synthetic_answers(30, seed=11))
+    _store_upload(app, linked=assessments[:10], sha256="s" * 64)
+    again = _synthetic_answers(5, seed=12)
+    _store_upload(app, again, sha256="b" * 64)
+    _store_upload(app, again, sha256="b" * 64)
+    _store_upload(app, _synthetic_answers(3, seed=13), sha256="c" * 64, pack="engineering@0")
+    page = hr.get("/hr/quality").get_data(as_text=True)
+    assert "<dt>Responses</dt><dd>35</dd>" in page
+    assert "<dt>From</dt><dd>30 finished assessments, 5 rows of uploaded outcome files" in page
+    assert (
+        '<p class="hint">Not added: 10 uploaded rows join a finished assessment already counted; '
+        "5 rows of files uploaded again, counted once.</p>"
+    ) in page
+
+
+def test_alpha_and_omega_are_said_to_describe_the_same_score(app, hr):
+    _store_synthetic(app, 40, seed=11)
+    page = hr.get("/hr/quality").get_data(as_text=True)
+    assert "are both the reliability of the same score, the one trackfit uses" in page
+    assert "(doubtful)" not in page
+
+
+def test_a_heywood_case_marks_omega_doubtful_and_says_why(app, hr):
+    """em1 answers the mean of two unrelated things that em2 and em4, and em3 and em5, each
+    measure: one factor would need em1 to load above 1 (em3 and em5 are reverse-keyed)."""
+    rng = np.random.default_rng(0)
+    answers = _synthetic_answers(40, seed=11)
+    for person in answers:
+        a, b = (int(value) for value in rng.integers(1, 6, 2))
+        person |= {"em1": -(-(a + b) // 2), "em2": a, "em3": 6 - b, "em4": a, "em5": 6 - b}
+    _store_assessments(app, answers)
+    page = hr.get("/hr/quality").get_data(as_text=True)
+    rows = table(page)
+    assert rows["extrinsic_motive"]["omega"].endswith("(doubtful)")
+    assert not any(
+        row["omega"].endswith("(doubtful)") for c, row in rows.items() if c != "extrinsic_motive"
+    )
+    (notice,) = re.findall(r'<p class="notice">Omega [0-9.]+ is doubtful\. (.*?)</p>', page)
+    assert notice.startswith("Heywood case: the one-factor model gives em1 a communality of 1")
