@@ -55,6 +55,8 @@ def check_upload(filename: str, data: bytes, pack: Pack, sensitive: list[str]) -
 def _short(check: UploadCheck, filename: str, data: bytes, pack: Pack, sensitive) -> None:
     links = parse_outcome_links(filename, data, sensitive)
     check.data_hash = links.data_hash
+    if links.problems:
+        raise OutcomesInvalid(links.problems)
     latest = _latest_assessments(links.employee_ids, pack)
     for row, employee_id in enumerate(links.employee_ids):
         line = links.lines[row]
