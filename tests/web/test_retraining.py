@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import math
 import shutil
+import threading
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -264,12 +265,27 @@ def test_a_short_file_with_leavers_lists_them_and_trains_on_the_rest_once_hr_con
     assert count(team, TrainingRun) == 0  # nothing is trained until HR confirms
     assert count(team, OutcomeRecord) == 400 and count(team, SensitiveValue) == 400
 
-    token = hr.token(report_url)
-    confirmed = hr.post(report_url + "/train", data={"csrf_token": token})
-    again = hr.post(report_url + "/train", data={"csrf_token": token})
-    assert confirmed.status_code == again.status_code == 302
-    location = confirmed.headers["Location"]
-    assert again.headers["Location"] == location and count(team, TrainingRun) == 1
+    # A double click in one browser, and HR's colleague confirming at the same moment.
+    colleague = signed_in(team, "hr@example.com")
+    tokens = [hr.token(report_url), colleague.token(report_url)]
+    responses = {}
+
+    def confirm(name, client, token):
+        responses[name] = client.post(report_url + "/train", data={"csrf_token": token})
+
+    both = [
+        threading.Thread(target=confirm, args=("colleague", colleague, tokens[1])),
+        threading.Thread(target=confirm, args=("hr", hr, tokens[0])),
+    ]
+    for thread in both:
+        thread.start()
+    for thread in both:
+        thread.join()
+    confirm("again", hr, tokens[0])
+    assert {response.status_code for response in responses.values()} == {302}
+    location = responses["hr"].headers["Location"]
+    assert {response.headers["Location"] for response in responses.values()} == {location}
+    assert count(team, TrainingRun) == 1
     assert "already confirmed" in hr.get(location).get_data(as_text=True)
     assert "Train on" not in hr.get(report_url).get_data(as_text=True)
     status = finished(hr, location)
