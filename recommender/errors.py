@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -12,6 +12,7 @@ class Problem:
 
     where: str
     message: str
+    line: int = field(default=0, compare=False)  # the file's line, to report in line order
 
     def __str__(self) -> str:
         return f"{self.where}: {self.message}" if self.where else self.message

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import codecs
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from io import StringIO
 from pathlib import Path
 
@@ -82,7 +82,7 @@ def parse_outcomes(
     checker = _Checker(name, pack, table, tuple(sensitive))
     data = checker.check()
     if checker.problems:
-        raise OutcomesInvalid(checker.problems)
+        raise OutcomesInvalid(_in_line_order(checker.problems))
     data.data_hash = hashlib.sha256(raw_bytes).hexdigest()
     return data
 
@@ -90,7 +90,9 @@ def parse_outcomes(
 @dataclass
 class OutcomeLinks:
     """A short outcome file: for each person, the track taken and success there, to be joined
-    to the assessment already stored for them."""
+    to the assessment already stored for them. `problems` names every bad cell, in line order;
+    a file with any is refused, but its rows are still read so that joining them can be
+    reported in the same pass."""
 
     employee_ids: list[str]
     lines: list[int]
@@ -98,6 +100,7 @@ class OutcomeLinks:
     success: np.ndarray
     sensitive: dict[str, np.ndarray]
     data_hash: str
+    problems: list[Problem] = field(default_factory=list)
 
 
 def is_short_file(raw_bytes: bytes, sensitive: tuple[str, ...] | list[str] = ()) -> bool:
@@ -110,8 +113,9 @@ def is_short_file(raw_bytes: bytes, sensitive: tuple[str, ...] | list[str] = ())
 def parse_outcome_links(
     name: str, raw_bytes: bytes, sensitive: tuple[str, ...] | list[str] = ()
 ) -> OutcomeLinks:
-    """Check a short outcome file: `employee_id`, `track_taken`, `success` and the named
-    sensitive columns; raise OutcomesInvalid listing every problem."""
+    """Read a short outcome file: `employee_id`, `track_taken`, `success` and the named
+    sensitive columns. A file that is not such a table raises OutcomesInvalid listing every
+    problem; bad cells are listed in the result's `problems`."""
     table = _table(name, raw_bytes)
     checker = _Checker(name, None, table, tuple(sensitive))
     columns = list(table.columns)
@@ -133,16 +137,20 @@ def parse_outcome_links(
     if checker.problems:
         raise OutcomesInvalid(checker.problems)
     ids, track, success = checker.outcome_columns()
-    if checker.problems:
-        raise OutcomesInvalid(checker.problems)
     return OutcomeLinks(
         employee_ids=list(ids),
         lines=list(range(2, len(table) + 2)),
         track_taken=track.to_numpy(dtype=object),
-        success=success.astype(int).to_numpy(dtype=np.int8),
+        success=(success == "1").to_numpy(dtype=np.int8),
         sensitive=checker.sensitive_columns(),
         data_hash=hashlib.sha256(raw_bytes).hexdigest(),
+        problems=_in_line_order(checker.problems),
     )
+
+
+def _in_line_order(problems: list[Problem]) -> list[Problem]:
+    """Problems of the whole file first, then by line; column order within a line."""
+    return sorted(problems, key=lambda problem: problem.line)
 
 
 def _table(name: str, raw_bytes: bytes) -> pd.DataFrame:
@@ -175,14 +183,14 @@ class _Checker:
         self.problems: list[Problem] = []
         self.layout = scoring_layout(pack) if pack is not None else None
 
-    def problem(self, where: str, message: str) -> None:
-        self.problems.append(Problem(f"{self.name}{where}", message))
+    def problem(self, where: str, message: str, line: int = 0) -> None:
+        self.problems.append(Problem(f"{self.name}{where}", message, line))
 
     def cells(self, column: str, bad: pd.Series, message) -> None:
         """One problem per bad cell, named by line and column."""
         for index in np.flatnonzero(bad.to_numpy()):
             value = self.table[column].iat[index]
-            self.problem(f":{index + 2}: {column}", message(value))
+            self.problem(f":{index + 2}: {column}", message(value), index + 2)
 
     def check(self) -> OutcomeData | None:
         columns = list(self.table.columns)
@@ -320,7 +328,9 @@ class _Checker:
                 and track not in framework.level(level).tracks
             ):
                 self.problem(
-                    f":{index + 2}: current_level", f"{level} is not a level of the {track} track"
+                    f":{index + 2}: current_level",
+                    f"{level} is not a level of the {track} track",
+                    index + 2,
                 )
         context["current_grade"] = np.array(
             [framework.level(lv).grade if lv in framework.level_ids else np.nan for lv in levels],

@@ -7,8 +7,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from recommender.outcomes import OutcomesInvalid, read_outcomes
+from recommender.outcomes import OutcomesInvalid, parse_outcome_links, read_outcomes
 from recommender.synthetic import generate_outcomes, write_outcome_csv
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -71,6 +73,7 @@ def test_every_bad_cell_is_named_by_line_and_column(engineering, tmp_path):
     ]
     for fragment in expected:
         assert any(fragment in p for p in problems), (fragment, problems)
+    assert [p.split(":")[1] for p in problems] == ["2", "3", "4", "5", "6", "8", "9"]
 
 
 def test_missing_columns_and_misspelt_items_are_named(engineering, tmp_path):
@@ -135,3 +138,68 @@ def test_large_files_import(engineering, tmp_path):
     path = tmp_path / "big.csv"
     write_outcome_csv(outcomes, path)
     assert len(read_outcomes(path, engineering).employee_ids) == 20000
+
+
+def _short_file(rows: list[tuple[str, str, str]]) -> bytes:
+    lines = ["employee_id,track_taken,success", *(",".join(row) for row in rows)]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def test_a_short_files_bad_cells_are_named_in_line_order_and_its_rows_still_read():
+    links = parse_outcome_links(
+        "s.csv",
+        _short_file(
+            [("e1", "ic", "yes"), ("e2", "boss", "1"), ("", "manager", "0"), ("e1", "ic", "1")]
+        ),
+    )
+    assert [str(p) for p in links.problems] == [
+        "s.csv:2: success: 'yes' is not 0 or 1",
+        "s.csv:3: track_taken: 'boss' is not one of ic, manager",
+        "s.csv:4: employee_id: is blank",
+        "s.csv:5: employee_id: 'e1' already appeared on line 2",
+    ]
+    assert links.employee_ids == ["e1", "e2", "", "e1"] and links.lines == [2, 3, 4, 5]
+
+
+def test_a_short_file_with_the_wrong_columns_is_refused_whole():
+    with pytest.raises(OutcomesInvalid, match="required columns missing: success"):
+        parse_outcome_links("s.csv", b"employee_id,track_taken\ne1,ic\n")
+
+
+SHORT_ROWS = st.lists(
+    st.tuples(
+        st.sampled_from(["e1", "e2", "e3", "E-4", " e1 ", ""]),
+        st.sampled_from(["ic", "manager", " ic", "boss", ""]),
+        st.sampled_from(["0", "1", "yes", "", "2"]),
+    ),
+    min_size=1,
+    max_size=12,
+)
+
+
+@given(SHORT_ROWS)
+def test_every_short_file_row_is_read_and_every_bad_one_named_by_its_line(rows):
+    links = parse_outcome_links("s.csv", _short_file(rows))
+    ids = [row[0].strip() for row in rows]
+    bad = {
+        line
+        for line, (row, employee_id) in enumerate(zip(rows, ids, strict=True), start=2)
+        if employee_id == ""
+        or employee_id in ids[: line - 2]
+        or row[1].strip() not in ("ic", "manager")
+        or row[2] not in ("0", "1")
+    }
+    assert links.lines == list(range(2, len(rows) + 2)) and links.employee_ids == ids
+    assert {p.line for p in links.problems} == bad
+    assert [p.line for p in links.problems] == sorted(p.line for p in links.problems)
+    assert all(str(p).startswith(f"s.csv:{p.line}: ") for p in links.problems)
+
+
+@given(st.binary(max_size=200))
+def test_any_bytes_are_read_as_a_short_file_or_refused_with_a_reason(data):
+    try:
+        links = parse_outcome_links("s.csv", data)
+    except OutcomesInvalid as refused:
+        assert all(str(p).startswith("s.csv") for p in refused.problems)
+    else:
+        assert len(links.employee_ids) == len(links.lines) == len(links.success)

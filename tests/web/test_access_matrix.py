@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import pytest
 
 from tests.web.conftest import FormClient, signed_in
+from webapp.accounts.models import utcnow
 from webapp.assessment.models import Assessment
 from webapp.extensions import db
 from webapp.hr.models import OutcomeUpload, TrainingRun
@@ -41,7 +42,8 @@ MAX_ONLY = expect(LOGIN, HIDDEN, HIDDEN, OK, HIDDEN)
 
 @dataclass(frozen=True)
 class Request:
-    """One request of the matrix: method, URL (with {own}, {guessed}, {user}, {run}), rule."""
+    """One request of the matrix: method, URL (with {own}, {guessed}, {user}, {run}, {upload}),
+    rule."""
 
     method: str
     url: str
@@ -79,6 +81,9 @@ MATRIX = [
     Request("POST", "/hr/models/rollback", "/hr/models/rollback", HR_ONLY),
     Request("GET", "/hr/outcomes", "/hr/outcomes", HR_ONLY),
     Request("POST", "/hr/outcomes", "/hr/outcomes", HR_ONLY),
+    Request("GET", "/hr/outcomes/{upload}", "/hr/outcomes/<int:upload_id>", HR_ONLY),
+    # confirmed already: HR's confirmation starts no run, it leads to the run there is
+    Request("POST", "/hr/outcomes/{upload}/train", "/hr/outcomes/<int:upload_id>/train", HR_ONLY),
     Request("GET", "/hr/packs", "/hr/packs", HR_ONLY),
     Request("GET", "/hr/packs/1", "/hr/packs/<int:version>", HR_ONLY),
     Request("POST", "/hr/packs/upload", "/hr/packs/upload", HR_ONLY),
@@ -162,14 +167,19 @@ def world(team, people):
             )
         )
         upload = OutcomeUpload(
-            filename="x.csv", kind="short", pack=own.pack, rows=0, sha256="0" * 64
+            filename="x.csv",
+            kind="short",
+            pack=own.pack,
+            rows=0,
+            sha256="0" * 64,
+            confirmed_at=utcnow(),
         )
         db.session.add(upload)
         db.session.flush()
         run = TrainingRun(upload_id=upload.id)
         db.session.add(run)
         db.session.commit()
-        ids["run"], ids["user"] = run.id, own.user_id
+        ids["run"], ids["user"], ids["upload"] = run.id, own.user_id, upload.id
     return ids
 
 

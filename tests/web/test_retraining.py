@@ -1,13 +1,15 @@
 """Retraining from outcomes: a file is checked whole and refused whole, a valid one trains a
-candidate in the background; HR compares it with the active model, reads its fairness report
-and model card, promotes it (with a justification when groups are flagged) and rolls back.
-Every step is in the audit log."""
+candidate in the background (after HR confirms, when some rows of a short file are people who
+left or never took the assessment); HR compares it with the active model, reads its fairness
+report and model card, promotes it (with a justification when groups are flagged) and rolls
+back. Every step is in the audit log."""
 
 from __future__ import annotations
 
 import io
 import math
 import shutil
+import threading
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -240,17 +242,110 @@ def test_a_short_file_is_joined_to_the_stored_assessments(team):
         )
 
 
-def test_short_file_rows_that_match_nobody_are_named(team):
-    short = add_people_with_assessments(team, 5, 13)
-    short.append("E-nobody,ic,1,woman")
-    short.append("hr@example.com,ic,1,woman")  # a person, but no finished assessment
+def short_file(lines: list[str]) -> bytes:
+    return ("\n".join(lines) + "\n").encode()
+
+
+def test_a_short_file_with_leavers_lists_them_and_trains_on_the_rest_once_hr_confirms(team):
+    short = add_people_with_assessments(team, 400, 14)
+    short.append("E-left,manager,1,woman")  # line 402: left, no account any more
+    short.append("hr@example.com,ic,0,man")  # line 403: a person, but never assessed
     hr = signed_in(team, "hr@example.com")
-    response = upload(hr, ("\n".join(short) + "\n").encode(), "gender", "short.csv")
+    response = upload(hr, short_file(short), "gender", "short.csv")
+    assert response.status_code == 302
+    report_url = response.headers["Location"]
+    assert report_url.startswith("/hr/outcomes/")
+    html = hr.get(report_url).get_data(as_text=True)
+    assert '<dd id="rows-used">400</dd>' in html and '<dd id="rows-not-used">2</dd>' in html
+    assert "2 rows will not be used" in html
+    assert '<td>402</td><th scope="row">E-left</th><td>no account with this employee id' in html
+    assert '<td>403</td><th scope="row">hr@example.com</th><td>no finished assessment' in html
+    assert "Train on 400 rows" in html
+    assert "waiting for your confirmation" in hr.get("/hr/outcomes").get_data(as_text=True)
+    assert count(team, TrainingRun) == 0  # nothing is trained until HR confirms
+    assert count(team, OutcomeRecord) == 400 and count(team, SensitiveValue) == 400
+
+    # A double click in one browser, and HR's colleague confirming at the same moment.
+    colleague = signed_in(team, "hr@example.com")
+    tokens = [hr.token(report_url), colleague.token(report_url)]
+    responses = {}
+
+    def confirm(name, client, token):
+        responses[name] = client.post(report_url + "/train", data={"csrf_token": token})
+
+    both = [
+        threading.Thread(target=confirm, args=("colleague", colleague, tokens[1])),
+        threading.Thread(target=confirm, args=("hr", hr, tokens[0])),
+    ]
+    for thread in both:
+        thread.start()
+    for thread in both:
+        thread.join()
+    confirm("again", hr, tokens[0])
+    assert {response.status_code for response in responses.values()} == {302}
+    location = responses["hr"].headers["Location"]
+    assert {response.headers["Location"] for response in responses.values()} == {location}
+    assert count(team, TrainingRun) == 1
+    assert "already confirmed" in hr.get(location).get_data(as_text=True)
+    assert "Train on" not in hr.get(report_url).get_data(as_text=True)
+    status = finished(hr, location)
+    assert status["status"] == "succeeded", status
+    assert status["summary"]["rows"] == 400
+    steps = audit_actions(team)
+    assert steps.count("outcomes_confirmed") == 1 and steps.count("training_started") == 1
+    assert steps.index("outcomes_upload") < steps.index("outcomes_confirmed")
+    with team.app_context():
+        confirmation = db.session.scalar(
+            select(AuditEvent).where(AuditEvent.action == "outcomes_confirmed")
+        )
+        assert confirmation.actor_email == "hr@example.com"
+        assert confirmation.detail["rows"] == 400 and confirmation.detail["not_usable"] == 2
+
+
+def test_leavers_and_real_errors_are_reported_together_and_the_file_refused(team):
+    short = add_people_with_assessments(team, 5, 13)
+    short[2] = "E13-0001,ic,yes,woman"  # line 3
+    short.append("E-nobody,ic,1,woman")  # line 7
+    short.append("hr@example.com,ic,1,woman")  # line 8: a person, but no finished assessment
+    short.append("E13-0000,manager,2,man")  # line 9
+    hr = signed_in(team, "hr@example.com")
+    response = upload(hr, short_file(short), "gender", "short.csv")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and "3 problems" in html and "nothing was stored" in html
+    problems = [
+        "short.csv:3: success: &#39;yes&#39; is not 0 or 1",
+        "short.csv:9: employee_id: &#39;E13-0000&#39; already appeared on line 2",
+        "short.csv:9: success: &#39;2&#39; is not 0 or 1",
+    ]
+    assert [html.index(p) for p in problems] == sorted(html.index(p) for p in problems)
+    assert "2 rows would not be used either" in html
+    assert "E-nobody</th><td>no account with this employee id" in html
+    assert "hr@example.com</th><td>no finished assessment" in html
+    assert "Train on" not in html
+    assert count(team, OutcomeUpload) == 0 and count(team, OutcomeRecord) == 0
+    assert "outcomes_refused" in audit_actions(team)
+
+
+def test_a_file_whose_rows_are_all_leavers_offers_no_training(team):
+    hr = signed_in(team, "hr@example.com")
+    lines = ["employee_id,track_taken,success", "E-left,ic,1", "hr@example.com,manager,0"]
+    response = upload(hr, short_file(lines), name="leavers.csv")
     html = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert "short.csv:7: employee_id: &#39;E-nobody&#39; matches no person" in html
-    assert "short.csv:8: employee_id: &#39;hr@example.com&#39; has no finished assessment" in html
-    assert count(team, OutcomeRecord) == 0
+    assert "No row of this file can be used for training" in html
+    assert "2 rows cannot be used" in html and "Train on" not in html
+    assert count(team, OutcomeUpload) == 0 and count(team, TrainingRun) == 0
+
+
+def test_too_few_usable_rows_are_named_and_offer_no_training(team):
+    short = add_people_with_assessments(team, 5, 15)
+    short.append("E-left,ic,1,woman")
+    hr = signed_in(team, "hr@example.com")
+    html = upload(hr, short_file(short), "gender", "short.csv").get_data(as_text=True)
+    assert "Only 5 of 6 rows can be used" in html
+    assert "training needs at least 50 people who took the track" in html
+    assert "1 row cannot be used" in html and "Train on" not in html
+    assert count(team, OutcomeUpload) == 0
 
 
 def test_too_little_data_ends_the_run_as_failed_with_the_reason(team, outcome_file):
@@ -266,6 +361,9 @@ def test_only_hr_uploads_and_governs_models(team, outcome_file):
     assert employee.get("/hr/outcomes").status_code == 403
     manager = signed_in(team, "mo@example.com")
     assert manager.get("/hr/models/v1").status_code == 403
+    assert manager.get("/hr/outcomes/1").status_code == 403
+    token = manager.token("/my-data/")
+    assert manager.post("/hr/outcomes/1/train", data={"csrf_token": token}).status_code == 403
     assert count(team, OutcomeUpload) == 0
 
 

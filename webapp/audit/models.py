@@ -31,6 +31,7 @@ ACTIONS = {
     "org_edit": "changed a person's manager or role",
     "outcomes_upload": "uploaded outcome data",
     "outcomes_refused": "had an outcome file refused",
+    "outcomes_confirmed": "confirmed training on an outcome file's usable rows",
     "training_started": "started training a candidate model",
     "training_finished": "finished training a candidate model",
     "training_failed": "training a candidate model failed",

@@ -17,7 +17,9 @@ QUEUED, RUNNING, SUCCEEDED, FAILED = "queued", "running", "succeeded", "failed"
 
 
 class OutcomeUpload(db.Model):
-    """One validated outcome file (a file with any problem is never stored)."""
+    """One validated outcome file (a file with any problem is never stored). Only its usable
+    rows are stored; the rows that cannot be used (people who left or never finished an
+    assessment) are listed in `not_usable`, and HR confirms training on the rest."""
 
     __tablename__ = "outcome_uploads"
 
@@ -30,6 +32,9 @@ class OutcomeUpload(db.Model):
     rows: Mapped[int]
     sha256: Mapped[str] = mapped_column(String(64))
     sensitive_columns: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # {"line", "employee_id", "reason"} per row left out; see outcome_upload.NOT_USABLE
+    not_usable: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    confirmed_at: Mapped[datetime | None]  # None: the report waits for HR to confirm training
 
 
 class OutcomeRecord(db.Model):

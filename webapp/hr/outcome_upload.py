@@ -1,35 +1,48 @@
 """Checking and storing an uploaded outcome file: the short file (joined to the assessments
-already stored) or the full outcome CSV of DESIGN.md. A file with any problem stores nothing."""
+already stored) or the full outcome CSV of DESIGN.md. A file with any problem stores nothing;
+short-file rows of people with no account or no finished assessment are not problems but rows
+that cannot be used, listed for HR, who confirms training on the rest."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 import numpy as np
-from sqlalchemy import func, insert, or_, select
+from sqlalchemy import func, insert, or_, select, update
 
 from recommender import Pack
 from recommender.outcomes import (
+    TRACKS_TAKEN,
     OutcomesInvalid,
     is_short_file,
     parse_outcome_links,
     parse_outcomes,
 )
 from recommender.scoring import scoring_layout
-from webapp.accounts.models import User
+from webapp.accounts.models import User, utcnow
 from webapp.assessment.models import Assessment
 from webapp.extensions import db
 from webapp.hr.models import FULL, SHORT, OutcomeRecord, OutcomeUpload, SensitiveValue
 
+NO_ACCOUNT, NO_ASSESSMENT = "no_account", "no_assessment"
+# Why a short-file row cannot be used (the person left, or never took the assessment), as the
+# report says it.
+NOT_USABLE = {
+    NO_ACCOUNT: "no account with this employee id",
+    NO_ASSESSMENT: "no finished assessment",
+}
+
 
 @dataclass
 class UploadCheck:
-    """What an uploaded file would add, or every problem that stops it."""
+    """What an uploaded file would add, the rows it cannot use, or every problem that stops
+    it."""
 
     kind: str
     problems: list[str] = field(default_factory=list)
     records: list[dict] = field(default_factory=list)  # rows of OutcomeRecord, as dicts
-    sensitive: dict[str, list] = field(default_factory=dict)
+    sensitive: dict[str, list] = field(default_factory=dict)  # row for row with records
+    not_usable: list[dict] = field(default_factory=list)  # {"line", "employee_id", "reason"}
     data_hash: str = ""
 
 
@@ -55,37 +68,37 @@ def check_upload(filename: str, data: bytes, pack: Pack, sensitive: list[str]) -
 def _short(check: UploadCheck, filename: str, data: bytes, pack: Pack, sensitive) -> None:
     links = parse_outcome_links(filename, data, sensitive)
     check.data_hash = links.data_hash
-    latest = _latest_assessments(links.employee_ids, pack)
+    check.problems = [str(problem) for problem in links.problems]
+    latest = _latest_assessments([e for e in links.employee_ids if e], pack)
+    used = []
     for row, employee_id in enumerate(links.employee_ids):
-        line = links.lines[row]
-        found = latest.get(employee_id.lower())
-        if found is None:
-            check.problems.append(
-                f"{filename}:{line}: employee_id: '{employee_id}' matches no person's employee "
-                "id or email"
+        if not employee_id:
+            continue  # a problem already
+        found = latest.get(employee_id.lower(), NO_ACCOUNT)
+        if found in NOT_USABLE:
+            check.not_usable.append(
+                {"line": links.lines[row], "employee_id": employee_id, "reason": found}
             )
-        elif found == "no assessment":
-            check.problems.append(
-                f"{filename}:{line}: employee_id: '{employee_id}' has no finished assessment in "
-                f"pack {pack.ref} to join the outcome to"
-            )
-        else:
-            check.records.append(
-                {
-                    "employee_id": employee_id,
-                    "assessment_id": found,
-                    "answers": None,
-                    "context": None,
-                    "track_taken": links.track_taken[row],
-                    "success": bool(links.success[row]),
-                }
-            )
-    check.sensitive = {name: list(values) for name, values in links.sensitive.items()}
+            continue
+        used.append(row)
+        check.records.append(
+            {
+                "employee_id": employee_id,
+                "assessment_id": found,
+                "answers": None,
+                "context": None,
+                "track_taken": links.track_taken[row],
+                "success": bool(links.success[row]),
+            }
+        )
+    check.sensitive = {
+        name: [values[row] for row in used] for name, values in links.sensitive.items()
+    }
 
 
 def _latest_assessments(employee_ids: list[str], pack: Pack) -> dict[str, int | str]:
     """Per id (lower case), the newest finished assessment of the person it names, matched by
-    HR's employee id or by email; 'no assessment' when the person has none."""
+    HR's employee id or by email; NO_ASSESSMENT when the person has none."""
     wanted = {e.lower() for e in employee_ids}
     people = db.session.execute(
         select(User.id, User.employee_id, User.email).where(
@@ -108,7 +121,7 @@ def _latest_assessments(employee_ids: list[str], pack: Pack) -> dict[str, int | 
     for user_id, employee_id, email in people:
         for key in (employee_id, email):
             if key and key.lower() in wanted:
-                found[key.lower()] = newest.get(user_id, "no assessment")
+                found[key.lower()] = newest.get(user_id, NO_ASSESSMENT)
     return found
 
 
@@ -142,10 +155,34 @@ def _full(check: UploadCheck, filename: str, data: bytes, pack: Pack, sensitive)
     check.sensitive = {name: list(values) for name, values in outcomes.sensitive.items()}
 
 
+def training_shortfall(records: list[dict]) -> list[str]:
+    """Why the usable rows are too few to train on, track by track (training's own rule), or
+    nothing when they are enough."""
+    from recommender.training import MIN_ROWS_PER_TRACK  # noqa: PLC0415 - learning, HR only
+
+    reasons = []
+    for track in TRACKS_TAKEN:
+        outcomes = [record["success"] for record in records if record["track_taken"] == track]
+        if len(outcomes) < MIN_ROWS_PER_TRACK or len(set(outcomes)) < 2:
+            reasons.append(
+                f"track {track}: {len(outcomes)} usable rows, {sum(outcomes)} of them "
+                f"successes; training needs at least {MIN_ROWS_PER_TRACK} people who took the "
+                "track, with both outcomes"
+            )
+    return reasons
+
+
 def store_upload(
-    check: UploadCheck, filename: str, pack: Pack, sensitive: list[str], uploaded_by: int
+    check: UploadCheck,
+    filename: str,
+    pack: Pack,
+    sensitive: list[str],
+    uploaded_by: int,
+    *,
+    confirmed: bool,
 ) -> OutcomeUpload:
-    """Store a checked file: its rows, and its sensitive values in their own table."""
+    """Store a checked file: its usable rows, the list of rows it cannot use, and its sensitive
+    values in their own table. An unconfirmed upload waits for HR to confirm training."""
     if check.problems:
         raise ValueError("a file with problems is never stored")
     upload = OutcomeUpload(
@@ -156,6 +193,8 @@ def store_upload(
         rows=len(check.records),
         sha256=check.data_hash,
         sensitive_columns=sensitive,
+        not_usable=check.not_usable,
+        confirmed_at=utcnow() if confirmed else None,
     )
     db.session.add(upload)
     db.session.flush()
@@ -179,3 +218,14 @@ def store_upload(
     if values:
         db.session.execute(insert(SensitiveValue), values)
     return upload
+
+
+def confirm_upload(upload: OutcomeUpload) -> bool:
+    """Mark an upload confirmed for training, once: False when it already was (a second or a
+    concurrent confirmation), so that one confirmation starts one run. Not committed."""
+    marked = db.session.execute(
+        update(OutcomeUpload)
+        .where(OutcomeUpload.id == upload.id, OutcomeUpload.confirmed_at.is_(None))
+        .values(confirmed_at=utcnow())
+    )
+    return marked.rowcount == 1

@@ -1,17 +1,27 @@
-"""HR's retraining pages: upload outcomes, see the validation report, follow training."""
+"""HR's retraining pages: upload outcomes, see the validation report, confirm training on the
+rows that can be used, follow training."""
 
 from __future__ import annotations
 
-from flask import jsonify, redirect, render_template, url_for
+from flask import abort, flash, jsonify, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from webapp import advice, audit
+from webapp.confirmation import ConfirmForm
 from webapp.extensions import db
 from webapp.hr import bp
 from webapp.hr.forms import OutcomesUploadForm
 from webapp.hr.models import OutcomeUpload, TrainingRun
-from webapp.hr.outcome_upload import check_upload, sensitive_names, store_upload
+from webapp.hr.outcome_upload import (
+    NOT_USABLE,
+    UploadCheck,
+    check_upload,
+    confirm_upload,
+    sensitive_names,
+    store_upload,
+    training_shortfall,
+)
 from webapp.hr.training_job import give_up_stale_runs, start_training
 
 REPORT_LIMIT = 500
@@ -30,7 +40,8 @@ def _outcomes_page(form: OutcomesUploadForm, status: int = 200):
 
 @bp.route("/outcomes", methods=["GET", "POST"])
 def outcomes():
-    """Upload an outcome file; a valid one is stored and a candidate is trained from it."""
+    """Upload an outcome file. A valid one is stored; training starts at once when every row
+    can be used, and after HR confirms otherwise."""
     form = OutcomesUploadForm()
     if not form.validate_on_submit():
         return _outcomes_page(form, 422 if form.errors else 200)
@@ -39,27 +50,101 @@ def outcomes():
     sensitive = sensitive_names(form.sensitive.data)
     pack = advice.current_pack()
     check = check_upload(filename, upload_file.read(), pack, sensitive)
-    if check.problems:
-        audit.record("outcomes_refused", filename, problems=len(check.problems), kind=check.kind)
-        db.session.commit()
-        return render_template(
-            "hr/outcomes_report.html",
-            filename=filename,
-            check=check,
-            shown=check.problems[:REPORT_LIMIT],
-        ), 422
-    upload = store_upload(check, filename, pack, sensitive, current_user.id)
+    shortfall = training_shortfall(check.records) if check.not_usable else []
+    if check.problems or shortfall:
+        return _refused(filename, check, shortfall)
+    upload = store_upload(
+        check, filename, pack, sensitive, current_user.id, confirmed=not check.not_usable
+    )
     audit.record(
         "outcomes_upload",
         filename,
         rows=upload.rows,
+        not_usable=len(check.not_usable),
         kind=upload.kind,
         sensitive_columns=sensitive,
         sha256=upload.sha256[:16],
     )
     db.session.commit()
+    if check.not_usable:
+        return redirect(url_for(".outcome_upload", upload_id=upload.id))
     run = start_training(upload, current_user)
     return redirect(url_for(".training_run", run_id=run.id))
+
+
+def _refused(filename: str, check: UploadCheck, shortfall: list[str]):
+    """The report of a file that stores nothing: its problems, or too few usable rows."""
+    audit.record(
+        "outcomes_refused",
+        filename,
+        problems=len(check.problems),
+        not_usable=len(check.not_usable),
+        too_few_rows=bool(shortfall),
+        kind=check.kind,
+    )
+    db.session.commit()
+    return render_template(
+        "hr/outcomes_report.html",
+        filename=filename,
+        check=check,
+        shown=check.problems[:REPORT_LIMIT],
+        shortfall=shortfall,
+        not_usable=check.not_usable,
+        reasons=NOT_USABLE,
+        limit=REPORT_LIMIT,
+    ), 422
+
+
+@bp.route("/outcomes/<int:upload_id>")
+def outcome_upload(upload_id: int):
+    """A stored upload: the rows used, the rows not used and why, and (until HR confirms) the
+    button that starts training."""
+    upload = db.get_or_404(OutcomeUpload, upload_id)
+    runs = db.session.scalars(
+        select(TrainingRun).where(TrainingRun.upload_id == upload.id).order_by(TrainingRun.id)
+    ).all()
+    return render_template(
+        "hr/outcome_upload.html",
+        upload=upload,
+        runs=runs,
+        confirm=ConfirmForm(),
+        not_usable=upload.not_usable,
+        reasons=NOT_USABLE,
+        limit=REPORT_LIMIT,
+    )
+
+
+@bp.route("/outcomes/<int:upload_id>/train", methods=["POST"])
+def train_upload(upload_id: int):
+    """HR confirms training on an upload's usable rows; confirming again starts nothing."""
+    upload = db.get_or_404(OutcomeUpload, upload_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    if not confirm_upload(upload):
+        db.session.rollback()
+        flash("Training on this file was already confirmed; no second run was started.")
+        return redirect(_latest_run_url(upload))
+    audit.record(
+        "outcomes_confirmed",
+        upload.filename,
+        upload=upload.id,
+        rows=upload.rows,
+        not_usable=len(upload.not_usable),
+    )
+    run = start_training(upload, current_user)  # commits the confirmation with the run
+    return redirect(url_for(".training_run", run_id=run.id))
+
+
+def _latest_run_url(upload: OutcomeUpload) -> str:
+    run_id = db.session.scalar(
+        select(TrainingRun.id)
+        .where(TrainingRun.upload_id == upload.id)
+        .order_by(TrainingRun.id.desc())
+        .limit(1)
+    )
+    if run_id is None:
+        return url_for(".outcome_upload", upload_id=upload.id)
+    return url_for(".training_run", run_id=run_id)
 
 
 @bp.route("/training/<int:run_id>")
