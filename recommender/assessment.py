@@ -12,6 +12,7 @@ from recommender.facts import build_facts
 from recommender.levels import LevelReporter, TrackLevels, assess_levels, cap_and_shift
 from recommender.profile import ProfileBatch
 from recommender.rules import RuleOutcome
+from recommender.track_model import Intervals
 
 
 @dataclass
@@ -44,11 +45,15 @@ class Assessment:
         return [{"id": flag, "message": message} for flag, message in self.rules.added_flags(row)]
 
 
-def assess(profiles: ProfileBatch, p_success: dict[str, np.ndarray] | None = None) -> Assessment:
+def assess(
+    profiles: ProfileBatch,
+    p_success: dict[str, np.ndarray] | None = None,
+    intervals: Intervals | None = None,
+) -> Assessment:
     """Levels per track, the pack's rules over profiles, levels and (when given) model output."""
     pack = profiles.pack
     levels = assess_levels(pack.framework, profiles.competencies)
-    facts = build_facts(profiles, levels, p_success)
+    facts = build_facts(profiles, levels, p_success, intervals)
     outcome = pack.rules.evaluate(facts, len(profiles))
     adjusted = {}
     for track, track_levels in levels.items():

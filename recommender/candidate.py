@@ -1,11 +1,12 @@
 """Training a candidate model version from outcomes and registering it beside the active one.
 
-The data are split once: the candidate learns from the training share, and the candidate and
-the active version are both judged on the held-out share they never saw (ROC AUC, Brier,
-calibration table and ROC curve per track). The fairness report of each covers everyone in
-the data: what each model would advise, by group of every sensitive attribute. Responses with
-a quality flag are left out of training and of the metrics (their answers may not reflect the
-person), and the summary says how many.
+Every usable row counts: the candidate learns from all of them, and is judged by k-fold
+cross-fitting (each fold scored by a candidate trained, capacity search included, on the
+other folds), with the active version scored on the same people. Paired bootstrap intervals
+on the AUC and Brier differences give a verdict in words. The fairness report of each covers
+everyone in the data: what each model would advise, by group of every sensitive attribute.
+Responses with a quality flag are left out of training and of the metrics (their answers may
+not reflect the person), and the summary says how many.
 """
 
 from __future__ import annotations
@@ -15,19 +16,25 @@ from typing import Any
 
 import numpy as np
 from sklearn.metrics import roc_curve
+from sklearn.model_selection import StratifiedKFold
 
 from recommender.assessment import assess
+from recommender.comparison import compare_paired
 from recommender.fairness import fairness_report
 from recommender.features import feature_matrix, pack_features
 from recommender.model_card import LABEL_DEFINITION, render_model_card
 from recommender.profile import ProfileBatch
-from recommender.quality import FLAG_IDS
 from recommender.recommendation import decide
 from recommender.registry import ModelRefused, Registry
 from recommender.track_model import TRACKS, TrackModel
-from recommender.training import calibration_table, fit_track_model, probability_metrics
+from recommender.training import (
+    calibration_table,
+    fit_on_profiles,
+    probability_metrics,
+    usable_rows,
+)
 
-HOLDOUT_SHARE = 0.3
+CROSS_FIT_FOLDS = 5
 ROC_POINTS = 40
 
 
@@ -40,36 +47,33 @@ def train_candidate(
     data: dict[str, Any],
     sensitive: dict[str, np.ndarray] | None = None,
     seed: int = 0,
-    holdout_share: float = HOLDOUT_SHARE,
+    folds: int = CROSS_FIT_FOLDS,
     progress: Callable[[str], None] = lambda stage: None,
 ) -> dict[str, Any]:
-    """Fit on the training share, judge on the held-out share, write a new version; return
-    the JSON summary. Raises TrainingDataTooSmall when a track has too few people."""
+    """Fit on every usable row, judge by cross-fitting beside the active version, write a new
+    version; return the JSON summary. Raises TrainingDataTooSmall when a track has too few
+    people."""
     pack = profiles.pack
     sensitive = sensitive or {}
-    flagged = np.any([profiles.flags[flag] for flag in FLAG_IDS], axis=0)
-    held_out = np.random.default_rng(seed).random(len(success)) < holdout_share
-    train, test = ~flagged & ~held_out, ~flagged & held_out
+    usable = usable_rows(profiles)
     features = feature_matrix(profiles)
     names = tuple(feature.name for feature in pack_features(pack))
-    progress("fitting the candidate")
-    result = fit_track_model(features[train], names, track_taken[train], success[train], seed=seed)
+    progress("choosing the capacity and fitting the candidate on every usable row")
+    result = fit_on_profiles(profiles, track_taken, success, usable, seed=seed)
     progress("making the fairness reports")
     fairness = advice_fairness(result.model, profiles, features, sensitive)
-    holdout = None
-    if test.any():
-        progress("judging the candidate and the active version on held-out data")
-        holdout = _held_out_comparison(
-            registry,
-            result.model,
-            profiles=profiles,
-            features=features,
-            track_taken=track_taken,
-            success=success,
-            test=test,
-            sensitive=sensitive,
-        )
-        holdout["share"] = holdout_share
+    progress(f"judging the candidate by {folds}-fold cross-fitting beside the active version")
+    holdout = _cross_fitted_comparison(
+        registry,
+        profiles=profiles,
+        features=features,
+        track_taken=track_taken,
+        success=success,
+        usable=usable,
+        sensitive=sensitive,
+        folds=folds,
+        seed=seed,
+    )
     manifest = {
         "pack": pack.ref,
         "features": list(names),
@@ -77,12 +81,13 @@ def train_candidate(
         "data": {
             **data,
             "rows": len(success),
-            "rows_used": int(train.sum()),
-            "rows_held_out": int(test.sum()),
-            "rows_left_out_for_quality_flags": int(flagged.sum()),
+            "rows_used": int(usable.sum()),
+            "rows_held_out": 0,
+            "rows_left_out_for_quality_flags": int((~usable).sum()),
         },
         "metrics": result.metrics,
         "holdout": holdout,
+        "comparison": holdout["comparison"],
         "fairness": fairness,
         "sensitive_columns": sorted(sensitive),
     }
@@ -94,43 +99,83 @@ def train_candidate(
         "pack": pack.ref,
         "rows": manifest["data"]["rows"],
         "rows_used": manifest["data"]["rows_used"],
-        "rows_held_out": manifest["data"]["rows_held_out"],
         "metrics": result.metrics,
-        "held_out": {t: _headline(m) for t, m in holdout["candidate"]["tracks"].items()}
-        if holdout
-        else None,
-        "compared_with_active": _compared(holdout["active"]) if holdout else None,
+        "cross_fitted": {t: _headline(m) for t, m in holdout["candidate"]["tracks"].items()},
+        "compared_with_active": _compared(holdout["active"]),
+        "verdict": holdout["comparison"]["verdict"],
         "fairness": fairness,
     }
 
 
-def _held_out_comparison(
+def cross_fitted_p_success(
+    profiles: ProfileBatch,
+    track_taken: np.ndarray,
+    success: np.ndarray,
+    usable: np.ndarray,
+    *,
+    folds: int = CROSS_FIT_FOLDS,
+    seed: int = 0,
+) -> dict[str, np.ndarray]:
+    """Each usable person's chances from a candidate that never saw them (NaN elsewhere):
+    the whole training, capacity search included, repeated on the other folds."""
+    features = feature_matrix(profiles)
+    rows = np.flatnonzero(usable)
+    strata = np.char.add(track_taken[rows].astype(str), success[rows].astype(int).astype(str))
+    smallest = int(np.unique(strata, return_counts=True)[1].min())
+    splitter = StratifiedKFold(
+        n_splits=max(2, min(folds, smallest)), shuffle=True, random_state=seed
+    )
+    p_success = {t: np.full(len(success), np.nan) for t in TRACKS}
+    for train, test in splitter.split(rows, strata):
+        learn = np.zeros(len(success), dtype=bool)
+        learn[rows[train]] = True
+        fitted = fit_on_profiles(profiles, track_taken, success, learn, seed=seed)
+        predicted = fitted.model.predict(features[rows[test]]).p_success
+        for track in TRACKS:
+            p_success[track][rows[test]] = predicted[track]
+    return p_success
+
+
+def _cross_fitted_comparison(
     registry: Registry,
-    candidate: TrackModel,
     *,
     profiles: ProfileBatch,
     features: np.ndarray,
     track_taken: np.ndarray,
     success: np.ndarray,
-    test: np.ndarray,
+    usable: np.ndarray,
     sensitive: dict[str, np.ndarray],
+    folds: int,
+    seed: int,
 ) -> dict[str, Any]:
-    """The candidate and the active version on the same held-out people."""
+    """The cross-fitted candidate and the active version on the same usable people."""
+    candidate = cross_fitted_p_success(
+        profiles, track_taken, success, usable, folds=folds, seed=seed
+    )
+    taken, outcome = track_taken[usable], success[usable]
+    mine = {t: p[usable] for t, p in candidate.items()}
     holdout: dict[str, Any] = {
-        "rows": int(test.sum()),
-        "candidate": held_out_metrics(candidate, features[test], track_taken[test], success[test]),
+        "rows": int(usable.sum()),
+        "method": f"{folds}-fold cross-fitting",
+        "folds": folds,
+        "candidate": held_out_metrics(mine, taken, outcome),
         "active": None,
     }
     active_name = registry.active()
     active = _comparable_active(registry, features.shape[1])
+    theirs = None
     if isinstance(active, TrackModel):
+        theirs = active.predict(features[usable]).p_success
         holdout["active"] = {
             "version": active_name,
-            **held_out_metrics(active, features[test], track_taken[test], success[test]),
+            **held_out_metrics(theirs, taken, outcome),
             "fairness": advice_fairness(active, profiles, features, sensitive),
         }
     elif active is not None:
         holdout["active"] = {"version": active_name, "error": active}
+    holdout["comparison"] = compare_paired(
+        mine, theirs, taken, outcome, active_name=active_name, seed=seed
+    )
     return holdout
 
 
@@ -160,10 +205,10 @@ def _compared(active: dict[str, Any] | None) -> dict[str, Any] | None:
 
 
 def held_out_metrics(
-    model: TrackModel, features: np.ndarray, track_taken: np.ndarray, success: np.ndarray
+    p_success: dict[str, np.ndarray], track_taken: np.ndarray, success: np.ndarray
 ) -> dict[str, Any]:
-    """Per track, on the held-out people who took it: ROC AUC, Brier, calibration, ROC curve."""
-    p_success = model.predict(features).p_success
+    """Per track, on the people who took it (chances from a model that never saw them):
+    ROC AUC, Brier, calibration, ROC curve."""
     headline = probability_metrics(p_success, track_taken, success)
     tracks = {}
     for track in TRACKS:
@@ -187,7 +232,7 @@ def advice_outcomes(
     """What the advice (model and rules) would be for each person: the manager track
     recommended, and a target above the current level on the recommended track."""
     prediction = model.predict(features)
-    assessment = assess(profiles, prediction.p_success)
+    assessment = assess(profiles, prediction.p_success, prediction.intervals)
     tracks, _ = decide(prediction, assessment, profiles)
     target = np.full(len(profiles), np.nan)
     assessed_current = np.full(len(profiles), np.nan)

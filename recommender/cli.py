@@ -122,9 +122,26 @@ def build_parser(
         "synthetic people against a gradient-boosting peer and the status quo",
         run_evaluate,
     )
-    evaluate.add_argument("--n", type=int, default=20000, help="people to train on")
-    evaluate.add_argument("--test-n", type=int, default=20000, help="held-out people")
+    evaluate.add_argument(
+        "--sizes",
+        type=_sizes,
+        default=(300, 1000, 4000, 20000),
+        help="training sizes, comma-separated (default: 300,1000,4000,20000)",
+    )
+    evaluate.add_argument(
+        "--truths",
+        type=_truths,
+        default=None,
+        help="synthetic truths, comma-separated (default: all: baseline,thresholds)",
+    )
+    evaluate.add_argument(
+        "--seeds", type=int, default=3, help="training samples per size (default: 3)"
+    )
+    evaluate.add_argument(
+        "--test-n", type=int, default=20000, help="fresh held-out people per truth"
+    )
     evaluate.add_argument("--seed", type=int, default=11, help="random seed")
+    evaluate.add_argument("--json", action="store_true", help="print the full JSON report")
     evaluate.add_argument("--pack", help="pack folder or name (default: engineering)")
     evaluate.add_argument(
         "--data",
@@ -262,18 +279,56 @@ def run_models(args: argparse.Namespace) -> int:
 
 def run_evaluate(args: argparse.Namespace) -> int:
     """`trackfit evaluate`: prints a JSON report."""
-    from recommender.evaluation import evaluate_on_outcomes, evaluate_on_synthetic
+    from recommender.evaluation import evaluate_at_sizes, evaluate_on_outcomes, size_table
+    from recommender.synthetic import TRUTHS
 
+    if args.seeds < 1 or args.test_n < 100:
+        raise TrackfitError("--seeds must be at least 1 and --test-n at least 100")
     pack = load_pack(args.pack)
     if args.data:
         from recommender.outcomes import read_outcomes
 
         report = evaluate_on_outcomes(read_outcomes(args.data, pack), seed=args.seed)
     else:
-        report = evaluate_on_synthetic(pack, args.n, args.test_n, args.seed)
+        report = evaluate_at_sizes(
+            pack,
+            args.sizes,
+            truths=args.truths or tuple(TRUTHS),
+            seeds=args.seeds,
+            test_people=args.test_n,
+            seed=args.seed,
+            progress=lambda line: print(f"evaluated {line}", file=sys.stderr, flush=True),
+        )
+        if not args.json:
+            print(size_table(report))
+            return EXIT_OK
     json.dump(report, sys.stdout, indent=2)
     sys.stdout.write("\n")
     return EXIT_OK
+
+
+def _sizes(text: str) -> tuple[int, ...]:
+    """`300,1000`: training sizes, each a whole number of at least 100."""
+    try:
+        sizes = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a list of whole numbers") from None
+    if not sizes or min(sizes) < 100 or max(sizes) > 1_000_000:
+        raise argparse.ArgumentTypeError("each size must be between 100 and 1,000,000 people")
+    return sizes
+
+
+def _truths(text: str) -> tuple[str, ...]:
+    """`baseline,thresholds`: names of synthetic truths."""
+    from recommender.synthetic import TRUTHS
+
+    names = tuple(part.strip() for part in text.split(",") if part.strip())
+    unknown = [name for name in names if name not in TRUTHS]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(
+            f"unknown truth {', '.join(unknown) or text!r}; choose from {', '.join(TRUTHS)}"
+        )
+    return names
 
 
 @contextlib.contextmanager

@@ -16,9 +16,9 @@ DEFAULT_PEOPLE = 20000
 DEFAULT_SEED = 2026
 
 
-def synthetic_profiles(pack: Pack, n: int, seed: int):
+def synthetic_profiles(pack: Pack, n: int, seed: int, truth: str = "baseline"):
     """Generated outcomes and their scored profiles."""
-    outcomes = generate_outcomes(pack, n, seed)
+    outcomes = generate_outcomes(pack, n, seed, truth)
     timings = np.full((n, len(scoring_layout(pack).section_ids)), np.nan)
     profiles = score_matrix(
         pack, outcomes.answers, timings, outcomes.context, outcomes.employee_ids
@@ -53,7 +53,6 @@ def build_default_model(
                 "pack": pack.ref,
             },
         },
-        holdout_share=0.0,  # the bundled default learns from all of its people
     )
     registry.promote(summary["version"])
     return summary["version"]

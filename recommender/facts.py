@@ -19,8 +19,10 @@ if TYPE_CHECKING:
     from recommender.levels import TrackLevels
     from recommender.profile import ProfileBatch
     from recommender.questionnaire import Questionnaire
+    from recommender.track_model import Intervals
 
 NUMBER, IDENTIFIER, BOOLEAN = "number", "id", "bool"
+LEGACY_CLOSE_CALL_GAP = 0.05
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,9 @@ def field_catalogue(framework: Framework, questionnaire: Questionnaire) -> dict[
         fields[f"model.p_success.{track}"] = number
     fields["model.p_difference"] = number
     fields["model.p_gap"] = number
+    fields["model.p_difference_low"] = number
+    fields["model.p_difference_high"] = number
+    fields["model.close_call"] = FieldSpec(BOOLEAN)
     return fields
 
 
@@ -60,6 +65,7 @@ def build_facts(
     profiles: ProfileBatch,
     levels: dict[str, TrackLevels],
     p_success: dict[str, np.ndarray] | None = None,
+    intervals: Intervals | None = None,
 ) -> dict[str, np.ndarray]:
     """Columns for every catalogue field; model fields are missing until a model has run."""
     pack = profiles.pack
@@ -86,4 +92,16 @@ def build_facts(
     difference = (p_success["manager"] - p_success["ic"]) if p_success else missing
     facts["model.p_difference"] = difference
     facts["model.p_gap"] = np.abs(difference)
+    # the 90% interval of (manager - IC); a close call when it holds zero: the model cannot
+    # tell which track is better for people who answer like this. A version trained before
+    # intervals existed keeps the old reading: a gap under 5 points.
+    low, high = intervals.difference if intervals else (missing, missing)
+    facts["model.p_difference_low"] = low
+    facts["model.p_difference_high"] = high
+    if intervals:
+        facts["model.close_call"] = (low <= 0) & (high >= 0)
+    elif p_success:
+        facts["model.close_call"] = np.abs(difference) < LEGACY_CLOSE_CALL_GAP
+    else:
+        facts["model.close_call"] = missing
     return facts

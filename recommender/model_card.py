@@ -87,7 +87,9 @@ def render_model_card(manifest: dict[str, Any]) -> str:
             f"{value['status_quo_estimated']}). This is the model's own estimate.",
             "",
         ]
+    lines += _capacity(manifest.get("metrics", {}))
     lines += _held_out(manifest.get("holdout"))
+    lines += _evaluation(manifest.get("evaluation"))
     lines += ["## Fairness", ""]
     lines += fairness_lines(manifest.get("fairness"))
     lines += [
@@ -105,17 +107,71 @@ def render_model_card(manifest: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _capacity(metrics: dict[str, Any]) -> list[str]:
+    """What the capacity search chose per track, and the spread behind the intervals."""
+    tracks = metrics.get("tracks", {})
+    if not any("knots" in entry for entry in tracks.values()):
+        return []
+    lines = ["## Capacity chosen by the data", ""]
+    for track, entry in tracks.items():
+        shape = "straight lines" if entry["knots"] == 2 else f"{entry['knots']} knots"
+        lines.append(
+            f"- {track}: {shape} per feature, L2 strength C = {entry['regularisation_c']} "
+            f"(cross-validated log-loss on {entry['rows']} people)"
+        )
+    spread = metrics.get("measurement_variance", {})
+    lines += [
+        "",
+        "Each chance carries a 90% interval from the posterior of the fit (Laplace) and the "
+        "measurement error of the scales (log-odds variance "
+        + ", ".join(f"{t} {v}" for t, v in spread.items())
+        + ").",
+        "",
+    ]
+    return lines
+
+
+def _evaluation(rows: list[dict[str, Any]] | None) -> list[str]:
+    """The evaluation at several training sizes, where the version carries one."""
+    if not rows:
+        return []
+    lines = [
+        "## Evaluation at company sizes (synthetic people, truth known)",
+        "",
+        "| truth | rows | gain | logistic CV | gradient boosting | calibration error "
+        "| 90% coverage |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for row in rows:
+        lines.append(
+            f"| {row['truth']} | {row['train_people']} | {row['advice']['gain']} "
+            f"| {row['logistic_cv']['gain']} | {row['gradient_boosting']['gain']} "
+            f"| {row['advice']['calibration_error']} | {row['intervals']['both']['coverage']} |"
+        )
+    return [*lines, ""]
+
+
 def _held_out(holdout: dict[str, Any] | None) -> list[str]:
     """The candidate beside the model active when it was trained, on data neither learned from."""
     if not holdout:
         return []
     active = holdout.get("active") or {}
-    lines = [
-        "",
-        f"## Held-out comparison ({holdout['rows']} people, {round(100 * holdout['share'])}% "
-        "of the data, never used for training)",
-        "",
-    ]
+    if "share" in holdout:
+        heading = (
+            f"## Held-out comparison ({holdout['rows']} people, "
+            f"{round(100 * holdout['share'])}% of the data, never used for training)"
+        )
+    else:
+        heading = (
+            f"## Cross-fitted comparison ({holdout['rows']} people, {holdout['method']}: "
+            "each person scored by a candidate trained without them)"
+        )
+    lines = ["", heading, ""]
+    verdict = (holdout.get("comparison") or {}).get("verdict")
+    if verdict:
+        lines += [f"**Verdict:** {verdict['summary']}.", ""]
+        if verdict.get("small_data"):
+            lines += [verdict["small_data"], ""]
     if "error" in active:
         lines += [
             f"The active version {active['version']} could not be compared: {active['error']}",

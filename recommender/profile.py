@@ -59,6 +59,7 @@ class ProfileBatch:
     flags: dict[str, np.ndarray]  # flag id -> bool (n,)
     answered: np.ndarray  # (n,) scored items answered (attention checks not counted)
     asked: int
+    items: np.ndarray | None = None  # (n, items) scored answers, reverse-keyed ones flipped
 
     def __len__(self) -> int:
         return len(self.employee_ids)

@@ -25,7 +25,7 @@ from recommender.profile import ProfileBatch
 from recommender.quality import FLAG_IDS, FLAG_MESSAGES
 from recommender.registry import ModelRefused, ModelTrainedElsewhere, ModelVersion, Registry
 from recommender.scoring import score_many
-from recommender.track_model import TRACKS, Prediction
+from recommender.track_model import INTERVAL_LEVEL, TRACKS, Prediction
 
 log = logging.getLogger(__name__)
 FLAG_DISCOUNT = 0.75
@@ -71,7 +71,7 @@ class Recommender:
         """Recommendations for profiles already scored."""
         values = feature_matrix(profiles)
         prediction = self.model.model.predict(values)
-        assessment = assess(profiles, prediction.p_success)
+        assessment = assess(profiles, prediction.p_success, prediction.intervals)
         batch = _Batch(
             profiles,
             factors(pack_features(self.pack), values, prediction.effects),
@@ -84,11 +84,22 @@ class Recommender:
     def _record(self, batch: _Batch, row: int) -> dict[str, Any]:
         profiles, prediction, assessment = batch.profiles, batch.prediction, batch.assessment
         profile_flags = [flag for flag in FLAG_IDS if profiles.flags[flag][row]]
+        intervals = prediction.intervals
         return {
             "employee_id": profiles.employee_ids[row],
             "track": batch.tracks[row],
             "confidence": round(float(batch.confidence[row]), 4),
             "p_success": {t: round(float(prediction.p_success[t][row]), 4) for t in TRACKS},
+            "p_success_interval": {
+                t: [
+                    round(float(intervals.p_success[t][0][row]), 4),
+                    round(float(intervals.p_success[t][1][row]), 4),
+                ]
+                for t in TRACKS
+            }
+            if intervals
+            else None,
+            "interval_level": INTERVAL_LEVEL if intervals else None,
             "levels": assessment.levels_report(row),
             "explanation": {
                 "score": float(prediction.score[row]),

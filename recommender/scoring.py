@@ -136,6 +136,7 @@ def score_matrix(
         flags=quality_flags(raw, scored, timings, layout.quality),
         answered=answered[:, layout.quality.counted].sum(axis=1),
         asked=int(layout.quality.counted.sum()),
+        items=scored,
     )
 
 

@@ -31,6 +31,14 @@ judged elsewhere. Its assumptions, each a parameter below:
    breaks them), plus 0.25 leading x conflict comfort. As an IC: 0.9 + 0.5 craft depth +
    0.35 hands-on preference + 0.3 (technical depth - 3) + 0.25 (system design - 3) + 0.2
    (delivery - 3) - 0.15 extrinsic motive. Both gain 0.08 per log-year of experience.
+   That is truth "baseline". Truth "thresholds" keeps everything else and changes the shape
+   of success, so that a method tuned to one shape is found out on the other. As a manager:
+   -0.9 + 1.3 if affective leading > -0.3 (real interest), + 0.9 more if that interest comes
+   with people leadership rated 3 or more, - 1.4 when interruption tolerance < -0.8,
+   + 0.7 tanh(conflict comfort), - 0.6 if extrinsic motive > 0.8, + 0.15 per log-year. As an
+   IC: 0.1 + 1.2 if craft depth > 0, + 0.45 craft depth x hands-on preference, + 0.6 if
+   technical depth >= 3.5, + 0.3 (system design - 3), - 0.7 when hands-on preference < -1,
+   + 0.1 per log-year.
 8. Label. success ~ Bernoulli(p of the track taken).
 9. Noise in responses. 3% of people are careless (straight-lining, failed attention checks);
    2% of items are skipped at random.
@@ -137,8 +145,10 @@ def _cell(value) -> object:
     return "" if value is None else value
 
 
-def generate_outcomes(pack: Pack, n: int, seed: int) -> SyntheticOutcomes:
-    """`n` synthetic people for `pack`, the same for the same seed."""
+def generate_outcomes(pack: Pack, n: int, seed: int, truth: str = "baseline") -> SyntheticOutcomes:
+    """`n` synthetic people for `pack`, the same for the same seed, succeeding by `truth`."""
+    if truth not in TRUTHS:
+        raise ValueError(f"unknown truth {truth!r}; choose from {', '.join(TRUTHS)}")
     rng = np.random.default_rng(seed)
     traits = _traits(rng, n)
     years = np.minimum(np.expm1(rng.normal(LOG_YEARS_MEAN, LOG_YEARS_SD, n)), MAX_YEARS)
@@ -152,7 +162,7 @@ def generate_outcomes(pack: Pack, n: int, seed: int) -> SyntheticOutcomes:
         + 0.6 * traits["extrinsic_motive"]
         + 0.15 * traits["develop_others"]
     )
-    p_true = _truth(traits, competencies, log_years)
+    p_true = TRUTHS[truth](traits, competencies, log_years)
     takes_manager = rng.random(n) < _sigmoid(manage_logit)
     track_taken = np.where(takes_manager, "manager", "ic").astype(object)
     success = rng.random(n) < np.where(takes_manager, p_true["manager"], p_true["ic"])
@@ -244,6 +254,37 @@ def _truth(traits, competencies, log_years) -> dict[str, np.ndarray]:
         + 0.08 * log_years
     )
     return {"ic": _sigmoid(ic), "manager": _sigmoid(manager)}
+
+
+def _threshold_truth(traits, competencies, log_years) -> dict[str, np.ndarray]:
+    t = traits
+    n = len(log_years)
+    people = competencies.get("people_leadership", np.full(n, 3.0))
+    technical = competencies.get("technical_depth", np.full(n, 3.0))
+    design = competencies.get("system_design", np.full(n, 3.0))
+    interested = t["lead_affective"] > -0.3
+    manager = (
+        -0.9
+        + 1.3 * interested
+        + 0.9 * (interested & (people >= 3))
+        - 1.4 * (t["interruptions_tolerance"] < -0.8)
+        + 0.7 * np.tanh(t["conflict_comfort"])
+        - 0.6 * (t["extrinsic_motive"] > 0.8)
+        + 0.15 * log_years
+    )
+    ic = (
+        0.1
+        + 1.2 * (t["craft_depth"] > 0)
+        + 0.45 * t["craft_depth"] * t["hands_on_time"]
+        + 0.6 * (technical >= 3.5)
+        + 0.3 * (design - 3)
+        - 0.7 * (t["hands_on_time"] < -1)
+        + 0.1 * log_years
+    )
+    return {"ic": _sigmoid(ic), "manager": _sigmoid(manager)}
+
+
+TRUTHS = {"baseline": _truth, "thresholds": _threshold_truth}
 
 
 def _context(pack: Pack, rng, years, managing_now) -> dict[str, np.ndarray]:

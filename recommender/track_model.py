@@ -13,6 +13,16 @@ and for each feature j its effect is its shape difference at the person's value 
 difference's mean over the training data; `baseline` is the mean score over the training data.
 So `baseline + sum(effects) == score` exactly: the factors shown are what the model computed.
 
+Each stated chance comes with a 90% interval for the person's own chance of success. It adds
+two spreads on the log-odds scale: the posterior spread of the fitted model (estimation: a
+Laplace approximation of the L2-penalised fit, whose penalty is a normal prior on each
+standardised coefficient, so shrinkage toward it widens rather than hides), and how far a
+person's true standing can lie from their questionnaire scores (measurement: the scales'
+reliability, fixed at training). With measurement spread `v`, the
+chance given the answers is an average over people answering alike, flatter than each of
+their own; the interval is centred on the log-odds scaled back by sqrt(1 + pi v / 8) (the
+probit approximation) and always contains the stated chance.
+
 Parameters are plain arrays (no pickle); training lives in `recommender.training`.
 """
 
@@ -24,6 +34,18 @@ from functools import cached_property
 import numpy as np
 
 TRACKS = ("ic", "manager")
+INTERVAL_LEVEL = 0.9
+INTERVAL_Z = 1.6448536269514722  # standard normal quantile of 0.95: a two-sided 90% interval
+
+
+@dataclass(frozen=True)
+class Uncertainty:
+    """What the intervals are made of: the posterior of each track's parameters and the
+    measurement spread."""
+
+    # per track: covariance of (intercept, shape heights at every knot of every feature)
+    covariance: dict[str, np.ndarray]
+    measurement_variance: dict[str, float]  # per track: spread of the true log-odds
 
 
 @dataclass(frozen=True)
@@ -36,6 +58,7 @@ class TrackModel:
     intercepts: dict[str, float]
     fill: np.ndarray  # per feature: value used when the person has none (training median)
     centre: np.ndarray  # per feature: training mean of (manager shape - IC shape)
+    uncertainty: Uncertainty | None = None
 
     def contributions(self, features: np.ndarray) -> dict[str, np.ndarray]:
         """Per track, each feature's log-odds contribution: (people x features).
@@ -44,19 +67,71 @@ class TrackModel:
         end knots), done for every feature at once so that one person costs a few array
         operations rather than one call per feature and track.
         """
-        filled = np.where(np.isnan(features), self.fill, features)
-        knots, shapes = self._padded
-        columns = np.arange(knots.shape[0])
-        segment = np.clip(
-            (filled[:, :, None] >= knots[None, :, :]).sum(axis=2) - 1, 0, knots.shape[1] - 2
-        )
-        left, right = knots[columns, segment], knots[columns, segment + 1]
-        along = np.clip((filled - left) / (right - left), 0.0, 1.0)
+        segment, along = self._segments(features)
+        _, shapes = self._padded
+        columns = np.arange(shapes.shape[1])
         parts = {}
         for track, shape in zip(TRACKS, shapes, strict=True):
             start, end = shape[columns, segment], shape[columns, segment + 1]
             parts[track] = start + along * (end - start)
         return parts
+
+    def _segments(self, features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per person and feature: the knot segment the value falls in and how far along it."""
+        filled = np.where(np.isnan(features), self.fill, features)
+        knots, _ = self._padded
+        columns = np.arange(knots.shape[0])
+        segment = np.clip(
+            (filled[:, :, None] >= knots[None, :, :]).sum(axis=2) - 1, 0, knots.shape[1] - 2
+        )
+        left, right = knots[columns, segment], knots[columns, segment + 1]
+        return segment, np.clip((filled - left) / (right - left), 0.0, 1.0)
+
+    def _hat_weights(self, features: np.ndarray) -> np.ndarray:
+        """(people x padded knots of every feature): the interpolation weights, so that
+        weights @ padded heights is the sum of the shapes."""
+        segment, along = self._segments(features)
+        n, count = segment.shape
+        width = self._padded[0].shape[1]
+        weights = np.zeros((n, count * width))
+        left = np.arange(count) * width + segment
+        rows = np.arange(n)[:, None]
+        weights[rows, left] = 1.0 - along
+        weights[rows, left + 1] += along
+        return weights
+
+    @cached_property
+    def _unpadding(self) -> np.ndarray:
+        """(padded knots, knots): 1 where a padded knot carries a real knot's height."""
+        width = self._padded[0].shape[1]
+        sizes = [k.size for k in self.knots]
+        offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+        matrix = np.zeros((len(sizes) * width, sum(sizes)))
+        for j, (size, offset) in enumerate(zip(sizes, offsets, strict=True)):
+            for k in range(width):
+                matrix[j * width + k, offset + min(k, size - 1)] = 1.0
+        return matrix
+
+    def intervals(self, features: np.ndarray, logits: dict[str, np.ndarray]) -> Intervals:
+        """90% intervals for each track's chance and for the difference between them."""
+        assert self.uncertainty is not None
+        weights = self._hat_weights(features) @ self._unpadding
+        design = np.hstack([np.ones((weights.shape[0], 1)), weights])
+        bounds, slopes = {}, {}
+        for track in TRACKS:
+            fitted = ((design @ self.uncertainty.covariance[track]) * design).sum(axis=1)
+            spread = self.uncertainty.measurement_variance[track]
+            scale = np.sqrt(1.0 + np.pi * spread / 8.0)
+            half = INTERVAL_Z * np.sqrt(scale**2 * np.maximum(fitted, 0.0) + spread)
+            centre, stated = scale * logits[track], _sigmoid(logits[track])
+            bounds[track] = (
+                np.minimum(_sigmoid(centre - half), stated),
+                np.maximum(_sigmoid(centre + half), stated),
+            )
+            slopes[track] = (stated * (1.0 - stated)) ** 2 * np.maximum(fitted, 0.0)
+        difference = _sigmoid(logits["manager"]) - _sigmoid(logits["ic"])
+        half = INTERVAL_Z * np.sqrt(slopes["manager"] + slopes["ic"])
+        return Intervals(bounds, (difference - half, difference + half))
 
     @cached_property
     def _padded(self) -> tuple[np.ndarray, np.ndarray]:
@@ -86,6 +161,7 @@ class TrackModel:
             score=logits["manager"] - logits["ic"],
             baseline=baseline,
             effects=effects,
+            intervals=self.intervals(features, logits) if self.uncertainty else None,
         )
 
     def to_arrays(self) -> dict[str, np.ndarray]:
@@ -100,6 +176,12 @@ class TrackModel:
             arrays[f"knots_{j}"] = knots
             for track in TRACKS:
                 arrays[f"shape_{track}_{j}"] = self.shapes[track][j]
+        if self.uncertainty is not None:
+            for track in TRACKS:
+                arrays[f"covariance_{track}"] = self.uncertainty.covariance[track]
+            arrays["measurement_variance"] = np.array(
+                [self.uncertainty.measurement_variance[t] for t in TRACKS]
+            )
         return arrays
 
     @classmethod
@@ -108,6 +190,13 @@ class TrackModel:
         names = tuple(str(name) for name in arrays["feature_names"])
         count = len(names)
         intercepts = arrays["intercepts"]
+        uncertainty = None
+        if "measurement_variance" in arrays:
+            spread = arrays["measurement_variance"]
+            uncertainty = Uncertainty(
+                covariance={t: np.asarray(arrays[f"covariance_{t}"], dtype=float) for t in TRACKS},
+                measurement_variance={t: float(spread[i]) for i, t in enumerate(TRACKS)},
+            )
         return cls(
             feature_names=names,
             knots=tuple(np.asarray(arrays[f"knots_{j}"], dtype=float) for j in range(count)),
@@ -120,6 +209,7 @@ class TrackModel:
             intercepts={t: float(intercepts[i]) for i, t in enumerate(TRACKS)},
             fill=np.asarray(arrays["fill"], dtype=float),
             centre=np.asarray(arrays["centre"], dtype=float),
+            uncertainty=uncertainty,
         )
 
 
@@ -131,6 +221,16 @@ class Prediction:
     score: np.ndarray  # (n,) log-odds of success as manager minus as IC
     baseline: float
     effects: np.ndarray  # (n, features); baseline + effects.sum(1) == score
+    intervals: Intervals | None = None
+
+
+@dataclass(frozen=True)
+class Intervals:
+    """90% intervals for a batch: per track (low, high) chances, and the difference
+    (manager minus IC) of the stated chances from the posterior alone."""
+
+    p_success: dict[str, tuple[np.ndarray, np.ndarray]]
+    difference: tuple[np.ndarray, np.ndarray]
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:

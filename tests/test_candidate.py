@@ -29,21 +29,31 @@ def trained(tmp_path_factory):
     return registry, profiles, first, second
 
 
-def test_the_candidate_and_the_active_version_are_judged_on_the_same_held_out_people(trained):
+def test_every_usable_row_is_learnt_from_and_judged_by_cross_fitting(trained):
     registry, _, first, second = trained
     manifest = registry.manifest(second["version"])
     holdout = manifest["holdout"]
     assert holdout["active"]["version"] == first["version"]
-    assert holdout["rows"] == manifest["data"]["rows_held_out"] > 600
+    assert holdout["rows"] == manifest["data"]["rows_used"] > 2800
+    assert (
+        manifest["data"]["rows_used"] + manifest["data"]["rows_left_out_for_quality_flags"] == 3000
+    )
+    assert holdout["method"] == "5-fold cross-fitting"
     for side in (holdout["candidate"], holdout["active"]):
         for track in ("ic", "manager"):
             metrics = side["tracks"][track]
             assert 0.5 < metrics["auc"] < 1 and 0 < metrics["brier"] < 0.3
             assert sum(row["n"] for row in metrics["calibration"]) == metrics["rows"]
             assert metrics["roc"][0] == [0.0, 0.0] and metrics["roc"][-1] == [1.0, 1.0]
-    # the same data and seed train the same model: the same held-out figures
-    assert holdout["candidate"]["tracks"] == holdout["active"]["tracks"]
-    assert manifest["data"]["rows_used"] + manifest["data"]["rows_held_out"] <= 3000
+    # the active version learnt from these very people, so it looks better than the
+    # cross-fitted candidate on the same people; the paired intervals say how much
+    comparison = manifest["comparison"]
+    for track in ("ic", "manager"):
+        entry = comparison["tracks"][track]
+        low, high = entry["auc"]["interval"]
+        assert low <= entry["auc"]["difference"] <= high
+        assert entry["auc"]["candidate"] == holdout["candidate"]["tracks"][track]["auc"]
+    assert comparison["verdict"]["summary"] == second["verdict"]["summary"]
 
 
 def test_the_fairness_report_flags_what_the_data_put_there_and_nothing_else(trained):

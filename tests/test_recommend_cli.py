@@ -175,15 +175,40 @@ def test_recommending_does_not_load_training_machinery():
     assert result.stdout.strip() == "[]"
 
 
-def test_evaluate_on_synthetic_people_compares_the_policies(trackfit):
-    code, out, _ = trackfit("evaluate", "--n", "4000", "--test-n", "3000", "--seed", "3")
+def test_evaluate_at_sizes_compares_the_advice_with_the_peers_on_both_truths(trackfit):
+    code, out, err = trackfit(
+        "evaluate", "--sizes", "400,1500", "--seeds", "1", "--test-n", "3000", "--json"
+    )
+    assert code == 0, err
     report = json.loads(out)
-    policies = report["policies"]
+    assert set(report["truths"]) == {"baseline", "thresholds"}
+    for rows in report["truths"].values():
+        assert [row["train_people"] for row in rows] == [400, 1500]
+        for row in rows:
+            assert {"advice", "trackfit", "logistic_cv", "gradient_boosting", "status_quo"} <= set(
+                row
+            )
+            assert row["advice"]["gain"] > row["status_quo"]["gain"]
+            assert row["advice"]["calibration_error"] < 0.2
+            assert 0.5 < row["intervals"]["both"]["coverage"] <= 1
+            for track in ("ic", "manager"):
+                assert 0.5 < row["trackfit"]["tracks"][track]["auc"] < 1
+
+
+def test_evaluate_prints_a_table_and_refuses_bad_sizes(trackfit, capsys):
+    code, out, _ = trackfit(
+        "evaluate", "--sizes", "300", "--truths", "thresholds", "--seeds", "1", "--test-n", "500"
+    )
     assert code == 0
-    assert set(policies) == {"advice", "model_only", "gradient_boosting_peer", "status_quo"}
-    assert report["oracle_value"] > report["coin_flip_value"]
-    assert policies["advice"]["captured"] > policies["status_quo"]["captured"] + 0.3
-    assert report["mean_abs_probability_error"]["advice_track"] < 0.15
+    assert "truth: thresholds" in out and "baseline" not in out.split("truth:", 1)[1]
+    for arguments, message in (
+        (("--sizes", "3,x"), "argument --sizes: '3,x' is not a list of whole numbers"),
+        (("--sizes", "50"), "each size must be between 100"),
+        (("--truths", "linear"), "unknown truth 'linear'; choose from baseline, thresholds"),
+    ):
+        with pytest.raises(SystemExit) as exit_:
+            trackfit("evaluate", *arguments)
+        assert exit_.value.code == 2 and message in capsys.readouterr().err
 
 
 def test_an_output_path_that_cannot_be_written_is_a_message(trackfit, tmp_path):
