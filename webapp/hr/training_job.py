@@ -141,7 +141,8 @@ def _train(run: TrainingRun) -> None:
     run.status, run.stage, run.finished_at = SUCCEEDED, "finished", utcnow()
     run.version = summary["version"]
     run.summary = {
-        key: summary[key] for key in ("version", "active", "rows", "rows_used", "cross_fitted", "verdict")
+        key: summary[key]
+        for key in ("version", "active", "rows", "rows_used", "cross_fitted", "verdict")
     }
     audit.record(
         "training_finished", summary["version"], actor=actor, run=run.id, rows=summary["rows"]
