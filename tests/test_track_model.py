@@ -10,11 +10,13 @@ from hypothesis.extra.numpy import arrays
 
 from recommender.features import feature_matrix, pack_features
 from recommender.scoring import score_matrix, scoring_layout
+from recommender.track_model import TrackModel
 from recommender.training import TrainingDataTooSmall, fit_track_model
 
 
-def _world(pack, n, seed):
-    """Random answers to the tiny pack; success on each track driven by one construct."""
+def _world(pack, n, seed, shape="linear"):
+    """Random answers to the tiny pack; success on each track driven by one construct, along
+    a straight line in log-odds or, for `shape="threshold"`, by a step in it."""
     layout = scoring_layout(pack)
     rng = np.random.default_rng(seed)
     raw = rng.integers(1, 6, size=(n, len(layout.item_ids))).astype(float)
@@ -39,6 +41,11 @@ def _world(pack, n, seed):
         "manager": 1 / (1 + np.exp(-(1.5 * (lead - 3) - 0.3))),
         "ic": 1 / (1 + np.exp(-(1.2 * (craft - 3) + 0.4))),
     }
+    if shape == "threshold":
+        truth = {
+            "manager": np.where(lead >= 3.5, 0.8, 0.25),
+            "ic": np.where(craft >= 2.5, 0.75, 0.2),
+        }
     taken = np.where(rng.random(n) < 0.35, "manager", "ic").astype(object)
     success = rng.random(n) < np.where(taken == "manager", truth["manager"], truth["ic"])
     return profiles, taken, success.astype(int), truth
@@ -131,3 +138,47 @@ def test_the_same_data_gives_the_same_model(tiny):
     assert first.metrics == second.metrics
     for key, value in first.model.to_arrays().items():
         np.testing.assert_array_equal(value, second.model.to_arrays()[key])
+
+
+def test_small_data_from_a_straight_truth_get_straight_lines(tiny):
+    profiles, taken, success, _ = _world(tiny, 300, 5)
+    names = tuple(f.name for f in pack_features(tiny))
+    result = fit_track_model(feature_matrix(profiles), names, taken, success)
+    assert {result.metrics["tracks"][t]["knots"] for t in ("ic", "manager")} == {2}
+    assert all(knots.size == 2 for knots in result.model.knots if knots.size > 1)
+
+
+def test_plenty_of_data_from_a_threshold_truth_get_knots(tiny):
+    profiles, taken, success, _ = _world(tiny, 20000, 6, shape="threshold")
+    names = tuple(f.name for f in pack_features(tiny))
+    result = fit_track_model(feature_matrix(profiles), names, taken, success)
+    assert {result.metrics["tracks"][t]["knots"] for t in ("ic", "manager")} == {5}
+    searched = result.metrics["tracks"]["manager"]["search"]
+    assert [row["knots"] for row in searched] == [2, 3, 5]
+
+
+@settings(max_examples=40, deadline=None)
+@given(FEATURE_ROWS)
+def test_every_chance_lies_inside_its_interval(fitted, values):
+    prediction = fitted[0].model.predict(values)
+    for track, (low, high) in prediction.intervals.p_success.items():
+        p = prediction.p_success[track]
+        assert np.all((low >= 0) & (low <= p) & (p <= high) & (high <= 1))
+    low, high = prediction.intervals.difference
+    difference = prediction.p_success["manager"] - prediction.p_success["ic"]
+    np.testing.assert_allclose((low + high) / 2, difference, atol=1e-12)
+
+
+def test_intervals_narrow_as_data_grow_and_survive_the_registry_format(tiny):
+    names = tuple(f.name for f in pack_features(tiny))
+    widths = []
+    for n in (400, 8000):
+        profiles, taken, success, _ = _world(tiny, n, 7)
+        model = fit_track_model(feature_matrix(profiles), names, taken, success).model
+        low, high = model.predict(feature_matrix(profiles)).intervals.p_success["manager"]
+        widths.append(float((high - low).mean()))
+        again = TrackModel.from_arrays(model.to_arrays())
+        np.testing.assert_array_equal(
+            again.predict(feature_matrix(profiles)).intervals.p_success["manager"][0], low
+        )
+    assert widths[1] < widths[0] / 2
