@@ -246,13 +246,24 @@ class _TrackFit:
     metrics: dict[str, Any]
 
 
+def track_shortfall(track: str, y: np.ndarray) -> str | None:
+    """Why the outcomes of one track's people are too few to learn from, or None."""
+    y = np.asarray(y, dtype=int)
+    successes = int(y.sum())
+    if y.size >= MIN_ROWS_PER_TRACK and min(successes, y.size - successes) >= MIN_EACH_OUTCOME:
+        return None
+    people = "1 person" if y.size == 1 else f"{y.size} people"
+    return (
+        f"track {track}: {people} with {successes} successes; training needs at "
+        f"least {MIN_ROWS_PER_TRACK} people who took the track, with at least "
+        f"{MIN_EACH_OUTCOME} successes and {MIN_EACH_OUTCOME} failures"
+    )
+
+
 def _check_enough(track: str, y: np.ndarray) -> None:
-    if y.size < MIN_ROWS_PER_TRACK or min(int(y.sum()), int(y.size - y.sum())) < MIN_EACH_OUTCOME:
-        raise TrainingDataTooSmall(
-            f"track {track}: {y.size} people with {int(y.sum())} successes; training needs at "
-            f"least {MIN_ROWS_PER_TRACK} people who took the track, with at least "
-            f"{MIN_EACH_OUTCOME} successes and {MIN_EACH_OUTCOME} failures"
-        )
+    shortfall = track_shortfall(track, y)
+    if shortfall:
+        raise TrainingDataTooSmall(shortfall)
 
 
 def _fit_track(filled: np.ndarray, y: np.ndarray, grids: dict[int, tuple], seed: int) -> _TrackFit:

@@ -343,7 +343,8 @@ def test_too_few_usable_rows_are_named_and_offer_no_training(team):
     hr = signed_in(team, "hr@example.com")
     html = upload(hr, short_file(short), "gender", "short.csv").get_data(as_text=True)
     assert "Only 5 of 6 rows can be used" in html
-    assert "training needs at least 50 people who took the track" in html
+    assert "track manager: 1 person with 0 successes" in html
+    assert "training needs at least 20 people who took the track" in html
     assert "1 row cannot be used" in html and "Train on" not in html
     assert count(team, OutcomeUpload) == 0
 

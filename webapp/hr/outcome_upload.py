@@ -158,17 +158,14 @@ def _full(check: UploadCheck, filename: str, data: bytes, pack: Pack, sensitive)
 def training_shortfall(records: list[dict]) -> list[str]:
     """Why the usable rows are too few to train on, track by track (training's own rule), or
     nothing when they are enough."""
-    from recommender.training import MIN_ROWS_PER_TRACK  # noqa: PLC0415 - learning, HR only
+    from recommender.training import track_shortfall  # noqa: PLC0415 - learning, HR only
 
     reasons = []
     for track in TRACKS_TAKEN:
         outcomes = [record["success"] for record in records if record["track_taken"] == track]
-        if len(outcomes) < MIN_ROWS_PER_TRACK or len(set(outcomes)) < 2:
-            reasons.append(
-                f"track {track}: {len(outcomes)} usable rows, {sum(outcomes)} of them "
-                f"successes; training needs at least {MIN_ROWS_PER_TRACK} people who took the "
-                "track, with both outcomes"
-            )
+        shortfall = track_shortfall(track, outcomes)
+        if shortfall:
+            reasons.append(shortfall)
     return reasons
 
 
