@@ -217,9 +217,9 @@ def confirm_promote(version: str):
 
 
 def _refused_page(version: str, form: PromoteForm, message: str) -> tuple[str, int]:
-    # Focus the justification so the message is seen where the form is, at the page's end.
+    # The form posts to "…/promote#promote", so the browser shows this page scrolled to the
+    # form and its message, not to the top of a long page (autofocus would be ignored there).
     form.justification.errors = [message]
-    form.justification.render_kw = {"autofocus": True}
     return _model_page(version, form), 422
 
 
