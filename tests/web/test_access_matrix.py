@@ -78,6 +78,9 @@ MATRIX = [
     Request("GET", "/hr/models/v1", "/hr/models/<version>", HR_ONLY),
     Request("GET", "/hr/models/v1/card", "/hr/models/<version>/card", HR_ONLY),
     Request("POST", "/hr/models/v1/promote", "/hr/models/<version>/promote", HR_ONLY),
+    Request(
+        "POST", "/hr/models/v1/promote/confirm", "/hr/models/<version>/promote/confirm", HR_ONLY
+    ),
     Request("POST", "/hr/models/rollback", "/hr/models/rollback", HR_ONLY),
     Request("GET", "/hr/outcomes", "/hr/outcomes", HR_ONLY),
     Request("POST", "/hr/outcomes", "/hr/outcomes", HR_ONLY),

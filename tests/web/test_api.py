@@ -125,6 +125,18 @@ def test_openapi_describes_the_operation_and_the_pack(app):
     assert document["components"]["securitySchemes"]["bearerToken"]["scheme"] == "bearer"
 
 
+def test_a_recommendation_carries_the_range_of_each_chance(app, api, people):
+    recommendation = api(people[0]).get_json()
+    assert recommendation["interval_level"] == 0.9
+    for track, (lo, hi) in recommendation["p_success_interval"].items():
+        assert lo <= recommendation["p_success"][track] <= hi
+    document = app.test_client().get("/api/v1/openapi.json").get_json()
+    described = document["components"]["schemas"]["Recommendation"]["properties"]
+    assert described["p_success_interval"]["type"] == ["object", "null"]
+    assert described["p_success_interval"]["properties"]["ic"]["maxItems"] == 2
+    assert described["interval_level"]["type"] == ["number", "null"]
+
+
 def test_only_hr_accounts_own_tokens(app):
     make_user(app, "emp@example.com", "employee")
 

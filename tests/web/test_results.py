@@ -36,9 +36,58 @@ def test_the_track_and_how_sure_in_words_and_picture(result):
     assert "Recommended track: Individual contributor" in html
     assert "looks like a clear fit" in html
     assert f"How sure: <strong>{round(100 * stored['confidence'])}%</strong>" in html
-    p = {track: round(100 * value) for track, value in stored["p_success"].items()}
-    assert f"Individual contributor {p['ic']}%; People manager {p['manager']}%" in html
-    assert f"Individual contributor: {p['ic']}% estimated chance of success" in html
+    p = {track: _chance(stored, track) for track in stored["p_success"]}
+    assert f"Individual contributor {p['ic']}; People manager {p['manager']}." in html
+    assert f"Individual contributor: {p['ic']} estimated chance of success" in html
+
+
+def _chance(stored, track):
+    lo, hi = (round(100 * v) for v in stored["p_success_interval"][track])
+    return f"about {round(100 * stored['p_success'][track])}%, likely between {lo}% and {hi}%"
+
+
+def test_each_chance_is_said_and_drawn_with_its_likely_range(result):
+    html, stored = result
+    assert stored["interval_level"] == 0.9
+    assert "where your own chance most likely lies, 9 times in 10." in html
+    chances = _svgs(html)[0]
+    ns = "{http://www.w3.org/2000/svg}"
+    desc = chances.find(f"{ns}desc").text
+    assert f"Individual contributor: {_chance(stored, 'ic')} estimated chance" in desc
+    assert f"People manager: {_chance(stored, 'manager')} estimated chance" in desc
+    whiskers = chances.findall(f"{ns}g[@class='range']")
+    assert len(whiskers) == 2
+    width = float(chances.get("viewBox").split()[2])
+    for whisker, track in zip(whiskers, ("ic", "manager"), strict=True):
+        lo, hi = stored["p_success_interval"][track]
+        xs = [float(n) for n in re.findall(r"M([\d.]+)", whisker[1].get("d"))]
+        assert min(xs) == pytest.approx(4 + (width - 12) * lo, abs=0.1)
+        assert max(xs) == pytest.approx(4 + (width - 12) * hi, abs=0.1)
+
+
+def test_the_chances_stay_readable_on_a_phone(result_html):
+    """Drawn at most ~400 units wide with no text under 13, so that scaled to a 358px-wide
+    phone column no text falls below ~11px."""
+    chances = _svgs(result_html)[0]
+    width = float(chances.get("viewBox").split()[2])
+    sizes = [float(t.get("font-size")) for t in chances.iter("{http://www.w3.org/2000/svg}text")]
+    assert min(sizes) * 358 / width >= 11
+
+
+def test_a_result_stored_without_a_range_reads_as_before(app, client, people):
+    client.register()
+    location = client.answer_all(people[0]).headers["Location"]
+    with app.app_context():
+        assessment = db.session.get(Assessment, int(location.rsplit("/", 1)[1]))
+        old = dict(assessment.recommendation)
+        del old["p_success_interval"], old["interval_level"]
+        assessment.recommendation = old
+        db.session.commit()
+        p = {t: round(100 * v) for t, v in old["p_success"].items()}
+    html = client.get(location).get_data(as_text=True)
+    assert f"Individual contributor {p['ic']}%; People manager {p['manager']}%." in html
+    assert "likely between" not in html and "9 times in 10" not in html
+    assert 'class="range"' not in html
 
 
 def test_every_chart_has_a_text_alternative(result_html):

@@ -1,12 +1,14 @@
 """Retraining from outcomes: a file is checked whole and refused whole, a valid one trains a
 candidate in the background (after HR confirms, when some rows of a short file are people who
 left or never took the assessment); HR compares it with the active model, reads its fairness
-report and model card, promotes it (with a justification when groups are flagged) and rolls
-back. Every step is in the audit log."""
+report and model card, promotes it (with a justification when groups are flagged or the
+comparison judged it worse, and always after a confirmation step) and rolls back. Every step
+is in the audit log."""
 
 from __future__ import annotations
 
 import io
+import json
 import math
 import shutil
 import threading
@@ -17,7 +19,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, insert, select
 
-from recommender import load_pack
+from recommender import Registry, load_pack
 from recommender.scoring import scoring_layout
 from recommender.synthetic import generate_outcomes, write_outcome_csv
 from tests.web.conftest import signed_in
@@ -93,10 +95,18 @@ def test_hr_trains_compares_promotes_and_rolls_back_with_every_step_audited(team
     assert refused.status_code == 422 and "Write why promoting is right" in refused.get_data(
         as_text=True
     )
-    promoted = hr.submit(
+    asked = hr.submit(
         f"/hr/models/{version}",
         {"justification": JUSTIFICATION},
         action_url=f"/hr/models/{version}/promote",
+    )
+    assert asked.status_code == 200 and "v2 will answer every new assessment instead of v1" in (
+        asked.get_data(as_text=True)
+    )
+    promoted = hr.submit(
+        f"/hr/models/{version}",
+        {"justification": JUSTIFICATION},
+        action_url=f"/hr/models/{version}/promote/confirm",
     )
     assert promoted.status_code == 302
     assert "v2 is now the active model" in hr.get("/hr/models").get_data(as_text=True)
@@ -383,6 +393,122 @@ def test_promoting_a_version_that_fails_its_checks_is_refused(team):
     response = hr.submit("/hr/models/v2", action_url="/hr/models/v2/promote")
     assert response.status_code == 302
     assert "was not promoted" in hr.get("/hr/models").get_data(as_text=True)
+
+
+WORSE = {
+    "active": "v1",
+    "rows": 300,
+    "interval_level": 0.9,
+    "tracks": {
+        track: {
+            "rows": 150,
+            "auc": {
+                "candidate": 0.61,
+                "candidate_interval": [0.52, 0.7],
+                "active": 0.72,
+                "difference": -0.11,
+                "interval": [-0.19, -0.03],
+            },
+            "brier": {
+                "candidate": 0.24,
+                "candidate_interval": [0.22, 0.26],
+                "active": 0.2,
+                "difference": 0.04,
+                "interval": [0.01, 0.07],
+            },
+            "judgement": "worse",
+        }
+        for track in ("ic", "manager")
+    },
+    "verdict": {
+        "summary": "Worse than the active version on both tracks — keep v1",
+        "recommendation": "keep",
+        "worse": True,
+        "rows": 300,
+        "small_data": "Only 300 people behind this comparison: its intervals are wide.",
+    },
+}
+
+
+def a_candidate(app, comparison: dict | None) -> str:
+    """v2: the bundled model again, judged against v1 as `comparison` says (None: not judged)."""
+    registry = Path(app.config["TRACKFIT_MODELS"])
+    shutil.copytree(registry / "v1", registry / "v2")
+    path = registry / "v2" / "manifest.json"
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    manifest.pop("fairness", None)
+    manifest.pop("comparison", None)
+    if comparison is not None:
+        manifest["comparison"] = comparison
+    path.write_text(json.dumps(manifest), encoding="utf-8")
+    return "v2"
+
+
+def active(app) -> str:
+    return Registry(app.config["TRACKFIT_MODELS"]).active()
+
+
+def test_a_candidate_judged_worse_is_shown_so_and_needs_a_written_reason(team):
+    hr = signed_in(team, "hr@example.com")
+    a_candidate(team, WORSE)
+    page = hr.get("/hr/models/v2").get_data(as_text=True)
+    assert 'class="notice warning"' in page
+    assert "Worse than the active version on both tracks — keep v1." in page
+    assert "Behind this verdict: 300 people" in page and "Only 300 people behind" in page
+    assert "-0.110 (-0.190 to -0.030)" in page and "+0.040 (+0.010 to +0.070)" in page
+    assert page.count('<td rowspan="2">worse</td>') == 2
+    assert "Required because the comparison judged it worse" in page
+    assert "Worse than the active version on both tracks — keep v1" in hr.get(
+        "/hr/models"
+    ).get_data(as_text=True)
+
+    for step in ("promote", "promote/confirm"):
+        refused = hr.submit("/hr/models/v2", action_url=f"/hr/models/v2/{step}")
+        html = refused.get_data(as_text=True)
+        assert refused.status_code == 422
+        assert "Promoting needs a reason: The comparison judged it worse" in html
+        assert html.index("Promoting needs a reason") > html.index('id="promote"')
+        assert 'action="/hr/models/v2/promote#promote"' in html
+        assert active(team) == "v1"
+
+
+def test_promoting_asks_for_confirmation_and_only_the_confirmation_promotes(team):
+    hr = signed_in(team, "hr@example.com")
+    a_candidate(team, WORSE)
+    reason = "The new data are a year newer; the old model no longer fits our teams."
+    asked = hr.submit(
+        "/hr/models/v2", {"justification": reason}, action_url="/hr/models/v2/promote"
+    )
+    html = asked.get_data(as_text=True)
+    assert asked.status_code == 200 and active(team) == "v1"
+    assert "v2 will answer every new assessment instead of v1" in html
+    assert "Worse than the active version on both tracks — keep v1" in html and reason in html
+    assert 'action="/hr/models/v2/promote/confirm"' in html
+    assert hr.get("/hr/models/v2/promote/confirm").status_code == 405
+    unsigned = hr.client.post("/hr/models/v2/promote/confirm", data={"justification": reason})
+    assert unsigned.status_code == 400 and active(team) == "v1"
+
+    confirmed = hr.submit(
+        "/hr/models/v2", {"justification": reason}, action_url="/hr/models/v2/promote/confirm"
+    )
+    assert confirmed.status_code == 302 and active(team) == "v2"
+    with team.app_context():
+        promotion = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "promote"))
+        assert promotion.detail["justification"] == reason
+        assert promotion.detail["verdict"].startswith("Worse than the active version")
+
+
+def test_versions_never_judged_still_render_and_say_so(team):
+    hr = signed_in(team, "hr@example.com")
+    a_candidate(team, None)
+    page = hr.get("/hr/models/v2")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "Verdict" not in html and "Justification" not in html
+    assert "not judged" in hr.get("/hr/models").get_data(as_text=True)
+    asked = hr.submit("/hr/models/v2", action_url="/hr/models/v2/promote")
+    assert "Not judged against another version" in asked.get_data(as_text=True)
+    assert active(team) == "v1"
 
 
 def a_run(app, status: str, created: datetime, heartbeat: datetime | None = None) -> int:

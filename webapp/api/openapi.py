@@ -174,6 +174,25 @@ def _recommendation_schema(pack: Pack) -> dict[str, Any]:
             "track": {"type": "string", "enum": tracks},
             "confidence": {"type": "number", "minimum": 0, "maximum": 1},
             "p_success": per_track,
+            "p_success_interval": {
+                "type": ["object", "null"],
+                "description": "per track, [low, high]: where the person's own chance of success "
+                "most likely lies at interval_level (contains p_success; may be asymmetric); "
+                "null when the model version has no posterior",
+                "properties": {
+                    t: {
+                        "type": "array",
+                        "items": {"type": "number", "minimum": 0, "maximum": 1},
+                        "minItems": 2,
+                        "maxItems": 2,
+                    }
+                    for t in tracks
+                },
+            },
+            "interval_level": {
+                "type": ["number", "null"],
+                "description": "how often the range holds, e.g. 0.9 for 9 times in 10",
+            },
             "levels": {"type": "object", "properties": {t: level for t in tracks}},
             "explanation": {
                 "type": "object",

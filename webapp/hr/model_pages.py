@@ -1,5 +1,8 @@
 """Model governance: every version with its metrics, the candidate beside the active version,
-fairness, the model card; promote and roll back, each after a confirmation."""
+fairness, the model card; promote and roll back, each after a confirmation.
+
+Promoting takes two posts: the first checks the justification and shows what will happen,
+only the second (the confirmation) moves the active pointer."""
 
 from __future__ import annotations
 
@@ -38,6 +41,38 @@ def flagged_cells(manifest: dict) -> list[dict]:
     return list((manifest.get("fairness") or {}).get("flagged", []))
 
 
+def verdict(manifest: dict) -> dict | None:
+    """How the version was judged against the active one; None for versions never judged."""
+    return (manifest.get("comparison") or {}).get("verdict")
+
+
+def needs_justification(manifest: dict) -> list[str]:
+    """Why promoting this version needs a written justification, one reason each."""
+    reasons = []
+    judged = verdict(manifest)
+    if judged and judged.get("worse"):
+        reasons.append(f"the comparison judged it worse ({judged['summary']})")
+    flagged = flagged_cells(manifest)
+    if flagged:
+        reasons.append(
+            f"the fairness report flags {len(flagged)} "
+            + ("group" if len(flagged) == 1 else "groups")
+        )
+    return reasons
+
+
+def _refusal(manifest: dict, justification: str) -> str | None:
+    """The message refusing a promotion that lacks a needed justification, or None."""
+    reasons = needs_justification(manifest)
+    if not reasons or len(justification) >= MIN_JUSTIFICATION:
+        return None
+    because = " and ".join(reasons)
+    return (
+        f"Promoting needs a reason: {because[0].upper() + because[1:]}. Write why promoting "
+        f"is right anyway (at least {MIN_JUSTIFICATION} characters); it goes into the audit log."
+    )
+
+
 @bp.route("/models")
 def models():
     """Every version, newest first, with the active one marked."""
@@ -45,7 +80,7 @@ def models():
     rows = []
     for name in reversed(registry.versions()):
         manifest = _manifest(registry, name)
-        rows.append((name, manifest, len(flagged_cells(manifest))))
+        rows.append((name, manifest, len(flagged_cells(manifest)), verdict(manifest)))
     return render_template(
         "hr/models.html",
         rows=rows,
@@ -100,6 +135,9 @@ def _model_page(version: str, form: PromoteForm) -> str:
         track_titles=TRACK_TITLES,
         form=form,
         min_justification=MIN_JUSTIFICATION,
+        comparison=manifest.get("comparison"),
+        verdict=verdict(manifest),
+        reasons=needs_justification(manifest),
     )
 
 
@@ -117,35 +155,72 @@ def model_card(version: str):
 
 @bp.route("/models/<version>/promote", methods=["POST"])
 def promote(version: str):
-    """Make a version active; with flagged fairness cells only with a written justification."""
+    """Ask to confirm a promotion; nothing changes until the confirmation is posted.
+
+    A version judged worse than the active one, or with flagged fairness cells, needs a
+    written justification first."""
     registry = _registry()
     manifest = _manifest(registry, version)
     form = PromoteForm()
     if not form.validate_on_submit():
         abort(400)
-    flagged = flagged_cells(manifest)
     justification = (form.justification.data or "").strip()
-    if flagged and len(justification) < MIN_JUSTIFICATION:
-        form.justification.errors.append(
-            f"The fairness report flags {len(flagged)} groups. Write why promoting is right "
-            f"anyway (at least {MIN_JUSTIFICATION} characters); it goes into the audit log."
-        )
-        return _model_page(version, form), 422
+    refused = _refusal(manifest, justification)
+    if refused:
+        return _refused_page(version, form, refused)
+    try:
+        registry.verify(version, manifest)  # never ask to confirm what cannot be promoted
+    except ModelRefused as refused_model:
+        flash(f"{version} was not promoted: {refused_model.problems[0]}")
+        return redirect(url_for(".model", version=version))
+    return render_template(
+        "hr/promote_confirm.html",
+        version=version,
+        active=registry.active(),
+        verdict=verdict(manifest),
+        flagged=flagged_cells(manifest),
+        justification=justification,
+        form=form,
+    )
+
+
+@bp.route("/models/<version>/promote/confirm", methods=["POST"])
+def confirm_promote(version: str):
+    """Make a version active, as confirmed; the justification is checked again and audited."""
+    registry = _registry()
+    manifest = _manifest(registry, version)
+    form = PromoteForm()
+    if not form.validate_on_submit():
+        abort(400)
+    justification = (form.justification.data or "").strip()
+    refused = _refusal(manifest, justification)
+    if refused:
+        return _refused_page(version, form, refused)
+    flagged = flagged_cells(manifest)
     try:
         previous = registry.promote(version)
-    except ModelRefused as refused:
-        flash(f"{version} was not promoted: {refused.problems[0]}")
+    except ModelRefused as refused_model:
+        flash(f"{version} was not promoted: {refused_model.problems[0]}")
         return redirect(url_for(".model", version=version))
+    judged = verdict(manifest)
     audit.record(
         "promote",
         version,
         previous=previous,
         flagged_groups=len(flagged),
+        verdict=judged["summary"] if judged else None,
         justification=justification or None,
     )
     db.session.commit()
     flash(f"{version} is now the active model (it was {previous or 'none'}).")
     return redirect(url_for(".models"))
+
+
+def _refused_page(version: str, form: PromoteForm, message: str) -> tuple[str, int]:
+    # The form posts to "…/promote#promote", so the browser shows this page scrolled to the
+    # form and its message, not to the top of a long page (autofocus would be ignored there).
+    form.justification.errors = [message]
+    return _model_page(version, form), 422
 
 
 @bp.route("/models/rollback", methods=["POST"])

@@ -20,11 +20,13 @@ NEED_COLOUR = "#b44d12"
 _ids = count(1)
 
 
-def _svg(width: int, height: int, title: str, desc: str, body: Iterable[str]) -> Markup:
+def _svg(
+    width: int, height: int, title: str, desc: str, body: Iterable[str], css: str = "chart"
+) -> Markup:
     n = next(_ids)
     return Markup(
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-        f'width="100%" role="img" aria-labelledby="chart{n}-title chart{n}-desc" class="chart">'
+        f'width="100%" role="img" aria-labelledby="chart{n}-title chart{n}-desc" class="{css}">'
         f'<title id="chart{n}-title">{escape(title)}</title>'
         f'<desc id="chart{n}-desc">{escape(desc)}</desc>' + "".join(body) + "</svg>"
     )
@@ -53,30 +55,55 @@ def _rect(x: float, y: float, w: float, h: float, fill: str, extra: str = "") ->
 
 
 def probability_chart(
-    p_success: dict[str, float], titles: dict[str, str], recommended: str
+    p_success: dict[str, float],
+    titles: dict[str, str],
+    recommended: str,
+    interval: dict[str, tuple[float, float]] | None = None,
 ) -> Markup:
-    """Two bars: the estimated chance of success on each track."""
-    width, left, right, row = 640, 300, 60, 38
+    """Two bars: the estimated chance of success on each track, with its likely range as a
+    whisker over each bar when the model gave one."""
+    # Narrow and stacked (label, bar, words) so that at phone width, where the picture is
+    # scaled to about 360px, no text is drawn smaller than about 11px.
+    width, left, right, row = 400, 4, 8, 78
     scale = width - left - right
     body = []
+    words = []
     for i, (track, title) in enumerate(titles.items()):
         p = p_success[track]
-        y = 12 + i * row
+        y = 4 + i * row
         label = title + (" (recommended)" if track == recommended else "")
-        body.append(
-            _text(
-                left - 10, y + 19, label, "end", weight="bold" if track == recommended else "normal"
-            )
-        )
-        body.append(_rect(left, y, scale, 26, "#eef2f5"))
-        body.append(_rect(left, y, scale * p, 26, TRACK_COLOURS.get(track, INK)))
-        body.append(_text(left + scale * p + 6, y + 19, f"{round(100 * p)}%"))
-    desc = "; ".join(
-        f"{title}: {round(100 * p_success[track])}% estimated chance of success"
-        for track, title in titles.items()
-    )
+        body.append(_text(left, y + 15, label, weight="bold" if track == recommended else "normal"))
+        body.append(_rect(left, y + 22, scale, 26, "#eef2f5"))
+        body.append(_rect(left, y + 22, scale * p, 26, TRACK_COLOURS.get(track, INK)))
+        said = f"{round(100 * p)}%"
+        if interval and track in interval:
+            lo, hi = interval[track]
+            body.append(_whisker(left + scale * lo, left + scale * hi, y + 35))
+            said = f"about {said}, likely between {round(100 * lo)}% and {round(100 * hi)}%"
+        body.append(_text(left, y + 66, said, size=13, fill=MUTED))
+        words.append(f"{title}: {said} estimated chance of success")
     return _svg(
-        width, 12 + row * len(titles), "Estimated chance of success on each track", desc, body
+        width,
+        4 + row * len(titles),
+        "Estimated chance of success on each track",
+        "; ".join(words),
+        body,
+        "chart chances",
+    )
+
+
+def _whisker(x1: float, x2: float, y: float) -> str:
+    """A range line with end caps, drawn light under dark so it reads on any bar colour."""
+    line = (
+        f'<path d="M{x1:.1f} {y - 7:.1f}V{y + 7:.1f}M{x1:.1f} {y:.1f}H{x2:.1f}'
+        f'M{x2:.1f} {y - 7:.1f}V{y + 7:.1f}" fill="none" '
+    )
+    return (
+        '<g class="range" aria-hidden="true">'
+        + line
+        + 'stroke="#fff" stroke-width="5"/>'
+        + line
+        + f'stroke="{INK}" stroke-width="2"/></g>'
     )
 
 

@@ -112,6 +112,33 @@ class Reading:
     ladder: list[LadderRung]
     role_level: str | None
     competencies: dict[str, list[CompetencyBar]] = field(default_factory=dict)
+    p_interval: dict[str, tuple[float, float]] | None = None
+    interval_level: float | None = None
+
+    def chance(self, track: str) -> str:
+        """The chance on a track in words: 'about 62%, likely between 51% and 72%', or '62%'
+        for a result stored before the model gave a range."""
+        p = f"{round(100 * self.p_success[track])}%"
+        if not self.p_interval or track not in self.p_interval:
+            return p
+        lo, hi = self.p_interval[track]
+        return f"about {p}, likely between {round(100 * lo)}% and {round(100 * hi)}%"
+
+    def range_meaning(self) -> str | None:
+        """One sentence on what the range means, or None when there is no range."""
+        if not self.p_interval or not self.interval_level:
+            return None
+        return (
+            "The range is for people who answer like you: it is where your own chance most "
+            f"likely lies, {_how_often(self.interval_level)}."
+        )
+
+
+def _how_often(level: float) -> str:
+    tenths = level * 10
+    if abs(tenths - round(tenths)) < 1e-9:
+        return f"{round(tenths)} times in 10"
+    return f"{round(100 * level)} times in 100"
 
 
 def read(
@@ -149,7 +176,17 @@ def read(
         ladder=_ladder(pack),
         role_level=context.get("current_level"),
         competencies={t: _competency_bars(pack, lv.target, answers) for t, lv in levels.items()},
+        p_interval=_interval(recommendation),
+        interval_level=recommendation.get("interval_level"),
     )
+
+
+def _interval(recommendation: dict[str, Any]) -> dict[str, tuple[float, float]] | None:
+    """The per-track range of the chance of success; None for results stored without one."""
+    raw = recommendation.get("p_success_interval")
+    if not raw:
+        return None
+    return {track: (float(lo), float(hi)) for track, (lo, hi) in raw.items()}
 
 
 def _factor(pack: Pack, raw: dict, answers: dict, context: dict) -> Factor:

@@ -92,7 +92,7 @@ def _render_result(summary: Summary, pack: Pack) -> Markup:
             if previous
             else [],
             probability_chart=charts.probability_chart(
-                reading.p_success, reading.track_titles, reading.track
+                reading.p_success, reading.track_titles, reading.track, reading.p_interval
             ),
             factor_chart=charts.factor_chart(
                 sorted(reading.toward["ic"] + reading.toward["manager"], key=lambda f: f.effect),
