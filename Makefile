@@ -36,7 +36,7 @@ validate: install
 	$(BIN)/trackfit validate questionnaires/product-design
 
 evaluate: install
-	$(BIN)/trackfit evaluate
+	$(BIN)/trackfit evaluate --sizes 300,1000,4000,20000
 
 bench: install
 	$(BIN)/python benchmarks/bench_recommend.py

@@ -22,10 +22,10 @@ import numpy as np
 
 from recommender import Answers, load_pack
 from recommender.candidate import train_candidate
-from recommender.default_model import synthetic_profiles
 from recommender.recommendation import Recommender
 from recommender.registry import Registry
 from recommender.scoring import scoring_layout
+from recommender.synthetic import synthetic_profiles
 
 ROOT = Path(__file__).resolve().parent.parent
 REPEATS = 3

@@ -48,6 +48,7 @@ def train_candidate(
     sensitive: dict[str, np.ndarray] | None = None,
     seed: int = 0,
     folds: int = CROSS_FIT_FOLDS,
+    evaluation: list[dict[str, Any]] | None = None,
     progress: Callable[[str], None] = lambda stage: None,
 ) -> dict[str, Any]:
     """Fit on every usable row, judge by cross-fitting beside the active version, write a new
@@ -91,6 +92,8 @@ def train_candidate(
         "fairness": fairness,
         "sensitive_columns": sorted(sensitive),
     }
+    if evaluation:
+        manifest["evaluation"] = evaluation
     progress("writing the candidate version")
     name = registry.add(result.model, manifest, render_model_card(manifest))
     return {

@@ -114,6 +114,13 @@ def build_parser(
     models = _command(commands, "models", "list, promote or roll back model versions", run_models)
     models.add_argument("action", choices=("list", "promote", "rollback", "build-default"))
     models.add_argument("version", nargs="?", help="version to promote (e.g. v2)")
+    models.add_argument(
+        "--evaluate",
+        type=_sizes,
+        default=(),
+        metavar="SIZES",
+        help="with build-default: put the evaluation at these training sizes in the model card",
+    )
 
     evaluate = _command(
         commands,
@@ -273,7 +280,7 @@ def run_models(args: argparse.Namespace) -> int:
     else:
         from recommender.default_model import build_default_model
 
-        print(f"active model: {build_default_model(registry)}")
+        print(f"active model: {build_default_model(registry, evaluation_sizes=args.evaluate)}")
     return EXIT_OK
 
 

@@ -9,21 +9,10 @@ import numpy as np
 from recommender.candidate import train_candidate
 from recommender.pack import Pack, load_pack
 from recommender.registry import Registry
-from recommender.scoring import score_matrix, scoring_layout
-from recommender.synthetic import generate_outcomes
+from recommender.synthetic import synthetic_profiles
 
 DEFAULT_PEOPLE = 20000
 DEFAULT_SEED = 2026
-
-
-def synthetic_profiles(pack: Pack, n: int, seed: int, truth: str = "baseline"):
-    """Generated outcomes and their scored profiles."""
-    outcomes = generate_outcomes(pack, n, seed, truth)
-    timings = np.full((n, len(scoring_layout(pack).section_ids)), np.nan)
-    profiles = score_matrix(
-        pack, outcomes.answers, timings, outcomes.context, outcomes.employee_ids
-    )
-    return outcomes, profiles
 
 
 def build_default_model(
@@ -31,8 +20,10 @@ def build_default_model(
     pack: Pack | None = None,
     people: int = DEFAULT_PEOPLE,
     seed: int = DEFAULT_SEED,
+    evaluation_sizes: tuple[int, ...] = (),
 ) -> str:
-    """Train the default version from the generator, promote it, and return its name."""
+    """Train the default version from the generator, promote it, and return its name; with
+    `evaluation_sizes`, the model card also carries the evaluation at those training sizes."""
     pack = pack or load_pack()
     outcomes, profiles = synthetic_profiles(pack, people, seed)
     digest = hashlib.sha256()
@@ -53,6 +44,17 @@ def build_default_model(
                 "pack": pack.ref,
             },
         },
+        evaluation=_evaluation(pack, evaluation_sizes, seed),
     )
     registry.promote(summary["version"])
     return summary["version"]
+
+
+def _evaluation(pack: Pack, sizes: tuple[int, ...], seed: int) -> list[dict] | None:
+    """The method's evaluation at company sizes on every synthetic truth, as card rows."""
+    if not sizes:
+        return None
+    from recommender.evaluation import evaluate_at_sizes  # noqa: PLC0415 - only when asked
+
+    report = evaluate_at_sizes(pack, sizes, seeds=2, test_people=10000, seed=seed)
+    return [{"truth": truth, **row} for truth, rows in report["truths"].items() for row in rows]

@@ -23,11 +23,10 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from recommender.assessment import assess
-from recommender.default_model import synthetic_profiles
 from recommender.features import feature_matrix
 from recommender.pack import Pack
 from recommender.recommendation import decide
-from recommender.synthetic import TRUTHS
+from recommender.synthetic import TRUTHS, synthetic_profiles
 from recommender.track_model import TRACKS
 from recommender.training import fit_on_profiles, probability_metrics, usable_rows
 

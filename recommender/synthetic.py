@@ -53,7 +53,7 @@ from pathlib import Path
 import numpy as np
 
 from recommender.pack import Pack
-from recommender.scoring import scoring_layout
+from recommender.scoring import score_matrix, scoring_layout
 
 ASSUMPTIONS = __doc__
 CARELESS_SHARE, SKIP_SHARE = 0.03, 0.02
@@ -368,3 +368,13 @@ def write_truth_csv(outcomes: SyntheticOutcomes, path: str | Path) -> None:
                     round(float(outcomes.p_true["manager"][row]), 6),
                 ]
             )
+
+
+def synthetic_profiles(pack: Pack, n: int, seed: int, truth: str = "baseline"):
+    """Generated outcomes and their scored profiles."""
+    outcomes = generate_outcomes(pack, n, seed, truth)
+    timings = np.full((n, len(scoring_layout(pack).section_ids)), np.nan)
+    profiles = score_matrix(
+        pack, outcomes.answers, timings, outcomes.context, outcomes.employee_ids
+    )
+    return outcomes, profiles

@@ -35,6 +35,9 @@ C_GRID = tuple(float(c) for c in np.logspace(-3, 1, 9))
 FOLDS = 5
 SELECTION_ROWS = 20000  # per track; beyond this the choice of capacity no longer moves
 CALIBRATION_BINS = 10
+# prior sd 0.3 per standardised coefficient: 0.3 in log-odds per standard deviation of a
+# feature, the size of the effects a career questionnaire can plausibly have
+PRIOR_VARIANCE_FLOOR = 0.09
 MIN_ROWS_PER_TRACK = 20  # with the capacity search, a few dozen people give a straight line
 MIN_EACH_OUTCOME = 3
 
@@ -275,7 +278,7 @@ def _fit_track(filled: np.ndarray, y: np.ndarray, grids: dict[int, tuple], seed:
     final = penalised_logistic(matrix, y, chosen.c)
     weights = slope * final.weights
     intercept = slope * final.intercept + offset
-    covariance = slope**2 * np.linalg.pinv(final.hessian, hermitian=True)
+    covariance = slope**2 * posterior_covariance(final, chosen.c)
     calibrated = 1.0 / (1.0 + np.exp(-(slope * out_of_fold + offset)))
     return _TrackFit(
         design,
@@ -379,6 +382,16 @@ def _log_loss_rows(scores: np.ndarray, y: np.ndarray) -> np.ndarray:
 def _platt(scores: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     platt = LogisticRegression(C=1e6).fit(scores[:, None], y)
     return float(platt.coef_[0, 0]), float(platt.intercept_[0])
+
+
+def posterior_covariance(fit: PenalisedFit, c: float) -> np.ndarray:
+    """The Laplace posterior of (intercept, weights), with a prior no narrower than
+    PRIOR_VARIANCE_FLOOR per standardised coefficient: a strong penalty chosen on little data
+    says the data cannot see smaller effects, not that there are none."""
+    hessian = fit.hessian.copy()
+    diagonal = np.arange(1, hessian.shape[0])
+    hessian[diagonal, diagonal] += 1.0 / max(c, PRIOR_VARIANCE_FLOOR) - 1.0 / c
+    return np.linalg.pinv(hessian, hermitian=True)
 
 
 @dataclass(frozen=True)

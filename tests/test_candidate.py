@@ -10,9 +10,8 @@ import pytest
 
 from recommender import Registry, load_pack
 from recommender.candidate import advice_outcomes, train_candidate
-from recommender.default_model import synthetic_profiles
 from recommender.features import feature_matrix
-from recommender.synthetic import generate_outcomes
+from recommender.synthetic import generate_outcomes, synthetic_profiles
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,6 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from recommender.default_model import synthetic_profiles
 from recommender.quality import FLAG_IDS
 from recommender.reliability import (
     TRAFFIC_LIGHTS,
@@ -22,6 +21,7 @@ from recommender.reliability import (
     questionnaire_quality,
 )
 from recommender.scoring import answer_matrix, scoring_layout
+from recommender.synthetic import synthetic_profiles
 
 LIGHTS = {light for light, _ in TRAFFIC_LIGHTS}
 
