@@ -28,9 +28,11 @@ from recommender.recommendation import decide
 from recommender.registry import ModelRefused, Registry
 from recommender.track_model import TRACKS, TrackModel
 from recommender.training import (
+    TrainingDataTooSmall,
     calibration_table,
     fit_on_profiles,
     probability_metrics,
+    track_shortfall,
     usable_rows,
 )
 
@@ -57,6 +59,10 @@ def train_candidate(
     pack = profiles.pack
     sensitive = sensitive or {}
     usable = usable_rows(profiles)
+    for track in TRACKS:
+        shortfall = track_shortfall(track, success[usable & (track_taken == track)])
+        if shortfall:
+            raise TrainingDataTooSmall(shortfall)
     features = feature_matrix(profiles)
     names = tuple(feature.name for feature in pack_features(pack))
     progress("choosing the capacity and fitting the candidate on every usable row")

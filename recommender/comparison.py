@@ -129,8 +129,13 @@ def verdict(report: dict[str, Any]) -> dict[str, Any]:
     judged = {t: tracks[t]["judgement"] for t in TRACKS if "judgement" in tracks[t]}
     rows = sum(tracks[t]["rows"] for t in TRACKS)
     if not active or not judged:
+        why = (
+            "there was no active version when this one was trained"
+            if not active
+            else f"the active version {active} could not be scored on these people"
+        )
         return {
-            "summary": "Nothing to compare with: no active version reads these features",
+            "summary": f"Nothing to compare with: {why}",
             "recommendation": "review",
             "worse": False,
             "rows": rows,

@@ -123,13 +123,13 @@ class TrackModel:
             spread = self.uncertainty.measurement_variance[track]
             scale = np.sqrt(1.0 + np.pi * spread / 8.0)
             half = INTERVAL_Z * np.sqrt(scale**2 * np.maximum(fitted, 0.0) + spread)
-            centre, stated = scale * logits[track], _sigmoid(logits[track])
+            centre, stated = scale * logits[track], sigmoid(logits[track])
             bounds[track] = (
-                np.minimum(_sigmoid(centre - half), stated),
-                np.maximum(_sigmoid(centre + half), stated),
+                np.minimum(sigmoid(centre - half), stated),
+                np.maximum(sigmoid(centre + half), stated),
             )
             slopes[track] = (stated * (1.0 - stated)) ** 2 * np.maximum(fitted, 0.0)
-        difference = _sigmoid(logits["manager"]) - _sigmoid(logits["ic"])
+        difference = sigmoid(logits["manager"]) - sigmoid(logits["ic"])
         half = INTERVAL_Z * np.sqrt(slopes["manager"] + slopes["ic"])
         return Intervals(bounds, (difference - half, difference + half))
 
@@ -157,7 +157,7 @@ class TrackModel:
         effects = difference - self.centre
         baseline = self.intercepts["manager"] - self.intercepts["ic"] + float(self.centre.sum())
         return Prediction(
-            p_success={t: _sigmoid(logits[t]) for t in TRACKS},
+            p_success={t: sigmoid(logits[t]) for t in TRACKS},
             score=logits["manager"] - logits["ic"],
             baseline=baseline,
             effects=effects,
@@ -233,5 +233,6 @@ class Intervals:
     difference: tuple[np.ndarray, np.ndarray]
 
 
-def _sigmoid(x: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-x))
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    """The logistic function, without overflow for log-odds of any size."""
+    return 0.5 * (1.0 + np.tanh(0.5 * np.asarray(x, dtype=float)))

@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import brier_score_loss, roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 
@@ -28,9 +27,11 @@ from recommender.features import feature_matrix, pack_features
 from recommender.measurement import feature_reliability
 from recommender.profile import ProfileBatch
 from recommender.quality import FLAG_IDS
-from recommender.track_model import TRACKS, TrackModel, Uncertainty
+from recommender.track_model import TRACKS, TrackModel, Uncertainty, sigmoid
 
 KNOT_CHOICES = (2, 3, 5)  # nested quantile grids: a straight line, then 2 and 4 pieces
+PLATT_SLOPE_SD = 0.5
+NEGLIGIBLE_LOG_LOSS = 1e-3  # per person: a gain below this is no reason for more knots
 C_GRID = tuple(float(c) for c in np.logspace(-3, 1, 9))
 FOLDS = 5
 LARGE_FOLDS, LARGE_ROWS = 3, 5000  # from this many rows, 3 folds judge as steadily as 5
@@ -39,8 +40,11 @@ CALIBRATION_BINS = 10
 # prior sd 0.3 per standardised coefficient: 0.3 in log-odds per standard deviation of a
 # feature, the size of the effects a career questionnaire can plausibly have
 PRIOR_VARIANCE_FLOOR = 0.09
-MIN_ROWS_PER_TRACK = 20  # with the capacity search, a few dozen people give a straight line
-MIN_EACH_OUTCOME = 3
+# With the capacity search a few dozen people give a straight line: one fit needs 20 people
+# and 3 of each outcome on a track. An outcome file needs 25 and 5, so that every training
+# share of 5-fold cross-fitting keeps at least 20 and 4.
+MIN_ROWS_PER_TRACK, MIN_EACH_OUTCOME = 25, 5
+FIT_ROWS_PER_TRACK, FIT_EACH_OUTCOME = 20, 3
 
 
 class TrainingDataTooSmall(ValueError):
@@ -250,22 +254,24 @@ class _TrackFit:
     metrics: dict[str, Any]
 
 
-def track_shortfall(track: str, y: np.ndarray) -> str | None:
+def track_shortfall(
+    track: str, y, rows: int = MIN_ROWS_PER_TRACK, each: int = MIN_EACH_OUTCOME
+) -> str | None:
     """Why the outcomes of one track's people are too few to learn from, or None."""
     y = np.asarray(y, dtype=int)
     successes = int(y.sum())
-    if y.size >= MIN_ROWS_PER_TRACK and min(successes, y.size - successes) >= MIN_EACH_OUTCOME:
+    if y.size >= rows and min(successes, y.size - successes) >= each:
         return None
     people = "1 person" if y.size == 1 else f"{y.size} people"
     return (
         f"track {track}: {people} with {successes} successes; training needs at "
-        f"least {MIN_ROWS_PER_TRACK} people who took the track, with at least "
-        f"{MIN_EACH_OUTCOME} successes and {MIN_EACH_OUTCOME} failures"
+        f"least {rows} people who took the track, with at least "
+        f"{each} successes and {each} failures"
     )
 
 
 def _check_enough(track: str, y: np.ndarray) -> None:
-    shortfall = track_shortfall(track, y)
+    shortfall = track_shortfall(track, y, FIT_ROWS_PER_TRACK, FIT_EACH_OUTCOME)
     if shortfall:
         raise TrainingDataTooSmall(shortfall)
 
@@ -280,7 +286,7 @@ def _fit_track(filled: np.ndarray, y: np.ndarray, grids: dict[int, tuple], seed:
     weights = slope * final.weights
     intercept = slope * final.intercept + offset
     covariance = slope**2 * posterior_covariance(final, chosen.c)
-    calibrated = 1.0 / (1.0 + np.exp(-(slope * out_of_fold + offset)))
+    calibrated = sigmoid(slope * out_of_fold + offset)
     return _TrackFit(
         design,
         weights,
@@ -335,7 +341,7 @@ def select_capacity(
         c, losses, _ = best[knots]
         difference = losses - best[overall][1]
         error = difference.std(ddof=1) / np.sqrt(difference.size)
-        within = knots == overall or difference.mean() <= error
+        within = knots == overall or difference.mean() <= max(error, NEGLIGIBLE_LOG_LOSS)
         if chosen is None and within:
             chosen = knots
         table.append(
@@ -366,8 +372,22 @@ def _log_loss_rows(scores: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 
 def _platt(scores: np.ndarray, y: np.ndarray) -> tuple[float, float]:
-    platt = LogisticRegression(C=1e6).fit(scores[:, None], y)
-    return float(platt.coef_[0, 0]), float(platt.intercept_[0])
+    """Platt scaling of out-of-fold log-odds: slope and offset, the slope pulled toward 1 by
+    a normal prior (sd PLATT_SLOPE_SD), so that a few dozen people whose scores happen to
+    separate the outcomes, or not to, cannot stretch or flatten every chance."""
+    design = np.column_stack([np.ones_like(scores), scores])
+    beta = np.array([0.0, 1.0])
+    precision = np.array([0.0, 1.0 / PLATT_SLOPE_SD**2])
+    target = np.array([0.0, 1.0])
+    for _ in range(50):
+        p = sigmoid(design @ beta)
+        gradient = design.T @ (p - y) + precision * (beta - target)
+        hessian = (design * (p * (1.0 - p))[:, None]).T @ design + np.diag(precision)
+        step = np.linalg.solve(hessian + 1e-12 * np.eye(2), gradient)
+        beta = beta - step
+        if np.abs(step).max() < 1e-10:
+            break
+    return float(beta[1]), float(beta[0])
 
 
 def posterior_covariance(fit: PenalisedFit, c: float) -> np.ndarray:
@@ -422,7 +442,7 @@ def penalised_logistic(
 
     current = objective(beta)
     for _ in range(max_steps):
-        p = 1.0 / (1.0 + np.exp(-(design @ beta)))
+        p = sigmoid(design @ beta)
         gradient = design.T @ (p - y) + penalty * beta
         hessian = (design * (p * (1.0 - p))[:, None]).T @ design + np.diag(penalty)
         step = np.linalg.solve(hessian + 1e-10 * np.eye(beta.size), gradient)
@@ -437,7 +457,7 @@ def penalised_logistic(
         current = value
         if np.abs(size * step).max() < tolerance or improvement < tolerance * 1e-3:
             break
-    p = 1.0 / (1.0 + np.exp(-(design @ beta)))
+    p = sigmoid(design @ beta)
     hessian = (design * (p * (1.0 - p))[:, None]).T @ design + np.diag(penalty)
     return PenalisedFit(float(beta[0]), beta[1:], hessian)
 

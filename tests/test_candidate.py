@@ -11,7 +11,9 @@ import pytest
 from recommender import Registry, load_pack
 from recommender.candidate import advice_outcomes, train_candidate
 from recommender.features import feature_matrix
+from recommender.profile import ProfileBatch
 from recommender.synthetic import generate_outcomes, synthetic_profiles
+from recommender.training import MIN_EACH_OUTCOME, MIN_ROWS_PER_TRACK, usable_rows
 
 
 @pytest.fixture(scope="module")
@@ -92,3 +94,37 @@ def test_advice_outcomes_agree_with_the_recommendation_json(trained):
     outcomes = advice_outcomes(recommender.model.model, profiles, feature_matrix(profiles))
     tracks = np.array([record["track"] for record in records])
     assert np.array_equal(outcomes["manager_recommended"], tracks == "manager")
+
+
+def test_the_smallest_file_training_accepts_is_also_judged(tmp_path):
+    """At exactly the minimum (25 people on a track, 5 of them failing), every training share
+    of the cross-fitting still has enough people to learn from."""
+    pack = load_pack("engineering")
+    outcomes, profiles = synthetic_profiles(pack, 1500, 43)
+    usable = usable_rows(profiles)
+    manager = np.flatnonzero(usable & (outcomes.track_taken == "manager"))
+    failed = manager[outcomes.success[manager] == 0][:MIN_EACH_OUTCOME]
+    succeeded = manager[outcomes.success[manager] == 1][: MIN_ROWS_PER_TRACK - MIN_EACH_OUTCOME]
+    keep = np.concatenate(
+        [np.flatnonzero(usable & (outcomes.track_taken == "ic")), failed, succeeded]
+    )
+    subset = ProfileBatch(
+        pack=pack,
+        employee_ids=[profiles.employee_ids[i] for i in keep],
+        constructs=profiles.constructs[keep],
+        competencies=profiles.competencies[keep],
+        context={name: values[keep] for name, values in profiles.context.items()},
+        flags={flag: raised[keep] for flag, raised in profiles.flags.items()},
+        answered=profiles.answered[keep],
+        asked=profiles.asked,
+        items=profiles.items[keep],
+    )
+    summary = train_candidate(
+        subset,
+        outcomes.track_taken[keep],
+        outcomes.success[keep],
+        registry=Registry(tmp_path),
+        data={"synthetic": True},
+    )
+    assert summary["cross_fitted"]["manager"]["rows"] == MIN_ROWS_PER_TRACK
+    assert summary["verdict"]["summary"].startswith("Nothing to compare with")

@@ -146,7 +146,7 @@ def test_hr_trains_compares_promotes_and_rolls_back_a_model(
         page.get_by_role("columnheader", name=re.compile("Difference \\(90% interval\\)"))
     ).to_be_visible()
 
-    expect(page.get_by_role("heading", name="Held-out comparison")).to_be_visible()
+    expect(page.get_by_role("heading", name="Cross-fitted comparison")).to_be_visible()
     expect(page.get_by_role("img", name=re.compile("Calibration on the"))).to_have_count(2)
     expect(page.get_by_role("img", name=re.compile("ROC curve on the"))).to_have_count(2)
     expect(page.get_by_text("gender × age_band").first).to_be_visible()

@@ -83,7 +83,7 @@ def test_hr_trains_compares_promotes_and_rolls_back_with_every_step_audited(team
     assert version == "v2" and status["summary"]["active"] == "v1"
 
     page = hr.get(f"/hr/models/{version}").get_data(as_text=True)
-    assert "Held-out comparison" in page and "v1 ROC AUC" in page
+    assert "Cross-fitted comparison" in page and "v1 ROC AUC" in page
     assert page.count("<svg") == 4  # calibration and ROC per track, both models in each
     assert "Fairness of v2" in page and "gender × age_band" in page
     assert "<strong>flagged</strong>" in page  # the age band follows experience
@@ -354,7 +354,7 @@ def test_too_few_usable_rows_are_named_and_offer_no_training(team):
     html = upload(hr, short_file(short), "gender", "short.csv").get_data(as_text=True)
     assert "Only 5 of 6 rows can be used" in html
     assert "track manager: 1 person with 0 successes" in html
-    assert "training needs at least 20 people who took the track" in html
+    assert "training needs at least 25 people who took the track" in html
     assert "1 row cannot be used" in html and "Train on" not in html
     assert count(team, OutcomeUpload) == 0
 
