@@ -80,6 +80,7 @@ def train_candidate(
         sensitive=sensitive,
         folds=folds,
         seed=seed,
+        data_sha256=data.get("sha256"),
     )
     manifest = {
         "pack": pack.ref,
@@ -156,6 +157,7 @@ def _cross_fitted_comparison(
     sensitive: dict[str, np.ndarray],
     folds: int,
     seed: int,
+    data_sha256: str | None = None,
 ) -> dict[str, Any]:
     """The cross-fitted candidate and the active version on the same usable people."""
     candidate = cross_fitted_p_success(
@@ -171,7 +173,7 @@ def _cross_fitted_comparison(
         "active": None,
     }
     active_name = registry.active()
-    active = _comparable_active(registry, features.shape[1])
+    active = _comparable_active(registry, tuple(f.name for f in pack_features(profiles.pack)))
     theirs = None
     if isinstance(active, TrackModel):
         theirs = active.predict(features[usable]).p_success
@@ -182,13 +184,23 @@ def _cross_fitted_comparison(
         }
     elif active is not None:
         holdout["active"] = {"version": active_name, "error": active}
+    learnt = bool(data_sha256) and isinstance(active, TrackModel)
+    learnt = learnt and registry.manifest(active_name).get("data", {}).get("sha256") == data_sha256
     holdout["comparison"] = compare_paired(
-        mine, theirs, taken, outcome, active_name=active_name, seed=seed
+        mine,
+        theirs,
+        taken,
+        outcome,
+        active_name=active_name,
+        seed=seed,
+        active_learnt_these=learnt,
     )
     return holdout
 
 
-def _comparable_active(registry: Registry, n_features: int) -> TrackModel | str | None:
+def _comparable_active(
+    registry: Registry, feature_names: tuple[str, ...]
+) -> TrackModel | str | None:
     """The active model, why it cannot be compared, or None when nothing is active."""
     name = registry.active()
     if name is None:
@@ -197,7 +209,7 @@ def _comparable_active(registry: Registry, n_features: int) -> TrackModel | str 
         active = registry.load(name)
     except ModelRefused as refused:
         return str(refused.problems[0])
-    if len(active.model.feature_names) != n_features:
+    if active.model.feature_names != feature_names:
         return "reads different features; not comparable"
     return active.model
 

@@ -285,32 +285,37 @@ def run_models(args: argparse.Namespace) -> int:
 
 
 def run_evaluate(args: argparse.Namespace) -> int:
-    """`trackfit evaluate`: prints a JSON report."""
+    """`trackfit evaluate`: prints a table, or the JSON report."""
     from recommender.evaluation import evaluate_at_sizes, evaluate_on_outcomes, size_table
     from recommender.synthetic import TRUTHS
+    from recommender.training import TrainingDataTooSmall
 
     if args.seeds < 1 or args.test_n < 100:
         raise TrackfitError("--seeds must be at least 1 and --test-n at least 100")
     pack = load_pack(args.pack)
-    if args.data:
-        from recommender.outcomes import read_outcomes
+    try:
+        if args.data:
+            from recommender.outcomes import read_outcomes
 
-        report = evaluate_on_outcomes(read_outcomes(args.data, pack), seed=args.seed)
+            report = evaluate_on_outcomes(read_outcomes(args.data, pack), seed=args.seed)
+        else:
+            report = evaluate_at_sizes(
+                pack,
+                args.sizes,
+                truths=args.truths or tuple(TRUTHS),
+                seeds=args.seeds,
+                test_people=args.test_n,
+                seed=args.seed,
+                progress=lambda line: print(f"evaluated {line}", file=sys.stderr, flush=True),
+            )
+    except TrainingDataTooSmall as error:
+        where = args.data or "a training sample"
+        raise TrackfitError(f"{where}: {error}; use more people") from None
+    if args.data or args.json:
+        json.dump(report, sys.stdout, indent=2)
+        sys.stdout.write("\n")
     else:
-        report = evaluate_at_sizes(
-            pack,
-            args.sizes,
-            truths=args.truths or tuple(TRUTHS),
-            seeds=args.seeds,
-            test_people=args.test_n,
-            seed=args.seed,
-            progress=lambda line: print(f"evaluated {line}", file=sys.stderr, flush=True),
-        )
-        if not args.json:
-            print(size_table(report))
-            return EXIT_OK
-    json.dump(report, sys.stdout, indent=2)
-    sys.stdout.write("\n")
+        print(size_table(report))
     return EXIT_OK
 
 

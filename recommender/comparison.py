@@ -17,6 +17,7 @@ import numpy as np
 from recommender.track_model import INTERVAL_LEVEL, TRACKS
 
 BOOTSTRAP_SAMPLES = 1000
+DRAWS_AT_ONCE = 50
 WIDE_AUC_INTERVAL = 0.1  # a candidate AUC this uncertain can only show big differences
 TRACK_NAMES = {"ic": "IC", "manager": "manager"}
 
@@ -63,6 +64,7 @@ def compare_paired(
     active_name: str | None,
     seed: int = 0,
     samples: int = BOOTSTRAP_SAMPLES,
+    active_learnt_these: bool = False,
 ) -> dict[str, Any]:
     """Per track, the candidate's and the active version's AUC and Brier on the same people,
     the paired intervals of their differences, and the verdict."""
@@ -81,6 +83,7 @@ def compare_paired(
         "rows": len(success),
         "interval_level": INTERVAL_LEVEL,
         "bootstrap_samples": samples,
+        "active_learnt_these": active_learnt_these,
         "tracks": tracks,
     }
     report["verdict"] = verdict(report)
@@ -88,10 +91,13 @@ def compare_paired(
 
 
 def _track_comparison(y, scores, rng, samples) -> dict[str, Any]:
-    draws = rng.integers(0, y.size, size=(samples, y.size))
-    auc = paired_auc(y, scores, draws)
     errors = (scores - y[:, None]) ** 2
-    brier = np.stack([errors[draw].mean(axis=0) for draw in draws])
+    auc, brier = [], []
+    for start in range(0, samples, DRAWS_AT_ONCE):  # bounded memory on 100,000 people
+        draws = rng.integers(0, y.size, size=(min(DRAWS_AT_ONCE, samples - start), y.size))
+        auc.append(paired_auc(y, scores, draws))
+        brier.extend(errors[draw].mean(axis=0) for draw in draws)
+    auc, brier = np.vstack(auc), np.stack(brier)
     point_auc = paired_auc(y, scores, np.arange(y.size)[None, :])[0]
     point_brier = errors.mean(axis=0)
     tail = (1 - INTERVAL_LEVEL) / 2
@@ -160,6 +166,14 @@ def verdict(report: dict[str, Any]) -> dict[str, Any]:
             summary += f" — keep {active} unless you can justify the loss"
     worse = "worse" in values or "mixed" in values
     recommendation = "keep" if worse else "promote" if "better" in values else "either"
+    if report.get("active_learnt_these"):
+        # scored on the very people it learnt from, the active version looks better than it
+        # is: the comparison cannot show the candidate worse
+        summary += (
+            f" (but {active} learnt from these same people, which flatters it: "
+            "this comparison cannot judge the candidate worse)"
+        )
+        worse, recommendation = False, "review"
     widths = [
         tracks[t]["auc"]["candidate_interval"][1] - tracks[t]["auc"]["candidate_interval"][0]
         for t in judged

@@ -80,7 +80,8 @@ def evaluate_run(pack, size, seed, truth, *, test, test_profiles) -> dict[str, A
     train, train_profiles = synthetic_profiles(pack, size, seed, truth)
     fitted = fit_on_profiles(train_profiles, train.track_taken, train.success, seed=seed)
     prediction = fitted.model.predict(feature_matrix(test_profiles))
-    advice, _ = decide(prediction, assess(test_profiles, prediction.p_success), test_profiles)
+    assessment = assess(test_profiles, prediction.p_success, prediction.intervals)
+    advice, _ = decide(prediction, assessment, test_profiles)
     truth_p = test.p_true
     coin = float(((truth_p["ic"] + truth_p["manager"]) / 2).mean())
     oracle = float(np.maximum(truth_p["ic"], truth_p["manager"]).mean())

@@ -1,5 +1,5 @@
 """Training the track model from outcomes: one calibrated additive model per track, its
-capacity chosen by the data, with bootstrap refits for the intervals.
+capacity chosen by the data, with a posterior for the intervals.
 
 For each track, only the people who took that track tell us about success on it (a
 T-learner). Each feature enters through a piecewise-linear shape with knots at its quantiles;
@@ -102,15 +102,19 @@ class _Design:
     knots: tuple[np.ndarray, ...]
     mean: np.ndarray
     scale: np.ndarray
+    fixed: np.ndarray  # columns with no spread on these rows: nothing to learn, weight 0
 
     @classmethod
     def build(cls, filled: np.ndarray, knots: tuple[np.ndarray, ...]) -> _Design:
         raw = hinge_columns(filled, knots)
-        scale = raw.std(axis=0)
-        return cls(knots, raw.mean(axis=0), np.where(scale > 0, scale, 1.0))
+        fixed = np.ptp(raw, axis=0) == 0
+        scale = np.where(fixed, 1.0, raw.std(axis=0))
+        return cls(knots, raw.mean(axis=0), scale, fixed)
 
     def matrix(self, filled: np.ndarray) -> np.ndarray:
-        return (hinge_columns(filled, self.knots) - self.mean) / self.scale
+        standardised = (hinge_columns(filled, self.knots) - self.mean) / self.scale
+        standardised[:, self.fixed] = 0.0
+        return standardised
 
     def heights(
         self, weights: np.ndarray, intercept: np.ndarray, grid: tuple[np.ndarray, ...]
@@ -286,6 +290,11 @@ def _fit_track(filled: np.ndarray, y: np.ndarray, grids: dict[int, tuple], seed:
     weights = slope * final.weights
     intercept = slope * final.intercept + offset
     covariance = slope**2 * posterior_covariance(final, chosen.c)
+    # a feature that never varied among this track's people says nothing about its effect:
+    # its weight is zero by construction, not an uncertain estimate
+    unlearnt = np.flatnonzero(np.r_[False, design.fixed])
+    covariance[unlearnt, :] = 0.0
+    covariance[:, unlearnt] = 0.0
     calibrated = sigmoid(slope * out_of_fold + offset)
     return _TrackFit(
         design,
@@ -358,10 +367,12 @@ def _selection_rows(y: np.ndarray, seed: int) -> np.ndarray:
         return np.arange(y.size)
     rng = np.random.default_rng([seed, 1])
     share = SELECTION_ROWS / y.size
-    keep = [
-        rng.choice(np.flatnonzero(y == v), round(share * (y == v).sum()), replace=False)
-        for v in (0, 1)
-    ]
+    keep = []
+    for value in (0, 1):
+        rows = np.flatnonzero(y == value)
+        # a rare outcome keeps enough people for every fold to see it
+        count = max(round(share * rows.size), min(rows.size, 10 * FOLDS))
+        keep.append(rng.choice(rows, count, replace=False))
     return np.sort(np.concatenate(keep))
 
 
@@ -374,19 +385,38 @@ def _log_loss_rows(scores: np.ndarray, y: np.ndarray) -> np.ndarray:
 def _platt(scores: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     """Platt scaling of out-of-fold log-odds: slope and offset, the slope pulled toward 1 by
     a normal prior (sd PLATT_SLOPE_SD), so that a few dozen people whose scores happen to
-    separate the outcomes, or not to, cannot stretch or flatten every chance."""
+    separate the outcomes, or not to, cannot stretch or flatten every chance. No scaling
+    (slope 1, offset 0) when the fit does not settle or would reverse the scores."""
     design = np.column_stack([np.ones_like(scores), scores])
-    beta = np.array([0.0, 1.0])
     precision = np.array([0.0, 1.0 / PLATT_SLOPE_SD**2])
     target = np.array([0.0, 1.0])
-    for _ in range(50):
+    sign = np.where(y == 1, 1.0, -1.0)
+
+    def objective(b):
+        prior = 0.5 * (precision * (b - target) ** 2).sum()
+        return np.logaddexp(0.0, -sign * (design @ b)).sum() + prior
+
+    beta = target.copy()
+    current = objective(beta)
+    for _ in range(100):
         p = sigmoid(design @ beta)
         gradient = design.T @ (p - y) + precision * (beta - target)
         hessian = (design * (p * (1.0 - p))[:, None]).T @ design + np.diag(precision)
-        step = np.linalg.solve(hessian + 1e-12 * np.eye(2), gradient)
-        beta = beta - step
-        if np.abs(step).max() < 1e-10:
+        step = np.linalg.solve(hessian + 1e-9 * np.eye(2), gradient)
+        size = 1.0
+        while size > 1e-8 and objective(beta - size * step) > current:
+            size /= 2
+        if size <= 1e-8:
             break
+        beta = beta - size * step
+        current = objective(beta)
+        if np.abs(size * step).max() < 1e-10:
+            break
+    settled = np.abs(gradient).max() < 1e-6 * max(1.0, y.size)
+    # a slope at or below zero says the scores carry no signal to calibrate with here, not
+    # that the model should be turned upside down
+    if not settled or beta[1] <= 0:
+        return 1.0, 0.0
     return float(beta[1]), float(beta[0])
 
 
@@ -453,6 +483,8 @@ def penalised_logistic(
             if value <= current + 1e-12:
                 break
             size /= 2
+        else:
+            break  # no step lowers the objective: beta is as good as it gets
         beta, improvement = candidate, current - value
         current = value
         if np.abs(size * step).max() < tolerance or improvement < tolerance * 1e-3:

@@ -72,3 +72,19 @@ def test_without_an_active_version_there_is_nothing_to_compare():
     report = compare_paired({"ic": truth, "manager": truth}, None, taken, success, active_name=None)
     assert report["verdict"]["recommendation"] == "review"
     assert not report["verdict"]["worse"]
+
+
+def test_an_active_version_that_learnt_from_these_people_cannot_make_the_candidate_worse():
+    taken, success, truth, rng = _people(3000, 5)
+    noise = {"ic": rng.uniform(0, 1, 3000), "manager": rng.uniform(0, 1, 3000)}
+    report = compare_paired(
+        noise,
+        {"ic": truth, "manager": truth},
+        taken,
+        success,
+        active_name="v1",
+        active_learnt_these=True,
+    )
+    verdict = report["verdict"]
+    assert "v1 learnt from these same people" in verdict["summary"]
+    assert not verdict["worse"] and verdict["recommendation"] == "review"

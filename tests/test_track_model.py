@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
+from recommender import training
 from recommender.features import feature_matrix, pack_features
 from recommender.scoring import score_matrix, scoring_layout
 from recommender.track_model import TrackModel
@@ -182,3 +183,61 @@ def test_intervals_narrow_as_data_grow_and_survive_the_registry_format(tiny):
             again.predict(feature_matrix(profiles)).intervals.p_success["manager"][0], low
         )
     assert widths[1] < widths[0] / 2
+
+
+@settings(max_examples=12, deadline=None)
+@given(st.sampled_from((2, 3, 5)), st.integers(0, 1000), FEATURE_ROWS)
+def test_explanations_add_up_for_every_capacity_the_search_can_pick(tiny, knots, seed, values):
+    profiles, taken, success, _ = _world(tiny, 400, seed, shape="threshold")
+    names = tuple(f.name for f in pack_features(tiny))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(training, "KNOT_CHOICES", (knots,))
+        model = fit_track_model(feature_matrix(profiles), names, taken, success).model
+    assert max(k.size for k in model.knots) <= knots
+    prediction = model.predict(values)
+    total = prediction.baseline + prediction.effects.sum(axis=1)
+    np.testing.assert_allclose(total, prediction.score, atol=1e-9)
+
+
+def test_a_feature_that_never_varied_on_a_track_adds_no_uncertainty_there(tiny):
+    """IC-track people in the data never had reports; someone with reports is not made
+    uncertain on the IC track by an effect the data could not see."""
+    profiles, taken, success, _ = _world(tiny, 1500, 8)
+    features = feature_matrix(profiles)
+    names = tuple(f.name for f in pack_features(tiny))
+    reports = names.index("context.direct_reports")
+    features[:, reports] = np.where(taken == "manager", np.arange(len(taken)) % 9, 0.1)
+    model = fit_track_model(features, names, taken, success).model
+    people = features[:50].copy()
+    people[:, reports] = 0.1
+    with_reports = people.copy()
+    with_reports[:, reports] = 6
+    same, other = model.predict(people), model.predict(with_reports)
+    for bound in (0, 1):
+        np.testing.assert_allclose(
+            same.intervals.p_success["ic"][bound], other.intervals.p_success["ic"][bound]
+        )
+    np.testing.assert_allclose(same.p_success["ic"], other.p_success["ic"])
+
+
+def test_a_rare_outcome_on_a_large_track_still_trains(tiny):
+    profiles, taken, success, _ = _world(tiny, 30000, 9)
+    ic = np.flatnonzero(taken == "ic")
+    success[ic] = 0
+    success[ic[:6]] = 1
+    names = tuple(f.name for f in pack_features(tiny))
+    result = fit_track_model(feature_matrix(profiles), names, taken, success)
+    assert result.metrics["tracks"]["ic"]["knots"] == 2
+    assert np.all(np.isfinite(result.model.predict(feature_matrix(profiles)[:10]).score))
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.integers(20, 80), st.floats(0.5, 8), st.floats(0, 0.5), st.integers(0, 10_000))
+def test_platt_scaling_settles_or_leaves_the_scores_alone(n, spread, wrong, seed):
+    rng = np.random.default_rng(seed)
+    y = np.r_[0, 1, rng.integers(0, 2, n)]
+    scores = np.where(y == 1, spread, -spread) * np.where(rng.random(y.size) < wrong, -1, 1)
+    scores = scores + rng.normal(0, 0.1, y.size)
+    slope, offset = training._platt(scores, y)
+    assert np.isfinite(slope) and np.isfinite(offset)
+    assert 0 < slope < 5 and abs(offset) < 10

@@ -6,10 +6,8 @@ log. Both journeys pass axe-core without serious or critical violations."""
 
 from __future__ import annotations
 
-import json
 import re
 import threading
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -106,19 +104,6 @@ def test_a_manager_runs_a_one_to_one_from_a_shared_assessment_and_prints_it(
     expect(page.get_by_text("You confirmed this")).to_be_visible()
 
 
-def judged_worse(app, version: str) -> None:
-    """Whatever 1,500 synthetic people gave against v1's 20,000, the journey is about a
-    candidate the comparison judged worse: say so in its manifest, as training would."""
-    path = Path(app.config["TRACKFIT_MODELS"]) / version / "manifest.json"
-    manifest = json.loads(path.read_text(encoding="utf-8"))
-    manifest["comparison"]["verdict"].update(
-        summary="Worse than the active version on both tracks — keep v1",
-        recommendation="keep",
-        worse=True,
-    )
-    path.write_text(json.dumps(manifest), encoding="utf-8")
-
-
 def test_hr_trains_compares_promotes_and_rolls_back_a_model(
     page,  # noqa: F811
     live,
@@ -126,7 +111,9 @@ def test_hr_trains_compares_promotes_and_rolls_back_a_model(
     tmp_path,
 ):
     data = tmp_path / "outcomes.csv"
-    write_outcome_csv(generate_outcomes(load_pack("engineering"), 1500, 21), data, True)
+    # 300 people of the same simulation v1 learnt from 20,000 of: the cross-fitted candidate is
+    # genuinely worse on both tracks (paired intervals), so promoting it needs a justification
+    write_outcome_csv(generate_outcomes(load_pack("engineering"), 300, 21), data, True)
 
     log_in(page, live, "hr@example.com")
     page.get_by_role("link", name="HR").click()
@@ -138,7 +125,6 @@ def test_hr_trains_compares_promotes_and_rolls_back_a_model(
     expect(page.get_by_role("heading", name=re.compile("Training run"))).to_be_visible()
     # nested cross-validation and cross-fitting: minutes on a busy two-core machine
     expect(page.locator("#status")).to_have_text("succeeded", timeout=300_000)
-    judged_worse(team, "v2")
     page.get_by_role("link", name="Compare v2 with the active model").click()
     verdict = page.get_by_role("region", name="Verdict against v1")
     expect(verdict).to_contain_text("Worse than the active version on both tracks — keep v1")
