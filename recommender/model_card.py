@@ -67,7 +67,11 @@ def render_model_card(manifest: dict[str, Any]) -> str:
         lines.append(f"- Generator: {data['generator']}")
     lines += [
         "",
-        "## Metrics (cross-validated)",
+        "## Metrics (cross-validated during the capacity search)",
+        "",
+        "Out-of-fold scores of the search that also chose the capacity and the calibration, "
+        "so slightly optimistic; the cross-fitted comparison below repeats the whole training "
+        "for every fold and is the figure to judge by.",
         "",
         "| track | rows | success rate | ROC AUC | Brier |",
         "| --- | --- | --- | --- | --- |",
@@ -115,9 +119,12 @@ def _capacity(metrics: dict[str, Any]) -> list[str]:
     lines = ["## Capacity chosen by the data", ""]
     for track, entry in tracks.items():
         shape = "straight lines" if entry["knots"] == 2 else f"{entry['knots']} knots"
+        context = {True: ", with", False: ", without"}.get(entry.get("optional_context"), "")
+        if context:
+            context += " years at level, reports, grade and managing today"
         lines.append(
-            f"- {track}: {shape} per feature, L2 strength C = {entry['regularisation_c']} "
-            f"(cross-validated log-loss on {entry['rows']} people)"
+            f"- {track}: {shape} per feature{context}, L2 strength C = "
+            f"{entry['regularisation_c']} (cross-validated log-loss on {entry['rows']} people)"
         )
     spread = metrics.get("measurement_variance", {})
     lines += [

@@ -31,7 +31,14 @@ from recommender.track_model import TRACKS, TrackModel, Uncertainty, sigmoid
 
 KNOT_CHOICES = (2, 3, 5)  # nested quantile grids: a straight line, then 2 and 4 pieces
 PLATT_SLOPE_SD = 0.5
-NEGLIGIBLE_LOG_LOSS = 1e-3  # per person: a gain below this is no reason for more knots
+NEGLIGIBLE_LOG_LOSS = 1e-3
+# Context that may or may not bear on success; the search keeps them only when they pay.
+OPTIONAL_FEATURES = (
+    "context.years_at_level",
+    "context.direct_reports",
+    "context.current_grade",
+    "context.managing_now",
+)  # per person: a gain below this is no reason for more knots
 C_GRID = tuple(float(c) for c in np.logspace(-3, 1, 9))
 FOLDS = 5
 LARGE_FOLDS, LARGE_ROWS = 3, 5000  # from this many rows, 3 folds judge as steadily as 5
@@ -61,9 +68,11 @@ class TrainingResult:
 
 @dataclass(frozen=True)
 class Capacity:
-    """One configuration the search can pick: knots per feature and the L2 strength."""
+    """One configuration the search can pick: knots per feature, whether the optional
+    context features take part, and the L2 strength."""
 
     knots: int
+    optional: bool
     c: float
 
 
@@ -105,9 +114,15 @@ class _Design:
     fixed: np.ndarray  # columns with no spread on these rows: nothing to learn, weight 0
 
     @classmethod
-    def build(cls, filled: np.ndarray, knots: tuple[np.ndarray, ...]) -> _Design:
+    def build(
+        cls, filled: np.ndarray, knots: tuple[np.ndarray, ...], dropped: np.ndarray | None = None
+    ) -> _Design:
+        """The design over `filled`; features marked `dropped` take no part (weight zero)."""
         raw = hinge_columns(filled, knots)
         fixed = np.ptp(raw, axis=0) == 0
+        if dropped is not None:
+            owner = np.repeat(np.arange(len(knots)), [max(k.size - 1, 1) for k in knots])
+            fixed |= dropped[owner]
         scale = np.where(fixed, 1.0, raw.std(axis=0))
         return cls(knots, raw.mean(axis=0), scale, fixed)
 
@@ -159,6 +174,7 @@ def fit_track_model(
     error) sets the measurement part of the intervals; None takes every feature as exact."""
     fill = np.array([np.nanmedian(col) if np.any(~np.isnan(col)) else 0.0 for col in features.T])
     filled = np.where(np.isnan(features), fill, features)
+    optional = np.array([name in OPTIONAL_FEATURES for name in feature_names])
     grids = {
         k: tuple(place_knots(features[:, j], k) for j in range(features.shape[1]))
         for k in KNOT_CHOICES
@@ -168,7 +184,7 @@ def fit_track_model(
         rows = track_taken == track
         y = success[rows].astype(int)
         _check_enough(track, y)
-        fits[track] = _fit_track(filled[rows], y, grids, seed)
+        fits[track] = _fit_track(filled[rows], y, grids, optional, seed)
         metrics["tracks"][track] = fits[track].metrics
     grid = tuple(
         np.union1d(fits["ic"].design.knots[j], fits["manager"].design.knots[j])
@@ -280,10 +296,12 @@ def _check_enough(track: str, y: np.ndarray) -> None:
         raise TrainingDataTooSmall(shortfall)
 
 
-def _fit_track(filled: np.ndarray, y: np.ndarray, grids: dict[int, tuple], seed: int) -> _TrackFit:
+def _fit_track(
+    filled: np.ndarray, y: np.ndarray, grids: dict[int, tuple], optional: np.ndarray, seed: int
+) -> _TrackFit:
     """Search the capacity, calibrate, fit on every row, and take the posterior."""
-    chosen, judged, out_of_fold, search = select_capacity(filled, y, grids, seed)
-    design = _Design.build(filled, grids[chosen.knots])
+    chosen, judged, out_of_fold, search = select_capacity(filled, y, grids, optional, seed)
+    design = _Design.build(filled, grids[chosen.knots], None if chosen.optional else optional)
     matrix = design.matrix(filled)
     slope, offset = _platt(out_of_fold, y[judged])
     final = penalised_logistic(matrix, y, chosen.c)
@@ -305,6 +323,7 @@ def _fit_track(filled: np.ndarray, y: np.ndarray, grids: dict[int, tuple], seed:
             "rows": int(y.size),
             "success_rate": round(float(y.mean()), 4),
             "knots": chosen.knots,
+            "optional_context": chosen.optional,
             "regularisation_c": round(chosen.c, 6),
             "search": search,
             "cv_auc": round(float(roc_auc_score(y[judged], calibrated)), 4),
@@ -315,14 +334,16 @@ def _fit_track(filled: np.ndarray, y: np.ndarray, grids: dict[int, tuple], seed:
 
 
 def select_capacity(
-    filled: np.ndarray, y: np.ndarray, grids: dict[int, tuple], seed: int
+    filled: np.ndarray, y: np.ndarray, grids: dict[int, tuple], optional: np.ndarray, seed: int
 ) -> tuple[Capacity, np.ndarray, np.ndarray, list[dict[str, Any]]]:
     """The capacity the data choose, the rows that chose it (all, or a stratified sample of
     SELECTION_ROWS), their out-of-fold scores (log-odds) there, and the search table.
 
-    Every knot count is fitted along the whole L2 path on each fold (warm-started from the
-    stronger penalty); each count keeps its best strength; then the fewest knots whose mean
-    out-of-fold log-loss is within one standard error (paired by person) of the best.
+    Every configuration (knots per feature; with or without the optional context features)
+    is fitted along the whole L2 path on each fold (warm-started from the stronger penalty)
+    and keeps its best strength; then the simplest configuration (fewest knots, then without
+    the optional features) whose mean out-of-fold log-loss is within one standard error
+    (paired by person) of the best, or within a negligible 0.001 nats a person.
     """
     rows = _selection_rows(y, seed)
     x_rows, y_rows = filled[rows], y[rows]
@@ -331,9 +352,12 @@ def select_capacity(
         n_splits=min(count, int(np.bincount(y_rows).min())), shuffle=True, random_state=seed
     )
     splits = list(folds.split(x_rows, y_rows))
-    best: dict[int, tuple[float, np.ndarray, np.ndarray]] = {}
-    for knots in KNOT_CHOICES:
-        design = _Design.build(x_rows, grids[knots])
+    choices = [(k, False) for k in KNOT_CHOICES]
+    if optional.any():
+        choices = [(k, with_optional) for k in KNOT_CHOICES for with_optional in (False, True)]
+    best: dict[tuple[int, bool], tuple[float, np.ndarray, np.ndarray]] = {}
+    for knots, with_optional in choices:
+        design = _Design.build(x_rows, grids[knots], None if with_optional else optional)
         matrix = design.matrix(x_rows)
         scores = np.zeros((len(C_GRID), y_rows.size))
         for train, test in splits:
@@ -343,22 +367,26 @@ def select_capacity(
                 scores[i, test] = fit.log_odds(matrix[test])
         losses = _log_loss_rows(scores, y_rows)
         i = int(losses.mean(axis=1).argmin())
-        best[knots] = (C_GRID[i], losses[i], scores[i])
-    overall = min(best, key=lambda k: best[k][1].mean())
+        best[knots, with_optional] = (C_GRID[i], losses[i], scores[i])
+    overall = min(best, key=lambda choice: best[choice][1].mean())
     table, chosen = [], None
-    for knots in KNOT_CHOICES:
-        c, losses, _ = best[knots]
+    for choice in choices:
+        c, losses, _ = best[choice]
         difference = losses - best[overall][1]
         error = difference.std(ddof=1) / np.sqrt(difference.size)
-        within = knots == overall or difference.mean() <= max(error, NEGLIGIBLE_LOG_LOSS)
+        within = choice == overall or difference.mean() <= max(error, NEGLIGIBLE_LOG_LOSS)
         if chosen is None and within:
-            chosen = knots
+            chosen = choice
         table.append(
-            {"knots": knots, "c": round(c, 6), "cv_log_loss": round(float(losses.mean()), 5)}
+            {
+                "knots": choice[0],
+                "optional_context": choice[1],
+                "c": round(c, 6),
+                "cv_log_loss": round(float(losses.mean()), 5),
+            }
         )
     assert chosen is not None
-    c = best[chosen][0]
-    return Capacity(chosen, c), rows, best[chosen][2], table
+    return Capacity(chosen[0], chosen[1], best[chosen][0]), rows, best[chosen][2], table
 
 
 def _selection_rows(y: np.ndarray, seed: int) -> np.ndarray:
