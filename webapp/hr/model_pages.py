@@ -159,11 +159,7 @@ def promote(version: str):
 
     A version judged worse than the active one, or with flagged fairness cells, needs a
     written justification first."""
-    registry = _registry()
-    manifest = _manifest(registry, version)
-    form = PromoteForm()
-    if not form.validate_on_submit():
-        abort(400)
+    registry, manifest, form = _promotion_request(version)
     justification = (form.justification.data or "").strip()
     refused = _refusal(manifest, justification)
     if refused:
@@ -187,11 +183,7 @@ def promote(version: str):
 @bp.route("/models/<version>/promote/confirm", methods=["POST"])
 def confirm_promote(version: str):
     """Make a version active, as confirmed; the justification is checked again and audited."""
-    registry = _registry()
-    manifest = _manifest(registry, version)
-    form = PromoteForm()
-    if not form.validate_on_submit():
-        abort(400)
+    registry, manifest, form = _promotion_request(version)
     justification = (form.justification.data or "").strip()
     refused = _refusal(manifest, justification)
     if refused:
@@ -214,6 +206,17 @@ def confirm_promote(version: str):
     db.session.commit()
     flash(f"{version} is now the active model (it was {previous or 'none'}).")
     return redirect(url_for(".models"))
+
+
+def _promotion_request(version: str):
+    """The registry, the version's manifest and the posted form of a promotion (400 when
+    the form does not validate, 404 when there is no such version)."""
+    registry = _registry()
+    manifest = _manifest(registry, version)
+    form = PromoteForm()
+    if not form.validate_on_submit():
+        abort(400)
+    return registry, manifest, form
 
 
 def _refused_page(version: str, form: PromoteForm, message: str) -> tuple[str, int]:
