@@ -88,34 +88,26 @@ class TrackModel:
         return segment, np.clip((filled - left) / (right - left), 0.0, 1.0)
 
     def _hat_weights(self, features: np.ndarray) -> np.ndarray:
-        """(people x padded knots of every feature): the interpolation weights, so that
-        weights @ padded heights is the sum of the shapes."""
+        """(people x knots of every feature): the interpolation weights, so that weights @
+        heights is the sum of the shapes (a value past the last knot weighs on the last)."""
         segment, along = self._segments(features)
-        n, count = segment.shape
-        width = self._padded[0].shape[1]
-        weights = np.zeros((n, count * width))
-        left = np.arange(count) * width + segment
-        rows = np.arange(n)[:, None]
+        rows = np.arange(segment.shape[0])[:, None]
+        last = self._knot_offsets + np.array([k.size - 1 for k in self.knots])
+        left = np.minimum(self._knot_offsets + segment, last)
+        weights = np.zeros((segment.shape[0], int(last[-1]) + 1))
         weights[rows, left] = 1.0 - along
-        weights[rows, left + 1] += along
+        weights[rows, np.minimum(left + 1, last)] += along
         return weights
 
     @cached_property
-    def _unpadding(self) -> np.ndarray:
-        """(padded knots, knots): 1 where a padded knot carries a real knot's height."""
-        width = self._padded[0].shape[1]
-        sizes = [k.size for k in self.knots]
-        offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-        matrix = np.zeros((len(sizes) * width, sum(sizes)))
-        for j, (size, offset) in enumerate(zip(sizes, offsets, strict=True)):
-            for k in range(width):
-                matrix[j * width + k, offset + min(k, size - 1)] = 1.0
-        return matrix
+    def _knot_offsets(self) -> np.ndarray:
+        """Where each feature's knots start among the knots of every feature."""
+        return np.concatenate([[0], np.cumsum([k.size for k in self.knots])[:-1]])
 
     def intervals(self, features: np.ndarray, logits: dict[str, np.ndarray]) -> Intervals:
         """90% intervals for each track's chance and for the difference between them."""
         assert self.uncertainty is not None
-        weights = self._hat_weights(features) @ self._unpadding
+        weights = self._hat_weights(features)
         design = np.hstack([np.ones((weights.shape[0], 1)), weights])
         bounds, slopes = {}, {}
         for track in TRACKS:

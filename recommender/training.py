@@ -413,39 +413,14 @@ def _log_loss_rows(scores: np.ndarray, y: np.ndarray) -> np.ndarray:
 def _platt(scores: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     """Platt scaling of out-of-fold log-odds: slope and offset, the slope pulled toward 1 by
     a normal prior (sd PLATT_SLOPE_SD), so that a few dozen people whose scores happen to
-    separate the outcomes, or not to, cannot stretch or flatten every chance. No scaling
-    (slope 1, offset 0) when the fit does not settle or would reverse the scores."""
-    design = np.column_stack([np.ones_like(scores), scores])
-    precision = np.array([0.0, 1.0 / PLATT_SLOPE_SD**2])
-    target = np.array([0.0, 1.0])
-    sign = np.where(y == 1, 1.0, -1.0)
-
-    def objective(b):
-        prior = 0.5 * (precision * (b - target) ** 2).sum()
-        return np.logaddexp(0.0, -sign * (design @ b)).sum() + prior
-
-    beta = target.copy()
-    current = objective(beta)
-    for _ in range(100):
-        p = sigmoid(design @ beta)
-        gradient = design.T @ (p - y) + precision * (beta - target)
-        hessian = (design * (p * (1.0 - p))[:, None]).T @ design + np.diag(precision)
-        step = np.linalg.solve(hessian + 1e-9 * np.eye(2), gradient)
-        size = 1.0
-        while size > 1e-8 and objective(beta - size * step) > current:
-            size /= 2
-        if size <= 1e-8:
-            break
-        beta = beta - size * step
-        current = objective(beta)
-        if np.abs(size * step).max() < 1e-10:
-            break
-    settled = np.abs(gradient).max() < 1e-6 * max(1.0, y.size)
-    # a slope at or below zero says the scores carry no signal to calibrate with here, not
-    # that the model should be turned upside down
-    if not settled or beta[1] <= 0:
-        return 1.0, 0.0
-    return float(beta[1]), float(beta[0])
+    separate the outcomes, or not to, cannot stretch or flatten every chance. A slope at or
+    below zero says the scores carry no signal to calibrate with here, not that the model
+    should be turned upside down: then no scaling (slope 1, offset 0)."""
+    # log-odds = offset + slope * s = s + offset + (slope - 1) * s: the penalty on the one
+    # weight is the prior on (slope - 1)
+    fit = penalised_logistic(scores[:, None], y, PLATT_SLOPE_SD**2, offset=scores)
+    slope = 1.0 + float(fit.weights[0])
+    return (slope, fit.intercept) if slope > 0 else (1.0, 0.0)
 
 
 def posterior_covariance(fit: PenalisedFit, c: float) -> np.ndarray:
@@ -477,10 +452,12 @@ def penalised_logistic(
     c: float,
     start: PenalisedFit | None = None,
     *,
+    offset: np.ndarray | float = 0.0,
     tolerance: float = 1e-8,
     max_steps: int = 100,
 ) -> PenalisedFit:
-    """Minimise sum(log-loss) + |weights|^2 / (2c) by Newton's method with step halving.
+    """Minimise sum(log-loss) + |weights|^2 / (2c) by Newton's method with step halving, the
+    log-odds being offset + intercept + matrix @ weights.
 
     The same objective as scikit-learn's LogisticRegression(C=c); written out because the
     search walks an L2 path many times on at most a few hundred columns, where Newton from
@@ -496,11 +473,12 @@ def penalised_logistic(
     sign = np.where(y == 1, 1.0, -1.0)
 
     def objective(b):
-        return np.logaddexp(0.0, -sign * (design @ b)).sum() + 0.5 * (penalty * b * b).sum()
+        log_odds = offset + design @ b
+        return np.logaddexp(0.0, -sign * log_odds).sum() + 0.5 * (penalty * b * b).sum()
 
     current = objective(beta)
     for _ in range(max_steps):
-        p = sigmoid(design @ beta)
+        p = sigmoid(offset + design @ beta)
         gradient = design.T @ (p - y) + penalty * beta
         hessian = (design * (p * (1.0 - p))[:, None]).T @ design + np.diag(penalty)
         step = np.linalg.solve(hessian + 1e-10 * np.eye(beta.size), gradient)
@@ -517,7 +495,7 @@ def penalised_logistic(
         current = value
         if np.abs(size * step).max() < tolerance or improvement < tolerance * 1e-3:
             break
-    p = sigmoid(design @ beta)
+    p = sigmoid(offset + design @ beta)
     hessian = (design * (p * (1.0 - p))[:, None]).T @ design + np.diag(penalty)
     return PenalisedFit(float(beta[0]), beta[1:], hessian)
 
