@@ -13,7 +13,9 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
+# Answering never trains: when the active model cannot be read, rebuilding it is this explicit step.
 serve: install
+	$(BIN)/trackfit models check || $(BIN)/trackfit models build-default
 	$(BIN)/trackfit serve
 
 demo: install

@@ -20,12 +20,14 @@ from pathlib import Path
 
 import numpy as np
 
-from recommender import Answers, load_pack
-from recommender.candidate import train_candidate
-from recommender.recommendation import Recommender
-from recommender.registry import Registry
-from recommender.scoring import scoring_layout
-from recommender.synthetic import synthetic_profiles
+from recommender.answer.answers import Answers
+from recommender.answer.recommendation import Recommender
+from recommender.answer.registry import Registry
+from recommender.answer.scoring import scoring_layout
+from recommender.learn.candidate import train_candidate
+from recommender.learn.publishing import RegistryWriter
+from recommender.learn.synthetic import synthetic_profiles
+from recommender.pack.loading import load_pack
 
 ROOT = Path(__file__).resolve().parent.parent
 REPEATS = 3
@@ -115,7 +117,7 @@ def main() -> None:
             profiles,
             outcomes.track_taken,
             outcomes.success,
-            registry=Registry(scratch),
+            registry=RegistryWriter(scratch),
             data={"synthetic": True},
         )
         trained = time.perf_counter() - start

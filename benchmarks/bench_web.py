@@ -146,9 +146,9 @@ def session_with_result(base: str, person: dict) -> tuple[Browser, str]:
 def synthetic_bodies(count: int, contexts: list[dict]) -> list[str]:
     """Answers JSON of `count` different synthetic people (their context taken in turn from
     `contexts`), so that every API call computes a recommendation afresh."""
-    from recommender import load_pack  # noqa: PLC0415
-    from recommender.scoring import scoring_layout  # noqa: PLC0415
-    from recommender.synthetic import generate_outcomes  # noqa: PLC0415
+    from recommender.answer.scoring import scoring_layout  # noqa: PLC0415
+    from recommender.learn.synthetic import generate_outcomes  # noqa: PLC0415
+    from recommender.pack.loading import load_pack  # noqa: PLC0415
 
     pack = load_pack("engineering")
     people = generate_outcomes(pack, count, seed=7)
@@ -210,9 +210,9 @@ def wrk(
 
 def start_training(tmp: Path, people: int) -> int:
     """Store a synthetic outcome file as HR's upload does and start its training process."""
-    from recommender import load_pack  # noqa: PLC0415
-    from recommender.synthetic import generate_outcomes, write_outcome_csv  # noqa: PLC0415
-    from webapp import advice, create_app  # noqa: PLC0415
+    from recommender.learn.synthetic import generate_outcomes, write_outcome_csv  # noqa: PLC0415
+    from recommender.pack.loading import load_pack  # noqa: PLC0415
+    from webapp import answering, create_app  # noqa: PLC0415
     from webapp.accounts.models import User  # noqa: PLC0415
     from webapp.extensions import db  # noqa: PLC0415
     from webapp.hr.outcome_upload import check_upload, store_upload  # noqa: PLC0415
@@ -223,7 +223,7 @@ def start_training(tmp: Path, people: int) -> int:
     app = create_app()
     app.instance_path = str(tmp / "instance")
     with app.app_context():
-        pack, sensitive = advice.current_pack(), ["gender", "age_band"]
+        pack, sensitive = answering.current_pack(), ["gender", "age_band"]
         check = check_upload(path.name, path.read_bytes(), pack, sensitive)
         hr = User.by_email("hr@example.com")
         upload = store_upload(check, path.name, pack, sensitive, hr.id)

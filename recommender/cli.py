@@ -11,13 +11,13 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TextIO
 
-from recommender.answers import read_answers_jsonl
+from recommender.answer.answers import read_answers_jsonl
+from recommender.answer.recommendation import Recommender
+from recommender.answer.registry import Registry
+from recommender.answer.scoring import score_many
 from recommender.errors import AnswersInvalid, TrackfitError
-from recommender.pack import load_pack, resolve_pack_path
-from recommender.recommendation import Recommender
-from recommender.registry import Registry
-from recommender.schema import pack_schema
-from recommender.scoring import score_many
+from recommender.pack.loading import load_pack, resolve_pack_path
+from recommender.pack.schema import pack_schema
 
 EXIT_OK, EXIT_USAGE = 0, 2
 
@@ -111,9 +111,13 @@ def build_parser(
     train.add_argument("--pack", help="pack folder or name (default: engineering)")
     train.add_argument("--promote", action="store_true", help="make it the active version")
 
-    models = _command(commands, "models", "list, promote or roll back model versions", run_models)
-    models.add_argument("action", choices=("list", "promote", "rollback", "build-default"))
-    models.add_argument("version", nargs="?", help="version to promote (e.g. v2)")
+    models = _command(
+        commands, "models", "list, check, promote or roll back model versions", run_models
+    )
+    models.add_argument("action", choices=("list", "check", "promote", "rollback", "build-default"))
+    models.add_argument(
+        "version", nargs="?", help="version to promote or check (check: the active one)"
+    )
     models.add_argument(
         "--evaluate",
         type=_sizes,
@@ -214,7 +218,7 @@ def run_recommend(args: argparse.Namespace) -> int:
 
 def run_synth(args: argparse.Namespace) -> int:
     """`trackfit synth --n N --seed S --out F.csv [--truth T.csv]`."""
-    from recommender.synthetic import generate_outcomes, write_outcome_csv, write_truth_csv
+    from recommender.learn.synthetic import generate_outcomes, write_outcome_csv, write_truth_csv
 
     if args.n < 1:
         raise TrackfitError("--n: must be at least 1")
@@ -228,13 +232,14 @@ def run_synth(args: argparse.Namespace) -> int:
 
 def run_train(args: argparse.Namespace) -> int:
     """`trackfit train --data F.csv [--sensitive a,b]`: prints a JSON summary."""
-    from recommender.candidate import train_candidate
-    from recommender.outcomes import read_outcomes
-    from recommender.training import TrainingDataTooSmall
+    from recommender.learn.candidate import train_candidate
+    from recommender.learn.outcomes import read_outcomes
+    from recommender.learn.publishing import RegistryWriter
+    from recommender.learn.training import TrainingDataTooSmall
 
     sensitive = [name.strip() for name in args.sensitive.split(",") if name.strip()]
     outcomes = read_outcomes(args.data, load_pack(args.pack), sensitive)
-    registry = Registry(args.models)
+    registry = RegistryWriter(args.models)
     try:
         summary = train_candidate(
             outcomes.profiles(),
@@ -243,33 +248,43 @@ def run_train(args: argparse.Namespace) -> int:
             registry=registry,
             data={"source": args.data.name, "sha256": outcomes.data_hash, "synthetic": False},
             sensitive=outcomes.sensitive,
+            promote=args.promote,
         )
     except TrainingDataTooSmall as error:
         raise TrackfitError(f"{args.data}: {error}") from None
-    if args.promote:
-        registry.promote(summary["version"])
-        summary["active"] = summary["version"]
     json.dump(summary, sys.stdout, indent=2)
     sys.stdout.write("\n")
     return EXIT_OK
 
 
 def run_models(args: argparse.Namespace) -> int:
-    """`trackfit models list | promote V | rollback | build-default`."""
+    """`trackfit models list | check [V] | promote V | rollback | build-default`."""
+    if args.action not in ("list", "check"):
+        return _change_models(args)
     registry = Registry(args.models)
-    if args.action == "list":
-        active = registry.active()
-        for name in registry.versions():
-            manifest = registry.manifest(name)
-            tracks = manifest.get("metrics", {}).get("tracks", {})
-            aucs = " ".join(f"{t}_auc={m['cv_auc']}" for t, m in tracks.items())
-            synthetic = " synthetic" if manifest.get("data", {}).get("synthetic") else ""
-            marker = "*" if name == active else " "
-            print(
-                f"{marker} {name}  {manifest.get('created', '')}  {manifest.get('pack')}  "
-                f"rows={manifest.get('data', {}).get('rows')}  {aucs}{synthetic}"
-            )
+    if args.action == "check":
+        version = registry.load(args.version)  # refused with the reason when it cannot be used
+        print(f"{version.name}: usable (SHA-256 matches, parameters read)")
         return EXIT_OK
+    active = registry.active()
+    for name in registry.versions():
+        manifest = registry.manifest(name)
+        tracks = manifest.get("metrics", {}).get("tracks", {})
+        aucs = " ".join(f"{t}_auc={m['cv_auc']}" for t, m in tracks.items())
+        synthetic = " synthetic" if manifest.get("data", {}).get("synthetic") else ""
+        marker = "*" if name == active else " "
+        print(
+            f"{marker} {name}  {manifest.get('created', '')}  {manifest.get('pack')}  "
+            f"rows={manifest.get('data', {}).get('rows')}  {aucs}{synthetic}"
+        )
+    return EXIT_OK
+
+
+def _change_models(args: argparse.Namespace) -> int:
+    """The registry-writing actions: promote, rollback, build-default."""
+    from recommender.learn.publishing import RegistryWriter
+
+    registry = RegistryWriter(args.models)
     if args.action == "promote":
         if not args.version:
             raise TrackfitError("models promote: name the version to promote (e.g. v2)")
@@ -278,7 +293,7 @@ def run_models(args: argparse.Namespace) -> int:
     elif args.action == "rollback":
         print(f"active model: {registry.rollback()}")
     else:
-        from recommender.default_model import build_default_model
+        from recommender.learn.default_model import build_default_model
 
         print(f"active model: {build_default_model(registry, evaluation_sizes=args.evaluate)}")
     return EXIT_OK
@@ -286,16 +301,16 @@ def run_models(args: argparse.Namespace) -> int:
 
 def run_evaluate(args: argparse.Namespace) -> int:
     """`trackfit evaluate`: prints a table, or the JSON report."""
-    from recommender.evaluation import evaluate_at_sizes, evaluate_on_outcomes, size_table
-    from recommender.synthetic import TRUTHS
-    from recommender.training import TrainingDataTooSmall
+    from recommender.learn.evaluation import evaluate_at_sizes, evaluate_on_outcomes, size_table
+    from recommender.learn.synthetic import TRUTHS
+    from recommender.learn.training import TrainingDataTooSmall
 
     if args.seeds < 1 or args.test_n < 100:
         raise TrackfitError("--seeds must be at least 1 and --test-n at least 100")
     pack = load_pack(args.pack)
     try:
         if args.data:
-            from recommender.outcomes import read_outcomes
+            from recommender.learn.outcomes import read_outcomes
 
             report = evaluate_on_outcomes(read_outcomes(args.data, pack), seed=args.seed)
         else:
@@ -332,7 +347,7 @@ def _sizes(text: str) -> tuple[int, ...]:
 
 def _truths(text: str) -> tuple[str, ...]:
     """`baseline,thresholds`: names of synthetic truths."""
-    from recommender.synthetic import TRUTHS
+    from recommender.learn.synthetic import TRUTHS
 
     names = tuple(part.strip() for part in text.split(",") if part.strip())
     unknown = [name for name in names if name not in TRUTHS]

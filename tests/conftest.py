@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import io
+import json
 import shutil
 import sys
 from pathlib import Path
 
 import pytest
 
-from recommender import Answers, load_pack
+from recommender.answer.answers import Answers
 from recommender.cli import main
+from recommender.pack.loading import load_pack
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = Path(__file__).resolve().parent / "packs" / "tiny"
 ENGINEERING = ROOT / "questionnaires" / "engineering"
+DATA = Path(__file__).resolve().parent / "data"
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -33,6 +36,12 @@ def bundled_registry_untouched():
         if path.is_file()
     }
     assert after == before, "a test changed the bundled model registry (models/)"
+
+
+@pytest.fixture
+def older_fairness_report() -> dict:
+    """A fairness report as trackfit wrote it before groups had to be big enough to compare."""
+    return json.loads((DATA / "older-fairness-report.json").read_text(encoding="utf-8"))
 
 
 @pytest.fixture(scope="session")

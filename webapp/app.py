@@ -1,5 +1,5 @@
 """Building the web app: `create_app()` reads as a table of contents; the web layer parses,
-calls the recommender through `webapp.advice`, persists and renders.
+calls the recommender through `webapp.answering`, persists and renders.
 """
 
 from __future__ import annotations

@@ -18,8 +18,8 @@ from pathlib import Path
 import yaml
 from flask import current_app
 
-from recommender import Pack, PackInvalid, load_pack
-from recommender.pack import PACK_FILES
+from recommender.errors import PackInvalid
+from recommender.pack.loading import PACK_FILES, Pack, load_pack
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 SAFE_ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")  # a pack id that is also a safe folder name

@@ -4,9 +4,10 @@ import json
 
 import pytest
 from conftest import make_user
+from jsonschema import Draft202012Validator
 
-from recommender import Recommender
-from recommender.answers import Answers
+from recommender.answer.answers import Answers
+from recommender.answer.recommendation import Recommender
 from webapp.accounts.models import User
 from webapp.api.tokens import TokenRefused, create_token, revoke_token
 from webapp.extensions import db
@@ -142,3 +143,13 @@ def test_only_hr_accounts_own_tokens(app):
 
     with app.app_context(), pytest.raises(TokenRefused, match="not in HR"):
         create_token("x", "emp@example.com")
+
+
+def test_every_answer_of_the_api_keeps_to_the_recommendation_contract(app, api, people):
+    document = app.test_client().get("/api/v1/openapi.json").get_json()
+    schema = document["components"]["schemas"]["Recommendation"]
+    validator = Draft202012Validator(schema)
+    for person in people:
+        recommendation = api(person).get_json()
+        assert [error.message for error in validator.iter_errors(recommendation)] == []
+    assert list(validator.iter_errors({**recommendation, "surprise": 1}))

@@ -2,7 +2,7 @@
 
 import re
 
-from recommender import load_pack
+from recommender.pack.loading import load_pack
 from webapp.assessment.models import Assessment
 from webapp.extensions import db
 

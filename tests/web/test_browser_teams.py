@@ -13,8 +13,8 @@ import pytest
 from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
-from recommender import load_pack
-from recommender.synthetic import generate_outcomes, write_outcome_csv
+from recommender.learn.synthetic import generate_outcomes, write_outcome_csv
+from recommender.pack.loading import load_pack
 from tests.web.conftest import ROOT, FormClient, app_settings, sample_people, team  # noqa: F401
 from tests.web.test_browser import (  # noqa: F401
     PASSWORD,

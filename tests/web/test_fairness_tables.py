@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 from conftest import make_user
 
-from recommender.fairness import NO_REFERENCE, OUTCOME_MEANINGS, SMALL_GROUP_REASON, fairness_report
-from tests.test_model_card import OLDER_REPORT
+from recommender.learn.fairness import fairness_report
+from recommender.learn.fairness_wording import NO_REFERENCE, OUTCOME_MEANINGS, SMALL_GROUP_REASON
 
 
 @pytest.fixture
@@ -82,8 +82,8 @@ def test_with_no_group_big_enough_the_page_says_so_and_names_fishers_test(app, h
     assert [row[3:] for row in rows(page)] == [["–", "–", "too few to compare"]] * 2
 
 
-def test_a_report_written_before_these_rules_still_renders(app, hr):
-    with_fairness(app, OLDER_REPORT)
+def test_a_report_written_before_these_rules_still_renders(app, hr, older_fairness_report):
+    with_fairness(app, older_fairness_report)
     response = hr.get("/hr/models/v1")
     assert response.status_code == 200
     page = response.get_data(as_text=True)

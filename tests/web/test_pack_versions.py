@@ -11,8 +11,9 @@ import pytest
 from conftest import ROOT, FormClient, app_settings, make_user
 from sqlalchemy import select
 
-from recommender import Registry, load_pack
-from recommender.default_model import build_default_model
+from recommender.learn.default_model import build_default_model
+from recommender.learn.publishing import RegistryWriter
+from recommender.pack.loading import load_pack
 from webapp import create_app
 from webapp.assessment.models import Assessment
 from webapp.audit import AuditEvent
@@ -282,7 +283,7 @@ def test_a_new_version_of_a_pack_with_a_kebab_case_id_can_be_uploaded(database_u
     """A site configured for product-design (a kebab-case id, as FORMAT.md allows) with a
     model of its own takes product-design@2."""
     registry = tmp_path / "models"
-    build_default_model(Registry(registry), load_pack("product-design"), 2000, 1)
+    build_default_model(RegistryWriter(registry), load_pack("product-design"), 2000, 1)
     design = create_app(
         app_settings(database_url, TRACKFIT_PACK="product-design", TRACKFIT_MODELS=str(registry))
     )

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from markupsafe import Markup
 
-from recommender import load_pack
+from recommender.pack.loading import load_pack
 from webapp.results.page_cache import RenderedResults
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -13,9 +13,9 @@ import pytest
 from conftest import FormClient, make_user
 from sqlalchemy import select
 
-from recommender import load_pack
-from recommender.scoring import scoring_layout
-from recommender.synthetic import generate_outcomes
+from recommender.answer.scoring import scoring_layout
+from recommender.learn.synthetic import generate_outcomes
+from recommender.pack.loading import load_pack
 from webapp.accounts.models import User, utcnow
 from webapp.assessment import routes as assessment_routes
 from webapp.assessment.models import Assessment

@@ -19,9 +19,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, insert, select
 
-from recommender import Registry, load_pack
-from recommender.scoring import scoring_layout
-from recommender.synthetic import generate_outcomes, write_outcome_csv
+from recommender.answer.registry import Registry
+from recommender.answer.scoring import scoring_layout
+from recommender.learn.synthetic import generate_outcomes, write_outcome_csv
+from recommender.pack.loading import load_pack
 from tests.web.conftest import signed_in
 from webapp.accounts.models import User, utcnow
 from webapp.assessment.models import Assessment
@@ -137,7 +138,7 @@ def test_sensitive_columns_are_stored_apart_and_never_become_features(team, outc
         assert db.session.scalar(select(func.count(SensitiveValue.id))) == 2 * 1500
     manifest = hr.get(f"/hr/models/{status['version']}").get_data(as_text=True)
     assert "gender" in manifest
-    from recommender import Registry  # noqa: PLC0415
+    from recommender.answer.registry import Registry  # noqa: PLC0415
 
     features = Registry(team.config["TRACKFIT_MODELS"]).manifest(status["version"])["features"]
     assert not any("gender" in f or "age" in f for f in features)

@@ -9,9 +9,9 @@ from typing import Any
 
 from flask import Flask
 
-from recommender import Answers
-from webapp import advice
+from webapp import answering
 from webapp.accounts.models import User, utcnow
+from webapp.answering import Answers
 from webapp.assessment.models import Assessment
 from webapp.extensions import db
 from webapp.sharing.models import Share
@@ -55,7 +55,7 @@ def _finished_demo_assessment(user: User, manager: User) -> None:
     with their manager."""
     if Assessment.completed(user.id):
         return
-    pack = advice.current_pack()
+    pack = answering.current_pack()
     sample = pack.path / "sample-answers.jsonl"
     if not sample.is_file():
         return
@@ -75,7 +75,7 @@ def _finished_demo_assessment(user: User, manager: User) -> None:
     )
     db.session.add(assessment)
     db.session.flush()
-    recommendation = advice.recommend(assessment.answers_json())
+    recommendation = answering.recommend(assessment.answers_json())
     assessment.recommendation = recommendation
     assessment.model_version = recommendation["model_version"]
     assessment.track = recommendation["track"]

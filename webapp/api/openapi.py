@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from recommender import Pack
-from recommender.questionnaire import CHOICE, NUMBER, SCALED_KINDS
+from webapp.answering import CHOICE, NUMBER, SCALED_KINDS, Pack, recommendation_schema
 
 API_VERSION = "1.0.0"
 
@@ -63,7 +62,7 @@ def openapi_document(pack: Pack) -> dict[str, Any]:
             "securitySchemes": {"bearerToken": {"type": "http", "scheme": "bearer"}},
             "schemas": {
                 "Answers": _answers_schema(pack),
-                "Recommendation": _recommendation_schema(pack),
+                "Recommendation": _without_dialect(recommendation_schema(pack)),
                 "Error": {
                     "type": "object",
                     "required": ["error", "status"],
@@ -130,96 +129,6 @@ def _answers_schema(pack: Pack) -> dict[str, Any]:
     }
 
 
-def _recommendation_schema(pack: Pack) -> dict[str, Any]:
-    tracks = list(pack.framework.track_ids)
-    per_track = {"type": "object", "properties": {t: {"type": "number"} for t in tracks}}
-    level = {
-        "type": "object",
-        "properties": {
-            "current": {"type": ["string", "null"]},
-            "target": {"type": ["string", "null"]},
-            "status": {"type": "string"},
-            "gaps": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "properties": {
-                        "competency": {"type": "string"},
-                        "have": {"type": ["number", "null"]},
-                        "need": {"type": "number"},
-                    },
-                },
-            },
-        },
-    }
-    message = {
-        "type": "object",
-        "properties": {"id": {"type": "string"}, "message": {"type": "string"}},
-    }
-    return {
-        "type": "object",
-        "required": [
-            "employee_id",
-            "track",
-            "confidence",
-            "p_success",
-            "levels",
-            "explanation",
-            "flags",
-            "model_version",
-            "pack",
-        ],
-        "properties": {
-            "employee_id": {"type": "string"},
-            "track": {"type": "string", "enum": tracks},
-            "confidence": {"type": "number", "minimum": 0, "maximum": 1},
-            "p_success": per_track,
-            "p_success_interval": {
-                "type": ["object", "null"],
-                "description": "per track, [low, high]: where the person's own chance of success "
-                "most likely lies at interval_level (contains p_success; may be asymmetric); "
-                "null when the model version has no posterior",
-                "properties": {
-                    t: {
-                        "type": "array",
-                        "items": {"type": "number", "minimum": 0, "maximum": 1},
-                        "minItems": 2,
-                        "maxItems": 2,
-                    }
-                    for t in tracks
-                },
-            },
-            "interval_level": {
-                "type": ["number", "null"],
-                "description": "how often the range holds, e.g. 0.9 for 9 times in 10",
-            },
-            "levels": {"type": "object", "properties": {t: level for t in tracks}},
-            "explanation": {
-                "type": "object",
-                "description": "score = logit p(success as manager) - logit p(success as IC); "
-                "baseline + the sum of every factor's effect equals score",
-                "properties": {
-                    "score": {"type": "number"},
-                    "baseline": {"type": "number"},
-                    "factors": {
-                        "type": "array",
-                        "items": {
-                            "type": "object",
-                            "properties": {
-                                "feature": {"type": "string"},
-                                "label": {"type": "string"},
-                                "value": {"type": ["number", "null"]},
-                                "effect": {"type": "number"},
-                            },
-                        },
-                    },
-                    "rules": {"type": "array", "items": message},
-                },
-            },
-            "flags": {"type": "array", "items": message},
-            "model_version": {"type": "string"},
-            "pack": {"type": "string"},
-            "synthetic_model": {"type": "boolean"},
-            "note": {"type": "string"},
-        },
-    }
+def _without_dialect(schema: dict[str, Any]) -> dict[str, Any]:
+    """A JSON Schema as an OpenAPI 3.1 component (the document sets the dialect)."""
+    return {key: value for key, value in schema.items() if key != "$schema"}

@@ -6,8 +6,8 @@ import json
 
 from flask import jsonify, request
 
-from recommender import AnswersInvalid, ModelRefused
-from webapp import advice
+from webapp import answering
+from webapp.answering import AnswersInvalid, ModelRefused
 from webapp.api import bp
 from webapp.api.openapi import openapi_document
 from webapp.api.tokens import verify_token
@@ -46,7 +46,7 @@ def recommendations():
         )
         return error_response(400, f"The body is not valid JSON{where}.")
     try:
-        return jsonify(advice.recommend(data))
+        return jsonify(answering.recommend(data))
     except AnswersInvalid as error:
         problems = [{"field": p.where, "message": p.message} for p in error.problems]
         return error_response(400, str(error.problems[0]), problems=problems)
@@ -57,4 +57,4 @@ def recommendations():
 @bp.route("/openapi.json")
 def openapi():
     """The OpenAPI 3.1 description of this API, with the current pack's item ids."""
-    return jsonify(openapi_document(advice.current_pack()))
+    return jsonify(openapi_document(answering.current_pack()))

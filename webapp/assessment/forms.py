@@ -11,8 +11,7 @@ from wtforms import Field, IntegerField, RadioField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import NumberRange, Optional
 
-from recommender import Pack
-from recommender.questionnaire import ANCHORED, CHOICE, NUMBER, Item, Section
+from webapp.answering import ANCHORED, CHOICE, NUMBER, Item, Pack, Section
 
 CHOOSE_ONE = "Choose an answer."
 

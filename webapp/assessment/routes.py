@@ -7,9 +7,9 @@ import time
 from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 
-from recommender import AnswersInvalid, ModelRefused
-from webapp import advice
+from webapp import answering
 from webapp.accounts.models import utcnow
+from webapp.answering import AnswersInvalid, ModelRefused
 from webapp.assessment import bp
 from webapp.assessment.forms import Page, missing_answers, pages, valid_values
 from webapp.assessment.models import Assessment
@@ -24,7 +24,7 @@ MAX_SECONDS_PER_VISIT = 20 * 60
 @login_required
 def index():
     """Start a new assessment or resume the one in progress."""
-    pack = advice.current_pack()
+    pack = answering.current_pack()
     return render_template(
         "assessment/start.html",
         pack=pack,
@@ -42,7 +42,7 @@ def start():
     if assessment is None:
         assessment = Assessment(
             user_id=current_user.id,
-            pack=advice.current_pack().ref,
+            pack=answering.current_pack().ref,
             answers={},
             context={},
             timings={},
@@ -57,7 +57,7 @@ def start():
 def page(assessment_id: int, number: int):
     """One section: show it filled with what is saved; on POST save, then go back or on."""
     assessment = _own_unfinished(assessment_id)
-    all_pages = pages(advice.pack_of(assessment.pack))
+    all_pages = pages(answering.pack_of(assessment.pack))
     if not 1 <= number <= min(assessment.step + 1, len(all_pages)):
         return redirect(url_for(".page", assessment_id=assessment.id, number=assessment.step + 1))
     current = all_pages[number - 1]
@@ -105,7 +105,7 @@ def _render(assessment: Assessment, current: Page, form, total: int):
         page=current,
         form=form,
         total=total,
-        pack=advice.pack_of(assessment.pack),
+        pack=answering.pack_of(assessment.pack),
     )
 
 
@@ -144,8 +144,8 @@ def _finish(assessment: Assessment, all_pages: tuple[Page, ...]):
             flash(f"Some questions on “{earlier.section.title}” are not answered yet.")
             return redirect(url_for(".page", assessment_id=assessment.id, number=earlier.number))
     try:
-        recommendation = advice.recommend(
-            assessment.answers_json(), advice.pack_of(assessment.pack)
+        recommendation = answering.recommend(
+            assessment.answers_json(), answering.pack_of(assessment.pack)
         )
     except AnswersInvalid as error:
         flash("Some answers could not be used: " + "; ".join(p.message for p in error.problems))

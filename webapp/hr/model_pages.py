@@ -6,30 +6,24 @@ only the second (the confirmation) moves the active pointer."""
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
-from recommender import ModelRefused, Registry
-from recommender.fairness import OUTCOMES
-from webapp import audit
+from webapp import answering, audit, learning
+from webapp.answering import ModelRefused
 from webapp.confirmation import ConfirmForm
 from webapp.extensions import db
 from webapp.hr import bp
 from webapp.hr.forms import PromoteForm
 from webapp.hr.model_charts import calibration_chart, roc_chart
 
-TRACK_TITLES = {"ic": "individual contributor", "manager": "people manager"}
 MIN_JUSTIFICATION = 30
 # Raw HTML in a card is shown as text, never run.
 _markdown = MarkdownIt("commonmark", {"html": False}).enable("table")
 
 
-def _registry() -> Registry:
-    return Registry(current_app.config["TRACKFIT_MODELS"])
-
-
-def _manifest(registry: Registry, version: str) -> dict:
+def _manifest(registry: learning.RegistryWriter, version: str) -> dict:
     try:
         return registry.manifest(version)
     except ModelRefused:
@@ -76,7 +70,7 @@ def _refusal(manifest: dict, justification: str) -> str | None:
 @bp.route("/models")
 def models():
     """Every version, newest first, with the active one marked."""
-    registry = _registry()
+    registry = learning.registry_writer()
     rows = []
     for name in reversed(registry.versions()):
         manifest = _manifest(registry, name)
@@ -97,7 +91,7 @@ def model(version: str):
 
 
 def _model_page(version: str, form: PromoteForm) -> str:
-    registry = _registry()
+    registry = learning.registry_writer()
     manifest = _manifest(registry, version)
     holdout = manifest.get("holdout") or {}
     against = holdout.get("active") or {}
@@ -105,7 +99,8 @@ def _model_page(version: str, form: PromoteForm) -> str:
     if "tracks" in against:
         names["active"] = against["version"]
     charts = {}
-    for track, title in TRACK_TITLES.items():
+    titles = {t.id: t.title.lower() for t in answering.current_pack().framework.tracks}
+    for track, title in titles.items():
         mine = (holdout.get("candidate") or {}).get("tracks", {}).get(track, {})
         theirs = against.get("tracks", {}).get(track, {})
         if "calibration" in mine:
@@ -131,8 +126,8 @@ def _model_page(version: str, form: PromoteForm) -> str:
         charts=charts,
         active=registry.active(),
         flagged=flagged_cells(manifest),
-        outcomes=OUTCOMES,
-        track_titles=TRACK_TITLES,
+        outcomes=learning.OUTCOMES,
+        track_titles=titles,
         form=form,
         min_justification=MIN_JUSTIFICATION,
         comparison=manifest.get("comparison"),
@@ -144,7 +139,7 @@ def _model_page(version: str, form: PromoteForm) -> str:
 @bp.route("/models/<version>/card")
 def model_card(version: str):
     """The version's model card."""
-    registry = _registry()
+    registry = learning.registry_writer()
     _manifest(registry, version)
     path = registry.root / version / "card.md"
     if not path.is_file():
@@ -211,7 +206,7 @@ def confirm_promote(version: str):
 def _promotion_request(version: str):
     """The registry, the version's manifest and the posted form of a promotion (400 when
     the form does not validate, 404 when there is no such version)."""
-    registry = _registry()
+    registry = learning.registry_writer()
     manifest = _manifest(registry, version)
     form = PromoteForm()
     if not form.validate_on_submit():
@@ -232,7 +227,7 @@ def rollback():
     form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)
-    registry = _registry()
+    registry = learning.registry_writer()
     current = registry.active()
     try:
         target = registry.rollback()

@@ -10,16 +10,9 @@ from dataclasses import dataclass, field
 import numpy as np
 from sqlalchemy import func, insert, or_, select, update
 
-from recommender import Pack
-from recommender.outcomes import (
-    TRACKS_TAKEN,
-    OutcomesInvalid,
-    is_short_file,
-    parse_outcome_links,
-    parse_outcomes,
-)
-from recommender.scoring import scoring_layout
+from webapp import learning
 from webapp.accounts.models import User, utcnow
+from webapp.answering import TRACK_IDS, Pack, scoring_layout
 from webapp.assessment.models import Assessment
 from webapp.extensions import db
 from webapp.hr.models import FULL, SHORT, OutcomeRecord, OutcomeUpload, SensitiveValue
@@ -53,20 +46,20 @@ def sensitive_names(text: str | None) -> list[str]:
 
 def check_upload(filename: str, data: bytes, pack: Pack, sensitive: list[str]) -> UploadCheck:
     """Check a file whole; return its records, or its problems by line and column."""
-    kind = SHORT if is_short_file(data, sensitive) else FULL
+    kind = SHORT if learning.is_short_file(data, sensitive) else FULL
     check = UploadCheck(kind)
     try:
         if kind == SHORT:
             _short(check, filename, data, pack, sensitive)
         else:
             _full(check, filename, data, pack, sensitive)
-    except OutcomesInvalid as invalid:
+    except learning.OutcomesInvalid as invalid:
         check.problems = [str(problem) for problem in invalid.problems]
     return check
 
 
 def _short(check: UploadCheck, filename: str, data: bytes, pack: Pack, sensitive) -> None:
-    links = parse_outcome_links(filename, data, sensitive)
+    links = learning.parse_outcome_links(filename, data, sensitive)
     check.data_hash = links.data_hash
     check.problems = [str(problem) for problem in links.problems]
     latest = _latest_assessments([e for e in links.employee_ids if e], pack)
@@ -126,7 +119,7 @@ def _latest_assessments(employee_ids: list[str], pack: Pack) -> dict[str, int | 
 
 
 def _full(check: UploadCheck, filename: str, data: bytes, pack: Pack, sensitive) -> None:
-    outcomes = parse_outcomes(filename, data, pack, sensitive)
+    outcomes = learning.parse_outcomes(filename, data, pack, sensitive)
     check.data_hash = outcomes.data_hash
     item_ids = scoring_layout(pack).item_ids
     context_names = [n for n in outcomes.context if n != "current_grade"]
@@ -158,12 +151,11 @@ def _full(check: UploadCheck, filename: str, data: bytes, pack: Pack, sensitive)
 def training_shortfall(records: list[dict]) -> list[str]:
     """Why the usable rows are too few to train on, track by track (training's own rule), or
     nothing when they are enough."""
-    from recommender.training import track_shortfall  # noqa: PLC0415 - learning, HR only
 
     reasons = []
-    for track in TRACKS_TAKEN:
+    for track in TRACK_IDS:
         outcomes = [record["success"] for record in records if record["track_taken"] == track]
-        shortfall = track_shortfall(track, outcomes)
+        shortfall = learning.track_shortfall(track, outcomes)
         if shortfall:
             reasons.append(shortfall)
     return reasons

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from flask import current_app, render_template
+from flask import render_template
 from sqlalchemy import func, select
 
-from recommender import Registry
+from webapp import answering
 from webapp.accounts.models import User
 from webapp.assessment.models import Assessment
 from webapp.extensions import db
@@ -58,7 +58,7 @@ def overview():
             select(func.count(Assessment.id)).where(Assessment.completed_at.is_not(None))
         ),
         shared=db.session.scalar(select(func.count(Share.id)).where(Share.revoked_at.is_(None))),
-        active=Registry(current_app.config["TRACKFIT_MODELS"]).active(),
+        active=answering.model_registry().active(),
         runs=db.session.scalars(select(TrainingRun).order_by(TrainingRun.id.desc()).limit(5)).all(),
         overrides=override_rates(),
     )

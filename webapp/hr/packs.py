@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, url_for
 
-from recommender import ModelRefused, Recommender, load_pack
-from webapp import advice, audit, pack_versions
+from webapp import answering, audit, pack_versions
+from webapp.answering import ModelRefused, Recommender, load_pack
 from webapp.extensions import db
 from webapp.hr import bp
 from webapp.hr.forms import PackUploadForm
@@ -24,7 +24,7 @@ def packs(form: PackUploadForm | None = None, problems: list[str] | None = None)
     return render_template(
         "hr/packs.html",
         versions=_versions(),
-        current=advice.current_pack(),
+        current=answering.current_pack(),
         form=form or PackUploadForm(),
         problems=problems or [],
     ), status
@@ -39,7 +39,7 @@ def pack(version: int):
     shown = versions[version]
     rules_text = (shown.path / "rules.yaml").read_text(encoding="utf-8")
     return render_template(
-        "hr/pack.html", pack=shown, rules_text=rules_text, current=advice.current_pack()
+        "hr/pack.html", pack=shown, rules_text=rules_text, current=answering.current_pack()
     )
 
 

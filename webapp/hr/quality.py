@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-import numpy as np
 from flask import render_template
 from sqlalchemy import select
 
-from recommender import Answers, AnswersInvalid, Pack, score_many
-from recommender.quality import FLAG_IDS, FLAG_MESSAGES
-from recommender.reliability import WEAK_ITEM, questionnaire_quality
-from recommender.scoring import answer_matrix
-from webapp import advice
+from webapp import answering, learning
+from webapp.answering import (
+    FLAG_IDS,
+    FLAG_MESSAGES,
+    Answers,
+    AnswersInvalid,
+    Pack,
+    answer_matrix,
+    score_many,
+)
 from webapp.assessment.models import Assessment
 from webapp.extensions import db
 from webapp.hr import bp
@@ -25,7 +29,7 @@ def quality():
     the share of responses with quality flags (left out of the statistics and of training).
     Every stored response of the pack version counts: finished assessments and the answers in
     uploaded outcome files."""
-    pack = advice.current_pack()
+    pack = answering.current_pack()
     finished, unusable = _answers(pack, _finished_assessments(pack))
     uploaded, sources = _uploaded_rows(pack)
     from_files, unusable_rows = _answers(pack, uploaded)
@@ -39,9 +43,9 @@ def quality():
     flag_counts = {}
     if people:
         profiles = score_many(pack, people)
-        flagged = np.any([profiles.flags[flag] for flag in FLAG_IDS], axis=0)
+        flagged = profiles.flagged
         flag_counts = {flag: int(profiles.flags[flag].sum()) for flag in FLAG_IDS}
-        report = questionnaire_quality(pack, answer_matrix(pack, people), flagged)
+        report = learning.questionnaire_quality(pack, answer_matrix(pack, people), flagged)
     return render_template(
         "hr/quality.html",
         pack=pack,
@@ -52,7 +56,7 @@ def quality():
         flag_messages=FLAG_MESSAGES,
         construct_labels={c.id: c.label for c in pack.questionnaire.constructs},
         min_responses=MIN_RESPONSES,
-        weak_item=WEAK_ITEM,
+        weak_item=learning.WEAK_ITEM,
     )
 
 

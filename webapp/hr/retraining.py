@@ -7,7 +7,7 @@ from flask import abort, flash, jsonify, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from webapp import advice, audit
+from webapp import answering, audit
 from webapp.confirmation import ConfirmForm
 from webapp.extensions import db
 from webapp.hr import bp
@@ -34,7 +34,7 @@ def _outcomes_page(form: OutcomesUploadForm, status: int = 200):
     ).all()
     runs = db.session.scalars(select(TrainingRun).order_by(TrainingRun.id.desc()).limit(20)).all()
     return render_template(
-        "hr/outcomes.html", form=form, uploads=uploads, runs=runs, pack=advice.current_pack()
+        "hr/outcomes.html", form=form, uploads=uploads, runs=runs, pack=answering.current_pack()
     ), status
 
 
@@ -48,7 +48,7 @@ def outcomes():
     upload_file = form.file.data
     filename = upload_file.filename or "outcomes.csv"
     sensitive = sensitive_names(form.sensitive.data)
-    pack = advice.current_pack()
+    pack = answering.current_pack()
     check = check_upload(filename, upload_file.read(), pack, sensitive)
     shortfall = training_shortfall(check.records) if check.not_usable else []
     if check.problems or shortfall:

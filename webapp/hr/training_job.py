@@ -28,8 +28,9 @@ from sqlalchemy import func, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 
-from webapp import audit
+from webapp import answering, audit, learning
 from webapp.accounts.models import User, utcnow
+from webapp.answering import Answers, score_many
 from webapp.assessment.models import Assessment
 from webapp.extensions import db
 from webapp.hr.models import (
@@ -108,19 +109,16 @@ def run_training(app: Flask, run_id: int) -> None:
 
 
 def _train(run: TrainingRun) -> None:
-    from recommender.candidate import train_candidate  # noqa: PLC0415 - heavy, job only
-    from recommender.training import TrainingDataTooSmall  # noqa: PLC0415
-
     actor = db.session.get(User, run.started_by) if run.started_by else None
     _stage(run, "reading the outcome data", status=RUNNING)
     try:
         upload = db.session.get(OutcomeUpload, run.upload_id)
         profiles, track_taken, success, sensitive = _training_data(upload)
-        summary = train_candidate(
+        summary = learning.train_candidate(
             profiles,
             track_taken,
             success,
-            registry=_registry(),
+            registry=learning.registry_writer(),
             data={
                 "source": upload.filename,
                 "sha256": upload.sha256,
@@ -131,7 +129,7 @@ def _train(run: TrainingRun) -> None:
             sensitive=sensitive,
             progress=lambda stage: _stage(run, stage),
         )
-    except (TrainingDataTooSmall, ValueError) as error:
+    except (learning.TrainingDataTooSmall, ValueError) as error:
         _fail(run, actor, str(error))
         return
     except Exception:
@@ -200,12 +198,6 @@ def give_up_stale_runs() -> None:
         db.session.commit()
 
 
-def _registry():
-    from recommender import Registry  # noqa: PLC0415
-
-    return Registry(current_app.config["TRACKFIT_MODELS"])
-
-
 def _stage(run: TrainingRun, stage: str, status: str | None = None) -> None:
     run.stage = stage
     if status:
@@ -231,10 +223,7 @@ def _training_data(upload: OutcomeUpload):
     Answers come from the stored assessment (short file) or the file itself (full file);
     sensitive values come from their own table and go only to the fairness report.
     """
-    from recommender import Answers, score_many  # noqa: PLC0415
-    from webapp.advice import current_pack  # noqa: PLC0415
-
-    pack = current_pack()
+    pack = answering.current_pack()
     if upload.pack != pack.ref:
         raise ValueError(f"the upload is for pack {upload.pack}; this installation uses {pack.ref}")
     records = db.session.scalars(

@@ -7,8 +7,7 @@ from wtforms import RadioField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
-from recommender import Pack
-from recommender.questionnaire import ANCHORED
+from webapp.answering import ANCHORED, Pack
 
 NOTE_LIMIT = 10_000
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from recommender import Pack
-from recommender.questionnaire import ANCHORED
+from webapp.answering import ANCHORED, Pack
 from webapp.results.reading import Reading
 
 STEP = 1  # a difference of a whole step or more on the 1..5 scale is highlighted

@@ -7,9 +7,9 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from recommender import Pack
-from webapp import advice, audit
+from webapp import answering, audit
 from webapp.accounts.models import User, utcnow
+from webapp.answering import Pack
 from webapp.assessment.models import Assessment
 from webapp.extensions import db
 from webapp.manager import bp
@@ -37,7 +37,7 @@ def _shared(assessment_id: int) -> tuple[Assessment, User, Pack]:
     assessment = shared_with(current_user, assessment_id)
     if assessment is None:
         abort(404)
-    return assessment, db.session.get(User, assessment.user_id), advice.pack_of(assessment.pack)
+    return assessment, db.session.get(User, assessment.user_id), answering.pack_of(assessment.pack)
 
 
 def _review(assessment: Assessment) -> ManagerReview:

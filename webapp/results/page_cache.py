@@ -18,7 +18,7 @@ from collections.abc import Callable, Hashable
 
 from markupsafe import Markup
 
-from recommender import Pack
+from webapp.answering import Pack
 
 
 class RenderedResults:

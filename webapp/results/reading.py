@@ -9,8 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from recommender import Pack
-from recommender.questionnaire import ANCHORED, Item
+from webapp.answering import ANCHORED, Item, Pack
 
 FACTORS_SHOWN = 4
 HIGH, LOW = 3.5, 2.5  # construct means (1..5) that read as agreeing / disagreeing

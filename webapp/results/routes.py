@@ -10,9 +10,9 @@ from markupsafe import Markup
 from sqlalchemy import Select, bindparam, exists, select
 from sqlalchemy.orm import aliased
 
-from recommender import Pack
-from webapp import advice
+from webapp import answering
 from webapp.accounts.models import User
+from webapp.answering import Pack
 from webapp.assessment.models import Assessment, Summary, summary_query
 from webapp.extensions import db
 from webapp.manager.models import Decision, ManagerReview
@@ -36,7 +36,7 @@ def show(assessment_id: int):
         return redirect(
             url_for("assessment.page", assessment_id=summary.id, number=summary.step + 1)
         )
-    pack = advice.pack_of(summary.pack)
+    pack = answering.pack_of(summary.pack)
     body = rendered_results.body(
         summary.id,
         (summary.completed_at, summary.previous_id),
@@ -114,7 +114,7 @@ def _render_result(summary: Summary, pack: Pack) -> Markup:
 @login_required
 def history():
     """Past assessments by date, and what changed since the one before each."""
-    pack = advice.current_pack()
+    pack = answering.current_pack()
     completed = Assessment.completed(current_user.id)
     rows = []
     for index, newer in enumerate(completed):

@@ -1,0 +1,1 @@
+"""Answering one person or a batch: numpy only; never imports `recommender.learn`."""

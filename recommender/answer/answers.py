@@ -1,0 +1,231 @@
+"""One person's answers as given to trackfit, checked against the pack they answer."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TextIO
+
+from recommender.errors import AnswersInvalid, Problem, did_you_mean
+from recommender.pack.questionnaire import ANCHORED, NUMBER_CONTEXT
+from recommender.pack.source import describe
+
+if TYPE_CHECKING:
+    from recommender.pack.loading import Pack
+
+TOP_LEVEL_FIELDS = ("employee_id", "answers", "context", "timings")
+
+
+@dataclass(frozen=True)
+class Answers:
+    """What one person answered: item answers, context fields and optional page timings."""
+
+    employee_id: str
+    answers: dict[str, float] = field(default_factory=dict)
+    context: dict[str, Any] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @classmethod
+    def from_json(cls, data: Any, pack: Pack, where: str = "") -> Answers:
+        """Check a decoded JSON object against the pack; raise AnswersInvalid naming each field."""
+        checker = _AnswersChecker(pack, where)
+        answers = checker.check(data)
+        if checker.problems:
+            raise AnswersInvalid(checker.problems)
+        assert answers is not None
+        return answers
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON object this was read from (answers as given, integers kept integers)."""
+        data: dict[str, Any] = {
+            "employee_id": self.employee_id,
+            "answers": {key: _plain(value) for key, value in self.answers.items()},
+            "context": dict(self.context),
+        }
+        if self.timings:
+            data["timings"] = dict(self.timings)
+        return data
+
+
+def _plain(value: float) -> float | int:
+    return int(value) if float(value).is_integer() else value
+
+
+def read_answers_jsonl(
+    stream: TextIO | Iterable[str], pack: Pack, name: str = "stdin"
+) -> Iterator[Answers]:
+    """Parse answers JSONL lazily; blank lines are skipped, every bad line is collected.
+
+    Everything is checked before anything is yielded downstream by `read_all_answers`, so a
+    bad line never leaves half an output behind.
+    """
+    problems: list[Problem] = []
+    seen: dict[str, int] = {}
+    parsed: list[Answers] = []
+    for number, line in enumerate(stream, start=1):
+        if not line.strip():
+            continue
+        where = f"{name}:{number}"
+        try:
+            data = json.loads(line)
+        except json.JSONDecodeError as error:
+            problems.append(
+                Problem(where, f"is not valid JSON ({error.msg} at column {error.colno})")
+            )
+            continue
+        try:
+            answers = Answers.from_json(data, pack, where)
+        except AnswersInvalid as error:
+            problems.extend(error.problems)
+            continue
+        if answers.employee_id in seen:
+            problems.append(
+                Problem(
+                    f"{where}: employee_id",
+                    f"'{answers.employee_id}' already appeared on line {seen[answers.employee_id]}",
+                )
+            )
+            continue
+        seen[answers.employee_id] = number
+        parsed.append(answers)
+    if problems:
+        raise AnswersInvalid(problems)
+    yield from parsed
+
+
+class _AnswersChecker:
+    """Collects every problem of one answers object."""
+
+    def __init__(self, pack: Pack, where: str):
+        self.pack = pack
+        self.where = where
+        self.problems: list[Problem] = []
+
+    def problem(self, field_name: str, message: str) -> None:
+        location = f"{self.where}: {field_name}" if self.where else field_name
+        self.problems.append(Problem(location, message))
+
+    def check(self, data: Any) -> Answers | None:
+        if not isinstance(data, dict):
+            self.problem("(line)", f"must be a JSON object, not {describe(data)}")
+            return None
+        for key in data:
+            if key not in TOP_LEVEL_FIELDS:
+                self.problem(key, f"is not a known field{did_you_mean(key, TOP_LEVEL_FIELDS)}")
+        employee_id = data.get("employee_id")
+        if not isinstance(employee_id, str) or not employee_id.strip():
+            self.problem("employee_id", f"must be non-empty text, not {describe(employee_id)}")
+        answers = self._answers(self._object(data, "answers"))
+        context = self._context(self._object(data, "context"))
+        timings = self._timings(self._object(data, "timings"))
+        if self.problems:
+            return None
+        return Answers(employee_id.strip(), answers, context, timings)
+
+    def _object(self, data: dict, key: str) -> dict:
+        value = data.get(key, {})
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            self.problem(key, f"must be a JSON object, not {describe(value)}")
+            return {}
+        return value
+
+    def _answers(self, raw: dict) -> dict[str, float]:
+        items = self.pack.questionnaire.item_by_id
+        scored = self.pack.questionnaire.scored_bounds
+        answers = {}
+        for item_id, value in raw.items():
+            bounds = scored.get(item_id)
+            # the common case, a whole number on the item's scale, needs no further checks
+            if bounds is not None and type(value) is int and bounds[0] <= value <= bounds[1]:
+                answers[item_id] = float(value)
+                continue
+            name = f"answers.{item_id}"
+            if item_id not in scored:
+                if item_id in items:
+                    self.problem(name, f"is a context item: give it under context.{item_id}")
+                else:
+                    self.problem(
+                        name,
+                        f"is not an item of pack {self.pack.ref}{did_you_mean(item_id, scored)}",
+                    )
+                continue
+            if value is None:
+                continue
+            item = items[item_id]
+            number = self._number(name, value)
+            if number is None:
+                continue
+            if not item.min <= number <= item.max or not number.is_integer():
+                kind = "an anchored statement" if item.kind == ANCHORED else "a scale point"
+                self.problem(
+                    name,
+                    f"{_plain(number)} is not {kind} of this item "
+                    f"(whole numbers {item.min:g} to {item.max:g})",
+                )
+                continue
+            answers[item_id] = number
+        return answers
+
+    def _context(self, raw: dict) -> dict[str, Any]:
+        framework = self.pack.framework
+        items = self.pack.questionnaire.context_items
+        context: dict[str, Any] = {}
+        for key, value in raw.items():
+            name = f"context.{key}"
+            if key not in items:
+                self.problem(name, f"is not a context field{did_you_mean(key, items)}")
+            elif value is None:
+                continue
+            elif key in NUMBER_CONTEXT:
+                number = self._number(name, value)
+                item = items[key]
+                if number is not None and not item.min <= number <= item.max:
+                    self.problem(name, f"{_plain(number)} is outside {item.min:g} to {item.max:g}")
+                elif number is not None:
+                    context[key] = _plain(number)
+            else:
+                options = [option.value for option in items[key].options]
+                if value not in options:
+                    self.problem(
+                        name,
+                        f"{value!r} is not one of {', '.join(options)}"
+                        f"{did_you_mean(value, options)}",
+                    )
+                else:
+                    context[key] = value
+        track, level = context.get("current_track"), context.get("current_level")
+        if track and level and track not in framework.level(level).tracks:
+            self.problem(
+                "context.current_level",
+                f"{level} is not a level of the {track} track "
+                f"({', '.join(lv.id for lv in framework.ladder(track))})",
+            )
+        return context
+
+    def _timings(self, raw: dict) -> dict[str, float]:
+        sections = [section.id for section in self.pack.questionnaire.sections]
+        timings = {}
+        for key, value in raw.items():
+            name = f"timings.{key}"
+            if key not in sections:
+                self.problem(name, f"is not a section of this pack{did_you_mean(key, sections)}")
+                continue
+            number = self._number(name, value)
+            if number is not None and number < 0:
+                self.problem(name, "must not be negative")
+            elif number is not None:
+                timings[key] = number
+        return timings
+
+    def _number(self, name: str, value: Any) -> float | None:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            self.problem(name, f"must be a number, not {describe(value)}")
+            return None
+        if not math.isfinite(value):
+            self.problem(name, "must be a finite number")
+            return None
+        return float(value)

@@ -1,0 +1,64 @@
+"""The model's features: which profile fields a track model reads, as one matrix.
+
+Sensitive attributes are not profile fields, so they cannot become features: this module is
+the only way into a model, and it reads profiles alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+import numpy as np
+
+from recommender.answer.profile import ProfileBatch
+from recommender.pack.loading import Pack
+
+CONTEXT_FEATURES = ("years_experience", "years_at_level", "direct_reports", "current_grade")
+MANAGING_NOW = "managing_now"
+
+
+@dataclass(frozen=True)
+class Feature:
+    """One model input: where it comes from and how people read it."""
+
+    name: str  # e.g. constructs.lead_affective
+    label: str  # e.g. "Enjoys leading people"
+
+    @property
+    def factor(self) -> str:
+        """The name an explanation gives it, e.g. lead_affective."""
+        return self.name.split(".", 1)[1]
+
+
+@cache
+def pack_features(pack: Pack) -> tuple[Feature, ...]:
+    """The features of a pack, in matrix column order."""
+    questionnaire, framework = pack.questionnaire, pack.framework
+    context_items = questionnaire.context_items
+    features = [Feature(f"constructs.{c.id}", c.label) for c in questionnaire.constructs]
+    features += [Feature(f"competencies.{c.id}", c.label) for c in framework.competencies]
+    labels = {name: item.text for name, item in context_items.items()}
+    labels["current_grade"] = "Grade of your current level"
+    features += [Feature(f"context.{name}", _short(labels[name])) for name in CONTEXT_FEATURES]
+    features.append(Feature(f"context.{MANAGING_NOW}", "Managing people today"))
+    return tuple(features)
+
+
+def _short(text: str) -> str:
+    return text.rstrip("?").strip()
+
+
+def feature_matrix(profiles: ProfileBatch) -> np.ndarray:
+    """Features as a (people x features) float matrix, NaN where the profile has no value."""
+    context = profiles.context
+    managing = np.array(
+        [
+            np.nan if track is None else float(track == "manager")
+            for track in context["current_track"]
+        ]
+    )
+    columns = [profiles.constructs, profiles.competencies]
+    columns += [context[name].astype(float)[:, None] for name in CONTEXT_FEATURES]
+    columns.append(managing[:, None])
+    return np.hstack(columns)

@@ -1,0 +1,233 @@
+"""The track model at prediction time: calibrated success probabilities and exact explanations.
+
+Per track, the model is additive in log-odds:
+
+    logit P(success on track | x) = intercept[track] + sum_j shape[track, j](x_j)
+
+where each shape is piecewise linear between knots (np.interp), with the calibration already
+folded into intercepts and shapes. The quantity that decides the track is
+
+    score = logit P(success as manager) - logit P(success as IC)
+
+and for each feature j its effect is its shape difference at the person's value minus that
+difference's mean over the training data; `baseline` is the mean score over the training data.
+So `baseline + sum(effects) == score` exactly: the factors shown are what the model computed.
+
+Each stated chance comes with a 90% interval for the person's own chance of success. It adds
+two spreads on the log-odds scale: the posterior spread of the fitted model (estimation: a
+Laplace approximation of the L2-penalised fit, whose penalty is a normal prior on each
+standardised coefficient, so shrinkage toward it widens rather than hides), and how far a
+person's true standing can lie from their questionnaire scores (measurement: the scales'
+reliability, fixed at training). With measurement spread `v`, the
+chance given the answers is an average over people answering alike, flatter than each of
+their own; the interval is centred on the log-odds scaled back by sqrt(1 + pi v / 8) (the
+probit approximation) and always contains the stated chance.
+
+Parameters are plain arrays (no pickle); training lives in `recommender.training`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+
+from recommender.pack.framework import TRACK_IDS
+
+INTERVAL_LEVEL = 0.9
+INTERVAL_Z = 1.6448536269514722  # standard normal quantile of 0.95: a two-sided 90% interval
+
+
+@dataclass(frozen=True)
+class Uncertainty:
+    """What the intervals are made of: the posterior of each track's parameters and the
+    measurement spread."""
+
+    # per track: covariance of (intercept, shape heights at every knot of every feature)
+    covariance: dict[str, np.ndarray]
+    measurement_variance: dict[str, float]  # per track: spread of the true log-odds
+
+
+@dataclass(frozen=True)
+class TrackModel:
+    """Fitted parameters of the two per-track additive models."""
+
+    feature_names: tuple[str, ...]
+    knots: tuple[np.ndarray, ...]  # per feature: increasing knot positions
+    shapes: dict[str, tuple[np.ndarray, ...]]  # per track, per feature: log-odds at each knot
+    intercepts: dict[str, float]
+    fill: np.ndarray  # per feature: value used when the person has none (training median)
+    centre: np.ndarray  # per feature: training mean of (manager shape - IC shape)
+    uncertainty: Uncertainty | None = None
+
+    def contributions(self, features: np.ndarray) -> dict[str, np.ndarray]:
+        """Per track, each feature's log-odds contribution: (people x features).
+
+        The same piecewise-linear interpolation as `np.interp` per feature (flat beyond the
+        end knots), done for every feature at once so that one person costs a few array
+        operations rather than one call per feature and track.
+        """
+        segment, along = self._segments(features)
+        _, shapes = self._padded
+        columns = np.arange(shapes.shape[1])
+        parts = {}
+        for track, shape in zip(TRACK_IDS, shapes, strict=True):
+            start, end = shape[columns, segment], shape[columns, segment + 1]
+            parts[track] = start + along * (end - start)
+        return parts
+
+    def _segments(self, features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per person and feature: the knot segment the value falls in and how far along it."""
+        filled = np.where(np.isnan(features), self.fill, features)
+        knots, _ = self._padded
+        columns = np.arange(knots.shape[0])
+        segment = np.clip(
+            (filled[:, :, None] >= knots[None, :, :]).sum(axis=2) - 1, 0, knots.shape[1] - 2
+        )
+        left, right = knots[columns, segment], knots[columns, segment + 1]
+        return segment, np.clip((filled - left) / (right - left), 0.0, 1.0)
+
+    def _hat_weights(self, features: np.ndarray) -> np.ndarray:
+        """(people x knots of every feature): the interpolation weights, so that weights @
+        heights is the sum of the shapes (a value past the last knot weighs on the last)."""
+        segment, along = self._segments(features)
+        rows = np.arange(segment.shape[0])[:, None]
+        last = self._knot_offsets + np.array([k.size - 1 for k in self.knots])
+        left = np.minimum(self._knot_offsets + segment, last)
+        weights = np.zeros((segment.shape[0], int(last[-1]) + 1))
+        weights[rows, left] = 1.0 - along
+        weights[rows, np.minimum(left + 1, last)] += along
+        return weights
+
+    @cached_property
+    def _knot_offsets(self) -> np.ndarray:
+        """Where each feature's knots start among the knots of every feature."""
+        return np.concatenate([[0], np.cumsum([k.size for k in self.knots])[:-1]])
+
+    def intervals(self, features: np.ndarray, logits: dict[str, np.ndarray]) -> Intervals:
+        """90% intervals for each track's chance and for the difference between them."""
+        assert self.uncertainty is not None
+        weights = self._hat_weights(features)
+        design = np.hstack([np.ones((weights.shape[0], 1)), weights])
+        bounds, slopes = {}, {}
+        for track in TRACK_IDS:
+            fitted = ((design @ self.uncertainty.covariance[track]) * design).sum(axis=1)
+            spread = self.uncertainty.measurement_variance[track]
+            scale = np.sqrt(1.0 + np.pi * spread / 8.0)
+            half = INTERVAL_Z * np.sqrt(scale**2 * np.maximum(fitted, 0.0) + spread)
+            centre, stated = scale * logits[track], sigmoid(logits[track])
+            bounds[track] = (
+                np.minimum(sigmoid(centre - half), stated),
+                np.maximum(sigmoid(centre + half), stated),
+            )
+            slopes[track] = (stated * (1.0 - stated)) ** 2 * np.maximum(fitted, 0.0)
+        difference = sigmoid(logits["manager"]) - sigmoid(logits["ic"])
+        half = INTERVAL_Z * np.sqrt(slopes["manager"] + slopes["ic"])
+        return Intervals(bounds, (difference - half, difference + half))
+
+    @cached_property
+    def _padded(self) -> tuple[np.ndarray, np.ndarray]:
+        """Knots (features x K) and shapes (tracks x features x K), each feature padded to the
+        most knots: extra knots lie past its last one and repeat its last value."""
+        width = max(k.size for k in self.knots)
+        knots = np.empty((len(self.knots), width))
+        shapes = np.empty((len(TRACK_IDS), len(self.knots), width))
+        for j, feature_knots in enumerate(self.knots):
+            size = feature_knots.size
+            knots[j, :size] = feature_knots
+            knots[j, size:] = feature_knots[-1] + np.arange(1, width - size + 1)
+            for t, track in enumerate(TRACK_IDS):
+                shapes[t, j, :size] = self.shapes[track][j]
+                shapes[t, j, size:] = self.shapes[track][j][-1]
+        return knots, shapes
+
+    def predict(self, features: np.ndarray) -> Prediction:
+        """Calibrated success probabilities per track, the score and its exact decomposition."""
+        parts = self.contributions(features)
+        logits = {t: self.intercepts[t] + parts[t].sum(axis=1) for t in TRACK_IDS}
+        difference = parts["manager"] - parts["ic"]
+        effects = difference - self.centre
+        baseline = self.intercepts["manager"] - self.intercepts["ic"] + float(self.centre.sum())
+        return Prediction(
+            p_success={t: sigmoid(logits[t]) for t in TRACK_IDS},
+            score=logits["manager"] - logits["ic"],
+            baseline=baseline,
+            effects=effects,
+            intervals=self.intervals(features, logits) if self.uncertainty else None,
+        )
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        """Plain numeric arrays for `np.savez` (loaded back with `allow_pickle=False`)."""
+        arrays: dict[str, np.ndarray] = {
+            "feature_names": np.array(self.feature_names, dtype=str),
+            "fill": self.fill,
+            "centre": self.centre,
+            "intercepts": np.array([self.intercepts[t] for t in TRACK_IDS]),
+        }
+        for j, knots in enumerate(self.knots):
+            arrays[f"knots_{j}"] = knots
+            for track in TRACK_IDS:
+                arrays[f"shape_{track}_{j}"] = self.shapes[track][j]
+        if self.uncertainty is not None:
+            for track in TRACK_IDS:
+                arrays[f"covariance_{track}"] = self.uncertainty.covariance[track]
+            arrays["measurement_variance"] = np.array(
+                [self.uncertainty.measurement_variance[t] for t in TRACK_IDS]
+            )
+        return arrays
+
+    @classmethod
+    def from_arrays(cls, arrays) -> TrackModel:
+        """The model saved by `to_arrays`."""
+        names = tuple(str(name) for name in arrays["feature_names"])
+        count = len(names)
+        intercepts = arrays["intercepts"]
+        uncertainty = None
+        if "measurement_variance" in arrays:
+            spread = arrays["measurement_variance"]
+            uncertainty = Uncertainty(
+                covariance={
+                    t: np.asarray(arrays[f"covariance_{t}"], dtype=float) for t in TRACK_IDS
+                },
+                measurement_variance={t: float(spread[i]) for i, t in enumerate(TRACK_IDS)},
+            )
+        return cls(
+            feature_names=names,
+            knots=tuple(np.asarray(arrays[f"knots_{j}"], dtype=float) for j in range(count)),
+            shapes={
+                track: tuple(
+                    np.asarray(arrays[f"shape_{track}_{j}"], dtype=float) for j in range(count)
+                )
+                for track in TRACK_IDS
+            },
+            intercepts={t: float(intercepts[i]) for i, t in enumerate(TRACK_IDS)},
+            fill=np.asarray(arrays["fill"], dtype=float),
+            centre=np.asarray(arrays["centre"], dtype=float),
+            uncertainty=uncertainty,
+        )
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """Model output for a batch: probabilities, the deciding score and its factors."""
+
+    p_success: dict[str, np.ndarray]
+    score: np.ndarray  # (n,) log-odds of success as manager minus as IC
+    baseline: float
+    effects: np.ndarray  # (n, features); baseline + effects.sum(1) == score
+    intervals: Intervals | None = None
+
+
+@dataclass(frozen=True)
+class Intervals:
+    """90% intervals for a batch: per track (low, high) chances, and the difference
+    (manager minus IC) of the stated chances from the posterior alone."""
+
+    p_success: dict[str, tuple[np.ndarray, np.ndarray]]
+    difference: tuple[np.ndarray, np.ndarray]
+
+
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    """The logistic function, without overflow for log-odds of any size."""
+    return 0.5 * (1.0 + np.tanh(0.5 * np.asarray(x, dtype=float)))

@@ -1,0 +1,1 @@
+"""Learning from outcomes: training, model selection, evaluation, fairness, writing versions."""

@@ -1,0 +1,286 @@
+"""Training a candidate model version from outcomes and registering it beside the active one.
+
+Every usable row counts: the candidate learns from all of them, and is judged by k-fold
+cross-fitting (each fold scored by a candidate trained, capacity search included, on the
+other folds), with the active version scored on the same people. Paired bootstrap intervals
+on the AUC and Brier differences give a verdict in words. The fairness report of each covers
+everyone in the data: what each model would advise, by group of every sensitive attribute.
+Responses with a quality flag are left out of training and of the metrics (their answers may
+not reflect the person), and the summary says how many.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from sklearn.metrics import roc_curve
+from sklearn.model_selection import StratifiedKFold
+
+from recommender.answer.assessment import assess
+from recommender.answer.features import feature_matrix, pack_features
+from recommender.answer.profile import ProfileBatch
+from recommender.answer.recommendation import decide
+from recommender.answer.registry import ModelRefused, Registry
+from recommender.answer.track_model import TrackModel
+from recommender.learn.comparison import compare_paired
+from recommender.learn.fairness import fairness_report
+from recommender.learn.model_card import LABEL_DEFINITION, render_model_card
+from recommender.learn.publishing import RegistryWriter
+from recommender.learn.training import (
+    TrainingDataTooSmall,
+    calibration_table,
+    fit_on_profiles,
+    probability_metrics,
+    track_shortfall,
+    usable_rows,
+)
+from recommender.pack.framework import TRACK_IDS
+
+CROSS_FIT_FOLDS = 5
+ROC_POINTS = 40
+
+
+def train_candidate(
+    profiles: ProfileBatch,
+    track_taken: np.ndarray,
+    success: np.ndarray,
+    *,
+    registry: RegistryWriter,
+    data: dict[str, Any],
+    sensitive: dict[str, np.ndarray] | None = None,
+    seed: int = 0,
+    folds: int = CROSS_FIT_FOLDS,
+    evaluation: list[dict[str, Any]] | None = None,
+    promote: bool = False,
+    progress: Callable[[str], None] = lambda stage: None,
+) -> dict[str, Any]:
+    """Fit on every usable row, judge by cross-fitting beside the active version, write a new
+    version (and make it the active one when `promote`); return the JSON summary. Raises
+    TrainingDataTooSmall when a track has too few people."""
+    pack = profiles.pack
+    sensitive = sensitive or {}
+    usable = usable_rows(profiles)
+    for track in TRACK_IDS:
+        shortfall = track_shortfall(track, success[usable & (track_taken == track)])
+        if shortfall:
+            raise TrainingDataTooSmall(shortfall)
+    features = feature_matrix(profiles)
+    names = tuple(feature.name for feature in pack_features(pack))
+    progress("choosing the capacity and fitting the candidate on every usable row")
+    result = fit_on_profiles(profiles, track_taken, success, usable, seed=seed)
+    progress("making the fairness reports")
+    fairness = advice_fairness(result.model, profiles, features, sensitive)
+    progress(f"judging the candidate by {folds}-fold cross-fitting beside the active version")
+    holdout = _cross_fitted_comparison(
+        registry,
+        profiles=profiles,
+        features=features,
+        track_taken=track_taken,
+        success=success,
+        usable=usable,
+        sensitive=sensitive,
+        folds=folds,
+        seed=seed,
+        data_sha256=data.get("sha256"),
+    )
+    manifest = {
+        "pack": pack.ref,
+        "features": list(names),
+        "label": LABEL_DEFINITION,
+        "data": {
+            **data,
+            "rows": len(success),
+            "rows_used": int(usable.sum()),
+            "rows_held_out": 0,
+            "rows_left_out_for_quality_flags": int((~usable).sum()),
+        },
+        "metrics": result.metrics,
+        "holdout": holdout,
+        "comparison": holdout["comparison"],
+        "fairness": fairness,
+        "sensitive_columns": sorted(sensitive),
+    }
+    if evaluation:
+        manifest["evaluation"] = evaluation
+    progress("writing the candidate version")
+    name = registry.add(result.model, manifest, render_model_card(manifest))
+    if promote:
+        registry.promote(name)
+    return {
+        "version": name,
+        "active": registry.active(),
+        "pack": pack.ref,
+        "rows": manifest["data"]["rows"],
+        "rows_used": manifest["data"]["rows_used"],
+        "metrics": result.metrics,
+        "cross_fitted": {t: _headline(m) for t, m in holdout["candidate"]["tracks"].items()},
+        "compared_with_active": _compared(holdout["active"]),
+        "verdict": holdout["comparison"]["verdict"],
+        "fairness": fairness,
+    }
+
+
+def cross_fitted_p_success(
+    profiles: ProfileBatch,
+    track_taken: np.ndarray,
+    success: np.ndarray,
+    usable: np.ndarray,
+    *,
+    folds: int = CROSS_FIT_FOLDS,
+    seed: int = 0,
+) -> dict[str, np.ndarray]:
+    """Each usable person's chances from a candidate that never saw them (NaN elsewhere):
+    the whole training, capacity search included, repeated on the other folds."""
+    features = feature_matrix(profiles)
+    rows = np.flatnonzero(usable)
+    strata = np.char.add(track_taken[rows].astype(str), success[rows].astype(int).astype(str))
+    smallest = int(np.unique(strata, return_counts=True)[1].min())
+    splitter = StratifiedKFold(
+        n_splits=max(2, min(folds, smallest)), shuffle=True, random_state=seed
+    )
+    p_success = {t: np.full(len(success), np.nan) for t in TRACK_IDS}
+    for train, test in splitter.split(rows, strata):
+        learn = np.zeros(len(success), dtype=bool)
+        learn[rows[train]] = True
+        fitted = fit_on_profiles(profiles, track_taken, success, learn, seed=seed)
+        predicted = fitted.model.predict(features[rows[test]]).p_success
+        for track in TRACK_IDS:
+            p_success[track][rows[test]] = predicted[track]
+    return p_success
+
+
+def _cross_fitted_comparison(
+    registry: Registry,
+    *,
+    profiles: ProfileBatch,
+    features: np.ndarray,
+    track_taken: np.ndarray,
+    success: np.ndarray,
+    usable: np.ndarray,
+    sensitive: dict[str, np.ndarray],
+    folds: int,
+    seed: int,
+    data_sha256: str | None = None,
+) -> dict[str, Any]:
+    """The cross-fitted candidate and the active version on the same usable people."""
+    candidate = cross_fitted_p_success(
+        profiles, track_taken, success, usable, folds=folds, seed=seed
+    )
+    taken, outcome = track_taken[usable], success[usable]
+    mine = {t: p[usable] for t, p in candidate.items()}
+    holdout: dict[str, Any] = {
+        "rows": int(usable.sum()),
+        "method": f"{folds}-fold cross-fitting",
+        "folds": folds,
+        "candidate": held_out_metrics(mine, taken, outcome),
+        "active": None,
+    }
+    active_name = registry.active()
+    active = _comparable_active(registry, tuple(f.name for f in pack_features(profiles.pack)))
+    theirs = None
+    if isinstance(active, TrackModel):
+        theirs = active.predict(features[usable]).p_success
+        holdout["active"] = {
+            "version": active_name,
+            **held_out_metrics(theirs, taken, outcome),
+            "fairness": advice_fairness(active, profiles, features, sensitive),
+        }
+    elif active is not None:
+        holdout["active"] = {"version": active_name, "error": active}
+    learnt = bool(data_sha256) and isinstance(active, TrackModel)
+    learnt = learnt and registry.manifest(active_name).get("data", {}).get("sha256") == data_sha256
+    holdout["comparison"] = compare_paired(
+        mine,
+        theirs,
+        taken,
+        outcome,
+        active_name=active_name,
+        seed=seed,
+        active_learnt_these=learnt,
+    )
+    return holdout
+
+
+def _comparable_active(
+    registry: Registry, feature_names: tuple[str, ...]
+) -> TrackModel | str | None:
+    """The active model, why it cannot be compared, or None when nothing is active."""
+    name = registry.active()
+    if name is None:
+        return None
+    try:
+        active = registry.load(name)
+    except ModelRefused as refused:
+        return str(refused.problems[0])
+    if active.model.feature_names != feature_names:
+        return "reads different features; not comparable"
+    return active.model
+
+
+def _headline(metrics: dict[str, Any]) -> dict[str, Any]:
+    return {key: metrics[key] for key in ("rows", "auc", "brier") if key in metrics}
+
+
+def _compared(active: dict[str, Any] | None) -> dict[str, Any] | None:
+    if active is None or "error" in active:
+        return active
+    tracks = {t: _headline(m) for t, m in active["tracks"].items()}
+    return {"version": active["version"], "tracks": tracks}
+
+
+def held_out_metrics(
+    p_success: dict[str, np.ndarray], track_taken: np.ndarray, success: np.ndarray
+) -> dict[str, Any]:
+    """Per track, on the people who took it (chances from a model that never saw them):
+    ROC AUC, Brier, calibration, ROC curve."""
+    headline = probability_metrics(p_success, track_taken, success)
+    tracks = {}
+    for track in TRACK_IDS:
+        rows = track_taken == track
+        y, p = success[rows].astype(int), p_success[track][rows]
+        entry: dict[str, Any] = {"rows": int(rows.sum())}
+        if track in headline:
+            fpr, tpr, _ = roc_curve(y, p)
+            keep = np.unique(np.linspace(0, fpr.size - 1, min(ROC_POINTS, fpr.size)).astype(int))
+            entry |= headline[track] | {
+                "calibration": calibration_table(p, y),
+                "roc": [[round(float(fpr[i]), 4), round(float(tpr[i]), 4)] for i in keep],
+            }
+        tracks[track] = entry
+    return {"tracks": tracks}
+
+
+def advice_outcomes(
+    model: TrackModel, profiles: ProfileBatch, features: np.ndarray
+) -> dict[str, np.ndarray]:
+    """What the advice (model and rules) would be for each person: the manager track
+    recommended, and a target above the current level on the recommended track."""
+    prediction = model.predict(features)
+    assessment = assess(profiles, prediction.p_success, prediction.intervals)
+    tracks, _ = decide(prediction, assessment, profiles)
+    target = np.full(len(profiles), np.nan)
+    assessed_current = np.full(len(profiles), np.nan)
+    for track in TRACK_IDS:
+        levels = assessment.levels[track]
+        chosen = tracks == track
+        target[chosen] = levels.grades(levels.target)[chosen]
+        assessed_current[chosen] = levels.grades(levels.current)[chosen]
+    stated = profiles.context["current_grade"]
+    current = np.where(np.isnan(stated), assessed_current, stated)
+    with np.errstate(invalid="ignore"):
+        above = np.where(np.isnan(current), ~np.isnan(target), target > current)
+    return {"manager_recommended": tracks == "manager", "target_above_current": above}
+
+
+def advice_fairness(
+    model: TrackModel,
+    profiles: ProfileBatch,
+    features: np.ndarray,
+    sensitive: dict[str, np.ndarray],
+) -> dict[str, Any] | None:
+    """The fairness report of a model's advice, or None when no sensitive column was given."""
+    if not sensitive:
+        return None
+    return fairness_report(advice_outcomes(model, profiles, features), sensitive)

@@ -1,0 +1,194 @@
+"""Which model is better, told plainly: paired bootstrap intervals on the differences in AUC
+and Brier score between a candidate and the active version, and a verdict in words.
+
+Both models are scored on the same people (the candidate cross-fitted, so it never saw the
+person it scores); resampling people, with both models' scores kept together, gives the
+interval of each difference. A track is "better" when an interval says so and none says
+"worse" (higher AUC or lower Brier), "worse" the other way round, "mixed" when they disagree,
+and "no different" when every interval holds zero.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from recommender.answer.track_model import INTERVAL_LEVEL
+from recommender.pack.framework import TRACK_IDS
+
+BOOTSTRAP_SAMPLES = 1000
+DRAWS_AT_ONCE = 50
+WIDE_AUC_INTERVAL = 0.1  # a candidate AUC this uncertain can only show big differences
+TRACK_NAMES = {"ic": "IC", "manager": "manager"}
+
+
+def paired_auc(y: np.ndarray, scores: np.ndarray, samples: np.ndarray) -> np.ndarray:
+    """ROC AUC of each column of `scores` (people x models) in each bootstrap sample (rows of
+    `samples`, indices of people): (samples x models), NaN where a sample has one outcome."""
+    result = np.full((samples.shape[0], scores.shape[1]), np.nan)
+    for b, sample in enumerate(samples):
+        outcome = y[sample]
+        positives = outcome.sum()
+        negatives = outcome.size - positives
+        if positives == 0 or negatives == 0:
+            continue
+        ranks = _ranks(scores[sample])
+        result[b] = (ranks[outcome == 1].sum(axis=0) - positives * (positives + 1) / 2) / (
+            positives * negatives
+        )
+    return result
+
+
+def _ranks(values: np.ndarray) -> np.ndarray:
+    """Average ranks (1-based) of each column, ties sharing their mean rank."""
+    ranks = np.empty_like(values, dtype=float)
+    for j in range(values.shape[1]):
+        column = values[:, j]
+        order = np.argsort(column, kind="stable")
+        sorted_values = column[order]
+        first = np.r_[True, sorted_values[1:] != sorted_values[:-1]]
+        group = np.cumsum(first) - 1
+        starts = np.flatnonzero(first)
+        ends = np.r_[starts[1:], column.size]
+        mean_rank = (starts + ends + 1) / 2.0
+        ranks[order, j] = mean_rank[group]
+    return ranks
+
+
+def compare_paired(
+    candidate: dict[str, np.ndarray],
+    active: dict[str, np.ndarray] | None,
+    track_taken: np.ndarray,
+    success: np.ndarray,
+    *,
+    active_name: str | None,
+    seed: int = 0,
+    samples: int = BOOTSTRAP_SAMPLES,
+    active_learnt_these: bool = False,
+) -> dict[str, Any]:
+    """Per track, the candidate's and the active version's AUC and Brier on the same people,
+    the paired intervals of their differences, and the verdict."""
+    rng = np.random.default_rng([seed, 3])
+    tracks: dict[str, Any] = {}
+    for track in TRACK_IDS:
+        rows = track_taken == track
+        y = success[rows].astype(int)
+        if active is None or y.size == 0 or y.min() == y.max():
+            tracks[track] = {"rows": int(y.size)}
+            continue
+        scores = np.column_stack([candidate[track][rows], active[track][rows]])
+        tracks[track] = _track_comparison(y, scores, rng, samples)
+    report: dict[str, Any] = {
+        "active": active_name,
+        "rows": len(success),
+        "interval_level": INTERVAL_LEVEL,
+        "bootstrap_samples": samples,
+        "active_learnt_these": active_learnt_these,
+        "tracks": tracks,
+    }
+    report["verdict"] = verdict(report)
+    return report
+
+
+def _track_comparison(y, scores, rng, samples) -> dict[str, Any]:
+    errors = (scores - y[:, None]) ** 2
+    auc, brier = [], []
+    for start in range(0, samples, DRAWS_AT_ONCE):  # bounded memory on 100,000 people
+        draws = rng.integers(0, y.size, size=(min(DRAWS_AT_ONCE, samples - start), y.size))
+        auc.append(paired_auc(y, scores, draws))
+        brier.extend(errors[draw].mean(axis=0) for draw in draws)
+    auc, brier = np.vstack(auc), np.stack(brier)
+    point_auc = paired_auc(y, scores, np.arange(y.size)[None, :])[0]
+    point_brier = errors.mean(axis=0)
+    tail = (1 - INTERVAL_LEVEL) / 2
+    entry = {"rows": int(y.size)}
+    for name, point, spread in (("auc", point_auc, auc), ("brier", point_brier, brier)):
+        difference = spread[:, 0] - spread[:, 1]
+        difference = difference[~np.isnan(difference)]
+        low, high = np.quantile(difference, [tail, 1 - tail])
+        own = spread[:, 0][~np.isnan(spread[:, 0])]
+        entry[name] = {
+            "candidate": round(float(point[0]), 4),
+            "candidate_interval": [round(float(v), 4) for v in np.quantile(own, [tail, 1 - tail])],
+            "active": round(float(point[1]), 4),
+            "difference": round(float(point[0] - point[1]), 4),
+            "interval": [round(float(low), 4), round(float(high), 4)],
+        }
+    entry["judgement"] = _judge(entry)
+    return entry
+
+
+def _judge(entry: dict[str, Any]) -> str:
+    auc_low, auc_high = entry["auc"]["interval"]
+    brier_low, brier_high = entry["brier"]["interval"]
+    better = auc_low > 0 or brier_high < 0
+    worse = auc_high < 0 or brier_low > 0
+    if better and worse:
+        return "mixed"
+    return "better" if better else "worse" if worse else "no different"
+
+
+def verdict(report: dict[str, Any]) -> dict[str, Any]:
+    """The comparison in words: the headline, what to do, and how much data stood behind it."""
+    active = report["active"]
+    tracks = report["tracks"]
+    judged = {t: tracks[t]["judgement"] for t in TRACK_IDS if "judgement" in tracks[t]}
+    rows = sum(tracks[t]["rows"] for t in TRACK_IDS)
+    if not active or not judged:
+        why = (
+            "there was no active version when this one was trained"
+            if not active
+            else f"the active version {active} could not be scored on these people"
+        )
+        return {
+            "summary": f"Nothing to compare with: {why}",
+            "recommendation": "review",
+            "worse": False,
+            "rows": rows,
+            "small_data": None,
+        }
+    values = set(judged.values())
+    if values == {"worse"} and len(judged) == len(TRACK_IDS):
+        summary = f"worse than the active version on both tracks — keep {active}"
+    elif values == {"better"} and len(judged) == len(TRACK_IDS):
+        summary = "better than the active version on both tracks — promoting it is supported"
+    elif values == {"no different"}:
+        summary = (
+            f"no different from the active version on either track — keep {active} "
+            "unless the candidate's data are newer or fairer"
+        )
+    else:
+        # what changed first, then what did not
+        order = sorted(judged, key=lambda t: judged[t] == "no different")
+        parts = [f"{judged[t]} on the {TRACK_NAMES[t]} track" for t in order]
+        summary = ", ".join(parts)
+        if "worse" in values:
+            summary += f" — keep {active} unless you can justify the loss"
+    worse = "worse" in values or "mixed" in values
+    recommendation = "keep" if worse else "promote" if "better" in values else "either"
+    if report.get("active_learnt_these"):
+        # scored on the very people it learnt from, the active version looks better than it
+        # is: the comparison cannot show the candidate worse
+        summary += (
+            f" (but {active} learnt from these same people, which flatters it: "
+            "this comparison cannot judge the candidate worse)"
+        )
+        worse, recommendation = False, "review"
+    widths = [
+        tracks[t]["auc"]["candidate_interval"][1] - tracks[t]["auc"]["candidate_interval"][0]
+        for t in judged
+    ]
+    small = max(widths) > WIDE_AUC_INTERVAL
+    return {
+        "summary": summary[0].upper() + summary[1:],
+        "recommendation": recommendation,
+        "worse": worse,
+        "rows": rows,
+        "small_data": (
+            f"Only {rows} people behind this comparison: its intervals are wide, so only "
+            "large differences can be seen."
+        )
+        if small
+        else None,
+    }

@@ -1,0 +1,289 @@
+"""The model card: what a model version is for, what it learned from, how good and fair it is."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from recommender.learn.fairness_wording import (
+    OUTCOME_MEANINGS,
+    SMALL_GROUP_REASON,
+    TESTS,
+    p_statement,
+    readable_p,
+)
+
+OUTCOME_LABELS = {
+    "manager_recommended": "Manager track recommended",
+    "target_above_current": "Target above the current level",
+}
+LABEL_DEFINITION = (
+    "success = 1 when the person met or exceeded expectations and was still in the track they "
+    "took 12-18 months after the assessment (each employer documents its own definition); "
+    "never 'was promoted to manager'"
+)
+INTENDED_USE = (
+    "Advice to an employee, and to their manager in a 1:1, about which career track fits and "
+    "what level to aim for next. For development only: not for selection, screening, "
+    "promotion or pay decisions. A person can always override it with a stated reason."
+)
+SYNTHETIC_WARNING = (
+    "**Trained on synthetic data.** This version learned from people made up by trackfit's "
+    "documented generator (`recommender/synthetic.py`), not from any employer's outcomes. "
+    "Its probabilities show how the tool works; they are not evidence about real people. "
+    "Retrain on your own outcome data before relying on it."
+)
+
+
+def render_model_card(manifest: dict[str, Any]) -> str:
+    """Markdown for `card.md` (`{version}` is filled in when the version is named)."""
+    data = manifest.get("data", {})
+    lines = ["# Model card: trackfit track model {version}", ""]
+    if data.get("synthetic"):
+        lines += [SYNTHETIC_WARNING, ""]
+    lines += [
+        "## Intended use",
+        "",
+        INTENDED_USE,
+        "",
+        "## Model",
+        "",
+        "Two calibrated additive logistic models (one per track), each trained only on the "
+        "people who took that track. Every feature enters through a piecewise-linear shape, so "
+        "each recommendation's explanation lists exact per-factor contributions to the score "
+        "(log-odds of success as a manager minus as an individual contributor).",
+        "",
+        f"Pack: `{manifest.get('pack')}`. Features: {', '.join(manifest.get('features', []))}.",
+        "Sensitive attributes are never features: "
+        f"{', '.join(manifest.get('sensitive_columns', [])) or 'none were supplied'}.",
+        "",
+        "## Data and label",
+        "",
+        f"- Label: {manifest.get('label', LABEL_DEFINITION)}",
+        f"- Rows: {data.get('rows')}; used: {data.get('rows_used')}; left out for response-"
+        f"quality flags: {data.get('rows_left_out_for_quality_flags')}",
+        f"- Data SHA-256: `{data.get('sha256')}`",
+    ]
+    if data.get("generator"):
+        lines.append(f"- Generator: {data['generator']}")
+    lines += [
+        "",
+        "## Metrics (cross-validated during the capacity search)",
+        "",
+        "Out-of-fold scores of the search that also chose the capacity and the calibration, "
+        "so slightly optimistic; the cross-fitted comparison below repeats the whole training "
+        "for every fold and is the figure to judge by.",
+        "",
+        "| track | rows | success rate | ROC AUC | Brier |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for track, metrics in manifest.get("metrics", {}).get("tracks", {}).items():
+        lines.append(
+            f"| {track} | {metrics['rows']} | {metrics['success_rate']} | "
+            f"{metrics['cv_auc']} | {metrics['cv_brier']} |"
+        )
+    value = manifest.get("metrics", {}).get("advice_value", {})
+    if value:
+        lines += [
+            "",
+            f"Estimated success rate if people followed the advice: "
+            f"{value['advice_estimated']} (status quo, people choosing for "
+            f"themselves: observed {value['status_quo_observed']}, estimated "
+            f"{value['status_quo_estimated']}). This is the model's own estimate.",
+            "",
+        ]
+    lines += _capacity(manifest.get("metrics", {}))
+    lines += _held_out(manifest.get("holdout"))
+    lines += _evaluation(manifest.get("evaluation"))
+    lines += ["## Fairness", ""]
+    lines += fairness_lines(manifest.get("fairness"))
+    lines += [
+        "",
+        "## Limitations",
+        "",
+        "- Success is observed only on the track a person took; the other track's "
+        "probability is an estimate from similar people who took it.",
+        "- Self-assessment answers can be inflated or careless; quality flags lower "
+        "confidence and flagged responses are left out of training.",
+        "- The model learns the history it is given, including any bias in who was "
+        "allowed to succeed; read the fairness report before promoting.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _capacity(metrics: dict[str, Any]) -> list[str]:
+    """What the capacity search chose per track, and the spread behind the intervals."""
+    tracks = metrics.get("tracks", {})
+    if not any("knots" in entry for entry in tracks.values()):
+        return []
+    lines = ["## Capacity chosen by the data", ""]
+    for track, entry in tracks.items():
+        shape = "straight lines" if entry["knots"] == 2 else f"{entry['knots']} knots"
+        context = {True: ", with", False: ", without"}.get(entry.get("optional_context"), "")
+        if context:
+            context += " years at level, reports, grade and managing today"
+        lines.append(
+            f"- {track}: {shape} per feature{context}, L2 strength C = "
+            f"{entry['regularisation_c']} (cross-validated log-loss on {entry['rows']} people)"
+        )
+    spread = metrics.get("measurement_variance", {})
+    lines += [
+        "",
+        "Each chance carries a 90% interval from the posterior of the fit (Laplace) and the "
+        "measurement error of the scales (log-odds variance "
+        + ", ".join(f"{t} {v}" for t, v in spread.items())
+        + ").",
+        "",
+    ]
+    return lines
+
+
+def _evaluation(rows: list[dict[str, Any]] | None) -> list[str]:
+    """The evaluation at several training sizes, where the version carries one."""
+    if not rows:
+        return []
+    lines = [
+        "## Evaluation at company sizes (synthetic people, truth known)",
+        "",
+        "| truth | rows | gain | logistic CV | gradient boosting | calibration error "
+        "| 90% coverage |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for row in rows:
+        lines.append(
+            f"| {row['truth']} | {row['train_people']} | {row['advice']['gain']} "
+            f"| {row['logistic_cv']['gain']} | {row['gradient_boosting']['gain']} "
+            f"| {row['advice']['calibration_error']} | {row['intervals']['both']['coverage']} |"
+        )
+    return [*lines, ""]
+
+
+def _held_out(holdout: dict[str, Any] | None) -> list[str]:
+    """The candidate beside the model active when it was trained, on data neither learned from."""
+    if not holdout:
+        return []
+    active = holdout.get("active") or {}
+    if "share" in holdout:
+        heading = (
+            f"## Held-out comparison ({holdout['rows']} people, "
+            f"{round(100 * holdout['share'])}% of the data, never used for training)"
+        )
+    else:
+        heading = (
+            f"## Cross-fitted comparison ({holdout['rows']} people, {holdout['method']}: "
+            "each person scored by a candidate trained without them)"
+        )
+    lines = ["", heading, ""]
+    verdict = (holdout.get("comparison") or {}).get("verdict")
+    if verdict:
+        lines += [f"**Verdict:** {verdict['summary']}.", ""]
+        if verdict.get("small_data"):
+            lines += [verdict["small_data"], ""]
+    if "error" in active:
+        lines += [
+            f"The active version {active['version']} could not be compared: {active['error']}",
+            "",
+        ]
+    header = "| track | rows | candidate ROC AUC | candidate Brier |"
+    rule = "| --- | --- | --- | --- |"
+    if "tracks" in active:
+        header += f" {active['version']} ROC AUC | {active['version']} Brier |"
+        rule += " --- | --- |"
+    lines += [header, rule]
+    for track, metrics in holdout["candidate"]["tracks"].items():
+        auc, brier = metrics.get("auc", "–"), metrics.get("brier", "–")
+        row = f"| {track} | {metrics['rows']} | {auc} | {brier} |"
+        if "tracks" in active:
+            other = active["tracks"].get(track, {})
+            row += f" {other.get('auc', '–')} | {other.get('brier', '–')} |"
+        lines.append(row)
+    return [*lines, ""]
+
+
+def fairness_lines(report: dict[str, Any] | None) -> list[str]:
+    """The fairness report as Markdown tables, one per attribute and outcome.
+
+    Reports made before groups had to be big enough to compare (no "smallest_comparable")
+    are described as they were made.
+    """
+    if not report:
+        return ["No sensitive attributes were supplied, so no fairness report was made.", ""]
+    lines = [_fairness_rules(report), "", *_outcome_meanings(report), ""]
+    for entry in report["attributes"]:
+        lines += [
+            f"### {entry['attribute']} (known: {entry['known']}, unknown: {entry['unknown']})",
+            "",
+        ]
+        for outcome, cell in entry["outcomes"].items():
+            label = OUTCOME_LABELS.get(outcome, outcome.replace("_", " "))
+            lines += [
+                f"**{label}**: {_independence(cell)}",
+                "",
+                *([cell["note"], ""] if cell.get("note") else []),
+                "| group | n | rate | impact ratio | p | flagged |",
+                "| --- | --- | --- | --- | --- | --- |",
+            ]
+            lines += [_group_row(group, cell) for group in cell["groups"]]
+            lines.append("")
+    return lines
+
+
+def _fairness_rules(report: dict[str, Any]) -> str:
+    """How impact ratios, flags and p-values were worked out for this report."""
+    if "smallest_comparable" not in report:
+        return (
+            f"Impact ratio = a group's rate over the highest group's rate; under "
+            f"{report['impact_ratio_flag']} it is flagged. Groups under {report['small_group']} "
+            "people are marked small: their rates are noisy. p = Fisher's exact test against "
+            "the highest group."
+        )
+    return (
+        f"Impact ratio = a group's rate over the reference group's rate; under "
+        f"{report['impact_ratio_flag']} it is flagged. The reference is the group with the "
+        f"highest rate among groups of at least {report['smallest_comparable']} people (at "
+        f"least {report['small_group']}, and at least {report['min_share']:.0%} of the "
+        f"{report['assessed']} assessed); smaller groups are listed but not compared "
+        f"({SMALL_GROUP_REASON}). p = Fisher's exact test against the reference. Whether the "
+        "rates differ across all groups is tested with chi-square where every expected count "
+        "is at least 5, and with Fisher's exact test otherwise."
+    )
+
+
+def _outcome_meanings(report: dict[str, Any]) -> list[str]:
+    """What each outcome of the report counts, for the outcomes whose meaning is known."""
+    shown = {outcome for entry in report["attributes"] for outcome in entry["outcomes"]}
+    return [
+        f"- {OUTCOME_LABELS.get(outcome, outcome)}: {meaning}."
+        for outcome, meaning in OUTCOME_MEANINGS.items()
+        if outcome in shown
+    ]
+
+
+def _independence(cell: dict[str, Any]) -> str:
+    """The test of whether the rates differ across the groups, and its p-value."""
+    if "test" in cell:
+        test, p = cell["test"], cell["p_value"]
+    else:
+        test, p = ("chi-square" if cell["chi_square_p"] is not None else None), cell["chi_square_p"]
+    if test is None:
+        return "no test: one group, or the same outcome for everyone"
+    return f"{TESTS.get(test, test)}, {p_statement(p)}"
+
+
+def _group_row(group: dict[str, Any], cell: dict[str, Any]) -> str:
+    """One group's row: n, rate, impact ratio, p against the reference and its marks."""
+    small = ""
+    if group["small_group"]:
+        small = "too few to compare" if group["impact_ratio"] is None else "small group"
+    marks = ["**flagged**" if group["flagged"] else "", small]
+    name = group["group"]
+    if name == cell["reference_group"]:
+        name += " (reference)"
+    return (
+        f"| {name} | {group['n']} | {group['rate']} | {_or_dash(group['impact_ratio'])} | "
+        f"{readable_p(group['p_value'])} | {', '.join(m for m in marks if m)} |"
+    )
+
+
+def _or_dash(value: object) -> object:
+    return "–" if value is None else value

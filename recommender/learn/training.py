@@ -1,0 +1,554 @@
+"""Training the track model from outcomes: one calibrated additive model per track, its
+capacity chosen by the data, with a posterior for the intervals.
+
+For each track, only the people who took that track tell us about success on it (a
+T-learner). Each feature enters through a piecewise-linear shape with knots at its quantiles;
+how many knots (2, a straight line, up to 5) and how strongly the shapes are pulled toward
+zero (L2, on standardised hinge columns, so only bends beyond a straight line and slopes are
+penalised) are chosen per track by cross-validated log-loss on the training rows alone. Of
+the knot counts, the simplest within one standard error of the best is kept, so that small
+data get straight lines unless bends clearly pay. Platt scaling fitted on the chosen
+configuration's out-of-fold scores calibrates the model and is folded into the shapes, which
+keeps the model additive and its explanations exact (see `recommender.track_model`).
+The spread of the fitted model is its posterior: the Laplace approximation of the penalised
+fit (the L2 penalty is a normal prior with variance C on each standardised coefficient).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from sklearn.metrics import brier_score_loss, roc_auc_score
+from sklearn.model_selection import StratifiedKFold
+
+from recommender.answer.features import feature_matrix, pack_features
+from recommender.answer.profile import ProfileBatch
+from recommender.answer.track_model import TrackModel, Uncertainty, sigmoid
+from recommender.learn.measurement import feature_reliability
+from recommender.pack.framework import TRACK_IDS
+
+KNOT_CHOICES = (2, 3, 5)  # nested quantile grids: a straight line, then 2 and 4 pieces
+PLATT_SLOPE_SD = 0.5
+NEGLIGIBLE_LOG_LOSS = 1e-3
+# Context that may or may not bear on success; the search keeps them only when they pay.
+OPTIONAL_FEATURES = (
+    "context.years_at_level",
+    "context.direct_reports",
+    "context.current_grade",
+    "context.managing_now",
+)  # per person: a gain below this is no reason for more knots
+C_GRID = tuple(float(c) for c in np.logspace(-3, 1, 9))
+FOLDS = 5
+LARGE_FOLDS, LARGE_ROWS = 3, 5000  # from this many rows, 3 folds judge as steadily as 5
+SELECTION_ROWS = 10000  # per track; beyond this the choice of capacity no longer moves
+CALIBRATION_BINS = 10
+# prior sd 0.3 per standardised coefficient: 0.3 in log-odds per standard deviation of a
+# feature, the size of the effects a career questionnaire can plausibly have
+PRIOR_VARIANCE_FLOOR = 0.09
+# With the capacity search a few dozen people give a straight line: one fit needs 20 people
+# and 3 of each outcome on a track. An outcome file needs 25 and 5, so that every training
+# share of 5-fold cross-fitting keeps at least 20 and 4.
+MIN_ROWS_PER_TRACK, MIN_EACH_OUTCOME = 25, 5
+FIT_ROWS_PER_TRACK, FIT_EACH_OUTCOME = 20, 3
+
+
+class TrainingDataTooSmall(ValueError):
+    """Too few people, or only one outcome, on a track to learn anything."""
+
+
+@dataclass
+class TrainingResult:
+    """The fitted model and what cross-validation says about it."""
+
+    model: TrackModel
+    metrics: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Capacity:
+    """One configuration the search can pick: knots per feature, whether the optional
+    context features take part, and the L2 strength."""
+
+    knots: int
+    optional: bool
+    c: float
+
+
+def place_knots(column: np.ndarray, count: int = KNOT_CHOICES[-1]) -> np.ndarray:
+    """Knots for one feature: its distinct values when no more than `count`, else `count`
+    evenly spaced quantiles (grids for 2, 3 and 5 nest, so every shape the search can
+    pick is exactly a shape on the finest grid)."""
+    values = column[~np.isnan(column)]
+    if values.size == 0:
+        return np.array([0.0, 1.0])
+    distinct = np.unique(values)
+    if distinct.size <= count:
+        knots = distinct
+    else:
+        knots = np.unique(np.quantile(values, np.linspace(0.0, 1.0, count)))
+    if knots.size == 1:
+        knots = np.array([knots[0], knots[0] + 1.0])
+    return knots.astype(float)
+
+
+def hinge_columns(filled: np.ndarray, knots: tuple[np.ndarray, ...]) -> np.ndarray:
+    """The piecewise-linear basis as hinges: per feature the value (held within its end
+    knots) and one bend at each inner knot; the same functions as `np.interp` over knots."""
+    columns = []
+    for j, feature_knots in enumerate(knots):
+        value = np.clip(filled[:, j], feature_knots[0], feature_knots[-1])
+        columns.append(value)
+        columns.extend(np.maximum(value - knot, 0.0) for knot in feature_knots[1:-1])
+    return np.column_stack(columns)
+
+
+@dataclass(frozen=True)
+class _Design:
+    """Standardised hinge columns for one knot grid, and the way back to knot heights."""
+
+    knots: tuple[np.ndarray, ...]
+    mean: np.ndarray
+    scale: np.ndarray
+    fixed: np.ndarray  # columns with no spread on these rows: nothing to learn, weight 0
+
+    @classmethod
+    def build(
+        cls, filled: np.ndarray, knots: tuple[np.ndarray, ...], dropped: np.ndarray | None = None
+    ) -> _Design:
+        """The design over `filled`; features marked `dropped` take no part (weight zero)."""
+        raw = hinge_columns(filled, knots)
+        fixed = np.ptp(raw, axis=0) == 0
+        if dropped is not None:
+            owner = np.repeat(np.arange(len(knots)), [max(k.size - 1, 1) for k in knots])
+            fixed |= dropped[owner]
+        scale = np.where(fixed, 1.0, raw.std(axis=0))
+        return cls(knots, raw.mean(axis=0), scale, fixed)
+
+    def matrix(self, filled: np.ndarray) -> np.ndarray:
+        standardised = (hinge_columns(filled, self.knots) - self.mean) / self.scale
+        standardised[:, self.fixed] = 0.0
+        return standardised
+
+    def heights(
+        self, weights: np.ndarray, intercept: np.ndarray, grid: tuple[np.ndarray, ...]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Shape heights at every knot of `grid` (a refinement of this design's knots) and the
+        intercept, for rows of weights (refits x columns): the same function, exactly."""
+        weights = np.atleast_2d(weights)
+        scaled = weights / self.scale
+        intercepts = np.atleast_1d(intercept) - scaled @ self.mean
+        heights, start = [], 0
+        for own, fine in zip(self.knots, grid, strict=True):
+            at = np.column_stack(
+                [np.clip(fine, own[0], own[-1])]
+                + [np.maximum(np.clip(fine, own[0], own[-1]) - k, 0.0) for k in own[1:-1]]
+            )
+            stop = start + at.shape[1]
+            heights.append(scaled[:, start:stop] @ at.T)
+            start = stop
+        return np.hstack(heights), intercepts
+
+    def height_covariance(self, covariance: np.ndarray, grid: tuple[np.ndarray, ...]) -> np.ndarray:
+        """The covariance of (intercept, weights) carried to (intercept, heights on grid)."""
+        heights, intercepts = self.heights(np.eye(self.mean.size), np.zeros(self.mean.size), grid)
+        linear = np.zeros((1 + heights.shape[1], 1 + self.mean.size))
+        linear[0, 0] = 1.0
+        linear[0, 1:] = intercepts
+        linear[1:, 1:] = heights.T
+        return linear @ covariance @ linear.T
+
+
+def fit_track_model(
+    features: np.ndarray,
+    feature_names: tuple[str, ...],
+    track_taken: np.ndarray,
+    success: np.ndarray,
+    *,
+    seed: int = 0,
+    reliability: np.ndarray | None = None,
+) -> TrainingResult:
+    """Choose each track's capacity, fit both calibrated models with their posteriors, and
+    report cross-validated metrics. `reliability` (per feature, 1 = measured without
+    error) sets the measurement part of the intervals; None takes every feature as exact."""
+    fill = np.array([np.nanmedian(col) if np.any(~np.isnan(col)) else 0.0 for col in features.T])
+    filled = np.where(np.isnan(features), fill, features)
+    optional = np.array([name in OPTIONAL_FEATURES for name in feature_names])
+    grids = {
+        k: tuple(place_knots(features[:, j], k) for j in range(features.shape[1]))
+        for k in KNOT_CHOICES
+    }
+    fits, metrics = {}, {"tracks": {}}
+    for track in TRACK_IDS:
+        rows = track_taken == track
+        y = success[rows].astype(int)
+        _check_enough(track, y)
+        fits[track] = _fit_track(filled[rows], y, grids, optional, seed)
+        metrics["tracks"][track] = fits[track].metrics
+    grid = tuple(
+        np.union1d(fits["ic"].design.knots[j], fits["manager"].design.knots[j])
+        for j in range(features.shape[1])
+    )
+    shapes, intercepts, covariance = {}, {}, {}
+    splits = np.cumsum([k.size for k in grid])[:-1]
+    for track, fitted in fits.items():
+        heights, intercept = fitted.design.heights(fitted.weights, fitted.intercept, grid)
+        shapes[track] = tuple(np.split(heights[0], splits))
+        intercepts[track] = float(intercept[0])
+        covariance[track] = fitted.design.height_covariance(fitted.covariance, grid)
+    provisional = TrackModel(
+        feature_names, grid, shapes, intercepts, fill, np.zeros(len(feature_names))
+    )
+    parts = provisional.contributions(features)
+    centre = (parts["manager"] - parts["ic"]).mean(axis=0)
+    spread = {
+        track: measurement_variance(
+            parts[track][track_taken == track], filled[track_taken == track], reliability
+        )
+        for track in TRACK_IDS
+    }
+    uncertainty = Uncertainty(covariance, spread)
+    model = TrackModel(feature_names, grid, shapes, intercepts, fill, centre, uncertainty)
+    metrics["advice_value"] = advice_value(model.predict(features).p_success, track_taken, success)
+    metrics["rows"] = len(success)
+    metrics["measurement_variance"] = {t: round(v, 4) for t, v in spread.items()}
+    return TrainingResult(model, metrics)
+
+
+def usable_rows(profiles: ProfileBatch) -> np.ndarray:
+    """People whose responses carry no quality flag (their answers may not reflect them)."""
+    return ~profiles.flagged
+
+
+def fit_on_profiles(
+    profiles: ProfileBatch,
+    track_taken: np.ndarray,
+    success: np.ndarray,
+    rows: np.ndarray | None = None,
+    *,
+    seed: int = 0,
+) -> TrainingResult:
+    """The track model learnt from the given rows of scored people (default: every usable
+    one), with the reliability of its scales measured on the same rows."""
+    rows = usable_rows(profiles) if rows is None else rows
+    names = tuple(feature.name for feature in pack_features(profiles.pack))
+    return fit_track_model(
+        feature_matrix(profiles)[rows],
+        names,
+        track_taken[rows],
+        success[rows],
+        seed=seed,
+        reliability=feature_reliability(profiles, rows),
+    )
+
+
+def measurement_variance(
+    parts: np.ndarray, filled: np.ndarray, reliability: np.ndarray | None
+) -> float:
+    """Spread of the true log-odds given the scores: per feature, its shape's overall slope b
+    and reliability r give b^2 var(x) (1 - r) / r (classical test theory: the fitted slope is
+    the true one attenuated by r, and the true standing varies by (1 - r) var(true) around
+    what the score says). Features measured without error add nothing."""
+    if reliability is None:
+        return 0.0
+    total = 0.0
+    for j, r in enumerate(reliability):
+        if not 0 < r < 1:
+            continue
+        x = filled[:, j]
+        variance = x.var()
+        if variance <= 0:
+            continue
+        slope = np.cov(parts[:, j], x, bias=True)[0, 1] / variance
+        total += slope**2 * variance * (1.0 - r) / r
+    return float(total)
+
+
+@dataclass
+class _TrackFit:
+    design: _Design
+    weights: np.ndarray
+    intercept: float
+    covariance: np.ndarray  # of (intercept, weights)
+    metrics: dict[str, Any]
+
+
+def track_shortfall(
+    track: str, y, rows: int = MIN_ROWS_PER_TRACK, each: int = MIN_EACH_OUTCOME
+) -> str | None:
+    """Why the outcomes of one track's people are too few to learn from, or None."""
+    y = np.asarray(y, dtype=int)
+    successes = int(y.sum())
+    if y.size >= rows and min(successes, y.size - successes) >= each:
+        return None
+    people = "1 person" if y.size == 1 else f"{y.size} people"
+    return (
+        f"track {track}: {people} with {successes} successes; training needs at "
+        f"least {rows} people who took the track, with at least "
+        f"{each} successes and {each} failures"
+    )
+
+
+def _check_enough(track: str, y: np.ndarray) -> None:
+    shortfall = track_shortfall(track, y, FIT_ROWS_PER_TRACK, FIT_EACH_OUTCOME)
+    if shortfall:
+        raise TrainingDataTooSmall(shortfall)
+
+
+def _fit_track(
+    filled: np.ndarray, y: np.ndarray, grids: dict[int, tuple], optional: np.ndarray, seed: int
+) -> _TrackFit:
+    """Search the capacity, calibrate, fit on every row, and take the posterior."""
+    chosen, judged, out_of_fold, search = select_capacity(filled, y, grids, optional, seed)
+    design = _Design.build(filled, grids[chosen.knots], None if chosen.optional else optional)
+    matrix = design.matrix(filled)
+    slope, offset = _platt(out_of_fold, y[judged])
+    final = penalised_logistic(matrix, y, chosen.c)
+    weights = slope * final.weights
+    intercept = slope * final.intercept + offset
+    covariance = slope**2 * posterior_covariance(final, chosen.c)
+    # a feature that never varied among this track's people says nothing about its effect:
+    # its weight is zero by construction, not an uncertain estimate
+    unlearnt = np.flatnonzero(np.r_[False, design.fixed])
+    covariance[unlearnt, :] = 0.0
+    covariance[:, unlearnt] = 0.0
+    calibrated = sigmoid(slope * out_of_fold + offset)
+    return _TrackFit(
+        design,
+        weights,
+        intercept,
+        covariance,
+        {
+            "rows": int(y.size),
+            "success_rate": round(float(y.mean()), 4),
+            "knots": chosen.knots,
+            "optional_context": chosen.optional,
+            "regularisation_c": round(chosen.c, 6),
+            "search": search,
+            "cv_auc": round(float(roc_auc_score(y[judged], calibrated)), 4),
+            "cv_brier": round(float(brier_score_loss(y[judged], calibrated)), 4),
+            "calibration": calibration_table(calibrated, y[judged]),
+        },
+    )
+
+
+def select_capacity(
+    filled: np.ndarray, y: np.ndarray, grids: dict[int, tuple], optional: np.ndarray, seed: int
+) -> tuple[Capacity, np.ndarray, np.ndarray, list[dict[str, Any]]]:
+    """The capacity the data choose, the rows that chose it (all, or a stratified sample of
+    SELECTION_ROWS), their out-of-fold scores (log-odds) there, and the search table.
+
+    Every configuration (knots per feature; with or without the optional context features)
+    is fitted along the whole L2 path on each fold (warm-started from the stronger penalty)
+    and keeps its best strength; then the simplest configuration (fewest knots, then without
+    the optional features) whose mean out-of-fold log-loss is within one standard error
+    (paired by person) of the best, or within a negligible 0.001 nats a person.
+    """
+    rows = _selection_rows(y, seed)
+    x_rows, y_rows = filled[rows], y[rows]
+    count = LARGE_FOLDS if rows.size >= LARGE_ROWS else FOLDS
+    folds = StratifiedKFold(
+        n_splits=min(count, int(np.bincount(y_rows).min())), shuffle=True, random_state=seed
+    )
+    splits = list(folds.split(x_rows, y_rows))
+    choices = [(k, False) for k in KNOT_CHOICES]
+    if optional.any():
+        choices = [(k, with_optional) for k in KNOT_CHOICES for with_optional in (False, True)]
+    best: dict[tuple[int, bool], tuple[float, np.ndarray, np.ndarray]] = {}
+    for knots, with_optional in choices:
+        design = _Design.build(x_rows, grids[knots], None if with_optional else optional)
+        matrix = design.matrix(x_rows)
+        scores = np.zeros((len(C_GRID), y_rows.size))
+        for train, test in splits:
+            fit = None
+            for i, c in enumerate(C_GRID):
+                fit = penalised_logistic(matrix[train], y_rows[train], c, fit)
+                scores[i, test] = fit.log_odds(matrix[test])
+        losses = _log_loss_rows(scores, y_rows)
+        i = int(losses.mean(axis=1).argmin())
+        best[knots, with_optional] = (C_GRID[i], losses[i], scores[i])
+    overall = min(best, key=lambda choice: best[choice][1].mean())
+    table, chosen = [], None
+    for choice in choices:
+        c, losses, _ = best[choice]
+        difference = losses - best[overall][1]
+        error = difference.std(ddof=1) / np.sqrt(difference.size)
+        within = choice == overall or difference.mean() <= max(error, NEGLIGIBLE_LOG_LOSS)
+        if chosen is None and within:
+            chosen = choice
+        table.append(
+            {
+                "knots": choice[0],
+                "optional_context": choice[1],
+                "c": round(c, 6),
+                "cv_log_loss": round(float(losses.mean()), 5),
+            }
+        )
+    assert chosen is not None
+    return Capacity(chosen[0], chosen[1], best[chosen][0]), rows, best[chosen][2], table
+
+
+def _selection_rows(y: np.ndarray, seed: int) -> np.ndarray:
+    """All rows, or a stratified sample of SELECTION_ROWS when there are more."""
+    if y.size <= SELECTION_ROWS:
+        return np.arange(y.size)
+    rng = np.random.default_rng([seed, 1])
+    share = SELECTION_ROWS / y.size
+    keep = []
+    for value in (0, 1):
+        rows = np.flatnonzero(y == value)
+        # a rare outcome keeps enough people for every fold to see it
+        count = max(round(share * rows.size), min(rows.size, 10 * FOLDS))
+        keep.append(rng.choice(rows, count, replace=False))
+    return np.sort(np.concatenate(keep))
+
+
+def _log_loss_rows(scores: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Per-person log-loss of log-odds `scores` (any leading shape) against outcomes y."""
+    signed = np.where(y == 1, scores, -scores)
+    return np.logaddexp(0.0, -signed)
+
+
+def _platt(scores: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """Platt scaling of out-of-fold log-odds: slope and offset, the slope pulled toward 1 by
+    a normal prior (sd PLATT_SLOPE_SD), so that a few dozen people whose scores happen to
+    separate the outcomes, or not to, cannot stretch or flatten every chance. A slope at or
+    below zero says the scores carry no signal to calibrate with here, not that the model
+    should be turned upside down: then no scaling (slope 1, offset 0)."""
+    # log-odds = offset + slope * s = s + offset + (slope - 1) * s: the penalty on the one
+    # weight is the prior on (slope - 1)
+    fit = penalised_logistic(scores[:, None], y, PLATT_SLOPE_SD**2, offset=scores)
+    slope = 1.0 + float(fit.weights[0])
+    return (slope, fit.intercept) if slope > 0 else (1.0, 0.0)
+
+
+def posterior_covariance(fit: PenalisedFit, c: float) -> np.ndarray:
+    """The Laplace posterior of (intercept, weights), with a prior no narrower than
+    PRIOR_VARIANCE_FLOOR per standardised coefficient: a strong penalty chosen on little data
+    says the data cannot see smaller effects, not that there are none."""
+    hessian = fit.hessian.copy()
+    diagonal = np.arange(1, hessian.shape[0])
+    hessian[diagonal, diagonal] += 1.0 / max(c, PRIOR_VARIANCE_FLOOR) - 1.0 / c
+    return np.linalg.pinv(hessian, hermitian=True)
+
+
+@dataclass(frozen=True)
+class PenalisedFit:
+    """An L2-penalised logistic regression: intercept (free), weights, and the Hessian of
+    the penalised negative log-likelihood at the fit (its inverse is the Laplace posterior)."""
+
+    intercept: float
+    weights: np.ndarray
+    hessian: np.ndarray
+
+    def log_odds(self, matrix: np.ndarray) -> np.ndarray:
+        return self.intercept + matrix @ self.weights
+
+
+def penalised_logistic(
+    matrix: np.ndarray,
+    y: np.ndarray,
+    c: float,
+    start: PenalisedFit | None = None,
+    *,
+    offset: np.ndarray | float = 0.0,
+    tolerance: float = 1e-8,
+    max_steps: int = 100,
+) -> PenalisedFit:
+    """Minimise sum(log-loss) + |weights|^2 / (2c) by Newton's method with step halving, the
+    log-odds being offset + intercept + matrix @ weights.
+
+    The same objective as scikit-learn's LogisticRegression(C=c); written out because the
+    search walks an L2 path many times on at most a few hundred columns, where Newton from
+    the previous strength's fit converges in a few steps (lbfgs took ten times as long), and
+    because the Hessian it ends with is the posterior the intervals need.
+    """
+    design = np.hstack([np.ones((matrix.shape[0], 1)), matrix])
+    penalty = np.full(design.shape[1], 1.0 / c)
+    penalty[0] = 0.0
+    beta = np.zeros(design.shape[1])
+    if start is not None:
+        beta = np.concatenate([[start.intercept], start.weights])
+    sign = np.where(y == 1, 1.0, -1.0)
+
+    def objective(b):
+        log_odds = offset + design @ b
+        return np.logaddexp(0.0, -sign * log_odds).sum() + 0.5 * (penalty * b * b).sum()
+
+    current = objective(beta)
+    for _ in range(max_steps):
+        p = sigmoid(offset + design @ beta)
+        gradient = design.T @ (p - y) + penalty * beta
+        hessian = (design * (p * (1.0 - p))[:, None]).T @ design + np.diag(penalty)
+        step = np.linalg.solve(hessian + 1e-10 * np.eye(beta.size), gradient)
+        size = 1.0
+        while size > 1e-6:
+            candidate = beta - size * step
+            value = objective(candidate)
+            if value <= current + 1e-12:
+                break
+            size /= 2
+        else:
+            break  # no step lowers the objective: beta is as good as it gets
+        beta, improvement = candidate, current - value
+        current = value
+        if np.abs(size * step).max() < tolerance or improvement < tolerance * 1e-3:
+            break
+    p = sigmoid(offset + design @ beta)
+    hessian = (design * (p * (1.0 - p))[:, None]).T @ design + np.diag(penalty)
+    return PenalisedFit(float(beta[0]), beta[1:], hessian)
+
+
+def calibration_table(
+    predicted: np.ndarray, observed: np.ndarray, bins: int = CALIBRATION_BINS
+) -> list[dict[str, float]]:
+    """Predicted against observed success in equal-count bins of the prediction."""
+    order = np.argsort(predicted, kind="stable")
+    table = []
+    for chunk in np.array_split(order, bins):
+        if chunk.size:
+            table.append(
+                {
+                    "n": int(chunk.size),
+                    "predicted": round(float(predicted[chunk].mean()), 4),
+                    "observed": round(float(observed[chunk].mean()), 4),
+                }
+            )
+    return table
+
+
+def advice_value(
+    p_success: dict[str, np.ndarray], track_taken: np.ndarray, success: np.ndarray
+) -> dict[str, float]:
+    """Estimated success if people followed the advice, against the status quo.
+
+    The status quo is people choosing for themselves: its observed success rate, and the
+    model's estimate of it (the two should agree when the model is calibrated). The advice
+    value is model-based: the estimated success rate if everyone took the recommended track.
+    """
+    stacked = np.column_stack([p_success[t] for t in TRACK_IDS])
+    taken = np.array([TRACK_IDS.index(t) for t in track_taken])
+    advised = stacked.argmax(axis=1)
+    return {
+        "status_quo_observed": round(float(success.mean()), 4),
+        "status_quo_estimated": round(float(stacked[np.arange(len(taken)), taken].mean()), 4),
+        "advice_estimated": round(float(stacked.max(axis=1).mean()), 4),
+        "share_advised_other_track": round(float((advised != taken).mean()), 4),
+    }
+
+
+def probability_metrics(
+    p_success: dict[str, np.ndarray], track_taken: np.ndarray, success: np.ndarray
+) -> dict[str, dict[str, float]]:
+    """ROC AUC and Brier score per track, on the people who took that track."""
+    scores = {}
+    for track in TRACK_IDS:
+        rows = track_taken == track
+        y = success[rows]
+        if y.size and y.min() != y.max():
+            scores[track] = {
+                "auc": round(float(roc_auc_score(y, p_success[track][rows])), 4),
+                "brier": round(float(brier_score_loss(y, p_success[track][rows])), 4),
+            }
+    return scores

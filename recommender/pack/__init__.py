@@ -1,0 +1,1 @@
+"""The pack format: parsing, validation and schema; pure, and below everything else."""

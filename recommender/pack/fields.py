@@ -1,0 +1,64 @@
+"""The fields a rule may read: the flat view of profiles, levels and model outputs.
+
+Each field is a column over a batch of people: numbers (NaN when missing), ids (None when
+missing) or flags. The vocabulary here is part of the pack format: rules name these fields.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from recommender.pack.framework import Framework
+    from recommender.pack.questionnaire import Questionnaire
+
+NUMBER, IDENTIFIER, BOOLEAN = "number", "id", "bool"
+# What a level engine may say about each track: the evidence supports a level, not yet any, or
+# the person is not on that track.
+SUPPORTED, NOT_YET, NONE = "supported", "not_yet", "none"
+STATUSES = (SUPPORTED, NOT_YET, NONE)
+# Signs that answers may not reflect the person (computed by the quality checks).
+FLAG_IDS = (
+    "straight_lining",
+    "failed_attention_check",
+    "contradictory_reverse_keyed",
+    "too_many_skipped",
+    "too_fast",
+)
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """What a field holds: its kind and, for ids, the values it can take."""
+
+    kind: str
+    choices: tuple[str, ...] = ()
+
+
+def field_catalogue(framework: Framework, questionnaire: Questionnaire) -> dict[str, FieldSpec]:
+    """Every field a rule of this pack may read."""
+    number = FieldSpec(NUMBER)
+    fields = {f"constructs.{c}": number for c in questionnaire.construct_ids}
+    fields |= {f"competencies.{c}": number for c in framework.competency_ids}
+    fields |= {
+        "context.years_experience": number,
+        "context.years_at_level": number,
+        "context.direct_reports": number,
+        "context.current_grade": number,
+        "context.current_track": FieldSpec(IDENTIFIER, framework.track_ids),
+        "context.current_level": FieldSpec(IDENTIFIER, framework.level_ids),
+    }
+    fields |= {f"flags.{flag}": FieldSpec(BOOLEAN) for flag in FLAG_IDS}
+    for track in framework.track_ids:
+        fields[f"levels.{track}.status"] = FieldSpec(IDENTIFIER, STATUSES)
+        fields[f"levels.{track}.current_grade"] = number
+        fields[f"levels.{track}.target_grade"] = number
+        fields[f"levels.{track}.target_above_current"] = number
+        fields[f"model.p_success.{track}"] = number
+    fields["model.p_difference"] = number
+    fields["model.p_gap"] = number
+    fields["model.p_difference_low"] = number
+    fields["model.p_difference_high"] = number
+    fields["model.close_call"] = FieldSpec(BOOLEAN)
+    return fields

@@ -1,0 +1,93 @@
+"""A pack: one discipline's framework, questionnaire and rules, loaded and validated as one."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from recommender.errors import PackInvalid
+from recommender.pack.fields import field_catalogue
+from recommender.pack.framework import Framework
+from recommender.pack.parsing.framework import parse_framework
+from recommender.pack.parsing.header import parse_header
+from recommender.pack.parsing.questionnaire import parse_questionnaire
+from recommender.pack.parsing.rules import parse_rules
+from recommender.pack.questionnaire import Questionnaire
+from recommender.pack.rules import RuleSet
+from recommender.pack.source import PackSource, ProblemLog
+
+DEFAULT_PACK = "engineering"
+PACKS_DIR = Path(__file__).resolve().parents[2] / "questionnaires"
+PACK_FILES = ("pack.yaml", "framework.yaml", "questionnaire.yaml", "rules.yaml")
+
+
+@dataclass(frozen=True, eq=False)  # compared and hashed by identity: one object per load
+class Pack:
+    """A validated pack, ready to score answers against."""
+
+    id: str
+    version: int
+    title: str
+    description: str
+    framework: Framework
+    questionnaire: Questionnaire
+    rules: RuleSet
+    path: Path
+
+    @property
+    def ref(self) -> str:
+        """`<id>@<version>`, the name stored beside every result."""
+        return f"{self.id}@{self.version}"
+
+
+def packs_dir() -> Path:
+    """Where named packs live: `TRACKFIT_PACKS` or the repository's `questionnaires/`."""
+    return Path(os.environ.get("TRACKFIT_PACKS", PACKS_DIR))
+
+
+def resolve_pack_path(name_or_path: str | Path | None) -> Path:
+    """A pack folder from a name (`engineering`) or a path; the default pack when None."""
+    if name_or_path is None:
+        return packs_dir() / DEFAULT_PACK
+    candidate = Path(name_or_path)
+    if candidate.is_dir() or os.sep in str(name_or_path) or candidate.exists():
+        return candidate
+    return packs_dir() / str(name_or_path)
+
+
+def load_pack(name_or_path: str | Path | None = None) -> Pack:
+    """Load and validate a pack; raise PackInvalid listing every problem found."""
+    path = resolve_pack_path(name_or_path)
+    return _load_pack_cached(path.resolve(), _fingerprint(path))
+
+
+def _fingerprint(path: Path) -> tuple:
+    """Modification times of the pack files, so an edited pack is re-read."""
+    stamps = []
+    for name in PACK_FILES:
+        try:
+            stamps.append((path / name).stat().st_mtime_ns)
+        except OSError:
+            stamps.append(None)
+    return tuple(stamps)
+
+
+@cache
+def _load_pack_cached(path: Path, _fingerprint: tuple) -> Pack:
+    if not path.is_dir():
+        raise PackInvalid(f"{path}: no such pack folder (packs live in {packs_dir()})")
+    log = ProblemLog()
+    sources = {name: PackSource.load(path / name, log) for name in PACK_FILES}
+    header = parse_header(sources["pack.yaml"], path)
+    framework = parse_framework(sources["framework.yaml"])
+    questionnaire = parse_questionnaire(sources["questionnaire.yaml"], framework)
+    rules = None
+    if framework and questionnaire:
+        catalogue = field_catalogue(framework, questionnaire)
+        rules = parse_rules(sources["rules.yaml"], catalogue, framework.track_ids)
+    if log or header is None or framework is None or questionnaire is None or rules is None:
+        raise PackInvalid(log.problems or [f"{path}: pack could not be read"])
+    pack_id, version, title, description = header
+    return Pack(pack_id, version, title, description, framework, questionnaire, rules, path)

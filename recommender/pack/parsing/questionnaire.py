@@ -1,0 +1,333 @@
+"""Reading `questionnaire.yaml` into a Questionnaire, every problem logged with its place."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from recommender.pack.framework import PROFICIENCY_MAX, PROFICIENCY_MIN, Framework
+from recommender.pack.questionnaire import (
+    ANCHORED,
+    ATTENTION,
+    CHOICE,
+    CHOICE_CONTEXT,
+    CONTEXT_FIELDS,
+    ITEM_KINDS,
+    LIKERT,
+    MIN_ITEMS_PER_CONSTRUCT,
+    NUMBER,
+    NUMBER_CONTEXT,
+    Construct,
+    Item,
+    Option,
+    Questionnaire,
+    Scale,
+    Section,
+)
+from recommender.pack.source import PackSource
+
+
+def parse_questionnaire(source: PackSource, framework: Framework | None) -> Questionnaire | None:
+    """Build the questionnaire from `questionnaire.yaml`, logging every problem found."""
+    raw = source.mapping(source.data, (), "a mapping with scales, constructs and sections")
+    if raw is None:
+        return None
+    source.fields(raw, (), required=("scales", "constructs", "sections"))
+    scales = _parse_scales(source, raw.get("scales"))
+    constructs = _parse_constructs(source, raw.get("constructs"))
+    parser = _ItemParser(source, scales, {c.id for c in constructs}, framework)
+    sections = parser.sections(raw.get("sections"))
+    parser.check_coverage(constructs)
+    if source.log:
+        return None
+    return Questionnaire(scales, tuple(constructs), tuple(sections), tuple(parser.items))
+
+
+def _parse_scales(source: PackSource, value: object) -> dict[str, Scale]:
+    raw = source.mapping(value, ("scales",))
+    if raw is None:
+        return {}
+    scales = {}
+    for scale_id, entry in raw.items():
+        path = ("scales", scale_id)
+        spec = source.mapping(entry, path)
+        if spec is None:
+            continue
+        source.fields(spec, path, required=("min", "max", "labels"))
+        low = source.integer(spec, "min", path)
+        high = source.integer(spec, "max", path)
+        labels = source.sequence(spec.get("labels"), path + ("labels",))
+        if low is None or high is None or labels is None:
+            continue
+        if high <= low:
+            source.problem(path + ("max",), f"must be above min ({low})")
+            continue
+        if len(labels) != high - low + 1:
+            source.problem(
+                path + ("labels",),
+                f"needs one label per scale point ({high - low + 1}), has {len(labels)}",
+            )
+            continue
+        scales[scale_id] = Scale(scale_id, low, high, tuple(str(label) for label in labels))
+    return scales
+
+
+def _parse_constructs(source: PackSource, value: object) -> list[Construct]:
+    entries = source.sequence(value, ("constructs",), min_len=1)
+    if entries is None:
+        return []
+    constructs = []
+    for index, raw, _ in source.unique_ids(entries, ("constructs",), "construct"):
+        path = ("constructs", index)
+        source.fields(raw, path, required=("id", "label", "high", "low"), optional=("description",))
+        construct_id = source.identifier(raw, "id", path)
+        texts = [source.text(raw, key, path) for key in ("label", "high", "low")]
+        if construct_id and all(texts):
+            description = source.text(raw, "description", path, required=False) or ""
+            label, high, low = texts
+            constructs.append(Construct(construct_id, label, description, high, low))
+    return constructs
+
+
+class _ItemParser:
+    """Parses sections and items, tracking what each item feeds across the whole file."""
+
+    REQUIRED: ClassVar = {
+        LIKERT: ("id", "kind", "text", "scale", "construct"),
+        ATTENTION: ("id", "kind", "text", "scale", "expected"),
+        ANCHORED: ("id", "kind", "text", "competency", "anchors"),
+        NUMBER: ("id", "kind", "text", "context", "min", "max"),
+        CHOICE: ("id", "kind", "text", "context"),
+    }
+    OPTIONAL: ClassVar = {LIKERT: ("reverse",), CHOICE: ("options_from", "options")}
+
+    def __init__(
+        self,
+        source: PackSource,
+        scales: dict[str, Scale],
+        construct_ids: set[str],
+        framework: Framework | None,
+    ):
+        self.source = source
+        self.scales = scales
+        self.construct_ids = construct_ids
+        self.framework = framework
+        self.items: list[Item] = []
+        self.seen_items: dict[str, str] = {}
+        self.fed_by: dict[str, list[tuple[tuple, Item]]] = {}
+
+    def sections(self, value: object) -> list[Section]:
+        entries = self.source.sequence(value, ("sections",), min_len=1)
+        if entries is None:
+            return []
+        sections = []
+        for index, raw, _ in self.source.unique_ids(entries, ("sections",), "section"):
+            path = ("sections", index)
+            self.source.fields(raw, path, required=("id", "title", "items"), optional=("intro",))
+            section_id = self.source.identifier(raw, "id", path)
+            title = self.source.text(raw, "title", path)
+            intro = self.source.text(raw, "intro", path, required=False) or ""
+            items = self.source.sequence(raw.get("items"), path + ("items",), min_len=1) or []
+            ids = [
+                self.item(entry, path + ("items", i), section_id or "")
+                for i, entry in enumerate(items)
+            ]
+            if section_id and title:
+                sections.append(Section(section_id, title, intro, tuple(i for i in ids if i)))
+        return sections
+
+    def item(self, value: object, path: tuple, section_id: str) -> str | None:
+        source = self.source
+        raw = source.mapping(value, path)
+        if raw is None:
+            return None
+        kind = raw.get("kind")
+        if kind not in ITEM_KINDS:
+            source.reference(kind, path + ("kind",), ITEM_KINDS, "item kind")
+            return None
+        source.fields(raw, path, required=self.REQUIRED[kind], optional=self.OPTIONAL.get(kind, ()))
+        item_id = source.identifier(raw, "id", path)
+        text = source.text(raw, "text", path)
+        if item_id in self.seen_items:
+            source.problem(
+                path + ("id",),
+                f"item id '{item_id}' is used twice (first at {self.seen_items[item_id]})",
+            )
+            return None
+        if item_id:
+            self.seen_items[item_id] = source.where(path).split(": ", 1)[-1]
+        built = getattr(self, f"_{kind}")(raw, path)
+        if not (item_id and text and built is not None):
+            return None
+        item = Item(id=item_id, kind=kind, text=text, section=section_id, **built)
+        self.items.append(item)
+        if item.feeds:
+            self.fed_by.setdefault(item.feeds, []).append((path, item))
+        return item_id
+
+    def _scale(self, raw: dict, path: tuple) -> Scale | None:
+        if "scale" not in raw:
+            return None
+        return self.scales.get(
+            self.source.reference(raw["scale"], path + ("scale",), self.scales, "scale") or ""
+        )
+
+    def _likert(self, raw: dict, path: tuple) -> dict | None:
+        scale = self._scale(raw, path)
+        construct = (
+            self.source.reference(
+                raw.get("construct"), path + ("construct",), self.construct_ids, "construct"
+            )
+            if "construct" in raw
+            else None
+        )
+        reverse = raw.get("reverse", False)
+        if not isinstance(reverse, bool):
+            self.source.problem(path + ("reverse",), "must be true or false")
+            return None
+        if scale is None or construct is None:
+            return None
+        return {
+            "construct": construct,
+            "reverse": reverse,
+            "scale": scale.id,
+            "min": scale.min,
+            "max": scale.max,
+        }
+
+    def _attention(self, raw: dict, path: tuple) -> dict | None:
+        scale = self._scale(raw, path)
+        if scale is None:
+            return None
+        expected = self.source.integer(raw, "expected", path, low=scale.min, high=scale.max)
+        if expected is None:
+            return None
+        return {"scale": scale.id, "expected": expected, "min": scale.min, "max": scale.max}
+
+    def _anchored(self, raw: dict, path: tuple) -> dict | None:
+        source = self.source
+        competencies = self.framework.competency_ids if self.framework else ()
+        competency = (
+            source.reference(
+                raw.get("competency"), path + ("competency",), competencies, "competency"
+            )
+            if "competency" in raw and self.framework
+            else None
+        )
+        anchors = self._options(
+            raw.get("anchors"), path + ("anchors",), key="value", label="text", numeric=True
+        )
+        if anchors is None:
+            return None
+        values = sorted(int(anchor.value) for anchor in anchors)
+        wanted = list(range(PROFICIENCY_MIN, PROFICIENCY_MAX + 1))
+        if values != wanted:
+            source.problem(
+                path + ("anchors",),
+                f"needs one anchor for each proficiency {wanted}, has values {values}",
+            )
+            return None
+        if competency is None:
+            return None
+        return {
+            "competency": competency,
+            "anchors": anchors,
+            "min": PROFICIENCY_MIN,
+            "max": PROFICIENCY_MAX,
+        }
+
+    def _number(self, raw: dict, path: tuple) -> dict | None:
+        context = self._context(raw, path, NUMBER_CONTEXT)
+        low = self.source.integer(raw, "min", path, low=0)
+        high = self.source.integer(raw, "max", path, low=0)
+        if low is not None and high is not None and high <= low:
+            self.source.problem(path + ("max",), f"must be above min ({low})")
+            return None
+        if context is None or low is None or high is None:
+            return None
+        return {"context": context, "min": low, "max": high}
+
+    def _choice(self, raw: dict, path: tuple) -> dict | None:
+        source = self.source
+        context = self._context(raw, path, CHOICE_CONTEXT)
+        if ("options_from" in raw) == ("options" in raw):
+            source.problem(path, "needs exactly one of 'options_from' and 'options'")
+            return None
+        if "options" in raw:
+            options = self._options(
+                raw["options"], path + ("options",), key="value", label="label", numeric=False
+            )
+        else:
+            options = self._options_from(raw["options_from"], path + ("options_from",))
+        if context is None or options is None:
+            return None
+        return {"context": context, "options": options}
+
+    def _options_from(self, value: object, path: tuple) -> tuple[Option, ...] | None:
+        if value not in ("tracks", "levels"):
+            self.source.reference(value, path, ("tracks", "levels"), "list to take options from")
+            return None
+        if self.framework is None:
+            return ()  # the framework's own problems are reported; do not add echoes here
+        if value == "tracks":
+            return tuple(Option(t.id, t.title) for t in self.framework.tracks)
+        return tuple(
+            Option(level_id, self.framework.level(level_id).title)
+            for level_id in self.framework.level_ids
+        )
+
+    def _options(
+        self, value: object, path: tuple, *, key: str, label: str, numeric: bool
+    ) -> tuple[Option, ...] | None:
+        source = self.source
+        entries = source.sequence(value, path, min_len=2)
+        if entries is None:
+            return None
+        options = []
+        for index, raw, given in source.unique_ids(entries, path, "option", key=key):
+            option_path = path + (index,)
+            source.fields(raw, option_path, required=(key, label))
+            text = source.text(raw, label, option_path)
+            value = source.integer(raw, key, option_path) if numeric else given
+            if not numeric and value is not None and not isinstance(value, str):
+                source.problem(option_path + (key,), "must be text")
+                value = None
+            if value is None or text is None:
+                return None
+            options.append(Option(value, text))
+        return tuple(options)
+
+    def _context(self, raw: dict, path: tuple, allowed: tuple[str, ...]) -> str | None:
+        if "context" not in raw:
+            return None
+        return self.source.reference(
+            raw["context"], path + ("context",), allowed, "context field for this kind of item"
+        )
+
+    def check_coverage(self, constructs: list[Construct]) -> None:
+        """Every construct, competency and context field is measured as the format requires."""
+        source = self.source
+        for construct in constructs:
+            feeding = self.fed_by.get(construct.id, [])
+            if len(feeding) < MIN_ITEMS_PER_CONSTRUCT:
+                source.problem(
+                    ("constructs",),
+                    f"construct '{construct.id}' is measured by "
+                    f"{len(feeding)} Likert items; it needs at least "
+                    f"{MIN_ITEMS_PER_CONSTRUCT}",
+                )
+            scales = {item.scale for _, item in feeding}
+            if len(scales) > 1:
+                source.problem(
+                    feeding[-1][0] + ("scale",),
+                    f"construct '{construct.id}' mixes scales {sorted(scales)}; "
+                    "its items must share one",
+                )
+        for competency in self.framework.competency_ids if self.framework else ():
+            if competency not in self.fed_by:
+                source.problem(("sections",), f"competency '{competency}' has no anchored item")
+        for context in CONTEXT_FIELDS:
+            asked = self.fed_by.get(context, [])
+            if not asked:
+                source.problem(("sections",), f"context field '{context}' is asked by no item")
+            for path, _ in asked[1:]:
+                source.problem(path + ("context",), f"context field '{context}' is asked twice")

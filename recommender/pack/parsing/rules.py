@@ -1,0 +1,196 @@
+"""Reading `rules.yaml` into a RuleSet, every problem logged with the rule's id."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from recommender.errors import did_you_mean
+from recommender.pack.fields import BOOLEAN, IDENTIFIER, NUMBER, FieldSpec
+from recommender.pack.rules import (
+    ALL_TRACKS,
+    COMBINATORS,
+    COMPARISONS,
+    EFFECTS,
+    ORDERING,
+    Combination,
+    Comparison,
+    Condition,
+    Effects,
+    Rule,
+    RuleSet,
+)
+from recommender.pack.source import PackSource, describe
+
+
+def parse_rules(
+    source: PackSource, catalogue: dict[str, FieldSpec], track_ids: tuple[str, ...]
+) -> RuleSet | None:
+    """Build the rule set from `rules.yaml`, logging every problem with the rule's id."""
+    raw = source.mapping(source.data, (), "a mapping with a list of rules")
+    if raw is None:
+        return None
+    source.fields(raw, (), required=("rules",))
+    entries = source.sequence(raw.get("rules"), ("rules",))
+    if entries is None:
+        return None
+    parser = _RuleParser(source, catalogue, track_ids)
+    rules = []
+    for index, entry, rule_id in source.unique_ids(entries, ("rules",), "rule"):
+        rule = parser.rule(entry, ("rules", index), rule_id)
+        if rule is not None:
+            rules.append(rule)
+    if source.log:
+        return None
+    return RuleSet(tuple(sorted(rules, key=lambda rule: -rule.priority)))
+
+
+class _RuleParser:
+    """Checks one rule at a time; every message names the rule's id."""
+
+    def __init__(
+        self, source: PackSource, catalogue: dict[str, FieldSpec], track_ids: tuple[str, ...]
+    ):
+        self.source = source
+        self.catalogue = catalogue
+        self.track_ids = track_ids
+        self.rule_id = "?"
+
+    def problem(self, path: tuple, message: str) -> None:
+        self.source.problem(path, f"rule '{self.rule_id}': {message}")
+
+    def rule(self, raw: dict, path: tuple, rule_id: Any) -> Rule | None:
+        self.rule_id = rule_id if isinstance(rule_id, str) else f"#{path[-1]}"
+        errors_before = len(self.source.log.problems)
+        self.source.fields(
+            raw, path, required=("id", "when", "then", "message"), optional=("priority",)
+        )
+        checked_id = self.source.identifier(raw, "id", path)
+        priority = self.source.integer(raw, "priority", path) if "priority" in raw else 0
+        when = self.condition(raw.get("when"), path + ("when",)) if "when" in raw else None
+        then = self.effects(raw.get("then"), path + ("then",)) if "then" in raw else None
+        message = self.source.text(raw, "message", path)
+        if len(self.source.log.problems) > errors_before or None in (
+            checked_id,
+            priority,
+            when,
+            then,
+            message,
+        ):
+            return None
+        return Rule(checked_id, priority, when, then, " ".join(message.split()))
+
+    def condition(self, value: Any, path: tuple) -> Condition | None:
+        if not isinstance(value, dict) or not value:
+            self.problem(path, f"a condition must be a mapping, not {describe(value)}")
+            return None
+        if "field" in value:
+            return self.comparison(value, path)
+        if len(value) != 1 or next(iter(value)) not in COMBINATORS:
+            self.problem(
+                path,
+                f"a condition is one of {', '.join(COMBINATORS)} or a "
+                f"comparison with 'field'; found {', '.join(map(str, value))}",
+            )
+            return None
+        op, body = next(iter(value.items()))
+        if op == "not":
+            inner = self.condition(body, path + ("not",))
+            return Combination("not", (inner,)) if inner else None
+        if not isinstance(body, list) or not body:
+            self.problem(path + (op,), "must be a non-empty list of conditions")
+            return None
+        parts = [self.condition(part, path + (op, i)) for i, part in enumerate(body)]
+        return Combination(op, tuple(parts)) if all(parts) else None
+
+    def comparison(self, value: dict, path: tuple) -> Comparison | None:
+        name = value["field"]
+        ops = [key for key in value if key != "field"]
+        if name not in self.catalogue:
+            self.problem(
+                path + ("field",), f"unknown field {name!r}{did_you_mean(name, self.catalogue)}"
+            )
+            return None
+        if len(ops) != 1 or ops[0] not in COMPARISONS:
+            self.problem(
+                path,
+                f"a comparison needs exactly one operator of "
+                f"{', '.join(COMPARISONS)}; found {', '.join(ops) or 'none'}",
+            )
+            return None
+        op = ops[0]
+        operand = value[op]
+        if self.operand_fits(self.catalogue[name], op, operand, path + (op,), name):
+            return Comparison(name, op, tuple(operand) if op == "in" else operand)
+        return None
+
+    def operand_fits(self, spec: FieldSpec, op: str, operand: Any, path: tuple, name: str) -> bool:
+        if op == "present":
+            if not isinstance(operand, bool):
+                self.problem(path, "present takes true or false")
+                return False
+            return True
+        values = operand if op == "in" else [operand]
+        if op == "in" and (not isinstance(operand, list) or not operand):
+            self.problem(path, "'in' takes a non-empty list")
+            return False
+        if spec.kind != NUMBER and op in ORDERING:
+            self.problem(path, f"{name} is not a number, so '{op}' does not apply")
+            return False
+        for item in values:
+            if spec.kind == NUMBER and (
+                isinstance(item, bool) or not isinstance(item, (int, float))
+            ):
+                self.problem(path, f"{name} is a number; {item!r} is not")
+                return False
+            if spec.kind == BOOLEAN and not isinstance(item, bool):
+                self.problem(path, f"{name} is true or false; {item!r} is not")
+                return False
+            if spec.kind == IDENTIFIER and item not in spec.choices:
+                self.problem(path, f"{item!r} is not a value of {name} ({', '.join(spec.choices)})")
+                return False
+        return True
+
+    def effects(self, value: Any, path: tuple) -> Effects | None:
+        if not isinstance(value, dict) or not value:
+            self.problem(path, f"'then' must map effects to settings ({', '.join(EFFECTS)})")
+            return None
+        found: dict[str, Any] = {}
+        ok = True
+        for key, setting in value.items():
+            key_path = path + (key,)
+            if key == "choose_track":
+                ok &= self.track(setting, key_path, allow_all=False)
+                found[key] = setting
+            elif key in ("cap_target", "shift_target"):
+                amount_key = "grades_above_current" if key == "cap_target" else "by"
+                parsed = self.target_change(setting, key_path, amount_key)
+                ok &= parsed is not None
+                found[key] = parsed
+            elif key == "add_flag":
+                if not isinstance(setting, str) or not setting:
+                    self.problem(key_path, "add_flag takes a flag id")
+                    ok = False
+                found[key] = setting
+            else:
+                self.problem(key_path, f"unknown effect {key!r}{did_you_mean(key, EFFECTS)}")
+                ok = False
+        return Effects(**found) if ok else None
+
+    def track(self, value: Any, path: tuple, *, allow_all: bool) -> bool:
+        allowed = self.track_ids + ((ALL_TRACKS,) if allow_all else ())
+        if value not in allowed:
+            self.problem(path, f"{value!r} is not a track ({', '.join(allowed)})")
+            return False
+        return True
+
+    def target_change(self, value: Any, path: tuple, amount_key: str) -> tuple[str, int] | None:
+        if not isinstance(value, dict) or set(value) != {"track", amount_key}:
+            self.problem(path, f"takes {{track: <track or all>, {amount_key}: <whole number>}}")
+            return None
+        amount = value[amount_key]
+        if not self.track(value["track"], path + ("track",), allow_all=True):
+            return None
+        if isinstance(amount, bool) or not isinstance(amount, int):
+            self.problem(path + (amount_key,), f"must be a whole number, not {describe(amount)}")
+            return None
+        return value["track"], amount

@@ -1,0 +1,170 @@
+"""The rule layer: a safe declarative language, validated with the rule named, applied in order."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import yaml
+
+from recommender.answer.assessment import assess
+from recommender.answer.scoring import score_many
+from recommender.errors import PackInvalid
+from recommender.pack.loading import load_pack
+
+
+def _assess(pack, *people, p_success=None):
+    return assess(score_many(pack, list(people)), p_success)
+
+
+def _rule_ids(result, row=0):
+    return [rule["id"] for rule in result.rules_report(row)]
+
+
+def test_a_rule_fires_when_its_condition_holds_and_says_why(tiny, make_answers):
+    result = _assess(tiny, make_answers(lead=(1, 5, 2)))
+    assert "needs-interest" in _rule_ids(result)
+    assert result.rule_track[0] == "ic"
+    assert result.rules_report(0)[-1]["message"]
+
+
+def test_no_rule_fires_without_its_condition(tiny, make_answers):
+    result = _assess(tiny, make_answers(lead=(5, 1, 5)))
+    assert _rule_ids(result) == []
+    assert result.rule_track[0] is None
+
+
+def test_higher_priority_wins_a_track_choice_and_both_are_reported(tiny, make_answers):
+    # status-seeker (90, manager) and needs-interest (80, ic) both fire
+    result = _assess(tiny, make_answers(lead=(1, 5, 1), status=(5, 1, 5), craft=(2, 4, 2)))
+    assert _rule_ids(result) == ["status-seeker", "needs-interest"]
+    assert result.rule_track[0] == "manager"
+    assert result.rule_flags(0) == [
+        {"id": "check_motives", "message": "Talk about what draws you."}
+    ]
+
+
+def test_not_inverts_and_all_requires_every_part(tiny, make_answers):
+    deep_craft = make_answers(lead=(5, 1, 5), status=(5, 1, 5), craft=(5, 1, 5))
+    assert "status-seeker" not in _rule_ids(_assess(tiny, deep_craft))
+
+
+def test_missing_values_make_comparisons_false(tiny, make_answers):
+    # lead_affective unanswered: "lead_affective < 3" must not fire
+    result = _assess(tiny, make_answers(lead=(None, None, None)))
+    assert "needs-interest" not in _rule_ids(result)
+
+
+def test_model_fields_are_missing_until_a_model_runs(tiny, make_answers):
+    assert "close-call" not in _rule_ids(_assess(tiny, make_answers()))
+    close = {"ic": np.array([0.61]), "manager": np.array([0.63])}
+    assert "close-call" in _rule_ids(_assess(tiny, make_answers(), p_success=close))
+
+
+def test_target_is_capped_one_grade_above_the_current_level(tiny, make_answers):
+    answers = make_answers(
+        ratings=(5, 5, 5), context={"current_track": "ic", "current_level": "T1"}
+    )
+    result = _assess(tiny, answers)
+    levels = result.levels_report(0)
+    assert "one-step" in _rule_ids(result)
+    assert levels["ic"]["current"] == "T3"  # the evidence ...
+    assert levels["ic"]["target"] == "T2"  # ... but aim one grade above the role held
+    assert levels["manager"]["target"] == "M2"
+
+
+def test_cap_does_not_fire_when_the_target_is_already_close(tiny, make_answers):
+    answers = make_answers(
+        ratings=(3, 1, 2), context={"current_track": "ic", "current_level": "T2"}
+    )
+    assert "one-step" not in _rule_ids(_assess(tiny, answers))
+
+
+def _write_rules(folder, rules):
+    (folder / "rules.yaml").write_text(yaml.safe_dump({"rules": rules}), encoding="utf-8")
+
+
+RULE = {"id": "r1", "priority": 1, "message": "m", "then": {"add_flag": "f"}}
+
+
+@pytest.mark.parametrize(
+    ("when", "expected"),
+    [
+        (
+            {"field": "constructs.lead_afective", "lt": 3},
+            "rule 'broken': unknown field 'constructs.lead_afective'; did you mean "
+            "'constructs.lead_affective'?",
+        ),
+        ({"field": "constructs.lead_affective", "below": 3}, "rule 'broken': a comparison needs"),
+        ({"field": "constructs.lead_affective", "lt": "high"}, "is a number; 'high' is not"),
+        ({"field": "context.current_track", "eq": "boss"}, "'boss' is not a value of"),
+        ({"field": "context.current_track", "gt": "ic"}, "is not a number"),
+        ({"every": []}, "a condition is one of all, any, not"),
+        ({"all": []}, "must be a non-empty list"),
+        ("lead_affective < 3", "a condition must be a mapping"),
+    ],
+)
+def test_a_malformed_rule_is_refused_with_its_id_named(pack_copy, when, expected):
+    folder = pack_copy("tiny")
+    _write_rules(folder, [{**RULE, "id": "broken", "when": when}])
+    with pytest.raises(PackInvalid) as refused:
+        load_pack(folder)
+    report = refused.value.report()
+    assert "rules.yaml:" in report
+    assert "rule 'broken'" in report
+    assert expected in report
+
+
+@pytest.mark.parametrize(
+    ("then", "expected"),
+    [
+        ({"choose_track": "boss"}, "'boss' is not a track (ic, manager)"),
+        ({"cap_target": {"track": "all"}}, "takes {track: <track or all>, grades_above_current"),
+        ({"shift_target": {"track": "ic", "by": "up"}}, "must be a whole number"),
+        ({"promote": True}, "unknown effect 'promote'"),
+    ],
+)
+def test_malformed_effects_are_refused(pack_copy, then, expected):
+    folder = pack_copy("tiny")
+    _write_rules(
+        folder,
+        [
+            {
+                **RULE,
+                "id": "bad-effect",
+                "when": {"field": "flags.too_fast", "eq": True},
+                "then": then,
+            }
+        ],
+    )
+    with pytest.raises(PackInvalid, match="rule 'bad-effect'") as refused:
+        load_pack(folder)
+    assert expected in refused.value.report()
+
+
+def test_every_broken_rule_is_reported_at_once(pack_copy):
+    folder = pack_copy("tiny")
+    _write_rules(
+        folder,
+        [
+            {**RULE, "id": "a", "when": {"field": "nope", "eq": 1}},
+            {
+                **RULE,
+                "id": "b",
+                "when": {"field": "constructs.craft_depth", "gt": 3},
+                "then": {"choose_track": "x"},
+            },
+            {**RULE, "id": "a", "when": {"field": "flags.too_fast", "eq": True}},
+        ],
+    )
+    with pytest.raises(PackInvalid) as refused:
+        load_pack(folder)
+    report = refused.value.report()
+    assert report.startswith("pack is invalid: 3 problems")
+    assert "rule 'a'" in report and "rule 'b'" in report and "used twice" in report
+
+
+def test_rules_are_data_not_code(pack_copy):
+    folder = pack_copy("tiny")
+    _write_rules(folder, [{**RULE, "when": {"field": "__import__('os').system('x')", "eq": 1}}])
+    with pytest.raises(PackInvalid, match="unknown field"):
+        load_pack(folder)

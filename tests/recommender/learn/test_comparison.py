@@ -1,0 +1,90 @@
+"""HR is told plainly which model is better: paired intervals and a verdict in words."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sklearn.metrics import roc_auc_score
+
+from recommender.learn.comparison import compare_paired, paired_auc
+
+
+def _people(n, seed):
+    rng = np.random.default_rng(seed)
+    taken = np.where(rng.random(n) < 0.4, "manager", "ic").astype(object)
+    truth = rng.uniform(0.05, 0.95, n)
+    success = (rng.random(n) < truth).astype(int)
+    return taken, success, truth, rng
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(2, 60), st.integers(0, 10_000))
+def test_the_paired_auc_is_the_roc_auc_with_ties_counted_half(n, seed):
+    rng = np.random.default_rng(seed)
+    y = np.r_[0, 1, rng.integers(0, 2, n)]
+    scores = np.round(rng.random((y.size, 2)), 1)  # ties on purpose
+    ours = paired_auc(y, scores, np.arange(y.size)[None, :])[0]
+    for j in range(2):
+        assert abs(ours[j] - roc_auc_score(y, scores[:, j])) < 1e-12
+
+
+def test_a_candidate_that_learnt_nothing_is_worse_on_both_tracks_keep_the_active():
+    taken, success, truth, rng = _people(3000, 1)
+    active = {"ic": truth, "manager": truth}
+    noise = {"ic": rng.uniform(0, 1, 3000), "manager": rng.uniform(0, 1, 3000)}
+    report = compare_paired(noise, active, taken, success, active_name="v1")
+    assert {report["tracks"][t]["judgement"] for t in ("ic", "manager")} == {"worse"}
+    verdict = report["verdict"]
+    assert verdict["summary"] == "Worse than the active version on both tracks — keep v1"
+    assert verdict["worse"] and verdict["recommendation"] == "keep"
+    assert verdict["rows"] == 3000
+
+
+def test_better_on_one_track_and_no_different_on_the_other_is_said_so():
+    taken, success, truth, rng = _people(4000, 2)
+    blurred = np.clip(truth + rng.normal(0, 0.35, truth.size), 0.01, 0.99)
+    report = compare_paired(
+        {"ic": truth, "manager": truth},
+        {"ic": truth, "manager": blurred},
+        taken,
+        success,
+        active_name="v3",
+    )
+    assert report["tracks"]["manager"]["judgement"] == "better"
+    assert report["tracks"]["ic"]["judgement"] == "no different"
+    assert report["verdict"]["summary"] == (
+        "Better on the manager track, no different on the IC track"
+    )
+    assert not report["verdict"]["worse"]
+
+
+def test_small_data_comes_with_a_warning_and_identical_models_are_no_different():
+    taken, success, truth, _ = _people(120, 3)
+    same = {"ic": truth, "manager": truth}
+    verdict = compare_paired(same, same, taken, success, active_name="v1")["verdict"]
+    assert verdict["summary"].startswith("No different from the active version on either track")
+    assert verdict["small_data"] and "120 people" in verdict["small_data"]
+
+
+def test_without_an_active_version_there_is_nothing_to_compare():
+    taken, success, truth, _ = _people(500, 4)
+    report = compare_paired({"ic": truth, "manager": truth}, None, taken, success, active_name=None)
+    assert report["verdict"]["recommendation"] == "review"
+    assert not report["verdict"]["worse"]
+
+
+def test_an_active_version_that_learnt_from_these_people_cannot_make_the_candidate_worse():
+    taken, success, truth, rng = _people(3000, 5)
+    noise = {"ic": rng.uniform(0, 1, 3000), "manager": rng.uniform(0, 1, 3000)}
+    report = compare_paired(
+        noise,
+        {"ic": truth, "manager": truth},
+        taken,
+        success,
+        active_name="v1",
+        active_learnt_these=True,
+    )
+    verdict = report["verdict"]
+    assert "v1 learnt from these same people" in verdict["summary"]
+    assert not verdict["worse"] and verdict["recommendation"] == "review"

@@ -1,0 +1,516 @@
+"""The fairness report: rates, impact ratios only against groups big enough to compare, flags,
+intersections, the significance test the counts allow, and p-values as people read them."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.stats import MonteCarloMethod, chi2_contingency, fisher_exact
+
+from recommender.learn.fairness import IMPACT_RATIO_FLAG, fairness_report, smallest_comparable_group
+from recommender.learn.fairness_wording import (
+    MIN_SHARE,
+    NO_REFERENCE,
+    OUTCOME_MEANINGS,
+    OUTCOMES,
+    SMALL_GROUP,
+    SMALL_GROUP_REASON,
+    TESTS,
+    flagged_summary,
+    p_statement,
+    readable_p,
+)
+
+
+def people(*blocks: tuple[object, int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """Labels and outcomes from (label, n, selected) blocks: the first `selected` are True."""
+    labels, selected = [], []
+    for label, n, chosen in blocks:
+        labels += [label] * n
+        selected += [True] * chosen + [False] * (n - chosen)
+    return np.array(labels, dtype=object), np.array(selected, dtype=bool)
+
+
+def entry(report: dict, attribute: str) -> dict:
+    (found,) = [e for e in report["attributes"] if e["attribute"] == attribute]
+    return found
+
+
+def by_group(cell: dict) -> dict[str, dict]:
+    return {group["group"]: group for group in cell["groups"]}
+
+
+def test_the_constants():
+    assert IMPACT_RATIO_FLAG == 0.8
+    assert (SMALL_GROUP, MIN_SHARE) == (30, 0.02)
+    assert OUTCOMES == {
+        "manager_recommended": "manager track recommended",
+        "target_above_current": "target above current level",
+    }
+    assert set(OUTCOME_MEANINGS) == set(OUTCOMES)
+    assert "above the level they hold now" in OUTCOME_MEANINGS["target_above_current"]
+    assert SMALL_GROUP_REASON == (
+        "too few people to compare: fewer than 30 or under 2% of those assessed"
+    )
+
+
+def test_a_hand_made_example_gives_the_known_rates_ratios_and_flags():
+    # man 50/100 = 0.5, woman 30/100 = 0.3 (0.6 of man), x 20/50 = 0.4 (exactly 0.8 of man);
+    # tiny 5/5 has the highest rate but too few people to be compared with anyone
+    gender, manager = people(
+        ("man", 100, 50),
+        ("woman", 100, 30),
+        ("x", 50, 20),
+        ("tiny", 5, 5),
+        (None, 1, 1),
+        ("", 1, 1),
+    )
+    target = np.ones(len(gender), dtype=bool)
+    report = fairness_report(
+        {"manager_recommended": manager, "target_above_current": target}, {"gender": gender}
+    )
+    (only,) = report["attributes"]
+    assert only["attribute"] == "gender" and only["parts"] == ["gender"]
+    assert (only["unknown"], only["known"]) == (2, 255)
+    assert list(only["outcomes"]) == ["manager_recommended", "target_above_current"]
+    cell = only["outcomes"]["manager_recommended"]
+    assert cell["reference_group"] == "man" and cell["note"] is None
+    assert [g["group"] for g in cell["groups"]] == ["man", "tiny", "woman", "x"]
+    groups = by_group(cell)
+    assert groups["man"] == {
+        "group": "man",
+        "n": 100,
+        "count": 50,
+        "rate": 0.5,
+        "impact_ratio": 1.0,
+        "flagged": False,
+        "p_value": None,
+        "small_group": False,
+    }
+    assert (groups["woman"]["rate"], groups["woman"]["impact_ratio"]) == (0.3, 0.6)
+    assert groups["woman"]["flagged"] is True
+    # exactly the four-fifths line is not under it
+    assert (groups["x"]["impact_ratio"], groups["x"]["flagged"]) == (0.8, False)
+    # listed with its count, rate and p-value, but neither the bar nor measured against it
+    assert groups["tiny"]["small_group"] is True
+    assert (groups["tiny"]["rate"], groups["tiny"]["impact_ratio"]) == (1.0, None)
+    assert groups["tiny"]["flagged"] is False and groups["tiny"]["p_value"] is not None
+    assert cell["flagged"] is True
+    # everybody above their level: every comparable ratio 1, nothing flagged, no test
+    everyone = only["outcomes"]["target_above_current"]
+    assert [g["impact_ratio"] for g in everyone["groups"]] == [1.0, None, 1.0, 1.0]
+    assert everyone["flagged"] is False
+    assert everyone["test"] is everyone["p_value"] is everyone["chi_square_p"] is None
+    assert report["flagged"] == [
+        {
+            "attribute": "gender",
+            "outcome": "manager_recommended",
+            "group": "woman",
+            "impact_ratio": 0.6,
+        }
+    ]
+    assert (report["small_group"], report["min_share"], report["impact_ratio_flag"]) == (
+        30,
+        0.02,
+        0.8,
+    )
+    assert (report["assessed"], report["smallest_comparable"]) == (257, 30)
+    assert flagged_summary(report) == [
+        "gender = woman: manager track recommended at 0.6 of the rate of man (n = 100)"
+    ]
+
+
+def test_the_four_fifths_line_is_exact_where_floats_are_not():
+    # 0.56 / 0.7 is 0.8000000000000002 in floating point but exactly 4/5
+    gender, selected = people(("a", 100, 70), ("b", 100, 56))
+    cell = fairness_report({"manager_recommended": selected}, {"gender": gender})
+    groups = by_group(cell["attributes"][0]["outcomes"]["manager_recommended"])
+    assert groups["b"]["impact_ratio"] == 0.8 and groups["b"]["flagged"] is False
+    gender, selected = people(("a", 100, 70), ("b", 100, 55))
+    cell = fairness_report({"manager_recommended": selected}, {"gender": gender})
+    assert by_group(cell["attributes"][0]["outcomes"]["manager_recommended"])["b"]["flagged"]
+
+
+def test_tied_highest_rates_take_the_first_group_in_sorted_order_as_reference():
+    gender, selected = people(("zeta", 40, 20), ("alpha", 60, 30), ("mid", 40, 8))
+    report = fairness_report({"manager_recommended": selected}, {"gender": gender})
+    cell = report["attributes"][0]["outcomes"]["manager_recommended"]
+    assert [g["group"] for g in cell["groups"]] == ["alpha", "mid", "zeta"]
+    assert cell["reference_group"] == "alpha"
+    assert by_group(cell)["zeta"]["impact_ratio"] == 1.0
+    assert by_group(cell)["zeta"]["p_value"] == 1.0
+
+
+def test_a_summary_names_the_outcome_the_reference_and_n():
+    gender, selected = people(("man", 100, 50), ("woman", 40, 12))
+    report = fairness_report(
+        {"manager_recommended": selected, "promoted_early": selected}, {"gender": gender}
+    )
+    assert flagged_summary(report) == [
+        "gender = woman: manager track recommended at 0.6 of the rate of man (n = 40)",
+        "gender = woman: promoted early at 0.6 of the rate of man (n = 40)",
+    ]
+
+
+def test_two_attributes_give_each_and_their_intersection():
+    gender = np.array(["man", "woman", "woman", "man", None, "woman", "man"], dtype=object)
+    age = np.array(["30-39", "30-39", "40-49", "", "30-39", "40-49", "40-49"], dtype=object)
+    selected = np.array([True, True, False, True, True, True, False])
+    report = fairness_report({"manager_recommended": selected}, {"gender": gender, "age_band": age})
+    assert [e["attribute"] for e in report["attributes"]] == [
+        "gender",
+        "age_band",
+        "gender × age_band",
+    ]
+    both = entry(report, "gender × age_band")
+    assert both["parts"] == ["gender", "age_band"]
+    # person 3 has no age band and person 4 no gender: both unknown for the intersection
+    assert (entry(report, "gender")["unknown"], entry(report, "age_band")["unknown"]) == (1, 1)
+    assert (both["unknown"], both["known"]) == (2, 5)
+    groups = by_group(both["outcomes"]["manager_recommended"])
+    assert list(groups) == ["man × 30-39", "man × 40-49", "woman × 30-39", "woman × 40-49"]
+    assert [(g["n"], g["count"]) for g in groups.values()] == [(1, 1), (1, 0), (1, 1), (2, 1)]
+
+
+def test_intersections_are_sorted_by_their_joined_label():
+    # by label tuple ("a", "x") would come before ("a b", "x"); by joined label it comes after
+    a = np.array(["a", "a b", "a", "a b"], dtype=object)
+    b = np.array(["x", "x", "y", "y"], dtype=object)
+    selected = np.array([True, False, True, False])
+    report = fairness_report({"o": selected}, {"a": a, "b": b})
+    cell = entry(report, "a × b")["outcomes"]["o"]
+    assert [g["group"] for g in cell["groups"]] == ["a b × x", "a b × y", "a × x", "a × y"]
+    assert [g["count"] for g in cell["groups"]] == [0, 0, 1, 1]
+
+
+def test_max_intersection_chooses_how_deep_combinations_go():
+    rng = np.random.default_rng(0)
+    sensitive = {name: rng.choice(["p", "q"], 50).astype(object) for name in ("a", "b", "c")}
+    outcomes = {"o": rng.random(50) < 0.5}
+
+    def names(depth: int) -> list[str]:
+        report = fairness_report(outcomes, sensitive, max_intersection=depth)
+        return [e["attribute"] for e in report["attributes"]]
+
+    assert names(1) == ["a", "b", "c"]
+    assert names(2) == ["a", "b", "c", "a × b", "a × c", "b × c"]
+    assert names(3) == names(5) == ["a", "b", "c", "a × b", "a × c", "b × c", "a × b × c"]
+    three = entry(fairness_report(outcomes, sensitive, max_intersection=3), "a × b × c")
+    assert three["parts"] == ["a", "b", "c"] and three["known"] == 50
+    groups = three["outcomes"]["o"]["groups"]
+    assert groups[0]["group"] == "p × p × p" and len(groups) <= 8
+    assert sum(g["n"] for g in groups) == 50
+
+
+def test_nan_labels_are_unknown_and_labels_become_strings():
+    band = np.array([1, 2, 2, float("nan"), None], dtype=object)
+    report = fairness_report({"o": np.array([1, 0, 1, 1, 1])}, {"band": band})
+    only = report["attributes"][0]
+    assert (only["unknown"], only["known"]) == (2, 3)
+    assert [g["group"] for g in only["outcomes"]["o"]["groups"]] == ["1", "2"]
+
+
+def test_a_large_real_difference_is_significant():
+    gender, selected = people(("man", 1000, 500), ("woman", 1000, 300))
+    report = fairness_report({"manager_recommended": selected}, {"gender": gender})
+    cell = report["attributes"][0]["outcomes"]["manager_recommended"]
+    assert cell["test"] == "chi-square"
+    assert cell["p_value"] == cell["chi_square_p"] and cell["p_value"] < 1e-10
+    woman = by_group(cell)["woman"]
+    assert 0 < woman["p_value"] < 1e-10
+    direct = fisher_exact([[300, 700], [500, 500]]).pvalue
+    assert woman["p_value"] == float(f"{direct:.4g}")
+    assert woman["p_value"] == pytest.approx(direct, rel=1e-3)
+    chi = chi2_contingency([[500, 500], [300, 700]]).pvalue
+    assert cell["chi_square_p"] == pytest.approx(chi, rel=1e-3)
+
+
+def test_fisher_p_matches_scipy_for_a_modest_difference():
+    gender, selected = people(("a", 60, 30), ("b", 45, 15), ("c", 80, 50))
+    cell = fairness_report({"o": selected}, {"g": gender})["attributes"][0]["outcomes"]["o"]
+    assert cell["reference_group"] == "c"
+    assert by_group(cell)["b"]["p_value"] == float(
+        f"{fisher_exact([[15, 30], [50, 30]]).pvalue:.4g}"
+    )
+    chi = chi2_contingency([[30, 30], [15, 30], [50, 30]]).pvalue
+    assert cell["test"] == "chi-square" and cell["chi_square_p"] == float(f"{chi:.4g}")
+
+
+def test_an_expected_count_of_exactly_five_still_allows_chi_square():
+    # 10 of 100 selected: each group of 50 expects 5 selected
+    gender, selected = people(("a", 50, 8), ("b", 50, 2))
+    cell = fairness_report({"o": selected}, {"g": gender})["attributes"][0]["outcomes"]["o"]
+    assert cell["test"] == "chi-square"
+    assert cell["p_value"] == float(f"{chi2_contingency([[8, 42], [2, 48]]).pvalue:.4g}")
+
+
+def test_two_groups_with_an_expected_count_under_five_get_fishers_exact_test():
+    # 9 of 100 selected: each group of 50 expects 4.5 selected
+    gender, selected = people(("a", 50, 8), ("b", 50, 1))
+    cell = fairness_report({"o": selected}, {"g": gender})["attributes"][0]["outcomes"]["o"]
+    assert (cell["test"], cell["chi_square_p"]) == ("fisher-exact", None)
+    assert cell["p_value"] == float(f"{fisher_exact([[8, 42], [1, 49]]).pvalue:.4g}")
+
+
+def test_more_groups_with_small_expected_counts_get_a_seeded_monte_carlo_fisher_test():
+    gender, selected = people(("a", 60, 6), ("b", 60, 1), ("c", 40, 0), ("d", 5, 2))
+    outcomes, sensitive = {"o": selected}, {"g": gender}
+    cell = fairness_report(outcomes, sensitive)["attributes"][0]["outcomes"]["o"]
+    assert (cell["test"], cell["chi_square_p"]) == ("fisher-exact-monte-carlo", None)
+    assert TESTS[cell["test"]].startswith("Fisher's exact test")
+    table = [[6, 54], [1, 59], [0, 40], [2, 3]]
+    reference = fisher_exact(table, method=MonteCarloMethod(rng=np.random.default_rng(1))).pvalue
+    assert cell["p_value"] == pytest.approx(reference, abs=0.01)
+    assert cell["p_value"] < 0.05
+    assert fairness_report(outcomes, sensitive)["attributes"][0]["outcomes"]["o"] == cell
+
+
+def test_identical_rates_are_not_significant():
+    gender, selected = people(("man", 200, 100), ("woman", 200, 100), ("x", 50, 25))
+    cell = fairness_report({"o": selected}, {"g": gender})["attributes"][0]["outcomes"]["o"]
+    assert cell["chi_square_p"] > 0.99
+    assert all(g["p_value"] > 0.99 for g in cell["groups"] if g["group"] != "man")
+    assert cell["flagged"] is False
+
+
+def test_one_group_has_no_test():
+    gender, selected = people(("man", 40, 10))
+    cell = fairness_report({"o": selected}, {"g": gender})["attributes"][0]["outcomes"]["o"]
+    assert cell["test"] is cell["p_value"] is cell["chi_square_p"] is None
+    assert cell["groups"][0]["p_value"] is None and cell["reference_group"] == "man"
+
+
+def test_a_small_group_is_listed_but_neither_compared_nor_flagged():
+    gender, selected = people(("big", SMALL_GROUP, 15), ("small", SMALL_GROUP - 1, 2))
+    report = fairness_report({"manager_recommended": selected}, {"gender": gender})
+    cell = report["attributes"][0]["outcomes"]["manager_recommended"]
+    groups = by_group(cell)
+    assert groups["big"]["small_group"] is False and groups["big"]["impact_ratio"] == 1.0
+    small = groups["small"]
+    assert (small["n"], small["count"], small["rate"]) == (SMALL_GROUP - 1, 2, 0.069)
+    assert small["small_group"] is True
+    assert small["impact_ratio"] is None and small["flagged"] is False
+    assert small["p_value"] == float(f"{fisher_exact([[2, 27], [15, 15]]).pvalue:.4g}")
+    assert report["flagged"] == [] and flagged_summary(report) == []
+
+
+def test_a_group_under_two_percent_of_those_assessed_is_too_small_to_compare():
+    # 3000 assessed: 2% is 60, so a group of 59 is too small though it has more than 30
+    assert smallest_comparable_group(3000) == 60
+    assert smallest_comparable_group(100) == smallest_comparable_group(1500) == 30
+    assert smallest_comparable_group(1501) == 31
+    gender, selected = people(("a", 2881, 1500), ("b", 59, 1), ("c", 60, 2))
+    cell = fairness_report({"o": selected}, {"g": gender})["attributes"][0]["outcomes"]["o"]
+    groups = by_group(cell)
+    assert (groups["b"]["small_group"], groups["b"]["impact_ratio"]) == (True, None)
+    assert (groups["c"]["small_group"], groups["c"]["flagged"]) == (False, True)
+
+
+def test_the_share_counts_everyone_assessed_including_unknown_groups():
+    gender, selected = people(("a", 40, 20), ("b", 40, 10), (None, 2000, 0))
+    cell = fairness_report({"o": selected}, {"g": gender})["attributes"][0]["outcomes"]["o"]
+    # 2080 assessed: 2% is 41.6, so neither group of 40 may be compared
+    assert cell["reference_group"] is None
+    assert [g["small_group"] for g in cell["groups"]] == [True, True]
+
+
+def test_with_no_group_big_enough_nothing_is_compared_and_the_report_says_why():
+    gender, selected = people(("a", 20, 18), ("b", 20, 2))
+    report = fairness_report({"o": selected}, {"g": gender})
+    cell = report["attributes"][0]["outcomes"]["o"]
+    assert cell["reference_group"] is None and cell["note"] == NO_REFERENCE
+    assert all(g["impact_ratio"] is None and g["p_value"] is None for g in cell["groups"])
+    assert [g["rate"] for g in cell["groups"]] == [0.9, 0.1]
+    assert cell["flagged"] is False and report["flagged"] == []
+    # the test of independence still says the rates differ
+    assert cell["test"] == "chi-square" and cell["p_value"] < 0.001
+
+
+def test_nobody_selected_means_no_disparity():
+    gender, selected = people(("man", 50, 0), ("woman", 40, 0), ("x", 3, 0))
+    report = fairness_report({"manager_recommended": selected}, {"gender": gender})
+    cell = report["attributes"][0]["outcomes"]["manager_recommended"]
+    assert [g["impact_ratio"] for g in cell["groups"]] == [1.0, 1.0, None]
+    assert [g["rate"] for g in cell["groups"]] == [0.0, 0.0, 0.0]
+    assert not any(g["flagged"] for g in cell["groups"]) and cell["flagged"] is False
+    assert cell["test"] is cell["chi_square_p"] is None
+    assert report["flagged"] == [] and flagged_summary(report) == []
+
+
+def test_an_attribute_with_nobody_known_has_no_groups():
+    report = fairness_report(
+        {"o": np.array([True, False])}, {"g": np.array([None, ""], dtype=object)}
+    )
+    only = report["attributes"][0]
+    assert (only["unknown"], only["known"]) == (2, 0)
+    assert only["outcomes"]["o"] == {
+        "reference_group": None,
+        "test": None,
+        "p_value": None,
+        "chi_square_p": None,
+        "flagged": False,
+        "note": None,
+        "groups": [],
+    }
+    json.dumps(report, allow_nan=False)
+
+
+def test_no_attributes_give_an_empty_report():
+    report = fairness_report({"o": np.array([True])}, {})
+    assert report["attributes"] == [] and report["flagged"] == []
+
+
+def test_mismatched_lengths_name_the_culprit():
+    outcomes = {"manager_recommended": np.ones(5, dtype=bool)}
+    with pytest.raises(ValueError, match="'age_band'"):
+        fairness_report(
+            outcomes,
+            {"gender": np.array(["a"] * 5, dtype=object), "age_band": np.array(["x"] * 4)},
+        )
+    with pytest.raises(ValueError, match="'target_above_current'"):
+        fairness_report(
+            {**outcomes, "target_above_current": np.ones(6, dtype=bool)},
+            {"gender": np.array(["a"] * 5, dtype=object)},
+        )
+
+
+def test_bad_outcomes_and_depth_are_refused():
+    gender = np.array(["a", "b"], dtype=object)
+    with pytest.raises(ValueError, match=r"'manager_recommended'.*float64"):
+        fairness_report({"manager_recommended": np.array([0.5, 1.0])}, {"gender": gender})
+    with pytest.raises(ValueError, match="'manager_recommended'"):
+        fairness_report({"manager_recommended": np.array([0, 2])}, {"gender": gender})
+    with pytest.raises(ValueError, match="'manager_recommended'"):
+        fairness_report({"manager_recommended": np.ones((2, 1), dtype=bool)}, {"gender": gender})
+    with pytest.raises(ValueError, match="'gender'"):
+        fairness_report({"o": np.ones(2, dtype=bool)}, {"gender": np.ones((2, 2), dtype=object)})
+    with pytest.raises(ValueError, match="max_intersection"):
+        fairness_report({"o": np.ones(2, dtype=bool)}, {"gender": gender}, max_intersection=0)
+
+
+@pytest.mark.parametrize(
+    ("p", "written"),
+    [
+        (None, "–"),
+        (0.0, "< 0.001"),
+        (0.0009996, "< 0.001"),
+        (0.001, "0.001"),
+        (0.04213, "0.042"),
+        (0.0505, "0.051"),
+        (0.5, "0.500"),
+        (1.0, "1.000"),
+    ],
+)
+def test_p_values_are_written_as_people_read_them(p, written):
+    assert readable_p(p) == written
+
+
+def test_a_p_value_in_a_sentence():
+    assert (p_statement(0.0002), p_statement(0.04213)) == ("p < 0.001", "p = 0.042")
+
+
+@given(st.floats(0, 1))
+def test_a_written_p_value_is_under_a_thousandth_or_within_rounding(p):
+    written = readable_p(p)
+    if p < 0.001:
+        assert written == "< 0.001"
+    else:
+        assert abs(float(written) - p) <= 0.0005 + 1e-12 and len(written) == 5
+
+
+LABELS = st.sampled_from(["a", "b", "c", "d", None, ""])
+
+
+@st.composite
+def populations(draw):
+    """Up to 200 people with two sensitive attributes and two outcomes."""
+    n = draw(st.integers(0, 200))
+    column = st.lists(LABELS, min_size=n, max_size=n)
+    flags = st.lists(st.booleans(), min_size=n, max_size=n)
+    sensitive = {
+        "gender": np.array(draw(column), dtype=object),
+        "age_band": np.array(draw(column), dtype=object),
+    }
+    outcomes = {
+        "manager_recommended": np.array(draw(flags), dtype=bool),
+        "target_above_current": np.array(draw(flags), dtype=bool),
+    }
+    return outcomes, sensitive, n
+
+
+def plain(value) -> bool:
+    """Only JSON's own Python types all the way down (no numpy scalars, no NaN)."""
+    if isinstance(value, dict):
+        return all(type(k) is str and plain(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(plain(v) for v in value)
+    if type(value) is float:
+        return bool(np.isfinite(value))
+    return value is None or type(value) in (str, int, bool)
+
+
+@settings(max_examples=60, deadline=None)
+@given(populations())
+def test_properties_of_any_report(population):
+    outcomes, sensitive, n = population
+    report = fairness_report(outcomes, sensitive)
+    assert [e["attribute"] for e in report["attributes"]] == [
+        "gender",
+        "age_band",
+        "gender × age_band",
+    ]
+    for attribute in report["attributes"]:
+        assert attribute["known"] + attribute["unknown"] == n
+        for cell in attribute["outcomes"].values():
+            groups = cell["groups"]
+            assert sum(g["n"] for g in groups) == attribute["known"]
+            labels = [g["group"] for g in groups]
+            assert labels == sorted(labels) and len(set(labels)) == len(labels)
+            assert all(0.0 <= g["rate"] <= 1.0 and g["count"] <= g["n"] for g in groups)
+            assert cell["flagged"] == any(g["flagged"] for g in groups)
+            comparable = [g for g in groups if not g["small_group"]]
+            assert all(g["n"] >= report["smallest_comparable"] for g in comparable)
+            assert all(g["n"] < report["smallest_comparable"] for g in groups if g["small_group"])
+            assert cell["test"] in (None, *TESTS)
+            assert cell["chi_square_p"] == (
+                cell["p_value"] if cell["test"] == "chi-square" else None
+            )
+            assert (cell["p_value"] is None) == (cell["test"] is None)
+            if comparable:
+                (reference,) = [g for g in groups if g["group"] == cell["reference_group"]]
+                assert reference["impact_ratio"] == 1.0 and reference["p_value"] is None
+                assert reference["rate"] == max(g["rate"] for g in comparable)
+                assert cell["note"] is None
+            else:
+                assert cell["reference_group"] is None
+                assert all(g["p_value"] is None for g in groups)
+                assert cell["note"] == (NO_REFERENCE if groups else None)
+            for g in groups:
+                if g["small_group"]:
+                    assert g["impact_ratio"] is None and g["flagged"] is False
+                    continue
+                assert 0.0 <= g["impact_ratio"] <= 1.0
+                assert g["flagged"] == (g["impact_ratio"] < IMPACT_RATIO_FLAG) or (
+                    abs(g["impact_ratio"] - IMPACT_RATIO_FLAG) < 1e-4
+                )
+                assert g["p_value"] is None or 0.0 <= g["p_value"] <= 1.0
+    assert len(report["flagged"]) == len(flagged_summary(report))
+    assert plain(report)
+    assert json.loads(json.dumps(report, allow_nan=False)) == report
+
+
+@settings(max_examples=40, deadline=None)
+@given(populations(), st.randoms(use_true_random=False))
+def test_permuting_people_does_not_change_the_report(population, random):
+    outcomes, sensitive, n = population
+    order = list(range(n))
+    random.shuffle(order)
+    shuffled = fairness_report(
+        {name: values[order] for name, values in outcomes.items()},
+        {name: values[order] for name, values in sensitive.items()},
+    )
+    assert shuffled == fairness_report(outcomes, sensitive)

@@ -1,0 +1,58 @@
+"""The model card's fairness section: the rules the report followed, what each outcome counts,
+the test used and p-values as people read them; reports made before the rules still render."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from recommender.learn.fairness import fairness_report
+from recommender.learn.fairness_wording import OUTCOME_MEANINGS, SMALL_GROUP_REASON
+from recommender.learn.model_card import fairness_lines, render_model_card
+
+
+def blocks(*spec: tuple[str, int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """Labels and outcomes from (label, n, selected) blocks."""
+    labels = np.array([label for label, n, _ in spec for _ in range(n)], dtype=object)
+    chosen = np.array([i < k for _, n, k in spec for i in range(n)], dtype=bool)
+    return labels, chosen
+
+
+def test_a_report_names_its_reference_and_leaves_small_groups_uncompared():
+    gender, chosen = blocks(("man", 1000, 500), ("woman", 1000, 300), ("x", 20, 20))
+    report = fairness_report(
+        {"manager_recommended": chosen, "target_above_current": ~chosen}, {"gender": gender}
+    )
+    text = "\n".join(fairness_lines(report))
+    assert (
+        "groups of at least 41 people (at least 30, and at least 2% of the 2020 assessed)" in text
+    )
+    assert SMALL_GROUP_REASON in text
+    assert f"- Target above the current level: {OUTCOME_MEANINGS['target_above_current']}." in text
+    assert f"- Manager track recommended: {OUTCOME_MEANINGS['manager_recommended']}." in text
+    assert "**Manager track recommended**: chi-square test, p < 0.001" in text
+    assert "| man (reference) | 1000 | 0.5 | 1.0 | – |  |" in text
+    assert "| woman | 1000 | 0.3 | 0.6 | < 0.001 | **flagged** |" in text
+    assert "| x | 20 | 1.0 | – | < 0.001 | too few to compare |" in text
+
+
+def test_a_report_without_a_comparable_group_says_so_and_names_the_exact_test():
+    gender, chosen = blocks(("a", 20, 6), ("b", 20, 1))
+    text = "\n".join(fairness_lines(fairness_report({"o": chosen}, {"g": gender})))
+    assert "No group has at least 30 people" in text
+    assert "**o**: Fisher's exact test, p = 0.091" in text
+    assert "| a | 20 | 0.3 | – | – | too few to compare |" in text
+
+
+def test_a_report_made_before_the_rules_renders_as_it_was_made(older_fairness_report):
+    text = "\n".join(fairness_lines(older_fairness_report))
+    assert "Groups under 30 people are marked small" in text
+    assert "**Manager track recommended**: chi-square test, p < 0.001" in text
+    assert "| woman | 10 | 0.2 | 0.3333 | 0.042 | **flagged**, small group |" in text
+    assert "| man (reference) | 15 | 0.6 | 1.0 | – | small group |" in text
+    card = render_model_card({"pack": "engineering@1", "fairness": older_fairness_report})
+    assert "## Fairness" in card and "| woman | 10 |" in card
+
+
+def test_no_report_says_no_sensitive_attributes_were_supplied():
+    assert fairness_lines(None)[0].startswith("No sensitive attributes were supplied")
+    assert fairness_lines({})[0].startswith("No sensitive attributes were supplied")

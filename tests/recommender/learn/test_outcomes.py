@@ -1,0 +1,205 @@
+"""Importing outcome data: every bad row and column named, nothing half-imported."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from recommender.learn.outcomes import OutcomesInvalid, parse_outcome_links, read_outcomes
+from recommender.learn.synthetic import generate_outcomes, write_outcome_csv
+
+ROOT = Path(__file__).resolve().parents[3]
+SURVEY = ROOT.parent / "shared/data/so-survey-2025-sample/survey_results_public_first1000.csv"
+
+
+def _write(path, header, rows, encoding="utf-8"):
+    with path.open("w", encoding=encoding, newline="") as stream:
+        writer = csv.writer(stream)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+def _valid(engineering, tmp_path, n=50, extra=None):
+    outcomes = generate_outcomes(engineering, n, seed=2)
+    header, rows = outcomes.to_csv_rows()
+    if extra:
+        name, values = extra
+        header = [*header, name]
+        rows = [[*row, values[i % len(values)]] for i, row in enumerate(rows)]
+    return header, rows, outcomes
+
+
+def _problems(path, pack, sensitive=()):
+    with pytest.raises(OutcomesInvalid) as refused:
+        read_outcomes(path, pack, sensitive)
+    return [str(problem) for problem in refused.value.problems]
+
+
+def test_a_valid_file_imports_exactly(engineering, tmp_path):
+    header, rows, outcomes = _valid(engineering, tmp_path)
+    data = read_outcomes(_write(tmp_path / "o.csv", header, rows), engineering)
+    np.testing.assert_array_equal(data.answers, outcomes.answers)
+    np.testing.assert_array_equal(data.success, outcomes.success)
+    assert list(data.track_taken) == list(outcomes.track_taken)
+    assert len(data.data_hash) == 64
+    assert len(data.profiles()) == 50
+
+
+def test_every_bad_cell_is_named_by_line_and_column(engineering, tmp_path):
+    header, rows, _ = _valid(engineering, tmp_path)
+    col = header.index
+    rows[0][col("track_taken")] = "boss"
+    rows[1][col("success")] = "yes"
+    rows[2][col("la1")] = "9"
+    rows[3][col("la2")] = "agree"
+    rows[4][col("current_level")] = "L9"
+    rows[5][col("employee_id")] = rows[6][col("employee_id")]
+    rows[7][col("years_experience")] = "-3"
+    problems = _problems(_write(tmp_path / "o.csv", header, rows), engineering)
+    expected = [
+        "o.csv:2: track_taken: 'boss' is not one of ic, manager",
+        "o.csv:3: success: 'yes' is not 0 or 1",
+        "o.csv:4: la1: 9 is outside the allowed whole numbers 1 to 5",
+        "o.csv:5: la2: 'agree' is not a number",
+        "o.csv:6: current_level: 'L9' is not one of",
+        "o.csv:8: employee_id:",
+        "o.csv:9: years_experience: -3 is outside",
+    ]
+    for fragment in expected:
+        assert any(fragment in p for p in problems), (fragment, problems)
+    assert [p.split(":")[1] for p in problems] == ["2", "3", "4", "5", "6", "8", "9"]
+
+
+def test_missing_columns_and_misspelt_items_are_named(engineering, tmp_path):
+    header, rows, _ = _valid(engineering, tmp_path)
+    header = [h.replace("success", "succes").replace("la1", "la_1") for h in header]
+    problems = " ".join(_problems(_write(tmp_path / "o.csv", header, rows), engineering))
+    assert "required columns missing: success" in problems
+    assert "'la_1'; did you mean 'la1'?" in problems
+
+
+@pytest.mark.skipif(not SURVEY.is_file(), reason="needs ../shared/data beside the clone")
+def test_a_real_survey_file_is_refused_clearly(engineering):
+    problems = _problems(SURVEY, engineering)
+    assert len(problems) == 2
+    assert "required columns missing: employee_id, track_taken, success" in problems[0]
+    assert "170 columns are not items" in problems[1]
+    assert "none of the file's columns is an item of the pack" in problems[1]
+
+
+def test_not_utf8_is_refused_with_its_line(engineering, tmp_path):
+    path = tmp_path / "latin.csv"
+    path.write_bytes("employee_id,track_taken,success\nZoë,ic,1\n".encode("latin-1"))
+    assert "latin.csv:2: is not UTF-8" in _problems(path, engineering)[0]
+
+
+def test_a_byte_order_mark_is_fine(engineering, tmp_path):
+    header, rows, _ = _valid(engineering, tmp_path)
+    path = _write(tmp_path / "bom.csv", header, rows, encoding="utf-8-sig")
+    assert len(read_outcomes(path, engineering).employee_ids) == 50
+
+
+def test_sensitive_columns_are_kept_apart_and_never_reach_a_profile(engineering, tmp_path):
+    header, rows, _ = _valid(engineering, tmp_path, extra=("gender", ["f", "m", ""]))
+    path = _write(tmp_path / "o.csv", header, rows)
+    data = read_outcomes(path, engineering, ["gender"])
+    assert list(data.sensitive["gender"][:3]) == ["f", "m", None]
+    profiles = data.profiles()
+    assert "gender" not in profiles.context
+    without = read_outcomes(
+        _write(tmp_path / "plain.csv", header[:-1], [row[:-1] for row in rows]), engineering
+    )
+    np.testing.assert_array_equal(profiles.constructs, without.profiles().constructs)
+
+
+def test_a_sensitive_column_may_not_be_a_feature(engineering, tmp_path):
+    header, rows, _ = _valid(engineering, tmp_path)
+    problems = _problems(
+        _write(tmp_path / "o.csv", header, rows), engineering, ["years_experience", "gender"]
+    )
+    assert any("'years_experience' is also an item" in p for p in problems)
+    assert any("'gender' is not in the file" in p for p in problems)
+
+
+def test_an_unnamed_extra_column_is_refused(engineering, tmp_path):
+    header, rows, _ = _valid(engineering, tmp_path, extra=("gender", ["f"]))
+    problems = _problems(_write(tmp_path / "o.csv", header, rows), engineering)
+    assert "1 columns are not items" in problems[0] and "'gender'" in problems[0]
+
+
+def test_large_files_import(engineering, tmp_path):
+    outcomes = generate_outcomes(engineering, 20000, seed=4)
+    path = tmp_path / "big.csv"
+    write_outcome_csv(outcomes, path)
+    assert len(read_outcomes(path, engineering).employee_ids) == 20000
+
+
+def _short_file(rows: list[tuple[str, str, str]]) -> bytes:
+    lines = ["employee_id,track_taken,success", *(",".join(row) for row in rows)]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def test_a_short_files_bad_cells_are_named_in_line_order_and_its_rows_still_read():
+    links = parse_outcome_links(
+        "s.csv",
+        _short_file(
+            [("e1", "ic", "yes"), ("e2", "boss", "1"), ("", "manager", "0"), ("e1", "ic", "1")]
+        ),
+    )
+    assert [str(p) for p in links.problems] == [
+        "s.csv:2: success: 'yes' is not 0 or 1",
+        "s.csv:3: track_taken: 'boss' is not one of ic, manager",
+        "s.csv:4: employee_id: is blank",
+        "s.csv:5: employee_id: 'e1' already appeared on line 2",
+    ]
+    assert links.employee_ids == ["e1", "e2", "", "e1"] and links.lines == [2, 3, 4, 5]
+
+
+def test_a_short_file_with_the_wrong_columns_is_refused_whole():
+    with pytest.raises(OutcomesInvalid, match="required columns missing: success"):
+        parse_outcome_links("s.csv", b"employee_id,track_taken\ne1,ic\n")
+
+
+SHORT_ROWS = st.lists(
+    st.tuples(
+        st.sampled_from(["e1", "e2", "e3", "E-4", " e1 ", ""]),
+        st.sampled_from(["ic", "manager", " ic", "boss", ""]),
+        st.sampled_from(["0", "1", "yes", "", "2"]),
+    ),
+    min_size=1,
+    max_size=12,
+)
+
+
+@given(SHORT_ROWS)
+def test_every_short_file_row_is_read_and_every_bad_one_named_by_its_line(rows):
+    links = parse_outcome_links("s.csv", _short_file(rows))
+    ids = [row[0].strip() for row in rows]
+    bad = {
+        line
+        for line, (row, employee_id) in enumerate(zip(rows, ids, strict=True), start=2)
+        if employee_id == ""
+        or employee_id in ids[: line - 2]
+        or row[1].strip() not in ("ic", "manager")
+        or row[2] not in ("0", "1")
+    }
+    assert links.lines == list(range(2, len(rows) + 2)) and links.employee_ids == ids
+    assert {p.line for p in links.problems} == bad
+    assert [p.line for p in links.problems] == sorted(p.line for p in links.problems)
+    assert all(str(p).startswith(f"s.csv:{p.line}: ") for p in links.problems)
+
+
+@given(st.binary(max_size=200))
+def test_any_bytes_are_read_as_a_short_file_or_refused_with_a_reason(data):
+    try:
+        links = parse_outcome_links("s.csv", data)
+    except OutcomesInvalid as refused:
+        assert all(str(p).startswith("s.csv") for p in refused.problems)
+    else:
+        assert len(links.employee_ids) == len(links.lines) == len(links.success)

@@ -1,0 +1,243 @@
+"""The track model learns from outcomes, is calibrated, and explains itself exactly."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from recommender.answer.features import feature_matrix, pack_features
+from recommender.answer.scoring import score_matrix, scoring_layout
+from recommender.answer.track_model import TrackModel
+from recommender.learn import training
+from recommender.learn.training import TrainingDataTooSmall, fit_track_model
+
+
+def _world(pack, n, seed, shape="linear"):
+    """Random answers to the tiny pack; success on each track driven by one construct, along
+    a straight line in log-odds or, for `shape="threshold"`, by a step in it."""
+    layout = scoring_layout(pack)
+    rng = np.random.default_rng(seed)
+    raw = rng.integers(1, 6, size=(n, len(layout.item_ids))).astype(float)
+    raw[:, layout.column["att"]] = 2
+    context = {
+        "years_experience": rng.uniform(0, 30, n),
+        "years_at_level": rng.uniform(0, 5, n),
+        "direct_reports": np.zeros(n),
+        "current_track": np.full(n, "ic", dtype=object),
+        "current_level": np.full(n, "T1", dtype=object),
+        "current_grade": np.ones(n),
+    }
+    profiles = score_matrix(
+        pack,
+        raw,
+        np.full((n, len(layout.section_ids)), np.nan),
+        context,
+        [f"p{i}" for i in range(n)],
+    )
+    lead, craft = profiles.constructs[:, 0], profiles.constructs[:, 1]
+    truth = {
+        "manager": 1 / (1 + np.exp(-(1.5 * (lead - 3) - 0.3))),
+        "ic": 1 / (1 + np.exp(-(1.2 * (craft - 3) + 0.4))),
+    }
+    if shape == "threshold":
+        truth = {
+            "manager": np.where(lead >= 3.5, 0.8, 0.25),
+            "ic": np.where(craft >= 2.5, 0.75, 0.2),
+        }
+    taken = np.where(rng.random(n) < 0.35, "manager", "ic").astype(object)
+    success = rng.random(n) < np.where(taken == "manager", truth["manager"], truth["ic"])
+    return profiles, taken, success.astype(int), truth
+
+
+# Rows of the tiny pack's 11 features: missing values, and values past every knot.
+FEATURE_ROWS = arrays(
+    np.float64,
+    st.tuples(st.integers(1, 20), st.just(11)),
+    elements=st.one_of(st.just(np.nan), st.floats(-5, 40)),
+)
+
+
+@pytest.fixture(scope="module")
+def fitted(tiny):
+    profiles, taken, success, truth = _world(tiny, 12000, 1)
+    names = tuple(f.name for f in pack_features(tiny))
+    return fit_track_model(feature_matrix(profiles), names, taken, success), truth, profiles
+
+
+def test_the_model_learns_who_succeeds_where(fitted, tiny):
+    result, _, _ = fitted
+    profiles, _, _, truth = _world(tiny, 4000, 2)  # people it never saw
+    predicted = result.model.predict(feature_matrix(profiles)).p_success
+    for track in ("ic", "manager"):
+        assert np.abs(predicted[track] - truth[track]).mean() < 0.06
+        assert np.corrcoef(predicted[track], truth[track])[0, 1] > 0.9
+
+
+def test_cross_validated_metrics_and_calibration_are_reported(fitted):
+    metrics = fitted[0].metrics
+    for track in ("ic", "manager"):
+        report = metrics["tracks"][track]
+        assert 0.6 < report["cv_auc"] <= 1 and 0 < report["cv_brier"] < 0.25
+        table = report["calibration"]
+        assert sum(row["n"] for row in table) == report["rows"]
+        assert max(abs(row["predicted"] - row["observed"]) for row in table) < 0.1
+    value = metrics["advice_value"]
+    assert value["advice_estimated"] > value["status_quo_estimated"]
+    assert abs(value["status_quo_estimated"] - value["status_quo_observed"]) < 0.02
+
+
+@settings(max_examples=60, deadline=None)
+@given(FEATURE_ROWS)
+def test_explanations_add_up_to_the_score(fitted, values):
+    prediction = fitted[0].model.predict(values)
+    total = prediction.baseline + prediction.effects.sum(axis=1)
+    np.testing.assert_allclose(total, prediction.score, atol=1e-9)
+    logit = {t: np.log(p / (1 - p)) for t, p in prediction.p_success.items()}
+    np.testing.assert_allclose(logit["manager"] - logit["ic"], prediction.score, atol=1e-6)
+
+
+@settings(max_examples=60, deadline=None)
+@given(FEATURE_ROWS)
+def test_each_contribution_follows_its_shape_between_the_knots(fitted, values):
+    model = fitted[0].model
+    parts = model.contributions(values)
+    filled = np.where(np.isnan(values), model.fill, values)
+    for track, part in parts.items():
+        for j, knots in enumerate(model.knots):
+            expected = np.interp(filled[:, j], knots, model.shapes[track][j])
+            np.testing.assert_allclose(part[:, j], expected, rtol=0, atol=1e-12)
+
+
+def test_a_feature_that_does_not_matter_gets_little_weight(fitted):
+    result, _, profiles = fitted
+    prediction = result.model.predict(feature_matrix(profiles))
+    names = result.model.feature_names
+    spread = np.abs(prediction.effects).mean(axis=0)
+    assert (
+        spread[names.index("constructs.lead_affective")]
+        > 5 * spread[names.index("constructs.extrinsic_motive")]
+    )
+
+
+def test_too_little_data_on_a_track_is_refused(tiny):
+    profiles, taken, success, _ = _world(tiny, 300, 3)
+    taken[:] = "ic"
+    taken[:10] = "manager"
+    names = tuple(f.name for f in pack_features(tiny))
+    with pytest.raises(TrainingDataTooSmall, match="track manager: 10 people"):
+        fit_track_model(feature_matrix(profiles), names, taken, success)
+
+
+def test_the_same_data_gives_the_same_model(tiny):
+    profiles, taken, success, _ = _world(tiny, 2000, 4)
+    names = tuple(f.name for f in pack_features(tiny))
+    first = fit_track_model(feature_matrix(profiles), names, taken, success)
+    second = fit_track_model(feature_matrix(profiles), names, taken, success)
+    assert first.metrics == second.metrics
+    for key, value in first.model.to_arrays().items():
+        np.testing.assert_array_equal(value, second.model.to_arrays()[key])
+
+
+def test_small_data_from_a_straight_truth_get_straight_lines(tiny):
+    profiles, taken, success, _ = _world(tiny, 300, 5)
+    names = tuple(f.name for f in pack_features(tiny))
+    result = fit_track_model(feature_matrix(profiles), names, taken, success)
+    assert {result.metrics["tracks"][t]["knots"] for t in ("ic", "manager")} == {2}
+    assert all(knots.size == 2 for knots in result.model.knots if knots.size > 1)
+
+
+def test_plenty_of_data_from_a_threshold_truth_get_knots(tiny):
+    profiles, taken, success, _ = _world(tiny, 20000, 6, shape="threshold")
+    names = tuple(f.name for f in pack_features(tiny))
+    result = fit_track_model(feature_matrix(profiles), names, taken, success)
+    assert {result.metrics["tracks"][t]["knots"] for t in ("ic", "manager")} == {5}
+    searched = result.metrics["tracks"]["manager"]["search"]
+    assert [row["knots"] for row in searched] == [2, 2, 3, 3, 5, 5]
+
+
+@settings(max_examples=40, deadline=None)
+@given(FEATURE_ROWS)
+def test_every_chance_lies_inside_its_interval(fitted, values):
+    prediction = fitted[0].model.predict(values)
+    for track, (low, high) in prediction.intervals.p_success.items():
+        p = prediction.p_success[track]
+        assert np.all((low >= 0) & (low <= p) & (p <= high) & (high <= 1))
+    low, high = prediction.intervals.difference
+    difference = prediction.p_success["manager"] - prediction.p_success["ic"]
+    np.testing.assert_allclose((low + high) / 2, difference, atol=1e-12)
+
+
+def test_intervals_narrow_as_data_grow_and_survive_the_registry_format(tiny):
+    names = tuple(f.name for f in pack_features(tiny))
+    widths = []
+    for n in (400, 8000):
+        profiles, taken, success, _ = _world(tiny, n, 7)
+        model = fit_track_model(feature_matrix(profiles), names, taken, success).model
+        low, high = model.predict(feature_matrix(profiles)).intervals.p_success["manager"]
+        widths.append(float((high - low).mean()))
+        again = TrackModel.from_arrays(model.to_arrays())
+        np.testing.assert_array_equal(
+            again.predict(feature_matrix(profiles)).intervals.p_success["manager"][0], low
+        )
+    assert widths[1] < widths[0] / 2
+
+
+@settings(max_examples=12, deadline=None)
+@given(st.sampled_from((2, 3, 5)), st.integers(0, 1000), FEATURE_ROWS)
+def test_explanations_add_up_for_every_capacity_the_search_can_pick(tiny, knots, seed, values):
+    profiles, taken, success, _ = _world(tiny, 400, seed, shape="threshold")
+    names = tuple(f.name for f in pack_features(tiny))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(training, "KNOT_CHOICES", (knots,))
+        model = fit_track_model(feature_matrix(profiles), names, taken, success).model
+    assert max(k.size for k in model.knots) <= knots
+    prediction = model.predict(values)
+    total = prediction.baseline + prediction.effects.sum(axis=1)
+    np.testing.assert_allclose(total, prediction.score, atol=1e-9)
+
+
+def test_a_feature_that_never_varied_on_a_track_adds_no_uncertainty_there(tiny):
+    """IC-track people in the data never had reports; someone with reports is not made
+    uncertain on the IC track by an effect the data could not see."""
+    profiles, taken, success, _ = _world(tiny, 1500, 8)
+    features = feature_matrix(profiles)
+    names = tuple(f.name for f in pack_features(tiny))
+    reports = names.index("context.direct_reports")
+    features[:, reports] = np.where(taken == "manager", np.arange(len(taken)) % 9, 0.1)
+    model = fit_track_model(features, names, taken, success).model
+    people = features[:50].copy()
+    people[:, reports] = 0.1
+    with_reports = people.copy()
+    with_reports[:, reports] = 6
+    same, other = model.predict(people), model.predict(with_reports)
+    for bound in (0, 1):
+        np.testing.assert_allclose(
+            same.intervals.p_success["ic"][bound], other.intervals.p_success["ic"][bound]
+        )
+    np.testing.assert_allclose(same.p_success["ic"], other.p_success["ic"])
+
+
+def test_a_rare_outcome_on_a_large_track_still_trains(tiny):
+    profiles, taken, success, _ = _world(tiny, 30000, 9)
+    ic = np.flatnonzero(taken == "ic")
+    success[ic] = 0
+    success[ic[:6]] = 1
+    names = tuple(f.name for f in pack_features(tiny))
+    result = fit_track_model(feature_matrix(profiles), names, taken, success)
+    assert result.metrics["tracks"]["ic"]["knots"] == 2
+    assert np.all(np.isfinite(result.model.predict(feature_matrix(profiles)[:10]).score))
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.integers(20, 80), st.floats(0.5, 8), st.floats(0, 0.5), st.integers(0, 10_000))
+def test_platt_scaling_settles_or_leaves_the_scores_alone(n, spread, wrong, seed):
+    rng = np.random.default_rng(seed)
+    y = np.r_[0, 1, rng.integers(0, 2, n)]
+    scores = np.where(y == 1, spread, -spread) * np.where(rng.random(y.size) < wrong, -1, 1)
+    scores = scores + rng.normal(0, 0.1, y.size)
+    slope, offset = training._platt(scores, y)
+    assert np.isfinite(slope) and np.isfinite(offset)
+    assert 0 < slope < 5 and abs(offset) < 10

@@ -1,0 +1,200 @@
+"""Pack loading and validation: every problem listed with file, line, path and a hint."""
+
+from __future__ import annotations
+
+import os
+import re
+
+import pytest
+
+from recommender.errors import PackInvalid
+from recommender.pack.loading import load_pack, resolve_pack_path
+
+DESIGN_CONSTRUCTS = {
+    "lead_affective",
+    "lead_social_normative",
+    "lead_noncalculative",
+    "develop_others",
+    "craft_depth",
+    "org_influence",
+    "hands_on_time",
+    "interruptions_tolerance",
+    "conflict_comfort",
+    "extrinsic_motive",
+}
+DESIGN_COMPETENCIES = {
+    "technical_depth",
+    "system_design",
+    "delivery",
+    "communication",
+    "collaboration_influence",
+    "mentoring",
+    "people_leadership",
+    "strategy",
+    "hiring_team_building",
+}
+
+
+def _problems(folder):
+    with pytest.raises(PackInvalid) as refused:
+        load_pack(folder)
+    return refused.value.problems
+
+
+def _edit(path, old, new, count=1):
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path.name}"
+    path.write_text(text.replace(old, new, count), encoding="utf-8")
+
+
+def test_the_bundled_packs_are_valid():
+    assert load_pack("engineering").ref == "engineering@1"
+    assert load_pack("product-design").ref == "product-design@1"
+
+
+def test_engineering_has_the_designed_constructs_and_competencies(engineering):
+    assert set(engineering.questionnaire.construct_ids) == DESIGN_CONSTRUCTS
+    assert set(engineering.framework.competency_ids) == DESIGN_COMPETENCIES
+
+
+def test_engineering_questionnaire_meets_its_brief(engineering):
+    likert = engineering.questionnaire.items_of_kind("likert")
+    for construct in DESIGN_CONSTRUCTS:
+        assert sum(item.construct == construct for item in likert) >= 5, construct
+    reverse_share = sum(item.reverse for item in likert) / len(likert)
+    assert 0.25 <= reverse_share <= 0.45
+    assert len(engineering.questionnaire.items_of_kind("attention")) >= 2
+    assert all(
+        len(item.anchors) == 5 for item in engineering.questionnaire.items_of_kind("anchored")
+    )
+
+
+def test_engineering_ladders_have_trunk_branch_and_equivalent_grades(engineering):
+    framework = engineering.framework
+    ic = [level.id for level in framework.ladder("ic")]
+    manager = [level.id for level in framework.ladder("manager")]
+    assert len(ic) == 7
+    assert ic[:2] == manager[:2]  # the shared trunk
+    assert framework.branch_grade == framework.level("L3").grade == framework.level("M3").grade
+    assert framework.level("L4").grade == framework.level("M4").grade  # Staff ~ Senior Manager
+    assert framework.level("L5").grade == framework.level("M5").grade  # Principal ~ Director
+
+
+def test_product_design_converges_at_the_top():
+    framework = load_pack("product-design").framework
+    assert framework.ladder("ic")[-1] is framework.ladder("manager")[-1]
+
+
+def test_an_unknown_construct_is_named_with_file_line_and_a_hint(pack_copy):
+    folder = pack_copy()
+    _edit(folder / "questionnaire.yaml", "construct: lead_affective", "construct: lead_afective")
+    problems = _problems(folder)
+    assert len(problems) == 1
+    message = str(problems[0])
+    assert re.match(r"questionnaire\.yaml:\d+: sections\[\d+\]\.items\[\d+\]\.construct: ", message)
+    assert (
+        "'lead_afective' is not a construct of this pack; did you mean 'lead_affective'?" in message
+    )
+
+
+def test_three_problems_are_all_listed(pack_copy):
+    folder = pack_copy()
+    _edit(folder / "questionnaire.yaml", "construct: craft_depth", "construct: craft_dept")
+    _edit(folder / "framework.yaml", "grade: 4", "grade: four")
+    _edit(folder / "pack.yaml", "version: 1", "version: 0")
+    problems = [str(problem) for problem in _problems(folder)]
+    assert len(problems) == 3, problems
+    assert any(p.startswith("questionnaire.yaml:") and "craft_dept" in p for p in problems)
+    assert any(p.startswith("framework.yaml:") and "whole number" in p for p in problems)
+    assert any(p.startswith("pack.yaml:") and "version" in p for p in problems)
+
+
+def test_yaml_syntax_errors_give_the_line(pack_copy):
+    folder = pack_copy()
+    (folder / "rules.yaml").write_text("rules:\n  - id: x\n    when: {field: [\n", encoding="utf-8")
+    problems = [str(p) for p in _problems(folder)]
+    assert problems[0].startswith("rules.yaml:") and "not valid YAML" in problems[0]
+
+
+def test_missing_and_non_utf8_files_are_reported(pack_copy):
+    folder = pack_copy()
+    (folder / "rules.yaml").unlink()
+    (folder / "pack.yaml").write_bytes(b"title: \xff\xfe\n")
+    problems = [str(p) for p in _problems(folder)]
+    assert "rules.yaml: file is missing" in problems
+    assert any(p.startswith("pack.yaml: is not UTF-8") for p in problems)
+
+
+def test_duplicate_keys_are_not_silently_overwritten(pack_copy):
+    folder = pack_copy()
+    _edit(folder / "pack.yaml", "version: 1", "version: 1\nversion: 2")
+    assert any("appears twice" in str(p) for p in _problems(folder))
+
+
+def test_a_junior_manager_level_is_refused(pack_copy):
+    folder = pack_copy()
+    _edit(folder / "framework.yaml", "branch_grade: 3", "branch_grade: 4")
+    problems = " ".join(str(p) for p in _problems(folder))
+    assert "below the branch grade 4: no junior managers" in problems
+
+
+def test_a_level_that_asks_nothing_more_than_the_one_below_is_refused(pack_copy):
+    folder = pack_copy("tiny")
+    _edit(
+        folder / "framework.yaml",
+        "expects: {craft: 5, leading: 2, talking: 3}",
+        "expects: {craft: 3, leading: 2, talking: 2}",
+    )
+    problems = " ".join(str(p) for p in _problems(folder))
+    assert "T3 asks too little over T2" in problems
+
+
+def test_expectations_may_not_fall_along_a_ladder(pack_copy):
+    folder = pack_copy("tiny")
+    _edit(
+        folder / "framework.yaml",
+        "expects: {craft: 5, leading: 2, talking: 3}",
+        "expects: {craft: 5, leading: 4, talking: 1}",
+    )
+    assert "T3 expects less than T2 in talking" in " ".join(map(str, _problems(folder)))
+
+
+def test_unknown_fields_are_named_with_a_hint(pack_copy):
+    folder = pack_copy("tiny")
+    _edit(
+        folder / "questionnaire.yaml",
+        "construct: craft_depth, text: I love depth.}",
+        "construct: craft_depth, text: I love depth., reversed: true}",
+    )
+    assert "is not a known field here; did you mean 'reverse'?" in str(_problems(folder)[0])
+
+
+def test_a_construct_with_too_few_items_is_refused(pack_copy):
+    folder = pack_copy("tiny")
+    _edit(
+        folder / "questionnaire.yaml",
+        "      - {id: ex3, kind: likert, scale: agree5, construct: extrinsic_motive, "
+        "text: Status appeals to me.}\n",
+        "",
+    )
+    assert "construct 'extrinsic_motive' is measured by 2 Likert items" in str(_problems(folder)[0])
+
+
+def test_a_format_it_does_not_know_is_refused(pack_copy):
+    folder = pack_copy()
+    _edit(folder / "pack.yaml", "format: 1", "format: 2")
+    assert "format 2 is not one this trackfit reads" in str(_problems(folder)[0])
+
+
+def test_pack_names_resolve_to_the_questionnaires_folder():
+    assert resolve_pack_path("engineering").name == "engineering"
+    assert resolve_pack_path(None).name == "engineering"
+
+
+def test_an_edited_pack_is_read_again(pack_copy):
+    folder = pack_copy()
+    first = load_pack(folder)
+    _edit(folder / "pack.yaml", "version: 1", "version: 7")
+    os.utime(folder / "pack.yaml", ns=(0, 1))  # a different mtime, whatever the clock
+    assert first.version == 1
+    assert load_pack(folder).version == 7

@@ -1,0 +1,221 @@
+"""`trackfit recommend`, `train`, `models`, `synth`: the recommendation JSON and its edges."""
+
+from __future__ import annotations
+
+import gc
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from recommender.answer.answers import read_answers_jsonl
+from recommender.answer.recommendation import Recommender, recommend_many
+from recommender.answer.registry import ModelRefused
+from recommender.pack.loading import load_pack
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLES = "questionnaires/engineering/sample-answers.jsonl"
+
+
+@pytest.fixture(scope="module")
+def recommendations():
+    pack = load_pack()
+    with open(SAMPLES, encoding="utf-8") as stream:
+        return recommend_many(list(read_answers_jsonl(stream, pack)), pack=pack)
+
+
+def test_recommendation_has_the_designed_shape(recommendations):
+    first = recommendations[0]
+    assert {
+        "employee_id",
+        "track",
+        "confidence",
+        "p_success",
+        "levels",
+        "explanation",
+        "flags",
+        "model_version",
+        "pack",
+    } <= set(first)
+    assert first["track"] in ("ic", "manager")
+    assert set(first["p_success"]) == {"ic", "manager"}
+    assert first["model_version"] == "v1" and first["pack"] == "engineering@1"
+    assert first["synthetic_model"] is True and "advice" in first["note"]
+    assert {"current", "target", "gaps"} <= set(first["levels"]["ic"])
+
+
+def test_explanations_add_up_and_list_every_factor(recommendations):
+    for record in recommendations:
+        explanation = record["explanation"]
+        total = explanation["baseline"] + sum(f["effect"] for f in explanation["factors"])
+        assert abs(total - explanation["score"]) < 1e-6
+        assert len(explanation["factors"]) == 24
+        assert all(f["label"] for f in explanation["factors"])
+
+
+def test_the_score_decides_the_track_unless_a_rule_chose(recommendations):
+    for record in recommendations:
+        ruled = [r["id"] for r in record["explanation"]["rules"]]
+        model_track = "manager" if record["explanation"]["score"] > 0 else "ic"
+        if not {"needs-interest", "pay-or-status"} & set(ruled):
+            assert record["track"] == model_track
+
+
+def test_personas_get_sensible_advice(recommendations):
+    by_id = {r["employee_id"]: r for r in recommendations}
+    assert by_id["sample-1-craft-senior"]["track"] == "ic"
+    assert by_id["sample-2-natural-lead"]["track"] == "manager"
+    assert "pay-or-status" in [
+        r["id"] for r in by_id["sample-4-status-seeker"]["explanation"]["rules"]
+    ]
+    careless = by_id["sample-6-careless"]
+    assert careless["confidence"] < by_id["sample-1-craft-senior"]["confidence"]
+    assert "straight_lining" in [f["id"] for f in careless["flags"]]
+
+
+def test_recommend_cli_writes_one_line_per_person(trackfit):
+    code, out, _ = trackfit("recommend", "--input", SAMPLES)
+    assert code == 0 and len(out.splitlines()) == 6
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("{oops", "stdin:2: is not valid JSON"),
+        ('{"employee_id": "x", "answers": {"la1": 7}}', "stdin:2: answers.la1: 7 is not a scale"),
+        (
+            '{"employee_id": "x", "answers": {"la1": "high"}}',
+            "stdin:2: answers.la1: must be a number, not text 'high'",
+        ),
+    ],
+)
+def test_recommend_names_bad_lines_and_writes_nothing(trackfit, line, expected):
+    good = json.dumps({"employee_id": "ok", "answers": {"la1": 3}})
+    code, out, err = trackfit("recommend", stdin=f"{good}\n{line}\n")
+    assert code == 2 and out == "" and expected in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("command", ["recommend", "score"])
+@pytest.mark.parametrize("stdin", ['{"employee_id": "ok", "answers": {"la1": 3}}\n', "{oops\n"])
+def test_a_batch_leaves_the_cycle_collector_as_it_found_it(trackfit, command, stdin):
+    # a batch runs without the cycle collector; whoever calls the command gets it back on
+    assert gc.isenabled()
+    trackfit(command, stdin=stdin)
+    assert gc.isenabled()
+
+
+def test_recommend_with_an_unknown_version(trackfit):
+    code, _, err = trackfit("recommend", "--version", "v99", "--input", SAMPLES)
+    assert code == 2 and "no model version 'v99'" in err
+
+
+def test_synth_train_promote_rollback_in_another_registry(trackfit, tmp_path):
+    data = tmp_path / "outcomes.csv"
+    registry = str(tmp_path / "registry")
+    assert trackfit("synth", "--n", "2000", "--seed", "5", "--out", str(data))[0] == 0
+    code, out, _ = trackfit("--models", registry, "train", "--data", str(data))
+    summary = json.loads(out)
+    assert code == 0 and summary["version"] == "v1" and summary["active"] is None
+    assert set(summary["metrics"]["tracks"]) == {"ic", "manager"}
+    code, out, _ = trackfit("--models", registry, "train", "--data", str(data), "--promote")
+    assert json.loads(out)["active"] == "v2"
+    assert trackfit("--models", registry, "models", "promote", "v1")[0] == 0
+    code, out, _ = trackfit("--models", registry, "models", "list")
+    assert out.splitlines()[0].startswith("* v1")
+    assert "active model: v2" in trackfit("--models", registry, "models", "rollback")[1]
+    code, out, _ = trackfit("--models", registry, "train", "--data", str(data))
+    compared = json.loads(out)["compared_with_active"]
+    assert compared["version"] == "v2" and set(compared["tracks"]) == {"ic", "manager"}
+
+
+def test_evaluate_on_outcome_data_compares_with_the_peer(trackfit, tmp_path):
+    data = tmp_path / "outcomes.csv"
+    trackfit("synth", "--n", "3000", "--seed", "6", "--out", str(data))
+    code, out, _ = trackfit("evaluate", "--data", str(data))
+    report = json.loads(out)
+    assert code == 0 and report["test_rows"] > 500
+    for side in ("trackfit", "gradient_boosting_peer"):
+        assert 0.5 < report[side]["ic"]["auc"] < 1
+
+
+def test_train_refuses_a_file_that_is_not_outcome_data(trackfit, tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_text("name,age\nann,3\n", encoding="utf-8")
+    code, _, err = trackfit("--models", str(tmp_path / "r"), "train", "--data", str(path))
+    assert code == 2 and "required columns missing" in err and "nothing was imported" in err
+
+
+def test_an_unreadable_version_is_refused_never_retrained(trackfit, tmp_path):
+    registry = tmp_path / "models"
+    shutil.copytree(ROOT / "models", registry)
+    model_file = registry / "v1" / "model.npz"
+    model_file.write_bytes(model_file.read_bytes()[:-7] + b"garbage")
+    with pytest.raises(ModelRefused, match="does not match the manifest"):
+        Recommender.open(registry=str(registry))
+    code, out, err = trackfit("--models", str(registry), "recommend", "--input", str(SAMPLES))
+    assert code == 2 and out == "" and "trackfit models build-default" in err
+    assert sorted(p.name for p in registry.iterdir()) == sorted(
+        p.name for p in (ROOT / "models").iterdir()
+    )  # nothing was trained or written
+
+
+def test_recommending_does_not_load_training_machinery():
+    script = (
+        "import json, sys\n"
+        "from recommender.answer.answers import Answers\n"
+        "from recommender.answer.recommendation import recommend\n"
+        "from recommender.pack.loading import load_pack\n"
+        f"line = open({SAMPLES!r}, encoding='utf-8').readline()\n"
+        "recommend(Answers.from_json(json.loads(line), load_pack()))\n"
+        "print(sorted(m for m in ('sklearn', 'pandas', 'scipy') if m in sys.modules))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert result.stdout.strip() == "[]"
+
+
+def test_evaluate_at_sizes_compares_the_advice_with_the_peers_on_both_truths(trackfit):
+    code, out, err = trackfit(
+        "evaluate", "--sizes", "400,1500", "--seeds", "1", "--test-n", "3000", "--json"
+    )
+    assert code == 0, err
+    report = json.loads(out)
+    assert set(report["truths"]) == {"baseline", "thresholds"}
+    for rows in report["truths"].values():
+        assert [row["train_people"] for row in rows] == [400, 1500]
+        for row in rows:
+            assert {"advice", "trackfit", "logistic_cv", "gradient_boosting", "status_quo"} <= set(
+                row
+            )
+            assert row["advice"]["gain"] > row["status_quo"]["gain"]
+            assert row["advice"]["calibration_error"] < 0.2
+            assert 0.5 < row["intervals"]["both"]["coverage"] <= 1
+            for track in ("ic", "manager"):
+                assert 0.5 < row["trackfit"]["tracks"][track]["auc"] < 1
+
+
+def test_evaluate_prints_a_table_and_refuses_bad_sizes(trackfit, capsys):
+    code, out, _ = trackfit(
+        "evaluate", "--sizes", "300", "--truths", "thresholds", "--seeds", "1", "--test-n", "500"
+    )
+    assert code == 0
+    assert "truth: thresholds" in out and "baseline" not in out.split("truth:", 1)[1]
+    for arguments, message in (
+        (("--sizes", "3,x"), "argument --sizes: '3,x' is not a list of whole numbers"),
+        (("--sizes", "50"), "each size must be between 100"),
+        (("--truths", "linear"), "unknown truth 'linear'; choose from baseline, thresholds"),
+    ):
+        with pytest.raises(SystemExit) as exit_:
+            trackfit("evaluate", *arguments)
+        assert exit_.value.code == 2 and message in capsys.readouterr().err
+
+
+def test_an_output_path_that_cannot_be_written_is_a_message(trackfit, tmp_path):
+    code, _, err = trackfit(
+        "synth", "--n", "5", "--seed", "1", "--out", str(tmp_path / "missing" / "x.csv")
+    )
+    assert code == 2 and "No such file or directory" in err and "Traceback" not in err

@@ -1,0 +1,140 @@
+"""The web's door for answering: packs, recommendations and reading model versions, kept warm.
+
+Every page that shows, takes or explains an assessment reaches the recommender through here
+(numpy only: nothing of it trains). HR's learning work has its own door, `webapp.learning`.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+from flask import current_app
+
+from recommender.answer.answers import Answers
+from recommender.answer.contract import recommendation_schema
+from recommender.answer.profile import Profile
+from recommender.answer.quality import FLAG_MESSAGES
+from recommender.answer.recommendation import Recommender
+from recommender.answer.registry import ModelRefused, Registry
+from recommender.answer.scoring import answer_matrix, score, score_many, scoring_layout
+from recommender.errors import AnswersInvalid, PackInvalid
+from recommender.pack.fields import FLAG_IDS
+from recommender.pack.framework import TRACK_IDS
+from recommender.pack.loading import Pack, load_pack
+from recommender.pack.questionnaire import ANCHORED, CHOICE, NUMBER, SCALED_KINDS, Item, Section
+from webapp import pack_versions
+
+__all__ = [  # what the web app uses of the answering layer, named once here
+    "ANCHORED",
+    "CHOICE",
+    "FLAG_IDS",
+    "FLAG_MESSAGES",
+    "NUMBER",
+    "SCALED_KINDS",
+    "TRACK_IDS",
+    "Answers",
+    "AnswersInvalid",
+    "Item",
+    "ModelRefused",
+    "Pack",
+    "PackInvalid",
+    "Profile",
+    "Recommender",
+    "Section",
+    "answer_matrix",
+    "current_pack",
+    "current_recommender",
+    "load_pack",
+    "model_registry",
+    "pack_of",
+    "profile_of",
+    "recommend",
+    "recommendation_schema",
+    "score_many",
+    "scoring_layout",
+]
+
+_lock = threading.Lock()
+MAX_OPENED = 8  # (pack version, model version) pairs kept open
+_opened: dict[tuple, Recommender] = {}
+# What was found at the last look, per setting: (monotonic time of the look, what was found).
+_looked: dict[tuple, tuple[float, Any]] = {}
+
+
+def _at_most_every(interval: float, key: tuple, look):
+    """`look()`, or what it gave less than `interval` seconds ago: the pack files and the
+    registry's active version are re-read about once a second, not on every request."""
+    now = time.monotonic()
+    seen = _looked.get(key)
+    if seen is not None and now - seen[0] < interval:
+        return seen[1]
+    found = look()
+    _looked[key] = (now, found)
+    return found
+
+
+def current_pack() -> Pack:
+    """The pack new assessments use: the newest installed version of the configured pack
+    (reloaded soon after its files change or a version is uploaded)."""
+    setting = current_app.config["TRACKFIT_PACK"]
+    return _at_most_every(
+        current_app.config["TRACKFIT_RECHECK_SECONDS"],
+        ("pack", setting, current_app.instance_path),
+        lambda: pack_versions.newest(setting),
+    )
+
+
+def pack_of(ref: str) -> Pack:
+    """The pack version an assessment was taken in (the current one if it is gone)."""
+    pack = current_pack()
+    if ref == pack.ref:
+        return pack
+    setting = current_app.config["TRACKFIT_PACK"]
+    found = _at_most_every(
+        current_app.config["TRACKFIT_RECHECK_SECONDS"],
+        ("pack version", setting, current_app.instance_path, ref),
+        lambda: pack_versions.version_of(setting, ref),
+    )
+    return found or pack
+
+
+def model_registry() -> Registry:
+    """The configured model registry, for reading versions (writing is `webapp.learning`'s)."""
+    return Registry(current_app.config["TRACKFIT_MODELS"])
+
+
+def current_recommender(pack: Pack | None = None) -> Recommender:
+    """The recommender for a pack (the current one by default) and the active model version.
+
+    Opening verifies the model file's hash, so it is done once per (pack, version) and kept;
+    promoting or rolling back a version changes the key and the next request opens the new one.
+    """
+    pack = pack or current_pack()
+    registry = current_app.config["TRACKFIT_MODELS"]
+    active = _at_most_every(
+        current_app.config["TRACKFIT_RECHECK_SECONDS"],
+        ("active model", registry),
+        lambda: model_registry().active(),
+    )
+    key = (id(pack), registry, active)
+    with _lock:
+        recommender = _opened.get(key)
+        if recommender is None or recommender.pack is not pack:
+            if len(_opened) > MAX_OPENED:
+                _opened.clear()
+            recommender = _opened[key] = Recommender.open(pack, registry)
+    return recommender
+
+
+def recommend(data: dict[str, Any], pack: Pack | None = None) -> dict[str, Any]:
+    """The recommendation JSON for one person's answers JSON (in `pack`, by default the
+    current one); raises AnswersInvalid."""
+    recommender = current_recommender(pack)
+    return recommender.recommend(Answers.from_json(data, recommender.pack))
+
+
+def profile_of(data: dict[str, Any], pack: Pack) -> Profile:
+    """The scored profile of stored answers (construct means and competency ratings)."""
+    return score(pack, Answers.from_json(data, pack))

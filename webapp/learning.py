@@ -1,0 +1,55 @@
+"""The web's door for learning: outcome files, training, model governance, fairness, quality.
+
+Only HR's pages and background jobs use it, and it loads lazily: a name is imported from the
+recommender's learning layer (pandas, scipy, scikit-learn) the first time it is read, so
+starting the app, answering and showing results never load that machinery. Read names as
+attributes (`learning.train_candidate`), not with `from webapp.learning import ...` at the top
+of a module.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from flask import current_app
+
+if TYPE_CHECKING:
+    from recommender.learn.publishing import RegistryWriter
+
+_SOURCES = {
+    "recommender.learn.candidate": ("train_candidate",),
+    "recommender.learn.fairness_wording": (
+        "OUTCOMES",
+        "OUTCOME_MEANINGS",
+        "SMALL_GROUP_REASON",
+        "TESTS",
+        "p_statement",
+        "readable_p",
+    ),
+    "recommender.learn.outcomes": (
+        "OutcomesInvalid",
+        "is_short_file",
+        "parse_outcome_links",
+        "parse_outcomes",
+    ),
+    "recommender.learn.publishing": ("RegistryWriter",),
+    "recommender.learn.reliability": ("WEAK_ITEM", "questionnaire_quality"),
+    "recommender.learn.training": ("TrainingDataTooSmall", "track_shortfall"),
+}
+_MODULE_OF = {name: module for module, names in _SOURCES.items() for name in names}
+
+
+def __getattr__(name: str) -> Any:
+    """Import a learning name on first use and keep it."""
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def registry_writer() -> RegistryWriter:
+    """The configured model registry, for adding versions and moving the active pointer."""
+    return __getattr__("RegistryWriter")(current_app.config["TRACKFIT_MODELS"])
