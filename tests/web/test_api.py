@@ -1,6 +1,7 @@
 """JSON API v1: tokens from the CLI, the CLI's recommendation JSON out, 4xx naming the field."""
 
 import json
+from pathlib import Path
 
 import pytest
 from conftest import make_user
@@ -153,3 +154,14 @@ def test_every_answer_of_the_api_keeps_to_the_recommendation_contract(app, api, 
         recommendation = api(person).get_json()
         assert [error.message for error in validator.iter_errors(recommendation)] == []
     assert list(validator.iter_errors({**recommendation, "surprise": 1}))
+
+
+def test_an_unreadable_model_version_is_refused_in_the_request_never_retrained(app, api, people):
+    registry = Path(app.config["TRACKFIT_MODELS"])
+    model_file = registry / "v1" / "model.npz"
+    model_file.write_bytes(model_file.read_bytes()[:-7] + b"garbage")
+    before = sorted(path.name for path in registry.iterdir())
+    response = api(people[0])
+    assert response.status_code == 503
+    assert "does not match the manifest" in response.get_json()["error"]
+    assert sorted(path.name for path in registry.iterdir()) == before
