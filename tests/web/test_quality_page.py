@@ -16,9 +16,10 @@ from sqlalchemy import select
 from recommender.answer.scoring import scoring_layout
 from recommender.learn.synthetic import generate_outcomes
 from recommender.pack.loading import load_pack
-from webapp.accounts.models import User, utcnow
+from webapp.accounts.models import User
 from webapp.assessment import routes as assessment_routes
 from webapp.assessment.models import Assessment
+from webapp.database import utcnow
 from webapp.extensions import db
 from webapp.hr.models import OutcomeRecord, OutcomeUpload
 

@@ -9,7 +9,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import JSON, ForeignKey, Select, String, bindparam, select
 from sqlalchemy.orm import Mapped, aliased, mapped_column
 
-from webapp.accounts.models import utcnow
+from webapp.database import utcnow
 from webapp.extensions import db
 
 

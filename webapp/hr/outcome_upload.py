@@ -11,9 +11,10 @@ import numpy as np
 from sqlalchemy import func, insert, or_, select, update
 
 from webapp import learning
-from webapp.accounts.models import User, utcnow
+from webapp.accounts.models import User
 from webapp.answering import TRACK_IDS, Pack, scoring_layout
 from webapp.assessment.models import Assessment
+from webapp.database import utcnow
 from webapp.extensions import db
 from webapp.hr.models import FULL, SHORT, OutcomeRecord, OutcomeUpload, SensitiveValue
 

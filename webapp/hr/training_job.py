@@ -29,9 +29,10 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 
 from webapp import answering, audit, learning
-from webapp.accounts.models import User, utcnow
+from webapp.accounts.models import User
 from webapp.answering import Answers, score_many
 from webapp.assessment.models import Assessment
+from webapp.database import utcnow
 from webapp.extensions import db
 from webapp.hr.models import (
     FAILED,
