@@ -30,7 +30,7 @@ from sqlalchemy.exc import OperationalError
 
 from webapp import answering, audit, learning
 from webapp.accounts.models import User
-from webapp.answering import Answers, score_many
+from webapp.answering import Answers, answers_json, score_many
 from webapp.assessment.models import Assessment
 from webapp.database import utcnow
 from webapp.extensions import db
@@ -247,11 +247,7 @@ def _training_data(upload: OutcomeUpload):
             answers, context = stored.answers, stored.context
         else:
             continue  # the person deleted the assessment since the upload
-        people.append(
-            Answers.from_json(
-                {"employee_id": record.employee_id, "answers": answers, "context": context}, pack
-            )
-        )
+        people.append(Answers.from_json(answers_json(record.employee_id, answers, context), pack))
         kept.append(record)
     values: dict[str, dict[str, str | None]] = {}
     for value in db.session.scalars(
