@@ -53,7 +53,7 @@ def register_extensions(app: Flask) -> None:
     # Every table, so migrations and the models agree (and the user loader is registered).
     import webapp.accounts.models  # noqa: PLC0415
     import webapp.audit.models  # noqa: PLC0415
-    import webapp.hr.models  # noqa: PLC0415
+    import webapp.hr.outcomes.models  # noqa: PLC0415
     import webapp.manager.models  # noqa: PLC0415
     import webapp.sharing.models  # noqa: F401, PLC0415
 

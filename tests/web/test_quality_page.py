@@ -21,7 +21,7 @@ from webapp.assessment import routes as assessment_routes
 from webapp.assessment.models import Assessment
 from webapp.database import utcnow
 from webapp.extensions import db
-from webapp.hr.models import OutcomeRecord, OutcomeUpload
+from webapp.hr.outcomes.models import OutcomeRecord, OutcomeUpload
 
 PACK = load_pack("engineering")
 CONSTRUCTS = [construct.id for construct in PACK.questionnaire.constructs]

@@ -29,7 +29,7 @@ from webapp.assessment.models import Assessment
 from webapp.audit import AuditEvent
 from webapp.database import utcnow
 from webapp.extensions import db
-from webapp.hr.models import OutcomeRecord, OutcomeUpload, SensitiveValue, TrainingRun
+from webapp.hr.outcomes.models import OutcomeRecord, OutcomeUpload, SensitiveValue, TrainingRun
 from webapp.hr.training_job import Heartbeat
 
 JUSTIFICATION = "Age bands follow experience here; reviewed with the works council."

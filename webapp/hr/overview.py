@@ -10,7 +10,7 @@ from webapp.accounts.models import User
 from webapp.assessment.models import Assessment
 from webapp.extensions import db
 from webapp.hr import bp
-from webapp.hr.models import TrainingRun
+from webapp.hr.outcomes.models import TrainingRun
 from webapp.hr.training_job import give_up_stale_runs
 from webapp.manager.models import Decision
 from webapp.sharing.models import Share

@@ -19,7 +19,7 @@ from webapp.answering import (
 from webapp.assessment.models import Assessment
 from webapp.extensions import db
 from webapp.hr import bp
-from webapp.hr.models import OutcomeRecord, OutcomeUpload
+from webapp.hr.outcomes.models import OutcomeRecord, OutcomeUpload
 
 MIN_RESPONSES = 30
 

@@ -34,7 +34,7 @@ from webapp.answering import Answers, answers_json, score_many
 from webapp.assessment.models import Assessment
 from webapp.database import utcnow
 from webapp.extensions import db
-from webapp.hr.models import (
+from webapp.hr.outcomes.models import (
     FAILED,
     QUEUED,
     RUNNING,

@@ -32,7 +32,7 @@ class OutcomeUpload(db.Model):
     rows: Mapped[int]
     sha256: Mapped[str] = mapped_column(String(64))
     sensitive_columns: Mapped[list[str]] = mapped_column(JSON, default=list)
-    # {"line", "employee_id", "reason"} per row left out; see outcome_upload.NOT_USABLE
+    # {"line", "employee_id", "reason"} per row left out; see outcomes.upload.NOT_USABLE
     not_usable: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     confirmed_at: Mapped[datetime | None]  # None: the report waits for HR to confirm training
 

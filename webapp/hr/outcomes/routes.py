@@ -11,9 +11,9 @@ from webapp import answering, audit
 from webapp.confirmation import ConfirmForm
 from webapp.extensions import db
 from webapp.hr import bp
-from webapp.hr.forms import OutcomesUploadForm
-from webapp.hr.models import OutcomeUpload, TrainingRun
-from webapp.hr.outcome_upload import (
+from webapp.hr.outcomes.forms import OutcomesUploadForm
+from webapp.hr.outcomes.models import OutcomeUpload, TrainingRun
+from webapp.hr.outcomes.upload import (
     NOT_USABLE,
     UploadCheck,
     check_upload,
