@@ -31,6 +31,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_blueprints(app)
     security_headers.init_app(app)
     register_template_helpers(app)
+    register_jobs(app)
     if app.config["PROXY_COUNT"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_COUNT"], x_proto=1)
     return app
@@ -115,6 +116,13 @@ def register_blueprints(app: Flask) -> None:
     ):
         app.register_blueprint(blueprint)
     csrf.exempt(api)  # token-authenticated, never cookie-authenticated
+
+
+def register_jobs(app: Flask) -> None:
+    """Background work: stale training runs are given up as the app serves."""
+    from webapp import jobs  # noqa: PLC0415
+
+    jobs.init_app(app)
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -30,7 +30,7 @@ from webapp.audit import AuditEvent
 from webapp.database import utcnow
 from webapp.extensions import db
 from webapp.hr.outcomes.models import OutcomeRecord, OutcomeUpload, SensitiveValue, TrainingRun
-from webapp.hr.training_job import Heartbeat
+from webapp.jobs import Heartbeat
 
 JUSTIFICATION = "Age bands follow experience here; reviewed with the works council."
 

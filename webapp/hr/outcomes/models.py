@@ -73,7 +73,8 @@ class SensitiveValue(db.Model):
 
 
 class TrainingRun(db.Model):
-    """Training a candidate from an upload, run in a separate process and followed here."""
+    """Training a candidate from an upload, run in the background (`webapp.jobs`) and followed
+    here."""
 
     __tablename__ = "training_runs"
 
