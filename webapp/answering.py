@@ -44,6 +44,7 @@ __all__ = [  # what the web app uses of the answering layer, named once here
     "Recommender",
     "Section",
     "answer_matrix",
+    "answers_json",
     "current_pack",
     "current_recommender",
     "load_pack",
@@ -138,3 +139,21 @@ def recommend(data: dict[str, Any], pack: Pack | None = None) -> dict[str, Any]:
 def profile_of(data: dict[str, Any], pack: Pack) -> Profile:
     """The scored profile of stored answers (construct means and competency ratings)."""
     return score(pack, Answers.from_json(data, pack))
+
+
+def answers_json(
+    employee_id: str,
+    answers: dict[str, Any],
+    context: dict[str, Any] | None,
+    timings: dict[str, float] | None = None,
+) -> dict[str, Any]:
+    """Stored answers in the recommender's answers JSON shape (`Answers.from_json` reads it);
+    page timings only when there are some."""
+    data: dict[str, Any] = {
+        "employee_id": employee_id,
+        "answers": dict(answers),
+        "context": dict(context or {}),
+    }
+    if timings:
+        data["timings"] = dict(timings)
+    return data

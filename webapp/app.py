@@ -31,6 +31,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_blueprints(app)
     security_headers.init_app(app)
     register_template_helpers(app)
+    register_jobs(app)
     if app.config["PROXY_COUNT"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_COUNT"], x_proto=1)
     return app
@@ -53,7 +54,7 @@ def register_extensions(app: Flask) -> None:
     # Every table, so migrations and the models agree (and the user loader is registered).
     import webapp.accounts.models  # noqa: PLC0415
     import webapp.audit.models  # noqa: PLC0415
-    import webapp.hr.models  # noqa: PLC0415
+    import webapp.hr.outcomes.models  # noqa: PLC0415
     import webapp.manager.models  # noqa: PLC0415
     import webapp.sharing.models  # noqa: F401, PLC0415
 
@@ -115,6 +116,13 @@ def register_blueprints(app: Flask) -> None:
     ):
         app.register_blueprint(blueprint)
     csrf.exempt(api)  # token-authenticated, never cookie-authenticated
+
+
+def register_jobs(app: Flask) -> None:
+    """Background work: stale training runs are given up as the app serves."""
+    from webapp import jobs  # noqa: PLC0415
+
+    jobs.init_app(app)
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -4,12 +4,8 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy.orm import DeclarativeBase
 
-
-class Base(DeclarativeBase):
-    """Declarative base of every table."""
-
+from webapp.database import Base
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()

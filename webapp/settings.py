@@ -8,6 +8,7 @@ from pathlib import Path
 
 DEVELOPMENT, PRODUCTION, TESTING = "development", "production", "testing"
 ONE_MEGABYTE = 1024 * 1024
+JOBS_IN_A_PROCESS, JOBS_INLINE = "process", "inline"
 
 
 class SettingsError(RuntimeError):
@@ -39,6 +40,8 @@ def settings_from_environment(instance_path: str, environ=os.environ) -> dict:
         "TRACKFIT_MODELS": environ.get("TRACKFIT_MODELS"),
         # How often a worker looks for an edited pack or a newly promoted model.
         "TRACKFIT_RECHECK_SECONDS": 0.0 if mode == TESTING else 1.0,
+        # Where background jobs run: a separate process, or a thread of the web process (tests).
+        "TRACKFIT_JOBS": _jobs_runner(environ, mode),
         "REGISTRATION_OPEN": environ.get("TRACKFIT_REGISTRATION", "open") != "closed",
         "PROXY_COUNT": int(environ.get("TRACKFIT_PROXY_COUNT", "0")),
         # An assessment page posts at most a few kilobytes; the API one person's answers.
@@ -57,6 +60,16 @@ def settings_from_environment(instance_path: str, environ=os.environ) -> dict:
         "LOGIN_WINDOW_SECONDS": 15 * 60,
         "PREFERRED_URL_SCHEME": "https" if production else "http",
     }
+
+
+def _jobs_runner(environ, mode: str) -> str:
+    """`TRACKFIT_JOBS`: "process" (the default) or "inline" (the default for tests)."""
+    runner = environ.get("TRACKFIT_JOBS", JOBS_INLINE if mode == TESTING else JOBS_IN_A_PROCESS)
+    if runner not in (JOBS_IN_A_PROCESS, JOBS_INLINE):
+        raise SettingsError(
+            f"TRACKFIT_JOBS={runner!r}: expected {JOBS_IN_A_PROCESS} or {JOBS_INLINE}"
+        )
+    return runner
 
 
 def database_url(instance_path: str, environ=os.environ) -> str:

@@ -10,10 +10,10 @@ from dataclasses import dataclass
 import pytest
 
 from tests.web.conftest import FormClient, signed_in
-from webapp.accounts.models import utcnow
 from webapp.assessment.models import Assessment
+from webapp.database import utcnow
 from webapp.extensions import db
-from webapp.hr.models import OutcomeUpload, TrainingRun
+from webapp.hr.outcomes.models import OutcomeUpload, TrainingRun
 from webapp.manager.models import Decision
 
 PERSONAS = ("anonymous", "owner", "manager", "other_manager", "hr")

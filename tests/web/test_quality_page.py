@@ -16,11 +16,12 @@ from sqlalchemy import select
 from recommender.answer.scoring import scoring_layout
 from recommender.learn.synthetic import generate_outcomes
 from recommender.pack.loading import load_pack
-from webapp.accounts.models import User, utcnow
+from webapp.accounts.models import User
 from webapp.assessment import routes as assessment_routes
 from webapp.assessment.models import Assessment
+from webapp.database import utcnow
 from webapp.extensions import db
-from webapp.hr.models import OutcomeRecord, OutcomeUpload
+from webapp.hr.outcomes.models import OutcomeRecord, OutcomeUpload
 
 PACK = load_pack("engineering")
 CONSTRUCTS = [construct.id for construct in PACK.questionnaire.constructs]

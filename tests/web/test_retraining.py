@@ -24,12 +24,13 @@ from recommender.answer.scoring import scoring_layout
 from recommender.learn.synthetic import generate_outcomes, write_outcome_csv
 from recommender.pack.loading import load_pack
 from tests.web.conftest import signed_in
-from webapp.accounts.models import User, utcnow
+from webapp.accounts.models import User
 from webapp.assessment.models import Assessment
 from webapp.audit import AuditEvent
+from webapp.database import utcnow
 from webapp.extensions import db
-from webapp.hr.models import OutcomeRecord, OutcomeUpload, SensitiveValue, TrainingRun
-from webapp.hr.training_job import Heartbeat
+from webapp.hr.outcomes.models import OutcomeRecord, OutcomeUpload, SensitiveValue, TrainingRun
+from webapp.jobs import Heartbeat
 
 JUSTIFICATION = "Age bands follow experience here; reviewed with the works council."
 

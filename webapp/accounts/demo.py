@@ -10,9 +10,10 @@ from typing import Any
 from flask import Flask
 
 from webapp import answering
-from webapp.accounts.models import User, utcnow
+from webapp.accounts.models import User
 from webapp.answering import Answers
 from webapp.assessment.models import Assessment
+from webapp.database import utcnow
 from webapp.extensions import db
 from webapp.sharing.models import Share
 

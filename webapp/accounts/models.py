@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import cache
 
 from flask_login import UserMixin
@@ -11,17 +11,13 @@ from sqlalchemy import ForeignKey, Select, String, bindparam, func, select
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from webapp.database import utcnow
 from webapp.extensions import db, login_manager
 
 ROLES = ("employee", "manager", "hr")
 MIN_PASSWORD = 10
 ROLE_LABELS = {"employee": "Employee", "manager": "Manager", "hr": "HR"}
 NO_PASSWORD = "!"  # never the output of a password hash
-
-
-def utcnow() -> datetime:
-    """Now, in UTC, for timestamps."""
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 class User(UserMixin, db.Model):

@@ -12,7 +12,8 @@ from webapp import audit
 from webapp.accounts import bp
 from webapp.accounts.forms import ActivateForm, ChangePasswordForm, LoginForm, RegisterForm
 from webapp.accounts.invitation import invited_user
-from webapp.accounts.models import LoginAttempt, User, normalise_email, recent_failures, utcnow
+from webapp.accounts.models import LoginAttempt, User, normalise_email, recent_failures
+from webapp.database import utcnow
 from webapp.extensions import db
 
 ADDRESS_FAILURES_ALLOWED = 20

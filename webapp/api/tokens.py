@@ -10,7 +10,8 @@ from functools import cache
 from sqlalchemy import ForeignKey, Select, String, bindparam, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
-from webapp.accounts.models import User, utcnow
+from webapp.accounts.models import User
+from webapp.database import utcnow
 from webapp.extensions import db
 
 PREFIX = "tf_"

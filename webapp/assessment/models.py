@@ -9,7 +9,8 @@ from typing import Any, NamedTuple
 from sqlalchemy import JSON, ForeignKey, Select, String, bindparam, select
 from sqlalchemy.orm import Mapped, aliased, mapped_column
 
-from webapp.accounts.models import utcnow
+from webapp import answering
+from webapp.database import utcnow
 from webapp.extensions import db
 
 
@@ -39,14 +40,9 @@ class Assessment(db.Model):
 
     def answers_json(self) -> dict[str, Any]:
         """The answers in the recommender's JSON shape."""
-        data: dict[str, Any] = {
-            "employee_id": f"assessment-{self.id}",
-            "answers": dict(self.answers),
-            "context": dict(self.context),
-        }
-        if self.timings:
-            data["timings"] = dict(self.timings)
-        return data
+        return answering.answers_json(
+            f"assessment-{self.id}", self.answers, self.context, self.timings
+        )
 
     @classmethod
     def of_user(cls, user_id: int, assessment_id: int) -> Assessment | None:

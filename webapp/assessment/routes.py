@@ -8,11 +8,11 @@ from flask import abort, flash, redirect, render_template, request, session, url
 from flask_login import current_user, login_required
 
 from webapp import answering
-from webapp.accounts.models import utcnow
 from webapp.answering import AnswersInvalid, ModelRefused
 from webapp.assessment import bp
 from webapp.assessment.forms import Page, missing_answers, pages, valid_values
 from webapp.assessment.models import Assessment
+from webapp.database import utcnow
 from webapp.extensions import db
 
 # Time on a page counts toward the "answered too fast" check; a page left open over lunch

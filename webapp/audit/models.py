@@ -11,7 +11,7 @@ from flask_login import current_user
 from sqlalchemy import JSON, String, event
 from sqlalchemy.orm import Mapped, mapped_column
 
-from webapp.accounts.models import utcnow
+from webapp.database import utcnow
 from webapp.extensions import db
 
 # What is recorded, and how it reads in the log.

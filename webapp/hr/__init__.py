@@ -1,5 +1,5 @@
-"""HR: the org chart, outcome uploads and retraining, model governance, packs, questionnaire
-quality and the audit log. Every page here is for people with the HR role only."""
+"""HR's blueprint: the org chart, outcomes and training, model governance, packs, questionnaire
+quality, the audit log and the overview, one module or package each; HR's role only."""
 
 from flask import Blueprint, abort
 from flask_login import current_user, login_required
@@ -15,13 +15,9 @@ def _hr_only():
         abort(403)
 
 
-from webapp.hr import (  # noqa: E402, F401
-    audit_log,
-    fairness,
-    model_pages,
-    overview,
-    packs,
-    people,
-    quality,
-    retraining,
-)
+# One module (or package) per job, each adding its pages to the blueprint.
+from webapp.hr import audit_log, overview, packs, quality  # noqa: E402, F401
+from webapp.hr.governance import fairness  # noqa: E402, F401
+from webapp.hr.governance import routes as model_routes  # noqa: E402, F401
+from webapp.hr.outcomes import routes as outcome_routes  # noqa: E402, F401
+from webapp.hr.people import routes as people_routes  # noqa: E402, F401

@@ -7,17 +7,35 @@ import io
 from datetime import datetime, timedelta
 
 from flask import Response, render_template, request
+from flask_wtf import FlaskForm
 from sqlalchemy import Select, func, or_, select
+from wtforms import SelectField, StringField
+from wtforms.validators import Length, Optional
 
 from webapp import audit
 from webapp.audit import ACTIONS, AuditEvent
 from webapp.extensions import db
 from webapp.hr import bp
-from webapp.hr.forms import AuditFilterForm
 
 PAGE = 200
 # A spreadsheet runs a cell starting with these as a formula (CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+class AuditFilterForm(FlaskForm):
+    """Filters of the audit log (a GET form, so no CSRF token)."""
+
+    class Meta:
+        csrf = False
+
+    action = SelectField("Action", validators=[Optional()])
+    actor = StringField(
+        "Person (email)",
+        description="Who acted, or whose account it was about (a failed login has no actor).",
+        validators=[Optional(), Length(max=254)],
+    )
+    since = StringField("From (YYYY-MM-DD)", validators=[Optional(), Length(max=10)])
+    until = StringField("Until (YYYY-MM-DD)", validators=[Optional(), Length(max=10)])
 
 
 def neutralise(cell: object) -> str:

@@ -10,8 +10,7 @@ from webapp.accounts.models import User
 from webapp.assessment.models import Assessment
 from webapp.extensions import db
 from webapp.hr import bp
-from webapp.hr.models import TrainingRun
-from webapp.hr.training_job import give_up_stale_runs
+from webapp.hr.outcomes.models import TrainingRun
 from webapp.manager.models import Decision
 from webapp.sharing.models import Share
 
@@ -50,7 +49,6 @@ def override_rates() -> list[dict]:
 @bp.route("/")
 def overview():
     """Counts, the active model, recent training runs and the override rates."""
-    give_up_stale_runs()
     return render_template(
         "hr/overview.html",
         people=db.session.scalar(select(func.count(User.id))),

@@ -4,12 +4,22 @@ uploading a new version (validated as `trackfit validate` does)."""
 from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
 
 from webapp import answering, audit, pack_versions
 from webapp.answering import ModelRefused, Recommender, load_pack
 from webapp.extensions import db
 from webapp.hr import bp
-from webapp.hr.forms import PackUploadForm
+
+
+class PackUploadForm(FlaskForm):
+    """A pack version as a zip of its folder."""
+
+    file = FileField(
+        "Pack (.zip of the pack folder)",
+        validators=[FileRequired("Choose a file."), FileAllowed(["zip"], "Upload a .zip file.")],
+    )
 
 
 def _versions():

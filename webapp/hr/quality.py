@@ -13,12 +13,13 @@ from webapp.answering import (
     AnswersInvalid,
     Pack,
     answer_matrix,
+    answers_json,
     score_many,
 )
 from webapp.assessment.models import Assessment
 from webapp.extensions import db
 from webapp.hr import bp
-from webapp.hr.models import OutcomeRecord, OutcomeUpload
+from webapp.hr.outcomes.models import OutcomeRecord, OutcomeUpload
 
 MIN_RESPONSES = 30
 
@@ -68,12 +69,7 @@ def _finished_assessments(pack: Pack) -> list[dict]:
         )
     )
     return [
-        {
-            "employee_id": f"assessment {assessment_id}",
-            "answers": answers,
-            "context": context,
-            "timings": timings or {},
-        }
+        answers_json(f"assessment {assessment_id}", answers, context, timings)
         for assessment_id, answers, context, timings in rows
     ]
 
@@ -97,13 +93,7 @@ def _uploaded_rows(pack: Pack) -> tuple[list[dict], dict[str, int]]:
         elif first_upload.setdefault(sha256, upload_id) != upload_id:
             repeated += 1
         else:
-            people.append(
-                {
-                    "employee_id": f"upload {upload_id} row {len(people)}",
-                    "answers": answers,
-                    "context": context or {},
-                }
-            )
+            people.append(answers_json(f"upload {upload_id} row {len(people)}", answers, context))
     return people, {"linked": linked, "repeated": repeated}
 
 

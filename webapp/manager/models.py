@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from webapp.accounts.models import utcnow
+from webapp.database import utcnow
 from webapp.extensions import db
 
 

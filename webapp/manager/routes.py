@@ -8,9 +8,10 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from webapp import answering, audit
-from webapp.accounts.models import User, utcnow
+from webapp.accounts.models import User
 from webapp.answering import Pack
 from webapp.assessment.models import Assessment
+from webapp.database import utcnow
 from webapp.extensions import db
 from webapp.manager import bp
 from webapp.manager.forms import DecisionForm, NotesForm, ratings_form_class

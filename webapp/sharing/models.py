@@ -7,8 +7,9 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from webapp.accounts.models import User, utcnow
+from webapp.accounts.models import User
 from webapp.assessment.models import Assessment
+from webapp.database import utcnow
 from webapp.extensions import db
 
 

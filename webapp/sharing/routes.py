@@ -6,9 +6,10 @@ from flask import abort, flash, redirect, url_for
 from flask_login import current_user, login_required
 
 from webapp import audit
-from webapp.accounts.models import User, utcnow
+from webapp.accounts.models import User
 from webapp.assessment.models import Assessment
 from webapp.confirmation import ConfirmForm
+from webapp.database import utcnow
 from webapp.extensions import db
 from webapp.manager.models import Decision
 from webapp.sharing import bp

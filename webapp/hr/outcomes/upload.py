@@ -11,11 +11,12 @@ import numpy as np
 from sqlalchemy import func, insert, or_, select, update
 
 from webapp import learning
-from webapp.accounts.models import User, utcnow
+from webapp.accounts.models import User
 from webapp.answering import TRACK_IDS, Pack, scoring_layout
 from webapp.assessment.models import Assessment
+from webapp.database import utcnow
 from webapp.extensions import db
-from webapp.hr.models import FULL, SHORT, OutcomeRecord, OutcomeUpload, SensitiveValue
+from webapp.hr.outcomes.models import FULL, SHORT, OutcomeRecord, OutcomeUpload, SensitiveValue
 
 NO_ACCOUNT, NO_ASSESSMENT = "no_account", "no_assessment"
 # Why a short-file row cannot be used (the person left, or never took the assessment), as the

@@ -13,8 +13,8 @@ from webapp.accounts.models import User
 from webapp.confirmation import ConfirmForm
 from webapp.extensions import db
 from webapp.hr import bp
-from webapp.hr.forms import CsvUploadForm, PersonForm
-from webapp.hr.org_chart import apply_chart, read_chart
+from webapp.hr.people.forms import CsvUploadForm, PersonForm
+from webapp.hr.people.org_chart import apply_chart, read_chart
 
 
 def _everyone() -> list[User]:

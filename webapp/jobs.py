@@ -1,13 +1,17 @@
-"""Training runs in the background: a separate, lower-priority process per run.
+"""Background work: launching a training run, its heartbeat, giving up runs whose worker died,
+and the two runners (a separate process, or inline on a thread of this process for tests).
 
-`start_training` records the run and starts `python -m webapp.hr.training_job RUN_ID`, which
-works on its own database connection and the same model registry, and writes its progress to
-the run's row; the page that started it returns at once and a status page follows the row.
-A separate process (not a thread) keeps training's CPU away from the web workers' GIL.
+`launch_training` records a run and hands its id to the configured runner
+(`TRACKFIT_JOBS`): "process" starts `python -m webapp.jobs RUN_ID`, a separate, lower-priority
+process on its own database connection and the same model registry, so training's CPU stays
+away from the web workers' GIL; "inline" runs the same job on a thread of this process (tests,
+where a process per run costs seconds of imports). Either way the page that launched it returns
+at once and a status page follows the run's row.
 
-While it works, the process marks the row alive every few seconds (`Heartbeat`). A run whose
-process died without a word (a restart, a kill, out of memory) would otherwise show "running"
-for ever: the pages that show runs call `give_up_stale_runs`, which records such runs as failed.
+While it works, the job marks its row alive every few seconds (`Heartbeat`). A run whose worker
+died without a word (a restart, a kill, out of memory) would otherwise show "running" for ever:
+`give_up_stale_runs` records such runs as failed, whenever a run is launched, on the first
+request an app serves (a restarted server) and at most once a minute after that.
 """
 
 from __future__ import annotations
@@ -18,31 +22,30 @@ import os
 import subprocess
 import sys
 import threading
+import time
 import traceback
 from datetime import timedelta
 from pathlib import Path
 
-import numpy as np
 from flask import Flask, current_app
 from sqlalchemy import func, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 
-from webapp import answering, audit, learning
-from webapp.accounts.models import User, utcnow
-from webapp.answering import Answers, score_many
-from webapp.assessment.models import Assessment
+from webapp import audit
+from webapp.accounts.models import User
+from webapp.database import utcnow
 from webapp.extensions import db
-from webapp.hr.models import (
+from webapp.hr.outcomes.models import (
     FAILED,
     QUEUED,
     RUNNING,
     SUCCEEDED,
-    OutcomeRecord,
     OutcomeUpload,
-    SensitiveValue,
     TrainingRun,
 )
+from webapp.hr.outcomes.training import TrainingRefused, train_on_upload
+from webapp.settings import JOBS_IN_A_PROCESS, JOBS_INLINE
 
 log = logging.getLogger(__name__)
 NICENESS = 19  # the lowest priority: web workers always come first
@@ -53,24 +56,42 @@ ONE_THREAD = {
     for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS")
 }
 HEARTBEAT_SECONDS = 10.0
-# A run whose process has not shown it is alive for this long has died.
+# A run whose worker has not shown it is alive for this long has died.
 STALE_AFTER = timedelta(minutes=2)
+# How often a web process looks for such runs; a request is its only clock.
+STALE_CHECK_SECONDS = 60.0
 STOPPED = (
     "The training process stopped without finishing (for example, the server restarted). "
     "Upload the file again to start a new run."
 )
-# Started runs, kept so their exit status is collected (no zombie processes) when the next
-# run starts.
+# Started processes, kept so their exit status is collected (no zombie processes) when the
+# next run starts.
 _children: list[subprocess.Popen] = []
 
 
-def start_training(upload: OutcomeUpload, started_by: User) -> TrainingRun:
-    """Record a run for an upload and start its process (the caller has committed the upload)."""
+def init_app(app: Flask) -> None:
+    """Give up stale runs on the first request the app serves and at most once a minute after
+    that (see `give_up_stale_runs`)."""
+    schedule = _StaleCheck()
+    app.extensions["trackfit.jobs"] = schedule
+    app.before_request(schedule.now_and_then)
+
+
+def launch_training(upload: OutcomeUpload, started_by: User) -> TrainingRun:
+    """Record a run for an upload and start it (the caller has committed the upload)."""
+    give_up_stale_runs()
     run = TrainingRun(upload_id=upload.id, started_by=started_by.id)
     db.session.add(run)
     audit.record("training_started", f"upload {upload.id}", upload=upload.filename)
     db.session.commit()
-    config = current_app.config
+    RUNNERS[current_app.config["TRACKFIT_JOBS"]](current_app._get_current_object(), run.id)
+    return run
+
+
+def _in_a_process(app: Flask, run_id: int) -> None:
+    """Start `python -m webapp.jobs RUN_ID` with the app's settings, its output in the run's
+    log file."""
+    config = app.config
     environment = {
         **os.environ,
         "TRACKFIT_ENV": config["TRACKFIT_ENV"],
@@ -81,25 +102,35 @@ def start_training(upload: OutcomeUpload, started_by: User) -> TrainingRun:
     }
     if config.get("TRACKFIT_MODELS"):
         environment["TRACKFIT_MODELS"] = str(config["TRACKFIT_MODELS"])
-    log_path = Path(current_app.instance_path) / "training" / f"run-{run.id}.log"
+    log_path = Path(app.instance_path) / "training" / f"run-{run_id}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     _children[:] = [child for child in _children if child.poll() is None]
     with log_path.open("ab") as output:
         child = subprocess.Popen(
-            [sys.executable, "-m", "webapp.hr.training_job", str(run.id)],
+            [sys.executable, "-m", "webapp.jobs", str(run_id)],
             env=environment,
             stdout=output,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             start_new_session=True,
-            cwd=Path(__file__).resolve().parents[2],
+            cwd=Path(__file__).resolve().parents[1],
         )
     _children.append(child)
-    return run
+
+
+def _inline(app: Flask, run_id: int) -> None:
+    """Run the job on a thread of this process: the same job, heartbeat and status page,
+    without a process to start (tests; a development server)."""
+    threading.Thread(
+        target=run_training, args=(app, run_id), name=f"training run {run_id}", daemon=True
+    ).start()
+
+
+RUNNERS = {JOBS_IN_A_PROCESS: _in_a_process, JOBS_INLINE: _inline}
 
 
 def run_training(app: Flask, run_id: int) -> None:
-    """Train the candidate of one run and record how it went."""
+    """Train the candidate of one queued run and record how it went."""
     with app.app_context():
         run = db.session.get(TrainingRun, run_id)
         if run is None or run.status != QUEUED:
@@ -113,24 +144,9 @@ def _train(run: TrainingRun) -> None:
     _stage(run, "reading the outcome data", status=RUNNING)
     try:
         upload = db.session.get(OutcomeUpload, run.upload_id)
-        profiles, track_taken, success, sensitive = _training_data(upload)
-        summary = learning.train_candidate(
-            profiles,
-            track_taken,
-            success,
-            registry=learning.registry_writer(),
-            data={
-                "source": upload.filename,
-                "sha256": upload.sha256,
-                "upload": upload.id,
-                "kind": upload.kind,
-                "synthetic": False,
-            },
-            sensitive=sensitive,
-            progress=lambda stage: _stage(run, stage),
-        )
-    except (learning.TrainingDataTooSmall, ValueError) as error:
-        _fail(run, actor, str(error))
+        summary = train_on_upload(upload, progress=lambda stage: _stage(run, stage))
+    except TrainingRefused as refused:
+        _fail(run, actor, str(refused))
         return
     except Exception:
         traceback.print_exc()
@@ -149,8 +165,8 @@ def _train(run: TrainingRun) -> None:
 
 
 class Heartbeat:
-    """Marks a run alive now and then every `interval` seconds, from a thread of the training
-    process on a connection of its own, until the `with` block ends."""
+    """Marks a run alive now and then every `interval` seconds, from a thread of the job's
+    worker on a connection of its own, until the `with` block ends."""
 
     def __init__(self, engine: Engine, run_id: int, interval: float = HEARTBEAT_SECONDS):
         self.engine, self.run_id, self.interval = engine, run_id, interval
@@ -183,7 +199,7 @@ class Heartbeat:
 
 
 def give_up_stale_runs() -> None:
-    """Record as failed every queued or running run whose process has not shown it is alive
+    """Record as failed every queued or running run whose worker has not shown it is alive
     for `STALE_AFTER` (the starting time counts for a run that never began)."""
     last_sign = func.coalesce(TrainingRun.heartbeat_at, TrainingRun.created_at)
     stale = db.session.scalars(
@@ -196,6 +212,27 @@ def give_up_stale_runs() -> None:
         _record_failure(run, starter, STOPPED)
     if stale:
         db.session.commit()
+
+
+class _StaleCheck:
+    """When a web process next looks for stale runs: at its first request, then every
+    `STALE_CHECK_SECONDS` (one thread looks, the others go on)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._next = 0.0  # monotonic time
+
+    def now_and_then(self) -> None:
+        now = time.monotonic()
+        with self._lock:
+            if now < self._next:
+                return
+            self._next = now + STALE_CHECK_SECONDS
+        try:
+            give_up_stale_runs()
+        except OperationalError as error:  # a busy database: the next look will do
+            db.session.rollback()
+            log.warning("stale training runs not checked: %s", error)
 
 
 def _stage(run: TrainingRun, stage: str, status: str | None = None) -> None:
@@ -217,55 +254,6 @@ def _record_failure(run: TrainingRun, actor: User | None, message: str) -> None:
     audit.record("training_failed", f"run {run.id}", actor=actor, error=message[:300])
 
 
-def _training_data(upload: OutcomeUpload):
-    """Profiles, outcomes and sensitive columns of an upload, row for row.
-
-    Answers come from the stored assessment (short file) or the file itself (full file);
-    sensitive values come from their own table and go only to the fairness report.
-    """
-    pack = answering.current_pack()
-    if upload.pack != pack.ref:
-        raise ValueError(f"the upload is for pack {upload.pack}; this installation uses {pack.ref}")
-    records = db.session.scalars(
-        select(OutcomeRecord).where(OutcomeRecord.upload_id == upload.id).order_by(OutcomeRecord.id)
-    ).all()
-    linked = {
-        a.id: a
-        for a in db.session.scalars(
-            select(Assessment).where(
-                Assessment.id.in_([r.assessment_id for r in records if r.assessment_id])
-            )
-        )
-    }
-    people, kept = [], []
-    for record in records:
-        if record.answers is not None:
-            answers, context = record.answers, record.context or {}
-        elif record.assessment_id in linked:
-            stored = linked[record.assessment_id]
-            answers, context = stored.answers, stored.context
-        else:
-            continue  # the person deleted the assessment since the upload
-        people.append(
-            Answers.from_json(
-                {"employee_id": record.employee_id, "answers": answers, "context": context}, pack
-            )
-        )
-        kept.append(record)
-    values: dict[str, dict[str, str | None]] = {}
-    for value in db.session.scalars(
-        select(SensitiveValue).where(SensitiveValue.upload_id == upload.id)
-    ):
-        values.setdefault(value.attribute, {})[value.employee_id] = value.value
-    sensitive = {
-        name: np.array([by_person.get(r.employee_id) for r in kept], dtype=object)
-        for name, by_person in values.items()
-    }
-    track_taken = np.array([r.track_taken for r in kept], dtype=object)
-    success = np.array([int(r.success) for r in kept], dtype=np.int8)
-    return score_many(pack, people), track_taken, success, sensitive
-
-
 def _lowest_priority() -> None:
     """Nice this process. The run has a session of its own (so a restarting web worker does not
     take it down), and Linux schedules a session as an autogroup: niceness counts only inside
@@ -277,11 +265,11 @@ def _lowest_priority() -> None:
 
 
 def main(argv: list[str]) -> int:
-    """`python -m webapp.hr.training_job RUN_ID`."""
+    """`python -m webapp.jobs RUN_ID`: one training run, in this process."""
     from webapp import create_app  # noqa: PLC0415
 
     if len(argv) != 1 or not argv[0].isdigit():
-        print("usage: python -m webapp.hr.training_job RUN_ID", file=sys.stderr)
+        print("usage: python -m webapp.jobs RUN_ID", file=sys.stderr)
         return 2
     _lowest_priority()
     run_training(create_app(), int(argv[0]))

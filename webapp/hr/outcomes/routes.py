@@ -1,5 +1,5 @@
-"""HR's retraining pages: upload outcomes, see the validation report, confirm training on the
-rows that can be used, follow training."""
+"""HR's outcomes and training pages: upload outcomes, see the validation report, confirm
+training on the rows that can be used, follow training."""
 
 from __future__ import annotations
 
@@ -7,13 +7,13 @@ from flask import abort, flash, jsonify, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from webapp import answering, audit
+from webapp import answering, audit, jobs
 from webapp.confirmation import ConfirmForm
 from webapp.extensions import db
 from webapp.hr import bp
-from webapp.hr.forms import OutcomesUploadForm
-from webapp.hr.models import OutcomeUpload, TrainingRun
-from webapp.hr.outcome_upload import (
+from webapp.hr.outcomes.forms import OutcomesUploadForm
+from webapp.hr.outcomes.models import OutcomeUpload, TrainingRun
+from webapp.hr.outcomes.upload import (
     NOT_USABLE,
     UploadCheck,
     check_upload,
@@ -22,13 +22,11 @@ from webapp.hr.outcome_upload import (
     store_upload,
     training_shortfall,
 )
-from webapp.hr.training_job import give_up_stale_runs, start_training
 
 REPORT_LIMIT = 500
 
 
 def _outcomes_page(form: OutcomesUploadForm, status: int = 200):
-    give_up_stale_runs()
     uploads = db.session.scalars(
         select(OutcomeUpload).order_by(OutcomeUpload.id.desc()).limit(20)
     ).all()
@@ -68,7 +66,7 @@ def outcomes():
     db.session.commit()
     if check.not_usable:
         return redirect(url_for(".outcome_upload", upload_id=upload.id))
-    run = start_training(upload, current_user)
+    run = jobs.launch_training(upload, current_user)
     return redirect(url_for(".training_run", run_id=run.id))
 
 
@@ -131,7 +129,7 @@ def train_upload(upload_id: int):
         rows=upload.rows,
         not_usable=len(upload.not_usable),
     )
-    run = start_training(upload, current_user)  # commits the confirmation with the run
+    run = jobs.launch_training(upload, current_user)  # commits the confirmation with the run
     return redirect(url_for(".training_run", run_id=run.id))
 
 
@@ -150,7 +148,6 @@ def _latest_run_url(upload: OutcomeUpload) -> str:
 @bp.route("/training/<int:run_id>")
 def training_run(run_id: int):
     """Where a training run stands; the page reloads itself until the run ends."""
-    give_up_stale_runs()
     run = db.get_or_404(TrainingRun, run_id)
     upload = db.session.get(OutcomeUpload, run.upload_id)
     return render_template("hr/training_run.html", run=run, upload=upload)
@@ -159,7 +156,6 @@ def training_run(run_id: int):
 @bp.route("/training/<int:run_id>.json")
 def training_run_json(run_id: int):
     """The run's status for scripts."""
-    give_up_stale_runs()
     run = db.get_or_404(TrainingRun, run_id)
     return jsonify(
         id=run.id,

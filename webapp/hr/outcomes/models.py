@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from webapp.accounts.models import utcnow
+from webapp.database import utcnow
 from webapp.extensions import db
 
 SHORT, FULL = "short", "full"
@@ -32,7 +32,7 @@ class OutcomeUpload(db.Model):
     rows: Mapped[int]
     sha256: Mapped[str] = mapped_column(String(64))
     sensitive_columns: Mapped[list[str]] = mapped_column(JSON, default=list)
-    # {"line", "employee_id", "reason"} per row left out; see outcome_upload.NOT_USABLE
+    # {"line", "employee_id", "reason"} per row left out; see outcomes.upload.NOT_USABLE
     not_usable: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     confirmed_at: Mapped[datetime | None]  # None: the report waits for HR to confirm training
 
@@ -73,7 +73,8 @@ class SensitiveValue(db.Model):
 
 
 class TrainingRun(db.Model):
-    """Training a candidate from an upload, run in a separate process and followed here."""
+    """Training a candidate from an upload, run in the background (`webapp.jobs`) and followed
+    here."""
 
     __tablename__ = "training_runs"
 

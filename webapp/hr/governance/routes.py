@@ -15,8 +15,8 @@ from webapp.answering import ModelRefused
 from webapp.confirmation import ConfirmForm
 from webapp.extensions import db
 from webapp.hr import bp
-from webapp.hr.forms import PromoteForm
-from webapp.hr.model_charts import calibration_chart, roc_chart
+from webapp.hr.governance.charts import calibration_chart, roc_chart
+from webapp.hr.governance.forms import PromoteForm
 
 MIN_JUSTIFICATION = 30
 # Raw HTML in a card is shown as text, never run.

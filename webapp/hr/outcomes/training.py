@@ -1,0 +1,98 @@
+"""Training a candidate on an upload: its stored rows as profiles and outcomes, in the pack
+version the upload was checked against, through the learning door."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from flask import current_app
+from sqlalchemy import select
+
+from webapp import learning, pack_versions
+from webapp.answering import Answers, Pack, answers_json, score_many
+from webapp.assessment.models import Assessment
+from webapp.extensions import db
+from webapp.hr.outcomes.models import OutcomeRecord, OutcomeUpload, SensitiveValue
+
+
+class TrainingRefused(ValueError):
+    """Training on an upload stopped for a reason HR can act on (too few people, a pack
+    version that is gone); the message says which."""
+
+
+def train_on_upload(upload: OutcomeUpload, progress: Callable[[str], None]) -> dict[str, Any]:
+    """Train a candidate on the upload's usable rows and add it to the model registry; the
+    training summary. Raises TrainingRefused."""
+    try:
+        profiles, track_taken, success, sensitive = training_data(upload, pack_of_upload(upload))
+        return learning.train_candidate(
+            profiles,
+            track_taken,
+            success,
+            registry=learning.registry_writer(),
+            data={
+                "source": upload.filename,
+                "sha256": upload.sha256,
+                "upload": upload.id,
+                "kind": upload.kind,
+                "synthetic": False,
+            },
+            sensitive=sensitive,
+            progress=progress,
+        )
+    except (learning.TrainingDataTooSmall, ValueError) as error:
+        raise TrainingRefused(str(error)) from error
+
+
+def pack_of_upload(upload: OutcomeUpload) -> Pack:
+    """The pack version the upload was checked against (its rows are in that version's shape)."""
+    pack = pack_versions.version_of(current_app.config["TRACKFIT_PACK"], upload.pack)
+    if pack is None:
+        raise TrainingRefused(
+            f"the upload is for pack {upload.pack}, which is not installed here any more"
+        )
+    return pack
+
+
+def training_data(upload: OutcomeUpload, pack: Pack):
+    """Profiles, outcomes and sensitive columns of an upload, row for row.
+
+    Answers come from the stored assessment (short file) or the file itself (full file);
+    sensitive values come from their own table and go only to the fairness report.
+    """
+    records = db.session.scalars(
+        select(OutcomeRecord).where(OutcomeRecord.upload_id == upload.id).order_by(OutcomeRecord.id)
+    ).all()
+    linked = {
+        a.id: a
+        for a in db.session.scalars(
+            select(Assessment).where(
+                Assessment.id.in_([r.assessment_id for r in records if r.assessment_id])
+            )
+        )
+    }
+    people, kept = [], []
+    for record in records:
+        if record.answers is not None:
+            answers, context = record.answers, record.context
+        elif record.assessment_id in linked:
+            stored = linked[record.assessment_id]
+            answers, context = stored.answers, stored.context
+        else:
+            continue  # the person deleted the assessment since the upload
+        people.append(Answers.from_json(answers_json(record.employee_id, answers, context), pack))
+        kept.append(record)
+    values: dict[str, dict[str, str | None]] = {}
+    for value in db.session.scalars(
+        select(SensitiveValue).where(SensitiveValue.upload_id == upload.id)
+    ):
+        values.setdefault(value.attribute, {})[value.employee_id] = value.value
+    sensitive = {
+        name: np.array([by_person.get(r.employee_id) for r in kept], dtype=object)
+        for name, by_person in values.items()
+    }
+    track_taken = np.array([r.track_taken for r in kept], dtype=object)
+    success = np.array([int(r.success) for r in kept], dtype=np.int8)
+    return score_many(pack, people), track_taken, success, sensitive

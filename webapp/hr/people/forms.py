@@ -1,0 +1,30 @@
+"""The people pages' forms: an org chart file, and one person's place in the chart."""
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from wtforms import SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Length, Optional
+
+from webapp.accounts.models import ROLE_LABELS
+
+
+class CsvUploadForm(FlaskForm):
+    """One CSV file."""
+
+    file = FileField(
+        "CSV file",
+        validators=[FileRequired("Choose a file."), FileAllowed(["csv"], "Upload a .csv file.")],
+    )
+
+
+class PersonForm(FlaskForm):
+    """A person's manager, role and HR id."""
+
+    manager_id = SelectField("Manager", coerce=int)
+    role = SelectField("Role", choices=[SelectChoice(k, v) for k, v in ROLE_LABELS.items()])
+    employee_id = StringField(
+        "Employee id",
+        validators=[Optional(), Length(max=64)],
+        description="The id your HR systems use, as in outcome files.",
+    )
