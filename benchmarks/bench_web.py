@@ -215,8 +215,8 @@ def start_training(tmp: Path, people: int) -> int:
     from webapp import answering, create_app  # noqa: PLC0415
     from webapp.accounts.models import User  # noqa: PLC0415
     from webapp.extensions import db  # noqa: PLC0415
-    from webapp.hr.outcome_upload import check_upload, store_upload  # noqa: PLC0415
-    from webapp.hr.training_job import start_training as start  # noqa: PLC0415
+    from webapp.hr.outcomes.upload import check_upload, store_upload  # noqa: PLC0415
+    from webapp.jobs import launch_training  # noqa: PLC0415
 
     path = tmp / "outcomes.csv"
     write_outcome_csv(generate_outcomes(load_pack("engineering"), people, 5), path, True)
@@ -226,16 +226,16 @@ def start_training(tmp: Path, people: int) -> int:
         pack, sensitive = answering.current_pack(), ["gender", "age_band"]
         check = check_upload(path.name, path.read_bytes(), pack, sensitive)
         hr = User.by_email("hr@example.com")
-        upload = store_upload(check, path.name, pack, sensitive, hr.id)
+        upload = store_upload(check, path.name, pack, sensitive, hr.id, confirmed=True)
         db.session.commit()
-        return start(upload, hr).id
+        return launch_training(upload, hr).id
 
 
 def training_status(run_id: int) -> tuple[str, float | None]:
     """A run's status and, once it has finished, how long it took in seconds."""
     from webapp import create_app  # noqa: PLC0415
     from webapp.extensions import db  # noqa: PLC0415
-    from webapp.hr.models import TrainingRun  # noqa: PLC0415
+    from webapp.hr.outcomes.models import TrainingRun  # noqa: PLC0415
 
     with create_app().app_context():
         run = db.session.get(TrainingRun, run_id)
