@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import sync_playwright
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
 
 from tests.web import factories
 from tests.web.factories import PASSWORD
@@ -79,20 +79,40 @@ def sqlite_template(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def postgres_migrated() -> str:
-    """The test PostgreSQL database, migrated once."""
+    """The test PostgreSQL database, migrated once (each pytest-xdist worker its own)."""
     if not POSTGRES_URL:
         if os.environ.get("TRACKFIT_REQUIRE_POSTGRES"):
             pytest.fail("TRACKFIT_REQUIRE_POSTGRES is set but TRACKFIT_TEST_DATABASE_URL is not")
         pytest.skip("PostgreSQL: set TRACKFIT_TEST_DATABASE_URL (.ci/run starts a server)")
-    engine = create_engine(POSTGRES_URL)
+    url = _worker_database(POSTGRES_URL)
+    engine = create_engine(url)
     with engine.begin() as connection:
         connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
     engine.dispose()
-    app = create_app(app_settings(POSTGRES_URL))
+    app = create_app(app_settings(url))
     with app.app_context():
         upgrade_database()
         db.engine.dispose()
-    return POSTGRES_URL
+    return url
+
+
+def _worker_database(url: str) -> str:
+    """`url`, or under pytest-xdist a database of the worker's own on the same server
+    (trackfit_test_gw0, ...), created when missing: every test empties the tables it uses."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    server = make_url(url)
+    own = server.set(database=f"{server.database}_{worker}")
+    engine = create_engine(server, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        found = connection.scalar(
+            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": own.database}
+        )
+        if not found:
+            connection.execute(text(f'CREATE DATABASE "{own.database}"'))
+    engine.dispose()
+    return own.render_as_string(hide_password=False)
 
 
 @pytest.fixture
@@ -174,7 +194,8 @@ class FormClient:
         return self.submit("/", action_url="/account/logout")
 
     def answer_all(self, person: dict, stop_after: int | None = None):
-        """Take the assessment through the pages with this person's answers; the last response."""
+        """Take the assessment through the pages with this person's answers; the last response.
+        For the questionnaire's own tests: the others have `make_assessment`."""
         response = self.submit("/assessment/", action_url="/assessment/start")
         location = response.headers["Location"]
         values = {**person["answers"], **person["context"]}
@@ -196,6 +217,15 @@ class FormClient:
 def client(app):
     """A browser-like client (cookies kept, CSRF on)."""
     return FormClient(app.test_client())
+
+
+@pytest.fixture
+def ada(client, make_user):
+    """Ada, an employee, logged in on the test client: the account `client.register()` makes,
+    made straight in the database (the app's own password hash is slow on purpose)."""
+    make_user("ada@example.com", "employee", "Ada")
+    client.login()
+    return client
 
 
 @pytest.fixture

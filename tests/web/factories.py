@@ -19,11 +19,15 @@ from webapp.sharing.models import Share
 PASSWORD = "correct horse battery"
 
 
+# A real scrypt hash, at a cost for tests: the app's own (2**15) takes a tenth of a second to
+# check, on every login of every test; accounts the app makes itself still use the app's.
+TEST_HASH_METHOD = "scrypt:1024:8:1"
+
+
 @cache
 def password_hash() -> str:
-    """PASSWORD hashed once per run: a real hash is slow on purpose, and most tests make
-    several people."""
-    return generate_password_hash(PASSWORD)
+    """PASSWORD hashed once per run."""
+    return generate_password_hash(PASSWORD, method=TEST_HASH_METHOD)
 
 
 def user(

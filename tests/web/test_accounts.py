@@ -129,8 +129,8 @@ def test_changing_the_password_checks_the_current_one(client):
     assert "not your current password" in response.get_data(as_text=True)
 
 
-def test_passwords_are_stored_hashed(app, make_user, password):
-    make_user("hr@example.com", "hr")
+def test_passwords_are_stored_hashed(app, client, password):
+    client.register(email="hr@example.com")
 
     with app.app_context():
         stored = User.by_email("hr@example.com").password_hash

@@ -27,18 +27,16 @@ def _stored(app, assessment_id: int) -> dict:
 
 
 def test_a_finished_assessment_is_stored_as_the_pages_store_it(
-    app, client, people, make_assessment
+    app, client, ada, people, make_assessment
 ):
-    client.register()
     clicked = int(client.answer_all(people[1]).headers["Location"].rsplit("/", 1)[1])
     made = make_assessment("ada@example.com", people[1])
     assert _stored(app, made) == _stored(app, clicked)
 
 
 def test_an_assessment_in_progress_is_stored_as_the_pages_store_it(
-    app, client, people, make_assessment
+    app, client, ada, people, make_assessment
 ):
-    client.register()
     client.answer_all(people[2], stop_after=3)
     with app.app_context():
         clicked = db.session.scalar(select(Assessment.id))

@@ -29,16 +29,14 @@ def test_migrations_create_exactly_the_models_tables(app):
     assert differences == []
 
 
-def test_answers_survive_a_restart_of_the_app(make_app, client, people, form_client):
-    client.register()
+def test_answers_survive_a_restart_of_the_app(make_app, client, ada, people, form_client):
     client.answer_all(people[0], stop_after=3)
     restarted = form_client(app=make_app())
     restarted.login()
     assert "Resume at step 4 of 7" in restarted.get("/assessment/").get_data(as_text=True)
 
 
-def test_stored_answers_and_recommendation_round_trip(app, client, people):
-    client.register()
+def test_stored_answers_and_recommendation_round_trip(app, client, ada, people):
     client.answer_all(people[1])
     with app.app_context():
         stored = db.session.scalars(select(Assessment)).one()
@@ -49,8 +47,7 @@ def test_stored_answers_and_recommendation_round_trip(app, client, people):
         assert stored.track == stored.recommendation["track"]
 
 
-def test_deleting_an_account_removes_its_rows(app, client, people, make_assessment):
-    client.register()
+def test_deleting_an_account_removes_its_rows(app, client, ada, people, make_assessment):
     make_assessment("ada@example.com", people[0])
     client.submit("/my-data/account/delete", {"password": "correct horse battery"})
     with app.app_context():

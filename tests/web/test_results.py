@@ -10,10 +10,9 @@ from webapp.extensions import db
 
 
 @pytest.fixture
-def result(app, client, people, make_assessment):
+def result(app, client, ada, people, make_assessment):
     """The results page of the first sample person (a senior engineer who loves the craft),
     and the recommendation stored for it."""
-    client.register()
     number = make_assessment("ada@example.com", people[0])
     location = f"/results/{number}"
     with app.app_context():
@@ -75,8 +74,7 @@ def test_the_chances_stay_readable_on_a_phone(result_html):
     assert min(sizes) * 358 / width >= 11
 
 
-def test_a_result_stored_without_a_range_reads_as_before(app, client, people, make_assessment):
-    client.register()
+def test_a_result_stored_without_a_range_reads_as_before(app, client, ada, people, make_assessment):
     number = make_assessment("ada@example.com", people[0])
     location = f"/results/{number}"
     with app.app_context():
@@ -149,8 +147,7 @@ def test_the_factor_table_adds_up_to_the_score(result_html):
     assert sum(factors) + baseline == pytest.approx(score, abs=0.02)
 
 
-def test_history_lists_assessments_and_what_changed(client, people, make_assessment):
-    client.register()
+def test_history_lists_assessments_and_what_changed(client, ada, people, make_assessment):
     make_assessment("ada@example.com", people[0])
     make_assessment("ada@example.com", people[1])
     html = client.get("/results/history").get_data(as_text=True)
@@ -162,8 +159,7 @@ def test_history_lists_assessments_and_what_changed(client, people, make_assessm
     assert "Since your assessment of" in client.get(newest).get_data(as_text=True)
 
 
-def test_a_result_page_follows_deletions(client, people, make_assessment):
-    client.register()
+def test_a_result_page_follows_deletions(client, ada, people, make_assessment):
     make_assessment("ada@example.com", people[0])
     make_assessment("ada@example.com", people[1])
     older, newest = sorted(

@@ -49,8 +49,9 @@ def upload(client, data: bytes, sensitive: str = "", name: str = "outcomes.csv")
     )
 
 
-def finished(client, location: str, seconds: float = 90) -> dict:
-    """Follow a run's status until it ends."""
+def finished(client, location: str, seconds: float = 300) -> dict:
+    """Follow a run's status until it ends (a run is niced to the lowest priority: minutes on
+    a busy two-core machine, as in the browser journey)."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         status = client.get(location + ".json").get_json()

@@ -15,8 +15,7 @@ def test_every_page_sends_the_security_headers(client):
     assert response.headers["Cache-Control"] == "no-store"
 
 
-def test_pages_use_no_inline_script_or_style(client, people, make_assessment):
-    client.register()
+def test_pages_use_no_inline_script_or_style(client, ada, people, make_assessment):
     location = f"/results/{make_assessment('ada@example.com', people[0])}"
     for url in ("/", "/assessment/", location, "/results/history", "/my-data/"):
         html = client.get(url).get_data(as_text=True)
@@ -78,7 +77,6 @@ def test_json_clients_get_json_errors(client):
     assert response.get_json() == {"error": response.get_json()["error"], "status": 404}
 
 
-def test_request_size_is_limited(client):
-    client.register()
+def test_request_size_is_limited(client, ada):
     response = client.post("/account/password", data={"current": "x" * 400_000})
     assert response.status_code == 413

@@ -16,8 +16,9 @@ def _count(app, model):
         return db.session.scalar(select(func.count()).select_from(model))
 
 
-def test_json_export_has_the_account_answers_and_recommendations(client, people, make_assessment):
-    client.register()
+def test_json_export_has_the_account_answers_and_recommendations(
+    client, ada, people, make_assessment
+):
     make_assessment("ada@example.com", people[0])
     response = client.get("/my-data/export.json")
     assert response.headers["Content-Disposition"] == 'attachment; filename="trackfit-my-data.json"'
@@ -30,8 +31,7 @@ def test_json_export_has_the_account_answers_and_recommendations(client, people,
     assert "password" not in json.dumps(data["account"])
 
 
-def test_csv_export_has_a_row_per_assessment_and_every_answer(client, people, make_assessment):
-    client.register()
+def test_csv_export_has_a_row_per_assessment_and_every_answer(client, ada, people, make_assessment):
     make_assessment("ada@example.com", people[0])
     make_assessment("ada@example.com", people[1])
     rows = list(
@@ -43,8 +43,9 @@ def test_csv_export_has_a_row_per_assessment_and_every_answer(client, people, ma
     assert rows[0]["ic_target"] == "L4"
 
 
-def test_csv_cells_that_look_like_formulas_are_neutralised(app, client, people, make_assessment):
-    client.register()
+def test_csv_cells_that_look_like_formulas_are_neutralised(
+    app, client, ada, people, make_assessment
+):
     make_assessment("ada@example.com", people[0])
     with app.app_context():
         assessment = db.session.scalars(select(Assessment)).one()
@@ -54,8 +55,7 @@ def test_csv_cells_that_look_like_formulas_are_neutralised(app, client, people, 
     assert "'=HYPERLINK" in body
 
 
-def test_exports_hold_only_your_own_data(client, people, make_assessment):
-    client.register()
+def test_exports_hold_only_your_own_data(client, ada, people, make_assessment):
     make_assessment("ada@example.com", people[0])
     client.logout()
     client.register(email="eve@example.com", name="Eve")
@@ -63,8 +63,9 @@ def test_exports_hold_only_your_own_data(client, people, make_assessment):
     assert data["assessments"] == []
 
 
-def test_deleting_an_assessment_asks_first_then_removes_it(app, client, people, make_assessment):
-    client.register()
+def test_deleting_an_assessment_asks_first_then_removes_it(
+    app, client, ada, people, make_assessment
+):
     number = make_assessment("ada@example.com", people[0])
     location = f"/results/{number}"
     confirm = client.get(f"/my-data/assessments/{number}/delete")
@@ -76,8 +77,7 @@ def test_deleting_an_assessment_asks_first_then_removes_it(app, client, people, 
     assert client.get(location).status_code == 404
 
 
-def test_nobody_can_delete_someone_elses_assessment(app, client, people, make_assessment):
-    client.register()
+def test_nobody_can_delete_someone_elses_assessment(app, client, ada, people, make_assessment):
     make_assessment("ada@example.com", people[0])
     client.logout()
     client.register(email="eve@example.com", name="Eve")
@@ -85,8 +85,7 @@ def test_nobody_can_delete_someone_elses_assessment(app, client, people, make_as
     assert _count(app, Assessment) == 1
 
 
-def test_delete_all_assessments_keeps_the_account(app, client, people, make_assessment):
-    client.register()
+def test_delete_all_assessments_keeps_the_account(app, client, ada, people, make_assessment):
     make_assessment("ada@example.com", people[0])
     make_assessment("ada@example.com", people[1], pages_done=2)
     client.submit("/my-data/assessments/delete")
@@ -95,14 +94,13 @@ def test_delete_all_assessments_keeps_the_account(app, client, people, make_asse
 
 
 def test_deleting_the_account_needs_the_password_and_removes_everything(
-    app, client, people, make_assessment, password
+    app, ada, people, make_assessment, password
 ):
-    client.register()
     make_assessment("ada@example.com", people[0])
-    wrong = client.submit("/my-data/account/delete", {"password": "not my password"})
+    wrong = ada.submit("/my-data/account/delete", {"password": "not my password"})
     assert wrong.status_code == 422
     assert _count(app, User) == 1
-    client.submit("/my-data/account/delete", {"password": password})
+    ada.submit("/my-data/account/delete", {"password": password})
     assert _count(app, User) == 0
     assert _count(app, Assessment) == 0
-    assert client.login().status_code == 422
+    assert ada.login().status_code == 422
