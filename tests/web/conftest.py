@@ -1,8 +1,10 @@
 """Web app fixtures: an app on a migrated database (SQLite, or PostgreSQL when asked), a
-client that posts forms with their CSRF token, and people who have answered."""
+client that posts forms with their CSRF token, people, assessments and shares built straight
+in the database (tests/web/factories.py), and a headless browser."""
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -10,10 +12,12 @@ import shutil
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from playwright.sync_api import sync_playwright
+from sqlalchemy import create_engine, make_url, text
 
+from tests.web import factories
+from tests.web.factories import PASSWORD
 from webapp import create_app
-from webapp.accounts.models import User
 from webapp.extensions import db
 from webapp.storage import upgrade_database
 
@@ -36,15 +40,20 @@ TABLES = (
 )
 # The audit log refuses TRUNCATE; a fresh test database may clear it.
 AUDIT_TRIGGER = "audit_events_append_only"
-PASSWORD = "correct horse battery"
+CHROMIUM = os.environ.get("TRACKFIT_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SERIOUS = {"serious", "critical"}  # the accessibility violations a page may not have
 CSRF = re.compile(
     r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"'
 )
-
-
-def sample_people() -> list[dict]:
-    """The engineering pack's sample answers, one dict per person."""
-    return [json.loads(line) for line in SAMPLES.read_text().splitlines() if line.strip()]
 
 
 def app_settings(database_url: str, **extra) -> dict:
@@ -70,20 +79,40 @@ def sqlite_template(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def postgres_migrated() -> str:
-    """The test PostgreSQL database, migrated once."""
+    """The test PostgreSQL database, migrated once (each pytest-xdist worker its own)."""
     if not POSTGRES_URL:
         if os.environ.get("TRACKFIT_REQUIRE_POSTGRES"):
             pytest.fail("TRACKFIT_REQUIRE_POSTGRES is set but TRACKFIT_TEST_DATABASE_URL is not")
         pytest.skip("PostgreSQL: set TRACKFIT_TEST_DATABASE_URL (.ci/run starts a server)")
-    engine = create_engine(POSTGRES_URL)
+    url = _worker_database(POSTGRES_URL)
+    engine = create_engine(url)
     with engine.begin() as connection:
         connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
     engine.dispose()
-    app = create_app(app_settings(POSTGRES_URL))
+    app = create_app(app_settings(url))
     with app.app_context():
         upgrade_database()
         db.engine.dispose()
-    return POSTGRES_URL
+    return url
+
+
+def _worker_database(url: str) -> str:
+    """`url`, or under pytest-xdist a database of the worker's own on the same server
+    (trackfit_test_gw0, ...), created when missing: every test empties the tables it uses."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    server = make_url(url)
+    own = server.set(database=f"{server.database}_{worker}")
+    engine = create_engine(server, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        found = connection.scalar(
+            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": own.database}
+        )
+        if not found:
+            connection.execute(text(f'CREATE DATABASE "{own.database}"'))
+    engine.dispose()
+    return own.render_as_string(hide_password=False)
 
 
 @pytest.fixture
@@ -165,7 +194,8 @@ class FormClient:
         return self.submit("/", action_url="/account/logout")
 
     def answer_all(self, person: dict, stop_after: int | None = None):
-        """Take the assessment through the pages with this person's answers; the last response."""
+        """Take the assessment through the pages with this person's answers; the last response.
+        For the questionnaire's own tests: the others have `make_assessment`."""
         response = self.submit("/assessment/", action_url="/assessment/start")
         location = response.headers["Location"]
         values = {**person["answers"], **person["context"]}
@@ -190,43 +220,144 @@ def client(app):
 
 
 @pytest.fixture
-def people():
-    """The sample people of the engineering pack."""
-    return sample_people()
-
-
-def make_user(app, email: str, role: str = "employee", name: str = "Someone") -> None:
-    """An account straight in the database."""
-    with app.app_context():
-        user = User(email=email, name=name, role=role)
-        user.set_password(PASSWORD)
-        db.session.add(user)
-        db.session.commit()
-
-
-def set_manager(app, email: str, manager_email: str | None) -> None:
-    """Put a person under a manager (or none) in the org chart."""
-    with app.app_context():
-        person = User.by_email(email)
-        person.manager_id = User.by_email(manager_email).id if manager_email else None
-        db.session.commit()
+def ada(client, make_user):
+    """Ada, an employee, logged in on the test client: the account `client.register()` makes,
+    made straight in the database (the app's own password hash is slow on purpose)."""
+    make_user("ada@example.com", "employee", "Ada")
+    client.login()
+    return client
 
 
 @pytest.fixture
-def team(app):
+def people() -> list[dict]:
+    """The sample people of the engineering pack (its sample answers, one dict each)."""
+    return [json.loads(line) for line in SAMPLES.read_text().splitlines() if line.strip()]
+
+
+@pytest.fixture
+def password() -> str:
+    """The password of everyone the factories and `FormClient.register` make."""
+    return PASSWORD
+
+
+@pytest.fixture
+def make_app(database_url):
+    """Another app on the test database, with `extra` settings: `make_app(**extra)`."""
+    made = []
+
+    def make(**extra):
+        made.append(create_app(app_settings(database_url, **extra)))
+        return made[-1]
+
+    yield make
+    for other in made:
+        with other.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def form_client(app):
+    """A new browser-like client with no one logged in: `form_client()` (on another app with
+    `app=`)."""
+
+    def make(*, app=app):
+        return FormClient(app.test_client())
+
+    return make
+
+
+@pytest.fixture
+def make_user(app):
+    """An account straight in the database, with the test password:
+    `make_user(email, role, name, manager=None)`; its id (on another app with `app=`)."""
+
+    def make(email, role="employee", name="Someone", manager=None, *, app=app):
+        return factories.user(app, email, role, name, manager)
+
+    return make
+
+
+@pytest.fixture
+def set_manager(app):
+    """Put a person under a manager (an email), or under nobody (None)."""
+    return functools.partial(factories.set_manager, app)
+
+
+@pytest.fixture
+def signed_in(app):
+    """A fresh client logged in as this person: `signed_in(email)` (on another app with
+    `app=`)."""
+
+    def sign_in(email, *, app=app):
+        client = FormClient(app.test_client())
+        client.login(email)
+        return client
+
+    return sign_in
+
+
+@pytest.fixture
+def make_assessment(app):
+    """A person's assessment stored as if they had answered every page, with the
+    recommendation the app keeps: `make_assessment(email, person)`; its id. See
+    `factories.assessment` for one still in progress (`pages_done`) and timings."""
+    return functools.partial(factories.assessment, app)
+
+
+@pytest.fixture
+def share(app):
+    """Share a finished assessment with its owner's manager: `share(assessment_id)`."""
+    return functools.partial(factories.share, app)
+
+
+@pytest.fixture
+def team(app, make_user):
     """HR; Mo manages Ada; Max manages Bob. Everyone has the test password."""
-    make_user(app, "hr@example.com", "hr", "Hana")
-    make_user(app, "mo@example.com", "manager", "Mo")
-    make_user(app, "max@example.com", "manager", "Max")
-    make_user(app, "ada@example.com", "employee", "Ada")
-    make_user(app, "bob@example.com", "employee", "Bob")
-    set_manager(app, "ada@example.com", "mo@example.com")
-    set_manager(app, "bob@example.com", "max@example.com")
+    make_user("hr@example.com", "hr", "Hana")
+    make_user("mo@example.com", "manager", "Mo")
+    make_user("max@example.com", "manager", "Max")
+    make_user("ada@example.com", "employee", "Ada", manager="mo@example.com")
+    make_user("bob@example.com", "employee", "Bob", manager="max@example.com")
     return app
 
 
-def signed_in(app, email: str) -> FormClient:
-    """A fresh client logged in as this person."""
-    client = FormClient(app.test_client())
-    client.login(email)
-    return client
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Chromium, or a skip (a failure when CI requires the browser)."""
+    if not shutil.which(CHROMIUM):
+        if os.environ.get("TRACKFIT_REQUIRE_BROWSER"):
+            pytest.fail(f"TRACKFIT_REQUIRE_BROWSER is set but {CHROMIUM} is missing")
+        pytest.skip(f"no Chromium at {CHROMIUM} (.ci/run installs Debian's chromium)")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh browser tab with its own cookies."""
+    context = browser.new_context(viewport={"width": 1100, "height": 900})
+    tab = context.new_page()
+    tab.set_default_timeout(10_000)
+    yield tab
+    context.close()
+
+
+@pytest.fixture
+def assert_accessible():
+    """`assert_accessible(page, what)`: axe-core (bundled with axe-playwright-python) finds
+    nothing serious or critical on the page."""
+    from axe_playwright_python.sync_playwright import Axe  # noqa: PLC0415
+
+    def check(page, what: str) -> None:
+        violations = Axe().run(page).response["violations"]
+        serious = [
+            f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+            for v in violations
+            if v["impact"] in SERIOUS
+        ]
+        assert serious == [], f"{what}: {serious}"
+
+    return check

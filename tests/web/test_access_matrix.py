@@ -9,7 +9,6 @@ from dataclasses import dataclass
 
 import pytest
 
-from tests.web.conftest import FormClient, signed_in
 from webapp.assessment.models import Assessment
 from webapp.database import utcnow
 from webapp.extensions import db
@@ -144,19 +143,13 @@ def test_every_route_of_the_app_is_in_the_matrix(app):
 
 
 @pytest.fixture
-def world(team, people):
+def world(team, people, make_assessment, share):
     """Ada's finished assessment shared with Mo (with a decision); Bob's shared with Max; a
     training run for HR to look at."""
     ids = {}
-    for person, manager_email, key in (
-        ("ada@example.com", "mo", "own"),
-        ("bob@example.com", "max", "guessed"),
-    ):
-        client = signed_in(team, person)
-        result = client.answer_all(people[0]).headers["Location"]
-        ids[key] = int(result.rsplit("/", 1)[1])
-        client.submit(result, action_url=f"/results/{ids[key]}/share")
-        assert manager_email
+    for person, key in (("ada@example.com", "own"), ("bob@example.com", "guessed")):
+        ids[key] = make_assessment(person, people[0])
+        share(ids[key])
     with team.app_context():
         own = db.session.get(Assessment, ids["own"])
         db.session.add(
@@ -197,12 +190,12 @@ def outcome(response) -> str:
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
-def test_each_route_allows_or_denies_as_intended(team, world, persona):
+def test_each_route_allows_or_denies_as_intended(team, world, persona, form_client, signed_in):
     if persona == "anonymous":
-        client = FormClient(team.test_client())
+        client = form_client()
         token_page = "/account/login"
     else:
-        client = signed_in(team, EMAILS[persona])
+        client = signed_in(EMAILS[persona])
         token_page = "/my-data/"
     token = client.token(token_page)
     wrong = []

@@ -1,9 +1,7 @@
 """Accounts: register, log in and out, change password, throttling, safe redirects."""
 
 import pytest
-from conftest import PASSWORD, app_settings, make_user
 
-from webapp import create_app
 from webapp.accounts.models import User
 
 
@@ -36,17 +34,17 @@ def test_one_account_per_email_whatever_the_case(client):
     assert "already an account" in response.get_data(as_text=True)
 
 
-def test_a_form_without_its_csrf_token_is_refused(client):
+def test_a_form_without_its_csrf_token_is_refused(client, password):
     response = client.post(
         "/account/register",
-        data={"name": "Ada", "email": "ada@example.com", "password": PASSWORD, "confirm": PASSWORD},
+        data={"name": "Ada", "email": "ada@example.com", "password": password, "confirm": password},
     )
     assert response.status_code == 400
     assert "expired or did not come from this site" in response.get_data(as_text=True)
 
 
-def test_registration_can_be_switched_off(database_url):
-    app = create_app(app_settings(database_url, REGISTRATION_OPEN=False))
+def test_registration_can_be_switched_off(make_app):
+    app = make_app(REGISTRATION_OPEN=False)
     assert app.test_client().get("/account/register").status_code == 404
 
 
@@ -101,14 +99,14 @@ def test_login_returns_to_the_page_asked_for(client):
     assert client.login(next_url="/results/history").headers["Location"] == "/results/history"
 
 
-def test_changing_the_password_ends_other_sessions(app, client):
+def test_changing_the_password_ends_other_sessions(client, form_client, password):
     client.register()
-    other = type(client)(app.test_client())
+    other = form_client()
     other.login()
     assert other.get("/results/history").status_code == 200
     response = client.submit(
         "/account/password",
-        {"current": PASSWORD, "password": "a new long password", "confirm": "a new long password"},
+        {"current": password, "password": "a new long password", "confirm": "a new long password"},
     )
     assert response.status_code == 302
     assert client.get("/results/history").status_code == 200
@@ -131,10 +129,10 @@ def test_changing_the_password_checks_the_current_one(client):
     assert "not your current password" in response.get_data(as_text=True)
 
 
-def test_passwords_are_stored_hashed(app):
-    make_user(app, "hr@example.com", "hr")
+def test_passwords_are_stored_hashed(app, client, password):
+    client.register(email="hr@example.com")
 
     with app.app_context():
         stored = User.by_email("hr@example.com").password_hash
-    assert PASSWORD not in stored
+    assert password not in stored
     assert stored.startswith(("scrypt:", "pbkdf2:"))

@@ -4,7 +4,6 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import make_user
 from jsonschema import Draft202012Validator
 
 from recommender.answer.answers import Answers
@@ -15,9 +14,9 @@ from webapp.extensions import db
 
 
 @pytest.fixture
-def token(app):
+def token(app, make_user):
     """A live API token owned by an HR account."""
-    make_user(app, "hr@example.com", "hr")
+    make_user("hr@example.com", "hr")
     with app.app_context():
         return create_token("HRIS sync", "hr@example.com")[1]
 
@@ -139,8 +138,8 @@ def test_a_recommendation_carries_the_range_of_each_chance(app, api, people):
     assert described["interval_level"]["type"] == ["number", "null"]
 
 
-def test_only_hr_accounts_own_tokens(app):
-    make_user(app, "emp@example.com", "employee")
+def test_only_hr_accounts_own_tokens(app, make_user):
+    make_user("emp@example.com", "employee")
 
     with app.app_context(), pytest.raises(TokenRefused, match="not in HR"):
         create_token("x", "emp@example.com")

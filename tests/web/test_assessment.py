@@ -8,11 +8,10 @@ from webapp.extensions import db
 
 
 def _start(client):
-    client.register()
     return client.submit("/assessment/", action_url="/assessment/start").headers["Location"]
 
 
-def test_one_section_per_page_with_progress(client):
+def test_one_section_per_page_with_progress(client, ada):
     first = _start(client)
     html = client.get(first).get_data(as_text=True)
     sections = load_pack("engineering").questionnaire.sections
@@ -21,7 +20,7 @@ def test_one_section_per_page_with_progress(client):
     assert sections[0].title in html
 
 
-def test_every_input_has_a_label_or_legend(client):
+def test_every_input_has_a_label_or_legend(client, ada):
     first = _start(client)
     html = client.get(first).get_data(as_text=True)
     ids = re.findall(r'<(?:input|select)[^>]*\bid="([^"]+)"', html)
@@ -32,7 +31,7 @@ def test_every_input_has_a_label_or_legend(client):
         assert f'for="{field_id}"' in html, field_id
 
 
-def test_next_without_answers_names_each_question_inline(client):
+def test_next_without_answers_names_each_question_inline(client, ada):
     first = _start(client)
     response = client.submit(first, {"action": "next"})
     html = response.get_data(as_text=True)
@@ -42,15 +41,14 @@ def test_next_without_answers_names_each_question_inline(client):
     assert 'aria-invalid="true"' in html
 
 
-def test_out_of_range_numbers_are_refused_with_the_range(client):
+def test_out_of_range_numbers_are_refused_with_the_range(client, ada):
     first = _start(client)
     response = client.submit(first, {"years_experience": "200", "action": "next"})
     assert "Enter a whole number from 0 to 60." in response.get_data(as_text=True)
 
 
-def test_answers_are_saved_when_leaving_and_resumed_after_logging_out(client, people):
+def test_answers_are_saved_when_leaving_and_resumed_after_logging_out(client, ada, people):
     person = people[0]
-    client.register()
     client.answer_all(person, stop_after=2)
     client.logout()
     client.login()
@@ -66,7 +64,7 @@ def test_answers_are_saved_when_leaving_and_resumed_after_logging_out(client, pe
         assert person["answers"][item_id] == int(value)
 
 
-def test_save_and_finish_later_keeps_partial_answers(client):
+def test_save_and_finish_later_keeps_partial_answers(client, ada):
     first = _start(client)
     response = client.submit(first, {"years_experience": "7", "action": "save"})
     assert response.headers["Location"] == "/"
@@ -74,8 +72,7 @@ def test_save_and_finish_later_keeps_partial_answers(client):
     assert "Resume where you left off" in client.get("/").get_data(as_text=True)
 
 
-def test_back_keeps_what_was_typed_on_the_page(client, people):
-    client.register()
+def test_back_keeps_what_was_typed_on_the_page(client, ada, people):
     client.answer_all(people[0], stop_after=1)
     start = client.get("/assessment/").get_data(as_text=True)
     second = re.search(r'href="(/assessment/\d+/2)"', start).group(1)
@@ -84,14 +81,13 @@ def test_back_keeps_what_was_typed_on_the_page(client, people):
     assert 'checked id="la1-3"' in client.get(second).get_data(as_text=True)
 
 
-def test_pages_cannot_be_skipped(client):
+def test_pages_cannot_be_skipped(client, ada):
     first = _start(client)
     response = client.get(first[:-1] + "5")
     assert response.headers["Location"] == first
 
 
-def test_attention_checks_look_like_any_other_question(client, people):
-    client.register()
+def test_attention_checks_look_like_any_other_question(client, ada, people):
     client.answer_all(people[0], stop_after=1)
     start = client.get("/assessment/").get_data(as_text=True)
     second = re.search(r'href="(/assessment/\d+/2)"', start).group(1)
@@ -104,8 +100,7 @@ def test_attention_checks_look_like_any_other_question(client, people):
     )
 
 
-def test_finishing_stores_the_recommendation_with_model_and_pack(app, client, people):
-    client.register()
+def test_finishing_stores_the_recommendation_with_model_and_pack(app, client, ada, people):
     response = client.answer_all(people[0])
     assert re.fullmatch(r"/results/\d+", response.headers["Location"])
 
@@ -118,15 +113,13 @@ def test_finishing_stores_the_recommendation_with_model_and_pack(app, client, pe
         }
 
 
-def test_a_finished_assessment_cannot_be_edited(client, people):
-    client.register()
+def test_a_finished_assessment_cannot_be_edited(client, ada, people):
     result = client.answer_all(people[0]).headers["Location"]
     number = result.rsplit("/", 1)[1]
     assert client.get(f"/assessment/{number}/1").headers["Location"] == result
 
 
-def test_someone_elses_assessment_is_not_found(app, client, people):
-    client.register()
+def test_someone_elses_assessment_is_not_found(app, client, ada, people):
     client.answer_all(people[0], stop_after=1)
     client.logout()
     client.register(email="eve@example.com", name="Eve")

@@ -7,7 +7,6 @@ import re
 from datetime import datetime
 
 import pytest
-from conftest import FormClient, make_user, signed_in
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select, text
@@ -38,10 +37,10 @@ def add_event(app, at: datetime, action: str, subject: str, actor: str | None = 
 
 
 @pytest.fixture
-def hr(app):
+def hr(app, make_user, signed_in):
     """A client logged in as Hana from HR."""
-    make_user(app, "hr@example.com", "hr", "Hana")
-    return signed_in(app, "hr@example.com")
+    make_user("hr@example.com", "hr", "Hana")
+    return signed_in("hr@example.com")
 
 
 def shown(response) -> list[str]:
@@ -53,9 +52,9 @@ def shown(response) -> list[str]:
 # What is recorded
 
 
-def test_a_login_is_recorded_with_the_persons_email(app):
-    make_user(app, "ada@example.com", "employee", "Ada")
-    FormClient(app.test_client()).login("ada@example.com")
+def test_a_login_is_recorded_with_the_persons_email(app, make_user, form_client):
+    make_user("ada@example.com", "employee", "Ada")
+    form_client().login("ada@example.com")
     (event,) = events(app)
     assert (event.action, event.actor_email, event.subject) == (
         "login",
@@ -66,9 +65,11 @@ def test_a_login_is_recorded_with_the_persons_email(app):
     assert event.address == "127.0.0.1"
 
 
-def test_a_failed_login_on_an_existing_account_is_recorded_with_its_email(app):
-    make_user(app, "ada@example.com", "employee", "Ada")
-    response = FormClient(app.test_client()).login("ADA@example.com", "not the password")
+def test_a_failed_login_on_an_existing_account_is_recorded_with_its_email(
+    app, make_user, form_client
+):
+    make_user("ada@example.com", "employee", "Ada")
+    response = form_client().login("ADA@example.com", "not the password")
     assert response.status_code == 422
     (event,) = events(app)
     assert event.action == "login_failed"
@@ -76,14 +77,14 @@ def test_a_failed_login_on_an_existing_account_is_recorded_with_its_email(app):
     assert event.actor_email is None  # whoever typed the password is not known
 
 
-def test_a_failed_login_for_an_unknown_email_records_nothing(app):
-    FormClient(app.test_client()).login("nobody@example.com", "whatever it is")
+def test_a_failed_login_for_an_unknown_email_records_nothing(app, form_client):
+    form_client().login("nobody@example.com", "whatever it is")
     assert events(app) == []
 
 
-def test_a_logout_is_recorded_with_the_persons_email(app):
-    make_user(app, "ada@example.com", "employee", "Ada")
-    ada = signed_in(app, "ada@example.com")
+def test_a_logout_is_recorded_with_the_persons_email(app, make_user, signed_in):
+    make_user("ada@example.com", "employee", "Ada")
+    ada = signed_in("ada@example.com")
     ada.logout()
     assert [(e.action, e.actor_email) for e in events(app)] == [
         ("login", "ada@example.com"),
@@ -113,8 +114,8 @@ def test_a_refused_org_chart_import_records_no_import(app, hr):
     assert events(app, "org_import") == []
 
 
-def test_editing_a_person_is_recorded_with_before_and_after(app, hr):
-    make_user(app, "ada@example.com", "employee", "Ada")
+def test_editing_a_person_is_recorded_with_before_and_after(app, hr, make_user):
+    make_user("ada@example.com", "employee", "Ada")
     with app.app_context():
         ada = User.by_email("ada@example.com").id
     hr.submit(f"/hr/people/{ada}", {"manager_id": "0", "role": "manager", "employee_id": ""})
@@ -174,15 +175,15 @@ def test_the_database_refuses_to_change_or_delete_events(app, backend, statement
 
 
 @pytest.fixture
-def history(app):
+def history(app, make_user, signed_in):
     """Events at known moments, with HR logged in (which adds a login event of today)."""
     add_event(app, datetime(2025, 1, 1, 0, 0), "export", "new-year", "ada@example.com")
     add_event(app, datetime(2025, 1, 15, 12, 0), "share", "mid-january", "bob@example.com")
     add_event(app, datetime(2025, 1, 31, 23, 59), "export", "end-of-january", "bob@example.com")
     add_event(app, datetime(2025, 2, 1, 0, 0), "promote", "first-of-february", "ada@example.com")
     add_event(app, datetime(2024, 12, 31, 23, 59), "login", "new-years-eve", "ada@example.com")
-    make_user(app, "hr@example.com", "hr", "Hana")
-    return signed_in(app, "hr@example.com")
+    make_user("hr@example.com", "hr", "Hana")
+    return signed_in("hr@example.com")
 
 
 def test_the_audit_page_shows_every_event_newest_first(history):
@@ -217,9 +218,11 @@ def test_the_audit_page_filters_by_actor(history):
     ]
 
 
-def test_the_person_filter_finds_failed_logins_on_their_account(app, history):
-    make_user(app, "cy@example.com", "employee", "Cy")
-    FormClient(app.test_client()).login("cy@example.com", "not the password")
+def test_the_person_filter_finds_failed_logins_on_their_account(
+    app, history, make_user, form_client
+):
+    make_user("cy@example.com", "employee", "Cy")
+    form_client().login("cy@example.com", "not the password")
     response = history.get("/hr/audit?actor=cy@example.com")
     assert shown(response) == ["cy@example.com"]
     assert 'data-action="login_failed"' in response.get_data(as_text=True)
@@ -339,13 +342,13 @@ def test_neutralise_turns_anything_into_text():
 
 @pytest.mark.parametrize("email", ["ada@example.com", "mo@example.com"])
 @pytest.mark.parametrize("url", ["/hr/audit", "/hr/audit.csv"])
-def test_only_hr_sees_the_audit_log(team, email, url):
-    response = signed_in(team, email).get(url)
+def test_only_hr_sees_the_audit_log(team, email, url, signed_in):
+    response = signed_in(email).get(url)
     assert response.status_code == 403
     assert "audit_export" not in [e.action for e in events(team)]
 
 
-def test_anonymous_visitors_are_sent_to_log_in_for_the_audit_log(app):
-    response = FormClient(app.test_client()).get("/hr/audit")
+def test_anonymous_visitors_are_sent_to_log_in_for_the_audit_log(app, form_client):
+    response = form_client().get("/hr/audit")
     assert response.status_code == 302
     assert "/account/login" in response.headers["Location"]

@@ -4,80 +4,25 @@ answering works; axe-core finds no serious or critical accessibility violations.
 
 from __future__ import annotations
 
-import os
-import shutil
 import threading
 
 import pytest
-from conftest import app_settings, sample_people
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
-from webapp import create_app
-from webapp.extensions import db
-
-CHROMIUM = os.environ.get("TRACKFIT_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-SERIOUS = {"serious", "critical"}
 PASSWORD = "a browser password"
 
 
-@pytest.fixture(scope="module")
-def browser():
-    """Headless Chromium, or a skip (a failure when CI requires the browser)."""
-    if not shutil.which(CHROMIUM):
-        if os.environ.get("TRACKFIT_REQUIRE_BROWSER"):
-            pytest.fail(f"TRACKFIT_REQUIRE_BROWSER is set but {CHROMIUM} is missing")
-        pytest.skip(f"no Chromium at {CHROMIUM} (.ci/run installs Debian's chromium)")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        yield chromium
-        chromium.close()
-
-
 @pytest.fixture
-def live_url(database_url):
+def live_url(make_app):
     """The app served over HTTP on a free loopback port."""
-    app = create_app(app_settings(database_url))
+    app = make_app()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join()
-    with app.app_context():
-        db.engine.dispose()
-
-
-@pytest.fixture
-def page(browser):
-    """A fresh browser tab with its own cookies."""
-    context = browser.new_context(viewport={"width": 1100, "height": 900})
-    tab = context.new_page()
-    tab.set_default_timeout(10_000)
-    yield tab
-    context.close()
-
-
-def assert_accessible(page, what: str) -> None:
-    """axe-core (bundled with axe-playwright-python) finds nothing serious or critical."""
-    from axe_playwright_python.sync_playwright import Axe  # noqa: PLC0415
-
-    violations = Axe().run(page).response["violations"]
-    serious = [
-        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
-        for v in violations
-        if v["impact"] in SERIOUS
-    ]
-    assert serious == [], f"{what}: {serious}"
 
 
 def answer_page(page, values: dict) -> None:
@@ -123,8 +68,10 @@ def register_and_start(page, name: str, email: str) -> None:
     page.get_by_role("button", name="Start the assessment").click()
 
 
-def test_register_answer_leave_resume_and_read_the_result(page, live_url):
-    person = sample_people()[0]
+def test_register_answer_leave_resume_and_read_the_result(
+    page, live_url, people, assert_accessible
+):
+    person = people[0]
     values = {**person["answers"], **person["context"]}
 
     page.goto(live_url)
@@ -183,10 +130,10 @@ def test_register_answer_leave_resume_and_read_the_result(page, live_url):
     assert_accessible(page, "results page")
 
 
-def test_the_assessment_works_with_javascript_switched_off(browser, live_url):
+def test_the_assessment_works_with_javascript_switched_off(browser, live_url, people):
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
-    person = sample_people()[1]
+    person = people[1]
     page.goto(live_url + "/account/register")
     register_and_start(page, "No Script", "noscript@example.com")
     answer_page(page, {**person["answers"], **person["context"]})

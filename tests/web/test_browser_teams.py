@@ -15,19 +15,14 @@ from werkzeug.serving import make_server
 
 from recommender.learn.synthetic import generate_outcomes, write_outcome_csv
 from recommender.pack.loading import load_pack
-from tests.web.conftest import ROOT, FormClient, app_settings, sample_people, team  # noqa: F401
-from tests.web.test_browser import (  # noqa: F401
-    PASSWORD,
-    assert_accessible,
-    browser,
-    page,
-)
 from webapp.accounts.models import User
 from webapp.extensions import db
 
+PASSWORD = "a browser password"
+
 
 @pytest.fixture
-def live(team):  # noqa: F811
+def live(team):
     """The team's app served over HTTP, with everyone's password set for the browser."""
     with team.app_context():
         for user in db.session.scalars(db.select(User)):
@@ -41,7 +36,7 @@ def live(team):  # noqa: F811
     thread.join()
 
 
-def log_in(page, url: str, email: str) -> None:  # noqa: F811
+def log_in(page, url: str, email: str) -> None:
     page.goto(f"{url}/account/login")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(PASSWORD)
@@ -49,13 +44,9 @@ def log_in(page, url: str, email: str) -> None:  # noqa: F811
 
 
 def test_a_manager_runs_a_one_to_one_from_a_shared_assessment_and_prints_it(
-    page,  # noqa: F811
-    live,
-    team,  # noqa: F811
+    page, live, people, make_assessment, assert_accessible
 ):
-    client = FormClient(team.test_client())
-    client.login("ada@example.com", PASSWORD)
-    result = client.answer_all(sample_people()[0]).headers["Location"]
+    result = f"/results/{make_assessment('ada@example.com', people[0])}"
 
     log_in(page, live, "ada@example.com")
     page.goto(live + result)
@@ -105,10 +96,7 @@ def test_a_manager_runs_a_one_to_one_from_a_shared_assessment_and_prints_it(
 
 
 def test_hr_trains_compares_promotes_and_rolls_back_a_model(
-    page,  # noqa: F811
-    live,
-    team,  # noqa: F811
-    tmp_path,
+    page, live, tmp_path, assert_accessible
 ):
     data = tmp_path / "outcomes.csv"
     # 300 people of the same simulation v1 learnt from 20,000 of: the cross-fitted candidate is

@@ -11,15 +11,18 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import make_user
 
-from recommender.learn.fairness import fairness_report
-from recommender.learn.fairness_wording import NO_REFERENCE, OUTCOME_MEANINGS, SMALL_GROUP_REASON
+from recommender.learn.fairness import (
+    NO_REFERENCE,
+    OUTCOME_MEANINGS,
+    SMALL_GROUP_REASON,
+    fairness_report,
+)
 
 
 @pytest.fixture
-def hr(app, client):
-    make_user(app, "hr@example.com", "hr", "Hana")
+def hr(app, client, make_user):
+    make_user("hr@example.com", "hr", "Hana")
     client.login("hr@example.com")
     return client
 

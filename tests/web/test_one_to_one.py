@@ -9,21 +9,20 @@ import re
 import pytest
 from sqlalchemy import select
 
-from tests.web.conftest import set_manager, signed_in
 from webapp.audit import AuditEvent
 from webapp.extensions import db
 from webapp.manager.models import Decision
 
 
 @pytest.fixture
-def shared(team, people):
+def shared(team, people, make_assessment, signed_in):
     """Ada has finished an assessment and shared it with Mo; returns (ada, mo, id)."""
-    ada = signed_in(team, "ada@example.com")
-    result = ada.answer_all(people[0]).headers["Location"]
-    assessment_id = int(result.rsplit("/", 1)[1])
+    ada = signed_in("ada@example.com")
+    assessment_id = make_assessment("ada@example.com", people[0])
+    result = f"/results/{assessment_id}"
     response = ada.submit(result, action_url=f"/results/{assessment_id}/share")
     assert response.status_code == 302
-    return ada, signed_in(team, "mo@example.com"), assessment_id
+    return ada, signed_in("mo@example.com"), assessment_id
 
 
 def actions(app) -> list[str]:
@@ -31,11 +30,13 @@ def actions(app) -> list[str]:
         return list(db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)))
 
 
-def test_nothing_is_visible_to_the_manager_until_it_is_shared(team, people):
-    ada = signed_in(team, "ada@example.com")
-    result = ada.answer_all(people[0]).headers["Location"]
-    assessment_id = result.rsplit("/", 1)[1]
-    mo = signed_in(team, "mo@example.com")
+def test_nothing_is_visible_to_the_manager_until_it_is_shared(
+    team, people, make_assessment, signed_in
+):
+    ada = signed_in("ada@example.com")
+    assessment_id = make_assessment("ada@example.com", people[0])
+    result = f"/results/{assessment_id}"
+    mo = signed_in("mo@example.com")
     assert mo.get(f"/team/assessments/{assessment_id}").status_code == 404
     assert "Nothing shared with you" in mo.get("/team/").get_data(as_text=True)
     assert "Share with Mo" in ada.get(result).get_data(as_text=True)
@@ -51,13 +52,13 @@ def test_a_shared_assessment_opens_for_the_manager_and_the_opening_is_audited(sh
     assert {"share", "open_assessment"} <= set(actions(mo.client.application))
 
 
-def test_another_manager_and_a_former_manager_cannot_open_it(shared, team):
+def test_another_manager_and_a_former_manager_cannot_open_it(shared, team, signed_in, set_manager):
     _, _, assessment_id = shared
-    max_ = signed_in(team, "max@example.com")
+    max_ = signed_in("max@example.com")
     assert max_.get(f"/team/assessments/{assessment_id}").status_code == 404
-    set_manager(team, "ada@example.com", "max@example.com")  # a reorganisation
+    set_manager("ada@example.com", "max@example.com")  # a reorganisation
     assert max_.get(f"/team/assessments/{assessment_id}").status_code == 404  # not shared
-    mo = signed_in(team, "mo@example.com")
+    mo = signed_in("mo@example.com")
     assert mo.get(f"/team/assessments/{assessment_id}").status_code == 404  # no longer hers
 
 
@@ -142,7 +143,7 @@ def test_a_decision_that_differs_from_the_advice_needs_a_reason(shared):
     assert {"decision", "decision_agreed"} <= set(actions(mo.client.application))
 
 
-def test_hr_sees_how_often_advice_is_overridden_by_track(shared, team):
+def test_hr_sees_how_often_advice_is_overridden_by_track(shared, team, signed_in):
     _, mo, assessment_id = shared
     page = f"/team/assessments/{assessment_id}"
     with mo.client.application.app_context():
@@ -155,7 +156,7 @@ def test_hr_sees_how_often_advice_is_overridden_by_track(shared, team):
         {"track": advised["track"], "target_level": target, "reason": ""},
         action_url=f"{page}/decision",
     )
-    hr = signed_in(team, "hr@example.com")
+    hr = signed_in("hr@example.com")
     overview = hr.get("/hr/").get_data(as_text=True)
     assert "How often the advice is overridden" in overview
     row = re.search(r"<tr><th scope=\"row\">[^<]+</th><td>1</td><td>0</td><td>0</td>", overview)
@@ -172,23 +173,24 @@ def test_the_print_view_is_one_page_of_summary(shared):
     assert "print_assessment" in actions(mo.client.application)
 
 
-def test_the_history_lists_only_what_the_report_shared(shared, people, team):
+def test_the_history_lists_only_what_the_report_shared(shared, people, team, make_assessment):
     ada, mo, first = shared
-    second = ada.answer_all(people[1]).headers["Location"]  # not shared
-    third = ada.answer_all(people[2]).headers["Location"]
-    third_id = int(third.rsplit("/", 1)[1])
-    ada.submit(third, action_url=f"/results/{third_id}/share")
+    second = make_assessment("ada@example.com", people[1])  # not shared
+    third_id = make_assessment("ada@example.com", people[2])
+    ada.submit(f"/results/{third_id}", action_url=f"/results/{third_id}/share")
     html = mo.get(f"/team/assessments/{third_id}").get_data(as_text=True)
     history = html.split("over time", 1)[1]
     assert f"/team/assessments/{first}" in history
-    assert f"/team/assessments/{second.rsplit('/', 1)[1]}" not in history
+    assert f"/team/assessments/{second}" not in history
 
 
-def test_someone_without_a_manager_is_told_so_and_cannot_share(team, people):
-    bob_client = signed_in(team, "bob@example.com")
-    set_manager(team, "bob@example.com", None)
-    result = bob_client.answer_all(people[0]).headers["Location"]
-    assessment_id = result.rsplit("/", 1)[1]
+def test_someone_without_a_manager_is_told_so_and_cannot_share(
+    team, people, make_assessment, signed_in, set_manager
+):
+    bob_client = signed_in("bob@example.com")
+    set_manager("bob@example.com", None)
+    assessment_id = make_assessment("bob@example.com", people[0])
+    result = f"/results/{assessment_id}"
     assert "You have no manager" in bob_client.get(result).get_data(as_text=True)
     bob_client.submit(result, action_url=f"/results/{assessment_id}/share")
     assert "share" not in actions(team)

@@ -6,7 +6,6 @@ import io
 import re
 
 import pytest
-from conftest import PASSWORD, FormClient, make_user, set_manager, signed_in
 from sqlalchemy import func, select
 
 from webapp.accounts.models import User
@@ -23,10 +22,10 @@ LINK = re.compile(r'value="(http://localhost/account/activate/[^"]+)"')
 
 
 @pytest.fixture
-def hr(app):
+def hr(app, make_user, signed_in):
     """A client logged in as Hana from HR."""
-    make_user(app, "hr@example.com", "hr", "Hana")
-    return signed_in(app, "hr@example.com")
+    make_user("hr@example.com", "hr", "Hana")
+    return signed_in("hr@example.com")
 
 
 def upload(client, body, filename="org.csv", page="/hr/people"):
@@ -107,16 +106,18 @@ def test_a_changed_row_is_counted_as_updated_and_applied(app, hr):
     assert chart(app)["eve@example.com"][1:3] == ("manager", "cleo@example.com")
 
 
-def test_people_added_by_the_chart_cannot_log_in_before_choosing_a_password(app, hr):
+def test_people_added_by_the_chart_cannot_log_in_before_choosing_a_password(
+    app, hr, form_client, password
+):
     upload(hr, CHART)
-    for password in (PASSWORD, "!", "not a password"):
-        response = FormClient(app.test_client()).login("dan@example.com", password)
+    for tried in (password, "!", "not a password"):
+        response = form_client().login("dan@example.com", tried)
         assert response.status_code == 422
         assert "The email or password is not right." in text_of(response)
 
 
-def test_a_manager_already_in_trackfit_but_not_in_the_file_is_accepted(app, hr):
-    make_user(app, "mo@example.com", "manager", "Mo")
+def test_a_manager_already_in_trackfit_but_not_in_the_file_is_accepted(app, hr, make_user):
+    make_user("mo@example.com", "manager", "Mo")
     response = upload(hr, HEADER + "dan@example.com,Dan,MO@example.com,employee,\n")
     assert response.status_code == 302
     assert chart(app)["dan@example.com"][2] == "mo@example.com"
@@ -295,11 +296,11 @@ def test_an_import_cannot_take_away_the_importers_own_hr_role(app, hr):
 
 
 @pytest.fixture
-def hr_and_team(team):
+def hr_and_team(team, make_user, signed_in, set_manager):
     """The conftest team (Mo manages Ada, Max manages Bob), plus Zed under Ada; HR logged in."""
-    make_user(team, "zed@example.com", "employee", "Zed")
-    set_manager(team, "zed@example.com", "ada@example.com")
-    return signed_in(team, "hr@example.com")
+    make_user("zed@example.com", "employee", "Zed")
+    set_manager("zed@example.com", "ada@example.com")
+    return signed_in("hr@example.com")
 
 
 def options(page: str) -> set[int]:
@@ -390,11 +391,11 @@ def invitation_link(client, app, email: str) -> str:
     return found.group(1).removeprefix("http://localhost")
 
 
-def test_an_invited_person_chooses_a_password_once_and_is_logged_in(app, hr):
+def test_an_invited_person_chooses_a_password_once_and_is_logged_in(app, hr, form_client):
     upload(hr, CHART)
     assert "Invitation link" in hr.get("/hr/people").get_data(as_text=True)
     link = invitation_link(hr, app, "dan@example.com")
-    dan = FormClient(app.test_client())
+    dan = form_client()
     form = dan.get(link)
     assert form.status_code == 200
     assert "Welcome, Dan" in form.get_data(as_text=True)
@@ -404,18 +405,18 @@ def test_an_invited_person_chooses_a_password_once_and_is_logged_in(app, hr):
     assert dan.get("/account/password").status_code == 200  # logged in
     assert chart(app)["dan@example.com"][4] is True
     # The link worked once.
-    again = FormClient(app.test_client()).get(link)
+    again = form_client().get(link)
     assert again.status_code == 404
     assert "This link does not work" in again.get_data(as_text=True)
     # Dan logs in with the password he chose.
-    later = FormClient(app.test_client())
+    later = form_client()
     assert later.login("dan@example.com", "dans new password").status_code == 302
 
 
-def test_a_too_short_or_mistyped_password_keeps_the_invitation_open(app, hr):
+def test_a_too_short_or_mistyped_password_keeps_the_invitation_open(app, hr, form_client):
     upload(hr, CHART)
     link = invitation_link(hr, app, "dan@example.com")
-    dan = FormClient(app.test_client())
+    dan = form_client()
     response = dan.submit(link, {"password": "short", "confirm": "short"})
     assert response.status_code == 422
     response = dan.submit(link, {"password": "long enough 1", "confirm": "long enough 2"})
@@ -425,21 +426,21 @@ def test_a_too_short_or_mistyped_password_keeps_the_invitation_open(app, hr):
     assert dan.get(link).status_code == 200
 
 
-def test_a_tampered_invitation_link_is_not_found(app, hr):
+def test_a_tampered_invitation_link_is_not_found(app, hr, form_client):
     upload(hr, CHART)
     link = invitation_link(hr, app, "dan@example.com")
     # (Not the last character: its low bits are padding, so changing it may change nothing.)
     character = link[-5]
     tampered = link[:-5] + ("A" if character != "A" else "B") + link[-4:]
-    visitor = FormClient(app.test_client())
+    visitor = form_client()
     assert visitor.get(tampered).status_code == 404
     assert visitor.get("/account/activate/not-a-token").status_code == 404
     assert "This link does not work" in visitor.get(tampered).get_data(as_text=True)
     assert visitor.get(link).status_code == 200
 
 
-def test_an_invitation_for_someone_with_a_password_redirects_with_a_message(app, hr):
-    make_user(app, "ada@example.com", "employee", "Ada")
+def test_an_invitation_for_someone_with_a_password_redirects_with_a_message(app, hr, make_user):
+    make_user("ada@example.com", "employee", "Ada")
     response = invite(hr, app, "ada@example.com")
     assert response.status_code == 302
     assert response.headers["Location"].endswith("/hr/people")
@@ -449,25 +450,25 @@ def test_an_invitation_for_someone_with_a_password_redirects_with_a_message(app,
 # Only HR
 
 
-def test_an_employee_is_refused_the_people_pages_and_the_import(app):
-    make_user(app, "ada@example.com", "employee", "Ada")
-    ada = signed_in(app, "ada@example.com")
+def test_an_employee_is_refused_the_people_pages_and_the_import(app, make_user, signed_in):
+    make_user("ada@example.com", "employee", "Ada")
+    ada = signed_in("ada@example.com")
     assert ada.get("/hr/people").status_code == 403
     assert ada.get(f"/hr/people/{user_id(app, 'ada@example.com')}").status_code == 403
     assert upload(ada, CHART, page="/").status_code == 403
     assert user_count(app) == 1
 
 
-def test_a_manager_is_refused_the_people_pages(app):
-    make_user(app, "mo@example.com", "manager", "Mo")
-    mo = signed_in(app, "mo@example.com")
+def test_a_manager_is_refused_the_people_pages(app, make_user, signed_in):
+    make_user("mo@example.com", "manager", "Mo")
+    mo = signed_in("mo@example.com")
     assert mo.get("/hr/people").status_code == 403
     assert upload(mo, CHART, page="/").status_code == 403
     assert mo.submit("/", action_url="/hr/people/1/invitation").status_code == 403
 
 
-def test_anonymous_visitors_are_sent_to_log_in(app):
-    visitor = FormClient(app.test_client())
+def test_anonymous_visitors_are_sent_to_log_in(app, form_client):
+    visitor = form_client()
     response = visitor.get("/hr/people")
     assert response.status_code == 302
     assert "/account/login" in response.headers["Location"]

@@ -8,17 +8,16 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, FormClient, app_settings, make_user
 from sqlalchemy import select
 
 from recommender.learn.default_model import build_default_model
 from recommender.learn.publishing import RegistryWriter
 from recommender.pack.loading import load_pack
-from webapp import create_app
 from webapp.assessment.models import Assessment
 from webapp.audit import AuditEvent
 from webapp.extensions import db
 
+ROOT = Path(__file__).resolve().parents[2]
 BUNDLED = ROOT / "questionnaires" / "engineering"
 PACK_FILES = ("pack.yaml", "framework.yaml", "questionnaire.yaml", "rules.yaml")
 OLD_TEXT = "I enjoy being the person a group looks to for direction."
@@ -70,19 +69,22 @@ def uploaded_folders(app) -> list[str]:
 
 
 @pytest.fixture
-def hr(app, client):
+def hr(client, make_user):
     """The test client, logged in as HR."""
-    make_user(app, "hr@example.com", "hr", "Hana")
+    make_user("hr@example.com", "hr", "Hana")
     client.login("hr@example.com")
     return client
 
 
-def employee(app, email: str = "emp@example.com") -> FormClient:
-    """A second browser, logged in as an employee."""
-    make_user(app, email, "employee", "Eli")
-    browser = FormClient(app.test_client())
-    browser.login(email)
-    return browser
+@pytest.fixture
+def employee(make_user, signed_in):
+    """A second browser, logged in as an employee: `employee()`."""
+
+    def sign_in(email: str = "emp@example.com"):
+        make_user(email, "employee", "Eli")
+        return signed_in(email)
+
+    return sign_in
 
 
 def _assessments(app) -> list[Assessment]:
@@ -114,7 +116,7 @@ def test_hr_sees_the_bundled_version_and_its_ladders_items_and_rules(hr):
 
 
 @pytest.mark.parametrize("folder", ["", "engineering"], ids=["files-at-root", "in-a-folder"])
-def test_uploading_version_2_installs_it_for_new_assessments(app, hr, people, folder):
+def test_uploading_version_2_installs_it_for_new_assessments(app, hr, people, folder, employee):
     response = upload(hr, zipped(pack_files(), folder))
     assert response.status_code == 302
     assert response.headers["Location"].endswith("/hr/packs/2")
@@ -135,7 +137,7 @@ def test_uploading_version_2_installs_it_for_new_assessments(app, hr, people, fo
         assert event.actor_email == "hr@example.com"
         assert event.detail == {"filename": "pack.zip"}
 
-    someone = employee(app)
+    someone = employee()
     second_page = someone.answer_all(people[0], stop_after=1).get_data(as_text=True)
     assert NEW_TEXT in second_page and OLD_TEXT not in second_page
     result = someone.answer_all(people[0])
@@ -145,8 +147,8 @@ def test_uploading_version_2_installs_it_for_new_assessments(app, hr, people, fo
     assert assessment.recommendation["pack"] == "engineering@2"
 
 
-def test_an_assessment_started_before_an_upload_keeps_its_version(app, hr, people):
-    someone = employee(app)
+def test_an_assessment_started_before_an_upload_keeps_its_version(app, hr, people, employee):
+    someone = employee()
     second_page = someone.answer_all(people[1], stop_after=1)
     assert OLD_TEXT in second_page.get_data(as_text=True)
     page_url = second_page.request.path
@@ -263,8 +265,8 @@ def test_a_pack_the_active_model_cannot_read_is_refused(app, hr):
     assert "retrain first" in html
 
 
-def test_only_hr_sees_the_packs_and_uploads(app, hr):
-    someone = employee(app)
+def test_only_hr_sees_the_packs_and_uploads(app, hr, employee):
+    someone = employee()
     assert someone.get("/hr/packs").status_code == 403
     assert someone.get("/hr/packs/1").status_code == 403
     token = someone.token("/")
@@ -279,18 +281,19 @@ def test_only_hr_sees_the_packs_and_uploads(app, hr):
         assert db.session.scalars(select(AuditEvent.action)).all().count("pack_upload") == 0
 
 
-def test_a_new_version_of_a_pack_with_a_kebab_case_id_can_be_uploaded(database_url, tmp_path):
+def test_a_new_version_of_a_pack_with_a_kebab_case_id_can_be_uploaded(
+    make_app, make_user, signed_in, tmp_path
+):
     """A site configured for product-design (a kebab-case id, as FORMAT.md allows) with a
     model of its own takes product-design@2."""
-    registry = tmp_path / "models"
-    build_default_model(RegistryWriter(registry), load_pack("product-design"), 2000, 1)
-    design = create_app(
-        app_settings(database_url, TRACKFIT_PACK="product-design", TRACKFIT_MODELS=str(registry))
-    )
+    registry = tmp_path / "design-models"
+    # Any model that reads the pack will do. 300 people train in about 4 s even on a busy
+    # machine; 2,000 took 5 s on a quiet one and over a minute beside other work.
+    build_default_model(RegistryWriter(registry), load_pack("product-design"), 300, 1)
+    design = make_app(TRACKFIT_PACK="product-design", TRACKFIT_MODELS=str(registry))
     design.instance_path = str(tmp_path / "design-instance")
-    make_user(design, "hr@example.com", "hr", "Hana")
-    client = FormClient(design.test_client())
-    client.login("hr@example.com")
+    make_user("hr@example.com", "hr", "Hana", app=design)
+    client = signed_in("hr@example.com", app=design)
     source = ROOT / "questionnaires" / "product-design"
     files = {name: (source / name).read_text(encoding="utf-8") for name in PACK_FILES}
     files["pack.yaml"] = _swap(files["pack.yaml"], "version: 1\n", "version: 2\n")

@@ -6,10 +6,8 @@ import threading
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from conftest import FormClient, app_settings
 from sqlalchemy import func, inspect, select
 
-from webapp import create_app
 from webapp.accounts.models import User
 from webapp.assessment.models import Assessment
 from webapp.extensions import db
@@ -31,19 +29,14 @@ def test_migrations_create_exactly_the_models_tables(app):
     assert differences == []
 
 
-def test_answers_survive_a_restart_of_the_app(database_url, client, people):
-    client.register()
+def test_answers_survive_a_restart_of_the_app(make_app, client, ada, people, form_client):
     client.answer_all(people[0], stop_after=3)
-    second_app = create_app(app_settings(database_url))
-    restarted = FormClient(second_app.test_client())
+    restarted = form_client(app=make_app())
     restarted.login()
     assert "Resume at step 4 of 7" in restarted.get("/assessment/").get_data(as_text=True)
-    with second_app.app_context():
-        db.engine.dispose()
 
 
-def test_stored_answers_and_recommendation_round_trip(app, client, people):
-    client.register()
+def test_stored_answers_and_recommendation_round_trip(app, client, ada, people):
     client.answer_all(people[1])
     with app.app_context():
         stored = db.session.scalars(select(Assessment)).one()
@@ -54,21 +47,20 @@ def test_stored_answers_and_recommendation_round_trip(app, client, people):
         assert stored.track == stored.recommendation["track"]
 
 
-def test_deleting_an_account_removes_its_rows(app, client, people):
-    client.register()
-    client.answer_all(people[0])
+def test_deleting_an_account_removes_its_rows(app, client, ada, people, make_assessment):
+    make_assessment("ada@example.com", people[0])
     client.submit("/my-data/account/delete", {"password": "correct horse battery"})
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Assessment)) == 0
         assert db.session.scalar(select(func.count()).select_from(User)) == 0
 
 
-def test_many_people_saving_at_once_never_hit_a_locked_database(app, people):
+def test_many_people_saving_at_once_never_hit_a_locked_database(app, people, form_client):
     errors = []
 
     def take(index):
         try:
-            person = FormClient(app.test_client())
+            person = form_client()
             person.register(email=f"p{index}@example.com", name=f"P{index}")
             person.answer_all(people[index % len(people)], stop_after=4)
         except Exception as error:

@@ -5,19 +5,17 @@ files, each counted once); too few responses are noted, an item that runs agains
 construct (a wrong reverse key) is named, and a doubtful omega says why."""
 
 import html as html_module
-import itertools
 import re
 
 import numpy as np
 import pytest
-from conftest import FormClient, make_user
 from sqlalchemy import select
 
 from recommender.answer.scoring import scoring_layout
 from recommender.learn.synthetic import generate_outcomes
 from recommender.pack.loading import load_pack
+from tests.web import factories
 from webapp.accounts.models import User
-from webapp.assessment import routes as assessment_routes
 from webapp.assessment.models import Assessment
 from webapp.database import utcnow
 from webapp.extensions import db
@@ -30,38 +28,26 @@ CELL = re.compile(r"<td>(.*?)</td>", re.S)
 COLUMNS = ("items", "n", "alpha", "interval", "omega", "light", "weak")
 
 
-class SlowReader:
-    """A clock for the assessment pages that moves 90 seconds on each look, so every page
-    is answered at a reading pace (the too-fast flag would otherwise leave everyone out)."""
-
-    def __init__(self):
-        self._ticks = itertools.count(1_700_000_000, 90)
-
-    def time(self) -> float:
-        return float(next(self._ticks))
-
-
 @pytest.fixture
-def hr(app, client):
+def hr(app, client, make_user):
     """The test client, logged in as HR."""
-    make_user(app, "hr@example.com", "hr", "Hana")
+    make_user("hr@example.com", "hr", "Hana")
     client.login("hr@example.com")
     return client
 
 
 @pytest.fixture
-def slow_readers(monkeypatch):
-    monkeypatch.setattr(assessment_routes, "time", SlowReader())
+def finish(make_user, make_assessment):
+    """Each person, as an employee of their own, has finished the assessment, reading every
+    page for 90 seconds (the too-fast flag would otherwise leave everyone out)."""
 
+    def finish(people: list[dict]) -> None:
+        for number, person in enumerate(people):
+            email = f"person{number}@example.com"
+            make_user(email, "employee", f"Person {number}")
+            make_assessment(email, person, seconds_per_page=90)
 
-def finish(app, people: list[dict]) -> None:
-    """Each person, as an employee of their own, takes the assessment through the pages."""
-    for number, person in enumerate(people):
-        email = f"person{number}@example.com"
-        make_user(app, email, "employee", f"Person {number}")
-        browser = FormClient(app.test_client())
-        browser.login(email)
-        assert "/results/" in browser.answer_all(person).headers["Location"]
+    return finish
 
 
 def table(page: str) -> dict[str, dict[str, str]]:
@@ -93,11 +79,9 @@ def alpha_of(people: list[dict], construct: str) -> float:
     return k / (k - 1) * (1 - scored.var(axis=0, ddof=1).sum() / scored.sum(axis=1).var(ddof=1))
 
 
-def test_with_no_finished_assessments_the_page_says_so(app, hr, people):
-    make_user(app, "emp@example.com", "employee", "Eli")
-    browser = FormClient(app.test_client())
-    browser.login("emp@example.com")
-    browser.answer_all(people[0], stop_after=3)  # started, not finished
+def test_with_no_finished_assessments_the_page_says_so(app, hr, people, make_user, make_assessment):
+    make_user("emp@example.com", "employee", "Eli")
+    make_assessment("emp@example.com", people[0], pages_done=3)  # started, not finished
     response = hr.get("/hr/quality")
     assert response.status_code == 200
     page = response.get_data(as_text=True)
@@ -106,10 +90,10 @@ def test_with_no_finished_assessments_the_page_says_so(app, hr, people):
     assert table(page) == {}
 
 
-def test_finished_assessments_give_every_construct_its_reliability(app, hr, people, slow_readers):
+def test_finished_assessments_give_every_construct_its_reliability(app, hr, people, finish):
     """Six sample people finish; the careless one (straight-lining, failed attention checks)
     is counted but left out of the statistics, so every construct has five responses."""
-    finish(app, people)
+    finish(people)
     careful = [person for person in people if "careless" not in person["employee_id"]]
     assert len(careful) == len(people) - 1
     page = hr.get("/hr/quality").get_data(as_text=True)
@@ -140,8 +124,8 @@ def test_finished_assessments_give_every_construct_its_reliability(app, hr, peop
     assert "Enjoys leading people" in page and "Comfort with a fragmented week" in page
 
 
-def test_too_few_responses_are_noted_for_each_construct(app, hr, people, slow_readers):
-    finish(app, people[:2])
+def test_too_few_responses_are_noted_for_each_construct(app, hr, people, finish):
+    finish(people[:2])
     page = hr.get("/hr/quality").get_data(as_text=True)
     assert "<dt>Responses</dt><dd>2</dd>" in page
     assert "Only 2 responses: the figures below are too uncertain" in page
@@ -184,7 +168,7 @@ def _store_assessments(app, answers: list[dict]) -> list[int]:
     with app.app_context():
         user = db.session.scalar(select(User).where(User.email == email))
         if user is None:
-            make_user(app, email, "employee", "Synthetic")
+            factories.user(app, email, "employee", "Synthetic")
             user = db.session.scalar(select(User).where(User.email == email))
         stored = [
             Assessment(
@@ -269,11 +253,11 @@ def test_an_item_with_a_wrong_reverse_key_is_named_against_its_construct(app, hr
     assert correlation.endswith("(weak)") and float(correlation.split()[0]) < 0
 
 
-def test_only_hr_sees_the_quality_page(app, client):
-    make_user(app, "emp@example.com", "employee", "Eli")
+def test_only_hr_sees_the_quality_page(app, client, make_user, form_client):
+    make_user("emp@example.com", "employee", "Eli")
     client.login("emp@example.com")
     assert client.get("/hr/quality").status_code == 403
-    anonymous = FormClient(app.test_client()).get("/hr/quality")
+    anonymous = form_client().get("/hr/quality")
     assert anonymous.status_code == 302 and "/account/login" in anonymous.headers["Location"]
 
 

@@ -10,13 +10,13 @@ from webapp.extensions import db
 
 
 @pytest.fixture
-def result(app, client, people):
+def result(app, client, ada, people, make_assessment):
     """The results page of the first sample person (a senior engineer who loves the craft),
     and the recommendation stored for it."""
-    client.register()
-    location = client.answer_all(people[0]).headers["Location"]
+    number = make_assessment("ada@example.com", people[0])
+    location = f"/results/{number}"
     with app.app_context():
-        stored = db.session.get(Assessment, int(location.rsplit("/", 1)[1])).recommendation
+        stored = db.session.get(Assessment, number).recommendation
     return client.get(location).get_data(as_text=True), stored
 
 
@@ -74,11 +74,11 @@ def test_the_chances_stay_readable_on_a_phone(result_html):
     assert min(sizes) * 358 / width >= 11
 
 
-def test_a_result_stored_without_a_range_reads_as_before(app, client, people):
-    client.register()
-    location = client.answer_all(people[0]).headers["Location"]
+def test_a_result_stored_without_a_range_reads_as_before(app, client, ada, people, make_assessment):
+    number = make_assessment("ada@example.com", people[0])
+    location = f"/results/{number}"
     with app.app_context():
-        assessment = db.session.get(Assessment, int(location.rsplit("/", 1)[1]))
+        assessment = db.session.get(Assessment, number)
         old = dict(assessment.recommendation)
         del old["p_success_interval"], old["interval_level"]
         assessment.recommendation = old
@@ -147,10 +147,9 @@ def test_the_factor_table_adds_up_to_the_score(result_html):
     assert sum(factors) + baseline == pytest.approx(score, abs=0.02)
 
 
-def test_history_lists_assessments_and_what_changed(client, people):
-    client.register()
-    client.answer_all(people[0])
-    client.answer_all(people[1])
+def test_history_lists_assessments_and_what_changed(client, ada, people, make_assessment):
+    make_assessment("ada@example.com", people[0])
+    make_assessment("ada@example.com", people[1])
     html = client.get("/results/history").get_data(as_text=True)
     assert html.count('<li class="card">') == 2
     assert "Your first assessment." in html
@@ -160,10 +159,9 @@ def test_history_lists_assessments_and_what_changed(client, people):
     assert "Since your assessment of" in client.get(newest).get_data(as_text=True)
 
 
-def test_a_result_page_follows_deletions(client, people):
-    client.register()
-    client.answer_all(people[0])
-    client.answer_all(people[1])
+def test_a_result_page_follows_deletions(client, ada, people, make_assessment):
+    make_assessment("ada@example.com", people[0])
+    make_assessment("ada@example.com", people[1])
     older, newest = sorted(
         set(re.findall(r'href="/results/(\d+)"', client.get("/results/history").text)), key=int
     )

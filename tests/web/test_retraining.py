@@ -23,7 +23,6 @@ from recommender.answer.registry import Registry
 from recommender.answer.scoring import scoring_layout
 from recommender.learn.synthetic import generate_outcomes, write_outcome_csv
 from recommender.pack.loading import load_pack
-from tests.web.conftest import signed_in
 from webapp.accounts.models import User
 from webapp.assessment.models import Assessment
 from webapp.audit import AuditEvent
@@ -52,8 +51,9 @@ def upload(client, data: bytes, sensitive: str = "", name: str = "outcomes.csv")
     )
 
 
-def finished(client, location: str, seconds: float = 90) -> dict:
-    """Follow a run's status until it ends."""
+def finished(client, location: str, seconds: float = 300) -> dict:
+    """Follow a run's status until it ends (a run is niced to the lowest priority: minutes on
+    a busy two-core machine, as in the browser journey)."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         status = client.get(location + ".json").get_json()
@@ -73,8 +73,10 @@ def count(app, model) -> int:
         return db.session.scalar(select(func.count()).select_from(model))
 
 
-def test_hr_trains_compares_promotes_and_rolls_back_with_every_step_audited(team, outcome_file):
-    hr = signed_in(team, "hr@example.com")
+def test_hr_trains_compares_promotes_and_rolls_back_with_every_step_audited(
+    team, outcome_file, signed_in
+):
+    hr = signed_in("hr@example.com")
     response = upload(hr, outcome_file, "gender, age_band")
     assert response.status_code == 302
     location = response.headers["Location"]
@@ -130,8 +132,10 @@ def test_hr_trains_compares_promotes_and_rolls_back_with_every_step_audited(team
         assert promotion.actor_email == "hr@example.com"
 
 
-def test_sensitive_columns_are_stored_apart_and_never_become_features(team, outcome_file):
-    hr = signed_in(team, "hr@example.com")
+def test_sensitive_columns_are_stored_apart_and_never_become_features(
+    team, outcome_file, signed_in
+):
+    hr = signed_in("hr@example.com")
     status = finished(hr, upload(hr, outcome_file, "gender,age_band").headers["Location"])
     with team.app_context():
         record = db.session.scalar(select(OutcomeRecord).limit(1))
@@ -145,8 +149,10 @@ def test_sensitive_columns_are_stored_apart_and_never_become_features(team, outc
     assert not any("gender" in f or "age" in f for f in features)
 
 
-def test_a_file_with_bad_rows_is_refused_whole_with_every_problem_named(team, outcome_file):
-    hr = signed_in(team, "hr@example.com")
+def test_a_file_with_bad_rows_is_refused_whole_with_every_problem_named(
+    team, outcome_file, signed_in
+):
+    hr = signed_in("hr@example.com")
     lines = outcome_file.decode().splitlines()
     header = lines[0].split(",")
     row = lines[3].split(",")
@@ -165,8 +171,8 @@ def test_a_file_with_bad_rows_is_refused_whole_with_every_problem_named(team, ou
     assert "outcomes_refused" in audit_actions(team)
 
 
-def test_a_column_not_named_as_sensitive_is_refused(team, outcome_file):
-    hr = signed_in(team, "hr@example.com")
+def test_a_column_not_named_as_sensitive_is_refused(team, outcome_file, signed_in):
+    hr = signed_in("hr@example.com")
     response = upload(hr, outcome_file, "gender")
     assert response.status_code == 422
     assert "age_band" in response.get_data(as_text=True)
@@ -236,9 +242,9 @@ def add_people_with_assessments(app, n: int, seed: int) -> list[str]:
     return short
 
 
-def test_a_short_file_is_joined_to_the_stored_assessments(team):
+def test_a_short_file_is_joined_to_the_stored_assessments(team, signed_in):
     short = add_people_with_assessments(team, 900, 12)
-    hr = signed_in(team, "hr@example.com")
+    hr = signed_in("hr@example.com")
     response = upload(hr, ("\n".join(short) + "\n").encode(), "gender", "short.csv")
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     status = finished(hr, response.headers["Location"])
@@ -258,11 +264,13 @@ def short_file(lines: list[str]) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
-def test_a_short_file_with_leavers_lists_them_and_trains_on_the_rest_once_hr_confirms(team):
+def test_a_short_file_with_leavers_lists_them_and_trains_on_the_rest_once_hr_confirms(
+    team, signed_in
+):
     short = add_people_with_assessments(team, 400, 14)
     short.append("E-left,manager,1,woman")  # line 402: left, no account any more
     short.append("hr@example.com,ic,0,man")  # line 403: a person, but never assessed
-    hr = signed_in(team, "hr@example.com")
+    hr = signed_in("hr@example.com")
     response = upload(hr, short_file(short), "gender", "short.csv")
     assert response.status_code == 302
     report_url = response.headers["Location"]
@@ -278,7 +286,7 @@ def test_a_short_file_with_leavers_lists_them_and_trains_on_the_rest_once_hr_con
     assert count(team, OutcomeRecord) == 400 and count(team, SensitiveValue) == 400
 
     # A double click in one browser, and HR's colleague confirming at the same moment.
-    colleague = signed_in(team, "hr@example.com")
+    colleague = signed_in("hr@example.com")
     tokens = [hr.token(report_url), colleague.token(report_url)]
     responses = {}
 
@@ -314,13 +322,13 @@ def test_a_short_file_with_leavers_lists_them_and_trains_on_the_rest_once_hr_con
         assert confirmation.detail["rows"] == 400 and confirmation.detail["not_usable"] == 2
 
 
-def test_leavers_and_real_errors_are_reported_together_and_the_file_refused(team):
+def test_leavers_and_real_errors_are_reported_together_and_the_file_refused(team, signed_in):
     short = add_people_with_assessments(team, 5, 13)
     short[2] = "E13-0001,ic,yes,woman"  # line 3
     short.append("E-nobody,ic,1,woman")  # line 7
     short.append("hr@example.com,ic,1,woman")  # line 8: a person, but no finished assessment
     short.append("E13-0000,manager,2,man")  # line 9
-    hr = signed_in(team, "hr@example.com")
+    hr = signed_in("hr@example.com")
     response = upload(hr, short_file(short), "gender", "short.csv")
     html = response.get_data(as_text=True)
     assert response.status_code == 422 and "3 problems" in html and "nothing was stored" in html
@@ -338,8 +346,8 @@ def test_leavers_and_real_errors_are_reported_together_and_the_file_refused(team
     assert "outcomes_refused" in audit_actions(team)
 
 
-def test_a_file_whose_rows_are_all_leavers_offers_no_training(team):
-    hr = signed_in(team, "hr@example.com")
+def test_a_file_whose_rows_are_all_leavers_offers_no_training(team, signed_in):
+    hr = signed_in("hr@example.com")
     lines = ["employee_id,track_taken,success", "E-left,ic,1", "hr@example.com,manager,0"]
     response = upload(hr, short_file(lines), name="leavers.csv")
     html = response.get_data(as_text=True)
@@ -349,10 +357,10 @@ def test_a_file_whose_rows_are_all_leavers_offers_no_training(team):
     assert count(team, OutcomeUpload) == 0 and count(team, TrainingRun) == 0
 
 
-def test_too_few_usable_rows_are_named_and_offer_no_training(team):
+def test_too_few_usable_rows_are_named_and_offer_no_training(team, signed_in):
     short = add_people_with_assessments(team, 5, 15)
     short.append("E-left,ic,1,woman")
-    hr = signed_in(team, "hr@example.com")
+    hr = signed_in("hr@example.com")
     html = upload(hr, short_file(short), "gender", "short.csv").get_data(as_text=True)
     assert "Only 5 of 6 rows can be used" in html
     assert "track manager: 1 person with 0 successes" in html
@@ -361,18 +369,18 @@ def test_too_few_usable_rows_are_named_and_offer_no_training(team):
     assert count(team, OutcomeUpload) == 0
 
 
-def test_too_little_data_ends_the_run_as_failed_with_the_reason(team, outcome_file):
-    hr = signed_in(team, "hr@example.com")
+def test_too_little_data_ends_the_run_as_failed_with_the_reason(team, outcome_file, signed_in):
+    hr = signed_in("hr@example.com")
     small = b"\n".join(outcome_file.splitlines()[:60]) + b"\n"
     status = finished(hr, upload(hr, small, "gender,age_band").headers["Location"])
     assert status["status"] == "failed" and "training needs at least" in status["error"]
     assert "training_failed" in audit_actions(team)
 
 
-def test_only_hr_uploads_and_governs_models(team, outcome_file):
-    employee = signed_in(team, "ada@example.com")
+def test_only_hr_uploads_and_governs_models(team, outcome_file, signed_in):
+    employee = signed_in("ada@example.com")
     assert employee.get("/hr/outcomes").status_code == 403
-    manager = signed_in(team, "mo@example.com")
+    manager = signed_in("mo@example.com")
     assert manager.get("/hr/models/v1").status_code == 403
     assert manager.get("/hr/outcomes/1").status_code == 403
     token = manager.token("/my-data/")
@@ -380,15 +388,15 @@ def test_only_hr_uploads_and_governs_models(team, outcome_file):
     assert count(team, OutcomeUpload) == 0
 
 
-def test_the_bundled_model_says_it_is_synthetic(team):
-    hr = signed_in(team, "hr@example.com")
+def test_the_bundled_model_says_it_is_synthetic(team, signed_in):
+    hr = signed_in("hr@example.com")
     assert "Trained on synthetic data" in hr.get("/hr/models/v1").get_data(as_text=True)
     assert "Trained on synthetic data" in hr.get("/hr/models/v1/card").get_data(as_text=True)
     assert hr.get("/hr/models/v99").status_code == 404
 
 
-def test_promoting_a_version_that_fails_its_checks_is_refused(team):
-    hr = signed_in(team, "hr@example.com")
+def test_promoting_a_version_that_fails_its_checks_is_refused(team, signed_in):
+    hr = signed_in("hr@example.com")
     registry = Path(team.config["TRACKFIT_MODELS"])
     shutil.copytree(registry / "v1", registry / "v2")
     (registry / "v2" / "model.npz").write_bytes(b"changed")
@@ -450,8 +458,8 @@ def active(app) -> str:
     return Registry(app.config["TRACKFIT_MODELS"]).active()
 
 
-def test_a_candidate_judged_worse_is_shown_so_and_needs_a_written_reason(team):
-    hr = signed_in(team, "hr@example.com")
+def test_a_candidate_judged_worse_is_shown_so_and_needs_a_written_reason(team, signed_in):
+    hr = signed_in("hr@example.com")
     a_candidate(team, WORSE)
     page = hr.get("/hr/models/v2").get_data(as_text=True)
     assert 'class="notice warning"' in page
@@ -474,8 +482,8 @@ def test_a_candidate_judged_worse_is_shown_so_and_needs_a_written_reason(team):
         assert active(team) == "v1"
 
 
-def test_promoting_asks_for_confirmation_and_only_the_confirmation_promotes(team):
-    hr = signed_in(team, "hr@example.com")
+def test_promoting_asks_for_confirmation_and_only_the_confirmation_promotes(team, signed_in):
+    hr = signed_in("hr@example.com")
     a_candidate(team, WORSE)
     reason = "The new data are a year newer; the old model no longer fits our teams."
     asked = hr.submit(
@@ -500,8 +508,8 @@ def test_promoting_asks_for_confirmation_and_only_the_confirmation_promotes(team
         assert promotion.detail["verdict"].startswith("Worse than the active version")
 
 
-def test_versions_never_judged_still_render_and_say_so(team):
-    hr = signed_in(team, "hr@example.com")
+def test_versions_never_judged_still_render_and_say_so(team, signed_in):
+    hr = signed_in("hr@example.com")
     a_candidate(team, None)
     page = hr.get("/hr/models/v2")
     assert page.status_code == 200
@@ -540,11 +548,11 @@ def a_run(app, status: str, created: datetime, heartbeat: datetime | None = None
         return run.id
 
 
-def test_a_run_whose_process_died_is_shown_as_failed_with_what_to_do(team):
+def test_a_run_whose_process_died_is_shown_as_failed_with_what_to_do(team, signed_in):
     long_ago = utcnow() - timedelta(minutes=30)
     died = a_run(team, "running", long_ago, heartbeat=long_ago + timedelta(minutes=5))
     never_started = a_run(team, "queued", long_ago)
-    hr = signed_in(team, "hr@example.com")
+    hr = signed_in("hr@example.com")
 
     page = hr.get(f"/hr/training/{died}").get_data(as_text=True)
     assert '<dd id="status">failed</dd>' in page
@@ -560,11 +568,11 @@ def test_a_run_whose_process_died_is_shown_as_failed_with_what_to_do(team):
 
 
 @pytest.mark.parametrize("status", ["queued", "running"])
-def test_a_run_with_a_recent_sign_of_life_keeps_running(team, status):
+def test_a_run_with_a_recent_sign_of_life_keeps_running(team, status, signed_in):
     now = utcnow()
     started_long_ago = a_run(team, status, now - timedelta(hours=2), heartbeat=now)
     just_queued = a_run(team, status, now)
-    hr = signed_in(team, "hr@example.com")
+    hr = signed_in("hr@example.com")
     for run_id in (started_long_ago, just_queued):
         assert hr.get(f"/hr/training/{run_id}.json").get_json()["status"] == status
     assert "training_failed" not in audit_actions(team)
@@ -591,8 +599,8 @@ def test_the_training_process_marks_its_run_alive_until_it_stops(team):
     assert heartbeat() == stopped
 
 
-def test_a_finished_run_has_a_heartbeat_and_is_never_given_up(team, outcome_file):
-    hr = signed_in(team, "hr@example.com")
+def test_a_finished_run_has_a_heartbeat_and_is_never_given_up(team, outcome_file, signed_in):
+    hr = signed_in("hr@example.com")
     location = upload(hr, outcome_file, "gender, age_band").headers["Location"]
     assert finished(hr, location)["status"] == "succeeded"
     with team.app_context():

@@ -1,9 +1,7 @@
 """Security: headers, cookies, error pages without internals, production settings."""
 
 import pytest
-from conftest import app_settings
 
-from webapp import create_app
 from webapp.settings import SettingsError, settings_from_environment
 
 
@@ -17,9 +15,8 @@ def test_every_page_sends_the_security_headers(client):
     assert response.headers["Cache-Control"] == "no-store"
 
 
-def test_pages_use_no_inline_script_or_style(client, people):
-    client.register()
-    location = client.answer_all(people[0]).headers["Location"]
+def test_pages_use_no_inline_script_or_style(client, ada, people, make_assessment):
+    location = f"/results/{make_assessment('ada@example.com', people[0])}"
     for url in ("/", "/assessment/", location, "/results/history", "/my-data/"):
         html = client.get(url).get_data(as_text=True)
         assert "<script" not in html
@@ -60,8 +57,8 @@ def test_not_found_is_a_friendly_page(client):
     assert "Page not found" in response.get_data(as_text=True)
 
 
-def test_our_bugs_show_a_calm_page_without_internals(database_url):
-    app = create_app(app_settings(database_url))
+def test_our_bugs_show_a_calm_page_without_internals(make_app):
+    app = make_app()
 
     @app.route("/boom")
     def boom():
@@ -80,7 +77,6 @@ def test_json_clients_get_json_errors(client):
     assert response.get_json() == {"error": response.get_json()["error"], "status": 404}
 
 
-def test_request_size_is_limited(client):
-    client.register()
+def test_request_size_is_limited(client, ada):
     response = client.post("/account/password", data={"current": "x" * 400_000})
     assert response.status_code == 413

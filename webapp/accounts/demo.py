@@ -76,9 +76,6 @@ def _finished_demo_assessment(user: User, manager: User) -> None:
     )
     db.session.add(assessment)
     db.session.flush()
-    recommendation = answering.recommend(assessment.answers_json())
-    assessment.recommendation = recommendation
-    assessment.model_version = recommendation["model_version"]
-    assessment.track = recommendation["track"]
+    assessment.finish()
     db.session.add(Share(assessment_id=assessment.id, manager_id=manager.id))
     db.session.commit()

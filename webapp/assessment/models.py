@@ -44,6 +44,16 @@ class Assessment(db.Model):
             f"assessment-{self.id}", self.answers, self.context, self.timings
         )
 
+    def finish(self) -> dict[str, Any]:
+        """Compute the recommendation through the answering door and keep it, with the model
+        version, the track and when (not committed); raises AnswersInvalid or ModelRefused."""
+        recommendation = answering.recommend(self.answers_json(), answering.pack_of(self.pack))
+        self.recommendation = recommendation
+        self.model_version = recommendation["model_version"]
+        self.track = recommendation["track"]
+        self.completed_at = utcnow()
+        return recommendation
+
     @classmethod
     def of_user(cls, user_id: int, assessment_id: int) -> Assessment | None:
         """The assessment, only when it belongs to this user."""

@@ -144,18 +144,12 @@ def _finish(assessment: Assessment, all_pages: tuple[Page, ...]):
             flash(f"Some questions on “{earlier.section.title}” are not answered yet.")
             return redirect(url_for(".page", assessment_id=assessment.id, number=earlier.number))
     try:
-        recommendation = answering.recommend(
-            assessment.answers_json(), answering.pack_of(assessment.pack)
-        )
+        assessment.finish()
     except AnswersInvalid as error:
         flash("Some answers could not be used: " + "; ".join(p.message for p in error.problems))
         return redirect(url_for(".page", assessment_id=assessment.id, number=1))
     except ModelRefused:
         abort(503)
-    assessment.recommendation = recommendation
-    assessment.model_version = recommendation["model_version"]
-    assessment.track = recommendation["track"]
     assessment.step = len(all_pages)
-    assessment.completed_at = utcnow()
     db.session.commit()
     return redirect(url_for("results.show", assessment_id=assessment.id))

@@ -1,0 +1,110 @@
+"""Test data built straight in the database: people, assessments and shares, without clicking
+through the pages that make them (only the questionnaire's own tests do that)."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from flask import Flask
+from werkzeug.security import generate_password_hash
+
+from recommender.pack.questionnaire import CHOICE
+from webapp import answering, audit
+from webapp.accounts.models import User
+from webapp.assessment.forms import pages
+from webapp.assessment.models import Assessment
+from webapp.extensions import db
+from webapp.sharing.models import Share
+
+PASSWORD = "correct horse battery"
+
+
+# A real scrypt hash, at a cost for tests: the app's own (2**15) takes a tenth of a second to
+# check, on every login of every test; accounts the app makes itself still use the app's.
+TEST_HASH_METHOD = "scrypt:1024:8:1"
+
+
+@cache
+def password_hash() -> str:
+    """PASSWORD hashed once per run."""
+    return generate_password_hash(PASSWORD, method=TEST_HASH_METHOD)
+
+
+def user(
+    app: Flask,
+    email: str,
+    role: str = "employee",
+    name: str = "Someone",
+    manager: str | None = None,
+) -> int:
+    """An account with the test password (under `manager`, an email, if given); its id."""
+    with app.app_context():
+        person = User(email=email, name=name, role=role)
+        person.set_password(None)  # the new session token an account gets
+        person.password_hash = password_hash()
+        if manager is not None:
+            person.manager_id = User.by_email(manager).id
+        db.session.add(person)
+        db.session.commit()
+        return person.id
+
+
+def set_manager(app: Flask, email: str, manager: str | None) -> None:
+    """Put a person under a manager (or none) in the org chart."""
+    with app.app_context():
+        person = User.by_email(email)
+        person.manager_id = User.by_email(manager).id if manager else None
+        db.session.commit()
+
+
+def assessment(
+    app: Flask,
+    email: str,
+    person: dict,
+    *,
+    pages_done: int | None = None,
+    seconds_per_page: float = 0.0,
+) -> int:
+    """This person's answers (a line of sample-answers.jsonl) stored for the account, as the
+    assessment pages save them; its id.
+
+    Finished by default, with the recommendation the app computes and keeps when the last page
+    is sent; with `pages_done`, only that many pages are saved and it is still in progress.
+    Timings are `seconds_per_page` for each page saved: a test client sending every page at
+    once leaves 0.0.
+    """
+    with app.app_context():
+        pack = answering.current_pack()
+        every_page = pages(pack)
+        done = every_page if pages_done is None else every_page[:pages_done]
+        given = {**person["answers"], **person["context"]}
+        answers, context = {}, {}
+        for page in done:
+            for item in page.items:
+                # What the page's fields give: the text of a choice, a whole number otherwise.
+                value = str(given[item.id]) if item.kind == CHOICE else int(given[item.id])
+                (context if item.context else answers)[item.context or item.id] = value
+        stored = Assessment(
+            user_id=User.by_email(email).id,
+            pack=pack.ref,
+            answers=answers,
+            context=context,
+            timings={page.section.id: round(seconds_per_page, 1) for page in done},
+            step=len(done),
+        )
+        db.session.add(stored)
+        db.session.flush()
+        if pages_done is None:
+            stored.finish()  # what the last page does
+        db.session.commit()
+        return stored.id
+
+
+def share(app: Flask, assessment_id: int) -> None:
+    """The assessment shared with its owner's manager, audited as the share button does."""
+    with app.app_context():
+        owner = db.session.get(User, db.session.get(Assessment, assessment_id).user_id)
+        manager = db.session.get(User, owner.manager_id)
+        db.session.add(Share(assessment_id=assessment_id, manager_id=manager.id))
+        audit.record("share", f"assessment {assessment_id}", actor=owner, manager=manager.email)
+        db.session.commit()
