@@ -14,7 +14,7 @@ from sqlalchemy import select
 from recommender.answer.scoring import scoring_layout
 from recommender.learn.synthetic import generate_outcomes
 from recommender.pack.loading import load_pack
-from tests.web import factories
+from tests.webapp import factories
 from webapp.accounts.models import User
 from webapp.assessment.models import Assessment
 from webapp.database import utcnow

@@ -1,6 +1,6 @@
 """Web app fixtures: an app on a migrated database (SQLite, or PostgreSQL when asked), a
 client that posts forms with their CSRF token, people, assessments and shares built straight
-in the database (tests/web/factories.py), and a headless browser."""
+in the database (tests/webapp/factories.py), and a headless browser."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ import pytest
 from playwright.sync_api import sync_playwright
 from sqlalchemy import create_engine, make_url, text
 
-from tests.web import factories
-from tests.web.factories import PASSWORD
+from tests.webapp import factories
+from tests.webapp.factories import PASSWORD
 from webapp import create_app
 from webapp.extensions import db
 from webapp.storage import upgrade_database

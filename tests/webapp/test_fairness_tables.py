@@ -12,12 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from recommender.learn.fairness import (
-    NO_REFERENCE,
-    OUTCOME_MEANINGS,
-    SMALL_GROUP_REASON,
-    fairness_report,
-)
+from recommender.learn.fairness import fairness_report
+from recommender.learn.fairness_wording import NO_REFERENCE, OUTCOME_MEANINGS, SMALL_GROUP_REASON
 
 
 @pytest.fixture
