@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests" / "web"))
+SAMPLES = ROOT / "questionnaires" / "engineering" / "sample-answers.jsonl"
 USER_AGENT = "trackfit-bench"
 TRAINING_PEOPLE = 60_000
 PASSWORD = "benchmark password"
@@ -275,8 +275,6 @@ def main() -> None:
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed: apt-get install wrk")
-    from conftest import sample_people  # noqa: PLC0415
-
     with tempfile.TemporaryDirectory() as tmp:
         shutil.copytree(ROOT / "models", Path(tmp) / "models")  # training adds a version
         env = {
@@ -298,7 +296,11 @@ def main() -> None:
         try:
             base = f"http://127.0.0.1:{ports['trackfit']}"
             floor = f"http://127.0.0.1:{ports['floor']}"
-            people = sample_people()
+            people = [
+                json.loads(line)
+                for line in SAMPLES.read_text(encoding="utf-8").splitlines()
+                if line.strip()
+            ]
             browser, results = session_with_result(base, people[0])
             status = browser.request(results)[0]
             assert status == 200, f"results page answered {status}"
