@@ -117,7 +117,7 @@ class Registry:
             model = self._read_model(name)
         except ModelRefused as refused:
             # Answering never trains: an unusable version is refused, and the way out named.
-            raise ModelRefused(f"{refused}. {WHAT_TO_DO}") from None
+            raise ModelRefused(f"{refused.problems[0]}. {WHAT_TO_DO}") from None
         return ModelVersion(name, manifest, model)
 
     def _read_model(self, name: str) -> TrackModel:

@@ -134,8 +134,11 @@ def test_a_model_recorded_with_another_scikit_learn_is_read_all_the_same(registr
 def test_a_refusal_says_what_to_do(registry):
     _add(registry)
     (registry.root / "v1" / MODEL_FILE).write_bytes(b"not a model")
-    with pytest.raises(ModelRefused, match=r"does not match.*trackfit models build-default"):
+    with pytest.raises(
+        ModelRefused, match=r"does not match.*trackfit models build-default"
+    ) as refused:
         registry.load("v1")
+    assert refused.value.report().count("model refused") == 1  # one headline, one problem
 
 
 def test_unknown_versions_are_named(registry):
