@@ -4,7 +4,9 @@ import re
 import xml.etree.ElementTree as ET
 
 import pytest
+from jsonschema import Draft202012Validator
 
+from recommender.answer.contract import recommendation_schema
 from webapp.assessment.models import Assessment
 from webapp.extensions import db
 
@@ -177,3 +179,14 @@ def test_a_result_page_follows_deletions(client, ada, people, make_assessment):
 def test_results_need_a_login(client):
     assert client.get("/results/1").status_code == 302
     assert client.get("/results/history").status_code == 302
+
+
+def test_what_the_results_page_reads_keeps_to_the_recommendation_contract(
+    app, ada, people, make_assessment, engineering
+):
+    validator = Draft202012Validator(recommendation_schema(engineering))
+    for person in people:
+        number = make_assessment("ada@example.com", person)
+        with app.app_context():
+            stored = db.session.get(Assessment, number).recommendation
+        assert [error.message for error in validator.iter_errors(stored)] == []
