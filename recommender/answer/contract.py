@@ -72,12 +72,14 @@ def recommendation_schema(pack: Pack) -> dict[str, Any]:
     }
 
 
-def _closed(properties: dict[str, Any], **extra: Any) -> dict[str, Any]:
-    """An object with exactly these properties, all required."""
+def _closed(
+    properties: dict[str, Any], optional: tuple[str, ...] = (), **extra: Any
+) -> dict[str, Any]:
+    """An object with exactly these properties, all required but the `optional` ones."""
     return {
         "type": "object",
         "properties": properties,
-        "required": list(properties),
+        "required": [name for name in properties if name not in optional],
         "additionalProperties": False,
         **extra,
     }
@@ -93,7 +95,7 @@ def _message(id_schema: dict[str, Any]) -> dict[str, Any]:
 
 def _track_levels(level_ids: list[str], competency: dict[str, Any]) -> dict[str, Any]:
     level_or_none = {"enum": [*level_ids, None]}
-    schema = _closed(
+    return _closed(
         {
             "current": level_or_none,
             "target": {"enum": level_ids},
@@ -110,10 +112,9 @@ def _track_levels(level_ids: list[str], competency: dict[str, Any]) -> dict[str,
             },
             "equivalent": _closed({"current": level_or_none, "target": level_or_none}),
             "reason": {"type": "string"},
-        }
+        },
+        optional=("reason",),  # only when the status is not "supported"
     )
-    schema["required"].remove("reason")  # only when the status is not "supported"
-    return schema
 
 
 def _factor(feature: dict[str, Any]) -> dict[str, Any]:

@@ -9,11 +9,13 @@ import json
 import os
 import re
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import sync_playwright
 from sqlalchemy import create_engine, make_url, text
+from werkzeug.serving import make_server
 
 from tests.webapp import factories
 from tests.webapp.factories import PASSWORD
@@ -320,6 +322,25 @@ def team(app, make_user):
     make_user("ada@example.com", "employee", "Ada", manager="mo@example.com")
     make_user("bob@example.com", "employee", "Bob", manager="max@example.com")
     return app
+
+
+@pytest.fixture
+def serve():
+    """Serve an app over HTTP on a free loopback port: `serve(app)` -> its base URL; every
+    server started is stopped when the test ends."""
+    running = []
+
+    def start(app) -> str:
+        server = make_server("127.0.0.1", 0, app, threaded=True)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        running.append((server, thread))
+        return f"http://127.0.0.1:{server.server_port}"
+
+    yield start
+    for server, thread in running:
+        server.shutdown()
+        thread.join()
 
 
 @pytest.fixture(scope="session")

@@ -4,25 +4,16 @@ answering works; axe-core finds no serious or critical accessibility violations.
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from playwright.sync_api import expect
-from werkzeug.serving import make_server
 
 PASSWORD = "a browser password"
 
 
 @pytest.fixture
-def live_url(make_app):
+def live_url(make_app, serve):
     """The app served over HTTP on a free loopback port."""
-    app = make_app()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join()
+    return serve(make_app())
 
 
 def answer_page(page, values: dict) -> None:

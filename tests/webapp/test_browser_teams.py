@@ -7,11 +7,9 @@ log. Both journeys pass axe-core without serious or critical violations."""
 from __future__ import annotations
 
 import re
-import threading
 
 import pytest
 from playwright.sync_api import expect
-from werkzeug.serving import make_server
 
 from recommender.learn.synthetic import generate_outcomes, write_outcome_csv
 from recommender.pack.loading import load_pack
@@ -22,18 +20,13 @@ PASSWORD = "a browser password"
 
 
 @pytest.fixture
-def live(team):
+def live(team, serve):
     """The team's app served over HTTP, with everyone's password set for the browser."""
     with team.app_context():
         for user in db.session.scalars(db.select(User)):
             user.set_password(PASSWORD)
         db.session.commit()
-    server = make_server("127.0.0.1", 0, team, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join()
+    return serve(team)
 
 
 def log_in(page, url: str, email: str) -> None:

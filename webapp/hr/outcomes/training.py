@@ -25,8 +25,9 @@ class TrainingRefused(ValueError):
 def train_on_upload(upload: OutcomeUpload, progress: Callable[[str], None]) -> dict[str, Any]:
     """Train a candidate on the upload's usable rows and add it to the model registry; the
     training summary. Raises TrainingRefused."""
+    pack = pack_of_upload(upload)
     try:
-        profiles, track_taken, success, sensitive = training_data(upload, pack_of_upload(upload))
+        profiles, track_taken, success, sensitive = training_data(upload, pack)
         return learning.train_candidate(
             profiles,
             track_taken,
