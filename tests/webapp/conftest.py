@@ -13,6 +13,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from flask import got_request_exception, request_finished
 from playwright.sync_api import sync_playwright
 from sqlalchemy import create_engine, make_url, text
 from werkzeug.serving import make_server
@@ -66,6 +67,28 @@ def app_settings(database_url: str, **extra) -> dict:
         "SQLALCHEMY_DATABASE_URI": database_url,
         **extra,
     }
+
+
+@pytest.fixture(autouse=True)
+def no_server_errors(request):
+    """No request in a web test may answer 500 or raise past its handler, in the test client
+    or on a live server (same process), unless the test is marked `answers_500`."""
+    errors = []
+
+    def exception_raised(sender, exception, **extra):
+        errors.append(f"{type(exception).__name__}: {exception}"[:300])
+
+    def response_sent(sender, response, **extra):
+        if response.status_code == 500:
+            errors.append(f"a response with status 500 from {sender.name}")
+
+    got_request_exception.connect(exception_raised)
+    request_finished.connect(response_sent)
+    yield
+    got_request_exception.disconnect(exception_raised)
+    request_finished.disconnect(response_sent)
+    if errors and request.node.get_closest_marker("answers_500") is None:
+        pytest.fail("the server failed during this test:\n" + "\n".join(errors), pytrace=False)
 
 
 @pytest.fixture(scope="session")

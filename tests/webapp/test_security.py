@@ -57,6 +57,7 @@ def test_not_found_is_a_friendly_page(client):
     assert "Page not found" in response.get_data(as_text=True)
 
 
+@pytest.mark.answers_500
 def test_our_bugs_show_a_calm_page_without_internals(make_app):
     app = make_app()
 
