@@ -14,7 +14,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from webapp import security_headers
+from webapp import row_ids, security_headers
 from webapp.extensions import csrf, db, login_manager, migrate
 from webapp.settings import settings_from_environment
 
@@ -90,7 +90,7 @@ def _sqlite_pragmas(connection, _record) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    """One blueprint per area."""
+    """One blueprint per area; numbers in their addresses are row ids (`webapp.row_ids`)."""
     from webapp.accounts import bp as accounts  # noqa: PLC0415
     from webapp.api import bp as api  # noqa: PLC0415
     from webapp.assessment import bp as assessment  # noqa: PLC0415
@@ -102,6 +102,7 @@ def register_blueprints(app: Flask) -> None:
     from webapp.sharing import bp as sharing  # noqa: PLC0415
     from webapp.your_data import bp as your_data  # noqa: PLC0415
 
+    row_ids.init_app(app)
     for blueprint in (
         home,
         accounts,
