@@ -9,6 +9,7 @@ def upgrade_database() -> None:
     upgrade(directory=current_app.extensions["migrate"].directory)
 
 
-class MigrationRefused(RuntimeError):
+class MigrationRefused(Exception):
     """The data in the database breaks a rule a migration is about to enforce; the message says
-    which rows and what to do."""
+    which rows and what to do. Not a RuntimeError: Flask-Migrate turns those into a bare exit
+    status 1, with the message only in its log."""
