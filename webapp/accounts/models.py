@@ -4,6 +4,7 @@ attempts used to slow guessing."""
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 from datetime import datetime, timedelta
 from functools import cache
@@ -22,12 +23,14 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from webapp.database import utcnow
 from webapp.extensions import db, login_manager
 
+log = logging.getLogger(__name__)
 ROLES = ("employee", "manager", "hr")
 MIN_PASSWORD = 10
 ROLE_LABELS = {"employee": "Employee", "manager": "Manager", "hr": "HR"}
@@ -276,13 +279,17 @@ def load_user(secret: str) -> User | None:
 
 def _note_seen(key: str, now: datetime) -> None:
     """Write "last seen" on a connection of its own, so the request's own session (and the
-    objects it has loaded) is left as it is."""
-    with db.engine.begin() as connection:
-        connection.execute(
-            update(LoginSession.__table__)
-            .where(LoginSession.__table__.c.id == key)
-            .values(last_seen_at=now)
-        )
+    objects it has loaded) is left as it is. A busy database skips it: the next request of the
+    minute writes it."""
+    try:
+        with db.engine.begin() as connection:
+            connection.execute(
+                update(LoginSession.__table__)
+                .where(LoginSession.__table__.c.id == key)
+                .values(last_seen_at=now)
+            )
+    except OperationalError as error:
+        log.warning("session last seen not recorded: %s", error)
 
 
 @cache
