@@ -229,3 +229,13 @@ def test_a_world_readable_sqlite_file_is_made_private(tmp_path):
         }
     )
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_ended_and_expired_sessions_are_cleared_away_at_the_next_login(app, make_user, signed_in):
+    make_user("ada@example.com")
+    make_user("bob@example.com")
+    signed_in("ada@example.com").logout()
+    signed_in("bob@example.com")
+    age_sessions(app, last_seen_at=timedelta(minutes=IDLE_MINUTES + 1))
+    signed_in("ada@example.com")
+    assert len(sessions(app)) == 1
