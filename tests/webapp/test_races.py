@@ -6,6 +6,7 @@ outcome or a clear 409, never a 500. The login throttle is one step under a burs
 from __future__ import annotations
 
 import http.client
+import io
 import re
 import threading
 from urllib.parse import urlencode, urlsplit
@@ -225,3 +226,24 @@ def test_a_burst_of_wrong_passwords_checks_only_the_allowed_number(
     # `allowed` get through (fewer when many are recorded before any is counted).
     assert 0 < statuses.count(422) <= allowed
     assert len(checked) == statuses.count(422)
+
+
+def test_an_org_chart_giving_one_id_to_two_people_changes_nothing(app, team, signed_in):
+    hr = signed_in("hr@example.com")
+    chart = (
+        "email,name,manager_email,role,employee_id\n"
+        "hr@example.com,Hana,,hr,h1\n"
+        "ada@example.com,Ada,mo@example.com,employee,zz9\n"
+        "bob@example.com,Bob,max@example.com,employee,ZZ9\n"
+        "new@example.com,Nia,mo@example.com,employee,n1\n"
+    )
+    response = hr.submit(
+        "/hr/people",
+        {"file": (io.BytesIO(chart.encode()), "chart.csv")},
+        action_url="/hr/people/import",
+        content_type="multipart/form-data",
+    )
+    assert response.status_code in (409, 422)  # a named problem, whichever check finds it
+    assert "ZZ9" in response.get_data(as_text=True)  # the clash is named
+    assert count(app, select(func.count(User.id))) == 5  # nobody added
+    assert count(app, select(func.count(User.id)).where(User.employee_id.is_not(None))) == 0

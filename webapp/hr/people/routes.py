@@ -55,7 +55,7 @@ def import_chart():
         apply_chart(report)
         db.session.flush()
     except IntegrityError:
-        return _not_applied(form)
+        return _not_applied(form, report)
     for person_id, manager_id in db.session.execute(select(User.id, User.manager_id)):
         if person_id in managers_before and managers_before[person_id] != manager_id:
             end_shares_with_former_manager(person_id, managers_before[person_id])
@@ -69,7 +69,7 @@ def import_chart():
     try:
         db.session.commit()
     except IntegrityError:
-        return _not_applied(form)
+        return _not_applied(form, report)
     flash(
         f"Org chart imported: {report.created} people added, {report.updated} updated, "
         f"{report.unchanged} unchanged."
@@ -77,17 +77,43 @@ def import_chart():
     return redirect(url_for(".people"))
 
 
-def _not_applied(form: CsvUploadForm):
-    """The database refused the chart (an employee id taken by someone whatever its case, or a
-    change saved by someone else at the same moment): nothing of it is kept."""
+def _not_applied(form: CsvUploadForm, report):
+    """The database refused the chart (an employee id taken whatever its case, or a change
+    saved by someone else at the same moment): nothing of it is kept, and the clashing ids are
+    named with their lines."""
     db.session.rollback()
+    clashes = _employee_id_clashes(report)
     form.file.errors.append(
-        "The org chart was not imported: an employee id in it belongs to another person "
-        "(ids are the same whatever their case, so zz9 and ZZ9 are one id), or someone "
-        "else changed the same people at the same moment. Nothing was changed; check the "
-        "ids and import it again."
+        "The org chart was not imported, and nothing was changed: "
+        + (
+            "; ".join(clashes) + ". Employee ids are the same whatever their case."
+            if clashes
+            else "someone else changed the same people at the same moment. Import it again."
+        )
     )
     return _people_page(form, 409)
+
+
+def _employee_id_clashes(report) -> list[str]:
+    """Employee ids of the chart that differ only in case from another in the chart or of
+    someone in trackfit the chart leaves as they are."""
+    in_chart = {person.email for person in report.people}
+    holders: dict[str, list[str]] = {}
+    for person in report.people:
+        if person.employee_id:
+            holders.setdefault(person.employee_id.lower(), []).append(
+                f"{person.employee_id} (line {person.line})"
+            )
+    for email, employee_id in db.session.execute(
+        select(User.email, User.employee_id).where(User.employee_id.is_not(None))
+    ):
+        if email not in in_chart and employee_id.lower() in holders:
+            holders[employee_id.lower()].append(f"{employee_id} ({email})")
+    return [
+        "employee_id: " + " and ".join(found) + " are one id"
+        for found in holders.values()
+        if len(found) > 1
+    ]
 
 
 @bp.route("/people/<int:user_id>", methods=["GET", "POST"])
