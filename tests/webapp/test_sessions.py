@@ -8,12 +8,14 @@ import stat
 from datetime import timedelta
 
 import pytest
+from flask import Flask
 from sqlalchemy import event, select
 
 from tests.webapp.factories import PASSWORD
 from webapp import create_app
 from webapp.accounts import models as accounts
 from webapp.accounts.models import LoginSession
+from webapp.app import register_extensions
 from webapp.extensions import db
 from webapp.settings import IDLE_MINUTES, SettingsError, settings_from_environment
 from webapp.storage import upgrade_database
@@ -239,3 +241,14 @@ def test_ended_and_expired_sessions_are_cleared_away_at_the_next_login(app, make
     age_sessions(app, last_seen_at=timedelta(minutes=IDLE_MINUTES + 1))
     signed_in("ada@example.com")
     assert len(sessions(app)) == 1
+
+
+def test_the_instance_folder_is_its_owners_only(tmp_path):
+    instance = tmp_path / "instance"
+    app = Flask("webapp", instance_path=str(instance))
+    app.config.update(
+        settings_from_environment(str(instance), {"TRACKFIT_ENV": "testing", "SECRET_KEY": "x"})
+    )
+    register_extensions(app)
+    assert stat.S_IMODE(instance.stat().st_mode) == 0o700
+    assert stat.S_IMODE((instance / "trackfit.sqlite3").stat().st_mode) == 0o600
