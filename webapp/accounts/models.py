@@ -215,7 +215,9 @@ class LoginAttempt(db.Model):
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
-def reserve_attempt(email: str, address: str, since: datetime, allowed: tuple[int, int]):
+def reserve_attempt(
+    email: str, address: str, since: datetime, allowed: tuple[int, int]
+) -> LoginAttempt | None:
     """Record a login attempt (as failed until it succeeds) and commit it, then count: the
     attempt if the failures since `since` on this account from this address, and from this
     address at all, stay within `allowed`; else None (and the reservation is withdrawn).

@@ -13,6 +13,7 @@ from webapp.accounts import bp
 from webapp.accounts.forms import ActivateForm, ChangePasswordForm, LoginForm, RegisterForm
 from webapp.accounts.invitation import invited_user
 from webapp.accounts.models import (
+    LoginAttempt,
     User,
     begin_session,
     end_other_sessions,
@@ -93,7 +94,7 @@ def _client_address() -> str:
     return request.remote_addr or "unknown"
 
 
-def _reserve_attempt(email: str):
+def _reserve_attempt(email: str) -> LoginAttempt | None:
     """This attempt, recorded, or None when the account or the address has failed too often."""
     config = current_app.config
     return reserve_attempt(
