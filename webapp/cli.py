@@ -107,6 +107,7 @@ def run_serve(args: argparse.Namespace) -> int:
 
 def run_db(args: argparse.Namespace) -> int:
     """`trackfit db upgrade`: bring the database to the newest schema."""
+    from webapp.extensions import db
     from webapp.storage import MigrationRefused, upgrade_database
 
     app = _app(args)
@@ -115,6 +116,8 @@ def run_db(args: argparse.Namespace) -> int:
             upgrade_database()
         except MigrationRefused as refused:
             return _fail(f"the database was not upgraded: {refused}")
+        finally:
+            db.engine.dispose()  # the command's connections close with it
     print("database is up to date")
     return EXIT_OK
 
