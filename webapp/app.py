@@ -4,13 +4,14 @@ calls the recommender through `webapp.answering`, persists and renders.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app, request
 from flask_login import current_user
-from sqlalchemy import event
+from sqlalchemy import event, make_url
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -45,7 +46,9 @@ def _environ(config: dict[str, Any] | None) -> dict[str, str]:
 
 def register_extensions(app: Flask) -> None:
     """Bind the database, migrations, CSRF protection and logins to the app."""
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    # The instance folder holds the database, the secret key and training logs: its owner's.
+    Path(app.instance_path).mkdir(mode=0o700, parents=True, exist_ok=True)
+    _private_sqlite_file(app.config["SQLALCHEMY_DATABASE_URI"])
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS))
     app.before_request(_upload_limit)  # before CSRF protection reads the form
@@ -57,6 +60,23 @@ def register_extensions(app: Flask) -> None:
     import webapp.hr.outcomes.models  # noqa: PLC0415
     import webapp.manager.models  # noqa: PLC0415
     import webapp.sharing.models  # noqa: F401, PLC0415
+
+
+def _private_sqlite_file(database_uri: str) -> None:
+    """A SQLite database file readable by its owner only (SQLite gives its -wal and -shm files
+    the same mode): created so before SQLite opens it, tightened if it was created before."""
+    url = make_url(database_uri)
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return
+    path = Path(url.database)
+    if url.database.startswith("file:") or not path.parent.is_dir():
+        return
+    if path.exists():
+        if path.stat().st_mode & 0o077:
+            with contextlib.suppress(OSError):  # not ours to change: left as it is
+                path.chmod(0o600)
+        return
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
 
 
 def _upload_limit() -> None:

@@ -78,14 +78,17 @@ def run_serve(args: argparse.Namespace) -> int:
     """`trackfit serve`: migrate, create demo accounts on first run, print them, serve."""
     from webapp.accounts.demo import ensure_demo_accounts
     from webapp.settings import SettingsError
-    from webapp.storage import upgrade_database
+    from webapp.storage import MigrationRefused, upgrade_database
 
     try:
         app = _app(args, development=True)
     except SettingsError as error:
         return _fail(str(error))
     with app.app_context():
-        upgrade_database()
+        try:
+            upgrade_database()
+        except MigrationRefused as refused:
+            return _fail(f"the database was not upgraded: {refused}")
         accounts = [] if args.no_demo else ensure_demo_accounts(app)
     print(f"trackfit is running at http://{args.host}:{args.port}/  (Ctrl+C stops it)")
     print(f"  database: {app.config['SQLALCHEMY_DATABASE_URI']}")
@@ -104,11 +107,17 @@ def run_serve(args: argparse.Namespace) -> int:
 
 def run_db(args: argparse.Namespace) -> int:
     """`trackfit db upgrade`: bring the database to the newest schema."""
-    from webapp.storage import upgrade_database
+    from webapp.extensions import db
+    from webapp.storage import MigrationRefused, upgrade_database
 
     app = _app(args)
     with app.app_context():
-        upgrade_database()
+        try:
+            upgrade_database()
+        except MigrationRefused as refused:
+            return _fail(f"the database was not upgraded: {refused}")
+        finally:
+            db.engine.dispose()  # the command's connections close with it
     print("database is up to date")
     return EXIT_OK
 

@@ -64,8 +64,8 @@ STOPPED = (
     "The training process stopped without finishing (for example, the server restarted). "
     "Upload the file again to start a new run."
 )
-# Started processes, kept so their exit status is collected (no zombie processes) when the
-# next run starts.
+# Started processes still running; each has a thread that collects its exit status the moment
+# it ends (a run that finishes, fails or is killed leaves no zombie process behind).
 _children: list[subprocess.Popen] = []
 
 
@@ -104,7 +104,6 @@ def _in_a_process(app: Flask, run_id: int) -> None:
         environment["TRACKFIT_MODELS"] = str(config["TRACKFIT_MODELS"])
     log_path = Path(app.instance_path) / "training" / f"run-{run_id}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    _children[:] = [child for child in _children if child.poll() is None]
     with log_path.open("ab") as output:
         child = subprocess.Popen(
             [sys.executable, "-m", "webapp.jobs", str(run_id)],
@@ -116,6 +115,16 @@ def _in_a_process(app: Flask, run_id: int) -> None:
             cwd=Path(__file__).resolve().parents[1],
         )
     _children.append(child)
+    threading.Thread(
+        target=_reap, args=(child,), name=f"reaper of training run {run_id}", daemon=True
+    ).start()
+
+
+def _reap(child: subprocess.Popen) -> None:
+    """Wait for a training process to end, so the kernel can forget it."""
+    child.wait()
+    with contextlib.suppress(ValueError):
+        _children.remove(child)
 
 
 def _inline(app: Flask, run_id: int) -> None:

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 DEVELOPMENT, PRODUCTION, TESTING = "development", "production", "testing"
 ONE_MEGABYTE = 1024 * 1024
+# A signed-in session ends on the server after this long without a request (a questionnaire
+# page may be read for a while: 20 minutes per visit count toward its timings), and in any
+# case this long after the login.
+IDLE_MINUTES = 60
+SESSION_HOURS = 12
 JOBS_IN_A_PROCESS, JOBS_INLINE = "process", "inline"
 
 
@@ -23,6 +30,8 @@ def settings_from_environment(instance_path: str, environ=os.environ) -> dict:
             f"TRACKFIT_ENV={mode!r}: expected {DEVELOPMENT}, {PRODUCTION} or {TESTING}"
         )
     production = mode == PRODUCTION
+    idle_minutes = _positive_whole(environ, "TRACKFIT_IDLE_MINUTES", IDLE_MINUTES)
+    session_hours = _positive_whole(environ, "TRACKFIT_SESSION_HOURS", SESSION_HOURS)
     secret_key = environ.get("SECRET_KEY")
     if not secret_key:
         if production:
@@ -54,12 +63,24 @@ def settings_from_environment(instance_path: str, environ=os.environ) -> dict:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": production,
+        "TRACKFIT_IDLE_MINUTES": idle_minutes,
+        "TRACKFIT_SESSION_HOURS": session_hours,
+        # The cookie is refused after the session's whole life (Flask's default is 31 days).
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=session_hours),
         # A page of the assessment may stay open a long time; the token lives with the session.
         "WTF_CSRF_TIME_LIMIT": None,
         "LOGIN_FAILURES_ALLOWED": 5,
         "LOGIN_WINDOW_SECONDS": 15 * 60,
         "PREFERRED_URL_SCHEME": "https" if production else "http",
     }
+
+
+def _positive_whole(environ, name: str, default: int) -> int:
+    """A setting that is a whole number above zero."""
+    value = environ.get(name, str(default))
+    if not re.fullmatch(r"[0-9]{1,6}", value.strip()) or int(value) == 0:
+        raise SettingsError(f"{name}={value!r}: expected a whole number from 1 to 999999")
+    return int(value)
 
 
 def _jobs_runner(environ, mode: str) -> str:

@@ -13,6 +13,7 @@ from webapp import answering, audit
 from webapp.accounts.models import User
 from webapp.assessment.forms import pages
 from webapp.assessment.models import Assessment
+from webapp.database import utcnow
 from webapp.extensions import db
 from webapp.sharing.models import Share
 
@@ -91,6 +92,9 @@ def assessment(
             context=context,
             timings={page.section.id: round(seconds_per_page, 1) for page in done},
             step=len(done),
+            # Stored as finished from the start: the database allows one unfinished
+            # assessment per person and pack, and the person may have one besides this.
+            completed_at=utcnow() if pages_done is None else None,
         )
         db.session.add(stored)
         db.session.flush()

@@ -19,6 +19,10 @@ def backend(request):
     return request.param
 
 
+# SQLite cannot reflect an index on an expression (`lower(employee_id)`), so there it is left out
+# of the comparison; test_races checks what it does on both databases.
+@pytest.mark.filterwarnings("ignore:Skipped unsupported reflection of expression-based index")
+@pytest.mark.filterwarnings("ignore:autogenerate skipping metadata-specified expression-based")
 def test_migrations_create_exactly_the_models_tables(app):
     with app.app_context():
         assert {"users", "assessments", "api_tokens", "login_attempts", "alembic_version"} <= set(

@@ -1,19 +1,36 @@
-"""People who sign in, their roles, and the record of login attempts used to slow guessing."""
+"""People who sign in, their roles, the sessions they sign in with, and the record of login
+attempts used to slow guessing."""
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cache
 
+from flask import current_app
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, Select, String, bindparam, func, select
+from sqlalchemy import (
+    ForeignKey,
+    Index,
+    Select,
+    String,
+    bindparam,
+    delete,
+    func,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from webapp.database import utcnow
 from webapp.extensions import db, login_manager
 
+log = logging.getLogger(__name__)
 ROLES = ("employee", "manager", "hr")
 MIN_PASSWORD = 10
 ROLE_LABELS = {"employee": "Employee", "manager": "Manager", "hr": "HR"}
@@ -31,7 +48,7 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(16), default="employee")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    # Changing the password changes this, which ends every other session of the account.
+    # Changed with the password, so an invitation link (which names it) works only once.
     session_token: Mapped[str] = mapped_column(String(64))
     # The person's line manager (org chart); a manager sees only what their reports share.
     manager_id: Mapped[int | None] = mapped_column(
@@ -39,25 +56,30 @@ class User(UserMixin, db.Model):
     )
     # The id HR's own systems use for the person, as in outcome files (optional).
     employee_id: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
+    # The session this user object was signed in with, and its secret (set by `begin_session`
+    # or the user loader; not columns).
+    login_session = None
+    _session_secret = None
 
     def set_password(self, password: str | None) -> None:
-        """Store a salted hash of the password and invalidate older sessions. `None` leaves an
+        """Store a salted hash of the password and spend any invitation link. `None` leaves an
         invited account without a password until the person activates it."""
         self.password_hash = generate_password_hash(password) if password else NO_PASSWORD
         self.session_token = _new_session_token()
 
     def check_password(self, password: str) -> bool:
-        """Whether the password matches the stored hash."""
-        return self.has_password and check_password_hash(self.password_hash, password)
+        """Whether the password matches the stored hash (one hash check, even without one)."""
+        return password_matches(self, password)
 
     @property
     def has_password(self) -> bool:
         """False for an account created by HR that its owner has not activated yet."""
         return self.password_hash != NO_PASSWORD
 
-    def get_id(self) -> str:
-        """The session identity: the user id and the current session token."""
-        return f"{self.id}:{self.session_token}"
+    def get_id(self) -> str | None:
+        """The session identity Flask-Login keeps in the cookie: the secret of the server-side
+        session this user signed in with (never the user id alone)."""
+        return self._session_secret
 
     @property
     def role_label(self) -> str:
@@ -83,6 +105,10 @@ class User(UserMixin, db.Model):
         return db.session.scalar(select(cls).where(cls.email == normalise_email(email)))
 
 
+# Outcome files name people by employee id whatever the case, so `zz9` and `ZZ9` are one person.
+Index("uq_users_employee_id_lower", func.lower(User.employee_id), unique=True)
+
+
 def normalise_email(email: str) -> str:
     """Email addresses are compared trimmed and in lower case."""
     return email.strip().lower()
@@ -90,6 +116,91 @@ def normalise_email(email: str) -> str:
 
 def _new_session_token() -> str:
     return secrets.token_hex(16)
+
+
+def password_matches(user: User | None, password: str) -> bool:
+    """Whether `password` is the user's. Exactly one hash is checked whether the account exists,
+    has no password yet (invited) or has one, so the time a login takes does not tell which."""
+    real = user is not None and user.has_password
+    matches = check_password_hash(user.password_hash if real else _stand_in_hash(), password)
+    return real and matches
+
+
+@cache
+def _stand_in_hash() -> str:
+    """A hash of a random password, made as the app makes every password hash (so checking it
+    costs what checking a real one costs)."""
+    return generate_password_hash(secrets.token_urlsafe(32))
+
+
+class LoginSession(db.Model):
+    """One sign-in, on the server: the cookie holds only its secret, so logging out, changing the
+    password, idling past `TRACKFIT_IDLE_MINUTES` or living past `TRACKFIT_SESSION_HOURS` ends
+    it here, whatever copies of the cookie are kept."""
+
+    __tablename__ = "login_sessions"
+
+    # The SHA-256 of the secret in the cookie: a copy of this table signs nobody in.
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None]
+
+
+# "Last seen" is written at most this often per session, not on every request.
+LAST_SEEN_EVERY = timedelta(minutes=1)
+
+
+def _session_key(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def begin_session(user: User) -> None:
+    """Start a server-side session for the user (committed), which `login_user` then names in
+    the cookie. Ended and expired sessions, anyone's, are cleared away first: a login is rare
+    beside the requests it serves, and the table stays the size of the people signed in."""
+    db.session.execute(
+        delete(LoginSession).where(or_(LoginSession.ended_at.is_not(None), *_expired(utcnow())))
+    )
+    secret = secrets.token_urlsafe(32)
+    user.login_session = LoginSession(id=_session_key(secret), user_id=user.id)
+    user._session_secret = secret
+    db.session.add(user.login_session)
+    db.session.commit()
+
+
+def end_session(user: User) -> None:
+    """End the session the user is signed in with (not committed)."""
+    if user.login_session is not None:
+        db.session.execute(
+            update(LoginSession)
+            .where(LoginSession.id == user.login_session.id)
+            .values(ended_at=utcnow())
+        )
+
+
+def end_other_sessions(user: User) -> None:
+    """End every session of the account but the one it is signed in with (not committed)."""
+    keep = user.login_session.id if user.login_session is not None else ""
+    db.session.execute(
+        update(LoginSession)
+        .where(
+            LoginSession.user_id == user.id,
+            LoginSession.id != keep,
+            LoginSession.ended_at.is_(None),
+        )
+        .values(ended_at=utcnow())
+    )
+
+
+def _expired(now: datetime) -> tuple:
+    """Conditions under which a session has ended without a logout: idle or too old."""
+    config = current_app.config
+    return (
+        LoginSession.last_seen_at < now - timedelta(minutes=config["TRACKFIT_IDLE_MINUTES"]),
+        LoginSession.started_at < now - timedelta(hours=config["TRACKFIT_SESSION_HOURS"]),
+    )
 
 
 class LoginAttempt(db.Model):
@@ -102,6 +213,31 @@ class LoginAttempt(db.Model):
     address: Mapped[str] = mapped_column(String(64), index=True)
     succeeded: Mapped[bool]
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+def reserve_attempt(
+    email: str, address: str, since: datetime, allowed: tuple[int, int]
+) -> LoginAttempt | None:
+    """Record a login attempt (as failed until it succeeds) and commit it, then count: the
+    attempt if the failures since `since` on this account from this address, and from this
+    address at all, stay within `allowed`; else None (and the reservation is withdrawn).
+
+    Recording before counting makes the throttle one step under concurrent requests: each
+    request counts its own row and every row committed before it, so however many arrive at
+    once, at most `allowed` of them go on to check a password.
+    """
+    attempt = LoginAttempt(email=normalise_email(email)[:254], address=address, succeeded=False)
+    db.session.add(attempt)
+    db.session.commit()
+    per_account, per_address = allowed
+    if (
+        recent_failures(since, address, email) > per_account
+        or recent_failures(since, address) > per_address
+    ):
+        db.session.delete(attempt)
+        db.session.commit()
+        return None
+    return attempt
 
 
 def recent_failures(since: datetime, address: str, email: str | None = None) -> int:
@@ -117,17 +253,55 @@ def recent_failures(since: datetime, address: str, email: str | None = None) -> 
 
 
 @login_manager.user_loader
-def load_user(identity: str) -> User | None:
-    """The signed-in user, unless the password changed since the session began."""
-    user_id, _, token = identity.partition(":")
-    if not user_id.isdigit():
+def load_user(secret: str) -> User | None:
+    """The user of the session the cookie names, while that session is open: not logged out,
+    not ended by a password change, not idle too long, not too old. One query; "last seen" is
+    written at most once a minute."""
+    now = utcnow()
+    config = current_app.config
+    row = db.session.execute(
+        _user_query(),
+        {
+            "key": _session_key(secret),
+            "idle_since": now - timedelta(minutes=config["TRACKFIT_IDLE_MINUTES"]),
+            "started_since": now - timedelta(hours=config["TRACKFIT_SESSION_HOURS"]),
+        },
+    ).first()
+    if row is None:
         return None
-    user = db.session.execute(_user_query(), {"id": int(user_id)}).scalar_one_or_none()
-    return user if user is not None and secrets.compare_digest(user.session_token, token) else None
+    user, login_session = row
+    user.login_session, user._session_secret = login_session, secret
+    if login_session.last_seen_at < now - LAST_SEEN_EVERY:
+        _note_seen(login_session.id, now)
+    return user
+
+
+def _note_seen(key: str, now: datetime) -> None:
+    """Write "last seen" on a connection of its own, so the request's own session (and the
+    objects it has loaded) is left as it is. A busy database skips it: the next request of the
+    minute writes it."""
+    try:
+        with db.engine.begin() as connection:
+            connection.execute(
+                update(LoginSession.__table__)
+                .where(LoginSession.__table__.c.id == key)
+                .values(last_seen_at=now)
+            )
+    except OperationalError as error:
+        log.warning("session last seen not recorded: %s", error)
 
 
 @cache
 def _user_query() -> Select:
-    """Built once for the user loader, which runs on every signed-in request: a prepared
-    statement is about a quarter cheaper than `session.get` when the user is not yet loaded."""
-    return select(User).where(User.id == bindparam("id"))
+    """Built once for the user loader, which runs on every signed-in request: the user and
+    their open session in one prepared statement."""
+    return (
+        select(User, LoginSession)
+        .join(LoginSession, LoginSession.user_id == User.id)
+        .where(
+            LoginSession.id == bindparam("key"),
+            LoginSession.ended_at.is_(None),
+            LoginSession.last_seen_at >= bindparam("idle_since"),
+            LoginSession.started_at >= bindparam("started_since"),
+        )
+    )

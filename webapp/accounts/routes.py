@@ -5,14 +5,23 @@ from __future__ import annotations
 from datetime import timedelta
 from urllib.parse import urlsplit
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from webapp import audit
 from webapp.accounts import bp
 from webapp.accounts.forms import ActivateForm, ChangePasswordForm, LoginForm, RegisterForm
 from webapp.accounts.invitation import invited_user
-from webapp.accounts.models import LoginAttempt, User, normalise_email, recent_failures
+from webapp.accounts.models import (
+    LoginAttempt,
+    User,
+    begin_session,
+    end_other_sessions,
+    end_session,
+    normalise_email,
+    password_matches,
+    reserve_attempt,
+)
 from webapp.database import utcnow
 from webapp.extensions import db
 
@@ -42,10 +51,18 @@ def register():
         user.set_password(form.password.data)
         db.session.add(user)
         db.session.commit()
-        login_user(user)
+        sign_in(user)
         flash("Welcome to trackfit. Your account is ready.")
         return redirect(url_for("assessment.index"))
     return render_template("accounts/register.html", form=form), 200 if not form.errors else 422
+
+
+def sign_in(user: User) -> None:
+    """Start a server-side session for the user in a fresh cookie: whatever the cookie held
+    before (a CSRF token planted by someone else, say) is dropped."""
+    session.clear()
+    begin_session(user)
+    login_user(user)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -55,18 +72,19 @@ def login():
         return redirect(url_for("home.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        if _throttled(form.email.data):
+        attempt = _reserve_attempt(form.email.data)
+        if attempt is None:
             return render_template("accounts/throttled.html"), 429
         user = User.by_email(form.email.data)
-        succeeded = user is not None and user.check_password(form.password.data)
-        if succeeded:
+        if password_matches(user, form.password.data):
+            attempt.succeeded = True
             audit.record("login", user.email, actor=user)
-        elif user is not None:
-            audit.record("login_failed", user.email)
-        _record_attempt(form.email.data, succeeded)
-        if succeeded:
-            login_user(user)
+            db.session.commit()
+            sign_in(user)
             return redirect(local_target(request.args.get("next")) or url_for("home.index"))
+        if user is not None:
+            audit.record("login_failed", user.email)
+            db.session.commit()
         form.password.errors.append("The email or password is not right.")
     status = 422 if form.errors else 200
     return render_template("accounts/login.html", form=form), status
@@ -76,32 +94,27 @@ def _client_address() -> str:
     return request.remote_addr or "unknown"
 
 
-def _throttled(email: str) -> bool:
+def _reserve_attempt(email: str) -> LoginAttempt | None:
+    """This attempt, recorded, or None when the account or the address has failed too often."""
     config = current_app.config
-    since = utcnow() - timedelta(seconds=config["LOGIN_WINDOW_SECONDS"])
-    address = _client_address()
-    return (
-        recent_failures(since, address, email) >= config["LOGIN_FAILURES_ALLOWED"]
-        or recent_failures(since, address) >= ADDRESS_FAILURES_ALLOWED
+    return reserve_attempt(
+        email,
+        _client_address(),
+        since=utcnow() - timedelta(seconds=config["LOGIN_WINDOW_SECONDS"]),
+        allowed=(config["LOGIN_FAILURES_ALLOWED"], ADDRESS_FAILURES_ALLOWED),
     )
-
-
-def _record_attempt(email: str, succeeded: bool) -> None:
-    db.session.add(
-        LoginAttempt(
-            email=normalise_email(email)[:254], address=_client_address(), succeeded=succeeded
-        )
-    )
-    db.session.commit()
 
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    """Log out (a POST with a CSRF token, so no other site can log you out)."""
+    """Log out (a POST with a CSRF token, so no other site can log you out): the session ends
+    on the server, so a copy of the cookie no longer signs anyone in."""
     if current_user.is_authenticated:
         audit.record("logout", current_user.email)
+        end_session(current_user)
         db.session.commit()
     logout_user()
+    session.clear()
     flash("You are logged out. Your answers are saved.")
     return redirect(url_for("home.index"))
 
@@ -116,8 +129,8 @@ def change_password():
             form.current.errors.append("That is not your current password.")
         else:
             current_user.set_password(form.password.data)
+            end_other_sessions(current_user)
             db.session.commit()
-            login_user(current_user._get_current_object())
             flash("Your password is changed. Other sessions of your account are logged out.")
             return redirect(url_for("home.index"))
     status = 422 if form.errors else 200
@@ -134,8 +147,9 @@ def activate(token: str):
     if form.validate_on_submit():
         user.set_password(form.password.data)
         audit.record("login", user.email, actor=user, activated=True)
+        end_other_sessions(user)
         db.session.commit()
-        login_user(user)
+        sign_in(user)
         flash("Welcome to trackfit. Your password is set.")
         return redirect(url_for("home.index"))
     status = 422 if form.errors else 200

@@ -6,7 +6,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import JSON, ForeignKey, Select, String, bindparam, select
+from sqlalchemy import JSON, ForeignKey, Index, Select, String, bindparam, select, text
 from sqlalchemy.orm import Mapped, aliased, mapped_column
 
 from webapp import answering
@@ -18,6 +18,18 @@ class Assessment(db.Model):
     """One sitting of the questionnaire by one person, with the pack version it was taken in."""
 
     __tablename__ = "assessments"
+    # One unfinished assessment per person and pack version, in the database: "start" posted
+    # twice at once must not begin two.
+    __table_args__ = (
+        Index(
+            "uq_assessments_unfinished",
+            "user_id",
+            "pack",
+            unique=True,
+            sqlite_where=text("completed_at IS NULL"),
+            postgresql_where=text("completed_at IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)

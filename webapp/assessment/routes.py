@@ -6,6 +6,7 @@ import time
 
 from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
+from sqlalchemy.exc import IntegrityError
 
 from webapp import answering
 from webapp.answering import AnswersInvalid, ModelRefused
@@ -48,7 +49,15 @@ def start():
             timings={},
         )
         db.session.add(assessment)
-        db.session.commit()
+        try:
+            db.session.commit()
+        except IntegrityError:
+            # Another click started one at the same moment (one unfinished assessment per
+            # person and pack, in the database): carry on with that one.
+            db.session.rollback()
+            assessment = Assessment.in_progress(current_user.id)
+            if assessment is None:
+                abort(409)
     return redirect(url_for(".page", assessment_id=assessment.id, number=assessment.step + 1))
 
 

@@ -20,6 +20,7 @@ MESSAGES = {
     404: "There is no page here. It may have been deleted, or the address is mistyped.",
     405: "This page cannot be used that way.",
     413: "That was too much data to send at once.",
+    409: "Someone else changed this at the same moment. Reload the page and try again.",
     415: "Send JSON with Content-Type: application/json.",
     422: "Some of what was sent is not valid.",
     429: "Too many attempts. Please wait a few minutes and try again.",

@@ -19,7 +19,7 @@ from webapp.manager.models import Decision, ManagerReview
 from webapp.results import bp, charts
 from webapp.results.page_cache import rendered_results
 from webapp.results.reading import changes, read
-from webapp.sharing.models import Share
+from webapp.sharing.models import MANAGER_CHANGED, Share
 
 
 @bp.route("/<int:assessment_id>")
@@ -31,7 +31,7 @@ def show(assessment_id: int):
     ).first()
     if row is None:
         abort(404)
-    summary, (manager, shared_at, decided) = Summary(*row[:5]), row[5:]
+    summary, (manager, shared_at, decided, former_manager) = Summary(*row[:5]), row[5:]
     if summary.completed_at is None:
         return redirect(
             url_for("assessment.page", assessment_id=summary.id, number=summary.step + 1)
@@ -50,6 +50,7 @@ def show(assessment_id: int):
         assessment_id=summary.id,
         manager=manager,
         shared_at=shared_at,
+        former_manager=former_manager,
         decision=Decision.latest(summary.id) if decided else None,
         shared_notes=ManagerReview.shared_notes_for(summary.id) if shared_at else [],
     )
@@ -59,19 +60,36 @@ def show(assessment_id: int):
 def _page_query() -> Select:
     """Everything the result page needs besides its kept body, in one statement: where the
     assessment stands (only when it is this person's), their manager's name, when it was
-    shared (if it is) and whether a decision was recorded; the rest is read only when
-    something was shared or decided."""
-    manager = aliased(User)
+    shared with them (if it is), whether a decision was recorded, and the manager a share
+    last ended with because the person moved; the rest is read only when something was shared
+    or decided."""
+    manager, former = aliased(User), aliased(User)
+    current_manager_id = (
+        select(User.manager_id).where(User.id == bindparam("user_id")).scalar_subquery()
+    )
     return summary_query().add_columns(
         select(manager.name)
         .join(User, User.manager_id == manager.id)
         .where(User.id == bindparam("user_id"))
         .scalar_subquery(),
         select(Share.shared_at)
-        .where(Share.assessment_id == bindparam("assessment_id"), Share.revoked_at.is_(None))
+        .where(
+            Share.assessment_id == bindparam("assessment_id"),
+            Share.revoked_at.is_(None),
+            Share.manager_id == current_manager_id,
+        )
         .limit(1)
         .scalar_subquery(),
         exists().where(Decision.assessment_id == bindparam("assessment_id")),
+        select(former.name)
+        .join(Share, Share.manager_id == former.id)
+        .where(
+            Share.assessment_id == bindparam("assessment_id"),
+            Share.ended_because == MANAGER_CHANGED,
+        )
+        .order_by(Share.revoked_at.desc(), Share.id.desc())
+        .limit(1)
+        .scalar_subquery(),
     )
 
 

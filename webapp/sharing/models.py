@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, select
+from sqlalchemy import ForeignKey, Index, String, select, text, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from webapp.accounts.models import User
@@ -12,11 +12,26 @@ from webapp.assessment.models import Assessment
 from webapp.database import utcnow
 from webapp.extensions import db
 
+REVOKED, MANAGER_CHANGED = "revoked", "manager_changed"  # why a share ended
+NOT_REVOKED = text("revoked_at IS NULL")
+
 
 class Share(db.Model):
-    """One assessment shared with one manager; revoking keeps the row with its time."""
+    """One assessment shared with one named manager; revoking keeps the row with its time.
+    A share ends when the person revokes it or stops reporting to that manager."""
 
     __tablename__ = "shares"
+    # At most one active share per assessment, in the database: two at once (two clicks that
+    # race) would leave the manager access after "stop sharing" ended one of them.
+    __table_args__ = (
+        Index(
+            "uq_shares_active_assessment",
+            "assessment_id",
+            unique=True,
+            sqlite_where=NOT_REVOKED,
+            postgresql_where=NOT_REVOKED,
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     assessment_id: Mapped[int] = mapped_column(
@@ -25,6 +40,7 @@ class Share(db.Model):
     manager_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     shared_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None]
+    ended_because: Mapped[str | None] = mapped_column(String(16))  # REVOKED, MANAGER_CHANGED
 
     @classmethod
     def active(cls, assessment_id: int) -> Share | None:
@@ -69,3 +85,20 @@ def shared_by(report: User, manager: User) -> list[Assessment]:
             .order_by(Assessment.completed_at.desc(), Assessment.id.desc())
         )
     )
+
+
+def end_shares_with_former_manager(person_id: int, former_manager_id: int | None) -> int:
+    """The person no longer reports to `former_manager_id`: their shares with that manager end
+    (not committed), so moving back later does not silently share again. How many ended."""
+    if former_manager_id is None:
+        return 0
+    return db.session.execute(
+        update(Share)
+        .where(
+            Share.manager_id == former_manager_id,
+            Share.revoked_at.is_(None),
+            Share.assessment_id.in_(select(Assessment.id).where(Assessment.user_id == person_id)),
+        )
+        .values(revoked_at=utcnow(), ended_because=MANAGER_CHANGED)
+        .execution_options(synchronize_session=False)
+    ).rowcount

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, url_for
 from flask_login import current_user, login_required
+from sqlalchemy.exc import IntegrityError
 
 from webapp import audit
 from webapp.accounts.models import User
@@ -13,7 +14,7 @@ from webapp.database import utcnow
 from webapp.extensions import db
 from webapp.manager.models import Decision
 from webapp.sharing import bp
-from webapp.sharing.models import Share
+from webapp.sharing.models import MANAGER_CHANGED, REVOKED, Share
 
 
 def _own_finished(assessment_id: int) -> Assessment:
@@ -34,11 +35,23 @@ def share(assessment_id: int):
     manager = db.session.get(User, current_user.manager_id) if current_user.manager_id else None
     if manager is None:
         flash("You have no manager in trackfit yet, so there is nobody to share with. Ask HR.")
-    elif Share.active(assessment.id) is None:
+        return redirect(url_for("results.show", assessment_id=assessment.id))
+    active = Share.active(assessment.id)
+    if active is not None and active.manager_id != manager.id:
+        # A share is with a named manager: one with a former manager has ended.
+        active.revoked_at, active.ended_because = utcnow(), MANAGER_CHANGED
+        db.session.flush()
+        active = None
+    if active is None:
         db.session.add(Share(assessment_id=assessment.id, manager_id=manager.id))
         audit.record("share", f"assessment {assessment.id}", manager=manager.email)
-        db.session.commit()
-        flash(f"Shared with {manager.name}. You can stop sharing at any time.")
+        try:
+            db.session.commit()
+        except IntegrityError:
+            # Another click shared it at the same moment (one active share per assessment, in
+            # the database): it is shared, as this click asked.
+            db.session.rollback()
+    flash(f"Shared with {manager.name}. You can stop sharing at any time.")
     return redirect(url_for("results.show", assessment_id=assessment.id))
 
 
@@ -49,7 +62,7 @@ def revoke(assessment_id: int):
     assessment = _own_finished(assessment_id)
     shared = Share.active(assessment.id)
     if shared is not None:
-        shared.revoked_at = utcnow()
+        shared.revoked_at, shared.ended_because = utcnow(), REVOKED
         audit.record("revoke", f"assessment {assessment.id}")
         db.session.commit()
         flash("Your manager can no longer see this assessment.")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from wtforms.fields.choices import SelectChoice
 
 from webapp import audit
@@ -15,6 +16,7 @@ from webapp.extensions import db
 from webapp.hr import bp
 from webapp.hr.people.forms import CsvUploadForm, PersonForm
 from webapp.hr.people.org_chart import apply_chart, read_chart
+from webapp.sharing.models import end_shares_with_former_manager
 
 
 def _everyone() -> list[User]:
@@ -48,7 +50,15 @@ def import_chart():
     report = read_chart(upload.filename or "org-chart.csv", upload.read(), current_user.email)
     if report.problems:
         return render_template("hr/chart_report.html", report=report), 422
-    apply_chart(report)
+    managers_before = dict(db.session.execute(select(User.id, User.manager_id)).all())
+    try:
+        apply_chart(report)
+        db.session.flush()
+    except IntegrityError:
+        return _not_applied(form, report)
+    for person_id, manager_id in db.session.execute(select(User.id, User.manager_id)):
+        if person_id in managers_before and managers_before[person_id] != manager_id:
+            end_shares_with_former_manager(person_id, managers_before[person_id])
     audit.record(
         "org_import",
         upload.filename or "",
@@ -56,12 +66,54 @@ def import_chart():
         updated=report.updated,
         unchanged=report.unchanged,
     )
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:
+        return _not_applied(form, report)
     flash(
         f"Org chart imported: {report.created} people added, {report.updated} updated, "
         f"{report.unchanged} unchanged."
     )
     return redirect(url_for(".people"))
+
+
+def _not_applied(form: CsvUploadForm, report):
+    """The database refused the chart (an employee id taken whatever its case, or a change
+    saved by someone else at the same moment): nothing of it is kept, and the clashing ids are
+    named with their lines."""
+    db.session.rollback()
+    clashes = _employee_id_clashes(report)
+    form.file.errors.append(
+        "The org chart was not imported, and nothing was changed: "
+        + (
+            "; ".join(clashes) + ". Employee ids are the same whatever their case."
+            if clashes
+            else "someone else changed the same people at the same moment. Import it again."
+        )
+    )
+    return _people_page(form, 409)
+
+
+def _employee_id_clashes(report) -> list[str]:
+    """Employee ids of the chart that differ only in case from another in the chart or of
+    someone in trackfit the chart leaves as they are."""
+    in_chart = {person.email for person in report.people}
+    holders: dict[str, list[str]] = {}
+    for person in report.people:
+        if person.employee_id:
+            holders.setdefault(person.employee_id.lower(), []).append(
+                f"{person.employee_id} (line {person.line})"
+            )
+    for email, employee_id in db.session.execute(
+        select(User.email, User.employee_id).where(User.employee_id.is_not(None))
+    ):
+        if email not in in_chart and employee_id.lower() in holders:
+            holders[employee_id.lower()].append(f"{employee_id} ({email})")
+    return [
+        "employee_id: " + " and ".join(found) + " are one id"
+        for found in holders.values()
+        if len(found) > 1
+    ]
 
 
 @bp.route("/people/<int:user_id>", methods=["GET", "POST"])
@@ -77,7 +129,10 @@ def person(user_id: int):
     ]
     if form.is_submitted() and form.validate():
         taken = db.session.scalar(
-            select(User).where(User.employee_id == form.employee_id.data, User.id != user.id)
+            select(User).where(
+                func.lower(User.employee_id) == (form.employee_id.data or "").lower(),
+                User.id != user.id,
+            )
         )
         if form.employee_id.data and taken:
             form.employee_id.errors.append(f"Already the id of {taken.email}.")
@@ -85,16 +140,26 @@ def person(user_id: int):
             form.role.errors.append("You cannot take away your own HR role.")
         else:
             before = {"manager_id": user.manager_id, "role": user.role}
-            user.manager_id = form.manager_id.data or None
-            user.role = form.role.data
-            user.employee_id = form.employee_id.data or None
-            audit.record(
-                "org_edit",
-                user.email,
-                before=before,
-                after={"manager_id": user.manager_id, "role": user.role},
-            )
-            db.session.commit()
+            try:
+                user.manager_id = form.manager_id.data or None
+                user.role = form.role.data
+                user.employee_id = form.employee_id.data or None
+                if user.manager_id != before["manager_id"]:
+                    end_shares_with_former_manager(user.id, before["manager_id"])
+                audit.record(
+                    "org_edit",
+                    user.email,
+                    before=before,
+                    after={"manager_id": user.manager_id, "role": user.role},
+                )
+                db.session.commit()
+            except IntegrityError:
+                # Another change took the id at the same moment (unique whatever the case).
+                db.session.rollback()
+                form.employee_id.errors.append(
+                    "Another person was given this id at the same moment; choose another."
+                )
+                return render_template("hr/person.html", user=user, form=form), 409
             flash(f"{user.name}'s details are saved.")
             return redirect(url_for(".people"))
     elif not form.is_submitted():

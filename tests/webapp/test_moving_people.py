@@ -1,0 +1,98 @@
+"""A share is with a named manager: when HR moves a person to another manager (on the person's
+page or by the org chart) the share ends, the person's result says so and offers to share with
+the new manager, and moving back does not silently share again."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from sqlalchemy import select
+
+from webapp.accounts.models import User
+from webapp.extensions import db
+
+
+@pytest.fixture
+def shared(team, people, make_assessment, signed_in):
+    """Ada's finished assessment, shared with Mo; (ada, hr, assessment id)."""
+    ada = signed_in("ada@example.com")
+    assessment_id = make_assessment("ada@example.com", people[0])
+    ada.submit(f"/results/{assessment_id}", action_url=f"/results/{assessment_id}/share")
+    return ada, signed_in("hr@example.com"), assessment_id
+
+
+def user_id(app, email: str) -> int:
+    with app.app_context():
+        return db.session.scalar(select(User.id).where(User.email == email))
+
+
+def move(app, hr, email: str, manager_email: str):
+    """HR gives the person another manager on their page."""
+    data = {"manager_id": str(user_id(app, manager_email)), "role": "employee", "employee_id": ""}
+    response = hr.submit(f"/hr/people/{user_id(app, email)}", data)
+    assert response.status_code == 302
+    return response
+
+
+def opens(app, signed_in, manager_email: str, assessment_id: int) -> int:
+    return signed_in(manager_email).get(f"/team/assessments/{assessment_id}").status_code
+
+
+def test_moving_ends_the_share_and_the_result_says_so(app, shared, signed_in):
+    ada, hr, assessment_id = shared
+    move(app, hr, "ada@example.com", "max@example.com")
+    html = ada.get(f"/results/{assessment_id}").get_data(as_text=True)
+    assert "That sharing ended when Mo stopped being your manager" in html
+    assert "Only you can see this result" in html
+    assert "Share with Max" in html
+    assert "Shared with <strong>Max" not in html
+    assert opens(app, signed_in, "mo@example.com", assessment_id) == 404
+    assert opens(app, signed_in, "max@example.com", assessment_id) == 404
+
+
+def test_after_a_move_share_shares_with_the_new_manager(app, shared, signed_in):
+    ada, hr, assessment_id = shared
+    move(app, hr, "ada@example.com", "max@example.com")
+    ada.submit(f"/results/{assessment_id}", action_url=f"/results/{assessment_id}/share")
+    assert opens(app, signed_in, "max@example.com", assessment_id) == 200
+    assert "Shared with <strong>Max</strong>" in ada.get(f"/results/{assessment_id}").get_data(
+        as_text=True
+    )
+
+
+def test_moving_back_does_not_share_again(app, shared, signed_in):
+    ada, hr, assessment_id = shared
+    move(app, hr, "ada@example.com", "max@example.com")
+    move(app, hr, "ada@example.com", "mo@example.com")
+    assert opens(app, signed_in, "mo@example.com", assessment_id) == 404
+    assert "Share with Mo" in ada.get(f"/results/{assessment_id}").get_data(as_text=True)
+
+
+def test_an_org_chart_that_moves_a_person_ends_their_share(app, shared, signed_in):
+    ada, hr, assessment_id = shared
+    chart = (
+        "email,name,manager_email,role\n"
+        "hr@example.com,Hana,,hr\n"
+        "mo@example.com,Mo,,manager\n"
+        "max@example.com,Max,,manager\n"
+        "ada@example.com,Ada,max@example.com,employee\n"
+        "bob@example.com,Bob,max@example.com,employee\n"
+    )
+    response = hr.submit(
+        "/hr/people",
+        {"file": (io.BytesIO(chart.encode()), "chart.csv")},
+        action_url="/hr/people/import",
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302
+    assert opens(app, signed_in, "mo@example.com", assessment_id) == 404
+    assert "stopped being your manager" in ada.get(f"/results/{assessment_id}").get_data(
+        as_text=True
+    )
+
+
+def test_an_unchanged_manager_keeps_the_share(app, shared, signed_in):
+    _, hr, assessment_id = shared
+    move(app, hr, "ada@example.com", "mo@example.com")  # saved, manager as before
+    assert opens(app, signed_in, "mo@example.com", assessment_id) == 200

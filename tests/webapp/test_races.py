@@ -1,0 +1,249 @@
+"""Races, on SQLite and on PostgreSQL, with real concurrent requests to a live server: the
+database itself keeps one active share per assessment, one unfinished assessment per person and
+pack, and employee ids unique whatever their case; the loser of a race gets the winner's
+outcome or a clear 409, never a 500. The login throttle is one step under a burst."""
+
+from __future__ import annotations
+
+import http.client
+import io
+import re
+import threading
+from urllib.parse import urlencode, urlsplit
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from tests.webapp.factories import PASSWORD
+from webapp.accounts import models as accounts
+from webapp.accounts.models import User
+from webapp.assessment.models import Assessment
+from webapp.extensions import db
+from webapp.sharing.models import Share
+
+BURST = 32
+CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request):
+    """Every test here runs on both databases."""
+    return request.param
+
+
+class LiveBrowser:
+    """A browser of its own against a live server: cookies kept, redirects not followed, a new
+    connection per request (so concurrent threads never share one)."""
+
+    def __init__(self, base_url: str, cookies: dict | None = None):
+        self.netloc = urlsplit(base_url).netloc
+        self.cookies = dict(cookies or {})
+
+    def request(self, method: str, path: str, form: dict | None = None):
+        """(status, Location header, body text)."""
+        connection = http.client.HTTPConnection(self.netloc, timeout=60)
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
+        body = None
+        if form is not None:
+            body = urlencode(form)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        connection.request(method, path, body=body, headers=headers)
+        response = connection.getresponse()
+        text = response.read().decode()
+        for header in response.headers.get_all("Set-Cookie") or []:
+            name, _, value = header.split(";", 1)[0].partition("=")
+            self.cookies[name] = value
+        connection.close()
+        return response.status, response.headers.get("Location"), text
+
+    def token(self, path: str) -> str:
+        """The CSRF token of the form on a page."""
+        return CSRF.search(self.request("GET", path)[2]).group(1)
+
+    def login(self, email: str, password: str) -> LiveBrowser:
+        """Log in; the browser, signed in."""
+        status, _, _ = self.request(
+            "POST",
+            "/account/login",
+            {"csrf_token": self.token("/account/login"), "email": email, "password": password},
+        )
+        assert status == 302
+        return self
+
+    def copy(self) -> LiveBrowser:
+        """Another tab of the same browser (the same cookies)."""
+        return LiveBrowser(f"http://{self.netloc}", self.cookies)
+
+
+def all_at_once(count: int, send) -> list:
+    """`send(index)` from `count` threads released together; their results."""
+    barrier = threading.Barrier(count)
+    results: list = [None] * count
+
+    def run(index):
+        barrier.wait()
+        try:
+            results[index] = send(index)
+        except Exception as error:  # reported by the assertion on the results
+            results[index] = repr(error)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+def count(app, query) -> int:
+    with app.app_context():
+        return db.session.scalar(query)
+
+
+def test_simultaneous_shares_make_one_share_and_revoke_ends_access(
+    app, team, people, make_assessment, serve
+):
+    password = PASSWORD
+    assessment_id = make_assessment("ada@example.com", people[0])
+    base = serve(app)
+    ada = LiveBrowser(base).login("ada@example.com", password)
+    token = ada.token(f"/results/{assessment_id}")
+
+    def share(_):
+        return ada.copy().request("POST", f"/results/{assessment_id}/share", {"csrf_token": token})[
+            0
+        ]
+
+    assert all_at_once(BURST, share) == [302] * BURST
+    active = select(func.count(Share.id)).where(Share.revoked_at.is_(None))
+    assert count(app, active) == 1
+    mo = LiveBrowser(base).login("mo@example.com", password)
+    assert mo.request("GET", f"/team/assessments/{assessment_id}")[0] == 200
+    ada.request("POST", f"/results/{assessment_id}/revoke", {"csrf_token": token})
+    assert mo.request("GET", f"/team/assessments/{assessment_id}")[0] == 404
+
+
+def test_simultaneous_starts_make_one_unfinished_assessment(app, team, serve, password):
+    ada = LiveBrowser(serve(app)).login("ada@example.com", password)
+    token = ada.token("/assessment/")
+
+    def start(_):
+        status, location, _ = ada.copy().request("POST", "/assessment/start", {"csrf_token": token})
+        return status, location
+
+    results = all_at_once(BURST, start)
+    assert {status for status, _ in results} == {302}
+    assert len({location for _, location in results}) == 1  # everyone goes on with the same one
+    assert count(app, select(func.count(Assessment.id))) == 1
+
+
+def test_the_database_refuses_a_second_unfinished_assessment_or_active_share(
+    app, team, people, make_assessment, share
+):
+    finished = make_assessment("ada@example.com", people[0])
+    share(finished)
+    make_assessment("ada@example.com", people[0], pages_done=1)
+    with pytest.raises(IntegrityError):
+        share(finished)
+    with pytest.raises(IntegrityError):
+        make_assessment("ada@example.com", people[0], pages_done=2)
+    # Finished ones are not limited, nor revoked shares.
+    make_assessment("ada@example.com", people[1])
+    with app.app_context():
+        db.session.get(Share, 1).revoked_at = db.func.now()
+        db.session.commit()
+    share(finished)
+
+
+def test_employee_ids_are_unique_whatever_their_case(app, make_user):
+    make_user("ada@example.com")
+    make_user("bob@example.com")
+    with app.app_context():
+        User.by_email("ada@example.com").employee_id = "zz9"
+        db.session.commit()
+        User.by_email("bob@example.com").employee_id = "ZZ9"
+        with pytest.raises(IntegrityError):
+            db.session.commit()
+
+
+def test_hr_is_told_an_id_is_taken_whatever_its_case(app, team, signed_in):
+    hr = signed_in("hr@example.com")
+    ada_id, bob_id = (
+        count(app, select(User.id).where(User.email == e))
+        for e in ("ada@example.com", "bob@example.com")
+    )
+    form = {"manager_id": "0", "role": "employee"}
+    assert hr.submit(f"/hr/people/{ada_id}", form | {"employee_id": "zz9"}).status_code == 302
+    response = hr.submit(f"/hr/people/{bob_id}", form | {"employee_id": "ZZ9"})
+    assert response.status_code == 422
+    assert "Already the id of ada@example.com" in response.get_data(as_text=True)
+
+
+def test_two_people_given_one_id_at_once_get_it_once_and_no_500(app, team, serve, password):
+    ids = [
+        count(app, select(User.id).where(User.email == f"{name}@example.com"))
+        for name in ("ada", "bob")
+    ]
+    hr = LiveBrowser(serve(app)).login("hr@example.com", password)
+    token = hr.token(f"/hr/people/{ids[0]}")
+
+    def give_id(index):
+        person = ids[index % 2]
+        form = {"csrf_token": token, "manager_id": "0", "role": "employee"}
+        return hr.copy().request(
+            "POST", f"/hr/people/{person}", form | {"employee_id": ("zz9", "ZZ9")[index % 2]}
+        )[0]
+
+    statuses = all_at_once(8, give_id)
+    assert set(statuses) <= {302, 409, 422}, statuses
+    assert 302 in statuses
+    owners = select(func.count(User.id)).where(func.lower(User.employee_id) == "zz9")
+    assert count(app, owners) == 1
+
+
+def test_a_burst_of_wrong_passwords_checks_only_the_allowed_number(
+    app, make_user, serve, monkeypatch
+):
+    make_user("ada@example.com")
+    checked = []
+    original = accounts.check_password_hash
+    monkeypatch.setattr(
+        accounts, "check_password_hash", lambda *args: checked.append(1) or original(*args)
+    )
+    base = serve(app)
+    visitor = LiveBrowser(base)
+    token = visitor.token("/account/login")
+
+    def guess(index):
+        form = {"csrf_token": token, "email": "ada@example.com", "password": f"guess {index:04d}"}
+        return visitor.copy().request("POST", "/account/login", form)[0]
+
+    statuses = all_at_once(40, guess)
+    allowed = app.config["LOGIN_FAILURES_ALLOWED"]
+    assert set(statuses) <= {422, 429}, statuses
+    # A request counts the attempts committed before it, its own included: never more than
+    # `allowed` get through (fewer when many are recorded before any is counted).
+    assert 0 < statuses.count(422) <= allowed
+    assert len(checked) == statuses.count(422)
+
+
+def test_an_org_chart_giving_one_id_to_two_people_changes_nothing(app, team, signed_in):
+    hr = signed_in("hr@example.com")
+    chart = (
+        "email,name,manager_email,role,employee_id\n"
+        "hr@example.com,Hana,,hr,h1\n"
+        "ada@example.com,Ada,mo@example.com,employee,zz9\n"
+        "bob@example.com,Bob,max@example.com,employee,ZZ9\n"
+        "new@example.com,Nia,mo@example.com,employee,n1\n"
+    )
+    response = hr.submit(
+        "/hr/people",
+        {"file": (io.BytesIO(chart.encode()), "chart.csv")},
+        action_url="/hr/people/import",
+        content_type="multipart/form-data",
+    )
+    assert response.status_code in (409, 422)  # a named problem, whichever check finds it
+    assert "ZZ9" in response.get_data(as_text=True)  # the clash is named
+    assert count(app, select(func.count(User.id))) == 5  # nobody added
+    assert count(app, select(func.count(User.id)).where(User.employee_id.is_not(None))) == 0
