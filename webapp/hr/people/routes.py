@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 from wtforms.fields.choices import SelectChoice
 
 from webapp import audit
@@ -77,7 +77,10 @@ def person(user_id: int):
     ]
     if form.is_submitted() and form.validate():
         taken = db.session.scalar(
-            select(User).where(User.employee_id == form.employee_id.data, User.id != user.id)
+            select(User).where(
+                func.lower(User.employee_id) == (form.employee_id.data or "").lower(),
+                User.id != user.id,
+            )
         )
         if form.employee_id.data and taken:
             form.employee_id.errors.append(f"Already the id of {taken.email}.")
