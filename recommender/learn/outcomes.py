@@ -1,7 +1,9 @@
 """Importing outcome data (DESIGN.md, "Outcome data"): checked whole, refused whole.
 
-Every problem is named by file, CSV line (the header is line 1) and column; a file with any
-problem imports nothing. Sensitive columns are kept apart and never reach a profile.
+Every problem is named by file, CSV line (the header is line 1) and column, in line order;
+the first PROBLEMS_LISTED are listed and the rest counted. A file with any problem imports
+nothing. Every cell is checked against its column's length and for NUL characters before
+anything else reads it. Sensitive columns are kept apart and never reach a profile.
 """
 
 from __future__ import annotations
