@@ -246,3 +246,28 @@ def test_a_bad_filter_is_named_and_the_download_link_keeps_only_the_filters(hr):
     page = text_of(response)
     assert "Enter a date like 2026-11-23." in page
     assert 'href="/hr/audit.csv?actor=hr&since=2026-13-45"' in page
+
+
+@pytest.mark.parametrize(
+    "where",
+    [
+        ("/hr/outcomes", "/hr/outcomes", b"employee_id,track_taken,success\ne1,ic,x\n"),
+        ("/hr/people/import", "/hr/people", b"email,name,manager_email,role\nx,X,,boss\n"),
+    ],
+)
+@pytest.mark.parametrize(
+    ("filename", "message"),
+    [
+        ("a\x00b.csv", "CSV file: its name: remove the NUL character"),
+        ("n" * 300 + ".csv", "CSV file: its name: at most 255 characters (this is 304)."),
+    ],
+)
+def test_an_upload_whose_name_has_a_nul_or_is_too_long_is_named(hr, where, filename, message):
+    url, page, body = where
+    response = hr.post(
+        url,
+        data={"csrf_token": hr.token(page), "file": (io.BytesIO(body), filename)},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 422
+    assert message in text_of(response)

@@ -6,7 +6,7 @@ from wtforms import StringField
 from wtforms.validators import Optional, ValidationError
 
 from webapp.column_text import FitsColumn
-from webapp.hr.outcomes.models import SensitiveValue
+from webapp.hr.outcomes.models import OutcomeUpload, SensitiveValue
 
 ATTRIBUTE_LENGTH = SensitiveValue.attribute.property.columns[0].type.length
 
@@ -26,7 +26,11 @@ class OutcomesUploadForm(FlaskForm):
 
     file = FileField(
         "CSV file",
-        validators=[FileRequired("Choose a file."), FileAllowed(["csv"], "Upload a .csv file.")],
+        validators=[
+            FileRequired("Choose a file."),
+            FileAllowed(["csv"], "Upload a .csv file."),
+            FitsColumn(OutcomeUpload.filename),
+        ],
     )
     sensitive = StringField(
         "Sensitive columns",

@@ -8,6 +8,7 @@ from wtforms.validators import Optional
 
 from webapp.accounts.models import ROLE_LABELS, User
 from webapp.column_text import FitsColumn
+from webapp.hr.outcomes.models import OutcomeUpload
 
 
 class CsvUploadForm(FlaskForm):
@@ -15,7 +16,11 @@ class CsvUploadForm(FlaskForm):
 
     file = FileField(
         "CSV file",
-        validators=[FileRequired("Choose a file."), FileAllowed(["csv"], "Upload a .csv file.")],
+        validators=[
+            FileRequired("Choose a file."),
+            FileAllowed(["csv"], "Upload a .csv file."),
+            FitsColumn(OutcomeUpload.filename),
+        ],
     )
 
 
