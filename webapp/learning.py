@@ -29,6 +29,7 @@ _SOURCES = {
     ),
     "recommender.learn.outcomes": (
         "OutcomesInvalid",
+        "PROBLEMS_LISTED",
         "is_short_file",
         "parse_outcome_links",
         "parse_outcomes",

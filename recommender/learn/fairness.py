@@ -155,7 +155,10 @@ def _encode(attribute: str, values: np.ndarray, people: int) -> tuple[list[str],
     # None, "" and NaN (which is not equal to itself) mean unknown
     unknown = np.equal(array, None) | np.equal(array, "") | np.not_equal(array, array)
     unknown = unknown.astype(bool)
-    labels, inverse = np.unique(array[~unknown].astype(str), return_inverse=True)
+    # Python strings, not a fixed-width text array: that would be as wide as the longest value
+    # for every person (one 20 MB value among 150,000 people asks for terabytes).
+    texts = np.array([str(value) for value in array[~unknown]], dtype=object)
+    labels, inverse = np.unique(texts, return_inverse=True)
     codes = np.full(people, -1, dtype=np.int64)
     codes[~unknown] = inverse.reshape(-1)
     return [str(label) for label in labels], codes

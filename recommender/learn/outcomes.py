@@ -1,15 +1,20 @@
 """Importing outcome data (DESIGN.md, "Outcome data"): checked whole, refused whole.
 
-Every problem is named by file, CSV line (the header is line 1) and column; a file with any
-problem imports nothing. Sensitive columns are kept apart and never reach a profile.
+Every problem is named by file, CSV line (the header is line 1) and column, in line order;
+the first PROBLEMS_LISTED are listed and the rest counted. A file with any problem imports
+nothing. Every cell is checked against its column's length and for NUL characters before
+anything else reads it. Sensitive columns are kept apart and never reach a profile.
 """
 
 from __future__ import annotations
 
 import codecs
+import csv
 import hashlib
+import io
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from io import StringIO
 from pathlib import Path
 
 import numpy as np
@@ -23,21 +28,37 @@ from recommender.pack.loading import Pack
 from recommender.pack.questionnaire import CHOICE_CONTEXT, NUMBER_CONTEXT
 
 REQUIRED = ("employee_id", "track_taken", "success")
-REPORT_LINES = 200
 UNKNOWN_COLUMNS_SHOWN = 10
+# Problems named per file; the rest are counted, so that a file whose every cell is wrong costs a
+# count, not millions of messages.
+PROBLEMS_LISTED = 200
+# The longest cell of each kind: an employee id and a sensitive value as long as the columns
+# they are stored in, anything else (a number, a choice, a column name) far longer than any
+# valid value. Longer cells are refused before any other check looks at them.
+EMPLOYEE_ID_LENGTH = 64
+SENSITIVE_VALUE_LENGTH = 120
+CELL_LENGTH = 200
+SHOWN_LENGTH = 40  # of a bad value quoted in a problem
+NUL = "\x00"
 
 
 class OutcomesInvalid(TrackfitError):
-    """An outcome file with problems; nothing of it was imported."""
+    """An outcome file with problems; nothing of it was imported. `problems` lists the first
+    PROBLEMS_LISTED of them in line order; `more` counts the rest."""
 
     headline = "outcome data is invalid (nothing was imported)"
 
+    def __init__(self, problems, more: int = 0):
+        self.more = more
+        super().__init__(problems)
+
     def report(self) -> str:
-        """Every problem, up to REPORT_LINES of them, then a count of the rest."""
-        lines = super().report().splitlines()
-        if len(lines) > REPORT_LINES + 1:
-            rest = len(lines) - 1 - REPORT_LINES
-            lines = [*lines[: REPORT_LINES + 1], f"  ... and {rest} more"]
+        """Every problem listed, then a count of the rest."""
+        count = len(self.problems) + self.more
+        lines = [f"{self.headline}: {count:,} {'problem' if count == 1 else 'problems'}"]
+        lines += [f"  {problem}" for problem in self.problems]
+        if self.more:
+            lines.append(f"  … and {self.more:,} more problems")
         return "\n".join(lines)
 
 
@@ -78,11 +99,9 @@ def parse_outcomes(
     name: str, raw_bytes: bytes, pack: Pack, sensitive: tuple[str, ...] | list[str] = ()
 ) -> OutcomeData:
     """Check the bytes of a full outcome file (answers, context and outcome per person)."""
-    table = _table(name, raw_bytes)
-    checker = _Checker(name, pack, table, tuple(sensitive))
+    checker = _Checker(name, pack, _table(name, raw_bytes), tuple(sensitive))
     data = checker.check()
-    if checker.problems:
-        raise OutcomesInvalid(_in_line_order(checker.problems))
+    checker.raise_problems()
     data.data_hash = hashlib.sha256(raw_bytes).hexdigest()
     return data
 
@@ -90,9 +109,9 @@ def parse_outcomes(
 @dataclass
 class OutcomeLinks:
     """A short outcome file: for each person, the track taken and success there, to be joined
-    to the assessment already stored for them. `problems` names every bad cell, in line order;
-    a file with any is refused, but its rows are still read so that joining them can be
-    reported in the same pass."""
+    to the assessment already stored for them. `problems` names the first PROBLEMS_LISTED bad
+    cells in line order and `more_problems` counts the rest; a file with any is refused, but
+    its rows are still read so that joining them can be reported in the same pass."""
 
     employee_ids: list[str]
     lines: list[int]
@@ -101,11 +120,12 @@ class OutcomeLinks:
     sensitive: dict[str, np.ndarray]
     data_hash: str
     problems: list[Problem] = field(default_factory=list)
+    more_problems: int = 0
 
 
 def is_short_file(raw_bytes: bytes, sensitive: tuple[str, ...] | list[str] = ()) -> bool:
     """Whether a file has only the short file's columns (and named sensitive ones)."""
-    first = raw_bytes.decode("utf-8-sig", errors="replace").split("\n", 1)[0]
+    first = LINE_END.split(raw_bytes[:65536].decode("utf-8-sig", errors="replace"), 1)[0]
     columns = {c.strip().strip('"') for c in first.split(",") if c.strip()}
     return bool(columns) and columns <= set(REQUIRED) | set(sensitive)
 
@@ -118,43 +138,59 @@ def parse_outcome_links(
     problem; bad cells are listed in the result's `problems`."""
     table = _table(name, raw_bytes)
     checker = _Checker(name, None, table, tuple(sensitive))
-    columns = list(table.columns)
+    columns = table.columns
     missing = [c for c in REQUIRED if c not in columns]
     if missing:
-        checker.problem("", f"required columns missing: {', '.join(missing)}")
+        checker.problem(f"required columns missing: {', '.join(missing)}")
     for column in sensitive:
         if column in REQUIRED:
-            checker.problem("", f"sensitive column '{column}' is a required column")
+            checker.problem(f"sensitive column '{column}' is a required column")
         elif column not in columns:
-            checker.problem("", f"sensitive column '{column}' is not in the file")
+            checker.problem(f"sensitive column '{column}' is not in the file")
     unknown = [c for c in columns if c not in REQUIRED and c not in sensitive]
     if unknown:
         checker.problem(
-            "",
             f"columns {', '.join(map(repr, unknown))} are neither employee_id, track_taken, "
             "success nor named sensitive columns (a full outcome file has item columns)",
         )
-    if checker.problems:
-        raise OutcomesInvalid(checker.problems)
     ids, track, success = checker.outcome_columns()
+    sensitive_values = checker.sensitive_columns()
+    if checker.file_problems:
+        checker.raise_problems()
+    listed, more = checker.listed()
     return OutcomeLinks(
         employee_ids=list(ids),
-        lines=list(range(2, len(table) + 2)),
+        lines=[int(line) for line in table.lines],
         track_taken=track.to_numpy(dtype=object),
         success=(success == "1").to_numpy(dtype=np.int8),
-        sensitive=checker.sensitive_columns(),
+        sensitive=sensitive_values,
         data_hash=hashlib.sha256(raw_bytes).hexdigest(),
-        problems=_in_line_order(checker.problems),
+        problems=listed,
+        more_problems=more,
     )
 
 
-def _in_line_order(problems: list[Problem]) -> list[Problem]:
-    """Problems of the whole file first, then by line; column order within a line."""
-    return sorted(problems, key=lambda problem: problem.line)
+LINE_END = re.compile(r"\r\n|\r|\n")
 
 
-def _table(name: str, raw_bytes: bytes) -> pd.DataFrame:
-    """The file as a table of strings, or OutcomesInvalid naming why it is not one."""
+@dataclass
+class _Table:
+    """A file's cells as text, a column per distinct header name, and each row's line in the
+    file (the header is line 1; blank lines and line breaks in quoted cells count)."""
+
+    columns: list[str]
+    cells: dict[str, pd.Series]
+    lines: np.ndarray
+    file_problems: list[Problem]
+    row_problems: list[Problem]  # rows that are not part of the table, in line order
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+
+def _table(name: str, raw_bytes: bytes) -> _Table:
+    """The file as a table of strings, with the problems of its header and of rows that do not
+    fit it; OutcomesInvalid when it is not a table at all."""
     try:
         text = raw_bytes.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -163,52 +199,231 @@ def _table(name: str, raw_bytes: bytes) -> pd.DataFrame:
         raise OutcomesInvalid(f"{name}:{line}: is not UTF-8 text (byte {error.start})") from None
     if not text.strip():
         raise OutcomesInvalid(f"{name}: is empty")
-    try:
-        table = pd.read_csv(
-            StringIO(text), dtype=str, keep_default_na=False, on_bad_lines="error", engine="c"
-        )
-    except (pd.errors.ParserError, ValueError) as error:
-        raise OutcomesInvalid(f"{name}: is not a well-formed CSV ({error})") from None
-    table.columns = [str(c).strip() for c in table.columns]
-    return table
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    header: list[str] | None = None
+    header_line = 1
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    row_problems: list[Problem] = []
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as error:
+            # A cell beyond the csv module's limit, a stray quote: this record is not read, the
+            # next ones are (each record read consumes a line, so this ends).
+            row_problems.append(_not_csv(name, reader.line_num, error))
+            continue
+        if not row:
+            continue  # a blank line
+        if header is None:
+            header, header_line = row, reader.line_num
+        elif len(row) == len(header):
+            rows.append(row)
+            lines.append(reader.line_num)
+        else:
+            row_problems.append(
+                Problem(
+                    f"{name}:{reader.line_num}",
+                    f"has {len(row)} cells; the header has {len(header)} columns",
+                    reader.line_num,
+                )
+            )
+    columns, file_problems, positions = _header(f"{name}:{header_line}", header or [])
+    cells = {
+        column: pd.Series([row[position] for row in rows], dtype=object)
+        for column, position in zip(columns, positions, strict=True)
+    }
+    return _Table(columns, cells, np.array(lines, dtype=np.int64), file_problems, row_problems)
+
+
+def _not_csv(name: str, line: int, error: csv.Error) -> Problem:
+    if "field larger than field limit" in str(error):
+        message = f"has a cell of more than {csv.field_size_limit():,} characters"
+    else:
+        message = f"is not well-formed CSV ({error})"
+    return Problem(f"{name}:{line}", message, line)
+
+
+def _header(where_header: str, header: list[str]) -> tuple[list[str], list[Problem], list[int]]:
+    """The distinct column names (trimmed), the header's problems, and where each name is."""
+    problems, columns, positions, first = [], [], [], {}
+    for position, raw in enumerate(header):
+        column = raw.strip()
+        where = f"{where_header}: column {position + 1}"
+        if NUL in column or len(column) > CELL_LENGTH:
+            problems.append(
+                Problem(where, f"{_shown(column)} is not a column name (too long or a NUL)")
+            )
+        elif not column:
+            problems.append(Problem(where, "has no name"))
+        elif column in first:
+            problems.append(
+                Problem(where, f"'{column}' is also column {first[column] + 1}; each column once")
+            )
+        else:
+            first[column] = position
+            columns.append(column)
+            positions.append(position)
+    return columns, problems, positions
+
+
+def _shown(value: str) -> str:
+    """A bad value as a problem quotes it: cut short, so a huge cell makes a short message."""
+    if len(value) > SHOWN_LENGTH:
+        return repr(value[:SHOWN_LENGTH]) + f"… ({len(value):,} characters)"
+    return repr(value)
+
+
+def _distinct(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """A column as codes into its distinct values: a check of each distinct value, spread back
+    by the codes, costs what the column's variety costs, not its length."""
+    codes, distinct = pd.factorize(values, use_na_sentinel=False)
+    return codes, np.asarray(distinct, dtype=object)
+
+
+def _again(employee_id: str, first: dict[str, tuple[int, str]]) -> str:
+    """An employee id seen before, perhaps written in another case (still the same id)."""
+    line, written = first[employee_id.lower()]
+    if written == employee_id:
+        return f"'{employee_id}' already appeared on line {line}"
+    return (
+        f"'{employee_id}' already appeared on line {line} as '{written}' (ids are the same "
+        "whatever their case)"
+    )
+
+
+@dataclass
+class _CellCheck:
+    """Bad cells of one column found by one vectorised check; messages are made on demand."""
+
+    column: str
+    position: int
+    bad: np.ndarray
+    message: Callable[[int], str]
 
 
 class _Checker:
-    """Vectorised checks over the whole table, collecting every problem."""
+    """Vectorised checks over the whole table, collecting every problem: those of the file
+    first, then those of rows and cells in line order."""
 
-    def __init__(
-        self, name: str, pack: Pack | None, table: pd.DataFrame, sensitive: tuple[str, ...]
-    ):
+    def __init__(self, name: str, pack: Pack | None, table: _Table, sensitive: tuple[str, ...]):
         self.name, self.pack, self.table, self.sensitive = name, pack, table, sensitive
-        self.problems: list[Problem] = []
+        self.file_problems: list[Problem] = list(table.file_problems)
+        self.checks: list[_CellCheck] = []
         self.layout = scoring_layout(pack) if pack is not None else None
+        self._sound: dict[str, np.ndarray] = {}
 
-    def problem(self, where: str, message: str, line: int = 0) -> None:
-        self.problems.append(Problem(f"{self.name}{where}", message, line))
+    def problem(self, message: str) -> None:
+        """A problem of the whole file (its header, its columns)."""
+        self.file_problems.append(Problem(self.name, message))
 
-    def cells(self, column: str, bad: pd.Series, message) -> None:
-        """One problem per bad cell, named by line and column."""
-        for index in np.flatnonzero(bad.to_numpy()):
-            value = self.table[column].iat[index]
-            self.problem(f":{index + 2}: {column}", message(value), index + 2)
+    def cells(self, column: str, bad, message: Callable[[str], str], *, of_row=False) -> None:
+        """A problem per bad cell, named by line and column, its message made from the cell's
+        value (or from its row's index, `of_row`). Only cells that passed the length and NUL
+        checks are judged again; a column the file lacks has no cells to judge."""
+        if column not in self.table.cells:
+            return
+        bad = np.asarray(bad, dtype=bool) & self.sound(column)
+        values = self.table.cells[column]
+        self.checks.append(
+            _CellCheck(
+                column,
+                self.table.columns.index(column),
+                bad,
+                message if of_row else lambda index: message(values.iat[index]),
+            )
+        )
+
+    def sound(self, column: str) -> np.ndarray:
+        """Which cells of a column have no NUL and fit its length; the others are problems."""
+        if column not in self._sound:
+            codes, distinct = _distinct(self.table.cells[column])
+            limit = (
+                EMPLOYEE_ID_LENGTH
+                if column == "employee_id"
+                else SENSITIVE_VALUE_LENGTH
+                if column in self.sensitive
+                else CELL_LENGTH
+            )
+            lengths = np.fromiter(map(len, distinct), np.int64, len(distinct))[codes]
+            nul = np.array([NUL in value for value in distinct], dtype=bool)[codes]
+            long = ~nul & (lengths > limit)
+            position = self.table.columns.index(column)
+            self.checks.append(
+                _CellCheck(column, position, nul, lambda _: "has a NUL character (\\x00)")
+            )
+            self.checks.append(
+                _CellCheck(
+                    column,
+                    position,
+                    long,
+                    lambda index: f"is {lengths[index]:,} characters long; at most {limit}",
+                )
+            )
+            self._sound[column] = ~(nul | long)
+        return self._sound[column]
+
+    def stripped(self, column: str) -> pd.Series:
+        """A column's cells without surrounding spaces; unsound cells blank (and every cell of
+        a column the file lacks)."""
+        if column not in self.table.cells:
+            return pd.Series([""] * len(self.table), dtype=object)
+        codes, distinct = _distinct(self.table.cells[column])
+        stripped = np.array([value.strip() for value in distinct] + [""], dtype=object)
+        return pd.Series(stripped[np.where(self.sound(column), codes, -1)], dtype=object)
+
+    def listed(self) -> tuple[list[Problem], int]:
+        """The first PROBLEMS_LISTED problems in line order (the file's own first, then by
+        line, then by column), and how many more there are."""
+        per_row = np.zeros(len(self.table), dtype=np.int64)
+        for check in self.checks:
+            per_row += check.bad
+        total = len(self.file_problems) + len(self.table.row_problems) + int(per_row.sum())
+        # Only the rows holding the first PROBLEMS_LISTED cell problems get messages.
+        rows = int(np.searchsorted(np.cumsum(per_row), PROBLEMS_LISTED)) + 1
+        found = []
+        for order, check in enumerate(self.checks):
+            for index in np.flatnonzero(check.bad[:rows]):
+                line = int(self.table.lines[index])
+                found.append(
+                    (
+                        line,
+                        check.position,
+                        order,
+                        Problem(f"{self.name}:{line}: {check.column}", check.message(index), line),
+                    )
+                )
+        found += [
+            (problem.line, -1, -1, problem) for problem in self.table.row_problems[:PROBLEMS_LISTED]
+        ]
+        found.sort(key=lambda item: item[:3])
+        listed = [*self.file_problems, *(item[3] for item in found)][:PROBLEMS_LISTED]
+        return listed, total - len(listed)
+
+    def raise_problems(self) -> None:
+        """Refuse the file when it has any problem."""
+        listed, more = self.listed()
+        if listed:
+            raise OutcomesInvalid(listed, more)
 
     def check(self) -> OutcomeData | None:
-        columns = list(self.table.columns)
+        columns = self.table.columns
         items = set(self.layout.item_ids)
         context = set(NUMBER_CONTEXT + CHOICE_CONTEXT)
         features = items | context | set(REQUIRED)
         missing = [c for c in REQUIRED if c not in columns]
         if missing:
-            self.problem("", f"required columns missing: {', '.join(missing)}")
+            self.problem(f"required columns missing: {', '.join(missing)}")
         for column in self.sensitive:
             if column in features:
                 self.problem(
-                    "",
                     f"sensitive column '{column}' is also an item, context or "
                     "required column; it would become a model feature",
                 )
             elif column not in columns:
-                self.problem("", f"sensitive column '{column}' is not in the file")
+                self.problem(f"sensitive column '{column}' is not in the file")
         unknown = [c for c in columns if c not in features and c not in self.sensitive]
         if unknown:
             shown = ", ".join(
@@ -217,47 +432,58 @@ class _Checker:
             more = len(unknown) - UNKNOWN_COLUMNS_SHOWN
             none_known = not any(c in items for c in columns)
             self.problem(
-                "",
                 f"{len(unknown)} columns are not items of pack {self.pack.ref}, "
                 f"context fields or named sensitive columns: {shown}"
                 + (f" and {more} more" if more > 0 else "")
                 + ("; none of the file's columns is an item of the pack" if none_known else ""),
             )
-        if missing or self.problems:
-            return None
+        for column in self.sensitive:
+            if column in columns and column not in features:
+                self.sound(column)
         return self._rows(columns)
 
     def outcome_columns(self) -> tuple[pd.Series, pd.Series, pd.Series]:
-        """employee_id, track_taken and success, each cell checked."""
-        table = self.table
-        ids = table["employee_id"].str.strip()
-        self.cells("employee_id", ids == "", lambda v: "is blank")
-        duplicated = ids.duplicated(keep="first") & (ids != "")
-        first_line = {v: i + 2 for i, v in reversed(list(enumerate(ids)))}
+        """employee_id, track_taken and success, each cell checked. Employee ids are the same
+        whatever their case: two that differ only in case are one person twice."""
+        ids = self.stripped("employee_id")
+        if "employee_id" not in self.table.cells:
+            return ids, ids, ids  # a missing column: named once, as a problem of the file
+        blank = (ids == "") & self.sound("employee_id")
+        self.cells("employee_id", blank, lambda v: "is blank")
+        keys = ids.str.lower()
+        duplicated = (keys.duplicated(keep="first") & (ids != "")).to_numpy()
+        first: dict[str, tuple[int, str]] = {}  # by lower-case id: its first line, as written
+        if duplicated.any():
+            firsts = ~keys.duplicated(keep="first").to_numpy()
+            first = {
+                key: (line, written)
+                for key, line, written in zip(
+                    keys[firsts], self.table.lines[firsts].tolist(), ids[firsts], strict=True
+                )
+            }
+        self.cells("employee_id", duplicated, lambda v: _again(v.strip(), first))
+        track = self.stripped("track_taken")
         self.cells(
-            "employee_id",
-            duplicated,
-            lambda v: f"'{v.strip()}' already appeared on line {first_line[v.strip()]}",
+            "track_taken",
+            ~track.isin(TRACK_IDS),
+            lambda v: f"{_shown(v)} is not one of ic, manager",
         )
-        track = table["track_taken"].str.strip()
-        self.cells(
-            "track_taken", ~track.isin(TRACK_IDS), lambda v: f"{v!r} is not one of ic, manager"
-        )
-        success = table["success"].str.strip()
-        self.cells("success", ~success.isin(("0", "1")), lambda v: f"{v!r} is not 0 or 1")
+        success = self.stripped("success")
+        self.cells("success", ~success.isin(("0", "1")), lambda v: f"{_shown(v)} is not 0 or 1")
         return ids, track, success
 
     def sensitive_columns(self) -> dict[str, np.ndarray]:
         """The named sensitive columns, blank as None; kept apart from everything else."""
         return {
-            c: np.array([v.strip() or None for v in self.table[c]], dtype=object)
+            c: np.array([v.strip() or None for v in self.stripped(c)], dtype=object)
             for c in self.sensitive
+            if c in self.table.cells
         }
 
     def _rows(self, columns: list[str]) -> OutcomeData | None:
-        table = self.table
+        n = len(self.table)
         ids, track, success = self.outcome_columns()
-        answers = np.full((len(table), len(self.layout.item_ids)), np.nan)
+        answers = np.full((n, len(self.layout.item_ids)), np.nan)
         questionnaire = self.pack.questionnaire
         for column, item_id in enumerate(self.layout.item_ids):
             if item_id not in columns:
@@ -265,7 +491,7 @@ class _Checker:
             item = questionnaire.item_by_id[item_id]
             answers[:, column] = self._numbers(item_id, item.min, item.max, whole=True)
         context = self._context(columns)
-        if self.problems:
+        if self.file_problems or self.table.row_problems or any(c.bad.any() for c in self.checks):
             return None
         return OutcomeData(
             pack=self.pack,
@@ -279,11 +505,13 @@ class _Checker:
         )
 
     def _numbers(self, column: str, low: float, high: float, *, whole: bool) -> np.ndarray:
-        text = self.table[column].str.strip()
-        blank = text == ""
-        numbers = pd.to_numeric(text.where(~blank), errors="coerce")
-        self.cells(column, ~blank & numbers.isna(), lambda v: f"{v!r} is not a number")
-        values = numbers.to_numpy(dtype=float)
+        text = self.stripped(column)
+        blank = (text == "").to_numpy()
+        codes, distinct = _distinct(text)
+        values = pd.to_numeric(pd.Series(distinct, dtype=object), errors="coerce").to_numpy(
+            dtype=float
+        )[codes]
+        self.cells(column, ~blank & np.isnan(values), lambda v: f"{_shown(v)} is not a number")
         with np.errstate(invalid="ignore"):
             bad = ~np.isnan(values) & (
                 (values < low) | (values > high) | (whole & (values != np.round(values)))
@@ -291,7 +519,7 @@ class _Checker:
         kind = "whole numbers" if whole else "numbers"
         self.cells(
             column,
-            pd.Series(bad),
+            bad,
             lambda v: f"{v.strip()} is outside the allowed {kind} {low:g} to {high:g}",
         )
         return values
@@ -311,27 +539,33 @@ class _Checker:
             if name not in columns:
                 context[name] = np.full(n, None, dtype=object)
                 continue
-            text = self.table[name].str.strip()
+            text = self.stripped(name)
             options = [option.value for option in items[name].options]
             self.cells(
                 name,
                 (text != "") & ~text.isin(options),
-                lambda v, o=options: f"{v!r} is not one of {', '.join(o)}",
+                lambda v, o=options: f"{_shown(v)} is not one of {', '.join(o)}",
             )
             context[name] = text.where(text != "", None).to_numpy(dtype=object)
         tracks, levels = context["current_track"], context["current_level"]
-        for index in range(n):
-            track, level = tracks[index], levels[index]
-            if (
+        if "current_level" in columns:
+            of_track = {
+                (track, level)
+                for level in framework.level_ids
+                for track in framework.level(level).tracks
+            }
+            mismatched = [
                 track in framework.track_ids
                 and level in framework.level_ids
-                and track not in framework.level(level).tracks
-            ):
-                self.problem(
-                    f":{index + 2}: current_level",
-                    f"{level} is not a level of the {track} track",
-                    index + 2,
-                )
+                and (track, level) not in of_track
+                for track, level in zip(tracks, levels, strict=True)
+            ]
+            self.cells(
+                "current_level",
+                mismatched,
+                lambda index: f"{levels[index]} is not a level of the {tracks[index]} track",
+                of_row=True,
+            )
         context["current_grade"] = np.array(
             [framework.level(lv).grade if lv in framework.level_ids else np.nan for lv in levels],
             dtype=float,

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from webapp.accounts.models import User
 from webapp.extensions import db
+from webapp.hr.people.org_chart import read_chart
 
 HEADER = "email,name,manager_email,role,employee_id\n"
 CHART = (
@@ -292,6 +293,95 @@ def test_an_import_cannot_take_away_the_importers_own_hr_role(app, hr):
     assert chart(app)["hr@example.com"][1] == "hr"
 
 
+# Hostile and careless files: every problem at once, in line order; never a 500
+
+
+def test_five_problems_are_all_reported_in_one_pass_in_line_order(hr):
+    body = (
+        "email,name,manager_email,role,employee_id, name \n"
+        "ann@example.com,Ann,nobody@example.com,boss,zz9,x\n"
+        "ann@example.com,Ann,,employee,ZZ9,x\n"
+        "bea@example.com,Bea,,employee,B1\n"
+        "x,,ann@example.com,hr,B2,x\n"
+    )
+    page = text_of(upload(hr, body))
+    expected = [
+        "org.csv:1: column 6: 'name' is also column 2; each column once",
+        "org.csv:2: manager_email: nobody@example.com is not in the file and has no account",
+        "org.csv:2: role: 'boss' is not one of employee, manager, hr",
+        "org.csv:3: email: ann@example.com already appeared on line 2",
+        "org.csv:3: employee_id: ZZ9 already appeared on line 2 as zz9 (ids are the same "
+        "whatever their case)",
+        "org.csv:4: has 5 cells; the header has 6 columns",
+        "org.csv:5: email: 'x' is not an email address",
+        "org.csv:5: name: is blank",
+    ]
+    assert f"{len(expected)} problems — nothing was changed" in page
+    assert [page.index(problem) for problem in expected] == sorted(
+        page.index(problem) for problem in expected
+    )
+
+
+@pytest.mark.parametrize("newline", ["\r", "\r\n", "\n"])
+def test_any_line_ends_a_byte_order_mark_and_blank_lines_are_read(app, hr, newline):
+    body = ("\ufeff" + CHART.replace("\n", newline) + newline + newline).encode()
+    assert upload(hr, body).status_code == 302
+    assert chart(app)["dan@example.com"][2:4] == ("cleo@example.com", "E2")
+
+
+def test_an_employee_id_already_here_in_another_case_is_refused(app, hr):
+    upload(hr, CHART)
+    response = upload(hr, HEADER + "gus@example.com,Gus,,employee,e1\n")
+    assert response.status_code == 422
+    assert "org.csv:2: employee_id: e1 already belongs to cleo@example.com" in text_of(response)
+    assert "gus@example.com" not in chart(app)
+
+
+@pytest.mark.parametrize(
+    ("cell", "value", "message"),
+    [
+        ("name", "N" * 121, "name: is 121 characters long; at most 120"),
+        ("employee_id", "E" * 65, "employee_id: is 65 characters long; at most 64"),
+        ("email", "a" * 250 + "@example.com", "email: is 262 characters long; at most 254"),
+        ("name", "Gus\x00", "name: has a NUL character (\\x00)"),
+        ("employee_id", "G\x001", "employee_id: has a NUL character (\\x00)"),
+    ],
+)
+def test_a_cell_longer_than_its_column_or_with_a_nul_is_named(app, hr, cell, value, message):
+    row = {"email": "gus@example.com", "name": "Gus", "employee_id": "G1"} | {cell: value}
+    body = HEADER + f"{row['email']},{row['name']},,employee,{row['employee_id']}\n"
+    response = upload(hr, body)
+    assert response.status_code == 422
+    assert f"org.csv:2: {message}" in text_of(response)
+    assert user_count(app) == 1
+
+
+def test_a_file_of_bad_rows_lists_the_first_problems_and_counts_the_rest(hr):
+    body = HEADER + "x,,,boss,\n" * 5000
+    page = text_of(upload(hr, body))
+    assert "15,000 problems — nothing was changed" in page
+    assert page.count("<li>org.csv:") == 200
+    assert "… and 14,800 more problems." in page
+
+
+def test_a_file_beyond_the_row_limit_is_counted_not_read_whole(hr):
+    # (kept under 500 kB: the test client spools larger bodies to a file it leaves open)
+    body = HEADER + "".join(f"{i}@e.io,P,,hr,\n" for i in range(20_003))
+    page = text_of(upload(hr, body))
+    assert "org.csv: has 20,003 rows; at most 20,000 at once" in page
+
+
+def test_one_reporting_line_of_twenty_thousand_people_is_walked_once(app):
+    """Each person's chain was walked to its end, with a list search at every step: a file
+    of one long reporting line took minutes."""
+    n = 20_000
+    body = HEADER + "".join(f"p{i}@e.io,P,p{i + 1}@e.io,employee,\n" for i in range(n - 1))
+    body += f"p{n - 1}@e.io,P,,manager,\n"
+    with app.app_context():
+        report = read_chart("org.csv", body.encode())
+    assert report.problems == [] and report.created == n
+
+
 # Editing one person
 
 
@@ -370,6 +460,14 @@ def test_an_employee_id_already_used_by_someone_else_is_refused(app, hr_and_team
     assert chart(app)["bob@example.com"][3] is None
     # Keeping one's own id is fine.
     assert edit(hr_and_team, app, "ada@example.com", employee_id="E1").status_code == 302
+
+
+def test_an_employee_id_differing_only_in_case_is_the_same_id(app, hr_and_team):
+    assert edit(hr_and_team, app, "ada@example.com", employee_id="zz9").status_code == 302
+    response = edit(hr_and_team, app, "bob@example.com", employee_id="ZZ9")
+    assert response.status_code == 422
+    assert "Already the id of ada@example.com." in text_of(response)
+    assert chart(app)["bob@example.com"][3] is None
 
 
 def test_editing_someone_who_does_not_exist_is_not_found(hr):

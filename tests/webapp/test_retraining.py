@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, insert, select
+from sqlalchemy.exc import IntegrityError
 
 from recommender.answer.registry import Registry
 from recommender.answer.scoring import scoring_layout
@@ -609,3 +610,64 @@ def test_a_finished_run_has_a_heartbeat_and_is_never_given_up(team, outcome_file
         run.heartbeat_at = run.created_at = utcnow() - timedelta(hours=1)
         db.session.commit()
     assert hr.get(location + ".json").get_json()["status"] == "succeeded"
+
+
+# Hostile and careless outcome files
+
+
+def test_an_id_naming_two_people_is_refused_never_joined_to_either(team, signed_in):
+    short = add_people_with_assessments(team, 3, 21)
+    with team.app_context():  # an HR id that is another person's email, in another case
+        db.session.scalar(
+            select(User).where(User.employee_id == "E21-0000")
+        ).employee_id = "Ada@Example.com"
+        db.session.commit()
+    short[1] = "ada@example.com,ic,1,woman"
+    hr = signed_in("hr@example.com")
+    response = upload(hr, short_file(short), "gender", "short.csv")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and "1 problem in this short" in html
+    assert (
+        "short.csv:2: employee_id: &#39;ada@example.com&#39; names more than one person "
+        "(ada@example.com, e21-0000@example.com)"
+    ) in html
+    assert count(team, OutcomeUpload) == 0 and count(team, OutcomeRecord) == 0
+
+
+def test_ids_that_differ_only_in_case_are_never_last_match_wins(team, signed_in):
+    short = add_people_with_assessments(team, 3, 22)
+    try:
+        with team.app_context():
+            db.session.scalar(
+                select(User).where(User.employee_id == "E22-0001")
+            ).employee_id = "e22-0000"
+            db.session.commit()
+    except IntegrityError:
+        pytest.skip("the database itself keeps employee ids unique whatever their case")
+    hr = signed_in("hr@example.com")
+    response = upload(hr, short_file(short), "gender", "short.csv")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "short.csv:2: employee_id: &#39;E22-0000&#39; names more than one person" in html
+    assert count(team, OutcomeRecord) == 0
+
+
+def test_a_file_of_bad_cells_lists_the_first_problems_and_counts_the_rest(team, signed_in):
+    hr = signed_in("hr@example.com")
+    body = "employee_id,track_taken,success\n" + "x,x,x\n" * 2000
+    response = upload(hr, body.encode(), "", "bad.csv")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "5,999 problems in this short outcome file" in html
+    assert html.count("<li>bad.csv:") == 200
+    assert "… and 5,799 more problems." in html
+
+
+def test_a_column_named_twice_is_named(team, signed_in):
+    hr = signed_in("hr@example.com")
+    body = b"employee_id,track_taken,success, success \ne1,ic,1,1\n"
+    response = upload(hr, body, "", "twice.csv")
+    assert response.status_code == 422
+    assert "twice.csv:1: column 4: &#39;success&#39; is also column 3" in response.get_data(
+        as_text=True
+    )

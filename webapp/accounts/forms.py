@@ -5,6 +5,10 @@ from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
 from webapp.accounts.models import MIN_PASSWORD, User
+from webapp.column_text import FitsColumn
+
+# Hashed, so not stored as typed; long enough for any passphrase, short enough to hash cheaply.
+MAX_PASSWORD = 200
 
 
 def _looks_like_email(form, field) -> None:
@@ -13,19 +17,26 @@ def _looks_like_email(form, field) -> None:
         raise ValidationError("Enter an email address like name@example.com.")
 
 
+def _password(label: str, message: str) -> PasswordField:
+    """A password as typed to sign in or confirm (checked against the hash, not the policy)."""
+    return PasswordField(label, validators=[FitsColumn(length=MAX_PASSWORD), DataRequired(message)])
+
+
 def _new_password(label: str, noun: str) -> tuple[PasswordField, PasswordField]:
     """A new password under the password policy, and the same typed again."""
     password = PasswordField(
         label,
         validators=[
+            FitsColumn(length=MAX_PASSWORD),
             DataRequired(f"Choose a {noun}."),
-            Length(min=MIN_PASSWORD, max=200, message=f"Use at least {MIN_PASSWORD} characters."),
+            Length(min=MIN_PASSWORD, message=f"Use at least {MIN_PASSWORD} characters."),
         ],
         description=f"At least {MIN_PASSWORD} characters.",
     )
     confirm = PasswordField(
         f"{label} again",
         validators=[
+            FitsColumn(length=MAX_PASSWORD),
             DataRequired(f"Type the {noun} again."),
             EqualTo("password", "The passwords differ."),
         ],
@@ -36,10 +47,12 @@ def _new_password(label: str, noun: str) -> tuple[PasswordField, PasswordField]:
 class RegisterForm(FlaskForm):
     """A new account (always an employee; roles are given by HR)."""
 
-    name = StringField("Your name", validators=[DataRequired("Enter your name."), Length(max=120)])
+    name = StringField(
+        "Your name", validators=[FitsColumn(User.name), DataRequired("Enter your name.")]
+    )
     email = EmailField(
         "Work email",
-        validators=[DataRequired("Enter your email."), Length(max=254), _looks_like_email],
+        validators=[FitsColumn(User.email), DataRequired("Enter your email."), _looks_like_email],
     )
     password, confirm = _new_password("Password", "password")
 
@@ -52,16 +65,16 @@ class RegisterForm(FlaskForm):
 class LoginForm(FlaskForm):
     """Email and password."""
 
-    email = EmailField("Email", validators=[DataRequired("Enter your email.")])
-    password = PasswordField("Password", validators=[DataRequired("Enter your password.")])
+    email = EmailField(
+        "Email", validators=[FitsColumn(User.email), DataRequired("Enter your email.")]
+    )
+    password = _password("Password", "Enter your password.")
 
 
 class ChangePasswordForm(FlaskForm):
     """The current password, and a new one twice."""
 
-    current = PasswordField(
-        "Current password", validators=[DataRequired("Enter your current password.")]
-    )
+    current = _password("Current password", "Enter your current password.")
     password, confirm = _new_password("New password", "new password")
 
 

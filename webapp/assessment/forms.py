@@ -9,7 +9,7 @@ from typing import Any
 from flask_wtf import FlaskForm
 from wtforms import Field, IntegerField, RadioField, SelectField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import NumberRange, Optional
+from wtforms.validators import Optional, StopValidation
 
 from webapp.answering import ANCHORED, CHOICE, NUMBER, Item, Pack, Section
 
@@ -52,18 +52,23 @@ def _pages(pack: Pack) -> tuple[Page, ...]:
     return tuple(result)
 
 
+class WholeNumberRange:
+    """A whole number from `low` to `high`. Unlike WTForms' NumberRange it compares the number
+    as an integer, so one of hundreds of digits is refused with the range, not an overflow."""
+
+    def __init__(self, low: float, high: float):
+        self.low, self.high = low, high
+        self.message = f"Enter a whole number from {low:g} to {high:g}."
+
+    def __call__(self, form, field) -> None:
+        if field.data is not None and not self.low <= field.data <= self.high:
+            raise StopValidation(self.message)
+
+
 def _field(pack: Pack, item: Item) -> Field:
     if item.kind == NUMBER:
         return IntegerField(
-            item.text,
-            validators=[
-                Optional(),
-                NumberRange(
-                    min=item.min,
-                    max=item.max,
-                    message=f"Enter a whole number from {item.min:g} to {item.max:g}.",
-                ),
-            ],
+            item.text, validators=[Optional(), WholeNumberRange(item.min, item.max)]
         )
     if item.kind == CHOICE:
         choices = [SelectChoice("", "Choose…")]

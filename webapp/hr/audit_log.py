@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from flask import Response, render_template, request
 from flask_wtf import FlaskForm
 from sqlalchemy import Select, func, or_, select
 from wtforms import SelectField, StringField
-from wtforms.validators import Length, Optional
+from wtforms.validators import Optional
 
 from webapp import audit
 from webapp.audit import ACTIONS, AuditEvent
+from webapp.column_text import FitsColumn
 from webapp.extensions import db
 from webapp.hr import bp
 
@@ -32,10 +33,19 @@ class AuditFilterForm(FlaskForm):
     actor = StringField(
         "Person (email)",
         description="Who acted, or whose account it was about (a failed login has no actor).",
-        validators=[Optional(), Length(max=254)],
+        validators=[FitsColumn(length=254), Optional()],
     )
-    since = StringField("From (YYYY-MM-DD)", validators=[Optional(), Length(max=10)])
-    until = StringField("Until (YYYY-MM-DD)", validators=[Optional(), Length(max=10)])
+    since = StringField("From (YYYY-MM-DD)", validators=[FitsColumn(length=10), Optional()])
+    until = StringField("Until (YYYY-MM-DD)", validators=[FitsColumn(length=10), Optional()])
+
+    def filters(self) -> dict[str, str]:
+        """The filters as typed, for links that keep them (nothing else of the query string:
+        it may hold anything)."""
+        return {
+            name: self[name].data
+            for name in ("action", "actor", "since", "until")
+            if isinstance(self[name].data, str) and self[name].data
+        }
 
 
 def neutralise(cell: object) -> str:
@@ -45,10 +55,11 @@ def neutralise(cell: object) -> str:
 
 
 def _filtered(form: AuditFilterForm) -> Select:
+    """The events the filters select; a filter with an error (named on the form) is left out."""
     query = select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
-    if form.action.data:
+    if form.action.data and not form.action.errors:
         query = query.where(AuditEvent.action == form.action.data)
-    if form.actor.data:
+    if form.actor.data and not form.actor.errors:
         person = form.actor.data.strip().lower()
         # Who acted, or whose account an event was about: a failed login has no actor, only
         # the account's email as its subject.
@@ -61,13 +72,13 @@ def _filtered(form: AuditFilterForm) -> Select:
     since, until = _day(form, form.since), _day(form, form.until)
     if since:
         query = query.where(AuditEvent.at >= since)
-    if until:
+    if until and until.date() < date.max:  # the last day there is has no day after it
         query = query.where(AuditEvent.at < until + timedelta(days=1))
     return query
 
 
 def _day(form: AuditFilterForm, field) -> datetime | None:
-    if not field.data:
+    if not field.data or field.errors:
         return None
     try:
         return datetime.strptime(field.data.strip(), "%Y-%m-%d")
@@ -115,7 +126,7 @@ def audit_csv():
                 event.address,
             )
         )
-    audit.record("audit_export", "audit log", filters=dict(request.args))
+    audit.record("audit_export", "audit log", filters=form.filters())
     db.session.commit()
     response = Response(buffer.getvalue(), mimetype="text/csv")
     response.headers["Content-Disposition"] = 'attachment; filename="trackfit-audit-log.csv"'

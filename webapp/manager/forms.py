@@ -5,9 +5,10 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Length, Optional
+from wtforms.validators import Optional
 
 from webapp.answering import ANCHORED, Pack
+from webapp.column_text import FitsColumn
 
 NOTE_LIMIT = 10_000
 
@@ -38,11 +39,11 @@ class NotesForm(FlaskForm):
     """Notes only the manager sees, and notes the employee sees on their result."""
 
     private_notes = TextAreaField(
-        "Private notes (only you see these)", validators=[Length(max=NOTE_LIMIT)]
+        "Private notes (only you see these)", validators=[FitsColumn(length=NOTE_LIMIT)]
     )
     shared_notes = TextAreaField(
         "Notes shared with the employee (shown on their result)",
-        validators=[Length(max=NOTE_LIMIT)],
+        validators=[FitsColumn(length=NOTE_LIMIT)],
     )
 
 
@@ -53,6 +54,6 @@ class DecisionForm(FlaskForm):
     target_level = SelectField("Agreed target level", choices=[])
     reason = TextAreaField(
         "Why, when it differs from the advice",
-        validators=[Length(max=NOTE_LIMIT)],
+        validators=[FitsColumn(length=NOTE_LIMIT)],
         description="Required when the track or level differs from the recommendation.",
     )

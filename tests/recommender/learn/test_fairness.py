@@ -4,6 +4,7 @@ intersections, the significance test the counts allow, and p-values as people re
 from __future__ import annotations
 
 import json
+import tracemalloc
 
 import numpy as np
 import pytest
@@ -514,3 +515,16 @@ def test_permuting_people_does_not_change_the_report(population, random):
         {name: values[order] for name, values in sensitive.items()},
     )
     assert shuffled == fairness_report(outcomes, sensitive)
+
+
+def test_one_huge_group_label_costs_its_own_size_not_its_size_for_everyone():
+    """A fixed-width text array would make every person's label as wide as the longest one
+    (a 20 MB value among 150,000 people asked for 217 GiB)."""
+    labels = np.array(["a", "b"] * 100 + ["x" * 1_000_000], dtype=object)
+    outcome = np.arange(len(labels)) % 3 == 0
+    tracemalloc.start()
+    report = fairness_report({"success": outcome}, {"group": labels})
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 50_000_000
+    assert len(by_group(entry(report, "group")["outcomes"]["success"])) == 3

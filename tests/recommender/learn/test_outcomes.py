@@ -10,7 +10,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from recommender.learn.outcomes import OutcomesInvalid, parse_outcome_links, read_outcomes
+from recommender.answer.scoring import scoring_layout
+from recommender.learn.outcomes import (
+    PROBLEMS_LISTED,
+    OutcomesInvalid,
+    parse_outcome_links,
+    parse_outcomes,
+    read_outcomes,
+)
 from recommender.learn.synthetic import generate_outcomes, write_outcome_csv
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -203,3 +210,118 @@ def test_any_bytes_are_read_as_a_short_file_or_refused_with_a_reason(data):
         assert all(str(p).startswith("s.csv") for p in refused.problems)
     else:
         assert len(links.employee_ids) == len(links.lines) == len(links.success)
+
+
+# Hostile and careless files: every problem named in one pass, in line order, cheaply
+
+
+def _refused(data: bytes, pack=None, sensitive=()) -> OutcomesInvalid:
+    with pytest.raises(OutcomesInvalid) as refused:
+        if pack is None:
+            parse_outcome_links("s.csv", data, sensitive)
+        else:
+            parse_outcomes("o.csv", data, pack, sensitive)
+    return refused.value
+
+
+def test_a_column_named_twice_is_named_not_a_crash(engineering, tmp_path):
+    header, rows, _ = _valid(engineering, tmp_path)
+    full = _write(tmp_path / "o.csv", [*header, " success "], [[*r, "1"] for r in rows])
+    problems = _problems(full, engineering)
+    assert problems == [
+        f"o.csv:1: column {len(header) + 1}: 'success' is also column "
+        f"{header.index('success') + 1}; each column once"
+    ]
+    short = _refused(b"employee_id,track_taken,success,employee_id\ne1,ic,1,e1\n")
+    assert [str(p) for p in short.problems] == [
+        "s.csv:1: column 4: 'employee_id' is also column 1; each column once"
+    ]
+
+
+def test_header_problems_come_first_then_every_row_problem_in_line_order():
+    data = (
+        b"employee_id,track_taken,success,,gender\n"
+        b"e1,ic,yes,,f\n"
+        b"e2,ic,1\n"  # too few cells
+        b"\n"
+        b"e3,boss,2,,m\n"
+        b"e2,ic,1,,f,extra\n"  # too many
+    )
+    problems = [str(p) for p in _refused(data, sensitive=("gender",)).problems]
+    assert problems == [
+        "s.csv:1: column 4: has no name",
+        "s.csv:2: success: 'yes' is not 0 or 1",
+        "s.csv:3: has 3 cells; the header has 5 columns",
+        "s.csv:5: track_taken: 'boss' is not one of ic, manager",
+        "s.csv:5: success: '2' is not 0 or 1",
+        "s.csv:6: has 6 cells; the header has 5 columns",
+    ]
+
+
+def test_a_full_file_missing_a_column_still_has_its_rows_checked(engineering, tmp_path):
+    header, rows, _ = _valid(engineering, tmp_path)
+    at = header.index("success")
+    rows[3][header.index("la1")] = "9"
+    path = _write(
+        tmp_path / "o.csv", header[:at] + header[at + 1 :], [r[:at] + r[at + 1 :] for r in rows]
+    )
+    problems = _problems(path, engineering)
+    assert problems[0] == "o.csv: required columns missing: success"
+    assert problems[1].startswith("o.csv:5: la1: 9 is outside")
+
+
+@pytest.mark.parametrize("newline", ["\r", "\r\n", "\n"])
+def test_any_line_ends_read_the_same(engineering, tmp_path, newline):
+    header, rows, outcomes = _valid(engineering, tmp_path)
+    text = newline.join(",".join(map(str, row)) for row in [header, *rows]) + newline
+    data = parse_outcomes("o.csv", text.encode(), engineering)
+    np.testing.assert_array_equal(data.answers, outcomes.answers)
+    rows[0][header.index("track_taken")] = "boss"
+    bad = newline.join(",".join(map(str, row)) for row in [header, *rows]) + newline
+    problems = [str(p) for p in _refused(bad.encode(), engineering).problems]
+    assert problems == ["o.csv:2: track_taken: 'boss' is not one of ic, manager"]
+
+
+def test_ids_that_differ_only_in_case_are_one_person_twice():
+    links = parse_outcome_links("s.csv", b"employee_id,track_taken,success\nzz9,ic,1\nZZ9,ic,0\n")
+    assert [str(p) for p in links.problems] == [
+        "s.csv:3: employee_id: 'ZZ9' already appeared on line 2 as 'zz9' (ids are the same "
+        "whatever their case)"
+    ]
+
+
+def test_a_cell_longer_than_its_column_or_with_a_nul_is_named_briefly():
+    long, huge = "x" * 100_000, "x" * 20_000_000
+    data = (
+        "employee_id,track_taken,success,gender\n"
+        f"{'e' * 65},ic,1,f\n"
+        f"e2,ic,1,{'g' * 121}\n"
+        f"e3,ic\x00,1,{long}\n"
+        f"e4,{long},1,f\n"
+        f"e5,ic,1,{huge}\n"
+        "e6,ic,x,f\n"
+    ).encode()
+    links = parse_outcome_links("s.csv", data, ("gender",))
+    assert [str(p) for p in links.problems] == [
+        "s.csv:2: employee_id: is 65 characters long; at most 64",
+        "s.csv:3: gender: is 121 characters long; at most 120",
+        "s.csv:4: track_taken: has a NUL character (\\x00)",
+        "s.csv:4: gender: is 100,000 characters long; at most 120",
+        "s.csv:5: track_taken: is 100,000 characters long; at most 200",
+        "s.csv:6: has a cell of more than 131,072 characters",
+        "s.csv:7: success: 'x' is not 0 or 1",
+    ]
+
+
+def test_a_file_of_bad_cells_lists_the_first_and_counts_the_rest(engineering):
+    header = ["employee_id", "track_taken", "success", *scoring_layout(engineering).item_ids]
+    rows = 3000
+    data = (",".join(header) + "\n" + (",".join(["x"] * len(header)) + "\n") * rows).encode()
+    refused = _refused(data, engineering)
+    assert len(refused.problems) == PROBLEMS_LISTED
+    # every cell, less the first id (the others repeat it)
+    assert len(refused.problems) + refused.more == rows * len(header) - 1
+    lines = [p.line for p in refused.problems]
+    assert lines == sorted(lines) and lines[0] == 2
+    assert refused.report().endswith(f"… and {refused.more:,} more problems")
+    assert f"{rows * len(header) - 1:,} problems" in refused.report().splitlines()[0]

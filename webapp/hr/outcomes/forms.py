@@ -3,7 +3,22 @@
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import StringField
-from wtforms.validators import Length, Optional
+from wtforms.validators import Optional, ValidationError
+
+from webapp.column_text import FitsColumn
+from webapp.hr.outcomes.models import OutcomeUpload, SensitiveValue
+
+ATTRIBUTE_LENGTH = SensitiveValue.attribute.property.columns[0].type.length
+
+
+def _names_fit(form, field) -> None:
+    """Each sensitive column name is stored with every value: it must fit its column."""
+    long = [name.strip() for name in field.data.split(",") if len(name.strip()) > ATTRIBUTE_LENGTH]
+    if long:
+        raise ValidationError(
+            f"A sensitive column name has at most {ATTRIBUTE_LENGTH} characters: "
+            f"'{long[0][:ATTRIBUTE_LENGTH]}…' is {len(long[0]):,}."
+        )
 
 
 class OutcomesUploadForm(FlaskForm):
@@ -11,11 +26,15 @@ class OutcomesUploadForm(FlaskForm):
 
     file = FileField(
         "CSV file",
-        validators=[FileRequired("Choose a file."), FileAllowed(["csv"], "Upload a .csv file.")],
+        validators=[
+            FileRequired("Choose a file."),
+            FileAllowed(["csv"], "Upload a .csv file."),
+            FitsColumn(OutcomeUpload.filename),
+        ],
     )
     sensitive = StringField(
         "Sensitive columns",
-        validators=[Optional(), Length(max=300)],
+        validators=[FitsColumn(length=300), Optional(), _names_fit],
         description="Comma-separated, e.g. gender, age_band. Used only for the fairness "
         "report, never as model features.",
     )

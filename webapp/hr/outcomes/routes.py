@@ -75,7 +75,7 @@ def _refused(filename: str, check: UploadCheck, shortfall: list[str]):
     audit.record(
         "outcomes_refused",
         filename,
-        problems=len(check.problems),
+        problems=len(check.problems) + check.more_problems,
         not_usable=len(check.not_usable),
         too_few_rows=bool(shortfall),
         kind=check.kind,
@@ -85,7 +85,6 @@ def _refused(filename: str, check: UploadCheck, shortfall: list[str]):
         "hr/outcomes_report.html",
         filename=filename,
         check=check,
-        shown=check.problems[:REPORT_LIMIT],
         shortfall=shortfall,
         not_usable=check.not_usable,
         reasons=NOT_USABLE,

@@ -33,7 +33,8 @@ class UploadCheck:
     it."""
 
     kind: str
-    problems: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # the first ones, in line order
+    more_problems: int = 0  # counted, not listed
     records: list[dict] = field(default_factory=list)  # rows of OutcomeRecord, as dicts
     sensitive: dict[str, list] = field(default_factory=dict)  # row for row with records
     not_usable: list[dict] = field(default_factory=list)  # {"line", "employee_id", "reason"}
@@ -56,19 +57,31 @@ def check_upload(filename: str, data: bytes, pack: Pack, sensitive: list[str]) -
             _full(check, filename, data, pack, sensitive)
     except learning.OutcomesInvalid as invalid:
         check.problems = [str(problem) for problem in invalid.problems]
+        check.more_problems = invalid.more
     return check
 
 
 def _short(check: UploadCheck, filename: str, data: bytes, pack: Pack, sensitive) -> None:
     links = learning.parse_outcome_links(filename, data, sensitive)
     check.data_hash = links.data_hash
-    check.problems = [str(problem) for problem in links.problems]
+    problems = [(problem.line, str(problem)) for problem in links.problems]
     latest = _latest_assessments([e for e in links.employee_ids if e], pack)
     used = []
     for row, employee_id in enumerate(links.employee_ids):
         if not employee_id:
             continue  # a problem already
         found = latest.get(employee_id.lower(), NO_ACCOUNT)
+        if isinstance(found, tuple):
+            line = links.lines[row]
+            problems.append(
+                (
+                    line,
+                    f"{filename}:{line}: employee_id: '{employee_id}' names more than one person "
+                    f"({', '.join(found)}): ids are the same whatever their case; give each "
+                    "person their own in the org chart",
+                )
+            )
+            continue
         if found in NOT_USABLE:
             check.not_usable.append(
                 {"line": links.lines[row], "employee_id": employee_id, "reason": found}
@@ -85,18 +98,23 @@ def _short(check: UploadCheck, filename: str, data: bytes, pack: Pack, sensitive
                 "success": bool(links.success[row]),
             }
         )
+    problems.sort(key=lambda problem: problem[0])  # stable: in column order within a line
+    listed = problems[: learning.PROBLEMS_LISTED]
+    check.problems = [text for _, text in listed]
+    check.more_problems = links.more_problems + len(problems) - len(listed)
     check.sensitive = {
         name: [values[row] for row in used] for name, values in links.sensitive.items()
     }
 
 
-def _latest_assessments(employee_ids: list[str], pack: Pack) -> dict[str, int | str]:
+def _latest_assessments(employee_ids: list[str], pack: Pack) -> dict[str, int | str | tuple]:
     """Per id (lower case), the newest finished assessment of the person it names, matched by
-    HR's employee id or by email; NO_ASSESSMENT when the person has none."""
+    HR's employee id or by email whatever the case; NO_ASSESSMENT when the person has none,
+    and the emails of everyone it names when it names more than one person."""
     wanted = {e.lower() for e in employee_ids}
     people = db.session.execute(
         select(User.id, User.employee_id, User.email).where(
-            or_(func.lower(User.employee_id).in_(wanted), User.email.in_(wanted))
+            or_(func.lower(User.employee_id).in_(wanted), func.lower(User.email).in_(wanted))
         )
     ).all()
     newest: dict[int, int] = {}
@@ -111,12 +129,19 @@ def _latest_assessments(employee_ids: list[str], pack: Pack) -> dict[str, int | 
     )
     for user_id, assessment_id in rows:
         newest[user_id] = assessment_id
-    found: dict[str, int | str] = {}
+    named: dict[str, dict[int, str]] = {}  # id -> the people it names, by user id
     for user_id, employee_id, email in people:
         for key in (employee_id, email):
             if key and key.lower() in wanted:
-                found[key.lower()] = newest.get(user_id, NO_ASSESSMENT)
-    return found
+                named.setdefault(key.lower(), {})[user_id] = email
+    return {
+        key: (
+            newest.get(next(iter(users)), NO_ASSESSMENT)
+            if len(users) == 1
+            else tuple(sorted(users.values()))
+        )
+        for key, users in named.items()
+    }
 
 
 def _full(check: UploadCheck, filename: str, data: bytes, pack: Pack, sensitive) -> None:

@@ -4,9 +4,11 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Length, Optional
+from wtforms.validators import Optional
 
-from webapp.accounts.models import ROLE_LABELS
+from webapp.accounts.models import ROLE_LABELS, User
+from webapp.column_text import FitsColumn
+from webapp.hr.outcomes.models import OutcomeUpload
 
 
 class CsvUploadForm(FlaskForm):
@@ -14,7 +16,11 @@ class CsvUploadForm(FlaskForm):
 
     file = FileField(
         "CSV file",
-        validators=[FileRequired("Choose a file."), FileAllowed(["csv"], "Upload a .csv file.")],
+        validators=[
+            FileRequired("Choose a file."),
+            FileAllowed(["csv"], "Upload a .csv file."),
+            FitsColumn(OutcomeUpload.filename),
+        ],
     )
 
 
@@ -25,6 +31,6 @@ class PersonForm(FlaskForm):
     role = SelectField("Role", choices=[SelectChoice(k, v) for k, v in ROLE_LABELS.items()])
     employee_id = StringField(
         "Employee id",
-        validators=[Optional(), Length(max=64)],
+        validators=[FitsColumn(User.employee_id), Optional()],
         description="The id your HR systems use, as in outcome files.",
     )

@@ -21,8 +21,20 @@ from webapp.extensions import db
 
 REQUIRED = ("email", "name", "manager_email", "role")
 OPTIONAL = ("employee_id",)
+COLUMNS = REQUIRED + OPTIONAL
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MAX_ROWS = 20_000
+# Problems named per file; the rest are counted (a report of a broken file stays short).
+PROBLEMS_LISTED = 200
+# Each cell as long as the column it is stored in.
+LENGTHS = {
+    "email": User.email.property.columns[0].type.length,
+    "manager_email": User.email.property.columns[0].type.length,
+    "name": User.name.property.columns[0].type.length,
+    "role": User.role.property.columns[0].type.length,
+    "employee_id": User.employee_id.property.columns[0].type.length,
+}
+SHOWN_LENGTH = 40  # of a bad value quoted in a problem
 
 
 @dataclass(frozen=True)
@@ -39,10 +51,12 @@ class Person:
 
 @dataclass
 class ChartReport:
-    """What a file would change, or every problem that stops it."""
+    """What a file would change, or the problems that stop it: the first PROBLEMS_LISTED in
+    line order, and a count of the rest."""
 
     people: list[Person] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    more_problems: int = 0
     # every email the file lists, refused rows too (they are not unknown managers)
     listed: set[str] = field(default_factory=set)
     has_employee_ids: bool = False
@@ -51,146 +65,282 @@ class ChartReport:
     unchanged: int = 0
 
 
+class _Problems:
+    """Problems of one file, put in line order (the file's own first) and listed up to
+    PROBLEMS_LISTED at the end."""
+
+    def __init__(self, filename: str):
+        self.filename = filename
+        self.found: list[tuple[int, int, str]] = []
+
+    def add(self, line: int, message: str, column: str | None = None) -> None:
+        """A problem of a line (0: of the whole file), in a column when given."""
+        where = f"{self.filename}:{line}" if line else self.filename
+        order = COLUMNS.index(column) if column in COLUMNS else -1
+        where += f": {column}" if column else ""
+        self.found.append((line, order, f"{where}: {message}"))
+
+    def __bool__(self) -> bool:
+        return bool(self.found)
+
+    def into(self, report: ChartReport) -> None:
+        self.found.sort(key=lambda problem: problem[:2])
+        report.problems = [text for _, _, text in self.found[:PROBLEMS_LISTED]]
+        report.more_problems = max(0, len(self.found) - PROBLEMS_LISTED)
+
+
+@dataclass
+class _Row:
+    """A row's cells that passed their own checks (None where a cell did not)."""
+
+    line: int
+    email: str | None
+    manager_email: str | None
+    employee_id: str | None
+    person: Person | None
+
+
 def read_chart(filename: str, data: bytes, importer: str | None = None) -> ChartReport:
-    """Check an org chart file against itself and the people already in the database.
+    """Check an org chart file against itself and the people already in the database: every
+    problem in one pass, in line order.
 
     `importer` is the email of the HR person importing: the file may not take away their own
     HR role (they would lock themselves out)."""
     report = ChartReport()
+    problems = _Problems(filename)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = data[: error.start + _bom(data)].count(b"\n") + 1
-        report.problems.append(f"{filename}:{line}: is not UTF-8 text")
+        problems.add(line, "is not UTF-8 text")
+        problems.into(report)
         return report
-    reader = csv.DictReader(io.StringIO(text))
-    columns = [c.strip() for c in reader.fieldnames or []]
-    missing = [c for c in REQUIRED if c not in columns]
-    unknown = [c for c in columns if c not in REQUIRED + OPTIONAL]
-    if missing:
-        report.problems.append(f"{filename}: required columns missing: {', '.join(missing)}")
-    if unknown:
-        report.problems.append(
-            f"{filename}: unknown columns: {', '.join(unknown)} (expected "
-            f"{', '.join(REQUIRED + OPTIONAL)})"
-        )
-    if report.problems:
-        return report
-    reader.fieldnames = columns
-    report.has_employee_ids = "employee_id" in columns
-    seen: dict[str, int] = {}
-    seen_ids: dict[str, int] = {}
-    try:  # line numbers as the file has them (blank lines and quoted line breaks count)
-        rows = [(reader.line_num, row) for row in reader]
-    except csv.Error as error:
-        report.problems.append(f"{filename}:{reader.line_num}: is not well-formed CSV ({error})")
-        return report
-    if not rows:
-        report.problems.append(f"{filename}: has no rows")
-    if len(rows) > MAX_ROWS:
-        report.problems.append(f"{filename}: has {len(rows)} rows; at most {MAX_ROWS} at once")
-        return report
-    for number, row in rows:
-        report.listed.add(normalise_email(row.get("email") or ""))
-        person = _person(filename, number, row, report.problems)
-        if person is None:
-            continue
-        if person.email in seen:
-            report.problems.append(
-                f"{filename}:{number}: email: {person.email} already appeared on line "
-                f"{seen[person.email]}"
-            )
-            continue
-        seen[person.email] = number
-        if importer and person.email == normalise_email(importer) and person.role != "hr":
-            report.problems.append(
-                f"{filename}:{number}: role: this row takes away your own HR role; another "
-                "HR person must make that change"
-            )
-        if person.employee_id:
-            if person.employee_id in seen_ids:
-                report.problems.append(
-                    f"{filename}:{number}: employee_id: {person.employee_id} already appeared "
-                    f"on line {seen_ids[person.employee_id]}"
-                )
-            seen_ids[person.employee_id] = number
-        report.people.append(person)
-    _check_managers(filename, report)
+    header, rows = _records(text, problems)
+    positions = _columns(header, problems)
+    report.has_employee_ids = "employee_id" in positions
+    if header is not None and not rows:
+        problems.add(0, "has no rows")
+    checked = [
+        _row(line, cells, header, positions, problems=problems, report=report)
+        for line, cells in rows
+    ]
+    _check_against_each_other(checked, problems, importer)
+    report.people = [row.person for row in checked if row.person is not None]
+    if {"email", "manager_email"} <= positions.keys():
+        _check_managers(checked, problems, report)
+    problems.into(report)
     return report
 
 
-def _person(filename: str, line: int, row: dict, problems: list[str]) -> Person | None:
-    where = f"{filename}:{line}"
-    values = {key: (value or "").strip() for key, value in row.items() if key is not None}
-    if None in row:
-        problems.append(f"{where}: has more cells than the header has columns")
-        return None
-    email = normalise_email(values.get("email", ""))
-    manager = normalise_email(values.get("manager_email", ""))
-    role = values.get("role", "").lower()
-    ok = True
-    if not EMAIL.match(email):
-        problems.append(f"{where}: email: {values.get('email')!r} is not an email address")
-        ok = False
-    if manager and not EMAIL.match(manager):
-        problems.append(
-            f"{where}: manager_email: {values.get('manager_email')!r} is not an email address"
-        )
-        ok = False
-    if not values.get("name"):
-        problems.append(f"{where}: name: is blank")
-        ok = False
-    if role not in ROLES:
-        problems.append(f"{where}: role: {values.get('role')!r} is not one of {', '.join(ROLES)}")
-        ok = False
+def _records(text: str, problems: _Problems) -> tuple[list[str] | None, list[tuple[int, list]]]:
+    """The header and up to MAX_ROWS rows, each with its line in the file (blank lines and
+    quoted line breaks count); rows beyond are counted, not kept."""
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    header, rows, beyond = None, [], 0
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as error:  # this record is not read; the next ones are
+            problems.add(reader.line_num, _not_csv(error))
+            continue
+        if not cells:
+            continue
+        if header is None:
+            header = cells
+        elif len(rows) < MAX_ROWS:
+            rows.append((reader.line_num, cells))
+        else:
+            beyond += 1
+    if header is None:
+        problems.add(0, "is empty: the first line names the columns " + ", ".join(COLUMNS))
+    if beyond:
+        problems.add(0, f"has {len(rows) + beyond:,} rows; at most {MAX_ROWS:,} at once")
+    return header, rows
+
+
+def _not_csv(error: csv.Error) -> str:
+    if "field larger than field limit" in str(error):
+        return f"has a cell of more than {csv.field_size_limit():,} characters"
+    return f"is not well-formed CSV ({error})"
+
+
+def _columns(header: list[str] | None, problems: _Problems) -> dict[str, int]:
+    """Where each known column is; every problem of the header named."""
+    if header is None:
+        return {}
+    positions: dict[str, int] = {}
+    unknown = []
+    for position, raw in enumerate(header):
+        column = raw.strip()
+        where = f"column {position + 1}"
+        if not column:
+            problems.add(1, f"{where} has no name")
+        elif column in positions:
+            problems.add(
+                1, f"{where}: '{column}' is also column {positions[column] + 1}; each column once"
+            )
+        elif column in COLUMNS:
+            positions[column] = position
+        else:
+            unknown.append(_shown(column))
+    missing = [c for c in REQUIRED if c not in positions]
+    if missing:
+        problems.add(0, f"required columns missing: {', '.join(missing)}")
+    if unknown:
+        problems.add(0, f"unknown columns: {', '.join(unknown)} (expected {', '.join(COLUMNS)})")
+    return positions
+
+
+def _row(line: int, cells: list[str], header: list[str], positions: dict[str, int], **into) -> _Row:
+    """One row's cells checked on their own; a Person when the whole row is sound. `into`
+    holds the problems and the report (which notes every email listed)."""
+    problems, report = into["problems"], into["report"]
+    if len(cells) != len(header):
+        problems.add(line, f"has {len(cells)} cells; the header has {len(header)} columns")
+        return _Row(line, None, None, None, None)
+    values = _cells(line, cells, positions, problems)
+    if values.get("email") is not None:
+        report.listed.add(normalise_email(values["email"]))
+    email = _address(line, values, "email", problems)
+    # None: not known (missing, unsound or not an address); "": no manager
+    manager = values.get("manager_email")
+    if manager:
+        manager = _address(line, values, "manager_email", problems)
+    name, role = values.get("name"), (values.get("role") or "").lower()
+    if name == "":
+        problems.add(line, "is blank", "name")
+    if values.get("role") is not None and role not in ROLES:
+        problems.add(line, f"{_shown(values['role'])} is not one of {', '.join(ROLES)}", "role")
     if manager and manager == email:
-        problems.append(f"{where}: manager_email: a person cannot be their own manager")
-        ok = False
-    if not ok:
-        return None
-    return Person(
-        line, email, values["name"][:120], manager or None, role, values.get("employee_id") or None
+        problems.add(line, "a person cannot be their own manager", "manager_email")
+        manager = None
+    employee_id = values.get("employee_id") or None
+    whole = (
+        None not in (email, manager, name)
+        and name
+        and role in ROLES
+        and values.get("employee_id", "") is not None
     )
+    person = Person(line, email, name, manager or None, role, employee_id) if whole else None
+    return _Row(line, email, manager, employee_id, person)
 
 
-def _check_managers(filename: str, report: ChartReport) -> None:
-    """Managers must be known (in the file or already here); reporting lines may not loop."""
-    existing = {
-        user.email: user for user in db.session.scalars(select(User)).all()
-    }  # the chart as it stands
+def _cells(
+    line: int, cells: list[str], positions: dict[str, int], problems: _Problems
+) -> dict[str, str | None]:
+    """Each known column's cell, trimmed; None when it has a NUL or is longer than its column
+    (named as a problem)."""
+    values: dict[str, str | None] = {}
+    for column, position in positions.items():
+        value = cells[position].strip()
+        if "\x00" in value:
+            problems.add(line, "has a NUL character (\\x00)", column)
+            value = None
+        elif len(value) > LENGTHS[column]:
+            problems.add(
+                line, f"is {len(value):,} characters long; at most {LENGTHS[column]}", column
+            )
+            value = None
+        values[column] = value
+    return values
+
+
+def _address(line: int, values: dict, column: str, problems: _Problems) -> str | None:
+    """The column's email address, normalised; None when it is not one (named)."""
+    raw = values.get(column)
+    if raw is None:
+        return None
+    address = normalise_email(raw)
+    if not EMAIL.match(address):
+        problems.add(line, f"{_shown(raw)} is not an email address", column)
+        return None
+    return address
+
+
+def _check_against_each_other(rows: list[_Row], problems: _Problems, importer: str | None):
+    """Emails and employee ids appear once (ids whatever their case); the importer keeps HR."""
+    seen: dict[str, int] = {}
+    seen_ids: dict[str, tuple[int, str]] = {}
+    me = normalise_email(importer) if importer else None
+    for row in rows:
+        if row.email is not None:
+            if row.email in seen:
+                problems.add(
+                    row.line, f"{row.email} already appeared on line {seen[row.email]}", "email"
+                )
+            else:
+                seen[row.email] = row.line
+        if row.employee_id:
+            key = row.employee_id.lower()
+            if key in seen_ids:
+                first_line, written = seen_ids[key]
+                same = "" if written == row.employee_id else f" as {written} (ids are the same "
+                problems.add(
+                    row.line,
+                    f"{row.employee_id} already appeared on line {first_line}"
+                    + (f"{same}whatever their case)" if same else ""),
+                    "employee_id",
+                )
+            else:
+                seen_ids[key] = (row.line, row.employee_id)
+        if row.person and me and row.person.email == me and row.person.role != "hr":
+            problems.add(
+                row.line,
+                "this row takes away your own HR role; another HR person must make that change",
+                "role",
+            )
+
+
+def _check_managers(rows: list[_Row], problems: _Problems, report: ChartReport) -> None:
+    """Managers must be known (in the file or already here); reporting lines may not loop;
+    an employee id may not be someone else's already (whatever its case)."""
+    existing = {user.email: user for user in db.session.scalars(select(User)).all()}
     ids = {user.id: user.email for user in existing.values()}
-    id_owners = {user.employee_id: user.email for user in existing.values() if user.employee_id}
+    id_owners = {
+        user.employee_id.lower(): user.email for user in existing.values() if user.employee_id
+    }
     manager_of = {
         email: ids.get(user.manager_id) for email, user in existing.items() if user.manager_id
     }
-    for person in report.people:
-        manager_of[person.email] = person.manager_email
-        if person.manager_email and person.manager_email not in report.listed | existing.keys():
-            report.problems.append(
-                f"{filename}:{person.line}: manager_email: {person.manager_email} is not in the "
-                "file and has no account"
+    in_file = [row for row in rows if row.email is not None and row.manager_email is not None]
+    known = report.listed | existing.keys()
+    for row in in_file:
+        manager_of[row.email] = row.manager_email or None
+        if row.manager_email and row.manager_email not in known:
+            problems.add(
+                row.line,
+                f"{row.manager_email} is not in the file and has no account",
+                "manager_email",
             )
-        taken = id_owners.get(person.employee_id) if person.employee_id else None
-        if taken and taken != person.email:
-            report.problems.append(
-                f"{filename}:{person.line}: employee_id: {person.employee_id} already belongs to "
-                f"{taken}"
-            )
-    reported: set[frozenset] = set()
-    for person in report.people:
-        chain, current = [person.email], manager_of.get(person.email)
-        while current and current not in chain:
-            chain.append(current)
+    for row in rows:
+        taken = id_owners.get(row.employee_id.lower()) if row.employee_id else None
+        if taken and taken != row.email:
+            problems.add(row.line, f"{row.employee_id} already belongs to {taken}", "employee_id")
+    _check_loops(in_file, manager_of, problems)
+    _count_changes(report, existing, ids)
+
+
+def _check_loops(rows: list[_Row], manager_of: dict[str, str | None], problems: _Problems):
+    """Each loop of reporting lines once, on the line of the first row that leads into it.
+    Every person is walked once (a long chain costs its length, not its length squared)."""
+    done: set[str] = set()
+    for row in rows:
+        path: dict[str, int] = {}
+        current: str | None = row.email
+        while current and current not in done and current not in path:
+            path[current] = len(path)
             current = manager_of.get(current)
-        if current and current in chain:
-            loop = chain[chain.index(current) :]
-            key = frozenset(loop)
-            if key not in reported:
-                reported.add(key)
-                report.problems.append(
-                    f"{filename}:{person.line}: manager_email: reporting lines loop: "
-                    + " → ".join([*loop, current])
-                )
+        if current in path:
+            loop = list(path)[path[current] :]
+            problems.add(
+                row.line, "reporting lines loop: " + " → ".join([*loop, current]), "manager_email"
+            )
+        done.update(path)
+
+
+def _count_changes(report: ChartReport, existing: dict[str, User], ids: dict[int, str]):
     for person in report.people:
         user = existing.get(person.email)
         employee_id = (
@@ -207,6 +357,13 @@ def _check_managers(filename: str, report: ChartReport) -> None:
             report.unchanged += 1
         else:
             report.updated += 1
+
+
+def _shown(value: str) -> str:
+    """A bad value as a problem quotes it: cut short."""
+    if len(value) > SHOWN_LENGTH:
+        return repr(value[:SHOWN_LENGTH]) + f"… ({len(value):,} characters)"
+    return repr(value)
 
 
 def apply_chart(report: ChartReport) -> None:

@@ -1,0 +1,37 @@
+"""Text typed into a form, checked against the column it is stored in before it reaches the
+database: no NUL character (PostgreSQL refuses them) and no longer than the column."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import InstrumentedAttribute
+from werkzeug.datastructures import FileStorage
+from wtforms.validators import StopValidation
+
+NUL = "\x00"
+
+
+class FitsColumn:
+    """A WTForms validator: the field's text has no NUL character and fits `column`'s length
+    (a model attribute such as `User.email`), or `length` characters when the text is not stored
+    as typed (a password) or the column has no length of its own (a `Text` note). It stops the
+    chain, so a later check never sends the text to the database. On a file field it checks the
+    file's name."""
+
+    def __init__(self, column: InstrumentedAttribute | None = None, *, length: int | None = None):
+        self.length = length if length is not None else column.property.columns[0].type.length
+        if self.length is None:
+            raise ValueError(f"{column} has no length: give one")
+        self.field_flags = {"maxlength": self.length}
+
+    def __call__(self, form, field) -> None:
+        text, what = field.data, field.label.text
+        if isinstance(text, FileStorage):
+            text, what = text.filename, f"{what}: its name"
+        if not isinstance(text, str):
+            return
+        if NUL in text:
+            raise StopValidation(f"{what}: remove the NUL character (\\x00); it cannot be stored.")
+        if len(text) > self.length:
+            raise StopValidation(
+                f"{what}: at most {self.length:,} characters (this is {len(text):,})."
+            )
