@@ -218,4 +218,5 @@ def test_an_output_path_that_cannot_be_written_is_a_message(trackfit, tmp_path):
     code, _, err = trackfit(
         "synth", "--n", "5", "--seed", "1", "--out", str(tmp_path / "missing" / "x.csv")
     )
-    assert code == 2 and "No such file or directory" in err and "Traceback" not in err
+    assert code == 2 and "is not a folder that exists" in err and "Traceback" not in err
+    assert not (tmp_path / "missing").exists()
