@@ -87,6 +87,10 @@ def run_serve(args: argparse.Namespace) -> int:
     with app.app_context():
         upgrade_database()
         accounts = [] if args.no_demo else ensure_demo_accounts(app)
+        problem = _active_model_problem()
+    if problem:
+        # HR can still sign in and promote a usable version, so the app serves all the same
+        print(f"trackfit: the active model cannot be used yet:\n{problem}", file=sys.stderr)
     print(f"trackfit is running at http://{args.host}:{args.port}/  (Ctrl+C stops it)")
     print(f"  database: {app.config['SQLALCHEMY_DATABASE_URI']}")
     models = app.config["TRACKFIT_MODELS"] or "models/"
@@ -100,6 +104,13 @@ def run_serve(args: argparse.Namespace) -> int:
     sys.stdout.flush()
     app.run(host=args.host, port=args.port, debug=False, use_reloader=False, threaded=True)
     return EXIT_OK
+
+
+def _active_model_problem() -> str | None:
+    """The active model version tried on sample people at start-up; why it failed, or None."""
+    from webapp import answering
+
+    return answering.active_model_problem()
 
 
 def run_db(args: argparse.Namespace) -> int:

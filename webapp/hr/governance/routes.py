@@ -6,7 +6,7 @@ only the second (the confirmation) moves the active pointer."""
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, make_response, redirect, render_template, url_for
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
@@ -24,10 +24,35 @@ _markdown = MarkdownIt("commonmark", {"html": False}).enable("table")
 
 
 def _manifest(registry: learning.RegistryWriter, version: str) -> dict:
+    """A version's manifest; 404 for no such version, 422 naming what is wrong with its
+    manifest (never a 500)."""
+    if version not in registry.versions():
+        abort(404)
     try:
         return registry.manifest(version)
-    except ModelRefused:
-        abort(404)
+    except ModelRefused as refused:
+        abort(_problem_page(f"{version} cannot be shown", refused.problems, 422))
+
+
+def _problem_page(title: str, problems, status: int):
+    return make_response(
+        render_template("hr/model_problem.html", title=title, problems=problems), status
+    )
+
+
+def _registry_problems(registry: learning.RegistryWriter):
+    """The active version (None when unreadable), the pointer history and every problem
+    found reading the registry's files, so the models page shows them instead of failing."""
+    problems = []
+    try:
+        active = registry.active()
+    except ModelRefused as refused:
+        active, problems = None, [*refused.problems]
+    try:
+        history = registry.history()
+    except ModelRefused as refused:
+        history, problems = [], problems + refused.problems
+    return active, history, problems
 
 
 def flagged_cells(manifest: dict) -> list[dict]:
@@ -70,18 +95,30 @@ def _refusal(manifest: dict, justification: str) -> str | None:
 @bp.route("/models")
 def models():
     """Every version, newest first, with the active one marked."""
+    return _models_page()
+
+
+def _models_page(refusal: str | None = None, status: int = 200):
     registry = learning.registry_writer()
+    active, history, problems = _registry_problems(registry)
     rows = []
     for name in reversed(registry.versions()):
-        manifest = _manifest(registry, name)
+        try:
+            manifest = registry.manifest(name)
+        except ModelRefused as refused:
+            problems += refused.problems
+            continue
         rows.append((name, manifest, len(flagged_cells(manifest)), verdict(manifest)))
-    return render_template(
+    page = render_template(
         "hr/models.html",
         rows=rows,
-        active=registry.active(),
-        history=list(reversed(registry.history()))[:20],
+        active=active,
+        history=list(reversed(history))[:20],
+        problems=problems,
+        refusal=refusal,
         confirm=ConfirmForm(),
     )
+    return page, status
 
 
 @bp.route("/models/<version>")
@@ -124,7 +161,7 @@ def _model_page(version: str, form: PromoteForm) -> str:
         holdout=holdout,
         against=against,
         charts=charts,
-        active=registry.active(),
+        active=answering.active_version_name(),
         flagged=flagged_cells(manifest),
         outcomes=learning.OUTCOMES,
         track_titles=titles,
@@ -160,14 +197,14 @@ def promote(version: str):
     if refused:
         return _refused_page(version, form, refused)
     try:
-        registry.verify(version, manifest)  # never ask to confirm what cannot be promoted
+        # never ask to confirm what cannot be promoted: tried on sample people first
+        answering.try_version(registry, version, answering.current_pack())
     except ModelRefused as refused_model:
-        flash(f"{version} was not promoted: {refused_model.problems[0]}")
-        return redirect(url_for(".model", version=version))
+        return _refused_page(version, form, _not_promoted(version, refused_model))
     return render_template(
         "hr/promote_confirm.html",
         version=version,
-        active=registry.active(),
+        active=answering.active_version_name(),
         verdict=verdict(manifest),
         flagged=flagged_cells(manifest),
         justification=justification,
@@ -185,10 +222,9 @@ def confirm_promote(version: str):
         return _refused_page(version, form, refused)
     flagged = flagged_cells(manifest)
     try:
-        previous = registry.promote(version)
+        previous = registry.promote(version, answering.current_pack())
     except ModelRefused as refused_model:
-        flash(f"{version} was not promoted: {refused_model.problems[0]}")
-        return redirect(url_for(".model", version=version))
+        return _refused_page(version, form, _not_promoted(version, refused_model))
     judged = verdict(manifest)
     audit.record(
         "promote",
@@ -201,6 +237,10 @@ def confirm_promote(version: str):
     db.session.commit()
     flash(f"{version} is now the active model (it was {previous or 'none'}).")
     return redirect(url_for(".models"))
+
+
+def _not_promoted(version: str, refused: ModelRefused) -> str:
+    return f"{version} was not promoted: " + "; ".join(str(p) for p in refused.problems)
 
 
 def _promotion_request(version: str):
@@ -228,12 +268,12 @@ def rollback():
     if not form.validate_on_submit():
         abort(400)
     registry = learning.registry_writer()
-    current = registry.active()
     try:
-        target = registry.rollback()
+        current = registry.active()
+        target = registry.rollback(answering.current_pack())
     except ModelRefused as refused:
-        flash(f"Nothing was rolled back: {refused.problems[0]}")
-        return redirect(url_for(".models"))
+        message = "Nothing was rolled back: " + "; ".join(str(p) for p in refused.problems)
+        return _models_page(message, 422)
     audit.record("rollback", target, previous=current)
     db.session.commit()
     flash(f"Rolled back: {target} is the active model again (it was {current}).")
