@@ -179,6 +179,12 @@ def build_parser(
     return parser
 
 
+def whole_number(low: int, high: int) -> Callable[[str], int]:
+    """An argument type: a whole number from `low` to `high`, refused before int() when it is
+    too long to be one (a 5000-digit number is past Python's conversion limit)."""
+    return _count(low, high)
+
+
 def command(commands, name: str, help_text: str, run: Callable) -> argparse.ArgumentParser:
     """Add a sub-command that runs `run(args)`."""
     return _command(commands, name, help_text, run)

@@ -29,7 +29,12 @@ def add_web_commands(commands: argparse._SubParsersAction) -> None:
     serve.add_argument(
         "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
     )
-    serve.add_argument("--port", type=int, default=5000, help="port (default 5000)")
+    serve.add_argument(
+        "--port",
+        type=recommender_cli.whole_number(1, 65535),
+        default=5000,
+        help="port (default 5000)",
+    )
     serve.add_argument("--no-demo", action="store_true", help="do not create the demo accounts")
 
     database = recommender_cli.command(
@@ -51,7 +56,9 @@ def add_web_commands(commands: argparse._SubParsersAction) -> None:
     tokens.add_argument("action", choices=("create", "list", "revoke"))
     tokens.add_argument("--name", help="what the token is for, e.g. 'HRIS nightly sync'")
     tokens.add_argument("--owner", help="email of the HR account the token belongs to")
-    tokens.add_argument("--id", type=int, help="token id to revoke")
+    tokens.add_argument(
+        "--id", type=recommender_cli.whole_number(1, 2**63 - 1), help="token id to revoke"
+    )
 
 
 def _fail(message: str) -> int:

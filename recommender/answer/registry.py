@@ -128,7 +128,7 @@ class Registry:
             raise ModelRefused(f"{path}: manifest is not valid JSON ({error})") from None
         except OSError as error:
             raise ModelRefused(f"{path}: cannot be read ({error.strerror})") from None
-        problems = manifest_problems(data, name)
+        problems = manifest_problems(data)
         if problems:
             raise ModelRefused([Problem(f"{path}: {where}", what) for where, what in problems])
         return data
@@ -284,7 +284,7 @@ NESTED_OBJECTS = (
 SHA256_PATTERN = re.compile(r"^[0-9a-f]{64}$")
 
 
-def manifest_problems(data: Any, name: str) -> list[tuple[str, str]]:
+def manifest_problems(data: Any) -> list[tuple[str, str]]:
     """Every (field, problem) of a manifest, in one pass."""
     if not isinstance(data, dict):
         return [("(document)", f"must be a JSON object, not {describe(data)}")]
@@ -298,8 +298,8 @@ def manifest_problems(data: Any, name: str) -> list[tuple[str, str]]:
     ):
         shown = describe(digest.get(MODEL_FILE)) if isinstance(digest, dict) else "nothing"
         problems.append((f"sha256.{MODEL_FILE}", f"must be a SHA-256 hex digest, not {shown}"))
-    if isinstance(data.get("version"), str) and data["version"] != name:
-        problems.append(("version", f"says {_shown(data['version'])} in folder {name}"))
+    if isinstance(data.get("version"), str) and not VERSION_PATTERN.match(data["version"]):
+        problems.append(("version", f"{_shown(data['version'])} is not a version name"))
     for outer, inner in NESTED_OBJECTS:
         container = data.get(outer)
         if (
