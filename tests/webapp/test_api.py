@@ -119,7 +119,7 @@ def test_openapi_describes_the_operation_and_the_pack(app):
     assert {"200", "400", "401", "413", "415"} <= set(operation["responses"])
     answers = document["components"]["schemas"]["Answers"]["properties"]["answers"]["properties"]
     assert answers["la1"] == {
-        "type": "number",
+        "type": "integer",
         "minimum": 1,
         "maximum": 5,
         "description": answers["la1"]["description"],
