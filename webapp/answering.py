@@ -65,7 +65,8 @@ __all__ = [  # what the web app uses of the answering layer, named once here
 
 _lock = threading.Lock()
 MAX_OPENED = 8  # (pack version, model version) pairs kept open
-_opened: dict[tuple, Recommender] = {}
+# (pack, what opening gave): a recommender, or the refusal to raise again (fresh each time)
+_opened: dict[tuple, tuple[Pack, Recommender | ModelRefused]] = {}
 # What was found at the last look, per setting: (monotonic time of the look, what was found).
 _looked: dict[tuple, tuple[float, Any]] = {}
 
@@ -128,17 +129,18 @@ def current_recommender(pack: Pack | None = None) -> Recommender:
     )
     key = (id(pack), registry, active)
     with _lock:
-        recommender = _opened.get(key)
-        if recommender is None or getattr(recommender, "pack", None) is not pack:
+        opened_for, recommender = _opened.get(key, (None, None))
+        if opened_for is not pack:
             if len(_opened) > MAX_OPENED:
                 _opened.clear()
             try:
-                recommender = _opened[key] = tried_recommender(pack, registry)
+                recommender = tried_recommender(pack, registry, active)
             except ModelRefused as refused:
-                recommender = _opened[key] = refused
+                recommender = refused
                 current_app.logger.error("the active model cannot be used: %s", refused)
+            _opened[key] = (pack, recommender)
     if isinstance(recommender, ModelRefused):
-        raise recommender
+        raise ModelRefused(recommender.problems)
     return recommender
 
 
