@@ -27,6 +27,8 @@ MAX_FLOAT_CHARACTERS = 64
 _STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 _BRACKET = re.compile(r"[\[\]{}]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
+_DIGITS_AS_NINES = str.maketrans("012345678", "999999999")
+_LONG_DIGITS = "9" * (MAX_NUMBER_DIGITS + 1)
 
 
 class JsonRefused(ValueError):
@@ -58,15 +60,19 @@ def read_json_document(text: str | bytes) -> Any:
         except UnicodeDecodeError as error:
             raise JsonRefused(f"is not UTF-8 text (byte {error.start})") from None
     _check_depth(text)
+    # The int hook costs a Python call per number and a line of answers holds a hundred small
+    # ones: it is used only when the text holds a run of digits long enough to be too large.
+    decoder = _CAREFUL if _LONG_DIGITS in text.translate(_DIGITS_AS_NINES) else _QUICK
     try:
-        data = json.loads(
-            text, parse_int=_bounded_int, parse_float=_bounded_float, parse_constant=_no_constant
-        )
+        data = decoder.decode(text)
     except json.JSONDecodeError as error:
         raise JsonRefused(error.msg, error.lineno, error.colno) from None
     except _LiteralRefused as error:
         raise JsonRefused(error.message, *_place(text, text.find(error.literal))) from None
-    _check_text(data)
+    except ValueError as error:  # past Python's own int limit: cannot happen with _CAREFUL
+        raise JsonRefused(f"holds a number too large to read ({error})") from None
+    if "\\u" in text or not text.isascii():
+        _check_text(data)
     return data
 
 
@@ -78,6 +84,8 @@ def _place(text: str, offset: int) -> tuple[int, int]:
 
 
 def _check_depth(text: str) -> None:
+    if text.count("[") + text.count("{") <= MAX_JSON_DEPTH:
+        return  # too few brackets to nest too deep
     depth = 0
     for match in _BRACKET.finditer(_STRING.sub('""', text)):
         depth += 1 if match.group() in "[{" else -1
@@ -110,6 +118,12 @@ def _bounded_float(literal: str) -> float:
 
 def _no_constant(literal: str) -> float:
     raise _LiteralRefused(literal, f"{literal} is not a number JSON allows")
+
+
+_QUICK = json.JSONDecoder(parse_float=_bounded_float, parse_constant=_no_constant)
+_CAREFUL = json.JSONDecoder(
+    parse_int=_bounded_int, parse_float=_bounded_float, parse_constant=_no_constant
+)
 
 
 def _check_text(data: Any, path: str = "") -> None:
