@@ -15,13 +15,18 @@ from webapp.api.tokens import create_token
 from webapp.cli import main
 
 
-def forged_version(registry: Path, shape=None) -> str:
-    """v2: a copy of v1 whose first shape is NaN and whose manifest hash matches, so only
-    trying it can tell it is broken."""
+def forged_version(registry: Path, overflowing: bool = False) -> str:
+    """v2: a copy of v1 whose first shape is NaN (refused as the file is read), or with
+    `overflowing` two shapes so large that their sum is infinite (every array is finite and
+    well formed: only answering someone with it tells); its manifest hash matches."""
     shutil.copytree(registry / "v1", registry / "v2")
     with np.load(registry / "v2" / MODEL_FILE, allow_pickle=False) as stored:
         arrays = dict(stored)
-    arrays["shape_ic_0"] = np.full_like(arrays["shape_ic_0"], np.nan) if shape is None else shape
+    if overflowing:
+        for key in ("shape_ic_0", "shape_ic_1"):
+            arrays[key] = np.full_like(arrays[key], 1e308)
+    else:
+        arrays["shape_ic_0"] = np.full_like(arrays["shape_ic_0"], np.nan)
     np.savez(registry / "v2" / MODEL_FILE, **arrays)
     manifest = json.loads((registry / "v2" / "manifest.json").read_text())
     manifest["version"] = "v2"
@@ -54,8 +59,11 @@ def api(team):
     return post
 
 
-def test_hr_cannot_promote_a_version_that_fails_on_sample_people(hr, registry, api, people):
-    version = forged_version(registry)
+@pytest.mark.parametrize("overflowing", [False, True], ids=["NaN array", "overflowing sum"])
+def test_hr_cannot_promote_a_version_that_fails_on_sample_people(
+    hr, registry, api, people, overflowing
+):
+    version = forged_version(registry, overflowing)
     history = (registry / "history.jsonl").read_bytes()
     for action in ("promote", "promote/confirm"):
         response = hr.submit(f"/hr/models/{version}", action_url=f"/hr/models/{version}/{action}")
@@ -84,7 +92,7 @@ def test_hr_cannot_roll_back_to_a_broken_version(hr, registry):
 def test_a_broken_version_made_active_by_hand_is_a_503_not_a_500(
     team, registry, api, people, caplog
 ):
-    (registry / "ACTIVE").write_text(forged_version(registry) + "\n")
+    (registry / "ACTIVE").write_text(forged_version(registry, overflowing=True) + "\n")
     for _ in range(3):
         response = api(people[0])
         assert response.status_code == 503
@@ -145,3 +153,26 @@ def test_serve_says_why_the_active_model_cannot_be_used_and_still_starts(
     assert "the active model cannot be used" in err and "trackfit models promote" in err
     assert "Traceback" not in err
     assert started
+
+
+def test_finishing_an_assessment_with_a_broken_active_version_is_a_503_page(
+    team, registry, make_assessment, signed_in, people
+):
+    import re  # noqa: PLC0415
+
+    from webapp import answering  # noqa: PLC0415
+    from webapp.assessment.forms import pages  # noqa: PLC0415
+
+    with team.app_context():
+        last = len(pages(answering.current_pack()))
+    person = people[0]
+    assessment = make_assessment("ada@example.com", person, pages_done=last - 1)
+    (registry / "ACTIVE").write_text(forged_version(registry, overflowing=True) + "\n")
+    ada = signed_in("ada@example.com")
+    url = f"/assessment/{assessment}/{last}"
+    html = ada.get(url).get_data(as_text=True)
+    names = set(re.findall(r"<(?:input|select|textarea)[^>]* name=\"([a-z_0-9]+)\"", html))
+    values = {**person["answers"], **person["context"]}
+    data = {name: str(values[name]) for name in names if name in values}
+    response = ada.submit(url, data | {"action": "next"})
+    assert response.status_code == 503

@@ -61,6 +61,12 @@ def _scale_shape(arrays):
     arrays["shape_ic_0"] = arrays["shape_ic_0"] * 1e308
 
 
+def _overflowing_sum(arrays):
+    # every array finite and well formed; only answering someone shows the infinite sum
+    for key in ("shape_ic_0", "shape_ic_1"):
+        arrays[key] = np.full_like(arrays[key], 1e308)
+
+
 BROKEN_ARRAYS = {
     "NaN in a shape": (_set("shape_ic_0", np.array([np.nan, 0.0, 0.0])), "shape_ic_0"),
     "a shape of the wrong length": (_set("shape_manager_1", np.zeros(17)), "shape_manager_1"),
@@ -71,6 +77,7 @@ BROKEN_ARRAYS = {
     "a missing array": (_set("centre", None), "centre"),
     "one feature fewer than the pack": (_drop_feature, "features"),
     "shapes that overflow to infinity": (_scale_shape, "NaN or infinity"),
+    "finite shapes whose sum overflows": (_overflowing_sum, "was tried on"),
 }
 
 
