@@ -176,3 +176,62 @@ def test_finishing_an_assessment_with_a_broken_active_version_is_a_503_page(
     data = {name: str(values[name]) for name in names if name in values}
     response = ada.submit(url, data | {"action": "next"})
     assert response.status_code == 503
+
+
+def _paths(value, prefix=()):
+    """Every path into a manifest, to a depth of five."""
+    if isinstance(value, dict) and len(prefix) < 5:
+        for key, inner in value.items():
+            yield (*prefix, key)
+            yield from _paths(inner, (*prefix, key))
+
+
+@pytest.fixture
+def manifest_file(registry) -> Path:
+    return registry / "v1" / "manifest.json"
+
+
+def test_a_manifest_with_any_field_of_the_wrong_type_never_makes_a_model_page_fail(
+    hr, manifest_file
+):
+    from hypothesis import HealthCheck, given, settings  # noqa: PLC0415
+    from hypothesis import strategies as st  # noqa: PLC0415
+
+    original = json.loads(manifest_file.read_text())
+    paths = sorted(p for p in _paths(original) if p[0] != "sha256")
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(
+        path=st.sampled_from(paths),
+        wrong=st.sampled_from([3, -1.5, "x", [], [1, "a"], {}, {"a": 1}, None, True]),
+    )
+    def check(path, wrong):
+        manifest = json.loads(json.dumps(original))
+        inner = manifest
+        for key in path[:-1]:
+            inner = inner[key]
+        inner[path[-1]] = wrong
+        manifest_file.write_text(json.dumps(manifest))
+        for url in ("/hr/models", "/hr/models/v1", "/hr/models/v1/card", "/hr/"):
+            status = hr.get(url).status_code
+            assert status in (200, 422), (url, path, wrong, status)
+
+    check()
+
+
+def test_a_card_that_is_not_text_is_shown_not_a_500(hr, registry):
+    (registry / "v1" / "card.md").write_bytes(b"\xff\xfe# card\x00\x89")
+    assert hr.get("/hr/models/v1/card").status_code == 200
+
+
+@pytest.mark.parametrize("verdict", [{"worse": True}, [1], "worse", 7])
+def test_promoting_a_version_with_a_malformed_verdict_is_a_422(hr, registry, verdict):
+    path = registry / "v1" / "manifest.json"
+    manifest = json.loads(path.read_text())
+    manifest["comparison"] = {"verdict": verdict}
+    path.write_text(json.dumps(manifest))
+    token = hr.token("/hr/models")
+    for action in ("promote", "promote/confirm"):
+        response = hr.post(f"/hr/models/v1/{action}", data={"csrf_token": token})
+        assert response.status_code == 422
+        assert "manifest.json" in response.get_data(as_text=True)

@@ -7,6 +7,7 @@ only the second (the confirmation) moves the active pointer."""
 from __future__ import annotations
 
 from flask import abort, flash, make_response, redirect, render_template, url_for
+from jinja2 import UndefinedError
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
@@ -19,6 +20,10 @@ from webapp.hr.governance.charts import calibration_chart, roc_chart
 from webapp.hr.governance.forms import PromoteForm
 
 MIN_JUSTIFICATION = 30
+# A manifest is a file that anyone with the models folder may have edited. The registry checks
+# the fields answering relies on; these pages read many more (metrics, curves, comparisons),
+# so a page that cannot be drawn from its manifest names the file instead of failing.
+UNEXPECTED_SHAPE = (AttributeError, TypeError, KeyError, IndexError, ValueError, UndefinedError)
 # Raw HTML in a card is shown as text, never run.
 _markdown = MarkdownIt("commonmark", {"html": False}).enable("table")
 
@@ -32,6 +37,13 @@ def _manifest(registry: learning.RegistryWriter, version: str) -> dict:
         return registry.manifest(version)
     except ModelRefused as refused:
         abort(_problem_page(f"{version} cannot be shown", refused.problems, 422))
+
+
+def _unexpected_shape(registry: learning.RegistryWriter, version: str, error: Exception) -> str:
+    return (
+        f"{registry.root / version / 'manifest.json'}: a field does not have the shape trackfit "
+        f"writes ({type(error).__name__}: {error})"
+    )
 
 
 def _problem_page(title: str, problems, status: int):
@@ -108,7 +120,13 @@ def _models_page(refusal: str | None = None, status: int = 200):
         except ModelRefused as refused:
             problems += refused.problems
             continue
-        rows.append((name, manifest, len(flagged_cells(manifest)), verdict(manifest)))
+        try:
+            row = (name, manifest, len(flagged_cells(manifest)), verdict(manifest))
+            render_template("hr/models.html", rows=[row], confirm=ConfirmForm())
+        except UNEXPECTED_SHAPE as error:
+            problems.append(_unexpected_shape(registry, name, error))
+            continue
+        rows.append(row)
     page = render_template(
         "hr/models.html",
         rows=rows,
@@ -130,6 +148,14 @@ def model(version: str):
 def _model_page(version: str, form: PromoteForm) -> str:
     registry = learning.registry_writer()
     manifest = _manifest(registry, version)
+    try:
+        return _draw_model_page(registry, version, manifest, form)
+    except UNEXPECTED_SHAPE as error:
+        problem = _unexpected_shape(registry, version, error)
+        abort(_problem_page(f"{version} cannot be shown", [problem], 422))
+
+
+def _draw_model_page(registry, version: str, manifest: dict, form: PromoteForm) -> str:
     holdout = manifest.get("holdout") or {}
     against = holdout.get("active") or {}
     names = {"candidate": version}
@@ -181,7 +207,8 @@ def model_card(version: str):
     path = registry.root / version / "card.md"
     if not path.is_file():
         abort(404)
-    html = Markup(_markdown.render(path.read_text(encoding="utf-8")))
+    # a card that is not UTF-8 is shown with replacement marks, not refused with a 500
+    html = Markup(_markdown.render(path.read_text(encoding="utf-8", errors="replace")))
     return render_template("hr/model_card.html", version=version, card=html)
 
 
@@ -251,6 +278,11 @@ def _promotion_request(version: str):
     form = PromoteForm()
     if not form.validate_on_submit():
         abort(400)
+    try:
+        needs_justification(manifest)
+    except UNEXPECTED_SHAPE as error:
+        problem = _unexpected_shape(registry, version, error)
+        abort(_problem_page(f"{version} cannot be promoted", [problem], 422))
     return registry, manifest, form
 
 
