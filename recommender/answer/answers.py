@@ -24,8 +24,7 @@ MAX_JSON_DEPTH = 32
 # overflow float() (a 5000-digit integer is past Python's int conversion limit).
 MAX_NUMBER_DIGITS = 30
 MAX_FLOAT_CHARACTERS = 64
-_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
-_BRACKET = re.compile(r"[\[\]{}]")
+_STRUCTURE = re.compile(r'[\[\]{}"\\]')
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _DIGITS_AS_NINES = str.maketrans("012345678", "999999999")
 _LONG_DIGITS = "9" * (MAX_NUMBER_DIGITS + 1)
@@ -84,14 +83,30 @@ def _place(text: str, offset: int) -> tuple[int, int]:
 
 
 def _check_depth(text: str) -> None:
+    """Refuse nesting deeper than MAX_JSON_DEPTH, in one pass over the brackets, quotes and
+    backslashes (linear: a regular expression for strings backtracks on unclosed ones)."""
     if text.count("[") + text.count("{") <= MAX_JSON_DEPTH:
         return  # too few brackets to nest too deep
-    depth = 0
-    for match in _BRACKET.finditer(_STRING.sub('""', text)):
-        depth += 1 if match.group() in "[{" else -1
-        if depth > MAX_JSON_DEPTH:
-            # the place in the text without its strings is close enough to find the nesting
-            raise JsonRefused(f"is nested more than {MAX_JSON_DEPTH} levels deep")
+    depth, in_string, escaped_at = 0, False, -1
+    for match in _STRUCTURE.finditer(text):
+        at, char = match.start(), match.group()
+        if at == escaped_at:
+            continue
+        if in_string:
+            if char == "\\":
+                escaped_at = at + 1
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            if depth > MAX_JSON_DEPTH:
+                raise JsonRefused(
+                    f"is nested more than {MAX_JSON_DEPTH} levels deep", *_place(text, at)
+                )
+        elif char in "]}":
+            depth -= 1
 
 
 def _bounded_int(literal: str) -> int:

@@ -1,6 +1,7 @@
 """JSON API v1: tokens from the CLI, the CLI's recommendation JSON out, 4xx naming the field."""
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -218,3 +219,14 @@ def test_a_huge_number_given_where_a_number_belongs_is_named_not_a_500(api, peop
     body = api(person).get_json()
     assert body["status"] == 400
     assert "years_experience" in body["error"] or "digits" in body["error"], body
+
+
+def test_unclosed_strings_behind_many_brackets_are_refused_at_once(api):
+    # 40 brackets, then a string of 60,000 escaped quotes that never closes: a scan for
+    # strings with a regular expression backtracked on it for minutes
+    body = "[" * 40 + '"' + '\\"' * 60_000
+    started = time.perf_counter()
+    response = api(body, raw=True)
+    assert response.status_code == 400
+    assert "nested more than 32" in response.get_json()["error"]
+    assert time.perf_counter() - started < 2
