@@ -12,14 +12,17 @@ from pathlib import Path
 from typing import TextIO
 
 from recommender.answer.answers import read_answers_jsonl
-from recommender.answer.recommendation import Recommender
-from recommender.answer.registry import Registry
+from recommender.answer.registry import ModelRefused, Registry
 from recommender.answer.scoring import score_many
+from recommender.answer.trial import tried_recommender, try_version
 from recommender.errors import AnswersInvalid, TrackfitError
 from recommender.pack.loading import load_pack, resolve_pack_path
 from recommender.pack.schema import pack_schema
 
 EXIT_OK, EXIT_USAGE = 0, 2
+MAX_PEOPLE = 1_000_000  # synthetic people per run: beyond it a run takes hours and gigabytes
+MAX_SEEDS = 100
+MAX_SEED = 2**63 - 1
 
 
 def main(argv: Sequence[str] | None = None, parser: argparse.ArgumentParser | None = None) -> int:
@@ -86,8 +89,8 @@ def build_parser(
     synth = _command(
         commands, "synth", "write synthetic outcome data (documented, seeded)", run_synth
     )
-    synth.add_argument("--n", type=int, required=True, help="number of people")
-    synth.add_argument("--seed", type=int, required=True, help="random seed")
+    synth.add_argument("--n", type=_count(1, MAX_PEOPLE), required=True, help="number of people")
+    synth.add_argument("--seed", type=_seed, required=True, help="random seed (0 or more)")
     synth.add_argument("--out", type=Path, required=True, help="outcome CSV to write")
     synth.add_argument(
         "--truth", type=Path, help="also write each person's true success probabilities here"
@@ -119,6 +122,11 @@ def build_parser(
         "version", nargs="?", help="version to promote or check (check: the active one)"
     )
     models.add_argument(
+        "--pack",
+        help="pack to try the version on before it is trusted "
+        "(default: the installed pack it was trained for)",
+    )
+    models.add_argument(
         "--evaluate",
         type=_sizes,
         default=(),
@@ -146,12 +154,18 @@ def build_parser(
         help="synthetic truths, comma-separated (default: all: baseline,thresholds)",
     )
     evaluate.add_argument(
-        "--seeds", type=int, default=3, help="training samples per size (default: 3)"
+        "--seeds",
+        type=_count(1, MAX_SEEDS),
+        default=3,
+        help="training samples per size (default: 3)",
     )
     evaluate.add_argument(
-        "--test-n", type=int, default=20000, help="fresh held-out people per truth"
+        "--test-n",
+        type=_count(100, MAX_PEOPLE),
+        default=20000,
+        help="fresh held-out people per truth",
     )
-    evaluate.add_argument("--seed", type=int, default=11, help="random seed")
+    evaluate.add_argument("--seed", type=_seed, default=11, help="random seed (0 or more)")
     evaluate.add_argument("--json", action="store_true", help="print the full JSON report")
     evaluate.add_argument("--pack", help="pack folder or name (default: engineering)")
     evaluate.add_argument(
@@ -163,6 +177,12 @@ def build_parser(
     if extend is not None:
         extend(commands)
     return parser
+
+
+def whole_number(low: int, high: int) -> Callable[[str], int]:
+    """An argument type: a whole number from `low` to `high`, refused before int() when it is
+    too long to be one (a 5000-digit number is past Python's conversion limit)."""
+    return _count(low, high)
 
 
 def command(commands, name: str, help_text: str, run: Callable) -> argparse.ArgumentParser:
@@ -209,7 +229,7 @@ def run_score(args: argparse.Namespace) -> int:
 
 def run_recommend(args: argparse.Namespace) -> int:
     """`trackfit recommend`: every line checked before anything is written."""
-    recommender = Recommender.open(args.pack, args.models, args.version)
+    recommender = tried_recommender(args.pack, args.models, args.version)
     with _open_input(args.input) as (stream, name), _batch():
         people = _read_people(stream, recommender.pack, name)
         _write_jsonl(sys.stdout, recommender.recommend_many(people))
@@ -220,12 +240,17 @@ def run_synth(args: argparse.Namespace) -> int:
     """`trackfit synth --n N --seed S --out F.csv [--truth T.csv]`."""
     from recommender.learn.synthetic import generate_outcomes, write_outcome_csv, write_truth_csv
 
-    if args.n < 1:
-        raise TrackfitError("--n: must be at least 1")
+    outputs = [args.out, *([args.truth] if args.truth else [])]
+    for path in outputs:
+        _check_writable(path, "--out" if path is args.out else "--truth")
+    if args.truth and args.truth.resolve() == args.out.resolve():
+        raise TrackfitError("--truth: must be another file than --out")
     outcomes = generate_outcomes(load_pack(args.pack), args.n, args.seed)
-    write_outcome_csv(outcomes, args.out, args.sensitive)
-    if args.truth:
-        write_truth_csv(outcomes, args.truth)
+    with _written(args.out) as out:
+        write_outcome_csv(outcomes, out, args.sensitive)
+        if args.truth:
+            with _written(args.truth) as truth:
+                write_truth_csv(outcomes, truth)
     print(f"wrote {args.n} synthetic people to {args.out}", file=sys.stderr)
     return EXIT_OK
 
@@ -263,35 +288,63 @@ def run_models(args: argparse.Namespace) -> int:
         return _change_models(args)
     registry = Registry(args.models)
     if args.action == "check":
-        version = registry.load(args.version)  # refused with the reason when it cannot be used
-        print(f"{version.name}: usable (SHA-256 matches, parameters read)")
+        name = args.version or registry.active()
+        registry.history()  # a malformed pointer history is refused with its lines named
+        if name is None:
+            registry.load()  # refused: nothing is active, and what to do about it
+        try_version(registry, name, args.pack)
+        print(f"{name}: usable (SHA-256 matches, parameters read, sample people answered)")
         return EXIT_OK
-    active = registry.active()
+    return _list_models(registry)
+
+
+def _list_models(registry: Registry) -> int:
+    """One line per version; every unreadable registry file is reported after the list."""
+    problems = []
+    try:
+        active = registry.active()
+    except ModelRefused as refused:
+        active, problems = None, [*refused.problems]
     for name in registry.versions():
-        manifest = registry.manifest(name)
-        tracks = manifest.get("metrics", {}).get("tracks", {})
-        aucs = " ".join(f"{t}_auc={m['cv_auc']}" for t, m in tracks.items())
-        synthetic = " synthetic" if manifest.get("data", {}).get("synthetic") else ""
+        try:
+            manifest = registry.manifest(name)
+        except ModelRefused as refused:
+            problems += refused.problems
+            print(f"  {name}  (unreadable manifest)")
+            continue
+        tracks = (manifest.get("metrics") or {}).get("tracks") or {}
+        aucs = " ".join(
+            f"{t}_auc={m.get('cv_auc')}" for t, m in tracks.items() if isinstance(m, dict)
+        )
+        data = manifest.get("data") or {}
+        synthetic = " synthetic" if data.get("synthetic") else ""
         marker = "*" if name == active else " "
         print(
             f"{marker} {name}  {manifest.get('created', '')}  {manifest.get('pack')}  "
-            f"rows={manifest.get('data', {}).get('rows')}  {aucs}{synthetic}"
+            f"rows={data.get('rows')}  {aucs}{synthetic}"
         )
+    try:
+        registry.history()
+    except ModelRefused as refused:
+        problems += refused.problems
+    if problems:
+        raise ModelRefused(problems)
     return EXIT_OK
 
 
 def _change_models(args: argparse.Namespace) -> int:
-    """The registry-writing actions: promote, rollback, build-default."""
+    """The registry-writing actions: promote, rollback, build-default. A version is tried on
+    sample people before the pointer moves; a refusal leaves it where it was."""
     from recommender.learn.publishing import RegistryWriter
 
     registry = RegistryWriter(args.models)
     if args.action == "promote":
         if not args.version:
             raise TrackfitError("models promote: name the version to promote (e.g. v2)")
-        previous = registry.promote(args.version)
+        previous = registry.promote(args.version, args.pack)
         print(f"active model: {args.version} (was {previous or 'none'})")
     elif args.action == "rollback":
-        print(f"active model: {registry.rollback()}")
+        print(f"active model: {registry.rollback(args.pack)}")
     else:
         from recommender.learn.default_model import build_default_model
 
@@ -334,13 +387,42 @@ def run_evaluate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _whole_number(text: str) -> int:
+    """A whole number as typed, short enough to convert (never a 5000-digit one)."""
+    plain = text.strip().replace("_", "")
+    if not 0 < len(plain) <= 20 or not plain.lstrip("-+").isdigit() or not plain.isascii():
+        raise argparse.ArgumentTypeError(f"{text[:40]!r} is not a whole number")
+    return int(plain)
+
+
+def _count(low: int, high: int) -> Callable[[str], int]:
+    """A whole number from `low` to `high`."""
+
+    def count(text: str) -> int:
+        value = _whole_number(text)
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{value} is not between {low:,} and {high:,}")
+        return value
+
+    count.__name__ = "whole number"  # argparse names the type in its messages
+    return count
+
+
+def _seed(text: str) -> int:
+    """A random seed: a whole number from 0 (numpy refuses negative seeds)."""
+    value = _whole_number(text)
+    if not 0 <= value <= MAX_SEED:
+        raise argparse.ArgumentTypeError(f"{value} is not a seed: use 0 to {MAX_SEED}")
+    return value
+
+
 def _sizes(text: str) -> tuple[int, ...]:
     """`300,1000`: training sizes, each a whole number of at least 100."""
     try:
-        sizes = tuple(int(part) for part in text.split(","))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a list of whole numbers") from None
-    if not sizes or min(sizes) < 100 or max(sizes) > 1_000_000:
+        sizes = tuple(_whole_number(part) for part in text.split(","))
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(f"{text[:40]!r} is not a list of whole numbers") from None
+    if not sizes or min(sizes) < 100 or max(sizes) > MAX_PEOPLE:
         raise argparse.ArgumentTypeError("each size must be between 100 and 1,000,000 people")
     return sizes
 
@@ -374,10 +456,14 @@ def _batch() -> Iterator[None]:
 
 
 def _read_people(stream: TextIO, pack, name: str):
+    """Every line checked before anything is written; no people at all is a mistake too."""
     try:
-        return list(read_answers_jsonl(stream, pack, name))
+        people = list(read_answers_jsonl(stream, pack, name))
     except UnicodeDecodeError as error:
         raise AnswersInvalid(f"{name}: is not UTF-8 text (byte {error.start})") from None
+    if not people:
+        raise AnswersInvalid(f"{name}: holds no answers (one JSON object per line)")
+    return people
 
 
 class _open_input:  # noqa: N801 - used as a context manager like open()
@@ -391,7 +477,10 @@ class _open_input:  # noqa: N801 - used as a context manager like open()
         if self.path is None:
             return sys.stdin, "stdin"
         try:
-            self.handle = self.path.open(encoding="utf-8")
+            if self.path.is_dir():
+                raise IsADirectoryError(21, "is a folder, not a file")
+            # utf-8-sig: a byte-order mark some editors write is not part of the first line
+            self.handle = self.path.open(encoding="utf-8-sig")
         except OSError as error:
             raise TrackfitError(f"{self.path}: cannot be read ({error.strerror})") from None
         return self.handle, str(self.path)
@@ -399,6 +488,26 @@ class _open_input:  # noqa: N801 - used as a context manager like open()
     def __exit__(self, *exc_info) -> None:
         if self.handle:
             self.handle.close()
+
+
+def _check_writable(path: Path, option: str) -> None:
+    """Refuse an output path that cannot be written, before any work is done."""
+    if path.is_dir():
+        raise TrackfitError(f"{option}: {path} is a folder; give a file name")
+    if not path.parent.is_dir():
+        raise TrackfitError(f"{option}: {path.parent} is not a folder that exists")
+
+
+@contextlib.contextmanager
+def _written(path: Path) -> Iterator[Path]:
+    """A temporary file beside `path`, renamed to it only when everything was written: an
+    output is whole or not there."""
+    temporary = path.with_name(f".{path.name}.tmp")
+    try:
+        yield temporary
+        temporary.replace(path)
+    finally:
+        temporary.unlink(missing_ok=True)
 
 
 def _write_jsonl(stream: TextIO, records) -> None:

@@ -12,13 +12,14 @@ from typing import Any
 
 from flask import current_app
 
-from recommender.answer.answers import Answers
+from recommender.answer.answers import Answers, JsonRefused, read_json_document
 from recommender.answer.contract import recommendation_schema
 from recommender.answer.profile import Profile
 from recommender.answer.quality import FLAG_MESSAGES
 from recommender.answer.recommendation import Recommender
 from recommender.answer.registry import ModelRefused, Registry
 from recommender.answer.scoring import answer_matrix, score, score_many, scoring_layout
+from recommender.answer.trial import tried_recommender, try_version
 from recommender.errors import AnswersInvalid, PackInvalid
 from recommender.pack.fields import FLAG_IDS
 from recommender.pack.framework import TRACK_IDS
@@ -37,12 +38,15 @@ __all__ = [  # what the web app uses of the answering layer, named once here
     "Answers",
     "AnswersInvalid",
     "Item",
+    "JsonRefused",
     "ModelRefused",
     "Pack",
     "PackInvalid",
     "Profile",
     "Recommender",
     "Section",
+    "active_model_problem",
+    "active_version_name",
     "answer_matrix",
     "answers_json",
     "current_pack",
@@ -51,15 +55,18 @@ __all__ = [  # what the web app uses of the answering layer, named once here
     "model_registry",
     "pack_of",
     "profile_of",
+    "read_json_document",
     "recommend",
     "recommendation_schema",
     "score_many",
     "scoring_layout",
+    "try_version",
 ]
 
 _lock = threading.Lock()
 MAX_OPENED = 8  # (pack version, model version) pairs kept open
-_opened: dict[tuple, Recommender] = {}
+# (pack, what opening gave): a recommender, or the refusal to raise again (fresh each time)
+_opened: dict[tuple, tuple[Pack, Recommender | ModelRefused]] = {}
 # What was found at the last look, per setting: (monotonic time of the look, what was found).
 _looked: dict[tuple, tuple[float, Any]] = {}
 
@@ -109,7 +116,8 @@ def model_registry() -> Registry:
 def current_recommender(pack: Pack | None = None) -> Recommender:
     """The recommender for a pack (the current one by default) and the active model version.
 
-    Opening verifies the model file's hash, so it is done once per (pack, version) and kept;
+    Opening verifies the model file's hash and tries the version on sample people, so it is
+    done once per (pack, version) and kept, a refusal too (versions are never rewritten);
     promoting or rolling back a version changes the key and the next request opens the new one.
     """
     pack = pack or current_pack()
@@ -121,12 +129,38 @@ def current_recommender(pack: Pack | None = None) -> Recommender:
     )
     key = (id(pack), registry, active)
     with _lock:
-        recommender = _opened.get(key)
-        if recommender is None or recommender.pack is not pack:
+        opened_for, recommender = _opened.get(key, (None, None))
+        if opened_for is not pack:
             if len(_opened) > MAX_OPENED:
                 _opened.clear()
-            recommender = _opened[key] = Recommender.open(pack, registry)
+            try:
+                recommender = tried_recommender(pack, registry, active)
+            except ModelRefused as refused:
+                recommender = refused
+                current_app.logger.error("the active model cannot be used: %s", refused)
+            _opened[key] = (pack, recommender)
+    if isinstance(recommender, ModelRefused):
+        raise ModelRefused(recommender.problems)
     return recommender
+
+
+def active_version_name() -> str | None:
+    """The active version's name to show; None when nothing is active or the pointer cannot be
+    read (the models page says why)."""
+    try:
+        return model_registry().active()
+    except ModelRefused:
+        return None
+
+
+def active_model_problem() -> str | None:
+    """Why the active model version cannot answer the current pack, or None when it can:
+    what the web app says at start-up instead of failing every later request."""
+    try:
+        current_recommender()
+    except (ModelRefused, PackInvalid) as refused:
+        return refused.report()
+    return None
 
 
 def recommend(data: dict[str, Any], pack: Pack | None = None) -> dict[str, Any]:

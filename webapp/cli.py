@@ -29,7 +29,12 @@ def add_web_commands(commands: argparse._SubParsersAction) -> None:
     serve.add_argument(
         "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
     )
-    serve.add_argument("--port", type=int, default=5000, help="port (default 5000)")
+    serve.add_argument(
+        "--port",
+        type=recommender_cli.whole_number(1, 65535),
+        default=5000,
+        help="port (default 5000)",
+    )
     serve.add_argument("--no-demo", action="store_true", help="do not create the demo accounts")
 
     database = recommender_cli.command(
@@ -51,7 +56,9 @@ def add_web_commands(commands: argparse._SubParsersAction) -> None:
     tokens.add_argument("action", choices=("create", "list", "revoke"))
     tokens.add_argument("--name", help="what the token is for, e.g. 'HRIS nightly sync'")
     tokens.add_argument("--owner", help="email of the HR account the token belongs to")
-    tokens.add_argument("--id", type=int, help="token id to revoke")
+    tokens.add_argument(
+        "--id", type=recommender_cli.whole_number(1, 2**63 - 1), help="token id to revoke"
+    )
 
 
 def _fail(message: str) -> int:
@@ -90,6 +97,10 @@ def run_serve(args: argparse.Namespace) -> int:
         except MigrationRefused as refused:
             return _fail(f"the database was not upgraded: {refused}")
         accounts = [] if args.no_demo else ensure_demo_accounts(app)
+        problem = _active_model_problem()
+    if problem:
+        # HR can still sign in and promote a usable version, so the app serves all the same
+        print(f"trackfit: the active model cannot be used yet:\n{problem}", file=sys.stderr)
     print(f"trackfit is running at http://{args.host}:{args.port}/  (Ctrl+C stops it)")
     print(f"  database: {app.config['SQLALCHEMY_DATABASE_URI']}")
     models = app.config["TRACKFIT_MODELS"] or "models/"
@@ -103,6 +114,13 @@ def run_serve(args: argparse.Namespace) -> int:
     sys.stdout.flush()
     app.run(host=args.host, port=args.port, debug=False, use_reloader=False, threaded=True)
     return EXIT_OK
+
+
+def _active_model_problem() -> str | None:
+    """The active model version tried on sample people at start-up; why it failed, or None."""
+    from webapp import answering
+
+    return answering.active_model_problem()
 
 
 def run_db(args: argparse.Namespace) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TextIO
@@ -16,6 +17,145 @@ if TYPE_CHECKING:
     from recommender.pack.loading import Pack
 
 TOP_LEVEL_FIELDS = ("employee_id", "answers", "context", "timings")
+# Answers JSON is two objects deep; 32 leaves room and stops the decoder long before Python's
+# recursion limit (100,000 nested brackets were a RecursionError).
+MAX_JSON_DEPTH = 32
+# No answer, timing or count needs more digits; more would cost quadratic time in int() and
+# overflow float() (a 5000-digit integer is past Python's int conversion limit).
+MAX_NUMBER_DIGITS = 30
+MAX_FLOAT_CHARACTERS = 64
+_STRUCTURE = re.compile(r'[\[\]{}"\\]')
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_DIGITS_AS_NINES = str.maketrans("012345678", "999999999")
+_LONG_DIGITS = "9" * (MAX_NUMBER_DIGITS + 1)
+
+
+class JsonRefused(ValueError):
+    """JSON that is not valid, or beyond trackfit's bounds (depth, number size, NaN, lone
+    surrogates); the message says what and, where known, at which line and column."""
+
+    def __init__(self, message: str, line: int = 0, column: int = 0):
+        self.message, self.line, self.column = message, line, column
+        where = f" at line {line}, column {column}" if line else ""
+        super().__init__(f"{message}{where}")
+
+
+class _LiteralRefused(Exception):
+    """Raised from inside the decoder's hooks; turned into a JsonRefused with its place."""
+
+    def __init__(self, literal: str, message: str):
+        super().__init__(message)
+        self.literal, self.message = literal, message
+
+
+def read_json_document(text: str | bytes) -> Any:
+    """Decode one JSON document within bounds, or raise JsonRefused naming the problem.
+
+    Depth is measured before decoding, without recursion; numbers are bounded by the decoder's
+    hooks before Python converts them; NaN, Infinity and lone surrogates are refused."""
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise JsonRefused(f"is not UTF-8 text (byte {error.start})") from None
+    _check_depth(text)
+    # The int hook costs a Python call per number and a line of answers holds a hundred small
+    # ones: it is used only when the text holds a run of digits long enough to be too large.
+    decoder = _CAREFUL if _LONG_DIGITS in text.translate(_DIGITS_AS_NINES) else _QUICK
+    try:
+        data = decoder.decode(text)
+    except json.JSONDecodeError as error:
+        raise JsonRefused(error.msg, error.lineno, error.colno) from None
+    except _LiteralRefused as error:
+        raise JsonRefused(error.message, *_place(text, text.find(error.literal))) from None
+    except ValueError as error:  # past Python's own int limit: cannot happen with _CAREFUL
+        raise JsonRefused(f"holds a number too large to read ({error})") from None
+    if "\\u" in text or not text.isascii():
+        _check_text(data)
+    return data
+
+
+def _place(text: str, offset: int) -> tuple[int, int]:
+    if offset < 0:
+        return 0, 0
+    line = text.count("\n", 0, offset) + 1
+    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
+
+
+def _check_depth(text: str) -> None:
+    """Refuse nesting deeper than MAX_JSON_DEPTH, in one pass over the brackets, quotes and
+    backslashes (linear: a regular expression for strings backtracks on unclosed ones)."""
+    if text.count("[") + text.count("{") <= MAX_JSON_DEPTH:
+        return  # too few brackets to nest too deep
+    depth, in_string, escaped_at = 0, False, -1
+    for match in _STRUCTURE.finditer(text):
+        at, char = match.start(), match.group()
+        if at == escaped_at:
+            continue
+        if in_string:
+            if char == "\\":
+                escaped_at = at + 1
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            if depth > MAX_JSON_DEPTH:
+                raise JsonRefused(
+                    f"is nested more than {MAX_JSON_DEPTH} levels deep", *_place(text, at)
+                )
+        elif char in "]}":
+            depth -= 1
+
+
+def _bounded_int(literal: str) -> int:
+    if len(literal.lstrip("-")) > MAX_NUMBER_DIGITS:
+        raise _LiteralRefused(
+            literal,
+            f"a number of {len(literal.lstrip('-'))} digits is too large "
+            f"(at most {MAX_NUMBER_DIGITS} digits)",
+        )
+    return int(literal)
+
+
+def _bounded_float(literal: str) -> float:
+    value = float(literal) if len(literal) <= MAX_FLOAT_CHARACTERS else math.inf
+    if not math.isfinite(value):
+        raise _LiteralRefused(
+            literal,
+            f"{literal[:20]}… is too large a number"
+            if len(literal) > 20
+            else f"{literal} is too large a number",
+        )
+    return value
+
+
+def _no_constant(literal: str) -> float:
+    raise _LiteralRefused(literal, f"{literal} is not a number JSON allows")
+
+
+_QUICK = json.JSONDecoder(parse_float=_bounded_float, parse_constant=_no_constant)
+_CAREFUL = json.JSONDecoder(
+    parse_int=_bounded_int, parse_float=_bounded_float, parse_constant=_no_constant
+)
+
+
+def _check_text(data: Any, path: str = "") -> None:
+    """Refuse text holding a lone surrogate (`"\\ud800"`): it cannot be written as UTF-8."""
+    if isinstance(data, str):
+        found = _SURROGATE.search(data)
+        if found:
+            where = f"{path}: " if path else ""
+            code = f"\\u{ord(found.group()):04x}"
+            raise JsonRefused(f"{where}text holds a lone surrogate ({code}), which is not text")
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            _check_text(key, path)
+            _check_text(value, f"{path}.{key}" if path else key)
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            _check_text(value, f"{path}[{index}]")
 
 
 @dataclass(frozen=True)
@@ -69,11 +209,10 @@ def read_answers_jsonl(
             continue
         where = f"{name}:{number}"
         try:
-            data = json.loads(line)
-        except json.JSONDecodeError as error:
-            problems.append(
-                Problem(where, f"is not valid JSON ({error.msg} at column {error.colno})")
-            )
+            data = read_json_document(line)
+        except JsonRefused as error:
+            at = f" at column {error.column}" if error.column else ""
+            problems.append(Problem(where, f"is not valid JSON ({error.message}{at})"))
             continue
         try:
             answers = Answers.from_json(data, pack, where)
@@ -224,6 +363,9 @@ class _AnswersChecker:
     def _number(self, name: str, value: Any) -> float | None:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             self.problem(name, f"must be a number, not {describe(value)}")
+            return None
+        if isinstance(value, int) and abs(value) > 10**MAX_NUMBER_DIGITS:
+            self.problem(name, f"is too large a number (at most {MAX_NUMBER_DIGITS} digits)")
             return None
         if not math.isfinite(value):
             self.problem(name, "must be a finite number")

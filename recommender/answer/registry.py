@@ -17,7 +17,6 @@ here; writing versions and moving the pointer is learning's job (`recommender.le
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
 import zipfile
@@ -27,8 +26,11 @@ from typing import Any
 
 import numpy as np
 
+from recommender.answer.answers import JsonRefused, read_json_document
 from recommender.answer.track_model import TrackModel
-from recommender.errors import TrackfitError
+from recommender.errors import Problem, TrackfitError
+from recommender.pack.framework import TRACK_IDS
+from recommender.pack.source import describe
 
 DEFAULT_ROOT = Path(__file__).resolve().parents[2] / "models"
 MODEL_FILE, MANIFEST_FILE, CARD_FILE = "model.npz", "manifest.json", "card.md"
@@ -72,7 +74,11 @@ class ModelVersion:
 
 
 class Registry:
-    """A folder of model versions with an active pointer."""
+    """A folder of model versions with an active pointer.
+
+    Every file is read as untrusted: a malformed `ACTIVE`, `history.jsonl` or `manifest.json`
+    is a ModelRefused naming the file (and line, field), never another exception.
+    """
 
     def __init__(self, root: str | Path | None = None):
         self.root = registry_root(root)
@@ -86,22 +92,46 @@ class Registry:
 
     def active(self) -> str | None:
         """The active version's name, or None when nothing has been promoted."""
-        try:
-            name = (self.root / ACTIVE_FILE).read_text(encoding="utf-8").strip()
-        except FileNotFoundError:
+        path = self.root / ACTIVE_FILE
+        if not path.exists():
             return None
-        return name or None
+        if not path.is_file():
+            raise ModelRefused(f"{path}: is not a file; it should hold a version name")
+        try:
+            with path.open("rb") as stream:
+                raw = stream.read(MAX_POINTER_BYTES + 1)
+        except OSError as error:
+            raise ModelRefused(f"{path}: cannot be read ({error.strerror})") from None
+        try:
+            name = raw.decode("utf-8").strip()
+        except UnicodeDecodeError:
+            raise ModelRefused(f"{path}: is not text; it should hold a version name") from None
+        if not name:
+            raise ModelRefused(f"{path}: is empty; it should hold a version name such as v1")
+        if len(raw) > MAX_POINTER_BYTES or not VERSION_PATTERN.match(name):
+            raise ModelRefused(
+                f"{path}: {_shown(name)} is not a version name (v1, v2, …); "
+                "promote a version to rewrite it"
+            )
+        return name
 
     def manifest(self, name: str) -> dict[str, Any]:
-        """A version's manifest (JSON, safe to read before any check)."""
+        """A version's manifest (JSON, safe to read before any check), its shape checked."""
+        name = str(name)
         path = self.root / name / MANIFEST_FILE
         if not VERSION_PATTERN.match(name) or not path.is_file():
             known = ", ".join(self.versions()) or "none"
-            raise ModelRefused(f"{self.root}: no model version '{name}' (versions: {known})")
+            raise ModelRefused(f"{self.root}: no model version {_shown(name)} (versions: {known})")
         try:
-            return json.loads(path.read_text(encoding="utf-8"))
-        except (json.JSONDecodeError, UnicodeDecodeError) as error:
+            data = read_json_document(_bounded_read(path, MAX_MANIFEST_BYTES))
+        except JsonRefused as error:
             raise ModelRefused(f"{path}: manifest is not valid JSON ({error})") from None
+        except OSError as error:
+            raise ModelRefused(f"{path}: cannot be read ({error.strerror})") from None
+        problems = manifest_problems(data)
+        if problems:
+            raise ModelRefused([Problem(f"{path}: {where}", what) for where, what in problems])
+        return data
 
     def load(self, name: str | None = None) -> ModelVersion:
         """A version (the active one by default), verified before its file is read."""
@@ -111,27 +141,34 @@ class Registry:
                 f"{self.root}: no active model version; train one with "
                 "`trackfit train` and promote it with `trackfit models promote`"
             )
-        manifest = self.manifest(name)
         try:
+            manifest = self.manifest(name)
             self.verify(name, manifest)
             model = self._read_model(name)
         except ModelRefused as refused:
             # Answering never trains: an unusable version is refused, and the way out named.
-            raise ModelRefused(f"{refused.problems[0]}. {WHAT_TO_DO}") from None
+            raise ModelRefused(
+                [*refused.problems[:-1], Problem("", f"{refused.problems[-1]}. {WHAT_TO_DO}")]
+            ) from None
         return ModelVersion(name, manifest, model)
 
     def _read_model(self, name: str) -> TrackModel:
         path = self.root / name / MODEL_FILE
         try:
             with np.load(path, allow_pickle=False) as arrays:
+                problems = model_array_problems(arrays)
+                if problems:
+                    raise ModelRefused(
+                        [Problem(f"{path}: {where}", what) for where, what in problems]
+                    )
                 return TrackModel.from_arrays(arrays)
-        except (ValueError, KeyError, OSError, zipfile.BadZipFile) as error:
+        except (ValueError, KeyError, TypeError, IndexError, OSError, zipfile.BadZipFile) as error:
             raise ModelRefused(f"{path}: not a trackfit model file ({error})") from None
 
     def verify(self, name: str, manifest: dict[str, Any]) -> None:
         """Refuse a version whose file is missing or does not match its hash."""
         path = self.root / name / MODEL_FILE
-        expected = manifest.get("sha256", {}).get(MODEL_FILE)
+        expected = (manifest.get("sha256") or {}).get(MODEL_FILE)
         if not path.is_file():
             raise ModelRefused(f"{path}: model file is missing")
         actual = file_sha256(path)
@@ -152,9 +189,191 @@ class Registry:
         return stack
 
     def history(self) -> list[dict[str, Any]]:
-        """Every pointer move, oldest first."""
+        """Every pointer move, oldest first; every malformed line named in one refusal."""
         path = self.root / HISTORY_FILE
         if not path.is_file():
             return []
-        lines = path.read_text(encoding="utf-8").splitlines()
-        return [json.loads(line) for line in lines if line.strip()]
+        try:
+            text = _bounded_read(path, MAX_HISTORY_BYTES).decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise ModelRefused(f"{path}: is not UTF-8 text (byte {error.start})") from None
+        except OSError as error:
+            raise ModelRefused(f"{path}: cannot be read ({error.strerror})") from None
+        moves, problems = [], []
+        for number, line in enumerate(text.splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                move = read_json_document(line)
+            except JsonRefused as error:
+                problems.append(Problem(f"{path}:{number}", f"is not valid JSON ({error})"))
+                continue
+            found = move_problems(move)
+            problems += [Problem(f"{path}:{number}", what) for what in found]
+            if not found:
+                moves.append(move)
+        if problems:
+            raise ModelRefused(problems)
+        return moves
+
+
+MAX_POINTER_BYTES = 64
+# far more than any real manifest (a few hundred KB) or history (a line per pointer move)
+MAX_MANIFEST_BYTES = 20 << 20
+MAX_HISTORY_BYTES = 20 << 20
+
+
+def _bounded_read(path: Path, limit: int) -> bytes:
+    """A file's bytes, refused (not read) past `limit`."""
+    with path.open("rb") as stream:
+        data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise ModelRefused(f"{path}: is larger than {limit >> 20} MB; it is not read")
+    return data
+
+
+HISTORY_ACTIONS = ("promote", "rollback")
+
+
+def _shown(value: str) -> str:
+    """A name as read from a file, quoted and cut short, safe to print."""
+    text = value if len(value) <= 40 else value[:40] + "…"
+    return repr(text)
+
+
+def move_problems(move: Any) -> list[str]:
+    """What is wrong with one line of `history.jsonl`."""
+    if not isinstance(move, dict):
+        return [f"must be a JSON object, not {describe(move)}"]
+    problems = []
+    if move.get("action") not in HISTORY_ACTIONS:
+        problems.append(f"action: must be promote or rollback, not {describe(move.get('action'))}")
+    target = move.get("to")
+    if not isinstance(target, str) or not VERSION_PATTERN.match(target):
+        problems.append(f"to: must be a version name (v1, v2, …), not {describe(target)}")
+    source = move.get("from")
+    if source is not None and (not isinstance(source, str) or not VERSION_PATTERN.match(source)):
+        problems.append(f"from: must be a version name or null, not {describe(source)}")
+    if not isinstance(move.get("at", ""), str):
+        problems.append(f"at: must be a time as text, not {describe(move.get('at'))}")
+    return problems
+
+
+# The manifest's fields the registry and the governance pages read, with the JSON types each
+# must have when present; `sha256` must be present.
+MANIFEST_FIELDS: dict[str, tuple[type, ...]] = {
+    "version": (str,),
+    "created": (str,),
+    "pack": (str,),
+    "sha256": (dict,),
+    "trained_with": (dict,),
+    "features": (list,),
+    "data": (dict,),
+    "metrics": (dict,),
+    "holdout": (dict,),
+    "comparison": (dict, type(None)),
+    "fairness": (dict, type(None)),
+    "sensitive_columns": (list,),
+}
+NESTED_OBJECTS = (
+    ("metrics", "tracks"),
+    ("holdout", "candidate"),
+    ("holdout", "active"),
+    ("comparison", "verdict"),
+)
+SHA256_PATTERN = re.compile(r"^[0-9a-f]{64}$")
+
+
+def manifest_problems(data: Any) -> list[tuple[str, str]]:
+    """Every (field, problem) of a manifest, in one pass."""
+    if not isinstance(data, dict):
+        return [("(document)", f"must be a JSON object, not {describe(data)}")]
+    problems = []
+    for key, types in MANIFEST_FIELDS.items():
+        if key in data and not isinstance(data[key], types):
+            problems.append((key, f"must be {_type_names(types)}, not {describe(data[key])}"))
+    digest = data.get("sha256")
+    if not isinstance(digest, dict) or not (
+        isinstance(digest.get(MODEL_FILE), str) and SHA256_PATTERN.match(digest[MODEL_FILE])
+    ):
+        shown = describe(digest.get(MODEL_FILE)) if isinstance(digest, dict) else "nothing"
+        problems.append((f"sha256.{MODEL_FILE}", f"must be a SHA-256 hex digest, not {shown}"))
+    if isinstance(data.get("version"), str) and not VERSION_PATTERN.match(data["version"]):
+        problems.append(("version", f"{_shown(data['version'])} is not a version name"))
+    for outer, inner in NESTED_OBJECTS:
+        container = data.get(outer)
+        if (
+            isinstance(container, dict)
+            and inner in container
+            and not isinstance(container[inner], (dict, type(None)))
+        ):
+            problems.append(
+                (f"{outer}.{inner}", f"must be an object, not {describe(container[inner])}")
+            )
+    fairness = data.get("fairness")
+    if isinstance(fairness, dict) and not isinstance(fairness.get("flagged", []), list):
+        problems.append(
+            ("fairness.flagged", f"must be a list, not {describe(fairness['flagged'])}")
+        )
+    return problems
+
+
+def _type_names(types: tuple[type, ...]) -> str:
+    names = {dict: "an object", list: "a list", str: "text", type(None): "null"}
+    return " or ".join(names[t] for t in types)
+
+
+def model_array_problems(arrays: Any) -> list[tuple[str, str]]:
+    """Every (array, problem) that would make a model file answer wrongly or not at all:
+    missing arrays, wrong shapes, non-numbers, NaN or infinity, knots out of order."""
+    problems: list[tuple[str, str]] = []
+
+    def numeric(key: str, ndim: int, size: int | None = None) -> np.ndarray | None:
+        if key not in arrays:
+            problems.append((key, "is missing"))
+            return None
+        value = arrays[key]
+        if value.dtype.kind not in "fiu":
+            problems.append((key, f"must hold numbers, not {value.dtype}"))
+        elif value.ndim != ndim or (size is not None and value.shape[0] != size):
+            wanted = f"{size} values" if size is not None else f"{ndim} dimension(s)"
+            problems.append((key, f"has shape {value.shape}; expected {wanted}"))
+        elif not np.isfinite(value).all():
+            problems.append((key, "holds NaN or infinity"))
+        else:
+            return value
+        return None
+
+    if "feature_names" not in arrays:
+        return [("feature_names", "is missing")]
+    names = arrays["feature_names"]
+    if names.dtype.kind != "U" or names.ndim != 1 or names.size == 0:
+        return [("feature_names", f"must be a list of names, not {names.dtype} {names.shape}")]
+    count = names.size
+    numeric("fill", 1, count)
+    numeric("centre", 1, count)
+    numeric("intercepts", 1, len(TRACK_IDS))
+    total = 0
+    for j in range(count):
+        knots = numeric(f"knots_{j}", 1)
+        if knots is None:
+            continue
+        total += knots.size
+        if knots.size < 2 or not (np.diff(knots) > 0).all():
+            problems.append((f"knots_{j}", "must be at least two increasing positions"))
+        for track in TRACK_IDS:
+            numeric(f"shape_{track}_{j}", 1, knots.size)
+    if "measurement_variance" in arrays:
+        spread = numeric("measurement_variance", 1, len(TRACK_IDS))
+        if spread is not None and (spread < 0).any():
+            problems.append(("measurement_variance", "must not be negative"))
+        for track in TRACK_IDS:
+            covariance = numeric(f"covariance_{track}", 2)
+            if covariance is not None and covariance.shape != (total + 1, total + 1):
+                problems.append(
+                    (
+                        f"covariance_{track}",
+                        f"has shape {covariance.shape}; expected {(total + 1, total + 1)}",
+                    )
+                )
+    return problems

@@ -107,7 +107,7 @@ def train_candidate(
     progress("writing the candidate version")
     name = registry.add(result.model, manifest, render_model_card(manifest))
     if promote:
-        registry.promote(name)
+        registry.promote(name, pack)
     return {
         "version": name,
         "active": registry.active(),

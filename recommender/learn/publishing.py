@@ -24,6 +24,8 @@ from recommender.answer.registry import (
     file_sha256,
 )
 from recommender.answer.track_model import TrackModel
+from recommender.answer.trial import try_version
+from recommender.pack.loading import Pack
 
 
 def training_environment() -> dict[str, str]:
@@ -68,22 +70,36 @@ class RegistryWriter(Registry):
             if staging.exists():
                 shutil.rmtree(staging)
 
-    def promote(self, name: str) -> str:
-        """Make a verified version the active one; return the previously active name."""
-        self.verify(name, self.manifest(name))
-        previous = self.active()
+    def promote(self, name: str, pack: str | Pack | None = None) -> str | None:
+        """Make a version the active one once it has been tried (see `try_version`); return
+        the previously active name. Nothing moves when it is refused."""
+        self.try_version(name, pack)
+        previous = self.active_or_none()
         self._point(name, "promote", previous)
         return previous
 
-    def rollback(self) -> str:
-        """Go back to the version that was active before the current one; return its name."""
+    def rollback(self, pack: str | Pack | None = None) -> str:
+        """Go back to the version that was active before the current one, once it has been
+        tried; return its name."""
         stack = self.active_stack()
         if len(stack) < 2:
             raise ModelRefused(f"{self.root}: nothing to roll back to")
         target = stack[-2]
-        self.verify(target, self.manifest(target))
+        self.try_version(target, pack)
         self._point(target, "rollback", stack[-1])
         return target
+
+    def try_version(self, name: str, pack: str | Pack | None = None) -> None:
+        """Load a version and answer sample people with it (see `trial.try_version`)."""
+        try_version(self, name, pack)
+
+    def active_or_none(self) -> str | None:
+        """The active version, or None when the pointer cannot be read (a promotion is how
+        a broken pointer is mended)."""
+        try:
+            return self.active()
+        except ModelRefused:
+            return None
 
     def _point(self, name: str, action: str, previous: str | None) -> None:
         move = {

@@ -218,4 +218,31 @@ def test_an_output_path_that_cannot_be_written_is_a_message(trackfit, tmp_path):
     code, _, err = trackfit(
         "synth", "--n", "5", "--seed", "1", "--out", str(tmp_path / "missing" / "x.csv")
     )
-    assert code == 2 and "No such file or directory" in err and "Traceback" not in err
+    assert code == 2 and "is not a folder that exists" in err and "Traceback" not in err
+    assert not (tmp_path / "missing").exists()
+
+
+@pytest.mark.parametrize(
+    ("file", "content", "named"),
+    [
+        ("ACTIVE", b"../../etc/passwd", "ACTIVE: '../../etc/passwd' is not a version name"),
+        ("history.jsonl", b'{"action": "promote"}\n', "history.jsonl:1: to: must be"),
+        ("v1/manifest.json", b'{"sha256": ', "manifest.json: manifest is not valid JSON"),
+    ],
+)
+def test_models_list_and_check_name_a_malformed_registry_file(
+    trackfit, tmp_path, file, content, named
+):
+    models = tmp_path / "models"
+    shutil.copytree(ROOT / "models", models)
+    (models / file).write_bytes(content)
+    for action in ("list", "check"):
+        code, _, err = trackfit("--models", str(models), "models", action)
+        assert code == 2 and named in err and "Traceback" not in err, err
+
+
+def test_models_check_tries_the_version_on_sample_people(trackfit, tmp_path):
+    models = tmp_path / "models"
+    shutil.copytree(ROOT / "models", models)
+    code, out, _ = trackfit("--models", str(models), "models", "check")
+    assert code == 0 and "sample people answered" in out

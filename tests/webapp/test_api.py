@@ -1,6 +1,7 @@
 """JSON API v1: tokens from the CLI, the CLI's recommendation JSON out, 4xx naming the field."""
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -78,7 +79,8 @@ def test_a_token_stops_working_when_its_owner_leaves_hr(app, api, people):
 def test_bad_json_is_a_400_with_line_and_column(api):
     response = api('{"employee_id": "x",\n "answers": {', raw=True)
     assert response.status_code == 400
-    assert "not valid JSON at line 2, column" in response.get_json()["error"]
+    error = response.get_json()["error"]
+    assert "not valid JSON" in error and "at line 2, column" in error
 
 
 def test_an_invalid_answer_is_a_400_naming_the_field(api, people):
@@ -118,7 +120,7 @@ def test_openapi_describes_the_operation_and_the_pack(app):
     assert {"200", "400", "401", "413", "415"} <= set(operation["responses"])
     answers = document["components"]["schemas"]["Answers"]["properties"]["answers"]["properties"]
     assert answers["la1"] == {
-        "type": "number",
+        "type": "integer",
         "minimum": 1,
         "maximum": 5,
         "description": answers["la1"]["description"],
@@ -162,5 +164,69 @@ def test_an_unreadable_model_version_is_refused_in_the_request_never_retrained(a
     before = sorted(path.name for path in registry.iterdir())
     response = api(people[0])
     assert response.status_code == 503
-    assert "does not match the manifest" in response.get_json()["error"]
+    assert "trackfit models check" in response.get_json()["error"]
     assert sorted(path.name for path in registry.iterdir()) == before
+
+
+def test_a_refusal_does_not_tell_api_clients_where_the_server_keeps_its_files(
+    app, api, people, caplog
+):
+    registry = Path(app.config["TRACKFIT_MODELS"])
+    (registry / "v1" / "model.npz").write_bytes(b"garbage")
+    response = api(people[0])
+    assert response.status_code == 503
+    assert str(registry) not in response.get_data(as_text=True)
+    assert "/" not in response.get_json()["error"].replace("`", "")
+    assert "does not match the manifest" in caplog.text  # the reason is kept in the log
+
+
+def _nested(depth: int) -> str:
+    return "[" * depth + "]" * depth
+
+
+def _answer(value: str, field: str = "answers", key: str = "la1") -> str:
+    return '{"employee_id": "x", "' + field + '": {"' + key + '": ' + value + "}}"
+
+
+HOSTILE_BODIES = {
+    "400-digit integer": (_answer("9" * 400), "digits"),
+    "5000-digit integer": (_answer("9" * 5000), "digits"),
+    "5000-digit timing": (_answer("-" + "1" * 5000, "timings", "about"), "digits"),
+    "100,000 nested brackets": (_nested(100_000), "nested"),
+    "nesting inside answers": (_answer(_nested(5000)), "nested"),
+    "NaN": (_answer("NaN"), "NaN"),
+    "Infinity": (_answer("Infinity"), "Infinity"),
+    "-Infinity": (_answer("-Infinity"), "Infinity"),
+    "1e999": (_answer("1e999"), "too large"),
+    "long float": (_answer("1." + "1" * 5000), "too large"),
+    "lone surrogate id": ('{"employee_id": "\\ud800", "answers": {}}', "surrogate"),
+    "lone surrogate key": (_answer("1", key="\\udfff"), "surrogate"),
+    "not UTF-8": (b'{"employee_id": "\xff"}', "UTF-8"),
+}
+
+
+@pytest.mark.parametrize("body", HOSTILE_BODIES.values(), ids=list(HOSTILE_BODIES))
+def test_hostile_json_is_a_400_naming_the_problem(api, body):
+    text, named = body
+    response = api(text, raw=True)
+    assert response.status_code == 400, response.get_data(as_text=True)[:500]
+    assert named in response.get_json()["error"]
+
+
+@pytest.mark.parametrize("years", [10**25, 10**200, -(10**29), 1e308])
+def test_a_huge_number_given_where_a_number_belongs_is_named_not_a_500(api, people, years):
+    person = {**people[0], "context": {**people[0]["context"], "years_experience": years}}
+    body = api(person).get_json()
+    assert body["status"] == 400
+    assert "years_experience" in body["error"] or "digits" in body["error"], body
+
+
+def test_unclosed_strings_behind_many_brackets_are_refused_at_once(api):
+    # 40 brackets, then a string of 60,000 escaped quotes that never closes: a scan for
+    # strings with a regular expression backtracked on it for minutes
+    body = "[" * 40 + '"' + '\\"' * 60_000
+    started = time.perf_counter()
+    response = api(body, raw=True)
+    assert response.status_code == 400
+    assert "nested more than 32" in response.get_json()["error"]
+    assert time.perf_counter() - started < 2

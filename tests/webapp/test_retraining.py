@@ -402,8 +402,8 @@ def test_promoting_a_version_that_fails_its_checks_is_refused(team, signed_in):
     shutil.copytree(registry / "v1", registry / "v2")
     (registry / "v2" / "model.npz").write_bytes(b"changed")
     response = hr.submit("/hr/models/v2", action_url="/hr/models/v2/promote")
-    assert response.status_code == 302
-    assert "was not promoted" in hr.get("/hr/models").get_data(as_text=True)
+    assert response.status_code == 422
+    assert "was not promoted" in response.get_data(as_text=True)
 
 
 WORSE = {

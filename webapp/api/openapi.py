@@ -47,7 +47,13 @@ def openapi_document(pack: Pack) -> dict[str, Any]:
                         **{
                             status: _error(text)
                             for status, text in (
-                                ("400", "Invalid JSON or answers; `problems` names every field"),
+                                (
+                                    "400",
+                                    "Invalid JSON, JSON beyond the limits (nesting deeper than "
+                                    "32, numbers longer than 30 digits, NaN or Infinity, lone "
+                                    "surrogates) or invalid answers; `problems` names every "
+                                    "field",
+                                ),
                                 ("401", "Missing, unknown or revoked token"),
                                 ("413", "Body larger than the limit"),
                                 ("415", "Body is not JSON"),
@@ -97,7 +103,7 @@ def _answers_schema(pack: Pack) -> dict[str, Any]:
     questionnaire = pack.questionnaire
     answers = {
         item.id: {
-            "type": "number",
+            "type": "integer",  # a point on the item's scale: 2.5 is refused
             "minimum": item.min,
             "maximum": item.max,
             "description": item.text,
@@ -117,7 +123,7 @@ def _answers_schema(pack: Pack) -> dict[str, Any]:
         "additionalProperties": False,
         "description": f"Answers to pack {pack.ref}; unanswered items are left out.",
         "properties": {
-            "employee_id": {"type": "string", "minLength": 1},
+            "employee_id": {"type": "string", "minLength": 1, "pattern": "\\S"},
             "answers": {"type": "object", "properties": answers, "additionalProperties": False},
             "context": {"type": "object", "properties": context, "additionalProperties": False},
             "timings": {

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
-from flask import jsonify, request
+from flask import current_app, jsonify, request
 
 from webapp import answering
-from webapp.answering import AnswersInvalid, ModelRefused
+from webapp.answering import AnswersInvalid, JsonRefused, ModelRefused, read_json_document
 from webapp.api import bp
 from webapp.api.openapi import openapi_document
 from webapp.api.tokens import verify_token
@@ -37,21 +35,23 @@ def recommendations():
     if not request.is_json:
         return error_response(415)
     try:
-        data = json.loads(request.get_data(as_text=True))
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        where = (
-            f" at line {error.lineno}, column {error.colno}"
-            if isinstance(error, json.JSONDecodeError)
-            else ""
-        )
-        return error_response(400, f"The body is not valid JSON{where}.")
+        # bounded before the recommender sees it: depth, number size, NaN, lone surrogates
+        data = read_json_document(request.get_data())
+    except JsonRefused as error:
+        return error_response(400, f"The body is not valid JSON: {error}.")
     try:
         return jsonify(answering.recommend(data))
     except AnswersInvalid as error:
         problems = [{"field": p.where, "message": p.message} for p in error.problems]
         return error_response(400, str(error.problems[0]), problems=problems)
     except ModelRefused as error:
-        return error_response(503, f"No model can be used right now: {error.problems[0].message}")
+        # the reason names server files: it goes to the log, the client gets the gist
+        current_app.logger.error("API answered 503: %s", error.report())
+        return error_response(
+            503,
+            "No model can be used right now; HR can see why on the models page or with "
+            "`trackfit models check`.",
+        )
 
 
 @bp.route("/openapi.json")

@@ -6,7 +6,8 @@ only the second (the confirmation) moves the active pointer."""
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, make_response, redirect, render_template, url_for
+from jinja2 import UndefinedError
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
@@ -19,15 +20,51 @@ from webapp.hr.governance.charts import calibration_chart, roc_chart
 from webapp.hr.governance.forms import PromoteForm
 
 MIN_JUSTIFICATION = 30
+# A manifest is a file that anyone with the models folder may have edited. The registry checks
+# the fields answering relies on; these pages read many more (metrics, curves, comparisons),
+# so a page that cannot be drawn from its manifest names the file instead of failing.
+UNEXPECTED_SHAPE = (AttributeError, TypeError, KeyError, IndexError, ValueError, UndefinedError)
 # Raw HTML in a card is shown as text, never run.
 _markdown = MarkdownIt("commonmark", {"html": False}).enable("table")
 
 
 def _manifest(registry: learning.RegistryWriter, version: str) -> dict:
+    """A version's manifest; 404 for no such version, 422 naming what is wrong with its
+    manifest (never a 500)."""
+    if version not in registry.versions():
+        abort(404)
     try:
         return registry.manifest(version)
-    except ModelRefused:
-        abort(404)
+    except ModelRefused as refused:
+        abort(_problem_page(f"{version} cannot be shown", refused.problems, 422))
+
+
+def _unexpected_shape(registry: learning.RegistryWriter, version: str, error: Exception) -> str:
+    return (
+        f"{registry.root / version / 'manifest.json'}: a field does not have the shape trackfit "
+        f"writes ({type(error).__name__}: {error})"
+    )
+
+
+def _problem_page(title: str, problems, status: int):
+    return make_response(
+        render_template("hr/model_problem.html", title=title, problems=problems), status
+    )
+
+
+def _registry_problems(registry: learning.RegistryWriter):
+    """The active version (None when unreadable), the pointer history and every problem
+    found reading the registry's files, so the models page shows them instead of failing."""
+    problems = []
+    try:
+        active = registry.active()
+    except ModelRefused as refused:
+        active, problems = None, [*refused.problems]
+    try:
+        history = registry.history()
+    except ModelRefused as refused:
+        history, problems = [], problems + refused.problems
+    return active, history, problems
 
 
 def flagged_cells(manifest: dict) -> list[dict]:
@@ -70,18 +107,36 @@ def _refusal(manifest: dict, justification: str) -> str | None:
 @bp.route("/models")
 def models():
     """Every version, newest first, with the active one marked."""
+    return _models_page()
+
+
+def _models_page(refusal: str | None = None, status: int = 200):
     registry = learning.registry_writer()
+    active, history, problems = _registry_problems(registry)
     rows = []
     for name in reversed(registry.versions()):
-        manifest = _manifest(registry, name)
-        rows.append((name, manifest, len(flagged_cells(manifest)), verdict(manifest)))
-    return render_template(
+        try:
+            manifest = registry.manifest(name)
+        except ModelRefused as refused:
+            problems += refused.problems
+            continue
+        try:
+            row = (name, manifest, len(flagged_cells(manifest)), verdict(manifest))
+            render_template("hr/models.html", rows=[row], confirm=ConfirmForm())
+        except UNEXPECTED_SHAPE as error:
+            problems.append(_unexpected_shape(registry, name, error))
+            continue
+        rows.append(row)
+    page = render_template(
         "hr/models.html",
         rows=rows,
-        active=registry.active(),
-        history=list(reversed(registry.history()))[:20],
+        active=active,
+        history=list(reversed(history))[:20],
+        problems=problems,
+        refusal=refusal,
         confirm=ConfirmForm(),
     )
+    return page, status
 
 
 @bp.route("/models/<version>")
@@ -93,6 +148,14 @@ def model(version: str):
 def _model_page(version: str, form: PromoteForm) -> str:
     registry = learning.registry_writer()
     manifest = _manifest(registry, version)
+    try:
+        return _draw_model_page(registry, version, manifest, form)
+    except UNEXPECTED_SHAPE as error:
+        problem = _unexpected_shape(registry, version, error)
+        abort(_problem_page(f"{version} cannot be shown", [problem], 422))
+
+
+def _draw_model_page(registry, version: str, manifest: dict, form: PromoteForm) -> str:
     holdout = manifest.get("holdout") or {}
     against = holdout.get("active") or {}
     names = {"candidate": version}
@@ -124,7 +187,7 @@ def _model_page(version: str, form: PromoteForm) -> str:
         holdout=holdout,
         against=against,
         charts=charts,
-        active=registry.active(),
+        active=answering.active_version_name(),
         flagged=flagged_cells(manifest),
         outcomes=learning.OUTCOMES,
         track_titles=titles,
@@ -144,7 +207,8 @@ def model_card(version: str):
     path = registry.root / version / "card.md"
     if not path.is_file():
         abort(404)
-    html = Markup(_markdown.render(path.read_text(encoding="utf-8")))
+    # a card that is not UTF-8 is shown with replacement marks, not refused with a 500
+    html = Markup(_markdown.render(path.read_text(encoding="utf-8", errors="replace")))
     return render_template("hr/model_card.html", version=version, card=html)
 
 
@@ -160,14 +224,14 @@ def promote(version: str):
     if refused:
         return _refused_page(version, form, refused)
     try:
-        registry.verify(version, manifest)  # never ask to confirm what cannot be promoted
+        # never ask to confirm what cannot be promoted: tried on sample people first
+        answering.try_version(registry, version, answering.current_pack())
     except ModelRefused as refused_model:
-        flash(f"{version} was not promoted: {refused_model.problems[0]}")
-        return redirect(url_for(".model", version=version))
+        return _refused_page(version, form, _not_promoted(version, refused_model))
     return render_template(
         "hr/promote_confirm.html",
         version=version,
-        active=registry.active(),
+        active=answering.active_version_name(),
         verdict=verdict(manifest),
         flagged=flagged_cells(manifest),
         justification=justification,
@@ -185,10 +249,9 @@ def confirm_promote(version: str):
         return _refused_page(version, form, refused)
     flagged = flagged_cells(manifest)
     try:
-        previous = registry.promote(version)
+        previous = registry.promote(version, answering.current_pack())
     except ModelRefused as refused_model:
-        flash(f"{version} was not promoted: {refused_model.problems[0]}")
-        return redirect(url_for(".model", version=version))
+        return _refused_page(version, form, _not_promoted(version, refused_model))
     judged = verdict(manifest)
     audit.record(
         "promote",
@@ -203,6 +266,10 @@ def confirm_promote(version: str):
     return redirect(url_for(".models"))
 
 
+def _not_promoted(version: str, refused: ModelRefused) -> str:
+    return f"{version} was not promoted: " + "; ".join(str(p) for p in refused.problems)
+
+
 def _promotion_request(version: str):
     """The registry, the version's manifest and the posted form of a promotion (400 when
     the form does not validate, 404 when there is no such version)."""
@@ -211,6 +278,11 @@ def _promotion_request(version: str):
     form = PromoteForm()
     if not form.validate_on_submit():
         abort(400)
+    try:
+        needs_justification(manifest)
+    except UNEXPECTED_SHAPE as error:
+        problem = _unexpected_shape(registry, version, error)
+        abort(_problem_page(f"{version} cannot be promoted", [problem], 422))
     return registry, manifest, form
 
 
@@ -228,12 +300,12 @@ def rollback():
     if not form.validate_on_submit():
         abort(400)
     registry = learning.registry_writer()
-    current = registry.active()
     try:
-        target = registry.rollback()
+        current = registry.active()
+        target = registry.rollback(answering.current_pack())
     except ModelRefused as refused:
-        flash(f"Nothing was rolled back: {refused.problems[0]}")
-        return redirect(url_for(".models"))
+        message = "Nothing was rolled back: " + "; ".join(str(p) for p in refused.problems)
+        return _models_page(message, 422)
     audit.record("rollback", target, previous=current)
     db.session.commit()
     flash(f"Rolled back: {target} is the active model again (it was {current}).")

@@ -1,0 +1,218 @@
+"""A hostile or broken registry: every file is refused with its name, and a version is tried
+on sample people before the active pointer moves to it."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from recommender.answer.registry import MODEL_FILE, ModelRefused, Registry, file_sha256
+from recommender.answer.trial import tried_recommender
+from recommender.learn.publishing import RegistryWriter
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+@pytest.fixture
+def models(tmp_path) -> Path:
+    """A copy of the bundled registry (v1 active)."""
+    shutil.copytree(ROOT / "models", tmp_path / "models")
+    return tmp_path / "models"
+
+
+def forged_version(models: Path, change) -> str:
+    """A new version v2 whose arrays are `change`d and whose manifest hash matches them: it
+    passes the hash check, so only trying it can tell."""
+    shutil.copytree(models / "v1", models / "v2")
+    with np.load(models / "v2" / MODEL_FILE, allow_pickle=False) as stored:
+        arrays = dict(stored)
+    change(arrays)
+    np.savez(models / "v2" / MODEL_FILE, **arrays)
+    manifest = json.loads((models / "v2" / "manifest.json").read_text())
+    manifest["version"] = "v2"
+    manifest["sha256"][MODEL_FILE] = file_sha256(models / "v2" / MODEL_FILE)
+    (models / "v2" / "manifest.json").write_text(json.dumps(manifest))
+    return "v2"
+
+
+def _set(key, value):
+    def change(arrays):
+        arrays[key] = value
+
+    return change
+
+
+def _drop_feature(arrays):
+    count = arrays["feature_names"].size
+    arrays["feature_names"] = arrays["feature_names"][:-1]
+    arrays["fill"], arrays["centre"] = arrays["fill"][:-1], arrays["centre"][:-1]
+    for key in (f"knots_{count - 1}", f"shape_ic_{count - 1}", f"shape_manager_{count - 1}"):
+        del arrays[key]
+    for track in ("ic", "manager"):
+        del arrays[f"covariance_{track}"]
+    del arrays["measurement_variance"]
+
+
+def _scale_shape(arrays):
+    arrays["shape_ic_0"] = arrays["shape_ic_0"] * 1e308
+
+
+def _overflowing_sum(arrays):
+    # every array finite and well formed; only answering someone shows the infinite sum
+    for key in ("shape_ic_0", "shape_ic_1"):
+        arrays[key] = np.full_like(arrays[key], 1e308)
+
+
+BROKEN_ARRAYS = {
+    "NaN in a shape": (_set("shape_ic_0", np.array([np.nan, 0.0, 0.0])), "shape_ic_0"),
+    "a shape of the wrong length": (_set("shape_manager_1", np.zeros(17)), "shape_manager_1"),
+    "knots out of order": (_set("knots_0", np.array([3.0, 2.0, 1.0])), "knots_0"),
+    "an infinite intercept": (_set("intercepts", np.array([np.inf, 0.0])), "intercepts"),
+    "text where numbers belong": (_set("fill", np.array(["a"] * 3)), "fill"),
+    "a covariance of the wrong shape": (_set("covariance_ic", np.eye(3)), "covariance_ic"),
+    "a missing array": (_set("centre", None), "centre"),
+    "one feature fewer than the pack": (_drop_feature, "features"),
+    "shapes that overflow to infinity": (_scale_shape, "NaN or infinity"),
+    "finite shapes whose sum overflows": (_overflowing_sum, "was tried on"),
+}
+
+
+def _fix_missing(change):
+    def apply(arrays):
+        change(arrays)
+        for key in [k for k, v in arrays.items() if v is None]:
+            del arrays[key]
+
+    return apply
+
+
+@pytest.mark.parametrize("broken", BROKEN_ARRAYS, ids=list(BROKEN_ARRAYS))
+def test_a_version_with_matching_hash_but_broken_arrays_is_never_promoted(models, broken):
+    change, named = BROKEN_ARRAYS[broken]
+    name = forged_version(models, _fix_missing(change))
+    history = (models / "history.jsonl").read_bytes()
+    with pytest.raises(ModelRefused) as refused:
+        RegistryWriter(models).promote(name)
+    assert named in refused.value.report()
+    assert (models / "ACTIVE").read_text().strip() == "v1"
+    assert (models / "history.jsonl").read_bytes() == history
+
+
+def test_a_rollback_to_a_broken_version_is_refused(models):
+    name = forged_version(models, _set("shape_ic_0", np.array([np.nan, 0.0, 0.0])))
+    writer = RegistryWriter(models)
+    # the history says v2 was active before v1: as if it had been promoted when it worked
+    with (models / "history.jsonl").open("a") as history:
+        history.write(json.dumps({"at": "t", "action": "promote", "from": "v1", "to": name}))
+        history.write("\n")
+        history.write(json.dumps({"at": "t", "action": "promote", "from": name, "to": "v1"}))
+        history.write("\n")
+    with pytest.raises(ModelRefused, match="shape_ic_0"):
+        writer.rollback()
+    assert writer.active() == "v1"
+
+
+def test_a_sound_version_is_tried_and_promoted(models):
+    name = forged_version(models, lambda arrays: None)
+    assert RegistryWriter(models).promote(name) == "v1"
+    assert Registry(models).active() == name
+    assert tried_recommender(None, str(models)).model.name == name
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"", b"\n", b"\xff\xfe\x00junk", b"../etc", b"v1/../../x", b"v1\x00", b"v" + b"9" * 500],
+    ids=["empty", "blank", "binary", "dotdot", "path", "nul", "long"],
+)
+def test_a_malformed_active_pointer_is_refused_naming_the_file(models, content):
+    (models / "ACTIVE").write_bytes(content)
+    with pytest.raises(ModelRefused, match="ACTIVE"):
+        Registry(models).active()
+    with pytest.raises(ModelRefused, match="ACTIVE"):
+        Registry(models).load()
+
+
+MANIFESTS = {
+    "bad JSON": b'{"sha256": ',
+    "empty": b"",
+    "binary": b"\x00\xff\x89PNG",
+    "a list": b"[1, 2]",
+    "sha256 as text": b'{"sha256": "abc"}',
+    "no sha256": b'{"pack": "engineering@1"}',
+    "wrong types": b'{"sha256": {"model.npz": "%s"}, "data": [], "metrics": 3, "pack": 1}'
+    % (b"0" * 64),
+    "another version": b'{"sha256": {"model.npz": "%s"}, "version": "../v9"}' % (b"0" * 64),
+    "huge number": b'{"sha256": {}, "rows": ' + b"9" * 5000 + b"}",
+    "deep nesting": b"[" * 100_000 + b"]" * 100_000,
+    "NaN": b'{"sha256": {}, "metrics": {"auc": NaN}}',
+    "lone surrogate": b'{"sha256": {}, "pack": "\\ud800"}',
+}
+
+
+@pytest.mark.parametrize("content", MANIFESTS.values(), ids=list(MANIFESTS))
+def test_a_malformed_manifest_is_refused_naming_the_file(models, content):
+    (models / "v1" / "manifest.json").write_bytes(content)
+    registry = Registry(models)
+    for read in (lambda: registry.manifest("v1"), registry.load):
+        with pytest.raises(ModelRefused, match=r"v1/manifest\.json"):
+            read()
+    with pytest.raises(ModelRefused, match=r"manifest\.json"):
+        RegistryWriter(models).promote("v1")
+
+
+def test_every_problem_of_a_manifest_is_named_at_once(models):
+    (models / "v1" / "manifest.json").write_text(
+        json.dumps({"sha256": "x", "data": [], "metrics": 3, "fairness": {"flagged": 1}})
+    )
+    with pytest.raises(ModelRefused) as refused:
+        Registry(models).manifest("v1")
+    report = refused.value.report()
+    for field in ("sha256", "data", "metrics", "fairness.flagged"):
+        assert f"manifest.json: {field}" in report
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "{not json",
+        "[]",
+        '{"action": "promote"}',
+        '{"action": "delete", "to": "v1"}',
+        '{"action": "promote", "to": "../v1"}',
+        '{"action": "rollback", "to": "v1", "from": 7}',
+        '{"action": "promote", "to": "v1", "at": ' + "9" * 5000 + "}",
+        "[" * 50_000,
+        "\x00\x01",
+    ],
+)
+def test_a_malformed_history_line_is_refused_naming_file_and_line(models, line):
+    path = models / "history.jsonl"
+    path.write_text(path.read_text() + line + "\n")
+    with pytest.raises(ModelRefused, match=r"history\.jsonl:2"):
+        Registry(models).history()
+    with pytest.raises(ModelRefused, match=r"history\.jsonl:2"):
+        RegistryWriter(models).rollback()
+
+
+def test_every_bad_history_line_is_named_in_one_refusal(models):
+    path = models / "history.jsonl"
+    path.write_text("{bad\n" + path.read_text() + "[]\n")
+    with pytest.raises(ModelRefused) as refused:
+        Registry(models).history()
+    assert [p.where.rsplit(":", 1)[1] for p in refused.value.problems] == ["1", "3"]
+
+
+def test_a_history_that_is_not_text_is_refused(models):
+    (models / "history.jsonl").write_bytes(b"\xff\xfe\x00\x01")
+    with pytest.raises(ModelRefused, match=r"history\.jsonl: is not UTF-8"):
+        Registry(models).history()
+
+
+def test_a_promotion_mends_a_broken_pointer(models):
+    (models / "ACTIVE").write_bytes(b"\xff")
+    assert RegistryWriter(models).promote("v1") is None
+    assert Registry(models).active() == "v1"

@@ -1,0 +1,237 @@
+"""HR's model pages and the app's start with a broken registry: a version is tried before it
+is trusted, a malformed registry file is shown as a problem, never a 500."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from recommender.answer.registry import MODEL_FILE, file_sha256
+from webapp.api.tokens import create_token
+from webapp.cli import main
+
+
+def forged_version(registry: Path, overflowing: bool = False) -> str:
+    """v2: a copy of v1 whose first shape is NaN (refused as the file is read), or with
+    `overflowing` two shapes so large that their sum is infinite (every array is finite and
+    well formed: only answering someone with it tells); its manifest hash matches."""
+    shutil.copytree(registry / "v1", registry / "v2")
+    with np.load(registry / "v2" / MODEL_FILE, allow_pickle=False) as stored:
+        arrays = dict(stored)
+    if overflowing:
+        for key in ("shape_ic_0", "shape_ic_1"):
+            arrays[key] = np.full_like(arrays[key], 1e308)
+    else:
+        arrays["shape_ic_0"] = np.full_like(arrays["shape_ic_0"], np.nan)
+    np.savez(registry / "v2" / MODEL_FILE, **arrays)
+    manifest = json.loads((registry / "v2" / "manifest.json").read_text())
+    manifest["version"] = "v2"
+    manifest["sha256"][MODEL_FILE] = file_sha256(registry / "v2" / MODEL_FILE)
+    (registry / "v2" / "manifest.json").write_text(json.dumps(manifest))
+    return "v2"
+
+
+@pytest.fixture
+def registry(team) -> Path:
+    return Path(team.config["TRACKFIT_MODELS"])
+
+
+@pytest.fixture
+def hr(team, signed_in):
+    return signed_in("hr@example.com")
+
+
+@pytest.fixture
+def api(team):
+    with team.app_context():
+        secret = create_token("HRIS", "hr@example.com")[1]
+    client = team.test_client()
+
+    def post(body):
+        return client.post(
+            "/api/v1/recommendations", json=body, headers={"Authorization": f"Bearer {secret}"}
+        )
+
+    return post
+
+
+@pytest.mark.parametrize("overflowing", [False, True], ids=["NaN array", "overflowing sum"])
+def test_hr_cannot_promote_a_version_that_fails_on_sample_people(
+    hr, registry, api, people, overflowing
+):
+    version = forged_version(registry, overflowing)
+    history = (registry / "history.jsonl").read_bytes()
+    for action in ("promote", "promote/confirm"):
+        response = hr.submit(f"/hr/models/{version}", action_url=f"/hr/models/{version}/{action}")
+        assert response.status_code == 422
+        assert "was not promoted" in response.get_data(as_text=True)
+        assert "NaN or infinity" in response.get_data(as_text=True)
+    assert (registry / "ACTIVE").read_text().strip() == "v1"
+    assert (registry / "history.jsonl").read_bytes() == history
+    assert api(people[0]).status_code == 200
+
+
+def test_hr_cannot_roll_back_to_a_broken_version(hr, registry):
+    version = forged_version(registry)
+    with (registry / "history.jsonl").open("a") as history:
+        for move in (
+            {"action": "promote", "from": "v1", "to": version},
+            {"action": "promote", "from": version, "to": "v1"},
+        ):
+            history.write(json.dumps({"at": "2026-01-01T00:00:00+00:00", **move}) + "\n")
+    response = hr.submit("/hr/models", action_url="/hr/models/rollback")
+    assert response.status_code == 422
+    assert "Nothing was rolled back" in response.get_data(as_text=True)
+    assert (registry / "ACTIVE").read_text().strip() == "v1"
+
+
+def test_a_broken_version_made_active_by_hand_is_a_503_not_a_500(
+    team, registry, api, people, caplog
+):
+    (registry / "ACTIVE").write_text(forged_version(registry, overflowing=True) + "\n")
+    for _ in range(3):
+        response = api(people[0])
+        assert response.status_code == 503
+        assert str(registry) not in response.get_data(as_text=True)
+    # tried once and the refusal kept (versions are never rewritten), not tried per request
+    assert caplog.text.count("the active model cannot be used") == 1
+
+
+BROKEN_FILES = {
+    "ACTIVE binary": ("ACTIVE", b"\xff\x00\xfe"),
+    "ACTIVE ../": ("ACTIVE", b"../../etc/passwd"),
+    "ACTIVE empty": ("ACTIVE", b""),
+    "history bad JSON": ("history.jsonl", b'{"action": "promote", "to": \n'),
+    "history wrong types": ("history.jsonl", b'{"action": 1, "to": ["v1"]}\n'),
+    "history binary": ("history.jsonl", b"\x89PNG\r\n\x1a\n\x00\x00"),
+    "manifest bad JSON": ("v1/manifest.json", b"{"),
+    "manifest wrong types": ("v1/manifest.json", b'{"sha256": [], "data": "x"}'),
+    "manifest empty": ("v1/manifest.json", b""),
+    "manifest deep": ("v1/manifest.json", b"[" * 100_000),
+}
+
+
+@pytest.mark.parametrize("broken", BROKEN_FILES.values(), ids=list(BROKEN_FILES))
+def test_a_malformed_registry_file_is_shown_on_the_models_page(hr, registry, broken):
+    name, content = broken
+    (registry / name).write_bytes(content)
+    response = hr.get("/hr/models")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "The model registry has" in page and Path(name).name in page
+    assert hr.get("/hr/").status_code == 200
+    model_page = hr.get("/hr/models/v1")
+    assert model_page.status_code in (200, 422)
+
+
+def test_a_version_with_a_malformed_manifest_has_a_422_page_naming_the_file(hr, registry):
+    (registry / "v1" / "manifest.json").write_text('{"sha256": 3}')
+    for url in ("/hr/models/v1", "/hr/models/v1/card"):
+        response = hr.get(url)
+        assert response.status_code == 422
+        assert "manifest.json" in response.get_data(as_text=True)
+
+
+def test_serve_says_why_the_active_model_cannot_be_used_and_still_starts(
+    monkeypatch, tmp_path, capsys, database_url
+):
+    from flask import Flask  # noqa: PLC0415
+
+    shutil.copytree(Path(__file__).resolve().parents[2] / "models", tmp_path / "models")
+    (tmp_path / "models" / "ACTIVE").write_text(forged_version(tmp_path / "models") + "\n")
+    started = []
+    monkeypatch.setattr(Flask, "run", lambda app, **kwargs: started.append(kwargs))
+    monkeypatch.setenv("SQLALCHEMY_DATABASE_URI", database_url)
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.chdir(tmp_path)
+    assert main(["--models", str(tmp_path / "models"), "serve", "--no-demo"]) == 0
+    err = capsys.readouterr().err
+    assert "the active model cannot be used" in err and "trackfit models promote" in err
+    assert "Traceback" not in err
+    assert started
+
+
+def test_finishing_an_assessment_with_a_broken_active_version_is_a_503_page(
+    team, registry, make_assessment, signed_in, people
+):
+    import re  # noqa: PLC0415
+
+    from webapp import answering  # noqa: PLC0415
+    from webapp.assessment.forms import pages  # noqa: PLC0415
+
+    with team.app_context():
+        last = len(pages(answering.current_pack()))
+    person = people[0]
+    assessment = make_assessment("ada@example.com", person, pages_done=last - 1)
+    (registry / "ACTIVE").write_text(forged_version(registry, overflowing=True) + "\n")
+    ada = signed_in("ada@example.com")
+    url = f"/assessment/{assessment}/{last}"
+    html = ada.get(url).get_data(as_text=True)
+    names = set(re.findall(r"<(?:input|select|textarea)[^>]* name=\"([a-z_0-9]+)\"", html))
+    values = {**person["answers"], **person["context"]}
+    data = {name: str(values[name]) for name in names if name in values}
+    response = ada.submit(url, data | {"action": "next"})
+    assert response.status_code == 503
+
+
+def _paths(value, prefix=()):
+    """Every path into a manifest, to a depth of five."""
+    if isinstance(value, dict) and len(prefix) < 5:
+        for key, inner in value.items():
+            yield (*prefix, key)
+            yield from _paths(inner, (*prefix, key))
+
+
+@pytest.fixture
+def manifest_file(registry) -> Path:
+    return registry / "v1" / "manifest.json"
+
+
+def test_a_manifest_with_any_field_of_the_wrong_type_never_makes_a_model_page_fail(
+    hr, manifest_file
+):
+    from hypothesis import HealthCheck, given, settings  # noqa: PLC0415
+    from hypothesis import strategies as st  # noqa: PLC0415
+
+    original = json.loads(manifest_file.read_text())
+    paths = sorted(p for p in _paths(original) if p[0] != "sha256")
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(
+        path=st.sampled_from(paths),
+        wrong=st.sampled_from([3, -1.5, "x", [], [1, "a"], {}, {"a": 1}, None, True]),
+    )
+    def check(path, wrong):
+        manifest = json.loads(json.dumps(original))
+        inner = manifest
+        for key in path[:-1]:
+            inner = inner[key]
+        inner[path[-1]] = wrong
+        manifest_file.write_text(json.dumps(manifest))
+        for url in ("/hr/models", "/hr/models/v1", "/hr/models/v1/card", "/hr/"):
+            status = hr.get(url).status_code
+            assert status in (200, 422), (url, path, wrong, status)
+
+    check()
+
+
+def test_a_card_that_is_not_text_is_shown_not_a_500(hr, registry):
+    (registry / "v1" / "card.md").write_bytes(b"\xff\xfe# card\x00\x89")
+    assert hr.get("/hr/models/v1/card").status_code == 200
+
+
+@pytest.mark.parametrize("verdict", [{"worse": True}, [1], "worse", 7])
+def test_promoting_a_version_with_a_malformed_verdict_is_a_422(hr, registry, verdict):
+    path = registry / "v1" / "manifest.json"
+    manifest = json.loads(path.read_text())
+    manifest["comparison"] = {"verdict": verdict}
+    path.write_text(json.dumps(manifest))
+    token = hr.token("/hr/models")
+    for action in ("promote", "promote/confirm"):
+        response = hr.post(f"/hr/models/v1/{action}", data={"csrf_token": token})
+        assert response.status_code == 422
+        assert "manifest.json" in response.get_data(as_text=True)
