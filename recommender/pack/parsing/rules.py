@@ -19,7 +19,7 @@ from recommender.pack.rules import (
     Rule,
     RuleSet,
 )
-from recommender.pack.source import PackSource, describe
+from recommender.pack.source import PackSource, describe, suggestion
 
 
 def parse_rules(
@@ -60,7 +60,7 @@ class _RuleParser:
 
     def rule(self, raw: dict, path: tuple, rule_id: Any) -> Rule | None:
         self.rule_id = rule_id if isinstance(rule_id, str) else f"#{path[-1]}"
-        errors_before = len(self.source.log.problems)
+        errors_before = self.source.log.count
         self.source.fields(
             raw, path, required=("id", "when", "then", "message"), optional=("priority",)
         )
@@ -69,7 +69,7 @@ class _RuleParser:
         when = self.condition(raw.get("when"), path + ("when",)) if "when" in raw else None
         then = self.effects(raw.get("then"), path + ("then",)) if "then" in raw else None
         message = self.source.text(raw, "message", path)
-        if len(self.source.log.problems) > errors_before or None in (
+        if self.source.log.count > errors_before or None in (
             checked_id,
             priority,
             when,
@@ -107,7 +107,7 @@ class _RuleParser:
         ops = [key for key in value if key != "field"]
         if name not in self.catalogue:
             self.problem(
-                path + ("field",), f"unknown field {name!r}{did_you_mean(name, self.catalogue)}"
+                path + ("field",), f"unknown field {name!r}{suggestion(name, self.catalogue)}"
             )
             return None
         if len(ops) != 1 or ops[0] not in COMPARISONS:
