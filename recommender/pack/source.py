@@ -31,6 +31,7 @@ MAX_PROBLEMS_PER_FILE = 100  # the rest are counted, so a report stays cheap to 
 MAX_HINT_CHOICES = 500  # "did you mean" compares with every choice; beyond this it is too slow
 MAX_DEPTH = 32
 MAX_NUMBER_CHARS = 20
+SURROGATE = re.compile("[\ud800-\udfff]")
 STR_TAG = "tag:yaml.org,2002:str"
 NULL_TAG = "tag:yaml.org,2002:null"
 TAG_NAMES = {
@@ -132,7 +133,11 @@ class _PackLoader(yaml.SafeLoader):
                 f"the anchor &{event.anchor} is not allowed in a pack; write the value out",
             )
         if not isinstance(event, CollectionStartEvent):
-            return super().compose_node(parent, index)
+            node = super().compose_node(parent, index)
+            if SURROGATE.search(node.value):
+                # "\ud800" in double quotes: not text, and a page showing it could not be sent
+                self.refuse(event.start_mark, "has an escaped lone surrogate (\\ud800-\\udfff)")
+            return node
         if self._depth >= MAX_DEPTH:
             # Stop here rather than skip the rest: PyYAML scans deep flow nesting ([[[[...)
             # in time quadratic in the depth, so reading on would be the attack itself.

@@ -114,6 +114,10 @@ HOSTILE = {
         lambda: with_file("pack.yaml", pack_yaml("released: 2001-02-30\n")),
         "pack.yaml:9: is not valid YAML: cannot read this value",
     ),
+    "lone surrogate in the title": (
+        lambda: with_file("pack.yaml", pack_yaml().replace("title:", 'title: "\\udc80"\nx:')),
+        "pack.yaml:4: has an escaped lone surrogate",
+    ),
     "billion laughs": (
         lambda: with_file("rules.yaml", billion_laughs()),
         "rules.yaml:2: the alias *a0 (used 9 times) is not allowed in a pack",
