@@ -10,6 +10,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 ROOT = Path(__file__).resolve().parents[2]
 BUNDLED = ROOT / "questionnaires" / "engineering"
@@ -200,3 +202,70 @@ def test_a_hostile_upload_is_a_422_naming_the_problem_with_nothing_installed(app
     assert expected in html, html[html.find("error-summary") :][:3000]
     root = Path(app.instance_path) / "packs"
     assert not root.is_dir() or list(root.iterdir()) == []
+
+
+REAL_ZIP = zipped(pack_texts())
+FUZZ = settings(
+    max_examples=50,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+
+@st.composite
+def damaged_zips(draw) -> bytes:
+    """The real pack's zip with bytes flipped, cut out, inserted, or cut off."""
+    data = bytearray(REAL_ZIP)
+    for _ in range(draw(st.integers(1, 6))):
+        at = draw(st.integers(0, len(data) - 1))
+        action = draw(st.sampled_from(["flip", "delete", "insert", "truncate"]))
+        if action == "flip":
+            data[at] ^= draw(st.integers(1, 255))
+        elif action == "delete":
+            del data[at : at + draw(st.integers(1, 64))]
+        elif action == "insert":
+            data[at:at] = draw(st.binary(min_size=1, max_size=16))
+        else:
+            del data[at:]
+        if not data:
+            break
+    return bytes(data)
+
+
+@st.composite
+def assembled_zips(draw) -> bytes:
+    """Zips of pack-named members in odd places, with odd contents and compressions."""
+    members = {}
+    for _ in range(draw(st.integers(0, 7))):
+        name = draw(st.sampled_from(PACK_FILES))
+        folder = draw(st.sampled_from(["", "p/", "a/b/", "../", "/"]))
+        content = draw(
+            st.one_of(
+                st.sampled_from(list(pack_texts().values())),
+                st.text(max_size=200),
+                st.binary(max_size=200),
+            )
+        )
+        members[folder + name] = content
+    method = draw(st.sampled_from([zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_LZMA]))
+    return zipped(members, method=method)
+
+
+@pytest.mark.parametrize("uploads", [damaged_zips(), assembled_zips(), st.binary(max_size=2000)])
+def test_any_upload_is_installed_or_refused_with_its_problems(app, hr, uploads):
+    token = hr.token("/hr/packs")
+
+    @FUZZ
+    @given(data=uploads)
+    def upload_once(data):
+        response = hr.post(
+            "/hr/packs/upload",
+            data={"csrf_token": token, "file": (io.BytesIO(data), "pack.zip")},
+            content_type="multipart/form-data",
+        )
+        assert response.status_code in (302, 422), response.get_data(as_text=True)[:2000]
+        if response.status_code == 422:
+            assert "The pack was not installed" in response.get_data(as_text=True)
+
+    upload_once()
