@@ -12,6 +12,10 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import select
+
+from webapp.audit import AuditEvent
+from webapp.extensions import db
 
 ROOT = Path(__file__).resolve().parents[2]
 BUNDLED = ROOT / "questionnaires" / "engineering"
@@ -269,3 +273,19 @@ def test_any_upload_is_installed_or_refused_with_its_problems(app, hr, uploads):
             assert "The pack was not installed" in response.get_data(as_text=True)
 
     upload_once()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_a_hostile_file_name_is_recorded_cleaned_and_the_pack_installed(app, hr, backend):
+    token = hr.token("/hr/packs")
+    name = "pa\x00ck\x1b" + "x" * 5000 + ".zip"
+    response = hr.post(
+        "/hr/packs/upload",
+        data={"csrf_token": token, "file": (io.BytesIO(zipped(pack_texts())), name)},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    with app.app_context():
+        event = db.session.scalars(select(AuditEvent).filter_by(action="pack_upload")).one()
+        recorded = event.detail["filename"]
+    assert recorded.startswith("pa ck x") and len(recorded) <= 200, recorded[:300]
