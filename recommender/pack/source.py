@@ -51,8 +51,18 @@ def format_path(path: Path_) -> str:
         if isinstance(part, int):
             text += f"[{part}]"
         else:
-            text += f".{part}" if text else part
+            text += f".{cut(part)}" if text else cut(part)
     return text
+
+
+def shown(value: Any) -> str:
+    """A value as messages quote it: its repr, cut short so a huge value keeps a report small."""
+    return cut(repr(value))
+
+
+def cut(text: str, limit: int = 80) -> str:
+    """Text cut short for a message."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 @dataclass
@@ -355,7 +365,7 @@ class PackSource:
         if not isinstance(value, str) or not pattern.match(value):
             self.problem(
                 path + (key,),
-                f"{value!r} is not a valid id (letters, digits, '_' or '-', starting "
+                f"{shown(value)} is not a valid id (letters, digits, '_' or '-', starting "
                 "with a letter)",
             )
             return None
@@ -396,7 +406,7 @@ class PackSource:
         if isinstance(value, str) and value in known:
             return value
         hint = suggestion(value, known)
-        self.problem(path, f"{value!r} is not a {kind} of this pack{hint}")
+        self.problem(path, f"{shown(value)} is not a {kind} of this pack{hint}")
         return None
 
     def unique_ids(
@@ -457,5 +467,5 @@ def describe(value: Any) -> str:
     }
     name = names.get(type(value), type(value).__name__)
     if isinstance(value, (str, int, float)) and not isinstance(value, bool):
-        return f"{name} {value!r}"
+        return f"{name} {shown(value)}"
     return name

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from recommender.pack.source import PackSource
+from recommender.pack.source import PackSource, shown
 
 FORMAT_VERSION = 1
 MAX_VERSION = (
@@ -21,7 +21,8 @@ def parse_header(source: PackSource, path: Path) -> tuple[str, int, str, str] | 
     if "format" in raw and fmt != FORMAT_VERSION:
         source.problem(
             ("format",),
-            f"format {fmt!r} is not one this trackfit reads (it reads format {FORMAT_VERSION})",
+            f"format {shown(fmt)} is not one this trackfit reads "
+            f"(it reads format {FORMAT_VERSION})",
         )
     pack_id = source.identifier(raw, "id", ())
     if pack_id and pack_id != path.name:

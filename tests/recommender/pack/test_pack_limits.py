@@ -153,3 +153,17 @@ def test_problems_in_several_files_are_all_listed_at_once(pack_copy):
         "rules.yaml",
         "rules.yaml",
     ], problems
+
+
+def test_a_huge_value_is_quoted_cut_short_in_its_message(pack_copy):
+    folder = pack_copy()
+    text = (folder / "pack.yaml").read_text(encoding="utf-8")
+    huge = "Q" * 50_000
+    (folder / "pack.yaml").write_text(
+        text.replace("id: engineering", f"id: {huge}").replace("format: 1", f"format: {huge}")
+        + f"? {huge}\n: 1\n"
+    )
+    problems = _problems(folder)
+    assert len(problems) == 3
+    assert all(len(problem) < 300 for problem in problems), [p[:300] for p in problems]
+    assert any(f"id: '{'Q' * 76}... is not a valid id" in problem for problem in problems)
