@@ -171,7 +171,11 @@ def _pack_files(data: bytes) -> dict[str, bytes]:
     if missing:
         problems.append(f"the zip lacks {', '.join(missing)}")
     if problems:
-        raise PackUploadRefused(problems)
+        # Every problem in one pass: what is wrong inside the members that could be read too
+        log = ProblemLog()
+        for name, content in files.items():
+            PackSource.parse_bytes(name, content, log)
+        raise PackUploadRefused(problems + [str(problem) for problem in log.listed()])
     return files
 
 

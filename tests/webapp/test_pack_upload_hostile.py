@@ -289,3 +289,12 @@ def test_a_hostile_file_name_is_recorded_cleaned_and_the_pack_installed(app, hr,
         event = db.session.scalars(select(AuditEvent).filter_by(action="pack_upload")).one()
         recorded = event.detail["filename"]
     assert recorded.startswith("pa ck x") and len(recorded) <= 200, recorded[:300]
+
+
+def test_a_broken_member_and_a_hostile_one_are_both_named_in_one_pass(app, hr):
+    data = patched(with_file("rules.yaml", billion_laughs()), "framework.yaml", flags=1)
+    response = upload(hr, data)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "framework.yaml: is encrypted" in html
+    assert "rules.yaml:2: the alias *a0 (used 9 times)" in html
