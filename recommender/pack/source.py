@@ -194,6 +194,15 @@ class _PackLoader(yaml.SafeLoader):
 _PackLoader.add_constructor("tag:yaml.org,2002:int", _PackLoader.construct_yaml_int)
 
 
+def _key_refusal(name: str, line: int, key_node: yaml.Node, path: Path_) -> tuple[str, str]:
+    written = key_node.value if isinstance(key_node, yaml.ScalarNode) else "?"
+    kind = TAG_NAMES.get(key_node.tag, "a list or mapping")
+    return (
+        f"{name}:{line}: {format_path(path + (written,))}",
+        f"a key must be text, not {kind}; put it in quotes if you mean the text",
+    )
+
+
 def _times(count: int) -> str:
     return "used once" if count == 1 else f"used {count} times"
 
@@ -255,40 +264,37 @@ class PackSource:
             if loader is not None:
                 loader.dispose()
         source = cls(name, data, {}, log)
+        found: list[tuple[int, str, str]] = []  # (line, where, message), logged in line order
         if node is not None:
-            source._index_lines(node, ())
+            source._index_lines(node, (), found)
         refusals = loader.all_refusals()
+        found += [(line, f"{name}:{line}", message) for line, message in refusals]
+        for _line, where, message in sorted(found, key=lambda entry: entry[0]):
+            log.add(where, message)
         if refusals:
-            for line, message in refusals:
-                log.add(f"{name}:{line}", message)
             source.data, source.read = None, False  # what is left of the file is not the pack
         return source
 
-    def _index_lines(self, node: yaml.Node, path: Path_) -> None:
+    def _index_lines(self, node: yaml.Node, path: Path_, found: list) -> None:
+        """Record the line of every path; note repeated keys and keys that are not text."""
         self.lines[path] = node.start_mark.line + 1
         if isinstance(node, yaml.MappingNode):
             seen: set[str] = set()
             for key_node, value_node in node.value:
+                line = key_node.start_mark.line + 1
                 if not _is_text_key(key_node):
-                    self._refuse_key(key_node, path)
+                    found.append((line, *_key_refusal(self.name, line, key_node, path)))
                     continue
                 key = key_node.value
                 if key in seen:
-                    self.problem(path + (key,), "appears twice; the second would silently win")
+                    where = f"{self.name}:{line}: {format_path(path + (key,))}"
+                    found.append((line, where, "appears twice; the second would silently win"))
                 seen.add(key)
-                self._index_lines(value_node, path + (key,))
-                self.lines[path + (key,)] = key_node.start_mark.line + 1
+                self._index_lines(value_node, path + (key,), found)
+                self.lines[path + (key,)] = line
         elif isinstance(node, yaml.SequenceNode):
             for index, item in enumerate(node.value):
-                self._index_lines(item, path + (index,))
-
-    def _refuse_key(self, key_node: yaml.Node, path: Path_) -> None:
-        written = key_node.value if isinstance(key_node, yaml.ScalarNode) else "?"
-        kind = TAG_NAMES.get(key_node.tag, "a list or mapping")
-        self.log.add(
-            f"{self.name}:{key_node.start_mark.line + 1}: {format_path(path + (written,))}",
-            f"a key must be text, not {kind}; put it in quotes if you mean the text",
-        )
+                self._index_lines(item, path + (index,), found)
 
     def where(self, path: Path_) -> str:
         """`file:line: path` for messages, with the nearest known line."""

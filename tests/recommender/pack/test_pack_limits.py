@@ -167,3 +167,13 @@ def test_a_huge_value_is_quoted_cut_short_in_its_message(pack_copy):
     assert len(problems) == 3
     assert all(len(problem) < 300 for problem in problems), [p[:300] for p in problems]
     assert any(f"id: '{'Q' * 76}... is not a valid id" in problem for problem in problems)
+
+
+def test_a_files_problems_are_listed_in_line_order(pack_copy):
+    folder = pack_copy()
+    (folder / "rules.yaml").write_text(
+        "rules: []\n~: 1\nx: &a 1\ny: *a\nrules: []\n1: 2\n", encoding="utf-8"
+    )
+    problems = _problems(folder)
+    assert [problem.split(":")[1] for problem in problems] == ["2", "3", "4", "5", "6"], problems
+    assert problems[3] == "rules.yaml:5: rules: appears twice; the second would silently win"
