@@ -32,6 +32,7 @@ MAX_HINT_CHOICES = 500  # "did you mean" compares with every choice; beyond this
 MAX_DEPTH = 32
 MAX_NUMBER_CHARS = 20
 SURROGATE = re.compile("[\ud800-\udfff]")
+YAML_TAG = "tag:yaml.org,2002:"
 STR_TAG = "tag:yaml.org,2002:str"
 NULL_TAG = "tag:yaml.org,2002:null"
 TAG_NAMES = {
@@ -195,8 +196,12 @@ _PackLoader.add_constructor("tag:yaml.org,2002:int", _PackLoader.construct_yaml_
 
 
 def _key_refusal(name: str, line: int, key_node: yaml.Node, path: Path_) -> tuple[str, str]:
-    written = key_node.value if isinstance(key_node, yaml.ScalarNode) else "?"
-    kind = TAG_NAMES.get(key_node.tag, "a list or mapping")
+    scalar = isinstance(key_node, yaml.ScalarNode)
+    written = key_node.value if scalar else "?"
+    tag = key_node.tag.replace(YAML_TAG, "!!", 1)
+    kind = TAG_NAMES.get(key_node.tag) or (
+        f"a value tagged {tag}" if scalar else "a list or mapping"
+    )
     return (
         f"{name}:{line}: {format_path(path + (written,))}",
         f"a key must be text, not {kind}; put it in quotes if you mean the text",

@@ -55,6 +55,11 @@ CORPUS: dict[str, tuple[str, Callable, str]] = {
     "number key": ("questionnaire.yaml", lambda t: "7: x\n" + t, "7: a key must be text"),
     "bool key": ("rules.yaml", lambda t: t + "on: x\n", "on: a key must be text, not true/false"),
     "complex key": ("rules.yaml", lambda t: t + "? {a: 1}\n: x\n", "a key must be text"),
+    "value key": (
+        "pack.yaml",
+        lambda t: t + "=: x\n",
+        "=: a key must be text, not a value tagged !!value",
+    ),
     "merge key": ("pack.yaml", lambda t: t + "<<: {a: 1}\n", "not a merge key (<<)"),
     "5000-digit version": (
         "pack.yaml",
