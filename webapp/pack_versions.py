@@ -11,17 +11,36 @@ from __future__ import annotations
 import io
 import re
 import shutil
+import struct
 import tempfile
 import zipfile
+import zlib
 from pathlib import Path
 
-import yaml
 from flask import current_app
 
 from recommender.errors import PackInvalid
 from recommender.pack.loading import PACK_FILES, Pack, load_pack
+from recommender.pack.source import MAX_FILE_BYTES, PackSource, ProblemLog
 
-MAX_FILE_BYTES = 2 * 1024 * 1024
+MAX_ZIP_ENTRIES = 100  # a pack folder has four files, a sample and perhaps a few extras
+MAX_RATIO = 100  # YAML deflates about 5 to 1; a hundredfold is a bomb, not a pack
+ENCRYPTED = 0x1  # general purpose flag bit 0
+READABLE_COMPRESSION = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
+# What zipfile raises on a damaged or unusual zip: bad CRC or magic (BadZipFile), broken
+# deflate data (zlib.error), truncation (EOFError, struct.error), encryption (RuntimeError),
+# unknown methods (NotImplementedError), impossible offsets (ValueError, OSError).
+UNREADABLE_ZIP = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    zlib.error,
+    EOFError,
+    struct.error,
+    RuntimeError,
+    NotImplementedError,
+    ValueError,
+    OSError,
+)
 SAFE_ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")  # a pack id that is also a safe folder name
 
 
@@ -73,10 +92,8 @@ def store_upload(data: bytes, setting: str, check_model) -> Pack:
     `check_model(pack)` raises PackUploadRefused when the active model cannot read the pack.
     """
     files = _pack_files(data)
-    try:
-        header = yaml.safe_load(files["pack.yaml"])
-    except yaml.YAMLError:
-        header = None  # the validation below names the file and the line
+    # Read with the pack loader's limits; the validation below names any problem it has
+    header = PackSource.parse_bytes("pack.yaml", files["pack.yaml"], ProblemLog()).data
     pack_id = header.get("id") if isinstance(header, dict) else None
     folder_name = pack_id if isinstance(pack_id, str) and SAFE_ID.fullmatch(pack_id) else "pack"
     root = uploads_root()
@@ -108,7 +125,12 @@ def store_upload(data: bytes, setting: str, check_model) -> Pack:
             )
         check_model(pack)
         target = root / pack.ref
-        target.mkdir()
+        try:
+            target.mkdir()
+        except FileExistsError:  # another upload of the same version won the race
+            raise PackUploadRefused(
+                [f"pack.yaml: version: {pack.version} was installed a moment ago"]
+            ) from None
         folder.rename(target / pack.id)
         return load_pack(target / pack.id)
     finally:
@@ -116,26 +138,83 @@ def store_upload(data: bytes, setting: str, check_model) -> Pack:
 
 
 def _pack_files(data: bytes) -> dict[str, bytes]:
-    """The four pack files from a zip (at its root or in one folder); nothing else is read."""
+    """The four pack files from a zip (at its root or in one folder); nothing else is read.
+
+    Nothing the zip says about itself is trusted: each member is read through a bounded
+    stream, so a member whose header understates its size cannot expand past the limit.
+    """
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile:
-        raise PackUploadRefused(["the upload is not a zip file"]) from None
+        entries = archive.infolist()
+    except UNREADABLE_ZIP:
+        raise PackUploadRefused(["the upload is not a zip file trackfit can read"]) from None
+    if len(entries) > MAX_ZIP_ENTRIES:
+        raise PackUploadRefused(
+            [f"the zip has {len(entries):,} entries; a pack needs {len(PACK_FILES)}"]
+        )
     files: dict[str, bytes] = {}
     problems = []
-    for info in archive.infolist():
+    for info in entries:
         name = Path(info.filename).name
         if info.is_dir() or name not in PACK_FILES:
             continue
         if name in files:
             problems.append(f"{info.filename}: a second {name} in the zip")
-        elif info.file_size > MAX_FILE_BYTES:
-            problems.append(f"{info.filename}: larger than {MAX_FILE_BYTES // 1024} KB")
-        else:
-            files[name] = archive.read(info)
-    missing = [name for name in PACK_FILES if name not in files]
+            continue
+        refusal = _member_refusal(info)
+        content = None if refusal else _read_member(archive, info, problems)
+        if refusal:
+            problems.append(f"{info.filename}: {refusal}")
+        elif content is not None:
+            files[name] = content
+    missing = [name for name in PACK_FILES if name not in files and not _named(problems, name)]
     if missing:
         problems.append(f"the zip lacks {', '.join(missing)}")
     if problems:
-        raise PackUploadRefused(problems)
+        # Every problem in one pass: what is wrong inside the members that could be read too
+        log = ProblemLog()
+        for name, content in files.items():
+            PackSource.parse_bytes(name, content, log)
+        raise PackUploadRefused(problems + [str(problem) for problem in log.listed()])
     return files
+
+
+def _member_refusal(info: zipfile.ZipInfo) -> str | None:
+    """Why a member is not read at all, judging by its header, or None."""
+    if info.flag_bits & ENCRYPTED:
+        return "is encrypted; zip the pack without a password"
+    if info.compress_type not in READABLE_COMPRESSION:
+        return (
+            f"is compressed with method {info.compress_type}, which trackfit does not read; "
+            "zip it with the usual (deflate) compression"
+        )
+    if info.file_size > MAX_FILE_BYTES:
+        return f"is larger than {MAX_FILE_BYTES // 1024} KB, more than a pack needs"
+    if info.file_size > MAX_RATIO * max(info.compress_size, 1):
+        return f"expands more than {MAX_RATIO} times; that is not a pack file"
+    return None
+
+
+def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, problems: list) -> bytes | None:
+    """The member's bytes, read at most to the limit; a problem logged when it cannot be."""
+    try:
+        with archive.open(info) as stream:
+            content = stream.read(MAX_FILE_BYTES + 1)
+    except UNREADABLE_ZIP as error:
+        problems.append(f"{info.filename}: cannot be read from the zip ({_reason(error)})")
+        return None
+    if len(content) > MAX_FILE_BYTES:
+        problems.append(
+            f"{info.filename}: is larger than {MAX_FILE_BYTES // 1024} KB, more than a pack needs"
+        )
+        return None
+    return content
+
+
+def _named(problems: list[str], name: str) -> bool:
+    return any(Path(problem.partition(":")[0]).name == name for problem in problems)
+
+
+def _reason(error: Exception) -> str:
+    text = str(error).strip() or type(error).__name__
+    return text if len(text) <= 120 else text[:117] + "..."

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from recommender.learn.fairness_wording import (
@@ -34,6 +35,24 @@ SYNTHETIC_WARNING = (
 )
 
 
+# Markdown that text from uploaded data (group and column names, labels) could use to become a
+# link, an image, emphasis, code, a heading, a table cell or an HTML entity. Any of them,
+# backslash-escaped, shows as itself (CommonMark escapes every ASCII punctuation character).
+# An underscore between two letters or digits never makes emphasis, so `age_band` stays as it
+# is; braces are escaped so that no value reads as the card's `{version}` placeholder.
+MARKDOWN_SPECIAL = re.compile(r"([\\`*\[\]<>#|~&{}]|_(?![^\W_])|(?<![^\W_])_)")
+LINE_BREAKS = re.compile(r"[\r\n\v\f\x85\u2028\u2029]+")
+
+
+def literal(value: object) -> str:
+    """Text from data as Markdown that shows it as written, on one line, never as markup."""
+    return MARKDOWN_SPECIAL.sub(r"\\\1", LINE_BREAKS.sub(" ", str(value)))
+
+
+def _literals(values) -> str:
+    return ", ".join(literal(value) for value in values)
+
+
 def render_model_card(manifest: dict[str, Any]) -> str:
     """Markdown for `card.md` (`{version}` is filled in when the version is named)."""
     data = manifest.get("data", {})
@@ -52,19 +71,20 @@ def render_model_card(manifest: dict[str, Any]) -> str:
         "each recommendation's explanation lists exact per-factor contributions to the score "
         "(log-odds of success as a manager minus as an individual contributor).",
         "",
-        f"Pack: `{manifest.get('pack')}`. Features: {', '.join(manifest.get('features', []))}.",
+        f"Pack: {literal(manifest.get('pack'))}. "
+        f"Features: {_literals(manifest.get('features', []))}.",
         "Sensitive attributes are never features: "
-        f"{', '.join(manifest.get('sensitive_columns', [])) or 'none were supplied'}.",
+        f"{_literals(manifest.get('sensitive_columns', [])) or 'none were supplied'}.",
         "",
         "## Data and label",
         "",
-        f"- Label: {manifest.get('label', LABEL_DEFINITION)}",
+        f"- Label: {literal(manifest.get('label', LABEL_DEFINITION))}",
         f"- Rows: {data.get('rows')}; used: {data.get('rows_used')}; left out for response-"
         f"quality flags: {data.get('rows_left_out_for_quality_flags')}",
-        f"- Data SHA-256: `{data.get('sha256')}`",
+        f"- Data SHA-256: {literal(data.get('sha256'))}",
     ]
     if data.get("generator"):
-        lines.append(f"- Generator: {data['generator']}")
+        lines.append(f"- Generator: {literal(data['generator'])}")
     lines += [
         "",
         "## Metrics (cross-validated during the capacity search)",
@@ -78,7 +98,7 @@ def render_model_card(manifest: dict[str, Any]) -> str:
     ]
     for track, metrics in manifest.get("metrics", {}).get("tracks", {}).items():
         lines.append(
-            f"| {track} | {metrics['rows']} | {metrics['success_rate']} | "
+            f"| {literal(track)} | {metrics['rows']} | {metrics['success_rate']} | "
             f"{metrics['cv_auc']} | {metrics['cv_brier']} |"
         )
     value = manifest.get("metrics", {}).get("advice_value", {})
@@ -123,7 +143,7 @@ def _capacity(metrics: dict[str, Any]) -> list[str]:
         if context:
             context += " years at level, reports, grade and managing today"
         lines.append(
-            f"- {track}: {shape} per feature{context}, L2 strength C = "
+            f"- {literal(track)}: {shape} per feature{context}, L2 strength C = "
             f"{entry['regularisation_c']} (cross-validated log-loss on {entry['rows']} people)"
         )
     spread = metrics.get("measurement_variance", {})
@@ -181,7 +201,8 @@ def _held_out(holdout: dict[str, Any] | None) -> list[str]:
             lines += [verdict["small_data"], ""]
     if "error" in active:
         lines += [
-            f"The active version {active['version']} could not be compared: {active['error']}",
+            f"The active version {literal(active['version'])} could not be compared: "
+            f"{literal(active['error'])}",
             "",
         ]
     header = "| track | rows | candidate ROC AUC | candidate Brier |"
@@ -192,7 +213,7 @@ def _held_out(holdout: dict[str, Any] | None) -> list[str]:
     lines += [header, rule]
     for track, metrics in holdout["candidate"]["tracks"].items():
         auc, brier = metrics.get("auc", "–"), metrics.get("brier", "–")
-        row = f"| {track} | {metrics['rows']} | {auc} | {brier} |"
+        row = f"| {literal(track)} | {metrics['rows']} | {auc} | {brier} |"
         if "tracks" in active:
             other = active["tracks"].get(track, {})
             row += f" {other.get('auc', '–')} | {other.get('brier', '–')} |"
@@ -211,11 +232,12 @@ def fairness_lines(report: dict[str, Any] | None) -> list[str]:
     lines = [_fairness_rules(report), "", *_outcome_meanings(report), ""]
     for entry in report["attributes"]:
         lines += [
-            f"### {entry['attribute']} (known: {entry['known']}, unknown: {entry['unknown']})",
+            f"### {literal(entry['attribute'])} (known: {entry['known']}, "
+            f"unknown: {entry['unknown']})",
             "",
         ]
         for outcome, cell in entry["outcomes"].items():
-            label = OUTCOME_LABELS.get(outcome, outcome.replace("_", " "))
+            label = literal(OUTCOME_LABELS.get(outcome, outcome.replace("_", " ")))
             lines += [
                 f"**{label}**: {_independence(cell)}",
                 "",
@@ -253,7 +275,7 @@ def _outcome_meanings(report: dict[str, Any]) -> list[str]:
     """What each outcome of the report counts, for the outcomes whose meaning is known."""
     shown = {outcome for entry in report["attributes"] for outcome in entry["outcomes"]}
     return [
-        f"- {OUTCOME_LABELS.get(outcome, outcome)}: {meaning}."
+        f"- {literal(OUTCOME_LABELS.get(outcome, outcome))}: {meaning}."
         for outcome, meaning in OUTCOME_MEANINGS.items()
         if outcome in shown
     ]
@@ -276,8 +298,8 @@ def _group_row(group: dict[str, Any], cell: dict[str, Any]) -> str:
     if group["small_group"]:
         small = "too few to compare" if group["impact_ratio"] is None else "small group"
     marks = ["**flagged**" if group["flagged"] else "", small]
-    name = group["group"]
-    if name == cell["reference_group"]:
+    name = literal(group["group"])
+    if group["group"] == cell["reference_group"]:
         name += " (reference)"
     return (
         f"| {name} | {group['n']} | {group['rate']} | {_or_dash(group['impact_ratio'])} | "

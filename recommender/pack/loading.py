@@ -88,6 +88,6 @@ def _load_pack_cached(path: Path, _fingerprint: tuple) -> Pack:
         catalogue = field_catalogue(framework, questionnaire)
         rules = parse_rules(sources["rules.yaml"], catalogue, framework.track_ids)
     if log or header is None or framework is None or questionnaire is None or rules is None:
-        raise PackInvalid(log.problems or [f"{path}: pack could not be read"])
+        raise PackInvalid(log.listed() or [f"{path}: pack could not be read"])
     pack_id, version, title, description = header
     return Pack(pack_id, version, title, description, framework, questionnaire, rules, path)

@@ -3,6 +3,8 @@ uploading a new version (validated as `trackfit validate` does)."""
 
 from __future__ import annotations
 
+import re
+
 from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
@@ -11,6 +13,9 @@ from webapp import answering, audit, pack_versions
 from webapp.answering import ModelRefused, Recommender, load_pack
 from webapp.extensions import db
 from webapp.hr import bp
+
+MAX_FILENAME = 200
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 
 
 class PackUploadForm(FlaskForm):
@@ -66,10 +71,15 @@ def upload_pack():
         )
     except pack_versions.PackUploadRefused as refused:
         return packs(form, refused.problems)
-    audit.record("pack_upload", stored.ref, filename=form.file.data.filename)
+    audit.record("pack_upload", stored.ref, filename=_shown_name(form.file.data.filename))
     db.session.commit()
     flash(f"Pack {stored.ref} is installed; new assessments use it from now on.")
     return redirect(url_for(".pack", version=stored.version))
+
+
+def _shown_name(filename: str | None) -> str:
+    """The uploaded file's name as the audit log keeps it: one line, printable, not too long."""
+    return CONTROL_CHARACTERS.sub(" ", filename or "")[:MAX_FILENAME]
 
 
 def _active_model_reads(pack) -> None:

@@ -19,7 +19,7 @@ from recommender.pack.rules import (
     Rule,
     RuleSet,
 )
-from recommender.pack.source import PackSource, describe
+from recommender.pack.source import PackSource, cut, describe, shown, suggestion
 
 
 def parse_rules(
@@ -60,7 +60,7 @@ class _RuleParser:
 
     def rule(self, raw: dict, path: tuple, rule_id: Any) -> Rule | None:
         self.rule_id = rule_id if isinstance(rule_id, str) else f"#{path[-1]}"
-        errors_before = len(self.source.log.problems)
+        errors_before = self.source.log.count
         self.source.fields(
             raw, path, required=("id", "when", "then", "message"), optional=("priority",)
         )
@@ -69,7 +69,7 @@ class _RuleParser:
         when = self.condition(raw.get("when"), path + ("when",)) if "when" in raw else None
         then = self.effects(raw.get("then"), path + ("then",)) if "then" in raw else None
         message = self.source.text(raw, "message", path)
-        if len(self.source.log.problems) > errors_before or None in (
+        if self.source.log.count > errors_before or None in (
             checked_id,
             priority,
             when,
@@ -89,7 +89,7 @@ class _RuleParser:
             self.problem(
                 path,
                 f"a condition is one of {', '.join(COMBINATORS)} or a "
-                f"comparison with 'field'; found {', '.join(map(str, value))}",
+                f"comparison with 'field'; found {cut(', '.join(map(str, value)))}",
             )
             return None
         op, body = next(iter(value.items()))
@@ -107,14 +107,14 @@ class _RuleParser:
         ops = [key for key in value if key != "field"]
         if name not in self.catalogue:
             self.problem(
-                path + ("field",), f"unknown field {name!r}{did_you_mean(name, self.catalogue)}"
+                path + ("field",), f"unknown field {shown(name)}{suggestion(name, self.catalogue)}"
             )
             return None
         if len(ops) != 1 or ops[0] not in COMPARISONS:
             self.problem(
                 path,
                 f"a comparison needs exactly one operator of "
-                f"{', '.join(COMPARISONS)}; found {', '.join(ops) or 'none'}",
+                f"{', '.join(COMPARISONS)}; found {cut(', '.join(ops)) or 'none'}",
             )
             return None
         op = ops[0]
@@ -140,13 +140,15 @@ class _RuleParser:
             if spec.kind == NUMBER and (
                 isinstance(item, bool) or not isinstance(item, (int, float))
             ):
-                self.problem(path, f"{name} is a number; {item!r} is not")
+                self.problem(path, f"{name} is a number; {shown(item)} is not")
                 return False
             if spec.kind == BOOLEAN and not isinstance(item, bool):
-                self.problem(path, f"{name} is true or false; {item!r} is not")
+                self.problem(path, f"{name} is true or false; {shown(item)} is not")
                 return False
             if spec.kind == IDENTIFIER and item not in spec.choices:
-                self.problem(path, f"{item!r} is not a value of {name} ({', '.join(spec.choices)})")
+                self.problem(
+                    path, f"{shown(item)} is not a value of {name} ({', '.join(spec.choices)})"
+                )
                 return False
         return True
 
@@ -172,14 +174,14 @@ class _RuleParser:
                     ok = False
                 found[key] = setting
             else:
-                self.problem(key_path, f"unknown effect {key!r}{did_you_mean(key, EFFECTS)}")
+                self.problem(key_path, f"unknown effect {shown(key)}{did_you_mean(key, EFFECTS)}")
                 ok = False
         return Effects(**found) if ok else None
 
     def track(self, value: Any, path: tuple, *, allow_all: bool) -> bool:
         allowed = self.track_ids + ((ALL_TRACKS,) if allow_all else ())
         if value not in allowed:
-            self.problem(path, f"{value!r} is not a track ({', '.join(allowed)})")
+            self.problem(path, f"{shown(value)} is not a track ({', '.join(allowed)})")
             return False
         return True
 

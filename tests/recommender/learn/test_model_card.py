@@ -56,3 +56,29 @@ def test_a_report_made_before_the_rules_renders_as_it_was_made(older_fairness_re
 def test_no_report_says_no_sensitive_attributes_were_supplied():
     assert fairness_lines(None)[0].startswith("No sensitive attributes were supplied")
     assert fairness_lines({})[0].startswith("No sensitive attributes were supplied")
+
+
+HOSTILE_GROUP = "[click](https://evil.example) ![x](https://evil.example/p.png) <script>x</script>"
+
+
+def test_text_from_the_data_is_escaped_so_it_shows_literally():
+    labels, chosen = blocks(
+        (HOSTILE_GROUP, 40, 20),
+        ("a|b\n# heading", 40, 10),
+        ("`c`", 40, 5),
+        ("_em_ {version} age_band", 40, 5),
+    )
+    report = fairness_report({"o": chosen}, {"**gender**": labels})
+    card = render_model_card(
+        {"pack": "engineering@1", "sensitive_columns": ["**gender**"], "fairness": report}
+    )
+    assert "Sensitive attributes are never features: \\*\\*gender\\*\\*." in card
+    assert "### \\*\\*gender\\*\\* (known: 160" in card
+    assert (
+        "| \\[click\\](https://evil.example) !\\[x\\](https://evil.example/p.png) "
+        "\\<script\\>x\\</script\\> (reference) | 40 |" in card
+    )
+    assert "| a\\|b \\# heading | 40 |" in card
+    assert "| \\`c\\` | 40 |" in card
+    assert "| \\_em\\_ \\{version\\} age_band | 40 |" in card
+    assert "[click](" not in card and "<script>" not in card and "\n# heading" not in card
