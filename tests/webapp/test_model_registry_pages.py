@@ -10,29 +10,24 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from recommender.answer.registry import MODEL_FILE, file_sha256
+from tests.registry_forgery import forged_version
 from webapp.api.tokens import create_token
 from webapp.cli import main
 
 
-def forged_version(registry: Path, overflowing: bool = False) -> str:
+def broken_version(registry: Path, overflowing: bool = False) -> str:
     """v2: a copy of v1 whose first shape is NaN (refused as the file is read), or with
     `overflowing` two shapes so large that their sum is infinite (every array is finite and
     well formed: only answering someone with it tells); its manifest hash matches."""
-    shutil.copytree(registry / "v1", registry / "v2")
-    with np.load(registry / "v2" / MODEL_FILE, allow_pickle=False) as stored:
-        arrays = dict(stored)
-    if overflowing:
-        for key in ("shape_ic_0", "shape_ic_1"):
-            arrays[key] = np.full_like(arrays[key], 1e308)
-    else:
-        arrays["shape_ic_0"] = np.full_like(arrays["shape_ic_0"], np.nan)
-    np.savez(registry / "v2" / MODEL_FILE, **arrays)
-    manifest = json.loads((registry / "v2" / "manifest.json").read_text())
-    manifest["version"] = "v2"
-    manifest["sha256"][MODEL_FILE] = file_sha256(registry / "v2" / MODEL_FILE)
-    (registry / "v2" / "manifest.json").write_text(json.dumps(manifest))
-    return "v2"
+
+    def change(arrays):
+        if overflowing:
+            for key in ("shape_ic_0", "shape_ic_1"):
+                arrays[key] = np.full_like(arrays[key], 1e308)
+        else:
+            arrays["shape_ic_0"] = np.full_like(arrays["shape_ic_0"], np.nan)
+
+    return forged_version(registry, change)
 
 
 @pytest.fixture
@@ -63,7 +58,7 @@ def api(team):
 def test_hr_cannot_promote_a_version_that_fails_on_sample_people(
     hr, registry, api, people, overflowing
 ):
-    version = forged_version(registry, overflowing)
+    version = broken_version(registry, overflowing)
     history = (registry / "history.jsonl").read_bytes()
     for action in ("promote", "promote/confirm"):
         response = hr.submit(f"/hr/models/{version}", action_url=f"/hr/models/{version}/{action}")
@@ -76,7 +71,7 @@ def test_hr_cannot_promote_a_version_that_fails_on_sample_people(
 
 
 def test_hr_cannot_roll_back_to_a_broken_version(hr, registry):
-    version = forged_version(registry)
+    version = broken_version(registry)
     with (registry / "history.jsonl").open("a") as history:
         for move in (
             {"action": "promote", "from": "v1", "to": version},
@@ -92,7 +87,7 @@ def test_hr_cannot_roll_back_to_a_broken_version(hr, registry):
 def test_a_broken_version_made_active_by_hand_is_a_503_not_a_500(
     team, registry, api, people, caplog
 ):
-    (registry / "ACTIVE").write_text(forged_version(registry, overflowing=True) + "\n")
+    (registry / "ACTIVE").write_text(broken_version(registry, overflowing=True) + "\n")
     for _ in range(3):
         response = api(people[0])
         assert response.status_code == 503
@@ -142,7 +137,7 @@ def test_serve_says_why_the_active_model_cannot_be_used_and_still_starts(
     from flask import Flask  # noqa: PLC0415
 
     shutil.copytree(Path(__file__).resolve().parents[2] / "models", tmp_path / "models")
-    (tmp_path / "models" / "ACTIVE").write_text(forged_version(tmp_path / "models") + "\n")
+    (tmp_path / "models" / "ACTIVE").write_text(broken_version(tmp_path / "models") + "\n")
     started = []
     monkeypatch.setattr(Flask, "run", lambda app, **kwargs: started.append(kwargs))
     monkeypatch.setenv("SQLALCHEMY_DATABASE_URI", database_url)
@@ -167,7 +162,7 @@ def test_finishing_an_assessment_with_a_broken_active_version_is_a_503_page(
         last = len(pages(answering.current_pack()))
     person = people[0]
     assessment = make_assessment("ada@example.com", person, pages_done=last - 1)
-    (registry / "ACTIVE").write_text(forged_version(registry, overflowing=True) + "\n")
+    (registry / "ACTIVE").write_text(broken_version(registry, overflowing=True) + "\n")
     ada = signed_in("ada@example.com")
     url = f"/assessment/{assessment}/{last}"
     html = ada.get(url).get_data(as_text=True)

@@ -10,9 +10,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from recommender.answer.registry import MODEL_FILE, ModelRefused, Registry, file_sha256
+from recommender.answer.registry import ModelRefused, Registry
 from recommender.answer.trial import tried_recommender
 from recommender.learn.publishing import RegistryWriter
+from tests.registry_forgery import forged_version
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -22,21 +23,6 @@ def models(tmp_path) -> Path:
     """A copy of the bundled registry (v1 active)."""
     shutil.copytree(ROOT / "models", tmp_path / "models")
     return tmp_path / "models"
-
-
-def forged_version(models: Path, change) -> str:
-    """A new version v2 whose arrays are `change`d and whose manifest hash matches them: it
-    passes the hash check, so only trying it can tell."""
-    shutil.copytree(models / "v1", models / "v2")
-    with np.load(models / "v2" / MODEL_FILE, allow_pickle=False) as stored:
-        arrays = dict(stored)
-    change(arrays)
-    np.savez(models / "v2" / MODEL_FILE, **arrays)
-    manifest = json.loads((models / "v2" / "manifest.json").read_text())
-    manifest["version"] = "v2"
-    manifest["sha256"][MODEL_FILE] = file_sha256(models / "v2" / MODEL_FILE)
-    (models / "v2" / "manifest.json").write_text(json.dumps(manifest))
-    return "v2"
 
 
 def _set(key, value):
