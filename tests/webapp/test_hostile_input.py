@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import html
 import io
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
+from tests.registry_forgery import forged_version
 from webapp.accounts.models import User
 from webapp.extensions import db
 from webapp.manager.models import ManagerReview
@@ -271,3 +273,25 @@ def test_an_upload_whose_name_has_a_nul_or_is_too_long_is_named(hr, where, filen
     )
     assert response.status_code == 422
     assert message in text_of(response)
+
+
+@pytest.mark.parametrize(
+    ("justification", "message"),
+    [
+        ("Reviewed with the works council" + NUL, "Justification: remove the NUL character"),
+        ("x" * 4001, "Justification: at most 4,000 characters (this is 4,001)."),
+    ],
+    ids=["nul", "too-long"],
+)
+def test_a_promotion_justification_with_a_nul_or_too_long_is_named(app, hr, justification, message):
+    models = Path(app.config["TRACKFIT_MODELS"])
+    version = forged_version(models, lambda arrays: None)  # a sound copy of v1
+    for step in ("promote", "promote/confirm"):
+        response = hr.submit(
+            f"/hr/models/{version}",
+            {"justification": justification},
+            action_url=f"/hr/models/{version}/{step}",
+        )
+        assert response.status_code == 422
+        assert message in text_of(response)
+    assert (models / "ACTIVE").read_text().strip() == "v1"

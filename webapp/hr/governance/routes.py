@@ -277,7 +277,10 @@ def _promotion_request(version: str):
     manifest = _manifest(registry, version)
     form = PromoteForm()
     if not form.validate_on_submit():
-        abort(400)
+        if not form.justification.errors:
+            abort(400)  # no valid CSRF token
+        # a NUL character or a justification too long: said next to it
+        abort(make_response(_model_page(version, form), 422))
     try:
         needs_justification(manifest)
     except UNEXPECTED_SHAPE as error:
