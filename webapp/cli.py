@@ -7,6 +7,7 @@ import os
 import secrets
 import sys
 from collections.abc import Sequence
+from contextlib import contextmanager
 
 from recommender import cli as recommender_cli
 
@@ -66,6 +67,17 @@ def _fail(message: str) -> int:
     return EXIT_USAGE
 
 
+def _too_long(args: argparse.Namespace, *options) -> list[str]:
+    """Every `(option, column)` whose value is longer than its database column."""
+    problems = []
+    for option, column in options:
+        value = getattr(args, option.removeprefix("--")) or ""
+        length = column.property.columns[0].type.length
+        if len(value) > length:
+            problems.append(f"{option}: at most {length} characters (this is {len(value):,})")
+    return problems
+
+
 def _app(args: argparse.Namespace, development: bool = False):
     from webapp import create_app
     from webapp.settings import DEVELOPMENT
@@ -123,19 +135,28 @@ def _active_model_problem() -> str | None:
     return answering.active_model_problem()
 
 
+@contextmanager
+def _database(args: argparse.Namespace):
+    """The app's context for an administrative command; its connections close with it."""
+    from webapp.extensions import db
+
+    with _app(args).app_context():
+        try:
+            yield
+        finally:
+            db.session.remove()
+            db.engine.dispose()
+
+
 def run_db(args: argparse.Namespace) -> int:
     """`trackfit db upgrade`: bring the database to the newest schema."""
-    from webapp.extensions import db
     from webapp.storage import MigrationRefused, upgrade_database
 
-    app = _app(args)
-    with app.app_context():
+    with _database(args):
         try:
             upgrade_database()
         except MigrationRefused as refused:
             return _fail(f"the database was not upgraded: {refused}")
-        finally:
-            db.engine.dispose()  # the command's connections close with it
     print("database is up to date")
     return EXIT_OK
 
@@ -147,8 +168,7 @@ def run_users(args: argparse.Namespace) -> int:
     from webapp.accounts.models import MIN_PASSWORD, User, normalise_email
     from webapp.extensions import db
 
-    app = _app(args)
-    with app.app_context():
+    with _database(args):
         if args.action == "list":
             for user in db.session.scalars(db.select(User).order_by(User.email)):
                 print(f"{user.email}\t{user.role}\t{user.name}")
@@ -165,6 +185,11 @@ def run_users(args: argparse.Namespace) -> int:
             return EXIT_OK
         if user is not None:
             return _fail(f"there is already an account with email {args.email!r}")
+        problems = _too_long(args, ("--email", User.email), ("--name", User.name))
+        if "@" not in args.email.strip():
+            problems.append(f"--email: {args.email[:80]!r} is not an email address")
+        if problems:
+            return _fail("users add: " + "; ".join(problems))
         password = os.environ.get("TRACKFIT_NEW_PASSWORD") or getpass.getpass("Password: ")
         if len(password) < MIN_PASSWORD:
             return _fail(f"the password needs at least {MIN_PASSWORD} characters")
@@ -178,15 +203,23 @@ def run_users(args: argparse.Namespace) -> int:
 
 def run_tokens(args: argparse.Namespace) -> int:
     """`trackfit tokens create|list|revoke`: the secret is printed once, at creation."""
-    from webapp.api.tokens import TokenRefused, all_tokens, create_token, revoke_token
+    from webapp.api.tokens import (
+        ApiToken,
+        TokenRefused,
+        all_tokens,
+        create_token,
+        revoke_token,
+    )
 
-    app = _app(args)
-    with app.app_context():
+    with _database(args):
         if args.action == "create":
             if not args.name or not args.owner:
                 return _fail(
                     "tokens create: --name and --owner (an HR account's email) are required"
                 )
+            problems = _too_long(args, ("--name", ApiToken.name))
+            if problems:
+                return _fail("tokens create: " + "; ".join(problems))
             try:
                 token, secret = create_token(args.name, args.owner)
             except TokenRefused as error:

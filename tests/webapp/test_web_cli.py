@@ -69,3 +69,29 @@ def test_gunicorn_entry_point_refuses_without_secret_key(monkeypatch):
     with pytest.raises(SettingsError):
         create_app()
     assert "SECRET_KEY" not in os.environ
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (
+            ("users", "add", "--email", "a" * 250 + "@example.com", "--name", "n" * 121),
+            "--email: at most 254 characters (this is 262); --name: at most 120 characters",
+        ),
+        (("users", "add", "--email", "not-an-address"), "'not-an-address' is not an email"),
+        (
+            ("tokens", "create", "--name", "t" * 121, "--owner", "hr@example.com"),
+            "--name: at most 120 characters (this is 121)",
+        ),
+    ],
+    ids=["users-too-long", "users-not-an-email", "tokens-too-long"],
+)
+def test_text_longer_than_its_column_is_named_not_a_traceback(cli, monkeypatch, argv, message):
+    monkeypatch.setenv("TRACKFIT_NEW_PASSWORD", "a long enough password")
+    assert cli("users", "add", "--email", "hr@example.com", "--role", "hr")[0] == 0
+    code, out, err = cli(*argv)
+    assert (code, out) == (2, "")
+    assert message in err
+    assert cli("users", "list")[1].count("\n") == 1  # only HR
+    assert "t" * 121 not in cli("tokens", "list")[1]
