@@ -218,6 +218,19 @@ def test_the_audit_page_filters_by_actor(history):
     ]
 
 
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_like_wildcards_in_the_person_filter_are_plain_characters(app, backend, history):
+    add_event(app, datetime(2025, 3, 1), "export", "percent", "ca%t@example.com")
+    add_event(app, datetime(2025, 3, 2), "export", "underscore", "emp_1@example.com")
+    add_event(app, datetime(2025, 3, 3), "export", "backslash", "back\\slash@example.com")
+    assert shown(history.get("/hr/audit?actor=%25")) == ["percent"]
+    assert shown(history.get("/hr/audit?actor=_")) == ["underscore"]
+    assert shown(history.get("/hr/audit?actor=emp_@example.com")) == []
+    assert shown(history.get("/hr/audit?actor=emp_1@")) == ["underscore"]
+    assert shown(history.get("/hr/audit?actor=k%5Cs")) == ["backslash"]
+    assert history.get("/hr/audit.csv?actor=%25").get_data(as_text=True).count("\n") == 2
+
+
 def test_the_person_filter_finds_failed_logins_on_their_account(
     app, history, make_user, form_client
 ):

@@ -65,8 +65,9 @@ def _filtered(form: AuditFilterForm) -> Select:
         # the account's email as its subject.
         query = query.where(
             or_(
-                AuditEvent.actor_email.contains(person),
-                func.lower(AuditEvent.subject).contains(person),
+                # `%`, `_` and `\\` typed are themselves, not LIKE wildcards
+                AuditEvent.actor_email.contains(person, autoescape=True),
+                func.lower(AuditEvent.subject).contains(person, autoescape=True),
             )
         )
     since, until = _day(form, form.since), _day(form, form.until)
