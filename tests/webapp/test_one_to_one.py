@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from webapp.audit import AuditEvent
 from webapp.extensions import db
-from webapp.manager.models import Decision
+from webapp.manager.models import Decision, ManagerReview
 
 
 @pytest.fixture
@@ -83,6 +83,28 @@ def test_ratings_side_by_side_mark_differences_of_a_step_or_more(shared, people)
     own = [v for k, v in people[0]["answers"].items() if k.startswith("rate_")]
     assert html.count('class="differs"') == sum(1 for v in own if abs(v - 1) >= 1)
     assert html.count('data-source="difference"') == min(3, sum(1 for v in own if v != 1))
+
+
+@pytest.mark.parametrize("value", ["   ", "\u00a0", "\t", "6", "1.0"])
+def test_a_rating_that_is_not_a_statement_is_refused_next_to_its_question(shared, value):
+    _, mo, assessment_id = shared
+    response = rate_all(mo, assessment_id, value)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert html.count("Choose one of the statements, or none to leave it unrated.") >= 9
+    assert 'id="rate_delivery-error"' in html
+
+
+def test_competencies_left_unrated_are_saved_as_not_rated(shared):
+    _, mo, assessment_id = shared
+    page = f"/team/assessments/{assessment_id}"
+    response = mo.submit(
+        page, {"rate_delivery": "3", "rate_craft_quality": ""}, action_url=f"{page}/ratings"
+    )
+    assert response.status_code == 302
+    with mo.client.application.app_context():
+        review = db.session.scalar(select(ManagerReview))
+        assert review.ratings == {"rate_delivery": 3}
 
 
 def test_prompts_come_from_differences_gaps_and_rules(shared):

@@ -5,12 +5,21 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Optional
+from wtforms.validators import StopValidation
 
 from webapp.answering import ANCHORED, Pack
 from webapp.column_text import FitsColumn
 
 NOTE_LIMIT = 10_000
+
+
+def not_rated_when_nothing_chosen(form, field) -> None:
+    """A competency left unrated (no statement chosen) is no error; any other value must be
+    one of the statements. Unlike `Optional`, a value of spaces is not "nothing chosen": no
+    browser sends one, and it is refused by name rather than read as a rating."""
+    if not field.raw_data or field.raw_data[0] == "":
+        field.errors[:] = []
+        raise StopValidation()
 
 
 def ratings_form_class(pack: Pack, name: str) -> type[FlaskForm]:
@@ -29,7 +38,9 @@ def ratings_form_class(pack: Pack, name: str) -> type[FlaskForm]:
                     f"Which statement best describes {name}'s typical work in "
                     f"{labels[item.competency].lower()}?",
                     choices=[SelectChoice(a.value, a.label) for a in item.anchors],
-                    validators=[Optional()],
+                    validators=[not_rated_when_nothing_chosen],
+                    invalid_choice_message="Choose one of the statements, or none to leave "
+                    "it unrated.",
                 ),
             )
     return RatingsForm
