@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, insert, select, text
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
 
 from recommender.answer.registry import Registry
 from recommender.answer.scoring import scoring_layout
@@ -671,3 +673,32 @@ def test_a_column_named_twice_is_named(team, signed_in):
     assert "twice.csv:1: column 4: &#39;success&#39; is also column 3" in response.get_data(
         as_text=True
     )
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_a_short_file_of_150000_unknown_ids_is_reported_not_a_server_error(
+    team, backend, signed_in
+):
+    # More ids than a statement takes parameters on either database (65,535 and 32,766).
+    lines = ["employee_id,track_taken,success"] + [f"NOPE{i},ic,1" for i in range(150_000)]
+    lines.append("hr@example.com,manager,0")  # a person, never assessed
+    hr = signed_in("hr@example.com")
+    # encoded here, in memory: the test client would spool a body this large to a temporary
+    # file it never closes
+    boundary, body = encode_multipart(
+        {
+            "csrf_token": hr.token("/hr/outcomes"),
+            "file": FileStorage(io.BytesIO(short_file(lines)), "many.csv"),
+        }
+    )
+    started = time.monotonic()
+    response = hr.post(
+        "/hr/outcomes", data=body, content_type=f"multipart/form-data; boundary={boundary}"
+    )
+    seconds = time.monotonic() - started
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "No row of this file can be used for training" in html
+    assert "150001 rows cannot be used" in html
+    assert count(team, OutcomeUpload) == 0
+    assert seconds < 60, f"{seconds:.1f} s"

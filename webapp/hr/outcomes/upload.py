@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import insert, select, update
 
 from webapp import learning
 from webapp.accounts.models import User
@@ -107,41 +107,50 @@ def _short(check: UploadCheck, filename: str, data: bytes, pack: Pack, sensitive
     }
 
 
+# User ids per query (databases cap the parameters of a statement: SQLite's default was 999).
+BATCH = 500
+
+
 def _latest_assessments(employee_ids: list[str], pack: Pack) -> dict[str, int | str | tuple]:
     """Per id (lower case), the newest finished assessment of the person it names, matched by
     HR's employee id or by email whatever the case; NO_ASSESSMENT when the person has none,
-    and the emails of everyone it names when it names more than one person."""
+    and the emails of everyone it names when it names more than one person.
+
+    The file's ids are matched here, not in an `IN (...)` list: a file may hold millions of
+    ids, far more than a statement takes parameters, while the people are as many as the
+    company has (one query whatever the file's length)."""
     wanted = {e.lower() for e in employee_ids}
-    people = db.session.execute(
-        select(User.id, User.employee_id, User.email).where(
-            or_(func.lower(User.employee_id).in_(wanted), func.lower(User.email).in_(wanted))
+    people = [
+        person
+        for person in db.session.execute(select(User.id, User.employee_id, User.email))
+        if (person.employee_id and person.employee_id.lower() in wanted)
+        or person.email.lower() in wanted
+    ]
+    newest: dict[int, tuple] = {}  # user id -> (completed_at, id) of their newest assessment
+    user_ids = sorted(person.id for person in people)
+    for start in range(0, len(user_ids), BATCH):
+        rows = db.session.execute(
+            select(Assessment.user_id, Assessment.completed_at, Assessment.id).where(
+                Assessment.user_id.in_(user_ids[start : start + BATCH]),
+                Assessment.completed_at.is_not(None),
+                Assessment.pack == pack.ref,
+            )
         )
-    ).all()
-    newest: dict[int, int] = {}
-    rows = db.session.execute(
-        select(Assessment.user_id, Assessment.id)
-        .where(
-            Assessment.user_id.in_([p.id for p in people]),
-            Assessment.completed_at.is_not(None),
-            Assessment.pack == pack.ref,
-        )
-        .order_by(Assessment.completed_at, Assessment.id)
-    )
-    for user_id, assessment_id in rows:
-        newest[user_id] = assessment_id
+        for user_id, *finished in rows:
+            newest[user_id] = max(newest.get(user_id, finished), finished)
     named: dict[str, dict[int, str]] = {}  # id -> the people it names, by user id
     for user_id, employee_id, email in people:
         for key in (employee_id, email):
             if key and key.lower() in wanted:
                 named.setdefault(key.lower(), {})[user_id] = email
-    return {
-        key: (
-            newest.get(next(iter(users)), NO_ASSESSMENT)
-            if len(users) == 1
-            else tuple(sorted(users.values()))
-        )
-        for key, users in named.items()
-    }
+    latest: dict[str, int | str | tuple] = {}
+    for key, users in named.items():
+        if len(users) > 1:
+            latest[key] = tuple(sorted(users.values()))
+        else:
+            (user_id,) = users
+            latest[key] = newest[user_id][1] if user_id in newest else NO_ASSESSMENT
+    return latest
 
 
 def _full(check: UploadCheck, filename: str, data: bytes, pack: Pack, sensitive) -> None:
