@@ -440,7 +440,8 @@ def test_choosing_someone_who_reports_to_the_person_is_refused(app, hr_and_team,
         hr_and_team, app, "mo@example.com", manager_id=str(user_id(app, report)), role="manager"
     )
     assert response.status_code == 422
-    assert "Not a valid choice" in text_of(response)
+    assert "reports to Mo, directly or not" in text_of(response)
+    assert "reporting lines may not loop" in text_of(response)
     assert chart(app) == before
 
 

@@ -247,3 +247,98 @@ def test_an_org_chart_giving_one_id_to_two_people_changes_nothing(app, team, sig
     assert "ZZ9" in response.get_data(as_text=True)  # the clash is named
     assert count(app, select(func.count(User.id))) == 5  # nobody added
     assert count(app, select(func.count(User.id)).where(User.employee_id.is_not(None))) == 0
+
+
+def loops(app) -> list[int]:
+    """The people whose reporting line comes back to them."""
+    with app.app_context():
+        manager_of = dict(db.session.execute(select(User.id, User.manager_id)).all())
+    looping = []
+    for person, manager in manager_of.items():
+        seen, current = set(), manager
+        while current is not None and current not in seen:
+            seen.add(current)
+            current = manager_of.get(current)
+        if current == person:
+            looping.append(person)
+    return looping
+
+
+def ids_of(app, *names: str) -> list[int]:
+    return [count(app, select(User.id).where(User.email == f"{n}@example.com")) for n in names]
+
+
+def set_managers(app, managers: dict[int, int | None]) -> None:
+    with app.app_context():
+        for person, manager in managers.items():
+            db.session.get(User, person).manager_id = manager
+        db.session.commit()
+
+
+ROUNDS = 6  # the race is lost in some rounds only, without the lock
+
+
+def test_making_two_managers_each_others_manager_at_once_never_makes_a_loop(
+    app, team, serve, password
+):
+    mo, max_ = ids_of(app, "mo", "max")
+    hr = LiveBrowser(serve(app)).login("hr@example.com", password)
+    token = hr.token(f"/hr/people/{mo}")
+    edits = [(mo, max_), (max_, mo)]  # (person, their new manager)
+
+    def edit(index):
+        person, manager = edits[index]
+        form = {"csrf_token": token, "manager_id": str(manager), "role": "manager"}
+        return hr.copy().request("POST", f"/hr/people/{person}", form)
+
+    for _ in range(ROUNDS):
+        set_managers(app, {mo: None, max_: None})
+        results = all_at_once(2, edit)
+        statuses = sorted(status for status, _, _ in results)
+        assert statuses == [302, 422], results
+        assert loops(app) == []
+        refused = next(body for status, _, body in results if status == 422)
+        assert "reporting lines may not loop" in refused
+
+
+def test_an_org_chart_import_and_an_edit_at_once_never_make_a_loop(app, team, serve, password):
+    mo, max_ = ids_of(app, "mo", "max")
+    hr = LiveBrowser(serve(app)).login("hr@example.com", password)
+    token = hr.token("/hr/people")
+    chart = (
+        "email,name,manager_email,role\n"
+        "hr@example.com,Hana,,hr\n"
+        "mo@example.com,Mo,max@example.com,manager\n"
+    )
+    boundary = "chart-boundary"
+    body = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n{token}\r\n'
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="chart.csv"\r\n'
+        f"Content-Type: text/csv\r\n\r\n{chart}\r\n--{boundary}--\r\n"
+    )
+
+    def send(index):
+        browser = hr.copy()
+        if index == 0:  # Mo reports to Max, by the chart
+            connection = http.client.HTTPConnection(browser.netloc, timeout=60)
+            headers = {
+                "Cookie": "; ".join(f"{k}={v}" for k, v in browser.cookies.items()),
+                "Content-Type": f"multipart/form-data; boundary={boundary}",
+            }
+            connection.request("POST", "/hr/people/import", body=body.encode(), headers=headers)
+            response = connection.getresponse()
+            text = response.read().decode()
+            connection.close()
+            return response.status, text
+        form = {"csrf_token": token, "manager_id": str(mo), "role": "manager"}  # Max to Mo
+        status, _, text = browser.request("POST", f"/hr/people/{max_}", form)
+        return status, text
+
+    for _ in range(ROUNDS):
+        set_managers(app, {mo: None, max_: None})
+        results = all_at_once(2, send)
+        assert loops(app) == [], results
+        statuses = [status for status, _ in results]
+        assert sorted(statuses) == [302, 422], statuses
+        refused = next(text for status, text in results if status == 422)
+        assert "loop" in refused

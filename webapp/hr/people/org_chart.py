@@ -14,7 +14,7 @@ import io
 import re
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import false, select, text, update
 
 from webapp.accounts.models import ROLES, User, normalise_email
 from webapp.extensions import db
@@ -35,6 +35,22 @@ LENGTHS = {
     "employee_id": User.employee_id.property.columns[0].type.length,
 }
 SHOWN_LENGTH = 40  # of a bad value quoted in a problem
+# The key of PostgreSQL's advisory lock on reporting lines (any number no other lock uses).
+ORG_CHART_LOCK = 0x6F7267  # "org"
+
+
+def lock_org_chart() -> None:
+    """Wait for, then hold until the transaction ends, the one lock every change of reporting
+    lines takes before it reads them: two changes at the same moment (HR making each of two
+    managers the other's) are made one after the other, and the second one's loop check sees
+    the first one's committed change. Take it first, before reading anyone's manager.
+
+    PostgreSQL: a transaction-level advisory lock. SQLite: the database's write lock, which a
+    write statement takes even when it changes nothing (and readers never wait for it)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ORG_CHART_LOCK})
+    else:
+        db.session.execute(update(User).where(false()).values(manager_id=User.manager_id))
 
 
 @dataclass(frozen=True)

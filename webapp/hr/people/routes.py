@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -15,7 +15,7 @@ from webapp.confirmation import ConfirmForm
 from webapp.extensions import db
 from webapp.hr import bp
 from webapp.hr.people.forms import CsvUploadForm, PersonForm
-from webapp.hr.people.org_chart import apply_chart, read_chart
+from webapp.hr.people.org_chart import apply_chart, lock_org_chart, read_chart
 from webapp.sharing.models import end_shares_with_former_manager
 
 
@@ -47,6 +47,7 @@ def import_chart():
     if not form.validate_on_submit():
         return _people_page(form, 422)
     upload = form.file.data
+    lock_org_chart()  # an edit or import at the same moment waits; then ours reads theirs
     report = read_chart(upload.filename or "org-chart.csv", upload.read(), current_user.email)
     if report.problems:
         return render_template("hr/chart_report.html", report=report), 422
@@ -119,6 +120,8 @@ def _employee_id_clashes(report) -> list[str]:
 @bp.route("/people/<int:user_id>", methods=["GET", "POST"])
 def person(user_id: int):
     """One person's manager, role and HR id."""
+    if request.method == "POST":
+        lock_org_chart()  # before reading anyone's manager (the chain below checks loops)
     user = db.get_or_404(User, user_id)
     form = PersonForm(obj=user)
     below = _reporting_chain_below(user)
@@ -127,7 +130,15 @@ def person(user_id: int):
         for other in _everyone()
         if other.id != user.id and other.id not in below
     ]
-    if form.is_submitted() and form.validate():
+    valid = form.is_submitted() and form.validate()
+    if form.is_submitted() and form.manager_id.data in below:
+        manager = db.session.get(User, form.manager_id.data)
+        valid = False
+        form.manager_id.errors[:] = [
+            f"{manager.name} reports to {user.name}, directly or not (perhaps since a moment "
+            "ago): reporting lines may not loop. Choose someone else."
+        ]
+    if valid:
         taken = db.session.scalar(
             select(User).where(
                 func.lower(User.employee_id) == (form.employee_id.data or "").lower(),
