@@ -14,6 +14,7 @@ from flask import current_app
 
 from recommender.answer.answers import Answers, JsonRefused, read_json_document
 from recommender.answer.contract import recommendation_schema
+from recommender.answer.employee_ids import EmployeeIdRefused, employee_id_key, read_employee_id
 from recommender.answer.profile import Profile
 from recommender.answer.quality import FLAG_MESSAGES
 from recommender.answer.recommendation import Recommender
@@ -37,6 +38,7 @@ __all__ = [  # what the web app uses of the answering layer, named once here
     "TRACK_IDS",
     "Answers",
     "AnswersInvalid",
+    "EmployeeIdRefused",
     "Item",
     "JsonRefused",
     "ModelRefused",
@@ -51,10 +53,12 @@ __all__ = [  # what the web app uses of the answering layer, named once here
     "answers_json",
     "current_pack",
     "current_recommender",
+    "employee_id_key",
     "load_pack",
     "model_registry",
     "pack_of",
     "profile_of",
+    "read_employee_id",
     "read_json_document",
     "recommend",
     "recommendation_schema",

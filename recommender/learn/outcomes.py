@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from recommender.answer.employee_ids import EmployeeIdRefused, read_employee_id
 from recommender.answer.profile import ProfileBatch
 from recommender.answer.scoring import score_matrix, scoring_layout
 from recommender.errors import Problem, TrackfitError, did_you_mean
@@ -284,7 +285,8 @@ def _distinct(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _again(employee_id: str, first: dict[str, tuple[int, str]]) -> str:
-    """An employee id seen before, perhaps written in another case (still the same id)."""
+    """An employee id (in standard form) seen before, perhaps written in another case (still
+    the same id)."""
     line, written = first[employee_id.lower()]
     if written == employee_id:
         return f"'{employee_id}' already appeared on line {line}"
@@ -442,14 +444,33 @@ class _Checker:
                 self.sound(column)
         return self._rows(columns)
 
-    def outcome_columns(self) -> tuple[pd.Series, pd.Series, pd.Series]:
-        """employee_id, track_taken and success, each cell checked. Employee ids are the same
-        whatever their case: two that differ only in case are one person twice."""
+    def employee_ids(self) -> pd.Series:
+        """The employee_id column in standard form (`read_employee_id`); blank where a cell is
+        blank or refused (each named as a problem)."""
         ids = self.stripped("employee_id")
         if "employee_id" not in self.table.cells:
-            return ids, ids, ids  # a missing column: named once, as a problem of the file
+            return ids
         blank = (ids == "") & self.sound("employee_id")
         self.cells("employee_id", blank, lambda v: "is blank")
+        codes, distinct = _distinct(ids)
+        standard = np.empty(len(distinct), dtype=object)
+        refusals: dict[str, str] = {}  # by stripped cell
+        for code, value in enumerate(distinct):
+            try:
+                standard[code] = read_employee_id(value, EMPLOYEE_ID_LENGTH) if value else ""
+            except EmployeeIdRefused as refused:
+                standard[code], refusals[value] = "", str(refused)
+        refused = np.array([value in refusals for value in distinct], dtype=bool)[codes]
+        self.cells("employee_id", refused, lambda v: refusals[v.strip()])
+        return pd.Series(standard[codes], dtype=object)
+
+    def outcome_columns(self) -> tuple[pd.Series, pd.Series, pd.Series]:
+        """employee_id, track_taken and success, each cell checked. Employee ids are the same
+        whatever their case and however they are written (`read_employee_id`): two that
+        differ only so are one person twice."""
+        ids = self.employee_ids()
+        if "employee_id" not in self.table.cells:
+            return ids, ids, ids  # a missing column: named once, as a problem of the file
         keys = ids.str.lower()
         duplicated = (keys.duplicated(keep="first") & (ids != "")).to_numpy()
         first: dict[str, tuple[int, str]] = {}  # by lower-case id: its first line, as written
@@ -461,7 +482,9 @@ class _Checker:
                     keys[firsts], self.table.lines[firsts].tolist(), ids[firsts], strict=True
                 )
             }
-        self.cells("employee_id", duplicated, lambda v: _again(v.strip(), first))
+        self.cells(
+            "employee_id", duplicated, lambda index: _again(ids.iat[index], first), of_row=True
+        )
         track = self.stripped("track_taken")
         self.cells(
             "track_taken",

@@ -572,3 +572,80 @@ def test_anonymous_visitors_are_sent_to_log_in(app, form_client):
     assert response.status_code == 302
     assert "/account/login" in response.headers["Location"]
     assert visitor.get("/hr/people/1").status_code == 302
+
+
+# Employee ids that look the same
+
+NFC, NFD, FULL_WIDTH = "\u00e9004", "e\u0301004", "\uff45004"
+
+
+def test_a_chart_giving_look_alike_ids_to_two_people_is_refused(app, hr):
+    body = (
+        "email,name,manager_email,role,employee_id\n"
+        f"ada@example.com,Ada,,employee,{NFC}\n"
+        f"bob@example.com,Bob,,employee,{NFD}\n"
+        "cy@example.com,Cy,,employee,e004\n"
+        f"di@example.com,Di,,employee,{FULL_WIDTH}\n"
+    )
+    response = upload(hr, body)
+    assert response.status_code == 422
+    shown = text_of(response)
+    assert f"org.csv:3: employee_id: {NFC} already appeared on line 2" in shown
+    assert "org.csv:5: employee_id: e004 already appeared on line 4" in shown
+    assert user_count(app) == 1  # only HR
+
+
+def test_a_chart_id_with_an_invisible_character_is_refused_by_name(app, hr):
+    body = f"email,name,manager_email,role,employee_id\nada@example.com,Ada,,employee,{NFC}\u200b\n"
+    response = upload(hr, body)
+    assert response.status_code == 422
+    assert (
+        "org.csv:2: employee_id: 'é004\\u200b' has an invisible character, U+200B ZERO WIDTH "
+        "SPACE, at character 5" in text_of(response)
+    )
+    assert user_count(app) == 1
+
+
+def test_chart_ids_are_stored_in_standard_form(app, hr):
+    body = (
+        "email,name,manager_email,role,employee_id\n"
+        f"ada@example.com,Ada,,employee,{NFD}\n"
+        f"bob@example.com,Bob,,employee,{FULL_WIDTH.replace('004', '005')}\n"
+    )
+    assert upload(hr, body).status_code == 302
+    people = chart(app)
+    assert people["ada@example.com"][3] == NFC
+    assert people["bob@example.com"][3] == "e005"
+
+
+def test_a_chart_id_written_like_one_stored_before_is_that_id(app, hr, make_user):
+    make_user("ada@example.com", "employee", "Ada")
+    with app.app_context():  # stored as typed, before ids were read in standard form
+        User.by_email("ada@example.com").employee_id = FULL_WIDTH
+        db.session.commit()
+    body = "email,name,manager_email,role,employee_id\nbob@example.com,Bob,,employee,E004\n"
+    response = upload(hr, body)
+    assert response.status_code == 422
+    assert "E004 already belongs to ada@example.com" in text_of(response)
+
+
+def test_hr_giving_a_look_alike_id_is_told_whose_it_is(app, hr_and_team):
+    assert edit(hr_and_team, app, "ada@example.com", employee_id=NFC).status_code == 302
+    for look_alike in (NFD, "\u00c9004"):
+        response = edit(hr_and_team, app, "bob@example.com", employee_id=look_alike)
+        assert response.status_code == 422
+        assert "Already the id of ada@example.com" in text_of(response)
+    response = edit(hr_and_team, app, "bob@example.com", employee_id=FULL_WIDTH)
+    assert response.status_code == 302
+    assert chart(app)["bob@example.com"][3] == "e004"
+
+
+@pytest.mark.parametrize(
+    ("typed", "named"),
+    [("e004\u200b", "U+200B ZERO WIDTH SPACE"), ("e\u00a0004", "U+00A0 NO-BREAK SPACE")],
+)
+def test_hr_typing_an_id_with_an_invisible_character_is_told_which(app, hr_and_team, typed, named):
+    response = edit(hr_and_team, app, "bob@example.com", employee_id=typed)
+    assert response.status_code == 422
+    assert named in text_of(response)
+    assert chart(app)["bob@example.com"][3] is None

@@ -702,3 +702,35 @@ def test_a_short_file_of_150000_unknown_ids_is_reported_not_a_server_error(
     assert "150001 rows cannot be used" in html
     assert count(team, OutcomeUpload) == 0
     assert seconds < 60, f"{seconds:.1f} s"
+
+
+def test_a_short_file_joins_ids_however_they_are_written(team, signed_in):
+    add_people_with_assessments(team, 3, 22)
+    with team.app_context():  # ids as stored before ids were read in standard form
+        people = db.session.scalars(select(User).where(User.employee_id.like("E22-%"))).all()
+        stored = {"E22-0000": "\u00e9-0000", "E22-0001": "\uff45-0001", "E22-0002": "x-0002"}
+        for person in people:
+            person.employee_id = stored[person.employee_id]
+        db.session.commit()
+    lines = [
+        "employee_id,track_taken,success",
+        "e\u0301-0000,ic,1",  # é as e and a combining accent
+        "E-0001,manager,0",  # the stored full-width e, in another case
+        "x-0002,ic,0",
+        "x-0003,ic,1",  # nobody
+    ]
+    hr = signed_in("hr@example.com")
+    html = upload(hr, short_file(lines), name="forms.csv").get_data(as_text=True)
+    assert "Only 3 of 4 rows can be used" in html
+    assert "1 row cannot be used" in html and "x-0003" in html
+
+
+def test_an_outcome_id_with_an_invisible_character_is_named(team, signed_in):
+    lines = ["employee_id,track_taken,success", "e-1\u200b,ic,1", "e-2,ic,0"]
+    hr = signed_in("hr@example.com")
+    response = upload(hr, short_file(lines), name="zw.csv")
+    assert response.status_code == 422
+    assert (
+        "zw.csv:2: employee_id: &#39;e-1\\u200b&#39; has an invisible character, U+200B ZERO "
+        "WIDTH SPACE, at character 4" in response.get_data(as_text=True)
+    )

@@ -325,3 +325,33 @@ def test_a_file_of_bad_cells_lists_the_first_and_counts_the_rest(engineering):
     assert lines == sorted(lines) and lines[0] == 2
     assert refused.report().endswith(f"… and {refused.more:,} more problems")
     assert f"{rows * len(header) - 1:,} problems" in refused.report().splitlines()[0]
+
+
+def test_short_file_ids_are_read_in_standard_form_and_look_alikes_are_one_id():
+    links = parse_outcome_links(
+        "s.csv",
+        _short_file(
+            [
+                ("\u00e9004", "ic", "1"),
+                ("e\u0301004", "ic", "0"),  # the same, with a combining accent
+                ("\uff45005", "manager", "1"),  # a full-width e
+                ("e005\u200b", "ic", "1"),  # a zero-width space
+                ("e\u00a0006", "ic", "1"),  # a no-break space
+            ]
+        ),
+    )
+    assert [str(p) for p in links.problems] == [
+        "s.csv:3: employee_id: '\u00e9004' already appeared on line 2",
+        "s.csv:5: employee_id: 'e005\\u200b' has an invisible character, U+200B ZERO WIDTH "
+        "SPACE, at character 5; remove it (ids that look the same are the same id)",
+        "s.csv:6: employee_id: 'e\\xa0006' has an invisible character, U+00A0 NO-BREAK SPACE, "
+        "at character 2; remove it (ids that look the same are the same id)",
+    ]
+    assert links.employee_ids == ["\u00e9004", "\u00e9004", "e005", "", ""]
+
+
+def test_a_full_outcome_files_ids_are_read_in_standard_form(engineering, tmp_path):
+    header, rows, _ = _valid(engineering, tmp_path, n=30)
+    rows[0][0] = "e\u0301-full"
+    path = _write(tmp_path / "o.csv", header, rows)
+    assert read_outcomes(path, engineering).employee_ids[0] == "\u00e9-full"

@@ -12,7 +12,7 @@ from sqlalchemy import insert, select, update
 
 from webapp import learning
 from webapp.accounts.models import User
-from webapp.answering import TRACK_IDS, Pack, scoring_layout
+from webapp.answering import TRACK_IDS, Pack, employee_id_key, scoring_layout
 from webapp.assessment.models import Assessment
 from webapp.database import utcnow
 from webapp.extensions import db
@@ -70,7 +70,7 @@ def _short(check: UploadCheck, filename: str, data: bytes, pack: Pack, sensitive
     for row, employee_id in enumerate(links.employee_ids):
         if not employee_id:
             continue  # a problem already
-        found = latest.get(employee_id.lower(), NO_ACCOUNT)
+        found = latest.get(employee_id_key(employee_id), NO_ACCOUNT)
         if isinstance(found, tuple):
             line = links.lines[row]
             problems.append(
@@ -112,19 +112,19 @@ BATCH = 500
 
 
 def _latest_assessments(employee_ids: list[str], pack: Pack) -> dict[str, int | str | tuple]:
-    """Per id (lower case), the newest finished assessment of the person it names, matched by
+    """Per id (`employee_id_key`), the newest finished assessment of the person it names, matched by
     HR's employee id or by email whatever the case; NO_ASSESSMENT when the person has none,
     and the emails of everyone it names when it names more than one person.
 
     The file's ids are matched here, not in an `IN (...)` list: a file may hold millions of
     ids, far more than a statement takes parameters, while the people are as many as the
     company has (one query whatever the file's length)."""
-    wanted = {e.lower() for e in employee_ids}
+    wanted = {employee_id_key(e) for e in employee_ids}
     people = [
         person
         for person in db.session.execute(select(User.id, User.employee_id, User.email))
-        if (person.employee_id and person.employee_id.lower() in wanted)
-        or person.email.lower() in wanted
+        if (person.employee_id and employee_id_key(person.employee_id) in wanted)
+        or employee_id_key(person.email) in wanted
     ]
     newest: dict[int, tuple] = {}  # user id -> (completed_at, id) of their newest assessment
     user_ids = sorted(person.id for person in people)
@@ -141,8 +141,8 @@ def _latest_assessments(employee_ids: list[str], pack: Pack) -> dict[str, int | 
     named: dict[str, dict[int, str]] = {}  # id -> the people it names, by user id
     for user_id, employee_id, email in people:
         for key in (employee_id, email):
-            if key and key.lower() in wanted:
-                named.setdefault(key.lower(), {})[user_id] = email
+            if key and employee_id_key(key) in wanted:
+                named.setdefault(employee_id_key(key), {})[user_id] = email
     latest: dict[str, int | str | tuple] = {}
     for key, users in named.items():
         if len(users) > 1:

@@ -4,9 +4,10 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Optional
+from wtforms.validators import Optional, StopValidation
 
 from webapp.accounts.models import ROLE_LABELS, User
+from webapp.answering import EmployeeIdRefused, read_employee_id
 from webapp.column_text import FitsColumn
 from webapp.hr.outcomes.models import OutcomeUpload
 
@@ -24,6 +25,17 @@ class CsvUploadForm(FlaskForm):
     )
 
 
+def standard_employee_id(form, field) -> None:
+    """The id typed, trimmed and in its standard form (`é004` one way however it was typed,
+    full-width letters as plain ones); one with a character nobody can see is refused."""
+    if not isinstance(field.data, str):
+        return
+    try:
+        field.data = read_employee_id(field.data, User.employee_id.property.columns[0].type.length)
+    except EmployeeIdRefused as refused:
+        raise StopValidation(f"Employee id: {refused}.") from None
+
+
 class PersonForm(FlaskForm):
     """A person's manager, role and HR id."""
 
@@ -31,6 +43,6 @@ class PersonForm(FlaskForm):
     role = SelectField("Role", choices=[SelectChoice(k, v) for k, v in ROLE_LABELS.items()])
     employee_id = StringField(
         "Employee id",
-        validators=[FitsColumn(User.employee_id), Optional()],
+        validators=[FitsColumn(User.employee_id), standard_employee_id, Optional()],
         description="The id your HR systems use, as in outcome files.",
     )

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import false, select, text, update
 
 from webapp.accounts.models import ROLES, User, normalise_email
+from webapp.answering import EmployeeIdRefused, employee_id_key, read_employee_id
 from webapp.extensions import db
 
 REQUIRED = ("email", "name", "manager_email", "role")
@@ -246,8 +247,9 @@ def _row(line: int, cells: list[str], header: list[str], positions: dict[str, in
 def _cells(
     line: int, cells: list[str], positions: dict[str, int], problems: _Problems
 ) -> dict[str, str | None]:
-    """Each known column's cell, trimmed; None when it has a NUL or is longer than its column
-    (named as a problem)."""
+    """Each known column's cell, trimmed (an employee id also in its standard form); None when
+    it has a NUL, is longer than its column or is an employee id with a character nobody can
+    see (named as a problem)."""
     values: dict[str, str | None] = {}
     for column, position in positions.items():
         value = cells[position].strip()
@@ -259,6 +261,12 @@ def _cells(
                 line, f"is {len(value):,} characters long; at most {LENGTHS[column]}", column
             )
             value = None
+        elif column == "employee_id" and value:
+            try:
+                value = read_employee_id(value, LENGTHS[column])
+            except EmployeeIdRefused as refused:
+                problems.add(line, str(refused), column)
+                value = None
         values[column] = value
     return values
 
@@ -289,7 +297,7 @@ def _check_against_each_other(rows: list[_Row], problems: _Problems, importer: s
             else:
                 seen[row.email] = row.line
         if row.employee_id:
-            key = row.employee_id.lower()
+            key = employee_id_key(row.employee_id)
             if key in seen_ids:
                 first_line, written = seen_ids[key]
                 same = "" if written == row.employee_id else f" as {written} (ids are the same "
@@ -314,8 +322,10 @@ def _check_managers(rows: list[_Row], problems: _Problems, report: ChartReport) 
     an employee id may not be someone else's already (whatever its case)."""
     existing = {user.email: user for user in db.session.scalars(select(User)).all()}
     ids = {user.id: user.email for user in existing.values()}
-    id_owners = {
-        user.employee_id.lower(): user.email for user in existing.values() if user.employee_id
+    id_owners = {  # ids stored before they were read in standard form match too
+        employee_id_key(user.employee_id): user.email
+        for user in existing.values()
+        if user.employee_id
     }
     manager_of = {
         email: ids.get(user.manager_id) for email, user in existing.items() if user.manager_id
@@ -331,7 +341,7 @@ def _check_managers(rows: list[_Row], problems: _Problems, report: ChartReport) 
                 "manager_email",
             )
     for row in rows:
-        taken = id_owners.get(row.employee_id.lower()) if row.employee_id else None
+        taken = id_owners.get(employee_id_key(row.employee_id)) if row.employee_id else None
         if taken and taken != row.email:
             problems.add(row.line, f"{row.employee_id} already belongs to {taken}", "employee_id")
     _check_loops(in_file, manager_of, problems)

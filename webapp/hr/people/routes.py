@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from wtforms.fields.choices import SelectChoice
 
 from webapp import audit
 from webapp.accounts.invitation import invitation_link
 from webapp.accounts.models import User
+from webapp.answering import employee_id_key
 from webapp.confirmation import ConfirmForm
 from webapp.extensions import db
 from webapp.hr import bp
@@ -102,14 +103,14 @@ def _employee_id_clashes(report) -> list[str]:
     holders: dict[str, list[str]] = {}
     for person in report.people:
         if person.employee_id:
-            holders.setdefault(person.employee_id.lower(), []).append(
+            holders.setdefault(employee_id_key(person.employee_id), []).append(
                 f"{person.employee_id} (line {person.line})"
             )
     for email, employee_id in db.session.execute(
         select(User.email, User.employee_id).where(User.employee_id.is_not(None))
     ):
-        if email not in in_chart and employee_id.lower() in holders:
-            holders[employee_id.lower()].append(f"{employee_id} ({email})")
+        if email not in in_chart and employee_id_key(employee_id) in holders:
+            holders[employee_id_key(employee_id)].append(f"{employee_id} ({email})")
     return [
         "employee_id: " + " and ".join(found) + " are one id"
         for found in holders.values()
@@ -139,12 +140,7 @@ def person(user_id: int):
             "ago): reporting lines may not loop. Choose someone else."
         ]
     if valid:
-        taken = db.session.scalar(
-            select(User).where(
-                func.lower(User.employee_id) == (form.employee_id.data or "").lower(),
-                User.id != user.id,
-            )
-        )
+        taken = _holder_of(form.employee_id.data, user) if form.employee_id.data else None
         if form.employee_id.data and taken:
             form.employee_id.errors.append(f"Already the id of {taken.email}.")
         elif user.id == current_user.id and form.role.data != "hr":
@@ -177,6 +173,17 @@ def person(user_id: int):
         form.manager_id.data = user.manager_id or 0
     status = 422 if form.errors else 200
     return render_template("hr/person.html", user=user, form=form), status
+
+
+def _holder_of(employee_id: str, user: User) -> User | None:
+    """Someone else whose id is this one, whatever its case and however it is written (ids
+    stored before ids were read in standard form are compared in it too)."""
+    key = employee_id_key(employee_id)
+    others = select(User).where(User.employee_id.is_not(None), User.id != user.id)
+    for other in db.session.scalars(others):
+        if employee_id_key(other.employee_id) == key:
+            return other
+    return None
 
 
 def _reporting_chain_below(user: User) -> set[int]:

@@ -1,0 +1,69 @@
+"""Employee ids, as HR's systems write them and as trackfit compares them.
+
+An id that looks the same is the same id: `é004` typed on one keyboard (one code point) and
+pasted from another system (`e` and a combining accent), or written with a full-width `e`
+(U+FF45), is one person. Every id read (org chart, HR's person form, outcome files) goes
+through `read_employee_id`: trimmed and brought to Unicode NFKC, the form that writes each of
+these one way. Characters that cannot be seen (control and format characters such as a
+zero-width space, spaces other than the plain one, line breaks) are refused by name rather than
+kept: two ids differing only by one would look identical on every page and report.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+# Unicode categories refused in an id: control, format (zero-width and direction marks),
+# surrogate, private use, unassigned; line and paragraph separators.
+INVISIBLE_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
+FORM = "NFKC"
+
+
+class EmployeeIdRefused(ValueError):
+    """An id with a character nobody can see; the message names it and where it is."""
+
+
+def _invisible(character: str) -> bool:
+    category = unicodedata.category(character)
+    return category in INVISIBLE_CATEGORIES or (category == "Zs" and character != " ")
+
+
+def employee_id_problem(raw: str) -> str | None:
+    """Why an id (trimmed or not) is refused, or None when it is not."""
+    text = raw.strip()
+    for position, character in enumerate(text, start=1):
+        if _invisible(character):
+            name = unicodedata.name(character, "unnamed character")
+            return (
+                f"{text!r} has an invisible character, U+{ord(character):04X} {name}, at "
+                f"character {position}; remove it (ids that look the same are the same id)"
+            )
+    return None
+
+
+def read_employee_id(raw: str, longest: int | None = None) -> str:
+    """An id as typed or read from a file: trimmed and in NFKC form; EmployeeIdRefused when
+    it holds a character that cannot be seen, or when its NFKC form is longer than `longest`
+    (a few characters, such as ligatures, are written with several)."""
+    text = raw.strip()
+    if text.isascii() and text.isprintable():  # most ids: already standard, nothing hidden
+        employee_id = text
+    else:
+        problem = employee_id_problem(text)
+        if problem:
+            raise EmployeeIdRefused(problem)
+        employee_id = unicodedata.normalize(FORM, text).strip()
+    if longest is not None and len(employee_id) > longest:
+        raise EmployeeIdRefused(
+            f"is {len(employee_id):,} characters long once written in its standard form "
+            f"(Unicode NFKC); at most {longest}"
+        )
+    return employee_id
+
+
+def employee_id_key(employee_id: str) -> str:
+    """What two ids are compared by: their NFKC form, whatever their case. Lenient (it never
+    refuses), so that ids stored before ids were read this way still match the same id
+    written another way."""
+    text = employee_id.strip()
+    return (text if text.isascii() else unicodedata.normalize(FORM, text).strip()).lower()
