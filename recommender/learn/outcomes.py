@@ -284,6 +284,13 @@ def _distinct(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return codes, np.asarray(distinct, dtype=object)
 
 
+def _plain(values: np.ndarray) -> np.ndarray:
+    """Which texts are printable ASCII only (in standard form, with nothing hidden)."""
+    return np.fromiter(
+        (value.isascii() and value.isprintable() for value in values), bool, len(values)
+    )
+
+
 def _again(employee_id: str, first: dict[str, tuple[int, str]]) -> str:
     """An employee id (in standard form) seen before, perhaps written in another case (still
     the same id)."""
@@ -453,15 +460,16 @@ class _Checker:
         blank = (ids == "") & self.sound("employee_id")
         self.cells("employee_id", blank, lambda v: "is blank")
         codes, distinct = _distinct(ids)
-        standard = np.empty(len(distinct), dtype=object)
+        standard = distinct.copy()  # plain ASCII ids (most) are standard already
         refusals: dict[str, str] = {}  # by stripped cell
-        for code, value in enumerate(distinct):
+        for code in np.flatnonzero(~_plain(distinct)):
             try:
-                standard[code] = read_employee_id(value, EMPLOYEE_ID_LENGTH) if value else ""
+                standard[code] = read_employee_id(distinct[code], EMPLOYEE_ID_LENGTH)
             except EmployeeIdRefused as refused:
-                standard[code], refusals[value] = "", str(refused)
-        refused = np.array([value in refusals for value in distinct], dtype=bool)[codes]
-        self.cells("employee_id", refused, lambda v: refusals[v.strip()])
+                standard[code], refusals[distinct[code]] = "", str(refused)
+        if refusals:
+            refused = np.array([value in refusals for value in distinct], dtype=bool)[codes]
+            self.cells("employee_id", refused, lambda v: refusals[v.strip()])
         return pd.Series(standard[codes], dtype=object)
 
     def outcome_columns(self) -> tuple[pd.Series, pd.Series, pd.Series]:

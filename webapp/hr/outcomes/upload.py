@@ -70,7 +70,7 @@ def _short(check: UploadCheck, filename: str, data: bytes, pack: Pack, sensitive
     for row, employee_id in enumerate(links.employee_ids):
         if not employee_id:
             continue  # a problem already
-        found = latest.get(employee_id_key(employee_id), NO_ACCOUNT)
+        found = latest.get(employee_id.lower(), NO_ACCOUNT)
         if isinstance(found, tuple):
             line = links.lines[row]
             problems.append(
@@ -112,14 +112,15 @@ BATCH = 500
 
 
 def _latest_assessments(employee_ids: list[str], pack: Pack) -> dict[str, int | str | tuple]:
-    """Per id (`employee_id_key`), the newest finished assessment of the person it names, matched by
-    HR's employee id or by email whatever the case; NO_ASSESSMENT when the person has none,
-    and the emails of everyone it names when it names more than one person.
+    """Per id of the file (read in standard form: its lower case is its `employee_id_key`),
+    the newest finished assessment of the person it names, matched by HR's employee id
+    (however it is stored) or by email, whatever the case; NO_ASSESSMENT when the person has
+    none, and the emails of everyone it names when it names more than one person.
 
     The file's ids are matched here, not in an `IN (...)` list: a file may hold millions of
     ids, far more than a statement takes parameters, while the people are as many as the
     company has (one query whatever the file's length)."""
-    wanted = {employee_id_key(e) for e in employee_ids}
+    wanted = {e.lower() for e in employee_ids}  # as `employee_id_key`, for standard ids
     people = [
         person
         for person in db.session.execute(select(User.id, User.employee_id, User.email))
