@@ -6,7 +6,10 @@ import argparse
 import contextlib
 import gc
 import json
+import os
+import stat
 import sys
+import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TextIO
@@ -23,12 +26,19 @@ EXIT_OK, EXIT_USAGE = 0, 2
 MAX_PEOPLE = 1_000_000  # synthetic people per run: beyond it a run takes hours and gigabytes
 MAX_SEEDS = 100
 MAX_SEED = 2**63 - 1
+# One person's answers are a few kilobytes (the API takes at most 256 KB); a longer line is not
+# answers, and reading it whole would cost its size in memory (/dev/zero has no line end).
+MAX_LINE_CHARACTERS = 1024 * 1024
 
 
 def main(argv: Sequence[str] | None = None, parser: argparse.ArgumentParser | None = None) -> int:
     """Run one command; return its exit code (0 ok, 2 invalid input)."""
     parser = parser or build_parser()
     args = parser.parse_args(argv)
+    if sys.stdout is None or sys.stdout.closed:
+        if sys.stderr is not None and not sys.stderr.closed:
+            print("trackfit: standard output is closed; nothing was done", file=sys.stderr)
+        return EXIT_USAGE
     try:
         return args.run(args)
     except TrackfitError as error:
@@ -263,6 +273,7 @@ def run_train(args: argparse.Namespace) -> int:
     from recommender.learn.training import TrainingDataTooSmall
 
     sensitive = [name.strip() for name in args.sensitive.split(",") if name.strip()]
+    _regular_file(args.data, "--data")
     outcomes = read_outcomes(args.data, load_pack(args.pack), sensitive)
     registry = RegistryWriter(args.models)
     try:
@@ -365,6 +376,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
         if args.data:
             from recommender.learn.outcomes import read_outcomes
 
+            _regular_file(args.data, "--data")
             report = evaluate_on_outcomes(read_outcomes(args.data, pack), seed=args.seed)
         else:
             report = evaluate_at_sizes(
@@ -458,12 +470,40 @@ def _batch() -> Iterator[None]:
 def _read_people(stream: TextIO, pack, name: str):
     """Every line checked before anything is written; no people at all is a mistake too."""
     try:
-        people = list(read_answers_jsonl(stream, pack, name))
+        people = list(read_answers_jsonl(_bounded_lines(stream, name), pack, name))
     except UnicodeDecodeError as error:
         raise AnswersInvalid(f"{name}: is not UTF-8 text (byte {error.start})") from None
     if not people:
         raise AnswersInvalid(f"{name}: holds no answers (one JSON object per line)")
     return people
+
+
+def _bounded_lines(stream: TextIO, name: str) -> Iterator[str]:
+    """The stream's lines, refusing one longer than MAX_LINE_CHARACTERS as soon as it is."""
+    number = 0
+    while line := stream.readline(MAX_LINE_CHARACTERS + 1):
+        number += 1
+        if len(line) > MAX_LINE_CHARACTERS:
+            raise AnswersInvalid(
+                f"{name}:{number}: is longer than {MAX_LINE_CHARACTERS:,} characters; one "
+                "person's answers are one line of a few kilobytes"
+            )
+        yield line
+
+
+def _regular_file(path: Path, option: str) -> None:
+    """Refuse an input that is missing, a folder, or a pipe or device (which could block or
+    never end), before anything is read."""
+    try:
+        mode = path.stat().st_mode
+    except OSError as error:
+        raise TrackfitError(f"{option}: {path}: cannot be read ({error.strerror})") from None
+    if stat.S_ISDIR(mode):
+        raise TrackfitError(f"{option}: {path} is a folder; give a file")
+    if not stat.S_ISREG(mode):
+        raise TrackfitError(
+            f"{option}: {path} is not a regular file (a pipe or device); give a file"
+        )
 
 
 class _open_input:  # noqa: N801 - used as a context manager like open()
@@ -475,10 +515,11 @@ class _open_input:  # noqa: N801 - used as a context manager like open()
 
     def __enter__(self) -> tuple[TextIO, str]:
         if self.path is None:
+            if sys.stdin is None or sys.stdin.closed:
+                raise TrackfitError("standard input is closed: give the answers with --input F")
             return sys.stdin, "stdin"
+        _regular_file(self.path, "--input")
         try:
-            if self.path.is_dir():
-                raise IsADirectoryError(21, "is a folder, not a file")
             # utf-8-sig: a byte-order mark some editors write is not part of the first line
             self.handle = self.path.open(encoding="utf-8-sig")
         except OSError as error:
@@ -496,13 +537,23 @@ def _check_writable(path: Path, option: str) -> None:
         raise TrackfitError(f"{option}: {path} is a folder; give a file name")
     if not path.parent.is_dir():
         raise TrackfitError(f"{option}: {path.parent} is not a folder that exists")
+    if path.is_symlink() or (path.exists() and not path.is_file()):
+        # replacing it would replace the link, pipe or device itself (/dev/null, as root)
+        raise TrackfitError(
+            f"{option}: {path} is a link, pipe or device; give a regular file's name"
+        )
 
 
 @contextlib.contextmanager
 def _written(path: Path) -> Iterator[Path]:
     """A temporary file beside `path`, renamed to it only when everything was written: an
     output is whole or not there."""
-    temporary = path.with_name(f".{path.name}.tmp")
+    handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(handle)
+    mask = os.umask(0)
+    os.umask(mask)
+    os.chmod(name, 0o666 & ~mask)  # as `open` would have made it, not mkstemp's 0600
+    temporary = Path(name)  # a name of its own: two outputs, or two runs, never share one
     try:
         yield temporary
         temporary.replace(path)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -233,6 +234,10 @@ class PackSource:
         """Parse `path`; a missing, unreadable or malformed file is logged and gives no data."""
         name = path.name
         try:
+            if not stat.S_ISREG(path.stat().st_mode):
+                # a folder, or a pipe or device that would block or never end
+                log.add(name, "is not a regular file (a folder, pipe or device)")
+                return cls(name, None, {}, log, read=False)
             with path.open("rb") as stream:
                 content = stream.read(MAX_FILE_BYTES + 1)
         except FileNotFoundError:
