@@ -304,8 +304,8 @@ def rollback():
         abort(400)
     registry = learning.registry_writer()
     try:
-        current = registry.active()
-        target = registry.rollback(answering.current_pack())
+        # what was active is read under the registry's lock, as the history records it
+        target, current = registry.roll_back(answering.current_pack())
     except ModelRefused as refused:
         message = "Nothing was rolled back: " + "; ".join(str(p) for p in refused.problems)
         return _models_page(message, 422)
