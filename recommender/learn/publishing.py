@@ -47,6 +47,7 @@ def training_environment() -> dict[str, str]:
 
 
 LOCK_FILE = ".lock"
+ROLLBACK_ATTEMPTS = 5  # tries when the pointer moves while a rollback target is tried
 
 
 class RegistryWriter(Registry):
@@ -113,13 +114,17 @@ class RegistryWriter(Registry):
         """`rollback`, returning (the version now active, the one it replaced) as recorded in
         the history. When the pointer moves while the target is tried, the rollback is worked
         out again from the new history."""
-        while True:
+        for _ in range(ROLLBACK_ATTEMPTS):
             target, current = self._rollback_target()
             self.try_version(target, pack)  # slow: outside the lock
             with self._locked():
                 if self._rollback_target() == (target, current):
                     self._point(target, "rollback", current)
                     return target, current
+        raise ModelRefused(
+            f"{self.root}: the active model kept changing while the rollback was tried; "
+            "nothing was rolled back, try again"
+        )
 
     def _rollback_target(self) -> tuple[str, str]:
         stack = self.active_stack()
