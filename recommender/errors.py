@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 
@@ -19,26 +20,64 @@ class Problem:
 
 
 class TrackfitError(Exception):
-    """A mistake in what a user gave us; the edge turns it into a message and exit code."""
+    """A mistake in what a user gave us; the edge turns it into a message and exit code.
+
+    `problems` lists what was found, or the first of it: `more` counts problems found but not
+    listed (input with thousands of mistakes is refused as fast as input with one)."""
 
     exit_code = 2
     headline = "invalid input"
+    more = 0
 
-    def __init__(self, problems: list[Problem] | Problem | str):
+    def __init__(self, problems: list[Problem] | Problem | str, more: int = 0):
         if isinstance(problems, str):
             problems = [Problem("", problems)]
         elif isinstance(problems, Problem):
             problems = [problems]
         self.problems = list(problems)
+        if more:
+            self.more = more
         super().__init__(self.report())
 
     def report(self) -> str:
-        """Every problem, one per line, under a headline that counts them."""
-        count = len(self.problems)
+        """Every problem listed, one per line, under a headline that counts them all, then
+        how many more were not listed."""
+        count = len(self.problems) + self.more
         noun = "problem" if count == 1 else "problems"
-        lines = [f"{self.headline}: {count} {noun}"]
+        lines = [f"{self.headline}: {count:,} {noun}"]
         lines += [f"  {problem}" for problem in self.problems]
+        if self.more:
+            lines.append(f"  … and {self.more:,} more problems")
         return "\n".join(lines)
+
+
+class ProblemList:
+    """Problems found in input, the first `room` of them listed and the rest only counted: a
+    message (which may cost a search for the closest name) is made only for a listed one."""
+
+    def __init__(self, room: int):
+        self.room = room
+        self.listed: list[Problem] = []
+        self.more = 0
+
+    def add(self, where: str, message: str | Callable[[], str]) -> None:
+        """Record a problem; `message` may be a function making it, called only if listed."""
+        if len(self.listed) >= self.room:
+            self.more += 1
+            return
+        self.listed.append(Problem(where, message() if callable(message) else message))
+
+    def extend(self, error: TrackfitError) -> None:
+        """Record the problems of another refusal, as far as there is room."""
+        room = max(0, self.room - len(self.listed))
+        self.listed += error.problems[:room]
+        self.more += max(0, len(error.problems) - room) + error.more
+
+    def __bool__(self) -> bool:
+        return bool(self.listed) or self.more > 0
+
+    def __len__(self) -> int:
+        return len(self.listed) + self.more
 
 
 class PackInvalid(TrackfitError):

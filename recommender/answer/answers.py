@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TextIO
 
-from recommender.errors import AnswersInvalid, Problem, did_you_mean
+from recommender.errors import AnswersInvalid, ProblemList, did_you_mean
 from recommender.pack.questionnaire import ANCHORED, NUMBER_CONTEXT
 from recommender.pack.source import describe
 
@@ -17,6 +17,10 @@ if TYPE_CHECKING:
     from recommender.pack.loading import Pack
 
 TOP_LEVEL_FIELDS = ("employee_id", "answers", "context", "timings")
+# Problems listed in one refusal (of a line, or of a whole file); the rest are counted, and
+# no "did you mean" is looked for them: 20,000 unknown keys were seconds of work and a 1.5 MB
+# answer before.
+PROBLEMS_LISTED = 100
 # Answers JSON is two objects deep; 32 leaves room and stops the decoder long before Python's
 # recursion limit (100,000 nested brackets were a RecursionError).
 MAX_JSON_DEPTH = 32
@@ -170,10 +174,15 @@ class Answers:
     @classmethod
     def from_json(cls, data: Any, pack: Pack, where: str = "") -> Answers:
         """Check a decoded JSON object against the pack; raise AnswersInvalid naming each field."""
-        checker = _AnswersChecker(pack, where)
+        return cls._checked(data, pack, where, PROBLEMS_LISTED)
+
+    @classmethod
+    def _checked(cls, data: Any, pack: Pack, where: str, room: int) -> Answers:
+        """`from_json`, listing at most `room` problems (the rest counted)."""
+        checker = _AnswersChecker(pack, where, room)
         answers = checker.check(data)
-        if checker.problems:
-            raise AnswersInvalid(checker.problems)
+        if checker.found:
+            raise AnswersInvalid(checker.found.listed, more=checker.found.more)
         assert answers is not None
         return answers
 
@@ -199,9 +208,10 @@ def read_answers_jsonl(
     """Parse answers JSONL lazily; blank lines are skipped, every bad line is collected.
 
     Everything is checked before anything is yielded downstream by `read_all_answers`, so a
-    bad line never leaves half an output behind.
+    bad line never leaves half an output behind. The first PROBLEMS_LISTED problems of the
+    whole input are listed, the rest counted.
     """
-    problems: list[Problem] = []
+    problems = ProblemList(PROBLEMS_LISTED)
     seen: dict[str, int] = {}
     parsed: list[Answers] = []
     for number, line in enumerate(stream, start=1):
@@ -212,39 +222,44 @@ def read_answers_jsonl(
             data = read_json_document(line)
         except JsonRefused as error:
             at = f" at column {error.column}" if error.column else ""
-            problems.append(Problem(where, f"is not valid JSON ({error.message}{at})"))
+            problems.add(where, f"is not valid JSON ({error.message}{at})")
             continue
         try:
-            answers = Answers.from_json(data, pack, where)
+            room = max(0, PROBLEMS_LISTED - len(problems.listed))
+            answers = Answers._checked(data, pack, where, room)
         except AnswersInvalid as error:
-            problems.extend(error.problems)
+            problems.extend(error)
             continue
         if answers.employee_id in seen:
-            problems.append(
-                Problem(
-                    f"{where}: employee_id",
-                    f"'{answers.employee_id}' already appeared on line {seen[answers.employee_id]}",
-                )
+            problems.add(
+                f"{where}: employee_id",
+                f"'{answers.employee_id}' already appeared on line {seen[answers.employee_id]}",
             )
             continue
         seen[answers.employee_id] = number
         parsed.append(answers)
     if problems:
-        raise AnswersInvalid(problems)
+        raise AnswersInvalid(problems.listed, more=problems.more)
     yield from parsed
 
 
 class _AnswersChecker:
-    """Collects every problem of one answers object."""
+    """Collects every problem of one answers object: the first `room` listed, the rest
+    counted (a message passed as a function is made only for a listed problem)."""
 
-    def __init__(self, pack: Pack, where: str):
+    def __init__(self, pack: Pack, where: str, room: int = PROBLEMS_LISTED):
         self.pack = pack
         self.where = where
-        self.problems: list[Problem] = []
+        self.found = ProblemList(room)
 
-    def problem(self, field_name: str, message: str) -> None:
+    def problem(self, field_name: str, message: str, near: tuple[Any, Any] | None = None) -> None:
+        """Record a problem; `near` (the value, its choices) adds a "did you mean", looked for
+        only when the problem is listed."""
         location = f"{self.where}: {field_name}" if self.where else field_name
-        self.problems.append(Problem(location, message))
+        if near is None:
+            self.found.add(location, message)
+        else:
+            self.found.add(location, lambda: message + did_you_mean(*near))
 
     def check(self, data: Any) -> Answers | None:
         if not isinstance(data, dict):
@@ -252,14 +267,14 @@ class _AnswersChecker:
             return None
         for key in data:
             if key not in TOP_LEVEL_FIELDS:
-                self.problem(key, f"is not a known field{did_you_mean(key, TOP_LEVEL_FIELDS)}")
+                self.problem(key, "is not a known field", near=(key, TOP_LEVEL_FIELDS))
         employee_id = data.get("employee_id")
         if not isinstance(employee_id, str) or not employee_id.strip():
             self.problem("employee_id", f"must be non-empty text, not {describe(employee_id)}")
         answers = self._answers(self._object(data, "answers"))
         context = self._context(self._object(data, "context"))
         timings = self._timings(self._object(data, "timings"))
-        if self.problems:
+        if self.found:
             return None
         return Answers(employee_id.strip(), answers, context, timings)
 
@@ -288,8 +303,7 @@ class _AnswersChecker:
                     self.problem(name, f"is a context item: give it under context.{item_id}")
                 else:
                     self.problem(
-                        name,
-                        f"is not an item of pack {self.pack.ref}{did_you_mean(item_id, scored)}",
+                        name, f"is not an item of pack {self.pack.ref}", near=(item_id, scored)
                     )
                 continue
             if value is None:
@@ -316,7 +330,7 @@ class _AnswersChecker:
         for key, value in raw.items():
             name = f"context.{key}"
             if key not in items:
-                self.problem(name, f"is not a context field{did_you_mean(key, items)}")
+                self.problem(name, "is not a context field", near=(key, items))
             elif value is None:
                 continue
             elif key in NUMBER_CONTEXT:
@@ -330,9 +344,7 @@ class _AnswersChecker:
                 options = [option.value for option in items[key].options]
                 if value not in options:
                     self.problem(
-                        name,
-                        f"{value!r} is not one of {', '.join(options)}"
-                        f"{did_you_mean(value, options)}",
+                        name, f"{value!r} is not one of {', '.join(options)}", near=(value, options)
                     )
                 else:
                     context[key] = value
@@ -351,7 +363,7 @@ class _AnswersChecker:
         for key, value in raw.items():
             name = f"timings.{key}"
             if key not in sections:
-                self.problem(name, f"is not a section of this pack{did_you_mean(key, sections)}")
+                self.problem(name, "is not a section of this pack", near=(key, sections))
                 continue
             number = self._number(name, value)
             if number is not None and number < 0:

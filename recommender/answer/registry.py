@@ -8,17 +8,22 @@ Layout of a registry folder (default `models/`, else `--models DIR` or `TRACKFIT
     v1/manifest.json     SHA-256 of model.npz, versions trained with, data hash, metrics, ...
     v1/card.md           the model card
 
-A version is checked before its parameters are read: the SHA-256 of `model.npz` must match
-its manifest. The file holds plain arrays read with `allow_pickle=False`, so even a file that
-passed the check cannot run code, and it reads the same under any scikit-learn. Reading lives
-here; writing versions and moving the pointer is learning's job (`recommender.learn.publishing`).
+Every file is read as untrusted and within a size bound (the card 256 KB, a manifest or the
+history 20 MB, a model 128 MB); a file or version folder that is a symbolic link, or not a
+regular file, is refused by name, never followed. A version is checked before its parameters
+are read: the SHA-256 of `model.npz` (the very bytes then loaded) must match its manifest.
+The file holds plain arrays read with `allow_pickle=False`, so even a file that passed the
+check cannot run code, and it reads the same under any scikit-learn. Reading lives here;
+writing versions and moving the pointer is learning's job (`recommender.learn.publishing`).
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import re
+import stat
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -93,15 +98,9 @@ class Registry:
     def active(self) -> str | None:
         """The active version's name, or None when nothing has been promoted."""
         path = self.root / ACTIVE_FILE
-        if not path.exists():
+        if not os.path.lexists(path):
             return None
-        if not path.is_file():
-            raise ModelRefused(f"{path}: is not a file; it should hold a version name")
-        try:
-            with path.open("rb") as stream:
-                raw = stream.read(MAX_POINTER_BYTES + 1)
-        except OSError as error:
-            raise ModelRefused(f"{path}: cannot be read ({error.strerror})") from None
+        raw = _bounded_read(path, MAX_POINTER_BYTES, refuse_larger=False)
         try:
             name = raw.decode("utf-8").strip()
         except UnicodeDecodeError:
@@ -119,19 +118,41 @@ class Registry:
         """A version's manifest (JSON, safe to read before any check), its shape checked."""
         name = str(name)
         path = self.root / name / MANIFEST_FILE
-        if not VERSION_PATTERN.match(name) or not path.is_file():
+        if not VERSION_PATTERN.match(name) or not os.path.lexists(path):
             known = ", ".join(self.versions()) or "none"
             raise ModelRefused(f"{self.root}: no model version {_shown(name)} (versions: {known})")
+        self._version_folder(name)
         try:
             data = read_json_document(_bounded_read(path, MAX_MANIFEST_BYTES))
         except JsonRefused as error:
             raise ModelRefused(f"{path}: manifest is not valid JSON ({error})") from None
-        except OSError as error:
-            raise ModelRefused(f"{path}: cannot be read ({error.strerror})") from None
         problems = manifest_problems(data)
         if problems:
             raise ModelRefused([Problem(f"{path}: {where}", what) for where, what in problems])
         return data
+
+    def card(self, name: str) -> str | None:
+        """A version's model card (Markdown; bytes that are not UTF-8 shown as replacement
+        marks), or None when it has none. Refused past MAX_CARD_BYTES."""
+        name = str(name)
+        path = self.root / name / CARD_FILE
+        if not VERSION_PATTERN.match(name) or not os.path.lexists(path):
+            return None
+        self._version_folder(name)
+        return _bounded_read(path, MAX_CARD_BYTES).decode("utf-8", errors="replace")
+
+    def _version_folder(self, name: str) -> Path:
+        """A version's folder; refused when it is a link or not a folder."""
+        path = self.root / name
+        try:
+            mode = os.lstat(path).st_mode
+        except OSError as error:
+            raise ModelRefused(f"{path}: cannot be read ({error.strerror})") from None
+        if stat.S_ISLNK(mode):
+            raise ModelRefused(f"{path}: is a symbolic link; a version folder is never followed")
+        if not stat.S_ISDIR(mode):
+            raise ModelRefused(f"{path}: is not a folder")
+        return path
 
     def load(self, name: str | None = None) -> ModelVersion:
         """A version (the active one by default), verified before its file is read."""
@@ -143,8 +164,7 @@ class Registry:
             )
         try:
             manifest = self.manifest(name)
-            self.verify(name, manifest)
-            model = self._read_model(name)
+            model = self._read_model(name, self.verify(name, manifest))
         except ModelRefused as refused:
             # Answering never trains: an unusable version is refused, and the way out named.
             raise ModelRefused(
@@ -152,10 +172,10 @@ class Registry:
             ) from None
         return ModelVersion(name, manifest, model)
 
-    def _read_model(self, name: str) -> TrackModel:
+    def _read_model(self, name: str, data: bytes) -> TrackModel:
         path = self.root / name / MODEL_FILE
         try:
-            with np.load(path, allow_pickle=False) as arrays:
+            with np.load(io.BytesIO(data), allow_pickle=False) as arrays:
                 problems = model_array_problems(arrays)
                 if problems:
                     raise ModelRefused(
@@ -165,18 +185,21 @@ class Registry:
         except (ValueError, KeyError, TypeError, IndexError, OSError, zipfile.BadZipFile) as error:
             raise ModelRefused(f"{path}: not a trackfit model file ({error})") from None
 
-    def verify(self, name: str, manifest: dict[str, Any]) -> None:
-        """Refuse a version whose file is missing or does not match its hash."""
+    def verify(self, name: str, manifest: dict[str, Any]) -> bytes:
+        """The model file's bytes; refused when it is missing or does not match its hash."""
         path = self.root / name / MODEL_FILE
         expected = (manifest.get("sha256") or {}).get(MODEL_FILE)
-        if not path.is_file():
+        self._version_folder(name)
+        if not os.path.lexists(path):
             raise ModelRefused(f"{path}: model file is missing")
-        actual = file_sha256(path)
+        data = _bounded_read(path, MAX_MODEL_BYTES)
+        actual = hashlib.sha256(data).hexdigest()
         if actual != expected:
             raise ModelRefused(
                 f"{path}: SHA-256 {actual[:16]}… does not match the manifest's "
                 f"{str(expected)[:16]}…; the file was changed after training and is not loaded"
             )
+        return data
 
     def active_stack(self) -> list[str]:
         """Versions made active by promotions not yet undone by rollbacks, oldest first."""
@@ -191,14 +214,12 @@ class Registry:
     def history(self) -> list[dict[str, Any]]:
         """Every pointer move, oldest first; every malformed line named in one refusal."""
         path = self.root / HISTORY_FILE
-        if not path.is_file():
+        if not os.path.lexists(path):
             return []
         try:
             text = _bounded_read(path, MAX_HISTORY_BYTES).decode("utf-8")
         except UnicodeDecodeError as error:
             raise ModelRefused(f"{path}: is not UTF-8 text (byte {error.start})") from None
-        except OSError as error:
-            raise ModelRefused(f"{path}: cannot be read ({error.strerror})") from None
         moves, problems = [], []
         for number, line in enumerate(text.splitlines(), start=1):
             if not line.strip():
@@ -218,18 +239,45 @@ class Registry:
 
 
 MAX_POINTER_BYTES = 64
-# far more than any real manifest (a few hundred KB) or history (a line per pointer move)
+# far more than any real manifest (a few hundred KB), history (a line per pointer move),
+# card (a few KB; a table row per fairness group) or model (tens of KB, a few MB with many
+# features). The card is the tightest: rendering Markdown costs up to ~20 µs a byte for text
+# made of markup characters, so 256 KB is at most a few seconds of a web worker.
 MAX_MANIFEST_BYTES = 20 << 20
 MAX_HISTORY_BYTES = 20 << 20
+MAX_CARD_BYTES = 256 << 10
+MAX_MODEL_BYTES = 128 << 20
 
 
-def _bounded_read(path: Path, limit: int) -> bytes:
-    """A file's bytes, refused (not read) past `limit`."""
-    with path.open("rb") as stream:
-        data = stream.read(limit + 1)
-    if len(data) > limit:
-        raise ModelRefused(f"{path}: is larger than {limit >> 20} MB; it is not read")
+def _bounded_read(path: Path, limit: int, refuse_larger: bool = True) -> bytes:
+    """A registry file's bytes, at most `limit + 1` of them read; refused (ModelRefused naming
+    the file) past `limit` (unless `refuse_larger` is false: the caller judges what it got),
+    when it is a symbolic link (never followed), not a regular file (a FIFO or device is never
+    waited on), or cannot be read."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError as error:
+        if os.path.islink(path):
+            raise ModelRefused(
+                f"{path}: is a symbolic link; registry files are never followed"
+            ) from None
+        raise ModelRefused(f"{path}: cannot be read ({error.strerror})") from None
+    with os.fdopen(descriptor, "rb") as stream:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            raise ModelRefused(f"{path}: is not a regular file")
+        try:
+            data = stream.read(limit + 1)
+        except OSError as error:
+            raise ModelRefused(f"{path}: cannot be read ({error.strerror})") from None
+    if refuse_larger and len(data) > limit:
+        raise ModelRefused(f"{path}: is larger than {_size(limit)}; it is not read")
     return data
+
+
+def _size(limit: int) -> str:
+    if limit >= 1 << 20:
+        return f"{limit >> 20} MB"
+    return f"{limit >> 10} KB" if limit >= 1 << 10 else f"{limit} bytes"
 
 
 HISTORY_ACTIONS = ("promote", "rollback")

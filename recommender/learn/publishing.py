@@ -1,11 +1,20 @@
-"""Writing the model registry: new versions, atomically, and every move of the active pointer."""
+"""Writing the model registry: new versions, atomically, and every move of the active pointer.
+
+Every write that depends on what the registry holds (naming a new version, reading the active
+version and moving the pointer, appending to the history) happens under one exclusive lock,
+`flock` on `.lock` in the registry folder, so threads and processes (gunicorn workers, the
+CLI) take turns: `ACTIVE`, `history.jsonl` and what a caller is told always agree."""
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
+import os
 import platform
 import shutil
 import tempfile
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from importlib.metadata import version as installed_version
 from pathlib import Path
@@ -37,8 +46,28 @@ def training_environment() -> dict[str, str]:
     }
 
 
+LOCK_FILE = ".lock"
+ROLLBACK_ATTEMPTS = 5  # tries when the pointer moves while a rollback target is tried
+
+
 class RegistryWriter(Registry):
     """A registry that learning may write: add versions, promote, roll back."""
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        """Hold the registry's exclusive lock (threads and processes alike) until the block
+        ends; the lock file is never followed if it is a link."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        path = self.root / LOCK_FILE
+        try:
+            descriptor = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+        except OSError as error:
+            raise ModelRefused(f"{path}: cannot be opened to lock ({error.strerror})") from None
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(descriptor)  # closing releases the lock
 
     def add(self, model: TrackModel, manifest: dict[str, Any], card: str) -> str:
         """Write a new version atomically and return its name; versions are never rewritten."""
@@ -47,7 +76,7 @@ class RegistryWriter(Registry):
         staging.chmod(0o755)  # mkdtemp makes it private; a published version is readable
         try:
             np.savez(staging / MODEL_FILE, **model.to_arrays())
-            while True:
+            with self._locked():  # two trainings finishing at once never take one name
                 existing = self.versions()
                 name = f"v{int(existing[-1][1:]) + 1 if existing else 1}"
                 record = {
@@ -61,11 +90,8 @@ class RegistryWriter(Registry):
                     json.dumps(record, indent=2) + "\n", encoding="utf-8"
                 )
                 (staging / CARD_FILE).write_text(card.replace("{version}", name), encoding="utf-8")
-                try:
-                    staging.rename(self.root / name)  # atomic; fails if the name was taken
-                    return name
-                except OSError:
-                    continue
+                staging.rename(self.root / name)  # atomic
+                return name
         finally:
             if staging.exists():
                 shutil.rmtree(staging)
@@ -73,21 +99,38 @@ class RegistryWriter(Registry):
     def promote(self, name: str, pack: str | Pack | None = None) -> str | None:
         """Make a version the active one once it has been tried (see `try_version`); return
         the previously active name. Nothing moves when it is refused."""
-        self.try_version(name, pack)
-        previous = self.active_or_none()
-        self._point(name, "promote", previous)
+        self.try_version(name, pack)  # slow: outside the lock
+        with self._locked():
+            previous = self.active_or_none()
+            self._point(name, "promote", previous)
         return previous
 
     def rollback(self, pack: str | Pack | None = None) -> str:
         """Go back to the version that was active before the current one, once it has been
         tried; return its name."""
+        return self.roll_back(pack)[0]
+
+    def roll_back(self, pack: str | Pack | None = None) -> tuple[str, str]:
+        """`rollback`, returning (the version now active, the one it replaced) as recorded in
+        the history. When the pointer moves while the target is tried, the rollback is worked
+        out again from the new history."""
+        for _ in range(ROLLBACK_ATTEMPTS):
+            target, current = self._rollback_target()
+            self.try_version(target, pack)  # slow: outside the lock
+            with self._locked():
+                if self._rollback_target() == (target, current):
+                    self._point(target, "rollback", current)
+                    return target, current
+        raise ModelRefused(
+            f"{self.root}: the active model kept changing while the rollback was tried; "
+            "nothing was rolled back, try again"
+        )
+
+    def _rollback_target(self) -> tuple[str, str]:
         stack = self.active_stack()
         if len(stack) < 2:
             raise ModelRefused(f"{self.root}: nothing to roll back to")
-        target = stack[-2]
-        self.try_version(target, pack)
-        self._point(target, "rollback", stack[-1])
-        return target
+        return stack[-2], stack[-1]
 
     def try_version(self, name: str, pack: str | Pack | None = None) -> None:
         """Load a version and answer sample people with it (see `trial.try_version`)."""
@@ -102,14 +145,29 @@ class RegistryWriter(Registry):
             return None
 
     def _point(self, name: str, action: str, previous: str | None) -> None:
+        """Record a move and make it; the caller holds the lock. The pointer is written to a
+        temporary file of its own and renamed over `ACTIVE` (atomic)."""
         move = {
             "at": datetime.now(UTC).isoformat(timespec="seconds"),
             "action": action,
             "from": previous,
             "to": name,
         }
-        with (self.root / HISTORY_FILE).open("a", encoding="utf-8") as history:
-            history.write(json.dumps(move) + "\n")
-        pointer = self.root / f".{ACTIVE_FILE}.tmp"
-        pointer.write_text(name + "\n", encoding="utf-8")
-        pointer.replace(self.root / ACTIVE_FILE)
+        descriptor, temporary = tempfile.mkstemp(prefix=f".{ACTIVE_FILE}-", dir=self.root)
+        try:
+            with os.fdopen(descriptor, "w", encoding="utf-8") as pointer:
+                pointer.write(name + "\n")
+                pointer.flush()
+                os.fsync(pointer.fileno())
+            os.chmod(temporary, 0o644)  # mkstemp makes it private; the pointer is readable
+            history = self.root / HISTORY_FILE
+            flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW
+            with os.fdopen(os.open(history, flags, 0o644), "a", encoding="utf-8") as lines:
+                lines.write(json.dumps(move) + "\n")
+            os.replace(temporary, self.root / ACTIVE_FILE)
+        except OSError as error:
+            where = error.filename or self.root
+            raise ModelRefused(f"{where}: cannot be written ({error.strerror})") from None
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(temporary)

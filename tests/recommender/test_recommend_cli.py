@@ -7,6 +7,7 @@ import json
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -246,3 +247,21 @@ def test_models_check_tries_the_version_on_sample_people(trackfit, tmp_path):
     shutil.copytree(ROOT / "models", models)
     code, out, _ = trackfit("--models", str(models), "models", "check")
     assert code == 0 and "sample people answered" in out
+
+
+@pytest.mark.parametrize("command", ["recommend", "score"])
+def test_a_line_with_thousands_of_unknown_answers_lists_a_hundred_and_counts_the_rest(
+    trackfit, command
+):
+    answers = {"la1": 3, **{f"l{i}": 1 for i in range(20_000)}}
+    good = json.dumps({"employee_id": "ok", "answers": {"la1": 3}})
+    bad = json.dumps({"employee_id": "x", "answers": answers})
+    started = time.perf_counter()
+    code, out, err = trackfit(command, stdin=f"{bad}\n{good}\n{bad}\n")
+    assert time.perf_counter() - started < 2
+    assert code == 2 and out == ""
+    lines = err.splitlines()
+    assert "40,000 problems" in lines[0]
+    assert lines[1].startswith("  stdin:1: answers.l0: is not an item of pack")
+    assert len([line for line in lines if "answers.l" in line]) == 100
+    assert lines[-1] == "  … and 39,900 more problems"

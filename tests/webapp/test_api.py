@@ -10,6 +10,8 @@ from jsonschema import Draft202012Validator
 from recommender.answer.answers import Answers
 from recommender.answer.recommendation import Recommender
 from webapp.accounts.models import User
+from webapp.answering import current_pack
+from webapp.api.openapi import openapi_document
 from webapp.api.tokens import TokenRefused, create_token, revoke_token
 from webapp.extensions import db
 
@@ -230,3 +232,35 @@ def test_unclosed_strings_behind_many_brackets_are_refused_at_once(api):
     assert response.status_code == 400
     assert "nested more than 32" in response.get_json()["error"]
     assert time.perf_counter() - started < 2
+
+
+def test_thousands_of_unknown_answers_list_the_first_hundred_and_count_the_rest_at_once(
+    app, api, people
+):
+    # the attacker's 210 KB body: 20,000 unknown answer keys was 3.5-4 s of CPU and a 1.5 MB
+    # answer listing each with a "did you mean"
+    person = {
+        **people[0],
+        "answers": {**people[0]["answers"], **{f"l{i}": 1 for i in range(20_000)}},
+    }
+    started = time.perf_counter()
+    response = api(person)
+    elapsed = time.perf_counter() - started
+    body = response.get_json()
+    assert response.status_code == 400
+    assert len(body["problems"]) == 100
+    assert body["more_problems"] == 19_900
+    first = body["problems"][0]
+    assert first["field"] == "answers.l0" and "is not an item of pack" in first["message"]
+    assert len(response.get_data()) < 20_000
+    assert elapsed < 1, elapsed
+    with app.test_request_context():
+        schema = openapi_document(current_pack())
+    error = {**schema["components"]["schemas"]["Error"], "components": schema["components"]}
+    Draft202012Validator(error).validate(body)
+
+
+def test_a_few_problems_are_all_listed_with_none_more(api, people):
+    person = {**people[0], "answers": {**people[0]["answers"], "lax1": 3, "la1": 9}}
+    body = api(person).get_json()
+    assert len(body["problems"]) == 2 and body["more_problems"] == 0, body

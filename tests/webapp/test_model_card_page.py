@@ -4,6 +4,9 @@ Markdown link, image or HTML is text on the page, never a live link, image or el
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import time
 from pathlib import Path
 
 import numpy as np
@@ -44,3 +47,49 @@ def test_group_names_written_as_markdown_show_literally_on_the_card(app, hr):
     assert "[click](https://evil.example)" in html
     assert "![pixel](https://evil.example/p.png)" in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_a_huge_card_is_a_422_naming_the_bound_not_a_hang(app, hr):
+    card = Path(app.config["TRACKFIT_MODELS"]) / "v1" / "card.md"
+    with card.open("ab") as stream:
+        stream.truncate(30 << 20)  # the attacker's 30 MB card (a sparse file)
+    started = time.monotonic()
+    response = hr.get("/hr/models/v1/card")
+    assert time.monotonic() - started < 2
+    assert response.status_code == 422
+    assert "card.md: is larger than 256 KB" in response.get_data(as_text=True)
+
+
+def test_a_card_that_links_elsewhere_is_a_422_and_what_it_points_at_is_never_shown(
+    app, hr, tmp_path
+):
+    secret = tmp_path / "passwd"
+    secret.write_text("root:x:0:0:root:/root:/bin/bash\n")
+    card = Path(app.config["TRACKFIT_MODELS"]) / "v1" / "card.md"
+    card.unlink()
+    card.symlink_to(secret)
+    response = hr.get("/hr/models/v1/card")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "card.md: is a symbolic link" in html
+    assert "root:x:0:0" not in html
+
+
+def test_a_card_that_is_a_fifo_is_a_422_not_a_wait(app, hr):
+    card = Path(app.config["TRACKFIT_MODELS"]) / "v1" / "card.md"
+    card.unlink()
+    os.mkfifo(card)
+    response = hr.get("/hr/models/v1/card")
+    assert response.status_code == 422
+    assert "card.md: is not a regular file" in response.get_data(as_text=True)
+
+
+def test_a_linked_manifest_is_a_problem_on_the_models_page_not_a_500(app, hr, tmp_path):
+    manifest = Path(app.config["TRACKFIT_MODELS"]) / "v1" / "manifest.json"
+    shutil.copy(manifest, tmp_path / "manifest.json")
+    manifest.unlink()
+    manifest.symlink_to(tmp_path / "manifest.json")
+    for url in ("/hr/models", "/hr/models/v1", "/hr/models/v1/card"):
+        response = hr.get(url)
+        assert response.status_code in (200, 422), url
+        assert "manifest.json: is a symbolic link" in response.get_data(as_text=True), url

@@ -51,8 +51,9 @@ def openapi_document(pack: Pack) -> dict[str, Any]:
                                     "400",
                                     "Invalid JSON, JSON beyond the limits (nesting deeper than "
                                     "32, numbers longer than 30 digits, NaN or Infinity, lone "
-                                    "surrogates) or invalid answers; `problems` names every "
-                                    "field",
+                                    "surrogates) or invalid answers; `problems` names each "
+                                    "field (the first 100 problems; `more_problems` counts the "
+                                    "rest)",
                                 ),
                                 ("401", "Missing, unknown or revoked token"),
                                 ("413", "Body larger than the limit"),
@@ -84,6 +85,11 @@ def openapi_document(pack: Pack) -> dict[str, Any]:
                                     "message": {"type": "string"},
                                 },
                             },
+                        },
+                        "more_problems": {
+                            "type": "integer",
+                            "minimum": 0,
+                            "description": "Problems found beyond those listed in `problems`",
                         },
                     },
                 },

@@ -42,8 +42,11 @@ def recommendations():
     try:
         return jsonify(answering.recommend(data))
     except AnswersInvalid as error:
+        # the first problems listed (answers.PROBLEMS_LISTED), the rest counted
         problems = [{"field": p.where, "message": p.message} for p in error.problems]
-        return error_response(400, str(error.problems[0]), problems=problems)
+        return error_response(
+            400, str(error.problems[0]), problems=problems, more_problems=error.more
+        )
     except ModelRefused as error:
         # the reason names server files: it goes to the log, the client gets the gist
         current_app.logger.error("API answered 503: %s", error.report())

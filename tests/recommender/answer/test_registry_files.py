@@ -1,0 +1,93 @@
+"""Registry files are read within size bounds and never through a link: a card, manifest,
+history, pointer, model or version folder that is a symbolic link, a FIFO or too large is
+refused by name, without reading what it points at or waiting on it."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+from recommender.answer.registry import MAX_CARD_BYTES, ModelRefused, Registry
+from recommender.learn.publishing import RegistryWriter
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+@pytest.fixture
+def models(tmp_path) -> Path:
+    """A copy of the bundled registry (v1 active)."""
+    shutil.copytree(ROOT / "models", tmp_path / "models")
+    return tmp_path / "models"
+
+
+def secret(tmp_path: Path) -> Path:
+    path = tmp_path / "passwd"
+    path.write_text("root:x:0:0:root:/root:/bin/bash\n")
+    return path
+
+
+READS = {
+    "card.md": lambda registry: registry.card("v1"),
+    "manifest.json": lambda registry: registry.manifest("v1"),
+    "model.npz": lambda registry: registry.load("v1"),
+}
+TOP = {
+    "ACTIVE": lambda registry: registry.active(),
+    "history.jsonl": lambda registry: registry.history(),
+}
+
+
+@pytest.mark.parametrize("name", [*READS, *TOP])
+def test_a_registry_file_that_is_a_link_is_refused_not_followed(models, tmp_path, name):
+    target = secret(tmp_path)
+    path = models / "v1" / name if name in READS else models / name
+    shutil.copy(path, target)  # even a link to the file's own good content is refused
+    path.unlink()
+    path.symlink_to(target)
+    with pytest.raises(ModelRefused, match=f"{name}: is a symbolic link"):
+        {**READS, **TOP}[name](Registry(models))
+
+
+def test_a_version_folder_that_is_a_link_is_refused(models, tmp_path):
+    (models / "v1").rename(tmp_path / "elsewhere")
+    (models / "v1").symlink_to(tmp_path / "elsewhere")
+    for read in READS.values():
+        with pytest.raises(ModelRefused, match="v1: is a symbolic link"):
+            read(Registry(models))
+
+
+@pytest.mark.parametrize("name", [*READS, *TOP])
+def test_a_registry_file_that_is_a_fifo_is_refused_without_waiting(models, name):
+    path = models / "v1" / name if name in READS else models / name
+    path.unlink()
+    os.mkfifo(path)
+    started = time.monotonic()
+    with pytest.raises(ModelRefused, match=f"{name}: is not a regular file"):
+        {**READS, **TOP}[name](Registry(models))
+    assert time.monotonic() - started < 1
+
+
+def test_a_card_larger_than_the_bound_is_refused_without_being_read(models):
+    with (models / "v1" / "card.md").open("ab") as card:
+        card.truncate(30 << 20)  # 30 MB, mostly a hole: cheap to make
+    started = time.monotonic()
+    with pytest.raises(ModelRefused, match=r"card.md: is larger than 256 KB"):
+        Registry(models).card("v1")
+    assert time.monotonic() - started < 1
+    (models / "v1" / "card.md").write_bytes(b"# card\n" + b"x" * (MAX_CARD_BYTES - 7))
+    assert Registry(models).card("v1").startswith("# card")
+
+
+def test_promoting_through_a_linked_history_is_refused_and_the_target_is_untouched(
+    models, tmp_path
+):
+    target = secret(tmp_path)
+    (models / "history.jsonl").unlink()
+    (models / "history.jsonl").symlink_to(target)
+    with pytest.raises(ModelRefused, match=r"history\.jsonl"):
+        RegistryWriter(models).promote("v1")
+    assert target.read_text() == "root:x:0:0:root:/root:/bin/bash\n"

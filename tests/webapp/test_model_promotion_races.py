@@ -1,0 +1,80 @@
+"""Promotions and rollbacks confirmed at the same moment on a live server, on SQLite and on
+PostgreSQL: every request succeeds, and `ACTIVE`, `history.jsonl`, the audit log and what
+each person was told agree; a later rollback goes back one real step."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from tests.webapp.factories import PASSWORD
+from tests.webapp.test_races import LiveBrowser, all_at_once
+from webapp.audit.models import AuditEvent
+from webapp.extensions import db
+
+VERSIONS = tuple(f"v{n}" for n in range(2, 10))
+JUSTIFICATION = "two promotions at the same moment to check the registry stays consistent"
+FLASH = re.compile(r"(v\d+) is now the active model \(it was (v\d+|none)\)")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request):
+    """Every test here runs on both databases."""
+    return request.param
+
+
+def copies_of_v1(models: Path) -> None:
+    """Versions v2.. as copies of v1 (the same model file, so the same hash)."""
+    for name in VERSIONS:
+        shutil.copytree(models / "v1", models / name)
+        manifest = json.loads((models / name / "manifest.json").read_text())
+        manifest["version"] = name
+        (models / name / "manifest.json").write_text(json.dumps(manifest))
+
+
+def promotions_audited(app) -> list[tuple[str, str | None]]:
+    with app.app_context():
+        events = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action.in_(("promote", "rollback")))
+        ).all()
+        return sorted((e.subject, e.detail.get("previous")) for e in events)
+
+
+def test_simultaneous_promotions_agree_in_pointer_history_audit_and_message(app, team, serve):
+    models = Path(app.config["TRACKFIT_MODELS"])
+    copies_of_v1(models)
+    hr = LiveBrowser(serve(app)).login("hr@example.com", PASSWORD)
+    tokens = [hr.token(f"/hr/models/{name}") for name in VERSIONS]
+    tabs = [hr.copy() for _ in VERSIONS]
+
+    def confirm(index):
+        status, _, _ = tabs[index].request(
+            "POST",
+            f"/hr/models/{VERSIONS[index]}/promote/confirm",
+            {"csrf_token": tokens[index], "justification": JUSTIFICATION},
+        )
+        told = FLASH.search(tabs[index].request("GET", "/hr/models")[2])
+        return status, told and told.groups()
+
+    results = all_at_once(len(VERSIONS), confirm)
+    assert [status for status, _ in results] == [302] * len(VERSIONS), results
+    moves = [json.loads(line) for line in (models / "history.jsonl").read_text().splitlines()]
+    new = moves[-len(VERSIONS) :]
+    for before, after in itertools.pairwise(moves):
+        assert after["from"] == before["to"], moves
+    assert (models / "ACTIVE").read_text().strip() == moves[-1]["to"]
+    told = sorted((to, previous) for _, (to, previous) in results)
+    assert told == sorted((m["to"], m["from"]) for m in new)
+    assert promotions_audited(app) == told
+
+    # a rollback afterwards goes back exactly one step of that history
+    token = hr.token("/hr/models")
+    status, _, _ = hr.request("POST", "/hr/models/rollback", {"csrf_token": token})
+    assert status == 302
+    assert (models / "ACTIVE").read_text().strip() == moves[-1]["from"]
