@@ -371,10 +371,26 @@ def _type_names(types: tuple[type, ...]) -> str:
     return " or ".join(names[t] for t in types)
 
 
+# Bounds far past any model trained on people's answers, so that no sum, difference or product
+# of a version's numbers can overflow, whatever the answers: trying a version on sample people
+# looks at a few points only, and a spike between two knots would pass it.
+LARGEST_EFFECT = 50.0  # on the log-odds scale: odds of e**50 to one
+LARGEST_POSITION = 1e6  # knots, fill and centre, on the answers' own scale
+LARGEST_COVARIANCE = 1e4
+
+
 def model_array_problems(arrays: Any) -> list[tuple[str, str]]:
     """Every (array, problem) that would make a model file answer wrongly or not at all:
-    missing arrays, wrong shapes, non-numbers, NaN or infinity, knots out of order."""
+    missing arrays, wrong shapes, non-numbers, NaN or infinity, values past their bounds,
+    knots out of order, a covariance that is not one."""
     problems: list[tuple[str, str]] = []
+
+    def bounded(key: str, ndim: int, size: int | None, largest: float) -> np.ndarray | None:
+        value = numeric(key, ndim, size)
+        if value is not None and np.abs(value).max(initial=0.0) > largest:
+            problems.append((key, f"holds a value past ±{largest:g}, beyond any trained model"))
+            return None
+        return value
 
     def numeric(key: str, ndim: int, size: int | None = None) -> np.ndarray | None:
         if key not in arrays:
@@ -398,30 +414,40 @@ def model_array_problems(arrays: Any) -> list[tuple[str, str]]:
     if names.dtype.kind != "U" or names.ndim != 1 or names.size == 0:
         return [("feature_names", f"must be a list of names, not {names.dtype} {names.shape}")]
     count = names.size
-    numeric("fill", 1, count)
-    numeric("centre", 1, count)
-    numeric("intercepts", 1, len(TRACK_IDS))
+    bounded("fill", 1, count, LARGEST_POSITION)
+    bounded("centre", 1, count, LARGEST_POSITION)
+    bounded("intercepts", 1, len(TRACK_IDS), LARGEST_EFFECT)
     total = 0
     for j in range(count):
-        knots = numeric(f"knots_{j}", 1)
+        knots = bounded(f"knots_{j}", 1, None, LARGEST_POSITION)
         if knots is None:
             continue
         total += knots.size
         if knots.size < 2 or not (np.diff(knots) > 0).all():
             problems.append((f"knots_{j}", "must be at least two increasing positions"))
         for track in TRACK_IDS:
-            numeric(f"shape_{track}_{j}", 1, knots.size)
+            bounded(f"shape_{track}_{j}", 1, knots.size, LARGEST_EFFECT)
     if "measurement_variance" in arrays:
-        spread = numeric("measurement_variance", 1, len(TRACK_IDS))
+        spread = bounded("measurement_variance", 1, len(TRACK_IDS), LARGEST_COVARIANCE)
         if spread is not None and (spread < 0).any():
             problems.append(("measurement_variance", "must not be negative"))
         for track in TRACK_IDS:
-            covariance = numeric(f"covariance_{track}", 2)
-            if covariance is not None and covariance.shape != (total + 1, total + 1):
-                problems.append(
-                    (
-                        f"covariance_{track}",
-                        f"has shape {covariance.shape}; expected {(total + 1, total + 1)}",
-                    )
-                )
+            key = f"covariance_{track}"
+            covariance = bounded(key, 2, None, LARGEST_COVARIANCE)
+            if covariance is None:
+                continue
+            if covariance.shape != (total + 1, total + 1):
+                expected = (total + 1, total + 1)
+                problems.append((key, f"has shape {covariance.shape}; expected {expected}"))
+            elif not _is_covariance(covariance):
+                problems.append((key, "is not symmetric with no negative variance"))
     return problems
+
+
+def _is_covariance(matrix: np.ndarray) -> bool:
+    """Symmetric and positive semi-definite (to rounding): a variance computed from it is never
+    negative, so its square root is never NaN."""
+    if not np.allclose(matrix, matrix.T, rtol=1e-9, atol=1e-12):
+        return False
+    scale = max(float(np.abs(matrix).max(initial=0.0)), 1e-300)
+    return float(np.linalg.eigvalsh(matrix).min(initial=0.0)) >= -1e-9 * scale

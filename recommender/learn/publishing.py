@@ -13,6 +13,7 @@ import json
 import os
 import platform
 import shutil
+import stat
 import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -101,6 +102,7 @@ class RegistryWriter(Registry):
         the previously active name. Nothing moves when it is refused."""
         self.try_version(name, pack)  # slow: outside the lock
         with self._locked():
+            self._ready_to_move()
             previous = self.active_or_none()
             self._point(name, "promote", previous)
         return previous
@@ -118,6 +120,7 @@ class RegistryWriter(Registry):
             target, current = self._rollback_target()
             self.try_version(target, pack)  # slow: outside the lock
             with self._locked():
+                self._ready_to_move()
                 if self._rollback_target() == (target, current):
                     self._point(target, "rollback", current)
                     return target, current
@@ -143,6 +146,18 @@ class RegistryWriter(Registry):
             return self.active()
         except ModelRefused:
             return None
+
+    def _ready_to_move(self) -> None:
+        """Refuse a move the registry could not record whole; the caller holds the lock. The
+        history must read line by line (a move appended after a half-written line would be
+        lost in it), and `ACTIVE` must be a plain file or absent (not a folder or a link)."""
+        self.history()  # a ModelRefused naming every line that does not read
+        pointer = self.root / ACTIVE_FILE
+        if os.path.lexists(pointer) and not stat.S_ISREG(os.lstat(pointer).st_mode):
+            raise ModelRefused(
+                f"{pointer}: is a folder, link or device, not the file naming the active "
+                "version; remove it, then promote a version"
+            )
 
     def _point(self, name: str, action: str, previous: str | None) -> None:
         """Record a move and make it; the caller holds the lock. The pointer is written to a

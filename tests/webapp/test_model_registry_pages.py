@@ -17,8 +17,8 @@ from webapp.cli import main
 
 def broken_version(registry: Path, overflowing: bool = False) -> str:
     """v2: a copy of v1 whose first shape is NaN (refused as the file is read), or with
-    `overflowing` two shapes so large that their sum is infinite (every array is finite and
-    well formed: only answering someone with it tells); its manifest hash matches."""
+    `overflowing` two shapes so large that their sum is infinite (every array finite and well
+    formed, refused by the bound on effects); its manifest hash matches."""
 
     def change(arrays):
         if overflowing:
@@ -64,7 +64,8 @@ def test_hr_cannot_promote_a_version_that_fails_on_sample_people(
         response = hr.submit(f"/hr/models/{version}", action_url=f"/hr/models/{version}/{action}")
         assert response.status_code == 422
         assert "was not promoted" in response.get_data(as_text=True)
-        assert "NaN or infinity" in response.get_data(as_text=True)
+        reason = "holds a value past ±50" if overflowing else "NaN or infinity"
+        assert reason in response.get_data(as_text=True)
     assert (registry / "ACTIVE").read_text().strip() == "v1"
     assert (registry / "history.jsonl").read_bytes() == history
     assert api(people[0]).status_code == 200

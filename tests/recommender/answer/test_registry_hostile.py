@@ -53,6 +53,26 @@ def _overflowing_sum(arrays):
         arrays[key] = np.full_like(arrays[key], 1e308)
 
 
+def _spike_between_knots(arrays):
+    # five knots close together, a huge value on the middle one: the trial's made-up people
+    # (below, at and past every knot's ends) never land on it, real answers between do
+    arrays["knots_0"] = np.array([1.0, 2.4, 2.5, 2.6, 5.0])
+    for track in ("ic", "manager"):
+        arrays[f"shape_{track}_0"] = np.array([0.0, 0.0, 1e308, 0.0, 0.0])
+    for key in ("covariance_ic", "covariance_manager", "measurement_variance"):
+        arrays[key] = None
+
+
+def _negative_variance(arrays):
+    arrays["covariance_ic"] = -arrays["covariance_ic"]
+
+
+def _lopsided_covariance(arrays):
+    covariance = arrays["covariance_manager"].copy()
+    covariance[0, 1] += 1.0
+    arrays["covariance_manager"] = covariance
+
+
 BROKEN_ARRAYS = {
     "NaN in a shape": (_set("shape_ic_0", np.array([np.nan, 0.0, 0.0])), "shape_ic_0"),
     "a shape of the wrong length": (_set("shape_manager_1", np.zeros(17)), "shape_manager_1"),
@@ -62,8 +82,11 @@ BROKEN_ARRAYS = {
     "a covariance of the wrong shape": (_set("covariance_ic", np.eye(3)), "covariance_ic"),
     "a missing array": (_set("centre", None), "centre"),
     "one feature fewer than the pack": (_drop_feature, "features"),
-    "shapes that overflow to infinity": (_scale_shape, "NaN or infinity"),
-    "finite shapes whose sum overflows": (_overflowing_sum, "was tried on"),
+    "shapes that overflow to infinity": (_scale_shape, "shape_ic_0"),
+    "finite shapes whose sum overflows": (_overflowing_sum, "past ±50"),
+    "a spike between knots no sample person lands on": (_spike_between_knots, "past ±50"),
+    "a covariance with a negative variance": (_negative_variance, "no negative variance"),
+    "a covariance that is not symmetric": (_lopsided_covariance, "is not symmetric"),
 }
 
 
@@ -202,3 +225,25 @@ def test_a_promotion_mends_a_broken_pointer(models):
     (models / "ACTIVE").write_bytes(b"\xff")
     assert RegistryWriter(models).promote("v1") is None
     assert Registry(models).active() == "v1"
+
+
+def test_a_half_written_history_line_refuses_a_move_that_it_would_swallow(models):
+    name = forged_version(models, lambda arrays: None)
+    with (models / "history.jsonl").open("a") as history:
+        history.write('{"at": "x", "action": "pro')  # a crash in the middle of a write
+    before = (models / "history.jsonl").read_bytes()
+    with pytest.raises(ModelRefused, match=r"history.jsonl:2: is not valid JSON"):
+        RegistryWriter(models).promote(name)
+    assert (models / "history.jsonl").read_bytes() == before
+    assert (models / "ACTIVE").read_text().strip() == "v1"
+
+
+def test_a_pointer_that_is_a_folder_refuses_a_move_and_records_nothing(models):
+    name = forged_version(models, lambda arrays: None)
+    before = (models / "history.jsonl").read_bytes()
+    (models / "ACTIVE").unlink()
+    (models / "ACTIVE").mkdir()
+    with pytest.raises(ModelRefused, match=r"ACTIVE: is a folder, link or device"):
+        RegistryWriter(models).promote(name)
+    assert (models / "history.jsonl").read_bytes() == before
+    assert sorted(p.name for p in models.iterdir() if p.name.startswith(".ACTIVE")) == []
