@@ -83,13 +83,31 @@ def test_repeated_failures_are_throttled_even_with_the_right_password(client):
 
 
 @pytest.mark.parametrize(
-    "target", ["https://evil.example/", "//evil.example/", "/\\evil.example", "javascript:alert(1)"]
+    "target",
+    [
+        "https://evil.example/",
+        "//evil.example/",
+        "/\\evil.example",
+        "javascript:alert(1)",
+        # Sent percent-encoded, as a link would carry them: a line break (header injection), a
+        # tab or a space that browsers drop, NUL, and Unicode line and format characters.
+        "/%0d%0aSet-Cookie:%20planted=1",
+        "/%0aLocation:%20https://evil.example/",
+        "/%09/evil.example",
+        "/%20/evil.example",
+        "/results/%00",
+        "/results/%E2%80%A8",
+        "/results/%C2%85",
+        "/results/%E2%80%AE",
+    ],
 )
 def test_login_never_redirects_off_site(client, target):
     client.register()
     client.logout()
     response = client.login(next_url=target)
     assert response.headers["Location"] == "/"
+    assert client.client.get_cookie("planted") is None
+    assert "Hello, Ada" in client.get("/").get_data(as_text=True)
 
 
 def test_login_returns_to_the_page_asked_for(client):

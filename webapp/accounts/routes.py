@@ -29,8 +29,18 @@ ADDRESS_FAILURES_ALLOWED = 20
 
 
 def local_target(target: str | None) -> str | None:
-    """`target` when it is a path on this site, else None (no open redirects)."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    """`target` when it is a path on this site, else None (no open redirects). A control or
+    space character refuses it too: a header value may not hold a line break, and browsers
+    drop tabs and newlines from an address, which would turn `/\t/evil.example` into
+    `//evil.example`."""
+    if (
+        not target
+        or not target.startswith("/")
+        or target.startswith("//")
+        or "\\" in target
+        or not target.isprintable()
+        or any(character.isspace() for character in target)
+    ):
         return None
     parts = urlsplit(target)
     return target if not parts.scheme and not parts.netloc else None
