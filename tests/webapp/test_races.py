@@ -247,3 +247,21 @@ def test_an_org_chart_giving_one_id_to_two_people_changes_nothing(app, team, sig
     assert "ZZ9" in response.get_data(as_text=True)  # the clash is named
     assert count(app, select(func.count(User.id))) == 5  # nobody added
     assert count(app, select(func.count(User.id)).where(User.employee_id.is_not(None))) == 0
+
+
+def test_simultaneous_registrations_of_one_email_make_one_account(app, serve):
+    base = serve(app)
+    visitors = [LiveBrowser(base) for _ in range(16)]
+    tokens = [visitor.token("/account/register") for visitor in visitors]
+
+    def register(index):
+        email = "race@example.com" if index % 2 else "RACE@example.com"
+        form = {"name": "Rae", "email": email, "password": PASSWORD, "confirm": PASSWORD}
+        status, _, body = visitors[index].request(
+            "POST", "/account/register", form | {"csrf_token": tokens[index]}
+        )
+        return status, "There is already an account with this email" in body
+
+    results = all_at_once(16, register)
+    assert sorted(results) == [(302, False)] + [(422, True)] * 15, results
+    assert count(app, select(func.count(User.id))) == 1

@@ -7,10 +7,17 @@ from urllib.parse import urlsplit
 
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy.exc import IntegrityError
 
 from webapp import audit
 from webapp.accounts import bp
-from webapp.accounts.forms import ActivateForm, ChangePasswordForm, LoginForm, RegisterForm
+from webapp.accounts.forms import (
+    EMAIL_TAKEN,
+    ActivateForm,
+    ChangePasswordForm,
+    LoginForm,
+    RegisterForm,
+)
 from webapp.accounts.invitation import invited_user
 from webapp.accounts.models import (
     LoginAttempt,
@@ -59,12 +66,24 @@ def register():
             email=normalise_email(form.email.data), name=form.name.data.strip(), role="employee"
         )
         user.set_password(form.password.data)
-        db.session.add(user)
-        db.session.commit()
-        sign_in(user)
-        flash("Welcome to trackfit. Your account is ready.")
-        return redirect(url_for("assessment.index"))
+        if _added(user):
+            sign_in(user)
+            flash("Welcome to trackfit. Your account is ready.")
+            return redirect(url_for("assessment.index"))
+        form.email.errors.append(EMAIL_TAKEN)
     return render_template("accounts/register.html", form=form), 200 if not form.errors else 422
+
+
+def _added(user: User) -> bool:
+    """Commit a new account; False when a request at the same moment registered the address
+    first (the form's check saw it free, the unique email column refuses the second)."""
+    db.session.add(user)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        return False
+    return True
 
 
 def sign_in(user: User) -> None:
