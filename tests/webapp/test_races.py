@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from tests.webapp.factories import PASSWORD
 from webapp.accounts import models as accounts
+from webapp.accounts.invitation import invitation_link
 from webapp.accounts.models import User
 from webapp.assessment.models import Assessment
 from webapp.extensions import db
@@ -265,3 +266,31 @@ def test_simultaneous_registrations_of_one_email_make_one_account(app, serve):
     results = all_at_once(16, register)
     assert sorted(results) == [(302, False)] + [(422, True)] * 15, results
     assert count(app, select(func.count(User.id))) == 1
+
+
+def test_one_invitation_link_submitted_at_once_sets_one_password(app, serve):
+    with app.app_context(), app.test_request_context():
+        invited = User(email="ivy@example.com", name="Ivy", role="employee")
+        invited.set_password(None)
+        db.session.add(invited)
+        db.session.commit()
+        link = urlsplit(invitation_link(invited)).path
+    base = serve(app)
+    visitors = [LiveBrowser(base) for _ in range(8)]
+    tokens = [visitor.token(link) for visitor in visitors]
+
+    def activate(index):
+        chosen = f"password number {index}"
+        form = {"csrf_token": tokens[index], "password": chosen, "confirm": chosen}
+        status, _, body = visitors[index].request("POST", link, form)
+        return status, "This link does not work" in body
+
+    results = all_at_once(8, activate)
+    assert sorted(results) == [(302, False)] + [(404, True)] * 7, results
+    winner = results.index((302, False))
+    assert visitors[winner].request("GET", "/account/password")[0] == 200  # signed in
+    for loser in set(range(8)) - {winner}:
+        assert visitors[loser].request("GET", "/account/password")[0] == 302  # to log in
+    with app.app_context():
+        ivy = User.by_email("ivy@example.com")
+        assert ivy.check_password(f"password number {winner}")

@@ -174,7 +174,9 @@ def activate(token: str):
         return render_template("accounts/invitation_invalid.html"), 404
     form = ActivateForm()
     if form.validate_on_submit():
-        user.set_password(form.password.data)
+        if not user.set_first_password(form.password.data):  # another request was first
+            db.session.rollback()
+            return render_template("accounts/invitation_invalid.html"), 404
         audit.record("login", user.email, actor=user, activated=True)
         end_other_sessions(user)
         db.session.commit()
