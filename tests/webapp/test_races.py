@@ -1,7 +1,9 @@
 """Races, on SQLite and on PostgreSQL, with real concurrent requests to a live server: the
 database itself keeps one active share per assessment, one unfinished assessment per person and
 pack, and employee ids unique whatever their case; the loser of a race gets the winner's
-outcome or a clear 409, never a 500. The login throttle is one step under a burst."""
+outcome or a clear 409, never a 500; one email registered at once makes one account, one
+invitation link sets one password. The login throttle, which also counts wrong current passwords
+on the password page, is one step under a burst."""
 
 from __future__ import annotations
 
@@ -294,3 +296,27 @@ def test_one_invitation_link_submitted_at_once_sets_one_password(app, serve):
     with app.app_context():
         ivy = User.by_email("ivy@example.com")
         assert ivy.check_password(f"password number {winner}")
+
+
+def test_a_burst_of_wrong_current_passwords_checks_only_the_allowed_number(
+    app, make_user, serve, monkeypatch
+):
+    make_user("ada@example.com")
+    ada = LiveBrowser(serve(app)).login("ada@example.com", PASSWORD)
+    token = ada.token("/account/password")
+    checked = []
+    original = accounts.check_password_hash
+    monkeypatch.setattr(
+        accounts, "check_password_hash", lambda *args: checked.append(1) or original(*args)
+    )
+
+    def guess(index):
+        new = "a new long password"
+        form = {"csrf_token": token, "current": f"guess {index:04d}", "password": new}
+        return ada.copy().request("POST", "/account/password", form | {"confirm": new})[0]
+
+    statuses = all_at_once(40, guess)
+    allowed = app.config["LOGIN_FAILURES_ALLOWED"]
+    assert set(statuses) <= {422, 429}, statuses
+    assert 0 < statuses.count(422) <= allowed
+    assert len(checked) == statuses.count(422)

@@ -154,9 +154,16 @@ def change_password():
     """Change the password; other sessions of this account end."""
     form = ChangePasswordForm()
     if form.validate_on_submit():
+        # A wrong current password is a guess like a wrong login: the same throttle and count.
+        attempt = _reserve_attempt(current_user.email)
+        if attempt is None:
+            return render_template("accounts/throttled.html"), 429
         if not current_user.check_password(form.current.data):
+            audit.record("password_change_failed", current_user.email)
+            db.session.commit()
             form.current.errors.append("That is not your current password.")
         else:
+            attempt.succeeded = True
             current_user.set_password(form.password.data)
             end_other_sessions(current_user)
             db.session.commit()
