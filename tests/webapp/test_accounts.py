@@ -1,8 +1,11 @@
 """Accounts: register, log in and out, change password, throttling, safe redirects."""
 
 import pytest
+from sqlalchemy import select
 
 from webapp.accounts.models import User
+from webapp.audit import AuditEvent
+from webapp.extensions import db
 
 
 def test_register_creates_an_employee_and_signs_in(client):
@@ -83,13 +86,31 @@ def test_repeated_failures_are_throttled_even_with_the_right_password(client):
 
 
 @pytest.mark.parametrize(
-    "target", ["https://evil.example/", "//evil.example/", "/\\evil.example", "javascript:alert(1)"]
+    "target",
+    [
+        "https://evil.example/",
+        "//evil.example/",
+        "/\\evil.example",
+        "javascript:alert(1)",
+        # Sent percent-encoded, as a link would carry them: a line break (header injection), a
+        # tab or a space that browsers drop, NUL, and Unicode line and format characters.
+        "/%0d%0aSet-Cookie:%20planted=1",
+        "/%0aLocation:%20https://evil.example/",
+        "/%09/evil.example",
+        "/%20/evil.example",
+        "/results/%00",
+        "/results/%E2%80%A8",
+        "/results/%C2%85",
+        "/results/%E2%80%AE",
+    ],
 )
 def test_login_never_redirects_off_site(client, target):
     client.register()
     client.logout()
     response = client.login(next_url=target)
     assert response.headers["Location"] == "/"
+    assert client.client.get_cookie("planted") is None
+    assert "Hello, Ada" in client.get("/").get_data(as_text=True)
 
 
 def test_login_returns_to_the_page_asked_for(client):
@@ -136,3 +157,27 @@ def test_passwords_are_stored_hashed(app, client, password):
         stored = User.by_email("hr@example.com").password_hash
     assert password not in stored
     assert stored.startswith(("scrypt:", "pbkdf2:"))
+
+
+def change_password(client, current: str):
+    new = "a new long password"
+    return client.submit("/account/password", {"current": current, "password": new, "confirm": new})
+
+
+def test_wrong_current_passwords_are_throttled_like_logins_and_recorded(
+    app, client, form_client, password
+):
+    client.register()
+    for attempt in range(5):
+        assert change_password(client, f"guess number {attempt}").status_code == 422
+    response = change_password(client, password)  # even the right one, now
+    assert response.status_code == 429
+    assert "Too many attempts" in response.get_data(as_text=True)
+    # A guess is a guess on either form: the login from here is throttled too.
+    assert form_client().login().status_code == 429
+    with app.app_context():
+        failures = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "password_change_failed")
+        ).all()
+        assert [(e.actor_email, e.subject) for e in failures] == [("ada@example.com",) * 2] * 5
+        assert User.by_email("ada@example.com").check_password(password)  # unchanged

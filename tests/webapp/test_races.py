@@ -1,7 +1,9 @@
 """Races, on SQLite and on PostgreSQL, with real concurrent requests to a live server: the
 database itself keeps one active share per assessment, one unfinished assessment per person and
 pack, and employee ids unique whatever their case; the loser of a race gets the winner's
-outcome or a clear 409, never a 500. The login throttle is one step under a burst."""
+outcome or a clear 409, never a 500; one email registered at once makes one account, one
+invitation link sets one password. The login throttle, which also counts wrong current passwords
+on the password page, is one step under a burst."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from tests.webapp.factories import PASSWORD
 from webapp.accounts import models as accounts
+from webapp.accounts.invitation import invitation_link
 from webapp.accounts.models import User
 from webapp.assessment.models import Assessment
 from webapp.extensions import db
@@ -342,3 +345,73 @@ def test_an_org_chart_import_and_an_edit_at_once_never_make_a_loop(app, team, se
         assert sorted(statuses) == [302, 422], statuses
         refused = next(text for status, text in results if status == 422)
         assert "loop" in refused
+
+
+def test_simultaneous_registrations_of_one_email_make_one_account(app, serve):
+    base = serve(app)
+    visitors = [LiveBrowser(base) for _ in range(16)]
+    tokens = [visitor.token("/account/register") for visitor in visitors]
+
+    def register(index):
+        email = "race@example.com" if index % 2 else "RACE@example.com"
+        form = {"name": "Rae", "email": email, "password": PASSWORD, "confirm": PASSWORD}
+        status, _, body = visitors[index].request(
+            "POST", "/account/register", form | {"csrf_token": tokens[index]}
+        )
+        return status, "There is already an account with this email" in body
+
+    results = all_at_once(16, register)
+    assert sorted(results) == [(302, False)] + [(422, True)] * 15, results
+    assert count(app, select(func.count(User.id))) == 1
+
+
+def test_one_invitation_link_submitted_at_once_sets_one_password(app, serve):
+    with app.app_context(), app.test_request_context():
+        invited = User(email="ivy@example.com", name="Ivy", role="employee")
+        invited.set_password(None)
+        db.session.add(invited)
+        db.session.commit()
+        link = urlsplit(invitation_link(invited)).path
+    base = serve(app)
+    visitors = [LiveBrowser(base) for _ in range(8)]
+    tokens = [visitor.token(link) for visitor in visitors]
+
+    def activate(index):
+        chosen = f"password number {index}"
+        form = {"csrf_token": tokens[index], "password": chosen, "confirm": chosen}
+        status, _, body = visitors[index].request("POST", link, form)
+        return status, "This link does not work" in body
+
+    results = all_at_once(8, activate)
+    assert sorted(results) == [(302, False)] + [(404, True)] * 7, results
+    winner = results.index((302, False))
+    assert visitors[winner].request("GET", "/account/password")[0] == 200  # signed in
+    for loser in set(range(8)) - {winner}:
+        assert visitors[loser].request("GET", "/account/password")[0] == 302  # to log in
+    with app.app_context():
+        ivy = User.by_email("ivy@example.com")
+        assert ivy.check_password(f"password number {winner}")
+
+
+def test_a_burst_of_wrong_current_passwords_checks_only_the_allowed_number(
+    app, make_user, serve, monkeypatch
+):
+    make_user("ada@example.com")
+    ada = LiveBrowser(serve(app)).login("ada@example.com", PASSWORD)
+    token = ada.token("/account/password")
+    checked = []
+    original = accounts.check_password_hash
+    monkeypatch.setattr(
+        accounts, "check_password_hash", lambda *args: checked.append(1) or original(*args)
+    )
+
+    def guess(index):
+        new = "a new long password"
+        form = {"csrf_token": token, "current": f"guess {index:04d}", "password": new}
+        return ada.copy().request("POST", "/account/password", form | {"confirm": new})[0]
+
+    statuses = all_at_once(40, guess)
+    allowed = app.config["LOGIN_FAILURES_ALLOWED"]
+    assert set(statuses) <= {422, 429}, statuses
+    assert 0 < statuses.count(422) <= allowed
+    assert len(checked) == statuses.count(422)

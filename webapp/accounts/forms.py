@@ -9,6 +9,7 @@ from webapp.column_text import FitsColumn
 
 # Hashed, so not stored as typed; long enough for any passphrase, short enough to hash cheaply.
 MAX_PASSWORD = 200
+EMAIL_TAKEN = "There is already an account with this email; log in instead."
 
 
 def _looks_like_email(form, field) -> None:
@@ -59,7 +60,7 @@ class RegisterForm(FlaskForm):
     def validate_email(self, field) -> None:
         """One account per address."""
         if User.by_email(field.data) is not None:
-            raise ValidationError("There is already an account with this email; log in instead.")
+            raise ValidationError(EMAIL_TAKEN)
 
 
 class LoginForm(FlaskForm):

@@ -67,6 +67,24 @@ class User(UserMixin, db.Model):
         self.password_hash = generate_password_hash(password) if password else NO_PASSWORD
         self.session_token = _new_session_token()
 
+    def set_first_password(self, password: str) -> bool:
+        """Give an invited account its first password, which spends its invitation link; False
+        when another request did so first. The row changes only while it has no password and
+        still the token this object was loaded with, so of simultaneous submissions of one link
+        exactly one succeeds. Not committed."""
+        chosen = db.session.execute(
+            update(User)
+            .where(
+                User.id == self.id,
+                User.password_hash == NO_PASSWORD,
+                User.session_token == self.session_token,
+            )
+            .values(
+                password_hash=generate_password_hash(password), session_token=_new_session_token()
+            )
+        )
+        return chosen.rowcount == 1
+
     def check_password(self, password: str) -> bool:
         """Whether the password matches the stored hash (one hash check, even without one)."""
         return password_matches(self, password)

@@ -7,10 +7,17 @@ from urllib.parse import urlsplit
 
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy.exc import IntegrityError
 
 from webapp import audit
 from webapp.accounts import bp
-from webapp.accounts.forms import ActivateForm, ChangePasswordForm, LoginForm, RegisterForm
+from webapp.accounts.forms import (
+    EMAIL_TAKEN,
+    ActivateForm,
+    ChangePasswordForm,
+    LoginForm,
+    RegisterForm,
+)
 from webapp.accounts.invitation import invited_user
 from webapp.accounts.models import (
     LoginAttempt,
@@ -29,8 +36,18 @@ ADDRESS_FAILURES_ALLOWED = 20
 
 
 def local_target(target: str | None) -> str | None:
-    """`target` when it is a path on this site, else None (no open redirects)."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    """`target` when it is a path on this site, else None (no open redirects). A control or
+    space character refuses it too: a header value may not hold a line break, and browsers
+    drop tabs and newlines from an address, which would turn `/\t/evil.example` into
+    `//evil.example`."""
+    if (
+        not target
+        or not target.startswith("/")
+        or target.startswith("//")
+        or "\\" in target
+        or not target.isprintable()
+        or any(character.isspace() for character in target)
+    ):
         return None
     parts = urlsplit(target)
     return target if not parts.scheme and not parts.netloc else None
@@ -49,12 +66,24 @@ def register():
             email=normalise_email(form.email.data), name=form.name.data.strip(), role="employee"
         )
         user.set_password(form.password.data)
-        db.session.add(user)
-        db.session.commit()
-        sign_in(user)
-        flash("Welcome to trackfit. Your account is ready.")
-        return redirect(url_for("assessment.index"))
+        if _added(user):
+            sign_in(user)
+            flash("Welcome to trackfit. Your account is ready.")
+            return redirect(url_for("assessment.index"))
+        form.email.errors.append(EMAIL_TAKEN)
     return render_template("accounts/register.html", form=form), 200 if not form.errors else 422
+
+
+def _added(user: User) -> bool:
+    """Commit a new account; False when a request at the same moment registered the address
+    first (the form's check saw it free, the unique email column refuses the second)."""
+    db.session.add(user)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        return False
+    return True
 
 
 def sign_in(user: User) -> None:
@@ -125,9 +154,16 @@ def change_password():
     """Change the password; other sessions of this account end."""
     form = ChangePasswordForm()
     if form.validate_on_submit():
+        # A wrong current password is a guess like a wrong login: the same throttle and count.
+        attempt = _reserve_attempt(current_user.email)
+        if attempt is None:
+            return render_template("accounts/throttled.html"), 429
         if not current_user.check_password(form.current.data):
+            audit.record("password_change_failed", current_user.email)
+            db.session.commit()
             form.current.errors.append("That is not your current password.")
         else:
+            attempt.succeeded = True
             current_user.set_password(form.password.data)
             end_other_sessions(current_user)
             db.session.commit()
@@ -145,7 +181,9 @@ def activate(token: str):
         return render_template("accounts/invitation_invalid.html"), 404
     form = ActivateForm()
     if form.validate_on_submit():
-        user.set_password(form.password.data)
+        if not user.set_first_password(form.password.data):  # another request was first
+            db.session.rollback()
+            return render_template("accounts/invitation_invalid.html"), 404
         audit.record("login", user.email, actor=user, activated=True)
         end_other_sessions(user)
         db.session.commit()
