@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from recommender.errors import did_you_mean
@@ -141,6 +142,11 @@ class _RuleParser:
                 isinstance(item, bool) or not isinstance(item, (int, float))
             ):
                 self.problem(path, f"{name} is a number; {shown(item)} is not")
+                return False
+            if spec.kind == NUMBER and not math.isfinite(item):
+                # .nan compares false with everything, .inf true or false with every answer:
+                # a rule that can never, or always, fire
+                self.problem(path, f"{name} is compared with {shown(item)}; use a finite number")
                 return False
             if spec.kind == BOOLEAN and not isinstance(item, bool):
                 self.problem(path, f"{name} is true or false; {shown(item)} is not")

@@ -171,3 +171,23 @@ def test_rules_are_data_not_code(pack_copy):
     _write_rules(folder, [{**RULE, "when": {"field": "__import__('os').system('x')", "eq": 1}}])
     with pytest.raises(PackInvalid, match="unknown field"):
         load_pack(folder)
+
+
+@pytest.mark.parametrize("operand", [".nan", ".inf", "-.inf"])
+def test_a_comparison_with_nan_or_infinity_is_refused(pack_copy, operand):
+    """`.nan` compares false with every answer and `.inf` one way with every answer: a rule
+    that could never, or would always, fire."""
+    folder = pack_copy("tiny")
+    (folder / "rules.yaml").write_text(
+        "rules:\n"
+        "  - id: broken\n"
+        "    priority: 1\n"
+        "    message: m\n"
+        f"    when: {{field: constructs.lead_affective, lt: {operand}}}\n"
+        "    then: {add_flag: f}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(PackInvalid) as refused:
+        load_pack(folder)
+    assert "rules.yaml:5: rules[0].when.lt: rule 'broken'" in refused.value.report()
+    assert "use a finite number" in refused.value.report()
