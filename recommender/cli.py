@@ -298,6 +298,9 @@ def run_models(args: argparse.Namespace) -> int:
     if args.action not in ("list", "check"):
         return _change_models(args)
     registry = Registry(args.models)
+    if not registry.root.is_dir():  # a mistyped --models lists nothing, and says so
+        what = "is not a folder" if registry.root.exists() else "does not exist"
+        raise ModelRefused(f"{registry.root}: {what}; --models names the model registry folder")
     if args.action == "check":
         name = args.version or registry.active()
         registry.history()  # a malformed pointer history is refused with its lines named

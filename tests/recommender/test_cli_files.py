@@ -135,3 +135,12 @@ def test_a_closed_standard_stream_is_a_message_not_a_traceback(models, argv, clo
     assert message in result.stderr
     assert "Traceback" not in result.stderr
     assert listing(models) == before
+
+
+@pytest.mark.parametrize("action", ["list", "check"])
+@pytest.mark.parametrize("where", ["/etc/hostname", "missing"])
+def test_a_registry_that_is_not_a_folder_is_named(capsys, tmp_path, action, where):
+    models = where if where.startswith("/") else tmp_path / where
+    code, out, err = run(capsys, "--models", models, "models", action)
+    assert (code, out) == (2, "")
+    assert "--models names the model registry folder" in err
