@@ -33,6 +33,13 @@ MAX_HINT_CHOICES = 500  # "did you mean" compares with every choice; beyond this
 MAX_DEPTH = 32
 MAX_NUMBER_CHARS = 20
 SURROGATE = re.compile("[\ud800-\udfff]")
+# Escaped control characters ("\0", "\e") and the invisible marks that reorder or hide text
+# (bidirectional overrides, zero-width characters): a label would read differently on the page
+# from what HR reviewed. Line breaks and tabs are plain text.
+HIDDEN_CHARACTERS = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064"
+    "\u2066-\u2069\ufeff]"
+)
 YAML_TAG = "tag:yaml.org,2002:"
 STR_TAG = "tag:yaml.org,2002:str"
 NULL_TAG = "tag:yaml.org,2002:null"
@@ -149,6 +156,13 @@ class _PackLoader(yaml.SafeLoader):
             if SURROGATE.search(node.value):
                 # "\ud800" in double quotes: not text, and a page showing it could not be sent
                 self.refuse(event.start_mark, "has an escaped lone surrogate (\\ud800-\\udfff)")
+            hidden = HIDDEN_CHARACTERS.search(node.value)
+            if hidden:
+                self.refuse(
+                    event.start_mark,
+                    f"has an invisible or control character (U+{ord(hidden.group()):04X}); "
+                    "write the text without it",
+                )
             return node
         if self._depth >= MAX_DEPTH:
             # Stop here rather than skip the rest: PyYAML scans deep flow nesting ([[[[...)

@@ -177,3 +177,23 @@ def test_a_files_problems_are_listed_in_line_order(pack_copy):
     problems = _problems(folder)
     assert [problem.split(":")[1] for problem in problems] == ["2", "3", "4", "5", "6"], problems
     assert problems[3] == "rules.yaml:5: rules: appears twice; the second would silently win"
+
+
+@pytest.mark.parametrize(
+    ("escaped", "code"),
+    [("\\0", "U+0000"), ("\\e", "U+001B"), ("\\u202E", "U+202E"), ("\\u200B", "U+200B")],
+)
+def test_an_escaped_control_or_invisible_character_is_refused_with_its_line(
+    pack_copy, escaped, code
+):
+    """A title HR reviewed as "Staff" must not show on the page as something else."""
+    folder = pack_copy()
+    text = (folder / "pack.yaml").read_text(encoding="utf-8")
+    lines = text.splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith("title:"))
+    lines[at] = f'title: "Tiny{escaped}pack"'
+    (folder / "pack.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert _problems(folder) == [
+        f"pack.yaml:{at + 1}: has an invisible or control character ({code}); "
+        "write the text without it"
+    ]
