@@ -40,7 +40,7 @@ from recommender.pack.source import describe
 DEFAULT_ROOT = Path(__file__).resolve().parents[2] / "models"
 MODEL_FILE, MANIFEST_FILE, CARD_FILE = "model.npz", "manifest.json", "card.md"
 ACTIVE_FILE, HISTORY_FILE = "ACTIVE", "history.jsonl"
-VERSION_PATTERN = re.compile(r"^v(\d+)$")
+VERSION_PATTERN = re.compile(r"^v([1-9][0-9]{0,8})\Z")  # ASCII digits only (Unicode has others)
 WHAT_TO_DO = (
     "Promote a usable version (`trackfit models list`, `trackfit models promote V`) or "
     "rebuild the bundled default (`trackfit models build-default`)"

@@ -115,7 +115,7 @@ class RegistryWriter(Registry):
     def roll_back(self, pack: str | Pack | None = None) -> tuple[str, str]:
         """`rollback`, returning (the version now active, the one it replaced) as recorded in
         the history. When the pointer moves while the target is tried, the rollback is worked
-        out again from the new history."""
+        out again from the new history; after a few such turns it is tried under the lock."""
         for _ in range(ROLLBACK_ATTEMPTS):
             target, current = self._rollback_target()
             self.try_version(target, pack)  # slow: outside the lock
@@ -124,10 +124,14 @@ class RegistryWriter(Registry):
                 if self._rollback_target() == (target, current):
                     self._point(target, "rollback", current)
                     return target, current
-        raise ModelRefused(
-            f"{self.root}: the active model kept changing while the rollback was tried; "
-            "nothing was rolled back, try again"
-        )
+        # The pointer kept moving while targets were tried: try this one under the lock, so
+        # that it cannot move again (slower for the others, but the rollback is done).
+        with self._locked():
+            self._ready_to_move()
+            target, current = self._rollback_target()
+            self.try_version(target, pack)
+            self._point(target, "rollback", current)
+            return target, current
 
     def _rollback_target(self) -> tuple[str, str]:
         stack = self.active_stack()

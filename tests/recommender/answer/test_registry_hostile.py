@@ -247,3 +247,9 @@ def test_a_pointer_that_is_a_folder_refuses_a_move_and_records_nothing(models):
         RegistryWriter(models).promote(name)
     assert (models / "history.jsonl").read_bytes() == before
     assert sorted(p.name for p in models.iterdir() if p.name.startswith(".ACTIVE")) == []
+
+
+@pytest.mark.parametrize("folder", ["v١", "v01", "v0", "v" + "9" * 12])
+def test_a_folder_not_named_like_a_version_is_not_one(models, folder):
+    (models / folder).mkdir()
+    assert Registry(models).versions() == ["v1"]
