@@ -1,12 +1,11 @@
 """The outcome upload form."""
 
-from flask_wtf import FlaskForm
-from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import StringField
 from wtforms.validators import Optional, ValidationError
 
 from webapp.column_text import FitsColumn
-from webapp.hr.outcomes.models import OutcomeUpload, SensitiveValue
+from webapp.hr.outcomes.models import SensitiveValue
+from webapp.hr.people.forms import CsvUploadForm
 
 ATTRIBUTE_LENGTH = SensitiveValue.attribute.property.columns[0].type.length
 
@@ -21,17 +20,9 @@ def _names_fit(form, field) -> None:
         )
 
 
-class OutcomesUploadForm(FlaskForm):
+class OutcomesUploadForm(CsvUploadForm):
     """An outcome file and the names of its sensitive columns."""
 
-    file = FileField(
-        "CSV file",
-        validators=[
-            FileRequired("Choose a file."),
-            FileAllowed(["csv"], "Upload a .csv file."),
-            FitsColumn(OutcomeUpload.filename),
-        ],
-    )
     sensitive = StringField(
         "Sensitive columns",
         validators=[FitsColumn(length=300), Optional(), _names_fit],
