@@ -699,7 +699,7 @@ def test_a_short_file_of_150000_unknown_ids_is_reported_not_a_server_error(
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "No row of this file can be used for training" in html
-    assert "150001 rows cannot be used" in html
+    assert "150,001 rows cannot be used" in html
     assert count(team, OutcomeUpload) == 0
     assert seconds < 60, f"{seconds:.1f} s"
 
