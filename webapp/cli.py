@@ -68,13 +68,15 @@ def _fail(message: str) -> int:
 
 
 def _too_long(args: argparse.Namespace, *options) -> list[str]:
-    """Every `(option, column)` whose value is longer than its database column."""
+    """Every `(option, column)` whose value cannot be stored in its database column."""
+    from webapp.column_text import column_length, text_problem
+
     problems = []
     for option, column in options:
         value = getattr(args, option.removeprefix("--")) or ""
-        length = column.property.columns[0].type.length
-        if len(value) > length:
-            problems.append(f"{option}: at most {length} characters (this is {len(value):,})")
+        problem = text_problem(value, column_length(column))
+        if problem:
+            problems.append(f"{option}: {problem}")
     return problems
 
 

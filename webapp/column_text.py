@@ -10,6 +10,20 @@ from wtforms.validators import StopValidation
 NUL = "\x00"
 
 
+def column_length(column: InstrumentedAttribute) -> int | None:
+    """The length of a model's text column (`User.email`), or None for a `Text` column."""
+    return column.property.columns[0].type.length
+
+
+def text_problem(text: str, length: int) -> str | None:
+    """Why `text` cannot be stored in a column of `length` characters, or None."""
+    if NUL in text:
+        return "remove the NUL character (\\x00); it cannot be stored"
+    if len(text) > length:
+        return f"at most {length:,} characters (this is {len(text):,})"
+    return None
+
+
 class FitsColumn:
     """A WTForms validator: the field's text has no NUL character and fits `column`'s length
     (a model attribute such as `User.email`), or `length` characters when the text is not stored
@@ -18,7 +32,7 @@ class FitsColumn:
     file's name."""
 
     def __init__(self, column: InstrumentedAttribute | None = None, *, length: int | None = None):
-        self.length = length if length is not None else column.property.columns[0].type.length
+        self.length = length if length is not None else column_length(column)
         if self.length is None:
             raise ValueError(f"{column} has no length: give one")
         self.field_flags = {"maxlength": self.length}
@@ -29,9 +43,6 @@ class FitsColumn:
             text, what = text.filename, f"{what}: its name"
         if not isinstance(text, str):
             return
-        if NUL in text:
-            raise StopValidation(f"{what}: remove the NUL character (\\x00); it cannot be stored.")
-        if len(text) > self.length:
-            raise StopValidation(
-                f"{what}: at most {self.length:,} characters (this is {len(text):,})."
-            )
+        problem = text_problem(text, self.length)
+        if problem:
+            raise StopValidation(f"{what}: {problem}.")

@@ -3,11 +3,11 @@
 from wtforms import StringField
 from wtforms.validators import Optional, ValidationError
 
-from webapp.column_text import FitsColumn
+from webapp.column_text import FitsColumn, column_length
 from webapp.hr.outcomes.models import SensitiveValue
 from webapp.hr.people.forms import CsvUploadForm
 
-ATTRIBUTE_LENGTH = SensitiveValue.attribute.property.columns[0].type.length
+ATTRIBUTE_LENGTH = column_length(SensitiveValue.attribute)
 
 
 def _names_fit(form, field) -> None:

@@ -8,7 +8,7 @@ from wtforms.validators import Optional, StopValidation
 
 from webapp.accounts.models import ROLE_LABELS, User
 from webapp.answering import EmployeeIdRefused, read_employee_id
-from webapp.column_text import FitsColumn
+from webapp.column_text import FitsColumn, column_length
 from webapp.hr.outcomes.models import OutcomeUpload
 
 
@@ -31,7 +31,7 @@ def standard_employee_id(form, field) -> None:
     if not isinstance(field.data, str):
         return
     try:
-        field.data = read_employee_id(field.data, User.employee_id.property.columns[0].type.length)
+        field.data = read_employee_id(field.data, column_length(User.employee_id))
     except EmployeeIdRefused as refused:
         raise StopValidation(f"Employee id: {refused}.") from None
 

@@ -18,6 +18,7 @@ from sqlalchemy import false, select, text, update
 
 from webapp.accounts.models import ROLES, User, normalise_email
 from webapp.answering import EmployeeIdRefused, employee_id_key, read_employee_id
+from webapp.column_text import column_length
 from webapp.extensions import db
 
 REQUIRED = ("email", "name", "manager_email", "role")
@@ -29,11 +30,11 @@ MAX_ROWS = 20_000
 PROBLEMS_LISTED = 200
 # Each cell as long as the column it is stored in.
 LENGTHS = {
-    "email": User.email.property.columns[0].type.length,
-    "manager_email": User.email.property.columns[0].type.length,
-    "name": User.name.property.columns[0].type.length,
-    "role": User.role.property.columns[0].type.length,
-    "employee_id": User.employee_id.property.columns[0].type.length,
+    "email": column_length(User.email),
+    "manager_email": column_length(User.email),
+    "name": column_length(User.name),
+    "role": column_length(User.role),
+    "employee_id": column_length(User.employee_id),
 }
 SHOWN_LENGTH = 40  # of a bad value quoted in a problem
 # The key of PostgreSQL's advisory lock on reporting lines (any number no other lock uses).
