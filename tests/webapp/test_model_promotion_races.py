@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from tests.concurrency import all_at_once
 from tests.webapp.factories import PASSWORD
-from tests.webapp.test_races import LiveBrowser, all_at_once
+from tests.webapp.test_races import LiveBrowser
 from webapp.audit.models import AuditEvent
 from webapp.extensions import db
 

@@ -10,13 +10,13 @@ from __future__ import annotations
 import http.client
 import io
 import re
-import threading
 from urllib.parse import urlencode, urlsplit
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from tests.concurrency import all_at_once
 from tests.webapp.factories import PASSWORD
 from webapp.accounts import models as accounts
 from webapp.accounts.invitation import invitation_link
@@ -77,26 +77,6 @@ class LiveBrowser:
     def copy(self) -> LiveBrowser:
         """Another tab of the same browser (the same cookies)."""
         return LiveBrowser(f"http://{self.netloc}", self.cookies)
-
-
-def all_at_once(count: int, send) -> list:
-    """`send(index)` from `count` threads released together; their results."""
-    barrier = threading.Barrier(count)
-    results: list = [None] * count
-
-    def run(index):
-        barrier.wait()
-        try:
-            results[index] = send(index)
-        except Exception as error:  # reported by the assertion on the results
-            results[index] = repr(error)
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 def count(app, query) -> int:

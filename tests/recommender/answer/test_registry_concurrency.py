@@ -8,7 +8,6 @@ import itertools
 import os
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -16,30 +15,11 @@ import pytest
 
 from recommender.answer.registry import ACTIVE_FILE
 from recommender.learn.publishing import RegistryWriter
+from tests.concurrency import all_at_once
 from tests.recommender.answer.test_registry import _add, _model
 
 ROOT = Path(__file__).resolve().parents[3]
 THREADS = 12
-
-
-def all_at_once(count: int, call) -> list:
-    """`call(index)` from `count` threads released together; results or the exceptions."""
-    barrier = threading.Barrier(count)
-    results: list = [None] * count
-
-    def run(index):
-        barrier.wait()
-        try:
-            results[index] = call(index)
-        except Exception as error:  # reported by the assertions on the results
-            results[index] = error
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 def assert_consistent(registry: RegistryWriter) -> list[dict]:
