@@ -57,7 +57,7 @@ def import_chart():
         apply_chart(report)
         db.session.flush()
     except IntegrityError:
-        return _not_applied(form, report)
+        return _not_applied(form)
     for person_id, manager_id in db.session.execute(select(User.id, User.manager_id)):
         if person_id in managers_before and managers_before[person_id] != manager_id:
             end_shares_with_former_manager(person_id, managers_before[person_id])
@@ -71,7 +71,7 @@ def import_chart():
     try:
         db.session.commit()
     except IntegrityError:
-        return _not_applied(form, report)
+        return _not_applied(form)
     flash(
         f"Org chart imported: {report.created} people added, {report.updated} updated, "
         f"{report.unchanged} unchanged."
@@ -79,43 +79,16 @@ def import_chart():
     return redirect(url_for(".people"))
 
 
-def _not_applied(form: CsvUploadForm, report):
-    """The database refused the chart (an employee id taken whatever its case, or a change
-    saved by someone else at the same moment): nothing of it is kept, and the clashing ids are
-    named with their lines."""
+def _not_applied(form: CsvUploadForm):
+    """The database refused the chart although `read_chart` found no problem under the org
+    chart's lock: a writer outside it (an account made at the same moment) took an email or
+    employee id. Nothing of the chart is kept; importing it again names what clashes."""
     db.session.rollback()
-    clashes = _employee_id_clashes(report)
     form.file.errors.append(
-        "The org chart was not imported, and nothing was changed: "
-        + (
-            "; ".join(clashes) + ". Employee ids are the same whatever their case."
-            if clashes
-            else "someone else changed the same people at the same moment. Import it again."
-        )
+        "The org chart was not imported, and nothing was changed: someone else changed the "
+        "same people at the same moment. Import it again."
     )
     return _people_page(form, 409)
-
-
-def _employee_id_clashes(report) -> list[str]:
-    """Employee ids of the chart that differ only in case from another in the chart or of
-    someone in trackfit the chart leaves as they are."""
-    in_chart = {person.email for person in report.people}
-    holders: dict[str, list[str]] = {}
-    for person in report.people:
-        if person.employee_id:
-            holders.setdefault(employee_id_key(person.employee_id), []).append(
-                f"{person.employee_id} (line {person.line})"
-            )
-    for email, employee_id in db.session.execute(
-        select(User.email, User.employee_id).where(User.employee_id.is_not(None))
-    ):
-        if email not in in_chart and employee_id_key(employee_id) in holders:
-            holders[employee_id_key(employee_id)].append(f"{employee_id} ({email})")
-    return [
-        "employee_id: " + " and ".join(found) + " are one id"
-        for found in holders.values()
-        if len(found) > 1
-    ]
 
 
 @bp.route("/people/<int:user_id>", methods=["GET", "POST"])
