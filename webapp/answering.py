@@ -48,7 +48,6 @@ __all__ = [  # what the web app uses of the answering layer, named once here
     "Recommender",
     "Section",
     "active_model_problem",
-    "active_version_name",
     "answer_matrix",
     "answers_json",
     "current_pack",
@@ -146,15 +145,6 @@ def current_recommender(pack: Pack | None = None) -> Recommender:
     if isinstance(recommender, ModelRefused):
         raise ModelRefused(recommender.problems)
     return recommender
-
-
-def active_version_name() -> str | None:
-    """The active version's name to show; None when nothing is active or the pointer cannot be
-    read (the models page says why)."""
-    try:
-        return model_registry().active()
-    except ModelRefused:
-        return None
 
 
 def active_model_problem() -> str | None:

@@ -114,6 +114,14 @@ class Registry:
             )
         return name
 
+    def active_or_none(self) -> str | None:
+        """The active version, or None when nothing is active or the pointer cannot be read
+        (pages say why elsewhere; a promotion is how a broken pointer is mended)."""
+        try:
+            return self.active()
+        except ModelRefused:
+            return None
+
     def manifest(self, name: str) -> dict[str, Any]:
         """A version's manifest (JSON, safe to read before any check), its shape checked."""
         name = str(name)

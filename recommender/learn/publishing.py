@@ -143,14 +143,6 @@ class RegistryWriter(Registry):
         """Load a version and answer sample people with it (see `trial.try_version`)."""
         try_version(self, name, pack)
 
-    def active_or_none(self) -> str | None:
-        """The active version, or None when the pointer cannot be read (a promotion is how
-        a broken pointer is mended)."""
-        try:
-            return self.active()
-        except ModelRefused:
-            return None
-
     def _ready_to_move(self) -> None:
         """Refuse a move the registry could not record whole; the caller holds the lock. The
         history must read line by line (a move appended after a half-written line would be

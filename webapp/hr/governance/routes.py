@@ -191,7 +191,7 @@ def _draw_model_page(registry, version: str, manifest: dict, form: PromoteForm) 
         holdout=holdout,
         against=against,
         charts=charts,
-        active=answering.active_version_name(),
+        active=answering.model_registry().active_or_none(),
         flagged=flagged_cells(manifest),
         outcomes=learning.OUTCOMES,
         track_titles=titles,
@@ -238,7 +238,7 @@ def promote(version: str):
     return render_template(
         "hr/promote_confirm.html",
         version=version,
-        active=answering.active_version_name(),
+        active=answering.model_registry().active_or_none(),
         verdict=verdict(manifest),
         flagged=flagged_cells(manifest),
         justification=justification,
