@@ -92,6 +92,17 @@ class AnswersInvalid(TrackfitError):
     headline = "answers are invalid"
 
 
+QUOTED_LENGTH = 40  # characters of a bad value a problem quotes
+
+
+def quoted(value: str) -> str:
+    """A bad value as a problem quotes it: its repr, cut short with its length said, so a huge
+    cell makes a short message."""
+    if len(value) > QUOTED_LENGTH:
+        return repr(value[:QUOTED_LENGTH]) + f"… ({len(value):,} characters)"
+    return repr(value)
+
+
 def did_you_mean(value: object, choices: list[str] | tuple[str, ...] | set[str]) -> str:
     """A ' did you mean ...?' suffix naming the closest choice, or '' when none is close."""
     if not isinstance(value, str):

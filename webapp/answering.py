@@ -21,7 +21,7 @@ from recommender.answer.recommendation import Recommender
 from recommender.answer.registry import ModelRefused, Registry
 from recommender.answer.scoring import answer_matrix, score, score_many, scoring_layout
 from recommender.answer.trial import tried_recommender, try_version
-from recommender.errors import AnswersInvalid, PackInvalid
+from recommender.errors import AnswersInvalid, PackInvalid, quoted
 from recommender.pack.fields import FLAG_IDS
 from recommender.pack.framework import TRACK_IDS
 from recommender.pack.loading import Pack, load_pack
@@ -57,6 +57,7 @@ __all__ = [  # what the web app uses of the answering layer, named once here
     "model_registry",
     "pack_of",
     "profile_of",
+    "quoted",
     "read_employee_id",
     "read_json_document",
     "recommend",

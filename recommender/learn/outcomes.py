@@ -23,7 +23,7 @@ import pandas as pd
 from recommender.answer.employee_ids import EmployeeIdRefused, read_employee_id
 from recommender.answer.profile import ProfileBatch
 from recommender.answer.scoring import score_matrix, scoring_layout
-from recommender.errors import Problem, TrackfitError, did_you_mean
+from recommender.errors import Problem, TrackfitError, did_you_mean, quoted
 from recommender.pack.framework import TRACK_IDS
 from recommender.pack.loading import Pack
 from recommender.pack.questionnaire import CHOICE_CONTEXT, NUMBER_CONTEXT
@@ -39,7 +39,6 @@ PROBLEMS_LISTED = 200
 EMPLOYEE_ID_LENGTH = 64
 SENSITIVE_VALUE_LENGTH = 120
 CELL_LENGTH = 200
-SHOWN_LENGTH = 40  # of a bad value quoted in a problem
 NUL = "\x00"
 
 
@@ -255,7 +254,7 @@ def _header(where_header: str, header: list[str]) -> tuple[list[str], list[Probl
         where = f"{where_header}: column {position + 1}"
         if NUL in column or len(column) > CELL_LENGTH:
             problems.append(
-                Problem(where, f"{_shown(column)} is not a column name (too long or a NUL)")
+                Problem(where, f"{quoted(column)} is not a column name (too long or a NUL)")
             )
         elif not column:
             problems.append(Problem(where, "has no name"))
@@ -268,13 +267,6 @@ def _header(where_header: str, header: list[str]) -> tuple[list[str], list[Probl
             columns.append(column)
             positions.append(position)
     return columns, problems, positions
-
-
-def _shown(value: str) -> str:
-    """A bad value as a problem quotes it: cut short, so a huge cell makes a short message."""
-    if len(value) > SHOWN_LENGTH:
-        return repr(value[:SHOWN_LENGTH]) + f"… ({len(value):,} characters)"
-    return repr(value)
 
 
 def _distinct(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -497,10 +489,10 @@ class _Checker:
         self.cells(
             "track_taken",
             ~track.isin(TRACK_IDS),
-            lambda v: f"{_shown(v)} is not one of ic, manager",
+            lambda v: f"{quoted(v)} is not one of ic, manager",
         )
         success = self.stripped("success")
-        self.cells("success", ~success.isin(("0", "1")), lambda v: f"{_shown(v)} is not 0 or 1")
+        self.cells("success", ~success.isin(("0", "1")), lambda v: f"{quoted(v)} is not 0 or 1")
         return ids, track, success
 
     def sensitive_columns(self) -> dict[str, np.ndarray]:
@@ -542,7 +534,7 @@ class _Checker:
         values = pd.to_numeric(pd.Series(distinct, dtype=object), errors="coerce").to_numpy(
             dtype=float
         )[codes]
-        self.cells(column, ~blank & np.isnan(values), lambda v: f"{_shown(v)} is not a number")
+        self.cells(column, ~blank & np.isnan(values), lambda v: f"{quoted(v)} is not a number")
         with np.errstate(invalid="ignore"):
             bad = ~np.isnan(values) & (
                 (values < low) | (values > high) | (whole & (values != np.round(values)))
@@ -575,7 +567,7 @@ class _Checker:
             self.cells(
                 name,
                 (text != "") & ~text.isin(options),
-                lambda v, o=options: f"{_shown(v)} is not one of {', '.join(o)}",
+                lambda v, o=options: f"{quoted(v)} is not one of {', '.join(o)}",
             )
             context[name] = text.where(text != "", None).to_numpy(dtype=object)
         tracks, levels = context["current_track"], context["current_level"]

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import false, select, text, update
 
 from webapp.accounts.models import ROLES, User, normalise_email
-from webapp.answering import EmployeeIdRefused, employee_id_key, read_employee_id
+from webapp.answering import EmployeeIdRefused, employee_id_key, quoted, read_employee_id
 from webapp.column_text import column_length
 from webapp.extensions import db
 
@@ -36,7 +36,6 @@ LENGTHS = {
     "role": column_length(User.role),
     "employee_id": column_length(User.employee_id),
 }
-SHOWN_LENGTH = 40  # of a bad value quoted in a problem
 # The key of PostgreSQL's advisory lock on reporting lines (any number no other lock uses).
 ORG_CHART_LOCK = 0x6F7267  # "org"
 
@@ -202,7 +201,7 @@ def _columns(header: list[str] | None, problems: _Problems) -> dict[str, int]:
         elif column in COLUMNS:
             positions[column] = position
         else:
-            unknown.append(_shown(column))
+            unknown.append(quoted(column))
     missing = [c for c in REQUIRED if c not in positions]
     if missing:
         problems.add(0, f"required columns missing: {', '.join(missing)}")
@@ -230,7 +229,7 @@ def _row(line: int, cells: list[str], header: list[str], positions: dict[str, in
     if name == "":
         problems.add(line, "is blank", "name")
     if values.get("role") is not None and role not in ROLES:
-        problems.add(line, f"{_shown(values['role'])} is not one of {', '.join(ROLES)}", "role")
+        problems.add(line, f"{quoted(values['role'])} is not one of {', '.join(ROLES)}", "role")
     if manager and manager == email:
         problems.add(line, "a person cannot be their own manager", "manager_email")
         manager = None
@@ -279,7 +278,7 @@ def _address(line: int, values: dict, column: str, problems: _Problems) -> str |
         return None
     address = normalise_email(raw)
     if not EMAIL.match(address):
-        problems.add(line, f"{_shown(raw)} is not an email address", column)
+        problems.add(line, f"{quoted(raw)} is not an email address", column)
         return None
     return address
 
@@ -384,13 +383,6 @@ def _count_changes(report: ChartReport, existing: dict[str, User], ids: dict[int
             report.unchanged += 1
         else:
             report.updated += 1
-
-
-def _shown(value: str) -> str:
-    """A bad value as a problem quotes it: cut short."""
-    if len(value) > SHOWN_LENGTH:
-        return repr(value[:SHOWN_LENGTH]) + f"… ({len(value):,} characters)"
-    return repr(value)
 
 
 def apply_chart(report: ChartReport) -> None:
