@@ -1,0 +1,95 @@
+"""Checks a page must pass at every width it is read at: saved as a screenshot (a test
+artefact under `test-artefacts/screens/`, kept by CI), no sideways scrolling, no chart text
+drawn smaller than 12 px on screen, nothing cut off at the edge of a chart.
+
+`look_at(page, name, width)` resizes the tab, checks the page and saves the picture; the
+widths every journey is read at are `WIDTHS` (a phone and a desktop)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+PHONE, DESKTOP = 390, 1280
+WIDTHS = (PHONE, DESKTOP)
+SMALLEST_TEXT_PX = 12
+ARTEFACTS = Path(__file__).resolve().parents[2] / "test-artefacts" / "screens"
+
+# Per SVG <text>: the size it is drawn at on screen (its font size times the drawing's scale),
+# and whether its box leaves the drawing (a clipped label).
+_SVG_TEXT = """() => [...document.querySelectorAll('svg text')].filter(t => {
+  const box = t.getBoundingClientRect();
+  return box.width > 0 && box.height > 0 && getComputedStyle(t).visibility !== 'hidden';
+}).map(t => {
+  const m = t.getScreenCTM();
+  const scale = m ? Math.hypot(m.c, m.d) : 1;
+  const box = t.getBoundingClientRect(), svg = t.ownerSVGElement.getBoundingClientRect();
+  return {text: t.textContent.trim().slice(0, 40),
+          px: parseFloat(getComputedStyle(t).fontSize) * scale,
+          clipped: box.left < svg.left - 0.5 || box.right > svg.right + 0.5};
+})"""
+
+_SIDEWAYS = """() => {
+  const page = document.documentElement;
+  const wide = [...document.querySelectorAll('body *')].filter(e => {
+    const box = e.getBoundingClientRect();
+    if (box.right <= page.clientWidth + 1) return false;
+    for (let p = e.parentElement; p; p = p.parentElement) {   // inside a scrolling box is fine
+      const o = getComputedStyle(p).overflowX;
+      if (o === 'auto' || o === 'scroll' || o === 'hidden') return false;
+    }
+    return true;
+  }).slice(0, 5).map(e => e.tagName.toLowerCase() + (e.className ? '.' + e.className : '')
+                       + ' ' + Math.round(e.getBoundingClientRect().right) + 'px');
+  return {scroll: page.scrollWidth, client: page.clientWidth, wide};
+}"""
+
+
+def screen_problems(page) -> list[str]:
+    """What is wrong with the page as drawn now: sideways scrolling, small or clipped text."""
+    problems = []
+    sideways = page.evaluate(_SIDEWAYS)
+    if sideways["scroll"] > sideways["client"]:
+        problems.append(
+            f"scrolls sideways: {sideways['scroll']} px of content in {sideways['client']} px "
+            f"(widest: {sideways['wide']})"
+        )
+    for text in page.evaluate(_SVG_TEXT):
+        if text["px"] < SMALLEST_TEXT_PX - 0.05:
+            problems.append(f"chart text {text['text']!r} drawn at {text['px']:.1f} px")
+        if text["clipped"]:
+            problems.append(f"chart text {text['text']!r} runs out of its chart")
+    return problems
+
+
+def look_at(page, name: str, width: int) -> None:
+    """Show the page at `width` px, save a full-page screenshot and fail on any problem."""
+    height = page.viewport_size["height"] if page.viewport_size else 900
+    page.set_viewport_size({"width": width, "height": height})
+    ARTEFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTEFACTS / f"{name}-{width}.png"), full_page=True)
+    problems = screen_problems(page)
+    assert problems == [], f"{name} at {width} px: {problems}"
+
+
+def look_at_every_width(page, name: str) -> None:
+    """`look_at` the page at a phone's width and a desktop's, then in print."""
+    for width in WIDTHS:
+        look_at(page, name, width)
+    page.emulate_media(media="print")
+    try:
+        page.screenshot(path=str(ARTEFACTS / f"{name}-print.png"), full_page=True)
+    finally:
+        page.emulate_media(media="screen")
+
+
+def landed_on_errors(page) -> bool:
+    """Whether the page opened at its error summary: it has the focus and is in view."""
+    return page.evaluate(
+        """() => {
+          const summary = document.querySelector('.error-summary');
+          if (!summary) return false;
+          const box = summary.getBoundingClientRect();
+          return document.activeElement === summary && box.top >= 0
+                 && box.top < window.innerHeight;
+        }"""
+    )
