@@ -15,6 +15,7 @@ from flask import current_app
 from recommender.answer.answers import Answers, JsonRefused, read_json_document
 from recommender.answer.contract import recommendation_schema
 from recommender.answer.employee_ids import EmployeeIdRefused, employee_id_key, read_employee_id
+from recommender.answer.levels import next_anchor
 from recommender.answer.profile import Profile
 from recommender.answer.quality import FLAG_MESSAGES
 from recommender.answer.recommendation import Recommender
@@ -55,6 +56,7 @@ __all__ = [  # what the web app uses of the answering layer, named once here
     "employee_id_key",
     "load_pack",
     "model_registry",
+    "next_anchor",
     "pack_of",
     "profile_of",
     "quoted",

@@ -52,7 +52,13 @@ def assess(
 ) -> Assessment:
     """Levels per track, the pack's rules over profiles, levels and (when given) model output."""
     pack = profiles.pack
-    levels = assess_levels(pack.framework, profiles.competencies)
+    context = profiles.context
+    levels = assess_levels(
+        pack.framework,
+        profiles.competencies,
+        context.get("current_track"),
+        context.get("current_level"),
+    )
     facts = build_facts(profiles, levels, p_success, intervals)
     outcome = fire(pack.rules, facts, len(profiles))
     adjusted = {}

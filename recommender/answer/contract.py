@@ -97,8 +97,21 @@ def _track_levels(level_ids: list[str], competency: dict[str, Any]) -> dict[str,
     level_or_none = {"enum": [*level_ids, None]}
     return _closed(
         {
-            "current": level_or_none,
-            "target": {"enum": level_ids},
+            "current": {
+                **level_or_none,
+                "description": "the level the person holds on this track; null on a track "
+                "they are not on",
+            },
+            "supported": {
+                **level_or_none,
+                "description": "the highest level the evidence supports, every lower level "
+                "met too; null when none of this track's own levels is met",
+            },
+            "target": {
+                "enum": level_ids,
+                "description": "the next step: the level above the one held, or on another "
+                "track a sideways move (at most the grade held, at least the track's entry)",
+            },
             "status": {"enum": list(STATUSES)},
             "gaps": {
                 "type": "array",

@@ -39,6 +39,7 @@ def build_facts(
     for track, assessed in levels.items():
         facts[f"levels.{track}.status"] = assessed.status
         facts[f"levels.{track}.current_grade"] = assessed.grades(assessed.current)
+        facts[f"levels.{track}.supported_grade"] = assessed.grades(assessed.supported_here)
         facts[f"levels.{track}.target_grade"] = assessed.grades(assessed.target)
         facts[f"levels.{track}.target_above_current"] = (
             facts[f"levels.{track}.target_grade"] - profiles.context["current_grade"]

@@ -266,7 +266,7 @@ def advice_outcomes(
         levels = assessment.levels[track]
         chosen = tracks == track
         target[chosen] = levels.grades(levels.target)[chosen]
-        assessed_current[chosen] = levels.grades(levels.current)[chosen]
+        assessed_current[chosen] = levels.grades(levels.supported_here)[chosen]
     stated = profiles.context["current_grade"]
     current = np.where(np.isnan(stated), assessed_current, stated)
     with np.errstate(invalid="ignore"):

@@ -53,6 +53,7 @@ def field_catalogue(framework: Framework, questionnaire: Questionnaire) -> dict[
     for track in framework.track_ids:
         fields[f"levels.{track}.status"] = FieldSpec(IDENTIFIER, STATUSES)
         fields[f"levels.{track}.current_grade"] = number
+        fields[f"levels.{track}.supported_grade"] = number
         fields[f"levels.{track}.target_grade"] = number
         fields[f"levels.{track}.target_above_current"] = number
         fields[f"model.p_success.{track}"] = number

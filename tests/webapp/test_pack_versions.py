@@ -110,7 +110,7 @@ def test_hr_sees_the_bundled_version_and_its_ladders_items_and_rules(hr):
     assert "Hiring and team building" in page
     assert OLD_TEXT in page
     assert "ln1" in page and "(reverse-keyed)" in page
-    assert "not-yet-manager" in page and "one-level-at-a-time" in page
+    assert "not-yet-manager" in page and "needs-interest" in page
     assert "close_call" in page  # rules.yaml as written
     assert hr.get("/hr/packs/2").status_code == 404
 

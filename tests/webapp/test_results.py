@@ -130,9 +130,42 @@ def test_ladder_marks_where_you_are_and_the_targets(result_html):
 def test_gaps_are_a_development_list_with_next_steps(result_html):
     assert "Individual contributor: toward L4 Staff Engineer" in result_html
     assert (
-        "<strong>System design</strong>: you rated 3, L4 expects 4. Next step: I design systems"
+        "<strong>System design</strong>: you rated 3, L4 expects 4. Next step, 4 of 5: I design"
         in result_html
     )
+
+
+def test_levels_say_what_is_held_what_is_supported_and_that_a_change_is_sideways(result):
+    html, stored = result
+    # the first sample person holds L3 on the IC track and manages nobody
+    assert stored["levels"]["ic"]["current"] == "L3"
+    assert stored["levels"]["manager"]["current"] is None
+    assert "you hold <strong>L3 Senior Engineer</strong>" in html
+    assert "<strong>People manager:</strong>\n      you are not on this track" in html
+    assert (
+        "A move to this track would be to <strong>M3 Engineering Manager</strong>, sideways" in html
+    )
+    assert "never a promotion on top of the change" in html
+
+
+def test_a_development_step_is_the_next_anchor_up_not_the_target(
+    app, ada, people, make_assessment, client
+):
+    person = people[0]
+    answers = {**person["answers"], "rate_system_design": 1}
+    number = make_assessment("ada@example.com", {**person, "answers": answers})
+    html = client.get(f"/results/{number}").get_data(as_text=True)
+    assert "<strong>System design</strong>: you rated 1, L4 expects 4. Next step, 2 of 5:" in html
+
+
+def test_every_number_is_defined_where_it_is_shown(result):
+    html, stored = result
+    assert (
+        "works out better for you than the people manager track; 50% would be a coin flip" in html
+    )
+    assert "Succeeding means meeting or exceeding expectations" in html
+    count = round(10 * stored["p_success"]["manager"])
+    assert f"About {count} in 10 people who answer like you succeed on this track" in html
 
 
 def test_advice_note_versions_and_synthetic_warning(result_html):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from webapp.answering import ANCHORED, Item, Pack
+from webapp.answering import ANCHORED, Item, Pack, next_anchor
 
 FACTORS_SHOWN = 4
 HIGH, LOW = 3.5, 2.5  # construct means (1..5) that read as agreeing / disagreeing
@@ -42,22 +42,27 @@ class Factor:
     toward: str
     reading: str
     answers: tuple[OwnAnswer, ...] = ()
+    yours: str = ""  # where the person stands on it ("low, 1.7 of 5"), so a label is never
+    # read as a claim about them: a low "Drawn by pay" pushes one way, a high one the other
 
 
 @dataclass(frozen=True)
 class Gap:
-    """One competency below what the target level expects, with the next step in words."""
+    """One competency below what the target level expects, with the next step in words: the
+    anchor one whole step above the person's own rating."""
 
     competency: str
     label: str
-    have: float
+    have: float | None
     need: int
+    step: int
     next_step: str
 
 
 @dataclass(frozen=True)
 class TrackLevels:
-    """Levels on one track as the page shows them."""
+    """Levels on one track as the page shows them: the level held, the level the evidence
+    supports, and the next step (sideways when the person is not on this track)."""
 
     track: str
     title: str
@@ -68,6 +73,9 @@ class TrackLevels:
     status: str
     reason: str | None
     gaps: tuple[Gap, ...]
+    supported: str | None = None
+    supported_title: str | None = None
+    sideways: bool = False  # the target is a change of track at the grade held, not a promotion
 
 
 @dataclass(frozen=True)
@@ -123,6 +131,45 @@ class Reading:
         lo, hi = self.p_interval[track]
         return f"about {p}, likely between {round(100 * lo)}% and {round(100 * hi)}%"
 
+    def in_ten(self, track: str) -> str:
+        """The chance on a track as a count of people: 'about 6 in 10 people who answer like
+        you', with what a low or even count means."""
+        p = self.p_success[track]
+        count = round(10 * p)
+        people = f"About {count} in 10 people who answer like you succeed on this track"
+        if p < 0.4:
+            return (
+                f"{people}: most do not. That is the model's reading of answers like yours, "
+                "not a verdict on you; the gaps below say what would change it."
+            )
+        if p <= 0.6:
+            return f"{people}: about even."
+        return f"{people}."
+
+    def how_sure(self) -> str:
+        """What the 'how sure' figure means and how it comes from the two chances."""
+        track, other = self.track, next(t for t in self.p_success if t != self.track)
+        confidence = float(self.recommendation["confidence"])
+        mine, theirs = self.p_success[track], self.p_success[other]
+        plain = 0.5 + (mine - theirs) / 2
+        text = (
+            f"The chance that the {self.track_title.lower()} track works out better for you "
+            f"than the {self.other_title.lower()} track; 50% would be a coin flip. It sits half "
+            f"way between a coin flip and the difference between your two chances "
+            f"({_pct(mine)} and {_pct(theirs)})"
+        )
+        if confidence < plain - 0.005:
+            text += ", pulled toward a coin flip by the notes on your answers below"
+        text += "."
+        if confidence < 0.5:
+            text += (
+                " Below 50% means the model on its own leans to the other track: a rule chose "
+                "this one (see the rules that applied)."
+            )
+        elif confidence < 0.6:
+            text += " A low figure means both tracks could work for you: the choice is close."
+        return text
+
     def range_meaning(self) -> str | None:
         """One sentence on what the range means, or None when there is no range."""
         if not self.p_interval or not self.interval_level:
@@ -131,6 +178,10 @@ class Reading:
             "The range is for people who answer like you: it is where your own chance most "
             f"likely lies, {_how_often(self.interval_level)}."
         )
+
+
+def _pct(value: float) -> str:
+    return f"{round(100 * value)}%"
 
 
 def _how_often(level: float) -> str:
@@ -158,7 +209,8 @@ def read(
         for t in titles
     }
     levels = {
-        t: _track_levels(pack, t, titles[t], raw) for t, raw in recommendation["levels"].items()
+        t: _track_levels(pack, t, titles[t], raw, context)
+        for t, raw in recommendation["levels"].items()
     }
     return Reading(
         recommendation=recommendation,
@@ -199,7 +251,19 @@ def _factor(pack: Pack, raw: dict, answers: dict, context: dict) -> Factor:
         toward=toward,
         reading=_reading(pack, feature, value),
         answers=_own_answers(pack, feature, answers, context),
+        yours=_yours(pack, feature, value),
     )
+
+
+def _yours(pack: Pack, feature: str, value: float | None) -> str:
+    if value is None:
+        return "not answered"
+    if any(c.id == feature for c in pack.questionnaire.constructs):
+        where = "high" if value >= HIGH else "low" if value <= LOW else "in the middle"
+        return f"yours: {where}, {value:.1f} of 5"
+    if _rating_item(pack, feature) is not None:
+        return f"you rated {value:g} of 5"
+    return f"yours: {value:g}"
 
 
 def _reading(pack: Pack, feature: str, value: float) -> str:
@@ -262,28 +326,46 @@ def _level_title(pack: Pack, level_id: str | None) -> str | None:
         return level_id
 
 
-def _track_levels(pack: Pack, track: str, title: str, raw: dict) -> TrackLevels:
+def _track_levels(pack: Pack, track: str, title: str, raw: dict, context: dict) -> TrackLevels:
     target = raw.get("target")
-    gaps = tuple(
-        Gap(
-            competency=gap["competency"],
-            label=_competency_label(pack, gap["competency"]),
-            have=gap["have"],
-            need=gap["need"],
-            next_step=_next_step(pack, gap["competency"], gap["need"]),
-        )
-        for gap in raw.get("gaps", [])
-    )
+    if "supported" in raw:
+        current, supported = raw.get("current"), raw.get("supported")
+    else:  # stored before levels told the level held from the level supported
+        supported = raw.get("current")
+        current = _held_on(pack, track, context)
+    gaps = tuple(_gap(pack, gap) for gap in raw.get("gaps", []))
     return TrackLevels(
         track=track,
         title=title,
-        current=raw.get("current"),
-        current_title=_level_title(pack, raw.get("current")),
+        current=current,
+        current_title=_level_title(pack, current),
         target=target,
         target_title=_level_title(pack, target),
         status=raw.get("status", ""),
         reason=raw.get("reason"),
         gaps=gaps,
+        supported=supported,
+        supported_title=_level_title(pack, supported),
+        sideways=current is None and context.get("current_level") is not None,
+    )
+
+
+def _held_on(pack: Pack, track: str, context: dict) -> str | None:
+    level, on = context.get("current_level"), context.get("current_track")
+    if level is None or on not in (track, None):
+        return None
+    return level if level in {lv.id for lv in pack.framework.ladder(track)} else None
+
+
+def _gap(pack: Pack, gap: dict) -> Gap:
+    step = next_anchor(gap["have"], gap["need"])
+    return Gap(
+        competency=gap["competency"],
+        label=_competency_label(pack, gap["competency"]),
+        have=gap["have"],
+        need=gap["need"],
+        step=step,
+        next_step=_next_step(pack, gap["competency"], step),
     )
 
 
@@ -291,10 +373,10 @@ def _competency_label(pack: Pack, competency: str) -> str:
     return next((c.label for c in pack.framework.competencies if c.id == competency), competency)
 
 
-def _next_step(pack: Pack, competency: str, need: int) -> str:
+def _next_step(pack: Pack, competency: str, step: int) -> str:
     item = _rating_item(pack, competency)
-    anchor = _anchor_text(item, need) if item else None
-    return anchor or f"Reach {need} of 5."
+    anchor = _anchor_text(item, step) if item else None
+    return anchor or "(this pack does not describe that step)"
 
 
 def _competency_bars(pack: Pack, target: str | None, answers: dict) -> list[CompetencyBar]:
@@ -355,9 +437,9 @@ def changes(newer: dict[str, Any], older: dict[str, Any], pack: Pack) -> list[Ch
                     f"{round(100 * after)}%",
                 )
             )
-        for key, word in (("current", "Level your answers support"), ("target", "Target level")):
-            was = older["levels"].get(track, {}).get(key)
-            now = newer["levels"].get(track, {}).get(key)
+        for key, word in (("supported", "Level your answers support"), ("target", "Target level")):
+            was = _level_of(older["levels"].get(track, {}), key)
+            now = _level_of(newer["levels"].get(track, {}), key)
             if was != now:
                 found.append(Change(f"{word}, {title}", was or "none yet", now or "none yet"))
     old_values = {f["feature"]: f for f in older["explanation"]["factors"]}
@@ -372,3 +454,11 @@ def changes(newer: dict[str, Any], older: dict[str, Any], pack: Pack) -> list[Ch
                 )
             )
     return found
+
+
+def _level_of(levels: dict[str, Any], key: str) -> str | None:
+    """A level of a stored result; results stored before `supported` existed called it
+    `current`."""
+    if key == "supported" and "supported" not in levels:
+        return levels.get("current")
+    return levels.get(key)

@@ -61,16 +61,34 @@ def test_model_fields_are_missing_until_a_model_runs(tiny, make_answers):
     assert "close-call" in _rule_ids(_assess(tiny, make_answers(), p_success=close))
 
 
-def test_target_is_capped_one_grade_above_the_current_level(tiny, make_answers):
+def test_the_level_engine_already_keeps_targets_one_step_from_the_level_held(tiny, make_answers):
     answers = make_answers(
         ratings=(5, 5, 5), context={"current_track": "ic", "current_level": "T1"}
     )
     result = _assess(tiny, answers)
     levels = result.levels_report(0)
-    assert "one-step" in _rule_ids(result)
-    assert levels["ic"]["current"] == "T3"  # the evidence ...
-    assert levels["ic"]["target"] == "T2"  # ... but aim one grade above the role held
-    assert levels["manager"]["target"] == "M2"
+    assert "one-step" not in _rule_ids(result)  # nothing left for the guardrail to catch
+    assert (levels["ic"]["supported"], levels["ic"]["target"]) == ("T3", "T2")
+    assert levels["manager"]["target"] == "M2"  # the manager track's entry: sideways
+
+
+def test_a_cap_target_rule_caps_at_grades_above_the_level_held(pack_copy, make_answers):
+    folder = pack_copy("tiny")
+    cap = {
+        **RULE,
+        "id": "stay",
+        "when": {"field": "context.current_grade", "ge": 1},
+        "then": {"cap_target": {"track": "all", "grades_above_current": 0}},
+    }
+    _write_rules(folder, [cap])
+    answers = make_answers(
+        ratings=(5, 5, 5), context={"current_track": "ic", "current_level": "T2"}
+    )
+    result = _assess(load_pack(folder), answers)
+    levels = result.levels_report(0)
+    assert _rule_ids(result) == ["stay"]
+    assert levels["ic"]["target"] == "T2"  # capped at the grade held
+    assert levels["manager"]["target"] == "M2"  # and the sideways move is still allowed
 
 
 def test_cap_does_not_fire_when_the_target_is_already_close(tiny, make_answers):
