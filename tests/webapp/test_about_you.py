@@ -3,11 +3,14 @@ next to their fields, all at once, and never kept."""
 
 import re
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from playwright.sync_api import expect
 
 from recommender.pack.loading import load_pack
 from tests.webapp.factories import assessment as stored_assessment
+from tests.webapp.screens import landed_on_errors, look_at_every_width
 from webapp.assessment.about_you import contradictions
 
 GOOD = {
@@ -193,3 +196,42 @@ def test_the_validator_never_accepts_what_cannot_be_true_and_never_raises(drawn)
     reports = context.get("direct_reports")
     if track == "ic" and type(reports) is int and reports > 0 and role not in ("lead", "elsewhere"):
         assert "direct_reports" in found
+
+
+@pytest.fixture
+def live(app, serve, make_user):
+    """The app served over HTTP, with Ada's account."""
+    make_user("ada@example.com", "employee", "Ada")
+    return serve(app)
+
+
+def test_about_you_in_the_browser_names_every_contradiction_then_takes_the_fix(
+    page, live, password, assert_accessible
+):
+    page.goto(f"{live}/account/login?next=/assessment/")
+    page.get_by_label("Email").fill("ada@example.com")
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("button", name="Start the assessment").click()
+    page.get_by_label("How many years have you worked").fill("2")
+    page.get_by_label("How many years have you been at your current level?").fill("9")
+    page.get_by_label("How many people report to you directly?").fill("3")
+    page.get_by_label("Which track are you on today?").select_option("ic")
+    page.get_by_label("What is your current level?").select_option("M5")
+    page.get_by_role("button", name="Next").click()
+
+    expect(page.get_by_role("alert").get_by_text("Please check 3 answers")).to_be_visible()
+    assert landed_on_errors(page)
+    expect(page.get_by_role("group", name="Which is true about the people")).to_be_visible()
+    assert_accessible(page, "About you with contradictions")
+    look_at_every_width(page, "about-you-contradictions")
+
+    page.get_by_label("How many years have you been at your current level?").fill("2")
+    page.get_by_label("What is your current level?").select_option("L2")
+    page.get_by_label("I lead them while staying an individual contributor").check()
+    page.get_by_role("button", name="Next").click()
+    expect(page.get_by_text("Step 2 of 7")).to_be_visible()
+    page.get_by_role("button", name="Back").click()
+    expect(page.get_by_label("I lead them while staying an individual contributor")).to_be_checked()
+    assert_accessible(page, "About you answered")
+    look_at_every_width(page, "about-you-answered")
