@@ -235,3 +235,30 @@ def test_about_you_in_the_browser_names_every_contradiction_then_takes_the_fix(
     expect(page.get_by_label("I lead them while staying an individual contributor")).to_be_checked()
     assert_accessible(page, "About you answered")
     look_at_every_width(page, "about-you-answered")
+
+
+def test_levels_where_the_tracks_meet_at_the_top_are_their_own_group(
+    make_app, make_user, form_client
+):
+    design = make_app(TRACKFIT_PACK="product-design")
+    make_user("dee@example.com", app=design)
+    client = form_client(app=design)
+    client.login("dee@example.com")
+    first = _start(client)
+    select = re.search(r'<select id="current_level".*?</select>', client.get(first).text, re.S)
+    groups = re.findall(r'<optgroup label="([^"]+)">(.*?)</optgroup>', select.group(0), re.S)
+    values = {label: re.findall(r'value="(\w+)"', options) for label, options in groups}
+    assert values == {
+        "Both tracks, before they branch": ["D1", "D2"],
+        "Individual contributor": ["D3", "D4"],
+        "Design manager": ["DM3", "DM4"],
+        "Both tracks, where they meet at the top": ["D5"],
+    }
+    head_of_design = {
+        "years_experience": "15",
+        "years_at_level": "2",
+        "direct_reports": "5",
+        "current_track": "manager",
+        "current_level": "D5",
+    }
+    assert client.submit(first, head_of_design | {"action": "next"}).status_code == 302

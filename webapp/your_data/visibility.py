@@ -41,7 +41,7 @@ def who_sees(person: User, assessments: list[Assessment]) -> list[Seen]:
     rows = db.session.execute(
         select(Share, User.name)
         .join(User, User.id == Share.manager_id)
-        .where(Share.assessment_id.in_(seen))
+        .where(Share.assessment_id.in_(list(seen)))
         .order_by(Share.shared_at, Share.id)
     ).all()
     for share, name in rows:
