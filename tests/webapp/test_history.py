@@ -97,15 +97,18 @@ def test_a_newer_model_is_named_as_a_possible_cause_of_the_change(app, client, t
     _rewrite(app, two_results[1], lambda r: r.update(model_version="v2"))
     html = client.get("/results/history").text
     assert (
-        "A newer model (v2) produced this result than the one before (v1): part of the change "
-        "may come from the model, not from you." in html
+        "A newer model (v2) produced this result; the one before came from v1. Part of the "
+        "change may come from the model, not from you." in html
     )
 
 
 def test_a_newer_pack_version_is_named_as_a_possible_cause_of_the_change(app, client, two_results):
     _rewrite(app, two_results[1], lambda r: r.update(pack="engineering@2"))
     html = client.get("/results/history").text
-    assert "a newer version of the questionnaire and framework (engineering@2" in html
+    assert (
+        "A newer version of the questionnaire and framework (engineering@2) produced this "
+        "result; the one before came from engineering@1." in html
+    )
 
 
 def test_same_model_and_pack_have_no_note(client, two_results):

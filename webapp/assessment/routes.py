@@ -168,7 +168,10 @@ def _finish(assessment: Assessment, all_pages: tuple[Page, ...]):
             return redirect(url_for(".page", assessment_id=assessment.id, number=earlier.number))
     found = about_you.saved_contradictions(answering.pack_of(assessment.pack), assessment.context)
     if found:
-        about = next(p for p in all_pages if any(i.context == found[0].field for i in p.items))
+        about = next(
+            (p for p in all_pages if any(i.context == found[0].field for i in p.items)),
+            all_pages[0],
+        )
         assessment.step = about.number - 1
         db.session.commit()
         flash(f"Some answers on “{about.section.title}” cannot all be true: please check them.")

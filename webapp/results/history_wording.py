@@ -60,16 +60,16 @@ def version_notes(newer: dict[str, Any], older: dict[str, Any]) -> list[str]:
     if model and was and model != was:
         kind = "a newer" if _is_later(model, was) else "a different"
         notes.append(
-            f"{kind.capitalize()} model ({model}) produced this result than the one before "
-            f"({was}): part of the change may come from the model, not from you."
+            f"{kind.capitalize()} model ({model}) produced this result; the one before came "
+            f"from {was}. Part of the change may come from the model, not from you."
         )
     pack, was = newer.get("pack"), older.get("pack")
     if pack and was and pack != was:
         kind = "a newer" if _is_later(pack, was) else "a different"
         notes.append(
-            f"This result comes from {kind} version of the questionnaire and framework "
-            f"({pack}, before {was}): part of the change may come from the changed questions "
-            "or levels, not from you."
+            f"{kind.capitalize()} version of the questionnaire and framework ({pack}) produced "
+            f"this result; the one before came from {was}. Part of the change may come from "
+            "the changed questions or levels, not from you."
         )
     return notes
 
@@ -121,7 +121,7 @@ def _moved(pack: Pack, before: str | None, after: str | None) -> str:
     if before is None:
         return f"is now {_level_name(pack, after)}"
     if after is None:
-        return f"was {_level_name(pack, before)} and is now none"
+        return f"went from {_level_name(pack, before)} to none yet"
     grades = [_grade(pack, level) for level in (before, after)]
     verb = "moved"
     if None not in grades and grades[0] != grades[1]:
