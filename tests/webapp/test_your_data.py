@@ -195,3 +195,10 @@ def test_who_sees_your_data_in_the_browser_at_every_width(page, live, password, 
     expect(page.locator(".who-sees").get_by_text("you and Mo")).to_be_visible()
     assert_accessible(page, "your data")
     look_at_every_width(page, "your-data")
+
+
+def test_an_unfinished_assessment_is_seen_only_by_you(team, signed_in, people, make_assessment):
+    make_assessment("ada@example.com", people[0], pages_done=2)
+    (line,) = _who_sees(signed_in("ada@example.com").get("/my-data/").text)
+    assert line.startswith("Unfinished, started")
+    assert "only you; an assessment can be shared once it is finished." in line
