@@ -182,18 +182,6 @@ def test_the_factor_table_adds_up_to_the_score(result_html):
     assert sum(factors) + baseline == pytest.approx(score, abs=0.02)
 
 
-def test_history_lists_assessments_and_what_changed(client, ada, people, make_assessment):
-    make_assessment("ada@example.com", people[0])
-    make_assessment("ada@example.com", people[1])
-    html = client.get("/results/history").get_data(as_text=True)
-    assert html.count('<li class="card">') == 2
-    assert "Your first assessment." in html
-    assert "Changed since the one before:" in html
-    assert "Recommended track: Individual contributor → People manager" in html
-    newest = re.search(r'href="(/results/\d+)"', html).group(1)
-    assert "Since your assessment of" in client.get(newest).get_data(as_text=True)
-
-
 def test_a_result_page_follows_deletions(client, ada, people, make_assessment):
     make_assessment("ada@example.com", people[0])
     make_assessment("ada@example.com", people[1])

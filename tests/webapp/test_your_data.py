@@ -1,11 +1,16 @@
-"""Your data: only yours, exported as JSON and CSV, deleted after a confirmation."""
+"""Your data: only yours, exported as JSON and CSV, deleted after a confirmation; the page
+says truthfully who can see each assessment."""
 
 import csv
 import io
 import json
+import re
 
+import pytest
+from playwright.sync_api import expect
 from sqlalchemy import func, select
 
+from tests.webapp.screens import look_at_every_width
 from webapp.accounts.models import User
 from webapp.assessment.models import Assessment
 from webapp.extensions import db
@@ -104,3 +109,96 @@ def test_deleting_the_account_needs_the_password_and_removes_everything(
     assert _count(app, User) == 0
     assert _count(app, Assessment) == 0
     assert ada.login().status_code == 422
+
+
+# Who can see what: the page says it, and it is what the app does.
+
+
+def _who_sees(html: str) -> list[str]:
+    """The line of each assessment in 'Who can see your assessments', newest first, as text."""
+    found = re.search(r'<ul class="who-sees">(.*?)</ul>', html, re.S)
+    items = re.findall(r"<li>(.*?)</li>", found.group(1), re.S) if found else []
+    return [" ".join(re.sub(r"<[^>]+>", "", item).split()) for item in items]
+
+
+def test_an_unshared_assessment_is_seen_only_by_you(team, signed_in, people, make_assessment):
+    own = make_assessment("ada@example.com", people[0])
+    lines = _who_sees(signed_in("ada@example.com").get("/my-data/").text)
+    assert len(lines) == 1
+    assert "only you; it is not shared." in lines[0]
+    assert signed_in("mo@example.com").get(f"/team/assessments/{own}").status_code == 404
+
+
+def test_a_shared_assessment_names_the_manager_who_sees_it_and_since_when(
+    team, signed_in, people, make_assessment, share
+):
+    shared = make_assessment("ada@example.com", people[0])
+    share(shared)
+    make_assessment("ada@example.com", people[1])
+    html = signed_in("ada@example.com").get("/my-data/").text
+    newest, older = _who_sees(html)
+    assert "only you" in newest
+    assert re.search(r"you and Mo, your manager, with whom you shared it on \d+ \w+ \d{4}", older)
+    assert "Only you can see them" not in html
+    assert signed_in("mo@example.com").get(f"/team/assessments/{shared}").status_code == 200
+
+
+def test_hr_is_said_to_see_only_aggregates(team, signed_in, people, make_assessment):
+    make_assessment("ada@example.com", people[0])
+    html = signed_in("ada@example.com").get("/my-data/").text
+    assert "HR</strong> never sees your answers or results one by one" in html
+
+
+def test_a_share_you_stopped_is_said_to_have_ended(team, signed_in, people, make_assessment):
+    own = make_assessment("ada@example.com", people[0])
+    ada = signed_in("ada@example.com")
+    ada.submit(f"/results/{own}", action_url=f"/results/{own}/share")
+    ada.submit(f"/results/{own}", action_url=f"/results/{own}/revoke")
+    (line,) = _who_sees(ada.get("/my-data/").text)
+    assert "only you; it is not shared." in line
+    assert re.search(r"Shared with Mo from \d+ \w+ \d{4} until .* \(you stopped sharing\)", line)
+    assert signed_in("mo@example.com").get(f"/team/assessments/{own}").status_code == 404
+
+
+@pytest.fixture
+def shared(team, people, make_assessment, share):
+    """Ada's finished assessment, shared with Mo, her manager; its id."""
+    own = make_assessment("ada@example.com", people[0])
+    share(own)
+    return own
+
+
+def test_a_share_with_someone_no_longer_your_manager_is_not_said_to_let_them_see(
+    shared, signed_in, set_manager
+):
+    own = shared
+    set_manager("ada@example.com", "max@example.com")
+    (line,) = _who_sees(signed_in("ada@example.com").get("/my-data/").text)
+    assert "only you" in line
+    assert "Mo, who is no longer your manager and so cannot open it" in line
+    assert signed_in("mo@example.com").get(f"/team/assessments/{own}").status_code == 404
+
+
+@pytest.fixture
+def live(team, serve, shared):
+    """The team's app served over HTTP, Ada's assessment shared with Mo."""
+    return serve(team)
+
+
+def test_who_sees_your_data_in_the_browser_at_every_width(page, live, password, assert_accessible):
+    url = live
+    page.goto(f"{url}/account/login?next=/my-data/")
+    page.get_by_label("Email").fill("ada@example.com")
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="Who can see your assessments")).to_be_visible()
+    expect(page.locator(".who-sees").get_by_text("you and Mo")).to_be_visible()
+    assert_accessible(page, "your data")
+    look_at_every_width(page, "your-data")
+
+
+def test_an_unfinished_assessment_is_seen_only_by_you(team, signed_in, people, make_assessment):
+    make_assessment("ada@example.com", people[0], pages_done=2)
+    (line,) = _who_sees(signed_in("ada@example.com").get("/my-data/").text)
+    assert line.startswith("Unfinished, started")
+    assert "only you; an assessment can be shared once it is finished." in line

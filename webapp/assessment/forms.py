@@ -12,6 +12,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional, StopValidation
 
 from webapp.answering import ANCHORED, CHOICE, NUMBER, Item, Pack, Section
+from webapp.assessment import about_you
+from webapp.assessment.about_you import REPORTS_ROLE, Contradiction
 
 CHOOSE_ONE = "Choose an answer."
 
@@ -25,9 +27,15 @@ class Page:
     items: tuple[Item, ...]
     form_class: type[FlaskForm]
 
+    @property
+    def asks_about_reports(self) -> bool:
+        """Whether the page has the follow-up about reports on the individual contributor
+        track (the About-you step)."""
+        return hasattr(self.form_class, REPORTS_ROLE)
+
     def stored_values(self, answers: dict[str, Any], context: dict[str, Any]) -> dict[str, Any]:
         """The values saved for this page, by field name, to fill the form again."""
-        values = {}
+        values = about_you.follow_up_answer(context) if self.asks_about_reports else {}
         for item in self.items:
             value = context.get(item.context) if item.context else answers.get(item.id)
             if value is not None:
@@ -47,6 +55,8 @@ def _pages(pack: Pack) -> tuple[Page, ...]:
     for number, section in enumerate(pack.questionnaire.sections, start=1):
         items = tuple(by_id[item_id] for item_id in section.item_ids)
         fields = {item.id: _field(pack, item) for item in items}
+        if {"direct_reports", "current_track"} <= {item.context for item in items}:
+            fields[REPORTS_ROLE] = about_you.reports_role_field()
         form_class = type(f"{section.id.title().replace('_', '')}Form", (FlaskForm,), fields)
         result.append(Page(number, section, items, form_class))
     return tuple(result)
@@ -70,6 +80,9 @@ def _field(pack: Pack, item: Item) -> Field:
         return IntegerField(
             item.text, validators=[Optional(), WholeNumberRange(item.min, item.max)]
         )
+    if item.kind == CHOICE and item.context == "current_level":
+        levels = about_you.level_choices(pack)
+        return SelectField(item.text, choices=levels, validators=[Optional()])
     if item.kind == CHOICE:
         choices = [SelectChoice("", "Choose…")]
         choices += [SelectChoice(option.value, option.label) for option in item.options]
@@ -112,3 +125,22 @@ def valid_values(page: Page, form: FlaskForm) -> tuple[dict[str, Any], dict[str,
         else:
             answers[item.id] = field.data
     return answers, context
+
+
+def checked_values(
+    page: Page, pack: Pack, form: FlaskForm, saved_context: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any], list[Contradiction]]:
+    """(answers, context) to save from the page, and the contradictions between the page's
+    answers and those saved before, each message put next to its field. With a contradiction
+    none of the page's context is saved: what is kept never contradicts itself."""
+    answers, context = valid_values(page, form)
+    if not context:
+        return answers, context, []
+    role = form[REPORTS_ROLE].data if page.asks_about_reports else None
+    context = about_you.settled(context, role) if role else context
+    found = about_you.contradictions(pack, {**saved_context, **context}, role)
+    field_of = {item.context: item.id for item in page.items if item.context}
+    for contradiction in found:
+        field = form[field_of.get(contradiction.field, page.items[0].id)]
+        field.errors = [*field.errors, contradiction.message]
+    return answers, ({} if found else context), found

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
@@ -10,8 +11,8 @@ from sqlalchemy.exc import IntegrityError
 
 from webapp import answering
 from webapp.answering import AnswersInvalid, ModelRefused
-from webapp.assessment import bp
-from webapp.assessment.forms import Page, missing_answers, pages, valid_values
+from webapp.assessment import about_you, bp
+from webapp.assessment.forms import Page, checked_values, missing_answers, pages
 from webapp.assessment.models import Assessment
 from webapp.database import utcnow
 from webapp.extensions import db
@@ -70,10 +71,14 @@ def page(assessment_id: int, number: int):
     if not 1 <= number <= min(assessment.step + 1, len(all_pages)):
         return redirect(url_for(".page", assessment_id=assessment.id, number=assessment.step + 1))
     current = all_pages[number - 1]
+    pack = answering.pack_of(assessment.pack)
     if request.method == "GET":
         form = current.form_class(
             data=current.stored_values(assessment.answers, assessment.context)
         )
+        if about_you.saved_contradictions(pack, assessment.context):
+            # kept before the checks existed: say what to fix when the page opens
+            checked_values(current, pack, form, assessment.context)
         _note_opened(assessment, number)
         return _render(assessment, current, form, len(all_pages))
 
@@ -81,8 +86,14 @@ def page(assessment_id: int, number: int):
     form.validate()
     if form.errors and "csrf_token" in form.errors:
         abort(400)
-    _save(assessment, current, form)
+    answers, context, contradictions = checked_values(current, pack, form, assessment.context)
+    _save(assessment, current, answers, context)
     action = request.form.get("action", "next")
+    if contradictions:
+        # whatever the button, answers that cannot all be true are shown, not kept or passed
+        if action == "next":
+            missing_answers(current, form)
+        return _render(assessment, current, form, len(all_pages)), 422
     if action == "back":
         return redirect(url_for(".page", assessment_id=assessment.id, number=max(number - 1, 1)))
     if action == "save":
@@ -108,6 +119,7 @@ def _own_unfinished(assessment_id: int) -> Assessment:
 
 
 def _render(assessment: Assessment, current: Page, form, total: int):
+    shown = {item.context: form[item.id].data for item in current.items if item.context}
     return render_template(
         "assessment/page.html",
         assessment=assessment,
@@ -115,6 +127,7 @@ def _render(assessment: Assessment, current: Page, form, total: int):
         form=form,
         total=total,
         pack=answering.pack_of(assessment.pack),
+        follow_up=current.asks_about_reports and about_you.asks_about_reports(shown),
     )
 
 
@@ -129,8 +142,9 @@ def _seconds_on_page(assessment: Assessment, number: int) -> float:
     return min(max(time.time() - opened[2], 0.0), MAX_SECONDS_PER_VISIT)
 
 
-def _save(assessment: Assessment, current: Page, form) -> None:
-    answers, context = valid_values(current, form)
+def _save(
+    assessment: Assessment, current: Page, answers: dict[str, Any], context: dict[str, Any]
+) -> None:
     assessment.answers = {**assessment.answers, **answers}
     assessment.context = {**assessment.context, **context}
     section = current.section.id
@@ -152,6 +166,16 @@ def _finish(assessment: Assessment, all_pages: tuple[Page, ...]):
             db.session.commit()
             flash(f"Some questions on “{earlier.section.title}” are not answered yet.")
             return redirect(url_for(".page", assessment_id=assessment.id, number=earlier.number))
+    found = about_you.saved_contradictions(answering.pack_of(assessment.pack), assessment.context)
+    if found:
+        about = next(
+            (p for p in all_pages if any(i.context == found[0].field for i in p.items)),
+            all_pages[0],
+        )
+        assessment.step = about.number - 1
+        db.session.commit()
+        flash(f"Some answers on “{about.section.title}” cannot all be true: please check them.")
+        return redirect(url_for(".page", assessment_id=assessment.id, number=about.number))
     try:
         assessment.finish()
     except AnswersInvalid as error:

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("results", __name__, url_prefix="/results")
 
-from webapp.results import routes  # noqa: E402, F401
+from webapp.results import history, routes  # noqa: E402, F401

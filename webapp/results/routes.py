@@ -1,4 +1,4 @@
-"""Result pages: one assessment's recommendation with its reasons, and the history of them."""
+"""Result page: one assessment's recommendation with its reasons (the history is in `history`)."""
 
 from __future__ import annotations
 
@@ -125,24 +125,4 @@ def _render_result(summary: Summary, pack: Pack) -> Markup:
                 if (bars := reading.competencies.get(track))
             },
         )
-    )
-
-
-@bp.route("/history")
-@login_required
-def history():
-    """Past assessments by date, and what changed since the one before each."""
-    pack = answering.current_pack()
-    completed = Assessment.completed(current_user.id)
-    rows = []
-    for index, newer in enumerate(completed):
-        older = completed[index + 1] if index + 1 < len(completed) else None
-        rows.append(
-            (newer, changes(newer.recommendation, older.recommendation, pack) if older else None)
-        )
-    return render_template(
-        "results/history.html",
-        rows=rows,
-        titles={t.id: t.title for t in pack.framework.tracks},
-        in_progress=Assessment.in_progress(current_user.id),
     )

@@ -9,7 +9,7 @@ from flask_login import current_user, login_required, logout_user
 from sqlalchemy import delete, select
 
 from webapp import audit
-from webapp.accounts.models import LoginAttempt
+from webapp.accounts.models import LoginAttempt, User
 from webapp.assessment.models import Assessment
 from webapp.confirmation import ConfirmForm
 from webapp.extensions import db
@@ -17,6 +17,7 @@ from webapp.results.page_cache import rendered_results
 from webapp.your_data import bp
 from webapp.your_data.export import export_csv, export_json
 from webapp.your_data.forms import DeleteAccountForm
+from webapp.your_data.visibility import who_sees
 
 
 def _all_assessments() -> list[Assessment]:
@@ -42,10 +43,13 @@ def _delete_assessments_of(user_id: int) -> None:
 def index():
     """What trackfit keeps about you, and what you can do with it."""
     assessments = _all_assessments()
+    manager = db.session.get(User, current_user.manager_id) if current_user.manager_id else None
     return render_template(
         "your_data/index.html",
         completed=sum(1 for a in assessments if a.complete),
         unfinished=sum(1 for a in assessments if not a.complete),
+        seen=who_sees(current_user, assessments),
+        manager=manager,
         form=ConfirmForm(),
     )
 

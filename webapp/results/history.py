@@ -1,0 +1,53 @@
+"""The history page: a person's results over time, and what changed between them, in words."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask import render_template
+from flask_login import current_user, login_required
+
+from webapp import answering
+from webapp.assessment.models import Assessment
+from webapp.results import bp
+from webapp.results.history_wording import advice_changes, answer_changes, version_notes
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One finished assessment on the history page; `changes` is None for the first."""
+
+    assessment: Assessment
+    track_titles: dict[str, str]
+    level_titles: dict[str, str]
+    changes: list[str] | None  # in the advice
+    moves: list[str] = field(default_factory=list)  # in the person's own scores
+    notes: list[str] = field(default_factory=list)
+
+
+@bp.route("/history")
+@login_required
+def history():
+    """Past assessments, newest first, with the time each was finished and what changed since
+    the one before, said in words (and whether another model or pack version played a part)."""
+    completed = Assessment.completed(current_user.id)
+    entries = []
+    for index, newer in enumerate(completed):
+        older = completed[index + 1] if index + 1 < len(completed) else None
+        pack = answering.pack_of(newer.pack)
+        framework = pack.framework
+        entries.append(
+            Entry(
+                newer,
+                {track.id: track.title for track in framework.tracks},
+                {level.id: level.title for level in framework.levels},
+                advice_changes(newer.recommendation, older.recommendation, pack) if older else None,
+                answer_changes(newer.recommendation, older.recommendation, pack) if older else [],
+                version_notes(newer.recommendation, older.recommendation) if older else [],
+            )
+        )
+    return render_template(
+        "results/history.html",
+        entries=entries,
+        in_progress=Assessment.in_progress(current_user.id),
+    )
