@@ -101,3 +101,5 @@ def test_an_unknown_level_is_a_page_that_leads_back_to_every_level(page, live, a
     page.get_by_role("link", name="L2 Engineer II").click()
     expect(page.get_by_role("heading", name="L2 Engineer II", level=1)).to_be_visible()
     expect(page.get_by_text("When you finish an assessment")).to_be_visible()  # Bob has none
+    expect(page.get_by_label("Compare with")).to_have_value("L3")
+    look_at_every_width(page, "framework-shared-level")

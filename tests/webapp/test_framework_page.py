@@ -10,6 +10,9 @@ import re
 
 import pytest
 
+from webapp.assessment.models import Assessment
+from webapp.extensions import db
+
 
 def words(markup: str) -> str:
     """Markup as it reads: inline tags dropped, other tags a space, entities read, spaces
@@ -133,6 +136,7 @@ def test_a_shared_level_offers_the_next_level_up_on_each_track(ada):
     assert "L3 Senior Engineer (next level up on the individual contributor track)" in page
     assert "M3 Engineering Manager (next level up on the people manager track)" in page
     assert '<optgroup label="Shared by both tracks">' in page
+    assert '<a href="/framework/L2?compare=M3">compare with M3 Engineering Manager</a>' in page
 
 
 def test_the_top_level_compares_with_the_same_grade_on_the_other_track(ada):
@@ -151,6 +155,7 @@ def test_a_comparison_with_no_such_level_is_refused_next_to_its_field(ada, asked
     message = "This page is L4" if asked == "L4" else "There is no level"
     assert message in text_of(response)
     assert "What changes from" not in text_of(response)
+    assert '<option selected value="L5">' in page  # the usual choice, ready to send again
 
 
 def test_an_unknown_level_is_a_404_that_shows_every_level(ada):
@@ -172,6 +177,7 @@ def test_an_unknown_level_is_not_echoed_as_markup(ada):
     assert "<script>" not in response.get_data(as_text=True)
 
 
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_your_own_latest_ratings_are_set_against_the_level(
     team, people, make_assessment, signed_in
 ):
@@ -212,3 +218,19 @@ def test_the_ladders_mark_the_level_you_hold(ada, people, make_assessment):
     response = ada.get("/framework/")
     assert "Your current level" in row_of(response, "Staff Engineer")
     assert "Your current level" not in row_of(response, "Senior Engineer Owns")
+
+
+def test_the_ladders_mark_the_levels_your_answers_support(app, ada, people, make_assessment):
+    stored_id = make_assessment("ada@example.com", people[0])
+    with app.app_context():  # a result stored with `supported`, the level the evidence supports
+        stored = db.session.get(Assessment, stored_id)
+        levels = {track: dict(raw) for track, raw in stored.recommendation["levels"].items()}
+        levels["ic"]["supported"], levels["manager"]["supported"] = "L3", "L2"
+        stored.recommendation = {**stored.recommendation, "levels": levels}
+        db.session.commit()
+    response = ada.get("/framework/")
+    assert "Your answers support this level (individual contributor)" in row_of(
+        response, "Senior Engineer Owns"
+    )
+    assert "Your answers support this level (people manager)" in row_of(response, "Engineer II")
+    assert "Your answers support" not in row_of(response, "Staff Engineer")

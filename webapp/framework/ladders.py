@@ -130,6 +130,17 @@ def next_up(pack: Pack, level: Level, track: str) -> Level | None:
     return ladder[place + 1] if place + 1 < len(ladder) else None
 
 
+def branches(pack: Pack, level: Level) -> list[tuple[str, Level]]:
+    """(track title, next level up) on each track of a shared level with more than one way up:
+    where the ladder branches, every next step is worth a look."""
+    steps = [
+        (pack.framework.track(track).title, above)
+        for track in level.tracks
+        if (above := next_up(pack, level, track)) is not None
+    ]
+    return steps if len({above.id for _, above in steps}) > 1 else []
+
+
 def compare_choices(pack: Pack, level: Level) -> list[tuple[str, list[tuple[str, str]]]]:
     """The levels to compare with, grouped by track (shared levels in a group of their own),
     each labelled by how it stands to `level`: the next level up, the same grade elsewhere."""

@@ -54,6 +54,7 @@ def level(level_id: str):
         expectations=ladders.expectations(pack, shown),
         form=form,
         comparison=ladders.compare(pack, shown, other) if other else None,
+        branches=ladders.branches(pack, shown),
         standing=mine,
         chart=charts.standing_chart(mine.ratings, shown.id, shown.title) if mine else None,
     ), (400 if form.errors else 200)
@@ -71,13 +72,16 @@ def _comparison_form(pack: answering.Pack, shown) -> tuple[CompareForm, object]:
         form.compare.data = other.id if other else None
         return form, other
     form.validate()
+    if asked in offered:
+        return form, pack.framework.level(asked)
     if asked == shown.id:
         form.compare.errors = [f"This page is {shown.id}; pick another level to compare with."]
-        return form, None
-    if asked not in offered:
+    else:
         quoted = answering.quoted(asked)
         form.compare.errors = [
             f"There is no level {quoted} in this framework; pick one from the list."
         ]
-        return form, None
-    return form, pack.framework.level(asked)
+    # Nothing is compared until the person picks again; the list offers the usual choice.
+    fallback = ladders.default_comparison(pack, shown)
+    form.compare.data = fallback.id if fallback else None
+    return form, None
