@@ -234,3 +234,12 @@ def test_the_ladders_mark_the_levels_your_answers_support(app, ada, people, make
     )
     assert "Your answers support this level (people manager)" in row_of(response, "Engineer II")
     assert "Your answers support" not in row_of(response, "Staff Engineer")
+
+
+def test_the_framework_pages_need_no_inline_script_or_style(ada, people, make_assessment):
+    make_assessment("ada@example.com", people[0])
+    for url in ("/framework/", "/framework/L4", "/framework/L4?compare=M4", "/framework/Z9"):
+        page = ada.get(url).get_data(as_text=True)
+        assert "<script" not in page
+        assert "<style" not in page
+        assert " style=" not in page
