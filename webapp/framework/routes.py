@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from flask import render_template, request
 from flask_login import current_user, login_required
 
 from webapp import answering
 from webapp.framework import bp, charts, ladders, standing
 from webapp.framework.forms import CompareForm
+
+if TYPE_CHECKING:
+    from recommender.pack.framework import Level
 
 # Longer than any level id a pack uses; a longer one is not looked up, nor echoed back in full.
 LONGEST_LEVEL_ID = 40
@@ -60,17 +65,17 @@ def level(level_id: str):
     ), (400 if form.errors else 200)
 
 
-def _comparison_form(pack: answering.Pack, shown) -> tuple[CompareForm, object]:
+def _comparison_form(pack: answering.Pack, shown: Level) -> tuple[CompareForm, Level | None]:
     """The "compare with" form read from the address, and the level it names: the default
     when none is asked for, none when the one asked for is not a level to compare with."""
     form = CompareForm(request.args)
     form.compare.choices = dict(ladders.compare_choices(pack, shown))
     offered = {value for group in form.compare.choices.values() for value, _ in group}
     asked = form.compare.data
+    usual = ladders.default_comparison(pack, shown)
     if not asked:
-        other = ladders.default_comparison(pack, shown)
-        form.compare.data = other.id if other else None
-        return form, other
+        form.compare.data = usual.id if usual else None
+        return form, usual
     form.validate()
     if asked in offered:
         return form, pack.framework.level(asked)
@@ -82,6 +87,5 @@ def _comparison_form(pack: answering.Pack, shown) -> tuple[CompareForm, object]:
             f"There is no level {quoted} in this framework; pick one from the list."
         ]
     # Nothing is compared until the person picks again; the list offers the usual choice.
-    fallback = ladders.default_comparison(pack, shown)
-    form.compare.data = fallback.id if fallback else None
+    form.compare.data = usual.id if usual else None
     return form, None
