@@ -115,6 +115,7 @@ def register_blueprints(app: Flask) -> None:
     from webapp.api import bp as api  # noqa: PLC0415
     from webapp.assessment import bp as assessment  # noqa: PLC0415
     from webapp.errors import bp as errors  # noqa: PLC0415
+    from webapp.framework import bp as framework  # noqa: PLC0415
     from webapp.home import bp as home  # noqa: PLC0415
     from webapp.hr import bp as hr  # noqa: PLC0415
     from webapp.manager import bp as manager  # noqa: PLC0415
@@ -128,6 +129,7 @@ def register_blueprints(app: Flask) -> None:
         accounts,
         assessment,
         results,
+        framework,
         sharing,
         manager,
         your_data,

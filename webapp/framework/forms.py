@@ -1,0 +1,24 @@
+"""The "compare with" choice of a level page (a GET form: it changes nothing, so no token)."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import SelectField
+from wtforms.validators import Optional
+
+
+class CompareForm(FlaskForm):
+    """Which level to set beside the one on the page."""
+
+    class Meta:
+        csrf = False
+
+    compare = SelectField(
+        "Compare with",
+        description=(
+            "The level to set beside this one: what changes is listed, what stays the same "
+            "is folded away."
+        ),
+        validators=[Optional()],
+        validate_choice=False,  # checked by the page, to say what went wrong in its own words
+    )
