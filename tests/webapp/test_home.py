@@ -129,3 +129,16 @@ def test_nobody_sees_another_employees_waiting_items(shared, people, make_assess
     decide(mo, assessment_id, "ic", "L7")
     assert f"/results/{bob_assessment}" not in home(ada)
     assert f"/team/assessments/{bob_assessment}" not in home(mo)
+
+
+def test_a_newer_shared_assessment_replaces_the_older_one_in_waiting(
+    shared, people, make_assessment, share
+):
+    ada, mo, first = shared
+    second = make_assessment("ada@example.com", people[2])
+    share(second)
+    team = section(home(mo), "Your team")
+    assert 'waiting for a 1:1: <span class="count">1</span>' in team
+    assert f"/team/assessments/{second}" in team and f'/team/assessments/{first}"' not in team
+    mine = section(home(ada), "Shared with your manager")
+    assert f"/results/{second}" in mine and f'/results/{first}"' not in mine

@@ -68,22 +68,39 @@ def _shared_with_manager():
                 Share.revoked_at.is_(None),
             ),
         )
-        .where(Assessment.completed_at.is_not(None), ~_decided())
+        .where(Assessment.completed_at.is_not(None), ~_decided(), ~_newer_shared(manager))
         .order_by(Share.shared_at, Assessment.id)
     )
     return query, person, manager
 
 
+def _newer_shared(manager):
+    """A later assessment of the same person is shared with the same manager: the 1:1 works
+    from that one, so the earlier one no longer waits."""
+    newer, share = aliased(Assessment), aliased(Share)
+    return exists().where(
+        newer.user_id == Assessment.user_id,
+        or_(
+            newer.completed_at > Assessment.completed_at,
+            and_(newer.completed_at == Assessment.completed_at, newer.id > Assessment.id),
+        ),
+        share.assessment_id == newer.id,
+        share.manager_id == manager.id,
+        share.revoked_at.is_(None),
+    )
+
+
 def awaiting_one_to_one(manager: User) -> list[SharedAssessment]:
-    """Assessments the manager's reports shared with them and no decision was recorded for,
-    the longest waiting first."""
+    """Each report's newest assessment shared with the manager, when no decision was recorded
+    for it, the longest waiting first."""
     query, _, shared_with = _shared_with_manager()
     rows = db.session.execute(query.where(shared_with.id == manager.id))
     return [SharedAssessment(*row) for row in rows]
 
 
 def awaiting_manager(person: User) -> list[SharedAssessment]:
-    """The person's assessments shared with their manager, with no decision recorded yet."""
+    """The person's newest assessment shared with their manager, when no decision was
+    recorded for it yet."""
     query, owner, _ = _shared_with_manager()
     rows = db.session.execute(query.where(owner.id == person.id))
     return [SharedAssessment(*row) for row in rows]
