@@ -60,6 +60,12 @@ def test_an_unfinished_assessment_is_offered_to_resume(team, people, make_assess
     assert "Resume where you left off" in html
 
 
+def test_an_unshared_result_comes_with_how_to_share_it(team, people, make_assessment, signed_in):
+    assessment_id = make_assessment("ada@example.com", people[0])
+    card = section(home(signed_in("ada@example.com")), "Talk it over with Mo")
+    assert "yours alone" in card and f"/results/{assessment_id}#one-to-one" in card
+
+
 def test_a_shared_assessment_waits_on_both_home_pages_until_a_decision_is_recorded(shared):
     ada, mo, assessment_id = shared
     mine = section(home(ada), "Shared with your manager")
@@ -105,7 +111,7 @@ def test_after_sharing_ends_the_manager_no_longer_sees_it_waiting(shared):
     team = section(home(mo), "Your team")
     assert 'waiting for a 1:1: <span class="count">0</span>' in team
     assert "Nothing waiting." in team
-    assert "Talk it over with your manager" in home(ada)  # and Ada is told how to share again
+    assert "Talk it over with Mo" in home(ada)  # and Ada is told how to share again
 
 
 def test_another_manager_sees_nothing_of_it(shared, signed_in):
