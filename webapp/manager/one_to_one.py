@@ -206,15 +206,15 @@ def standings(pack: Pack, recommendation: dict, context: dict) -> list[TrackStan
         found.append(
             TrackStanding(
                 track.title,
-                _titled(pack, context.get("current_level")) if on_track else None,
-                _titled(pack, supported),
-                _titled(pack, raw.get("target")),
+                titled(pack, context.get("current_level")) if on_track else None,
+                titled(pack, supported),
+                titled(pack, raw.get("target")),
             )
         )
     return found
 
 
-def _titled(pack: Pack, level_id: str | None) -> str | None:
+def titled(pack: Pack, level_id: str | None) -> str | None:
     """'Senior Engineer (L4)'."""
     if not level_id:
         return None
