@@ -57,8 +57,14 @@ def test_a_manager_reads_the_one_to_one_at_every_width_and_refused_forms_open_at
     page.get_by_role("button", name="Save your ratings").click()
     expect(page.get_by_text("Your ratings are saved")).to_be_visible()
     expect(page.locator("#gaps li").first).to_contain_text("you rate 1")
+    page.get_by_label("Private notes").fill("Ask about the on-call rota")
+    page.get_by_role("button", name="Save notes").click()
+    expect(page.get_by_text("Notes saved.")).to_be_visible()
     assert_accessible(page, "1:1 page")
     look_at_every_width(page, "manager-one-to-one")
+    page.emulate_media(media="print")
+    expect(page.get_by_label("Private notes")).to_be_hidden()  # private notes stay off paper
+    page.emulate_media(media="screen")
 
     page.set_viewport_size({"width": 390, "height": 800})
     page.get_by_label("Agreed track").select_option("manager")
