@@ -82,19 +82,19 @@ def _decision_form(pack: Pack, assessment: Assessment, decision: Decision | None
 
 
 def _page(assessment: Assessment, report: User, pack: Pack, template: str, **forms):
+    name = first_name(report)
     review = _review(assessment)
     reading = read(assessment.recommendation, pack, assessment.answers, assessment.context)
     rows = side_by_side(pack, assessment.answers, review.ratings)
     gaps = gaps_on_both(pack, reading, rows, reading.track)
     decision = Decision.latest(assessment.id)
-    ratings_form = forms.get("ratings_form") or ratings_form_class(pack, first_name(report))(
+    ratings_form = forms.get("ratings_form") or ratings_form_class(pack, name)(
         data={k: str(v) for k, v in review.ratings.items()}
     )
     notes_form = forms.get("notes_form") or NotesForm(
         data={"private_notes": review.private_notes, "shared_notes": review.shared_notes}
     )
     history = shared_by(report, current_user)
-    name = first_name(report)
     return render_template(
         template,
         assessment=assessment,
