@@ -66,6 +66,12 @@ def test_an_unshared_result_comes_with_how_to_share_it(team, people, make_assess
     assert "yours alone" in card and f"/results/{assessment_id}#one-to-one" in card
 
 
+def test_a_manager_without_reports_is_told_where_reports_come_from(app, make_user, signed_in):
+    make_user("new@example.com", "manager", "Nia")
+    team = section(home(signed_in("new@example.com")), "Your team")
+    assert "Nobody reports to you in trackfit yet" in team
+
+
 def test_a_shared_assessment_waits_on_both_home_pages_until_a_decision_is_recorded(shared):
     ada, mo, assessment_id = shared
     mine = section(home(ada), "Shared with your manager")

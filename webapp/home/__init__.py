@@ -22,7 +22,8 @@ def index():
     completed = Assessment.completed(current_user.id)
     latest = completed[0] if completed else None
     latest_share = Share.active(latest.id) if latest else None
-    manages = current_user.role == "manager" or bool(current_user.reports)
+    reports = current_user.reports
+    manages = current_user.role == "manager" or bool(reports)
     return render_template(
         "home/dashboard.html",
         latest=latest,
@@ -35,6 +36,7 @@ def index():
         awaiting_manager=waiting.awaiting_manager(current_user),
         manager=db.session.get(User, current_user.manager_id) if current_user.manager_id else None,
         manages=manages,
+        reports=reports,
         one_to_ones=waiting.awaiting_one_to_one(current_user) if manages else [],
         unconfirmed=waiting.awaiting_confirmation_by_reports(current_user) if manages else [],
         first_name=first_name,
