@@ -216,3 +216,102 @@ def test_someone_without_a_manager_is_told_so_and_cannot_share(
     assert "You have no manager" in bob_client.get(result).get_data(as_text=True)
     bob_client.submit(result, action_url=f"/results/{assessment_id}/share")
     assert "share" not in actions(team)
+
+
+def advice_of(app, assessment_id: int) -> dict:
+    with app.app_context():
+        from webapp.assessment.models import Assessment  # noqa: PLC0415
+
+        return db.session.get(Assessment, assessment_id).recommendation
+
+
+@pytest.fixture
+def share_sample(team, people, make_assessment, share, signed_in):
+    """`share_sample(i)`: Ada shares an assessment answered as sample person i; (mo, id)."""
+
+    def make(sample: int):
+        assessment_id = make_assessment("ada@example.com", people[sample])
+        share(assessment_id)
+        return signed_in("mo@example.com"), assessment_id
+
+    return make
+
+
+@pytest.mark.parametrize("sample", range(6))  # every sample person: rules, flags, close calls
+def test_the_manager_screens_speak_about_the_report_not_to_them(share_sample, sample):
+    mo, assessment_id = share_sample(sample)
+    team = mo.client.application
+    page = f"/team/assessments/{assessment_id}"
+    rate_all(mo, assessment_id, "2")
+    with team.app_context():
+        from webapp import answering  # noqa: PLC0415
+
+        constructs = answering.current_pack().questionnaire.constructs
+        told_to_employee = [c.high for c in constructs] + [c.low for c in constructs]
+    for url in (page, f"{page}/print", "/team/"):
+        html = mo.get(url).get_data(as_text=True).split("<main", 1)[1].split("</main>")[0]
+        for sentence in told_to_employee:
+            assert sentence not in html, f"{url} speaks to the employee: {sentence}"
+        for words in ("You rated yourself", "your answers support", "for you", "You are in"):
+            assert words not in html, f"{url}: {words}"
+    html = mo.get(page).get_data(as_text=True)
+    assert "The advice Ada received" in html
+    if advice_of(team, assessment_id)["explanation"]["rules"]:
+        assert "The rules told Ada:" in html
+
+
+def test_the_agreed_level_list_groups_the_levels_by_track_and_lists_each_once(shared):
+    _, mo, assessment_id = shared
+    html = mo.get(f"/team/assessments/{assessment_id}").get_data(as_text=True)
+    select = html.split('id="target_level"', 1)[1].split("</select>", 1)[0]
+    groups = dict(re.findall(r'<optgroup label="([^"]+)">(.*?)</optgroup>', select, re.S))
+    assert list(groups) == [
+        "Both tracks (shared levels)",
+        "Individual contributor",
+        "People manager",
+    ]
+    values = {name: re.findall(r'value="([^"]+)"', options) for name, options in groups.items()}
+    assert values["Both tracks (shared levels)"] == ["L1", "L2"]
+    assert values["People manager"] == ["M3", "M4", "M5", "M6", "M7"]
+    assert values["Individual contributor"] == ["L3", "L4", "L5", "L6", "L7"]
+
+
+def test_a_level_of_another_track_is_refused_next_to_the_level_with_every_problem_at_once(shared):
+    _, mo, assessment_id = shared
+    page = f"/team/assessments/{assessment_id}"
+    wrong = {"track": "manager", "target_level": "L5", "reason": ""}  # an IC level, no reason
+    refused = mo.submit(page, wrong, action_url=f"{page}/decision")
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    level_error = re.search(r'<p class="error" id="target_level-error">([^<]*)</p>', html)
+    assert level_error and "is not a level of the people manager track" in level_error.group(1)
+    assert 'id="reason-error"' in html  # the missing reason in the same pass
+    summary = html.split('class="error-summary"', 1)[1].split("</div>", 1)[0]
+    assert "autofocus" in html.split('class="error-summary"', 1)[1][:200]
+    assert "#target_level" in summary and "#reason" in summary
+    with mo.client.application.app_context():
+        assert db.session.scalar(select(Decision)) is None
+
+
+def test_gaps_are_judged_on_both_ratings(shared, people):
+    _, mo, assessment_id = shared
+    page = f"/team/assessments/{assessment_id}"
+    advice = advice_of(mo.client.application, assessment_id)
+    target = advice["levels"][advice["track"]]["target"]
+    before = mo.get(page).get_data(as_text=True)
+    assert "you have not rated it" in before  # only Ada's ratings so far
+
+    rate_all(mo, assessment_id, "5")  # Mo sees every need met
+    html = mo.get(page).get_data(as_text=True)
+    gaps = html.split('id="gaps"', 1)[1].split("</section>", 1)[0]
+    own_gaps = advice["levels"][advice["track"]]["gaps"]
+    assert gaps.count('data-judged="self"') == len(own_gaps)
+    for gap in own_gaps:
+        assert f"rates {gap['have']:g}, you rate 5, {target} needs {gap['need']}" in gaps
+    assert "Ada sees a gap; your rating meets the need" in gaps or not own_gaps
+
+    rate_all(mo, assessment_id, "1")  # Mo sees a gap wherever the level needs more than 1
+    gaps = mo.get(page).get_data(as_text=True).split('id="gaps"', 1)[1].split("</section>")[0]
+    assert gaps.count('data-judged="both"') == len(own_gaps)
+    assert "a gap on both views" in gaps or not own_gaps
+    assert f"you rate 1, {target} needs" in gaps

@@ -1,22 +1,43 @@
-"""The front page: what trackfit is, and where you are with it."""
+"""The front page: what trackfit is, and for people signed in, what is waiting for them."""
 
 from flask import Blueprint, render_template
 from flask_login import current_user
 
+from webapp.accounts.models import User
 from webapp.assessment.models import Assessment
+from webapp.extensions import db
+from webapp.home import waiting
+from webapp.manager.one_to_one import first_name
+from webapp.sharing.models import Share
 
 bp = Blueprint("home", __name__)
 
 
 @bp.route("/")
 def index():
-    """Landing page for visitors; for people signed in, their latest result and what to do next."""
+    """Landing page for visitors; for people signed in, what waits for them (decisions to
+    confirm, 1:1s to hold), their unfinished assessment and their latest result."""
     if not current_user.is_authenticated:
         return render_template("home/welcome.html")
     completed = Assessment.completed(current_user.id)
+    latest = completed[0] if completed else None
+    latest_share = Share.active(latest.id) if latest else None
+    reports = current_user.reports
+    manages = current_user.role == "manager" or bool(reports)
     return render_template(
         "home/dashboard.html",
-        latest=completed[0] if completed else None,
+        latest=latest,
+        # shared with the manager they have now: a share with a former one does not count
+        latest_shared=latest_share is not None
+        and latest_share.manager_id == current_user.manager_id,
         count=len(completed),
         in_progress=Assessment.in_progress(current_user.id),
+        to_confirm=waiting.to_confirm(current_user),
+        awaiting_manager=waiting.awaiting_manager(current_user),
+        manager=db.session.get(User, current_user.manager_id) if current_user.manager_id else None,
+        manages=manages,
+        reports=reports,
+        one_to_ones=waiting.awaiting_one_to_one(current_user) if manages else [],
+        unconfirmed=waiting.awaiting_confirmation_by_reports(current_user) if manages else [],
+        first_name=first_name,
     )

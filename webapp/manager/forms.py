@@ -62,9 +62,35 @@ class DecisionForm(FlaskForm):
     """The agreed track and target level; a reason when it differs from the advice."""
 
     track = SelectField("Agreed track", choices=[])
-    target_level = SelectField("Agreed target level", choices=[])
+    target_level = SelectField(
+        "Agreed target level",
+        choices=[],
+        description="A level of the agreed track: the list groups the levels by track.",
+    )
     reason = TextAreaField(
         "Why, when it differs from the advice",
         validators=[FitsColumn(length=NOTE_LIMIT)],
         description="Required when the track or level differs from the recommendation.",
     )
+
+
+def level_choices(pack: Pack) -> list[SelectChoice]:
+    """The pack's levels, grouped by the track they belong to (levels both tracks share in a
+    group of their own, so no level is listed twice), each group in grade order."""
+    framework = pack.framework
+    order = list(framework.track_ids)
+    titles = {track.id: track.title for track in framework.tracks}
+    groups = {
+        track_ids: (titles[track_ids[0]] if len(track_ids) == 1 else "Both tracks (shared levels)")
+        for track_ids in sorted(
+            {level.tracks for level in framework.levels},
+            key=lambda ids: (-len(ids), [order.index(t) for t in ids]),
+        )
+    }
+    ordered = sorted(
+        framework.levels, key=lambda lv: (list(groups).index(lv.tracks), lv.grade, lv.id)
+    )
+    return [
+        SelectChoice(level.id, f"{level.title} ({level.id})", optgroup=groups[level.tracks])
+        for level in ordered
+    ]

@@ -1,15 +1,24 @@
-"""What a 1:1 works from: self and manager ratings side by side, and discussion prompts drawn
-from the largest differences, the gaps to the target level and the rules that fired."""
+"""What a 1:1 works from, told to the manager about their report: self and manager ratings
+side by side, the gaps to the target judged on both, the advice in the third person, and
+discussion prompts drawn from the largest differences, the gaps and the rules that fired."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from statistics import fmean
 
 from webapp.answering import ANCHORED, Pack
-from webapp.results.reading import Reading
+from webapp.results.reading import HIGH, LOW, Factor, Reading
+from webapp.results.wording import sureness
 
 STEP = 1  # a difference of a whole step or more on the 1..5 scale is highlighted
 PROMPTS_EACH = 3
+
+
+def first_name(person) -> str:
+    """What the manager's screens call a report: the first word of their name."""
+    words = person.name.split()
+    return words[0] if words else person.name
 
 
 @dataclass(frozen=True)
@@ -68,6 +77,185 @@ def _whole(value) -> int | None:
 
 
 @dataclass(frozen=True)
+class TwoViewGap:
+    """A competency below what the target level needs on the employee's rating, the
+    manager's, or both."""
+
+    competency: str
+    label: str
+    self_have: float | None
+    manager_have: float | None
+    need: int
+    next_step: str
+
+    @property
+    def on_self(self) -> bool:
+        """Short of the need on the employee's own rating (or not rated by them)."""
+        return self.self_have is None or self.self_have < self.need
+
+    @property
+    def on_manager(self) -> bool:
+        """Short of the need on the manager's rating (False while the manager has not rated)."""
+        return self.manager_have is not None and self.manager_have < self.need
+
+    @property
+    def on_both(self) -> bool:
+        """Both ratings fall short: the gap to work on first."""
+        return self.on_self and self.on_manager
+
+    def ratings(self, name: str, level: str) -> str:
+        """'Ada rates 2, you rate 3, L4 needs 4'."""
+        own = (
+            f"{name} rates {self.self_have:g}"
+            if self.self_have is not None
+            else f"{name} did not rate it"
+        )
+        yours = (
+            f"you rate {self.manager_have:g}"
+            if self.manager_have is not None
+            else "you have not rated it"
+        )
+        return f"{own}, {yours}, {level} needs {self.need}"
+
+    def verdict(self, name: str) -> str:
+        """Whose rating makes it a gap, in words."""
+        if self.on_both:
+            return "a gap on both views"
+        if self.on_manager:
+            return f"your rating shows a gap {name}'s does not"
+        if self.manager_have is None:
+            return f"a gap on {name}'s rating; yours would confirm or question it"
+        return f"{name} sees a gap; your rating meets the need"
+
+
+def gaps_on_both(
+    pack: Pack, reading: Reading, rows: list[RatingRow], track: str
+) -> list[TwoViewGap]:
+    """Gaps to the target on `track`, judged on both ratings: the employee's as the
+    recommender computed them, and the manager's against the same expectations; gaps on both
+    first, then the rest in the pack's order."""
+    levels = reading.levels[track]
+    expects = needs(pack, levels.target)
+    if not expects:
+        return []
+    computed = {gap.competency: gap for gap in levels.gaps}
+    by_competency: dict[str, list[RatingRow]] = {}
+    for row in rows:
+        by_competency.setdefault(row.competency, []).append(row)
+    gaps = []
+    for competency in pack.framework.competencies:
+        need = expects.get(competency.id, 0)
+        rated = by_competency.get(competency.id, [])
+        own = [r.self_value for r in rated if r.self_value is not None]
+        theirs = [r.manager_value for r in rated if r.manager_value is not None]
+        found = computed.get(competency.id)
+        gap = TwoViewGap(
+            competency.id,
+            competency.label,
+            found.have if found else (fmean(own) if own else None),
+            fmean(theirs) if theirs else None,
+            found.need if found else need,
+            found.next_step if found else _statement(pack, competency.id, need),
+        )
+        if found or gap.on_manager:
+            gaps.append(gap)
+    return sorted(gaps, key=lambda gap: not gap.on_both)
+
+
+def needs(pack: Pack, level_id: str | None) -> dict[str, int]:
+    """What the level expects of each competency; nothing for a level the pack lacks (a
+    result kept from an earlier pack version)."""
+    if level_id is None:
+        return {}
+    try:
+        return dict(pack.framework.level(level_id).expects)
+    except KeyError:
+        return {}
+
+
+def _statement(pack: Pack, competency: str, value: int) -> str:
+    """The anchored statement for `value` on the competency's rating item."""
+    for item in pack.questionnaire.items:
+        if item.kind == ANCHORED and item.competency == competency:
+            for anchor in item.anchors:
+                if int(anchor.value) == value:
+                    return anchor.label
+    return f"Reach {value} of 5."
+
+
+@dataclass(frozen=True)
+class TrackStanding:
+    """Where the report stands on one track, for the manager: the level held, the level the
+    answers support, and the next step."""
+
+    title: str
+    held: str | None
+    supported: str | None
+    target: str | None
+
+
+def standings(pack: Pack, recommendation: dict, context: dict) -> list[TrackStanding]:
+    """Per track: held level (from the person's own context), supported and target levels."""
+    framework = pack.framework
+    found = []
+    for track in framework.tracks:
+        raw = recommendation["levels"].get(track.id, {})
+        # Recommendations stored before `supported` existed used `current` for it.
+        supported = raw.get("supported") if "supported" in raw else raw.get("current")
+        on_track = context.get("current_track") == track.id
+        found.append(
+            TrackStanding(
+                track.title,
+                titled(pack, context.get("current_level")) if on_track else None,
+                titled(pack, supported),
+                titled(pack, raw.get("target")),
+            )
+        )
+    return found
+
+
+def titled(pack: Pack, level_id: str | None) -> str | None:
+    """'Senior Engineer (L4)'."""
+    if not level_id:
+        return None
+    try:
+        return f"{pack.framework.level(level_id).title} ({level_id})"
+    except KeyError:
+        return level_id
+
+
+def sureness_about(confidence: float) -> str:
+    """How sure the advice is, in words for the manager (the result page's words address the
+    employee, who is not the reader here)."""
+    return sureness(confidence).replace("for you", "for them")
+
+
+def about(factor: Factor, name: str, rows: list[RatingRow], pack: Pack) -> str:
+    """One factor behind the advice, told about the person rather than to them."""
+    construct = next((c for c in pack.questionnaire.constructs if c.id == factor.feature), None)
+    if construct is not None:
+        if factor.value >= HIGH:
+            meaning = construct.description[:1].lower() + construct.description[1:]
+            return f"{name} scores high ({factor.value:.1f} of 5): {meaning}"
+        if factor.value <= LOW:
+            return f"{name} scores low ({factor.value:.1f} of 5)."
+        return f"{name} is in the middle ({factor.value:.1f} of 5)."
+    row = next((r for r in rows if r.competency == factor.feature), None)
+    if row is not None:
+        return f"{name} rates their own work {factor.value:g} of 5" + (
+            f": “{row.self_text}”" if row.self_text else "."
+        )
+    value = factor.value
+    return {
+        "managing_now": f"{name} {'manages' if value else 'does not manage'} people today.",
+        "current_grade": f"{name}'s current level is at grade {value:g}.",
+        "years_experience": f"{name} has {value:g} years of experience.",
+        "years_at_level": f"{name} has been {value:g} years at their current level.",
+        "direct_reports": f"{value:g} people report to {name}.",
+    }.get(factor.feature, f"{factor.label}: {value:g}.")
+
+
+@dataclass(frozen=True)
 class Prompt:
     """A question to talk about, and where it comes from."""
 
@@ -75,37 +263,42 @@ class Prompt:
     text: str
 
 
-def discussion_prompts(name: str, rows: list[RatingRow], reading: Reading) -> list[Prompt]:
+def discussion_prompts(
+    name: str, rows: list[RatingRow], reading: Reading, gaps: list[TwoViewGap]
+) -> list[Prompt]:
     """Up to three prompts each from the largest rating differences, the gaps to the target on
-    the recommended track, and the rules that fired."""
+    the recommended track (gaps on both views first), and the rules that fired."""
     prompts = []
     differing = sorted((r for r in rows if r.differs), key=lambda r: -abs(r.difference or 0))
     for row in differing[:PROMPTS_EACH]:
         higher = "higher" if (row.difference or 0) > 0 else "lower"
+        steps = abs(row.difference or 0)
         prompts.append(
             Prompt(
                 "difference",
-                f"{row.label}: your rating is {abs(row.difference or 0)} "
-                f"{'step' if abs(row.difference or 0) == 1 else 'steps'} {higher} than "
-                f"{name}'s own ({row.manager_value} against {row.self_value}). Ask for a "
-                "recent example of their work here, and share the one you have in mind.",
+                f"{row.label}: your rating is {steps} {'step' if steps == 1 else 'steps'} "
+                f"{higher} than {name}'s own ({row.manager_value} against {row.self_value}). "
+                "Ask for a recent example of their work here, and share the one you have in "
+                "mind.",
             )
         )
     levels = reading.levels[reading.track]
-    for gap in levels.gaps[:PROMPTS_EACH]:
+    for gap in gaps[:PROMPTS_EACH]:
         prompts.append(
             Prompt(
                 "gap",
-                f"To reach {levels.target_title} on the {reading.track_title.lower()} track, "
-                f"{gap.label.lower()} needs {gap.need} (now {gap.have:g}). What work in the "
-                f"next months could build it? The next level reads: “{gap.next_step}”",
+                f"{gap.label}, toward {levels.target_title} on the "
+                f"{reading.track_title.lower()} track: {gap.ratings(name, levels.target)} "
+                f"({gap.verdict(name)}). What work in the next months could build it? "
+                f"The statement for {gap.need} reads: “{gap.next_step}”",
             )
         )
     for rule in reading.rules[:PROMPTS_EACH]:
         prompts.append(
             Prompt(
                 "rule",
-                f"The advice notes: “{rule['message']}” Does this match how {name} sees it?",
+                f"The rules told {name}: “{rule['message'].strip()}” Does this match how "
+                f"{name} sees it?",
             )
         )
     return prompts

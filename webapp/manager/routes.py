@@ -14,9 +14,19 @@ from webapp.assessment.models import Assessment
 from webapp.database import utcnow
 from webapp.extensions import db
 from webapp.manager import bp
-from webapp.manager.forms import DecisionForm, NotesForm, ratings_form_class
+from webapp.manager.forms import DecisionForm, NotesForm, level_choices, ratings_form_class
 from webapp.manager.models import Decision, ManagerReview
-from webapp.manager.one_to_one import discussion_prompts, side_by_side
+from webapp.manager.one_to_one import (
+    about,
+    discussion_prompts,
+    first_name,
+    gaps_on_both,
+    needs,
+    side_by_side,
+    standings,
+    sureness_about,
+    titled,
+)
 from webapp.results import charts
 from webapp.results.reading import read
 from webapp.sharing.models import shared_by, shared_with
@@ -29,7 +39,7 @@ def team():
         (report, [(a, Decision.latest(a.id)) for a in shared_by(report, current_user)])
         for report in current_user.reports
     ]
-    return render_template("manager/team.html", rows=rows)
+    return render_template("manager/team.html", rows=rows, first_name=first_name)
 
 
 def _shared(assessment_id: int) -> tuple[Assessment, User, Pack]:
@@ -58,10 +68,7 @@ def _decision_form(pack: Pack, assessment: Assessment, decision: Decision | None
     form = DecisionForm()
     framework = pack.framework
     form.track.choices = [SelectChoice(t.id, t.title) for t in framework.tracks]
-    form.target_level.choices = [
-        SelectChoice(level.id, f"{level.title} ({level.id}, grade {level.grade})")
-        for level in sorted(framework.levels, key=lambda lv: (lv.grade, lv.id))
-    ]
+    form.target_level.choices = level_choices(pack)
     if not form.is_submitted():
         recommendation = assessment.recommendation
         form.track.data = decision.track if decision else recommendation["track"]
@@ -75,11 +82,13 @@ def _decision_form(pack: Pack, assessment: Assessment, decision: Decision | None
 
 
 def _page(assessment: Assessment, report: User, pack: Pack, template: str, **forms):
+    name = first_name(report)
     review = _review(assessment)
     reading = read(assessment.recommendation, pack, assessment.answers, assessment.context)
     rows = side_by_side(pack, assessment.answers, review.ratings)
+    gaps = gaps_on_both(pack, reading, rows, reading.track)
     decision = Decision.latest(assessment.id)
-    ratings_form = forms.get("ratings_form") or ratings_form_class(pack, report.name)(
+    ratings_form = forms.get("ratings_form") or ratings_form_class(pack, name)(
         data={k: str(v) for k, v in review.ratings.items()}
     )
     notes_form = forms.get("notes_form") or NotesForm(
@@ -94,7 +103,14 @@ def _page(assessment: Assessment, report: User, pack: Pack, template: str, **for
         reading=reading,
         rows=rows,
         review=review,
-        prompts=discussion_prompts(report.name, rows, reading),
+        gaps=gaps,
+        needs=needs(pack, reading.levels[reading.track].target),
+        standings=standings(pack, assessment.recommendation, assessment.context),
+        sureness=sureness_about(assessment.recommendation["confidence"]),
+        name=name,
+        titled=lambda level_id: titled(pack, level_id),
+        about=lambda factor: about(factor, name, rows, pack),
+        prompts=discussion_prompts(name, rows, reading, gaps),
         decision=decision,
         history=[(a, Decision.latest(a.id)) for a in history],
         ratings_form=ratings_form,
@@ -128,7 +144,7 @@ def print_view(assessment_id: int):
 def rate(assessment_id: int):
     """Save the manager's own rating of the report's competencies."""
     assessment, report, pack = _shared(assessment_id)
-    form = ratings_form_class(pack, report.name)()
+    form = ratings_form_class(pack, first_name(report))()
     if not form.validate_on_submit():
         return _page(assessment, report, pack, "manager/one_to_one.html", ratings_form=form), 422
     review = _review(assessment)
@@ -175,8 +191,9 @@ def decide(assessment_id: int):
     level = pack.framework.level(form.target_level.data)
     if form.track.data not in level.tracks:
         form.target_level.errors.append(
-            f"{level.title} is not a level of the "
-            f"{pack.framework.track(form.track.data).title.lower()} track."
+            f"{level.title} ({level.id}) is not a level of the "
+            f"{pack.framework.track(form.track.data).title.lower()} track: choose one from "
+            "that track's group in the list."
         )
     overrides = (form.track.data, form.target_level.data) != (
         recommendation["track"],
@@ -208,5 +225,5 @@ def decide(assessment_id: int):
         overrides=overrides,
     )
     db.session.commit()
-    flash(f"Recorded. {report.name} sees it on their result and can confirm it.")
+    flash(f"Recorded. {first_name(report)} sees it on their result and can confirm it.")
     return redirect(url_for(".one_to_one", assessment_id=assessment.id, _anchor="decision"))

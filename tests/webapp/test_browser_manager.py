@@ -1,0 +1,142 @@
+"""In a real browser, at a phone's width and a desktop's: a manager opens a report's shared
+assessment for the 1:1 (told about Ada, not to her), a refused rating, note or decision opens
+at its error summary, the printout and the team page read well, and each person's home page
+says what is waiting for them. Every page passes axe-core."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.webapp.screens import landed_on_errors, look_at_every_width
+from webapp.accounts.models import User
+from webapp.extensions import db
+
+PASSWORD = "a browser password"
+
+
+@pytest.fixture
+def live(team, serve, people, make_assessment, share):
+    """The team's app served over HTTP; Ada's first sample assessment shared with Mo."""
+    with team.app_context():
+        for user in db.session.scalars(db.select(User)):
+            user.set_password(PASSWORD)
+        db.session.commit()
+    assessment_id = make_assessment("ada@example.com", people[0])
+    share(assessment_id)
+    return serve(team), assessment_id
+
+
+def log_in(page, url: str, email: str) -> None:
+    page.goto(f"{url}/account/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+
+
+def opened_at_errors(page) -> bool:
+    """`landed_on_errors`, once the refused page has loaded and its summary took the focus."""
+    expect(page.locator(".error-summary")).to_be_focused()
+    return landed_on_errors(page)
+
+
+def test_a_manager_reads_the_one_to_one_at_every_width_and_refused_forms_open_at_their_errors(
+    page, live, assert_accessible
+):
+    url, assessment_id = live
+    log_in(page, url, "mo@example.com")
+    waiting = page.get_by_role("heading", name="Shared with you, waiting for a 1:1: 1")
+    expect(waiting).to_be_visible()
+    page.get_by_role("link", name="Ada: assessment of").click()
+    expect(page.get_by_role("heading", name="1:1 with Ada")).to_be_visible()
+    expect(page.get_by_role("heading", name="Skills: Ada's view and yours")).to_be_visible()
+    assert page.get_by_text("You rated yourself").count() == 0
+
+    for question in page.locator("fieldset.question").all():
+        question.locator("input").first.check()  # Mo rates every skill at 1
+    page.get_by_role("button", name="Save your ratings").click()
+    expect(page.get_by_text("Your ratings are saved")).to_be_visible()
+    expect(page.locator("#gaps li").first).to_contain_text("you rate 1")
+    page.get_by_label("Private notes").fill("Ask about the on-call rota")
+    page.get_by_role("button", name="Save notes").click()
+    expect(page.get_by_text("Notes saved.")).to_be_visible()
+    assert_accessible(page, "1:1 page")
+    look_at_every_width(page, "manager-one-to-one")
+    page.emulate_media(media="print")
+    expect(page.get_by_label("Private notes")).to_be_hidden()  # private notes stay off paper
+    page.emulate_media(media="screen")
+
+    page.set_viewport_size({"width": 390, "height": 800})
+    page.get_by_label("Agreed track").select_option("manager")
+    page.get_by_label("Agreed target level").select_option("L5")  # an IC level
+    page.get_by_role("button", name="Record the decision").click()
+    assert opened_at_errors(page), "the refused decision did not open at its error summary"
+    expect(page.locator("#target_level-error")).to_contain_text(
+        "is not a level of the people manager track"
+    )
+    expect(page.locator("#reason-error")).to_contain_text("say why")  # both problems at once
+    assert_accessible(page, "refused decision")
+    look_at_every_width(page, "manager-decision-refused")
+
+    page.goto(f"{url}/team/assessments/{assessment_id}")
+    notes = page.get_by_label("Private notes")
+    notes.evaluate("box => box.removeAttribute('maxlength')")  # as a hand-made request would
+    notes.fill("x" * 10_001)
+    page.get_by_role("button", name="Save notes").click()
+    assert opened_at_errors(page), "the refused notes did not open at their error summary"
+
+    page.goto(f"{url}/team/assessments/{assessment_id}")
+    page.get_by_text("Change your ratings").click()
+    # a value no statement has, as a tampered form would send
+    page.locator("fieldset.question").first.locator("input").first.evaluate(
+        "input => { input.value = '9'; input.checked = true; }"
+    )
+    page.get_by_role("button", name="Save your ratings").click()
+    assert opened_at_errors(page), "the refused ratings did not open at their error summary"
+
+    page.goto(f"{url}/team/assessments/{assessment_id}/print")
+    expect(page.get_by_role("heading", name="1:1 summary: Ada")).to_be_visible()
+    assert_accessible(page, "1:1 printout")
+    look_at_every_width(page, "manager-one-to-one-print")
+
+    page.goto(f"{url}/team/")
+    assert_accessible(page, "team page")
+    look_at_every_width(page, "manager-team")
+
+
+def test_each_home_page_says_what_is_waiting_and_the_decision_travels_between_them(
+    page, live, assert_accessible
+):
+    url, _ = live
+    log_in(page, url, "ada@example.com")
+    expect(page.get_by_text("is shared with Mo since")).to_be_visible()
+    assert_accessible(page, "employee home, shared")
+    look_at_every_width(page, "home-employee-shared")
+    page.get_by_role("button", name="Log out").click()
+
+    log_in(page, url, "mo@example.com")
+    page.get_by_role("link", name="Ada: assessment of").click()
+    page.get_by_label("Agreed track").select_option("ic")
+    page.get_by_label("Agreed target level").select_option("L7")
+    page.get_by_label("Why, when it differs from the advice").fill("A stretch goal, agreed.")
+    page.get_by_role("button", name="Record the decision").click()
+    expect(page.get_by_text("Ada has not confirmed it yet")).to_be_visible()
+    page.get_by_role("link", name="trackfit").click()
+    expect(
+        page.get_by_role("heading", name="Decisions waiting for confirmation: 1")
+    ).to_be_visible()
+    waiting = page.get_by_role("heading", name="Shared with you, waiting for a 1:1: 0")
+    expect(waiting).to_be_visible()
+    assert_accessible(page, "manager home")
+    look_at_every_width(page, "home-manager")
+    page.get_by_role("button", name="Log out").click()
+
+    log_in(page, url, "ada@example.com")
+    to_confirm = page.get_by_role("heading", name="Waiting for you: 1 decision to confirm")
+    expect(to_confirm).to_be_visible()
+    look_at_every_width(page, "home-employee-to-confirm")
+    page.get_by_role("link", name="Read it and confirm it").click()
+    page.get_by_role("button", name="I agree with this").click()
+    expect(page.get_by_text("You confirmed this")).to_be_visible()
+    page.get_by_role("link", name="trackfit").click()
+    assert page.get_by_text("to confirm").count() == 0
