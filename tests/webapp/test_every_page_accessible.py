@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 from tests.webapp import factories
-from tests.webapp.screens import PHONE, WIDTHS, landed_on_errors, look_at
+from tests.webapp.screens import PHONE, WIDTHS, landed_on_errors, look_at, look_at_every_width
 from tests.webapp.test_access_matrix import EMAILS, MATRIX, OK, PERSONAS, build_world
 
 NOT_PAGES = (".csv", ".json", ".css")  # downloads and files, not pages to read
@@ -127,6 +127,14 @@ def test_a_missing_page_is_accessible(site, tab_of, assert_accessible):
     response = page.goto(f"{site.url}/results/999999")
     assert response is not None and response.status == 404
     read_everywhere(page, "every-page-not-found", assert_accessible, set())
+
+
+@pytest.mark.parametrize(("persona", "url"), [("owner", "/results/{own}"), ("hr", "/hr/models/v1")])
+def test_the_pages_with_charts_read_at_every_width_and_in_print(site, tab_of, persona, url):
+    """Screenshots at both widths and in print (test-artefacts/screens/charts-*)."""
+    page = tab_of(persona)
+    page.goto(site.url + url.format(**site.ids))
+    look_at_every_width(page, f"charts-{_slug(url)}")
 
 
 def test_the_audit_log_checked_here_has_entries(site, tab_of):

@@ -234,7 +234,7 @@ def ladder_chart(
     """The two ladders side by side, equal grades on one row, with 'you are here' and 'target'.
     Level titles wrap inside their boxes; a row is as tall as its longest box."""
     width, grade_w, gap, pad = WIDTH, 30, 6, 6
-    col = (width - grade_w - gap) / 2
+    col = (width - grade_w - gap - 2) / 2  # 2: room for the thick outline of a marked box
     x_of = {"ic": grade_w, "manager": grade_w + col + gap}
     body = _lines(2, 16, ["Grade"], fill=MUTED)
     heads = {track: _wrap(titles[track], 14, col, bold=True) for track in ("ic", "manager")}
