@@ -1,8 +1,9 @@
 """Server-rendered SVG charts with a text alternative: no script, readable in print.
 
 Every chart is an `<svg role="img">` labelled by its own `<title>` and `<desc>`; the desc says in
-words everything the picture shows, and every bar carries its number as text, so colour is
-never the only way to read it.
+words everything the picture shows, every bar carries its number as text and a legend under
+the picture says what each mark means; where two colours would print as one grey, one of them
+is hatched, so colour is never the only way to read it.
 """
 
 from __future__ import annotations
