@@ -2,7 +2,8 @@
 (WCAG 2.2 target size included), each control reached by Tab shows where the focus is, links,
 buttons and fields outside running text are at least 24 x 24 px, and no page scrolls sideways
 at a phone's width or a desktop's. The pages are the access matrix's GET routes, so a route
-placed there is covered here too; a refused form and an error page are added by hand."""
+placed there is covered here too. Added by hand: two refused forms, a missing page, and the
+pages with charts in print."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from tests.webapp.test_access_matrix import EMAILS, MATRIX, OK, PERSONAS, build_
 
 NOT_PAGES = (".csv", ".json", ".css")  # downloads and files, not pages to read
 SMALLEST_TARGET_PX = 24
-MOST_TAB_STOPS = 50  # the same rule draws every ring: the first fifty stop show it
+MOST_TAB_STOPS = 50  # one rule draws every ring: fifty stops are enough to show it
 
 # Pages owned by other areas that fail a check here: listed for the lead, not hidden. The key
 # is (persona, the matrix's URL); the reason names the violation.
