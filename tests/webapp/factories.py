@@ -3,7 +3,9 @@ through the pages that make them (only the questionnaire's own tests do that).""
 
 from __future__ import annotations
 
+import json
 from functools import cache
+from pathlib import Path
 
 from flask import Flask
 from werkzeug.security import generate_password_hash
@@ -18,6 +20,12 @@ from webapp.extensions import db
 from webapp.sharing.models import Share
 
 PASSWORD = "correct horse battery"
+SAMPLES = Path(__file__).resolve().parents[2] / "questionnaires/engineering/sample-answers.jsonl"
+
+
+def sample_people() -> list[dict]:
+    """The sample people of the engineering pack (its sample answers, one dict each)."""
+    return [json.loads(line) for line in SAMPLES.read_text().splitlines() if line.strip()]
 
 
 # A real scrypt hash, at a cost for tests: the app's own (2**15) takes a tenth of a second to
@@ -48,6 +56,15 @@ def user(
         db.session.add(person)
         db.session.commit()
         return person.id
+
+
+def team(app: Flask) -> None:
+    """HR; Mo manages Ada; Max manages Bob. Everyone has the test password."""
+    user(app, "hr@example.com", "hr", "Hana")
+    user(app, "mo@example.com", "manager", "Mo")
+    user(app, "max@example.com", "manager", "Max")
+    user(app, "ada@example.com", "employee", "Ada", manager="mo@example.com")
+    user(app, "bob@example.com", "employee", "Bob", manager="max@example.com")
 
 
 def set_manager(app: Flask, email: str, manager: str | None) -> None:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from tests.webapp import factories
 from webapp.assessment.models import Assessment
 from webapp.database import utcnow
 from webapp.extensions import db
@@ -146,15 +147,14 @@ def test_every_route_of_the_app_is_in_the_matrix(app):
     assert covered - routes == set(), "the matrix names routes the app does not have"
 
 
-@pytest.fixture
-def world(team, people, make_assessment, share):
-    """Ada's finished assessment shared with Mo (with a decision); Bob's shared with Max; a
-    training run for HR to look at."""
+def build_world(app, people: list[dict]) -> dict[str, int]:
+    """On the team's app: Ada's finished assessment shared with Mo (with a decision); Bob's
+    shared with Max; a training run for HR to look at. The ids the matrix's URLs name."""
     ids = {}
     for person, key in (("ada@example.com", "own"), ("bob@example.com", "guessed")):
-        ids[key] = make_assessment(person, people[0])
-        share(ids[key])
-    with team.app_context():
+        ids[key] = factories.assessment(app, person, people[0])
+        factories.share(app, ids[key])
+    with app.app_context():
         own = db.session.get(Assessment, ids["own"])
         db.session.add(
             Decision(
@@ -181,6 +181,12 @@ def world(team, people, make_assessment, share):
         db.session.commit()
         ids["run"], ids["user"], ids["upload"] = run.id, own.user_id, upload.id
     return ids
+
+
+@pytest.fixture
+def world(team, people):
+    """The matrix's world (`build_world`) on the team's app."""
+    return build_world(team, people)
 
 
 def outcome(response) -> str:

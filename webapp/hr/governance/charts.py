@@ -7,10 +7,14 @@ from collections.abc import Sequence
 
 from markupsafe import Markup
 
-from webapp.results.charts import GRID, INK, MUTED, _svg, _text
+from webapp.results.charts import GRID, MUTED, _legend, _svg, _text
 
+# Solid and dashed as well as two colours, so the versions stay apart in black and white.
 SERIES = (("candidate", "#0b6e4f", ""), ("active", "#5b3cc4", 'stroke-dasharray="6 4"'))
-SIZE, MARGIN = 300, 44
+# Drawn 300 wide, shown at least ~260 px wide (two to a row on a desktop, one on a phone):
+# text of 13 never falls under 12 px.
+SIZE, MARGIN = 300, 46
+DIAGONAL = 'stroke="#9aa5b1" stroke-dasharray="3 3"'
 
 
 def _frame(x_label: str, y_label: str) -> list[str]:
@@ -18,17 +22,17 @@ def _frame(x_label: str, y_label: str) -> list[str]:
     body = [
         f'<rect x="{MARGIN}" y="{MARGIN}" width="{inner}" height="{inner}" fill="none" '
         f'stroke="{GRID}"/>',
-        f'<line x1="{MARGIN}" y1="{SIZE - MARGIN}" x2="{SIZE - MARGIN}" y2="{MARGIN}" '
-        f'stroke="{GRID}" stroke-dasharray="3 3"/>',
-        _text(SIZE / 2, SIZE - 10, x_label, "middle", 12, MUTED),
-        _text(12, SIZE / 2, y_label, "middle", 12, MUTED).replace(
-            "<text ", f'<text transform="rotate(-90 12 {SIZE / 2})" ', 1
+        f'<line x1="{MARGIN}" y1="{SIZE - MARGIN}" x2="{SIZE - MARGIN}" y2="{MARGIN}" {DIAGONAL}/>',
+        _text(SIZE / 2, SIZE - 8, x_label, "middle", 13, MUTED),
+        _text(14, SIZE / 2, y_label, "middle", 13, MUTED).replace(
+            "<text ", f'<text transform="rotate(-90 14 {SIZE / 2})" ', 1
         ),
     ]
     for tick in (0, 0.5, 1):
         x, y = _x(tick), _y(tick)
-        body.append(_text(x, SIZE - MARGIN + 16, f"{tick:g}", "middle", 11, MUTED))
-        body.append(_text(MARGIN - 6, y + 4, f"{tick:g}", "end", 11, MUTED))
+        anchor = {0: "start", 1: "end"}.get(tick, "middle")  # the ends stay inside the chart
+        body.append(_text(x, SIZE - MARGIN + 18, f"{tick:g}", anchor, 13, MUTED))
+        body.append(_text(MARGIN - 6, y + 4, f"{tick:g}", "end", 13, MUTED))
     return body
 
 
@@ -40,17 +44,18 @@ def _y(value: float) -> float:
     return SIZE - MARGIN - value * (SIZE - 2 * MARGIN)
 
 
-def _legend(names: dict[str, str]) -> list[str]:
-    body = []
-    for i, (key, colour, dash) in enumerate(SERIES):
-        if key in names:
-            y = 14 + i * 16
-            body.append(
-                f'<line x1="{MARGIN}" y1="{y}" x2="{MARGIN + 24}" y2="{y}" stroke="{colour}" '
-                f'stroke-width="2" {dash}/>'
-            )
-            body.append(_text(MARGIN + 30, y + 4, names[key], size=12, fill=INK))
-    return body
+def _key(names: dict[str, str], diagonal: str) -> tuple[list[str], float]:
+    """The legend under the plot: each version's line, then what the diagonal means."""
+    entries = [
+        (
+            f'<line x1="0" y1="0" x2="28" y2="0" stroke="{colour}" stroke-width="2" {dash}/>',
+            names[key] + (" (active)" if key == "active" else ""),
+        )
+        for key, colour, dash in SERIES
+        if names.get(key)
+    ]
+    entries.append((f'<line x1="0" y1="0" x2="28" y2="0" {DIAGONAL}/>', diagonal))
+    return _legend(SIZE, entries)
 
 
 def _line(points: Sequence[tuple[float, float]], colour: str, dash: str, dots: bool) -> str:
@@ -66,7 +71,8 @@ def _line(points: Sequence[tuple[float, float]], colour: str, dash: str, dots: b
 
 def calibration_chart(track_title: str, tables: dict[str, list[dict]], names: dict[str, str]):
     """Predicted against observed success in bins; on the diagonal is well calibrated."""
-    body = _frame("predicted chance of success", "observed success rate") + _legend(names)
+    body = _frame("predicted chance of success", "observed success rate")
+    legend, tall = _key(names, "perfectly calibrated")
     words = []
     for key, colour, dash in SERIES:
         table = tables.get(key)
@@ -78,16 +84,17 @@ def calibration_chart(track_title: str, tables: dict[str, list[dict]], names: di
         words.append(f"{names[key]}: predicted → observed per bin: {pairs}.")
     return _svg(
         SIZE,
-        SIZE,
+        SIZE + tall,
         f"Calibration on the {track_title} track, held-out people",
         " ".join(words) + " Points on the diagonal mean the predicted chance came true.",
-        body,
+        body + legend,
     )
 
 
 def roc_chart(track_title: str, curves: dict[str, list[list[float]]], aucs, names) -> Markup:
     """True against false positive rate; the higher the curve, the better it ranks people."""
-    body = _frame("false positive rate", "true positive rate") + _legend(names)
+    body = _frame("false positive rate", "true positive rate")
+    legend, tall = _key(names, "a coin flip")
     words = []
     for key, colour, dash in SERIES:
         curve = curves.get(key)
@@ -97,8 +104,8 @@ def roc_chart(track_title: str, curves: dict[str, list[list[float]]], aucs, name
         words.append(f"{names[key]}: ROC AUC {aucs.get(key)}.")
     return _svg(
         SIZE,
-        SIZE,
+        SIZE + tall,
         f"ROC curve on the {track_title} track, held-out people",
         " ".join(words) + " The diagonal is a coin flip; 1.0 would rank every success first.",
-        body,
+        body + legend,
     )
