@@ -348,6 +348,13 @@ class _AnswersChecker:
                     )
                 else:
                     context[key] = value
+        years, at_level = context.get("years_experience"), context.get("years_at_level")
+        if years is not None and at_level is not None and at_level > years:
+            self.problem(
+                "context.years_at_level",
+                f"{at_level} years at the current level is more than the {years} years of "
+                "experience in all (context.years_experience)",
+            )
         track, level = context.get("current_track"), context.get("current_level")
         if track and level and track not in framework.level(level).tracks:
             self.problem(

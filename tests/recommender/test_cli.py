@@ -108,6 +108,10 @@ def test_score_reads_stdin(trackfit):
             '{"employee_id": "x", "context": {"current_track": "manager", "current_level": "L4"}}',
             "context.current_level: L4 is not a level of the manager track",
         ),
+        (
+            '{"employee_id": "x", "context": {"years_experience": 2, "years_at_level": 9}}',
+            "context.years_at_level: 9 years at the current level is more than the 2 years",
+        ),
         ('{"employee_id": "x", "timings": {"nowhere": 3}}', "timings.nowhere: is not a section"),
         ('{"employee_id": "ok-1"}', "employee_id: 'ok-1' already appeared on line 1"),
     ],
