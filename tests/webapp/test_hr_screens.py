@@ -110,6 +110,21 @@ def test_a_rollback_confirmed_for_another_step_is_refused_and_asked_again(team, 
     assert events(team, "rollback") == []
 
 
+def test_with_an_unreadable_pointer_history_nothing_is_rolled_back_and_it_says_why(
+    team, hr, registry
+):
+    promoted_v2(registry)
+    with (registry / "history.jsonl").open("a") as history:
+        history.write('{"action": "promote", "to": \n')
+    for response in (hr.get("/hr/models/rollback"), hr.submit("/hr/models/rollback", {"to": "v1"})):
+        assert response.status_code == 422
+        page = text_of(response)
+        assert "Nothing can be rolled back while the pointer history cannot be read" in page
+        assert "history.jsonl:3" in page and str(registry) not in page
+    assert (registry / "ACTIVE").read_text().strip() == "v2"
+    assert events(team, "rollback") == []
+
+
 # No server paths
 
 

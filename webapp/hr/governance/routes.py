@@ -325,19 +325,34 @@ def rollback_confirmation():
     """Ask to confirm a rollback, naming the version it goes back to; 409 when there is no
     earlier version."""
     registry = learning.registry_writer()
+    unreadable = _unreadable_history(registry)
+    if unreadable:
+        return _rollback_page(registry, None, RollbackForm(), unreadable, 422)
     return _rollback_page(registry, rollback_step(registry), RollbackForm())
+
+
+def _unreadable_history(registry) -> str | None:
+    """Why the pointer history cannot say what a rollback would go back to, or None."""
+    try:
+        registry.history()
+    except ModelRefused as refused:
+        problems = "; ".join(problem_texts(refused, registry.root))
+        return f"Nothing can be rolled back while the pointer history cannot be read: {problems}"
+    return None
 
 
 def _rollback_page(registry, step, form: RollbackForm, refusal: str | None = None, status=None):
     if step is not None:
         form.to.data = step[0]
+    status = status or (200 if step else 409)
     return render_template(
         "hr/rollback_confirm.html",
         step=step,
         active=registry.active_or_none(),
         form=form,
         refusal=refusal,
-    ), status or (200 if step else 409)
+        status=status,
+    ), status
 
 
 @bp.route("/models/rollback", methods=["POST"])
@@ -347,6 +362,9 @@ def rollback():
     if not form.validate_on_submit():
         abort(400)
     registry = learning.registry_writer()
+    unreadable = _unreadable_history(registry)
+    if unreadable:
+        return _rollback_page(registry, None, form, unreadable, 422)
     step = rollback_step(registry)
     confirmed = form.to.data or None
     if step is None:
