@@ -147,5 +147,6 @@ def test_hr_trains_compares_promotes_and_rolls_back_a_model(
         expect(page.get_by_role("cell", name=action).first).to_be_visible()
     page.get_by_label("Action").select_option("promote")
     page.get_by_role("button", name="Filter").click()
-    expect(page.get_by_text("works council")).to_be_visible()
+    page.get_by_text("replaced: v1 and 3 more").click()  # the details, folded to one line
+    expect(page.get_by_role("listitem").filter(has_text="works council")).to_be_visible()
     assert_accessible(page, "audit log")
