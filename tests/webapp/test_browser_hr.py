@@ -203,6 +203,14 @@ def test_hr_reads_the_audit_log_a_page_at_a_time_one_line_per_event(
     look_at(page, "hr-audit-page-2", PHONE)
     assert_accessible(page, "audit log, page 2")
 
+    # a subject far longer than usual scrolls inside the table's box, never the page
+    with team.app_context():
+        db.session.add(AuditEvent(at=datetime(2027, 1, 1), action="export", subject="x" * 200))
+        db.session.commit()
+    page.goto(f"{live}/hr/audit")
+    look_at(page, "hr-audit-long-subject", DESKTOP)
+    look_at(page, "hr-audit-long-subject", PHONE)
+
 
 HR_PAGES = {
     "hr-overview": "/hr/",
@@ -213,11 +221,17 @@ HR_PAGES = {
     "hr-packs": "/hr/packs",
     "hr-pack-1": "/hr/packs/1",
     "hr-quality": "/hr/quality",
+    "hr-nothing-to-roll-back": "/hr/models/rollback",
 }
 
 
-def test_every_hr_page_fits_a_phone_and_a_desktop_and_passes_axe(hr_page, live, assert_accessible):
-    for name, path in HR_PAGES.items():
+def test_every_hr_page_fits_a_phone_and_a_desktop_and_passes_axe(
+    team, hr_page, live, assert_accessible
+):
+    with team.app_context():
+        ada = db.session.scalar(db.select(User.id).where(User.email == "ada@example.com"))
+    pages = {**HR_PAGES, "hr-person": f"/hr/people/{ada}"}
+    for name, path in pages.items():
         hr_page.goto(live + path)
         look_at_every_width(hr_page, name)
         assert_accessible(hr_page, name)
