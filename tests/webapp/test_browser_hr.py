@@ -174,7 +174,7 @@ def test_hr_reads_the_audit_log_a_page_at_a_time_one_line_per_event(
     expect(page.get_by_text("2001:db8:85a3::8a2e:370:7334").first).to_be_visible()
     # longer details fold into their first phrase, and open on a click
     upload = page.locator("tr", has_text="uploaded outcome data").first
-    upload.get_by_text("412 rows used and 3 more").click()
+    upload.get_by_text("412 rows and 3 more").click()
     expect(
         upload.get_by_role("listitem").filter(has_text="sensitive columns: gender, age band")
     ).to_be_visible()

@@ -290,9 +290,18 @@ def test_each_event_shows_a_compact_time_readable_details_and_its_address(team, 
     html = hr.get("/hr/audit?action=outcomes_upload").get_data(as_text=True)
     assert '<time datetime="2025-01-01T00:00:00Z">2025-01-01 00:00</time>' in html
     page = text_of(hr.get("/hr/audit?action=outcomes_upload"))
-    assert "1 row used; 2 rows not usable; kind: short; sensitive columns: gender, age band" in page
+    assert "1 row; 2 rows not usable; kind: short; sensitive columns: gender, age band" in page
     assert "203.0.113.9" in page
     assert "['" not in html and "{'" not in html
+
+
+def test_ids_counts_and_yes_or_no_details_read_as_words(team, hr):
+    detail = {"upload": 3, "rows": 10, "not_usable": 1}
+    add_events(team, 1, action="outcomes_confirmed", detail=detail)
+    add_events(team, 1, action="decision", detail={"track": "ic", "overrides": True})
+    page = text_of(hr.get("/hr/audit?since=2025-01-01&until=2025-01-01"))
+    assert "upload #3; 10 rows; 1 row not usable" in page
+    assert "track: ic; overrides the advice" in page
 
 
 def test_a_change_to_a_person_reads_as_what_changed(team, hr, make_user):

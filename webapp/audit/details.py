@@ -12,7 +12,7 @@ COUNTS = {
     "created": ("person added", "people added"),
     "updated": ("person updated", "people updated"),
     "unchanged": ("person unchanged", "people unchanged"),
-    "rows": ("row used", "rows used"),
+    "rows": ("row", "rows"),
     "not_usable": ("row not usable", "rows not usable"),
     "problems": ("problem", "problems"),
     "flagged_groups": ("flagged group", "flagged groups"),
@@ -32,6 +32,8 @@ LABELS = {
     "target": "target level",
     "manager_id": "manager (account id)",
 }
+# Details that are the id of a row (upload 3, run 7), read as "upload #3".
+IDS = {"upload", "run", "decision"}
 # Details whose values are names written for code (age_band), shown as words (age band).
 NAMES = {"sensitive_columns", "filters", "kind", "format", "role", "track"}
 
@@ -57,6 +59,8 @@ def _phrase(key: str, value: Any) -> str | None:
         return FLAGS[key][0] if value else FLAGS[key][1]
     if value is None or value in ("", [], {}):
         return None
+    if key in IDS and isinstance(value, int) and not isinstance(value, bool):
+        return f"{_label(key)} #{value}"
     return f"{_label(key)}: {_value(value, words=key in NAMES)}"
 
 
