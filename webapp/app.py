@@ -150,6 +150,8 @@ def register_jobs(app: Flask) -> None:
 
 def register_template_helpers(app: Flask) -> None:
     """Filters the templates use."""
-    from webapp.results.wording import register  # noqa: PLC0415
+    from webapp import counting  # noqa: PLC0415
+    from webapp.results import wording  # noqa: PLC0415
 
-    register(app)
+    wording.register(app)
+    counting.register(app)

@@ -85,6 +85,7 @@ MATRIX = [
     Request(
         "POST", "/hr/models/v1/promote/confirm", "/hr/models/<version>/promote/confirm", HR_ONLY
     ),
+    Request("GET", "/hr/models/rollback", "/hr/models/rollback", HR_ONLY),  # 409: none to go back to
     Request("POST", "/hr/models/rollback", "/hr/models/rollback", HR_ONLY),
     Request("GET", "/hr/outcomes", "/hr/outcomes", HR_ONLY),
     Request("POST", "/hr/outcomes", "/hr/outcomes", HR_ONLY),

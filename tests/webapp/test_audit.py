@@ -46,7 +46,9 @@ def hr(app, make_user, signed_in):
 def shown(response) -> list[str]:
     """The subjects of the events in the audit page's table, in order."""
     body = response.get_data(as_text=True)
-    return re.findall(r'<td data-action="[^"]+">[^<]*</td><td>([^<]*)</td>', body)
+    return re.findall(
+        r'data-action="[^"]+">[^<]*</td>\s*<td[^>]*class="subject">([^<]*)</td>', body
+    )
 
 
 # What is recorded

@@ -137,7 +137,9 @@ def test_hr_trains_compares_promotes_and_rolls_back_a_model(
     assert_accessible(page, "promotion confirmation")
     page.get_by_role("button", name="Yes, promote v2").click()
     expect(page.get_by_text("v2 is now the active model")).to_be_visible()
-    page.get_by_role("button", name="Roll back the active model").click()
+    page.get_by_role("link", name="Roll back to v1…").click()
+    expect(page.get_by_role("heading", name="Roll back to v1?")).to_be_visible()
+    page.get_by_role("button", name="Yes, roll back to v1").click()
     expect(page.get_by_text("v1 is the active model again")).to_be_visible()
 
     page.get_by_role("link", name="Audit log").click()
@@ -145,5 +147,6 @@ def test_hr_trains_compares_promotes_and_rolls_back_a_model(
         expect(page.get_by_role("cell", name=action).first).to_be_visible()
     page.get_by_label("Action").select_option("promote")
     page.get_by_role("button", name="Filter").click()
-    expect(page.get_by_text("works council")).to_be_visible()
+    page.get_by_text("replaced: v1 and 3 more").click()  # the details, folded to one line
+    expect(page.get_by_role("listitem").filter(has_text="works council")).to_be_visible()
     assert_accessible(page, "audit log")

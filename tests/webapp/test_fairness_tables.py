@@ -59,7 +59,7 @@ def test_the_page_names_the_reference_and_leaves_small_groups_uncompared(app, hr
     page = hr.get("/hr/models/v1").get_data(as_text=True)
     words = text_of(page)
     assert "among the groups with at least 41 people" in words
-    assert "at least 2% of the 2020 people assessed" in words
+    assert "at least 2% of the 2,020 people assessed" in words
     assert SMALL_GROUP_REASON in words
     assert f"Target above current level: {OUTCOME_MEANINGS['target_above_current']}" in words
     assert rows(page) == [

@@ -319,5 +319,5 @@ def test_a_heywood_case_marks_omega_doubtful_and_says_why(app, hr):
     assert not any(
         row["omega"].endswith("(doubtful)") for c, row in rows.items() if c != "extrinsic_motive"
     )
-    (notice,) = re.findall(r'<p class="notice">Omega [0-9.]+ is doubtful\. (.*?)</p>', page)
+    (notice,) = re.findall(r'<p class="notice warning">Omega [0-9.]+ is doubtful\. (.*?)</p>', page)
     assert notice.startswith("Heywood case: the one-factor model gives em1 a communality of 1")

@@ -480,7 +480,10 @@ def test_a_candidate_judged_worse_is_shown_so_and_needs_a_written_reason(team, s
         assert refused.status_code == 422
         assert "Promoting needs a reason: The comparison judged it worse" in html
         assert html.index("Promoting needs a reason") > html.index('id="promote"')
-        assert 'action="/hr/models/v2/promote#promote"' in html
+        # the summary of the refusal has the focus when the page opens (no #fragment, which
+        # would make the browser skip autofocus)
+        assert 'class="error-summary" role="alert"' in html and "autofocus" in html
+        assert 'action="/hr/models/v2/promote"' in html
         assert active(team) == "v1"
 
 

@@ -166,6 +166,7 @@ def change_password():
             attempt.succeeded = True
             current_user.set_password(form.password.data)
             end_other_sessions(current_user)
+            audit.record("password_changed", current_user.email)
             db.session.commit()
             flash("Your password is changed. Other sessions of your account are logged out.")
             return redirect(url_for("home.index"))

@@ -19,6 +19,7 @@ ACTIONS = {
     "login": "logged in",
     "login_failed": "failed to log in",
     "logout": "logged out",
+    "password_changed": "changed their password",
     "password_change_failed": "failed to change their password (wrong current password)",
     "share": "shared an assessment with their manager",
     "revoke": "stopped sharing an assessment",

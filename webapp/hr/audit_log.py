@@ -1,9 +1,12 @@
-"""The audit log for HR: filtered on screen, exported as CSV safe to open in a spreadsheet."""
+"""The audit log for HR: filtered and paged on screen, exported whole as CSV safe to open in a
+spreadsheet."""
 
 from __future__ import annotations
 
 import csv
 import io
+import json
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask import Response, render_template, request
@@ -14,11 +17,14 @@ from wtforms.validators import Optional
 
 from webapp import audit
 from webapp.audit import ACTIONS, AuditEvent
+from webapp.audit.details import readable
 from webapp.column_text import FitsColumn
 from webapp.extensions import db
 from webapp.hr import bp
 
-PAGE = 200
+PER_PAGE = 50  # a screenful or two; the CSV has every matching event
+# Details longer than this fold into a summary line that opens on a click: one line per event.
+SHORT_DETAILS = 48
 # A spreadsheet runs a cell starting with these as a formula (CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -95,13 +101,53 @@ def _form() -> AuditFilterForm:
     return form
 
 
+@dataclass(frozen=True)
+class Paging:
+    """Which page of the filtered events is shown: its number, the last page's, the total."""
+
+    number: int
+    last: int
+    total: int
+
+    @property
+    def first_shown(self) -> int:
+        return 0 if self.total == 0 else (self.number - 1) * PER_PAGE + 1
+
+    @property
+    def last_shown(self) -> int:
+        return min(self.number * PER_PAGE, self.total)
+
+
+def _paging(query: Select) -> Paging:
+    """The page asked for, within the pages there are (a page past the end shows the last;
+    anything that is not a page number shows the first)."""
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    last = max(1, -(-total // PER_PAGE))
+    asked = request.args.get("page", 1, type=int)
+    return Paging(number=min(max(asked, 1), last), last=last, total=total)
+
+
 @bp.route("/audit")
 def audit_log():
-    """The newest events first, filtered by action, person and dates."""
+    """The newest events first, filtered by action, person and dates, PER_PAGE to a page."""
     form = _form()
-    events = db.session.scalars(_filtered(form).limit(PAGE)).all()
+    query = _filtered(form)
+    paging = _paging(query)
+    events = db.session.scalars(query.offset((paging.number - 1) * PER_PAGE).limit(PER_PAGE)).all()
     status = 400 if form.errors else 200
-    return render_template("hr/audit.html", form=form, events=events, page=PAGE), status
+    return _page(form, events, paging), status
+
+
+def _page(form: AuditFilterForm, events, paging: Paging) -> str:
+    return render_template(
+        "hr/audit.html",
+        form=form,
+        events=events,
+        paging=paging,
+        filters=form.filters(),
+        details=readable,
+        short_details=SHORT_DETAILS,
+    )
 
 
 @bp.route("/audit.csv")
@@ -110,7 +156,7 @@ def audit_csv():
     form = _form()
     query = _filtered(form)  # parses the dates, so a bad one is an error here too
     if form.errors:
-        return render_template("hr/audit.html", form=form, events=[], page=PAGE), 400
+        return _page(form, [], Paging(number=1, last=1, total=0)), 400
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(["at", "actor_email", "action", "description", "subject", "detail", "address"])
@@ -135,4 +181,5 @@ def audit_csv():
 
 
 def _detail(detail: dict) -> str:
-    return "; ".join(f"{key}={value}" for key, value in sorted((detail or {}).items()))
+    """The details as JSON: exact, and read the same by a person and a program."""
+    return json.dumps(detail or {}, ensure_ascii=False, sort_keys=True) if detail else ""

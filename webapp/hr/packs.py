@@ -13,6 +13,7 @@ from webapp import answering, audit, pack_versions
 from webapp.answering import ModelRefused, Recommender, load_pack
 from webapp.extensions import db
 from webapp.hr import bp
+from webapp.hr.governance.registry_text import in_registry
 
 MAX_FILENAME = 200
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
@@ -32,14 +33,22 @@ def _versions():
     return {version: load_pack(path) for version, path in pack_versions.installed(setting).items()}
 
 
+def _newest(versions):
+    """The version new assessments use, read from the same look at the installed versions as
+    the rest of the page: the answering door keeps the pack it loaded for a second, so right
+    after an upload it may still name the version before."""
+    return versions[max(versions)]
+
+
 @bp.route("/packs")
 def packs(form: PackUploadForm | None = None, problems: list[str] | None = None):
     """Every installed version of the pack; the newest is used for new assessments."""
     status = 422 if problems or (form and form.errors) else 200
+    versions = _versions()
     return render_template(
         "hr/packs.html",
-        versions=_versions(),
-        current=answering.current_pack(),
+        versions=versions,
+        current=_newest(versions),
         form=form or PackUploadForm(),
         problems=problems or [],
     ), status
@@ -54,7 +63,7 @@ def pack(version: int):
     shown = versions[version]
     rules_text = (shown.path / "rules.yaml").read_text(encoding="utf-8")
     return render_template(
-        "hr/pack.html", pack=shown, rules_text=rules_text, current=answering.current_pack()
+        "hr/pack.html", pack=shown, rules_text=rules_text, current=_newest(versions)
     )
 
 
@@ -86,6 +95,7 @@ def _active_model_reads(pack) -> None:
     try:
         Recommender.open(pack, current_app.config["TRACKFIT_MODELS"])
     except ModelRefused as refused:
+        reason = in_registry(str(refused.problems[0]), answering.model_registry().root)
         raise pack_versions.PackUploadRefused(
-            [f"the active model cannot use this pack ({refused.problems[0]}); retrain first"]
+            [f"the active model cannot use this pack ({reason}); retrain first"]
         ) from None

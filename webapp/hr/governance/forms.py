@@ -1,7 +1,8 @@
-"""The promotion form."""
+"""The promotion and rollback forms."""
 
 from flask_wtf import FlaskForm
-from wtforms import TextAreaField
+from wtforms import HiddenField, TextAreaField
+from wtforms.validators import Length
 
 from webapp.column_text import FitsColumn
 
@@ -15,3 +16,10 @@ class PromoteForm(FlaskForm):
     justification = TextAreaField(
         "Justification", validators=[FitsColumn(length=JUSTIFICATION_LENGTH)]
     )
+
+
+class RollbackForm(FlaskForm):
+    """A confirmed rollback: the version the confirmation page offered to go back to (when
+    given, the rollback is refused if the pointer has moved since)."""
+
+    to = HiddenField(validators=[Length(max=20)])

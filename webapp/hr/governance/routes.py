@@ -2,7 +2,9 @@
 fairness, the model card; promote and roll back, each after a confirmation.
 
 Promoting takes two posts: the first checks the justification and shows what will happen,
-only the second (the confirmation) moves the active pointer."""
+only the second (the confirmation) moves the active pointer. Rolling back is offered only when
+the pointer history has an earlier version to go back to; its confirmation page names both
+versions, and the post is refused if the pointer moved since that page was shown."""
 
 from __future__ import annotations
 
@@ -13,11 +15,12 @@ from markupsafe import Markup
 
 from webapp import answering, audit, learning
 from webapp.answering import ModelRefused
-from webapp.confirmation import ConfirmForm
+from webapp.counting import counted
 from webapp.extensions import db
 from webapp.hr import bp
 from webapp.hr.governance.charts import calibration_chart, roc_chart
-from webapp.hr.governance.forms import PromoteForm
+from webapp.hr.governance.forms import PromoteForm, RollbackForm
+from webapp.hr.governance.registry_text import in_registry, problem_texts
 
 MIN_JUSTIFICATION = 30
 # A manifest is a file that anyone with the models folder may have edited. The registry checks
@@ -40,14 +43,13 @@ def _manifest(registry: learning.RegistryWriter, version: str) -> dict:
     try:
         return registry.manifest(version)
     except ModelRefused as refused:
-        abort(_problem_page(f"{version} cannot be shown", refused.problems, 422))
+        problems = problem_texts(refused, registry.root)
+        abort(_problem_page(f"{version} cannot be shown", problems, 422))
 
 
 def _unexpected_shape(registry: learning.RegistryWriter, version: str, error: Exception) -> str:
-    return (
-        f"{registry.root / version / 'manifest.json'}: a field does not have the shape trackfit "
-        f"writes ({type(error).__name__}: {error})"
-    )
+    detail = in_registry(f"{type(error).__name__}: {error}", registry.root)
+    return f"{version}/manifest.json: a field does not have the shape trackfit writes ({detail})"
 
 
 def _problem_page(title: str, problems, status: int):
@@ -63,12 +65,23 @@ def _registry_problems(registry: learning.RegistryWriter):
     try:
         active = registry.active()
     except ModelRefused as refused:
-        active, problems = None, [*refused.problems]
+        active, problems = None, problem_texts(refused, registry.root)
     try:
         history = registry.history()
     except ModelRefused as refused:
-        history, problems = [], problems + refused.problems
+        history, problems = [], problems + problem_texts(refused, registry.root)
     return active, history, problems
+
+
+def rollback_step(registry: learning.RegistryWriter) -> tuple[str, str] | None:
+    """(the version a rollback goes back to, the one it replaces) as the pointer history
+    records them, or None when there is no earlier version (or the history cannot be read:
+    the models page names its problems)."""
+    try:
+        stack = registry.active_stack()
+    except ModelRefused:
+        return None
+    return (stack[-2], stack[-1]) if len(stack) >= 2 else None
 
 
 def flagged_cells(manifest: dict) -> list[dict]:
@@ -89,10 +102,7 @@ def needs_justification(manifest: dict) -> list[str]:
         reasons.append(f"the comparison judged it worse ({judged['summary']})")
     flagged = flagged_cells(manifest)
     if flagged:
-        reasons.append(
-            f"the fairness report flags {len(flagged)} "
-            + ("group" if len(flagged) == 1 else "groups")
-        )
+        reasons.append(f"the fairness report flags {counted(len(flagged), 'group')}")
     return reasons
 
 
@@ -114,7 +124,7 @@ def models():
     return _models_page()
 
 
-def _models_page(refusal: str | None = None, status: int = 200):
+def _models_page():
     registry = learning.registry_writer()
     active, history, problems = _registry_problems(registry)
     rows = []
@@ -122,25 +132,23 @@ def _models_page(refusal: str | None = None, status: int = 200):
         try:
             manifest = registry.manifest(name)
         except ModelRefused as refused:
-            problems += refused.problems
+            problems += problem_texts(refused, registry.root)
             continue
         try:
             row = (name, manifest, len(flagged_cells(manifest)), verdict(manifest))
-            render_template("hr/models.html", rows=[row], confirm=ConfirmForm())
+            render_template("hr/models.html", rows=[row])
         except UNEXPECTED_SHAPE as error:
             problems.append(_unexpected_shape(registry, name, error))
             continue
         rows.append(row)
-    page = render_template(
+    return render_template(
         "hr/models.html",
         rows=rows,
         active=active,
         history=list(reversed(history))[:20],
         problems=problems,
-        refusal=refusal,
-        confirm=ConfirmForm(),
+        rollback=rollback_step(registry),
     )
-    return page, status
 
 
 @bp.route("/models/<version>")
@@ -193,6 +201,7 @@ def _draw_model_page(registry, version: str, manifest: dict, form: PromoteForm) 
         charts=charts,
         active=answering.model_registry().active_or_none(),
         flagged=flagged_cells(manifest),
+        comparison_problem=_comparison_problem(registry, against),
         outcomes=learning.OUTCOMES,
         track_titles=titles,
         form=form,
@@ -201,6 +210,12 @@ def _draw_model_page(registry, version: str, manifest: dict, form: PromoteForm) 
         verdict=verdict(manifest),
         reasons=needs_justification(manifest),
     )
+
+
+def _comparison_problem(registry, against: dict) -> str | None:
+    """Why the then-active version could not be compared, as recorded when training."""
+    error = against.get("error")
+    return in_registry(str(error), registry.root) if error else None
 
 
 @bp.route("/models/<version>/card")
@@ -212,7 +227,8 @@ def model_card(version: str):
         # bounded in size, never through a link; not UTF-8 is shown with replacement marks
         card = registry.card(version)
     except ModelRefused as refused:
-        abort(_problem_page(f"The model card of {version} cannot be shown", refused.problems, 422))
+        problems = problem_texts(refused, registry.root)
+        abort(_problem_page(f"The model card of {version} cannot be shown", problems, 422))
     if card is None:
         abort(404)
     html = Markup(_markdown.render(card))
@@ -234,7 +250,7 @@ def promote(version: str):
         # never ask to confirm what cannot be promoted: tried on sample people first
         answering.try_version(registry, version, answering.current_pack())
     except ModelRefused as refused_model:
-        return _refused_page(version, form, _not_promoted(version, refused_model))
+        return _refused_page(version, form, _not_promoted(registry, version, refused_model))
     return render_template(
         "hr/promote_confirm.html",
         version=version,
@@ -258,7 +274,7 @@ def confirm_promote(version: str):
     try:
         previous = registry.promote(version, answering.current_pack())
     except ModelRefused as refused_model:
-        return _refused_page(version, form, _not_promoted(version, refused_model))
+        return _refused_page(version, form, _not_promoted(registry, version, refused_model))
     judged = verdict(manifest)
     audit.record(
         "promote",
@@ -273,8 +289,8 @@ def confirm_promote(version: str):
     return redirect(url_for(".models"))
 
 
-def _not_promoted(version: str, refused: ModelRefused) -> str:
-    return f"{version} was not promoted: " + "; ".join(str(p) for p in refused.problems)
+def _not_promoted(registry, version: str, refused: ModelRefused) -> str:
+    return f"{version} cannot be promoted: " + "; ".join(problem_texts(refused, registry.root))
 
 
 def _promotion_request(version: str):
@@ -297,25 +313,76 @@ def _promotion_request(version: str):
 
 
 def _refused_page(version: str, form: PromoteForm, message: str) -> tuple[str, int]:
-    # The form posts to "…/promote#promote", so the browser shows this page scrolled to the
-    # form and its message, not to the top of a long page (autofocus would be ignored there).
+    # The error summary above the form has autofocus: the browser opens this long page at the
+    # message, not at its top. (The form posts to a URL without a #fragment on purpose: a
+    # fragment would make the browser skip autofocus.)
     form.justification.errors = [message]
     return _model_page(version, form), 422
 
 
+@bp.route("/models/rollback")
+def rollback_confirmation():
+    """Ask to confirm a rollback, naming the version it goes back to; 409 when there is no
+    earlier version."""
+    registry = learning.registry_writer()
+    unreadable = _unreadable_history(registry)
+    if unreadable:
+        return _rollback_page(registry, None, RollbackForm(), unreadable, 422)
+    return _rollback_page(registry, rollback_step(registry), RollbackForm())
+
+
+def _unreadable_history(registry) -> str | None:
+    """Why the pointer history cannot say what a rollback would go back to, or None."""
+    try:
+        registry.history()
+    except ModelRefused as refused:
+        problems = "; ".join(problem_texts(refused, registry.root))
+        return f"Nothing can be rolled back while the pointer history cannot be read: {problems}"
+    return None
+
+
+def _rollback_page(registry, step, form: RollbackForm, refusal: str | None = None, status=None):
+    if step is not None:
+        form.to.data = step[0]
+    status = status or (200 if step else 409)
+    return render_template(
+        "hr/rollback_confirm.html",
+        step=step,
+        active=registry.active_or_none(),
+        form=form,
+        refusal=refusal,
+        status=status,
+    ), status
+
+
 @bp.route("/models/rollback", methods=["POST"])
 def rollback():
-    """Go back to the version active before the current one."""
-    form = ConfirmForm()
+    """Go back to the version active before the current one, as confirmed."""
+    form = RollbackForm()
     if not form.validate_on_submit():
         abort(400)
     registry = learning.registry_writer()
+    unreadable = _unreadable_history(registry)
+    if unreadable:
+        return _rollback_page(registry, None, form, unreadable, 422)
+    step = rollback_step(registry)
+    confirmed = form.to.data or None
+    if step is None:
+        return _rollback_page(registry, None, form, "Nothing was rolled back.", 409)
+    if confirmed and confirmed != step[0]:
+        # someone promoted or rolled back since the page was shown: ask again, with the new step
+        refusal = (
+            f"Nothing was rolled back: the active model changed since you asked to go back to "
+            f"{confirmed}. A rollback now would go from {step[1]} to {step[0]}; confirm that "
+            "instead if it is what you want."
+        )
+        return _rollback_page(registry, step, form, refusal, 409)
     try:
         # what was active is read under the registry's lock, as the history records it
         target, current = registry.roll_back(answering.current_pack())
     except ModelRefused as refused:
-        message = "Nothing was rolled back: " + "; ".join(str(p) for p in refused.problems)
-        return _models_page(message, 422)
+        message = "Nothing was rolled back: " + "; ".join(problem_texts(refused, registry.root))
+        return _rollback_page(registry, step, form, message, 422)
     audit.record("rollback", target, previous=current)
     db.session.commit()
     flash(f"Rolled back: {target} is the active model again (it was {current}).")

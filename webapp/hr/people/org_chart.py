@@ -19,6 +19,7 @@ from sqlalchemy import false, select, text, update
 from webapp.accounts.models import ROLES, User, normalise_email
 from webapp.answering import EmployeeIdRefused, employee_id_key, quoted, read_employee_id
 from webapp.column_text import column_length
+from webapp.counting import counted
 from webapp.extensions import db
 
 REQUIRED = ("email", "name", "manager_email", "role")
@@ -215,7 +216,8 @@ def _row(line: int, cells: list[str], header: list[str], positions: dict[str, in
     holds the problems and the report (which notes every email listed)."""
     problems, report = into["problems"], into["report"]
     if len(cells) != len(header):
-        problems.add(line, f"has {len(cells)} cells; the header has {len(header)} columns")
+        columns = counted(len(header), "column")
+        problems.add(line, f"has {counted(len(cells), 'cell')}; the header has {columns}")
         return _Row(line, None, None, None, None)
     values = _cells(line, cells, positions, problems)
     if values.get("email") is not None:

@@ -13,6 +13,7 @@ from webapp.accounts.invitation import invitation_link
 from webapp.accounts.models import User
 from webapp.answering import employee_id_key
 from webapp.confirmation import ConfirmForm
+from webapp.counting import counted
 from webapp.extensions import db
 from webapp.hr import bp
 from webapp.hr.people.forms import CsvUploadForm, PersonForm
@@ -73,8 +74,8 @@ def import_chart():
     except IntegrityError:
         return _not_applied(form)
     flash(
-        f"Org chart imported: {report.created} people added, {report.updated} updated, "
-        f"{report.unchanged} unchanged."
+        f"Org chart imported: {counted(report.created, 'person', 'people')} added, "
+        f"{report.updated:,} updated, {report.unchanged:,} unchanged."
     )
     return redirect(url_for(".people"))
 

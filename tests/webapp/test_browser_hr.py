@@ -1,0 +1,237 @@
+"""In a real browser, at a phone's width and a desktop's: HR is refused promoting a flagged
+candidate without a reason and lands on the message, promotes it, rolls back on a
+confirmation step of its own; reads the audit log a page at a time, one line per event on a
+desktop, stacked on a phone; and every HR page fits the screen and passes axe-core."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.registry_forgery import forged_version
+from tests.webapp.screens import DESKTOP, PHONE, landed_on_errors, look_at, look_at_every_width
+from webapp.accounts.models import User
+from webapp.audit import AuditEvent
+from webapp.extensions import db
+
+PASSWORD = "a browser password"
+JUSTIFICATION = "The gap follows experience; reviewed with the works council on 2 December."
+
+
+@pytest.fixture
+def live(team, serve):
+    """The team's app served over HTTP, with everyone's password set for the browser."""
+    with team.app_context():
+        for user in db.session.scalars(db.select(User)):
+            user.set_password(PASSWORD)
+        db.session.commit()
+    return serve(team)
+
+
+@pytest.fixture
+def hr_page(page, live):
+    """The browser tab, logged in as HR; `hr_page.url_of(path)`."""
+    page.goto(f"{live}/account/login")
+    page.get_by_label("Email").fill("hr@example.com")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("button", name="Log out")).to_be_visible()
+    return page
+
+
+@pytest.fixture
+def flagged_candidate(team) -> str:
+    """v2: a working candidate whose fairness report flags two groups and whose comparison
+    judged it worse, so promoting it needs a written reason."""
+    registry = Path(team.config["TRACKFIT_MODELS"])
+    version = forged_version(registry, lambda arrays: None)
+    path = registry / version / "manifest.json"
+    manifest = json.loads(path.read_text())
+    manifest["fairness"] = {
+        "flagged": [{"group": "a"}, {"group": "b"}],
+        "attributes": [],
+        "impact_ratio_flag": 0.8,
+        "small_group": 30,
+    }
+    manifest["comparison"] = {
+        "verdict": {"worse": True, "summary": "worse than the active version", "rows": 240}
+    }
+    path.write_text(json.dumps(manifest))
+    return version
+
+
+def test_hr_is_refused_a_promotion_lands_on_the_reason_then_promotes_and_rolls_back(
+    hr_page, live, flagged_candidate, assert_accessible
+):
+    page = hr_page
+    page.goto(f"{live}/hr/models")
+    expect(page.get_by_text("Nothing to roll back to")).to_be_visible()
+    expect(page.get_by_role("link", name="Roll back to")).to_have_count(0)
+    expect(page.locator(".warning-text", has_text="2 flagged groups")).to_be_visible()
+    look_at_every_width(page, "hr-models")
+    assert_accessible(page, "models page")
+
+    page.set_viewport_size({"width": DESKTOP, "height": 900})
+    page.get_by_role("link", name="v2", exact=True).click()
+    expect(page.locator(".notice.warning", has_text="2 flagged groups")).to_be_visible()
+    page.get_by_role("button", name="Promote v2…").click()
+    summary = page.locator(".error-summary")
+    expect(summary).to_be_focused()
+    assert landed_on_errors(page), "the refused promotion did not open at its message"
+    expect(summary).to_contain_text("v2 was not promoted")
+    expect(summary).to_contain_text("the fairness report flags 2 groups")
+    expect(page.get_by_label("Justification")).to_be_in_viewport()
+    look_at(page, "hr-promote-refused", DESKTOP)
+    assert_accessible(page, "refused promotion")
+    page.go_back()
+    page.set_viewport_size({"width": PHONE, "height": 800})
+    page.get_by_role("button", name="Promote v2…").click()  # on a phone too
+    expect(summary).to_be_focused()
+    assert landed_on_errors(page), "at a phone's width the refusal did not open at its message"
+    look_at(page, "hr-promote-refused", PHONE)
+
+    page.get_by_label("Justification").fill(JUSTIFICATION)
+    page.get_by_role("button", name="Promote v2…").click()
+    expect(page.get_by_role("heading", name="Promote v2?")).to_be_visible()
+    page.get_by_role("button", name="Yes, promote v2").click()
+    expect(page.get_by_text("v2 is now the active model (it was v1).")).to_be_visible()
+
+    page.get_by_role("link", name="Roll back to v1…").click()
+    expect(page.get_by_role("heading", name="Roll back to v1?")).to_be_visible()
+    expect(page.get_by_text("v1 will answer every new assessment instead of v2.")).to_be_visible()
+    look_at_every_width(page, "hr-rollback-confirm")
+    assert_accessible(page, "rollback confirmation")
+    page.get_by_role("button", name="Yes, roll back to v1").click()
+    expect(
+        page.get_by_text("Rolled back: v1 is the active model again (it was v2).")
+    ).to_be_visible()
+    expect(page.get_by_role("link", name="Roll back to")).to_have_count(0)
+    expect(page.get_by_text("Nothing to roll back to")).to_be_visible()
+
+
+def add_events(app, count: int) -> None:
+    """`count` events of several kinds, a minute apart, with the details HR's actions keep."""
+    upload = {
+        "rows": 412,
+        "not_usable": 3,
+        "kind": "short",
+        "sensitive_columns": ["gender", "age_band"],
+    }
+    edit = {
+        "before": {"manager_id": 3, "role": "employee"},
+        "after": {"manager_id": 3, "role": "manager"},
+    }
+    kinds = [
+        ("outcomes_upload", "outcomes-2026-q3.csv", upload),
+        ("promote", "v3", {"previous": "v2", "flagged_groups": 1, "justification": JUSTIFICATION}),
+        ("login_failed", "harper.hughes@example.com", {}),
+        ("org_import", "org-chart.csv", {"created": 1, "updated": 12, "unchanged": 230}),
+        ("org_edit", "ada@example.com", edit),
+    ]
+    start = datetime(2026, 11, 1, 9, 0)
+    with app.app_context():
+        for n in range(count):
+            action, subject, detail = kinds[n % len(kinds)]
+            db.session.add(
+                AuditEvent(
+                    at=start + timedelta(minutes=n),
+                    action=action,
+                    subject=subject,
+                    actor_email=None if action == "login_failed" else "hr@example.com",
+                    detail=detail,
+                    address="2001:db8:85a3::8a2e:370:7334" if n % 2 else "203.0.113.9",
+                )
+            )
+        db.session.commit()
+
+
+ROW_HEIGHTS = """() => [...document.querySelectorAll('table.audit-log tbody tr')]
+  .map(row => Math.round(row.getBoundingClientRect().height))"""
+LINE_HEIGHT = """() => parseFloat(
+  getComputedStyle(document.querySelector('table.audit-log td')).lineHeight)"""
+
+
+def test_hr_reads_the_audit_log_a_page_at_a_time_one_line_per_event(
+    team, hr_page, live, assert_accessible
+):
+    add_events(team, 74)  # with HR's login: 75 events, two pages
+    page = hr_page
+    page.goto(f"{live}/hr/audit")
+    expect(page.get_by_text("Events 1–50 of 75, page 1 of 2.")).to_be_visible()
+    look_at_every_width(page, "hr-audit")
+    assert_accessible(page, "audit log")
+
+    page.set_viewport_size({"width": DESKTOP, "height": 900})
+    heights, line = page.evaluate(ROW_HEIGHTS), page.evaluate(LINE_HEIGHT)
+    # one line of text per event, plus the cell's padding
+    assert max(heights) < 2 * line, f"rows of {heights} px with {line} px lines"
+    assert page.locator("td.when time").first.get_attribute("datetime").endswith("Z")
+    expect(page.get_by_text("role: employee → manager").first).to_be_visible()
+    expect(page.get_by_text("2001:db8:85a3::8a2e:370:7334").first).to_be_visible()
+    # longer details fold into their first phrase, and open on a click
+    upload = page.locator("tr", has_text="uploaded outcome data").first
+    upload.get_by_text("412 rows and 3 more").click()
+    expect(
+        upload.get_by_role("listitem").filter(has_text="sensitive columns: gender, age band")
+    ).to_be_visible()
+    imported = page.locator("tr", has_text="imported the org chart").first
+    imported.get_by_text("1 person added and 2 more").click()
+    expect(imported.get_by_role("listitem").filter(has_text="230 people unchanged")).to_be_visible()
+    look_at(page, "hr-audit-details-open", PHONE)
+
+    page.get_by_label("Action").select_option("promote")
+    page.get_by_role("button", name="Filter").click()
+    expect(page.get_by_text("15 events matching the filters.")).to_be_visible()
+    page.get_by_label("Action").select_option("")
+    page.get_by_label("Person (email)").fill("hr@")
+    page.get_by_role("button", name="Filter").click()
+    expect(page.get_by_text("Events 1–50 of 60 matching the filters, page 1 of 2.")).to_be_visible()
+    page.get_by_role("navigation", name="Pages of the audit log, bottom").get_by_role(
+        "link", name="Older"
+    ).click()
+    expect(
+        page.get_by_text("Events 51–60 of 60 matching the filters, page 2 of 2.")
+    ).to_be_visible()
+    expect(page.get_by_label("Person (email)")).to_have_value("hr@")
+    expect(page.get_by_role("link", name="Page 2", exact=True).first).to_have_attribute(
+        "aria-current", "page"
+    )
+    look_at(page, "hr-audit-page-2", PHONE)
+    assert_accessible(page, "audit log, page 2")
+
+    # a subject far longer than usual scrolls inside the table's box, never the page
+    with team.app_context():
+        db.session.add(AuditEvent(at=datetime(2027, 1, 1), action="export", subject="x" * 200))
+        db.session.commit()
+    page.goto(f"{live}/hr/audit")
+    look_at(page, "hr-audit-long-subject", DESKTOP)
+    look_at(page, "hr-audit-long-subject", PHONE)
+
+
+HR_PAGES = {
+    "hr-overview": "/hr/",
+    "hr-people": "/hr/people",
+    "hr-outcomes": "/hr/outcomes",
+    "hr-model-v1": "/hr/models/v1",
+    "hr-model-card-v1": "/hr/models/v1/card",
+    "hr-packs": "/hr/packs",
+    "hr-pack-1": "/hr/packs/1",
+    "hr-quality": "/hr/quality",
+    "hr-nothing-to-roll-back": "/hr/models/rollback",
+}
+
+
+def test_every_hr_page_fits_a_phone_and_a_desktop_and_passes_axe(
+    team, hr_page, live, assert_accessible
+):
+    with team.app_context():
+        ada = db.session.scalar(db.select(User.id).where(User.email == "ada@example.com"))
+    pages = {**HR_PAGES, "hr-person": f"/hr/people/{ada}"}
+    for name, path in pages.items():
+        hr_page.goto(live + path)
+        look_at_every_width(hr_page, name)
+        assert_accessible(hr_page, name)

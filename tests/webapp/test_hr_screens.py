@@ -1,0 +1,362 @@
+"""HR's screens say what is true and say it plainly: rollback only when there is an earlier
+version, on a confirmation step of its own; no server path in any message; the pack pages name
+one version for new assessments; problems look like warnings; the audit log is paged, with
+dates, details and addresses people can read; counts agree with their nouns."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from datetime import datetime, timedelta
+from html import unescape
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from tests.registry_forgery import forged_version
+from tests.webapp.test_pack_versions import pack_files, upload, zipped
+from webapp.audit import AuditEvent
+from webapp.extensions import db
+
+
+@pytest.fixture
+def registry(team) -> Path:
+    return Path(team.config["TRACKFIT_MODELS"])
+
+
+@pytest.fixture
+def hr(team, signed_in):
+    return signed_in("hr@example.com")
+
+
+def promoted_v2(registry: Path) -> None:
+    """v2 (a working copy of v1) made active by a promotion recorded in the history."""
+    forged_version(registry, lambda arrays: None)
+    with (registry / "history.jsonl").open("a") as history:
+        move = {"at": "2026-11-30T10:00:00+00:00", "action": "promote", "from": "v1", "to": "v2"}
+        history.write(json.dumps(move) + "\n")
+    (registry / "ACTIVE").write_text("v2\n")
+
+
+def events(app, action: str) -> list[AuditEvent]:
+    with app.app_context():
+        found = db.session.scalars(select(AuditEvent).where(AuditEvent.action == action)).all()
+        db.session.expunge_all()
+        return found
+
+
+def text_of(response) -> str:
+    """The page's text with tags removed and spaces collapsed (what a person reads)."""
+    html = response.get_data(as_text=True)
+    return unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)))
+
+
+# Rolling back
+
+
+def test_rollback_is_not_offered_when_no_earlier_version_was_active(hr, registry):
+    page = text_of(hr.get("/hr/models"))
+    assert "Roll back to" not in page
+    assert "Nothing to roll back to: the pointer history has no version that was active " in page
+
+
+def test_asking_to_roll_back_with_nothing_to_go_back_to_is_a_409_that_changes_nothing(
+    team, hr, registry
+):
+    asked = hr.get("/hr/models/rollback")
+    assert asked.status_code == 409
+    assert "Nothing to roll back" in text_of(asked)
+    posted = hr.submit("/hr/models", {"to": "v1"}, action_url="/hr/models/rollback")
+    assert posted.status_code == 409
+    assert "Nothing was rolled back" in text_of(posted)
+    assert (registry / "ACTIVE").read_text().strip() == "v1"
+    assert events(team, "rollback") == []
+
+
+def test_rollback_is_offered_after_a_promotion_and_asks_for_a_confirmation(hr, registry):
+    promoted_v2(registry)
+    models = text_of(hr.get("/hr/models"))
+    assert "Go back from v2 to v1" in models and "Roll back to v1…" in models
+    asked = hr.get("/hr/models/rollback")
+    assert asked.status_code == 200
+    page = text_of(asked)
+    assert "Roll back to v1?" in page
+    assert "v1 will answer every new assessment instead of v2" in page
+    assert 'name="to" type="hidden" value="v1"' in asked.get_data(as_text=True)
+    # asking changed nothing
+    assert (registry / "ACTIVE").read_text().strip() == "v2"
+
+
+def test_a_confirmed_rollback_moves_the_pointer_and_is_audited(team, hr, registry):
+    promoted_v2(registry)
+    response = hr.submit("/hr/models/rollback", {"to": "v1"})
+    assert response.status_code == 302
+    assert (registry / "ACTIVE").read_text().strip() == "v1"
+    assert "Rolled back: v1 is the active model again (it was v2)" in text_of(hr.get("/hr/models"))
+    (event,) = events(team, "rollback")
+    assert (event.subject, event.detail) == ("v1", {"previous": "v2"})
+
+
+def test_a_rollback_confirmed_for_another_step_is_refused_and_asked_again(team, hr, registry):
+    promoted_v2(registry)
+    response = hr.submit("/hr/models/rollback", {"to": "v7"})
+    assert response.status_code == 409
+    page = text_of(response)
+    assert "the active model changed since you asked to go back to v7" in page
+    assert "Yes, roll back to v1" in page  # the step there is now, to confirm afresh
+    assert (registry / "ACTIVE").read_text().strip() == "v2"
+    assert events(team, "rollback") == []
+
+
+def test_with_an_unreadable_pointer_history_nothing_is_rolled_back_and_it_says_why(
+    team, hr, registry
+):
+    promoted_v2(registry)
+    with (registry / "history.jsonl").open("a") as history:
+        history.write('{"action": "promote", "to": \n')
+    for response in (hr.get("/hr/models/rollback"), hr.submit("/hr/models/rollback", {"to": "v1"})):
+        assert response.status_code == 422
+        page = text_of(response)
+        assert "Nothing can be rolled back while the pointer history cannot be read" in page
+        assert "history.jsonl:3" in page and str(registry) not in page
+    assert (registry / "ACTIVE").read_text().strip() == "v2"
+    assert events(team, "rollback") == []
+
+
+# No server paths
+
+
+def test_no_refusal_on_the_model_pages_shows_where_the_registry_is_on_the_server(
+    team, hr, registry
+):
+    server_paths = (str(registry), str(registry.resolve()), str(registry.parent))
+    forged_version(
+        registry, lambda arrays: arrays.update(shape_ic_0=arrays["shape_ic_0"] * 0 + 1e9)
+    )
+    with (registry / "history.jsonl").open("a") as history:
+        for move in ({"from": "v1", "to": "v2"}, {"from": "v2", "to": "v1"}):
+            history.write(
+                json.dumps({"at": "2026-01-01T00:00:00+00:00", "action": "promote", **move})
+            )
+            history.write("\n")
+    responses = {
+        "promote": hr.submit("/hr/models/v2", action_url="/hr/models/v2/promote"),
+        "promote/confirm": hr.submit("/hr/models/v2", action_url="/hr/models/v2/promote/confirm"),
+        "rollback": hr.submit("/hr/models/rollback", {"to": "v2"}),
+    }
+    for name, response in responses.items():
+        assert response.status_code == 422, name
+        assert not any(path in response.get_data(as_text=True) for path in server_paths), name
+    assert "v2/model.npz" in text_of(responses["promote"])  # the file, named inside the registry
+    (registry / "v1" / "manifest.json").write_text('{"sha256": 3}')
+    (registry / "ACTIVE").write_bytes(b"../../etc/passwd")
+    for url in ("/hr/models", "/hr/models/v1", "/hr/models/v1/card", "/hr/models/rollback"):
+        html = hr.get(url).get_data(as_text=True)
+        assert not any(path in html for path in server_paths), url
+    assert "v1/manifest.json" in text_of(hr.get("/hr/models/v1"))
+    assert "ACTIVE" in text_of(hr.get("/hr/models"))
+
+
+# Warnings look like warnings
+
+
+def with_flags_and_a_worse_verdict(registry: Path) -> None:
+    """v1's manifest says 3 groups are flagged and the comparison judged it worse."""
+    path = registry / "v1" / "manifest.json"
+    manifest = json.loads(path.read_text())
+    flagged = [{"attribute": "gender", "outcome": "manager", "group": g} for g in "abc"]
+    manifest["fairness"] = {**(manifest.get("fairness") or {}), "flagged": flagged}
+    manifest["comparison"] = {"verdict": {"worse": True, "summary": "worse on both", "rows": 1}}
+    path.write_text(json.dumps(manifest))
+
+
+def test_flagged_groups_and_a_worse_verdict_are_warnings_not_notes(hr, registry):
+    with_flags_and_a_worse_verdict(registry)
+    model = hr.get("/hr/models/v1").get_data(as_text=True)
+    assert re.search(r'class="notice warning"><strong>3 flagged groups</strong>', model)
+    assert re.search(r'aria-labelledby="verdict-heading" class="notice warning"', model)
+    assert "Behind this verdict: 1 person," in text_of(hr.get("/hr/models/v1"))
+    models = hr.get("/hr/models").get_data(as_text=True)
+    assert '<strong class="warning-text">3 flagged groups</strong>' in models
+    assert '<strong class="warning-text">worse on both</strong>' in models
+
+
+def test_a_refused_promotion_is_summed_up_as_a_promotion_not_as_answers(hr, registry):
+    with_flags_and_a_worse_verdict(registry)
+    forged_version(registry, lambda arrays: None)
+    path = registry / "v2" / "manifest.json"
+    manifest = json.loads(path.read_text())
+    manifest["fairness"] = {"flagged": [{"group": "a"}]}
+    path.write_text(json.dumps(manifest))
+    response = hr.submit("/hr/models/v2", action_url="/hr/models/v2/promote")
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    summary = html[html.index('class="error-summary"') :][:1200]
+    assert "v2 was not promoted" in summary and "Please check" not in summary
+    assert "the fairness report flags 1 group" in text_of(response)
+    assert "Justification —" not in summary  # the message says what it is about
+    assert "autofocus" in summary
+
+
+# The pack pages name one version for new assessments
+
+
+def test_right_after_an_install_the_pack_pages_name_the_new_version_only(team, hr):
+    # the answering door keeps the pack it loaded for a while, as in production
+    team.config["TRACKFIT_RECHECK_SECONDS"] = 600
+    assert "engineering@1" in text_of(hr.get("/hr/packs"))
+    installed = upload(hr, zipped(pack_files(2)))
+    assert installed.status_code == 302
+    page = text_of(hr.get(installed.headers["Location"]))
+    assert "Pack engineering@2 is installed; new assessments use it from now on." in page
+    assert "New assessments use this version, engineering@2." in page
+    assert "New assessments use engineering@1" not in page
+    packs = hr.get("/hr/packs").get_data(as_text=True)
+    used = re.findall(r">(engineering@\d)</a></th>.*?<td>(used for new assessments|kept)", packs)
+    assert used == [("engineering@2", "used for new assessments"), ("engineering@1", "kept")]
+    assert "higher than 2" in text_of(hr.get("/hr/packs"))
+
+
+# The audit log
+
+
+def add_events(app, count: int, **fields) -> None:
+    """`count` export events, one a minute from 2025-01-01 00:00, the newest last."""
+    start = datetime(2025, 1, 1)
+    with app.app_context():
+        for n in range(count):
+            db.session.add(
+                AuditEvent(
+                    at=start + timedelta(minutes=n),
+                    action=fields.get("action", "export"),
+                    subject=f"event {n}",
+                    actor_email="ada@example.com",
+                    detail=fields.get("detail", {}),
+                    address=fields.get("address"),
+                )
+            )
+        db.session.commit()
+
+
+def subjects(response) -> list[str]:
+    return re.findall(r'class="subject">([^<]*)</td>', response.get_data(as_text=True))
+
+
+def test_the_audit_log_is_paged_newest_first_with_a_count_and_page_links(team, hr):
+    add_events(team, 120)  # and HR's login: 121 events
+    first = hr.get("/hr/audit")
+    assert first.status_code == 200
+    assert len(subjects(first)) == 50
+    assert subjects(first)[1:3] == ["event 119", "event 118"]
+    page = text_of(first)
+    assert "Events 1–50 of 121, page 1 of 3." in page
+    assert 'href="/hr/audit?page=2" rel="next"' in first.get_data(as_text=True)
+    last = hr.get("/hr/audit?page=3")
+    assert subjects(last) == [f"event {n}" for n in range(20, -1, -1)]
+    assert "Events 101–121 of 121, page 3 of 3." in text_of(last)
+    assert "Download as CSV (all 121 events)" in text_of(last)
+    # past the end: the last page; not a number: the first
+    assert subjects(hr.get("/hr/audit?page=99")) == subjects(last)
+    assert subjects(hr.get("/hr/audit?page=x")) == subjects(first)
+
+
+def test_the_filters_are_kept_across_pages(team, hr):
+    add_events(team, 60)
+    add_events(team, 5, action="share")
+    response = hr.get("/hr/audit?action=export&actor=ada")
+    html = response.get_data(as_text=True)
+    assert "Events 1–50 of 60 matching the filters, page 1 of 2." in text_of(response)
+    assert 'href="/hr/audit?page=2&amp;action=export&amp;actor=ada" rel="next"' in html
+    second = hr.get("/hr/audit?page=2&action=export&actor=ada")
+    assert subjects(second) == [f"event {n}" for n in range(9, -1, -1)]
+
+
+def test_a_small_log_has_no_page_links_and_its_count_agrees_with_its_noun(team, hr):
+    response = hr.get("/hr/audit?action=login")
+    assert "1 event matching the filters." in text_of(response)
+    assert 'class="pages"' not in response.get_data(as_text=True)
+
+
+def test_each_event_shows_a_compact_time_readable_details_and_its_address(team, hr):
+    detail = {
+        "rows": 1,
+        "not_usable": 2,
+        "kind": "short",
+        "sensitive_columns": ["gender", "age_band"],
+    }
+    add_events(team, 1, action="outcomes_upload", detail=detail, address="203.0.113.9")
+    html = hr.get("/hr/audit?action=outcomes_upload").get_data(as_text=True)
+    assert '<time datetime="2025-01-01T00:00:00Z">2025-01-01 00:00</time>' in html
+    page = text_of(hr.get("/hr/audit?action=outcomes_upload"))
+    assert "1 row; 2 rows not usable; kind: short; sensitive columns: gender, age band" in page
+    assert "203.0.113.9" in page
+    assert "['" not in html and "{'" not in html
+
+
+def test_ids_counts_and_yes_or_no_details_read_as_words(team, hr):
+    detail = {"upload": 3, "rows": 10, "not_usable": 1}
+    add_events(team, 1, action="outcomes_confirmed", detail=detail)
+    add_events(team, 1, action="decision", detail={"track": "ic", "overrides": True})
+    page = text_of(hr.get("/hr/audit?since=2025-01-01&until=2025-01-01"))
+    assert "upload #3; 10 rows; 1 row not usable" in page
+    assert "track: ic; overrides the advice" in page
+
+
+def test_a_change_to_a_person_reads_as_what_changed(team, hr, make_user):
+    add_events(
+        team,
+        1,
+        action="org_edit",
+        detail={
+            "before": {"manager_id": 3, "role": "employee"},
+            "after": {"manager_id": 3, "role": "manager"},
+        },
+    )
+    assert "role: employee → manager" in text_of(hr.get("/hr/audit?action=org_edit"))
+
+
+def test_the_csv_keeps_the_exact_details_as_json(team, hr):
+    add_events(team, 1, action="outcomes_upload", detail={"sensitive_columns": ["age_band"]})
+    csv_text = hr.get("/hr/audit.csv?action=outcomes_upload").get_data(as_text=True)
+    assert '"{""sensitive_columns"": [""age_band""]}"' in csv_text
+
+
+def test_a_changed_password_is_audited(team, signed_in, password):
+    ada = signed_in("ada@example.com")
+    response = ada.submit(
+        "/account/password",
+        {
+            "current": password,
+            "password": "a brand new password",
+            "confirm": "a brand new password",
+        },
+    )
+    assert response.status_code == 302
+    (event,) = events(team, "password_changed")
+    assert (event.actor_email, event.subject) == ("ada@example.com", "ada@example.com")
+
+
+# Counts agree with their nouns
+
+
+@pytest.mark.parametrize(
+    ("rows", "told"),
+    [
+        (["new1@example.com,New One,,employee"], "Org chart imported: 1 person added, "),
+        (
+            ["new1@example.com,New One,,employee", "new2@example.com,New Two,,employee"],
+            "Org chart imported: 2 people added, ",
+        ),
+    ],
+)
+def test_the_org_chart_import_counts_people_in_words_that_agree(hr, rows, told):
+    body = "\n".join(["email,name,manager_email,role", *rows]) + "\n"
+    response = hr.post(
+        "/hr/people/import",
+        data={"csrf_token": hr.token("/hr/people"), "file": (io.BytesIO(body.encode()), "org.csv")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302
+    assert told in text_of(hr.get("/hr/people"))

@@ -1,0 +1,91 @@
+"""An event's details as a person reads them: "sensitive columns: gender, age band; 3 people
+added", never a Python dict or list."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from webapp.counting import counted
+
+# Counts, with the noun they count: {"created": 1} reads "1 person added".
+COUNTS = {
+    "created": ("person added", "people added"),
+    "updated": ("person updated", "people updated"),
+    "unchanged": ("person unchanged", "people unchanged"),
+    "rows": ("row", "rows"),
+    "not_usable": ("row not usable", "rows not usable"),
+    "problems": ("problem", "problems"),
+    "flagged_groups": ("flagged group", "flagged groups"),
+    "rated": ("competency rated", "competencies rated"),
+}
+# Yes-or-no details, as the phrase each answer reads as (None: nothing worth saying).
+FLAGS = {
+    "too_few_rows": ("too few usable rows", None),
+    "activated": ("first login after activating the account", None),
+    "overrides": ("overrides the advice", "follows the advice"),
+}
+LABELS = {
+    "previous": "replaced",
+    "sha256": "file fingerprint",
+    "filename": "file",
+    "run": "training run",
+    "target": "target level",
+    "manager_id": "manager (account id)",
+}
+# Details that are the id of a row (upload 3, run 7), read as "upload #3".
+IDS = {"upload", "run", "decision"}
+# Details whose values are names written for code (age_band), shown as words (age band).
+NAMES = {"sensitive_columns", "filters", "kind", "format", "role", "track"}
+
+
+def readable(detail: dict[str, Any] | None) -> list[str]:
+    """One phrase per detail, in the order they were recorded; empty details say nothing."""
+    detail = detail or {}
+    phrases = []
+    if isinstance(detail.get("before"), dict) and isinstance(detail.get("after"), dict):
+        phrases += _changes(detail["before"], detail["after"])
+        detail = {k: v for k, v in detail.items() if k not in ("before", "after")}
+    for key, value in detail.items():
+        phrase = _phrase(key, value)
+        if phrase:
+            phrases.append(phrase)
+    return phrases
+
+
+def _phrase(key: str, value: Any) -> str | None:
+    if key in COUNTS and isinstance(value, int) and not isinstance(value, bool):
+        return counted(value, *COUNTS[key])
+    if key in FLAGS and isinstance(value, bool):
+        return FLAGS[key][0] if value else FLAGS[key][1]
+    if value is None or value in ("", [], {}):
+        return None
+    if key in IDS and isinstance(value, int) and not isinstance(value, bool):
+        return f"{_label(key)} #{value}"
+    return f"{_label(key)}: {_value(value, words=key in NAMES)}"
+
+
+def _changes(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    """'role: employee → manager' for each field that changed (or 'no change')."""
+    changed = [
+        f"{_label(key)}: {_value(before.get(key), True)} → {_value(after.get(key), True)}"
+        for key in sorted(set(before) | set(after))
+        if before.get(key) != after.get(key)
+    ]
+    return changed or ["no change"]
+
+
+def _label(key: str) -> str:
+    return LABELS.get(key, key.replace("_", " "))
+
+
+def _value(value: Any, words: bool = False) -> str:
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, dict):
+        return ", ".join(f"{_label(k)} {_value(v, words)}" for k, v in sorted(value.items()))
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_value(item, words) for item in value) or "none"
+    text = str(value)
+    return text.replace("_", " ") if words else text
