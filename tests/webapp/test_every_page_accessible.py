@@ -23,25 +23,8 @@ NOT_PAGES = (".csv", ".json", ".css")  # downloads and files, not pages to read
 SMALLEST_TARGET_PX = 24
 MOST_TAB_STOPS = 50  # one rule draws every ring: fifty stops are enough to show it
 
-# Pages owned by other areas that fail a check here: listed for the lead, not hidden. The key
-# is (persona, the matrix's URL); the reason names the violation.
-SIDEWAYS = "scrolls sideways at 390 px: {} is {} px wide; wrap it in .table-scroll or stack it"
-SMALL_LINK = "target size: the version link 'v1' in the table is {} px wide (24 needed)"
-KNOWN: dict[tuple[str, str], str] = {
-    ("manager", "/team/assessments/{own}"): SIDEWAYS.format("table.compare", 475),
-    ("manager", "/team/assessments/{own}/print"): SIDEWAYS.format("table.compare", 427),
-    ("other_manager", "/team/assessments/{guessed}"): SIDEWAYS.format("table.compare", 475),
-    ("hr", "/hr/"): SIDEWAYS.format("the models table", 558) + "; " + SMALL_LINK.format(20),
-    ("hr", "/hr/audit"): SIDEWAYS.format("the audit table", 751),
-    ("hr", "/hr/models"): SMALL_LINK.format(17),
-    ("hr", "/hr/models/v1/card"): SIDEWAYS.format("the model card's tables", 643),
-    ("hr", "/hr/outcomes"): SIDEWAYS.format("the uploads table", 557),
-    ("hr", "/hr/packs"): SIDEWAYS.format("the pack versions table", 531),
-    ("hr", "/hr/packs/1"): SIDEWAYS.format("the framework tables", 700),
-    ("hr", "/hr/people"): SIDEWAYS.format("the people table", 642),
-    ("hr", "/hr/training/{run}"): "axe meta-refresh (critical, WCAG 2.2.1): the page of a run "
-    "still going reloads itself with <meta http-equiv=refresh>",
-}
+# Pages that fail a check here are listed with the violation they show, not hidden: none now.
+KNOWN: dict[tuple[str, str], str] = {}
 
 
 def _pages():
@@ -108,7 +91,9 @@ def tab_of(browser, site):
 def test_every_page_a_role_can_open_is_accessible(site, tab_of, persona, url, assert_accessible):
     page = tab_of(persona)
     response = page.goto(site.url + url.format(**site.ids))
-    assert response is not None and response.ok, f"{url} answered {response and response.status}"
+    # a page may answer 4xx and still be a page to read (nothing to roll back: 409)
+    assert response is not None, url
+    assert response.status < 500, f"{url} answered {response.status}"
     if "text/html" not in response.headers.get("content-type", ""):
         pytest.skip(f"{url} is not a page")
     read_everywhere(page, f"every-page-{persona}-{_slug(url)}", assert_accessible, site.checked)

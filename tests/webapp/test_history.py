@@ -46,10 +46,13 @@ def test_changes_are_said_in_words_not_raw_scores(client, two_results):
     assert "The recommended track changed from individual contributor to people manager." in changes
     assert "People leadership rose two steps." in changes
     assert "Technical depth fell a step." in changes
+    # both results hold L3 on the IC track: a move to management stays sideways (M3), while
+    # the evidence for it is new
     assert (
-        "The target level on the people manager track rose from Engineering Manager (M3) "
-        "to Senior Engineering Manager (M4)." in changes
+        "The level your answers support on the people manager track is now Engineering "
+        "Manager (M3)." in changes
     )
+    assert "The target level on the people manager track" not in changes
     assert "“Enjoys leading people” rose three points." in changes
     assert "→" not in changes
     assert not re.search(r"\d\.\d{2,}", changes), "a raw score is shown"

@@ -209,7 +209,7 @@ def test_a_rule_on_an_unknown_field_is_refused_naming_the_file(app, hr):
         rules_yaml=("field: constructs.lead_affective", "field: constructs.lead_effective")
     )
     html = _refused(app, hr, zipped(files))
-    assert "rules.yaml:23: rules[1].when.field" in html
+    assert "rules.yaml:25: rules[1].when.field" in html
     assert "unknown field &#39;constructs.lead_effective&#39;" in html
     assert ".staging-" not in html and app.instance_path not in html
 

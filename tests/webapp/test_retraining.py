@@ -15,6 +15,7 @@ import threading
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import func, insert, select, text
@@ -53,12 +54,17 @@ def upload(client, data: bytes, sensitive: str = "", name: str = "outcomes.csv")
     )
 
 
+def _json_of(location: str) -> str:
+    """The JSON status of the run a page address shows (which may ask to follow it)."""
+    return urlsplit(location).path + ".json"
+
+
 def finished(client, location: str, seconds: float = 300) -> dict:
     """Follow a run's status until it ends (a run is niced to the lowest priority: minutes on
     a busy two-core machine, as in the browser journey)."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        status = client.get(location + ".json").get_json()
+        status = client.get(_json_of(location)).get_json()
         if status["status"] in ("succeeded", "failed"):
             return status
         time.sleep(0.3)
@@ -613,7 +619,7 @@ def test_a_finished_run_has_a_heartbeat_and_is_never_given_up(team, outcome_file
         assert run.heartbeat_at is not None and run.heartbeat_at >= run.created_at
         run.heartbeat_at = run.created_at = utcnow() - timedelta(hours=1)
         db.session.commit()
-    assert hr.get(location + ".json").get_json()["status"] == "succeeded"
+    assert hr.get(_json_of(location)).get_json()["status"] == "succeeded"
 
 
 # Hostile and careless outcome files

@@ -3,7 +3,7 @@ training on the rows that can be used, follow training."""
 
 from __future__ import annotations
 
-from flask import abort, flash, jsonify, redirect, render_template, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -67,7 +67,7 @@ def outcomes():
     if check.not_usable:
         return redirect(url_for(".outcome_upload", upload_id=upload.id))
     run = jobs.launch_training(upload, current_user)
-    return redirect(url_for(".training_run", run_id=run.id))
+    return redirect(url_for(".training_run", run_id=run.id, follow=1))
 
 
 def _refused(filename: str, check: UploadCheck, shortfall: list[str]):
@@ -129,7 +129,7 @@ def train_upload(upload_id: int):
         not_usable=len(upload.not_usable),
     )
     run = jobs.launch_training(upload, current_user)  # commits the confirmation with the run
-    return redirect(url_for(".training_run", run_id=run.id))
+    return redirect(url_for(".training_run", run_id=run.id, follow=1))
 
 
 def _latest_run_url(upload: OutcomeUpload) -> str:
@@ -141,15 +141,18 @@ def _latest_run_url(upload: OutcomeUpload) -> str:
     )
     if run_id is None:
         return url_for(".outcome_upload", upload_id=upload.id)
-    return url_for(".training_run", run_id=run_id)
+    return url_for(".training_run", run_id=run_id, follow=1)  # they asked for it to train
 
 
 @bp.route("/training/<int:run_id>")
 def training_run(run_id: int):
-    """Where a training run stands; the page reloads itself until the run ends."""
+    """Where a training run stands. Whoever just started the run follows it: the page reloads
+    itself until the run ends, with a link that stops it (WCAG 2.2.1: a reload the reader
+    can turn off); anyone else gets a "check again" link and no reloading."""
     run = db.get_or_404(TrainingRun, run_id)
     upload = db.session.get(OutcomeUpload, run.upload_id)
-    return render_template("hr/training_run.html", run=run, upload=upload)
+    follow = request.args.get("follow") == "1" and not run.finished
+    return render_template("hr/training_run.html", run=run, upload=upload, follow=follow)
 
 
 @bp.route("/training/<int:run_id>.json")
