@@ -39,7 +39,8 @@ def test_the_track_and_how_sure_in_words_and_picture(result):
     assert "looks like a clear fit" in html
     assert f"How sure: <strong>{round(100 * stored['confidence'])}%</strong>" in html
     p = {track: _chance(stored, track) for track in stored["p_success"]}
-    assert f"Individual contributor {p['ic']}; People manager {p['manager']}." in html
+    assert f"Chance of succeeding as an individual contributor: <strong>{p['ic']}</strong>" in html
+    assert f"Chance of succeeding as a people manager: <strong>{p['manager']}</strong>" in html
     assert f"Individual contributor: {p['ic']} estimated chance of success" in html
 
 
