@@ -88,8 +88,10 @@ def test_a_result_stored_without_a_range_reads_as_before(app, client, ada, peopl
         db.session.commit()
         p = {t: round(100 * v) for t, v in old["p_success"].items()}
     html = client.get(location).get_data(as_text=True)
-    assert f"Individual contributor {p['ic']}%; People manager {p['manager']}%." in html
+    assert f"succeeding as an individual contributor: <strong>{p['ic']}%</strong>" in html
+    assert f"succeeding as a people manager: <strong>{p['manager']}%</strong>" in html
     assert "likely between" not in html and "9 times in 10" not in html
+    assert "likely range" not in html
     assert 'class="range"' not in html
 
 
