@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from playwright.sync_api import expect
+
 PHONE, DESKTOP = 390, 1280
 WIDTHS = (PHONE, DESKTOP)
 SMALLEST_TEXT_PX = 12
@@ -83,13 +85,15 @@ def look_at_every_width(page, name: str) -> None:
 
 
 def landed_on_errors(page) -> bool:
-    """Whether the page opened at its error summary: it has the focus and is in view."""
+    """Whether the page opened at its error summary: it has the focus and is in view. Waits
+    for the refused page to load and its summary to take the focus, so it can follow a click."""
+    try:
+        expect(page.locator(".error-summary")).to_be_focused()
+    except AssertionError:
+        return False
     return page.evaluate(
         """() => {
-          const summary = document.querySelector('.error-summary');
-          if (!summary) return false;
-          const box = summary.getBoundingClientRect();
-          return document.activeElement === summary && box.top >= 0
-                 && box.top < window.innerHeight;
+          const box = document.querySelector('.error-summary').getBoundingClientRect();
+          return box.top >= 0 && box.top < window.innerHeight;
         }"""
     )

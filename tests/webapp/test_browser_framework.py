@@ -12,29 +12,15 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.webapp.browsing import log_in
 from tests.webapp.screens import PHONE, landed_on_errors, look_at_every_width
-from webapp.accounts.models import User
-from webapp.extensions import db
-
-PASSWORD = "a browser password"
 
 
 @pytest.fixture
 def live(team, serve, people, make_assessment):
     """The team's app over HTTP; Ada has finished an assessment (she holds L3)."""
     make_assessment("ada@example.com", people[0])
-    with team.app_context():
-        for user in db.session.scalars(db.select(User)):
-            user.set_password(PASSWORD)
-        db.session.commit()
     return serve(team)
-
-
-def log_in(page, url: str, email: str) -> None:
-    page.goto(f"{url}/account/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
 
 
 def top_of(page, name: str) -> float:

@@ -13,33 +13,25 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.registry_forgery import forged_version
+from tests.webapp.browsing import log_in
 from tests.webapp.screens import DESKTOP, PHONE, landed_on_errors, look_at, look_at_every_width
 from webapp.accounts.models import User
 from webapp.audit import AuditEvent
 from webapp.extensions import db
 
-PASSWORD = "a browser password"
 JUSTIFICATION = "The gap follows experience; reviewed with the works council on 2 December."
 
 
 @pytest.fixture
 def live(team, serve):
-    """The team's app served over HTTP, with everyone's password set for the browser."""
-    with team.app_context():
-        for user in db.session.scalars(db.select(User)):
-            user.set_password(PASSWORD)
-        db.session.commit()
+    """The team's app served over HTTP, everyone with the test password."""
     return serve(team)
 
 
 @pytest.fixture
 def hr_page(page, live):
     """The browser tab, logged in as HR; `hr_page.url_of(path)`."""
-    page.goto(f"{live}/account/login")
-    page.get_by_label("Email").fill("hr@example.com")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("button", name="Log out")).to_be_visible()
+    log_in(page, live, "hr@example.com")
     return page
 
 

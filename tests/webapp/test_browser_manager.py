@@ -8,36 +8,16 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from tests.webapp.browsing import log_in
 from tests.webapp.screens import landed_on_errors, look_at_every_width
-from webapp.accounts.models import User
-from webapp.extensions import db
-
-PASSWORD = "a browser password"
 
 
 @pytest.fixture
 def live(team, serve, people, make_assessment, share):
     """The team's app served over HTTP; Ada's first sample assessment shared with Mo."""
-    with team.app_context():
-        for user in db.session.scalars(db.select(User)):
-            user.set_password(PASSWORD)
-        db.session.commit()
     assessment_id = make_assessment("ada@example.com", people[0])
     share(assessment_id)
     return serve(team), assessment_id
-
-
-def log_in(page, url: str, email: str) -> None:
-    page.goto(f"{url}/account/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-
-
-def opened_at_errors(page) -> bool:
-    """`landed_on_errors`, once the refused page has loaded and its summary took the focus."""
-    expect(page.locator(".error-summary")).to_be_focused()
-    return landed_on_errors(page)
 
 
 def test_a_manager_reads_the_one_to_one_at_every_width_and_refused_forms_open_at_their_errors(
@@ -70,7 +50,7 @@ def test_a_manager_reads_the_one_to_one_at_every_width_and_refused_forms_open_at
     page.get_by_label("Agreed track").select_option("manager")
     page.get_by_label("Agreed target level").select_option("L5")  # an IC level
     page.get_by_role("button", name="Record the decision").click()
-    assert opened_at_errors(page), "the refused decision did not open at its error summary"
+    assert landed_on_errors(page), "the refused decision did not open at its error summary"
     expect(page.locator("#target_level-error")).to_contain_text(
         "is not a level of the people manager track"
     )
@@ -83,7 +63,7 @@ def test_a_manager_reads_the_one_to_one_at_every_width_and_refused_forms_open_at
     notes.evaluate("box => box.removeAttribute('maxlength')")  # as a hand-made request would
     notes.fill("x" * 10_001)
     page.get_by_role("button", name="Save notes").click()
-    assert opened_at_errors(page), "the refused notes did not open at their error summary"
+    assert landed_on_errors(page), "the refused notes did not open at their error summary"
 
     page.goto(f"{url}/team/assessments/{assessment_id}")
     page.get_by_text("Change your ratings").click()
@@ -92,7 +72,7 @@ def test_a_manager_reads_the_one_to_one_at_every_width_and_refused_forms_open_at
         "input => { input.value = '9'; input.checked = true; }"
     )
     page.get_by_role("button", name="Save your ratings").click()
-    assert opened_at_errors(page), "the refused ratings did not open at their error summary"
+    assert landed_on_errors(page), "the refused ratings did not open at their error summary"
 
     page.goto(f"{url}/team/assessments/{assessment_id}/print")
     expect(page.get_by_role("heading", name="1:1 summary: Ada")).to_be_visible()

@@ -13,27 +13,13 @@ from playwright.sync_api import expect
 
 from recommender.learn.synthetic import generate_outcomes, write_outcome_csv
 from recommender.pack.loading import load_pack
-from webapp.accounts.models import User
-from webapp.extensions import db
-
-PASSWORD = "a browser password"
+from tests.webapp.browsing import log_in
 
 
 @pytest.fixture
 def live(team, serve):
-    """The team's app served over HTTP, with everyone's password set for the browser."""
-    with team.app_context():
-        for user in db.session.scalars(db.select(User)):
-            user.set_password(PASSWORD)
-        db.session.commit()
+    """The team's app served over HTTP, everyone with the test password."""
     return serve(team)
-
-
-def log_in(page, url: str, email: str) -> None:
-    page.goto(f"{url}/account/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
 
 
 def test_a_manager_runs_a_one_to_one_from_a_shared_assessment_and_prints_it(
