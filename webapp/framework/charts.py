@@ -6,12 +6,12 @@ from collections.abc import Sequence
 
 from markupsafe import Markup
 
+from webapp import drawing
+from webapp.drawing import GRID, INK, MUTED
 from webapp.framework.standing import Rating
+from webapp.results.charts import GAP_COLOUR, NEED_COLOUR, TRACK_COLOURS
 
-# The results charts' primitives: one way to draw a labelled, described SVG in this app.
-from webapp.results.charts import GRID, INK, MUTED, NEED_COLOUR, TRACK_COLOURS, _rect, _svg, _text
-
-SHORT_COLOUR = "#7b8794"  # a bar below the level's mark: grey, and its numbers say so too
+SHORT_COLOUR = GAP_COLOUR  # a bar below the level's mark: grey, and its numbers say so too
 
 
 def standing_chart(ratings: Sequence[Rating], level_id: str, level_title: str) -> Markup:
@@ -23,27 +23,29 @@ def standing_chart(ratings: Sequence[Rating], level_id: str, level_title: str) -
     """
     width, left, right, top, row = 400, 4, 12, 100, 56
     scale = (width - left - right) / 5
-    body = _legend(level_id)
+    body = _key(level_id)
     bottom = top + row * len(ratings)
     for value in range(6):
         x = left + scale * value
         body.append(
             f'<line x1="{x:.1f}" y1="{top - 4}" x2="{x:.1f}" y2="{bottom - 8}" stroke="{GRID}"/>'
         )
-        body.append(_text(x, bottom + 8, str(value), _tick_anchor(value), 14, MUTED))
+        body.append(drawing.text(x, bottom + 8, str(value), _tick_anchor(value), 14, MUTED))
     words = []
     for i, rating in enumerate(ratings):
         y = top + i * row
         have = rating.have or 0
         short = rating.short_by > 0
-        body.append(_text(left, y + 14, rating.competency.label, size=14, weight="bold"))
+        body.append(drawing.text(left, y + 14, rating.competency.label, size=14, weight="bold"))
         said = "not rated" if rating.have is None else f"you {have:g}"
         body.append(
-            _text(width - right, y + 14, f"{said} · {level_id} {rating.need}", "end", 14, MUTED)
+            drawing.text(
+                width - right, y + 14, f"{said} · {level_id} {rating.need}", "end", 14, MUTED
+            )
         )
-        body.append(_rect(left, y + 22, scale * 5, 18, "#eef2f5"))
+        body.append(drawing.rect(left, y + 22, scale * 5, 18, "#eef2f5"))
         colour = SHORT_COLOUR if short else TRACK_COLOURS["ic"]
-        body.append(_rect(left, y + 22, scale * have, 18, colour))
+        body.append(drawing.rect(left, y + 22, scale * have, 18, colour))
         need_x = left + scale * rating.need
         body.append(
             f'<line x1="{need_x:.1f}" y1="{y + 17}" x2="{need_x:.1f}" y2="{y + 45}" '
@@ -52,7 +54,7 @@ def standing_chart(ratings: Sequence[Rating], level_id: str, level_title: str) -
         words.append(
             f"{rating.competency.label}: {said}, {level_id} expects {rating.need}, {rating.words}"
         )
-    return _svg(
+    return drawing.svg(
         width,
         bottom + 14,
         f"Your ratings against {level_id} {level_title}",
@@ -63,15 +65,15 @@ def standing_chart(ratings: Sequence[Rating], level_id: str, level_title: str) -
     )
 
 
-def _legend(level_id: str) -> list[str]:
+def _key(level_id: str) -> list[str]:
     """A key over the chart: the bar is you, the mark is the level."""
     return [
-        _rect(4, 6, 26, 14, TRACK_COLOURS["ic"]),
-        _text(38, 18, "Your rating, at or above the mark", size=14, fill=INK),
-        _rect(4, 30, 26, 14, SHORT_COLOUR),
-        _text(38, 42, "Your rating, below the mark", size=14, fill=INK),
+        drawing.rect(4, 6, 26, 14, TRACK_COLOURS["ic"]),
+        drawing.text(38, 18, "Your rating, at or above the mark", size=14, fill=INK),
+        drawing.rect(4, 30, 26, 14, SHORT_COLOUR),
+        drawing.text(38, 42, "Your rating, below the mark", size=14, fill=INK),
         f'<line x1="17" y1="52" x2="17" y2="72" stroke="{NEED_COLOUR}" stroke-width="4"/>',
-        _text(38, 66, f"The mark: what {level_id} expects", size=14, fill=INK),
+        drawing.text(38, 66, f"The mark: what {level_id} expects", size=14, fill=INK),
     ]
 
 

@@ -7,7 +7,8 @@ from collections.abc import Sequence
 
 from markupsafe import Markup
 
-from webapp.results.charts import GRID, MUTED, _legend, _svg, _text
+from webapp import drawing
+from webapp.drawing import GRID, MUTED
 
 # Solid and dashed as well as two colours, so the versions stay apart in black and white.
 SERIES = (("candidate", "#0b6e4f", ""), ("active", "#5b3cc4", 'stroke-dasharray="6 4"'))
@@ -23,16 +24,16 @@ def _frame(x_label: str, y_label: str) -> list[str]:
         f'<rect x="{MARGIN}" y="{MARGIN}" width="{inner}" height="{inner}" fill="none" '
         f'stroke="{GRID}"/>',
         f'<line x1="{MARGIN}" y1="{SIZE - MARGIN}" x2="{SIZE - MARGIN}" y2="{MARGIN}" {DIAGONAL}/>',
-        _text(SIZE / 2, SIZE - 8, x_label, "middle", 13, MUTED),
-        _text(14, SIZE / 2, y_label, "middle", 13, MUTED).replace(
+        drawing.text(SIZE / 2, SIZE - 8, x_label, "middle", 13, MUTED),
+        drawing.text(14, SIZE / 2, y_label, "middle", 13, MUTED).replace(
             "<text ", f'<text transform="rotate(-90 14 {SIZE / 2})" ', 1
         ),
     ]
     for tick in (0, 0.5, 1):
         x, y = _x(tick), _y(tick)
         anchor = {0: "start", 1: "end"}.get(tick, "middle")  # the ends stay inside the chart
-        body.append(_text(x, SIZE - MARGIN + 18, f"{tick:g}", anchor, 13, MUTED))
-        body.append(_text(MARGIN - 6, y + 4, f"{tick:g}", "end", 13, MUTED))
+        body.append(drawing.text(x, SIZE - MARGIN + 18, f"{tick:g}", anchor, 13, MUTED))
+        body.append(drawing.text(MARGIN - 6, y + 4, f"{tick:g}", "end", 13, MUTED))
     return body
 
 
@@ -55,7 +56,7 @@ def _key(names: dict[str, str], diagonal: str) -> tuple[list[str], float]:
         if names.get(key)
     ]
     entries.append((f'<line x1="0" y1="0" x2="28" y2="0" {DIAGONAL}/>', diagonal))
-    return _legend(SIZE, entries)
+    return drawing.legend(SIZE, entries)
 
 
 def _line(points: Sequence[tuple[float, float]], colour: str, dash: str, dots: bool) -> str:
@@ -82,7 +83,7 @@ def calibration_chart(track_title: str, tables: dict[str, list[dict]], names: di
         body.append(_line(points, colour, dash, dots=True))
         pairs = "; ".join(f"{p:.2f} → {o:.2f}" for p, o in points)
         words.append(f"{names[key]}: predicted → observed per bin: {pairs}.")
-    return _svg(
+    return drawing.svg(
         SIZE,
         SIZE + tall,
         f"Calibration on the {track_title} track, held-out people",
@@ -102,7 +103,7 @@ def roc_chart(track_title: str, curves: dict[str, list[list[float]]], aucs, name
             continue
         body.append(_line([(fpr, tpr) for fpr, tpr in curve], colour, dash, dots=False))
         words.append(f"{names[key]}: ROC AUC {aucs.get(key)}.")
-    return _svg(
+    return drawing.svg(
         SIZE,
         SIZE + tall,
         f"ROC curve on the {track_title} track, held-out people",
