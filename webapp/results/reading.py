@@ -245,7 +245,8 @@ def _factor(pack: Pack, raw: dict, answers: dict, context: dict) -> Factor:
     toward = "manager" if effect > 0 else "ic"
     return Factor(
         feature=feature,
-        label=raw.get("label") or CONTEXT_WORDS.get(feature, feature),
+        # context questions are long ("How many years have you worked as…"): say them short
+        label=CONTEXT_WORDS.get(feature) or raw.get("label") or feature,
         value=value,
         effect=effect,
         toward=toward,
