@@ -14,11 +14,12 @@ Per track, for each person:
   every lower level of the ladder is met too (gated). On the manager track, evidence that
   supports only trunk levels (below the branch grade) means "not yet".
 - *target* is the next step. On the track a person is on, it is the level above the one they
-  hold (the top level stays the target once reached). On the other track a change is a
-  sideways move: the level above what the evidence supports, but never above the level of the
-  same grade as the one held (nor below that track's entry level, where the track starts
-  higher), so a change of track is never a promotion as well. With no stated level, the target
-  is the level above what the evidence supports.
+  hold (the top level stays the target once reached); so too on the other track when the level
+  they hold is a shared one (the trunk), which is on both ladders. Otherwise on the other track
+  a change is a sideways move: the level above what the evidence supports, but never above
+  the level of the same grade as the one held (nor below that track's entry level, where the
+  track starts higher), so a change of track is never a promotion as well. With no stated
+  level, the target is the level above what the evidence supports.
 - Each gap's next step is the next behavioural anchor up from the person's own rating
   (`next_anchor`), never the target's anchor when that would skip one.
 """
@@ -99,15 +100,19 @@ def assess_levels(
         if track == BRANCHING_TRACK:
             first_own = next(i for i, lv in enumerate(ladder) if lv.grade >= framework.branch_grade)
             status[supported < first_own] = NOT_YET
-        current = _held_here(ladder, track, held_track, held_level)
+        position = _position(ladder, held_level)
+        on_track = np.array([on in (track, None) for on in held_track.tolist()], dtype=bool)
+        current = np.where(on_track, position, -1)
         from_evidence = np.clip(supported + 1, first_own, top)
         # a sideways move: the highest level of this ladder at or below the held grade
         grades = np.array([level.grade for level in ladder], dtype=float)
         same_grade = np.searchsorted(grades, held_grade, side="right") - 1
-        moving = ~np.isnan(held_grade) & (current < 0)
+        moving = ~np.isnan(held_grade) & (position < 0)
         ceiling = np.where(moving, np.maximum(same_grade, first_own), top)
         floor = np.where(current >= 0, 0, first_own)
-        target = np.where(current >= 0, np.minimum(current + 1, top), from_evidence)
+        # a level held on this ladder (the person's own track, or a shared level while they
+        # named the other track): the next step is the level above it
+        target = np.where(position >= 0, np.minimum(position + 1, top), from_evidence)
         target = np.maximum(np.minimum(target, ceiling), floor)
         assessed[track] = TrackLevels(
             track,
@@ -124,18 +129,10 @@ def assess_levels(
     return assessed
 
 
-def _held_here(
-    ladder: tuple[Level, ...], track: str, held_track: np.ndarray, held_level: np.ndarray
-) -> np.ndarray:
-    """Per person, the index of the level they hold on this ladder, -1 when not on it."""
-    position = {level.id: index for index, level in enumerate(ladder)}
-    return np.array(
-        [
-            position.get(level, -1) if level is not None and on in (track, None) else -1
-            for on, level in zip(held_track.tolist(), held_level.tolist(), strict=True)
-        ],
-        dtype=int,
-    )
+def _position(ladder: tuple[Level, ...], held_level: np.ndarray) -> np.ndarray:
+    """Per person, the index on this ladder of the level they hold, -1 when it is not on it."""
+    index = {level.id: i for i, level in enumerate(ladder)}
+    return np.array([index.get(level, -1) for level in held_level.tolist()], dtype=int)
 
 
 def next_anchor(have: float | None, need: int) -> int:

@@ -163,9 +163,11 @@ def test_a_development_step_is_the_next_anchor_up_not_the_target(
 
 def test_every_number_is_defined_where_it_is_shown(result):
     html, stored = result
-    assert (
-        "works out better for you than the people manager track; 50% would be a coin flip" in html
-    )
+    assert "works out better for you than the people manager track, a tie counted as half" in html
+    p = stored["p_success"]
+    plain = round(100 * (0.5 + (p["ic"] - p["manager"]) / 2))
+    assert "It is 50% plus half the difference between your two chances" in html
+    assert f": {plain}%)" in html
     assert "Succeeding means meeting or exceeding expectations" in html
     count = round(10 * stored["p_success"]["manager"])
     assert f"About {count} in 10 people who answer like you succeed on this track" in html
@@ -214,3 +216,41 @@ def test_what_the_results_page_reads_keeps_to_the_recommendation_contract(
         with app.app_context():
             stored = db.session.get(Assessment, number).recommendation
         assert [error.message for error in validator.iter_errors(stored)] == []
+
+
+def _reading_with(stored, p_ic, p_manager, confidence):
+    from webapp.answering import load_pack  # noqa: PLC0415
+    from webapp.results.reading import read  # noqa: PLC0415
+
+    recommendation = {**stored, "p_success": {"ic": p_ic, "manager": p_manager}}
+    recommendation["confidence"] = confidence
+    return read(recommendation, load_pack("engineering"), {}, {})
+
+
+def test_counts_of_people_never_claim_everyone_or_no_one(result):
+    _, stored = result
+    reading = _reading_with(stored, 0.96, 0.03, 0.965)
+    assert reading.in_ten("ic").startswith("More than 9 in 10 people")
+    assert reading.in_ten("manager").startswith("Fewer than 1 in 10 people")
+
+
+def test_a_low_how_sure_from_the_notes_alone_says_so(result):
+    _, stored = result
+    # 70% against 46% is a clear 62%; three notes bring it to 55%
+    reading = _reading_with(stored, 0.70, 0.46, 0.55)
+    assert "because of those notes, not because the tracks are close" in reading.how_sure()
+    close = _reading_with(stored, 0.52, 0.48, 0.52)
+    assert "the choice is close" in close.how_sure()
+
+
+def test_a_shared_level_held_on_the_other_track_is_a_step_up_not_sideways(
+    app, ada, people, make_assessment, client
+):
+    person = people[0]
+    context = {**person["context"], "current_track": "manager", "current_level": "L2"}
+    context["direct_reports"] = 2
+    number = make_assessment("ada@example.com", {**person, "context": context})
+    html = client.get(f"/results/{number}").get_data(as_text=True)
+    assert "you hold <strong>L2</strong>, a level this track shares, on the other track" in html
+    assert "Next step: <strong>L3 Senior Engineer</strong>" in html
+    assert "would be to <strong>L2" not in html

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from statistics import fmean
 
-from webapp.answering import ANCHORED, Pack
+from webapp.answering import ANCHORED, Pack, next_anchor
 from webapp.results.reading import HIGH, LOW, Factor, Reading
 from webapp.results.wording import sureness
 
@@ -87,6 +87,7 @@ class TwoViewGap:
     manager_have: float | None
     need: int
     next_step: str
+    step: int = 0  # the anchor the next step names: one whole step up
 
     @property
     def on_self(self) -> bool:
@@ -149,13 +150,18 @@ def gaps_on_both(
         own = [r.self_value for r in rated if r.self_value is not None]
         theirs = [r.manager_value for r in rated if r.manager_value is not None]
         found = computed.get(competency.id)
+        manager_have = fmean(theirs) if theirs else None
+        # the employee's own gap names its next anchor; a gap only the manager sees names the
+        # anchor one step above the manager's rating
+        step = found.step if found else next_anchor(manager_have, need)
         gap = TwoViewGap(
             competency.id,
             competency.label,
             found.have if found else (fmean(own) if own else None),
-            fmean(theirs) if theirs else None,
+            manager_have,
             found.need if found else need,
-            found.next_step if found else _statement(pack, competency.id, need),
+            found.next_step if found else _statement(pack, competency.id, step),
+            step,
         )
         if found or gap.on_manager:
             gaps.append(gap)
@@ -290,7 +296,7 @@ def discussion_prompts(
                 f"{gap.label}, toward {levels.target_title} on the "
                 f"{reading.track_title.lower()} track: {gap.ratings(name, levels.target)} "
                 f"({gap.verdict(name)}). What work in the next months could build it? "
-                f"The statement for {gap.need} reads: “{gap.next_step}”",
+                f"The next step, {gap.step} of 5, reads: “{gap.next_step}”",
             )
         )
     for rule in reading.rules[:PROMPTS_EACH]:

@@ -117,7 +117,7 @@ def _page(assessment: Assessment, report: User, pack: Pack, template: str, **for
         notes_form=notes_form,
         decision_form=forms.get("decision_form") or _decision_form(pack, assessment, decision),
         probability_chart=charts.probability_chart(
-            reading.p_success, reading.track_titles, reading.track, reading.p_interval
+            reading.p_success, reading.track_titles, reading.track, reading.p_interval, f"{name}'s"
         ),
     )
 

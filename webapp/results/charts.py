@@ -26,9 +26,10 @@ def probability_chart(
     titles: dict[str, str],
     recommended: str,
     interval: dict[str, tuple[float, float]] | None = None,
+    whose: str = "your own",
 ) -> Markup:
     """Two bars: the estimated chance of success on each track, with its likely range as a
-    whisker over each bar when the model gave one."""
+    whisker over each bar when the model gave one (`whose` chance: "your own", "Ada's")."""
     width, left, right = WIDTH, 4, 8
     scale = width - left - right
     body, words = [], []
@@ -59,7 +60,7 @@ def probability_chart(
         )
     ]
     if interval:
-        entries.append((_whisker(2, 26, 0), "likely range of your own chance"))
+        entries.append((_whisker(2, 26, 0), f"likely range of {whose} chance"))
     legend, tall = drawing.legend(y, entries)
     return drawing.svg(
         width,

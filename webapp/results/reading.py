@@ -76,6 +76,7 @@ class TrackLevels:
     supported: str | None = None
     supported_title: str | None = None
     sideways: bool = False  # the target is a change of track at the grade held, not a promotion
+    shared_held: str | None = None  # a shared level held while on the other track
 
 
 @dataclass(frozen=True)
@@ -136,7 +137,12 @@ class Reading:
         you', with what a low or even count means."""
         p = self.p_success[track]
         count = round(10 * p)
-        people = f"About {count} in 10 people who answer like you succeed on this track"
+        if count >= 10:
+            people = "More than 9 in 10 people who answer like you succeed on this track"
+        elif count <= 0:
+            people = "Fewer than 1 in 10 people who answer like you succeed on this track"
+        else:
+            people = f"About {count} in 10 people who answer like you succeed on this track"
         if p < 0.4:
             return (
                 f"{people}: most do not. That is the model's reading of answers like yours, "
@@ -153,18 +159,24 @@ class Reading:
         mine, theirs = self.p_success[track], self.p_success[other]
         plain = 0.5 + (mine - theirs) / 2
         text = (
-            f"The chance that the {self.track_title.lower()} track works out better for you "
-            f"than the {self.other_title.lower()} track; 50% would be a coin flip. It sits half "
-            f"way between a coin flip and the difference between your two chances "
-            f"({_pct(mine)} and {_pct(theirs)})"
+            f"The estimated chance that the {self.track_title.lower()} track works out better "
+            f"for you than the {self.other_title.lower()} track, a tie counted as half; 50% "
+            f"would be a coin flip. It is 50% plus half the difference between your two "
+            f"chances ({_pct(mine)} and {_pct(theirs)}: {_pct(plain)})"
         )
-        if confidence < plain - 0.005:
-            text += ", pulled toward a coin flip by the notes on your answers below"
+        discounted = confidence < plain - 0.005
+        if discounted:
+            text += ", brought toward 50% by the notes on your answers below"
         text += "."
         if confidence < 0.5:
             text += (
                 " Below 50% means the model on its own leans to the other track: a rule chose "
                 "this one (see the rules that applied)."
+            )
+        elif confidence < 0.6 and plain >= 0.6:
+            text += (
+                " It is low because of those notes, not because the tracks are close: answer "
+                "again with care for a clearer reading."
             )
         elif confidence < 0.6:
             text += " A low figure means both tracks could work for you: the choice is close."
@@ -335,6 +347,8 @@ def _track_levels(pack: Pack, track: str, title: str, raw: dict, context: dict) 
         supported = raw.get("current")
         current = _held_on(pack, track, context)
     gaps = tuple(_gap(pack, gap) for gap in raw.get("gaps", []))
+    held = context.get("current_level")
+    ladder = {level.id for level in pack.framework.ladder(track)}
     return TrackLevels(
         track=track,
         title=title,
@@ -347,7 +361,8 @@ def _track_levels(pack: Pack, track: str, title: str, raw: dict, context: dict) 
         gaps=gaps,
         supported=supported,
         supported_title=_level_title(pack, supported),
-        sideways=current is None and context.get("current_level") is not None,
+        sideways=current is None and held is not None and held not in ladder,
+        shared_held=held if current is None and held in ladder else None,
     )
 
 

@@ -239,11 +239,13 @@ def test_levels_hold_their_promises_for_anyone(people):
             # current: the level held, and only on the track the person is on
             assert levels["current"] == (held_level if on_track else None)
             target = levels["target"]
-            if on_track:  # the next step up from the level held
+            entry_index = batch.levels[track].entry
+            if held_level in ladder:  # held here (or on the shared trunk): the next step up
                 position = ladder.index(held_level)
-                assert target == ladder[min(position + 1, len(ladder) - 1)]
+                step = min(position + 1, len(ladder) - 1)
+                assert target == ladder[step if on_track else max(step, entry_index)]
             elif held_level is not None:  # a sideways move: never a promotion on top
-                entry = framework.ladder(track)[batch.levels[track].entry].grade
+                entry = framework.ladder(track)[entry_index].grade
                 held_grade = framework.level(held_level).grade
                 assert grade[target] <= max(held_grade, entry)
             for gap in levels["gaps"]:  # every gap is a real shortfall against the target
@@ -277,3 +279,11 @@ def test_an_ic_with_no_reports_is_never_placed_on_the_manager_ladder(people, hel
         target = engineering.framework.level(manager["target"]).grade
         assert manager["current"] is None
         assert target <= max(held, engineering.framework.branch_grade)
+
+
+def test_a_shared_level_held_while_naming_the_other_track_steps_up_from_it(engineering):
+    held = {"current_track": "manager", "current_level": "L2", "direct_reports": 2}
+    levels = _levels(engineering, _meeting_exactly(engineering, "L3", held))
+    assert (levels["manager"]["current"], levels["manager"]["target"]) == ("L2", "M3")
+    # not on the IC track by name, but L2 is on its ladder: the next step, not L2 again
+    assert (levels["ic"]["current"], levels["ic"]["target"]) == (None, "L3")
