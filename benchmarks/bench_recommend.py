@@ -5,10 +5,10 @@
 Prints: batch `trackfit recommend` on the first N people (process start included) and the
 reference doing the same arithmetic (benchmarks/reference_recommend.py), best of three each, and
 their ratio; peak memory and people per second of batch recommend at every N, streaming in
-chunks and (up to BASELINE_PEOPLE) as one whole batch (`--chunk 0`, the code before streaming);
-the median of single in-process `recommend()` calls; training time on M rows.
-`--people 20000,100000,1000000` adds the million (about a 1.2 GB input file, written a block
-at a time and deleted after, and some ten minutes more).
+chunks and, up to --baseline-up-to (100,000 by default), as one whole batch (`--chunk 0`, the
+code before streaming); the median of single in-process `recommend()` calls; training time on
+M rows. `--people 20000,100000,1000000` adds the million (a 1 GB input file, written a block at
+a time and deleted after; some ten minutes more).
 """
 
 from __future__ import annotations
@@ -35,8 +35,8 @@ from recommender.pack.loading import load_pack
 
 ROOT = Path(__file__).resolve().parent.parent
 REPEATS = 3
-# The whole-batch baseline is measured up to this many people: at a million it needs about
-# 20 GB, more than this machine has.
+# The whole-batch baseline is measured up to this many people (--baseline-up-to): at a million
+# it would need about 20 GB, more than this machine has.
 BASELINE_PEOPLE = 100_000
 BLOCK_PEOPLE = 20_000  # synthetic people made and written at a time
 
@@ -76,7 +76,7 @@ def peak_memory(command: list[str], stdin: Path) -> tuple[float, int]:
     return elapsed, int(measured.stdout) * 1024
 
 
-def memory_table(pack, sizes: list[int]) -> None:
+def memory_table(pack, sizes: list[int], baseline_up_to: int = BASELINE_PEOPLE) -> None:
     """Peak memory and speed of batch recommend at each size, streaming and whole-batch."""
     trackfit = str(Path(sys.executable).with_name("trackfit"))
     print("batch recommend, peak memory (one run each, process start included):")
@@ -86,7 +86,7 @@ def memory_table(pack, sizes: list[int]) -> None:
             source = Path(scratch) / "answers.jsonl"
             write_answers(source, pack, people, seed=99)
             runs = [("in chunks of 2,000", [trackfit, "recommend"])]
-            if people <= BASELINE_PEOPLE:
+            if people <= baseline_up_to:
                 runs.append(("whole batch (--chunk 0)", [trackfit, "recommend", "--chunk", "0"]))
             for how, command in runs:
                 elapsed, peak = peak_memory(command, source)
@@ -141,6 +141,12 @@ def main() -> None:
         default=[20_000, 100_000],
         help="sizes for the memory table; the first is also the speed comparison's",
     )
+    parser.add_argument(
+        "--baseline-up-to",
+        type=int,
+        default=BASELINE_PEOPLE,
+        help="measure the whole-batch baseline at sizes up to this (0: not at all)",
+    )
     parser.add_argument("--train-rows", type=int, default=100000)
     args = parser.parse_args()
     pack = load_pack()
@@ -167,7 +173,7 @@ def main() -> None:
     print(f"  trackfit recommend      {trackfit:7.2f} s")
     print(f"  numpy reference         {reference:7.2f} s")
     print(f"  ratio                   {trackfit / reference:7.2f}x", flush=True)
-    memory_table(pack, args.people)
+    memory_table(pack, args.people, args.baseline_up_to)
 
     singles = [Answers.from_json(json.loads(line), pack) for line in lines[:200]]
     recommender.recommend(singles[0])  # warm caches
