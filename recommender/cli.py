@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TextIO
 
 from recommender.answer.answers import read_answers_jsonl
+from recommender.answer.batch import CHUNK_PEOPLE, answer_in_chunks, check_answers_jsonl
 from recommender.answer.registry import ModelRefused, Registry
 from recommender.answer.scoring import score_many
 from recommender.answer.trial import tried_recommender, try_version
@@ -95,6 +96,13 @@ def build_parser(
     recommend.add_argument("--pack", help="pack folder or name (default: engineering)")
     recommend.add_argument("--version", help="model version (default: the active one)")
     recommend.add_argument("--input", type=Path, help="answers JSONL file (default: stdin)")
+    recommend.add_argument(
+        "--chunk",
+        type=_count(0, MAX_PEOPLE),
+        default=CHUNK_PEOPLE,
+        help=f"people answered together (default {CHUNK_PEOPLE:,}); 0: the whole input at once, "
+        "as before streaming (memory grows with the people; kept to measure against)",
+    )
 
     synth = _command(
         commands, "synth", "write synthetic outcome data (documented, seeded)", run_synth
@@ -238,12 +246,49 @@ def run_score(args: argparse.Namespace) -> int:
 
 
 def run_recommend(args: argparse.Namespace) -> int:
-    """`trackfit recommend`: every line checked before anything is written."""
+    """`trackfit recommend`: every line checked before anything is written, then answered a
+    chunk at a time (recommender/answer/batch.py says why in two passes)."""
     recommender = tried_recommender(args.pack, args.models, args.version)
     with _open_input(args.input) as (stream, name), _batch():
-        people = _read_people(stream, recommender.pack, name)
-        _write_jsonl(sys.stdout, recommender.recommend_many(people))
+        if not args.chunk:
+            people = _read_people(stream, recommender.pack, name)
+            _write_jsonl(sys.stdout, recommender.recommend_many(people))
+            return EXIT_OK
+        with _read_twice(stream) as (copy, again):
+            try:
+                people = check_answers_jsonl(
+                    _bounded_lines(stream, name), recommender.pack, name, copy=copy
+                )
+            except UnicodeDecodeError as error:
+                raise AnswersInvalid(f"{name}: is not UTF-8 text (byte {error.start})") from None
+            if not people:
+                raise AnswersInvalid(f"{name}: holds no answers (one JSON object per line)")
+            _write_jsonl(sys.stdout, answer_in_chunks(again(), recommender, args.chunk))
     return EXIT_OK
+
+
+@contextlib.contextmanager
+def _read_twice(stream: TextIO) -> Iterator[tuple[TextIO | None, Callable[[], Iterator[str]]]]:
+    """For an input read twice: where to copy it while it is first read (None when it can be
+    read again from where it starts), and how to read it the second time. A pipe is copied to
+    a temporary file on disk, deleted afterwards."""
+    start = stream.tell() if stream.seekable() else None
+    if start is not None:
+
+        def again() -> Iterator[str]:
+            stream.seek(start)
+            return iter(stream.readline, "")
+
+        yield None, again
+        return
+    with tempfile.TemporaryFile("w+", encoding="utf-8", newline="\n") as copy:
+
+        def again() -> Iterator[str]:
+            copy.flush()
+            copy.seek(0)
+            return iter(copy.readline, "")
+
+        yield copy, again
 
 
 def run_synth(args: argparse.Namespace) -> int:

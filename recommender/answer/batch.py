@@ -1,0 +1,171 @@
+"""A batch of answers JSONL answered in chunks, so memory stays flat however many people.
+
+Two passes over the input. The first reads it a chunk at a time and checks every line: the
+problems are listed exactly as `read_answers_jsonl` lists them (the first PROBLEMS_LISTED of
+the whole input, in line order, the rest counted), and nothing is answered or written. Only when
+every line is good does the second pass read the input again from its start and answer it a
+chunk at a time, each chunk's recommendations written before the next is read. This keeps both
+promises of the whole-batch command: every bad line is named, and nothing is half-written on
+stdout. Reading twice costs a second parse and check of every line (roughly a third of the
+run); holding the parsed people instead would cost memory in proportion to them again, and
+writing the recommendations to a temporary file to copy out at the end would cost several times
+the input's size on disk and a second write of every byte. An input that cannot be
+read twice (a pipe) is copied line by line to a temporary file during the first pass: disk,
+not memory.
+
+Duplicate employee ids across the whole input are still caught. `SeenIds` keeps, for every
+distinct id, a 64-bit hash and the line it was first on (12 bytes a person: 12 MB at a million
+people), never the ids themselves; two different ids share a hash with odds of about one in
+ten million even at two million people, and such a pair would be refused as a duplicate, never
+merged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from itertools import islice
+from typing import TYPE_CHECKING, Any, TextIO
+
+import numpy as np
+
+from recommender.answer.answers import (
+    PROBLEMS_LISTED,
+    Answers,
+    JsonRefused,
+    read_json_document,
+)
+from recommender.errors import AnswersInvalid, ProblemList
+
+if TYPE_CHECKING:
+    from recommender.answer.recommendation import Recommender
+    from recommender.pack.loading import Pack
+
+# People answered together: large enough that numpy's per-call cost is spread thin (the
+# batch arithmetic is as fast per person from about a thousand up), small enough that a chunk's
+# people and recommendations are a few megabytes.
+CHUNK_PEOPLE = 2000
+
+
+class SeenIds:
+    """Employee ids met so far, each as a 64-bit hash with the line it was first on.
+
+    Kept in a few sorted runs whose sizes halve from the first to the last, as a binary counter
+    keeps its bits: a chunk is looked up in every run at once (numpy's binary search) and added
+    as a new run, and equal-sized neighbours are merged, so each id is re-sorted only
+    logarithmically often.
+    """
+
+    def __init__(self) -> None:
+        self._runs: list[tuple[np.ndarray, np.ndarray]] = []
+
+    def first_lines(self, hashes: np.ndarray) -> np.ndarray:
+        """For each hash, the line its id was first on, or 0 when it was not met before."""
+        found = np.zeros(len(hashes), dtype=np.uint32)
+        for keys, lines in self._runs:
+            at = np.minimum(np.searchsorted(keys, hashes), len(keys) - 1)
+            hit = keys[at] == hashes
+            found[hit] = lines[at[hit]]
+        return found
+
+    def add(self, hashes: np.ndarray, lines: np.ndarray) -> None:
+        """Remember ids not met before (`hashes` distinct, none of them met already)."""
+        if not len(hashes):
+            return
+        order = np.argsort(hashes)
+        self._runs.append((hashes[order], lines[order].astype(np.uint32)))
+        while len(self._runs) > 1 and len(self._runs[-2][0]) <= len(self._runs[-1][0]):
+            (keys_a, lines_a), (keys_b, lines_b) = self._runs.pop(), self._runs.pop()
+            keys = np.concatenate((keys_b, keys_a))
+            order = np.argsort(keys)
+            self._runs.append((keys[order], np.concatenate((lines_b, lines_a))[order]))
+
+    def __len__(self) -> int:
+        return sum(len(keys) for keys, _ in self._runs)
+
+
+def check_answers_jsonl(
+    lines: Iterable[str],
+    pack: Pack,
+    name: str = "stdin",
+    *,
+    copy: TextIO | None = None,
+    chunk: int = CHUNK_PEOPLE,
+) -> int:
+    """The first pass: check every line, a chunk at a time; return how many people there are.
+
+    Raises AnswersInvalid with the same problems, in the same order, as `read_answers_jsonl`.
+    Every line read is also written to `copy` when given (to read a pipe a second time).
+    """
+    problems = ProblemList(PROBLEMS_LISTED)
+    seen = SeenIds()
+    people = 0
+    numbered = enumerate(lines, start=1)
+    while block := list(islice(numbered, chunk)):
+        if copy is not None:
+            copy.writelines(line for _, line in block)
+        people += _check_block(block, pack, name, problems, seen)
+    if problems:
+        raise AnswersInvalid(problems.listed, more=problems.more)
+    return people
+
+
+def _check_block(
+    block: list[tuple[int, str]], pack: Pack, name: str, problems: ProblemList, seen: SeenIds
+) -> int:
+    """Check one chunk's lines into `problems` and `seen`; return its people."""
+    results: list[tuple[int, str, Any]] = []  # (line, where, Answers or the line's refusal)
+    pending = 0  # problems of this chunk not in `problems` yet: a `room` never too small
+    for number, line in block:
+        if not line.strip():
+            continue
+        where = f"{name}:{number}"
+        try:
+            data = read_json_document(line)
+        except JsonRefused as error:
+            at = f" at column {error.column}" if error.column else ""
+            results.append((number, where, f"is not valid JSON ({error.message}{at})"))
+            pending += 1
+            continue
+        try:
+            room = max(0, PROBLEMS_LISTED - len(problems.listed) - pending)
+            results.append((number, where, Answers._checked(data, pack, where, room)))
+        except AnswersInvalid as error:
+            results.append((number, where, error))
+            pending += len(error.problems)
+    people = [result for result in results if isinstance(result[2], Answers)]
+    hashes = np.fromiter((hash(p[2].employee_id) for p in people), np.int64, len(people))
+    earlier = dict(zip((p[0] for p in people), seen.first_lines(hashes).tolist(), strict=True))
+    first_here: dict[int, int] = {}  # hash -> line, for ids first met in this chunk
+    for number, where, result in results:
+        if isinstance(result, str):
+            problems.add(where, result)
+        elif isinstance(result, AnswersInvalid):
+            problems.extend(result)
+        else:
+            key = hash(result.employee_id)
+            first = earlier[number] or first_here.get(key)
+            if first:
+                problems.add(
+                    f"{where}: employee_id",
+                    f"'{result.employee_id}' already appeared on line {first}",
+                )
+            else:
+                first_here[key] = number
+    seen.add(
+        np.fromiter(first_here, np.int64, len(first_here)),
+        np.fromiter(first_here.values(), np.uint32, len(first_here)),
+    )
+    return len(first_here)
+
+
+def answer_in_chunks(
+    lines: Iterable[str], recommender: Recommender, chunk: int = CHUNK_PEOPLE
+) -> Iterator[dict[str, Any]]:
+    """The second pass: recommendations for lines already checked, a chunk at a time."""
+    people = (
+        Answers.from_json(read_json_document(line), recommender.pack)
+        for line in lines
+        if line.strip()
+    )
+    while block := list(islice(people, chunk)):
+        yield from recommender.recommend_many(block)
