@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TextIO
 
-from recommender.errors import AnswersInvalid, ProblemList, did_you_mean
+from recommender.errors import AnswersInvalid, Problem, ProblemList, did_you_mean
 from recommender.pack.questionnaire import ANCHORED, NUMBER_CONTEXT
 from recommender.pack.source import describe
 
@@ -202,6 +202,17 @@ def _plain(value: float) -> float | int:
     return int(value) if float(value).is_integer() else value
 
 
+def read_answers_line(line: str, pack: Pack, where: str, room: int) -> Answers:
+    """One line of answers JSONL, read at `where` ("stdin:3"); AnswersInvalid names the line
+    when it is not JSON, or lists the first `room` problems of the object and counts the rest."""
+    try:
+        data = read_json_document(line)
+    except JsonRefused as error:
+        at = f" at column {error.column}" if error.column else ""
+        raise AnswersInvalid(Problem(where, f"is not valid JSON ({error.message}{at})")) from None
+    return Answers._checked(data, pack, where, max(0, room))
+
+
 def read_answers_jsonl(
     stream: TextIO | Iterable[str], pack: Pack, name: str = "stdin"
 ) -> Iterator[Answers]:
@@ -219,14 +230,7 @@ def read_answers_jsonl(
             continue
         where = f"{name}:{number}"
         try:
-            data = read_json_document(line)
-        except JsonRefused as error:
-            at = f" at column {error.column}" if error.column else ""
-            problems.add(where, f"is not valid JSON ({error.message}{at})")
-            continue
-        try:
-            room = max(0, PROBLEMS_LISTED - len(problems.listed))
-            answers = Answers._checked(data, pack, where, room)
+            answers = read_answers_line(line, pack, where, PROBLEMS_LISTED - len(problems.listed))
         except AnswersInvalid as error:
             problems.extend(error)
             continue

@@ -31,7 +31,7 @@ import numpy as np
 from recommender.answer.answers import (
     PROBLEMS_LISTED,
     Answers,
-    JsonRefused,
+    read_answers_line,
     read_json_document,
 )
 from recommender.errors import AnswersInvalid, ProblemList
@@ -120,15 +120,8 @@ def _check_block(
             continue
         where = f"{name}:{number}"
         try:
-            data = read_json_document(line)
-        except JsonRefused as error:
-            at = f" at column {error.column}" if error.column else ""
-            results.append((number, where, f"is not valid JSON ({error.message}{at})"))
-            pending += 1
-            continue
-        try:
-            room = max(0, PROBLEMS_LISTED - len(problems.listed) - pending)
-            results.append((number, where, Answers._checked(data, pack, where, room)))
+            room = PROBLEMS_LISTED - len(problems.listed) - pending
+            results.append((number, where, read_answers_line(line, pack, where, room)))
         except AnswersInvalid as error:
             results.append((number, where, error))
             pending += len(error.problems)
@@ -137,9 +130,7 @@ def _check_block(
     earlier = dict(zip((p[0] for p in people), seen.first_lines(hashes).tolist(), strict=True))
     first_here: dict[int, int] = {}  # hash -> line, for ids first met in this chunk
     for number, where, result in results:
-        if isinstance(result, str):
-            problems.add(where, result)
-        elif isinstance(result, AnswersInvalid):
+        if isinstance(result, AnswersInvalid):
             problems.extend(result)
         else:
             key = hash(result.employee_id)
