@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from statistics import fmean
 
 from webapp.answering import ANCHORED, Pack, next_anchor
-from webapp.results.reading import HIGH, LOW, Factor, Reading
+from webapp.results.reading import HIGH, LOW, Factor, Reading, level_name, statement
 from webapp.results.wording import sureness
 
 STEP = 1  # a difference of a whole step or more on the 1..5 scale is highlighted
@@ -181,12 +181,7 @@ def needs(pack: Pack, level_id: str | None) -> dict[str, int]:
 
 def _statement(pack: Pack, competency: str, value: int) -> str:
     """The anchored statement for `value` on the competency's rating item."""
-    for item in pack.questionnaire.items:
-        if item.kind == ANCHORED and item.competency == competency:
-            for anchor in item.anchors:
-                if int(anchor.value) == value:
-                    return anchor.label
-    return f"Reach {value} of 5."
+    return statement(pack, competency, value) or f"Reach {value} of 5."
 
 
 @dataclass(frozen=True)
@@ -212,22 +207,12 @@ def standings(pack: Pack, recommendation: dict, context: dict) -> list[TrackStan
         found.append(
             TrackStanding(
                 track.title,
-                titled(pack, context.get("current_level")) if on_track else None,
-                titled(pack, supported),
-                titled(pack, raw.get("target")),
+                level_name(pack, context.get("current_level")) if on_track else None,
+                level_name(pack, supported),
+                level_name(pack, raw.get("target")),
             )
         )
     return found
-
-
-def titled(pack: Pack, level_id: str | None) -> str | None:
-    """'Senior Engineer (L4)'."""
-    if not level_id:
-        return None
-    try:
-        return f"{pack.framework.level(level_id).title} ({level_id})"
-    except KeyError:
-        return level_id
 
 
 def sureness_about(confidence: float) -> str:

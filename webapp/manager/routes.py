@@ -25,10 +25,9 @@ from webapp.manager.one_to_one import (
     side_by_side,
     standings,
     sureness_about,
-    titled,
 )
 from webapp.results import charts
-from webapp.results.reading import read
+from webapp.results.reading import level_name, read
 from webapp.sharing.models import shared_by, shared_with
 
 
@@ -108,7 +107,7 @@ def _page(assessment: Assessment, report: User, pack: Pack, template: str, **for
         standings=standings(pack, assessment.recommendation, assessment.context),
         sureness=sureness_about(assessment.recommendation["confidence"]),
         name=name,
-        titled=lambda level_id: titled(pack, level_id),
+        titled=lambda level_id: level_name(pack, level_id),
         about=lambda factor: about(factor, name, rows, pack),
         prompts=discussion_prompts(name, rows, reading, gaps),
         decision=decision,

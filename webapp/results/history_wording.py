@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from webapp.answering import Pack
+from webapp.results.reading import level_name
 
 # A rating or motivation score that moved less than this (on the 1-5 scales) is noise from one
 # answer among several, not a change worth a line.
@@ -119,24 +120,19 @@ def _level(levels: dict, key: str) -> Any:
 
 def _moved(pack: Pack, before: str | None, after: str | None) -> str:
     if before is None:
-        return f"is now {_level_name(pack, after)}"
+        return f"is now {level_name(pack, after)}"
     if after is None:
-        return f"went from {_level_name(pack, before)} to none yet"
+        return f"went from {level_name(pack, before)} to none yet"
     grades = [_grade(pack, level) for level in (before, after)]
     verb = "moved"
     if None not in grades and grades[0] != grades[1]:
         verb = "rose" if grades[1] > grades[0] else "fell"
-    return f"{verb} from {_level_name(pack, before)} to {_level_name(pack, after)}"
+    return f"{verb} from {level_name(pack, before)} to {level_name(pack, after)}"
 
 
 def _grade(pack: Pack, level_id: str) -> int | None:
     level = next((lv for lv in pack.framework.levels if lv.id == level_id), None)
     return level.grade if level else None
-
-
-def _level_name(pack: Pack, level_id: str | None) -> str:
-    level = next((lv for lv in pack.framework.levels if lv.id == level_id), None)
-    return f"{level.title} ({level.id})" if level else str(level_id)
 
 
 def answer_changes(newer: dict[str, Any], older: dict[str, Any], pack: Pack) -> list[str]:

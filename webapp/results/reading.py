@@ -330,6 +330,23 @@ def _answer_label(pack: Pack, item: Item, given: Any) -> str:
     return str(given)
 
 
+def level_name(pack: Pack, level_id: str | None) -> str | None:
+    """A level as people read it: 'Senior Engineer (L3)'; the bare id for a level the pack no
+    longer has (a result kept from an earlier version), None for none."""
+    if not level_id:
+        return None
+    try:
+        return f"{pack.framework.level(level_id).title} ({level_id})"
+    except KeyError:
+        return level_id
+
+
+def statement(pack: Pack, competency: str, value: int) -> str | None:
+    """The behavioural anchor for `value` on the competency's rating item, if it has one."""
+    item = _rating_item(pack, competency)
+    return _anchor_text(item, value) if item else None
+
+
 def _level_title(pack: Pack, level_id: str | None) -> str | None:
     if level_id is None:
         return None
@@ -390,9 +407,7 @@ def _competency_label(pack: Pack, competency: str) -> str:
 
 
 def _next_step(pack: Pack, competency: str, step: int) -> str:
-    item = _rating_item(pack, competency)
-    anchor = _anchor_text(item, step) if item else None
-    return anchor or "(this pack does not describe that step)"
+    return statement(pack, competency, step) or "(this pack does not describe that step)"
 
 
 def _competency_bars(pack: Pack, target: str | None, answers: dict) -> list[CompetencyBar]:
