@@ -358,14 +358,15 @@ def _level_title(pack: Pack, level_id: str | None) -> str | None:
 
 def _track_levels(pack: Pack, track: str, title: str, raw: dict, context: dict) -> TrackLevels:
     target = raw.get("target")
+    held = context.get("current_level")
+    ladder = {level.id for level in pack.framework.ladder(track)}
     if "supported" in raw:
         current, supported = raw.get("current"), raw.get("supported")
     else:  # stored before levels told the level held from the level supported
         supported = raw.get("current")
-        current = _held_on(pack, track, context)
+        on_track = context.get("current_track") in (track, None)
+        current = held if on_track and held in ladder else None
     gaps = tuple(_gap(pack, gap) for gap in raw.get("gaps", []))
-    held = context.get("current_level")
-    ladder = {level.id for level in pack.framework.ladder(track)}
     return TrackLevels(
         track=track,
         title=title,
@@ -381,13 +382,6 @@ def _track_levels(pack: Pack, track: str, title: str, raw: dict, context: dict) 
         sideways=current is None and held is not None and held not in ladder,
         shared_held=held if current is None and held in ladder else None,
     )
-
-
-def _held_on(pack: Pack, track: str, context: dict) -> str | None:
-    level, on = context.get("current_level"), context.get("current_track")
-    if level is None or on not in (track, None):
-        return None
-    return level if level in {lv.id for lv in pack.framework.ladder(track)} else None
 
 
 def _gap(pack: Pack, gap: dict) -> Gap:
