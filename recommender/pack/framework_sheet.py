@@ -20,11 +20,15 @@ MAX_UNZIPPED_BYTES = 50 * 1024 * 1024  # what an XLSX may expand to before openp
 MAX_ZIP_ENTRIES = 500
 MAX_ROWS = 100
 MAX_COLUMNS = 50
+# Columns of a workbook read to find content past MAX_COLUMNS: read-only openpyxl pads each row
+# to the width asked for, and the width a workbook claims (up to 16,384) is not to be trusted
+XLSX_COLUMNS_READ = 4 * MAX_COLUMNS
 MAX_LEVELS = 40
 MAX_COMPETENCIES = 40
 MAX_CELL_CHARACTERS = 500
 MAX_PROBLEMS = 100
 SHEET = "Ladder"
+UNREADABLE = "\x00unreadable"  # a column A cell whose problem is already listed
 MORE_STATEMENTS = "more statements"
 LEVEL_ROWS = ("title", "grade", "tracks", "summary")
 REQUIRED_LEVEL_ROWS = ("title", "grade", "tracks")
@@ -39,11 +43,19 @@ CSV_SUFFIXES = (".csv",)
 UNREADABLE_WORKBOOK = (Exception,)
 
 
+PlacedProblem = tuple[tuple[int, int], Problem]  # ((row, column), problem), to sort by place
+
+
 class FrameworkSheetInvalid(TrackfitError):
     """A ladder spreadsheet that cannot become a pack, with every problem by sheet, row and
     column."""
 
     headline = "spreadsheet cannot be imported"
+
+    @classmethod
+    def at(cls, where: str, message: str) -> FrameworkSheetInvalid:
+        """A refusal for one problem at one place."""
+        return cls(Problem(where, message))
 
 
 @dataclass(frozen=True)
@@ -89,6 +101,9 @@ class Ladder:
     levels: list[SheetLevel]
     competencies: list[SheetCompetency]
     grid: Grid = field(repr=False)
+    # Problems only with the rating statements: the framework can still be checked, so that
+    # its problems are listed in the same pass
+    statement_problems: list[PlacedProblem] = field(default_factory=list)
 
 
 class Grid:
@@ -133,34 +148,41 @@ def read_ladder(data: bytes, file_name: str) -> Ladder:
     reader = _LadderReader(grid)
     ladder = reader.read()
     if reader.found or ladder is None:
-        # in sheet order, as a person fixes them: the sheet as a whole first, then row by row
-        found = [problem for _, problem in sorted(reader.found, key=lambda entry: entry[0])]
-        raise FrameworkSheetInvalid(found[:MAX_PROBLEMS], max(0, len(found) - MAX_PROBLEMS))
+        raise refusal(reader.found + reader.statement_problems)
     return ladder
+
+
+def refusal(found: list[PlacedProblem]) -> FrameworkSheetInvalid:
+    """Every problem in sheet order, as a person fixes them: the sheet as a whole first, then
+    row by row, left to right."""
+    ordered = [problem for _, problem in sorted(found, key=lambda entry: entry[0])]
+    return FrameworkSheetInvalid(ordered[:MAX_PROBLEMS], max(0, len(ordered) - MAX_PROBLEMS))
 
 
 def read_grid(data: bytes, file_name: str) -> Grid:
     """The ladder sheet's cells, within the size limits, or FrameworkSheetInvalid."""
     lowered = file_name.lower()
     if len(data) > MAX_FILE_BYTES:
-        raise FrameworkSheetInvalid(
-            f"{file_name}: is {len(data):,} bytes; a ladder spreadsheet is at most "
-            f"{MAX_FILE_BYTES // (1024 * 1024)} MB"
+        raise FrameworkSheetInvalid.at(
+            file_name,
+            f"is {len(data):,} bytes; a ladder spreadsheet is at most "
+            f"{MAX_FILE_BYTES // (1024 * 1024)} MB",
         )
     if lowered.endswith(XLSX_SUFFIXES):
         return _read_workbook(data, file_name)
     if lowered.endswith(CSV_SUFFIXES):
         return _read_csv(data, file_name)
-    raise FrameworkSheetInvalid(f"{file_name}: give an Excel workbook (.xlsx) or a CSV file (.csv)")
+    raise FrameworkSheetInvalid.at(file_name, "give an Excel workbook (.xlsx) or a CSV file (.csv)")
 
 
 def _read_csv(data: bytes, file_name: str) -> Grid:
     try:
         text = data.decode("utf-8-sig")  # Excel's "CSV UTF-8" starts with a byte-order mark
     except UnicodeDecodeError as error:
-        raise FrameworkSheetInvalid(
-            f"{file_name}: is not UTF-8 text (byte {error.start:,}); in Excel save it as "
-            "'CSV UTF-8 (comma delimited)'"
+        raise FrameworkSheetInvalid.at(
+            file_name,
+            f"is not UTF-8 text (byte {error.start:,}); in Excel save it as "
+            "'CSV UTF-8 (comma delimited)'",
         ) from None
     first_line = next((line for line in text.splitlines() if line.strip()), "")
     # Excel in many European locales writes semicolons, since the comma is their decimal mark
@@ -170,11 +192,11 @@ def _read_csv(data: bytes, file_name: str) -> Grid:
     try:
         for cells in reader:
             if len(rows) >= MAX_ROWS and any(cell.strip() for cell in cells):
-                raise FrameworkSheetInvalid(_too_many_rows(f"{file_name}:{reader.line_num}"))
-            rows.append([cell if cell.strip() else None for cell in cells[: MAX_COLUMNS + 1]])
+                raise FrameworkSheetInvalid.at(*_too_many_rows(f"{file_name}:{reader.line_num}"))
+            rows.append([cell if cell.strip() else None for cell in cells])
     except csv.Error as error:
-        raise FrameworkSheetInvalid(
-            f"{file_name}:{reader.line_num}: is not CSV trackfit can read ({error})"
+        raise FrameworkSheetInvalid.at(
+            f"{file_name}:{reader.line_num}", f"is not CSV trackfit can read ({error})"
         ) from None
     return _bounded(Grid(rows, file_name, None))
 
@@ -188,19 +210,21 @@ def _read_workbook(data: bytes, file_name: str) -> Grid:
         # a formula last calculated to, never the formula
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except UNREADABLE_WORKBOOK as error:
-        raise FrameworkSheetInvalid(
-            f"{file_name}: is not an Excel workbook trackfit can read ({_reason(error)})"
+        raise FrameworkSheetInvalid.at(
+            file_name, f"is not an Excel workbook trackfit can read ({_reason(error)})"
         ) from None
     try:
         sheet = _ladder_sheet(workbook, file_name)
         rows: list[list[object]] = []
         try:
             for row_number, cells in enumerate(
-                sheet.iter_rows(max_col=MAX_COLUMNS + 1, values_only=True), start=1
+                sheet.iter_rows(max_col=XLSX_COLUMNS_READ, values_only=True), start=1
             ):
                 if len(rows) >= MAX_ROWS:
                     if any(_has_content(cell) for cell in cells):
-                        raise FrameworkSheetInvalid(_too_many_rows(f"{sheet.title}!A{row_number}"))
+                        raise FrameworkSheetInvalid.at(
+                            *_too_many_rows(f"{sheet.title}!A{row_number}")
+                        )
                     if row_number > 20 * MAX_ROWS:
                         break  # only formatting this far down; what follows is not read
                     continue
@@ -208,8 +232,8 @@ def _read_workbook(data: bytes, file_name: str) -> Grid:
         except FrameworkSheetInvalid:
             raise
         except UNREADABLE_WORKBOOK as error:
-            raise FrameworkSheetInvalid(
-                f"{file_name}: sheet {sheet.title} cannot be read ({_reason(error)})"
+            raise FrameworkSheetInvalid.at(
+                file_name, f"sheet {sheet.title} cannot be read ({_reason(error)})"
             ) from None
         return _bounded(Grid(rows, file_name, sheet.title))
     finally:
@@ -221,18 +245,20 @@ def _check_zip(data: bytes, file_name: str) -> None:
     try:
         entries = zipfile.ZipFile(io.BytesIO(data)).infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError):
-        raise FrameworkSheetInvalid(
-            f"{file_name}: is not an Excel workbook (an .xlsx file is a zip, and this is not "
-            "one); save the spreadsheet as 'Excel Workbook (.xlsx)' or as CSV"
+        raise FrameworkSheetInvalid.at(
+            file_name,
+            "is not an Excel workbook (an .xlsx file is a zip, and this is not "
+            "one); save the spreadsheet as 'Excel Workbook (.xlsx)' or as CSV",
         ) from None
     if len(entries) > MAX_ZIP_ENTRIES:
-        raise FrameworkSheetInvalid(
-            f"{file_name}: holds {len(entries):,} parts; a workbook has a few dozen"
+        raise FrameworkSheetInvalid.at(
+            file_name, f"holds {len(entries):,} parts; a workbook has a few dozen"
         )
     if sum(entry.file_size for entry in entries) > MAX_UNZIPPED_BYTES:
-        raise FrameworkSheetInvalid(
-            f"{file_name}: expands to more than {MAX_UNZIPPED_BYTES // (1024 * 1024)} MB; "
-            "a ladder workbook is far smaller"
+        raise FrameworkSheetInvalid.at(
+            file_name,
+            f"expands to more than {MAX_UNZIPPED_BYTES // (1024 * 1024)} MB; "
+            "a ladder workbook is far smaller",
         )
 
 
@@ -245,19 +271,22 @@ def _ladder_sheet(workbook, file_name: str):
     if len(others) == 1:
         return workbook[others[0]]
     listed = ", ".join(repr(name) for name in names[:10])
-    raise FrameworkSheetInvalid(
-        f"{file_name}: has no sheet named '{SHEET}' (its sheets: {listed}); "
-        f"name the sheet that holds the ladder '{SHEET}'"
+    raise FrameworkSheetInvalid.at(
+        file_name,
+        f"has no sheet named '{SHEET}' (its sheets: {listed}); "
+        f"name the sheet that holds the ladder '{SHEET}'",
     )
 
 
 def _bounded(grid: Grid) -> Grid:
     """Refuse a sheet wider than any ladder; trim trailing empty rows and cells."""
     for row, cells in enumerate(grid.rows):
-        if len(cells) > MAX_COLUMNS and _has_content(cells[MAX_COLUMNS]):
-            raise FrameworkSheetInvalid(
-                f"{grid.place(row, MAX_COLUMNS)}: the sheet has more than {MAX_COLUMNS} "
-                f"columns; a ladder has at most {MAX_LEVELS} levels"
+        beyond = [c for c in range(MAX_COLUMNS, len(cells)) if _has_content(cells[c])]
+        if beyond:
+            raise FrameworkSheetInvalid.at(
+                grid.place(row, beyond[0]),
+                f"the sheet has more than {MAX_COLUMNS} "
+                f"columns; a ladder has at most {MAX_LEVELS} levels",
             )
         del cells[MAX_COLUMNS:]
         while cells and cells[-1] is None:
@@ -267,8 +296,8 @@ def _bounded(grid: Grid) -> Grid:
     return grid
 
 
-def _too_many_rows(place: str) -> str:
-    return f"{place}: the sheet has more than {MAX_ROWS} rows; a ladder needs far fewer"
+def _too_many_rows(place: str) -> tuple[str, str]:
+    return place, f"the sheet has more than {MAX_ROWS} rows; a ladder needs far fewer"
 
 
 def _has_content(cell: object) -> bool:
@@ -285,14 +314,16 @@ class _LadderReader:
 
     def __init__(self, grid: Grid):
         self.grid = grid
-        self.found: list[tuple[tuple[int, int], Problem]] = []
+        self.found: list[PlacedProblem] = []
+        self.statement_problems: list[PlacedProblem] = []
+        self._sink = self.found
 
     @property
     def problems(self) -> bool:
         return bool(self.found)
 
     def problem(self, row: int, column: int | None, message: str) -> None:
-        self.found.append(((row, column or 0), Problem(self.grid.place(row, column), message)))
+        self._sink.append(((row, column or 0), Problem(self.grid.place(row, column), message)))
 
     def sheet_problem(self, message: str) -> None:
         self.found.append(((-1, 0), Problem(self.grid.whole(), message)))
@@ -311,7 +342,9 @@ class _LadderReader:
         competencies = self._competencies(competency_rows, columns, more_column)
         if self.problems or branch_grade is None:
             return None
-        return Ladder(tracks, branch_grade, levels, competencies, self.grid)
+        return Ladder(
+            tracks, branch_grade, levels, competencies, self.grid, self.statement_problems
+        )
 
     def _split_rows(self) -> tuple[dict[str, list[int]], list[int]]:
         """Rows by keyword above the `competency` header; competency rows below it."""
@@ -322,6 +355,8 @@ class _LadderReader:
             if not cells:
                 continue
             key = self._key(row)
+            if key is UNREADABLE:
+                continue  # the cell's problem is listed already
             if key is None:
                 self.problem(
                     row,
@@ -361,7 +396,8 @@ class _LadderReader:
         value = self.grid.value(row, 0)
         if value is None:
             return None
-        return " ".join(self._text(row, 0, value).split()) or None
+        text = self._text(row, 0, value)
+        return UNREADABLE if text is None else (" ".join(text.split()) or None)
 
     def _single(self, keyword_rows: dict[str, list[int]], keyword: str) -> int | None:
         rows = keyword_rows.get(keyword, [])
@@ -543,7 +579,9 @@ class _LadderReader:
             label = self.text(row, 1, "the competency's label, shown to people")
             description = self.text(row, 2, None) or ""
             cells = self._expectations(row, columns)
+            self._sink = self.statement_problems
             more = self._more_statements(row, more_column)
+            self._sink = self.found
             cells_by_column = self.grid.rows[row]
             for column in range(FIRST_LEVEL_COLUMN, len(cells_by_column)):
                 if cells_by_column[column] is not None and column not in known_columns:
@@ -552,15 +590,16 @@ class _LadderReader:
                         column,
                         "has a value but no level id in the 'level' row above this column",
                     )
-            if competency_id and label and cells is not None and more is not None:
+            if competency_id and label and cells is not None:
+                self._sink = self.statement_problems
                 statements = self._statements(row, competency_id, cells, more, more_column)
-                if statements is not None:
-                    expects = {
-                        level_id: proficiency for level_id, (proficiency, _, _) in cells.items()
-                    }
-                    competencies.append(
-                        SheetCompetency(competency_id, label, description, expects, statements, row)
+                self._sink = self.found
+                expects = {level_id: parsed[0] for level_id, parsed in cells.items()}
+                competencies.append(
+                    SheetCompetency(
+                        competency_id, label, description, expects, statements or {}, row
                     )
+                )
         return competencies
 
     def _expectations(self, row: int, columns) -> dict[str, tuple[int, str, int]] | None:
@@ -643,7 +682,9 @@ class _LadderReader:
             statements[int(digits)] = statement
         return statements
 
-    def _statements(self, row, competency_id, cells, more, more_column) -> dict[int, str] | None:
+    def _statements(
+        self, row, competency_id, cells, more: dict[int, str] | None, more_column
+    ) -> dict[int, str] | None:
         """One statement per proficiency 1..5: the leftmost level cell that expects it and
         describes it, else the 'more statements' line for it (FORMAT.md says why)."""
         from_levels: dict[int, tuple[str, int]] = {}
@@ -651,7 +692,8 @@ class _LadderReader:
             if statement and proficiency not in from_levels:
                 from_levels[proficiency] = (statement, column)
         statements = {}
-        whole = True
+        whole = more is not None
+        more = more or {}
         for proficiency in more:
             if proficiency in from_levels:
                 column = from_levels[proficiency][1]

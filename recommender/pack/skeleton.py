@@ -13,9 +13,16 @@ from pathlib import Path
 import yaml
 
 from recommender.errors import PackInvalid, Problem
-from recommender.pack.framework_sheet import FrameworkSheetInvalid, Ladder, read_ladder
+from recommender.pack.framework_sheet import (
+    FrameworkSheetInvalid,
+    Ladder,
+    PlacedProblem,
+    read_ladder,
+    refusal,
+)
 from recommender.pack.loading import PACKS_DIR, load_pack
-from recommender.pack.source import ID_PATTERN
+from recommender.pack.parsing.framework import parse_framework
+from recommender.pack.source import ID_PATTERN, PackSource, ProblemLog
 
 MOTIVATION_SOURCE = PACKS_DIR / "engineering" / "questionnaire.yaml"
 ANCHORED = "anchored"
@@ -29,11 +36,15 @@ def import_framework(data: bytes, file_name: str, pack_id: str, title: str | Non
     """The pack files (name -> text) made from a ladder spreadsheet and checked as
     `trackfit validate` checks a pack; FrameworkSheetInvalid names every problem by cell."""
     if not ID_PATTERN.match(pack_id) or len(pack_id) > 64:
-        raise FrameworkSheetInvalid(
-            f"--id: {pack_id!r} is not a pack id: lower-case letters, digits, '-' and '_', "
-            "starting with a letter, at most 64 characters (e.g. data-science)"
+        raise FrameworkSheetInvalid.at(
+            "--id",
+            f"{pack_id!r} is not a pack id: lower-case letters, digits, '-' and '_', "
+            "starting with a letter, at most 64 characters (e.g. data-science)",
         )
     ladder = read_ladder(data, file_name)
+    framework_problems = _framework_problems(ladder)
+    if ladder.statement_problems or framework_problems:
+        raise refusal(ladder.statement_problems + framework_problems)
     files = pack_files(ladder, pack_id, title or title_from_id(pack_id))
     _check_valid(files, ladder, pack_id)
     return files
@@ -335,38 +346,47 @@ def _check_valid(files: dict[str, str], ladder: Ladder, pack_id: str) -> None:
         try:
             load_pack(folder)
         except PackInvalid as invalid:
-            raise FrameworkSheetInvalid(
-                [_placed(problem, ladder) for problem in invalid.problems], invalid.more
-            ) from None
+            raise refusal([_placed(problem, ladder) for problem in invalid.problems]) from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def _placed(problem: Problem, ladder: Ladder) -> Problem:
-    """A problem of the generated framework.yaml named by the spreadsheet cell it came from."""
+def _framework_problems(ladder: Ladder) -> list[PlacedProblem]:
+    """The ladder's shape checked as framework.yaml's is, each problem at its cell."""
+    log = ProblemLog()
+    parse_framework(PackSource("framework.yaml", _framework(ladder), {}, log))
+    return [_placed(problem, ladder) for problem in log.listed()]
+
+
+def _placed(problem: Problem, ladder: Ladder) -> PlacedProblem:
+    """A problem of the generated pack named by the spreadsheet cell it came from."""
     grid = ladder.grid
     match = PROBLEM_PATH.match(problem.where)
+    whole = (-1, 0)
     if match is None:
-        return Problem(f"{grid.whole()} (generated {problem.where})", problem.message)
+        return whole, Problem(f"{grid.whole()} (generated {problem.where})", problem.message)
     kind, index = match.group(1), match.group(2)
     if kind == "levels" and index is not None and int(index) < len(ladder.levels):
-        level = ladder.levels[int(index)]
-        rest = problem.where[match.end() :]
-        row = _attribute_row(grid, rest, ladder)
-        return Problem(grid.place(row, level.column), problem.message)
+        column = ladder.levels[int(index)].column
+        row = _attribute_row(grid, problem, match.end(), ladder)
+        return (row, column), Problem(grid.place(row, column), problem.message)
     if kind == "competencies" and index is not None and int(index) < len(ladder.competencies):
-        return Problem(grid.place(ladder.competencies[int(index)].row, 0), problem.message)
+        row = ladder.competencies[int(index)].row
+        return (row, 0), Problem(grid.place(row, 0), problem.message)
     if kind == "tracks":
-        return Problem(grid.whole() + ", 'track' and 'branch grade' rows", problem.message)
-    return Problem(grid.whole(), problem.message)
+        return whole, Problem(f"{grid.whole()}, 'track' and 'branch grade' rows", problem.message)
+    return whole, Problem(grid.whole(), problem.message)
 
 
-def _attribute_row(grid, rest: str, ladder: Ladder) -> int:
-    """The row of the sheet a level's attribute (`.grade`, `.tracks`, `.expects.x`) is on."""
-    attribute = rest.lstrip(".").split(".")
-    if attribute[0] == "expects" and len(attribute) > 1:
+def _attribute_row(grid, problem: Problem, end: int, ladder: Ladder) -> int:
+    """The row of the sheet a level's attribute (`.grade`, `.tracks`, `.expects.x`) is on; a
+    problem with a level's expectations as a whole ("expects less than L3 in x, y") is put
+    on the first competency it names."""
+    attribute = problem.where[end:].lstrip(".").split(".")
+    if attribute[0] == "expects":
+        named = attribute[1:] or problem.message.rsplit(" in ", 1)[-1].split(", ")
         for competency in ladder.competencies:
-            if competency.id == attribute[1]:
+            if competency.id in named:
                 return competency.row
     keyword = {"grade": "grade", "tracks": "tracks", "title": "title"}.get(attribute[0], "level")
     for row, cells in enumerate(grid.rows):
