@@ -613,7 +613,7 @@ class _LadderReader:
                     row,
                     column,
                     f"is empty: write the proficiency level {level_id} expects, "
-                    "1-5, then its description (e.g. '3: Designs experiments for a team')",
+                    "1-5, then its description (e.g. '3: I design experiments for my team')",
                 )
                 whole = False
                 continue
@@ -644,7 +644,7 @@ class _LadderReader:
                 row,
                 column,
                 f"{quoted(text)} does not start with the expected proficiency: "
-                "write a whole number 1-5 first (e.g. '3: Designs experiments for a team')",
+                "write a whole number 1-5 first (e.g. '3: I design experiments for my team')",
             )
             return None
         digits, statement = match.groups()

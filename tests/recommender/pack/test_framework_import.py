@@ -154,7 +154,7 @@ def test_an_empty_cell_is_named_by_row_and_column():
     rows[craft][4] = ""
     assert problems_of(as_csv(rows)) == [
         f"ladder.csv:{craft + 1}, column E: is empty: write the proficiency level E2 expects, "
-        "1-5, then its description (e.g. '3: Designs experiments for a team')"
+        "1-5, then its description (e.g. '3: I design experiments for my team')"
     ]
 
 
