@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import warnings
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -203,6 +204,14 @@ def _read_csv(data: bytes, file_name: str) -> Grid:
 
 def _read_workbook(data: bytes, file_name: str) -> Grid:
     _check_zip(data, file_name)
+    with warnings.catch_warnings():
+        # openpyxl warns of workbook features it drops (data validation, extensions, no default
+        # style): none of them is a cell's value, so none matters to a ladder
+        warnings.simplefilter("ignore")
+        return _read_ladder_sheet(data, file_name)
+
+
+def _read_ladder_sheet(data: bytes, file_name: str) -> Grid:
     from openpyxl import load_workbook  # noqa: PLC0415 - only an XLSX needs it, not a pack
 
     try:
@@ -223,7 +232,7 @@ def _read_workbook(data: bytes, file_name: str) -> Grid:
                 if len(rows) >= MAX_ROWS:
                     if any(_has_content(cell) for cell in cells):
                         raise FrameworkSheetInvalid.at(
-                            *_too_many_rows(f"{sheet.title}!A{row_number}")
+                            *_too_many_rows(Grid([], file_name, sheet.title).place(row_number - 1))
                         )
                     if row_number > 20 * MAX_ROWS:
                         break  # only formatting this far down; what follows is not read
