@@ -113,8 +113,8 @@ def motivation_parts() -> tuple[dict, list, list]:
     """The motivation questionnaire every discipline shares: scales, constructs and the
     sections that are neither "about" nor competency ratings, copied from the engineering pack.
 
-    When shared parts are on main this becomes the one section entry `{"shared":
-    "motivation@1"}` (and no scales or constructs of its own)."""
+    When shared parts are on main, this body becomes the one line
+    `return {}, [], [{"shared": "motivation@1"}]`."""
     raw = yaml.safe_load(MOTIVATION_SOURCE.read_text(encoding="utf-8"))
     sections = [
         section
@@ -178,9 +178,9 @@ def _questionnaire(ladder: Ladder, title: str) -> dict:
             for competency in ladder.competencies
         ],
     }
+    parts = {"scales": scales, "constructs": constructs}  # none when the section is shared
     return {
-        "scales": scales,
-        "constructs": constructs,
+        **{key: value for key, value in parts.items() if value},
         "sections": [_about(title), *motivation, ratings],
     }
 

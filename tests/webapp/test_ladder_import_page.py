@@ -85,6 +85,7 @@ def test_a_broken_sheet_lists_every_problem_by_its_cell(hr):
     assert "The ladder was not imported: 2 problems" in html
     assert "ladder.csv:7, column D: &#39;first&#39; is not level E1&#39;s grade" in html
     assert "ladder.csv:12, column E: is empty" in html
+    assert "This spreadsheet has 2 problems, listed above" in html  # beside the file field
 
 
 def test_a_file_that_is_not_a_spreadsheet_is_named(hr):

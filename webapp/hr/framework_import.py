@@ -78,6 +78,11 @@ def import_ladder():
             problems = [str(problem) for problem in refused.problems]
             if refused.more:
                 problems.append(f"… and {refused.more:,} more problems")
+            count = len(refused.problems) + refused.more
+            form.file.errors = [
+                f"This spreadsheet has {count:,} {'problem' if count == 1 else 'problems'}, "
+                "listed above: fix the spreadsheet, then choose it again."
+            ]
         else:
             return send_file(
                 io.BytesIO(zipped_pack(files, form.pack_id.data)),
