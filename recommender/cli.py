@@ -30,6 +30,7 @@ MAX_SEED = 2**63 - 1
 # One person's answers are a few kilobytes (the API takes at most 256 KB); a longer line is not
 # answers, and reading it whole would cost its size in memory (/dev/zero has no line end).
 MAX_LINE_CHARACTERS = 1024 * 1024
+MAX_SPREADSHEET_BYTES = 5 * 1024 * 1024  # framework_sheet.MAX_FILE_BYTES; more is refused there
 
 
 def main(argv: Sequence[str] | None = None, parser: argparse.ArgumentParser | None = None) -> int:
@@ -194,9 +195,33 @@ def build_parser(
         help="evaluate on this outcome CSV instead "
         "(held-out share; no truth, so AUC and Brier rather than value)",
     )
+    _add_pack_commands(commands)
     if extend is not None:
         extend(commands)
     return parser
+
+
+def _add_pack_commands(commands) -> None:
+    """`trackfit pack ...`: making packs from what HR already has."""
+    pack = commands.add_parser(
+        "pack", help="make packs", description="Make packs from what HR already has."
+    )
+    pack_commands = pack.add_subparsers(dest="pack_command", required=True, metavar="COMMAND")
+    import_framework = _command(
+        pack_commands,
+        "import-framework",
+        "write a pack skeleton from a ladder spreadsheet (XLSX or CSV; layout: "
+        "questionnaires/FORMAT.md); exit 0, or 2 listing every problem by cell",
+        run_import_framework,
+    )
+    import_framework.add_argument("file", type=Path, help="the ladder, .xlsx or .csv")
+    import_framework.add_argument(
+        "--id", required=True, help="the new pack's id (e.g. data-science)"
+    )
+    import_framework.add_argument("--title", help="the pack's title (default: from the id)")
+    import_framework.add_argument(
+        "--out", type=Path, help="the pack folder to write, named by the id (default: ./ID)"
+    )
 
 
 def whole_number(low: int, high: int) -> Callable[[str], int]:
@@ -226,6 +251,34 @@ def run_validate(args: argparse.Namespace) -> int:
         f"{len(questionnaire.constructs)} constructs, "
         f"{len(pack.framework.competencies)} competencies, {len(pack.framework.levels)} levels, "
         f"{len(pack.rules.rules)} rules"
+    )
+    return EXIT_OK
+
+
+def run_import_framework(args: argparse.Namespace) -> int:
+    """`trackfit pack import-framework FILE --id ID`: the pack is written whole and valid, or
+    nothing is written."""
+    from recommender.pack.skeleton import import_framework, write_pack
+
+    out = args.out if args.out is not None else Path(args.id)
+    if out.name != args.id:
+        raise TrackfitError(
+            f"--out: {out} must be a folder named '{args.id}': a pack's folder is named by its id"
+        )
+    if out.is_symlink() or (out.exists() and not out.is_dir()):
+        raise TrackfitError(f"--out: {out} exists and is not a folder")
+    if out.is_dir() and any(out.iterdir()):
+        raise TrackfitError(f"--out: {out} is not empty; nothing was written (give a new folder)")
+    if not out.parent.is_dir():
+        raise TrackfitError(f"--out: {out.parent} is not a folder that exists")
+    _regular_file(args.file, "FILE")
+    with args.file.open("rb") as stream:
+        data = stream.read(MAX_SPREADSHEET_BYTES + 1)
+    files = import_framework(data, args.file.name, args.id, args.title)
+    write_pack(files, out)
+    print(
+        f"{out}: pack {args.id}@1 written and valid; review pack.yaml's description, then "
+        f"run `trackfit validate {out}`"
     )
     return EXIT_OK
 
