@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import html
+import json
 import logging
 import math
 import os
@@ -94,9 +95,12 @@ class Postgres:
     started_here: bool
 
     @classmethod
-    def start(cls, directory: Path, port: int) -> tuple[Postgres, str]:
+    def start(cls, directory: Path) -> tuple[Postgres, str]:
         """Start (or reuse) the server; it and the URL of a new, empty campaign database."""
-        already = (directory / "data" / "postmaster.pid").exists()
+        pid_file = directory / "data" / "postmaster.pid"
+        already = pid_file.exists()
+        # A running server keeps its port (the fourth line of its pid file).
+        port = int(pid_file.read_text().splitlines()[3]) if already else free_port()
         environment = {
             **os.environ,
             "TRACKFIT_PG_DIR": str(directory),
@@ -149,8 +153,6 @@ class Postgres:
 def active_packs(models: Path) -> list[str]:
     """Every pack id with an active model: the per-pack pointers `models/active/<pack>`, or
     the pack the single `ACTIVE` version was trained for."""
-    import json  # noqa: PLC0415
-
     pointers = models / "active"
     if pointers.is_dir():
         return sorted(p.name for p in pointers.iterdir() if p.is_file() and p.read_text().strip())
@@ -184,7 +186,10 @@ def seed(
     from webapp.storage import upgrade_database  # noqa: PLC0415
 
     # People belong to a discipline once accounts have one; until then, all take the default.
-    disciplines = bundled(packs) if hasattr(User, "discipline") else [default]
+    has_discipline = hasattr(User, "discipline")
+    disciplines = bundled(packs) if has_discipline else [default]
+    if not has_discipline and packs != [default]:
+        print(f"accounts have no discipline in this version: everyone takes {default}")
     answers = {
         pack: synthetic_answers(pack, math.ceil(people / len(disciplines))) for pack in disciplines
     }
@@ -202,7 +207,7 @@ def seed(
             "session_token": secrets.token_hex(16),
             "employee_id": f"c-{number}",
         }
-        if hasattr(User, "discipline"):
+        if has_discipline:
             row["discipline"] = discipline
         rows.append(row)
     app = create_app()
@@ -742,7 +747,7 @@ def main() -> None:
     needed = warm_up + sum(max(1, round(r * args.seconds)) for r in rates)
     postgres, url = (None, args.database_url)
     if not url:
-        postgres, url = Postgres.start(Path(args.pg_dir), free_port())
+        postgres, url = Postgres.start(Path(args.pg_dir))
     environment = {
         **os.environ,
         "TRACKFIT_ENV": "production",
