@@ -1,7 +1,7 @@
 """A campaign simulation: many people finishing an assessment through the web app at once.
 
     .venv/bin/python benchmarks/bench_campaign.py [--rates 0.5,1,1.4,2,3,4,6,8] [--seconds 60]
-        [--workers 2] [--think 0] [--database-url URL]
+        [--workers 2] [--clients 64] [--think 0] [--priority 0] [--database-url URL]
 
 Starts gunicorn with the production settings (SECRET_KEY set, PostgreSQL through DATABASE_URL:
 a fresh database on the throwaway server `.ci/postgres` starts, unless `--database-url` names
