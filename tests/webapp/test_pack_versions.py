@@ -101,7 +101,7 @@ def test_hr_sees_the_bundled_version_and_its_ladders_items_and_rules(hr):
     assert "engineering@1" in html
     assert "used for new assessments" in html
     assert "kept for older assessments" not in html
-    assert 'href="/hr/packs/1"' in html
+    assert 'href="/hr/packs/1?discipline=engineering"' in html
 
     page = hr.get("/hr/packs/1").get_data(as_text=True)
     assert "Software engineering" in page
@@ -119,7 +119,7 @@ def test_hr_sees_the_bundled_version_and_its_ladders_items_and_rules(hr):
 def test_uploading_version_2_installs_it_for_new_assessments(app, hr, people, folder, employee):
     response = upload(hr, zipped(pack_files(), folder))
     assert response.status_code == 302
-    assert response.headers["Location"].endswith("/hr/packs/2")
+    assert response.headers["Location"].endswith("/hr/packs/2?discipline=engineering")
     shown = hr.get(response.headers["Location"]).get_data(as_text=True)
     assert "Pack engineering@2 is installed; new assessments use it from now on." in shown
     assert NEW_TEXT in shown and OLD_TEXT not in shown
@@ -241,10 +241,14 @@ def test_an_older_version_than_an_upload_is_refused(app, hr):
     assert uploaded_folders(app) == ["engineering@3"]
 
 
-def test_a_pack_with_another_id_is_refused(app, hr):
+def test_a_pack_with_a_new_id_cannot_start_a_discipline_yet_and_says_how(app, hr):
     files = pack_files(pack_yaml=("id: engineering", "id: platform_engineering"))
     html = _refused(app, hr, zipped(files, "platform_engineering"))
-    assert "this site uses pack &#39;engineering&#39;, not &#39;platform_engineering&#39;" in html
+    assert (
+        "pack.yaml: id: &#39;platform_engineering&#39; is not a discipline of this site (its "
+        "disciplines: engineering, product-design)"
+    ) in html
+    assert "add its pack folder to questionnaires/ on the server" in html
 
 
 def test_a_pack_the_active_model_cannot_read_is_refused(app, hr):
