@@ -20,6 +20,7 @@ from webapp.hr.outcomes.upload import (
     UploadCheck,
     check_upload,
     confirm_upload,
+    discipline_of_columns,
     sensitive_names,
     store_upload,
     training_shortfall,
@@ -64,10 +65,14 @@ def outcomes():
     upload_file = form.file.data
     filename = upload_file.filename or "outcomes.csv"
     sensitive = sensitive_names(form.sensitive.data)
-    check = check_upload(filename, upload_file.read(), pack, sensitive)
+    data = upload_file.read()
+    check = check_upload(filename, data, pack, sensitive)
     shortfall = training_shortfall(check.records) if check.not_usable else []
     if check.problems or shortfall:
-        return _refused(filename, check, shortfall, pack)
+        meant = (
+            discipline_of_columns(data, pack, answering.disciplines()) if check.problems else None
+        )
+        return _refused(filename, check, shortfall, pack, meant)
     upload = store_upload(
         check, filename, pack, sensitive, current_user.id, confirmed=not check.not_usable
     )
@@ -88,7 +93,9 @@ def outcomes():
     return redirect(url_for(".training_run", run_id=run.id, follow=1))
 
 
-def _refused(filename: str, check: UploadCheck, shortfall: list[str], pack: Pack):
+def _refused(
+    filename: str, check: UploadCheck, shortfall: list[str], pack: Pack, meant: Pack | None
+):
     """The report of a file that stores nothing: its problems, or too few usable rows."""
     audit.record(
         "outcomes_refused",
@@ -103,6 +110,7 @@ def _refused(filename: str, check: UploadCheck, shortfall: list[str], pack: Pack
     return render_template(
         "hr/outcomes_report.html",
         pack=pack,
+        meant=meant,
         filename=filename,
         check=check,
         shortfall=shortfall,
