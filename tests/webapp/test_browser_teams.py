@@ -117,14 +117,15 @@ def test_hr_trains_compares_promotes_and_rolls_back_a_model(
         "The age-band gap follows experience; reviewed with the works council."
     )
     page.get_by_role("button", name="Promote v2").click()
-    expect(page.get_by_role("heading", name="Promote v2?")).to_be_visible()
+    expect(page.get_by_role("heading", name="Promote v2 for Software engineering?")).to_be_visible()
     expect(page.get_by_text("v2 will answer every new assessment instead of v1")).to_be_visible()
     expect(page.get_by_text("reviewed with the works council")).to_be_visible()
     assert_accessible(page, "promotion confirmation")
     page.get_by_role("button", name="Yes, promote v2").click()
     expect(page.get_by_text("v2 is now the active model")).to_be_visible()
     page.get_by_role("link", name="Roll back to v1…").click()
-    expect(page.get_by_role("heading", name="Roll back to v1?")).to_be_visible()
+    asking = page.get_by_role("heading", name="Roll back to v1 for Software engineering?")
+    expect(asking).to_be_visible()
     page.get_by_role("button", name="Yes, roll back to v1").click()
     expect(page.get_by_text("v1 is the active model again")).to_be_visible()
 

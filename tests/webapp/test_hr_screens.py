@@ -59,7 +59,10 @@ def text_of(response) -> str:
 def test_rollback_is_not_offered_when_no_earlier_version_was_active(hr, registry):
     page = text_of(hr.get("/hr/models"))
     assert "Roll back to" not in page
-    assert "Nothing to roll back to: the pointer history has no version that was active " in page
+    assert (
+        "Nothing to roll back to: Software engineering's pointer history has no version that "
+        "was active "
+    ) in page
 
 
 def test_asking_to_roll_back_with_nothing_to_go_back_to_is_a_409_that_changes_nothing(
@@ -82,7 +85,7 @@ def test_rollback_is_offered_after_a_promotion_and_asks_for_a_confirmation(hr, r
     asked = hr.get("/hr/models/rollback")
     assert asked.status_code == 200
     page = text_of(asked)
-    assert "Roll back to v1?" in page
+    assert "Roll back to v1 for Software engineering?" in page
     assert "v1 will answer every new assessment instead of v2" in page
     assert 'name="to" type="hidden" value="v1"' in asked.get_data(as_text=True)
     # asking changed nothing
@@ -96,7 +99,7 @@ def test_a_confirmed_rollback_moves_the_pointer_and_is_audited(team, hr, registr
     assert (registry / "ACTIVE").read_text().strip() == "v1"
     assert "Rolled back: v1 is the active model again (it was v2)" in text_of(hr.get("/hr/models"))
     (event,) = events(team, "rollback")
-    assert (event.subject, event.detail) == ("v1", {"previous": "v2"})
+    assert (event.subject, event.detail) == ("v1", {"pack": "engineering", "previous": "v2"})
 
 
 def test_a_rollback_confirmed_for_another_step_is_refused_and_asked_again(team, hr, registry):
@@ -104,7 +107,7 @@ def test_a_rollback_confirmed_for_another_step_is_refused_and_asked_again(team, 
     response = hr.submit("/hr/models/rollback", {"to": "v7"})
     assert response.status_code == 409
     page = text_of(response)
-    assert "the active model changed since you asked to go back to v7" in page
+    assert "Software engineering's active model changed since you asked to go back to v7" in page
     assert "Yes, roll back to v1" in page  # the step there is now, to confirm afresh
     assert (registry / "ACTIVE").read_text().strip() == "v2"
     assert events(team, "rollback") == []
@@ -216,7 +219,9 @@ def test_right_after_an_install_the_pack_pages_name_the_new_version_only(team, h
     packs = hr.get("/hr/packs").get_data(as_text=True)
     used = re.findall(r">(engineering@\d)</a></th>.*?<td>(used for new assessments|kept)", packs)
     assert used == [("engineering@2", "used for new assessments"), ("engineering@1", "kept")]
-    assert "higher than 2" in text_of(hr.get("/hr/packs"))
+    assert "higher than that discipline's newest (Software engineering: 2," in text_of(
+        hr.get("/hr/packs")
+    )
 
 
 # The audit log

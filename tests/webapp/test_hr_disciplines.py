@@ -1,0 +1,284 @@
+"""HR's work, one discipline at a time: every HR page chooses a discipline in its URL (an
+unknown one is a 404 that names the real ones); an outcome file is for one discipline and is
+checked against its pack's items; a candidate trained for product design is compared with
+product design's active version, and promoting or rolling it back moves product design's
+pointer only: engineering's active version and its results stay as they were."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from recommender.answer.registry import Registry
+from recommender.learn.synthetic import generate_outcomes, write_outcome_csv
+from recommender.pack.loading import load_pack
+from tests.webapp.test_retraining import finished
+from webapp.extensions import db
+from webapp.hr.outcomes.models import OutcomeUpload
+
+DESIGN, ENGINEERING = "product-design", "engineering"
+CHOOSING_PAGES = ("/hr/outcomes", "/hr/models", "/hr/quality")
+
+
+@pytest.fixture(scope="module")
+def design_outcomes(tmp_path_factory) -> bytes:
+    """A full outcome file of 800 synthetic product designers."""
+    path = tmp_path_factory.mktemp("design") / "design.csv"
+    write_outcome_csv(generate_outcomes(load_pack(DESIGN), 800, 5), path)
+    return path.read_bytes()
+
+
+@pytest.fixture(scope="module")
+def engineering_outcomes(tmp_path_factory) -> bytes:
+    """A full outcome file of 40 synthetic engineers (enough to be read, not to train)."""
+    path = tmp_path_factory.mktemp("engineering") / "engineering.csv"
+    write_outcome_csv(generate_outcomes(load_pack(ENGINEERING), 40, 5), path)
+    return path.read_bytes()
+
+
+def upload(client, data: bytes, discipline: str, name: str = "outcomes.csv"):
+    """Post an outcome file from the outcomes page of a discipline."""
+    page = f"/hr/outcomes?discipline={discipline}"
+    return client.post(
+        page,
+        data={"csrf_token": client.token(page), "file": (io.BytesIO(data), name), "sensitive": ""},
+        content_type="multipart/form-data",
+    )
+
+
+def text(response) -> str:
+    """A page's words, tags removed and spaces collapsed."""
+    html = response.get_data(as_text=True)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).replace("&#39;", "'")
+
+
+def overview_row(client, discipline: str) -> str:
+    """The words of one discipline's line of the HR overview."""
+    html = client.get("/hr/").get_data(as_text=True)
+    found = re.search(rf'<tr id="discipline-{discipline}">(.*?)</tr>', html, re.S)
+    assert found, f"no line for {discipline} on the overview"
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", found.group(1))).strip()
+
+
+def registry(app) -> Registry:
+    return Registry(app.config["TRACKFIT_MODELS"])
+
+
+@pytest.mark.parametrize("path", CHOOSING_PAGES)
+def test_each_page_offers_every_discipline_and_names_the_chosen_one(team, signed_in, path):
+    hr = signed_in("hr@example.com")
+    response = hr.get(f"{path}?discipline={DESIGN}")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert f'<a href="{path}?discipline={DESIGN}" aria-current="page">Product design</a>' in html
+    assert f'<a href="{path}?discipline={ENGINEERING}">Software engineering</a>' in html
+    assert re.search(r"<h1>[^<]*: Product design", html)
+    default = hr.get(path).get_data(as_text=True)  # no choice: the configured default
+    assert 'aria-current="page">Software engineering</a>' in default
+
+
+@pytest.mark.parametrize(
+    "path",
+    [*CHOOSING_PAGES, "/hr/models/rollback", "/hr/packs/1"],
+)
+def test_an_unknown_discipline_is_a_404_that_names_the_disciplines(team, signed_in, path):
+    hr = signed_in("hr@example.com")
+    response = hr.get(f"{path}?discipline=astronomy")
+    assert response.status_code == 404
+    words = text(response)
+    assert "There is no discipline 'astronomy' on this site." in words
+    assert "Software engineering (engineering), Product design (product-design)" in words
+
+
+def test_an_unknown_discipline_is_a_404_for_uploads_and_rollbacks_too(
+    team, signed_in, design_outcomes
+):
+    hr = signed_in("hr@example.com")
+    token = hr.token("/hr/outcomes")
+    refused = hr.post(
+        "/hr/outcomes?discipline=astronomy",
+        data={"csrf_token": token, "file": (io.BytesIO(design_outcomes), "x.csv")},
+        content_type="multipart/form-data",
+    )
+    assert refused.status_code == 404
+    rollback = hr.post("/hr/models/rollback?discipline=astronomy", data={"csrf_token": token})
+    assert rollback.status_code == 404
+    with team.app_context():
+        assert db.session.scalar(select(func.count(OutcomeUpload.id))) == 0
+
+
+def test_an_outcome_file_of_another_discipline_is_refused_naming_its_columns(
+    team, signed_in, engineering_outcomes
+):
+    hr = signed_in("hr@example.com")
+    response = upload(hr, engineering_outcomes, DESIGN, "engineering.csv")
+    assert response.status_code == 422
+    words = text(response)
+    assert "engineering.csv was not imported" in words
+    assert "Checked as outcomes for Product design, against the items of pack product-design@1" in (
+        words
+    )
+    assert "columns are not items of pack product-design@1" in words
+    assert "'ls1'" in words and "'ln1'" in words
+    assert (
+        "Its answer columns are the items of Software engineering (engineering@1), not of "
+        "Product design. If it holds Software engineering outcomes, upload it for Software "
+        "engineering"
+    ) in words
+    assert 'href="/hr/outcomes?discipline=engineering">upload it for' in response.get_data(
+        as_text=True
+    )
+    with team.app_context():
+        assert db.session.scalar(select(func.count(OutcomeUpload.id))) == 0
+    # the same file is read for the discipline it was made for (too few people to train on)
+    accepted = upload(hr, engineering_outcomes, ENGINEERING)
+    assert accepted.status_code == 302
+    assert finished(hr, accepted.headers["Location"])["status"] == "failed"
+
+
+def train_for_design(hr, data: bytes) -> str:
+    """Upload product design's outcomes, follow the run; the candidate's version."""
+    response = upload(hr, data, DESIGN, "design.csv")
+    assert response.status_code == 302
+    run_page = hr.get(response.headers["Location"])
+    assert "Product design (pack product-design@1)" in text(run_page)
+    status = finished(hr, response.headers["Location"])
+    assert status["status"] == "succeeded", status
+    return status["version"]
+
+
+def promote(hr, version: str) -> str:
+    """Ask to promote a version, check the confirmation page, confirm; the models page shown."""
+    asked = hr.submit(f"/hr/models/{version}", action_url=f"/hr/models/{version}/promote")
+    assert asked.status_code == 200
+    words = text(asked)
+    assert f"Promote {version} for Product design?" in words
+    assert f"For Product design, {version} will answer every new assessment instead of " in words
+    assert "Software engineering is not affected." in words
+    promoted = hr.submit(
+        f"/hr/models/{version}", action_url=f"/hr/models/{version}/promote/confirm"
+    )
+    assert promoted.status_code == 302
+    assert promoted.headers["Location"].endswith(f"/hr/models?discipline={DESIGN}")
+    return text(hr.get(promoted.headers["Location"]))
+
+
+def roll_back_design(hr, to: str) -> None:
+    """Confirm product design's rollback to `to`."""
+    confirm = hr.get(f"/hr/models/rollback?discipline={DESIGN}")
+    assert confirm.status_code == 200
+    words = text(confirm)
+    assert f"Roll back to {to} for Product design?" in words
+    assert "Software engineering is not affected." in words
+    rolled = hr.submit(
+        f"/hr/models/rollback?discipline={DESIGN}",
+        {"to": to},
+        action_url=f"/hr/models/rollback?discipline={DESIGN}",
+    )
+    assert rolled.status_code == 302
+
+
+def results_model(client, assessment_id: int) -> str:
+    """The model version a result page says produced it."""
+    shown = text(client.get(f"/results/{assessment_id}"))
+    found = re.search(r"Produced by model version (v\d+) with questionnaire pack", shown)
+    assert found, shown[:2000]
+    return found.group(1)
+
+
+def test_a_design_candidate_is_judged_against_designs_active_version_and_moves_only_its_pointer(
+    team, signed_in, design_outcomes, make_assessment, people
+):
+    hr = signed_in("hr@example.com")
+    before = registry(team).pointers()
+    engineering_active, design_active = before[ENGINEERING], before[DESIGN]
+    assert engineering_active != design_active
+    engineering_line = overview_row(hr, ENGINEERING)
+    earlier = make_assessment("ada@example.com", people[0])  # an engineer of the team
+
+    version = train_for_design(hr, design_outcomes)
+    assert registry(team).pack_of(version) == DESIGN
+    assert version in registry(team).versions(DESIGN)
+    assert version not in registry(team).versions(ENGINEERING)
+    candidate = text(hr.get(f"/hr/models/{version}"))
+    assert f"Model {version}: Product design candidate" in candidate
+    assert "Trained for Product design (pack product-design@1)" in candidate
+    assert f"Compared with {design_active}, the version active when this one was trained" in (
+        candidate
+    )
+    listing = text(hr.get(f"/hr/models?discipline={DESIGN}"))
+    assert f"{version} product-design@1" in listing
+    assert f"{engineering_active} engineering@1" not in listing
+
+    shown = promote(hr, version)
+    assert f"{version} is now the active model (it was {design_active}) for Product design" in (
+        shown
+    )
+    assert registry(team).active(DESIGN) == version
+    assert registry(team).active(ENGINEERING) == engineering_active
+    assert overview_row(hr, ENGINEERING) == engineering_line
+    assert version in overview_row(hr, DESIGN)
+    assert f"{engineering_active} is active" in text(hr.get("/hr/models"))
+    # engineering's results: the old one as it was, and a new one from the same version
+    later = make_assessment("ada@example.com", people[1])
+    ada = signed_in("ada@example.com")
+    assert results_model(ada, earlier) == results_model(ada, later) == engineering_active
+
+    roll_back_design(hr, design_active)
+    assert registry(team).active(DESIGN) == design_active
+    assert registry(team).active(ENGINEERING) == engineering_active
+    assert overview_row(hr, ENGINEERING) == engineering_line
+    # engineering has nothing of its own to roll back
+    assert hr.get(f"/hr/models/rollback?discipline={ENGINEERING}").status_code == 409
+
+
+def test_a_version_of_one_discipline_cannot_be_rolled_back_from_another(team, signed_in):
+    hr = signed_in("hr@example.com")
+    active = registry(team).pointers()
+    refused = hr.submit(
+        "/hr/models/rollback",
+        {"to": active[DESIGN]},
+        action_url=f"/hr/models/rollback?discipline={ENGINEERING}",
+    )
+    assert refused.status_code == 409
+    assert registry(team).pointers() == active
+
+
+def test_the_overview_shows_each_discipline(team, signed_in, make_user, make_assessment, people):
+    make_user("eve@example.com", "employee", "Eve")
+    make_assessment("eve@example.com", people[0])
+    make_assessment("eve@example.com", people[1])
+    hr = signed_in("hr@example.com")
+    active = registry(team).pointers()
+    engineering = overview_row(hr, ENGINEERING)
+    assert engineering.startswith(f"Software engineering engineering@1 {active[ENGINEERING]} 1 2")
+    assert "none yet" in engineering  # no training run
+    design = overview_row(hr, DESIGN)
+    assert design.startswith(f"Product design product-design@1 {active[DESIGN]} 0 0")
+
+
+def test_questionnaire_quality_is_per_discipline(
+    team, signed_in, make_user, make_assessment, people
+):
+    make_user("eve@example.com", "employee", "Eve")
+    make_assessment("eve@example.com", people[0])
+    hr = signed_in("hr@example.com")
+    engineering = text(hr.get("/hr/quality"))
+    assert "Questionnaire quality: Software engineering" in engineering
+    assert "pack engineering@1" in engineering and "1 finished assessment" in engineering
+    design = text(hr.get(f"/hr/quality?discipline={DESIGN}"))
+    assert "pack product-design@1" in design
+    assert "No finished assessments or uploaded answers in this pack yet." in design
+
+
+def test_the_packs_page_lists_every_disciplines_versions(team, signed_in):
+    hr = signed_in("hr@example.com")
+    html = hr.get("/hr/packs").get_data(as_text=True)
+    assert 'href="/hr/packs/1?discipline=engineering">engineering@1</a>' in html
+    assert 'href="/hr/packs/1?discipline=product-design">product-design@1</a>' in html
+    design = text(hr.get(f"/hr/packs/1?discipline={DESIGN}"))
+    assert "Product design product-design@1" in design
+    assert hr.get(f"/hr/packs/2?discipline={DESIGN}").status_code == 404
