@@ -76,7 +76,7 @@ def test_hr_trains_and_promotes_for_one_discipline_and_the_other_is_unchanged(
     assert_accessible(page, "promotion confirmation for product design")
     page.get_by_role("button", name=f"Yes, promote {version}").click()
     expect(page.get_by_text(f"{version} is now the active model")).to_be_visible()
-    expect(page.get_by_text("other disciplines keep their models")).to_be_visible()
+    expect(page.get_by_text("other disciplines are not affected")).to_be_visible()
 
     page.get_by_role("link", name="Overview").click()
     expect(page.locator("#discipline-product-design .active-model")).to_have_text(version)

@@ -353,7 +353,7 @@ def confirm_promote(version: str):
     db.session.commit()
     flash(
         f"{version} is now the active model (it was {previous or 'none'}) for "
-        f"{discipline.title}; other disciplines keep their models."
+        f"{discipline.title}; other disciplines are not affected."
     )
     return redirect(url_for(".models", discipline=discipline.id))
 
@@ -469,6 +469,6 @@ def rollback():
     db.session.commit()
     flash(
         f"Rolled back: {target} is the active model again (it was {current}) for "
-        f"{discipline.title}; other disciplines keep their models."
+        f"{discipline.title}; other disciplines are not affected."
     )
     return redirect(url_for(".models", discipline=discipline.id))
