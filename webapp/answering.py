@@ -147,8 +147,8 @@ def current_recommender(pack: Pack | None = None) -> Recommender:
     registry = current_app.config["TRACKFIT_MODELS"]
     active = _at_most_every(
         current_app.config["TRACKFIT_RECHECK_SECONDS"],
-        ("active model", registry),
-        lambda: model_registry().active(),
+        ("active model", registry, pack.id),
+        lambda: model_registry().active(pack.id),
     )
     key = (id(pack), registry, active)
     with _lock:
