@@ -246,7 +246,7 @@ def test_a_pack_with_a_new_id_cannot_start_a_discipline_yet_and_says_how(app, hr
     html = _refused(app, hr, zipped(files, "platform_engineering"))
     assert (
         "pack.yaml: id: &#39;platform_engineering&#39; is not a discipline of this site (its "
-        "disciplines: engineering, product-design)"
+        "disciplines: engineering, data-science, product-design)"
     ) in html
     assert "add its pack folder to questionnaires/ on the server" in html
 

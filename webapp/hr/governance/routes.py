@@ -81,6 +81,8 @@ def _registry_problems(registry: learning.RegistryWriter, pack_id: str):
 def _active(registry: learning.RegistryWriter, pack_id: str) -> str | None:
     """A discipline's active version, or None when it has none or its pointer cannot be read
     (the models page names the problem; a promotion mends it)."""
+    if not pack_id:
+        return None
     try:
         return registry.active(pack_id)
     except ModelRefused:
@@ -98,13 +100,22 @@ def rollback_step(registry: learning.RegistryWriter, pack_id: str) -> tuple[str,
     return (stack[-2], stack[-1]) if len(stack) >= 2 else None
 
 
+def _pack_id(registry: learning.RegistryWriter, version: str) -> str:
+    """The id of the pack a version was trained for, or "" when its manifest names none that
+    reads as one (the version then belongs to no discipline here)."""
+    try:
+        return registry.pack_of(version)
+    except ModelRefused:
+        return ""
+
+
 def discipline_of_version(registry: learning.RegistryWriter, version: str, manifest: dict):
     """The discipline a version was trained for, as its newest pack (None when that discipline
     is not installed here), and the pack version it was trained with (None likewise)."""
-    ref = str(manifest.get("pack") or "")
-    pack_id = ref.partition("@")[0]
+    pack_id = _pack_id(registry, version)
     current = next((p for p in answering.disciplines() if p.id == pack_id), None)
-    return current, (pack_version(ref) if current else None)
+    ref = manifest.get("pack")
+    return current, (pack_version(ref) if current and isinstance(ref, str) else None)
 
 
 def flagged_cells(manifest: dict) -> list[dict]:
@@ -160,7 +171,11 @@ def _models_page(discipline: Pack):
         except ModelRefused as refused:
             problems += problem_texts(refused, registry.root)
             continue
-        if str(manifest.get("pack") or "").partition("@")[0] != discipline.id:
+        try:
+            if registry.pack_of(name) != discipline.id:
+                continue
+        except ModelRefused as refused:
+            problems += problem_texts(refused, registry.root)
             continue
         try:
             row = (name, manifest, len(flagged_cells(manifest)), verdict(manifest))
@@ -223,13 +238,13 @@ def _draw_model_page(registry, version: str, manifest: dict, form: PromoteForm) 
                     names,
                 ),
             )
-    pack_id = str(manifest.get("pack") or "").partition("@")[0]
+    pack_id = _pack_id(registry, version)
     return render_template(
         "hr/model.html",
         version=version,
         manifest=manifest,
         discipline=discipline,
-        discipline_title=discipline.title if discipline else pack_id,
+        discipline_title=discipline.title if discipline else (pack_id or "no known discipline"),
         disciplines=answering.disciplines(),
         holdout=holdout,
         against=against,
