@@ -16,7 +16,9 @@ from recommender.answer.registry import Registry
 from recommender.learn.default_model import build_default_model
 from recommender.learn.publishing import RegistryWriter
 from recommender.learn.synthetic import generate_outcomes, write_outcome_csv
-from recommender.pack.loading import load_pack
+from recommender.pack.loading import PACK_FILES, load_pack
+from tests.webapp.test_pack_versions import upload as upload_pack
+from tests.webapp.test_pack_versions import zipped
 from tests.webapp.test_retraining import finished
 from webapp.extensions import db
 from webapp.hr.outcomes.models import OutcomeUpload
@@ -307,3 +309,23 @@ def test_the_packs_page_lists_every_disciplines_versions(team, signed_in):
     design = text(hr.get(f"/hr/packs/{design_version}?discipline={DESIGN}"))
     assert f"Product design {DESIGN_REF}" in design
     assert hr.get(f"/hr/packs/{design_version + 1}?discipline={DESIGN}").status_code == 404
+
+
+def test_a_new_version_of_a_discipline_without_a_model_is_installed_and_says_a_model_is_needed(
+    team, signed_in
+):
+    hr = signed_in("hr@example.com")
+    science = load_pack("data-science")
+    assert registry(team).active("data-science") is None
+    files = {name: (science.path / name).read_text(encoding="utf-8") for name in PACK_FILES}
+    files["pack.yaml"] = files["pack.yaml"].replace(
+        f"version: {science.version}\n", f"version: {science.version + 1}\n", 1
+    )
+    response = upload_pack(hr, zipped(files, "data-science"))
+    assert response.status_code == 302, text(response)[:2000]
+    assert response.headers["Location"].endswith(
+        f"/hr/packs/{science.version + 1}?discipline=data-science"
+    )
+    shown = text(hr.get(response.headers["Location"]))
+    assert f"Pack data-science@{science.version + 1} is installed" in shown
+    assert "Data science has no active model yet: upload outcomes for it and train" in shown

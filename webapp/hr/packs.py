@@ -93,11 +93,13 @@ def upload_pack():
     declared = _declared_discipline(data)
     known = [discipline.id for discipline in answering.disciplines()]
     new_discipline = declared is not None and declared not in known
+    setting = declared or current_app.config["TRACKFIT_PACK"]
+    # A discipline without an active model has nothing to read the pack: it is installed, and
+    # the page says a model is still needed.
+    no_model = new_discipline or answering.model_registry().active_or_none(setting) is None
     try:
         stored = pack_versions.store_upload(
-            data,
-            declared or current_app.config["TRACKFIT_PACK"],
-            _no_model_yet if new_discipline else _active_model_reads,
+            data, setting, _no_model_yet if no_model else _active_model_reads
         )
     except PackUploadRefused as refused:
         return packs(form, refused.problems)
@@ -115,6 +117,12 @@ def upload_pack():
             f"Pack {stored.ref} is installed as a new discipline, {stored.title}. It has no "
             "model yet: upload outcomes for it and train and promote one before its people's "
             "assessments can be answered."
+        )
+    elif no_model:
+        flash(
+            f"Pack {stored.ref} is installed; new assessments use it from now on. "
+            f"{stored.title} has no active model yet: upload outcomes for it and train and "
+            "promote one before its people's assessments can be answered."
         )
     else:
         flash(f"Pack {stored.ref} is installed; new assessments use it from now on.")
