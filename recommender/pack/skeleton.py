@@ -20,11 +20,11 @@ from recommender.pack.framework_sheet import (
     read_ladder,
     refusal,
 )
-from recommender.pack.loading import PACKS_DIR, load_pack
+from recommender.pack.loading import load_pack
 from recommender.pack.parsing.framework import parse_framework
 from recommender.pack.source import ID_PATTERN, PackSource, ProblemLog
 
-MOTIVATION_SOURCE = PACKS_DIR / "engineering" / "questionnaire.yaml"
+MOTIVATION_PART = "motivation@1"  # the shared part every imported pack takes in
 ANCHORED = "anchored"
 ABOUT = "about"
 LEVEL_RULE = {"max_steps_below": 1, "max_total_shortfall": 2}  # the bundled packs' rule
@@ -76,7 +76,7 @@ def pack_files(ladder: Ladder, pack_id: str, title: str) -> dict[str, str]:
         ),
         "questionnaire.yaml": _dump(
             "Competency ratings use the spreadsheet's cells as their anchors; the motivation "
-            "sections are the engineering pack's (format: ../FORMAT.md).",
+            "questions are the shared part every discipline takes in (format: ../FORMAT.md).",
             _questionnaire(ladder, title),
         ),
         "rules.yaml": _dump(
@@ -110,19 +110,9 @@ def zipped_pack(files: dict[str, str], pack_id: str) -> bytes:
 
 
 def motivation_parts() -> tuple[dict, list, list]:
-    """The motivation questionnaire every discipline shares: scales, constructs and the
-    sections that are neither "about" nor competency ratings, copied from the engineering pack.
-
-    When shared parts are on main, this body becomes the one line
-    `return {}, [], [{"shared": "motivation@1"}]`."""
-    raw = yaml.safe_load(MOTIVATION_SOURCE.read_text(encoding="utf-8"))
-    sections = [
-        section
-        for section in raw["sections"]
-        if section["id"] != ABOUT
-        and not any(item.get("kind") == ANCHORED for item in section["items"])
-    ]
-    return raw["scales"], raw["constructs"], sections
+    """The motivation questionnaire every discipline shares (scales, constructs, sections):
+    none of its own, only the reference to the shared part (FORMAT.md, "Shared parts")."""
+    return {}, [], [{"shared": MOTIVATION_PART}]
 
 
 def _framework(ladder: Ladder) -> dict:
