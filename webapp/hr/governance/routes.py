@@ -359,8 +359,8 @@ def confirm_promote(version: str):
     audit.record(
         "promote",
         version,
-        pack=discipline.id,
         previous=previous,
+        pack=discipline.id,
         flagged_groups=len(flagged),
         verdict=judged["summary"] if judged else None,
         justification=justification or None,
@@ -480,7 +480,7 @@ def rollback():
     except ModelRefused as refused:
         message = "Nothing was rolled back: " + "; ".join(problem_texts(refused, registry.root))
         return _rollback_page(registry, discipline, step, form, refusal=message, status=422)
-    audit.record("rollback", target, pack=discipline.id, previous=current)
+    audit.record("rollback", target, previous=current, pack=discipline.id)
     db.session.commit()
     flash(
         f"Rolled back: {target} is the active model again (it was {current}) for "
