@@ -25,7 +25,7 @@ from recommender.answer.trial import tried_recommender, try_version
 from recommender.errors import AnswersInvalid, PackInvalid, quoted
 from recommender.pack.fields import FLAG_IDS
 from recommender.pack.framework import TRACK_IDS
-from recommender.pack.loading import Pack, load_pack
+from recommender.pack.loading import PACK_FILES, Pack, load_pack, packs_dir
 from recommender.pack.questionnaire import ANCHORED, CHOICE, NUMBER, SCALED_KINDS, Item, Section
 from webapp import pack_versions
 
@@ -53,6 +53,7 @@ __all__ = [  # what the web app uses of the answering layer, named once here
     "answers_json",
     "current_pack",
     "current_recommender",
+    "disciplines",
     "employee_id_key",
     "load_pack",
     "model_registry",
@@ -89,15 +90,31 @@ def _at_most_every(interval: float, key: tuple, look):
     return found
 
 
-def current_pack() -> Pack:
-    """The pack new assessments use: the newest installed version of the configured pack
-    (reloaded soon after its files change or a version is uploaded)."""
-    setting = current_app.config["TRACKFIT_PACK"]
+def current_pack(discipline: str | None = None) -> Pack:
+    """The pack new assessments of a discipline use (the configured default discipline when
+    None): the newest installed version of its pack (reloaded soon after its files change or a
+    version is uploaded)."""
+    setting = discipline or current_app.config["TRACKFIT_PACK"]
     return _at_most_every(
         current_app.config["TRACKFIT_RECHECK_SECONDS"],
         ("pack", setting, current_app.instance_path),
         lambda: pack_versions.newest(setting),
     )
+
+
+def disciplines() -> list[Pack]:
+    """The newest version of each discipline's pack: the configured default first, then the
+    other bundled packs by title."""
+    default = current_pack()
+    others = []
+    for folder in sorted(packs_dir().iterdir()):
+        if folder.name == default.id or not all((folder / n).is_file() for n in PACK_FILES):
+            continue
+        try:
+            others.append(current_pack(folder.name))
+        except PackInvalid:
+            current_app.logger.error("the bundled pack %s does not load", folder.name)
+    return [default, *sorted(others, key=lambda pack: pack.title)]
 
 
 def pack_of(ref: str) -> Pack:

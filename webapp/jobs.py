@@ -82,22 +82,26 @@ def launch_training(upload: OutcomeUpload, started_by: User) -> TrainingRun:
     give_up_stale_runs()
     run = TrainingRun(upload_id=upload.id, started_by=started_by.id)
     db.session.add(run)
-    audit.record("training_started", f"upload {upload.id}", upload=upload.filename)
+    audit.record(
+        "training_started", f"upload {upload.id}", upload=upload.filename, pack=upload.pack
+    )
     db.session.commit()
-    RUNNERS[current_app.config["TRACKFIT_JOBS"]](current_app._get_current_object(), run.id)
+    runner = RUNNERS[current_app.config["TRACKFIT_JOBS"]]
+    runner(current_app._get_current_object(), run.id, discipline=upload.pack.partition("@")[0])
     return run
 
 
-def _in_a_process(app: Flask, run_id: int) -> None:
+def _in_a_process(app: Flask, run_id: int, discipline: str | None = None) -> None:
     """Start `python -m webapp.jobs RUN_ID` with the app's settings, its output in the run's
-    log file."""
+    log file. The process is set to the discipline of the upload it trains for (the app's
+    default when not given)."""
     config = app.config
     environment = {
         **os.environ,
         "TRACKFIT_ENV": config["TRACKFIT_ENV"],
         "SECRET_KEY": config["SECRET_KEY"],
         "DATABASE_URL": config["SQLALCHEMY_DATABASE_URI"],
-        "TRACKFIT_PACK": str(config["TRACKFIT_PACK"]),
+        "TRACKFIT_PACK": str(discipline or config["TRACKFIT_PACK"]),
         **ONE_THREAD,
     }
     if config.get("TRACKFIT_MODELS"):
@@ -127,9 +131,10 @@ def _reap(child: subprocess.Popen) -> None:
         _children.remove(child)
 
 
-def _inline(app: Flask, run_id: int) -> None:
+def _inline(app: Flask, run_id: int, discipline: str | None = None) -> None:
     """Run the job on a thread of this process: the same job, heartbeat and status page,
-    without a process to start (tests; a development server)."""
+    without a process to start (tests; a development server). The job trains in the pack
+    version its upload was checked against, whatever this app's default discipline."""
     threading.Thread(
         target=run_training, args=(app, run_id), name=f"training run {run_id}", daemon=True
     ).start()
@@ -168,7 +173,12 @@ def _train(run: TrainingRun) -> None:
         for key in ("version", "active", "rows", "rows_used", "cross_fitted", "verdict")
     }
     audit.record(
-        "training_finished", summary["version"], actor=actor, run=run.id, rows=summary["rows"]
+        "training_finished",
+        summary["version"],
+        actor=actor,
+        run=run.id,
+        rows=summary["rows"],
+        pack=upload.pack,
     )
     db.session.commit()
 

@@ -88,19 +88,20 @@ def test_hr_is_refused_a_promotion_lands_on_the_reason_then_promotes_and_rolls_b
 
     page.get_by_label("Justification").fill(JUSTIFICATION)
     page.get_by_role("button", name="Promote v2…").click()
-    expect(page.get_by_role("heading", name="Promote v2?")).to_be_visible()
+    expect(page.get_by_role("heading", name="Promote v2 for Software engineering?")).to_be_visible()
     page.get_by_role("button", name="Yes, promote v2").click()
-    expect(page.get_by_text("v2 is now the active model (it was v1).")).to_be_visible()
+    promoted = "v2 is now the active model (it was v1) for Software engineering"
+    expect(page.get_by_text(promoted)).to_be_visible()
 
     page.get_by_role("link", name="Roll back to v1…").click()
-    expect(page.get_by_role("heading", name="Roll back to v1?")).to_be_visible()
+    asking = page.get_by_role("heading", name="Roll back to v1 for Software engineering?")
+    expect(asking).to_be_visible()
     expect(page.get_by_text("v1 will answer every new assessment instead of v2.")).to_be_visible()
     look_at_every_width(page, "hr-rollback-confirm")
     assert_accessible(page, "rollback confirmation")
     page.get_by_role("button", name="Yes, roll back to v1").click()
-    expect(
-        page.get_by_text("Rolled back: v1 is the active model again (it was v2).")
-    ).to_be_visible()
+    rolled_back = "Rolled back: v1 is the active model again (it was v2) for Software engineering"
+    expect(page.get_by_text(rolled_back)).to_be_visible()
     expect(page.get_by_role("link", name="Roll back to")).to_have_count(0)
     expect(page.get_by_text("Nothing to roll back to")).to_be_visible()
 

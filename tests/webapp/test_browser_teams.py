@@ -92,7 +92,7 @@ def test_hr_trains_compares_promotes_and_rolls_back_a_model(
     expect(page.get_by_role("heading", name=re.compile("Training run"))).to_be_visible()
     # nested cross-validation and cross-fitting: minutes on a busy two-core machine
     expect(page.locator("#status")).to_have_text("succeeded", timeout=300_000)
-    page.get_by_role("link", name="Compare v2 with the active model").click()
+    page.get_by_role("link", name="Compare v2 with Software engineering's active model").click()
     verdict = page.get_by_role("region", name="Verdict against v1")
     expect(verdict).to_contain_text("Worse than the active version on both tracks — keep v1")
     expect(
@@ -117,14 +117,15 @@ def test_hr_trains_compares_promotes_and_rolls_back_a_model(
         "The age-band gap follows experience; reviewed with the works council."
     )
     page.get_by_role("button", name="Promote v2").click()
-    expect(page.get_by_role("heading", name="Promote v2?")).to_be_visible()
+    expect(page.get_by_role("heading", name="Promote v2 for Software engineering?")).to_be_visible()
     expect(page.get_by_text("v2 will answer every new assessment instead of v1")).to_be_visible()
     expect(page.get_by_text("reviewed with the works council")).to_be_visible()
     assert_accessible(page, "promotion confirmation")
     page.get_by_role("button", name="Yes, promote v2").click()
     expect(page.get_by_text("v2 is now the active model")).to_be_visible()
     page.get_by_role("link", name="Roll back to v1…").click()
-    expect(page.get_by_role("heading", name="Roll back to v1?")).to_be_visible()
+    asking = page.get_by_role("heading", name="Roll back to v1 for Software engineering?")
+    expect(asking).to_be_visible()
     page.get_by_role("button", name="Yes, roll back to v1").click()
     expect(page.get_by_text("v1 is the active model again")).to_be_visible()
 
@@ -133,6 +134,6 @@ def test_hr_trains_compares_promotes_and_rolls_back_a_model(
         expect(page.get_by_role("cell", name=action).first).to_be_visible()
     page.get_by_label("Action").select_option("promote")
     page.get_by_role("button", name="Filter").click()
-    page.get_by_text("replaced: v1 and 3 more").click()  # the details, folded to one line
+    page.get_by_text("replaced: v1 and 4 more").click()  # the details, folded to one line
     expect(page.get_by_role("listitem").filter(has_text="works council")).to_be_visible()
     assert_accessible(page, "audit log")

@@ -294,4 +294,4 @@ def test_a_promotion_justification_with_a_nul_or_too_long_is_named(app, hr, just
         )
         assert response.status_code == 422
         assert message in text_of(response)
-    assert (models / "ACTIVE").read_text().strip() == "v1"
+    assert (models / "active" / "engineering").read_text().strip() == "v1"

@@ -37,7 +37,7 @@ def promoted_v2(registry: Path) -> None:
     with (registry / "history.jsonl").open("a") as history:
         move = {"at": "2026-11-30T10:00:00+00:00", "action": "promote", "from": "v1", "to": "v2"}
         history.write(json.dumps(move) + "\n")
-    (registry / "ACTIVE").write_text("v2\n")
+    (registry / "active" / "engineering").write_text("v2\n")
 
 
 def events(app, action: str) -> list[AuditEvent]:
@@ -59,7 +59,10 @@ def text_of(response) -> str:
 def test_rollback_is_not_offered_when_no_earlier_version_was_active(hr, registry):
     page = text_of(hr.get("/hr/models"))
     assert "Roll back to" not in page
-    assert "Nothing to roll back to: the pointer history has no version that was active " in page
+    assert (
+        "Nothing to roll back to: Software engineering's pointer history has no version that "
+        "was active "
+    ) in page
 
 
 def test_asking_to_roll_back_with_nothing_to_go_back_to_is_a_409_that_changes_nothing(
@@ -71,7 +74,7 @@ def test_asking_to_roll_back_with_nothing_to_go_back_to_is_a_409_that_changes_no
     posted = hr.submit("/hr/models", {"to": "v1"}, action_url="/hr/models/rollback")
     assert posted.status_code == 409
     assert "Nothing was rolled back" in text_of(posted)
-    assert (registry / "ACTIVE").read_text().strip() == "v1"
+    assert (registry / "active" / "engineering").read_text().strip() == "v1"
     assert events(team, "rollback") == []
 
 
@@ -82,21 +85,21 @@ def test_rollback_is_offered_after_a_promotion_and_asks_for_a_confirmation(hr, r
     asked = hr.get("/hr/models/rollback")
     assert asked.status_code == 200
     page = text_of(asked)
-    assert "Roll back to v1?" in page
+    assert "Roll back to v1 for Software engineering?" in page
     assert "v1 will answer every new assessment instead of v2" in page
     assert 'name="to" type="hidden" value="v1"' in asked.get_data(as_text=True)
     # asking changed nothing
-    assert (registry / "ACTIVE").read_text().strip() == "v2"
+    assert (registry / "active" / "engineering").read_text().strip() == "v2"
 
 
 def test_a_confirmed_rollback_moves_the_pointer_and_is_audited(team, hr, registry):
     promoted_v2(registry)
     response = hr.submit("/hr/models/rollback", {"to": "v1"})
     assert response.status_code == 302
-    assert (registry / "ACTIVE").read_text().strip() == "v1"
+    assert (registry / "active" / "engineering").read_text().strip() == "v1"
     assert "Rolled back: v1 is the active model again (it was v2)" in text_of(hr.get("/hr/models"))
     (event,) = events(team, "rollback")
-    assert (event.subject, event.detail) == ("v1", {"previous": "v2"})
+    assert (event.subject, event.detail) == ("v1", {"pack": "engineering", "previous": "v2"})
 
 
 def test_a_rollback_confirmed_for_another_step_is_refused_and_asked_again(team, hr, registry):
@@ -104,9 +107,9 @@ def test_a_rollback_confirmed_for_another_step_is_refused_and_asked_again(team, 
     response = hr.submit("/hr/models/rollback", {"to": "v7"})
     assert response.status_code == 409
     page = text_of(response)
-    assert "the active model changed since you asked to go back to v7" in page
+    assert "Software engineering's active model changed since you asked to go back to v7" in page
     assert "Yes, roll back to v1" in page  # the step there is now, to confirm afresh
-    assert (registry / "ACTIVE").read_text().strip() == "v2"
+    assert (registry / "active" / "engineering").read_text().strip() == "v2"
     assert events(team, "rollback") == []
 
 
@@ -121,7 +124,7 @@ def test_with_an_unreadable_pointer_history_nothing_is_rolled_back_and_it_says_w
         page = text_of(response)
         assert "Nothing can be rolled back while the pointer history cannot be read" in page
         assert "history.jsonl:3" in page and str(registry) not in page
-    assert (registry / "ACTIVE").read_text().strip() == "v2"
+    assert (registry / "active" / "engineering").read_text().strip() == "v2"
     assert events(team, "rollback") == []
 
 
@@ -151,12 +154,12 @@ def test_no_refusal_on_the_model_pages_shows_where_the_registry_is_on_the_server
         assert not any(path in response.get_data(as_text=True) for path in server_paths), name
     assert "v2/model.npz" in text_of(responses["promote"])  # the file, named inside the registry
     (registry / "v1" / "manifest.json").write_text('{"sha256": 3}')
-    (registry / "ACTIVE").write_bytes(b"../../etc/passwd")
+    (registry / "active" / "engineering").write_bytes(b"../../etc/passwd")
     for url in ("/hr/models", "/hr/models/v1", "/hr/models/v1/card", "/hr/models/rollback"):
         html = hr.get(url).get_data(as_text=True)
         assert not any(path in html for path in server_paths), url
     assert "v1/manifest.json" in text_of(hr.get("/hr/models/v1"))
-    assert "ACTIVE" in text_of(hr.get("/hr/models"))
+    assert "active/engineering" in text_of(hr.get("/hr/models"))
 
 
 # Warnings look like warnings
@@ -216,7 +219,9 @@ def test_right_after_an_install_the_pack_pages_name_the_new_version_only(team, h
     packs = hr.get("/hr/packs").get_data(as_text=True)
     used = re.findall(r">(engineering@\d)</a></th>.*?<td>(used for new assessments|kept)", packs)
     assert used == [("engineering@2", "used for new assessments"), ("engineering@1", "kept")]
-    assert "higher than 2" in text_of(hr.get("/hr/packs"))
+    assert "higher than that discipline's newest (Software engineering: 2," in text_of(
+        hr.get("/hr/packs")
+    )
 
 
 # The audit log

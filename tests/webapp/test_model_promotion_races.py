@@ -69,7 +69,7 @@ def test_simultaneous_promotions_agree_in_pointer_history_audit_and_message(app,
     new = moves[-len(VERSIONS) :]
     for before, after in itertools.pairwise(moves):
         assert after["from"] == before["to"], moves
-    assert (models / "ACTIVE").read_text().strip() == moves[-1]["to"]
+    assert (models / "active" / "engineering").read_text().strip() == moves[-1]["to"]
     told = sorted((to, previous) for _, (to, previous) in results)
     assert told == sorted((m["to"], m["from"]) for m in new)
     assert promotions_audited(app) == told
@@ -78,4 +78,4 @@ def test_simultaneous_promotions_agree_in_pointer_history_audit_and_message(app,
     token = hr.token("/hr/models")
     status, _, _ = hr.request("POST", "/hr/models/rollback", {"csrf_token": token})
     assert status == 302
-    assert (models / "ACTIVE").read_text().strip() == moves[-1]["from"]
+    assert (models / "active" / "engineering").read_text().strip() == moves[-1]["from"]

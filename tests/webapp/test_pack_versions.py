@@ -4,6 +4,7 @@ does not validate, is not newer, is another pack or cannot be read by the active
 refused with its reasons and nothing is installed."""
 
 import io
+import re
 import zipfile
 from pathlib import Path
 
@@ -20,12 +21,16 @@ from webapp.extensions import db
 ROOT = Path(__file__).resolve().parents[2]
 BUNDLED = ROOT / "questionnaires" / "engineering"
 PACK_FILES = ("pack.yaml", "framework.yaml", "questionnaire.yaml", "rules.yaml")
-OLD_TEXT = "I enjoy being the person a group looks to for direction."
-NEW_TEXT = "Being the one a group turns to for direction suits me."
+# A prompt of the pack's own (the motivation items are the shared part's, not in the zip), and
+# the number of pages answered before its page.
+OLD_TEXT = "Which statement best describes your typical work in technical depth over the last six"
+NEW_TEXT = "Which statement is closest to your usual technical depth work over the last six"
+BEFORE_IT = 5
 
 
 def pack_files(version: int = 2, **replace: tuple[str, str]) -> dict[str, str]:
-    """The engineering pack's files as `version`, with la1 reworded (so the version shows);
+    """The engineering pack's files as `version`, with a competency rating's prompt reworded
+    (so the version shows);
     `replace` maps a file (dots as underscores, `rules_yaml`) to (old, new) text."""
     files = {name: (BUNDLED / name).read_text(encoding="utf-8") for name in PACK_FILES}
     files["pack.yaml"] = _swap(files["pack.yaml"], "version: 1\n", f"version: {version}\n")
@@ -101,7 +106,7 @@ def test_hr_sees_the_bundled_version_and_its_ladders_items_and_rules(hr):
     assert "engineering@1" in html
     assert "used for new assessments" in html
     assert "kept for older assessments" not in html
-    assert 'href="/hr/packs/1"' in html
+    assert 'href="/hr/packs/1?discipline=engineering"' in html
 
     page = hr.get("/hr/packs/1").get_data(as_text=True)
     assert "Software engineering" in page
@@ -119,7 +124,7 @@ def test_hr_sees_the_bundled_version_and_its_ladders_items_and_rules(hr):
 def test_uploading_version_2_installs_it_for_new_assessments(app, hr, people, folder, employee):
     response = upload(hr, zipped(pack_files(), folder))
     assert response.status_code == 302
-    assert response.headers["Location"].endswith("/hr/packs/2")
+    assert response.headers["Location"].endswith("/hr/packs/2?discipline=engineering")
     shown = hr.get(response.headers["Location"]).get_data(as_text=True)
     assert "Pack engineering@2 is installed; new assessments use it from now on." in shown
     assert NEW_TEXT in shown and OLD_TEXT not in shown
@@ -138,7 +143,7 @@ def test_uploading_version_2_installs_it_for_new_assessments(app, hr, people, fo
         assert event.detail == {"filename": "pack.zip"}
 
     someone = employee()
-    second_page = someone.answer_all(people[0], stop_after=1).get_data(as_text=True)
+    second_page = someone.answer_all(people[0], stop_after=BEFORE_IT).get_data(as_text=True)
     assert NEW_TEXT in second_page and OLD_TEXT not in second_page
     result = someone.answer_all(people[0])
     assert "/results/" in result.headers["Location"]
@@ -149,7 +154,7 @@ def test_uploading_version_2_installs_it_for_new_assessments(app, hr, people, fo
 
 def test_an_assessment_started_before_an_upload_keeps_its_version(app, hr, people, employee):
     someone = employee()
-    second_page = someone.answer_all(people[1], stop_after=1)
+    second_page = someone.answer_all(people[1], stop_after=BEFORE_IT)
     assert OLD_TEXT in second_page.get_data(as_text=True)
     page_url = second_page.request.path
 
@@ -171,7 +176,7 @@ def test_an_assessment_started_before_an_upload_keeps_its_version(app, hr, peopl
     assert OLD_TEXT in result and NEW_TEXT not in result
 
     # The next assessment of the same person is in the new version.
-    next_page = someone.answer_all(people[1], stop_after=1).get_data(as_text=True)
+    next_page = someone.answer_all(people[1], stop_after=BEFORE_IT).get_data(as_text=True)
     assert NEW_TEXT in next_page
 
 
@@ -215,9 +220,9 @@ def test_a_rule_on_an_unknown_field_is_refused_naming_the_file(app, hr):
 
 
 def test_broken_yaml_in_the_questionnaire_is_refused_naming_the_file(app, hr):
-    files = pack_files(questionnaire_yaml=("constructs:\n", "constructs: [\n"))
+    files = pack_files(questionnaire_yaml=("- id: work_craft\n", "- id: [work_craft\n"))
     html = _refused(app, hr, zipped(files))
-    assert "questionnaire.yaml:15: is not valid YAML" in html
+    assert re.search(r"questionnaire\.yaml:\d+: is not valid YAML", html)
     assert ".staging-" not in html
 
 
@@ -241,10 +246,14 @@ def test_an_older_version_than_an_upload_is_refused(app, hr):
     assert uploaded_folders(app) == ["engineering@3"]
 
 
-def test_a_pack_with_another_id_is_refused(app, hr):
+def test_a_pack_with_a_new_id_cannot_start_a_discipline_yet_and_says_how(app, hr):
     files = pack_files(pack_yaml=("id: engineering", "id: platform_engineering"))
     html = _refused(app, hr, zipped(files, "platform_engineering"))
-    assert "this site uses pack &#39;engineering&#39;, not &#39;platform_engineering&#39;" in html
+    assert (
+        "pack.yaml: id: &#39;platform_engineering&#39; is not a discipline of this site (its "
+        "disciplines: engineering, data-science, product-design)"
+    ) in html
+    assert "add its pack folder to questionnaires/ on the server" in html
 
 
 def test_a_pack_the_active_model_cannot_read_is_refused(app, hr):

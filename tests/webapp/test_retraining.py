@@ -463,7 +463,7 @@ def a_candidate(app, comparison: dict | None) -> str:
 
 
 def active(app) -> str:
-    return Registry(app.config["TRACKFIT_MODELS"]).active()
+    return Registry(app.config["TRACKFIT_MODELS"]).active("engineering")
 
 
 def test_a_candidate_judged_worse_is_shown_so_and_needs_a_written_reason(team, signed_in):

@@ -1,4 +1,5 @@
-"""HR's overview: where things stand, and how often people override the advice."""
+"""HR's overview: where things stand in each discipline, and how often people override the
+advice."""
 
 from __future__ import annotations
 
@@ -7,10 +8,12 @@ from sqlalchemy import func, select
 
 from webapp import answering
 from webapp.accounts.models import User
+from webapp.answering import ModelRefused, Pack
 from webapp.assessment.models import Assessment
 from webapp.extensions import db
 from webapp.hr import bp
-from webapp.hr.outcomes.models import TrainingRun
+from webapp.hr.disciplines import of_discipline
+from webapp.hr.outcomes.models import OutcomeUpload, TrainingRun
 from webapp.manager.models import Decision
 from webapp.sharing.models import Share
 
@@ -46,9 +49,43 @@ def override_rates() -> list[dict]:
     ]
 
 
+def discipline_rows() -> list[dict]:
+    """Per discipline: its newest pack version, its active model, how many people and finished
+    assessments it has, and its last training run."""
+    registry = answering.model_registry()
+    return [_discipline_row(pack, registry) for pack in answering.disciplines()]
+
+
+def _discipline_row(pack: Pack, registry) -> dict:
+    finished = (Assessment.completed_at.is_not(None), of_discipline(Assessment.pack, pack))
+    try:
+        active, problem = registry.active(pack.id), None
+    except ModelRefused:
+        active, problem = None, "its pointer cannot be read (see Models)"
+    return {
+        "pack": pack,
+        "active": active,
+        "active_problem": problem,
+        # Counted by the packs of their finished assessments until people carry a discipline
+        # of their own (users.discipline, the people work of issue 15): then by that.
+        "people": db.session.scalar(
+            select(func.count(func.distinct(Assessment.user_id))).where(*finished)
+        ),
+        "assessments": db.session.scalar(select(func.count(Assessment.id)).where(*finished)),
+        "last_run": db.session.scalars(
+            select(TrainingRun)
+            .join(OutcomeUpload, OutcomeUpload.id == TrainingRun.upload_id)
+            .where(of_discipline(OutcomeUpload.pack, pack))
+            .order_by(TrainingRun.id.desc())
+            .limit(1)
+        ).first(),
+    }
+
+
 @bp.route("/")
 def overview():
-    """Counts, the active model, recent training runs and the override rates."""
+    """Counts, each discipline's pack, model and training, recent training runs and the
+    override rates."""
     return render_template(
         "hr/overview.html",
         people=db.session.scalar(select(func.count(User.id))),
@@ -56,7 +93,12 @@ def overview():
             select(func.count(Assessment.id)).where(Assessment.completed_at.is_not(None))
         ),
         shared=db.session.scalar(select(func.count(Share.id)).where(Share.revoked_at.is_(None))),
-        active=answering.model_registry().active_or_none(answering.current_pack()),
-        runs=db.session.scalars(select(TrainingRun).order_by(TrainingRun.id.desc()).limit(5)).all(),
+        disciplines=discipline_rows(),
+        runs=db.session.execute(
+            select(TrainingRun, OutcomeUpload.pack)
+            .join(OutcomeUpload, OutcomeUpload.id == TrainingRun.upload_id)
+            .order_by(TrainingRun.id.desc())
+            .limit(5)
+        ).all(),
         overrides=override_rates(),
     )

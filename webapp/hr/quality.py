@@ -1,4 +1,5 @@
-"""Questionnaire quality for HR: reliability of each construct on the stored responses."""
+"""Questionnaire quality for HR: reliability of each construct on a discipline's stored
+responses."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from webapp.answering import (
 from webapp.assessment.models import Assessment
 from webapp.extensions import db
 from webapp.hr import bp
+from webapp.hr.disciplines import chosen_discipline
 from webapp.hr.outcomes.models import OutcomeRecord, OutcomeUpload
 
 MIN_RESPONSES = 30
@@ -29,8 +31,8 @@ def quality():
     """Per construct: n, alpha with its interval, omega, item statistics and traffic lights;
     the share of responses with quality flags (left out of the statistics and of training).
     Every stored response of the pack version counts: finished assessments and the answers in
-    uploaded outcome files."""
-    pack = answering.current_pack()
+    uploaded outcome files. One discipline at a time (`?discipline=`), in its newest pack."""
+    pack = chosen_discipline()
     finished, unusable = _answers(pack, _finished_assessments(pack))
     uploaded, sources = _uploaded_rows(pack)
     from_files, unusable_rows = _answers(pack, uploaded)
@@ -50,6 +52,7 @@ def quality():
     return render_template(
         "hr/quality.html",
         pack=pack,
+        disciplines=answering.disciplines(),
         report=report,
         sources=sources,
         not_added=_not_added(sources),

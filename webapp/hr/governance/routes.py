@@ -1,10 +1,13 @@
-"""Model governance: every version with its metrics, the candidate beside the active version,
-fairness, the model card; promote and roll back, each after a confirmation.
+"""Model governance, one discipline at a time: every version with its metrics, the candidate
+beside its discipline's active version, fairness, the model card; promote and roll back, each
+after a confirmation.
 
+Each discipline (pack) has its own active pointer. A version is trained for one pack; promoting
+it moves that pack's pointer only, and rolling back goes back through one pack's history.
 Promoting takes two posts: the first checks the justification and shows what will happen,
-only the second (the confirmation) moves the active pointer. Rolling back is offered only when
-the pointer history has an earlier version to go back to; its confirmation page names both
-versions, and the post is refused if the pointer moved since that page was shown."""
+only the second (the confirmation) moves the pointer. Rolling back is offered only when the
+discipline's pointer history has an earlier version to go back to; its confirmation page names
+both versions, and the post is refused if the pointer moved since that page was shown."""
 
 from __future__ import annotations
 
@@ -14,10 +17,11 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from webapp import answering, audit, learning
-from webapp.answering import ModelRefused
+from webapp.answering import ModelRefused, Pack
 from webapp.counting import counted
 from webapp.extensions import db
 from webapp.hr import bp
+from webapp.hr.disciplines import chosen_discipline, pack_version
 from webapp.hr.governance.charts import calibration_chart, roc_chart
 from webapp.hr.governance.forms import PromoteForm, RollbackForm
 from webapp.hr.governance.registry_text import in_registry, problem_texts
@@ -58,30 +62,60 @@ def _problem_page(title: str, problems, status: int):
     )
 
 
-def _registry_problems(registry: learning.RegistryWriter):
-    """The active version (None when unreadable), the pointer history and every problem
-    found reading the registry's files, so the models page shows them instead of failing."""
+def _registry_problems(registry: learning.RegistryWriter, pack_id: str):
+    """A discipline's active version (None when unreadable), its pointer history and every
+    problem found reading the registry's files, so the models page shows them instead of
+    failing."""
     problems = []
     try:
-        active = registry.active(answering.current_pack())
+        active = registry.active(pack_id)
     except ModelRefused as refused:
         active, problems = None, problem_texts(refused, registry.root)
     try:
-        history = registry.history()
+        history = registry.history(pack_id)
     except ModelRefused as refused:
         history, problems = [], problems + problem_texts(refused, registry.root)
     return active, history, problems
 
 
-def rollback_step(registry: learning.RegistryWriter) -> tuple[str, str] | None:
-    """(the version a rollback goes back to, the one it replaces) as the pointer history
-    records them, or None when there is no earlier version (or the history cannot be read:
-    the models page names its problems)."""
+def _active(registry: learning.RegistryWriter, pack_id: str) -> str | None:
+    """A discipline's active version, or None when it has none or its pointer cannot be read
+    (the models page names the problem; a promotion mends it)."""
+    if not pack_id:
+        return None
     try:
-        stack = registry.active_stack(answering.current_pack())
+        return registry.active(pack_id)
+    except ModelRefused:
+        return None
+
+
+def rollback_step(registry: learning.RegistryWriter, pack_id: str) -> tuple[str, str] | None:
+    """(the version a rollback of a discipline goes back to, the one it replaces) as its
+    pointer history records them, or None when there is no earlier version (or the history
+    cannot be read: the models page names its problems)."""
+    try:
+        stack = registry.active_stack(pack_id)
     except ModelRefused:
         return None
     return (stack[-2], stack[-1]) if len(stack) >= 2 else None
+
+
+def _pack_id(registry: learning.RegistryWriter, version: str) -> str:
+    """The id of the pack a version was trained for, or "" when its manifest names none that
+    reads as one (the version then belongs to no discipline here)."""
+    try:
+        return registry.pack_of(version)
+    except ModelRefused:
+        return ""
+
+
+def discipline_of_version(registry: learning.RegistryWriter, version: str, manifest: dict):
+    """The discipline a version was trained for, as its newest pack (None when that discipline
+    is not installed here), and the pack version it was trained with (None likewise)."""
+    pack_id = _pack_id(registry, version)
+    current = next((p for p in answering.disciplines() if p.id == pack_id), None)
+    ref = manifest.get("pack")
+    return current, (pack_version(ref) if current and isinstance(ref, str) else None)
 
 
 def flagged_cells(manifest: dict) -> list[dict]:
@@ -120,14 +154,17 @@ def _refusal(manifest: dict, justification: str) -> str | None:
 
 @bp.route("/models")
 def models():
-    """Every version, newest first, with the active one marked."""
-    return _models_page()
+    """A discipline's versions (`?discipline=`), newest first, with its active one marked; its
+    rollback and pointer history."""
+    return _models_page(chosen_discipline())
 
 
-def _models_page():
+def _models_page(discipline: Pack):
     registry = learning.registry_writer()
-    active, history, problems = _registry_problems(registry)
+    active, history, problems = _registry_problems(registry, discipline.id)
     rows = []
+    # Every version's manifest is read to find the discipline's: one that cannot be read could
+    # be any discipline's, so its problem is named on every discipline's page.
     for name in reversed(registry.versions()):
         try:
             manifest = registry.manifest(name)
@@ -135,19 +172,27 @@ def _models_page():
             problems += problem_texts(refused, registry.root)
             continue
         try:
+            if registry.pack_of(name) != discipline.id:
+                continue
+        except ModelRefused as refused:
+            problems += problem_texts(refused, registry.root)
+            continue
+        try:
             row = (name, manifest, len(flagged_cells(manifest)), verdict(manifest))
-            render_template("hr/models.html", rows=[row])
+            render_template("hr/models.html", rows=[row], discipline=discipline)
         except UNEXPECTED_SHAPE as error:
             problems.append(_unexpected_shape(registry, name, error))
             continue
         rows.append(row)
     return render_template(
         "hr/models.html",
+        discipline=discipline,
+        disciplines=answering.disciplines(),
         rows=rows,
         active=active,
         history=list(reversed(history))[:20],
         problems=problems,
-        rollback=rollback_step(registry),
+        rollback=rollback_step(registry, discipline.id),
     )
 
 
@@ -174,7 +219,8 @@ def _draw_model_page(registry, version: str, manifest: dict, form: PromoteForm) 
     if "tracks" in against:
         names["active"] = against["version"]
     charts = {}
-    titles = {t.id: t.title.lower() for t in answering.current_pack().framework.tracks}
+    discipline, trained_with = discipline_of_version(registry, version, manifest)
+    titles = _track_titles(trained_with or discipline)
     for track, title in titles.items():
         mine = (holdout.get("candidate") or {}).get("tracks", {}).get(track, {})
         theirs = against.get("tracks", {}).get(track, {})
@@ -192,14 +238,18 @@ def _draw_model_page(registry, version: str, manifest: dict, form: PromoteForm) 
                     names,
                 ),
             )
+    pack_id = _pack_id(registry, version)
     return render_template(
         "hr/model.html",
         version=version,
         manifest=manifest,
+        discipline=discipline,
+        discipline_title=discipline.title if discipline else (pack_id or "no known discipline"),
+        disciplines=answering.disciplines(),
         holdout=holdout,
         against=against,
         charts=charts,
-        active=answering.model_registry().active_or_none(answering.current_pack()),
+        active=_active(registry, pack_id),
         flagged=flagged_cells(manifest),
         comparison_problem=_comparison_problem(registry, against),
         outcomes=learning.OUTCOMES,
@@ -210,6 +260,13 @@ def _draw_model_page(registry, version: str, manifest: dict, form: PromoteForm) 
         verdict=verdict(manifest),
         reasons=needs_justification(manifest),
     )
+
+
+def _track_titles(pack: Pack | None) -> dict[str, str]:
+    """Track id -> its title in lower case, from the pack (the ids themselves without one)."""
+    if pack is None:
+        return {track: track for track in answering.TRACK_IDS}
+    return {t.id: t.title.lower() for t in pack.framework.tracks}
 
 
 def _comparison_problem(registry, against: dict) -> str | None:
@@ -232,7 +289,14 @@ def model_card(version: str):
     if card is None:
         abort(404)
     html = Markup(_markdown.render(card))
-    return render_template("hr/model_card.html", version=version, card=html)
+    discipline, _ = discipline_of_version(registry, version, registry.manifest(version))
+    return render_template(
+        "hr/model_card.html",
+        version=version,
+        card=html,
+        discipline=discipline,
+        pack_ref=registry.manifest(version).get("pack"),
+    )
 
 
 @bp.route("/models/<version>/promote", methods=["POST"])
@@ -246,19 +310,31 @@ def promote(version: str):
     refused = _refusal(manifest, justification)
     if refused:
         return _refused_page(version, form, refused)
+    discipline, _ = discipline_of_version(registry, version, manifest)
+    if discipline is None:
+        return _refused_page(version, form, _not_installed(version, manifest))
     try:
         # never ask to confirm what cannot be promoted: tried on sample people first
-        answering.try_version(registry, version, answering.current_pack())
+        answering.try_version(registry, version, discipline)
     except ModelRefused as refused_model:
         return _refused_page(version, form, _not_promoted(registry, version, refused_model))
     return render_template(
         "hr/promote_confirm.html",
         version=version,
-        active=answering.model_registry().active_or_none(answering.current_pack()),
+        discipline=discipline,
+        others=[p for p in answering.disciplines() if p.id != discipline.id],
+        active=_active(registry, discipline.id),
         verdict=verdict(manifest),
         flagged=flagged_cells(manifest),
         justification=justification,
         form=form,
+    )
+
+
+def _not_installed(version: str, manifest: dict) -> str:
+    return (
+        f"{version} cannot be promoted: it was trained for pack {manifest.get('pack')}, whose "
+        "discipline is not installed here."
     )
 
 
@@ -271,8 +347,12 @@ def confirm_promote(version: str):
     if refused:
         return _refused_page(version, form, refused)
     flagged = flagged_cells(manifest)
+    discipline, _ = discipline_of_version(registry, version, manifest)
+    if discipline is None:
+        return _refused_page(version, form, _not_installed(version, manifest))
     try:
-        previous = registry.promote(version, answering.current_pack())
+        # moves the pointer of the version's own discipline only
+        previous = registry.promote(version, discipline)
     except ModelRefused as refused_model:
         return _refused_page(version, form, _not_promoted(registry, version, refused_model))
     judged = verdict(manifest)
@@ -280,13 +360,17 @@ def confirm_promote(version: str):
         "promote",
         version,
         previous=previous,
+        pack=discipline.id,
         flagged_groups=len(flagged),
         verdict=judged["summary"] if judged else None,
         justification=justification or None,
     )
     db.session.commit()
-    flash(f"{version} is now the active model (it was {previous or 'none'}).")
-    return redirect(url_for(".models"))
+    flash(
+        f"{version} is now the active model (it was {previous or 'none'}) for "
+        f"{discipline.title}; other disciplines are not affected."
+    )
+    return redirect(url_for(".models", discipline=discipline.id))
 
 
 def _not_promoted(registry, version: str, refused: ModelRefused) -> str:
@@ -322,33 +406,42 @@ def _refused_page(version: str, form: PromoteForm, message: str) -> tuple[str, i
 
 @bp.route("/models/rollback")
 def rollback_confirmation():
-    """Ask to confirm a rollback, naming the version it goes back to; 409 when there is no
-    earlier version."""
+    """Ask to confirm a discipline's rollback (`?discipline=`), naming the version it goes back
+    to; 409 when there is no earlier version."""
+    discipline = chosen_discipline()
     registry = learning.registry_writer()
-    unreadable = _unreadable_history(registry)
+    unreadable = _unreadable_history(registry, discipline)
     if unreadable:
-        return _rollback_page(registry, None, RollbackForm(), unreadable, 422)
-    return _rollback_page(registry, rollback_step(registry), RollbackForm())
+        return _rollback_page(
+            registry, discipline, None, RollbackForm(), refusal=unreadable, status=422
+        )
+    return _rollback_page(
+        registry, discipline, rollback_step(registry, discipline.id), RollbackForm()
+    )
 
 
-def _unreadable_history(registry) -> str | None:
+def _unreadable_history(registry, discipline: Pack) -> str | None:
     """Why the pointer history cannot say what a rollback would go back to, or None."""
     try:
-        registry.history()
+        registry.history(discipline.id)
     except ModelRefused as refused:
         problems = "; ".join(problem_texts(refused, registry.root))
         return f"Nothing can be rolled back while the pointer history cannot be read: {problems}"
     return None
 
 
-def _rollback_page(registry, step, form: RollbackForm, refusal: str | None = None, status=None):
+def _rollback_page(
+    registry, discipline: Pack, step, form: RollbackForm, *, refusal: str | None = None, status=None
+):
     if step is not None:
         form.to.data = step[0]
     status = status or (200 if step else 409)
     return render_template(
         "hr/rollback_confirm.html",
+        discipline=discipline,
+        others=[p for p in answering.disciplines() if p.id != discipline.id],
         step=step,
-        active=registry.active_or_none(answering.current_pack()),
+        active=_active(registry, discipline.id),
         form=form,
         refusal=refusal,
         status=status,
@@ -357,33 +450,40 @@ def _rollback_page(registry, step, form: RollbackForm, refusal: str | None = Non
 
 @bp.route("/models/rollback", methods=["POST"])
 def rollback():
-    """Go back to the version active before the current one, as confirmed."""
+    """Go back to the version the discipline (`?discipline=`) had active before its current
+    one, as confirmed; no other discipline's pointer moves."""
+    discipline = chosen_discipline()
     form = RollbackForm()
     if not form.validate_on_submit():
         abort(400)
     registry = learning.registry_writer()
-    unreadable = _unreadable_history(registry)
+    unreadable = _unreadable_history(registry, discipline)
     if unreadable:
-        return _rollback_page(registry, None, form, unreadable, 422)
-    step = rollback_step(registry)
+        return _rollback_page(registry, discipline, None, form, refusal=unreadable, status=422)
+    step = rollback_step(registry, discipline.id)
     confirmed = form.to.data or None
     if step is None:
-        return _rollback_page(registry, None, form, "Nothing was rolled back.", 409)
+        return _rollback_page(
+            registry, discipline, None, form, refusal="Nothing was rolled back.", status=409
+        )
     if confirmed and confirmed != step[0]:
         # someone promoted or rolled back since the page was shown: ask again, with the new step
         refusal = (
-            f"Nothing was rolled back: the active model changed since you asked to go back to "
-            f"{confirmed}. A rollback now would go from {step[1]} to {step[0]}; confirm that "
-            "instead if it is what you want."
+            f"Nothing was rolled back: {discipline.title}'s active model changed since you asked "
+            f"to go back to {confirmed}. A rollback now would go from {step[1]} to {step[0]}; "
+            "confirm that instead if it is what you want."
         )
-        return _rollback_page(registry, step, form, refusal, 409)
+        return _rollback_page(registry, discipline, step, form, refusal=refusal, status=409)
     try:
         # what was active is read under the registry's lock, as the history records it
-        target, current = registry.roll_back(answering.current_pack())
+        target, current = registry.roll_back(discipline)
     except ModelRefused as refused:
         message = "Nothing was rolled back: " + "; ".join(problem_texts(refused, registry.root))
-        return _rollback_page(registry, step, form, message, 422)
-    audit.record("rollback", target, previous=current)
+        return _rollback_page(registry, discipline, step, form, refusal=message, status=422)
+    audit.record("rollback", target, previous=current, pack=discipline.id)
     db.session.commit()
-    flash(f"Rolled back: {target} is the active model again (it was {current}).")
-    return redirect(url_for(".models"))
+    flash(
+        f"Rolled back: {target} is the active model again (it was {current}) for "
+        f"{discipline.title}; other disciplines are not affected."
+    )
+    return redirect(url_for(".models", discipline=discipline.id))

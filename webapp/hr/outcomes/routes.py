@@ -8,9 +8,11 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from webapp import answering, audit, jobs
+from webapp.answering import Pack
 from webapp.confirmation import ConfirmForm
 from webapp.extensions import db
 from webapp.hr import bp
+from webapp.hr.disciplines import chosen_discipline, discipline_title, of_discipline
 from webapp.hr.outcomes.forms import OutcomesUploadForm
 from webapp.hr.outcomes.models import OutcomeUpload, TrainingRun
 from webapp.hr.outcomes.upload import (
@@ -18,6 +20,7 @@ from webapp.hr.outcomes.upload import (
     UploadCheck,
     check_upload,
     confirm_upload,
+    discipline_of_columns,
     sensitive_names,
     store_upload,
     training_shortfall,
@@ -26,31 +29,50 @@ from webapp.hr.outcomes.upload import (
 REPORT_LIMIT = 500
 
 
-def _outcomes_page(form: OutcomesUploadForm, status: int = 200):
+def _outcomes_page(form: OutcomesUploadForm, pack: Pack, status: int = 200):
     uploads = db.session.scalars(
-        select(OutcomeUpload).order_by(OutcomeUpload.id.desc()).limit(20)
+        select(OutcomeUpload)
+        .where(of_discipline(OutcomeUpload.pack, pack))
+        .order_by(OutcomeUpload.id.desc())
+        .limit(20)
     ).all()
-    runs = db.session.scalars(select(TrainingRun).order_by(TrainingRun.id.desc()).limit(20)).all()
+    runs = db.session.scalars(
+        select(TrainingRun)
+        .join(OutcomeUpload, OutcomeUpload.id == TrainingRun.upload_id)
+        .where(of_discipline(OutcomeUpload.pack, pack))
+        .order_by(TrainingRun.id.desc())
+        .limit(20)
+    ).all()
     return render_template(
-        "hr/outcomes.html", form=form, uploads=uploads, runs=runs, pack=answering.current_pack()
+        "hr/outcomes.html",
+        form=form,
+        uploads=uploads,
+        runs=runs,
+        pack=pack,
+        disciplines=answering.disciplines(),
     ), status
 
 
 @bp.route("/outcomes", methods=["GET", "POST"])
 def outcomes():
-    """Upload an outcome file. A valid one is stored; training starts at once when every row
-    can be used, and after HR confirms otherwise."""
+    """Upload an outcome file for one discipline (`?discipline=`), checked against the items
+    of its newest pack. A valid one is stored; training starts at once when every row can be
+    used, and after HR confirms otherwise."""
+    pack = chosen_discipline()
     form = OutcomesUploadForm()
     if not form.validate_on_submit():
-        return _outcomes_page(form, 422 if form.errors else 200)
+        return _outcomes_page(form, pack, 422 if form.errors else 200)
     upload_file = form.file.data
     filename = upload_file.filename or "outcomes.csv"
     sensitive = sensitive_names(form.sensitive.data)
-    pack = answering.current_pack()
-    check = check_upload(filename, upload_file.read(), pack, sensitive)
+    data = upload_file.read()
+    check = check_upload(filename, data, pack, sensitive)
     shortfall = training_shortfall(check.records) if check.not_usable else []
     if check.problems or shortfall:
-        return _refused(filename, check, shortfall)
+        meant = (
+            discipline_of_columns(data, pack, answering.disciplines()) if check.problems else None
+        )
+        return _refused(filename, check, shortfall, pack, meant)
     upload = store_upload(
         check, filename, pack, sensitive, current_user.id, confirmed=not check.not_usable
     )
@@ -62,6 +84,7 @@ def outcomes():
         kind=upload.kind,
         sensitive_columns=sensitive,
         sha256=upload.sha256[:16],
+        pack=pack.ref,
     )
     db.session.commit()
     if check.not_usable:
@@ -70,7 +93,9 @@ def outcomes():
     return redirect(url_for(".training_run", run_id=run.id, follow=1))
 
 
-def _refused(filename: str, check: UploadCheck, shortfall: list[str]):
+def _refused(
+    filename: str, check: UploadCheck, shortfall: list[str], pack: Pack, meant: Pack | None
+):
     """The report of a file that stores nothing: its problems, or too few usable rows."""
     audit.record(
         "outcomes_refused",
@@ -79,10 +104,13 @@ def _refused(filename: str, check: UploadCheck, shortfall: list[str]):
         not_usable=len(check.not_usable),
         too_few_rows=bool(shortfall),
         kind=check.kind,
+        pack=pack.ref,
     )
     db.session.commit()
     return render_template(
         "hr/outcomes_report.html",
+        pack=pack,
+        meant=meant,
         filename=filename,
         check=check,
         shortfall=shortfall,
@@ -102,6 +130,7 @@ def outcome_upload(upload_id: int):
     ).all()
     return render_template(
         "hr/outcome_upload.html",
+        discipline=discipline_title(upload.pack),
         upload=upload,
         runs=runs,
         confirm=ConfirmForm(),
@@ -152,7 +181,13 @@ def training_run(run_id: int):
     run = db.get_or_404(TrainingRun, run_id)
     upload = db.session.get(OutcomeUpload, run.upload_id)
     follow = request.args.get("follow") == "1" and not run.finished
-    return render_template("hr/training_run.html", run=run, upload=upload, follow=follow)
+    return render_template(
+        "hr/training_run.html",
+        run=run,
+        upload=upload,
+        discipline=discipline_title(upload.pack),
+        follow=follow,
+    )
 
 
 @bp.route("/training/<int:run_id>.json")

@@ -7,13 +7,13 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from flask import current_app
 from sqlalchemy import select
 
-from webapp import learning, pack_versions
+from webapp import learning
 from webapp.answering import Answers, Pack, answers_json, score_many
 from webapp.assessment.models import Assessment
 from webapp.extensions import db
+from webapp.hr.disciplines import pack_version
 from webapp.hr.outcomes.models import OutcomeRecord, OutcomeUpload, SensitiveValue
 
 
@@ -48,8 +48,9 @@ def train_on_upload(upload: OutcomeUpload, progress: Callable[[str], None]) -> d
 
 
 def pack_of_upload(upload: OutcomeUpload) -> Pack:
-    """The pack version the upload was checked against (its rows are in that version's shape)."""
-    pack = pack_versions.version_of(current_app.config["TRACKFIT_PACK"], upload.pack)
+    """The pack version the upload was checked against (its rows are in that version's shape):
+    the candidate is trained for that pack's discipline."""
+    pack = pack_version(upload.pack)
     if pack is None:
         raise TrainingRefused(
             f"the upload is for pack {upload.pack}, which is not installed here any more"

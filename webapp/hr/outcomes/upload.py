@@ -5,6 +5,8 @@ that cannot be used, listed for HR, who confirms training on the rest."""
 
 from __future__ import annotations
 
+import csv
+import io
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -182,6 +184,20 @@ def _full(check: UploadCheck, filename: str, data: bytes, pack: Pack, sensitive)
             }
         )
     check.sensitive = {name: list(values) for name, values in outcomes.sensitive.items()}
+
+
+def discipline_of_columns(data: bytes, pack: Pack, others: list[Pack]) -> Pack | None:
+    """The other discipline whose items a refused file's columns are, when they are every item
+    of that discipline's pack and not of `pack`'s: the file was uploaded for the wrong
+    discipline."""
+    first_line = data[:65536].split(b"\n", 1)[0].decode("utf-8-sig", errors="replace")
+    columns = {name.strip() for name in next(csv.reader(io.StringIO(first_line)), [])}
+    if set(scoring_layout(pack).item_ids) <= columns:
+        return None
+    for other in others:
+        if other.id != pack.id and set(scoring_layout(other).item_ids) <= columns:
+            return other
+    return None
 
 
 def training_shortfall(records: list[dict]) -> list[str]:

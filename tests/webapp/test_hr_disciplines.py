@@ -1,0 +1,331 @@
+"""HR's work, one discipline at a time: every HR page chooses a discipline in its URL (an
+unknown one is a 404 that names the real ones); an outcome file is for one discipline and is
+checked against its pack's items; a candidate trained for product design is compared with
+product design's active version, and promoting or rolling it back moves product design's
+pointer only: engineering's active version and its results stay as they were."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from recommender.answer.registry import Registry
+from recommender.learn.default_model import build_default_model
+from recommender.learn.publishing import RegistryWriter
+from recommender.learn.synthetic import generate_outcomes, write_outcome_csv
+from recommender.pack.loading import PACK_FILES, load_pack
+from tests.webapp.test_pack_versions import upload as upload_pack
+from tests.webapp.test_pack_versions import zipped
+from tests.webapp.test_retraining import finished
+from webapp.extensions import db
+from webapp.hr.outcomes.models import OutcomeUpload
+
+DESIGN, ENGINEERING = "product-design", "engineering"
+DESIGN_REF, ENGINEERING_REF = load_pack(DESIGN).ref, load_pack(ENGINEERING).ref
+CHOOSING_PAGES = ("/hr/outcomes", "/hr/models", "/hr/quality")
+
+
+@pytest.fixture
+def two_models(team):
+    """The team's app with an active model for product design as well as engineering (a small
+    synthetic one, when the bundled registry has none for it)."""
+    registry = RegistryWriter(team.config["TRACKFIT_MODELS"])
+    if registry.active(DESIGN) is None:
+        build_default_model(registry, load_pack(DESIGN), 300, 1)
+    return team
+
+
+@pytest.fixture(scope="module")
+def design_outcomes(tmp_path_factory) -> bytes:
+    """A full outcome file of 800 synthetic product designers."""
+    path = tmp_path_factory.mktemp("design") / "design.csv"
+    write_outcome_csv(generate_outcomes(load_pack(DESIGN), 800, 5), path)
+    return path.read_bytes()
+
+
+@pytest.fixture(scope="module")
+def engineering_outcomes(tmp_path_factory) -> bytes:
+    """A full outcome file of 40 synthetic engineers (enough to be read, not to train)."""
+    path = tmp_path_factory.mktemp("engineering") / "engineering.csv"
+    write_outcome_csv(generate_outcomes(load_pack(ENGINEERING), 40, 5), path)
+    return path.read_bytes()
+
+
+def upload(client, data: bytes, discipline: str, name: str = "outcomes.csv"):
+    """Post an outcome file from the outcomes page of a discipline."""
+    page = f"/hr/outcomes?discipline={discipline}"
+    return client.post(
+        page,
+        data={"csrf_token": client.token(page), "file": (io.BytesIO(data), name), "sensitive": ""},
+        content_type="multipart/form-data",
+    )
+
+
+def text(response) -> str:
+    """A page's words, tags removed and spaces collapsed."""
+    html = response.get_data(as_text=True)
+    words = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).replace("&#39;", "'")
+    return words.replace(" ,", ",").replace(" .", ".")
+
+
+def overview_row(client, discipline: str) -> str:
+    """The words of one discipline's line of the HR overview."""
+    html = client.get("/hr/").get_data(as_text=True)
+    found = re.search(rf'<tr id="discipline-{discipline}">(.*?)</tr>', html, re.S)
+    assert found, f"no line for {discipline} on the overview"
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", found.group(1))).strip()
+
+
+def registry(app) -> Registry:
+    return Registry(app.config["TRACKFIT_MODELS"])
+
+
+@pytest.mark.parametrize("path", CHOOSING_PAGES)
+def test_each_page_offers_every_discipline_and_names_the_chosen_one(team, signed_in, path):
+    hr = signed_in("hr@example.com")
+    response = hr.get(f"{path}?discipline={DESIGN}")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert f'<a href="{path}?discipline={DESIGN}" aria-current="page">Product design</a>' in html
+    assert f'<a href="{path}?discipline={ENGINEERING}">Software engineering</a>' in html
+    assert re.search(r"<h1>[^<]*: Product design", html)
+    default = hr.get(path).get_data(as_text=True)  # no choice: the configured default
+    assert 'aria-current="page">Software engineering</a>' in default
+
+
+@pytest.mark.parametrize(
+    "path",
+    [*CHOOSING_PAGES, "/hr/models/rollback", "/hr/packs/1"],
+)
+def test_an_unknown_discipline_is_a_404_that_names_the_disciplines(team, signed_in, path):
+    hr = signed_in("hr@example.com")
+    response = hr.get(f"{path}?discipline=astronomy")
+    assert response.status_code == 404
+    words = text(response)
+    assert "There is no discipline 'astronomy' on this site." in words
+    assert "The disciplines are Software engineering (engineering), " in words
+    assert "Product design (product-design)" in words
+
+
+def test_an_unknown_discipline_is_a_404_for_uploads_and_rollbacks_too(
+    team, signed_in, design_outcomes
+):
+    hr = signed_in("hr@example.com")
+    token = hr.token("/hr/outcomes")
+    refused = hr.post(
+        "/hr/outcomes?discipline=astronomy",
+        data={"csrf_token": token, "file": (io.BytesIO(design_outcomes), "x.csv")},
+        content_type="multipart/form-data",
+    )
+    assert refused.status_code == 404
+    rollback = hr.post("/hr/models/rollback?discipline=astronomy", data={"csrf_token": token})
+    assert rollback.status_code == 404
+    with team.app_context():
+        assert db.session.scalar(select(func.count(OutcomeUpload.id))) == 0
+
+
+def test_an_outcome_file_of_another_discipline_is_refused_naming_its_columns(
+    team, signed_in, engineering_outcomes
+):
+    hr = signed_in("hr@example.com")
+    response = upload(hr, engineering_outcomes, DESIGN, "engineering.csv")
+    assert response.status_code == 422
+    words = text(response)
+    assert "engineering.csv was not imported" in words
+    assert f"Checked as outcomes for Product design, against the items of pack {DESIGN_REF}" in (
+        words
+    )
+    assert f"columns are not items of pack {DESIGN_REF}" in words
+    assert "'rate_technical_depth'" in words and "'rate_system_design'" in words
+    assert (
+        f"Its answer columns are the items of Software engineering ({ENGINEERING_REF}), not of "
+        "Product design. If it holds Software engineering outcomes, upload it for Software "
+        "engineering"
+    ) in words
+    assert 'href="/hr/outcomes?discipline=engineering">upload it for' in response.get_data(
+        as_text=True
+    )
+    with team.app_context():
+        assert db.session.scalar(select(func.count(OutcomeUpload.id))) == 0
+    # the same file is read for the discipline it was made for (too few people to train on)
+    accepted = upload(hr, engineering_outcomes, ENGINEERING)
+    assert accepted.status_code == 302
+    assert finished(hr, accepted.headers["Location"])["status"] == "failed"
+
+
+def train_for_design(hr, data: bytes) -> str:
+    """Upload product design's outcomes, follow the run; the candidate's version."""
+    response = upload(hr, data, DESIGN, "design.csv")
+    assert response.status_code == 302
+    run_page = hr.get(response.headers["Location"])
+    assert f"Product design (pack {DESIGN_REF})" in text(run_page)
+    status = finished(hr, response.headers["Location"])
+    assert status["status"] == "succeeded", status
+    return status["version"]
+
+
+def promote(hr, version: str) -> str:
+    """Ask to promote a version, check the confirmation page, confirm; the models page shown."""
+    asked = hr.submit(f"/hr/models/{version}", action_url=f"/hr/models/{version}/promote")
+    assert asked.status_code == 200
+    words = text(asked)
+    assert f"Promote {version} for Product design?" in words
+    assert f"For Product design, {version} will answer every new assessment instead of " in words
+    assert re.search(r"Software engineering( and Data science)? (is|are) not affected\.", words)
+    promoted = hr.submit(
+        f"/hr/models/{version}", action_url=f"/hr/models/{version}/promote/confirm"
+    )
+    assert promoted.status_code == 302
+    assert promoted.headers["Location"].endswith(f"/hr/models?discipline={DESIGN}")
+    return text(hr.get(promoted.headers["Location"]))
+
+
+def roll_back_design(hr, to: str) -> None:
+    """Confirm product design's rollback to `to`."""
+    confirm = hr.get(f"/hr/models/rollback?discipline={DESIGN}")
+    assert confirm.status_code == 200
+    words = text(confirm)
+    assert f"Roll back to {to} for Product design?" in words
+    assert re.search(r"Software engineering( and Data science)? (is|are) not affected\.", words)
+    rolled = hr.submit(
+        f"/hr/models/rollback?discipline={DESIGN}",
+        {"to": to},
+        action_url=f"/hr/models/rollback?discipline={DESIGN}",
+    )
+    assert rolled.status_code == 302
+
+
+def results_model(client, assessment_id: int) -> str:
+    """The model version a result page says produced it."""
+    shown = text(client.get(f"/results/{assessment_id}"))
+    found = re.search(r"Produced by model version (v\d+) with questionnaire pack", shown)
+    assert found, shown[:2000]
+    return found.group(1)
+
+
+def test_a_design_candidate_is_judged_against_designs_active_version_and_moves_only_its_pointer(
+    two_models, signed_in, design_outcomes, make_assessment, people
+):
+    team = two_models
+    hr = signed_in("hr@example.com")
+    before = registry(team).pointers()
+    engineering_active, design_active = before[ENGINEERING], before[DESIGN]
+    assert engineering_active != design_active
+    earlier = make_assessment("ada@example.com", people[0])  # an engineer of the team
+    engineering_line = overview_row(hr, ENGINEERING)
+
+    version = train_for_design(hr, design_outcomes)
+    assert registry(team).pack_of(version) == DESIGN
+    assert version in registry(team).versions(DESIGN)
+    assert version not in registry(team).versions(ENGINEERING)
+    candidate = text(hr.get(f"/hr/models/{version}"))
+    assert f"Verdict against {design_active}" in candidate
+    assert f"Compared with {design_active}, the version active when this one was trained" in (
+        candidate
+    )
+    assert f"Model {version}: Product design candidate" in candidate
+    assert f"Trained for Product design (pack {DESIGN_REF})" in candidate
+    listing = text(hr.get(f"/hr/models?discipline={DESIGN}"))
+    assert f"{version} {DESIGN_REF}" in listing
+    assert f"{engineering_active} {ENGINEERING_REF}" not in listing
+
+    shown = promote(hr, version)
+    assert f"{version} is now the active model (it was {design_active}) for Product design" in (
+        shown
+    )
+    assert registry(team).active(DESIGN) == version
+    assert registry(team).active(ENGINEERING) == engineering_active
+    assert overview_row(hr, ENGINEERING) == engineering_line
+    assert version in overview_row(hr, DESIGN)
+    assert f"{engineering_active} is active" in text(hr.get("/hr/models"))
+    # engineering's results: the old one as it was, and a new one from the same version
+    later = make_assessment("ada@example.com", people[1])
+    ada = signed_in("ada@example.com")
+    assert results_model(ada, earlier) == results_model(ada, later) == engineering_active
+    engineering_line = overview_row(hr, ENGINEERING)  # with Ada's second assessment
+
+    roll_back_design(hr, design_active)
+    assert registry(team).active(DESIGN) == design_active
+    assert registry(team).active(ENGINEERING) == engineering_active
+    assert overview_row(hr, ENGINEERING) == engineering_line
+    # engineering has nothing of its own to roll back
+    assert hr.get(f"/hr/models/rollback?discipline={ENGINEERING}").status_code == 409
+
+
+def test_a_version_of_one_discipline_cannot_be_rolled_back_from_another(two_models, signed_in):
+    team = two_models
+    hr = signed_in("hr@example.com")
+    active = registry(team).pointers()
+    refused = hr.submit(
+        "/hr/models/rollback",
+        {"to": active[DESIGN]},
+        action_url=f"/hr/models/rollback?discipline={ENGINEERING}",
+    )
+    assert refused.status_code == 409
+    assert registry(team).pointers() == active
+
+
+def test_the_overview_shows_each_discipline(
+    two_models, signed_in, make_user, make_assessment, people
+):
+    team = two_models
+    make_user("eve@example.com", "employee", "Eve")
+    make_assessment("eve@example.com", people[0])
+    make_assessment("eve@example.com", people[1])
+    hr = signed_in("hr@example.com")
+    active = registry(team).pointers()
+    engineering = overview_row(hr, ENGINEERING)
+    assert engineering.startswith(
+        f"Software engineering {ENGINEERING_REF} {active[ENGINEERING]} 1 2"
+    )
+    assert "none yet" in engineering  # no training run
+    design = overview_row(hr, DESIGN)
+    assert design.startswith(f"Product design {DESIGN_REF} {active[DESIGN]} 0 0")
+
+
+def test_questionnaire_quality_is_per_discipline(
+    team, signed_in, make_user, make_assessment, people
+):
+    make_user("eve@example.com", "employee", "Eve")
+    make_assessment("eve@example.com", people[0])
+    hr = signed_in("hr@example.com")
+    engineering = text(hr.get("/hr/quality"))
+    assert "Questionnaire quality: Software engineering" in engineering
+    assert f"pack {ENGINEERING_REF}" in engineering and "1 finished assessment" in engineering
+    design = text(hr.get(f"/hr/quality?discipline={DESIGN}"))
+    assert f"pack {DESIGN_REF}" in design
+    assert "No finished assessments or uploaded answers in this pack yet." in design
+
+
+def test_the_packs_page_lists_every_disciplines_versions(team, signed_in):
+    hr = signed_in("hr@example.com")
+    html = hr.get("/hr/packs").get_data(as_text=True)
+    assert f'href="/hr/packs/1?discipline=engineering">{ENGINEERING_REF}</a>' in html
+    design_version = load_pack(DESIGN).version
+    assert f'href="/hr/packs/{design_version}?discipline=product-design">{DESIGN_REF}</a>' in html
+    design = text(hr.get(f"/hr/packs/{design_version}?discipline={DESIGN}"))
+    assert f"Product design {DESIGN_REF}" in design
+    assert hr.get(f"/hr/packs/{design_version + 1}?discipline={DESIGN}").status_code == 404
+
+
+def test_a_new_version_of_a_discipline_without_a_model_is_installed_and_says_a_model_is_needed(
+    team, signed_in
+):
+    hr = signed_in("hr@example.com")
+    science = load_pack("data-science")
+    assert registry(team).active("data-science") is None
+    files = {name: (science.path / name).read_text(encoding="utf-8") for name in PACK_FILES}
+    files["pack.yaml"] = files["pack.yaml"].replace(
+        f"version: {science.version}\n", f"version: {science.version + 1}\n", 1
+    )
+    response = upload_pack(hr, zipped(files, "data-science"))
+    assert response.status_code == 302, text(response)[:2000]
+    assert response.headers["Location"].endswith(
+        f"/hr/packs/{science.version + 1}?discipline=data-science"
+    )
+    shown = text(hr.get(response.headers["Location"]))
+    assert f"Pack data-science@{science.version + 1} is installed" in shown
+    assert "Data science has no active model yet: upload outcomes for it and train" in shown
