@@ -28,6 +28,7 @@ from recommender.pack.framework import TRACK_IDS
 from recommender.pack.loading import Pack, load_pack
 from recommender.pack.questionnaire import ANCHORED, CHOICE, NUMBER, SCALED_KINDS, Item, Section
 from webapp import pack_versions
+from webapp.pack_versions import UnknownDiscipline
 
 __all__ = [  # what the web app uses of the answering layer, named once here
     "ANCHORED",
@@ -48,15 +49,21 @@ __all__ = [  # what the web app uses of the answering layer, named once here
     "Profile",
     "Recommender",
     "Section",
+    "UnknownDiscipline",
     "active_model_problem",
     "answer_matrix",
     "answers_json",
     "current_pack",
     "current_recommender",
+    "default_discipline",
+    "discipline_ids",
+    "discipline_of",
+    "disciplines",
     "employee_id_key",
     "load_pack",
     "model_registry",
     "next_anchor",
+    "pack_for",
     "pack_of",
     "profile_of",
     "quoted",
@@ -70,7 +77,7 @@ __all__ = [  # what the web app uses of the answering layer, named once here
 ]
 
 _lock = threading.Lock()
-MAX_OPENED = 8  # (pack version, model version) pairs kept open
+MAX_OPENED = 16  # (pack version, model version) pairs kept open: a few per discipline
 # (pack, what opening gave): a recommender, or the refusal to raise again (fresh each time)
 _opened: dict[tuple, tuple[Pack, Recommender | ModelRefused]] = {}
 # What was found at the last look, per setting: (monotonic time of the look, what was found).
@@ -89,10 +96,17 @@ def _at_most_every(interval: float, key: tuple, look):
     return found
 
 
-def current_pack() -> Pack:
-    """The pack new assessments use: the newest installed version of the configured pack
-    (reloaded soon after its files change or a version is uploaded)."""
-    setting = current_app.config["TRACKFIT_PACK"]
+def current_pack(discipline: str | None = None) -> Pack:
+    """The pack new assessments of a discipline use: the newest installed version of that
+    pack id (None: of the configured default pack), reloaded soon after its files change or a
+    version is uploaded. UnknownDiscipline for an id no pack has."""
+    if discipline is None:
+        setting = current_app.config["TRACKFIT_PACK"]
+    elif discipline in discipline_ids():
+        setting = discipline
+    else:
+        # checked against the list before any folder is looked for: the id may come from a URL
+        raise UnknownDiscipline(discipline, discipline_ids())
     return _at_most_every(
         current_app.config["TRACKFIT_RECHECK_SECONDS"],
         ("pack", setting, current_app.instance_path),
@@ -100,18 +114,72 @@ def current_pack() -> Pack:
     )
 
 
+def default_discipline() -> str:
+    """The configured default discipline's pack id: everyone's without one of their own."""
+    return current_pack().id
+
+
+def discipline_ids() -> list[str]:
+    """Every discipline's pack id, the default first, then the rest as `disciplines()` lists
+    them."""
+    return _at_most_every(
+        current_app.config["TRACKFIT_RECHECK_SECONDS"],
+        ("disciplines", current_app.config["TRACKFIT_PACK"], current_app.instance_path),
+        _discipline_ids,
+    )
+
+
+def _discipline_ids() -> list[str]:
+    default = pack_versions.newest(current_app.config["TRACKFIT_PACK"])
+    bundled = [
+        pack_versions.newest(pack_id)
+        for pack_id in pack_versions.bundled()
+        if pack_id != default.id
+    ]
+    uploaded = [
+        pack_versions.newest(pack_id)
+        for pack_id in pack_versions.uploaded_ids()
+        if pack_id != default.id and pack_id not in pack_versions.bundled()
+    ]
+    ordered = [default, *_by_title(bundled), *_by_title(uploaded)]
+    return [pack.id for pack in ordered]
+
+
+def _by_title(packs: list[Pack]) -> list[Pack]:
+    return sorted(packs, key=lambda pack: (pack.title.casefold(), pack.id))
+
+
+def disciplines() -> list[Pack]:
+    """The newest version of each discipline's pack: the configured default first, then every
+    other bundled pack, then the ones HR uploaded, each group by title."""
+    return [current_pack(pack_id) for pack_id in discipline_ids()]
+
+
+def discipline_of(user: Any) -> str:
+    """The pack id of a person's discipline: their own (org chart), or the default when they
+    have none or theirs is no longer installed."""
+    own = getattr(user, "discipline", None)
+    return own if own and own in discipline_ids() else default_discipline()
+
+
+def pack_for(user: Any) -> Pack:
+    """The pack a person's new assessment uses: the newest version of their discipline's."""
+    return current_pack(discipline_of(user))
+
+
 def pack_of(ref: str) -> Pack:
-    """The pack version an assessment was taken in (the current one if it is gone)."""
-    pack = current_pack()
-    if ref == pack.ref:
-        return pack
-    setting = current_app.config["TRACKFIT_PACK"]
+    """The pack version an assessment was taken in, found by the ref's own pack id (the
+    newest of its discipline if that version is gone; the default pack if the discipline
+    is)."""
     found = _at_most_every(
         current_app.config["TRACKFIT_RECHECK_SECONDS"],
-        ("pack version", setting, current_app.instance_path, ref),
-        lambda: pack_versions.version_of(setting, ref),
+        ("pack version", current_app.instance_path, ref),
+        lambda: pack_versions.version_of(ref),
     )
-    return found or pack
+    if found is not None:
+        return found
+    pack_id = ref.partition("@")[0]
+    return current_pack(pack_id if pack_id in discipline_ids() else None)
 
 
 def model_registry() -> Registry:
@@ -120,7 +188,8 @@ def model_registry() -> Registry:
 
 
 def current_recommender(pack: Pack | None = None) -> Recommender:
-    """The recommender for a pack (the current one by default) and the active model version.
+    """The recommender for a pack (the default discipline's current one by default) and that
+    pack's active model version.
 
     Opening verifies the model file's hash and tries the version on sample people, so it is
     done once per (pack, version) and kept, a refusal too (versions are never rewritten);
@@ -130,8 +199,8 @@ def current_recommender(pack: Pack | None = None) -> Recommender:
     registry = current_app.config["TRACKFIT_MODELS"]
     active = _at_most_every(
         current_app.config["TRACKFIT_RECHECK_SECONDS"],
-        ("active model", registry),
-        lambda: model_registry().active(),
+        ("active model", registry, pack.id),
+        lambda: model_registry().active(pack.id),
     )
     key = (id(pack), registry, active)
     with _lock:
@@ -143,7 +212,9 @@ def current_recommender(pack: Pack | None = None) -> Recommender:
                 recommender = tried_recommender(pack, registry, active)
             except ModelRefused as refused:
                 recommender = refused
-                current_app.logger.error("the active model cannot be used: %s", refused)
+                current_app.logger.error(
+                    "the active model of %s cannot be used: %s", pack.title, refused
+                )
             _opened[key] = (pack, recommender)
     if isinstance(recommender, ModelRefused):
         raise ModelRefused(recommender.problems)
@@ -151,13 +222,20 @@ def current_recommender(pack: Pack | None = None) -> Recommender:
 
 
 def active_model_problem() -> str | None:
-    """Why the active model version cannot answer the current pack, or None when it can:
-    what the web app says at start-up instead of failing every later request."""
+    """Why some discipline's active model cannot answer its pack, for every discipline where
+    it cannot (named by title), or None when each can: what the web app says at start-up
+    instead of failing every later request of those people."""
     try:
-        current_recommender()
-    except (ModelRefused, PackInvalid) as refused:
-        return refused.report()
-    return None
+        packs = disciplines()
+    except (PackInvalid, UnknownDiscipline) as refused:
+        return refused.report() if isinstance(refused, PackInvalid) else str(refused)
+    problems = []
+    for pack in packs:
+        try:
+            current_recommender(pack)
+        except (ModelRefused, PackInvalid) as refused:
+            problems.append(f"{pack.title} ({pack.id}): {refused.report()}")
+    return "\n".join(problems) or None
 
 
 def recommend(data: dict[str, Any], pack: Pack | None = None) -> dict[str, Any]:
