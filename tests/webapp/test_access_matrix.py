@@ -98,6 +98,7 @@ MATRIX = [
     Request("GET", "/hr/people", "/hr/people", HR_ONLY),
     Request("GET", "/hr/people/{user}", "/hr/people/<int:user_id>", HR_ONLY),
     Request("POST", "/hr/people/{user}", "/hr/people/<int:user_id>", HR_ONLY),
+    Request("POST", "/hr/people/{user}/discipline", "/hr/people/<int:user_id>/discipline", HR_ONLY),
     Request("POST", "/hr/people/{user}/invitation", "/hr/people/<int:user_id>/invitation", HR_ONLY),
     Request("POST", "/hr/people/import", "/hr/people/import", HR_ONLY),
     Request("GET", "/hr/quality", "/hr/quality", HR_ONLY),
