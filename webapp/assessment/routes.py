@@ -25,13 +25,16 @@ MAX_SECONDS_PER_VISIT = 20 * 60
 @bp.route("/")
 @login_required
 def index():
-    """Start a new assessment or resume the one in progress."""
-    pack = answering.current_pack()
+    """Start a new assessment in the person's discipline, or resume the one in progress (in
+    the pack it was started in, even if they have moved since)."""
+    in_progress = Assessment.in_progress(current_user.id)
+    pack = answering.pack_of(in_progress.pack) if in_progress else answering.pack_for(current_user)
     return render_template(
         "assessment/start.html",
         pack=pack,
+        discipline=answering.pack_for(current_user),
         pages=pages(pack),
-        in_progress=Assessment.in_progress(current_user.id),
+        in_progress=in_progress,
         done=len(Assessment.completed(current_user.id)),
     )
 
@@ -44,7 +47,7 @@ def start():
     if assessment is None:
         assessment = Assessment(
             user_id=current_user.id,
-            pack=answering.current_pack().ref,
+            pack=answering.pack_for(current_user).ref,
             answers={},
             context={},
             timings={},
