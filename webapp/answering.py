@@ -100,13 +100,16 @@ def current_pack(discipline: str | None = None) -> Pack:
     """The pack new assessments of a discipline use: the newest installed version of that
     pack id (None: of the configured default pack), reloaded soon after its files change or a
     version is uploaded. UnknownDiscipline for an id no pack has."""
-    if discipline is None:
-        setting = current_app.config["TRACKFIT_PACK"]
-    elif discipline in discipline_ids():
+    setting = current_app.config["TRACKFIT_PACK"]  # a name, or a folder outside questionnaires/
+    if discipline is not None and discipline != _newest(setting).id:
+        if discipline not in discipline_ids():
+            # checked against the list before any folder is looked for: it may come from a URL
+            raise UnknownDiscipline(discipline, discipline_ids())
         setting = discipline
-    else:
-        # checked against the list before any folder is looked for: the id may come from a URL
-        raise UnknownDiscipline(discipline, discipline_ids())
+    return _newest(setting)
+
+
+def _newest(setting: str) -> Pack:
     return _at_most_every(
         current_app.config["TRACKFIT_RECHECK_SECONDS"],
         ("pack", setting, current_app.instance_path),
