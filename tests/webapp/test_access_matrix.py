@@ -101,6 +101,7 @@ MATRIX = [
     Request("POST", "/hr/people/{user}/discipline", "/hr/people/<int:user_id>/discipline", HR_ONLY),
     Request("POST", "/hr/people/{user}/invitation", "/hr/people/<int:user_id>/invitation", HR_ONLY),
     Request("POST", "/hr/people/import", "/hr/people/import", HR_ONLY),
+    Request("GET", "/hr/people/org-chart-template.csv", "/hr/people/org-chart-template.csv", HR_ONLY),
     Request("GET", "/hr/quality", "/hr/quality", HR_ONLY),
     Request("GET", "/hr/training/{run}", "/hr/training/<int:run_id>", HR_ONLY),
     Request("GET", "/hr/training/{run}.json", "/hr/training/<int:run_id>.json", HR_ONLY),

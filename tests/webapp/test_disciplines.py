@@ -144,6 +144,17 @@ def test_every_unknown_discipline_is_named_by_row_and_column_and_nothing_changes
     assert set(disciplines(app)) == {"hr@example.com"}
 
 
+def test_the_template_names_every_column_and_imports_as_it_is(app, hr):
+    template = hr.get("/hr/people/org-chart-template.csv")
+    assert template.status_code == 200
+    assert template.headers["Content-Disposition"].endswith('filename="org-chart-template.csv"')
+    body = template.get_data(as_text=True)
+    assert body.splitlines()[0] == "email,name,manager_email,role,employee_id,discipline"
+    assert body.splitlines()[-1].endswith(",product-design")
+    assert upload(hr, body).status_code == 302
+    assert disciplines(app)["person2@example.com"] == DESIGN
+
+
 def test_without_the_column_everyone_keeps_their_discipline(app, hr, mixed_team):
     response = upload(hr, "email,name,manager_email,role\ndee@example.com,Dee,,employee\n")
     assert response.status_code == 302

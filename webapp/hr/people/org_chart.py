@@ -45,6 +45,27 @@ LENGTHS = {
 ORG_CHART_LOCK = 0x6F7267  # "org"
 
 
+def template_csv() -> str:
+    """An org chart HR can fill in: every column, and example rows naming this site's
+    disciplines (the first row leaves it empty: the default)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    writer.writerow(["lee@example.com", "Lee Example", "", "manager", "E100", ""])
+    for number, pack_id in enumerate(answering.discipline_ids(), start=1):
+        writer.writerow(
+            [
+                f"person{number}@example.com",
+                f"Person {number}",
+                "lee@example.com",
+                "employee",
+                f"E{100 + number}",
+                pack_id,
+            ]
+        )
+    return buffer.getvalue()
+
+
 def lock_org_chart() -> None:
     """Wait for, then hold until the transaction ends, the one lock every change of reporting
     lines takes before it reads them: two changes at the same moment (HR making each of two

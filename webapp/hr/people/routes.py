@@ -3,7 +3,7 @@ which discipline each person belongs to."""
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -19,7 +19,7 @@ from webapp.counting import counted
 from webapp.extensions import db
 from webapp.hr import bp
 from webapp.hr.people.forms import CsvUploadForm, DisciplineForm, PersonForm
-from webapp.hr.people.org_chart import apply_chart, lock_org_chart, read_chart
+from webapp.hr.people.org_chart import apply_chart, lock_org_chart, read_chart, template_csv
 from webapp.sharing.models import end_shares_with_former_manager
 
 
@@ -46,6 +46,14 @@ def _people_page(form: CsvUploadForm, status: int = 200):
         default=packs[0],
         discipline_of=answering.discipline_of,
     ), status
+
+
+@bp.route("/people/org-chart-template.csv")
+def chart_template():
+    """A CSV to start an org chart from: every column, with example rows."""
+    response = Response(template_csv(), mimetype="text/csv")
+    response.headers["Content-Disposition"] = 'attachment; filename="org-chart-template.csv"'
+    return response
 
 
 @bp.route("/people/import", methods=["POST"])
