@@ -12,6 +12,7 @@ import re
 import pytest
 from sqlalchemy import select
 
+from recommender.pack.loading import load_pack
 from tests.webapp.factories import assessment, sample_people
 from webapp.accounts.models import User
 from webapp.api.tokens import create_token
@@ -20,6 +21,7 @@ from webapp.audit.models import AuditEvent
 from webapp.extensions import db
 
 DESIGN = "product-design"
+ENGINEERING_REF, DESIGN_REF = load_pack("engineering").ref, load_pack(DESIGN).ref
 HEADER = "email,name,manager_email,role,discipline\n"
 TWO_DISCIPLINES = (
     HEADER + "mo@example.com,Mo,,manager,\n"
@@ -202,7 +204,7 @@ def test_the_confirmation_says_an_unfinished_assessment_keeps_its_pack(app, hr, 
     assert "The assessment Ada has started and not finished stays in Software engineering" in told
     move(hr, user_id(app, "ada@example.com"), DESIGN)
     log = text_of(hr.get("/hr/audit?action=discipline_changed"))
-    assert "an unfinished assessment keeps: engineering@1" in log
+    assert f"an unfinished assessment keeps: {ENGINEERING_REF}" in log
 
 
 def test_moving_to_an_unknown_discipline_is_refused_next_to_the_field(app, hr, mixed_team):
@@ -253,8 +255,8 @@ def test_an_engineer_and_a_designer_each_answer_their_own_pack(app, mixed_team, 
         }
     ada_pack, ada_advice = done["ada@example.com"]
     dee_pack, dee_advice = done["dee@example.com"]
-    assert (ada_pack, ada_advice["pack"]) == ("engineering@1", "engineering@1")
-    assert (dee_pack, dee_advice["pack"]) == ("product-design@1", "product-design@1")
+    assert (ada_pack, ada_advice["pack"]) == (ENGINEERING_REF, ENGINEERING_REF)
+    assert (dee_pack, dee_advice["pack"]) == (DESIGN_REF, DESIGN_REF)
     # each pack's own active model answered
     assert ada_advice["model_version"] != dee_advice["model_version"]
     assert set(dee_advice["levels"]["ic"]) >= {"target"}
@@ -321,14 +323,14 @@ def test_results_and_an_unfinished_assessment_keep_their_pack_after_a_move(
     assert "You started this assessment on the Software engineering ladders" in start
     ada.answer_all(sample_people()[2])  # resumes it: the engineering items are asked
     pack, model, _ = stored(app, unfinished)
-    assert (pack, model) == ("engineering@1", before[1])
+    assert (pack, model) == (ENGINEERING_REF, before[1])
 
     # the next one is a product design assessment, not compared with the engineering one
     ada.answer_all(sample_people(DESIGN)[1])
     with app.app_context():
         newest = db.session.scalar(select(Assessment).order_by(Assessment.id.desc()).limit(1))
         newest_id, newest_pack = newest.id, newest.pack
-    assert newest_pack == "product-design@1"
+    assert newest_pack == DESIGN_REF
     result = text_of(ada.get(f"/results/{newest_id}"))
     assert "was on the Software engineering ladders, so the two are not compared" in result
     history = text_of(ada.get("/results/history"))
@@ -399,18 +401,18 @@ def recommend(app, token, body, query=""):
 
 def test_the_api_recommends_in_the_token_owners_discipline_or_the_one_asked(app, token):
     engineer, designer = sample_people()[0], sample_people(DESIGN)[0]
-    assert recommend(app, token, engineer).get_json()["pack"] == "engineering@1"
+    assert recommend(app, token, engineer).get_json()["pack"] == ENGINEERING_REF
     refused = recommend(app, token, designer)
     assert refused.status_code == 400  # design items are not the owner's pack's
-    assert "is not an item of pack engineering@1" in refused.get_json()["error"]
+    assert f"is not an item of pack {ENGINEERING_REF}" in refused.get_json()["error"]
     answered = recommend(app, token, designer, "?pack=product-design")
     assert answered.status_code == 200
-    assert answered.get_json()["pack"] == "product-design@1"
+    assert answered.get_json()["pack"] == DESIGN_REF
 
     with app.app_context():
         User.by_email("hana@example.com").discipline = DESIGN
         db.session.commit()
-    assert recommend(app, token, designer).get_json()["pack"] == "product-design@1"
+    assert recommend(app, token, designer).get_json()["pack"] == DESIGN_REF
 
 
 def test_the_api_answers_404_for_an_unknown_pack(app, token):
