@@ -62,7 +62,7 @@ def take_and_share(page, live: str, email: str, person: dict, ladders: str) -> N
         page.get_by_role("button", name="Next").click()
     expect(page.get_by_text(f"on the {ladders} ladders")).to_be_visible()
     page.get_by_role("button", name="Share with Mo Manager").click()
-    expect(page.get_by_text("Shared with Mo Manager")).to_be_visible()
+    expect(page.get_by_text("Shared with Mo Manager.")).to_be_visible()
     page.get_by_role("button", name="Log out").click()
 
 
