@@ -37,6 +37,7 @@ format: install
 validate: install
 	$(BIN)/trackfit validate questionnaires/engineering
 	$(BIN)/trackfit validate questionnaires/product-design
+	$(BIN)/trackfit validate questionnaires/data-science
 
 evaluate: install
 	$(BIN)/trackfit evaluate --sizes 300,1000,4000,20000

@@ -16,11 +16,11 @@ from typing import TextIO
 
 from recommender.answer.answers import read_answers_jsonl
 from recommender.answer.batch import CHUNK_PEOPLE, answer_in_chunks, check_answers_jsonl
-from recommender.answer.registry import ModelRefused, Registry
+from recommender.answer.registry import ModelRefused, Registry, pack_id_of
 from recommender.answer.scoring import score_many
 from recommender.answer.trial import tried_recommender, try_version
 from recommender.errors import AnswersInvalid, TrackfitError
-from recommender.pack.loading import load_pack, resolve_pack_path
+from recommender.pack.loading import load_pack, packs_dir, resolve_pack_path
 from recommender.pack.schema import pack_schema
 
 EXIT_OK, EXIT_USAGE = 0, 2
@@ -30,6 +30,7 @@ MAX_SEED = 2**63 - 1
 # One person's answers are a few kilobytes (the API takes at most 256 KB); a longer line is not
 # answers, and reading it whole would cost its size in memory (/dev/zero has no line end).
 MAX_LINE_CHARACTERS = 1024 * 1024
+MAX_SPREADSHEET_BYTES = 5 * 1024 * 1024  # framework_sheet.MAX_FILE_BYTES; more is refused there
 
 
 def main(argv: Sequence[str] | None = None, parser: argparse.ArgumentParser | None = None) -> int:
@@ -141,8 +142,10 @@ def build_parser(
     )
     models.add_argument(
         "--pack",
-        help="pack to try the version on before it is trusted "
-        "(default: the installed pack it was trained for)",
+        help="the pack whose models to list, check, roll back or build (a name or folder); "
+        "promote: the pack to try the version on, which must be the one it was trained for "
+        "(default: every pack; promote: the installed pack the version was trained for; "
+        "build-default: every bundled pack)",
     )
     models.add_argument(
         "--evaluate",
@@ -192,9 +195,33 @@ def build_parser(
         help="evaluate on this outcome CSV instead "
         "(held-out share; no truth, so AUC and Brier rather than value)",
     )
+    _add_pack_commands(commands)
     if extend is not None:
         extend(commands)
     return parser
+
+
+def _add_pack_commands(commands) -> None:
+    """`trackfit pack ...`: making packs from what HR already has."""
+    pack = commands.add_parser(
+        "pack", help="make packs", description="Make packs from what HR already has."
+    )
+    pack_commands = pack.add_subparsers(dest="pack_command", required=True, metavar="COMMAND")
+    import_framework = _command(
+        pack_commands,
+        "import-framework",
+        "write a pack skeleton from a ladder spreadsheet (XLSX or CSV; layout: "
+        "questionnaires/FORMAT.md); exit 0, or 2 listing every problem by cell",
+        run_import_framework,
+    )
+    import_framework.add_argument("file", type=Path, help="the ladder, .xlsx or .csv")
+    import_framework.add_argument(
+        "--id", required=True, help="the new pack's id (e.g. data-science)"
+    )
+    import_framework.add_argument("--title", help="the pack's title (default: from the id)")
+    import_framework.add_argument(
+        "--out", type=Path, help="the pack folder to write, named by the id (default: ./ID)"
+    )
 
 
 def whole_number(low: int, high: int) -> Callable[[str], int]:
@@ -224,6 +251,34 @@ def run_validate(args: argparse.Namespace) -> int:
         f"{len(questionnaire.constructs)} constructs, "
         f"{len(pack.framework.competencies)} competencies, {len(pack.framework.levels)} levels, "
         f"{len(pack.rules.rules)} rules"
+    )
+    return EXIT_OK
+
+
+def run_import_framework(args: argparse.Namespace) -> int:
+    """`trackfit pack import-framework FILE --id ID`: the pack is written whole and valid, or
+    nothing is written."""
+    from recommender.pack.skeleton import import_framework, write_pack
+
+    out = args.out if args.out is not None else Path(args.id)
+    if out.name != args.id:
+        raise TrackfitError(
+            f"--out: {out} must be a folder named '{args.id}': a pack's folder is named by its id"
+        )
+    if out.is_symlink() or (out.exists() and not out.is_dir()):
+        raise TrackfitError(f"--out: {out} exists and is not a folder")
+    if out.is_dir() and any(out.iterdir()):
+        raise TrackfitError(f"--out: {out} is not empty; nothing was written (give a new folder)")
+    if not out.parent.is_dir():
+        raise TrackfitError(f"--out: {out.parent} is not a folder that exists")
+    _regular_file(args.file, "FILE")
+    with args.file.open("rb") as stream:
+        data = stream.read(MAX_SPREADSHEET_BYTES + 1)
+    files = import_framework(data, args.file.name, args.id, args.title)
+    write_pack(files, out)
+    print(
+        f"{out}: pack {args.id}@1 written and valid; review pack.yaml's description, then "
+        f"run `trackfit validate {out}`"
     )
     return EXIT_OK
 
@@ -339,7 +394,8 @@ def run_train(args: argparse.Namespace) -> int:
 
 
 def run_models(args: argparse.Namespace) -> int:
-    """`trackfit models list | check [V] | promote V | rollback | build-default`."""
+    """`trackfit models list | check [V] | promote V | rollback | build-default`, each for one
+    pack (`--pack`) or every one."""
     if args.action not in ("list", "check"):
         return _change_models(args)
     registry = Registry(args.models)
@@ -347,29 +403,57 @@ def run_models(args: argparse.Namespace) -> int:
         what = "is not a folder" if registry.root.exists() else "does not exist"
         raise ModelRefused(f"{registry.root}: {what}; --models names the model registry folder")
     if args.action == "check":
-        name = args.version or registry.active()
-        registry.history()  # a malformed pointer history is refused with its lines named
-        if name is None:
-            registry.load()  # refused: nothing is active, and what to do about it
-        try_version(registry, name, args.pack)
-        print(f"{name}: usable (SHA-256 matches, parameters read, sample people answered)")
+        return _check_models(registry, args)
+    return _list_models(registry, args.pack)
+
+
+def _check_models(registry: Registry, args: argparse.Namespace) -> int:
+    """Try a version (or each pack's active one) on sample people; every failure reported."""
+    registry.history()  # a malformed pointer history is refused with its lines named
+    if args.version:
+        try_version(registry, args.version, args.pack)
+        print(f"{args.version}: usable (SHA-256 matches, parameters read, sample people answered)")
         return EXIT_OK
-    return _list_models(registry)
+    packs = [args.pack] if args.pack else _packs_with_models(registry)
+    problems = []
+    for pack in packs:
+        try:
+            name = registry.active(pack)
+            if name is None:
+                registry.load(pack=pack)  # refused: nothing is active, and what to do about it
+            try_version(registry, name, pack)
+            print(f"{pack_id_of(pack)}: {name} usable (SHA-256 matches, sample people answered)")
+        except ModelRefused as refused:
+            problems += refused.problems
+    if problems:
+        raise ModelRefused(problems)
+    return EXIT_OK
 
 
-def _list_models(registry: Registry) -> int:
-    """One line per version; every unreadable registry file is reported after the list."""
+def _packs_with_models(registry: Registry) -> list[str]:
+    """Every bundled pack and every pack with an active version, by id."""
+    bundled = {path.parent.name for path in packs_dir().glob("*/pack.yaml")}
+    return sorted(bundled | set(registry.pointers()))
+
+
+def _list_models(registry: Registry, pack: str | None) -> int:
+    """Each pack's versions, one line each, its active one starred; every unreadable registry
+    file is reported after the list."""
     problems = []
     try:
-        active = registry.active()
+        pointers = registry.pointers()
     except ModelRefused as refused:
-        active, problems = None, [*refused.problems]
+        pointers, problems = {}, [*refused.problems]
+    rows: dict[str, list[str]] = {}
     for name in registry.versions():
         try:
             manifest = registry.manifest(name)
+            own = registry.pack_of(name)
         except ModelRefused as refused:
             problems += refused.problems
-            print(f"  {name}  (unreadable manifest)")
+            rows.setdefault("(unreadable)", []).append(f"  {name}  (unreadable manifest)")
+            continue
+        if pack is not None and own != pack_id_of(pack):
             continue
         tracks = (manifest.get("metrics") or {}).get("tracks") or {}
         aucs = " ".join(
@@ -377,11 +461,14 @@ def _list_models(registry: Registry) -> int:
         )
         data = manifest.get("data") or {}
         synthetic = " synthetic" if data.get("synthetic") else ""
-        marker = "*" if name == active else " "
-        print(
+        marker = "*" if pointers.get(own) == name else " "
+        rows.setdefault(own, []).append(
             f"{marker} {name}  {manifest.get('created', '')}  {manifest.get('pack')}  "
             f"rows={data.get('rows')}  {aucs}{synthetic}"
         )
+    for own, lines in rows.items():
+        print(f"{own} (active: {pointers.get(own, 'none')})")
+        print("\n".join(lines))
     try:
         registry.history()
     except ModelRefused as refused:
@@ -393,7 +480,8 @@ def _list_models(registry: Registry) -> int:
 
 def _change_models(args: argparse.Namespace) -> int:
     """The registry-writing actions: promote, rollback, build-default. A version is tried on
-    sample people before the pointer moves; a refusal leaves it where it was."""
+    sample people before the pointer moves; a refusal leaves it where it was, and a move
+    changes one pack's pointer only."""
     from recommender.learn.publishing import RegistryWriter
 
     registry = RegistryWriter(args.models)
@@ -401,14 +489,28 @@ def _change_models(args: argparse.Namespace) -> int:
         if not args.version:
             raise TrackfitError("models promote: name the version to promote (e.g. v2)")
         previous = registry.promote(args.version, args.pack)
-        print(f"active model: {args.version} (was {previous or 'none'})")
+        own = registry.pack_of(args.version)
+        print(f"active model for {own}: {args.version} (was {previous or 'none'})")
     elif args.action == "rollback":
-        print(f"active model: {registry.rollback(args.pack)}")
+        pack = args.pack or _only_pack(registry)
+        print(f"active model for {pack_id_of(pack)}: {registry.rollback(pack)}")
     else:
         from recommender.learn.default_model import build_default_model
 
-        print(f"active model: {build_default_model(registry, evaluation_sizes=args.evaluate)}")
+        packs = [args.pack] if args.pack else _packs_with_models(registry)
+        for pack in packs:
+            name = build_default_model(registry, load_pack(pack), evaluation_sizes=args.evaluate)
+            print(f"active model for {pack_id_of(pack)}: {name}")
     return EXIT_OK
+
+
+def _only_pack(registry: Registry) -> str:
+    """The one pack with an active version; refused, naming them, when there are several."""
+    pointers = registry.pointers()
+    if len(pointers) == 1:
+        return next(iter(pointers))
+    named = ", ".join(pointers) or "none"
+    raise TrackfitError(f"models rollback: name the pack with --pack (packs with models: {named})")
 
 
 def run_evaluate(args: argparse.Namespace) -> int:

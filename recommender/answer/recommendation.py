@@ -42,9 +42,9 @@ class Recommender:
     def open(
         cls, pack: str | Pack | None = None, registry: str | None = None, version: str | None = None
     ) -> Recommender:
-        """Load the pack and the model version (the active one by default)."""
+        """Load the pack and the model version (by default the pack's active one)."""
         pack = pack if isinstance(pack, Pack) else load_pack(pack)
-        model = Registry(registry).load(version)
+        model = Registry(registry).load(version, pack)
         trained_on = model.manifest.get("pack")
         if trained_on and trained_on.split("@")[0] != pack.id:
             raise ModelRefused(

@@ -1,12 +1,22 @@
-"""The model registry: immutable numbered versions, verified before use, and an active pointer.
+"""The model registry: immutable numbered versions, verified before use, and one active pointer
+per pack.
 
 Layout of a registry folder (default `models/`, else `--models DIR` or `TRACKFIT_MODELS`):
 
-    ACTIVE               the active version's name, e.g. "v2"
-    history.jsonl        every pointer move (promote, rollback), appended, never rewritten
+    active/engineering   that pack's active version's name, e.g. "v2"; one file per pack
+    history.jsonl        every pointer move (promote, rollback) with its pack, appended, never
+                         rewritten
     v1/model.npz         the model's parameters as plain arrays (never a pickle)
-    v1/manifest.json     SHA-256 of model.npz, versions trained with, data hash, metrics, ...
+    v1/manifest.json     SHA-256 of model.npz, the pack it was trained for, versions trained
+                         with, data hash, metrics, ...
     v1/card.md           the model card
+
+Versions are numbered across the registry; each is trained for one pack (its manifest's
+`pack`, e.g. "engineering@1") and can only be active for that pack, so promoting one pack's
+model never moves another's. A registry from before packs had pointers of their own has a
+single `ACTIVE` file and history lines without a pack: `ACTIVE` is read as the pointer of the
+pack its version was trained for, and a line's pack is its version's; the first pointer move
+writes `active/<pack>` from it and removes `ACTIVE` (the history is kept as it was).
 
 Every file is read as untrusted and within a size bound (the card 256 KB, a manifest or the
 history 20 MB, a model 128 MB); a file or version folder that is a symbolic link, or not a
@@ -35,11 +45,14 @@ from recommender.answer.answers import JsonRefused, read_json_document
 from recommender.answer.track_model import TrackModel
 from recommender.errors import Problem, TrackfitError
 from recommender.pack.framework import TRACK_IDS
+from recommender.pack.loading import DEFAULT_PACK, Pack, load_pack
 from recommender.pack.source import describe
 
 DEFAULT_ROOT = Path(__file__).resolve().parents[2] / "models"
 MODEL_FILE, MANIFEST_FILE, CARD_FILE = "model.npz", "manifest.json", "card.md"
-ACTIVE_FILE, HISTORY_FILE = "ACTIVE", "history.jsonl"
+ACTIVE_FILE, HISTORY_FILE = "ACTIVE", "history.jsonl"  # ACTIVE: the single pointer of old
+ACTIVE_FOLDER = "active"
+PACK_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}\Z")  # a pack id that is also a safe file name
 VERSION_PATTERN = re.compile(r"^v([1-9][0-9]{0,8})\Z")  # ASCII digits only (Unicode has others)
 WHAT_TO_DO = (
     "Promote a usable version (`trackfit models list`, `trackfit models promote V`) or "
@@ -88,39 +101,104 @@ class Registry:
     def __init__(self, root: str | Path | None = None):
         self.root = registry_root(root)
 
-    def versions(self) -> list[str]:
-        """Version names, oldest first."""
+    def versions(self, pack: str | Pack | None = None) -> list[str]:
+        """Version names, oldest first: every one, or those trained for `pack` (a version
+        whose manifest cannot be read belongs to no pack)."""
         if not self.root.is_dir():
             return []
         found = [p.name for p in self.root.iterdir() if VERSION_PATTERN.match(p.name)]
-        return sorted(found, key=lambda name: int(name[1:]))
+        found.sort(key=lambda name: int(name[1:]))
+        if pack is None:
+            return found
+        pack_id = pack_id_of(pack)
+        return [name for name in found if self._pack_or_none(name) == pack_id]
 
-    def active(self) -> str | None:
-        """The active version's name, or None when nothing has been promoted."""
+    def _pack_or_none(self, name: str) -> str | None:
+        try:
+            return self.pack_of(name)
+        except ModelRefused:
+            return None
+
+    def active(self, pack: str | Pack) -> str | None:
+        """A pack's active version, or None when nothing has been promoted for it."""
+        pack_id = pack_id_of(pack)
+        path = self.root / ACTIVE_FOLDER / pack_id
+        if os.path.lexists(path):
+            self._pointer_folder()
+            return _read_pointer(path)
+        legacy = self.legacy_active()
+        if legacy is not None and self.pack_of(legacy) == pack_id:
+            return legacy
+        return None
+
+    def active_or_none(self, pack: str | Pack) -> str | None:
+        """A pack's active version, or None when nothing is active or the pointer cannot be
+        read (pages say why elsewhere; a promotion is how a broken pointer is mended)."""
+        try:
+            return self.active(pack)
+        except ModelRefused:
+            return None
+
+    def legacy_active(self) -> str | None:
+        """The version named by the single `ACTIVE` file of a registry not yet moved to one
+        pointer per pack, or None when there is none."""
         path = self.root / ACTIVE_FILE
         if not os.path.lexists(path):
             return None
-        raw = _bounded_read(path, MAX_POINTER_BYTES, refuse_larger=False)
-        try:
-            name = raw.decode("utf-8").strip()
-        except UnicodeDecodeError:
-            raise ModelRefused(f"{path}: is not text; it should hold a version name") from None
-        if not name:
-            raise ModelRefused(f"{path}: is empty; it should hold a version name such as v1")
-        if len(raw) > MAX_POINTER_BYTES or not VERSION_PATTERN.match(name):
-            raise ModelRefused(
-                f"{path}: {_shown(name)} is not a version name (v1, v2, …); "
-                "promote a version to rewrite it"
-            )
-        return name
+        return _read_pointer(path)
 
-    def active_or_none(self) -> str | None:
-        """The active version, or None when nothing is active or the pointer cannot be read
-        (pages say why elsewhere; a promotion is how a broken pointer is mended)."""
+    def pointers(self) -> dict[str, str]:
+        """Every pack's active version: pack id -> version name, by pack id. Every pointer
+        that cannot be read is named in one refusal."""
+        found: dict[str, str] = {}
+        problems: list[Problem] = []
+        folder = self.root / ACTIVE_FOLDER
+        if os.path.lexists(folder):
+            try:
+                self._pointer_folder()
+                names = sorted(entry for entry in os.listdir(folder) if PACK_ID.match(entry))
+            except ModelRefused as refused:
+                problems += refused.problems
+                names = []
+            except OSError as error:
+                problems.append(Problem(str(folder), f"cannot be read ({error.strerror})"))
+                names = []
+            for pack_id in names:
+                try:
+                    found[pack_id] = _read_pointer(folder / pack_id)
+                except ModelRefused as refused:
+                    problems += refused.problems
         try:
-            return self.active()
-        except ModelRefused:
-            return None
+            legacy = self.legacy_active()
+            if legacy is not None:
+                found.setdefault(self.pack_of(legacy), legacy)
+        except ModelRefused as refused:
+            problems += refused.problems
+        if problems:
+            raise ModelRefused(problems)
+        return dict(sorted(found.items()))
+
+    def _pointer_folder(self) -> Path:
+        """The folder of pointers; refused when it is a link or not a folder."""
+        path = self.root / ACTIVE_FOLDER
+        mode = os.lstat(path).st_mode
+        if stat.S_ISLNK(mode) or not stat.S_ISDIR(mode):
+            raise ModelRefused(
+                f"{path}: is a link or a file, not the folder of active pointers; remove it, "
+                "then promote a version for each pack"
+            )
+        return path
+
+    def pack_of(self, name: str) -> str:
+        """The id of the pack a version was trained for. A version whose manifest names no
+        pack was made before packs were recorded, for the default pack."""
+        trained_for = self.manifest(name).get("pack")
+        pack_id = str(trained_for or DEFAULT_PACK).partition("@")[0]
+        if not PACK_ID.match(pack_id):
+            raise ModelRefused(
+                f"{self.root / str(name) / MANIFEST_FILE}: pack: {_shown(pack_id)} is not a pack id"
+            )
+        return pack_id
 
     def manifest(self, name: str) -> dict[str, Any]:
         """A version's manifest (JSON, safe to read before any check), its shape checked."""
@@ -162,13 +240,18 @@ class Registry:
             raise ModelRefused(f"{path}: is not a folder")
         return path
 
-    def load(self, name: str | None = None) -> ModelVersion:
-        """A version (the active one by default), verified before its file is read."""
-        name = name or self.active()
+    def load(self, name: str | None = None, pack: str | Pack | None = None) -> ModelVersion:
+        """A version: the one named, else `pack`'s active one; verified before its file is
+        read."""
+        if name is None:
+            if pack is None:
+                raise ModelRefused("name a model version, or the pack whose active one to load")
+            name = self.active(pack)
         if name is None:
             raise ModelRefused(
-                f"{self.root}: no active model version; train one with "
-                "`trackfit train` and promote it with `trackfit models promote`"
+                f"{self.root}: no active model version for pack {pack_id_of(pack)}; train one "
+                "with `trackfit train` and promote it with `trackfit models promote`, or "
+                f"build its default with `trackfit models build-default --pack {pack_id_of(pack)}`"
             )
         try:
             manifest = self.manifest(name)
@@ -209,18 +292,21 @@ class Registry:
             )
         return data
 
-    def active_stack(self) -> list[str]:
-        """Versions made active by promotions not yet undone by rollbacks, oldest first."""
+    def active_stack(self, pack: str | Pack) -> list[str]:
+        """A pack's versions made active by promotions not yet undone by rollbacks, oldest
+        first."""
         stack: list[str] = []
-        for move in self.history():
+        for move in self.history(pack):
             if move["action"] == "promote":
                 stack.append(move["to"])
             elif stack:
                 stack.pop()
         return stack
 
-    def history(self) -> list[dict[str, Any]]:
-        """Every pointer move, oldest first; every malformed line named in one refusal."""
+    def history(self, pack: str | Pack | None = None) -> list[dict[str, Any]]:
+        """Every pointer move, or those of one pack, oldest first, each with its `pack` (a
+        line written before moves named their pack has its version's); every malformed line
+        named in one refusal."""
         path = self.root / HISTORY_FILE
         if not os.path.lexists(path):
             return []
@@ -229,6 +315,7 @@ class Registry:
         except UnicodeDecodeError as error:
             raise ModelRefused(f"{path}: is not UTF-8 text (byte {error.start})") from None
         moves, problems = [], []
+        packs: dict[str, str] = {}  # version -> pack, for lines that do not name theirs
         for number, line in enumerate(text.splitlines(), start=1):
             if not line.strip():
                 continue
@@ -240,10 +327,48 @@ class Registry:
             found = move_problems(move)
             problems += [Problem(f"{path}:{number}", what) for what in found]
             if not found:
+                if move.get("pack") is None:
+                    if move["to"] not in packs:
+                        packs[move["to"]] = self._pack_or_none(move["to"]) or DEFAULT_PACK
+                    move["pack"] = packs[move["to"]]
                 moves.append(move)
         if problems:
             raise ModelRefused(problems)
-        return moves
+        if pack is None:
+            return moves
+        pack_id = pack_id_of(pack)
+        return [move for move in moves if move["pack"] == pack_id]
+
+
+def pack_id_of(pack: str | Pack | None) -> str:
+    """The id of a pack given as a Pack, an id, a reference (`engineering@2`) or a folder;
+    the default pack when None."""
+    if isinstance(pack, Pack):
+        return pack.id
+    if pack is None:
+        return DEFAULT_PACK
+    text = str(pack)
+    named = text.partition("@")[0]
+    if PACK_ID.match(named):
+        return named
+    return load_pack(text).id
+
+
+def _read_pointer(path: Path) -> str:
+    """The version name a pointer file holds; refused, naming the file, unless it is one."""
+    raw = _bounded_read(path, MAX_POINTER_BYTES, refuse_larger=False)
+    try:
+        name = raw.decode("utf-8").strip()
+    except UnicodeDecodeError:
+        raise ModelRefused(f"{path}: is not text; it should hold a version name") from None
+    if not name:
+        raise ModelRefused(f"{path}: is empty; it should hold a version name such as v1")
+    if len(raw) > MAX_POINTER_BYTES or not VERSION_PATTERN.match(name):
+        raise ModelRefused(
+            f"{path}: {_shown(name)} is not a version name (v1, v2, …); "
+            "promote a version to rewrite it"
+        )
+    return name
 
 
 MAX_POINTER_BYTES = 64
@@ -307,6 +432,9 @@ def move_problems(move: Any) -> list[str]:
     target = move.get("to")
     if not isinstance(target, str) or not VERSION_PATTERN.match(target):
         problems.append(f"to: must be a version name (v1, v2, …), not {describe(target)}")
+    pack = move.get("pack")
+    if pack is not None and (not isinstance(pack, str) or not PACK_ID.match(pack)):
+        problems.append(f"pack: must be a pack id or absent, not {describe(pack)}")
     source = move.get("from")
     if source is not None and (not isinstance(source, str) or not VERSION_PATTERN.match(source)):
         problems.append(f"from: must be a version name or null, not {describe(source)}")

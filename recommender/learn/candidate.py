@@ -37,6 +37,7 @@ from recommender.learn.training import (
     usable_rows,
 )
 from recommender.pack.framework import TRACK_IDS
+from recommender.pack.loading import Pack
 
 CROSS_FIT_FOLDS = 5
 ROC_POINTS = 40
@@ -110,7 +111,7 @@ def train_candidate(
         registry.promote(name, pack)
     return {
         "version": name,
-        "active": registry.active(),
+        "active": registry.active(pack),
         "pack": pack.ref,
         "rows": manifest["data"]["rows"],
         "rows_used": manifest["data"]["rows_used"],
@@ -177,8 +178,8 @@ def _cross_fitted_comparison(
         "candidate": held_out_metrics(mine, taken, outcome),
         "active": None,
     }
-    active_name = registry.active()
-    active = _comparable_active(registry, tuple(f.name for f in pack_features(profiles.pack)))
+    active_name = registry.active(profiles.pack)
+    active = _comparable_active(registry, profiles.pack)
     theirs = None
     if isinstance(active, TrackModel):
         theirs = active.predict(features[usable]).p_success
@@ -203,11 +204,10 @@ def _cross_fitted_comparison(
     return holdout
 
 
-def _comparable_active(
-    registry: Registry, feature_names: tuple[str, ...]
-) -> TrackModel | str | None:
-    """The active model, why it cannot be compared, or None when nothing is active."""
-    name = registry.active()
+def _comparable_active(registry: Registry, pack: Pack) -> TrackModel | str | None:
+    """The pack's active model, why it cannot be compared, or None when nothing is active."""
+    feature_names = tuple(f.name for f in pack_features(pack))
+    name = registry.active(pack)
     if name is None:
         return None
     try:

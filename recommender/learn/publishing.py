@@ -3,7 +3,8 @@
 Every write that depends on what the registry holds (naming a new version, reading the active
 version and moving the pointer, appending to the history) happens under one exclusive lock,
 `flock` on `.lock` in the registry folder, so threads and processes (gunicorn workers, the
-CLI) take turns: `ACTIVE`, `history.jsonl` and what a caller is told always agree."""
+CLI) take turns: the pointers, `history.jsonl` and what a caller is told always agree. A move
+changes one pack's pointer (`active/<pack>`) and no other."""
 
 from __future__ import annotations
 
@@ -25,13 +26,16 @@ import numpy as np
 
 from recommender.answer.registry import (
     ACTIVE_FILE,
+    ACTIVE_FOLDER,
     CARD_FILE,
     HISTORY_FILE,
     MANIFEST_FILE,
     MODEL_FILE,
+    PACK_ID,
     ModelRefused,
     Registry,
     file_sha256,
+    pack_id_of,
 )
 from recommender.answer.track_model import TrackModel
 from recommender.answer.trial import try_version
@@ -98,87 +102,131 @@ class RegistryWriter(Registry):
                 shutil.rmtree(staging)
 
     def promote(self, name: str, pack: str | Pack | None = None) -> str | None:
-        """Make a version the active one once it has been tried (see `try_version`); return
-        the previously active name. Nothing moves when it is refused."""
+        """Make a version the active one of the pack it was trained for, once it has been
+        tried on that pack (`pack`, when given, must be it: a Pack or folder to try it on);
+        return the version it replaced. Nothing moves when it is refused, and no other pack's
+        pointer ever moves."""
+        own = self.pack_of(name)
+        if pack is not None and pack_id_of(pack) != own:
+            raise ModelRefused(
+                f"{name} was trained for pack {own}, not {pack_id_of(pack)}; it can only be "
+                f"made active for {own}"
+            )
         self.try_version(name, pack)  # slow: outside the lock
         with self._locked():
-            self._ready_to_move()
-            previous = self.active_or_none()
-            self._point(name, "promote", previous)
+            self._ready_to_move(own)
+            previous = self.active_or_none(own)
+            self._point(own, name, "promote", previous)
         return previous
 
-    def rollback(self, pack: str | Pack | None = None) -> str:
-        """Go back to the version that was active before the current one, once it has been
-        tried; return its name."""
+    def rollback(self, pack: str | Pack) -> str:
+        """Go back to the version that was active for `pack` before the current one, once it
+        has been tried; return its name."""
         return self.roll_back(pack)[0]
 
-    def roll_back(self, pack: str | Pack | None = None) -> tuple[str, str]:
+    def roll_back(self, pack: str | Pack) -> tuple[str, str]:
         """`rollback`, returning (the version now active, the one it replaced) as recorded in
         the history. When the pointer moves while the target is tried, the rollback is worked
         out again from the new history; after a few such turns it is tried under the lock."""
+        pack_id = pack_id_of(pack)
         for _ in range(ROLLBACK_ATTEMPTS):
-            target, current = self._rollback_target()
+            target, current = self._rollback_target(pack_id)
             self.try_version(target, pack)  # slow: outside the lock
             with self._locked():
-                self._ready_to_move()
-                if self._rollback_target() == (target, current):
-                    self._point(target, "rollback", current)
+                self._ready_to_move(pack_id)
+                if self._rollback_target(pack_id) == (target, current):
+                    self._point(pack_id, target, "rollback", current)
                     return target, current
         # The pointer kept moving while targets were tried: try this one under the lock, so
         # that it cannot move again (slower for the others, but the rollback is done).
         with self._locked():
-            self._ready_to_move()
-            target, current = self._rollback_target()
+            self._ready_to_move(pack_id)
+            target, current = self._rollback_target(pack_id)
             self.try_version(target, pack)
-            self._point(target, "rollback", current)
+            self._point(pack_id, target, "rollback", current)
             return target, current
 
-    def _rollback_target(self) -> tuple[str, str]:
-        stack = self.active_stack()
+    def _rollback_target(self, pack_id: str) -> tuple[str, str]:
+        stack = self.active_stack(pack_id)
         if len(stack) < 2:
-            raise ModelRefused(f"{self.root}: nothing to roll back to")
+            raise ModelRefused(f"{self.root}: nothing to roll back to for pack {pack_id}")
         return stack[-2], stack[-1]
 
     def try_version(self, name: str, pack: str | Pack | None = None) -> None:
-        """Load a version and answer sample people with it (see `trial.try_version`)."""
+        """Load a version and answer sample people with it (see `trial.try_version`): of
+        `pack` when it is a Pack or a folder, else of the installed pack it was trained for."""
+        if isinstance(pack, str) and PACK_ID.match(pack):
+            pack = None  # an id: the installed pack of that id, if there is one
         try_version(self, name, pack)
 
-    def _ready_to_move(self) -> None:
-        """Refuse a move the registry could not record whole; the caller holds the lock. The
-        history must read line by line (a move appended after a half-written line would be
-        lost in it), and `ACTIVE` must be a plain file or absent (not a folder or a link)."""
+    def _ready_to_move(self, pack_id: str) -> None:
+        """Refuse a move the registry could not record whole, and move a single `ACTIVE` of
+        old to its pack's pointer; the caller holds the lock. The history must read line by
+        line (a move appended after a half-written line would be lost in it), and the pointer
+        folder and the pack's pointer must be a plain folder and file or absent."""
         self.history()  # a ModelRefused naming every line that does not read
-        pointer = self.root / ACTIVE_FILE
-        if os.path.lexists(pointer) and not stat.S_ISREG(os.lstat(pointer).st_mode):
-            raise ModelRefused(
-                f"{pointer}: is a folder, link or device, not the file naming the active "
-                "version; remove it, then promote a version"
-            )
+        for path in (self.root / ACTIVE_FILE, self.root / ACTIVE_FOLDER / pack_id):
+            if os.path.lexists(path) and not stat.S_ISREG(os.lstat(path).st_mode):
+                raise ModelRefused(
+                    f"{path}: is a folder, link or device, not the file naming the active "
+                    "version; remove it, then promote a version"
+                )
+        folder = self.root / ACTIVE_FOLDER
+        if os.path.lexists(folder):
+            self._pointer_folder()
+        else:
+            folder.mkdir(mode=0o755)
+        self._migrate_single_pointer()
 
-    def _point(self, name: str, action: str, previous: str | None) -> None:
-        """Record a move and make it; the caller holds the lock. The pointer is written to a
-        temporary file of its own and renamed over `ACTIVE` (atomic)."""
+    def _migrate_single_pointer(self) -> None:
+        """Write the pointer a registry of old keeps in `ACTIVE` as its pack's own, then
+        remove `ACTIVE`. One that does not name a version is dropped: a promotion mends it."""
+        try:
+            legacy = self.legacy_active()
+            owner = self.pack_of(legacy) if legacy is not None else None
+        except ModelRefused:
+            legacy = owner = None
+        if owner is not None and not os.path.lexists(self.root / ACTIVE_FOLDER / owner):
+            self._write_pointer(owner, legacy)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self.root / ACTIVE_FILE)
+
+    def _point(self, pack_id: str, name: str, action: str, previous: str | None) -> None:
+        """Record a move of one pack's pointer and make it; the caller holds the lock."""
         move = {
             "at": datetime.now(UTC).isoformat(timespec="seconds"),
             "action": action,
+            "pack": pack_id,
             "from": previous,
             "to": name,
         }
-        descriptor, temporary = tempfile.mkstemp(prefix=f".{ACTIVE_FILE}-", dir=self.root)
         try:
+            history = self.root / HISTORY_FILE
+            flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW
+            with os.fdopen(os.open(history, flags, 0o644), "a", encoding="utf-8") as lines:
+                lines.write(json.dumps(move) + "\n")
+        except OSError as error:
+            where = error.filename or self.root
+            raise ModelRefused(f"{where}: cannot be written ({error.strerror})") from None
+        self._write_pointer(pack_id, name)
+
+    def _write_pointer(self, pack_id: str, name: str) -> None:
+        """Point a pack at a version: written to a temporary file of its own and renamed over
+        `active/<pack>` (atomic); the caller holds the lock."""
+        folder = self.root / ACTIVE_FOLDER
+        temporary = None
+        try:
+            descriptor, temporary = tempfile.mkstemp(prefix=f".{pack_id}-", dir=folder)
             with os.fdopen(descriptor, "w", encoding="utf-8") as pointer:
                 pointer.write(name + "\n")
                 pointer.flush()
                 os.fsync(pointer.fileno())
             os.chmod(temporary, 0o644)  # mkstemp makes it private; the pointer is readable
-            history = self.root / HISTORY_FILE
-            flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW
-            with os.fdopen(os.open(history, flags, 0o644), "a", encoding="utf-8") as lines:
-                lines.write(json.dumps(move) + "\n")
-            os.replace(temporary, self.root / ACTIVE_FILE)
+            os.replace(temporary, folder / pack_id)
         except OSError as error:
-            where = error.filename or self.root
+            where = error.filename or folder
             raise ModelRefused(f"{where}: cannot be written ({error.strerror})") from None
         finally:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(temporary)
+            if temporary is not None:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(temporary)

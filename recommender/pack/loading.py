@@ -14,6 +14,7 @@ from recommender.pack.parsing.framework import parse_framework
 from recommender.pack.parsing.header import parse_header
 from recommender.pack.parsing.questionnaire import parse_questionnaire
 from recommender.pack.parsing.rules import parse_rules
+from recommender.pack.parsing.shared import shared_folders
 from recommender.pack.questionnaire import Questionnaire
 from recommender.pack.rules import RuleSet
 from recommender.pack.source import PackSource, ProblemLog
@@ -64,13 +65,17 @@ def load_pack(name_or_path: str | Path | None = None) -> Pack:
 
 
 def _fingerprint(path: Path) -> tuple:
-    """Modification times of the pack files, so an edited pack is re-read."""
-    stamps = []
-    for name in PACK_FILES:
+    """Modification times of the pack files and of the shared parts, so an edited pack is
+    re-read (the packs folder, the shared parts, and which of them exist, are part of it)."""
+    files = [path / name for name in PACK_FILES]
+    for folder in shared_folders(packs_dir(), PACKS_DIR):
+        files += sorted(folder.glob("*@*.yaml")) if folder.is_dir() else []
+    stamps: list = [str(packs_dir())]
+    for file in files:
         try:
-            stamps.append((path / name).stat().st_mtime_ns)
+            stamps.append((str(file), file.stat().st_mtime_ns))
         except OSError:
-            stamps.append(None)
+            stamps.append((str(file), None))
     return tuple(stamps)
 
 
@@ -82,7 +87,9 @@ def _load_pack_cached(path: Path, _fingerprint: tuple) -> Pack:
     sources = {name: PackSource.load(path / name, log) for name in PACK_FILES}
     header = parse_header(sources["pack.yaml"], path)
     framework = parse_framework(sources["framework.yaml"])
-    questionnaire = parse_questionnaire(sources["questionnaire.yaml"], framework)
+    questionnaire = parse_questionnaire(
+        sources["questionnaire.yaml"], framework, shared_folders(packs_dir(), PACKS_DIR)
+    )
     rules = None
     if framework and questionnaire:
         catalogue = field_catalogue(framework, questionnaire)

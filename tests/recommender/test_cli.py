@@ -65,7 +65,7 @@ def test_schema_lists_constructs_competencies_items_and_tracks(trackfit):
 
 def test_schema_of_another_pack(trackfit):
     code, out, _ = trackfit("schema", "--pack", "product-design")
-    assert code == 0 and json.loads(out)["pack"] == "product-design@1"
+    assert code == 0 and json.loads(out)["pack"] == "product-design@2"
 
 
 def test_score_writes_one_profile_per_line(trackfit):
@@ -152,4 +152,4 @@ def test_the_installed_console_script_runs():
         [script, "validate", "product-design"], capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stderr
-    assert "product-design@1 is valid" in result.stdout
+    assert "product-design@2 is valid" in result.stdout

@@ -95,6 +95,10 @@ MATRIX = [
     Request("GET", "/hr/packs", "/hr/packs", HR_ONLY),
     Request("GET", "/hr/packs/1", "/hr/packs/<int:version>", HR_ONLY),
     Request("POST", "/hr/packs/upload", "/hr/packs/upload", HR_ONLY),
+    Request("GET", "/hr/packs/import", "/hr/packs/import", HR_ONLY),
+    Request("POST", "/hr/packs/import", "/hr/packs/import", HR_ONLY),  # no file: asked again
+    Request("GET", "/hr/packs/import/template.xlsx", "/hr/packs/import/template.<any(xlsx, csv):kind>", HR_ONLY),
+    Request("GET", "/hr/packs/import/template.csv", "/hr/packs/import/template.<any(xlsx, csv):kind>", HR_ONLY),
     Request("GET", "/hr/people", "/hr/people", HR_ONLY),
     Request("GET", "/hr/people/{user}", "/hr/people/<int:user_id>", HR_ONLY),
     Request("POST", "/hr/people/{user}", "/hr/people/<int:user_id>", HR_ONLY),

@@ -19,7 +19,7 @@ from tests.webapp import factories
 from tests.webapp.screens import PHONE, WIDTHS, landed_on_errors, look_at, look_at_every_width
 from tests.webapp.test_access_matrix import EMAILS, MATRIX, OK, PERSONAS, build_world
 
-NOT_PAGES = (".csv", ".json", ".css")  # downloads and files, not pages to read
+NOT_PAGES = (".csv", ".json", ".css", ".xlsx")  # downloads and files, not pages to read
 SMALLEST_TARGET_PX = 24
 MOST_TAB_STOPS = 50  # one rule draws every ring: fifty stops are enough to show it
 

@@ -285,7 +285,7 @@ def test_a_new_version_of_a_pack_with_a_kebab_case_id_can_be_uploaded(
     make_app, make_user, signed_in, tmp_path
 ):
     """A site configured for product-design (a kebab-case id, as FORMAT.md allows) with a
-    model of its own takes product-design@2."""
+    model of its own takes product-design@3."""
     registry = tmp_path / "design-models"
     # Any model that reads the pack will do. 300 people train in about 4 s even on a busy
     # machine; 2,000 took 5 s on a quiet one and over a minute beside other work.
@@ -296,7 +296,7 @@ def test_a_new_version_of_a_pack_with_a_kebab_case_id_can_be_uploaded(
     client = signed_in("hr@example.com", app=design)
     source = ROOT / "questionnaires" / "product-design"
     files = {name: (source / name).read_text(encoding="utf-8") for name in PACK_FILES}
-    files["pack.yaml"] = _swap(files["pack.yaml"], "version: 1\n", "version: 2\n")
+    files["pack.yaml"] = _swap(files["pack.yaml"], "version: 2\n", "version: 3\n")
     response = upload(client, zipped(files, "product-design"))
     assert response.status_code == 302, response.get_data(as_text=True)[:3000]
-    assert uploaded_folders(design) == ["product-design@2"]
+    assert uploaded_folders(design) == ["product-design@3"]

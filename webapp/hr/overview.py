@@ -56,7 +56,7 @@ def overview():
             select(func.count(Assessment.id)).where(Assessment.completed_at.is_not(None))
         ),
         shared=db.session.scalar(select(func.count(Share.id)).where(Share.revoked_at.is_(None))),
-        active=answering.model_registry().active_or_none(),
+        active=answering.model_registry().active_or_none(answering.current_pack()),
         runs=db.session.scalars(select(TrainingRun).order_by(TrainingRun.id.desc()).limit(5)).all(),
         overrides=override_rates(),
     )

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import ClassVar
 
 from recommender.pack.framework import PROFICIENCY_MAX, PROFICIENCY_MIN, Framework
+from recommender.pack.parsing.shared import SharedPart, read_shared_parts
 from recommender.pack.questionnaire import (
     ANCHORED,
     ATTENTION,
@@ -26,20 +28,50 @@ from recommender.pack.questionnaire import (
 from recommender.pack.source import PackSource
 
 
-def parse_questionnaire(source: PackSource, framework: Framework | None) -> Questionnaire | None:
-    """Build the questionnaire from `questionnaire.yaml`, logging every problem found."""
+def parse_questionnaire(
+    source: PackSource, framework: Framework | None, shared_folders: tuple[Path, ...] = ()
+) -> Questionnaire | None:
+    """Build the questionnaire from `questionnaire.yaml` and the shared parts its sections
+    list names (looked for in `shared_folders`), logging every problem found."""
     raw = source.mapping(source.data, (), "a mapping with scales, constructs and sections")
     if raw is None:
         return None
-    source.fields(raw, (), required=("scales", "constructs", "sections"))
-    scales = _parse_scales(source, raw.get("scales"))
-    constructs = _parse_constructs(source, raw.get("constructs"))
+    parts = read_shared_parts(source, raw.get("sections"), shared_folders)
+    own = ("scales", "constructs")
+    if parts:  # a pack whose motivation is all shared may have no scales or constructs of its own
+        source.fields(raw, (), required=("sections",), optional=own)
+    else:
+        source.fields(raw, (), required=(*own, "sections"))
+    scales = _parse_scales(source, raw.get("scales")) if "scales" in raw else {}
+    constructs = _parse_constructs(source, raw.get("constructs"), 0 if parts else 1)
+    for part in parts.values():
+        for scale in _parse_scales(part.source, part.raw.get("scales")).values():
+            _take_shared(source, "scales", scale.id, scales, part.ref)
+            scales.setdefault(scale.id, scale)
+        for construct in _parse_constructs(part.source, part.raw.get("constructs")):
+            if _take_shared(
+                source, "constructs", construct.id, [c.id for c in constructs], part.ref
+            ):
+                constructs.append(construct)
     parser = _ItemParser(source, scales, {c.id for c in constructs}, framework)
-    sections = parser.sections(raw.get("sections"))
+    sections = parser.sections(raw.get("sections"), parts)
     parser.check_coverage(constructs)
     if source.log:
         return None
     return Questionnaire(scales, tuple(constructs), tuple(sections), tuple(parser.items))
+
+
+def _take_shared(source: PackSource, kind: str, part_id: str, own, ref: str) -> bool:
+    """Whether a shared part's scale or construct can join the pack's (whose own of the same
+    id would be ambiguous: logged in the pack's file)."""
+    if part_id in own:
+        source.problem(
+            (kind,),
+            f"{kind[:-1]} '{part_id}' is defined here and by shared part {ref}; "
+            "remove this one and use the shared one",
+        )
+        return False
+    return True
 
 
 def _parse_scales(source: PackSource, value: object) -> dict[str, Scale]:
@@ -71,8 +103,10 @@ def _parse_scales(source: PackSource, value: object) -> dict[str, Scale]:
     return scales
 
 
-def _parse_constructs(source: PackSource, value: object) -> list[Construct]:
-    entries = source.sequence(value, ("constructs",), min_len=1)
+def _parse_constructs(source: PackSource, value: object, min_len: int = 1) -> list[Construct]:
+    if value is None and min_len == 0:
+        return []
+    entries = source.sequence(value, ("constructs",), min_len=min_len)
     if entries is None:
         return []
     constructs = []
@@ -115,17 +149,47 @@ class _ItemParser:
         self.seen_items: dict[str, str] = {}
         self.fed_by: dict[str, list[tuple[tuple, Item]]] = {}
 
-    def sections(self, value: object) -> list[Section]:
+    def sections(self, value: object, parts: dict[int, SharedPart] | None = None) -> list[Section]:
+        """The sections in order, each shared part's spliced in where it is named."""
         entries = self.source.sequence(value, ("sections",), min_len=1)
         if entries is None:
             return []
+        pack_source, sections, seen = self.source, [], {}
+        for index, raw, _ in pack_source.unique_ids(entries, ("sections",), "section"):
+            if "shared" in raw:
+                part = (parts or {}).get(index)
+                if part is not None:
+                    self.source = part.source  # its problems are named in its own file
+                    found = self._sections_of(
+                        self.source.sequence(part.raw.get("sections"), ("sections",), min_len=1)
+                        or [],
+                        seen,
+                    )
+                    self.source = pack_source
+                    sections += found
+                continue
+            sections += self._sections_of([(index, raw)], seen)
+        return sections
+
+    def _sections_of(self, entries, seen: dict[str, str]) -> list[Section]:
+        """Sections from (index, raw) pairs, or a shared part's raw list, of `self.source`;
+        a section id already used (in the pack or a shared part) is logged."""
+        if entries and not isinstance(entries[0], tuple):
+            entries = list(self.source.unique_ids(entries, ("sections",), "section"))
+            entries = [(index, raw) for index, raw, _ in entries]
         sections = []
-        for index, raw, _ in self.source.unique_ids(entries, ("sections",), "section"):
+        for index, raw in entries:
             path = ("sections", index)
             self.source.fields(raw, path, required=("id", "title", "items"), optional=("intro",))
             section_id = self.source.identifier(raw, "id", path)
             title = self.source.text(raw, "title", path)
             intro = self.source.text(raw, "intro", path, required=False) or ""
+            if section_id in seen and seen[section_id] != self.source.name:
+                self.source.problem(
+                    path + ("id",), f"section id '{section_id}' is also used in {seen[section_id]}"
+                )
+            elif section_id:
+                seen[section_id] = self.source.name
             items = self.source.sequence(raw.get("items"), path + ("items",), min_len=1) or []
             ids = [
                 self.item(entry, path + ("items", i), section_id or "")

@@ -53,8 +53,8 @@ def test_versions_are_numbered_and_loaded_back_exactly(registry):
 
 def test_nothing_is_active_until_promoted(registry):
     _add(registry)
-    with pytest.raises(ModelRefused, match="no active model version"):
-        registry.load()
+    with pytest.raises(ModelRefused, match="no active model version for pack tiny"):
+        registry.load(pack="tiny")
 
 
 def test_promote_and_rollback_move_the_pointer_and_keep_a_history(registry):
@@ -63,12 +63,12 @@ def test_promote_and_rollback_move_the_pointer_and_keep_a_history(registry):
     registry.promote("v1")
     registry.promote("v2")
     registry.promote("v3")
-    assert registry.active() == "v3"
-    assert registry.rollback() == "v2"
-    assert registry.rollback() == "v1"
-    with pytest.raises(ModelRefused, match="nothing to roll back to"):
-        registry.rollback()
-    assert [move["action"] for move in registry.history()] == [
+    assert registry.active("tiny") == "v3"
+    assert registry.rollback("tiny") == "v2"
+    assert registry.rollback("tiny") == "v1"
+    with pytest.raises(ModelRefused, match="nothing to roll back to for pack tiny"):
+        registry.rollback("tiny")
+    assert [move["action"] for move in registry.history("tiny")] == [
         "promote",
         "promote",
         "promote",

@@ -1,6 +1,6 @@
 """The registry under concurrent writers: promotions, rollbacks and new versions from many
 threads and from separate processes (the CLI, as gunicorn's workers would) take turns, so
-`ACTIVE`, `history.jsonl` and what each caller is told always agree."""
+the pack's pointer, `history.jsonl` and what each caller is told always agree."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 
-from recommender.answer.registry import ACTIVE_FILE
 from recommender.learn.publishing import RegistryWriter
 from tests.concurrency import all_at_once
 from tests.recommender.answer.test_registry import _add, _model
@@ -23,14 +22,14 @@ THREADS = 12
 
 
 def assert_consistent(registry: RegistryWriter) -> list[dict]:
-    """The history is one unbroken chain of moves ending at `ACTIVE`; the moves."""
+    """The history is one unbroken chain of moves ending at the pack's pointer; the moves."""
     moves = registry.history()
     for before, after in itertools.pairwise(moves):
         assert after["from"] == before["to"], (before, after)
-    assert registry.active() == moves[-1]["to"]
-    assert sorted(p.name for p in registry.root.iterdir() if p.name.startswith(".")) == [".lock"], (
-        "a temporary file was left behind"
-    )
+    assert registry.active("tiny") == moves[-1]["to"]
+    left = [p.name for p in registry.root.iterdir() if p.name.startswith(".")]
+    left += [p.name for p in (registry.root / "active").iterdir() if p.name.startswith(".")]
+    assert sorted(left) == [".lock"], "a temporary file was left behind"
     return moves
 
 
@@ -54,7 +53,7 @@ def test_simultaneous_promotions_from_threads_keep_pointer_history_and_answers_a
     # each promotion was told the version its own history line replaced
     assert {(m["from"], m["to"]) for m in moves[1:]} == set(zip(told, names, strict=True))
     # a rollback goes back one step of that same chain
-    assert registry.rollback() == moves[-1]["from"]
+    assert registry.rollback("tiny") == moves[-1]["from"]
     assert_consistent(registry)
 
 
@@ -64,7 +63,7 @@ def test_simultaneous_rollbacks_and_promotions_from_threads_stay_one_chain(regis
 
     def move(index):
         if index % 2:
-            return registry.roll_back()
+            return registry.roll_back("tiny")
         return registry.promote(f"v{7 + index // 2}")
 
     results = all_at_once(8, move)
@@ -109,5 +108,5 @@ def test_simultaneous_promotions_from_processes_keep_one_chain(registry):
     assert [p.returncode for p in processes] == [0] * 4, outputs
     moves = assert_consistent(registry)
     told = {out.strip() for out, _ in outputs}
-    assert told == {f"active model: {m['to']} (was {m['from']})" for m in moves[1:]}
-    assert (registry.root / ACTIVE_FILE).read_text().strip() == moves[-1]["to"]
+    assert told == {f"active model for tiny: {m['to']} (was {m['from']})" for m in moves[1:]}
+    assert (registry.root / "active" / "tiny").read_text().strip() == moves[-1]["to"]

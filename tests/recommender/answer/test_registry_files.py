@@ -36,7 +36,7 @@ READS = {
     "model.npz": lambda registry: registry.load("v1"),
 }
 TOP = {
-    "ACTIVE": lambda registry: registry.active(),
+    "active/engineering": lambda registry: registry.active("engineering"),
     "history.jsonl": lambda registry: registry.history(),
 }
 

@@ -107,7 +107,7 @@ def test_a_version_with_matching_hash_but_broken_arrays_is_never_promoted(models
     with pytest.raises(ModelRefused) as refused:
         RegistryWriter(models).promote(name)
     assert named in refused.value.report()
-    assert (models / "ACTIVE").read_text().strip() == "v1"
+    assert (models / "active" / "engineering").read_text().strip() == "v1"
     assert (models / "history.jsonl").read_bytes() == history
 
 
@@ -121,14 +121,14 @@ def test_a_rollback_to_a_broken_version_is_refused(models):
         history.write(json.dumps({"at": "t", "action": "promote", "from": name, "to": "v1"}))
         history.write("\n")
     with pytest.raises(ModelRefused, match="shape_ic_0"):
-        writer.rollback()
-    assert writer.active() == "v1"
+        writer.rollback("engineering")
+    assert writer.active("engineering") == "v1"
 
 
 def test_a_sound_version_is_tried_and_promoted(models):
     name = forged_version(models, lambda arrays: None)
     assert RegistryWriter(models).promote(name) == "v1"
-    assert Registry(models).active() == name
+    assert Registry(models).active("engineering") == name
     assert tried_recommender(None, str(models)).model.name == name
 
 
@@ -138,11 +138,11 @@ def test_a_sound_version_is_tried_and_promoted(models):
     ids=["empty", "blank", "binary", "dotdot", "path", "nul", "long"],
 )
 def test_a_malformed_active_pointer_is_refused_naming_the_file(models, content):
-    (models / "ACTIVE").write_bytes(content)
-    with pytest.raises(ModelRefused, match="ACTIVE"):
-        Registry(models).active()
-    with pytest.raises(ModelRefused, match="ACTIVE"):
-        Registry(models).load()
+    (models / "active" / "engineering").write_bytes(content)
+    with pytest.raises(ModelRefused, match="active/engineering"):
+        Registry(models).active("engineering")
+    with pytest.raises(ModelRefused, match="active/engineering"):
+        Registry(models).load(pack="engineering")
 
 
 MANIFESTS = {
@@ -166,7 +166,7 @@ MANIFESTS = {
 def test_a_malformed_manifest_is_refused_naming_the_file(models, content):
     (models / "v1" / "manifest.json").write_bytes(content)
     registry = Registry(models)
-    for read in (lambda: registry.manifest("v1"), registry.load):
+    for read in (lambda: registry.manifest("v1"), lambda: registry.load(pack="engineering")):
         with pytest.raises(ModelRefused, match=r"v1/manifest\.json"):
             read()
     with pytest.raises(ModelRefused, match=r"manifest\.json"):
@@ -204,7 +204,7 @@ def test_a_malformed_history_line_is_refused_naming_file_and_line(models, line):
     with pytest.raises(ModelRefused, match=r"history\.jsonl:2"):
         Registry(models).history()
     with pytest.raises(ModelRefused, match=r"history\.jsonl:2"):
-        RegistryWriter(models).rollback()
+        RegistryWriter(models).rollback("engineering")
 
 
 def test_every_bad_history_line_is_named_in_one_refusal(models):
@@ -222,9 +222,9 @@ def test_a_history_that_is_not_text_is_refused(models):
 
 
 def test_a_promotion_mends_a_broken_pointer(models):
-    (models / "ACTIVE").write_bytes(b"\xff")
+    (models / "active" / "engineering").write_bytes(b"\xff")
     assert RegistryWriter(models).promote("v1") is None
-    assert Registry(models).active() == "v1"
+    assert Registry(models).active("engineering") == "v1"
 
 
 def test_a_half_written_history_line_refuses_a_move_that_it_would_swallow(models):
@@ -235,18 +235,18 @@ def test_a_half_written_history_line_refuses_a_move_that_it_would_swallow(models
     with pytest.raises(ModelRefused, match=r"history.jsonl:2: is not valid JSON"):
         RegistryWriter(models).promote(name)
     assert (models / "history.jsonl").read_bytes() == before
-    assert (models / "ACTIVE").read_text().strip() == "v1"
+    assert (models / "active" / "engineering").read_text().strip() == "v1"
 
 
 def test_a_pointer_that_is_a_folder_refuses_a_move_and_records_nothing(models):
     name = forged_version(models, lambda arrays: None)
     before = (models / "history.jsonl").read_bytes()
-    (models / "ACTIVE").unlink()
-    (models / "ACTIVE").mkdir()
-    with pytest.raises(ModelRefused, match=r"ACTIVE: is a folder, link or device"):
+    (models / "active" / "engineering").unlink()
+    (models / "active" / "engineering").mkdir()
+    with pytest.raises(ModelRefused, match=r"active/engineering: is a folder, link or device"):
         RegistryWriter(models).promote(name)
     assert (models / "history.jsonl").read_bytes() == before
-    assert sorted(p.name for p in models.iterdir() if p.name.startswith(".ACTIVE")) == []
+    assert sorted(p.name for p in (models / "active").iterdir() if p.name.startswith(".")) == []
 
 
 @pytest.mark.parametrize("folder", ["v١", "v01", "v0", "v" + "9" * 12])

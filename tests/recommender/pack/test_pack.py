@@ -49,7 +49,7 @@ def _edit(path, old, new, count=1):
 
 def test_the_bundled_packs_are_valid():
     assert load_pack("engineering").ref == "engineering@1"
-    assert load_pack("product-design").ref == "product-design@1"
+    assert load_pack("product-design").ref == "product-design@2"
 
 
 def test_engineering_has_the_designed_constructs_and_competencies(engineering):

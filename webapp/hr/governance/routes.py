@@ -63,7 +63,7 @@ def _registry_problems(registry: learning.RegistryWriter):
     found reading the registry's files, so the models page shows them instead of failing."""
     problems = []
     try:
-        active = registry.active()
+        active = registry.active(answering.current_pack())
     except ModelRefused as refused:
         active, problems = None, problem_texts(refused, registry.root)
     try:
@@ -78,7 +78,7 @@ def rollback_step(registry: learning.RegistryWriter) -> tuple[str, str] | None:
     records them, or None when there is no earlier version (or the history cannot be read:
     the models page names its problems)."""
     try:
-        stack = registry.active_stack()
+        stack = registry.active_stack(answering.current_pack())
     except ModelRefused:
         return None
     return (stack[-2], stack[-1]) if len(stack) >= 2 else None
@@ -199,7 +199,7 @@ def _draw_model_page(registry, version: str, manifest: dict, form: PromoteForm) 
         holdout=holdout,
         against=against,
         charts=charts,
-        active=answering.model_registry().active_or_none(),
+        active=answering.model_registry().active_or_none(answering.current_pack()),
         flagged=flagged_cells(manifest),
         comparison_problem=_comparison_problem(registry, against),
         outcomes=learning.OUTCOMES,
@@ -254,7 +254,7 @@ def promote(version: str):
     return render_template(
         "hr/promote_confirm.html",
         version=version,
-        active=answering.model_registry().active_or_none(),
+        active=answering.model_registry().active_or_none(answering.current_pack()),
         verdict=verdict(manifest),
         flagged=flagged_cells(manifest),
         justification=justification,
@@ -348,7 +348,7 @@ def _rollback_page(registry, step, form: RollbackForm, refusal: str | None = Non
     return render_template(
         "hr/rollback_confirm.html",
         step=step,
-        active=registry.active_or_none(),
+        active=registry.active_or_none(answering.current_pack()),
         form=form,
         refusal=refusal,
         status=status,
