@@ -4,6 +4,7 @@ while what was made before a move keeps the pack and model it was made with."""
 
 from __future__ import annotations
 
+import csv
 import html
 import io
 import json
@@ -13,7 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from recommender.pack.loading import load_pack
-from tests.webapp.factories import assessment, sample_people
+from tests.webapp.factories import PACKS, assessment, sample_people
 from webapp.accounts.models import User
 from webapp.api.tokens import create_token
 from webapp.assessment.models import Assessment
@@ -22,6 +23,16 @@ from webapp.extensions import db
 
 DESIGN = "product-design"
 ENGINEERING_REF, DESIGN_REF = load_pack("engineering").ref, load_pack(DESIGN).ref
+# Every bundled discipline: the default (engineering) first, then the others by title.
+EVERY = ["engineering"] + [
+    pack.id
+    for pack in sorted(
+        (load_pack(folder) for folder in PACKS.iterdir() if (folder / "pack.yaml").is_file()),
+        key=lambda pack: pack.title,
+    )
+    if pack.id != "engineering"
+]
+LISTED = ", ".join(EVERY)
 HEADER = "email,name,manager_email,role,discipline\n"
 TWO_DISCIPLINES = (
     HEADER + "mo@example.com,Mo,,manager,\n"
@@ -139,9 +150,7 @@ def test_every_unknown_discipline_is_named_by_row_and_column_and_nothing_changes
     assert "'product-design'?" in page
     assert "org.csv:4: role: 'boss' is not one of employee, manager, hr" in page
     assert "org.csv:4: discipline: 'marketing' is not a discipline here" in page
-    assert "the disciplines are engineering, product-design (empty: engineering, the default)" in (
-        page
-    )
+    assert f"the disciplines are {LISTED} (empty: engineering, the default)" in page
     assert "org.csv:5" not in page  # an id is read whatever its case
     assert set(disciplines(app)) == {"hr@example.com"}
 
@@ -152,9 +161,11 @@ def test_the_template_names_every_column_and_imports_as_it_is(app, hr):
     assert template.headers["Content-Disposition"].endswith('filename="org-chart-template.csv"')
     body = template.get_data(as_text=True)
     assert body.splitlines()[0] == "email,name,manager_email,role,employee_id,discipline"
-    assert body.splitlines()[-1].endswith(",product-design")
+    rows = list(csv.DictReader(io.StringIO(body)))
+    assert [row["discipline"] for row in rows] == ["", *EVERY]
     assert upload(hr, body).status_code == 302
-    assert disciplines(app)["person2@example.com"] == DESIGN
+    designer = next(row["email"] for row in rows if row["discipline"] == DESIGN)
+    assert disciplines(app)[designer] == DESIGN
 
 
 def test_without_the_column_everyone_keeps_their_discipline(app, hr, mixed_team):
@@ -212,9 +223,7 @@ def test_moving_to_an_unknown_discipline_is_refused_next_to_the_field(app, hr, m
     assert response.status_code == 422
     page = text_of(response)
     assert "Ada was not moved" in page
-    assert "'marketing' is not a discipline here; choose one of engineering, product-design." in (
-        page
-    )
+    assert f"'marketing' is not a discipline here; choose one of {LISTED}." in page
     assert disciplines(app)["ada@example.com"] is None
     assert changes_recorded(app) == []
 
@@ -433,7 +442,7 @@ def test_the_openapi_document_describes_the_pack_asked_for(app):
     assert "rate_craft_quality" not in default_answers["properties"]
     (parameter,) = design["paths"]["/recommendations"]["post"]["parameters"]
     assert parameter["name"] == "pack"
-    assert parameter["schema"]["enum"] == ["engineering", "product-design"]
+    assert parameter["schema"]["enum"] == EVERY
 
 
 # Everyone else keeps working
