@@ -53,6 +53,7 @@ __all__ = [  # what the web app uses of the answering layer, named once here
     "active_model_problem",
     "answer_matrix",
     "answers_json",
+    "can_answer",
     "current_pack",
     "current_recommender",
     "default_discipline",
@@ -222,6 +223,15 @@ def current_recommender(pack: Pack | None = None) -> Recommender:
     if isinstance(recommender, ModelRefused):
         raise ModelRefused(recommender.problems)
     return recommender
+
+
+def can_answer(pack: Pack) -> bool:
+    """Whether the pack's active model can give advice now (why not is the log's and HR's)."""
+    try:
+        current_recommender(pack)
+    except (ModelRefused, PackInvalid):
+        return False
+    return True
 
 
 def active_model_problem() -> str | None:

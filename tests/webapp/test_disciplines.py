@@ -9,6 +9,7 @@ import html
 import io
 import json
 import re
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -278,6 +279,28 @@ def test_an_engineer_and_a_designer_each_answer_their_own_pack(app, mixed_team, 
     page = text_of(dee.get(f"/results/{dee_result}"))
     assert "on the Product design ladders" in page
     assert "Visual and interaction craft" in page and "System design" not in page
+
+
+def test_without_a_model_for_their_discipline_a_person_is_told_and_keeps_their_answers(
+    app, mixed_team, signed_in
+):
+    (Path(app.config["TRACKFIT_MODELS"]) / "active" / DESIGN).unlink(missing_ok=True)
+    dee = signed_in("dee@example.com")
+    assert "The advice for Product design is not available yet" in text_of(dee.get("/assessment/"))
+    assert "not available yet" not in text_of(signed_in("ada@example.com").get("/assessment/"))
+    with pytest.raises(AssertionError):  # the last page does not lead to a result
+        dee.answer_all(sample_people(DESIGN)[0])
+    with app.app_context():
+        kept = db.session.scalar(select(Assessment))
+        kept_id, last, answered = kept.id, kept.step + 1, len(kept.answers)
+        assert kept.completed_at is None and kept.pack == DESIGN_REF
+    person = sample_people(DESIGN)[0]
+    values = {key: str(value) for key, value in {**person["answers"], **person["context"]}.items()}
+    again = dee.submit(f"/assessment/{kept_id}/{last}", values | {"action": "next"})
+    assert again.status_code == 503
+    assert "Your answers are saved" in text_of(again)
+    assert "the model for Product design is not ready" in text_of(again)
+    assert answered == len(person["answers"])
 
 
 def test_home_and_the_framework_say_which_ladder_a_person_is_on(app, mixed_team, signed_in):

@@ -34,6 +34,7 @@ def index():
         pack=pack,
         discipline=answering.pack_for(current_user),
         pages=pages(pack),
+        advice_ready=answering.can_answer(pack),
         in_progress=in_progress,
         done=len(Assessment.completed(current_user.id)),
     )
@@ -185,7 +186,13 @@ def _finish(assessment: Assessment, all_pages: tuple[Page, ...]):
         flash("Some answers could not be used: " + "; ".join(p.message for p in error.problems))
         return redirect(url_for(".page", assessment_id=assessment.id, number=1))
     except ModelRefused:
-        abort(503)
+        # the answers are kept: "See my results" works again once HR has a model for the pack
+        return render_template(
+            "assessment/not_ready.html",
+            assessment=assessment,
+            pack=answering.pack_of(assessment.pack),
+            last=len(all_pages),
+        ), 503
     assessment.step = len(all_pages)
     db.session.commit()
     return redirect(url_for("results.show", assessment_id=assessment.id))
