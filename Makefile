@@ -3,7 +3,7 @@ VENV ?= .venv
 PYTHON ?= python3
 BIN := $(VENV)/bin
 
-.PHONY: install serve demo test lint format validate evaluate bench bench-web clean
+.PHONY: install serve demo test lint format validate evaluate bench bench-web bench-campaign clean
 
 install: $(VENV)/.installed
 
@@ -47,6 +47,10 @@ bench: install
 
 bench-web: install
 	$(BIN)/python benchmarks/bench_web.py
+
+# Rising rates of people taking an assessment over HTTP, against gunicorn on PostgreSQL.
+bench-campaign: install
+	$(BIN)/python benchmarks/bench_campaign.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis .coverage

@@ -1,0 +1,93 @@
+"""Several disciplines from one registry: every bundled pack answers with its own model, and
+training or moving one pack's model never touches another's."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from recommender.answer.registry import Registry
+from recommender.pack.loading import PACKS_DIR
+
+ROOT = Path(__file__).resolve().parents[2]
+BUNDLED = sorted(path.parent.name for path in PACKS_DIR.glob("*/pack.yaml"))
+
+
+def test_there_are_several_bundled_packs_and_each_has_a_synthetic_default():
+    registry = Registry(ROOT / "models")
+    assert len(BUNDLED) >= 3
+    pointers = registry.pointers()
+    assert set(pointers) == set(BUNDLED)
+    for pack, version in pointers.items():
+        manifest = registry.manifest(version)
+        assert manifest["pack"].partition("@")[0] == pack
+        assert manifest["data"]["synthetic"] is True
+
+
+@pytest.mark.parametrize("pack", BUNDLED)
+def test_recommend_answers_each_bundled_pack_with_its_own_model(trackfit, pack):
+    samples = PACKS_DIR / pack / "sample-answers.jsonl"
+    code, out, err = trackfit("recommend", "--pack", pack, "--input", str(samples))
+    assert code == 0, err
+    records = [json.loads(line) for line in out.splitlines()]
+    assert records and all(r["pack"].startswith(f"{pack}@") for r in records)
+    assert {r["model_version"] for r in records} == {Registry(ROOT / "models").active(pack)}
+
+
+@pytest.fixture
+def models(tmp_path):
+    shutil.copytree(ROOT / "models", tmp_path / "models")
+    return tmp_path / "models"
+
+
+def test_training_and_promoting_one_packs_model_leaves_the_others_unchanged(
+    trackfit, models, tmp_path
+):
+    before = Registry(models).pointers()
+    data = tmp_path / "design.csv"
+    code, _, err = trackfit(
+        "synth", "--pack", "product-design", "--n", "400", "--seed", "3", "--out", str(data)
+    )
+    assert code == 0, err
+    code, out, err = trackfit(
+        "--models", str(models), "train", "--pack", "product-design", "--data", str(data)
+    )
+    assert code == 0, err
+    summary = json.loads(out)
+    candidate = summary["version"]
+    assert summary["pack"].startswith("product-design@")
+    assert summary["active"] == before["product-design"]  # a candidate moves nothing
+
+    code, out, err = trackfit("--models", str(models), "models", "promote", candidate)
+    assert code == 0, err
+    assert f"active model for product-design: {candidate}" in out
+    after = Registry(models).pointers()
+    assert after == before | {"product-design": candidate}
+
+    code, out, err = trackfit("--models", str(models), "models", "rollback")
+    assert code == 2 and "name the pack with --pack" in err
+    code, out, err = trackfit(
+        "--models", str(models), "models", "rollback", "--pack", "product-design"
+    )
+    assert code == 0, err
+    assert Registry(models).pointers() == before
+
+
+def test_a_version_cannot_be_promoted_for_another_pack(trackfit, models):
+    engineering = Registry(models).active("engineering")
+    code, _, err = trackfit(
+        "--models", str(models), "models", "promote", engineering, "--pack", "product-design"
+    )
+    assert code == 2
+    assert f"{engineering} was trained for pack engineering, not product-design" in err
+
+
+def test_models_list_groups_versions_by_pack_and_stars_each_active_one(trackfit, models):
+    code, out, err = trackfit("--models", str(models), "models", "list")
+    assert code == 0, err
+    for pack, version in Registry(models).pointers().items():
+        heading = out.index(f"{pack} (active: {version})")
+        assert out.index(f"* {version} ", heading) > heading
