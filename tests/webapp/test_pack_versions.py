@@ -20,12 +20,18 @@ from webapp.extensions import db
 ROOT = Path(__file__).resolve().parents[2]
 BUNDLED = ROOT / "questionnaires" / "engineering"
 PACK_FILES = ("pack.yaml", "framework.yaml", "questionnaire.yaml", "rules.yaml")
-OLD_TEXT = "I enjoy being the person a group looks to for direction."
-NEW_TEXT = "Being the one a group turns to for direction suits me."
+# A question of the engineering pack's own (its motivation items are a shared part's, which a
+# pack version cannot reword), and how many pages come before the one that asks it.
+OLD_TEXT = (
+    "Which statement best describes your typical work in technical depth over the last six months?"
+)
+NEW_TEXT = "Over the last six months, which statement best describes your work in technical depth?"
+BEFORE_IT = [s.id for s in load_pack(BUNDLED).questionnaire.sections].index("work_craft")
 
 
 def pack_files(version: int = 2, **replace: tuple[str, str]) -> dict[str, str]:
-    """The engineering pack's files as `version`, with la1 reworded (so the version shows);
+    """The engineering pack's files as `version`, with a question reworded (so the version
+    shows);
     `replace` maps a file (dots as underscores, `rules_yaml`) to (old, new) text."""
     files = {name: (BUNDLED / name).read_text(encoding="utf-8") for name in PACK_FILES}
     files["pack.yaml"] = _swap(files["pack.yaml"], "version: 1\n", f"version: {version}\n")
@@ -138,7 +144,7 @@ def test_uploading_version_2_installs_it_for_new_assessments(app, hr, people, fo
         assert event.detail == {"filename": "pack.zip"}
 
     someone = employee()
-    second_page = someone.answer_all(people[0], stop_after=1).get_data(as_text=True)
+    second_page = someone.answer_all(people[0], stop_after=BEFORE_IT).get_data(as_text=True)
     assert NEW_TEXT in second_page and OLD_TEXT not in second_page
     result = someone.answer_all(people[0])
     assert "/results/" in result.headers["Location"]
@@ -149,7 +155,7 @@ def test_uploading_version_2_installs_it_for_new_assessments(app, hr, people, fo
 
 def test_an_assessment_started_before_an_upload_keeps_its_version(app, hr, people, employee):
     someone = employee()
-    second_page = someone.answer_all(people[1], stop_after=1)
+    second_page = someone.answer_all(people[1], stop_after=BEFORE_IT)
     assert OLD_TEXT in second_page.get_data(as_text=True)
     page_url = second_page.request.path
 
@@ -171,7 +177,7 @@ def test_an_assessment_started_before_an_upload_keeps_its_version(app, hr, peopl
     assert OLD_TEXT in result and NEW_TEXT not in result
 
     # The next assessment of the same person is in the new version.
-    next_page = someone.answer_all(people[1], stop_after=1).get_data(as_text=True)
+    next_page = someone.answer_all(people[1], stop_after=BEFORE_IT).get_data(as_text=True)
     assert NEW_TEXT in next_page
 
 
