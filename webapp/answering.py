@@ -25,9 +25,10 @@ from recommender.answer.trial import tried_recommender, try_version
 from recommender.errors import AnswersInvalid, PackInvalid, quoted
 from recommender.pack.fields import FLAG_IDS
 from recommender.pack.framework import TRACK_IDS
-from recommender.pack.loading import PACK_FILES, Pack, load_pack, packs_dir
+from recommender.pack.loading import Pack, load_pack
 from recommender.pack.questionnaire import ANCHORED, CHOICE, NUMBER, SCALED_KINDS, Item, Section
 from webapp import pack_versions
+from webapp.pack_versions import UnknownDiscipline
 
 __all__ = [  # what the web app uses of the answering layer, named once here
     "ANCHORED",
@@ -48,16 +49,22 @@ __all__ = [  # what the web app uses of the answering layer, named once here
     "Profile",
     "Recommender",
     "Section",
+    "UnknownDiscipline",
     "active_model_problem",
     "answer_matrix",
     "answers_json",
+    "can_answer",
     "current_pack",
     "current_recommender",
+    "default_discipline",
+    "discipline_ids",
+    "discipline_of",
     "disciplines",
     "employee_id_key",
     "load_pack",
     "model_registry",
     "next_anchor",
+    "pack_for",
     "pack_of",
     "profile_of",
     "quoted",
@@ -71,7 +78,7 @@ __all__ = [  # what the web app uses of the answering layer, named once here
 ]
 
 _lock = threading.Lock()
-MAX_OPENED = 8  # (pack version, model version) pairs kept open
+MAX_OPENED = 16  # (pack version, model version) pairs kept open: a few per discipline
 # (pack, what opening gave): a recommender, or the refusal to raise again (fresh each time)
 _opened: dict[tuple, tuple[Pack, Recommender | ModelRefused]] = {}
 # What was found at the last look, per setting: (monotonic time of the look, what was found).
@@ -91,10 +98,19 @@ def _at_most_every(interval: float, key: tuple, look):
 
 
 def current_pack(discipline: str | None = None) -> Pack:
-    """The pack new assessments of a discipline use (the configured default discipline when
-    None): the newest installed version of its pack (reloaded soon after its files change or a
-    version is uploaded)."""
-    setting = discipline or current_app.config["TRACKFIT_PACK"]
+    """The pack new assessments of a discipline use: the newest installed version of that
+    pack id (None: of the configured default pack), reloaded soon after its files change or a
+    version is uploaded. UnknownDiscipline for an id no pack has."""
+    setting = current_app.config["TRACKFIT_PACK"]  # a name, or a folder outside questionnaires/
+    if discipline is not None and discipline != _newest(setting).id:
+        if discipline not in discipline_ids():
+            # checked against the list before any folder is looked for: it may come from a URL
+            raise UnknownDiscipline(discipline, discipline_ids())
+        setting = discipline
+    return _newest(setting)
+
+
+def _newest(setting: str) -> Pack:
     return _at_most_every(
         current_app.config["TRACKFIT_RECHECK_SECONDS"],
         ("pack", setting, current_app.instance_path),
@@ -102,33 +118,72 @@ def current_pack(discipline: str | None = None) -> Pack:
     )
 
 
+def default_discipline() -> str:
+    """The configured default discipline's pack id: everyone's without one of their own."""
+    return current_pack().id
+
+
+def discipline_ids() -> list[str]:
+    """Every discipline's pack id, the default first, then the rest as `disciplines()` lists
+    them."""
+    return _at_most_every(
+        current_app.config["TRACKFIT_RECHECK_SECONDS"],
+        ("disciplines", current_app.config["TRACKFIT_PACK"], current_app.instance_path),
+        _discipline_ids,
+    )
+
+
+def _discipline_ids() -> list[str]:
+    default = pack_versions.newest(current_app.config["TRACKFIT_PACK"])
+    bundled = [
+        pack_versions.newest(pack_id)
+        for pack_id in pack_versions.bundled()
+        if pack_id != default.id
+    ]
+    uploaded = [
+        pack_versions.newest(pack_id)
+        for pack_id in pack_versions.uploaded_ids()
+        if pack_id != default.id and pack_id not in pack_versions.bundled()
+    ]
+    ordered = [default, *_by_title(bundled), *_by_title(uploaded)]
+    return [pack.id for pack in ordered]
+
+
+def _by_title(packs: list[Pack]) -> list[Pack]:
+    return sorted(packs, key=lambda pack: (pack.title.casefold(), pack.id))
+
+
 def disciplines() -> list[Pack]:
-    """The newest version of each discipline's pack: the configured default first, then the
-    other bundled packs by title."""
-    default = current_pack()
-    others = []
-    for folder in sorted(packs_dir().iterdir()):
-        if folder.name == default.id or not all((folder / n).is_file() for n in PACK_FILES):
-            continue
-        try:
-            others.append(current_pack(folder.name))
-        except PackInvalid:
-            current_app.logger.error("the bundled pack %s does not load", folder.name)
-    return [default, *sorted(others, key=lambda pack: pack.title)]
+    """The newest version of each discipline's pack: the configured default first, then every
+    other bundled pack, then the ones HR uploaded, each group by title."""
+    return [current_pack(pack_id) for pack_id in discipline_ids()]
+
+
+def discipline_of(user: Any) -> str:
+    """The pack id of a person's discipline: their own (org chart), or the default when they
+    have none or theirs is no longer installed."""
+    own = getattr(user, "discipline", None)
+    return own if own and own in discipline_ids() else default_discipline()
+
+
+def pack_for(user: Any) -> Pack:
+    """The pack a person's new assessment uses: the newest version of their discipline's."""
+    return current_pack(discipline_of(user))
 
 
 def pack_of(ref: str) -> Pack:
-    """The pack version an assessment was taken in (the current one if it is gone)."""
-    pack = current_pack()
-    if ref == pack.ref:
-        return pack
-    setting = current_app.config["TRACKFIT_PACK"]
+    """The pack version an assessment was taken in, found by the ref's own pack id (the
+    newest of its discipline if that version is gone; the default pack if the discipline
+    is)."""
     found = _at_most_every(
         current_app.config["TRACKFIT_RECHECK_SECONDS"],
-        ("pack version", setting, current_app.instance_path, ref),
-        lambda: pack_versions.version_of(setting, ref),
+        ("pack version", current_app.instance_path, ref),
+        lambda: pack_versions.version_of(ref),
     )
-    return found or pack
+    if found is not None:
+        return found
+    pack_id = ref.partition("@")[0]
+    return current_pack(pack_id if pack_id in discipline_ids() else None)
 
 
 def model_registry() -> Registry:
@@ -137,7 +192,8 @@ def model_registry() -> Registry:
 
 
 def current_recommender(pack: Pack | None = None) -> Recommender:
-    """The recommender for a pack (the current one by default) and the active model version.
+    """The recommender for a pack (the default discipline's current one by default) and that
+    pack's active model version.
 
     Opening verifies the model file's hash and tries the version on sample people, so it is
     done once per (pack, version) and kept, a refusal too (versions are never rewritten);
@@ -160,21 +216,39 @@ def current_recommender(pack: Pack | None = None) -> Recommender:
                 recommender = tried_recommender(pack, registry, active)
             except ModelRefused as refused:
                 recommender = refused
-                current_app.logger.error("the active model cannot be used: %s", refused)
+                current_app.logger.error(
+                    "the active model of %s cannot be used: %s", pack.title, refused
+                )
             _opened[key] = (pack, recommender)
     if isinstance(recommender, ModelRefused):
         raise ModelRefused(recommender.problems)
     return recommender
 
 
-def active_model_problem() -> str | None:
-    """Why the active model version cannot answer the current pack, or None when it can:
-    what the web app says at start-up instead of failing every later request."""
+def can_answer(pack: Pack) -> bool:
+    """Whether the pack's active model can give advice now (why not is the log's and HR's)."""
     try:
-        current_recommender()
-    except (ModelRefused, PackInvalid) as refused:
-        return refused.report()
-    return None
+        current_recommender(pack)
+    except (ModelRefused, PackInvalid):
+        return False
+    return True
+
+
+def active_model_problem() -> str | None:
+    """Why some discipline's active model cannot answer its pack, for every discipline where
+    it cannot (named by title), or None when each can: what the web app says at start-up
+    instead of failing every later request of those people."""
+    try:
+        packs = disciplines()
+    except (PackInvalid, UnknownDiscipline) as refused:
+        return refused.report() if isinstance(refused, PackInvalid) else str(refused)
+    problems = []
+    for pack in packs:
+        try:
+            current_recommender(pack)
+        except (ModelRefused, PackInvalid) as refused:
+            problems.append(f"{pack.title} ({pack.id}): {refused.report()}")
+    return "\n".join(problems) or None
 
 
 def recommend(data: dict[str, Any], pack: Pack | None = None) -> dict[str, Any]:

@@ -1,9 +1,11 @@
-"""Pack versions: the bundled pack and the versions HR uploaded, side by side.
+"""Pack versions per discipline: the bundled packs and the versions HR uploaded, side by side.
 
-New assessments use the newest version of the configured pack; an assessment keeps the version
-it was started in, for its remaining pages and for its result, so old results stay worded as
-they were taken. Uploaded versions live in `<instance>/packs/<id>@<version>/<id>/`, never
-overwritten.
+A discipline is a pack id. New assessments use the newest version of the person's discipline;
+an assessment keeps the version it was started in, for its remaining pages and for its result,
+so old results stay worded as they were taken. Bundled packs are the folders of
+`questionnaires/` with a `pack.yaml`; uploaded versions live in
+`<instance>/packs/<id>@<version>/<id>/`, never overwritten, and an uploaded pack whose id no
+bundled pack has is a discipline of its own.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from pathlib import Path
 from flask import current_app
 
 from recommender.errors import PackInvalid
-from recommender.pack.loading import PACK_FILES, Pack, load_pack
+from recommender.pack.loading import PACK_FILES, Pack, load_pack, packs_dir, resolve_pack_path
 from recommender.pack.source import MAX_FILE_BYTES, PackSource, ProblemLog
 
 MAX_ZIP_ENTRIES = 100  # a pack folder has four files, a sample and perhaps a few extras
@@ -52,42 +54,112 @@ class PackUploadRefused(ValueError):
         self.problems = problems
 
 
+class UnknownDiscipline(LookupError):
+    """A discipline (pack id) that no bundled or uploaded pack has."""
+
+    def __init__(self, discipline: str, known: list[str]):
+        shown = discipline if len(discipline) <= 64 else discipline[:61] + "..."
+        super().__init__(
+            f"There is no discipline '{shown}' here; the disciplines are "
+            f"{', '.join(known) or 'none'}."
+        )
+        self.discipline = discipline
+        self.known = known
+
+
 def uploads_root() -> Path:
     """Where uploaded pack versions are kept."""
     return Path(current_app.instance_path) / "packs"
 
 
-def installed(setting: str) -> dict[int, Path]:
-    """Every version of the configured pack: version -> folder (bundled and uploaded)."""
-    bundled = load_pack(setting)
-    found = {bundled.version: bundled.path}
-    root = uploads_root()
+def bundled() -> dict[str, Path]:
+    """Every bundled pack that loads: pack id -> folder, by folder name. A folder whose pack
+    does not load is left out here; `trackfit validate` names its problems."""
+    found: dict[str, Path] = {}
+    root = packs_dir()
     if root.is_dir():
-        for folder in root.glob(f"{bundled.id}@*"):
-            version = folder.name.partition("@")[2]
-            if version.isdigit() and (folder / bundled.id).is_dir():
-                found[int(version)] = folder / bundled.id
+        for folder in sorted(root.iterdir()):
+            if (folder / "pack.yaml").is_file():
+                try:
+                    found.setdefault(load_pack(folder).id, folder)
+                except PackInvalid:
+                    continue
+    return found
+
+
+def uploaded_ids() -> list[str]:
+    """The pack ids HR uploaded versions of (bundled ones too), sorted."""
+    root = uploads_root()
+    if not root.is_dir():
+        return []
+    found = set()
+    for folder in root.glob("*@*"):
+        pack_id, _, version = folder.name.partition("@")
+        if SAFE_ID.fullmatch(pack_id) and version.isdigit() and (folder / pack_id).is_dir():
+            found.add(pack_id)
+    return sorted(found)
+
+
+def discipline_ids() -> list[str]:
+    """Every discipline: the bundled packs' ids, then the ids only uploads have."""
+    known = list(bundled())
+    return known + [pack_id for pack_id in uploaded_ids() if pack_id not in known]
+
+
+def installed(discipline: str) -> dict[int, Path]:
+    """Every version of a discipline's pack: version -> folder (bundled and uploaded).
+
+    `discipline` is a pack id, or the configured `TRACKFIT_PACK` (a name or a folder);
+    UnknownDiscipline when no pack has it."""
+    found: dict[int, Path] = {}
+    pack_id = discipline
+    folder = bundled().get(discipline)
+    if folder is None and (_setting_folder(discipline) / "pack.yaml").is_file():
+        # the configured pack: a folder named otherwise than its id, one outside
+        # questionnaires/, or one that does not load (loading it names its problems)
+        folder = _setting_folder(discipline)
+    if folder is not None:
+        pack = load_pack(folder)
+        pack_id, found[pack.version] = pack.id, pack.path
+    root = uploads_root()
+    if SAFE_ID.fullmatch(pack_id) and root.is_dir():
+        for stored in root.glob(f"{pack_id}@*"):
+            version = stored.name.partition("@")[2]
+            if version.isdigit() and (stored / pack_id).is_dir():
+                found[int(version)] = stored / pack_id
+    if not found:
+        raise UnknownDiscipline(discipline, discipline_ids())
     return dict(sorted(found.items()))
 
 
-def newest(setting: str) -> Pack:
-    """The newest version of the configured pack."""
-    versions = installed(setting)
+def newest(discipline: str) -> Pack:
+    """The newest version of a discipline's pack (UnknownDiscipline when there is none)."""
+    versions = installed(discipline)
     return load_pack(versions[max(versions)])
 
 
-def version_of(setting: str, ref: str) -> Pack | None:
-    """The version named by a stored ref (`engineering@2`), if it is installed."""
+def version_of(ref: str, older_ref: str | None = None) -> Pack | None:
+    """The version named by a stored ref (`product-design@2`), by the ref's own pack id, if
+    it is installed. (Called the older way, `version_of(setting, ref)`, the setting is
+    ignored: a ref names its discipline itself.)"""
+    ref = older_ref if older_ref is not None else ref
     pack_id, _, version = ref.partition("@")
-    versions = installed(setting)
-    path = versions.get(int(version)) if version.isdigit() else None
-    if path is None or path.name != pack_id:
+    if not SAFE_ID.fullmatch(pack_id) or not version.isdigit():
         return None
-    return load_pack(path)
+    try:
+        path = installed(pack_id).get(int(version))
+    except UnknownDiscipline:
+        return None
+    if path is None:
+        return None
+    pack = load_pack(path)
+    return pack if pack.id == pack_id else None
 
 
-def store_upload(data: bytes, setting: str, check_model) -> Pack:
-    """Validate a zipped pack as `trackfit validate` does and keep it as a new version.
+def store_upload(data: bytes, discipline: str | None, check_model) -> Pack:
+    """Validate a zipped pack as `trackfit validate` does and keep it as a new version of the
+    discipline its id names (of `discipline` only, when one is given; a new id is a new
+    discipline).
 
     `check_model(pack)` raises PackUploadRefused when the active model cannot read the pack.
     """
@@ -110,17 +182,20 @@ def store_upload(data: bytes, setting: str, check_model) -> Pack:
             raise PackUploadRefused(
                 [str(p).replace(str(staging) + "/", "") for p in invalid.problems]
             ) from None
-        current = load_pack(setting)
-        if pack.id != current.id:
+        expected = _discipline_id(discipline)
+        if expected is not None and pack.id != expected:
             raise PackUploadRefused(
-                [f"pack.yaml: id: this site uses pack '{current.id}', not '{pack.id}'"]
+                [f"pack.yaml: id: this site uses pack '{expected}', not '{pack.id}'"]
             )
-        versions = installed(setting)
-        if pack.version <= max(versions):
+        try:
+            newest_here = max(installed(pack.id))
+        except UnknownDiscipline:
+            newest_here = 0  # a new discipline: any version is its first
+        if pack.version <= newest_here:
             raise PackUploadRefused(
                 [
                     f"pack.yaml: version: {pack.version} is not newer than the installed "
-                    f"version {max(versions)}; versions are never replaced"
+                    f"version {newest_here}; versions are never replaced"
                 ]
             )
         check_model(pack)
@@ -135,6 +210,19 @@ def store_upload(data: bytes, setting: str, check_model) -> Pack:
         return load_pack(target / pack.id)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _discipline_id(discipline: str | None) -> str | None:
+    """The pack id of a discipline given as an id or as the configured setting."""
+    if discipline is None or discipline in bundled():
+        return discipline
+    folder = _setting_folder(discipline)
+    return load_pack(folder).id if (folder / "pack.yaml").is_file() else discipline
+
+
+def _setting_folder(setting: str) -> Path:
+    """The folder a configured pack names: a folder of `questionnaires/` by name, or a path."""
+    return packs_dir() / setting if SAFE_ID.fullmatch(setting) else resolve_pack_path(setting)
 
 
 def _pack_files(data: bytes) -> dict[str, bytes]:

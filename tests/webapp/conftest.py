@@ -315,10 +315,11 @@ def form_client(app):
 @pytest.fixture
 def make_user(app):
     """An account straight in the database, with the test password:
-    `make_user(email, role, name, manager=None)`; its id (on another app with `app=`)."""
+    `make_user(email, role, name, manager=None, discipline=None)`; its id (on another app
+    with `app=`)."""
 
-    def make(email, role="employee", name="Someone", manager=None, *, app=app):
-        return factories.user(app, email, role, name, manager)
+    def make(email, role="employee", name="Someone", manager=None, discipline=None, *, app=app):
+        return factories.user(app, email, role, name, manager, discipline=discipline)
 
     return make
 

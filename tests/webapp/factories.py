@@ -20,12 +20,14 @@ from webapp.extensions import db
 from webapp.sharing.models import Share
 
 PASSWORD = "correct horse battery"
-SAMPLES = Path(__file__).resolve().parents[2] / "questionnaires/engineering/sample-answers.jsonl"
+PACKS = Path(__file__).resolve().parents[2] / "questionnaires"
+SAMPLES = PACKS / "engineering/sample-answers.jsonl"
 
 
-def sample_people() -> list[dict]:
-    """The sample people of the engineering pack (its sample answers, one dict each)."""
-    return [json.loads(line) for line in SAMPLES.read_text().splitlines() if line.strip()]
+def sample_people(pack: str = "engineering") -> list[dict]:
+    """The sample people of a bundled pack (its sample answers, one dict each)."""
+    samples = PACKS / pack / "sample-answers.jsonl"
+    return [json.loads(line) for line in samples.read_text().splitlines() if line.strip()]
 
 
 # A real scrypt hash, at a cost for tests: the app's own (2**15) takes a tenth of a second to
@@ -45,10 +47,13 @@ def user(
     role: str = "employee",
     name: str = "Someone",
     manager: str | None = None,
+    *,
+    discipline: str | None = None,
 ) -> int:
-    """An account with the test password (under `manager`, an email, if given); its id."""
+    """An account with the test password (under `manager`, an email, if given; in
+    `discipline`, a pack id, if given); its id."""
     with app.app_context():
-        person = User(email=email, name=name, role=role)
+        person = User(email=email, name=name, role=role, discipline=discipline)
         person.set_password(None)  # the new session token an account gets
         person.password_hash = password_hash()
         if manager is not None:
@@ -83,8 +88,8 @@ def assessment(
     pages_done: int | None = None,
     seconds_per_page: float = 0.0,
 ) -> int:
-    """This person's answers (a line of sample-answers.jsonl) stored for the account, as the
-    assessment pages save them; its id.
+    """This person's answers (a line of sample-answers.jsonl of their discipline's pack) stored
+    for the account, in that pack, as the assessment pages save them; its id.
 
     Finished by default, with the recommendation the app computes and keeps when the last page
     is sent; with `pages_done`, only that many pages are saved and it is still in progress.
@@ -92,7 +97,8 @@ def assessment(
     once leaves 0.0.
     """
     with app.app_context():
-        pack = answering.current_pack()
+        owner = User.by_email(email)
+        pack = answering.pack_for(owner)
         every_page = pages(pack)
         done = every_page if pages_done is None else every_page[:pages_done]
         given = {**person["answers"], **person["context"]}
@@ -103,7 +109,7 @@ def assessment(
                 value = str(given[item.id]) if item.kind == CHOICE else int(given[item.id])
                 (context if item.context else answers)[item.context or item.id] = value
         stored = Assessment(
-            user_id=User.by_email(email).id,
+            user_id=owner.id,
             pack=pack.ref,
             answers=answers,
             context=context,

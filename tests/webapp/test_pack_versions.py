@@ -4,7 +4,6 @@ does not validate, is not newer, is another pack or cannot be read by the active
 refused with its reasons and nothing is installed."""
 
 import io
-import re
 import zipfile
 from pathlib import Path
 
@@ -21,16 +20,18 @@ from webapp.extensions import db
 ROOT = Path(__file__).resolve().parents[2]
 BUNDLED = ROOT / "questionnaires" / "engineering"
 PACK_FILES = ("pack.yaml", "framework.yaml", "questionnaire.yaml", "rules.yaml")
-# A prompt of the pack's own (the motivation items are the shared part's, not in the zip), and
-# the number of pages answered before its page.
-OLD_TEXT = "Which statement best describes your typical work in technical depth over the last six"
-NEW_TEXT = "Which statement is closest to your usual technical depth work over the last six"
-BEFORE_IT = 5
+# A question of the engineering pack's own (its motivation items are a shared part's, which a
+# pack version cannot reword), and how many pages come before the one that asks it.
+OLD_TEXT = (
+    "Which statement best describes your typical work in technical depth over the last six months?"
+)
+NEW_TEXT = "Over the last six months, which statement best describes your work in technical depth?"
+BEFORE_IT = [s.id for s in load_pack(BUNDLED).questionnaire.sections].index("work_craft")
 
 
 def pack_files(version: int = 2, **replace: tuple[str, str]) -> dict[str, str]:
-    """The engineering pack's files as `version`, with a competency rating's prompt reworded
-    (so the version shows);
+    """The engineering pack's files as `version`, with a question reworded (so the version
+    shows);
     `replace` maps a file (dots as underscores, `rules_yaml`) to (old, new) text."""
     files = {name: (BUNDLED / name).read_text(encoding="utf-8") for name in PACK_FILES}
     files["pack.yaml"] = _swap(files["pack.yaml"], "version: 1\n", f"version: {version}\n")
@@ -106,7 +107,7 @@ def test_hr_sees_the_bundled_version_and_its_ladders_items_and_rules(hr):
     assert "engineering@1" in html
     assert "used for new assessments" in html
     assert "kept for older assessments" not in html
-    assert 'href="/hr/packs/1?discipline=engineering"' in html
+    assert 'href="/hr/packs/1"' in html
 
     page = hr.get("/hr/packs/1").get_data(as_text=True)
     assert "Software engineering" in page
@@ -124,7 +125,7 @@ def test_hr_sees_the_bundled_version_and_its_ladders_items_and_rules(hr):
 def test_uploading_version_2_installs_it_for_new_assessments(app, hr, people, folder, employee):
     response = upload(hr, zipped(pack_files(), folder))
     assert response.status_code == 302
-    assert response.headers["Location"].endswith("/hr/packs/2?discipline=engineering")
+    assert response.headers["Location"].endswith("/hr/packs/2")
     shown = hr.get(response.headers["Location"]).get_data(as_text=True)
     assert "Pack engineering@2 is installed; new assessments use it from now on." in shown
     assert NEW_TEXT in shown and OLD_TEXT not in shown
@@ -220,9 +221,9 @@ def test_a_rule_on_an_unknown_field_is_refused_naming_the_file(app, hr):
 
 
 def test_broken_yaml_in_the_questionnaire_is_refused_naming_the_file(app, hr):
-    files = pack_files(questionnaire_yaml=("- id: work_craft\n", "- id: [work_craft\n"))
+    files = pack_files(questionnaire_yaml=("constructs:\n", "constructs: [\n"))
     html = _refused(app, hr, zipped(files))
-    assert re.search(r"questionnaire\.yaml:\d+: is not valid YAML", html)
+    assert "questionnaire.yaml:15: is not valid YAML" in html
     assert ".staging-" not in html
 
 
@@ -246,14 +247,10 @@ def test_an_older_version_than_an_upload_is_refused(app, hr):
     assert uploaded_folders(app) == ["engineering@3"]
 
 
-def test_a_pack_with_a_new_id_cannot_start_a_discipline_yet_and_says_how(app, hr):
+def test_a_pack_with_another_id_is_refused(app, hr):
     files = pack_files(pack_yaml=("id: engineering", "id: platform_engineering"))
     html = _refused(app, hr, zipped(files, "platform_engineering"))
-    assert (
-        "pack.yaml: id: &#39;platform_engineering&#39; is not a discipline of this site (its "
-        "disciplines: engineering, data-science, product-design)"
-    ) in html
-    assert "add its pack folder to questionnaires/ on the server" in html
+    assert "this site uses pack &#39;engineering&#39;, not &#39;platform_engineering&#39;" in html
 
 
 def test_a_pack_the_active_model_cannot_read_is_refused(app, hr):

@@ -56,6 +56,8 @@ class User(UserMixin, db.Model):
     )
     # The id HR's own systems use for the person, as in outcome files (optional).
     employee_id: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
+    # The pack id of the person's discipline (org chart); None: the configured default pack.
+    discipline: Mapped[str | None] = mapped_column(String(64), index=True)
     # The session this user object was signed in with, and its secret (set by `begin_session`
     # or the user loader; not columns).
     login_session = None

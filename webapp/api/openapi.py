@@ -9,8 +9,10 @@ from webapp.answering import CHOICE, NUMBER, SCALED_KINDS, Pack, recommendation_
 API_VERSION = "1.0.0"
 
 
-def openapi_document(pack: Pack) -> dict[str, Any]:
-    """The document: one operation, its request and response shapes, errors and security."""
+def openapi_document(pack: Pack, disciplines: list[str] | None = None) -> dict[str, Any]:
+    """The document: one operation, its request and response shapes (for `pack`'s items),
+    errors and security; `disciplines` are the pack ids the `pack` parameter accepts."""
+    disciplines = disciplines or [pack.id]
     return {
         "openapi": "3.1.0",
         "info": {
@@ -29,6 +31,20 @@ def openapi_document(pack: Pack) -> dict[str, Any]:
                 "post": {
                     "operationId": "createRecommendation",
                     "summary": "Recommend a track and target levels for one person's answers",
+                    "parameters": [
+                        {
+                            "name": "pack",
+                            "in": "query",
+                            "required": False,
+                            "description": (
+                                "The discipline (pack id) whose questionnaire the answers are "
+                                "for; by default the discipline of the token's owner. This "
+                                f"document describes the items of {pack.id}: ask "
+                                "`/api/v1/openapi.json?pack=<id>` for another discipline's."
+                            ),
+                            "schema": {"type": "string", "enum": disciplines},
+                        }
+                    ],
                     "requestBody": {
                         "required": True,
                         "content": {
@@ -56,6 +72,7 @@ def openapi_document(pack: Pack) -> dict[str, Any]:
                                     "rest)",
                                 ),
                                 ("401", "Missing, unknown or revoked token"),
+                                ("404", "No discipline has the pack id asked for"),
                                 ("413", "Body larger than the limit"),
                                 ("415", "Body is not JSON"),
                                 ("503", "No usable model version"),

@@ -1,14 +1,22 @@
-"""The API's routes: one recommendation per call, and the OpenAPI document."""
+"""The API's routes: one recommendation per call, and the OpenAPI document, each for one
+discipline (`?pack=<id>`; by default the token owner's, or for the document the default)."""
 
 from __future__ import annotations
 
-from flask import current_app, jsonify, request
+from flask import abort, current_app, g, jsonify, make_response, request
 
 from webapp import answering
-from webapp.answering import AnswersInvalid, JsonRefused, ModelRefused, read_json_document
+from webapp.answering import (
+    AnswersInvalid,
+    JsonRefused,
+    ModelRefused,
+    Pack,
+    UnknownDiscipline,
+    read_json_document,
+)
 from webapp.api import bp
 from webapp.api.openapi import openapi_document
-from webapp.api.tokens import verify_token
+from webapp.api.tokens import token_owner, verify_token
 from webapp.errors.handlers import error_response
 
 
@@ -18,7 +26,8 @@ def require_token():
     if request.endpoint == "api.openapi":
         return None
     scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not secret or verify_token(secret.strip()) is None:
+    g.api_token = verify_token(secret.strip()) if scheme.lower() == "bearer" and secret else None
+    if g.api_token is None:
         response, status = error_response(
             401,
             "Send a valid API token: Authorization: Bearer <token> (HR creates tokens "
@@ -31,16 +40,18 @@ def require_token():
 
 @bp.route("/recommendations", methods=["POST"])
 def recommendations():
-    """Answers JSON in, the recommendation JSON (as `trackfit recommend` prints it) out."""
+    """Answers JSON in, the recommendation JSON (as `trackfit recommend` prints it) out, in
+    the discipline `?pack=` names, else in the token owner's discipline."""
     if not request.is_json:
         return error_response(415)
+    pack = _asked_pack() or answering.pack_for(token_owner(g.api_token))
     try:
         # bounded before the recommender sees it: depth, number size, NaN, lone surrogates
         data = read_json_document(request.get_data())
     except JsonRefused as error:
         return error_response(400, f"The body is not valid JSON: {error}.")
     try:
-        return jsonify(answering.recommend(data))
+        return jsonify(answering.recommend(data, pack))
     except AnswersInvalid as error:
         # the first problems listed (answers.PROBLEMS_LISTED), the rest counted
         problems = [{"field": p.where, "message": p.message} for p in error.problems]
@@ -59,5 +70,19 @@ def recommendations():
 
 @bp.route("/openapi.json")
 def openapi():
-    """The OpenAPI 3.1 description of this API, with the current pack's item ids."""
-    return jsonify(openapi_document(answering.current_pack()))
+    """The OpenAPI 3.1 description of this API, with the item ids of the discipline `?pack=`
+    names (the default one when it names none)."""
+    pack = _asked_pack() or answering.current_pack()
+    return jsonify(openapi_document(pack, answering.discipline_ids()))
+
+
+def _asked_pack() -> Pack | None:
+    """The newest pack of the discipline `?pack=` names, None when it names none; an unknown
+    one is a 404 naming the disciplines there are."""
+    asked = request.args.get("pack", "").strip()
+    if not asked:
+        return None
+    try:
+        return answering.current_pack(asked[:80])
+    except UnknownDiscipline as unknown:
+        abort(make_response(*error_response(404, str(unknown))))

@@ -74,6 +74,13 @@ def verify_token(secret: str) -> int | None:
     return token_id
 
 
+def token_owner(token_id: int) -> User | None:
+    """The HR account a token belongs to."""
+    return db.session.scalar(
+        select(User).join(ApiToken, ApiToken.owner_id == User.id).where(ApiToken.id == token_id)
+    )
+
+
 @cache
 def _live_token_query() -> Select:
     return (

@@ -93,6 +93,11 @@ class Assessment(db.Model):
         )
 
 
+def discipline_of_ref(ref: str) -> str:
+    """The discipline (pack id) of a stored pack ref: `product-design` of `product-design@2`."""
+    return ref.partition("@")[0]
+
+
 @cache
 def summary_query() -> Select:
     """An assessment's summary (see `Summary`), only when it is the user's; parameters

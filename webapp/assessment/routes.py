@@ -25,13 +25,17 @@ MAX_SECONDS_PER_VISIT = 20 * 60
 @bp.route("/")
 @login_required
 def index():
-    """Start a new assessment or resume the one in progress."""
-    pack = answering.current_pack()
+    """Start a new assessment in the person's discipline, or resume the one in progress (in
+    the pack it was started in, even if they have moved since)."""
+    in_progress = Assessment.in_progress(current_user.id)
+    pack = answering.pack_of(in_progress.pack) if in_progress else answering.pack_for(current_user)
     return render_template(
         "assessment/start.html",
         pack=pack,
+        discipline=answering.pack_for(current_user),
         pages=pages(pack),
-        in_progress=Assessment.in_progress(current_user.id),
+        advice_ready=answering.can_answer(pack),
+        in_progress=in_progress,
         done=len(Assessment.completed(current_user.id)),
     )
 
@@ -44,7 +48,7 @@ def start():
     if assessment is None:
         assessment = Assessment(
             user_id=current_user.id,
-            pack=answering.current_pack().ref,
+            pack=answering.pack_for(current_user).ref,
             answers={},
             context={},
             timings={},
@@ -182,7 +186,13 @@ def _finish(assessment: Assessment, all_pages: tuple[Page, ...]):
         flash("Some answers could not be used: " + "; ".join(p.message for p in error.problems))
         return redirect(url_for(".page", assessment_id=assessment.id, number=1))
     except ModelRefused:
-        abort(503)
+        # the answers are kept: "See my results" works again once HR has a model for the pack
+        return render_template(
+            "assessment/not_ready.html",
+            assessment=assessment,
+            pack=answering.pack_of(assessment.pack),
+            last=len(all_pages),
+        ), 503
     assessment.step = len(all_pages)
     db.session.commit()
     return redirect(url_for("results.show", assessment_id=assessment.id))

@@ -17,6 +17,7 @@ COUNTS = {
     "problems": ("problem", "problems"),
     "flagged_groups": ("flagged group", "flagged groups"),
     "rated": ("competency rated", "competencies rated"),
+    "moved": ("person moved to another discipline", "people moved to another discipline"),
 }
 # Yes-or-no details, as the phrase each answer reads as (None: nothing worth saying).
 FLAGS = {
@@ -31,6 +32,7 @@ LABELS = {
     "run": "training run",
     "target": "target level",
     "manager_id": "manager (account id)",
+    "unfinished": "an unfinished assessment keeps",
 }
 # Details that are the id of a row (upload 3, run 7), read as "upload #3".
 IDS = {"upload", "run", "decision"}

@@ -31,6 +31,7 @@ ACTIONS = {
     "decision_agreed": "agreed with the recorded decision",
     "org_import": "imported the org chart",
     "org_edit": "changed a person's manager or role",
+    "discipline_changed": "moved a person to another discipline",
     "outcomes_upload": "uploaded outcome data",
     "outcomes_refused": "had an outcome file refused",
     "outcomes_confirmed": "confirmed training on an outcome file's usable rows",

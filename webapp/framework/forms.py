@@ -1,10 +1,20 @@
-"""The "compare with" choice of a level page (a GET form: it changes nothing, so no token)."""
+"""The framework pages' choices: which discipline's ladders, and which level to compare with
+(GET forms: they change nothing, so no token)."""
 
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import SelectField
 from wtforms.validators import Optional
+
+
+class DisciplineChoiceForm(FlaskForm):
+    """Whose ladders to show: any discipline's, the person's own by default."""
+
+    class Meta:
+        csrf = False
+
+    discipline = SelectField("Ladders of", validate_choice=False)  # the page 404s unknown ones
 
 
 class CompareForm(FlaskForm):

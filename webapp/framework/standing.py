@@ -62,6 +62,7 @@ class Latest:
     """What the framework pages need of a person's latest finished assessment."""
 
     completed_at: datetime
+    discipline: str  # the pack id it was taken in: its ratings mean nothing on other ladders
     competencies: dict[str, float | None]
     held: str | None
     supported: dict[str, str]
@@ -99,6 +100,7 @@ def latest(user_id: int) -> Latest | None:
     supported = {track: found for track, raw in levels.items() if (found := raw.get("supported"))}
     return Latest(
         assessment.completed_at,
+        pack.id,
         competencies,
         (assessment.context or {}).get("current_level"),
         supported,

@@ -3,6 +3,7 @@
 from flask import Blueprint, render_template
 from flask_login import current_user
 
+from webapp import answering
 from webapp.accounts.models import User
 from webapp.assessment.models import Assessment
 from webapp.extensions import db
@@ -27,6 +28,7 @@ def index():
     return render_template(
         "home/dashboard.html",
         latest=latest,
+        discipline=answering.pack_for(current_user),
         # shared with the manager they have now: a share with a former one does not count
         latest_shared=latest_share is not None
         and latest_share.manager_id == current_user.manager_id,

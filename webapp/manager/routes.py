@@ -38,7 +38,13 @@ def team():
         (report, [(a, Decision.latest(a.id)) for a in shared_by(report, current_user)])
         for report in current_user.reports
     ]
-    return render_template("manager/team.html", rows=rows, first_name=first_name)
+    return render_template(
+        "manager/team.html",
+        rows=rows,
+        first_name=first_name,
+        discipline_of=answering.pack_for,
+        ladders_of=lambda assessment: answering.pack_of(assessment.pack),
+    )
 
 
 def _shared(assessment_id: int) -> tuple[Assessment, User, Pack]:

@@ -8,7 +8,7 @@ from flask import render_template
 from flask_login import current_user, login_required
 
 from webapp import answering
-from webapp.assessment.models import Assessment
+from webapp.assessment.models import Assessment, discipline_of_ref
 from webapp.results import bp
 from webapp.results.history_wording import advice_changes, answer_changes, version_notes
 
@@ -23,6 +23,8 @@ class Entry:
     changes: list[str] | None  # in the advice
     moves: list[str] = field(default_factory=list)  # in the person's own scores
     notes: list[str] = field(default_factory=list)
+    compared: bool = True  # False when the one before is of another discipline
+    discipline: str = ""  # the title of the pack it was taken in
 
 
 @bp.route("/history")
@@ -36,14 +38,29 @@ def history():
         older = completed[index + 1] if index + 1 < len(completed) else None
         pack = answering.pack_of(newer.pack)
         framework = pack.framework
+        titles = (
+            {track.id: track.title for track in framework.tracks},
+            {level.id: level.title for level in framework.levels},
+        )
+        if older is not None and discipline_of_ref(older.pack) != pack.id:
+            # Other ladders and competencies: a change between them would compare unlike things
+            was = answering.pack_of(older.pack)
+            note = (
+                f"This result is on the {pack.title} ladders; the one before was on the "
+                f"{was.title} ladders, so the two are not compared."
+            )
+            entries.append(
+                Entry(newer, *titles, [], notes=[note], compared=False, discipline=pack.title)
+            )
+            continue
         entries.append(
             Entry(
                 newer,
-                {track.id: track.title for track in framework.tracks},
-                {level.id: level.title for level in framework.levels},
+                *titles,
                 advice_changes(newer.recommendation, older.recommendation, pack) if older else None,
                 answer_changes(newer.recommendation, older.recommendation, pack) if older else [],
                 version_notes(newer.recommendation, older.recommendation) if older else [],
+                discipline=pack.title,
             )
         )
     return render_template(

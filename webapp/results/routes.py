@@ -13,7 +13,7 @@ from sqlalchemy.orm import aliased
 from webapp import answering
 from webapp.accounts.models import User
 from webapp.answering import Pack
-from webapp.assessment.models import Assessment, Summary, summary_query
+from webapp.assessment.models import Assessment, Summary, discipline_of_ref, summary_query
 from webapp.extensions import db
 from webapp.manager.models import Decision, ManagerReview
 from webapp.results import bp, charts
@@ -97,6 +97,10 @@ def _render_result(summary: Summary, pack: Pack) -> Markup:
     """The body of the result page, from the stored assessment and the one before it."""
     assessment = db.session.get(Assessment, summary.id)
     previous = db.session.get(Assessment, summary.previous_id) if summary.previous_id else None
+    other_ladders = None
+    if previous is not None and discipline_of_ref(previous.pack) != pack.id:
+        # Other ladders and competencies: a change between them would compare unlike things
+        other_ladders, previous = (previous, answering.pack_of(previous.pack)), None
     reading = read(assessment.recommendation, pack, assessment.answers, assessment.context)
     return Markup(
         render_template(
@@ -106,6 +110,7 @@ def _render_result(summary: Summary, pack: Pack) -> Markup:
             pack=pack,
             same_pack=assessment.pack == pack.ref,
             previous=previous,
+            other_ladders=other_ladders,
             changed=changes(assessment.recommendation, previous.recommendation, pack)
             if previous
             else [],

@@ -38,6 +38,8 @@ def export_json(user: User, assessments: list[Assessment]) -> dict[str, Any]:
             "name": user.name,
             "email": user.email,
             "role": user.role,
+            # as the org chart sets it: None means the site's default discipline
+            "discipline": user.discipline,
             "created_at": _moment(user.created_at),
         },
         "assessments": [

@@ -1,8 +1,9 @@
-"""The people pages' forms: an org chart file, and one person's place in the chart."""
+"""The people pages' forms: an org chart file, one person's place in the chart, and their
+discipline."""
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import SelectField, StringField
+from wtforms import HiddenField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional, StopValidation
 
@@ -46,3 +47,14 @@ class PersonForm(FlaskForm):
         validators=[FitsColumn(User.employee_id), standard_employee_id, Optional()],
         description="The id your HR systems use, as in outcome files.",
     )
+
+
+class DisciplineForm(FlaskForm):
+    """The discipline to move a person to, and whether HR has read what the move means."""
+
+    discipline = SelectField(
+        "Discipline",
+        description="Their next assessment uses this discipline's questionnaire and ladders.",
+        validate_choice=False,  # checked by the page, to name the disciplines there are
+    )
+    confirmed = HiddenField()

@@ -1,21 +1,24 @@
 """The org chart: a CSV of people and their managers, checked whole and applied whole.
 
 Columns: `email`, `name`, `manager_email`, `role` (employee, manager or hr), and optionally
-`employee_id` (the id HR's systems use, as in outcome files). Every row is checked against the
-file and the people already known: bad emails and roles, duplicates, managers nobody knows,
-and reporting lines that loop. A file with any problem changes nothing.
+`employee_id` (the id HR's systems use, as in outcome files) and `discipline` (the pack id of
+the person's discipline; empty: the default one). Every row is checked against the file and
+the people already known: bad emails and roles, unknown disciplines, duplicates, managers
+nobody knows, and reporting lines that loop. A file with any problem changes nothing.
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
+import difflib
 import io
 import re
 from dataclasses import dataclass, field
 
 from sqlalchemy import false, select, text, update
 
+from webapp import answering
 from webapp.accounts.models import ROLES, User, normalise_email
 from webapp.answering import EmployeeIdRefused, employee_id_key, quoted, read_employee_id
 from webapp.column_text import column_length
@@ -23,7 +26,7 @@ from webapp.counting import counted
 from webapp.extensions import db
 
 REQUIRED = ("email", "name", "manager_email", "role")
-OPTIONAL = ("employee_id",)
+OPTIONAL = ("employee_id", "discipline")
 COLUMNS = REQUIRED + OPTIONAL
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MAX_ROWS = 20_000
@@ -36,9 +39,31 @@ LENGTHS = {
     "name": column_length(User.name),
     "role": column_length(User.role),
     "employee_id": column_length(User.employee_id),
+    "discipline": column_length(User.discipline),
 }
 # The key of PostgreSQL's advisory lock on reporting lines (any number no other lock uses).
 ORG_CHART_LOCK = 0x6F7267  # "org"
+
+
+def template_csv() -> str:
+    """An org chart HR can fill in: every column, and example rows naming this site's
+    disciplines (the first row leaves it empty: the default)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    writer.writerow(["lee@example.com", "Lee Example", "", "manager", "E100", ""])
+    for number, pack_id in enumerate(answering.discipline_ids(), start=1):
+        writer.writerow(
+            [
+                f"person{number}@example.com",
+                f"Person {number}",
+                "lee@example.com",
+                "employee",
+                f"E{100 + number}",
+                pack_id,
+            ]
+        )
+    return buffer.getvalue()
 
 
 def lock_org_chart() -> None:
@@ -65,6 +90,7 @@ class Person:
     manager_email: str | None
     role: str
     employee_id: str | None
+    discipline: str | None = None  # a pack id; None: the default discipline
 
 
 @dataclass
@@ -78,6 +104,9 @@ class ChartReport:
     # every email the file lists, refused rows too (they are not unknown managers)
     listed: set[str] = field(default_factory=set)
     has_employee_ids: bool = False
+    has_disciplines: bool = False
+    # people already here whose discipline the file changes
+    moved: int = 0
     created: int = 0
     updated: int = 0
     unchanged: int = 0
@@ -136,10 +165,12 @@ def read_chart(filename: str, data: bytes, importer: str | None = None) -> Chart
     header, rows = _records(text, problems)
     positions = _columns(header, problems)
     report.has_employee_ids = "employee_id" in positions
+    report.has_disciplines = "discipline" in positions
     if header is not None and not rows:
         problems.add(0, "has no rows")
+    disciplines = _Disciplines() if report.has_disciplines else None
     checked = [
-        _row(line, cells, header, positions, problems=problems, report=report)
+        _row(line, cells, header, positions, problems=problems, report=report, known=disciplines)
         for line, cells in rows
     ]
     _check_against_each_other(checked, problems, importer)
@@ -213,7 +244,7 @@ def _columns(header: list[str] | None, problems: _Problems) -> dict[str, int]:
 
 def _row(line: int, cells: list[str], header: list[str], positions: dict[str, int], **into) -> _Row:
     """One row's cells checked on their own; a Person when the whole row is sound. `into`
-    holds the problems and the report (which notes every email listed)."""
+    holds the problems, the report (which notes every email listed) and the disciplines."""
     problems, report = into["problems"], into["report"]
     if len(cells) != len(header):
         columns = counted(len(header), "column")
@@ -236,14 +267,47 @@ def _row(line: int, cells: list[str], header: list[str], positions: dict[str, in
         problems.add(line, "a person cannot be their own manager", "manager_email")
         manager = None
     employee_id = values.get("employee_id") or None
+    discipline = values.get("discipline", "")
+    if discipline:
+        discipline = into["known"].read(line, discipline, problems)
     whole = (
         None not in (email, manager, name)
         and name
         and role in ROLES
         and values.get("employee_id", "") is not None
+        and discipline is not None
     )
-    person = Person(line, email, name, manager or None, role, employee_id) if whole else None
+    person = (
+        Person(line, email, name, manager or None, role, employee_id, discipline or None)
+        if whole
+        else None
+    )
     return _Row(line, email, manager, employee_id, person)
+
+
+class _Disciplines:
+    """The disciplines a chart's `discipline` cells may name, looked up once per file."""
+
+    def __init__(self):
+        self.ids = answering.discipline_ids()
+        self.titles = {pack.title.casefold(): pack.id for pack in answering.disciplines()}
+
+    def read(self, line: int, value: str, problems: _Problems) -> str | None:
+        """The pack id a non-empty cell names (whatever its case); None when it names no
+        discipline (named as a problem, with the ones there are)."""
+        if value.lower() in self.ids:
+            return value.lower()
+        near = self.titles.get(value.casefold()) or next(
+            iter(difflib.get_close_matches(value.lower(), self.ids, n=1, cutoff=0.6)), None
+        )
+        hint = f"did you mean '{near}'? " if near else ""
+        problems.add(
+            line,
+            f"{quoted(value)} is not a discipline here; {hint}the disciplines are "
+            f"{', '.join(self.ids)} (empty: {self.ids[0]}, the default)",
+            "discipline",
+        )
+        return None
 
 
 def _cells(
@@ -369,10 +433,14 @@ def _check_loops(rows: list[_Row], manager_of: dict[str, str | None], problems: 
 
 
 def _count_changes(report: ChartReport, existing: dict[str, User], ids: dict[int, str]):
+    default = answering.default_discipline() if report.has_disciplines else None
     for person in report.people:
         user = existing.get(person.email)
         employee_id = (
             person.employee_id if report.has_employee_ids else getattr(user, "employee_id", None)
+        )
+        discipline = (
+            person.discipline if report.has_disciplines else getattr(user, "discipline", None)
         )
         if user is None:
             report.created += 1
@@ -381,10 +449,13 @@ def _count_changes(report: ChartReport, existing: dict[str, User], ids: dict[int
             user.role,
             ids.get(user.manager_id),
             user.employee_id,
-        ) == (person.name, person.role, person.manager_email, employee_id):
+            user.discipline or None,
+        ) == (person.name, person.role, person.manager_email, employee_id, discipline):
             report.unchanged += 1
         else:
             report.updated += 1
+        if user is not None and (user.discipline or default) != (discipline or default):
+            report.moved += 1
 
 
 def apply_chart(report: ChartReport) -> None:
@@ -402,6 +473,8 @@ def apply_chart(report: ChartReport) -> None:
         user.name, user.role = person.name, person.role
         if report.has_employee_ids:  # an optional column: absent, the ids stay as they are
             user.employee_id = person.employee_id
+        if report.has_disciplines:  # likewise: absent, everyone keeps their discipline
+            user.discipline = person.discipline
     db.session.flush()
     for person in report.people:
         manager = users.get(person.manager_email) if person.manager_email else None

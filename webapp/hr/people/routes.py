@@ -1,23 +1,25 @@
-"""HR's people pages: the org chart, imported from CSV or edited one person at a time."""
+"""HR's people pages: the org chart, imported from CSV or edited one person at a time, and
+which discipline each person belongs to."""
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from wtforms.fields.choices import SelectChoice
 
-from webapp import audit
+from webapp import answering, audit
 from webapp.accounts.invitation import invitation_link
 from webapp.accounts.models import User
 from webapp.answering import employee_id_key
+from webapp.assessment.models import Assessment
 from webapp.confirmation import ConfirmForm
 from webapp.counting import counted
 from webapp.extensions import db
 from webapp.hr import bp
-from webapp.hr.people.forms import CsvUploadForm, PersonForm
-from webapp.hr.people.org_chart import apply_chart, lock_org_chart, read_chart
+from webapp.hr.people.forms import CsvUploadForm, DisciplineForm, PersonForm
+from webapp.hr.people.org_chart import apply_chart, lock_org_chart, read_chart, template_csv
 from webapp.sharing.models import end_shares_with_former_manager
 
 
@@ -33,13 +35,25 @@ def people():
 
 def _people_page(form: CsvUploadForm, status: int = 200):
     everyone = _everyone()
+    packs = answering.disciplines()
     return render_template(
         "hr/people.html",
         everyone=everyone,
         by_id={user.id: user for user in everyone},
         form=form,
         confirm=ConfirmForm(),
+        titles={pack.id: pack.title for pack in packs},
+        default=packs[0],
+        discipline_of=answering.discipline_of,
     ), status
+
+
+@bp.route("/people/org-chart-template.csv")
+def chart_template():
+    """A CSV to start an org chart from: every column, with example rows."""
+    response = Response(template_csv(), mimetype="text/csv")
+    response.headers["Content-Disposition"] = 'attachment; filename="org-chart-template.csv"'
+    return response
 
 
 @bp.route("/people/import", methods=["POST"])
@@ -68,14 +82,21 @@ def import_chart():
         created=report.created,
         updated=report.updated,
         unchanged=report.unchanged,
+        **({"moved": report.moved} if report.moved else {}),
     )
     try:
         db.session.commit()
     except IntegrityError:
         return _not_applied(form)
+    moved = (
+        f" {counted(report.moved, 'person', 'people')} moved to another discipline: their "
+        "next assessment uses it; unfinished assessments and results keep theirs."
+        if report.moved
+        else ""
+    )
     flash(
         f"Org chart imported: {counted(report.created, 'person', 'people')} added, "
-        f"{report.updated:,} updated, {report.unchanged:,} unchanged."
+        f"{report.updated:,} updated, {report.unchanged:,} unchanged.{moved}"
     )
     return redirect(url_for(".people"))
 
@@ -98,13 +119,7 @@ def person(user_id: int):
     if request.method == "POST":
         lock_org_chart()  # before reading anyone's manager (the chain below checks loops)
     user = db.get_or_404(User, user_id)
-    form = PersonForm(obj=user)
-    below = _reporting_chain_below(user)
-    form.manager_id.choices = [SelectChoice(0, "No manager")] + [
-        SelectChoice(other.id, f"{other.name} ({other.email})")
-        for other in _everyone()
-        if other.id != user.id and other.id not in below
-    ]
+    form, below = _chart_form(user)
     valid = form.is_submitted() and form.validate()
     if form.is_submitted() and form.manager_id.data in below:
         manager = db.session.get(User, form.manager_id.data)
@@ -140,13 +155,99 @@ def person(user_id: int):
                 form.employee_id.errors.append(
                     "Another person was given this id at the same moment; choose another."
                 )
-                return render_template("hr/person.html", user=user, form=form), 409
+                return _person_page(user, form, status=409)
             flash(f"{user.name}'s details are saved.")
             return redirect(url_for(".people"))
     elif not form.is_submitted():
         form.manager_id.data = user.manager_id or 0
-    status = 422 if form.errors else 200
-    return render_template("hr/person.html", user=user, form=form), status
+    return _person_page(user, form, status=422 if form.errors else 200)
+
+
+def _chart_form(user: User, **read) -> tuple[PersonForm, set[int]]:
+    """The form of a person's place in the chart (read from the request unless `formdata` is
+    given), offering as manager everyone but the person and those below them."""
+    form = PersonForm(obj=user, **read)
+    below = _reporting_chain_below(user)
+    form.manager_id.choices = [SelectChoice(0, "No manager")] + [
+        SelectChoice(other.id, f"{other.name} ({other.email})")
+        for other in _everyone()
+        if other.id != user.id and other.id not in below
+    ]
+    return form, below
+
+
+def _person_page(user: User, form: PersonForm, moving: DisciplineForm | None = None, status=200):
+    """A person's page: their place in the chart, and their discipline."""
+    return render_template(
+        "hr/person.html",
+        user=user,
+        form=form,
+        moving=moving or _discipline_form(user, formdata=None),
+        discipline=answering.pack_for(user),
+    ), status
+
+
+def _discipline_form(user: User, **read) -> DisciplineForm:
+    """The move form (read from the request unless `formdata` is given), at the person's
+    discipline when not read."""
+    form = DisciplineForm(**read)
+    form.discipline.choices = [
+        SelectChoice(pack.id, f"{pack.title} ({pack.id})") for pack in answering.disciplines()
+    ]
+    if "formdata" in read or not form.is_submitted():
+        form.discipline.data = answering.discipline_of(user)
+    return form
+
+
+@bp.route("/people/<int:user_id>/discipline", methods=["POST"])
+def move_discipline(user_id: int):
+    """Move a person to another discipline: first what the move means, then, confirmed, the
+    move (audited). What they already started or finished keeps the pack it was made with."""
+    user = db.get_or_404(User, user_id)
+    moving = _discipline_form(user)
+    valid = moving.validate_on_submit()
+    known = answering.discipline_ids()
+    if moving.is_submitted() and moving.discipline.data not in known:
+        valid = False
+        moving.discipline.errors = [
+            f"{answering.quoted(str(moving.discipline.data or ''))} is not a discipline here; "
+            f"choose one of {', '.join(known)}."
+        ]
+    if not valid:
+        if "csrf_token" in moving.errors:
+            abort(400)
+        form, _ = _chart_form(user, formdata=None)
+        form.manager_id.data = user.manager_id or 0
+        return _person_page(user, form, moving, 422)
+    before, after = answering.pack_for(user), answering.current_pack(moving.discipline.data)
+    if before.id == after.id:
+        flash(f"{user.name} is already in {after.title}; nothing changed.")
+        return redirect(url_for(".person", user_id=user.id))
+    unfinished = Assessment.in_progress(user.id)
+    if moving.confirmed.data != "yes":
+        return render_template(
+            "hr/discipline_confirm.html",
+            user=user,
+            form=moving,
+            before=before,
+            after=after,
+            unfinished=unfinished,
+            finished=len(Assessment.completed(user.id)),
+        )
+    user.discipline = after.id
+    audit.record(
+        "discipline_changed",
+        user.email,
+        before={"discipline": before.id},
+        after={"discipline": after.id},
+        unfinished=unfinished.pack if unfinished else None,
+    )
+    db.session.commit()
+    flash(
+        f"{user.name} is now in {after.title}. Their next assessment uses its questionnaire "
+        "and ladders; what they started or finished before keeps its own."
+    )
+    return redirect(url_for(".people"))
 
 
 def _holder_of(employee_id: str, user: User) -> User | None:
