@@ -316,6 +316,7 @@ def test_a_new_version_of_a_discipline_without_a_model_is_installed_and_says_a_m
 ):
     hr = signed_in("hr@example.com")
     science = load_pack("data-science")
+    (registry(team).root / "active" / "data-science").unlink()  # as before its model was built
     assert registry(team).active("data-science") is None
     files = {name: (science.path / name).read_text(encoding="utf-8") for name in PACK_FILES}
     files["pack.yaml"] = files["pack.yaml"].replace(
@@ -329,3 +330,23 @@ def test_a_new_version_of_a_discipline_without_a_model_is_installed_and_says_a_m
     shown = text(hr.get(response.headers["Location"]))
     assert f"Pack data-science@{science.version + 1} is installed" in shown
     assert "Data science has no active model yet: upload outcomes for it and train" in shown
+
+
+def test_a_pack_with_a_new_id_starts_a_new_discipline_without_a_model(team, signed_in):
+    hr = signed_in("hr@example.com")
+    design = load_pack(DESIGN)
+    files = {name: (design.path / name).read_text(encoding="utf-8") for name in PACK_FILES}
+    files["pack.yaml"] = (
+        files["pack.yaml"]
+        .replace("id: product-design\n", "id: research\n", 1)
+        .replace("title: Product design\n", "title: User research\n", 1)
+    )
+    response = upload_pack(hr, zipped(files, "research"))
+    assert response.status_code == 302, text(response)[:2000]
+    shown = text(hr.get(response.headers["Location"]))
+    assert "Pack research@2 is installed as a new discipline, User research. It has no model" in (
+        shown
+    )
+    assert "discipline=research" in hr.get("/hr/packs").get_data(as_text=True)
+    assert registry(team).pointers().get("research") is None
+    assert registry(team).active(ENGINEERING) == "v1"  # nothing else moved

@@ -99,7 +99,9 @@ def upload_pack():
     no_model = new_discipline or answering.model_registry().active_or_none(setting) is None
     try:
         stored = pack_versions.store_upload(
-            data, setting, _no_model_yet if no_model else _active_model_reads
+            data,
+            None if new_discipline else setting,  # None: the id it declares, a new discipline
+            _no_model_yet if no_model else _active_model_reads,
         )
     except PackUploadRefused as refused:
         return packs(form, refused.problems)
