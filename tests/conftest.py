@@ -17,6 +17,7 @@ from recommender.pack.loading import load_pack
 ROOT = Path(__file__).resolve().parent.parent
 TINY = Path(__file__).resolve().parent / "packs" / "tiny"
 ENGINEERING = ROOT / "questionnaires" / "engineering"
+PACKS = ROOT / "questionnaires"
 DATA = Path(__file__).resolve().parent / "data"
 
 
@@ -58,15 +59,31 @@ def engineering():
 
 @pytest.fixture
 def pack_copy(tmp_path):
-    """Copy a pack folder into tmp_path so a test can break it."""
+    """Copy a pack folder into tmp_path so a test can break it; the engineering pack's shared
+    motivation part is written into its copy, so that every kind of item is there to break."""
 
     def copy(source: Path | str = ENGINEERING) -> Path:
         source = {"tiny": TINY, "engineering": ENGINEERING}.get(source, source)
         target = tmp_path / Path(source).name
         shutil.copytree(source, target)
+        if Path(source) == ENGINEERING:
+            with_shared_part_inline(target / "questionnaire.yaml")
         return target
 
     return copy
+
+
+def with_shared_part_inline(questionnaire: Path) -> None:
+    """Write the shared motivation part into a questionnaire that takes it in (both written
+    with list items at the margin): its scales and constructs before the sections, its
+    sections where the reference was."""
+    part = (PACKS / "shared" / "motivation@1.yaml").read_text(encoding="utf-8")
+    own = part[part.index("scales:") : part.index("sections:")]
+    sections = part[part.index("sections:") + len("sections:\n") :]
+    text = questionnaire.read_text(encoding="utf-8")
+    text = text.replace("sections:\n", own + "sections:\n", 1)
+    text = text.replace("- shared: motivation@1\n", sections, 1)
+    questionnaire.write_text(text, encoding="utf-8")
 
 
 def tiny_answers(

@@ -22,9 +22,12 @@ from pathlib import Path
 
 import pytest
 
+from recommender.answer.registry import Registry
+from tests.registry_forgery import forged_version
 from webapp.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
+FORGED = f"v{len(Registry(ROOT / 'models').versions()) + 1}"  # the next version, forged below
 SAMPLES = ROOT / "questionnaires" / "engineering" / "sample-answers.jsonl"
 GOOD = SAMPLES.read_text(encoding="utf-8").splitlines()[0]
 PER_CASE_SECONDS = 30  # a case that takes longer is a hang
@@ -187,12 +190,12 @@ CORPUS = [
     case("models", "check", "--models", "{dir}/registry-bad-history"),
     case("models", "rollback", "--models", "{dir}/registry-bad-history"),
     case("models", "promote", "v1", "--models", "{dir}/registry-bad-manifest"),
-    case("models", "promote", "v2", "--models", "{dir}/registry-nan-version"),
-    case("models", "check", "v2", "--models", "{dir}/registry-nan-version"),
+    case("models", "promote", FORGED, "--models", "{dir}/registry-nan-version"),
+    case("models", "check", FORGED, "--models", "{dir}/registry-nan-version"),
     case(
         "recommend",
         "--version",
-        "v2",
+        FORGED,
         "--models",
         "{dir}/registry-nan-version",
         "--input",
@@ -216,26 +219,20 @@ def _registries(folder: Path) -> None:
     """Broken copies of the bundled registry, and one with a NaN version (hash matching)."""
     import numpy as np  # noqa: PLC0415
 
-    from recommender.answer.registry import MODEL_FILE, file_sha256  # noqa: PLC0415
-
     for name, (file, content) in {
         "registry-bad-manifest": ("v1/manifest.json", b'{"sha256": [1], "data": 3'),
-        "registry-bad-active": ("ACTIVE", b"../../etc\x00"),
+        "registry-bad-active": ("active/engineering", b"../../etc\x00"),
         "registry-bad-history": ("history.jsonl", b'{"action": "promote"}\n[1\n'),
         "registry-nan-version": (None, None),
     }.items():
         shutil.copytree(ROOT / "models", folder / name)
         if file:
             (folder / name / file).write_bytes(content)
-    nan = folder / "registry-nan-version"
-    shutil.copytree(nan / "v1", nan / "v2")
-    with np.load(nan / "v2" / MODEL_FILE, allow_pickle=False) as stored:
-        arrays = dict(stored)
-    arrays["centre"] = np.full_like(arrays["centre"], np.nan)
-    np.savez(nan / "v2" / MODEL_FILE, **arrays)
-    manifest = json.loads((nan / "v2" / "manifest.json").read_text())
-    manifest["sha256"][MODEL_FILE] = file_sha256(nan / "v2" / MODEL_FILE)
-    (nan / "v2" / "manifest.json").write_text(json.dumps(manifest))
+    forged = forged_version(
+        folder / "registry-nan-version",
+        lambda arrays: arrays.update(centre=np.full_like(arrays["centre"], np.nan)),
+    )
+    assert forged == FORGED
 
 
 @pytest.fixture(scope="module")

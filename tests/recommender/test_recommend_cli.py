@@ -125,8 +125,10 @@ def test_synth_train_promote_rollback_in_another_registry(trackfit, tmp_path):
     assert json.loads(out)["active"] == "v2"
     assert trackfit("--models", registry, "models", "promote", "v1")[0] == 0
     code, out, _ = trackfit("--models", registry, "models", "list")
-    assert out.splitlines()[0].startswith("* v1")
-    assert "active model: v2" in trackfit("--models", registry, "models", "rollback")[1]
+    lines = out.splitlines()
+    assert lines[0] == "engineering (active: v1)" and lines[1].startswith("* v1")
+    rolled_back = trackfit("--models", registry, "models", "rollback")[1]
+    assert "active model for engineering: v2" in rolled_back
     code, out, _ = trackfit("--models", registry, "train", "--data", str(data))
     compared = json.loads(out)["compared_with_active"]
     assert compared["version"] == "v2" and set(compared["tracks"]) == {"ic", "manager"}

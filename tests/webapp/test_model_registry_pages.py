@@ -16,8 +16,8 @@ from webapp.cli import main
 
 
 def broken_version(registry: Path, overflowing: bool = False) -> str:
-    """v2: a copy of v1 whose first shape is NaN (refused as the file is read), or with
-    `overflowing` two shapes so large that their sum is infinite (every array finite and well
+    """The next version: a copy of v1 whose first shape is NaN (refused as the file is read), or
+    with `overflowing` two shapes so large that their sum is infinite (every array finite and well
     formed, refused by the bound on effects); its manifest hash matches."""
 
     def change(arrays):
