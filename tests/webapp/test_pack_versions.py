@@ -13,6 +13,7 @@ from sqlalchemy import select
 from recommender.learn.default_model import build_default_model
 from recommender.learn.publishing import RegistryWriter
 from recommender.pack.loading import load_pack
+from tests.conftest import with_shared_part_inline
 from webapp.assessment.models import Assessment
 from webapp.audit import AuditEvent
 from webapp.extensions import db
@@ -107,7 +108,7 @@ def test_hr_sees_the_bundled_version_and_its_ladders_items_and_rules(hr):
     assert "engineering@1" in html
     assert "used for new assessments" in html
     assert "kept for older assessments" not in html
-    assert 'href="/hr/packs/1"' in html
+    assert 'href="/hr/packs/1?discipline=engineering"' in html
 
     page = hr.get("/hr/packs/1").get_data(as_text=True)
     assert "Software engineering" in page
@@ -125,7 +126,7 @@ def test_hr_sees_the_bundled_version_and_its_ladders_items_and_rules(hr):
 def test_uploading_version_2_installs_it_for_new_assessments(app, hr, people, folder, employee):
     response = upload(hr, zipped(pack_files(), folder))
     assert response.status_code == 302
-    assert response.headers["Location"].endswith("/hr/packs/2")
+    assert response.headers["Location"].endswith("/hr/packs/2?discipline=engineering")
     shown = hr.get(response.headers["Location"]).get_data(as_text=True)
     assert "Pack engineering@2 is installed; new assessments use it from now on." in shown
     assert NEW_TEXT in shown and OLD_TEXT not in shown
@@ -173,8 +174,8 @@ def test_an_assessment_started_before_an_upload_keeps_its_version(app, hr, peopl
     result = someone.get(result_url).get_data(as_text=True)
     assert "with questionnaire pack <strong>engineering@1</strong>" in result
     assert "this site now uses" not in result
-    # Its answers are worded as they were asked.
-    assert OLD_TEXT in result and NEW_TEXT not in result
+    # (The answers the result page quotes are the motivation items, the shared part's, which a
+    # pack version does not reword; the reworded rating prompt is not quoted there.)
 
     # The next assessment of the same person is in the new version.
     next_page = someone.answer_all(people[1], stop_after=BEFORE_IT).get_data(as_text=True)
@@ -221,9 +222,11 @@ def test_a_rule_on_an_unknown_field_is_refused_naming_the_file(app, hr):
 
 
 def test_broken_yaml_in_the_questionnaire_is_refused_naming_the_file(app, hr):
-    files = pack_files(questionnaire_yaml=("constructs:\n", "constructs: [\n"))
+    lines = (BUNDLED / "questionnaire.yaml").read_text(encoding="utf-8").splitlines()
+    line = lines.index("sections:") + 1
+    files = pack_files(questionnaire_yaml=("sections:\n", "sections: [\n"))
     html = _refused(app, hr, zipped(files))
-    assert "questionnaire.yaml:15: is not valid YAML" in html
+    assert f"questionnaire.yaml:{line + 1}: is not valid YAML" in html
     assert ".staging-" not in html
 
 
@@ -247,16 +250,24 @@ def test_an_older_version_than_an_upload_is_refused(app, hr):
     assert uploaded_folders(app) == ["engineering@3"]
 
 
-def test_a_pack_with_another_id_is_refused(app, hr):
+def test_a_pack_with_another_id_is_a_discipline_of_its_own_not_a_version_of_this_one(app, hr):
     files = pack_files(pack_yaml=("id: engineering", "id: platform_engineering"))
-    html = _refused(app, hr, zipped(files, "platform_engineering"))
-    assert "this site uses pack &#39;engineering&#39;, not &#39;platform_engineering&#39;" in html
+    response = upload(hr, zipped(files, "platform_engineering"))
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("discipline=platform_engineering")
+    assert uploaded_folders(app) == ["platform_engineering@2"]
+    with app.app_context():
+        assert load_pack(BUNDLED).ref == "engineering@1"  # engineering's versions untouched
+    assert ">engineering@2<" not in hr.get("/hr/packs").get_data(as_text=True)
 
 
-def test_a_pack_the_active_model_cannot_read_is_refused(app, hr):
+def test_a_pack_the_active_model_cannot_read_is_refused(app, hr, tmp_path):
     """Without the construct `hands_on_time` (and its six items) the pack is valid, but the
     active model reads that construct as a feature."""
-    text = (BUNDLED / "questionnaire.yaml").read_text(encoding="utf-8")
+    inline = tmp_path / "questionnaire.yaml"
+    inline.write_text((BUNDLED / "questionnaire.yaml").read_text(encoding="utf-8"))
+    with_shared_part_inline(inline)  # a pack of its own motivation, one construct short
+    text = inline.read_text(encoding="utf-8")
     construct = text.index("- id: hands_on_time")
     construct_end = text.index("- id: interruptions_tolerance")
     text = text[:construct] + text[construct_end:]
