@@ -37,8 +37,8 @@ def hr_page(page, live):
 
 @pytest.fixture
 def flagged_candidate(team) -> str:
-    """v2: a working candidate whose fairness report flags two groups and whose comparison
-    judged it worse, so promoting it needs a written reason."""
+    """The next version: a working candidate whose fairness report flags two groups and whose
+    comparison judged it worse, so promoting it needs a written reason."""
     registry = Path(team.config["TRACKFIT_MODELS"])
     version = forged_version(registry, lambda arrays: None)
     path = registry / version / "manifest.json"
@@ -67,40 +67,47 @@ def test_hr_is_refused_a_promotion_lands_on_the_reason_then_promotes_and_rolls_b
     look_at_every_width(page, "hr-models")
     assert_accessible(page, "models page")
 
+    new = flagged_candidate
     page.set_viewport_size({"width": DESKTOP, "height": 900})
-    page.get_by_role("link", name="v2", exact=True).click()
+    page.get_by_role("link", name=new, exact=True).click()
     expect(page.locator(".notice.warning", has_text="2 flagged groups")).to_be_visible()
-    page.get_by_role("button", name="Promote v2…").click()
+    page.get_by_role("button", name=f"Promote {new}…").click()
     summary = page.locator(".error-summary")
     expect(summary).to_be_focused()
     assert landed_on_errors(page), "the refused promotion did not open at its message"
-    expect(summary).to_contain_text("v2 was not promoted")
+    expect(summary).to_contain_text(f"{new} was not promoted")
     expect(summary).to_contain_text("the fairness report flags 2 groups")
     expect(page.get_by_label("Justification")).to_be_in_viewport()
     look_at(page, "hr-promote-refused", DESKTOP)
     assert_accessible(page, "refused promotion")
     page.go_back()
     page.set_viewport_size({"width": PHONE, "height": 800})
-    page.get_by_role("button", name="Promote v2…").click()  # on a phone too
+    page.get_by_role("button", name=f"Promote {new}…").click()  # on a phone too
     expect(summary).to_be_focused()
     assert landed_on_errors(page), "at a phone's width the refusal did not open at its message"
     look_at(page, "hr-promote-refused", PHONE)
 
     page.get_by_label("Justification").fill(JUSTIFICATION)
-    page.get_by_role("button", name="Promote v2…").click()
-    expect(page.get_by_role("heading", name="Promote v2 for Software engineering?")).to_be_visible()
-    page.get_by_role("button", name="Yes, promote v2").click()
-    promoted = "v2 is now the active model (it was v1) for Software engineering"
+    page.get_by_role("button", name=f"Promote {new}…").click()
+    expect(
+        page.get_by_role("heading", name=f"Promote {new} for Software engineering?")
+    ).to_be_visible()
+    page.get_by_role("button", name=f"Yes, promote {new}").click()
+    promoted = f"{new} is now the active model (it was v1) for Software engineering"
     expect(page.get_by_text(promoted)).to_be_visible()
 
     page.get_by_role("link", name="Roll back to v1…").click()
     asking = page.get_by_role("heading", name="Roll back to v1 for Software engineering?")
     expect(asking).to_be_visible()
-    expect(page.get_by_text("v1 will answer every new assessment instead of v2.")).to_be_visible()
+    expect(
+        page.get_by_text(f"v1 will answer every new assessment instead of {new}.")
+    ).to_be_visible()
     look_at_every_width(page, "hr-rollback-confirm")
     assert_accessible(page, "rollback confirmation")
     page.get_by_role("button", name="Yes, roll back to v1").click()
-    rolled_back = "Rolled back: v1 is the active model again (it was v2) for Software engineering"
+    rolled_back = (
+        f"Rolled back: v1 is the active model again (it was {new}) for Software engineering"
+    )
     expect(page.get_by_text(rolled_back)).to_be_visible()
     expect(page.get_by_role("link", name="Roll back to")).to_have_count(0)
     expect(page.get_by_text("Nothing to roll back to")).to_be_visible()

@@ -92,7 +92,9 @@ def test_hr_trains_compares_promotes_and_rolls_back_a_model(
     expect(page.get_by_role("heading", name=re.compile("Training run"))).to_be_visible()
     # nested cross-validation and cross-fitting: minutes on a busy two-core machine
     expect(page.locator("#status")).to_have_text("succeeded", timeout=300_000)
-    page.get_by_role("link", name="Compare v2 with Software engineering's active model").click()
+    compare = page.get_by_role("link", name=re.compile(r"Compare v\d+ with Software engineering's"))
+    new = re.search(r"v\d+", compare.inner_text()).group(0)  # the next number in the registry
+    compare.click()
     verdict = page.get_by_role("region", name="Verdict against v1")
     expect(verdict).to_contain_text("Worse than the active version on both tracks — keep v1")
     expect(
@@ -108,7 +110,7 @@ def test_hr_trains_compares_promotes_and_rolls_back_a_model(
     expect(page.get_by_role("heading", name="Intended use")).to_be_visible()
     page.go_back()
 
-    page.get_by_role("button", name="Promote v2").click()
+    page.get_by_role("button", name=f"Promote {new}").click()
     refusal = page.locator("#justification-error")
     expect(refusal).to_contain_text("The comparison judged it worse")
     expect(refusal).to_be_in_viewport()
@@ -116,13 +118,17 @@ def test_hr_trains_compares_promotes_and_rolls_back_a_model(
     page.get_by_label("Justification").fill(
         "The age-band gap follows experience; reviewed with the works council."
     )
-    page.get_by_role("button", name="Promote v2").click()
-    expect(page.get_by_role("heading", name="Promote v2 for Software engineering?")).to_be_visible()
-    expect(page.get_by_text("v2 will answer every new assessment instead of v1")).to_be_visible()
+    page.get_by_role("button", name=f"Promote {new}").click()
+    expect(
+        page.get_by_role("heading", name=f"Promote {new} for Software engineering?")
+    ).to_be_visible()
+    expect(
+        page.get_by_text(f"{new} will answer every new assessment instead of v1")
+    ).to_be_visible()
     expect(page.get_by_text("reviewed with the works council")).to_be_visible()
     assert_accessible(page, "promotion confirmation")
-    page.get_by_role("button", name="Yes, promote v2").click()
-    expect(page.get_by_text("v2 is now the active model")).to_be_visible()
+    page.get_by_role("button", name=f"Yes, promote {new}").click()
+    expect(page.get_by_text(f"{new} is now the active model")).to_be_visible()
     page.get_by_role("link", name="Roll back to v1…").click()
     asking = page.get_by_role("heading", name="Roll back to v1 for Software engineering?")
     expect(asking).to_be_visible()
