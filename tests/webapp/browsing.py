@@ -1,4 +1,5 @@
-"""How a browser test signs a tab in: the login form, filled with the test accounts' password."""
+"""How a browser test acts as a person: signing a tab in with the test accounts' password, and
+answering a questionnaire page by clicking and filling."""
 
 from __future__ import annotations
 
@@ -14,3 +15,16 @@ def log_in(page, url: str, email: str) -> None:
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("button", name="Log out")).to_be_attached()
+
+
+def answer_page(page, values: dict) -> None:
+    """Answer every question on the page by clicking labels and filling fields."""
+    for field in page.locator("fieldset.question").all():
+        name = field.get_attribute("id")
+        field.locator(f"input[value='{values[name]}']").check()
+    for field in page.locator("div.question input, div.question select").all():
+        name = field.get_attribute("name")
+        if field.evaluate("e => e.tagName") == "SELECT":
+            field.select_option(str(values[name]))
+        else:
+            field.fill(str(values[name]))

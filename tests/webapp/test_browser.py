@@ -7,6 +7,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from tests.webapp.browsing import answer_page
+
 PASSWORD = "a browser password"
 
 
@@ -14,19 +16,6 @@ PASSWORD = "a browser password"
 def live_url(make_app, serve):
     """The app served over HTTP on a free loopback port."""
     return serve(make_app())
-
-
-def answer_page(page, values: dict) -> None:
-    """Answer every question on the page by clicking labels and filling fields."""
-    for field in page.locator("fieldset.question").all():
-        name = field.get_attribute("id")
-        field.locator(f"input[value='{values[name]}']").check()
-    for field in page.locator("div.question input, div.question select").all():
-        name = field.get_attribute("name")
-        if field.evaluate("e => e.tagName") == "SELECT":
-            field.select_option(str(values[name]))
-        else:
-            field.fill(str(values[name]))
 
 
 def answer_page_by_keyboard(page, values: dict) -> None:

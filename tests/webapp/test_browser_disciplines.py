@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import update
 
-from tests.webapp.browsing import log_in
+from tests.webapp.browsing import answer_page, log_in
 from tests.webapp.factories import password_hash, sample_people
 from tests.webapp.screens import look_at_every_width
 from webapp.accounts.models import User
@@ -31,18 +31,6 @@ def live(app, make_user, serve):
     """The app served over HTTP, with Hana from HR."""
     make_user("hr@example.com", "hr", "Hana")
     return serve(app)
-
-
-def answer_page(page, values: dict) -> None:
-    """Answer every question on the page by clicking and filling, as a person does."""
-    for field in page.locator("fieldset.question").all():
-        field.locator(f"input[value='{values[field.get_attribute('id')]}']").check()
-    for field in page.locator("div.question input, div.question select").all():
-        name = field.get_attribute("name")
-        if field.evaluate("e => e.tagName") == "SELECT":
-            field.select_option(str(values[name]))
-        else:
-            field.fill(str(values[name]))
 
 
 def take_and_share(page, live: str, email: str, person: dict, ladders: str) -> None:
