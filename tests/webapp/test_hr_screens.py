@@ -31,13 +31,22 @@ def hr(team, signed_in):
     return signed_in("hr@example.com")
 
 
-def promoted_v2(registry: Path) -> None:
-    """v2 (a working copy of v1) made active by a promotion recorded in the history."""
-    forged_version(registry, lambda arrays: None)
+def promoted_copy(registry: Path) -> str:
+    """A working copy of v1 (the next free version number, as the bundled registry holds
+    every pack's model) made engineering's active version by a promotion recorded in the
+    history; its name."""
+    name = forged_version(registry, lambda arrays: None)
     with (registry / "history.jsonl").open("a") as history:
-        move = {"at": "2026-11-30T10:00:00+00:00", "action": "promote", "from": "v1", "to": "v2"}
+        move = {
+            "at": "2026-11-30T10:00:00+00:00",
+            "action": "promote",
+            "pack": "engineering",
+            "from": "v1",
+            "to": name,
+        }
         history.write(json.dumps(move) + "\n")
-    (registry / "active" / "engineering").write_text("v2\n")
+    (registry / "active" / "engineering").write_text(f"{name}\n")
+    return name
 
 
 def events(app, action: str) -> list[AuditEvent]:
@@ -79,52 +88,54 @@ def test_asking_to_roll_back_with_nothing_to_go_back_to_is_a_409_that_changes_no
 
 
 def test_rollback_is_offered_after_a_promotion_and_asks_for_a_confirmation(hr, registry):
-    promoted_v2(registry)
+    copy = promoted_copy(registry)
     models = text_of(hr.get("/hr/models"))
-    assert "Go back from v2 to v1" in models and "Roll back to v1…" in models
+    assert f"Go back from {copy} to v1" in models and "Roll back to v1…" in models
     asked = hr.get("/hr/models/rollback")
     assert asked.status_code == 200
     page = text_of(asked)
     assert "Roll back to v1 for Software engineering?" in page
-    assert "v1 will answer every new assessment instead of v2" in page
+    assert f"v1 will answer every new assessment instead of {copy}" in page
     assert 'name="to" type="hidden" value="v1"' in asked.get_data(as_text=True)
     # asking changed nothing
-    assert (registry / "active" / "engineering").read_text().strip() == "v2"
+    assert (registry / "active" / "engineering").read_text().strip() == copy
 
 
 def test_a_confirmed_rollback_moves_the_pointer_and_is_audited(team, hr, registry):
-    promoted_v2(registry)
+    copy = promoted_copy(registry)
     response = hr.submit("/hr/models/rollback", {"to": "v1"})
     assert response.status_code == 302
     assert (registry / "active" / "engineering").read_text().strip() == "v1"
-    assert "Rolled back: v1 is the active model again (it was v2)" in text_of(hr.get("/hr/models"))
+    told = f"Rolled back: v1 is the active model again (it was {copy})"
+    assert told in text_of(hr.get("/hr/models"))
     (event,) = events(team, "rollback")
-    assert (event.subject, event.detail) == ("v1", {"pack": "engineering", "previous": "v2"})
+    assert (event.subject, event.detail) == ("v1", {"pack": "engineering", "previous": copy})
 
 
 def test_a_rollback_confirmed_for_another_step_is_refused_and_asked_again(team, hr, registry):
-    promoted_v2(registry)
+    copy = promoted_copy(registry)
     response = hr.submit("/hr/models/rollback", {"to": "v7"})
     assert response.status_code == 409
     page = text_of(response)
     assert "Software engineering's active model changed since you asked to go back to v7" in page
     assert "Yes, roll back to v1" in page  # the step there is now, to confirm afresh
-    assert (registry / "active" / "engineering").read_text().strip() == "v2"
+    assert (registry / "active" / "engineering").read_text().strip() == copy
     assert events(team, "rollback") == []
 
 
 def test_with_an_unreadable_pointer_history_nothing_is_rolled_back_and_it_says_why(
     team, hr, registry
 ):
-    promoted_v2(registry)
+    copy = promoted_copy(registry)
+    broken_line = len((registry / "history.jsonl").read_text().splitlines()) + 1
     with (registry / "history.jsonl").open("a") as history:
         history.write('{"action": "promote", "to": \n')
     for response in (hr.get("/hr/models/rollback"), hr.submit("/hr/models/rollback", {"to": "v1"})):
         assert response.status_code == 422
         page = text_of(response)
         assert "Nothing can be rolled back while the pointer history cannot be read" in page
-        assert "history.jsonl:3" in page and str(registry) not in page
-    assert (registry / "active" / "engineering").read_text().strip() == "v2"
+        assert f"history.jsonl:{broken_line}" in page and str(registry) not in page
+    assert (registry / "active" / "engineering").read_text().strip() == copy
     assert events(team, "rollback") == []
 
 
@@ -135,24 +146,34 @@ def test_no_refusal_on_the_model_pages_shows_where_the_registry_is_on_the_server
     team, hr, registry
 ):
     server_paths = (str(registry), str(registry.resolve()), str(registry.parent))
-    forged_version(
+    broken = forged_version(
         registry, lambda arrays: arrays.update(shape_ic_0=arrays["shape_ic_0"] * 0 + 1e9)
     )
     with (registry / "history.jsonl").open("a") as history:
-        for move in ({"from": "v1", "to": "v2"}, {"from": "v2", "to": "v1"}):
+        for move in ({"from": "v1", "to": broken}, {"from": broken, "to": "v1"}):
             history.write(
-                json.dumps({"at": "2026-01-01T00:00:00+00:00", "action": "promote", **move})
+                json.dumps(
+                    {
+                        "at": "2026-01-01T00:00:00+00:00",
+                        "action": "promote",
+                        "pack": "engineering",
+                        **move,
+                    }
+                )
             )
             history.write("\n")
+    page = f"/hr/models/{broken}"
     responses = {
-        "promote": hr.submit("/hr/models/v2", action_url="/hr/models/v2/promote"),
-        "promote/confirm": hr.submit("/hr/models/v2", action_url="/hr/models/v2/promote/confirm"),
-        "rollback": hr.submit("/hr/models/rollback", {"to": "v2"}),
+        "promote": hr.submit(page, action_url=f"{page}/promote"),
+        "promote/confirm": hr.submit(page, action_url=f"{page}/promote/confirm"),
+        "rollback": hr.submit("/hr/models/rollback", {"to": broken}),
     }
     for name, response in responses.items():
         assert response.status_code == 422, name
         assert not any(path in response.get_data(as_text=True) for path in server_paths), name
-    assert "v2/model.npz" in text_of(responses["promote"])  # the file, named inside the registry
+    assert f"{broken}/model.npz" in text_of(
+        responses["promote"]
+    )  # the file, named inside the registry
     (registry / "v1" / "manifest.json").write_text('{"sha256": 3}')
     (registry / "active" / "engineering").write_bytes(b"../../etc/passwd")
     for url in ("/hr/models", "/hr/models/v1", "/hr/models/v1/card", "/hr/models/rollback"):
@@ -188,16 +209,16 @@ def test_flagged_groups_and_a_worse_verdict_are_warnings_not_notes(hr, registry)
 
 def test_a_refused_promotion_is_summed_up_as_a_promotion_not_as_answers(hr, registry):
     with_flags_and_a_worse_verdict(registry)
-    forged_version(registry, lambda arrays: None)
-    path = registry / "v2" / "manifest.json"
+    copy = forged_version(registry, lambda arrays: None)
+    path = registry / copy / "manifest.json"
     manifest = json.loads(path.read_text())
     manifest["fairness"] = {"flagged": [{"group": "a"}]}
     path.write_text(json.dumps(manifest))
-    response = hr.submit("/hr/models/v2", action_url="/hr/models/v2/promote")
+    response = hr.submit(f"/hr/models/{copy}", action_url=f"/hr/models/{copy}/promote")
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     summary = html[html.index('class="error-summary"') :][:1200]
-    assert "v2 was not promoted" in summary and "Please check" not in summary
+    assert f"{copy} was not promoted" in summary and "Please check" not in summary
     assert "the fairness report flags 1 group" in text_of(response)
     assert "Justification —" not in summary  # the message says what it is about
     assert "autofocus" in summary

@@ -95,7 +95,7 @@ def test_a_broken_version_made_active_by_hand_is_a_503_not_a_500(
         assert response.status_code == 503
         assert str(registry) not in response.get_data(as_text=True)
     # tried once and the refusal kept (versions are never rewritten), not tried per request
-    assert caplog.text.count("the active model cannot be used") == 1
+    assert caplog.text.count("the active model of Software engineering cannot be used") == 1
 
 
 BROKEN_FILES = {

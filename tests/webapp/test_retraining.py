@@ -71,6 +71,13 @@ def finished(client, location: str, seconds: float = 300) -> dict:
     raise AssertionError(f"training did not finish in {seconds} s: {status}")
 
 
+def next_version(registry: str | Path) -> str:
+    """The name the registry gives its next version (it holds every bundled pack's model, so
+    this is not v2)."""
+    taken = Registry(registry).versions()
+    return f"v{int(taken[-1][1:]) + 1 if taken else 1}"
+
+
 def audit_actions(app) -> list[str]:
     with app.app_context():
         return list(db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)))
@@ -85,6 +92,7 @@ def test_hr_trains_compares_promotes_and_rolls_back_with_every_step_audited(
     team, outcome_file, signed_in
 ):
     hr = signed_in("hr@example.com")
+    expected = next_version(team.config["TRACKFIT_MODELS"])
     response = upload(hr, outcome_file, "gender, age_band")
     assert response.status_code == 302
     location = response.headers["Location"]
@@ -92,12 +100,12 @@ def test_hr_trains_compares_promotes_and_rolls_back_with_every_step_audited(
     status = finished(hr, location)
     assert status["status"] == "succeeded", status
     version = status["version"]
-    assert version == "v2" and status["summary"]["active"] == "v1"
+    assert version == expected and status["summary"]["active"] == "v1"
 
     page = hr.get(f"/hr/models/{version}").get_data(as_text=True)
     assert "Cross-fitted comparison" in page and "v1 ROC AUC" in page
     assert page.count("<svg") == 4  # calibration and ROC per track, both models in each
-    assert "Fairness of v2" in page and "gender × age_band" in page
+    assert f"Fairness of {version}" in page and "gender × age_band" in page
     assert "<strong>flagged</strong>" in page  # the age band follows experience
     card = hr.get(f"/hr/models/{version}/card").get_data(as_text=True)
     assert "Intended use" in card and "Limitations" in card and "age_band" in card
@@ -112,8 +120,8 @@ def test_hr_trains_compares_promotes_and_rolls_back_with_every_step_audited(
         {"justification": JUSTIFICATION},
         action_url=f"/hr/models/{version}/promote",
     )
-    assert asked.status_code == 200 and "v2 will answer every new assessment instead of v1" in (
-        asked.get_data(as_text=True)
+    assert asked.status_code == 200 and (
+        f"{version} will answer every new assessment instead of v1" in asked.get_data(as_text=True)
     )
     promoted = hr.submit(
         f"/hr/models/{version}",
@@ -121,7 +129,7 @@ def test_hr_trains_compares_promotes_and_rolls_back_with_every_step_audited(
         action_url=f"/hr/models/{version}/promote/confirm",
     )
     assert promoted.status_code == 302
-    assert "v2 is now the active model" in hr.get("/hr/models").get_data(as_text=True)
+    assert f"{version} is now the active model" in hr.get("/hr/models").get_data(as_text=True)
     hr.submit("/hr/models", action_url="/hr/models/rollback")
     assert "v1 is the active model again" in hr.get("/hr/models").get_data(as_text=True)
 
@@ -406,9 +414,10 @@ def test_the_bundled_model_says_it_is_synthetic(team, signed_in):
 def test_promoting_a_version_that_fails_its_checks_is_refused(team, signed_in):
     hr = signed_in("hr@example.com")
     registry = Path(team.config["TRACKFIT_MODELS"])
-    shutil.copytree(registry / "v1", registry / "v2")
-    (registry / "v2" / "model.npz").write_bytes(b"changed")
-    response = hr.submit("/hr/models/v2", action_url="/hr/models/v2/promote")
+    changed = next_version(registry)
+    shutil.copytree(registry / "v1", registry / changed)
+    (registry / changed / "model.npz").write_bytes(b"changed")
+    response = hr.submit(f"/hr/models/{changed}", action_url=f"/hr/models/{changed}/promote")
     assert response.status_code == 422
     assert "was not promoted" in response.get_data(as_text=True)
 
@@ -449,17 +458,20 @@ WORSE = {
 
 
 def a_candidate(app, comparison: dict | None) -> str:
-    """v2: the bundled model again, judged against v1 as `comparison` says (None: not judged)."""
+    """A new version (the next number free): the bundled engineering model again, judged
+    against v1 as `comparison` says (None: not judged); its name."""
     registry = Path(app.config["TRACKFIT_MODELS"])
-    shutil.copytree(registry / "v1", registry / "v2")
-    path = registry / "v2" / "manifest.json"
+    name = next_version(registry)
+    shutil.copytree(registry / "v1", registry / name)
+    path = registry / name / "manifest.json"
     manifest = json.loads(path.read_text(encoding="utf-8"))
+    manifest["version"] = name
     manifest.pop("fairness", None)
     manifest.pop("comparison", None)
     if comparison is not None:
         manifest["comparison"] = comparison
     path.write_text(json.dumps(manifest), encoding="utf-8")
-    return "v2"
+    return name
 
 
 def active(app) -> str:
@@ -468,8 +480,8 @@ def active(app) -> str:
 
 def test_a_candidate_judged_worse_is_shown_so_and_needs_a_written_reason(team, signed_in):
     hr = signed_in("hr@example.com")
-    a_candidate(team, WORSE)
-    page = hr.get("/hr/models/v2").get_data(as_text=True)
+    candidate = a_candidate(team, WORSE)
+    page = hr.get(f"/hr/models/{candidate}").get_data(as_text=True)
     assert 'class="notice warning"' in page
     assert "Worse than the active version on both tracks — keep v1." in page
     assert "Behind this verdict: 300 people" in page and "Only 300 people behind" in page
@@ -481,7 +493,7 @@ def test_a_candidate_judged_worse_is_shown_so_and_needs_a_written_reason(team, s
     ).get_data(as_text=True)
 
     for step in ("promote", "promote/confirm"):
-        refused = hr.submit("/hr/models/v2", action_url=f"/hr/models/v2/{step}")
+        refused = hr.submit(f"/hr/models/{candidate}", action_url=f"/hr/models/{candidate}/{step}")
         html = refused.get_data(as_text=True)
         assert refused.status_code == 422
         assert "Promoting needs a reason: The comparison judged it worse" in html
@@ -489,30 +501,27 @@ def test_a_candidate_judged_worse_is_shown_so_and_needs_a_written_reason(team, s
         # the summary of the refusal has the focus when the page opens (no #fragment, which
         # would make the browser skip autofocus)
         assert 'class="error-summary" role="alert"' in html and "autofocus" in html
-        assert 'action="/hr/models/v2/promote"' in html
+        assert f'action="/hr/models/{candidate}/promote"' in html
         assert active(team) == "v1"
 
 
 def test_promoting_asks_for_confirmation_and_only_the_confirmation_promotes(team, signed_in):
     hr = signed_in("hr@example.com")
-    a_candidate(team, WORSE)
+    candidate = a_candidate(team, WORSE)
+    page = f"/hr/models/{candidate}"
     reason = "The new data are a year newer; the old model no longer fits our teams."
-    asked = hr.submit(
-        "/hr/models/v2", {"justification": reason}, action_url="/hr/models/v2/promote"
-    )
+    asked = hr.submit(page, {"justification": reason}, action_url=f"{page}/promote")
     html = asked.get_data(as_text=True)
     assert asked.status_code == 200 and active(team) == "v1"
-    assert "v2 will answer every new assessment instead of v1" in html
+    assert f"{candidate} will answer every new assessment instead of v1" in html
     assert "Worse than the active version on both tracks — keep v1" in html and reason in html
-    assert 'action="/hr/models/v2/promote/confirm"' in html
-    assert hr.get("/hr/models/v2/promote/confirm").status_code == 405
-    unsigned = hr.client.post("/hr/models/v2/promote/confirm", data={"justification": reason})
+    assert f'action="{page}/promote/confirm"' in html
+    assert hr.get(f"{page}/promote/confirm").status_code == 405
+    unsigned = hr.client.post(f"{page}/promote/confirm", data={"justification": reason})
     assert unsigned.status_code == 400 and active(team) == "v1"
 
-    confirmed = hr.submit(
-        "/hr/models/v2", {"justification": reason}, action_url="/hr/models/v2/promote/confirm"
-    )
-    assert confirmed.status_code == 302 and active(team) == "v2"
+    confirmed = hr.submit(page, {"justification": reason}, action_url=f"{page}/promote/confirm")
+    assert confirmed.status_code == 302 and active(team) == candidate
     with team.app_context():
         promotion = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "promote"))
         assert promotion.detail["justification"] == reason
@@ -521,13 +530,13 @@ def test_promoting_asks_for_confirmation_and_only_the_confirmation_promotes(team
 
 def test_versions_never_judged_still_render_and_say_so(team, signed_in):
     hr = signed_in("hr@example.com")
-    a_candidate(team, None)
-    page = hr.get("/hr/models/v2")
+    candidate = a_candidate(team, None)
+    page = hr.get(f"/hr/models/{candidate}")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert "Verdict" not in html and "Justification" not in html
     assert "not judged" in hr.get("/hr/models").get_data(as_text=True)
-    asked = hr.submit("/hr/models/v2", action_url="/hr/models/v2/promote")
+    asked = hr.submit(f"/hr/models/{candidate}", action_url=f"/hr/models/{candidate}/promote")
     assert "Not judged against another version" in asked.get_data(as_text=True)
     assert active(team) == "v1"
 
