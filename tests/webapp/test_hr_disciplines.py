@@ -20,6 +20,7 @@ from recommender.pack.loading import PACK_FILES, load_pack
 from tests.webapp.test_pack_versions import upload as upload_pack
 from tests.webapp.test_pack_versions import zipped
 from tests.webapp.test_retraining import finished
+from webapp.accounts.models import User
 from webapp.extensions import db
 from webapp.hr.outcomes.models import OutcomeUpload
 
@@ -275,17 +276,20 @@ def test_the_overview_shows_each_discipline(
 ):
     team = two_models
     make_user("eve@example.com", "employee", "Eve")
+    make_user("dee@example.com", "employee", "Dee", discipline=DESIGN)
     make_assessment("eve@example.com", people[0])
     make_assessment("eve@example.com", people[1])
     hr = signed_in("hr@example.com")
     active = registry(team).pointers()
+    with team.app_context():  # everyone without a discipline of their own is in the default
+        engineers = db.session.scalar(select(func.count(User.id)).where(User.discipline.is_(None)))
     engineering = overview_row(hr, ENGINEERING)
     assert engineering.startswith(
-        f"Software engineering {ENGINEERING_REF} {active[ENGINEERING]} 1 2"
+        f"Software engineering {ENGINEERING_REF} {active[ENGINEERING]} {engineers} 2"
     )
     assert "none yet" in engineering  # no training run
     design = overview_row(hr, DESIGN)
-    assert design.startswith(f"Product design {DESIGN_REF} {active[DESIGN]} 0 0")
+    assert design.startswith(f"Product design {DESIGN_REF} {active[DESIGN]} 1 0")
 
 
 def test_questionnaire_quality_is_per_discipline(

@@ -4,7 +4,7 @@ advice."""
 from __future__ import annotations
 
 from flask import render_template
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from webapp import answering
 from webapp.accounts.models import User
@@ -66,10 +66,13 @@ def _discipline_row(pack: Pack, registry) -> dict:
         "pack": pack,
         "active": active,
         "active_problem": problem,
-        # Counted by the packs of their finished assessments until people carry a discipline
-        # of their own (users.discipline, the people work of issue 15): then by that.
+        # the people in it, from the org chart: theirs, or the default when they have none
         "people": db.session.scalar(
-            select(func.count(func.distinct(Assessment.user_id))).where(*finished)
+            select(func.count(User.id)).where(
+                or_(User.discipline == pack.id, User.discipline.is_(None))
+                if pack.id == answering.default_discipline()
+                else User.discipline == pack.id
+            )
         ),
         "assessments": db.session.scalar(select(func.count(Assessment.id)).where(*finished)),
         "last_run": db.session.scalars(
