@@ -136,7 +136,14 @@ def test_a_recommendation_carries_the_range_of_each_chance(app, api, people):
     for track, (lo, hi) in recommendation["p_success_interval"].items():
         assert lo <= recommendation["p_success"][track] <= hi
     document = app.test_client().get("/api/v1/openapi.json").get_json()
-    described = document["components"]["schemas"]["Recommendation"]["properties"]
+    # one shape per discipline, the document's own first: every one carries the ranges
+    for shape in document["components"]["schemas"]["Recommendation"]["anyOf"]:
+        described = shape["properties"]
+        assert described["p_success_interval"]["type"] == ["object", "null"]
+        assert described["p_success_interval"]["properties"]["ic"]["maxItems"] == 2
+        assert described["interval_level"]["type"] == ["number", "null"]
+    described = document["components"]["schemas"]["Recommendation"]["anyOf"][0]["properties"]
+    assert described["pack"]["const"] == recommendation["pack"]
     assert described["p_success_interval"]["type"] == ["object", "null"]
     assert described["p_success_interval"]["properties"]["ic"]["maxItems"] == 2
     assert described["interval_level"]["type"] == ["number", "null"]

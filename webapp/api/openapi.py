@@ -9,10 +9,12 @@ from webapp.answering import CHOICE, NUMBER, SCALED_KINDS, Pack, recommendation_
 API_VERSION = "1.0.0"
 
 
-def openapi_document(pack: Pack, disciplines: list[str] | None = None) -> dict[str, Any]:
-    """The document: one operation, its request and response shapes (for `pack`'s items),
-    errors and security; `disciplines` are the pack ids the `pack` parameter accepts."""
-    disciplines = disciplines or [pack.id]
+def openapi_document(pack: Pack, disciplines: list[Pack] | None = None) -> dict[str, Any]:
+    """The document: one operation, its request shape (for `pack`'s items), its response
+    shape (a recommendation of any of the `disciplines`, which the `pack` parameter names),
+    errors and security."""
+    packs = disciplines or [pack]
+    disciplines = [discipline.id for discipline in packs]
     return {
         "openapi": "3.1.0",
         "info": {
@@ -86,7 +88,7 @@ def openapi_document(pack: Pack, disciplines: list[str] | None = None) -> dict[s
             "securitySchemes": {"bearerToken": {"type": "http", "scheme": "bearer"}},
             "schemas": {
                 "Answers": _answers_schema(pack),
-                "Recommendation": _without_dialect(recommendation_schema(pack)),
+                "Recommendation": _recommendation(pack, packs),
                 "Error": {
                     "type": "object",
                     "required": ["error", "status"],
@@ -156,6 +158,14 @@ def _answers_schema(pack: Pack) -> dict[str, Any]:
             },
         },
     }
+
+
+def _recommendation(pack: Pack, packs: list[Pack]) -> dict[str, Any]:
+    """A recommendation of the document's pack, or (when `?pack=` can name others) of any
+    discipline: each pack's own levels, factors and reference."""
+    shapes = [_without_dialect(recommendation_schema(p)) for p in packs if p.id != pack.id]
+    own = _without_dialect(recommendation_schema(pack))
+    return {"anyOf": [own, *shapes]} if shapes else own
 
 
 def _without_dialect(schema: dict[str, Any]) -> dict[str, Any]:

@@ -73,7 +73,7 @@ def openapi():
     """The OpenAPI 3.1 description of this API, with the item ids of the discipline `?pack=`
     names (the default one when it names none)."""
     pack = _asked_pack() or answering.current_pack()
-    return jsonify(openapi_document(pack, answering.discipline_ids()))
+    return jsonify(openapi_document(pack, answering.disciplines()))
 
 
 def _asked_pack() -> Pack | None:
