@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from typing import Any
 
 import numpy as np
@@ -22,8 +21,6 @@ from recommender.errors import AnswersInvalid
 from recommender.pack.framework import TRACK_IDS
 from recommender.pack.loading import Pack, packs_dir
 from recommender.pack.questionnaire import NUMBER_CONTEXT
-
-PACK_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 
 
 def try_version(registry: Registry, name: str, pack: str | Pack | None = None) -> None:
@@ -39,10 +36,8 @@ def try_version(registry: Registry, name: str, pack: str | Pack | None = None) -
 
 def installed_pack(registry: Registry, name: str) -> str | None:
     """The name of the installed pack a version was trained for, or None."""
-    trained_for = str(registry.manifest(name).get("pack") or "").split("@")[0]
-    if PACK_NAME.match(trained_for) and (packs_dir() / trained_for).is_dir():
-        return trained_for
-    return None
+    trained_for = registry.pack_of(name)  # a checked pack id, also a safe folder name
+    return trained_for if (packs_dir() / trained_for).is_dir() else None
 
 
 def tried_recommender(
