@@ -190,6 +190,12 @@ def build_parser(
     evaluate.add_argument("--json", action="store_true", help="print the full JSON report")
     evaluate.add_argument("--pack", help="pack folder or name (default: engineering)")
     evaluate.add_argument(
+        "--prior",
+        metavar="VERSION",
+        help="a registry version the training may shrink toward, as retraining does toward "
+        "the active one ('active': the pack's active version; default: none)",
+    )
+    evaluate.add_argument(
         "--data",
         type=Path,
         help="evaluate on this outcome CSV instead "
@@ -522,6 +528,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
     if args.seeds < 1 or args.test_n < 100:
         raise TrackfitError("--seeds must be at least 1 and --test-n at least 100")
     pack = load_pack(args.pack)
+    prior = _evaluation_prior(args, pack)
     try:
         if args.data:
             from recommender.learn.outcomes import read_outcomes
@@ -536,6 +543,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
                 seeds=args.seeds,
                 test_people=args.test_n,
                 seed=args.seed,
+                prior=prior,
                 progress=lambda line: print(f"evaluated {line}", file=sys.stderr, flush=True),
             )
     except TrainingDataTooSmall as error:
@@ -547,6 +555,28 @@ def run_evaluate(args: argparse.Namespace) -> int:
     else:
         print(size_table(report))
     return EXIT_OK
+
+
+def _evaluation_prior(args: argparse.Namespace, pack):
+    """The version `--prior` names, checked to read this pack's features, or None."""
+    if not args.prior:
+        return None
+    from recommender.answer.features import pack_features
+    from recommender.learn.training import Prior
+
+    if args.data:
+        raise TrackfitError("--prior goes with the synthetic evaluation, not --data")
+    registry = Registry(args.models)
+    name = registry.active(pack) if args.prior == "active" else args.prior
+    if name is None:
+        raise TrackfitError(f"--prior active: pack {pack.id} has no active model version")
+    try:
+        model = registry.load(name).model
+    except ModelRefused as refused:
+        raise TrackfitError(f"--prior {args.prior}: {refused}") from None
+    if model.feature_names != tuple(f.name for f in pack_features(pack)):
+        raise TrackfitError(f"--prior {name} reads other features than pack {pack.ref}")
+    return Prior(model, name)
 
 
 def _whole_number(text: str) -> int:

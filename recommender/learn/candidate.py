@@ -1,6 +1,7 @@
 """Training a candidate model version from outcomes and registering it beside the active one.
 
-Every usable row counts: the candidate learns from all of them, and is judged by k-fold
+Every usable row counts: the candidate learns from all of them (and may shrink toward the
+active version, when the capacity search finds that it pays), and is judged by k-fold
 cross-fitting (each fold scored by a candidate trained, capacity search included, on the
 other folds), with the active version scored on the same people. Paired bootstrap intervals
 on the AUC and Brier differences give a verdict in words. The fairness report of each covers
@@ -29,6 +30,7 @@ from recommender.learn.fairness import fairness_report
 from recommender.learn.model_card import LABEL_DEFINITION, render_model_card
 from recommender.learn.publishing import RegistryWriter
 from recommender.learn.training import (
+    Prior,
     TrainingDataTooSmall,
     calibration_table,
     fit_on_profiles,
@@ -55,11 +57,14 @@ def train_candidate(
     folds: int = CROSS_FIT_FOLDS,
     evaluation: list[dict[str, Any]] | None = None,
     promote: bool = False,
+    shrink_toward_active: bool = True,
     progress: Callable[[str], None] = lambda stage: None,
 ) -> dict[str, Any]:
     """Fit on every usable row, judge by cross-fitting beside the active version, write a new
-    version (and make it the active one when `promote`); return the JSON summary. Raises
-    TrainingDataTooSmall when a track has too few people."""
+    version (and make it the active one when `promote`); return the JSON summary. With
+    `shrink_toward_active`, the active version (when it reads the same features) is a prior
+    the capacity search may shrink toward. Raises TrainingDataTooSmall when a track has too
+    few people."""
     pack = profiles.pack
     sensitive = sensitive or {}
     usable = usable_rows(profiles)
@@ -69,8 +74,12 @@ def train_candidate(
             raise TrainingDataTooSmall(shortfall)
     features = feature_matrix(profiles)
     names = tuple(feature.name for feature in pack_features(pack))
+    active = _comparable_active(registry, pack)
+    prior = None
+    if shrink_toward_active and isinstance(active, TrackModel):
+        prior = Prior(active, str(registry.active(pack)))
     progress("choosing the capacity and fitting the candidate on every usable row")
-    result = fit_on_profiles(profiles, track_taken, success, usable, seed=seed)
+    result = fit_on_profiles(profiles, track_taken, success, usable, seed=seed, prior=prior)
     progress("making the fairness reports")
     fairness = advice_fairness(result.model, profiles, features, sensitive)
     progress(f"judging the candidate by {folds}-fold cross-fitting beside the active version")
@@ -85,6 +94,7 @@ def train_candidate(
         folds=folds,
         seed=seed,
         data_sha256=data.get("sha256"),
+        prior=prior,
     )
     manifest = {
         "pack": pack.ref,
@@ -131,9 +141,11 @@ def cross_fitted_p_success(
     *,
     folds: int = CROSS_FIT_FOLDS,
     seed: int = 0,
+    prior: Prior | None = None,
 ) -> dict[str, np.ndarray]:
     """Each usable person's chances from a candidate that never saw them (NaN elsewhere):
-    the whole training, capacity search included, repeated on the other folds."""
+    the whole training, capacity search (and the prior it may shrink toward) included,
+    repeated on the other folds."""
     features = feature_matrix(profiles)
     rows = np.flatnonzero(usable)
     strata = np.char.add(track_taken[rows].astype(str), success[rows].astype(int).astype(str))
@@ -145,7 +157,7 @@ def cross_fitted_p_success(
     for train, test in splitter.split(rows, strata):
         learn = np.zeros(len(success), dtype=bool)
         learn[rows[train]] = True
-        fitted = fit_on_profiles(profiles, track_taken, success, learn, seed=seed)
+        fitted = fit_on_profiles(profiles, track_taken, success, learn, seed=seed, prior=prior)
         predicted = fitted.model.predict(features[rows[test]]).p_success
         for track in TRACK_IDS:
             p_success[track][rows[test]] = predicted[track]
@@ -164,10 +176,11 @@ def _cross_fitted_comparison(
     folds: int,
     seed: int,
     data_sha256: str | None = None,
+    prior: Prior | None = None,
 ) -> dict[str, Any]:
     """The cross-fitted candidate and the active version on the same usable people."""
     candidate = cross_fitted_p_success(
-        profiles, track_taken, success, usable, folds=folds, seed=seed
+        profiles, track_taken, success, usable, folds=folds, seed=seed, prior=prior
     )
     taken, outcome = track_taken[usable], success[usable]
     mine = {t: p[usable] for t, p in candidate.items()}

@@ -46,6 +46,7 @@ def build_default_model(
         },
         evaluation=_evaluation(pack, evaluation_sizes, seed),
         promote=True,
+        shrink_toward_active=False,  # the generator's model, whatever is active now
     )
     return summary["version"]
 

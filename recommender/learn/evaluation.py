@@ -26,7 +26,7 @@ from recommender.answer.assessment import assess
 from recommender.answer.features import feature_matrix
 from recommender.answer.recommendation import decide
 from recommender.learn.synthetic import TRUTHS, synthetic_profiles
-from recommender.learn.training import fit_on_profiles, probability_metrics, usable_rows
+from recommender.learn.training import Prior, fit_on_profiles, probability_metrics, usable_rows
 from recommender.pack.framework import TRACK_IDS
 from recommender.pack.loading import Pack
 
@@ -54,10 +54,14 @@ def evaluate_at_sizes(
     seeds: int = DEFAULT_SEEDS,
     test_people: int = TEST_PEOPLE,
     seed: int = 11,
+    prior: Prior | None = None,
     progress: Callable[[str], None] = lambda line: None,
 ) -> dict[str, Any]:
-    """Every size on every truth: `seeds` training samples each, judged on fresh people."""
+    """Every size on every truth: `seeds` training samples each, judged on fresh people;
+    with `prior`, every training may shrink toward it (as retraining does toward the active
+    version)."""
     report: dict[str, Any] = {"pack": pack.ref, "seeds": seeds, "test_people": test_people}
+    report["prior"] = prior.version if prior else None
     report["truths"] = {}
     for truth in truths:
         test, test_profiles = synthetic_profiles(pack, test_people, seed + 10_000, truth)
@@ -65,7 +69,13 @@ def evaluate_at_sizes(
         for size in sizes:
             runs = [
                 evaluate_run(
-                    pack, size, seed + 100 * s + 1, truth, test=test, test_profiles=test_profiles
+                    pack,
+                    size,
+                    seed + 100 * s + 1,
+                    truth,
+                    test=test,
+                    test_profiles=test_profiles,
+                    prior=prior,
                 )
                 for s in range(seeds)
             ]
@@ -75,10 +85,14 @@ def evaluate_at_sizes(
     return report
 
 
-def evaluate_run(pack, size, seed, truth, *, test, test_profiles) -> dict[str, Any]:
+def evaluate_run(
+    pack, size, seed, truth, *, test, test_profiles, prior: Prior | None = None
+) -> dict[str, Any]:
     """One training sample of `size` people, every policy judged on the held-out people."""
     train, train_profiles = synthetic_profiles(pack, size, seed, truth)
-    fitted = fit_on_profiles(train_profiles, train.track_taken, train.success, seed=seed)
+    fitted = fit_on_profiles(
+        train_profiles, train.track_taken, train.success, seed=seed, prior=prior
+    )
     prediction = fitted.model.predict(feature_matrix(test_profiles))
     assessment = assess(test_profiles, prediction.p_success, prediction.intervals)
     advice, _ = decide(prediction, assessment, test_profiles)
@@ -103,6 +117,8 @@ def evaluate_run(pack, size, seed, truth, *, test, test_profiles) -> dict[str, A
     run["advice"]["calibration_error"] = run["trackfit"]["calibration_error"]
     run["intervals"] = _interval_report(prediction.intervals, truth_p)
     run["capacity"] = {t: fitted.metrics["tracks"][t]["knots"] for t in TRACK_IDS}
+    if prior is not None:
+        run["prior_weight"] = {t: fitted.metrics["tracks"][t]["prior_weight"] for t in TRACK_IDS}
     return run
 
 
@@ -178,9 +194,11 @@ def _mean_of(runs: list[dict[str, Any]]) -> dict[str, Any]:
 
 def size_table(report: dict[str, Any]) -> str:
     """The report as text: one block per truth, one line per training size."""
+    prior = report.get("prior")
     lines = [
         f"pack {report['pack']}: mean of {report['seeds']} training samples per size, judged "
-        f"on {report['test_people']:,} fresh synthetic people per truth",
+        f"on {report['test_people']:,} fresh synthetic people per truth"
+        + (f"; training may shrink toward {prior}" if prior else ""),
         "gain: share of the coin-flip-to-best-track step the advice captures; cal.err: mean "
         "|stated - true| chance on the advised track; 90% interval coverage of the true chance",
     ]

@@ -144,7 +144,8 @@ def _capacity(metrics: dict[str, Any]) -> list[str]:
             context += " years at level, reports, grade and managing today"
         lines.append(
             f"- {literal(track)}: {shape} per feature{context}, L2 strength C = "
-            f"{entry['regularisation_c']} (cross-validated log-loss on {entry['rows']} people)"
+            f"{entry['regularisation_c']}{_toward(entry)} (cross-validated log-loss on "
+            f"{entry['rows']} people)"
         )
     spread = metrics.get("measurement_variance", {})
     lines += [
@@ -156,6 +157,16 @@ def _capacity(metrics: dict[str, Any]) -> list[str]:
         "",
     ]
     return lines
+
+
+def _toward(entry: dict[str, Any]) -> str:
+    """What the shapes were pulled toward, where a prior version was offered."""
+    if "prior" not in entry:
+        return ""
+    prior = literal(entry["prior"])
+    if entry.get("prior_weight"):
+        return f", shrinking toward {prior} (the active version then), which paid"
+    return f", toward zero: shrinking toward {prior} (the active version then) did not pay"
 
 
 def _evaluation(rows: list[dict[str, Any]] | None) -> list[str]:

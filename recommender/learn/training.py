@@ -12,6 +12,12 @@ configuration's out-of-fold scores calibrates the model and is folded into the s
 keeps the model additive and its explanations exact (see `recommender.track_model`).
 The spread of the fitted model is its posterior: the Laplace approximation of the penalised
 fit (the L2 penalty is a normal prior with variance C on each standardised coefficient).
+
+Given a prior model (the active version, when it reads the same features), the search also
+tries shrinking toward it: the prior's log-odds become an offset, so the penalty pulls the
+shapes toward the prior's rather than toward zero, and the L2 strength sets how hard. Whether
+to shrink toward it at all is chosen the same way as the knots (cross-validated log-loss,
+"none" kept unless the prior pays), so a prior that does not fit these people is left out.
 """
 
 from __future__ import annotations
@@ -40,6 +46,7 @@ OPTIONAL_FEATURES = (
     "context.managing_now",
 )  # per person: a gain below this is no reason for more knots
 C_GRID = tuple(float(c) for c in np.logspace(-3, 1, 9))
+PRIOR_WEIGHTS = (0.0, 1.0)  # none, or shrink toward the prior model (simplest first)
 FOLDS = 5
 LARGE_FOLDS, LARGE_ROWS = 3, 5000  # from this many rows, 3 folds judge as steadily as 5
 SELECTION_ROWS = 10000  # per track; beyond this the choice of capacity no longer moves
@@ -69,11 +76,13 @@ class TrainingResult:
 @dataclass(frozen=True)
 class Capacity:
     """One configuration the search can pick: knots per feature, whether the optional
-    context features take part, and the L2 strength."""
+    context features take part, whether the shapes shrink toward the prior model (weight 1)
+    or toward zero (0), and the L2 strength."""
 
     knots: int
     optional: bool
     c: float
+    prior_weight: float = 0.0
 
 
 def place_knots(column: np.ndarray, count: int = KNOT_CHOICES[-1]) -> np.ndarray:
@@ -168,12 +177,17 @@ def fit_track_model(
     *,
     seed: int = 0,
     reliability: np.ndarray | None = None,
+    prior: Prior | None = None,
 ) -> TrainingResult:
     """Choose each track's capacity, fit both calibrated models with their posteriors, and
     report cross-validated metrics. `reliability` (per feature, 1 = measured without
-    error) sets the measurement part of the intervals; None takes every feature as exact."""
+    error) sets the measurement part of the intervals; None takes every feature as exact.
+    `prior` (a model reading the same features) is a shape the search may shrink toward."""
     fill = np.array([np.nanmedian(col) if np.any(~np.isnan(col)) else 0.0 for col in features.T])
     filled = np.where(np.isnan(features), fill, features)
+    if prior is not None and prior.model.feature_names != tuple(feature_names):
+        raise ValueError(f"the prior {prior.version} reads other features than these")
+    prior_parts = prior.model.contributions(filled) if prior else None
     optional = np.array([name in OPTIONAL_FEATURES for name in feature_names])
     grids = {
         k: tuple(place_knots(features[:, j], k) for j in range(features.shape[1]))
@@ -184,18 +198,36 @@ def fit_track_model(
         rows = track_taken == track
         y = success[rows].astype(int)
         _check_enough(track, y)
-        fits[track] = _fit_track(filled[rows], y, grids, optional, seed)
+        prior_log_odds = None
+        if prior is not None:
+            prior_log_odds = prior.model.intercepts[track] + prior_parts[track][rows].sum(axis=1)
+        fits[track] = _fit_track(
+            filled[rows], y, grids, optional, seed, prior_log_odds=prior_log_odds
+        )
         metrics["tracks"][track] = fits[track].metrics
+        if prior is not None:
+            metrics["tracks"][track]["prior"] = prior.version
     grid = tuple(
         np.union1d(fits["ic"].design.knots[j], fits["manager"].design.knots[j])
         for j in range(features.shape[1])
     )
+    if prior is not None:
+        grid = tuple(np.union1d(knots, prior.model.knots[j]) for j, knots in enumerate(grid))
     shapes, intercepts, covariance = {}, {}, {}
     splits = np.cumsum([k.size for k in grid])[:-1]
     for track, fitted in fits.items():
         heights, intercept = fitted.design.heights(fitted.weights, fitted.intercept, grid)
         shapes[track] = tuple(np.split(heights[0], splits))
         intercepts[track] = float(intercept[0])
+        if fitted.prior_scale:
+            # the prior's shapes, carried by the fit's calibration, are part of the model
+            shapes[track] = tuple(
+                own
+                + fitted.prior_scale
+                * np.interp(at, prior.model.knots[j], prior.model.shapes[track][j])
+                for j, (own, at) in enumerate(zip(shapes[track], grid, strict=True))
+            )
+            intercepts[track] += fitted.prior_scale * prior.model.intercepts[track]
         covariance[track] = fitted.design.height_covariance(fitted.covariance, grid)
     provisional = TrackModel(
         feature_names, grid, shapes, intercepts, fill, np.zeros(len(feature_names))
@@ -216,6 +248,14 @@ def fit_track_model(
     return TrainingResult(model, metrics)
 
 
+@dataclass(frozen=True)
+class Prior:
+    """A model the search may shrink toward, and the version it is."""
+
+    model: TrackModel
+    version: str
+
+
 def usable_rows(profiles: ProfileBatch) -> np.ndarray:
     """People whose responses carry no quality flag (their answers may not reflect them)."""
     return ~profiles.flagged
@@ -228,9 +268,11 @@ def fit_on_profiles(
     rows: np.ndarray | None = None,
     *,
     seed: int = 0,
+    prior: Prior | None = None,
 ) -> TrainingResult:
     """The track model learnt from the given rows of scored people (default: every usable
-    one), with the reliability of its scales measured on the same rows."""
+    one), with the reliability of its scales measured on the same rows; `prior` as in
+    `fit_track_model`."""
     rows = usable_rows(profiles) if rows is None else rows
     names = tuple(feature.name for feature in pack_features(profiles.pack))
     return fit_track_model(
@@ -240,6 +282,7 @@ def fit_on_profiles(
         success[rows],
         seed=seed,
         reliability=feature_reliability(profiles, rows),
+        prior=prior,
     )
 
 
@@ -272,6 +315,7 @@ class _TrackFit:
     intercept: float
     covariance: np.ndarray  # of (intercept, weights)
     metrics: dict[str, Any]
+    prior_scale: float = 0.0  # the prior's log-odds enter the model times this
 
 
 def track_shortfall(
@@ -297,14 +341,23 @@ def _check_enough(track: str, y: np.ndarray) -> None:
 
 
 def _fit_track(
-    filled: np.ndarray, y: np.ndarray, grids: dict[int, tuple], optional: np.ndarray, seed: int
+    filled: np.ndarray,
+    y: np.ndarray,
+    grids: dict[int, tuple],
+    optional: np.ndarray,
+    seed: int,
+    *,
+    prior_log_odds: np.ndarray | None = None,
 ) -> _TrackFit:
     """Search the capacity, calibrate, fit on every row, and take the posterior."""
-    chosen, judged, out_of_fold, search = select_capacity(filled, y, grids, optional, seed)
+    chosen, judged, out_of_fold, search = select_capacity(
+        filled, y, grids, optional, seed, prior_log_odds=prior_log_odds
+    )
     design = _Design.build(filled, grids[chosen.knots], None if chosen.optional else optional)
     matrix = design.matrix(filled)
     slope, offset = _platt(out_of_fold, y[judged])
-    final = penalised_logistic(matrix, y, chosen.c)
+    shift = 0.0 if prior_log_odds is None else chosen.prior_weight * prior_log_odds
+    final = penalised_logistic(matrix, y, chosen.c, offset=shift)
     weights = slope * final.weights
     intercept = slope * final.intercept + offset
     covariance = slope**2 * posterior_covariance(final, chosen.c)
@@ -325,49 +378,66 @@ def _fit_track(
             "knots": chosen.knots,
             "optional_context": chosen.optional,
             "regularisation_c": round(chosen.c, 6),
+            **({} if prior_log_odds is None else {"prior_weight": chosen.prior_weight}),
             "search": search,
             "cv_auc": round(float(roc_auc_score(y[judged], calibrated)), 4),
             "cv_brier": round(float(brier_score_loss(y[judged], calibrated)), 4),
             "calibration": calibration_table(calibrated, y[judged]),
         },
+        prior_scale=slope * chosen.prior_weight,
     )
 
 
 def select_capacity(
-    filled: np.ndarray, y: np.ndarray, grids: dict[int, tuple], optional: np.ndarray, seed: int
+    filled: np.ndarray,
+    y: np.ndarray,
+    grids: dict[int, tuple],
+    optional: np.ndarray,
+    seed: int,
+    *,
+    prior_log_odds: np.ndarray | None = None,
 ) -> tuple[Capacity, np.ndarray, np.ndarray, list[dict[str, Any]]]:
     """The capacity the data choose, the rows that chose it (all, or a stratified sample of
     SELECTION_ROWS), their out-of-fold scores (log-odds) there, and the search table.
 
-    Every configuration (knots per feature; with or without the optional context features)
-    is fitted along the whole L2 path on each fold (warm-started from the stronger penalty)
-    and keeps its best strength; then the simplest configuration (fewest knots, then without
-    the optional features) whose mean out-of-fold log-loss is within one standard error
-    (paired by person) of the best, or within a negligible 0.001 nats a person.
+    Every configuration (knots per feature; with or without the optional context features;
+    toward zero or, given `prior_log_odds`, toward the prior) is fitted along the whole L2
+    path on each fold (warm-started from the stronger penalty) and keeps its best strength;
+    then the simplest configuration (fewest knots, then without the optional features) whose
+    mean out-of-fold log-loss is within one standard error (paired by person) of the best, or
+    within a negligible 0.001 nats a person. Shrinking toward the prior or toward zero is
+    not a matter of capacity (both are one penalty's centre): for each configuration, the
+    one with the lower out-of-fold log-loss is taken.
     """
     rows = _selection_rows(y, seed)
     x_rows, y_rows = filled[rows], y[rows]
+    prior_rows = np.zeros(rows.size) if prior_log_odds is None else prior_log_odds[rows]
+    weights = (0.0,) if prior_log_odds is None else PRIOR_WEIGHTS
     count = LARGE_FOLDS if rows.size >= LARGE_ROWS else FOLDS
     folds = StratifiedKFold(
         n_splits=min(count, int(np.bincount(y_rows).min())), shuffle=True, random_state=seed
     )
     splits = list(folds.split(x_rows, y_rows))
-    choices = [(k, False) for k in KNOT_CHOICES]
-    if optional.any():
-        choices = [(k, with_optional) for k in KNOT_CHOICES for with_optional in (False, True)]
-    best: dict[tuple[int, bool], tuple[float, np.ndarray, np.ndarray]] = {}
-    for knots, with_optional in choices:
+    with_or_without = (False, True) if optional.any() else (False,)
+    choices = [(k, o, w) for k in KNOT_CHOICES for o in with_or_without for w in weights]
+    best: dict[tuple[int, bool, float], tuple[float, np.ndarray, np.ndarray]] = {}
+    for knots, with_optional, weight in choices:
         design = _Design.build(x_rows, grids[knots], None if with_optional else optional)
         matrix = design.matrix(x_rows)
+        shift = weight * prior_rows
         scores = np.zeros((len(C_GRID), y_rows.size))
         for train, test in splits:
             fit = None
             for i, c in enumerate(C_GRID):
-                fit = penalised_logistic(matrix[train], y_rows[train], c, fit)
-                scores[i, test] = fit.log_odds(matrix[test])
+                fit = penalised_logistic(matrix[train], y_rows[train], c, fit, offset=shift[train])
+                scores[i, test] = shift[test] + fit.log_odds(matrix[test])
         losses = _log_loss_rows(scores, y_rows)
         i = int(losses.mean(axis=1).argmin())
-        best[knots, with_optional] = (C_GRID[i], losses[i], scores[i])
+        best[knots, with_optional, weight] = (C_GRID[i], losses[i], scores[i])
+    # shrinking toward the prior adds no capacity: of the two pulls, the better one is taken
+    pulled = {
+        (k, o): min(weights, key=lambda w, k=k, o=o: best[k, o, w][1].mean()) for k, o, _ in choices
+    }
     overall = min(best, key=lambda choice: best[choice][1].mean())
     table, chosen = [], None
     for choice in choices:
@@ -375,18 +445,15 @@ def select_capacity(
         difference = losses - best[overall][1]
         error = difference.std(ddof=1) / np.sqrt(difference.size)
         within = choice == overall or difference.mean() <= max(error, NEGLIGIBLE_LOG_LOSS)
-        if chosen is None and within:
+        if chosen is None and within and pulled[choice[:2]] == choice[2]:
             chosen = choice
-        table.append(
-            {
-                "knots": choice[0],
-                "optional_context": choice[1],
-                "c": round(c, 6),
-                "cv_log_loss": round(float(losses.mean()), 5),
-            }
-        )
+        entry = {"knots": choice[0], "optional_context": choice[1]}
+        if prior_log_odds is not None:
+            entry["prior_weight"] = choice[2]
+        table.append(entry | {"c": round(c, 6), "cv_log_loss": round(float(losses.mean()), 5)})
     assert chosen is not None
-    return Capacity(chosen[0], chosen[1], best[chosen][0]), rows, best[chosen][2], table
+    capacity = Capacity(chosen[0], chosen[1], best[chosen][0], chosen[2])
+    return capacity, rows, best[chosen][2], table
 
 
 def _selection_rows(y: np.ndarray, seed: int) -> np.ndarray:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 import math
+import re
 import shutil
 import threading
 import time
@@ -107,6 +108,13 @@ def test_hr_trains_compares_promotes_and_rolls_back_with_every_step_audited(
     assert page.count("<svg") == 4  # calibration and ROC per track, both models in each
     assert f"Fairness of {version}" in page and "gender × age_band" in page
     assert "<strong>flagged</strong>" in page  # the age band follows experience
+    learnt = Registry(team.config["TRACKFIT_MODELS"]).manifest(version)["metrics"]["tracks"]
+    titles = {t.id: t.title.lower() for t in load_pack("engineering").framework.tracks}
+    for track, title in titles.items():
+        assert learnt[track]["prior"] == "v1"  # the active version, offered as a prior
+        said = "shrunk toward v1" if learnt[track]["prior_weight"] else "not shrunk toward v1"
+        shape = "straight lines" if learnt[track]["knots"] == 2 else "knots per feature"
+        assert re.search(f"the {title} track with [^;]*{shape}, {said}", page)
     card = hr.get(f"/hr/models/{version}/card").get_data(as_text=True)
     assert "Intended use" in card and "Limitations" in card and "age_band" in card
     assert "Trained on synthetic data" not in card

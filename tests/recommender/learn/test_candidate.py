@@ -11,6 +11,7 @@ import pytest
 from recommender.answer.features import feature_matrix
 from recommender.answer.profile import ProfileBatch
 from recommender.learn.candidate import advice_outcomes, train_candidate
+from recommender.learn.default_model import build_default_model
 from recommender.learn.publishing import RegistryWriter
 from recommender.learn.synthetic import generate_outcomes, synthetic_profiles
 from recommender.learn.training import MIN_EACH_OUTCOME, MIN_ROWS_PER_TRACK, usable_rows
@@ -84,6 +85,30 @@ def test_the_model_card_carries_the_held_out_comparison_and_the_fairness_tables(
     card = (registry.root / second["version"] / "card.md").read_text()
     assert f"{first['version']} ROC AUC" in card
     assert "### age_band" in card and "**flagged**" in card
+
+
+def test_a_candidate_may_shrink_toward_the_active_version_and_says_whether_it_did(trained):
+    registry, _, first, second = trained
+    assert "prior" not in registry.manifest(first["version"])["metrics"]["tracks"]["ic"]
+    tracks = registry.manifest(second["version"])["metrics"]["tracks"]
+    card = (registry.root / second["version"] / "card.md").read_text()
+    for track in ("ic", "manager"):
+        assert tracks[track]["prior"] == first["version"]
+        assert tracks[track]["prior_weight"] in (0.0, 1.0)
+        assert {row["prior_weight"] for row in tracks[track]["search"]} == {0.0, 1.0}
+        toward = f"shrinking toward {first['version']} (the active version then)"
+        assert toward in card
+
+
+def test_the_default_model_never_shrinks_toward_what_is_active(tmp_path):
+    pack = load_pack("engineering")
+    registry = RegistryWriter(tmp_path)
+    first = build_default_model(registry, pack, people=2500, seed=5)
+    second = build_default_model(registry, pack, people=2500, seed=5)
+    assert registry.active(pack) == second != first
+    one, two = (registry.manifest(v)["metrics"]["tracks"] for v in (first, second))
+    assert "prior" not in two["ic"] and "prior" not in two["manager"]
+    assert one == two
 
 
 def test_advice_outcomes_agree_with_the_recommendation_json(trained):

@@ -241,3 +241,82 @@ def test_platt_scaling_settles_or_leaves_the_scores_alone(n, spread, wrong, seed
     slope, offset = training._platt(scores, y)
     assert np.isfinite(slope) and np.isfinite(offset)
     assert 0 < slope < 5 and abs(offset) < 10
+
+
+def _opposite(model: TrackModel) -> TrackModel:
+    """A model that says the opposite of `model` about who succeeds where."""
+    shapes = {t: tuple(-shape for shape in model.shapes[t]) for t in model.shapes}
+    return TrackModel(
+        model.feature_names, model.knots, shapes, model.intercepts, model.fill, -model.centre
+    )
+
+
+def _mean_error(model: TrackModel, tiny) -> float:
+    profiles, _, _, truth = _world(tiny, 4000, 2)  # people neither model saw
+    predicted = model.predict(feature_matrix(profiles)).p_success
+    return float(np.mean([np.abs(predicted[t] - truth[t]).mean() for t in truth]))
+
+
+def test_a_prior_that_fits_small_data_is_shrunk_toward(fitted, tiny):
+    prior = training.Prior(fitted[0].model, "v1")
+    profiles, taken, success, _ = _world(tiny, 160, 11)
+    names = tuple(f.name for f in pack_features(tiny))
+    alone = fit_track_model(feature_matrix(profiles), names, taken, success)
+    shrunk = fit_track_model(feature_matrix(profiles), names, taken, success, prior=prior)
+    for track in ("ic", "manager"):
+        assert shrunk.metrics["tracks"][track]["prior"] == "v1"
+        assert shrunk.metrics["tracks"][track]["prior_weight"] == 1.0
+        assert {row["prior_weight"] for row in shrunk.metrics["tracks"][track]["search"]} == {
+            0.0,
+            1.0,
+        }
+    assert "prior_weight" not in alone.metrics["tracks"]["ic"]
+    assert _mean_error(shrunk.model, tiny) < _mean_error(alone.model, tiny) - 0.01
+
+
+def test_a_prior_that_misleads_is_left_out(fitted, tiny):
+    prior = training.Prior(_opposite(fitted[0].model), "v7")
+    profiles, taken, success, _ = _world(tiny, 1500, 12)
+    names = tuple(f.name for f in pack_features(tiny))
+    alone = fit_track_model(feature_matrix(profiles), names, taken, success)
+    offered = fit_track_model(feature_matrix(profiles), names, taken, success, prior=prior)
+    for track in ("ic", "manager"):
+        assert offered.metrics["tracks"][track]["prior_weight"] == 0.0
+    assert _mean_error(offered.model, tiny) == pytest.approx(_mean_error(alone.model, tiny))
+
+
+def test_a_prior_must_read_the_same_features(fitted, tiny):
+    profiles, taken, success, _ = _world(tiny, 300, 13)
+    names = tuple(f.name for f in pack_features(tiny))
+    model = fitted[0].model
+    other = TrackModel(
+        (*names[:-1], "context.something_else"),
+        model.knots,
+        model.shapes,
+        model.intercepts,
+        model.fill,
+        model.centre,
+    )
+    with pytest.raises(ValueError, match="v3 reads other features"):
+        fit_track_model(
+            feature_matrix(profiles), names, taken, success, prior=training.Prior(other, "v3")
+        )
+
+
+@settings(max_examples=10, deadline=None)
+@given(st.integers(0, 1000), st.booleans(), FEATURE_ROWS)
+def test_explanations_add_up_when_the_search_shrinks_toward_a_prior(
+    fitted, tiny, seed, misleading, values
+):
+    prior = fitted[0].model
+    prior = training.Prior(_opposite(prior) if misleading else prior, "v1")
+    profiles, taken, success, _ = _world(tiny, 200, seed, shape="threshold")
+    names = tuple(f.name for f in pack_features(tiny))
+    model = fit_track_model(feature_matrix(profiles), names, taken, success, prior=prior).model
+    for again in (model, TrackModel.from_arrays(model.to_arrays())):
+        prediction = again.predict(values)
+        total = prediction.baseline + prediction.effects.sum(axis=1)
+        np.testing.assert_allclose(total, prediction.score, atol=1e-9)
+        for track, (low, high) in prediction.intervals.p_success.items():
+            p = prediction.p_success[track]
+            assert np.all((low <= p) & (p <= high))
