@@ -170,6 +170,10 @@ CORPUS = [
     case("evaluate", "--sizes", "300", "--seed", "-3"),
     case("evaluate", "--truths", "nope"),
     case("evaluate", "--truths", ","),
+    case("evaluate", "--prior", "v99"),
+    case("evaluate", "--prior", "../v1"),
+    case("evaluate", "--prior", "v" + "1" * 5000, id="evaluate --prior 5000 digits"),
+    case("evaluate", "--prior", "active", "--models", "{dir}/registry-bad-active"),
     # models
     case("models", "promote"),
     case("models", "promote", "v99"),

@@ -217,6 +217,38 @@ def test_evaluate_prints_a_table_and_refuses_bad_sizes(trackfit, capsys):
         assert exit_.value.code == 2 and message in capsys.readouterr().err
 
 
+def test_evaluate_may_train_toward_a_prior_version_and_says_so(trackfit):
+    code, out, err = trackfit(
+        "evaluate", "--sizes", "300", "--truths", "baseline", "--seeds", "1", "--test-n",
+        "2000", "--prior", "active", "--json",
+    )  # fmt: skip
+    assert code == 0, err
+    report = json.loads(out)
+    assert report["prior"] == "v1"  # the engineering pack's active version
+    (row,) = report["truths"]["baseline"]
+    assert set(row["prior_weight"]) == {"ic", "manager"}
+    assert set(row["prior_weight"].values()) <= {0.0, 1.0}
+    code, out, _ = trackfit(
+        "evaluate", "--sizes", "300", "--truths", "baseline", "--seeds", "1", "--test-n", "500",
+        "--prior", "v1",
+    )  # fmt: skip
+    assert code == 0 and "training may shrink toward v1" in out
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (("--prior", "v2"), "--prior v2 reads other features than pack engineering@1"),
+        (("--prior", "v99"), "no model version 'v99'"),
+        (("--pack", "data-science", "--prior", "v1"), "--prior v1 reads other features"),
+        (("--prior", "active", "--data", "x.csv"), "--prior goes with the synthetic evaluation"),
+    ],
+)
+def test_a_prior_that_cannot_be_used_is_refused_before_any_training(trackfit, arguments, message):
+    code, out, err = trackfit("evaluate", "--sizes", "300", *arguments)
+    assert code == 2 and message in err and out == "" and "Traceback" not in err
+
+
 def test_an_output_path_that_cannot_be_written_is_a_message(trackfit, tmp_path):
     code, _, err = trackfit(
         "synth", "--n", "5", "--seed", "1", "--out", str(tmp_path / "missing" / "x.csv")
