@@ -132,6 +132,12 @@ def build_parser(
     )
     train.add_argument("--pack", help="pack folder or name (default: engineering)")
     train.add_argument("--promote", action="store_true", help="make it the active version")
+    train.add_argument(
+        "--from-scratch",
+        action="store_true",
+        help="learn from this file's people alone (by default the search may shrink toward "
+        "the active version where cross-validation says that pays)",
+    )
 
     models = _command(
         commands, "models", "list, check, promote or roll back model versions", run_models
@@ -372,7 +378,8 @@ def run_synth(args: argparse.Namespace) -> int:
 
 
 def run_train(args: argparse.Namespace) -> int:
-    """`trackfit train --data F.csv [--sensitive a,b]`: prints a JSON summary."""
+    """`trackfit train --data F.csv [--sensitive a,b] [--from-scratch]`: prints a JSON
+    summary."""
     from recommender.learn.candidate import train_candidate
     from recommender.learn.outcomes import read_outcomes
     from recommender.learn.publishing import RegistryWriter
@@ -388,9 +395,15 @@ def run_train(args: argparse.Namespace) -> int:
             outcomes.track_taken,
             outcomes.success,
             registry=registry,
-            data={"source": args.data.name, "sha256": outcomes.data_hash, "synthetic": False},
+            data={
+                "source": args.data.name,
+                "sha256": outcomes.data_hash,
+                "synthetic": False,
+                "from_active": not args.from_scratch,
+            },
             sensitive=outcomes.sensitive,
             promote=args.promote,
+            shrink_toward_active=not args.from_scratch,
         )
     except TrainingDataTooSmall as error:
         raise TrackfitError(f"{args.data}: {error}") from None

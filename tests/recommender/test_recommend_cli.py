@@ -130,8 +130,16 @@ def test_synth_train_promote_rollback_in_another_registry(trackfit, tmp_path):
     rolled_back = trackfit("--models", registry, "models", "rollback")[1]
     assert "active model for engineering: v2" in rolled_back
     code, out, _ = trackfit("--models", registry, "train", "--data", str(data))
-    compared = json.loads(out)["compared_with_active"]
+    summary = json.loads(out)
+    compared = summary["compared_with_active"]
     assert compared["version"] == "v2" and set(compared["tracks"]) == {"ic", "manager"}
+    assert {summary["metrics"]["tracks"][t]["prior"] for t in ("ic", "manager")} == {"v2"}
+    code, out, _ = trackfit("--models", registry, "train", "--data", str(data), "--from-scratch")
+    alone = json.loads(out)
+    assert code == 0 and alone["compared_with_active"]["version"] == "v2"
+    assert not any("prior" in alone["metrics"]["tracks"][t] for t in ("ic", "manager"))
+    manifest = json.loads((tmp_path / "registry" / alone["version"] / "manifest.json").read_text())
+    assert manifest["data"]["from_active"] is False
 
 
 def test_evaluate_on_outcome_data_compares_with_the_peer(trackfit, tmp_path):

@@ -46,13 +46,14 @@ def outcome_file(tmp_path_factory) -> bytes:
     return path.read_bytes()
 
 
-def upload(client, data: bytes, sensitive: str = "", name: str = "outcomes.csv"):
+def upload(client, data: bytes, sensitive: str = "", name: str = "outcomes.csv", from_active=False):
+    """Post an outcome file as the form does; `from_active` ticks "Start from the active
+    version" (unticked, as a form posted without the box, the candidate learns alone)."""
     token = client.token("/hr/outcomes")
-    return client.post(
-        "/hr/outcomes",
-        data={"csrf_token": token, "file": (io.BytesIO(data), name), "sensitive": sensitive},
-        content_type="multipart/form-data",
-    )
+    fields = {"csrf_token": token, "file": (io.BytesIO(data), name), "sensitive": sensitive}
+    if from_active:
+        fields["from_active"] = "y"
+    return client.post("/hr/outcomes", data=fields, content_type="multipart/form-data")
 
 
 def _json_of(location: str) -> str:
@@ -94,7 +95,7 @@ def test_hr_trains_compares_promotes_and_rolls_back_with_every_step_audited(
 ):
     hr = signed_in("hr@example.com")
     expected = next_version(team.config["TRACKFIT_MODELS"])
-    response = upload(hr, outcome_file, "gender, age_band")
+    response = upload(hr, outcome_file, "gender, age_band", from_active=True)
     assert response.status_code == 302
     location = response.headers["Location"]
     assert "Training run" in hr.get(location).get_data(as_text=True)  # returns at once
@@ -169,8 +170,16 @@ def test_sensitive_columns_are_stored_apart_and_never_become_features(
     assert "gender" in manifest
     from recommender.answer.registry import Registry  # noqa: PLC0415
 
-    features = Registry(team.config["TRACKFIT_MODELS"]).manifest(status["version"])["features"]
-    assert not any("gender" in f or "age" in f for f in features)
+    manifest = Registry(team.config["TRACKFIT_MODELS"]).manifest(status["version"])
+    assert not any("gender" in f or "age" in f for f in manifest["features"])
+    # the box "Start from the active version" left unticked: these people alone
+    assert manifest["data"]["from_active"] is False
+    assert not any("prior" in manifest["metrics"]["tracks"][t] for t in ("ic", "manager"))
+    page = hr.get(f"/hr/models/{status['version']}").get_data(as_text=True)
+    assert "on these people alone (HR chose not to start from the active version)" in page
+    with team.app_context():
+        stored = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "outcomes_upload"))
+        assert stored.detail["from_active"] is False
 
 
 def test_a_file_with_bad_rows_is_refused_whole_with_every_problem_named(

@@ -1,6 +1,6 @@
 """The outcome upload form."""
 
-from wtforms import StringField
+from wtforms import BooleanField, StringField
 from wtforms.validators import Optional, ValidationError
 
 from webapp.column_text import FitsColumn, column_length
@@ -28,4 +28,11 @@ class OutcomesUploadForm(CsvUploadForm):
         validators=[FitsColumn(length=300), Optional(), _names_fit],
         description="Comma-separated, e.g. gender, age_band. Used only for the fairness "
         "report, never as model features.",
+    )
+    from_active = BooleanField(
+        "Start from the active version where that pays",
+        default=True,
+        description="With a few hundred people, the candidate may lean on what the active "
+        "version learnt: cross-validation on your people decides, track by track, and the "
+        "model page says whether it did. Untick to learn from this file's people alone.",
     )

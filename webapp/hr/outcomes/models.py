@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, Text
+from sqlalchemy import JSON, ForeignKey, String, Text, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from webapp.database import utcnow
@@ -35,6 +35,9 @@ class OutcomeUpload(db.Model):
     # {"line", "employee_id", "reason"} per row left out; see outcomes.upload.NOT_USABLE
     not_usable: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     confirmed_at: Mapped[datetime | None]  # None: the report waits for HR to confirm training
+    # whether the candidate may shrink toward the active version where cross-validation says
+    # that pays (False: it learns from these people alone)
+    from_active: Mapped[bool] = mapped_column(default=True, server_default=true())
 
 
 class OutcomeRecord(db.Model):

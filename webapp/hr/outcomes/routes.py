@@ -74,7 +74,13 @@ def outcomes():
         )
         return _refused(filename, check, shortfall, pack, meant)
     upload = store_upload(
-        check, filename, pack, sensitive, current_user.id, confirmed=not check.not_usable
+        check,
+        filename,
+        pack,
+        sensitive,
+        current_user.id,
+        confirmed=not check.not_usable,
+        from_active=form.from_active.data,
     )
     audit.record(
         "outcomes_upload",
@@ -85,6 +91,7 @@ def outcomes():
         sensitive_columns=sensitive,
         sha256=upload.sha256[:16],
         pack=pack.ref,
+        from_active=upload.from_active,
     )
     db.session.commit()
     if check.not_usable:

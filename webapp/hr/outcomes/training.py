@@ -39,8 +39,10 @@ def train_on_upload(upload: OutcomeUpload, progress: Callable[[str], None]) -> d
                 "upload": upload.id,
                 "kind": upload.kind,
                 "synthetic": False,
+                "from_active": upload.from_active,
             },
             sensitive=sensitive,
+            shrink_toward_active=upload.from_active,
             progress=progress,
         )
     except (learning.TrainingDataTooSmall, ValueError) as error:

@@ -221,9 +221,11 @@ def store_upload(
     uploaded_by: int,
     *,
     confirmed: bool,
+    from_active: bool = True,
 ) -> OutcomeUpload:
     """Store a checked file: its usable rows, the list of rows it cannot use, and its sensitive
-    values in their own table. An unconfirmed upload waits for HR to confirm training."""
+    values in their own table. An unconfirmed upload waits for HR to confirm training.
+    `from_active`: whether its candidate may shrink toward the active version."""
     if check.problems:
         raise ValueError("a file with problems is never stored")
     upload = OutcomeUpload(
@@ -236,6 +238,7 @@ def store_upload(
         sensitive_columns=sensitive,
         not_usable=check.not_usable,
         confirmed_at=utcnow() if confirmed else None,
+        from_active=from_active,
     )
     db.session.add(upload)
     db.session.flush()
