@@ -218,6 +218,7 @@ HR_PAGES = {
     "hr-outcomes": "/hr/outcomes",
     "hr-model-v1": "/hr/models/v1",
     "hr-model-card-v1": "/hr/models/v1/card",
+    "hr-model-card-v3": "/hr/models/v3/card",  # another discipline's, with its evaluation
     "hr-packs": "/hr/packs",
     "hr-pack-1": "/hr/packs/1",
     "hr-quality": "/hr/quality",
