@@ -22,26 +22,30 @@ def main() -> None:
         questionnaire = yaml.safe_load(stream)
     with open(f"{pack_dir}/framework.yaml", encoding="utf-8") as stream:
         framework = yaml.safe_load(stream)
-    scales = questionnaire["scales"]
-    constructs = [c["id"] for c in questionnaire["constructs"]]
-    competencies = [c["id"] for c in framework["competencies"]]
-    items = [
-        i
-        for s in questionnaire["sections"]
-        for i in s["items"]
-        if i["kind"] in ("likert", "anchored")
-    ]
+    scales = dict(questionnaire.get("scales", {}))
+    sections = []
+    for section in questionnaire["sections"]:
+        if "shared" not in section:
+            sections.append(section)
+            continue
+        # a shared part (`- shared: motivation@1`) brings its scales and sections
+        with open(f"{pack_dir}/../shared/{section['shared']}.yaml", encoding="utf-8") as stream:
+            part = yaml.safe_load(stream)
+        scales |= part.get("scales", {})
+        sections.extend(part["sections"])
+    items = [i for s in sections for i in s["items"] if i["kind"] in ("likert", "anchored")]
     column = {item["id"]: j for j, item in enumerate(items)}
     low = np.array([scales[i["scale"]]["min"] if "scale" in i else 1 for i in items], float)
     high = np.array([scales[i["scale"]]["max"] if "scale" in i else 5 for i in items], float)
     reverse = np.array([i.get("reverse", False) for i in items])
-    groups = constructs + competencies
+    model = np.load(f"{model_dir}/model.npz", allow_pickle=False)
+    names = [str(n) for n in model["feature_names"]]
+    # the constructs and competencies, in the model's order of features
+    groups = [n.split(".", 1)[1] for n in names if n.startswith(("constructs.", "competencies."))]
     member = np.zeros((len(items), len(groups)))
     for j, item in enumerate(items):
         member[j, groups.index(item.get("construct") or item.get("competency"))] = 1
 
-    model = np.load(f"{model_dir}/model.npz", allow_pickle=False)
-    names = [str(n) for n in model["feature_names"]]
     knots = [model[f"knots_{j}"] for j in range(len(names))]
     shapes = {t: [model[f"shape_{t}_{j}"] for j in range(len(names))] for t in ("ic", "manager")}
     intercept = dict(zip(("ic", "manager"), model["intercepts"], strict=True))
