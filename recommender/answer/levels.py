@@ -170,6 +170,17 @@ class LevelReporter:
             np.flatnonzero(row).tolist() for row in np.isnan(competencies) | (competencies < wanted)
         ]
         self.wanted = wanted
+        # each person's key to the shared part, as plain lists read once: the supported level
+        # as reported is a whole-batch array, and reading it per person cost a batch each time
+        self.keys = list(
+            zip(
+                levels.current.tolist(),
+                levels.supported_here.tolist(),
+                levels.target.tolist(),
+                levels.status.tolist(),
+                strict=True,
+            )
+        )
         # how each rating is shown, worked out once per distinct value (ratings are means of a
         # few whole-number answers, so there are few): rounding one by one was most of the cost
         known = competencies[~np.isnan(competencies)]
@@ -178,16 +189,10 @@ class LevelReporter:
 
     def report(self, row: int) -> dict[str, Any]:
         """One person's report."""
-        levels = self.levels
-        key = (
-            int(levels.current[row]),
-            int(levels.supported_here[row]),
-            int(levels.target[row]),
-            levels.status[row],
-        )
+        key = self.keys[row]
         template = self.templates.get(key)
         if template is None:
-            template = self.templates[key] = _template(self.framework, levels, key)
+            template = self.templates[key] = _template(self.framework, self.levels, key)
         have, need = self.competencies[row].tolist(), self.wanted[row].tolist()
         names, shown = self.framework.competency_ids, self.shown
         gaps = [
