@@ -25,35 +25,30 @@ TRACK_NAMES = {"ic": "IC", "manager": "manager"}
 
 def paired_auc(y: np.ndarray, scores: np.ndarray, samples: np.ndarray) -> np.ndarray:
     """ROC AUC of each column of `scores` (people x models) in each bootstrap sample (rows of
-    `samples`, indices of people): (samples x models), NaN where a sample has one outcome."""
+    `samples`, indices of people): (samples x models), NaN where a sample has one outcome.
+
+    A sample is the people drawn with how many times each was drawn, so each model's scores
+    are sorted once: per sample, the AUC is the share of (success, failure) pairs, counted
+    with those multiplicities, where the success scored higher, ties counting half (the
+    Mann-Whitney statistic), read off cumulative sums along the sorted scores.
+    """
+    y = np.asarray(y, dtype=int)
+    counts = np.stack([np.bincount(sample, minlength=y.size) for sample in samples]).astype(float)
+    positives, negatives = counts @ y, counts @ (1 - y)
     result = np.full((samples.shape[0], scores.shape[1]), np.nan)
-    for b, sample in enumerate(samples):
-        outcome = y[sample]
-        positives = outcome.sum()
-        negatives = outcome.size - positives
-        if positives == 0 or negatives == 0:
-            continue
-        ranks = _ranks(scores[sample])
-        result[b] = (ranks[outcome == 1].sum(axis=0) - positives * (positives + 1) / 2) / (
-            positives * negatives
-        )
+    judged = (positives > 0) & (negatives > 0)
+    for j in range(scores.shape[1]):
+        order = np.argsort(scores[:, j], kind="stable")
+        ordered = scores[order, j]
+        starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])  # groups of ties
+        weights = counts[:, order]
+        success = np.add.reduceat(weights * y[order], starts, axis=1)
+        failure = np.add.reduceat(weights * (1 - y[order]), starts, axis=1)
+        below = np.cumsum(failure, axis=1) - failure  # failures scored lower than the group
+        pairs = (success * (below + 0.5 * failure)).sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            result[:, j] = np.where(judged, pairs / (positives * negatives), np.nan)
     return result
-
-
-def _ranks(values: np.ndarray) -> np.ndarray:
-    """Average ranks (1-based) of each column, ties sharing their mean rank."""
-    ranks = np.empty_like(values, dtype=float)
-    for j in range(values.shape[1]):
-        column = values[:, j]
-        order = np.argsort(column, kind="stable")
-        sorted_values = column[order]
-        first = np.r_[True, sorted_values[1:] != sorted_values[:-1]]
-        group = np.cumsum(first) - 1
-        starts = np.flatnonzero(first)
-        ends = np.r_[starts[1:], column.size]
-        mean_rank = (starts + ends + 1) / 2.0
-        ranks[order, j] = mean_rank[group]
-    return ranks
 
 
 def compare_paired(

@@ -29,6 +29,22 @@ def test_the_paired_auc_is_the_roc_auc_with_ties_counted_half(n, seed):
         assert abs(ours[j] - roc_auc_score(y, scores[:, j])) < 1e-12
 
 
+@settings(max_examples=40, deadline=None)
+@given(st.integers(2, 80), st.integers(0, 10_000))
+def test_the_paired_auc_of_a_resample_is_the_roc_auc_of_the_people_drawn(n, seed):
+    rng = np.random.default_rng(seed)
+    y = np.r_[0, 1, rng.integers(0, 2, n)]
+    scores = np.round(rng.random((y.size, 2)), 1)
+    samples = rng.integers(0, y.size, size=(6, y.size))  # people drawn again and again
+    ours = paired_auc(y, scores, samples)
+    for b, sample in enumerate(samples):
+        if y[sample].min() == y[sample].max():
+            assert np.isnan(ours[b]).all()
+            continue
+        for j in range(2):
+            assert abs(ours[b, j] - roc_auc_score(y[sample], scores[sample, j])) < 1e-12
+
+
 def test_a_candidate_that_learnt_nothing_is_worse_on_both_tracks_keep_the_active():
     taken, success, truth, rng = _people(3000, 1)
     active = {"ic": truth, "manager": truth}
