@@ -8,8 +8,8 @@ their ratio; peak memory and people per second of batch recommend at every N, st
 chunks and, up to --baseline-up-to (100,000 by default), as one whole batch (`--chunk 0`, the
 code before streaming); the median of single in-process `recommend()` calls; training time on
 M rows beside the bundled active version, from scratch and shrinking toward it where that pays
-(what HR's upload does by default). `--people 20000,100000,1000000` adds the million (a 1 GB input file, written a block at
-a time and deleted after; some ten minutes more).
+(what HR's upload does by default). `--people 20000,100000,1000000` adds the million (a 1 GB
+input file, written a block at a time and deleted after; some ten minutes more).
 """
 
 from __future__ import annotations

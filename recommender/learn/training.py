@@ -46,6 +46,7 @@ OPTIONAL_FEATURES = (
     "context.managing_now",
 )  # per person: a gain below this is no reason for more knots
 C_GRID = tuple(float(c) for c in np.logspace(-3, 1, 9))
+PATH_PATIENCE = 2  # weaker penalties tried after the cross-validated loss stops improving
 PRIOR_WEIGHTS = (0.0, 1.0)  # none, or shrink toward the prior model (simplest first)
 FOLDS = 5
 LARGE_FOLDS, LARGE_ROWS = 3, 5000  # from this many rows, 3 folds judge as steadily as 5
@@ -401,8 +402,9 @@ def select_capacity(
     SELECTION_ROWS), their out-of-fold scores (log-odds) there, and the search table.
 
     Every configuration (knots per feature; with or without the optional context features;
-    toward zero or, given `prior_log_odds`, toward the prior) is fitted along the whole L2
-    path on each fold (warm-started from the stronger penalty) and keeps its best strength;
+    toward zero or, given `prior_log_odds`, toward the prior) is fitted along the L2 path on
+    each fold (warm-started from the stronger penalty, until the loss has risen twice past
+    its best) and keeps its best strength;
     then the simplest configuration (fewest knots, then without the optional features) whose
     mean out-of-fold log-loss is within one standard error (paired by person) of the best, or
     within a negligible 0.001 nats a person. Shrinking toward the prior or toward zero is
@@ -424,16 +426,9 @@ def select_capacity(
     for knots, with_optional, weight in choices:
         design = _Design.build(x_rows, grids[knots], None if with_optional else optional)
         matrix = design.matrix(x_rows)
-        shift = weight * prior_rows
-        scores = np.zeros((len(C_GRID), y_rows.size))
-        for train, test in splits:
-            fit = None
-            for i, c in enumerate(C_GRID):
-                fit = penalised_logistic(matrix[train], y_rows[train], c, fit, offset=shift[train])
-                scores[i, test] = shift[test] + fit.log_odds(matrix[test])
-        losses = _log_loss_rows(scores, y_rows)
-        i = int(losses.mean(axis=1).argmin())
-        best[knots, with_optional, weight] = (C_GRID[i], losses[i], scores[i])
+        best[knots, with_optional, weight] = _penalty_path(
+            matrix, y_rows, weight * prior_rows, splits
+        )
     # shrinking toward the prior adds no capacity: of the two pulls, the better one is taken
     pulled = {
         (k, o): min(weights, key=lambda w, k=k, o=o: best[k, o, w][1].mean()) for k, o, _ in choices
@@ -454,6 +449,32 @@ def select_capacity(
     assert chosen is not None
     capacity = Capacity(chosen[0], chosen[1], best[chosen][0], chosen[2])
     return capacity, rows, best[chosen][2], table
+
+
+def _penalty_path(
+    matrix: np.ndarray, y: np.ndarray, shift: np.ndarray, splits: list
+) -> tuple[float, np.ndarray, np.ndarray]:
+    """Walk the L2 path from the strongest penalty, each fold warm-started from its fit at
+    the previous strength, until the mean out-of-fold log-loss has risen PATH_PATIENCE times
+    in a row past its best (weaker penalties only overfit more); the best strength, its
+    per-person losses and out-of-fold log-odds."""
+    fits = [None] * len(splits)
+    best: tuple[float, np.ndarray, np.ndarray] | None = None
+    best_loss, rises = np.inf, 0
+    for c in C_GRID:
+        scores = np.zeros(y.size)
+        for k, (train, test) in enumerate(splits):
+            fits[k] = penalised_logistic(matrix[train], y[train], c, fits[k], offset=shift[train])
+            scores[test] = shift[test] + fits[k].log_odds(matrix[test])
+        losses = _log_loss_rows(scores, y)
+        if losses.mean() < best_loss:
+            best, best_loss, rises = (c, losses, scores), losses.mean(), 0
+        else:
+            rises += 1
+            if rises == PATH_PATIENCE:
+                break
+    assert best is not None
+    return best
 
 
 def _selection_rows(y: np.ndarray, seed: int) -> np.ndarray:
