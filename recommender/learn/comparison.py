@@ -25,27 +25,44 @@ TRACK_NAMES = {"ic": "IC", "manager": "manager"}
 
 def paired_auc(y: np.ndarray, scores: np.ndarray, samples: np.ndarray) -> np.ndarray:
     """ROC AUC of each column of `scores` (people x models) in each bootstrap sample (rows of
-    `samples`, indices of people): (samples x models), NaN where a sample has one outcome.
+    `samples`, indices of people): (samples x models), NaN where a sample has one outcome."""
+    return _weighted_auc(np.asarray(y, dtype=int), scores, _draw_counts(samples, len(y)))
 
-    A sample is the people drawn with how many times each was drawn, so each model's scores
-    are sorted once: per sample, the AUC is the share of (success, failure) pairs, counted
-    with those multiplicities, where the success scored higher, ties counting half (the
-    Mann-Whitney statistic), read off cumulative sums along the sorted scores.
+
+def _draw_counts(samples: np.ndarray, people: int) -> np.ndarray:
+    """How many times each person was drawn in each sample: (samples x people)."""
+    return np.stack([np.bincount(sample, minlength=people) for sample in samples]).astype(float)
+
+
+def _weighted_auc(y: np.ndarray, scores: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """The AUC of each model in each sample given as counts of draws per person.
+
+    Each model's scores are sorted once; per sample, the AUC is the share of (success,
+    failure) pairs, counted with their multiplicities, where the success scored higher, ties
+    counting half (the Mann-Whitney statistic), read off cumulative sums of the failures'
+    counts along the sorted scores (people along the first axis, so that reordering them
+    moves whole rows).
     """
-    y = np.asarray(y, dtype=int)
-    counts = np.stack([np.bincount(sample, minlength=y.size) for sample in samples]).astype(float)
     positives, negatives = counts @ y, counts @ (1 - y)
-    result = np.full((samples.shape[0], scores.shape[1]), np.nan)
+    result = np.full((counts.shape[0], scores.shape[1]), np.nan)
     judged = (positives > 0) & (negatives > 0)
+    drawn = np.ascontiguousarray(counts.T)  # (people x samples)
     for j in range(scores.shape[1]):
         order = np.argsort(scores[:, j], kind="stable")
         ordered = scores[order, j]
-        starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])  # groups of ties
-        weights = counts[:, order]
-        success = np.add.reduceat(weights * y[order], starts, axis=1)
-        failure = np.add.reduceat(weights * (1 - y[order]), starts, axis=1)
-        below = np.cumsum(failure, axis=1) - failure  # failures scored lower than the group
-        pairs = (success * (below + 0.5 * failure)).sum(axis=1)
+        weights = drawn[order]
+        failed = weights * (1 - y[order])[:, None]
+        through = np.cumsum(failed, axis=0)
+        below = through - failed  # failures scored lower
+        tied = failed  # failures with the same score: none but oneself without ties
+        first = np.r_[True, ordered[1:] != ordered[:-1]]  # where each group of ties starts
+        if not first.all():
+            group = np.cumsum(first) - 1
+            starts = np.flatnonzero(first)
+            ends = np.r_[starts[1:], ordered.size] - 1
+            below = below[starts[group]]
+            tied = through[ends[group]] - below
+        pairs = y[order] @ (weights * (below + 0.5 * tied))
         with np.errstate(invalid="ignore", divide="ignore"):
             result[:, j] = np.where(judged, pairs / (positives * negatives), np.nan)
     return result
@@ -91,9 +108,10 @@ def _track_comparison(y, scores, rng, samples) -> dict[str, Any]:
     auc, brier = [], []
     for start in range(0, samples, DRAWS_AT_ONCE):  # bounded memory on 100,000 people
         draws = rng.integers(0, y.size, size=(min(DRAWS_AT_ONCE, samples - start), y.size))
-        auc.append(paired_auc(y, scores, draws))
-        brier.extend(errors[draw].mean(axis=0) for draw in draws)
-    auc, brier = np.vstack(auc), np.stack(brier)
+        counts = _draw_counts(draws, y.size)
+        auc.append(_weighted_auc(y, scores, counts))
+        brier.append(counts @ errors / y.size)
+    auc, brier = np.vstack(auc), np.vstack(brier)
     point_auc = paired_auc(y, scores, np.arange(y.size)[None, :])[0]
     point_brier = errors.mean(axis=0)
     tail = (1 - INTERVAL_LEVEL) / 2
