@@ -243,7 +243,9 @@ def fit_track_model(
     }
     uncertainty = Uncertainty(covariance, spread)
     model = TrackModel(feature_names, grid, shapes, intercepts, fill, centre, uncertainty)
-    metrics["advice_value"] = advice_value(model.predict(features).p_success, track_taken, success)
+    # the provisional model has the same chances, without the intervals this does not need
+    chances = provisional.predict(features).p_success
+    metrics["advice_value"] = advice_value(chances, track_taken, success)
     metrics["rows"] = len(success)
     metrics["measurement_variance"] = {t: round(v, 4) for t, v in spread.items()}
     return TrainingResult(model, metrics)
@@ -408,8 +410,9 @@ def select_capacity(
     then the simplest configuration (fewest knots, then without the optional features) whose
     mean out-of-fold log-loss is within one standard error (paired by person) of the best, or
     within a negligible 0.001 nats a person. Shrinking toward the prior or toward zero is
-    not a matter of capacity (both are one penalty's centre): for each configuration, the
-    one with the lower out-of-fold log-loss is taken.
+    not a matter of capacity (both are one penalty's centre): it is decided once, by the
+    lower out-of-fold log-loss of the simplest configuration, and every other configuration
+    is searched with the centre chosen there.
     """
     rows = _selection_rows(y, seed)
     x_rows, y_rows = filled[rows], y[rows]
@@ -421,18 +424,23 @@ def select_capacity(
     )
     splits = list(folds.split(x_rows, y_rows))
     with_or_without = (False, True) if optional.any() else (False,)
-    choices = [(k, o, w) for k in KNOT_CHOICES for o in with_or_without for w in weights]
+    structures = [(k, o) for k in KNOT_CHOICES for o in with_or_without]
     best: dict[tuple[int, bool, float], tuple[float, np.ndarray, np.ndarray]] = {}
-    for knots, with_optional, weight in choices:
+
+    def search(knots: int, with_optional: bool, weight: float) -> None:
         design = _Design.build(x_rows, grids[knots], None if with_optional else optional)
-        matrix = design.matrix(x_rows)
         best[knots, with_optional, weight] = _penalty_path(
-            matrix, y_rows, weight * prior_rows, splits
+            design.matrix(x_rows), y_rows, weight * prior_rows, splits
         )
-    # shrinking toward the prior adds no capacity: of the two pulls, the better one is taken
-    pulled = {
-        (k, o): min(weights, key=lambda w, k=k, o=o: best[k, o, w][1].mean()) for k, o, _ in choices
-    }
+
+    # shrinking toward the prior adds no capacity: whether to is decided once, on the
+    # simplest shapes, and the other shapes are searched with that pull
+    for weight in weights:
+        search(*structures[0], weight)
+    pull = min(weights, key=lambda w: best[(*structures[0], w)][1].mean())
+    for knots, with_optional in structures[1:]:
+        search(knots, with_optional, pull)
+    choices = list(best)
     overall = min(best, key=lambda choice: best[choice][1].mean())
     table, chosen = [], None
     for choice in choices:
@@ -440,7 +448,7 @@ def select_capacity(
         difference = losses - best[overall][1]
         error = difference.std(ddof=1) / np.sqrt(difference.size)
         within = choice == overall or difference.mean() <= max(error, NEGLIGIBLE_LOG_LOSS)
-        if chosen is None and within and pulled[choice[:2]] == choice[2]:
+        if chosen is None and within and choice[2] == pull:
             chosen = choice
         entry = {"knots": choice[0], "optional_context": choice[1]}
         if prior_log_odds is not None:
