@@ -76,7 +76,11 @@ def train_candidate(
     names = tuple(feature.name for feature in pack_features(pack))
     active = _comparable_active(registry, pack)
     prior = None
-    if shrink_toward_active and isinstance(active, TrackModel):
+    if (
+        shrink_toward_active
+        and isinstance(active, TrackModel)
+        and not _learnt_these(registry, pack, data)
+    ):
         prior = Prior(active, str(registry.active(pack)))
     progress("choosing the capacity and fitting the candidate on every usable row")
     result = fit_on_profiles(profiles, track_taken, success, usable, seed=seed, prior=prior)
@@ -203,8 +207,9 @@ def _cross_fitted_comparison(
         }
     elif active is not None:
         holdout["active"] = {"version": active_name, "error": active}
-    learnt = bool(data_sha256) and isinstance(active, TrackModel)
-    learnt = learnt and registry.manifest(active_name).get("data", {}).get("sha256") == data_sha256
+    learnt = isinstance(active, TrackModel) and _learnt_these(
+        registry, profiles.pack, {"sha256": data_sha256}
+    )
     holdout["comparison"] = compare_paired(
         mine,
         theirs,
@@ -215,6 +220,18 @@ def _cross_fitted_comparison(
         active_learnt_these=learnt,
     )
     return holdout
+
+
+def _learnt_these(registry: Registry, pack: Pack, data: dict[str, Any]) -> bool:
+    """Whether the pack's active version learnt from this very file (the same SHA-256): then
+    it is no prior, since each cross-fitting fold's held-out people would be in it."""
+    active = registry.active(pack)
+    sha = data.get("sha256")
+    return (
+        bool(sha)
+        and active is not None
+        and (registry.manifest(active).get("data", {}).get("sha256") == sha)
+    )
 
 
 def _comparable_active(registry: Registry, pack: Pack) -> TrackModel | str | None:

@@ -475,7 +475,7 @@ def _penalty_path(
             fits[k] = penalised_logistic(matrix[train], y[train], c, fits[k], offset=shift[train])
             scores[test] = shift[test] + fits[k].log_odds(matrix[test])
         losses = _log_loss_rows(scores, y)
-        if losses.mean() < best_loss:
+        if best is None or losses.mean() < best_loss:  # the first strength, whatever its loss
             best, best_loss, rises = (c, losses, scores), losses.mean(), 0
         else:
             rises += 1

@@ -100,6 +100,20 @@ def test_a_candidate_may_shrink_toward_the_active_version_and_says_whether_it_di
         assert toward in card
 
 
+def test_an_active_version_that_learnt_this_very_file_is_no_prior(tmp_path):
+    pack = load_pack("engineering")
+    registry = RegistryWriter(tmp_path)
+    outcomes, profiles = synthetic_profiles(pack, 1200, 44)
+    data = {"synthetic": True, "sha256": "ab" * 32}
+    arguments = {"registry": registry, "data": data, "folds": 2}
+    first = train_candidate(profiles, outcomes.track_taken, outcomes.success, **arguments)
+    registry.promote(first["version"])
+    again = train_candidate(profiles, outcomes.track_taken, outcomes.success, **arguments)
+    # its held-out people would be in the prior: nothing cross-fitted would be held out
+    assert not any("prior" in again["metrics"]["tracks"][t] for t in ("ic", "manager"))
+    assert registry.manifest(again["version"])["comparison"]["active_learnt_these"]
+
+
 def test_the_default_model_never_shrinks_toward_what_is_active(tmp_path):
     pack = load_pack("engineering")
     registry = RegistryWriter(tmp_path)

@@ -16,8 +16,9 @@ branch_labels = None
 depends_on = None
 
 
-# Plain ALTER TABLE: uploads stored before this trained from scratch, but nothing trains them
-# again, so every row may take the new default.
+# Plain ALTER TABLE. Uploads already stored take the new default: those already trained are
+# never trained again, and one still waiting for HR to confirm (a short file with leavers)
+# trains as a new upload would with the box left ticked.
 def upgrade():
     op.add_column(
         "outcome_uploads",
