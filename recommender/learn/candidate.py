@@ -74,21 +74,23 @@ def train_candidate(
             raise TrainingDataTooSmall(shortfall)
     features = feature_matrix(profiles)
     names = tuple(feature.name for feature in pack_features(pack))
+    active_name = registry.active(pack)
     active = _comparable_active(registry, pack)
+    learnt = isinstance(active, TrackModel) and _learnt_these(
+        registry, active_name, data.get("sha256")
+    )
+    # an active version that learnt this very file is no prior: every cross-fitting fold's
+    # held-out people would be in it
     prior = None
-    if (
-        shrink_toward_active
-        and isinstance(active, TrackModel)
-        and not _learnt_these(registry, pack, data)
-    ):
-        prior = Prior(active, str(registry.active(pack)))
+    if shrink_toward_active and isinstance(active, TrackModel) and not learnt:
+        prior = Prior(active, str(active_name))
     progress("choosing the capacity and fitting the candidate on every usable row")
     result = fit_on_profiles(profiles, track_taken, success, usable, seed=seed, prior=prior)
     progress("making the fairness reports")
     fairness = advice_fairness(result.model, profiles, features, sensitive)
     progress(f"judging the candidate by {folds}-fold cross-fitting beside the active version")
     holdout = _cross_fitted_comparison(
-        registry,
+        (active_name, active, learnt),
         profiles=profiles,
         features=features,
         track_taken=track_taken,
@@ -97,7 +99,6 @@ def train_candidate(
         sensitive=sensitive,
         folds=folds,
         seed=seed,
-        data_sha256=data.get("sha256"),
         prior=prior,
     )
     manifest = {
@@ -169,7 +170,7 @@ def cross_fitted_p_success(
 
 
 def _cross_fitted_comparison(
-    registry: Registry,
+    against: tuple[str | None, TrackModel | str | None, bool],
     *,
     profiles: ProfileBatch,
     features: np.ndarray,
@@ -179,10 +180,11 @@ def _cross_fitted_comparison(
     sensitive: dict[str, np.ndarray],
     folds: int,
     seed: int,
-    data_sha256: str | None = None,
     prior: Prior | None = None,
 ) -> dict[str, Any]:
-    """The cross-fitted candidate and the active version on the same usable people."""
+    """The cross-fitted candidate and the active version on the same usable people.
+    `against`: the active version's name, its model (or why it cannot be compared, or None),
+    and whether it learnt from these very people."""
     candidate = cross_fitted_p_success(
         profiles, track_taken, success, usable, folds=folds, seed=seed, prior=prior
     )
@@ -195,8 +197,7 @@ def _cross_fitted_comparison(
         "candidate": held_out_metrics(mine, taken, outcome),
         "active": None,
     }
-    active_name = registry.active(profiles.pack)
-    active = _comparable_active(registry, profiles.pack)
+    active_name, active, learnt = against
     theirs = None
     if isinstance(active, TrackModel):
         theirs = active.predict(features[usable]).p_success
@@ -207,9 +208,6 @@ def _cross_fitted_comparison(
         }
     elif active is not None:
         holdout["active"] = {"version": active_name, "error": active}
-    learnt = isinstance(active, TrackModel) and _learnt_these(
-        registry, profiles.pack, {"sha256": data_sha256}
-    )
     holdout["comparison"] = compare_paired(
         mine,
         theirs,
@@ -222,15 +220,12 @@ def _cross_fitted_comparison(
     return holdout
 
 
-def _learnt_these(registry: Registry, pack: Pack, data: dict[str, Any]) -> bool:
-    """Whether the pack's active version learnt from this very file (the same SHA-256): then
-    it is no prior, since each cross-fitting fold's held-out people would be in it."""
-    active = registry.active(pack)
-    sha = data.get("sha256")
+def _learnt_these(registry: Registry, active: str | None, sha256: str | None) -> bool:
+    """Whether the active version learnt from this very file (the same SHA-256)."""
     return (
-        bool(sha)
+        bool(sha256)
         and active is not None
-        and (registry.manifest(active).get("data", {}).get("sha256") == sha)
+        and (registry.manifest(active).get("data", {}).get("sha256") == sha256)
     )
 
 

@@ -212,7 +212,7 @@ def fit_track_model(
         np.union1d(fits["ic"].design.knots[j], fits["manager"].design.knots[j])
         for j in range(features.shape[1])
     )
-    if prior is not None:
+    if any(fitted.prior_scale for fitted in fits.values()):  # the prior's shapes join in
         grid = tuple(np.union1d(knots, prior.model.knots[j]) for j, knots in enumerate(grid))
     shapes, intercepts, covariance = {}, {}, {}
     splits = np.cumsum([k.size for k in grid])[:-1]
