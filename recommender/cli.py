@@ -164,8 +164,9 @@ def build_parser(
     evaluate = _command(
         commands,
         "evaluate",
-        "measure the value of the advice on held-out "
-        "synthetic people against a gradient-boosting peer and the status quo",
+        "measure the value of the advice on held-out synthetic people against two "
+        "analyst peers (cross-validated logistic regression, gradient boosting) and the "
+        "status quo",
         run_evaluate,
     )
     evaluate.add_argument(
