@@ -39,7 +39,6 @@ from recommender.learn.training import (
     usable_rows,
 )
 from recommender.pack.framework import TRACK_IDS
-from recommender.pack.loading import Pack
 
 CROSS_FIT_FOLDS = 5
 ROC_POINTS = 40
@@ -75,7 +74,7 @@ def train_candidate(
     features = feature_matrix(profiles)
     names = tuple(feature.name for feature in pack_features(pack))
     active_name = registry.active(pack)
-    active = _comparable_active(registry, pack)
+    active = _comparable_active(registry, active_name, names)
     learnt = isinstance(active, TrackModel) and _learnt_these(
         registry, active_name, data.get("sha256")
     )
@@ -229,10 +228,12 @@ def _learnt_these(registry: Registry, active: str | None, sha256: str | None) ->
     )
 
 
-def _comparable_active(registry: Registry, pack: Pack) -> TrackModel | str | None:
-    """The pack's active model, why it cannot be compared, or None when nothing is active."""
-    feature_names = tuple(f.name for f in pack_features(pack))
-    name = registry.active(pack)
+def _comparable_active(
+    registry: Registry, name: str | None, feature_names: tuple[str, ...]
+) -> TrackModel | str | None:
+    """The active version `name`'s model, why it cannot be compared with one reading these
+    features, or None when nothing is active (the name is read once by the caller, so that a
+    promotion in between cannot pair one version's name with another's model)."""
     if name is None:
         return None
     try:

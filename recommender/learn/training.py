@@ -53,14 +53,14 @@ FOLDS = 5
 LARGE_FOLDS, LARGE_ROWS = 3, 5000  # from this many rows, 3 folds judge as steadily as 5
 SELECTION_ROWS = 10000  # per track; beyond this the choice of capacity no longer moves
 # The simplest configuration whose loss is within this many standard errors (of the paired
-# per-person difference) of the best is kept: two below SMALL_TRACK people on the track, one
-# from there. That error treats each fold's fit as fixed and the best of several
+# per-person difference) of the best is kept: SMALL_TRACK_ERRORS on a track of fewer than
+# SMALL_TRACK people. That error treats each fold's fit as fixed and the best of several
 # configurations as if it were the only one tried, which on few people is too lenient: on a
 # straight-line truth with about 170 people on a track, one error picked knots in 3 of 10
 # training samples (each costing up to 0.05 of gain), two in none. On many people the fits
 # hardly move between folds, and real bends blurred by measurement are worth 1-2 errors:
 # on 16,000 people of the thresholds truth two errors dropped the knots and 0.02 of gain.
-SELECTION_ERRORS, SMALL_TRACK = (2.0, 1.0), 2000
+SELECTION_ERRORS, SMALL_TRACK_ERRORS, SMALL_TRACK = 1.0, 2.0, 2000
 CALIBRATION_BINS = 10
 # prior sd 0.3 per standardised coefficient: 0.3 in log-odds per standard deviation of a
 # feature, the size of the effects a career questionnaire can plausibly have
@@ -419,7 +419,7 @@ def select_capacity(
     its best) and keeps its best strength;
     then the simplest configuration (fewest knots, then without the optional features) whose
     mean out-of-fold log-loss is within SELECTION_ERRORS standard errors (paired by person;
-    two on a track of fewer than SMALL_TRACK people, one from there) of the best, or within
+    SMALL_TRACK_ERRORS on a track of fewer than SMALL_TRACK people) of the best, or within
     a negligible 0.001 nats a person. Shrinking toward the prior or toward zero is not a
     matter of capacity (both are one penalty's centre): it is decided once, by the lower
     out-of-fold log-loss of the simplest configuration, and every other configuration is
@@ -453,7 +453,7 @@ def select_capacity(
         search(knots, with_optional, pull)
     choices = list(best)
     overall = min(best, key=lambda choice: best[choice][1].mean())
-    errors = SELECTION_ERRORS[0] if y.size < SMALL_TRACK else SELECTION_ERRORS[1]
+    errors = SMALL_TRACK_ERRORS if y.size < SMALL_TRACK else SELECTION_ERRORS
     table, chosen = [], None
     for choice in choices:
         c, losses, _ = best[choice]
