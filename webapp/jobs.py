@@ -10,7 +10,7 @@ at once and a status page follows the run's row.
 
 While it works, the job marks its row alive every few seconds (`Heartbeat`). A run whose worker
 died without a word (a restart, a kill, out of memory) would otherwise show "running" for ever:
-`give_up_stale_runs` records such runs as failed, whenever a run is launched, on the first
+`give_up_stale_runs` records such runs as failed, whenever HR starts a training, on the first
 request an app serves (a restarted server) and at most once a minute after that.
 """
 
@@ -30,7 +30,7 @@ from pathlib import Path
 from flask import Flask, current_app
 from sqlalchemy import func, select, update
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from webapp import audit
 from webapp.accounts.models import User
@@ -77,15 +77,42 @@ def init_app(app: Flask) -> None:
     app.before_request(schedule.now_and_then)
 
 
-def launch_training(upload: OutcomeUpload, started_by: User) -> TrainingRun:
-    """Record a run for an upload and start it (the caller has committed the upload)."""
+class AlreadyTraining(Exception):
+    """The same training (see `outcomes.models.training_key`) is already queued or running:
+    `run`, or None when it ended in the moment between being refused and looking it up."""
+
+    def __init__(self, run: TrainingRun | None):
+        super().__init__("the same training is already queued or running")
+        self.run = run
+
+
+def run_in_progress(key: str) -> TrainingRun | None:
+    """The queued or running run of the training `key`, if there is one (stale runs are given
+    up first, so a run whose worker died never blocks a new one)."""
     give_up_stale_runs()
-    run = TrainingRun(upload_id=upload.id, started_by=started_by.id)
+    return db.session.scalar(
+        select(TrainingRun).where(
+            TrainingRun.training_key == key, TrainingRun.status.in_((QUEUED, RUNNING))
+        )
+    )
+
+
+def launch_training(upload: OutcomeUpload, started_by: User) -> TrainingRun:
+    """Record a run for an upload and start it, committing it with whatever the session holds
+    (a new upload, a confirmation). When the same training is already queued or running the
+    database refuses a second: everything in the session is rolled back and `AlreadyTraining`
+    names the run there is."""
+    key = upload.training_key
+    run = TrainingRun(upload_id=upload.id, started_by=started_by.id, training_key=key)
     db.session.add(run)
     audit.record(
         "training_started", f"upload {upload.id}", upload=upload.filename, pack=upload.pack
     )
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise AlreadyTraining(run_in_progress(key)) from None
     runner = RUNNERS[current_app.config["TRACKFIT_JOBS"]]
     runner(current_app._get_current_object(), run.id, discipline=upload.pack.partition("@")[0])
     return run

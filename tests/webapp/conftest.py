@@ -19,8 +19,9 @@ from werkzeug.serving import make_server
 
 from tests.webapp import factories
 from tests.webapp.factories import PASSWORD
-from webapp import create_app
+from webapp import create_app, jobs
 from webapp.extensions import db
+from webapp.settings import JOBS_INLINE
 from webapp.storage import upgrade_database
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -381,6 +382,13 @@ def serve():
     for server, thread in running:
         server.shutdown()
         thread.join()
+
+
+@pytest.fixture
+def runs_stay_queued(monkeypatch):
+    """Training runs are recorded but never started: each stays queued, in progress, for as
+    long as the test needs."""
+    monkeypatch.setitem(jobs.RUNNERS, JOBS_INLINE, lambda app, run_id, discipline=None: None)
 
 
 @pytest.fixture(scope="session")

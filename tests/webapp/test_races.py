@@ -15,7 +15,11 @@ from urllib.parse import urlencode, urlsplit
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
 
+from recommender.learn.synthetic import generate_outcomes, write_outcome_csv
+from recommender.pack.loading import load_pack
 from tests.concurrency import all_at_once
 from tests.webapp.factories import PASSWORD
 from webapp.accounts import models as accounts
@@ -23,6 +27,7 @@ from webapp.accounts.invitation import invitation_link
 from webapp.accounts.models import User
 from webapp.assessment.models import Assessment
 from webapp.extensions import db
+from webapp.hr.outcomes.models import OutcomeRecord, OutcomeUpload, TrainingRun
 from webapp.sharing.models import Share
 
 BURST = 32
@@ -43,12 +48,21 @@ class LiveBrowser:
         self.netloc = urlsplit(base_url).netloc
         self.cookies = dict(cookies or {})
 
-    def request(self, method: str, path: str, form: dict | None = None):
-        """(status, Location header, body text)."""
+    def request(self, method: str, path: str, form: dict | None = None, files: dict | None = None):
+        """(status, Location header, body text). `files`: {field: (bytes, filename)}, posted
+        with `form` as multipart/form-data."""
         connection = http.client.HTTPConnection(self.netloc, timeout=60)
         headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
         body = None
-        if form is not None:
+        if files is not None:
+            fields = dict(form or {})
+            fields |= {
+                name: FileStorage(io.BytesIO(data), filename)
+                for name, (data, filename) in files.items()
+            }
+            boundary, body = encode_multipart(fields)
+            headers["Content-Type"] = f"multipart/form-data; boundary={boundary}"
+        elif form is not None:
             body = urlencode(form)
             headers["Content-Type"] = "application/x-www-form-urlencoded"
         connection.request(method, path, body=body, headers=headers)
@@ -137,6 +151,64 @@ def test_the_database_refuses_a_second_unfinished_assessment_or_active_share(
         db.session.get(Share, 1).revoked_at = db.func.now()
         db.session.commit()
     share(finished)
+
+
+def test_one_file_uploaded_at_once_from_many_tabs_trains_once_and_is_stored_once(
+    app, team, serve, tmp_path, runs_stay_queued
+):
+    path = tmp_path / "outcomes.csv"
+    write_outcome_csv(generate_outcomes(load_pack("engineering"), 300, 5), path)
+    data = path.read_bytes()
+    hr = LiveBrowser(serve(app)).login("hr@example.com", PASSWORD)
+    token = hr.token("/hr/outcomes")
+
+    def send(_):
+        status, location, _ = hr.copy().request(
+            "POST", "/hr/outcomes", {"csrf_token": token}, {"file": (data, "outcomes.csv")}
+        )
+        return status, location
+
+    print(
+        hr.copy().request(
+            "POST", "/hr/outcomes", {"csrf_token": token}, {"file": (data, "outcomes.csv")}
+        )[2][-3000:]
+    )
+    results = all_at_once(8, send)
+    assert {status for status, _ in results} == {302}, results
+    assert len({location for _, location in results}) == 1  # everyone follows the same run
+    assert count(app, select(func.count(TrainingRun.id))) == 1
+    assert count(app, select(func.count(OutcomeUpload.id))) == 1
+    stored = count(app, select(func.count(OutcomeRecord.id)))
+    assert 0 < stored <= 300  # one upload's rows, not several
+
+
+def test_the_database_refuses_a_second_run_of_one_training_in_progress(app, team):
+    with app.app_context():
+        hr = User.by_email("hr@example.com")
+        upload = OutcomeUpload(
+            filename="outcomes.csv", sha256="0" * 64, kind="full", pack="engineering@1", rows=0
+        )
+        db.session.add(upload)
+        db.session.flush()
+
+        def run(status):
+            db.session.add(
+                TrainingRun(
+                    upload_id=upload.id,
+                    started_by=hr.id,
+                    status=status,
+                    training_key=upload.training_key,
+                )
+            )
+            db.session.commit()
+
+        run("succeeded")
+        run("failed")  # ended runs are not limited
+        run("queued")
+        for status in ("queued", "running"):
+            with pytest.raises(IntegrityError):
+                run(status)
+            db.session.rollback()
 
 
 def test_employee_ids_are_unique_whatever_their_case(app, make_user):

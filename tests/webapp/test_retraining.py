@@ -402,6 +402,62 @@ def test_too_few_usable_rows_are_named_and_offer_no_training(team, signed_in):
     assert count(team, OutcomeUpload) == 0
 
 
+def test_the_same_file_uploaded_while_it_trains_starts_no_second_run(
+    team, outcome_file, signed_in, runs_stay_queued
+):
+    hr = signed_in("hr@example.com")
+    first = upload(hr, outcome_file, "gender, age_band")
+    assert first.status_code == 302
+    stored = count(team, OutcomeRecord), count(team, SensitiveValue)
+
+    again = upload(hr, outcome_file, "age_band,gender", name="outcomes (1).csv")
+    assert again.status_code == 302
+    assert again.headers["Location"] == first.headers["Location"]
+    page = hr.get(again.headers["Location"]).get_data(as_text=True)
+    assert "is already learning from this same file with the same choices" in page
+    assert "the file was not stored again" in page
+    assert count(team, OutcomeUpload) == 1 and count(team, TrainingRun) == 1
+    assert (count(team, OutcomeRecord), count(team, SensitiveValue)) == stored
+
+    # Another choice makes another training: this one may start from the active version.
+    other = upload(hr, outcome_file, "gender, age_band", from_active=True)
+    assert other.status_code == 302
+    assert other.headers["Location"] != first.headers["Location"]
+    assert count(team, TrainingRun) == 2
+
+    # Once the first run has ended, the same file and choices train again.
+    first_run = int(urlsplit(first.headers["Location"]).path.rsplit("/", 1)[1])
+    with team.app_context():
+        db.session.get(TrainingRun, first_run).status = "failed"
+        db.session.commit()
+    third = upload(hr, outcome_file, "gender, age_band")
+    assert third.headers["Location"] not in (first.headers["Location"], other.headers["Location"])
+    assert count(team, TrainingRun) == 3 and count(team, OutcomeUpload) == 3
+    steps = audit_actions(team)
+    assert steps.count("outcomes_upload") == 3 and steps.count("training_started") == 3
+
+
+def test_confirming_a_second_upload_of_a_file_in_training_waits_for_that_run(
+    team, signed_in, runs_stay_queued
+):
+    short = add_people_with_assessments(team, 400, 15)
+    short.append("E-left,manager,1,woman")  # a leaver: each upload waits for HR to confirm
+    hr = signed_in("hr@example.com")
+    reports = [
+        upload(hr, short_file(short), "gender", "short.csv").headers["Location"] for _ in "12"
+    ]
+    assert reports[0] != reports[1] and count(team, OutcomeUpload) == 2
+    started = hr.submit(reports[0], action_url=reports[0] + "/train")
+    assert started.status_code == 302 and count(team, TrainingRun) == 1
+
+    waiting = hr.submit(reports[1], action_url=reports[1] + "/train")
+    assert waiting.headers["Location"] == started.headers["Location"]
+    page = hr.get(waiting.headers["Location"]).get_data(as_text=True)
+    assert "this upload stays unconfirmed until you confirm it again" in page
+    assert count(team, TrainingRun) == 1
+    assert "Train on 400 rows" in hr.get(reports[1]).get_data(as_text=True)
+
+
 def test_too_little_data_ends_the_run_as_failed_with_the_reason(team, outcome_file, signed_in):
     hr = signed_in("hr@example.com")
     small = b"\n".join(outcome_file.splitlines()[:60]) + b"\n"

@@ -3,10 +3,11 @@ from answers, and background training runs."""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, Text, true
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, text, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from webapp.database import utcnow
@@ -14,6 +15,7 @@ from webapp.extensions import db
 
 SHORT, FULL = "short", "full"
 QUEUED, RUNNING, SUCCEEDED, FAILED = "queued", "running", "succeeded", "failed"
+IN_PROGRESS = text("status IN ('queued', 'running')")
 
 
 class OutcomeUpload(db.Model):
@@ -38,6 +40,19 @@ class OutcomeUpload(db.Model):
     # whether the candidate may shrink toward the active version where cross-validation says
     # that pays (False: it learns from these people alone)
     from_active: Mapped[bool] = mapped_column(default=True, server_default=true())
+
+    @property
+    def training_key(self) -> str:
+        """What makes its training the same as another's (see `training_key`)."""
+        return training_key(self.pack, self.sha256, self.from_active, self.sensitive_columns)
+
+
+def training_key(pack: str, sha256: str, from_active: bool, sensitive: list[str]) -> str:
+    """What makes two trainings the same: the people and outcomes they learn from (the SHA-256
+    of the checked data), the pack version, whether the candidate may start from the active
+    version, and which columns are sensitive (the fairness report's groups)."""
+    parts = [pack, sha256, str(bool(from_active)), *sorted(sensitive or [])]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
 class OutcomeRecord(db.Model):
@@ -80,6 +95,17 @@ class TrainingRun(db.Model):
     here."""
 
     __tablename__ = "training_runs"
+    # One run at a time of the same training, in the database: the same file uploaded twice at
+    # once (a double click, a second tab) must not train two identical candidates.
+    __table_args__ = (
+        Index(
+            "uq_training_runs_in_progress",
+            "training_key",
+            unique=True,
+            sqlite_where=IN_PROGRESS,
+            postgresql_where=IN_PROGRESS,
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     upload_id: Mapped[int] = mapped_column(ForeignKey("outcome_uploads.id", ondelete="CASCADE"))
@@ -93,6 +119,9 @@ class TrainingRun(db.Model):
     version: Mapped[str | None] = mapped_column(String(32))
     error: Mapped[str | None] = mapped_column(Text)
     summary: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # the upload's `training_key` when the run was started (None for runs from before it was
+    # kept)
+    training_key: Mapped[str | None] = mapped_column(String(64))
 
     @property
     def finished(self) -> bool:

@@ -14,7 +14,7 @@ from webapp.extensions import db
 from webapp.hr import bp
 from webapp.hr.disciplines import chosen_discipline, discipline_title, of_discipline
 from webapp.hr.outcomes.forms import OutcomesUploadForm
-from webapp.hr.outcomes.models import OutcomeUpload, TrainingRun
+from webapp.hr.outcomes.models import OutcomeUpload, TrainingRun, training_key
 from webapp.hr.outcomes.upload import (
     NOT_USABLE,
     UploadCheck,
@@ -73,6 +73,10 @@ def outcomes():
             discipline_of_columns(data, pack, answering.disciplines()) if check.problems else None
         )
         return _refused(filename, check, shortfall, pack, meant)
+    from_active = form.from_active.data
+    running = jobs.run_in_progress(training_key(pack.ref, check.data_hash, from_active, sensitive))
+    if running is not None:
+        return _already_training(running)
     upload = store_upload(
         check,
         filename,
@@ -80,7 +84,7 @@ def outcomes():
         sensitive,
         current_user.id,
         confirmed=not check.not_usable,
-        from_active=form.from_active.data,
+        from_active=from_active,
     )
     audit.record(
         "outcomes_upload",
@@ -93,11 +97,32 @@ def outcomes():
         pack=pack.ref,
         from_active=upload.from_active,
     )
-    db.session.commit()
     if check.not_usable:
+        db.session.commit()
         return redirect(url_for(".outcome_upload", upload_id=upload.id))
-    run = jobs.launch_training(upload, current_user)
+    try:
+        run = jobs.launch_training(upload, current_user)  # commits the upload with its run
+    except jobs.AlreadyTraining as already:  # the same file, posted at the same moment
+        return _already_training(already.run)
     return redirect(url_for(".training_run", run_id=run.id, follow=1))
+
+
+def _already_training(running: TrainingRun | None, upload: OutcomeUpload | None = None):
+    """The same training is queued or running: no second run; a new file is not stored, an
+    upload waiting for confirmation stays unconfirmed. HR follows the run there is."""
+    then = (
+        "this upload stays unconfirmed until you confirm it again"
+        if upload
+        else "the file was not stored again"
+    )
+    if running is None:  # it ended in the very moment the second was refused
+        flash(f"The same training has just run on this file; no second run was started and {then}.")
+        return redirect(url_for(".outcomes"))
+    flash(
+        f"Training run {running.id} is already learning from this same file with the same "
+        f"choices; no second run was started and {then}."
+    )
+    return redirect(url_for(".training_run", run_id=running.id, follow=1))
 
 
 def _refused(
@@ -153,6 +178,10 @@ def train_upload(upload_id: int):
     upload = db.get_or_404(OutcomeUpload, upload_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
+    if upload.confirmed_at is None:
+        running = jobs.run_in_progress(upload.training_key)
+        if running is not None:
+            return _already_training(running, upload)
     if not confirm_upload(upload):
         db.session.rollback()
         flash("Training on this file was already confirmed; no second run was started.")
@@ -164,7 +193,10 @@ def train_upload(upload_id: int):
         rows=upload.rows,
         not_usable=len(upload.not_usable),
     )
-    run = jobs.launch_training(upload, current_user)  # commits the confirmation with the run
+    try:
+        run = jobs.launch_training(upload, current_user)  # commits the confirmation with the run
+    except jobs.AlreadyTraining as already:  # the confirmation was rolled back with the run
+        return _already_training(already.run, upload)
     return redirect(url_for(".training_run", run_id=run.id, follow=1))
 
 
