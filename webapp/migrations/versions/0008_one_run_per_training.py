@@ -21,9 +21,9 @@ depends_on = None
 IN_PROGRESS = sa.text("status IN ('queued', 'running')")
 
 
-# Plain ALTER TABLE. Every run gets its upload's key (as `OutcomeUpload.training_key` computes it). Where runs of
-# the same training are already in progress together, the earliest keeps the key and the others
-# run on without one, so the index can be made without stopping anybody's training.
+# Plain ALTER TABLE. Every run gets its upload's key (as `training_key` computes it). Where
+# runs of the same training are already in progress together, the earliest keeps the key and
+# the others run on without one, so the index can be made without stopping anybody's training.
 def upgrade():
     op.add_column("training_runs", sa.Column("training_key", sa.String(length=64), nullable=True))
     connection = op.get_bind()
