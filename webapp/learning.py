@@ -36,7 +36,7 @@ _SOURCES = {
     ),
     "recommender.learn.publishing": ("RegistryWriter",),
     "recommender.learn.reliability": ("WEAK_ITEM", "questionnaire_quality"),
-    "recommender.learn.training": ("TrainingDataTooSmall", "track_shortfall"),
+    "recommender.learn.training": ("TrainingDataTooSmall", "training_shortfalls"),
 }
 _MODULE_OF = {name: module for module, names in _SOURCES.items() for name in names}
 

@@ -35,7 +35,7 @@ from recommender.learn.training import (
     calibration_table,
     fit_on_profiles,
     probability_metrics,
-    track_shortfall,
+    training_shortfalls,
     usable_rows,
 )
 from recommender.pack.framework import TRACK_IDS
@@ -66,11 +66,10 @@ def train_candidate(
     few people."""
     pack = profiles.pack
     sensitive = sensitive or {}
+    shortfalls = training_shortfalls(track_taken, success, profiles)
+    if shortfalls:
+        raise TrainingDataTooSmall(". ".join(shortfalls))
     usable = usable_rows(profiles)
-    for track in TRACK_IDS:
-        shortfall = track_shortfall(track, success[usable & (track_taken == track)])
-        if shortfall:
-            raise TrainingDataTooSmall(shortfall)
     features = feature_matrix(profiles)
     names = tuple(feature.name for feature in pack_features(pack))
     active_name = registry.active(pack)

@@ -131,11 +131,16 @@ def is_short_file(raw_bytes: bytes, sensitive: tuple[str, ...] | list[str] = ())
 
 
 def parse_outcome_links(
-    name: str, raw_bytes: bytes, sensitive: tuple[str, ...] | list[str] = ()
+    name: str,
+    raw_bytes: bytes,
+    sensitive: tuple[str, ...] | list[str] = (),
+    pack: Pack | None = None,
 ) -> OutcomeLinks:
     """Read a short outcome file: `employee_id`, `track_taken`, `success` and the named
-    sensitive columns. A file that is not such a table raises OutcomesInvalid listing every
-    problem; bad cells are listed in the result's `problems`."""
+    sensitive columns (none of which may be an item of `pack` or a context field). A file that
+    is not such a table raises OutcomesInvalid listing every problem; bad cells are listed in
+    the result's `problems`."""
+    items = scoring_layout(pack).item_ids if pack is not None else ()
     table = _table(name, raw_bytes)
     checker = _Checker(name, None, table, tuple(sensitive))
     columns = table.columns
@@ -143,8 +148,8 @@ def parse_outcome_links(
     if missing:
         checker.problem(f"required columns missing: {', '.join(missing)}")
     for column in sensitive:
-        if column in REQUIRED:
-            checker.problem(f"sensitive column '{column}' is a required column")
+        if column in REQUIRED or column in CONTEXT_FIELDS or column in items:
+            checker.problem(_not_sensitive(column, items))
         elif column not in columns:
             checker.problem(f"sensitive column '{column}' is not in the file")
     unknown = [c for c in columns if c not in REQUIRED and c not in sensitive]
@@ -171,6 +176,18 @@ def parse_outcome_links(
 
 
 LINE_END = re.compile(r"\r\n|\r|\n")
+CONTEXT_FIELDS = NUMBER_CONTEXT + CHOICE_CONTEXT
+
+
+def _not_sensitive(column: str, items) -> str:
+    """Why a column named as sensitive cannot be: it is one the model or the file needs."""
+    if column in REQUIRED:
+        return f"sensitive column '{column}' is a required column of every outcome file"
+    what = "an item of the questionnaire" if column in items else "a context field"
+    return (
+        f"sensitive column '{column}' is {what}: the model reads it, and a sensitive "
+        "attribute must never become a model feature"
+    )
 
 
 @dataclass
@@ -419,13 +436,33 @@ class _Checker:
             self.problem(f"required columns missing: {', '.join(missing)}")
         for column in self.sensitive:
             if column in features:
-                self.problem(
-                    f"sensitive column '{column}' is also an item, context or "
-                    "required column; it would become a model feature",
-                )
+                self.problem(_not_sensitive(column, items))
             elif column not in columns:
                 self.problem(f"sensitive column '{column}' is not in the file")
         unknown = [c for c in columns if c not in features and c not in self.sensitive]
+        present = [c for c in self.layout.item_ids if c in columns]
+        if not present and set(columns) <= set(REQUIRED) | set(self.sensitive):
+            self.problem(
+                "no item columns: this is a short outcome file (employee_id, track_taken, "
+                "success), whose people's answers are the assessments stored in the web app; "
+                "upload it there (HR > Outcomes). Training here needs the full file, with a "
+                f"column per item of pack {self.pack.ref}"
+            )
+        elif not present and not unknown:
+            self.problem(
+                "no item columns: a full outcome file has a column per item of pack "
+                f"{self.pack.ref}"
+            )
+        elif present and len(present) < len(self.layout.item_ids):
+            absent = [c for c in self.layout.item_ids if c not in columns]
+            shown = ", ".join(absent[:UNKNOWN_COLUMNS_SHOWN])
+            more = len(absent) - UNKNOWN_COLUMNS_SHOWN
+            self.problem(
+                f"item columns missing: {len(absent)} of the {len(self.layout.item_ids)} items "
+                f"of pack {self.pack.ref} have no column: {shown}"
+                + (f" and {more} more" if more > 0 else "")
+                + " (a column per item; leave a cell blank where the person skipped it)"
+            )
         if unknown:
             shown = ", ".join(
                 f"{c!r}{did_you_mean(c, features)}" for c in unknown[:UNKNOWN_COLUMNS_SHOWN]

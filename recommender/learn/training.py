@@ -332,19 +332,50 @@ class _TrackFit:
 
 
 def track_shortfall(
-    track: str, y, rows: int = MIN_ROWS_PER_TRACK, each: int = MIN_EACH_OUTCOME
+    track: str, y, rows: int = MIN_ROWS_PER_TRACK, each: int = MIN_EACH_OUTCOME, why: str = ""
 ) -> str | None:
-    """Why the outcomes of one track's people are too few to learn from, or None."""
+    """Why the outcomes of one track's people are too few to learn from, or None; `why`, when
+    given, says why there are so few (it follows the count)."""
     y = np.asarray(y, dtype=int)
     successes = int(y.sum())
     if y.size >= rows and min(successes, y.size - successes) >= each:
         return None
     people = "1 person" if y.size == 1 else f"{y.size} people"
     return (
-        f"track {track}: {people} with {successes} successes; training needs at "
+        f"track {track}: {people} with {successes} successes{why}; training needs at "
         f"least {rows} people who took the track, with at least "
         f"{each} successes and {each} failures"
     )
+
+
+def training_shortfalls(
+    track_taken: np.ndarray, success: np.ndarray, profiles: ProfileBatch | None = None
+) -> list[str]:
+    """Every track whose people are too few to learn from, with the reason; empty when both
+    have enough. Given the people's `profiles`, only usable rows count (`usable_rows`), and a
+    track short of people says how many of its rows were left out and for which
+    response-quality flags."""
+    track_taken = np.asarray(track_taken, dtype=object)
+    success = np.asarray(success, dtype=int)
+    usable = np.ones(success.size, dtype=bool) if profiles is None else usable_rows(profiles)
+    reasons = []
+    for track in TRACK_IDS:
+        took = track_taken == track
+        left_out, why = took & ~usable, ""
+        if left_out.any():
+            flags = ", ".join(
+                f"{flag.replace('_', ' ')} {int((raised & left_out).sum())}"
+                for flag, raised in profiles.flags.items()
+                if (raised & left_out).any()
+            )
+            why = (
+                f" ({int(left_out.sum())} of the {int(took.sum())} rows of this track left out "
+                f"for response-quality flags: {flags})"
+            )
+        reason = track_shortfall(track, success[took & usable], why=why)
+        if reason is not None:
+            reasons.append(reason)
+    return reasons
 
 
 def _check_enough(track: str, y: np.ndarray) -> None:

@@ -151,10 +151,14 @@ def test_an_outcome_file_of_another_discipline_is_refused_naming_its_columns(
     )
     with team.app_context():
         assert db.session.scalar(select(func.count(OutcomeUpload.id))) == 0
-    # the same file is read for the discipline it was made for (too few people to train on)
-    accepted = upload(hr, engineering_outcomes, ENGINEERING)
-    assert accepted.status_code == 302
-    assert finished(hr, accepted.headers["Location"])["status"] == "failed"
+    # the same file is read for the discipline it was made for: too few people to train on,
+    # said at once, and nothing stored
+    read = upload(hr, engineering_outcomes, ENGINEERING)
+    assert read.status_code == 422
+    assert "Too few people to train on in 40 rows" in text(read)
+    assert "training needs at least 25 people who took the track" in text(read)
+    with team.app_context():
+        assert db.session.scalar(select(func.count(OutcomeUpload.id))) == 0
 
 
 def train_for_design(hr, data: bytes) -> str:

@@ -458,11 +458,33 @@ def test_confirming_a_second_upload_of_a_file_in_training_waits_for_that_run(
     assert "Train on 400 rows" in hr.get(reports[1]).get_data(as_text=True)
 
 
-def test_too_little_data_ends_the_run_as_failed_with_the_reason(team, outcome_file, signed_in):
+def test_a_full_file_too_small_to_train_on_is_refused_naming_every_track(
+    team, outcome_file, signed_in
+):
     hr = signed_in("hr@example.com")
-    small = b"\n".join(outcome_file.splitlines()[:60]) + b"\n"
-    status = finished(hr, upload(hr, small, "gender,age_band").headers["Location"])
-    assert status["status"] == "failed" and "training needs at least" in status["error"]
+    small = b"\n".join(outcome_file.splitlines()[:21]) + b"\n"
+    html = upload(hr, small, "gender,age_band").get_data(as_text=True)
+    assert "Too few people to train on in 20 rows — nothing was stored" in html
+    assert "track ic: " in html and "track manager: " in html  # both, in one pass
+    header_only = upload(hr, outcome_file.splitlines()[0] + b"\n", "gender,age_band")
+    assert header_only.status_code == 422
+    assert "No row of this file can be used for training" in header_only.get_data(as_text=True)
+    assert count(team, OutcomeUpload) == 0 and count(team, TrainingRun) == 0
+    assert count(team, OutcomeRecord) == 0 and count(team, SensitiveValue) == 0
+
+
+def test_people_gone_since_the_upload_end_the_run_as_failed_with_the_reason(team, signed_in):
+    short = add_people_with_assessments(team, 400, 16)
+    short.append("E-left,manager,1,woman")  # a leaver: the upload waits for HR to confirm
+    hr = signed_in("hr@example.com")
+    report = upload(hr, short_file(short), "gender", "short.csv").headers["Location"]
+    with team.app_context():  # everyone deleted their assessment before HR confirmed
+        db.session.execute(text("DELETE FROM assessments"))
+        db.session.commit()
+    started = hr.submit(report, action_url=report + "/train")
+    status = finished(hr, started.headers["Location"])
+    assert status["status"] == "failed", status
+    assert "track ic: 0 people" in status["error"] and "track manager: 0 people" in status["error"]
     assert "training_failed" in audit_actions(team)
 
 
@@ -724,6 +746,38 @@ def test_an_id_naming_two_people_is_refused_never_joined_to_either(team, signed_
         "(ada@example.com, e21-0000@example.com)"
     ) in html
     assert count(team, OutcomeUpload) == 0 and count(team, OutcomeRecord) == 0
+
+
+def test_one_person_named_twice_by_id_and_by_email_is_refused(team, signed_in):
+    short = add_people_with_assessments(team, 3, 22)
+    short.append("e22-0001@example.com,manager,0,man")  # line 5: E22-0001 again, by email
+    hr = signed_in("hr@example.com")
+    response = upload(hr, short_file(short), "gender", "short.csv")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and "1 problem in this short" in html
+    assert (
+        "short.csv:5: employee_id: &#39;e22-0001@example.com&#39; is e22-0001@example.com, "
+        "already named on line 3 as &#39;E22-0001&#39;: one row per person"
+    ) in html
+    assert count(team, OutcomeUpload) == 0 and count(team, OutcomeRecord) == 0
+
+
+def test_people_assessed_only_in_another_version_or_discipline_are_told_apart(team, signed_in):
+    short = add_people_with_assessments(team, 3, 23)
+    with team.app_context():  # E23-0001 took an earlier version; E23-0002 another discipline
+        for employee_id, pack in (("E23-0001", "engineering@0"), ("E23-0002", "data-science@1")):
+            user = db.session.scalar(select(User).where(User.employee_id == employee_id))
+            db.session.execute(
+                text("UPDATE assessments SET pack = :pack WHERE user_id = :user"),
+                {"pack": pack, "user": user.id},
+            )
+        db.session.commit()
+    hr = signed_in("hr@example.com")
+    html = upload(hr, short_file(short), "gender", "short.csv").get_data(as_text=True)
+    assert (
+        "E23-0001</th><td>finished assessments only in another version of this questionnaire"
+    ) in html
+    assert "E23-0002</th><td>finished assessments only in another discipline" in html
 
 
 def test_ids_that_differ_only_in_case_are_never_last_match_wins(team, signed_in):

@@ -14,7 +14,12 @@ from recommender.learn.candidate import advice_outcomes, train_candidate
 from recommender.learn.default_model import build_default_model
 from recommender.learn.publishing import RegistryWriter
 from recommender.learn.synthetic import generate_outcomes, synthetic_profiles
-from recommender.learn.training import MIN_EACH_OUTCOME, MIN_ROWS_PER_TRACK, usable_rows
+from recommender.learn.training import (
+    MIN_EACH_OUTCOME,
+    MIN_ROWS_PER_TRACK,
+    TrainingDataTooSmall,
+    usable_rows,
+)
 from recommender.pack.loading import load_pack
 
 
@@ -168,3 +173,29 @@ def test_the_smallest_file_training_accepts_is_also_judged(tmp_path):
     )
     assert summary["cross_fitted"]["manager"]["rows"] == MIN_ROWS_PER_TRACK
     assert summary["verdict"]["summary"].startswith("Nothing to compare with")
+
+
+def test_too_few_people_names_every_short_track_and_the_rows_flags_left_out(tmp_path):
+    pack = load_pack("engineering")
+    outcomes, profiles = synthetic_profiles(pack, 400, 43)
+    skipped = profiles.flags["too_many_skipped"].copy()
+    skipped[outcomes.track_taken == "ic"] = True  # every IC's answers mostly skipped
+    flagged = ProfileBatch(
+        **{**vars(profiles), "flags": {**profiles.flags, "too_many_skipped": skipped}}
+    )
+    manager = outcomes.track_taken == "manager"
+    success = np.where(manager, 1, outcomes.success)  # every manager succeeded
+    with pytest.raises(TrainingDataTooSmall) as refused:
+        train_candidate(
+            flagged, outcomes.track_taken, success, registry=RegistryWriter(tmp_path), data={}
+        )
+    ic, manager_reason = str(refused.value).split(". ")
+    ic_rows = int((~manager).sum())
+    assert ic.startswith(
+        f"track ic: 0 people with 0 successes ({ic_rows} of the {ic_rows} rows of this track "
+        "left out for response-quality flags: "
+    )
+    assert f"too many skipped {ic_rows})" in ic
+    assert manager_reason.startswith(f"track manager: {int(manager.sum())} people with ")
+    assert manager_reason.endswith("at least 5 successes and 5 failures")
+    assert not list(tmp_path.iterdir())  # nothing written

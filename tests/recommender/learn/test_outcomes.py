@@ -130,8 +130,45 @@ def test_a_sensitive_column_may_not_be_a_feature(engineering, tmp_path):
     problems = _problems(
         _write(tmp_path / "o.csv", header, rows), engineering, ["years_experience", "gender"]
     )
-    assert any("'years_experience' is also an item" in p for p in problems)
+    assert any(
+        "'years_experience' is a context field: the model reads it, and a sensitive attribute "
+        "must never become a model feature" in p
+        for p in problems
+    )
     assert any("'gender' is not in the file" in p for p in problems)
+
+
+def test_missing_item_columns_are_named(engineering, tmp_path):
+    header, rows, _ = _valid(engineering, tmp_path)
+    keep = [i for i, name in enumerate(header) if name not in ("la2", "ls2")]
+    path = _write(
+        tmp_path / "o.csv", [header[i] for i in keep], [[r[i] for i in keep] for r in rows]
+    )
+    (problem,) = _problems(path, engineering)
+    assert "item columns missing: 2 of the" in problem and "have no column: la2, ls2 (" in problem
+
+
+def test_a_short_file_given_to_training_is_named_as_one(engineering, tmp_path):
+    short = _write(tmp_path / "s.csv", ["employee_id", "track_taken", "success"], [["e1", "ic", 1]])
+    (problem,) = _problems(short, engineering)
+    assert "no item columns: this is a short outcome file" in problem
+    assert "upload it there" in problem
+    context_only = _write(
+        tmp_path / "c.csv", ["employee_id", "track_taken", "success", "years_experience"], []
+    )
+    assert any(
+        "no item columns: a full outcome file" in p for p in _problems(context_only, engineering)
+    )
+
+
+def test_a_short_files_sensitive_column_may_not_be_a_feature_or_required(engineering):
+    data = b"employee_id,track_taken,success,years_experience,la1\ne1,ic,1,3,4\n"
+    with pytest.raises(OutcomesInvalid) as refused:
+        parse_outcome_links("s.csv", data, ("years_experience", "la1", "success"), engineering)
+    problems = [str(problem) for problem in refused.value.problems]
+    assert any("'years_experience' is a context field" in p for p in problems)
+    assert any("'la1' is an item of the questionnaire" in p for p in problems)
+    assert any("'success' is a required column of every outcome file" in p for p in problems)
 
 
 def test_an_unnamed_extra_column_is_refused(engineering, tmp_path):

@@ -23,7 +23,6 @@ from webapp.hr.outcomes.upload import (
     discipline_of_columns,
     sensitive_names,
     store_upload,
-    training_shortfall,
 )
 
 REPORT_LIMIT = 500
@@ -67,7 +66,7 @@ def outcomes():
     sensitive = sensitive_names(form.sensitive.data)
     data = upload_file.read()
     check = check_upload(filename, data, pack, sensitive)
-    shortfall = training_shortfall(check.records) if check.not_usable else []
+    shortfall = [] if check.problems else check.shortfall
     if check.problems or shortfall:
         meant = (
             discipline_of_columns(data, pack, answering.disciplines()) if check.problems else None

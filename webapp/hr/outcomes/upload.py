@@ -14,19 +14,32 @@ from sqlalchemy import insert, select, update
 
 from webapp import learning
 from webapp.accounts.models import User
-from webapp.answering import TRACK_IDS, Pack, employee_id_key, scoring_layout
+from webapp.answering import Pack, employee_id_key, scoring_layout
 from webapp.assessment.models import Assessment
 from webapp.database import utcnow
 from webapp.extensions import db
 from webapp.hr.outcomes.models import FULL, SHORT, OutcomeRecord, OutcomeUpload, SensitiveValue
 
 NO_ACCOUNT, NO_ASSESSMENT = "no_account", "no_assessment"
-# Why a short-file row cannot be used (the person left, or never took the assessment), as the
-# report says it.
+OTHER_VERSION, OTHER_DISCIPLINE = "other_version", "other_discipline"
+# Why a short-file row cannot be used (the person left, never took the assessment, or took it
+# only in another version of the questionnaire or another discipline), as the report says it.
 NOT_USABLE = {
     NO_ACCOUNT: "no account with this employee id",
     NO_ASSESSMENT: "no finished assessment",
+    OTHER_VERSION: "finished assessments only in another version of this questionnaire",
+    OTHER_DISCIPLINE: "finished assessments only in another discipline",
 }
+
+
+@dataclass(frozen=True)
+class Match:
+    """The one person a short-file id names, and their newest finished assessment of the pack
+    (its id), or why there is none (a key of NOT_USABLE)."""
+
+    user_id: int
+    email: str
+    assessment: int | str
 
 
 @dataclass
@@ -41,6 +54,9 @@ class UploadCheck:
     sensitive: dict[str, list] = field(default_factory=dict)  # row for row with records
     not_usable: list[dict] = field(default_factory=list)  # {"line", "employee_id", "reason"}
     data_hash: str = ""
+    # why the rows that can be used are too few to train on, track by track (training's own
+    # rule: a full file's rows with response-quality flags do not count), or nothing
+    shortfall: list[str] = field(default_factory=list)
 
 
 def sensitive_names(text: str | None) -> list[str]:
@@ -64,17 +80,18 @@ def check_upload(filename: str, data: bytes, pack: Pack, sensitive: list[str]) -
 
 
 def _short(check: UploadCheck, filename: str, data: bytes, pack: Pack, sensitive) -> None:
-    links = learning.parse_outcome_links(filename, data, sensitive)
+    links = learning.parse_outcome_links(filename, data, sensitive, pack)
     check.data_hash = links.data_hash
     problems = [(problem.line, str(problem)) for problem in links.problems]
     latest = _latest_assessments([e for e in links.employee_ids if e], pack)
     used = []
+    named_on: dict[int, tuple[int, str]] = {}  # user id -> (line, id) of the row that named them
     for row, employee_id in enumerate(links.employee_ids):
         if not employee_id:
             continue  # a problem already
         found = latest.get(employee_id.lower(), NO_ACCOUNT)
+        line = links.lines[row]
         if isinstance(found, tuple):
-            line = links.lines[row]
             problems.append(
                 (
                     line,
@@ -84,10 +101,24 @@ def _short(check: UploadCheck, filename: str, data: bytes, pack: Pack, sensitive
                 )
             )
             continue
+        if isinstance(found, Match):
+            if found.user_id in named_on:
+                first_line, first_id = named_on[found.user_id]
+                if first_id.lower() == employee_id.lower():
+                    continue  # the same id twice: reading the file named it already
+                problems.append(
+                    (
+                        line,
+                        f"{filename}:{line}: employee_id: '{employee_id}' is {found.email}, "
+                        f"already named on line {first_line} as '{first_id}': one row per "
+                        "person (remove one of the two)",
+                    )
+                )
+                continue
+            named_on[found.user_id] = (line, employee_id)
+            found = found.assessment
         if found in NOT_USABLE:
-            check.not_usable.append(
-                {"line": links.lines[row], "employee_id": employee_id, "reason": found}
-            )
+            check.not_usable.append({"line": line, "employee_id": employee_id, "reason": found})
             continue
         used.append(row)
         check.records.append(
@@ -107,17 +138,22 @@ def _short(check: UploadCheck, filename: str, data: bytes, pack: Pack, sensitive
     check.sensitive = {
         name: [values[row] for row in used] for name, values in links.sensitive.items()
     }
+    check.shortfall = learning.training_shortfalls(
+        [record["track_taken"] for record in check.records],
+        [record["success"] for record in check.records],
+    )
 
 
 # User ids per query (databases cap the parameters of a statement: SQLite's default was 999).
 BATCH = 500
 
 
-def _latest_assessments(employee_ids: list[str], pack: Pack) -> dict[str, int | str | tuple]:
+def _latest_assessments(employee_ids: list[str], pack: Pack) -> dict[str, Match | tuple]:
     """Per id of the file (read in standard form: its lower case is its `employee_id_key`),
-    the newest finished assessment of the person it names, matched by HR's employee id
-    (however it is stored) or by email, whatever the case; NO_ASSESSMENT when the person has
-    none, and the emails of everyone it names when it names more than one person.
+    the person it names, matched by HR's employee id (however it is stored) or by email,
+    whatever the case, with their newest finished assessment of `pack` or why they have none
+    (NO_ASSESSMENT, or finished ones only in another version or discipline); the emails of
+    everyone it names when it names more than one person.
 
     The file's ids are matched here, not in an `IN (...)` list: a file may hold millions of
     ids, far more than a statement takes parameters, while the people are as many as the
@@ -130,29 +166,40 @@ def _latest_assessments(employee_ids: list[str], pack: Pack) -> dict[str, int | 
         or employee_id_key(person.email) in wanted
     ]
     newest: dict[int, tuple] = {}  # user id -> (completed_at, id) of their newest assessment
+    elsewhere: dict[int, str] = {}  # user id -> why their finished assessments are not of pack
+    discipline = pack.ref.partition("@")[0]
     user_ids = sorted(person.id for person in people)
     for start in range(0, len(user_ids), BATCH):
         rows = db.session.execute(
-            select(Assessment.user_id, Assessment.completed_at, Assessment.id).where(
+            select(
+                Assessment.user_id, Assessment.pack, Assessment.completed_at, Assessment.id
+            ).where(
                 Assessment.user_id.in_(user_ids[start : start + BATCH]),
                 Assessment.completed_at.is_not(None),
-                Assessment.pack == pack.ref,
             )
         )
-        for user_id, *finished in rows:
-            newest[user_id] = max(newest.get(user_id, finished), finished)
+        for user_id, taken_in, *finished in rows:
+            if taken_in == pack.ref:
+                newest[user_id] = max(newest.get(user_id, finished), finished)
+            elif taken_in.partition("@")[0] == discipline:
+                elsewhere[user_id] = OTHER_VERSION
+            else:
+                elsewhere.setdefault(user_id, OTHER_DISCIPLINE)
     named: dict[str, dict[int, str]] = {}  # id -> the people it names, by user id
     for user_id, employee_id, email in people:
         for key in (employee_id, email):
             if key and employee_id_key(key) in wanted:
                 named.setdefault(employee_id_key(key), {})[user_id] = email
-    latest: dict[str, int | str | tuple] = {}
+    latest: dict[str, Match | tuple] = {}
     for key, users in named.items():
         if len(users) > 1:
             latest[key] = tuple(sorted(users.values()))
+            continue
+        ((user_id, email),) = users.items()
+        if user_id in newest:
+            latest[key] = Match(user_id, email, newest[user_id][1])
         else:
-            (user_id,) = users
-            latest[key] = newest[user_id][1] if user_id in newest else NO_ASSESSMENT
+            latest[key] = Match(user_id, email, elsewhere.get(user_id, NO_ASSESSMENT))
     return latest
 
 
@@ -184,6 +231,9 @@ def _full(check: UploadCheck, filename: str, data: bytes, pack: Pack, sensitive)
             }
         )
     check.sensitive = {name: list(values) for name, values in outcomes.sensitive.items()}
+    check.shortfall = learning.training_shortfalls(
+        outcomes.track_taken, outcomes.success, outcomes.profiles()
+    )
 
 
 def discipline_of_columns(data: bytes, pack: Pack, others: list[Pack]) -> Pack | None:
@@ -198,19 +248,6 @@ def discipline_of_columns(data: bytes, pack: Pack, others: list[Pack]) -> Pack |
         if other.id != pack.id and set(scoring_layout(other).item_ids) <= columns:
             return other
     return None
-
-
-def training_shortfall(records: list[dict]) -> list[str]:
-    """Why the usable rows are too few to train on, track by track (training's own rule), or
-    nothing when they are enough."""
-
-    reasons = []
-    for track in TRACK_IDS:
-        outcomes = [record["success"] for record in records if record["track_taken"] == track]
-        shortfall = learning.track_shortfall(track, outcomes)
-        if shortfall:
-            reasons.append(shortfall)
-    return reasons
 
 
 def store_upload(
