@@ -395,9 +395,10 @@ def _bounded_read(path: Path, limit: int, refuse_larger: bool = True) -> bytes:
                 f"{path}: is a symbolic link; registry files are never followed"
             ) from None
         raise ModelRefused(f"{path}: cannot be read ({error.strerror})") from None
+    if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+        os.close(descriptor)  # before fdopen, which refuses a folder with an OSError of its own
+        raise ModelRefused(f"{path}: is not a regular file")
     with os.fdopen(descriptor, "rb") as stream:
-        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
-            raise ModelRefused(f"{path}: is not a regular file")
         try:
             data = stream.read(limit + 1)
         except OSError as error:

@@ -252,6 +252,15 @@ def test_a_pointer_that_is_a_folder_refuses_a_move_and_records_nothing(models):
     assert sorted(p.name for p in (models / "active").iterdir() if p.name.startswith(".")) == []
 
 
+def test_a_pointer_that_is_a_folder_is_named_when_read_never_an_os_error(models):
+    (models / "active" / "engineering").unlink()
+    (models / "active" / "engineering").mkdir()
+    for read in (Registry(models).pointers, lambda: Registry(models).active("engineering")):
+        with pytest.raises(ModelRefused, match=r"active/engineering: is not a regular file"):
+            read()
+    assert Registry(models).active_or_none("engineering") is None
+
+
 @pytest.mark.parametrize("folder", ["v١", "v01", "v0", "v" + "9" * 12])
 def test_a_folder_not_named_like_a_version_is_not_one(models, folder):
     (models / folder).mkdir()
