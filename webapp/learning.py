@@ -34,7 +34,7 @@ _SOURCES = {
         "parse_outcome_links",
         "parse_outcomes",
     ),
-    "recommender.learn.publishing": ("RegistryWriter",),
+    "recommender.learn.publishing": ("AlreadyActive", "RegistryWriter"),
     "recommender.learn.reliability": ("WEAK_ITEM", "questionnaire_quality"),
     "recommender.learn.training": ("TrainingDataTooSmall", "training_shortfalls"),
 }

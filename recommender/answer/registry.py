@@ -294,9 +294,13 @@ class Registry:
 
     def active_stack(self, pack: str | Pack) -> list[str]:
         """A pack's versions made active by promotions not yet undone by rollbacks, oldest
-        first."""
+        first; never the same version twice in a row. A move to the version already active
+        (a history written before promoting the active version was refused) moved nothing,
+        so it is no step to go back through."""
         stack: list[str] = []
         for move in self.history(pack):
+            if stack and move["to"] == stack[-1]:
+                continue
             if move["action"] == "promote":
                 stack.append(move["to"])
             elif stack:

@@ -55,6 +55,20 @@ LOCK_FILE = ".lock"
 ROLLBACK_ATTEMPTS = 5  # tries when the pointer moves while a rollback target is tried
 
 
+class AlreadyActive(ModelRefused):
+    """A promotion of the version that is already its pack's active one: nothing to move, and
+    nothing is recorded (a move from a version to itself would be a step a rollback goes
+    back through for nothing)."""
+
+    headline = "nothing to promote"
+
+    def __init__(self, name: str, pack_id: str):
+        self.version, self.pack_id = name, pack_id
+        super().__init__(
+            f"{name} is already the active version for {pack_id}; nothing was recorded"
+        )
+
+
 class RegistryWriter(Registry):
     """A registry that learning may write: add versions, promote, roll back."""
 
@@ -104,16 +118,20 @@ class RegistryWriter(Registry):
     def promote(self, name: str, pack: str | Pack | None = None) -> str | None:
         """Make a version the active one of the pack it was trained for, once it has been
         tried on that pack (`pack`, when given, must be it: a Pack or folder to try it on);
-        return the version it replaced. Nothing moves when it is refused, and no other pack's
-        pointer ever moves."""
+        return the version it replaced. Nothing moves when it is refused (AlreadyActive when it is
+        that pack's active version already), and no other pack's pointer ever moves."""
         own = self.pack_of(name)
         if pack is not None and pack_id_of(pack) != own:
             raise ModelRefused(
                 f"{name} was trained for pack {own}, not {pack_id_of(pack)}; it can only be "
                 f"made active for {own}"
             )
+        if self.active_or_none(own) == name:
+            raise AlreadyActive(name, own)  # said before the slow trial, and again under the lock
         self.try_version(name, pack)  # slow: outside the lock
         with self._locked():
+            if self.active_or_none(own) == name:
+                raise AlreadyActive(name, own)
             self._ready_to_move(own)
             previous = self.active_or_none(own)
             self._point(own, name, "promote", previous)

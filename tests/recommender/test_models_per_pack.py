@@ -91,3 +91,30 @@ def test_models_list_groups_versions_by_pack_and_stars_each_active_one(trackfit,
     for pack, version in Registry(models).pointers().items():
         heading = out.index(f"{pack} (active: {version})")
         assert out.index(f"* {version} ", heading) > heading
+
+
+def test_promoting_the_active_version_is_refused_and_records_nothing(trackfit, models):
+    history = (models / "history.jsonl").read_bytes()
+    code, out, err = trackfit("--models", str(models), "models", "promote", "v1")
+    assert code == 2 and out == ""
+    assert "v1 is already the active version for engineering" in err
+    assert "Traceback" not in err
+    assert (models / "history.jsonl").read_bytes() == history
+    assert Registry(models).active("engineering") == "v1"
+
+
+def test_a_rollback_never_goes_from_a_version_to_itself(trackfit, models):
+    # a history written before promoting the active version was refused: v1 -> v4, then v4
+    # promoted again (no move at all); rolling back goes to v1, not "from v4 to v4"
+    shutil.copytree(models / "v1", models / "v4")
+    with (models / "history.jsonl").open("a") as history:
+        for previous, to in (("v1", "v4"), ("v4", "v4")):
+            move = {"action": "promote", "pack": "engineering", "from": previous, "to": to}
+            history.write(json.dumps({"at": "2026-11-30T10:00:00+00:00", **move}) + "\n")
+    (models / "active" / "engineering").write_text("v4\n")
+    code, out, err = trackfit(
+        "--models", str(models), "models", "rollback", "--pack", "engineering"
+    )
+    assert code == 0, err
+    assert out == "active model for engineering: v1\n"
+    assert Registry(models).active("engineering") == "v1"

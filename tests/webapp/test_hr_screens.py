@@ -123,6 +123,35 @@ def test_a_rollback_confirmed_for_another_step_is_refused_and_asked_again(team, 
     assert events(team, "rollback") == []
 
 
+def test_promoting_the_active_version_is_a_409_that_records_nothing(team, hr, registry):
+    history = (registry / "history.jsonl").read_bytes()
+    model_page = text_of(hr.get("/hr/models/v1"))
+    assert "Promote v1" not in model_page  # the active version is never offered for promotion
+    for action in ("promote", "promote/confirm"):
+        response = hr.submit("/hr/models/v1", action_url=f"/hr/models/v1/{action}")
+        assert response.status_code == 409
+        page = text_of(response)
+        assert "v1 is already the active version for Software engineering" in page
+        assert "instead of v1" not in page and "Yes, promote" not in page
+    assert (registry / "history.jsonl").read_bytes() == history
+    assert (registry / "active" / "engineering").read_text().strip() == "v1"
+    assert events(team, "promote") == []
+    assert "Go back from" not in text_of(hr.get("/hr/models"))
+
+
+def test_a_move_to_the_active_version_in_an_older_history_is_no_step_to_roll_back(hr, registry):
+    copy = promoted_copy(registry)
+    with (registry / "history.jsonl").open("a") as history:
+        move = {"action": "promote", "pack": "engineering", "from": copy, "to": copy}
+        history.write(json.dumps({"at": "2026-11-30T11:00:00+00:00", **move}) + "\n")
+    models = text_of(hr.get("/hr/models"))
+    assert f"Go back from {copy} to v1" in models and f"to {copy}," not in models
+    asked = hr.get("/hr/models/rollback")
+    assert f"v1 will answer every new assessment instead of {copy}" in text_of(asked)
+    assert hr.submit("/hr/models/rollback", {"to": "v1"}).status_code == 302
+    assert (registry / "active" / "engineering").read_text().strip() == "v1"
+
+
 def test_with_an_unreadable_pointer_history_nothing_is_rolled_back_and_it_says_why(
     team, hr, registry
 ):

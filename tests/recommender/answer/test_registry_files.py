@@ -13,6 +13,7 @@ import pytest
 
 from recommender.answer.registry import MAX_CARD_BYTES, ModelRefused, Registry
 from recommender.learn.publishing import RegistryWriter
+from tests.registry_forgery import forged_version
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -86,8 +87,9 @@ def test_promoting_through_a_linked_history_is_refused_and_the_target_is_untouch
     models, tmp_path
 ):
     target = secret(tmp_path)
+    candidate = forged_version(models, lambda arrays: None)  # v1 is active: not promotable
     (models / "history.jsonl").unlink()
     (models / "history.jsonl").symlink_to(target)
     with pytest.raises(ModelRefused, match=r"history\.jsonl"):
-        RegistryWriter(models).promote("v1")
+        RegistryWriter(models).promote(candidate)
     assert target.read_text() == "root:x:0:0:root:/root:/bin/bash\n"

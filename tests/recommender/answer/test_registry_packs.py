@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from recommender.answer.registry import ModelRefused, Registry
 from recommender.answer.track_model import TrackModel
-from recommender.learn.publishing import RegistryWriter
+from recommender.learn.publishing import AlreadyActive, RegistryWriter
 
 PACKS = ("alpha", "beta", "gamma")
 
@@ -149,11 +149,16 @@ def test_any_moves_change_only_their_own_packs_pointer(tmp_path_factory, steps, 
         before = registry.pointers()
         if action == "promote":
             name = choices.choice(owned[pack])
-            registry.promote(name)
-            stacks[pack].append(name)
+            if stacks[pack] and stacks[pack][-1] == name:
+                # the active version already: refused, and no step recorded
+                with pytest.raises(AlreadyActive, match=f"{name} is already the active version"):
+                    registry.promote(name)
+            else:
+                registry.promote(name)
+                stacks[pack].append(name)
         elif len(stacks[pack]) >= 2:
-            stacks[pack].pop()
-            assert registry.rollback(pack) == stacks[pack][-1]
+            current = stacks[pack].pop()
+            assert registry.rollback(pack) == stacks[pack][-1] != current
         else:
             with pytest.raises(ModelRefused, match="nothing to roll back to"):
                 registry.rollback(pack)

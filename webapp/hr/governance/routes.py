@@ -202,17 +202,19 @@ def model(version: str):
     return _model_page(version, PromoteForm())
 
 
-def _model_page(version: str, form: PromoteForm) -> str:
+def _model_page(version: str, form: PromoteForm, already_active: str | None = None) -> str:
     registry = learning.registry_writer()
     manifest = _manifest(registry, version)
     try:
-        return _draw_model_page(registry, version, manifest, form)
+        return _draw_model_page(registry, version, manifest, form, already_active)
     except UNEXPECTED_SHAPE as error:
         problem = _unexpected_shape(registry, version, error)
         abort(_problem_page(f"{version} cannot be shown", [problem], 422))
 
 
-def _draw_model_page(registry, version: str, manifest: dict, form: PromoteForm) -> str:
+def _draw_model_page(
+    registry, version: str, manifest: dict, form: PromoteForm, already_active: str | None
+) -> str:
     holdout = manifest.get("holdout") or {}
     against = holdout.get("active") or {}
     names = {"candidate": version}
@@ -259,6 +261,7 @@ def _draw_model_page(registry, version: str, manifest: dict, form: PromoteForm) 
         comparison=manifest.get("comparison"),
         verdict=verdict(manifest),
         reasons=needs_justification(manifest),
+        already_active=already_active,
     )
 
 
@@ -353,6 +356,8 @@ def confirm_promote(version: str):
     try:
         # moves the pointer of the version's own discipline only
         previous = registry.promote(version, discipline)
+    except learning.AlreadyActive:  # promoted by someone else since the check
+        return _already_active_page(registry, version, manifest, form)
     except ModelRefused as refused_model:
         return _refused_page(version, form, _not_promoted(registry, version, refused_model))
     judged = verdict(manifest)
@@ -379,7 +384,8 @@ def _not_promoted(registry, version: str, refused: ModelRefused) -> str:
 
 def _promotion_request(version: str):
     """The registry, the version's manifest and the posted form of a promotion (400 when
-    the form does not validate, 404 when there is no such version)."""
+    the form does not validate, 404 when there is no such version, 409 when it is its
+    discipline's active version already)."""
     registry = learning.registry_writer()
     manifest = _manifest(registry, version)
     form = PromoteForm()
@@ -393,7 +399,21 @@ def _promotion_request(version: str):
     except UNEXPECTED_SHAPE as error:
         problem = _unexpected_shape(registry, version, error)
         abort(_problem_page(f"{version} cannot be promoted", [problem], 422))
+    pack_id = _pack_id(registry, version)
+    if pack_id and _active(registry, pack_id) == version:
+        # a move from a version to itself would only be a rollback step to nowhere
+        abort(_already_active_page(registry, version, manifest, form))
     return registry, manifest, form
+
+
+def _already_active_page(registry, version: str, manifest: dict, form: PromoteForm):
+    """409: the version is its discipline's active one already (another tab or colleague may
+    have promoted it since the page was shown); nothing was recorded. The model page, which
+    offers no promotion of the active version, says so at its top."""
+    discipline, _ = discipline_of_version(registry, version, manifest)
+    title = discipline.title if discipline else _pack_id(registry, version)
+    message = f"{version} is already the active version for {title}; nothing was promoted."
+    return make_response(_model_page(version, form, already_active=message), 409)
 
 
 def _refused_page(version: str, form: PromoteForm, message: str) -> tuple[str, int]:
