@@ -422,6 +422,7 @@ def run_models(args: argparse.Namespace) -> int:
     if not registry.root.is_dir():  # a mistyped --models lists nothing, and says so
         what = "is not a folder" if registry.root.exists() else "does not exist"
         raise ModelRefused(f"{registry.root}: {what}; --models names the model registry folder")
+    _known_pack(registry, args.pack)
     if args.action == "check":
         return _check_models(registry, args)
     return _list_models(registry, args.pack)
@@ -452,8 +453,36 @@ def _check_models(registry: Registry, args: argparse.Namespace) -> int:
 
 def _packs_with_models(registry: Registry) -> list[str]:
     """Every bundled pack and every pack with an active version, by id."""
-    bundled = {path.parent.name for path in packs_dir().glob("*/pack.yaml")}
-    return sorted(bundled | set(registry.pointers()))
+    return sorted(_installed_packs() | set(registry.pointers()))
+
+
+def _installed_packs() -> set[str]:
+    """The ids of the packs a name finds (`questionnaires/` or `$TRACKFIT_PACKS`)."""
+    return {path.parent.name for path in packs_dir().glob("*/pack.yaml")}
+
+
+def _trained_for(registry: Registry) -> set[str]:
+    """The ids of the packs the registry holds a version for (readable manifests only) or
+    points at."""
+    packs = registry.packs()
+    with contextlib.suppress(ModelRefused):  # an unreadable pointer: the action names it
+        packs |= set(registry.pointers())
+    return packs
+
+
+def _known_pack(registry: Registry, pack: str | None) -> None:
+    """Refuse a `--pack` that names no installed pack and no pack the registry has a version
+    for, naming the known ones: listing, checking or rolling back its models could only say
+    nothing, or advise what cannot work. A folder holding a pack is always known."""
+    if pack is None or (resolve_pack_path(pack) / "pack.yaml").is_file():
+        return
+    pack_id = pack_id_of(pack)
+    known = _installed_packs() | _trained_for(registry)
+    if pack_id not in known:
+        raise TrackfitError(
+            f"--pack {pack}: no pack {pack_id} is installed, and no version in the registry "
+            f"{registry.root} was trained for it (known packs: {', '.join(sorted(known))})"
+        )
 
 
 def _list_models(registry: Registry, pack: str | None) -> int:
@@ -486,6 +515,8 @@ def _list_models(registry: Registry, pack: str | None) -> int:
             f"{marker} {name}  {manifest.get('created', '')}  {manifest.get('pack')}  "
             f"rows={data.get('rows')}  {aucs}{synthetic}"
         )
+    if pack is not None and pack_id_of(pack) not in rows:
+        rows[pack_id_of(pack)] = ["  no versions trained for this pack"]
     for own, lines in rows.items():
         print(f"{own} (active: {pointers.get(own, 'none')})")
         print("\n".join(lines))
@@ -512,6 +543,7 @@ def _change_models(args: argparse.Namespace) -> int:
         own = registry.pack_of(args.version)
         print(f"active model for {own}: {args.version} (was {previous or 'none'})")
     elif args.action == "rollback":
+        _known_pack(registry, args.pack)
         pack = args.pack or _only_pack(registry)
         print(f"active model for {pack_id_of(pack)}: {registry.rollback(pack)}")
     else:
@@ -525,11 +557,17 @@ def _change_models(args: argparse.Namespace) -> int:
 
 
 def _only_pack(registry: Registry) -> str:
-    """The one pack with an active version; refused, naming them, when there are several."""
-    pointers = registry.pointers()
-    if len(pointers) == 1:
-        return next(iter(pointers))
-    named = ", ".join(pointers) or "none"
+    """The one pack with models (a version trained for it, or an active one); refused, naming
+    them, when there are several, and saying so when the registry holds none."""
+    packs = sorted(_trained_for(registry))
+    if len(packs) == 1:
+        return packs[0]
+    if not packs:
+        raise TrackfitError(
+            f"models rollback: the registry {registry.root} holds no model versions; there is "
+            "nothing to roll back"
+        )
+    named = ", ".join(packs)
     raise TrackfitError(f"models rollback: name the pack with --pack (packs with models: {named})")
 
 

@@ -113,6 +113,11 @@ class Registry:
         pack_id = pack_id_of(pack)
         return [name for name in found if self._pack_or_none(name) == pack_id]
 
+    def packs(self) -> set[str]:
+        """The ids of the packs the versions here were trained for (a version whose manifest
+        cannot be read belongs to none)."""
+        return {pack for name in self.versions() if (pack := self._pack_or_none(name))}
+
     def _pack_or_none(self, name: str) -> str | None:
         try:
             return self.pack_of(name)

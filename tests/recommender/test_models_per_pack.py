@@ -118,3 +118,43 @@ def test_a_rollback_never_goes_from_a_version_to_itself(trackfit, models):
     assert code == 0, err
     assert out == "active model for engineering: v1\n"
     assert Registry(models).active("engineering") == "v1"
+
+
+@pytest.mark.parametrize("action", ["list", "check", "rollback"])
+def test_an_unknown_pack_is_named_with_the_known_ones(trackfit, models, action):
+    history = (models / "history.jsonl").read_bytes()
+    code, out, err = trackfit("--models", str(models), "models", action, "--pack", "nope")
+    assert code == 2 and out == "" and "Traceback" not in err
+    assert "--pack nope: no pack nope is installed, and no version in the registry" in err
+    assert f"(known packs: {', '.join(BUNDLED)})" in err
+    assert "build-default --pack nope" not in err
+    assert (models / "history.jsonl").read_bytes() == history
+
+
+@pytest.fixture
+def unpromoted(tmp_path) -> Path:
+    """A registry holding one engineering version that was never made active."""
+    shutil.copytree(ROOT / "models" / "v1", tmp_path / "unpromoted" / "v1")
+    return tmp_path / "unpromoted"
+
+
+def test_rollback_without_a_pack_finds_the_one_pack_with_a_version(trackfit, unpromoted):
+    code, out, err = trackfit("--models", str(unpromoted), "models", "rollback")
+    assert code == 2 and out == ""
+    assert "nothing to roll back to for pack engineering" in err
+    assert "packs with models: none" not in err
+
+
+def test_rollback_in_a_registry_without_versions_says_so(trackfit, tmp_path):
+    (tmp_path / "empty").mkdir()
+    code, out, err = trackfit("--models", str(tmp_path / "empty"), "models", "rollback")
+    assert code == 2 and out == ""
+    assert "holds no model versions; there is nothing to roll back" in err
+
+
+def test_listing_a_known_pack_without_versions_says_it_has_none(trackfit, unpromoted):
+    code, out, err = trackfit(
+        "--models", str(unpromoted), "models", "list", "--pack", "product-design"
+    )
+    assert code == 0, err
+    assert out == "product-design (active: none)\n  no versions trained for this pack\n"
