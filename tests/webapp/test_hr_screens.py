@@ -152,6 +152,21 @@ def test_a_move_to_the_active_version_in_an_older_history_is_no_step_to_roll_bac
     assert (registry / "active" / "engineering").read_text().strip() == "v1"
 
 
+@pytest.mark.parametrize("posted", [{"to": ""}, {"to": "  "}, {}], ids=["empty", "blank", "none"])
+def test_a_rollback_posted_without_the_version_confirmed_is_refused(team, hr, registry, posted):
+    # the check that the pointer has not moved since needs the version the page offered
+    copy = promoted_copy(registry)
+    history = (registry / "history.jsonl").read_bytes()
+    response = hr.submit("/hr/models/rollback", posted)
+    assert response.status_code == 400
+    page = text_of(response)
+    assert "Nothing was rolled back: the confirmation did not say which version" in page
+    assert "Yes, roll back to v1" in page  # the step there is now, to confirm afresh
+    assert (registry / "active" / "engineering").read_text().strip() == copy
+    assert (registry / "history.jsonl").read_bytes() == history
+    assert events(team, "rollback") == []
+
+
 def test_with_an_unreadable_pointer_history_nothing_is_rolled_back_and_it_says_why(
     team, hr, registry
 ):

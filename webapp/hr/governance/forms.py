@@ -19,7 +19,8 @@ class PromoteForm(FlaskForm):
 
 
 class RollbackForm(FlaskForm):
-    """A confirmed rollback: the version the confirmation page offered to go back to (when
-    given, the rollback is refused if the pointer has moved since)."""
+    """A confirmed rollback: the version the confirmation page offered to go back to. It must
+    be given (the route refuses a missing or empty one with a message): the rollback is refused
+    if the pointer has moved since the page was shown."""
 
     to = HiddenField(validators=[Length(max=20)])

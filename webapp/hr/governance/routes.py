@@ -481,12 +481,21 @@ def rollback():
     if unreadable:
         return _rollback_page(registry, discipline, None, form, refusal=unreadable, status=422)
     step = rollback_step(registry, discipline.id)
-    confirmed = form.to.data or None
+    confirmed = (form.to.data or "").strip()
     if step is None:
         return _rollback_page(
             registry, discipline, None, form, refusal="Nothing was rolled back.", status=409
         )
-    if confirmed and confirmed != step[0]:
+    if not confirmed:
+        # never "whatever the step is now": that would skip the check that the pointer has
+        # not moved since the confirmation page was shown
+        refusal = (
+            "Nothing was rolled back: the confirmation did not say which version to go back "
+            f"to. A rollback now would go from {step[1]} to {step[0]}; confirm that if it is "
+            "what you want."
+        )
+        return _rollback_page(registry, discipline, step, form, refusal=refusal, status=400)
+    if confirmed != step[0]:
         # someone promoted or rolled back since the page was shown: ask again, with the new step
         refusal = (
             f"Nothing was rolled back: {discipline.title}'s active model changed since you asked "
