@@ -16,10 +16,10 @@ from typing import TextIO
 
 from recommender.answer.answers import read_answers_jsonl
 from recommender.answer.batch import CHUNK_PEOPLE, answer_in_chunks, check_answers_jsonl
-from recommender.answer.registry import ModelRefused, Registry, pack_id_of
+from recommender.answer.registry import DEFAULT_ROOT, ModelRefused, Registry, pack_id_of
 from recommender.answer.scoring import score_many
 from recommender.answer.trial import tried_recommender, try_version
-from recommender.errors import AnswersInvalid, TrackfitError
+from recommender.errors import AnswersInvalid, Problem, TrackfitError
 from recommender.pack.loading import load_pack, packs_dir, resolve_pack_path
 from recommender.pack.schema import pack_schema
 
@@ -44,7 +44,7 @@ def main(argv: Sequence[str] | None = None, parser: argparse.ArgumentParser | No
     try:
         return args.run(args)
     except TrackfitError as error:
-        print(error.report(), file=sys.stderr)
+        print(_bundled_registry_as_relative(error.report()), file=sys.stderr)
         return error.exit_code
     except BrokenPipeError:
         sys.stderr.close()  # the reader went away (e.g. `| head`); not an error of ours
@@ -54,6 +54,14 @@ def main(argv: Sequence[str] | None = None, parser: argparse.ArgumentParser | No
             raise  # not about a path the user gave: our bug, keep the traceback
         print(f"trackfit: {error.filename}: {error.strerror}", file=sys.stderr)
         return EXIT_USAGE
+
+
+def _bundled_registry_as_relative(text: str) -> str:
+    """`text` with the bundled registry (`models/` where trackfit is installed, used when
+    neither `--models` nor `$TRACKFIT_MODELS` names one) named relative to the working folder:
+    a message names a registry as the user gave it, never by an absolute path they did not
+    type. (A registry the user named is already shown as typed.)"""
+    return text.replace(str(DEFAULT_ROOT), os.path.relpath(DEFAULT_ROOT))
 
 
 def build_parser(
@@ -625,7 +633,9 @@ def _evaluation_prior(args: argparse.Namespace, pack):
     try:
         model = registry.load(name).model
     except ModelRefused as refused:
-        raise TrackfitError(f"--prior {args.prior}: {refused}") from None
+        raise TrackfitError(
+            [Problem(f"--prior {args.prior}", str(problem)) for problem in refused.problems]
+        ) from None
     if model.feature_names != tuple(f.name for f in pack_features(pack)):
         raise TrackfitError(f"--prior {name} reads other features than pack {pack.ref}")
     return Prior(model, name)

@@ -211,7 +211,8 @@ class Registry:
         path = self.root / name / MANIFEST_FILE
         if not VERSION_PATTERN.match(name) or not os.path.lexists(path):
             known = ", ".join(self.versions()) or "none"
-            raise ModelRefused(f"{self.root}: no model version {_shown(name)} (versions: {known})")
+            shown = name if VERSION_PATTERN.match(name) else _shown(name)
+            raise ModelRefused(f"no version {shown} in the registry {self.root}; versions: {known}")
         self._version_folder(name)
         try:
             data = read_json_document(_bounded_read(path, MAX_MANIFEST_BYTES))
@@ -247,7 +248,9 @@ class Registry:
 
     def load(self, name: str | None = None, pack: str | Pack | None = None) -> ModelVersion:
         """A version: the one named, else `pack`'s active one; verified before its file is
-        read."""
+        read. A refusal says the way out (promote a usable version, rebuild the default),
+        except for a named version that is not here: its refusal lists the versions that are."""
+        named = name is not None
         if name is None:
             if pack is None:
                 raise ModelRefused("name a model version, or the pack whose active one to load")
@@ -262,6 +265,8 @@ class Registry:
             manifest = self.manifest(name)
             model = self._read_model(name, self.verify(name, manifest))
         except ModelRefused as refused:
+            if named and name not in self.versions():
+                raise
             # Answering never trains: an unusable version is refused, and the way out named.
             raise ModelRefused(
                 [*refused.problems[:-1], Problem("", f"{refused.problems[-1]}. {WHAT_TO_DO}")]

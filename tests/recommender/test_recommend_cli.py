@@ -110,7 +110,22 @@ def test_a_batch_leaves_the_cycle_collector_as_it_found_it(trackfit, command, st
 
 def test_recommend_with_an_unknown_version(trackfit):
     code, _, err = trackfit("recommend", "--version", "v99", "--input", SAMPLES)
-    assert code == 2 and "no model version 'v99'" in err
+    assert code == 2 and "no version v99 in the registry" in err
+
+
+def test_an_unknown_prior_names_the_registry_as_given_and_its_versions(
+    trackfit, tmp_path, monkeypatch
+):
+    monkeypatch.chdir(ROOT)  # the bundled registry, never named by where trackfit is installed
+    code, out, err = trackfit("evaluate", "--sizes", "300", "--prior", "v99")
+    assert code == 2 and out == ""
+    assert "--prior v99: no version v99 in the registry models; versions: v1, v2, v3" in err
+    assert str(ROOT) not in err and "promote" not in err.lower() and "build-default" not in err
+    shutil.copytree(ROOT / "models", tmp_path / "mine")
+    monkeypatch.chdir(tmp_path)
+    code, out, err = trackfit("--models", "mine", "evaluate", "--sizes", "300", "--prior", "v99")
+    assert code == 2 and "no version v99 in the registry mine; versions: v1, v2, v3" in err
+    assert str(tmp_path) not in err
 
 
 def test_synth_train_promote_rollback_in_another_registry(trackfit, tmp_path):
@@ -253,7 +268,7 @@ def test_evaluate_may_train_toward_a_prior_version_and_says_so(trackfit):
     ("arguments", "message"),
     [
         (("--prior", "v2"), "--prior v2 reads other features than pack engineering@1"),
-        (("--prior", "v99"), "no model version 'v99'"),
+        (("--prior", "v99"), "no version v99 in the registry"),
         (("--pack", "data-science", "--prior", "v1"), "--prior v1 reads other features"),
         (("--prior", "active", "--data", "x.csv"), "--prior goes with the synthetic evaluation"),
     ],

@@ -17,6 +17,7 @@ def in_registry(text: str, root: Path) -> str:
     # replacing a bare word would garble the sentences around it.
     places = [str(root)] if root.is_absolute() else []
     for place in dict.fromkeys([*places, str(root.resolve())]):
+        text = text.replace(f"the registry {place}", REGISTRY)  # "no version v9 in the registry …"
         text = text.replace(place + "/", "").replace(place, REGISTRY)
     return text
 
