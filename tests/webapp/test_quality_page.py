@@ -191,16 +191,20 @@ def _store_upload(
     app,
     answers: list[dict] | None = None,
     *,
-    linked: list[int] = (),
+    linked: list[int | None] = (),
     sha256: str = "a" * 64,
     pack: str = "engineering@1",
+    employee_ids: list[str] | None = None,
 ) -> int:
     """An uploaded outcome file straight in the database: a full file's rows carry their
-    answers, a short file's rows point at stored assessments (`linked`)."""
+    answers (of `employee_ids`, by default e0, e1, ...), a short file's rows point at stored
+    assessments (`linked`; None for one deleted since)."""
+    answers = answers or []
+    employee_ids = employee_ids or [f"e{n}" for n in range(len(answers))]
     with app.app_context():
         rows = [
-            OutcomeRecord(employee_id=f"e{n}", answers=one, context=CONTEXT)
-            for n, one in enumerate(answers or [])
+            OutcomeRecord(employee_id=employee_id, answers=one, context=CONTEXT)
+            for employee_id, one in zip(employee_ids, answers, strict=True)
         ] + [
             OutcomeRecord(employee_id=f"s{n}", assessment_id=assessment_id)
             for n, assessment_id in enumerate(linked)
@@ -293,7 +297,49 @@ def test_each_stored_response_counts_once_and_the_page_says_what_was_not_added(a
     assert "<dt>From</dt><dd>30 finished assessments, 5 rows of uploaded outcome files" in page
     assert (
         '<p class="hint">Not added: 10 uploaded rows join a finished assessment already counted; '
-        "5 rows of files uploaded again, counted once.</p>"
+        "5 rows repeat a person of a newer upload (counted once, from the newest).</p>"
+    ) in page
+
+
+def test_a_person_in_several_uploaded_files_counts_once_with_the_newest_answers(app, hr):
+    """Outcome files overlap (a file sent again with a few more people, uploads whose training
+    failed): each employee id is one person, whatever its case, and the newest upload's answers
+    are theirs. The figures are those of the distinct people alone."""
+    older, newer = _synthetic_answers(20, seed=11), _synthetic_answers(15, seed=12)
+    _store_upload(app, older, sha256="a" * 64, employee_ids=[f"e{n}" for n in range(20)])
+    ids = ["E10", *(f"e{n}" for n in range(11, 25))]  # e10..e19 again, e20..e24 new
+    _store_upload(app, newer, sha256="b" * 64, employee_ids=ids)
+    page = hr.get("/hr/quality").get_data(as_text=True)
+    assert "<dt>Responses</dt><dd>25</dd>" in page
+    assert "<dt>From</dt><dd>0 finished assessments, 25 rows of uploaded outcome files" in page
+    assert (
+        '<p class="hint">Not added: 10 rows repeat a person of a newer upload (counted once, '
+        "from the newest).</p>"
+    ) in page
+    deduplicated = table(page)
+    assert all(int(row["n"]) <= 25 for row in deduplicated.values())
+
+    with app.app_context():
+        for upload in db.session.scalars(select(OutcomeUpload)):
+            db.session.delete(upload)
+        db.session.commit()
+    _store_assessments(app, older[:10] + newer)
+    assert table(hr.get("/hr/quality").get_data(as_text=True)) == deduplicated
+
+
+def test_a_short_file_row_counts_as_the_assessment_it_points_at(app, hr):
+    """Two short files name the same finished assessments: each is counted once, as the
+    finished assessment it is; a row whose assessment was deleted since adds nothing and the
+    page does not claim it was counted."""
+    assessments = _store_assessments(app, _synthetic_answers(30, seed=11))
+    _store_upload(app, linked=assessments[:10], sha256="s" * 64)
+    _store_upload(app, linked=[*assessments[5:15], None], sha256="t" * 64)
+    page = hr.get("/hr/quality").get_data(as_text=True)
+    assert "<dt>Responses</dt><dd>30</dd>" in page
+    assert "<dt>From</dt><dd>30 finished assessments, 0 rows of uploaded outcome files" in page
+    assert (
+        '<p class="hint">Not added: 20 uploaded rows join a finished assessment already counted; '
+        "1 uploaded row points at an assessment deleted since.</p>"
     ) in page
 
 

@@ -15,6 +15,7 @@ from webapp.answering import (
     Pack,
     answer_matrix,
     answers_json,
+    employee_id_key,
     score_many,
 )
 from webapp.assessment.models import Assessment
@@ -30,8 +31,9 @@ MIN_RESPONSES = 30
 def quality():
     """Per construct: n, alpha with its interval, omega, item statistics and traffic lights;
     the share of responses with quality flags (left out of the statistics and of training).
-    Every stored response of the pack version counts: finished assessments and the answers in
-    uploaded outcome files. One discipline at a time (`?discipline=`), in its newest pack."""
+    Every stored response of the pack version counts, each person's once: finished
+    assessments and the answers in uploaded outcome files (see `_uploaded_rows`). One
+    discipline at a time (`?discipline=`), in its newest pack."""
     pack = chosen_discipline()
     finished, unusable = _answers(pack, _finished_assessments(pack))
     uploaded, sources = _uploaded_rows(pack)
@@ -78,26 +80,42 @@ def _finished_assessments(pack: Pack) -> list[dict]:
 
 
 def _uploaded_rows(pack: Pack) -> tuple[list[dict], dict[str, int]]:
-    """The answers in the pack version's uploaded outcome files, as answers JSON, and how many
-    rows were not added: rows of short files ("linked", whose answers are the finished
-    assessments already counted) and rows of a file uploaded again ("repeated", counted once).
-    """
+    """The answers in the pack version's uploaded outcome files, each person once, as answers
+    JSON, and how many rows were not added and why.
+
+    Outcome files overlap: the same file sent again, a later file repeating people of an
+    earlier one, uploads whose training failed. A person of a full file is their employee id
+    (compared as `employee_id_key`, whatever its case) and counts once, with the answers of
+    the newest upload that holds them; their rows in older uploads are "repeated". A short
+    file's row is the stored assessment it points at, which counts among the finished
+    assessments already ("linked"), or nothing when that assessment was deleted since
+    ("gone"). One query, newest upload first, and one pass over its rows."""
     rows = db.session.execute(
-        select(OutcomeUpload.id, OutcomeUpload.sha256, OutcomeRecord.answers, OutcomeRecord.context)
+        select(
+            OutcomeUpload.id,
+            OutcomeRecord.employee_id,
+            OutcomeRecord.assessment_id,
+            OutcomeRecord.answers,
+            OutcomeRecord.context,
+        )
         .join(OutcomeRecord, OutcomeRecord.upload_id == OutcomeUpload.id)
         .where(OutcomeUpload.pack == pack.ref)
-        .order_by(OutcomeUpload.id, OutcomeRecord.id)
+        .order_by(OutcomeUpload.id.desc(), OutcomeRecord.id)
     )
-    first_upload: dict[str, int] = {}
-    people, linked, repeated = [], 0, 0
-    for upload_id, sha256, answers, context in rows:
+    seen: set[str] = set()
+    people = []
+    sources = {"linked": 0, "gone": 0, "repeated": 0}
+    for upload_id, employee_id, assessment_id, answers, context in rows:
         if answers is None:
-            linked += 1
-        elif first_upload.setdefault(sha256, upload_id) != upload_id:
-            repeated += 1
-        else:
-            people.append(answers_json(f"upload {upload_id} row {len(people)}", answers, context))
-    return people, {"linked": linked, "repeated": repeated}
+            sources["linked" if assessment_id is not None else "gone"] += 1
+            continue
+        person = employee_id_key(employee_id)
+        if person in seen:
+            sources["repeated"] += 1
+            continue
+        seen.add(person)
+        people.append(answers_json(f"upload {upload_id} row {len(people)}", answers, context))
+    return people, sources
 
 
 def _plural(count: int, one: str, many: str) -> str:
@@ -113,7 +131,18 @@ def _not_added(sources: dict[str, int]) -> list[str]:
             "uploaded rows join",
             "a finished assessment already counted",
         ),
-        (sources["repeated"], "row", "rows", "of files uploaded again, counted once"),
+        (
+            sources["gone"],
+            "uploaded row points",
+            "uploaded rows point",
+            "at an assessment deleted since",
+        ),
+        (
+            sources["repeated"],
+            "row repeats",
+            "rows repeat",
+            "a person of a newer upload (counted once, from the newest)",
+        ),
         (sources["unusable"], "response no longer fits", "responses no longer fit", "the pack"),
     ]
     return [f"{_plural(count, one, many)} {rest}" for count, one, many, rest in reasons if count]
