@@ -20,12 +20,17 @@ if TYPE_CHECKING:
 _SOURCES = {
     "recommender.learn.candidate": ("train_candidate",),
     "recommender.learn.fairness_wording": (
+        "NOT_SHOWN",
+        "NOT_SHOWN_RULE",
         "OUTCOMES",
         "OUTCOME_MEANINGS",
         "SMALL_GROUP_REASON",
+        "SMALLEST_SHOWN",
+        "TEST_WITHHELD",
         "TESTS",
         "p_statement",
         "readable_p",
+        "shown_report",
     ),
     "recommender.learn.outcomes": (
         "OutcomesInvalid",

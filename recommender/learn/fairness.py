@@ -7,9 +7,13 @@ flagged. The reference is the group with the highest rate among the groups big e
 against: at least `SMALL_GROUP` people and at least `MIN_SHARE` of everyone assessed, so that a
 handful of people can neither set the bar nor be flagged by it. Smaller groups are listed with
 their counts, rates and p-values but get no impact ratio; when no group is big enough, no ratio
-is given at all.
+is given at all. A group of fewer than `SMALLEST_SHOWN` people (5) keeps only its name and its
+number of people: its rate, the count behind it and its p-value would tell who got which
+advice (small-cell suppression), so the report never holds them, and it is left out of the
+test across groups, whose p-value would otherwise give them away (`groups_not_shown` says how
+many groups were).
 
-Whether the rates differ across all groups more than chance would explain is tested with
+Whether the rates differ across the groups shown more than chance would explain is tested with
 chi-square where every expected count is at least `MIN_EXPECTED` (the textbook condition for the
 chi-square approximation), and otherwise with Fisher's exact test: exact for two groups, and for
 more groups the Fisher-Freeman-Halton test estimated from `MONTE_CARLO_TABLES` random tables
@@ -37,6 +41,8 @@ from recommender.learn.fairness_wording import (
     MONTE_CARLO_TABLES,
     NO_REFERENCE,
     SMALL_GROUP,
+    SMALLEST_SHOWN,
+    shown_group,
 )
 
 IMPACT_RATIO_FLAG = 0.8
@@ -206,6 +212,7 @@ def _outcome_cell(
             "chi_square_p": None,
             "flagged": False,
             "note": None,
+            "groups_not_shown": 0,
             "groups": [],
         }
     n = np.bincount(inverse, minlength=len(names))
@@ -214,18 +221,21 @@ def _outcome_cell(
     ref = _reference(count, n, comparable)
     n_list, count_list = n.tolist(), count.tolist()
     groups = [
-        _group(
-            name,
-            n_list[g],
-            count_list[g],
-            reference=None if ref is None else (n_list[ref], count_list[ref]),
-            is_reference=g == ref,
-            comparable=bool(comparable[g]),
-            threshold=threshold,
+        shown_group(
+            _group(
+                name,
+                n_list[g],
+                count_list[g],
+                reference=None if ref is None else (n_list[ref], count_list[ref]),
+                is_reference=g == ref,
+                comparable=bool(comparable[g]),
+                threshold=threshold,
+            )
         )
         for g, name in enumerate(names)
     ]
-    test, p_value = _independence(count, n)
+    shown = n >= SMALLEST_SHOWN
+    test, p_value = _independence(count[shown], n[shown])
     return {
         "reference_group": None if ref is None else names[ref],
         "test": test,
@@ -233,6 +243,7 @@ def _outcome_cell(
         "chi_square_p": p_value if test == "chi-square" else None,  # as older reports had it
         "flagged": any(group["flagged"] for group in groups),
         "note": NO_REFERENCE if ref is None else None,
+        "groups_not_shown": int((~shown).sum()),
         "groups": groups,
     }
 
@@ -279,6 +290,7 @@ def _group(
         "flagged": flagged,
         "p_value": p_value,
         "small_group": not comparable,
+        "not_shown": False,
     }
 
 

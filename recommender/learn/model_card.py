@@ -6,11 +6,16 @@ import re
 from typing import Any
 
 from recommender.learn.fairness_wording import (
+    NOT_SHOWN,
+    NOT_SHOWN_RULE,
     OUTCOME_MEANINGS,
     SMALL_GROUP_REASON,
+    SMALLEST_SHOWN,
+    TEST_WITHHELD,
     TESTS,
     p_statement,
     readable_p,
+    shown_report,
 )
 
 OUTCOME_LABELS = {
@@ -236,11 +241,13 @@ def fairness_lines(report: dict[str, Any] | None) -> list[str]:
     """The fairness report as Markdown tables, one per attribute and outcome.
 
     Reports made before groups had to be big enough to compare (no "smallest_comparable")
-    are described as they were made.
+    are described as they were made; whenever made, a group of fewer than `SMALLEST_SHOWN`
+    people is listed without its outcomes (`shown_report`).
     """
     if not report:
         return ["No sensitive attributes were supplied, so no fairness report was made.", ""]
-    lines = [_fairness_rules(report), "", *_outcome_meanings(report), ""]
+    report = shown_report(report)
+    lines = [_fairness_rules(report) + " " + NOT_SHOWN_RULE, "", *_outcome_meanings(report), ""]
     for entry in report["attributes"]:
         lines += [
             f"### {literal(entry['attribute'])} (known: {entry['known']}, "
@@ -298,9 +305,14 @@ def _independence(cell: dict[str, Any]) -> str:
         test, p = cell["test"], cell["p_value"]
     else:
         test, p = ("chi-square" if cell["chi_square_p"] is not None else None), cell["chi_square_p"]
+    if cell.get("test_withheld"):
+        return TEST_WITHHELD
     if test is None:
         return "no test: one group, or the same outcome for everyone"
-    return f"{TESTS.get(test, test)}, {p_statement(p)}"
+    left_out = ""
+    if cell.get("groups_not_shown"):
+        left_out = f" (groups of fewer than {SMALLEST_SHOWN} people left out)"
+    return f"{TESTS.get(test, test)}, {p_statement(p)}{left_out}"
 
 
 def _group_row(group: dict[str, Any], cell: dict[str, Any]) -> str:
@@ -309,11 +321,13 @@ def _group_row(group: dict[str, Any], cell: dict[str, Any]) -> str:
     if group["small_group"]:
         small = "too few to compare" if group["impact_ratio"] is None else "small group"
     marks = ["**flagged**" if group["flagged"] else "", small]
+    marks.append(NOT_SHOWN if group.get("not_shown") else "")
     name = literal(group["group"])
     if group["group"] == cell["reference_group"]:
         name += " (reference)"
     return (
-        f"| {name} | {group['n']} | {group['rate']} | {_or_dash(group['impact_ratio'])} | "
+        f"| {name} | {group['n']} | {_or_dash(group['rate'])} | "
+        f"{_or_dash(group['impact_ratio'])} | "
         f"{readable_p(group['p_value'])} | {', '.join(m for m in marks if m)} |"
     )
 

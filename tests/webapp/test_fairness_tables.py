@@ -13,7 +13,13 @@ import numpy as np
 import pytest
 
 from recommender.learn.fairness import fairness_report
-from recommender.learn.fairness_wording import NO_REFERENCE, OUTCOME_MEANINGS, SMALL_GROUP_REASON
+from recommender.learn.fairness_wording import (
+    NO_REFERENCE,
+    NOT_SHOWN,
+    NOT_SHOWN_RULE,
+    OUTCOME_MEANINGS,
+    SMALL_GROUP_REASON,
+)
 
 
 @pytest.fixture
@@ -93,3 +99,35 @@ def test_a_report_written_before_these_rules_still_renders(app, hr, older_fairne
         ["man (reference)", "15", "60%", "1.0", "–", "small group"],
         ["woman", "10", "20%", "0.3333", "0.042", "flagged, small group"],
     ]
+
+
+def test_a_group_of_fewer_than_five_is_listed_without_its_outcomes(app, hr):
+    """A rate among two people discloses their advice: the group keeps its row and its size,
+    the page says why its rate and p-value are not shown; a group of five is shown in full."""
+    gender, chosen = blocks(("man", 60, 30), ("woman", 60, 20), ("five", 5, 1), ("g6", 2, 1))
+    with_fairness(app, fairness_report({"manager_recommended": chosen}, {"gender": gender}))
+    page = hr.get("/hr/models/v1").get_data(as_text=True)
+    words = text_of(page)
+    assert NOT_SHOWN_RULE in words
+    table = {row[0]: row[1:] for row in rows(page)}
+    assert table["g6"] == ["2", "–", "–", "–", f"too few to compare; {NOT_SHOWN}"]
+    assert table["five"][:2] == ["5", "20%"] and table["five"][3] != "–"
+    assert table["woman"] == ["60", "33%", "0.6667", "0.095", "flagged"]
+    assert "Groups of fewer than 5 people are left out of it." in words
+
+
+def test_a_report_stored_before_the_rule_is_shown_without_a_small_groups_outcomes(
+    app, hr, older_fairness_report
+):
+    cell = older_fairness_report["attributes"][0]["outcomes"]["manager_recommended"]
+    cell["groups"].append(
+        {"group": "g6", "n": 2, "count": 1, "rate": 0.5, "impact_ratio": None,
+         "flagged": False, "p_value": 0.6, "small_group": True}
+    )  # fmt: skip
+    with_fairness(app, older_fairness_report)
+    page = hr.get("/hr/models/v1").get_data(as_text=True)
+    words = text_of(page)
+    assert rows(page)[-1] == ["g6", "2", "–", "–", "–", f"too few to compare; {NOT_SHOWN}"]
+    assert "50%" not in page and "0.600" not in words
+    assert "The test across groups is not shown" in words
+    assert "chi-square test, p < 0.001." not in words

@@ -182,6 +182,36 @@ def test_sensitive_columns_are_stored_apart_and_never_become_features(
         assert stored.detail["from_active"] is False
 
 
+def test_a_group_of_fewer_than_five_has_no_outcomes_in_anything_hr_can_read(
+    team, outcome_file, signed_in
+):
+    """Two people of the file get a gender nobody else has: the run's JSON, the model page and
+    the model card list the group and its size, never its rates or p-values."""
+    lines = outcome_file.decode().splitlines()
+    column = lines[0].split(",").index("gender")
+    for number in (1, 2):
+        row = lines[number].split(",")
+        row[column] = "g6"
+        lines[number] = ",".join(row)
+    hr = signed_in("hr@example.com")
+    response = upload(hr, ("\n".join(lines) + "\n").encode(), "gender,age_band", "rare.csv")
+    status = finished(hr, response.headers["Location"])
+    assert status["status"] == "succeeded", status
+    assert "g6" not in json.dumps(status)  # the run's JSON holds no fairness report
+    manifest = Registry(team.config["TRACKFIT_MODELS"]).manifest(status["version"])
+    for cell in manifest["fairness"]["attributes"][0]["outcomes"].values():
+        (g6,) = [group for group in cell["groups"] if group["group"] == "g6"]
+        assert g6["n"] == 2 and g6["not_shown"] is True
+        assert g6["rate"] is g6["count"] is g6["p_value"] is g6["impact_ratio"] is None
+    page = hr.get(f"/hr/models/{status['version']}").get_data(as_text=True)
+    rows = re.findall(r'<th scope="row">g6</th>(.*?)</tr>', page, re.S)
+    assert rows and all(re.findall(r"<td>(.*?)</td>", row)[1:4] == ["–"] * 3 for row in rows)
+    assert "not shown: fewer than 5 people, to protect them" in page
+    card = hr.get(f"/hr/models/{status['version']}/card").get_data(as_text=True)
+    assert re.search(r"<td>g6</td>\s*<td>2</td>(\s*<td>–</td>){3}\s*<td>too few", card)
+    assert "not shown: fewer than 5 people, to protect them" in card
+
+
 def test_a_file_with_bad_rows_is_refused_whole_with_every_problem_named(
     team, outcome_file, signed_in
 ):

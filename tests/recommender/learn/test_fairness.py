@@ -20,10 +20,13 @@ from recommender.learn.fairness_wording import (
     OUTCOMES,
     SMALL_GROUP,
     SMALL_GROUP_REASON,
+    SMALLEST_SHOWN,
     TESTS,
+    WITHHELD,
     flagged_summary,
     p_statement,
     readable_p,
+    shown_report,
 )
 
 
@@ -91,6 +94,7 @@ def test_a_hand_made_example_gives_the_known_rates_ratios_and_flags():
         "flagged": False,
         "p_value": None,
         "small_group": False,
+        "not_shown": False,
     }
     assert (groups["woman"]["rate"], groups["woman"]["impact_ratio"]) == (0.3, 0.6)
     assert groups["woman"]["flagged"] is True
@@ -158,9 +162,10 @@ def test_a_summary_names_the_outcome_the_reference_and_n():
 
 
 def test_two_attributes_give_each_and_their_intersection():
-    gender = np.array(["man", "woman", "woman", "man", None, "woman", "man"], dtype=object)
-    age = np.array(["30-39", "30-39", "40-49", "", "30-39", "40-49", "40-49"], dtype=object)
-    selected = np.array([True, True, False, True, True, True, False])
+    # seven kinds of people, five of each (fewer than five would leave their rates unshown)
+    gender = np.repeat(np.array(["man", "woman", "woman", "man", None, "woman", "man"], object), 5)
+    age = np.repeat(np.array(["30-39", "30-39", "40-49", "", "30-39", "40-49", "40-49"], object), 5)
+    selected = np.repeat(np.array([True, True, False, True, True, True, False]), 5)
     report = fairness_report({"manager_recommended": selected}, {"gender": gender, "age_band": age})
     assert [e["attribute"] for e in report["attributes"]] == [
         "gender",
@@ -170,22 +175,22 @@ def test_two_attributes_give_each_and_their_intersection():
     both = entry(report, "gender × age_band")
     assert both["parts"] == ["gender", "age_band"]
     # person 3 has no age band and person 4 no gender: both unknown for the intersection
-    assert (entry(report, "gender")["unknown"], entry(report, "age_band")["unknown"]) == (1, 1)
-    assert (both["unknown"], both["known"]) == (2, 5)
+    assert (entry(report, "gender")["unknown"], entry(report, "age_band")["unknown"]) == (5, 5)
+    assert (both["unknown"], both["known"]) == (10, 25)
     groups = by_group(both["outcomes"]["manager_recommended"])
     assert list(groups) == ["man × 30-39", "man × 40-49", "woman × 30-39", "woman × 40-49"]
-    assert [(g["n"], g["count"]) for g in groups.values()] == [(1, 1), (1, 0), (1, 1), (2, 1)]
+    assert [(g["n"], g["count"]) for g in groups.values()] == [(5, 5), (5, 0), (5, 5), (10, 5)]
 
 
 def test_intersections_are_sorted_by_their_joined_label():
     # by label tuple ("a", "x") would come before ("a b", "x"); by joined label it comes after
-    a = np.array(["a", "a b", "a", "a b"], dtype=object)
-    b = np.array(["x", "x", "y", "y"], dtype=object)
-    selected = np.array([True, False, True, False])
+    a = np.repeat(np.array(["a", "a b", "a", "a b"], dtype=object), 5)
+    b = np.repeat(np.array(["x", "x", "y", "y"], dtype=object), 5)
+    selected = np.repeat(np.array([True, False, True, False]), 5)
     report = fairness_report({"o": selected}, {"a": a, "b": b})
     cell = entry(report, "a × b")["outcomes"]["o"]
     assert [g["group"] for g in cell["groups"]] == ["a b × x", "a b × y", "a × x", "a × y"]
-    assert [g["count"] for g in cell["groups"]] == [0, 0, 1, 1]
+    assert [g["count"] for g in cell["groups"]] == [0, 0, 5, 5]
 
 
 def test_max_intersection_chooses_how_deep_combinations_go():
@@ -331,12 +336,74 @@ def test_with_no_group_big_enough_nothing_is_compared_and_the_report_says_why():
     assert cell["test"] == "chi-square" and cell["p_value"] < 0.001
 
 
+def test_a_group_of_fewer_than_five_keeps_its_size_but_not_its_outcomes():
+    """A rate among two people tells each who got which advice: the report never holds it, nor
+    the count, impact ratio or p-value behind it, nor a test across groups that counts them;
+    a group of five is shown as any other."""
+    assert SMALLEST_SHOWN == 5
+    gender, selected = people(("man", 60, 30), ("woman", 60, 20), ("five", 5, 1), ("g6", 2, 1))
+    report = fairness_report({"manager_recommended": selected}, {"gender": gender})
+    cell = report["attributes"][0]["outcomes"]["manager_recommended"]
+    groups = by_group(cell)
+    assert list(groups) == ["five", "g6", "man", "woman"]
+    assert groups["g6"] == {
+        "group": "g6",
+        "n": 2,
+        "count": None,
+        "rate": None,
+        "impact_ratio": None,
+        "flagged": False,
+        "p_value": None,
+        "small_group": True,
+        "not_shown": True,
+    }
+    assert (groups["five"]["n"], groups["five"]["count"], groups["five"]["rate"]) == (5, 1, 0.2)
+    assert groups["five"]["p_value"] is not None and groups["five"]["not_shown"] is False
+    assert (groups["woman"]["rate"], groups["woman"]["impact_ratio"]) == (0.3333, 0.6667)
+    # the test across groups is that of the groups shown, as if g6 were not there
+    without, chosen = people(("man", 60, 30), ("woman", 60, 20), ("five", 5, 1))
+    alone = fairness_report({"manager_recommended": chosen}, {"gender": without})
+    expected = alone["attributes"][0]["outcomes"]["manager_recommended"]
+    assert (cell["test"], cell["p_value"]) == (expected["test"], expected["p_value"])
+    assert (cell["groups_not_shown"], expected["groups_not_shown"]) == (1, 0)
+    assert shown_report(report) == report
+
+
+def test_two_groups_one_too_small_to_show_have_no_test_that_would_give_it_away():
+    gender, selected = people(("man", 60, 30), ("g6", 2, 2))
+    cell = fairness_report({"o": selected}, {"g": gender})["attributes"][0]["outcomes"]["o"]
+    assert cell["test"] is cell["p_value"] is None and cell["groups_not_shown"] == 1
+
+
+def test_a_report_stored_before_the_rule_is_shown_without_a_small_groups_outcomes(
+    older_fairness_report,
+):
+    """A stored report made before groups under five were kept back: shown without their
+    outcomes, and without the test across groups, which counted them."""
+    stored = json.loads(json.dumps(older_fairness_report))
+    cell = stored["attributes"][0]["outcomes"]["manager_recommended"]
+    cell["groups"].append(
+        {"group": "g6", "n": 2, "count": 1, "rate": 0.5, "impact_ratio": None,
+         "flagged": False, "p_value": 0.6, "small_group": True}
+    )  # fmt: skip
+    shown = shown_report(stored)
+    shown_cell = shown["attributes"][0]["outcomes"]["manager_recommended"]
+    g6 = by_group(shown_cell)["g6"]
+    assert g6["n"] == 2 and g6["not_shown"] is True
+    assert all(g6[key] is None for key in WITHHELD)
+    assert shown_cell["test_withheld"] is True
+    assert shown_cell["p_value"] is shown_cell["chi_square_p"] is None
+    assert by_group(shown_cell)["woman"] == by_group(cell)["woman"]
+    assert stored["attributes"][0]["outcomes"]["manager_recommended"] == cell  # not changed
+    assert shown_report(older_fairness_report) == older_fairness_report  # no group under five
+
+
 def test_nobody_selected_means_no_disparity():
     gender, selected = people(("man", 50, 0), ("woman", 40, 0), ("x", 3, 0))
     report = fairness_report({"manager_recommended": selected}, {"gender": gender})
     cell = report["attributes"][0]["outcomes"]["manager_recommended"]
     assert [g["impact_ratio"] for g in cell["groups"]] == [1.0, 1.0, None]
-    assert [g["rate"] for g in cell["groups"]] == [0.0, 0.0, 0.0]
+    assert [g["rate"] for g in cell["groups"]] == [0.0, 0.0, None]  # x: too few to show
     assert not any(g["flagged"] for g in cell["groups"]) and cell["flagged"] is False
     assert cell["test"] is cell["chi_square_p"] is None
     assert report["flagged"] == [] and flagged_summary(report) == []
@@ -355,6 +422,7 @@ def test_an_attribute_with_nobody_known_has_no_groups():
         "chi_square_p": None,
         "flagged": False,
         "note": None,
+        "groups_not_shown": 0,
         "groups": [],
     }
     json.dumps(report, allow_nan=False)
@@ -471,7 +539,14 @@ def test_properties_of_any_report(population):
             assert sum(g["n"] for g in groups) == attribute["known"]
             labels = [g["group"] for g in groups]
             assert labels == sorted(labels) and len(set(labels)) == len(labels)
-            assert all(0.0 <= g["rate"] <= 1.0 and g["count"] <= g["n"] for g in groups)
+            shown = [g for g in groups if g["n"] >= SMALLEST_SHOWN]
+            assert all(0.0 <= g["rate"] <= 1.0 and g["count"] <= g["n"] for g in shown)
+            assert all(
+                g["not_shown"] and not g["flagged"] and all(g[key] is None for key in WITHHELD)
+                for g in groups
+                if g["n"] < SMALLEST_SHOWN
+            )
+            assert cell["groups_not_shown"] == len(groups) - len(shown)
             assert cell["flagged"] == any(g["flagged"] for g in groups)
             comparable = [g for g in groups if not g["small_group"]]
             assert all(g["n"] >= report["smallest_comparable"] for g in comparable)

@@ -6,7 +6,12 @@ from __future__ import annotations
 import numpy as np
 
 from recommender.learn.fairness import fairness_report
-from recommender.learn.fairness_wording import OUTCOME_MEANINGS, SMALL_GROUP_REASON
+from recommender.learn.fairness_wording import (
+    NOT_SHOWN,
+    NOT_SHOWN_RULE,
+    OUTCOME_MEANINGS,
+    SMALL_GROUP_REASON,
+)
 from recommender.learn.model_card import fairness_lines, render_model_card
 
 
@@ -51,6 +56,34 @@ def test_a_report_made_before_the_rules_renders_as_it_was_made(older_fairness_re
     assert "| man (reference) | 15 | 0.6 | 1.0 | – | small group |" in text
     card = render_model_card({"pack": "engineering@1", "fairness": older_fairness_report})
     assert "## Fairness" in card and "| woman | 10 |" in card
+
+
+def test_a_group_of_fewer_than_five_is_listed_without_its_outcomes():
+    gender, chosen = blocks(("man", 60, 30), ("woman", 60, 20), ("five", 5, 1), ("g6", 2, 1))
+    card = render_model_card({"pack": "engineering@1", "fairness": fairness_report(
+        {"manager_recommended": chosen}, {"gender": gender}
+    )})  # fmt: skip
+    assert NOT_SHOWN_RULE in card
+    assert f"| g6 | 2 | – | – | – | too few to compare, {NOT_SHOWN} |" in card
+    assert "| five | 5 | 0.2 | – | 0.358 | too few to compare |" in card
+    assert "| woman | 60 | 0.3333 | 0.6667 |" in card
+    assert "(groups of fewer than 5 people left out)" in card
+
+
+def test_a_report_stored_before_the_rule_is_carded_without_a_small_groups_outcomes(
+    older_fairness_report,
+):
+    cell = older_fairness_report["attributes"][0]["outcomes"]["manager_recommended"]
+    cell["groups"].append(
+        {"group": "g6", "n": 2, "count": 1, "rate": 0.5, "impact_ratio": None,
+         "flagged": False, "p_value": 0.6, "small_group": True}
+    )  # fmt: skip
+    text = "\n".join(fairness_lines(older_fairness_report))
+    assert f"| g6 | 2 | – | – | – | too few to compare, {NOT_SHOWN} |" in text
+    assert "0.5" not in text.split("| g6 |")[1].split("\n")[0]
+    assert "The test across groups is not shown" in text
+    assert "chi-square test, p < 0.001" not in text
+    assert "| woman | 10 | 0.2 | 0.3333 | 0.042 | **flagged**, small group |" in text
 
 
 def test_no_report_says_no_sensitive_attributes_were_supplied():

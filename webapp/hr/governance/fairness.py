@@ -1,5 +1,6 @@
 """The fairness report's wording on HR's pages: p-values as people read them, what each outcome
-counts and which test was used, all taken from the report's own module."""
+counts and which test was used, and the report as it may be shown (groups too small to show
+without their outcomes), all taken from the report's own module."""
 
 from webapp import learning
 from webapp.hr import bp
@@ -9,3 +10,8 @@ bp.add_app_template_filter(learning.p_statement, "p_statement")
 bp.add_app_template_global(learning.OUTCOME_MEANINGS, "outcome_meanings")
 bp.add_app_template_global(learning.TESTS, "fairness_tests")
 bp.add_app_template_global(learning.SMALL_GROUP_REASON, "small_group_reason")
+bp.add_app_template_filter(learning.shown_report, "shown_fairness")
+bp.add_app_template_global(learning.NOT_SHOWN, "not_shown_reason")
+bp.add_app_template_global(learning.NOT_SHOWN_RULE, "not_shown_rule")
+bp.add_app_template_global(learning.TEST_WITHHELD, "test_withheld_reason")
+bp.add_app_template_global(learning.SMALLEST_SHOWN, "smallest_shown")
