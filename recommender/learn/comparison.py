@@ -20,6 +20,7 @@ from recommender.pack.framework import TRACK_IDS
 BOOTSTRAP_SAMPLES = 1000
 DRAWS_AT_ONCE = 50
 WIDE_AUC_INTERVAL = 0.1  # a candidate AUC this uncertain can only show big differences
+CHANCE_AUC = 0.5  # ranking people no better than a coin flip
 TRACK_NAMES = {"ic": "IC", "manager": "manager"}
 
 
@@ -128,18 +129,43 @@ def _track_comparison(y, scores, rng, samples) -> dict[str, Any]:
             "difference": round(float(point[0] - point[1]), 4),
             "interval": [round(float(low), 4), round(float(high), 4)],
         }
-    entry["judgement"] = _judge(entry)
+    entry["judgement"], entry["because"] = _judge(entry)
+    # the candidate's chances on this track rank its people no better than a coin flip could
+    entry["chance_level"] = entry["auc"]["candidate_interval"][0] <= CHANCE_AUC
     return entry
 
 
-def _judge(entry: dict[str, Any]) -> str:
+def _judge(entry: dict[str, Any]) -> tuple[str, str]:
+    """The track's judgement and the measures whose intervals said so ("" when none did)."""
     auc_low, auc_high = entry["auc"]["interval"]
     brier_low, brier_high = entry["brier"]["interval"]
-    better = auc_low > 0 or brier_high < 0
-    worse = auc_high < 0 or brier_low > 0
-    if better and worse:
-        return "mixed"
-    return "better" if better else "worse" if worse else "no different"
+    said = {
+        "ROC AUC": "better" if auc_low > 0 else "worse" if auc_high < 0 else None,
+        "Brier": "better" if brier_high < 0 else "worse" if brier_low > 0 else None,
+    }
+    judgements = {j for j in said.values() if j}
+    because = " and ".join(measure for measure, j in said.items() if j)
+    if len(judgements) == 2:
+        return "mixed", because
+    return (judgements.pop() if judgements else "no different"), because
+
+
+def _by_one_measure(entry: dict[str, Any]) -> str:
+    """ " (Brier only)" when one measure alone made a track better or worse: a lower Brier with
+    no better AUC is better calibration, not better ranking of people."""
+    because = entry.get("because", "")
+    if entry["judgement"] in ("better", "worse") and because and " and " not in because:
+        return f" ({because} only)"
+    return ""
+
+
+def _at_chance(track: str, auc: dict[str, Any]) -> str:
+    low, high = auc["candidate_interval"]
+    return (
+        f"the candidate's chances on the {TRACK_NAMES[track]} track rank people no better than "
+        f"a coin flip (ROC AUC {auc['candidate']:.2f}, {INTERVAL_LEVEL:.0%} interval "
+        f"{low:.2f} to {high:.2f}), so advice between the tracks would rest on little there"
+    )
 
 
 def verdict(report: dict[str, Any]) -> dict[str, Any]:
@@ -174,12 +200,19 @@ def verdict(report: dict[str, Any]) -> dict[str, Any]:
     else:
         # what changed first, then what did not
         order = sorted(judged, key=lambda t: judged[t] == "no different")
-        parts = [f"{judged[t]} on the {TRACK_NAMES[t]} track" for t in order]
+        parts = [
+            f"{judged[t]} on the {TRACK_NAMES[t]} track" + _by_one_measure(tracks[t]) for t in order
+        ]
         summary = ", ".join(parts)
         if "worse" in values:
             summary += f" — keep {active} unless you can justify the loss"
     worse = "worse" in values or "mixed" in values
     recommendation = "keep" if worse else "promote" if "better" in values else "either"
+    chance = [t for t in judged if tracks[t].get("chance_level")]
+    if chance and recommendation in ("promote", "either"):
+        # better calibrated perhaps, but advice needs chances that tell people apart
+        summary += "; but " + "; ".join(_at_chance(t, tracks[t]["auc"]) for t in chance)
+        recommendation = "review"
     if report.get("active_learnt_these"):
         # scored on the very people it learnt from, the active version looks better than it
         # is: the comparison cannot show the candidate worse

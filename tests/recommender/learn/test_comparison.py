@@ -75,6 +75,46 @@ def test_better_on_one_track_and_no_different_on_the_other_is_said_so():
     assert not report["verdict"]["worse"]
 
 
+def test_chances_that_rank_no_one_better_than_a_coin_are_no_reason_to_promote():
+    taken, success, truth, rng = _people(1500, 6)
+    rate = float(success[taken == "manager"].mean())
+    flat = np.full(truth.size, rate) + rng.normal(0, 0.005, truth.size)
+    upside_down = np.clip(1 - truth, 0.01, 0.99)
+    report = compare_paired(
+        {"ic": truth, "manager": flat},
+        {"ic": truth, "manager": upside_down},
+        taken,
+        success,
+        active_name="v2",
+    )
+    manager = report["tracks"]["manager"]
+    assert manager["judgement"] == "better" and manager["chance_level"]
+    assert report["tracks"]["ic"]["chance_level"] is False
+    summary = report["verdict"]["summary"]
+    assert summary.startswith("Better on the manager track, no different on the IC track; but ")
+    assert (
+        "the candidate's chances on the manager track rank people no better than a coin flip "
+        "(ROC AUC 0."
+    ) in summary
+    assert report["verdict"]["recommendation"] == "review"
+
+
+def test_a_track_judged_by_one_measure_only_says_which():
+    taken, success, truth, _ = _people(4000, 7)
+    shifted = 0.8 * truth + 0.15  # the same ranking of people, worse calibrated
+    report = compare_paired(
+        {"ic": shifted, "manager": truth},
+        {"ic": shifted, "manager": shifted},
+        taken,
+        success,
+        active_name="v4",
+    )
+    assert report["tracks"]["manager"]["because"] == "Brier"
+    assert report["verdict"]["summary"] == (
+        "Better on the manager track (Brier only), no different on the IC track"
+    )
+
+
 def test_small_data_comes_with_a_warning_and_identical_models_are_no_different():
     taken, success, truth, _ = _people(120, 3)
     same = {"ic": truth, "manager": truth}
