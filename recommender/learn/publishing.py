@@ -55,6 +55,21 @@ LOCK_FILE = ".lock"
 ROLLBACK_ATTEMPTS = 5  # tries when the pointer moves while a rollback target is tried
 
 
+class RollbackMoved(ModelRefused):
+    """A rollback confirmed as one step (from `current` back to `target`) when, by the time it
+    could be made, the pack's history asks for another: someone promoted or rolled back in
+    between. Nothing is moved; `step` is the rollback the history asks for now."""
+
+    headline = "nothing rolled back"
+
+    def __init__(self, pack_id: str, confirmed: tuple[str, str], step: tuple[str, str]):
+        self.step = step
+        super().__init__(
+            f"the active version for {pack_id} changed since the rollback from {confirmed[1]} to "
+            f"{confirmed[0]} was confirmed; a rollback now would go from {step[1]} to {step[0]}"
+        )
+
+
 class AlreadyActive(ModelRefused):
     """A promotion of the version that is already its pack's active one: nothing to move, and
     nothing is recorded (a move from a version to itself would be a step a rollback goes
@@ -142,11 +157,17 @@ class RegistryWriter(Registry):
         has been tried; return its name."""
         return self.roll_back(pack)[0]
 
-    def roll_back(self, pack: str | Pack) -> tuple[str, str]:
+    def roll_back(
+        self, pack: str | Pack, confirmed: tuple[str, str] | None = None
+    ) -> tuple[str, str]:
         """`rollback`, returning (the version now active, the one it replaced) as recorded in
         the history. When the pointer moves while the target is tried, the rollback is worked
-        out again from the new history; after a few such turns it is tried under the lock."""
+        out again from the new history; after a few such turns it is tried under the lock.
+        Given the `confirmed` step (target, current), that step and no other is made: when the
+        history asks for another by then, RollbackMoved, and nothing moves."""
         pack_id = pack_id_of(pack)
+        if confirmed is not None:
+            return self._roll_back_confirmed(pack, pack_id, confirmed)
         for _ in range(ROLLBACK_ATTEMPTS):
             target, current = self._rollback_target(pack_id)
             self.try_version(target, pack)  # slow: outside the lock
@@ -163,6 +184,21 @@ class RegistryWriter(Registry):
             self.try_version(target, pack)
             self._point(pack_id, target, "rollback", current)
             return target, current
+
+    def _roll_back_confirmed(
+        self, pack: str | Pack, pack_id: str, confirmed: tuple[str, str]
+    ) -> tuple[str, str]:
+        confirmed = tuple(confirmed)
+        if self._rollback_target(pack_id) != confirmed:
+            raise RollbackMoved(pack_id, confirmed, self._rollback_target(pack_id))
+        self.try_version(confirmed[0], pack)  # slow: outside the lock
+        with self._locked():
+            self._ready_to_move(pack_id)
+            step = self._rollback_target(pack_id)
+            if step != confirmed:
+                raise RollbackMoved(pack_id, confirmed, step)
+            self._point(pack_id, confirmed[0], "rollback", confirmed[1])
+            return confirmed
 
     def _rollback_target(self, pack_id: str) -> tuple[str, str]:
         stack = self.active_stack(pack_id)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from recommender.learn.publishing import RegistryWriter
+from recommender.learn.publishing import RegistryWriter, RollbackMoved
 from tests.concurrency import all_at_once
 from tests.recommender.answer.test_registry import _add, _model
 
@@ -71,6 +71,28 @@ def test_simultaneous_rollbacks_and_promotions_from_threads_stay_one_chain(regis
     moves = assert_consistent(registry)
     rollbacks = [(m["to"], m["from"]) for m in moves if m["action"] == "rollback"]
     assert sorted(rollbacks) == sorted(r for r in results if isinstance(r, tuple))
+
+
+def test_a_confirmed_rollback_is_made_as_confirmed_or_not_at_all(registry, monkeypatch):
+    registry.promote("v2")
+    registry.promote("v3")
+    tried = registry.try_version
+
+    def a_colleague_promotes_meanwhile(name, pack=None):
+        tried(name, pack)
+        monkeypatch.setattr(registry, "try_version", tried)
+        registry.promote("v4")
+
+    monkeypatch.setattr(registry, "try_version", a_colleague_promotes_meanwhile)
+    with pytest.raises(RollbackMoved) as moved:
+        registry.roll_back("tiny", confirmed=("v2", "v3"))
+    assert moved.value.step == ("v3", "v4")
+    assert "changed since the rollback from v3 to v2 was confirmed" in str(moved.value)
+    assert registry.active("tiny") == "v4"  # the colleague's promotion stands; nothing else
+    with pytest.raises(RollbackMoved):  # a stale confirmation is refused before any trial
+        registry.roll_back("tiny", confirmed=("v2", "v3"))
+    assert registry.roll_back("tiny", confirmed=("v3", "v4")) == ("v3", "v4")
+    assert [m["to"] for m in assert_consistent(registry)] == ["v1", "v2", "v3", "v4", "v3"]
 
 
 def test_new_versions_finishing_at_once_each_get_a_name_of_their_own(tmp_path):

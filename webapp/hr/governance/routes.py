@@ -468,6 +468,16 @@ def _rollback_page(
     ), status
 
 
+def _rollback_moved(registry, discipline, form, confirmed: str, step: tuple[str, str]):
+    """The rollback page again, with the step the history asks for now (409)."""
+    refusal = (
+        f"Nothing was rolled back: {discipline.title}'s active model changed since you asked "
+        f"to go back to {confirmed}. A rollback now would go from {step[1]} to {step[0]}; "
+        "confirm that instead if it is what you want."
+    )
+    return _rollback_page(registry, discipline, step, form, refusal=refusal, status=409)
+
+
 @bp.route("/models/rollback", methods=["POST"])
 def rollback():
     """Go back to the version the discipline (`?discipline=`) had active before its current
@@ -497,15 +507,12 @@ def rollback():
         return _rollback_page(registry, discipline, step, form, refusal=refusal, status=400)
     if confirmed != step[0]:
         # someone promoted or rolled back since the page was shown: ask again, with the new step
-        refusal = (
-            f"Nothing was rolled back: {discipline.title}'s active model changed since you asked "
-            f"to go back to {confirmed}. A rollback now would go from {step[1]} to {step[0]}; "
-            "confirm that instead if it is what you want."
-        )
-        return _rollback_page(registry, discipline, step, form, refusal=refusal, status=409)
+        return _rollback_moved(registry, discipline, form, confirmed, step)
     try:
-        # what was active is read under the registry's lock, as the history records it
-        target, current = registry.roll_back(discipline)
+        # the confirmed step and no other, checked again under the registry's lock
+        target, current = registry.roll_back(discipline, confirmed=step)
+    except learning.RollbackMoved as moved:  # a promotion or rollback landed in between
+        return _rollback_moved(registry, discipline, form, confirmed, moved.step)
     except ModelRefused as refused:
         message = "Nothing was rolled back: " + "; ".join(problem_texts(refused, registry.root))
         return _rollback_page(registry, discipline, step, form, refusal=message, status=422)
