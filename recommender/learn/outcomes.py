@@ -470,8 +470,13 @@ class _Checker:
             more = len(unknown) - UNKNOWN_COLUMNS_SHOWN
             none_known = not any(c in items for c in columns)
             self.problem(
-                f"{len(unknown)} columns are not items of pack {self.pack.ref}, "
-                f"context fields or named sensitive columns: {shown}"
+                (
+                    f"1 column is not an item of pack {self.pack.ref}, a context field or a "
+                    f"named sensitive column: {shown}"
+                    if len(unknown) == 1
+                    else f"{len(unknown)} columns are not items of pack {self.pack.ref}, "
+                    f"context fields or named sensitive columns: {shown}"
+                )
                 + (f" and {more} more" if more > 0 else "")
                 + ("; none of the file's columns is an item of the pack" if none_known else ""),
             )

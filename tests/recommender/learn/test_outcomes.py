@@ -174,7 +174,7 @@ def test_a_short_files_sensitive_column_may_not_be_a_feature_or_required(enginee
 def test_an_unnamed_extra_column_is_refused(engineering, tmp_path):
     header, rows, _ = _valid(engineering, tmp_path, extra=("gender", ["f"]))
     problems = _problems(_write(tmp_path / "o.csv", header, rows), engineering)
-    assert "1 columns are not items" in problems[0] and "'gender'" in problems[0]
+    assert "1 column is not an item of pack" in problems[0] and "'gender'" in problems[0]
 
 
 def test_large_files_import(engineering, tmp_path):
