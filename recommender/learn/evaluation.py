@@ -79,7 +79,7 @@ def evaluate_at_sizes(
                 )
                 for s in range(seeds)
             ]
-            rows.append({"train_people": size, **_mean_of(runs)})
+            rows.append({"train_people": size, **_mean_of(runs), "spread": _spread(runs)})
             progress(f"{truth} {size}")
         report["truths"][truth] = rows
     return report
@@ -182,6 +182,23 @@ def _means_and_years(profiles) -> np.ndarray:
     return np.hstack([profiles.constructs, profiles.competencies, years])
 
 
+def _spread(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """How much the training sample moves the figures: the standard deviation over samples of
+    the advice's gain, and of its paired difference from each peer's (the same people trained
+    and judged both); None with one sample."""
+    if len(runs) < 2:
+        return {"gain_sd": None, "versus": {peer: None for peer in PEERS}}
+    advice = np.array([run["advice"]["gain"] for run in runs])
+    versus = {}
+    for peer in PEERS:
+        difference = advice - np.array([run[peer]["gain"] for run in runs])
+        versus[peer] = {
+            "mean": round(float(difference.mean()), 4),
+            "sd": round(float(difference.std(ddof=1)), 4),
+        }
+    return {"gain_sd": round(float(advice.std(ddof=1)), 4), "versus": versus}
+
+
 def _mean_of(runs: list[dict[str, Any]]) -> dict[str, Any]:
     """The element-wise mean of nested dicts of numbers (other leaves from the first run)."""
     first = runs[0]
@@ -199,22 +216,30 @@ def size_table(report: dict[str, Any]) -> str:
         f"pack {report['pack']}: mean of {report['seeds']} training samples per size, judged "
         f"on {report['test_people']:,} fresh synthetic people per truth"
         + (f"; training may shrink toward {prior}" if prior else ""),
-        "gain: share of the coin-flip-to-best-track step the advice captures; cal.err: mean "
-        "|stated - true| chance on the advised track; 90% interval coverage of the true chance",
+        "gain: share of the coin-flip-to-best-track step the advice captures (sd: over training "
+        "samples; vs logit: the advice's gain minus the logistic peer's on the same samples, "
+        "mean and sd); cal.err: mean |stated - true| chance on the advised track; 90% interval "
+        "coverage of the true chance",
     ]
     for truth, rows in report["truths"].items():
         lines += ["", f"truth: {truth}"]
         lines.append(
-            f"{'rows':>6} | {'gain':>5} {'logit':>5} {'gbm':>5} {'quo':>5} | "
+            f"{'rows':>6} | {'gain':>5} {'sd':>4} {'logit':>5} {'gbm':>5} {'quo':>5} "
+            f"{'vs logit':>12} | "
             f"{'cal.err':>7} {'logit':>5} {'gbm':>5} | "
             f"{'AUC ic':>6} {'mgr':>5} {'Brier ic':>8} {'mgr':>5} | {'cover':>5} {'width':>5}"
         )
         for row in rows:
             tracks = row["trackfit"]["tracks"]
+            spread = row.get("spread") or {}
+            sd, versus = spread.get("gain_sd"), (spread.get("versus") or {}).get("logistic_cv")
             lines.append(
                 f"{row['train_people']:>6} | {row['advice']['gain']:>5.2f} "
-                f"{row['logistic_cv']['gain']:>5.2f} {row['gradient_boosting']['gain']:>5.2f} "
-                f"{row['status_quo']['gain']:>5.2f} | {row['advice']['calibration_error']:>7.3f} "
+                + (f"{sd:>4.2f} " if sd is not None else f"{'-':>4} ")
+                + f"{row['logistic_cv']['gain']:>5.2f} {row['gradient_boosting']['gain']:>5.2f} "
+                f"{row['status_quo']['gain']:>5.2f} "
+                + (f"{versus['mean']:>+6.3f}±{versus['sd']:.3f}" if versus else f"{'-':>12}")
+                + f" | {row['advice']['calibration_error']:>7.3f} "
                 f"{row['logistic_cv']['calibration_error']:>5.3f} "
                 f"{row['gradient_boosting']['calibration_error']:>5.3f} | "
                 f"{tracks['ic']['auc']:>6.3f} {tracks['manager']['auc']:>5.3f} "

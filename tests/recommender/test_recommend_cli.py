@@ -230,6 +230,22 @@ def test_evaluate_at_sizes_compares_the_advice_with_the_peers_on_both_truths(tra
                 assert 0.5 < row["trackfit"]["tracks"][track]["auc"] < 1
 
 
+def test_evaluate_says_how_much_the_training_sample_moves_the_gain(trackfit):
+    arguments = ("evaluate", "--sizes", "300", "--truths", "baseline", "--test-n", "1000")
+    code, out, err = trackfit(*arguments, "--seeds", "2", "--json")
+    assert code == 0, err
+    (row,) = json.loads(out)["truths"]["baseline"]
+    spread = row["spread"]
+    assert spread["gain_sd"] >= 0
+    for peer in ("logistic_cv", "gradient_boosting"):
+        versus = spread["versus"][peer]
+        assert abs(versus["mean"] - (row["advice"]["gain"] - row[peer]["gain"])) < 1e-3
+        assert versus["sd"] >= 0
+    code, out, _ = trackfit(*arguments, "--seeds", "1")
+    line = out.strip().splitlines()[-1]
+    assert line.split("|")[1].split()[1] == "-"  # one sample: no spread to state
+
+
 def test_evaluate_prints_a_table_and_refuses_bad_sizes(trackfit, capsys):
     code, out, _ = trackfit(
         "evaluate", "--sizes", "300", "--truths", "thresholds", "--seeds", "1", "--test-n", "500"
