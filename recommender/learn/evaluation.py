@@ -25,6 +25,7 @@ from sklearn.preprocessing import StandardScaler
 from recommender.answer.assessment import assess
 from recommender.answer.features import feature_matrix
 from recommender.answer.recommendation import decide
+from recommender.learn.comparison import compare_paired
 from recommender.learn.synthetic import TRUTHS, synthetic_profiles
 from recommender.learn.training import Prior, fit_on_profiles, probability_metrics, usable_rows
 from recommender.pack.framework import TRACK_IDS
@@ -266,21 +267,43 @@ def evaluate_on_outcomes(data, test_share: float = 0.3, seed: int = 11) -> dict[
     raw = _raw_features(data)
     peer = _peer_models(raw[train], data.track_taken[train], data.success[train])
     peer_p = {t: model.predict_proba(raw[test])[:, 1] for t, model in peer.items()}
+    ours = fitted.model.predict(features[test]).p_success
+    paired = compare_paired(
+        ours, peer_p, data.track_taken[test], data.success[test], active_name="peer", seed=seed
+    )
     return {
         "rows": len(data.success),
         "test_rows": int(test.sum()),
         "seed": seed,
         "note": "only the track taken is observed: the value of the advice needs the truth "
         "on both tracks and is measured on synthetic data (trackfit evaluate)",
-        "trackfit": probability_metrics(
-            fitted.model.predict(features[test]).p_success,
-            data.track_taken[test],
-            data.success[test],
-        ),
+        "trackfit": probability_metrics(ours, data.track_taken[test], data.success[test]),
+        # per track: the held-out people, trackfit's AUC and Brier with their 90% intervals,
+        # the peer's, and the paired difference (trackfit - peer) with its interval
+        "versus_peer": {
+            "interval_level": paired["interval_level"],
+            "tracks": {t: _versus_peer(entry) for t, entry in paired["tracks"].items()},
+        },
         "gradient_boosting_peer": probability_metrics(
             peer_p, data.track_taken[test], data.success[test]
         ),
     }
+
+
+def _versus_peer(entry: dict[str, Any]) -> dict[str, Any]:
+    """A track of `compare_paired` told as trackfit against the peer."""
+    named = {"rows": entry["rows"]}
+    for measure in ("auc", "brier"):
+        if measure in entry:
+            found = entry[measure]
+            named[measure] = {
+                "trackfit": found["candidate"],
+                "trackfit_interval": found["candidate_interval"],
+                "peer": found["active"],
+                "difference": found["difference"],
+                "interval": found["interval"],
+            }
+    return named
 
 
 def _peer_models(x, track_taken, success) -> dict[str, HistGradientBoostingClassifier]:

@@ -171,6 +171,16 @@ def test_evaluate_on_outcome_data_compares_with_the_peer(trackfit, tmp_path):
     assert code == 0 and report["test_rows"] > 500
     for side in ("trackfit", "gradient_boosting_peer"):
         assert 0.5 < report[side]["ic"]["auc"] < 1
+    versus = report["versus_peer"]
+    assert versus["interval_level"] == 0.9
+    assert sum(versus["tracks"][t]["rows"] for t in ("ic", "manager")) == report["test_rows"]
+    for track in ("ic", "manager"):
+        auc = versus["tracks"][track]["auc"]
+        assert auc["trackfit"] == report["trackfit"][track]["auc"]
+        low, high = auc["trackfit_interval"]
+        assert low <= auc["trackfit"] <= high
+        low, high = auc["interval"]
+        assert low <= auc["difference"] <= high
 
 
 def test_train_refuses_a_file_that_is_not_outcome_data(trackfit, tmp_path):
