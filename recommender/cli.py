@@ -146,6 +146,12 @@ def build_parser(
         help="learn from this file's people alone (by default the search may shrink toward "
         "the active version where cross-validation says that pays)",
     )
+    train.add_argument(
+        "--synthetic",
+        action="store_true",
+        help="the file is made-up people (trackfit synth): the manifest, the model card and "
+        "every page showing the version say it was trained on synthetic data",
+    )
 
     models = _command(
         commands, "models", "list, check, promote or roll back model versions", run_models
@@ -407,7 +413,7 @@ def run_train(args: argparse.Namespace) -> int:
             data={
                 "source": args.data.name,
                 "sha256": outcomes.data_hash,
-                "synthetic": False,
+                "synthetic": args.synthetic,
                 "from_active": not args.from_scratch,
             },
             sensitive=outcomes.sensitive,

@@ -151,7 +151,9 @@ def parse_outcome_links(
         if column in REQUIRED or column in CONTEXT_FIELDS or column in items:
             checker.problem(_not_sensitive(column, items))
         elif column not in columns:
-            checker.problem(f"sensitive column '{column}' is not in the file")
+            checker.problem(
+                f"sensitive column '{column}' is not in the file{did_you_mean(column, columns)}"
+            )
     unknown = [c for c in columns if c not in REQUIRED and c not in sensitive]
     if unknown:
         checker.problem(
@@ -438,7 +440,9 @@ class _Checker:
             if column in features:
                 self.problem(_not_sensitive(column, items))
             elif column not in columns:
-                self.problem(f"sensitive column '{column}' is not in the file")
+                self.problem(
+                    f"sensitive column '{column}' is not in the file{did_you_mean(column, columns)}"
+                )
         unknown = [c for c in columns if c not in features and c not in self.sensitive]
         present = [c for c in self.layout.item_ids if c in columns]
         if not present and set(columns) <= set(REQUIRED) | set(self.sensitive):
@@ -478,7 +482,16 @@ class _Checker:
                     f"context fields or named sensitive columns: {shown}"
                 )
                 + (f" and {more} more" if more > 0 else "")
-                + ("; none of the file's columns is an item of the pack" if none_known else ""),
+                + (
+                    "; none of the file's columns is an item of the pack (a short file has "
+                    "only employee_id, track_taken, success and columns named as sensitive: "
+                    "name these as sensitive, exactly as the header writes them, or remove "
+                    "them)"
+                    if none_known and set(REQUIRED) <= set(columns)
+                    else "; none of the file's columns is an item of the pack"
+                    if none_known
+                    else ""
+                ),
             )
         for column in self.sensitive:
             if column in columns and column not in features:

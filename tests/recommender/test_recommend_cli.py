@@ -163,6 +163,21 @@ def test_synth_train_promote_rollback_in_another_registry(trackfit, tmp_path):
     assert manifest["data"]["from_active"] is False
 
 
+def test_a_version_trained_on_made_up_people_says_so(trackfit, tmp_path):
+    data, registry = tmp_path / "made-up.csv", tmp_path / "registry"
+    trackfit("synth", "--n", "400", "--seed", "8", "--out", str(data))
+    for flag, synthetic in (("--synthetic", True), (None, False)):
+        code, out, err = trackfit(
+            "--models", str(registry), "train", "--data", str(data), *([flag] if flag else [])
+        )
+        assert code == 0, err
+        version = json.loads(out)["version"]
+        manifest = json.loads((registry / version / "manifest.json").read_text())
+        assert manifest["data"]["synthetic"] is synthetic
+        card = (registry / version / "card.md").read_text()
+        assert ("**Trained on synthetic data.**" in card) is synthetic
+
+
 def test_evaluate_on_outcome_data_compares_with_the_peer(trackfit, tmp_path):
     data = tmp_path / "outcomes.csv"
     trackfit("synth", "--n", "3000", "--seed", "6", "--out", str(data))

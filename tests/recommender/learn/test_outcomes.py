@@ -392,3 +392,17 @@ def test_a_full_outcome_files_ids_are_read_in_standard_form(engineering, tmp_pat
     rows[0][0] = "e\u0301-full"
     path = _write(tmp_path / "o.csv", header, rows)
     assert read_outcomes(path, engineering).employee_ids[0] == "\u00e9-full"
+
+
+def test_a_short_files_column_not_named_sensitive_is_named_with_what_to_do(engineering, tmp_path):
+    short = _write(
+        tmp_path / "s.csv",
+        ["employee_id", "track_taken", "success", "Age_band"],
+        [["e1", "ic", 1, "x"]],
+    )
+    problems = _problems(short, engineering, ["age_band"])
+    assert "sensitive column 'age_band' is not in the file; did you mean 'Age_band'?" in problems[0]
+    assert (
+        "name these as sensitive, exactly as the header writes them, or remove them"
+        in (problems[1])
+    )
