@@ -544,7 +544,10 @@ class _Checker:
         self.cells(
             "track_taken",
             ~track.isin(TRACK_IDS),
-            lambda v: f"{quoted(v)} is not one of ic, manager",
+            lambda v: (
+                f"{quoted(v)} is not one of ic, manager"
+                + (" (write it in lower case)" if str(v).strip().lower() in TRACK_IDS else "")
+            ),
         )
         success = self.stripped("success")
         self.cells("success", ~success.isin(("0", "1")), lambda v: f"{quoted(v)} is not 0 or 1")

@@ -406,3 +406,11 @@ def test_a_short_files_column_not_named_sensitive_is_named_with_what_to_do(engin
         "name these as sensitive, exactly as the header writes them, or remove them"
         in (problems[1])
     )
+
+
+def test_a_track_in_capitals_is_told_to_be_written_in_lower_case():
+    links = parse_outcome_links("s.csv", _short_file([("e1", "IC", "1"), ("e2", "Manager", "0")]))
+    assert [str(p) for p in links.problems] == [
+        "s.csv:2: track_taken: 'IC' is not one of ic, manager (write it in lower case)",
+        "s.csv:3: track_taken: 'Manager' is not one of ic, manager (write it in lower case)",
+    ]
