@@ -34,7 +34,7 @@ INTENDED_USE = (
 )
 SYNTHETIC_WARNING = (
     "**Trained on synthetic data.** This version learned from people made up by trackfit's "
-    "documented generator (`recommender/synthetic.py`), not from any employer's outcomes. "
+    "documented generator (`recommender/learn/synthetic.py`), not from any employer's outcomes. "
     "Its probabilities show how the tool works; they are not evidence about real people. "
     "Retrain on your own outcome data before relying on it."
 )
