@@ -503,6 +503,31 @@ def test_a_full_file_too_small_to_train_on_is_refused_naming_every_track(
     assert count(team, OutcomeRecord) == 0 and count(team, SensitiveValue) == 0
 
 
+def test_a_short_file_too_small_once_flagged_answers_are_left_out_is_refused(team, signed_in):
+    short = add_people_with_assessments(team, 400, 17)
+    managers = [line.split(",")[0] for line in short[1:] if ",manager," in line]
+    careless = managers[20:]  # every manager but 20 answered every statement the same
+    item_ids = scoring_layout(load_pack("engineering")).item_ids
+    with team.app_context():
+        users = select(User.id).where(User.employee_id.in_(careless))
+        for assessment in db.session.scalars(
+            select(Assessment).where(Assessment.user_id.in_(users))
+        ):
+            assessment.answers = dict.fromkeys(item_ids, 3)
+        db.session.commit()
+    hr = signed_in("hr@example.com")
+    response = upload(hr, short_file(short), "gender", "short.csv")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and "nothing was stored" in html
+    assert "Too few people to train on in 400 rows" in html
+    assert re.search(
+        rf"track manager: \d+ people with \d+ successes \(\d+ of the {len(managers)} rows of this "
+        "track left out for response-quality flags: straight lining",
+        html,
+    )
+    assert count(team, OutcomeUpload) == 0 and count(team, TrainingRun) == 0
+
+
 def test_people_gone_since_the_upload_end_the_run_as_failed_with_the_reason(team, signed_in):
     short = add_people_with_assessments(team, 400, 16)
     short.append("E-left,manager,1,woman")  # a leaver: the upload waits for HR to confirm

@@ -100,3 +100,29 @@ def training_data(upload: OutcomeUpload, pack: Pack):
     track_taken = np.array([r.track_taken for r in kept], dtype=object)
     success = np.array([int(r.success) for r in kept], dtype=np.int8)
     return score_many(pack, people), track_taken, success, sensitive
+
+
+# Assessment ids per query (databases cap the parameters of a statement).
+IDS_PER_QUERY = 500
+
+
+def linked_profiles(records: list[dict], pack: Pack):
+    """Profiles of a short file's checked rows (dicts naming `assessment_id`), row for row, from
+    the assessments they are joined to: what training will read, so that the check at upload
+    counts the rows training would leave out for response-quality flags."""
+    ids = sorted({record["assessment_id"] for record in records})
+    stored: dict[int, Assessment] = {}
+    for start in range(0, len(ids), IDS_PER_QUERY):
+        batch = ids[start : start + IDS_PER_QUERY]
+        stored |= {
+            a.id: a for a in db.session.scalars(select(Assessment).where(Assessment.id.in_(batch)))
+        }
+    people = []
+    for record in records:
+        assessment = stored[record["assessment_id"]]
+        people.append(
+            Answers.from_json(
+                answers_json(record["employee_id"], assessment.answers, assessment.context), pack
+            )
+        )
+    return score_many(pack, people)

@@ -19,6 +19,7 @@ from webapp.assessment.models import Assessment
 from webapp.database import utcnow
 from webapp.extensions import db
 from webapp.hr.outcomes.models import FULL, SHORT, OutcomeRecord, OutcomeUpload, SensitiveValue
+from webapp.hr.outcomes.training import linked_profiles
 
 NO_ACCOUNT, NO_ASSESSMENT = "no_account", "no_assessment"
 OTHER_VERSION, OTHER_DISCIPLINE = "other_version", "other_discipline"
@@ -141,6 +142,7 @@ def _short(check: UploadCheck, filename: str, data: bytes, pack: Pack, sensitive
     check.shortfall = learning.training_shortfalls(
         [record["track_taken"] for record in check.records],
         [record["success"] for record in check.records],
+        linked_profiles(check.records, pack) if check.records else None,
     )
 
 
