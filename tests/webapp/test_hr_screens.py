@@ -103,7 +103,7 @@ def test_rollback_is_offered_after_a_promotion_and_asks_for_a_confirmation(hr, r
 
 def test_a_confirmed_rollback_moves_the_pointer_and_is_audited(team, hr, registry):
     copy = promoted_copy(registry)
-    response = hr.submit("/hr/models/rollback", {"to": "v1"})
+    response = hr.submit("/hr/models/rollback", {"to": "v1", "replacing": copy})
     assert response.status_code == 302
     assert (registry / "active" / "engineering").read_text().strip() == "v1"
     told = f"Rolled back: v1 is the active model again (it was {copy})"
@@ -112,13 +112,30 @@ def test_a_confirmed_rollback_moves_the_pointer_and_is_audited(team, hr, registr
     assert (event.subject, event.detail) == ("v1", {"pack": "engineering", "previous": copy})
 
 
-def test_a_rollback_confirmed_for_another_step_is_refused_and_asked_again(team, hr, registry):
+@pytest.mark.parametrize("target", ["v1", "v7"])
+def test_a_rollback_confirmed_for_another_step_is_refused_and_asked_again(
+    team, hr, registry, target
+):
+    # confirmed on a page showing another version active (a colleague rolled back and promoted
+    # since): whichever version it went back to, not this step
     copy = promoted_copy(registry)
-    response = hr.submit("/hr/models/rollback", {"to": "v7"})
+    response = hr.submit("/hr/models/rollback", {"to": target, "replacing": "v9"})
     assert response.status_code == 409
     page = text_of(response)
-    assert "Software engineering's active model changed since you asked to go back to v7" in page
+    assert (
+        f"Software engineering's active model changed since you asked to go back from v9 to "
+        f"{target}"
+    ) in page
     assert "Yes, roll back to v1" in page  # the step there is now, to confirm afresh
+    assert (registry / "active" / "engineering").read_text().strip() == copy
+    assert events(team, "rollback") == []
+
+
+def test_a_rollback_to_a_version_the_step_never_offered_is_refused(team, hr, registry):
+    copy = promoted_copy(registry)
+    response = hr.submit("/hr/models/rollback", {"to": "v7", "replacing": copy})
+    assert response.status_code == 400
+    assert f"v7 is not the version a rollback goes back to from {copy} (v1 is)" in text_of(response)
     assert (registry / "active" / "engineering").read_text().strip() == copy
     assert events(team, "rollback") == []
 
@@ -148,11 +165,15 @@ def test_a_move_to_the_active_version_in_an_older_history_is_no_step_to_roll_bac
     assert f"Go back from {copy} to v1" in models and f"to {copy}," not in models
     asked = hr.get("/hr/models/rollback")
     assert f"v1 will answer every new assessment instead of {copy}" in text_of(asked)
-    assert hr.submit("/hr/models/rollback", {"to": "v1"}).status_code == 302
+    assert hr.submit("/hr/models/rollback", {"to": "v1", "replacing": copy}).status_code == 302
     assert (registry / "active" / "engineering").read_text().strip() == "v1"
 
 
-@pytest.mark.parametrize("posted", [{"to": ""}, {"to": "  "}, {}], ids=["empty", "blank", "none"])
+@pytest.mark.parametrize(
+    "posted",
+    [{"to": ""}, {"to": "  "}, {}, {"to": "v1"}, {"to": "v1", "replacing": " "}],
+    ids=["empty", "blank", "none", "no-replacing", "blank-replacing"],
+)
 def test_a_rollback_posted_without_the_version_confirmed_is_refused(team, hr, registry, posted):
     # the check that the pointer has not moved since needs the version the page offered
     copy = promoted_copy(registry)
@@ -210,7 +231,7 @@ def test_no_refusal_on_the_model_pages_shows_where_the_registry_is_on_the_server
     responses = {
         "promote": hr.submit(page, action_url=f"{page}/promote"),
         "promote/confirm": hr.submit(page, action_url=f"{page}/promote/confirm"),
-        "rollback": hr.submit("/hr/models/rollback", {"to": broken}),
+        "rollback": hr.submit("/hr/models/rollback", {"to": broken, "replacing": "v1"}),
     }
     for name, response in responses.items():
         assert response.status_code == 422, name

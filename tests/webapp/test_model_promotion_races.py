@@ -87,6 +87,10 @@ def test_simultaneous_promotions_agree_in_pointer_history_audit_and_message(app,
     # a rollback afterwards goes back exactly one step of that history
     token = hr.token("/hr/models")
     back_to = moves[-1]["from"]
-    status, _, _ = hr.request("POST", "/hr/models/rollback", {"csrf_token": token, "to": back_to})
+    status, _, _ = hr.request(
+        "POST",
+        "/hr/models/rollback",
+        {"csrf_token": token, "to": back_to, "replacing": moves[-1]["to"]},
+    )
     assert status == 302
     assert (models / "active" / "engineering").read_text().strip() == moves[-1]["from"]

@@ -139,7 +139,7 @@ def test_hr_trains_compares_promotes_and_rolls_back_with_every_step_audited(
     )
     assert promoted.status_code == 302
     assert f"{version} is now the active model" in hr.get("/hr/models").get_data(as_text=True)
-    hr.submit("/hr/models", {"to": "v1"}, action_url="/hr/models/rollback")
+    hr.submit("/hr/models", {"to": "v1", "replacing": version}, action_url="/hr/models/rollback")
     assert "v1 is the active model again" in hr.get("/hr/models").get_data(as_text=True)
 
     steps = audit_actions(team)

@@ -19,8 +19,9 @@ class PromoteForm(FlaskForm):
 
 
 class RollbackForm(FlaskForm):
-    """A confirmed rollback: the version the confirmation page offered to go back to. It must
-    be given (the route refuses a missing or empty one with a message): the rollback is refused
-    if the pointer has moved since the page was shown."""
+    """A confirmed rollback: the step the confirmation page offered, the version to go back to
+    and the one it replaces. Both must be given (the route refuses a missing or empty one with
+    a message): the rollback is refused if the pointer has moved since the page was shown."""
 
     to = HiddenField(validators=[Length(max=20)])
+    replacing = HiddenField(validators=[Length(max=20)])

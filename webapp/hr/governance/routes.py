@@ -454,7 +454,7 @@ def _rollback_page(
     registry, discipline: Pack, step, form: RollbackForm, *, refusal: str | None = None, status=None
 ):
     if step is not None:
-        form.to.data = step[0]
+        form.to.data, form.replacing.data = step
     status = status or (200 if step else 409)
     return render_template(
         "hr/rollback_confirm.html",
@@ -468,12 +468,12 @@ def _rollback_page(
     ), status
 
 
-def _rollback_moved(registry, discipline, form, confirmed: str, step: tuple[str, str]):
+def _rollback_moved(registry, discipline, form, confirmed: tuple[str, str], step: tuple[str, str]):
     """The rollback page again, with the step the history asks for now (409)."""
     refusal = (
         f"Nothing was rolled back: {discipline.title}'s active model changed since you asked "
-        f"to go back to {confirmed}. A rollback now would go from {step[1]} to {step[0]}; "
-        "confirm that instead if it is what you want."
+        f"to go back from {confirmed[1]} to {confirmed[0]}. A rollback now would go from "
+        f"{step[1]} to {step[0]}; confirm that instead if it is what you want."
     )
     return _rollback_page(registry, discipline, step, form, refusal=refusal, status=409)
 
@@ -491,26 +491,33 @@ def rollback():
     if unreadable:
         return _rollback_page(registry, discipline, None, form, refusal=unreadable, status=422)
     step = rollback_step(registry, discipline.id)
-    confirmed = (form.to.data or "").strip()
+    confirmed = ((form.to.data or "").strip(), (form.replacing.data or "").strip())
     if step is None:
         return _rollback_page(
             registry, discipline, None, form, refusal="Nothing was rolled back.", status=409
         )
-    if not confirmed:
+    if not all(confirmed):
         # never "whatever the step is now": that would skip the check that the pointer has
         # not moved since the confirmation page was shown
         refusal = (
             "Nothing was rolled back: the confirmation did not say which version to go back "
-            f"to. A rollback now would go from {step[1]} to {step[0]}; confirm that if it is "
-            "what you want."
+            f"from and to. A rollback now would go from {step[1]} to {step[0]}; confirm that if "
+            "it is what you want."
         )
         return _rollback_page(registry, discipline, step, form, refusal=refusal, status=400)
-    if confirmed != step[0]:
+    if confirmed[1] == step[1] and confirmed[0] != step[0]:
+        # the pointer has not moved: the posted target was never this step's
+        refusal = (
+            f"Nothing was rolled back: {confirmed[0]} is not the version a rollback goes back "
+            f"to from {step[1]} ({step[0]} is); confirm that if it is what you want."
+        )
+        return _rollback_page(registry, discipline, step, form, refusal=refusal, status=400)
+    if confirmed != step:
         # someone promoted or rolled back since the page was shown: ask again, with the new step
         return _rollback_moved(registry, discipline, form, confirmed, step)
     try:
         # the confirmed step and no other, checked again under the registry's lock
-        target, current = registry.roll_back(discipline, confirmed=step)
+        target, current = registry.roll_back(discipline, confirmed=confirmed)
     except learning.RollbackMoved as moved:  # a promotion or rollback landed in between
         return _rollback_moved(registry, discipline, form, confirmed, moved.step)
     except ModelRefused as refused:
