@@ -159,12 +159,24 @@ def _by_one_measure(entry: dict[str, Any]) -> str:
     return ""
 
 
-def _at_chance(track: str, auc: dict[str, Any]) -> str:
-    low, high = auc["candidate_interval"]
+def _at_chance(aucs: dict[str, dict[str, Any]]) -> str:
+    """Why a candidate's chances on these tracks cannot carry advice: their ROC AUC interval
+    reaches down to a coin flip's, or lies wholly below it (people ranked backwards)."""
+    backwards = all(auc["candidate_interval"][1] < CHANCE_AUC for auc in aucs.values())
+    figures = ", ".join(
+        f"{TRACK_NAMES[t]} ROC AUC {auc['candidate']:.2f}, {INTERVAL_LEVEL:.0%} interval "
+        f"{auc['candidate_interval'][0]:.2f} to {auc['candidate_interval'][1]:.2f}"
+        for t, auc in aucs.items()
+    )
+    where = (
+        "both tracks"
+        if len(aucs) == len(TRACK_IDS)
+        else f"the {TRACK_NAMES[next(iter(aucs))]} track"
+    )
+    how = "worse than a coin flip (backwards)" if backwards else "no better than a coin flip"
     return (
-        f"the candidate's chances on the {TRACK_NAMES[track]} track rank people no better than "
-        f"a coin flip (ROC AUC {auc['candidate']:.2f}, {INTERVAL_LEVEL:.0%} interval "
-        f"{low:.2f} to {high:.2f}), so advice between the tracks would rest on little there"
+        f"the candidate's chances on {where} rank people {how} ({figures}), so advice between "
+        "the tracks would rest on little — review before promoting"
     )
 
 
@@ -209,9 +221,10 @@ def verdict(report: dict[str, Any]) -> dict[str, Any]:
     worse = "worse" in values or "mixed" in values
     recommendation = "keep" if worse else "promote" if "better" in values else "either"
     chance = [t for t in judged if tracks[t].get("chance_level")]
-    if chance and recommendation in ("promote", "either"):
+    at_chance = bool(chance) and recommendation in ("promote", "either")
+    if at_chance:
         # better calibrated perhaps, but advice needs chances that tell people apart
-        summary += "; but " + "; ".join(_at_chance(t, tracks[t]["auc"]) for t in chance)
+        summary += "; but " + _at_chance({t: tracks[t]["auc"] for t in chance})
         recommendation = "review"
     if report.get("active_learnt_these"):
         # scored on the very people it learnt from, the active version looks better than it
@@ -230,6 +243,7 @@ def verdict(report: dict[str, Any]) -> dict[str, Any]:
         "summary": summary[0].upper() + summary[1:],
         "recommendation": recommendation,
         "worse": worse,
+        "at_chance": at_chance,
         "rows": rows,
         "small_data": (
             f"Only {rows} people behind this comparison: its intervals are wide, so only "

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import numpy as np
 import pytest
 from sqlalchemy import func, insert, select, text
 from werkzeug.datastructures import FileStorage
@@ -25,6 +26,7 @@ from werkzeug.test import encode_multipart
 
 from recommender.answer.registry import Registry
 from recommender.answer.scoring import scoring_layout
+from recommender.learn.comparison import compare_paired
 from recommender.learn.synthetic import generate_outcomes, write_outcome_csv
 from recommender.pack.loading import load_pack
 from webapp.accounts.models import User
@@ -653,6 +655,34 @@ def test_a_candidate_judged_worse_is_shown_so_and_needs_a_written_reason(team, s
         assert 'class="error-summary" role="alert"' in html and "autofocus" in html
         assert f'action="/hr/models/{candidate}/promote"' in html
         assert active(team) == "v1"
+
+
+def test_a_candidate_whose_chances_rank_no_one_needs_review_and_a_written_reason(team, signed_in):
+    rng = np.random.default_rng(9)
+    taken = np.where(rng.random(3000) < 0.4, "manager", "ic").astype(object)
+    truth = rng.uniform(0.05, 0.95, taken.size)
+    success = (rng.random(taken.size) < truth).astype(int)
+    flat = np.full(taken.size, success[taken == "manager"].mean())
+    flat += rng.normal(0, 0.005, taken.size)
+    comparison = compare_paired(  # better calibrated than an upside-down active version
+        {"ic": truth, "manager": flat},
+        {"ic": truth, "manager": 1 - truth},
+        taken,
+        success,
+        active_name="v1",
+    )
+    candidate = a_candidate(team, comparison)
+    hr = signed_in("hr@example.com")
+    page = hr.get(f"/hr/models/{candidate}").get_data(as_text=True)
+    assert 'class="notice warning"' in page
+    assert "rank people no better than a coin flip" in page
+    assert "review before promoting" in page
+    refused = hr.submit(f"/hr/models/{candidate}", action_url=f"/hr/models/{candidate}/promote")
+    assert refused.status_code == 422
+    assert "Promoting needs a reason: Its chances rank people no better than a coin flip" in (
+        refused.get_data(as_text=True)
+    )
+    assert active(team) == "v1"
 
 
 def test_promoting_asks_for_confirmation_and_only_the_confirmation_promotes(team, signed_in):

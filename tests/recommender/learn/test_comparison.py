@@ -94,8 +94,26 @@ def test_chances_that_rank_no_one_better_than_a_coin_are_no_reason_to_promote():
     assert summary.startswith("Better on the manager track, no different on the IC track; but ")
     assert (
         "the candidate's chances on the manager track rank people no better than a coin flip "
-        "(ROC AUC 0."
+        "(manager ROC AUC 0."
     ) in summary
+    assert summary.endswith("— review before promoting") and report["verdict"]["at_chance"]
+    assert report["verdict"]["recommendation"] == "review"
+
+
+def test_chances_that_rank_people_backwards_are_called_so():
+    taken, success, truth, _ = _people(3000, 8)
+    rate = float(success.mean())
+    backwards = rate - 0.05 * (truth - 0.5)  # near the rate, ranking people the wrong way
+    report = compare_paired(
+        {"ic": backwards, "manager": backwards},
+        {"ic": 1 - truth, "manager": 1 - truth},  # the same ranking, far worse calibrated
+        taken,
+        success,
+        active_name="v5",
+    )
+    summary = report["verdict"]["summary"]
+    assert summary.startswith("Better than the active version on both tracks")
+    assert "chances on both tracks rank people worse than a coin flip (backwards)" in summary
     assert report["verdict"]["recommendation"] == "review"
 
 

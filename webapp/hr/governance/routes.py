@@ -134,6 +134,8 @@ def needs_justification(manifest: dict) -> list[str]:
     judged = verdict(manifest)
     if judged and judged.get("worse"):
         reasons.append(f"the comparison judged it worse ({judged['summary']})")
+    elif judged and judged.get("at_chance"):
+        reasons.append(f"its chances rank people no better than a coin flip ({judged['summary']})")
     flagged = flagged_cells(manifest)
     if flagged:
         reasons.append(f"the fairness report flags {counted(len(flagged), 'group')}")
