@@ -222,6 +222,11 @@ def build_parser(
         help="evaluate on this outcome CSV instead "
         "(held-out share; no truth, so AUC and Brier rather than value)",
     )
+    evaluate.add_argument(
+        "--sensitive",
+        default="",
+        help="with --data: comma-separated sensitive columns of the file (read, never used)",
+    )
     _add_pack_commands(commands)
     if extend is not None:
         extend(commands)
@@ -392,6 +397,11 @@ def run_synth(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _sensitive_names(text: str) -> list[str]:
+    """`--sensitive a,b`: the column names, blanks dropped."""
+    return [name.strip() for name in text.split(",") if name.strip()]
+
+
 def run_train(args: argparse.Namespace) -> int:
     """`trackfit train --data F.csv [--sensitive a,b] [--from-scratch]`: prints a JSON
     summary."""
@@ -400,9 +410,8 @@ def run_train(args: argparse.Namespace) -> int:
     from recommender.learn.publishing import RegistryWriter
     from recommender.learn.training import TrainingDataTooSmall
 
-    sensitive = [name.strip() for name in args.sensitive.split(",") if name.strip()]
     _regular_file(args.data, "--data")
-    outcomes = read_outcomes(args.data, load_pack(args.pack), sensitive)
+    outcomes = read_outcomes(args.data, load_pack(args.pack), _sensitive_names(args.sensitive))
     registry = RegistryWriter(args.models)
     try:
         summary = train_candidate(
@@ -593,6 +602,8 @@ def run_evaluate(args: argparse.Namespace) -> int:
 
     if args.seeds < 1 or args.test_n < 100:
         raise TrackfitError("--seeds must be at least 1 and --test-n at least 100")
+    if args.sensitive and not args.data:
+        raise TrackfitError("--sensitive names columns of an outcome file: it goes with --data")
     pack = load_pack(args.pack)
     prior = _evaluation_prior(args, pack)
     try:
@@ -600,7 +611,8 @@ def run_evaluate(args: argparse.Namespace) -> int:
             from recommender.learn.outcomes import read_outcomes
 
             _regular_file(args.data, "--data")
-            report = evaluate_on_outcomes(read_outcomes(args.data, pack), seed=args.seed)
+            outcomes = read_outcomes(args.data, pack, _sensitive_names(args.sensitive))
+            report = evaluate_on_outcomes(outcomes, seed=args.seed)
         else:
             report = evaluate_at_sizes(
                 pack,

@@ -342,7 +342,8 @@ def track_shortfall(
         return None
     people = "1 person" if y.size == 1 else f"{y.size} people"
     return (
-        f"track {track}: {people} with {successes} successes{why}; training needs at "
+        f"track {track}: {people} with {successes} success{'' if successes == 1 else 'es'}"
+        f"{why}; training needs at "
         f"least {rows} people who took the track, with at least "
         f"{each} successes and {each} failures"
     )

@@ -198,6 +198,18 @@ def test_evaluate_on_outcome_data_compares_with_the_peer(trackfit, tmp_path):
         assert low <= auc["difference"] <= high
 
 
+def test_evaluate_on_outcome_data_reads_its_sensitive_columns_when_named(trackfit, tmp_path):
+    data = tmp_path / "outcomes.csv"
+    trackfit("synth", "--n", "600", "--seed", "6", "--out", str(data), "--sensitive")
+    code, _, err = trackfit("evaluate", "--data", str(data))
+    assert code == 2 and "'gender', 'age_band'" in err
+    code, out, err = trackfit("evaluate", "--data", str(data), "--sensitive", "gender,age_band")
+    assert code == 0, err
+    assert json.loads(out)["rows"] == 600
+    code, _, err = trackfit("evaluate", "--sensitive", "gender")
+    assert code == 2 and "it goes with --data" in err
+
+
 def test_train_refuses_a_file_that_is_not_outcome_data(trackfit, tmp_path):
     path = tmp_path / "x.csv"
     path.write_text("name,age\nann,3\n", encoding="utf-8")

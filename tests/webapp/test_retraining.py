@@ -446,7 +446,7 @@ def test_the_same_file_uploaded_while_it_trains_starts_no_second_run(
     assert again.status_code == 302
     assert again.headers["Location"] == first.headers["Location"]
     page = hr.get(again.headers["Location"]).get_data(as_text=True)
-    assert "is already learning from this same file with the same choices" in page
+    assert "is already queued on this same file with the same choices" in page
     assert "the file was not stored again" in page
     assert count(team, OutcomeUpload) == 1 and count(team, TrainingRun) == 1
     assert (count(team, OutcomeRecord), count(team, SensitiveValue)) == stored

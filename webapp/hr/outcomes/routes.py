@@ -118,8 +118,8 @@ def _already_training(running: TrainingRun | None, upload: OutcomeUpload | None 
         flash(f"The same training has just run on this file; no second run was started and {then}.")
         return redirect(url_for(".outcomes"))
     flash(
-        f"Training run {running.id} is already learning from this same file with the same "
-        f"choices; no second run was started and {then}."
+        f"Training run {running.id} is already {running.status} on this same file with the "
+        f"same choices; no second run was started and {then}."
     )
     return redirect(url_for(".training_run", run_id=running.id, follow=1))
 
