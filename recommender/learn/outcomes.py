@@ -449,13 +449,16 @@ class _Checker:
             self.problem(
                 "no item columns: this is a short outcome file (employee_id, track_taken, "
                 "success), whose people's answers are the assessments stored in the web app; "
-                "upload it there (HR > Outcomes). Training here needs the full file, with a "
+                "upload it there (HR > Outcomes). Training and evaluating here need the full file, with a "
                 f"column per item of pack {self.pack.ref}"
             )
         elif not present and not unknown:
+            extra = [c for c in columns if c in context]
             self.problem(
                 "no item columns: a full outcome file has a column per item of pack "
-                f"{self.pack.ref}"
+                f"{self.pack.ref}; a short file has only employee_id, track_taken, success and "
+                "columns named as sensitive, and takes everything else from the stored "
+                f"assessment (remove {', '.join(map(repr, extra))})"
             )
         elif present and len(present) < len(self.layout.item_ids):
             absent = [c for c in self.layout.item_ids if c not in columns]

@@ -156,9 +156,10 @@ def test_a_short_file_given_to_training_is_named_as_one(engineering, tmp_path):
     context_only = _write(
         tmp_path / "c.csv", ["employee_id", "track_taken", "success", "years_experience"], []
     )
-    assert any(
-        "no item columns: a full outcome file" in p for p in _problems(context_only, engineering)
-    )
+    problems = _problems(context_only, engineering)
+    (problem,) = [p for p in problems if "no item columns" in p]
+    assert "no item columns: a full outcome file has a column per item" in problem
+    assert problem.endswith("from the stored assessment (remove 'years_experience')")
 
 
 def test_a_short_files_sensitive_column_may_not_be_a_feature_or_required(engineering):
