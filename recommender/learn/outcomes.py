@@ -449,8 +449,8 @@ class _Checker:
             self.problem(
                 "no item columns: this is a short outcome file (employee_id, track_taken, "
                 "success), whose people's answers are the assessments stored in the web app; "
-                "upload it there (HR > Outcomes). Training and evaluating here need the full file, with a "
-                f"column per item of pack {self.pack.ref}"
+                "upload it there (HR > Outcomes). Training and evaluating here need the full "
+                f"file, with a column per item of pack {self.pack.ref}"
             )
         elif not present and not unknown:
             extra = [c for c in columns if c in context]
