@@ -86,6 +86,13 @@ class AlreadyTraining(Exception):
         self.run = run
 
 
+def _one_run_per_training(refused: IntegrityError) -> bool:
+    """Whether the database refused a run because the same training is in progress (the
+    unique index of migration 0008, named by PostgreSQL; its column, by SQLite)."""
+    said = str(refused.orig)
+    return "uq_training_runs_in_progress" in said or "training_runs.training_key" in said
+
+
 def run_in_progress(key: str) -> TrainingRun | None:
     """The queued or running run of the training `key`, if there is one (stale runs are given
     up first, so a run whose worker died never blocks a new one)."""
@@ -110,8 +117,10 @@ def launch_training(upload: OutcomeUpload, started_by: User) -> TrainingRun:
     )
     try:
         db.session.commit()
-    except IntegrityError:
+    except IntegrityError as refused:
         db.session.rollback()
+        if not _one_run_per_training(refused):
+            raise  # another constraint: our bug, not a second upload
         raise AlreadyTraining(run_in_progress(key)) from None
     runner = RUNNERS[current_app.config["TRACKFIT_JOBS"]]
     runner(current_app._get_current_object(), run.id, discipline=upload.pack.partition("@")[0])
