@@ -22,6 +22,7 @@ from recommender.learn.synthetic import generate_outcomes, write_outcome_csv
 from recommender.pack.loading import load_pack
 from tests.concurrency import all_at_once
 from tests.webapp.factories import PASSWORD
+from webapp import jobs
 from webapp.accounts import models as accounts
 from webapp.accounts.invitation import invitation_link
 from webapp.accounts.models import User
@@ -168,11 +169,6 @@ def test_one_file_uploaded_at_once_from_many_tabs_trains_once_and_is_stored_once
         )
         return status, location
 
-    print(
-        hr.copy().request(
-            "POST", "/hr/outcomes", {"csrf_token": token}, {"file": (data, "outcomes.csv")}
-        )[2][-3000:]
-    )
     results = all_at_once(8, send)
     assert {status for status, _ in results} == {302}, results
     assert len({location for _, location in results}) == 1  # everyone follows the same run
@@ -180,6 +176,30 @@ def test_one_file_uploaded_at_once_from_many_tabs_trains_once_and_is_stored_once
     assert count(app, select(func.count(OutcomeUpload.id))) == 1
     stored = count(app, select(func.count(OutcomeRecord.id)))
     assert 0 < stored <= 300  # one upload's rows, not several
+
+
+def test_a_second_launch_of_one_training_is_refused_by_the_database_and_stores_nothing(
+    app, team, runs_stay_queued
+):
+    with app.app_context():
+        hr = User.by_email("hr@example.com")
+
+        def upload_of_the_same_file():
+            upload = OutcomeUpload(
+                filename="outcomes.csv", sha256="1" * 64, kind="full", pack="engineering@1", rows=0
+            )
+            db.session.add(upload)
+            db.session.flush()
+            return upload
+
+        first = jobs.launch_training(upload_of_the_same_file(), hr)
+        # the route's own look for a run in progress missed it (both posted at once): the
+        # database refuses the second run, and the upload it came with goes with it
+        with pytest.raises(jobs.AlreadyTraining) as refused:
+            jobs.launch_training(upload_of_the_same_file(), hr)
+        assert refused.value.run.id == first.id
+        assert db.session.scalar(select(func.count(TrainingRun.id))) == 1
+        assert db.session.scalar(select(func.count(OutcomeUpload.id))) == 1
 
 
 def test_the_database_refuses_a_second_run_of_one_training_in_progress(app, team):
