@@ -200,10 +200,12 @@ def verdict(report: dict[str, Any]) -> dict[str, Any]:
             "small_data": None,
         }
     values = set(judged.values())
+    measures = {_by_one_measure(tracks[t]) for t in judged}
+    by = measures.pop() if len(measures) == 1 else ""  # " (Brier only)" when both say so
     if values == {"worse"} and len(judged) == len(TRACK_IDS):
-        summary = f"worse than the active version on both tracks — keep {active}"
+        summary = f"worse than the active version on both tracks{by} — keep {active}"
     elif values == {"better"} and len(judged) == len(TRACK_IDS):
-        summary = "better than the active version on both tracks — promoting it is supported"
+        summary = f"better than the active version on both tracks{by} — promoting it is supported"
     elif values == {"no different"}:
         summary = (
             f"no different from the active version on either track — keep {active} "
@@ -224,6 +226,7 @@ def verdict(report: dict[str, Any]) -> dict[str, Any]:
     at_chance = bool(chance) and recommendation in ("promote", "either")
     if at_chance:
         # better calibrated perhaps, but advice needs chances that tell people apart
+        summary = summary.removesuffix(" — promoting it is supported")
         summary += "; but " + _at_chance({t: tracks[t]["auc"] for t in chance})
         recommendation = "review"
     if report.get("active_learnt_these"):

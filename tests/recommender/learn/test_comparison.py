@@ -112,7 +112,8 @@ def test_chances_that_rank_people_backwards_are_called_so():
         active_name="v5",
     )
     summary = report["verdict"]["summary"]
-    assert summary.startswith("Better than the active version on both tracks")
+    assert summary.startswith("Better than the active version on both tracks (Brier only); but")
+    assert "promoting it is supported" not in summary
     assert "chances on both tracks rank people worse than a coin flip (backwards)" in summary
     assert report["verdict"]["recommendation"] == "review"
 
