@@ -62,11 +62,16 @@ class RollbackMoved(ModelRefused):
 
     headline = "nothing rolled back"
 
-    def __init__(self, pack_id: str, confirmed: tuple[str, str], step: tuple[str, str]):
+    def __init__(self, pack_id: str, confirmed: tuple[str, str], step: tuple[str, str] | None):
         self.step = step
+        now = (
+            f"a rollback now would go from {step[1]} to {step[0]}"
+            if step
+            else "there is nothing to roll back to now"
+        )
         super().__init__(
             f"the active version for {pack_id} changed since the rollback from {confirmed[1]} to "
-            f"{confirmed[0]} was confirmed; a rollback now would go from {step[1]} to {step[0]}"
+            f"{confirmed[0]} was confirmed; {now}"
         )
 
 
@@ -189,16 +194,22 @@ class RegistryWriter(Registry):
         self, pack: str | Pack, pack_id: str, confirmed: tuple[str, str]
     ) -> tuple[str, str]:
         confirmed = tuple(confirmed)
-        if self._rollback_target(pack_id) != confirmed:
-            raise RollbackMoved(pack_id, confirmed, self._rollback_target(pack_id))
+        step = self._step_now(pack_id)
+        if step != confirmed:
+            raise RollbackMoved(pack_id, confirmed, step)
         self.try_version(confirmed[0], pack)  # slow: outside the lock
         with self._locked():
             self._ready_to_move(pack_id)
-            step = self._rollback_target(pack_id)
+            step = self._step_now(pack_id)
             if step != confirmed:
                 raise RollbackMoved(pack_id, confirmed, step)
             self._point(pack_id, confirmed[0], "rollback", confirmed[1])
             return confirmed
+
+    def _step_now(self, pack_id: str) -> tuple[str, str] | None:
+        """The rollback the history asks for now, or None when there is nothing to go back to."""
+        stack = self.active_stack(pack_id)
+        return (stack[-2], stack[-1]) if len(stack) >= 2 else None
 
     def _rollback_target(self, pack_id: str) -> tuple[str, str]:
         stack = self.active_stack(pack_id)

@@ -93,6 +93,11 @@ def test_a_confirmed_rollback_is_made_as_confirmed_or_not_at_all(registry, monke
         registry.roll_back("tiny", confirmed=("v2", "v3"))
     assert registry.roll_back("tiny", confirmed=("v3", "v4")) == ("v3", "v4")
     assert [m["to"] for m in assert_consistent(registry)] == ["v1", "v2", "v3", "v4", "v3"]
+    registry.roll_back("tiny")
+    registry.roll_back("tiny")  # back at v1: nothing left to go back to
+    with pytest.raises(RollbackMoved) as moved:
+        registry.roll_back("tiny", confirmed=("v1", "v2"))
+    assert moved.value.step is None and "nothing to roll back to now" in str(moved.value)
 
 
 def test_new_versions_finishing_at_once_each_get_a_name_of_their_own(tmp_path):

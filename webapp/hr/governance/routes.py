@@ -470,12 +470,19 @@ def _rollback_page(
     ), status
 
 
-def _rollback_moved(registry, discipline, form, confirmed: tuple[str, str], step: tuple[str, str]):
-    """The rollback page again, with the step the history asks for now (409)."""
+def _rollback_moved(
+    registry, discipline, form, confirmed: tuple[str, str], step: tuple[str, str] | None
+):
+    """The rollback page again, with the step the history asks for now, if any (409)."""
+    now = (
+        f"A rollback now would go from {step[1]} to {step[0]}; confirm that instead if it is "
+        "what you want."
+        if step
+        else "There is nothing to roll back to now."
+    )
     refusal = (
         f"Nothing was rolled back: {discipline.title}'s active model changed since you asked "
-        f"to go back from {confirmed[1]} to {confirmed[0]}. A rollback now would go from "
-        f"{step[1]} to {step[0]}; confirm that instead if it is what you want."
+        f"to go back from {confirmed[1]} to {confirmed[0]}. {now}"
     )
     return _rollback_page(registry, discipline, step, form, refusal=refusal, status=409)
 
@@ -507,11 +514,11 @@ def rollback():
             "it is what you want."
         )
         return _rollback_page(registry, discipline, step, form, refusal=refusal, status=400)
-    if confirmed[1] == step[1] and confirmed[0] != step[0]:
-        # the pointer has not moved: the posted target was never this step's
+    if confirmed[0] not in registry.versions():
+        # no colleague's move explains a version the registry never held
         refusal = (
-            f"Nothing was rolled back: {confirmed[0]} is not the version a rollback goes back "
-            f"to from {step[1]} ({step[0]} is); confirm that if it is what you want."
+            f"Nothing was rolled back: the registry holds no version {confirmed[0]}. A rollback "
+            f"now would go from {step[1]} to {step[0]}; confirm that if it is what you want."
         )
         return _rollback_page(registry, discipline, step, form, refusal=refusal, status=400)
     if confirmed != step:
