@@ -119,10 +119,11 @@ def linked_profiles(records: list[dict], pack: Pack):
         }
     people = []
     for record in records:
-        assessment = stored[record["assessment_id"]]
+        # deleted since the file was joined: scored as no answers (a flagged row, left out),
+        # as training will leave it out
+        assessment = stored.get(record["assessment_id"])
+        answers, context = (assessment.answers, assessment.context) if assessment else ({}, {})
         people.append(
-            Answers.from_json(
-                answers_json(record["employee_id"], assessment.answers, assessment.context), pack
-            )
+            Answers.from_json(answers_json(record["employee_id"], answers, context), pack)
         )
     return score_many(pack, people)

@@ -139,11 +139,12 @@ def _short(check: UploadCheck, filename: str, data: bytes, pack: Pack, sensitive
     check.sensitive = {
         name: [values[row] for row in used] for name, values in links.sensitive.items()
     }
-    check.shortfall = learning.training_shortfalls(
-        [record["track_taken"] for record in check.records],
-        [record["success"] for record in check.records],
-        linked_profiles(check.records, pack) if check.records else None,
-    )
+    if not check.problems:  # a refused file is not scored
+        check.shortfall = learning.training_shortfalls(
+            [record["track_taken"] for record in check.records],
+            [record["success"] for record in check.records],
+            linked_profiles(check.records, pack) if check.records else None,
+        )
 
 
 # User ids per query (databases cap the parameters of a statement: SQLite's default was 999).
