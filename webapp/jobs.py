@@ -182,16 +182,24 @@ RUNNERS = {JOBS_IN_A_PROCESS: _in_a_process, JOBS_INLINE: _inline}
 def run_training(app: Flask, run_id: int) -> None:
     """Train the candidate of one queued run and record how it went."""
     with app.app_context():
-        run = db.session.get(TrainingRun, run_id)
-        if run is None or run.status != QUEUED:
+        # Claimed only while still queued, in one statement: a run given up as stale before
+        # its worker began (and perhaps followed by a new run of the same training) is never
+        # turned back to running.
+        claimed = db.session.execute(
+            update(TrainingRun)
+            .where(TrainingRun.id == run_id, TrainingRun.status == QUEUED)
+            .values(status=RUNNING, started_at=utcnow(), stage="reading the outcome data")
+        )
+        db.session.commit()
+        if claimed.rowcount != 1:
             return
+        run = db.session.get(TrainingRun, run_id)
         with Heartbeat(db.engine, run_id):
             _train(run)
 
 
 def _train(run: TrainingRun) -> None:
     actor = db.session.get(User, run.started_by) if run.started_by else None
-    _stage(run, "reading the outcome data", status=RUNNING)
     try:
         upload = db.session.get(OutcomeUpload, run.upload_id)
         summary = train_on_upload(upload, progress=lambda stage: _stage(run, stage))
@@ -290,10 +298,8 @@ class _StaleCheck:
             log.warning("stale training runs not checked: %s", error)
 
 
-def _stage(run: TrainingRun, stage: str, status: str | None = None) -> None:
+def _stage(run: TrainingRun, stage: str) -> None:
     run.stage = stage
-    if status:
-        run.status, run.started_at = status, utcnow()
     db.session.commit()
 
 

@@ -35,7 +35,7 @@ from webapp.audit import AuditEvent
 from webapp.database import utcnow
 from webapp.extensions import db
 from webapp.hr.outcomes.models import OutcomeRecord, OutcomeUpload, SensitiveValue, TrainingRun
-from webapp.jobs import Heartbeat
+from webapp.jobs import Heartbeat, run_training
 
 JUSTIFICATION = "Age bands follow experience here; reviewed with the works council."
 
@@ -776,6 +776,15 @@ def test_a_run_with_a_recent_sign_of_life_keeps_running(team, status, signed_in)
     for run_id in (started_long_ago, just_queued):
         assert hr.get(f"/hr/training/{run_id}.json").get_json()["status"] == status
     assert "training_failed" not in audit_actions(team)
+
+
+@pytest.mark.parametrize("status", ["failed", "running", "succeeded"])
+def test_a_worker_starting_late_never_takes_a_run_that_is_no_longer_queued(team, status):
+    run_id = a_run(team, status, utcnow() - timedelta(hours=1))
+    run_training(team, run_id)  # a worker whose run was given up (or taken) before it began
+    with team.app_context():
+        run = db.session.get(TrainingRun, run_id)
+        assert run.status == status and run.version is None
 
 
 def test_the_training_process_marks_its_run_alive_until_it_stops(team):
