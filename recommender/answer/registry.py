@@ -317,6 +317,12 @@ class Registry:
                 stack.pop()
         return stack
 
+    def rollback_step(self, pack: str | Pack) -> tuple[str, str] | None:
+        """(the version a rollback of `pack` goes back to, the one it replaces) as the history
+        records them, or None when there is nothing to go back to."""
+        stack = self.active_stack(pack)
+        return (stack[-2], stack[-1]) if len(stack) >= 2 else None
+
     def history(self, pack: str | Pack | None = None) -> list[dict[str, Any]]:
         """Every pointer move, or those of one pack, oldest first, each with its `pack` (a
         line written before moves named their pack has its version's); every malformed line

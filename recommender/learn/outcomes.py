@@ -475,7 +475,17 @@ class _Checker:
                 f"{c!r}{did_you_mean(c, features)}" for c in unknown[:UNKNOWN_COLUMNS_SHOWN]
             )
             more = len(unknown) - UNKNOWN_COLUMNS_SHOWN
-            none_known = not any(c in items for c in columns)
+            if present:
+                none_known = ""
+            elif set(REQUIRED) <= set(columns):
+                none_known = (
+                    "; none of the file's columns is an item of the pack (a short file has "
+                    "only employee_id, track_taken, success and columns named as sensitive: "
+                    "name these as sensitive, exactly as the header writes them, or remove "
+                    "them)"
+                )
+            else:
+                none_known = "; none of the file's columns is an item of the pack"
             self.problem(
                 (
                     f"1 column is not an item of pack {self.pack.ref}, a context field or a "
@@ -485,16 +495,7 @@ class _Checker:
                     f"context fields or named sensitive columns: {shown}"
                 )
                 + (f" and {more} more" if more > 0 else "")
-                + (
-                    "; none of the file's columns is an item of the pack (a short file has "
-                    "only employee_id, track_taken, success and columns named as sensitive: "
-                    "name these as sensitive, exactly as the header writes them, or remove "
-                    "them)"
-                    if none_known and set(REQUIRED) <= set(columns)
-                    else "; none of the file's columns is an item of the pack"
-                    if none_known
-                    else ""
-                ),
+                + none_known,
             )
         for column in self.sensitive:
             if column in columns and column not in features:

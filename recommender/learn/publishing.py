@@ -194,28 +194,23 @@ class RegistryWriter(Registry):
         self, pack: str | Pack, pack_id: str, confirmed: tuple[str, str]
     ) -> tuple[str, str]:
         confirmed = tuple(confirmed)
-        step = self._step_now(pack_id)
+        step = self.rollback_step(pack_id)
         if step != confirmed:
             raise RollbackMoved(pack_id, confirmed, step)
         self.try_version(confirmed[0], pack)  # slow: outside the lock
         with self._locked():
             self._ready_to_move(pack_id)
-            step = self._step_now(pack_id)
+            step = self.rollback_step(pack_id)
             if step != confirmed:
                 raise RollbackMoved(pack_id, confirmed, step)
             self._point(pack_id, confirmed[0], "rollback", confirmed[1])
             return confirmed
 
-    def _step_now(self, pack_id: str) -> tuple[str, str] | None:
-        """The rollback the history asks for now, or None when there is nothing to go back to."""
-        stack = self.active_stack(pack_id)
-        return (stack[-2], stack[-1]) if len(stack) >= 2 else None
-
     def _rollback_target(self, pack_id: str) -> tuple[str, str]:
-        stack = self.active_stack(pack_id)
-        if len(stack) < 2:
+        step = self.rollback_step(pack_id)
+        if step is None:
             raise ModelRefused(f"{self.root}: nothing to roll back to for pack {pack_id}")
-        return stack[-2], stack[-1]
+        return step
 
     def try_version(self, name: str, pack: str | Pack | None = None) -> None:
         """Load a version and answer sample people with it (see `trial.try_version`): of

@@ -194,6 +194,11 @@ def fit_track_model(
     report cross-validated metrics. `reliability` (per feature, 1 = measured without
     error) sets the measurement part of the intervals; None takes every feature as exact.
     `prior` (a model reading the same features) is a shape the search may shrink toward."""
+    shortfalls = training_shortfalls(
+        track_taken, success, rows=FIT_ROWS_PER_TRACK, each=FIT_EACH_OUTCOME
+    )
+    if shortfalls:
+        raise TrainingDataTooSmall(". ".join(shortfalls))
     fill = np.array([np.nanmedian(col) if np.any(~np.isnan(col)) else 0.0 for col in features.T])
     filled = np.where(np.isnan(features), fill, features)
     if prior is not None and prior.model.feature_names != tuple(feature_names):
@@ -208,7 +213,6 @@ def fit_track_model(
     for track in TRACK_IDS:
         rows = track_taken == track
         y = success[rows].astype(int)
-        _check_enough(track, y)
         prior_log_odds = None
         if prior is not None:
             prior_log_odds = prior.model.intercepts[track] + prior_parts[track][rows].sum(axis=1)
@@ -350,12 +354,17 @@ def track_shortfall(
 
 
 def training_shortfalls(
-    track_taken: np.ndarray, success: np.ndarray, profiles: ProfileBatch | None = None
+    track_taken: np.ndarray,
+    success: np.ndarray,
+    profiles: ProfileBatch | None = None,
+    *,
+    rows: int = MIN_ROWS_PER_TRACK,
+    each: int = MIN_EACH_OUTCOME,
 ) -> list[str]:
-    """Every track whose people are too few to learn from, with the reason; empty when both
-    have enough. Given the people's `profiles`, only usable rows count (`usable_rows`), and a
-    track short of people says how many of its rows were left out and for which
-    response-quality flags."""
+    """Every track whose people are too few to learn from (fewer than `rows`, or fewer than
+    `each` of an outcome), with the reason; empty when both have enough. Given the people's
+    `profiles`, only usable rows count (`usable_rows`), and a track short of people says how
+    many of its rows were left out and for which response-quality flags."""
     track_taken = np.asarray(track_taken, dtype=object)
     success = np.asarray(success, dtype=int)
     usable = np.ones(success.size, dtype=bool) if profiles is None else usable_rows(profiles)
@@ -373,16 +382,10 @@ def training_shortfalls(
                 f" ({int(left_out.sum())} of the {int(took.sum())} rows of this track left out "
                 f"for response-quality flags: {flags})"
             )
-        reason = track_shortfall(track, success[took & usable], why=why)
+        reason = track_shortfall(track, success[took & usable], rows, each, why)
         if reason is not None:
             reasons.append(reason)
     return reasons
-
-
-def _check_enough(track: str, y: np.ndarray) -> None:
-    shortfall = track_shortfall(track, y, FIT_ROWS_PER_TRACK, FIT_EACH_OUTCOME)
-    if shortfall:
-        raise TrainingDataTooSmall(shortfall)
 
 
 def _fit_track(

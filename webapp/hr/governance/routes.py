@@ -94,10 +94,9 @@ def rollback_step(registry: learning.RegistryWriter, pack_id: str) -> tuple[str,
     pointer history records them, or None when there is no earlier version (or the history
     cannot be read: the models page names its problems)."""
     try:
-        stack = registry.active_stack(pack_id)
+        return registry.rollback_step(pack_id)
     except ModelRefused:
         return None
-    return (stack[-2], stack[-1]) if len(stack) >= 2 else None
 
 
 def _pack_id(registry: learning.RegistryWriter, version: str) -> str:
@@ -521,13 +520,10 @@ def rollback():
             f"now would go from {step[1]} to {step[0]}; confirm that if it is what you want."
         )
         return _rollback_page(registry, discipline, step, form, refusal=refusal, status=400)
-    if confirmed != step:
-        # someone promoted or rolled back since the page was shown: ask again, with the new step
-        return _rollback_moved(registry, discipline, form, confirmed, step)
     try:
-        # the confirmed step and no other, checked again under the registry's lock
+        # the confirmed step and no other: the registry checks it, and again under its lock
         target, current = registry.roll_back(discipline, confirmed=confirmed)
-    except learning.RollbackMoved as moved:  # a promotion or rollback landed in between
+    except learning.RollbackMoved as moved:  # someone promoted or rolled back since the page
         return _rollback_moved(registry, discipline, form, confirmed, moved.step)
     except ModelRefused as refused:
         message = "Nothing was rolled back: " + "; ".join(problem_texts(refused, registry.root))

@@ -69,14 +69,7 @@ def training_data(upload: OutcomeUpload, pack: Pack):
     records = db.session.scalars(
         select(OutcomeRecord).where(OutcomeRecord.upload_id == upload.id).order_by(OutcomeRecord.id)
     ).all()
-    linked = {
-        a.id: a
-        for a in db.session.scalars(
-            select(Assessment).where(
-                Assessment.id.in_([r.assessment_id for r in records if r.assessment_id])
-            )
-        )
-    }
+    linked = stored_assessments([r.assessment_id for r in records if r.assessment_id])
     people, kept = [], []
     for record in records:
         if record.answers is not None:
@@ -102,21 +95,27 @@ def training_data(upload: OutcomeUpload, pack: Pack):
     return score_many(pack, people), track_taken, success, sensitive
 
 
-# Assessment ids per query (databases cap the parameters of a statement).
+# Ids per query (databases cap the parameters of a statement: SQLite's default was 999).
 IDS_PER_QUERY = 500
+
+
+def stored_assessments(ids: list[int]) -> dict[int, Assessment]:
+    """The assessments of these ids that still exist, by id (IDS_PER_QUERY ids a query)."""
+    ids = sorted(set(ids))
+    found: dict[int, Assessment] = {}
+    for start in range(0, len(ids), IDS_PER_QUERY):
+        batch = ids[start : start + IDS_PER_QUERY]
+        found |= {
+            a.id: a for a in db.session.scalars(select(Assessment).where(Assessment.id.in_(batch)))
+        }
+    return found
 
 
 def linked_profiles(records: list[dict], pack: Pack):
     """Profiles of a short file's checked rows (dicts naming `assessment_id`), row for row, from
     the assessments they are joined to: what training will read, so that the check at upload
     counts the rows training would leave out for response-quality flags."""
-    ids = sorted({record["assessment_id"] for record in records})
-    stored: dict[int, Assessment] = {}
-    for start in range(0, len(ids), IDS_PER_QUERY):
-        batch = ids[start : start + IDS_PER_QUERY]
-        stored |= {
-            a.id: a for a in db.session.scalars(select(Assessment).where(Assessment.id.in_(batch)))
-        }
+    stored = stored_assessments([record["assessment_id"] for record in records])
     people = []
     for record in records:
         # deleted since the file was joined: scored as no answers (a flagged row, left out),

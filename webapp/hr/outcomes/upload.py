@@ -15,11 +15,11 @@ from sqlalchemy import insert, select, update
 from webapp import learning
 from webapp.accounts.models import User
 from webapp.answering import Pack, employee_id_key, scoring_layout
-from webapp.assessment.models import Assessment
+from webapp.assessment.models import Assessment, discipline_of_ref
 from webapp.database import utcnow
 from webapp.extensions import db
 from webapp.hr.outcomes.models import FULL, SHORT, OutcomeRecord, OutcomeUpload, SensitiveValue
-from webapp.hr.outcomes.training import linked_profiles
+from webapp.hr.outcomes.training import IDS_PER_QUERY, linked_profiles
 
 NO_ACCOUNT, NO_ASSESSMENT = "no_account", "no_assessment"
 OTHER_VERSION, OTHER_DISCIPLINE = "other_version", "other_discipline"
@@ -147,10 +147,6 @@ def _short(check: UploadCheck, filename: str, data: bytes, pack: Pack, sensitive
         )
 
 
-# User ids per query (databases cap the parameters of a statement: SQLite's default was 999).
-BATCH = 500
-
-
 def _latest_assessments(employee_ids: list[str], pack: Pack) -> dict[str, Match | tuple]:
     """Per id of the file (read in standard form: its lower case is its `employee_id_key`),
     the person it names, matched by HR's employee id (however it is stored) or by email,
@@ -170,21 +166,20 @@ def _latest_assessments(employee_ids: list[str], pack: Pack) -> dict[str, Match 
     ]
     newest: dict[int, tuple] = {}  # user id -> (completed_at, id) of their newest assessment
     elsewhere: dict[int, str] = {}  # user id -> why their finished assessments are not of pack
-    discipline = pack.ref.partition("@")[0]
     user_ids = sorted(person.id for person in people)
-    for start in range(0, len(user_ids), BATCH):
+    for start in range(0, len(user_ids), IDS_PER_QUERY):
         rows = db.session.execute(
             select(
                 Assessment.user_id, Assessment.pack, Assessment.completed_at, Assessment.id
             ).where(
-                Assessment.user_id.in_(user_ids[start : start + BATCH]),
+                Assessment.user_id.in_(user_ids[start : start + IDS_PER_QUERY]),
                 Assessment.completed_at.is_not(None),
             )
         )
         for user_id, taken_in, *finished in rows:
             if taken_in == pack.ref:
                 newest[user_id] = max(newest.get(user_id, finished), finished)
-            elif taken_in.partition("@")[0] == discipline:
+            elif discipline_of_ref(taken_in) == pack.id:
                 elsewhere[user_id] = OTHER_VERSION
             else:
                 elsewhere.setdefault(user_id, OTHER_DISCIPLINE)
