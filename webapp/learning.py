@@ -39,7 +39,12 @@ _SOURCES = {
         "parse_outcome_links",
         "parse_outcomes",
     ),
-    "recommender.learn.publishing": ("AlreadyActive", "RegistryWriter", "RollbackMoved"),
+    "recommender.learn.publishing": (
+        "AlreadyActive",
+        "PromotionMoved",
+        "RegistryWriter",
+        "RollbackMoved",
+    ),
     "recommender.learn.reliability": ("WEAK_ITEM", "questionnaire_quality"),
     "recommender.learn.training": ("TrainingDataTooSmall", "training_shortfalls"),
 }

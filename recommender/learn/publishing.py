@@ -75,6 +75,24 @@ class RollbackMoved(ModelRefused):
         )
 
 
+class PromotionMoved(ModelRefused):
+    """A promotion confirmed as replacing one version (or none) when, by the time it could be
+    made, another is active for the pack: someone promoted or rolled back in between. Nothing
+    is moved; `active` is the version active now."""
+
+    headline = "nothing promoted"
+
+    def __init__(self, name: str, pack_id: str, confirmed: str | None, active: str | None):
+        self.version, self.pack_id, self.active = name, pack_id, active
+        super().__init__(
+            f"the active version for {pack_id} changed since promoting {name} in place of "
+            f"{confirmed or 'no version'} was confirmed; {active or 'no version'} is active now"
+        )
+
+
+UNCHECKED = object()  # `promote` without a confirmed version to replace
+
+
 class AlreadyActive(ModelRefused):
     """A promotion of the version that is already its pack's active one: nothing to move, and
     nothing is recorded (a move from a version to itself would be a step a rollback goes
@@ -135,27 +153,37 @@ class RegistryWriter(Registry):
             if staging.exists():
                 shutil.rmtree(staging)
 
-    def promote(self, name: str, pack: str | Pack | None = None) -> str | None:
+    def promote(
+        self, name: str, pack: str | Pack | None = None, replacing: str | object | None = UNCHECKED
+    ) -> str | None:
         """Make a version the active one of the pack it was trained for, once it has been
         tried on that pack (`pack`, when given, must be it: a Pack or folder to try it on);
         return the version it replaced. Nothing moves when it is refused (AlreadyActive when it is
-        that pack's active version already), and no other pack's pointer ever moves."""
+        that pack's active version already; PromotionMoved when `replacing`, the version HR
+        confirmed it would replace, or None for none, is not the active one by the time of the
+        move), and no other pack's pointer ever moves."""
         own = self.pack_of(name)
         if pack is not None and pack_id_of(pack) != own:
             raise ModelRefused(
                 f"{name} was trained for pack {own}, not {pack_id_of(pack)}; it can only be "
                 f"made active for {own}"
             )
-        if self.active_or_none(own) == name:
-            raise AlreadyActive(name, own)  # said before the slow trial, and again under the lock
+        # said before the slow trial, and again under the lock
+        self._check_promotion(name, own, replacing)
         self.try_version(name, pack)  # slow: outside the lock
         with self._locked():
-            if self.active_or_none(own) == name:
-                raise AlreadyActive(name, own)
+            self._check_promotion(name, own, replacing)
             self._ready_to_move(own)
             previous = self.active_or_none(own)
             self._point(own, name, "promote", previous)
         return previous
+
+    def _check_promotion(self, name: str, pack_id: str, replacing) -> None:
+        active = self.active_or_none(pack_id)
+        if active == name:
+            raise AlreadyActive(name, pack_id)
+        if replacing is not UNCHECKED and active != replacing:
+            raise PromotionMoved(name, pack_id, replacing, active)
 
     def rollback(self, pack: str | Pack) -> str:
         """Go back to the version that was active for `pack` before the current one, once it

@@ -9,6 +9,7 @@ import os
 import re
 import shutil
 import threading
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -59,6 +60,24 @@ AXE_OPTIONS = {"resultTypes": ["violations"], "rules": {"target-size": {"enabled
 CSRF = re.compile(
     r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"'
 )
+
+
+class _HiddenFields(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.fields: dict[str, str] = {}
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "input" and attrs.get("type") == "hidden" and attrs.get("name"):
+            self.fields[attrs["name"]] = attrs.get("value") or ""
+
+
+def hidden_fields(html: str) -> dict[str, str]:
+    """The hidden inputs of a page's forms, by name (the last one of a name wins)."""
+    parser = _HiddenFields()
+    parser.feed(html)
+    return parser.fields
 
 
 def app_settings(database_url: str, **extra) -> dict:
@@ -222,6 +241,15 @@ class FormClient:
         """GET the page, then POST its form with the token (to `action_url` if given)."""
         form = {"csrf_token": self.token(page_url), **(data or {})}
         return self.client.post(action_url or page_url, data=form, **kwargs)
+
+    def promote(self, version: str, justification: str = ""):
+        """Promote as HR does: ask on the version's page, then confirm on the confirmation
+        page with what that page's form holds; the response to the confirmation."""
+        page = f"/hr/models/{version}"
+        asked = self.submit(page, {"justification": justification}, f"{page}/promote")
+        assert asked.status_code == 200, asked.get_data(as_text=True)
+        confirmation = hidden_fields(asked.get_data(as_text=True))
+        return self.client.post(f"{page}/promote/confirm", data=confirmation)
 
     def register(self, email="ada@example.com", name="Ada", password=PASSWORD):
         """Create an account (and be logged in)."""

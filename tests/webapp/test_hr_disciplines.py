@@ -17,6 +17,7 @@ from recommender.learn.default_model import build_default_model
 from recommender.learn.publishing import RegistryWriter
 from recommender.learn.synthetic import generate_outcomes, write_outcome_csv
 from recommender.pack.loading import PACK_FILES, load_pack
+from tests.webapp.conftest import hidden_fields
 from tests.webapp.test_pack_versions import upload as upload_pack
 from tests.webapp.test_pack_versions import zipped
 from tests.webapp.test_retraining import finished
@@ -182,8 +183,8 @@ def promote(hr, version: str) -> str:
     assert f"Promote {version} for Product design?" in words
     assert f"For Product design, {version} will answer every new assessment instead of " in words
     assert re.search(r"Software engineering( and Data science)? (is|are) not affected\.", words)
-    promoted = hr.submit(
-        f"/hr/models/{version}", reason, action_url=f"/hr/models/{version}/promote/confirm"
+    promoted = hr.client.post(
+        f"/hr/models/{version}/promote/confirm", data=hidden_fields(asked.get_data(as_text=True))
     )
     assert promoted.status_code == 302
     assert promoted.headers["Location"].endswith(f"/hr/models?discipline={DESIGN}")

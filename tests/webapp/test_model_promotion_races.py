@@ -1,10 +1,12 @@
 """Promotions and rollbacks confirmed at the same moment on a live server, on SQLite and on
-PostgreSQL: every request succeeds, and engineering's pointer (`active/engineering`), its moves
-in `history.jsonl`, the audit log and what each person was told agree; a later rollback goes
-back one real step."""
+PostgreSQL: each confirmed step is made at most once (a promotion confirmed as replacing a
+version that is no longer active is asked again), and engineering's pointer
+(`active/engineering`), its moves in `history.jsonl`, the audit log and what each person was
+told agree; a later rollback goes back one real step."""
 
 from __future__ import annotations
 
+import html
 import itertools
 import json
 import re
@@ -16,6 +18,7 @@ from sqlalchemy import select
 
 from recommender.answer.registry import Registry
 from tests.concurrency import all_at_once
+from tests.webapp.conftest import hidden_fields
 from tests.webapp.factories import PASSWORD
 from tests.webapp.test_races import LiveBrowser
 from webapp.audit.models import AuditEvent
@@ -54,43 +57,55 @@ def promotions_audited(app) -> list[tuple[str, str | None]]:
 
 
 def test_simultaneous_promotions_agree_in_pointer_history_audit_and_message(app, team, serve):
+    """Every tab confirmed replacing v1: one promotion is made, every other tab is asked again
+    (409) naming the version now active, and the pointer, history, audit and messages agree."""
     models = Path(app.config["TRACKFIT_MODELS"])
     versions = copies_of_v1(models)
     others = {k: v for k, v in Registry(models).pointers().items() if k != "engineering"}
     hr = LiveBrowser(serve(app)).login("hr@example.com", PASSWORD)
-    tokens = [hr.token(f"/hr/models/{name}") for name in versions]
     tabs = [hr.copy() for _ in versions]
+    confirmations = []
+    for tab, name in zip(tabs, versions, strict=True):
+        status, _, page = tab.request(
+            "POST",
+            f"/hr/models/{name}/promote",
+            {"csrf_token": tab.token(f"/hr/models/{name}"), "justification": JUSTIFICATION},
+        )
+        assert status == 200, page
+        confirmations.append(hidden_fields(page))
+    assert all(fields["replacing"] == "v1" for fields in confirmations)
 
     def confirm(index):
-        status, _, _ = tabs[index].request(
-            "POST",
-            f"/hr/models/{versions[index]}/promote/confirm",
-            {"csrf_token": tokens[index], "justification": JUSTIFICATION},
+        status, _, page = tabs[index].request(
+            "POST", f"/hr/models/{versions[index]}/promote/confirm", confirmations[index]
         )
-        told = FLASH.search(tabs[index].request("GET", "/hr/models")[2])
-        return status, told and told.groups()
+        told = FLASH.search(tabs[index].request("GET", "/hr/models")[2]) if status == 302 else None
+        return status, told and told.groups(), page
 
     results = all_at_once(len(versions), confirm)
-    assert [status for status, _ in results] == [302] * len(versions), results
+    statuses = sorted(status for status, _, _ in results)
+    assert statuses == [302] + [409] * (len(versions) - 1), statuses
+    ((winner, previous),) = [told for status, told, _ in results if status == 302]
+    assert previous == "v1"
+    for status, _, page in results:
+        page = html.unescape(page)
+        if status == 409:
+            assert "Nothing was promoted: Software engineering's active model changed" in page
+            assert f"{winner} is active now" in page
     lines = [json.loads(line) for line in (models / "history.jsonl").read_text().splitlines()]
-    new = lines[-len(versions) :]
-    assert all(move["pack"] == "engineering" for move in new), new
+    assert lines[-1] == {**lines[-1], "pack": "engineering", "to": winner, "from": "v1"}
+    assert not any(line.get("to") in set(versions) - {winner} for line in lines)
     moves = Registry(models).history("engineering")  # engineering's moves, the bundled first
     for before, after in itertools.pairwise(moves):
         assert after["from"] == before["to"], moves
-    assert (models / "active" / "engineering").read_text().strip() == moves[-1]["to"]
+    assert (models / "active" / "engineering").read_text().strip() == winner
     assert {k: v for k, v in Registry(models).pointers().items() if k != "engineering"} == others
-    told = sorted((to, previous) for _, (to, previous) in results)
-    assert told == sorted((m["to"], m["from"]) for m in new)
-    assert promotions_audited(app) == told
+    assert promotions_audited(app) == [(winner, "v1")]
 
     # a rollback afterwards goes back exactly one step of that history
     token = hr.token("/hr/models")
-    back_to = moves[-1]["from"]
     status, _, _ = hr.request(
-        "POST",
-        "/hr/models/rollback",
-        {"csrf_token": token, "to": back_to, "replacing": moves[-1]["to"]},
+        "POST", "/hr/models/rollback", {"csrf_token": token, "to": "v1", "replacing": winner}
     )
     assert status == 302
-    assert (models / "active" / "engineering").read_text().strip() == moves[-1]["from"]
+    assert (models / "active" / "engineering").read_text().strip() == "v1"

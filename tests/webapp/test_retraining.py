@@ -29,6 +29,7 @@ from recommender.answer.scoring import scoring_layout
 from recommender.learn.comparison import compare_paired
 from recommender.learn.synthetic import generate_outcomes, write_outcome_csv
 from recommender.pack.loading import load_pack
+from tests.webapp.conftest import hidden_fields
 from webapp.accounts.models import User
 from webapp.assessment.models import Assessment
 from webapp.audit import AuditEvent
@@ -134,10 +135,8 @@ def test_hr_trains_compares_promotes_and_rolls_back_with_every_step_audited(
     assert asked.status_code == 200 and (
         f"{version} will answer every new assessment instead of v1" in asked.get_data(as_text=True)
     )
-    promoted = hr.submit(
-        f"/hr/models/{version}",
-        {"justification": JUSTIFICATION},
-        action_url=f"/hr/models/{version}/promote/confirm",
+    promoted = hr.client.post(
+        f"/hr/models/{version}/promote/confirm", data=hidden_fields(asked.get_data(as_text=True))
     )
     assert promoted.status_code == 302
     assert f"{version} is now the active model" in hr.get("/hr/models").get_data(as_text=True)
@@ -699,8 +698,22 @@ def test_promoting_asks_for_confirmation_and_only_the_confirmation_promotes(team
     assert hr.get(f"{page}/promote/confirm").status_code == 405
     unsigned = hr.client.post(f"{page}/promote/confirm", data={"justification": reason})
     assert unsigned.status_code == 400 and active(team) == "v1"
+    # posted straight to the confirmation's address (with a valid CSRF token, but not from the
+    # confirmation page): the confirmation page is shown, and nothing moves
+    skipped = hr.submit(page, {"justification": reason}, action_url=f"{page}/promote/confirm")
+    assert skipped.status_code == 409 and active(team) == "v1"
+    assert "Nothing was promoted yet: a promotion is made from this page" in (
+        skipped.get_data(as_text=True)
+    )
+    assert f"Promote {candidate} for Software engineering?" in skipped.get_data(as_text=True)
+    # the confirmation page's form, its justification changed afterwards: asked again
+    fields = hidden_fields(html)
+    changed = hr.client.post(
+        f"{page}/promote/confirm", data=fields | {"justification": reason + " And more."}
+    )
+    assert changed.status_code == 409 and active(team) == "v1"
 
-    confirmed = hr.submit(page, {"justification": reason}, action_url=f"{page}/promote/confirm")
+    confirmed = hr.client.post(f"{page}/promote/confirm", data=fields)
     assert confirmed.status_code == 302 and active(team) == candidate
     with team.app_context():
         promotion = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "promote"))

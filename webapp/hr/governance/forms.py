@@ -25,3 +25,12 @@ class RollbackForm(FlaskForm):
 
     to = HiddenField(validators=[Length(max=20)])
     replacing = HiddenField(validators=[Length(max=20)])
+
+
+class ConfirmPromotionForm(PromoteForm):
+    """The confirmation of a promotion: the justification shown, the version the page said it
+    would replace (empty for none) and the page's signed token (see
+    `promotion_confirmation`)."""
+
+    replacing = HiddenField(validators=[Length(max=20)])
+    confirmation = HiddenField(validators=[Length(max=1000)])

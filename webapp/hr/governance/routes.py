@@ -23,7 +23,8 @@ from webapp.extensions import db
 from webapp.hr import bp
 from webapp.hr.disciplines import chosen_discipline, pack_version
 from webapp.hr.governance.charts import calibration_chart, roc_chart
-from webapp.hr.governance.forms import PromoteForm, RollbackForm
+from webapp.hr.governance.forms import ConfirmPromotionForm, PromoteForm, RollbackForm
+from webapp.hr.governance.promotion_confirmation import confirmation_token, is_confirmed
 from webapp.hr.governance.registry_text import in_registry, problem_texts
 
 MIN_JUSTIFICATION = 30
@@ -317,22 +318,37 @@ def promote(version: str):
     discipline, _ = discipline_of_version(registry, version, manifest)
     if discipline is None:
         return _refused_page(version, form, _not_installed(version, manifest))
+    return _ask_to_confirm(registry, version, manifest, discipline, form)
+
+
+def _ask_to_confirm(registry, version: str, manifest: dict, discipline: Pack, form, **notice):
+    """The page that asks to confirm promoting `version` in place of the version active now,
+    once the version has answered sample people (never ask to confirm what cannot be
+    promoted); its form carries both versions and a signed token (`promotion_confirmation`).
+    With `notice` (`notice=` text, `status=`), the page again, saying why nothing was promoted
+    yet."""
+    justification = (form.justification.data or "").strip()
     try:
-        # never ask to confirm what cannot be promoted: tried on sample people first
         answering.try_version(registry, version, discipline)
     except ModelRefused as refused_model:
         return _refused_page(version, form, _not_promoted(registry, version, refused_model))
+    active = _active(registry, discipline.id)
+    form = ConfirmPromotionForm(formdata=None)
+    form.justification.data = justification
+    form.replacing.data = active or ""
+    form.confirmation.data = confirmation_token(version, active, justification)
     return render_template(
         "hr/promote_confirm.html",
         version=version,
         discipline=discipline,
         others=[p for p in answering.disciplines() if p.id != discipline.id],
-        active=_active(registry, discipline.id),
+        active=active,
         verdict=verdict(manifest),
         flagged=flagged_cells(manifest),
         justification=justification,
         form=form,
-    )
+        notice=notice.get("notice"),
+    ), notice.get("status", 200)
 
 
 def _not_installed(version: str, manifest: dict) -> str:
@@ -344,8 +360,11 @@ def _not_installed(version: str, manifest: dict) -> str:
 
 @bp.route("/models/<version>/promote/confirm", methods=["POST"])
 def confirm_promote(version: str):
-    """Make a version active, as confirmed; the justification is checked again and audited."""
-    registry, manifest, form = _promotion_request(version)
+    """Make a version active, as confirmed on its confirmation page (a post that did not come
+    from that page, or whose justification or version to replace was changed, is shown the
+    page instead); the justification is checked again and audited, and nothing moves when
+    another version has become active since the page was shown."""
+    registry, manifest, form = _promotion_request(version, ConfirmPromotionForm)
     justification = (form.justification.data or "").strip()
     refused = _refusal(manifest, justification)
     if refused:
@@ -354,11 +373,31 @@ def confirm_promote(version: str):
     discipline, _ = discipline_of_version(registry, version, manifest)
     if discipline is None:
         return _refused_page(version, form, _not_installed(version, manifest))
+    replacing = (form.replacing.data or "").strip() or None
+    if not is_confirmed(form.confirmation.data, version, replacing, justification):
+        notice = (
+            "Nothing was promoted yet: a promotion is made from this page, which says what it "
+            "will change. (The request did not come from it, or the page was more than an hour "
+            "old.)"
+        )
+        return _ask_to_confirm(
+            registry, version, manifest, discipline, form, notice=notice, status=409
+        )
     try:
-        # moves the pointer of the version's own discipline only
-        previous = registry.promote(version, discipline)
+        # moves the pointer of the version's own discipline only, if it still replaces the
+        # version the confirmation named
+        previous = registry.promote(version, discipline, replacing=replacing)
     except learning.AlreadyActive:  # promoted by someone else since the check
         return _already_active_page(registry, version, manifest, form)
+    except learning.PromotionMoved as moved:
+        notice = (
+            f"Nothing was promoted: {discipline.title}'s active model changed since you "
+            f"confirmed replacing {replacing or 'no model'}; {moved.active or 'no model'} is "
+            f"active now. Confirm again if {version} should replace it."
+        )
+        return _ask_to_confirm(
+            registry, version, manifest, discipline, form, notice=notice, status=409
+        )
     except ModelRefused as refused_model:
         return _refused_page(version, form, _not_promoted(registry, version, refused_model))
     judged = verdict(manifest)
@@ -383,13 +422,13 @@ def _not_promoted(registry, version: str, refused: ModelRefused) -> str:
     return f"{version} cannot be promoted: " + "; ".join(problem_texts(refused, registry.root))
 
 
-def _promotion_request(version: str):
+def _promotion_request(version: str, form_class=PromoteForm):
     """The registry, the version's manifest and the posted form of a promotion (400 when
     the form does not validate, 404 when there is no such version, 409 when it is its
     discipline's active version already)."""
     registry = learning.registry_writer()
     manifest = _manifest(registry, version)
-    form = PromoteForm()
+    form = form_class()
     if not form.validate_on_submit():
         if not form.justification.errors:
             abort(400)  # no valid CSRF token
