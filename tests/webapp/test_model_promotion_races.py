@@ -88,10 +88,10 @@ def test_simultaneous_promotions_agree_in_pointer_history_audit_and_message(app,
     ((winner, previous),) = [told for status, told, _ in results if status == 302]
     assert previous == "v1"
     for status, _, page in results:
-        page = html.unescape(page)
         if status == 409:
-            assert "Nothing was promoted: Software engineering's active model changed" in page
-            assert f"{winner} is active now" in page
+            told = html.unescape(page)
+            assert "Nothing was promoted: Software engineering's active model changed" in told
+            assert f"{winner} is active now" in told
     lines = [json.loads(line) for line in (models / "history.jsonl").read_text().splitlines()]
     assert lines[-1] == {**lines[-1], "pack": "engineering", "to": winner, "from": "v1"}
     assert not any(line.get("to") in set(versions) - {winner} for line in lines)

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from recommender.answer.registry import ModelRefused, Registry
 from recommender.answer.track_model import TrackModel
-from recommender.learn.publishing import AlreadyActive, RegistryWriter
+from recommender.learn.publishing import AlreadyActive, PromotionMoved, RegistryWriter
 
 PACKS = ("alpha", "beta", "gamma")
 
@@ -53,6 +53,23 @@ def test_each_pack_has_its_own_active_version(registry):
     assert [m["to"] for m in registry.history("alpha")] == [a1, a2, a1]
     assert all(m["pack"] == "beta" for m in registry.history("beta"))
     assert (registry.root / "active" / "alpha").read_text() == f"{a1}\n"
+
+
+def test_a_promotion_confirmed_as_replacing_a_version_is_made_only_while_it_is_active(registry):
+    a1, a2, a3, b1 = (
+        _add(registry, p, s) for p, s in (("alpha", 0), ("alpha", 1), ("alpha", 2), ("beta", 0))
+    )
+    assert registry.promote(a1, replacing=None) is None
+    history = (registry.root / "history.jsonl").read_bytes()
+    for confirmed in (None, a2, b1):  # no version, another, another pack's
+        with pytest.raises(PromotionMoved, match=f"{a1} is active now") as moved:
+            registry.promote(a2, replacing=confirmed)
+        assert moved.value.active == a1
+    assert (registry.root / "history.jsonl").read_bytes() == history
+    assert registry.promote(a2, replacing=a1) == a1
+    with pytest.raises(PromotionMoved, match=f"in place of {a1} was confirmed; {a2} is active"):
+        registry.promote(a3, replacing=a1)  # a colleague's promotion came first
+    assert registry.pointers() == {"alpha": a2}
 
 
 def test_a_version_is_only_ever_made_active_for_the_pack_it_was_trained_for(registry):
