@@ -24,6 +24,7 @@ from recommender.answer.employee_ids import EmployeeIdRefused, read_employee_id
 from recommender.answer.profile import ProfileBatch
 from recommender.answer.scoring import score_matrix, scoring_layout
 from recommender.errors import Problem, TrackfitError, did_you_mean, quoted
+from recommender.learn.training import training_shortfalls
 from recommender.pack.framework import TRACK_IDS
 from recommender.pack.loading import Pack
 from recommender.pack.questionnaire import CHOICE_CONTEXT, NUMBER_CONTEXT
@@ -44,22 +45,34 @@ NUL = "\x00"
 
 class OutcomesInvalid(TrackfitError):
     """An outcome file with problems; nothing of it was imported. `problems` lists the first
-    PROBLEMS_LISTED of them in line order; `more` counts the rest."""
+    PROBLEMS_LISTED of them in line order; `more` counts the rest; `shortfall` says, track by
+    track, when even every row whose track_taken and success read (problems elsewhere in the
+    row or not) is too few to train on, so that mending the rows alone would not do."""
 
     headline = "outcome data is invalid (nothing was imported)"
 
-    def __init__(self, problems, more: int = 0):
+    def __init__(self, problems, more: int = 0, shortfall: list[str] | None = None):
         self.more = more
+        self.shortfall = list(shortfall or [])
         super().__init__(problems)
 
     def report(self) -> str:
-        """Every problem listed, then a count of the rest."""
+        """Every problem listed, then a count of the rest, then the shortfall."""
         count = len(self.problems) + self.more
         lines = [f"{self.headline}: {count:,} {'problem' if count == 1 else 'problems'}"]
         lines += [f"  {problem}" for problem in self.problems]
         if self.more:
             lines.append(f"  … and {self.more:,} more problems")
+        if self.shortfall:
+            lines.append(f"and {SHORTFALL_BESIDE_PROBLEMS}:")
+            lines += [f"  {reason}" for reason in self.shortfall]
         return "\n".join(lines)
+
+
+SHORTFALL_BESIDE_PROBLEMS = (
+    "too few to train on even counting every row whose track_taken and success read, "
+    "problems elsewhere in the row or not"
+)
 
 
 @dataclass
@@ -121,6 +134,8 @@ class OutcomeLinks:
     data_hash: str
     problems: list[Problem] = field(default_factory=list)
     more_problems: int = 0
+    # rows whose track_taken and success both read (the others' outcomes are unknown)
+    readable: np.ndarray | None = None
 
 
 def is_short_file(raw_bytes: bytes, sensitive: tuple[str, ...] | list[str] = ()) -> bool:
@@ -174,6 +189,7 @@ def parse_outcome_links(
         data_hash=hashlib.sha256(raw_bytes).hexdigest(),
         problems=listed,
         more_problems=more,
+        readable=_readable(track, success),
     )
 
 
@@ -288,6 +304,21 @@ def _header(where_header: str, header: list[str]) -> tuple[list[str], list[Probl
     return columns, problems, positions
 
 
+def _readable(track: pd.Series, success: pd.Series) -> np.ndarray:
+    return (track.isin(TRACK_IDS) & success.isin(("0", "1"))).to_numpy()
+
+
+def readable_shortfall(track: pd.Series, success: pd.Series) -> list[str]:
+    """`training_shortfalls` of the rows whose track_taken and success read (the others'
+    tracks are unknown); empty when no row reads, as a file without its outcome columns."""
+    readable = _readable(track, success)
+    if not readable.any():
+        return []
+    return training_shortfalls(
+        track[readable].to_numpy(dtype=object), success[readable].astype(int).to_numpy()
+    )
+
+
 def _distinct(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """A column as codes into its distinct values: a check of each distinct value, spread back
     by the codes, costs what the column's variety costs, not its length."""
@@ -334,6 +365,7 @@ class _Checker:
         self.checks: list[_CellCheck] = []
         self.layout = scoring_layout(pack) if pack is not None else None
         self._sound: dict[str, np.ndarray] = {}
+        self.shortfall: list[str] = []
 
     def problem(self, message: str) -> None:
         """A problem of the whole file (its header, its columns)."""
@@ -423,10 +455,11 @@ class _Checker:
         return listed, total - len(listed)
 
     def raise_problems(self) -> None:
-        """Refuse the file when it has any problem."""
+        """Refuse the file when it has any problem (with the shortfall of its rows, when the
+        outcome columns could be read)."""
         listed, more = self.listed()
         if listed:
-            raise OutcomesInvalid(listed, more)
+            raise OutcomesInvalid(listed, more, self.shortfall)
 
     def check(self) -> OutcomeData | None:
         columns = self.table.columns
@@ -577,6 +610,7 @@ class _Checker:
             answers[:, column] = self._numbers(item_id, item.min, item.max, whole=True)
         context = self._context(columns)
         if self.file_problems or self.table.row_problems or any(c.bad.any() for c in self.checks):
+            self.shortfall = readable_shortfall(track, success)
             return None
         return OutcomeData(
             pack=self.pack,

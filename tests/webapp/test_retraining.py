@@ -403,6 +403,11 @@ def test_leavers_and_real_errors_are_reported_together_and_the_file_refused(team
     ]
     assert [html.index(p) for p in problems] == sorted(html.index(p) for p in problems)
     assert "2 rows would not be used either" in html
+    # in the same pass: even the rows that join and read are too few (4 of them: line 3's
+    # and line 9's outcomes do not read)
+    assert "Mending these rows would not be enough: too few to train on" in html
+    assert "and that joins a finished assessment" in html
+    assert "track ic: " in html and "track manager: " in html
     assert "E-nobody</th><td>no account with this employee id" in html
     assert "hr@example.com</th><td>no finished assessment" in html
     assert "Train on" not in html
@@ -502,6 +507,30 @@ def test_a_full_file_too_small_to_train_on_is_refused_naming_every_track(
     assert "No row of this file can be used for training" in header_only.get_data(as_text=True)
     assert count(team, OutcomeUpload) == 0 and count(team, TrainingRun) == 0
     assert count(team, OutcomeRecord) == 0 and count(team, SensitiveValue) == 0
+
+
+def test_a_full_file_with_problems_says_in_the_same_pass_whether_it_is_too_small(
+    team, outcome_file, signed_in
+):
+    hr = signed_in("hr@example.com")
+    lines = outcome_file.splitlines()
+    header = lines[0].decode().split(",")
+    broken = lines[3].decode().split(",")
+    broken[header.index("success")] = "yes"
+    lines[3] = ",".join(broken).encode()
+    small = upload(hr, b"\n".join(lines[:21]) + b"\n", "gender,age_band")
+    html = small.get_data(as_text=True)
+    assert small.status_code == 422 and "1 problem in this full outcome file" in html
+    assert "outcomes.csv:4: success: &#39;yes&#39; is not 0 or 1" in html
+    assert "Mending these rows would not be enough: too few to train on" in html
+    assert "track ic: " in html and "track manager: " in html
+    assert "and that joins" not in html
+    # a file big enough once mended says only its problem
+    large = upload(hr, b"\n".join(lines) + b"\n", "gender,age_band")
+    html = large.get_data(as_text=True)
+    assert large.status_code == 422 and "1 problem in this full outcome file" in html
+    assert "too few to train on" not in html
+    assert count(team, OutcomeUpload) == 0 and count(team, OutcomeRecord) == 0
 
 
 def test_a_short_file_too_small_once_flagged_answers_are_left_out_is_refused(team, signed_in):

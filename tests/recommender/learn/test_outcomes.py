@@ -415,3 +415,23 @@ def test_a_track_in_capitals_is_told_to_be_written_in_lower_case():
         "s.csv:2: track_taken: 'IC' is not one of ic, manager (write it in lower case)",
         "s.csv:3: track_taken: 'Manager' is not one of ic, manager (write it in lower case)",
     ]
+
+
+@pytest.mark.parametrize(("n", "short"), [(20, {"ic", "manager"}), (1000, set())])
+def test_a_refused_file_also_says_whether_its_readable_rows_are_too_few(
+    engineering, tmp_path, n, short
+):
+    header, rows, _ = _valid(engineering, tmp_path, n)
+    rows[0][header.index("success")] = "yes"  # unreadable: its track's count leaves it out
+    rows[1][1] = 9  # an answer out of range: the row still counts
+    with pytest.raises(OutcomesInvalid) as refused:
+        read_outcomes(_write(tmp_path / "o.csv", header, rows), engineering)
+    invalid = refused.value
+    assert len(invalid.problems) == 2
+    assert {reason.split(":")[0].removeprefix("track ") for reason in invalid.shortfall} == short
+    taken = np.array([row[header.index("track_taken")] for row in rows[1:]])
+    for reason in invalid.shortfall:
+        track = reason.split(":")[0].removeprefix("track ")
+        assert reason.startswith(f"track {track}: {int((taken == track).sum())} people")
+    report = invalid.report()
+    assert ("too few to train on even counting every row" in report) == bool(short)

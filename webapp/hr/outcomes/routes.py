@@ -66,7 +66,7 @@ def outcomes():
     sensitive = sensitive_names(form.sensitive.data)
     data = upload_file.read()
     check = check_upload(filename, data, pack, sensitive)
-    shortfall = [] if check.problems else check.shortfall
+    shortfall = check.shortfall
     if check.problems or shortfall:
         meant = (
             discipline_of_columns(data, pack, answering.disciplines()) if check.problems else None

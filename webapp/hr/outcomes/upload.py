@@ -56,7 +56,9 @@ class UploadCheck:
     not_usable: list[dict] = field(default_factory=list)  # {"line", "employee_id", "reason"}
     data_hash: str = ""
     # why the rows that can be used are too few to train on, track by track (training's own
-    # rule: a full file's rows with response-quality flags do not count), or nothing
+    # rule: a full file's rows with response-quality flags do not count), or nothing; for a
+    # file with problems, whether even every row whose outcome reads (and, in a short file,
+    # joins an assessment) is too few, so that mending the rows alone would not do
     shortfall: list[str] = field(default_factory=list)
 
 
@@ -77,6 +79,7 @@ def check_upload(filename: str, data: bytes, pack: Pack, sensitive: list[str]) -
     except learning.OutcomesInvalid as invalid:
         check.problems = [str(problem) for problem in invalid.problems]
         check.more_problems = invalid.more
+        check.shortfall = invalid.shortfall
     return check
 
 
@@ -85,7 +88,7 @@ def _short(check: UploadCheck, filename: str, data: bytes, pack: Pack, sensitive
     check.data_hash = links.data_hash
     problems = [(problem.line, str(problem)) for problem in links.problems]
     latest = _latest_assessments([e for e in links.employee_ids if e], pack)
-    used = []
+    used, readable = [], []
     named_on: dict[int, tuple[int, str]] = {}  # user id -> (line, id) of the row that named them
     for row, employee_id in enumerate(links.employee_ids):
         if not employee_id:
@@ -122,6 +125,7 @@ def _short(check: UploadCheck, filename: str, data: bytes, pack: Pack, sensitive
             check.not_usable.append({"line": line, "employee_id": employee_id, "reason": found})
             continue
         used.append(row)
+        readable.append(bool(links.readable[row]))
         check.records.append(
             {
                 "employee_id": employee_id,
@@ -139,12 +143,19 @@ def _short(check: UploadCheck, filename: str, data: bytes, pack: Pack, sensitive
     check.sensitive = {
         name: [values[row] for row in used] for name, values in links.sensitive.items()
     }
-    if not check.problems:  # a refused file is not scored
-        check.shortfall = learning.training_shortfalls(
-            [record["track_taken"] for record in check.records],
-            [record["success"] for record in check.records],
-            linked_profiles(check.records, pack) if check.records else None,
-        )
+    if check.problems:
+        # a refused file is not scored: are even its rows that join and read too few?
+        if any(readable):
+            check.shortfall = learning.training_shortfalls(
+                [r["track_taken"] for r, ok in zip(check.records, readable, strict=True) if ok],
+                [r["success"] for r, ok in zip(check.records, readable, strict=True) if ok],
+            )
+        return
+    check.shortfall = learning.training_shortfalls(
+        [record["track_taken"] for record in check.records],
+        [record["success"] for record in check.records],
+        linked_profiles(check.records, pack) if check.records else None,
+    )
 
 
 def _latest_assessments(employee_ids: list[str], pack: Pack) -> dict[str, Match | tuple]:
