@@ -87,8 +87,12 @@ def compare_paired(
     for track in TRACK_IDS:
         rows = track_taken == track
         y = success[rows].astype(int)
-        if active is None or y.size == 0 or y.min() == y.max():
+        if y.size == 0 or y.min() == y.max():
             tracks[track] = {"rows": int(y.size)}
+            continue
+        if active is None:
+            # nothing to compare with, but the candidate's own ranking is still judged
+            tracks[track] = _candidate_alone(y, candidate[track][rows], rng, samples)
             continue
         scores = np.column_stack([candidate[track][rows], active[track][rows]])
         tracks[track] = _track_comparison(y, scores, rng, samples)
@@ -133,6 +137,25 @@ def _track_comparison(y, scores, rng, samples) -> dict[str, Any]:
     # the candidate's chances on this track rank its people no better than a coin flip could
     entry["chance_level"] = entry["auc"]["candidate_interval"][0] <= CHANCE_AUC
     return entry
+
+
+def _candidate_alone(y, scores, rng, samples) -> dict[str, Any]:
+    """A track with no active version to compare with: the candidate's AUC and its bootstrap
+    interval, and whether that interval reaches a coin flip's."""
+    auc = []
+    for start in range(0, samples, DRAWS_AT_ONCE):
+        draws = rng.integers(0, y.size, size=(min(DRAWS_AT_ONCE, samples - start), y.size))
+        auc.append(_weighted_auc(y, scores[:, None], _draw_counts(draws, y.size))[:, 0])
+    spread = np.concatenate(auc)
+    spread = spread[~np.isnan(spread)]
+    tail = (1 - INTERVAL_LEVEL) / 2
+    point = paired_auc(y, scores[:, None], np.arange(y.size)[None, :])[0, 0]
+    interval = [round(float(v), 4) for v in np.quantile(spread, [tail, 1 - tail])]
+    return {
+        "rows": int(y.size),
+        "auc": {"candidate": round(float(point), 4), "candidate_interval": interval},
+        "chance_level": interval[0] <= CHANCE_AUC,
+    }
 
 
 def _judge(entry: dict[str, Any]) -> tuple[str, str]:
@@ -192,10 +215,17 @@ def verdict(report: dict[str, Any]) -> dict[str, Any]:
             if not active
             else f"the active version {active} could not be scored on these people"
         )
+        summary = f"Nothing to compare with: {why}"
+        # a first version is not judged against another, but chances that rank no one are
+        # still no ground for advice
+        chance = [t for t in TRACK_IDS if tracks[t].get("chance_level")]
+        if chance:
+            summary += "; and " + _at_chance({t: tracks[t]["auc"] for t in chance})
         return {
-            "summary": f"Nothing to compare with: {why}",
+            "summary": summary,
             "recommendation": "review",
             "worse": False,
+            "at_chance": bool(chance),
             "rows": rows,
             "small_data": None,
         }

@@ -713,6 +713,28 @@ def test_a_candidate_whose_chances_rank_no_one_needs_review_and_a_written_reason
     assert active(team) == "v1"
 
 
+def test_a_first_version_whose_chances_rank_no_one_needs_a_written_reason(team, signed_in):
+    rng = np.random.default_rng(9)
+    taken = np.where(rng.random(3000) < 0.4, "manager", "ic").astype(object)
+    truth = rng.uniform(0.05, 0.95, taken.size)
+    success = (rng.random(taken.size) < truth).astype(int)
+    flat = np.full(taken.size, success.mean()) + rng.normal(0, 0.005, taken.size)
+    comparison = compare_paired(
+        {"ic": truth, "manager": flat}, None, taken, success, active_name=None
+    )
+    candidate = a_candidate(team, comparison)
+    hr = signed_in("hr@example.com")
+    page = hr.get(f"/hr/models/{candidate}").get_data(as_text=True)
+    assert 'class="notice warning"' in page and "Nothing to compare with" in page
+    assert "rank people no better than a coin flip" in page
+    refused = hr.submit(f"/hr/models/{candidate}", action_url=f"/hr/models/{candidate}/promote")
+    assert refused.status_code == 422
+    assert "Promoting needs a reason: Its chances rank people no better than a coin flip" in (
+        refused.get_data(as_text=True)
+    )
+    assert active(team) == "v1"
+
+
 def test_promoting_asks_for_confirmation_and_only_the_confirmation_promotes(team, signed_in):
     hr = signed_in("hr@example.com")
     candidate = a_candidate(team, WORSE)

@@ -147,6 +147,30 @@ def test_without_an_active_version_there_is_nothing_to_compare():
     report = compare_paired({"ic": truth, "manager": truth}, None, taken, success, active_name=None)
     assert report["verdict"]["recommendation"] == "review"
     assert not report["verdict"]["worse"]
+    assert report["verdict"]["summary"] == (
+        "Nothing to compare with: there was no active version when this one was trained"
+    )
+    assert not report["verdict"]["at_chance"]
+    manager = report["tracks"]["manager"]
+    assert manager["auc"]["candidate"] == round(
+        roc_auc_score(success[taken == "manager"], truth[taken == "manager"]), 4
+    )
+    low, high = manager["auc"]["candidate_interval"]
+    assert 0.5 < low < manager["auc"]["candidate"] < high
+
+
+def test_a_first_version_whose_chances_rank_no_one_is_still_no_ground_for_advice():
+    taken, success, truth, rng = _people(1500, 6)
+    flat = np.full(truth.size, success.mean()) + rng.normal(0, 0.005, truth.size)
+    report = compare_paired({"ic": truth, "manager": flat}, None, taken, success, active_name=None)
+    verdict = report["verdict"]
+    assert verdict["at_chance"] and verdict["recommendation"] == "review"
+    assert verdict["summary"].startswith(
+        "Nothing to compare with: there was no active version when this one was trained; and "
+        "the candidate's chances on the manager track rank people no better than a coin flip"
+    )
+    assert verdict["summary"].endswith("— review before promoting")
+    assert report["tracks"]["ic"]["chance_level"] is False
 
 
 def test_an_active_version_that_learnt_from_these_people_cannot_make_the_candidate_worse():
