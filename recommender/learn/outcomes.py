@@ -70,8 +70,9 @@ class OutcomesInvalid(TrackfitError):
 
 
 SHORTFALL_BESIDE_PROBLEMS = (
-    "too few to train on even counting every row whose track_taken and success read, "
-    "problems elsewhere in the row or not"
+    "too few to train on even once its rows are mended (counting every row whose track_taken "
+    "and success read, problems elsewhere in the row or not, and every other row as what the "
+    "track lacks)"
 )
 
 
@@ -309,13 +310,16 @@ def _readable(track: pd.Series, success: pd.Series) -> np.ndarray:
 
 
 def readable_shortfall(track: pd.Series, success: pd.Series) -> list[str]:
-    """`training_shortfalls` of the rows whose track_taken and success read (the others'
-    tracks are unknown); empty when no row reads, as a file without its outcome columns."""
+    """`training_shortfalls` of the rows whose track_taken and success read, short even were
+    every other row (whose track or outcome is unknown) what the track lacks; empty when no
+    row reads, as in a file without its outcome columns."""
     readable = _readable(track, success)
     if not readable.any():
         return []
     return training_shortfalls(
-        track[readable].to_numpy(dtype=object), success[readable].astype(int).to_numpy()
+        track[readable].to_numpy(dtype=object),
+        success[readable].astype(int).to_numpy(),
+        unread=int((~readable).sum()),
     )
 
 

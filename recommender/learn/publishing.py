@@ -77,16 +77,22 @@ class RollbackMoved(ModelRefused):
 
 class PromotionMoved(ModelRefused):
     """A promotion confirmed as replacing one version (or none) when, by the time it could be
-    made, another is active for the pack: someone promoted or rolled back in between. Nothing
-    is moved; `active` is the version active now."""
+    made, another is active for the pack, or the pack's pointer has moved at all (someone
+    promoted or rolled back in between, perhaps back to the same version). Nothing is moved;
+    `active` is the version active now."""
 
     headline = "nothing promoted"
 
     def __init__(self, name: str, pack_id: str, confirmed: str | None, active: str | None):
         self.version, self.pack_id, self.active = name, pack_id, active
+        now = (
+            f"{active} is active again after other moves"
+            if active == confirmed
+            else f"{active or 'no version'} is active now"
+        )
         super().__init__(
             f"the active version for {pack_id} changed since promoting {name} in place of "
-            f"{confirmed or 'no version'} was confirmed; {active or 'no version'} is active now"
+            f"{confirmed or 'no version'} was confirmed; {now}"
         )
 
 
@@ -154,36 +160,46 @@ class RegistryWriter(Registry):
                 shutil.rmtree(staging)
 
     def promote(
-        self, name: str, pack: str | Pack | None = None, replacing: str | object | None = UNCHECKED
+        self,
+        name: str,
+        pack: str | Pack | None = None,
+        replacing: str | object | None = UNCHECKED,
+        moves: int | None = None,
     ) -> str | None:
         """Make a version the active one of the pack it was trained for, once it has been
         tried on that pack (`pack`, when given, must be it: a Pack or folder to try it on);
         return the version it replaced. Nothing moves when it is refused (AlreadyActive when it is
         that pack's active version already; PromotionMoved when `replacing`, the version HR
         confirmed it would replace, or None for none, is not the active one by the time of the
-        move), and no other pack's pointer ever moves."""
+        move, or when the pack's history no longer has the `moves` it had then), and no other
+        pack's pointer ever moves."""
         own = self.pack_of(name)
         if pack is not None and pack_id_of(pack) != own:
             raise ModelRefused(
                 f"{name} was trained for pack {own}, not {pack_id_of(pack)}; it can only be "
                 f"made active for {own}"
             )
-        # said before the slow trial, and again under the lock
-        self._check_promotion(name, own, replacing)
+        # said before the slow trial, and again when moving; both under the lock, which a
+        # move holds while it writes the history and the pointer (read without it, the two
+        # could be seen half-moved)
+        with self._locked():
+            self._check_promotion(name, own, replacing, moves)
         self.try_version(name, pack)  # slow: outside the lock
         with self._locked():
-            self._check_promotion(name, own, replacing)
+            self._check_promotion(name, own, replacing, moves)
             self._ready_to_move(own)
             previous = self.active_or_none(own)
             self._point(own, name, "promote", previous)
         return previous
 
-    def _check_promotion(self, name: str, pack_id: str, replacing) -> None:
+    def _check_promotion(self, name: str, pack_id: str, replacing, moves: int | None) -> None:
         active = self.active_or_none(pack_id)
         if active == name:
             raise AlreadyActive(name, pack_id)
-        if replacing is not UNCHECKED and active != replacing:
-            raise PromotionMoved(name, pack_id, replacing, active)
+        moved = moves is not None and len(self.history(pack_id)) != moves
+        if moved or (replacing is not UNCHECKED and active != replacing):
+            confirmed = active if replacing is UNCHECKED else replacing
+            raise PromotionMoved(name, pack_id, confirmed, active)
 
     def rollback(self, pack: str | Pack) -> str:
         """Go back to the version that was active for `pack` before the current one, once it

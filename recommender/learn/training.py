@@ -360,11 +360,14 @@ def training_shortfalls(
     *,
     rows: int = MIN_ROWS_PER_TRACK,
     each: int = MIN_EACH_OUTCOME,
+    unread: int = 0,
 ) -> list[str]:
     """Every track whose people are too few to learn from (fewer than `rows`, or fewer than
     `each` of an outcome), with the reason; empty when both have enough. Given the people's
     `profiles`, only usable rows count (`usable_rows`), and a track short of people says how
-    many of its rows were left out and for which response-quality flags."""
+    many of its rows were left out and for which response-quality flags. With `unread` rows
+    whose track or outcome is unknown (cells that do not read), a track is short only if it
+    would be even were every one of them of that track, with whichever outcome it lacks."""
     track_taken = np.asarray(track_taken, dtype=object)
     success = np.asarray(success, dtype=int)
     usable = np.ones(success.size, dtype=bool) if profiles is None else usable_rows(profiles)
@@ -382,10 +385,26 @@ def training_shortfalls(
                 f" ({int(left_out.sum())} of the {int(took.sum())} rows of this track left out "
                 f"for response-quality flags: {flags})"
             )
-        reason = track_shortfall(track, success[took & usable], rows, each, why)
+        y = success[took & usable]
+        if unread and _could_be_enough(y, unread, rows, each):
+            continue
+        if unread:
+            why += (
+                f" (and the {unread} row{'' if unread == 1 else 's'} whose track_taken or "
+                "success do not read could not make up for it)"
+            )
+        reason = track_shortfall(track, y, rows, each, why)
         if reason is not None:
             reasons.append(reason)
     return reasons
+
+
+def _could_be_enough(y: np.ndarray, unread: int, rows: int, each: int) -> bool:
+    """Whether a track's outcomes `y` would reach `rows` people and `each` of both outcomes
+    were the `unread` rows all of it, each with the outcome it lacks."""
+    successes = int(y.sum())
+    lacking = max(0, each - successes) + max(0, each - (y.size - successes))
+    return y.size + unread >= rows and lacking <= unread
 
 
 def _fit_track(

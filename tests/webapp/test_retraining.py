@@ -766,6 +766,13 @@ def test_promoting_asks_for_confirmation_and_only_the_confirmation_promotes(team
 
     confirmed = hr.client.post(f"{page}/promote/confirm", data=fields)
     assert confirmed.status_code == 302 and active(team) == candidate
+    # the same confirmation posted again after a rollback to v1 (a stale tab, the back
+    # button): the pointer has moved since, so it is asked again, not promoted
+    hr.submit("/hr/models", {"to": "v1", "replacing": candidate}, action_url="/hr/models/rollback")
+    assert active(team) == "v1"
+    replayed = hr.client.post(f"{page}/promote/confirm", data=fields)
+    assert replayed.status_code == 409 and active(team) == "v1"
+    assert "v1 is active again, after other moves" in replayed.get_data(as_text=True)
     with team.app_context():
         promotion = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "promote"))
         assert promotion.detail["justification"] == reason

@@ -70,6 +70,12 @@ def test_a_promotion_confirmed_as_replacing_a_version_is_made_only_while_it_is_a
     with pytest.raises(PromotionMoved, match=f"in place of {a1} was confirmed; {a2} is active"):
         registry.promote(a3, replacing=a1)  # a colleague's promotion came first
     assert registry.pointers() == {"alpha": a2}
+    # confirmed after 2 moves; a promotion and a rollback since leave a2 active again
+    registry.promote(a3)
+    registry.rollback("alpha")
+    with pytest.raises(PromotionMoved, match=f"{a2} is active again after other moves"):
+        registry.promote(a3, replacing=a2, moves=2)
+    assert registry.promote(a3, replacing=a2, moves=4) == a2
 
 
 def test_a_version_is_only_ever_made_active_for_the_pack_it_was_trained_for(registry):

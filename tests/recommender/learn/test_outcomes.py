@@ -19,6 +19,7 @@ from recommender.learn.outcomes import (
     read_outcomes,
 )
 from recommender.learn.synthetic import generate_outcomes, write_outcome_csv
+from recommender.learn.training import training_shortfalls
 
 ROOT = Path(__file__).resolve().parents[3]
 SURVEY = ROOT.parent / "shared/data/so-survey-2025-sample/survey_results_public_first1000.csv"
@@ -434,4 +435,41 @@ def test_a_refused_file_also_says_whether_its_readable_rows_are_too_few(
         track = reason.split(":")[0].removeprefix("track ")
         assert reason.startswith(f"track {track}: {int((taken == track).sum())} people")
     report = invalid.report()
-    assert ("too few to train on even counting every row" in report) == bool(short)
+    assert ("too few to train on even once its rows are mended" in report) == bool(short)
+
+
+def test_a_file_at_the_threshold_whose_bad_cell_hides_a_row_is_not_called_too_small(
+    engineering, tmp_path
+):
+    header, rows, _ = _valid(engineering, tmp_path, 400)
+    track = header.index("track_taken")
+    kept = [r for r in rows if r[track] == "ic"][:25] + [r for r in rows if r[track] == "manager"][
+        :30
+    ]
+    read_outcomes(_write(tmp_path / "ok.csv", header, kept), engineering)  # trains as it is
+    kept[0] = [*kept[0]]
+    kept[0][header.index("success")] = "yes"  # mended, it is the 25th IC row again
+    with pytest.raises(OutcomesInvalid) as refused:
+        read_outcomes(_write(tmp_path / "o.csv", header, kept), engineering)
+    assert len(refused.value.problems) == 1 and refused.value.shortfall == []
+
+
+@pytest.mark.parametrize(
+    ("successes", "failures", "unread", "short"),
+    [
+        (20, 5, 0, False),
+        (20, 4, 0, True),
+        (20, 4, 1, False),  # the unread row may be the missing failure
+        (3, 3, 3, True),  # two successes and two failures lacking: three rows cannot
+        (3, 3, 4, True),  # four could, but 6 + 4 people are still fewer than 25
+        (20, 3, 2, False),
+        (22, 0, 2, True),
+    ],
+)
+def test_unread_rows_count_as_whatever_a_track_lacks(successes, failures, unread, short):
+    taken = np.array(["ic"] * (successes + failures) + ["manager"] * 40, dtype=object)
+    success = np.array([1] * successes + [0] * failures + [1, 0] * 20)
+    reasons = training_shortfalls(taken, success, unread=unread)
+    assert [r.split(":")[0] for r in reasons] == (["track ic"] if short else [])
+    if short and unread:
+        assert f"the {unread} row" in reasons[0] and "could not make up for it" in reasons[0]

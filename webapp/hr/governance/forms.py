@@ -28,9 +28,7 @@ class RollbackForm(FlaskForm):
 
 
 class ConfirmPromotionForm(PromoteForm):
-    """The confirmation of a promotion: the justification shown, the version the page said it
-    would replace (empty for none) and the page's signed token (see
-    `promotion_confirmation`)."""
+    """The confirmation of a promotion: the justification shown and the page's signed token,
+    which names the version it replaces (see `promotion_confirmation`)."""
 
-    replacing = HiddenField(validators=[Length(max=20)])
     confirmation = HiddenField(validators=[Length(max=1000)])

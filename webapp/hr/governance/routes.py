@@ -24,7 +24,7 @@ from webapp.hr import bp
 from webapp.hr.disciplines import chosen_discipline, pack_version
 from webapp.hr.governance.charts import calibration_chart, roc_chart
 from webapp.hr.governance.forms import ConfirmPromotionForm, PromoteForm, RollbackForm
-from webapp.hr.governance.promotion_confirmation import confirmation_token, is_confirmed
+from webapp.hr.governance.promotion_confirmation import confirmation_token, confirmed_step
 from webapp.hr.governance.registry_text import in_registry, problem_texts
 
 MIN_JUSTIFICATION = 30
@@ -333,10 +333,13 @@ def _ask_to_confirm(registry, version: str, manifest: dict, discipline: Pack, fo
     except ModelRefused as refused_model:
         return _refused_page(version, form, _not_promoted(registry, version, refused_model))
     active = _active(registry, discipline.id)
+    try:
+        moves = len(registry.history(discipline.id))
+    except ModelRefused as refused:
+        return _refused_page(version, form, _not_promoted(registry, version, refused))
     form = ConfirmPromotionForm(formdata=None)
     form.justification.data = justification
-    form.replacing.data = active or ""
-    form.confirmation.data = confirmation_token(version, active, justification)
+    form.confirmation.data = confirmation_token(version, active, moves, justification)
     return render_template(
         "hr/promote_confirm.html",
         version=version,
@@ -373,8 +376,8 @@ def confirm_promote(version: str):
     discipline, _ = discipline_of_version(registry, version, manifest)
     if discipline is None:
         return _refused_page(version, form, _not_installed(version, manifest))
-    replacing = (form.replacing.data or "").strip() or None
-    if not is_confirmed(form.confirmation.data, version, replacing, justification):
+    step = confirmed_step(form.confirmation.data, version, justification)
+    if step is None:
         notice = (
             "Nothing was promoted yet: a promotion is made from this page, which says what it "
             "will change. (The request did not come from it, or the page was more than an hour "
@@ -383,17 +386,23 @@ def confirm_promote(version: str):
         return _ask_to_confirm(
             registry, version, manifest, discipline, form, notice=notice, status=409
         )
+    replacing, moves = step
     try:
-        # moves the pointer of the version's own discipline only, if it still replaces the
-        # version the confirmation named
-        previous = registry.promote(version, discipline, replacing=replacing)
+        # moves the pointer of the version's own discipline only, if it has not moved since
+        # the confirmation (which named the version it replaces)
+        previous = registry.promote(version, discipline, replacing=replacing, moves=moves)
     except learning.AlreadyActive:  # promoted by someone else since the check
         return _already_active_page(registry, version, manifest, form)
     except learning.PromotionMoved as moved:
+        now = (
+            f"{moved.active} is active again, after other moves"
+            if moved.active == replacing
+            else f"{moved.active or 'no model'} is active now"
+        )
         notice = (
             f"Nothing was promoted: {discipline.title}'s active model changed since you "
-            f"confirmed replacing {replacing or 'no model'}; {moved.active or 'no model'} is "
-            f"active now. Confirm again if {version} should replace it."
+            f"confirmed replacing {replacing or 'no model'}; {now}. Confirm again if {version} "
+            "should replace it."
         )
         return _ask_to_confirm(
             registry, version, manifest, discipline, form, notice=notice, status=409

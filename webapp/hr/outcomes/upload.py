@@ -149,6 +149,7 @@ def _short(check: UploadCheck, filename: str, data: bytes, pack: Pack, sensitive
             check.shortfall = learning.training_shortfalls(
                 [r["track_taken"] for r, ok in zip(check.records, readable, strict=True) if ok],
                 [r["success"] for r, ok in zip(check.records, readable, strict=True) if ok],
+                unread=readable.count(False),
             )
         return
     check.shortfall = learning.training_shortfalls(
