@@ -473,6 +473,32 @@ def test_the_same_file_uploaded_while_it_trains_starts_no_second_run(
     assert steps.count("outcomes_upload") == 3 and steps.count("training_started") == 3
 
 
+def test_the_same_rows_saved_again_another_way_are_the_same_training(
+    team, outcome_file, signed_in, runs_stay_queued
+):
+    hr = signed_in("hr@example.com")
+    first = upload(hr, outcome_file, "gender,age_band")
+    assert first.status_code == 302
+    header, *rows = outcome_file.decode().splitlines()
+    # as a spreadsheet might save it: Windows line ends, rows in another order, every cell
+    # quoted, ids in capitals (ids read the same whatever their case)
+    lines = [
+        header.split(","),
+        *([line.split(",")[0].upper(), *line.split(",")[1:]] for line in rows[::-1]),
+    ]
+    again = "\r\n".join(",".join(f'"{cell}"' for cell in line) for line in lines) + "\r\n"
+    second = upload(hr, again.encode(), "age_band, gender", name="outcomes-resaved.csv")
+    assert second.status_code == 302
+    assert second.headers["Location"] == first.headers["Location"]
+    assert count(team, OutcomeUpload) == 1 and count(team, TrainingRun) == 1
+    # one outcome changed is another training
+    changed = outcome_file.replace(b",ic,1,", b",ic,0,", 1)
+    assert changed != outcome_file
+    third = upload(hr, changed, "gender,age_band")
+    assert third.headers["Location"] != first.headers["Location"]
+    assert count(team, TrainingRun) == 2
+
+
 def test_confirming_a_second_upload_of_a_file_in_training_waits_for_that_run(
     team, signed_in, runs_stay_queued
 ):

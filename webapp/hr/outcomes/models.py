@@ -40,18 +40,23 @@ class OutcomeUpload(db.Model):
     # whether the candidate may shrink toward the active version where cross-validation says
     # that pays (False: it learns from these people alone)
     from_active: Mapped[bool] = mapped_column(default=True, server_default=true())
+    # the digest of the rows it trains on, whatever their order and the file's line ends or
+    # quoting (`upload.content_digest`); None for uploads stored before it was kept
+    content_sha256: Mapped[str | None] = mapped_column(String(64))
 
     @property
     def training_key(self) -> str:
         """What makes its training the same as another's (see `training_key`)."""
-        return training_key(self.pack, self.sha256, self.from_active, self.sensitive_columns)
+        digest = self.content_sha256 or self.sha256
+        return training_key(self.pack, digest, self.from_active, self.sensitive_columns)
 
 
-def training_key(pack: str, sha256: str, from_active: bool, sensitive: list[str]) -> str:
-    """What makes two trainings the same: the people and outcomes they learn from (the SHA-256
-    of the checked data), the pack version, whether the candidate may start from the active
-    version, and which columns are sensitive (the fairness report's groups)."""
-    parts = [pack, sha256, str(bool(from_active)), *sorted(sensitive or [])]
+def training_key(pack: str, digest: str, from_active: bool, sensitive: list[str]) -> str:
+    """What makes two trainings the same: the people and outcomes they learn from (the digest
+    of the checked rows, `upload.content_digest`), the pack version, whether the candidate may
+    start from the active version, and which columns are sensitive (the fairness report's
+    groups)."""
+    parts = [pack, digest, str(bool(from_active)), *sorted(sensitive or [])]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 

@@ -73,7 +73,8 @@ def outcomes():
         )
         return _refused(filename, check, shortfall, pack, meant)
     from_active = form.from_active.data
-    running = jobs.run_in_progress(training_key(pack.ref, check.data_hash, from_active, sensitive))
+    key = training_key(pack.ref, check.content_hash, from_active, sensitive)
+    running = jobs.run_in_progress(key)
     if running is not None:
         return _already_training(running)
     upload = store_upload(

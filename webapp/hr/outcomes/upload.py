@@ -6,7 +6,9 @@ that cannot be used, listed for HR, who confirms training on the rest."""
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
+import json
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -54,7 +56,8 @@ class UploadCheck:
     records: list[dict] = field(default_factory=list)  # rows of OutcomeRecord, as dicts
     sensitive: dict[str, list] = field(default_factory=dict)  # row for row with records
     not_usable: list[dict] = field(default_factory=list)  # {"line", "employee_id", "reason"}
-    data_hash: str = ""
+    data_hash: str = ""  # SHA-256 of the file's bytes
+    content_hash: str = ""  # of the rows it trains on (`content_digest`)
     # why the rows that can be used are too few to train on, track by track (training's own
     # rule: a full file's rows with response-quality flags do not count), or nothing; for a
     # file with problems, whether even every row whose outcome reads (and, in a short file,
@@ -80,7 +83,36 @@ def check_upload(filename: str, data: bytes, pack: Pack, sensitive: list[str]) -
         check.problems = [str(problem) for problem in invalid.problems]
         check.more_problems = invalid.more
         check.shortfall = invalid.shortfall
+    if not check.problems:
+        check.content_hash = content_digest(check.kind, check.records, check.sensitive)
     return check
+
+
+def content_digest(kind: str, records: list[dict], sensitive: dict[str, list]) -> str:
+    """SHA-256 of the rows an upload trains on, each with its sensitive values, in a canonical
+    form: sorted by person (ids read the same whatever their case), keys sorted, so that the
+    same rows saved again with other line ends, quoting or row order give the same digest."""
+    names = sorted(sensitive)
+    rows = sorted(
+        json.dumps(
+            [
+                record["employee_id"].lower(),
+                record["assessment_id"],
+                record["answers"],
+                record["context"],
+                record["track_taken"],
+                record["success"],
+                [sensitive[name][row] for name in names],
+            ],
+            sort_keys=True,
+            default=str,
+        )
+        for row, record in enumerate(records)
+    )
+    digest = hashlib.sha256(json.dumps([kind, names]).encode())
+    for row in rows:
+        digest.update(b"\n" + row.encode())
+    return digest.hexdigest()
 
 
 def _short(check: UploadCheck, filename: str, data: bytes, pack: Pack, sensitive) -> None:
@@ -282,6 +314,7 @@ def store_upload(
         pack=pack.ref,
         rows=len(check.records),
         sha256=check.data_hash,
+        content_sha256=check.content_hash or None,
         sensitive_columns=sensitive,
         not_usable=check.not_usable,
         confirmed_at=utcnow() if confirmed else None,
