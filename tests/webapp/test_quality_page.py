@@ -162,29 +162,39 @@ def _synthetic_answers(people: int, seed: int, flip: str | None = None) -> list[
     ]
 
 
-def _store_assessments(app, answers: list[dict]) -> list[int]:
-    """Finished assessments straight in the database; their ids."""
-    email = "synthetic@example.com"
+def _store_assessments(app, answers: list[dict], emails: list[str] | None = None) -> list[int]:
+    """Finished assessments straight in the database, each of a person of their own (or of
+    the person of the same place in `emails`, created if need be); their ids."""
+    count = _count_users(app)
+    emails = emails or [f"synthetic{count + n}@example.com" for n in range(len(answers))]
+    users = {}
+    for email in emails:
+        with app.app_context():
+            user = db.session.scalar(select(User.id).where(User.email == email))
+        users[email] = user or factories.user(app, email, "employee", "Synthetic")
     with app.app_context():
-        user = db.session.scalar(select(User).where(User.email == email))
-        if user is None:
-            factories.user(app, email, "employee", "Synthetic")
-            user = db.session.scalar(select(User).where(User.email == email))
-        stored = [
-            Assessment(
-                user_id=user.id,
-                pack="engineering@1",
-                answers=one,
-                context=CONTEXT,
-                timings={},
-                step=7,
-                completed_at=utcnow(),
+        stored = []
+        for email, one in zip(emails, answers, strict=True):
+            stored.append(
+                Assessment(
+                    user_id=users[email],
+                    pack="engineering@1",
+                    answers=one,
+                    context=CONTEXT,
+                    timings={},
+                    step=7,
+                    completed_at=utcnow(),
+                )
             )
-            for one in answers
-        ]
-        db.session.add_all(stored)
+            db.session.add(stored[-1])
+            db.session.flush()  # one after another: the later one is the newer
         db.session.commit()
         return [assessment.id for assessment in stored]
+
+
+def _count_users(app) -> int:
+    with app.app_context():
+        return len(db.session.scalars(select(User.id)).all())
 
 
 def _store_upload(
@@ -325,6 +335,43 @@ def test_a_person_in_several_uploaded_files_counts_once_with_the_newest_answers(
         db.session.commit()
     _store_assessments(app, older[:10] + newer)
     assert table(hr.get("/hr/quality").get_data(as_text=True)) == deduplicated
+
+
+def test_a_person_counts_once_however_often_they_answered_and_wherever_it_is_stored(app, hr):
+    """Thirty people; ten of them took the assessment again, and five were also in a full
+    outcome file (by employee id, whatever its case, or by email): each counts once, by their
+    newest assessment, and the figures are those of the thirty alone."""
+    first, again = _synthetic_answers(30, seed=11), _synthetic_answers(10, seed=12)
+    emails = [f"p{n}@example.com" for n in range(30)]
+    _store_assessments(app, first, emails)
+    with app.app_context():
+        for n in range(30):
+            db.session.scalar(select(User).where(User.email == emails[n])).employee_id = f"E{n}"
+        db.session.commit()
+    alone = table(hr.get("/hr/quality").get_data(as_text=True))
+    _store_assessments(app, again, emails[:10])
+    ids = ["e0", "E1", "p2@example.com", "E3", "e4", "x1", "x2"]  # five assessed, two not
+    _store_upload(app, _synthetic_answers(7, seed=13), employee_ids=ids)
+    page = hr.get("/hr/quality").get_data(as_text=True)
+    assert "<dt>Responses</dt><dd>32</dd>" in page
+    assert "<dt>From</dt><dd>30 finished assessments, 2 rows of uploaded outcome files" in page
+    assert (
+        "5 uploaded rows are of someone assessed here (counted once, by their newest "
+        "assessment); 10 earlier assessments of people who took it again (each person counted "
+        "once, by their newest)."
+    ) in page
+    with app.app_context():
+        for upload in db.session.scalars(select(OutcomeUpload)):
+            db.session.delete(upload)
+        db.session.commit()
+    newest = table(hr.get("/hr/quality").get_data(as_text=True))
+    assert newest != alone
+    with app.app_context():
+        for assessment in db.session.scalars(select(Assessment)):
+            db.session.delete(assessment)
+        db.session.commit()
+    _store_assessments(app, again + first[10:])  # each person's newest answers, once
+    assert table(hr.get("/hr/quality").get_data(as_text=True)) == newest
 
 
 def test_a_short_file_row_counts_as_the_assessment_it_points_at(app, hr):

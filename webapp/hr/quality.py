@@ -7,6 +7,7 @@ from flask import render_template
 from sqlalchemy import select
 
 from webapp import answering, learning
+from webapp.accounts.models import User
 from webapp.answering import (
     FLAG_IDS,
     FLAG_MESSAGES,
@@ -31,14 +32,17 @@ MIN_RESPONSES = 30
 def quality():
     """Per construct: n, alpha with its interval, omega, item statistics and traffic lights;
     the share of responses with quality flags (left out of the statistics and of training).
-    Every stored response of the pack version counts, each person's once: finished
-    assessments and the answers in uploaded outcome files (see `_uploaded_rows`). One
-    discipline at a time (`?discipline=`), in its newest pack."""
+    Every stored response of the pack version counts, each person's once: their newest
+    finished assessment, or for people not assessed here the answers of the newest uploaded
+    outcome file that holds them (see `_uploaded_rows`). One discipline at a time
+    (`?discipline=`), in its newest pack."""
     pack = chosen_discipline()
-    finished, unusable = _answers(pack, _finished_assessments(pack))
-    uploaded, sources = _uploaded_rows(pack)
+    newest, assessed, retaken = _finished_assessments(pack)
+    finished, unusable = _answers(pack, newest)
+    uploaded, sources = _uploaded_rows(pack, assessed)
     from_files, unusable_rows = _answers(pack, uploaded)
     sources |= {
+        "retaken": retaken,
         "assessments": len(finished),
         "uploaded": len(from_files),
         "unusable": unusable + unusable_rows,
@@ -66,20 +70,37 @@ def quality():
     )
 
 
-def _finished_assessments(pack: Pack) -> list[dict]:
-    """Every finished assessment of the pack version, as answers JSON."""
+def _finished_assessments(pack: Pack) -> tuple[list[dict], set[str], int]:
+    """Each person's newest finished assessment of the pack version, as answers JSON; the
+    people they are (employee ids and emails, as `employee_id_key`), for uploaded rows to be
+    matched against; and how many earlier assessments of people who took it again were left
+    out (a person answering twice is one person, not two)."""
     rows = db.session.execute(
-        select(Assessment.id, Assessment.answers, Assessment.context, Assessment.timings).where(
-            Assessment.completed_at.is_not(None), Assessment.pack == pack.ref
+        select(
+            Assessment.id,
+            Assessment.user_id,
+            Assessment.answers,
+            Assessment.context,
+            Assessment.timings,
+            User.employee_id,
+            User.email,
         )
+        .join(User, User.id == Assessment.user_id)
+        .where(Assessment.completed_at.is_not(None), Assessment.pack == pack.ref)
+        .order_by(Assessment.user_id, Assessment.completed_at.desc(), Assessment.id.desc())
     )
-    return [
-        answers_json(f"assessment {assessment_id}", answers, context, timings)
-        for assessment_id, answers, context, timings in rows
-    ]
+    newest, people, seen, retaken = [], set(), set(), 0
+    for assessment_id, user_id, answers, context, timings, employee_id, email in rows:
+        if user_id in seen:
+            retaken += 1
+            continue
+        seen.add(user_id)
+        people.update(employee_id_key(key) for key in (employee_id, email) if key)
+        newest.append(answers_json(f"assessment {assessment_id}", answers, context, timings))
+    return newest, people, retaken
 
 
-def _uploaded_rows(pack: Pack) -> tuple[list[dict], dict[str, int]]:
+def _uploaded_rows(pack: Pack, assessed: set[str]) -> tuple[list[dict], dict[str, int]]:
     """The answers in the pack version's uploaded outcome files, each person once, as answers
     JSON, and how many rows were not added and why.
 
@@ -89,7 +110,9 @@ def _uploaded_rows(pack: Pack) -> tuple[list[dict], dict[str, int]]:
     the newest upload that holds them; their rows in older uploads are "repeated". A short
     file's row is the stored assessment it points at, which counts among the finished
     assessments already ("linked"), or nothing when that assessment was deleted since
-    ("gone"). One query, newest upload first, and one pass over its rows."""
+    ("gone"). A full file's row of someone `assessed` here (their employee id or email, as
+    `employee_id_key`) counts as their assessment here ("assessed"). One query, newest upload
+    first, and one pass over its rows."""
     rows = db.session.execute(
         select(
             OutcomeUpload.id,
@@ -104,12 +127,15 @@ def _uploaded_rows(pack: Pack) -> tuple[list[dict], dict[str, int]]:
     )
     seen: set[str] = set()
     people = []
-    sources = {"linked": 0, "gone": 0, "repeated": 0}
+    sources = {"linked": 0, "gone": 0, "repeated": 0, "assessed": 0}
     for upload_id, employee_id, assessment_id, answers, context in rows:
         if answers is None:
             sources["linked" if assessment_id is not None else "gone"] += 1
             continue
         person = employee_id_key(employee_id)
+        if person in assessed:
+            sources["assessed"] += 1
+            continue
         if person in seen:
             sources["repeated"] += 1
             continue
@@ -142,6 +168,18 @@ def _not_added(sources: dict[str, int]) -> list[str]:
             "row repeats",
             "rows repeat",
             "a person of a newer upload (counted once, from the newest)",
+        ),
+        (
+            sources["assessed"],
+            "uploaded row is",
+            "uploaded rows are",
+            "of someone assessed here (counted once, by their newest assessment)",
+        ),
+        (
+            sources["retaken"],
+            "earlier assessment",
+            "earlier assessments",
+            "of people who took it again (each person counted once, by their newest)",
         ),
         (sources["unusable"], "response no longer fits", "responses no longer fit", "the pack"),
     ]
