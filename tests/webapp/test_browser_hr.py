@@ -80,18 +80,15 @@ def test_hr_is_refused_a_promotion_lands_on_the_reason_then_promotes_and_rolls_b
     expect(page.get_by_label("Justification")).to_be_in_viewport()
     look_at(page, "hr-promote-refused", DESKTOP)
     assert_accessible(page, "refused promotion")
-    page.go_back()
-    page.set_viewport_size({"width": PHONE, "height": 800})
-    page.get_by_role("button", name=f"Promote {new}…").click()  # on a phone too
-    expect(summary).to_be_focused()
-    assert landed_on_errors(page), "at a phone's width the refusal did not open at its message"
-    look_at(page, "hr-promote-refused", PHONE)
+    refused_at_a_phones_width(page, new)
 
     page.get_by_label("Justification").fill(JUSTIFICATION)
     page.get_by_role("button", name=f"Promote {new}…").click()
-    expect(
-        page.get_by_role("heading", name=f"Promote {new} for Software engineering?")
-    ).to_be_visible()
+    asked = page.get_by_role("heading", name=f"Promote {new} for Software engineering?")
+    expect(asked).to_be_visible()
+    # a second tab left on the same confirmation, to be confirmed after a promotion and a
+    # rollback have brought v1 back
+    stale = a_confirmation_in_another_tab(page, live, new)
     page.get_by_role("button", name=f"Yes, promote {new}").click()
     promoted = f"{new} is now the active model (it was v1) for Software engineering"
     expect(page.get_by_text(promoted)).to_be_visible()
@@ -111,6 +108,39 @@ def test_hr_is_refused_a_promotion_lands_on_the_reason_then_promotes_and_rolls_b
     expect(page.get_by_text(rolled_back)).to_be_visible()
     expect(page.get_by_role("link", name="Roll back to")).to_have_count(0)
     expect(page.get_by_text("Nothing to roll back to")).to_be_visible()
+
+    # the stale tab's confirmation no longer holds: asked again, nothing moved
+    stale.get_by_role("button", name=f"Yes, promote {new}").click()
+    notice = stale.locator(".error-summary")
+    expect(notice).to_be_focused()
+    expect(notice).to_contain_text("Nothing was promoted")
+    expect(notice).to_contain_text("v1 is active again, after other moves")
+    look_at(stale, "hr-promote-moved", PHONE)
+    assert_accessible(stale, "promotion asked again")
+    stale.get_by_role("button", name=f"Yes, promote {new}").click()  # confirmed now
+    expect(stale.get_by_text(promoted)).to_be_visible()
+
+
+def refused_at_a_phones_width(page, version: str) -> None:
+    """Back on the version's page at a phone's width, the refusal opens at its message too."""
+    page.go_back()
+    page.set_viewport_size({"width": PHONE, "height": 800})
+    page.get_by_role("button", name=f"Promote {version}…").click()
+    expect(page.locator(".error-summary")).to_be_focused()
+    assert landed_on_errors(page), "at a phone's width the refusal did not open at its message"
+    look_at(page, "hr-promote-refused", PHONE)
+
+
+def a_confirmation_in_another_tab(page, live: str, version: str):
+    """A new tab at a phone's width, showing the confirmation of promoting `version`."""
+    tab = page.context.new_page()
+    tab.set_viewport_size({"width": PHONE, "height": 800})
+    tab.goto(f"{live}/hr/models/{version}")
+    tab.get_by_label("Justification").fill(JUSTIFICATION)
+    tab.get_by_role("button", name=f"Promote {version}…").click()
+    heading = tab.get_by_role("heading", name=f"Promote {version} for Software engineering?")
+    expect(heading).to_be_visible()
+    return tab
 
 
 def add_events(app, count: int) -> None:
