@@ -93,14 +93,16 @@ def _one_run_per_training(refused: IntegrityError) -> bool:
     return "uq_training_runs_in_progress" in said or "training_runs.training_key" in said
 
 
-def run_in_progress(key: str) -> TrainingRun | None:
-    """The queued or running run of the training `key`, if there is one (stale runs are given
-    up first, so a run whose worker died never blocks a new one)."""
+def run_in_progress(*keys: str) -> TrainingRun | None:
+    """The queued or running run of the training named by any of `keys` (one training may
+    have an older key too, see `OutcomeUpload.training_keys`), if there is one (stale runs
+    are given up first, so a run whose worker died never blocks a new one)."""
     give_up_stale_runs()
     return db.session.scalar(
-        select(TrainingRun).where(
-            TrainingRun.training_key == key, TrainingRun.status.in_((QUEUED, RUNNING))
-        )
+        select(TrainingRun)
+        .where(TrainingRun.training_key.in_(keys), TrainingRun.status.in_((QUEUED, RUNNING)))
+        .order_by(TrainingRun.id)
+        .limit(1)
     )
 
 

@@ -306,7 +306,8 @@ def test_each_stored_response_counts_once_and_the_page_says_what_was_not_added(a
     assert "<dt>Responses</dt><dd>35</dd>" in page
     assert "<dt>From</dt><dd>30 finished assessments, 5 rows of uploaded outcome files" in page
     assert (
-        '<p class="hint">Not added: 10 uploaded rows join a finished assessment already counted; '
+        '<p class="hint">Not added: 10 uploaded rows join a finished assessment of someone '
+        "already counted; "
         "5 rows repeat a person of a newer upload (counted once, from the newest).</p>"
     ) in page
 
@@ -385,7 +386,8 @@ def test_a_short_file_row_counts_as_the_assessment_it_points_at(app, hr):
     assert "<dt>Responses</dt><dd>30</dd>" in page
     assert "<dt>From</dt><dd>30 finished assessments, 0 rows of uploaded outcome files" in page
     assert (
-        '<p class="hint">Not added: 20 uploaded rows join a finished assessment already counted; '
+        '<p class="hint">Not added: 20 uploaded rows join a finished assessment of someone '
+        "already counted; "
         "1 uploaded row points at an assessment deleted since.</p>"
     ) in page
 

@@ -450,7 +450,10 @@ def test_the_same_file_uploaded_while_it_trains_starts_no_second_run(
     assert again.status_code == 302
     assert again.headers["Location"] == first.headers["Location"]
     page = hr.get(again.headers["Location"]).get_data(as_text=True)
-    assert "is already queued on this same file with the same choices" in page
+    assert (
+        "is already queued on the same rows (the same people, answers and outcomes) with the "
+        "same choices" in page
+    )
     assert "the file was not stored again" in page
     assert count(team, OutcomeUpload) == 1 and count(team, TrainingRun) == 1
     assert (count(team, OutcomeRecord), count(team, SensitiveValue)) == stored
@@ -497,6 +500,22 @@ def test_the_same_rows_saved_again_another_way_are_the_same_training(
     third = upload(hr, changed, "gender,age_band")
     assert third.headers["Location"] != first.headers["Location"]
     assert count(team, TrainingRun) == 2
+
+
+def test_a_run_started_before_rows_were_digested_still_holds_its_file(
+    team, outcome_file, signed_in, runs_stay_queued
+):
+    hr = signed_in("hr@example.com")
+    first = upload(hr, outcome_file, "gender,age_band")
+    assert first.status_code == 302
+    with team.app_context():  # as migration 0009 leaves an upload and its run in progress
+        stored = db.session.scalar(select(OutcomeUpload))
+        stored.content_sha256 = None
+        db.session.scalar(select(TrainingRun)).training_key = stored.training_key
+        db.session.commit()
+    again = upload(hr, outcome_file, "gender,age_band")
+    assert again.headers["Location"] == first.headers["Location"]
+    assert count(team, OutcomeUpload) == 1 and count(team, TrainingRun) == 1
 
 
 def test_confirming_a_second_upload_of_a_file_in_training_waits_for_that_run(

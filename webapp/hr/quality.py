@@ -155,7 +155,7 @@ def _not_added(sources: dict[str, int]) -> list[str]:
             sources["linked"],
             "uploaded row joins",
             "uploaded rows join",
-            "a finished assessment already counted",
+            "a finished assessment of someone already counted",
         ),
         (
             sources["gone"],
@@ -177,9 +177,9 @@ def _not_added(sources: dict[str, int]) -> list[str]:
         ),
         (
             sources["retaken"],
-            "earlier assessment",
-            "earlier assessments",
-            "of people who took it again (each person counted once, by their newest)",
+            "earlier assessment of someone who took it again",
+            "earlier assessments of people who took it again",
+            "(each person counted once, by their newest)",
         ),
         (sources["unusable"], "response no longer fits", "responses no longer fit", "the pack"),
     ]

@@ -50,13 +50,20 @@ class OutcomeUpload(db.Model):
         digest = self.content_sha256 or self.sha256
         return training_key(self.pack, digest, self.from_active, self.sensitive_columns)
 
+    @property
+    def training_keys(self) -> tuple[str, ...]:
+        """Its training's key, and the key its bytes had before uploads kept the digest of
+        their rows (migration 0009), under which a run started then may still be going."""
+        bytes_key = training_key(self.pack, self.sha256, self.from_active, self.sensitive_columns)
+        return tuple(dict.fromkeys((self.training_key, bytes_key)))
+
 
 def training_key(pack: str, digest: str, from_active: bool, sensitive: list[str]) -> str:
     """What makes two trainings the same: the people and outcomes they learn from (the digest
     of the checked rows, `upload.content_digest`), the pack version, whether the candidate may
     start from the active version, and which columns are sensitive (the fairness report's
     groups)."""
-    parts = [pack, digest, str(bool(from_active)), *sorted(sensitive or [])]
+    parts = [pack, digest, str(bool(from_active)), *sorted(set(sensitive or []))]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 

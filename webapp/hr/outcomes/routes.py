@@ -73,8 +73,11 @@ def outcomes():
         )
         return _refused(filename, check, shortfall, pack, meant)
     from_active = form.from_active.data
-    key = training_key(pack.ref, check.content_hash, from_active, sensitive)
-    running = jobs.run_in_progress(key)
+    running = jobs.run_in_progress(
+        training_key(pack.ref, check.content_hash, from_active, sensitive),
+        # a run started before uploads kept the digest of their rows has its bytes' key
+        training_key(pack.ref, check.data_hash, from_active, sensitive),
+    )
     if running is not None:
         return _already_training(running)
     upload = store_upload(
@@ -113,14 +116,17 @@ def _already_training(running: TrainingRun | None, upload: OutcomeUpload | None 
     then = (
         "this upload stays unconfirmed until you confirm it again"
         if upload
-        else "the file was not stored again"
+        else "the file was not stored again (nor any row of it that could not be used)"
     )
     if running is None:  # it ended in the very moment the second was refused
-        flash(f"The same training has just run on this file; no second run was started and {then}.")
+        flash(
+            f"The same training has just run on these rows; no second run was started and {then}."
+        )
         return redirect(url_for(".outcomes"))
     flash(
-        f"Training run {running.id} is already {running.status} on this same file with the "
-        f"same choices; no second run was started and {then}."
+        f"Training run {running.id} is already {running.status} on the same rows (the same "
+        f"people, answers and outcomes) with the same choices; no second run was started and "
+        f"{then}."
     )
     return redirect(url_for(".training_run", run_id=running.id, follow=1))
 
@@ -179,7 +185,7 @@ def train_upload(upload_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     if upload.confirmed_at is None:
-        running = jobs.run_in_progress(upload.training_key)
+        running = jobs.run_in_progress(*upload.training_keys)
         if running is not None:
             return _already_training(running, upload)
     if not confirm_upload(upload):

@@ -96,7 +96,8 @@ def content_digest(kind: str, records: list[dict], sensitive: dict[str, list]) -
     rows = sorted(
         json.dumps(
             [
-                record["employee_id"].lower(),
+                # a short file's row is the assessment it joins, however it named the person
+                "" if record["assessment_id"] else record["employee_id"].lower(),
                 record["assessment_id"],
                 record["answers"],
                 record["context"],
@@ -105,7 +106,7 @@ def content_digest(kind: str, records: list[dict], sensitive: dict[str, list]) -
                 [sensitive[name][row] for name in names],
             ],
             sort_keys=True,
-            default=str,
+            default=_typed,
         )
         for row, record in enumerate(records)
     )
@@ -276,6 +277,12 @@ def _full(check: UploadCheck, filename: str, data: bytes, pack: Pack, sensitive)
     check.shortfall = learning.training_shortfalls(
         outcomes.track_taken, outcomes.success, outcomes.profiles()
     )
+
+
+def _typed(value) -> str:
+    """A value JSON has no form for (a numpy number, should one arrive), with its type, so that
+    it never reads as the string of the same digits."""
+    return f"{type(value).__name__}:{value}"
 
 
 def discipline_of_columns(data: bytes, pack: Pack, others: list[Pack]) -> Pack | None:
