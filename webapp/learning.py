@@ -19,7 +19,9 @@ if TYPE_CHECKING:
 
 _SOURCES = {
     "recommender.learn.candidate": ("train_candidate",),
+    "recommender.learn.model_card": ("render_model_card",),
     "recommender.learn.fairness_wording": (
+        "exposes_small_groups",
         "NOT_SHOWN",
         "NOT_SHOWN_RULE",
         "OUTCOMES",

@@ -88,6 +88,18 @@ def shown_report(report: dict[str, Any] | None) -> dict[str, Any] | None:
     return {**report, "attributes": attributes}
 
 
+def exposes_small_groups(report: dict[str, Any] | None) -> bool:
+    """Whether a stored report still holds outcomes of a group of fewer than `SMALLEST_SHOWN`
+    people (made before they were withheld), as a card written from it then would too."""
+    for entry in (report or {}).get("attributes", []):
+        for cell in entry.get("outcomes", {}).values():
+            for group in cell.get("groups", []):
+                small = group.get("n", SMALLEST_SHOWN) < SMALLEST_SHOWN
+                if small and any(group.get(key) is not None for key in WITHHELD):
+                    return True
+    return False
+
+
 def readable_p(p: float | None) -> str:
     """A p-value as people read it: '< 0.001' below 0.001, else three decimals; a dash for none."""
     if p is None:

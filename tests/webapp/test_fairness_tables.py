@@ -131,3 +131,30 @@ def test_a_report_stored_before_the_rule_is_shown_without_a_small_groups_outcome
     assert "50%" not in page and "0.600" not in words
     assert "The test across groups is not shown" in words
     assert "chi-square test, p < 0.001." not in words
+
+
+def test_a_card_written_before_the_rule_is_drawn_again_without_a_small_groups_outcomes(
+    app, hr, older_fairness_report
+):
+    cell = older_fairness_report["attributes"][0]["outcomes"]["manager_recommended"]
+    cell["groups"].append(
+        {"group": "g6", "n": 3, "count": 1, "rate": 0.3333, "impact_ratio": None,
+         "flagged": False, "p_value": 0.6123, "small_group": True}
+    )  # fmt: skip
+    with_fairness(app, older_fairness_report)
+    card = Path(app.config["TRACKFIT_MODELS"]) / "v1" / "card.md"
+    stored = card.read_text(encoding="utf-8") + "\n| g6 | 3 | 1 | 33.3% | 0.612 |\n"
+    card.write_text(stored, encoding="utf-8")  # as a card of then showed the group
+    page = hr.get("/hr/models/v1/card")
+    words = text_of(page.get_data(as_text=True))
+    assert page.status_code == 200
+    assert "33.3%" not in words and "0.612" not in words
+    assert "This card was written before the outcomes of groups of fewer than 5 people" in words
+    assert NOT_SHOWN_RULE in words and "Model card" in words
+    assert card.read_text(encoding="utf-8") == stored  # the version itself is unchanged
+
+    # a card whose report withholds them already is shown as stored
+    gender, chosen = blocks(("man", 60, 30), ("g6", 3, 1))
+    with_fairness(app, fairness_report({"manager_recommended": chosen}, {"gender": gender}))
+    words = text_of(hr.get("/hr/models/v1/card").get_data(as_text=True))
+    assert "33.3%" in words and "drawn again" not in words

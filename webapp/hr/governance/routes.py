@@ -293,14 +293,25 @@ def model_card(version: str):
         abort(_problem_page(f"The model card of {version} cannot be shown", problems, 422))
     if card is None:
         abort(404)
+    manifest = registry.manifest(version)
+    redrawn = False
+    try:
+        if learning.exposes_small_groups(manifest.get("fairness")):
+            # written before small groups' outcomes were withheld: never shown as stored
+            card, redrawn = learning.render_model_card(manifest).replace("{version}", version), True
+    except UNEXPECTED_SHAPE as error:
+        problem = _unexpected_shape(registry, version, error)
+        abort(_problem_page(f"The model card of {version} cannot be shown", [problem], 422))
     html = Markup(_markdown.render(card))
-    discipline, _ = discipline_of_version(registry, version, registry.manifest(version))
+    discipline, _ = discipline_of_version(registry, version, manifest)
     return render_template(
         "hr/model_card.html",
         version=version,
         card=html,
+        redrawn=redrawn,
+        smallest_shown=learning.SMALLEST_SHOWN,
         discipline=discipline,
-        pack_ref=registry.manifest(version).get("pack"),
+        pack_ref=manifest.get("pack"),
     )
 
 
