@@ -338,6 +338,7 @@ def test_a_person_in_several_uploaded_files_counts_once_with_the_newest_answers(
     assert table(hr.get("/hr/quality").get_data(as_text=True)) == deduplicated
 
 
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])  # a window query: on both
 def test_a_person_counts_once_however_often_they_answered_and_wherever_it_is_stored(app, hr):
     """Thirty people; ten of them took the assessment again, and five were also in a full
     outcome file (by employee id, whatever its case, or by email): each counts once, by their

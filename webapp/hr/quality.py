@@ -4,7 +4,7 @@ responses."""
 from __future__ import annotations
 
 from flask import render_template
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from webapp import answering, learning
 from webapp.accounts.models import User
@@ -75,28 +75,35 @@ def _finished_assessments(pack: Pack) -> tuple[list[dict], set[str], int]:
     people they are (employee ids and emails, as `employee_id_key`), for uploaded rows to be
     matched against; and how many earlier assessments of people who took it again were left
     out (a person answering twice is one person, not two)."""
+    order = (Assessment.completed_at.desc(), Assessment.id.desc())
+    ranked = (
+        select(
+            Assessment.id,
+            func.row_number().over(partition_by=Assessment.user_id, order_by=order).label("rank"),
+        )
+        .where(Assessment.completed_at.is_not(None), Assessment.pack == pack.ref)
+        .subquery()
+    )
+    # only the newest of each person is loaded: earlier ones are counted, not read
     rows = db.session.execute(
         select(
             Assessment.id,
-            Assessment.user_id,
             Assessment.answers,
             Assessment.context,
             Assessment.timings,
             User.employee_id,
             User.email,
         )
+        .join(ranked, ranked.c.id == Assessment.id)
         .join(User, User.id == Assessment.user_id)
-        .where(Assessment.completed_at.is_not(None), Assessment.pack == pack.ref)
-        .order_by(Assessment.user_id, Assessment.completed_at.desc(), Assessment.id.desc())
+        .where(ranked.c.rank == 1)
+        .order_by(Assessment.id)
     )
-    newest, people, seen, retaken = [], set(), set(), 0
-    for assessment_id, user_id, answers, context, timings, employee_id, email in rows:
-        if user_id in seen:
-            retaken += 1
-            continue
-        seen.add(user_id)
+    newest, people = [], set()
+    for assessment_id, answers, context, timings, employee_id, email in rows:
         people.update(employee_id_key(key) for key in (employee_id, email) if key)
         newest.append(answers_json(f"assessment {assessment_id}", answers, context, timings))
+    retaken = db.session.scalar(select(func.count()).select_from(ranked).where(ranked.c.rank > 1))
     return newest, people, retaken
 
 
