@@ -5,7 +5,8 @@ after a confirmation.
 Each discipline (pack) has its own active pointer. A version is trained for one pack; promoting
 it moves that pack's pointer only, and rolling back goes back through one pack's history.
 Promoting takes two posts: the first checks the justification and shows what will happen,
-only the second (the confirmation) moves the pointer. Rolling back is offered only when the
+only the second (the confirmation, carrying that page's signed token) moves the pointer, and
+only if the pointer has not moved since the page was shown. Rolling back is offered only when the
 discipline's pointer history has an earlier version to go back to; its confirmation page names
 both versions, and the post is refused if the pointer moved since that page was shown."""
 
