@@ -140,6 +140,7 @@ def build_parser(
     )
     train.add_argument("--pack", help="pack folder or name (default: engineering)")
     train.add_argument("--promote", action="store_true", help="make it the active version")
+    train.add_argument("--justification", help=JUSTIFICATION_HELP)
     train.add_argument(
         "--from-scratch",
         action="store_true",
@@ -153,27 +154,7 @@ def build_parser(
         "every page showing the version say it was trained on synthetic data",
     )
 
-    models = _command(
-        commands, "models", "list, check, promote or roll back model versions", run_models
-    )
-    models.add_argument("action", choices=("list", "check", "promote", "rollback", "build-default"))
-    models.add_argument(
-        "version", nargs="?", help="version to promote or check (check: the active one)"
-    )
-    models.add_argument(
-        "--pack",
-        help="the pack whose models to list, check, roll back or build (a name or folder); "
-        "promote: the pack to try the version on, which must be the one it was trained for "
-        "(default: every pack; promote: the installed pack the version was trained for; "
-        "build-default: every bundled pack)",
-    )
-    models.add_argument(
-        "--evaluate",
-        type=_sizes,
-        default=(),
-        metavar="SIZES",
-        help="with build-default: put the evaluation at these training sizes in the model card",
-    )
+    _models_command(commands)
 
     evaluate = _command(
         commands,
@@ -397,6 +378,32 @@ def run_synth(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _models_command(commands: argparse._SubParsersAction) -> None:
+    """`trackfit models`: its actions and options."""
+    models = _command(
+        commands, "models", "list, check, promote or roll back model versions", run_models
+    )
+    models.add_argument("action", choices=("list", "check", "promote", "rollback", "build-default"))
+    models.add_argument(
+        "version", nargs="?", help="version to promote or check (check: the active one)"
+    )
+    models.add_argument(
+        "--pack",
+        help="the pack whose models to list, check, roll back or build (a name or folder); "
+        "promote: the pack to try the version on, which must be the one it was trained for "
+        "(default: every pack; promote: the installed pack the version was trained for; "
+        "build-default: every bundled pack)",
+    )
+    models.add_argument("--justification", help=JUSTIFICATION_HELP)
+    models.add_argument(
+        "--evaluate",
+        type=_sizes,
+        default=(),
+        metavar="SIZES",
+        help="with build-default: put the evaluation at these training sizes in the model card",
+    )
+
+
 def _sensitive_names(text: str) -> list[str]:
     """`--sensitive a,b`: the column names, blanks dropped."""
     return [name.strip() for name in text.split(",") if name.strip()]
@@ -426,14 +433,62 @@ def run_train(args: argparse.Namespace) -> int:
                 "from_active": not args.from_scratch,
             },
             sensitive=outcomes.sensitive,
-            promote=args.promote,
             shrink_toward_active=not args.from_scratch,
         )
     except TrainingDataTooSmall as error:
         raise TrackfitError(f"{args.data}: {error}") from None
+    refusal = None
+    if args.promote:
+        # judged first: a candidate that needs a written reason is kept, not promoted
+        version = summary["version"]
+        refusal = _unjustified(registry, version, args.justification)
+        if refusal is None:
+            registry.promote(version, outcomes.pack, justification=_justification(args))
+            summary["active"] = version
     json.dump(summary, sys.stdout, indent=2)
     sys.stdout.write("\n")
+    if refusal:
+        raise TrackfitError(
+            f"train: {summary['version']} was written as a candidate but not promoted: {refusal}"
+        )
     return EXIT_OK
+
+
+JUSTIFICATION_HELP = (
+    "why promoting is right, in words: needed when the version was judged worse than the "
+    "active one, ranks people no better than a coin flip or has flagged fairness groups; kept "
+    "in the registry's history"
+)
+
+
+def _justification(args: argparse.Namespace) -> str | None:
+    return (args.justification or "").strip() or None
+
+
+def _unjustified(registry: Registry, version: str, justification: str | None) -> str | None:
+    """Why promoting `version` is refused for want of a written justification, or None (also
+    when the version is not in the registry or active already: the registry says so)."""
+    from recommender.learn.justification import MIN_JUSTIFICATION, justification_reasons
+
+    if version not in registry.versions():
+        return None
+    manifest = registry.manifest(version)
+    if registry.active_or_none(registry.pack_of(version)) == version:
+        return None
+    try:
+        reasons = justification_reasons(manifest)
+    except (AttributeError, TypeError, KeyError) as error:
+        raise ModelRefused(
+            f"{version}/manifest.json: its comparison or fairness report does not have the "
+            f"shape trackfit writes ({type(error).__name__}: {error})"
+        ) from None
+    if not reasons or len((justification or "").strip()) >= MIN_JUSTIFICATION:
+        return None
+    return (
+        f"promoting it needs a written justification, because {' and '.join(reasons)}; give "
+        f'one with --justification "..." (at least {MIN_JUSTIFICATION} characters), kept in the '
+        "registry's history"
+    )
 
 
 def run_models(args: argparse.Namespace) -> int:
@@ -562,7 +617,10 @@ def _change_models(args: argparse.Namespace) -> int:
     if args.action == "promote":
         if not args.version:
             raise TrackfitError("models promote: name the version to promote (e.g. v2)")
-        previous = registry.promote(args.version, args.pack)
+        refusal = _unjustified(registry, args.version, args.justification)
+        if refusal:
+            raise TrackfitError(f"models promote: {args.version} was not promoted: {refusal}")
+        previous = registry.promote(args.version, args.pack, justification=_justification(args))
         own = registry.pack_of(args.version)
         print(f"active model for {own}: {args.version} (was {previous or 'none'})")
     elif args.action == "rollback":

@@ -165,6 +165,7 @@ class RegistryWriter(Registry):
         pack: str | Pack | None = None,
         replacing: str | object | None = UNCHECKED,
         moves: int | None = None,
+        justification: str | None = None,
     ) -> str | None:
         """Make a version the active one of the pack it was trained for, once it has been
         tried on that pack (`pack`, when given, must be it: a Pack or folder to try it on);
@@ -172,7 +173,7 @@ class RegistryWriter(Registry):
         that pack's active version already; PromotionMoved when `replacing`, the version HR
         confirmed it would replace, or None for none, is not the active one by the time of the
         move, or when the pack's history no longer has the `moves` it had then), and no other
-        pack's pointer ever moves."""
+        pack's pointer ever moves. A `justification` is kept with the move in the history."""
         own = self.pack_of(name)
         if pack is not None and pack_id_of(pack) != own:
             raise ModelRefused(
@@ -189,7 +190,7 @@ class RegistryWriter(Registry):
             self._check_promotion(name, own, replacing, moves)
             self._ready_to_move(own)
             previous = self.active_or_none(own)
-            self._point(own, name, "promote", previous)
+            self._point(own, name, "promote", previous, justification)
         return previous
 
     def _check_promotion(self, name: str, pack_id: str, replacing, moves: int | None) -> None:
@@ -295,8 +296,16 @@ class RegistryWriter(Registry):
         with contextlib.suppress(FileNotFoundError):
             os.unlink(self.root / ACTIVE_FILE)
 
-    def _point(self, pack_id: str, name: str, action: str, previous: str | None) -> None:
-        """Record a move of one pack's pointer and make it; the caller holds the lock."""
+    def _point(
+        self,
+        pack_id: str,
+        name: str,
+        action: str,
+        previous: str | None,
+        justification: str | None = None,
+    ) -> None:
+        """Record a move of one pack's pointer (with the justification given for it, if any)
+        and make it; the caller holds the lock."""
         move = {
             "at": datetime.now(UTC).isoformat(timespec="seconds"),
             "action": action,
@@ -304,6 +313,8 @@ class RegistryWriter(Registry):
             "from": previous,
             "to": name,
         }
+        if justification:
+            move["justification"] = justification
         try:
             history = self.root / HISTORY_FILE
             flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW

@@ -61,7 +61,9 @@ def test_training_and_promoting_one_packs_model_leaves_the_others_unchanged(
     assert summary["pack"].startswith("product-design@")
     assert summary["active"] == before["product-design"]  # a candidate moves nothing
 
-    code, out, err = trackfit("--models", str(models), "models", "promote", candidate)
+    code, out, err = trackfit(
+        "--models", str(models), "models", "promote", candidate, "--justification", REASON
+    )
     assert code == 0, err
     assert f"active model for product-design: {candidate}" in out
     after = Registry(models).pointers()
@@ -74,6 +76,39 @@ def test_training_and_promoting_one_packs_model_leaves_the_others_unchanged(
     )
     assert code == 0, err
     assert Registry(models).pointers() == before
+
+
+REASON = "Product design's own outcomes, agreed with its design leads."
+
+
+def test_a_candidate_judged_worse_is_promoted_only_with_a_written_reason(
+    trackfit, models, tmp_path
+):
+    """As on HR's pages: `train --promote` keeps such a candidate without promoting it (exit
+    2, saying why), `models promote` refuses it without `--justification`, and the reason
+    given is kept with the move in the history."""
+    data = tmp_path / "small.csv"  # 400 people: worse than the 20,000-person default
+    assert trackfit("synth", "--n", "400", "--seed", "5", "--out", str(data))[0] == 0
+    history = (models / "history.jsonl").read_bytes()
+    code, out, err = trackfit("--models", str(models), "train", "--data", str(data), "--promote")
+    summary = json.loads(out)
+    candidate = summary["version"]
+    assert code == 2 and summary["verdict"]["worse"] and summary["active"] == "v1"
+    assert f"{candidate} was written as a candidate but not promoted" in err
+    assert "promoting it needs a written justification, because the comparison judged it " in err
+    assert (models / "history.jsonl").read_bytes() == history
+    for given in ([], ["--justification", "ok"]):
+        code, _, err = trackfit("--models", str(models), "models", "promote", candidate, *given)
+        assert code == 2 and f"{candidate} was not promoted" in err and "at least 30" in err
+    assert Registry(models).active("engineering") == "v1"
+    assert (models / "history.jsonl").read_bytes() == history
+
+    code, out, err = trackfit(
+        "--models", str(models), "models", "promote", candidate, "--justification", REASON
+    )
+    assert code == 0, err
+    move = json.loads((models / "history.jsonl").read_text().splitlines()[-1])
+    assert move["to"] == candidate and move["justification"] == REASON
 
 
 def test_a_version_cannot_be_promoted_for_another_pack(trackfit, models):

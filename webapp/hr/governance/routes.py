@@ -19,7 +19,6 @@ from markupsafe import Markup
 
 from webapp import answering, audit, learning
 from webapp.answering import ModelRefused, Pack
-from webapp.counting import counted
 from webapp.extensions import db
 from webapp.hr import bp
 from webapp.hr.disciplines import chosen_discipline, pack_version
@@ -28,7 +27,6 @@ from webapp.hr.governance.forms import ConfirmPromotionForm, PromoteForm, Rollba
 from webapp.hr.governance.promotion_confirmation import confirmation_token, confirmed_step
 from webapp.hr.governance.registry_text import in_registry, problem_texts
 
-MIN_JUSTIFICATION = 30
 # A manifest is a file that anyone with the models folder may have edited. The registry checks
 # the fields answering relies on; these pages read many more (metrics, curves, comparisons),
 # so a page that cannot be drawn from its manifest names the file instead of failing.
@@ -131,27 +129,19 @@ def verdict(manifest: dict) -> dict | None:
 
 def needs_justification(manifest: dict) -> list[str]:
     """Why promoting this version needs a written justification, one reason each."""
-    reasons = []
-    judged = verdict(manifest)
-    if judged and judged.get("worse"):
-        reasons.append(f"the comparison judged it worse ({judged['summary']})")
-    elif judged and judged.get("at_chance"):
-        reasons.append(f"its chances rank people no better than a coin flip ({judged['summary']})")
-    flagged = flagged_cells(manifest)
-    if flagged:
-        reasons.append(f"the fairness report flags {counted(len(flagged), 'group')}")
-    return reasons
+    return learning.justification_reasons(manifest)
 
 
 def _refusal(manifest: dict, justification: str) -> str | None:
     """The message refusing a promotion that lacks a needed justification, or None."""
     reasons = needs_justification(manifest)
-    if not reasons or len(justification) >= MIN_JUSTIFICATION:
+    if not reasons or len(justification) >= learning.MIN_JUSTIFICATION:
         return None
     because = " and ".join(reasons)
     return (
         f"Promoting needs a reason: {because[0].upper() + because[1:]}. Write why promoting "
-        f"is right anyway (at least {MIN_JUSTIFICATION} characters); it goes into the audit log."
+        f"is right anyway (at least {learning.MIN_JUSTIFICATION} characters); it goes into the "
+        "audit log."
     )
 
 
@@ -260,7 +250,7 @@ def _draw_model_page(
         outcomes=learning.OUTCOMES,
         track_titles=titles,
         form=form,
-        min_justification=MIN_JUSTIFICATION,
+        min_justification=learning.MIN_JUSTIFICATION,
         comparison=manifest.get("comparison"),
         verdict=verdict(manifest),
         reasons=needs_justification(manifest),
@@ -402,7 +392,9 @@ def confirm_promote(version: str):
     try:
         # moves the pointer of the version's own discipline only, if it has not moved since
         # the confirmation (which named the version it replaces)
-        previous = registry.promote(version, discipline, replacing=replacing, moves=moves)
+        previous = registry.promote(
+            version, discipline, replacing=replacing, moves=moves, justification=justification
+        )
     except learning.AlreadyActive:  # promoted by someone else since the check
         return _already_active_page(registry, version, manifest, form)
     except learning.PromotionMoved as moved:
