@@ -37,6 +37,17 @@ def with_fairness(app, report: dict) -> None:
     path.write_text(json.dumps(manifest))
 
 
+def with_a_small_group(report: dict, *, n: int, rate: float, p_value: float) -> dict:
+    """A report stored before small groups' outcomes were withheld, with a group "g6" of `n`
+    people and one chosen among them, its rate and p-value held."""
+    cell = report["attributes"][0]["outcomes"]["manager_recommended"]
+    cell["groups"].append(
+        {"group": "g6", "n": n, "count": 1, "rate": rate, "impact_ratio": None,
+         "flagged": False, "p_value": p_value, "small_group": True}
+    )  # fmt: skip
+    return report
+
+
 def text_of(page: str) -> str:
     """The words of a page or cell: inline tags vanish, block tags become spaces."""
     inline = re.sub(r"</?(?:span|strong|a|em)\b[^>]*>", "", page)
@@ -119,12 +130,7 @@ def test_a_group_of_fewer_than_five_is_listed_without_its_outcomes(app, hr):
 def test_a_report_stored_before_the_rule_is_shown_without_a_small_groups_outcomes(
     app, hr, older_fairness_report
 ):
-    cell = older_fairness_report["attributes"][0]["outcomes"]["manager_recommended"]
-    cell["groups"].append(
-        {"group": "g6", "n": 2, "count": 1, "rate": 0.5, "impact_ratio": None,
-         "flagged": False, "p_value": 0.6, "small_group": True}
-    )  # fmt: skip
-    with_fairness(app, older_fairness_report)
+    with_fairness(app, with_a_small_group(older_fairness_report, n=2, rate=0.5, p_value=0.6))
     page = hr.get("/hr/models/v1").get_data(as_text=True)
     words = text_of(page)
     assert rows(page)[-1] == ["g6", "2", "–", "–", "–", f"too few to compare; {NOT_SHOWN}"]
@@ -136,12 +142,8 @@ def test_a_report_stored_before_the_rule_is_shown_without_a_small_groups_outcome
 def test_a_card_written_before_the_rule_is_drawn_again_without_a_small_groups_outcomes(
     app, hr, older_fairness_report
 ):
-    cell = older_fairness_report["attributes"][0]["outcomes"]["manager_recommended"]
-    cell["groups"].append(
-        {"group": "g6", "n": 3, "count": 1, "rate": 0.3333, "impact_ratio": None,
-         "flagged": False, "p_value": 0.6123, "small_group": True}
-    )  # fmt: skip
-    with_fairness(app, older_fairness_report)
+    older = with_a_small_group(older_fairness_report, n=3, rate=0.3333, p_value=0.6123)
+    with_fairness(app, older)
     card = Path(app.config["TRACKFIT_MODELS"]) / "v1" / "card.md"
     stored = card.read_text(encoding="utf-8") + "\n| g6 | 3 | 1 | 33.3% | 0.612 |\n"
     card.write_text(stored, encoding="utf-8")  # as a card of then showed the group
