@@ -108,7 +108,9 @@ def compare_paired(
     return report
 
 
-def _track_comparison(y, scores, rng, samples) -> dict[str, Any]:
+def _resampled(y, scores, rng, samples) -> tuple[np.ndarray, np.ndarray]:
+    """Each model's (column of `scores`) AUC and Brier score in `samples` bootstrap samples of
+    the people: two (samples x models) arrays, the AUC NaN where a sample has one outcome."""
     errors = (scores - y[:, None]) ** 2
     auc, brier = [], []
     for start in range(0, samples, DRAWS_AT_ONCE):  # bounded memory on 100,000 people
@@ -116,22 +118,28 @@ def _track_comparison(y, scores, rng, samples) -> dict[str, Any]:
         counts = _draw_counts(draws, y.size)
         auc.append(_weighted_auc(y, scores, counts))
         brier.append(counts @ errors / y.size)
-    auc, brier = np.vstack(auc), np.vstack(brier)
-    point_auc = paired_auc(y, scores, np.arange(y.size)[None, :])[0]
-    point_brier = errors.mean(axis=0)
+    return np.vstack(auc), np.vstack(brier)
+
+
+def _interval(values: np.ndarray) -> list[float]:
+    """The INTERVAL_LEVEL interval of bootstrap values (samples without a value left out)."""
     tail = (1 - INTERVAL_LEVEL) / 2
+    values = values[~np.isnan(values)]
+    return [round(float(v), 4) for v in np.quantile(values, [tail, 1 - tail])]
+
+
+def _track_comparison(y, scores, rng, samples) -> dict[str, Any]:
+    auc, brier = _resampled(y, scores, rng, samples)
+    point_auc = paired_auc(y, scores, np.arange(y.size)[None, :])[0]
+    point_brier = ((scores - y[:, None]) ** 2).mean(axis=0)
     entry = {"rows": int(y.size)}
     for name, point, spread in (("auc", point_auc, auc), ("brier", point_brier, brier)):
-        difference = spread[:, 0] - spread[:, 1]
-        difference = difference[~np.isnan(difference)]
-        low, high = np.quantile(difference, [tail, 1 - tail])
-        own = spread[:, 0][~np.isnan(spread[:, 0])]
         entry[name] = {
             "candidate": round(float(point[0]), 4),
-            "candidate_interval": [round(float(v), 4) for v in np.quantile(own, [tail, 1 - tail])],
+            "candidate_interval": _interval(spread[:, 0]),
             "active": round(float(point[1]), 4),
             "difference": round(float(point[0] - point[1]), 4),
-            "interval": [round(float(low), 4), round(float(high), 4)],
+            "interval": _interval(spread[:, 0] - spread[:, 1]),
         }
     entry["judgement"], entry["because"] = _judge(entry)
     # the candidate's chances on this track rank its people no better than a coin flip could
@@ -142,15 +150,9 @@ def _track_comparison(y, scores, rng, samples) -> dict[str, Any]:
 def _candidate_alone(y, scores, rng, samples) -> dict[str, Any]:
     """A track with no active version to compare with: the candidate's AUC and its bootstrap
     interval, and whether that interval reaches a coin flip's."""
-    auc = []
-    for start in range(0, samples, DRAWS_AT_ONCE):
-        draws = rng.integers(0, y.size, size=(min(DRAWS_AT_ONCE, samples - start), y.size))
-        auc.append(_weighted_auc(y, scores[:, None], _draw_counts(draws, y.size))[:, 0])
-    spread = np.concatenate(auc)
-    spread = spread[~np.isnan(spread)]
-    tail = (1 - INTERVAL_LEVEL) / 2
+    auc, _ = _resampled(y, scores[:, None], rng, samples)
     point = paired_auc(y, scores[:, None], np.arange(y.size)[None, :])[0, 0]
-    interval = [round(float(v), 4) for v in np.quantile(spread, [tail, 1 - tail])]
+    interval = _interval(auc[:, 0])
     return {
         "rows": int(y.size),
         "auc": {"candidate": round(float(point), 4), "candidate_interval": interval},
