@@ -336,13 +336,22 @@ class _TrackFit:
 
 
 def track_shortfall(
-    track: str, y, rows: int = MIN_ROWS_PER_TRACK, each: int = MIN_EACH_OUTCOME, why: str = ""
+    track: str,
+    y,
+    rows: int = MIN_ROWS_PER_TRACK,
+    each: int = MIN_EACH_OUTCOME,
+    why: str = "",
+    *,
+    unread: int = 0,
 ) -> str | None:
     """Why the outcomes of one track's people are too few to learn from, or None; `why`, when
-    given, says why there are so few (it follows the count)."""
+    given, says why there are so few (it follows the count). With `unread` more rows whose
+    track or outcome is unknown, None when they could make up for it, were they all of this
+    track, each with the outcome it lacks."""
     y = np.asarray(y, dtype=int)
     successes = int(y.sum())
-    if y.size >= rows and min(successes, y.size - successes) >= each:
+    lacking = max(0, each - successes) + max(0, each - (y.size - successes))
+    if y.size + unread >= rows and lacking <= unread:
         return None
     people = "1 person" if y.size == 1 else f"{y.size} people"
     return (
@@ -385,26 +394,15 @@ def training_shortfalls(
                 f" ({int(left_out.sum())} of the {int(took.sum())} rows of this track left out "
                 f"for response-quality flags: {flags})"
             )
-        y = success[took & usable]
-        if unread and _could_be_enough(y, unread, rows, each):
-            continue
         if unread:
             why += (
                 f" (and the {unread} row{'' if unread == 1 else 's'} whose track_taken or "
                 "success do not read could not make up for it)"
             )
-        reason = track_shortfall(track, y, rows, each, why)
+        reason = track_shortfall(track, success[took & usable], rows, each, why, unread=unread)
         if reason is not None:
             reasons.append(reason)
     return reasons
-
-
-def _could_be_enough(y: np.ndarray, unread: int, rows: int, each: int) -> bool:
-    """Whether a track's outcomes `y` would reach `rows` people and `each` of both outcomes
-    were the `unread` rows all of it, each with the outcome it lacks."""
-    successes = int(y.sum())
-    lacking = max(0, each - successes) + max(0, each - (y.size - successes))
-    return y.size + unread >= rows and lacking <= unread
 
 
 def _fit_track(
