@@ -441,7 +441,7 @@ def run_train(args: argparse.Namespace) -> int:
     if args.promote:
         # judged first: a candidate that needs a written reason is kept, not promoted
         version = summary["version"]
-        refusal = _unjustified(registry, version, args.justification)
+        refusal = _unjustified(registry, version, _justification(args))
         if refusal is None:
             registry.promote(version, outcomes.pack, justification=_justification(args))
             summary["active"] = version
@@ -468,21 +468,20 @@ def _justification(args: argparse.Namespace) -> str | None:
 def _unjustified(registry: Registry, version: str, justification: str | None) -> str | None:
     """Why promoting `version` is refused for want of a written justification, or None (also
     when the version is not in the registry or active already: the registry says so)."""
-    from recommender.learn.justification import MIN_JUSTIFICATION, justification_reasons
+    from recommender.learn.justification import MIN_JUSTIFICATION, unjustified
 
     if version not in registry.versions():
         return None
-    manifest = registry.manifest(version)
     if registry.active_or_none(registry.pack_of(version)) == version:
         return None
     try:
-        reasons = justification_reasons(manifest)
+        reasons = unjustified(registry.manifest(version), justification)
     except (AttributeError, TypeError, KeyError) as error:
         raise ModelRefused(
             f"{version}/manifest.json: its comparison or fairness report does not have the "
             f"shape trackfit writes ({type(error).__name__}: {error})"
         ) from None
-    if not reasons or len((justification or "").strip()) >= MIN_JUSTIFICATION:
+    if not reasons:
         return None
     return (
         f"promoting it needs a written justification, because {' and '.join(reasons)}; give "
@@ -617,7 +616,7 @@ def _change_models(args: argparse.Namespace) -> int:
     if args.action == "promote":
         if not args.version:
             raise TrackfitError("models promote: name the version to promote (e.g. v2)")
-        refusal = _unjustified(registry, args.version, args.justification)
+        refusal = _unjustified(registry, args.version, _justification(args))
         if refusal:
             raise TrackfitError(f"models promote: {args.version} was not promoted: {refusal}")
         previous = registry.promote(args.version, args.pack, justification=_justification(args))

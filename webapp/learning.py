@@ -19,7 +19,11 @@ if TYPE_CHECKING:
 
 _SOURCES = {
     "recommender.learn.candidate": ("train_candidate",),
-    "recommender.learn.justification": ("MIN_JUSTIFICATION", "justification_reasons"),
+    "recommender.learn.justification": (
+        "MIN_JUSTIFICATION",
+        "justification_reasons",
+        "unjustified",
+    ),
     "recommender.learn.model_card": ("render_model_card",),
     "recommender.learn.fairness_wording": (
         "exposes_small_groups",

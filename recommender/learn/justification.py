@@ -23,3 +23,12 @@ def justification_reasons(manifest: dict[str, Any]) -> list[str]:
     if flagged:
         reasons.append(f"the fairness report flags {flagged} group{'' if flagged == 1 else 's'}")
     return reasons
+
+
+def unjustified(manifest: dict[str, Any], justification: str | None) -> list[str]:
+    """The reasons promoting this version needs a written justification when `justification`
+    is not one (shorter than MIN_JUSTIFICATION once trimmed); empty when none is needed, or
+    the one given will do."""
+    if len((justification or "").strip()) >= MIN_JUSTIFICATION:
+        return []
+    return justification_reasons(manifest)

@@ -134,8 +134,8 @@ def needs_justification(manifest: dict) -> list[str]:
 
 def _refusal(manifest: dict, justification: str) -> str | None:
     """The message refusing a promotion that lacks a needed justification, or None."""
-    reasons = needs_justification(manifest)
-    if not reasons or len(justification) >= learning.MIN_JUSTIFICATION:
+    reasons = learning.unjustified(manifest, justification)
+    if not reasons:
         return None
     because = " and ".join(reasons)
     return (
