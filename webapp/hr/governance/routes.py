@@ -127,11 +127,6 @@ def verdict(manifest: dict) -> dict | None:
     return (manifest.get("comparison") or {}).get("verdict")
 
 
-def needs_justification(manifest: dict) -> list[str]:
-    """Why promoting this version needs a written justification, one reason each."""
-    return learning.justification_reasons(manifest)
-
-
 def _refusal(manifest: dict, justification: str) -> str | None:
     """The message refusing a promotion that lacks a needed justification, or None."""
     reasons = learning.unjustified(manifest, justification)
@@ -253,7 +248,7 @@ def _draw_model_page(
         min_justification=learning.MIN_JUSTIFICATION,
         comparison=manifest.get("comparison"),
         verdict=verdict(manifest),
-        reasons=needs_justification(manifest),
+        reasons=learning.justification_reasons(manifest),
         already_active=already_active,
     )
 
@@ -448,7 +443,7 @@ def _promotion_request(version: str, form_class=PromoteForm):
         # a NUL character or a justification too long: said next to it
         abort(make_response(_model_page(version, form), 422))
     try:
-        needs_justification(manifest)
+        learning.justification_reasons(manifest)
     except UNEXPECTED_SHAPE as error:
         problem = _unexpected_shape(registry, version, error)
         abort(_problem_page(f"{version} cannot be promoted", [problem], 422))
