@@ -27,7 +27,6 @@ _SOURCES = {
     "recommender.learn.model_card": ("render_model_card",),
     "recommender.learn.fairness_wording": (
         "exposes_small_groups",
-        "NOT_SHOWN",
         "NOT_SHOWN_RULE",
         "OUTCOMES",
         "OUTCOME_MEANINGS",
@@ -35,9 +34,12 @@ _SOURCES = {
         "SMALLEST_SHOWN",
         "TEST_WITHHELD",
         "TESTS",
+        "WITHHELD_WHOLE",
         "p_statement",
+        "people_set_aside",
         "readable_p",
         "shown_report",
+        "withheld_reason",
     ),
     "recommender.learn.outcomes": (
         "OutcomesInvalid",

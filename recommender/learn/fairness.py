@@ -7,11 +7,28 @@ flagged. The reference is the group with the highest rate among the groups big e
 against: at least `SMALL_GROUP` people and at least `MIN_SHARE` of everyone assessed, so that a
 handful of people can neither set the bar nor be flagged by it. Smaller groups are listed with
 their counts, rates and p-values but get no impact ratio; when no group is big enough, no ratio
-is given at all. A group of fewer than `SMALLEST_SHOWN` people (5) keeps only its name and its
-number of people: its rate, the count behind it and its p-value would tell who got which
-advice (small-cell suppression), so the report never holds them, and it is left out of the
-test across groups, whose p-value would otherwise give them away (`groups_not_shown` says how
-many groups were).
+is given at all.
+
+Small cells are kept back (statistical disclosure control), in two steps, so that no table,
+alone or with the others, tells who got which advice:
+- A group of fewer than `SMALLEST_SHOWN` people (5) on any one attribute is **set aside**: its
+  people are left out of every table, its own attribute's and every other (and then so is a
+  group left with fewer than 5 once they are out). It is listed with its number of people
+  only. Hiding its rate alone would not do: any other attribute's table gives the total, and
+  the total less the groups shown is theirs.
+- In a table of two or more attributes, a cell of fewer than 5 people is **withheld** (its
+  number of people only), and so, where the rest of a line would give it away, is another
+  cell: a line is a row or column of the table (the cells sharing all labels but one), whose
+  total the table of the other attributes shows, or the whole table. Each line keeps either
+  no withheld cell or at least two cells' worth together with its people unknown on the
+  missing attribute (an unknown share the report never breaks down), holding at least 5
+  people. The complement taken is the smallest cell of the line that is too small to compare
+  anyway, else the smallest. This is the usual rule of secondary cell suppression; it stops
+  subtraction along any one line, and is not an exhaustive proof against solving every
+  line's equations at once.
+A withheld or set-aside group has no rate, count, impact ratio or p-value, is never the
+reference, and is left out of the test across groups, whose p-value would otherwise give it
+away (`groups_not_shown` says how many groups were).
 
 Whether the rates differ across the groups shown more than chance would explain is tested with
 chi-square where every expected count is at least `MIN_EXPECTED` (the textbook condition for the
@@ -28,6 +45,7 @@ numpy and scipy, and JSON-serialisable: plain Python numbers, strings, booleans 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from fractions import Fraction
 from itertools import combinations
 from typing import Any
@@ -40,9 +58,10 @@ from recommender.learn.fairness_wording import (
     MONTE_CARLO_SEED,
     MONTE_CARLO_TABLES,
     NO_REFERENCE,
+    REFERENCE_WITHHELD,
     SMALL_GROUP,
     SMALLEST_SHOWN,
-    shown_group,
+    WITHHELD,
 )
 
 IMPACT_RATIO_FLAG = 0.8
@@ -75,15 +94,16 @@ def fairness_report(
     }
     threshold = Fraction(str(IMPACT_RATIO_FLAG))
     smallest = smallest_comparable_group(people)
+    counted = _counted_people(list(encoded.values()), people)
     attributes = []
     flagged = []
     for size in range(1, min(max_intersection, len(sensitive)) + 1):
         for parts in combinations(sensitive, size):
-            names, inverse, known = _groups([encoded[part] for part in parts], people)
+            table = _table([encoded[part] for part in parts], counted, smallest)
             attribute = JOIN.join(parts)
             cells = {}
             for outcome, selected in checked.items():
-                cell = _outcome_cell(names, inverse, selected[known], threshold, smallest)
+                cell = _outcome_cell(table, selected, threshold)
                 cells[outcome] = cell
                 flagged.extend(
                     {
@@ -99,8 +119,9 @@ def fairness_report(
                 {
                     "attribute": attribute,
                     "parts": list(parts),
-                    "unknown": people - int(known.sum()),
-                    "known": int(known.sum()),
+                    "unknown": people - int(table.known.sum()),
+                    "known": int(table.known.sum()),
+                    "set_aside": int((table.known & ~counted).sum()),
                     "outcomes": cells,
                 }
             )
@@ -108,6 +129,7 @@ def fairness_report(
         "attributes": attributes,
         "flagged": flagged,
         "assessed": people,
+        "set_aside": people - int(counted.sum()),
         "small_group": SMALL_GROUP,
         "min_share": MIN_SHARE,
         "smallest_comparable": smallest,
@@ -170,10 +192,119 @@ def _encode(attribute: str, values: np.ndarray, people: int) -> tuple[list[str],
     return [str(label) for label in labels], codes
 
 
+def _counted_people(encoded: list[tuple[list[str], np.ndarray]], people: int) -> np.ndarray:
+    """Who the tables count: everyone but the people of a group of fewer than `SMALLEST_SHOWN`
+    on some attribute, and (repeatedly) of a group left that small once they are out."""
+    counted = np.ones(people, dtype=bool)
+    while True:
+        dropped = np.zeros(people, dtype=bool)
+        for labels, codes in encoded:
+            live = counted & (codes >= 0)
+            sizes = np.bincount(codes[live], minlength=len(labels))
+            tiny = (sizes > 0) & (sizes < SMALLEST_SHOWN)
+            dropped[live] |= tiny[codes[live]]
+        if not dropped.any():
+            return counted
+        counted &= ~dropped
+
+
+@dataclass(frozen=True)
+class _Table:
+    """One attribute's (or intersection's) groups over the people known on it: names sorted by
+    label, each known person's group, each group's people (all known, and those counted), and
+    which groups are withheld."""
+
+    names: list[str]
+    inverse: np.ndarray  # per known person
+    known: np.ndarray  # per person
+    counted: np.ndarray  # per known person: not set aside
+    everyone: np.ndarray  # per group: people known on it
+    n: np.ndarray  # per group: people counted
+    comparable: np.ndarray
+    withheld: np.ndarray
+
+
+def _table(
+    encoded: list[tuple[list[str], np.ndarray]], counted: np.ndarray, smallest: int
+) -> _Table:
+    """The groups of one attribute or intersection, and the cells withheld from it."""
+    names, inverse, known, labels = _groups(encoded, counted.size)
+    mine = counted[known]
+    everyone = np.bincount(inverse, minlength=len(names))
+    n = np.bincount(inverse[mine], minlength=len(names))
+    comparable = n >= smallest
+    withheld = _withheld_cells(n, comparable, labels, [codes for _, codes in encoded], counted)
+    return _Table(names, inverse, known, mine, everyone, n, comparable, withheld)
+
+
+def _withheld_cells(
+    n: np.ndarray,
+    comparable: np.ndarray,
+    labels: np.ndarray,
+    codes: list[np.ndarray],
+    counted: np.ndarray,
+) -> np.ndarray:
+    """Cells withheld from a table (groups x attributes `labels`): those of fewer than
+    `SMALLEST_SHOWN` counted people, and complements until every line (the cells sharing all
+    labels but one, or the whole table) has no withheld cell, or withheld cells that together
+    with the line's people unknown on the missing attribute make at least two cells and
+    `SMALLEST_SHOWN` people; every cell when no complement can cover a line. A set-aside
+    group (no one counted) is in no line."""
+    withheld = (n > 0) & (n < SMALLEST_SHOWN)
+    parts = labels.shape[1]
+    kept = (
+        [()]
+        if parts == 1
+        else [()] + [tuple(j for j in range(parts) if j != left_out) for left_out in range(parts)]
+    )
+    known_all = counted.copy()
+    for column in codes:
+        known_all &= column >= 0
+    lines = []  # (member groups, people of the line unknown on the attribute(s) left out)
+    for shared in kept:
+        on_shared = counted.copy()
+        for j in shared:
+            on_shared &= codes[j] >= 0
+        partly = on_shared & ~known_all
+        unknown: dict[tuple, int] = {(): int(partly.sum())}
+        if shared and partly.any():
+            keys = np.column_stack([codes[j][partly] for j in shared])
+            found, tally = np.unique(keys, axis=0, return_counts=True)
+            unknown = {tuple(row): c for row, c in zip(found.tolist(), tally.tolist(), strict=True)}
+        members: dict[tuple, list[int]] = {}
+        for g, key in enumerate(labels[:, list(shared)].tolist()):
+            if n[g] > 0:
+                members.setdefault(tuple(key), []).append(g)
+        lines += [(np.array(groups), unknown.get(key, 0)) for key, groups in members.items()]
+    # a line of one cell and nobody unknown: that cell is the other table's group itself, so
+    # withholding it hides nothing (its outcomes are there) and it is no complement
+    pinned = np.zeros(n.size, dtype=bool)
+    for members, unknown in lines:
+        if members.size == 1 and unknown == 0:
+            pinned[members] = True
+    changed = True
+    while changed:
+        changed = False
+        for members, unknown in lines:
+            hidden = members[withheld[members]]
+            if hidden.size == 0:
+                continue
+            cells = hidden.size + (unknown > 0)
+            if cells >= 2 and int(n[hidden].sum()) + unknown >= SMALLEST_SHOWN:
+                continue
+            candidates = members[~withheld[members] & ~pinned[members]].tolist()
+            if not candidates:  # no cell of the line can cover it: the whole table is withheld
+                return n > 0
+            withheld[min(candidates, key=lambda g: (bool(comparable[g]), n[g], g))] = True
+            changed = True
+    return withheld
+
+
 def _groups(
     encoded: list[tuple[list[str], np.ndarray]], people: int
-) -> tuple[list[str], np.ndarray, np.ndarray]:
-    """Group names sorted by label, each known person's group index, and who is known.
+) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
+    """Group names sorted by label, each known person's group index, who is known, and each
+    group's label codes (groups x attributes).
 
     For an intersection, a group is a combination of labels that occurs, named by joining the
     labels with `JOIN`; a person is known only when known on every attribute.
@@ -183,9 +314,10 @@ def _groups(
         known &= codes >= 0
     if len(encoded) == 1:
         labels, codes = encoded[0]
-        return labels, codes[known], known
+        return labels, codes[known], known, np.arange(len(labels))[:, None]
     stacked = np.column_stack([codes[known] for _, codes in encoded])
     combos, inverse = np.unique(stacked, axis=0, return_inverse=True)
+    combos = combos.reshape(-1, len(encoded))
     names = [
         JOIN.join(labels[code] for (labels, _), code in zip(encoded, combo, strict=True))
         for combo in combos.tolist()
@@ -193,17 +325,12 @@ def _groups(
     order = sorted(range(len(names)), key=names.__getitem__)
     rank = np.empty(len(names), dtype=np.int64)
     rank[order] = np.arange(len(names))
-    return [names[g] for g in order], rank[inverse.reshape(-1)], known
+    return [names[g] for g in order], rank[inverse.reshape(-1)], known, combos[order]
 
 
-def _outcome_cell(
-    names: list[str],
-    inverse: np.ndarray,
-    selected: np.ndarray,
-    threshold: Fraction,
-    smallest: int,
-) -> dict[str, Any]:
+def _outcome_cell(table: _Table, selected: np.ndarray, threshold: Fraction) -> dict[str, Any]:
     """One outcome across one attribute's groups: rates, impact ratios, flags and tests."""
+    names = table.names
     if not names:
         return {
             "reference_group": None,
@@ -215,26 +342,28 @@ def _outcome_cell(
             "groups_not_shown": 0,
             "groups": [],
         }
-    n = np.bincount(inverse, minlength=len(names))
-    count = np.bincount(inverse[selected], minlength=len(names))
-    comparable = n >= smallest
-    ref = _reference(count, n, comparable)
+    n = table.n
+    chosen = selected[table.known] & table.counted
+    count = np.bincount(table.inverse[chosen], minlength=len(names))
+    shown = (n > 0) & ~table.withheld
+    ref = _reference(count, n, table.comparable & shown)
     n_list, count_list = n.tolist(), count.tolist()
-    groups = [
-        shown_group(
+    groups = []
+    for g, name in enumerate(names):
+        if not shown[g]:
+            groups.append(_withheld_group(name, table, g))
+            continue
+        groups.append(
             _group(
                 name,
                 n_list[g],
                 count_list[g],
                 reference=None if ref is None else (n_list[ref], count_list[ref]),
                 is_reference=g == ref,
-                comparable=bool(comparable[g]),
+                comparable=bool(table.comparable[g]),
                 threshold=threshold,
             )
         )
-        for g, name in enumerate(names)
-    ]
-    shown = n >= SMALLEST_SHOWN
     test, p_value = _independence(count[shown], n[shown])
     return {
         "reference_group": None if ref is None else names[ref],
@@ -242,9 +371,32 @@ def _outcome_cell(
         "p_value": p_value,
         "chi_square_p": p_value if test == "chi-square" else None,  # as older reports had it
         "flagged": any(group["flagged"] for group in groups),
-        "note": NO_REFERENCE if ref is None else None,
+        "note": None if ref is not None else _no_reference(table.comparable),
         "groups_not_shown": int((~shown).sum()),
         "groups": groups,
+    }
+
+
+def _no_reference(comparable: np.ndarray) -> str:
+    """Why no group is compared with another."""
+    return REFERENCE_WITHHELD if comparable.any() else NO_REFERENCE
+
+
+def _withheld_group(name: str, table: _Table, g: int) -> dict[str, Any]:
+    """A group whose outcomes are kept back: its name, its people and why."""
+    n = int(table.n[g])
+    if n == 0:
+        n, reason = int(table.everyone[g]), "set_aside"
+    else:
+        reason = "few" if n < SMALLEST_SHOWN else "complement"
+    return {
+        "group": name,
+        "n": n,
+        **dict.fromkeys(WITHHELD),
+        "flagged": False,
+        "small_group": not bool(table.comparable[g]),
+        "not_shown": True,
+        "withheld": reason,
     }
 
 
@@ -253,7 +405,8 @@ def _reference(count: np.ndarray, n: np.ndarray, comparable: np.ndarray) -> int 
     label); None when no group is comparable."""
     if not comparable.any():
         return None
-    rate = np.where(comparable, count / n, -1.0)
+    rate = np.full(n.size, -1.0)
+    rate[comparable] = count[comparable] / n[comparable]
     return int(np.argmax(rate))
 
 
@@ -291,6 +444,7 @@ def _group(
         "p_value": p_value,
         "small_group": not comparable,
         "not_shown": False,
+        "withheld": None,
     }
 
 

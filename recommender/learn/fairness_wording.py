@@ -40,11 +40,33 @@ SMALL_GROUP_REASON = (
     "assessed"
 )
 NOT_SHOWN = f"not shown: fewer than {SMALLEST_SHOWN} people, to protect them"
+WITHHELD_REASONS = {
+    "few": NOT_SHOWN,
+    "set_aside": (
+        f"not shown: fewer than {SMALLEST_SHOWN} people, left out of every table to protect them"
+    ),
+    "complement": (
+        f"not shown: with it, a group of fewer than {SMALLEST_SHOWN} could be worked out by "
+        "subtraction"
+    ),
+    "made_before": "not shown: see above",
+}
+WITHHELD_WHOLE = (
+    f"This report was made before groups of fewer than {SMALLEST_SHOWN} people were left out "
+    "of every table, and it has such a group: the totals of its other tables, less the groups "
+    "shown, would give that group's outcomes away. So no group's outcomes are shown, only its "
+    "number of people and whether it was flagged. The fairness report of a candidate trained "
+    "now on the same people gives this version's figures, with small groups protected."
+)
 NOT_SHOWN_RULE = (
     f"The outcomes of a group of fewer than {SMALLEST_SHOWN} people are not shown, to protect "
     "them: a rate among so few tells who got which advice. Such a group is listed with its "
-    "number of people, and is left out of the test across groups, which would otherwise let "
-    "its outcomes be worked back."
+    f"number of people only. One of fewer than {SMALLEST_SHOWN} on a single attribute is left "
+    "out of every table, since another table's total less the groups shown would be theirs. "
+    "In a table of two attributes, where a row or column would give a small cell away by "
+    "subtraction from the one-attribute table, another cell of it is withheld too. Groups not "
+    "shown are left out of the test across groups, which would otherwise let their outcomes be "
+    "worked back."
 )
 TEST_WITHHELD = (
     f"The test across groups is not shown: it counted a group of fewer than {SMALLEST_SHOWN} "
@@ -58,6 +80,12 @@ NO_REFERENCE = (
 )
 
 
+REFERENCE_WITHHELD = (
+    f"Every group big enough to compare against is withheld here, to protect a group of fewer "
+    f"than {SMALLEST_SHOWN} people, so no group is compared with another."
+)
+
+
 def shown_group(group: dict[str, Any]) -> dict[str, Any]:
     """A group as it may be shown: under `SMALLEST_SHOWN` people, its name and number of people
     only, marked `not_shown` (never flagged: such a group is never compared)."""
@@ -67,36 +95,80 @@ def shown_group(group: dict[str, Any]) -> dict[str, Any]:
 
 
 def shown_report(report: dict[str, Any] | None) -> dict[str, Any] | None:
-    """A fairness report as it may be shown to anyone: every group under `SMALLEST_SHOWN`
-    people without its outcomes (`shown_group`). Reports made since this rule already are;
-    for one stored before it, an outcome's test across groups that counted such a group is
-    withheld too (`test_withheld`), since its p-value could give the group's outcomes away."""
+    """A fairness report as it may be shown to anyone. Reports made since small groups are set
+    aside from every table (`set_aside`) already are. One stored before that, with a group
+    under `SMALLEST_SHOWN` people anywhere, is shown with no group's outcomes at all
+    (`withheld_whole`): its other tables' totals, less the groups shown, would give the small
+    group's away, and the people who could tell which cells to withhold are not in it. Its
+    flags stay marked. Older still, an outcome's test across groups that counted such a
+    group is withheld too (`test_withheld`)."""
     if not report or "attributes" not in report:
         return report
+    whole = "set_aside" not in report and _has_small_group(report)
     attributes = []
     for entry in report["attributes"]:
         outcomes = {}
         for outcome, stored in entry.get("outcomes", {}).items():
-            groups = [shown_group(group) for group in stored.get("groups", [])]
+            if whole:
+                groups = [_withheld_before(group) for group in stored.get("groups", [])]
+            else:
+                groups = [shown_group(group) for group in stored.get("groups", [])]
             cell = {**stored, "groups": groups}
             made_before = "groups_not_shown" not in stored
-            if made_before and any(group.get("not_shown") for group in groups):
+            if whole or (made_before and any(group.get("not_shown") for group in groups)):
                 cell |= {"test": None, "p_value": None, "chi_square_p": None}
                 cell["test_withheld"] = True
             outcomes[outcome] = cell
         attributes.append({**entry, "outcomes": outcomes})
-    return {**report, "attributes": attributes}
+    return {**report, "attributes": attributes} | ({"withheld_whole": True} if whole else {})
+
+
+def _has_small_group(report: dict[str, Any]) -> bool:
+    return any(
+        group.get("n", SMALLEST_SHOWN) < SMALLEST_SHOWN
+        for entry in report.get("attributes", [])
+        for cell in entry.get("outcomes", {}).values()
+        for group in cell.get("groups", [])
+    )
+
+
+def _withheld_before(group: dict[str, Any]) -> dict[str, Any]:
+    """A group of a report withheld whole: its name, people and flag only."""
+    reason = "few" if group.get("n", 0) < SMALLEST_SHOWN else "made_before"
+    flagged = bool(group.get("flagged")) and group.get("n", 0) >= SMALLEST_SHOWN
+    return {**group, **dict.fromkeys(WITHHELD), "flagged": flagged, "not_shown": True,
+            "withheld": reason}  # fmt: skip
+
+
+def withheld_reason(group: dict[str, Any]) -> str:
+    """Why a group's outcomes are not shown (a report made before the reasons: too few)."""
+    return WITHHELD_REASONS.get(group.get("withheld") or "few", NOT_SHOWN)
+
+
+def people_set_aside(entry: dict[str, Any]) -> str:
+    """How many of an attribute's people the tables leave out, as a clause ('' for none)."""
+    count = entry.get("set_aside") or 0
+    if not count:
+        return ""
+    return (
+        f"{count} {'person' if count == 1 else 'people'} in a group of fewer than "
+        f"{SMALLEST_SHOWN} left out of the counts"
+    )
 
 
 def exposes_small_groups(report: dict[str, Any] | None) -> bool:
-    """Whether a stored report still holds outcomes of a group of fewer than `SMALLEST_SHOWN`
-    people (made before they were withheld), as a card written from it then would too."""
-    for entry in (report or {}).get("attributes", []):
-        for cell in entry.get("outcomes", {}).values():
-            for group in cell.get("groups", []):
-                small = group.get("n", SMALLEST_SHOWN) < SMALLEST_SHOWN
-                if small and any(group.get(key) is not None for key in WITHHELD):
-                    return True
+    """Whether a stored report holds outcomes that would give away a group of fewer than
+    `SMALLEST_SHOWN` people: the group's own (made before they were withheld), or, made
+    before such groups were set aside from every table, the other groups' beside it. A card
+    written from it would hold them too."""
+    report = report or {}
+    if "set_aside" not in report and _has_small_group(report):
+        return any(
+            any(group.get(key) is not None for key in WITHHELD)
+            for entry in report.get("attributes", [])
+            for cell in entry.get("outcomes", {}).values()
+            for group in cell.get("groups", [])
+        )
     return False
 
 

@@ -6,16 +6,17 @@ import re
 from typing import Any
 
 from recommender.learn.fairness_wording import (
-    NOT_SHOWN,
     NOT_SHOWN_RULE,
     OUTCOME_MEANINGS,
     SMALL_GROUP_REASON,
-    SMALLEST_SHOWN,
     TEST_WITHHELD,
     TESTS,
+    WITHHELD_WHOLE,
     p_statement,
+    people_set_aside,
     readable_p,
     shown_report,
+    withheld_reason,
 )
 
 OUTCOME_LABELS = {
@@ -247,11 +248,16 @@ def fairness_lines(report: dict[str, Any] | None) -> list[str]:
     if not report:
         return ["No sensitive attributes were supplied, so no fairness report was made.", ""]
     report = shown_report(report)
-    lines = [_fairness_rules(report) + " " + NOT_SHOWN_RULE, "", *_outcome_meanings(report), ""]
+    lines = [_fairness_rules(report) + " " + NOT_SHOWN_RULE, ""]
+    if report.get("withheld_whole"):
+        lines += [WITHHELD_WHOLE, ""]
+    lines += [*_outcome_meanings(report), ""]
     for entry in report["attributes"]:
         lines += [
             f"### {literal(entry['attribute'])} (known: {entry['known']}, "
-            f"unknown: {entry['unknown']})",
+            f"unknown: {entry['unknown']}"
+            + (f"; {people_set_aside(entry)}" if people_set_aside(entry) else "")
+            + ")",
             "",
         ]
         for outcome, cell in entry["outcomes"].items():
@@ -311,7 +317,7 @@ def _independence(cell: dict[str, Any]) -> str:
         return "no test: one group, or the same outcome for everyone"
     left_out = ""
     if cell.get("groups_not_shown"):
-        left_out = f" (groups of fewer than {SMALLEST_SHOWN} people left out)"
+        left_out = " (groups not shown left out)"
     return f"{TESTS.get(test, test)}, {p_statement(p)}{left_out}"
 
 
@@ -319,9 +325,10 @@ def _group_row(group: dict[str, Any], cell: dict[str, Any]) -> str:
     """One group's row: n, rate, impact ratio, p against the reference and its marks."""
     small = ""
     if group["small_group"]:
-        small = "too few to compare" if group["impact_ratio"] is None else "small group"
+        compared = group["impact_ratio"] is not None or group.get("withheld") == "made_before"
+        small = "small group" if compared else "too few to compare"
     marks = ["**flagged**" if group["flagged"] else "", small]
-    marks.append(NOT_SHOWN if group.get("not_shown") else "")
+    marks.append(withheld_reason(group) if group.get("not_shown") else "")
     name = literal(group["group"])
     if group["group"] == cell["reference_group"]:
         name += " (reference)"

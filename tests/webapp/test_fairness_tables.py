@@ -19,6 +19,8 @@ from recommender.learn.fairness_wording import (
     NOT_SHOWN_RULE,
     OUTCOME_MEANINGS,
     SMALL_GROUP_REASON,
+    WITHHELD_REASONS,
+    WITHHELD_WHOLE,
 )
 
 
@@ -121,10 +123,33 @@ def test_a_group_of_fewer_than_five_is_listed_without_its_outcomes(app, hr):
     words = text_of(page)
     assert NOT_SHOWN_RULE in words
     table = {row[0]: row[1:] for row in rows(page)}
-    assert table["g6"] == ["2", "–", "–", "–", f"too few to compare; {NOT_SHOWN}"]
+    set_aside = WITHHELD_REASONS["set_aside"]
+    assert table["g6"] == ["2", "–", "–", "–", f"too few to compare; {set_aside}"]
     assert table["five"][:2] == ["5", "20%"] and table["five"][3] != "–"
     assert table["woman"] == ["60", "33%", "0.6667", "0.095", "flagged"]
-    assert "Groups of fewer than 5 people are left out of it." in words
+    assert "Groups not shown are left out of it." in words
+    assert "127 people with the attribute known, 0 unknown; 2 people in a group of fewer" in words
+
+
+def test_a_small_cell_of_two_attributes_is_withheld_with_a_complement(app, hr):
+    """(woman, old) has three people; its row and column totals are on the page, so another
+    cell of each is withheld too, each saying why."""
+    cells = [("man", "young", 40, 20), ("man", "old", 40, 10), ("woman", "young", 40, 12),
+             ("woman", "old", 3, 1)]  # fmt: skip
+    gender = np.concatenate([np.full(n, g, dtype=object) for g, _, n, _ in cells])
+    age = np.concatenate([np.full(n, a, dtype=object) for _, a, n, _ in cells])
+    chosen = np.concatenate([np.arange(n) < k for _, _, n, k in cells])
+    with_fairness(
+        app, fairness_report({"manager_recommended": chosen}, {"gender": gender, "age": age})
+    )
+    page = hr.get("/hr/models/v1").get_data(as_text=True)
+    table = {row[0]: row[1:] for row in rows(page)}
+    assert table["woman × old"][-1] == f"too few to compare; {NOT_SHOWN}"
+    complement = WITHHELD_REASONS["complement"]
+    withheld = [name for name, row in table.items() if row[-1].endswith(complement)]
+    assert sorted(withheld) == ["man × old", "man × young", "woman × young"]
+    assert all(table[name][1:4] == ["–", "–", "–"] for name in withheld)
+    assert table["woman"][1] == "30%" and table["old"][1] == "26%"  # one-attribute tables whole
 
 
 def test_a_report_stored_before_the_rule_is_shown_without_a_small_groups_outcomes(
@@ -137,6 +162,9 @@ def test_a_report_stored_before_the_rule_is_shown_without_a_small_groups_outcome
     assert "50%" not in page and "0.600" not in words
     assert "The test across groups is not shown" in words
     assert "chi-square test, p < 0.001." not in words
+    # made before small groups were set aside: the others' rates would give g6's away
+    assert WITHHELD_WHOLE in words
+    assert all(row[2] == "–" for row in rows(page))
 
 
 def test_a_card_written_before_the_rule_is_drawn_again_without_a_small_groups_outcomes(
@@ -151,7 +179,7 @@ def test_a_card_written_before_the_rule_is_drawn_again_without_a_small_groups_ou
     words = text_of(page.get_data(as_text=True))
     assert page.status_code == 200
     assert "33.3%" not in words and "0.612" not in words
-    assert "This card was written before the outcomes of groups of fewer than 5 people" in words
+    assert "This card was written before groups of fewer than 5 people were fully" in words
     assert NOT_SHOWN_RULE in words and "Model card" in words
     assert card.read_text(encoding="utf-8") == stored  # the version itself is unchanged
 

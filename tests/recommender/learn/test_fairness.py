@@ -18,11 +18,13 @@ from recommender.learn.fairness_wording import (
     NO_REFERENCE,
     OUTCOME_MEANINGS,
     OUTCOMES,
+    REFERENCE_WITHHELD,
     SMALL_GROUP,
     SMALL_GROUP_REASON,
     SMALLEST_SHOWN,
     TESTS,
     WITHHELD,
+    exposes_small_groups,
     flagged_summary,
     p_statement,
     readable_p,
@@ -95,6 +97,7 @@ def test_a_hand_made_example_gives_the_known_rates_ratios_and_flags():
         "p_value": None,
         "small_group": False,
         "not_shown": False,
+        "withheld": None,
     }
     assert (groups["woman"]["rate"], groups["woman"]["impact_ratio"]) == (0.3, 0.6)
     assert groups["woman"]["flagged"] is True
@@ -124,6 +127,7 @@ def test_a_hand_made_example_gives_the_known_rates_ratios_and_flags():
         0.8,
     )
     assert (report["assessed"], report["smallest_comparable"]) == (257, 30)
+    assert report["set_aside"] == only["set_aside"] == 0
     assert flagged_summary(report) == [
         "gender = woman: manager track recommended at 0.6 of the rate of man (n = 100)"
     ]
@@ -356,6 +360,7 @@ def test_a_group_of_fewer_than_five_keeps_its_size_but_not_its_outcomes():
         "p_value": None,
         "small_group": True,
         "not_shown": True,
+        "withheld": "set_aside",
     }
     assert (groups["five"]["n"], groups["five"]["count"], groups["five"]["rate"]) == (5, 1, 0.2)
     assert groups["five"]["p_value"] is not None and groups["five"]["not_shown"] is False
@@ -366,7 +371,82 @@ def test_a_group_of_fewer_than_five_keeps_its_size_but_not_its_outcomes():
     expected = alone["attributes"][0]["outcomes"]["manager_recommended"]
     assert (cell["test"], cell["p_value"]) == (expected["test"], expected["p_value"])
     assert (cell["groups_not_shown"], expected["groups_not_shown"]) == (1, 0)
-    assert shown_report(report) == report
+    assert report["set_aside"] == report["attributes"][0]["set_aside"] == 2
+    assert shown_report(report) == report and not exposes_small_groups(report)
+
+
+def test_a_small_group_is_set_aside_from_every_table_so_no_total_gives_it_away():
+    """Everyone's gender is known, so the age table's total is everyone's; were the two
+    non-binary people counted there, that total less the man and woman rows of the gender
+    table would be their outcomes. They are counted in no table at all."""
+    gender, selected = people(("man", 60, 30), ("woman", 60, 20), ("nb", 2, 2))
+    age = np.array(["young", "old"] * 61, dtype=object)
+    report = fairness_report({"o": selected}, {"gender": gender, "age": age})
+    ages = entry(report, "age")
+    assert ages["known"] == 122 and ages["set_aside"] == 2
+    age_counts = [g["count"] for g in ages["outcomes"]["o"]["groups"]]
+    shown = [g for g in entry(report, "gender")["outcomes"]["o"]["groups"] if not g["not_shown"]]
+    assert sum(age_counts) == sum(g["count"] for g in shown) == 50
+    assert sum(g["n"] for g in ages["outcomes"]["o"]["groups"]) == 120
+    both = by_group(entry(report, "gender × age")["outcomes"]["o"])
+    assert both["nb × old"]["withheld"] == both["nb × young"]["withheld"] == "set_aside"
+    assert report["set_aside"] == 2
+
+
+def test_a_group_left_too_small_by_another_attributes_small_group_is_set_aside_too():
+    # the six of team t are four once the three-person group's two among them are out
+    gender, selected = people(("man", 60, 30), ("woman", 60, 20), ("nb", 3, 1))
+    team = np.array(["a"] * 58 + ["t"] * 4 + ["a"] * 59 + ["t"] * 2, dtype=object)
+    team[-3] = "a"  # one of nb in team a, two in team t
+    report = fairness_report({"o": selected}, {"gender": gender, "team": team})
+    teams = by_group(entry(report, "team")["outcomes"]["o"])
+    assert teams["t"]["withheld"] == "set_aside" and teams["t"]["n"] == 6
+    assert report["set_aside"] == 3 + 4
+    genders = by_group(entry(report, "gender")["outcomes"]["o"])
+    assert genders["man"]["n"] + genders["woman"]["n"] == 123 - 7
+
+
+def test_a_small_cell_of_two_attributes_takes_another_of_its_row_and_column_with_it():
+    """(woman, old) has three people. Its row (woman) and column (old) totals are in the
+    one-attribute tables, so one other cell of each is withheld too: a rectangle."""
+    blocks = [("man", "young", 40, 20), ("man", "old", 40, 10), ("man", "mid", 40, 15),
+              ("woman", "young", 40, 12), ("woman", "old", 3, 1),
+              ("woman", "mid", 40, 16)]  # fmt: skip
+    gender = np.concatenate([np.full(b[2], b[0], dtype=object) for b in blocks])
+    age = np.concatenate([np.full(b[2], b[1], dtype=object) for b in blocks])
+    selected = np.concatenate([np.arange(b[2]) < b[3] for b in blocks])
+    report = fairness_report({"o": selected}, {"gender": gender, "age": age})
+    cell = entry(report, "gender × age")["outcomes"]["o"]
+    groups = by_group(cell)
+    assert groups["woman × old"]["withheld"] == "few"
+    withheld = {name for name, g in groups.items() if g["not_shown"]}
+    assert len(withheld) == 4 and "man × old" in withheld
+    (other_age,) = {name.split(" × ")[1] for name in withheld} - {"old"}
+    assert {f"man × {other_age}", f"woman × {other_age}"} <= withheld
+    assert all(groups[name]["withheld"] == "complement" for name in withheld - {"woman × old"})
+    assert cell["groups_not_shown"] == 4
+    # no row or column keeps a single withheld cell, so no subtraction recovers (woman, old)
+    for label in ("man", "woman", "young", "old", "mid"):
+        line = [g for name, g in groups.items() if label in name.split(" × ")]
+        assert sum(g["not_shown"] for g in line) in (0, 2)
+    # the one-attribute tables are whole
+    assert not any(g["not_shown"] for g in entry(report, "age")["outcomes"]["o"]["groups"])
+
+
+def test_people_unknown_on_the_other_attribute_already_protect_a_small_cell():
+    """Ten women and ten men of unknown age: a row's total less its cells is its withheld cell
+    plus those ten, whose outcomes no table breaks down, so no row needs more. The old column
+    has no one of unknown gender to hide behind, so it takes a complement, and that is all."""
+    blocks = [("man", "young", 40, 20), ("man", "old", 40, 10), ("man", None, 10, 3),
+              ("woman", "young", 40, 12), ("woman", "old", 3, 1),
+              ("woman", None, 10, 5)]  # fmt: skip
+    gender = np.concatenate([np.full(b[2], b[0], dtype=object) for b in blocks])
+    age = np.concatenate([np.full(b[2], b[1], dtype=object) for b in blocks])
+    selected = np.concatenate([np.arange(b[2]) < b[3] for b in blocks])
+    cell = entry(fairness_report({"o": selected}, {"gender": gender, "age": age}), "gender × age")
+    groups = by_group(cell["outcomes"]["o"])
+    withheld = {name for name, g in groups.items() if g["not_shown"]}
+    assert withheld == {"woman × old", "man × old"}
 
 
 def test_two_groups_one_too_small_to_show_have_no_test_that_would_give_it_away():
@@ -393,8 +473,13 @@ def test_a_report_stored_before_the_rule_is_shown_without_a_small_groups_outcome
     assert all(g6[key] is None for key in WITHHELD)
     assert shown_cell["test_withheld"] is True
     assert shown_cell["p_value"] is shown_cell["chi_square_p"] is None
-    assert by_group(shown_cell)["woman"] == by_group(cell)["woman"]
+    # made before small groups were set aside: the others' counts less a total give g6's away
+    assert shown["withheld_whole"] is True
+    woman = by_group(shown_cell)["woman"]
+    assert all(woman[key] is None for key in WITHHELD) and woman["withheld"] == "made_before"
+    assert woman["flagged"] is by_group(cell)["woman"]["flagged"] is True  # the flag stays
     assert stored["attributes"][0]["outcomes"]["manager_recommended"] == cell  # not changed
+    assert exposes_small_groups(stored) and not exposes_small_groups(shown)
     assert shown_report(older_fairness_report) == older_fairness_report  # no group under five
 
 
@@ -522,6 +607,60 @@ def plain(value) -> bool:
     return value is None or type(value) in (str, int, bool)
 
 
+def assert_no_line_gives_a_small_cell_away(report, outcomes, sensitive) -> None:
+    """Worked out from the people themselves: who is counted (nobody of a set-aside group),
+    every shown count, and for every line of the intersection (a row or column, whose total
+    the one-attribute table shows, or the whole table) that its withheld cells are none, or
+    with the line's counted people unknown on the other attribute at least two cells and
+    five people, so that no subtraction along it yields one cell."""
+    known = {
+        a: np.array([v not in (None, "") for v in values], dtype=bool)
+        for a, values in sensitive.items()
+    }
+    set_aside = {
+        a: {g["group"] for g in entry(report, a)["outcomes"]["manager_recommended"]["groups"]
+            if g["withheld"] == "set_aside"}
+        for a in sensitive
+    }  # fmt: skip
+    counted = np.ones(report["assessed"], dtype=bool)
+    for a, values in sensitive.items():
+        counted &= ~np.array(
+            [k and v in set_aside[a] for k, v in zip(known[a], values, strict=True)], dtype=bool
+        )
+    assert report["set_aside"] == int((~counted).sum())
+    (a, b) = sensitive
+    table = entry(report, f"{a} × {b}")["outcomes"]
+    for name, selected in outcomes.items():
+        for attribute in (a, b):
+            for group in entry(report, attribute)["outcomes"][name]["groups"]:
+                mine = counted & known[attribute] & (sensitive[attribute] == group["group"])
+                if group["withheld"] != "set_aside":
+                    assert group["n"] == int(mine.sum())
+                if not group["not_shown"]:
+                    assert group["count"] == int((mine & selected).sum())
+        cells = {g["group"]: g for g in table[name]["groups"] if g["withheld"] != "set_aside"}
+        both = counted & known[a] & known[b]
+        lines = [(list(cells), int((counted & ~(known[a] & known[b])).sum()))]
+        for side, other, position in ((a, b, 0), (b, a, 1)):
+            for label in set(sensitive[side][counted & known[side]]):
+                members = [c for c in cells if c.split(" × ")[position] == label]
+                mine = counted & known[side] & (sensitive[side] == label)
+                lines.append((members, int((mine & ~known[other]).sum())))
+        for members, unknown in lines:
+            hidden = [cells[c] for c in members if cells[c]["not_shown"]]
+            if len(members) == 1 and unknown == 0:  # the other table's group itself
+                assert all(g["n"] >= SMALLEST_SHOWN for g in hidden)
+            elif hidden:
+                assert len(hidden) + (unknown > 0) >= 2
+                assert sum(g["n"] for g in hidden) + unknown >= SMALLEST_SHOWN
+        for label, g in cells.items():
+            x, y = label.split(" × ")
+            mine = both & (sensitive[a] == x) & (sensitive[b] == y)
+            assert g["n"] == int(mine.sum())
+            if not g["not_shown"]:
+                assert g["count"] == int((mine & selected).sum())
+
+
 @settings(max_examples=60, deadline=None)
 @given(populations())
 def test_properties_of_any_report(population):
@@ -536,21 +675,30 @@ def test_properties_of_any_report(population):
         assert attribute["known"] + attribute["unknown"] == n
         for cell in attribute["outcomes"].values():
             groups = cell["groups"]
-            assert sum(g["n"] for g in groups) == attribute["known"]
+            counted = [g for g in groups if g["withheld"] != "set_aside"]
+            assert sum(g["n"] for g in counted) == attribute["known"] - attribute["set_aside"]
             labels = [g["group"] for g in groups]
             assert labels == sorted(labels) and len(set(labels)) == len(labels)
-            shown = [g for g in groups if g["n"] >= SMALLEST_SHOWN]
+            shown = [g for g in groups if not g["not_shown"]]
+            assert all(g["n"] >= SMALLEST_SHOWN and g["withheld"] is None for g in shown)
             assert all(0.0 <= g["rate"] <= 1.0 and g["count"] <= g["n"] for g in shown)
             assert all(
-                g["not_shown"] and not g["flagged"] and all(g[key] is None for key in WITHHELD)
+                g["withheld"] in ("few", "set_aside", "complement")
+                and not g["flagged"]
+                and all(g[key] is None for key in WITHHELD)
                 for g in groups
-                if g["n"] < SMALLEST_SHOWN
+                if g["not_shown"]
             )
+            assert all(g["withheld"] == "few" for g in groups if g["n"] < SMALLEST_SHOWN and
+                       g["withheld"] != "set_aside")  # fmt: skip
+            if len(attribute["parts"]) == 1:  # one attribute: only whole groups set aside
+                assert all(g["withheld"] in (None, "set_aside") for g in groups)
             assert cell["groups_not_shown"] == len(groups) - len(shown)
             assert cell["flagged"] == any(g["flagged"] for g in groups)
-            comparable = [g for g in groups if not g["small_group"]]
-            assert all(g["n"] >= report["smallest_comparable"] for g in comparable)
+            big = [g for g in groups if not g["small_group"]]
+            assert all(g["n"] >= report["smallest_comparable"] for g in big)
             assert all(g["n"] < report["smallest_comparable"] for g in groups if g["small_group"])
+            comparable = [g for g in big if not g["not_shown"]]
             assert cell["test"] in (None, *TESTS)
             assert cell["chi_square_p"] == (
                 cell["p_value"] if cell["test"] == "chi-square" else None
@@ -564,9 +712,10 @@ def test_properties_of_any_report(population):
             else:
                 assert cell["reference_group"] is None
                 assert all(g["p_value"] is None for g in groups)
-                assert cell["note"] == (NO_REFERENCE if groups else None)
+                why = REFERENCE_WITHHELD if big else NO_REFERENCE
+                assert cell["note"] == (why if groups else None)
             for g in groups:
-                if g["small_group"]:
+                if g["small_group"] or g["not_shown"]:
                     assert g["impact_ratio"] is None and g["flagged"] is False
                     continue
                 assert 0.0 <= g["impact_ratio"] <= 1.0
@@ -575,6 +724,7 @@ def test_properties_of_any_report(population):
                 )
                 assert g["p_value"] is None or 0.0 <= g["p_value"] <= 1.0
     assert len(report["flagged"]) == len(flagged_summary(report))
+    assert_no_line_gives_a_small_cell_away(report, outcomes, sensitive)
     assert plain(report)
     assert json.loads(json.dumps(report, allow_nan=False)) == report
 

@@ -11,6 +11,8 @@ from recommender.learn.fairness_wording import (
     NOT_SHOWN_RULE,
     OUTCOME_MEANINGS,
     SMALL_GROUP_REASON,
+    WITHHELD_REASONS,
+    WITHHELD_WHOLE,
 )
 from recommender.learn.model_card import fairness_lines, render_model_card
 
@@ -64,15 +66,20 @@ def test_a_group_of_fewer_than_five_is_listed_without_its_outcomes():
         {"manager_recommended": chosen}, {"gender": gender}
     )})  # fmt: skip
     assert NOT_SHOWN_RULE in card
-    assert f"| g6 | 2 | – | – | – | too few to compare, {NOT_SHOWN} |" in card
+    set_aside = WITHHELD_REASONS["set_aside"]
+    assert f"| g6 | 2 | – | – | – | too few to compare, {set_aside} |" in card
     assert "| five | 5 | 0.2 | – | 0.358 | too few to compare |" in card
     assert "| woman | 60 | 0.3333 | 0.6667 |" in card
-    assert "(groups of fewer than 5 people left out)" in card
+    assert "(groups not shown left out)" in card
+    assert "### gender (known: 127, unknown: 0; 2 people in a group of fewer than 5 left" in card
 
 
 def test_a_report_stored_before_the_rule_is_carded_without_a_small_groups_outcomes(
     older_fairness_report,
 ):
+    """Made before small groups were set aside from every table: every other group's outcomes
+    beside a small one would give it away by subtraction, so no group's are carded; the flag
+    stays marked."""
     cell = older_fairness_report["attributes"][0]["outcomes"]["manager_recommended"]
     cell["groups"].append(
         {"group": "g6", "n": 2, "count": 1, "rate": 0.5, "impact_ratio": None,
@@ -81,9 +88,11 @@ def test_a_report_stored_before_the_rule_is_carded_without_a_small_groups_outcom
     text = "\n".join(fairness_lines(older_fairness_report))
     assert f"| g6 | 2 | – | – | – | too few to compare, {NOT_SHOWN} |" in text
     assert "0.5" not in text.split("| g6 |")[1].split("\n")[0]
+    assert WITHHELD_WHOLE in text
     assert "The test across groups is not shown" in text
     assert "chi-square test, p < 0.001" not in text
-    assert "| woman | 10 | 0.2 | 0.3333 | 0.042 | **flagged**, small group |" in text
+    assert "| woman | 10 | – | – | – | **flagged**, small group, not shown: see above |" in text
+    assert "0.3333" not in text and "0.042" not in text
 
 
 def test_no_report_says_no_sensitive_attributes_were_supplied():
