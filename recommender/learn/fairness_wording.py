@@ -42,13 +42,8 @@ SMALL_GROUP_REASON = (
 NOT_SHOWN = f"not shown: fewer than {SMALLEST_SHOWN} people, to protect them"
 WITHHELD_REASONS = {
     "few": NOT_SHOWN,
-    "set_aside": (
-        f"not shown: fewer than {SMALLEST_SHOWN} people, left out of every table to protect them"
-    ),
-    "complement": (
-        f"not shown: with it, a group of fewer than {SMALLEST_SHOWN} could be worked out by "
-        "subtraction"
-    ),
+    "set_aside": f"not shown: fewer than {SMALLEST_SHOWN} people, left out of every table",
+    "complement": "not shown: it would let a smaller group be worked out",
     "made_before": "not shown: see above",
 }
 WITHHELD_WHOLE = (
@@ -64,9 +59,9 @@ NOT_SHOWN_RULE = (
     f"number of people only. One of fewer than {SMALLEST_SHOWN} on a single attribute is left "
     "out of every table, since another table's total less the groups shown would be theirs. "
     "In a table of two attributes, where a row or column would give a small cell away by "
-    "subtraction from the one-attribute table, another cell of it is withheld too. Groups not "
-    "shown are left out of the test across groups, which would otherwise let their outcomes be "
-    "worked back."
+    "subtraction from the one-attribute table, another cell of it (a bigger group) is withheld "
+    "too. Groups not shown are left out of the test across groups, which would otherwise let "
+    "their outcomes be worked back."
 )
 TEST_WITHHELD = (
     f"The test across groups is not shown: it counted a group of fewer than {SMALLEST_SHOWN} "
@@ -151,8 +146,8 @@ def people_set_aside(entry: dict[str, Any]) -> str:
     if not count:
         return ""
     return (
-        f"{count} {'person' if count == 1 else 'people'} in a group of fewer than "
-        f"{SMALLEST_SHOWN} left out of the counts"
+        f"{count} {'person' if count == 1 else 'people'} left out of the counts (in a group of "
+        f"fewer than {SMALLEST_SHOWN} on this or another attribute)"
     )
 
 

@@ -323,12 +323,13 @@ def _independence(cell: dict[str, Any]) -> str:
 
 def _group_row(group: dict[str, Any], cell: dict[str, Any]) -> str:
     """One group's row: n, rate, impact ratio, p against the reference and its marks."""
-    small = ""
-    if group["small_group"]:
-        compared = group["impact_ratio"] is not None or group.get("withheld") == "made_before"
-        small = "small group" if compared else "too few to compare"
-    marks = ["**flagged**" if group["flagged"] else "", small]
-    marks.append(withheld_reason(group) if group.get("not_shown") else "")
+    if group.get("not_shown"):
+        marks = ["**flagged**" if group["flagged"] else "", withheld_reason(group)]
+    else:
+        small = ""
+        if group["small_group"]:
+            small = "too few to compare" if group["impact_ratio"] is None else "small group"
+        marks = ["**flagged**" if group["flagged"] else "", small]
     name = literal(group["group"])
     if group["group"] == cell["reference_group"]:
         name += " (reference)"

@@ -9,9 +9,11 @@ import json
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import numpy as np
 import pytest
 from playwright.sync_api import expect
 
+from recommender.learn.fairness import fairness_report
 from tests.registry_forgery import forged_version
 from tests.webapp.browsing import log_in
 from tests.webapp.screens import DESKTOP, PHONE, landed_on_errors, look_at, look_at_every_width
@@ -266,3 +268,40 @@ def test_every_hr_page_fits_a_phone_and_a_desktop_and_passes_axe(
         hr_page.goto(live + path)
         look_at_every_width(hr_page, name)
         assert_accessible(hr_page, name)
+
+
+@pytest.fixture
+def protected_fairness(team) -> str:
+    """The next version, with a fairness report of a nonbinary group of three (set aside from
+    every table) and a woman aged 50 and over alone enough to need a complement."""
+    cells = [("man", "under 30", 40, 20), ("man", "50 and over", 40, 10),
+             ("woman", "under 30", 40, 12), ("woman", "50 and over", 3, 1),
+             ("nonbinary", "under 30", 3, 2)]  # fmt: skip
+    gender = np.concatenate([np.full(n, g, dtype=object) for g, _, n, _ in cells])
+    age = np.concatenate([np.full(n, a, dtype=object) for _, a, n, _ in cells])
+    chosen = np.concatenate([np.arange(n) < k for _, _, n, k in cells])
+    registry = Path(team.config["TRACKFIT_MODELS"])
+    version = forged_version(registry, lambda arrays: None)
+    path = registry / version / "manifest.json"
+    manifest = json.loads(path.read_text())
+    manifest["fairness"] = fairness_report(
+        {"manager_recommended": chosen}, {"gender": gender, "age_band": age}
+    )
+    path.write_text(json.dumps(manifest))
+    return version
+
+
+def test_a_fairness_report_says_why_each_withheld_group_is_withheld_at_every_width(
+    hr_page, live, protected_fairness, assert_accessible
+):
+    page = hr_page
+    page.goto(f"{live}/hr/models/{protected_fairness}")
+    nonbinary = page.locator("tr", has=page.get_by_role("rowheader", name="nonbinary", exact=True))
+    expect(nonbinary).to_contain_text("fewer than 5 people, left out of every table")
+    expect(page.get_by_text("3 people left out of the counts").first).to_be_visible()
+    complement = page.locator(
+        "tr", has=page.get_by_role("rowheader", name="man × 50 and over", exact=True)
+    )
+    expect(complement).to_contain_text("it would let a smaller group be worked out")
+    look_at_every_width(page, "hr-fairness-withheld")
+    assert_accessible(page, "fairness report with withheld groups")
