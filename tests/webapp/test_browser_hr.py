@@ -37,25 +37,27 @@ def hr_page(page, live):
     return page
 
 
+def next_version(team, **manifest_fields) -> str:
+    """A working next version whose manifest has these fields."""
+    registry = Path(team.config["TRACKFIT_MODELS"])
+    version = forged_version(registry, lambda arrays: None)
+    path = registry / version / "manifest.json"
+    path.write_text(json.dumps(json.loads(path.read_text()) | manifest_fields))
+    return version
+
+
 @pytest.fixture
 def flagged_candidate(team) -> str:
     """The next version: a working candidate whose fairness report flags two groups and whose
     comparison judged it worse, so promoting it needs a written reason."""
-    registry = Path(team.config["TRACKFIT_MODELS"])
-    version = forged_version(registry, lambda arrays: None)
-    path = registry / version / "manifest.json"
-    manifest = json.loads(path.read_text())
-    manifest["fairness"] = {
+    fairness = {
         "flagged": [{"group": "a"}, {"group": "b"}],
         "attributes": [],
         "impact_ratio_flag": 0.8,
         "small_group": 30,
     }
-    manifest["comparison"] = {
-        "verdict": {"worse": True, "summary": "worse than the active version", "rows": 240}
-    }
-    path.write_text(json.dumps(manifest))
-    return version
+    verdict = {"worse": True, "summary": "worse than the active version", "rows": 240}
+    return next_version(team, fairness=fairness, comparison={"verdict": verdict})
 
 
 def test_hr_is_refused_a_promotion_lands_on_the_reason_then_promotes_and_rolls_back(
@@ -280,15 +282,8 @@ def protected_fairness(team) -> str:
     gender = np.concatenate([np.full(n, g, dtype=object) for g, _, n, _ in cells])
     age = np.concatenate([np.full(n, a, dtype=object) for _, a, n, _ in cells])
     chosen = np.concatenate([np.arange(n) < k for _, _, n, k in cells])
-    registry = Path(team.config["TRACKFIT_MODELS"])
-    version = forged_version(registry, lambda arrays: None)
-    path = registry / version / "manifest.json"
-    manifest = json.loads(path.read_text())
-    manifest["fairness"] = fairness_report(
-        {"manager_recommended": chosen}, {"gender": gender, "age_band": age}
-    )
-    path.write_text(json.dumps(manifest))
-    return version
+    report = fairness_report({"manager_recommended": chosen}, {"gender": gender, "age_band": age})
+    return next_version(team, fairness=report)
 
 
 def test_a_fairness_report_says_why_each_withheld_group_is_withheld_at_every_width(
