@@ -324,14 +324,18 @@ def run_recommend(args: argparse.Namespace) -> int:
             return EXIT_OK
         with _read_twice(stream) as (copy, again):
             try:
-                people = check_answers_jsonl(
-                    _bounded_lines(stream, name), recommender.pack, name, copy=copy
+                first = check_answers_jsonl(
+                    _bounded_lines(stream, name),
+                    recommender.pack,
+                    name,
+                    copy=copy,
+                    chunk=args.chunk,
                 )
             except UnicodeDecodeError as error:
                 raise AnswersInvalid(f"{name}: is not UTF-8 text (byte {error.start})") from None
-            if not people:
+            if not first.people:
                 raise AnswersInvalid(f"{name}: holds no answers (one JSON object per line)")
-            _write_jsonl(sys.stdout, answer_in_chunks(again(), recommender, args.chunk))
+            _write_jsonl(sys.stdout, answer_in_chunks(again(), recommender, first, name))
     return EXIT_OK
 
 

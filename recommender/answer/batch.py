@@ -6,12 +6,16 @@ the whole input, in line order, the rest counted), and nothing is answered or wr
 every line is good does the second pass read the input again from its start and answer it a
 chunk at a time, each chunk's recommendations written before the next is read. This keeps both
 promises of the whole-batch command: every bad line is named, and nothing is half-written on
-stdout. Reading twice costs a second parse and check of every line (roughly a third of the
-run); holding the parsed people instead would cost memory in proportion to them again, and
+stdout. Holding the parsed people instead would cost memory in proportion to them again, and
 writing the recommendations to a temporary file to copy out at the end would cost several times
 the input's size on disk and a second write of every byte. An input that cannot be
 read twice (a pipe) is copied line by line to a temporary file during the first pass: disk,
 not memory.
+
+The second reading does not check the lines again (that was a third of the run): the first
+keeps a fingerprint of each chunk's lines (`FirstReading`), and the second answers a chunk
+only when its lines are the ones checked, and otherwise stops, naming the lines that changed
+(a file rewritten while it was being read).
 
 Duplicate employee ids across the whole input are still caught. `SeenIds` keeps, for every
 distinct id, a 64-bit hash and the line it was first on (12 bytes a person: 12 MB at a million
@@ -22,18 +26,15 @@ merged.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from itertools import islice
 from typing import TYPE_CHECKING, Any, TextIO
 
 import numpy as np
 
-from recommender.answer.answers import (
-    PROBLEMS_LISTED,
-    Answers,
-    read_answers_line,
-    read_json_document,
-)
+from recommender.answer.answers import PROBLEMS_LISTED, Answers, read_answers_line
 from recommender.errors import AnswersInvalid, ProblemList
 
 if TYPE_CHECKING:
@@ -83,6 +84,16 @@ class SeenIds:
         return sum(len(keys) for keys, _ in self._runs)
 
 
+@dataclass
+class FirstReading:
+    """What the first pass found: how many people, and a fingerprint of each chunk of `chunk`
+    lines it checked (blank lines included), for the second pass to read against."""
+
+    chunk: int
+    people: int = 0
+    fingerprints: list[int] = field(default_factory=list)
+
+
 def check_answers_jsonl(
     lines: Iterable[str],
     pack: Pack,
@@ -90,23 +101,25 @@ def check_answers_jsonl(
     *,
     copy: TextIO | None = None,
     chunk: int = CHUNK_PEOPLE,
-) -> int:
-    """The first pass: check every line, a chunk at a time; return how many people there are.
+) -> FirstReading:
+    """The first pass: check every line, a chunk at a time; return how many people there are
+    and each chunk's fingerprint.
 
     Raises AnswersInvalid with the same problems, in the same order, as `read_answers_jsonl`.
     Every line read is also written to `copy` when given (to read a pipe a second time).
     """
     problems = ProblemList(PROBLEMS_LISTED)
     seen = SeenIds()
-    people = 0
+    reading = FirstReading(chunk)
     numbered = enumerate(lines, start=1)
     while block := list(islice(numbered, chunk)):
         if copy is not None:
             copy.writelines(line for _, line in block)
-        people += _check_block(block, pack, name, problems, seen)
+        reading.fingerprints.append(hash(tuple(line for _, line in block)))
+        reading.people += _check_block(block, pack, name, problems, seen)
     if problems:
         raise AnswersInvalid(problems.listed, more=problems.more)
-    return people
+    return reading
 
 
 def _check_block(
@@ -150,13 +163,20 @@ def _check_block(
 
 
 def answer_in_chunks(
-    lines: Iterable[str], recommender: Recommender, chunk: int = CHUNK_PEOPLE
+    lines: Iterable[str], recommender: Recommender, first: FirstReading, name: str = "stdin"
 ) -> Iterator[dict[str, Any]]:
-    """The second pass: recommendations for lines already checked, a chunk at a time."""
-    people = (
-        Answers.from_json(read_json_document(line), recommender.pack)
-        for line in lines
-        if line.strip()
-    )
-    while block := list(islice(people, chunk)):
-        yield from recommender.recommend_many(block)
+    """The second pass: recommendations for the lines the first pass checked, a chunk at a
+    time; AnswersInvalid, before a chunk is answered, when its lines are not those checked."""
+    numbered = enumerate(lines, start=1)
+    for fingerprint in [*first.fingerprints, None]:
+        block = list(islice(numbered, first.chunk))
+        if fingerprint is None and not block:
+            return
+        if fingerprint != hash(tuple(line for _, line in block)):
+            start = block[0][0] if block else first.chunk * len(first.fingerprints) + 1
+            raise AnswersInvalid(
+                f"{name}: changed while it was read: lines from {start} on are not the lines "
+                "checked; the recommendations before them were written, none after"
+            )
+        people = [Answers.checked_before(json.loads(line)) for _, line in block if line.strip()]
+        yield from recommender.recommend_many(people)

@@ -12,8 +12,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from recommender.answer.answers import Answers
+from recommender.answer.batch import answer_in_chunks, check_answers_jsonl
+from recommender.answer.recommendation import Recommender
 from recommender.answer.scoring import scoring_layout
 from recommender.cli import main
+from recommender.errors import AnswersInvalid
 from recommender.learn.synthetic import synthetic_profiles
 from recommender.pack.loading import load_pack
 
@@ -164,3 +168,31 @@ def test_a_hundred_problems_are_listed_across_chunks_as_in_one_batch(trackfit):
 def test_no_people_at_all_is_still_refused(trackfit, stdin):
     code, out, err = trackfit("recommend", "--chunk", "5", stdin=stdin)
     assert code == 2 and out == "" and "stdin: holds no answers" in err
+
+
+@pytest.mark.parametrize("changed", ["edited", "appended", "cut short"])
+def test_lines_changed_between_the_readings_are_never_answered_unchecked(changed):
+    """The second reading answers a chunk only when its lines are those the first checked;
+    a file rewritten in between stops at the first chunk that differs, naming its lines."""
+    pack = load_pack()
+    recommender = Recommender.open(pack)
+    lines = [person(f"e{n}") + "\n" for n in range(7)]
+    first = check_answers_jsonl(lines, pack, "answers.jsonl", chunk=3)
+    assert (first.people, len(first.fingerprints)) == (7, 3)
+    later = {
+        "edited": lines[:4] + ['{"employee_id": "x", "answers": {"la1": 99}}\n'] + lines[5:],
+        "appended": [*lines, person("e9") + "\n"],
+        "cut short": lines[:5],
+    }[changed]
+    answered = []
+    with pytest.raises(AnswersInvalid) as refused:
+        answered.extend(answer_in_chunks(later, recommender, first, "answers.jsonl"))
+    start = {"edited": 4, "appended": 7, "cut short": 4}[changed]  # chunks of lines 1-3, 4-6, 7
+    assert f"answers.jsonl: changed while it was read: lines from {start} on are not" in str(
+        refused.value
+    )
+    assert [row["employee_id"] for row in answered] == [f"e{n}" for n in range(start - 1)]
+    # read as checked: every person answered, as the whole batch answers them
+    assert list(answer_in_chunks(lines, recommender, first)) == recommender.recommend_many(
+        [Answers.from_json(json.loads(line), pack) for line in lines]
+    )
