@@ -9,23 +9,26 @@ handful of people can neither set the bar nor be flagged by it. Smaller groups a
 their counts, rates and p-values but get no impact ratio; when no group is big enough, no ratio
 is given at all.
 
-Small cells are kept back (statistical disclosure control), in two steps, so that no table,
-alone or with the others, tells who got which advice:
-- A group of fewer than `SMALLEST_SHOWN` people (5) on any one attribute is **set aside**: its
-  people are left out of every table, its own attribute's and every other (and then so is a
-  group left with fewer than 5 once they are out). It is listed with its number of people
-  only. Hiding its rate alone would not do: any other attribute's table gives the total, and
-  the total less the groups shown is theirs.
-- In a table of two or more attributes, a cell of fewer than 5 people is **withheld** (its
-  number of people only), and so, where the rest of a line would give it away, is another
-  cell: a line is a row or column of the table (the cells sharing all labels but one), whose
-  total the table of the other attributes shows, or the whole table. Each line keeps either
-  no withheld cell or at least two cells' worth together with its people unknown on the
-  missing attribute (an unknown share the report never breaks down), holding at least 5
-  people. The complement taken is the smallest cell of the line that is too small to compare
-  anyway, else the smallest. This is the usual rule of secondary cell suppression; it stops
-  subtraction along any one line, and is not an exhaustive proof against solving every
-  line's equations at once.
+Small cells are kept back (statistical disclosure control), so that nobody subtracting along
+the tables learns the outcomes of fewer than `SMALLEST_SHOWN` people (5):
+- A group of fewer than 5 on any one attribute is **set aside**: its people are left out of
+  every table, its own attribute's and every other (and then so is a group left with fewer
+  than 5 once they are out). The people for whom an attribute is unknown are such a group
+  too: the total less the groups shown is theirs. A set-aside group is listed with its
+  number of people only.
+- A table of two or more attributes is taken with its unknowns (a cell for every combination
+  that occurs, "unknown" among the labels; cells with an unknown are never shown). A cell of
+  fewer than 5 is **withheld**, and so are complements, until subtraction cannot recover it:
+  along any line whose total the report gives or lets be worked out (the cells sharing all
+  labels but one, whose total is a cell of the table below, or the whole table), repeatedly,
+  no small cell is ever the last one unknown, and the withheld cells it hides among hold at
+  least 5 people. Nor may a table's shown cells add up to a cell the table below withholds.
+  The complement taken is, in the line that began the chain of subtractions, the smallest
+  cell too small to compare anyway, else the smallest. A small cell no complement can cover
+  has its people set aside from every table, and the tables are drawn again.
+This is secondary cell suppression by subtraction along lines. It does not guard against
+solving all the lines' equations at once, and a group shown with a rate of 0% or 100% tells
+the outcome of everyone in it, whatever subgroups are withheld (group disclosure).
 A withheld or set-aside group has no rate, count, impact ratio or p-value, is never the
 reference, and is left out of the test across groups, whose p-value would otherwise give it
 away (`groups_not_shown` says how many groups were).
@@ -94,37 +97,36 @@ def fairness_report(
     }
     threshold = Fraction(str(IMPACT_RATIO_FLAG))
     smallest = smallest_comparable_group(people)
-    counted = _counted_people(list(encoded.values()), people)
+    counted, tables = _tables(sensitive, encoded, max_intersection, smallest)
     attributes = []
     flagged = []
-    for size in range(1, min(max_intersection, len(sensitive)) + 1):
-        for parts in combinations(sensitive, size):
-            table = _table([encoded[part] for part in parts], counted, smallest)
-            attribute = JOIN.join(parts)
-            cells = {}
-            for outcome, selected in checked.items():
-                cell = _outcome_cell(table, selected, threshold)
-                cells[outcome] = cell
-                flagged.extend(
-                    {
-                        "attribute": attribute,
-                        "outcome": outcome,
-                        "group": group["group"],
-                        "impact_ratio": group["impact_ratio"],
-                    }
-                    for group in cell["groups"]
-                    if group["flagged"]
-                )
-            attributes.append(
+    for parts, table in tables.items():
+        attribute = JOIN.join(parts)
+        cells = {}
+        for outcome, selected in checked.items():
+            cell = _outcome_cell(table, selected, threshold)
+            cells[outcome] = cell
+            flagged.extend(
                 {
                     "attribute": attribute,
-                    "parts": list(parts),
-                    "unknown": people - int(table.known.sum()),
-                    "known": int(table.known.sum()),
-                    "set_aside": int((table.known & ~counted).sum()),
-                    "outcomes": cells,
+                    "outcome": outcome,
+                    "group": group["group"],
+                    "impact_ratio": group["impact_ratio"],
                 }
+                for group in cell["groups"]
+                if group["flagged"]
             )
+        attributes.append(
+            {
+                "attribute": attribute,
+                "parts": list(parts),
+                "unknown": people - int(table.known.sum()),
+                "known": int(table.known.sum()),
+                "set_aside": int((table.known & ~counted).sum()),
+                "unknown_set_aside": int((~table.known & ~counted).sum()),
+                "outcomes": cells,
+            }
+        )
     return {
         "attributes": attributes,
         "flagged": flagged,
@@ -180,9 +182,7 @@ def _encode(attribute: str, values: np.ndarray, people: int) -> tuple[list[str],
         raise ValueError(
             f"sensitive attribute {attribute!r} must be one-dimensional, got shape {array.shape}"
         )
-    # None, "" and NaN (which is not equal to itself) mean unknown
-    unknown = np.equal(array, None) | np.equal(array, "") | np.not_equal(array, array)
-    unknown = unknown.astype(bool)
+    unknown = np.fromiter((_unknown(value) for value in array), dtype=bool, count=array.size)
     # Python strings, not a fixed-width text array: that would be as wide as the longest value
     # for every person (one 20 MB value among 150,000 people asks for terabytes).
     texts = np.array([str(value) for value in array[~unknown]], dtype=object)
@@ -192,17 +192,56 @@ def _encode(attribute: str, values: np.ndarray, people: int) -> tuple[list[str],
     return [str(label) for label in labels], codes
 
 
-def _counted_people(encoded: list[tuple[list[str], np.ndarray]], people: int) -> np.ndarray:
-    """Who the tables count: everyone but the people of a group of fewer than `SMALLEST_SHOWN`
-    on some attribute, and (repeatedly) of a group left that small once they are out."""
-    counted = np.ones(people, dtype=bool)
+def _unknown(value: Any) -> bool:
+    """None, "", NaN and pandas' NA and NaT mean unknown."""
+    if value is None or isinstance(value, str):
+        return not value
+    if isinstance(value, (float, np.floating)):
+        return bool(np.isnan(value))
+    return type(value).__name__ in {"NAType", "NaTType"}
+
+
+def _tables(
+    sensitive: dict[str, np.ndarray],
+    encoded: dict[str, tuple[list[str], np.ndarray]],
+    max_intersection: int,
+    smallest: int,
+) -> tuple[np.ndarray, dict[tuple[str, ...], _Table]]:
+    """Who is counted, and every table (attributes first, then their intersections) with
+    its withheld cells. A small cell of an intersection that no complement can protect has
+    its people set aside from every table, and the tables are drawn again without them."""
+    people = len(next(iter(encoded.values()))[1]) if encoded else 0
+    counted = _counted_people(list(encoded.values()), np.ones(people, dtype=bool))
     while True:
-        dropped = np.zeros(people, dtype=bool)
+        derivable: Derivable = {}
+        tables, loose = {}, np.zeros(people, dtype=bool)
+        for size in range(1, min(max_intersection, len(sensitive)) + 1):
+            for parts in combinations(sensitive, size):
+                columns = [encoded[part] for part in parts]
+                tables[parts], unprotected = _table(parts, columns, counted, smallest, derivable)
+                for codes in unprotected:
+                    mine = counted.copy()
+                    for (_, column), code in zip(columns, codes, strict=True):
+                        mine &= column == code
+                    loose |= mine
+        if not loose.any():
+            return counted, tables
+        counted = _counted_people(list(encoded.values()), counted & ~loose)
+
+
+def _counted_people(encoded: list[tuple[list[str], np.ndarray]], counted: np.ndarray) -> np.ndarray:
+    """Who the tables count, of `counted`: all but the people of a group of fewer than
+    `SMALLEST_SHOWN` on some attribute (the people for whom it is unknown being a group too:
+    the total less the groups is theirs), and (repeatedly) of a group left that small once
+    they are out."""
+    counted = counted.copy()
+    while True:
+        dropped = np.zeros(counted.size, dtype=bool)
         for labels, codes in encoded:
-            live = counted & (codes >= 0)
-            sizes = np.bincount(codes[live], minlength=len(labels))
+            group = codes[counted] + 1  # 0: unknown
+            sizes = np.bincount(group, minlength=len(labels) + 1)
             tiny = (sizes > 0) & (sizes < SMALLEST_SHOWN)
-            dropped[live] |= tiny[codes[live]]
+            dropped[counted] |= tiny[group]
         if not dropped.any():
             return counted
         counted &= ~dropped
@@ -224,80 +263,171 @@ class _Table:
     withheld: np.ndarray
 
 
+Derivable = dict[tuple[str, ...], set[tuple[int, ...]]]
+
+
 def _table(
-    encoded: list[tuple[list[str], np.ndarray]], counted: np.ndarray, smallest: int
-) -> _Table:
-    """The groups of one attribute or intersection, and the cells withheld from it."""
+    parts: tuple[str, ...],
+    encoded: list[tuple[list[str], np.ndarray]],
+    counted: np.ndarray,
+    smallest: int,
+    derivable: Derivable,
+) -> tuple[_Table, list[tuple[int, ...]]]:
+    """The groups of one attribute or intersection, and the cells withheld from it; records
+    in `derivable` which of its cells' outcomes the report gives, for the tables above it.
+    Also the small cells (label codes) that no complement can protect."""
     names, inverse, known, labels = _groups(encoded, counted.size)
     mine = counted[known]
     everyone = np.bincount(inverse, minlength=len(names))
     n = np.bincount(inverse[mine], minlength=len(names))
     comparable = n >= smallest
-    withheld = _withheld_cells(n, comparable, labels, [codes for _, codes in encoded], counted)
-    return _Table(names, inverse, known, mine, everyone, n, comparable, withheld)
+    withheld, unprotected = _withheld_cells(
+        parts, comparable, labels, encoded, counted, derivable=derivable
+    )
+    return _Table(names, inverse, known, mine, everyone, n, comparable, withheld), unprotected
 
 
 def _withheld_cells(
-    n: np.ndarray,
+    parts: tuple[str, ...],
     comparable: np.ndarray,
     labels: np.ndarray,
-    codes: list[np.ndarray],
+    encoded: list[tuple[list[str], np.ndarray]],
     counted: np.ndarray,
-) -> np.ndarray:
-    """Cells withheld from a table (groups x attributes `labels`): those of fewer than
-    `SMALLEST_SHOWN` counted people, and complements until every line (the cells sharing all
-    labels but one, or the whole table) has no withheld cell, or withheld cells that together
-    with the line's people unknown on the missing attribute make at least two cells and
-    `SMALLEST_SHOWN` people; every cell when no complement can cover a line. A set-aside
-    group (no one counted) is in no line."""
-    withheld = (n > 0) & (n < SMALLEST_SHOWN)
-    parts = labels.shape[1]
-    kept = (
-        [()]
-        if parts == 1
-        else [()] + [tuple(j for j in range(parts) if j != left_out) for left_out in range(parts)]
-    )
-    known_all = counted.copy()
-    for column in codes:
-        known_all &= column >= 0
-    lines = []  # (member groups, people of the line unknown on the attribute(s) left out)
-    for shared in kept:
-        on_shared = counted.copy()
-        for j in shared:
-            on_shared &= codes[j] >= 0
-        partly = on_shared & ~known_all
-        unknown: dict[tuple, int] = {(): int(partly.sum())}
-        if shared and partly.any():
-            keys = np.column_stack([codes[j][partly] for j in shared])
-            found, tally = np.unique(keys, axis=0, return_counts=True)
-            unknown = {tuple(row): c for row, c in zip(found.tolist(), tally.tolist(), strict=True)}
-        members: dict[tuple, list[int]] = {}
-        for g, key in enumerate(labels[:, list(shared)].tolist()):
-            if n[g] > 0:
-                members.setdefault(tuple(key), []).append(g)
-        lines += [(np.array(groups), unknown.get(key, 0)) for key, groups in members.items()]
-    # a line of one cell and nobody unknown: that cell is the other table's group itself, so
-    # withholding it hides nothing (its outcomes are there) and it is no complement
-    pinned = np.zeros(n.size, dtype=bool)
-    for members, unknown in lines:
-        if members.size == 1 and unknown == 0:
+    *,
+    derivable: Derivable,
+) -> tuple[np.ndarray, list[tuple[int, ...]]]:
+    """Which groups of a table (groups x attributes `labels`) are withheld, and the small
+    cells no complement can protect (whose people the caller sets aside).
+
+    The table is taken with its unknowns: a cell for every combination of labels, unknown
+    (-1) among them, that counted people have. Cells with an unknown are never shown. A line
+    is the cells that share every label but one, or the whole table: its total is given
+    (the one-attribute table's group, the overall total) or can be worked out (a cell of
+    the table below that is withheld but pinned by its own lines) unless the table below
+    withholds it. A withheld cell is worked out when it is the only one left in some line
+    once the others so worked out are counted (repeatedly). Cells of fewer than
+    `SMALLEST_SHOWN` people are withheld and must never be worked out, nor share their
+    lines' withheld people with fewer than `SMALLEST_SHOWN` in all; complements (the
+    smallest cell too small to compare, else the smallest, never one alone in a line) are
+    withheld until they do. The combinations whose outcomes the report then gives or lets be
+    worked out go into `derivable`."""
+    codes = np.column_stack([column[counted] for _, column in encoded])
+    cells, people = np.unique(codes, axis=0, return_counts=True)
+    cells = cells.reshape(-1, len(parts))
+    group_of = {tuple(row): g for g, row in enumerate(labels.tolist())}
+    group = np.array([group_of.get(tuple(row), -1) for row in cells.tolist()], dtype=np.int64)
+    unknown = (cells < 0).any(axis=1)
+    needed = people < SMALLEST_SHOWN
+    withheld = unknown | needed
+    lines, above = _lines(parts, cells, derivable)
+    pinned = np.zeros(len(cells), dtype=bool)
+    for members in lines:
+        if members.size == 1:
             pinned[members] = True
+    big = np.array([g >= 0 and bool(comparable[g]) for g in group.tolist()], dtype=bool)
+    rank = np.empty(len(cells), dtype=np.int64)
+    rank[sorted(range(len(cells)), key=lambda c: (big[c], people[c], c))] = np.arange(len(cells))
+    unprotected: list[tuple[int, ...]] = []
+    while True:
+        worked_out, by_line = _worked_out(withheld, lines)
+        line = _line_to_cover(
+            lines,
+            withheld,
+            worked_out,
+            by_line=by_line,
+            needed=needed,
+            people=people,
+            pinned=pinned,
+        )
+        if line is None:  # nor may this table add up to a cell the table below withholds
+            line = next((m for m in above if (~withheld[m] | worked_out[m]).all()), None)
+            if line is None:
+                break
+            candidates = line[~withheld[line]]
+            if not candidates.size:
+                break  # only by solving the lines together: beyond what this guards
+            withheld[candidates[np.argmin(rank[candidates])]] = True
+            continue
+        candidates = line[~withheld[line] & ~pinned[line]]
+        if not candidates.size:  # nothing can cover it: its small cells' people are set aside
+            lost = needed & (worked_out | np.isin(np.arange(len(cells)), line))
+            unprotected = [tuple(row) for row in cells[lost].tolist()]
+            break
+        withheld[candidates[np.argmin(rank[candidates])]] = True
+    derivable[parts] = {tuple(row) for row in cells[~withheld | worked_out].tolist()}
+    groups_withheld = np.zeros(len(comparable), dtype=bool)
+    groups_withheld[group[(group >= 0) & withheld]] = True
+    return groups_withheld, unprotected
+
+
+def _lines(
+    parts: tuple[str, ...], cells: np.ndarray, derivable: Derivable
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """The cells of each line (the cells sharing every label but one) whose total the report
+    gives or lets be worked out, then the whole table (the overall total); and the cells of
+    each line whose total the table below withholds, which must not all be known here."""
+    lines, above = [], []
+    if len(parts) > 1:
+        for left_out in range(len(parts)):
+            kept = [j for j in range(len(parts)) if j != left_out]
+            below = derivable[tuple(parts[j] for j in kept)]
+            members: dict[tuple[int, ...], list[int]] = {}
+            for c, row in enumerate(cells[:, kept].tolist()):
+                members.setdefault(tuple(row), []).append(c)
+            for key, line in members.items():
+                (lines if key in below else above).append(np.array(line))
+    return [*lines, np.arange(len(cells))], above
+
+
+def _worked_out(withheld: np.ndarray, lines: list[np.ndarray]) -> tuple[np.ndarray, dict]:
+    """Withheld cells that subtraction along lines recovers, repeatedly, and for each the
+    line that recovered it."""
+    known = np.zeros(withheld.size, dtype=bool)
+    by_line: dict[int, int] = {}
     changed = True
     while changed:
         changed = False
-        for members, unknown in lines:
-            hidden = members[withheld[members]]
-            if hidden.size == 0:
-                continue
-            cells = hidden.size + (unknown > 0)
-            if cells >= 2 and int(n[hidden].sum()) + unknown >= SMALLEST_SHOWN:
-                continue
-            candidates = members[~withheld[members] & ~pinned[members]].tolist()
-            if not candidates:  # no cell of the line can cover it: the whole table is withheld
-                return n > 0
-            withheld[min(candidates, key=lambda g: (bool(comparable[g]), n[g], g))] = True
-            changed = True
-    return withheld
+        for index, members in enumerate(lines):
+            hidden = members[withheld[members] & ~known[members]]
+            if hidden.size == 1:
+                known[hidden[0]] = True
+                by_line[int(hidden[0])] = index
+                changed = True
+    return known, by_line
+
+
+def _line_to_cover(
+    lines: list[np.ndarray],
+    withheld: np.ndarray,
+    worked_out: np.ndarray,
+    *,
+    by_line: dict[int, int],
+    needed: np.ndarray,
+    people: np.ndarray,
+    pinned: np.ndarray,
+) -> np.ndarray | None:
+    """A line where withholding one more cell protects a small cell: where the withheld
+    cells left hold fewer than `SMALLEST_SHOWN` people beside it, or, when subtraction
+    recovers it, the line that began the chain of recoveries (the first to recover a cell
+    on its own), or the nearest to it that has a cell to spare. None when all are safe."""
+    for members in lines:
+        hidden = members[withheld[members] & ~worked_out[members]]
+        if needed[hidden].any() and people[hidden].sum() < SMALLEST_SHOWN:
+            return members
+    recovered = np.flatnonzero(needed & worked_out)
+    if not recovered.size:
+        return None
+    chain, seen, queue = [], set(), [int(recovered[0])]
+    while queue:
+        cell = queue.pop(0)
+        index = by_line[cell]
+        if index in seen:
+            continue
+        seen.add(index)
+        chain.append(lines[index])
+        queue += [int(c) for c in lines[index] if c != cell and withheld[c] and worked_out[c]]
+    spare = [line for line in chain if (~withheld[line] & ~pinned[line]).any()]
+    return spare[-1] if spare else chain[0]
 
 
 def _groups(

@@ -56,12 +56,13 @@ WITHHELD_WHOLE = (
 NOT_SHOWN_RULE = (
     f"The outcomes of a group of fewer than {SMALLEST_SHOWN} people are not shown, to protect "
     "them: a rate among so few tells who got which advice. Such a group is listed with its "
-    f"number of people only. One of fewer than {SMALLEST_SHOWN} on a single attribute is left "
-    "out of every table, since another table's total less the groups shown would be theirs. "
-    "In a table of two attributes, where a row or column would give a small cell away by "
-    "subtraction from the one-attribute table, another cell of it (a bigger group) is withheld "
-    "too. Groups not shown are left out of the test across groups, which would otherwise let "
-    "their outcomes be worked back."
+    f"number of people only. One of fewer than {SMALLEST_SHOWN} on a single attribute (those "
+    "for whom it is unknown included) is left out of every table, since another table's total "
+    "less the groups shown would be theirs. In a table of two attributes, where a row, a column "
+    "or the whole table would still give a small cell away by subtraction, another cell of it "
+    "(a bigger group) is withheld too, and a small cell that nothing can cover is left out of "
+    "every table. Groups not shown are left out of the test across groups. A group shown with "
+    "a rate of 0% or 100% tells, of course, the outcome of everyone in it."
 )
 TEST_WITHHELD = (
     f"The test across groups is not shown: it counted a group of fewer than {SMALLEST_SHOWN} "
@@ -137,17 +138,22 @@ def _withheld_before(group: dict[str, Any]) -> dict[str, Any]:
 
 def withheld_reason(group: dict[str, Any]) -> str:
     """Why a group's outcomes are not shown (a report made before the reasons: too few)."""
+    if group.get("withheld") == "set_aside" and group.get("n", 0) >= SMALLEST_SHOWN:
+        return (
+            f"not shown: fewer than {SMALLEST_SHOWN} once a smaller group's people are out; left "
+            "out of every table"
+        )
     return WITHHELD_REASONS.get(group.get("withheld") or "few", NOT_SHOWN)
 
 
 def people_set_aside(entry: dict[str, Any]) -> str:
     """How many of an attribute's people the tables leave out, as a clause ('' for none)."""
-    count = entry.get("set_aside") or 0
+    count = (entry.get("set_aside") or 0) + (entry.get("unknown_set_aside") or 0)
     if not count:
         return ""
     return (
-        f"{count} {'person' if count == 1 else 'people'} left out of the counts (in a group of "
-        f"fewer than {SMALLEST_SHOWN} on this or another attribute)"
+        f"{count} {'person' if count == 1 else 'people'} left out of every count (in a group "
+        f"too small to show, on this or another attribute, or kept back with one)"
     )
 
 
@@ -191,6 +197,12 @@ def flagged_summary(report: dict[str, Any]) -> list[str]:
             described = OUTCOMES.get(outcome, outcome.replace("_", " "))
             for group in cell["groups"]:
                 if not group["flagged"]:
+                    continue
+                if group["impact_ratio"] is None:  # a report withheld whole keeps its flags
+                    sentences.append(
+                        f"{entry['attribute']} = {group['group']}: {described} flagged "
+                        f"(n = {group['n']})"
+                    )
                     continue
                 sentences.append(
                     f"{entry['attribute']} = {group['group']}: {described} at "

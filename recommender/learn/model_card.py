@@ -290,7 +290,7 @@ def _fairness_rules(report: dict[str, Any]) -> str:
         f"least {report['small_group']}, and at least {report['min_share']:.0%} of the "
         f"{report['assessed']} assessed); smaller groups are listed but not compared "
         f"({SMALL_GROUP_REASON}). p = Fisher's exact test against the reference. Whether the "
-        "rates differ across all groups is tested with chi-square where every expected count "
+        "rates differ across the groups shown is tested with chi-square where every expected count "
         "is at least 5, and with Fisher's exact test otherwise."
     )
 

@@ -129,7 +129,7 @@ def test_a_group_of_fewer_than_five_is_listed_without_its_outcomes(app, hr):
     assert table["woman"] == ["60", "33%", "0.6667", "0.095", "flagged"]
     assert "Groups not shown are left out of it." in words
     assert (
-        "127 people with the attribute known, 0 unknown; 2 people left out of the counts" in words
+        "127 people with the attribute known, 0 unknown; 2 people left out of every count" in words
     )
 
 

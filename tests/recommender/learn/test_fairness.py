@@ -12,7 +12,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.stats import MonteCarloMethod, chi2_contingency, fisher_exact
 
-from recommender.learn.fairness import IMPACT_RATIO_FLAG, fairness_report, smallest_comparable_group
+from recommender.learn.fairness import (
+    IMPACT_RATIO_FLAG,
+    _encode,
+    _tables,
+    fairness_report,
+    smallest_comparable_group,
+)
 from recommender.learn.fairness_wording import (
     MIN_SHARE,
     NO_REFERENCE,
@@ -127,7 +133,7 @@ def test_a_hand_made_example_gives_the_known_rates_ratios_and_flags():
         0.8,
     )
     assert (report["assessed"], report["smallest_comparable"]) == (257, 30)
-    assert report["set_aside"] == only["set_aside"] == 0
+    assert (report["set_aside"], only["set_aside"]) == (2, 0)  # the two of unknown gender
     assert flagged_summary(report) == [
         "gender = woman: manager track recommended at 0.6 of the rate of man (n = 100)"
     ]
@@ -480,6 +486,9 @@ def test_a_report_stored_before_the_rule_is_shown_without_a_small_groups_outcome
     assert woman["flagged"] is by_group(cell)["woman"]["flagged"] is True  # the flag stays
     assert stored["attributes"][0]["outcomes"]["manager_recommended"] == cell  # not changed
     assert exposes_small_groups(stored) and not exposes_small_groups(shown)
+    assert flagged_summary(shown) == [
+        "gender = woman: manager track recommended flagged (n = 10)"
+    ]  # the flag without the ratio withheld
     assert shown_report(older_fairness_report) == older_fairness_report  # no group under five
 
 
@@ -607,58 +616,97 @@ def plain(value) -> bool:
     return value is None or type(value) in (str, int, bool)
 
 
+def encoded(sensitive: dict) -> dict:
+    return {name: _encode(name, values, len(values)) for name, values in sensitive.items()}
+
+
+def counted_people(sensitive: dict) -> np.ndarray:
+    """Who the tables may count, worked out afresh: nobody of a group (unknown included) of
+    fewer than five on some attribute, repeatedly."""
+    some = next(iter(sensitive.values()))
+    counted = np.ones(len(some), dtype=bool)
+    while True:
+        dropped = np.zeros(counted.size, dtype=bool)
+        for values in sensitive.values():
+            labels = np.array([v if v not in (None, "") else "\0unknown" for v in values])
+            for label in set(labels[counted]):
+                mine = counted & (labels == label)
+                if mine.sum() < SMALLEST_SHOWN:
+                    dropped |= mine
+        if not dropped.any():
+            return counted
+        counted &= ~dropped
+
+
 def assert_no_line_gives_a_small_cell_away(report, outcomes, sensitive) -> None:
-    """Worked out from the people themselves: who is counted (nobody of a set-aside group),
-    every shown count, and for every line of the intersection (a row or column, whose total
-    the one-attribute table shows, or the whole table) that its withheld cells are none, or
-    with the line's counted people unknown on the other attribute at least two cells and
-    five people, so that no subtraction along it yields one cell."""
-    known = {
-        a: np.array([v not in (None, "") for v in values], dtype=bool)
-        for a, values in sensitive.items()
-    }
-    set_aside = {
-        a: {g["group"] for g in entry(report, a)["outcomes"]["manager_recommended"]["groups"]
-            if g["withheld"] == "set_aside"}
-        for a in sensitive
-    }  # fmt: skip
-    counted = np.ones(report["assessed"], dtype=bool)
-    for a, values in sensitive.items():
-        counted &= ~np.array(
-            [k and v in set_aside[a] for k, v in zip(known[a], values, strict=True)], dtype=bool
-        )
+    """An attacker with every number the report shows, and the overall total, subtracting
+    along every line (a group of a one-attribute table over its cells in the two-attribute
+    table, people of unknown value included as cells of their own; a table's total over its
+    cells) for as long as one unknown sum is left alone in a line, never learns the outcomes
+    of fewer than five people. And every number shown is right for the people counted."""
+    counted, _ = _tables(sensitive, encoded(sensitive), 2, report["smallest_comparable"])
+    assert not (counted & ~counted_people(sensitive)).any()  # a small group is never counted
     assert report["set_aside"] == int((~counted).sum())
     (a, b) = sensitive
-    table = entry(report, f"{a} × {b}")["outcomes"]
+    label = {
+        name: np.array([v if v not in (None, "") else None for v in values], dtype=object)
+        for name, values in sensitive.items()
+    }
     for name, selected in outcomes.items():
+        known: dict[tuple, int] = {}  # (attribute or pair, cell labels) -> outcome sum
         for attribute in (a, b):
             for group in entry(report, attribute)["outcomes"][name]["groups"]:
-                mine = counted & known[attribute] & (sensitive[attribute] == group["group"])
+                mine = counted & (label[attribute] == group["group"])
                 if group["withheld"] != "set_aside":
                     assert group["n"] == int(mine.sum())
                 if not group["not_shown"]:
                     assert group["count"] == int((mine & selected).sum())
-        cells = {g["group"]: g for g in table[name]["groups"] if g["withheld"] != "set_aside"}
-        both = counted & known[a] & known[b]
-        lines = [(list(cells), int((counted & ~(known[a] & known[b])).sum()))]
-        for side, other, position in ((a, b, 0), (b, a, 1)):
-            for label in set(sensitive[side][counted & known[side]]):
-                members = [c for c in cells if c.split(" × ")[position] == label]
-                mine = counted & known[side] & (sensitive[side] == label)
-                lines.append((members, int((mine & ~known[other]).sum())))
-        for members, unknown in lines:
-            hidden = [cells[c] for c in members if cells[c]["not_shown"]]
-            if len(members) == 1 and unknown == 0:  # the other table's group itself
-                assert all(g["n"] >= SMALLEST_SHOWN for g in hidden)
-            elif hidden:
-                assert len(hidden) + (unknown > 0) >= 2
-                assert sum(g["n"] for g in hidden) + unknown >= SMALLEST_SHOWN
-        for label, g in cells.items():
-            x, y = label.split(" × ")
-            mine = both & (sensitive[a] == x) & (sensitive[b] == y)
-            assert g["n"] == int(mine.sum())
-            if not g["not_shown"]:
-                assert g["count"] == int((mine & selected).sum())
+                    known[(attribute,), (group["group"],)] = group["count"]
+        for group in entry(report, f"{a} × {b}")["outcomes"][name]["groups"]:
+            x, y = group["group"].split(" × ")
+            mine = counted & (label[a] == x) & (label[b] == y)
+            if group["withheld"] != "set_aside":
+                assert group["n"] == int(mine.sum())
+            if not group["not_shown"]:
+                assert group["count"] == int((mine & selected).sum())
+                known[(a, b), (x, y)] = group["count"]
+        total = int((counted & selected).sum())
+        values = {key: set(label[key][counted]) for key in (a, b)}
+        people = {}
+        for x in values[a]:
+            people[(a,), (x,)] = int((counted & (label[a] == x)).sum())
+            for y in values[b]:
+                people[(a, b), (x, y)] = int((counted & (label[a] == x) & (label[b] == y)).sum())
+        for y in values[b]:
+            people[(b,), (y,)] = int((counted & (label[b] == y)).sum())
+        cells = {key for key, count in people.items() if count}
+        lines = [({(p, c) for p, c in cells if p == (key,)}, None) for key in (a, b)]
+        lines += [({c for c in cells if c[0] == (a, b)}, None)]
+        lines += [
+            ({c for c in cells if c[0] == (a, b) and c[1][0] == x}, ((a,), (x,))) for x in values[a]
+        ]
+        lines += [
+            ({c for c in cells if c[0] == (a, b) and c[1][1] == y}, ((b,), (y,))) for y in values[b]
+        ]
+        changed = True
+        while changed:
+            changed = False
+            for members, whole in lines:
+                if whole is not None and whole not in known:
+                    continue
+                left = [cell for cell in members if cell not in known]
+                if len(left) == 1:
+                    rest = sum(known[cell] for cell in members if cell in known)
+                    known[left[0]] = (total if whole is None else known[whole]) - rest
+                    changed = True
+        for cell, count in people.items():
+            if count and cell in known:
+                parts, labels = cell
+                mine = counted.copy()
+                for part, value in zip(parts, labels, strict=True):
+                    mine &= label[part] == value
+                assert known[cell] == int((mine & selected).sum())  # the attacker is right
+                assert count >= SMALLEST_SHOWN, f"{cell} of {count} people worked out"
 
 
 @settings(max_examples=60, deadline=None)
@@ -753,3 +801,61 @@ def test_one_huge_group_label_costs_its_own_size_not_its_size_for_everyone():
     tracemalloc.stop()
     assert peak < 50_000_000
     assert len(by_group(entry(report, "group")["outcomes"]["success"])) == 3
+
+
+def test_two_people_of_unknown_age_are_left_out_since_the_totals_would_give_them_away():
+    """Everyone's gender is known: the gender total less the age groups would be the two
+    people of unknown age. They are counted nowhere (a review's finding)."""
+    gender = np.array(["man"] * 60 + ["woman"] * 62, dtype=object)
+    age = np.array(["young", "old"] * 60 + [None, None], dtype=object)
+    selected = np.zeros(122, dtype=bool)
+    selected[::3] = True
+    selected[-2:] = [True, False]
+    report = fairness_report({"o": selected}, {"gender": gender, "age": age})
+    genders = entry(report, "gender")["outcomes"]["o"]["groups"]
+    ages = entry(report, "age")["outcomes"]["o"]["groups"]
+    assert sum(g["count"] for g in genders) == sum(g["count"] for g in ages)
+    assert entry(report, "age")["unknown_set_aside"] == 2 and report["set_aside"] == 2
+
+
+def test_the_unknown_share_of_a_row_covers_a_small_cell_only_where_nothing_recovers_it():
+    """All three people of unknown age are women: the age table's unknown share is theirs, so
+    the woman row cannot hide (woman, old) behind it, and a complement is withheld."""
+    blocks = [("man", "young", 40, 20), ("man", "old", 40, 10), ("woman", "young", 40, 12),
+              ("woman", "old", 3, 1), ("woman", None, 5, 2)]  # fmt: skip
+    gender = np.concatenate([np.full(b[2], b[0], dtype=object) for b in blocks])
+    age = np.concatenate([np.full(b[2], b[1], dtype=object) for b in blocks])
+    selected = np.concatenate([np.arange(b[2]) < b[3] for b in blocks])
+    cell = entry(fairness_report({"o": selected}, {"gender": gender, "age": age}), "gender × age")
+    withheld = {g["group"] for g in cell["outcomes"]["o"]["groups"] if g["not_shown"]}
+    assert {"woman × old", "man × old", "woman × young", "man × young"} == withheld
+
+
+def test_a_three_way_table_may_not_add_up_to_a_complement_of_the_table_below():
+    """(m, t3) is withheld to cover (m, t1); the three-way cells inside it must not all be
+    shown, or their sum would be it, and (m, t1) the row less it (a review's finding)."""
+    blocks = [("m", "m", "t1", 1), ("m", "m", "t3", 15), ("m", "o", "t1", 1), ("m", "o", "t2", 1),
+              ("m", "o", "t3", 10), ("w", "m", "t1", 1), ("w", "o", "t2", 1), ("x", "m", "t1", 1),
+              ("x", "m", "t3", 2), ("x", "o", "t1", 2)]  # fmt: skip
+    columns = [
+        np.concatenate([np.full(b[3], b[j], dtype=object) for b in blocks]) for j in range(3)
+    ]
+    selected = np.arange(len(columns[0])) % 2 == 0
+    report = fairness_report(
+        {"o": selected}, dict(zip("gat", columns, strict=True)), max_intersection=3
+    )
+    below = by_group(entry(report, "g × t")["outcomes"]["o"])
+    above = entry(report, "g × a × t")["outcomes"]["o"]["groups"]
+    assert below["m × t3"]["withheld"] == "complement"
+    for name, group in below.items():
+        if group["not_shown"] and group["withheld"] != "set_aside":
+            g, t = name.split(" × ")
+            inside = [c for c in above if c["group"].split(" × ")[::2] == [g, t]]
+            assert not inside or any(c["not_shown"] for c in inside), name
+
+
+def test_labels_pandas_leaves_missing_are_unknown():
+    pandas = pytest.importorskip("pandas")
+    labels = np.array(["a", pandas.NA, "b", pandas.NaT, float("nan")] * 10, dtype=object)
+    report = fairness_report({"o": np.arange(50) % 2 == 0}, {"g": labels})
+    assert entry(report, "g")["unknown"] == 30

@@ -71,7 +71,7 @@ def test_a_group_of_fewer_than_five_is_listed_without_its_outcomes():
     assert "| five | 5 | 0.2 | – | 0.358 | too few to compare |" in card
     assert "| woman | 60 | 0.3333 | 0.6667 |" in card
     assert "(groups not shown left out)" in card
-    assert "### gender (known: 127, unknown: 0; 2 people left out of the counts (in a" in card
+    assert "### gender (known: 127, unknown: 0; 2 people left out of every count (in a" in card
 
 
 def test_a_report_stored_before_the_rule_is_carded_without_a_small_groups_outcomes(
