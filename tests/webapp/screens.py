@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
 PHONE, DESKTOP = 390, 1280
@@ -63,12 +64,28 @@ def screen_problems(page) -> list[str]:
     return problems
 
 
+def screenshot(page, path) -> None:
+    """A full-page screenshot once the page has drawn at its new size. Chromium sometimes
+    answers "Unable to capture screenshot" when asked mid-resize on a busy machine (once in
+    about 1,600 tests, with another process taking both cores): that is asked once more, any
+    other failure is not."""
+    frames = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
+    page.evaluate(frames)
+    try:
+        page.screenshot(path=str(path), full_page=True)
+    except PlaywrightError as error:
+        if "Unable to capture screenshot" not in str(error):
+            raise
+        page.evaluate(frames)
+        page.screenshot(path=str(path), full_page=True)
+
+
 def look_at(page, name: str, width: int) -> None:
     """Show the page at `width` px, save a full-page screenshot and fail on any problem."""
     height = page.viewport_size["height"] if page.viewport_size else 900
     page.set_viewport_size({"width": width, "height": height})
     ARTEFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTEFACTS / f"{name}-{width}.png"), full_page=True)
+    screenshot(page, ARTEFACTS / f"{name}-{width}.png")
     problems = screen_problems(page)
     assert problems == [], f"{name} at {width} px: {problems}"
 
@@ -79,7 +96,7 @@ def look_at_every_width(page, name: str) -> None:
         look_at(page, name, width)
     page.emulate_media(media="print")
     try:
-        page.screenshot(path=str(ARTEFACTS / f"{name}-print.png"), full_page=True)
+        screenshot(page, ARTEFACTS / f"{name}-print.png")
     finally:
         page.emulate_media(media="screen")
 
