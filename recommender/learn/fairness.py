@@ -449,13 +449,20 @@ def _groups(
     combos, inverse = np.unique(stacked, axis=0, return_inverse=True)
     combos = combos.reshape(-1, len(encoded))
     names = [
-        JOIN.join(labels[code] for (labels, _), code in zip(encoded, combo, strict=True))
+        JOIN.join(_named(labels[code]) for (labels, _), code in zip(encoded, combo, strict=True))
         for combo in combos.tolist()
     ]
     order = sorted(range(len(names)), key=names.__getitem__)
     rank = np.empty(len(names), dtype=np.int64)
     rank[order] = np.arange(len(names))
     return [names[g] for g in order], rank[inverse.reshape(-1)], known, combos[order]
+
+
+def _named(label: str) -> str:
+    """A label as part of an intersection's name: in quotes when it holds the joining sign
+    (`JOIN`) or starts with a quote, so that no two groups share a name (labels "a", "b" and
+    "c" joined two ways would read alike)."""
+    return f'"{label}"' if JOIN in label or label.startswith('"') else label
 
 
 def _outcome_cell(table: _Table, selected: np.ndarray, threshold: Fraction) -> dict[str, Any]:

@@ -859,3 +859,11 @@ def test_labels_pandas_leaves_missing_are_unknown():
     labels = np.array(["a", pandas.NA, "b", pandas.NaT, float("nan")] * 10, dtype=object)
     report = fairness_report({"o": np.arange(50) % 2 == 0}, {"g": labels})
     assert entry(report, "g")["unknown"] == 30
+
+
+def test_labels_holding_the_joining_sign_never_give_two_groups_one_name():
+    a = np.array(["x × y"] * 5 + ["x"] * 5, dtype=object)
+    b = np.array(["w"] * 5 + ["y × w"] * 5, dtype=object)
+    report = fairness_report({"o": np.arange(10) % 2 == 0}, {"a": a, "b": b})
+    names = [g["group"] for g in entry(report, "a × b")["outcomes"]["o"]["groups"]]
+    assert sorted(names) == ['"x × y" × w', 'x × "y × w"']
