@@ -54,6 +54,7 @@ from itertools import combinations
 from typing import Any
 
 import numpy as np
+import scipy.linalg
 from scipy.stats import MonteCarloMethod, chi2_contingency, fisher_exact
 
 from recommender.learn.fairness_wording import (
@@ -70,6 +71,9 @@ from recommender.learn.fairness_wording import (
 IMPACT_RATIO_FLAG = 0.8
 MIN_EXPECTED = 5  # chi-square only when every expected count reaches this
 JOIN = " × "  # joins attribute names and group labels of an intersection
+# The linear audit's limit: beyond this many combinations of labels (a few seconds of linear
+# algebra), the report relies on the withholding along lines alone.
+AUDIT_ATOMS = 2000
 
 
 def fairness_report(
@@ -225,8 +229,98 @@ def _tables(
                         mine &= column == code
                     loose |= mine
         if not loose.any():
+            loose = _linear_audit(encoded, counted, tables)
+        if not loose.any():
             return counted, tables
         counted = _counted_people(list(encoded.values()), counted & ~loose)
+
+
+def _linear_audit(
+    encoded: dict[str, tuple[list[str], np.ndarray]],
+    counted: np.ndarray,
+    tables: dict[tuple[str, ...], _Table],
+) -> np.ndarray:
+    """The people of a set of fewer than `SMALLEST_SHOWN` whose outcomes some sum and
+    difference of the numbers shown gives away (nobody when none does, or when there are
+    more than `AUDIT_ATOMS` combinations of labels to audit).
+
+    An atom is the people sharing every label (unknown among them) of every attribute. Each
+    count shown, and the overall total, is the sum of its atoms' outcome counts: a set of
+    atoms is given away exactly when its indicator is a linear combination of those sums,
+    that is when it is orthogonal to their null space. Every set of atoms holding fewer
+    than `SMALLEST_SHOWN` people (at most four atoms) is checked (`_sums_to_zero`). This
+    covers every chain of subtractions, within a table or across tables, and solving the
+    equations jointly; not bounds (a count is at least 0 and at most its people) or group
+    disclosure."""
+    if not counted.any():
+        return np.zeros(counted.size, dtype=bool)
+    codes = np.column_stack([column for _, column in encoded.values()])[counted]
+    atoms, atom_of, people = np.unique(codes, axis=0, return_inverse=True, return_counts=True)
+    atom_of = atom_of.reshape(-1)
+    if len(atoms) > AUDIT_ATOMS:
+        return np.zeros(counted.size, dtype=bool)
+    rows = [np.ones(len(atoms))]
+    for table in tables.values():
+        shown = np.flatnonzero((table.n > 0) & ~table.withheld)
+        if not shown.size:
+            continue
+        mine = table.counted
+        group_of_person = np.full(counted.size, -1)
+        group_of_person[np.flatnonzero(table.known)[mine]] = table.inverse[mine]
+        group_of_atom = np.full(len(atoms), -1)
+        group_of_atom[atom_of] = group_of_person[counted]
+        for g in shown:
+            rows.append((group_of_atom == g).astype(float))
+    null = scipy.linalg.null_space(np.array(rows))  # atoms x dimensions no number shows
+    loose = np.zeros(len(atoms), dtype=bool)
+    for chosen in _sums_to_zero(null, people):
+        loose[list(chosen)] = True
+    leaking = np.zeros(counted.size, dtype=bool)
+    leaking[np.flatnonzero(counted)] = loose[atom_of]
+    return leaking
+
+
+def _sums_to_zero(null: np.ndarray, people: np.ndarray) -> list[tuple[int, ...]]:
+    """Sets of at most four atoms, of fewer than `SMALLEST_SHOWN` people together, whose rows
+    of `null` sum to zero (so the numbers shown give their outcomes). Found by hashing the
+    rows' projection on a few random directions, singles and pairs, and pairs against
+    singles and pairs; each found set checked exactly."""
+    small = np.flatnonzero(people < SMALLEST_SHOWN)
+    if not small.size:
+        return []
+    if null.shape[1] == 0:  # every outcome count shown or implied
+        return [(int(a),) for a in small]
+    directions = np.random.default_rng(0).standard_normal((null.shape[1], 8))
+    keys = np.rint(null[small] @ directions * 1e6).astype(np.int64)
+
+    def exact(chosen: tuple[int, ...]) -> bool:
+        together = people[list(chosen)].sum() < SMALLEST_SHOWN
+        return together and np.abs(null[list(chosen)].sum(axis=0)).max() < 1e-9
+
+    found, pairs = [], {}
+    zero = (0,) * 8
+    for i, a in enumerate(small.tolist()):
+        key = tuple(keys[i].tolist())
+        if key == zero and exact((a,)):
+            found.append((a,))
+    for i, j in combinations(range(small.size), 2):
+        a, b = int(small[i]), int(small[j])
+        if people[a] + people[b] >= SMALLEST_SHOWN:
+            continue
+        key = tuple((keys[i] + keys[j]).tolist())
+        if key == zero and exact((a, b)):
+            found.append((a, b))
+        pairs.setdefault(key, []).append((a, b))
+    for i, a in enumerate(small.tolist()):
+        for pair in pairs.get(tuple((-keys[i]).tolist()), []):
+            if a not in pair and exact((a, *pair)):
+                found.append((a, *pair))
+    for key, listed in pairs.items():
+        for pair in listed:
+            for other in pairs.get(tuple(-k for k in key), []):
+                if not set(pair) & set(other) and exact((*pair, *other)):
+                    found.append((*pair, *other))
+    return found
 
 
 def _counted_people(encoded: list[tuple[list[str], np.ndarray]], counted: np.ndarray) -> np.ndarray:
