@@ -26,9 +26,14 @@ the tables learns the outcomes of fewer than `SMALLEST_SHOWN` people (5):
   The complement taken is, in the line that began the chain of subtractions, the smallest
   cell too small to compare anyway, else the smallest. A small cell no complement can cover
   has its people set aside from every table, and the tables are drawn again.
-This is secondary cell suppression by subtraction along lines. It does not guard against
-solving all the lines' equations at once, and a group shown with a rate of 0% or 100% tells
-the outcome of everyone in it, whatever subgroups are withheld (group disclosure).
+That is secondary cell suppression along lines. Then a linear audit (`_linear_audit`) makes
+it a guarantee: every count shown and the overall total are sums over atoms (the people
+sharing every label of every attribute, unknown included), and no set of fewer than 5 people
+may be a linear combination of them (any chain of subtractions, within a table or across
+tables, or solving them together); a set that is has its people set aside and the tables are
+drawn again. Not guarded against: bounds (a count lies between 0 and its people, which can
+pin it down), and group disclosure (a group shown at 0% or 100%, or worked out so, tells the
+outcome of everyone in it). The audit is skipped beyond `AUDIT_ATOMS` combinations.
 A withheld or set-aside group has no rate, count, impact ratio or p-value, is never the
 reference, and is left out of the test across groups, whose p-value would otherwise give it
 away (`groups_not_shown` says how many groups were).

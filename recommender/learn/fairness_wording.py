@@ -60,9 +60,10 @@ NOT_SHOWN_RULE = (
     "for whom it is unknown included) is left out of every table, since another table's total "
     "less the groups shown would be theirs. In a table of two attributes, where a row, a column "
     "or the whole table would still give a small cell away by subtraction, another cell of it "
-    "(a bigger group) is withheld too, and a small cell that nothing can cover is left out of "
-    "every table. Groups not shown are left out of the test across groups. A group shown with "
-    "a rate of 0% or 100% tells, of course, the outcome of everyone in it."
+    "(a bigger group) is withheld too; and any few people whom sums and differences of the "
+    "numbers shown would still single out are left out of every table. Groups not shown are "
+    "left out of the test across groups. A group shown with a rate of 0% or 100% tells, of "
+    "course, the outcome of everyone in it."
 )
 TEST_WITHHELD = (
     f"The test across groups is not shown: it counted a group of fewer than {SMALLEST_SHOWN} "
