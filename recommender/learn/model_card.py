@@ -314,6 +314,9 @@ def _independence(cell: dict[str, Any]) -> str:
     if cell.get("test_withheld"):
         return TEST_WITHHELD
     if test is None:
+        withheld = cell.get("groups_not_shown") or 0
+        if withheld and len(cell.get("groups", [])) - withheld < 2:
+            return "no test: fewer than two groups are shown"
         return "no test: one group, or the same outcome for everyone"
     left_out = ""
     if cell.get("groups_not_shown"):

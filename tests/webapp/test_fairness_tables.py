@@ -152,6 +152,7 @@ def test_a_small_cell_of_two_attributes_is_withheld_with_a_complement(app, hr):
     assert sorted(withheld) == ["man × old", "man × young", "woman × young"]
     assert all(table[name][1:4] == ["–", "–", "–"] for name in withheld)
     assert table["woman"][1] == "30%" and table["old"][1] == "26%"  # one-attribute tables whole
+    assert "No test of the difference: fewer than two groups are shown." in text_of(page)
 
 
 def test_a_report_stored_before_the_rule_is_shown_without_a_small_groups_outcomes(
