@@ -106,7 +106,7 @@ def fairness_report(
     }
     threshold = Fraction(str(IMPACT_RATIO_FLAG))
     smallest = smallest_comparable_group(people)
-    counted, tables = _tables(sensitive, encoded, max_intersection, smallest)
+    counted, tables = _tables(encoded, max_intersection, smallest)
     attributes = []
     flagged = []
     for parts, table in tables.items():
@@ -211,7 +211,6 @@ def _unknown(value: Any) -> bool:
 
 
 def _tables(
-    sensitive: dict[str, np.ndarray],
     encoded: dict[str, tuple[list[str], np.ndarray]],
     max_intersection: int,
     smallest: int,
@@ -224,8 +223,8 @@ def _tables(
     while True:
         derivable: Derivable = {}
         tables, loose = {}, np.zeros(people, dtype=bool)
-        for size in range(1, min(max_intersection, len(sensitive)) + 1):
-            for parts in combinations(sensitive, size):
+        for size in range(1, min(max_intersection, len(encoded)) + 1):
+            for parts in combinations(encoded, size):
                 columns = [encoded[part] for part in parts]
                 tables[parts], unprotected = _table(parts, columns, counted, smallest, derivable)
                 for codes in unprotected:

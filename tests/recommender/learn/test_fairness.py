@@ -644,7 +644,7 @@ def assert_no_line_gives_a_small_cell_away(report, outcomes, sensitive) -> None:
     table, people of unknown value included as cells of their own; a table's total over its
     cells) for as long as one unknown sum is left alone in a line, never learns the outcomes
     of fewer than five people. And every number shown is right for the people counted."""
-    counted, _ = _tables(sensitive, encoded(sensitive), 2, report["smallest_comparable"])
+    counted, _ = _tables(encoded(sensitive), 2, report["smallest_comparable"])
     assert not (counted & ~counted_people(sensitive)).any()  # a small group is never counted
     assert report["set_aside"] == int((~counted).sum())
     (a, b) = sensitive
