@@ -102,10 +102,12 @@ def hr_trains_and_promotes_for_data_science(page, live: str, outcomes) -> str:
     expect(compare).to_be_visible(timeout=TRAINING_SECONDS * 1000)
     version = re.search(r"v\d+", compare.inner_text()).group(0)
     compare.click()
+    promote = page.get_by_role("button", name=f"Promote {version}…")
+    expect(promote).to_be_visible()  # the candidate page has loaded before it is read
     justification = page.get_by_label("Justification")
     if justification.count():  # a candidate judged worse or flagged needs a reason in writing
         justification.fill("A trial of the retrained model, agreed with the works council.")
-    page.get_by_role("button", name=f"Promote {version}…").click()
+    promote.click()
     page.get_by_role("button", name=f"Yes, promote {version}").click()
     expect(page.get_by_text(f"{version} is now the active model")).to_be_visible()
     page.get_by_role("button", name="Log out").click()

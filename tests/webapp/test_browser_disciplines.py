@@ -41,13 +41,14 @@ def take_and_share(page, live: str, email: str, person: dict, ladders: str) -> N
     expect(page.get_by_role("heading", name=ladders, level=1)).to_be_visible()
     page.get_by_role("button", name="Start the assessment").click()
     values = {**person["answers"], **person["context"]}
-    while True:
+    step, last = 1, False
+    while not last:
+        label = page.locator("#step-label")
+        expect(label).to_have_text(re.compile(rf"^Step {step} of \d+$"))  # this page, loaded
+        last = label.inner_text().endswith(f" of {step}")
         answer_page(page, values)
-        last = page.get_by_role("button", name="See my results")
-        if last.count():
-            last.click()
-            break
-        page.get_by_role("button", name="Next").click()
+        page.get_by_role("button", name="See my results" if last else "Next").click()
+        step += 1
     expect(page.get_by_text(f"on the {ladders} ladders")).to_be_visible()
     page.get_by_role("button", name="Share with Mo Manager").click()
     expect(page.get_by_text("Shared with Mo Manager.")).to_be_visible()

@@ -119,4 +119,5 @@ def test_each_home_page_says_what_is_waiting_and_the_decision_travels_between_th
     page.get_by_role("button", name="I agree with this").click()
     expect(page.get_by_text("You confirmed this")).to_be_visible()
     page.get_by_role("link", name="trackfit").click()
-    assert page.get_by_text("to confirm").count() == 0
+    expect(page).to_have_url(f"{url}/")
+    expect(page.get_by_text("to confirm")).to_have_count(0)
