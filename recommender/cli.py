@@ -750,21 +750,22 @@ def _seed(text: str) -> int:
 
 
 def _sizes(text: str) -> tuple[int, ...]:
-    """`300,1000`: training sizes, each a whole number of at least 100."""
+    """`300,1000`: training sizes, each a whole number of at least 100; smallest first, each
+    once (a size typed twice is the same evaluation, not a second row)."""
     try:
         sizes = tuple(_whole_number(part) for part in text.split(","))
     except argparse.ArgumentTypeError:
         raise argparse.ArgumentTypeError(f"{text[:40]!r} is not a list of whole numbers") from None
     if not sizes or min(sizes) < 100 or max(sizes) > MAX_PEOPLE:
         raise argparse.ArgumentTypeError("each size must be between 100 and 1,000,000 people")
-    return sizes
+    return tuple(sorted(set(sizes)))
 
 
 def _truths(text: str) -> tuple[str, ...]:
-    """`baseline,thresholds`: names of synthetic truths."""
+    """`baseline,thresholds`: names of synthetic truths, each once, in the order given."""
     from recommender.learn.synthetic import TRUTHS
 
-    names = tuple(part.strip() for part in text.split(",") if part.strip())
+    names = tuple(dict.fromkeys(part.strip() for part in text.split(",") if part.strip()))
     unknown = [name for name in names if name not in TRUTHS]
     if unknown or not names:
         raise argparse.ArgumentTypeError(

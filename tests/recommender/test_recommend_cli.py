@@ -299,6 +299,18 @@ def test_evaluate_prints_a_table_and_refuses_bad_sizes(trackfit, capsys):
         assert exit_.value.code == 2 and message in capsys.readouterr().err
 
 
+def test_evaluate_runs_each_size_and_truth_once_smallest_size_first(trackfit):
+    code, out, err = trackfit(
+        "evaluate", "--sizes", "400,300,400", "--truths", "baseline,baseline", "--seeds", "1",
+        "--test-n", "300", "--json",
+    )  # fmt: skip
+    assert code == 0, err
+    report = json.loads(out)
+    assert list(report["truths"]) == ["baseline"]
+    assert [row["train_people"] for row in report["truths"]["baseline"]] == [300, 400]
+    assert err.count("evaluated baseline 300") == 1
+
+
 def test_evaluate_may_train_toward_a_prior_version_and_says_so(trackfit):
     code, out, err = trackfit(
         "evaluate", "--sizes", "300", "--truths", "baseline", "--seeds", "1", "--test-n",
