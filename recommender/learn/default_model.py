@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from recommender.learn.candidate import train_candidate
 from recommender.learn.publishing import RegistryWriter
@@ -23,7 +24,22 @@ def build_default_model(
     evaluation_sizes: tuple[int, ...] = (),
 ) -> str:
     """Train the default version from the generator, promote it, and return its name; with
-    `evaluation_sizes`, the model card also carries the evaluation at those training sizes."""
+    `evaluation_sizes`, the model card also carries the evaluation at those training sizes.
+
+    Built on one BLAS thread: a matrix product split over threads adds in another order,
+    which moved the model's arrays by 1e-14, and so its SHA-256, between a shell limited to
+    one thread and one using both cores; on one thread the seed alone decides the file."""
+    with threadpool_limits(limits=1):
+        return _build(registry, pack, people, seed, evaluation_sizes)
+
+
+def _build(
+    registry: RegistryWriter,
+    pack: Pack | None,
+    people: int,
+    seed: int,
+    evaluation_sizes: tuple[int, ...],
+) -> str:
     pack = pack or load_pack()
     outcomes, profiles = synthetic_profiles(pack, people, seed)
     digest = hashlib.sha256()
