@@ -137,6 +137,9 @@ class OutcomeLinks:
     more_problems: int = 0
     # rows whose track_taken and success both read (the others' outcomes are unknown)
     readable: np.ndarray | None = None
+    # False when a record could not be read as CSV (an unclosed quote takes the lines after
+    # it into one cell): how many rows the mended file holds is then unknown
+    whole: bool = True
 
 
 def is_short_file(raw_bytes: bytes, sensitive: tuple[str, ...] | list[str] = ()) -> bool:
@@ -191,6 +194,7 @@ def parse_outcome_links(
         problems=listed,
         more_problems=more,
         readable=_readable(track, success),
+        whole=not table.broken,
     )
 
 
@@ -219,6 +223,8 @@ class _Table:
     lines: np.ndarray
     file_problems: list[Problem]
     row_problems: list[Problem]  # rows that are not part of the table, in line order
+    # a record was not CSV: the lines it took may hold rows, so the rows read are not all
+    broken: bool = False
 
     def __len__(self) -> int:
         return len(self.lines)
@@ -241,7 +247,9 @@ def _table(name: str, raw_bytes: bytes) -> _Table:
     rows: list[list[str]] = []
     lines: list[int] = []
     row_problems: list[Problem] = []
+    broken = False
     while True:
+        start = reader.line_num + 1  # the line this record begins on
         try:
             row = next(reader)
         except StopIteration:
@@ -249,7 +257,8 @@ def _table(name: str, raw_bytes: bytes) -> _Table:
         except csv.Error as error:
             # A cell beyond the csv module's limit, a stray quote: this record is not read, the
             # next ones are (each record read consumes a line, so this ends).
-            row_problems.append(_not_csv(name, reader.line_num, error))
+            row_problems.append(_not_csv(name, start, reader.line_num, error))
+            broken = True
             continue
         if not row:
             continue  # a blank line
@@ -271,15 +280,29 @@ def _table(name: str, raw_bytes: bytes) -> _Table:
         column: pd.Series([row[position] for row in rows], dtype=object)
         for column, position in zip(columns, positions, strict=True)
     }
-    return _Table(columns, cells, np.array(lines, dtype=np.int64), file_problems, row_problems)
+    lines_read = np.array(lines, dtype=np.int64)
+    return _Table(columns, cells, lines_read, file_problems, row_problems, broken)
 
 
-def _not_csv(name: str, line: int, error: csv.Error) -> Problem:
-    if "field larger than field limit" in str(error):
+def _not_csv(name: str, start: int, end: int, error: csv.Error) -> Problem:
+    """The problem of a record that is not CSV, named by the line it begins on: where a quote
+    is left open, the csv module reads on to the end of the file and only fails there."""
+    if "unexpected end of data" in str(error):
+        if end > start + 1:
+            swallowed = f"lines {start + 1}-{end} were read as part of that cell"
+        elif end > start:
+            swallowed = f"line {end} was read as part of that cell"
+        else:
+            swallowed = "the file ends inside it"
+        message = (
+            f"a quoted cell opens on this line and is never closed ({swallowed}): close the "
+            'quote (a quote inside a quoted cell is written twice: "")'
+        )
+    elif "field larger than field limit" in str(error):
         message = f"has a cell of more than {csv.field_size_limit():,} characters"
     else:
         message = f"is not well-formed CSV ({error})"
-    return Problem(f"{name}:{line}", message, line)
+    return Problem(f"{name}:{start}", message, start)
 
 
 def _header(where_header: str, header: list[str]) -> tuple[list[str], list[Problem], list[int]]:
@@ -614,7 +637,8 @@ class _Checker:
             answers[:, column] = self._numbers(item_id, item.min, item.max, whole=True)
         context = self._context(columns)
         if self.file_problems or self.table.row_problems or any(c.bad.any() for c in self.checks):
-            self.shortfall = readable_shortfall(track, success)
+            # rows taken into a broken record are not counted: no shortfall can be told
+            self.shortfall = [] if self.table.broken else readable_shortfall(track, success)
             return None
         return OutcomeData(
             pack=self.pack,

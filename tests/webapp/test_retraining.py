@@ -1071,3 +1071,17 @@ def test_an_outcome_id_with_an_invisible_character_is_named(team, signed_in):
         "zw.csv:2: employee_id: &#39;e-1\\u200b&#39; has an invisible character, U+200B ZERO "
         "WIDTH SPACE, at character 4" in response.get_data(as_text=True)
     )
+
+
+def test_a_short_file_with_a_quote_left_open_names_its_line_and_no_shortfall(team, signed_in):
+    short = add_people_with_assessments(team, 60, 23)
+    short[2] = '"' + short[2]  # line 3 opens a quoted cell that never closes
+    hr = signed_in("hr@example.com")
+    response = upload(hr, short_file(short), "gender", "short.csv")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and "nothing was stored" in html
+    assert "short.csv:3: a quoted cell opens on this line and is never closed" in html
+    assert "lines 4-61 were read as part of that cell" in html
+    # the 58 rows inside the open cell may all be sound: mending one quote may be enough
+    assert "too few to train on" not in html
+    assert count(team, OutcomeUpload) == 0

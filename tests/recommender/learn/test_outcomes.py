@@ -473,3 +473,25 @@ def test_unread_rows_count_as_whatever_a_track_lacks(successes, failures, unread
     assert [r.split(":")[0] for r in reasons] == (["track ic"] if short else [])
     if short and unread:
         assert f"the {unread} row" in reasons[0] and "could not make up for it" in reasons[0]
+
+
+@pytest.mark.parametrize("opened", [2, 30, 61])  # the first row, the middle, the last
+def test_a_quote_left_open_is_named_where_it_opens_and_the_rows_it_took_are_not_counted(
+    engineering, tmp_path, opened
+):
+    header, rows, _ = _valid(engineering, tmp_path, 60)
+    path = _write(tmp_path / "o.csv", header, rows)
+    lines = path.read_text().splitlines(keepends=True)
+    lines[opened - 1] = '"' + lines[opened - 1]  # line `opened` begins a quoted cell, never closed
+    path.write_text("".join(lines))
+    with pytest.raises(OutcomesInvalid) as refused:
+        read_outcomes(path, engineering)
+    (problem,) = [str(p) for p in refused.value.problems]
+    assert problem.startswith(f"o.csv:{opened}: a quoted cell opens on this line and is never")
+    last = len(lines)
+    if opened < last:
+        assert f"{'lines' if last > opened + 1 else 'line'} {opened + 1}" in problem
+    else:
+        assert "the file ends inside it" in problem
+    # the lines it swallowed may be rows: no "too few to train on even once mended"
+    assert refused.value.shortfall == []

@@ -178,7 +178,7 @@ def _short(check: UploadCheck, filename: str, data: bytes, pack: Pack, sensitive
     }
     if check.problems:
         # a refused file is not scored: are even its rows that join and read too few?
-        if any(readable):
+        if any(readable) and links.whole:
             check.shortfall = learning.training_shortfalls(
                 [r["track_taken"] for r, ok in zip(check.records, readable, strict=True) if ok],
                 [r["success"] for r, ok in zip(check.records, readable, strict=True) if ok],
