@@ -26,6 +26,9 @@ from recommender.pack.schema import pack_schema
 EXIT_OK, EXIT_USAGE = 0, 2
 MAX_PEOPLE = 1_000_000  # synthetic people per run: beyond it a run takes hours and gigabytes
 MAX_SEEDS = 100
+# `trackfit evaluate`: the synthetic evaluation's defaults, and --data's held-out share
+EVALUATION_SIZES, EVALUATION_SEEDS, EVALUATION_TEST_PEOPLE = (300, 1000, 4000, 20000), 3, 20000
+DATA_TEST_SHARE = 0.3
 MAX_SEED = 2**63 - 1
 # One person's answers are a few kilobytes (the API takes at most 256 KB); a longer line is not
 # answers, and reading it whole would cost its size in memory (/dev/zero has no line end).
@@ -167,7 +170,6 @@ def build_parser(
     evaluate.add_argument(
         "--sizes",
         type=_sizes,
-        default=(300, 1000, 4000, 20000),
         help="training sizes, comma-separated (default: 300,1000,4000,20000)",
     )
     evaluate.add_argument(
@@ -179,14 +181,12 @@ def build_parser(
     evaluate.add_argument(
         "--seeds",
         type=_count(1, MAX_SEEDS),
-        default=3,
         help="training samples per size (default: 3)",
     )
     evaluate.add_argument(
         "--test-n",
         type=_count(100, MAX_PEOPLE),
-        default=20000,
-        help="fresh held-out people per truth",
+        help="fresh held-out people per truth (default: 20000)",
     )
     evaluate.add_argument("--seed", type=_seed, default=11, help="random seed (0 or more)")
     evaluate.add_argument("--json", action="store_true", help="print the full JSON report")
@@ -661,8 +661,23 @@ def run_evaluate(args: argparse.Namespace) -> int:
     from recommender.learn.synthetic import TRUTHS
     from recommender.learn.training import TrainingDataTooSmall
 
-    if args.seeds < 1 or args.test_n < 100:
-        raise TrackfitError("--seeds must be at least 1 and --test-n at least 100")
+    synthetic_only = [
+        option
+        for option, value in (
+            ("--sizes", args.sizes),
+            ("--truths", args.truths),
+            ("--seeds", args.seeds),
+            ("--test-n", args.test_n),
+            ("--prior", args.prior),
+        )
+        if value is not None
+    ]
+    if args.data and synthetic_only:
+        raise TrackfitError(
+            f"{', '.join(synthetic_only)} {'go' if len(synthetic_only) > 1 else 'goes'} with "
+            "the synthetic evaluation, not --data (which trains on 70% of the file's rows and "
+            "judges on the rest)"
+        )
     if args.sensitive and not args.data:
         raise TrackfitError("--sensitive names columns of an outcome file: it goes with --data")
     pack = load_pack(args.pack)
@@ -673,21 +688,25 @@ def run_evaluate(args: argparse.Namespace) -> int:
 
             _regular_file(args.data, "--data")
             outcomes = read_outcomes(args.data, pack, _sensitive_names(args.sensitive))
-            report = evaluate_on_outcomes(outcomes, seed=args.seed)
+            report = evaluate_on_outcomes(outcomes, seed=args.seed, test_share=DATA_TEST_SHARE)
         else:
             report = evaluate_at_sizes(
                 pack,
-                args.sizes,
+                args.sizes or EVALUATION_SIZES,
                 truths=args.truths or tuple(TRUTHS),
-                seeds=args.seeds,
-                test_people=args.test_n,
+                seeds=args.seeds or EVALUATION_SEEDS,
+                test_people=args.test_n or EVALUATION_TEST_PEOPLE,
                 seed=args.seed,
                 prior=prior,
                 progress=lambda line: print(f"evaluated {line}", file=sys.stderr, flush=True),
             )
     except TrainingDataTooSmall as error:
-        where = args.data or "a training sample"
-        raise TrackfitError(f"{where}: {error}; use more people") from None
+        if args.data:
+            raise TrackfitError(
+                f"{args.data.name}: the {1 - DATA_TEST_SHARE:.0%} of its rows that train (the "
+                f"rest judge) are too few: {error}; use more people"
+            ) from None
+        raise TrackfitError(f"a training sample: {error}; use more people") from None
     if args.data or args.json:
         json.dump(report, sys.stdout, indent=2)
         sys.stdout.write("\n")
@@ -703,8 +722,6 @@ def _evaluation_prior(args: argparse.Namespace, pack):
     from recommender.answer.features import pack_features
     from recommender.learn.training import Prior
 
-    if args.data:
-        raise TrackfitError("--prior goes with the synthetic evaluation, not --data")
     registry = Registry(args.models)
     name = registry.active(pack) if args.prior == "active" else args.prior
     if name is None:

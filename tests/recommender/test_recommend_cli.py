@@ -15,6 +15,7 @@ import pytest
 from recommender.answer.answers import read_answers_jsonl
 from recommender.answer.recommendation import Recommender, recommend_many
 from recommender.answer.registry import ModelRefused
+from recommender.learn.synthetic import generate_outcomes, write_outcome_csv
 from recommender.pack.loading import load_pack
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -311,6 +312,21 @@ def test_evaluate_runs_each_size_and_truth_once_smallest_size_first(trackfit):
     assert err.count("evaluated baseline 300") == 1
 
 
+def test_evaluate_on_a_file_refuses_the_synthetic_options_and_says_which_rows_were_too_few(
+    trackfit, tmp_path, engineering
+):
+    data = tmp_path / "ten.csv"
+    write_outcome_csv(generate_outcomes(engineering, 10, seed=4), data)
+    code, out, err = trackfit(
+        "evaluate", "--data", str(data), "--seeds", "2", "--test-n", "500", "--truths", "baseline"
+    )
+    assert code == 2 and out == ""
+    assert "--truths, --seeds, --test-n go with the synthetic evaluation, not --data" in err
+    code, out, err = trackfit("evaluate", "--data", str(data))
+    assert code == 2 and out == "" and "Traceback" not in err
+    assert "ten.csv: the 70% of its rows that train (the rest judge) are too few: track" in err
+
+
 def test_evaluate_may_train_toward_a_prior_version_and_says_so(trackfit):
     code, out, err = trackfit(
         "evaluate", "--sizes", "300", "--truths", "baseline", "--seeds", "1", "--test-n",
@@ -335,7 +351,7 @@ def test_evaluate_may_train_toward_a_prior_version_and_says_so(trackfit):
         (("--prior", "v2"), "--prior v2 reads other features than pack engineering@1"),
         (("--prior", "v99"), "no version v99 in the registry"),
         (("--pack", "data-science", "--prior", "v1"), "--prior v1 reads other features"),
-        (("--prior", "active", "--data", "x.csv"), "--prior goes with the synthetic evaluation"),
+        (("--prior", "active", "--data", "x.csv"), "--sizes, --prior go with the synthetic"),
     ],
 )
 def test_a_prior_that_cannot_be_used_is_refused_before_any_training(trackfit, arguments, message):
