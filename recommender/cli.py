@@ -421,6 +421,7 @@ def run_train(args: argparse.Namespace) -> int:
     from recommender.learn.publishing import RegistryWriter
     from recommender.learn.training import TrainingDataTooSmall
 
+    _check_justification_before_training(args)
     _regular_file(args.data, "--data")
     outcomes = read_outcomes(args.data, load_pack(args.pack), _sensitive_names(args.sensitive))
     registry = RegistryWriter(args.models)
@@ -467,6 +468,29 @@ JUSTIFICATION_HELP = (
 
 def _justification(args: argparse.Namespace) -> str | None:
     return (args.justification or "").strip() or None
+
+
+def _check_justification_before_training(args: argparse.Namespace) -> None:
+    """A justification that could never be used is refused before minutes of training: one
+    without --promote (it is kept with a promotion), or one too short to count."""
+    from recommender.learn.justification import MIN_JUSTIFICATION
+
+    given = _justification(args)
+    if given is None:
+        return
+    problems = []
+    if not args.promote:
+        problems.append(
+            "--justification goes with --promote: it is kept with the promotion in the "
+            "registry's history"
+        )
+    if len(given) < MIN_JUSTIFICATION:
+        problems.append(
+            f"--justification is {len(given)} characters; a justification is at least "
+            f"{MIN_JUSTIFICATION}, a reason in words"
+        )
+    if problems:
+        raise TrackfitError([Problem("train", problem) for problem in problems])
 
 
 def _unjustified(registry: Registry, version: str, justification: str | None) -> str | None:

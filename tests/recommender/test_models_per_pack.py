@@ -193,3 +193,26 @@ def test_listing_a_known_pack_without_versions_says_it_has_none(trackfit, unprom
     )
     assert code == 0, err
     assert out == "product-design (active: none)\n  no versions trained for this pack\n"
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        (["--justification", REASON], ["--justification goes with --promote"]),
+        (["--justification", " ok ", "--promote"], ["--justification is 2 characters"]),
+        (
+            ["--justification", "ok"],
+            ["--justification goes with --promote", "--justification is 2 characters"],
+        ),
+    ],
+)
+def test_a_justification_that_could_never_be_used_is_refused_before_any_training(
+    trackfit, models, given, expected
+):
+    listing = sorted(path.name for path in models.iterdir())
+    # the file does not exist: refused before it is read, let alone trained on
+    code, out, err = trackfit("--models", str(models), "train", "--data", "nowhere.csv", *given)
+    assert code == 2 and out == "" and "Traceback" not in err
+    assert all(f"train: {problem}" in err for problem in expected)
+    assert "nowhere.csv" not in err
+    assert sorted(path.name for path in models.iterdir()) == listing
