@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from recommender.errors import PackInvalid
+from recommender.errors import PackInvalid, did_you_mean
 from recommender.pack.fields import field_catalogue
 from recommender.pack.framework import Framework
 from recommender.pack.parsing.framework import parse_framework
@@ -61,6 +61,13 @@ def resolve_pack_path(name_or_path: str | Path | None) -> Path:
 def load_pack(name_or_path: str | Path | None = None) -> Pack:
     """Load and validate a pack; raise PackInvalid listing every problem found."""
     path = resolve_pack_path(name_or_path)
+    if name_or_path is not None and not path.is_dir() and path.parent == packs_dir():
+        named = str(name_or_path)  # a name, not a path: say which names there are
+        names = sorted(p.parent.name for p in packs_dir().glob("*/pack.yaml"))
+        raise PackInvalid(
+            f"no pack named '{named}'; the packs are {', '.join(names) or 'none'} (or give a "
+            f"pack folder's path){did_you_mean(named, names)}"
+        )
     return _load_pack_cached(path.resolve(), _fingerprint(path))
 
 

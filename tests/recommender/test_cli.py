@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+ROOT = Path(__file__).resolve().parents[2]
 DESIGN_CONSTRUCTS = 10
 DESIGN_COMPETENCIES = 9
 
@@ -37,6 +38,17 @@ def test_validate_a_broken_copy_exits_2_listing_the_problem(trackfit, pack_copy)
 def test_validate_a_folder_that_is_not_there(trackfit, tmp_path):
     code, _, err = trackfit("validate", str(tmp_path / "nope"))
     assert code == 2 and "no such pack folder" in err
+
+
+@pytest.mark.parametrize("command", [("validate",), ("schema", "--pack"), ("evaluate", "--pack")])
+def test_a_pack_name_that_is_not_there_lists_the_packs_and_not_where_they_are_installed(
+    trackfit, command
+):
+    code, out, err = trackfit(*command, "enginering")
+    assert code == 2 and out == ""
+    assert "no pack named 'enginering'; the packs are data-science, engineering," in err
+    assert "did you mean 'engineering'?" in err
+    assert str(ROOT) not in err
 
 
 def test_schema_lists_constructs_competencies_items_and_tracks(trackfit):
