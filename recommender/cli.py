@@ -750,6 +750,12 @@ def _evaluation_prior(args: argparse.Namespace, pack):
     name = registry.active(pack) if args.prior == "active" else args.prior
     if name is None:
         raise TrackfitError(f"--prior active: pack {pack.id} has no active model version")
+    if name not in registry.versions():
+        own = registry.versions(pack)
+        raise TrackfitError(
+            f"--prior {name}: no version {name} in the registry {registry.root}; pack "
+            f"{pack.id}'s versions: {', '.join(own) or 'none'}"
+        )
     try:
         model = registry.load(name).model
     except ModelRefused as refused:
