@@ -26,6 +26,7 @@ from recommender.pack.schema import pack_schema
 EXIT_OK, EXIT_USAGE = 0, 2
 MAX_PEOPLE = 1_000_000  # synthetic people per run: beyond it a run takes hours and gigabytes
 MAX_SEEDS = 100
+SAMPLE_ANSWERS = "sample-answers.jsonl"  # a pack's example answers (optional)
 # `trackfit evaluate`: the synthetic evaluation's defaults, and --data's held-out share
 EVALUATION_SIZES, EVALUATION_SEEDS, EVALUATION_TEST_PEOPLE = (300, 1000, 4000, 20000), 3, 20000
 DATA_TEST_SHARE = 0.3
@@ -254,16 +255,34 @@ def _command(commands, name: str, help_text: str, run: Callable) -> argparse.Arg
     return command
 
 
+class SampleAnswersInvalid(TrackfitError):
+    """A pack whose sample answers do not fit it: `make demo` and the demo accounts read them."""
+
+    headline = "the pack reads, but its sample answers do not fit it"
+
+
 def run_validate(args: argparse.Namespace) -> int:
-    """`trackfit validate [PACK]`."""
+    """`trackfit validate [PACK]`: the pack, and its sample answers when it has them (the
+    demo and `trackfit recommend` read them; they must fit the pack as it is now)."""
     pack = load_pack(args.pack)
+    samples = resolve_pack_path(args.pack) / SAMPLE_ANSWERS
+    sampled = ""
+    if samples.is_file():
+        with samples.open(encoding="utf-8", errors="strict") as stream:
+            try:
+                sampled = f", {len(list(read_answers_jsonl(stream, pack, SAMPLE_ANSWERS)))} "
+            except UnicodeDecodeError:
+                raise SampleAnswersInvalid(f"{SAMPLE_ANSWERS}: is not UTF-8 text") from None
+            except AnswersInvalid as invalid:
+                raise SampleAnswersInvalid(invalid.problems, invalid.more) from None
+        sampled += "sample answers that fit it"
     questionnaire = pack.questionnaire
     print(
         f"{resolve_pack_path(args.pack)}: pack {pack.ref} is valid: "
         f"{len(questionnaire.items)} items in {len(questionnaire.sections)} sections, "
         f"{len(questionnaire.constructs)} constructs, "
         f"{len(pack.framework.competencies)} competencies, {len(pack.framework.levels)} levels, "
-        f"{len(pack.rules.rules)} rules"
+        f"{len(pack.rules.rules)} rules{sampled}"
     )
     return EXIT_OK
 

@@ -35,6 +35,21 @@ def test_validate_a_broken_copy_exits_2_listing_the_problem(trackfit, pack_copy)
     assert "Traceback" not in err
 
 
+def test_validate_checks_the_packs_sample_answers_every_line_in_one_pass(trackfit, pack_copy):
+    folder = pack_copy()
+    code, out, _ = trackfit("validate", str(folder))
+    assert code == 0 and out.rstrip().endswith("6 sample answers that fit it")
+    samples = folder / "sample-answers.jsonl"
+    lines = samples.read_text().splitlines()
+    lines[1] = lines[1].replace('"la1": ', '"la1": 9, "was_la1": ', 1)
+    samples.write_text("\n".join([*lines, '{"employee_id": "x"']) + "\n")
+    code, out, err = trackfit("validate", str(folder))
+    assert code == 2 and out == ""
+    assert "the pack reads, but its sample answers do not fit it: " in err
+    assert "sample-answers.jsonl:2: answers.la1: 9 is not a scale point" in err
+    assert "sample-answers.jsonl:7: is not valid JSON" in err
+
+
 def test_validate_a_folder_that_is_not_there(trackfit, tmp_path):
     code, _, err = trackfit("validate", str(tmp_path / "nope"))
     assert code == 2 and "no such pack folder" in err
