@@ -417,3 +417,22 @@ def test_a_heywood_case_marks_omega_doubtful_and_says_why(app, hr):
     )
     (notice,) = re.findall(r'<p class="notice warning">Omega [0-9.]+ is doubtful\. (.*?)</p>', page)
     assert notice.startswith("Heywood case: the one-factor model gives em1 a communality of 1")
+
+
+def test_people_assessed_without_an_employee_id_are_said_to_be_unmatchable_to_uploaded_rows(
+    app, hr
+):
+    """A full outcome file names people by HR's employee id; someone assessed here with only
+    an email cannot be matched to their row, so the page says how many could count twice."""
+    emails = [f"q{n}@example.com" for n in range(3)]
+    _store_assessments(app, _synthetic_answers(3, seed=11), emails)
+    hint = "3 people assessed here have no employee id on record, only an email"
+    assert hint not in hr.get("/hr/quality").get_data(as_text=True)  # nothing uploaded
+    _store_upload(app, _synthetic_answers(2, seed=12), employee_ids=["E-7", "E-8"])
+    page = hr.get("/hr/quality").get_data(as_text=True)
+    assert hint in page and "such a person counts twice" in page
+    with app.app_context():
+        for n, email in enumerate(emails):
+            db.session.scalar(select(User).where(User.email == email)).employee_id = f"E-{n}"
+        db.session.commit()
+    assert "no employee id on record" not in hr.get("/hr/quality").get_data(as_text=True)

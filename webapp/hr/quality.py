@@ -37,7 +37,7 @@ def quality():
     outcome file that holds them (see `_uploaded_rows`). One discipline at a time
     (`?discipline=`), in its newest pack."""
     pack = chosen_discipline()
-    newest, assessed, retaken = _finished_assessments(pack)
+    newest, assessed, retaken, without_id = _finished_assessments(pack)
     finished, unusable = _answers(pack, newest)
     uploaded, sources = _uploaded_rows(pack, assessed)
     from_files, unusable_rows = _answers(pack, uploaded)
@@ -46,6 +46,8 @@ def quality():
         "assessments": len(finished),
         "uploaded": len(from_files),
         "unusable": unusable + unusable_rows,
+        # people assessed here whom a full file's HR id cannot be matched to
+        "without_id": without_id if from_files else 0,
     }
     people = finished + from_files
     report = None
@@ -70,11 +72,12 @@ def quality():
     )
 
 
-def _finished_assessments(pack: Pack) -> tuple[list[dict], set[str], int]:
+def _finished_assessments(pack: Pack) -> tuple[list[dict], set[str], int, int]:
     """Each person's newest finished assessment of the pack version, as answers JSON; the
     people they are (employee ids and emails, as `employee_id_key`), for uploaded rows to be
-    matched against; and how many earlier assessments of people who took it again were left
-    out (a person answering twice is one person, not two)."""
+    matched against; how many earlier assessments of people who took it again were left
+    out (a person answering twice is one person, not two); and how many of the people have
+    no employee id on record (a full file naming them by an HR id cannot be matched)."""
     order = (Assessment.completed_at.desc(), Assessment.id.desc())
     ranked = (
         select(
@@ -99,12 +102,13 @@ def _finished_assessments(pack: Pack) -> tuple[list[dict], set[str], int]:
         .where(ranked.c.rank == 1)
         .order_by(Assessment.id)
     )
-    newest, people = [], set()
+    newest, people, without_id = [], set(), 0
     for assessment_id, answers, context, timings, employee_id, email in rows:
+        without_id += not employee_id
         people.update(employee_id_key(key) for key in (employee_id, email) if key)
         newest.append(answers_json(f"assessment {assessment_id}", answers, context, timings))
     retaken = db.session.scalar(select(func.count()).select_from(ranked).where(ranked.c.rank > 1))
-    return newest, people, retaken
+    return newest, people, retaken, without_id
 
 
 def _uploaded_rows(pack: Pack, assessed: set[str]) -> tuple[list[dict], dict[str, int]]:
