@@ -436,7 +436,7 @@ def run_train(args: argparse.Namespace) -> int:
     """`trackfit train --data F.csv [--sensitive a,b] [--from-scratch]`: prints a JSON
     summary."""
     from recommender.learn.candidate import train_candidate
-    from recommender.learn.outcomes import read_outcomes
+    from recommender.learn.outcomes import OutcomesInvalid, read_outcomes
     from recommender.learn.publishing import RegistryWriter
     from recommender.learn.training import TrainingDataTooSmall
 
@@ -460,7 +460,8 @@ def run_train(args: argparse.Namespace) -> int:
             shrink_toward_active=not args.from_scratch,
         )
     except TrainingDataTooSmall as error:
-        raise TrackfitError(f"{args.data}: {error}") from None
+        # the headline and the name of every other problem of an outcome file
+        raise OutcomesInvalid(f"{args.data.name}: {error}") from None
     refusal = None
     if args.promote:
         # judged first: a candidate that needs a written reason is kept, not promoted
@@ -727,7 +728,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
     prior = _evaluation_prior(args, pack)
     try:
         if args.data:
-            from recommender.learn.outcomes import read_outcomes
+            from recommender.learn.outcomes import OutcomesInvalid, read_outcomes
 
             _regular_file(args.data, "--data")
             outcomes = read_outcomes(args.data, pack, _sensitive_names(args.sensitive))
@@ -745,7 +746,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
             )
     except TrainingDataTooSmall as error:
         if args.data:
-            raise TrackfitError(
+            raise OutcomesInvalid(
                 f"{args.data.name}: the {1 - DATA_TEST_SHARE:.0%} of its rows that train (the "
                 f"rest judge) are too few: {error}; use more people"
             ) from None
