@@ -719,8 +719,8 @@ def run_evaluate(args: argparse.Namespace) -> int:
     if args.data and synthetic_only:
         raise TrackfitError(
             f"{', '.join(synthetic_only)} {'go' if len(synthetic_only) > 1 else 'goes'} with "
-            "the synthetic evaluation, not --data (which trains on 70% of the file's rows and "
-            "judges on the rest)"
+            f"the synthetic evaluation, not --data (which trains on {1 - DATA_TEST_SHARE:.0%} of "
+            "the file's rows and judges on the rest)"
         )
     if args.sensitive and not args.data:
         raise TrackfitError("--sensitive names columns of an outcome file: it goes with --data")
