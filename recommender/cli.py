@@ -265,7 +265,8 @@ def run_validate(args: argparse.Namespace) -> int:
     """`trackfit validate [PACK]`: the pack, and its sample answers when it has them (the
     demo and `trackfit recommend` read them; they must fit the pack as it is now)."""
     pack = load_pack(args.pack)
-    samples = resolve_pack_path(args.pack) / SAMPLE_ANSWERS
+    folder = resolve_pack_path(args.pack)
+    samples = folder / SAMPLE_ANSWERS
     sampled = ""
     if samples.is_file():
         with samples.open(encoding="utf-8", errors="strict") as stream:
@@ -278,7 +279,7 @@ def run_validate(args: argparse.Namespace) -> int:
         sampled += "sample answers that fit it"
     questionnaire = pack.questionnaire
     print(
-        f"{resolve_pack_path(args.pack)}: pack {pack.ref} is valid: "
+        f"{folder}: pack {pack.ref} is valid: "
         f"{len(questionnaire.items)} items in {len(questionnaire.sections)} sections, "
         f"{len(questionnaire.constructs)} constructs, "
         f"{len(pack.framework.competencies)} competencies, {len(pack.framework.levels)} levels, "
