@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from contextlib import contextmanager
 
 from recommender import cli as recommender_cli
+from webapp.token_lifetime import DEFAULT_DAYS as DEFAULT_TOKEN_DAYS
+from webapp.token_lifetime import MAX_DAYS as MAX_TOKEN_DAYS
 
 EXIT_OK, EXIT_USAGE = 0, 2
 
@@ -57,6 +59,13 @@ def add_web_commands(commands: argparse._SubParsersAction) -> None:
     tokens.add_argument("action", choices=("create", "list", "revoke"))
     tokens.add_argument("--name", help="what the token is for, e.g. 'HRIS nightly sync'")
     tokens.add_argument("--owner", help="email of the HR account the token belongs to")
+    tokens.add_argument(
+        "--days",
+        type=recommender_cli.whole_number(1, MAX_TOKEN_DAYS),
+        default=DEFAULT_TOKEN_DAYS,
+        help=f"create: how many days the token works (1 to {MAX_TOKEN_DAYS}; "
+        f"default {DEFAULT_TOKEN_DAYS})",
+    )
     tokens.add_argument(
         "--id", type=recommender_cli.whole_number(1, 2**63 - 1), help="token id to revoke"
     )
@@ -212,6 +221,7 @@ def run_tokens(args: argparse.Namespace) -> int:
         create_token,
         revoke_token,
     )
+    from webapp.database import utcnow
 
     with _database(args):
         if args.action == "create":
@@ -223,17 +233,24 @@ def run_tokens(args: argparse.Namespace) -> int:
             if problems:
                 return _fail("tokens create: " + "; ".join(problems))
             try:
-                token, secret = create_token(args.name, args.owner)
+                token, secret = create_token(args.name, args.owner, args.days)
             except TokenRefused as error:
                 return _fail(str(error))
             print(secret)
             print(
-                f"token {token.id} ({token.name}) created; the secret above is shown only now",
+                f"token {token.id} ({token.name}) created, working until "
+                f"{token.expires_at:%Y-%m-%d %H:%M} UTC; the secret above is shown only now",
                 file=sys.stderr,
             )
         elif args.action == "list":
+            now = utcnow()  # as the database stores it: UTC, no time zone
             for token in all_tokens():
-                state = f"revoked {token.revoked_at:%Y-%m-%d}" if token.revoked_at else "active"
+                if token.revoked_at:
+                    state = f"revoked {token.revoked_at:%Y-%m-%d}"
+                elif token.expires_at <= now:
+                    state = f"expired {token.expires_at:%Y-%m-%d}"
+                else:
+                    state = f"active until {token.expires_at:%Y-%m-%d}"
                 used = f"{token.last_used_at:%Y-%m-%d %H:%M}" if token.last_used_at else "never"
                 print(f"{token.id}\t{token.hint}…\t{token.name}\t{state}\tlast used {used}")
         else:

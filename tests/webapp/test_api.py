@@ -2,6 +2,7 @@
 
 import json
 import time
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -12,8 +13,10 @@ from recommender.answer.recommendation import Recommender
 from webapp.accounts.models import User
 from webapp.answering import current_pack
 from webapp.api.openapi import openapi_document
-from webapp.api.tokens import TokenRefused, create_token, revoke_token
+from webapp.api.tokens import ApiToken, TokenRefused, create_token, revoke_token
+from webapp.database import utcnow
 from webapp.extensions import db
+from webapp.token_lifetime import DEFAULT_DAYS, MAX_DAYS
 
 
 @pytest.fixture
@@ -64,10 +67,12 @@ def test_without_a_valid_token_the_api_answers_401(app, people, token):
         assert "trackfit tokens create" in response.get_json()["error"]
 
 
-def test_a_revoked_token_stops_working(app, api, people):
+def test_a_revoked_token_stops_working_and_the_401_says_so(app, api, people):
     with app.app_context():
         revoke_token(1)
-    assert api(people[0]).status_code == 401
+    response = api(people[0])
+    assert response.status_code == 401
+    assert "revoked on" in response.get_json()["error"]
 
 
 def test_a_token_stops_working_when_its_owner_leaves_hr(app, api, people):
@@ -75,7 +80,38 @@ def test_a_token_stops_working_when_its_owner_leaves_hr(app, api, people):
     with app.app_context():
         User.by_email("hr@example.com").role = "employee"
         db.session.commit()
-    assert api(people[0]).status_code == 401
+    response = api(people[0])
+    assert response.status_code == 401
+    assert "no longer in HR" in response.get_json()["error"]
+
+
+def _expire_token_at(app, when):
+    with app.app_context():
+        db.session.get(ApiToken, 1).expires_at = when
+        db.session.commit()
+
+
+def test_a_token_works_until_its_day_and_then_the_401_names_the_day(app, api, people):
+    _expire_token_at(app, utcnow() + timedelta(minutes=5))
+    assert api(people[0]).status_code == 200
+    _expire_token_at(app, datetime(2026, 3, 1, 9, 30))
+    response = api(people[0])
+    assert response.status_code == 401
+    error = response.get_json()["error"]
+    assert "expired on 2026-03-01 09:30 UTC" in error and "trackfit tokens create" in error
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_a_new_token_works_for_the_days_asked_within_the_limit(app, make_user):
+    make_user("hr@example.com", "hr")
+    with app.app_context():
+        default, _ = create_token("a", "hr@example.com")
+        assert default.expires_at - default.created_at == timedelta(days=DEFAULT_DAYS)
+        short, _ = create_token("b", "hr@example.com", days=7)
+        assert short.expires_at - short.created_at == timedelta(days=7)
+        for days in (0, -1, MAX_DAYS + 1):
+            with pytest.raises(TokenRefused, match=f"1 to {MAX_DAYS} days, not {days}"):
+                create_token("c", "hr@example.com", days=days)
 
 
 def test_bad_json_is_a_400_with_line_and_column(api):

@@ -1,10 +1,14 @@
 """`trackfit` web commands: db, users, tokens, and serve refusing a production start."""
 
 import os
+from datetime import datetime, timedelta
 
 import pytest
 
+from webapp.api.tokens import ApiToken
 from webapp.cli import main
+from webapp.database import utcnow
+from webapp.extensions import db
 
 
 @pytest.fixture
@@ -30,10 +34,38 @@ def test_hr_creates_lists_and_revokes_api_tokens(cli, monkeypatch, app):
     assert secret.strip().startswith("tf_")
     assert "shown only now" in err
     code, listing, _ = cli("tokens", "list")
-    assert "HRIS" in listing and "active" in listing
+    assert "HRIS" in listing and "active until" in listing
     assert secret.strip() not in listing
     assert cli("tokens", "revoke", "--id", "1")[0] == 0
     assert "revoked" in cli("tokens", "list")[1]
+
+
+def test_a_token_works_for_the_days_hr_asks_and_the_list_says_until_when(cli, monkeypatch, app):
+    monkeypatch.setenv("TRACKFIT_NEW_PASSWORD", "a long enough password")
+    assert cli("users", "add", "--email", "hr@example.com", "--role", "hr")[0] == 0
+    code, _, err = cli(
+        "tokens", "create", "--name", "HRIS", "--owner", "hr@example.com", "--days", "30"
+    )
+    until = f"{utcnow() + timedelta(days=30):%Y-%m-%d}"
+    assert code == 0 and f"working until {until}" in err
+    assert f"active until {until}" in cli("tokens", "list")[1]
+    with app.app_context():
+        db.session.get(ApiToken, 1).expires_at = datetime(2026, 3, 1)
+        db.session.commit()
+    assert "expired 2026-03-01" in cli("tokens", "list")[1]
+
+
+@pytest.mark.parametrize("days", ["0", "366", "-5", "ninety", "1e2"])
+def test_a_token_lifetime_out_of_range_is_refused_before_anything_is_made(
+    cli, monkeypatch, capsys, days
+):
+    monkeypatch.setenv("TRACKFIT_NEW_PASSWORD", "a long enough password")
+    assert cli("users", "add", "--email", "hr@example.com", "--role", "hr")[0] == 0
+    with pytest.raises(SystemExit) as exit_:
+        cli("tokens", "create", "--name", "x", "--owner", "hr@example.com", "--days", days)
+    assert exit_.value.code == 2
+    assert "--days" in capsys.readouterr().err
+    assert cli("tokens", "list")[1] == ""
 
 
 def test_token_for_a_non_hr_account_is_refused_with_a_message(cli, monkeypatch):

@@ -73,7 +73,11 @@ def openapi_document(pack: Pack, disciplines: list[Pack] | None = None) -> dict[
                                     "field (the first 100 problems; `more_problems` counts the "
                                     "rest)",
                                 ),
-                                ("401", "Missing, unknown or revoked token"),
+                                (
+                                    "401",
+                                    "Missing, unknown, revoked or expired token (the error says "
+                                    "which)",
+                                ),
                                 ("404", "No discipline has the pack id asked for"),
                                 ("413", "Body larger than the limit"),
                                 ("415", "Body is not JSON"),

@@ -16,7 +16,7 @@ from webapp.answering import (
 )
 from webapp.api import bp
 from webapp.api.openapi import openapi_document
-from webapp.api.tokens import token_owner, verify_token
+from webapp.api.tokens import TokenNotLive, token_owner, verify_token
 from webapp.errors.handlers import error_response
 
 
@@ -26,13 +26,18 @@ def require_token():
     if request.endpoint == "api.openapi":
         return None
     scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
-    g.api_token = verify_token(secret.strip()) if scheme.lower() == "bearer" and secret else None
-    if g.api_token is None:
-        response, status = error_response(
-            401,
-            "Send a valid API token: Authorization: Bearer <token> (HR creates tokens "
-            "with `trackfit tokens create`).",
+    message = (
+        "Send a valid API token: Authorization: Bearer <token> (HR creates tokens "
+        "with `trackfit tokens create`)."
+    )
+    try:
+        g.api_token = (
+            verify_token(secret.strip()) if scheme.lower() == "bearer" and secret else None
         )
+    except TokenNotLive as error:
+        g.api_token, message = None, str(error)
+    if g.api_token is None:
+        response, status = error_response(401, message)
         response.headers["WWW-Authenticate"] = 'Bearer realm="trackfit"'
         return response, status
     return None

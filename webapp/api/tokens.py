@@ -1,4 +1,5 @@
-"""API tokens: created by HR from the command line, stored only as a hash, revocable."""
+"""API tokens: created by HR from the command line, stored only as a hash, revocable, and
+expiring on a day set when they are made."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from webapp.accounts.models import User
 from webapp.database import utcnow
 from webapp.extensions import db
+from webapp.token_lifetime import DEFAULT_DAYS, MAX_DAYS
 
 PREFIX = "tf_"
 # Recording every use would make each API call a write; once a minute is enough to audit.
@@ -21,6 +23,11 @@ LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 class TokenRefused(Exception):
     """A token cannot be created as asked (unknown owner, not HR)."""
+
+
+class TokenNotLive(Exception):
+    """A known token that no longer works; the message says why (revoked, expired, or its
+    owner is no longer in HR), for whoever holds its secret."""
 
 
 class ApiToken(db.Model):
@@ -36,14 +43,18 @@ class ApiToken(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+    expires_at: Mapped[datetime]
 
 
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def create_token(name: str, owner_email: str) -> tuple[ApiToken, str]:
-    """A new token for an HR account; the secret is returned once and never stored."""
+def create_token(name: str, owner_email: str, days: int = DEFAULT_DAYS) -> tuple[ApiToken, str]:
+    """A new token for an HR account, working for `days` days (1 to MAX_DAYS); the secret is
+    returned once and never stored."""
+    if not 1 <= days <= MAX_DAYS:
+        raise TokenRefused(f"a token works for 1 to {MAX_DAYS} days, not {days}")
     owner = User.by_email(owner_email)
     if owner is None:
         raise TokenRefused(f"no account with email {owner_email!r}")
@@ -52,22 +63,44 @@ def create_token(name: str, owner_email: str) -> tuple[ApiToken, str]:
             f"{owner.email} is not in HR (role {owner.role}); only HR creates API tokens"
         )
     secret = PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken(name=name, token_hash=_digest(secret), hint=secret[:8], owner_id=owner.id)
+    now = utcnow()
+    token = ApiToken(
+        name=name,
+        token_hash=_digest(secret),
+        hint=secret[:8],
+        owner_id=owner.id,
+        created_at=now,
+        expires_at=now + timedelta(days=days),
+    )
     db.session.add(token)
     db.session.commit()
     return token, secret
 
 
 def verify_token(secret: str) -> int | None:
-    """The id of the live token with this secret, or None. A token works while it is not
-    revoked and its owner is still in HR. One small query; a write at most once a minute."""
+    """The id of the live token with this secret, or None when no token has it. A token works
+    while it is not revoked, before it expires and while its owner is in HR; a known token
+    that fails one of these raises TokenNotLive naming which. One small query; a write at
+    most once a minute."""
     if not secret.startswith(PREFIX):
         return None
-    found = db.session.execute(_live_token_query(), {"digest": _digest(secret)}).first()
+    found = db.session.execute(_token_query(), {"digest": _digest(secret)}).first()
     if found is None:
         return None
-    token_id, last_used_at = found
+    token_id, last_used_at, revoked_at, expires_at, role = found
     now = utcnow()
+    if revoked_at is not None:
+        raise TokenNotLive(f"This API token was revoked on {revoked_at:%Y-%m-%d}.")
+    if expires_at <= now:
+        raise TokenNotLive(
+            f"This API token expired on {expires_at:%Y-%m-%d %H:%M} UTC; HR makes a new one "
+            "with `trackfit tokens create`."
+        )
+    if role != "hr":
+        raise TokenNotLive(
+            "This API token's owner is no longer in HR (or their account was deleted), so it "
+            "no longer works."
+        )
     if last_used_at is None or now - last_used_at > LAST_USED_RESOLUTION:
         db.session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
         db.session.commit()
@@ -82,15 +115,17 @@ def token_owner(token_id: int) -> User | None:
 
 
 @cache
-def _live_token_query() -> Select:
+def _token_query() -> Select:
     return (
-        select(ApiToken.id, ApiToken.last_used_at)
-        .join(User, User.id == ApiToken.owner_id)
-        .where(
-            ApiToken.token_hash == bindparam("digest"),
-            ApiToken.revoked_at.is_(None),
-            User.role == "hr",
+        select(
+            ApiToken.id,
+            ApiToken.last_used_at,
+            ApiToken.revoked_at,
+            ApiToken.expires_at,
+            User.role,
         )
+        .outerjoin(User, User.id == ApiToken.owner_id)
+        .where(ApiToken.token_hash == bindparam("digest"))
     )
 
 
