@@ -27,9 +27,13 @@ _SOURCES = {
     "recommender.learn.model_card": ("render_model_card",),
     "recommender.learn.fairness_wording": (
         "exposes_small_groups",
+        "fairness_checked",
         "NOT_SHOWN_RULE",
+        "NOTHING_CHECKED",
         "OUTCOMES",
         "OUTCOME_MEANINGS",
+        "SMALL_GROUP_MARK",
+        "SMALL_GROUP_NOT_COMPARED",
         "SMALL_GROUP_REASON",
         "SMALLEST_SHOWN",
         "TEST_WITHHELD",

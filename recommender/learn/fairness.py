@@ -5,9 +5,12 @@ outcome's rate is compared across the attribute's groups. A group's impact ratio
 the reference group's rate; under `IMPACT_RATIO_FLAG` (the four-fifths rule) the group is
 flagged. The reference is the group with the highest rate among the groups big enough to compare
 against: at least `SMALL_GROUP` people and at least `MIN_SHARE` of everyone assessed, so that a
-handful of people can neither set the bar nor be flagged by it. Smaller groups are listed with
-their counts, rates and p-values but get no impact ratio; when no group is big enough, no ratio
-is given at all.
+handful of people cannot set the bar. A smaller group is never the reference; it gets its impact
+ratio against the reference too, but is flagged only when, beyond a ratio under the flag, Fisher's
+exact test against the reference says the gap is unlikely to be chance (p under
+`SMALL_GROUP_ALPHA`): a few people's rate swings past four fifths by chance alone, and a real gap
+in a small group must not be hidden either. When no group is big enough, no ratio is given at
+all.
 
 Small cells are kept back (statistical disclosure control), so that nobody subtracting along
 the tables learns the outcomes of fewer than `SMALLEST_SHOWN` people (5):
@@ -69,6 +72,7 @@ from recommender.learn.fairness_wording import (
     NO_REFERENCE,
     REFERENCE_WITHHELD,
     SMALL_GROUP,
+    SMALL_GROUP_ALPHA,
     SMALLEST_SHOWN,
     WITHHELD,
 )
@@ -144,6 +148,7 @@ def fairness_report(
         "small_group": SMALL_GROUP,
         "min_share": MIN_SHARE,
         "smallest_comparable": smallest,
+        "small_group_alpha": SMALL_GROUP_ALPHA,
         "impact_ratio_flag": IMPACT_RATIO_FLAG,
     }
 
@@ -655,20 +660,22 @@ def _group(
     comparable: bool,
     threshold: Fraction,
 ) -> dict[str, Any]:
-    """One group's rate; its impact ratio and flag when it is comparable; Fisher's exact p
-    against the reference, given as (people, selected), for any group but the reference."""
+    """One group's rate, impact ratio and flag; Fisher's exact p against the reference, given
+    as (people, selected), for any group but the reference. A group too small to be the
+    reference is flagged only when that p is also under SMALL_GROUP_ALPHA."""
     ratio, flagged, p_value = None, False, None
     if reference is not None:
         n_ref, count_ref = reference
-        if comparable:
-            if count_ref == 0:  # nobody selected in any comparable group: no disparity
-                ratio = 1.0
-            else:
-                exact = Fraction(count * n_ref, n * count_ref)
-                ratio, flagged = round(float(exact), 4), exact < threshold
         if not is_reference:
             table = [[count, n - count], [count_ref, n_ref - count_ref]]
             p_value = _round_p(fisher_exact(table).pvalue)
+        if count_ref == 0:  # nobody selected in any comparable group: no disparity
+            ratio = 1.0
+        else:
+            exact = Fraction(count * n_ref, n * count_ref)
+            ratio, flagged = round(float(exact), 4), exact < threshold
+            if not comparable:
+                flagged = flagged and p_value is not None and p_value < SMALL_GROUP_ALPHA
     return {
         "group": name,
         "n": n,

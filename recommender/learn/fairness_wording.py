@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-SMALL_GROUP = 30  # fewest people in a group that impact ratios may be computed for
+SMALL_GROUP = 30  # fewest people in a group that may be the reference for impact ratios
 MIN_SHARE = 0.02  # ... and the smallest share of everyone assessed
+# A smaller group is flagged only when its gap to the reference is also this unlikely by chance
+SMALL_GROUP_ALPHA = 0.05
 # Fewest people in a group whose outcomes may be shown. The rate of "manager track
 # recommended" in a group of two tells each of them the other's advice, and anyone who knows
 # who the two are, both; statistical disclosure control suppresses such small cells, and 5 is
@@ -36,6 +38,13 @@ TESTS = {
     ),
 }
 SMALL_GROUP_REASON = (
+    f"fewer than {SMALL_GROUP} people or under {MIN_SHARE:.0%} of those assessed: never the "
+    f"reference, and flagged only where Fisher's p against the reference is also under "
+    f"{SMALL_GROUP_ALPHA:g}, since so few people's rate can fall under four fifths by chance"
+)
+SMALL_GROUP_MARK = f"small group: flagged only where p < {SMALL_GROUP_ALPHA:g}"
+# as reports made before small groups had ratios (no "small_group_alpha") explain them
+SMALL_GROUP_NOT_COMPARED = (
     f"too few people to compare: fewer than {SMALL_GROUP} or under {MIN_SHARE:.0%} of those "
     "assessed"
 )
@@ -172,6 +181,25 @@ def exposes_small_groups(report: dict[str, Any] | None) -> bool:
             for group in cell.get("groups", [])
         )
     return False
+
+
+def fairness_checked(report: dict[str, Any] | None) -> bool:
+    """Whether the report compared any groups at all: some outcome of some attribute has a
+    reference group and another group shown beside it. A report of attributes that are all
+    unknown, or that each have one group, checked nothing, and must not read as a pass."""
+    return any(
+        cell.get("reference_group") is not None
+        and sum(1 for group in cell.get("groups", []) if not group.get("not_shown")) >= 2
+        for entry in (report or {}).get("attributes", [])
+        for cell in entry.get("outcomes", {}).values()
+    )
+
+
+NOTHING_CHECKED = (
+    "No fairness check was possible: no sensitive attribute had two groups big enough to "
+    "compare (every value unknown, one group only, or every group too small). This is not a "
+    "pass: supply sensitive columns with known values to have the advice checked."
+)
 
 
 def readable_p(p: float | None) -> str:

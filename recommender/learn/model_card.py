@@ -7,11 +7,15 @@ from typing import Any
 
 from recommender.learn.fairness_wording import (
     NOT_SHOWN_RULE,
+    NOTHING_CHECKED,
     OUTCOME_MEANINGS,
+    SMALL_GROUP_MARK,
+    SMALL_GROUP_NOT_COMPARED,
     SMALL_GROUP_REASON,
     TEST_WITHHELD,
     TESTS,
     WITHHELD_WHOLE,
+    fairness_checked,
     p_statement,
     people_set_aside,
     readable_p,
@@ -249,6 +253,8 @@ def fairness_lines(report: dict[str, Any] | None) -> list[str]:
         return ["No sensitive attributes were supplied, so no fairness report was made.", ""]
     report = shown_report(report)
     lines = [_fairness_rules(report) + " " + NOT_SHOWN_RULE, ""]
+    if not fairness_checked(report):
+        lines += [f"**{NOTHING_CHECKED}**", ""]
     if report.get("withheld_whole"):
         lines += [WITHHELD_WHOLE, ""]
     lines += [*_outcome_meanings(report), ""]
@@ -269,7 +275,9 @@ def fairness_lines(report: dict[str, Any] | None) -> list[str]:
                 "| group | n | rate | impact ratio | p | flagged |",
                 "| --- | --- | --- | --- | --- | --- |",
             ]
-            lines += [_group_row(group, cell) for group in cell["groups"]]
+            lines += [
+                _group_row(group, cell, "small_group_alpha" in report) for group in cell["groups"]
+            ]
             lines.append("")
     return lines
 
@@ -288,8 +296,13 @@ def _fairness_rules(report: dict[str, Any]) -> str:
         f"{report['impact_ratio_flag']} it is flagged. The reference is the group with the "
         f"highest rate among groups of at least {report['smallest_comparable']} people (at "
         f"least {report['small_group']}, and at least {report['min_share']:.0%} of the "
-        f"{report['assessed']} assessed); smaller groups are listed but not compared "
-        f"({SMALL_GROUP_REASON}). p = Fisher's exact test against the reference. Whether the "
+        f"{report['assessed']} assessed); "
+        + (
+            f"a smaller group is listed with its rate and ratio but is {SMALL_GROUP_REASON}"
+            if "small_group_alpha" in report
+            else f"smaller groups are listed but not compared ({SMALL_GROUP_NOT_COMPARED})"
+        )
+        + ". p = Fisher's exact test against the reference. Whether the "
         "rates differ across the groups shown is tested with chi-square where every expected count "
         "is at least 5, and with Fisher's exact test otherwise."
     )
@@ -324,14 +337,17 @@ def _independence(cell: dict[str, Any]) -> str:
     return f"{TESTS.get(test, test)}, {p_statement(p)}{left_out}"
 
 
-def _group_row(group: dict[str, Any], cell: dict[str, Any]) -> str:
+def _group_row(group: dict[str, Any], cell: dict[str, Any], new_rules: bool) -> str:
     """One group's row: n, rate, impact ratio, p against the reference and its marks."""
     if group.get("not_shown"):
         marks = ["**flagged**" if group["flagged"] else "", withheld_reason(group)]
     else:
         small = ""
         if group["small_group"]:
-            small = "too few to compare" if group["impact_ratio"] is None else "small group"
+            if group["impact_ratio"] is None:
+                small = "too few to compare"
+            else:
+                small = SMALL_GROUP_MARK if new_rules else "small group"
         marks = ["**flagged**" if group["flagged"] else "", small]
     name = literal(group["group"])
     if group["group"] == cell["reference_group"]:

@@ -17,7 +17,9 @@ from recommender.learn.fairness_wording import (
     NO_REFERENCE,
     NOT_SHOWN,
     NOT_SHOWN_RULE,
+    NOTHING_CHECKED,
     OUTCOME_MEANINGS,
+    SMALL_GROUP_NOT_COMPARED,
     SMALL_GROUP_REASON,
     WITHHELD_REASONS,
     WITHHELD_WHOLE,
@@ -72,7 +74,7 @@ def blocks(*spec: tuple[str, int, int]) -> tuple[np.ndarray, np.ndarray]:
     return labels, chosen
 
 
-def test_the_page_names_the_reference_and_leaves_small_groups_uncompared(app, hr):
+def test_the_page_names_the_reference_and_never_lets_a_small_group_set_it(app, hr):
     gender, chosen = blocks(("man", 1000, 500), ("woman", 1000, 300), ("x", 20, 20))
     with_fairness(app, fairness_report({"target_above_current": chosen}, {"gender": gender}))
     page = hr.get("/hr/models/v1").get_data(as_text=True)
@@ -84,9 +86,35 @@ def test_the_page_names_the_reference_and_leaves_small_groups_uncompared(app, hr
     assert rows(page) == [
         ["man (reference)", "1000", "50%", "1.0", "–", ""],
         ["woman", "1000", "30%", "0.6", "< 0.001", "flagged"],
-        ["x", "20", "100%", "–", "< 0.001", "too few to compare"],
+        ["x", "20", "100%", "2.0", "< 0.001", "small group: flagged only where p < 0.05"],
     ]
     assert "Do the rates differ across the groups? chi-square test, p < 0.001." in words
+    assert NOTHING_CHECKED not in words
+
+
+def test_a_small_group_far_below_the_reference_is_flagged_and_a_chance_gap_is_not(app, hr):
+    gender, chosen = blocks(("man", 100, 50), ("woman", 100, 45), ("x", 20, 1), ("y", 8, 2))
+    with_fairness(app, fairness_report({"manager_recommended": chosen}, {"gender": gender}))
+    page = hr.get("/hr/models/v1").get_data(as_text=True)
+    mark = "small group: flagged only where p < 0.05"
+    assert [[row[0], row[-1]] for row in rows(page)] == [
+        ["man (reference)", ""],
+        ["woman", ""],
+        ["x", f"flagged, {mark}"],  # 5% against 50% of 100: no chance
+        ["y", mark],  # 25% of 8: a ratio of 0.5, as chance gives so few
+    ]
+
+
+def test_a_report_made_while_small_groups_had_no_ratio_renders_as_it_was_made(app, hr):
+    gender, chosen = blocks(("man", 1000, 500), ("woman", 1000, 300), ("x", 20, 20))
+    report = fairness_report({"target_above_current": chosen}, {"gender": gender})
+    del report["small_group_alpha"]
+    x = report["attributes"][0]["outcomes"]["target_above_current"]["groups"][2]
+    x.update(impact_ratio=None, flagged=False)
+    with_fairness(app, report)
+    page = hr.get("/hr/models/v1").get_data(as_text=True)
+    assert SMALL_GROUP_NOT_COMPARED in text_of(page)
+    assert rows(page)[2] == ["x", "20", "100%", "–", "< 0.001", "too few to compare"]
 
 
 def test_with_no_group_big_enough_the_page_says_so_and_names_fishers_test(app, hr):
@@ -98,6 +126,7 @@ def test_with_no_group_big_enough_the_page_says_so_and_names_fishers_test(app, h
     assert "Fisher's exact test, p = 0.091." in words
     assert f"Manager track recommended: {OUTCOME_MEANINGS['manager_recommended']}" in words
     assert [row[3:] for row in rows(page)] == [["–", "–", "too few to compare"]] * 2
+    assert NOTHING_CHECKED in words  # not a pass
 
 
 def test_a_report_written_before_these_rules_still_renders(app, hr, older_fairness_report):

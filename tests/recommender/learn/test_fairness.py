@@ -26,6 +26,7 @@ from recommender.learn.fairness_wording import (
     OUTCOMES,
     REFERENCE_WITHHELD,
     SMALL_GROUP,
+    SMALL_GROUP_ALPHA,
     SMALL_GROUP_REASON,
     SMALLEST_SHOWN,
     TESTS,
@@ -65,14 +66,16 @@ def test_the_constants():
     }
     assert set(OUTCOME_MEANINGS) == set(OUTCOMES)
     assert "above the level they hold now" in OUTCOME_MEANINGS["target_above_current"]
-    assert SMALL_GROUP_REASON == (
-        "too few people to compare: fewer than 30 or under 2% of those assessed"
+    assert SMALL_GROUP_ALPHA == 0.05
+    assert SMALL_GROUP_REASON.startswith(
+        "fewer than 30 people or under 2% of those assessed: never the reference, and flagged "
+        "only where Fisher's p against the reference is also under 0.05"
     )
 
 
 def test_a_hand_made_example_gives_the_known_rates_ratios_and_flags():
     # man 50/100 = 0.5, woman 30/100 = 0.3 (0.6 of man), x 20/50 = 0.4 (exactly 0.8 of man);
-    # tiny 5/5 has the highest rate but too few people to be compared with anyone
+    # tiny 5/5 has the highest rate but too few people to set the bar for anyone
     gender, manager = people(
         ("man", 100, 50),
         ("woman", 100, 30),
@@ -109,14 +112,14 @@ def test_a_hand_made_example_gives_the_known_rates_ratios_and_flags():
     assert groups["woman"]["flagged"] is True
     # exactly the four-fifths line is not under it
     assert (groups["x"]["impact_ratio"], groups["x"]["flagged"]) == (0.8, False)
-    # listed with its count, rate and p-value, but neither the bar nor measured against it
+    # listed with its count, rate, ratio and p-value, but not the bar
     assert groups["tiny"]["small_group"] is True
-    assert (groups["tiny"]["rate"], groups["tiny"]["impact_ratio"]) == (1.0, None)
+    assert (groups["tiny"]["rate"], groups["tiny"]["impact_ratio"]) == (1.0, 2.0)
     assert groups["tiny"]["flagged"] is False and groups["tiny"]["p_value"] is not None
     assert cell["flagged"] is True
     # everybody above their level: every comparable ratio 1, nothing flagged, no test
     everyone = only["outcomes"]["target_above_current"]
-    assert [g["impact_ratio"] for g in everyone["groups"]] == [1.0, None, 1.0, 1.0]
+    assert [g["impact_ratio"] for g in everyone["groups"]] == [1.0, 1.0, 1.0, 1.0]
     assert everyone["flagged"] is False
     assert everyone["test"] is everyone["p_value"] is everyone["chi_square_p"] is None
     assert report["flagged"] == [
@@ -300,7 +303,7 @@ def test_one_group_has_no_test():
     assert cell["groups"][0]["p_value"] is None and cell["reference_group"] == "man"
 
 
-def test_a_small_group_is_listed_but_neither_compared_nor_flagged():
+def test_a_small_group_is_never_the_reference_and_is_flagged_only_when_its_gap_is_no_chance():
     gender, selected = people(("big", SMALL_GROUP, 15), ("small", SMALL_GROUP - 1, 2))
     report = fairness_report({"manager_recommended": selected}, {"gender": gender})
     cell = report["attributes"][0]["outcomes"]["manager_recommended"]
@@ -308,10 +311,20 @@ def test_a_small_group_is_listed_but_neither_compared_nor_flagged():
     assert groups["big"]["small_group"] is False and groups["big"]["impact_ratio"] == 1.0
     small = groups["small"]
     assert (small["n"], small["count"], small["rate"]) == (SMALL_GROUP - 1, 2, 0.069)
-    assert small["small_group"] is True
-    assert small["impact_ratio"] is None and small["flagged"] is False
-    assert small["p_value"] == float(f"{fisher_exact([[2, 27], [15, 15]]).pvalue:.4g}")
-    assert report["flagged"] == [] and flagged_summary(report) == []
+    assert small["small_group"] is True and small["impact_ratio"] == 0.1379
+    assert small["p_value"] == float(f"{fisher_exact([[2, 27], [15, 15]]).pvalue:.4g}") < 0.05
+    assert small["flagged"] is True  # 7% against 50%: no chance, though few
+    assert len(flagged_summary(report)) == 1
+    # a gap as wide in ratio among 8 people is what chance gives: listed, not flagged
+    gender, selected = people(("big", SMALL_GROUP, 15), ("few", 8, 2))
+    report = fairness_report({"manager_recommended": selected}, {"gender": gender})
+    few = by_group(report["attributes"][0]["outcomes"]["manager_recommended"])["few"]
+    assert few["impact_ratio"] == 0.5 and few["p_value"] > 0.05
+    assert few["flagged"] is False and report["flagged"] == []
+    # nor does a small group with the highest rate set the bar
+    gender, selected = people(("big", SMALL_GROUP, 15), ("top", 10, 10))
+    cell = fairness_report({"o": selected}, {"g": gender})["attributes"][0]["outcomes"]["o"]
+    assert cell["reference_group"] == "big" and by_group(cell)["top"]["impact_ratio"] == 2.0
 
 
 def test_a_group_under_two_percent_of_those_assessed_is_too_small_to_compare():
@@ -322,7 +335,8 @@ def test_a_group_under_two_percent_of_those_assessed_is_too_small_to_compare():
     gender, selected = people(("a", 2881, 1500), ("b", 59, 1), ("c", 60, 2))
     cell = fairness_report({"o": selected}, {"g": gender})["attributes"][0]["outcomes"]["o"]
     groups = by_group(cell)
-    assert (groups["b"]["small_group"], groups["b"]["impact_ratio"]) == (True, None)
+    assert (groups["b"]["small_group"], groups["b"]["impact_ratio"]) == (True, 0.0326)
+    assert cell["reference_group"] == "a"
     assert (groups["c"]["small_group"], groups["c"]["flagged"]) == (False, True)
 
 
@@ -763,8 +777,19 @@ def test_properties_of_any_report(population):
                 why = REFERENCE_WITHHELD if big else NO_REFERENCE
                 assert cell["note"] == (why if groups else None)
             for g in groups:
-                if g["small_group"] or g["not_shown"]:
+                if g["not_shown"] or not comparable:
                     assert g["impact_ratio"] is None and g["flagged"] is False
+                    continue
+                if g["small_group"]:  # never the reference, flagged only beyond chance
+                    assert g["group"] != cell["reference_group"] and g["impact_ratio"] >= 0.0
+                    assert (
+                        g["flagged"]
+                        == (
+                            g["impact_ratio"] < IMPACT_RATIO_FLAG
+                            and g["p_value"] < SMALL_GROUP_ALPHA
+                        )
+                        or abs(g["impact_ratio"] - IMPACT_RATIO_FLAG) < 1e-4
+                    )
                     continue
                 assert 0.0 <= g["impact_ratio"] <= 1.0
                 assert g["flagged"] == (g["impact_ratio"] < IMPACT_RATIO_FLAG) or (
