@@ -21,6 +21,7 @@ from recommender.answer.quality import FLAG_MESSAGES
 from recommender.answer.recommendation import Recommender
 from recommender.answer.registry import ModelRefused, Registry
 from recommender.answer.scoring import answer_matrix, score, score_many, scoring_layout
+from recommender.answer.track_model import INTERVAL_LEVEL
 from recommender.answer.trial import tried_recommender, try_version
 from recommender.errors import AnswersInvalid, PackInvalid, quoted
 from recommender.pack.fields import FLAG_IDS
@@ -35,6 +36,7 @@ __all__ = [  # what the web app uses of the answering layer, named once here
     "CHOICE",
     "FLAG_IDS",
     "FLAG_MESSAGES",
+    "INTERVAL_LEVEL",
     "NUMBER",
     "SCALED_KINDS",
     "TRACK_IDS",

@@ -26,7 +26,7 @@ SECONDS_PER_ITEM = 2.0
 
 FLAG_MESSAGES = {
     "straight_lining": "Almost every statement got the same answer, including ones that say "
-    "opposite things; the motivation scores may not reflect your views.",
+    "opposite things; the motivation scores may not reflect real views.",
     "failed_attention_check": "A statement that asked for a particular answer got a different "
     "one; some answers may have been given without reading.",
     "contradictory_reverse_keyed": "Statements that say opposite things often got the same "

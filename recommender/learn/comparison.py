@@ -5,7 +5,9 @@ Both models are scored on the same people (the candidate cross-fitted, so it nev
 person it scores); resampling people, with both models' scores kept together, gives the
 interval of each difference. A track is "better" when an interval says so and none says
 "worse" (higher AUC or lower Brier), "worse" the other way round, "mixed" when they disagree,
-and "no different" when every interval holds zero.
+and "no different" when every interval holds zero. A difference too small to matter
+(MEANINGFUL) is "no different" however sure its interval: on tens of thousands of people an
+AUC 0.001 higher is real, and no reason to change anyone's advice.
 """
 
 from __future__ import annotations
@@ -22,6 +24,10 @@ DRAWS_AT_ONCE = 50
 WIDE_AUC_INTERVAL = 0.1  # a candidate AUC this uncertain can only show big differences
 CHANCE_AUC = 0.5  # ranking people no better than a coin flip
 TRACK_NAMES = {"ic": "IC", "manager": "manager"}
+# The smallest differences worth acting on: a hundredth of the way from a coin flip to a
+# perfect ranking in ROC AUC (0.005), and 0.001 in Brier score (about half a percent of a
+# typical 0.2)
+MEANINGFUL = {"ROC AUC": 0.005, "Brier": 0.001}
 
 
 def paired_auc(y: np.ndarray, scores: np.ndarray, samples: np.ndarray) -> np.ndarray:
@@ -161,13 +167,20 @@ def _candidate_alone(y, scores, rng, samples) -> dict[str, Any]:
 
 
 def _judge(entry: dict[str, Any]) -> tuple[str, str]:
-    """The track's judgement and the measures whose intervals said so ("" when none did)."""
+    """The track's judgement and the measures whose intervals said so ("" when none did).
+    A measure whose interval excludes zero by a difference under MEANINGFUL says nothing, and
+    is listed under "too_small"."""
     auc_low, auc_high = entry["auc"]["interval"]
     brier_low, brier_high = entry["brier"]["interval"]
     said = {
         "ROC AUC": "better" if auc_low > 0 else "worse" if auc_high < 0 else None,
         "Brier": "better" if brier_high < 0 else "worse" if brier_low > 0 else None,
     }
+    differences = {"ROC AUC": entry["auc"]["difference"], "Brier": entry["brier"]["difference"]}
+    too_small = [m for m, j in said.items() if j and abs(differences[m]) < MEANINGFUL[m]]
+    if too_small:
+        entry["too_small"] = too_small
+    said = {m: None if m in too_small else j for m, j in said.items()}
     judgements = {j for j in said.values() if j}
     because = " and ".join(measure for measure, j in said.items() if j)
     if len(judgements) == 2:
@@ -184,9 +197,10 @@ def _by_one_measure(entry: dict[str, Any]) -> str:
     return ""
 
 
-def _at_chance(aucs: dict[str, dict[str, Any]]) -> str:
+def _at_chance(aucs: dict[str, dict[str, Any]], review: bool = True) -> str:
     """Why a candidate's chances on these tracks cannot carry advice: their ROC AUC interval
-    reaches down to a coin flip's, or lies wholly below it (people ranked backwards)."""
+    reaches down to a coin flip's, or lies wholly below it (people ranked backwards). Ends
+    asking for a review unless `review` is False (the verdict already says to keep)."""
     backwards = all(auc["candidate_interval"][1] < CHANCE_AUC for auc in aucs.values())
     figures = ", ".join(
         f"{TRACK_NAMES[t]} ROC AUC {auc['candidate']:.2f}, {INTERVAL_LEVEL:.0%} interval "
@@ -201,7 +215,7 @@ def _at_chance(aucs: dict[str, dict[str, Any]]) -> str:
     how = "worse than a coin flip (backwards)" if backwards else "no better than a coin flip"
     return (
         f"the candidate's chances on {where} rank people {how} ({figures}), so advice between "
-        "the tracks would rest on little — review before promoting"
+        "the tracks would rest on little" + (" — review before promoting" if review else "")
     )
 
 
@@ -252,15 +266,22 @@ def verdict(report: dict[str, Any]) -> dict[str, Any]:
         summary = ", ".join(parts)
         if "worse" in values:
             summary += f" — keep {active} unless you can justify the loss"
+    too_small = sorted({m for t in judged for m in tracks[t].get("too_small", [])})
+    if too_small:
+        summary += " (" + _too_small(too_small) + ")"
     worse = "worse" in values or "mixed" in values
     recommendation = "keep" if worse else "promote" if "better" in values else "either"
     chance = [t for t in judged if tracks[t].get("chance_level")]
-    at_chance = bool(chance) and recommendation in ("promote", "either")
+    at_chance = bool(chance)
     if at_chance:
-        # better calibrated perhaps, but advice needs chances that tell people apart
+        # better calibrated perhaps, but advice needs chances that tell people apart; and a
+        # worse candidate that ranks no one is worth saying twice
         summary = summary.removesuffix(" — promoting it is supported")
-        summary += "; but " + _at_chance({t: tracks[t]["auc"] for t in chance})
-        recommendation = "review"
+        summary += ("; and " if worse else "; but ") + _at_chance(
+            {t: tracks[t]["auc"] for t in chance}, review=not worse
+        )
+        if not worse:
+            recommendation = "review"
     if report.get("active_learnt_these"):
         # scored on the very people it learnt from, the active version looks better than it
         # is: the comparison cannot show the candidate worse
@@ -269,21 +290,42 @@ def verdict(report: dict[str, Any]) -> dict[str, Any]:
             "this comparison cannot judge the candidate worse)"
         )
         worse, recommendation = False, "review"
-    widths = [
-        tracks[t]["auc"]["candidate_interval"][1] - tracks[t]["auc"]["candidate_interval"][0]
+    wide = [
+        t
         for t in judged
+        if tracks[t]["auc"]["candidate_interval"][1] - tracks[t]["auc"]["candidate_interval"][0]
+        > WIDE_AUC_INTERVAL
     ]
-    small = max(widths) > WIDE_AUC_INTERVAL
     return {
         "summary": summary[0].upper() + summary[1:],
         "recommendation": recommendation,
         "worse": worse,
         "at_chance": at_chance,
         "rows": rows,
-        "small_data": (
-            f"Only {rows} people behind this comparison: its intervals are wide, so only "
-            "large differences can be seen."
-        )
-        if small
-        else None,
+        "small_data": _small_data(wide, tracks, rows) if wide else None,
     }
+
+
+def _too_small(measures: list[str]) -> str:
+    """Why differences that the intervals find are still no difference."""
+    limits = " and ".join(f"{MEANINGFUL[m]:g} in {m}" for m in measures)
+    return f"the differences found are under {limits}: too small to matter"
+
+
+def _small_data(wide: list[str], tracks: dict[str, Any], rows: int) -> str:
+    """The warning that a comparison can only see large differences, naming the tracks whose
+    people are too few (a track's own count, not everyone's, sets how wide its interval is)."""
+    counts = [f"{tracks[t]['rows']:,}" for t in TRACK_IDS if t in wide]
+    names = [TRACK_NAMES[t] for t in TRACK_IDS if t in wide]
+    if len(wide) == 1:
+        where = f"{counts[0]} people on the {names[0]} track"
+        wider = "its ROC AUC interval is"
+    else:
+        where = (
+            f"{counts[0]} people on the {names[0]} track and {counts[1]} on the {names[1]} track"
+        )
+        wider = "their ROC AUC intervals are"
+    return (
+        f"Only {where} behind this comparison ({rows:,} people in all): {wider} wider than "
+        f"{WIDE_AUC_INTERVAL:g}, so only large differences can be seen."
+    )

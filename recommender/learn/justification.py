@@ -17,8 +17,11 @@ def justification_reasons(manifest: dict[str, Any]) -> list[str]:
     judged = (manifest.get("comparison") or {}).get("verdict")
     if judged and judged.get("worse"):
         reasons.append(f"the comparison judged it worse ({judged['summary']})")
-    elif judged and judged.get("at_chance"):
-        reasons.append(f"its chances rank people no better than a coin flip ({judged['summary']})")
+    if judged and judged.get("at_chance"):
+        reasons.append(
+            "its chances on a track rank people no better than a coin flip"
+            + ("" if judged.get("worse") else f" ({judged['summary']})")
+        )
     flagged = len((manifest.get("fairness") or {}).get("flagged", []))
     if flagged:
         reasons.append(f"the fairness report flags {flagged} group{'' if flagged == 1 else 's'}")

@@ -161,7 +161,8 @@ def construct_quality(
     decimals; a statistic that cannot be computed (fewer than 2 items, 3 complete rows, 3
     items for omega, or no variance) is None and "note" says why (None when everything was
     computed). "omega_problem" says why omega should not be trusted (a Heywood case, or a
-    factoring that did not settle), or is None.
+    factoring that did not settle), or is None. An item every complete row answered alike is
+    in "constant_items" and among the weak ones.
     """
     raw = np.asarray(raw, dtype=float)
     scored = np.asarray(scored, dtype=float)
@@ -184,6 +185,8 @@ def construct_quality(
         alpha, alpha_ci = _alpha_with_interval(complete, notes)
         omega, omega_problem = _omega(complete, item_ids, notes)
         correlations, deleted = _item_statistics(complete, item_ids, notes)
+    # an item everyone answered alike tells nothing about the construct: weak, whatever else
+    constant = [] if n < MIN_ROWS else [i for i in range(k) if np.ptp(complete[:, i]) == 0]
     answered = ~np.isnan(raw)
     counts = answered.sum(axis=0)
     floors = _shares((raw == low) & answered, counts)
@@ -210,8 +213,11 @@ def construct_quality(
         "light": None if alpha is None else _light(alpha),
         "item_stats": item_stats,
         "weak_items": [
-            s["item"] for s in item_stats if _below(s["corrected_item_total"], WEAK_ITEM)
+            s["item"]
+            for i, s in enumerate(item_stats)
+            if _below(s["corrected_item_total"], WEAK_ITEM) or i in constant
         ],
+        "constant_items": [item_ids[i] for i in constant],
         "negative_items": [s["item"] for s in item_stats if _below(s["corrected_item_total"], 0)],
         "note": " ".join(notes) or None,
     }

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from sklearn.metrics import roc_auc_score
 
 from recommender.learn.comparison import compare_paired, paired_auc
+from recommender.learn.justification import justification_reasons
 
 
 def _people(n, seed):
@@ -52,8 +53,12 @@ def test_a_candidate_that_learnt_nothing_is_worse_on_both_tracks_keep_the_active
     report = compare_paired(noise, active, taken, success, active_name="v1")
     assert {report["tracks"][t]["judgement"] for t in ("ic", "manager")} == {"worse"}
     verdict = report["verdict"]
-    assert verdict["summary"] == "Worse than the active version on both tracks — keep v1"
-    assert verdict["worse"] and verdict["recommendation"] == "keep"
+    assert verdict["summary"].startswith(
+        "Worse than the active version on both tracks — keep v1; and the candidate's chances on "
+        "both tracks rank people no better than a coin flip (IC ROC AUC 0."
+    )
+    assert verdict["summary"].endswith("so advice between the tracks would rest on little")
+    assert verdict["worse"] and verdict["at_chance"] and verdict["recommendation"] == "keep"
     assert verdict["rows"] == 3000
 
 
@@ -137,9 +142,70 @@ def test_a_track_judged_by_one_measure_only_says_which():
 def test_small_data_comes_with_a_warning_and_identical_models_are_no_different():
     taken, success, truth, _ = _people(120, 3)
     same = {"ic": truth, "manager": truth}
-    verdict = compare_paired(same, same, taken, success, active_name="v1")["verdict"]
+    report = compare_paired(same, same, taken, success, active_name="v1")
+    verdict = report["verdict"]
     assert verdict["summary"].startswith("No different from the active version on either track")
-    assert verdict["small_data"] and "120 people" in verdict["small_data"]
+    managers = report["tracks"]["manager"]["rows"]
+    assert verdict["small_data"].startswith(
+        f"Only {120 - managers} people on the IC track and {managers} on the manager track "
+        "behind this comparison (120 people in all)"
+    )
+
+
+def test_the_small_data_warning_names_the_track_whose_people_are_few():
+    taken, success, truth, _ = _people(6000, 9)
+    few = np.flatnonzero(taken == "manager")[50:]
+    taken[few] = "ic"  # 50 managers among 6,000 people
+    same = {"ic": truth, "manager": truth}
+    verdict = compare_paired(same, same, taken, success, active_name="v1")["verdict"]
+    assert verdict["small_data"] == (
+        "Only 50 people on the manager track behind this comparison (6,000 people in all): its "
+        "ROC AUC interval is wider than 0.1, so only large differences can be seen."
+    )
+
+
+def test_a_sure_but_tiny_difference_is_no_difference():
+    taken, success, truth, rng = _people(60_000, 10)
+    nudged = np.clip(truth + rng.normal(0, 0.01, truth.size), 0.01, 0.99)
+    report = compare_paired(
+        {"ic": truth, "manager": truth},
+        {"ic": nudged, "manager": nudged},
+        taken,
+        success,
+        active_name="v1",
+    )
+    ic = report["tracks"]["ic"]
+    assert ic["auc"]["interval"][0] > 0  # the interval is sure the candidate ranks better
+    assert ic["judgement"] == "no different" and "ROC AUC" in ic["too_small"]
+    verdict = report["verdict"]
+    assert verdict["summary"].startswith("No different from the active version on either track")
+    assert "too small to matter" in verdict["summary"]
+    assert verdict["recommendation"] == "either" and not verdict["small_data"]
+
+
+def test_a_worse_candidate_whose_chances_rank_no_one_says_both():
+    taken, success, truth, rng = _people(1500, 6)
+    rate = float(success[taken == "manager"].mean())
+    flat = np.full(truth.size, rate) + rng.normal(0, 0.005, truth.size)
+    report = compare_paired(
+        {"ic": truth, "manager": flat},
+        {"ic": truth, "manager": truth},
+        taken,
+        success,
+        active_name="v2",
+    )
+    verdict = report["verdict"]
+    assert verdict["summary"].startswith("Worse on the manager track")
+    assert (
+        "keep v2 unless you can justify the loss; and the candidate's chances on the "
+        in (verdict["summary"])
+    )
+    assert "manager track rank people no better than a coin flip" in verdict["summary"]
+    assert verdict["worse"] and verdict["at_chance"] and verdict["recommendation"] == "keep"
+    assert justification_reasons({"comparison": report}) == [
+        f"the comparison judged it worse ({verdict['summary']})",
+        "its chances on a track rank people no better than a coin flip",
+    ]
 
 
 def test_without_an_active_version_there_is_nothing_to_compare():

@@ -336,6 +336,7 @@ def test_report_shape_and_rounding():
         "light",
         "item_stats",
         "weak_items",
+        "constant_items",
         "negative_items",
         "note",
     }
@@ -353,7 +354,18 @@ def test_zero_variance_gives_none_with_a_note():
     assert report["omega"] is None
     assert all(s["corrected_item_total"] is None for s in report["item_stats"])
     assert "no variance" in report["note"]
-    assert report["weak_items"] == report["negative_items"] == []
+    assert report["weak_items"] == report["constant_items"] and len(report["weak_items"]) == 3
+    assert report["negative_items"] == []
+
+
+def test_an_item_everyone_answered_alike_is_named_weak():
+    answers = likert(one_factor([0.8, 0.7, 0.6], 200, 11))
+    answers[:, 1] = 4.0
+    report = quality(answers)
+    item = report["item_stats"][1]["item"]
+    assert report["constant_items"] == [item] and item in report["weak_items"]
+    others = {s["item"] for s in report["item_stats"]} - {item}
+    assert not others & set(report["constant_items"])
 
 
 @pytest.mark.parametrize(

@@ -150,6 +150,13 @@ def models():
 def _models_page(discipline: Pack):
     registry = learning.registry_writer()
     active, history, problems = _registry_problems(registry, discipline.id)
+    shared = {
+        "discipline": discipline,
+        "active": active,
+        "track_ids": answering.TRACK_IDS,
+        "track_titles": _track_titles(discipline),
+        "interval_level": answering.INTERVAL_LEVEL,
+    }
     rows = []
     # Every version's manifest is read to find the discipline's: one that cannot be read could
     # be any discipline's, so its problem is named on every discipline's page.
@@ -167,17 +174,16 @@ def _models_page(discipline: Pack):
             continue
         try:
             row = (name, manifest, len(flagged_cells(manifest)), verdict(manifest))
-            render_template("hr/models.html", rows=[row], discipline=discipline)
+            render_template("hr/models.html", rows=[row], **shared)
         except UNEXPECTED_SHAPE as error:
             problems.append(_unexpected_shape(registry, name, error))
             continue
         rows.append(row)
     return render_template(
         "hr/models.html",
-        discipline=discipline,
+        **shared,
         disciplines=answering.disciplines(),
         rows=rows,
-        active=active,
         history=list(reversed(history))[:20],
         problems=problems,
         rollback=rollback_step(registry, discipline.id),
@@ -344,6 +350,7 @@ def _ask_to_confirm(registry, version: str, manifest: dict, discipline: Pack, fo
         others=[p for p in answering.disciplines() if p.id != discipline.id],
         active=active,
         verdict=verdict(manifest),
+        judged_against=(manifest.get("comparison") or {}).get("active"),
         flagged=flagged_cells(manifest),
         justification=justification,
         form=form,
