@@ -49,6 +49,7 @@ _SOURCES = {
         "OutcomesInvalid",
         "PROBLEMS_LISTED",
         "is_short_file",
+        "looks_like_outcomes",
         "parse_outcome_links",
         "parse_outcomes",
     ),

@@ -144,9 +144,19 @@ class OutcomeLinks:
 
 def is_short_file(raw_bytes: bytes, sensitive: tuple[str, ...] | list[str] = ()) -> bool:
     """Whether a file has only the short file's columns (and named sensitive ones)."""
-    first = LINE_END.split(raw_bytes[:65536].decode("utf-8-sig", errors="replace"), 1)[0]
-    columns = {c.strip().strip('"') for c in first.split(",") if c.strip()}
+    columns = _first_line_columns(raw_bytes)
     return bool(columns) and columns <= set(REQUIRED) | set(sensitive)
+
+
+def looks_like_outcomes(raw_bytes: bytes) -> bool:
+    """Whether a file's first line names any column every outcome file has: else it is no
+    outcome file of either kind (empty, another separator, another table)."""
+    return bool(_first_line_columns(raw_bytes) & set(REQUIRED))
+
+
+def _first_line_columns(raw_bytes: bytes) -> set[str]:
+    first = LINE_END.split(raw_bytes[:65536].decode("utf-8-sig", errors="replace"), 1)[0]
+    return {c.strip().strip('"') for c in first.split(",") if c.strip()}
 
 
 def parse_outcome_links(
@@ -238,7 +248,10 @@ def _table(name: str, raw_bytes: bytes) -> _Table:
     except UnicodeDecodeError as error:
         skipped = len(codecs.BOM_UTF8) if raw_bytes.startswith(codecs.BOM_UTF8) else 0
         line = raw_bytes[: error.start + skipped].count(b"\n") + 1
-        raise OutcomesInvalid(f"{name}:{line}: is not UTF-8 text (byte {error.start})") from None
+        raise OutcomesInvalid(
+            f"{name}:{line}: is not UTF-8 text (byte {error.start}): save the file as UTF-8 "
+            "(in Excel: Save As, 'CSV UTF-8 (Comma delimited)') and upload it again"
+        ) from None
     if not text.strip():
         raise OutcomesInvalid(f"{name}: is empty")
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
@@ -264,6 +277,7 @@ def _table(name: str, raw_bytes: bytes) -> _Table:
             continue  # a blank line
         if header is None:
             header, header_line = row, reader.line_num
+            _refuse_other_separators(f"{name}:{header_line}", header)
         elif len(row) == len(header):
             rows.append(row)
             lines.append(reader.line_num)
@@ -276,12 +290,38 @@ def _table(name: str, raw_bytes: bytes) -> _Table:
                 )
             )
     columns, file_problems, positions = _header(f"{name}:{header_line}", header or [])
+    if header is not None and not rows and not row_problems:
+        file_problems.append(
+            Problem(
+                f"{name}:{header_line}",
+                "the header is the only line of the file: it has no rows of people",
+            )
+        )
     cells = {
         column: pd.Series([row[position] for row in rows], dtype=object)
         for column, position in zip(columns, positions, strict=True)
     }
     lines_read = np.array(lines, dtype=np.int64)
     return _Table(columns, cells, lines_read, file_problems, row_problems, broken)
+
+
+# Separators a spreadsheet may save "CSV" with, and how to name them
+OTHER_SEPARATORS = {";": "semicolons", "\t": "tabs", "|": "vertical bars"}
+
+
+def _refuse_other_separators(where: str, header: list[str]) -> None:
+    """A header read as one column that another separator would split: the file was saved with
+    that separator (Excel does so with semicolons where the decimal mark is a comma), and not
+    a single cell of it can be read as meant."""
+    if len(header) != 1:
+        return
+    for separator, name in OTHER_SEPARATORS.items():
+        if len([part for part in header[0].split(separator) if part.strip()]) > 1:
+            raise OutcomesInvalid(
+                f"{where}: the columns are separated by {name}, not commas: save the file as "
+                "comma-separated CSV (in Excel: Save As, 'CSV UTF-8 (Comma delimited)') and "
+                "upload it again"
+            )
 
 
 def _not_csv(name: str, start: int, end: int, error: csv.Error) -> Problem:

@@ -351,6 +351,10 @@ def test_a_short_file_with_leavers_lists_them_and_trains_on_the_rest_once_hr_con
         '<td data-label="Why">no finished assessment'
     ) in html
     assert "Train on 400 rows" in html
+    # the careless among them are counted before HR confirms, as training will leave them out
+    flagged = int(re.search(r'<dd id="rows-flagged">(\d+)', html).group(1))
+    assert 0 < flagged < 40
+    assert f"the candidate learns from {400 - flagged} people" in html
     assert "waiting for your confirmation" in hr.get("/hr/outcomes").get_data(as_text=True)
     assert count(team, TrainingRun) == 0  # nothing is trained until HR confirms
     assert count(team, OutcomeRecord) == 400 and count(team, SensitiveValue) == 400
@@ -381,6 +385,8 @@ def test_a_short_file_with_leavers_lists_them_and_trains_on_the_rest_once_hr_con
     status = finished(hr, location)
     assert status["status"] == "succeeded", status
     assert status["summary"]["rows"] == 400
+    assert status["summary"]["rows_used"] == 400 - flagged  # as the page said before
+    assert f"{400 - flagged} learnt from" in hr.get(location).get_data(as_text=True)
     steps = audit_actions(team)
     assert steps.count("outcomes_confirmed") == 1 and steps.count("training_started") == 1
     assert steps.index("outcomes_upload") < steps.index("outcomes_confirmed")
@@ -557,7 +563,9 @@ def test_a_full_file_too_small_to_train_on_is_refused_naming_every_track(
     assert "track ic: " in html and "track manager: " in html  # both, in one pass
     header_only = upload(hr, outcome_file.splitlines()[0] + b"\n", "gender,age_band")
     assert header_only.status_code == 422
-    assert "No row of this file can be used for training" in header_only.get_data(as_text=True)
+    assert "the header is the only line of the file: it has no rows of people" in (
+        header_only.get_data(as_text=True)
+    )
     assert count(team, OutcomeUpload) == 0 and count(team, TrainingRun) == 0
     assert count(team, OutcomeRecord) == 0 and count(team, SensitiveValue) == 0
 
@@ -1098,4 +1106,19 @@ def test_a_short_file_with_a_quote_left_open_names_its_line_and_no_shortfall(tea
     assert "lines 4-61 were read as part of that cell" in html
     # the 58 rows inside the open cell may all be sound: mending one quote may be enough
     assert "too few to train on" not in html
+    assert count(team, OutcomeUpload) == 0
+
+
+def test_an_excel_semicolon_file_is_told_its_separator_and_a_big_one_the_limit(team, signed_in):
+    hr = signed_in("hr@example.com")
+    page = hr.get("/hr/outcomes").get_data(as_text=True)
+    assert "Files of up to 32 MB" in page
+    semicolons = "\ufeffemployee_id;track_taken;success\r\nE1;ic;1\r\n".encode()
+    html = upload(hr, semicolons, name="excel.csv").get_data(as_text=True)
+    assert "1 problem in this file — nothing was stored" in html  # not "full outcome file"
+    assert "excel.csv:1: the columns are separated by semicolons, not commas" in html
+    team.config["HR_UPLOAD_LIMIT"] = 1024
+    too_big = upload(hr, b"employee_id,track_taken,success\n" + b"E1,ic,1\n" * 200)
+    assert too_big.status_code == 413
+    assert "at most 1 KB can be sent here" in too_big.get_data(as_text=True)
     assert count(team, OutcomeUpload) == 0

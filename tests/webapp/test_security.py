@@ -78,6 +78,7 @@ def test_json_clients_get_json_errors(client):
     assert response.get_json() == {"error": response.get_json()["error"], "status": 404}
 
 
-def test_request_size_is_limited(client, ada):
+def test_request_size_is_limited_and_the_page_says_to_what(client, ada):
     response = client.post("/account/password", data={"current": "x" * 400_000})
     assert response.status_code == 413
+    assert "at most 256 KB can be sent here" in response.get_data(as_text=True)

@@ -60,7 +60,19 @@ def http_error(error: HTTPException):
     """Every other HTTP error, with our wording."""
     if error.code and error.code >= 500:
         db.session.rollback()
+    if error.code == 413:
+        return error_response(413, too_large())
     return error_response(error.code or 500)
+
+
+def too_large() -> str:
+    """The 413 message with the limit of the request that broke it (uploads to HR's pages
+    have a larger one than the rest)."""
+    limit = request.max_content_length
+    if not limit:
+        return MESSAGES[413]
+    size = f"{limit / 2**20:g} MB" if limit >= 2**20 else f"{limit / 2**10:g} KB"
+    return f"That was too much data to send at once: at most {size} can be sent here."
 
 
 @bp.app_errorhandler(InternalServerError)

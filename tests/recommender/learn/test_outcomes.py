@@ -495,3 +495,42 @@ def test_a_quote_left_open_is_named_where_it_opens_and_the_rows_it_took_are_not_
         assert "the file ends inside it" in problem
     # the lines it swallowed may be rows: no "too few to train on even once mended"
     assert refused.value.shortfall == []
+
+
+@pytest.mark.parametrize(
+    ("separator", "named"), [(";", "semicolons"), ("\t", "tabs"), ("|", "vertical bars")]
+)
+def test_a_file_saved_with_another_separator_is_told_how_to_save_it(engineering, separator, named):
+    # as Excel saves "CSV" where the decimal mark is a comma: a byte order mark, CRLF, ';'
+    text = separator.join(["employee_id", "track_taken", "success"]) + "\r\n"
+    text += separator.join(["E1", "ic", "1"]) + "\r\n"
+    data = "\ufeff".encode() + text.encode()
+    for parse in (
+        lambda: parse_outcome_links("x.csv", data),
+        lambda: parse_outcomes("x.csv", data, engineering),
+    ):
+        with pytest.raises(OutcomesInvalid) as refused:
+            parse()
+        (problem,) = refused.value.problems
+        assert str(problem) == (
+            f"x.csv:1: the columns are separated by {named}, not commas: save the file as "
+            "comma-separated CSV (in Excel: Save As, 'CSV UTF-8 (Comma delimited)') and upload "
+            "it again"
+        )
+
+
+def test_a_header_alone_is_named_as_a_file_without_rows():
+    with pytest.raises(OutcomesInvalid) as refused:
+        parse_outcome_links("h.csv", b"employee_id,track_taken,success\n")
+    assert [str(p) for p in refused.value.problems] == [
+        "h.csv:1: the header is the only line of the file: it has no rows of people"
+    ]
+
+
+def test_a_file_not_in_utf8_says_how_to_save_it():
+    data = "employee_id,track_taken,success,g\nE1,ic,1,é\n".encode("latin-1")
+    with pytest.raises(OutcomesInvalid) as refused:
+        parse_outcome_links("l.csv", data, ["g"])
+    assert str(refused.value.problems[0]).startswith(
+        "l.csv:2: is not UTF-8 text (byte 42): save the file as UTF-8 (in Excel: Save As"
+    )

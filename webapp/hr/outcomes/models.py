@@ -32,6 +32,9 @@ class OutcomeUpload(db.Model):
     kind: Mapped[str] = mapped_column(String(8))
     pack: Mapped[str] = mapped_column(String(80))
     rows: Mapped[int]
+    # of those rows, how many carry a response-quality flag, which training leaves out (None:
+    # stored before this was counted)
+    flagged: Mapped[int | None]
     sha256: Mapped[str] = mapped_column(String(64))
     sensitive_columns: Mapped[list[str]] = mapped_column(JSON, default=list)
     # {"line", "employee_id", "reason"} per row left out; see outcomes.upload.NOT_USABLE

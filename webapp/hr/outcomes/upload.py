@@ -51,6 +51,8 @@ class UploadCheck:
     it."""
 
     kind: str
+    # whether its first line names an outcome file's columns; if not, it is called "this file"
+    recognised: bool = True
     problems: list[str] = field(default_factory=list)  # the first ones, in line order
     more_problems: int = 0  # counted, not listed
     records: list[dict] = field(default_factory=list)  # rows of OutcomeRecord, as dicts
@@ -63,6 +65,7 @@ class UploadCheck:
     # file with problems, whether even every row whose outcome reads (and, in a short file,
     # joins an assessment) is too few, so that mending the rows alone would not do
     shortfall: list[str] = field(default_factory=list)
+    flagged: int = 0  # rows whose responses carry a quality flag: training leaves them out
 
 
 def sensitive_names(text: str | None) -> list[str]:
@@ -73,7 +76,7 @@ def sensitive_names(text: str | None) -> list[str]:
 def check_upload(filename: str, data: bytes, pack: Pack, sensitive: list[str]) -> UploadCheck:
     """Check a file whole; return its records, or its problems by line and column."""
     kind = SHORT if learning.is_short_file(data, sensitive) else FULL
-    check = UploadCheck(kind)
+    check = UploadCheck(kind, recognised=learning.looks_like_outcomes(data))
     try:
         if kind == SHORT:
             _short(check, filename, data, pack, sensitive)
@@ -185,10 +188,12 @@ def _short(check: UploadCheck, filename: str, data: bytes, pack: Pack, sensitive
                 unread=readable.count(False),
             )
         return
+    profiles = linked_profiles(check.records, pack) if check.records else None
+    check.flagged = 0 if profiles is None else int(profiles.flagged.sum())
     check.shortfall = learning.training_shortfalls(
         [record["track_taken"] for record in check.records],
         [record["success"] for record in check.records],
-        linked_profiles(check.records, pack) if check.records else None,
+        profiles,
     )
 
 
@@ -274,9 +279,9 @@ def _full(check: UploadCheck, filename: str, data: bytes, pack: Pack, sensitive)
             }
         )
     check.sensitive = {name: list(values) for name, values in outcomes.sensitive.items()}
-    check.shortfall = learning.training_shortfalls(
-        outcomes.track_taken, outcomes.success, outcomes.profiles()
-    )
+    profiles = outcomes.profiles()
+    check.flagged = int(profiles.flagged.sum())
+    check.shortfall = learning.training_shortfalls(outcomes.track_taken, outcomes.success, profiles)
 
 
 def _typed(value) -> str:
@@ -320,6 +325,7 @@ def store_upload(
         kind=check.kind,
         pack=pack.ref,
         rows=len(check.records),
+        flagged=check.flagged,
         sha256=check.data_hash,
         content_sha256=check.content_hash or None,
         sensitive_columns=sensitive,
