@@ -494,7 +494,7 @@ def _justification(args: argparse.Namespace) -> str | None:
 def _check_justification_before_training(args: argparse.Namespace) -> None:
     """A justification that could never be used is refused before minutes of training: one
     without --promote (it is kept with a promotion), or one too short to count."""
-    from recommender.learn.justification import MIN_JUSTIFICATION
+    from recommender.learn.justification import not_a_reason
 
     given = _justification(args)
     if given is None:
@@ -505,11 +505,9 @@ def _check_justification_before_training(args: argparse.Namespace) -> None:
             "--justification goes with --promote: it is kept with the promotion in the "
             "registry's history"
         )
-    if len(given) < MIN_JUSTIFICATION:
-        problems.append(
-            f"--justification is {len(given)} characters; a justification is at least "
-            f"{MIN_JUSTIFICATION}, a reason in words"
-        )
+    why_not = not_a_reason(given)
+    if why_not:
+        problems.append(f"--justification: {why_not}, a reason in words")
     if problems:
         raise TrackfitError([Problem("train", problem) for problem in problems])
 
@@ -517,7 +515,7 @@ def _check_justification_before_training(args: argparse.Namespace) -> None:
 def _unjustified(registry: Registry, version: str, justification: str | None) -> str | None:
     """Why promoting `version` is refused for want of a written justification, or None (also
     when the version is not in the registry or active already: the registry says so)."""
-    from recommender.learn.justification import MIN_JUSTIFICATION, unjustified
+    from recommender.learn.justification import MIN_JUSTIFICATION, MIN_WORDS, unjustified
 
     if version not in registry.versions():
         return None
@@ -534,8 +532,8 @@ def _unjustified(registry: Registry, version: str, justification: str | None) ->
         return None
     return (
         f"promoting it needs a written justification, because {' and '.join(reasons)}; give "
-        f'one with --justification "..." (at least {MIN_JUSTIFICATION} characters), kept in the '
-        "registry's history"
+        f'one with --justification "..." (at least {MIN_JUSTIFICATION} characters and '
+        f"{MIN_WORDS} different words), kept in the registry's history"
     )
 
 

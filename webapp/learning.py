@@ -21,6 +21,7 @@ _SOURCES = {
     "recommender.learn.candidate": ("train_candidate",),
     "recommender.learn.justification": (
         "MIN_JUSTIFICATION",
+        "MIN_WORDS",
         "justification_reasons",
         "unjustified",
     ),

@@ -5,9 +5,12 @@ group. Plain Python, light enough for a web page to read."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 MIN_JUSTIFICATION = 30  # characters: a reason, not "ok"
+MIN_WORDS = 4  # different words: a reason, not thirty "a"s
+WORD = re.compile(r"[^\W\d_]{2,}")  # two letters or more, in any script
 
 
 def justification_reasons(manifest: dict[str, Any]) -> list[str]:
@@ -28,10 +31,24 @@ def justification_reasons(manifest: dict[str, Any]) -> list[str]:
     return reasons
 
 
+def not_a_reason(justification: str | None) -> str | None:
+    """Why a justification is no written reason (under MIN_JUSTIFICATION characters once
+    trimmed, or fewer than MIN_WORDS different words), or None when it is one."""
+    text = (justification or "").strip()
+    words = {word.casefold() for word in WORD.findall(text)}
+    if len(text) < MIN_JUSTIFICATION:
+        return f"it is {len(text)} characters; a justification is at least {MIN_JUSTIFICATION}"
+    if len(words) < MIN_WORDS:
+        return (
+            f"it has {len(words)} different word{'' if len(words) == 1 else 's'}; a "
+            f"justification is a reason in at least {MIN_WORDS} different words"
+        )
+    return None
+
+
 def unjustified(manifest: dict[str, Any], justification: str | None) -> list[str]:
     """The reasons promoting this version needs a written justification when `justification`
-    is not one (shorter than MIN_JUSTIFICATION once trimmed); empty when none is needed, or
-    the one given will do."""
-    if len((justification or "").strip()) >= MIN_JUSTIFICATION:
+    is not one (`not_a_reason`); empty when none is needed, or the one given will do."""
+    if not_a_reason(justification) is None:
         return []
     return justification_reasons(manifest)

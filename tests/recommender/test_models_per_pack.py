@@ -199,10 +199,18 @@ def test_listing_a_known_pack_without_versions_says_it_has_none(trackfit, unprom
     ("given", "expected"),
     [
         (["--justification", REASON], ["--justification goes with --promote"]),
-        (["--justification", " ok ", "--promote"], ["--justification is 2 characters"]),
+        (["--justification", " ok ", "--promote"], ["--justification: it is 2 characters"]),
         (
             ["--justification", "ok"],
-            ["--justification goes with --promote", "--justification is 2 characters"],
+            ["--justification goes with --promote", "--justification: it is 2 characters"],
+        ),
+        (
+            ["--justification", "a" * 36, "--promote"],
+            ["--justification: it has 1 different word; a justification is a reason in at least"],
+        ),
+        (
+            ["--justification", "ok ok ok ok ok ok ok ok ok ok ok ok", "--promote"],
+            ["--justification: it has 1 different word"],
         ),
     ],
 )

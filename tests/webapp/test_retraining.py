@@ -744,6 +744,12 @@ def test_a_candidate_judged_worse_is_shown_so_and_needs_a_written_reason(team, s
         assert 'class="error-summary" role="alert"' in html and "autofocus" in html
         assert f'action="/hr/models/{candidate}/promote"' in html
         assert active(team) == "v1"
+    padded = hr.submit(
+        f"/hr/models/{candidate}",
+        {"justification": "a" * 36},
+        action_url=f"/hr/models/{candidate}/promote",
+    )
+    assert padded.status_code == 422 and "4 different words" in padded.get_data(as_text=True)
 
 
 @pytest.mark.parametrize("compared", [True, False], ids=["against v1", "first version"])
@@ -964,7 +970,7 @@ def test_one_person_named_twice_by_id_and_by_email_is_refused(team, signed_in):
     html = response.get_data(as_text=True)
     assert response.status_code == 422 and "1 problem in this short" in html
     assert (
-        "short.csv:5: employee_id: &#39;e22-0001@example.com&#39; is e22-0001@example.com, "
+        "short.csv:5: employee_id: &#39;e22-0001@example.com&#39; is the email of the person "
         "already named on line 3 as &#39;E22-0001&#39;: one row per person"
     ) in html
     assert count(team, OutcomeUpload) == 0 and count(team, OutcomeRecord) == 0

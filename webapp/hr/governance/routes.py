@@ -135,8 +135,8 @@ def _refusal(manifest: dict, justification: str) -> str | None:
     because = " and ".join(reasons)
     return (
         f"Promoting needs a reason: {because[0].upper() + because[1:]}. Write why promoting "
-        f"is right anyway (at least {learning.MIN_JUSTIFICATION} characters); it goes into the "
-        "audit log."
+        f"is right anyway (at least {learning.MIN_JUSTIFICATION} characters and "
+        f"{learning.MIN_WORDS} different words); it goes into the audit log."
     )
 
 

@@ -28,7 +28,7 @@ OTHER_VERSION, OTHER_DISCIPLINE = "other_version", "other_discipline"
 # Why a short-file row cannot be used (the person left, never took the assessment, or took it
 # only in another version of the questionnaire or another discipline), as the report says it.
 NOT_USABLE = {
-    NO_ACCOUNT: "no account with this employee id",
+    NO_ACCOUNT: "no account with this employee id or email",
     NO_ASSESSMENT: "no finished assessment",
     OTHER_VERSION: "finished assessments only in another version of this questionnaire",
     OTHER_DISCIPLINE: "finished assessments only in another discipline",
@@ -149,8 +149,13 @@ def _short(check: UploadCheck, filename: str, data: bytes, pack: Pack, sensitive
                 problems.append(
                     (
                         line,
-                        f"{filename}:{line}: employee_id: '{employee_id}' is {found.email}, "
-                        f"already named on line {first_line} as '{first_id}': one row per "
+                        f"{filename}:{line}: employee_id: '{employee_id}' "
+                        + (
+                            "is the email of the person"
+                            if employee_id.lower() == found.email.lower()
+                            else f"is {found.email},"
+                        )
+                        + f" already named on line {first_line} as '{first_id}': one row per "
                         "person (remove one of the two)",
                     )
                 )
