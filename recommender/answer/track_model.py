@@ -126,6 +126,22 @@ class TrackModel:
         half = INTERVAL_Z * np.sqrt(slopes["manager"] + slopes["ic"])
         return Intervals(bounds, (difference - half, difference + half))
 
+    def posterior_logits(
+        self, features: np.ndarray, draws: int, rng: np.random.Generator
+    ) -> dict[str, np.ndarray]:
+        """Per track, (draws x people) log-odds of success under `draws` draws of the fitted
+        parameters from their posterior (the estimation spread alone, as `intervals` uses)."""
+        assert self.uncertainty is not None
+        design = np.hstack([np.ones((features.shape[0], 1)), self._hat_weights(features)])
+        logits = {}
+        for track in TRACK_IDS:
+            centre = np.concatenate([[self.intercepts[track]], *self.shapes[track]])
+            values, vectors = np.linalg.eigh(self.uncertainty.covariance[track])
+            spread = vectors * np.sqrt(np.clip(values, 0.0, None))
+            thetas = centre + rng.standard_normal((draws, centre.size)) @ spread.T
+            logits[track] = thetas @ design.T
+        return logits
+
     @cached_property
     def _padded(self) -> tuple[np.ndarray, np.ndarray]:
         """Knots (features x K) and shapes (tracks x features x K), each feature padded to the

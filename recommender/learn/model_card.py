@@ -116,9 +116,16 @@ def render_model_card(manifest: dict[str, Any]) -> str:
         lines += [
             "",
             f"Estimated success rate if people followed the advice: "
-            f"{value['advice_estimated']} (status quo, people choosing for "
-            f"themselves: observed {value['status_quo_observed']}, estimated "
-            f"{value['status_quo_estimated']}). This is the model's own estimate.",
+            f"{_with_interval(value, 'advice_estimated')} (status quo, people choosing for "
+            f"themselves: observed {_with_interval(value, 'status_quo_observed')}, estimated "
+            f"{_with_interval(value, 'status_quo_estimated')}). This is the model's own "
+            "estimate"
+            + (
+                ", each interval from the model's posterior and the people resampled"
+                if "advice_estimated_interval" in value
+                else ""
+            )
+            + ".",
             "",
         ]
     lines += _capacity(manifest.get("metrics", {}))
@@ -232,13 +239,44 @@ def _held_out(holdout: dict[str, Any] | None) -> list[str]:
         header += f" {active['version']} ROC AUC | {active['version']} Brier |"
         rule += " --- | --- |"
     lines += [header, rule]
+    judged = (holdout.get("comparison") or {}).get("tracks") or {}
     for track, metrics in holdout["candidate"]["tracks"].items():
         auc, brier = metrics.get("auc", "–"), metrics.get("brier", "–")
+        band = ((judged.get(track) or {}).get("auc") or {}).get("candidate_interval")
+        if band and auc != "–":
+            auc = f"{auc} ({band[0]} to {band[1]})"
         row = f"| {literal(track)} | {metrics['rows']} | {auc} | {brier} |"
         if "tracks" in active:
             other = active["tracks"].get(track, {})
             row += f" {other.get('auc', '–')} | {other.get('brier', '–')} |"
         lines.append(row)
+    return [*lines, "", *_differences(holdout.get("comparison") or {})]
+
+
+def _differences(comparison: dict[str, Any]) -> list[str]:
+    """The paired differences behind the verdict, each with its interval, per track."""
+    tracks = {t: v for t, v in (comparison.get("tracks") or {}).items() if "judgement" in v}
+    if not tracks:
+        return []
+    level = f"{100 * comparison.get('interval_level', 0.9):.0f}%"
+    lines = [
+        f"Candidate minus {literal(comparison['active'])}, on the same people, with {level} "
+        f"paired bootstrap intervals ({comparison.get('bootstrap_samples', '')} resamples); the "
+        "candidate's own ROC AUC interval is beside it above.",
+        "",
+        "| track | rows | ROC AUC difference | Brier difference | judgement |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for track, entry in tracks.items():
+        cells = []
+        for measure in ("auc", "brier"):
+            d = entry[measure]
+            low, high = d["interval"]
+            cells.append(f"{d['difference']:+g} ({low:+g} to {high:+g})")
+        lines.append(
+            f"| {literal(track)} | {entry['rows']} | {cells[0]} | {cells[1]} | "
+            f"{entry['judgement']} |"
+        )
     return [*lines, ""]
 
 
@@ -357,6 +395,14 @@ def _group_row(group: dict[str, Any], cell: dict[str, Any], new_rules: bool) -> 
         f"{_or_dash(group['impact_ratio'])} | "
         f"{readable_p(group['p_value'])} | {', '.join(m for m in marks if m)} |"
     )
+
+
+def _with_interval(values: dict[str, Any], name: str) -> str:
+    """A rate with its 90% interval when the manifest has one (older ones do not)."""
+    interval = values.get(f"{name}_interval")
+    if not interval:
+        return f"{values[name]}"
+    return f"{values[name]} (90% interval {interval[0]} to {interval[1]})"
 
 
 def _or_dash(value: object) -> object:

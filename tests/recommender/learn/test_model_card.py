@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from recommender.learn.comparison import compare_paired
 from recommender.learn.fairness import fairness_report
 from recommender.learn.fairness_wording import (
     NOT_SHOWN,
@@ -124,3 +125,51 @@ def test_text_from_the_data_is_escaped_so_it_shows_literally():
     assert "| \\`c\\` | 40 |" in card
     assert "| \\_em\\_ \\{version\\} age_band | 40 |" in card
     assert "[click](" not in card and "<script>" not in card and "\n# heading" not in card
+
+
+def test_the_card_gives_the_advice_value_and_the_comparison_with_their_intervals():
+    rng = np.random.default_rng(4)
+    taken = np.where(rng.random(600) < 0.3, "manager", "ic").astype(object)
+    truth = rng.uniform(0.1, 0.9, 600)
+    success = (rng.random(600) < truth).astype(int)
+    blurred = np.clip(truth + rng.normal(0, 0.3, 600), 0.01, 0.99)
+    comparison = compare_paired(
+        {"ic": truth, "manager": truth}, {"ic": blurred, "manager": blurred}, taken, success,
+        active_name="v1",
+    )  # fmt: skip
+    tracks = {
+        t: {"rows": int((taken == t).sum()), "auc": 0.7, "brier": 0.2} for t in ("ic", "manager")
+    }
+    card = render_model_card(
+        {
+            "pack": "engineering@1",
+            "metrics": {
+                "advice_value": {
+                    "advice_estimated": 0.66,
+                    "advice_estimated_interval": [0.61, 0.7],
+                    "status_quo_observed": 0.55,
+                    "status_quo_observed_interval": [0.52, 0.58],
+                    "status_quo_estimated": 0.56,
+                    "status_quo_estimated_interval": [0.53, 0.59],
+                    "share_advised_other_track": 0.4,
+                }
+            },
+            "holdout": {
+                "rows": 600,
+                "method": "5-fold cross-fitting",
+                "candidate": {"tracks": tracks},
+                "active": {"version": "v1", "tracks": tracks},
+                "comparison": comparison,
+            },
+        }
+    )
+    assert (
+        "Estimated success rate if people followed the advice: 0.66 (90% interval 0.61 to 0.7)"
+        in card
+    )
+    assert "observed 0.55 (90% interval 0.52 to 0.58)" in card
+    low, high = comparison["tracks"]["ic"]["auc"]["candidate_interval"]
+    assert f"| ic | {tracks['ic']['rows']} | 0.7 ({low} to {high}) |" in card
+    ic = comparison["tracks"]["ic"]["auc"]
+    assert f"{ic['difference']:+g} ({ic['interval'][0]:+g} to {ic['interval'][1]:+g})" in card
+    assert "| track | rows | ROC AUC difference | Brier difference | judgement |" in card

@@ -333,3 +333,19 @@ def test_explanations_add_up_when_the_search_shrinks_toward_a_prior(
         for track, (low, high) in prediction.intervals.p_success.items():
             p = prediction.p_success[track]
             assert np.all((low <= p) & (p <= high))
+
+
+def test_the_value_of_the_advice_comes_with_intervals_that_narrow_with_people(fitted, tiny):
+    big = fitted[0].metrics["advice_value"]
+    profiles, taken, success, _ = _world(tiny, 300, 5)
+    names = tuple(f.name for f in pack_features(tiny))
+    small = fit_track_model(feature_matrix(profiles), names, taken, success).metrics["advice_value"]
+    for value in (big, small):
+        for name in ("advice_estimated", "status_quo_estimated", "status_quo_observed"):
+            low, high = value[f"{name}_interval"]
+            assert low <= value[name] <= high, (name, value)
+    width = {
+        n: v["advice_estimated_interval"][1] - v["advice_estimated_interval"][0]
+        for n, v in (("big", big), ("small", small))
+    }
+    assert width["big"] < width["small"] / 2, width
