@@ -5,9 +5,10 @@ Both models are scored on the same people (the candidate cross-fitted, so it nev
 person it scores); resampling people, with both models' scores kept together, gives the
 interval of each difference. A track is "better" when an interval says so and none says
 "worse" (higher AUC or lower Brier), "worse" the other way round, "mixed" when they disagree,
-and "no different" when every interval holds zero. A difference too small to matter
-(MEANINGFUL) is "no different" however sure its interval: on tens of thousands of people an
-AUC 0.001 higher is real, and no reason to change anyone's advice.
+and "no different" when every interval holds zero. A difference whose whole interval lies
+within the smallest difference that matters (MEANINGFUL) is "no different" however sure: on
+tens of thousands of people an AUC 0.001 higher is real, and no reason to change anyone's
+advice.
 """
 
 from __future__ import annotations
@@ -176,8 +177,13 @@ def _judge(entry: dict[str, Any]) -> tuple[str, str]:
         "ROC AUC": "better" if auc_low > 0 else "worse" if auc_high < 0 else None,
         "Brier": "better" if brier_high < 0 else "worse" if brier_low > 0 else None,
     }
-    differences = {"ROC AUC": entry["auc"]["difference"], "Brier": entry["brier"]["difference"]}
-    too_small = [m for m, j in said.items() if j and abs(differences[m]) < MEANINGFUL[m]]
+    # the whole interval, not only the point, must lie within the smallest difference that
+    # matters: a loss of 0.004 that may be 0.008 is not negligible
+    reach = {
+        "ROC AUC": max(map(abs, (auc_low, auc_high))),
+        "Brier": max(map(abs, (brier_low, brier_high))),
+    }
+    too_small = [m for m, j in said.items() if j and reach[m] < MEANINGFUL[m]]
     if too_small:
         entry["too_small"] = too_small
     said = {m: None if m in too_small else j for m, j in said.items()}
@@ -309,7 +315,7 @@ def verdict(report: dict[str, Any]) -> dict[str, Any]:
 def _too_small(measures: list[str]) -> str:
     """Why differences that the intervals find are still no difference."""
     limits = " and ".join(f"{MEANINGFUL[m]:g} in {m}" for m in measures)
-    return f"the differences found are under {limits}: too small to matter"
+    return f"the differences found are, with their intervals, under {limits}: too small to matter"
 
 
 def _small_data(wide: list[str], tracks: dict[str, Any], rows: int) -> str:
