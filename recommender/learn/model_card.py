@@ -115,17 +115,18 @@ def render_model_card(manifest: dict[str, Any]) -> str:
     if value:
         lines += [
             "",
-            f"Estimated success rate if people followed the advice: "
-            f"{_with_interval(value, 'advice_estimated')} (status quo, people choosing for "
-            f"themselves: observed {_with_interval(value, 'status_quo_observed')}, estimated "
-            f"{_with_interval(value, 'status_quo_estimated')}). This is the model's own "
-            "estimate"
+            f"- Estimated success rate if people followed the advice: "
+            f"{_with_interval(value, 'advice_estimated')}.",
+            f"- Status quo, people choosing for themselves: observed "
+            f"{_with_interval(value, 'status_quo_observed')}; estimated by the model "
+            f"{_with_interval(value, 'status_quo_estimated')}.",
+            "",
+            "These are the model's own estimates"
             + (
-                ", each interval from the model's posterior and the people resampled"
+                "; each interval comes from the model's posterior and the people resampled."
                 if "advice_estimated_interval" in value
-                else ""
-            )
-            + ".",
+                else "."
+            ),
             "",
         ]
     lines += _capacity(manifest.get("metrics", {}))

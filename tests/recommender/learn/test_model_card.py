@@ -164,10 +164,10 @@ def test_the_card_gives_the_advice_value_and_the_comparison_with_their_intervals
         }
     )
     assert (
-        "Estimated success rate if people followed the advice: 0.66 (90% interval 0.61 to 0.7)"
+        "- Estimated success rate if people followed the advice: 0.66 (90% interval 0.61 to 0.7)."
         in card
     )
-    assert "observed 0.55 (90% interval 0.52 to 0.58)" in card
+    assert "observed 0.55 (90% interval 0.52 to 0.58); estimated by the model 0.56 (90%" in card
     low, high = comparison["tracks"]["ic"]["auc"]["candidate_interval"]
     assert f"| ic | {tracks['ic']['rows']} | 0.7 ({low} to {high}) |" in card
     ic = comparison["tracks"]["ic"]["auc"]
