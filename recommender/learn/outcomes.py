@@ -248,10 +248,20 @@ def _table(name: str, raw_bytes: bytes) -> _Table:
     except UnicodeDecodeError as error:
         skipped = len(codecs.BOM_UTF8) if raw_bytes.startswith(codecs.BOM_UTF8) else 0
         line = raw_bytes[: error.start + skipped].count(b"\n") + 1
-        raise OutcomesInvalid(
-            f"{name}:{line}: is not UTF-8 text (byte {error.start}): save the file as UTF-8 "
-            "(in Excel: Save As, 'CSV UTF-8 (Comma delimited)') and upload it again"
-        ) from None
+        problems = [
+            Problem(
+                "",
+                f"{name}:{line}: is not UTF-8 text (byte {error.start}): save the file as UTF-8 "
+                "(in Excel: Save As, 'CSV UTF-8 (Comma delimited)') and upload it again",
+            )
+        ]
+        # the same Save As mends its separator too: say so now, not after a second upload
+        header = raw_bytes.decode("latin-1").splitlines()[:1]
+        try:
+            _refuse_other_separators(f"{name}:1", header)
+        except OutcomesInvalid as separated:
+            problems.insert(0, separated.problems[0])
+        raise OutcomesInvalid(problems) from None
     if not text.strip():
         raise OutcomesInvalid(f"{name}: is empty")
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)

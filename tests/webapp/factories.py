@@ -4,12 +4,18 @@ through the pages that make them (only the questionnaire's own tests do that).""
 from __future__ import annotations
 
 import json
+import math
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 
 from flask import Flask
+from sqlalchemy import insert, select
 from werkzeug.security import generate_password_hash
 
+from recommender.answer.scoring import scoring_layout
+from recommender.learn.synthetic import generate_outcomes
+from recommender.pack.loading import load_pack
 from recommender.pack.questionnaire import CHOICE
 from webapp import answering, audit
 from webapp.accounts.models import User
@@ -135,3 +141,68 @@ def share(app: Flask, assessment_id: int) -> None:
         db.session.add(Share(assessment_id=assessment_id, manager_id=manager.id))
         audit.record("share", f"assessment {assessment_id}", actor=owner, manager=manager.email)
         db.session.commit()
+
+
+def people_with_assessments(app, n: int, seed: int) -> list[str]:
+    """n employees with HR ids `E{seed}-0000`... and a finished assessment each (synthetic
+    answers, stored straight in the database); the lines of a short outcome file for them
+    (header first, with their gender as a sensitive column)."""
+    pack = load_pack("engineering")
+    outcomes = generate_outcomes(pack, n, seed)
+    item_ids = scoring_layout(pack).item_ids
+    ids = [f"E{seed}-{i:04d}" for i in range(n)]
+    with app.app_context():
+        db.session.execute(
+            insert(User),
+            [
+                {
+                    "email": f"{e.lower()}@example.com",
+                    "name": e,
+                    "password_hash": "!",
+                    "role": "employee",
+                    "session_token": e,
+                    "employee_id": e,
+                    "created_at": datetime(2026, 1, 1),
+                }
+                for e in ids
+            ],
+        )
+        users = dict(db.session.execute(select(User.employee_id, User.id)).all())
+        rows = []
+        for i, e in enumerate(ids):
+            answers = {
+                item: int(v)
+                for item, v in zip(item_ids, outcomes.answers[i], strict=True)
+                if not math.isnan(v)
+            }
+            context = {
+                name: (value.item() if hasattr(value, "item") else value)
+                for name in ("years_experience", "years_at_level", "direct_reports")
+                if not math.isnan(value := outcomes.context[name][i])
+            }
+            context |= {
+                "current_track": outcomes.context["current_track"][i],
+                "current_level": outcomes.context["current_level"][i],
+            }
+            rows.append(
+                {
+                    "user_id": users[e],
+                    "pack": pack.ref,
+                    "answers": answers,
+                    "context": context,
+                    "timings": {},
+                    "step": 7,
+                    "started_at": datetime(2026, 1, 1),
+                    "updated_at": datetime(2026, 1, 1),
+                    "completed_at": datetime(2026, 1, 2),
+                }
+            )
+        db.session.execute(insert(Assessment), rows)
+        db.session.commit()
+    short = ["employee_id,track_taken,success,gender"]
+    short += [
+        f"{e},{outcomes.track_taken[i]},{int(outcomes.success[i])},"
+        f"{outcomes.sensitive['gender'][i]}"
+        for i, e in enumerate(ids)
+    ]
+    return short

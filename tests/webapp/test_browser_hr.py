@@ -15,6 +15,7 @@ from playwright.sync_api import expect
 
 from recommender.learn.fairness import fairness_report
 from tests.registry_forgery import forged_version
+from tests.webapp import factories
 from tests.webapp.browsing import log_in
 from tests.webapp.screens import DESKTOP, PHONE, landed_on_errors, look_at, look_at_every_width
 from webapp.accounts.models import User
@@ -300,3 +301,23 @@ def test_a_fairness_report_says_why_each_withheld_group_is_withheld_at_every_wid
     expect(complement).to_contain_text("it would let a smaller group be worked out")
     look_at_every_width(page, "hr-fairness-withheld")
     assert_accessible(page, "fairness report with withheld groups")
+
+
+def test_a_short_file_with_leavers_waits_for_hr_and_fits_a_phone(
+    team, hr_page, live, tmp_path, assert_accessible
+):
+    short = factories.people_with_assessments(team, 300, 41)
+    short += ["E-left,ic,1,woman", "someone.who.left@example.com,manager,0,man"]
+    data = tmp_path / "short.csv"
+    data.write_text("\n".join(short) + "\n")
+    page = hr_page
+    page.goto(f"{live}/hr/outcomes")
+    page.get_by_label("CSV file").set_input_files(str(data))
+    page.get_by_label("Sensitive columns").fill("gender")
+    page.get_by_role("button", name="Check, store and train").click()
+    expect(page.get_by_role("heading", name="2 rows will not be used")).to_be_visible()
+    flagged = page.locator("#rows-flagged")
+    expect(flagged).to_contain_text("the candidate learns from")
+    expect(page.get_by_role("button", name="Train on 300 rows")).to_be_visible()
+    look_at_every_width(page, "hr-short-file-leavers")
+    assert_accessible(page, "a short file's leavers, waiting for HR")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import json
-import math
 import re
 import shutil
 import threading
@@ -20,7 +19,7 @@ from urllib.parse import urlsplit
 
 import numpy as np
 import pytest
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, select, text
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
@@ -29,6 +28,7 @@ from recommender.answer.scoring import scoring_layout
 from recommender.learn.comparison import compare_paired
 from recommender.learn.synthetic import generate_outcomes, write_outcome_csv
 from recommender.pack.loading import load_pack
+from tests.webapp import factories
 from tests.webapp.conftest import hidden_fields
 from webapp.accounts.models import User
 from webapp.assessment.models import Assessment
@@ -243,71 +243,8 @@ def test_a_column_not_named_as_sensitive_is_refused(team, outcome_file, signed_i
     assert count(team, OutcomeUpload) == 0
 
 
-def add_people_with_assessments(app, n: int, seed: int) -> list[str]:
-    """n employees with HR ids and a finished assessment each (synthetic answers)."""
-    pack = load_pack("engineering")
-    outcomes = generate_outcomes(pack, n, seed)
-    item_ids = scoring_layout(pack).item_ids
-    ids = [f"E{seed}-{i:04d}" for i in range(n)]
-    with app.app_context():
-        db.session.execute(
-            insert(User),
-            [
-                {
-                    "email": f"{e.lower()}@example.com",
-                    "name": e,
-                    "password_hash": "!",
-                    "role": "employee",
-                    "session_token": e,
-                    "employee_id": e,
-                    "created_at": datetime(2026, 1, 1),
-                }
-                for e in ids
-            ],
-        )
-        users = dict(db.session.execute(select(User.employee_id, User.id)).all())
-        rows = []
-        for i, e in enumerate(ids):
-            answers = {
-                item: int(v)
-                for item, v in zip(item_ids, outcomes.answers[i], strict=True)
-                if not math.isnan(v)
-            }
-            context = {
-                name: (value.item() if hasattr(value, "item") else value)
-                for name in ("years_experience", "years_at_level", "direct_reports")
-                if not math.isnan(value := outcomes.context[name][i])
-            }
-            context |= {
-                "current_track": outcomes.context["current_track"][i],
-                "current_level": outcomes.context["current_level"][i],
-            }
-            rows.append(
-                {
-                    "user_id": users[e],
-                    "pack": pack.ref,
-                    "answers": answers,
-                    "context": context,
-                    "timings": {},
-                    "step": 7,
-                    "started_at": datetime(2026, 1, 1),
-                    "updated_at": datetime(2026, 1, 1),
-                    "completed_at": datetime(2026, 1, 2),
-                }
-            )
-        db.session.execute(insert(Assessment), rows)
-        db.session.commit()
-    short = ["employee_id,track_taken,success,gender"]
-    short += [
-        f"{e},{outcomes.track_taken[i]},{int(outcomes.success[i])},"
-        f"{outcomes.sensitive['gender'][i]}"
-        for i, e in enumerate(ids)
-    ]
-    return short
-
-
 def test_a_short_file_is_joined_to_the_stored_assessments(team, signed_in):
-    short = add_people_with_assessments(team, 900, 12)
+    short = factories.people_with_assessments(team, 900, 12)
     hr = signed_in("hr@example.com")
     response = upload(hr, ("\n".join(short) + "\n").encode(), "gender", "short.csv")
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
@@ -331,7 +268,7 @@ def short_file(lines: list[str]) -> bytes:
 def test_a_short_file_with_leavers_lists_them_and_trains_on_the_rest_once_hr_confirms(
     team, signed_in
 ):
-    short = add_people_with_assessments(team, 400, 14)
+    short = factories.people_with_assessments(team, 400, 14)
     short.append("E-left,manager,1,woman")  # line 402: left, no account any more
     short.append("hr@example.com,ic,0,man")  # line 403: a person, but never assessed
     hr = signed_in("hr@example.com")
@@ -399,7 +336,7 @@ def test_a_short_file_with_leavers_lists_them_and_trains_on_the_rest_once_hr_con
 
 
 def test_leavers_and_real_errors_are_reported_together_and_the_file_refused(team, signed_in):
-    short = add_people_with_assessments(team, 5, 13)
+    short = factories.people_with_assessments(team, 5, 13)
     short[2] = "E13-0001,ic,yes,woman"  # line 3
     short.append("E-nobody,ic,1,woman")  # line 7
     short.append("hr@example.com,ic,1,woman")  # line 8: a person, but no finished assessment
@@ -441,7 +378,7 @@ def test_a_file_whose_rows_are_all_leavers_offers_no_training(team, signed_in):
 
 
 def test_too_few_usable_rows_are_named_and_offer_no_training(team, signed_in):
-    short = add_people_with_assessments(team, 5, 15)
+    short = factories.people_with_assessments(team, 5, 15)
     short.append("E-left,ic,1,woman")
     hr = signed_in("hr@example.com")
     html = upload(hr, short_file(short), "gender", "short.csv").get_data(as_text=True)
@@ -535,7 +472,7 @@ def test_a_run_started_before_rows_were_digested_still_holds_its_file(
 def test_confirming_a_second_upload_of_a_file_in_training_waits_for_that_run(
     team, signed_in, runs_stay_queued
 ):
-    short = add_people_with_assessments(team, 400, 15)
+    short = factories.people_with_assessments(team, 400, 15)
     short.append("E-left,manager,1,woman")  # a leaver: each upload waits for HR to confirm
     hr = signed_in("hr@example.com")
     reports = [
@@ -595,7 +532,7 @@ def test_a_full_file_with_problems_says_in_the_same_pass_whether_it_is_too_small
 
 
 def test_a_short_file_too_small_once_flagged_answers_are_left_out_is_refused(team, signed_in):
-    short = add_people_with_assessments(team, 400, 17)
+    short = factories.people_with_assessments(team, 400, 17)
     managers = [line.split(",")[0] for line in short[1:] if ",manager," in line]
     careless = managers[20:]  # every manager but 20 answered every statement the same
     item_ids = scoring_layout(load_pack("engineering")).item_ids
@@ -620,7 +557,7 @@ def test_a_short_file_too_small_once_flagged_answers_are_left_out_is_refused(tea
 
 
 def test_people_gone_since_the_upload_end_the_run_as_failed_with_the_reason(team, signed_in):
-    short = add_people_with_assessments(team, 400, 16)
+    short = factories.people_with_assessments(team, 400, 16)
     short.append("E-left,manager,1,woman")  # a leaver: the upload waits for HR to confirm
     hr = signed_in("hr@example.com")
     report = upload(hr, short_file(short), "gender", "short.csv").headers["Location"]
@@ -944,7 +881,7 @@ def test_a_finished_run_has_a_heartbeat_and_is_never_given_up(team, outcome_file
 
 
 def test_an_id_naming_two_people_is_refused_never_joined_to_either(team, signed_in):
-    short = add_people_with_assessments(team, 3, 21)
+    short = factories.people_with_assessments(team, 3, 21)
     with team.app_context():  # an HR id that is another person's email, in another case
         db.session.scalar(
             select(User).where(User.employee_id == "E21-0000")
@@ -963,7 +900,7 @@ def test_an_id_naming_two_people_is_refused_never_joined_to_either(team, signed_
 
 
 def test_one_person_named_twice_by_id_and_by_email_is_refused(team, signed_in):
-    short = add_people_with_assessments(team, 3, 22)
+    short = factories.people_with_assessments(team, 3, 22)
     short.append("e22-0001@example.com,manager,0,man")  # line 5: E22-0001 again, by email
     hr = signed_in("hr@example.com")
     response = upload(hr, short_file(short), "gender", "short.csv")
@@ -977,7 +914,7 @@ def test_one_person_named_twice_by_id_and_by_email_is_refused(team, signed_in):
 
 
 def test_people_assessed_only_in_another_version_or_discipline_are_told_apart(team, signed_in):
-    short = add_people_with_assessments(team, 3, 23)
+    short = factories.people_with_assessments(team, 3, 23)
     with team.app_context():  # E23-0001 took an earlier version; E23-0002 another discipline
         for employee_id, pack in (("E23-0001", "engineering@0"), ("E23-0002", "data-science@1")):
             user = db.session.scalar(select(User).where(User.employee_id == employee_id))
@@ -1001,7 +938,7 @@ def test_people_assessed_only_in_another_version_or_discipline_are_told_apart(te
 
 
 def test_ids_that_differ_only_in_case_are_never_last_match_wins(team, signed_in):
-    short = add_people_with_assessments(team, 3, 22)
+    short = factories.people_with_assessments(team, 3, 22)
     with team.app_context():
         # The database keeps ids unique whatever their case (migration 0005); the join must not
         # rely on it, so this test works on a database that has lost the index.
@@ -1070,7 +1007,7 @@ def test_a_short_file_of_150000_unknown_ids_is_reported_not_a_server_error(
 
 
 def test_a_short_file_joins_ids_however_they_are_written(team, signed_in):
-    add_people_with_assessments(team, 3, 22)
+    factories.people_with_assessments(team, 3, 22)
     with team.app_context():  # ids as stored before ids were read in standard form
         people = db.session.scalars(select(User).where(User.employee_id.like("E22-%"))).all()
         stored = {"E22-0000": "\u00e9-0000", "E22-0001": "\uff45-0001", "E22-0002": "x-0002"}
@@ -1102,7 +1039,7 @@ def test_an_outcome_id_with_an_invisible_character_is_named(team, signed_in):
 
 
 def test_a_short_file_with_a_quote_left_open_names_its_line_and_no_shortfall(team, signed_in):
-    short = add_people_with_assessments(team, 60, 23)
+    short = factories.people_with_assessments(team, 60, 23)
     short[2] = '"' + short[2]  # line 3 opens a quoted cell that never closes
     hr = signed_in("hr@example.com")
     response = upload(hr, short_file(short), "gender", "short.csv")
@@ -1128,3 +1065,26 @@ def test_an_excel_semicolon_file_is_told_its_separator_and_a_big_one_the_limit(t
     assert too_big.status_code == 413
     assert "at most 1 KB can be sent here" in too_big.get_data(as_text=True)
     assert count(team, OutcomeUpload) == 0
+
+
+def test_answers_given_faster_than_they_can_be_read_are_left_out_of_a_short_files_training(
+    team, signed_in
+):
+    short = factories.people_with_assessments(team, 400, 31)
+    sections = scoring_layout(load_pack("engineering")).section_ids
+    with team.app_context():
+        fast = db.session.scalars(select(Assessment).order_by(Assessment.id).limit(40)).all()
+        for assessment in fast:  # a second a page: their own results say "too fast"
+            assessment.timings = dict.fromkeys(sections, 1.0)
+        db.session.commit()
+    hr = signed_in("hr@example.com")
+    short.append("E-left,ic,1,man")  # a leaver, so HR confirms on the report page
+    response = upload(hr, short_file(short), "gender", "short.csv")
+    report_url = response.headers["Location"]
+    html = hr.get(report_url).get_data(as_text=True)
+    flagged = int(re.search(r'<dd id="rows-flagged">(\d+)', html).group(1))
+    assert flagged >= 40  # the 40 too fast, and the careless among the others
+    confirmed = hr.submit(report_url, action_url=report_url + "/train")
+    status = finished(hr, confirmed.headers["Location"])
+    assert status["status"] == "succeeded", status
+    assert status["summary"]["rows_used"] == 400 - flagged

@@ -534,3 +534,13 @@ def test_a_file_not_in_utf8_says_how_to_save_it():
     assert str(refused.value.problems[0]).startswith(
         "l.csv:2: is not UTF-8 text (byte 42): save the file as UTF-8 (in Excel: Save As"
     )
+
+
+def test_a_file_neither_utf8_nor_comma_separated_hears_both_at_once():
+    data = "employee_id;track_taken;success;g\r\nE1;ic;1;é\r\n".encode("latin-1")
+    with pytest.raises(OutcomesInvalid) as refused:
+        parse_outcome_links("both.csv", data)
+    texts = [str(p) for p in refused.value.problems]
+    assert len(texts) == 2
+    assert texts[0].startswith("both.csv:1: the columns are separated by semicolons")
+    assert texts[1].startswith("both.csv:2: is not UTF-8 text")

@@ -50,7 +50,7 @@ def _key(names: dict[str, str], diagonal: str) -> tuple[list[str], float]:
     entries = [
         (
             f'<line x1="0" y1="0" x2="28" y2="0" stroke="{colour}" stroke-width="2" {dash}/>',
-            names[key] + (" (active)" if key == "active" else ""),
+            names[key],
         )
         for key, colour, dash in SERIES
         if names.get(key)

@@ -156,6 +156,7 @@ def _models_page(discipline: Pack):
         "track_ids": answering.TRACK_IDS,
         "track_titles": _track_titles(discipline),
         "interval_level": answering.INTERVAL_LEVEL,
+        "was_active": {move.get("to") for move in history},
     }
     rows = []
     # Every version's manifest is read to find the discipline's: one that cannot be read could
@@ -212,10 +213,14 @@ def _draw_model_page(
     holdout = manifest.get("holdout") or {}
     against = holdout.get("active") or {}
     names = {"candidate": version}
-    if "tracks" in against:
-        names["active"] = against["version"]
-    charts = {}
     discipline, trained_with = discipline_of_version(registry, version, manifest)
+    pack_id = _pack_id(registry, version)
+    active_now = _active(registry, pack_id)
+    if "tracks" in against:
+        # the version it was compared with is named as what it is now, not what it was then
+        was = against["version"]
+        names["active"] = f"{was} (active)" if was == active_now else f"{was} (active then)"
+    charts = {}
     titles = _track_titles(trained_with or discipline)
     for track, title in titles.items():
         mine = (holdout.get("candidate") or {}).get("tracks", {}).get(track, {})
@@ -234,7 +239,6 @@ def _draw_model_page(
                     names,
                 ),
             )
-    pack_id = _pack_id(registry, version)
     return render_template(
         "hr/model.html",
         version=version,
@@ -245,7 +249,7 @@ def _draw_model_page(
         holdout=holdout,
         against=against,
         charts=charts,
-        active=_active(registry, pack_id),
+        active=active_now,
         flagged=flagged_cells(manifest),
         comparison_problem=_comparison_problem(registry, against),
         outcomes=learning.OUTCOMES,

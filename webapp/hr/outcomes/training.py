@@ -73,13 +73,17 @@ def training_data(upload: OutcomeUpload, pack: Pack):
     people, kept = [], []
     for record in records:
         if record.answers is not None:
-            answers, context = record.answers, record.context
+            answers, context, timings = record.answers, record.context, None
         elif record.assessment_id in linked:
+            # with its page timings: answers given faster than they can be read are flagged
+            # and left out, as the person's own result and the quality page say
             stored = linked[record.assessment_id]
-            answers, context = stored.answers, stored.context
+            answers, context, timings = stored.answers, stored.context, stored.timings
         else:
             continue  # the person deleted the assessment since the upload
-        people.append(Answers.from_json(answers_json(record.employee_id, answers, context), pack))
+        people.append(
+            Answers.from_json(answers_json(record.employee_id, answers, context, timings), pack)
+        )
         kept.append(record)
     values: dict[str, dict[str, str | None]] = {}
     for value in db.session.scalars(
@@ -121,8 +125,12 @@ def linked_profiles(records: list[dict], pack: Pack):
         # deleted since the file was joined: scored as no answers (a flagged row, left out),
         # as training will leave it out
         assessment = stored.get(record["assessment_id"])
-        answers, context = (assessment.answers, assessment.context) if assessment else ({}, {})
+        answers, context, timings = (
+            (assessment.answers, assessment.context, assessment.timings)
+            if assessment
+            else ({}, {}, None)
+        )
         people.append(
-            Answers.from_json(answers_json(record["employee_id"], answers, context), pack)
+            Answers.from_json(answers_json(record["employee_id"], answers, context, timings), pack)
         )
     return score_many(pack, people)
