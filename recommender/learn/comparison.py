@@ -169,8 +169,8 @@ def _candidate_alone(y, scores, rng, samples) -> dict[str, Any]:
 
 def _judge(entry: dict[str, Any]) -> tuple[str, str]:
     """The track's judgement and the measures whose intervals said so ("" when none did).
-    A measure whose interval excludes zero by a difference under MEANINGFUL says nothing, and
-    is listed under "too_small"."""
+    A measure whose interval excludes zero but lies wholly within MEANINGFUL of it says
+    nothing, and is listed under "too_small"."""
     auc_low, auc_high = entry["auc"]["interval"]
     brier_low, brier_high = entry["brier"]["interval"]
     said = {

@@ -263,7 +263,7 @@ def fit_track_model(
     # the provisional model has the same chances, without the intervals this does not need
     chances = provisional.predict(features).p_success
     metrics["advice_value"] = advice_value(chances, track_taken, success) | advice_intervals(
-        model, features, track_taken, success, seed
+        model, features, chances, track_taken, success, seed=seed
     )
     metrics["rows"] = len(success)
     metrics["measurement_variance"] = {t: round(v, 4) for t, v in spread.items()}
@@ -710,14 +710,17 @@ ADVICE_DRAWS, ADVICE_ROWS = 200, 5000  # posterior draws; people (a sample beyon
 def advice_intervals(
     model: TrackModel,
     features: np.ndarray,
+    fitted: dict[str, np.ndarray],
     track_taken: np.ndarray,
     success: np.ndarray,
+    *,
     seed: int = 0,
 ) -> dict[str, list[float]]:
     """INTERVAL_LEVEL intervals for `advice_value`'s rates. Two spreads, added per draw: the
     model's, its parameters drawn from their posterior (averaged over up to ADVICE_ROWS of
     the people), and the people's, each rate a mean over a sample of people (its standard
-    error on all of them); the observed status quo has the people's alone."""
+    error on all of them); the observed status quo has the people's alone. `fitted`: the
+    model's chances for every person, per track."""
     rng = np.random.default_rng([seed, 11])
     rows = np.arange(len(success))
     if rows.size > ADVICE_ROWS:
@@ -725,7 +728,6 @@ def advice_intervals(
     logits = model.posterior_logits(features[rows], ADVICE_DRAWS, rng)
     chances = np.stack([sigmoid(logits[t]) for t in TRACK_IDS])  # tracks x draws x people
     taken = np.array([TRACK_IDS.index(t) for t in track_taken])
-    fitted = model.predict(features).p_success
     stacked = np.column_stack([fitted[t] for t in TRACK_IDS])
     people = len(success)
 
