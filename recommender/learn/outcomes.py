@@ -248,20 +248,14 @@ def _table(name: str, raw_bytes: bytes) -> _Table:
     except UnicodeDecodeError as error:
         skipped = len(codecs.BOM_UTF8) if raw_bytes.startswith(codecs.BOM_UTF8) else 0
         line = raw_bytes[: error.start + skipped].count(b"\n") + 1
-        problems = [
-            Problem(
-                "",
-                f"{name}:{line}: is not UTF-8 text (byte {error.start}): save the file as UTF-8 "
-                "(in Excel: Save As, 'CSV UTF-8 (Comma delimited)') and upload it again",
-            )
-        ]
+        encoding = Problem(
+            "",
+            f"{name}:{line}: is not UTF-8 text (byte {error.start}): save the file as UTF-8 "
+            + SAVE_AS,
+        )
         # the same Save As mends its separator too: say so now, not after a second upload
-        header = raw_bytes.decode("latin-1").splitlines()[:1]
-        try:
-            _refuse_other_separators(f"{name}:1", header)
-        except OutcomesInvalid as separated:
-            problems.insert(0, separated.problems[0])
-        raise OutcomesInvalid(problems) from None
+        separated = _other_separator(f"{name}:1", raw_bytes.decode("latin-1").splitlines()[:1])
+        raise OutcomesInvalid([p for p in (separated, encoding) if p]) from None
     if not text.strip():
         raise OutcomesInvalid(f"{name}: is empty")
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
@@ -287,7 +281,9 @@ def _table(name: str, raw_bytes: bytes) -> _Table:
             continue  # a blank line
         if header is None:
             header, header_line = row, reader.line_num
-            _refuse_other_separators(f"{name}:{header_line}", header)
+            separated = _other_separator(f"{name}:{header_line}", header)
+            if separated:
+                raise OutcomesInvalid([separated])
         elif len(row) == len(header):
             rows.append(row)
             lines.append(reader.line_num)
@@ -317,21 +313,23 @@ def _table(name: str, raw_bytes: bytes) -> _Table:
 
 # Separators a spreadsheet may save "CSV" with, and how to name them
 OTHER_SEPARATORS = {";": "semicolons", "\t": "tabs", "|": "vertical bars"}
+SAVE_AS = "(in Excel: Save As, 'CSV UTF-8 (Comma delimited)') and upload it again"
 
 
-def _refuse_other_separators(where: str, header: list[str]) -> None:
-    """A header read as one column that another separator would split: the file was saved with
-    that separator (Excel does so with semicolons where the decimal mark is a comma), and not
-    a single cell of it can be read as meant."""
+def _other_separator(where: str, header: list[str]) -> Problem | None:
+    """The problem of a header read as one column that another separator would split: the
+    file was saved with that separator (Excel does so with semicolons where the decimal mark
+    is a comma), and not a single cell of it can be read as meant. None for any other."""
     if len(header) != 1:
-        return
+        return None
     for separator, name in OTHER_SEPARATORS.items():
         if len([part for part in header[0].split(separator) if part.strip()]) > 1:
-            raise OutcomesInvalid(
+            return Problem(
+                "",
                 f"{where}: the columns are separated by {name}, not commas: save the file as "
-                "comma-separated CSV (in Excel: Save As, 'CSV UTF-8 (Comma delimited)') and "
-                "upload it again"
+                f"comma-separated CSV {SAVE_AS}",
             )
+    return None
 
 
 def _not_csv(name: str, start: int, end: int, error: csv.Error) -> Problem:

@@ -26,6 +26,7 @@ from werkzeug.test import encode_multipart
 from recommender.answer.registry import Registry
 from recommender.answer.scoring import scoring_layout
 from recommender.learn.comparison import compare_paired
+from recommender.learn.publishing import RegistryWriter
 from recommender.learn.synthetic import generate_outcomes, write_outcome_csv
 from recommender.pack.loading import load_pack
 from tests.webapp import factories
@@ -1088,3 +1089,24 @@ def test_answers_given_faster_than_they_can_be_read_are_left_out_of_a_short_file
     status = finished(hr, confirmed.headers["Location"])
     assert status["status"] == "succeeded", status
     assert status["summary"]["rows_used"] == 400 - flagged
+
+
+def test_a_verdict_given_against_a_version_no_longer_active_says_so_everywhere(team, signed_in):
+    hr = signed_in("hr@example.com")
+    older = a_candidate(team, WORSE)  # judged against v1
+    newer = a_candidate(team, None)
+    RegistryWriter(team.config["TRACKFIT_MODELS"]).promote(newer, load_pack("engineering"))
+    assert active(team) == newer
+    page = hr.get(f"/hr/models/{older}").get_data(as_text=True)
+    assert "Judged against a version no longer active." in page
+    assert f"{newer} is active now, and {older} has not been judged against it" in page
+    listing = hr.get("/hr/models").get_data(as_text=True)
+    assert f"(judged against v1, not {newer})" in listing
+    asked = hr.submit(
+        f"/hr/models/{older}",
+        {"justification": JUSTIFICATION},
+        action_url=f"/hr/models/{older}/promote",
+    ).get_data(as_text=True)
+    assert f"{older} was never judged against {newer}, the version it would replace" in asked
+    # the version active now is not said to be judged against another
+    assert "no longer active" not in hr.get(f"/hr/models/{newer}").get_data(as_text=True)

@@ -127,6 +127,16 @@ def verdict(manifest: dict) -> dict | None:
     return (manifest.get("comparison") or {}).get("verdict")
 
 
+@bp.app_template_global()
+def stale_verdict(manifest: dict, version: str, active: str | None) -> str | None:
+    """The version a candidate was judged against when that one is no longer active (its
+    verdict says nothing about the one it would replace); None otherwise."""
+    against = (manifest.get("comparison") or {}).get("active")
+    if against and active and active not in (against, version):
+        return against
+    return None
+
+
 def _refusal(manifest: dict, justification: str) -> str | None:
     """The message refusing a promotion that lacks a needed justification, or None."""
     reasons = learning.unjustified(manifest, justification)
@@ -354,7 +364,7 @@ def _ask_to_confirm(registry, version: str, manifest: dict, discipline: Pack, fo
         others=[p for p in answering.disciplines() if p.id != discipline.id],
         active=active,
         verdict=verdict(manifest),
-        judged_against=(manifest.get("comparison") or {}).get("active"),
+        manifest=manifest,
         flagged=flagged_cells(manifest),
         justification=justification,
         form=form,
