@@ -28,3 +28,12 @@ def answer_page(page, values: dict) -> None:
             field.select_option(str(values[name]))
         else:
             field.fill(str(values[name]))
+
+
+def give_a_reason_if_asked(page, version: str, reason: str) -> None:
+    """On a candidate's page: write `reason` where promoting needs one in writing (a candidate
+    judged worse, or a flagged fairness result); a verdict is the method's, not the journey's."""
+    expect(page.get_by_role("button", name=f"Promote {version}…")).to_be_visible()
+    justification = page.get_by_label("Justification")
+    if justification.count():
+        justification.fill(reason)

@@ -16,7 +16,7 @@ from sqlalchemy import update
 from recommender.answer.registry import Registry
 from recommender.learn.synthetic import generate_outcomes, write_outcome_csv
 from recommender.pack.loading import load_pack
-from tests.webapp.browsing import log_in
+from tests.webapp.browsing import give_a_reason_if_asked, log_in
 from tests.webapp.factories import password_hash, sample_people
 from tests.webapp.screens import DESKTOP, look_at_every_width
 from tests.webapp.test_browser_disciplines import take_and_share
@@ -102,12 +102,10 @@ def hr_trains_and_promotes_for_data_science(page, live: str, outcomes) -> str:
     expect(compare).to_be_visible(timeout=TRAINING_SECONDS * 1000)
     version = re.search(r"v\d+", compare.inner_text()).group(0)
     compare.click()
-    promote = page.get_by_role("button", name=f"Promote {version}…")
-    expect(promote).to_be_visible()  # the candidate page has loaded before it is read
-    justification = page.get_by_label("Justification")
-    if justification.count():  # a candidate judged worse or flagged needs a reason in writing
-        justification.fill("A trial of the retrained model, agreed with the works council.")
-    promote.click()
+    give_a_reason_if_asked(
+        page, version, "A trial of the retrained model, agreed with the works council."
+    )
+    page.get_by_role("button", name=f"Promote {version}…").click()
     page.get_by_role("button", name=f"Yes, promote {version}").click()
     expect(page.get_by_text(f"{version} is now the active model")).to_be_visible()
     page.get_by_role("button", name="Log out").click()

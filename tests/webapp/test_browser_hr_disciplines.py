@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from recommender.answer.registry import Registry
 from recommender.learn.synthetic import generate_outcomes, write_outcome_csv
 from recommender.pack.loading import load_pack
-from tests.webapp.browsing import log_in
+from tests.webapp.browsing import give_a_reason_if_asked, log_in
 from tests.webapp.screens import DESKTOP, look_at_every_width
 
 DESIGN_REF = load_pack("product-design").ref
@@ -68,8 +68,7 @@ def test_hr_trains_and_promotes_for_one_discipline_and_the_other_is_unchanged(
     assert_accessible(page, "product design's candidate")
 
     page.set_viewport_size({"width": DESKTOP, "height": 900})
-    # 800 people beside the bundled 20,000-person model: judged worse, so HR says why in writing
-    page.get_by_label("Justification").fill("Product design's own outcomes, agreed with its leads.")
+    give_a_reason_if_asked(page, version, "Product design's own outcomes, agreed with its leads.")
     page.get_by_role("button", name=f"Promote {version}…").click()
     expect(
         page.get_by_role("heading", name=f"Promote {version} for Product design?")
