@@ -392,7 +392,9 @@ def run_synth(args: argparse.Namespace) -> int:
         _check_writable(path, "--out" if path is args.out else "--truth")
     if args.truth and args.truth.resolve() == args.out.resolve():
         raise TrackfitError("--truth: must be another file than --out")
-    outcomes = generate_outcomes(load_pack(args.pack), args.n, args.seed)
+    pack = load_pack(args.pack)
+    _note_unknown_constructs(pack)
+    outcomes = generate_outcomes(pack, args.n, args.seed)
     with _written(args.out) as out:
         write_outcome_csv(outcomes, out, args.sensitive)
         if args.truth:
@@ -678,9 +680,29 @@ def _change_models(args: argparse.Namespace) -> int:
 
         packs = [args.pack] if args.pack else _packs_with_models(registry)
         for pack in packs:
-            name = build_default_model(registry, load_pack(pack), evaluation_sizes=args.evaluate)
+            loaded = load_pack(pack)
+            _note_unknown_constructs(loaded)
+            name = build_default_model(registry, loaded, evaluation_sizes=args.evaluate)
             print(f"active model for {pack_id_of(pack)}: {name}")
     return EXIT_OK
+
+
+def _note_unknown_constructs(pack) -> None:
+    """Say on stderr which of the pack's constructs the synthetic generator cannot give a
+    meaning to (their answers are random and play no part in success)."""
+    from recommender.learn.synthetic import unknown_constructs
+
+    unknown = unknown_constructs(pack)
+    if unknown:
+        names = ", ".join(unknown)
+        print(
+            f"note: pack {pack.ref}: the synthetic generator has no trait for "
+            f"{'construct' if len(unknown) == 1 else 'constructs'} {names}: "
+            f"{'its' if len(unknown) == 1 else 'their'} answers are drawn at random and play "
+            "no part in success, so a model learnt from these people gives "
+            f"{'it' if len(unknown) == 1 else 'them'} little or no weight",
+            file=sys.stderr,
+        )
 
 
 def _only_pack(registry: Registry) -> str:
@@ -733,6 +755,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
             outcomes = read_outcomes(args.data, pack, _sensitive_names(args.sensitive))
             report = evaluate_on_outcomes(outcomes, seed=args.seed, test_share=DATA_TEST_SHARE)
         else:
+            _note_unknown_constructs(pack)
             report = evaluate_at_sizes(
                 pack,
                 args.sizes or EVALUATION_SIZES,

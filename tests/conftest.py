@@ -73,6 +73,29 @@ def pack_copy(tmp_path):
     return copy
 
 
+@pytest.fixture
+def pack_with_own_construct(pack_copy) -> Path:
+    """A copy of the tiny pack measuring one more construct, `user_empathy` (items ue1-ue3),
+    which the synthetic generator has no trait for."""
+    folder = pack_copy("tiny")
+    questionnaire = folder / "questionnaire.yaml"
+    text = questionnaire.read_text(encoding="utf-8")
+    text = text.replace(
+        "sections:\n",
+        "  - {id: user_empathy, label: Cares about users, high: You do., low: You do not.}\n"
+        "sections:\n",
+        1,
+    )
+    items = "".join(
+        f"      - {{id: ue{i}, kind: likert, scale: agree5, construct: user_empathy, "
+        f"text: Users {i}.}}\n"
+        for i in range(1, 4)
+    )
+    text = text.replace("Status appeals to me.}\n", "Status appeals to me.}\n" + items, 1)
+    questionnaire.write_text(text, encoding="utf-8")
+    return folder
+
+
 def with_shared_part_inline(questionnaire: Path) -> None:
     """Write the shared motivation part into a questionnaire that takes it in (both written
     with list items at the margin): its scales and constructs before the sections, its

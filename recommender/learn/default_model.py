@@ -9,7 +9,7 @@ from threadpoolctl import threadpool_limits
 
 from recommender.learn.candidate import train_candidate
 from recommender.learn.publishing import RegistryWriter
-from recommender.learn.synthetic import synthetic_profiles
+from recommender.learn.synthetic import synthetic_profiles, unknown_constructs
 from recommender.pack.loading import Pack, load_pack
 
 DEFAULT_PEOPLE = 20000
@@ -58,6 +58,7 @@ def _build(
                 "people": people,
                 "seed": seed,
                 "pack": pack.ref,
+                **_without_trait(pack),
             },
         },
         evaluation=_evaluation(pack, evaluation_sizes, seed),
@@ -65,6 +66,12 @@ def _build(
         shrink_toward_active=False,  # the generator's model, whatever is active now
     )
     return summary["version"]
+
+
+def _without_trait(pack: Pack) -> dict:
+    """The pack's constructs the generator gives no meaning to, where there are any."""
+    unknown = unknown_constructs(pack)
+    return {"constructs_without_trait": list(unknown)} if unknown else {}
 
 
 def _evaluation(pack: Pack, sizes: tuple[int, ...], seed: int) -> list[dict] | None:

@@ -94,7 +94,7 @@ def render_model_card(manifest: dict[str, Any]) -> str:
         f"- Data SHA-256: {literal(data.get('sha256'))}",
     ]
     if data.get("generator"):
-        lines.append(f"- Generator: {literal(data['generator'])}")
+        lines += _generator(data["generator"])
     lines += [
         "",
         "## Metrics (cross-validated during the capacity search)",
@@ -147,6 +147,26 @@ def render_model_card(manifest: dict[str, Any]) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _generator(generator: Any) -> list[str]:
+    """Where synthetic data came from, in words; anything unexpected as it was written."""
+    if not isinstance(generator, dict) or not {"module", "people", "seed"} <= generator.keys():
+        return [f"- Generator: {literal(generator)}"]
+    people = generator["people"]
+    people = f"{people:,}" if isinstance(people, int) else literal(people)
+    lines = [
+        f"- Generator: {literal(generator['module'])}, {people} people, seed "
+        f"{literal(generator['seed'])}, for pack {literal(generator.get('pack'))}"
+    ]
+    unknown = generator.get("constructs_without_trait")
+    if unknown:
+        lines.append(
+            f"- Constructs the generator gives no meaning to: {_literals(unknown)} (their "
+            "answers were drawn at random and played no part in success, so this version "
+            "gives them little or no weight)"
+        )
+    return lines
 
 
 def _capacity(metrics: dict[str, Any]) -> list[str]:

@@ -5,7 +5,13 @@ judged elsewhere. Its assumptions, each a parameter below:
 1. Traits. Each person has standard-normal latent traits, one per construct, correlated where
    research and common sense say so: hands-on preference and tolerance of interruptions
    -0.5; the three motivation-to-lead traits +0.5 with each other; developing others +0.4
-   with affective motivation to lead.
+   with affective motivation to lead. A construct of a pack's own, which the generator has
+   no trait for, gets a standard-normal trait of its own, independent of the others and
+   drawn from a random stream of its own (so the other traits, the track taken and success
+   are the same with or without it). It plays no part in the track taken or in success,
+   since the generator cannot know what it means: a model learnt from these people gives it
+   little or no weight (`unknown_constructs` names such constructs, and the command line
+   says so).
 2. Answers. A construct's true score on its 1..5 scale is 3 + 0.9 * trait (clipped); each
    Likert answer is that plus item noise (sd 0.7), rounded and clipped, then mirrored for
    reverse-keyed items. Careful respondents answer attention checks as instructed.
@@ -150,7 +156,7 @@ def generate_outcomes(pack: Pack, n: int, seed: int, truth: str = "baseline") ->
     if truth not in TRUTHS:
         raise ValueError(f"unknown truth {truth!r}; choose from {', '.join(TRUTHS)}")
     rng = np.random.default_rng(seed)
-    traits = _traits(rng, n)
+    traits = _traits(rng, n) | _traits_of_its_own(pack, seed, n)
     years = np.minimum(np.expm1(rng.normal(LOG_YEARS_MEAN, LOG_YEARS_SD, n)), MAX_YEARS)
     years = np.round(np.maximum(years, 0), 1)
     log_years = np.log1p(years)
@@ -209,6 +215,20 @@ def _traits(rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
         cov[i, j] = cov[j, i] = r
     draws = rng.multivariate_normal(np.zeros(len(TRAITS)), cov, size=n, method="cholesky")
     return {name: draws[:, i] for i, name in enumerate(TRAITS)}
+
+
+def unknown_constructs(pack: Pack) -> tuple[str, ...]:
+    """The pack's constructs the generator has no trait for, in the pack's order."""
+    return tuple(c for c in pack.questionnaire.construct_ids if c not in TRAITS)
+
+
+def _traits_of_its_own(pack: Pack, seed: int, n: int) -> dict[str, np.ndarray]:
+    """Independent standard-normal traits for the constructs the generator does not know."""
+    unknown = unknown_constructs(pack)
+    if not unknown:
+        return {}
+    draws = np.random.default_rng([seed, 13]).standard_normal((n, len(unknown)))
+    return {name: draws[:, i] for i, name in enumerate(unknown)}
 
 
 def _competencies(pack: Pack, rng, traits, log_years) -> dict[str, np.ndarray]:

@@ -180,3 +180,23 @@ def test_the_installed_console_script_runs():
     )
     assert result.returncode == 0, result.stderr
     assert "product-design@2 is valid" in result.stdout
+
+
+def test_synthetic_data_for_a_pack_with_a_construct_of_its_own_says_what_it_cannot_mean(
+    trackfit, pack_with_own_construct, tmp_path
+):
+    note = "the synthetic generator has no trait for construct user_empathy"
+    pack = str(pack_with_own_construct)
+    code, _, err = trackfit("synth", "--pack", pack, "--n", "50", "--seed", "1",
+                            "--out", str(tmp_path / "o.csv"))  # fmt: skip
+    assert code == 0 and note in err
+    assert "ue1" in (tmp_path / "o.csv").read_text(encoding="utf-8").splitlines()[0]
+    code, out, err = trackfit("evaluate", "--pack", pack, "--sizes", "300", "--seeds", "1",
+                              "--test-n", "500", "--truths", "baseline")  # fmt: skip
+    assert code == 0 and note in err and "300 |" in out
+    code, _, err = trackfit("--models", str(tmp_path / "models"), "models", "build-default",
+                            "--pack", pack)  # fmt: skip
+    assert code == 0 and note in err and "Traceback" not in err
+    card = (tmp_path / "models" / "v1" / "card.md").read_text(encoding="utf-8")
+    assert "- Generator: recommender.learn.synthetic, 20,000 people, seed 2026, for pack" in card
+    assert "- Constructs the generator gives no meaning to: user_empathy (their answers" in card

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from recommender.answer.scoring import score_matrix, scoring_layout
-from recommender.learn.synthetic import generate_outcomes, write_outcome_csv
+from recommender.learn.synthetic import generate_outcomes, unknown_constructs, write_outcome_csv
+from recommender.pack.loading import load_pack
 
 
 @pytest.fixture(scope="module")
@@ -79,3 +80,26 @@ def test_the_csv_has_the_outcome_columns_and_blank_skips(engineering, tmp_path):
     assert set(scoring_layout(engineering).item_ids) <= set(header)
     assert len(rows) == 201
     assert any("" in row for row in rows[1:])
+
+
+def test_a_construct_of_the_packs_own_is_random_and_changes_nothing_else(
+    tiny, pack_with_own_construct
+):
+    """A pack may measure something the generator has no trait for: its answers are drawn at
+    random and play no part in success; the other traits, the track taken and success are as
+    before."""
+    own = load_pack(pack_with_own_construct)
+    assert unknown_constructs(own) == ("user_empathy",)
+    assert unknown_constructs(tiny) == ()
+
+    before, after = generate_outcomes(tiny, 4000, seed=5), generate_outcomes(own, 4000, seed=5)
+    for trait, values in before.latents.items():
+        np.testing.assert_array_equal(after.latents[trait], values)
+    items_after = list(scoring_layout(own).item_ids)
+    np.testing.assert_array_equal(after.success, before.success)
+    np.testing.assert_array_equal(after.track_taken, before.track_taken)
+
+    empathy = np.nanmean(after.answers[:, [items_after.index(f"ue{i}") for i in (1, 2, 3)]], 1)
+    assert np.nanstd(empathy) > 0.5  # answered, and not alike
+    for track in ("ic", "manager"):
+        assert abs(np.corrcoef(empathy, after.p_true[track])[0, 1]) < 0.06
