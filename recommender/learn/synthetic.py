@@ -315,13 +315,9 @@ def _context(pack: Pack, rng, years, managing_now) -> dict[str, np.ndarray]:
     grade = np.clip(np.round(1 + years / 3.5 + rng.normal(0, 0.7, n)), 1, top).astype(int)
     branch = framework.branch_grade
     grade = np.where(managing_now, np.maximum(grade, branch), grade)
-    by_grade = {("ic", lv.grade): lv.id for lv in ic_ladder}
-    by_grade |= {("manager", lv.grade): lv.id for lv in manager_ladder}
+    held = _level_held(ic_ladder, manager_ladder, int(grade.max()))
     track = np.where(managing_now, "manager", "ic").astype(object)
-    level = np.array(
-        [by_grade.get((t, g)) or by_grade[("ic", g)] for t, g in zip(track, grade, strict=True)],
-        dtype=object,
-    )
+    level = np.array([held[(t, g)] for t, g in zip(track, grade, strict=True)], dtype=object)
     reports = np.where(managing_now, rng.integers(3, 13, n), 0).astype(float)
     at_level = np.round(np.minimum(years, rng.uniform(0, 4, n)), 1)
     grades = np.array([framework.level(lv).grade for lv in level], dtype=float)
@@ -333,6 +329,17 @@ def _context(pack: Pack, rng, years, managing_now) -> dict[str, np.ndarray]:
         "current_level": level,
         "current_grade": grades,
     }
+
+
+def _level_held(ic_ladder, manager_ladder, top: int) -> dict[tuple[str, int], str]:
+    """(track, drawn grade) -> the level held: the track's level at that grade, else its
+    highest level below it (a ladder may skip grades), else its lowest level."""
+    held = {}
+    for track, ladder in (("ic", ic_ladder), ("manager", manager_ladder)):
+        for grade in range(1, top + 1):
+            below = [level.id for level in ladder if level.grade <= grade]
+            held[(track, grade)] = below[-1] if below else ladder[0].id
+    return held
 
 
 def _answers(pack: Pack, rng, traits, competencies) -> np.ndarray:
