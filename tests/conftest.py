@@ -78,7 +78,13 @@ def pack_with_own_construct(pack_copy) -> Path:
     """A copy of the tiny pack measuring one more construct, `user_empathy` (items ue1-ue3),
     which the synthetic generator has no trait for."""
     folder = pack_copy("tiny")
-    questionnaire = folder / "questionnaire.yaml"
+    with_own_construct(folder / "questionnaire.yaml")
+    return folder
+
+
+def with_own_construct(questionnaire: Path) -> None:
+    """Add the construct `user_empathy` and its three items (ue1-ue3) to a copy of the tiny
+    pack's questionnaire."""
     text = questionnaire.read_text(encoding="utf-8")
     text = text.replace(
         "sections:\n",
@@ -93,7 +99,6 @@ def pack_with_own_construct(pack_copy) -> Path:
     )
     text = text.replace("Status appeals to me.}\n", "Status appeals to me.}\n" + items, 1)
     questionnaire.write_text(text, encoding="utf-8")
-    return folder
 
 
 def with_shared_part_inline(questionnaire: Path) -> None:

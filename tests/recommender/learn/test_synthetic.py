@@ -3,25 +3,17 @@
 from __future__ import annotations
 
 import csv
-import shutil
-import tempfile
-from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
-from hypothesis import strategies as st
 
 from recommender.answer.scoring import score_matrix, scoring_layout
-from recommender.errors import PackInvalid
 from recommender.learn.synthetic import (
     generate_outcomes,
-    synthetic_profiles,
     unknown_constructs,
     write_outcome_csv,
 )
 from recommender.pack.loading import load_pack
-from tests.conftest import TINY
 
 
 @pytest.fixture(scope="module")
@@ -115,56 +107,3 @@ def test_a_construct_of_the_packs_own_is_random_and_changes_nothing_else(
     assert np.nanstd(empathy) > 0.5  # answered, and not alike
     for track in ("ic", "manager"):
         assert abs(np.corrcoef(empathy, after.p_true[track])[0, 1]) < 0.06
-
-
-@st.composite
-def ladders(draw) -> tuple[int, str]:
-    """A branch grade and levels for the tiny pack's framework: each track's grades any subset
-    of 1-5 (gaps allowed), a shared trunk below the manager track's branch grade, sometimes a
-    shared top; a level asks ratings of its grade, so that each step asks 3 more in all."""
-    branch = draw(st.integers(2, 4))
-    trunk = draw(st.sets(st.integers(1, branch - 1)))
-    ic = draw(st.sets(st.integers(branch, 5), min_size=1))
-    manager = {branch} | draw(st.sets(st.integers(branch + 1, 5)))
-    both = sorted(ic & manager)
-    shared_top = {both[-1]} if both and draw(st.booleans()) else set()
-    levels = []
-    for grade, prefix, tracks in (
-        *((g, "S", "ic, manager") for g in sorted(trunk | shared_top)),
-        *((g, "I", "ic") for g in sorted(ic - shared_top)),
-        *((g, "M", "manager") for g in sorted(manager - shared_top)),
-    ):
-        expects = f"{{craft: {grade}, leading: {grade}, talking: {grade}}}"
-        levels.append(
-            f"  - {{id: {prefix}{grade}, title: {prefix}{grade}, grade: {grade}, "
-            f"tracks: [{tracks}], expects: {expects}}}"
-        )
-    return branch, "levels:\n" + "\n".join(levels) + "\n"
-
-
-@settings(
-    max_examples=40,
-    deadline=None,
-    database=None,
-    suppress_health_check=[HealthCheck.too_slow],
-)
-@given(shape=ladders(), seed=st.integers(0, 2**16))  # fmt: skip
-def test_people_are_generated_for_any_ladder_the_format_allows(shape, seed):
-    branch, levels = shape
-    with tempfile.TemporaryDirectory() as parent:
-        folder = shutil.copytree(TINY, Path(parent) / "tiny")
-        text = (TINY / "framework.yaml").read_text(encoding="utf-8")
-        text = text[: text.index("levels:")].replace("branch_grade: 2", f"branch_grade: {branch}")
-        (folder / "framework.yaml").write_text(text + levels, encoding="utf-8")
-        try:
-            pack = load_pack(folder)
-        except PackInvalid:
-            pack = None
-    assume(pack is not None)
-    outcomes, profiles = synthetic_profiles(pack, 60, seed)
-    held = set(outcomes.context["current_level"])
-    assert held <= {level.id for level in pack.framework.levels}
-    for track, level in zip(outcomes.context["current_track"], outcomes.context["current_level"],
-                            strict=True):  # fmt: skip
-        assert track in pack.framework.level(level).tracks
-    assert profiles.constructs.shape[0] == 60
