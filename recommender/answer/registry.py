@@ -50,6 +50,7 @@ from recommender.pack.source import describe
 
 DEFAULT_ROOT = Path(__file__).resolve().parents[2] / "models"
 MODEL_FILE, MANIFEST_FILE, CARD_FILE = "model.npz", "manifest.json", "card.md"
+PEOPLE_FILE = "people.npy"  # keys of the people a version learnt from (recommender.learn.people)
 ACTIVE_FILE, HISTORY_FILE = "ACTIVE", "history.jsonl"  # ACTIVE: the single pointer of old
 ACTIVE_FOLDER = "active"
 PACK_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}\Z")  # a pack id that is also a safe file name
@@ -302,6 +303,30 @@ class Registry:
             )
         return data
 
+    def learnt_from(self, name: str) -> np.ndarray | None:
+        """The sorted keys of the people version `name` learnt from (directly or through its
+        prior), or None when it recorded none (versions from before, synthetic defaults);
+        refused when the file is missing, changed since training or not a sorted key list."""
+        digest = (self.manifest(name).get("sha256") or {}).get(PEOPLE_FILE)
+        if digest is None:
+            return None
+        path = self.root / name / PEOPLE_FILE
+        self._version_folder(name)
+        if not isinstance(digest, str) or not SHA256_PATTERN.match(digest):
+            raise ModelRefused(f"{path}: the manifest's SHA-256 of it is not a hex digest")
+        if not os.path.lexists(path):
+            raise ModelRefused(f"{path}: is missing; the manifest says {name} learnt from it")
+        data = _bounded_read(path, MAX_PEOPLE_BYTES)
+        if hashlib.sha256(data).hexdigest() != digest:
+            raise ModelRefused(f"{path}: does not match its SHA-256 in the manifest; not read")
+        try:
+            keys = np.load(io.BytesIO(data), allow_pickle=False)
+        except (ValueError, OSError) as error:
+            raise ModelRefused(f"{path}: not a list of people ({error})") from None
+        if keys.dtype != np.uint64 or keys.ndim != 1 or np.any(keys[1:] <= keys[:-1]):
+            raise ModelRefused(f"{path}: not a sorted list of distinct 64-bit keys")
+        return keys
+
     def active_stack(self, pack: str | Pack) -> list[str]:
         """A pack's versions made active by promotions not yet undone by rollbacks, oldest
         first; never the same version twice in a row. A move to the version already active
@@ -400,6 +425,7 @@ MAX_MANIFEST_BYTES = 20 << 20
 MAX_HISTORY_BYTES = 20 << 20
 MAX_CARD_BYTES = 256 << 10
 MAX_MODEL_BYTES = 128 << 20
+MAX_PEOPLE_BYTES = 64 << 20  # 8 bytes a person: 8 million people
 
 
 def _bounded_read(path: Path, limit: int, refuse_larger: bool = True) -> bytes:

@@ -28,6 +28,7 @@ from recommender.answer.track_model import TrackModel
 from recommender.learn.comparison import compare_paired
 from recommender.learn.fairness import fairness_report
 from recommender.learn.model_card import LABEL_DEFINITION, render_model_card
+from recommender.learn.people import people_learnt, person_keys, seen_rows
 from recommender.learn.publishing import RegistryWriter
 from recommender.learn.training import (
     Prior,
@@ -42,6 +43,9 @@ from recommender.pack.framework import TRACK_IDS
 
 CROSS_FIT_FOLDS = 5
 ROC_POINTS = 40
+# People assessed twice are no reason to give up the prior: up to 1% of the rows being people
+# the active version learnt from leaks that little into the search's cross-validation.
+SEEN_SHARE_FOR_PRIOR = 0.01
 
 
 def train_candidate(
@@ -72,15 +76,22 @@ def train_candidate(
     usable = usable_rows(profiles)
     features = feature_matrix(profiles)
     names = tuple(feature.name for feature in pack_features(pack))
+    keys = person_keys(profiles.employee_ids)
     active_name = registry.active(pack)
     active = _comparable_active(registry, active_name, names)
-    learnt = isinstance(active, TrackModel) and _learnt_these(
-        registry, active_name, data.get("sha256")
-    )
-    # an active version that learnt this very file is no prior: every cross-fitting fold's
-    # held-out people would be in it
+    active_people, seen = None, np.zeros(keys.size, dtype=bool)
+    if isinstance(active, TrackModel):
+        active_people = registry.learnt_from(active_name)
+        seen = _seen_by_active(registry, active_name, active_people, keys, data.get("sha256"))
+    seen &= usable
+    # an active version that learnt from these people is no prior: they would count twice,
+    # and cross-fitting's held-out people would be inside the prior
     prior = None
-    if shrink_toward_active and isinstance(active, TrackModel) and not learnt:
+    if (
+        shrink_toward_active
+        and isinstance(active, TrackModel)
+        and seen.sum() <= SEEN_SHARE_FOR_PRIOR * usable.sum()
+    ):
         prior = Prior(active, str(active_name))
     progress("choosing the capacity and fitting the candidate on every usable row")
     result = fit_on_profiles(profiles, track_taken, success, usable, seed=seed, prior=prior)
@@ -88,7 +99,7 @@ def train_candidate(
     fairness = advice_fairness(result.model, profiles, features, sensitive)
     progress(f"judging the candidate by {folds}-fold cross-fitting beside the active version")
     holdout = _cross_fitted_comparison(
-        (active_name, active, learnt),
+        (active_name, active, seen),
         profiles=profiles,
         features=features,
         track_taken=track_taken,
@@ -98,6 +109,9 @@ def train_candidate(
         folds=folds,
         seed=seed,
         prior=prior,
+    )
+    took_prior = prior is not None and any(
+        m.get("prior_weight", 0) > 0 for m in result.metrics["tracks"].values()
     )
     manifest = {
         "pack": pack.ref,
@@ -119,7 +133,11 @@ def train_candidate(
     if evaluation:
         manifest["evaluation"] = evaluation
     progress("writing the candidate version")
-    name = registry.add(result.model, manifest, render_model_card(manifest))
+    # the generator's made-up people are no one to recognise later
+    people = None
+    if not data.get("generator"):
+        people = people_learnt(keys[usable], active_people if took_prior else None)
+    name = registry.add(result.model, manifest, render_model_card(manifest), people)
     if promote:
         registry.promote(name, pack)
     return {
@@ -168,7 +186,7 @@ def cross_fitted_p_success(
 
 
 def _cross_fitted_comparison(
-    against: tuple[str | None, TrackModel | str | None, bool],
+    against: tuple[str | None, TrackModel | str | None, np.ndarray],
     *,
     profiles: ProfileBatch,
     features: np.ndarray,
@@ -182,23 +200,34 @@ def _cross_fitted_comparison(
 ) -> dict[str, Any]:
     """The cross-fitted candidate and the active version on the same usable people.
     `against`: the active version's name, its model (or why it cannot be compared, or None),
-    and whether it learnt from these very people."""
+    and which usable rows are people it learnt from. Those are left out of the judging when
+    enough others remain on each track; otherwise everyone is judged and the verdict says the
+    comparison flatters the active version."""
     candidate = cross_fitted_p_success(
         profiles, track_taken, success, usable, folds=folds, seed=seed, prior=prior
     )
-    taken, outcome = track_taken[usable], success[usable]
-    mine = {t: p[usable] for t, p in candidate.items()}
+    active_name, active, seen = against
+    judged, learnt, left_out = usable, False, 0
+    if seen.any():
+        fresh = usable & ~seen
+        if not training_shortfalls(track_taken[fresh], success[fresh]):
+            judged, left_out = fresh, int(seen.sum())
+        else:
+            learnt = True
+    taken, outcome = track_taken[judged], success[judged]
+    mine = {t: p[judged] for t, p in candidate.items()}
     holdout: dict[str, Any] = {
-        "rows": int(usable.sum()),
+        "rows": int(judged.sum()),
         "method": f"{folds}-fold cross-fitting",
         "folds": folds,
         "candidate": held_out_metrics(mine, taken, outcome),
         "active": None,
     }
-    active_name, active, learnt = against
+    if left_out:
+        holdout["left_out_learnt_by_active"] = left_out
     theirs = None
     if isinstance(active, TrackModel):
-        theirs = active.predict(features[usable]).p_success
+        theirs = active.predict(features[judged]).p_success
         holdout["active"] = {
             "version": active_name,
             **held_out_metrics(theirs, taken, outcome),
@@ -214,17 +243,25 @@ def _cross_fitted_comparison(
         active_name=active_name,
         seed=seed,
         active_learnt_these=learnt,
+        left_out_learnt_by_active=left_out,
     )
     return holdout
 
 
-def _learnt_these(registry: Registry, active: str | None, sha256: str | None) -> bool:
-    """Whether the active version learnt from this very file (the same SHA-256)."""
-    return (
-        bool(sha256)
-        and active is not None
-        and (registry.manifest(active).get("data", {}).get("sha256") == sha256)
-    )
+def _seen_by_active(
+    registry: Registry,
+    active_name: str,
+    active_people: np.ndarray | None,
+    keys: np.ndarray,
+    sha256: str | None,
+) -> np.ndarray:
+    """Which rows are people the active version learnt from: by the people it recorded, else
+    (a version from before people were recorded) everyone when it learnt this very file (the
+    same SHA-256), else no one known."""
+    if active_people is not None:
+        return seen_rows(keys, active_people)
+    learnt_file = registry.manifest(active_name).get("data", {}).get("sha256")
+    return np.full(keys.size, bool(sha256) and learnt_file == sha256)
 
 
 def _comparable_active(

@@ -86,9 +86,12 @@ def compare_paired(
     seed: int = 0,
     samples: int = BOOTSTRAP_SAMPLES,
     active_learnt_these: bool = False,
+    left_out_learnt_by_active: int = 0,
 ) -> dict[str, Any]:
     """Per track, the candidate's and the active version's AUC and Brier on the same people,
-    the paired intervals of their differences, and the verdict."""
+    the paired intervals of their differences, and the verdict. `left_out_learnt_by_active`:
+    how many people the active version learnt from were left out of these (the verdict says
+    so)."""
     rng = np.random.default_rng([seed, 3])
     tracks: dict[str, Any] = {}
     for track in TRACK_IDS:
@@ -111,6 +114,8 @@ def compare_paired(
         "active_learnt_these": active_learnt_these,
         "tracks": tracks,
     }
+    if left_out_learnt_by_active:
+        report["left_out_learnt_by_active"] = left_out_learnt_by_active
     report["verdict"] = verdict(report)
     return report
 
@@ -253,10 +258,11 @@ def verdict(report: dict[str, Any]) -> dict[str, Any]:
         }
     values = set(judged.values())
     measures = {_by_one_measure(tracks[t]) for t in judged}
-    by = measures.pop() if len(measures) == 1 else ""  # " (Brier only)" when both say so
-    if values == {"worse"} and len(judged) == len(TRACK_IDS):
+    # one qualifier for both (" (Brier only)" when both say so), else each track says its own
+    by = measures.pop() if len(measures) == 1 else None
+    if values == {"worse"} and len(judged) == len(TRACK_IDS) and by is not None:
         summary = f"worse than the active version on both tracks{by} — keep {active}"
-    elif values == {"better"} and len(judged) == len(TRACK_IDS):
+    elif values == {"better"} and len(judged) == len(TRACK_IDS) and by is not None:
         summary = f"better than the active version on both tracks{by} — promoting it is supported"
     elif values == {"no different"}:
         summary = (
@@ -272,9 +278,17 @@ def verdict(report: dict[str, Any]) -> dict[str, Any]:
         summary = ", ".join(parts)
         if "worse" in values:
             summary += f" — keep {active} unless you can justify the loss"
-    too_small = sorted({m for t in judged for m in tracks[t].get("too_small", [])})
+        elif values == {"better"}:
+            summary += " — promoting it is supported"
+    too_small = {t: tracks[t]["too_small"] for t in judged if tracks[t].get("too_small")}
     if too_small:
         summary += " (" + _too_small(too_small) + ")"
+    left_out = report.get("left_out_learnt_by_active")
+    if left_out:
+        summary += (
+            f" (judged on the {rows:,} people {active} did not learn from; the other "
+            f"{left_out:,}, whom it learnt from, are left out of the comparison)"
+        )
     worse = "worse" in values or "mixed" in values
     recommendation = "keep" if worse else "promote" if "better" in values else "either"
     chance = [t for t in judged if tracks[t].get("chance_level")]
@@ -312,10 +326,23 @@ def verdict(report: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _too_small(measures: list[str]) -> str:
-    """Why differences that the intervals find are still no difference."""
-    limits = " and ".join(f"{MEANINGFUL[m]:g} in {m}" for m in measures)
-    return f"the differences found are, with their intervals, under {limits}: too small to matter"
+def _too_small(by_track: dict[str, list[str]]) -> str:
+    """Why differences that the intervals find are still no difference, naming the tracks
+    they are on (the other track's verdict may well rest on a difference that matters)."""
+
+    def limits(measures: list[str]) -> str:
+        return " and ".join(f"{MEANINGFUL[m]:g} in {m}" for m in MEANINGFUL if m in measures)
+
+    said = {t: limits(m) for t, m in by_track.items()}
+    if len(said) == len(TRACK_IDS) and len(set(said.values())) == 1:
+        where = [("on both tracks", next(iter(said.values())))]
+    else:
+        where = [(f"on the {TRACK_NAMES[t]} track", said[t]) for t in TRACK_IDS if t in said]
+    return "; ".join(
+        f"{place}, the differences found are, with their intervals, under {limit}: too small "
+        "to matter"
+        for place, limit in where
+    )
 
 
 def _small_data(wide: list[str], tracks: dict[str, Any], rows: int) -> str:

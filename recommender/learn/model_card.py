@@ -243,6 +243,13 @@ def _held_out(holdout: dict[str, Any] | None) -> list[str]:
             "each person scored by a candidate trained without them)"
         )
     lines = ["", heading, ""]
+    if holdout.get("left_out_learnt_by_active"):
+        lines += [
+            f"{holdout['left_out_learnt_by_active']:,} people the active version "
+            f"{literal(active.get('version'))} learnt from are left out: on them it would be "
+            "scored on what it has seen.",
+            "",
+        ]
     verdict = (holdout.get("comparison") or {}).get("verdict")
     if verdict:
         lines += [f"**Verdict:** {verdict['summary']}.", ""]

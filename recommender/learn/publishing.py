@@ -32,6 +32,7 @@ from recommender.answer.registry import (
     MANIFEST_FILE,
     MODEL_FILE,
     PACK_ID,
+    PEOPLE_FILE,
     ModelRefused,
     Registry,
     file_sha256,
@@ -132,20 +133,32 @@ class RegistryWriter(Registry):
         finally:
             os.close(descriptor)  # closing releases the lock
 
-    def add(self, model: TrackModel, manifest: dict[str, Any], card: str) -> str:
-        """Write a new version atomically and return its name; versions are never rewritten."""
+    def add(
+        self,
+        model: TrackModel,
+        manifest: dict[str, Any],
+        card: str,
+        people: np.ndarray | None = None,
+    ) -> str:
+        """Write a new version atomically and return its name; versions are never rewritten.
+        `people`: the sorted keys of the people it learnt from (`recommender.learn.people`),
+        kept beside the model with their SHA-256 in the manifest."""
         self.root.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=self.root))
         staging.chmod(0o755)  # mkdtemp makes it private; a published version is readable
         try:
             np.savez(staging / MODEL_FILE, **model.to_arrays())
+            digests = {MODEL_FILE: file_sha256(staging / MODEL_FILE)}
+            if people is not None:
+                np.save(staging / PEOPLE_FILE, np.asarray(people, dtype=np.uint64))
+                digests[PEOPLE_FILE] = file_sha256(staging / PEOPLE_FILE)
             with self._locked():  # two trainings finishing at once never take one name
                 existing = self.versions()
                 name = f"v{int(existing[-1][1:]) + 1 if existing else 1}"
                 record = {
                     "version": name,
                     "created": datetime.now(UTC).isoformat(timespec="seconds"),
-                    "sha256": {MODEL_FILE: file_sha256(staging / MODEL_FILE)},
+                    "sha256": digests,
                     "trained_with": training_environment(),
                     **manifest,
                 }

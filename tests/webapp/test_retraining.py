@@ -1110,3 +1110,35 @@ def test_a_verdict_given_against_a_version_no_longer_active_says_so_everywhere(t
     assert f"{older} was never judged against {newer}, the version it would replace" in asked
     # the version active now is not said to be judged against another
     assert "no longer active" not in hr.get(f"/hr/models/{newer}").get_data(as_text=True)
+
+
+def test_last_years_people_in_this_years_file_are_left_out_of_the_comparison(
+    team, signed_in, tmp_path
+):
+    """A cumulative outcome file (last year's rows and this year's): the active version learnt
+    from last year's people, so the candidate is judged beside it on the others only."""
+    pack = load_pack("engineering")
+    files = {}
+    for seed in (21, 22):
+        path = tmp_path / f"{seed}.csv"
+        write_outcome_csv(generate_outcomes(pack, 600, seed), path)
+        files[seed] = path.read_text(encoding="utf-8")
+    last_year = files[21].encode()
+    both = (files[21] + files[22].split("\n", 1)[1]).encode()
+    hr = signed_in("hr@example.com")
+    first = finished(hr, upload(hr, last_year, name="2025.csv").headers["Location"])
+    RegistryWriter(team.config["TRACKFIT_MODELS"]).promote(first["version"], "engineering")
+
+    second = finished(hr, upload(hr, both, name="2025-2026.csv").headers["Location"])
+    assert second["status"] == "succeeded", second
+    manifest = Registry(team.config["TRACKFIT_MODELS"]).manifest(second["version"])
+    learnt_before = first["summary"]["rows_used"]
+    assert manifest["holdout"]["left_out_learnt_by_active"] == learnt_before
+    page = hr.get(f"/hr/models/{second['version']}").get_data(as_text=True)
+    fresh = manifest["holdout"]["rows"]
+    assert (
+        f"The {fresh:,} usable people the active version did not learn from, each scored by a "
+        f"candidate trained without them" in page
+    )
+    assert f"the {learnt_before:,} it learnt from are left out" in page
+    assert f"the other {learnt_before:,}, whom it learnt from, are left out" in page

@@ -8,7 +8,13 @@ import pickle
 import numpy as np
 import pytest
 
-from recommender.answer.registry import MODEL_FILE, ModelRefused, Registry, file_sha256
+from recommender.answer.registry import (
+    MODEL_FILE,
+    PEOPLE_FILE,
+    ModelRefused,
+    Registry,
+    file_sha256,
+)
 from recommender.answer.track_model import TrackModel
 from recommender.learn.publishing import RegistryWriter
 
@@ -153,3 +159,34 @@ def test_the_registry_root_follows_the_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("TRACKFIT_MODELS", str(tmp_path / "elsewhere"))
     assert Registry().root == tmp_path / "elsewhere"
     assert Registry(tmp_path / "given").root == tmp_path / "given"
+
+
+def test_the_people_a_version_learnt_from_are_kept_beside_it_and_checked(registry):
+    _add(registry)
+    assert registry.learnt_from("v1") is None  # none recorded: unknown, not no one
+    keys = np.array([3, 7, 2**63 + 5], dtype=np.uint64)
+    registry.add(_model(), {"pack": "tiny@3", "data": {}}, "# card\n", keys)
+    np.testing.assert_array_equal(registry.learnt_from("v2"), keys)
+    assert len(registry.manifest("v2")["sha256"][PEOPLE_FILE]) == 64
+
+    path = registry.root / "v2" / PEOPLE_FILE
+    original = path.read_bytes()
+    path.write_bytes(original[:-1] + bytes([original[-1] ^ 1]))
+    with pytest.raises(ModelRefused, match="does not match its SHA-256 in the manifest"):
+        registry.learnt_from("v2")
+    path.unlink()
+    with pytest.raises(ModelRefused, match="is missing; the manifest says v2 learnt from it"):
+        registry.learnt_from("v2")
+    registry.load("v2")  # the model itself is still usable
+
+
+def test_a_people_file_that_is_not_a_sorted_key_list_is_refused(registry):
+    for wrong in (np.array([7, 3], dtype=np.uint64), np.array([1.5, 2.5]), np.zeros((2, 2))):
+        name = registry.add(_model(), {"pack": "tiny@3", "data": {}}, "# card\n")
+        folder = registry.root / name
+        np.save(folder / PEOPLE_FILE, wrong)
+        manifest = json.loads((folder / "manifest.json").read_text())
+        manifest["sha256"][PEOPLE_FILE] = file_sha256(folder / PEOPLE_FILE)
+        (folder / "manifest.json").write_text(json.dumps(manifest))
+        with pytest.raises(ModelRefused, match="not a sorted list of distinct 64-bit keys"):
+            registry.learnt_from(name)

@@ -12,6 +12,7 @@ from recommender.answer.features import feature_matrix
 from recommender.answer.profile import ProfileBatch
 from recommender.learn.candidate import advice_outcomes, train_candidate
 from recommender.learn.default_model import build_default_model
+from recommender.learn.people import person_keys
 from recommender.learn.publishing import RegistryWriter
 from recommender.learn.synthetic import generate_outcomes, synthetic_profiles
 from recommender.learn.training import (
@@ -25,16 +26,21 @@ from recommender.pack.loading import load_pack
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
-    """Two candidates in a fresh registry: the first promoted, the second compared with it."""
+    """Two candidates in a fresh registry: the first promoted, the second, learnt from other
+    people, compared with it."""
     pack = load_pack("engineering")
     registry = RegistryWriter(tmp_path_factory.mktemp("registry"))
-    outcomes, profiles = synthetic_profiles(pack, 3000, 41)
-    sensitive = generate_outcomes(pack, 3000, 41).sensitive
-    arguments = {"registry": registry, "data": {"synthetic": True}, "sensitive": sensitive}
-    first = train_candidate(profiles, outcomes.track_taken, outcomes.success, **arguments)
-    registry.promote(first["version"])
-    second = train_candidate(profiles, outcomes.track_taken, outcomes.success, **arguments)
-    return registry, profiles, first, second
+    versions = []
+    for seed in (41, 42):
+        outcomes, profiles = synthetic_profiles(pack, 3000, seed)
+        sensitive = generate_outcomes(pack, 3000, seed).sensitive
+        arguments = {"registry": registry, "data": {"synthetic": True}, "sensitive": sensitive}
+        versions.append(
+            train_candidate(profiles, outcomes.track_taken, outcomes.success, **arguments)
+        )
+        if len(versions) == 1:
+            registry.promote(versions[0]["version"])
+    return registry, profiles, *versions
 
 
 def test_every_usable_row_is_learnt_from_and_judged_by_cross_fitting(trained):
@@ -53,8 +59,7 @@ def test_every_usable_row_is_learnt_from_and_judged_by_cross_fitting(trained):
             assert 0.5 < metrics["auc"] < 1 and 0 < metrics["brier"] < 0.3
             assert sum(row["n"] for row in metrics["calibration"]) == metrics["rows"]
             assert metrics["roc"][0] == [0.0, 0.0] and metrics["roc"][-1] == [1.0, 1.0]
-    # the active version learnt from these very people, so it looks better than the
-    # cross-fitted candidate on the same people; the paired intervals say how much
+    # the paired intervals say how far apart the two are on the same people
     comparison = manifest["comparison"]
     for track in ("ic", "manager"):
         entry = comparison["tracks"][track]
@@ -153,17 +158,7 @@ def test_the_smallest_file_training_accepts_is_also_judged(tmp_path):
     keep = np.concatenate(
         [np.flatnonzero(usable & (outcomes.track_taken == "ic")), failed, succeeded]
     )
-    subset = ProfileBatch(
-        pack=pack,
-        employee_ids=[profiles.employee_ids[i] for i in keep],
-        constructs=profiles.constructs[keep],
-        competencies=profiles.competencies[keep],
-        context={name: values[keep] for name, values in profiles.context.items()},
-        flags={flag: raised[keep] for flag, raised in profiles.flags.items()},
-        answered=profiles.answered[keep],
-        asked=profiles.asked,
-        items=profiles.items[keep],
-    )
+    subset = rows_of(profiles, keep)
     summary = train_candidate(
         subset,
         outcomes.track_taken[keep],
@@ -199,3 +194,96 @@ def test_too_few_people_names_every_short_track_and_the_rows_flags_left_out(tmp_
     assert manager_reason.startswith(f"track manager: {int(manager.sum())} people with ")
     assert manager_reason.endswith("at least 5 successes and 5 failures")
     assert not list(tmp_path.iterdir())  # nothing written
+
+
+def rows_of(profiles: ProfileBatch, keep: np.ndarray) -> ProfileBatch:
+    """The profiles of the rows `keep` (indices or a mask), in that order."""
+    keep = np.flatnonzero(keep) if keep.dtype == bool else keep
+    return ProfileBatch(
+        pack=profiles.pack,
+        employee_ids=[profiles.employee_ids[i] for i in keep],
+        constructs=profiles.constructs[keep],
+        competencies=profiles.competencies[keep],
+        context={name: values[keep] for name, values in profiles.context.items()},
+        flags={flag: raised[keep] for flag, raised in profiles.flags.items()},
+        answered=profiles.answered[keep],
+        asked=profiles.asked,
+        items=profiles.items[keep],
+    )
+
+
+def test_a_cumulative_file_is_judged_on_the_people_the_active_version_did_not_learn_from(
+    tmp_path,
+):
+    """Last year's people again, with this year's: the active version learnt from them, so
+    they are left out of the comparison (scored in-sample, it would look better than it is)
+    and it is no prior (they would count twice), whatever the file's hash."""
+    pack = load_pack("engineering")
+    registry = RegistryWriter(tmp_path)
+    outcomes, profiles = synthetic_profiles(pack, 2400, 44)
+    last_year = np.arange(2400) < 1200
+    usable = usable_rows(profiles)
+    first = train_candidate(
+        rows_of(profiles, last_year), outcomes.track_taken[last_year],
+        outcomes.success[last_year], registry=registry, data={"source": "2025.csv"}, folds=2,
+    )  # fmt: skip
+    registry.promote(first["version"])
+    assert registry.learnt_from(first["version"]).size == (usable & last_year).sum()
+
+    # this year's file names last year's people again, their ids written in capitals
+    ids = [i.upper() if old else i for i, old in zip(profiles.employee_ids, last_year, strict=True)]
+    cumulative = ProfileBatch(**{**vars(profiles), "employee_ids": ids})
+    second = train_candidate(
+        cumulative, outcomes.track_taken, outcomes.success, registry=registry,
+        data={"source": "2025-2026.csv"}, folds=2,
+    )  # fmt: skip
+    manifest = registry.manifest(second["version"])
+    seen, fresh = int((usable & last_year).sum()), int((usable & ~last_year).sum())
+    assert manifest["holdout"]["rows"] == fresh
+    assert manifest["holdout"]["left_out_learnt_by_active"] == seen
+    assert manifest["comparison"]["rows"] == fresh
+    assert not manifest["comparison"]["active_learnt_these"]
+    assert (
+        f"judged on the {fresh:,} people {first['version']} did not learn from"
+        in (second["verdict"]["summary"])
+    )
+    assert f"the other {seen:,}, whom it learnt from, are left out" in second["verdict"]["summary"]
+    assert not any("prior" in second["metrics"]["tracks"][t] for t in ("ic", "manager"))
+    assert registry.learnt_from(second["version"]).size == usable.sum()  # everyone usable
+
+
+def test_people_learnt_through_the_prior_count_as_learnt(tmp_path):
+    pack = load_pack("engineering")
+    registry = RegistryWriter(tmp_path)
+    learnt = []
+    for seed in (45, 46):
+        outcomes, profiles = synthetic_profiles(pack, 800, seed)
+        summary = train_candidate(
+            profiles, outcomes.track_taken, outcomes.success, registry=registry,
+            data={"source": f"{seed}.csv"}, folds=2,
+        )  # fmt: skip
+        registry.promote(summary["version"])
+        learnt.append(person_keys(profiles.employee_ids)[usable_rows(profiles)])
+    second = registry.manifest(summary["version"])["metrics"]["tracks"]
+    took = any(second[t].get("prior_weight") for t in ("ic", "manager"))
+    expected = np.union1d(*learnt) if took else np.unique(learnt[1])
+    np.testing.assert_array_equal(registry.learnt_from(summary["version"]), expected)
+
+
+def test_an_active_version_from_before_people_were_recorded_is_matched_by_its_file(tmp_path):
+    pack = load_pack("engineering")
+    registry = RegistryWriter(tmp_path)
+    outcomes, profiles = synthetic_profiles(pack, 1200, 47)
+    # the generator's made-up people are not recorded, as no version's were before
+    data = {"sha256": "cd" * 32, "generator": {"seed": 47}}
+    first = train_candidate(
+        profiles, outcomes.track_taken, outcomes.success, registry=registry, data=data, folds=2
+    )
+    registry.promote(first["version"])
+    assert registry.learnt_from(first["version"]) is None
+    again = train_candidate(
+        profiles, outcomes.track_taken, outcomes.success, registry=registry,
+        data={"sha256": "cd" * 32}, folds=2,
+    )  # fmt: skip
+    assert registry.manifest(again["version"])["comparison"]["active_learnt_these"]
+    assert not any("prior" in again["metrics"]["tracks"][t] for t in ("ic", "manager"))

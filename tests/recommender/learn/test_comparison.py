@@ -254,3 +254,43 @@ def test_an_active_version_that_learnt_from_these_people_cannot_make_the_candida
     verdict = report["verdict"]
     assert "v1 learnt from these same people" in verdict["summary"]
     assert not verdict["worse"] and verdict["recommendation"] == "review"
+
+
+def test_a_difference_too_small_to_matter_is_said_of_its_own_track():
+    taken, success, truth, rng = _people(60_000, 10)
+    nudged = np.clip(truth + rng.normal(0, 0.01, truth.size), 0.01, 0.99)
+    blurred = np.clip(truth + rng.normal(0, 0.3, truth.size), 0.01, 0.99)
+    report = compare_paired(
+        {"ic": nudged, "manager": blurred},
+        {"ic": truth, "manager": truth},
+        taken,
+        success,
+        active_name="v1",
+    )
+    assert report["tracks"]["ic"]["judgement"] == "no different"
+    assert report["tracks"]["manager"]["judgement"] == "worse"
+    assert report["verdict"]["summary"] == (
+        "Worse on the manager track, no different on the IC track — keep v1 unless you can "
+        "justify the loss (on the IC track, the differences found are, with their intervals, "
+        "under 0.005 in ROC AUC and 0.001 in Brier: too small to matter)"
+    )
+
+
+def test_a_track_worse_by_one_measure_keeps_its_qualifier_beside_one_worse_by_both():
+    taken, success, truth, rng = _people(20_000, 12)
+    blurred = np.clip(truth + rng.normal(0, 0.3, truth.size), 0.01, 0.99)
+    overstated = np.clip(truth + 0.2, 0.01, 0.99)  # the same order of people, chances too high
+    report = compare_paired(
+        {"ic": blurred, "manager": overstated},
+        {"ic": truth, "manager": truth},
+        taken,
+        success,
+        active_name="v1",
+    )
+    summary = report["verdict"]["summary"]
+    assert summary.startswith("Worse on the IC track, worse on the manager track (Brier only)")
+    # the same order of people: the manager track's ROC AUC is no different, its Brier worse
+    assert summary.endswith(
+        "— keep v1 unless you can justify the loss (on the manager track, the differences found "
+        "are, with their intervals, under 0.005 in ROC AUC: too small to matter)"
+    )
