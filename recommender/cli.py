@@ -630,16 +630,12 @@ def _list_models(registry: Registry, pack: str | None) -> int:
             continue
         if pack is not None and own != pack_id_of(pack):
             continue
-        tracks = (manifest.get("metrics") or {}).get("tracks") or {}
-        aucs = " ".join(
-            f"{t}_auc={m.get('cv_auc')}" for t, m in tracks.items() if isinstance(m, dict)
-        )
         data = manifest.get("data") or {}
-        synthetic = " synthetic" if data.get("synthetic") else ""
+        synthetic = "  synthetic" if data.get("synthetic") else ""
         marker = "*" if pointers.get(own) == name else " "
         rows.setdefault(own, []).append(
             f"{marker} {name}  {manifest.get('created', '')}  {manifest.get('pack')}  "
-            f"rows={data.get('rows')}  {aucs}{synthetic}"
+            f"rows={data.get('rows')}  {_judged(manifest)}{synthetic}"
         )
     if pack is not None and pack_id_of(pack) not in rows:
         rows[pack_id_of(pack)] = ["  no versions trained for this pack"]
@@ -653,6 +649,35 @@ def _list_models(registry: Registry, pack: str | None) -> int:
     if problems:
         raise ModelRefused(problems)
     return EXIT_OK
+
+
+def _judged(manifest: dict) -> str:
+    """How a version was judged, as the models page shows it: the cross-fitted ROC AUC per
+    track (each person scored by a model that never saw them; the capacity search's own
+    cross-validation, which also chose the model and so flatters it, only for versions from
+    before cross-fitting), the verdict's advice, and the fairness check."""
+    from recommender.learn.fairness_wording import fairness_checked
+
+    holdout = manifest.get("holdout") or {}
+    fitted = (holdout.get("candidate") or {}).get("tracks") if isinstance(holdout, dict) else None
+    if isinstance(fitted, dict) and fitted:
+        aucs = " ".join(f"{t}_auc={m.get('auc')}" for t, m in fitted.items() if isinstance(m, dict))
+        aucs += " (cross-fitted)"
+    else:
+        tracks = (manifest.get("metrics") or {}).get("tracks") or {}
+        aucs = " ".join(
+            f"{t}_auc={m.get('cv_auc')}" for t, m in tracks.items() if isinstance(m, dict)
+        )
+        aucs += " (search CV)" if aucs else ""
+    verdict = ((manifest.get("comparison") or {}).get("verdict") or {}).get("recommendation")
+    fairness = manifest.get("fairness")
+    if not isinstance(fairness, dict):
+        checked = "no sensitive data"
+    elif fairness.get("flagged"):
+        checked = f"{len(fairness['flagged'])} flagged"
+    else:
+        checked = "none flagged" if fairness_checked(fairness) else "no check possible"
+    return f"{aucs}  verdict={verdict or 'not judged'}  fairness={checked}"
 
 
 def _change_models(args: argparse.Namespace) -> int:

@@ -66,6 +66,7 @@ import scipy.linalg
 from scipy.stats import MonteCarloMethod, chi2_contingency, fisher_exact
 
 from recommender.learn.fairness_wording import (
+    IMPACT_RATIO_FLAG,
     MIN_SHARE,
     MONTE_CARLO_SEED,
     MONTE_CARLO_TABLES,
@@ -77,7 +78,6 @@ from recommender.learn.fairness_wording import (
     WITHHELD,
 )
 
-IMPACT_RATIO_FLAG = 0.8
 MIN_EXPECTED = 5  # chi-square only when every expected count reaches this
 JOIN = " × "  # joins attribute names and group labels of an intersection
 # The linear audit's limit: beyond this many combinations of labels (a few seconds of linear

@@ -12,6 +12,7 @@ SMALL_GROUP = 30  # fewest people in a group that may be the reference for impac
 MIN_SHARE = 0.02  # ... and the smallest share of everyone assessed
 # A smaller group is flagged only when its gap to the reference is also this unlikely by chance
 SMALL_GROUP_ALPHA = 0.05
+IMPACT_RATIO_FLAG = 0.8  # the four-fifths rule: a group's rate under 0.8 of the reference's
 # Fewest people in a group whose outcomes may be shown. The rate of "manager track
 # recommended" in a group of two tells each of them the other's advice, and anyone who knows
 # who the two are, both; statistical disclosure control suppresses such small cells, and 5 is
@@ -42,7 +43,10 @@ SMALL_GROUP_REASON = (
     f"reference, and flagged only where Fisher's p against the reference is also under "
     f"{SMALL_GROUP_ALPHA:g}, since so few people's rate can fall under four fifths by chance"
 )
-SMALL_GROUP_MARK = f"small group: flagged only where p < {SMALL_GROUP_ALPHA:g}"
+SMALL_GROUP_MARK = (
+    f"small group: flagged only where the ratio is under {IMPACT_RATIO_FLAG:g} and p < "
+    f"{SMALL_GROUP_ALPHA:g}"
+)
 # as reports made before small groups had ratios (no "small_group_alpha") explain them
 SMALL_GROUP_NOT_COMPARED = (
     f"too few people to compare: fewer than {SMALL_GROUP} or under {MIN_SHARE:.0%} of those "
@@ -203,10 +207,17 @@ NOTHING_CHECKED = (
 
 
 def readable_p(p: float | None) -> str:
-    """A p-value as people read it: '< 0.001' below 0.001, else three decimals; a dash for none."""
+    """A p-value as people read it: '< 0.001' below 0.001, else three decimals, more where
+    three would round it onto the threshold a flag is decided by (0.04957 is not "0.050" beside
+    "flagged only where p < 0.05"); a dash for none."""
     if p is None:
         return "–"
-    return "< 0.001" if p < 0.001 else f"{p:.3f}"
+    if p < 0.001:
+        return "< 0.001"
+    digits = 3
+    while float(f"{p:.{digits}f}") == SMALL_GROUP_ALPHA != p and digits < 12:
+        digits += 1
+    return f"{p:.{digits}f}"
 
 
 def p_statement(p: float) -> str:

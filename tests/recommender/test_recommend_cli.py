@@ -14,7 +14,7 @@ import pytest
 
 from recommender.answer.answers import read_answers_jsonl
 from recommender.answer.recommendation import Recommender, recommend_many
-from recommender.answer.registry import ModelRefused
+from recommender.answer.registry import ModelRefused, Registry
 from recommender.learn.synthetic import generate_outcomes, write_outcome_csv
 from recommender.pack.loading import load_pack
 
@@ -147,6 +147,12 @@ def test_synth_train_promote_rollback_in_another_registry(trackfit, tmp_path):
     code, out, _ = trackfit("--models", registry, "models", "list")
     lines = out.splitlines()
     assert lines[0] == "engineering (active: v1)" and lines[1].startswith("* v1")
+    # judged as the models page judges it: cross-fitted, with the verdict and fairness
+    fitted = Registry(registry).manifest("v2")["holdout"]["candidate"]["tracks"]
+    assert (
+        f"ic_auc={fitted['ic']['auc']} manager_auc={fitted['manager']['auc']} (cross-fitted)  "
+        "verdict=review  fairness=no sensitive data"
+    ) in lines[2]
     rolled_back = trackfit("--models", registry, "models", "rollback")[1]
     assert "active model for engineering: v2" in rolled_back
     code, out, _ = trackfit("--models", registry, "train", "--data", str(data))
