@@ -211,7 +211,9 @@ def _mean_of(runs: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def size_table(report: dict[str, Any]) -> str:
-    """The report as text: one block per truth, one line per training size."""
+    """The report as text: per truth, one line per training size for the advice (gain,
+    calibration, intervals; the peers beside it), then one for how each model predicts
+    success on the track people took (ROC AUC and Brier per track, the peers beside it)."""
     prior = report.get("prior")
     lines = [
         f"pack {report['pack']}: mean of {report['seeds']} training samples per size, judged "
@@ -219,21 +221,21 @@ def size_table(report: dict[str, Any]) -> str:
         + (f"; training may shrink toward {prior}" if prior else ""),
         "gain: share of the coin-flip-to-best-track step the advice captures (sd: over training "
         "samples; vs logit: the advice's gain minus the logistic peer's on the same samples, "
-        "mean and sd); cal.err: mean |stated - true| chance on the advised track; 90% interval "
-        "coverage of the true chance",
+        "mean and sd); cal.err: mean |stated - true| chance on the advised track; cover: share "
+        "of 90% intervals holding the true chance, both tracks and each; width: their mean width",
     ]
+    models = ("trackfit", "logistic_cv", "gradient_boosting")
     for truth, rows in report["truths"].items():
         lines += ["", f"truth: {truth}"]
         lines.append(
             f"{'rows':>6} | {'gain':>5} {'sd':>4} {'logit':>5} {'gbm':>5} {'quo':>5} "
-            f"{'vs logit':>12} | "
-            f"{'cal.err':>7} {'logit':>5} {'gbm':>5} | "
-            f"{'AUC ic':>6} {'mgr':>5} {'Brier ic':>8} {'mgr':>5} | {'cover':>5} {'width':>5}"
+            f"{'vs logit':>12} | {'cal.err':>7} {'logit':>5} {'gbm':>5} | "
+            f"{'cover':>5} {'ic':>5} {'mgr':>5} {'width':>5}"
         )
         for row in rows:
-            tracks = row["trackfit"]["tracks"]
             spread = row.get("spread") or {}
             sd, versus = spread.get("gain_sd"), (spread.get("versus") or {}).get("logistic_cv")
+            intervals = row["intervals"]
             lines.append(
                 f"{row['train_people']:>6} | {row['advice']['gain']:>5.2f} "
                 + (f"{sd:>4.2f} " if sd is not None else f"{'-':>4} ")
@@ -243,11 +245,20 @@ def size_table(report: dict[str, Any]) -> str:
                 + f" | {row['advice']['calibration_error']:>7.3f} "
                 f"{row['logistic_cv']['calibration_error']:>5.3f} "
                 f"{row['gradient_boosting']['calibration_error']:>5.3f} | "
-                f"{tracks['ic']['auc']:>6.3f} {tracks['manager']['auc']:>5.3f} "
-                f"{tracks['ic']['brier']:>8.3f} {tracks['manager']['brier']:>5.3f} | "
-                f"{row['intervals']['both']['coverage']:>5.2f} "
-                f"{row['intervals']['both']['width']:>5.2f}"
+                f"{intervals['both']['coverage']:>5.2f} {intervals['ic']['coverage']:>5.2f} "
+                f"{intervals['manager']['coverage']:>5.2f} {intervals['both']['width']:>5.2f}"
             )
+        lines.append(
+            f"{'rows':>6} | {'ROC AUC ic':>17} | {'ROC AUC mgr':>17} | {'Brier ic':>17} | "
+            f"{'Brier mgr':>17}   (each: trackfit, logit, gbm; on the track people took)"
+        )
+        for row in rows:
+            cells = [
+                " ".join(f"{row[m]['tracks'][track][measure]:>5.3f}" for m in models)
+                for measure in ("auc", "brier")
+                for track in ("ic", "manager")
+            ]
+            lines.append(f"{row['train_people']:>6} | " + " | ".join(cells))
     return "\n".join(lines)
 
 

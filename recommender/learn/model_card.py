@@ -215,14 +215,17 @@ def _evaluation(rows: list[dict[str, Any]] | None) -> list[str]:
         "## Evaluation at company sizes (synthetic people, truth known)",
         "",
         "| truth | rows | gain | logistic CV | gradient boosting | calibration error "
-        "| 90% coverage |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
+        "| 90% coverage, both tracks | IC | manager |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for row in rows:
+        intervals = row["intervals"]
         lines.append(
             f"| {row['truth']} | {row['train_people']} | {row['advice']['gain']} "
             f"| {row['logistic_cv']['gain']} | {row['gradient_boosting']['gain']} "
-            f"| {row['advice']['calibration_error']} | {row['intervals']['both']['coverage']} |"
+            f"| {row['advice']['calibration_error']} | {intervals['both']['coverage']} "
+            f"| {intervals.get('ic', {}).get('coverage', '–')} "
+            f"| {intervals.get('manager', {}).get('coverage', '–')} |"
         )
     return [*lines, ""]
 

@@ -194,6 +194,10 @@ def test_synthetic_data_for_a_pack_with_a_construct_of_its_own_says_what_it_cann
     code, out, err = trackfit("evaluate", "--pack", pack, "--sizes", "300", "--seeds", "1",
                               "--test-n", "500", "--truths", "baseline")  # fmt: skip
     assert code == 0 and note in err and "300 |" in out
+    # coverage of each track beside both, and the peers' AUC and Brier beside trackfit's
+    assert "| cover    ic   mgr width" in out
+    assert "ROC AUC ic |       ROC AUC mgr |" in out and "(each: trackfit, logit, gbm" in out
+    assert len([line for line in out.splitlines() if line.startswith("   300 |")]) == 2
     code, _, err = trackfit("--models", str(tmp_path / "models"), "models", "build-default",
                             "--pack", pack)  # fmt: skip
     assert code == 0 and note in err and "Traceback" not in err
