@@ -86,13 +86,12 @@ def train_candidate(
     seen &= usable
     # an active version that learnt from these people is no prior: they would count twice,
     # and cross-fitting's held-out people would be inside the prior
-    prior = None
-    if (
-        shrink_toward_active
-        and isinstance(active, TrackModel)
-        and seen.sum() <= SEEN_SHARE_FOR_PRIOR * usable.sum()
-    ):
-        prior = Prior(active, str(active_name))
+    prior, declined = None, None
+    if shrink_toward_active and isinstance(active, TrackModel):
+        if seen.sum() <= SEEN_SHARE_FOR_PRIOR * usable.sum():
+            prior = Prior(active, str(active_name))
+        else:
+            declined = {"version": active_name, "people_learnt": int(seen.sum())}
     progress("choosing the capacity and fitting the candidate on every usable row")
     result = fit_on_profiles(profiles, track_taken, success, usable, seed=seed, prior=prior)
     progress("making the fairness reports")
@@ -130,6 +129,8 @@ def train_candidate(
         "fairness": fairness,
         "sensitive_columns": sorted(sensitive),
     }
+    if declined:
+        manifest["prior_declined"] = declined
     if evaluation:
         manifest["evaluation"] = evaluation
     progress("writing the candidate version")

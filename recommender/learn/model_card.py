@@ -130,6 +130,7 @@ def render_model_card(manifest: dict[str, Any]) -> str:
             "",
         ]
     lines += _capacity(manifest.get("metrics", {}))
+    lines += _prior_declined(manifest.get("prior_declined"))
     lines += _held_out(manifest.get("holdout"))
     lines += _evaluation(manifest.get("evaluation"))
     lines += ["## Fairness", ""]
@@ -195,6 +196,18 @@ def _capacity(metrics: dict[str, Any]) -> list[str]:
         "",
     ]
     return lines
+
+
+def _prior_declined(declined: Any) -> list[str]:
+    """Why the active version was not offered as a prior though HR asked for it."""
+    if not isinstance(declined, dict):
+        return []
+    return [
+        f"{literal(declined.get('version'))} (the active version then) was not offered as a "
+        f"prior: it learnt from {declined.get('people_learnt')} of these people, who would "
+        "count twice.",
+        "",
+    ]
 
 
 def _toward(entry: dict[str, Any]) -> str:

@@ -1129,7 +1129,9 @@ def test_last_years_people_in_this_years_file_are_left_out_of_the_comparison(
     first = finished(hr, upload(hr, last_year, name="2025.csv").headers["Location"])
     RegistryWriter(team.config["TRACKFIT_MODELS"]).promote(first["version"], "engineering")
 
-    second = finished(hr, upload(hr, both, name="2025-2026.csv").headers["Location"])
+    second = finished(
+        hr, upload(hr, both, name="2025-2026.csv", from_active=True).headers["Location"]
+    )
     assert second["status"] == "succeeded", second
     manifest = Registry(team.config["TRACKFIT_MODELS"]).manifest(second["version"])
     learnt_before = first["summary"]["rows_used"]
@@ -1142,3 +1144,8 @@ def test_last_years_people_in_this_years_file_are_left_out_of_the_comparison(
     )
     assert f"the {learnt_before:,} it learnt from are left out" in page
     assert f"the other {learnt_before:,}, whom it learnt from, are left out" in page
+    # asked to start from the active version, which had learnt from half of them
+    assert (
+        f"{first['version']} (the active version then) was not offered as a prior: it learnt "
+        f"from {learnt_before:,} of these people, who would count twice." in page
+    )

@@ -249,6 +249,9 @@ def test_a_cumulative_file_is_judged_on_the_people_the_active_version_did_not_le
     )
     assert f"the other {seen:,}, whom it learnt from, are left out" in second["verdict"]["summary"]
     assert not any("prior" in second["metrics"]["tracks"][t] for t in ("ic", "manager"))
+    assert manifest["prior_declined"] == {"version": first["version"], "people_learnt": seen}
+    card = (registry.root / second["version"] / "card.md").read_text()
+    assert f"it learnt from {seen} of these people, who would count twice" in card
     assert registry.learnt_from(second["version"]).size == usable.sum()  # everyone usable
 
 
