@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import pickle
 
 import numpy as np
@@ -190,3 +191,19 @@ def test_a_people_file_that_is_not_a_sorted_key_list_is_refused(registry):
         (folder / "manifest.json").write_text(json.dumps(manifest))
         with pytest.raises(ModelRefused, match="not a sorted list of distinct 64-bit keys"):
             registry.learnt_from(name)
+
+
+def test_a_people_file_is_never_read_through_a_link_or_past_its_size(registry, tmp_path):
+    keys = np.arange(3, dtype=np.uint64)
+    registry.add(_model(), {"pack": "tiny@3", "data": {}}, "# card\n", keys)
+    path = registry.root / "v1" / PEOPLE_FILE
+    elsewhere = tmp_path / "people.npy"
+    elsewhere.write_bytes(path.read_bytes())
+    path.unlink()
+    path.symlink_to(elsewhere)
+    with pytest.raises(ModelRefused, match="is a symbolic link"):
+        registry.learnt_from("v1")
+    path.unlink()
+    os.mkfifo(path)
+    with pytest.raises(ModelRefused, match="is not a regular file"):
+        registry.learnt_from("v1")
