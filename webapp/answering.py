@@ -24,7 +24,7 @@ from recommender.answer.scoring import answer_matrix, score, score_many, scoring
 from recommender.answer.track_model import INTERVAL_LEVEL
 from recommender.answer.trial import tried_recommender, try_version
 from recommender.errors import AnswersInvalid, PackInvalid, quoted
-from recommender.pack.fields import FLAG_IDS
+from recommender.pack.fields import CLOSE_CALL_FLAG, FLAG_IDS
 from recommender.pack.framework import TRACK_IDS
 from recommender.pack.loading import Pack, load_pack
 from recommender.pack.questionnaire import ANCHORED, CHOICE, NUMBER, SCALED_KINDS, Item, Section
@@ -34,6 +34,7 @@ from webapp.pack_versions import UnknownDiscipline
 __all__ = [  # what the web app uses of the answering layer, named once here
     "ANCHORED",
     "CHOICE",
+    "CLOSE_CALL_FLAG",
     "FLAG_IDS",
     "FLAG_MESSAGES",
     "INTERVAL_LEVEL",

@@ -26,6 +26,10 @@ FLAG_IDS = (
     "too_many_skipped",
     "too_fast",
 )
+# The flag a pack's close-call rule adds (`model.close_call`: the model cannot tell which track
+# is better for this person). Pages say "a close call" exactly when a result carries it, so the
+# headline and the rule's note beside it always agree, in old results as in new.
+CLOSE_CALL_FLAG = "close_call"
 
 
 @dataclass(frozen=True)

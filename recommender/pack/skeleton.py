@@ -13,6 +13,7 @@ from pathlib import Path
 import yaml
 
 from recommender.errors import PackInvalid, Problem
+from recommender.pack.fields import CLOSE_CALL_FLAG
 from recommender.pack.framework_sheet import (
     FrameworkSheetInvalid,
     Ladder,
@@ -279,7 +280,7 @@ def _rules(ladder: Ladder) -> list[dict]:
             "id": "close-call",
             "priority": 20,
             "when": {"field": "model.close_call", "eq": True},
-            "then": {"add_flag": "close_call"},
+            "then": {"add_flag": CLOSE_CALL_FLAG},
             "message": "Both tracks could fit you: the difference between your chances on "
             "them is within what the model is unsure of. Consider a trial before choosing: "
             "lead a project with two or three people for a quarter, or cover for a manager "

@@ -239,8 +239,9 @@ def test_a_low_how_sure_from_the_notes_alone_says_so(result):
     # 70% against 46% is a clear 62%; three notes bring it to 55%
     reading = _reading_with(stored, 0.70, 0.46, 0.55)
     assert "because of those notes, not because the tracks are close" in reading.how_sure()
-    close = _reading_with(stored, 0.52, 0.48, 0.52)
-    assert "the choice is close" in close.how_sure()
+    near = _reading_with(stored, 0.52, 0.48, 0.52)
+    assert "the difference between your chances is small" in near.how_sure()
+    assert "close call" not in near.how_sure()  # only the close-call rule says so
 
 
 def test_a_shared_level_held_on_the_other_track_is_a_step_up_not_sideways(

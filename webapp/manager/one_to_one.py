@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from statistics import fmean
+from typing import Any
 
 from webapp.answering import ANCHORED, Pack, next_anchor
 from webapp.results.reading import HIGH, LOW, Factor, Reading, level_name, statement
@@ -215,10 +216,10 @@ def standings(pack: Pack, recommendation: dict, context: dict) -> list[TrackStan
     return found
 
 
-def sureness_about(confidence: float) -> str:
+def sureness_about(recommendation: dict[str, Any]) -> str:
     """How sure the advice is, in words for the manager (the result page's words address the
     employee, who is not the reader here)."""
-    return sureness(confidence).replace("for you", "for them")
+    return sureness(recommendation).replace("for you", "for them")
 
 
 def about(factor: Factor, name: str, rows: list[RatingRow], pack: Pack) -> str:

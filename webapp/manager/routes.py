@@ -111,7 +111,7 @@ def _page(assessment: Assessment, report: User, pack: Pack, template: str, **for
         gaps=gaps,
         needs=needs(pack, reading.levels[reading.track].target),
         standings=standings(pack, assessment.recommendation, assessment.context),
-        sureness=sureness_about(assessment.recommendation["confidence"]),
+        sureness=sureness_about(assessment.recommendation),
         name=name,
         titled=lambda level_id: level_name(pack, level_id),
         about=lambda factor: about(factor, name, rows, pack),

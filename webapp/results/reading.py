@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from webapp.answering import ANCHORED, Item, Pack, next_anchor
+from webapp.answering import ANCHORED, CLOSE_CALL_FLAG, Item, Pack, next_anchor
 
 FACTORS_SHOWN = 4
 HIGH, LOW = 3.5, 2.5  # construct means (1..5) that read as agreeing / disagreeing
@@ -173,13 +173,19 @@ class Reading:
                 " Below 50% means the model on its own leans to the other track: a rule chose "
                 "this one (see the rules that applied)."
             )
+        elif close_call(self.recommendation):
+            text += (
+                " Each chance is an estimate with a range, and here the difference between them "
+                "is within what the model is unsure of: both tracks could work for you, a close "
+                "call (see the notes below)."
+            )
         elif confidence < 0.6 and plain >= 0.6:
             text += (
                 " It is low because of those notes, not because the tracks are close: answer "
                 "again with care for a clearer reading."
             )
         elif confidence < 0.6:
-            text += " A low figure means both tracks could work for you: the choice is close."
+            text += " A figure this near 50% means the difference between your chances is small."
         return text
 
     def range_meaning(self) -> str | None:
@@ -190,6 +196,13 @@ class Reading:
             "The range is for people who answer like you: it is where your own chance most "
             f"likely lies, {_how_often(self.interval_level)}."
         )
+
+
+def close_call(recommendation: dict[str, Any]) -> bool:
+    """Whether the pack's close-call rule fired for this result: its flag is among the
+    result's flags (and its note under "Notes on this result"). The one answer to "is it a
+    close call?" for every page that words the confidence."""
+    return any(flag.get("id") == CLOSE_CALL_FLAG for flag in recommendation.get("flags", []))
 
 
 def _pct(value: float) -> str:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from flask import Flask
+
+from webapp.results.reading import close_call
 
 
 def percent(value: float | None) -> str:
@@ -22,15 +25,24 @@ def minute(moment: datetime | None) -> str:
     return "" if moment is None else f"{day(moment)}, {moment:%H:%M} UTC"
 
 
-def sureness(confidence: float) -> str:
-    """How sure the advice is, in words (confidence = chance the advised track works out better)."""
+def sureness(recommendation: dict[str, Any]) -> str:
+    """How sure the advice is, in words.
+
+    A close call is the close-call rule's decision (the result carries its flag, and the page
+    shows the rule's note), never a band of the confidence: the model's own uncertainty can
+    make a 74% lead a close call and leave a 55% one a real, if small, lead. Reading the flag
+    keeps the headline and the note from contradicting each other, in results of any age.
+    """
+    confidence = float(recommendation["confidence"])
+    if confidence < 0.5:
+        return "chosen by a rule: the model on its own leans to the other track"
+    if close_call(recommendation):
+        return "a close call: both tracks could work for you"
     if confidence >= 0.75:
         return "a clear fit"
     if confidence >= 0.6:
         return "a fairly clear fit"
-    if confidence >= 0.5:
-        return "a close call: both tracks could work for you"
-    return "chosen by a rule: the model on its own leans to the other track"
+    return "the better fit, though not clearly so"
 
 
 def strength(effect: float) -> str:
