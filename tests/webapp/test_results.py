@@ -158,7 +158,8 @@ def test_a_development_step_is_the_next_anchor_up_not_the_target(
     answers = {**person["answers"], "rate_system_design": 1}
     number = make_assessment("ada@example.com", {**person, "answers": answers})
     html = client.get(f"/results/{number}").get_data(as_text=True)
-    assert "<strong>System design</strong>: you rated 1, L4 expects 4. Next step, 2 of 5:" in html
+    # a 1 leaves this senior engineer (L3) supporting only L2: the gap is to the level held
+    assert "<strong>System design</strong>: you rated 1, L3 expects 3. Next step, 2 of 5:" in html
 
 
 def test_every_number_is_defined_where_it_is_shown(result):

@@ -133,14 +133,15 @@ class TwoViewGap:
 def gaps_on_both(
     pack: Pack, reading: Reading, rows: list[RatingRow], track: str
 ) -> list[TwoViewGap]:
-    """Gaps to the target on `track`, judged on both ratings: the employee's as the
-    recommender computed them, and the manager's against the same expectations; gaps on both
-    first, then the rest in the pack's order."""
+    """Gaps to the level to work toward on `track` (the target, or the level held when the
+    answers fall short of it), judged on both ratings: the employee's as the recommender
+    computed them, and the manager's against the same expectations; gaps on both first, then
+    the rest in the pack's order."""
     levels = reading.levels[track]
-    expects = needs(pack, levels.target)
+    expects = needs(pack, levels.goal)
     if not expects:
         return []
-    computed = {gap.competency: gap for gap in levels.gaps}
+    computed = {gap.competency: gap for gap in levels.goal_gaps}
     by_competency: dict[str, list[RatingRow]] = {}
     for row in rows:
         by_competency.setdefault(row.competency, []).append(row)
@@ -188,29 +189,31 @@ def _statement(pack: Pack, competency: str, value: int) -> str:
 @dataclass(frozen=True)
 class TrackStanding:
     """Where the report stands on one track, for the manager: the level held, the level the
-    answers support, and the next step."""
+    answers support, and the next step; `short_of_held` when the answers support less than the
+    level held, so that the step before the target is to show what the held level expects."""
 
     title: str
     held: str | None
     supported: str | None
     target: str | None
+    short_of_held: bool = False
 
 
-def standings(pack: Pack, recommendation: dict, context: dict) -> list[TrackStanding]:
+def standings(pack: Pack, reading: Reading, context: dict) -> list[TrackStanding]:
     """Per track: held level (from the person's own context), supported and target levels."""
-    framework = pack.framework
     found = []
-    for track in framework.tracks:
-        raw = recommendation["levels"].get(track.id, {})
-        # Recommendations stored before `supported` existed used `current` for it.
-        supported = raw.get("supported") if "supported" in raw else raw.get("current")
+    for track in pack.framework.tracks:
+        levels = reading.levels.get(track.id)
+        if levels is None:
+            continue
         on_track = context.get("current_track") == track.id
         found.append(
             TrackStanding(
                 track.title,
                 level_name(pack, context.get("current_level")) if on_track else None,
-                level_name(pack, supported),
-                level_name(pack, raw.get("target")),
+                level_name(pack, levels.supported),
+                level_name(pack, levels.target),
+                levels.short_of_held,
             )
         )
     return found
@@ -258,7 +261,7 @@ class Prompt:
 def discussion_prompts(
     name: str, rows: list[RatingRow], reading: Reading, gaps: list[TwoViewGap]
 ) -> list[Prompt]:
-    """Up to three prompts each from the largest rating differences, the gaps to the target on
+    """Up to three prompts each from the largest rating differences, the gaps to the goal on
     the recommended track (gaps on both views first), and the rules that fired."""
     prompts = []
     differing = sorted((r for r in rows if r.differs), key=lambda r: -abs(r.difference or 0))
@@ -279,8 +282,8 @@ def discussion_prompts(
         prompts.append(
             Prompt(
                 "gap",
-                f"{gap.label}, toward {levels.target_title} on the "
-                f"{reading.track_title.lower()} track: {gap.ratings(name, levels.target)} "
+                f"{gap.label}, toward {levels.goal_title} on the "
+                f"{reading.track_title.lower()} track: {gap.ratings(name, levels.goal)} "
                 f"({gap.verdict(name)}). What work in the next months could build it? "
                 f"The next step, {gap.step} of 5, reads: “{gap.next_step}”",
             )

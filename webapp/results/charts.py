@@ -229,7 +229,7 @@ def _marks(
 
 
 def competency_chart(bars: Sequence[CompetencyBar], level: str, level_title: str) -> Markup:
-    """Your rating of each competency against what the target level expects (0..5), each bar
+    """Your rating of each competency against what a level expects (0..5), each bar
     under its competency's name; a bar short of the mark is grey and hatched."""
     n = drawing.next_id()
     width, left, value_w = WIDTH, 6, 44

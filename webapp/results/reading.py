@@ -77,11 +77,33 @@ class TrackLevels:
     supported_title: str | None = None
     sideways: bool = False  # the target is a change of track at the grade held, not a promotion
     shared_held: str | None = None  # a shared level held while on the other track
+    # The answers fall short of the level held (they support a lower one, or none), while the
+    # target is the level above it: "next step: L7" would read as a promotion to someone whose
+    # answers support L2. The step that comes first is to show what the held level expects.
+    short_of_held: bool = False
+    held_gaps: tuple[Gap, ...] = ()
+
+    @property
+    def goal(self) -> str | None:
+        """The level to work toward now: the one held when the answers fall short of it,
+        else the target."""
+        return self.current if self.short_of_held else self.target
+
+    @property
+    def goal_title(self) -> str | None:
+        """The title of `goal`."""
+        return self.current_title if self.short_of_held else self.target_title
+
+    @property
+    def goal_gaps(self) -> tuple[Gap, ...]:
+        """The gaps to `goal`."""
+        return self.held_gaps if self.short_of_held else self.gaps
 
 
 @dataclass(frozen=True)
 class CompetencyBar:
-    """A competency: the person's rating and what the target level expects."""
+    """A competency: the person's rating and what the level to work toward expects (the
+    target, or the level held when the answers fall short of it)."""
 
     label: str
     have: float | None
@@ -251,7 +273,7 @@ def read(
         levels=levels,
         ladder=_ladder(pack),
         role_level=context.get("current_level"),
-        competencies={t: _competency_bars(pack, lv.target, answers) for t, lv in levels.items()},
+        competencies={t: _competency_bars(pack, lv.goal, answers) for t, lv in levels.items()},
         p_interval=_interval(recommendation),
         interval_level=recommendation.get("interval_level"),
     )
@@ -380,6 +402,7 @@ def _track_levels(pack: Pack, track: str, title: str, raw: dict, context: dict) 
         on_track = context.get("current_track") in (track, None)
         current = held if on_track and held in ladder else None
     gaps = tuple(_gap(pack, gap) for gap in raw.get("gaps", []))
+    short = _short_of_held(pack, current, supported, target)
     return TrackLevels(
         track=track,
         title=title,
@@ -394,7 +417,40 @@ def _track_levels(pack: Pack, track: str, title: str, raw: dict, context: dict) 
         supported_title=_level_title(pack, supported),
         sideways=current is None and held is not None and held not in ladder,
         shared_held=held if current is None and held in ladder else None,
+        short_of_held=short,
+        held_gaps=_held_gaps(pack, current, raw.get("gaps", [])) if short else (),
     )
+
+
+def _grade(pack: Pack, level_id: str | None) -> int | None:
+    try:
+        return pack.framework.level(level_id).grade if level_id else None
+    except KeyError:
+        return None
+
+
+def _short_of_held(
+    pack: Pack, current: str | None, supported: str | None, target: str | None
+) -> bool:
+    """Whether the answers support less than the level held while the target is above it."""
+    held, target_grade = _grade(pack, current), _grade(pack, target)
+    if held is None or target_grade is None or target_grade <= held:
+        return False
+    supported_grade = _grade(pack, supported)
+    return supported_grade is None or supported_grade < held
+
+
+def _held_gaps(pack: Pack, held: str, gaps: list[dict]) -> tuple[Gap, ...]:
+    """The gaps to the level held, read off the stored gaps to the target above it: no
+    expectation goes down a ladder (the pack's validator refuses one that does), so every
+    competency short of the held level is short of the target too and among them."""
+    expects = pack.framework.level(held).expects
+    short = []
+    for gap in gaps:
+        need = expects.get(gap["competency"], 0)
+        if gap["have"] is None or gap["have"] < need:
+            short.append(_gap(pack, {**gap, "need": need}))
+    return tuple(short)
 
 
 def _gap(pack: Pack, gap: dict) -> Gap:

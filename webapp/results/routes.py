@@ -125,7 +125,7 @@ def _render_result(summary: Summary, pack: Pack) -> Markup:
                 reading.ladder, reading.levels, reading.role_level, reading.track_titles
             ),
             competency_charts={
-                track: charts.competency_chart(bars, lv.target, lv.target_title or "")
+                track: charts.competency_chart(bars, lv.goal, lv.goal_title or "")
                 for track, lv in reading.levels.items()
                 if (bars := reading.competencies.get(track))
             },

@@ -1,0 +1,99 @@
+"""Someone whose answers support a level far below the one they hold is not told that their
+next step is the level above it without a word: the page says the first step is to show what
+the held level expects, names those gaps, and keeps the recommender's target as the step
+after (the contract's `target` is the level above the one held)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from webapp.assessment.models import Assessment
+from webapp.extensions import db
+
+LOW_RATING = 2
+
+
+@pytest.fixture
+def distinguished_but_rated_low(people):
+    """A Distinguished Engineer (L6) who rated every competency 2 of 5."""
+    person = people[0]
+    answers = {
+        item: (LOW_RATING if item.startswith("rate_") else value)
+        for item, value in person["answers"].items()
+    }
+    context = {**person["context"], "current_level": "L6", "years_experience": 20}
+    return {**person, "answers": answers, "context": context}
+
+
+@pytest.fixture
+def stored(app, team, make_assessment, distinguished_but_rated_low, share):
+    """Ada's result as that person, shared with Mo; (id, its recommendation)."""
+    number = make_assessment("ada@example.com", distinguished_but_rated_low)
+    share(number)
+    with app.app_context():
+        return number, db.session.get(Assessment, number).recommendation
+
+
+def _text(html: str) -> str:
+    main = html.split("<main", 1)[1].split("</main>", maxsplit=1)[0]
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", main))
+
+
+def test_the_recommender_keeps_its_contract_target_the_level_above_the_one_held(stored):
+    _, recommendation = stored
+    ic = recommendation["levels"]["ic"]
+    assert (ic["current"], ic["supported"], ic["target"]) == ("L6", "L2", "L7")
+
+
+def test_the_page_says_the_first_step_is_the_level_held_and_names_its_gaps(
+    stored, signed_in, engineering
+):
+    number, recommendation = stored
+    text = _text(signed_in("ada@example.com").get(f"/results/{number}").get_data(as_text=True))
+    assert "Next step: L7" not in text
+    assert (
+        "your answers support L2 Engineer II. That is below the level you hold, so the next "
+        "step is to show what L6 Distinguished Engineer expects (the gaps below); L7 Fellow is "
+        "the step after that." in text
+    )
+    heading = "Individual contributor: first, what L6 Distinguished Engineer, the level you hold"
+    assert f"{heading}, expects" in text
+    held = engineering.framework.level("L6").expects
+    short = [c for c in engineering.framework.competencies if held.get(c.id, 0) > LOW_RATING]
+    assert short  # the person is short of L6 somewhere, or the test proves nothing
+    for competency in short:
+        need = held[competency.id]
+        assert f"{competency.label}: you rated {LOW_RATING}, L6 expects {need}" in text
+    for competency in engineering.framework.competencies:
+        if held.get(competency.id, 0) <= LOW_RATING:
+            assert f"{competency.label}: you rated {LOW_RATING}, L6 expects" not in text
+    assert "L7 expects" not in text  # the target's gaps are named, not listed as the next step
+    gaps_to_target = len(recommendation["levels"]["ic"]["gaps"])
+    assert f"L7 Fellow, the step after, expects more again: {gaps_to_target} of your" in text
+    assert "Your competencies against L6 Distinguished Engineer" in text  # the chart
+
+
+def test_the_manager_is_told_the_same_about_the_report(stored, signed_in):
+    number, _ = stored
+    mo = signed_in("mo@example.com")
+    for url in (f"/team/assessments/{number}", f"/team/assessments/{number}/print"):
+        text = _text(mo.get(url).get_data(as_text=True))
+        assert (
+            "Ada holds Distinguished Engineer (L6); the answers support Engineer II (L2); below "
+            "the level held, so the next step is to show what Distinguished Engineer (L6) "
+            "expects, then Fellow (L7)." in text
+        ), url
+        assert "next step Fellow (L7)" not in text, url
+    text = _text(mo.get(f"/team/assessments/{number}").get_data(as_text=True))
+    assert "Gaps to Distinguished Engineer (L6), the level Ada holds, on both ratings" in text
+
+
+def test_someone_meeting_the_level_held_still_steps_to_the_level_above(
+    app, ada, people, make_assessment, client
+):
+    number = make_assessment("ada@example.com", people[0])  # a senior engineer, L3
+    text = _text(client.get(f"/results/{number}").get_data(as_text=True))
+    assert "Next step: L4 Staff Engineer." in text
+    assert "below the level you hold" not in text
