@@ -153,7 +153,8 @@ def construct_quality(
     `raw` holds the answers as given and `scored` the same answers with reverse-keyed items
     reversed (low + high - raw), both (people, k items) with NaN where unanswered; `low` and
     `high` are the items' scale ends. Alpha, its Feldt interval, omega, corrected item-total
-    correlations and alpha-if-deleted use the listwise-complete rows of `scored` ("n").
+    correlations and alpha-if-deleted use the listwise-complete rows of `scored` ("n", of
+    "responses" rows; "incomplete" rows skipped at least one item and are left out of them).
     Floor and ceiling are the shares of answered responses at the low and high end of the
     scale as answered (raw, so a reverse-keyed item's floor is people who disagreed with its
     wording); missing is the share of all rows left unanswered. The light follows the
@@ -205,6 +206,8 @@ def construct_quality(
     ]
     return {
         "n": n,
+        "responses": len(raw),
+        "incomplete": len(raw) - n,
         "items": k,
         "alpha": alpha,
         "alpha_ci": alpha_ci,

@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 from sqlalchemy import select
 
-from recommender.answer.scoring import scoring_layout
+from recommender.answer.answers import Answers
+from recommender.answer.scoring import score_many, scoring_layout
 from recommender.learn.synthetic import generate_outcomes
 from recommender.pack.loading import load_pack
 from tests.webapp import factories
@@ -25,7 +26,7 @@ PACK = load_pack("engineering")
 CONSTRUCTS = [construct.id for construct in PACK.questionnaire.constructs]
 ROW = re.compile(r'<tr><th scope="row"><a href="#c-([a-z_]+)">.*?</a></th>(.*?)</tr>', re.S)
 CELL = re.compile(r"<td[^>]*>(.*?)</td>", re.S)
-COLUMNS = ("items", "n", "alpha", "interval", "omega", "light", "weak")
+COLUMNS = ("items", "n", "left_out", "alpha", "interval", "omega", "light", "weak")
 
 
 @pytest.fixture
@@ -436,3 +437,45 @@ def test_people_assessed_without_an_employee_id_are_said_to_be_unmatchable_to_up
             db.session.scalar(select(User).where(User.email == email)).employee_id = f"E-{n}"
         db.session.commit()
     assert "no employee id on record" not in hr.get("/hr/quality").get_data(as_text=True)
+
+
+def _flagged(answers: list[dict]) -> list[bool]:
+    """Whether each response has a response-quality flag, as the recommender scores it."""
+    people = [
+        Answers.from_json({"employee_id": f"p{n}", "answers": one, "context": CONTEXT}, PACK)
+        for n, one in enumerate(answers)
+    ]
+    return score_many(PACK, people).flagged.tolist()
+
+
+def test_each_construct_says_how_many_responses_skipped_an_item_and_were_left_out(app, hr):
+    """Alpha and omega use only the responses that answered every item of the construct; the
+    page says so, and per construct how many it used and how many it left out that way."""
+    answers = _synthetic_answers(40, seed=11)  # the generator leaves some items unanswered
+    _store_assessments(app, answers)
+    page = hr.get("/hr/quality").get_data(as_text=True)
+    kept = [one for one, flagged in zip(answers, _flagged(answers), strict=True) if not flagged]
+    rows = table(page)
+    skipped_somewhere = False
+    for construct in CONSTRUCTS:
+        items = [
+            item.id
+            for item in PACK.questionnaire.item_by_id.values()
+            if item.kind == "likert" and item.construct == construct
+        ]
+        left_out = sum(any(item not in one for item in items) for one in kept)
+        skipped_somewhere |= left_out > 0
+        complete = len(kept) - left_out
+        assert (rows[construct]["n"], rows[construct]["left_out"]) == (
+            str(complete),
+            str(left_out),
+        ), construct
+        said = (
+            f"Alpha, omega and the item statistics from {complete} of the {len(kept)} "
+            "responses without a quality flag"
+        )
+        assert said in page, construct
+    assert skipped_somewhere  # or the test proves nothing
+    assert "skipped at least one of its items and are left out of them" in page
+    assert "computed only on the responses that answered every item of the construct" in page
+    assert "items as answered" not in page

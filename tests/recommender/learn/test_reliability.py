@@ -328,6 +328,8 @@ def test_report_shape_and_rounding():
     report = quality(likert(one_factor([0.8, 0.7, 0.6], 200, 10)))
     assert set(report) == {
         "n",
+        "responses",
+        "incomplete",
         "items",
         "alpha",
         "alpha_ci",
@@ -449,6 +451,8 @@ def test_engineering_pack_quality_on_synthetic_answers(engineering, synthetic):
         members = layout.constructs[:, column] == 1
         kept = raw[~flagged][:, members]
         assert construct["n"] == (~np.isnan(kept).any(axis=1)).sum(), construct_id
+        assert construct["responses"] == len(kept)
+        assert construct["incomplete"] == len(kept) - construct["n"] > 0
         assert construct["n"] < (~np.isnan(raw[:, members]).any(axis=1)).sum()
         assert construct["items"] == members.sum()
         assert construct["light"] in LIGHTS
@@ -492,3 +496,16 @@ def test_questionnaire_quality_checks_shapes(tiny):
         questionnaire_quality(tiny, np.ones((3, items + 1)), np.zeros(3, dtype=bool))
     with pytest.raises(ValueError, match="flagged"):
         questionnaire_quality(tiny, np.ones((3, items)), np.zeros(4, dtype=bool))
+
+
+def test_a_response_that_skipped_an_item_is_counted_as_left_out_of_that_construct_alone():
+    """Alpha and omega use people who answered every item of the construct; the report says
+    how many others there were, and they still count towards floor, ceiling and missing."""
+    answers = likert(one_factor([0.8, 0.7, 0.6], 200, 10))
+    answers[:15, 1] = np.nan  # fifteen people skipped the second item
+    report = quality(answers)
+    assert (report["responses"], report["n"], report["incomplete"]) == (200, 185, 15)
+    assert report["alpha"] == round(cronbach_alpha(answers[15:]), 4)
+    assert report["item_stats"][1]["missing"] == 0.075
+    complete = quality(answers[:, [0, 2]])  # the same people on the items they all answered
+    assert (complete["n"], complete["incomplete"]) == (200, 0)
