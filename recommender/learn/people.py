@@ -8,19 +8,22 @@ shrinking toward it would count those people twice, with cross-fitting's held-ou
 inside the prior. Each version therefore records a key per person it learnt from (directly,
 or through the prior the search took), `people.npy` beside the model.
 
-A key is the first 8 bytes of the SHA-256 of the employee id as HR writes it, read the way the
-rest of trackfit reads ids (Unicode NFKC, case and surrounding spaces ignored): two ids collide
-with a chance of about 1 in 10^19 per pair. This is not anonymisation: anyone holding the
-registry and an employee id can tell whether that person was learnt from; the registry is HR's.
+A key is the first 8 bytes of the SHA-256 of the employee id, compared the way the rest of
+trackfit compares ids (`employee_id_key`: Unicode NFKC, case and surrounding spaces ignored);
+the web app keys a row joined to an account by that account (its employee id, else its email),
+whichever way the file named the person. Two ids collide with a chance of about 1 in 10^19 per
+pair. This is not anonymisation: anyone holding the registry and an employee id can tell
+whether that person was learnt from; the registry is HR's.
 """
 
 from __future__ import annotations
 
 import hashlib
-import unicodedata
 from collections.abc import Sequence
 
 import numpy as np
+
+from recommender.answer.employee_ids import employee_id_key
 
 
 def person_keys(employee_ids: Sequence[str]) -> np.ndarray:
@@ -33,7 +36,7 @@ def person_keys(employee_ids: Sequence[str]) -> np.ndarray:
 
 
 def _key(employee_id: str) -> int:
-    plain = unicodedata.normalize("NFKC", str(employee_id)).strip().casefold()
+    plain = employee_id_key(str(employee_id))
     return int.from_bytes(hashlib.sha256(plain.encode("utf-8")).digest()[:8], "big")
 
 

@@ -1149,3 +1149,25 @@ def test_last_years_people_in_this_years_file_are_left_out_of_the_comparison(
         f"{first['version']} (the active version then) was not offered as a prior: it learnt "
         f"from {learnt_before:,} of these people, who would count twice." in page
     )
+
+
+def test_people_named_by_email_in_one_file_and_by_id_in_the_next_are_the_same_people(
+    team, signed_in
+):
+    lines = factories.people_with_assessments(team, 600, 53)
+    header, rows = lines[0], lines[1:]
+    by_email = [
+        f"{row.split(',', 1)[0].lower()}@example.com,{row.split(',', 1)[1]}" for row in rows[:400]
+    ]
+    hr = signed_in("hr@example.com")
+    first = finished(hr, upload(hr, short_file([header, *by_email]), "gender").headers["Location"])
+    assert first["status"] == "succeeded", first
+    RegistryWriter(team.config["TRACKFIT_MODELS"]).promote(first["version"], "engineering")
+
+    both = short_file([header, *rows])  # all 600, named by employee id
+    second = finished(hr, upload(hr, both, "gender", from_active=True).headers["Location"])
+    assert second["status"] == "succeeded", second
+    manifest = Registry(team.config["TRACKFIT_MODELS"]).manifest(second["version"])
+    learnt = first["summary"]["rows_used"]
+    assert manifest["holdout"]["left_out_learnt_by_active"] == learnt
+    assert manifest["prior_declined"]["people_learnt"] == learnt

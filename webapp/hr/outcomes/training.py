@@ -7,10 +7,11 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 
 from webapp import learning
-from webapp.answering import Answers, Pack, answers_json, score_many
+from webapp.accounts.models import User
+from webapp.answering import Answers, Pack, answers_json, employee_id_key, score_many
 from webapp.assessment.models import Assessment
 from webapp.extensions import db
 from webapp.hr.disciplines import pack_version
@@ -70,8 +71,9 @@ def training_data(upload: OutcomeUpload, pack: Pack):
         select(OutcomeRecord).where(OutcomeRecord.upload_id == upload.id).order_by(OutcomeRecord.id)
     ).all()
     linked = stored_assessments([r.assessment_id for r in records if r.assessment_id])
+    known = known_as(records, linked)
     people, kept = [], []
-    for record in records:
+    for record, name in zip(records, known, strict=True):
         if record.answers is not None:
             answers, context, timings = record.answers, record.context, None
         elif record.assessment_id in linked:
@@ -81,9 +83,7 @@ def training_data(upload: OutcomeUpload, pack: Pack):
             answers, context, timings = stored.answers, stored.context, stored.timings
         else:
             continue  # the person deleted the assessment since the upload
-        people.append(
-            Answers.from_json(answers_json(record.employee_id, answers, context, timings), pack)
-        )
+        people.append(Answers.from_json(answers_json(name, answers, context, timings), pack))
         kept.append(record)
     values: dict[str, dict[str, str | None]] = {}
     for value in db.session.scalars(
@@ -101,6 +101,41 @@ def training_data(upload: OutcomeUpload, pack: Pack):
 
 # Ids per query (databases cap the parameters of a statement: SQLite's default was 999).
 IDS_PER_QUERY = 500
+
+
+def known_as(records: list[OutcomeRecord], linked: dict[int, Assessment]) -> list[str]:
+    """Per record, the name the model registry knows the person by (it keeps who each version
+    learnt from, `recommender.learn.people`): the account the row is joined to, or whose
+    employee id or email the row names — its employee id, else its email — so that a person
+    named by email in one file and by employee id in the next is one person; a row naming no
+    account keeps the file's id."""
+    names = {employee_id_key(r.employee_id) for r in records if r.assessment_id not in linked}
+    owners = {a.user_id for a in linked.values()}
+    by_id: dict[int, User] = {}
+    for chunk in _chunks(sorted(owners)):
+        by_id |= {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(chunk)))}
+    by_name: dict[str, User] = {}
+    for chunk in _chunks(sorted(names)):
+        matching = select(User).where(
+            or_(func.lower(User.employee_id).in_(chunk), User.email.in_(chunk))
+        )
+        for user in db.session.scalars(matching):
+            by_name.setdefault(user.email, user)
+            if user.employee_id:
+                by_name.setdefault(employee_id_key(user.employee_id), user)
+    known = []
+    for record in records:
+        assessment = linked.get(record.assessment_id)
+        if assessment is not None:
+            user = by_id.get(assessment.user_id)
+        else:
+            user = by_name.get(employee_id_key(record.employee_id))
+        known.append(user.employee_id or user.email if user else record.employee_id)
+    return known
+
+
+def _chunks(values: list) -> list[list]:
+    return [values[start : start + IDS_PER_QUERY] for start in range(0, len(values), IDS_PER_QUERY)]
 
 
 def stored_assessments(ids: list[int]) -> dict[int, Assessment]:
