@@ -570,11 +570,27 @@ def _check_models(registry: Registry, args: argparse.Namespace) -> int:
                 registry.load(pack=pack)  # refused: nothing is active, and what to do about it
             try_version(registry, name, pack)
             print(f"{pack_id_of(pack)}: {name} usable (SHA-256 matches, sample people answered)")
+            _check_people(registry, name)
         except ModelRefused as refused:
             problems += refused.problems
     if problems:
         raise ModelRefused(problems)
     return EXIT_OK
+
+
+def _check_people(registry: Registry, name: str) -> None:
+    """Say when a version's record of who it learnt from does not read. It still answers (so
+    the check passes, and `make serve` keeps it), but a retraining cannot leave out the
+    people it learnt from, nor take it as a prior."""
+    try:
+        registry.learnt_from(name)
+    except ModelRefused as refused:
+        print(
+            f"  warning: {refused.problems[0]}. {name} still answers, but a candidate trained "
+            f"now cannot tell which of its people {name} learnt from: it is judged on everyone "
+            f"and {name} is no prior. Promote a version whose record reads, or retrain and "
+            "promote, to end this."
+        )
 
 
 def _packs_with_models(registry: Registry) -> list[str]:

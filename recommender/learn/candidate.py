@@ -79,16 +79,23 @@ def train_candidate(
     keys = person_keys(profiles.employee_ids)
     active_name = registry.active(pack)
     active = _comparable_active(registry, active_name, names)
-    active_people, seen = None, np.zeros(keys.size, dtype=bool)
+    active_people, unreadable = None, None
+    seen = np.zeros(keys.size, dtype=bool)
     if isinstance(active, TrackModel):
-        active_people = registry.learnt_from(active_name)
+        try:
+            active_people = registry.learnt_from(active_name)
+        except ModelRefused as refused:  # changed or gone: who it learnt from is unknown
+            unreadable = str(refused.problems[0])
         seen = _seen_by_active(registry, active_name, active_people, keys, data.get("sha256"))
     seen &= usable
     # an active version that learnt from these people is no prior: they would count twice,
-    # and cross-fitting's held-out people would be inside the prior
+    # and cross-fitting's held-out people would be inside the prior; nor is one whose record of
+    # them cannot be read
     prior, declined = None, None
     if shrink_toward_active and isinstance(active, TrackModel):
-        if seen.sum() <= SEEN_SHARE_FOR_PRIOR * usable.sum():
+        if unreadable:
+            declined = {"version": active_name, "people_unreadable": unreadable}
+        elif seen.sum() <= SEEN_SHARE_FOR_PRIOR * usable.sum():
             prior = Prior(active, str(active_name))
         else:
             declined = {"version": active_name, "people_learnt": int(seen.sum())}
@@ -98,7 +105,7 @@ def train_candidate(
     fairness = advice_fairness(result.model, profiles, features, sensitive)
     progress(f"judging the candidate by {folds}-fold cross-fitting beside the active version")
     holdout = _cross_fitted_comparison(
-        (active_name, active, seen),
+        (active_name, active, seen, unreadable),
         profiles=profiles,
         features=features,
         track_taken=track_taken,
@@ -187,7 +194,7 @@ def cross_fitted_p_success(
 
 
 def _cross_fitted_comparison(
-    against: tuple[str | None, TrackModel | str | None, np.ndarray],
+    against: tuple[str | None, TrackModel | str | None, np.ndarray, str | None],
     *,
     profiles: ProfileBatch,
     features: np.ndarray,
@@ -201,13 +208,14 @@ def _cross_fitted_comparison(
 ) -> dict[str, Any]:
     """The cross-fitted candidate and the active version on the same usable people.
     `against`: the active version's name, its model (or why it cannot be compared, or None),
-    and which usable rows are people it learnt from. Those are left out of the judging when
-    enough others remain on each track; otherwise everyone is judged and the verdict says the
-    comparison flatters the active version."""
+    which usable rows are people it learnt from, and why its record of them could not be read
+    (or None). Those people are left out of the judging when enough others remain on each
+    track; otherwise everyone is judged and the verdict says the comparison flatters the active
+    version, as it does when the record could not be read."""
     candidate = cross_fitted_p_success(
         profiles, track_taken, success, usable, folds=folds, seed=seed, prior=prior
     )
-    active_name, active, seen = against
+    active_name, active, seen, unreadable = against
     judged, learnt, left_out = usable, False, 0
     if seen.any():
         fresh = usable & ~seen
@@ -245,6 +253,7 @@ def _cross_fitted_comparison(
         seed=seed,
         active_learnt_these=learnt,
         left_out_learnt_by_active=left_out,
+        active_people_unreadable=unreadable,
     )
     return holdout
 

@@ -87,11 +87,13 @@ def compare_paired(
     samples: int = BOOTSTRAP_SAMPLES,
     active_learnt_these: bool = False,
     left_out_learnt_by_active: int = 0,
+    active_people_unreadable: str | None = None,
 ) -> dict[str, Any]:
     """Per track, the candidate's and the active version's AUC and Brier on the same people,
     the paired intervals of their differences, and the verdict. `left_out_learnt_by_active`:
     how many people the active version learnt from were left out of these (the verdict says
-    so)."""
+    so); `active_people_unreadable`: why the active version's record of who it learnt from
+    could not be read (then some of these may be, and the verdict cannot judge it worse)."""
     rng = np.random.default_rng([seed, 3])
     tracks: dict[str, Any] = {}
     for track in TRACK_IDS:
@@ -116,6 +118,8 @@ def compare_paired(
     }
     if left_out_learnt_by_active:
         report["left_out_learnt_by_active"] = left_out_learnt_by_active
+    if active_people_unreadable:
+        report["active_people_unreadable"] = active_people_unreadable
     report["verdict"] = verdict(report)
     return report
 
@@ -302,6 +306,13 @@ def verdict(report: dict[str, Any]) -> dict[str, Any]:
         )
         if not worse:
             recommendation = "review"
+    if report.get("active_people_unreadable") and not report.get("active_learnt_these"):
+        summary += (
+            f" (but {active}'s record of the people it learnt from could not be read, so some "
+            "of these may be among them, which would flatter it: this comparison cannot judge "
+            "the candidate worse)"
+        )
+        worse, recommendation = False, "review"
     if report.get("active_learnt_these"):
         # scored on the very people it learnt from, the active version looks better than it
         # is: the comparison cannot show the candidate worse

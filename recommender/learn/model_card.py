@@ -202,12 +202,17 @@ def _prior_declined(declined: Any) -> list[str]:
     """Why the active version was not offered as a prior though HR asked for it."""
     if not isinstance(declined, dict):
         return []
-    return [
-        f"{literal(declined.get('version'))} (the active version then) was not offered as a "
-        f"prior: it learnt from {declined.get('people_learnt')} of these people, who would "
-        "count twice.",
-        "",
-    ]
+    version = literal(declined.get("version"))
+    if declined.get("people_unreadable"):
+        why = (
+            "its record of the people it learnt from could not be read "
+            f"({literal(declined['people_unreadable'])})"
+        )
+    else:
+        learnt = declined.get("people_learnt")
+        count = f"{learnt:,}" if isinstance(learnt, int) else literal(learnt)
+        why = f"it learnt from {count} of these people, who would count twice"
+    return [f"{version} (the active version then) was not offered as a prior: {why}.", ""]
 
 
 def _toward(entry: dict[str, Any]) -> str:

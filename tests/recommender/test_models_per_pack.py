@@ -7,9 +7,10 @@ import json
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from recommender.answer.registry import Registry
+from recommender.answer.registry import PEOPLE_FILE, Registry
 from recommender.pack.loading import PACKS_DIR
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -224,3 +225,20 @@ def test_a_justification_that_could_never_be_used_is_refused_before_any_training
     assert all(f"train: {problem}" in err for problem in expected)
     assert "nowhere.csv" not in err
     assert sorted(path.name for path in models.iterdir()) == listing
+
+
+def test_a_record_of_people_that_does_not_read_is_a_warning_of_check_not_a_failure(
+    trackfit, models
+):
+    """The version still answers, so the check passes (and `make serve` keeps it rather than
+    rebuilding the default), but says what a retraining will lack."""
+    folder = models / "v1"
+    np.save(folder / PEOPLE_FILE, np.array([1, 2, 3], dtype=np.uint64))
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["sha256"][PEOPLE_FILE] = "0" * 64  # changed since training
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    code, out, err = trackfit("--models", str(models), "models", "check", "--pack", "engineering")
+    assert code == 0, err
+    assert "engineering: v1 usable" in out
+    assert "people.npy: does not match its SHA-256 in the manifest" in out
+    assert "a candidate trained now cannot tell which of its people v1 learnt from" in out

@@ -290,3 +290,32 @@ def test_an_active_version_from_before_people_were_recorded_is_matched_by_its_fi
     )  # fmt: skip
     assert registry.manifest(again["version"])["comparison"]["active_learnt_these"]
     assert not any("prior" in again["metrics"]["tracks"][t] for t in ("ic", "manager"))
+
+
+def test_an_active_version_whose_record_of_people_does_not_read_is_no_prior_nor_judged_worse(
+    tmp_path,
+):
+    pack = load_pack("engineering")
+    registry = RegistryWriter(tmp_path)
+    outcomes, profiles = synthetic_profiles(pack, 1200, 48)
+    first = train_candidate(
+        profiles, outcomes.track_taken, outcomes.success, registry=registry,
+        data={"source": "2025.csv"}, folds=2,
+    )  # fmt: skip
+    registry.promote(first["version"])
+    (tmp_path / first["version"] / "people.npy").unlink()  # gone since training
+    others, other_profiles = synthetic_profiles(pack, 1200, 49)
+    second = train_candidate(
+        other_profiles, others.track_taken, others.success, registry=registry,
+        data={"source": "2026.csv"}, folds=2,
+    )  # fmt: skip
+    manifest = registry.manifest(second["version"])
+    assert "is missing; the manifest says" in manifest["prior_declined"]["people_unreadable"]
+    verdict = manifest["comparison"]["verdict"]
+    assert (
+        f"{first['version']}'s record of the people it learnt from could not be read"
+        in (verdict["summary"])
+    )
+    assert verdict["recommendation"] == "review" and not verdict["worse"]
+    card = (tmp_path / second["version"] / "card.md").read_text()
+    assert "was not offered as a prior: its record of the people it learnt from could not" in card

@@ -11,7 +11,14 @@ from sqlalchemy import func, or_, select
 
 from webapp import learning
 from webapp.accounts.models import User
-from webapp.answering import Answers, Pack, answers_json, employee_id_key, score_many
+from webapp.answering import (
+    Answers,
+    ModelRefused,
+    Pack,
+    answers_json,
+    employee_id_key,
+    score_many,
+)
 from webapp.assessment.models import Assessment
 from webapp.extensions import db
 from webapp.hr.disciplines import pack_version
@@ -48,6 +55,9 @@ def train_on_upload(upload: OutcomeUpload, progress: Callable[[str], None]) -> d
         )
     except (learning.TrainingDataTooSmall, ValueError) as error:
         raise TrainingRefused(str(error)) from error
+    except ModelRefused as refused:  # the registry's state, which HR can have put right
+        problems = "; ".join(str(problem) for problem in refused.problems)
+        raise TrainingRefused(f"the model registry refused: {problems}") from refused
 
 
 def pack_of_upload(upload: OutcomeUpload) -> Pack:
