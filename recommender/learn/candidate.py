@@ -31,6 +31,8 @@ from recommender.learn.model_card import LABEL_DEFINITION, render_model_card
 from recommender.learn.people import people_learnt, person_keys, seen_rows
 from recommender.learn.publishing import RegistryWriter
 from recommender.learn.training import (
+    MIN_EACH_OUTCOME,
+    MIN_ROWS_PER_TRACK,
     Prior,
     TrainingDataTooSmall,
     calibration_table,
@@ -216,13 +218,20 @@ def _cross_fitted_comparison(
         profiles, track_taken, success, usable, folds=folds, seed=seed, prior=prior
     )
     active_name, active, seen, unreadable = against
-    judged, learnt, left_out = usable, False, 0
-    if seen.any():
-        fresh = usable & ~seen
-        if not training_shortfalls(track_taken[fresh], success[fresh]):
-            judged, left_out = fresh, int(seen.sum())
+    # per track: leave out the people the active version learnt from where enough others
+    # remain to judge it; elsewhere judge everyone, and say the comparison flatters it there
+    judged, left_out, learnt = usable.copy(), {}, {}
+    for track in TRACK_IDS:
+        on = usable & (track_taken == track)
+        if not (on & seen).any():
+            continue
+        fresh = success[on & ~seen]
+        least = min(int(fresh.sum()), int(fresh.size - fresh.sum()))
+        if fresh.size >= MIN_ROWS_PER_TRACK and least >= MIN_EACH_OUTCOME:
+            judged &= ~(on & seen)
+            left_out[track] = int((on & seen).sum())
         else:
-            learnt = True
+            learnt[track] = int((on & seen).sum())
     taken, outcome = track_taken[judged], success[judged]
     mine = {t: p[judged] for t, p in candidate.items()}
     holdout: dict[str, Any] = {
@@ -233,7 +242,7 @@ def _cross_fitted_comparison(
         "active": None,
     }
     if left_out:
-        holdout["left_out_learnt_by_active"] = left_out
+        holdout["left_out_learnt_by_active"] = sum(left_out.values())
     theirs = None
     if isinstance(active, TrackModel):
         theirs = active.predict(features[judged]).p_success
@@ -251,8 +260,8 @@ def _cross_fitted_comparison(
         outcome,
         active_name=active_name,
         seed=seed,
-        active_learnt_these=learnt,
-        left_out_learnt_by_active=left_out,
+        learnt_by_active=learnt,
+        left_out_by_active=left_out,
         active_people_unreadable=unreadable,
     )
     return holdout

@@ -86,14 +86,18 @@ def compare_paired(
     seed: int = 0,
     samples: int = BOOTSTRAP_SAMPLES,
     active_learnt_these: bool = False,
-    left_out_learnt_by_active: int = 0,
+    left_out_by_active: dict[str, int] | None = None,
     active_people_unreadable: str | None = None,
+    learnt_by_active: dict[str, int] | None = None,
 ) -> dict[str, Any]:
     """Per track, the candidate's and the active version's AUC and Brier on the same people,
-    the paired intervals of their differences, and the verdict. `left_out_learnt_by_active`:
-    how many people the active version learnt from were left out of these (the verdict says
-    so); `active_people_unreadable`: why the active version's record of who it learnt from
-    could not be read (then some of these may be, and the verdict cannot judge it worse)."""
+    the paired intervals of their differences, and the verdict. `left_out_by_active`: per
+    track, how many people the active version learnt from were left out of these (the verdict
+    says so); `active_people_unreadable`: why the active version's record of who it learnt from
+    could not be read (then some of these may be, and the verdict cannot judge it worse);
+    `learnt_by_active`: per track, how many of the people judged the active version learnt
+    from, where too few others remained to judge that track without them (the verdict cannot
+    judge the candidate worse there). `active_learnt_these` (every track) is the older form."""
     rng = np.random.default_rng([seed, 3])
     tracks: dict[str, Any] = {}
     for track in TRACK_IDS:
@@ -116,8 +120,13 @@ def compare_paired(
         "active_learnt_these": active_learnt_these,
         "tracks": tracks,
     }
-    if left_out_learnt_by_active:
-        report["left_out_learnt_by_active"] = left_out_learnt_by_active
+    for key, counts in (("learnt_by_active", learnt_by_active), ("left_out", left_out_by_active)):
+        for track, count in (counts or {}).items():
+            if count and "rows" in tracks[track]:
+                tracks[track][key] = count
+    report["active_learnt_these"] = active_learnt_these or bool(learnt_by_active)
+    if left_out_by_active:
+        report["left_out_learnt_by_active"] = sum(left_out_by_active.values())
     if active_people_unreadable:
         report["active_people_unreadable"] = active_people_unreadable
     report["verdict"] = verdict(report)
@@ -260,41 +269,36 @@ def verdict(report: dict[str, Any]) -> dict[str, Any]:
             "rows": rows,
             "small_data": None,
         }
-    values = set(judged.values())
-    measures = {_by_one_measure(tracks[t]) for t in judged}
-    # one qualifier for both (" (Brier only)" when both say so), else each track says its own
-    by = measures.pop() if len(measures) == 1 else None
-    if values == {"worse"} and len(judged) == len(TRACK_IDS) and by is not None:
-        summary = f"worse than the active version on both tracks{by} — keep {active}"
-    elif values == {"better"} and len(judged) == len(TRACK_IDS) and by is not None:
-        summary = f"better than the active version on both tracks{by} — promoting it is supported"
-    elif values == {"no different"}:
-        summary = (
-            f"no different from the active version on either track — keep {active} "
-            "unless the candidate's data are newer or fairer"
-        )
-    else:
-        # what changed first, then what did not
-        order = sorted(judged, key=lambda t: judged[t] == "no different")
-        parts = [
-            f"{judged[t]} on the {TRACK_NAMES[t]} track" + _by_one_measure(tracks[t]) for t in order
-        ]
-        summary = ", ".join(parts)
-        if "worse" in values:
-            summary += f" — keep {active} unless you can justify the loss"
-        elif values == {"better"}:
-            summary += " — promoting it is supported"
-    too_small = {t: tracks[t]["too_small"] for t in judged if tracks[t].get("too_small")}
+    # a track whose people the active version mostly learnt from cannot show the candidate
+    # worse (or no different); a candidate better even there is better
+    flattered = {t for t in judged if tracks[t].get("learnt_by_active") and judged[t] != "better"}
+    fair = {t: j for t, j in judged.items() if t not in flattered}
+    values = set(fair.values())
+    summary = _headline(fair, tracks, active) if fair else f"not judged fairly against {active}"
+    too_small = {t: tracks[t]["too_small"] for t in fair if tracks[t].get("too_small")}
     if too_small:
         summary += " (" + _too_small(too_small) + ")"
-    left_out = report.get("left_out_learnt_by_active")
-    if left_out:
+    if any(tracks[t].get("left_out") for t in TRACK_IDS):
+        others = [t for t in TRACK_IDS if t in judged and t not in flattered]
+        fresh = sum(tracks[t]["rows"] for t in others)
+        learnt = sum(tracks[t].get("left_out", 0) for t in TRACK_IDS)
+        where = f" on the {TRACK_NAMES[others[0]]} track" if flattered and others else ""
         summary += (
-            f" (judged on the {rows:,} people {active} did not learn from; the other "
-            f"{left_out:,}, whom it learnt from, are left out of the comparison)"
+            f" (judged on the {fresh:,} people {active} did not learn from{where}; the other "
+            f"{learnt:,}, whom it learnt from, are left out of the comparison)"
         )
+    for t in TRACK_IDS:
+        if t in flattered:
+            summary += (
+                f"; on the {TRACK_NAMES[t]} track {active} learnt from "
+                f"{tracks[t]['learnt_by_active']:,} of the {tracks[t]['rows']:,} people judged "
+                "(too few others to judge it without them), which flatters it: this comparison "
+                "cannot judge the candidate worse there"
+            )
     worse = "worse" in values or "mixed" in values
     recommendation = "keep" if worse else "promote" if "better" in values else "either"
+    if flattered and not worse:
+        recommendation = "review"
     chance = [t for t in judged if tracks[t].get("chance_level")]
     at_chance = bool(chance)
     if at_chance:
@@ -313,9 +317,11 @@ def verdict(report: dict[str, Any]) -> dict[str, Any]:
             "the candidate worse)"
         )
         worse, recommendation = False, "review"
-    if report.get("active_learnt_these"):
-        # scored on the very people it learnt from, the active version looks better than it
-        # is: the comparison cannot show the candidate worse
+    if report.get("active_learnt_these") and not any(
+        tracks[t].get("learnt_by_active") for t in TRACK_IDS
+    ):
+        # every track, as said before tracks were told apart: scored on the very people it
+        # learnt from, the active version looks better than it is
         summary += (
             f" (but {active} learnt from these same people, which flatters it: "
             "this comparison cannot judge the candidate worse)"
@@ -335,6 +341,35 @@ def verdict(report: dict[str, Any]) -> dict[str, Any]:
         "rows": rows,
         "small_data": _small_data(wide, tracks, rows) if wide else None,
     }
+
+
+def _headline(judged: dict[str, str], tracks: dict[str, Any], active: str) -> str:
+    """The verdict's opening: how the candidate compares on the tracks judged fairly, and what
+    to do about it."""
+    values = set(judged.values())
+    measures = {_by_one_measure(tracks[t]) for t in judged}
+    # one qualifier for both (" (Brier only)" when both say so), else each track says its own
+    by = measures.pop() if len(measures) == 1 else None
+    both = len(judged) == len(TRACK_IDS)
+    if values == {"worse"} and both and by is not None:
+        return f"worse than the active version on both tracks{by} — keep {active}"
+    if values == {"better"} and both and by is not None:
+        return f"better than the active version on both tracks{by} — promoting it is supported"
+    if values == {"no different"} and both:
+        return (
+            f"no different from the active version on either track — keep {active} "
+            "unless the candidate's data are newer or fairer"
+        )
+    # what changed first, then what did not
+    order = sorted(judged, key=lambda t: judged[t] == "no different")
+    summary = ", ".join(
+        f"{judged[t]} on the {TRACK_NAMES[t]} track" + _by_one_measure(tracks[t]) for t in order
+    )
+    if "worse" in values:
+        summary += f" — keep {active} unless you can justify the loss"
+    elif values == {"better"}:
+        summary += " — promoting it is supported"
+    return summary
 
 
 def _too_small(by_track: dict[str, list[str]]) -> str:

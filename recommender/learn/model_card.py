@@ -322,9 +322,15 @@ def _differences(comparison: dict[str, Any]) -> list[str]:
             d = entry[measure]
             low, high = d["interval"]
             cells.append(f"{d['difference']:+g} ({low:+g} to {high:+g})")
+        unfair = ""
+        if entry.get("learnt_by_active"):
+            unfair = (
+                f" (not a fair comparison: {literal(comparison.get('active'))} learnt from "
+                f"{entry['learnt_by_active']:,} of these people)"
+            )
         lines.append(
             f"| {literal(track)} | {entry['rows']} | {cells[0]} | {cells[1]} | "
-            f"{entry['judgement']} |"
+            f"{entry['judgement']}{unfair} |"
         )
     return [*lines, ""]
 

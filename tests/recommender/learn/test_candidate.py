@@ -251,7 +251,7 @@ def test_a_cumulative_file_is_judged_on_the_people_the_active_version_did_not_le
     assert not any("prior" in second["metrics"]["tracks"][t] for t in ("ic", "manager"))
     assert manifest["prior_declined"] == {"version": first["version"], "people_learnt": seen}
     card = (registry.root / second["version"] / "card.md").read_text()
-    assert f"it learnt from {seen} of these people, who would count twice" in card
+    assert f"it learnt from {seen:,} of these people, who would count twice" in card
     assert registry.learnt_from(second["version"]).size == usable.sum()  # everyone usable
 
 
@@ -319,3 +319,42 @@ def test_an_active_version_whose_record_of_people_does_not_read_is_no_prior_nor_
     assert verdict["recommendation"] == "review" and not verdict["worse"]
     card = (tmp_path / second["version"] / "card.md").read_text()
     assert "was not offered as a prior: its record of the people it learnt from could not" in card
+
+
+def test_a_track_whose_new_people_are_too_few_is_judged_on_everyone_and_said_to_flatter(
+    tmp_path,
+):
+    """This year's new people all took the IC track: the IC track is judged on them alone,
+    the manager track on everyone (too few others), where the comparison flatters the active
+    version and cannot judge the candidate worse."""
+    pack = load_pack("engineering")
+    registry = RegistryWriter(tmp_path)
+    outcomes, profiles = synthetic_profiles(pack, 3000, 50)
+    last_year = np.arange(3000) < 1500
+    first = train_candidate(
+        rows_of(profiles, last_year), outcomes.track_taken[last_year],
+        outcomes.success[last_year], registry=registry, data={"source": "2025.csv"}, folds=2,
+    )  # fmt: skip
+    registry.promote(first["version"])
+    keep = last_year | (outcomes.track_taken == "ic")  # new people: IC only
+    second = train_candidate(
+        rows_of(profiles, keep), outcomes.track_taken[keep], outcomes.success[keep],
+        registry=registry, data={"source": "2025-2026.csv"}, folds=2,
+    )  # fmt: skip
+    comparison = registry.manifest(second["version"])["comparison"]
+    usable = usable_rows(profiles)
+    managers = usable & last_year & (outcomes.track_taken == "manager")
+    assert comparison["tracks"]["manager"]["learnt_by_active"] == managers.sum()
+    assert "learnt_by_active" not in comparison["tracks"]["ic"]
+    ic_fresh = int((usable & keep & ~last_year).sum())
+    summary = comparison["verdict"]["summary"]
+    assert (
+        f"judged on the {ic_fresh:,} people {first['version']} did not learn from on the IC "
+        in (summary)
+    )
+    assert (
+        f"on the manager track {first['version']} learnt from {managers.sum():,} of the "
+        f"{managers.sum():,} people judged" in summary
+    )
+    assert "cannot judge the candidate worse there" in summary
+    assert comparison["verdict"]["recommendation"] in ("keep", "review")  # never "promote"
