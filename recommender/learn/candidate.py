@@ -90,17 +90,11 @@ def train_candidate(
             unreadable = str(refused.problems[0])
         seen = _seen_by_active(registry, active_name, active_people, keys, data.get("sha256"))
     seen &= usable
-    # an active version that learnt from these people is no prior: they would count twice,
-    # and cross-fitting's held-out people would be inside the prior; nor is one whose record of
-    # them cannot be read
-    prior, declined = None, None
+    prior, prior_people, declined = None, None, None
     if shrink_toward_active and isinstance(active, TrackModel):
-        if unreadable:
-            declined = {"version": active_name, "people_unreadable": unreadable}
-        elif seen.sum() <= SEEN_SHARE_FOR_PRIOR * usable.sum():
-            prior = Prior(active, str(active_name))
-        else:
-            declined = {"version": active_name, "people_learnt": int(seen.sum())}
+        prior, prior_people, declined = _choose_prior(
+            registry, (active_name, active, active_people, unreadable), names, (keys, usable, seen)
+        )
     progress("choosing the capacity and fitting the candidate on every usable row")
     result = fit_on_profiles(profiles, track_taken, success, usable, seed=seed, prior=prior)
     progress("making the fairness reports")
@@ -146,7 +140,7 @@ def train_candidate(
     # the generator's made-up people are no one to recognise later
     people = None
     if not data.get("generator"):
-        people = people_learnt(keys[usable], active_people if took_prior else None)
+        people = people_learnt(keys[usable], prior_people if took_prior else None)
     name = registry.add(result.model, manifest, render_model_card(manifest), people)
     if promote:
         registry.promote(name, pack)
@@ -265,6 +259,61 @@ def _cross_fitted_comparison(
         active_people_unreadable=unreadable,
     )
     return holdout
+
+
+def _choose_prior(
+    registry: Registry,
+    offered: tuple[str, TrackModel, np.ndarray | None, str | None],
+    names: tuple[str, ...],
+    rows: tuple[np.ndarray, np.ndarray, np.ndarray],
+) -> tuple[Prior | None, np.ndarray | None, dict[str, Any] | None]:
+    """The prior the search may shrink toward, the people it learnt from, and why the active
+    version was declined (or None). `offered`: the active version's name, model, people and
+    why its record of them could not be read; `rows`: each row's key, whether it is usable,
+    and whether the active version learnt from it. An active version that learnt from these
+    people is no prior: they would count twice, and cross-fitting's held-out people would be
+    inside it; nor is one whose record of them cannot be read. What it had learnt beyond
+    these people, the version it was built on, may be."""
+    name, model, people, unreadable = offered
+    keys, usable, seen = rows
+    if unreadable:
+        return None, None, {"version": name, "people_unreadable": unreadable}
+    if (seen & usable).sum() <= SEEN_SHARE_FOR_PRIOR * usable.sum():
+        return Prior(model, name), people, None
+    declined: dict[str, Any] = {"version": name, "people_learnt": int((seen & usable).sum())}
+    prior, prior_people = _prior_before(registry, name, names, keys, usable)
+    if prior is not None:
+        declined["instead"] = prior.version
+    return prior, prior_people, declined
+
+
+def _prior_before(
+    registry: Registry, name: str, names: tuple[str, ...], keys: np.ndarray, usable: np.ndarray
+) -> tuple[Prior | None, np.ndarray | None]:
+    """Down the chain of priors from version `name` (the version it shrank toward, the one
+    that one shrank toward, ...): the first that reads these features and learnt from few
+    enough of these people to be a prior, with the people it learnt from (None for a version
+    that recorded no one, such as a synthetic default); (None, None) when there is none."""
+    visited = {name}
+    while True:
+        try:
+            tracks = registry.manifest(name).get("metrics", {}).get("tracks", {})
+        except ModelRefused:
+            return None, None
+        taken = {e.get("prior") for e in tracks.values() if e.get("prior_weight")} - {None}
+        if len(taken) != 1 or (name := taken.pop()) in visited:
+            return None, None
+        visited.add(name)
+        model = _comparable_active(registry, name, names)
+        if not isinstance(model, TrackModel):
+            return None, None
+        try:
+            people = registry.learnt_from(name)
+        except ModelRefused:
+            return None, None
+        seen = usable & seen_rows(keys, people) if people is not None else usable & False
+        if seen.sum() <= SEEN_SHARE_FOR_PRIOR * usable.sum():
+            return Prior(model, name), people
 
 
 def _seen_by_active(

@@ -129,8 +129,9 @@ def render_model_card(manifest: dict[str, Any]) -> str:
             ),
             "",
         ]
-    lines += _capacity(manifest.get("metrics", {}))
-    lines += _prior_declined(manifest.get("prior_declined"))
+    declined = manifest.get("prior_declined")
+    lines += _capacity(manifest.get("metrics", {}), declined)
+    lines += _prior_declined(declined)
     lines += _held_out(manifest.get("holdout"))
     lines += _evaluation(manifest.get("evaluation"))
     lines += ["## Fairness", ""]
@@ -170,7 +171,7 @@ def _generator(generator: Any) -> list[str]:
     return lines
 
 
-def _capacity(metrics: dict[str, Any]) -> list[str]:
+def _capacity(metrics: dict[str, Any], declined: Any = None) -> list[str]:
     """What the capacity search chose per track, and the spread behind the intervals."""
     tracks = metrics.get("tracks", {})
     if not any("knots" in entry for entry in tracks.values()):
@@ -183,7 +184,7 @@ def _capacity(metrics: dict[str, Any]) -> list[str]:
             context += " years at level, reports, grade and managing today"
         lines.append(
             f"- {literal(track)}: {shape} per feature{context}, L2 strength C = "
-            f"{entry['regularisation_c']}{_toward(entry)} (cross-validated log-loss on "
+            f"{entry['regularisation_c']}{_toward(entry, declined)} (cross-validated log-loss on "
             f"{entry['rows']} people)"
         )
     spread = metrics.get("measurement_variance", {})
@@ -212,17 +213,29 @@ def _prior_declined(declined: Any) -> list[str]:
         learnt = declined.get("people_learnt")
         count = f"{learnt:,}" if isinstance(learnt, int) else literal(learnt)
         why = f"it learnt from {count} of these people, who would count twice"
-    return [f"{version} (the active version then) was not offered as a prior: {why}.", ""]
+    instead = ""
+    if declined.get("instead"):
+        instead = (
+            f"; {literal(declined['instead'])}, a version it was built on, was offered instead"
+        )
+    return [
+        f"{version} (the active version then) was not offered as a prior: {why}{instead}.",
+        "",
+    ]
 
 
-def _toward(entry: dict[str, Any]) -> str:
-    """What the shapes were pulled toward, where a prior version was offered."""
+def _toward(entry: dict[str, Any], declined: Any = None) -> str:
+    """What the shapes were pulled toward, where a prior version was offered: the active
+    version then, or (when that one was declined) a version it was built on."""
     if "prior" not in entry:
         return ""
     prior = literal(entry["prior"])
+    which = "the active version then"
+    if isinstance(declined, dict) and declined.get("instead") == entry["prior"]:
+        which = f"a version {literal(declined.get('version'))} was built on"
     if entry.get("prior_weight"):
-        return f", shrinking toward {prior} (the active version then), which paid"
-    return f", toward zero: shrinking toward {prior} (the active version then) did not pay"
+        return f", shrinking toward {prior} ({which}), which paid"
+    return f", toward zero: shrinking toward {prior} ({which}) did not pay"
 
 
 def _evaluation(rows: list[dict[str, Any]] | None) -> list[str]:

@@ -358,3 +358,36 @@ def test_a_track_whose_new_people_are_too_few_is_judged_on_everyone_and_said_to_
     )
     assert "cannot judge the candidate worse there" in summary
     assert comparison["verdict"]["recommendation"] in ("keep", "review")  # never "promote"
+
+
+def test_a_declined_active_version_gives_way_to_the_version_it_was_built_on(tmp_path):
+    """Last year's model shrank toward the synthetic default; this year's cumulative file
+    holds last year's people, so last year's model is declined as a prior, and the default it
+    was built on (which learnt from none of them) is offered instead."""
+    pack = load_pack("engineering")
+    registry = RegistryWriter(tmp_path)
+    default = build_default_model(registry, pack, people=4000, seed=7)
+    outcomes, profiles = synthetic_profiles(pack, 1600, 51)
+    last_year = np.arange(1600) < 800
+    first = train_candidate(
+        rows_of(profiles, last_year), outcomes.track_taken[last_year],
+        outcomes.success[last_year], registry=registry, data={"source": "2025.csv"}, folds=2,
+    )  # fmt: skip
+    took = {t: m.get("prior_weight") for t, m in first["metrics"]["tracks"].items()}
+    assert any(took.values()), took  # the premise: last year's model was built on the default
+    registry.promote(first["version"])
+
+    second = train_candidate(
+        profiles, outcomes.track_taken, outcomes.success, registry=registry,
+        data={"source": "2025-2026.csv"}, folds=2,
+    )  # fmt: skip
+    manifest = registry.manifest(second["version"])
+    assert manifest["prior_declined"]["version"] == first["version"]
+    assert manifest["prior_declined"]["instead"] == default
+    assert {m["prior"] for m in manifest["metrics"]["tracks"].values()} == {default}
+    card = (tmp_path / second["version"] / "card.md").read_text()
+    assert f"{default}, a version it was built on, was offered instead" in card
+    assert f"shrinking toward {default} (a version {first['version']} was built on)" in card or (
+        f"toward zero: shrinking toward {default} (a version {first['version']} was built on)"
+        in card
+    )
