@@ -1110,6 +1110,11 @@ def test_a_verdict_given_against_a_version_no_longer_active_says_so_everywhere(t
     assert f"{older} was never judged against {newer}, the version it would replace" in asked
     # the version active now is not said to be judged against another
     assert "no longer active" not in hr.get(f"/hr/models/{newer}").get_data(as_text=True)
+    # promoted in spite of its verdict, the active version's "keep v1" is its past, said so
+    hr.client.post(f"/hr/models/{older}/promote/confirm", data=hidden_fields(asked))
+    assert active(team) == older
+    listing = hr.get("/hr/models").get_data(as_text=True)
+    assert "(its verdict as a candidate, against v1; it has been promoted since)" in listing
 
 
 def test_last_years_people_in_this_years_file_are_left_out_of_the_comparison(
