@@ -68,8 +68,10 @@ def train_candidate(
     """Fit on every usable row, judge by cross-fitting beside the active version, write a new
     version (and make it the active one when `promote`); return the JSON summary. With
     `shrink_toward_active`, the active version (when it reads the same features) is a prior
-    the capacity search may shrink toward. Raises TrainingDataTooSmall when a track has too
-    few people."""
+    the capacity search may shrink toward. The version records the people it learnt from
+    (`recommender.learn.people`): people the active version learnt from are left out of its
+    comparison where enough others remain, and more than a few of them make it no prior.
+    Raises TrainingDataTooSmall when a track has too few people."""
     pack = profiles.pack
     sensitive = sensitive or {}
     shortfalls = training_shortfalls(track_taken, success, profiles)
