@@ -279,21 +279,27 @@ def verdict(report: dict[str, Any]) -> dict[str, Any]:
     if too_small:
         summary += " (" + _too_small(too_small) + ")"
     if any(tracks[t].get("left_out") for t in TRACK_IDS):
-        others = [t for t in TRACK_IDS if t in judged and t not in flattered]
+        others = [t for t in TRACK_IDS if t in judged and not tracks[t].get("learnt_by_active")]
         fresh = sum(tracks[t]["rows"] for t in others)
         learnt = sum(tracks[t].get("left_out", 0) for t in TRACK_IDS)
-        where = f" on the {TRACK_NAMES[others[0]]} track" if flattered and others else ""
+        partly = len(others) < len(judged)
+        where = f" on the {TRACK_NAMES[others[0]]} track" if partly and others else ""
         summary += (
             f" (judged on the {fresh:,} people {active} did not learn from{where}; the other "
             f"{learnt:,}, whom it learnt from, are left out of the comparison)"
         )
     for t in TRACK_IDS:
+        learnt_here = tracks[t].get("learnt_by_active")
         if t in flattered:
             summary += (
-                f"; on the {TRACK_NAMES[t]} track {active} learnt from "
-                f"{tracks[t]['learnt_by_active']:,} of the {tracks[t]['rows']:,} people judged "
-                "(too few others to judge it without them), which flatters it: this comparison "
-                "cannot judge the candidate worse there"
+                f"; on the {TRACK_NAMES[t]} track {active} learnt from {learnt_here:,} of the "
+                f"{tracks[t]['rows']:,} people judged (too few others to judge it without "
+                "them), which flatters it: this comparison cannot judge the candidate worse there"
+            )
+        elif learnt_here:
+            summary += (
+                f"; better on the {TRACK_NAMES[t]} track even though {active} learnt from "
+                f"{learnt_here:,} of the {tracks[t]['rows']:,} people judged there"
             )
     worse = "worse" in values or "mixed" in values
     recommendation = "keep" if worse else "promote" if "better" in values else "either"

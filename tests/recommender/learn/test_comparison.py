@@ -294,3 +294,47 @@ def test_a_track_worse_by_one_measure_keeps_its_qualifier_beside_one_worse_by_bo
         "— keep v1 unless you can justify the loss (on the manager track, the differences found "
         "are, with their intervals, under 0.005 in ROC AUC: too small to matter)"
     )
+
+
+def test_a_candidate_better_even_where_the_active_version_is_flattered_is_better():
+    taken, success, truth, rng = _people(6000, 14)
+    blurred = np.clip(truth + rng.normal(0, 0.4, truth.size), 0.01, 0.99)
+    managers = int((taken == "manager").sum())
+    report = compare_paired(
+        {"ic": truth, "manager": truth},
+        {"ic": blurred, "manager": blurred},
+        taken,
+        success,
+        active_name="v1",
+        learnt_by_active={"manager": managers},
+    )
+    summary = report["verdict"]["summary"]
+    assert summary.startswith("Better than the active version on both tracks")
+    assert (
+        f"better on the manager track even though v1 learnt from {managers:,} of the "
+        f"{managers:,} people judged there" in summary
+    )
+    assert report["verdict"]["recommendation"] == "promote"
+
+
+def test_a_flattered_track_cannot_make_the_candidate_worse_and_the_other_still_can():
+    taken, success, truth, rng = _people(6000, 15)
+    blurred = np.clip(truth + rng.normal(0, 0.4, truth.size), 0.01, 0.99)
+    managers = int((taken == "manager").sum())
+    report = compare_paired(
+        {"ic": blurred, "manager": blurred},
+        {"ic": truth, "manager": truth},
+        taken,
+        success,
+        active_name="v1",
+        learnt_by_active={"manager": managers},
+        left_out_by_active={"ic": 700},
+    )
+    verdict = report["verdict"]
+    ics = int((taken == "ic").sum())
+    assert verdict["summary"].startswith(
+        f"Worse on the IC track — keep v1 unless you can justify the loss (judged on the {ics:,} "
+        "people v1 did not learn from on the IC track; the other 700, whom it learnt from, are "
+        "left out of the comparison); on the manager track v1 learnt from"
+    )
+    assert verdict["worse"] and verdict["recommendation"] == "keep"
