@@ -128,6 +128,8 @@ def test_ladder_marks_where_you_are_and_the_targets(result_html):
     assert "L3 Senior Engineer: You are here" in text
     assert "L4 Staff Engineer: Target" in text
     assert "M3 Engineering Manager: Target" in text
+    # the level the answers support is marked too (here the one held, on the IC track)
+    assert "L3 Senior Engineer: You are here, Answers support" in text
 
 
 def test_gaps_are_a_development_list_with_next_steps(result_html):

@@ -138,7 +138,8 @@ def ladder_chart(
     role_level: str | None,
     titles: dict[str, str],
 ) -> Markup:
-    """The two ladders side by side, equal grades on one row, with 'you are here' and 'target'.
+    """The two ladders side by side, equal grades on one row, with 'you are here', the level
+    the answers support and 'target'.
     Level titles wrap inside their boxes; a row is as tall as its longest box."""
     width, grade_w, gap, pad = WIDTH, 30, 6, 6
     col = (width - grade_w - gap - 2) / 2  # 2: room for the thick outline of a marked box
@@ -222,6 +223,15 @@ def _marks(
     marks = []
     if level_id == role_level:
         marks.append("You are here")
+    supported = [
+        lv for track, lv in levels.items() if lv.supported == level_id and where in (track, "both")
+    ]
+    if supported:
+        # a shared level both tracks' answers support is said once
+        named = where == "both" and len(supported) < len(levels)
+        marks.append(
+            f"Answers support ({supported[0].title.lower()})" if named else "Answers support"
+        )
     for track, lv in levels.items():
         if lv.target == level_id and where in (track, "both"):
             marks.append("Target" if where != "both" else f"Target ({lv.title.lower()})")
