@@ -651,7 +651,7 @@ def _list_models(registry: Registry, pack: str | None) -> int:
         marker = "*" if pointers.get(own) == name else " "
         rows.setdefault(own, []).append(
             f"{marker} {name}  {manifest.get('created', '')}  {manifest.get('pack')}  "
-            f"rows={data.get('rows')}  {_judged(manifest)}{synthetic}"
+            f"rows={data.get('rows')}  {_judged(manifest, pointers.get(own) == name)}{synthetic}"
         )
     if pack is not None and pack_id_of(pack) not in rows:
         rows[pack_id_of(pack)] = ["  no versions trained for this pack"]
@@ -667,7 +667,7 @@ def _list_models(registry: Registry, pack: str | None) -> int:
     return EXIT_OK
 
 
-def _judged(manifest: dict) -> str:
+def _judged(manifest: dict, active: bool = False) -> str:
     """How a version was judged, as the models page shows it: the cross-fitted ROC AUC per
     track (each person scored by a model that never saw them; the capacity search's own
     cross-validation, which also chose the model and so flatters it, only for versions from
@@ -685,7 +685,11 @@ def _judged(manifest: dict) -> str:
             f"{t}_auc={m.get('cv_auc')}" for t, m in tracks.items() if isinstance(m, dict)
         )
         aucs += " (search CV)" if aucs else ""
-    verdict = ((manifest.get("comparison") or {}).get("verdict") or {}).get("recommendation")
+    comparison = manifest.get("comparison") or {}
+    verdict = (comparison.get("verdict") or {}).get("recommendation")
+    against = comparison.get("active")
+    if verdict and active and against and against != manifest.get("version"):
+        verdict += f" (as a candidate, against {against}; promoted since)"
     fairness = manifest.get("fairness")
     if not isinstance(fairness, dict):
         checked = "no sensitive data"

@@ -275,14 +275,15 @@ def _choose_prior(
     and whether the active version learnt from it. An active version that learnt from these
     people is no prior: they would count twice, and cross-fitting's held-out people would be
     inside it; nor is one whose record of them cannot be read. What it had learnt beyond
-    these people, the version it was built on, may be."""
+    these people, the version it was built on, may be (whose own record is then checked)."""
     name, model, people, unreadable = offered
     keys, usable, seen = rows
     if unreadable:
-        return None, None, {"version": name, "people_unreadable": unreadable}
-    if (seen & usable).sum() <= SEEN_SHARE_FOR_PRIOR * usable.sum():
+        declined: dict[str, Any] = {"version": name, "people_unreadable": unreadable}
+    elif (seen & usable).sum() <= SEEN_SHARE_FOR_PRIOR * usable.sum():
         return Prior(model, name), people, None
-    declined: dict[str, Any] = {"version": name, "people_learnt": int((seen & usable).sum())}
+    else:
+        declined = {"version": name, "people_learnt": int((seen & usable).sum())}
     prior, prior_people = _prior_before(registry, name, names, keys, usable)
     if prior is not None:
         declined["instead"] = prior.version

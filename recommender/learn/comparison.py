@@ -236,7 +236,7 @@ def _at_chance(aucs: dict[str, dict[str, Any]], review: bool = True) -> str:
         if len(aucs) == len(TRACK_IDS)
         else f"the {TRACK_NAMES[next(iter(aucs))]} track"
     )
-    how = "worse than a coin flip (backwards)" if backwards else "no better than a coin flip"
+    how = "worse than a coin flip, backwards," if backwards else "no better than a coin flip"
     return (
         f"the candidate's chances on {where} rank people {how} ({figures}), so advice between "
         "the tracks would rest on little" + (" — review before promoting" if review else "")
@@ -269,70 +269,44 @@ def verdict(report: dict[str, Any]) -> dict[str, Any]:
             "rows": rows,
             "small_data": None,
         }
-    # a track whose people the active version mostly learnt from cannot show the candidate
-    # worse (or no different); a candidate better even there is better
-    flattered = {t for t in judged if tracks[t].get("learnt_by_active") and judged[t] != "better"}
+    # a track judged on people the active version learnt from cannot show the candidate worse
+    # (or no different); a candidate better even there is better. Every track is so when the
+    # active version's record of them does not read, or in a report from before tracks were
+    # told apart
+    unreadable = report.get("active_people_unreadable")
+    every = unreadable or (
+        report.get("active_learnt_these")
+        and not any(tracks[t].get("learnt_by_active") for t in TRACK_IDS)
+    )
+    flattered = {
+        t for t in judged if judged[t] != "better" and (every or tracks[t].get("learnt_by_active"))
+    }
     fair = {t: j for t, j in judged.items() if t not in flattered}
     values = set(fair.values())
-    summary = _headline(fair, tracks, active) if fair else f"not judged fairly against {active}"
-    too_small = {t: tracks[t]["too_small"] for t in fair if tracks[t].get("too_small")}
-    if too_small:
-        summary += " (" + _too_small(too_small) + ")"
-    if any(tracks[t].get("left_out") for t in TRACK_IDS):
-        others = [t for t in TRACK_IDS if t in judged and not tracks[t].get("learnt_by_active")]
-        fresh = sum(tracks[t]["rows"] for t in others)
-        learnt = sum(tracks[t].get("left_out", 0) for t in TRACK_IDS)
-        partly = len(others) < len(judged)
-        where = f" on the {TRACK_NAMES[others[0]]} track" if partly and others else ""
-        summary += (
-            f" (judged on the {fresh:,} people {active} did not learn from{where}; the other "
-            f"{learnt:,}, whom it learnt from, are left out of the comparison)"
-        )
-    for t in TRACK_IDS:
-        learnt_here = tracks[t].get("learnt_by_active")
-        if t in flattered:
-            summary += (
-                f"; on the {TRACK_NAMES[t]} track {active} learnt from {learnt_here:,} of the "
-                f"{tracks[t]['rows']:,} people judged (too few others to judge it without "
-                "them), which flatters it: this comparison cannot judge the candidate worse there"
-            )
-        elif learnt_here:
-            summary += (
-                f"; better on the {TRACK_NAMES[t]} track even though {active} learnt from "
-                f"{learnt_here:,} of the {tracks[t]['rows']:,} people judged there"
-            )
-    worse = "worse" in values or "mixed" in values
-    recommendation = "keep" if worse else "promote" if "better" in values else "either"
-    if flattered and not worse:
-        recommendation = "review"
     chance = [t for t in judged if tracks[t].get("chance_level")]
-    at_chance = bool(chance)
-    if at_chance:
+    worse = "worse" in values or "mixed" in values
+    if worse:
+        recommendation = "keep"
+    elif flattered or chance:
+        recommendation = "review"
+    else:
+        recommendation = "promote" if "better" in values else "either"
+    summary = _headline(
+        fair, [t for t in TRACK_IDS if t in flattered], tracks, active, recommendation
+    )
+    notes = _notes(report, judged, fair, flattered)
+    if notes and summary.endswith(")"):  # "(Brier only)": one parenthesis, not two side by side
+        summary = summary[:-1] + "; " + "; ".join(notes) + ")"
+    elif notes:
+        summary += " (" + "; ".join(notes) + ")"
+    if chance:
         # better calibrated perhaps, but advice needs chances that tell people apart; and a
         # worse candidate that ranks no one is worth saying twice
-        summary = summary.removesuffix(" — promoting it is supported")
         summary += ("; and " if worse else "; but ") + _at_chance(
-            {t: tracks[t]["auc"] for t in chance}, review=not worse
+            {t: tracks[t]["auc"] for t in chance}, review=False
         )
-        if not worse:
-            recommendation = "review"
-    if report.get("active_people_unreadable") and not report.get("active_learnt_these"):
-        summary += (
-            f" (but {active}'s record of the people it learnt from could not be read, so some "
-            "of these may be among them, which would flatter it: this comparison cannot judge "
-            "the candidate worse)"
-        )
-        worse, recommendation = False, "review"
-    if report.get("active_learnt_these") and not any(
-        tracks[t].get("learnt_by_active") for t in TRACK_IDS
-    ):
-        # every track, as said before tracks were told apart: scored on the very people it
-        # learnt from, the active version looks better than it is
-        summary += (
-            f" (but {active} learnt from these same people, which flatters it: "
-            "this comparison cannot judge the candidate worse)"
-        )
-        worse, recommendation = False, "review"
+    if recommendation == "review":
+        summary += " — review before promoting"
     wide = [
         t
         for t in judged
@@ -343,39 +317,97 @@ def verdict(report: dict[str, Any]) -> dict[str, Any]:
         "summary": summary[0].upper() + summary[1:],
         "recommendation": recommendation,
         "worse": worse,
-        "at_chance": at_chance,
+        "at_chance": bool(chance),
         "rows": rows,
         "small_data": _small_data(wide, tracks, rows) if wide else None,
     }
 
 
-def _headline(judged: dict[str, str], tracks: dict[str, Any], active: str) -> str:
-    """The verdict's opening: how the candidate compares on the tracks judged fairly, and what
-    to do about it."""
-    values = set(judged.values())
-    measures = {_by_one_measure(tracks[t]) for t in judged}
+def _headline(
+    fair: dict[str, str],
+    flattered: list[str],
+    tracks: dict[str, Any],
+    active: str,
+    recommendation: str,
+) -> str:
+    """The verdict's opening: how the candidate compares on each track judged fairly, which
+    tracks could not be, and what to do (said once, by the recommendation: a review is asked
+    for at the very end, after the reasons)."""
+    values = set(fair.values())
+    measures = {_by_one_measure(tracks[t]) for t in fair}
     # one qualifier for both (" (Brier only)" when both say so), else each track says its own
     by = measures.pop() if len(measures) == 1 else None
-    both = len(judged) == len(TRACK_IDS)
+    both = len(fair) == len(TRACK_IDS)
     if values == {"worse"} and both and by is not None:
         return f"worse than the active version on both tracks{by} — keep {active}"
     if values == {"better"} and both and by is not None:
-        return f"better than the active version on both tracks{by} — promoting it is supported"
+        said = f"better than the active version on both tracks{by}"
+        return said + (" — promoting it is supported" if recommendation == "promote" else "")
     if values == {"no different"} and both:
-        return (
-            f"no different from the active version on either track — keep {active} "
-            "unless the candidate's data are newer or fairer"
-        )
-    # what changed first, then what did not
-    order = sorted(judged, key=lambda t: judged[t] == "no different")
-    summary = ", ".join(
-        f"{judged[t]} on the {TRACK_NAMES[t]} track" + _by_one_measure(tracks[t]) for t in order
-    )
-    if "worse" in values:
+        said = "no different from the active version on either track"
+        if recommendation == "either":
+            said += f" — keep {active} unless the candidate's data are newer or fairer"
+        return said
+    # what changed first, then what did not, then what could not be judged fairly
+    order = sorted(fair, key=lambda t: fair[t] == "no different")
+    parts = [f"{fair[t]} on the {TRACK_NAMES[t]} track" + _by_one_measure(tracks[t]) for t in order]
+    if len(flattered) == len(TRACK_IDS):
+        parts.append(f"not judged fairly against {active} on either track")
+    else:
+        parts += [f"not judged fairly on the {TRACK_NAMES[t]} track" for t in flattered]
+    summary = ", ".join(parts)
+    if recommendation == "keep":
         summary += f" — keep {active} unless you can justify the loss"
-    elif values == {"better"}:
+    elif recommendation == "promote":
         summary += " — promoting it is supported"
     return summary
+
+
+def _notes(
+    report: dict[str, Any], judged: dict[str, str], fair: dict[str, str], flattered: set[str]
+) -> list[str]:
+    """What stands behind the headline, each said once: differences too small to matter, the
+    people left out, and why a track could not be judged fairly (or was better even so)."""
+    active, tracks = report["active"], report["tracks"]
+    notes = []
+    too_small = {t: tracks[t]["too_small"] for t in fair if tracks[t].get("too_small")}
+    if too_small:
+        notes.append(_too_small(too_small))
+    others = [t for t in TRACK_IDS if t in judged and not tracks[t].get("learnt_by_active")]
+    learnt = sum(tracks[t].get("left_out", 0) for t in TRACK_IDS)
+    fresh = sum(tracks[t]["rows"] for t in others)
+    if learnt and fresh:
+        where = f" on the {TRACK_NAMES[others[0]]} track" if len(others) < len(judged) else ""
+        notes.append(
+            f"judged on the {fresh:,} people {active} did not learn from{where}; the other "
+            f"{learnt:,}, whom it learnt from, are left out of the comparison"
+        )
+    for t in TRACK_IDS:
+        count = tracks[t].get("learnt_by_active")
+        if not count or t not in judged:
+            continue
+        people = f"{active} learnt from {count:,} of the {tracks[t]['rows']:,} people judged"
+        if t in flattered:
+            notes.append(
+                f"on the {TRACK_NAMES[t]} track {people} (too few others to judge it without "
+                "them), which flatters it: this comparison cannot judge the candidate worse there"
+            )
+        else:
+            notes.append(
+                f"on the {TRACK_NAMES[t]} track {people}, and the candidate is better even so"
+            )
+    if report.get("active_people_unreadable"):
+        notes.append(
+            f"{active}'s record of the people it learnt from could not be read, so some of these "
+            "may be among them, which would flatter it: this comparison cannot judge the "
+            "candidate worse"
+        )
+    elif flattered and not any(tracks[t].get("learnt_by_active") for t in TRACK_IDS):
+        notes.append(
+            f"{active} learnt from these same people, which flatters it: this comparison cannot "
+            "judge the candidate worse"
+        )
+    return notes
 
 
 def _too_small(by_track: dict[str, list[str]]) -> str:
