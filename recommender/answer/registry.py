@@ -311,7 +311,6 @@ class Registry:
         if digest is None:
             return None
         path = self.root / name / PEOPLE_FILE
-        self._version_folder(name)
         if not isinstance(digest, str) or not SHA256_PATTERN.match(digest):
             raise ModelRefused(f"{path}: the manifest's SHA-256 of it is not a hex digest")
         if not os.path.lexists(path):

@@ -31,13 +31,12 @@ from recommender.learn.model_card import LABEL_DEFINITION, render_model_card
 from recommender.learn.people import people_learnt, person_keys, seen_rows
 from recommender.learn.publishing import RegistryWriter
 from recommender.learn.training import (
-    MIN_EACH_OUTCOME,
-    MIN_ROWS_PER_TRACK,
     Prior,
     TrainingDataTooSmall,
     calibration_table,
     fit_on_profiles,
     probability_metrics,
+    track_shortfall,
     training_shortfalls,
     usable_rows,
 )
@@ -221,9 +220,7 @@ def _cross_fitted_comparison(
         on = usable & (track_taken == track)
         if not (on & seen).any():
             continue
-        fresh = success[on & ~seen]
-        least = min(int(fresh.sum()), int(fresh.size - fresh.sum()))
-        if fresh.size >= MIN_ROWS_PER_TRACK and least >= MIN_EACH_OUTCOME:
+        if track_shortfall(track, success[on & ~seen]) is None:
             judged &= ~(on & seen)
             left_out[track] = int((on & seen).sum())
         else:
@@ -277,13 +274,13 @@ def _choose_prior(
     inside it; nor is one whose record of them cannot be read. What it had learnt beyond
     these people, the version it was built on, may be (whose own record is then checked)."""
     name, model, people, unreadable = offered
-    keys, usable, seen = rows
+    keys, usable, seen = rows  # `seen`: usable rows only
     if unreadable:
         declined: dict[str, Any] = {"version": name, "people_unreadable": unreadable}
-    elif (seen & usable).sum() <= SEEN_SHARE_FOR_PRIOR * usable.sum():
+    elif _few_learnt(seen, usable):
         return Prior(model, name), people, None
     else:
-        declined = {"version": name, "people_learnt": int((seen & usable).sum())}
+        declined = {"version": name, "people_learnt": int(seen.sum())}
     prior, prior_people = _prior_before(registry, name, names, keys, usable)
     if prior is not None:
         declined["instead"] = prior.version
@@ -314,9 +311,14 @@ def _prior_before(
             people = registry.learnt_from(name)
         except ModelRefused:
             return None, None
-        seen = usable & seen_rows(keys, people) if people is not None else usable & False
-        if seen.sum() <= SEEN_SHARE_FOR_PRIOR * usable.sum():
+        if people is None or _few_learnt(usable & seen_rows(keys, people), usable):
             return Prior(model, name), people
+
+
+def _few_learnt(seen: np.ndarray, usable: np.ndarray) -> bool:
+    """Whether the usable people a version learnt from (`seen`, usable rows only) are few
+    enough for it to be a prior."""
+    return seen.sum() <= SEEN_SHARE_FOR_PRIOR * usable.sum()
 
 
 def _seen_by_active(

@@ -117,14 +117,13 @@ def compare_paired(
         "rows": len(success),
         "interval_level": INTERVAL_LEVEL,
         "bootstrap_samples": samples,
-        "active_learnt_these": active_learnt_these,
+        "active_learnt_these": active_learnt_these or bool(learnt_by_active),
         "tracks": tracks,
     }
     for key, counts in (("learnt_by_active", learnt_by_active), ("left_out", left_out_by_active)):
         for track, count in (counts or {}).items():
             if count and "rows" in tracks[track]:
                 tracks[track][key] = count
-    report["active_learnt_these"] = active_learnt_these or bool(learnt_by_active)
     if left_out_by_active:
         report["left_out_learnt_by_active"] = sum(left_out_by_active.values())
     if active_people_unreadable:

@@ -40,13 +40,11 @@ def _key(employee_id: str) -> int:
     return int.from_bytes(hashlib.sha256(plain.encode("utf-8")).digest()[:8], "big")
 
 
-def people_learnt(keys: np.ndarray, *others: np.ndarray | None) -> np.ndarray:
-    """The sorted, distinct keys of `keys` and of every other set given (None: unknown)."""
-    return np.unique(np.concatenate([keys, *(o for o in others if o is not None)])).astype(
-        np.uint64
-    )
+def people_learnt(keys: np.ndarray, also: np.ndarray | None = None) -> np.ndarray:
+    """The sorted, distinct keys of `keys` and of `also` (the prior's people, if known)."""
+    return np.unique(keys if also is None else np.concatenate([keys, also])).astype(np.uint64)
 
 
 def seen_rows(keys: np.ndarray, seen: np.ndarray) -> np.ndarray:
     """Which rows are people in `seen` (sorted keys)."""
-    return np.isin(keys, seen, assume_unique=False)
+    return np.isin(keys, seen)

@@ -150,10 +150,8 @@ def _chunks(values: list) -> list[list]:
 
 def stored_assessments(ids: list[int]) -> dict[int, Assessment]:
     """The assessments of these ids that still exist, by id (IDS_PER_QUERY ids a query)."""
-    ids = sorted(set(ids))
     found: dict[int, Assessment] = {}
-    for start in range(0, len(ids), IDS_PER_QUERY):
-        batch = ids[start : start + IDS_PER_QUERY]
+    for batch in _chunks(sorted(set(ids))):
         found |= {
             a.id: a for a in db.session.scalars(select(Assessment).where(Assessment.id.in_(batch)))
         }
