@@ -6,7 +6,7 @@ import math
 from typing import Any
 
 from recommender.errors import did_you_mean
-from recommender.pack.fields import BOOLEAN, IDENTIFIER, NUMBER, FieldSpec
+from recommender.pack.fields import BOOLEAN, CLOSE_CALL_FLAG, IDENTIFIER, NUMBER, FieldSpec
 from recommender.pack.rules import (
     ALL_TRACKS,
     COMBINATORS,
@@ -40,6 +40,7 @@ def parse_rules(
         rule = parser.rule(entry, ("rules", index), rule_id)
         if rule is not None:
             rules.append(rule)
+            parser.close_call_agrees(rule, ("rules", index))
     if source.log:
         return None
     return RuleSet(tuple(sorted(rules, key=lambda rule: -rule.priority)))
@@ -79,6 +80,29 @@ class _RuleParser:
         ):
             return None
         return Rule(checked_id, priority, when, then, " ".join(message.split()))
+
+    def close_call_agrees(self, rule: Rule, path: tuple) -> None:
+        """Pages call a result "a close call" exactly when it carries CLOSE_CALL_FLAG, under the
+        note of the rule that added it: a rule firing on every close call must add that flag
+        (or its note would sit under a headline saying the fit is clear), and a rule adding it
+        must read the close call (or the headline would say it of a clear fit)."""
+        self.rule_id = rule.id
+        flag = rule.then.add_flag
+        if flag == CLOSE_CALL_FLAG and not _reads_close_call(rule.when):
+            self.problem(
+                path + ("when",),
+                f"it adds the flag '{CLOSE_CALL_FLAG}', which makes every page call the result "
+                f'"a close call", but its condition never asks for model.close_call to be '
+                "true; fire it on {field: model.close_call, eq: true}",
+            )
+        elif flag not in (None, CLOSE_CALL_FLAG) and _fires_only_on_close_call(rule.when):
+            self.problem(
+                path + ("then", "add_flag"),
+                f"it fires only on a close call (model.close_call) but adds the flag "
+                f'{shown(flag)}; pages call a result "a close call" only when it carries the '
+                f"flag '{CLOSE_CALL_FLAG}', so its headline would call the fit clear beside this "
+                f"rule's note: add_flag: {CLOSE_CALL_FLAG}",
+            )
 
     def condition(self, value: Any, path: tuple) -> Condition | None:
         if not isinstance(value, dict) or not value:
@@ -202,3 +226,32 @@ class _RuleParser:
             self.problem(path + (amount_key,), f"must be a whole number, not {describe(amount)}")
             return None
         return value["track"], amount
+
+
+def _says_close_call(condition: Condition) -> bool:
+    """`model.close_call` compared so that the comparison holds on a close call."""
+    if not isinstance(condition, Comparison) or condition.field != "model.close_call":
+        return False
+    return (
+        (condition.op == "eq" and condition.value is True)
+        or (condition.op == "ne" and condition.value is False)
+        or (condition.op == "in" and True in condition.value and False not in condition.value)
+    )
+
+
+def _reads_close_call(condition: Condition) -> bool:
+    """Whether a close call is among what makes the condition hold (outside any `not`)."""
+    if isinstance(condition, Comparison):
+        return _says_close_call(condition)
+    return condition.op != "not" and any(_reads_close_call(part) for part in condition.parts)
+
+
+def _fires_only_on_close_call(condition: Condition) -> bool:
+    """Whether the condition can hold only on a close call."""
+    if isinstance(condition, Comparison):
+        return _says_close_call(condition)
+    if condition.op == "all":
+        return any(_fires_only_on_close_call(part) for part in condition.parts)
+    if condition.op == "any":
+        return all(_fires_only_on_close_call(part) for part in condition.parts)
+    return False

@@ -209,3 +209,55 @@ def test_a_comparison_with_nan_or_infinity_is_refused(pack_copy, operand):
         load_pack(folder)
     assert "rules.yaml:5: rules[0].when.lt: rule 'broken'" in refused.value.report()
     assert "use a finite number" in refused.value.report()
+
+
+CLOSE_CALL = {"field": "model.close_call", "eq": True}
+
+
+@pytest.mark.parametrize(
+    ("when", "then", "expected"),
+    [
+        (CLOSE_CALL, {"add_flag": "toss_up"}, "fires only on a close call (model.close_call)"),
+        (
+            {"all": [CLOSE_CALL, {"field": "context.years_experience", "lt": 3}]},
+            {"add_flag": "toss_up"},
+            "add_flag: close_call",
+        ),
+        (
+            {"field": "context.years_experience", "lt": 3},
+            {"add_flag": "close_call"},
+            "its condition never asks for model.close_call to be true",
+        ),
+        (
+            {"not": CLOSE_CALL},
+            {"add_flag": "close_call"},
+            "fire it on {field: model.close_call, eq: true}",
+        ),
+    ],
+)
+def test_a_close_call_rule_and_the_close_call_flag_go_together(pack_copy, when, then, expected):
+    """Pages call a result "a close call" exactly when it carries the `close_call` flag: a rule
+    that fires only on a close call under another flag, or one adding that flag on something
+    else, would put its note under a headline that says the opposite."""
+    folder = pack_copy("tiny")
+    _write_rules(folder, [{**RULE, "id": "close", "when": when, "then": then}])
+    with pytest.raises(PackInvalid) as refused:
+        load_pack(folder)
+    report = refused.value.report()
+    assert "rules.yaml:" in report and "rule 'close'" in report
+    assert expected in report
+
+
+@pytest.mark.parametrize(
+    ("when", "then"),
+    [
+        ({"any": [CLOSE_CALL, {"field": "model.p_gap", "lt": 0.03}]}, {"add_flag": "close_call"}),
+        ({"any": [CLOSE_CALL, {"field": "model.p_gap", "lt": 0.03}]}, {"add_flag": "near"}),
+        ({"not": CLOSE_CALL}, {"add_flag": "clear"}),
+        (CLOSE_CALL, {"choose_track": "ic"}),
+    ],
+)
+def test_other_rules_on_the_close_call_are_allowed(pack_copy, when, then):
+    folder = pack_copy("tiny")
+    _write_rules(folder, [{**RULE, "id": "other", "when": when, "then": then}])
+    assert load_pack(folder).rules.rules[0].id == "other"
