@@ -14,7 +14,7 @@ from recommender.answer.registry import Registry
 from recommender.learn.synthetic import generate_outcomes, write_outcome_csv
 from recommender.pack.loading import load_pack
 from tests.webapp.browsing import give_a_reason_if_asked, log_in
-from tests.webapp.screens import DESKTOP, look_at_every_width
+from tests.webapp.screens import DESKTOP, PHONE, look_at_every_width
 
 DESIGN_REF = load_pack("product-design").ref
 TRAINING_SECONDS = 300  # a run is niced to the lowest priority: minutes on a busy machine
@@ -66,6 +66,12 @@ def test_hr_trains_and_promotes_for_one_discipline_and_the_other_is_unchanged(
     expect(page.get_by_text(f"Trained for Product design (pack {DESIGN_REF})")).to_be_visible()
     look_at_every_width(page, "hr-discipline-candidate")
     assert_accessible(page, "product design's candidate")
+    page.set_viewport_size({"width": PHONE, "height": 900})  # the verdict's figures, all in view
+    comparison = page.get_by_role("region", name=re.compile(r"per track: ROC AUC"))
+    assert comparison.evaluate("box => box.scrollWidth <= box.clientWidth")
+    for judgement in comparison.locator("td.judgement").all():
+        box = judgement.bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= PHONE
 
     page.set_viewport_size({"width": DESKTOP, "height": 900})
     give_a_reason_if_asked(page, version, "Product design's own outcomes, agreed with its leads.")
