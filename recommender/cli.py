@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import contextlib
 import gc
+import io
 import json
 import os
+import re
 import stat
 import sys
 import tempfile
@@ -934,8 +936,12 @@ def _read_people(stream: TextIO, pack, name: str):
     return people
 
 
+_NOT_UTF8 = re.compile("[\udc80-\udcff]")  # a byte `_open_input` could not decode
+
+
 def _bounded_lines(stream: TextIO, name: str) -> Iterator[str]:
-    """The stream's lines, refusing one longer than MAX_LINE_CHARACTERS as soon as it is."""
+    """The stream's lines, refusing one longer than MAX_LINE_CHARACTERS, or one holding a
+    byte that is not UTF-8, as soon as it is read."""
     number = 0
     while line := stream.readline(MAX_LINE_CHARACTERS + 1):
         number += 1
@@ -943,6 +949,11 @@ def _bounded_lines(stream: TextIO, name: str) -> Iterator[str]:
             raise AnswersInvalid(
                 f"{name}:{number}: is longer than {MAX_LINE_CHARACTERS:,} characters; one "
                 "person's answers are one line of a few kilobytes"
+            )
+        if bad := _NOT_UTF8.search(line):
+            raise AnswersInvalid(
+                f"{name}:{number}: is not UTF-8 text (byte 0x{ord(bad.group()) - 0xDC00:02X} "
+                f"at column {bad.start() + 1}); save the file as UTF-8"
             )
         yield line
 
@@ -968,16 +979,23 @@ class _open_input:  # noqa: N801 - used as a context manager like open()
     def __init__(self, path: Path | None):
         self.path = path
         self.handle: TextIO | None = None
+        self.stdin: io.TextIOWrapper | None = None
 
     def __enter__(self) -> tuple[TextIO, str]:
+        # utf-8-sig: a byte-order mark some editors write is not part of the first line; a
+        # byte that is not UTF-8 is kept as a stand-in for `_bounded_lines` to name its line
         if self.path is None:
             if sys.stdin is None or sys.stdin.closed:
                 raise TrackfitError("standard input is closed: give the answers with --input F")
-            return sys.stdin, "stdin"
+            if getattr(sys.stdin, "buffer", None) is None:  # already text (a test's StringIO)
+                return sys.stdin, "stdin"
+            self.stdin = io.TextIOWrapper(
+                sys.stdin.buffer, encoding="utf-8-sig", errors="surrogateescape"
+            )
+            return self.stdin, "stdin"
         _regular_file(self.path, "--input")
         try:
-            # utf-8-sig: a byte-order mark some editors write is not part of the first line
-            self.handle = self.path.open(encoding="utf-8-sig")
+            self.handle = self.path.open(encoding="utf-8-sig", errors="surrogateescape")
         except OSError as error:
             raise TrackfitError(f"{self.path}: cannot be read ({error.strerror})") from None
         return self.handle, str(self.path)
@@ -985,6 +1003,8 @@ class _open_input:  # noqa: N801 - used as a context manager like open()
     def __exit__(self, *exc_info) -> None:
         if self.handle:
             self.handle.close()
+        if self.stdin:
+            self.stdin.detach()  # stdin itself stays open
 
 
 def _check_writable(path: Path, option: str) -> None:

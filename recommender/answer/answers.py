@@ -45,11 +45,12 @@ class JsonRefused(ValueError):
 
 
 class _LiteralRefused(Exception):
-    """Raised from inside the decoder's hooks; turned into a JsonRefused with its place."""
+    """Raised from inside the decoder's hooks; turned into a JsonRefused with its place (that
+    of the literal's `nth` occurrence in the text)."""
 
-    def __init__(self, literal: str, message: str):
+    def __init__(self, literal: str, message: str, nth: int = 1):
         super().__init__(message)
-        self.literal, self.message = literal, message
+        self.literal, self.message, self.nth = literal, message, nth
 
 
 def read_json_document(text: str | bytes) -> Any:
@@ -59,7 +60,8 @@ def read_json_document(text: str | bytes) -> Any:
     hooks before Python converts them; NaN, Infinity and lone surrogates are refused."""
     if isinstance(text, bytes):
         try:
-            text = text.decode("utf-8")
+            # utf-8-sig: a byte-order mark some tools write is not part of the document
+            text = text.decode("utf-8-sig")
         except UnicodeDecodeError as error:
             raise JsonRefused(f"is not UTF-8 text (byte {error.start})") from None
     _check_depth(text)
@@ -71,12 +73,23 @@ def read_json_document(text: str | bytes) -> Any:
     except json.JSONDecodeError as error:
         raise JsonRefused(error.msg, error.lineno, error.colno) from None
     except _LiteralRefused as error:
-        raise JsonRefused(error.message, *_place(text, text.find(error.literal))) from None
+        place = _place(text, _nth(text, error.literal, error.nth))
+        raise JsonRefused(error.message, *place) from None
     except ValueError as error:  # past Python's own int limit: cannot happen with _CAREFUL
         raise JsonRefused(f"holds a number too large to read ({error})") from None
     if "\\u" in text or not text.isascii():
         _check_text(data)
     return data
+
+
+def _nth(text: str, literal: str, nth: int) -> int:
+    """Where the `nth` occurrence of `literal` starts in `text`, or -1."""
+    at = -1
+    for _ in range(nth):
+        at = text.find(literal, at + 1)
+        if at < 0:
+            break
+    return at
 
 
 def _place(text: str, offset: int) -> tuple[int, int]:
@@ -139,9 +152,32 @@ def _no_constant(literal: str) -> float:
     raise _LiteralRefused(literal, f"{literal} is not a number JSON allows")
 
 
-_QUICK = json.JSONDecoder(parse_float=_bounded_float, parse_constant=_no_constant)
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An object's members, refusing a key given twice (JSON readers differ on which one
+    wins, so the answer would depend on the reader: "employee_id" twice names two people)."""
+    data = dict(pairs)
+    if len(data) < len(pairs):
+        seen = set()
+        for key, _ in pairs:
+            if key in seen:
+                literal = json.dumps(key, ensure_ascii=False)
+                raise _LiteralRefused(
+                    literal,
+                    f"the key {literal} appears twice in one object; the second would silently win",
+                    nth=2,
+                )
+            seen.add(key)
+    return data
+
+
+_QUICK = json.JSONDecoder(
+    parse_float=_bounded_float, parse_constant=_no_constant, object_pairs_hook=_unique_keys
+)
 _CAREFUL = json.JSONDecoder(
-    parse_int=_bounded_int, parse_float=_bounded_float, parse_constant=_no_constant
+    parse_int=_bounded_int,
+    parse_float=_bounded_float,
+    parse_constant=_no_constant,
+    object_pairs_hook=_unique_keys,
 )
 
 

@@ -172,11 +172,42 @@ def test_score_input_that_is_not_utf8(trackfit, tmp_path):
     assert code == 2 and "not UTF-8" in err and "Traceback" not in err
 
 
-def test_the_installed_console_script_runs():
+def _installed_trackfit() -> str:
     beside_python = Path(sys.executable).with_name("trackfit")
-    script = str(beside_python) if beside_python.exists() else shutil.which("trackfit")
+    return str(beside_python) if beside_python.exists() else shutil.which("trackfit")
+
+
+@pytest.mark.parametrize("command", [["score"], ["recommend"], ["recommend", "--chunk", "1"]])
+def test_stdin_that_is_not_utf8_names_its_line_and_byte(command):
+    """Piped bytes that are not UTF-8 (a Latin-1 export): the line and the byte, no
+    traceback, nothing written."""
+    sample = (ROOT / "questionnaires/engineering/sample-answers.jsonl").read_bytes()
+    piped = sample.splitlines(keepends=True)[0] + '{"employee_id": "Zoë"}\n'.encode("latin-1")
     result = subprocess.run(
-        [script, "validate", "product-design"], capture_output=True, text=True, check=False
+        [_installed_trackfit(), *command], input=piped, capture_output=True, check=False
+    )
+    err = result.stderr.decode()
+    assert result.returncode == 2 and result.stdout == b"", err
+    assert "stdin:2: is not UTF-8 text (byte 0xEB at column 20)" in err
+    assert "Traceback" not in err
+
+
+def test_a_key_given_twice_is_refused_naming_the_line(trackfit, tmp_path):
+    line = (ROOT / "questionnaires/engineering/sample-answers.jsonl").read_text().splitlines()[0]
+    twice = line.replace('"employee_id": ', '"employee_id": "a", "employee_id": ', 1)
+    path = tmp_path / "twice.jsonl"
+    path.write_text(f"{line}\n{twice}\n", encoding="utf-8")
+    code, out, err = trackfit("recommend", "--input", str(path))
+    assert code == 2 and out == ""
+    assert 'twice.jsonl:2: is not valid JSON (the key "employee_id" appears twice' in err
+
+
+def test_the_installed_console_script_runs():
+    result = subprocess.run(
+        [_installed_trackfit(), "validate", "product-design"],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 0, result.stderr
     assert "product-design@2 is valid" in result.stdout

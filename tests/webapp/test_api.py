@@ -1,5 +1,6 @@
 """JSON API v1: tokens from the CLI, the CLI's recommendation JSON out, 4xx naming the field."""
 
+import io
 import json
 import time
 from datetime import datetime, timedelta
@@ -143,6 +144,52 @@ def test_non_json_is_415_and_too_large_is_413(api, people):
     response = api(huge, raw=True)
     assert response.status_code == 413
     assert response.get_json()["error"]
+
+
+@pytest.mark.parametrize("tail", [b"GARBAGE", b"", b" " * 10])
+def test_a_chunked_body_too_large_is_413_not_read_in_part(app, token, people, tail):
+    """A chunked body comes without its length: one past the limit is refused whole, never
+    answered from its first part."""
+    body = json.dumps(people[0]).encode() + b" " * 300_000 + tail
+    response = app.test_client().post(
+        "/api/v1/recommendations",
+        input_stream=io.BytesIO(body),
+        headers={
+            "Authorization": f"Bearer {token}",
+            "Content-Type": "application/json",
+            "Transfer-Encoding": "chunked",
+        },
+        environ_overrides={"wsgi.input_terminated": True},
+    )
+    assert response.status_code == 413
+    assert response.get_json()["error"]
+
+
+def test_a_chunked_body_within_the_limit_is_answered(app, token, people):
+    response = app.test_client().post(
+        "/api/v1/recommendations",
+        input_stream=io.BytesIO(json.dumps(people[0]).encode()),
+        headers={
+            "Authorization": f"Bearer {token}",
+            "Content-Type": "application/json",
+            "Transfer-Encoding": "chunked",
+        },
+        environ_overrides={"wsgi.input_terminated": True},
+    )
+    assert response.status_code == 200, response.get_json()
+
+
+def test_duplicate_keys_are_a_400_naming_the_key(api, people):
+    body = json.dumps(people[0])
+    twice = body.replace('"employee_id": ', '"employee_id": "a", "employee_id": ', 1)
+    response = api(twice, raw=True)
+    assert response.status_code == 400
+    assert '"employee_id" appears twice' in response.get_json()["error"]
+
+
+def test_a_byte_order_mark_is_not_part_of_the_body(api, people):
+    response = api(b"\xef\xbb\xbf" + json.dumps(people[0]).encode(), raw=True)
+    assert response.status_code == 200, response.get_json()
 
 
 def test_the_api_needs_no_csrf_token_and_sets_no_cookie(api, people):

@@ -50,9 +50,14 @@ def recommendations():
     if not request.is_json:
         return error_response(415)
     pack = _asked_pack() or answering.pack_for(token_owner(g.api_token))
+    body, limit = request.get_data(), request.max_content_length
+    if request.content_length is None and limit is not None and len(body) >= limit:
+        # a chunked body comes without its length: the reader stops at the limit and the
+        # rest is unread, so a body that reaches it is one too large, not a shorter one
+        abort(413)
     try:
         # bounded before the recommender sees it: depth, number size, NaN, lone surrogates
-        data = read_json_document(request.get_data())
+        data = read_json_document(body)
     except JsonRefused as error:
         return error_response(400, f"The body is not valid JSON: {error}.")
     try:
