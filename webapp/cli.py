@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import secrets
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import contextmanager
 
 from recommender import cli as recommender_cli
@@ -51,7 +52,11 @@ def add_web_commands(commands: argparse._SubParsersAction) -> None:
     users.add_argument("action", choices=("add", "set-role", "list"))
     users.add_argument("--email")
     users.add_argument("--name")
-    users.add_argument("--role", choices=("employee", "manager", "hr"), default="employee")
+    users.add_argument(
+        "--role",
+        choices=("employee", "manager", "hr"),
+        help="add: the new account's role (default employee); set-role: required",
+    )
 
     tokens = recommender_cli.command(
         commands, "tokens", "create, list or revoke API tokens (HR)", run_tokens
@@ -74,6 +79,35 @@ def add_web_commands(commands: argparse._SubParsersAction) -> None:
 def _fail(message: str) -> int:
     print(f"trackfit: {message}", file=sys.stderr)
     return EXIT_USAGE
+
+
+def _setup_named(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """A web command whose settings or database cannot be used says which and why (exit 2),
+    instead of a traceback: a bad TRACKFIT_* setting, a DATABASE_URL that is no database
+    address, a database that cannot be opened or reached."""
+
+    @functools.wraps(run)
+    def guarded(args: argparse.Namespace) -> int:
+        from sqlalchemy.exc import ArgumentError, OperationalError, ProgrammingError
+
+        from webapp.settings import SettingsError
+
+        try:
+            return run(args)
+        except SettingsError as error:
+            return _fail(str(error))
+        except ArgumentError:
+            return _fail("DATABASE_URL: is not a database address (postgresql://… or sqlite:///…)")
+        except (OperationalError, ProgrammingError) as error:
+            reason = " ".join(str(error.orig).split()) or type(error.orig).__name__
+            if "no such table" in reason or "does not exist" in reason:
+                return _fail(f"the database has no trackfit tables yet ({reason}): run "
+                             "`trackfit db upgrade` first")  # fmt: skip
+            if isinstance(error, ProgrammingError):
+                raise
+            return _fail(f"the database cannot be opened or reached: {reason}")
+
+    return guarded
 
 
 def _too_long(args: argparse.Namespace, *options) -> list[str]:
@@ -104,16 +138,13 @@ def _app(args: argparse.Namespace, development: bool = False):
     return create_app(overrides)
 
 
+@_setup_named
 def run_serve(args: argparse.Namespace) -> int:
     """`trackfit serve`: migrate, create demo accounts on first run, print them, serve."""
     from webapp.accounts.demo import ensure_demo_accounts
-    from webapp.settings import SettingsError
     from webapp.storage import MigrationRefused, upgrade_database
 
-    try:
-        app = _app(args, development=True)
-    except SettingsError as error:
-        return _fail(str(error))
+    app = _app(args, development=True)
     with app.app_context():
         try:
             upgrade_database()
@@ -159,6 +190,7 @@ def _database(args: argparse.Namespace):
             db.engine.dispose()
 
 
+@_setup_named
 def run_db(args: argparse.Namespace) -> int:
     """`trackfit db upgrade`: bring the database to the newest schema."""
     from webapp.storage import MigrationRefused, upgrade_database
@@ -172,11 +204,12 @@ def run_db(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+@_setup_named
 def run_users(args: argparse.Namespace) -> int:
     """`trackfit users add|set-role|list`."""
     import getpass
 
-    from webapp.accounts.models import MIN_PASSWORD, User, normalise_email
+    from webapp.accounts.models import MIN_PASSWORD, User, email_problem, normalise_email
     from webapp.extensions import db
 
     with _database(args):
@@ -188,6 +221,8 @@ def run_users(args: argparse.Namespace) -> int:
             return _fail(f"users {args.action}: --email is required")
         user = User.by_email(args.email)
         if args.action == "set-role":
+            if not args.role:
+                return _fail("users set-role: --role is required (employee, manager or hr)")
             if user is None:
                 return _fail(f"no account with email {args.email!r}")
             user.role = args.role
@@ -197,14 +232,20 @@ def run_users(args: argparse.Namespace) -> int:
         if user is not None:
             return _fail(f"there is already an account with email {args.email!r}")
         problems = _too_long(args, ("--email", User.email), ("--name", User.name))
-        if "@" not in args.email.strip():
+        if email_problem(args.email):
             problems.append(f"--email: {args.email[:80]!r} is not an email address")
+        if args.name and any(not char.isprintable() for char in args.name):
+            problems.append("--name: holds a line break or another control character")
         if problems:
             return _fail("users add: " + "; ".join(problems))
-        password = os.environ.get("TRACKFIT_NEW_PASSWORD") or getpass.getpass("Password: ")
+        try:
+            password = os.environ.get("TRACKFIT_NEW_PASSWORD") or getpass.getpass("Password: ")
+        except EOFError:
+            return _fail("users add: no password given (type one, or set TRACKFIT_NEW_PASSWORD)")
         if len(password) < MIN_PASSWORD:
             return _fail(f"the password needs at least {MIN_PASSWORD} characters")
-        user = User(email=normalise_email(args.email), name=args.name or args.email, role=args.role)
+        role = args.role or "employee"
+        user = User(email=normalise_email(args.email), name=args.name or args.email, role=role)
         user.set_password(password)
         db.session.add(user)
         db.session.commit()
@@ -212,6 +253,7 @@ def run_users(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+@_setup_named
 def run_tokens(args: argparse.Namespace) -> int:
     """`trackfit tokens create|list|revoke`: the secret is printed once, at creation."""
     from webapp.api.tokens import (
@@ -245,13 +287,8 @@ def run_tokens(args: argparse.Namespace) -> int:
         elif args.action == "list":
             now = utcnow()  # as the database stores it: UTC, no time zone
             for token in all_tokens():
-                if token.revoked_at:
-                    state = f"revoked {token.revoked_at:%Y-%m-%d}"
-                elif token.expires_at <= now:
-                    state = f"expired {token.expires_at:%Y-%m-%d}"
-                else:
-                    state = f"active until {token.expires_at:%Y-%m-%d}"
                 used = f"{token.last_used_at:%Y-%m-%d %H:%M}" if token.last_used_at else "never"
+                state = token.state(now)
                 print(f"{token.id}\t{token.hint}…\t{token.name}\t{state}\tlast used {used}")
         else:
             if args.id is None:

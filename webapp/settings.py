@@ -52,7 +52,7 @@ def settings_from_environment(instance_path: str, environ=os.environ) -> dict:
         # Where background jobs run: a separate process, or a thread of the web process (tests).
         "TRACKFIT_JOBS": _jobs_runner(environ, mode),
         "REGISTRATION_OPEN": environ.get("TRACKFIT_REGISTRATION", "open") != "closed",
-        "PROXY_COUNT": int(environ.get("TRACKFIT_PROXY_COUNT", "0")),
+        "PROXY_COUNT": _whole(environ, "TRACKFIT_PROXY_COUNT", 0),
         # An assessment page posts at most a few kilobytes; the API one person's answers.
         "MAX_CONTENT_LENGTH": ONE_MEGABYTE // 4,
         # HR's outcome files and packs are larger than anything else posted to the app.
@@ -77,9 +77,14 @@ def settings_from_environment(instance_path: str, environ=os.environ) -> dict:
 
 def _positive_whole(environ, name: str, default: int) -> int:
     """A setting that is a whole number above zero."""
+    return _whole(environ, name, default, least=1)
+
+
+def _whole(environ, name: str, default: int, least: int = 0) -> int:
+    """A setting that is a whole number from `least` to 999999."""
     value = environ.get(name, str(default))
-    if not re.fullmatch(r"[0-9]{1,6}", value.strip()) or int(value) == 0:
-        raise SettingsError(f"{name}={value!r}: expected a whole number from 1 to 999999")
+    if not re.fullmatch(r"[0-9]{1,6}", value.strip()) or int(value) < least:
+        raise SettingsError(f"{name}={value!r}: expected a whole number from {least} to 999999")
     return int(value)
 
 

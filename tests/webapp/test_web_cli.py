@@ -127,3 +127,59 @@ def test_text_longer_than_its_column_is_named_not_a_traceback(cli, monkeypatch, 
     assert message in err
     assert cli("users", "list")[1].count("\n") == 1  # only HR
     assert "t" * 121 not in cli("tokens", "list")[1]
+
+
+def test_the_token_list_says_a_token_of_someone_no_longer_in_hr_does_not_work(cli, monkeypatch):
+    monkeypatch.setenv("TRACKFIT_NEW_PASSWORD", "a long enough password")
+    assert cli("users", "add", "--email", "hr@example.com", "--role", "hr")[0] == 0
+    assert cli("tokens", "create", "--name", "HRIS", "--owner", "hr@example.com")[0] == 0
+    assert cli("users", "set-role", "--email", "hr@example.com", "--role", "manager")[0] == 0
+    listing = cli("tokens", "list")[1]
+    assert "not working: its owner is no longer in HR" in listing
+    assert "active" not in listing
+
+
+def test_set_role_needs_the_role_and_never_demotes_by_default(cli, monkeypatch):
+    monkeypatch.setenv("TRACKFIT_NEW_PASSWORD", "a long enough password")
+    assert cli("users", "add", "--email", "hr@example.com", "--role", "hr")[0] == 0
+    code, _, err = cli("users", "set-role", "--email", "hr@example.com")
+    assert code == 2 and "--role is required" in err
+    assert "hr@example.com\thr\t" in cli("users", "list")[1]
+
+
+@pytest.mark.parametrize(
+    "email", ["nl@example.com\nevil", "a@b", "@@", "a b@example.com", "a@@example.com", "a@.", "x"]
+)
+def test_an_account_needs_an_email_address_as_the_web_form_does(cli, monkeypatch, email):
+    monkeypatch.setenv("TRACKFIT_NEW_PASSWORD", "a long enough password")
+    code, _, err = cli("users", "add", "--email", email, "--name", "Q")
+    assert code == 2 and "is not an email address" in err
+    assert cli("users", "list")[1] == ""
+
+
+@pytest.mark.parametrize(
+    ("environment", "message"),
+    [
+        ({"TRACKFIT_PROXY_COUNT": "abc"}, "TRACKFIT_PROXY_COUNT='abc': expected a whole number"),
+        ({"TRACKFIT_ENV": "banana"}, "TRACKFIT_ENV='banana'"),
+        ({"TRACKFIT_JOBS": "banana"}, "TRACKFIT_JOBS='banana'"),
+        ({"DATABASE_URL": "garbage"}, "DATABASE_URL: is not a database address"),
+        ({"DATABASE_URL": "sqlite:////nonexistent-folder/x/y.db"}, "cannot be opened or reached"),
+    ],
+)
+@pytest.mark.parametrize("command", [("users", "list"), ("tokens", "list"), ("db", "upgrade")])
+def test_settings_or_a_database_that_cannot_be_used_are_named_not_a_traceback(
+    cli, monkeypatch, environment, message, command
+):
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    code, out, err = cli(*command)
+    assert code == 2 and out == ""
+    assert message in err and "Traceback" not in err
+
+
+def test_a_database_without_tables_says_to_upgrade_it(monkeypatch, capsys, tmp_path):
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")
+    monkeypatch.setenv("TRACKFIT_ENV", "testing")
+    assert main(["users", "list"]) == 2
+    assert "run `trackfit db upgrade` first" in capsys.readouterr().err

@@ -4,7 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
-from webapp.accounts.models import MIN_PASSWORD, User
+from webapp.accounts.models import MIN_PASSWORD, User, email_problem
 from webapp.column_text import FitsColumn
 
 # Hashed, so not stored as typed; long enough for any passphrase, short enough to hash cheaply.
@@ -13,9 +13,9 @@ EMAIL_TAKEN = "There is already an account with this email; log in instead."
 
 
 def _looks_like_email(form, field) -> None:
-    local, _, domain = field.data.strip().partition("@")
-    if not local or "." not in domain or " " in field.data.strip():
-        raise ValidationError("Enter an email address like name@example.com.")
+    problem = email_problem(field.data)
+    if problem:
+        raise ValidationError(problem)
 
 
 def _password(label: str, message: str) -> PasswordField:

@@ -129,6 +129,22 @@ class User(UserMixin, db.Model):
 Index("uq_users_employee_id_lower", func.lower(User.employee_id), unique=True)
 
 
+def email_problem(email: str) -> str | None:
+    """Why `email` is not an email address (something@domain.tld, no spaces or control
+    characters), or None: the one check of every door that makes an account."""
+    text = email.strip()
+    local, at, domain = text.partition("@")
+    if (
+        not local
+        or not at
+        or "@" in domain
+        or "." not in domain.strip(".")
+        or any(char.isspace() or not char.isprintable() for char in text)
+    ):
+        return "Enter an email address like name@example.com."
+    return None
+
+
 def normalise_email(email: str) -> str:
     """Email addresses are compared trimmed and in lower case."""
     return email.strip().lower()

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from functools import cache
 
 from sqlalchemy import ForeignKey, Select, String, bindparam, select, update
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.accounts.models import User
 from webapp.database import utcnow
@@ -44,6 +44,17 @@ class ApiToken(db.Model):
     last_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
     expires_at: Mapped[datetime]
+    owner: Mapped[User | None] = relationship(lazy="joined")
+
+    def state(self, now: datetime) -> str:
+        """Whether the token works, in words, as `verify_token` decides it."""
+        if self.revoked_at:
+            return f"revoked {self.revoked_at:%Y-%m-%d}"
+        if self.expires_at <= now:
+            return f"expired {self.expires_at:%Y-%m-%d}"
+        if self.owner is None or self.owner.role != "hr":
+            return "not working: its owner is no longer in HR"
+        return f"active until {self.expires_at:%Y-%m-%d}"
 
 
 def _digest(token: str) -> str:
