@@ -162,6 +162,27 @@ def test_an_outcome_file_of_another_discipline_is_refused_naming_its_columns(
         assert db.session.scalar(select(func.count(OutcomeUpload.id))) == 0
 
 
+@pytest.mark.parametrize(
+    "encode",
+    [
+        lambda text: text.replace("\n", "\r").encode(),  # "CSV (Macintosh)": CR alone ends a line
+        lambda text: ("\ufeff" + text).encode("utf-16-le"),  # Excel's "Unicode Text"
+        lambda text: text.replace("\n", "\r", 1).replace(",", '"', 3).encode(),
+    ],
+    ids=["cr-line-ends", "utf-16", "broken-quotes"],
+)
+def test_a_refused_file_whatever_its_line_ends_or_encoding_is_a_422(
+    team, signed_in, engineering_outcomes, encode
+):
+    hr = signed_in("hr@example.com")
+    body = encode(engineering_outcomes.decode("utf-8").replace("\r\n", "\n"))
+    response = upload(hr, body, DESIGN, "odd.csv")
+    assert response.status_code == 422
+    assert "odd.csv was not imported" in text(response)
+    with team.app_context():
+        assert db.session.scalar(select(func.count(OutcomeUpload.id))) == 0
+
+
 def train_for_design(hr, data: bytes) -> str:
     """Upload product design's outcomes, follow the run; the candidate's version."""
     response = upload(hr, data, DESIGN, "design.csv")

@@ -299,8 +299,13 @@ def discipline_of_columns(data: bytes, pack: Pack, others: list[Pack]) -> Pack |
     """The other discipline whose items a refused file's columns are, when they are every item
     of that discipline's pack and not of `pack`'s: the file was uploaded for the wrong
     discipline."""
-    first_line = data[:65536].split(b"\n", 1)[0].decode("utf-8-sig", errors="replace")
-    columns = {name.strip() for name in next(csv.reader(io.StringIO(first_line)), [])}
+    # any line ending (an old Mac's CR among them); a header csv cannot read names none
+    lines = data[:65536].decode("utf-8-sig", errors="replace").splitlines()
+    try:
+        header = next(csv.reader(io.StringIO(lines[0] if lines else "")), [])
+    except csv.Error:
+        return None
+    columns = {name.strip() for name in header}
     if set(scoring_layout(pack).item_ids) <= columns:
         return None
     for other in others:
