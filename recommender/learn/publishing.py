@@ -65,11 +65,14 @@ class RollbackMoved(ModelRefused):
 
     def __init__(self, pack_id: str, confirmed: tuple[str, str], step: tuple[str, str] | None):
         self.step = step
-        now = (
-            f"a rollback now would go from {step[1]} to {step[0]}"
-            if step
-            else "there is nothing to roll back to now"
-        )
+        if step == tuple(confirmed):
+            now = (
+                f"it moved and came back; a rollback now would again go from {step[1]} to {step[0]}"
+            )
+        elif step:
+            now = f"a rollback now would go from {step[1]} to {step[0]}"
+        else:
+            now = "there is nothing to roll back to now"
         super().__init__(
             f"the active version for {pack_id} changed since the rollback from {confirmed[1]} to "
             f"{confirmed[0]} was confirmed; {now}"
@@ -221,16 +224,17 @@ class RegistryWriter(Registry):
         return self.roll_back(pack)[0]
 
     def roll_back(
-        self, pack: str | Pack, confirmed: tuple[str, str] | None = None
+        self, pack: str | Pack, confirmed: tuple[str, str] | None = None, moves: int | None = None
     ) -> tuple[str, str]:
         """`rollback`, returning (the version now active, the one it replaced) as recorded in
         the history. When the pointer moves while the target is tried, the rollback is worked
         out again from the new history; after a few such turns it is tried under the lock.
         Given the `confirmed` step (target, current), that step and no other is made: when the
-        history asks for another by then, RollbackMoved, and nothing moves."""
+        history asks for another by then, or no longer has the `moves` it had when the step
+        was confirmed (the pointer moved away and back), RollbackMoved, and nothing moves."""
         pack_id = pack_id_of(pack)
         if confirmed is not None:
-            return self._roll_back_confirmed(pack, pack_id, confirmed)
+            return self._roll_back_confirmed(pack, pack_id, confirmed, moves)
         for _ in range(ROLLBACK_ATTEMPTS):
             target, current = self._rollback_target(pack_id)
             self.try_version(target, pack)  # slow: outside the lock
@@ -249,18 +253,20 @@ class RegistryWriter(Registry):
             return target, current
 
     def _roll_back_confirmed(
-        self, pack: str | Pack, pack_id: str, confirmed: tuple[str, str]
+        self, pack: str | Pack, pack_id: str, confirmed: tuple[str, str], moves: int | None
     ) -> tuple[str, str]:
         confirmed = tuple(confirmed)
-        step = self.rollback_step(pack_id)
-        if step != confirmed:
-            raise RollbackMoved(pack_id, confirmed, step)
+
+        def check() -> None:
+            step = self.rollback_step(pack_id)
+            if step != confirmed or (moves is not None and len(self.history(pack_id)) != moves):
+                raise RollbackMoved(pack_id, confirmed, step)
+
+        check()
         self.try_version(confirmed[0], pack)  # slow: outside the lock
         with self._locked():
             self._ready_to_move(pack_id)
-            step = self.rollback_step(pack_id)
-            if step != confirmed:
-                raise RollbackMoved(pack_id, confirmed, step)
+            check()
             self._point(pack_id, confirmed[0], "rollback", confirmed[1])
             return confirmed
 

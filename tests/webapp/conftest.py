@@ -242,6 +242,13 @@ class FormClient:
         form = {"csrf_token": self.token(page_url), **(data or {})}
         return self.client.post(action_url or page_url, data=form, **kwargs)
 
+    def roll_back(self, data: dict | None = None, discipline: str | None = None):
+        """Roll back as HR does: post the rollback confirmation page's form as it holds it
+        (the step offered and the pointer moves it was offered after), `data` changed."""
+        page = "/hr/models/rollback" + (f"?discipline={discipline}" if discipline else "")
+        confirmation = hidden_fields(self.client.get(page).get_data(as_text=True))
+        return self.client.post(page, data={**confirmation, **(data or {})})
+
     def promote(self, version: str, justification: str = ""):
         """Promote as HR does: ask on the version's page, then confirm on the confirmation
         page with what that page's form holds; the response to the confirmation."""

@@ -219,12 +219,7 @@ def roll_back_design(hr, to: str) -> None:
     words = text(confirm)
     assert f"Roll back to {to} for Product design?" in words
     assert re.search(r"Software engineering( and Data science)? (is|are) not affected\.", words)
-    replacing = re.search(r'name="replacing" type="hidden" value="([^"]+)"', confirm.text).group(1)
-    rolled = hr.submit(
-        f"/hr/models/rollback?discipline={DESIGN}",
-        {"to": to, "replacing": replacing},
-        action_url=f"/hr/models/rollback?discipline={DESIGN}",
-    )
+    rolled = hr.roll_back({"to": to}, discipline=DESIGN)
     assert rolled.status_code == 302
 
 

@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.registry_forgery import forged_version
+from tests.webapp.conftest import hidden_fields
 from tests.webapp.test_pack_versions import pack_files, upload, zipped
 from webapp.audit import AuditEvent
 from webapp.extensions import db
@@ -103,7 +104,7 @@ def test_rollback_is_offered_after_a_promotion_and_asks_for_a_confirmation(hr, r
 
 def test_a_confirmed_rollback_moves_the_pointer_and_is_audited(team, hr, registry):
     copy = promoted_copy(registry)
-    response = hr.submit("/hr/models/rollback", {"to": "v1", "replacing": copy})
+    response = hr.roll_back()
     assert response.status_code == 302
     assert (registry / "active" / "engineering").read_text().strip() == "v1"
     told = f"Rolled back: v1 is the active model again (it was {copy})"
@@ -119,7 +120,7 @@ def test_a_rollback_confirmed_for_another_step_is_refused_and_asked_again(
     # confirmed on a page showing another version active (a colleague rolled back and promoted
     # since): whichever version it went back to, not this step
     copy = promoted_copy(registry)
-    response = hr.submit("/hr/models/rollback", {"to": target, "replacing": "v9"})
+    response = hr.roll_back({"to": target, "replacing": "v9"})
     assert response.status_code == 409
     page = text_of(response)
     assert (
@@ -131,9 +132,41 @@ def test_a_rollback_confirmed_for_another_step_is_refused_and_asked_again(
     assert events(team, "rollback") == []
 
 
+def test_a_stale_rollback_form_cannot_undo_a_later_promotion(team, hr, registry):
+    """The rollback page's form, kept (the back button, a second tab, a colleague), posted
+    after the pointer went back and forth: the same two versions, but not the same step."""
+    copy = promoted_copy(registry)
+    page = hr.get("/hr/models/rollback").get_data(as_text=True)
+    kept = hidden_fields(page)
+    assert hr.client.post("/hr/models/rollback", data=kept).status_code == 302
+    assert hr.promote(copy).status_code == 302  # promoted again: copy replaces v1
+    history = (registry / "history.jsonl").read_bytes()
+    again = hr.client.post("/hr/models/rollback", data=kept)
+    assert again.status_code == 409
+    words = text_of(again)
+    assert f"It has moved and come back to {copy} since" in words
+    assert "Yes, roll back to v1" in words  # the same step, to confirm afresh
+    assert (registry / "active" / "engineering").read_text().strip() == copy
+    assert (registry / "history.jsonl").read_bytes() == history
+    assert len(events(team, "rollback")) == 1
+
+
+def test_a_rollback_posted_twice_says_the_version_asked_for_is_active(team, hr, registry):
+    copy = promoted_copy(registry)
+    kept = hidden_fields(hr.get("/hr/models/rollback").get_data(as_text=True))
+    assert hr.client.post("/hr/models/rollback", data=kept).status_code == 302
+    twice = hr.client.post("/hr/models/rollback", data=kept)
+    assert twice.status_code == 409
+    assert "v1 is active now, as you asked: this rollback, or one like it, was made already" in (
+        text_of(twice)
+    )
+    assert (registry / "active" / "engineering").read_text().strip() == "v1"
+    assert [e.detail["previous"] for e in events(team, "rollback")] == [copy]
+
+
 def test_a_rollback_to_a_version_the_registry_never_held_is_refused(team, hr, registry):
     copy = promoted_copy(registry)
-    response = hr.submit("/hr/models/rollback", {"to": "v99", "replacing": copy})
+    response = hr.roll_back({"to": "v99"})
     assert response.status_code == 400
     assert (
         f"the registry holds no version v99. A rollback now would go from {copy} to v1"
@@ -168,7 +201,7 @@ def test_a_move_to_the_active_version_in_an_older_history_is_no_step_to_roll_bac
     assert f"Go back from {copy} to v1" in models and f"to {copy}," not in models
     asked = hr.get("/hr/models/rollback")
     assert f"v1 will answer every new assessment instead of {copy}" in text_of(asked)
-    assert hr.submit("/hr/models/rollback", {"to": "v1", "replacing": copy}).status_code == 302
+    assert hr.roll_back().status_code == 302
     assert (registry / "active" / "engineering").read_text().strip() == "v1"
 
 
@@ -234,7 +267,7 @@ def test_no_refusal_on_the_model_pages_shows_where_the_registry_is_on_the_server
     responses = {
         "promote": hr.submit(page, action_url=f"{page}/promote"),
         "promote/confirm": hr.submit(page, action_url=f"{page}/promote/confirm"),
-        "rollback": hr.submit("/hr/models/rollback", {"to": broken, "replacing": "v1"}),
+        "rollback": hr.roll_back({"to": broken, "replacing": "v1"}),
     }
     for name, response in responses.items():
         assert response.status_code == 422, name

@@ -104,7 +104,9 @@ def test_simultaneous_promotions_agree_in_pointer_history_audit_and_message(app,
     # a rollback afterwards goes back exactly one step of that history
     token = hr.token("/hr/models")
     status, _, _ = hr.request(
-        "POST", "/hr/models/rollback", {"csrf_token": token, "to": "v1", "replacing": winner}
+        "POST",
+        "/hr/models/rollback",
+        {"csrf_token": token, "to": "v1", "replacing": winner, "moves": str(len(moves))},
     )
     assert status == 302
     assert (models / "active" / "engineering").read_text().strip() == "v1"

@@ -79,9 +79,7 @@ def test_hr_cannot_roll_back_to_a_broken_version(hr, registry):
             {"action": "promote", "from": version, "to": "v1"},
         ):
             history.write(json.dumps({"at": "2026-01-01T00:00:00+00:00", **move}) + "\n")
-    response = hr.submit(
-        "/hr/models", {"to": version, "replacing": "v1"}, action_url="/hr/models/rollback"
-    )
+    response = hr.roll_back({"to": version, "replacing": "v1"})
     assert response.status_code == 422
     assert "Nothing was rolled back" in response.get_data(as_text=True)
     assert (registry / "active" / "engineering").read_text().strip() == "v1"

@@ -25,6 +25,9 @@ class RollbackForm(FlaskForm):
 
     to = HiddenField(validators=[Length(max=20)])
     replacing = HiddenField(validators=[Length(max=20)])
+    # the discipline's pointer moves the page was shown after: the rollback is refused when
+    # there have been others since, even back to the same versions
+    moves = HiddenField(validators=[Length(max=12)])
 
 
 class ConfirmPromotionForm(PromoteForm):

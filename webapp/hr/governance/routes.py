@@ -481,7 +481,10 @@ def _already_active_page(registry, version: str, manifest: dict, form: PromoteFo
     offers no promotion of the active version, says so at its top."""
     discipline, _ = discipline_of_version(registry, version, manifest)
     title = discipline.title if discipline else _pack_id(registry, version)
-    message = f"{version} is already the active version for {title}; nothing was promoted."
+    message = (
+        f"{version} is already the active version for {title}; nothing was promoted by this "
+        "request (a second click, or a colleague promoted it)."
+    )
     return make_response(_model_page(version, form, already_active=message), 409)
 
 
@@ -524,6 +527,7 @@ def _rollback_page(
 ):
     if step is not None:
         form.to.data, form.replacing.data = step
+        form.moves.data = str(len(registry.history(discipline.id)))
     status = status or (200 if step else 409)
     return render_template(
         "hr/rollback_confirm.html",
@@ -537,19 +541,36 @@ def _rollback_page(
     ), status
 
 
+def _made_already(active: str) -> str:
+    """What a rollback confirmed twice (a second click, or a colleague's) finds."""
+    return (
+        f"{active} is active now, as you asked: this rollback, or one like it, was made "
+        "already (a second click, or a colleague)."
+    )
+
+
 def _rollback_moved(
     registry, discipline, form, confirmed: tuple[str, str], step: tuple[str, str] | None
 ):
     """The rollback page again, with the step the history asks for now, if any (409)."""
-    now = (
-        f"A rollback now would go from {step[1]} to {step[0]}; confirm that instead if it is "
-        "what you want."
-        if step
-        else "There is nothing to roll back to now."
-    )
+    active = _active(registry, discipline.id)
+    if step == confirmed:
+        now = (
+            f"It has moved and come back to {confirmed[1]} since; a rollback now would again go "
+            f"from {step[1]} to {step[0]}: confirm again if it is still what you want."
+        )
+    elif step:
+        now = (
+            f"A rollback now would go from {step[1]} to {step[0]}; confirm that instead if it "
+            "is what you want."
+        )
+    else:
+        now = "There is nothing to roll back to now."
+    if active == confirmed[0]:
+        now = f"{_made_already(active)} {now}"
     refusal = (
-        f"Nothing was rolled back: {discipline.title}'s active model changed since you asked "
-        f"to go back from {confirmed[1]} to {confirmed[0]}. {now}"
+        f"Nothing was rolled back by this request: {discipline.title}'s active model changed "
+        f"since you asked to go back from {confirmed[1]} to {confirmed[0]}. {now}"
     )
     return _rollback_page(registry, discipline, step, form, refusal=refusal, status=409)
 
@@ -568,11 +589,13 @@ def rollback():
         return _rollback_page(registry, discipline, None, form, refusal=unreadable, status=422)
     step = rollback_step(registry, discipline.id)
     confirmed = ((form.to.data or "").strip(), (form.replacing.data or "").strip())
+    moves = (form.moves.data or "").strip()
     if step is None:
-        return _rollback_page(
-            registry, discipline, None, form, refusal="Nothing was rolled back.", status=409
-        )
-    if not all(confirmed):
+        refusal = "Nothing was rolled back."
+        if confirmed[0] and _active(registry, discipline.id) == confirmed[0]:
+            refusal = f"Nothing was rolled back by this request: {_made_already(confirmed[0])}"
+        return _rollback_page(registry, discipline, None, form, refusal=refusal, status=409)
+    if not all(confirmed) or not moves.isdigit():
         # never "whatever the step is now": that would skip the check that the pointer has
         # not moved since the confirmation page was shown
         refusal = (
@@ -590,7 +613,7 @@ def rollback():
         return _rollback_page(registry, discipline, step, form, refusal=refusal, status=400)
     try:
         # the confirmed step and no other: the registry checks it, and again under its lock
-        target, current = registry.roll_back(discipline, confirmed=confirmed)
+        target, current = registry.roll_back(discipline, confirmed=confirmed, moves=int(moves))
     except learning.RollbackMoved as moved:  # someone promoted or rolled back since the page
         return _rollback_moved(registry, discipline, form, confirmed, moved.step)
     except ModelRefused as refused:
