@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 from recommender.learn.synthetic import generate_outcomes, write_outcome_csv
 from recommender.pack.loading import load_pack
 from tests.webapp.browsing import log_in
+from tests.webapp.screens import DESKTOP, PHONE, look_at
 
 
 @pytest.fixture
@@ -45,7 +46,11 @@ def test_a_manager_runs_a_one_to_one_from_a_shared_assessment_and_prints_it(
     assert page.locator("tr.differs").count() >= 1
     expect(page.get_by_text("Ask for a recent example").first).to_be_visible()
     page.get_by_label("Private notes").fill("Ask about the on-call rota")
-    page.get_by_label("Notes shared with the employee").fill("Lead the next incident review")
+    # with a link far wider than a phone, as notes often hold: it wraps, on screen and paper
+    link = "https://wiki.example.com/incident_reviews/" + "postmortem" * 30
+    page.get_by_label("Notes shared with the employee").fill(
+        f"Lead the next incident review\n{link}"
+    )
     page.get_by_role("button", name="Save notes").click()
     expect(page.get_by_text("Notes saved.")).to_be_visible()
     page.get_by_label("Agreed track").select_option("manager")
@@ -60,7 +65,10 @@ def test_a_manager_runs_a_one_to_one_from_a_shared_assessment_and_prints_it(
     expect(page.get_by_role("heading", name="1:1 summary: Ada")).to_be_visible()
     expect(page.get_by_text("Lead the next incident review")).to_be_visible()
     assert page.get_by_text("Ask about the on-call rota").count() == 0
+    look_at(page, "one-to-one-print-long-link", PHONE)
+    page.set_viewport_size({"width": DESKTOP, "height": 900})
     page.emulate_media(media="print")
+    assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")
     expect(page.locator("header.site")).to_be_hidden()
     pdf = page.pdf(format="A4")
     assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == 1, "the summary is not one page"
@@ -70,6 +78,8 @@ def test_a_manager_runs_a_one_to_one_from_a_shared_assessment_and_prints_it(
     log_in(page, live, "ada@example.com")
     page.goto(live + result)
     expect(page.get_by_text("Lead the next incident review")).to_be_visible()
+    look_at(page, "result-shared-notes-long-link", PHONE)
+    page.set_viewport_size({"width": DESKTOP, "height": 900})
     page.get_by_role("button", name="I agree with this").click()
     expect(page.get_by_text("You confirmed this")).to_be_visible()
 

@@ -4,6 +4,8 @@ import re
 import xml.etree.ElementTree as ET
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 from recommender.answer.contract import recommendation_schema
@@ -235,6 +237,21 @@ def test_counts_of_people_never_claim_everyone_or_no_one(result):
     reading = _reading_with(stored, 0.96, 0.03, 0.965)
     assert reading.in_ten("ic").startswith("More than 9 in 10 people")
     assert reading.in_ten("manager").startswith("Fewer than 1 in 10 people")
+
+
+@given(p=st.floats(0.0, 1.0))
+@settings(max_examples=200, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_the_same_count_of_people_always_means_the_same(result, p):
+    """ "About 4 in 10" reads "most do not" whatever the chance behind it (0.36 or 0.44)."""
+    _, stored = result
+    said = _reading_with(stored, p, 1 - p, 0.5).in_ten("ic")
+    count = round(10 * p)
+    if 1 <= count <= 4:
+        assert said.startswith(f"About {count} in 10") and ": most do not." in said
+    elif count == 5:
+        assert said == "About 5 in 10 people who answer like you succeed on this track: about even."
+    elif 6 <= count <= 9:
+        assert said == f"About {count} in 10 people who answer like you succeed on this track."
 
 
 def test_a_low_how_sure_from_the_notes_alone_says_so(result):

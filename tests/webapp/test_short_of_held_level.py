@@ -97,3 +97,48 @@ def test_someone_meeting_the_level_held_still_steps_to_the_level_above(
     text = _text(client.get(f"/results/{number}").get_data(as_text=True))
     assert "Next step: L4 Staff Engineer." in text
     assert "below the level you hold" not in text
+
+
+def test_a_change_of_track_below_the_grade_held_is_not_called_sideways(
+    stored, signed_in, engineering
+):
+    """An L6 whose answers support little on the manager track: the move there is to a lower
+    grade, said with how many grades below, never "sideways"."""
+    number, recommendation = stored
+    manager = recommendation["levels"]["manager"]
+    below = (
+        engineering.framework.level("L6").grade
+        - engineering.framework.level(manager["target"]).grade
+    )
+    assert below > 0  # the case this test is about
+    text = _text(signed_in("ada@example.com").get(f"/results/{number}").get_data(as_text=True))
+    title = engineering.framework.level(manager["target"]).title
+    grades = f"{below} grade{'s' if below > 1 else ''} below the level you hold"
+    assert f"A move to this track would be to {manager['target']} {title}, {grades}" in text
+    assert f"toward {manager['target']} {title} ({grades})" in text
+    assert f"{manager['target']} {title}, sideways" not in text
+    assert "(a sideways move)" not in text
+
+
+@pytest.fixture
+def fellow(app, team, make_assessment, people, share):
+    """Ada holds L7 Fellow, the top of the IC ladder, and rated every competency 5 of 5."""
+    person = people[0]
+    answers = {
+        item: (5 if item.startswith("rate_") else value)
+        for item, value in person["answers"].items()
+    }
+    context = {**person["context"], "current_track": "ic", "current_level": "L7"}
+    context["years_experience"] = 25
+    number = make_assessment("ada@example.com", {**person, "answers": answers, "context": context})
+    with app.app_context():
+        return number, db.session.get(Assessment, number).recommendation
+
+
+def test_the_top_of_a_ladder_is_not_its_own_next_step(fellow, signed_in, engineering):
+    number, recommendation = fellow
+    assert recommendation["levels"]["ic"]["target"] == "L7"  # the engine's target: the top
+    text = _text(signed_in("ada@example.com").get(f"/results/{number}").get_data(as_text=True))
+    assert "Next step: L7" not in text and "toward L7" not in text
+    assert "You hold the top of this ladder: there is no level above it" in text
+    assert "Individual contributor: what L7 Fellow, the top of the ladder, expects" in text

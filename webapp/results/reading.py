@@ -76,12 +76,20 @@ class TrackLevels:
     supported: str | None = None
     supported_title: str | None = None
     sideways: bool = False  # the target is a change of track at the grade held, not a promotion
+    # a change of track to a grade below the one held (the answers support no higher level
+    # on this track): how many grades below; never called sideways
+    grades_down: int = 0
     shared_held: str | None = None  # a shared level held while on the other track
     # The answers fall short of the level held (they support a lower one, or none), while the
     # target is the level above it: "next step: L7" would read as a promotion to someone whose
     # answers support L2. The step that comes first is to show what the held level expects.
     short_of_held: bool = False
     held_gaps: tuple[Gap, ...] = ()
+
+    @property
+    def at_top(self) -> bool:
+        """The level held is the top of this ladder: the target can only be that level."""
+        return self.current is not None and self.target == self.current
 
     @property
     def goal(self) -> str | None:
@@ -165,12 +173,14 @@ class Reading:
             people = "Fewer than 1 in 10 people who answer like you succeed on this track"
         else:
             people = f"About {count} in 10 people who answer like you succeed on this track"
-        if p < 0.4:
+        # what the count means is read off the count shown, so one "4 in 10" never reads as
+        # "about even" beside another as "most do not"
+        if count <= 4:
             return (
                 f"{people}: most do not. That is the model's reading of answers like yours, "
                 "not a verdict on you; the gaps below say what would change it."
             )
-        if p <= 0.6:
+        if count == 5:
             return f"{people}: about even."
         return f"{people}."
 
@@ -403,6 +413,13 @@ def _track_levels(pack: Pack, track: str, title: str, raw: dict, context: dict) 
         current = held if on_track and held in ladder else None
     gaps = tuple(_gap(pack, gap) for gap in raw.get("gaps", []))
     short = _short_of_held(pack, current, supported, target)
+    changing = current is None and held is not None and held not in ladder
+    held_grade, target_grade = _grade(pack, held), _grade(pack, target)
+    down = (
+        held_grade - target_grade
+        if changing and None not in (held_grade, target_grade) and target_grade < held_grade
+        else 0
+    )
     return TrackLevels(
         track=track,
         title=title,
@@ -415,7 +432,8 @@ def _track_levels(pack: Pack, track: str, title: str, raw: dict, context: dict) 
         gaps=gaps,
         supported=supported,
         supported_title=_level_title(pack, supported),
-        sideways=current is None and held is not None and held not in ladder,
+        sideways=changing and not down,
+        grades_down=down,
         shared_held=held if current is None and held in ladder else None,
         short_of_held=short,
         held_gaps=_held_gaps(pack, current, raw.get("gaps", [])) if short else (),
