@@ -81,9 +81,18 @@ class ProblemList:
 
 
 class PackInvalid(TrackfitError):
-    """A pack (framework, questionnaire or rules) that does not validate."""
+    """A pack (framework, questionnaire or rules) that does not validate. `notes` say what
+    could not be checked yet (a file read only against another that does not read yet): not
+    problems, but where more may show once those are fixed."""
 
     headline = "pack is invalid"
+
+    def __init__(self, problems, more: int = 0, notes: tuple[str, ...] = ()):
+        self.notes = tuple(notes)
+        super().__init__(problems, more)
+
+    def report(self) -> str:
+        return super().report() + "".join(f"\n  (not checked yet: {note})" for note in self.notes)
 
 
 class AnswersInvalid(TrackfitError):

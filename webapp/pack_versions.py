@@ -181,6 +181,7 @@ def store_upload(data: bytes, discipline: str | None, check_model) -> Pack:
         except PackInvalid as invalid:
             raise PackUploadRefused(
                 [str(p).replace(str(staging) + "/", "") for p in invalid.problems]
+                + [f"(not checked yet: {note})" for note in invalid.notes]
             ) from None
         expected = _discipline_id(discipline)
         if expected is not None and pack.id != expected:

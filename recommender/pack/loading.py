@@ -97,11 +97,19 @@ def _load_pack_cached(path: Path, _fingerprint: tuple) -> Pack:
     questionnaire = parse_questionnaire(
         sources["questionnaire.yaml"], framework, shared_folders(packs_dir(), PACKS_DIR)
     )
+    unchecked = []  # what could not be checked, read only against a file that does not read
+    if framework is None and sources["questionnaire.yaml"].read:
+        unchecked.append("questionnaire.yaml's competencies and levels, until framework.yaml reads")
     rules = None
     if framework and questionnaire:
         catalogue = field_catalogue(framework, questionnaire)
         rules = parse_rules(sources["rules.yaml"], catalogue, framework.track_ids)
+    elif sources["rules.yaml"].read:
+        unread = [name for name, built in (("framework.yaml", framework),
+                  ("questionnaire.yaml", questionnaire)) if built is None]  # fmt: skip
+        verb = "reads" if len(unread) == 1 else "read"
+        unchecked.append(f"rules.yaml's fields, until {' and '.join(unread)} {verb}")
     if log or header is None or framework is None or questionnaire is None or rules is None:
-        raise PackInvalid(log.listed() or [f"{path}: pack could not be read"])
+        raise PackInvalid(log.listed() or [f"{path}: pack could not be read"], notes=unchecked)
     pack_id, version, title, description = header
     return Pack(pack_id, version, title, description, framework, questionnaire, rules, path)

@@ -102,6 +102,10 @@ class ProblemLog:
     def __bool__(self) -> bool:
         return self.count > 0
 
+    def found_in(self, file: str) -> int:
+        """How many problems were found in `file` (listed or not)."""
+        return self._per_file.get(file, 0)
+
 
 class _PackLoader(yaml.SafeLoader):
     """A safe YAML loader that refuses what a pack never needs and an attacker would use.
@@ -257,6 +261,9 @@ class PackSource:
         except FileNotFoundError:
             log.add(name, "file is missing")
             return cls(name, None, {}, log, read=False)
+        except OSError as error:  # a link loop, a file it may not read
+            log.add(name, f"cannot be read ({error.strerror or error})")
+            return cls(name, None, {}, log, read=False)
         if len(content) > MAX_FILE_BYTES:
             log.add(name, f"is larger than {MAX_FILE_BYTES // 1024} KB, more than a pack needs")
             return cls(name, None, {}, log, read=False)
@@ -332,6 +339,12 @@ class PackSource:
     def problem(self, path: Path_, message: str) -> None:
         """Log a problem at `path` of this file."""
         self.log.add(self.where(path), message)
+
+    @property
+    def has_problems(self) -> bool:
+        """Whether a problem was found in this file: what it builds cannot be used, while the
+        other files are still read for theirs (every problem of a pack in one pass)."""
+        return self.log.found_in(self.name) > 0
 
     # Typed readers: each returns the value, or None after logging what is wrong.
 

@@ -30,11 +30,11 @@ def parse_framework(source: PackSource) -> Framework | None:
     track_ids = {track.id for track in tracks}
     competency_ids = [competency.id for competency in competencies]
     levels = _parse_levels(source, raw.get("levels"), track_ids, competency_ids)
-    if source.log or level_rule is None:
+    if source.has_problems or level_rule is None:
         return None
     framework = Framework(tuple(tracks), tuple(competencies), tuple(levels), level_rule)
     _check_ladders(source, framework, raw.get("levels"))
-    return None if source.log else framework
+    return None if source.has_problems else framework
 
 
 def _parse_tracks(source: PackSource, value: object) -> list[Track]:
@@ -59,7 +59,7 @@ def _parse_tracks(source: PackSource, value: object) -> list[Track]:
                 Track(track_id, title, source.text(raw, "description", path) or "", branch)
             )
     missing = [track_id for track_id in TRACK_IDS if track_id not in {t.id for t in tracks}]
-    if missing and not source.log:
+    if missing and not source.has_problems:
         source.problem(("tracks",), f"must define the tracks {', '.join(TRACK_IDS)}")
     return tracks
 

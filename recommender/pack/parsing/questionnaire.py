@@ -56,7 +56,7 @@ def parse_questionnaire(
     parser = _ItemParser(source, scales, {c.id for c in constructs}, framework)
     sections = parser.sections(raw.get("sections"), parts)
     parser.check_coverage(constructs)
-    if source.log:
+    if source.has_problems or any(part.source.has_problems for part in parts.values()):
         return None
     return Questionnaire(scales, tuple(constructs), tuple(sections), tuple(parser.items))
 

@@ -41,7 +41,7 @@ def parse_rules(
         if rule is not None:
             rules.append(rule)
             parser.close_call_agrees(rule, ("rules", index))
-    if source.log:
+    if source.has_problems:
         return None
     return RuleSet(tuple(sorted(rules, key=lambda rule: -rule.priority)))
 
