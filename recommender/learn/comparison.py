@@ -29,6 +29,9 @@ TRACK_NAMES = {"ic": "IC", "manager": "manager"}
 # perfect ranking in ROC AUC (0.005), and 0.001 in Brier score (about half a percent of a
 # typical 0.2)
 MEANINGFUL = {"ROC AUC": 0.005, "Brier": 0.001}
+# "No different" says no difference could be shown, not that there is none: where the ROC AUC
+# interval reaches this far either side, the verdict says how far
+WIDE_REACH = 0.02
 
 
 def paired_auc(y: np.ndarray, scores: np.ndarray, samples: np.ndarray) -> np.ndarray:
@@ -372,6 +375,14 @@ def _notes(
     too_small = {t: tracks[t]["too_small"] for t in fair if tracks[t].get("too_small")}
     if too_small:
         notes.append(_too_small(too_small))
+    for t in TRACK_IDS:
+        low, high = tracks[t]["auc"].get("interval", (0.0, 0.0)) if t in fair else (0.0, 0.0)
+        if fair.get(t) == "no different" and max(-low, high) > WIDE_REACH:
+            notes.append(
+                f"on the {TRACK_NAMES[t]} track no difference could be shown, which is not to "
+                f"say there is none: the candidate's ROC AUC is from {-low:.3f} lower to "
+                f"{high:.3f} higher than {active}'s"
+            )
     others = [t for t in TRACK_IDS if t in judged and not tracks[t].get("learnt_by_active")]
     learnt = sum(tracks[t].get("left_out", 0) for t in TRACK_IDS)
     fresh = sum(tracks[t]["rows"] for t in others)

@@ -664,7 +664,7 @@ def test_a_candidate_judged_worse_is_shown_so_and_needs_a_written_reason(team, s
     assert 'class="notice warning"' in page
     assert "Worse than the active version on both tracks — keep v1." in page
     assert "Behind this verdict: 300 people" in page and "Only 300 people behind" in page
-    assert "-0.110<br>(-0.190 to -0.030)" in page and "+0.040<br>(+0.010 to +0.070)" in page
+    assert "-0.110<br>(-0.190 to -0.030)" in page and "+0.0400<br>(+0.0100 to +0.0700)" in page
     assert page.count('data-label="Judgement">worse</td>') == 2
     assert "Required because the comparison judged it worse" in page
     assert "Worse than the active version on both tracks — keep v1" in hr.get(

@@ -362,10 +362,21 @@ def comparison_reports(draw) -> dict:
                 "no different": "",
             }[judgement]
             low = draw(st.floats(0.3, 0.8))
+            below, above = draw(st.floats(0.0, 0.2)), draw(st.floats(0.0, 0.2))
+            difference = {  # an interval that says what the judgement says
+                "better": [above / 10 + 0.001, above + 0.01],
+                "worse": [-below - 0.01, -below / 10 - 0.001],
+                "mixed": [-below, above],
+                "no different": [-below, above],
+            }[judgement]
             entry |= {
                 "judgement": judgement,
                 "because": because,
-                "auc": {"candidate": low + 0.05, "candidate_interval": [low, low + 0.1]},
+                "auc": {
+                    "candidate": low + 0.05,
+                    "candidate_interval": [low, low + 0.1],
+                    "interval": difference,
+                },
                 "chance_level": draw(st.booleans()),
             }
             if judgement == "no different" and draw(st.booleans()):

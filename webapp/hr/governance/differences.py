@@ -6,11 +6,10 @@ from __future__ import annotations
 from webapp.hr import bp
 
 
-def difference(value: float) -> str:
-    """+0.012, -0.105; under 0.001 (but not zero) with four decimals: +0.0004."""
-    if value != 0 and abs(value) < 0.001:
-        return f"{value:+.4f}"
-    return f"{value:+.3f}"
+def difference(value: float, places: int = 3) -> str:
+    """+0.012, -0.105: a difference and its interval's ends with the same `places` (a Brier
+    score's differences are small: its rows take four)."""
+    return f"{value:+.{places}f}"
 
 
 bp.add_app_template_filter(difference, "difference")
