@@ -120,6 +120,35 @@ def test_login_returns_to_the_page_asked_for(client):
     assert client.login(next_url="/results/history").headers["Location"] == "/results/history"
 
 
+@pytest.mark.parametrize(
+    ("asked", "landed"),
+    [
+        ("/hr/models/v1/promote/confirm", "/hr/models/v1"),
+        ("/hr/models/v1/promote", "/hr/models/v1"),
+        (
+            "/hr/models/rollback?discipline=engineering",
+            "/hr/models/rollback?discipline=engineering",
+        ),
+        ("/account/logout", "/"),
+    ],
+)
+def test_a_form_interrupted_by_the_sign_in_lands_on_its_page_not_a_405(
+    client, make_user, asked, landed
+):
+    """A session that ended before a form was sent (a promotion confirmed after an hour away):
+    the sign-in returns to the page the form is on, says nothing was done, and never lands
+    on an address that only takes forms."""
+    make_user("hr@example.com", "hr")
+    response = client.login("hr@example.com", next_url=asked)
+    assert response.headers["Location"] == landed
+    page = client.get(landed, follow_redirects=True)
+    assert page.status_code in (200, 409)  # a rollback page with nothing to go back to: 409
+    if landed != asked:
+        assert "You were signed out before that was done, so nothing changed" in page.get_data(
+            as_text=True
+        )
+
+
 def test_changing_the_password_ends_other_sessions(client, form_client, password):
     client.register()
     other = form_client()

@@ -8,6 +8,8 @@ from urllib.parse import urlsplit
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy.exc import IntegrityError
+from werkzeug.exceptions import MethodNotAllowed, NotFound
+from werkzeug.routing import RequestRedirect
 
 from webapp import audit
 from webapp.accounts import bp
@@ -51,6 +53,26 @@ def local_target(target: str | None) -> str | None:
         return None
     parts = urlsplit(target)
     return target if not parts.scheme and not parts.netloc else None
+
+
+def page_to_read(target: str | None) -> str | None:
+    """`target` when it is a page one can open (GET), else the nearest page above it on the
+    path ("/hr/models/v6/promote/confirm" takes only forms: "/hr/models/v6"), else None."""
+    if target is None:
+        return None
+    urls = current_app.url_map.bind("localhost")
+    path, _, query = target.partition("?")
+    while path:
+        try:
+            urls.match(path, method="GET")
+        except RequestRedirect as moved:  # the page's own address ends with a slash
+            return urlsplit(moved.new_url).path + (f"?{query}" if query else "")
+        except (NotFound, MethodNotAllowed):
+            path = path.rsplit("/", 1)[0]
+            query = ""
+            continue
+        return f"{path}?{query}" if query else path
+    return None
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -110,7 +132,14 @@ def login():
             audit.record("login", user.email, actor=user)
             db.session.commit()
             sign_in(user)
-            return redirect(local_target(request.args.get("next")) or url_for("home.index"))
+            asked = local_target(request.args.get("next"))
+            target = page_to_read(asked)
+            if asked and target != asked:
+                # the sign-in interrupted a form sent to an address no one can open (a promotion
+                # confirmed after the session ended): it was not done, and the page it came
+                # from is where to do it again
+                flash("You were signed out before that was done, so nothing changed: do it again.")
+            return redirect(target or url_for("home.index"))
         if user is not None:
             audit.record("login_failed", user.email)
             db.session.commit()
