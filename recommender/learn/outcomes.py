@@ -38,6 +38,7 @@ PROBLEMS_LISTED = 200
 # they are stored in, anything else (a number, a choice, a column name) far longer than any
 # valid value. Longer cells are refused before any other check looks at them.
 EMPLOYEE_ID_LENGTH = 64
+EMAIL_LENGTH = 254  # a row may name its person by email (their account's, up to 254 characters)
 SENSITIVE_VALUE_LENGTH = 120
 CELL_LENGTH = 200
 NUL = "\x00"
@@ -476,7 +477,11 @@ class _Checker:
             )
             lengths = np.fromiter(map(len, distinct), np.int64, len(distinct))[codes]
             nul = np.array([NUL in value for value in distinct], dtype=bool)[codes]
-            long = ~nul & (lengths > limit)
+            limits = np.full(len(codes), limit)
+            if column == "employee_id":
+                email = np.array(["@" in value for value in distinct], dtype=bool)[codes]
+                limits[email] = EMAIL_LENGTH
+            long = ~nul & (lengths > limits)
             position = self.table.columns.index(column)
             self.checks.append(
                 _CellCheck(column, position, nul, lambda _: "has a NUL character (\\x00)")
@@ -486,7 +491,11 @@ class _Checker:
                     column,
                     position,
                     long,
-                    lambda index: f"is {lengths[index]:,} characters long; at most {limit}",
+                    lambda index: (
+                        f"is {lengths[index]:,} characters long; at most "
+                        f"{limits[index]}"
+                        + (" (an email address)" if limits[index] == EMAIL_LENGTH else "")
+                    ),
                 )
             )
             self._sound[column] = ~(nul | long)
@@ -623,7 +632,8 @@ class _Checker:
         refusals: dict[str, str] = {}  # by stripped cell
         for code in np.flatnonzero(~_plain(distinct)):
             try:
-                standard[code] = read_employee_id(distinct[code], EMPLOYEE_ID_LENGTH)
+                longest = EMAIL_LENGTH if "@" in distinct[code] else EMPLOYEE_ID_LENGTH
+                standard[code] = read_employee_id(distinct[code], longest)
             except EmployeeIdRefused as refused:
                 standard[code], refusals[distinct[code]] = "", str(refused)
         if refusals:

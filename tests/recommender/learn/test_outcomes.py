@@ -329,6 +329,24 @@ def test_ids_that_differ_only_in_case_are_one_person_twice():
     ]
 
 
+def test_a_person_named_by_a_long_email_is_read_one_past_its_limit_is_not():
+    """A row may name its person by email, which may be far longer than an HR id."""
+    local = "maria-fernanda.rodriguez-hernandez"
+    fits = f"{local}@emea-subsidiary.example-company.com"  # 70 characters
+    too_long = f"{'m' * 243}@example.com"  # 255
+    data = (
+        "employee_id,track_taken,success\n"
+        f"{fits},ic,1\n"
+        f"{too_long},ic,1\n"
+        f"{'ü' * 70},ic,1\n"  # not an email: an HR id's limit
+    ).encode()
+    links = parse_outcome_links("s.csv", data, ())
+    assert [str(p) for p in links.problems] == [
+        "s.csv:3: employee_id: is 255 characters long; at most 254 (an email address)",
+        "s.csv:4: employee_id: is 70 characters long; at most 64",
+    ]
+
+
 def test_a_cell_longer_than_its_column_or_with_a_nul_is_named_briefly():
     long, huge = "x" * 100_000, "x" * 20_000_000
     data = (
