@@ -278,8 +278,8 @@ def _table(name: str, raw_bytes: bytes) -> _Table:
             row_problems.append(_not_csv(name, start, reader.line_num, error))
             broken = True
             continue
-        if not row:
-            continue  # a blank line
+        if not any(cell.strip() for cell in row):
+            continue  # a blank line, or one of empty cells (a spreadsheet's ",,,")
         if header is None:
             header, header_line = row, reader.line_num
             separated = _other_separator(f"{name}:{header_line}", header)
@@ -296,7 +296,7 @@ def _table(name: str, raw_bytes: bytes) -> _Table:
                     reader.line_num,
                 )
             )
-    columns, file_problems, positions = _header(f"{name}:{header_line}", header or [])
+    columns, file_problems, positions = _header(f"{name}:{header_line}", header or [], rows)
     if header is not None and not rows and not row_problems:
         file_problems.append(
             Problem(
@@ -354,8 +354,11 @@ def _not_csv(name: str, start: int, end: int, error: csv.Error) -> Problem:
     return Problem(f"{name}:{start}", message, start)
 
 
-def _header(where_header: str, header: list[str]) -> tuple[list[str], list[Problem], list[int]]:
-    """The distinct column names (trimmed), the header's problems, and where each name is."""
+def _header(
+    where_header: str, header: list[str], rows: list[list[str]]
+) -> tuple[list[str], list[Problem], list[int]]:
+    """The distinct column names (trimmed), the header's problems, and where each name is. A
+    column with neither a name nor a value (a spreadsheet's trailing comma) is no column."""
     problems, columns, positions, first = [], [], [], {}
     for position, raw in enumerate(header):
         column = raw.strip()
@@ -364,8 +367,10 @@ def _header(where_header: str, header: list[str]) -> tuple[list[str], list[Probl
             problems.append(
                 Problem(where, f"{quoted(column)} is not a column name (too long or a NUL)")
             )
+        elif not column and any(row[position].strip() for row in rows):
+            problems.append(Problem(where, "has no name, and cells below it hold values"))
         elif not column:
-            problems.append(Problem(where, "has no name"))
+            continue
         elif column in first:
             problems.append(
                 Problem(where, f"'{column}' is also column {first[column] + 1}; each column once")

@@ -226,16 +226,18 @@ SHORT_ROWS = st.lists(
 @given(SHORT_ROWS)
 def test_every_short_file_row_is_read_and_every_bad_one_named_by_its_line(rows):
     links = parse_outcome_links("s.csv", _short_file(rows))
-    ids = [row[0].strip() for row in rows]
+    # a row of empty cells (a spreadsheet's ",,,") is skipped, as a blank line is
+    kept = [(line, row) for line, row in enumerate(rows, start=2) if any(c.strip() for c in row)]
+    ids = [row[0].strip() for _, row in kept]
     bad = {
         line
-        for line, (row, employee_id) in enumerate(zip(rows, ids, strict=True), start=2)
-        if employee_id == ""
-        or employee_id in ids[: line - 2]
+        for index, (line, row) in enumerate(kept)
+        if ids[index] == ""
+        or ids[index] in ids[:index]
         or row[1].strip() not in ("ic", "manager")
         or row[2] not in ("0", "1")
     }
-    assert links.lines == list(range(2, len(rows) + 2)) and links.employee_ids == ids
+    assert links.lines == [line for line, _ in kept] and links.employee_ids == ids
     assert {p.line for p in links.problems} == bad
     assert [p.line for p in links.problems] == sorted(p.line for p in links.problems)
     assert all(str(p).startswith(f"s.csv:{p.line}: ") for p in links.problems)
@@ -277,10 +279,24 @@ def test_a_column_named_twice_is_named_not_a_crash(engineering, tmp_path):
     ]
 
 
+def test_a_spreadsheets_empty_rows_and_trailing_empty_column_are_not_problems():
+    """Excel saves a row of only commas for a row it once used, and a trailing comma for a
+    column it once used: neither holds anything, so neither is refused."""
+    data = (
+        "\ufeffemployee_id,track_taken,success,gender,\r\n"
+        "e1,ic,1,f,\r\n"
+        "e2,manager,0,m,\r\n"
+        ",,,,\r\n"
+        " , ,,,\r\n"
+    ).encode()
+    links = parse_outcome_links("s.csv", data, ("gender",))
+    assert links.problems == [] and links.employee_ids == ["e1", "e2"] and links.lines == [2, 3]
+
+
 def test_header_problems_come_first_then_every_row_problem_in_line_order():
     data = (
         b"employee_id,track_taken,success,,gender\n"
-        b"e1,ic,yes,,f\n"
+        b"e1,ic,yes,x,f\n"
         b"e2,ic,1\n"  # too few cells
         b"\n"
         b"e3,boss,2,,m\n"
@@ -288,7 +304,7 @@ def test_header_problems_come_first_then_every_row_problem_in_line_order():
     )
     problems = [str(p) for p in _refused(data, sensitive=("gender",)).problems]
     assert problems == [
-        "s.csv:1: column 4: has no name",
+        "s.csv:1: column 4: has no name, and cells below it hold values",
         "s.csv:2: success: 'yes' is not 0 or 1",
         "s.csv:3: has 3 cells; the header has 5 columns",
         "s.csv:5: track_taken: 'boss' is not one of ic, manager",
