@@ -315,3 +315,38 @@ def test_gaps_are_judged_on_both_ratings(shared, people):
     assert gaps.count('data-judged="both"') == len(own_gaps)
     assert "a gap on both views" in gaps or not own_gaps
     assert f"you rate 1, {target} needs" in gaps
+
+
+def test_the_notes_on_the_answers_are_the_quality_notes_not_the_rules_flags(shared, team):
+    """A rule's flag is among the rules that applied; under "Notes on Ada's answers", which
+    lower how sure the advice is, stand only the notes on the answers themselves."""
+    from webapp.assessment.models import Assessment  # noqa: PLC0415
+
+    _, mo, assessment_id = shared
+    with team.app_context():
+        assessment = db.session.get(Assessment, assessment_id)
+        recommendation = dict(assessment.recommendation)
+        recommendation["flags"] = [
+            {"id": "close_call", "message": "Both tracks could fit: try before choosing."},
+            {"id": "too_fast", "message": "Some pages were answered very quickly."},
+        ]
+        assessment.recommendation = recommendation
+        db.session.commit()
+    html = mo.get(f"/team/assessments/{assessment_id}").get_data(as_text=True)
+    notes = html.split("Notes on Ada's answers", 1)[1].split("</ul>", 1)[0]
+    assert "Some pages were answered very quickly." in notes
+    assert "Both tracks could fit" not in notes
+
+
+def test_the_home_page_words_the_latest_result_as_the_result_does(shared):
+    from webapp.results.wording import sureness  # noqa: PLC0415
+
+    ada, _, assessment_id = shared
+    home = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", ada.get("/").get_data(as_text=True)))
+    result = ada.get(f"/results/{assessment_id}").get_data(as_text=True)
+    assert "came out as the better fit" not in home
+    said = re.search(r"track: ([^.]+)\. It is advice for your development", home).group(1)
+    assert said in re.sub(r"\s+", " ", result)
+    assert said in {sureness({"confidence": c, "flags": []}) for c in (0.4, 0.55, 0.65, 0.8)} | {
+        sureness({"confidence": 0.6, "flags": [{"id": "close_call"}]})
+    }

@@ -657,6 +657,21 @@ def active(app) -> str:
     return Registry(app.config["TRACKFIT_MODELS"]).active("engineering")
 
 
+def test_the_active_versions_page_says_its_verdict_is_from_its_time_as_a_candidate(team, signed_in):
+    hr = signed_in("hr@example.com")
+    candidate = a_candidate(team, WORSE)
+    reason = "The new outcome data are fairer to the people they describe."
+    assert hr.promote(candidate, reason).status_code == 302
+    page = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", hr.get(f"/hr/models/{candidate}").text))
+    assert "Worse than the active version on both tracks — keep v1" in page
+    assert (
+        f"Its verdict as a candidate. This is how {candidate} was judged against v1 before it "
+        f"was promoted; {candidate} is the active version now."
+    ) in page
+    before = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", hr.get("/hr/models/v1").text))
+    assert "Its verdict as a candidate" not in before
+
+
 def test_a_candidate_judged_worse_is_shown_so_and_needs_a_written_reason(team, signed_in):
     hr = signed_in("hr@example.com")
     candidate = a_candidate(team, WORSE)

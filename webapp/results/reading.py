@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from webapp.answering import ANCHORED, CLOSE_CALL_FLAG, Item, Pack, next_anchor
+from webapp.answering import ANCHORED, CLOSE_CALL_FLAG, FLAG_IDS, Item, Pack, next_anchor
 
 FACTORS_SHOWN = 4
 HIGH, LOW = 3.5, 2.5  # construct means (1..5) that read as agreeing / disagreeing
@@ -161,6 +161,12 @@ class Reading:
             return p
         lo, hi = self.p_interval[track]
         return f"about {p}, likely between {round(100 * lo)}% and {round(100 * hi)}%"
+
+    @property
+    def answer_flags(self) -> list[dict[str, str]]:
+        """The notes on the answers themselves (response quality), without the flags rules
+        added (those are among the rules that applied)."""
+        return [flag for flag in self.flags if flag.get("id") in FLAG_IDS]
 
     def in_ten(self, track: str) -> str:
         """The chance on a track as a count of people: 'about 6 in 10 people who answer like
