@@ -7,6 +7,7 @@ widths every journey is read at are `WIDTHS` (a phone and a desktop)."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from playwright.sync_api import Error as PlaywrightError
@@ -99,6 +100,16 @@ def look_at_every_width(page, name: str) -> None:
         screenshot(page, ARTEFACTS / f"{name}-print.png")
     finally:
         page.emulate_media(media="screen")
+
+
+def printed_pages(page) -> int:
+    """How many A4 sheets the page prints on (its PDF, in print media)."""
+    page.emulate_media(media="print")
+    try:
+        pdf = page.pdf(format="A4")
+    finally:
+        page.emulate_media(media="screen")
+    return len(re.findall(rb"/Type\s*/Page[^s]", pdf))
 
 
 def landed_on_errors(page) -> bool:
