@@ -519,7 +519,12 @@ def _check_justification_before_training(args: argparse.Namespace) -> None:
 def _unjustified(registry: Registry, version: str, justification: str | None) -> str | None:
     """Why promoting `version` is refused for want of a written justification, or None (also
     when the version is not in the registry or active already: the registry says so)."""
-    from recommender.learn.justification import MIN_JUSTIFICATION, MIN_WORDS, unjustified
+    from recommender.learn.justification import (
+        MIN_JUSTIFICATION,
+        MIN_WORDS,
+        not_a_reason,
+        unjustified,
+    )
 
     if version not in registry.versions():
         return None
@@ -534,9 +539,11 @@ def _unjustified(registry: Registry, version: str, justification: str | None) ->
         ) from None
     if not reasons:
         return None
+    why_not = not_a_reason(justification) if justification else None
+    given = f"; the one given is no reason: {why_not}" if why_not else ""
     return (
-        f"promoting it needs a written justification, because {' and '.join(reasons)}; give "
-        f'one with --justification "..." (at least {MIN_JUSTIFICATION} characters and '
+        f"promoting it needs a written justification, because {' and '.join(reasons)}{given}; "
+        f'give one with --justification "..." (at least {MIN_JUSTIFICATION} characters and '
         f"{MIN_WORDS} different words), kept in the registry's history"
     )
 

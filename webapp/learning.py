@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 _SOURCES = {
     "recommender.learn.candidate": ("train_candidate",),
     "recommender.learn.justification": (
+        "MAX_JUSTIFICATION",
         "MIN_JUSTIFICATION",
         "MIN_WORDS",
         "justification_reasons",

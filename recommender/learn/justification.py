@@ -9,6 +9,7 @@ import re
 from typing import Any
 
 MIN_JUSTIFICATION = 30  # characters: a reason, not "ok"
+MAX_JUSTIFICATION = 4000  # characters: kept in the audit log and the registry's history
 MIN_WORDS = 4  # different words: a reason, not thirty "a"s
 WORD = re.compile(r"[^\W\d_]{2,}")  # two letters or more, in any script
 
@@ -33,11 +34,17 @@ def justification_reasons(manifest: dict[str, Any]) -> list[str]:
 
 def not_a_reason(justification: str | None) -> str | None:
     """Why a justification is no written reason (under MIN_JUSTIFICATION characters once
-    trimmed, or fewer than MIN_WORDS different words), or None when it is one."""
+    trimmed, over MAX_JUSTIFICATION, or fewer than MIN_WORDS different words), or None when
+    it is one."""
     text = (justification or "").strip()
     words = {word.casefold() for word in WORD.findall(text)}
     if len(text) < MIN_JUSTIFICATION:
         return f"it is {len(text)} characters; a justification is at least {MIN_JUSTIFICATION}"
+    if len(text) > MAX_JUSTIFICATION:
+        return (
+            f"it is {len(text):,} characters; a justification is at most {MAX_JUSTIFICATION:,} "
+            "(it is kept with the promotion in the history)"
+        )
     if len(words) < MIN_WORDS:
         return (
             f"it has {len(words)} different word{'' if len(words) == 1 else 's'}; a "

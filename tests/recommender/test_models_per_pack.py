@@ -98,9 +98,15 @@ def test_a_candidate_judged_worse_is_promoted_only_with_a_written_reason(
     assert f"{candidate} was written as a candidate but not promoted" in err
     assert "promoting it needs a written justification, because the comparison judged it " in err
     assert (models / "history.jsonl").read_bytes() == history
-    for given in ([], ["--justification", "ok"]):
+    for given, why in (
+        ([], ""),
+        (["--justification", "ok"], "the one given is no reason: it is 2 characters"),
+        (["--justification", "a" * 41], "the one given is no reason: it has 1 different word;"),
+        (["--justification", REASON * 200], "a justification is at most 4,000"),
+    ):
         code, _, err = trackfit("--models", str(models), "models", "promote", candidate, *given)
         assert code == 2 and f"{candidate} was not promoted" in err and "at least 30" in err
+        assert why in err
     assert Registry(models).active("engineering") == "v1"
     assert (models / "history.jsonl").read_bytes() == history
 

@@ -5,9 +5,7 @@ from wtforms import HiddenField, TextAreaField
 from wtforms.validators import Length
 
 from webapp.column_text import FitsColumn
-
-# Kept in the audit log and the registry's history, not in a column of its own.
-JUSTIFICATION_LENGTH = 4000
+from webapp.learning import MAX_JUSTIFICATION as JUSTIFICATION_LENGTH
 
 
 class PromoteForm(FlaskForm):
