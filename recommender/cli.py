@@ -554,9 +554,9 @@ def run_models(args: argparse.Namespace) -> int:
     if args.action not in ("list", "check"):
         return _change_models(args)
     registry = Registry(args.models)
-    if not registry.root.is_dir():  # a mistyped --models lists nothing, and says so
-        what = "is not a folder" if registry.root.exists() else "does not exist"
-        raise ModelRefused(f"{registry.root}: {what}; --models names the model registry folder")
+    missing = registry.root_problem()  # a mistyped --models lists nothing, and says so
+    if missing:
+        raise ModelRefused(missing)
     _known_pack(registry, args.pack)
     if args.action == "check":
         return _check_models(registry, args)
@@ -664,9 +664,23 @@ def _list_models(registry: Registry, pack: str | None) -> int:
         )
     if pack is not None and pack_id_of(pack) not in rows:
         rows[pack_id_of(pack)] = ["  no versions trained for this pack"]
+    if not rows:
+        print(f"{registry.root}: no model versions (train one with `trackfit train`)")
+    held = set(registry.versions())
+    for own, active in pointers.items():  # a pointer to a version the registry lacks
+        if (pack is None or own == pack_id_of(pack)) and active not in held:
+            rows.setdefault(own, [])
+            problems.append(
+                Problem(
+                    f"active/{own}",
+                    f"names {active}, which is not in the registry: promote a version, or "
+                    f"build the default with `trackfit models build-default --pack {own}`",
+                )
+            )
     for own, lines in rows.items():
         print(f"{own} (active: {pointers.get(own, 'none')})")
-        print("\n".join(lines))
+        if lines:
+            print("\n".join(lines))
     try:
         registry.history()
     except ModelRefused as refused:

@@ -247,6 +247,14 @@ class Registry:
             raise ModelRefused(f"{path}: is not a folder")
         return path
 
+    def root_problem(self) -> str | None:
+        """Why the registry's folder is no registry (missing, or not a folder: a mistyped
+        --models or TRACKFIT_MODELS), or None."""
+        if self.root.is_dir():
+            return None
+        what = "is not a folder" if self.root.exists() else "does not exist"
+        return f"{self.root}: {what}; --models (or TRACKFIT_MODELS) names the model registry folder"
+
     def load(self, name: str | None = None, pack: str | Pack | None = None) -> ModelVersion:
         """A version: the one named, else `pack`'s active one; verified before its file is
         read. A refusal says the way out (promote a usable version, rebuild the default),
@@ -257,6 +265,9 @@ class Registry:
                 raise ModelRefused("name a model version, or the pack whose active one to load")
             name = self.active(pack)
         if name is None:
+            missing = self.root_problem()
+            if missing:
+                raise ModelRefused(missing)
             raise ModelRefused(
                 f"{self.root}: no active model version for pack {pack_id_of(pack)}; train one "
                 "with `trackfit train` and promote it with `trackfit models promote`, or "

@@ -143,4 +143,24 @@ def test_a_registry_that_is_not_a_folder_is_named(capsys, tmp_path, action, wher
     models = where if where.startswith("/") else tmp_path / where
     code, out, err = run(capsys, "--models", models, "models", action)
     assert (code, out) == (2, "")
-    assert "--models names the model registry folder" in err
+    assert "--models (or TRACKFIT_MODELS) names the model registry folder" in err
+
+
+def test_answering_from_a_registry_folder_that_is_not_there_names_the_folder(capsys, tmp_path):
+    sample = "questionnaires/engineering/sample-answers.jsonl"
+    code, out, err = run(capsys, "--models", tmp_path / "mistyped", "recommend", "--input", sample)
+    assert (code, out) == (2, "")
+    assert "mistyped: does not exist; --models (or TRACKFIT_MODELS) names the model" in err
+    assert "no active model version" not in err
+
+
+def test_an_empty_registry_says_so_and_a_pointer_to_a_missing_version_is_named(capsys, tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    code, out, _ = run(capsys, "--models", empty, "models", "list")
+    assert code == 0 and "no model versions" in out
+    (empty / "active").mkdir()
+    (empty / "active" / "engineering").write_text("v42\n")
+    code, out, err = run(capsys, "--models", empty, "models", "list")
+    assert code == 2 and "engineering (active: v42)" in out
+    assert "active/engineering: names v42, which is not in the registry" in err
