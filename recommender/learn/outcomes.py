@@ -745,6 +745,18 @@ class _Checker:
                 if name in columns
                 else np.full(n, np.nan)
             )
+        years, at_level = context["years_experience"], context["years_at_level"]
+        with np.errstate(invalid="ignore"):
+            more = at_level > years  # false where either is blank
+        self.cells(
+            "years_at_level",
+            more,
+            lambda index: (
+                f"{at_level[index]:g} years at the current level is more than the "
+                f"{years[index]:g} years of experience in all (years_experience)"
+            ),
+            of_row=True,
+        )
         for name in CHOICE_CONTEXT:
             if name not in columns:
                 context[name] = np.full(n, None, dtype=object)

@@ -325,6 +325,20 @@ def test_a_full_file_missing_a_column_still_has_its_rows_checked(engineering, tm
     assert problems[1].startswith("o.csv:5: la1: 9 is outside")
 
 
+def test_more_years_at_the_level_than_in_all_is_refused_as_answers_are(engineering, tmp_path):
+    """The same check as a line of answers JSONL: 30 years at the level held in 5 of work."""
+    header, rows, _ = _valid(engineering, tmp_path)
+    rows[0][header.index("years_experience")] = "5"
+    rows[0][header.index("years_at_level")] = "30"
+    rows[2][header.index("years_experience")] = ""  # blank: nothing to compare with
+    rows[2][header.index("years_at_level")] = "30"
+    problems = _problems(_write(tmp_path / "o.csv", header, rows), engineering)
+    assert problems == [
+        "o.csv:2: years_at_level: 30 years at the current level is more than the 5 years of "
+        "experience in all (years_experience)"
+    ]
+
+
 @pytest.mark.parametrize("newline", ["\r", "\r\n", "\n"])
 def test_any_line_ends_read_the_same(engineering, tmp_path, newline):
     header, rows, outcomes = _valid(engineering, tmp_path)
