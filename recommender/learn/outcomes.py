@@ -746,8 +746,16 @@ class _Checker:
                 else np.full(n, np.nan)
             )
         years, at_level = context["years_experience"], context["years_at_level"]
-        with np.errstate(invalid="ignore"):
-            more = at_level > years  # false where either is blank
+
+        def allowed(name: str, values: np.ndarray) -> np.ndarray:  # refused already if not
+            return (values >= items[name].min) & (values <= items[name].max)
+
+        with np.errstate(invalid="ignore"):  # false where either is blank
+            more = (
+                (at_level > years)
+                & allowed("years_experience", years)
+                & allowed("years_at_level", at_level)
+            )
         self.cells(
             "years_at_level",
             more,
