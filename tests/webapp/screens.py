@@ -48,6 +48,20 @@ _SIDEWAYS = """() => {
 }"""
 
 
+# Per table drawn as a table: the headers whose column's cells (in the first body row) are
+# aligned otherwise than the header itself.
+_MISALIGNED = """() => [...document.querySelectorAll('table')]
+  .filter(t => t.tHead && t.tHead.rows.length && t.tBodies.length && t.tBodies[0].rows.length)
+  .flatMap(t => {
+    const heads = [...t.tHead.rows[t.tHead.rows.length - 1].cells];
+    const cells = [...t.tBodies[0].rows[0].cells];
+    if (heads.length !== cells.length) return [];
+    return heads.filter((h, i) => getComputedStyle(cells[i]).display === 'table-cell'
+        && getComputedStyle(h).textAlign !== getComputedStyle(cells[i]).textAlign)
+      .map(h => h.textContent.trim().slice(0, 30));
+  })"""
+
+
 def screen_problems(page) -> list[str]:
     """What is wrong with the page as drawn now: sideways scrolling, small or clipped text."""
     problems = []
@@ -57,6 +71,8 @@ def screen_problems(page) -> list[str]:
             f"scrolls sideways: {sideways['scroll']} px of content in {sideways['client']} px "
             f"(widest: {sideways['wide']})"
         )
+    for header in page.evaluate(_MISALIGNED):
+        problems.append(f"column {header!r} is aligned otherwise than its cells")
     for text in page.evaluate(_SVG_TEXT):
         if text["px"] < SMALLEST_TEXT_PX - 0.05:
             problems.append(f"chart text {text['text']!r} drawn at {text['px']:.1f} px")
