@@ -4,6 +4,8 @@ answering works; axe-core finds no serious or critical accessibility violations.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -79,6 +81,9 @@ def test_register_answer_leave_resume_and_read_the_result(
     page.get_by_label("Email").fill("grace@example.com")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
+    # page 3, answered in full and saved: where it carries on, not "2 pages finished"
+    expect(page.get_by_text(re.compile(r"Every answer you gave is saved .*; you carry on from "
+                                       r"page 3\.")).first).to_be_visible()  # fmt: skip
     page.get_by_role("link", name="Resume where you left off").click()
     expect(page.get_by_text("Step 3 of 7")).to_be_visible()
     assert (
