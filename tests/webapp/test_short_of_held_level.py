@@ -142,3 +142,24 @@ def test_the_top_of_a_ladder_is_not_its_own_next_step(fellow, signed_in, enginee
     assert "Next step: L7" not in text and "toward L7" not in text
     assert "You hold the top of this ladder: there is no level above it" in text
     assert "Individual contributor: what L7 Fellow, the top of the ladder, expects" in text
+
+
+def test_agreeing_on_the_level_held_as_the_first_step_is_following_the_advice(stored, signed_in):
+    """The page tells the L6 whose answers support L2 that the first step is to show what L6
+    expects: a 1:1 agreeing on exactly that follows the advice and needs no reason; another
+    level does."""
+    from sqlalchemy import select  # noqa: PLC0415
+
+    from webapp.manager.models import Decision  # noqa: PLC0415
+
+    number, recommendation = stored
+    assert recommendation["track"] == "ic"  # the case this test is about
+    mo = signed_in("mo@example.com")
+    page = f"/team/assessments/{number}"
+    other = mo.submit(page, {"track": "ic", "target_level": "L5", "reason": ""}, f"{page}/decision")
+    assert other.status_code == 422 and "say why" in other.get_data(as_text=True)
+    held = mo.submit(page, {"track": "ic", "target_level": "L6", "reason": ""}, f"{page}/decision")
+    assert held.status_code == 302
+    with mo.client.application.app_context():
+        decision = db.session.scalar(select(Decision))
+        assert decision.target_level == "L6" and not decision.overrides

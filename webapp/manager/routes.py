@@ -200,9 +200,12 @@ def decide(assessment_id: int):
             f"{pack.framework.track(form.track.data).title.lower()} track: choose one from "
             "that track's group in the list."
         )
-    overrides = (form.track.data, form.target_level.data) != (
-        recommendation["track"],
-        recommended_target,
+    # the advice's level is its target, or the level held when the answers fall short of it
+    # (the page names showing what it expects as the step to take first)
+    advised = read(recommendation, pack, assessment.answers, assessment.context)
+    advised_levels = {recommended_target, advised.levels[recommendation["track"]].goal}
+    overrides = (
+        form.track.data != recommendation["track"] or form.target_level.data not in advised_levels
     )
     reason = (form.reason.data or "").strip()
     if overrides and not reason:
