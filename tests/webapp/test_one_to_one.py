@@ -105,6 +105,14 @@ def test_competencies_left_unrated_are_saved_as_not_rated(shared):
     with mo.client.application.app_context():
         review = db.session.scalar(select(ManagerReview))
         assert review.ratings == {"rate_delivery": 3}
+    # the form stays open for the rest, and says how many are left
+    html = mo.get(page).get_data(as_text=True)
+    assert re.search(
+        r'<details class="no-print" open>\s*<summary>Rate the \d+ skills not rated yet', html
+    )
+    rate_all(mo, assessment_id, "3")
+    html = mo.get(page).get_data(as_text=True)
+    assert '<details class="no-print">\n    <summary>Change your ratings</summary>' in html
 
 
 def test_prompts_come_from_differences_gaps_and_rules(shared):
