@@ -84,10 +84,16 @@ def test_a_close_call_at_74_percent_is_never_called_fairly_clear(app, pages, int
     assert BOTH_COULD_FIT in seen["result"]  # the rule's note
     for name, html in seen.items():
         assert FAIRLY_CLEAR not in html and "a clear fit" not in html, name
-        assert "a close call: both tracks could work for" in html, name
-    assert "track looks like a close call: both tracks could work for you" in seen["result"]
-    assert "within what the model is unsure of: both tracks could work for you" in seen["result"]
-    assert "could work for them" in seen["1:1"] and "could work for them" in seen["print"]
+        assert "a close call: neither track is clearly the better fit for" in html, name
+    assert (
+        "track looks like a close call: neither track is clearly the better fit for you"
+        in seen["result"]
+    )
+    assert (
+        "within what the model is unsure of: neither track is clearly the better fit for you"
+        in seen["result"]
+    )
+    assert "the better fit for them" in seen["1:1"] and "the better fit for them" in seen["print"]
 
 
 @pytest.mark.parametrize("interval", [True, False], ids=["with ranges", "stored before ranges"])
@@ -97,7 +103,7 @@ def test_55_percent_without_the_close_call_rule_is_never_called_a_close_call(app
     assert "How sure: <strong>55%</strong>" in seen["result"]
     for name, html in seen.items():
         assert CLOSE_CALL not in html.lower() and "choice is close" not in html, name
-        assert BOTH_COULD_FIT not in html and "could work for" not in html, name
+        assert BOTH_COULD_FIT not in html and "neither track is clearly" not in html, name
         assert "the better fit, though not clearly so" in html, name
     assert "the difference between your chances is small" in seen["result"]
 

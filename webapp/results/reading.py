@@ -214,8 +214,8 @@ class Reading:
         elif close_call(self.recommendation):
             text += (
                 " Each chance is an estimate with a range, and here the difference between them "
-                "is within what the model is unsure of: both tracks could work for you, a close "
-                "call (see the notes below)."
+                "is within what the model is unsure of: neither track is clearly the better fit "
+                "for you, a close call (see the notes below)."
             )
         elif confidence < 0.6 and plain >= 0.6:
             text += (

@@ -37,7 +37,7 @@ def sureness(recommendation: dict[str, Any]) -> str:
     if confidence < 0.5:
         return "chosen by a rule: the model on its own leans to the other track"
     if close_call(recommendation):
-        return "a close call: both tracks could work for you"
+        return "a close call: neither track is clearly the better fit for you"
     if confidence >= 0.75:
         return "a clear fit"
     if confidence >= 0.6:
