@@ -54,6 +54,11 @@ MARKDOWN_SPECIAL = re.compile(r"([\\`*\[\]<>#|~&{}]|_(?![^\W_])|(?<![^\W_])_)")
 LINE_BREAKS = re.compile(r"[\r\n\v\f\x85\u2028\u2029]+")
 
 
+def _count(value: object) -> str:
+    """A count with thousands separators (30,000); anything else as it is."""
+    return f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else str(value)
+
+
 def literal(value: object) -> str:
     """Text from data as Markdown that shows it as written, on one line, never as markup."""
     return MARKDOWN_SPECIAL.sub(r"\\\1", LINE_BREAKS.sub(" ", str(value)))
@@ -89,8 +94,8 @@ def render_model_card(manifest: dict[str, Any]) -> str:
         "## Data and label",
         "",
         f"- Label: {literal(manifest.get('label', LABEL_DEFINITION))}",
-        f"- Rows: {data.get('rows')}; used: {data.get('rows_used')}; left out for response-"
-        f"quality flags: {data.get('rows_left_out_for_quality_flags')}",
+        f"- Rows: {_count(data.get('rows'))}; used: {_count(data.get('rows_used'))}; left out "
+        f"for response-quality flags: {_count(data.get('rows_left_out_for_quality_flags'))}",
         f"- Data SHA-256: {literal(data.get('sha256'))}",
     ]
     if data.get("generator"):

@@ -240,7 +240,7 @@ def test_the_problems_name_the_uploaded_file(hr):
 def test_a_file_that_is_not_csv_is_refused_by_the_form(app, hr):
     response = upload(hr, CHART, filename="org.xlsx")
     assert response.status_code == 422
-    assert "Upload a .csv file." in text_of(response)
+    assert "Upload a .csv file (from Excel: Save As, " in text_of(response)
     assert user_count(app) == 1
 
 

@@ -20,7 +20,10 @@ class CsvUploadForm(FlaskForm):
         "CSV file",
         validators=[
             FileRequired("Choose a file."),
-            FileAllowed(["csv"], "Upload a .csv file."),
+            FileAllowed(
+                ["csv"],
+                "Upload a .csv file (from Excel: Save As, 'CSV UTF-8 (Comma delimited)').",
+            ),
             FitsColumn(OutcomeUpload.filename),
         ],
     )
