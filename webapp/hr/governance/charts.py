@@ -45,8 +45,11 @@ def _y(value: float) -> float:
     return SIZE - MARGIN - value * (SIZE - 2 * MARGIN)
 
 
-def _key(names: dict[str, str], diagonal: str) -> tuple[list[str], float]:
-    """The legend under the plot: each version's line, then what the diagonal means."""
+def _key(
+    names: dict[str, str], diagonal: str, extra: Sequence[tuple[str, str]] = ()
+) -> tuple[list[str], float]:
+    """The legend under the plot: each version's line, what the diagonal means, then `extra`
+    (a mark and its words)."""
     entries = [
         (
             f'<line x1="0" y1="0" x2="28" y2="0" stroke="{colour}" stroke-width="2" {dash}/>',
@@ -56,7 +59,7 @@ def _key(names: dict[str, str], diagonal: str) -> tuple[list[str], float]:
         if names.get(key)
     ]
     entries.append((f'<line x1="0" y1="0" x2="28" y2="0" {DIAGONAL}/>', diagonal))
-    return drawing.legend(SIZE, entries)
+    return drawing.legend(SIZE, [*entries, *extra])
 
 
 def _line(points: Sequence[tuple[float, float]], colour: str, dash: str, dots: bool) -> str:
@@ -70,10 +73,29 @@ def _line(points: Sequence[tuple[float, float]], colour: str, dash: str, dots: b
     return "".join(parts)
 
 
+Z90 = 1.6448536269514722  # two-sided 90%: the interval level of every other figure HR reads
+
+
+def observed_range(rate: float, people: int) -> tuple[float, float]:
+    """The 90% (Wilson) interval of a success rate observed among `people`: a bin of thirty
+    people that sees 48% may well hold a true 34% or 62%."""
+    z2 = Z90 * Z90
+    centre = (rate + z2 / (2 * people)) / (1 + z2 / people)
+    half = Z90 * ((rate * (1 - rate) / people + z2 / (4 * people * people)) ** 0.5)
+    half /= 1 + z2 / people
+    # never past 0 or 1, and always holding the rate itself (rounding can miss it at 0 or 1)
+    return max(0.0, min(centre - half, rate)), min(1.0, max(centre + half, rate))
+
+
 def calibration_chart(track_title: str, tables: dict[str, list[dict]], names: dict[str, str]):
-    """Predicted against observed success in bins; on the diagonal is well calibrated."""
+    """Predicted against observed success in bins, each observed rate with its 90% interval
+    (from the bin's count of people); on the diagonal is well calibrated."""
     body = _frame("predicted chance of success", "observed success rate")
-    legend, tall = _key(names, "perfectly calibrated")
+    counted = any(row.get("n") for table in tables.values() if table for row in table)
+    bar = f'<line x1="14" y1="-7" x2="14" y2="7" stroke="{MUTED}" stroke-width="1"/>'
+    legend, tall = _key(
+        names, "perfectly calibrated", [(bar, "90% interval of a bin's rate")] if counted else ()
+    )
     words = []
     for key, colour, dash in SERIES:
         table = tables.get(key)
@@ -81,13 +103,25 @@ def calibration_chart(track_title: str, tables: dict[str, list[dict]], names: di
             continue
         points = [(row["predicted"], row["observed"]) for row in table]
         body.append(_line(points, colour, dash, dots=True))
-        pairs = "; ".join(f"{p:.2f} → {o:.2f}" for p, o in points)
-        words.append(f"{names[key]}: predicted → observed per bin: {pairs}.")
+        said = []
+        for row in table:
+            pair = f"{row['predicted']:.2f} → {row['observed']:.2f}"
+            if row.get("n"):
+                low, high = observed_range(row["observed"], row["n"])
+                x = _x(row["predicted"])
+                body.append(
+                    f'<line x1="{x:.1f}" y1="{_y(low):.1f}" x2="{x:.1f}" y2="{_y(high):.1f}" '
+                    f'stroke="{colour}" stroke-width="1" opacity="0.6"/>'
+                )
+                pair += f" ({row['n']:,} people, likely {low:.2f} to {high:.2f})"
+            said.append(pair)
+        words.append(f"{names[key]}: predicted → observed per bin: {'; '.join(said)}.")
     return drawing.svg(
         SIZE,
         SIZE + tall,
         f"Calibration on the {track_title} track, held-out people",
-        " ".join(words) + " Points on the diagonal mean the predicted chance came true.",
+        " ".join(words) + " Points on the diagonal mean the predicted chance came true; each "
+        "observed rate's line is its 90% interval, long where a bin holds few people.",
         body + legend,
     )
 
