@@ -354,3 +354,12 @@ def test_a_few_problems_are_all_listed_with_none_more(api, people):
     person = {**people[0], "answers": {**people[0]["answers"], "lax1": 3, "la1": 9}}
     body = api(person).get_json()
     assert len(body["problems"]) == 2 and body["more_problems"] == 0, body
+
+
+def test_a_wrong_method_is_a_405_that_says_which_are_allowed(app, token):
+    response = app.test_client().get(
+        "/api/v1/recommendations", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert response.status_code == 405
+    assert "POST" in response.headers["Allow"]
+    assert response.get_json()["error"]

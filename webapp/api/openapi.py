@@ -148,9 +148,11 @@ def _answers_schema(pack: Pack) -> dict[str, Any]:
             context[field] = {"type": "string", "enum": [option.value for option in item.options]}
     return {
         "type": "object",
-        "required": ["employee_id", "answers"],
+        "required": ["employee_id"],
         "additionalProperties": False,
-        "description": f"Answers to pack {pack.ref}; unanswered items are left out.",
+        "description": f"Answers to pack {pack.ref}; unanswered items are left out (and "
+        "`answers` with them when none was answered: the result then carries the "
+        "too_many_skipped flag).",
         "properties": {
             "employee_id": {"type": "string", "minLength": 1, "pattern": "\\S"},
             "answers": {"type": "object", "properties": answers, "additionalProperties": False},

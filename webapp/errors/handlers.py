@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import jsonify, render_template, request
+from flask import jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -62,7 +62,12 @@ def http_error(error: HTTPException):
         db.session.rollback()
     if error.code == 413:
         return error_response(413, too_large())
-    return error_response(error.code or 500)
+    body, status = error_response(error.code or 500)
+    response = make_response(body, status)
+    for name, value in error.get_headers():  # a 405's Allow, a 401's WWW-Authenticate
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return response
 
 
 def too_large() -> str:
