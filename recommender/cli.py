@@ -880,8 +880,12 @@ def _evaluation_prior(args: argparse.Namespace, pack):
 def _whole_number(text: str) -> int:
     """A whole number as typed, short enough to convert (never a 5000-digit one)."""
     plain = text.strip().replace("_", "")
-    if not 0 < len(plain) <= 20 or not plain.lstrip("-+").isdigit() or not plain.isascii():
+    if not plain or not plain.lstrip("-+").isdigit() or not plain.isascii():
         raise argparse.ArgumentTypeError(f"{text[:40]!r} is not a whole number")
+    if len(plain) > 20:
+        raise argparse.ArgumentTypeError(
+            f"{text[:40]!r} is far too large ({len(plain.lstrip('-+'))} digits)"
+        )
     return int(plain)
 
 

@@ -249,6 +249,11 @@ class Answers:
         return data
 
 
+def _shown(value: float) -> str:
+    """A number as a problem quotes it: as given, but 1e+308 rather than its 309 digits."""
+    return str(_plain(value)) if abs(value) < 1e15 else f"{value:g}"
+
+
 def _plain(value: float) -> float | int:
     return int(value) if float(value).is_integer() else value
 
@@ -371,7 +376,7 @@ class _AnswersChecker:
                 kind = "an anchored statement" if item.kind == ANCHORED else "a scale point"
                 self.problem(
                     name,
-                    f"{_plain(number)} is not {kind} of this item "
+                    f"{_shown(number)} is not {kind} of this item "
                     f"(whole numbers {item.min:g} to {item.max:g})",
                 )
                 continue
@@ -392,7 +397,7 @@ class _AnswersChecker:
                 number = self._number(name, value)
                 item = items[key]
                 if number is not None and not item.min <= number <= item.max:
-                    self.problem(name, f"{_plain(number)} is outside {item.min:g} to {item.max:g}")
+                    self.problem(name, f"{_shown(number)} is outside {item.min:g} to {item.max:g}")
                 elif number is not None:
                     context[key] = _plain(number)
             else:

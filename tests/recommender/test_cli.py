@@ -235,3 +235,24 @@ def test_synthetic_data_for_a_pack_with_a_construct_of_its_own_says_what_it_cann
     card = (tmp_path / "models" / "v1" / "card.md").read_text(encoding="utf-8")
     assert "- Generator: recommender.learn.synthetic, 20,000 people, seed 2026, for pack" in card
     assert "- Constructs the generator gives no meaning to: user_empathy (their answers" in card
+
+
+@pytest.mark.parametrize(
+    ("value", "said"),
+    [("ninety", "'ninety' is not a whole number"), ("9" * 23, "is far too large (23 digits)")],
+)
+def test_a_whole_number_option_says_what_is_wrong_with_it(trackfit, capsys, value, said):
+    with pytest.raises(SystemExit) as exit_:
+        trackfit("synth", "--n", value, "--seed", "1", "--out", "x.csv")
+    assert exit_.value.code == 2
+    assert said in capsys.readouterr().err
+
+
+def test_a_huge_number_in_the_answers_is_quoted_short(trackfit, tmp_path):
+    line = (ROOT / "questionnaires/engineering/sample-answers.jsonl").read_text().splitlines()[0]
+    data = json.loads(line)
+    data["context"]["years_experience"] = 1e308
+    path = tmp_path / "huge.jsonl"
+    path.write_text(json.dumps(data) + "\n", encoding="utf-8")
+    code, _, err = trackfit("recommend", "--input", str(path))
+    assert code == 2 and "context.years_experience: 1e+308 is outside 0 to 60" in err
