@@ -34,6 +34,7 @@ import io
 import os
 import re
 import stat
+import threading
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,6 +48,11 @@ from recommender.errors import Problem, TrackfitError
 from recommender.pack.framework import TRACK_IDS
 from recommender.pack.loading import DEFAULT_PACK, Pack, load_pack
 from recommender.pack.source import describe
+
+# numpy reads each array's header with ast.literal_eval, and CPython 3.11's ast can fail when two
+# threads parse at once (SystemError: AST constructor recursion depth mismatch): a threaded server
+# promoting a version in one request while loading it in another. Reads of .npy data take turns.
+_NPY_READS = threading.Lock()
 
 DEFAULT_ROOT = Path(__file__).resolve().parents[2] / "models"
 MODEL_FILE, MANIFEST_FILE, CARD_FILE = "model.npz", "manifest.json", "card.md"
@@ -288,7 +294,7 @@ class Registry:
     def _read_model(self, name: str, data: bytes) -> TrackModel:
         path = self.root / name / MODEL_FILE
         try:
-            with np.load(io.BytesIO(data), allow_pickle=False) as arrays:
+            with _NPY_READS, np.load(io.BytesIO(data), allow_pickle=False) as arrays:
                 problems = model_array_problems(arrays)
                 if problems:
                     raise ModelRefused(
@@ -330,7 +336,8 @@ class Registry:
         if hashlib.sha256(data).hexdigest() != digest:
             raise ModelRefused(f"{path}: does not match its SHA-256 in the manifest; not read")
         try:
-            keys = np.load(io.BytesIO(data), allow_pickle=False)
+            with _NPY_READS:
+                keys = np.load(io.BytesIO(data), allow_pickle=False)
         except (ValueError, OSError) as error:
             raise ModelRefused(f"{path}: not a list of people ({error})") from None
         if keys.dtype != np.uint64 or keys.ndim != 1 or np.any(keys[1:] <= keys[:-1]):

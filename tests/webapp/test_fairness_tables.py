@@ -64,8 +64,16 @@ def rows(page: str) -> list[list[str]]:
     for table in re.findall(r'<table class="fairness">(.*?)</table>', page, re.S):
         for row in re.findall(r"<tbody>(.*?)</tbody>", table, re.S)[0].split("</tr>")[:-1]:
             cells = re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)
-            found.append([text_of(cell).strip() for cell in cells])
+            found.append([text_of(RATE_RANGE.sub("", cell)).strip() for cell in cells])
     return found
+
+
+RATE_RANGE = re.compile(r'<br><span class="hint">likely \d+% to \d+%</span>')
+
+
+def rate_ranges(page: str) -> list[str]:
+    """The 90% range said under each group's rate, in table order."""
+    return re.findall(r'<span class="hint">(likely \d+% to \d+%)</span>', page)
 
 
 def blocks(*spec: tuple[str, int, int]) -> tuple[np.ndarray, np.ndarray]:
@@ -95,6 +103,8 @@ def test_the_page_names_the_reference_and_never_lets_a_small_group_set_it(app, h
             "small group: flagged only where the ratio is under 0.8 and p < 0.05",
         ],
     ]
+    # each rate with how sure it is: the twenty's 100% is far less certain than the 1,000s'
+    assert rate_ranges(page) == ["likely 47% to 53%", "likely 28% to 32%", "likely 88% to 100%"]
     assert "Do the rates differ across the groups? chi-square test, p < 0.001." in words
     assert NOTHING_CHECKED not in words
 

@@ -108,7 +108,7 @@ def test_competencies_left_unrated_are_saved_as_not_rated(shared):
     # the form stays open for the rest, and says how many are left
     html = mo.get(page).get_data(as_text=True)
     assert re.search(
-        r'<details class="no-print" open>\s*<summary>Rate the \d+ skills not rated yet', html
+        r'<details class="no-print" open>\s*<summary>Rate the remaining \d+ skills, or change', html
     )
     rate_all(mo, assessment_id, "3")
     html = mo.get(page).get_data(as_text=True)

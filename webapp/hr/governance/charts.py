@@ -9,6 +9,7 @@ from markupsafe import Markup
 
 from webapp import drawing
 from webapp.drawing import GRID, MUTED
+from webapp.hr.governance.observed import observed_range
 
 # Solid and dashed as well as two colours, so the versions stay apart in black and white.
 SERIES = (("candidate", "#0b6e4f", ""), ("active", "#5b3cc4", 'stroke-dasharray="6 4"'))
@@ -71,20 +72,6 @@ def _line(points: Sequence[tuple[float, float]], colour: str, dash: str, dots: b
             for px, py in points
         ]
     return "".join(parts)
-
-
-Z90 = 1.6448536269514722  # two-sided 90%: the interval level of every other figure HR reads
-
-
-def observed_range(rate: float, people: int) -> tuple[float, float]:
-    """The 90% (Wilson) interval of a success rate observed among `people`: a bin of thirty
-    people that sees 48% may well hold a true 34% or 62%."""
-    z2 = Z90 * Z90
-    centre = (rate + z2 / (2 * people)) / (1 + z2 / people)
-    half = Z90 * ((rate * (1 - rate) / people + z2 / (4 * people * people)) ** 0.5)
-    half /= 1 + z2 / people
-    # never past 0 or 1, and always holding the rate itself (rounding can miss it at 0 or 1)
-    return max(0.0, min(centre - half, rate)), min(1.0, max(centre + half, rate))
 
 
 def calibration_chart(track_title: str, tables: dict[str, list[dict]], names: dict[str, str]):

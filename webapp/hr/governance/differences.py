@@ -1,5 +1,5 @@
-"""How a difference between two versions' figures reads on HR's pages: signed, and with enough
-decimals that a small difference is never printed as "+0.000" or "-0.000"."""
+"""How a difference between two versions' figures reads on HR's pages: signed, with the same
+decimals as the ends of its interval."""
 
 from __future__ import annotations
 
