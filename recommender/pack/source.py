@@ -275,7 +275,13 @@ class PackSource:
         try:
             text = content.decode("utf-8")
         except UnicodeDecodeError as error:
-            log.add(name, f"is not UTF-8 text (byte {error.start})")
+            line = content.count(b"\n", 0, error.start) + 1
+            column = error.start - (content.rfind(b"\n", 0, error.start) + 1) + 1
+            log.add(
+                f"{name}:{line}",
+                f"is not UTF-8 text (byte {error.start}, 0x{content[error.start]:02X}, at column "
+                f"{column}); save the file as UTF-8",
+            )
             return cls(name, None, {}, log, read=False)
         return cls.parse(name, text, log)
 

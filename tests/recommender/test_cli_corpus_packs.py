@@ -83,7 +83,11 @@ CORPUS: dict[str, tuple[str, Callable, str]] = {
     "python tag": ("rules.yaml", lambda t: t + "x: !!python/name:os.system\n", "not valid YAML"),
     "two documents": ("pack.yaml", lambda t: t + "---\nx: 1\n", "not valid YAML"),
     "tab indentation": ("pack.yaml", lambda t: t + "x:\n\t- 1\n", "not valid YAML"),
-    "not UTF-8": ("framework.yaml", whole(b"tracks: \xff\n"), "is not UTF-8 text (byte 8)"),
+    "not UTF-8": (
+        "framework.yaml",
+        whole(b"tracks: \xff\n"),
+        "1: is not UTF-8 text (byte 8, 0xFF, at column 9)",
+    ),
     "UTF-16": ("pack.yaml", lambda t: t.encode("utf-16"), "is not UTF-8 text"),
     "lone surrogate escape": (
         "pack.yaml",

@@ -130,7 +130,7 @@ HOSTILE = {
     ),
     "not UTF-8": (
         lambda: with_file("framework.yaml", b"tracks: \xff\xfe\n"),
-        "framework.yaml: is not UTF-8 text (byte 8)",
+        "framework.yaml:1: is not UTF-8 text (byte 8, 0xFF, at column 9)",
     ),
     "bad CRC": (
         lambda: patched(zipped(pack_texts()), "rules.yaml", crc=1234),

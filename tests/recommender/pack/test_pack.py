@@ -122,7 +122,10 @@ def test_missing_and_non_utf8_files_are_reported(pack_copy):
     (folder / "pack.yaml").write_bytes(b"title: \xff\xfe\n")
     problems = [str(p) for p in _problems(folder)]
     assert "rules.yaml: file is missing" in problems
-    assert any(p.startswith("pack.yaml: is not UTF-8") for p in problems)
+    assert (
+        "pack.yaml:1: is not UTF-8 text (byte 7, 0xFF, at column 8); save the file as UTF-8"
+        in problems
+    )
 
 
 def test_duplicate_keys_are_not_silently_overwritten(pack_copy):
