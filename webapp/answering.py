@@ -27,7 +27,15 @@ from recommender.errors import AnswersInvalid, PackInvalid, quoted
 from recommender.pack.fields import CLOSE_CALL_FLAG, FLAG_IDS
 from recommender.pack.framework import TRACK_IDS
 from recommender.pack.loading import Pack, load_pack
-from recommender.pack.questionnaire import ANCHORED, CHOICE, NUMBER, SCALED_KINDS, Item, Section
+from recommender.pack.questionnaire import (
+    ANCHORED,
+    CHOICE,
+    NUMBER,
+    SCALED_KINDS,
+    WHOLE_CONTEXT,
+    Item,
+    Section,
+)
 from webapp import pack_versions
 from webapp.pack_versions import UnknownDiscipline
 
@@ -41,6 +49,7 @@ __all__ = [  # what the web app uses of the answering layer, named once here
     "NUMBER",
     "SCALED_KINDS",
     "TRACK_IDS",
+    "WHOLE_CONTEXT",
     "Answers",
     "AnswersInvalid",
     "EmployeeIdRefused",

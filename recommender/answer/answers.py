@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TextIO
 
 from recommender.errors import AnswersInvalid, Problem, ProblemList, did_you_mean
-from recommender.pack.questionnaire import ANCHORED, NUMBER_CONTEXT
+from recommender.pack.questionnaire import ANCHORED, NUMBER_CONTEXT, WHOLE_CONTEXT
 from recommender.pack.source import describe
 
 if TYPE_CHECKING:
@@ -398,6 +398,8 @@ class _AnswersChecker:
                 item = items[key]
                 if number is not None and not item.min <= number <= item.max:
                     self.problem(name, f"{_shown(number)} is outside {item.min:g} to {item.max:g}")
+                elif number is not None and key in WHOLE_CONTEXT and not number.is_integer():
+                    self.problem(name, f"{_shown(number)} is not a whole number of people")
                 elif number is not None:
                     context[key] = _plain(number)
             else:

@@ -27,7 +27,7 @@ from recommender.errors import Problem, TrackfitError, did_you_mean, quoted
 from recommender.learn.training import training_shortfalls
 from recommender.pack.framework import TRACK_IDS
 from recommender.pack.loading import Pack
-from recommender.pack.questionnaire import CHOICE_CONTEXT, NUMBER_CONTEXT
+from recommender.pack.questionnaire import CHOICE_CONTEXT, NUMBER_CONTEXT, WHOLE_CONTEXT
 
 REQUIRED = ("employee_id", "track_taken", "success")
 UNKNOWN_COLUMNS_SHOWN = 10
@@ -741,7 +741,7 @@ class _Checker:
         context: dict[str, np.ndarray] = {}
         for name in NUMBER_CONTEXT:
             context[name] = (
-                self._numbers(name, items[name].min, items[name].max, whole=False)
+                self._numbers(name, items[name].min, items[name].max, whole=name in WHOLE_CONTEXT)
                 if name in columns
                 else np.full(n, np.nan)
             )

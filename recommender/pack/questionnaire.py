@@ -9,6 +9,7 @@ LIKERT, ATTENTION, ANCHORED, NUMBER, CHOICE = "likert", "attention", "anchored",
 ITEM_KINDS = (LIKERT, ATTENTION, ANCHORED, NUMBER, CHOICE)
 SCALED_KINDS = (LIKERT, ATTENTION, ANCHORED)
 NUMBER_CONTEXT = ("years_experience", "years_at_level", "direct_reports")
+WHOLE_CONTEXT = ("direct_reports",)  # people are counted whole (years may be 2.5)
 CHOICE_CONTEXT = ("current_track", "current_level")
 CONTEXT_FIELDS = NUMBER_CONTEXT + CHOICE_CONTEXT
 MIN_ITEMS_PER_CONSTRUCT = 3

@@ -256,3 +256,15 @@ def test_a_huge_number_in_the_answers_is_quoted_short(trackfit, tmp_path):
     path.write_text(json.dumps(data) + "\n", encoding="utf-8")
     code, _, err = trackfit("recommend", "--input", str(path))
     assert code == 2 and "context.years_experience: 1e+308 is outside 0 to 60" in err
+
+
+def test_a_fraction_of_a_direct_report_is_refused(trackfit, tmp_path):
+    line = (ROOT / "questionnaires/engineering/sample-answers.jsonl").read_text().splitlines()[0]
+    data = json.loads(line)
+    data["context"]["direct_reports"] = 2.5
+    data["context"]["years_experience"] = 7.5  # years may be a fraction
+    path = tmp_path / "half.jsonl"
+    path.write_text(json.dumps(data) + "\n", encoding="utf-8")
+    code, _, err = trackfit("recommend", "--input", str(path))
+    assert code == 2 and "context.direct_reports: 2.5 is not a whole number of people" in err
+    assert "years_experience" not in err

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from webapp.answering import CHOICE, NUMBER, SCALED_KINDS, Pack, recommendation_schema
+from webapp.answering import (
+    CHOICE,
+    NUMBER,
+    SCALED_KINDS,
+    WHOLE_CONTEXT,
+    Pack,
+    recommendation_schema,
+)
 
 API_VERSION = "1.0.0"
 
@@ -143,7 +150,8 @@ def _answers_schema(pack: Pack) -> dict[str, Any]:
     context = {}
     for field, item in questionnaire.context_items.items():
         if item.kind == NUMBER:
-            context[field] = {"type": "number", "minimum": item.min, "maximum": item.max}
+            kind = "integer" if field in WHOLE_CONTEXT else "number"
+            context[field] = {"type": kind, "minimum": item.min, "maximum": item.max}
         elif item.kind == CHOICE:
             context[field] = {"type": "string", "enum": [option.value for option in item.options]}
     return {

@@ -329,6 +329,15 @@ def test_a_full_file_missing_a_column_still_has_its_rows_checked(engineering, tm
     assert problems[1].startswith("o.csv:5: la1: 9 is outside")
 
 
+def test_a_fraction_of_a_direct_report_is_refused_in_an_outcome_file(engineering, tmp_path):
+    header, rows, _ = _valid(engineering, tmp_path)
+    rows[1][header.index("direct_reports")] = "2.5"
+    problems = _problems(_write(tmp_path / "o.csv", header, rows), engineering)
+    assert problems == [
+        "o.csv:3: direct_reports: 2.5 is outside the allowed whole numbers 0 to 500"
+    ]
+
+
 def test_more_years_at_the_level_than_in_all_is_refused_as_answers_are(engineering, tmp_path):
     """The same check as a line of answers JSONL: 30 years at the level held in 5 of work."""
     header, rows, _ = _valid(engineering, tmp_path)
