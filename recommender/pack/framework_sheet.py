@@ -800,8 +800,8 @@ class _LadderReader:
         if value is None:
             self.problem(row, column, f"is empty: write {what}, a whole number")
             return None
-        if isinstance(value, str) and re.fullmatch(r"\s*\d{1,4}\s*", value):
-            value = int(value)
+        if isinstance(value, str) and re.fullmatch(r"\s*[-+]?\d{1,4}\s*", value):
+            value = int(value)  # a sign too: "-4" is a number out of range, not text
         if isinstance(value, bool) or not isinstance(value, int | float) or value != int(value):
             shown = quoted(value) if isinstance(value, str) else _kind(value)
             self.problem(row, column, f"{shown} is not {what}: a whole number")

@@ -188,6 +188,14 @@ def test_every_problem_is_listed_in_one_pass_in_sheet_order():
     assert "'bad id' is not a competency id" in problems[4]
 
 
+def test_a_negative_grade_is_named_as_out_of_range_not_as_text():
+    rows = template_rows()
+    rows[row_of(rows, "grade")][5] = "-4"
+    (problem,) = problems_of(as_csv(rows))
+    assert "-4 is not" in problem and "a whole number from 1 to 100" in problem
+    assert "'-4'" not in problem
+
+
 def test_a_proficiency_without_any_statement_is_named_at_the_competency():
     rows = template_rows()
     communication = row_of(rows, "communication")
