@@ -49,9 +49,10 @@ SAFE_ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")  # a pack id that is also a sa
 class PackUploadRefused(ValueError):
     """An uploaded pack that is not stored, with every reason."""
 
-    def __init__(self, problems: list[str]):
+    def __init__(self, problems: list[str], notes: tuple[str, ...] = ()):
         super().__init__("; ".join(problems))
         self.problems = problems
+        self.notes = notes  # what could not be checked yet (not problems)
 
 
 class UnknownDiscipline(LookupError):
@@ -180,8 +181,8 @@ def store_upload(data: bytes, discipline: str | None, check_model) -> Pack:
             pack = load_pack(folder)
         except PackInvalid as invalid:
             raise PackUploadRefused(
-                [str(p).replace(str(staging) + "/", "") for p in invalid.problems]
-                + [f"(not checked yet: {note})" for note in invalid.notes]
+                [str(p).replace(str(staging) + "/", "") for p in invalid.problems],
+                notes=invalid.notes,
             ) from None
         expected = _discipline_id(discipline)
         if expected is not None and pack.id != expected:

@@ -46,11 +46,11 @@ class JsonRefused(ValueError):
 
 class _LiteralRefused(Exception):
     """Raised from inside the decoder's hooks; turned into a JsonRefused with its place (that
-    of the literal's `nth` occurrence in the text)."""
+    of the literal in the text; none for an empty literal)."""
 
-    def __init__(self, literal: str, message: str, nth: int = 1):
+    def __init__(self, literal: str, message: str):
         super().__init__(message)
-        self.literal, self.message, self.nth = literal, message, nth
+        self.literal, self.message = literal, message
 
 
 def read_json_document(text: str | bytes) -> Any:
@@ -73,23 +73,13 @@ def read_json_document(text: str | bytes) -> Any:
     except json.JSONDecodeError as error:
         raise JsonRefused(error.msg, error.lineno, error.colno) from None
     except _LiteralRefused as error:
-        place = _place(text, _nth(text, error.literal, error.nth))
+        place = _place(text, text.find(error.literal)) if error.literal else (0, 0)
         raise JsonRefused(error.message, *place) from None
     except ValueError as error:  # past Python's own int limit: cannot happen with _CAREFUL
         raise JsonRefused(f"holds a number too large to read ({error})") from None
     if "\\u" in text or not text.isascii():
         _check_text(data)
     return data
-
-
-def _nth(text: str, literal: str, nth: int) -> int:
-    """Where the `nth` occurrence of `literal` starts in `text`, or -1."""
-    at = -1
-    for _ in range(nth):
-        at = text.find(literal, at + 1)
-        if at < 0:
-            break
-    return at
 
 
 def _place(text: str, offset: int) -> tuple[int, int]:
@@ -160,11 +150,11 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
         seen = set()
         for key, _ in pairs:
             if key in seen:
-                literal = json.dumps(key, ensure_ascii=False)
+                # its place is not said: the text may hold the key elsewhere, or escaped
                 raise _LiteralRefused(
-                    literal,
-                    f"the key {literal} appears twice in one object; the second would silently win",
-                    nth=2,
+                    "",
+                    f"the key {json.dumps(key, ensure_ascii=False)} appears twice in one "
+                    "object; the second would silently win",
                 )
             seen.add(key)
     return data

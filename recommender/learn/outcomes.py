@@ -38,7 +38,7 @@ PROBLEMS_LISTED = 200
 # they are stored in, anything else (a number, a choice, a column name) far longer than any
 # valid value. Longer cells are refused before any other check looks at them.
 EMPLOYEE_ID_LENGTH = 64
-EMAIL_LENGTH = 254  # a row may name its person by email (their account's, up to 254 characters)
+EMAIL_LENGTH = 120  # a row may name its person by email: as long as the stored id may be
 SENSITIVE_VALUE_LENGTH = 120
 CELL_LENGTH = 200
 NUL = "\x00"
@@ -483,6 +483,7 @@ class _Checker:
             lengths = np.fromiter(map(len, distinct), np.int64, len(distinct))[codes]
             nul = np.array([NUL in value for value in distinct], dtype=bool)[codes]
             limits = np.full(len(codes), limit)
+            email = np.zeros(len(codes), dtype=bool)
             if column == "employee_id":
                 email = np.array(["@" in value for value in distinct], dtype=bool)[codes]
                 limits[email] = EMAIL_LENGTH
@@ -498,8 +499,7 @@ class _Checker:
                     long,
                     lambda index: (
                         f"is {lengths[index]:,} characters long; at most "
-                        f"{limits[index]}"
-                        + (" (an email address)" if limits[index] == EMAIL_LENGTH else "")
+                        f"{limits[index]}" + (" (an email address)" if email[index] else "")
                     ),
                 )
             )

@@ -200,6 +200,7 @@ def test_a_key_given_twice_is_refused_naming_the_line(trackfit, tmp_path):
     code, out, err = trackfit("recommend", "--input", str(path))
     assert code == 2 and out == ""
     assert 'twice.jsonl:2: is not valid JSON (the key "employee_id" appears twice' in err
+    assert "silently win)" in err  # no column: the key's first or an escaped spelling misleads
 
 
 def test_the_installed_console_script_runs():

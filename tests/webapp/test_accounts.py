@@ -143,10 +143,20 @@ def test_a_form_interrupted_by_the_sign_in_lands_on_its_page_not_a_405(
     assert response.headers["Location"] == landed
     page = client.get(landed, follow_redirects=True)
     assert page.status_code in (200, 409)  # a rollback page with nothing to go back to: 409
-    if landed != asked:
-        assert "You were signed out before that was done, so nothing changed" in page.get_data(
-            as_text=True
-        )
+    told = "You were signed out before that was done, so nothing changed" in page.get_data(
+        as_text=True
+    )
+    assert told == (asked not in (landed, "/account/logout"))
+
+
+@pytest.mark.parametrize("asked", ["/no/such/page", "/hr?", "/account/logout"])
+def test_a_sign_in_toward_a_page_that_is_not_a_form_says_nothing_was_interrupted(
+    client, make_user, asked
+):
+    make_user("hr@example.com", "hr")
+    response = client.login("hr@example.com", next_url=asked)
+    page = client.get(response.headers["Location"], follow_redirects=True)
+    assert "You were signed out before that was done" not in page.get_data(as_text=True)
 
 
 def test_changing_the_password_ends_other_sessions(client, form_client, password):

@@ -207,12 +207,14 @@ def test_a_move_to_the_active_version_in_an_older_history_is_no_step_to_roll_bac
 
 @pytest.mark.parametrize(
     "posted",
-    [{"to": ""}, {"to": "  "}, {}, {"to": "v1"}, {"to": "v1", "replacing": " "}],
-    ids=["empty", "blank", "none", "no-replacing", "blank-replacing"],
+    [{"to": ""}, {"to": "  "}, {}, {"to": "v1"}, {"to": "v1", "replacing": " "}, {"moves": "²"}],
+    ids=["empty", "blank", "none", "no-replacing", "blank-replacing", "forged-moves"],
 )
 def test_a_rollback_posted_without_the_version_confirmed_is_refused(team, hr, registry, posted):
     # the check that the pointer has not moved since needs the version the page offered
     copy = promoted_copy(registry)
+    if "moves" in posted:  # the right step, but a count of moves that is no number
+        posted = {"to": "v1", "replacing": copy, **posted}
     history = (registry / "history.jsonl").read_bytes()
     response = hr.submit("/hr/models/rollback", posted)
     assert response.status_code == 400

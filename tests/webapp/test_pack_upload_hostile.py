@@ -298,3 +298,14 @@ def test_a_broken_member_and_a_hostile_one_are_both_named_in_one_pass(app, hr):
     assert response.status_code == 422
     assert "framework.yaml: is encrypted" in html
     assert "rules.yaml:2: the alias *a0 (used 9 times)" in html
+
+
+def test_what_could_not_be_checked_yet_is_said_apart_from_the_problems(hr):
+    """A framework that does not read: one problem, and the files read against it said to be
+    not checked yet, not counted as problems."""
+    response = upload(hr, with_file("framework.yaml", b"tracks: \xff\xfe\n"))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "The pack was not installed: 1 problem</h2>" in html
+    assert "Not checked yet, so more may show once these are fixed:" in html
+    assert "rules.yaml&#39;s fields, until framework.yaml reads" in html

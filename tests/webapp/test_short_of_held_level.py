@@ -163,3 +163,24 @@ def test_agreeing_on_the_level_held_as_the_first_step_is_following_the_advice(st
     with mo.client.application.app_context():
         decision = db.session.scalar(select(Decision))
         assert decision.target_level == "L6" and not decision.overrides
+
+
+def test_a_shared_top_level_held_through_the_other_track_is_not_a_next_step(
+    app, make_user, make_assessment, signed_in
+):
+    """Product design's D5 tops both ladders: someone holding it on the IC track is told they
+    hold it already on the manager track too, not that it is their next step there."""
+    from tests.webapp import factories  # noqa: PLC0415
+
+    make_user("dee@example.com", "employee", "Dee", discipline="product-design")
+    person = factories.sample_people("product-design")[0]
+    answers = {i: (5 if i.startswith("rate_") else v) for i, v in person["answers"].items()}
+    context = {**person["context"], "current_track": "ic", "current_level": "D5"}
+    context["years_experience"] = 25
+    number = make_assessment("dee@example.com", {**person, "answers": answers, "context": context})
+    with app.app_context():
+        levels = db.session.get(Assessment, number).recommendation["levels"]
+    assert levels["manager"]["target"] == "D5"  # the case this test is about
+    text = _text(signed_in("dee@example.com").get(f"/results/{number}").get_data(as_text=True))
+    assert "Next step: D5" not in text and "toward D5" not in text
+    assert "You hold D5 Head of Design already, a level this track shares" in text

@@ -75,6 +75,23 @@ def page_to_read(target: str | None) -> str | None:
     return None
 
 
+def interrupted_form(target: str | None) -> bool:
+    """Whether `target` is an address that takes forms only (not opened, but sent to), other
+    than signing out: a sign-in that was asked for it interrupted something not done."""
+    if target is None:
+        return False
+    try:
+        current_app.url_map.bind("localhost").match(target.partition("?")[0], method="GET")
+    except MethodNotAllowed:
+        endpoint, _ = current_app.url_map.bind("localhost").match(
+            target.partition("?")[0], method="POST"
+        )
+        return endpoint != "accounts.logout"
+    except (NotFound, RequestRedirect):
+        return False
+    return False
+
+
 @bp.route("/register", methods=["GET", "POST"])
 def register():
     """Create an employee account and sign in."""
@@ -133,13 +150,12 @@ def login():
             db.session.commit()
             sign_in(user)
             asked = local_target(request.args.get("next"))
-            target = page_to_read(asked)
-            if asked and target != asked:
+            if interrupted_form(asked):
                 # the sign-in interrupted a form sent to an address no one can open (a promotion
                 # confirmed after the session ended): it was not done, and the page it came
                 # from is where to do it again
                 flash("You were signed out before that was done, so nothing changed: do it again.")
-            return redirect(target or url_for("home.index"))
+            return redirect(page_to_read(asked) or url_for("home.index"))
         if user is not None:
             audit.record("login_failed", user.email)
             db.session.commit()

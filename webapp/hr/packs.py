@@ -46,7 +46,11 @@ def _newest(versions):
 
 
 @bp.route("/packs")
-def packs(form: PackUploadForm | None = None, problems: list[str] | None = None):
+def packs(
+    form: PackUploadForm | None = None,
+    problems: list[str] | None = None,
+    notes: tuple[str, ...] = (),
+):
     """Every discipline with its installed pack versions; the newest of each is used for its
     new assessments."""
     status = 422 if problems or (form and form.errors) else 200
@@ -59,6 +63,7 @@ def packs(form: PackUploadForm | None = None, problems: list[str] | None = None)
         disciplines=shown,
         form=form or PackUploadForm(),
         problems=problems or [],
+        not_checked=notes,
     ), status
 
 
@@ -104,7 +109,7 @@ def upload_pack():
             _no_model_yet if no_model else _active_model_reads,
         )
     except PackUploadRefused as refused:
-        return packs(form, refused.problems)
+        return packs(form, refused.problems, refused.notes)
     except PackInvalid:
         # The pack store versions a discipline against its installed pack: until it can start
         # one from an upload, a new id is refused, saying how to add it.

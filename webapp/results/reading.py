@@ -92,6 +92,12 @@ class TrackLevels:
         return self.current is not None and self.target == self.current
 
     @property
+    def holds_target(self) -> bool:
+        """The target is a level this track shares with the other, which the person holds
+        there already: no step to take, only the move of track."""
+        return self.shared_held is not None and self.target == self.shared_held
+
+    @property
     def goal(self) -> str | None:
         """The level to work toward now: the one held when the answers fall short of it,
         else the target."""

@@ -88,12 +88,12 @@ class _RuleParser:
         must read the close call (or the headline would say it of a clear fit)."""
         self.rule_id = rule.id
         flag = rule.then.add_flag
-        if flag == CLOSE_CALL_FLAG and not _reads_close_call(rule.when):
+        if flag == CLOSE_CALL_FLAG and not _fires_only_on_close_call(rule.when):
             self.problem(
                 path + ("when",),
                 f"it adds the flag '{CLOSE_CALL_FLAG}', which makes every page call the result "
-                f'"a close call", but its condition never asks for model.close_call to be '
-                "true; fire it on {field: model.close_call, eq: true}",
+                f'"a close call", but its condition can hold when model.close_call is false; '
+                "fire it on {field: model.close_call, eq: true} (alone, or within 'all')",
             )
         elif flag not in (None, CLOSE_CALL_FLAG) and _fires_only_on_close_call(rule.when):
             self.problem(
@@ -228,30 +228,32 @@ class _RuleParser:
         return value["track"], amount
 
 
-def _says_close_call(condition: Condition) -> bool:
-    """`model.close_call` compared so that the comparison holds on a close call."""
-    if not isinstance(condition, Comparison) or condition.field != "model.close_call":
+def _says_close_call(condition: Comparison, close_call: bool = True) -> bool:
+    """`model.close_call` compared so that the comparison holds only when it is `close_call`
+    (the field is always there: every result has the model's reading)."""
+    if condition.field != "model.close_call":
         return False
+    other = not close_call
     return (
-        (condition.op == "eq" and condition.value is True)
-        or (condition.op == "ne" and condition.value is False)
-        or (condition.op == "in" and True in condition.value and False not in condition.value)
+        (condition.op == "eq" and condition.value is close_call)
+        or (condition.op == "ne" and condition.value is other)
+        or (condition.op == "in" and close_call in condition.value and other not in condition.value)
     )
 
 
-def _reads_close_call(condition: Condition) -> bool:
-    """Whether a close call is among what makes the condition hold (outside any `not`)."""
+def _fires_only_on_close_call(condition: Condition, close_call: bool = True) -> bool:
+    """Whether the condition can hold only when model.close_call is `close_call`."""
     if isinstance(condition, Comparison):
-        return _says_close_call(condition)
-    return condition.op != "not" and any(_reads_close_call(part) for part in condition.parts)
-
-
-def _fires_only_on_close_call(condition: Condition) -> bool:
-    """Whether the condition can hold only on a close call."""
-    if isinstance(condition, Comparison):
-        return _says_close_call(condition)
+        return _says_close_call(condition, close_call)
     if condition.op == "all":
-        return any(_fires_only_on_close_call(part) for part in condition.parts)
+        return any(_fires_only_on_close_call(part, close_call) for part in condition.parts)
     if condition.op == "any":
-        return all(_fires_only_on_close_call(part) for part in condition.parts)
-    return False
+        return all(_fires_only_on_close_call(part, close_call) for part in condition.parts)
+    # `not P` holds only on `close_call` when P holds on every result of the other reading:
+    # known for a plain comparison of the field (`not: {eq: false}` is `eq: true`)
+    (inner,) = condition.parts
+    return (
+        isinstance(inner, Comparison)
+        and inner.field == "model.close_call"
+        and _says_close_call(inner, not close_call)
+    )

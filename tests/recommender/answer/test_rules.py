@@ -226,7 +226,12 @@ CLOSE_CALL = {"field": "model.close_call", "eq": True}
         (
             {"field": "context.years_experience", "lt": 3},
             {"add_flag": "close_call"},
-            "its condition never asks for model.close_call to be true",
+            "its condition can hold when model.close_call is false",
+        ),
+        (  # a close call, or anyone with a year's experience: clear fits called close calls
+            {"any": [CLOSE_CALL, {"field": "context.years_experience", "gt": 1}]},
+            {"add_flag": "close_call"},
+            "its condition can hold when model.close_call is false",
         ),
         (
             {"not": CLOSE_CALL},
@@ -251,7 +256,11 @@ def test_a_close_call_rule_and_the_close_call_flag_go_together(pack_copy, when, 
 @pytest.mark.parametrize(
     ("when", "then"),
     [
-        ({"any": [CLOSE_CALL, {"field": "model.p_gap", "lt": 0.03}]}, {"add_flag": "close_call"}),
+        ({"not": {"field": "model.close_call", "eq": False}}, {"add_flag": "close_call"}),
+        (
+            {"all": [CLOSE_CALL, {"field": "context.years_experience", "lt": 3}]},
+            {"add_flag": "close_call"},
+        ),
         ({"any": [CLOSE_CALL, {"field": "model.p_gap", "lt": 0.03}]}, {"add_flag": "near"}),
         ({"not": CLOSE_CALL}, {"add_flag": "clear"}),
         (CLOSE_CALL, {"choose_track": "ic"}),

@@ -595,7 +595,7 @@ def rollback():
         if confirmed[0] and _active(registry, discipline.id) == confirmed[0]:
             refusal = f"Nothing was rolled back by this request: {_made_already(confirmed[0])}"
         return _rollback_page(registry, discipline, None, form, refusal=refusal, status=409)
-    if not all(confirmed) or not moves.isdigit():
+    if not all(confirmed) or not (moves.isascii() and moves.isdigit()):
         # never "whatever the step is now": that would skip the check that the pointer has
         # not moved since the confirmation page was shown
         refusal = (
