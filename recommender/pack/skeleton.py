@@ -281,7 +281,7 @@ def _rules(ladder: Ladder) -> list[dict]:
             "priority": 20,
             "when": {"field": "model.close_call", "eq": True},
             "then": {"add_flag": CLOSE_CALL_FLAG},
-            "message": "Neither track is clearly the better fit for you: the difference "
+            "message": "Neither track is clearly the better fit: the difference "
             "between your chances on them is within what the model is unsure of. If both "
             "appeal, consider a trial before choosing: lead a project with two or three people "
             "for a quarter, or cover for a manager on leave.",

@@ -13,7 +13,7 @@ from webapp.extensions import db
 
 FAIRLY_CLEAR = "fairly clear"
 CLOSE_CALL = "close call"
-BOTH_COULD_FIT = "Neither track is clearly the better fit for you: the difference"
+BOTH_COULD_FIT = "Neither track is clearly the better fit: the difference"
 
 
 def _close_call_rule(app):
