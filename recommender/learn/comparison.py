@@ -375,9 +375,9 @@ def _notes(
     too_small = {t: tracks[t]["too_small"] for t in fair if tracks[t].get("too_small")}
     if too_small:
         notes.append(_too_small(too_small))
-    for t in TRACK_IDS:
-        low, high = tracks[t]["auc"].get("interval", (0.0, 0.0)) if t in fair else (0.0, 0.0)
-        if fair.get(t) == "no different" and max(-low, high) > WIDE_REACH:
+    for t in (t for t in TRACK_IDS if fair.get(t) == "no different"):
+        low, high = tracks[t]["auc"].get("interval", (0.0, 0.0))
+        if max(-low, high) > WIDE_REACH:
             notes.append(
                 f"on the {TRACK_NAMES[t]} track no difference could be shown, which is not to "
                 f"say there is none: the candidate's ROC AUC is from {-low:.3f} lower to "

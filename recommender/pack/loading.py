@@ -105,8 +105,8 @@ def _load_pack_cached(path: Path, _fingerprint: tuple) -> Pack:
         catalogue = field_catalogue(framework, questionnaire)
         rules = parse_rules(sources["rules.yaml"], catalogue, framework.track_ids)
     elif sources["rules.yaml"].read:
-        unread = [name for name, built in (("framework.yaml", framework),
-                  ("questionnaire.yaml", questionnaire)) if built is None]  # fmt: skip
+        built = {"framework.yaml": framework, "questionnaire.yaml": questionnaire}
+        unread = [name for name, read in built.items() if read is None]
         verb = "reads" if len(unread) == 1 else "read"
         unchecked.append(f"rules.yaml's fields, until {' and '.join(unread)} {verb}")
     if log or header is None or framework is None or questionnaire is None or rules is None:

@@ -55,41 +55,31 @@ def local_target(target: str | None) -> str | None:
     return target if not parts.scheme and not parts.netloc else None
 
 
-def page_to_read(target: str | None) -> str | None:
-    """`target` when it is a page one can open (GET), else the nearest page above it on the
-    path ("/hr/models/v6/promote/confirm" takes only forms: "/hr/models/v6"), else None."""
+def after_sign_in(target: str | None) -> tuple[str | None, bool]:
+    """Where a sign-in asked for `target` lands, and whether it cut off a form: `target` when
+    it is a page one can open (GET), else the nearest page above it on the path
+    ("/hr/models/v6/promote/confirm" takes only forms: "/hr/models/v6"), else None; a form was
+    cut off when `target` itself takes only forms (signing out aside)."""
     if target is None:
-        return None
+        return None, False
     urls = current_app.url_map.bind("localhost")
     path, _, query = target.partition("?")
+    interrupted = False
     while path:
         try:
             urls.match(path, method="GET")
         except RequestRedirect as moved:  # the page's own address ends with a slash
-            return urlsplit(moved.new_url).path + (f"?{query}" if query else "")
-        except (NotFound, MethodNotAllowed):
-            path = path.rsplit("/", 1)[0]
-            query = ""
-            continue
-        return f"{path}?{query}" if query else path
-    return None
-
-
-def interrupted_form(target: str | None) -> bool:
-    """Whether `target` is an address that takes forms only (not opened, but sent to), other
-    than signing out: a sign-in that was asked for it interrupted something not done."""
-    if target is None:
-        return False
-    try:
-        current_app.url_map.bind("localhost").match(target.partition("?")[0], method="GET")
-    except MethodNotAllowed:
-        endpoint, _ = current_app.url_map.bind("localhost").match(
-            target.partition("?")[0], method="POST"
-        )
-        return endpoint != "accounts.logout"
-    except (NotFound, RequestRedirect):
-        return False
-    return False
+            return urlsplit(moved.new_url).path + (f"?{query}" if query else ""), interrupted
+        except MethodNotAllowed:
+            if path == target.partition("?")[0]:
+                endpoint, _ = urls.match(path, method="POST")
+                interrupted = endpoint != "accounts.logout"
+        except NotFound:
+            pass
+        else:
+            return (f"{path}?{query}" if query else path), interrupted
+        path, query = path.rsplit("/", 1)[0], ""
+    return None, interrupted
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -149,13 +139,13 @@ def login():
             audit.record("login", user.email, actor=user)
             db.session.commit()
             sign_in(user)
-            asked = local_target(request.args.get("next"))
-            if interrupted_form(asked):
-                # the sign-in interrupted a form sent to an address no one can open (a promotion
+            landing, interrupted = after_sign_in(local_target(request.args.get("next")))
+            if interrupted:
+                # the sign-in cut off a form sent to an address no one can open (a promotion
                 # confirmed after the session ended): it was not done, and the page it came
                 # from is where to do it again
                 flash("You were signed out before that was done, so nothing changed: do it again.")
-            return redirect(page_to_read(asked) or url_for("home.index"))
+            return redirect(landing or url_for("home.index"))
         if user is not None:
             audit.record("login_failed", user.email)
             db.session.commit()

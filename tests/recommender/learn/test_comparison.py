@@ -299,10 +299,16 @@ def test_a_track_worse_by_one_measure_keeps_its_qualifier_beside_one_worse_by_bo
     )
 
 
-def test_a_candidate_better_even_where_the_active_version_is_flattered_is_better():
-    taken, success, truth, rng = _people(6000, 14)
+def _truth_and_a_blur(seed: int):
+    """6,000 people: the tracks taken, the outcomes, the true chances, the same chances
+    blurred (a worse model's), and how many took the manager track."""
+    taken, success, truth, rng = _people(6000, seed)
     blurred = np.clip(truth + rng.normal(0, 0.4, truth.size), 0.01, 0.99)
-    managers = int((taken == "manager").sum())
+    return taken, success, truth, blurred, int((taken == "manager").sum())
+
+
+def test_a_candidate_better_even_where_the_active_version_is_flattered_is_better():
+    taken, success, truth, blurred, managers = _truth_and_a_blur(14)
     report = compare_paired(
         {"ic": truth, "manager": truth},
         {"ic": blurred, "manager": blurred},
@@ -321,9 +327,7 @@ def test_a_candidate_better_even_where_the_active_version_is_flattered_is_better
 
 
 def test_a_flattered_track_cannot_make_the_candidate_worse_and_the_other_still_can():
-    taken, success, truth, rng = _people(6000, 15)
-    blurred = np.clip(truth + rng.normal(0, 0.4, truth.size), 0.01, 0.99)
-    managers = int((taken == "manager").sum())
+    taken, success, truth, blurred, managers = _truth_and_a_blur(15)
     report = compare_paired(
         {"ic": blurred, "manager": blurred},
         {"ic": truth, "manager": truth},

@@ -203,27 +203,29 @@ def test_an_edited_pack_is_read_again(pack_copy):
     assert load_pack(folder).version == 7
 
 
-def test_a_problem_in_one_file_never_hides_another_files(pack_copy):
-    """pack.yaml's, framework.yaml's and questionnaire.yaml's problems in one pass; what
-    cannot be checked until a file reads is said, not silently skipped."""
-    folder = pack_copy()
-    _edit(folder / "pack.yaml", "version: 1", "version: 0")
+def _report_with_a_misspelt_construct(folder, name: str, old: str, new: str) -> str:
+    """The refusal of the pack at `folder` with `name` edited and a construct misspelt in
+    questionnaire.yaml: two files with problems."""
+    _edit(folder / name, old, new)
     _edit(folder / "questionnaire.yaml", "construct: org_influence", "construct: org_inflence")
     with pytest.raises(PackInvalid) as refused:
         load_pack(folder)
-    report = refused.value.report()
+    return refused.value.report()
+
+
+def test_a_problem_in_one_file_never_hides_another_files(pack_copy):
+    """pack.yaml's, framework.yaml's and questionnaire.yaml's problems in one pass; what
+    cannot be checked until a file reads is said, not silently skipped."""
+    report = _report_with_a_misspelt_construct(pack_copy(), "pack.yaml", "version: 1", "version: 0")
     assert "pack.yaml:" in report and "'org_inflence' is not a construct" in report
     assert "(not checked yet: rules.yaml's fields, until questionnaire.yaml reads)" in report
     assert report.startswith("pack is invalid: 2 problems")
 
 
 def test_a_framework_that_does_not_read_says_what_waits_for_it(pack_copy):
-    folder = pack_copy()
-    _edit(folder / "framework.yaml", "- id: L2", "- id: L 2")
-    _edit(folder / "questionnaire.yaml", "construct: org_influence", "construct: org_inflence")
-    with pytest.raises(PackInvalid) as refused:
-        load_pack(folder)
-    report = refused.value.report()
+    report = _report_with_a_misspelt_construct(
+        pack_copy(), "framework.yaml", "- id: L2", "- id: L 2"
+    )
     assert "'L 2' is not a valid id" in report and "'org_inflence' is not a construct" in report
     assert "questionnaire.yaml's competencies and levels, until framework.yaml reads" in report
     assert "rules.yaml's fields, until framework.yaml and questionnaire.yaml read" in report
