@@ -18,6 +18,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from webapp import row_ids, security_headers
 from webapp.extensions import csrf, db, login_manager, migrate
 from webapp.settings import settings_from_environment
+from webapp.text_search import teach_sqlite
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -94,7 +95,8 @@ def _upload_limit() -> None:
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(connection, _record) -> None:
     """SQLite: WAL so readers never wait for a writer; a busy timeout instead of "locked";
-    foreign keys on so deleting an account deletes its assessments; deleted rows overwritten."""
+    foreign keys on so deleting an account deletes its assessments; deleted rows overwritten;
+    a `lower()` for every alphabet to search by (`webapp.text_search`)."""
     if type(connection).__module__ != "sqlite3":
         return
     cursor = connection.cursor()
@@ -107,6 +109,7 @@ def _sqlite_pragmas(connection, _record) -> None:
     ):
         cursor.execute(f"PRAGMA {pragma}")
     cursor.close()
+    teach_sqlite(connection)
 
 
 def register_blueprints(app: Flask) -> None:

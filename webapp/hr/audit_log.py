@@ -6,12 +6,11 @@ from __future__ import annotations
 import csv
 import io
 import json
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask import Response, render_template, request
 from flask_wtf import FlaskForm
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, or_, select
 from wtforms import SelectField, StringField
 from wtforms.validators import Optional
 
@@ -21,6 +20,8 @@ from webapp.audit.details import readable
 from webapp.column_text import FitsColumn
 from webapp.extensions import db
 from webapp.hr import bp
+from webapp.paging import Paging, page_of
+from webapp.text_search import containing
 
 PER_PAGE = 50  # a screenful or two; the CSV has every matching event
 # Details longer than this fold into a summary line that opens on a click: one line per event.
@@ -73,7 +74,7 @@ def _filtered(form: AuditFilterForm) -> Select:
             or_(
                 # `%`, `_` and `\\` typed are themselves, not LIKE wildcards
                 AuditEvent.actor_email.contains(person, autoescape=True),
-                func.lower(AuditEvent.subject).contains(person, autoescape=True),
+                containing(AuditEvent.subject, person),
             )
         )
     since, until = _day(form, form.since), _day(form, form.until)
@@ -101,39 +102,12 @@ def _form() -> AuditFilterForm:
     return form
 
 
-@dataclass(frozen=True)
-class Paging:
-    """Which page of the filtered events is shown: its number, the last page's, the total."""
-
-    number: int
-    last: int
-    total: int
-
-    @property
-    def first_shown(self) -> int:
-        return 0 if self.total == 0 else (self.number - 1) * PER_PAGE + 1
-
-    @property
-    def last_shown(self) -> int:
-        return min(self.number * PER_PAGE, self.total)
-
-
-def _paging(query: Select) -> Paging:
-    """The page asked for, within the pages there are (a page past the end shows the last;
-    anything that is not a page number shows the first)."""
-    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    last = max(1, -(-total // PER_PAGE))
-    asked = request.args.get("page", 1, type=int)
-    return Paging(number=min(max(asked, 1), last), last=last, total=total)
-
-
 @bp.route("/audit")
 def audit_log():
     """The newest events first, filtered by action, person and dates, PER_PAGE to a page."""
     form = _form()
     query = _filtered(form)
-    paging = _paging(query)
-    events = db.session.scalars(query.offset((paging.number - 1) * PER_PAGE).limit(PER_PAGE)).all()
+    paging, events = page_of(query, PER_PAGE)
     status = 400 if form.errors else 200
     return _page(form, events, paging), status
 
@@ -156,7 +130,7 @@ def audit_csv():
     form = _form()
     query = _filtered(form)  # parses the dates, so a bad one is an error here too
     if form.errors:
-        return _page(form, [], Paging(number=1, last=1, total=0)), 400
+        return _page(form, [], Paging(number=1, last=1, total=0, per_page=PER_PAGE)), 400
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(["at", "actor_email", "action", "description", "subject", "detail", "address"])

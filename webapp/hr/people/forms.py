@@ -13,6 +13,44 @@ from webapp.column_text import FitsColumn, column_length
 from webapp.hr.outcomes.models import OutcomeUpload
 
 
+class PeopleFilterForm(FlaskForm):
+    """Filters of the people list (a GET form, so no CSRF token)."""
+
+    class Meta:
+        csrf = False
+
+    text = StringField(
+        "Name, email or employee id",
+        description="Any part of it, in any case.",
+        validators=[FitsColumn(length=254), Optional()],
+    )
+    role = SelectField(
+        "Role",
+        choices=[SelectChoice("", "Any role")]
+        + [SelectChoice(role, label) for role, label in ROLE_LABELS.items()],
+        validators=[Optional()],
+    )
+    discipline = SelectField("Discipline", validators=[Optional()])
+    account = SelectField(
+        "Account",
+        choices=[
+            SelectChoice("", "Any account"),
+            SelectChoice("active", "Active"),
+            SelectChoice("invited", "Not activated yet (needs an invitation link)"),
+        ],
+        validators=[Optional()],
+    )
+
+    def filters(self) -> dict[str, str]:
+        """The filters as typed, for links that keep them (nothing else of the query string:
+        it may hold anything)."""
+        return {
+            name: self[name].data
+            for name in ("text", "role", "discipline", "account")
+            if isinstance(self[name].data, str) and self[name].data.strip()
+        }
+
+
 class CsvUploadForm(FlaskForm):
     """One CSV file."""
 

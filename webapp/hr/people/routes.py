@@ -5,22 +5,31 @@ from __future__ import annotations
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from wtforms.fields.choices import SelectChoice
 
 from webapp import answering, audit
 from webapp.accounts.invitation import invitation_link
-from webapp.accounts.models import User
+from webapp.accounts.models import NO_PASSWORD, User
 from webapp.answering import employee_id_key
 from webapp.assessment.models import Assessment
 from webapp.confirmation import ConfirmForm
 from webapp.counting import counted
 from webapp.extensions import db
 from webapp.hr import bp
-from webapp.hr.people.forms import CsvUploadForm, DisciplineForm, PersonForm
+from webapp.hr.people.forms import (
+    CsvUploadForm,
+    DisciplineForm,
+    PeopleFilterForm,
+    PersonForm,
+)
 from webapp.hr.people.org_chart import apply_chart, lock_org_chart, read_chart, template_csv
+from webapp.paging import page_of
 from webapp.sharing.models import end_shares_with_former_manager
+from webapp.text_search import containing
+
+PER_PAGE = 100  # people to a page: a large team at a glance, a company in a few pages
 
 
 def _everyone() -> list[User]:
@@ -29,23 +38,77 @@ def _everyone() -> list[User]:
 
 @bp.route("/people")
 def people():
-    """Everyone, their role and manager, and the org chart import."""
+    """Everyone, their role and manager, found by filters and PER_PAGE to a page; and the org
+    chart import."""
     return _people_page(CsvUploadForm())
 
 
 def _people_page(form: CsvUploadForm, status: int = 200):
-    everyone = _everyone()
     packs = answering.disciplines()
+    filters = _filter_form(packs)
+    paging, shown = page_of(_filtered(filters), PER_PAGE)
+    manager_ids = {user.manager_id for user in shown if user.manager_id}
+    managers = db.session.scalars(select(User).where(User.id.in_(manager_ids))).all()
+    if filters.errors and status == 200:
+        status = 400
     return render_template(
         "hr/people.html",
-        everyone=everyone,
-        by_id={user.id: user for user in everyone},
+        shown=shown,
+        paging=paging,
+        filter_form=filters,
+        filters=filters.filters(),
+        everyone=db.session.scalar(select(func.count()).select_from(User)),
+        managers={manager.id: manager for manager in managers},
         form=form,
         confirm=ConfirmForm(),
         titles={pack.id: pack.title for pack in packs},
         default=packs[0],
         discipline_of=answering.discipline_of,
     ), status
+
+
+def _filter_form(packs) -> PeopleFilterForm:
+    form = PeopleFilterForm(request.args)
+    form.discipline.choices = [SelectChoice("", "Any discipline")] + [
+        SelectChoice(pack.id, pack.title) for pack in packs
+    ]
+    form.validate()
+    return form
+
+
+def _filtered(form: PeopleFilterForm) -> Select:
+    """The people the filters select, by name; a filter with an error (named on the form) is
+    left out."""
+    query = select(User).order_by(User.name, User.id)
+    if form.text.data and form.text.data.strip() and not form.text.errors:
+        typed = form.text.data
+        query = query.where(
+            or_(
+                containing(User.name, typed),
+                containing(User.email, typed),
+                containing(User.employee_id, typed),
+            )
+        )
+    if form.role.data and not form.role.errors:
+        query = query.where(User.role == form.role.data)
+    if form.discipline.data and not form.discipline.errors:
+        chosen = form.discipline.data
+        if chosen == answering.default_discipline():
+            # theirs, or none, or one no longer installed: `answering.discipline_of`
+            query = query.where(
+                or_(
+                    User.discipline.is_(None),
+                    User.discipline.not_in(answering.discipline_ids()),
+                    User.discipline == chosen,
+                )
+            )
+        else:
+            query = query.where(User.discipline == chosen)
+    if form.account.data == "active" and not form.account.errors:
+        query = query.where(User.password_hash != NO_PASSWORD)
+    elif form.account.data == "invited" and not form.account.errors:
+        query = query.where(User.password_hash == NO_PASSWORD)
+    return query
 
 
 @bp.route("/people/org-chart-template.csv")

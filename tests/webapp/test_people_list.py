@@ -1,0 +1,157 @@
+"""HR's people list at a company's size: found by name, email or id, by role, discipline and
+account, a page at a time, the filters kept from page to page."""
+
+from __future__ import annotations
+
+import random
+import re
+from urllib.parse import urlencode
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import select
+
+from tests.webapp import factories
+from webapp.accounts.models import NO_PASSWORD, User
+from webapp.extensions import db
+from webapp.hr.people import routes
+
+NAMES = ["Élodie Martin", "Ödön Kovács", "Ada Lovelace", "Bob Stone", "Ana María", "İlkay Şahin"]
+
+
+def shown(response) -> list[str]:
+    """The names in the people table, in order."""
+    return re.findall(r'<th scope="row"><a href="/hr/people/\d+">([^<]*)</a>', response.text)
+
+
+def every_page(client, query: str) -> list[str]:
+    """The names on every page of the list the filters select, page after page."""
+    names, page = [], 1
+    while True:
+        response = client.get(f"/hr/people?{query}&page={page}")
+        assert response.status_code == 200, response.text[:2000]
+        names += shown(response)
+        if 'rel="next"' not in response.text:
+            return names
+        assert f"page={page + 1}" in response.text
+        page += 1
+
+
+@pytest.fixture
+def company(app, make_user, signed_in):
+    """HR, and 30 people: accented names, employee ids, three roles, two disciplines, some
+    accounts not activated yet."""
+    make_user("hr@example.com", "hr", "Hana")
+    chooser = random.Random(7)
+    with app.app_context():
+        for number in range(30):
+            name = f"{NAMES[number % len(NAMES)]} {number:02d}"
+            person = User(
+                email=f"person{number:02d}@example.com",
+                name=name,
+                role=chooser.choice(["employee", "employee", "manager", "hr"]),
+                discipline=chooser.choice([None, "engineering", "data-science", "gone-pack"]),
+                employee_id=f"E-{number:03d}" if number % 3 else None,
+            )
+            person.set_password(None)  # an account HR made, not activated yet
+            if number % 4:
+                person.password_hash = factories.password_hash()
+            db.session.add(person)
+        db.session.commit()
+    return signed_in("hr@example.com")
+
+
+def test_a_long_list_is_shown_a_page_at_a_time_with_its_count(company, monkeypatch):
+    monkeypatch.setattr(routes, "PER_PAGE", 10)
+    first = company.get("/hr/people")
+    assert first.status_code == 200
+    assert len(shown(first)) == 10
+    assert "People 1–10 of 31, page 1 of 4." in first.text
+    last = company.get("/hr/people?page=4")
+    assert len(shown(last)) == 1
+    assert "People 31–31 of 31, page 4 of 4." in last.text
+    # a page past the end shows the last; anything else shows the first
+    assert shown(company.get("/hr/people?page=99")) == shown(last)
+    assert shown(company.get("/hr/people?page=x")) == shown(first)
+    assert len(set(every_page(company, ""))) == 31
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_a_name_is_found_whatever_the_case_in_any_alphabet(company, backend):
+    assert shown(company.get("/hr/people?text=élodie")) == [
+        f"Élodie Martin {n:02d}" for n in (0, 6, 12, 18, 24)
+    ]
+    assert shown(company.get("/hr/people?text=ÖDÖN+KOVÁCS+13")) == ["Ödön Kovács 13"]
+    # by part of the email or of the employee id
+    assert shown(company.get("/hr/people?text=PERSON07@")) == ["Ödön Kovács 07"]
+    assert sorted(shown(company.get("/hr/people?text=e-02"))) == sorted(
+        f"{NAMES[number % len(NAMES)]} {number:02d}" for number in (20, 22, 23, 25, 26, 28, 29)
+    )
+
+
+def test_like_wildcards_typed_are_plain_characters(company):
+    assert shown(company.get("/hr/people?text=%25")) == []
+    assert shown(company.get("/hr/people?text=person_1")) == []
+    assert "Nobody matches these filters." in company.get("/hr/people?text=%25").text
+
+
+def test_the_filters_are_kept_in_the_page_links(company, monkeypatch):
+    monkeypatch.setattr(routes, "PER_PAGE", 2)
+    page = company.get("/hr/people?role=employee&text=a")
+    assert 'href="/hr/people?page=2&amp;text=a&amp;role=employee"' in page.text
+    assert "matching the filters" in page.text
+
+
+def test_a_filter_that_is_not_a_choice_is_named_and_the_rest_apply(company):
+    response = company.get("/hr/people?role=admin&account=invited")
+    assert response.status_code == 400
+    assert "The filters were not applied" in response.text
+    assert "Role — Not a valid choice" in response.text
+    names = shown(response)
+    assert names and all(
+        name.endswith(("00", "04", "08", "12", "16", "20", "24", "28")) for name in names
+    )
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    filters=st.fixed_dictionaries(
+        {
+            "text": st.sampled_from(["", "a", "É", "ödön", "0", "E-0", "@EXAMPLE", "ş", " ana "]),
+            "role": st.sampled_from(["", "employee", "manager", "hr"]),
+            "discipline": st.sampled_from(["", "engineering", "data-science", "product-design"]),
+            "account": st.sampled_from(["", "active", "invited"]),
+        }
+    ),
+    per_page=st.integers(1, 40),
+)
+def test_every_page_together_is_exactly_the_people_the_filters_select(
+    app, company, monkeypatch, filters, per_page
+):
+    monkeypatch.setattr(routes, "PER_PAGE", per_page)
+    text, role, discipline, account = (
+        filters[name] for name in ("text", "role", "discipline", "account")
+    )
+    with app.app_context():
+        everyone = db.session.scalars(select(User).order_by(User.name, User.id)).all()
+        installed = {"engineering", "data-science", "product-design"}
+        typed = text.strip().lower()
+
+        def selected(person: User) -> bool:
+            own = person.discipline if person.discipline in installed else "engineering"
+            holds = [person.name, person.email, person.employee_id or ""]
+            return (
+                (not typed or any(typed in field.lower() for field in holds))
+                and (not role or person.role == role)
+                and (not discipline or own == discipline)
+                and (not account or (account == "invited") == (person.password_hash == NO_PASSWORD))
+            )
+
+        expected = [person.name for person in everyone if selected(person)]
+    query = urlencode({"text": text, "role": role, "discipline": discipline, "account": account})
+    assert every_page(company, query) == expected

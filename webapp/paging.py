@@ -1,0 +1,43 @@
+"""Long lists shown a page at a time: which page is shown, out of how many, and the rows on it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import request
+from sqlalchemy import Select, func, select
+
+from webapp.extensions import db
+
+
+@dataclass(frozen=True)
+class Paging:
+    """Which page of a list is shown: its number, the last page's, the total, per page."""
+
+    number: int
+    last: int
+    total: int
+    per_page: int
+
+    @property
+    def first_shown(self) -> int:
+        return 0 if self.total == 0 else (self.number - 1) * self.per_page + 1
+
+    @property
+    def last_shown(self) -> int:
+        return min(self.number * self.per_page, self.total)
+
+    @property
+    def offset(self) -> int:
+        return (self.number - 1) * self.per_page
+
+
+def page_of(query: Select, per_page: int) -> tuple[Paging, list]:
+    """The page the request asks for (`?page=`), within the pages there are, and its rows (a
+    page past the end shows the last; anything that is not a page number shows the first)."""
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    last = max(1, -(-total // per_page))
+    asked = request.args.get("page", 1, type=int)
+    paging = Paging(number=min(max(asked, 1), last), last=last, total=total, per_page=per_page)
+    rows = db.session.scalars(query.offset(paging.offset).limit(per_page)).all()
+    return paging, list(rows)
