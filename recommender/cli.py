@@ -477,11 +477,33 @@ def run_train(args: argparse.Namespace) -> int:
             summary["active"] = version
     json.dump(summary, sys.stdout, indent=2)
     sys.stdout.write("\n")
+    print(_trained_in_words(summary, args.models), file=sys.stderr)
     if refusal:
         raise TrackfitError(
             f"train: {summary['version']} was written as a candidate but not promoted: {refusal}"
         )
     return EXIT_OK
+
+
+def _trained_in_words(summary: dict, models: Path) -> str:
+    """The JSON's few lines a person reads first (on stderr, so stdout stays JSON): which
+    version was written, from how many rows, its verdict, and the next step."""
+    version, used, rows = summary["version"], summary["rows_used"], summary["rows"]
+    lines = [
+        f"trackfit train: wrote {version} for {summary['pack']} from {used:,} of {rows:,} rows"
+        + ("" if used == rows else " (the rest carry a response-quality flag)")
+    ]
+    verdict = summary.get("verdict") or {}
+    if verdict.get("summary"):
+        lines.append(f"  verdict: {verdict['summary']}")
+    if summary.get("active") == version:
+        lines.append(f"  {version} is now active")
+    else:
+        lines.append(
+            f"  {version} is a candidate, not active: answer with it through --version "
+            f"{version}, or promote it with `trackfit --models {models} models promote {version}`"
+        )
+    return "\n".join(lines)
 
 
 JUSTIFICATION_HELP = (

@@ -274,10 +274,17 @@ class Registry:
             missing = self.root_problem()
             if missing:
                 raise ModelRefused(missing)
+            held = self.versions(pack)
+            named_one = (
+                f"; or name one with --version (this registry holds {', '.join(held)})"
+                if held
+                else ""
+            )
             raise ModelRefused(
                 f"{self.root}: no active model version for pack {pack_id_of(pack)}; train one "
                 "with `trackfit train` and promote it with `trackfit models promote`, or "
                 f"build its default with `trackfit models build-default --pack {pack_id_of(pack)}`"
+                + named_one
             )
         try:
             manifest = self.manifest(name)

@@ -793,7 +793,10 @@ class _Checker:
             self.cells(
                 "current_level",
                 mismatched,
-                lambda index: f"{levels[index]} is not a level of the {tracks[index]} track",
+                lambda index: (
+                    f"{levels[index]} is not a level of the {tracks[index]} track "
+                    f"({', '.join(lv.id for lv in framework.ladder(tracks[index]))})"
+                ),
                 of_row=True,
             )
         context["current_grade"] = np.array(

@@ -352,6 +352,18 @@ def test_more_years_at_the_level_than_in_all_is_refused_as_answers_are(engineeri
     ]
 
 
+def test_a_level_of_the_other_track_is_refused_with_the_ladder_as_answers_are(
+    engineering, tmp_path
+):
+    header, rows, _ = _valid(engineering, tmp_path)
+    rows[0][header.index("current_track")] = "ic"
+    rows[0][header.index("current_level")] = "M4"
+    problems = _problems(_write(tmp_path / "o.csv", header, rows), engineering)
+    assert problems == [
+        "o.csv:2: current_level: M4 is not a level of the ic track (L1, L2, L3, L4, L5, L6, L7)"
+    ]
+
+
 @pytest.mark.parametrize("newline", ["\r", "\r\n", "\n"])
 def test_any_line_ends_read_the_same(engineering, tmp_path, newline):
     header, rows, outcomes = _valid(engineering, tmp_path)
