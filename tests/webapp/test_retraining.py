@@ -690,8 +690,8 @@ def test_a_candidate_judged_worse_is_shown_so_and_needs_a_written_reason(team, s
         refused = hr.submit(f"/hr/models/{candidate}", action_url=f"/hr/models/{candidate}/{step}")
         html = refused.get_data(as_text=True)
         assert refused.status_code == 422
-        assert "Promoting needs a reason: The comparison judged it worse" in html
-        assert html.index("Promoting needs a reason") > html.index('id="promote"')
+        assert "Promoting needs a written reason, because the comparison judged it worse" in html
+        assert html.index("Promoting needs a written reason") > html.index('id="promote"')
         # the summary of the refusal has the focus when the page opens (no #fragment, which
         # would make the browser skip autofocus)
         assert 'class="error-summary" role="alert"' in html and "autofocus" in html
@@ -702,7 +702,11 @@ def test_a_candidate_judged_worse_is_shown_so_and_needs_a_written_reason(team, s
         {"justification": "a" * 36},
         action_url=f"/hr/models/{candidate}/promote",
     )
-    assert padded.status_code == 422 and "4 different words" in padded.get_data(as_text=True)
+    assert padded.status_code == 422
+    assert (
+        "The one written is no reason: it has 1 different word; a justification is a reason "
+        "in at least 4 different words." in padded.get_data(as_text=True)
+    )
 
 
 @pytest.mark.parametrize("compared", [True, False], ids=["against v1", "first version"])
@@ -731,8 +735,9 @@ def test_a_candidate_whose_chances_rank_no_one_needs_review_and_a_written_reason
     assert "review before promoting" in page
     refused = hr.submit(f"/hr/models/{candidate}", action_url=f"/hr/models/{candidate}/promote")
     assert refused.status_code == 422
-    assert "Promoting needs a reason: Its chances on a track rank people no better than a coin" in (
-        refused.get_data(as_text=True)
+    assert (
+        "Promoting needs a written reason, because its chances on a track rank people no better"
+        in (refused.get_data(as_text=True))
     )
     assert active(team) == "v1"
 
