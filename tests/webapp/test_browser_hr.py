@@ -1,7 +1,8 @@
 """In a real browser, at a phone's width and a desktop's: HR is refused promoting a flagged
 candidate without a reason and lands on the message, promotes it, rolls back on a
 confirmation step of its own; reads the audit log a page at a time, one line per event on a
-desktop, stacked on a phone; and every HR page fits the screen and passes axe-core."""
+desktop, stacked on a phone; finds one person among hundreds; and every HR page fits the
+screen and passes axe-core."""
 
 from __future__ import annotations
 
@@ -247,6 +248,43 @@ def test_hr_reads_the_audit_log_a_page_at_a_time_one_line_per_event(
     log = page.get_by_role("region", name="Audit events")
     assert log.evaluate("box => box.scrollWidth <= box.clientWidth")
     look_at(page, "hr-audit-long-subject", PHONE)
+
+
+def test_hr_finds_one_person_among_hundreds_and_opens_their_page(
+    team, hr_page, live, assert_accessible
+):
+    with team.app_context():
+        for number in range(230):
+            person = User(
+                email=f"person{number:03d}@example.com",
+                name=f"{'Élodie' if number == 117 else 'Sam'} Martin {number:03d}",
+                role="employee",
+                employee_id=f"E{number:03d}",
+            )
+            person.set_password(None)  # not activated yet: an invitation link each
+            db.session.add(person)
+        db.session.commit()
+    page = hr_page
+    page.goto(f"{live}/hr/people")
+    expect(page.get_by_text("People 1–100 of 235, page 1 of 3.")).to_be_visible()
+    page.get_by_role("navigation", name="Pages of the people list, bottom").get_by_role(
+        "link", name="Next"
+    ).click()
+    expect(page.get_by_text("People 101–200 of 235, page 2 of 3.")).to_be_visible()
+    look_at_every_width(page, "hr-people-page-2")
+    assert_accessible(page, "people, page 2")
+
+    page.get_by_label("Name, email or employee id").fill("ÉLODIE")
+    page.get_by_label("Account").select_option("invited")
+    page.get_by_role("button", name="Find").click()
+    expect(page.get_by_text("1 person matching the filters.")).to_be_visible()
+    look_at_every_width(page, "hr-people-found")
+    page.get_by_role("link", name="Élodie Martin 117").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Élodie Martin 117")
+    page.go_back()
+    page.get_by_label("Name, email or employee id").fill("nobody-like-this")
+    page.get_by_role("button", name="Find").click()
+    expect(page.get_by_text("Nobody matches these filters.")).to_be_visible()
 
 
 HR_PAGES = {

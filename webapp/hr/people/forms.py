@@ -36,7 +36,7 @@ class PeopleFilterForm(FlaskForm):
         choices=[
             SelectChoice("", "Any account"),
             SelectChoice("active", "Active"),
-            SelectChoice("invited", "Not activated yet (needs an invitation link)"),
+            SelectChoice("invited", "Not activated yet"),
         ],
         validators=[Optional()],
     )
