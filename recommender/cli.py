@@ -9,6 +9,7 @@ import io
 import json
 import os
 import re
+import shlex
 import stat
 import sys
 import tempfile
@@ -18,7 +19,13 @@ from typing import TextIO
 
 from recommender.answer.answers import read_answers_jsonl
 from recommender.answer.batch import CHUNK_PEOPLE, answer_in_chunks, check_answers_jsonl
-from recommender.answer.registry import DEFAULT_ROOT, ModelRefused, Registry, pack_id_of
+from recommender.answer.registry import (
+    DEFAULT_ROOT,
+    ModelRefused,
+    NoActiveVersion,
+    Registry,
+    pack_id_of,
+)
 from recommender.answer.scoring import score_many
 from recommender.answer.trial import tried_recommender, try_version
 from recommender.errors import AnswersInvalid, Problem, TrackfitError
@@ -338,7 +345,16 @@ def run_score(args: argparse.Namespace) -> int:
 def run_recommend(args: argparse.Namespace) -> int:
     """`trackfit recommend`: every line checked before anything is written, then answered a
     chunk at a time (recommender/answer/batch.py says why in two passes)."""
-    recommender = tried_recommender(args.pack, args.models, args.version)
+    try:
+        recommender = tried_recommender(args.pack, args.models, args.version)
+    except NoActiveVersion as refused:
+        if not refused.held:
+            raise
+        versions = ", ".join(refused.held)
+        raise ModelRefused(
+            f"{refused.problems[0].message}. Or answer with a version that is not active: "
+            f"`trackfit recommend --version {refused.held[-1]}` (this pack's: {versions})"
+        ) from None
     with _open_input(args.input) as (stream, name), _batch():
         if not args.chunk:
             people = _read_people(stream, recommender.pack, name)
@@ -477,7 +493,7 @@ def run_train(args: argparse.Namespace) -> int:
             summary["active"] = version
     json.dump(summary, sys.stdout, indent=2)
     sys.stdout.write("\n")
-    print(_trained_in_words(summary, args.models), file=sys.stderr)
+    print(_trained_in_words(summary, args.models, refused=refusal is not None), file=sys.stderr)
     if refusal:
         raise TrackfitError(
             f"train: {summary['version']} was written as a candidate but not promoted: {refusal}"
@@ -485,9 +501,10 @@ def run_train(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _trained_in_words(summary: dict, models: Path) -> str:
+def _trained_in_words(summary: dict, models: Path, *, refused: bool) -> str:
     """The JSON's few lines a person reads first (on stderr, so stdout stays JSON): which
-    version was written, from how many rows, its verdict, and the next step."""
+    version was written, from how many rows, its verdict, and the next step (none when a
+    promotion asked for was refused: the refusal that follows says why and what to do)."""
     version, used, rows = summary["version"], summary["rows_used"], summary["rows"]
     lines = [
         f"trackfit train: wrote {version} for {summary['pack']} from {used:,} of {rows:,} rows"
@@ -498,10 +515,12 @@ def _trained_in_words(summary: dict, models: Path) -> str:
         lines.append(f"  verdict: {verdict['summary']}")
     if summary.get("active") == version:
         lines.append(f"  {version} is now active")
-    else:
+    elif not refused:
+        registry = shlex.quote(str(models))
         lines.append(
-            f"  {version} is a candidate, not active: answer with it through --version "
-            f"{version}, or promote it with `trackfit --models {models} models promote {version}`"
+            f"  {version} is a candidate, not active: try it with `trackfit --models {registry} "
+            f"recommend --version {version}`, or promote it with `trackfit --models {registry} "
+            f"models promote {version}`"
         )
     return "\n".join(lines)
 
@@ -544,7 +563,7 @@ def _unjustified(registry: Registry, version: str, justification: str | None) ->
     from recommender.learn.justification import (
         MIN_JUSTIFICATION,
         MIN_WORDS,
-        not_a_reason,
+        needs_justification,
         unjustified,
     )
 
@@ -561,12 +580,10 @@ def _unjustified(registry: Registry, version: str, justification: str | None) ->
         ) from None
     if not reasons:
         return None
-    why_not = not_a_reason(justification) if justification else None
-    given = f"; the one given is no reason: {why_not}" if why_not else ""
     return (
-        f"promoting it needs a written justification, because {' and '.join(reasons)}{given}; "
-        f'give one with --justification "..." (at least {MIN_JUSTIFICATION} characters and '
-        f"{MIN_WORDS} different words), kept in the registry's history"
+        f"promoting it {needs_justification(reasons, justification)}; give one with "
+        f'--justification "..." (at least {MIN_JUSTIFICATION} characters and {MIN_WORDS} '
+        "different words), kept in the registry's history"
     )
 
 

@@ -11,6 +11,7 @@ import time
 from typing import Any
 
 from flask import current_app
+from sqlalchemy import or_
 
 from recommender.answer.answers import Answers, JsonRefused, read_json_document
 from recommender.answer.contract import recommendation_schema
@@ -176,6 +177,14 @@ def discipline_of(user: Any) -> str:
     have none or theirs is no longer installed."""
     own = getattr(user, "discipline", None)
     return own if own and own in discipline_ids() else default_discipline()
+
+
+def of_discipline(column: Any, chosen: str) -> Any:
+    """The SQL condition on a `discipline` column that `discipline_of` reads as `chosen`: the
+    default discipline's people include those with none, or with one no longer installed."""
+    if chosen != default_discipline():
+        return column == chosen
+    return or_(column.is_(None), column.not_in(discipline_ids()), column == chosen)
 
 
 def pack_for(user: Any) -> Pack:

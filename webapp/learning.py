@@ -24,7 +24,7 @@ _SOURCES = {
         "MIN_JUSTIFICATION",
         "MIN_WORDS",
         "justification_reasons",
-        "not_a_reason",
+        "needs_justification",
         "unjustified",
     ),
     "recommender.learn.model_card": ("render_model_card",),

@@ -1,13 +1,38 @@
-"""Long lists shown a page at a time: which page is shown, out of how many, and the rows on it."""
+"""Long lists shown a page at a time: the filters that pick their rows, which page is shown, out
+of how many, and the rows on it."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from flask import request
+from flask_wtf import FlaskForm
 from sqlalchemy import Select, func, select
 
 from webapp.extensions import db
+
+
+class ListFilters(FlaskForm):
+    """The filters of a long list: a GET form (so no CSRF token) whose fields named in FIELDS
+    pick the rows. A filter applies when it holds more than spaces and has no error (the
+    error is named on the form); only those are kept in the page links and counted as
+    "matching the filters"."""
+
+    class Meta:
+        csrf = False
+
+    FIELDS: tuple[str, ...] = ()
+
+    def applied(self) -> dict[str, str]:
+        """Each filter that applies, trimmed (nothing else of the query string: it may hold
+        anything)."""
+        return {
+            name: self[name].data.strip()
+            for name in self.FIELDS
+            if isinstance(self[name].data, str)
+            and self[name].data.strip()
+            and not self[name].errors
+        }
 
 
 @dataclass(frozen=True)

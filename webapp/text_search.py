@@ -1,18 +1,29 @@
 """Finding rows by part of a name, email or id, whatever its case, the same on SQLite as on
-PostgreSQL: SQLite's own `lower()` changes only A to Z, so "élodie" would not find "Élodie"."""
+PostgreSQL: SQLite's own `lower()` changes only A to Z, so "élodie" would not find "Élodie".
+
+Both sides of the comparison are lowered by the database, one character at a time as
+PostgreSQL does (a Python `str.lower()` of the typed text would disagree with it: "İ" becomes
+two characters there, a final "Σ" becomes "ς"), and both are in Unicode's composed form (NFC),
+so "José" typed with a combining accent finds the "José" stored without one. On PostgreSQL
+`lower()` follows the database's character type: it must be a UTF-8 locale (`initdb
+--locale=C.UTF-8`, or en_US.UTF-8), or only A to Z change case.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, String
+import unicodedata
+
+from sqlalchemy import ColumnElement, String, literal
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
 # Not SQLite's `lower`: an index on lower(employee_id) was built with the built-in one.
 SQLITE_FUNCTION = "trackfit_lower"
+ESCAPE = "\\"
 
 
 class lowered(FunctionElement):  # noqa: N801 (a SQL function, named as SQL names them)
-    """A text column in lower case, every alphabet's letters included."""
+    """Text in lower case, every alphabet's letters included, in composed form (NFC)."""
 
     type = String()
     inherit_cache = True
@@ -21,7 +32,7 @@ class lowered(FunctionElement):  # noqa: N801 (a SQL function, named as SQL name
 
 @compiles(lowered)
 def _lower(element, compiler, **kw) -> str:
-    return f"lower({compiler.process(element.clauses, **kw)})"
+    return f"normalize(lower({compiler.process(element.clauses, **kw)}), NFC)"
 
 
 @compiles(lowered, "sqlite")
@@ -29,17 +40,27 @@ def _lower_on_sqlite(element, compiler, **kw) -> str:
     return f"{SQLITE_FUNCTION}({compiler.process(element.clauses, **kw)})"
 
 
-def teach_sqlite(connection) -> None:
-    """Give a new SQLite connection the function `lowered` compiles to there."""
-    connection.create_function(
-        SQLITE_FUNCTION,
-        1,
-        lambda text: None if text is None else str(text).lower(),
-        deterministic=True,
+def lower_as_postgresql(text: str | None) -> str | None:
+    """`text` as `lowered` gives it on PostgreSQL: each character lowered on its own (to one
+    character: "İ" to "i"), then composed."""
+    if text is None:
+        return None
+    return unicodedata.normalize(
+        "NFC", "".join(character.lower()[:1] or character for character in str(text))
     )
 
 
+def teach_sqlite(connection) -> None:
+    """Give a new SQLite connection the function `lowered` compiles to there."""
+    connection.create_function(SQLITE_FUNCTION, 1, lower_as_postgresql, deterministic=True)
+
+
 def containing(column, typed: str) -> ColumnElement[bool]:
-    """The rows whose `column` holds the text typed, whatever the case of either (`%`, `_` and
-    `\\` typed are themselves, not LIKE wildcards)."""
-    return lowered(column).contains(typed.strip().lower(), autoescape=True)
+    """The rows whose `column` holds the text typed (trimmed), whatever the case or the
+    composition of either; `%`, `_` and `\\` typed are themselves, not LIKE wildcards."""
+    text = unicodedata.normalize("NFC", typed.strip())
+    for special in (ESCAPE, "%", "_"):
+        text = text.replace(special, ESCAPE + special)
+    return lowered(column).like(
+        literal("%") + lowered(literal(text, String())) + literal("%"), escape=ESCAPE
+    )

@@ -409,11 +409,7 @@ class _AnswersChecker:
             )
         track, level = context.get("current_track"), context.get("current_level")
         if track and level and track not in framework.level(level).tracks:
-            self.problem(
-                "context.current_level",
-                f"{level} is not a level of the {track} track "
-                f"({', '.join(lv.id for lv in framework.ladder(track))})",
-            )
+            self.problem("context.current_level", framework.not_on_ladder(level, track))
         return context
 
     def _timings(self, raw: dict) -> dict[str, float]:

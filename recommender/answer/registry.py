@@ -73,6 +73,15 @@ class ModelRefused(TrackfitError):
     headline = "model refused"
 
 
+class NoActiveVersion(ModelRefused):
+    """A pack has no active version to answer with; `held` are the pack's versions there are,
+    which a door that can name a version may offer."""
+
+    def __init__(self, message: str, held: list[str]):
+        self.held = held
+        super().__init__(message)
+
+
 def registry_root(override: str | Path | None = None) -> Path:
     """`--models DIR`, else `$TRACKFIT_MODELS`, else the repository's `models/`."""
     if override:
@@ -274,17 +283,11 @@ class Registry:
             missing = self.root_problem()
             if missing:
                 raise ModelRefused(missing)
-            held = self.versions(pack)
-            named_one = (
-                f"; or name one with --version (this registry holds {', '.join(held)})"
-                if held
-                else ""
-            )
-            raise ModelRefused(
+            raise NoActiveVersion(
                 f"{self.root}: no active model version for pack {pack_id_of(pack)}; train one "
                 "with `trackfit train` and promote it with `trackfit models promote`, or "
-                f"build its default with `trackfit models build-default --pack {pack_id_of(pack)}`"
-                + named_one
+                f"build its default with `trackfit models build-default --pack {pack_id_of(pack)}`",
+                self.versions(pack),
             )
         try:
             manifest = self.manifest(name)

@@ -20,11 +20,11 @@ def justification_reasons(manifest: dict[str, Any]) -> list[str]:
     reasons = []
     judged = (manifest.get("comparison") or {}).get("verdict")
     if judged and judged.get("worse"):
-        reasons.append(f"the comparison judged it worse ({judged['summary']})")
+        reasons.append(f"the comparison judged it worse (“{judged['summary']}”)")
     if judged and judged.get("at_chance"):
         reasons.append(
             "its chances on a track rank people no better than a coin flip"
-            + ("" if judged.get("worse") else f" ({judged['summary']})")
+            + ("" if judged.get("worse") else f" (“{judged['summary']}”)")
         )
     flagged = len((manifest.get("fairness") or {}).get("flagged", []))
     if flagged:
@@ -39,7 +39,10 @@ def not_a_reason(justification: str | None) -> str | None:
     text = (justification or "").strip()
     words = {word.casefold() for word in WORD.findall(text)}
     if len(text) < MIN_JUSTIFICATION:
-        return f"it is {len(text)} characters; a justification is at least {MIN_JUSTIFICATION}"
+        return (
+            f"it is {len(text)} character{'' if len(text) == 1 else 's'}; a justification is "
+            f"at least {MIN_JUSTIFICATION}"
+        )
     if len(text) > MAX_JUSTIFICATION:
         return (
             f"it is {len(text):,} characters; a justification is at most {MAX_JUSTIFICATION:,} "
@@ -51,6 +54,15 @@ def not_a_reason(justification: str | None) -> str | None:
             f"justification is a reason in at least {MIN_WORDS} different words"
         )
     return None
+
+
+def needs_justification(reasons: list[str], justification: str | None) -> str:
+    """The refusal's words both doors share: "needs a written justification, because A, B and
+    C", then why the justification given, if any, is none (`not_a_reason`)."""
+    because = reasons[0] if len(reasons) == 1 else f"{', '.join(reasons[:-1])} and {reasons[-1]}"
+    why_not = not_a_reason(justification) if (justification or "").strip() else None
+    given = f"; the one given is no reason: {why_not}" if why_not else ""
+    return f"needs a written justification, because {because}{given}"
 
 
 def unjustified(manifest: dict[str, Any], justification: str | None) -> list[str]:

@@ -793,10 +793,7 @@ class _Checker:
             self.cells(
                 "current_level",
                 mismatched,
-                lambda index: (
-                    f"{levels[index]} is not a level of the {tracks[index]} track "
-                    f"({', '.join(lv.id for lv in framework.ladder(tracks[index]))})"
-                ),
+                lambda index: framework.not_on_ladder(levels[index], tracks[index]),
                 of_row=True,
             )
         context["current_grade"] = np.array(

@@ -89,6 +89,12 @@ class Framework:
         """The levels of a track from lowest to highest grade."""
         return self._ladders[track_id]
 
+    def not_on_ladder(self, level_id: str, track_id: str) -> str:
+        """Why a level held cannot be on this track, with the levels it has, in one phrase
+        for every door that reads answers."""
+        levels = ", ".join(level.id for level in self.ladder(track_id))
+        return f"{level_id} is not a level of the {track_id} track (its levels: {levels})"
+
     @cached_property
     def _ladders(self) -> dict[str, tuple[Level, ...]]:
         return {

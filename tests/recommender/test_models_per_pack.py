@@ -64,7 +64,7 @@ def test_training_and_promoting_one_packs_model_leaves_the_others_unchanged(
     # stdout is the JSON; stderr says the few things a person reads first, and the next step
     assert f"trackfit train: wrote {candidate} for {summary['pack']} from " in err
     assert f"verdict: {summary['verdict']['summary']}" in err
-    assert f"models promote {candidate}" in err and f"--version {candidate}" in err
+    assert f"models promote {candidate}`" in err and f"recommend --version {candidate}`" in err
 
     code, out, err = trackfit(
         "--models", str(models), "models", "promote", candidate, "--justification", REASON

@@ -114,6 +114,22 @@ def test_recommend_with_an_unknown_version(trackfit):
     assert code == 2 and "no version v99 in the registry" in err
 
 
+def test_without_an_active_version_recommend_names_the_versions_it_could_answer_with(
+    trackfit, tmp_path
+):
+    models = tmp_path / "models"
+    shutil.copytree(ROOT / "models", models)
+    (models / "active" / "engineering").unlink()
+    code, out, err = trackfit("--models", str(models), "recommend", "--input", SAMPLES)
+    assert code == 2 and out == ""
+    assert "no active model version for pack engineering" in err
+    assert "`trackfit recommend --version v1` (this pack's: v1)" in err
+    # with none of the pack's own, no such offer
+    shutil.rmtree(models / "v1")
+    code, _, err = trackfit("--models", str(models), "recommend", "--input", SAMPLES)
+    assert code == 2 and "--version" not in err
+
+
 def test_an_unknown_prior_names_the_registry_as_given_and_its_versions(
     trackfit, tmp_path, monkeypatch
 ):

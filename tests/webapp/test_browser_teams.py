@@ -136,7 +136,7 @@ def test_hr_trains_compares_promotes_and_rolls_back_a_model(
 
     page.get_by_role("button", name=f"Promote {new}").click()
     refusal = page.locator("#justification-error")
-    expect(refusal).to_contain_text("The comparison judged it worse")
+    expect(refusal).to_contain_text("because the comparison judged it worse")
     expect(refusal).to_be_in_viewport()
     expect(page.get_by_label("Justification")).to_be_in_viewport()
     page.get_by_label("Justification").fill(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import random
 import re
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -16,6 +16,7 @@ from tests.webapp import factories
 from webapp.accounts.models import NO_PASSWORD, User
 from webapp.extensions import db
 from webapp.hr.people import routes
+from webapp.text_search import lower_as_postgresql
 
 NAMES = ["Élodie Martin", "Ödön Kovács", "Ada Lovelace", "Bob Stone", "Ana María", "İlkay Şahin"]
 
@@ -58,6 +59,10 @@ def company(app, make_user, signed_in):
             if number % 4:
                 person.password_hash = factories.password_hash()
             db.session.add(person)
+        greek = User(email="sofia@example.com", name="ΟΔΟΣ Σοφία", role="employee")
+        greek.set_password(None)
+        greek.password_hash = factories.password_hash()
+        db.session.add(greek)
         db.session.commit()
     return signed_in("hr@example.com")
 
@@ -67,14 +72,14 @@ def test_a_long_list_is_shown_a_page_at_a_time_with_its_count(company, monkeypat
     first = company.get("/hr/people")
     assert first.status_code == 200
     assert len(shown(first)) == 10
-    assert "People 1–10 of 31, page 1 of 4." in first.text
+    assert "People 1–10 of 32, page 1 of 4." in first.text
     last = company.get("/hr/people?page=4")
-    assert len(shown(last)) == 1
-    assert "People 31–31 of 31, page 4 of 4." in last.text
+    assert len(shown(last)) == 2
+    assert "People 31–32 of 32, page 4 of 4." in last.text
     # a page past the end shows the last; anything else shows the first
     assert shown(company.get("/hr/people?page=99")) == shown(last)
     assert shown(company.get("/hr/people?page=x")) == shown(first)
-    assert len(set(every_page(company, ""))) == 31
+    assert len(set(every_page(company, ""))) == 32
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
@@ -85,6 +90,17 @@ def test_a_name_is_found_whatever_the_case_in_any_alphabet(company, backend):
     assert shown(company.get("/hr/people?text=ÖDÖN+KOVÁCS+13")) == ["Ödön Kovács 13"]
     # by part of the email or of the employee id
     assert shown(company.get("/hr/people?text=PERSON07@")) == ["Ödön Kovács 07"]
+    # as PostgreSQL lowers them, one letter at a time: a dotted capital I is "i", and a
+    # sigma is the same small letter wherever it is in a word
+    ilkay = [f"İlkay Şahin {n:02d}" for n in (5, 11, 17, 23, 29)]
+    assert shown(company.get("/hr/people?text=İlkay")) == ilkay
+    assert shown(company.get("/hr/people?text=ilkay+ŞAHİN")) == ilkay
+    assert shown(company.get("/hr/people?text=ΟΔΟΣ")) == ["ΟΔΟΣ Σοφία"]
+    assert shown(company.get("/hr/people?text=οδοσ+σοφ")) == ["ΟΔΟΣ Σοφία"]
+    # an accent typed as a letter and a combining mark finds it stored as one character
+    assert shown(company.get("/hr/people?text=" + quote("mari\u0301a"))) == [
+        f"Ana María {n:02d}" for n in (4, 10, 16, 22, 28)
+    ]
     assert sorted(shown(company.get("/hr/people?text=e-02"))) == sorted(
         f"{NAMES[number % len(NAMES)]} {number:02d}" for number in (20, 22, 23, 25, 26, 28, 29)
     )
@@ -101,6 +117,23 @@ def test_the_filters_are_kept_in_the_page_links(company, monkeypatch):
     page = company.get("/hr/people?role=employee&text=a")
     assert 'href="/hr/people?page=2&amp;text=a&amp;role=employee"' in page.text
     assert "matching the filters" in page.text
+
+
+def test_a_filter_of_spaces_is_no_filter(company):
+    everyone = shown(company.get("/hr/people"))
+    for query in ("role=%20", "discipline=%20", "account=%20", "text=%20%20"):
+        response = company.get(f"/hr/people?{query}")
+        assert response.status_code == 200
+        assert shown(response) == everyone
+        assert "matching the filters" not in response.text
+
+
+def test_a_refused_filter_is_not_counted_or_kept_in_the_page_links(company, monkeypatch):
+    monkeypatch.setattr(routes, "PER_PAGE", 5)
+    response = company.get("/hr/people?text=" + "a" * 255)
+    assert response.status_code == 400
+    assert "People 1–5 of 32, page 1 of 7." in response.text  # not "matching the filters"
+    assert 'href="/hr/people?page=2"' in response.text
 
 
 def test_a_filter_that_is_not_a_choice_is_named_and_the_rest_apply(company):
@@ -122,7 +155,9 @@ def test_a_filter_that_is_not_a_choice_is_named_and_the_rest_apply(company):
 @given(
     filters=st.fixed_dictionaries(
         {
-            "text": st.sampled_from(["", "a", "É", "ödön", "0", "E-0", "@EXAMPLE", "ş", " ana "]),
+            "text": st.sampled_from(
+                ["", "a", "É", "ödön", "0", "E-0", "@EXAMPLE", "ş", " ana ", "İ", "i", "Σ", "  "]
+            ),
             "role": st.sampled_from(["", "employee", "manager", "hr"]),
             "discipline": st.sampled_from(["", "engineering", "data-science", "product-design"]),
             "account": st.sampled_from(["", "active", "invited"]),
@@ -130,8 +165,9 @@ def test_a_filter_that_is_not_a_choice_is_named_and_the_rest_apply(company):
     ),
     per_page=st.integers(1, 40),
 )
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_every_page_together_is_exactly_the_people_the_filters_select(
-    app, company, monkeypatch, filters, per_page
+    app, company, monkeypatch, backend, *, filters, per_page
 ):
     monkeypatch.setattr(routes, "PER_PAGE", per_page)
     text, role, discipline, account = (
@@ -140,13 +176,13 @@ def test_every_page_together_is_exactly_the_people_the_filters_select(
     with app.app_context():
         everyone = db.session.scalars(select(User).order_by(User.name, User.id)).all()
         installed = {"engineering", "data-science", "product-design"}
-        typed = text.strip().lower()
+        typed = lower_as_postgresql(text.strip())
 
         def selected(person: User) -> bool:
             own = person.discipline if person.discipline in installed else "engineering"
             holds = [person.name, person.email, person.employee_id or ""]
             return (
-                (not typed or any(typed in field.lower() for field in holds))
+                (not typed or any(typed in lower_as_postgresql(field) for field in holds))
                 and (not role or person.role == role)
                 and (not discipline or own == discipline)
                 and (not account or (account == "invited") == (person.password_hash == NO_PASSWORD))

@@ -690,8 +690,11 @@ def test_a_candidate_judged_worse_is_shown_so_and_needs_a_written_reason(team, s
         refused = hr.submit(f"/hr/models/{candidate}", action_url=f"/hr/models/{candidate}/{step}")
         html = refused.get_data(as_text=True)
         assert refused.status_code == 422
-        assert "Promoting needs a written reason, because the comparison judged it worse" in html
-        assert html.index("Promoting needs a written reason") > html.index('id="promote"')
+        assert (
+            "Promoting needs a written justification, because the comparison judged it worse"
+            in html
+        )
+        assert html.index("Promoting needs a written justification") > html.index('id="promote"')
         # the summary of the refusal has the focus when the page opens (no #fragment, which
         # would make the browser skip autofocus)
         assert 'class="error-summary" role="alert"' in html and "autofocus" in html
@@ -704,8 +707,8 @@ def test_a_candidate_judged_worse_is_shown_so_and_needs_a_written_reason(team, s
     )
     assert padded.status_code == 422
     assert (
-        "The one written is no reason: it has 1 different word; a justification is a reason "
-        "in at least 4 different words." in padded.get_data(as_text=True)
+        "; the one given is no reason: it has 1 different word; a justification is a reason "
+        "in at least 4 different words. Write why" in padded.get_data(as_text=True)
     )
 
 
@@ -736,7 +739,7 @@ def test_a_candidate_whose_chances_rank_no_one_needs_review_and_a_written_reason
     refused = hr.submit(f"/hr/models/{candidate}", action_url=f"/hr/models/{candidate}/promote")
     assert refused.status_code == 422
     assert (
-        "Promoting needs a written reason, because its chances on a track rank people no better"
+        "Promoting needs a written justification, because its chances on a track rank people no"
         in (refused.get_data(as_text=True))
     )
     assert active(team) == "v1"

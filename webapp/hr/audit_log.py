@@ -9,7 +9,6 @@ import json
 from datetime import date, datetime, timedelta
 
 from flask import Response, render_template, request
-from flask_wtf import FlaskForm
 from sqlalchemy import Select, or_, select
 from wtforms import SelectField, StringField
 from wtforms.validators import Optional
@@ -20,7 +19,7 @@ from webapp.audit.details import readable
 from webapp.column_text import FitsColumn
 from webapp.extensions import db
 from webapp.hr import bp
-from webapp.paging import Paging, page_of
+from webapp.paging import ListFilters, Paging, page_of
 from webapp.text_search import containing
 
 PER_PAGE = 50  # a screenful or two; the CSV has every matching event
@@ -30,11 +29,10 @@ SHORT_DETAILS = 48
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-class AuditFilterForm(FlaskForm):
-    """Filters of the audit log (a GET form, so no CSRF token)."""
+class AuditFilterForm(ListFilters):
+    """Filters of the audit log."""
 
-    class Meta:
-        csrf = False
+    FIELDS = ("action", "actor", "since", "until")
 
     action = SelectField("Action", validators=[Optional()])
     actor = StringField(
@@ -44,15 +42,6 @@ class AuditFilterForm(FlaskForm):
     )
     since = StringField("From (YYYY-MM-DD)", validators=[FitsColumn(length=10), Optional()])
     until = StringField("Until (YYYY-MM-DD)", validators=[FitsColumn(length=10), Optional()])
-
-    def filters(self) -> dict[str, str]:
-        """The filters as typed, for links that keep them (nothing else of the query string:
-        it may hold anything)."""
-        return {
-            name: self[name].data
-            for name in ("action", "actor", "since", "until")
-            if isinstance(self[name].data, str) and self[name].data
-        }
 
 
 def neutralise(cell: object) -> str:
@@ -64,20 +53,19 @@ def neutralise(cell: object) -> str:
 def _filtered(form: AuditFilterForm) -> Select:
     """The events the filters select; a filter with an error (named on the form) is left out."""
     query = select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
-    if form.action.data and not form.action.errors:
-        query = query.where(AuditEvent.action == form.action.data)
-    if form.actor.data and not form.actor.errors:
-        person = form.actor.data.strip().lower()
+    since, until = _day(form, form.since), _day(form, form.until)
+    applied = form.applied()
+    if "action" in applied:
+        query = query.where(AuditEvent.action == applied["action"])
+    if "actor" in applied:
         # Who acted, or whose account an event was about: a failed login has no actor, only
         # the account's email as its subject.
         query = query.where(
             or_(
-                # `%`, `_` and `\\` typed are themselves, not LIKE wildcards
-                AuditEvent.actor_email.contains(person, autoescape=True),
-                containing(AuditEvent.subject, person),
+                containing(AuditEvent.actor_email, applied["actor"]),
+                containing(AuditEvent.subject, applied["actor"]),
             )
         )
-    since, until = _day(form, form.since), _day(form, form.until)
     if since:
         query = query.where(AuditEvent.at >= since)
     if until and until.date() < date.max:  # the last day there is has no day after it
@@ -86,7 +74,7 @@ def _filtered(form: AuditFilterForm) -> Select:
 
 
 def _day(form: AuditFilterForm, field) -> datetime | None:
-    if not field.data or field.errors:
+    if not (field.data or "").strip() or field.errors:
         return None
     try:
         return datetime.strptime(field.data.strip(), "%Y-%m-%d")
@@ -118,7 +106,7 @@ def _page(form: AuditFilterForm, events, paging: Paging) -> str:
         form=form,
         events=events,
         paging=paging,
-        filters=form.filters(),
+        filters=form.applied(),
         details=readable,
         short_details=SHORT_DETAILS,
     )
@@ -147,7 +135,7 @@ def audit_csv():
                 event.address,
             )
         )
-    audit.record("audit_export", "audit log", filters=form.filters())
+    audit.record("audit_export", "audit log", filters=form.applied())
     db.session.commit()
     response = Response(buffer.getvalue(), mimetype="text/csv")
     response.headers["Content-Disposition"] = 'attachment; filename="trackfit-audit-log.csv"'

@@ -207,7 +207,7 @@ def test_a_worse_candidate_whose_chances_rank_no_one_says_both():
     assert "manager track rank people no better than a coin flip" in verdict["summary"]
     assert verdict["worse"] and verdict["at_chance"] and verdict["recommendation"] == "keep"
     assert justification_reasons({"comparison": report}) == [
-        f"the comparison judged it worse ({verdict['summary']})",
+        f"the comparison judged it worse (“{verdict['summary']}”)",
         "its chances on a track rank people no better than a coin flip",
     ]
 

@@ -360,7 +360,8 @@ def test_a_level_of_the_other_track_is_refused_with_the_ladder_as_answers_are(
     rows[0][header.index("current_level")] = "M4"
     problems = _problems(_write(tmp_path / "o.csv", header, rows), engineering)
     assert problems == [
-        "o.csv:2: current_level: M4 is not a level of the ic track (L1, L2, L3, L4, L5, L6, L7)"
+        "o.csv:2: current_level: M4 is not a level of the ic track (its levels: L1, L2, L3, L4, "
+        "L5, L6, L7)"
     ]
 
 

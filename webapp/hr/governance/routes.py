@@ -142,12 +142,10 @@ def _refusal(manifest: dict, justification: str) -> str | None:
     reasons = learning.unjustified(manifest, justification)
     if not reasons:
         return None
-    written = (justification or "").strip()
     return (
-        f"Promoting needs a written reason, because {' and '.join(reasons)}. Write why "
+        f"Promoting {learning.needs_justification(reasons, justification)}. Write why "
         f"promoting is right anyway (at least {learning.MIN_JUSTIFICATION} characters and "
         f"{learning.MIN_WORDS} different words); it goes into the audit log."
-        + (f" The one written is no reason: {learning.not_a_reason(written)}." if written else "")
     )
 
 

@@ -11,13 +11,13 @@ from webapp.accounts.models import ROLE_LABELS, User
 from webapp.answering import EmployeeIdRefused, read_employee_id
 from webapp.column_text import FitsColumn, column_length
 from webapp.hr.outcomes.models import OutcomeUpload
+from webapp.paging import ListFilters
 
 
-class PeopleFilterForm(FlaskForm):
-    """Filters of the people list (a GET form, so no CSRF token)."""
+class PeopleFilterForm(ListFilters):
+    """Filters of the people list."""
 
-    class Meta:
-        csrf = False
+    FIELDS = ("text", "role", "discipline", "account")
 
     text = StringField(
         "Name, email or employee id",
@@ -40,15 +40,6 @@ class PeopleFilterForm(FlaskForm):
         ],
         validators=[Optional()],
     )
-
-    def filters(self) -> dict[str, str]:
-        """The filters as typed, for links that keep them (nothing else of the query string:
-        it may hold anything)."""
-        return {
-            name: self[name].data
-            for name in ("text", "role", "discipline", "account")
-            if isinstance(self[name].data, str) and self[name].data.strip()
-        }
 
 
 class CsvUploadForm(FlaskForm):

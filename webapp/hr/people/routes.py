@@ -30,6 +30,7 @@ from webapp.sharing.models import end_shares_with_former_manager
 from webapp.text_search import containing
 
 PER_PAGE = 100  # people to a page: a large team at a glance, a company in a few pages
+SEARCHED = (User.name, User.email, User.employee_id)  # what "Name, email or employee id" finds
 
 
 def _everyone() -> list[User]:
@@ -56,7 +57,7 @@ def _people_page(form: CsvUploadForm, status: int = 200):
         shown=shown,
         paging=paging,
         filter_form=filters,
-        filters=filters.filters(),
+        filters=filters.applied(),
         everyone=db.session.scalar(select(func.count()).select_from(User)),
         managers={manager.id: manager for manager in managers},
         form=form,
@@ -80,34 +81,16 @@ def _filtered(form: PeopleFilterForm) -> Select:
     """The people the filters select, by name; a filter with an error (named on the form) is
     left out."""
     query = select(User).order_by(User.name, User.id)
-    if form.text.data and form.text.data.strip() and not form.text.errors:
-        typed = form.text.data
-        query = query.where(
-            or_(
-                containing(User.name, typed),
-                containing(User.email, typed),
-                containing(User.employee_id, typed),
-            )
-        )
-    if form.role.data and not form.role.errors:
-        query = query.where(User.role == form.role.data)
-    if form.discipline.data and not form.discipline.errors:
-        chosen = form.discipline.data
-        if chosen == answering.default_discipline():
-            # theirs, or none, or one no longer installed: `answering.discipline_of`
-            query = query.where(
-                or_(
-                    User.discipline.is_(None),
-                    User.discipline.not_in(answering.discipline_ids()),
-                    User.discipline == chosen,
-                )
-            )
-        else:
-            query = query.where(User.discipline == chosen)
-    if form.account.data == "active" and not form.account.errors:
-        query = query.where(User.password_hash != NO_PASSWORD)
-    elif form.account.data == "invited" and not form.account.errors:
-        query = query.where(User.password_hash == NO_PASSWORD)
+    applied = form.applied()
+    if "text" in applied:
+        query = query.where(or_(*(containing(column, applied["text"]) for column in SEARCHED)))
+    if "role" in applied:
+        query = query.where(User.role == applied["role"])
+    if "discipline" in applied:
+        query = query.where(answering.of_discipline(User.discipline, applied["discipline"]))
+    if "account" in applied:
+        activated = User.password_hash != NO_PASSWORD
+        query = query.where(activated if applied["account"] == "active" else ~activated)
     return query
 
 
