@@ -80,6 +80,8 @@ def test_a_long_list_is_shown_a_page_at_a_time_with_its_count(company, monkeypat
     assert shown(company.get("/hr/people?page=99")) == shown(last)
     assert shown(company.get("/hr/people?page=x")) == shown(first)
     assert len(set(every_page(company, ""))) == 32
+    monkeypatch.setattr(routes, "PER_PAGE", 31)  # a last page of one
+    assert "Person 32 of 32, page 2 of 2." in company.get("/hr/people?page=2").text
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
