@@ -64,7 +64,7 @@ def _people_page(form: CsvUploadForm, status: int = 200):
         confirm=ConfirmForm(),
         titles={pack.id: pack.title for pack in packs},
         default=packs[0],
-        discipline_of=answering.discipline_of,
+        discipline_of=answering.disciplines_of(shown),
     ), status
 
 
