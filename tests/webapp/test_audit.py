@@ -120,7 +120,7 @@ def test_editing_a_person_is_recorded_with_before_and_after(app, hr, make_user):
     make_user("ada@example.com", "employee", "Ada")
     with app.app_context():
         ada = User.by_email("ada@example.com").id
-    hr.submit(f"/hr/people/{ada}", {"manager_id": "0", "role": "manager", "employee_id": ""})
+    hr.submit(f"/hr/people/{ada}", {"manager_email": "", "role": "manager", "employee_id": ""})
     (event,) = events(app, "org_edit")
     assert (event.actor_email, event.subject) == ("hr@example.com", "ada@example.com")
     assert event.detail["before"]["role"] == "employee"

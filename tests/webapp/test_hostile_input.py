@@ -125,7 +125,7 @@ def test_hr_editing_a_person_names_a_bad_employee_id(app, hr, value, message):
     with app.app_context():
         number = User.by_email("hr@example.com").id
     response = hr.submit(
-        f"/hr/people/{number}", {"manager_id": "0", "role": "hr", "employee_id": value}
+        f"/hr/people/{number}", {"manager_email": "", "role": "hr", "employee_id": value}
     )
     assert response.status_code == 422
     assert message in text_of(response)

@@ -29,7 +29,7 @@ def user_id(app, email: str) -> int:
 
 def move(app, hr, email: str, manager_email: str):
     """HR gives the person another manager on their page."""
-    data = {"manager_id": str(user_id(app, manager_email)), "role": "employee", "employee_id": ""}
+    data = {"manager_email": manager_email, "role": "employee", "employee_id": ""}
     response = hr.submit(f"/hr/people/{user_id(app, email)}", data)
     assert response.status_code == 302
     return response

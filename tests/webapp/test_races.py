@@ -248,7 +248,7 @@ def test_hr_is_told_an_id_is_taken_whatever_its_case(app, team, signed_in):
         count(app, select(User.id).where(User.email == e))
         for e in ("ada@example.com", "bob@example.com")
     )
-    form = {"manager_id": "0", "role": "employee"}
+    form = {"manager_email": "", "role": "employee"}
     assert hr.submit(f"/hr/people/{ada_id}", form | {"employee_id": "zz9"}).status_code == 302
     response = hr.submit(f"/hr/people/{bob_id}", form | {"employee_id": "ZZ9"})
     assert response.status_code == 422
@@ -265,7 +265,7 @@ def test_two_people_given_one_id_at_once_get_it_once_and_no_500(app, team, serve
 
     def give_id(index):
         person = ids[index % 2]
-        form = {"csrf_token": token, "manager_id": "0", "role": "employee"}
+        form = {"csrf_token": token, "manager_email": "", "role": "employee"}
         return hr.copy().request(
             "POST", f"/hr/people/{person}", form | {"employee_id": ("zz9", "ZZ9")[index % 2]}
         )[0]
@@ -359,11 +359,12 @@ def test_making_two_managers_each_others_manager_at_once_never_makes_a_loop(
     mo, max_ = ids_of(app, "mo", "max")
     hr = LiveBrowser(serve(app)).login("hr@example.com", password)
     token = hr.token(f"/hr/people/{mo}")
-    edits = [(mo, max_), (max_, mo)]  # (person, their new manager)
+    # (person, their new manager's email)
+    edits = [(mo, "max@example.com"), (max_, "mo@example.com")]
 
     def edit(index):
         person, manager = edits[index]
-        form = {"csrf_token": token, "manager_id": str(manager), "role": "manager"}
+        form = {"csrf_token": token, "manager_email": manager, "role": "manager"}
         return hr.copy().request("POST", f"/hr/people/{person}", form)
 
     for _ in range(ROUNDS):
@@ -405,7 +406,7 @@ def test_an_org_chart_import_and_an_edit_at_once_never_make_a_loop(app, team, se
             text = response.read().decode()
             connection.close()
             return response.status, text
-        form = {"csrf_token": token, "manager_id": str(mo), "role": "manager"}  # Max to Mo
+        form = {"csrf_token": token, "manager_email": "mo@example.com", "role": "manager"}
         status, _, text = browser.request("POST", f"/hr/people/{max_}", form)
         return status, text
 

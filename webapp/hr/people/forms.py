@@ -72,7 +72,12 @@ def standard_employee_id(form, field) -> None:
 class PersonForm(FlaskForm):
     """A person's manager, role and HR id."""
 
-    manager_id = SelectField("Manager", coerce=int)
+    manager_email = StringField(
+        "Manager's email",
+        description="Empty for no manager. Anyone in trackfit but the person and the people "
+        "who report to them, as in the org chart's manager_email column.",
+        validators=[FitsColumn(User.email), Optional()],
+    )
     role = SelectField("Role", choices=[SelectChoice(k, v) for k, v in ROLE_LABELS.items()])
     employee_id = StringField(
         "Employee id",

@@ -33,10 +33,6 @@ PER_PAGE = 100  # people to a page: a large team at a glance, a company in a few
 SEARCHED = (User.name, User.email, User.employee_id)  # what "Name, email or employee id" finds
 
 
-def _everyone() -> list[User]:
-    return list(db.session.scalars(select(User).order_by(User.name, User.id)))
-
-
 @bp.route("/people")
 def people():
     """Everyone, their role and manager, found by filters and PER_PAGE to a page; and the org
@@ -165,15 +161,10 @@ def person(user_id: int):
     if request.method == "POST":
         lock_org_chart()  # before reading anyone's manager (the chain below checks loops)
     user = db.get_or_404(User, user_id)
-    form, below = _chart_form(user)
+    form = PersonForm(obj=user)
     valid = form.is_submitted() and form.validate()
-    if form.is_submitted() and form.manager_id.data in below:
-        manager = db.session.get(User, form.manager_id.data)
-        valid = False
-        form.manager_id.errors[:] = [
-            f"{manager.name} reports to {user.name}, directly or not (perhaps since a moment "
-            "ago): reporting lines may not loop. Choose someone else."
-        ]
+    manager = _manager_chosen(form, user) if form.is_submitted() else None
+    valid = valid and not form.manager_email.errors
     if valid:
         taken = _holder_of(form.employee_id.data, user) if form.employee_id.data else None
         if form.employee_id.data and taken:
@@ -183,7 +174,7 @@ def person(user_id: int):
         else:
             before = {"manager_id": user.manager_id, "role": user.role}
             try:
-                user.manager_id = form.manager_id.data or None
+                user.manager_id = manager.id if manager else None
                 user.role = form.role.data
                 user.employee_id = form.employee_id.data or None
                 if user.manager_id != before["manager_id"]:
@@ -205,21 +196,42 @@ def person(user_id: int):
             flash(f"{user.name}'s details are saved.")
             return redirect(url_for(".people"))
     elif not form.is_submitted():
-        form.manager_id.data = user.manager_id or 0
+        form = _as_saved(user)
     return _person_page(user, form, status=422 if form.errors else 200)
 
 
-def _chart_form(user: User, **read) -> tuple[PersonForm, set[int]]:
-    """The form of a person's place in the chart (read from the request unless `formdata` is
-    given), offering as manager everyone but the person and those below them."""
-    form = PersonForm(obj=user, **read)
-    below = _reporting_chain_below(user)
-    form.manager_id.choices = [SelectChoice(0, "No manager")] + [
-        SelectChoice(other.id, f"{other.name} ({other.email})")
-        for other in _everyone()
-        if other.id != user.id and other.id not in below
-    ]
-    return form, below
+def _as_saved(user: User) -> PersonForm:
+    """The form of a person's place in the chart as it is saved."""
+    form = PersonForm(obj=user, formdata=None)
+    current = db.session.get(User, user.manager_id) if user.manager_id else None
+    form.manager_email.data = current.email if current else ""
+    return form
+
+
+def _manager_chosen(form: PersonForm, user: User) -> User | None:
+    """The manager whose email the form holds (None for none), or an error on the field: no
+    one has it, it is the person's own, or they report to the person (reporting lines may
+    not loop; read under the org chart's lock)."""
+    typed = (form.manager_email.data or "").strip()
+    if not typed or form.manager_email.errors:
+        return None
+    manager = User.by_email(typed)
+    if manager is None:
+        problem = (
+            f"No one in trackfit has the email {typed}. Check it, or add them first (Import the "
+            "org chart)."
+        )
+    elif manager.id == user.id:
+        problem = "A person cannot be their own manager. Leave it empty for no manager."
+    elif manager.id in _reporting_chain_below(user):
+        problem = (
+            f"{manager.name} reports to {user.name}, directly or not (perhaps since a moment "
+            "ago): reporting lines may not loop. Choose someone else."
+        )
+    else:
+        return manager
+    form.manager_email.errors.append(problem)
+    return None
 
 
 def _person_page(user: User, form: PersonForm, moving: DisciplineForm | None = None, status=200):
@@ -262,8 +274,7 @@ def move_discipline(user_id: int):
     if not valid:
         if "csrf_token" in moving.errors:
             abort(400)
-        form, _ = _chart_form(user, formdata=None)
-        form.manager_id.data = user.manager_id or 0
+        form = _as_saved(user)
         return _person_page(user, form, moving, 422)
     before, after = answering.pack_for(user), answering.current_pack(moving.discipline.data)
     if before.id == after.id:
