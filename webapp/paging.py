@@ -34,6 +34,22 @@ class ListFilters(FlaskForm):
             and not self[name].errors
         }
 
+    def described(self) -> list[str]:
+        """Each filter that applies as a person reads it, for a printed list ('Role: Manager'),
+        a choice by its label rather than its value."""
+        described = []
+        for name, value in self.applied().items():
+            field = self[name]
+            shown = value
+            for choice in getattr(field, "choices", None) or ():
+                choice_value, label = (
+                    (choice.value, choice.label) if hasattr(choice, "label") else choice[:2]
+                )
+                if str(choice_value) == value:
+                    shown = label
+            described.append(f"{field.label.text}: {shown}")
+        return described
+
 
 @dataclass(frozen=True)
 class Paging:

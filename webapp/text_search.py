@@ -50,6 +50,13 @@ def lower_as_postgresql(text: str | None) -> str | None:
     )
 
 
+def folded(text: str) -> str:
+    """Text as a search for people compares it: without accents (é as e, ñ as n, Ø stays),
+    case folded (ß as ss, every sigma alike), full-width letters and digits as plain ones."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
 def teach_sqlite(connection) -> None:
     """Give a new SQLite connection the function `lowered` compiles to there."""
     connection.create_function(SQLITE_FUNCTION, 1, lower_as_postgresql, deterministic=True)

@@ -123,8 +123,8 @@ def test_editing_a_person_is_recorded_with_before_and_after(app, hr, make_user):
     hr.submit(f"/hr/people/{ada}", {"manager_email": "", "role": "manager", "employee_id": ""})
     (event,) = events(app, "org_edit")
     assert (event.actor_email, event.subject) == ("hr@example.com", "ada@example.com")
-    assert event.detail["before"]["role"] == "employee"
-    assert event.detail["after"]["role"] == "manager"
+    assert event.detail["before"] == {"manager": None, "role": "employee", "employee_id": None}
+    assert event.detail["after"] == {"manager": None, "role": "manager", "employee_id": None}
 
 
 # Append-only

@@ -405,7 +405,9 @@ def test_hr_sets_a_persons_manager_role_and_employee_id(app, hr_and_team):
     )
     assert response.status_code == 302
     assert chart(app)["bob@example.com"][1:4] == ("employee", "mo@example.com", "B7")
-    assert "Bob's details are saved." in text_of(hr_and_team.get("/hr/people"))
+    assert "Bob's details are saved: manager mo@example.com, employee id B7." in text_of(
+        hr_and_team.get("/hr/people")
+    )
     response = edit(hr_and_team, app, "bob@example.com", role="manager")
     assert response.status_code == 302
     assert chart(app)["bob@example.com"][1:4] == ("manager", None, None)
@@ -424,7 +426,7 @@ def test_the_form_shows_the_current_managers_email_and_lists_no_one(app, hr_and_
     [
         ("nobody@example.com", "No one in trackfit has the email nobody@example.com."),
         ("mo@example.com", "A person cannot be their own manager."),
-        ("not an email", "No one in trackfit has the email not an email."),
+        ("Max", "Type the manager's email address (like name@example.com), not their name"),
     ],
 )
 def test_a_manager_who_cannot_be_is_named(app, hr_and_team, typed, message):
@@ -440,9 +442,49 @@ def test_choosing_someone_who_reports_to_the_person_is_refused(app, hr_and_team,
     before = chart(app)
     response = edit(hr_and_team, app, "mo@example.com", manager_email=report, role="manager")
     assert response.status_code == 422
-    assert "reports to Mo, directly or not" in text_of(response)
+    assert "reports to Mo, directly or through others" in text_of(response)
     assert "reporting lines may not loop" in text_of(response)
     assert chart(app) == before
+
+
+def test_an_edit_is_audited_by_email_and_id_and_a_save_without_change_is_not(app, hr_and_team):
+    response = edit(
+        hr_and_team, app, "bob@example.com", manager_email="mo@example.com", employee_id="B7"
+    )
+    assert response.status_code == 302
+    log = text_of(hr_and_team.get("/hr/audit?action=org_edit"))
+    assert "manager: max@example.com → mo@example.com" in log
+    assert "employee id: none → B7" in log
+    again = edit(
+        hr_and_team, app, "bob@example.com", manager_email="MO@example.com ", employee_id="B7"
+    )
+    assert again.status_code == 302
+    page = text_of(hr_and_team.get("/hr/audit?action=org_edit"))
+    assert "Nothing changed: Bob's details were already these." in page
+    assert page.count("bob@example.com") == 1  # one edit recorded, not two
+
+
+def test_saving_goes_back_to_the_list_as_it_was_filtered(app, hr_and_team):
+    bob = user_id(app, "bob@example.com")
+    url = f"/hr/people/{bob}?text=bo&role=employee&page=2&evil=https://x.example"
+    page = hr_and_team.get(url).get_data(as_text=True)
+    assert 'href="/hr/people?text=bo&amp;role=employee&amp;page=2">Cancel</a>' in page
+    data = {"manager_email": "", "role": "employee", "employee_id": "B8"}
+    response = hr_and_team.submit(url, data)
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/hr/people?text=bo&role=employee&page=2"
+
+
+def test_every_problem_of_the_form_is_named_at_once(app, hr_and_team):
+    edit(hr_and_team, app, "ada@example.com", manager_email="mo@example.com", employee_id="A1")
+    response = edit(
+        hr_and_team, app, "bob@example.com", manager_email="Mo", role="boss", employee_id="a1"
+    )
+    assert response.status_code == 422
+    page = text_of(response)
+    assert "Type the manager's email address (like name@example.com), not their name" in page
+    assert "Not a valid choice" in page
+    assert "Already the id of ada@example.com." in page
 
 
 def test_hr_cannot_take_away_their_own_hr_role(app, hr_and_team):

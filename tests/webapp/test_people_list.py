@@ -16,14 +16,14 @@ from tests.webapp import factories
 from webapp.accounts.models import NO_PASSWORD, User
 from webapp.extensions import db
 from webapp.hr.people import routes
-from webapp.text_search import lower_as_postgresql
+from webapp.text_search import folded
 
 NAMES = ["Élodie Martin", "Ödön Kovács", "Ada Lovelace", "Bob Stone", "Ana María", "İlkay Şahin"]
 
 
 def shown(response) -> list[str]:
     """The names in the people table, in order."""
-    return re.findall(r'<th scope="row"><a href="/hr/people/\d+">([^<]*)</a>', response.text)
+    return re.findall(r'<th scope="row"><a href="/hr/people/\d+[^"]*">([^<]*)</a>', response.text)
 
 
 def every_page(client, query: str) -> list[str]:
@@ -103,9 +103,27 @@ def test_a_name_is_found_whatever_the_case_in_any_alphabet(company, backend):
     assert shown(company.get("/hr/people?text=" + quote("mari\u0301a"))) == [
         f"Ana María {n:02d}" for n in (4, 10, 16, 22, 28)
     ]
+    # and whatever the accents, as HR types on a plain keyboard
+    assert shown(company.get("/hr/people?text=ELODIE")) == shown(
+        company.get("/hr/people?text=élodie")
+    )
+    assert shown(company.get("/hr/people?text=odon+kovacs+13")) == ["Ödön Kovács 13"]
+    assert shown(company.get("/hr/people?text=" + quote("ｅ－０２"))) == shown(
+        company.get("/hr/people?text=e-02")
+    )
     assert sorted(shown(company.get("/hr/people?text=e-02"))) == sorted(
         f"{NAMES[number % len(NAMES)]} {number:02d}" for number in (20, 22, 23, 25, 26, 28, 29)
     )
+
+
+def test_a_printed_list_says_what_it_was_filtered_by(company):
+    page = company.get("/hr/people?role=manager&account=invited&text=ana").text
+    assert (
+        '<p class="print-only">Filtered by Name, email or employee id: ana; Role: Manager; '
+        "Account: Not activated yet.</p>" in page
+    )
+    nobody = company.get("/hr/people?text=zzzz").text
+    assert "Nobody matches these filters." in nobody and "0 people" not in nobody
 
 
 def test_like_wildcards_typed_are_plain_characters(company):
@@ -178,13 +196,13 @@ def test_every_page_together_is_exactly_the_people_the_filters_select(
     with app.app_context():
         everyone = db.session.scalars(select(User).order_by(User.name, User.id)).all()
         installed = {"engineering", "data-science", "product-design"}
-        typed = lower_as_postgresql(text.strip())
+        typed = folded(text.strip())
 
         def selected(person: User) -> bool:
             own = person.discipline if person.discipline in installed else "engineering"
             holds = [person.name, person.email, person.employee_id or ""]
             return (
-                (not typed or any(typed in lower_as_postgresql(field) for field in holds))
+                (not typed or any(typed in folded(field) for field in holds))
                 and (not role or person.role == role)
                 and (not discipline or own == discipline)
                 and (not account or (account == "invited") == (person.password_hash == NO_PASSWORD))

@@ -31,7 +31,7 @@ LABELS = {
     "filename": "file",
     "run": "training run",
     "target": "target level",
-    "manager_id": "manager (account id)",
+    "manager_id": "manager (account id)",  # what edits recorded before 3 December 2026
     "unfinished": "an unfinished assessment keeps",
 }
 # Details that are the id of a row (upload 3, run 7), read as "upload #3".
@@ -69,7 +69,8 @@ def _phrase(key: str, value: Any) -> str | None:
 def _changes(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
     """'role: employee → manager' for each field that changed (or 'no change')."""
     changed = [
-        f"{_label(key)}: {_value(before.get(key), True)} → {_value(after.get(key), True)}"
+        f"{_label(key)}: {_value(before.get(key), key in NAMES)} → "
+        f"{_value(after.get(key), key in NAMES)}"
         for key in sorted(set(before) | set(after))
         if before.get(key) != after.get(key)
     ]

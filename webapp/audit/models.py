@@ -30,7 +30,7 @@ ACTIONS = {
     "decision": "recorded the agreed track and level",
     "decision_agreed": "agreed with the recorded decision",
     "org_import": "imported the org chart",
-    "org_edit": "changed a person's manager or role",
+    "org_edit": "changed a person's details",
     "discipline_changed": "moved a person to another discipline",
     "outcomes_upload": "uploaded outcome data",
     "outcomes_refused": "had an outcome file refused",

@@ -21,7 +21,7 @@ class PeopleFilterForm(ListFilters):
 
     text = StringField(
         "Name, email or employee id",
-        description="Any part of it, in any case.",
+        description="Any part of it, in any case, with or without accents.",
         validators=[FitsColumn(length=254), Optional()],
     )
     role = SelectField(

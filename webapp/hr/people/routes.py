@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 from wtforms.fields.choices import SelectChoice
 
@@ -27,7 +27,7 @@ from webapp.hr.people.forms import (
 from webapp.hr.people.org_chart import apply_chart, lock_org_chart, read_chart, template_csv
 from webapp.paging import page_of
 from webapp.sharing.models import end_shares_with_former_manager
-from webapp.text_search import containing
+from webapp.text_search import folded
 
 PER_PAGE = 100  # people to a page: a large team at a glance, a company in a few pages
 SEARCHED = (User.name, User.email, User.employee_id)  # what "Name, email or employee id" finds
@@ -54,6 +54,8 @@ def _people_page(form: CsvUploadForm, status: int = 200):
         paging=paging,
         filter_form=filters,
         filters=filters.applied(),
+        # a person's page goes back to this list as it is: the same filters and page
+        where_from=filters.applied() | ({"page": paging.number} if paging.number > 1 else {}),
         everyone=db.session.scalar(select(func.count()).select_from(User)),
         managers={manager.id: manager for manager in managers},
         form=form,
@@ -62,6 +64,19 @@ def _people_page(form: CsvUploadForm, status: int = 200):
         default=packs[0],
         discipline_of=answering.disciplines_of(shown),
     ), status
+
+
+def _found_by_text(typed: str) -> list[int]:
+    """Everyone whose name, email or employee id holds the text typed, whatever its case and
+    accents ("elodie" finds Élodie, as HR types on a plain keyboard). Compared in Python, one
+    way on every database: a company's people are thousands of short rows, read in a few
+    milliseconds, where SQL has no accent folding common to SQLite and PostgreSQL."""
+    wanted = folded(typed.strip())
+    return [
+        number
+        for number, *texts in db.session.execute(select(User.id, *SEARCHED))
+        if any(text and wanted in folded(text) for text in texts)
+    ]
 
 
 def _filter_form(packs) -> PeopleFilterForm:
@@ -79,7 +94,7 @@ def _filtered(form: PeopleFilterForm) -> Select:
     query = select(User).order_by(User.name, User.id)
     applied = form.applied()
     if "text" in applied:
-        query = query.where(or_(*(containing(column, applied["text"]) for column in SEARCHED)))
+        query = query.where(User.id.in_(_found_by_text(applied["text"])))
     if "role" in applied:
         query = query.where(User.role == applied["role"])
     if "discipline" in applied:
@@ -162,42 +177,73 @@ def person(user_id: int):
         lock_org_chart()  # before reading anyone's manager (the chain below checks loops)
     user = db.get_or_404(User, user_id)
     form = PersonForm(obj=user)
-    valid = form.is_submitted() and form.validate()
-    manager = _manager_chosen(form, user) if form.is_submitted() else None
-    valid = valid and not form.manager_email.errors
-    if valid:
-        taken = _holder_of(form.employee_id.data, user) if form.employee_id.data else None
-        if form.employee_id.data and taken:
-            form.employee_id.errors.append(f"Already the id of {taken.email}.")
-        elif user.id == current_user.id and form.role.data != "hr":
-            form.role.errors.append("You cannot take away your own HR role.")
-        else:
-            before = {"manager_id": user.manager_id, "role": user.role}
-            try:
-                user.manager_id = manager.id if manager else None
-                user.role = form.role.data
-                user.employee_id = form.employee_id.data or None
-                if user.manager_id != before["manager_id"]:
-                    end_shares_with_former_manager(user.id, before["manager_id"])
-                audit.record(
-                    "org_edit",
-                    user.email,
-                    before=before,
-                    after={"manager_id": user.manager_id, "role": user.role},
-                )
-                db.session.commit()
-            except IntegrityError:
-                # Another change took the id at the same moment (unique whatever the case).
-                db.session.rollback()
-                form.employee_id.errors.append(
-                    "Another person was given this id at the same moment; choose another."
-                )
-                return _person_page(user, form, status=409)
-            flash(f"{user.name}'s details are saved.")
-            return redirect(url_for(".people"))
-    elif not form.is_submitted():
-        form = _as_saved(user)
-    return _person_page(user, form, status=422 if form.errors else 200)
+    if not form.is_submitted():
+        return _person_page(user, _as_saved(user))
+    form.validate()
+    manager = _manager_chosen(form, user)
+    # every problem in one pass: the id's holder is looked up whatever else is wrong
+    taken = (
+        _holder_of(form.employee_id.data, user)
+        if form.employee_id.data and not form.employee_id.errors
+        else None
+    )
+    if taken:
+        form.employee_id.errors.append(f"Already the id of {taken.email}.")
+    if user.id == current_user.id and form.role.data != "hr" and not form.role.errors:
+        form.role.errors.append("You cannot take away your own HR role.")
+    if form.errors:
+        return _person_page(user, form, status=422)
+    before = _place_in_chart(user)
+    former_manager = user.manager_id
+    try:
+        user.manager_id = manager.id if manager else None
+        user.role = form.role.data
+        user.employee_id = form.employee_id.data or None
+        after = _place_in_chart(user, manager)
+        if after == before:
+            flash(f"Nothing changed: {user.name}'s details were already these.")
+            return redirect(_back_to_list())
+        if user.manager_id != former_manager:
+            end_shares_with_former_manager(user.id, former_manager)
+        audit.record("org_edit", user.email, before=before, after=after)
+        db.session.commit()
+    except IntegrityError:
+        # Another change took the id at the same moment (unique whatever the case).
+        db.session.rollback()
+        form.employee_id.errors.append(
+            "Another person was given this id at the same moment; choose another."
+        )
+        return _person_page(user, form, status=409)
+    changed = ", ".join(
+        f"{CHART_FIELDS[key]} {after[key] or 'none'}" for key in after if after[key] != before[key]
+    )
+    flash(f"{user.name}'s details are saved: {changed}.")
+    return redirect(_back_to_list())
+
+
+# A person's place in the chart as the audit log and the saved message name it.
+CHART_FIELDS = {"manager": "manager", "role": "role", "employee_id": "employee id"}
+
+
+def _place_in_chart(user: User, manager: User | None = None) -> dict[str, str | None]:
+    """The person's manager (by email), role and employee id, as they stand (`manager`: the
+    one just chosen, not yet flushed)."""
+    if manager is None and user.manager_id:
+        manager = db.session.get(User, user.manager_id)
+    return {
+        "manager": manager.email if manager else None,
+        "role": user.role,
+        "employee_id": user.employee_id,
+    }
+
+
+def _back_to_list() -> str:
+    """The people list as HR left it: the filters and page the person's page was opened from
+    (only those: the query string may hold anything)."""
+    packs = answering.disciplines()
+    filters = _filter_form(packs).applied()
+    page = request.args.get("page", type=int)
+    return url_for(".people", **filters, **({"page": page} if page and page > 1 else {}))
 
 
 def _as_saved(user: User) -> PersonForm:
@@ -216,7 +262,12 @@ def _manager_chosen(form: PersonForm, user: User) -> User | None:
     if not typed or form.manager_email.errors:
         return None
     manager = User.by_email(typed)
-    if manager is None:
+    if manager is None and "@" not in typed:
+        problem = (
+            f"Type the manager's email address (like name@example.com), not their name: "
+            f"{typed} is not an email."
+        )
+    elif manager is None:
         problem = (
             f"No one in trackfit has the email {typed}. Check it, or add them first (Import the "
             "org chart)."
@@ -225,8 +276,8 @@ def _manager_chosen(form: PersonForm, user: User) -> User | None:
         problem = "A person cannot be their own manager. Leave it empty for no manager."
     elif manager.id in _reporting_chain_below(user):
         problem = (
-            f"{manager.name} reports to {user.name}, directly or not (perhaps since a moment "
-            "ago): reporting lines may not loop. Choose someone else."
+            f"{manager.name} reports to {user.name}, directly or through others: reporting "
+            "lines may not loop. Choose someone else."
         )
     else:
         return manager
@@ -236,10 +287,16 @@ def _manager_chosen(form: PersonForm, user: User) -> User | None:
 
 def _person_page(user: User, form: PersonForm, moving: DisciplineForm | None = None, status=200):
     """A person's page: their place in the chart, and their discipline."""
+    reports = db.session.scalars(
+        select(User).where(User.manager_id == user.id).order_by(User.name, User.id)
+    ).all()
     return render_template(
         "hr/person.html",
         user=user,
         form=form,
+        manager=db.session.get(User, user.manager_id) if user.manager_id else None,
+        reports=reports,
+        back=_back_to_list(),
         moving=moving or _discipline_form(user, formdata=None),
         discipline=answering.pack_for(user),
     ), status
