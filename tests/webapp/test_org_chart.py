@@ -487,6 +487,19 @@ def test_every_problem_of_the_form_is_named_at_once(app, hr_and_team):
     assert "Already the id of ada@example.com." in page
 
 
+def test_anyone_with_reports_finds_their_team_whatever_their_role(app, hr_and_team, signed_in):
+    """Zed reports to Ada, an employee; Bob is given to Hana from HR: both find My team."""
+    assert 'href="/team/">My team</a>' not in hr_and_team.get("/").get_data(as_text=True)
+    edit(hr_and_team, app, "bob@example.com", manager_email="hr@example.com")
+    assert 'href="/team/">My team</a>' in hr_and_team.get("/").get_data(as_text=True)
+    assert "Bob" in text_of(hr_and_team.get("/team/"))
+    ada = signed_in("ada@example.com")
+    assert 'href="/team/">My team</a>' in ada.get("/").get_data(as_text=True)
+    assert "Zed" in text_of(ada.get("/team/"))
+    bob = signed_in("bob@example.com")
+    assert "My team" not in bob.get("/").get_data(as_text=True)
+
+
 def test_hr_cannot_take_away_their_own_hr_role(app, hr_and_team):
     response = edit(hr_and_team, app, "hr@example.com", role="manager")
     assert response.status_code == 422

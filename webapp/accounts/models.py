@@ -102,6 +102,12 @@ class User(UserMixin, db.Model):
         return self._session_secret
 
     @property
+    def has_reports(self) -> bool:
+        """Whether anyone reports to this person in the org chart, whatever their role: their
+        team's page is theirs even while HR has not made them a manager."""
+        return bool(db.session.scalar(select(User.id).where(User.manager_id == self.id).limit(1)))
+
+    @property
     def role_label(self) -> str:
         """The role, as a person reads it."""
         return ROLE_LABELS[self.role]
