@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from tests.webapp import factories
 from webapp.accounts.models import NO_PASSWORD, User
+from webapp.accounts.name_order import name_key
 from webapp.extensions import db
 from webapp.hr.people import routes
 from webapp.text_search import folded
@@ -116,6 +117,45 @@ def test_a_name_is_found_whatever_the_case_in_any_alphabet(company, backend):
     )
 
 
+ALPHABETICAL = [
+    "Ada Berg",
+    "ægir Dahl",
+    "Élodie Brun",
+    "Elodie Caron",
+    "Lars Holm",
+    "Łukasz Nowak",
+    "Lwazi Dube",
+    "Obi Eze",
+    "Ørsted Juul",
+    "Oscar Wilde",
+    "Trần Văn An",
+    "Zoë Baker",
+    "Νίκος Παππάς",
+    "Иван Петров",
+    "张伟",
+]
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_people_are_listed_in_alphabetical_order_whatever_their_alphabet(
+    app, make_user, signed_in, backend
+):
+    make_user("hr@example.com", "hr", "Hana")
+    with app.app_context():
+        hana = User.by_email("hr@example.com")
+        shuffled = random.Random(3).sample(ALPHABETICAL, len(ALPHABETICAL))
+        for number, name in enumerate(shuffled):
+            person = User(email=f"p{number}@example.com", name=name, manager_id=hana.id)
+            person.set_password(None)
+            db.session.add(person)
+        db.session.commit()
+    hr = signed_in("hr@example.com")
+    listed = shown(hr.get("/hr/people"))
+    assert [name for name in listed if name != "Hana"] == ALPHABETICAL
+    # and her team's page lists her direct reports in the same order
+    assert re.findall(r"<h2>([^<]*)</h2>", hr.get("/team/").text) == ALPHABETICAL
+
+
 def test_a_printed_list_says_what_it_was_filtered_by(company):
     page = company.get("/hr/people?role=manager&account=invited&text=ana").text
     assert (
@@ -194,7 +234,10 @@ def test_every_page_together_is_exactly_the_people_the_filters_select(
         filters[name] for name in ("text", "role", "discipline", "account")
     )
     with app.app_context():
-        everyone = db.session.scalars(select(User).order_by(User.name, User.id)).all()
+        everyone = sorted(
+            db.session.scalars(select(User).order_by(User.id)),
+            key=lambda person: name_key(person.name),
+        )
         installed = {"engineering", "data-science", "product-design"}
         typed = folded(text.strip())
 

@@ -15,6 +15,7 @@ from flask_login import UserMixin
 from sqlalchemy import (
     ForeignKey,
     Index,
+    LargeBinary,
     Select,
     String,
     bindparam,
@@ -25,9 +26,10 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, validates
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from webapp.accounts import name_order
 from webapp.database import utcnow
 from webapp.extensions import db, login_manager
 
@@ -38,6 +40,11 @@ ROLE_LABELS = {"employee": "Employee", "manager": "Manager", "hr": "HR"}
 NO_PASSWORD = "!"  # never the output of a password hash
 
 
+def _row_name_key(row) -> bytes:
+    """A bulk-inserted row's `name_key`, from its name."""
+    return name_order.name_key(row.get_current_parameters()["name"])
+
+
 class User(UserMixin, db.Model):
     """A person with an account: an employee, a manager or someone in HR."""
 
@@ -46,6 +53,9 @@ class User(UserMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(120))
+    # Where the name comes in a list of people (`name_order`): set with the name, by this class
+    # or, for rows inserted in bulk, by the column's default.
+    name_key: Mapped[bytes] = mapped_column(LargeBinary, default=_row_name_key)
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(16), default="employee")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -63,6 +73,11 @@ class User(UserMixin, db.Model):
     # or the user loader; not columns).
     login_session = None
     _session_secret = None
+
+    @validates("name")
+    def _set_name_key(self, _attribute: str, name: str) -> str:
+        self.name_key = name_order.name_key(name)
+        return name
 
     def set_password(self, password: str | None) -> None:
         """Store a salted hash of the password and spend any invitation link. `None` leaves an
@@ -122,7 +137,7 @@ class User(UserMixin, db.Model):
         """This user's direct reports, by name."""
         return list(
             db.session.scalars(
-                select(User).where(User.manager_id == self.id).order_by(User.name, User.id)
+                select(User).where(User.manager_id == self.id).order_by(User.name_key, User.id)
             )
         )
 
@@ -152,6 +167,8 @@ def people_with_reports() -> frozenset[int]:
     return found
 
 
+# Lists of people are in name order, a page at a time.
+Index("ix_users_name_order", User.name_key, User.id)
 # Outcome files name people by employee id whatever the case, so `zz9` and `ZZ9` are one person.
 Index("uq_users_employee_id_lower", func.lower(User.employee_id), unique=True)
 

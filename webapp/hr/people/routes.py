@@ -91,7 +91,7 @@ def _filter_form(packs) -> PeopleFilterForm:
 def _filtered(form: PeopleFilterForm) -> Select:
     """The people the filters select, by name; a filter with an error (named on the form) is
     left out."""
-    query = select(User).order_by(User.name, User.id)
+    query = select(User).order_by(User.name_key, User.id)
     applied = form.applied()
     if "text" in applied:
         query = query.where(User.id.in_(_found_by_text(applied["text"])))
@@ -288,7 +288,7 @@ def _manager_chosen(form: PersonForm, user: User) -> User | None:
 def _person_page(user: User, form: PersonForm, moving: DisciplineForm | None = None, status=200):
     """A person's page: their place in the chart, and their discipline."""
     reports = db.session.scalars(
-        select(User).where(User.manager_id == user.id).order_by(User.name, User.id)
+        select(User).where(User.manager_id == user.id).order_by(User.name_key, User.id)
     ).all()
     return render_template(
         "hr/person.html",
