@@ -501,7 +501,7 @@ def run_train(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _trained_in_words(summary: dict, models: Path, *, refused: bool) -> str:
+def _trained_in_words(summary: dict, models: Path | None, *, refused: bool) -> str:
     """The JSON's few lines a person reads first (on stderr, so stdout stays JSON): which
     version was written, from how many rows, its verdict, and the next step (none when a
     promotion asked for was refused: the refusal that follows says why and what to do)."""
@@ -516,11 +516,11 @@ def _trained_in_words(summary: dict, models: Path, *, refused: bool) -> str:
     if summary.get("active") == version:
         lines.append(f"  {version} is now active")
     elif not refused:
-        registry = shlex.quote(str(models))
+        # the registry named as it was given, none when the default was used
+        trackfit = f"trackfit --models {shlex.quote(str(models))}" if models else "trackfit"
         lines.append(
-            f"  {version} is a candidate, not active: try it with `trackfit --models {registry} "
-            f"recommend --version {version}`, or promote it with `trackfit --models {registry} "
-            f"models promote {version}`"
+            f"  {version} is a candidate, not active: try it with `{trackfit} recommend "
+            f"--version {version}`, or promote it with `{trackfit} models promote {version}`"
         )
     return "\n".join(lines)
 

@@ -48,7 +48,7 @@ def _environ(config: dict[str, Any] | None) -> dict[str, str]:
 def register_extensions(app: Flask) -> None:
     """Bind the database, migrations, CSRF protection and logins to the app."""
     # The instance folder holds the database, the secret key and training logs: its owner's.
-    Path(app.instance_path).mkdir(mode=0o700, parents=True, exist_ok=True)
+    _private_folder(Path(app.instance_path))
     _private_sqlite_file(app.config["SQLALCHEMY_DATABASE_URI"])
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS))
@@ -61,6 +61,15 @@ def register_extensions(app: Flask) -> None:
     import webapp.hr.outcomes.models  # noqa: PLC0415
     import webapp.manager.models  # noqa: PLC0415
     import webapp.sharing.models  # noqa: F401, PLC0415
+
+
+def _private_folder(path: Path) -> None:
+    """A folder only its owner can read or enter: created so, tightened if it was created
+    before (by an older trackfit, or by hand)."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if path.stat().st_mode & 0o077:
+        with contextlib.suppress(OSError):  # not ours to change: left as it is
+            path.chmod(0o700)
 
 
 def _private_sqlite_file(database_uri: str) -> None:

@@ -111,7 +111,7 @@ def database_url(instance_path: str, environ=os.environ) -> str:
 
 def _instance_secret(instance: Path) -> str:
     """A development secret kept in the instance folder, so sessions survive a restart."""
-    instance.mkdir(parents=True, exist_ok=True)
+    instance.mkdir(mode=0o700, parents=True, exist_ok=True)  # its owner's, as the app makes it
     path = instance / "secret_key"
     if not path.exists():
         path.touch(mode=0o600)

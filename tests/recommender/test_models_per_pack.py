@@ -4,6 +4,8 @@ training or moving one pack's model never touches another's."""
 from __future__ import annotations
 
 import json
+import re
+import shlex
 import shutil
 from pathlib import Path
 
@@ -15,6 +17,7 @@ from recommender.pack.loading import PACKS_DIR
 
 ROOT = Path(__file__).resolve().parents[2]
 BUNDLED = sorted(path.parent.name for path in PACKS_DIR.glob("*/pack.yaml"))
+SAMPLES = PACKS_DIR / "product-design" / "sample-answers.jsonl"
 
 
 def test_there_are_several_bundled_packs_and_each_has_a_synthetic_default():
@@ -65,6 +68,11 @@ def test_training_and_promoting_one_packs_model_leaves_the_others_unchanged(
     assert f"trackfit train: wrote {candidate} for {summary['pack']} from " in err
     assert f"verdict: {summary['verdict']['summary']}" in err
     assert f"models promote {candidate}`" in err and f"recommend --version {candidate}`" in err
+    # and the command it offers works as pasted
+    hinted = shlex.split(re.search(r"try it with `trackfit ([^`]*)`", err).group(1))
+    code, out, err = trackfit(*hinted, "--pack", "product-design", "--input", str(SAMPLES))
+    assert code == 0, err
+    assert {json.loads(line)["model_version"] for line in out.splitlines()} == {candidate}
 
     code, out, err = trackfit(
         "--models", str(models), "models", "promote", candidate, "--justification", REASON
@@ -252,3 +260,19 @@ def test_a_record_of_people_that_does_not_read_is_a_warning_of_check_not_a_failu
     assert "engineering: v1 usable" in out
     assert "people.npy: does not match its SHA-256 in the manifest" in out
     assert "a candidate trained now cannot tell which of its people v1 learnt from" in out
+
+
+def test_the_next_step_train_offers_names_the_registry_only_when_one_was_named(
+    trackfit, models, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("TRACKFIT_MODELS", str(models))  # the default registry, as a shell has it
+    data = tmp_path / "design.csv"
+    trackfit("synth", "--pack", "product-design", "--n", "300", "--seed", "4", "--out", str(data))
+    code, out, err = trackfit("train", "--pack", "product-design", "--data", str(data))
+    assert code == 0, err
+    candidate = json.loads(out)["version"]
+    assert "--models" not in err
+    hinted = shlex.split(re.search(r"try it with `trackfit ([^`]*)`", err).group(1))
+    assert hinted == ["recommend", "--version", candidate]
+    code, out, err = trackfit(*hinted, "--pack", "product-design", "--input", str(SAMPLES))
+    assert code == 0, err

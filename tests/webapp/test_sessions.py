@@ -252,3 +252,19 @@ def test_the_instance_folder_is_its_owners_only(tmp_path):
     register_extensions(app)
     assert stat.S_IMODE(instance.stat().st_mode) == 0o700
     assert stat.S_IMODE((instance / "trackfit.sqlite3").stat().st_mode) == 0o600
+
+
+@pytest.mark.parametrize("before", [None, 0o755])
+def test_the_instance_folder_is_its_owners_only_with_a_development_secret_in_it(
+    tmp_path, monkeypatch, before
+):
+    monkeypatch.delenv("SECRET_KEY", raising=False)  # the secret is made in the folder
+    instance = tmp_path / "instance"
+    if before is not None:  # made by an older trackfit, or by hand
+        instance.mkdir(mode=before)
+        instance.chmod(before)
+    app = Flask("webapp", instance_path=str(instance))
+    app.config.update(settings_from_environment(str(instance), {"TRACKFIT_ENV": "development"}))
+    register_extensions(app)
+    assert stat.S_IMODE(instance.stat().st_mode) == 0o700
+    assert stat.S_IMODE((instance / "secret_key").stat().st_mode) == 0o600
