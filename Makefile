@@ -15,7 +15,7 @@ $(VENV)/.installed: pyproject.toml
 
 # Answering never trains: when the active model cannot be read, rebuilding it is this explicit step.
 serve: install
-	$(BIN)/trackfit models check || $(BIN)/trackfit models build-default
+	$(BIN)/trackfit models check || $(BIN)/trackfit models build-default --missing
 	$(BIN)/trackfit serve
 
 demo: install

@@ -440,6 +440,12 @@ def _models_command(commands: argparse._SubParsersAction) -> None:
     )
     models.add_argument("--justification", help=JUSTIFICATION_HELP)
     models.add_argument(
+        "--missing",
+        action="store_true",
+        help="with build-default: only for the packs whose active version is missing or cannot "
+        "be used; a pack with a usable one keeps it (what `make serve` runs)",
+    )
+    models.add_argument(
         "--evaluate",
         type=_sizes,
         default=(),
@@ -590,6 +596,17 @@ def _unjustified(registry: Registry, version: str, justification: str | None) ->
 def run_models(args: argparse.Namespace) -> int:
     """`trackfit models list | check [V] | promote V | rollback | build-default`, each for one
     pack (`--pack`) or every one."""
+    if args.action != "build-default":
+        misplaced = [
+            flag
+            for flag, given in (("--missing", args.missing), ("--evaluate", args.evaluate))
+            if given
+        ]
+        if misplaced:
+            raise TrackfitError(
+                f"models {args.action}: {' and '.join(misplaced)} go{'es' if len(misplaced) == 1 else ''} "
+                "only with build-default"
+            )
     if args.action not in ("list", "check"):
         return _change_models(args)
     registry = Registry(args.models)
@@ -786,12 +803,29 @@ def _change_models(args: argparse.Namespace) -> int:
         from recommender.learn.default_model import build_default_model
 
         packs = [args.pack] if args.pack else _packs_with_models(registry)
+        if args.missing:
+            packs = [pack for pack in packs if not _usable_active(registry, pack)]
         for pack in packs:
             loaded = load_pack(pack)
             _note_unknown_constructs(loaded)
             name = build_default_model(registry, loaded, evaluation_sizes=args.evaluate)
             print(f"active model for {pack_id_of(pack)}: {name}")
     return EXIT_OK
+
+
+def _usable_active(registry: Registry, pack: str) -> bool:
+    """Whether the pack's active version answers sample people; said either way (a pack with
+    one keeps it: `build-default --missing` replaces no model HR trained)."""
+    name = registry.active(pack)
+    try:
+        if name is None:
+            registry.load(pack=pack)  # refused: nothing is active
+        try_version(registry, name, pack)
+    except ModelRefused as refused:
+        print(f"{pack_id_of(pack)}: {refused.problems[0]}; building its default", file=sys.stderr)
+        return False
+    print(f"{pack_id_of(pack)}: {name} usable, kept", file=sys.stderr)
+    return True
 
 
 def _note_unknown_constructs(pack) -> None:

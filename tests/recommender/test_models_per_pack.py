@@ -276,3 +276,29 @@ def test_the_next_step_train_offers_names_the_registry_only_when_one_was_named(
     assert hinted == ["recommend", "--version", candidate]
     code, out, err = trackfit(*hinted, "--pack", "product-design", "--input", str(SAMPLES))
     assert code == 0, err
+
+
+def test_building_the_missing_defaults_replaces_only_what_cannot_answer(trackfit, models):
+    # one pack lost its pointer, another's active version is damaged; engineering's is fine
+    (models / "active" / "product-design").unlink()
+    damaged = Registry(models).active("data-science")
+    with (models / damaged / "model.npz").open("ab") as model:
+        model.write(b"\0")
+    code, out, err = trackfit("--models", str(models), "models", "build-default", "--missing")
+    assert code == 0, err
+    after = Registry(models).pointers()
+    assert after["engineering"] == "v1"
+    assert "engineering: v1 usable, kept" in err
+    assert "product-design: " in err and "data-science: " in err
+    built = {pack: version for pack, version in after.items() if pack != "engineering"}
+    assert sorted(built.values()) == ["v4", "v5"]
+    assert out.splitlines() == [f"active model for {p}: {v}" for p, v in sorted(built.items())]
+    code, _, err = trackfit("--models", str(models), "models", "check")
+    assert code == 0, err
+
+
+@pytest.mark.parametrize("action", ["list", "check", "rollback"])
+def test_options_of_build_default_are_refused_beside_another_action(trackfit, models, action):
+    code, out, err = trackfit("--models", str(models), "models", action, "--missing")
+    assert code == 2 and out == ""
+    assert f"models {action}: --missing goes only with build-default" in err
