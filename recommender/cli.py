@@ -603,9 +603,9 @@ def run_models(args: argparse.Namespace) -> int:
             if given
         ]
         if misplaced:
+            verb = "goes" if len(misplaced) == 1 else "go"
             raise TrackfitError(
-                f"models {args.action}: {' and '.join(misplaced)} go{'es' if len(misplaced) == 1 else ''} "
-                "only with build-default"
+                f"models {args.action}: {' and '.join(misplaced)} {verb} only with build-default"
             )
     if args.action not in ("list", "check"):
         return _change_models(args)
