@@ -397,9 +397,10 @@ def _check_managers(rows: list[_Row], problems: _Problems, report: ChartReport) 
         email: ids.get(user.manager_id) for email, user in existing.items() if user.manager_id
     }
     in_file = [row for row in rows if row.email is not None and row.manager_email is not None]
-    known = report.listed | existing.keys()
     for row in in_file:
         manager_of[row.email] = row.manager_email or None
+    known = report.listed | existing.keys()
+    for row in rows:  # a row whose own email is unsound names an unknown manager too
         if row.manager_email and row.manager_email not in known:
             problems.add(
                 row.line,
