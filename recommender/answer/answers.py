@@ -252,7 +252,8 @@ def read_answers_line(line: str, pack: Pack, where: str, room: int) -> Answers:
     """One line of answers JSONL, read at `where` ("stdin:3"); AnswersInvalid names the line
     when it is not JSON, or lists the first `room` problems of the object and counts the rest."""
     try:
-        data = read_json_document(line)
+        # without its line end: a line cut short is wrong at its end, not on "line 2, column 1"
+        data = read_json_document(line.rstrip("\r\n"))
     except JsonRefused as error:
         at = f" at column {error.column}" if error.column else ""
         raise AnswersInvalid(Problem(where, f"is not valid JSON ({error.message}{at})")) from None

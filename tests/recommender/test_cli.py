@@ -116,6 +116,8 @@ def test_score_reads_stdin(trackfit):
     ("line", "expected"),
     [
         ("{not json", "stdin:2: is not valid JSON"),
+        # a line cut short is wrong where it ends, not on the line after
+        ('{"employee_id": "a", "answers": {', "enclosed in double quotes at column 34)"),
         ('["a list"]', "stdin:2: (line): must be a JSON object"),
         ('{"answers": {}}', "stdin:2: employee_id: must be non-empty text"),
         (
