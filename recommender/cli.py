@@ -28,6 +28,7 @@ from recommender.answer.registry import (
 )
 from recommender.answer.scoring import score_many
 from recommender.answer.trial import tried_recommender, try_version
+from recommender.cli_parser import TrackfitParser
 from recommender.errors import AnswersInvalid, Problem, TrackfitError
 from recommender.pack.loading import load_pack, packs_dir, resolve_pack_path
 from recommender.pack.schema import pack_schema
@@ -81,7 +82,7 @@ def build_parser(
     extend: Callable[[argparse._SubParsersAction], None] | None = None,
 ) -> argparse.ArgumentParser:
     """The argument parser with one sub-command per job; `extend` adds more (the web app's)."""
-    parser = argparse.ArgumentParser(
+    parser = TrackfitParser(
         prog="trackfit",
         description="Self-assessment and track-fit recommendations for parallel career ladders.",
     )

@@ -271,3 +271,33 @@ def test_a_fraction_of_a_direct_report_is_refused(trackfit, tmp_path):
     code, _, err = trackfit("recommend", "--input", str(path))
     assert code == 2 and "context.direct_reports: 2.5 is not a whole number of people" in err
     assert "years_experience" not in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        (
+            ["recommend", "--models", "my models", "--input", "x.jsonl"],
+            "unrecognized arguments: --models my models; --models goes before the command: "
+            "trackfit --models 'my models' recommend …",
+        ),
+        (["models", "list", "--models=m"], "trackfit --models m models …"),
+        (["recommend", "--models"], "trackfit --models … recommend …"),
+        (
+            ["recommend", "questionnaires/engineering/sample-answers.jsonl"],
+            "did you mean --input questionnaires/engineering/sample-answers.jsonl?",
+        ),
+        (["evaluate", "o.csv"], "did you mean --data o.csv?"),
+        (["train", "--data", "o.csv", "x"], "unrecognized arguments: x; did you mean --pack x?"),
+        (["schema", "engineering"], "unrecognized arguments: engineering; did you mean --pack"),
+        (["recommend", "--frobnicate"], "unrecognized arguments: --frobnicate\n"),
+    ],
+)
+def test_an_argument_in_the_wrong_place_is_refused_with_what_was_meant(
+    trackfit, capsys, monkeypatch, argv, said
+):
+    monkeypatch.chdir(ROOT)
+    with pytest.raises(SystemExit) as exit_:
+        trackfit(*argv)
+    assert exit_.value.code == 2
+    assert said in capsys.readouterr().err
