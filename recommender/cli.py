@@ -289,7 +289,7 @@ def run_validate(args: argparse.Namespace) -> int:
         sampled += "sample answers that fit it"
     questionnaire = pack.questionnaire
     print(
-        f"{folder}: pack {pack.ref} is valid: "
+        f"{args.pack or pack.id}: pack {pack.ref} is valid: "  # as typed, not its absolute path
         f"{len(questionnaire.items)} items in {len(questionnaire.sections)} sections, "
         f"{len(questionnaire.constructs)} constructs, "
         f"{len(pack.framework.competencies)} competencies, {len(pack.framework.levels)} levels, "
@@ -304,26 +304,39 @@ def run_import_framework(args: argparse.Namespace) -> int:
     from recommender.pack.skeleton import import_framework, write_pack
 
     out = args.out if args.out is not None else Path(args.id)
-    if out.name != args.id:
-        raise TrackfitError(
-            f"--out: {out} must be a folder named '{args.id}': a pack's folder is named by its id"
-        )
-    if out.is_symlink() or (out.exists() and not out.is_dir()):
-        raise TrackfitError(f"--out: {out} exists and is not a folder")
-    if out.is_dir() and any(out.iterdir()):
-        raise TrackfitError(f"--out: {out} is not empty; nothing was written (give a new folder)")
-    if not out.parent.is_dir():
-        raise TrackfitError(f"--out: {out.parent} is not a folder that exists")
-    _regular_file(args.file, "FILE")
+    problems = [
+        problem
+        for problem in (_not_a_pack_folder(out, args.id), _not_a_regular_file(args.file, None))
+        if problem
+    ]
+    if problems:  # both at once: the file and the folder are the user's to fix
+        raise TrackfitError(problems)
     with args.file.open("rb") as stream:
         data = stream.read(MAX_SPREADSHEET_BYTES + 1)
     files = import_framework(data, args.file.name, args.id, args.title)
     write_pack(files, out)
+    # a bare folder name would be the installed pack of that name: the path says which
+    folder = shlex.quote(str(out) if os.sep in str(out) else f".{os.sep}{out}")
     print(
         f"{out}: pack {args.id}@1 written and valid; review pack.yaml's description, then "
-        f"run `trackfit validate {out}`"
+        f"run `trackfit validate {folder}`"
     )
     return EXIT_OK
+
+
+def _not_a_pack_folder(out: Path, pack_id: str) -> Problem | None:
+    """Why `--out` is no folder to write the pack into, or None."""
+    if out.name != pack_id:
+        why = f"{out} must be a folder named '{pack_id}': a pack's folder is named by its id"
+    elif out.is_symlink() or (out.exists() and not out.is_dir()):
+        why = f"{out} exists and is not a folder"
+    elif out.is_dir() and any(out.iterdir()):
+        why = f"{out} is not empty; nothing was written (give a new folder)"
+    elif not out.parent.is_dir():
+        why = f"{out.parent} is not a folder that exists"
+    else:
+        return None
+    return Problem("--out", why)
 
 
 def run_schema(args: argparse.Namespace) -> int:
@@ -804,14 +817,26 @@ def _change_models(args: argparse.Namespace) -> int:
         from recommender.learn.default_model import build_default_model
 
         packs = [args.pack] if args.pack else _packs_with_models(registry)
-        if args.missing:
-            packs = [pack for pack in packs if not _usable_active(registry, pack)]
+        if args.missing:  # (a pointer left by a pack since removed: nothing to build from)
+            packs = [
+                pack
+                for pack in packs
+                if (args.pack or _installed(pack)) and not _usable_active(registry, pack)
+            ]
         for pack in packs:
             loaded = load_pack(pack)
             _note_unknown_constructs(loaded)
             name = build_default_model(registry, loaded, evaluation_sizes=args.evaluate)
             print(f"active model for {pack_id_of(pack)}: {name}")
     return EXIT_OK
+
+
+def _installed(pack: str) -> bool:
+    """Whether the pack is installed; said on stderr when it is not."""
+    if pack in _installed_packs():
+        return True
+    print(f"{pack}: not installed; no default built for it", file=sys.stderr)
+    return False
 
 
 def _usable_active(registry: Registry, pack: str) -> bool:
@@ -1060,16 +1085,25 @@ def _bounded_lines(stream: TextIO, name: str) -> Iterator[str]:
 def _regular_file(path: Path, option: str) -> None:
     """Refuse an input that is missing, a folder, or a pipe or device (which could block or
     never end), before anything is read."""
+    problem = _not_a_regular_file(path, option)
+    if problem:
+        raise TrackfitError(problem)
+
+
+def _not_a_regular_file(path: Path, option: str | None) -> Problem | None:
+    """Why `path` is no file to read (missing, a folder, a pipe or device), under the option
+    that named it (none for an argument of its own); None when it is one."""
     try:
         mode = path.stat().st_mode
     except OSError as error:
-        raise TrackfitError(f"{option}: {path}: cannot be read ({error.strerror})") from None
+        return Problem(option or "", f"{path}: cannot be read ({error.strerror})")
     if stat.S_ISDIR(mode):
-        raise TrackfitError(f"{option}: {path} is a folder; give a file")
+        return Problem(option or "", f"{path} is a folder; give a file")
     if not stat.S_ISREG(mode):
-        raise TrackfitError(
-            f"{option}: {path} is not a regular file (a pipe or device); give a file"
+        return Problem(
+            option or "", f"{path} is not a regular file (a pipe or device); give a file"
         )
+    return None
 
 
 class _open_input:  # noqa: N801 - used as a context manager like open()

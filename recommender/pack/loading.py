@@ -49,13 +49,19 @@ def packs_dir() -> Path:
 
 
 def resolve_pack_path(name_or_path: str | Path | None) -> Path:
-    """A pack folder from a name (`engineering`) or a path; the default pack when None."""
+    """A pack folder from a name (`engineering`) or a path; the default pack when None. A
+    name of an installed pack is that pack even when the working folder holds a folder of the
+    same name (`./engineering` names the folder); another bare word names a folder here when
+    there is one."""
     if name_or_path is None:
         return packs_dir() / DEFAULT_PACK
-    candidate = Path(name_or_path)
-    if candidate.is_dir() or os.sep in str(name_or_path) or candidate.exists():
+    text, candidate = str(name_or_path), Path(name_or_path)
+    if os.sep in text or (os.altsep and os.altsep in text):
         return candidate
-    return packs_dir() / str(name_or_path)
+    installed = packs_dir() / text
+    if (installed / "pack.yaml").is_file() or not candidate.exists():
+        return installed
+    return candidate
 
 
 def load_pack(name_or_path: str | Path | None = None) -> Pack:
@@ -88,6 +94,8 @@ def _fingerprint(path: Path) -> tuple:
 
 @cache
 def _load_pack_cached(path: Path, _fingerprint: tuple) -> Pack:
+    if path.is_file():
+        raise PackInvalid(f"{path}: is a file; a pack is the folder that holds it ({path.parent})")
     if not path.is_dir():
         raise PackInvalid(f"{path}: no such pack folder (packs live in {packs_dir()})")
     log = ProblemLog()

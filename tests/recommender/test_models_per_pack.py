@@ -302,3 +302,11 @@ def test_options_of_build_default_are_refused_beside_another_action(trackfit, mo
     code, out, err = trackfit("--models", str(models), "models", action, "--missing")
     assert code == 2 and out == ""
     assert f"models {action}: --missing goes only with build-default" in err
+
+
+def test_building_the_missing_defaults_passes_over_a_pack_no_longer_installed(trackfit, models):
+    (models / "active" / "gone").write_text("v1\n", encoding="utf-8")
+    code, out, err = trackfit("--models", str(models), "models", "build-default", "--missing")
+    assert code == 0, err
+    assert "gone: not installed; no default built for it" in err
+    assert out == "" and Registry(models).versions() == ["v1", "v2", "v3"]

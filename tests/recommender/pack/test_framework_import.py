@@ -537,3 +537,31 @@ def test_merged_cells_leave_the_cells_they_cover_empty_and_named():
     workbook.save(buffer)
     (problem,) = problems_of(buffer.getvalue(), "ladder.xlsx")
     assert problem.startswith(f"Ladder!E{craft + 1}: is empty")
+
+
+def test_a_missing_spreadsheet_and_a_missing_out_folder_are_named_together(trackfit, tmp_path):
+    code, _, err = trackfit(
+        "pack", "import-framework", str(tmp_path / "nope.xlsx"),
+        "--id", "x", "--out", str(tmp_path / "gone" / "x"),
+    )  # fmt: skip
+    assert code == 2 and "2 problems" in err
+    assert f"--out: {tmp_path / 'gone'} is not a folder that exists" in err
+    assert f"  {tmp_path / 'nope.xlsx'}: cannot be read" in err  # no placeholder before it
+
+
+def test_a_pack_written_here_under_a_bundled_packs_id_is_validated_by_its_path(
+    trackfit, tmp_path, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)
+    template = ROOT / "questionnaires" / "templates" / "framework-template.csv"
+    code, out, err = trackfit("pack", "import-framework", str(template), "--id", "engineering")
+    assert code == 0, err
+    assert "then run `trackfit validate ./engineering`" in out
+    # the folder here is validated by its path; the name is still the installed pack
+    code, out, _ = trackfit("validate", "./engineering")
+    assert code == 0 and out.startswith("./engineering: pack engineering@1 is valid: 66 items")
+    code, out, _ = trackfit("validate", "engineering")
+    assert code == 0 and "72 items" in out
+    samples = ROOT / "questionnaires" / "engineering" / "sample-answers.jsonl"
+    code, _, err = trackfit("recommend", "--pack", "engineering", "--input", str(samples))
+    assert code == 0, err
