@@ -51,6 +51,20 @@ def test_postgres_urls_use_the_psycopg_driver(tmp_path):
     assert settings["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u:p@db/trackfit"
 
 
+@pytest.mark.parametrize(
+    ("url", "said"),
+    [
+        ("mysql://u:secret@db/trackfit", "DATABASE_URL: 'mysql' databases are not supported"),
+        ("trackfit.sqlite3", "DATABASE_URL: is not a database URL"),
+    ],
+)
+def test_a_database_trackfit_does_not_run_on_is_named_without_its_password(tmp_path, url, said):
+    with pytest.raises(SettingsError) as refused:
+        settings_from_environment(str(tmp_path), {"SECRET_KEY": "x", "DATABASE_URL": url})
+    assert said in str(refused.value) and "secret" not in str(refused.value)
+    assert "PostgreSQL (postgresql://user:password@host/name) or SQLite" in str(refused.value)
+
+
 def test_not_found_is_a_friendly_page(client):
     response = client.get("/no/such/page")
     assert response.status_code == 404
