@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import functools
 import os
 import secrets
+import socket
 import sys
 from collections.abc import Callable, Sequence
 from contextlib import contextmanager
@@ -144,6 +146,9 @@ def run_serve(args: argparse.Namespace) -> int:
     from webapp.accounts.demo import ensure_demo_accounts
     from webapp.storage import MigrationRefused, upgrade_database
 
+    taken = _port_taken(args.host, args.port)
+    if taken:
+        return _fail(taken)
     app = _app(args, development=True)
     with app.app_context():
         try:
@@ -168,6 +173,24 @@ def run_serve(args: argparse.Namespace) -> int:
     sys.stdout.flush()
     app.run(host=args.host, port=args.port, debug=False, use_reloader=False, threaded=True)
     return EXIT_OK
+
+
+def _port_taken(host: str, port: int) -> str | None:
+    """Why the server could not listen at host:port (another program has the port, or the
+    host is not this machine's), or None: checked before anything is said to be running."""
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server does
+            probe.bind((host, port))
+    except OSError as error:
+        if error.errno == errno.EADDRINUSE:
+            return (
+                f"port {port} on {host} is in use by another program; stop it, or start "
+                f"trackfit on another port with --port"
+            )
+        return f"cannot listen at {host}:{port} ({error.strerror or error})"
+    return None
 
 
 def _active_model_problem() -> str | None:

@@ -108,7 +108,7 @@ def database_url(instance_path: str, environ=os.environ) -> str:
             return "postgresql+psycopg://" + url[len(prefix) :]
     if not url.startswith(("sqlite:", "postgresql+psycopg:")):
         scheme, colon, _ = url.partition(":")  # not the rest, which may hold a password
-        what = f"{scheme!r} databases are not supported" if colon else "is not a database URL"
+        what = f"{scheme!r} databases are not supported" if colon else "is not a database address"
         raise SettingsError(
             f"DATABASE_URL: {what}; trackfit runs on PostgreSQL "
             "(postgresql://user:password@host/name) or SQLite (sqlite:///path/to/file)"

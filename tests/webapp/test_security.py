@@ -55,7 +55,7 @@ def test_postgres_urls_use_the_psycopg_driver(tmp_path):
     ("url", "said"),
     [
         ("mysql://u:secret@db/trackfit", "DATABASE_URL: 'mysql' databases are not supported"),
-        ("trackfit.sqlite3", "DATABASE_URL: is not a database URL"),
+        ("trackfit.sqlite3", "DATABASE_URL: is not a database address"),
     ],
 )
 def test_a_database_trackfit_does_not_run_on_is_named_without_its_password(tmp_path, url, said):

@@ -1,6 +1,7 @@
 """`trackfit` web commands: db, users, tokens, and serve refusing a production start."""
 
 import os
+import socket
 from datetime import datetime, timedelta
 
 import pytest
@@ -90,6 +91,16 @@ def test_a_production_start_without_secret_key_is_refused(monkeypatch, capsys):
     monkeypatch.delenv("SECRET_KEY", raising=False)
     assert main(["serve"]) == 2
     assert "SECRET_KEY is not set" in capsys.readouterr().err
+
+
+def test_serve_on_a_port_another_program_has_says_so_before_saying_it_runs(cli):
+    with socket.socket() as other:
+        other.bind(("127.0.0.1", 0))
+        other.listen()
+        port = other.getsockname()[1]
+        code, out, err = cli("serve", "--port", str(port), "--no-demo")
+    assert code == 2 and out == ""
+    assert f"trackfit: port {port} on 127.0.0.1 is in use by another program" in err
 
 
 def test_gunicorn_entry_point_refuses_without_secret_key(monkeypatch):
