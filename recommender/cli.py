@@ -468,6 +468,37 @@ def _models_command(commands: argparse._SubParsersAction) -> None:
     )
 
 
+def _read_outcome_file(args: argparse.Namespace, pack):
+    """`--data`, read and checked against the pack's items; a file refused whose columns are
+    every item of another installed pack says so first, with the `--pack` to give."""
+    from recommender.learn.outcomes import OutcomesInvalid, pack_of_columns, read_outcomes
+
+    _regular_file(args.data, "--data")
+    try:
+        return read_outcomes(args.data, pack, _sensitive_names(args.sensitive))
+    except OutcomesInvalid as invalid:
+        with args.data.open("rb") as stream:
+            meant = pack_of_columns(stream.read(65536), pack, _other_packs(pack))
+        if meant is None:
+            raise
+        hint = Problem(
+            "--pack",
+            f"the answer columns of {args.data.name} are the items of {meant.title} "
+            f"({meant.ref}), not of {pack.title} ({pack.ref}); if it holds {meant.title} "
+            f"outcomes, give --pack {meant.id}",
+        )
+        raise OutcomesInvalid([hint, *invalid.problems], invalid.more) from None
+
+
+def _other_packs(pack) -> list:
+    """Every installed pack but `pack` that loads."""
+    others = []
+    for name in sorted(_installed_packs() - {pack.id}):
+        with contextlib.suppress(TrackfitError):  # a broken pack is no candidate
+            others.append(load_pack(name))
+    return others
+
+
 def _sensitive_names(text: str) -> list[str]:
     """`--sensitive a,b`: the column names, blanks dropped."""
     return [name.strip() for name in text.split(",") if name.strip()]
@@ -477,13 +508,12 @@ def run_train(args: argparse.Namespace) -> int:
     """`trackfit train --data F.csv [--sensitive a,b] [--from-scratch]`: prints a JSON
     summary."""
     from recommender.learn.candidate import train_candidate
-    from recommender.learn.outcomes import OutcomesInvalid, read_outcomes
+    from recommender.learn.outcomes import OutcomesInvalid
     from recommender.learn.publishing import RegistryWriter
     from recommender.learn.training import TrainingDataTooSmall
 
     _check_justification_before_training(args)
-    _regular_file(args.data, "--data")
-    outcomes = read_outcomes(args.data, load_pack(args.pack), _sensitive_names(args.sensitive))
+    outcomes = _read_outcome_file(args, load_pack(args.pack))
     registry = RegistryWriter(args.models)
     try:
         summary = train_candidate(
@@ -916,10 +946,9 @@ def run_evaluate(args: argparse.Namespace) -> int:
     prior = _evaluation_prior(args, pack)
     try:
         if args.data:
-            from recommender.learn.outcomes import OutcomesInvalid, read_outcomes
+            from recommender.learn.outcomes import OutcomesInvalid
 
-            _regular_file(args.data, "--data")
-            outcomes = read_outcomes(args.data, pack, _sensitive_names(args.sensitive))
+            outcomes = _read_outcome_file(args, pack)
             report = evaluate_on_outcomes(outcomes, seed=args.seed, test_share=DATA_TEST_SHARE)
         else:
             _note_unknown_constructs(pack)

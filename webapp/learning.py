@@ -53,6 +53,7 @@ _SOURCES = {
         "PROBLEMS_LISTED",
         "is_short_file",
         "looks_like_outcomes",
+        "pack_of_columns",
         "parse_outcome_links",
         "parse_outcomes",
     ),

@@ -155,6 +155,24 @@ def looks_like_outcomes(raw_bytes: bytes) -> bool:
     return bool(_first_line_columns(raw_bytes) & set(REQUIRED))
 
 
+def pack_of_columns(raw_bytes: bytes, pack: Pack, others: list[Pack]) -> Pack | None:
+    """The other pack whose items a refused file's columns are, when they are every item of
+    that pack and not of `pack`'s: the file was given for the wrong discipline."""
+    # any line ending (an old Mac's CR among them); a header csv cannot read names none
+    lines = raw_bytes[:65536].decode("utf-8-sig", errors="replace").splitlines()
+    try:
+        header = next(csv.reader(io.StringIO(lines[0] if lines else "")), [])
+    except csv.Error:
+        return None
+    columns = {name.strip() for name in header}
+    if set(scoring_layout(pack).item_ids) <= columns:
+        return None
+    for other in others:
+        if other.id != pack.id and set(scoring_layout(other).item_ids) <= columns:
+            return other
+    return None
+
+
 def _first_line_columns(raw_bytes: bytes) -> set[str]:
     first = LINE_END.split(raw_bytes[:65536].decode("utf-8-sig", errors="replace"), 1)[0]
     return {c.strip().strip('"') for c in first.split(",") if c.strip()}

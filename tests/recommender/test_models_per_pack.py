@@ -310,3 +310,20 @@ def test_building_the_missing_defaults_passes_over_a_pack_no_longer_installed(tr
     assert code == 0, err
     assert "gone: not installed; no default built for it" in err
     assert out == "" and Registry(models).versions() == ["v1", "v2", "v3"]
+
+
+@pytest.mark.parametrize("command", ["train", "evaluate"])
+def test_an_outcome_file_of_another_discipline_says_which_pack_to_give(
+    trackfit, models, tmp_path, command
+):
+    data = tmp_path / "engineering.csv"
+    trackfit("synth", "--pack", "engineering", "--n", "300", "--seed", "2", "--out", str(data))
+    code, out, err = trackfit(
+        "--models", str(models), command, "--pack", "product-design", "--data", str(data)
+    )
+    assert code == 2 and out == ""
+    first = err.splitlines()[1]
+    assert first.startswith("  --pack: the answer columns of engineering.csv are the items of")
+    assert first.endswith("give --pack engineering")
+    assert "item columns missing" in err  # every problem is still listed
+    assert sorted(Registry(models).versions()) == ["v1", "v2", "v3"]  # nothing written

@@ -7,7 +7,7 @@ from flask import abort, flash, jsonify, redirect, render_template, request, url
 from flask_login import current_user
 from sqlalchemy import select
 
-from webapp import answering, audit, jobs
+from webapp import answering, audit, jobs, learning
 from webapp.answering import Pack
 from webapp.confirmation import ConfirmForm
 from webapp.extensions import db
@@ -20,7 +20,6 @@ from webapp.hr.outcomes.upload import (
     UploadCheck,
     check_upload,
     confirm_upload,
-    discipline_of_columns,
     sensitive_names,
     store_upload,
 )
@@ -69,7 +68,9 @@ def outcomes():
     shortfall = check.shortfall
     if check.problems or shortfall:
         meant = (
-            discipline_of_columns(data, pack, answering.disciplines()) if check.problems else None
+            learning.pack_of_columns(data, pack, answering.disciplines())
+            if check.problems
+            else None
         )
         return _refused(filename, check, shortfall, pack, meant)
     from_active = form.from_active.data

@@ -5,9 +5,7 @@ that cannot be used, listed for HR, who confirms training on the rest."""
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 from dataclasses import dataclass, field
 
@@ -293,25 +291,6 @@ def _typed(value) -> str:
     """A value JSON has no form for (a numpy number, should one arrive), with its type, so that
     it never reads as the string of the same digits."""
     return f"{type(value).__name__}:{value}"
-
-
-def discipline_of_columns(data: bytes, pack: Pack, others: list[Pack]) -> Pack | None:
-    """The other discipline whose items a refused file's columns are, when they are every item
-    of that discipline's pack and not of `pack`'s: the file was uploaded for the wrong
-    discipline."""
-    # any line ending (an old Mac's CR among them); a header csv cannot read names none
-    lines = data[:65536].decode("utf-8-sig", errors="replace").splitlines()
-    try:
-        header = next(csv.reader(io.StringIO(lines[0] if lines else "")), [])
-    except csv.Error:
-        return None
-    columns = {name.strip() for name in header}
-    if set(scoring_layout(pack).item_ids) <= columns:
-        return None
-    for other in others:
-        if other.id != pack.id and set(scoring_layout(other).item_ids) <= columns:
-            return other
-    return None
 
 
 def store_upload(
