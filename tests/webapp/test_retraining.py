@@ -1087,8 +1087,29 @@ def test_an_excel_semicolon_file_is_told_its_separator_and_a_big_one_the_limit(t
     team.config["HR_UPLOAD_LIMIT"] = 1024
     too_big = upload(hr, b"employee_id,track_taken,success\n" + b"E1,ic,1\n" * 200)
     assert too_big.status_code == 413
-    assert "at most 1 KB can be sent here" in too_big.get_data(as_text=True)
+    assert (
+        "The outcome file chosen is larger than the 1 KB that can be sent here, so nothing was "
+        "uploaded or changed." in too_big.get_data(as_text=True)
+    )
+    assert '<a href="/hr/outcomes">Back to the outcome files</a>' in too_big.get_data(as_text=True)
     assert count(team, OutcomeUpload) == 0
+    # the way back keeps the discipline the file was chosen for
+    token = hr.token("/hr/outcomes?discipline=data-science")
+    other = hr.post(
+        "/hr/outcomes?discipline=data-science",
+        data={"csrf_token": token, "file": (io.BytesIO(b"x" * 4096), "big.csv")},
+        content_type="multipart/form-data",
+    )
+    assert other.status_code == 413
+    assert 'href="/hr/outcomes?discipline=data-science">Back to' in other.get_data(as_text=True)
+    # an org chart, on the people page
+    chart = hr.post(
+        "/hr/people/import",
+        data={"csrf_token": token, "file": (io.BytesIO(b"x" * 4096), "chart.csv")},
+        content_type="multipart/form-data",
+    )
+    assert "The org chart chosen is larger than the 1 KB" in chart.get_data(as_text=True)
+    assert '<a href="/hr/people">Back to the people page</a>' in chart.get_data(as_text=True)
 
 
 def test_answers_given_faster_than_they_can_be_read_are_left_out_of_a_short_files_training(

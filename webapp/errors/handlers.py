@@ -37,12 +37,14 @@ def wants_json() -> bool:
     )
 
 
-def error_response(status: int, message: str | None = None, **extra):
-    """The error as JSON or as the friendly page."""
+def error_response(status: int, message: str | None = None, back=None, **extra):
+    """The error as JSON or as the friendly page; `back` is a (url, words) link the page
+    offers before the start page's, to the page the request came from."""
     message = message or MESSAGES.get(status, "Something went wrong.")
     if wants_json():
         return jsonify(error=message, status=status, **extra), status
-    return render_template("errors/error.html", status=status, message=message), status
+    page = render_template("errors/error.html", status=status, message=message, back=back)
+    return page, status
 
 
 @bp.app_errorhandler(CSRFError)
@@ -61,7 +63,7 @@ def http_error(error: HTTPException):
     if error.code and error.code >= 500:
         db.session.rollback()
     if error.code == 413:
-        return error_response(413, too_large())
+        return error_response(413, too_large(), back=_upload_page())
     body, status = error_response(error.code or 500)
     response = make_response(body, status)
     for name, value in error.get_headers():  # a 405's Allow, a 401's WWW-Authenticate
@@ -70,14 +72,40 @@ def http_error(error: HTTPException):
     return response
 
 
+# HR's uploads, by the path a form posts to: what the file is, and the page it was chosen on.
+UPLOADS = {
+    "/hr/outcomes": ("outcome file", "", "the outcome files"),
+    "/hr/people/import": ("org chart", "/hr/people", "the people page"),
+    "/hr/packs/upload": ("pack", "/hr/packs", "the packs page"),
+    "/hr/packs/import": ("ladder spreadsheet", "", "the ladder import"),
+}
+
+
 def too_large() -> str:
     """The 413 message with the limit of the request that broke it (uploads to HR's pages
-    have a larger one than the rest)."""
+    have a larger one than the rest), naming the file when it was one of HR's uploads."""
     limit = request.max_content_length
     if not limit:
         return MESSAGES[413]
     size = f"{limit / 2**20:g} MB" if limit >= 2**20 else f"{limit / 2**10:g} KB"
+    upload = UPLOADS.get(request.path) if request.method == "POST" else None
+    if upload:
+        return (
+            f"The {upload[0]} chosen is larger than the {size} that can be sent here, so "
+            "nothing was uploaded or changed. Choose a smaller file."
+        )
     return f"That was too much data to send at once: at most {size} can be sent here."
+
+
+def _upload_page() -> tuple[str, str] | None:
+    """The page an HR upload too large to send was chosen on (its discipline kept), or None."""
+    upload = UPLOADS.get(request.path) if request.method == "POST" else None
+    if upload is None:
+        return None
+    _, page, words = upload
+    query = request.query_string.decode("utf-8", "replace")
+    url = (page or request.path) + (f"?{query}" if query and not page else "")
+    return url, f"Back to {words}"
 
 
 @bp.app_errorhandler(InternalServerError)
