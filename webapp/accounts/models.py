@@ -41,8 +41,10 @@ NO_PASSWORD = "!"  # never the output of a password hash
 
 
 def _row_name_key(row) -> bytes:
-    """A bulk-inserted row's `name_key`, from its name."""
-    return name_order.name_key(row.get_current_parameters()["name"])
+    """A bulk-inserted row's `name_key`, from its name (none without one: the row is refused
+    for its missing name, as it would be without this column)."""
+    name = row.get_current_parameters().get("name")
+    return name_order.name_key(name) if isinstance(name, str) else b""
 
 
 class User(UserMixin, db.Model):
@@ -54,7 +56,8 @@ class User(UserMixin, db.Model):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(120))
     # Where the name comes in a list of people (`name_order`): set with the name, by this class
-    # or, for rows inserted in bulk, by the column's default.
+    # or, for rows inserted in bulk, by the column's default. A name changed by a bulk UPDATE
+    # statement must set it too (none does: names change one person at a time).
     name_key: Mapped[bytes] = mapped_column(LargeBinary, default=_row_name_key)
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(16), default="employee")
