@@ -99,21 +99,29 @@ def _jobs_runner(environ, mode: str) -> str:
 
 
 def database_url(instance_path: str, environ=os.environ) -> str:
-    """`DATABASE_URL` (postgres:// accepted), or a SQLite file in the instance folder."""
-    url = environ.get("DATABASE_URL")
+    """`DATABASE_URL` (postgres:// accepted), or a SQLite file in the instance folder. Only
+    PostgreSQL through psycopg (3) and SQLite are supported: another database, or PostgreSQL
+    through another driver, is refused by name (never with the rest of the address, which may
+    hold a password)."""
+    url = environ.get("DATABASE_URL", "").strip()
     if not url:
         return f"sqlite:///{Path(instance_path) / 'trackfit.sqlite3'}"
-    for prefix in ("postgres://", "postgresql://"):
-        if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix) :]
-    if not url.startswith(("sqlite:", "postgresql+psycopg:")):
-        scheme, colon, _ = url.partition(":")  # not the rest, which may hold a password
-        what = f"{scheme!r} databases are not supported" if colon else "is not a database address"
-        raise SettingsError(
-            f"DATABASE_URL: {what}; trackfit runs on PostgreSQL "
-            "(postgresql://user:password@host/name) or SQLite (sqlite:///path/to/file)"
-        )
-    return url
+    scheme, colon, rest = url.partition(":")
+    backend, _, driver = scheme.lower().partition("+")
+    if backend in ("postgres", "postgresql") and driver in ("", "psycopg"):
+        return f"postgresql+psycopg:{rest}"
+    if backend == "sqlite" and driver in ("", "pysqlite"):
+        return f"{scheme.lower()}:{rest}"
+    if not colon or not re.fullmatch(r"[a-z][a-z0-9+.-]*", scheme.lower()):
+        what = "is not a database address"
+    elif backend in ("postgres", "postgresql"):
+        what = f"{scheme!r}: trackfit reaches PostgreSQL through psycopg 3, not {driver}"
+    else:
+        what = f"{scheme!r} databases are not supported"
+    raise SettingsError(
+        f"DATABASE_URL: {what}; trackfit runs on PostgreSQL "
+        "(postgresql://user:password@host/name) or SQLite (sqlite:///path/to/file)"
+    )
 
 
 def _instance_secret(instance: Path) -> str:

@@ -44,6 +44,20 @@ def test_an_unknown_environment_name_is_refused(tmp_path):
         settings_from_environment(str(tmp_path), {"TRACKFIT_ENV": "staging", "SECRET_KEY": "x"})
 
 
+@pytest.mark.parametrize(
+    ("url", "used"),
+    [
+        ("Postgres://u:p@db/trackfit", "postgresql+psycopg://u:p@db/trackfit"),
+        (" postgresql+psycopg://u:p@db/trackfit\n", "postgresql+psycopg://u:p@db/trackfit"),
+        ("sqlite+pysqlite:////tmp/a.db", "sqlite+pysqlite:////tmp/a.db"),
+        ("SQLite:////tmp/a.db", "sqlite:////tmp/a.db"),
+    ],
+)
+def test_every_way_of_writing_a_supported_database_is_taken(tmp_path, url, used):
+    settings = settings_from_environment(str(tmp_path), {"SECRET_KEY": "x", "DATABASE_URL": url})
+    assert settings["SQLALCHEMY_DATABASE_URI"] == used
+
+
 def test_postgres_urls_use_the_psycopg_driver(tmp_path):
     settings = settings_from_environment(
         str(tmp_path), {"SECRET_KEY": "x", "DATABASE_URL": "postgres://u:p@db/trackfit"}
@@ -56,6 +70,10 @@ def test_postgres_urls_use_the_psycopg_driver(tmp_path):
     [
         ("mysql://u:secret@db/trackfit", "DATABASE_URL: 'mysql' databases are not supported"),
         ("trackfit.sqlite3", "DATABASE_URL: is not a database address"),
+        (
+            "postgresql+psycopg2://u:secret@db/x",
+            "'postgresql+psycopg2': trackfit reaches PostgreSQL through psycopg 3, not psycopg2",
+        ),
     ],
 )
 def test_a_database_trackfit_does_not_run_on_is_named_without_its_password(tmp_path, url, said):
