@@ -20,6 +20,7 @@ from typing import TextIO
 from recommender.answer.answers import read_answers_jsonl
 from recommender.answer.batch import CHUNK_PEOPLE, answer_in_chunks, check_answers_jsonl
 from recommender.answer.registry import (
+    ACTIVE_FOLDER,
     DEFAULT_ROOT,
     ModelRefused,
     NoActiveVersion,
@@ -673,6 +674,15 @@ def _check_models(registry: Registry, args: argparse.Namespace) -> int:
     packs = [args.pack] if args.pack else _packs_with_models(registry)
     problems = []
     for pack in packs:
+        if not args.pack and pack not in _installed_packs():
+            problems.append(
+                Problem(
+                    f"{registry.root / ACTIVE_FOLDER / pack}",
+                    f"points at a model of pack {pack}, which is not installed; install the "
+                    "pack again, or delete this file if the pack is gone for good",
+                )
+            )
+            continue
         try:
             name = registry.active(pack)
             if name is None:
@@ -846,13 +856,12 @@ def _change_models(args: argparse.Namespace) -> int:
     else:
         from recommender.learn.default_model import build_default_model
 
-        packs = [args.pack] if args.pack else _packs_with_models(registry)
-        if args.missing:  # (a pointer left by a pack since removed: nothing to build from)
-            packs = [
-                pack
-                for pack in packs
-                if (args.pack or _installed(pack)) and not _usable_active(registry, pack)
-            ]
+        if args.missing:  # the installed packs (a pointer of a removed one: nothing to build)
+            named = [args.pack] if args.pack else sorted(_installed_packs())
+            packs = [pack for pack in named if not _usable_active(registry, pack)]
+            _note_pointers_of_removed_packs(registry)
+        else:
+            packs = [args.pack] if args.pack else _packs_with_models(registry)
         for pack in packs:
             loaded = load_pack(pack)
             _note_unknown_constructs(loaded)
@@ -861,19 +870,21 @@ def _change_models(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _installed(pack: str) -> bool:
-    """Whether the pack is installed; said on stderr when it is not."""
-    if pack in _installed_packs():
-        return True
-    print(f"{pack}: not installed; no default built for it", file=sys.stderr)
-    return False
+def _note_pointers_of_removed_packs(registry: Registry) -> None:
+    """Say on stderr which packs the registry points a version at that are not installed."""
+    folder = registry.root / ACTIVE_FOLDER
+    pointed = {path.name for path in folder.iterdir()} if folder.is_dir() else set()
+    for pack in sorted(pointed - _installed_packs()):
+        print(f"{pack}: not installed; no default built for it", file=sys.stderr)
 
 
 def _usable_active(registry: Registry, pack: str) -> bool:
     """Whether the pack's active version answers sample people; said either way (a pack with
-    one keeps it: `build-default --missing` replaces no model HR trained)."""
-    name = registry.active(pack)
+    one keeps it: `build-default --missing` replaces no model HR trained; an unreadable
+    pointer is no usable version)."""
+    name = None
     try:
+        name = registry.active(pack)
         if name is None:
             registry.load(pack=pack)  # refused: nothing is active
         try_version(registry, name, pack)

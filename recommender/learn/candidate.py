@@ -80,7 +80,8 @@ def train_candidate(
     features = feature_matrix(profiles)
     names = tuple(feature.name for feature in pack_features(pack))
     keys = person_keys(profiles.employee_ids)
-    active_name = registry.active(pack)
+    # a pointer that cannot be read names no version to compare with (promoting mends it)
+    active_name = registry.active_or_none(pack)
     active = _comparable_active(registry, active_name, names)
     active_people, unreadable = None, None
     seen = np.zeros(keys.size, dtype=bool)

@@ -279,8 +279,9 @@ def test_the_next_step_train_offers_names_the_registry_only_when_one_was_named(
 
 
 def test_building_the_missing_defaults_replaces_only_what_cannot_answer(trackfit, models):
-    # one pack lost its pointer, another's active version is damaged; engineering's is fine
-    (models / "active" / "product-design").unlink()
+    # one pack's pointer does not read, another's active version is damaged; engineering's is
+    # fine
+    (models / "active" / "product-design").write_text("garbage!!\n", encoding="utf-8")
     damaged = Registry(models).active("data-science")
     with (models / damaged / "model.npz").open("ab") as model:
         model.write(b"\0")
@@ -310,6 +311,9 @@ def test_building_the_missing_defaults_passes_over_a_pack_no_longer_installed(tr
     assert code == 0, err
     assert "gone: not installed; no default built for it" in err
     assert out == "" and Registry(models).versions() == ["v1", "v2", "v3"]
+    code, _, err = trackfit("--models", str(models), "models", "check")
+    assert code == 2
+    assert "active/gone: points at a model of pack gone, which is not installed" in err
 
 
 @pytest.mark.parametrize("command", ["train", "evaluate"])
