@@ -1,22 +1,46 @@
 """The command line's argument parser: argparse's, except that arguments it does not know are
 refused with what was probably meant ("--models goes before the command", "did you mean
---input FILE?") instead of the bare usage line."""
+--input FILE?") instead of the bare usage line. A hint is given only where the word says what
+it is (a file there is or with a file's suffix, a pack installed or a pack's folder) and the
+option it belongs to is not given already; otherwise none rather than a wrong one."""
 
 from __future__ import annotations
 
 import argparse
+import re
 import shlex
+import sys
 from pathlib import Path
+from typing import ClassVar
+
+# What a word written without its option most likely is, by the option that takes it.
+FILE_SUFFIXES = {
+    "--input": (".jsonl", ".json", ".ndjson"),
+    "--data": (".csv",),
+    "--out": (".csv",),
+}
+REQUIRED = re.compile(r"the following arguments are required: (.*)")
 
 
 class TrackfitParser(argparse.ArgumentParser):
     """An argument parser whose "unrecognized arguments" error says what to write instead."""
 
+    words: ClassVar[list[str]] = []  # the command line being read, for a command's errors
+
     def parse_args(self, args=None, namespace=None):
+        TrackfitParser.words = list(args) if args is not None else sys.argv[1:]
         parsed, extras = self.parse_known_args(args, namespace)
         if extras:
             self.error(unrecognized(self, parsed, extras))
         return parsed
+
+    def error(self, message: str):
+        """argparse's error, with the option a required one was probably given without."""
+        missing = REQUIRED.match(message)
+        if missing:
+            hints = _required_hints(self, missing.group(1).split(", "))
+            message = "; ".join([message, *hints])
+        super().error(message)
 
 
 def unrecognized(parser: argparse.ArgumentParser, parsed, extras: list[str]) -> str:
@@ -25,19 +49,32 @@ def unrecognized(parser: argparse.ArgumentParser, parsed, extras: list[str]) -> 
     or pack named without the option that takes it."""
     command = getattr(parsed, "command", None)
     sub = _subcommand(parser, command)
-    options = set(sub._option_string_actions) if sub else set()
     hints, words = [], iter(extras)
     for extra in words:
         option, equals, value = extra.partition("=")
-        top = parser._option_string_actions.get(option) if option.startswith("-") else None
-        if top is not None and top.nargs != 0:
+        top = _top_level_option(parser, option) if option.startswith("-") else None
+        if top is not None:
             value = value if equals else next(words, None)  # its value, not a word of its own
             value = "…" if value is None else shlex.quote(value)
-            hints.append(f"{option} goes before the command: trackfit {option} {value} {command} …")
-        elif not extra.startswith("-"):
-            hints += _named_without_option(extra, options)[:1]
+            hints.append(f"{top} goes before the command: trackfit {top} {value} {command} …")
+        elif not extra.startswith("-") and sub is not None:
+            hints += [
+                f"did you mean {option} {extra}?" for option in _options_for(extra, sub, parsed)
+            ][:1]
     message = f"unrecognized arguments: {' '.join(extras)}"
     return "; ".join([message, *dict.fromkeys(hints)])
+
+
+def _top_level_option(parser: argparse.ArgumentParser, written: str) -> str | None:
+    """The top-level option (one taking a value) that `written` is, or a unique start of, as
+    argparse itself would read it before the command."""
+    options = [
+        name
+        for name, action in parser._option_string_actions.items()
+        if action.nargs != 0 and name.startswith("--")
+    ]
+    matches = [name for name in options if name == written or name.startswith(written)]
+    return matches[0] if len(matches) == 1 and len(written) > 2 else None
 
 
 def _subcommand(parser: argparse.ArgumentParser, command: str | None):
@@ -49,13 +86,36 @@ def _subcommand(parser: argparse.ArgumentParser, command: str | None):
     return None
 
 
-def _named_without_option(word: str, options: set[str]) -> list[str]:
-    """What a bare word was probably meant as, given the options of its command: a file the
-    command reads (a file there is, or a word with a suffix or a folder), else a pack."""
-    is_file = Path(word).is_file() or bool(Path(word).suffix) or "/" in word
-    guesses = [
-        (is_file and "--input" in options, "--input"),
-        (is_file and "--data" in options, "--data"),
-        ("--pack" in options and not is_file, "--pack"),
+def _options_for(word: str, sub: argparse.ArgumentParser, parsed=None) -> list[str]:
+    """The options of a command a bare word could be the value of, by what the word is: a
+    file (one there is, or with the option's file suffix) or a pack (a folder holding
+    pack.yaml, or the name of an installed one); none already given."""
+    from recommender.pack.loading import packs_dir  # noqa: PLC0415 (only on a mistake)
+
+    path = Path(word)
+    fits = []
+    for option, suffixes in FILE_SUFFIXES.items():
+        if path.is_file() or (path.suffix.lower() in suffixes and not path.is_dir()):
+            fits.append(option)
+    if (path / "pack.yaml").is_file() or (
+        re.fullmatch(r"[a-z0-9][a-z0-9_-]*", word) and (packs_dir() / word / "pack.yaml").is_file()
+    ):
+        fits.append("--pack")
+    actions = sub._option_string_actions
+    return [
+        option
+        for option in fits
+        if option in actions and (parsed is None or getattr(parsed, actions[option].dest) is None)
     ]
-    return [f"did you mean {option} {word}?" for fits, option in guesses if fits]
+
+
+def _required_hints(sub: argparse.ArgumentParser, missing: list[str]) -> list[str]:
+    """For each required option not given, the word of the command line that was probably
+    meant as its value."""
+    hints = []
+    for option in missing:
+        for word in TrackfitParser.words:
+            if not word.startswith("-") and option in _options_for(word, sub):
+                hints.append(f"did you mean {option} {word}?")
+                break
+    return hints

@@ -288,9 +288,22 @@ def test_a_fraction_of_a_direct_report_is_refused(trackfit, tmp_path):
             "did you mean --input questionnaires/engineering/sample-answers.jsonl?",
         ),
         (["evaluate", "o.csv"], "did you mean --data o.csv?"),
-        (["train", "--data", "o.csv", "x"], "unrecognized arguments: x; did you mean --pack x?"),
+        (["train", "--data", "o.csv", "data-science"], "did you mean --pack data-science?"),
         (["schema", "engineering"], "unrecognized arguments: engineering; did you mean --pack"),
         (["recommend", "--frobnicate"], "unrecognized arguments: --frobnicate\n"),
+        (["recommend", "--model", "m"], "--models goes before the command: trackfit --models m"),
+        (
+            ["recommend", "questionnaires/engineering"],
+            "did you mean --pack questionnaires/engineering?",
+        ),
+        (["train", "data.csv"], "required: --data; did you mean --data data.csv?"),
+        (["synth", "o.csv", "--n", "5", "--seed", "1"], "did you mean --out o.csv?"),
+        # no hint rather than a wrong one: a word that is no file and no pack, an option
+        # already given
+        (["models", "check", "v3", "v4"], "unrecognized arguments: v4\n"),
+        (["recommend", "--version", "v1", "1.2"], "unrecognized arguments: 1.2\n"),
+        (["evaluate", "--data", "x.csv", "y.csv"], "unrecognized arguments: y.csv\n"),
+        (["recommend", "./"], "unrecognized arguments: ./\n"),
     ],
 )
 def test_an_argument_in_the_wrong_place_is_refused_with_what_was_meant(
