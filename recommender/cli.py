@@ -302,15 +302,16 @@ def run_validate(args: argparse.Namespace) -> int:
 def run_import_framework(args: argparse.Namespace) -> int:
     """`trackfit pack import-framework FILE --id ID`: the pack is written whole and valid, or
     nothing is written."""
-    from recommender.pack.skeleton import import_framework, write_pack
+    from recommender.pack.skeleton import import_framework, pack_id_problem, write_pack
 
     out = args.out if args.out is not None else Path(args.id)
+    bad_id = pack_id_problem(args.id)
     problems = [
-        problem
-        for problem in (_not_a_pack_folder(out, args.id), _not_a_regular_file(args.file, None))
-        if problem
+        *([Problem("--id", bad_id)] if bad_id else []),
+        *_not_a_pack_folder(out, args.id),
+        *filter(None, [_not_a_regular_file(args.file, None)]),
     ]
-    if problems:  # both at once: the file and the folder are the user's to fix
+    if problems:  # all at once: the id, the folder and the file are the user's to fix
         raise TrackfitError(problems)
     with args.file.open("rb") as stream:
         data = stream.read(MAX_SPREADSHEET_BYTES + 1)
@@ -325,19 +326,18 @@ def run_import_framework(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _not_a_pack_folder(out: Path, pack_id: str) -> Problem | None:
-    """Why `--out` is no folder to write the pack into, or None."""
+def _not_a_pack_folder(out: Path, pack_id: str) -> list[Problem]:
+    """Every reason `--out` is no folder to write the pack into."""
+    why = []
     if out.name != pack_id:
-        why = f"{out} must be a folder named '{pack_id}': a pack's folder is named by its id"
-    elif out.is_symlink() or (out.exists() and not out.is_dir()):
-        why = f"{out} exists and is not a folder"
+        why.append(f"{out} must be a folder named '{pack_id}': a pack's folder is named by its id")
+    if out.is_symlink() or (out.exists() and not out.is_dir()):
+        why.append(f"{out} exists and is not a folder")
     elif out.is_dir() and any(out.iterdir()):
-        why = f"{out} is not empty; nothing was written (give a new folder)"
+        why.append(f"{out} is not empty; nothing was written (give a new folder)")
     elif not out.parent.is_dir():
-        why = f"{out.parent} is not a folder that exists"
-    else:
-        return None
-    return Problem("--out", why)
+        why.append(f"{out.parent} is not a folder that exists")
+    return [Problem("--out", reason) for reason in why]
 
 
 def run_schema(args: argparse.Namespace) -> int:

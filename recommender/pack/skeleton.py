@@ -36,12 +36,9 @@ PROBLEM_PATH = re.compile(r"^framework\.yaml(?::\d+)?: (tracks|levels|competenci
 def import_framework(data: bytes, file_name: str, pack_id: str, title: str | None) -> dict:
     """The pack files (name -> text) made from a ladder spreadsheet and checked as
     `trackfit validate` checks a pack; FrameworkSheetInvalid names every problem by cell."""
-    if not ID_PATTERN.match(pack_id) or len(pack_id) > 64:
-        raise FrameworkSheetInvalid.at(
-            "--id",
-            f"{pack_id!r} is not a pack id: lower-case letters, digits, '-' and '_', "
-            "starting with a letter, at most 64 characters (e.g. data-science)",
-        )
+    problem = pack_id_problem(pack_id)
+    if problem:
+        raise FrameworkSheetInvalid.at("--id", problem)
     ladder = read_ladder(data, file_name)
     framework_problems = _framework_problems(ladder)
     if ladder.statement_problems or framework_problems:
@@ -49,6 +46,16 @@ def import_framework(data: bytes, file_name: str, pack_id: str, title: str | Non
     files = pack_files(ladder, pack_id, title or title_from_id(pack_id))
     _check_valid(files, ladder, pack_id)
     return files
+
+
+def pack_id_problem(pack_id: str) -> str | None:
+    """Why `pack_id` cannot be a pack's id, or None."""
+    if ID_PATTERN.match(pack_id) and len(pack_id) <= 64:
+        return None
+    return (
+        f"{pack_id!r} is not a pack id: lower-case letters, digits, '-' and '_', starting with "
+        "a letter, at most 64 characters (e.g. data-science)"
+    )
 
 
 def title_from_id(pack_id: str) -> str:

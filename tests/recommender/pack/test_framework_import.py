@@ -547,6 +547,14 @@ def test_a_missing_spreadsheet_and_a_missing_out_folder_are_named_together(track
     assert code == 2 and "2 problems" in err
     assert f"--out: {tmp_path / 'gone'} is not a folder that exists" in err
     assert f"  {tmp_path / 'nope.xlsx'}: cannot be read" in err  # no placeholder before it
+    # and a bad id, and every problem of the folder, with them
+    code, _, err = trackfit(
+        "pack", "import-framework", str(tmp_path / "nope.xlsx"),
+        "--id", "BAD", "--out", str(tmp_path / "gone" / "other"),
+    )  # fmt: skip
+    assert code == 2 and "4 problems" in err
+    assert "--id: 'BAD' is not a pack id" in err
+    assert "must be a folder named 'BAD'" in err and "gone is not a folder that exists" in err
 
 
 def test_a_pack_written_here_under_a_bundled_packs_id_is_validated_by_its_path(
