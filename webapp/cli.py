@@ -160,7 +160,8 @@ def run_serve(args: argparse.Namespace) -> int:
     if problem:
         # HR can still sign in and promote a usable version, so the app serves all the same
         print(f"trackfit: the active model cannot be used yet:\n{problem}", file=sys.stderr)
-    print(f"trackfit is running at http://{args.host}:{args.port}/  (Ctrl+C stops it)")
+    shown = f"[{args.host}]" if ":" in args.host else args.host  # an IPv6 address in a URL
+    print(f"trackfit is running at http://{shown}:{args.port}/  (Ctrl+C stops it)")
     print(f"  database: {app.config['SQLALCHEMY_DATABASE_URI']}")
     models = app.config["TRACKFIT_MODELS"] or "models/"
     print(f"  pack: {app.config['TRACKFIT_PACK']}; models: {models}")
@@ -178,8 +179,10 @@ def run_serve(args: argparse.Namespace) -> int:
 def _port_taken(host: str, port: int) -> str | None:
     """Why the server could not listen at host:port (another program has the port, or the
     host is not this machine's), or None: checked before anything is said to be running."""
+    from werkzeug.serving import select_address_family
+
     try:
-        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        family = select_address_family(host, port)  # the family the server will bind
         with socket.socket(family, socket.SOCK_STREAM) as probe:
             probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server does
             probe.bind((host, port))
