@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import shutil
 import subprocess
@@ -9,6 +11,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from recommender.cli import build_parser
+from webapp.cli import add_web_commands
 
 ROOT = Path(__file__).resolve().parents[2]
 DESIGN_CONSTRUCTS = 10
@@ -314,3 +321,26 @@ def test_an_argument_in_the_wrong_place_is_refused_with_what_was_meant(
         trackfit(*argv)
     assert exit_.value.code == 2
     assert said in capsys.readouterr().err
+
+
+WORDS = [
+    "recommend", "train", "evaluate", "schema", "score", "synth", "models", "check", "list",
+    "pack", "import-framework", "validate", "serve", "users", "--models", "--model", "--mod",
+    "--pack", "--input", "--data", "--out", "--version", "--chunk", "--help", "-h", "--",
+    "--models=m", "engineering", "data-science", "questionnaires/engineering", "x.jsonl",
+    "o.csv", "README.md", "./", "..", "", " ", "v1", "20", "1.2", "-", "--=", "=", "é",
+    "\x00", "\ud800", "--pack=", "--data=o.csv",
+]  # fmt: skip
+
+
+@given(st.lists(st.sampled_from(WORDS) | st.text(max_size=12), max_size=7))
+@settings(max_examples=300, deadline=None)
+def test_any_command_line_is_parsed_or_refused_with_a_message_never_a_traceback(argv):
+    parser = build_parser(add_web_commands)
+    stderr = io.StringIO()
+    with contextlib.redirect_stderr(stderr), contextlib.redirect_stdout(io.StringIO()):
+        try:
+            parser.parse_args(argv)
+        except SystemExit as exit_:
+            assert exit_.code in (0, 2), stderr.getvalue()
+            assert exit_.code == 0 or "error: " in stderr.getvalue()
