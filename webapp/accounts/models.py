@@ -123,8 +123,9 @@ class User(UserMixin, db.Model):
     @property
     def has_reports(self) -> bool:
         """Whether anyone reports to this person in the org chart, whatever their role: their
-        team's page is theirs even while HR has not made them a manager."""
-        return bool(db.session.scalar(select(User.id).where(User.manager_id == self.id).limit(1)))
+        team's page is theirs even while HR has not made them a manager. As the chart stood at
+        most TRACKFIT_RECHECK_SECONDS ago: every page's navigation asks."""
+        return self.id in people_with_reports()
 
     @property
     def role_label(self) -> str:
