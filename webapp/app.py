@@ -162,8 +162,9 @@ def register_jobs(app: Flask) -> None:
 
 def register_template_helpers(app: Flask) -> None:
     """Filters the templates use."""
-    from webapp import counting  # noqa: PLC0415
+    from webapp import counting, names_in_text  # noqa: PLC0415
     from webapp.results import wording  # noqa: PLC0415
 
     wording.register(app)
     counting.register(app)
+    names_in_text.register(app)

@@ -11,7 +11,7 @@ from webapp.extensions import db
 def test_register_creates_an_employee_and_signs_in(client):
     response = client.register()
     assert response.status_code == 302
-    assert "Hello, Ada" in client.get("/").get_data(as_text=True)
+    assert "Hello, <bdi>Ada</bdi>" in client.get("/").get_data(as_text=True)
 
 
 def test_register_names_each_problem(client):
@@ -56,7 +56,7 @@ def test_login_and_logout(client):
     client.logout()
     assert "Log in" in client.get("/").get_data(as_text=True)
     assert client.login().status_code == 302
-    assert "Hello, Ada" in client.get("/").get_data(as_text=True)
+    assert "Hello, <bdi>Ada</bdi>" in client.get("/").get_data(as_text=True)
 
 
 def test_logout_needs_a_post_with_a_token(client):
@@ -110,7 +110,7 @@ def test_login_never_redirects_off_site(client, target):
     response = client.login(next_url=target)
     assert response.headers["Location"] == "/"
     assert client.client.get_cookie("planted") is None
-    assert "Hello, Ada" in client.get("/").get_data(as_text=True)
+    assert "Hello, <bdi>Ada</bdi>" in client.get("/").get_data(as_text=True)
 
 
 def test_login_returns_to_the_page_asked_for(client):

@@ -75,7 +75,7 @@ def test_a_manager_without_reports_is_told_where_reports_come_from(app, make_use
 def test_a_shared_assessment_waits_on_both_home_pages_until_a_decision_is_recorded(shared):
     ada, mo, assessment_id = shared
     mine = section(home(ada), "Shared with your manager")
-    assert "is shared with Mo since" in mine and f"/results/{assessment_id}" in mine
+    assert "is shared with <bdi>Mo</bdi> since" in mine and f"/results/{assessment_id}" in mine
     team = section(home(mo), "Your team")
     assert 'waiting for a 1:1: <span class="count">1</span>' in team
     assert f'href="/team/assessments/{assessment_id}"' in team
@@ -85,7 +85,7 @@ def test_a_shared_assessment_waits_on_both_home_pages_until_a_decision_is_record
     team = section(home(mo), "Your team")
     assert 'waiting for a 1:1: <span class="count">0</span>' in team
     assert 'Decisions waiting for confirmation: <span class="count">1</span>' in team
-    assert "Waiting for Ada to confirm it" in team
+    assert "Waiting for <bdi>Ada</bdi> to confirm it" in team
     assert section(home(ada), "Shared with your manager") == ""
     to_confirm = section(home(ada), "Waiting for you")
     assert "1</span> decision to confirm" in to_confirm
@@ -117,7 +117,7 @@ def test_after_sharing_ends_the_manager_no_longer_sees_it_waiting(shared):
     team = section(home(mo), "Your team")
     assert 'waiting for a 1:1: <span class="count">0</span>' in team
     assert "Nothing waiting." in team
-    assert "Talk it over with Mo" in home(ada)  # and Ada is told how to share again
+    assert "Talk it over with <bdi>Mo</bdi>" in home(ada)  # and Ada is told how to share again
 
 
 def test_another_manager_sees_nothing_of_it(shared, signed_in):

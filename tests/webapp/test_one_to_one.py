@@ -263,7 +263,7 @@ def test_the_manager_screens_speak_about_the_report_not_to_them(share_sample, sa
         for words in ("You rated yourself", "your answers support", "for you", "You are in"):
             assert words not in html, f"{url}: {words}"
     html = mo.get(page).get_data(as_text=True)
-    assert "The advice Ada received" in html
+    assert "The advice <bdi>Ada</bdi> received" in html
     if advice_of(team, assessment_id)["explanation"]["rules"]:
         assert "The rules told Ada:" in html
 
@@ -326,7 +326,7 @@ def test_gaps_are_judged_on_both_ratings(shared, people):
 
 
 def test_the_notes_on_the_answers_are_the_quality_notes_not_the_rules_flags(shared, team):
-    """A rule's flag is among the rules that applied; under "Notes on Ada's answers", which
+    """A rule's flag is among the rules that applied; under "Notes on <bdi>Ada</bdi>'s answers", which
     lower how sure the advice is, stand only the notes on the answers themselves."""
     from webapp.assessment.models import Assessment  # noqa: PLC0415
 
@@ -341,7 +341,7 @@ def test_the_notes_on_the_answers_are_the_quality_notes_not_the_rules_flags(shar
         assessment.recommendation = recommendation
         db.session.commit()
     html = mo.get(f"/team/assessments/{assessment_id}").get_data(as_text=True)
-    notes = html.split("Notes on Ada's answers", 1)[1].split("</ul>", 1)[0]
+    notes = html.split("Notes on <bdi>Ada</bdi>'s answers", 1)[1].split("</ul>", 1)[0]
     assert "Some pages were answered very quickly." in notes
     assert "Both tracks could fit" not in notes
 
