@@ -50,10 +50,24 @@ def lower_as_postgresql(text: str | None) -> str | None:
     )
 
 
+# Letters Unicode does not write as a plain letter and an accent, as a plain keyboard types
+# them (Łukasz as lukasz, Øystein as oystein, Đặng as dang, a dotless i as i), and the other
+# apostrophes as the plain one (a curly one in O'Brien).
+PLAIN_LETTERS = str.maketrans(
+    {
+        "Ł": "L", "ł": "l", "Ø": "O", "ø": "o", "Đ": "D", "đ": "d", "Ð": "D", "ð": "d",
+        "ı": "i", "Æ": "AE", "æ": "ae", "Œ": "OE", "œ": "oe", "Þ": "TH", "þ": "th",
+        "Ħ": "H", "ħ": "h", "Ŧ": "T", "ŧ": "t", "ƒ": "f",
+        "’": "'", "‘": "'", "ʼ": "'", "`": "'", "´": "'",
+    }
+)  # fmt: skip
+
+
 def folded(text: str) -> str:
-    """Text as a search for people compares it: without accents (é as e, ñ as n, Ø stays),
-    case folded (ß as ss, every sigma alike), full-width letters and digits as plain ones."""
-    decomposed = unicodedata.normalize("NFKD", text)
+    """Text as a search for people compares it: without accents (é as e, ñ as n, Ø as o, Ł as
+    l), case folded (ß as ss, every sigma alike), full-width letters and digits as plain ones,
+    any apostrophe as the plain one."""
+    decomposed = unicodedata.normalize("NFKD", text.translate(PLAIN_LETTERS))
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 

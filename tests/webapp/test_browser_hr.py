@@ -263,14 +263,28 @@ def test_hr_finds_one_person_among_hundreds_and_opens_their_page(
             )
             person.set_password(None)  # not activated yet: an invitation link each
             db.session.add(person)
+        # a name of 120 letters with no space, and right-to-left names, on the last page
+        for number, name in enumerate(["Wolfeschlegelsteinhausenbergerdorff" * 3 + "x" * 15,
+                                       "أحمد حداد", "יעל כהן"]):  # fmt: skip
+            person = User(email=f"wide{number}@example.com", name=name, role="employee")
+            person.set_password(None)
+            db.session.add(person)
         db.session.commit()
     page = hr_page
+    page.goto(f"{live}/hr/people?page=3")
+    for width in (390, 1280):  # the table keeps to its box: every column in view
+        look_at(page, "people-list-long-names", width)
+        table, box = page.evaluate(
+            "() => { const t = document.querySelector('table.people');"
+            " return [t.scrollWidth, t.parentElement.clientWidth]; }"
+        )
+        assert table <= box, f"at {width} px the list is {table} px wide in {box} px"
     page.goto(f"{live}/hr/people")
-    expect(page.get_by_text("People 1–100 of 235, page 1 of 3.")).to_be_visible()
+    expect(page.get_by_text("People 1–100 of 238, page 1 of 3.")).to_be_visible()
     page.get_by_role("navigation", name="Pages of the people list, bottom").get_by_role(
         "link", name="Next"
     ).click()
-    expect(page.get_by_text("People 101–200 of 235, page 2 of 3.")).to_be_visible()
+    expect(page.get_by_text("People 101–200 of 238, page 2 of 3.")).to_be_visible()
     look_at_every_width(page, "hr-people-page-2")
     assert_accessible(page, "people, page 2")
 

@@ -326,7 +326,7 @@ def test_gaps_are_judged_on_both_ratings(shared, people):
 
 
 def test_the_notes_on_the_answers_are_the_quality_notes_not_the_rules_flags(shared, team):
-    """A rule's flag is among the rules that applied; under "Notes on <bdi>Ada</bdi>'s answers", which
+    """A rule's flag is among the rules that applied; under "Notes on Ada's answers", which
     lower how sure the advice is, stand only the notes on the answers themselves."""
     from webapp.assessment.models import Assessment  # noqa: PLC0415
 

@@ -256,3 +256,39 @@ def test_every_page_together_is_exactly_the_people_the_filters_select(
         expected = [person.name for person in everyone if selected(person)]
     query = urlencode({"text": text, "role": role, "discipline": discipline, "account": account})
     assert every_page(company, query) == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "typed"),
+    [
+        ("Łukasz Żółkiewski", "lukasz zolkiewski"),
+        ("Øystein Ødegård", "oystein odegard"),
+        ("Đặng Thị Lan", "dang thi"),
+        ("Yılmaz Iğdır", "yilmaz igdir"),
+        ("Siobhán O’Brien", "o'brien"),
+        ("Æbbe Ærø", "aebbe"),
+    ],
+)
+def test_letters_a_plain_keyboard_has_no_key_for_are_found_as_it_types_them(
+    app, make_user, signed_in, name, typed
+):
+    make_user("hr@example.com", "hr", "Hana")
+    with app.app_context():
+        person = User(email="p@example.com", name=name)
+        person.set_password(None)
+        db.session.add(person)
+        db.session.commit()
+    assert shown(signed_in("hr@example.com").get(f"/hr/people?text={quote(typed)}")) == [name]
+
+
+def test_a_team_page_calls_people_by_their_whole_name_isolated_from_the_text_around_it(
+    app, make_user, signed_in
+):
+    """A first word is a family name in Vietnamese or Japanese, and "عبد" alone is no name."""
+    make_user("mo@example.com", "manager", "Mo")
+    names = ["Nguyễn Văn An", "山田 太郎", "عبد الرحمن الشريف", "שרה כץ"]
+    for number, name in enumerate(names):
+        make_user(f"p{number}@example.com", name=name, manager="mo@example.com")
+    page = signed_in("mo@example.com").get("/team/").text
+    for name in names:
+        assert f"<bdi>{name}</bdi> can share an assessment" in page

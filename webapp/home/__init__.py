@@ -8,7 +8,6 @@ from webapp.accounts.models import User
 from webapp.assessment.models import Assessment
 from webapp.extensions import db
 from webapp.home import waiting
-from webapp.manager.one_to_one import first_name
 from webapp.sharing.models import Share
 
 bp = Blueprint("home", __name__)
@@ -41,5 +40,4 @@ def index():
         reports=reports,
         one_to_ones=waiting.awaiting_one_to_one(current_user) if manages else [],
         unconfirmed=waiting.awaiting_confirmation_by_reports(current_user) if manages else [],
-        first_name=first_name,
     )

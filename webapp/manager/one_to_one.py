@@ -16,12 +16,6 @@ STEP = 1  # a difference of a whole step or more on the 1..5 scale is highlighte
 PROMPTS_EACH = 3
 
 
-def first_name(person) -> str:
-    """What the manager's screens call a report: the first word of their name."""
-    words = person.name.split()
-    return words[0] if words else person.name
-
-
 @dataclass(frozen=True)
 class RatingRow:
     """One competency: the employee's own rating and the manager's, on the same statements."""

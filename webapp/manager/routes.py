@@ -19,7 +19,6 @@ from webapp.manager.models import Decision, ManagerReview
 from webapp.manager.one_to_one import (
     about,
     discussion_prompts,
-    first_name,
     gaps_on_both,
     needs,
     side_by_side,
@@ -41,7 +40,6 @@ def team():
     return render_template(
         "manager/team.html",
         rows=rows,
-        first_name=first_name,
         discipline_of=answering.pack_for,
         ladders_of=lambda assessment: answering.pack_of(assessment.pack),
     )
@@ -87,7 +85,7 @@ def _decision_form(pack: Pack, assessment: Assessment, decision: Decision | None
 
 
 def _page(assessment: Assessment, report: User, pack: Pack, template: str, **forms):
-    name = first_name(report)
+    name = report.name
     review = _review(assessment)
     reading = read(assessment.recommendation, pack, assessment.answers, assessment.context)
     rows = side_by_side(pack, assessment.answers, review.ratings)
@@ -149,7 +147,7 @@ def print_view(assessment_id: int):
 def rate(assessment_id: int):
     """Save the manager's own rating of the report's competencies."""
     assessment, report, pack = _shared(assessment_id)
-    form = ratings_form_class(pack, first_name(report))()
+    form = ratings_form_class(pack, report.name)()
     if not form.validate_on_submit():
         return _page(assessment, report, pack, "manager/one_to_one.html", ratings_form=form), 422
     review = _review(assessment)
@@ -233,5 +231,5 @@ def decide(assessment_id: int):
         overrides=overrides,
     )
     db.session.commit()
-    flash(f"Recorded. {first_name(report)} sees it on their result and can confirm it.")
+    flash(f"Recorded. {report.name} sees it on their result and can confirm it.")
     return redirect(url_for(".one_to_one", assessment_id=assessment.id, _anchor="decision"))
