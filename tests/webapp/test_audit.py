@@ -391,3 +391,19 @@ def test_anonymous_visitors_are_sent_to_log_in_for_the_audit_log(app, form_clien
     response = form_client().get("/hr/audit")
     assert response.status_code == 302
     assert "/account/login" in response.headers["Location"]
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_the_person_filter_finds_events_by_the_name_of_who_acted_or_whom_it_was_about(
+    app, backend, history, make_user
+):
+    make_user("maria@example.com", name="Μαρία Κωνσταντίνου")
+    make_user("layla@example.com", name="ليلى")
+    add_event(app, datetime(2025, 3, 1), "org_edit", "maria@example.com", "hr@example.com")
+    add_event(app, datetime(2025, 3, 2), "export", "her data", "layla@example.com")
+    assert shown(history.get("/hr/audit?actor=μαρια")) == ["maria@example.com"]  # about her
+    assert shown(history.get("/hr/audit?actor=ليلى")) == ["her data"]  # she acted
+    assert shown(history.get("/hr/audit?actor=bob@example.com")) == [
+        "end-of-january",
+        "mid-january",
+    ]

@@ -14,15 +14,17 @@ from wtforms import SelectField, StringField
 from wtforms.validators import Optional
 
 from webapp import audit
+from webapp.accounts.models import User
 from webapp.audit import ACTIONS, AuditEvent
 from webapp.audit.details import readable
 from webapp.column_text import FitsColumn
 from webapp.extensions import db
 from webapp.hr import bp
 from webapp.paging import ListFilters, Paging, page_of
-from webapp.text_search import containing
+from webapp.text_search import containing, folded
 
 PER_PAGE = 50  # a screenful or two; the CSV has every matching event
+MAX_NAMED = 2000  # people a name filter may stand for, each a value in the query
 # Details longer than this fold into a summary line that opens on a click: one line per event.
 SHORT_DETAILS = 48
 # A spreadsheet runs a cell starting with these as a formula (CSV injection).
@@ -36,8 +38,9 @@ class AuditFilterForm(ListFilters):
 
     action = SelectField("Action", validators=[Optional()])
     actor = StringField(
-        "Person (email)",
-        description="Who acted, or whose account it was about (a failed login has no actor).",
+        "Person (name or email)",
+        description="Who acted, or whose account it was about: part of their name, whatever "
+        "its case and accents, or of their email (a failed login has no actor).",
         validators=[FitsColumn(length=254), Optional()],
     )
     since = StringField("From (YYYY-MM-DD)", validators=[FitsColumn(length=10), Optional()])
@@ -60,10 +63,13 @@ def _filtered(form: AuditFilterForm) -> Select:
     if "actor" in applied:
         # Who acted, or whose account an event was about: a failed login has no actor, only
         # the account's email as its subject.
+        named = _emails_of_people_named(applied["actor"])
         query = query.where(
             or_(
                 containing(AuditEvent.actor_email, applied["actor"]),
                 containing(AuditEvent.subject, applied["actor"]),
+                AuditEvent.actor_email.in_(named),
+                AuditEvent.subject.in_(named),
             )
         )
     if since:
@@ -71,6 +77,18 @@ def _filtered(form: AuditFilterForm) -> Select:
     if until and until.date() < date.max:  # the last day there is has no day after it
         query = query.where(AuditEvent.at < until + timedelta(days=1))
     return query
+
+
+def _emails_of_people_named(typed: str) -> list[str]:
+    """The emails of everyone whose name holds the text typed, compared as the people list
+    compares it (`folded`: "μαρια" finds Μαρία); none when that is more than MAX_NAMED people,
+    a text too short to pick anyone out (the email part of the filter still applies)."""
+    wanted = folded(typed.strip())
+    emails = [
+        email for email, name in db.session.execute(select(User.email, User.name))
+        if wanted in folded(name)
+    ]  # fmt: skip
+    return emails if len(emails) <= MAX_NAMED else []
 
 
 def _day(form: AuditFilterForm, field) -> datetime | None:
