@@ -114,3 +114,4 @@ def test_request_size_is_limited_and_the_page_says_to_what(client, ada):
     response = client.post("/account/password", data={"current": "x" * 400_000})
     assert response.status_code == 413
     assert "at most 256 KB can be sent here" in response.get_data(as_text=True)
+    assert "<title>Too much to send (413) · trackfit</title>" in response.get_data(as_text=True)
