@@ -708,3 +708,18 @@ def test_hr_typing_an_id_with_an_invisible_character_is_told_which(app, hr_and_t
     assert response.status_code == 422
     assert named in text_of(response)
     assert chart(app)["bob@example.com"][3] is None
+
+
+@pytest.mark.parametrize(
+    ("body", "said"),
+    [
+        (b"", "org.csv: is empty: the first line names the columns"),
+        (b"a" * 200_000, "org.csv: has no line that reads as CSV: the first line names"),
+    ],
+)
+def test_a_file_without_a_header_says_whether_it_is_empty_or_unreadable(hr, body, said):
+    page = text_of(upload(hr, body))
+    assert said in page
+    if body:
+        assert "org.csv:1: has a cell of more than 131,072 characters" in page
+        assert "is empty" not in page

@@ -185,7 +185,7 @@ def _records(text: str, problems: _Problems) -> tuple[list[str] | None, list[tup
     """The header and up to MAX_ROWS rows, each with its line in the file (blank lines and
     quoted line breaks count); rows beyond are counted, not kept."""
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    header, rows, beyond = None, [], 0
+    header, rows, beyond, unread = None, [], 0, 0
     while True:
         try:
             cells = next(reader)
@@ -193,6 +193,7 @@ def _records(text: str, problems: _Problems) -> tuple[list[str] | None, list[tup
             break
         except csv.Error as error:  # this record is not read; the next ones are
             problems.add(reader.line_num, _not_csv(error))
+            unread += 1
             continue
         if not cells:
             continue
@@ -203,7 +204,8 @@ def _records(text: str, problems: _Problems) -> tuple[list[str] | None, list[tup
         else:
             beyond += 1
     if header is None:
-        problems.add(0, "is empty: the first line names the columns " + ", ".join(COLUMNS))
+        what = "has no line that reads as CSV" if unread else "is empty"
+        problems.add(0, f"{what}: the first line names the columns " + ", ".join(COLUMNS))
     if beyond:
         problems.add(0, f"has {len(rows) + beyond:,} rows; at most {MAX_ROWS:,} at once")
     return header, rows
