@@ -223,7 +223,7 @@ def test_hr_reads_the_audit_log_a_page_at_a_time_one_line_per_event(
     page.get_by_role("button", name="Filter").click()
     expect(page.get_by_text("15 events matching the filters.")).to_be_visible()
     page.get_by_label("Action").select_option("")
-    page.get_by_label("Person (email)").fill("hr@")
+    page.get_by_label("Person (name or email)").fill("hr@")
     page.get_by_role("button", name="Filter").click()
     expect(page.get_by_text("Events 1–50 of 60 matching the filters, page 1 of 2.")).to_be_visible()
     page.get_by_role("navigation", name="Pages of the audit log, bottom").get_by_role(
@@ -232,7 +232,7 @@ def test_hr_reads_the_audit_log_a_page_at_a_time_one_line_per_event(
     expect(
         page.get_by_text("Events 51–60 of 60 matching the filters, page 2 of 2.")
     ).to_be_visible()
-    expect(page.get_by_label("Person (email)")).to_have_value("hr@")
+    expect(page.get_by_label("Person (name or email)")).to_have_value("hr@")
     expect(page.get_by_role("link", name="Page 2", exact=True).first).to_have_attribute(
         "aria-current", "page"
     )
