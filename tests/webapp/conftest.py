@@ -456,6 +456,10 @@ def assert_accessible():
     from axe_playwright_python.sync_playwright import Axe  # noqa: PLC0415
 
     def check(page, what: str) -> None:
+        # the page as drawn: a page reached by a click may still be loading its stylesheet on
+        # a busy machine, and unstyled header links are smaller than a touch target (a CI run
+        # failed on target-size so)
+        page.wait_for_load_state("load")
         violations = Axe().run(page, options=AXE_OPTIONS).response["violations"]
         serious = [
             f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
