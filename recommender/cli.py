@@ -672,9 +672,10 @@ def _check_models(registry: Registry, args: argparse.Namespace) -> int:
         print(f"{args.version}: usable (SHA-256 matches, parameters read, sample people answered)")
         return EXIT_OK
     packs = [args.pack] if args.pack else _packs_with_models(registry)
+    installed = _installed_packs()
     problems = []
     for pack in packs:
-        if not args.pack and pack not in _installed_packs():
+        if not args.pack and pack not in installed:
             problems.append(
                 Problem(
                     f"{registry.root / ACTIVE_FOLDER / pack}",

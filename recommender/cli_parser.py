@@ -93,10 +93,12 @@ def _options_for(word: str, sub: argparse.ArgumentParser, parsed=None) -> list[s
     from recommender.pack.loading import packs_dir  # noqa: PLC0415 (only on a mistake)
 
     path = Path(word)
-    fits = []
-    for option, suffixes in FILE_SUFFIXES.items():
-        if path.is_file() or (path.suffix.lower() in suffixes and not path.is_dir()):
-            fits.append(option)
+    is_file, is_dir = path.is_file(), path.is_dir()
+    fits = [
+        option
+        for option, suffixes in FILE_SUFFIXES.items()
+        if is_file or (path.suffix.lower() in suffixes and not is_dir)
+    ]
     if (path / "pack.yaml").is_file() or (
         re.fullmatch(r"[a-z0-9][a-z0-9_-]*", word) and (packs_dir() / word / "pack.yaml").is_file()
     ):

@@ -158,13 +158,7 @@ def looks_like_outcomes(raw_bytes: bytes) -> bool:
 def pack_of_columns(raw_bytes: bytes, pack: Pack, others: list[Pack]) -> Pack | None:
     """The other pack whose items a refused file's columns are, when they are every item of
     that pack and not of `pack`'s: the file was given for the wrong discipline."""
-    # any line ending (an old Mac's CR among them); a header csv cannot read names none
-    lines = raw_bytes[:65536].decode("utf-8-sig", errors="replace").splitlines()
-    try:
-        header = next(csv.reader(io.StringIO(lines[0] if lines else "")), [])
-    except csv.Error:
-        return None
-    columns = {name.strip() for name in header}
+    columns = _first_line_columns(raw_bytes)
     if set(scoring_layout(pack).item_ids) <= columns:
         return None
     for other in others:

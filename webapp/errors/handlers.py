@@ -88,7 +88,7 @@ def too_large() -> str:
     if not limit:
         return MESSAGES[413]
     size = f"{limit / 2**20:g} MB" if limit >= 2**20 else f"{limit / 2**10:g} KB"
-    upload = UPLOADS.get(request.path) if request.method == "POST" else None
+    upload = _hr_upload()
     if upload:
         return (
             f"The {upload[0]} chosen is larger than the {size} that can be sent here, so "
@@ -97,9 +97,14 @@ def too_large() -> str:
     return f"That was too much data to send at once: at most {size} can be sent here."
 
 
+def _hr_upload() -> tuple[str, str, str] | None:
+    """The entry of UPLOADS the request posts to, if any."""
+    return UPLOADS.get(request.path) if request.method == "POST" else None
+
+
 def _upload_page() -> tuple[str, str] | None:
     """The page an HR upload too large to send was chosen on (its discipline kept), or None."""
-    upload = UPLOADS.get(request.path) if request.method == "POST" else None
+    upload = _hr_upload()
     if upload is None:
         return None
     _, page, words = upload

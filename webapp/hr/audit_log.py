@@ -21,7 +21,7 @@ from webapp.column_text import FitsColumn
 from webapp.extensions import db
 from webapp.hr import bp
 from webapp.paging import ListFilters, Paging, page_of
-from webapp.text_search import containing, folded
+from webapp.text_search import containing, found_in
 
 PER_PAGE = 50  # a screenful or two; the CSV has every matching event
 MAX_NAMED = 2000  # people a name filter may stand for, each a value in the query
@@ -83,11 +83,7 @@ def _emails_of_people_named(typed: str) -> list[str]:
     """The emails of everyone whose name holds the text typed, compared as the people list
     compares it (`folded`: "μαρια" finds Μαρία); none when that is more than MAX_NAMED people,
     a text too short to pick anyone out (the email part of the filter still applies)."""
-    wanted = folded(typed.strip())
-    emails = [
-        email for email, name in db.session.execute(select(User.email, User.name))
-        if wanted in folded(name)
-    ]  # fmt: skip
+    emails = found_in(typed, User.email, User.name)
     return emails if len(emails) <= MAX_NAMED else []
 
 

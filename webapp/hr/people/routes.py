@@ -27,7 +27,7 @@ from webapp.hr.people.forms import (
 from webapp.hr.people.org_chart import apply_chart, lock_org_chart, read_chart, template_csv
 from webapp.paging import page_of
 from webapp.sharing.models import end_shares_with_former_manager
-from webapp.text_search import folded
+from webapp.text_search import found_in
 
 PER_PAGE = 100  # people to a page: a large team at a glance, a company in a few pages
 SEARCHED = (User.name, User.email, User.employee_id)  # what "Name, email or employee id" finds
@@ -66,19 +66,6 @@ def _people_page(form: CsvUploadForm, status: int = 200):
     ), status
 
 
-def _found_by_text(typed: str) -> list[int]:
-    """Everyone whose name, email or employee id holds the text typed, whatever its case and
-    accents ("elodie" finds Élodie, as HR types on a plain keyboard). Compared in Python, one
-    way on every database: a company's people are thousands of short rows, read in a few
-    milliseconds, where SQL has no accent folding common to SQLite and PostgreSQL."""
-    wanted = folded(typed.strip())
-    return [
-        number
-        for number, *texts in db.session.execute(select(User.id, *SEARCHED))
-        if any(text and wanted in folded(text) for text in texts)
-    ]
-
-
 def _filter_form(packs) -> PeopleFilterForm:
     form = PeopleFilterForm(request.args)
     form.discipline.choices = [SelectChoice("", "Any discipline")] + [
@@ -94,7 +81,8 @@ def _filtered(form: PeopleFilterForm) -> Select:
     query = select(User).order_by(User.name_key, User.id)
     applied = form.applied()
     if "text" in applied:
-        query = query.where(User.id.in_(_found_by_text(applied["text"])))
+        # whatever its case and accents: "elodie" finds Élodie, as HR types on a plain keyboard
+        query = query.where(User.id.in_(found_in(applied["text"], User.id, *SEARCHED)))
     if "role" in applied:
         query = query.where(User.role == applied["role"])
     if "discipline" in applied:
