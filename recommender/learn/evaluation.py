@@ -163,8 +163,15 @@ def _peers(train, train_profiles, test, test_profiles) -> dict[str, dict[str, np
         y = train.success[mine]
         model = make_pipeline(
             StandardScaler(),
+            # max_iter: the default 100 can stop lbfgs short at the weakest penalties, on some
+            # CPUs' arithmetic and not others'; an analyst would let it converge
             LogisticRegressionCV(
-                Cs=10, cv=5, scoring="neg_log_loss", l1_ratios=(0.0,), use_legacy_attributes=False
+                Cs=10,
+                cv=5,
+                scoring="neg_log_loss",
+                l1_ratios=(0.0,),
+                max_iter=1000,
+                use_legacy_attributes=False,
             ),
         )
         model.fit(np.where(np.isnan(means[mine]), fill, means[mine]), y)
