@@ -309,6 +309,10 @@ def _table(name: str, raw_bytes: bytes) -> _Table:
                 )
             )
     columns, file_problems, positions = _header(f"{name}:{header_line}", header or [], rows)
+    if header is None and not row_problems:
+        file_problems.append(
+            Problem(name, "has no header: every line is blank or holds only empty cells")
+        )
     if header is not None and not rows and not row_problems:
         file_problems.append(
             Problem(
@@ -579,7 +583,9 @@ class _Checker:
                 )
         unknown = [c for c in columns if c not in features and c not in self.sensitive]
         present = [c for c in self.layout.item_ids if c in columns]
-        if not present and set(columns) <= set(REQUIRED) | set(self.sensitive):
+        if not columns:
+            pass  # no column was read: the header's own problems say why
+        elif not present and set(columns) <= set(REQUIRED) | set(self.sensitive):
             self.problem(
                 "no item columns: this is a short outcome file (employee_id, track_taken, "
                 "success), whose people's answers are the assessments stored in the web app; "

@@ -593,6 +593,39 @@ def test_a_file_saved_with_another_separator_is_told_how_to_save_it(engineering,
         )
 
 
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        # one column name far too long: the header's problem, never "a short outcome file"
+        (
+            b"a" * 1000 + b"\n1\n",
+            ["o.csv:1: column 1: ", "o.csv: required columns missing"],
+        ),
+        # a first line larger than any cell: not CSV, and so no column at all
+        (b"a" * 200_000, ["o.csv:1: has a cell of more than", "o.csv: required columns missing"]),
+        # lines of empty cells only, as a spreadsheet saves an emptied sheet
+        (
+            b",,,\n,,\n",
+            [
+                "o.csv: has no header: every line is blank or holds only empty cells",
+                "o.csv: required columns missing",
+            ],
+        ),
+    ],
+    ids=["name-too-long", "cell-beyond-csv", "empty-cells"],
+)
+def test_a_file_without_a_column_name_says_so_and_nothing_else(
+    engineering, tmp_path, content, expected
+):
+    path = tmp_path / "o.csv"
+    path.write_bytes(content)
+    problems = _problems(path, engineering)
+    assert len(problems) == len(expected)
+    for start in expected:
+        assert any(problem.startswith(start) for problem in problems), (start, problems)
+    assert not any("short outcome file" in problem for problem in problems)
+
+
 def test_a_header_alone_is_named_as_a_file_without_rows():
     with pytest.raises(OutcomesInvalid) as refused:
         parse_outcome_links("h.csv", b"employee_id,track_taken,success\n")
