@@ -6,12 +6,30 @@ group. Plain Python, light enough for a web page to read."""
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any
 
 MIN_JUSTIFICATION = 30  # characters: a reason, not "ok"
 MAX_JUSTIFICATION = 4000  # characters: kept in the audit log and the registry's history
 MIN_WORDS = 4  # different words: a reason, not thirty "a"s
 WORD = re.compile(r"[^\W\d_]{2,}")  # two letters or more, in any script
+# Rows of the keyboards people type on (QWERTY, QWERTZ, AZERTY): three or more neighbouring
+# keys of one row, either way, are keys run along ("asdf", "lkj"), not a word of any language.
+KEY_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm", "qwertzuiop", "yxcvbnm", "azertyuiop")
+KEY_ROWS += ("qsdfghjklm", "wxcvbn")
+KEY_RUN = 3
+# what makes a syllable in Latin letters once accents are set aside: the vowels, and r and l
+# as Czech, Slovak and Croatian write them ("smrt", "vlk", "prst")
+VOWELS = frozenset("aeiouyrl")
+NO_VOWEL_RUN = 4  # Latin letters: "gfdsxcvb" (shorter ones may be abbreviations: "HR")
+# Scripts written without spaces between words (Chinese, Japanese, Thai, Lao, Khmer, Burmese):
+# there each letter counts as a word, so that a reason in them is not taken for one long word.
+UNSPACED = re.compile(
+    "[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf"
+    "\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]"
+)
+PLACEHOLDERS = ("lorem ipsum",)
+MASH_SHOWN, MASH_LENGTH = 3, 12  # keys typed at random quoted in the refusal, and how much
 
 
 def justification_reasons(manifest: dict[str, Any]) -> list[str]:
@@ -37,7 +55,13 @@ def not_a_reason(justification: str | None) -> str | None:
     trimmed, over MAX_JUSTIFICATION, or fewer than MIN_WORDS different words), or None when
     it is one."""
     text = (justification or "").strip()
-    words = {word.casefold() for word in WORD.findall(text)}
+    typed = [
+        letters
+        for word in WORD.findall(text)
+        for letters in (UNSPACED.findall(word) if UNSPACED.search(word) else [word])
+    ]
+    mash = [word for word in dict.fromkeys(typed) if not_a_word(word)]
+    words = {word.casefold() for word in typed if word not in mash}
     if len(text) < MIN_JUSTIFICATION:
         return (
             f"it is {len(text)} character{'' if len(text) == 1 else 's'}; a justification is "
@@ -48,12 +72,51 @@ def not_a_reason(justification: str | None) -> str | None:
             f"it is {len(text):,} characters; a justification is at most {MAX_JUSTIFICATION:,} "
             "(it is kept with the promotion in the history)"
         )
-    if len(words) < MIN_WORDS:
+    placeholder = next((p for p in PLACEHOLDERS if p in " ".join(typed).casefold()), None)
+    if placeholder:
+        return f"it is placeholder text ('{placeholder}'), not a reason"
+    if len(words) < MIN_WORDS or len(mash) > len(words):
+        shown = ", ".join(
+            f"'{word[:MASH_LENGTH]}…'" if len(word) > MASH_LENGTH else f"'{word}'"
+            for word in mash[:MASH_SHOWN]
+        )
+        more = f" and {len(mash) - MASH_SHOWN} more" if len(mash) > MASH_SHOWN else ""
+        keys = (
+            f"{shown}{more} {'reads' if len(mash) == 1 else 'read'} as keys typed at random, "
+            "not words; "
+            if mash
+            else ""
+        )
         return (
-            f"it has {len(words)} different word{'' if len(words) == 1 else 's'}; a "
-            f"justification is a reason in at least {MIN_WORDS} different words"
+            f"{keys}it has {len(words)} different word{'' if len(words) == 1 else 's'}"
+            + (" and more keys typed at random than words" if len(words) >= MIN_WORDS else "")
+            + f"; a justification is a reason in at least {MIN_WORDS} different words"
         )
     return None
+
+
+def not_a_word(word: str) -> bool:
+    """Whether a run of letters is keys typed at random rather than a word: one letter or a
+    few letters over and over ("aaaa", "asdfasdf"), neighbouring keys of a keyboard row
+    ("asdf", "lkj"), or four Latin letters or more without a syllable ("xcvb") unless written in
+    capitals, as an abbreviation is ("HTML"). Words of other scripts are words."""
+    folded = word.casefold()
+    if len(set(folded)) == 1 and len(folded) > 2:
+        return True
+    for unit in range(2, len(folded) // 2 + 1):
+        if len(folded) % unit == 0 and folded == folded[:unit] * (len(folded) // unit):
+            return True
+    if len(folded) >= KEY_RUN and any(folded in row or folded in row[::-1] for row in KEY_ROWS):
+        return True
+    latin = "".join(
+        c for c in unicodedata.normalize("NFKD", folded) if not unicodedata.combining(c)
+    )
+    return (
+        latin.isascii()
+        and len(latin) >= NO_VOWEL_RUN
+        and not VOWELS & set(latin)
+        and not word.isupper()
+    )
 
 
 def needs_justification(reasons: list[str], justification: str | None) -> str:

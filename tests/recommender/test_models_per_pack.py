@@ -113,7 +113,10 @@ def test_a_candidate_judged_worse_is_promoted_only_with_a_written_reason(
     for given, why in (
         ([], ""),
         (["--justification", "ok"], "the one given is no reason: it is 2 characters"),
-        (["--justification", "a" * 41], "the one given is no reason: it has 1 different word;"),
+        (
+            ["--justification", "reason " * 6],
+            "the one given is no reason: it has 1 different word;",
+        ),
         (["--justification", REASON * 200], "a justification is at most 4,000"),
     ):
         code, _, err = trackfit("--models", str(models), "models", "promote", candidate, *given)
@@ -224,8 +227,11 @@ def test_listing_a_known_pack_without_versions_says_it_has_none(trackfit, unprom
             ["--justification goes with --promote", "--justification: it is 2 characters"],
         ),
         (
-            ["--justification", "a" * 36, "--promote"],
-            ["--justification: it has 1 different word; a justification is a reason in at least"],
+            ["--justification", "asdf jkl; qwer asdf zxcv qwerty hjkl", "--promote"],
+            [
+                "--justification: 'asdf', 'jkl', 'qwer' and 3 more read as keys typed at random, "
+                "not words; it has 0 different words; a justification is a reason in at least"
+            ],
         ),
         (
             ["--justification", "ok ok ok ok ok ok ok ok ok ok ok ok", "--promote"],

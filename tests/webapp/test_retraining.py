@@ -707,8 +707,9 @@ def test_a_candidate_judged_worse_is_shown_so_and_needs_a_written_reason(team, s
     )
     assert padded.status_code == 422
     assert (
-        "; the one given is no reason: it has 1 different word; a justification is a reason "
-        "in at least 4 different words. Write why" in padded.get_data(as_text=True)
+        "; the one given is no reason: &#39;aaaaaaaaaaaa…&#39; reads as keys typed at random, not "
+        "words; it has 0 different words; a justification is a reason in at least 4 different "
+        "words. Write why" in padded.get_data(as_text=True)
     )
 
 

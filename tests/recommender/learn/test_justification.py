@@ -1,0 +1,107 @@
+"""A written justification for promoting a version is a reason in words, in any language; keys
+typed at random, padding and placeholder text are refused, saying why."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from recommender.learn.justification import MIN_WORDS, not_a_reason, not_a_word
+
+REASONS = [
+    "The gap follows experience; reviewed with the works council on 2 December.",
+    "Promote anyway: the comparison rests on too few people to judge either version.",
+    "We need the HTML export and the HTTP API for the KPI reports this quarter.",
+    # French, German, Czech (words without a vowel: "smrt", "prst"), Polish
+    "Ça reste la meilleure option pour l'équipe, malgré l'écart mesuré.",
+    "Die Abweichung folgt der Erfahrung; mit dem Betriebsrat besprochen.",
+    "Nový model je lepší pro naši firmu; prst na tepu, ne smrt starého.",
+    "Różnica wynika z doświadczenia; omówione z radą pracowników.",
+    # scripts written without spaces between words
+    "新しいモデルは小さなデータでも十分に良いと判断しました。理由は予算です。",
+    "โมเดลใหม่ดีกว่าเดิมสำหรับทีมของเราและเราตรวจสอบแล้ว",
+    "Разница объясняется опытом; согласовано с советом трудового коллектива.",
+    "הפער נובע מניסיון; נבדק עם ועד העובדים בדצמבר.",
+]
+
+
+@pytest.mark.parametrize("reason", REASONS)
+def test_a_reason_in_words_is_one_in_any_language(reason):
+    assert not_a_reason(reason) is None
+
+
+@pytest.mark.parametrize(
+    ("given", "why"),
+    [
+        (
+            "asdf qwer zxcv hjkl asdfgh uiop",
+            "'asdf', 'qwer', 'zxcv' and 3 more read as keys typed at random, not words; "
+            "it has 0 different words; a justification is a reason in at least 4 different words",
+        ),
+        (
+            "asdfasdf jkljkl qwerqwer zxzxzx",
+            "'asdfasdf', 'jkljkl', 'qwerqwer' and 1 more read as keys typed at random",
+        ),
+        ("a" * 40, "'aaaaaaaaaaaa…' reads as keys typed at random, not words; it has 0 different"),
+        (
+            "lkjh poiu mnbv dfgh xcvb ok the end",
+            "and 2 more read as keys typed at random, not words; it has 3 different words",
+        ),
+        (
+            "asdf jkl qwer zxcv dfgh just four real words",
+            "it has 4 different words and more keys typed at random than words",
+        ),
+        ("Lorem ipsum dolor sit amet, consectetur.", "it is placeholder text ('lorem ipsum')"),
+        ("reason " * 6, "it has 1 different word; a justification is a reason in at least 4"),
+        ("ああああああああああああああああああああああああああああああ", "it has 1 different word"),
+        ("   ok   ", "it is 2 characters; a justification is at least 30"),
+    ],
+    ids=[
+        "keyboard-rows",
+        "repeated-runs",
+        "one-letter",
+        "mostly-keys",
+        "more-keys-than-words",
+        "lorem-ipsum",
+        "one-word",
+        "one-kana",
+        "too-short",
+    ],
+)
+def test_no_reason_says_why(given, why):
+    assert why in not_a_reason(given)
+
+
+@pytest.mark.parametrize(
+    "word",
+    ["asdf", "lkj", "qwerty", "ytrewq", "azerty", "hjkl", "gfdsxcvb", "abab", "zzz", "hahaha"],
+)
+def test_keys_typed_at_random_are_not_words(word):
+    assert not_a_word(word) and not_a_word(word.capitalize())
+
+
+@pytest.mark.parametrize(
+    "word", ["HTML", "HTTP", "KPI", "HR", "were", "type", "power", "rhythm", "smrt", "zz", "理由"]
+)
+def test_words_and_abbreviations_are_words(word):
+    assert not not_a_word(word)
+
+
+WORDS = st.sampled_from(
+    [w for reason in REASONS[:7] for w in reason.replace(";", " ").split() if len(w) > 3]
+)
+
+
+@given(st.lists(WORDS, min_size=MIN_WORDS, max_size=30, unique=True))
+def test_any_sentence_of_real_words_is_a_reason(words):
+    text = " ".join(words).ljust(30, ".")
+    assert not_a_reason(text) is None
+
+
+KEYS = st.sampled_from(["asdf", "qwer", "zxcv", "hjkl", "uiop", "lkjh", "poiu", "xcvb", "dfgh"])
+
+
+@given(st.lists(KEYS, min_size=8, max_size=30), st.sampled_from([" ", "  ", ", ", "\n"]))
+def test_any_run_of_keys_is_no_reason(keys, separator):
+    assert "keys typed at random" in not_a_reason(separator.join(keys).ljust(30, "."))
