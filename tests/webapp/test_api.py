@@ -165,6 +165,29 @@ def test_a_chunked_body_too_large_is_413_not_read_in_part(app, token, people, ta
     assert response.get_json()["error"]
 
 
+@pytest.mark.parametrize(("beyond", "status"), [(0, 200), (1, 413)], ids=["at", "one-past"])
+def test_a_chunked_body_is_measured_against_the_limit_to_the_byte(
+    app, token, people, beyond, status
+):
+    """Exactly the limit is answered, as it is with a Content-Length; one byte more is not."""
+    limit = app.config["MAX_CONTENT_LENGTH"]
+    answers = json.dumps(people[0]).encode()
+    body = answers + b" " * (limit - len(answers) + beyond)
+    response = app.test_client().post(
+        "/api/v1/recommendations",
+        input_stream=io.BytesIO(body),
+        headers={
+            "Authorization": f"Bearer {token}",
+            "Content-Type": "application/json",
+            "Transfer-Encoding": "chunked",
+        },
+        environ_overrides={"wsgi.input_terminated": True},
+    )
+    assert response.status_code == status, response.get_json()
+    if status == 413:
+        assert "at most 256 KB can be sent here" in response.get_json()["error"]
+
+
 def test_a_chunked_body_within_the_limit_is_answered(app, token, people):
     response = app.test_client().post(
         "/api/v1/recommendations",

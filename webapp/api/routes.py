@@ -50,11 +50,7 @@ def recommendations():
     if not request.is_json:
         return error_response(415)
     pack = _asked_pack() or answering.pack_for(token_owner(g.api_token))
-    body, limit = request.get_data(), request.max_content_length
-    if request.content_length is None and limit is not None and len(body) >= limit:
-        # a chunked body comes without its length: the reader stops at the limit and the
-        # rest is unread, so a body that reaches it is one too large, not a shorter one
-        abort(413)
+    body = _body_within_limit()
     try:
         # bounded before the recommender sees it: depth, number size, NaN, lone surrogates
         data = read_json_document(body)
@@ -96,3 +92,20 @@ def _asked_pack() -> Pack | None:
         return answering.current_pack(asked[:80])
     except UnknownDiscipline as unknown:
         abort(make_response(*error_response(404, str(unknown))))
+
+
+def _body_within_limit() -> bytes:
+    """The request's body, or a 413 when it is larger than the limit. A chunked body comes
+    without its length and is read only up to the limit, so it is read one byte further: a
+    body of exactly the limit is answered, one byte more is refused whole, never read in part."""
+    limit = request.max_content_length
+    if request.content_length is not None or limit is None:
+        return request.get_data()
+    request.max_content_length = limit + 1
+    try:
+        body = request.get_data()
+    finally:
+        request.max_content_length = limit  # the 413 page names the limit itself
+    if len(body) > limit:
+        abort(413)
+    return body
