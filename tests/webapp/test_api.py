@@ -146,12 +146,9 @@ def test_non_json_is_415_and_too_large_is_413(api, people):
     assert response.get_json()["error"]
 
 
-@pytest.mark.parametrize("tail", [b"GARBAGE", b"", b" " * 10])
-def test_a_chunked_body_too_large_is_413_not_read_in_part(app, token, people, tail):
-    """A chunked body comes without its length: one past the limit is refused whole, never
-    answered from its first part."""
-    body = json.dumps(people[0]).encode() + b" " * 300_000 + tail
-    response = app.test_client().post(
+def post_chunked(app, token: str, body: bytes):
+    """Post a body to the API as a chunked request, without a Content-Length."""
+    return app.test_client().post(
         "/api/v1/recommendations",
         input_stream=io.BytesIO(body),
         headers={
@@ -161,6 +158,14 @@ def test_a_chunked_body_too_large_is_413_not_read_in_part(app, token, people, ta
         },
         environ_overrides={"wsgi.input_terminated": True},
     )
+
+
+@pytest.mark.parametrize("tail", [b"GARBAGE", b"", b" " * 10])
+def test_a_chunked_body_too_large_is_413_not_read_in_part(app, token, people, tail):
+    """A chunked body comes without its length: one past the limit is refused whole, never
+    answered from its first part."""
+    body = json.dumps(people[0]).encode() + b" " * 300_000 + tail
+    response = post_chunked(app, token, body)
     assert response.status_code == 413
     assert response.get_json()["error"]
 
@@ -173,32 +178,14 @@ def test_a_chunked_body_is_measured_against_the_limit_to_the_byte(
     limit = app.config["MAX_CONTENT_LENGTH"]
     answers = json.dumps(people[0]).encode()
     body = answers + b" " * (limit - len(answers) + beyond)
-    response = app.test_client().post(
-        "/api/v1/recommendations",
-        input_stream=io.BytesIO(body),
-        headers={
-            "Authorization": f"Bearer {token}",
-            "Content-Type": "application/json",
-            "Transfer-Encoding": "chunked",
-        },
-        environ_overrides={"wsgi.input_terminated": True},
-    )
+    response = post_chunked(app, token, body)
     assert response.status_code == status, response.get_json()
     if status == 413:
         assert "at most 256 KB can be sent here" in response.get_json()["error"]
 
 
 def test_a_chunked_body_within_the_limit_is_answered(app, token, people):
-    response = app.test_client().post(
-        "/api/v1/recommendations",
-        input_stream=io.BytesIO(json.dumps(people[0]).encode()),
-        headers={
-            "Authorization": f"Bearer {token}",
-            "Content-Type": "application/json",
-            "Transfer-Encoding": "chunked",
-        },
-        environ_overrides={"wsgi.input_terminated": True},
-    )
+    response = post_chunked(app, token, json.dumps(people[0]).encode())
     assert response.status_code == 200, response.get_json()
 
 
