@@ -29,6 +29,7 @@ _SOURCES = {
     ),
     "recommender.learn.model_card": ("render_model_card",),
     "recommender.learn.fairness_wording": (
+        "counted_among",
         "exposes_small_groups",
         "fairness_checked",
         "NOT_SHOWN_RULE",

@@ -393,21 +393,33 @@ def advice_outcomes(
 ) -> dict[str, np.ndarray]:
     """What the advice (model and rules) would be for each person: the manager track
     recommended, and a target above the current level on the recommended track."""
+    return _advice(model, profiles, features)[0]
+
+
+def _advice(
+    model: TrackModel, profiles: ProfileBatch, features: np.ndarray
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """`advice_outcomes`, and whom each outcome can happen to at all: a target above the
+    current level only to people below the top of the ladder of the track advised."""
     prediction = model.predict(features)
     assessment = assess(profiles, prediction.p_success, prediction.intervals)
     tracks, _ = decide(prediction, assessment, profiles)
     target = np.full(len(profiles), np.nan)
     assessed_current = np.full(len(profiles), np.nan)
+    top = np.full(len(profiles), np.nan)  # the highest grade of the ladder advised
     for track in TRACK_IDS:
         levels = assessment.levels[track]
         chosen = tracks == track
         target[chosen] = levels.grades(levels.target)[chosen]
         assessed_current[chosen] = levels.grades(levels.supported_here)[chosen]
+        top[chosen] = max(level.grade for level in levels.ladder)
     stated = profiles.context["current_grade"]
     current = np.where(np.isnan(stated), assessed_current, stated)
     with np.errstate(invalid="ignore"):
         above = np.where(np.isnan(current), ~np.isnan(target), target > current)
-    return {"manager_recommended": tracks == "manager", "target_above_current": above}
+        below_top = np.isnan(current) | (current < top)
+    outcomes = {"manager_recommended": tracks == "manager", "target_above_current": above}
+    return outcomes, {"target_above_current": below_top}
 
 
 def advice_fairness(
@@ -419,4 +431,5 @@ def advice_fairness(
     """The fairness report of a model's advice, or None when no sensitive column was given."""
     if not sensitive:
         return None
-    return fairness_report(advice_outcomes(model, profiles, features), sensitive)
+    outcomes, applies_to = _advice(model, profiles, features)
+    return fairness_report(outcomes, sensitive, applies_to=applies_to)

@@ -90,6 +90,7 @@ def fairness_report(
     sensitive: dict[str, np.ndarray],
     *,
     max_intersection: int = 2,
+    applies_to: dict[str, np.ndarray] | None = None,
 ) -> dict[str, Any]:
     """Each outcome's rate per group of every sensitive attribute and intersection of them.
 
@@ -98,13 +99,69 @@ def fairness_report(
     Attributes come first in the given order, then their intersections of 2..`max_intersection`
     attributes (combinations in the given order), named by joining with `JOIN`. A person is
     unknown for an intersection when any of its attributes is unknown; unknown people are
-    counted, never grouped. Raises ValueError on arrays of different lengths, a non-boolean
-    outcome or a `max_intersection` below 1.
+    counted, never grouped. `applies_to` may name, for an outcome, the people it can happen to
+    at all (a bool array over people): its rates, ratios, tests and small groups are then those
+    of these people alone, each of its cells saying how many were `counted` and how many were
+    not (`not_counted`); everyone else's outcome is no evidence either way. Raises ValueError
+    on arrays of different lengths, a non-boolean outcome or mask, a mask for an outcome not
+    given, or a `max_intersection` below 1.
     """
     if max_intersection < 1:
         raise ValueError(f"max_intersection must be at least 1, got {max_intersection}")
     checked = {name: _check_outcome(name, values) for name, values in outcomes.items()}
+    masks = {
+        name: _check_outcome(f"applies_to[{name!r}]", mask)
+        for name, mask in (applies_to or {}).items()
+    }
+    if set(masks) - set(checked):
+        raise ValueError(
+            f"applies_to names outcomes not given: {', '.join(sorted(set(masks) - set(checked)))}"
+        )
+    for name, mask in masks.items():
+        if len(mask) != len(checked[name]):
+            raise ValueError(
+                f"applies_to[{name!r}] has {len(mask)} entries but outcome {name!r} has "
+                f"{len(checked[name])}; every array needs one entry per person"
+            )
     people = _check_lengths(checked, sensitive)
+    report = _report(
+        {name: values for name, values in checked.items() if name not in masks},
+        sensitive,
+        people,
+        max_intersection,
+    )
+    for name, mask in masks.items():
+        counted = int(mask.sum())
+        among = _report(
+            {name: checked[name][mask]},
+            {
+                attribute: np.asarray(values, dtype=object)[mask]
+                for attribute, values in sensitive.items()
+            },
+            counted,
+            max_intersection,
+        )
+        cells = {entry["attribute"]: entry["outcomes"][name] for entry in among["attributes"]}
+        for entry in report["attributes"]:
+            cell = cells.get(entry["attribute"], _no_groups())
+            entry["outcomes"][name] = cell | {"counted": counted, "not_counted": people - counted}
+        report["flagged"] += among["flagged"]
+    for entry in report["attributes"]:  # the outcomes in the order given
+        entry["outcomes"] = {name: entry["outcomes"][name] for name in checked}
+    attributes = [entry["attribute"] for entry in report["attributes"]]
+    report["flagged"].sort(
+        key=lambda f: (attributes.index(f["attribute"]), list(checked).index(f["outcome"]))
+    )
+    return report
+
+
+def _report(
+    checked: dict[str, np.ndarray],
+    sensitive: dict[str, np.ndarray],
+    people: int,
+    max_intersection: int,
+) -> dict[str, Any]:
+    """The report of outcomes that apply to everyone in the arrays given."""
     encoded = {
         attribute: _encode(attribute, values, people) for attribute, values in sensitive.items()
     }
@@ -572,16 +629,7 @@ def _outcome_cell(table: _Table, selected: np.ndarray, threshold: Fraction) -> d
     """One outcome across one attribute's groups: rates, impact ratios, flags and tests."""
     names = table.names
     if not names:
-        return {
-            "reference_group": None,
-            "test": None,
-            "p_value": None,
-            "chi_square_p": None,
-            "flagged": False,
-            "note": None,
-            "groups_not_shown": 0,
-            "groups": [],
-        }
+        return _no_groups()
     n = table.n
     chosen = selected[table.known] & table.counted
     count = np.bincount(table.inverse[chosen], minlength=len(names))
@@ -614,6 +662,20 @@ def _outcome_cell(table: _Table, selected: np.ndarray, threshold: Fraction) -> d
         "note": None if ref is not None else _no_reference(table.comparable),
         "groups_not_shown": int((~shown).sum()),
         "groups": groups,
+    }
+
+
+def _no_groups() -> dict[str, Any]:
+    """An outcome's cell where the attribute has no group (nobody with it known)."""
+    return {
+        "reference_group": None,
+        "test": None,
+        "p_value": None,
+        "chi_square_p": None,
+        "flagged": False,
+        "note": None,
+        "groups_not_shown": 0,
+        "groups": [],
     }
 
 

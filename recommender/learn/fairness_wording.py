@@ -28,7 +28,16 @@ OUTCOME_MEANINGS = {
     "manager_recommended": "the share of people for whom the advice is the people-manager track",
     "target_above_current": (
         "the share of people whose advised target level on the recommended track is above the "
-        "level they hold now (for someone changing track: above the grade they hold now)"
+        "level they hold now (for someone changing track: above the grade they hold now), among "
+        "the people below the top of that track's ladder: no target can be above it"
+    ),
+}
+# Whom an outcome can happen to at all, where that is not everyone (`applies_to` of the
+# report): nobody can be advised a target above the top of a ladder.
+OUTCOME_APPLIES_TO = {
+    "target_above_current": (
+        "people below the top of the ladder of the track advised",
+        "at the top of it (no target can be above the level they hold)",
     ),
 }
 TESTS = {
@@ -148,6 +157,20 @@ def _withheld_before(group: dict[str, Any]) -> dict[str, Any]:
     flagged = bool(group.get("flagged")) and group.get("n", 0) >= SMALLEST_SHOWN
     return {**group, **dict.fromkeys(WITHHELD), "flagged": flagged, "not_shown": True,
             "withheld": reason}  # fmt: skip
+
+
+def counted_among(outcome: str, cell: dict[str, Any]) -> str:
+    """Whom an outcome's rates count, when not everyone assessed (its cell has `counted`):
+    "Counted among the 300 people below the top of …; the 100 at the top … are left out"."""
+    if "not_counted" not in cell:
+        return ""
+    among, rest = OUTCOME_APPLIES_TO.get(outcome, ("people it can happen to", "others"))
+    counted, left_out = cell["counted"], cell["not_counted"]
+    return (
+        f"Counted among the {counted:,} {among}"
+        + (f"; the {left_out:,} {rest} are left out" if left_out else "")
+        + "."
+    )
 
 
 def withheld_reason(group: dict[str, Any]) -> str:

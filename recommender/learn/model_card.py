@@ -15,6 +15,7 @@ from recommender.learn.fairness_wording import (
     TEST_WITHHELD,
     TESTS,
     WITHHELD_WHOLE,
+    counted_among,
     fairness_checked,
     p_statement,
     people_set_aside,
@@ -382,6 +383,7 @@ def fairness_lines(report: dict[str, Any] | None) -> list[str]:
             lines += [
                 f"**{label}**: {_independence(cell)}",
                 "",
+                *([counted_among(outcome, cell), ""] if "not_counted" in cell else []),
                 *([cell["note"], ""] if cell.get("note") else []),
                 "| group | n | rate | impact ratio | p | flagged |",
                 "| --- | --- | --- | --- | --- | --- |",

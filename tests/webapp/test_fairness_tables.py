@@ -23,7 +23,9 @@ from recommender.learn.fairness_wording import (
     SMALL_GROUP_REASON,
     WITHHELD_REASONS,
     WITHHELD_WHOLE,
+    shown_report,
 )
+from recommender.learn.model_card import fairness_lines
 
 
 @pytest.fixture
@@ -107,6 +109,31 @@ def test_the_page_names_the_reference_and_never_lets_a_small_group_set_it(app, h
     assert rate_ranges(page) == ["likely 47% to 53%", "likely 28% to 32%", "likely 88% to 100%"]
     assert "Do the rates differ across the groups? chi-square test, p < 0.001." in words
     assert NOTHING_CHECKED not in words
+
+
+def test_a_target_above_the_top_of_the_ladder_is_counted_only_below_it(app, hr):
+    """The people at the top of the ladder advised cannot be advised above it: the page and
+    the model card say how many were left out, and their group is not flagged for it."""
+    age, above = blocks(("under 50", 300, 120), ("50 and over", 100, 0))
+    manager = np.arange(400) % 3 == 0
+    outcomes = {"manager_recommended": manager, "target_above_current": above}
+    below_top = age == "under 50"
+    report = fairness_report(
+        outcomes, {"age_band": age}, applies_to={"target_above_current": below_top}
+    )
+    with_fairness(app, report)
+    page = hr.get("/hr/models/v1").get_data(as_text=True)
+    assert (
+        "Counted among the 300 people below the top of the ladder of the track advised; "
+        "the 100 at the top of it (no target can be above the level they hold) are left out."
+    ) in text_of(page)
+    card = "\n".join(fairness_lines(shown_report(json.loads(json.dumps(report)))))
+    assert "Counted among the 300 people below the top of the ladder" in card
+    assert [row[:3] for row in rows(page)] == [
+        ["50 and over (reference)", "100", "34%"],
+        ["under 50", "300", "33%"],
+        ["under 50 (reference)", "300", "40%"],  # alone: nobody of 50 and over is below the top
+    ]
 
 
 def test_a_small_group_far_below_the_reference_is_flagged_and_a_chance_gap_is_not(app, hr):

@@ -70,7 +70,7 @@ def test_every_usable_row_is_learnt_from_and_judged_by_cross_fitting(trained):
 
 
 def test_the_fairness_report_flags_what_the_data_put_there_and_nothing_else(trained):
-    registry, _, _, second = trained
+    registry, profiles, _, second = trained
     report = registry.manifest(second["version"])["fairness"]
     flagged = {(f["attribute"], f["outcome"]) for f in report["flagged"]}
     # the made-up age band follows experience, which moves targets and tracks; gender does not
@@ -80,6 +80,13 @@ def test_the_fairness_report_flags_what_the_data_put_there_and_nothing_else(trai
     assert names == ["gender", "age_band", "gender × age_band"]
     gender = report["attributes"][0]
     assert gender["unknown"] > 0 and gender["known"] + gender["unknown"] == 3000
+    # a target above the current level is counted among the people below the top of the
+    # ladder advised: nobody can be advised above it
+    at_top = int((profiles.context["current_grade"] == 7).sum())
+    for entry in report["attributes"]:
+        cell = entry["outcomes"]["target_above_current"]
+        assert cell["not_counted"] >= at_top > 0 and cell["counted"] + cell["not_counted"] == 3000
+        assert "counted" not in entry["outcomes"]["manager_recommended"]
     json.dumps(report, allow_nan=False)
 
 

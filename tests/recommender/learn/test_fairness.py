@@ -31,6 +31,7 @@ from recommender.learn.fairness_wording import (
     SMALLEST_SHOWN,
     TESTS,
     WITHHELD,
+    counted_among,
     exposes_small_groups,
     flagged_summary,
     p_statement,
@@ -947,3 +948,72 @@ def test_no_sum_of_several_withheld_cells_is_given_away():
         people = sum(sign * shown[table, group][0] for table, group, sign in parts)
         assert people == 0 or people >= SMALLEST_SHOWN
     assert report["set_aside"] >= 1  # the one person of (p, x) is counted nowhere
+
+
+def test_an_outcome_some_cannot_have_is_counted_among_those_who_can():
+    """100 people aged 50 and over all hold the top grade, so none is advised a target above
+    it: counted among everyone, their 0% would be flagged against the under-50s' 40%;
+    counted among those below the top, there is nobody of 50 and over to compare."""
+    age, above = people(("under 50", 300, 120), ("50 and over", 100, 0))
+    below_top = age == "under 50"
+    manager = np.arange(400) % 3 == 0
+    outcomes = {"manager_recommended": manager, "target_above_current": above}
+    everyone = fairness_report(outcomes, {"age_band": age})
+    assert [f["group"] for f in everyone["flagged"]] == ["50 and over"]
+    report = fairness_report(
+        outcomes, {"age_band": age}, applies_to={"target_above_current": below_top}
+    )
+    assert report["flagged"] == []
+    cells = report["attributes"][0]["outcomes"]
+    assert list(cells) == ["manager_recommended", "target_above_current"]  # as given
+    assert (
+        cells["manager_recommended"] == everyone["attributes"][0]["outcomes"]["manager_recommended"]
+    )
+    target = cells["target_above_current"]
+    assert (target["counted"], target["not_counted"]) == (300, 100)
+    assert [(g["group"], g["n"], g["rate"]) for g in target["groups"]] == [("under 50", 300, 0.4)]
+    assert counted_among("target_above_current", target) == (
+        "Counted among the 300 people below the top of the ladder of the track advised; the 100 "
+        "at the top of it (no target can be above the level they hold) are left out."
+    )
+    assert counted_among("manager_recommended", cells["manager_recommended"]) == ""
+    json.dumps(report, allow_nan=False)
+
+
+@settings(max_examples=40, deadline=None)
+@given(populations(), st.data())
+def test_an_outcome_counted_among_some_is_their_own_report(population, data):
+    outcomes, sensitive, n = population
+    mask = np.array(data.draw(st.lists(st.booleans(), min_size=n, max_size=n)), dtype=bool)
+    report = fairness_report(outcomes, sensitive, applies_to={"target_above_current": mask})
+    alone = fairness_report(
+        {"target_above_current": outcomes["target_above_current"][mask]},
+        {name: values[mask] for name, values in sensitive.items()},
+    )
+    rest = fairness_report({"manager_recommended": outcomes["manager_recommended"]}, sensitive)
+    for entry_, theirs, everyone in zip(
+        report["attributes"], alone["attributes"], rest["attributes"], strict=True
+    ):
+        assert entry_["attribute"] == theirs["attribute"] == everyone["attribute"]
+        cell = dict(entry_["outcomes"]["target_above_current"])
+        assert (cell.pop("counted"), cell.pop("not_counted")) == (mask.sum(), n - mask.sum())
+        assert cell == theirs["outcomes"]["target_above_current"]
+        assert (
+            entry_["outcomes"]["manager_recommended"] == everyone["outcomes"]["manager_recommended"]
+        )
+    assert len(report["flagged"]) == len(alone["flagged"]) + len(rest["flagged"])
+    assert plain(report)
+
+
+def test_whom_an_outcome_applies_to_is_checked():
+    outcomes = {"o": np.ones(4, dtype=bool)}
+    gender = {"gender": np.array(["a"] * 4, dtype=object)}
+    with pytest.raises(ValueError, match="applies_to names outcomes not given: p"):
+        fairness_report(outcomes, gender, applies_to={"p": np.ones(4, dtype=bool)})
+    with pytest.raises(ValueError, match=r"applies_to\['o'\].*float64"):
+        fairness_report(outcomes, gender, applies_to={"o": np.ones(4)})
+    with pytest.raises(ValueError, match=r"applies_to\['o'\] has 3 entries but outcome 'o' has 4"):
+        fairness_report(outcomes, gender, applies_to={"o": np.ones(3, dtype=bool)})
+    nobody = fairness_report(outcomes, gender, applies_to={"o": np.zeros(4, dtype=bool)})
+    cell = nobody["attributes"][0]["outcomes"]["o"]
+    assert (cell["counted"], cell["not_counted"], cell["groups"]) == (0, 4, [])

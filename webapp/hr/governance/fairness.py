@@ -8,6 +8,7 @@ from webapp.hr import bp
 bp.add_app_template_filter(learning.readable_p, "readable_p")
 bp.add_app_template_filter(learning.p_statement, "p_statement")
 bp.add_app_template_global(learning.OUTCOME_MEANINGS, "outcome_meanings")
+bp.add_app_template_global(learning.counted_among, "counted_among")
 bp.add_app_template_global(learning.TESTS, "fairness_tests")
 bp.add_app_template_global(learning.SMALL_GROUP_REASON, "small_group_reason")
 bp.add_app_template_filter(learning.shown_report, "shown_fairness")
