@@ -28,16 +28,24 @@ def _invisible(character: str) -> bool:
     return category in INVISIBLE_CATEGORIES or (category == "Zs" and character != " ")
 
 
-def employee_id_problem(raw: str) -> str | None:
-    """Why an id (trimmed or not) is refused, or None when it is not."""
-    text = raw.strip()
+def invisible_character(text: str) -> str | None:
+    """The first character of a text nobody can see, named with its place ("an invisible
+    character, U+202E RIGHT-TO-LEFT OVERRIDE, at character 1"), or None. Group labels are
+    checked with it too: two that look alike would be two groups, and a direction mark shows
+    a label backwards."""
     for position, character in enumerate(text, start=1):
         if _invisible(character):
             name = unicodedata.name(character, "unnamed character")
-            return (
-                f"{text!r} has an invisible character, U+{ord(character):04X} {name}, at "
-                f"character {position}; remove it (ids that look the same are the same id)"
-            )
+            return f"an invisible character, U+{ord(character):04X} {name}, at character {position}"
+    return None
+
+
+def employee_id_problem(raw: str) -> str | None:
+    """Why an id (trimmed or not) is refused, or None when it is not."""
+    text = raw.strip()
+    found = invisible_character(text)
+    if found:
+        return f"{text!r} has {found}; remove it (ids that look the same are the same id)"
     return None
 
 

@@ -20,7 +20,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from recommender.answer.employee_ids import EmployeeIdRefused, read_employee_id
+from recommender.answer.employee_ids import (
+    EmployeeIdRefused,
+    invisible_character,
+    read_employee_id,
+)
 from recommender.answer.profile import ProfileBatch
 from recommender.answer.scoring import score_matrix, scoring_layout
 from recommender.errors import Problem, TrackfitError, did_you_mean, quoted
@@ -519,7 +523,25 @@ class _Checker:
                     ),
                 )
             )
-            self._sound[column] = ~(nul | long)
+            hidden = np.zeros(len(codes), dtype=bool)
+            if column in self.sensitive:
+                # a label's hidden character makes a second group that looks like the first,
+                # or shows it backwards (a direction override): named, as an id's would be
+                found = [invisible_character(value.strip()) for value in distinct]
+                hidden = ~nul & ~long & np.array([f is not None for f in found], bool)[codes]
+                self.checks.append(
+                    _CellCheck(
+                        column,
+                        position,
+                        hidden,
+                        lambda index: (
+                            f"{quoted(self.table.cells[column].iloc[index].strip())} has "
+                            f"{found[codes[index]]}; remove it (groups that look the same "
+                            "must be the same group)"
+                        ),
+                    )
+                )
+            self._sound[column] = ~(nul | long | hidden)
         return self._sound[column]
 
     def stripped(self, column: str) -> pd.Series:

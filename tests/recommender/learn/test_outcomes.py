@@ -283,6 +283,32 @@ def test_a_column_named_twice_is_named_not_a_crash(engineering, tmp_path):
     ]
 
 
+def test_a_group_label_with_a_character_nobody_can_see_is_named(engineering, tmp_path):
+    """A direction override shows "woman" as "namow"; a zero-width space makes a second group
+    that looks like the first. Both are refused by line and column, as in an id."""
+    data = (
+        "employee_id,track_taken,success,gender\n"
+        "e1,ic,1,woman\n"
+        "e2,ic,0,\u202ewoman\n"
+        "e3,manager,1,wo\u200bman\n"
+        "e4,manager,0, man \n"
+    ).encode()
+    links = parse_outcome_links("s.csv", data, ("gender",))
+    assert [str(p) for p in links.problems] == [
+        "s.csv:3: gender: '\\u202ewoman' has an invisible character, U+202E RIGHT-TO-LEFT "
+        "OVERRIDE, at character 1; remove it (groups that look the same must be the same group)",
+        "s.csv:4: gender: 'wo\\u200bman' has an invisible character, U+200B ZERO WIDTH SPACE, at "
+        "character 3; remove it (groups that look the same must be the same group)",
+    ]
+    header, rows, _ = _valid(engineering, tmp_path, extra=("gender", ["f", "\u2066m", ""]))
+    problems = _problems(_write(tmp_path / "o.csv", header, rows), engineering, ["gender"])
+    assert problems[0] == (
+        "o.csv:3: gender: '\\u2066m' has an invisible character, U+2066 LEFT-TO-RIGHT ISOLATE, "
+        "at character 1; remove it (groups that look the same must be the same group)"
+    )
+    assert all(": gender: '\\u2066m' has an invisible character" in p for p in problems)
+
+
 def test_a_spreadsheets_empty_rows_and_trailing_empty_column_are_not_problems():
     """Excel saves a row of only commas for a row it once used, and a trailing comma for a
     column it once used: neither holds anything, so neither is refused."""
