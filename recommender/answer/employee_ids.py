@@ -17,6 +17,14 @@ import unicodedata
 # surrogate, private use, unassigned; line and paragraph separators.
 INVISIBLE_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
 FORM = "NFKC"
+# Control characters have no Unicode name of their own: the ones people meet, as they know them
+CONTROL_NAMES = {
+    "\n": "LINE FEED (a line break)",
+    "\r": "CARRIAGE RETURN (a line break)",
+    "\t": "CHARACTER TABULATION (a tab)",
+    "\x0b": "LINE TABULATION",
+    "\x0c": "FORM FEED (a page break)",
+}
 
 
 class EmployeeIdRefused(ValueError):
@@ -35,7 +43,9 @@ def invisible_character(text: str) -> str | None:
     a label backwards."""
     for position, character in enumerate(text, start=1):
         if _invisible(character):
-            name = unicodedata.name(character, "unnamed character")
+            name = unicodedata.name(character, "") or CONTROL_NAMES.get(
+                character, "(a control character)"
+            )
             return f"an invisible character, U+{ord(character):04X} {name}, at character {position}"
     return None
 

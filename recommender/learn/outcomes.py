@@ -261,18 +261,9 @@ def _table(name: str, raw_bytes: bytes) -> _Table:
     """The file as a table of strings, with the problems of its header and of rows that do not
     fit it; OutcomesInvalid when it is not a table at all."""
     try:
-        text = raw_bytes.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        skipped = len(codecs.BOM_UTF8) if raw_bytes.startswith(codecs.BOM_UTF8) else 0
-        line = raw_bytes[: error.start + skipped].count(b"\n") + 1
-        encoding = Problem(
-            "",
-            f"{name}:{line}: is not UTF-8 text (byte {error.start}): save the file as UTF-8 "
-            + SAVE_AS,
-        )
-        # the same Save As mends its separator too: say so now, not after a second upload
-        separated = _other_separator(f"{name}:1", raw_bytes.decode("latin-1").splitlines()[:1])
-        raise OutcomesInvalid([p for p in (separated, encoding) if p]) from None
+        text, encoding = raw_bytes.decode("utf-8-sig"), []
+    except UnicodeDecodeError:
+        text, encoding = _undecodable(name, raw_bytes)
     if not text.strip():
         raise OutcomesInvalid(f"{name}: is empty")
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
@@ -297,22 +288,24 @@ def _table(name: str, raw_bytes: bytes) -> _Table:
         if not any(cell.strip() for cell in row):
             continue  # a blank line, or one of empty cells (a spreadsheet's ",,,")
         if header is None:
-            header, header_line = row, reader.line_num
+            header, header_line = row, start
             separated = _other_separator(f"{name}:{header_line}", header)
             if separated:
-                raise OutcomesInvalid([separated])
+                # the same Save As mends its encoding too: say so now, not after a second try
+                raise OutcomesInvalid([separated, *encoding[:1]])
         elif len(row) == len(header):
             rows.append(row)
-            lines.append(reader.line_num)
+            lines.append(start)
         else:
             row_problems.append(
                 Problem(
-                    f"{name}:{reader.line_num}",
+                    f"{name}:{start}",
                     f"has {len(row)} cells; the header has {len(header)} columns",
-                    reader.line_num,
+                    start,
                 )
             )
     columns, file_problems, positions = _header(f"{name}:{header_line}", header or [], rows)
+    file_problems[:0] = encoding
     if header is None and not row_problems:
         file_problems.append(
             Problem(name, "has no header: every line is blank or holds only empty cells")
@@ -330,6 +323,54 @@ def _table(name: str, raw_bytes: bytes) -> _Table:
     }
     lines_read = np.array(lines, dtype=np.int64)
     return _Table(columns, cells, lines_read, file_problems, row_problems, broken)
+
+
+UNDECODED = re.compile("[\udc80-\udcff]")  # a byte that is not UTF-8, as Python keeps it
+
+
+def _undecodable(name: str, raw_bytes: bytes) -> tuple[str, list[Problem]]:
+    """A file that is not all UTF-8: its text, each byte that is not shown as U+FFFD (so that
+    the rest of the file is still checked), and a problem for every line holding one, naming
+    its column and what comes before it in the cell (the first `PROBLEMS_LISTED` lines)."""
+    bom = len(codecs.BOM_UTF8) if raw_bytes.startswith(codecs.BOM_UTF8) else 0
+    text = raw_bytes[bom:].decode("utf-8", errors="surrogateescape")
+    lines = text.split("\n")
+    header = _line_cells(lines[0])
+    problems: list[Problem] = []
+    for number, line in enumerate(lines, start=1):
+        if len(problems) == PROBLEMS_LISTED:
+            break
+        if not UNDECODED.search(line):
+            continue
+        cells = _line_cells(line) or [line]
+        position, cell = next((k, c) for k, c in enumerate(cells) if UNDECODED.search(c))
+        byte = UNDECODED.search(cell)
+        named = header[position] if position < len(header) else ""
+        column = (
+            ""
+            if len(cells) < 2  # one cell, or not a whole record: no column to name
+            else f": {named.strip()}"
+            if named.strip() and not UNDECODED.search(named)
+            else f": column {position + 1}"
+        )
+        before = cell[: byte.start()].strip()[-20:]
+        where = f"after {quoted(before)}" if before else "at the start of the cell"
+        problems.append(
+            Problem(
+                f"{name}:{number}{column}",
+                f"is not UTF-8 text (byte 0x{ord(byte.group()) - 0xDC00:02X} {where})"
+                + ("" if problems else f": save the file as UTF-8 {SAVE_AS}"),
+            )  # a problem of the file, listed before its rows' (so no line to order by)
+        )
+    return UNDECODED.sub("\ufffd", text), problems
+
+
+def _line_cells(line: str) -> list[str]:
+    """One line's cells as CSV reads them, or none when it is not a whole record."""
+    try:
+        return next(csv.reader([line.rstrip("\r")], strict=True), [])
+    except csv.Error:
+        return []
 
 
 # Separators a spreadsheet may save "CSV" with, and how to name them

@@ -104,7 +104,10 @@ def test_a_real_survey_file_is_refused_clearly(engineering):
 def test_not_utf8_is_refused_with_its_line(engineering, tmp_path):
     path = tmp_path / "latin.csv"
     path.write_bytes("employee_id,track_taken,success\nZoë,ic,1\n".encode("latin-1"))
-    assert "latin.csv:2: is not UTF-8" in _problems(path, engineering)[0]
+    assert (
+        "latin.csv:2: employee_id: is not UTF-8 text (byte 0xEB after 'Zo')"
+        in (_problems(path, engineering)[0])
+    )
 
 
 def test_a_byte_order_mark_is_fine(engineering, tmp_path):
@@ -665,8 +668,29 @@ def test_a_file_not_in_utf8_says_how_to_save_it():
     with pytest.raises(OutcomesInvalid) as refused:
         parse_outcome_links("l.csv", data, ["g"])
     assert str(refused.value.problems[0]).startswith(
-        "l.csv:2: is not UTF-8 text (byte 42): save the file as UTF-8 (in Excel: Save As"
+        "l.csv:2: g: is not UTF-8 text (byte 0xE9 at the start of the cell): save the file as "
+        "UTF-8 (in Excel: Save As"
     )
+
+
+def test_every_line_not_in_utf8_is_named_and_the_rest_of_the_file_still_checked():
+    data = (
+        "employee_id,track_taken,success,g\r\n"
+        "Zoë,ic,1,x\r\n"
+        "E2,ic,9,y\r\n"
+        'E3,manager,1,"Bogotá, D.C."\r\n'
+        "é,boss,1,z\r\n"
+    ).encode("cp1252")
+    with pytest.raises(OutcomesInvalid) as refused:
+        parse_outcome_links("l.csv", data, ["g"])
+    assert [str(p) for p in refused.value.problems] == [
+        "l.csv:2: employee_id: is not UTF-8 text (byte 0xEB after 'Zo'): save the file as UTF-8 "
+        "(in Excel: Save As, 'CSV UTF-8 (Comma delimited)') and upload it again",
+        "l.csv:4: g: is not UTF-8 text (byte 0xE1 after 'Bogot')",
+        "l.csv:5: employee_id: is not UTF-8 text (byte 0xE9 at the start of the cell)",
+        "l.csv:3: success: '9' is not 0 or 1",
+        "l.csv:5: track_taken: 'boss' is not one of ic, manager",
+    ]
 
 
 def test_a_file_neither_utf8_nor_comma_separated_hears_both_at_once():
