@@ -806,7 +806,7 @@ def _judged(manifest: dict, active: bool = False) -> str:
     track (each person scored by a model that never saw them; the capacity search's own
     cross-validation, which also chose the model and so flatters it, only for versions from
     before cross-fitting), the verdict's advice, and the fairness check."""
-    from recommender.learn.fairness_wording import fairness_checked
+    from recommender.learn.fairness_wording import fairness_checked, flagged_groups_said
 
     holdout = manifest.get("holdout") or {}
     fitted = (holdout.get("candidate") or {}).get("tracks") if isinstance(holdout, dict) else None
@@ -822,13 +822,15 @@ def _judged(manifest: dict, active: bool = False) -> str:
     comparison = manifest.get("comparison") or {}
     verdict = (comparison.get("verdict") or {}).get("recommendation")
     against = comparison.get("active")
+    if verdict and "active" in comparison and not against:
+        verdict = "none (nothing to compare with)"  # a first version, as the page says
     if verdict and active and against and against != manifest.get("version"):
         verdict += f" (as a candidate, against {against}; promoted since)"
     fairness = manifest.get("fairness")
     if not isinstance(fairness, dict):
         checked = "no sensitive data"
     elif fairness.get("flagged"):
-        checked = f"{len(fairness['flagged'])} flagged"
+        checked = flagged_groups_said(fairness)
     else:
         checked = "none flagged" if fairness_checked(fairness) else "no check possible"
     return f"{aucs}  verdict={verdict or 'not judged'}  fairness={checked}"

@@ -32,6 +32,8 @@ _SOURCES = {
         "counted_among",
         "exposes_small_groups",
         "fairness_checked",
+        "flagged_groups",
+        "flagged_groups_said",
         "NOT_SHOWN_RULE",
         "NOTHING_CHECKED",
         "OUTCOMES",

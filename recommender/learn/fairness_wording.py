@@ -249,6 +249,21 @@ def p_statement(p: float) -> str:
     return f"p {written}" if written.startswith("<") else f"p = {written}"
 
 
+def flagged_groups(report: dict[str, Any] | None) -> int:
+    """How many groups the report flags: a group flagged on both outcomes is one group."""
+    return len({(f.get("attribute"), f.get("group")) for f in (report or {}).get("flagged", [])})
+
+
+def flagged_groups_said(report: dict[str, Any] | None) -> str:
+    """ "3 flagged groups", and how many flags when some group is flagged on more than one
+    outcome ("3 flagged groups (5 flags: a group may be flagged on each outcome)")."""
+    groups, flags = flagged_groups(report), len((report or {}).get("flagged", []))
+    said = f"{groups} flagged group{'' if groups == 1 else 's'}"
+    if flags > groups:
+        said += f" ({flags} flags: a group may be flagged on each outcome)"
+    return said
+
+
 def flagged_summary(report: dict[str, Any]) -> list[str]:
     """One sentence per flagged group and outcome, in the report's order.
 

@@ -9,6 +9,8 @@ import re
 import unicodedata
 from typing import Any
 
+from recommender.learn.fairness_wording import flagged_groups
+
 MIN_JUSTIFICATION = 30  # characters: a reason, not "ok"
 MAX_JUSTIFICATION = 4000  # characters: kept in the audit log and the registry's history
 MIN_WORDS = 4  # different words: a reason, not thirty "a"s
@@ -44,7 +46,7 @@ def justification_reasons(manifest: dict[str, Any]) -> list[str]:
             "its chances on a track rank people no better than a coin flip"
             + ("" if judged.get("worse") else f" (“{judged['summary']}”)")
         )
-    flagged = len((manifest.get("fairness") or {}).get("flagged", []))
+    flagged = flagged_groups(manifest.get("fairness"))
     if flagged:
         reasons.append(f"the fairness report flags {flagged} group{'' if flagged == 1 else 's'}")
     return reasons

@@ -167,7 +167,7 @@ def test_synth_train_promote_rollback_in_another_registry(trackfit, tmp_path):
     fitted = Registry(registry).manifest("v2")["holdout"]["candidate"]["tracks"]
     assert (
         f"ic_auc={fitted['ic']['auc']} manager_auc={fitted['manager']['auc']} (cross-fitted)  "
-        "verdict=review  fairness=no sensitive data"
+        "verdict=none (nothing to compare with)  fairness=no sensitive data"
     ) in lines[2]
     rolled_back = trackfit("--models", registry, "models", "rollback")[1]
     assert "active model for engineering: v2" in rolled_back

@@ -7,7 +7,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from recommender.learn.justification import MIN_WORDS, not_a_reason, not_a_word
+from recommender.learn.fairness_wording import flagged_groups, flagged_groups_said
+from recommender.learn.justification import (
+    MIN_WORDS,
+    justification_reasons,
+    not_a_reason,
+    not_a_word,
+)
 
 REASONS = [
     "The gap follows experience; reviewed with the works council on 2 December.",
@@ -105,3 +111,19 @@ KEYS = st.sampled_from(["asdf", "qwer", "zxcv", "hjkl", "uiop", "lkjh", "poiu", 
 @given(st.lists(KEYS, min_size=8, max_size=30), st.sampled_from([" ", "  ", ", ", "\n"]))
 def test_any_run_of_keys_is_no_reason(keys, separator):
     assert "keys typed at random" in not_a_reason(separator.join(keys).ljust(30, "."))
+
+
+def test_a_group_flagged_on_both_outcomes_is_one_group_to_justify():
+    flags = [
+        {"attribute": "age_band", "outcome": outcome, "group": "50+", "impact_ratio": 0.5}
+        for outcome in ("manager_recommended", "target_above_current")
+    ]
+    flags.append({"attribute": "gender", "outcome": "manager_recommended", "group": "x"})
+    manifest = {"fairness": {"flagged": flags}}
+    assert justification_reasons(manifest) == ["the fairness report flags 2 groups"]
+    assert flagged_groups(manifest["fairness"]) == 2
+    assert flagged_groups_said(manifest["fairness"]) == (
+        "2 flagged groups (3 flags: a group may be flagged on each outcome)"
+    )
+    assert flagged_groups_said({"flagged": flags[:1]}) == "1 flagged group"
+    assert flagged_groups(None) == 0

@@ -183,7 +183,7 @@ def _models_page(discipline: Pack):
             problems += problem_texts(refused, registry.root)
             continue
         try:
-            row = (name, manifest, len(flagged_cells(manifest)), verdict(manifest))
+            row = (name, manifest, flagged_cells(manifest), verdict(manifest))
             render_template("hr/models.html", rows=[row], **shared)
         except UNEXPECTED_SHAPE as error:
             problems.append(_unexpected_shape(registry, name, error))
@@ -389,7 +389,6 @@ def confirm_promote(version: str):
     refused = _refusal(manifest, justification)
     if refused:
         return _refused_page(version, form, refused)
-    flagged = flagged_cells(manifest)
     discipline, _ = discipline_of_version(registry, version, manifest)
     if discipline is None:
         return _refused_page(version, form, _not_installed(version, manifest))
@@ -434,7 +433,7 @@ def confirm_promote(version: str):
         version,
         previous=previous,
         pack=discipline.id,
-        flagged_groups=len(flagged),
+        flagged_groups=learning.flagged_groups(manifest.get("fairness")),
         verdict=judged["summary"] if judged else None,
         justification=justification or None,
     )
