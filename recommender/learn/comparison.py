@@ -214,6 +214,25 @@ def _judge(entry: dict[str, Any]) -> tuple[str, str]:
     return (judgements.pop() if judgements else "no different"), because
 
 
+def judgement_said(entry: dict[str, Any]) -> str:
+    """A track's judgement as the verdict and the pages say it: "no different" only when every
+    interval lies within the smallest difference that matters, else "no difference shown" (a
+    loss of 0.004 that may be 0.008 is not shown to be no loss)."""
+    if entry.get("judgement") != "no different":
+        return entry.get("judgement", "")
+    return _no_different(entry)
+
+
+def _no_different(entry: dict[str, Any]) -> str:
+    reach = {
+        measure: max(map(abs, entry[key]["interval"]))
+        for measure, key in (("ROC AUC", "auc"), ("Brier", "brier"))
+        if (entry.get(key) or {}).get("interval")
+    }
+    within = all(reach[measure] < MEANINGFUL[measure] for measure in reach)
+    return "no different" if within else "no difference shown"
+
+
 def _by_one_measure(entry: dict[str, Any]) -> str:
     """ " (Brier only)" when one measure alone made a track better or worse: a lower Brier with
     no better AUC is better calibration, not better ranking of people."""
@@ -346,13 +365,19 @@ def _headline(
         said = f"better than the active version on both tracks{by}"
         return said + (" — promoting it is supported" if recommendation == "promote" else "")
     if values == {"no different"} and both:
-        said = "no different from the active version on either track"
+        words = {_no_different(tracks[t]) for t in fair}
+        said = f"{'no different' if words == {'no different'} else 'no difference shown'} from "
+        said += "the active version on either track"
         if recommendation == "either":
             said += f" — keep {active} unless the candidate's data are newer or fairer"
         return said
     # what changed first, then what did not, then what could not be judged fairly
     order = sorted(fair, key=lambda t: fair[t] == "no different")
-    parts = [f"{fair[t]} on the {TRACK_NAMES[t]} track" + _by_one_measure(tracks[t]) for t in order]
+    parts = [
+        f"{_no_different(tracks[t]) if fair[t] == 'no different' else fair[t]} on the "
+        f"{TRACK_NAMES[t]} track" + _by_one_measure(tracks[t])
+        for t in order
+    ]
     if len(flattered) == len(TRACK_IDS):
         parts.append(f"not judged fairly against {active} on either track")
     else:

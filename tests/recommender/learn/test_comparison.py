@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.metrics import roc_auc_score
 
-from recommender.learn.comparison import compare_paired, paired_auc, verdict
+from recommender.learn.comparison import compare_paired, judgement_said, paired_auc, verdict
 from recommender.learn.justification import justification_reasons
 
 
@@ -419,3 +420,41 @@ def test_a_verdict_never_contradicts_itself(report):
         assert headline.count(name) <= 1, summary
     for clumsy in ("; ;", ") (", "((", ";;", " ,"):
         assert clumsy not in summary, summary
+
+
+def _no_different_track(auc: list[float], brier: list[float]) -> dict:
+    return {
+        "rows": 400,
+        "judgement": "no different",
+        "because": "",
+        "auc": {"candidate": 0.7, "candidate_interval": [0.66, 0.74], "interval": auc},
+        "brier": {"interval": brier},
+        "chance_level": False,
+    }
+
+
+@pytest.mark.parametrize(
+    ("ic_auc", "said"),
+    [
+        ([-0.004, 0.004], "No different from the active version on either track"),
+        # a loss of 0.004 that may be 0.008 is not shown to be no loss
+        ([-0.008, 0.001], "No difference shown from the active version on either track"),
+    ],
+)
+def test_no_different_is_said_only_where_every_interval_is_within_what_matters(ic_auc, said):
+    report = {
+        "active": "v1",
+        "tracks": {
+            "ic": _no_different_track(ic_auc, [-0.0005, 0.0005]),
+            "manager": _no_different_track([-0.003, 0.002], [-0.0004, 0.0009]),
+        },
+    }
+    assert verdict(report)["summary"].startswith(said)
+    assert judgement_said(report["tracks"]["manager"]) == "no different"
+    assert judgement_said(report["tracks"]["ic"]) == said.split(" from")[0].lower()
+    report["tracks"]["manager"] |= {"judgement": "worse", "because": "ROC AUC"}
+    report["tracks"]["manager"]["auc"]["interval"] = [-0.05, -0.01]
+    assert verdict(report)["summary"].startswith(
+        f"Worse on the manager track (ROC AUC only), {said.split(' from')[0].lower()} on the IC "
+        "track"
+    )

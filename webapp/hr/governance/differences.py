@@ -3,6 +3,7 @@ decimals as the ends of its interval."""
 
 from __future__ import annotations
 
+from webapp import learning
 from webapp.hr import bp
 
 
@@ -13,3 +14,5 @@ def difference(value: float, places: int = 3) -> str:
 
 
 bp.add_app_template_filter(difference, "difference")
+# "no different" only when every interval lies within the smallest difference that matters
+bp.add_app_template_filter(learning.judgement_said, "judgement_said")
