@@ -63,7 +63,7 @@ def text_of(page: str) -> str:
 def rows(page: str) -> list[list[str]]:
     """Each fairness table row as its cells' text."""
     found = []
-    for table in re.findall(r'<table class="fairness">(.*?)</table>', page, re.S):
+    for table in re.findall(r'<table class="fairness[^"]*">(.*?)</table>', page, re.S):
         for row in re.findall(r"<tbody>(.*?)</tbody>", table, re.S)[0].split("</tr>")[:-1]:
             cells = re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)
             found.append([text_of(RATE_RANGE.sub("", cell)).strip() for cell in cells])
