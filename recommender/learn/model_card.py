@@ -239,9 +239,10 @@ def _toward(entry: dict[str, Any], declined: Any = None) -> str:
     which = "the active version then"
     if isinstance(declined, dict) and declined.get("instead") == entry["prior"]:
         which = f"a version {literal(declined.get('version'))} was built on"
+    judged = "in the search's cross-validation"
     if entry.get("prior_weight"):
-        return f", shrinking toward {prior} ({which}), which paid"
-    return f", toward zero: shrinking toward {prior} ({which}) did not pay"
+        return f", shrinking toward {prior} ({which}), which paid {judged}"
+    return f", toward zero: shrinking toward {prior} ({which}) did not pay {judged}"
 
 
 def _evaluation(rows: list[dict[str, Any]] | None) -> list[str]:
