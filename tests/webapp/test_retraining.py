@@ -212,7 +212,7 @@ def test_a_group_of_fewer_than_five_has_no_outcomes_in_anything_hr_can_read(
     assert [g["n"] for g in cells["manager_recommended"]["groups"] if g["group"] == "g6"] == [2]
     page = hr.get(f"/hr/models/{status['version']}").get_data(as_text=True)
     rows = re.findall(r'<th scope="row">g6</th>(.*?)</tr>', page, re.S)
-    assert rows and all(re.findall(r"<td>(.*?)</td>", row)[1:4] == ["–"] * 3 for row in rows)
+    assert rows and all(re.findall(r"<td[^>]*>(.*?)</td>", row)[1:4] == ["–"] * 3 for row in rows)
     assert "not shown: fewer than 5 people, left out of every table" in page
     card = hr.get(f"/hr/models/{status['version']}/card").get_data(as_text=True)
     assert re.search(r"<td>g6</td>\s*<td>2</td>(\s*<td>–</td>){3}\s*<td>not shown", card)
@@ -793,6 +793,21 @@ def test_promoting_asks_for_confirmation_and_only_the_confirmation_promotes(team
         promotion = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "promote"))
         assert promotion.detail["justification"] == reason
         assert promotion.detail["verdict"].startswith("Worse than the active version")
+        # every confirmation that moved nothing is on the record too, with why
+        refusals = db.session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.action == "promotion_refused")
+            .order_by(AuditEvent.id)
+        ).all()
+        assert [(event.subject, event.detail["why"][:40]) for event in refusals] == [
+            (candidate, "Nothing was promoted yet: a promotion is"),  # not from the page
+            (candidate, "Nothing was promoted yet: a promotion is"),  # justification changed
+            (candidate, "Nothing was promoted: Software engineeri"),  # replayed after a move
+        ]
+        assert refusals[1].detail["justification"] == reason + " And more."
+        assert refusals[2].detail["pack"] == "engineering"
+    log = hr.get("/hr/audit?action=promotion_refused").get_data(as_text=True)
+    assert "had a model promotion refused" in log and "nothing promoted, because" in log
 
 
 def test_versions_never_judged_still_render_and_say_so(team, signed_in):

@@ -39,6 +39,7 @@ ACTIONS = {
     "training_finished": "finished training a candidate model",
     "training_failed": "training a candidate model failed",
     "promote": "promoted a model version",
+    "promotion_refused": "had a model promotion refused",
     "rollback": "rolled back the active model",
     "pack_upload": "uploaded a questionnaire pack version",
     "export": "exported data",

@@ -388,6 +388,7 @@ def confirm_promote(version: str):
     justification = (form.justification.data or "").strip()
     refused = _refusal(manifest, justification)
     if refused:
+        _audit_refusal(version, refused, justification)
         return _refused_page(version, form, refused)
     discipline, _ = discipline_of_version(registry, version, manifest)
     if discipline is None:
@@ -399,6 +400,7 @@ def confirm_promote(version: str):
             "will change. (The request did not come from it, or the page was more than an hour "
             "old.)"
         )
+        _audit_refusal(version, notice, justification, discipline.id)
         return _ask_to_confirm(
             registry, version, manifest, discipline, form, notice=notice, status=409
         )
@@ -410,6 +412,7 @@ def confirm_promote(version: str):
             version, discipline, replacing=replacing, moves=moves, justification=justification
         )
     except learning.AlreadyActive:  # promoted by someone else since the check
+        _audit_refusal(version, "it was already active", justification, discipline.id)
         return _already_active_page(registry, version, manifest, form)
     except learning.PromotionMoved as moved:
         now = (
@@ -422,6 +425,7 @@ def confirm_promote(version: str):
             f"confirmed replacing {replacing or 'no model'}; {now}. Confirm again if {version} "
             "should replace it."
         )
+        _audit_refusal(version, notice, justification, discipline.id)
         return _ask_to_confirm(
             registry, version, manifest, discipline, form, notice=notice, status=409
         )
@@ -443,6 +447,19 @@ def confirm_promote(version: str):
         f"{discipline.title}; other disciplines are not affected."
     )
     return redirect(url_for(".models", discipline=discipline.id))
+
+
+def _audit_refusal(version: str, why: str, justification: str, pack: str | None = None) -> None:
+    """A confirmed promotion that moved nothing goes into the audit log with why, and the
+    justification as given: an attempt to promote is on the record, not only a promotion."""
+    audit.record(
+        "promotion_refused",
+        version,
+        pack=pack,
+        why=why[:500],
+        justification=justification[: learning.MAX_JUSTIFICATION] or None,
+    )
+    db.session.commit()
 
 
 def _not_promoted(registry, version: str, refused: ModelRefused) -> str:
