@@ -768,10 +768,13 @@ def _list_models(registry: Registry, pack: str | None) -> int:
             continue
         data = manifest.get("data") or {}
         synthetic = "  synthetic" if data.get("synthetic") else ""
+        used = data.get("rows_used")  # rows with response-quality flags are not learnt from
+        used = f" used={used}" if used is not None and used != data.get("rows") else ""
         marker = "*" if pointers.get(own) == name else " "
         rows.setdefault(own, []).append(
             f"{marker} {name}  {manifest.get('created', '')}  {manifest.get('pack')}  "
-            f"rows={data.get('rows')}  {_judged(manifest, pointers.get(own) == name)}{synthetic}"
+            f"rows={data.get('rows')}{used}  {_judged(manifest, pointers.get(own) == name)}"
+            f"{synthetic}"
         )
     if pack is not None and pack_id_of(pack) not in rows:
         rows[pack_id_of(pack)] = ["  no versions trained for this pack"]

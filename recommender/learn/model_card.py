@@ -101,13 +101,20 @@ def render_model_card(manifest: dict[str, Any]) -> str:
     ]
     if data.get("generator"):
         lines += _generator(data["generator"])
+    # the figures to judge by first: every person scored by a candidate that never saw them
+    lines += _held_out(manifest.get("holdout"))
     lines += [
         "",
-        "## Metrics (cross-validated during the capacity search)",
+        "## The capacity search's own cross-validation (optimistic)",
         "",
         "Out-of-fold scores of the search that also chose the capacity and the calibration, "
-        "so slightly optimistic; the cross-fitted comparison below repeats the whole training "
-        "for every fold and is the figure to judge by.",
+        "so optimistic: the search kept what scored best on these very folds. "
+        + (
+            "The cross-fitted comparison above repeats the whole training for every fold and "
+            "is the figure to judge by."
+            if manifest.get("holdout")
+            else "This version has no cross-fitted comparison to judge it by."
+        ),
         "",
         "| track | rows | success rate | ROC AUC | Brier |",
         "| --- | --- | --- | --- | --- |",
@@ -138,7 +145,6 @@ def render_model_card(manifest: dict[str, Any]) -> str:
     declined = manifest.get("prior_declined")
     lines += _capacity(manifest.get("metrics", {}), declined)
     lines += _prior_declined(declined)
-    lines += _held_out(manifest.get("holdout"))
     lines += _evaluation(manifest.get("evaluation"))
     lines += ["## Fairness", ""]
     lines += fairness_lines(manifest.get("fairness"))

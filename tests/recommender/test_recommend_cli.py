@@ -169,6 +169,10 @@ def test_synth_train_promote_rollback_in_another_registry(trackfit, tmp_path):
         f"ic_auc={fitted['ic']['auc']} manager_auc={fitted['manager']['auc']} (cross-fitted)  "
         "verdict=none (nothing to compare with)  fairness=no sensitive data"
     ) in lines[2]
+    # the rows read, and the rows learnt from when response-quality flags left some out
+    read = Registry(registry).manifest("v2")["data"]
+    used = f" used={read['rows_used']}" if read["rows_used"] != read["rows"] else ""
+    assert f"rows={read['rows']}{used}  ic_auc=" in lines[2]
     rolled_back = trackfit("--models", registry, "models", "rollback")[1]
     assert "active model for engineering: v2" in rolled_back
     code, out, _ = trackfit("--models", registry, "train", "--data", str(data))

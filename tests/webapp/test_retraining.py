@@ -299,7 +299,14 @@ def test_a_short_file_with_leavers_lists_them_and_trains_on_the_rest_once_hr_con
     flagged = int(re.search(r'<dd id="rows-flagged">(\d+)', html).group(1))
     assert 0 < flagged < 40
     assert f"the candidate learns from {400 - flagged} people" in html
-    assert "waiting for your confirmation" in hr.get("/hr/outcomes").get_data(as_text=True)
+    listed = hr.get("/hr/outcomes").get_data(as_text=True)
+    assert "waiting for your confirmation" in listed
+    # the list counts as the candidate will: the flagged rows are among those not used
+    assert f'<td data-label="Rows used">{400 - flagged}</td>' in listed
+    assert (
+        f'<td data-label="Rows not used">{2 + flagged} <span class="hint">({flagged} with a '
+        "response-quality flag)</span></td>"
+    ) in listed
     assert count(team, TrainingRun) == 0  # nothing is trained until HR confirms
     assert count(team, OutcomeRecord) == 400 and count(team, SensitiveValue) == 400
 

@@ -174,3 +174,8 @@ def test_the_card_gives_the_advice_value_and_the_comparison_with_their_intervals
     ic = comparison["tracks"]["ic"]["auc"]
     assert f"{ic['difference']:+g} ({ic['interval'][0]:+g} to {ic['interval'][1]:+g})" in card
     assert "| track | rows | ROC AUC difference | Brier difference | judgement |" in card
+    # the figures to judge by come first; the search's own, optimistic ones after
+    cross_fitted = card.index("## Cross-fitted comparison (600 people, 5-fold cross-fitting")
+    searched = card.index("## The capacity search's own cross-validation (optimistic)")
+    assert card.index("## Data and label") < cross_fitted < searched
+    assert "The cross-fitted comparison above repeats the whole training" in card
