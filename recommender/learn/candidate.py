@@ -400,24 +400,28 @@ def _advice(
     model: TrackModel, profiles: ProfileBatch, features: np.ndarray
 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """`advice_outcomes`, and whom each outcome can happen to at all: a target above the
-    current level only to people below the top of the ladder of the track advised."""
+    current level only to people whose stated grade is below the top of every ladder. Who
+    counts must not depend on the advice: where the ladders end at different grades, "below
+    the top of the ladder advised" would tell the advice of the people at the lower top, by
+    subtracting the people counted from the people of a group (`fairness_report`'s protection
+    of small groups sees neither). Someone whose grade is not stated counts."""
     prediction = model.predict(features)
     assessment = assess(profiles, prediction.p_success, prediction.intervals)
     tracks, _ = decide(prediction, assessment, profiles)
     target = np.full(len(profiles), np.nan)
     assessed_current = np.full(len(profiles), np.nan)
-    top = np.full(len(profiles), np.nan)  # the highest grade of the ladder advised
+    top = 0.0  # the highest grade of any ladder
     for track in TRACK_IDS:
         levels = assessment.levels[track]
         chosen = tracks == track
         target[chosen] = levels.grades(levels.target)[chosen]
         assessed_current[chosen] = levels.grades(levels.supported_here)[chosen]
-        top[chosen] = max(level.grade for level in levels.ladder)
+        top = max(top, *(level.grade for level in levels.ladder))
     stated = profiles.context["current_grade"]
     current = np.where(np.isnan(stated), assessed_current, stated)
     with np.errstate(invalid="ignore"):
         above = np.where(np.isnan(current), ~np.isnan(target), target > current)
-        below_top = np.isnan(current) | (current < top)
+        below_top = np.isnan(stated) | (stated < top)
     outcomes = {"manager_recommended": tracks == "manager", "target_above_current": above}
     return outcomes, {"target_above_current": below_top}
 

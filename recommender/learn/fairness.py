@@ -124,10 +124,12 @@ def fairness_report(
                 f"{len(checked[name])}; every array needs one entry per person"
             )
     people = _check_lengths(checked, sensitive)
+    # one bar for comparing groups, everyone assessed's: the page states it once for all tables
+    smallest = smallest_comparable_group(people)
     report = _report(
         {name: values for name, values in checked.items() if name not in masks},
         sensitive,
-        people,
+        (people, smallest),
         max_intersection,
     )
     for name, mask in masks.items():
@@ -138,7 +140,7 @@ def fairness_report(
                 attribute: np.asarray(values, dtype=object)[mask]
                 for attribute, values in sensitive.items()
             },
-            counted,
+            (counted, smallest),
             max_intersection,
         )
         cells = {entry["attribute"]: entry["outcomes"][name] for entry in among["attributes"]}
@@ -158,15 +160,16 @@ def fairness_report(
 def _report(
     checked: dict[str, np.ndarray],
     sensitive: dict[str, np.ndarray],
-    people: int,
+    sizes: tuple[int, int],
     max_intersection: int,
 ) -> dict[str, Any]:
-    """The report of outcomes that apply to everyone in the arrays given."""
+    """The report of outcomes that apply to everyone in the arrays given (`sizes`: how many
+    people they hold, and the fewest a group needs to be compared)."""
+    people, smallest = sizes
     encoded = {
         attribute: _encode(attribute, values, people) for attribute, values in sensitive.items()
     }
     threshold = Fraction(str(IMPACT_RATIO_FLAG))
-    smallest = smallest_comparable_group(people)
     counted, tables = _tables(encoded, max_intersection, smallest)
     attributes = []
     flagged = []

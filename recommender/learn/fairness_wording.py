@@ -29,15 +29,15 @@ OUTCOME_MEANINGS = {
     "target_above_current": (
         "the share of people whose advised target level on the recommended track is above the "
         "level they hold now (for someone changing track: above the grade they hold now), among "
-        "the people below the top of that track's ladder: no target can be above it"
+        "the people below the top grade of the ladders: no target can be above it"
     ),
 }
 # Whom an outcome can happen to at all, where that is not everyone (`applies_to` of the
 # report): nobody can be advised a target above the top of a ladder.
 OUTCOME_APPLIES_TO = {
     "target_above_current": (
-        "people below the top of the ladder of the track advised",
-        "at the top of it (no target can be above the level they hold)",
+        "people below the top grade of the ladders (or whose grade is not known)",
+        "at the top grade (no target can be above the level they hold)",
     ),
 }
 TESTS = {

@@ -124,11 +124,12 @@ def test_a_target_above_the_top_of_the_ladder_is_counted_only_below_it(app, hr):
     with_fairness(app, report)
     page = hr.get("/hr/models/v1").get_data(as_text=True)
     assert (
-        "Counted among the 300 people below the top of the ladder of the track advised; "
-        "the 100 at the top of it (no target can be above the level they hold) are left out."
+        "Counted among the 300 people below the top grade of the ladders (or whose grade is "
+        "not known); the 100 at the top grade (no target can be above the level they hold) are "
+        "left out."
     ) in text_of(page)
     card = "\n".join(fairness_lines(shown_report(json.loads(json.dumps(report)))))
-    assert "Counted among the 300 people below the top of the ladder" in card
+    assert "Counted among the 300 people below the top grade of the ladders" in card
     assert [row[:3] for row in rows(page)] == [
         ["50 and over (reference)", "100", "34%"],
         ["under 50", "300", "33%"],

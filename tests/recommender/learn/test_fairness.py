@@ -973,8 +973,9 @@ def test_an_outcome_some_cannot_have_is_counted_among_those_who_can():
     assert (target["counted"], target["not_counted"]) == (300, 100)
     assert [(g["group"], g["n"], g["rate"]) for g in target["groups"]] == [("under 50", 300, 0.4)]
     assert counted_among("target_above_current", target) == (
-        "Counted among the 300 people below the top of the ladder of the track advised; the 100 "
-        "at the top of it (no target can be above the level they hold) are left out."
+        "Counted among the 300 people below the top grade of the ladders (or whose grade is not "
+        "known); the 100 at the top grade (no target can be above the level they hold) are left "
+        "out."
     )
     assert counted_among("manager_recommended", cells["manager_recommended"]) == ""
     json.dumps(report, allow_nan=False)
@@ -1017,3 +1018,21 @@ def test_whom_an_outcome_applies_to_is_checked():
     nobody = fairness_report(outcomes, gender, applies_to={"o": np.zeros(4, dtype=bool)})
     cell = nobody["attributes"][0]["outcomes"]["o"]
     assert (cell["counted"], cell["not_counted"], cell["groups"]) == (0, 4, [])
+
+
+def test_an_outcome_counted_among_some_compares_groups_by_everyones_bar():
+    """The page states one bar for comparing groups (2% of everyone assessed): the table of
+    an outcome counted among fewer people uses it too, not 2% of those counted."""
+    team, above = people(("a", 1455, 700), ("b", 45, 10), ("c", 1500, 0))
+    counted = team != "c"  # 1,500 of 3,000: their own 2% would be 30
+    report = fairness_report(
+        {"target_above_current": above},
+        {"team": team},
+        applies_to={"target_above_current": counted},
+    )
+    assert report["smallest_comparable"] == 60
+    groups = {
+        g["group"]: g for g in report["attributes"][0]["outcomes"]["target_above_current"]["groups"]
+    }
+    assert set(groups) == {"a", "b"}
+    assert groups["b"]["small_group"] and not groups["a"]["small_group"]
