@@ -7,7 +7,6 @@ is in the audit log."""
 
 from __future__ import annotations
 
-import html
 import io
 import json
 import re
@@ -439,48 +438,6 @@ def test_the_same_file_uploaded_while_it_trains_starts_no_second_run(
     assert count(team, TrainingRun) == 3 and count(team, OutcomeUpload) == 3
     steps = audit_actions(team)
     assert steps.count("outcomes_upload") == 3 and steps.count("training_started") == 3
-
-
-def test_rows_that_already_trained_a_candidate_against_the_active_version_train_nothing(
-    team, outcome_file, signed_in, runs_stay_queued
-):
-    """Training is deterministic: the same rows and choices, judged against the same active
-    version, would write the same candidate again. HR is sent to it; once another version is
-    active, the same rows train again."""
-    hr = signed_in("hr@example.com")
-    first = upload(hr, outcome_file, "gender, age_band")
-    candidate = a_candidate(team, {**WORSE, "active": "v1"})
-    run_id = int(urlsplit(first.headers["Location"]).path.rsplit("/", 1)[1])
-    with team.app_context():
-        run = db.session.get(TrainingRun, run_id)
-        run.status, run.version, run.finished_at = "succeeded", candidate, utcnow()
-        db.session.commit()
-    stored = count(team, OutcomeUpload), count(team, OutcomeRecord), count(team, TrainingRun)
-    again = upload(hr, outcome_file, "age_band, gender", name="outcomes (1).csv")
-    assert again.status_code == 302 and again.headers["Location"].endswith(
-        f"/hr/models/{candidate}"
-    )
-    page = html.unescape(
-        re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", hr.get(again.headers["Location"]).text))
-    )
-    assert (
-        f"These rows (the same people, answers and outcomes, with the same choices) already "
-        f"trained {candidate} on "
-    ) in page
-    assert (
-        "judged against v1, which is still Software engineering's active version: training "
-        f"again would write the same candidate with the same verdict. Nothing was stored or "
-        f"trained; this is {candidate}."
-    ) in page
-    assert (count(team, OutcomeUpload), count(team, OutcomeRecord), count(team, TrainingRun)) == (
-        stored
-    )
-    # another active version: the same rows are judged against it, so they train again
-    promoted = hr.promote(candidate, "The new outcome data are fairer to the people they describe.")
-    assert promoted.status_code == 302
-    third = upload(hr, outcome_file, "gender, age_band")
-    assert third.headers["Location"] != again.headers["Location"]
-    assert count(team, TrainingRun) == stored[2] + 1
 
 
 def test_the_same_rows_saved_again_another_way_are_the_same_training(

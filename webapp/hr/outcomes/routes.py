@@ -14,7 +14,7 @@ from webapp.extensions import db
 from webapp.hr import bp
 from webapp.hr.disciplines import chosen_discipline, discipline_title, of_discipline
 from webapp.hr.outcomes.forms import OutcomesUploadForm
-from webapp.hr.outcomes.models import SUCCEEDED, OutcomeUpload, TrainingRun, training_key
+from webapp.hr.outcomes.models import OutcomeUpload, TrainingRun, training_key
 from webapp.hr.outcomes.upload import (
     NOT_USABLE,
     UploadCheck,
@@ -81,13 +81,6 @@ def outcomes():
     )
     if running is not None:
         return _already_training(running)
-    trained = _trained_already(
-        pack,
-        training_key(pack.ref, check.content_hash, from_active, sensitive),
-        training_key(pack.ref, check.data_hash, from_active, sensitive),
-    )
-    if trained is not None:
-        return _nothing_new(trained, pack)
     upload = store_upload(
         check,
         filename,
@@ -116,52 +109,6 @@ def outcomes():
     except jobs.AlreadyTraining as already:  # the same file, posted at the same moment
         return _already_training(already.run)
     return redirect(url_for(".training_run", run_id=run.id, follow=1))
-
-
-def _trained_already(pack: Pack, *keys: str) -> tuple[TrainingRun, str | None] | None:
-    """The newest run of the same training (the same rows and choices) that wrote a candidate
-    judged against the version active now: training again would write the same candidate,
-    with the same verdict. None when there is none, or the active version has changed since."""
-    registry = learning.registry_writer()
-    try:
-        active = registry.active(pack.id)
-    except answering.ModelRefused:
-        return None
-    runs = db.session.scalars(
-        select(TrainingRun)
-        .where(
-            TrainingRun.training_key.in_(keys),
-            TrainingRun.status == SUCCEEDED,
-            TrainingRun.version.is_not(None),
-        )
-        .order_by(TrainingRun.id.desc())
-    )
-    for run in runs:
-        try:
-            judged_against = (registry.manifest(run.version).get("comparison") or {}).get("active")
-        except answering.ModelRefused:
-            continue
-        if judged_against == active:
-            return run, active
-    return None
-
-
-def _nothing_new(trained: tuple[TrainingRun, str | None], pack: Pack):
-    """The same rows already trained a candidate against the version active now: no file is
-    stored and nothing is trained; HR is sent to that candidate."""
-    run, active = trained
-    when = f" on {run.finished_at:%Y-%m-%d %H:%M} UTC" if run.finished_at else ""
-    against = (
-        f"judged against {active}, which is still {pack.title}'s active version"
-        if active
-        else f"when {pack.title} had no active version, as it still has none"
-    )
-    flash(
-        f"These rows (the same people, answers and outcomes, with the same choices) already "
-        f"trained {run.version}{when}, {against}: training again would write the same "
-        f"candidate with the same verdict. Nothing was stored or trained; this is {run.version}."
-    )
-    return redirect(url_for(".model", version=run.version))
 
 
 def _already_training(running: TrainingRun | None, upload: OutcomeUpload | None = None):
