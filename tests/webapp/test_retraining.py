@@ -712,6 +712,13 @@ def test_a_candidate_judged_worse_is_shown_so_and_needs_a_written_reason(team, s
         assert 'class="error-summary" role="alert"' in html and "autofocus" in html
         assert f'action="/hr/models/{candidate}/promote"' in html
         assert active(team) == "v1"
+    # the confirmation refused is on the record, with the discipline it was for
+    with team.app_context():
+        (refusal,) = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "promotion_refused")
+        ).all()
+        assert (refusal.subject, refusal.detail["pack"]) == (candidate, "engineering")
+        assert refusal.detail["why"].startswith("Promoting needs a written justification")
     padded = hr.submit(
         f"/hr/models/{candidate}",
         {"justification": "a" * 36},
@@ -812,7 +819,7 @@ def test_promoting_asks_for_confirmation_and_only_the_confirmation_promotes(team
             (candidate, "Nothing was promoted: Software engineeri"),  # replayed after a move
         ]
         assert refusals[1].detail["justification"] == reason + " And more."
-        assert refusals[2].detail["pack"] == "engineering"
+        assert {event.detail["pack"] for event in refusals} == {"engineering"}
     log = hr.get("/hr/audit?action=promotion_refused").get_data(as_text=True)
     assert "had a model promotion refused" in log and "nothing promoted, because" in log
 

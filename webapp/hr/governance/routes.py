@@ -386,13 +386,14 @@ def confirm_promote(version: str):
     another version has become active since the page was shown."""
     registry, manifest, form = _promotion_request(version, ConfirmPromotionForm)
     justification = (form.justification.data or "").strip()
-    refused = _refusal(manifest, justification)
-    if refused:
-        _audit_refusal(version, refused, justification)
-        return _refused_page(version, form, refused)
     discipline, _ = discipline_of_version(registry, version, manifest)
-    if discipline is None:
-        return _refused_page(version, form, _not_installed(version, manifest))
+    pack = discipline.id if discipline else manifest.get("pack")
+    refused = _refusal(manifest, justification)
+    if discipline is None and not refused:
+        refused = _not_installed(version, manifest)
+    if refused:
+        _audit_refusal(version, refused, justification, pack)
+        return _refused_page(version, form, refused)
     step = confirmed_step(form.confirmation.data, version, justification)
     if step is None:
         notice = (
@@ -430,7 +431,9 @@ def confirm_promote(version: str):
             registry, version, manifest, discipline, form, notice=notice, status=409
         )
     except ModelRefused as refused_model:
-        return _refused_page(version, form, _not_promoted(registry, version, refused_model))
+        refused = _not_promoted(registry, version, refused_model)
+        _audit_refusal(version, refused, justification, discipline.id)
+        return _refused_page(version, form, refused)
     judged = verdict(manifest)
     audit.record(
         "promote",
