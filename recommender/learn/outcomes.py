@@ -260,6 +260,11 @@ class _Table:
 def _table(name: str, raw_bytes: bytes) -> _Table:
     """The file as a table of strings, with the problems of its header and of rows that do not
     fit it; OutcomesInvalid when it is not a table at all."""
+    if raw_bytes.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        # Excel's "Unicode Text": every other byte a NUL, no cell of it reads as UTF-8
+        raise OutcomesInvalid(
+            [Problem(name, f"is saved as UTF-16 text, not UTF-8: save the file as UTF-8 {SAVE_AS}")]
+        )
     try:
         text, encoding = raw_bytes.decode("utf-8-sig"), []
     except UnicodeDecodeError:
@@ -330,47 +335,55 @@ UNDECODED = re.compile("[\udc80-\udcff]")  # a byte that is not UTF-8, as Python
 
 def _undecodable(name: str, raw_bytes: bytes) -> tuple[str, list[Problem]]:
     """A file that is not all UTF-8: its text, each byte that is not shown as U+FFFD (so that
-    the rest of the file is still checked), and a problem for every line holding one, naming
-    its column and what comes before it in the cell (the first `PROBLEMS_LISTED` lines)."""
+    the rest of the file is still checked), and a problem for every record holding one, named
+    by the line it begins on, its column and what comes before the byte in the cell. Records
+    are read as the table is (any line end, quoted cells over several lines)."""
     bom = len(codecs.BOM_UTF8) if raw_bytes.startswith(codecs.BOM_UTF8) else 0
     text = raw_bytes[bom:].decode("utf-8", errors="surrogateescape")
-    lines = text.split("\n")
-    header = _line_cells(lines[0])
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    header: list[str] | None = None
     problems: list[Problem] = []
-    for number, line in enumerate(lines, start=1):
-        if len(problems) == PROBLEMS_LISTED:
+    while True:
+        start = reader.line_num + 1
+        try:
+            row = next(reader)
+        except StopIteration:
             break
-        if not UNDECODED.search(line):
+        except csv.Error:
+            continue  # not CSV: the table's own reading names the record
+        if header is None and any(cell.strip() for cell in row):
+            header = row
+        found = next(((k, c) for k, c in enumerate(row) if UNDECODED.search(c)), None)
+        if found is None:
             continue
-        cells = _line_cells(line) or [line]
-        position, cell = next((k, c) for k, c in enumerate(cells) if UNDECODED.search(c))
-        byte = UNDECODED.search(cell)
-        named = header[position] if position < len(header) else ""
+        position, cell = found
+        named = header[position].strip() if row is not header and position < len(header) else ""
         column = (
             ""
-            if len(cells) < 2  # one cell, or not a whole record: no column to name
-            else f": {named.strip()}"
-            if named.strip() and not UNDECODED.search(named)
+            if len(row) < 2
+            else f": {named}"
+            if named and not UNDECODED.search(named)
             else f": column {position + 1}"
         )
+        byte = UNDECODED.search(cell)
         before = cell[: byte.start()].strip()[-20:]
         where = f"after {quoted(before)}" if before else "at the start of the cell"
-        problems.append(
-            Problem(
-                f"{name}:{number}{column}",
-                f"is not UTF-8 text (byte 0x{ord(byte.group()) - 0xDC00:02X} {where})"
-                + ("" if problems else f": save the file as UTF-8 {SAVE_AS}"),
-            )  # a problem of the file, listed before its rows' (so no line to order by)
-        )
+        problems.append(_not_utf8(f"{name}:{start}{column}", byte.group(), where, problems))
+    if not problems:  # every byte that is not UTF-8 lies in a record that is not CSV either
+        byte = UNDECODED.search(text)
+        line = len(LINE_END.findall(text[: byte.start()])) + 1
+        problems.append(_not_utf8(f"{name}:{line}", byte.group(), "", problems))
     return UNDECODED.sub("\ufffd", text), problems
 
 
-def _line_cells(line: str) -> list[str]:
-    """One line's cells as CSV reads them, or none when it is not a whole record."""
-    try:
-        return next(csv.reader([line.rstrip("\r")], strict=True), [])
-    except csv.Error:
-        return []
+def _not_utf8(where: str, byte: str, said: str, before: list[Problem]) -> Problem:
+    """A byte that is not UTF-8 as a problem of the file (listed before its rows', so with no
+    line to order by); the first says how to save the file."""
+    return Problem(
+        where,
+        f"is not UTF-8 text (byte 0x{ord(byte) - 0xDC00:02X}{' ' + said if said else ''})"
+        + ("" if before else f": save the file as UTF-8 {SAVE_AS}"),
+    )
 
 
 # Separators a spreadsheet may save "CSV" with, and how to name them

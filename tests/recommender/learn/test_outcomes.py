@@ -693,6 +693,44 @@ def test_every_line_not_in_utf8_is_named_and_the_rest_of_the_file_still_checked(
     ]
 
 
+def test_bytes_not_in_utf8_are_named_by_record_whatever_the_line_ends():
+    """Old Mac Excel ends lines with CR alone; a quoted cell may run over several lines. The
+    record is named by the line it begins on and the column the byte is in."""
+    mac = "employee_id,track_taken,success,g\rZoë,ic,1,x\rE2,ic,9,y\rE3,manager,1,Bogotá\r"
+    with pytest.raises(OutcomesInvalid) as refused:
+        parse_outcome_links("mac.csv", mac.encode("cp1252"), ["g"])
+    assert [str(p).split(" (in Excel")[0] for p in refused.value.problems] == [
+        "mac.csv:2: employee_id: is not UTF-8 text (byte 0xEB after 'Zo'): save the file as UTF-8",
+        "mac.csv:4: g: is not UTF-8 text (byte 0xE1 after 'Bogot')",
+        "mac.csv:3: success: '9' is not 0 or 1",
+    ]
+    spanning = 'employee_id,track_taken,success,note\nE1,ic,1,"one\ntwo, caf\xe9"\nE2,ic,0,y\n'
+    with pytest.raises(OutcomesInvalid) as refused:
+        parse_outcome_links("ml.csv", spanning.encode("latin-1"), ["note"])
+    assert str(refused.value.problems[0]).startswith(
+        "ml.csv:2: note: is not UTF-8 text (byte 0xE9 after 'one\\ntwo, caf')"
+    )
+
+
+def test_a_file_in_utf16_is_named_as_one_once():
+    data = "employee_id,track_taken,success\r\nE1,ic,1\r\n".encode("utf-16")
+    with pytest.raises(OutcomesInvalid) as refused:
+        parse_outcome_links("u.csv", data)
+    assert [str(p) for p in refused.value.problems] == [
+        "u.csv: is saved as UTF-16 text, not UTF-8: save the file as UTF-8 (in Excel: Save As, "
+        "'CSV UTF-8 (Comma delimited)') and upload it again"
+    ]
+
+
+def test_every_record_not_in_utf8_is_counted_beyond_those_listed():
+    rows = "".join(f"E{i},ic,1,caf\xe9\n" for i in range(PROBLEMS_LISTED + 100))
+    with pytest.raises(OutcomesInvalid) as refused:
+        parse_outcome_links(
+            "many.csv", f"employee_id,track_taken,success,g\n{rows}".encode("latin-1"), ["g"]
+        )
+    assert (len(refused.value.problems), refused.value.more) == (PROBLEMS_LISTED, 100)
+
+
 def test_a_file_neither_utf8_nor_comma_separated_hears_both_at_once():
     data = "employee_id;track_taken;success;g\r\nE1;ic;1;é\r\n".encode("latin-1")
     with pytest.raises(OutcomesInvalid) as refused:
