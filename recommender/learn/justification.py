@@ -14,7 +14,6 @@ from recommender.learn.fairness_wording import flagged_groups
 MIN_JUSTIFICATION = 30  # characters: a reason, not "ok"
 MAX_JUSTIFICATION = 4000  # characters: kept in the audit log and the registry's history
 MIN_WORDS = 4  # different words: a reason, not thirty "a"s
-WORD = re.compile(r"[^\W\d_]{2,}")  # two letters or more, in any script
 # Rows of the keyboards people type on (QWERTY, QWERTZ, AZERTY): three or more neighbouring
 # keys of one row, either way, are keys run along ("asdf", "lkj"), not a word of any language.
 KEY_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm", "qwertzuiop", "yxcvbnm", "azertyuiop")
@@ -57,24 +56,26 @@ def not_a_reason(justification: str | None) -> str | None:
     trimmed, over MAX_JUSTIFICATION, or fewer than MIN_WORDS different words), or None when
     it is one."""
     text = (justification or "").strip()
-    typed = [
-        letters
-        for word in WORD.findall(text)
-        for letters in (UNSPACED.findall(word) if UNSPACED.search(word) else [word])
-    ]
+    typed, unspaced = _words(text)
     mash = [word for word in dict.fromkeys(typed) if not_a_word(word)]
     words = {word.casefold() for word in typed if word not in mash}
-    if len(text) < MIN_JUSTIFICATION:
+    # a letter of a script written without spaces says about as much as a short word: half a
+    # word each, and twice a letter's length (a Japanese reason of 24 letters is one)
+    letters = set() if _repeated_run(unspaced) else set(unspaced)
+    words |= {f"{n} letters" for n in range(len(letters) // 2)}
+    if len(text) + len(unspaced) < MIN_JUSTIFICATION:
+        counted = " (a letter of Chinese, Japanese or Thai counts as two)" if unspaced else ""
         return (
             f"it is {len(text)} character{'' if len(text) == 1 else 's'}; a justification is "
-            f"at least {MIN_JUSTIFICATION}"
+            f"at least {MIN_JUSTIFICATION}{counted}"
         )
     if len(text) > MAX_JUSTIFICATION:
         return (
             f"it is {len(text):,} characters; a justification is at most {MAX_JUSTIFICATION:,} "
             "(it is kept with the promotion in the history)"
         )
-    placeholder = next((p for p in PLACEHOLDERS if p in " ".join(typed).casefold()), None)
+    folded = _folded(" ".join(typed))
+    placeholder = next((p for p in PLACEHOLDERS if p in folded), None)
     if placeholder:
         return f"it is placeholder text ('{placeholder}'), not a reason"
     if len(words) < MIN_WORDS or len(mash) > len(words):
@@ -106,19 +107,53 @@ def not_a_word(word: str) -> bool:
     if len(set(folded)) == 1 and len(folded) > 2:
         return True
     for unit in range(2, len(folded) // 2 + 1):
-        if len(folded) % unit == 0 and folded == folded[:unit] * (len(folded) // unit):
+        times, rest = divmod(len(folded), unit)
+        # "hahaha", "asdfasdf"; not "papa", "tartar", "bonbon" (a syllable said twice)
+        if not rest and folded == folded[:unit] * times and (times > 2 or _key_run(folded[:unit])):
             return True
-    if len(folded) >= KEY_RUN and any(folded in row or folded in row[::-1] for row in KEY_ROWS):
+    # abbreviations are written in capitals, their plurals with an s: "DSA", "HTML", "PDFs"
+    if word.isupper() or (word[:-1].isupper() and word[-1] == "s"):
+        return False
+    if _key_run(folded):
         return True
-    latin = "".join(
-        c for c in unicodedata.normalize("NFKD", folded) if not unicodedata.combining(c)
+    latin = _folded(folded)
+    return latin.isascii() and len(latin) >= NO_VOWEL_RUN and not VOWELS & set(latin)
+
+
+def _key_run(letters: str) -> bool:
+    """Three or more neighbouring keys of one keyboard row, either way."""
+    return len(letters) >= KEY_RUN and any(
+        letters in row or letters in row[::-1] for row in KEY_ROWS
     )
-    return (
-        latin.isascii()
-        and len(latin) >= NO_VOWEL_RUN
-        and not VOWELS & set(latin)
-        and not word.isupper()
+
+
+def _folded(text: str) -> str:
+    """Text in lower case without its accents: "Lorém" reads "lorem"."""
+    return "".join(
+        c for c in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(c)
     )
+
+
+def _words(text: str) -> tuple[list[str], str]:
+    """The words of a text (runs of two letters or more, a letter's marks included, as Hindi
+    writes its vowels), and the letters of scripts written without spaces, apart."""
+    words, unspaced, word = [], [], []
+    for character in text + " ":
+        alone = bool(UNSPACED.match(character))  # also ends a word beside it ("HRチーム")
+        if alone:
+            unspaced.append(character)
+        elif unicodedata.category(character)[0] in "LM" and character.isprintable():
+            word.append(character)
+            continue
+        if len(word) >= 2 and unicodedata.category(word[0])[0] == "L":
+            words.append("".join(word))
+        word = []
+    return words, "".join(unspaced)
+
+
+def _repeated_run(letters: str) -> bool:
+    """Whether letters of an unspaced script are a few over and over ("哈哈哈哈嘿嘿嘿嘿")."""
+    return len(letters) >= 8 and len(set(letters)) * 4 <= len(letters)
 
 
 def needs_justification(reasons: list[str], justification: str | None) -> str:
