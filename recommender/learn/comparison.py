@@ -214,12 +214,16 @@ def _judge(entry: dict[str, Any]) -> tuple[str, str]:
     return (judgements.pop() if judgements else "no different"), because
 
 
-def judgement_said(entry: dict[str, Any]) -> str:
+def judgement_said(entry: dict[str, Any], summary: str | None = None) -> str:
     """A track's judgement as the verdict and the pages say it: "no different" only when every
     interval lies within the smallest difference that matters, else "no difference shown" (a
-    loss of 0.004 that may be 0.008 is not shown to be no loss)."""
+    loss of 0.004 that may be 0.008 is not shown to be no loss). Beside a stored verdict's
+    `summary` written before that distinction (it never says "no difference shown"), the
+    judgement as that verdict said it, so that the page does not contradict its headline."""
     if entry.get("judgement") != "no different":
         return entry.get("judgement", "")
+    if summary is not None and "no difference shown" not in summary.lower():
+        return "no different"
     return _no_different(entry)
 
 

@@ -452,6 +452,12 @@ def test_no_different_is_said_only_where_every_interval_is_within_what_matters(i
     assert verdict(report)["summary"].startswith(said)
     assert judgement_said(report["tracks"]["manager"]) == "no different"
     assert judgement_said(report["tracks"]["ic"]) == said.split(" from")[0].lower()
+    # beside a verdict written before "no difference shown" was said, as that verdict said it
+    assert judgement_said(report["tracks"]["ic"], "No different from v1 on either track") == (
+        "no different"
+    )
+    stored = verdict(report)["summary"]
+    assert judgement_said(report["tracks"]["ic"], stored) == said.split(" from")[0].lower()
     report["tracks"]["manager"] |= {"judgement": "worse", "because": "ROC AUC"}
     report["tracks"]["manager"]["auc"]["interval"] = [-0.05, -0.01]
     assert verdict(report)["summary"].startswith(
