@@ -36,12 +36,24 @@ def _invisible(character: str) -> bool:
     return category in INVISIBLE_CATEGORIES or (category == "Zs" and character != " ")
 
 
-def invisible_character(text: str) -> str | None:
+JOINERS = "\u200c\u200d"  # zero-width non-joiner and joiner: part of how some scripts spell
+
+
+def invisible_character(text: str, *, spelling: bool = False) -> str | None:
     """The first character of a text nobody can see, named with its place ("an invisible
     character, U+202E RIGHT-TO-LEFT OVERRIDE, at character 1"), or None. Group labels are
     checked with it too: two that look alike would be two groups, and a direction mark shows
-    a label backwards."""
+    a label backwards. With `spelling`, a joiner between two letters is allowed: Persian
+    writes "می‌دهم" with a zero-width non-joiner (never an id: it would look like one without)."""
     for position, character in enumerate(text, start=1):
+        if (
+            spelling
+            and character in JOINERS
+            and 1 < position < len(text)
+            and text[position - 2].isalpha()
+            and text[position].isalpha()
+        ):
+            continue
         if _invisible(character):
             name = unicodedata.name(character, "") or CONTROL_NAMES.get(
                 character, "(a control character)"

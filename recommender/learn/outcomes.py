@@ -581,7 +581,7 @@ class _Checker:
             if column in self.sensitive:
                 # a label's hidden character makes a second group that looks like the first,
                 # or shows it backwards (a direction override): named, as an id's would be
-                found = [invisible_character(value.strip()) for value in distinct]
+                found = [invisible_character(value.strip(), spelling=True) for value in distinct]
                 hidden = ~nul & ~long & np.array([f is not None for f in found], bool)[codes]
                 self.checks.append(
                     _CellCheck(

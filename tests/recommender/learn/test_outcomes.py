@@ -295,6 +295,7 @@ def test_a_group_label_with_a_character_nobody_can_see_is_named(engineering, tmp
         "e2,ic,0,\u202ewoman\n"
         "e3,manager,1,wo\u200bman\n"
         "e4,manager,0, man \n"
+        "e5,ic,1,ترجیح می\u200cدهم نگویم\n"  # Persian spells with a zero-width non-joiner
     ).encode()
     links = parse_outcome_links("s.csv", data, ("gender",))
     assert [str(p) for p in links.problems] == [
