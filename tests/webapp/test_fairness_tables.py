@@ -128,6 +128,16 @@ def test_a_target_above_the_top_of_the_ladder_is_counted_only_below_it(app, hr):
         "not known); the 100 at the top grade (no target can be above the level they hold) are "
         "left out."
     ) in text_of(page)
+    # nobody below the top: no table to read, and the page says why
+    nobody = fairness_report(
+        outcomes,
+        {"age_band": age},
+        applies_to={"target_above_current": np.zeros(age.size, dtype=bool)},
+    )
+    with_fairness(app, nobody)
+    assert "No test of the difference: no group to compare (nobody it can happen to)." in (
+        text_of(hr.get("/hr/models/v1").get_data(as_text=True))
+    )
     card = "\n".join(fairness_lines(shown_report(json.loads(json.dumps(report)))))
     assert "Counted among the 300 people below the top grade of the ladders" in card
     assert [row[:3] for row in rows(page)] == [
