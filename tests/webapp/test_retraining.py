@@ -37,6 +37,7 @@ from webapp.audit import AuditEvent
 from webapp.database import utcnow
 from webapp.extensions import db
 from webapp.hr.outcomes.models import OutcomeRecord, OutcomeUpload, SensitiveValue, TrainingRun
+from webapp.hr.outcomes.training import training_data
 from webapp.jobs import Heartbeat, run_training
 
 JUSTIFICATION = "Age bands follow experience here; reviewed with the works council."
@@ -464,6 +465,26 @@ def test_the_same_rows_saved_again_another_way_are_the_same_training(
     third = upload(hr, changed, "gender,age_band")
     assert third.headers["Location"] != first.headers["Location"]
     assert count(team, TrainingRun) == 2
+
+
+def test_the_same_rows_in_another_order_are_trained_on_in_the_same_order(
+    team, outcome_file, signed_in, runs_stay_queued
+):
+    """Cross-fitting's folds and the bootstrap follow the order of the rows: training takes
+    them in the order of the people, so the same rows saved in another order train alike."""
+    hr = signed_in("hr@example.com")
+    header, *rows = outcome_file.decode().splitlines()
+    reversed_file = "\r\n".join([header, *rows[::-1]]).encode() + b"\r\n"
+    assert upload(hr, outcome_file, "gender, age_band").status_code == 302
+    assert upload(hr, reversed_file, "gender, age_band", from_active=True).status_code == 302
+    with team.app_context():
+        first, second = db.session.scalars(select(OutcomeUpload).order_by(OutcomeUpload.id))
+        pack = load_pack("engineering")
+        one, two = training_data(first, pack), training_data(second, pack)
+    np.testing.assert_array_equal(one[0].constructs, two[0].constructs)
+    np.testing.assert_array_equal(one[1], two[1])
+    np.testing.assert_array_equal(one[2], two[2])
+    np.testing.assert_array_equal(one[3]["gender"], two[3]["gender"])
 
 
 def test_a_run_started_before_rows_were_digested_still_holds_its_file(

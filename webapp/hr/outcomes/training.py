@@ -80,6 +80,12 @@ def training_data(upload: OutcomeUpload, pack: Pack):
     records = db.session.scalars(
         select(OutcomeRecord).where(OutcomeRecord.upload_id == upload.id).order_by(OutcomeRecord.id)
     ).all()
+    # in the order of the people, not of the file's rows: cross-fitting's folds and the
+    # bootstrap follow the order, and the same rows saved in another order are the same
+    # training (`content_digest`), so they must give the same candidate
+    records.sort(
+        key=lambda r: ("" if r.assessment_id else r.employee_id.lower(), r.assessment_id or 0)
+    )
     linked = stored_assessments([r.assessment_id for r in records if r.assessment_id])
     known = known_as(records, linked)
     people, kept = [], []
