@@ -224,10 +224,6 @@ def judgement_said(entry: dict[str, Any], summary: str | None = None) -> str:
         return entry.get("judgement", "")
     if summary is not None and "no difference shown" not in summary.lower():
         return "no different"
-    return _no_different(entry)
-
-
-def _no_different(entry: dict[str, Any]) -> str:
     reach = {
         measure: max(map(abs, entry[key]["interval"]))
         for measure, key in (("ROC AUC", "auc"), ("Brier", "brier"))
@@ -369,7 +365,7 @@ def _headline(
         said = f"better than the active version on both tracks{by}"
         return said + (" — promoting it is supported" if recommendation == "promote" else "")
     if values == {"no different"} and both:
-        words = {_no_different(tracks[t]) for t in fair}
+        words = {judgement_said(tracks[t]) for t in fair}
         said = f"{'no different' if words == {'no different'} else 'no difference shown'} from "
         said += "the active version on either track"
         if recommendation == "either":
@@ -378,8 +374,7 @@ def _headline(
     # what changed first, then what did not, then what could not be judged fairly
     order = sorted(fair, key=lambda t: fair[t] == "no different")
     parts = [
-        f"{_no_different(tracks[t]) if fair[t] == 'no different' else fair[t]} on the "
-        f"{TRACK_NAMES[t]} track" + _by_one_measure(tracks[t])
+        f"{judgement_said(tracks[t])} on the {TRACK_NAMES[t]} track" + _by_one_measure(tracks[t])
         for t in order
     ]
     if len(flattered) == len(TRACK_IDS):

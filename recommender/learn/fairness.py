@@ -117,19 +117,18 @@ def fairness_report(
         raise ValueError(
             f"applies_to names outcomes not given: {', '.join(sorted(set(masks) - set(checked)))}"
         )
-    for name, mask in masks.items():
-        if len(mask) != len(checked[name]):
-            raise ValueError(
-                f"applies_to[{name!r}] has {len(mask)} entries but outcome {name!r} has "
-                f"{len(checked[name])}; every array needs one entry per person"
-            )
-    people = _check_lengths(checked, sensitive)
+    people = _check_lengths(
+        [(f"outcome {name!r}", values) for name, values in checked.items()]
+        + [(f"applies_to[{name!r}]", mask) for name, mask in masks.items()]
+        + [(f"sensitive attribute {name!r}", values) for name, values in sensitive.items()]
+    )
     # one bar for comparing groups, everyone assessed's: the page states it once for all tables
     smallest = smallest_comparable_group(people)
     report = _report(
         {name: values for name, values in checked.items() if name not in masks},
         sensitive,
-        (people, smallest),
+        people,
+        smallest,
         max_intersection,
     )
     for name, mask in masks.items():
@@ -140,7 +139,8 @@ def fairness_report(
                 attribute: np.asarray(values, dtype=object)[mask]
                 for attribute, values in sensitive.items()
             },
-            (counted, smallest),
+            counted,
+            smallest,
             max_intersection,
         )
         cells = {entry["attribute"]: entry["outcomes"][name] for entry in among["attributes"]}
@@ -160,12 +160,12 @@ def fairness_report(
 def _report(
     checked: dict[str, np.ndarray],
     sensitive: dict[str, np.ndarray],
-    sizes: tuple[int, int],
+    people: int,
+    smallest: int,
     max_intersection: int,
 ) -> dict[str, Any]:
-    """The report of outcomes that apply to everyone in the arrays given (`sizes`: how many
-    people they hold, and the fewest a group needs to be compared)."""
-    people, smallest = sizes
+    """The report of outcomes that apply to everyone of the `people` in the arrays given, a
+    group compared from `smallest` people."""
     encoded = {
         attribute: _encode(attribute, values, people) for attribute, values in sensitive.items()
     }
@@ -232,19 +232,18 @@ def _check_outcome(name: str, values: np.ndarray) -> np.ndarray:
     raise ValueError(f"outcome {name!r} must be a bool array, got dtype {array.dtype}")
 
 
-def _check_lengths(outcomes: dict[str, np.ndarray], sensitive: dict[str, np.ndarray]) -> int:
-    """The number of people, after checking every array has one entry per person."""
-    arrays = [("outcome", name, values) for name, values in outcomes.items()]
-    arrays += [("sensitive attribute", name, values) for name, values in sensitive.items()]
+def _check_lengths(arrays: list[tuple[str, np.ndarray]]) -> int:
+    """The number of people, after checking every array (named as a message names it) has
+    one entry per person."""
     if not arrays:
         return 0
-    first_kind, first_name, first = arrays[0]
+    first_name, first = arrays[0]
     people = len(first)
-    for kind, name, values in arrays[1:]:
+    for name, values in arrays[1:]:
         if len(values) != people:
             raise ValueError(
-                f"{kind} {name!r} has {len(values)} entries but {first_kind} {first_name!r} "
-                f"has {people}; every array needs one entry per person"
+                f"{name} has {len(values)} entries but {first_name} has {people}; every array "
+                "needs one entry per person"
             )
     return people
 

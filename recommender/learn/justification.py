@@ -58,11 +58,10 @@ def not_a_reason(justification: str | None) -> str | None:
     text = (justification or "").strip()
     typed, unspaced = _words(text)
     mash = [word for word in dict.fromkeys(typed) if not_a_word(word)]
-    words = {word.casefold() for word in typed if word not in mash}
     # a letter of a script written without spaces says about as much as a short word: half a
     # word each, and twice a letter's length (a Japanese reason of 24 letters is one)
-    letters = set() if _repeated_run(unspaced) else set(unspaced)
-    words |= {f"{n} letters" for n in range(len(letters) // 2)}
+    letters = 0 if _repeated_run(unspaced) else len(set(unspaced))
+    words = len({word.casefold() for word in typed if word not in mash}) + letters // 2
     if len(text) + len(unspaced) < MIN_JUSTIFICATION:
         counted = " (a letter of Chinese, Japanese or Thai counts as two)" if unspaced else ""
         return (
@@ -78,7 +77,7 @@ def not_a_reason(justification: str | None) -> str | None:
     placeholder = next((p for p in PLACEHOLDERS if p in folded), None)
     if placeholder:
         return f"it is placeholder text ('{placeholder}'), not a reason"
-    if len(words) < MIN_WORDS or len(mash) > len(words):
+    if words < MIN_WORDS or len(mash) > words:
         shown = ", ".join(
             f"'{word[:MASH_LENGTH]}…'" if len(word) > MASH_LENGTH else f"'{word}'"
             for word in mash[:MASH_SHOWN]
@@ -91,8 +90,8 @@ def not_a_reason(justification: str | None) -> str | None:
             else ""
         )
         return (
-            f"{keys}it has {len(words)} different word{'' if len(words) == 1 else 's'}"
-            + (" and more keys typed at random than words" if len(words) >= MIN_WORDS else "")
+            f"{keys}it has {words} different word{'' if words == 1 else 's'}"
+            + (" and more keys typed at random than words" if words >= MIN_WORDS else "")
             + f"; a justification is a reason in at least {MIN_WORDS} different words"
         )
     return None
@@ -139,8 +138,7 @@ def _words(text: str) -> tuple[list[str], str]:
     writes its vowels), and the letters of scripts written without spaces, apart."""
     words, unspaced, word = [], [], []
     for character in text + " ":
-        alone = bool(UNSPACED.match(character))  # also ends a word beside it ("HRチーム")
-        if alone:
+        if UNSPACED.match(character):  # a letter alone, which ends a word beside it ("HRチーム")
             unspaced.append(character)
         elif unicodedata.category(character)[0] in "LM" and character.isprintable():
             word.append(character)

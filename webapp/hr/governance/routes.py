@@ -401,7 +401,7 @@ def confirm_promote(version: str):
             "will change. (The request did not come from it, or the page was more than an hour "
             "old.)"
         )
-        _audit_refusal(version, notice, justification, discipline.id)
+        _audit_refusal(version, notice, justification, pack)
         return _ask_to_confirm(
             registry, version, manifest, discipline, form, notice=notice, status=409
         )
@@ -413,7 +413,7 @@ def confirm_promote(version: str):
             version, discipline, replacing=replacing, moves=moves, justification=justification
         )
     except learning.AlreadyActive:  # promoted by someone else since the check
-        _audit_refusal(version, "it was already active", justification, discipline.id)
+        _audit_refusal(version, "it was already active", justification, pack)
         return _already_active_page(registry, version, manifest, form)
     except learning.PromotionMoved as moved:
         now = (
@@ -426,13 +426,13 @@ def confirm_promote(version: str):
             f"confirmed replacing {replacing or 'no model'}; {now}. Confirm again if {version} "
             "should replace it."
         )
-        _audit_refusal(version, notice, justification, discipline.id)
+        _audit_refusal(version, notice, justification, pack)
         return _ask_to_confirm(
             registry, version, manifest, discipline, form, notice=notice, status=409
         )
     except ModelRefused as refused_model:
         refused = _not_promoted(registry, version, refused_model)
-        _audit_refusal(version, refused, justification, discipline.id)
+        _audit_refusal(version, refused, justification, pack)
         return _refused_page(version, form, refused)
     judged = verdict(manifest)
     audit.record(
@@ -452,7 +452,7 @@ def confirm_promote(version: str):
     return redirect(url_for(".models", discipline=discipline.id))
 
 
-def _audit_refusal(version: str, why: str, justification: str, pack: str | None = None) -> None:
+def _audit_refusal(version: str, why: str, justification: str, pack: str | None) -> None:
     """A confirmed promotion that moved nothing goes into the audit log with why, and the
     justification as given: an attempt to promote is on the record, not only a promotion."""
     audit.record(
