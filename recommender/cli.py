@@ -453,7 +453,11 @@ def _models_command(commands: argparse._SubParsersAction) -> None:
         "(default: every pack; promote: the installed pack the version was trained for; "
         "build-default: every bundled pack)",
     )
-    models.add_argument("--justification", help=JUSTIFICATION_HELP)
+    models.add_argument(
+        "--justification",
+        help=f"promote: {JUSTIFICATION_HELP}; rollback: why going back is right, in words "
+        "(optional here; the web asks for it), kept in the history the same way",
+    )
     models.add_argument(
         "--missing",
         action="store_true",
@@ -606,6 +610,20 @@ def _check_justification_before_training(args: argparse.Namespace) -> None:
         problems.append(f"--justification: {why_not}, a reason in words")
     if problems:
         raise TrackfitError([Problem("train", problem) for problem in problems])
+
+
+def _check_rollback_justification(args: argparse.Namespace) -> None:
+    """A rollback's justification, when one is given, is a reason in words (it is kept in the
+    history for HR to read); refused before anything moves."""
+    from recommender.learn.justification import not_a_reason
+
+    given = _justification(args)
+    why_not = not_a_reason(given) if given is not None else None
+    if why_not:
+        raise TrackfitError(
+            f"models rollback: nothing was rolled back: --justification: {why_not}, a reason "
+            "in words"
+        )
 
 
 def _unjustified(registry: Registry, version: str, justification: str | None) -> str | None:
@@ -857,8 +875,10 @@ def _change_models(args: argparse.Namespace) -> int:
         print(f"active model for {own}: {args.version} (was {previous or 'none'})")
     elif args.action == "rollback":
         _known_pack(registry, args.pack)
+        _check_rollback_justification(args)
         pack = args.pack or _only_pack(registry)
-        print(f"active model for {pack_id_of(pack)}: {registry.rollback(pack)}")
+        target = registry.rollback(pack, justification=_justification(args))
+        print(f"active model for {pack_id_of(pack)}: {target}")
     else:
         from recommender.learn.default_model import build_default_model
 

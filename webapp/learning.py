@@ -26,6 +26,7 @@ _SOURCES = {
         "MIN_WORDS",
         "justification_reasons",
         "needs_justification",
+        "not_a_reason",
         "unjustified",
     ),
     "recommender.learn.model_card": ("render_model_card",),

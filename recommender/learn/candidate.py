@@ -169,10 +169,10 @@ def cross_fitted_p_success(
     folds: int = CROSS_FIT_FOLDS,
     seed: int = 0,
     prior: Prior | None = None,
-) -> dict[str, np.ndarray]:
+) -> tuple[dict[str, np.ndarray], list[dict[str, Any]]]:
     """Each usable person's chances from a candidate that never saw them (NaN elsewhere):
     the whole training, capacity search (and the prior it may shrink toward) included,
-    repeated on the other folds."""
+    repeated on the other folds; and what each fold's search chose (`fold_choice`)."""
     features = feature_matrix(profiles)
     rows = np.flatnonzero(usable)
     strata = np.char.add(track_taken[rows].astype(str), success[rows].astype(int).astype(str))
@@ -181,6 +181,7 @@ def cross_fitted_p_success(
         n_splits=max(2, min(folds, smallest)), shuffle=True, random_state=seed
     )
     p_success = {t: np.full(len(success), np.nan) for t in TRACK_IDS}
+    choices = []
     for train, test in splitter.split(rows, strata):
         learn = np.zeros(len(success), dtype=bool)
         learn[rows[train]] = True
@@ -188,7 +189,19 @@ def cross_fitted_p_success(
         predicted = fitted.model.predict(features[rows[test]]).p_success
         for track in TRACK_IDS:
             p_success[track][rows[test]] = predicted[track]
-    return p_success
+        choices.append({"scored": int(test.size), **fold_choice(fitted.metrics["tracks"])})
+    return p_success, choices
+
+
+def fold_choice(tracks: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """What one training's capacity search chose for each track: knots per feature (2:
+    straight lines), the L2 strength C, whether the optional context took part, and the
+    weight on the prior when one was offered."""
+    keys = ("knots", "regularisation_c", "optional_context", "prior_weight")
+    return {
+        track: {key: tracks[track][key] for key in keys if key in tracks[track]}
+        for track in TRACK_IDS
+    }
 
 
 def _cross_fitted_comparison(
@@ -210,7 +223,7 @@ def _cross_fitted_comparison(
     (or None). Those people are left out of the judging when enough others remain on each
     track; otherwise everyone is judged and the verdict says the comparison flatters the active
     version, as it does when the record could not be read."""
-    candidate = cross_fitted_p_success(
+    candidate, fold_choices = cross_fitted_p_success(
         profiles, track_taken, success, usable, folds=folds, seed=seed, prior=prior
     )
     active_name, active, seen, unreadable = against
@@ -234,6 +247,7 @@ def _cross_fitted_comparison(
         "folds": folds,
         "candidate": held_out_metrics(mine, taken, outcome),
         "active": None,
+        "fold_choices": fold_choices,
     }
     if left_out:
         holdout["left_out_learnt_by_active"] = sum(left_out.values())

@@ -144,6 +144,7 @@ def render_model_card(manifest: dict[str, Any]) -> str:
         ]
     declined = manifest.get("prior_declined")
     lines += _capacity(manifest.get("metrics", {}), declined)
+    lines += _fold_choices(manifest)
     lines += _prior_declined(declined)
     lines += _evaluation(manifest.get("evaluation"))
     lines += ["## Fairness", ""]
@@ -209,6 +210,24 @@ def _capacity(metrics: dict[str, Any], declined: Any = None) -> list[str]:
         "",
     ]
     return lines
+
+
+def _fold_choices(manifest: dict[str, Any]) -> list[str]:
+    """How many cross-fitting folds' searches chose the version's shapes, per track."""
+    folds = (manifest.get("holdout") or {}).get("fold_choices")
+    tracks = manifest.get("metrics", {}).get("tracks", {})
+    if not folds or not tracks:
+        return []
+    same = ", ".join(
+        f"{literal(track)} {sum(fold[track]['knots'] == entry['knots'] for fold in folds)} of "
+        f"{len(folds)}"
+        for track, entry in tracks.items()
+    )
+    return [
+        "In the cross-fitting that judged it, each fold's candidate ran the same search on the "
+        f"other folds' people; the folds that chose this version's shapes: {same}.",
+        "",
+    ]
 
 
 def _prior_declined(declined: Any) -> list[str]:

@@ -218,13 +218,18 @@ class RegistryWriter(Registry):
             confirmed = active if replacing is UNCHECKED else replacing
             raise PromotionMoved(name, pack_id, confirmed, active)
 
-    def rollback(self, pack: str | Pack) -> str:
+    def rollback(self, pack: str | Pack, justification: str | None = None) -> str:
         """Go back to the version that was active for `pack` before the current one, once it
-        has been tried; return its name."""
-        return self.roll_back(pack)[0]
+        has been tried; return its name. A `justification` is kept with the move in the
+        history."""
+        return self.roll_back(pack, justification=justification)[0]
 
     def roll_back(
-        self, pack: str | Pack, confirmed: tuple[str, str] | None = None, moves: int | None = None
+        self,
+        pack: str | Pack,
+        confirmed: tuple[str, str] | None = None,
+        moves: int | None = None,
+        justification: str | None = None,
     ) -> tuple[str, str]:
         """`rollback`, returning (the version now active, the one it replaced) as recorded in
         the history. When the pointer moves while the target is tried, the rollback is worked
@@ -234,14 +239,14 @@ class RegistryWriter(Registry):
         was confirmed (the pointer moved away and back), RollbackMoved, and nothing moves."""
         pack_id = pack_id_of(pack)
         if confirmed is not None:
-            return self._roll_back_confirmed(pack, pack_id, confirmed, moves)
+            return self._roll_back_confirmed(pack, pack_id, confirmed, moves, justification)
         for _ in range(ROLLBACK_ATTEMPTS):
             target, current = self._rollback_target(pack_id)
             self.try_version(target, pack)  # slow: outside the lock
             with self._locked():
                 self._ready_to_move(pack_id)
                 if self._rollback_target(pack_id) == (target, current):
-                    self._point(pack_id, target, "rollback", current)
+                    self._point(pack_id, target, "rollback", current, justification)
                     return target, current
         # The pointer kept moving while targets were tried: try this one under the lock, so
         # that it cannot move again (slower for the others, but the rollback is done).
@@ -249,11 +254,16 @@ class RegistryWriter(Registry):
             self._ready_to_move(pack_id)
             target, current = self._rollback_target(pack_id)
             self.try_version(target, pack)
-            self._point(pack_id, target, "rollback", current)
+            self._point(pack_id, target, "rollback", current, justification)
             return target, current
 
     def _roll_back_confirmed(
-        self, pack: str | Pack, pack_id: str, confirmed: tuple[str, str], moves: int | None
+        self,
+        pack: str | Pack,
+        pack_id: str,
+        confirmed: tuple[str, str],
+        moves: int | None,
+        justification: str | None,
     ) -> tuple[str, str]:
         confirmed = tuple(confirmed)
 
@@ -267,7 +277,7 @@ class RegistryWriter(Registry):
         with self._locked():
             self._ready_to_move(pack_id)
             check()
-            self._point(pack_id, confirmed[0], "rollback", confirmed[1])
+            self._point(pack_id, confirmed[0], "rollback", confirmed[1], justification)
             return confirmed
 
     def _rollback_target(self, pack_id: str) -> tuple[str, str]:

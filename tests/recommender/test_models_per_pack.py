@@ -177,6 +177,32 @@ def test_a_rollback_never_goes_from_a_version_to_itself(trackfit, models):
     assert Registry(models).active("engineering") == "v1"
 
 
+def test_a_rollback_keeps_its_justification_and_refuses_one_that_is_no_reason(trackfit, models):
+    shutil.copytree(models / "v1", models / "v4")
+    with (models / "history.jsonl").open("a") as history:
+        move = {"action": "promote", "pack": "engineering", "from": "v1", "to": "v4"}
+        history.write(json.dumps({"at": "2026-11-30T10:00:00+00:00", **move}) + "\n")
+    (models / "active" / "engineering").write_text("v4\n")
+    before = (models / "history.jsonl").read_bytes()
+    for mash in ("asdf", "qwerty qwerty qwerty qwerty qwerty qwerty"):
+        code, out, err = trackfit(
+            "--models", str(models), "models", "rollback", "--pack", "engineering",
+            "--justification", mash,
+        )  # fmt: skip
+        assert code == 2 and out == ""
+        assert "models rollback: nothing was rolled back: --justification: " in err
+        assert (models / "history.jsonl").read_bytes() == before
+        assert Registry(models).active("engineering") == "v4"
+    code, out, err = trackfit(
+        "--models", str(models), "models", "rollback", "--pack", "engineering",
+        "--justification", f"  {REASON}  ",
+    )  # fmt: skip
+    assert code == 0, err
+    last = Registry(models).history("engineering")[-1]
+    assert (last["action"], last["from"], last["to"]) == ("rollback", "v4", "v1")
+    assert last["justification"] == REASON
+
+
 @pytest.mark.parametrize("action", ["list", "check", "rollback"])
 def test_an_unknown_pack_is_named_with_the_known_ones(trackfit, models, action):
     history = (models / "history.jsonl").read_bytes()

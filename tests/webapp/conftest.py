@@ -57,6 +57,8 @@ SERIOUS = {"serious", "critical"}  # the accessibility violations a page may not
 # axe runs its WCAG 2.0-2.2 and best-practice rules; target-size (WCAG 2.2 AA, 24 x 24 px or
 # spaced apart) ships switched off because it is new, so it is switched on here.
 AXE_OPTIONS = {"resultTypes": ["violations"], "rules": {"target-size": {"enabled": True}}}
+# what HR writes on the rollback page, which asks why
+ROLLBACK_REASON = "v2 scores engineers on leave far too low; back to v1 while we look"
 CSRF = re.compile(
     r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"'
 )
@@ -244,10 +246,12 @@ class FormClient:
 
     def roll_back(self, data: dict | None = None, discipline: str | None = None):
         """Roll back as HR does: post the rollback confirmation page's form as it holds it
-        (the step offered and the pointer moves it was offered after), `data` changed."""
+        (the step offered and the pointer moves it was offered after) with a reason written,
+        `data` changed."""
         page = "/hr/models/rollback" + (f"?discipline={discipline}" if discipline else "")
         confirmation = hidden_fields(self.client.get(page).get_data(as_text=True))
-        return self.client.post(page, data={**confirmation, **(data or {})})
+        why = {"justification": ROLLBACK_REASON}
+        return self.client.post(page, data={**confirmation, **why, **(data or {})})
 
     def promote(self, version: str, justification: str = ""):
         """Promote as HR does: ask on the version's page, then confirm on the confirmation

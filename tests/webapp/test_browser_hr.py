@@ -99,19 +99,7 @@ def test_hr_is_refused_a_promotion_lands_on_the_reason_then_promotes_and_rolls_b
     promoted = f"{new} is now the active model (it was v1) for Software engineering"
     expect(page.get_by_text(promoted)).to_be_visible()
 
-    page.get_by_role("link", name="Roll back to v1…").click()
-    asking = page.get_by_role("heading", name="Roll back to v1 for Software engineering?")
-    expect(asking).to_be_visible()
-    expect(
-        page.get_by_text(f"v1 will answer every new assessment instead of {new}.")
-    ).to_be_visible()
-    look_at_every_width(page, "hr-rollback-confirm")
-    assert_accessible(page, "rollback confirmation")
-    page.get_by_role("button", name="Yes, roll back to v1").click()
-    rolled_back = (
-        f"Rolled back: v1 is the active model again (it was {new}) for Software engineering"
-    )
-    expect(page.get_by_text(rolled_back)).to_be_visible()
+    rolled_back_with_a_reason(page, new, assert_accessible)
     expect(page.get_by_role("link", name="Roll back to")).to_have_count(0)
     expect(page.get_by_text("Nothing to roll back to")).to_be_visible()
 
@@ -125,6 +113,30 @@ def test_hr_is_refused_a_promotion_lands_on_the_reason_then_promotes_and_rolls_b
     assert_accessible(stale, "promotion asked again")
     stale.get_by_role("button", name=f"Yes, promote {new}").click()  # confirmed now
     expect(stale.get_by_text(promoted)).to_be_visible()
+
+
+def rolled_back_with_a_reason(page, new: str, assert_accessible) -> None:
+    """From the models page with `new` active: ask to roll back to v1, be refused without a
+    reason (a rollback changes everyone's advice), then give one and see it kept."""
+    page.get_by_role("link", name="Roll back to v1…").click()
+    asking = page.get_by_role("heading", name="Roll back to v1 for Software engineering?")
+    expect(asking).to_be_visible()
+    expect(
+        page.get_by_text(f"v1 will answer every new assessment instead of {new}.")
+    ).to_be_visible()
+    look_at_every_width(page, "hr-rollback-confirm")
+    assert_accessible(page, "rollback confirmation")
+    page.get_by_role("button", name="Yes, roll back to v1").click()
+    expect(page.get_by_text("a rollback needs a written reason")).to_be_visible()
+    expect(page.get_by_text("Say why going back is right, in words")).to_be_visible()
+    reason = "The new version scores engineers on parental leave too low; back to v1."
+    page.get_by_label("Why roll back?").fill(reason)
+    page.get_by_role("button", name="Yes, roll back to v1").click()
+    rolled_back = (
+        f"Rolled back: v1 is the active model again (it was {new}) for Software engineering"
+    )
+    expect(page.get_by_text(rolled_back)).to_be_visible()
+    expect(page.get_by_text(f"because: “{reason}”")).to_be_visible()
 
 
 def refused_at_a_phones_width(page, version: str) -> None:

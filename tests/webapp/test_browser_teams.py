@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 from recommender.learn.synthetic import generate_outcomes, write_outcome_csv
 from recommender.pack.loading import load_pack
 from tests.webapp.browsing import log_in
-from tests.webapp.screens import DESKTOP, PHONE, look_at, printed_pages
+from tests.webapp.screens import DESKTOP, PHONE, look_at, look_at_every_width, printed_pages
 
 RESULT_PRINT_PAGES = 9  # a result with shared notes and a decision: 8 pages of A4 (was 11)
 
@@ -98,6 +98,23 @@ def fill_in_alone(page, data) -> None:
     start_from_active.uncheck()
 
 
+def what_the_folds_chose(page, version: str) -> None:
+    """On a candidate's page: open what each cross-fitting fold's search chose (folded away
+    until asked for), beside the version's own choice, and look at it at every width."""
+    page.get_by_text(re.compile(r"What each of the 5 cross-fitting folds chose")).click()
+    expect(page.get_by_role("columnheader", name="People scored")).to_be_visible()
+    expect(page.get_by_role("rowheader", name=version, exact=True)).to_be_visible()
+    look_at_every_width(page, "hr-model-fold-choices")
+    page.set_viewport_size({"width": DESKTOP, "height": 900})
+
+
+def read_its_card(page) -> None:
+    """From a version's page: its model card, then back."""
+    page.get_by_role("link", name="Read the model card").click()
+    expect(page.get_by_role("heading", name="Intended use")).to_be_visible()
+    page.go_back()
+
+
 def test_hr_trains_compares_promotes_and_rolls_back_a_model(
     page, live, tmp_path, assert_accessible
 ):
@@ -135,9 +152,8 @@ def test_hr_trains_compares_promotes_and_rolls_back_a_model(
     expect(page.get_by_role("img", name=re.compile("ROC curve on the"))).to_have_count(2)
     expect(page.get_by_text("gender × age_band").first).to_be_visible()
     assert_accessible(page, "model comparison page")
-    page.get_by_role("link", name="Read the model card").click()
-    expect(page.get_by_role("heading", name="Intended use")).to_be_visible()
-    page.go_back()
+    what_the_folds_chose(page, new)
+    read_its_card(page)
 
     page.get_by_role("button", name=f"Promote {new}").click()
     refusal = page.locator("#justification-error")
@@ -161,6 +177,7 @@ def test_hr_trains_compares_promotes_and_rolls_back_a_model(
     page.get_by_role("link", name="Roll back to v1…").click()
     asking = page.get_by_role("heading", name="Roll back to v1 for Software engineering?")
     expect(asking).to_be_visible()
+    page.get_by_label("Why roll back?").fill("Roll back while the works council reviews it.")
     page.get_by_role("button", name="Yes, roll back to v1").click()
     expect(page.get_by_text("v1 is the active model again")).to_be_visible()
 

@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.registry_forgery import forged_version
-from tests.webapp.conftest import hidden_fields
+from tests.webapp.conftest import ROLLBACK_REASON, hidden_fields
 from tests.webapp.test_pack_versions import pack_files, upload, zipped
 from webapp.audit import AuditEvent
 from webapp.extensions import db
@@ -32,17 +32,17 @@ def hr(team, signed_in):
     return signed_in("hr@example.com")
 
 
-def promoted_copy(registry: Path) -> str:
+def promoted_copy(registry: Path, replacing: str = "v1") -> str:
     """A working copy of v1 (the next free version number, as the bundled registry holds
-    every pack's model) made engineering's active version by a promotion recorded in the
-    history; its name."""
+    every pack's model) made engineering's active version in place of `replacing` by a
+    promotion recorded in the history; its name."""
     name = forged_version(registry, lambda arrays: None)
     with (registry / "history.jsonl").open("a") as history:
         move = {
             "at": "2026-11-30T10:00:00+00:00",
             "action": "promote",
             "pack": "engineering",
-            "from": "v1",
+            "from": replacing,
             "to": name,
         }
         history.write(json.dumps(move) + "\n")
@@ -102,34 +102,114 @@ def test_rollback_is_offered_after_a_promotion_and_asks_for_a_confirmation(hr, r
     assert (registry / "active" / "engineering").read_text().strip() == copy
 
 
-def test_a_confirmed_rollback_moves_the_pointer_and_is_audited(team, hr, registry):
+def test_a_confirmed_rollback_moves_the_pointer_and_is_audited_with_its_reason(team, hr, registry):
     copy = promoted_copy(registry)
     response = hr.roll_back()
     assert response.status_code == 302
     assert (registry / "active" / "engineering").read_text().strip() == "v1"
-    told = f"Rolled back: v1 is the active model again (it was {copy})"
-    assert told in text_of(hr.get("/hr/models"))
+    models = text_of(hr.get("/hr/models"))
+    assert f"Rolled back: v1 is the active model again (it was {copy})" in models
+    # the reason is kept with the move and read where the history is shown
+    assert f"rolled back {copy} → v1 , because: “{ROLLBACK_REASON}”" in models
+    last = json.loads((registry / "history.jsonl").read_text().splitlines()[-1])
+    assert (last["action"], last["to"], last["justification"]) == (
+        "rollback",
+        "v1",
+        ROLLBACK_REASON,
+    )
     (event,) = events(team, "rollback")
-    assert (event.subject, event.detail) == ("v1", {"pack": "engineering", "previous": copy})
+    assert (event.subject, event.detail) == (
+        "v1",
+        {"pack": "engineering", "previous": copy, "justification": ROLLBACK_REASON},
+    )
+    assert events(team, "rollback_refused") == []
+
+
+@pytest.mark.parametrize(
+    ("reason", "said"),
+    [
+        ("", "it is 0 characters; a justification is at least 30"),
+        ("   ", "it is 0 characters"),
+        ("asdf asdf asdf asdf asdf asdf asdf", "different words"),
+        ("lorem ipsum dolor sit amet, consectetur", "placeholder text"),
+    ],
+    ids=["none", "blank", "repeated", "placeholder"],
+)
+def test_a_rollback_without_a_written_reason_is_refused_audited_and_asked_again(
+    team, hr, registry, reason, said
+):
+    copy = promoted_copy(registry)
+    history = (registry / "history.jsonl").read_bytes()
+    response = hr.roll_back({"justification": reason})
+    assert response.status_code == 422
+    page = text_of(response)
+    assert "Nothing was rolled back: a rollback needs a written reason (below)." in page
+    assert "Say why going back is right, in words: " in page and said in page
+    assert "Yes, roll back to v1" in page  # the same step, to confirm with a reason
+    assert (registry / "active" / "engineering").read_text().strip() == copy
+    assert (registry / "history.jsonl").read_bytes() == history
+    assert events(team, "rollback") == []
+    (refused,) = events(team, "rollback_refused")
+    assert (refused.subject, refused.detail["previous"]) == ("v1", copy)
+    assert refused.detail["why"] == "a rollback needs a written reason (below)."
+    assert refused.detail["justification"] == (reason.strip() or None)
+    log = text_of(hr.get("/hr/audit?action=rollback_refused"))
+    assert "had a model rollback refused" in log and "refused because" in log
 
 
 @pytest.mark.parametrize("target", ["v1", "v2"])
-def test_a_rollback_confirmed_for_another_step_is_refused_and_asked_again(
+def test_a_rollback_confirmed_for_a_step_the_page_never_offered_is_refused_as_such(
     team, hr, registry, target
 ):
-    # confirmed on a page showing another version active (a colleague rolled back and promoted
-    # since): whichever version it went back to, not this step
+    # the history has not moved since the page was shown: no colleague's move explains
+    # another step, so the message does not blame one
     copy = promoted_copy(registry)
     response = hr.roll_back({"to": target, "replacing": "v9"})
+    assert response.status_code == 400
+    page = text_of(response)
+    assert (
+        f"Nothing was rolled back: the confirmation asks to go from v9 to {target}, a step this "
+        "page did not offer; Software engineering's pointer history has not moved since"
+    ) in page
+    assert "active model changed" not in page
+    assert f"A rollback now would go from {copy} to v1" in page
+    assert (registry / "active" / "engineering").read_text().strip() == copy
+    assert events(team, "rollback") == []
+    (refused,) = events(team, "rollback_refused")
+    assert refused.detail["why"].startswith(f"the confirmation asks to go from v9 to {target}")
+
+
+def test_a_rollback_confirmed_after_more_moves_than_the_history_has_is_refused(team, hr, registry):
+    copy = promoted_copy(registry)
+    lines = (registry / "history.jsonl").read_text().splitlines()
+    moves = sum(json.loads(line)["pack"] == "engineering" for line in lines)
+    response = hr.roll_back({"moves": str(moves + 5)})
+    assert response.status_code == 400
+    assert (
+        f"the confirmation counts {moves + 5} pointer moves for Software engineering, but its "
+        f"history has {moves}; this page did not make it"
+    ) in text_of(response)
+    assert (registry / "active" / "engineering").read_text().strip() == copy
+    assert len(events(team, "rollback_refused")) == 1
+
+
+def test_a_rollback_confirmed_before_a_colleague_moved_the_pointer_says_so(team, hr, registry):
+    copy = promoted_copy(registry)
+    kept = hidden_fields(hr.get("/hr/models/rollback").get_data(as_text=True))
+    newer = promoted_copy(registry, copy)  # a colleague promotes another version meanwhile
+    response = hr.client.post(
+        "/hr/models/rollback", data={**kept, "justification": ROLLBACK_REASON}
+    )
     assert response.status_code == 409
     page = text_of(response)
     assert (
-        f"Software engineering's active model changed since you asked to go back from v9 to "
-        f"{target}"
+        f"Software engineering's active model changed since you asked to go back from {copy} "
+        f"to v1. A rollback now would go from {newer} to {copy}"
     ) in page
-    assert "Yes, roll back to v1" in page  # the step there is now, to confirm afresh
-    assert (registry / "active" / "engineering").read_text().strip() == copy
+    assert f"Yes, roll back to {copy}" in page  # the step there is now, to confirm afresh
+    assert (registry / "active" / "engineering").read_text().strip() == newer
     assert events(team, "rollback") == []
+    assert len(events(team, "rollback_refused")) == 1
 
 
 def test_a_stale_rollback_form_cannot_undo_a_later_promotion(team, hr, registry):
@@ -137,7 +217,7 @@ def test_a_stale_rollback_form_cannot_undo_a_later_promotion(team, hr, registry)
     after the pointer went back and forth: the same two versions, but not the same step."""
     copy = promoted_copy(registry)
     page = hr.get("/hr/models/rollback").get_data(as_text=True)
-    kept = hidden_fields(page)
+    kept = {**hidden_fields(page), "justification": ROLLBACK_REASON}
     assert hr.client.post("/hr/models/rollback", data=kept).status_code == 302
     assert hr.promote(copy).status_code == 302  # promoted again: copy replaces v1
     history = (registry / "history.jsonl").read_bytes()
@@ -154,6 +234,7 @@ def test_a_stale_rollback_form_cannot_undo_a_later_promotion(team, hr, registry)
 def test_a_rollback_posted_twice_says_the_version_asked_for_is_active(team, hr, registry):
     copy = promoted_copy(registry)
     kept = hidden_fields(hr.get("/hr/models/rollback").get_data(as_text=True))
+    kept["justification"] = ROLLBACK_REASON
     assert hr.client.post("/hr/models/rollback", data=kept).status_code == 302
     twice = hr.client.post("/hr/models/rollback", data=kept)
     assert twice.status_code == 409

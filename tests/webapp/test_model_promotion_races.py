@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from recommender.answer.registry import Registry
 from tests.concurrency import all_at_once
-from tests.webapp.conftest import hidden_fields
+from tests.webapp.conftest import ROLLBACK_REASON, hidden_fields
 from tests.webapp.factories import PASSWORD
 from tests.webapp.test_races import LiveBrowser
 from webapp.audit.models import AuditEvent
@@ -106,7 +106,13 @@ def test_simultaneous_promotions_agree_in_pointer_history_audit_and_message(app,
     status, _, _ = hr.request(
         "POST",
         "/hr/models/rollback",
-        {"csrf_token": token, "to": "v1", "replacing": winner, "moves": str(len(moves))},
+        {
+            "csrf_token": token,
+            "to": "v1",
+            "replacing": winner,
+            "moves": str(len(moves)),
+            "justification": ROLLBACK_REASON,
+        },
     )
     assert status == 302
     assert (models / "active" / "engineering").read_text().strip() == "v1"

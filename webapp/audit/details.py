@@ -33,7 +33,7 @@ LABELS = {
     "target": "target level",
     "manager_id": "manager (account id)",  # what edits recorded before 3 December 2026
     "unfinished": "an unfinished assessment keeps",
-    "why": "nothing promoted, because",
+    "why": "refused because",
 }
 # Details that are the id of a row (upload 3, run 7), read as "upload #3".
 IDS = {"upload", "run", "decision"}

@@ -41,6 +41,7 @@ ACTIONS = {
     "promote": "promoted a model version",
     "promotion_refused": "had a model promotion refused",
     "rollback": "rolled back the active model",
+    "rollback_refused": "had a model rollback refused",
     "pack_upload": "uploaded a questionnaire pack version",
     "export": "exported data",
     "delete_assessment": "deleted an assessment",

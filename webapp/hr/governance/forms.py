@@ -6,6 +6,7 @@ from wtforms.validators import Length
 
 from webapp.column_text import FitsColumn
 from webapp.learning import MAX_JUSTIFICATION as JUSTIFICATION_LENGTH
+from webapp.learning import MIN_JUSTIFICATION, MIN_WORDS
 
 
 class PromoteForm(FlaskForm):
@@ -26,6 +27,14 @@ class RollbackForm(FlaskForm):
     # the discipline's pointer moves the page was shown after: the rollback is refused when
     # there have been others since, even back to the same versions
     moves = HiddenField(validators=[Length(max=12)])
+    # a rollback changes the advice everyone gets next: why is kept with the move in the
+    # history and in the audit log (checked as a promotion's justification is)
+    justification = TextAreaField(
+        "Why roll back?",
+        validators=[FitsColumn(length=JUSTIFICATION_LENGTH)],
+        description=f"Required: at least {MIN_JUSTIFICATION} characters and {MIN_WORDS} "
+        "different words, kept with the rollback in the pointer history and the audit log.",
+    )
 
 
 class ConfirmPromotionForm(PromoteForm):

@@ -12,6 +12,9 @@ both versions, and the post is refused if the pointer moved since that page was 
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+
 from flask import abort, flash, make_response, redirect, render_template, url_for
 from jinja2 import UndefinedError
 from markdown_it import MarkdownIt
@@ -23,6 +26,7 @@ from webapp.extensions import db
 from webapp.hr import bp
 from webapp.hr.disciplines import chosen_discipline, pack_version
 from webapp.hr.governance.charts import calibration_chart, roc_chart
+from webapp.hr.governance.fold_choices import fold_choices
 from webapp.hr.governance.forms import ConfirmPromotionForm, PromoteForm, RollbackForm
 from webapp.hr.governance.promotion_confirmation import confirmation_token, confirmed_step
 from webapp.hr.governance.registry_text import in_registry, problem_texts
@@ -269,6 +273,7 @@ def _draw_model_page(
         verdict=verdict(manifest),
         reasons=learning.justification_reasons(manifest),
         already_active=already_active,
+        folds=fold_choices(manifest),
     )
 
 
@@ -459,10 +464,19 @@ def _audit_refusal(version: str, why: str, justification: str, pack: str | None)
         "promotion_refused",
         version,
         pack=pack,
-        why=why[:500],
+        why=_why_refused(why),
         justification=justification[: learning.MAX_JUSTIFICATION] or None,
     )
     db.session.commit()
+
+
+# how a refusal shown on the page opens; the audit log's "refused because" says it already
+REFUSAL_OPENING = re.compile(r"Nothing was (?:promoted|rolled back)(?: yet| by this request)?: ")
+
+
+def _why_refused(refusal: str) -> str:
+    """A refusal as the audit log keeps it: without its opening, at most 500 characters."""
+    return REFUSAL_OPENING.sub("", refusal, count=1)[:500]
 
 
 def _not_promoted(registry, version: str, refused: ModelRefused) -> str:
@@ -567,10 +581,9 @@ def _made_already(active: str) -> str:
     )
 
 
-def _rollback_moved(
-    registry, discipline, form, confirmed: tuple[str, str], step: tuple[str, str] | None
-):
+def _rollback_moved(attempt: RollbackAttempt, step: tuple[str, str] | None):
     """The rollback page again, with the step the history asks for now, if any (409)."""
+    registry, discipline, confirmed = attempt.registry, attempt.discipline, attempt.confirmed
     active = _active(registry, discipline.id)
     if step == confirmed:
         now = (
@@ -590,57 +603,130 @@ def _rollback_moved(
         f"Nothing was rolled back by this request: {discipline.title}'s active model changed "
         f"since you asked to go back from {confirmed[1]} to {confirmed[0]}. {now}"
     )
-    return _rollback_page(registry, discipline, step, form, refusal=refusal, status=409)
+    return attempt.refuse(step, refusal, 409)
 
 
 @bp.route("/models/rollback", methods=["POST"])
 def rollback():
     """Go back to the version the discipline (`?discipline=`) had active before its current
-    one, as confirmed; no other discipline's pointer moves."""
+    one, as confirmed, with a written reason; no other discipline's pointer moves. A refused
+    rollback moves nothing and is audited with why."""
     discipline = chosen_discipline()
     form = RollbackForm()
-    if not form.validate_on_submit():
-        abort(400)
+    if not form.validate_on_submit() and (form.csrf_token.errors or not form.errors):
+        abort(400)  # no valid CSRF token
     registry = learning.registry_writer()
+    confirmed = ((form.to.data or "").strip(), (form.replacing.data or "").strip())
+    justification = (form.justification.data or "").strip()
+    attempt = RollbackAttempt(registry, discipline, form, confirmed, justification)
+    refuse = attempt.refuse
     unreadable = _unreadable_history(registry, discipline)
     if unreadable:
-        return _rollback_page(registry, discipline, None, form, refusal=unreadable, status=422)
+        return refuse(None, unreadable, 422)
     step = rollback_step(registry, discipline.id)
-    confirmed = ((form.to.data or "").strip(), (form.replacing.data or "").strip())
     moves = (form.moves.data or "").strip()
+    if not form.justification.errors:  # a NUL or too long: said by the field already
+        why_not = learning.not_a_reason(justification)
+        if why_not:
+            form.justification.errors = [
+                f"Say why going back is right, in words: {why_not}. It is kept with the "
+                "rollback in the history and the audit log."
+            ]
     if step is None:
-        refusal = "Nothing was rolled back."
+        refusal = "Nothing was rolled back: there is nothing to roll back to now."
         if confirmed[0] and _active(registry, discipline.id) == confirmed[0]:
             refusal = f"Nothing was rolled back by this request: {_made_already(confirmed[0])}"
-        return _rollback_page(registry, discipline, None, form, refusal=refusal, status=409)
-    if not all(confirmed) or not (moves.isascii() and moves.isdigit()):
+        return refuse(None, refusal, 409)
+    offered_now = f"A rollback now would go from {step[1]} to {step[0]}; confirm that if it is "
+    offered_now += "what you want."
+    if (
+        not all(confirmed)
+        or not (moves.isascii() and moves.isdigit())
+        or form.errors.keys() - {"justification"}
+    ):
         # never "whatever the step is now": that would skip the check that the pointer has
         # not moved since the confirmation page was shown
         refusal = (
             "Nothing was rolled back: the confirmation did not say which version to go back "
-            f"from and to. A rollback now would go from {step[1]} to {step[0]}; confirm that if "
-            "it is what you want."
+            f"from and to, or not in the form this page gives. {offered_now}"
         )
-        return _rollback_page(registry, discipline, step, form, refusal=refusal, status=400)
+        return refuse(step, refusal, 400)
     if confirmed[0] not in registry.versions():
         # no colleague's move explains a version the registry never held
-        refusal = (
-            f"Nothing was rolled back: the registry holds no version {confirmed[0]}. A rollback "
-            f"now would go from {step[1]} to {step[0]}; confirm that if it is what you want."
-        )
-        return _rollback_page(registry, discipline, step, form, refusal=refusal, status=400)
+        refusal = f"Nothing was rolled back: the registry holds no version {confirmed[0]}. "
+        return refuse(step, refusal + offered_now, 400)
+    never_offered = _never_offered(registry, discipline, step, confirmed, int(moves))
+    if never_offered:
+        return refuse(step, f"{never_offered} {offered_now}", 400)
+    if form.justification.errors:
+        refusal = "Nothing was rolled back: a rollback needs a written reason (below)."
+        return refuse(step, refusal, 422)
     try:
         # the confirmed step and no other: the registry checks it, and again under its lock
-        target, current = registry.roll_back(discipline, confirmed=confirmed, moves=int(moves))
+        target, current = registry.roll_back(
+            discipline, confirmed=confirmed, moves=int(moves), justification=justification
+        )
     except learning.RollbackMoved as moved:  # someone promoted or rolled back since the page
-        return _rollback_moved(registry, discipline, form, confirmed, moved.step)
+        return _rollback_moved(attempt, moved.step)
     except ModelRefused as refused:
         message = "Nothing was rolled back: " + "; ".join(problem_texts(refused, registry.root))
-        return _rollback_page(registry, discipline, step, form, refusal=message, status=422)
-    audit.record("rollback", target, previous=current, pack=discipline.id)
+        return refuse(step, message, 422)
+    audit.record(
+        "rollback", target, previous=current, pack=discipline.id, justification=justification
+    )
     db.session.commit()
     flash(
         f"Rolled back: {target} is the active model again (it was {current}) for "
         f"{discipline.title}; other disciplines are not affected."
     )
     return redirect(url_for(".models", discipline=discipline.id))
+
+
+def _never_offered(
+    registry, discipline: Pack, step: tuple[str, str], confirmed: tuple[str, str], moves: int
+) -> str | None:
+    """Why a confirmation cannot have come from the rollback page as it was shown (a step or
+    a count of pointer moves the history never had: it only grows), or None. A colleague's
+    move since is not this: the registry tells that apart under its lock."""
+    now = len(registry.history(discipline.id))
+    if moves > now:
+        return (
+            f"Nothing was rolled back: the confirmation counts {moves:,} pointer moves for "
+            f"{discipline.title}, but its history has {now:,}; this page did not make it."
+        )
+    if moves == now and confirmed != step:
+        return (
+            f"Nothing was rolled back: the confirmation asks to go from {confirmed[1]} to "
+            f"{confirmed[0]}, a step this page did not offer; {discipline.title}'s pointer "
+            "history has not moved since, and a rollback goes back to the version active "
+            "before the current one."
+        )
+    return None
+
+
+@dataclass(frozen=True)
+class RollbackAttempt:
+    """A posted rollback confirmation: the step it asks for and the reason given."""
+
+    registry: learning.RegistryWriter
+    discipline: Pack
+    form: RollbackForm
+    confirmed: tuple[str, str]
+    justification: str
+
+    def refuse(self, step: tuple[str, str] | None, refusal: str, status: int):
+        """The rollback page again, saying why nothing moved, offering `step` if any; the
+        attempt goes into the audit log with why and the reason given, as a refused
+        promotion does."""
+        audit.record(
+            "rollback_refused",
+            self.confirmed[0][:20],
+            pack=self.discipline.id,
+            previous=self.confirmed[1][:20] or None,
+            why=_why_refused(refusal),
+            justification=self.justification[: learning.MAX_JUSTIFICATION] or None,
+        )
+        db.session.commit()
+        return _rollback_page(
+            self.registry, self.discipline, step, self.form, refusal=refusal, status=status
+        )
