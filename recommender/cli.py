@@ -617,8 +617,9 @@ def _check_rollback_justification(args: argparse.Namespace) -> None:
     history for HR to read); refused before anything moves."""
     from recommender.learn.justification import not_a_reason
 
-    given = _justification(args)
-    why_not = not_a_reason(given) if given is not None else None
+    if args.justification is None:
+        return
+    why_not = not_a_reason(args.justification)  # a blank one too: given, but no reason
     if why_not:
         raise TrackfitError(
             f"models rollback: nothing was rolled back: --justification: {why_not}, a reason "

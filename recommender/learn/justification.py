@@ -71,7 +71,7 @@ def not_a_reason(justification: str | None) -> str | None:
     if len(text) > MAX_JUSTIFICATION:
         return (
             f"it is {len(text):,} characters; a justification is at most {MAX_JUSTIFICATION:,} "
-            "(it is kept with the promotion in the history)"
+            "(it is kept with the move in the history)"
         )
     folded = _folded(" ".join(typed))
     placeholder = next((p for p in PLACEHOLDERS if p in folded), None)

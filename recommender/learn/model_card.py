@@ -213,21 +213,32 @@ def _capacity(metrics: dict[str, Any], declined: Any = None) -> list[str]:
 
 
 def _fold_choices(manifest: dict[str, Any]) -> list[str]:
-    """How many cross-fitting folds' searches chose the version's shapes, per track."""
-    folds = (manifest.get("holdout") or {}).get("fold_choices")
+    """How many cross-fitting folds' searches chose the version's shapes, per track whose
+    shapes both record (a manifest not written by trackfit says nothing here)."""
+    holdout = manifest.get("holdout")
+    folds = holdout.get("fold_choices") if isinstance(holdout, dict) else None
     tracks = manifest.get("metrics", {}).get("tracks", {})
-    if not folds or not tracks:
+    if not isinstance(folds, list) or not folds or not isinstance(tracks, dict):
         return []
-    same = ", ".join(
-        f"{literal(track)} {sum(fold[track]['knots'] == entry['knots'] for fold in folds)} of "
-        f"{len(folds)}"
-        for track, entry in tracks.items()
-    )
+    counts = []
+    for track, entry in tracks.items():
+        mine = _knots_of(entry)
+        if mine is None:
+            continue
+        same = sum(_knots_of(f.get(track)) == mine for f in folds if isinstance(f, dict))
+        counts.append(f"{literal(track)} {same} of {len(folds)}")
+    if not counts:
+        return []
     return [
         "In the cross-fitting that judged it, each fold's candidate ran the same search on the "
-        f"other folds' people; the folds that chose this version's shapes: {same}.",
+        f"other folds' people; the folds that chose this version's shapes: {', '.join(counts)}.",
         "",
     ]
+
+
+def _knots_of(choice: Any) -> int | None:
+    knots = choice.get("knots") if isinstance(choice, dict) else None
+    return knots if isinstance(knots, int) and not isinstance(knots, bool) else None
 
 
 def _prior_declined(declined: Any) -> list[str]:

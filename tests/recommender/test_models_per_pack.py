@@ -184,7 +184,7 @@ def test_a_rollback_keeps_its_justification_and_refuses_one_that_is_no_reason(tr
         history.write(json.dumps({"at": "2026-11-30T10:00:00+00:00", **move}) + "\n")
     (models / "active" / "engineering").write_text("v4\n")
     before = (models / "history.jsonl").read_bytes()
-    for mash in ("asdf", "qwerty qwerty qwerty qwerty qwerty qwerty"):
+    for mash in ("asdf", "qwerty qwerty qwerty qwerty qwerty qwerty", "   ", "x" * 5000):
         code, out, err = trackfit(
             "--models", str(models), "models", "rollback", "--pack", "engineering",
             "--justification", mash,

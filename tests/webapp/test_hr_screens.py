@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from recommender.answer.registry import Registry
 from tests.registry_forgery import forged_version
 from tests.webapp.conftest import ROLLBACK_REASON, hidden_fields
 from tests.webapp.test_pack_versions import pack_files, upload, zipped
@@ -126,44 +127,59 @@ def test_a_confirmed_rollback_moves_the_pointer_and_is_audited_with_its_reason(t
 
 
 @pytest.mark.parametrize(
-    ("reason", "said"),
+    ("reason", "told"),
     [
-        ("", "it is 0 characters; a justification is at least 30"),
-        ("   ", "it is 0 characters"),
-        ("asdf asdf asdf asdf asdf asdf asdf", "different words"),
-        ("lorem ipsum dolor sit amet, consectetur", "placeholder text"),
+        ("", ("a rollback needs a written reason, and none was given", "it is 0 characters")),
+        ("   ", ("a rollback needs a written reason, and none was given", "it is 0 characters")),
+        (
+            "asdf asdf asdf asdf asdf asdf asdf",
+            ("the reason given will not do: ", "different words"),
+        ),
+        (
+            "lorem ipsum dolor sit amet, consectetur",
+            ("the reason given will not do: it is placeholder text", "placeholder text"),
+        ),
+        (
+            "x " * 2001,
+            (
+                "the reason given cannot be kept: at most 4,000 characters (this is 4,002)",
+                "at most 4,000 characters",
+            ),
+        ),
     ],
-    ids=["none", "blank", "repeated", "placeholder"],
+    ids=["none", "blank", "repeated", "placeholder", "too-long"],
 )
 def test_a_rollback_without_a_written_reason_is_refused_audited_and_asked_again(
-    team, hr, registry, reason, said
+    team, hr, registry, reason, told
 ):
+    summary, said = told  # in the summary at the top, and beside the field
     copy = promoted_copy(registry)
     history = (registry / "history.jsonl").read_bytes()
     response = hr.roll_back({"justification": reason})
     assert response.status_code == 422
     page = text_of(response)
-    assert "Nothing was rolled back: a rollback needs a written reason (below)." in page
-    assert "Say why going back is right, in words: " in page and said in page
+    assert f"Nothing was rolled back: {summary}" in page
+    assert said in page.split("Why roll back?", 1)[1]  # said beside the field as well
     assert "Yes, roll back to v1" in page  # the same step, to confirm with a reason
     assert (registry / "active" / "engineering").read_text().strip() == copy
     assert (registry / "history.jsonl").read_bytes() == history
     assert events(team, "rollback") == []
     (refused,) = events(team, "rollback_refused")
     assert (refused.subject, refused.detail["previous"]) == ("v1", copy)
-    assert refused.detail["why"] == "a rollback needs a written reason (below)."
-    assert refused.detail["justification"] == (reason.strip() or None)
+    assert refused.detail["why"].startswith(summary)  # what was wrong, not "see below"
+    assert refused.detail["justification"] == (reason.strip()[:4000] or None)
     log = text_of(hr.get("/hr/audit?action=rollback_refused"))
     assert "had a model rollback refused" in log and "refused because" in log
 
 
-@pytest.mark.parametrize("target", ["v1", "v2"])
+@pytest.mark.parametrize("target", ["v1", "the active one"])
 def test_a_rollback_confirmed_for_a_step_the_page_never_offered_is_refused_as_such(
     team, hr, registry, target
 ):
     # the history has not moved since the page was shown: no colleague's move explains
     # another step, so the message does not blame one
     copy = promoted_copy(registry)
+    target = copy if target == "the active one" else target
     response = hr.roll_back({"to": target, "replacing": "v9"})
     assert response.status_code == 400
     page = text_of(response)
@@ -229,6 +245,53 @@ def test_a_stale_rollback_form_cannot_undo_a_later_promotion(team, hr, registry)
     assert (registry / "active" / "engineering").read_text().strip() == copy
     assert (registry / "history.jsonl").read_bytes() == history
     assert len(events(team, "rollback")) == 1
+
+
+def test_a_stale_rollback_page_with_a_weak_reason_is_told_first_that_the_pointer_moved(
+    team, hr, registry
+):
+    # the page was shown; a colleague rolled back and promoted the same version again since;
+    # a weak reason must not hide that behind "write a reason" and re-offer the step quietly
+    copy = promoted_copy(registry)
+    kept = hidden_fields(hr.get("/hr/models/rollback").get_data(as_text=True))
+    assert hr.roll_back().status_code == 302  # the colleague: back to v1 ...
+    assert hr.promote(copy).status_code == 302  # ... and copy active again
+    response = hr.client.post("/hr/models/rollback", data={**kept, "justification": "asdf"})
+    assert response.status_code == 409
+    page = text_of(response)
+    assert f"It has moved and come back to {copy} since" in page
+    assert "Say why going back is right, in words: it is 4 characters" in page  # said too
+    assert (registry / "active" / "engineering").read_text().strip() == copy
+    (refused,) = events(team, "rollback_refused")
+    assert "active model changed since you asked" in refused.detail["why"]
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+@pytest.mark.parametrize("field", ["to", "replacing", "moves", "justification"])
+def test_a_nul_in_any_rollback_field_is_refused_and_audited_on_every_database(
+    team, hr, registry, field
+):
+    copy = promoted_copy(registry)
+    posted = {"to": "v\x001", "replacing": "v\x004", "moves": "2\x00", "justification": "a\x00b"}
+    response = hr.roll_back({field: posted[field]})
+    assert response.status_code in (400, 422)
+    assert "Nothing was rolled back" in text_of(response)
+    assert (registry / "active" / "engineering").read_text().strip() == copy
+    (refused,) = events(team, "rollback_refused")
+    kept = [refused.subject, *(str(value) for value in refused.detail.values())]
+    assert not any("\x00" in text for text in kept)
+
+
+def test_a_rollback_to_another_disciplines_version_is_refused_as_such(team, hr, registry):
+    copy = promoted_copy(registry)
+    design = Registry(registry).active("product-design")
+    for moves in ("0", "1"):  # an older count too: no colleague's move explains it
+        response = hr.roll_back({"to": design, "replacing": "v9", "moves": moves})
+        assert response.status_code == 400
+        page = text_of(response)
+        assert f"{design} is a model of Product design, not of Software engineering" in page
+        assert "active model changed" not in page
+    assert (registry / "active" / "engineering").read_text().strip() == copy
 
 
 def test_a_rollback_posted_twice_says_the_version_asked_for_is_active(team, hr, registry):
@@ -575,3 +638,30 @@ def test_the_org_chart_import_counts_people_in_words_that_agree(hr, rows, told):
     )
     assert response.status_code == 302
     assert told in text_of(hr.get("/hr/people"))
+
+
+def with_fold_choices(registry: Path, fold_choices) -> str:
+    """A copy of v1 whose manifest records these fold choices; its name."""
+    name = forged_version(registry, lambda arrays: None)
+    path = registry / name / "manifest.json"
+    manifest = json.loads(path.read_text())
+    manifest["holdout"] = {**(manifest.get("holdout") or {}), "fold_choices": fold_choices}
+    path.write_text(json.dumps(manifest))
+    return name
+
+
+def test_fold_choices_a_manifest_did_not_get_from_trackfit_never_break_the_model_page(hr, registry):
+    odd = with_fold_choices(
+        registry,
+        [{"scored": True, "ic": {"knots": "2"}}, "fold", {"manager": {"knots": 2, "c": 1}}],
+    )
+    page = text_of(hr.get(f"/hr/models/{odd}"))
+    assert "What each of the 3 cross-fitting folds chose" in page
+    assert "Fold 1 not recorded not recorded not recorded" in page
+    assert "Fold 3 not recorded not recorded straight lines" in page
+    # more folds than any training makes: not drawn at all (each row is the page's work)
+    many = with_fold_choices(registry, [{"ic": {"knots": 2}}] * 100_000)
+    response = hr.get(f"/hr/models/{many}")
+    assert response.status_code == 200
+    assert "cross-fitting folds chose" not in text_of(response)
+    assert len(response.get_data()) < 200_000

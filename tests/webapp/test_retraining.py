@@ -125,15 +125,21 @@ def test_hr_trains_compares_promotes_and_rolls_back_with_every_step_audited(
     # what each cross-fitting fold's search chose, beside the version's own choice
     manifest = Registry(team.config["TRACKFIT_MODELS"]).manifest(version)
     folds = manifest["holdout"]["fold_choices"]
-    assert len(folds) == 5  # every usable person scored once
+    assert len(folds) == 5
+    # every usable person scored by exactly one fold
     assert sum(fold["scored"] for fold in folds) == manifest["data"]["rows_used"]
     words = unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page)))
     for track, title in titles.items():
         same = sum(fold[track]["knots"] == learnt[track]["knots"] for fold in folds)
         assert f"{same} of 5 chose {version}'s shapes on the {title} track" in words
-        for fold in folds:
-            strength = f"C = {fold[track]['regularisation_c']:.3g}"
-            assert strength in words
+    for number, fold in enumerate(folds, start=1):  # each fold's row, its own figures
+        said = [
+            ("straight lines" if fold[t]["knots"] == 2 else f"{fold[t]['knots']} knots per feature")
+            + f", C = {fold[t]['regularisation_c']:.3g}"
+            for t in ("ic", "manager")
+        ]
+        row = f"Fold {number} {fold['scored']} {re.escape(said[0])}[^F]* {re.escape(said[1])}"
+        assert re.search(row, words), row
     card = hr.get(f"/hr/models/{version}/card").get_data(as_text=True)
     assert "Intended use" in card and "Limitations" in card and "age_band" in card
     assert "Trained on synthetic data" not in card

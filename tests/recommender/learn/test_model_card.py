@@ -3,6 +3,9 @@ the test used and p-values as people read them; reports made before the rules st
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 
 from recommender.learn.comparison import compare_paired
@@ -17,6 +20,8 @@ from recommender.learn.fairness_wording import (
     WITHHELD_WHOLE,
 )
 from recommender.learn.model_card import fairness_lines, render_model_card
+
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def blocks(*spec: tuple[str, int, int]) -> tuple[np.ndarray, np.ndarray]:
@@ -179,3 +184,30 @@ def test_the_card_gives_the_advice_value_and_the_comparison_with_their_intervals
     searched = card.index("## The capacity search's own cross-validation (optimistic)")
     assert card.index("## Data and label") < cross_fitted < searched
     assert "The cross-fitted comparison above repeats the whole training" in card
+
+
+def test_the_card_says_how_many_folds_chose_the_versions_shapes_and_survives_odd_ones():
+    # the bundled default's manifest, as trackfit wrote it, with fold choices put in
+    manifest = json.loads((ROOT / "models" / "v1" / "manifest.json").read_text())
+    tracks = manifest["metrics"]["tracks"]
+    mine = {track: tracks[track]["knots"] for track in ("ic", "manager")}
+    other = {track: knots + 1 for track, knots in mine.items()}
+    folds = [
+        {"scored": 72, "ic": {"knots": mine["ic"]}, "manager": {"knots": mine["manager"]}},
+        {"scored": 72, "ic": {"knots": mine["ic"]}, "manager": {"knots": other["manager"]}},
+        {"scored": 72, "ic": {"knots": other["ic"]}, "manager": {"knots": mine["manager"]}},
+    ]
+
+    def card_with(fold_choices) -> str:
+        return render_model_card(
+            {**manifest, "holdout": {**manifest["holdout"], "fold_choices": fold_choices}}
+        )
+
+    said = "the folds that chose this version's shapes: ic 2 of 3, manager 2 of 3."
+    assert said in card_with(folds)
+    assert "cross-fitting that judged it" not in render_model_card(manifest)
+    # a manifest trackfit did not write: odd entries count as other shapes, never a failure
+    odd = [*folds, "fold", {"ic": {"knots": True}}, {"manager": None}]
+    assert "ic 2 of 6, manager 2 of 6." in card_with(odd)
+    for fold_choices in ("5", [], None, {"ic": 2}):
+        assert "cross-fitting that judged it" not in card_with(fold_choices)

@@ -10,6 +10,9 @@ from typing import Any
 from webapp.answering import TRACK_IDS
 
 NOT_RECORDED = "not recorded"
+# trackfit cross-fits with 5 folds (fewer when a track is small); a manifest listing more was
+# not written by it, and each row is work for the page
+MAX_FOLDS = 20
 
 
 def fold_choices(manifest: dict[str, Any]) -> dict[str, Any] | None:
@@ -19,8 +22,8 @@ def fold_choices(manifest: dict[str, Any]) -> dict[str, Any] | None:
     (trained before they were kept, or without cross-fitting)."""
     holdout = manifest.get("holdout")
     folds = holdout.get("fold_choices") if isinstance(holdout, dict) else None
-    if not isinstance(folds, list) or not folds:
-        return None
+    if not isinstance(folds, list) or not 0 < len(folds) <= MAX_FOLDS:
+        return None  # none, or more than any training makes: not shown (nor drawn for long)
     metrics = manifest.get("metrics")
     tracks = metrics.get("tracks") if isinstance(metrics, dict) else None
     final = tracks if isinstance(tracks, dict) else {}
@@ -31,15 +34,19 @@ def fold_choices(manifest: dict[str, Any]) -> dict[str, Any] | None:
         rows.append(
             {
                 "number": number,
-                "scored": scored if isinstance(scored, int) else None,
+                "scored": scored if _count(scored) else None,
                 "tracks": {track: choice_said(fold.get(track)) for track in TRACK_IDS},
             }
         )
     return {
         "rows": rows,
         "version": {track: choice_said(final.get(track)) for track in TRACK_IDS},
+        # None where the version's own shapes were not recorded: nothing to be the same as
         "same_shapes": {
-            track: sum(_same_shapes(fold, final, track) for fold in folds) for track in TRACK_IDS
+            track: sum(_same_shapes(fold, final, track) for fold in folds)
+            if _knots(final.get(track)) is not None
+            else None
+            for track in TRACK_IDS
         },
     }
 
@@ -70,4 +77,8 @@ def _same_shapes(fold: Any, final: dict[str, Any], track: str) -> bool:
 
 def _knots(choice: Any) -> int | None:
     knots = choice.get("knots") if isinstance(choice, dict) else None
-    return knots if isinstance(knots, int) and not isinstance(knots, bool) else None
+    return knots if _count(knots) else None
+
+
+def _count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0

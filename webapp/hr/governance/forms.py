@@ -22,11 +22,11 @@ class RollbackForm(FlaskForm):
     and the one it replaces. Both must be given (the route refuses a missing or empty one with
     a message): the rollback is refused if the pointer has moved since the page was shown."""
 
-    to = HiddenField(validators=[Length(max=20)])
-    replacing = HiddenField(validators=[Length(max=20)])
+    to = HiddenField(validators=[FitsColumn(length=20)])
+    replacing = HiddenField(validators=[FitsColumn(length=20)])
     # the discipline's pointer moves the page was shown after: the rollback is refused when
     # there have been others since, even back to the same versions
-    moves = HiddenField(validators=[Length(max=12)])
+    moves = HiddenField(validators=[FitsColumn(length=12)])
     # a rollback changes the advice everyone gets next: why is kept with the move in the
     # history and in the audit log (checked as a promotion's justification is)
     justification = TextAreaField(

@@ -199,6 +199,7 @@ def _models_page(discipline: Pack):
         disciplines=answering.disciplines(),
         rows=rows,
         history=list(reversed(history))[:20],
+        max_justification=learning.MAX_JUSTIFICATION,  # a longer one was not written here
         problems=problems,
         rollback=rollback_step(registry, discipline.id),
     )
@@ -476,7 +477,7 @@ REFUSAL_OPENING = re.compile(r"Nothing was (?:promoted|rolled back)(?: yet| by t
 
 def _why_refused(refusal: str) -> str:
     """A refusal as the audit log keeps it: without its opening, at most 500 characters."""
-    return REFUSAL_OPENING.sub("", refusal, count=1)[:500]
+    return _storable(REFUSAL_OPENING.sub("", refusal, count=1), 500)
 
 
 def _not_promoted(registry, version: str, refused: ModelRefused) -> str:
@@ -537,10 +538,10 @@ def rollback_confirmation():
     unreadable = _unreadable_history(registry, discipline)
     if unreadable:
         return _rollback_page(
-            registry, discipline, None, RollbackForm(), refusal=unreadable, status=422
+            registry, discipline, (None, 0), RollbackForm(), refusal=unreadable, status=422
         )
     return _rollback_page(
-        registry, discipline, rollback_step(registry, discipline.id), RollbackForm()
+        registry, discipline, rollback_offer(registry, discipline.id), RollbackForm()
     )
 
 
@@ -554,12 +555,45 @@ def _unreadable_history(registry, discipline: Pack) -> str | None:
     return None
 
 
+def rollback_offer(
+    registry: learning.RegistryWriter, pack_id: str
+) -> tuple[tuple[str, str] | None, int]:
+    """The step a rollback of a discipline would take now (as `rollback_step`) and the number
+    of its pointer moves that step follows, read together: the history only grows, so the
+    same count before and after reading the step means no move came between. Should moves
+    keep coming, the count from before: a confirmation of it is refused as moved since, which
+    it is."""
+    moves = 0
+    for _ in range(OFFER_READS):
+        try:
+            moves = len(registry.history(pack_id))
+        except ModelRefused:
+            return None, 0
+        step = rollback_step(registry, pack_id)
+        try:
+            if len(registry.history(pack_id)) == moves:
+                return step, moves
+        except ModelRefused:
+            return None, 0
+    return step, moves
+
+
+OFFER_READS = 3
+
+
 def _rollback_page(
-    registry, discipline: Pack, step, form: RollbackForm, *, refusal: str | None = None, status=None
+    registry,
+    discipline: Pack,
+    offer: tuple[tuple[str, str] | None, int],
+    form: RollbackForm,
+    *,
+    refusal: str | None = None,
+    status=None,
 ):
+    step, moves = offer
     if step is not None:
         form.to.data, form.replacing.data = step
-        form.moves.data = str(len(registry.history(discipline.id)))
+        form.moves.data = str(moves)
     status = status or (200 if step else 409)
     return render_template(
         "hr/rollback_confirm.html",
@@ -581,9 +615,10 @@ def _made_already(active: str) -> str:
     )
 
 
-def _rollback_moved(attempt: RollbackAttempt, step: tuple[str, str] | None):
+def _rollback_moved(attempt: RollbackAttempt, offer: tuple[tuple[str, str] | None, int]):
     """The rollback page again, with the step the history asks for now, if any (409)."""
     registry, discipline, confirmed = attempt.registry, attempt.discipline, attempt.confirmed
+    step = offer[0]
     active = _active(registry, discipline.id)
     if step == confirmed:
         now = (
@@ -603,14 +638,16 @@ def _rollback_moved(attempt: RollbackAttempt, step: tuple[str, str] | None):
         f"Nothing was rolled back by this request: {discipline.title}'s active model changed "
         f"since you asked to go back from {confirmed[1]} to {confirmed[0]}. {now}"
     )
-    return attempt.refuse(step, refusal, 409)
+    return attempt.refuse(offer, refusal, 409)
 
 
 @bp.route("/models/rollback", methods=["POST"])
 def rollback():
     """Go back to the version the discipline (`?discipline=`) had active before its current
     one, as confirmed, with a written reason; no other discipline's pointer moves. A refused
-    rollback moves nothing and is audited with why."""
+    rollback moves nothing and is audited with why. Every problem with the confirmation is
+    said before the reason's: a stale page is never offered afresh as if only its reason was
+    wrong."""
     discipline = chosen_discipline()
     form = RollbackForm()
     if not form.validate_on_submit() and (form.csrf_token.errors or not form.errors):
@@ -620,57 +657,49 @@ def rollback():
     justification = (form.justification.data or "").strip()
     attempt = RollbackAttempt(registry, discipline, form, confirmed, justification)
     refuse = attempt.refuse
+    reason_refused = _reason_refused(form, justification)
     unreadable = _unreadable_history(registry, discipline)
     if unreadable:
-        return refuse(None, unreadable, 422)
-    step = rollback_step(registry, discipline.id)
+        return refuse((None, 0), unreadable, 422)
+    offer = rollback_offer(registry, discipline.id)
+    step, now = offer
     moves = (form.moves.data or "").strip()
-    if not form.justification.errors:  # a NUL or too long: said by the field already
-        why_not = learning.not_a_reason(justification)
-        if why_not:
-            form.justification.errors = [
-                f"Say why going back is right, in words: {why_not}. It is kept with the "
-                "rollback in the history and the audit log."
-            ]
     if step is None:
         refusal = "Nothing was rolled back: there is nothing to roll back to now."
         if confirmed[0] and _active(registry, discipline.id) == confirmed[0]:
             refusal = f"Nothing was rolled back by this request: {_made_already(confirmed[0])}"
-        return refuse(None, refusal, 409)
+        return refuse(offer, refusal, 409)
     offered_now = f"A rollback now would go from {step[1]} to {step[0]}; confirm that if it is "
     offered_now += "what you want."
-    if (
-        not all(confirmed)
-        or not (moves.isascii() and moves.isdigit())
-        or form.errors.keys() - {"justification"}
-    ):
+    malformed = form.errors.keys() - {"justification"}
+    if malformed or not all(confirmed) or not (moves.isascii() and moves.isdigit()):
         # never "whatever the step is now": that would skip the check that the pointer has
         # not moved since the confirmation page was shown
         refusal = (
             "Nothing was rolled back: the confirmation did not say which version to go back "
             f"from and to, or not in the form this page gives. {offered_now}"
         )
-        return refuse(step, refusal, 400)
-    if confirmed[0] not in registry.versions():
-        # no colleague's move explains a version the registry never held
-        refusal = f"Nothing was rolled back: the registry holds no version {confirmed[0]}. "
-        return refuse(step, refusal + offered_now, 400)
-    never_offered = _never_offered(registry, discipline, step, confirmed, int(moves))
+        return refuse(offer, refusal, 400)
+    elsewhere = _not_a_version_of(registry, discipline, confirmed[0])
+    if elsewhere:
+        return refuse(offer, f"Nothing was rolled back: {elsewhere} {offered_now}", 400)
+    never_offered = _never_offered(discipline, offer, confirmed, int(moves))
     if never_offered:
-        return refuse(step, f"{never_offered} {offered_now}", 400)
-    if form.justification.errors:
-        refusal = "Nothing was rolled back: a rollback needs a written reason (below)."
-        return refuse(step, refusal, 422)
+        return refuse(offer, f"{never_offered} {offered_now}", 400)
+    if confirmed != step or int(moves) != now:  # moved since the page; checked again below
+        return _rollback_moved(attempt, offer)
+    if reason_refused:
+        return refuse(offer, reason_refused, 422)
     try:
         # the confirmed step and no other: the registry checks it, and again under its lock
         target, current = registry.roll_back(
             discipline, confirmed=confirmed, moves=int(moves), justification=justification
         )
-    except learning.RollbackMoved as moved:  # someone promoted or rolled back since the page
-        return _rollback_moved(attempt, moved.step)
+    except learning.RollbackMoved:  # someone promoted or rolled back since the check above
+        return _rollback_moved(attempt, rollback_offer(registry, discipline.id))
     except ModelRefused as refused:
         message = "Nothing was rolled back: " + "; ".join(problem_texts(refused, registry.root))
-        return refuse(step, message, 422)
+        return refuse(offer, message, 422)
     audit.record(
         "rollback", target, previous=current, pack=discipline.id, justification=justification
     )
@@ -682,13 +711,52 @@ def rollback():
     return redirect(url_for(".models", discipline=discipline.id))
 
 
+def _reason_refused(form: RollbackForm, justification: str) -> str | None:
+    """Why the reason given for a rollback will not do, as the page's summary says it (the
+    field says it too), or None."""
+    if form.justification.errors:  # a NUL, or too long to keep: said by the field already
+        kept = form.justification.errors[0].removeprefix(f"{form.justification.label.text}: ")
+        return f"Nothing was rolled back: the reason given cannot be kept: {kept}"
+    why_not = learning.not_a_reason(justification)
+    if why_not is None:
+        return None
+    form.justification.errors = [
+        f"Say why going back is right, in words: {why_not}. It is kept with the rollback in "
+        "the history and the audit log."
+    ]
+    if not justification:
+        return "Nothing was rolled back: a rollback needs a written reason, and none was given."
+    return f"Nothing was rolled back: the reason given will not do: {why_not}."
+
+
+def _not_a_version_of(registry, discipline: Pack, version: str) -> str | None:
+    """Why `version` is no version of the discipline's to go back to, or None: the registry
+    never held it, or it was trained for another pack (no colleague's move explains either)."""
+    if version not in registry.versions():
+        return f"the registry holds no version {version}."
+    pack = _pack_id(registry, version)
+    if pack != discipline.id:
+        return f"{version} is a model of {_discipline_title(pack)}, not of {discipline.title}."
+    return None
+
+
+def _discipline_title(pack_id: str) -> str:
+    return next(
+        (p.title for p in answering.disciplines() if p.id == pack_id),
+        f"pack {pack_id}" if pack_id else "no known discipline",
+    )
+
+
 def _never_offered(
-    registry, discipline: Pack, step: tuple[str, str], confirmed: tuple[str, str], moves: int
+    discipline: Pack,
+    offer: tuple[tuple[str, str] | None, int],
+    confirmed: tuple[str, str],
+    moves: int,
 ) -> str | None:
     """Why a confirmation cannot have come from the rollback page as it was shown (a step or
-    a count of pointer moves the history never had: it only grows), or None. A colleague's
-    move since is not this: the registry tells that apart under its lock."""
-    now = len(registry.history(discipline.id))
+    a count of pointer moves the history never had together: it only grows), or None. A
+    colleague's move since is not this: that is told apart from the count of moves."""
+    step, now = offer
     if moves > now:
         return (
             f"Nothing was rolled back: the confirmation counts {moves:,} pointer moves for "
@@ -714,19 +782,25 @@ class RollbackAttempt:
     confirmed: tuple[str, str]
     justification: str
 
-    def refuse(self, step: tuple[str, str] | None, refusal: str, status: int):
-        """The rollback page again, saying why nothing moved, offering `step` if any; the
-        attempt goes into the audit log with why and the reason given, as a refused
-        promotion does."""
+    def refuse(self, offer: tuple[tuple[str, str] | None, int], refusal: str, status: int):
+        """The rollback page again, saying why nothing moved, offering the step of `offer`
+        if any; the attempt goes into the audit log with why and the reason given, as a
+        refused promotion does (what was posted kept as text any database stores)."""
         audit.record(
             "rollback_refused",
-            self.confirmed[0][:20],
+            _storable(self.confirmed[0], 20),
             pack=self.discipline.id,
-            previous=self.confirmed[1][:20] or None,
+            previous=_storable(self.confirmed[1], 20) or None,
             why=_why_refused(refusal),
-            justification=self.justification[: learning.MAX_JUSTIFICATION] or None,
+            justification=_storable(self.justification, learning.MAX_JUSTIFICATION) or None,
         )
         db.session.commit()
         return _rollback_page(
-            self.registry, self.discipline, step, self.form, refusal=refusal, status=status
+            self.registry, self.discipline, offer, self.form, refusal=refusal, status=status
         )
+
+
+def _storable(posted: str, length: int) -> str:
+    """Posted text as the audit log keeps it: at most `length` characters, a NUL (which
+    PostgreSQL's text cannot hold) shown as the replacement character."""
+    return posted.replace("\x00", "\N{REPLACEMENT CHARACTER}")[:length]
