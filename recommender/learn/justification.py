@@ -29,7 +29,24 @@ UNSPACED = re.compile(
     "[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf"
     "\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]"
 )
-PLACEHOLDERS = ("lorem ipsum",)
+# One hand or two mashing along one row ("jfkdlsa", "fjdkslajf"): a word of one keyboard
+# row's letters with this many consonants in a row (no word of one row has: "flask", "Alaska",
+# "typewriter", "property")
+ONE_ROW_CONSONANTS = 4
+# text people leave to be filled in: phrases (in lower case, accents set aside, whole words)
+# and markers written in capitals ("TODO"; in lower case "todo" is Spanish for "all")
+PLACEHOLDERS = (
+    "lorem ipsum",
+    "placeholder reason",
+    "placeholder text",
+    "enter reason",
+    "enter a reason",
+    "reason here",
+    "to be completed",
+    "to be written",
+    "fill in later",
+)
+PLACEHOLDER_MARKERS = re.compile(r"\b(TODO|TBD|FIXME)\b")
 MASH_SHOWN, MASH_LENGTH = 3, 12  # keys typed at random quoted in the refusal, and how much
 
 
@@ -73,8 +90,10 @@ def not_a_reason(justification: str | None) -> str | None:
             f"it is {len(text):,} characters; a justification is at most {MAX_JUSTIFICATION:,} "
             "(it is kept with the move in the history)"
         )
-    folded = _folded(" ".join(typed))
-    placeholder = next((p for p in PLACEHOLDERS if p in folded), None)
+    folded = f" {_folded(' '.join(typed))} "
+    marker = PLACEHOLDER_MARKERS.search(text)
+    placeholder = marker.group(1) if marker else None
+    placeholder = placeholder or next((p for p in PLACEHOLDERS if f" {p} " in folded), None)
     if placeholder:
         return f"it is placeholder text ('{placeholder}'), not a reason"
     if words < MIN_WORDS or len(mash) > words:
@@ -100,8 +119,9 @@ def not_a_reason(justification: str | None) -> str | None:
 def not_a_word(word: str) -> bool:
     """Whether a run of letters is keys typed at random rather than a word: one letter or a
     few letters over and over ("aaaa", "asdfasdf"), neighbouring keys of a keyboard row
-    ("asdf", "lkj"), or four Latin letters or more without a syllable ("xcvb") unless written in
-    capitals, as an abbreviation is ("HTML"). Words of other scripts are words."""
+    ("asdf", "lkj"), four Latin letters or more without a syllable ("xcvb"), or letters of one
+    row with four consonants in a row ("jfkdlsa"), unless written in capitals, as an
+    abbreviation is ("HTML"). Words of other scripts are words."""
     folded = word.casefold()
     if len(set(folded)) == 1 and len(folded) > 2:
         return True
@@ -116,7 +136,16 @@ def not_a_word(word: str) -> bool:
     if _key_run(folded):
         return True
     latin = _folded(folded)
-    return latin.isascii() and len(latin) >= NO_VOWEL_RUN and not VOWELS & set(latin)
+    if latin.isascii() and len(latin) >= NO_VOWEL_RUN and not VOWELS & set(latin):
+        return True
+    return _one_row_mash(latin)
+
+
+def _one_row_mash(letters: str) -> bool:
+    """Letters all of one keyboard row with ONE_ROW_CONSONANTS consonants in a row."""
+    if not any(set(letters) <= set(row) for row in KEY_ROWS):
+        return False
+    return re.search(f"[^aeiouy]{{{ONE_ROW_CONSONANTS},}}", letters) is not None
 
 
 def _key_run(letters: str) -> bool:

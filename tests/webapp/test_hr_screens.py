@@ -165,7 +165,8 @@ def test_a_rollback_without_a_written_reason_is_refused_audited_and_asked_again(
     assert (registry / "history.jsonl").read_bytes() == history
     assert events(team, "rollback") == []
     (refused,) = events(team, "rollback_refused")
-    assert (refused.subject, refused.detail["previous"]) == ("v1", copy)
+    assert (refused.subject, refused.detail["replacing"]) == ("v1", copy)
+    assert next(iter(refused.detail)) == "why"  # what the log's row shows first
     assert refused.detail["why"].startswith(summary)  # what was wrong, not "see below"
     assert refused.detail["justification"] == (reason.strip()[:4000] or None)
     log = text_of(hr.get("/hr/audit?action=rollback_refused"))
@@ -220,9 +221,13 @@ def test_a_rollback_confirmed_before_a_colleague_moved_the_pointer_says_so(team,
     page = text_of(response)
     assert (
         f"Software engineering's active model changed since you asked to go back from {copy} "
-        f"to v1. A rollback now would go from {newer} to {copy}"
+        f"to v1, last by the promotion of {newer} in place of {copy} at 2026-11-30 10:00 UTC "
+        f"(the audit log says who). A rollback now would go from {newer} to {copy}"
     ) in page
     assert f"Yes, roll back to {copy}" in page  # the step there is now, to confirm afresh
+    # the reason was for going back from copy to v1: not carried over to another step
+    assert f"Your reason was written for going back from {copy} to v1" in page
+    assert ROLLBACK_REASON not in page
     assert (registry / "active" / "engineering").read_text().strip() == newer
     assert events(team, "rollback") == []
     assert len(events(team, "rollback_refused")) == 1
@@ -665,3 +670,23 @@ def test_fold_choices_a_manifest_did_not_get_from_trackfit_never_break_the_model
     assert response.status_code == 200
     assert "cross-fitting folds chose" not in text_of(response)
     assert len(response.get_data()) < 200_000
+
+
+def test_the_folds_summary_says_when_their_penalties_differ_from_the_versions(hr, registry):
+    tracks = json.loads((registry / "v1" / "manifest.json").read_text())["metrics"]["tracks"]
+    own = {track: tracks[track]["regularisation_c"] for track in ("ic", "manager")}
+    knots = {track: tracks[track]["knots"] for track in ("ic", "manager")}
+    folds = [
+        {
+            "scored": 10,
+            "ic": {"knots": knots["ic"], "regularisation_c": own["ic"]},
+            "manager": {"knots": knots["manager"], "regularisation_c": c},
+        }
+        for c in (0.001, 0.0562)
+    ]
+    version = with_fold_choices(registry, folds)
+    page = text_of(hr.get(f"/hr/models/{version}"))
+    summary = page.split("What each of the 2 cross-fitting folds chose: ")[1].split(" Each fold")[0]
+    assert "2 of 2 chose" in summary
+    assert f"(C from 0.001 to 0.0562; {version}: {own['manager']:.3g})" in summary
+    assert summary.count("(C ") == 1  # the IC track's folds all chose the version's penalty

@@ -27,6 +27,7 @@ FLAGS = {
 }
 LABELS = {
     "previous": "replaced",
+    "replacing": "would have replaced",
     "sha256": "file fingerprint",
     "filename": "file",
     "run": "training run",

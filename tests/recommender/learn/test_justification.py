@@ -33,6 +33,9 @@ REASONS = [
     "人事部と法務部が確認し、役員会で承認されました。",
     "HRチームとDSAレビューで確認済み、v2 を採用します。",
     "הפער נובע מניסיון; נבדק עם ועד העובדים בדצמבר.",
+    # "todo" is Spanish for "all"; words of one keyboard row are words ("flask", "typewriter")
+    "Todo el equipo revisó el modelo y lo aprobó en diciembre.",
+    "Alaska's flask and glass halls: a typewriter property, shall we say.",
 ]
 
 
@@ -74,6 +77,14 @@ def test_a_reason_in_words_is_one_in_any_language(reason):
         ),
         ("Lorém ipsum dolor sit amet, consectetur", "it is placeholder text ('lorem ipsum')"),
         ("   ok   ", "it is 2 characters; a justification is at least 30"),
+        (
+            "jfkdsl jfkdlsa fjdkslajf kdlsajfkdl sajfkdlsa",
+            "'jfkdsl', 'jfkdlsa', 'fjdkslajf' and 2 more read as keys typed at random",
+        ),
+        ("TODO: write the reason here before we roll back", "placeholder text ('TODO')"),
+        ("Reason for rollback: [enter reason here] xxx yyy", "placeholder text ('enter reason')"),
+        ("Rolling back: placeholder reason, to be completed", "('placeholder reason')"),
+        ("Rolling back now; the rest is to be completed later", "('to be completed')"),
     ],
     ids=[
         "keyboard-rows",
@@ -87,6 +98,11 @@ def test_a_reason_in_words_is_one_in_any_language(reason):
         "repeated-han",
         "accented-lorem",
         "too-short",
+        "home-row-mash",
+        "todo",
+        "enter-reason",
+        "placeholder-reason",
+        "to-be-completed",
     ],
 )
 def test_no_reason_says_why(given, why):
@@ -107,6 +123,9 @@ def test_no_reason_says_why(given, why):
         "zzz",
         "hahaha",
         "asdfasdf",
+        "jfkdlsa",
+        "fjdkslajf",
+        "poiuytrwq",
     ],
 )
 def test_keys_typed_at_random_are_not_words(word):

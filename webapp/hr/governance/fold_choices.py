@@ -27,6 +27,8 @@ def fold_choices(manifest: dict[str, Any]) -> dict[str, Any] | None:
     metrics = manifest.get("metrics")
     tracks = metrics.get("tracks") if isinstance(metrics, dict) else None
     final = tracks if isinstance(tracks, dict) else {}
+    # every fold was offered the prior the version was: named where the version names it
+    priors = {track: _prior_of(final.get(track)) for track in TRACK_IDS}
     rows = []
     for number, recorded in enumerate(folds, start=1):
         fold = recorded if isinstance(recorded, dict) else {}
@@ -35,44 +37,61 @@ def fold_choices(manifest: dict[str, Any]) -> dict[str, Any] | None:
             {
                 "number": number,
                 "scored": scored if _count(scored) else None,
-                "tracks": {track: choice_said(fold.get(track)) for track in TRACK_IDS},
+                "tracks": {t: choice_said(fold.get(t), priors[t]) for t in TRACK_IDS},
             }
         )
     return {
         "rows": rows,
-        "version": {track: choice_said(final.get(track)) for track in TRACK_IDS},
-        # None where the version's own shapes were not recorded: nothing to be the same as
-        "same_shapes": {
-            track: sum(_same_shapes(fold, final, track) for fold in folds)
-            if _knots(final.get(track)) is not None
-            else None
-            for track in TRACK_IDS
-        },
+        "version": {track: choice_said(final.get(track), priors[track]) for track in TRACK_IDS},
+        "tracks": {track: _summary(folds, final.get(track), track) for track in TRACK_IDS},
     }
 
 
-def choice_said(choice: Any) -> str:
+def _summary(folds: list, mine: Any, track: str) -> dict[str, Any]:
+    """For one track: how many folds chose the version's shapes (None when its own are not
+    recorded: nothing to be the same as), and the folds' penalties when they are not all the
+    version's ("C from 0.001 to 0.0562")."""
+    chosen = [fold.get(track) if isinstance(fold, dict) else None for fold in folds]
+    knots = _knots(mine)
+    same = None if knots is None else sum(_knots(choice) == knots for choice in chosen)
+    strengths = [c for c in map(_strength, chosen) if c is not None]
+    own = _strength(mine)
+    penalties = None
+    if strengths and (own is None or any(c != own for c in strengths)):
+        low, high = min(strengths), max(strengths)
+        penalties = f"C = {low:.3g}" if low == high else f"C from {low:.3g} to {high:.3g}"
+    return {"same": same, "penalties": penalties, "own": None if own is None else f"{own:.3g}"}
+
+
+def choice_said(choice: Any, prior: str | None = None) -> str:
     """One search's choice for a track in words: "straight lines, C = 0.316, shrunk toward
-    the prior"."""
+    v1" (`prior`: the version it could shrink toward, when known)."""
     knots = _knots(choice)
     if knots is None:
         return NOT_RECORDED
     words = ["straight lines" if knots == 2 else f"{knots} knots per feature"]
-    strength = choice.get("regularisation_c")
-    if isinstance(strength, int | float) and not isinstance(strength, bool):
+    strength = _strength(choice)
+    if strength is not None:
         words.append(f"C = {strength:.3g}")
     if choice.get("optional_context") is True:
         words.append("with the optional context")
     weight = choice.get("prior_weight")
     if isinstance(weight, int | float) and not isinstance(weight, bool):
-        words.append("shrunk toward the prior" if weight else "not shrunk toward the prior")
+        toward = prior or "the prior"
+        words.append(f"shrunk toward {toward}" if weight else f"not shrunk toward {toward}")
     return ", ".join(words)
 
 
-def _same_shapes(fold: Any, final: dict[str, Any], track: str) -> bool:
-    """Whether a fold chose the version's knots for a track (both recorded)."""
-    mine = _knots(final.get(track))
-    return mine is not None and isinstance(fold, dict) and _knots(fold.get(track)) == mine
+def _strength(choice: Any) -> float | None:
+    strength = choice.get("regularisation_c") if isinstance(choice, dict) else None
+    if isinstance(strength, int | float) and not isinstance(strength, bool):
+        return float(strength)
+    return None
+
+
+def _prior_of(choice: Any) -> str | None:
+    prior = choice.get("prior") if isinstance(choice, dict) else None
+    return prior if isinstance(prior, str) and len(prior) <= 20 else None
 
 
 def _knots(choice: Any) -> int | None:

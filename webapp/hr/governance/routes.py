@@ -461,11 +461,11 @@ def confirm_promote(version: str):
 def _audit_refusal(version: str, why: str, justification: str, pack: str | None) -> None:
     """A confirmed promotion that moved nothing goes into the audit log with why, and the
     justification as given: an attempt to promote is on the record, not only a promotion."""
-    audit.record(
+    audit.record(  # why first: the log's row shows the first detail
         "promotion_refused",
         version,
-        pack=pack,
         why=_why_refused(why),
+        pack=pack,
         justification=justification[: learning.MAX_JUSTIFICATION] or None,
     )
     db.session.commit()
@@ -634,11 +634,39 @@ def _rollback_moved(attempt: RollbackAttempt, offer: tuple[tuple[str, str] | Non
         now = "There is nothing to roll back to now."
     if active == confirmed[0]:
         now = f"{_made_already(active)} {now}"
+    if step and step != confirmed and attempt.justification:
+        # a reason for going from one version to another does not hold for another step
+        attempt.form.justification.data = ""
+        now += (
+            f" Your reason was written for going back from {confirmed[1]} to {confirmed[0]}, "
+            "so it is not carried over: write one for this step if you confirm it."
+        )
     refusal = (
         f"Nothing was rolled back by this request: {discipline.title}'s active model changed "
-        f"since you asked to go back from {confirmed[1]} to {confirmed[0]}. {now}"
+        f"since you asked to go back from {confirmed[1]} to {confirmed[0]}"
+        f"{_last_move_said(registry, discipline.id)}. {now}"
     )
     return attempt.refuse(offer, refusal, 409)
+
+
+def _last_move_said(registry, pack_id: str) -> str:
+    """ ", by the promotion of v5 in place of v4 at 2026-12-03 17:42 UTC (the audit log says
+    who)": the discipline's last pointer move, or nothing when the history cannot say."""
+    try:
+        moves = registry.history(pack_id)
+    except ModelRefused:
+        return ""
+    if not moves:
+        return ""
+    last = moves[-1]
+    what = (
+        f"the promotion of {last['to']} in place of {last.get('from') or 'no model'}"
+        if last["action"] == "promote"
+        else f"the rollback from {last.get('from')} to {last['to']}"
+    )
+    at = last.get("at")
+    when = f" at {at[:16].replace('T', ' ')} UTC" if isinstance(at, str) and at else ""
+    return f", last by {what}{when} (the audit log says who)"
 
 
 @bp.route("/models/rollback", methods=["POST"])
@@ -786,12 +814,12 @@ class RollbackAttempt:
         """The rollback page again, saying why nothing moved, offering the step of `offer`
         if any; the attempt goes into the audit log with why and the reason given, as a
         refused promotion does (what was posted kept as text any database stores)."""
-        audit.record(
+        audit.record(  # why first: the log's row shows the first detail
             "rollback_refused",
             _storable(self.confirmed[0], 20),
-            pack=self.discipline.id,
-            previous=_storable(self.confirmed[1], 20) or None,
             why=_why_refused(refusal),
+            pack=self.discipline.id,
+            replacing=_storable(self.confirmed[1], 20) or None,
             justification=_storable(self.justification, learning.MAX_JUSTIFICATION) or None,
         )
         db.session.commit()
