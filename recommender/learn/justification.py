@@ -68,10 +68,10 @@ def justification_reasons(manifest: dict[str, Any]) -> list[str]:
     return reasons
 
 
-def not_a_reason(justification: str | None) -> str | None:
+def not_a_reason(justification: str | None, called: str = "a justification") -> str | None:
     """Why a justification is no written reason (under MIN_JUSTIFICATION characters once
     trimmed, over MAX_JUSTIFICATION, or fewer than MIN_WORDS different words), or None when
-    it is one."""
+    it is one; `called` names the text in the message ("a reason" for a rollback's)."""
     text = (justification or "").strip()
     typed, unspaced = _words(text)
     mash = [word for word in dict.fromkeys(typed) if not_a_word(word)]
@@ -82,12 +82,12 @@ def not_a_reason(justification: str | None) -> str | None:
     if len(text) + len(unspaced) < MIN_JUSTIFICATION:
         counted = " (a letter of Chinese, Japanese or Thai counts as two)" if unspaced else ""
         return (
-            f"it is {len(text)} character{'' if len(text) == 1 else 's'}; a justification is "
+            f"it is {len(text)} character{'' if len(text) == 1 else 's'}; {called} is "
             f"at least {MIN_JUSTIFICATION}{counted}"
         )
     if len(text) > MAX_JUSTIFICATION:
         return (
-            f"it is {len(text):,} characters; a justification is at most {MAX_JUSTIFICATION:,} "
+            f"it is {len(text):,} characters; {called} is at most {MAX_JUSTIFICATION:,} "
             "(it is kept with the move in the history)"
         )
     folded = f" {_folded(' '.join(typed))} "
@@ -111,7 +111,8 @@ def not_a_reason(justification: str | None) -> str | None:
         return (
             f"{keys}it has {words} different word{'' if words == 1 else 's'}"
             + (" and more keys typed at random than words" if words >= MIN_WORDS else "")
-            + f"; a justification is a reason in at least {MIN_WORDS} different words"
+            + f"; {called} is {'a reason in' if called == 'a justification' else 'written in'} "
+            f"at least {MIN_WORDS} different words"
         )
     return None
 

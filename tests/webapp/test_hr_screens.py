@@ -129,11 +129,17 @@ def test_a_confirmed_rollback_moves_the_pointer_and_is_audited_with_its_reason(t
 @pytest.mark.parametrize(
     ("reason", "told"),
     [
-        ("", ("a rollback needs a written reason, and none was given", "it is 0 characters")),
+        (
+            "",
+            (
+                "a rollback needs a written reason, and none was given",
+                "it is 0 characters; a reason is at least 30",
+            ),
+        ),
         ("   ", ("a rollback needs a written reason, and none was given", "it is 0 characters")),
         (
             "asdf asdf asdf asdf asdf asdf asdf",
-            ("the reason given will not do: ", "different words"),
+            ("the reason given will not do: ", "a reason is written in at least 4 different words"),
         ),
         (
             "lorem ipsum dolor sit amet, consectetur",
@@ -690,3 +696,19 @@ def test_the_folds_summary_says_when_their_penalties_differ_from_the_versions(hr
     assert "2 of 2 chose" in summary
     assert f"(C from 0.001 to 0.0562; {version}: {own['manager']:.3g})" in summary
     assert summary.count("(C ") == 1  # the IC track's folds all chose the version's penalty
+
+
+def test_a_long_reason_in_the_pointer_history_is_folded_and_a_huge_one_cut(hr, registry):
+    copy = promoted_copy(registry)
+    long_reason = "Back to v1 while the works council reviews the new version. " * 12
+    assert hr.roll_back({"justification": long_reason}).status_code == 302
+    with (registry / "history.jsonl").open("a") as history:  # a line not written by trackfit
+        move = {"action": "promote", "pack": "engineering", "from": "v1", "to": copy}
+        huge = {"at": "2026-12-01T10:00:00+00:00", **move, "justification": "x" * 1_000_000}
+        history.write(json.dumps(huge) + "\n")
+    response = hr.get("/hr/models")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and len(html) < 100_000
+    assert '<details class="why"><summary><span class="preview">“Back to v1 while the' in html
+    assert f"“{long_reason.strip()}”" in html  # the whole of it, once opened
+    assert "x" * 3999 + "…" in html and "x" * 4000 not in html

@@ -745,7 +745,7 @@ def _reason_refused(form: RollbackForm, justification: str) -> str | None:
     if form.justification.errors:  # a NUL, or too long to keep: said by the field already
         kept = form.justification.errors[0].removeprefix(f"{form.justification.label.text}: ")
         return f"Nothing was rolled back: the reason given cannot be kept: {kept}"
-    why_not = learning.not_a_reason(justification)
+    why_not = learning.not_a_reason(justification, called="a reason")
     if why_not is None:
         return None
     form.justification.errors = [
