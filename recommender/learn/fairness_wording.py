@@ -56,6 +56,12 @@ SMALL_GROUP_MARK = (
     f"small group: flagged only where the ratio is under {IMPACT_RATIO_FLAG:g} and p < "
     f"{SMALL_GROUP_ALPHA:g}"
 )
+# beside a flag on a group big enough to compare whose gap Fisher's test cannot tell from chance:
+# the four-fifths rule still flags it (the practical size of the gap), and HR reads both
+CHANCE_MARK = (
+    f"though p ≥ {SMALL_GROUP_ALPHA:g}: a gap this size among these people could be chance; "
+    "look again with more people before acting on it"
+)
 # as reports made before small groups had ratios (no "small_group_alpha") explain them
 SMALL_GROUP_NOT_COMPARED = (
     f"too few people to compare: fewer than {SMALL_GROUP} or under {MIN_SHARE:.0%} of those "
@@ -288,3 +294,19 @@ def flagged_summary(report: dict[str, Any]) -> list[str]:
                     f"(n = {group['n']})"
                 )
     return sentences
+
+
+def chance_mark(group: dict[str, Any]) -> str:
+    """CHANCE_MARK for a shown, flagged group big enough to compare whose p against the
+    reference is SMALL_GROUP_ALPHA or more; else nothing. (A small group is flagged only
+    under that p already.)"""
+    p_value = group.get("p_value")
+    if (
+        group.get("flagged")
+        and not group.get("small_group")
+        and not group.get("not_shown")
+        and isinstance(p_value, int | float)
+        and p_value >= SMALL_GROUP_ALPHA
+    ):
+        return CHANCE_MARK
+    return ""

@@ -15,6 +15,7 @@ from recommender.learn.fairness_wording import (
     TEST_WITHHELD,
     TESTS,
     WITHHELD_WHOLE,
+    chance_mark,
     counted_among,
     fairness_checked,
     p_statement,
@@ -498,7 +499,7 @@ def _group_row(group: dict[str, Any], cell: dict[str, Any], new_rules: bool) -> 
                 small = "too few to compare"
             else:
                 small = SMALL_GROUP_MARK if new_rules else "small group"
-        marks = ["**flagged**" if group["flagged"] else "", small]
+        marks = ["**flagged**" if group["flagged"] else "", chance_mark(group), small]
     name = literal(group["group"])
     if group["group"] == cell["reference_group"]:
         name += " (reference)"

@@ -12,10 +12,12 @@ from datetime import datetime, timedelta
 from html import unescape
 from pathlib import Path
 
+import numpy as np
 import pytest
 from sqlalchemy import select
 
 from recommender.answer.registry import Registry
+from recommender.learn.fairness import fairness_report
 from tests.registry_forgery import forged_version
 from tests.webapp.conftest import ROLLBACK_REASON, hidden_fields
 from tests.webapp.test_pack_versions import pack_files, upload, zipped
@@ -712,3 +714,15 @@ def test_a_long_reason_in_the_pointer_history_is_folded_and_a_huge_one_cut(hr, r
     assert '<details class="why"><summary><span class="preview">“Back to v1 while the' in html
     assert f"“{long_reason.strip()}”" in html  # the whole of it, once opened
     assert "x" * 3999 + "…" in html and "x" * 4000 not in html
+
+
+def test_a_flag_that_could_be_chance_says_so_on_the_model_page(hr, registry):
+    labels = np.array(["a"] * 200 + ["b"] * 40, dtype=object)
+    chosen = np.array([i < 100 for i in range(200)] + [i < 15 for i in range(40)])
+    name = forged_version(registry, lambda arrays: None)
+    path = registry / name / "manifest.json"
+    manifest = json.loads(path.read_text())
+    manifest["fairness"] = fairness_report({"manager_recommended": chosen}, {"gender": labels})
+    path.write_text(json.dumps(manifest))
+    page = text_of(hr.get(f"/hr/models/{name}"))
+    assert "flagged , though p ≥ 0.05: a gap this size among these people could be chance" in page

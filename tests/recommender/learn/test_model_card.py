@@ -211,3 +211,14 @@ def test_the_card_says_how_many_folds_chose_the_versions_shapes_and_survives_odd
     assert "ic 2 of 6, manager 2 of 6." in card_with(odd)
     for fold_choices in ("5", [], None, {"ic": 2}):
         assert "cross-fitting that judged it" not in card_with(fold_choices)
+
+
+def test_a_flag_fishers_test_cannot_tell_from_chance_says_so_and_stays_a_flag():
+    # 40 people with a rate of 0.375 against 200 at 0.5: under four fifths, p about 0.17;
+    # 400 against 2,000 with the same rates: p far under 0.05
+    for scale, could_be_chance in ((1, True), (10, False)):
+        labels, chosen = blocks(("a", 200 * scale, 100 * scale), ("b", 40 * scale, 15 * scale))
+        report = fairness_report({"o": chosen}, {"g": labels})
+        (row,) = [line for line in fairness_lines(report) if line.startswith("| b |")]
+        assert "**flagged**" in row
+        assert ("a gap this size among these people could be chance" in row) is could_be_chance
