@@ -29,6 +29,7 @@ _SOURCES = {
         "not_a_reason",
         "unjustified",
     ),
+    "recommender.learn.fold_choices": ("is_count", "knots_of", "recorded_folds", "same_shapes"),
     "recommender.learn.model_card": ("render_model_card",),
     "recommender.learn.fairness_wording": (
         "chance_mark",

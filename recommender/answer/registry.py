@@ -359,21 +359,20 @@ class Registry:
         first; never the same version twice in a row. A move to the version already active
         (a history written before promoting the active version was refused) moved nothing,
         so it is no step to go back through."""
-        stack: list[str] = []
-        for move in self.history(pack):
-            if stack and move["to"] == stack[-1]:
-                continue
-            if move["action"] == "promote":
-                stack.append(move["to"])
-            elif stack:
-                stack.pop()
-        return stack
+        return _active_stack(self.history(pack))
 
     def rollback_step(self, pack: str | Pack) -> tuple[str, str] | None:
         """(the version a rollback of `pack` goes back to, the one it replaces) as the history
         records them, or None when there is nothing to go back to."""
-        stack = self.active_stack(pack)
-        return (stack[-2], stack[-1]) if len(stack) >= 2 else None
+        return self.rollback_offer(pack)[0]
+
+    def rollback_offer(self, pack: str | Pack) -> tuple[tuple[str, str] | None, int]:
+        """`rollback_step` and the number of the pack's pointer moves it follows, from one
+        reading of the history: a confirmation names both, and a move between two readings
+        would pair a step with a count the history never had together."""
+        moves = self.history(pack)
+        stack = _active_stack(moves)
+        return ((stack[-2], stack[-1]) if len(stack) >= 2 else None), len(moves)
 
     def history(self, pack: str | Pack | None = None) -> list[dict[str, Any]]:
         """Every pointer move, or those of one pack, oldest first, each with its `pack` (a
@@ -410,6 +409,19 @@ class Registry:
             return moves
         pack_id = pack_id_of(pack)
         return [move for move in moves if move["pack"] == pack_id]
+
+
+def _active_stack(moves: list[dict[str, Any]]) -> list[str]:
+    """`Registry.active_stack` of a pack's moves."""
+    stack: list[str] = []
+    for move in moves:
+        if stack and move["to"] == stack[-1]:
+            continue
+        if move["action"] == "promote":
+            stack.append(move["to"])
+        elif stack:
+            stack.pop()
+    return stack
 
 
 def pack_id_of(pack: str | Pack | None) -> str:

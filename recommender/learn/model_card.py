@@ -24,6 +24,7 @@ from recommender.learn.fairness_wording import (
     shown_report,
     withheld_reason,
 )
+from recommender.learn.fold_choices import knots_of, recorded_folds, same_shapes
 
 OUTCOME_LABELS = {
     "manager_recommended": "Manager track recommended",
@@ -216,18 +217,15 @@ def _capacity(metrics: dict[str, Any], declined: Any = None) -> list[str]:
 def _fold_choices(manifest: dict[str, Any]) -> list[str]:
     """How many cross-fitting folds' searches chose the version's shapes, per track whose
     shapes both record (a manifest not written by trackfit says nothing here)."""
-    holdout = manifest.get("holdout")
-    folds = holdout.get("fold_choices") if isinstance(holdout, dict) else None
+    folds = recorded_folds(manifest)
     tracks = manifest.get("metrics", {}).get("tracks", {})
-    if not isinstance(folds, list) or not folds or not isinstance(tracks, dict):
+    if folds is None or not isinstance(tracks, dict):
         return []
-    counts = []
-    for track, entry in tracks.items():
-        mine = _knots_of(entry)
-        if mine is None:
-            continue
-        same = sum(_knots_of(f.get(track)) == mine for f in folds if isinstance(f, dict))
-        counts.append(f"{literal(track)} {same} of {len(folds)}")
+    counts = [
+        f"{literal(track)} {same_shapes(folds, track, knots_of(entry))} of {len(folds)}"
+        for track, entry in tracks.items()
+        if knots_of(entry) is not None
+    ]
     if not counts:
         return []
     return [
@@ -235,11 +233,6 @@ def _fold_choices(manifest: dict[str, Any]) -> list[str]:
         f"other folds' people; the folds that chose this version's shapes: {', '.join(counts)}.",
         "",
     ]
-
-
-def _knots_of(choice: Any) -> int | None:
-    knots = choice.get("knots") if isinstance(choice, dict) else None
-    return knots if isinstance(knots, int) and not isinstance(knots, bool) else None
 
 
 def _prior_declined(declined: Any) -> list[str]:

@@ -268,8 +268,8 @@ class RegistryWriter(Registry):
         confirmed = tuple(confirmed)
 
         def check() -> None:
-            step = self.rollback_step(pack_id)
-            if step != confirmed or (moves is not None and len(self.history(pack_id)) != moves):
+            step, count = self.rollback_offer(pack_id)
+            if step != confirmed or (moves is not None and count != moves):
                 raise RollbackMoved(pack_id, confirmed, step)
 
         check()

@@ -1,18 +1,17 @@
-"""What each cross-fitting fold's capacity search chose, beside what the version itself chose:
-the verdict judges the way a version was trained, and on few people the folds' choices can
-differ from the version's. Read from the manifest, whose fields are checked for their type
-only where the pages read them: anything unexpected here is shown as "not recorded"."""
+"""What each cross-fitting fold's capacity search chose, beside what the version itself chose,
+in words for the model page: the verdict judges the way a version was trained, and the folds'
+choices can differ from the version's. Read through the learning layer's reading of the
+manifest (`recommender.learn.fold_choices`): anything unexpected is shown as "not
+recorded"."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from webapp import learning
 from webapp.answering import TRACK_IDS
 
 NOT_RECORDED = "not recorded"
-# trackfit cross-fits with 5 folds (fewer when a track is small); a manifest listing more was
-# not written by it, and each row is work for the page
-MAX_FOLDS = 20
 
 
 def fold_choices(manifest: dict[str, Any]) -> dict[str, Any] | None:
@@ -20,10 +19,9 @@ def fold_choices(manifest: dict[str, Any]) -> dict[str, Any] | None:
     people it scored, each track's choice in words), the version's own choice per track, and
     per track how many folds chose the version's shapes; None when the version recorded none
     (trained before they were kept, or without cross-fitting)."""
-    holdout = manifest.get("holdout")
-    folds = holdout.get("fold_choices") if isinstance(holdout, dict) else None
-    if not isinstance(folds, list) or not 0 < len(folds) <= MAX_FOLDS:
-        return None  # none, or more than any training makes: not shown (nor drawn for long)
+    folds = learning.recorded_folds(manifest)
+    if folds is None:
+        return None
     metrics = manifest.get("metrics")
     tracks = metrics.get("tracks") if isinstance(metrics, dict) else None
     final = tracks if isinstance(tracks, dict) else {}
@@ -36,7 +34,7 @@ def fold_choices(manifest: dict[str, Any]) -> dict[str, Any] | None:
         rows.append(
             {
                 "number": number,
-                "scored": scored if _count(scored) else None,
+                "scored": scored if learning.is_count(scored) else None,
                 "tracks": {t: choice_said(fold.get(t), priors[t]) for t in TRACK_IDS},
             }
         )
@@ -52,8 +50,8 @@ def _summary(folds: list, mine: Any, track: str) -> dict[str, Any]:
     recorded: nothing to be the same as), and the folds' penalties when they are not all the
     version's ("C from 0.001 to 0.0562")."""
     chosen = [fold.get(track) if isinstance(fold, dict) else None for fold in folds]
-    knots = _knots(mine)
-    same = None if knots is None else sum(_knots(choice) == knots for choice in chosen)
+    knots = learning.knots_of(mine)
+    same = None if knots is None else learning.same_shapes(folds, track, knots)
     strengths = [c for c in map(_strength, chosen) if c is not None]
     own = _strength(mine)
     penalties = None
@@ -66,7 +64,7 @@ def _summary(folds: list, mine: Any, track: str) -> dict[str, Any]:
 def choice_said(choice: Any, prior: str | None = None) -> str:
     """One search's choice for a track in words: "straight lines, C = 0.316, shrunk toward
     v1" (`prior`: the version it could shrink toward, when known)."""
-    knots = _knots(choice)
+    knots = learning.knots_of(choice)
     if knots is None:
         return NOT_RECORDED
     words = ["straight lines" if knots == 2 else f"{knots} knots per feature"]
@@ -92,12 +90,3 @@ def _strength(choice: Any) -> float | None:
 def _prior_of(choice: Any) -> str | None:
     prior = choice.get("prior") if isinstance(choice, dict) else None
     return prior if isinstance(prior, str) and len(prior) <= 20 else None
-
-
-def _knots(choice: Any) -> int | None:
-    knots = choice.get("knots") if isinstance(choice, dict) else None
-    return knots if _count(knots) else None
-
-
-def _count(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 0

@@ -93,16 +93,6 @@ def _active(registry: learning.RegistryWriter, pack_id: str) -> str | None:
         return None
 
 
-def rollback_step(registry: learning.RegistryWriter, pack_id: str) -> tuple[str, str] | None:
-    """(the version a rollback of a discipline goes back to, the one it replaces) as its
-    pointer history records them, or None when there is no earlier version (or the history
-    cannot be read: the models page names its problems)."""
-    try:
-        return registry.rollback_step(pack_id)
-    except ModelRefused:
-        return None
-
-
 def _pack_id(registry: learning.RegistryWriter, version: str) -> str:
     """The id of the pack a version was trained for, or "" when its manifest names none that
     reads as one (the version then belongs to no discipline here)."""
@@ -115,10 +105,14 @@ def _pack_id(registry: learning.RegistryWriter, version: str) -> str:
 def discipline_of_version(registry: learning.RegistryWriter, version: str, manifest: dict):
     """The discipline a version was trained for, as its newest pack (None when that discipline
     is not installed here), and the pack version it was trained with (None likewise)."""
-    pack_id = _pack_id(registry, version)
-    current = next((p for p in answering.disciplines() if p.id == pack_id), None)
+    current = _installed_discipline(_pack_id(registry, version))
     ref = manifest.get("pack")
     return current, (pack_version(ref) if current and isinstance(ref, str) else None)
+
+
+def _installed_discipline(pack_id: str) -> Pack | None:
+    """The installed discipline of a pack id, or None."""
+    return next((p for p in answering.disciplines() if p.id == pack_id), None)
 
 
 def flagged_cells(manifest: dict) -> list[dict]:
@@ -201,7 +195,7 @@ def _models_page(discipline: Pack):
         history=list(reversed(history))[:20],
         max_justification=learning.MAX_JUSTIFICATION,  # a longer one was not written here
         problems=problems,
-        rollback=rollback_step(registry, discipline.id),
+        rollback=rollback_offer(registry, discipline.id)[0],
     )
 
 
@@ -558,27 +552,13 @@ def _unreadable_history(registry, discipline: Pack) -> str | None:
 def rollback_offer(
     registry: learning.RegistryWriter, pack_id: str
 ) -> tuple[tuple[str, str] | None, int]:
-    """The step a rollback of a discipline would take now (as `rollback_step`) and the number
-    of its pointer moves that step follows, read together: the history only grows, so the
-    same count before and after reading the step means no move came between. Should moves
-    keep coming, the count from before: a confirmation of it is refused as moved since, which
-    it is."""
-    moves = 0
-    for _ in range(OFFER_READS):
-        try:
-            moves = len(registry.history(pack_id))
-        except ModelRefused:
-            return None, 0
-        step = rollback_step(registry, pack_id)
-        try:
-            if len(registry.history(pack_id)) == moves:
-                return step, moves
-        except ModelRefused:
-            return None, 0
-    return step, moves
-
-
-OFFER_READS = 3
+    """The step a rollback of a discipline would take now and the number of its pointer moves
+    that step follows (`Registry.rollback_offer`); (None, 0) when the history cannot be read
+    (the pages name its problems)."""
+    try:
+        return registry.rollback_offer(pack_id)
+    except ModelRefused:
+        return None, 0
 
 
 def _rollback_page(
@@ -769,10 +749,10 @@ def _not_a_version_of(registry, discipline: Pack, version: str) -> str | None:
 
 
 def _discipline_title(pack_id: str) -> str:
-    return next(
-        (p.title for p in answering.disciplines() if p.id == pack_id),
-        f"pack {pack_id}" if pack_id else "no known discipline",
-    )
+    discipline = _installed_discipline(pack_id)
+    if discipline is not None:
+        return discipline.title
+    return f"pack {pack_id}" if pack_id else "no known discipline"
 
 
 def _never_offered(

@@ -1,0 +1,37 @@
+"""What each cross-fitting fold's capacity search chose, as a version's manifest records it
+(`holdout.fold_choices`, written by `candidate.cross_fitted_p_success`), read back for the
+model card and HR's pages alike. The manifest's fields are checked for their type where they
+are read: a list not written by trackfit reads as none, an entry of the wrong type as not
+recorded."""
+
+from __future__ import annotations
+
+from typing import Any
+
+# trackfit cross-fits with 5 folds (fewer when a track is small); a manifest listing more was
+# not written by it, and each entry is work for whoever reads it
+MAX_FOLDS = 20
+
+
+def recorded_folds(manifest: dict[str, Any]) -> list[Any] | None:
+    """The folds' choices as recorded, or None when there are none (a version trained before
+    they were kept, or without cross-fitting) or more than any training makes."""
+    holdout = manifest.get("holdout")
+    folds = holdout.get("fold_choices") if isinstance(holdout, dict) else None
+    return folds if isinstance(folds, list) and 0 < len(folds) <= MAX_FOLDS else None
+
+
+def knots_of(choice: Any) -> int | None:
+    """A track's recorded knots per feature (2: straight lines), or None."""
+    knots = choice.get("knots") if isinstance(choice, dict) else None
+    return knots if is_count(knots) else None
+
+
+def same_shapes(folds: list[Any], track: str, knots: int) -> int:
+    """How many folds chose `knots` for the track."""
+    return sum(knots_of(fold.get(track)) == knots for fold in folds if isinstance(fold, dict))
+
+
+def is_count(value: Any) -> bool:
+    """Whether a recorded value is a whole number of things (a boolean is not)."""
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
