@@ -33,6 +33,7 @@ _SOURCES = {
     "recommender.learn.model_card": ("render_model_card",),
     "recommender.learn.fairness_wording": (
         "chance_mark",
+        "comparisons_said",
         "counted_among",
         "exposes_small_groups",
         "fairness_checked",

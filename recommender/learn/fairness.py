@@ -63,7 +63,7 @@ from typing import Any
 
 import numpy as np
 import scipy.linalg
-from scipy.stats import MonteCarloMethod, chi2_contingency, fisher_exact
+from scipy.stats import MonteCarloMethod, chi2_contingency, false_discovery_control, fisher_exact
 
 from recommender.learn.fairness_wording import (
     IMPACT_RATIO_FLAG,
@@ -154,7 +154,39 @@ def fairness_report(
     report["flagged"].sort(
         key=lambda f: (attributes.index(f["attribute"]), list(checked).index(f["outcome"]))
     )
+    report["comparisons"] = _adjust_for_many_comparisons(report)
     return report
+
+
+def _adjust_for_many_comparisons(report: dict[str, Any]) -> dict[str, Any]:
+    """Give every group compared with its reference its Benjamini-Hochberg adjusted p-value
+    (`p_adjusted`, over all the report's comparisons; None where the group has no p), and its
+    flags theirs too; say how many comparisons there were and how many p-values fall under
+    `SMALL_GROUP_ALPHA`, raw and adjusted."""
+    compared = []
+    for entry in report["attributes"]:
+        for outcome, cell in entry["outcomes"].items():
+            for group in cell["groups"]:
+                group["p_adjusted"] = None
+                if group["p_value"] is not None:
+                    compared.append(((entry["attribute"], outcome, group["group"]), group))
+    raw = np.array([group["p_value"] for _, group in compared], dtype=float)
+    adjusted = false_discovery_control(raw, method="bh") if raw.size else raw
+    found = {}
+    for (key, group), p in zip(compared, adjusted.tolist(), strict=True):
+        group["p_adjusted"] = _round_p(max(p, group["p_value"]))
+        found[key] = group["p_adjusted"]
+    for flag in report["flagged"]:
+        flag["p_adjusted"] = found.get((flag["attribute"], flag["outcome"], flag["group"]))
+    return {
+        "count": len(compared),
+        "method": "benjamini-hochberg",
+        "alpha": SMALL_GROUP_ALPHA,
+        "under_alpha": int((raw < SMALL_GROUP_ALPHA).sum()),
+        "under_alpha_adjusted": int(
+            sum(group["p_adjusted"] < SMALL_GROUP_ALPHA for _, group in compared)
+        ),
+    }
 
 
 def _report(

@@ -98,7 +98,7 @@ TEST_WITHHELD = (
     "people, whose outcomes could be worked back from it."
 )
 # what a group too small to show keeps none of
-WITHHELD = ("count", "rate", "impact_ratio", "p_value")
+WITHHELD = ("count", "rate", "impact_ratio", "p_value", "p_adjusted")
 NO_REFERENCE = (
     f"No group has at least {SMALL_GROUP} people and {MIN_SHARE:.0%} of those assessed, so no "
     "group is compared with another."
@@ -296,17 +296,56 @@ def flagged_summary(report: dict[str, Any]) -> list[str]:
     return sentences
 
 
-def chance_mark(group: dict[str, Any]) -> str:
-    """CHANCE_MARK for a shown, flagged group big enough to compare whose p against the
-    reference is SMALL_GROUP_ALPHA or more; else nothing. (A small group is flagged only
-    under that p already.)"""
-    p_value = group.get("p_value")
-    if (
-        group.get("flagged")
-        and not group.get("small_group")
-        and not group.get("not_shown")
-        and isinstance(p_value, int | float)
-        and p_value >= SMALL_GROUP_ALPHA
-    ):
-        return CHANCE_MARK
+def chance_mark(group: dict[str, Any], comparisons: dict[str, Any] | None = None) -> str:
+    """Beside a shown, flagged group: CHANCE_MARK when it is big enough to compare and its p
+    against the reference is SMALL_GROUP_ALPHA or more (a small group is flagged only under
+    that p already); else, when its p is under SMALL_GROUP_ALPHA but no longer once adjusted
+    for the report's `comparisons`, that among so many comparisons it could be chance. Else
+    nothing."""
+    p_value, adjusted = group.get("p_value"), group.get("p_adjusted")
+    if not group.get("flagged") or group.get("not_shown") or not _number(p_value):
+        return ""
+    if p_value >= SMALL_GROUP_ALPHA:
+        return "" if group.get("small_group") else CHANCE_MARK
+    count = (comparisons or {}).get("count")
+    if _number(adjusted) and adjusted >= SMALL_GROUP_ALPHA and _number(count):
+        return (
+            f"though among the report's {count:,} comparisons a p this small could be chance "
+            f"(adjusted {p_statement(adjusted)}); look again with more people before acting "
+            "on it"
+        )
     return ""
+
+
+def comparisons_said(report: dict[str, Any] | None) -> str:
+    """How many groups the report compared with their reference, how many p-values fall
+    under SMALL_GROUP_ALPHA by chance alone when no group differs, and how many did, before
+    and after the adjustment for many comparisons; nothing for a report made before it, or
+    of fewer than two comparisons."""
+    comparisons = (report or {}).get("comparisons")
+    if not isinstance(comparisons, dict) or not _number(comparisons.get("count")):
+        return ""
+    count = comparisons["count"]
+    if count < 2:  # one comparison is its own adjustment
+        return ""
+    alpha = comparisons.get("alpha", SMALL_GROUP_ALPHA)
+    raw, adjusted = comparisons.get("under_alpha"), comparisons.get("under_alpha_adjusted")
+    said = (
+        f"This report compares {count:,} groups with their reference. Even if no group "
+        f"differed, about {count * alpha:.1f} of {count:,} p-values would fall under {alpha:g} "
+        "by chance alone"
+    )
+    if _number(raw) and _number(adjusted):
+        if raw == 0:
+            said += "; none does"
+        else:
+            said += (
+                f"; {raw:,} {'does' if raw == 1 else 'do'}, and {adjusted:,} still "
+                f"{'does' if adjusted == 1 else 'do'} once each p is adjusted for the {count:,} "
+                "comparisons (Benjamini–Hochberg; each group's adjusted p is given with its p)"
+            )
+    return said + "."
+
+
+def _number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)

@@ -16,6 +16,7 @@ from recommender.learn.fairness_wording import (
     TESTS,
     WITHHELD_WHOLE,
     chance_mark,
+    comparisons_said,
     counted_among,
     fairness_checked,
     p_statement,
@@ -396,6 +397,8 @@ def fairness_lines(report: dict[str, Any] | None) -> list[str]:
         return ["No sensitive attributes were supplied, so no fairness report was made.", ""]
     report = shown_report(report)
     lines = [_fairness_rules(report) + " " + NOT_SHOWN_RULE, ""]
+    if comparisons_said(report):
+        lines += [comparisons_said(report), ""]
     if not fairness_checked(report):
         lines += [f"**{NOTHING_CHECKED}**", ""]
     if report.get("withheld_whole"):
@@ -419,9 +422,7 @@ def fairness_lines(report: dict[str, Any] | None) -> list[str]:
                 "| group | n | rate | impact ratio | p | flagged |",
                 "| --- | --- | --- | --- | --- | --- |",
             ]
-            lines += [
-                _group_row(group, cell, "small_group_alpha" in report) for group in cell["groups"]
-            ]
+            lines += [_group_row(group, cell, report) for group in cell["groups"]]
             lines.append("")
     return lines
 
@@ -481,8 +482,10 @@ def _independence(cell: dict[str, Any]) -> str:
     return f"{TESTS.get(test, test)}, {p_statement(p)}{left_out}"
 
 
-def _group_row(group: dict[str, Any], cell: dict[str, Any], new_rules: bool) -> str:
-    """One group's row: n, rate, impact ratio, p against the reference and its marks."""
+def _group_row(group: dict[str, Any], cell: dict[str, Any], report: dict[str, Any]) -> str:
+    """One group's row: n, rate, impact ratio, p against the reference (and adjusted for the
+    report's many comparisons, where it was) and its marks."""
+    new_rules = "small_group_alpha" in report
     if group.get("not_shown"):
         marks = ["**flagged**" if group["flagged"] else "", withheld_reason(group)]
     else:
@@ -492,15 +495,26 @@ def _group_row(group: dict[str, Any], cell: dict[str, Any], new_rules: bool) -> 
                 small = "too few to compare"
             else:
                 small = SMALL_GROUP_MARK if new_rules else "small group"
-        marks = ["**flagged**" if group["flagged"] else "", chance_mark(group), small]
+        marks = [
+            "**flagged**" if group["flagged"] else "",
+            chance_mark(group, report.get("comparisons")),
+            small,
+        ]
     name = literal(group["group"])
     if group["group"] == cell["reference_group"]:
         name += " (reference)"
     return (
         f"| {name} | {group['n']} | {_or_dash(group['rate'])} | "
         f"{_or_dash(group['impact_ratio'])} | "
-        f"{readable_p(group['p_value'])} | {', '.join(m for m in marks if m)} |"
+        f"{_p_with_adjusted(group)} | {', '.join(m for m in marks if m)} |"
     )
+
+
+def _p_with_adjusted(group: dict[str, Any]) -> str:
+    """The p against the reference, and after it the adjusted p where the report has one."""
+    if group.get("p_adjusted") is None:
+        return readable_p(group["p_value"])
+    return f"{readable_p(group['p_value'])} (adjusted {readable_p(group['p_adjusted'])})"
 
 
 def _with_interval(values: dict[str, Any], name: str) -> str:

@@ -96,13 +96,13 @@ def test_the_page_names_the_reference_and_never_lets_a_small_group_set_it(app, h
     assert f"Target above current level: {OUTCOME_MEANINGS['target_above_current']}" in words
     assert rows(page) == [
         ["man (reference)", "1000", "50%", "1.0", "–", ""],
-        ["woman", "1000", "30%", "0.6", "< 0.001", "flagged"],
+        ["woman", "1000", "30%", "0.6", "< 0.001 adjusted < 0.001", "flagged"],
         [
             "x",
             "20",
             "100%",
             "2.0",
-            "< 0.001",
+            "< 0.001 adjusted < 0.001",
             "small group: flagged only where the ratio is under 0.8 and p < 0.05",
         ],
     ]
@@ -164,7 +164,9 @@ def test_a_small_group_far_below_the_reference_is_flagged_and_a_chance_gap_is_no
 def test_a_report_made_while_small_groups_had_no_ratio_renders_as_it_was_made(app, hr):
     gender, chosen = blocks(("man", 1000, 500), ("woman", 1000, 300), ("x", 20, 20))
     report = fairness_report({"target_above_current": chosen}, {"gender": gender})
-    del report["small_group_alpha"]
+    del report["small_group_alpha"], report["comparisons"]
+    for group in report["attributes"][0]["outcomes"]["target_above_current"]["groups"]:
+        del group["p_adjusted"]
     x = report["attributes"][0]["outcomes"]["target_above_current"]["groups"][2]
     x.update(impact_ratio=None, flagged=False)
     with_fairness(app, report)
@@ -212,7 +214,13 @@ def test_a_group_of_fewer_than_five_is_listed_without_its_outcomes(app, hr):
     assert table["g6"] == ["2", "–", "–", "–", set_aside]
     assert table["five"][:2] == ["5", "20%"] and table["five"][3] != "–"
     # flagged on the ratio; Fisher's p of 0.095 against the reference could be chance
-    assert table["woman"] == ["60", "33%", "0.6667", "0.095", f"flagged, {CHANCE_MARK}"]
+    assert table["woman"] == [
+        "60",
+        "33%",
+        "0.6667",
+        "0.095 adjusted 0.190",
+        f"flagged, {CHANCE_MARK}",
+    ]
     assert "Groups not shown are left out of it." in words
     assert (
         "127 people with the attribute known, 0 unknown; 2 people left out of every count" in words
@@ -277,3 +285,23 @@ def test_a_card_written_before_the_rule_is_drawn_again_without_a_small_groups_ou
     with_fairness(app, fairness_report({"manager_recommended": chosen}, {"gender": gender}))
     words = text_of(hr.get("/hr/models/v1/card").get_data(as_text=True))
     assert "33.3%" in words and "drawn again" not in words
+
+
+def test_the_page_says_how_many_comparisons_and_which_flags_they_could_explain(app, hr):
+    """Twenty teams, one small one at p = 0.04 alone: still flagged, and the page says that
+    among nineteen comparisons such a p could be chance, with the adjusted p beside it."""
+    spec = [("big", 400, 200), ("small", 20, 4)] + [(f"t{i:02}", 40, 20) for i in range(18)]
+    team, chosen = blocks(*spec)
+    with_fairness(app, fairness_report({"manager_recommended": chosen}, {"team": team}))
+    page = hr.get("/hr/models/v1").get_data(as_text=True)
+    words = text_of(page)
+    assert (
+        "This report compares 19 groups with their reference. Even if no group differed, about "
+        "1.0 of 19 p-values would fall under 0.05 by chance alone; 1 does, and 0 still do once "
+        "each p is adjusted for the 19 comparisons" in words
+    )
+    table = {row[0]: row[1:] for row in rows(page)}
+    p_cell, warning = table["small"][3], table["small"][4]
+    assert re.fullmatch(r"0\.0[0-4]\d adjusted (0\.[1-9]\d\d|1\.000)", p_cell), p_cell
+    assert warning.startswith("flagged, though among the report's 19 comparisons a p this small")
+    assert "look again with more people before acting on it" in warning

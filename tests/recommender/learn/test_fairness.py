@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import tracemalloc
+from itertools import pairwise
 
 import numpy as np
 import pytest
@@ -31,6 +32,8 @@ from recommender.learn.fairness_wording import (
     SMALLEST_SHOWN,
     TESTS,
     WITHHELD,
+    chance_mark,
+    comparisons_said,
     counted_among,
     exposes_small_groups,
     flagged_summary,
@@ -74,6 +77,62 @@ def test_the_constants():
     )
 
 
+def test_every_comparison_is_adjusted_for_all_of_the_report_s_comparisons():
+    """Benjamini-Hochberg over the report's six group-to-reference comparisons (three per
+    outcome): the k-th smallest p of m becomes the least of p_j * m / j over j >= k."""
+    gender, manager = people(("man", 100, 50), ("woman", 100, 30), ("x", 50, 20), ("tiny", 5, 5))
+    report = fairness_report(
+        {"manager_recommended": manager, "target_above_current": np.ones(len(gender), bool)},
+        {"gender": gender},
+    )
+    (only,) = report["attributes"]
+    manager_groups = by_group(only["outcomes"]["manager_recommended"])
+    everyone = by_group(only["outcomes"]["target_above_current"])
+    raw = {name: group["p_value"] for name, group in manager_groups.items() if name != "man"}
+    assert raw["woman"] < raw["tiny"] < raw["x"] < 1.0
+    assert all(everyone[name]["p_value"] == 1.0 for name in raw)
+    ranked = sorted(raw.values()) + [1.0, 1.0, 1.0]
+    expected = [min(p * 6 / (j + 1) for j, p in enumerate(ranked) if j >= k) for k in range(6)]
+    adjusted = [manager_groups[name]["p_adjusted"] for name in ("woman", "tiny", "x")]
+    assert adjusted == pytest.approx(expected[:3], rel=1e-3)
+    assert all(everyone[name]["p_adjusted"] == 1.0 for name in raw)
+    assert manager_groups["man"]["p_adjusted"] is None  # the reference is not compared
+    assert report["comparisons"] == {
+        "count": 6,
+        "method": "benjamini-hochberg",
+        "alpha": 0.05,
+        "under_alpha": 1,
+        "under_alpha_adjusted": 1,
+    }
+    # the sentence HR reads above the tables
+    assert comparisons_said(report) == (
+        "This report compares 6 groups with their reference. Even if no group differed, about "
+        "0.3 of 6 p-values would fall under 0.05 by chance alone; 1 does, and 1 still does "
+        "once each p is adjusted for the 6 comparisons (Benjamini–Hochberg; each group's "
+        "adjusted p is given with its p)."
+    )
+
+
+def test_a_flag_that_many_comparisons_could_explain_says_so_and_stays_flagged():
+    """A small group's gap, p = 0.04 alone, is one of twenty comparisons: flagged still (the
+    rules flag it), and worded as what it may be."""
+    blocks = [("big", 400, 200), ("small", 20, 4)]
+    blocks += [(f"other {i:02}", 40, 20) for i in range(18)]
+    labels, manager = people(*blocks)
+    report = fairness_report({"manager_recommended": manager}, {"team": labels})
+    small = by_group(report["attributes"][0]["outcomes"]["manager_recommended"])["small"]
+    assert small["small_group"] and small["flagged"]
+    assert small["p_value"] < SMALL_GROUP_ALPHA <= small["p_adjusted"]
+    assert report["comparisons"]["count"] == 19
+    mark = chance_mark(small, report["comparisons"])
+    assert mark.startswith("though among the report's 19 comparisons a p this small could be")
+    assert f"(adjusted p = {readable_p(small['p_adjusted'])})" in mark
+    # a report made before the adjustment, or a group it keeps, has no such mark
+    assert chance_mark(small) == ""
+    assert chance_mark({**small, "p_adjusted": 0.01}, report["comparisons"]) == ""
+    assert comparisons_said({"attributes": []}) == ""
+
+
 def test_a_hand_made_example_gives_the_known_rates_ratios_and_flags():
     # man 50/100 = 0.5, woman 30/100 = 0.3 (0.6 of man), x 20/50 = 0.4 (exactly 0.8 of man);
     # tiny 5/5 has the highest rate but too few people to set the bar for anyone
@@ -105,6 +164,7 @@ def test_a_hand_made_example_gives_the_known_rates_ratios_and_flags():
         "impact_ratio": 1.0,
         "flagged": False,
         "p_value": None,
+        "p_adjusted": None,
         "small_group": False,
         "not_shown": False,
         "withheld": None,
@@ -129,6 +189,7 @@ def test_a_hand_made_example_gives_the_known_rates_ratios_and_flags():
             "outcome": "manager_recommended",
             "group": "woman",
             "impact_ratio": 0.6,
+            "p_adjusted": groups["woman"]["p_adjusted"],
         }
     ]
     assert (report["small_group"], report["min_share"], report["impact_ratio_flag"]) == (
@@ -379,6 +440,7 @@ def test_a_group_of_fewer_than_five_keeps_its_size_but_not_its_outcomes():
         "impact_ratio": None,
         "flagged": False,
         "p_value": None,
+        "p_adjusted": None,
         "small_group": True,
         "not_shown": True,
         "withheld": "set_aside",
@@ -729,6 +791,25 @@ def assert_no_line_gives_a_small_cell_away(report, outcomes, sensitive) -> None:
                 assert count >= SMALLEST_SHOWN, f"{cell} of {count} people worked out"
 
 
+def assert_adjusted_for_every_comparison(report: dict) -> None:
+    """Every group with a p against its reference has it adjusted for all of the report's
+    comparisons: never below its own p nor above 1, in the same order as the raw p-values;
+    a group without a p has no adjusted one."""
+    groups = [
+        g
+        for attribute in report["attributes"]
+        for cell in attribute["outcomes"].values()
+        for g in cell["groups"]
+    ]
+    compared = [g for g in groups if g["p_value"] is not None]
+    assert report["comparisons"]["count"] == len(compared)
+    assert all(g["p_adjusted"] is None for g in groups if g["p_value"] is None)
+    assert all(g["p_value"] <= g["p_adjusted"] <= 1.0 for g in compared)
+    ranked = sorted(compared, key=lambda g: g["p_value"])
+    assert all(a["p_adjusted"] <= b["p_adjusted"] * (1 + 1e-3) for a, b in pairwise(ranked))
+    assert report["comparisons"]["under_alpha_adjusted"] <= report["comparisons"]["under_alpha"]
+
+
 @settings(max_examples=60, deadline=None)
 @given(populations())
 def test_properties_of_any_report(population):
@@ -803,6 +884,7 @@ def test_properties_of_any_report(population):
                 )
                 assert g["p_value"] is None or 0.0 <= g["p_value"] <= 1.0
     assert len(report["flagged"]) == len(flagged_summary(report))
+    assert_adjusted_for_every_comparison(report)
     assert_no_line_gives_a_small_cell_away(report, outcomes, sensitive)
     assert plain(report)
     assert json.loads(json.dumps(report, allow_nan=False)) == report
