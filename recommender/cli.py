@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import gc
+import getpass
 import io
 import json
 import os
@@ -544,7 +545,9 @@ def run_train(args: argparse.Namespace) -> int:
         version = summary["version"]
         refusal = _unjustified(registry, version, _justification(args))
         if refusal is None:
-            registry.promote(version, outcomes.pack, justification=_justification(args))
+            registry.promote(
+                version, outcomes.pack, justification=_justification(args), by=_mover()
+            )
             summary["active"] = version
     json.dump(summary, sys.stdout, indent=2)
     sys.stdout.write("\n")
@@ -589,6 +592,16 @@ JUSTIFICATION_HELP = (
 
 def _justification(args: argparse.Namespace) -> str | None:
     return (args.justification or "").strip() or None
+
+
+def _mover() -> str:
+    """Who moves a pointer from the command line, as the registry's history keeps it: the
+    account running the command, when the system can say."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):  # no login name in the environment or the password database
+        return "the command line"
+    return f"{user} (command line)"
 
 
 def _check_justification_before_training(args: argparse.Namespace) -> None:
@@ -871,14 +884,16 @@ def _change_models(args: argparse.Namespace) -> int:
         refusal = _unjustified(registry, args.version, _justification(args))
         if refusal:
             raise TrackfitError(f"models promote: {args.version} was not promoted: {refusal}")
-        previous = registry.promote(args.version, args.pack, justification=_justification(args))
+        previous = registry.promote(
+            args.version, args.pack, justification=_justification(args), by=_mover()
+        )
         own = registry.pack_of(args.version)
         print(f"active model for {own}: {args.version} (was {previous or 'none'})")
     elif args.action == "rollback":
         _known_pack(registry, args.pack)
         _check_rollback_justification(args)
         pack = args.pack or _only_pack(registry)
-        target = registry.rollback(pack, justification=_justification(args))
+        target = registry.rollback(pack, justification=_justification(args), by=_mover())
         print(f"active model for {pack_id_of(pack)}: {target}")
     else:
         from recommender.learn.default_model import build_default_model

@@ -182,6 +182,8 @@ class RegistryWriter(Registry):
         replacing: str | object | None = UNCHECKED,
         moves: int | None = None,
         justification: str | None = None,
+        *,
+        by: str | None = None,
     ) -> str | None:
         """Make a version the active one of the pack it was trained for, once it has been
         tried on that pack (`pack`, when given, must be it: a Pack or folder to try it on);
@@ -189,7 +191,8 @@ class RegistryWriter(Registry):
         that pack's active version already; PromotionMoved when `replacing`, the version HR
         confirmed it would replace, or None for none, is not the active one by the time of the
         move, or when the pack's history no longer has the `moves` it had then), and no other
-        pack's pointer ever moves. A `justification` is kept with the move in the history."""
+        pack's pointer ever moves. A `justification`, and `by` (who made the move), are kept
+        with the move in the history."""
         own = self.pack_of(name)
         if pack is not None and pack_id_of(pack) != own:
             raise ModelRefused(
@@ -206,7 +209,7 @@ class RegistryWriter(Registry):
             self._check_promotion(name, own, replacing, moves)
             self._ready_to_move(own)
             previous = self.active_or_none(own)
-            self._point(own, name, "promote", previous, justification)
+            self._point(own, name, "promote", previous, justification=justification, by=by)
         return previous
 
     def _check_promotion(self, name: str, pack_id: str, replacing, moves: int | None) -> None:
@@ -218,11 +221,13 @@ class RegistryWriter(Registry):
             confirmed = active if replacing is UNCHECKED else replacing
             raise PromotionMoved(name, pack_id, confirmed, active)
 
-    def rollback(self, pack: str | Pack, justification: str | None = None) -> str:
+    def rollback(
+        self, pack: str | Pack, justification: str | None = None, by: str | None = None
+    ) -> str:
         """Go back to the version that was active for `pack` before the current one, once it
-        has been tried; return its name. A `justification` is kept with the move in the
-        history."""
-        return self.roll_back(pack, justification=justification)[0]
+        has been tried; return its name. A `justification`, and `by` (who made the move), are
+        kept with the move in the history."""
+        return self.roll_back(pack, justification=justification, by=by)[0]
 
     def roll_back(
         self,
@@ -230,6 +235,7 @@ class RegistryWriter(Registry):
         confirmed: tuple[str, str] | None = None,
         moves: int | None = None,
         justification: str | None = None,
+        by: str | None = None,
     ) -> tuple[str, str]:
         """`rollback`, returning (the version now active, the one it replaced) as recorded in
         the history. When the pointer moves while the target is tried, the rollback is worked
@@ -239,14 +245,18 @@ class RegistryWriter(Registry):
         was confirmed (the pointer moved away and back), RollbackMoved, and nothing moves."""
         pack_id = pack_id_of(pack)
         if confirmed is not None:
-            return self._roll_back_confirmed(pack, pack_id, confirmed, moves, justification)
+            return self._roll_back_confirmed(
+                pack, pack_id, confirmed, moves, justification=justification, by=by
+            )
         for _ in range(ROLLBACK_ATTEMPTS):
             target, current = self._rollback_target(pack_id)
             self.try_version(target, pack)  # slow: outside the lock
             with self._locked():
                 self._ready_to_move(pack_id)
                 if self._rollback_target(pack_id) == (target, current):
-                    self._point(pack_id, target, "rollback", current, justification)
+                    self._point(
+                        pack_id, target, "rollback", current, justification=justification, by=by
+                    )
                     return target, current
         # The pointer kept moving while targets were tried: try this one under the lock, so
         # that it cannot move again (slower for the others, but the rollback is done).
@@ -254,7 +264,7 @@ class RegistryWriter(Registry):
             self._ready_to_move(pack_id)
             target, current = self._rollback_target(pack_id)
             self.try_version(target, pack)
-            self._point(pack_id, target, "rollback", current, justification)
+            self._point(pack_id, target, "rollback", current, justification=justification, by=by)
             return target, current
 
     def _roll_back_confirmed(
@@ -263,7 +273,9 @@ class RegistryWriter(Registry):
         pack_id: str,
         confirmed: tuple[str, str],
         moves: int | None,
+        *,
         justification: str | None,
+        by: str | None,
     ) -> tuple[str, str]:
         confirmed = tuple(confirmed)
 
@@ -277,7 +289,9 @@ class RegistryWriter(Registry):
         with self._locked():
             self._ready_to_move(pack_id)
             check()
-            self._point(pack_id, confirmed[0], "rollback", confirmed[1], justification)
+            self._point(
+                pack_id, confirmed[0], "rollback", confirmed[1], justification=justification, by=by
+            )
             return confirmed
 
     def _rollback_target(self, pack_id: str) -> tuple[str, str]:
@@ -331,10 +345,12 @@ class RegistryWriter(Registry):
         name: str,
         action: str,
         previous: str | None,
+        *,
         justification: str | None = None,
+        by: str | None = None,
     ) -> None:
-        """Record a move of one pack's pointer (with the justification given for it, if any)
-        and make it; the caller holds the lock."""
+        """Record a move of one pack's pointer (with the justification given for it and who
+        made it, if given) and make it; the caller holds the lock."""
         move = {
             "at": datetime.now(UTC).isoformat(timespec="seconds"),
             "action": action,
@@ -344,6 +360,8 @@ class RegistryWriter(Registry):
         }
         if justification:
             move["justification"] = justification
+        if by:
+            move["by"] = by
         try:
             history = self.root / HISTORY_FILE
             flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW

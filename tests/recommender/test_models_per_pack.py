@@ -177,7 +177,10 @@ def test_a_rollback_never_goes_from_a_version_to_itself(trackfit, models):
     assert Registry(models).active("engineering") == "v1"
 
 
-def test_a_rollback_keeps_its_justification_and_refuses_one_that_is_no_reason(trackfit, models):
+def test_a_rollback_keeps_its_justification_and_refuses_one_that_is_no_reason(
+    trackfit, models, monkeypatch
+):
+    monkeypatch.setenv("LOGNAME", "hana")  # who runs the command, as the history keeps it
     shutil.copytree(models / "v1", models / "v4")
     with (models / "history.jsonl").open("a") as history:
         move = {"action": "promote", "pack": "engineering", "from": "v1", "to": "v4"}
@@ -200,7 +203,19 @@ def test_a_rollback_keeps_its_justification_and_refuses_one_that_is_no_reason(tr
     assert code == 0, err
     last = Registry(models).history("engineering")[-1]
     assert (last["action"], last["from"], last["to"]) == ("rollback", "v4", "v1")
-    assert last["justification"] == REASON
+    assert last["justification"] == REASON and last["by"] == "hana (command line)"
+
+
+def test_a_move_from_a_machine_with_no_login_name_is_kept_as_the_command_line(
+    trackfit, models, monkeypatch
+):
+    for name in ("LOGNAME", "USER", "LNAME", "USERNAME"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr("pwd.getpwuid", lambda uid: (_ for _ in ()).throw(KeyError(uid)))
+    shutil.copytree(models / "v1", models / "v4")
+    code, _, err = trackfit("--models", str(models), "models", "promote", "v4")
+    assert code == 0, err
+    assert Registry(models).history("engineering")[-1]["by"] == "the command line"
 
 
 @pytest.mark.parametrize("action", ["list", "check", "rollback"])

@@ -202,6 +202,36 @@ def test_the_audit_page_shows_every_event_newest_first(history):
     assert "6 events" in response.get_data(as_text=True)
 
 
+def test_the_audit_page_names_who_acted_where_their_account_still_says_so(app, history, make_user):
+    """An actor is named where the account that acted still has the email recorded; an
+    account deleted since, renamed to another email, or an id another account took, leaves
+    the email recorded alone."""
+    make_user("ada@example.com", "employee", "Ada Lovelace")
+    with app.app_context():
+        hana = User.by_email("hr@example.com").id
+        ada = User.by_email("ada@example.com").id
+        for actor_id, email, subject in (
+            (hana, "hr@example.com", "by-hana"),
+            (ada, "ada.old@example.com", "ada-before-her-email-changed"),
+            (hana + ada + 100, "gone@example.com", "by-someone-deleted"),
+        ):
+            db.session.add(
+                AuditEvent(action="export", subject=subject, actor_id=actor_id, actor_email=email)
+            )
+        db.session.commit()
+    body = history.get("/hr/audit?action=export").get_data(as_text=True)
+    who = dict(
+        (subject, re.sub(r"<[^>]+>", " ", cell).split())
+        for cell, subject in re.findall(
+            r'<td data-label="Who">(.*?)</td>.*?class="subject">([^<]*)</td>', body, re.S
+        )
+    )
+    assert who["by-hana"] == ["Hana", "hr@example.com"]
+    assert who["ada-before-her-email-changed"] == ["ada.old@example.com"]
+    assert who["by-someone-deleted"] == ["gone@example.com"]
+    assert who["new-year"] == ["ada@example.com"]  # recorded without an account id
+
+
 def test_the_audit_page_filters_by_action(history):
     assert shown(history.get("/hr/audit?action=export")) == ["end-of-january", "new-year"]
     assert shown(history.get("/hr/audit?action=login")) == ["hr@example.com", "new-years-eve"]

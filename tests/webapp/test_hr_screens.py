@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from recommender.answer.registry import Registry
 from recommender.learn.fairness import fairness_report
+from recommender.learn.publishing import RegistryWriter
 from tests.registry_forgery import forged_version
 from tests.webapp.conftest import ROLLBACK_REASON, hidden_fields
 from tests.webapp.test_pack_versions import pack_files, upload, zipped
@@ -113,12 +114,15 @@ def test_a_confirmed_rollback_moves_the_pointer_and_is_audited_with_its_reason(t
     models = text_of(hr.get("/hr/models"))
     assert f"Rolled back: v1 is the active model again (it was {copy})" in models
     # the reason is kept with the move and read where the history is shown
-    assert f"rolled back {copy} → v1 , because: “{ROLLBACK_REASON}”" in models
+    assert (
+        f"rolled back {copy} → v1 by Hana (hr@example.com) , because: “{ROLLBACK_REASON}”" in models
+    )
     last = json.loads((registry / "history.jsonl").read_text().splitlines()[-1])
-    assert (last["action"], last["to"], last["justification"]) == (
+    assert (last["action"], last["to"], last["justification"], last["by"]) == (
         "rollback",
         "v1",
         ROLLBACK_REASON,
+        "Hana (hr@example.com)",
     )
     (event,) = events(team, "rollback")
     assert (event.subject, event.detail) == (
@@ -239,6 +243,34 @@ def test_a_rollback_confirmed_before_a_colleague_moved_the_pointer_says_so(team,
     assert (registry / "active" / "engineering").read_text().strip() == newer
     assert events(team, "rollback") == []
     assert len(events(team, "rollback_refused")) == 1
+
+
+def test_a_refused_rollback_names_who_made_the_move_that_got_in_its_way(team, hr, registry):
+    """The registry's history keeps who moved the pointer; a stale rollback names them, and
+    the pointer history shows them (cut short when a line not written here is long)."""
+    copy = promoted_copy(registry)
+    kept = hidden_fields(hr.get("/hr/models/rollback").get_data(as_text=True))
+    newer = forged_version(registry, lambda arrays: None)
+    writer = RegistryWriter(registry)
+    writer.promote(newer, replacing=copy, by="Grace Hopper (grace@example.com)")
+    response = hr.client.post(
+        "/hr/models/rollback", data={**kept, "justification": ROLLBACK_REASON}
+    )
+    assert response.status_code == 409
+    page = text_of(response)
+    assert f"last by the promotion of {newer} in place of {copy} at " in page
+    assert "UTC, made by Grace Hopper (grace@example.com). A rollback now would go" in page
+    assert "the audit log says who" not in page
+    with (registry / "history.jsonl").open("a") as history:  # a line not written by trackfit
+        move = {"action": "rollback", "pack": "engineering", "from": newer, "to": copy}
+        history.write(json.dumps({**move, "by": "<b>" + "y" * 10_000}) + "\n")
+    (registry / "active" / "engineering").write_text(f"{copy}\n")
+    html = hr.get("/hr/models").get_data(as_text=True)
+    assert f'promoted {copy} → {newer}<span class="by"> by Grace Hopper (grace@example.com)' in (
+        html
+    )
+    assert "&lt;b&gt;" + "y" * 196 + "…" in html and "y" * 197 not in html
+    assert f"time not recorded: rolled back {newer} → {copy}" in html  # the line had no time
 
 
 def test_a_stale_rollback_form_cannot_undo_a_later_promotion(team, hr, registry):

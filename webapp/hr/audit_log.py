@@ -114,11 +114,28 @@ def audit_log():
     return _page(form, events, paging), status
 
 
+def _actor_names(events) -> dict[int, str]:
+    """The name of each event's actor, by event id, where the account that acted still
+    exists with the email recorded (an account deleted since, or whose email changed, or
+    whose id a new account took, names nobody: the email recorded stands alone)."""
+    ids = {event.actor_id for event in events if event.actor_id is not None}
+    if not ids:
+        return {}
+    accounts = db.session.execute(select(User.id, User.email, User.name).where(User.id.in_(ids)))
+    known = {(row.id, row.email): row.name for row in accounts}
+    return {
+        event.id: known[event.actor_id, event.actor_email]
+        for event in events
+        if (event.actor_id, event.actor_email) in known
+    }
+
+
 def _page(form: AuditFilterForm, events, paging: Paging) -> str:
     return render_template(
         "hr/audit.html",
         form=form,
         events=events,
+        actor_names=_actor_names(events),
         paging=paging,
         filters=form.applied(),
         details=readable,

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 
 from flask import abort, flash, make_response, redirect, render_template, url_for
+from flask_login import current_user
 from jinja2 import UndefinedError
 from markdown_it import MarkdownIt
 from markupsafe import Markup
@@ -35,6 +36,7 @@ from webapp.hr.governance.registry_text import in_registry, problem_texts
 # the fields answering relies on; these pages read many more (metrics, curves, comparisons),
 # so a page that cannot be drawn from its manifest names the file instead of failing.
 UNEXPECTED_SHAPE = (AttributeError, TypeError, KeyError, IndexError, ValueError, UndefinedError)
+MAX_MOVER = 200  # characters of who made a move that a page repeats from the history
 # Raw HTML in a card is shown as text, never run. A card has no links or images (text from
 # data is escaped when the card is written), so those rules are off: they were the costliest on
 # a card made of brackets (13 s for 256 KB of "![", 4 s without them).
@@ -194,6 +196,7 @@ def _models_page(discipline: Pack):
         rows=rows,
         history=list(reversed(history))[:20],
         max_justification=learning.MAX_JUSTIFICATION,  # a longer one was not written here
+        max_mover=MAX_MOVER,
         problems=problems,
         rollback=rollback_offer(registry, discipline.id)[0],
     )
@@ -410,7 +413,12 @@ def confirm_promote(version: str):
         # moves the pointer of the version's own discipline only, if it has not moved since
         # the confirmation (which named the version it replaces)
         previous = registry.promote(
-            version, discipline, replacing=replacing, moves=moves, justification=justification
+            version,
+            discipline,
+            replacing=replacing,
+            moves=moves,
+            justification=justification,
+            by=_mover(),
         )
     except learning.AlreadyActive:  # promoted by someone else since the check
         _audit_refusal(version, "it was already active", justification, pack)
@@ -629,9 +637,17 @@ def _rollback_moved(attempt: RollbackAttempt, offer: tuple[tuple[str, str] | Non
     return attempt.refuse(offer, refusal, 409)
 
 
+def _mover() -> str:
+    """Who is moving a pointer, as the registry's history keeps it: the name and email of
+    the HR account signed in (both as they are now; the audit log keeps the account's id)."""
+    return f"{current_user.name} ({current_user.email})"
+
+
 def _last_move_said(registry, pack_id: str) -> str:
-    """ ", by the promotion of v5 in place of v4 at 2026-12-03 17:42 UTC (the audit log says
-    who)": the discipline's last pointer move, or nothing when the history cannot say."""
+    """ ", last by the promotion of v5 in place of v4 at 2026-12-03 17:42 UTC, made by Grace
+    Hopper (grace@example.com)": the discipline's last pointer move and who made it (for a
+    move recorded before the history kept that: "(the audit log says who)"), or nothing when
+    the history cannot say."""
     try:
         moves = registry.history(pack_id)
     except ModelRefused:
@@ -646,6 +662,11 @@ def _last_move_said(registry, pack_id: str) -> str:
     )
     at = last.get("at")
     when = f" at {at[:16].replace('T', ' ')} UTC" if isinstance(at, str) and at else ""
+    by = last.get("by")
+    if isinstance(by, str) and by.strip():
+        by = by.strip()
+        shown = by if len(by) <= MAX_MOVER else by[: MAX_MOVER - 1] + "…"
+        return f", last by {what}{when}, made by {shown}"
     return f", last by {what}{when} (the audit log says who)"
 
 
@@ -701,7 +722,11 @@ def rollback():
     try:
         # the confirmed step and no other: the registry checks it, and again under its lock
         target, current = registry.roll_back(
-            discipline, confirmed=confirmed, moves=int(moves), justification=justification
+            discipline,
+            confirmed=confirmed,
+            moves=int(moves),
+            justification=justification,
+            by=_mover(),
         )
     except learning.RollbackMoved:  # someone promoted or rolled back since the check above
         return _rollback_moved(attempt, rollback_offer(registry, discipline.id))
