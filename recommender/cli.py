@@ -907,7 +907,9 @@ def _change_models(args: argparse.Namespace) -> int:
         for pack in packs:
             loaded = load_pack(pack)
             _note_unknown_constructs(loaded)
-            name = build_default_model(registry, loaded, evaluation_sizes=args.evaluate)
+            name = build_default_model(
+                registry, loaded, evaluation_sizes=args.evaluate, by=_mover()
+            )
             print(f"active model for {pack_id_of(pack)}: {name}")
     return EXIT_OK
 

@@ -32,6 +32,7 @@ _SOURCES = {
     "recommender.learn.fold_choices": ("is_count", "knots_of", "recorded_folds", "same_shapes"),
     "recommender.learn.model_card": ("render_model_card",),
     "recommender.learn.fairness_wording": (
+        "adjusted_p_said",
         "chance_mark",
         "comparisons_said",
         "counted_among",
@@ -39,6 +40,7 @@ _SOURCES = {
         "fairness_checked",
         "flagged_groups",
         "flagged_groups_said",
+        "likely_ratio",
         "NOT_SHOWN_RULE",
         "NOTHING_CHECKED",
         "OUTCOMES",

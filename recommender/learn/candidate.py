@@ -61,11 +61,13 @@ def train_candidate(
     folds: int = CROSS_FIT_FOLDS,
     evaluation: list[dict[str, Any]] | None = None,
     promote: bool = False,
+    by: str | None = None,
     shrink_toward_active: bool = True,
     progress: Callable[[str], None] = lambda stage: None,
 ) -> dict[str, Any]:
     """Fit on every usable row, judge by cross-fitting beside the active version, write a new
-    version (and make it the active one when `promote`); return the JSON summary. With
+    version (and make it the active one when `promote`, recording `by` as who made the move);
+    return the JSON summary. With
     `shrink_toward_active`, the active version (when it reads the same features) is a prior
     the capacity search may shrink toward. The version records the people it learnt from
     (`recommender.learn.people`): people the active version learnt from are left out of its
@@ -145,7 +147,7 @@ def train_candidate(
         people = people_learnt(keys[usable], prior_people if took_prior else None)
     name = registry.add(result.model, manifest, render_model_card(manifest), people)
     if promote:
-        registry.promote(name, pack)
+        registry.promote(name, pack, by=by)
     return {
         "version": name,
         "active": registry.active(pack),

@@ -22,15 +22,18 @@ def build_default_model(
     people: int = DEFAULT_PEOPLE,
     seed: int = DEFAULT_SEED,
     evaluation_sizes: tuple[int, ...] = (),
+    *,
+    by: str | None = None,
 ) -> str:
-    """Train the default version from the generator, promote it, and return its name; with
-    `evaluation_sizes`, the model card also carries the evaluation at those training sizes.
+    """Train the default version from the generator, promote it (`by` recorded as who made
+    the move), and return its name; with `evaluation_sizes`, the model card also carries the
+    evaluation at those training sizes.
 
     Built on one BLAS thread: a matrix product split over threads adds in another order,
     which moved the model's arrays by 1e-14, and so its SHA-256, between a shell limited to
     one thread and one using both cores; on one thread the seed alone decides the file."""
     with threadpool_limits(limits=1):
-        return _build(registry, pack, people, seed, evaluation_sizes)
+        return _build(registry, pack, people, seed, evaluation_sizes, by=by)
 
 
 def _build(
@@ -39,6 +42,8 @@ def _build(
     people: int,
     seed: int,
     evaluation_sizes: tuple[int, ...],
+    *,
+    by: str | None,
 ) -> str:
     pack = pack or load_pack()
     outcomes, profiles = synthetic_profiles(pack, people, seed)
@@ -63,6 +68,7 @@ def _build(
         },
         evaluation=_evaluation(pack, evaluation_sizes, seed),
         promote=True,
+        by=by,
         shrink_toward_active=False,  # the generator's model, whatever is active now
     )
     return summary["version"]

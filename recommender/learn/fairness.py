@@ -46,8 +46,23 @@ chi-square where every expected count is at least `MIN_EXPECTED` (the textbook c
 chi-square approximation), and otherwise with Fisher's exact test: exact for two groups, and for
 more groups the Fisher-Freeman-Halton test estimated from `MONTE_CARLO_TABLES` random tables
 with the same margins (seeded, so a report is reproducible). Each group is also compared with the
-reference group by Fisher's exact test, which is valid at any count. `readable_p` writes a
-p-value as people read it, for the pages and the model card alike
+reference group by Fisher's exact test, which is valid at any count, and its impact ratio
+comes with its 90% interval (`impact_ratio_interval`, Koopman's score interval), so that a
+ratio of 0.6 among forty people reads as the wide range it is.
+
+A report makes many such comparisons (every group of every attribute and intersection, for
+every outcome), and among many, some p-values fall under `SMALL_GROUP_ALPHA` by chance alone.
+Each compared group therefore also has its p-value adjusted for all of the report's
+comparisons by the Benjamini-Hochberg procedure (`p_adjusted`: the false discovery rate at
+which its gap would count as found), and the report says how many comparisons there were and
+how many fall under the threshold before and after (`comparisons`). The flags themselves stay
+as the rules above make them, so that no real gap is hidden: a flag whose gap the adjustment
+can no longer tell from chance is worded so. (Benjamini-Hochberg holds for tests that are
+independent or positively dependent, as the overlapping groups of one report are; Holm's
+procedure would hold under any dependence but, on dozens of comparisons, would miss most real
+gaps in the groups a fairness report exists for.) Groups not shown are in no comparison.
+
+`readable_p` writes a p-value as people read it, for the pages and the model card alike
 (`recommender.learn.fairness_wording`, light enough for every page to read).
 
 Sensitive attributes are only ever used here, never as model features. The report is plain
@@ -79,6 +94,8 @@ from recommender.learn.fairness_wording import (
 )
 
 MIN_EXPECTED = 5  # chi-square only when every expected count reaches this
+# the interval given with each impact ratio: 90%, the level of every other range HR reads
+RATIO_LEVEL, RATIO_Z = 0.9, 1.6448536269514722
 JOIN = " × "  # joins attribute names and group labels of an intersection
 # The linear audit's limit: beyond this many combinations of labels (a few seconds of linear
 # algebra), the report relies on the withholding along lines alone.
@@ -102,7 +119,9 @@ def fairness_report(
     counted, never grouped. `applies_to` may name, for an outcome, the people it can happen to
     at all (a bool array over people): its rates, ratios, tests and small groups are then those
     of these people alone, each of its cells saying how many were `counted` and how many were
-    not (`not_counted`); everyone else's outcome is no evidence either way. Raises ValueError
+    not (`not_counted`), and how many of those counted its own tables leave out to protect a
+    small group among them (`set_aside_among_counted`); everyone else's outcome is no
+    evidence either way. Raises ValueError
     on arrays of different lengths, a non-boolean outcome or mask, a mask for an outcome not
     given, or a `max_intersection` below 1.
     """
@@ -144,9 +163,18 @@ def fairness_report(
             max_intersection,
         )
         cells = {entry["attribute"]: entry["outcomes"][name] for entry in among["attributes"]}
+        # the people these tables leave out among those counted: their own small groups
+        kept_back = {
+            entry["attribute"]: entry["set_aside"] + entry["unknown_set_aside"]
+            for entry in among["attributes"]
+        }
         for entry in report["attributes"]:
             cell = cells.get(entry["attribute"], _no_groups())
-            entry["outcomes"][name] = cell | {"counted": counted, "not_counted": people - counted}
+            entry["outcomes"][name] = cell | {
+                "counted": counted,
+                "not_counted": people - counted,
+                "set_aside_among_counted": kept_back.get(entry["attribute"], 0),
+            }
         report["flagged"] += among["flagged"]
     for entry in report["attributes"]:  # the outcomes in the order given
         entry["outcomes"] = {name: entry["outcomes"][name] for name in checked}
@@ -759,7 +787,7 @@ def _group(
     """One group's rate, impact ratio and flag; Fisher's exact p against the reference, given
     as (people, selected), for any group but the reference. A group too small to be the
     reference is flagged only when that p is also under SMALL_GROUP_ALPHA."""
-    ratio, flagged, p_value = None, False, None
+    ratio, flagged, p_value, interval = None, False, None, None
     if reference is not None:
         n_ref, count_ref = reference
         if not is_reference:
@@ -770,6 +798,8 @@ def _group(
         else:
             exact = Fraction(count * n_ref, n * count_ref)
             ratio, flagged = round(float(exact), 4), exact < threshold
+            if not is_reference:
+                interval = _ratio_interval(count, n, count_ref, n_ref)
             if not comparable:
                 flagged = flagged and p_value is not None and p_value < SMALL_GROUP_ALPHA
     return {
@@ -778,12 +808,69 @@ def _group(
         "count": count,
         "rate": round(count / n, 4),
         "impact_ratio": ratio,
+        "impact_ratio_interval": interval,
         "flagged": flagged,
         "p_value": p_value,
         "small_group": not comparable,
         "not_shown": False,
         "withheld": None,
     }
+
+
+def _ratio_interval(count: int, n: int, count_ref: int, n_ref: int) -> list[float]:
+    """The RATIO_LEVEL interval of a group's impact ratio (its rate over the reference's,
+    `count_ref` > 0): Koopman's score interval, every ratio the counts do not reject at that
+    level by the score test of the two rates (each rate's variance taken where the ratio is
+    the one tested). Unlike Katz's log method it stays honest at a rate of 0 or 100%: twenty
+    people all selected are not a certain 100%. It always holds the ratio itself."""
+    ratio = count * n_ref / (n * count_ref)
+
+    def rejected(theta: float) -> bool:
+        return _ratio_score(theta, count, n, count_ref, n_ref) > RATIO_Z * RATIO_Z
+
+    low = 0.0 if count == 0 else _edge(rejected, ratio, toward=0.0)
+    high = _edge(rejected, ratio, toward=np.inf)
+    return [round(min(low, ratio), 4), round(max(high, ratio), 4)]
+
+
+def _ratio_score(theta: float, x1: int, n1: int, x2: int, n2: int) -> float:
+    """Koopman's score statistic for rate1 / rate2 = theta: Pearson's chi-square of both
+    counts against the rates that fit them best with that ratio (the lower root of the
+    likelihood's quadratic in rate2)."""
+    a = theta * (n1 + n2)
+    b = -(theta * (n1 + x2) + x1 + n2)
+    c = x1 + x2
+    rate2 = (-b - np.sqrt(max(b * b - 4 * a * c, 0.0))) / (2 * a)
+    # a rounding past 0 or 1 is at it
+    rates = [min(max(float(rate), 0.0), 1.0) for rate in (theta * rate2, rate2)]
+    score = 0.0
+    for x, m, rate in zip((x1, x2), (n1, n2), rates, strict=True):
+        if rate in (0.0, 1.0):
+            if x != m * rate:  # a count no such rate could give
+                return np.inf
+            continue
+        score += (x - m * rate) ** 2 / (m * rate * (1.0 - rate))
+    return float(score)
+
+
+def _edge(rejected, inside: float, toward: float) -> float:
+    """Where, going from `inside` (a ratio not rejected) toward 0 or infinity, the ratios
+    start being rejected: by bisection on the log scale, to a relative 1e-6."""
+    step = 2.0 if toward > inside else 0.5
+    outside = inside * step if inside > 0 else 1.0
+    while not rejected(outside):
+        inside, outside = outside, outside * step
+        if outside > 1e12 or outside < 1e-12:
+            return outside
+    for _ in range(100):
+        middle = float(np.sqrt(inside * outside)) if inside > 0 else outside / 2
+        if rejected(middle):
+            outside = middle
+        else:
+            inside = middle
+        if abs(outside - inside) <= 1e-6 * max(inside, outside):
+            break
+    return inside
 
 
 def _independence(count: np.ndarray, n: np.ndarray) -> tuple[str | None, float | None]:

@@ -98,7 +98,7 @@ TEST_WITHHELD = (
     "people, whose outcomes could be worked back from it."
 )
 # what a group too small to show keeps none of
-WITHHELD = ("count", "rate", "impact_ratio", "p_value", "p_adjusted")
+WITHHELD = ("count", "rate", "impact_ratio", "impact_ratio_interval", "p_value", "p_adjusted")
 NO_REFERENCE = (
     f"No group has at least {SMALL_GROUP} people and {MIN_SHARE:.0%} of those assessed, so no "
     "group is compared with another."
@@ -167,14 +167,27 @@ def _withheld_before(group: dict[str, Any]) -> dict[str, Any]:
 
 def counted_among(outcome: str, cell: dict[str, Any]) -> str:
     """Whom an outcome's rates count, when not everyone assessed (its cell has `counted`):
-    "Counted among the 300 people below the top of …; the 100 at the top … are left out"."""
+    "Counted among the 300 people below the top of …; the 100 at the top … are left out",
+    and how many of those its own tables leave out to protect a small group among them."""
     if "not_counted" not in cell:
         return ""
     among, rest = OUTCOME_APPLIES_TO.get(outcome, ("people it can happen to", "others"))
     counted, left_out = cell["counted"], cell["not_counted"]
+    kept_back = cell.get("set_aside_among_counted") or 0
     return (
         f"Counted among the {counted:,} {among}"
-        + (f"; the {left_out:,} {rest} are left out" if left_out else "")
+        + (
+            f"; the {left_out:,} {rest} {'is' if left_out == 1 else 'are'} left out"
+            if left_out
+            else ""
+        )
+        + (
+            f"; of the {counted:,}, {kept_back:,} {'is' if kept_back == 1 else 'are'} left out "
+            "of these counts too (in a group too small to show among them, or kept back with "
+            "one)"
+            if kept_back
+            else ""
+        )
         + "."
     )
 
@@ -233,6 +246,19 @@ NOTHING_CHECKED = (
     "compare (every value unknown, one group only, or every group too small). This is not a "
     "pass: supply sensitive columns with known values to have the advice checked."
 )
+
+
+def likely_ratio(group: dict[str, Any]) -> str:
+    """'likely 0.44 to 0.81': the 90% range of a group's impact ratio, where the report gives
+    one (not the reference's, nor in reports made before ranges were given)."""
+    interval = group.get("impact_ratio_interval")
+    if not _number(group.get("impact_ratio")):
+        return ""
+    if not (isinstance(interval, list | tuple) and len(interval) == 2):
+        return ""
+    if not all(_number(end) for end in interval):
+        return ""
+    return f"likely {interval[0]:.2f} to {interval[1]:.2f}"
 
 
 def readable_p(p: float | None) -> str:
@@ -307,8 +333,8 @@ def chance_mark(group: dict[str, Any], comparisons: dict[str, Any] | None = None
         return ""
     if p_value >= SMALL_GROUP_ALPHA:
         return "" if group.get("small_group") else CHANCE_MARK
-    count = (comparisons or {}).get("count")
-    if _number(adjusted) and adjusted >= SMALL_GROUP_ALPHA and _number(count):
+    count = _comparison_count(comparisons)
+    if count and _number(adjusted) and adjusted >= SMALL_GROUP_ALPHA:
         return (
             f"though among the report's {count:,} comparisons a p this small could be chance "
             f"(adjusted {p_statement(adjusted)}); look again with more people before acting "
@@ -317,34 +343,59 @@ def chance_mark(group: dict[str, Any], comparisons: dict[str, Any] | None = None
     return ""
 
 
+def adjusted_p_said(group: dict[str, Any], comparisons: dict[str, Any] | None) -> str:
+    """'adjusted 0.190': a group's p adjusted for the report's comparisons, where there were
+    at least two (one comparison is its own adjustment); '' otherwise."""
+    adjusted = group.get("p_adjusted")
+    if not _comparison_count(comparisons) or not _number(adjusted):
+        return ""
+    return f"adjusted {readable_p(adjusted)}"
+
+
 def comparisons_said(report: dict[str, Any] | None) -> str:
-    """How many groups the report compared with their reference, how many p-values fall
-    under SMALL_GROUP_ALPHA by chance alone when no group differs, and how many did, before
-    and after the adjustment for many comparisons; nothing for a report made before it, or
-    of fewer than two comparisons."""
+    """How many comparisons of a group with its reference the report made, how many of
+    their p-values chance alone could put under SMALL_GROUP_ALPHA, and how many are under it,
+    before and after the adjustment for many comparisons; nothing for a report made before
+    it, or of fewer than two comparisons."""
     comparisons = (report or {}).get("comparisons")
-    if not isinstance(comparisons, dict) or not _number(comparisons.get("count")):
+    count = _comparison_count(comparisons)
+    if not count:
         return ""
-    count = comparisons["count"]
-    if count < 2:  # one comparison is its own adjustment
-        return ""
-    alpha = comparisons.get("alpha", SMALL_GROUP_ALPHA)
-    raw, adjusted = comparisons.get("under_alpha"), comparisons.get("under_alpha_adjusted")
+    alpha = SMALL_GROUP_ALPHA
+    one_in = round(1 / alpha)
     said = (
-        f"This report compares {count:,} groups with their reference. Even if no group "
-        f"differed, about {count * alpha:.1f} of {count:,} p-values would fall under {alpha:g} "
-        "by chance alone"
+        f"This report makes {count:,} comparisons of a group with its reference. Even if no "
+        f"group differed, up to 1 in {one_in} such p-values would fall under {alpha:g} by "
+        "chance alone"
     )
-    if _number(raw) and _number(adjusted):
-        if raw == 0:
-            said += "; none does"
-        else:
-            said += (
-                f"; {raw:,} {'does' if raw == 1 else 'do'}, and {adjusted:,} still "
-                f"{'does' if adjusted == 1 else 'do'} once each p is adjusted for the {count:,} "
-                "comparisons (Benjamini–Hochberg; each group's adjusted p is given with its p)"
-            )
-    return said + "."
+    if count * alpha >= 1:
+        said += f" (here up to about {round(count * alpha, 1):g})"
+    raw, adjusted = comparisons.get("under_alpha"), comparisons.get("under_alpha_adjusted")
+    if not (_count(raw) and _count(adjusted)):
+        return said + "."
+    if raw == 0:
+        return said + "; none does."
+    still = (
+        "none still does"
+        if adjusted == 0
+        else f"{adjusted:,} still {'does' if adjusted == 1 else 'do'}"
+    )
+    return said + (
+        f"; {raw:,} {'does' if raw == 1 else 'do'}, and {still} once each p is adjusted for "
+        f"the {count:,} comparisons (Benjamini–Hochberg; each group's adjusted p is given with "
+        "its p)."
+    )
+
+
+def _comparison_count(comparisons: object) -> int:
+    """How many comparisons a report's `comparisons` counts, when at least two; else 0."""
+    if not isinstance(comparisons, dict) or not _count(comparisons.get("count")):
+        return 0
+    return comparisons["count"] if comparisons["count"] >= 2 else 0
+
+
+def _count(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
 def _number(value: object) -> bool:

@@ -15,10 +15,12 @@ from recommender.learn.fairness_wording import (
     TEST_WITHHELD,
     TESTS,
     WITHHELD_WHOLE,
+    adjusted_p_said,
     chance_mark,
     comparisons_said,
     counted_among,
     fairness_checked,
+    likely_ratio,
     p_statement,
     people_set_aside,
     readable_p,
@@ -447,7 +449,8 @@ def _fairness_rules(report: dict[str, Any]) -> str:
             if "small_group_alpha" in report
             else f"smaller groups are listed but not compared ({SMALL_GROUP_NOT_COMPARED})"
         )
-        + ". p = Fisher's exact test against the reference. Whether the "
+        + ". A ratio's range (\"likely 0.44 to 0.81\") is its 90% interval. p = Fisher's exact "
+        "test against the reference. Whether the "
         "rates differ across the groups shown is tested with chi-square where every expected count "
         "is at least 5, and with Fisher's exact test otherwise."
     )
@@ -505,16 +508,22 @@ def _group_row(group: dict[str, Any], cell: dict[str, Any], report: dict[str, An
         name += " (reference)"
     return (
         f"| {name} | {group['n']} | {_or_dash(group['rate'])} | "
-        f"{_or_dash(group['impact_ratio'])} | "
-        f"{_p_with_adjusted(group)} | {', '.join(m for m in marks if m)} |"
+        f"{_ratio_with_range(group)} | "
+        f"{_p_with_adjusted(group, report)} | {', '.join(m for m in marks if m)} |"
     )
 
 
-def _p_with_adjusted(group: dict[str, Any]) -> str:
+def _ratio_with_range(group: dict[str, Any]) -> str:
+    """The impact ratio, and after it its 90% range where the report has one."""
+    if not likely_ratio(group):
+        return f"{_or_dash(group['impact_ratio'])}"
+    return f"{group['impact_ratio']} ({likely_ratio(group)})"
+
+
+def _p_with_adjusted(group: dict[str, Any], report: dict[str, Any]) -> str:
     """The p against the reference, and after it the adjusted p where the report has one."""
-    if group.get("p_adjusted") is None:
-        return readable_p(group["p_value"])
-    return f"{readable_p(group['p_value'])} (adjusted {readable_p(group['p_adjusted'])})"
+    adjusted = adjusted_p_said(group, report.get("comparisons"))
+    return readable_p(group["p_value"]) + (f" ({adjusted})" if adjusted else "")
 
 
 def _with_interval(values: dict[str, Any], name: str) -> str:

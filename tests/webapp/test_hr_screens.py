@@ -234,7 +234,8 @@ def test_a_rollback_confirmed_before_a_colleague_moved_the_pointer_says_so(team,
     assert (
         f"Software engineering's active model changed since you asked to go back from {copy} "
         f"to v1, last by the promotion of {newer} in place of {copy} at 2026-11-30 10:00 UTC "
-        f"(the audit log says who). A rollback now would go from {newer} to {copy}"
+        "(the history does not say who; the audit log has every move made on these pages). "
+        f"A rollback now would go from {newer} to {copy}"
     ) in page
     assert f"Yes, roll back to {copy}" in page  # the step there is now, to confirm afresh
     # the reason was for going back from copy to v1: not carried over to another step
@@ -260,17 +261,25 @@ def test_a_refused_rollback_names_who_made_the_move_that_got_in_its_way(team, hr
     page = text_of(response)
     assert f"last by the promotion of {newer} in place of {copy} at " in page
     assert "UTC, made by Grace Hopper (grace@example.com). A rollback now would go" in page
-    assert "the audit log says who" not in page
+    assert "does not say who" not in page
     with (registry / "history.jsonl").open("a") as history:  # a line not written by trackfit
         move = {"action": "rollback", "pack": "engineering", "from": newer, "to": copy}
-        history.write(json.dumps({**move, "by": "<b>" + "y" * 10_000}) + "\n")
+        history.write(json.dumps({**move, "by": "<b>\u202e\x00" + "y" * 10_000}) + "\n")
     (registry / "active" / "engineering").write_text(f"{copy}\n")
     html = hr.get("/hr/models").get_data(as_text=True)
-    assert f'promoted {copy} → {newer}<span class="by"> by Grace Hopper (grace@example.com)' in (
-        html
+    assert (
+        f'promoted {copy} → {newer}<span class="by"> by <bdi>Grace Hopper (grace@example.com)'
+        in html
     )
-    assert "&lt;b&gt;" + "y" * 196 + "…" in html and "y" * 197 not in html
+    # direction marks and control characters dropped, a line not written here cut short
+    assert "<bdi>&lt;b&gt; " + "y" * 395 + "…</bdi>" in html and "y" * 396 not in html
     assert f"time not recorded: rolled back {newer} → {copy}" in html  # the line had no time
+    # the longest name and email an account can have are shown whole
+    longest = "N" * 120 + " (" + "e" * 242 + "@example.com)"
+    assert len(longest) == 120 + 254 + 3
+    third = forged_version(registry, lambda arrays: None)
+    writer.promote(third, by=longest)
+    assert f"<bdi>{longest}</bdi>" in hr.get("/hr/models").get_data(as_text=True)
 
 
 def test_a_stale_rollback_form_cannot_undo_a_later_promotion(team, hr, registry):

@@ -45,8 +45,14 @@ def test_a_report_names_its_reference_and_leaves_small_groups_uncompared():
     assert f"- Manager track recommended: {OUTCOME_MEANINGS['manager_recommended']}." in text
     assert "**Manager track recommended**: chi-square test, p < 0.001" in text
     assert "| man (reference) | 1000 | 0.5 | 1.0 | – |  |" in text
-    assert "| woman | 1000 | 0.3 | 0.6 | < 0.001 (adjusted < 0.001) | **flagged** |" in text
-    assert f"| x | 20 | 1.0 | 2.0 | < 0.001 (adjusted < 0.001) | {SMALL_GROUP_MARK} |" in text
+    assert (
+        "| woman | 1000 | 0.3 | 0.6 (likely 0.55 to 0.66) | < 0.001 (adjusted < 0.001) | "
+        "**flagged** |"
+    ) in text
+    assert (
+        f"| x | 20 | 1.0 | 2.0 (likely 1.76 to 2.11) | < 0.001 (adjusted < 0.001) | "
+        f"{SMALL_GROUP_MARK} |"
+    ) in text
 
 
 def test_a_report_without_a_comparable_group_says_so_and_names_the_exact_test():
@@ -75,9 +81,12 @@ def test_a_group_of_fewer_than_five_is_listed_without_its_outcomes():
     assert NOT_SHOWN_RULE in card
     set_aside = WITHHELD_REASONS["set_aside"]
     assert f"| g6 | 2 | – | – | – | {set_aside} |" in card
-    assert f"| five | 5 | 0.2 | 0.4 | 0.358 (adjusted 0.358) | {SMALL_GROUP_MARK} |" in card
-    assert "compares 2 groups with their reference" in card and "; none does." in card
-    assert "| woman | 60 | 0.3333 | 0.6667 |" in card
+    assert (
+        f"| five | 5 | 0.2 | 0.4 (likely 0.09 to 1.17) | 0.358 (adjusted 0.358) | "
+        f"{SMALL_GROUP_MARK} |"
+    ) in card
+    assert "makes 2 comparisons of a group with its reference" in card and "; none does." in card
+    assert "| woman | 60 | 0.3333 | 0.6667 (likely 0.46 to 0.96) |" in card
     assert "(groups not shown left out)" in card
     assert "### gender (known: 127, unknown: 0; 2 people left out of every count (in a" in card
 

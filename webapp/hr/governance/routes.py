@@ -36,7 +36,12 @@ from webapp.hr.governance.registry_text import in_registry, problem_texts
 # the fields answering relies on; these pages read many more (metrics, curves, comparisons),
 # so a page that cannot be drawn from its manifest names the file instead of failing.
 UNEXPECTED_SHAPE = (AttributeError, TypeError, KeyError, IndexError, ValueError, UndefinedError)
-MAX_MOVER = 200  # characters of who made a move that a page repeats from the history
+# characters of who made a move that a page repeats from the history: a name (120) and an
+# email (254) as trackfit writes them fit whole; a longer hand-written line is cut
+MAX_MOVER = 400
+# kept out of who made a move when a page repeats it: control characters, and the marks that
+# would turn the rest of a sentence right to left
+UNSHOWN = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]+")
 # Raw HTML in a card is shown as text, never run. A card has no links or images (text from
 # data is escaped when the card is written), so those rules are off: they were the costliest on
 # a card made of brackets (13 s for 256 KB of "![", 4 s without them).
@@ -196,7 +201,6 @@ def _models_page(discipline: Pack):
         rows=rows,
         history=list(reversed(history))[:20],
         max_justification=learning.MAX_JUSTIFICATION,  # a longer one was not written here
-        max_mover=MAX_MOVER,
         problems=problems,
         rollback=rollback_offer(registry, discipline.id)[0],
     )
@@ -431,7 +435,8 @@ def confirm_promote(version: str):
         )
         notice = (
             f"Nothing was promoted: {discipline.title}'s active model changed since you "
-            f"confirmed replacing {replacing or 'no model'}; {now}. Confirm again if {version} "
+            f"confirmed replacing {replacing or 'no model'}"
+            f"{_last_move_said(registry, discipline.id)}; {now}. Confirm again if {version} "
             "should replace it."
         )
         _audit_refusal(version, notice, justification, pack)
@@ -478,8 +483,9 @@ REFUSAL_OPENING = re.compile(r"Nothing was (?:promoted|rolled back)(?: yet| by t
 
 
 def _why_refused(refusal: str) -> str:
-    """A refusal as the audit log keeps it: without its opening, at most 500 characters."""
-    return _storable(REFUSAL_OPENING.sub("", refusal, count=1), 500)
+    """A refusal as the audit log keeps it: without its opening, at most 1,000 characters
+    (room for the move it names and who made it)."""
+    return _storable(REFUSAL_OPENING.sub("", refusal, count=1), 1000)
 
 
 def _not_promoted(registry, version: str, refused: ModelRefused) -> str:
@@ -643,11 +649,21 @@ def _mover() -> str:
     return f"{current_user.name} ({current_user.email})"
 
 
+@bp.app_template_filter("mover_said")
+def mover_said(by: object) -> str:
+    """Who made a pointer move, as the history records it, fit to repeat in a sentence: text
+    only, without control or direction marks, at most MAX_MOVER characters; '' when the
+    history does not say."""
+    if not isinstance(by, str):
+        return ""
+    shown = " ".join(UNSHOWN.sub(" ", by).split())
+    return shown if len(shown) <= MAX_MOVER else shown[: MAX_MOVER - 1] + "…"
+
+
 def _last_move_said(registry, pack_id: str) -> str:
     """ ", last by the promotion of v5 in place of v4 at 2026-12-03 17:42 UTC, made by Grace
     Hopper (grace@example.com)": the discipline's last pointer move and who made it (for a
-    move recorded before the history kept that: "(the audit log says who)"), or nothing when
-    the history cannot say."""
+    move recorded without that, say so), or nothing when the history cannot say."""
     try:
         moves = registry.history(pack_id)
     except ModelRefused:
@@ -662,12 +678,13 @@ def _last_move_said(registry, pack_id: str) -> str:
     )
     at = last.get("at")
     when = f" at {at[:16].replace('T', ' ')} UTC" if isinstance(at, str) and at else ""
-    by = last.get("by")
-    if isinstance(by, str) and by.strip():
-        by = by.strip()
-        shown = by if len(by) <= MAX_MOVER else by[: MAX_MOVER - 1] + "…"
-        return f", last by {what}{when}, made by {shown}"
-    return f", last by {what}{when} (the audit log says who)"
+    by = mover_said(last.get("by"))
+    if by:
+        return f", last by {what}{when}, made by {by}"
+    return (
+        f", last by {what}{when} (the history does not say who; the audit log has every move "
+        "made on these pages)"
+    )
 
 
 @bp.route("/models/rollback", methods=["POST"])
