@@ -71,6 +71,7 @@ numpy and scipy, and JSON-serialisable: plain Python numbers, strings, booleans 
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from fractions import Fraction
 from itertools import combinations
@@ -96,6 +97,7 @@ from recommender.learn.fairness_wording import (
 MIN_EXPECTED = 5  # chi-square only when every expected count reaches this
 # the interval given with each impact ratio: 90%, the level of every other range HR reads
 RATIO_LEVEL, RATIO_Z = 0.9, 1.6448536269514722
+SAME_TEST = "_same_test"  # while a report is made: which people a group's test compares
 JOIN = " × "  # joins attribute names and group labels of an intersection
 # The linear audit's limit: beyond this many combinations of labels (a few seconds of linear
 # algebra), the report relies on the withholding along lines alone.
@@ -191,28 +193,32 @@ def _adjust_for_many_comparisons(report: dict[str, Any]) -> dict[str, Any]:
     (`p_adjusted`, over all the report's comparisons; None where the group has no p), and its
     flags theirs too; say how many comparisons there were and how many p-values fall under
     `SMALL_GROUP_ALPHA`, raw and adjusted."""
-    compared = []
+    compared, tests = [], {}  # each test once, however many tables repeat it
     for entry in report["attributes"]:
         for outcome, cell in entry["outcomes"].items():
             for group in cell["groups"]:
                 group["p_adjusted"] = None
+                same = group.pop(SAME_TEST, None)
                 if group["p_value"] is not None:
-                    compared.append(((entry["attribute"], outcome, group["group"]), group))
-    raw = np.array([group["p_value"] for _, group in compared], dtype=float)
-    adjusted = false_discovery_control(raw, method="bh") if raw.size else raw
+                    test = (outcome, same)
+                    tests.setdefault(test, group["p_value"])
+                    compared.append(((entry["attribute"], outcome, group["group"]), test, group))
+    raw = np.array(list(tests.values()), dtype=float)
+    bh = false_discovery_control(raw, method="bh") if raw.size else raw
+    adjusted = dict(zip(tests, bh.tolist(), strict=True))
     found = {}
-    for (key, group), p in zip(compared, adjusted.tolist(), strict=True):
-        group["p_adjusted"] = _round_p(max(p, group["p_value"]))
+    for key, test, group in compared:
+        group["p_adjusted"] = _round_p(max(adjusted[test], group["p_value"]))
         found[key] = group["p_adjusted"]
     for flag in report["flagged"]:
         flag["p_adjusted"] = found.get((flag["attribute"], flag["outcome"], flag["group"]))
     return {
-        "count": len(compared),
+        "count": len(tests),
         "method": "benjamini-hochberg",
         "alpha": SMALL_GROUP_ALPHA,
         "under_alpha": int((raw < SMALL_GROUP_ALPHA).sum()),
         "under_alpha_adjusted": int(
-            sum(group["p_adjusted"] < SMALL_GROUP_ALPHA for _, group in compared)
+            sum(_round_p(max(adjusted[t], p)) < SMALL_GROUP_ALPHA for t, p in tests.items())
         ),
     }
 
@@ -714,6 +720,15 @@ def _outcome_cell(table: _Table, selected: np.ndarray, threshold: Fraction) -> d
                 threshold=threshold,
             )
         )
+    if ref is not None:
+        # the same two sets of people compared in another table (an intersection with an
+        # attribute everyone shares repeats a table) is the same test: one in the family
+        people = np.flatnonzero(table.known)
+        reference = hashlib.blake2b(people[(table.inverse == ref) & table.counted].tobytes())
+        for g, group in enumerate(groups):
+            if group["p_value"] is not None:
+                members = people[(table.inverse == g) & table.counted].tobytes()
+                group[SAME_TEST] = hashlib.blake2b(members, key=reference.digest()).hexdigest()
     test, p_value = _independence(count[shown], n[shown])
     return {
         "reference_group": None if ref is None else names[ref],
