@@ -9,7 +9,7 @@ import json
 from datetime import date, datetime, timedelta
 
 from flask import Response, render_template, request
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, and_, or_, select
 from wtforms import SelectField, StringField
 from wtforms.validators import Optional
 
@@ -114,20 +114,22 @@ def audit_log():
     return _page(form, events, paging), status
 
 
+def _same_account():
+    """An audit event's actor still is the account it names: the account with the id
+    recorded still has the email recorded (one deleted since, re-emailed, or whose id a new
+    account took, names nobody: the email recorded stands alone)."""
+    return and_(User.id == AuditEvent.actor_id, User.email == AuditEvent.actor_email)
+
+
 def _actor_names(events) -> dict[int, str]:
-    """The name of each event's actor, by event id, where the account that acted still
-    exists with the email recorded (an account deleted since, or whose email changed, or
-    whose id a new account took, names nobody: the email recorded stands alone)."""
-    ids = {event.actor_id for event in events if event.actor_id is not None}
+    """The name of each event's actor, by event id, where `_same_account`."""
+    ids = [event.id for event in events if event.actor_id is not None]
     if not ids:
         return {}
-    accounts = db.session.execute(select(User.id, User.email, User.name).where(User.id.in_(ids)))
-    known = {(row.id, row.email): row.name for row in accounts}
-    return {
-        event.id: known[event.actor_id, event.actor_email]
-        for event in events
-        if (event.actor_id, event.actor_email) in known
-    }
+    named = (
+        select(AuditEvent.id, User.name).join(User, _same_account()).where(AuditEvent.id.in_(ids))
+    )
+    return {event_id: name for event_id, name in db.session.execute(named)}
 
 
 def _page(form: AuditFilterForm, events, paging: Paging) -> str:
@@ -152,8 +154,11 @@ def audit_csv():
         return _page(form, [], Paging(number=1, last=1, total=0, per_page=PER_PAGE)), 400
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(["at", "actor_email", "action", "description", "subject", "detail", "address"])
-    for event in db.session.scalars(query):
+    writer.writerow(
+        ["at", "actor_email", "action", "description", "subject", "detail", "address", "actor_name"]
+    )
+    named = query.add_columns(User.name).outerjoin(User, _same_account())  # as the page names
+    for event, name in db.session.execute(named):
         writer.writerow(
             neutralise(cell)
             for cell in (
@@ -164,6 +169,7 @@ def audit_csv():
                 event.subject,
                 _detail(event.detail),
                 event.address,
+                name,
             )
         )
     audit.record("audit_export", "audit log", filters=form.applied())
