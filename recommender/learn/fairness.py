@@ -214,6 +214,7 @@ def _adjust_for_many_comparisons(report: dict[str, Any]) -> dict[str, Any]:
         flag["p_adjusted"] = found.get((flag["attribute"], flag["outcome"], flag["group"]))
     return {
         "count": len(tests),
+        "rows": len(compared),  # the tables' rows with a p: more where a table repeats another
         "method": "benjamini-hochberg",
         "alpha": SMALL_GROUP_ALPHA,
         "under_alpha": int((raw < SMALL_GROUP_ALPHA).sum()),
@@ -489,6 +490,7 @@ class _Table:
     n: np.ndarray  # per group: people counted
     comparable: np.ndarray
     withheld: np.ndarray
+    labels: np.ndarray  # per group: its label's code on each attribute (codes in label order)
 
 
 Derivable = dict[tuple[str, ...], set[tuple[int, ...]]]
@@ -512,7 +514,8 @@ def _table(
     withheld, unprotected = _withheld_cells(
         parts, comparable, labels, encoded, counted, derivable=derivable
     )
-    return _Table(names, inverse, known, mine, everyone, n, comparable, withheld), unprotected
+    table = _Table(names, inverse, known, mine, everyone, n, comparable, withheld, labels)
+    return table, unprotected
 
 
 def _withheld_cells(
@@ -702,7 +705,7 @@ def _outcome_cell(table: _Table, selected: np.ndarray, threshold: Fraction) -> d
     chosen = selected[table.known] & table.counted
     count = np.bincount(table.inverse[chosen], minlength=len(names))
     shown = (n > 0) & ~table.withheld
-    ref = _reference(count, n, table.comparable & shown)
+    ref = _reference(count, n, table.comparable & shown, table.labels)
     n_list, count_list = n.tolist(), count.tolist()
     groups = []
     for g, name in enumerate(names):
@@ -779,14 +782,19 @@ def _withheld_group(name: str, table: _Table, g: int) -> dict[str, Any]:
     }
 
 
-def _reference(count: np.ndarray, n: np.ndarray, comparable: np.ndarray) -> int | None:
-    """The comparable group with the highest rate (the first of ties, groups being sorted by
-    label); None when no group is comparable."""
+def _reference(
+    count: np.ndarray, n: np.ndarray, comparable: np.ndarray, labels: np.ndarray
+) -> int | None:
+    """The comparable group with the highest rate, the first of ties in label order attribute
+    by attribute (so that an intersection with an attribute everyone shares picks the same
+    reference as that attribute's own table, whatever its joined names' order); None when no
+    group is comparable."""
     if not comparable.any():
         return None
     rate = np.full(n.size, -1.0)
     rate[comparable] = count[comparable] / n[comparable]
-    return int(np.argmax(rate))
+    tied = np.flatnonzero(rate == rate.max())
+    return int(min(tied, key=lambda g: tuple(labels[g].tolist())))
 
 
 def _group(

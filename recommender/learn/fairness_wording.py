@@ -6,6 +6,7 @@ statistics that computed it.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 SMALL_GROUP = 30  # fewest people in a group that may be the reference for impact ratios
@@ -13,6 +14,7 @@ MIN_SHARE = 0.02  # ... and the smallest share of everyone assessed
 # A smaller group is flagged only when its gap to the reference is also this unlikely by chance
 SMALL_GROUP_ALPHA = 0.05
 IMPACT_RATIO_FLAG = 0.8  # the four-fifths rule: a group's rate under 0.8 of the reference's
+MAX_RATIO = 1e6  # beyond this, a stored ratio range is not what trackfit writes: not shown
 # Fewest people in a group whose outcomes may be shown. The rate of "manager track
 # recommended" in a group of two tells each of them the other's advice, and anyone who knows
 # who the two are, both; statistical disclosure control suppresses such small cells, and 5 is
@@ -173,7 +175,8 @@ def counted_among(outcome: str, cell: dict[str, Any]) -> str:
         return ""
     among, rest = OUTCOME_APPLIES_TO.get(outcome, ("people it can happen to", "others"))
     counted, left_out = cell["counted"], cell["not_counted"]
-    kept_back = cell.get("set_aside_among_counted") or 0
+    kept_back = cell.get("set_aside_among_counted")
+    kept_back = kept_back if _count(kept_back) else 0
     return (
         f"Counted among the {counted:,} {among}"
         + (
@@ -250,15 +253,21 @@ NOTHING_CHECKED = (
 
 def likely_ratio(group: dict[str, Any]) -> str:
     """'likely 0.44 to 0.81': the 90% range of a group's impact ratio, where the report gives
-    one (not the reference's, nor in reports made before ranges were given)."""
-    interval = group.get("impact_ratio_interval")
-    if not _number(group.get("impact_ratio")):
+    one that makes sense (finite, from 0 up, holding the ratio); '' otherwise, as for the
+    reference and for reports made before ranges were given."""
+    ratio, interval = group.get("impact_ratio"), group.get("impact_ratio_interval")
+    if not (_number(ratio) and isinstance(interval, list | tuple) and len(interval) == 2):
         return ""
-    if not (isinstance(interval, list | tuple) and len(interval) == 2):
+    low, high = interval
+    if not (_number(low) and _number(high) and 0 <= low <= ratio <= high < MAX_RATIO):
         return ""
-    if not all(_number(end) for end in interval):
-        return ""
-    return f"likely {interval[0]:.2f} to {interval[1]:.2f}"
+    return f"likely {_ratio_text(low)} to {_ratio_text(high)}"
+
+
+def _ratio_text(value: float) -> str:
+    """A ratio's end as read: two decimals, or two significant digits when that would show
+    a small one as 0.00."""
+    return f"{value:.2f}" if value == 0 or value >= 0.01 else f"{value:.2g}"
 
 
 def readable_p(p: float | None) -> str:
@@ -362,16 +371,22 @@ def comparisons_said(report: dict[str, Any] | None) -> str:
     if not count:
         return ""
     alpha = SMALL_GROUP_ALPHA
-    one_in = round(1 / alpha)
+    rows = comparisons.get("rows")
+    repeated = ""
+    if _count(rows) and rows > count:
+        repeated = (
+            f" (its tables show {rows:,}: a table that repeats another, the same people "
+            "compared the same way, counts once)"
+        )
     said = (
-        f"This report makes {count:,} comparisons of a group with its reference. Even if no "
-        f"group differed, up to 1 in {one_in} such p-values would fall under {alpha:g} by "
-        "chance alone"
+        f"This report makes {count:,} comparisons of a group with its reference{repeated}. "
+        f"Even if no group differed, up to 1 in {round(1 / alpha)} such p-values would fall "
+        f"under {alpha:g} by chance alone"
     )
     if count * alpha >= 1:
-        said += f" (here up to about {round(count * alpha, 1):g})"
+        said += f" (up to about {round(count * alpha, 1):g} of these {count:,})"
     raw, adjusted = comparisons.get("under_alpha"), comparisons.get("under_alpha_adjusted")
-    if not (_count(raw) and _count(adjusted)):
+    if not (_count(raw) and _count(adjusted) and adjusted <= raw <= count):
         return said + "."
     if raw == 0:
         return said + "; none does."
@@ -399,4 +414,5 @@ def _count(value: object) -> bool:
 
 
 def _number(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+    """A finite number, as a stored report should hold it."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)

@@ -260,11 +260,13 @@ def test_a_refused_rollback_names_who_made_the_move_that_got_in_its_way(team, hr
     assert response.status_code == 409
     page = text_of(response)
     assert f"last by the promotion of {newer} in place of {copy} at " in page
-    assert "UTC, made by Grace Hopper (grace@example.com). A rollback now would go" in page
+    assert "UTC, made by \u2068Grace Hopper (grace@example.com)\u2069. A rollback now would go" in (
+        page
+    )
     assert "does not say who" not in page
     with (registry / "history.jsonl").open("a") as history:  # a line not written by trackfit
         move = {"action": "rollback", "pack": "engineering", "from": newer, "to": copy}
-        history.write(json.dumps({**move, "by": "<b>\u202e\x00" + "y" * 10_000}) + "\n")
+        history.write(json.dumps({**move, "by": "<b>\u202e\x00\u200b\ufeff" + "y" * 10_000}) + "\n")
     (registry / "active" / "engineering").write_text(f"{copy}\n")
     html = hr.get("/hr/models").get_data(as_text=True)
     assert (

@@ -38,6 +38,7 @@ from recommender.learn.fairness_wording import (
     counted_among,
     exposes_small_groups,
     flagged_summary,
+    likely_ratio,
     p_statement,
     readable_p,
     shown_report,
@@ -100,6 +101,7 @@ def test_every_comparison_is_adjusted_for_all_of_the_report_s_comparisons():
     assert manager_groups["man"]["p_adjusted"] is None  # the reference is not compared
     assert report["comparisons"] == {
         "count": 6,
+        "rows": 6,
         "method": "benjamini-hochberg",
         "alpha": 0.05,
         "under_alpha": 1,
@@ -123,14 +125,35 @@ def test_a_table_that_repeats_another_adds_no_comparison():
         {"o": chosen}, {"team": team, "site": np.full(team.size, "HQ", dtype=object)}
     )
     assert [e["attribute"] for e in report["attributes"]] == ["team", "site", "team × site"]
-    assert report["comparisons"] == alone["comparisons"]
+    assert report["comparisons"] == alone["comparisons"] | {"rows": 4}
     assert report["comparisons"]["count"] == 2
+    assert comparisons_said(report).startswith(
+        "This report makes 2 comparisons of a group with its reference (its tables show 4: a "
+        "table that repeats another, the same people compared the same way, counts once)."
+    )
     for entry_ in (report["attributes"][0], report["attributes"][2]):
         adjusted = [g["p_adjusted"] for g in entry_["outcomes"]["o"]["groups"]]
         assert adjusted == [
             g["p_adjusted"] for g in alone["attributes"][0]["outcomes"]["o"]["groups"]
         ]
     assert "_same_test" not in json.dumps(report)
+
+
+def test_a_tie_for_the_reference_is_broken_alike_in_every_table():
+    """Two groups share the highest rate; an intersection with a one-valued site joins the
+    names (with the joining sign, "White Irish" and HQ sorts before "White" and HQ), yet takes
+    the same reference as the ethnicity table, so it repeats that table and adds no
+    comparison."""
+    ethnicity, chosen = people(
+        ("White", 200, 60), ("White Irish", 200, 60), ("Black", 200, 40), ("Asian", 200, 36)
+    )
+    site = np.full(ethnicity.size, "HQ", dtype=object)
+    report = fairness_report({"o": chosen}, {"ethnicity": ethnicity, "site": site})
+    alone = fairness_report({"o": chosen}, {"ethnicity": ethnicity})
+    cells = {e["attribute"]: e["outcomes"]["o"] for e in report["attributes"]}
+    assert cells["ethnicity"]["reference_group"] == "White"
+    assert cells["ethnicity × site"]["reference_group"] == "White × HQ"
+    assert report["comparisons"] == alone["comparisons"] | {"rows": 6}
 
 
 def test_a_flag_that_many_comparisons_could_explain_says_so_and_stays_flagged():
@@ -155,10 +178,21 @@ def test_a_flag_that_many_comparisons_could_explain_says_so_and_stays_flagged():
     for odd in ([], {"count": 1e300}, {"count": "19"}, {"count": True}, {"count": 1}):
         assert comparisons_said({"comparisons": odd}) == ""
         assert chance_mark(small, odd) == ""
+    # counts that contradict each other are not repeated
+    for raw, adjusted in ((5, 1), (1, 2), ("1", 0), (-1, 0)):
+        odd = {"count": 2, "under_alpha": raw, "under_alpha_adjusted": adjusted}
+        assert comparisons_said({"comparisons": odd}).endswith("by chance alone.")
+    # a stored range that is not what trackfit writes is not shown
+    for interval in ([-1, -0.5], [1.5, 0.3], [0.7, 0.9], [1, 1e300], [0.1, float("nan")], [1]):
+        assert likely_ratio({"impact_ratio": 0.5, "impact_ratio_interval": interval}) == ""
+    assert likely_ratio({"impact_ratio": 0.002, "impact_ratio_interval": [0.0001, 0.004]}) == (
+        "likely 0.0001 to 0.004"
+    )
+    assert counted_among("o", {"counted": 30, "not_counted": 1, "set_aside_among_counted": "7"})
     assert comparisons_said({"comparisons": {"count": 50}}) == (
         "This report makes 50 comparisons of a group with its reference. Even if no group "
-        "differed, up to 1 in 20 such p-values would fall under 0.05 by chance alone (here up "
-        "to about 2.5)."
+        "differed, up to 1 in 20 such p-values would fall under 0.05 by chance alone (up to "
+        "about 2.5 of these 50)."
     )
 
 

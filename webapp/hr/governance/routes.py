@@ -41,7 +41,9 @@ UNEXPECTED_SHAPE = (AttributeError, TypeError, KeyError, IndexError, ValueError,
 MAX_MOVER = 400
 # kept out of who made a move when a page repeats it: control characters, and the marks that
 # would turn the rest of a sentence right to left
-UNSHOWN = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]+")
+UNSHOWN = re.compile(
+    r"[\x00-\x1f\x7f-\x9f\xad\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb]+"
+)
 # Raw HTML in a card is shown as text, never run. A card has no links or images (text from
 # data is escaped when the card is written), so those rules are off: they were the costliest on
 # a card made of brackets (13 s for 256 KB of "![", 4 s without them).
@@ -483,9 +485,9 @@ REFUSAL_OPENING = re.compile(r"Nothing was (?:promoted|rolled back)(?: yet| by t
 
 
 def _why_refused(refusal: str) -> str:
-    """A refusal as the audit log keeps it: without its opening, at most 1,000 characters
-    (room for the move it names and who made it)."""
-    return _storable(REFUSAL_OPENING.sub("", refusal, count=1), 1000)
+    """A refusal as the audit log keeps it: without its opening, at most 2,000 characters
+    (room for the move it names, who made it and the discipline's title)."""
+    return _storable(REFUSAL_OPENING.sub("", refusal, count=1), 2000)
 
 
 def _not_promoted(registry, version: str, refused: ModelRefused) -> str:
@@ -680,7 +682,8 @@ def _last_move_said(registry, pack_id: str) -> str:
     when = f" at {at[:16].replace('T', ' ')} UTC" if isinstance(at, str) and at else ""
     by = mover_said(last.get("by"))
     if by:
-        return f", last by {what}{when}, made by {by}"
+        # isolated, so that a name written right to left cannot reorder the sentence around it
+        return f", last by {what}{when}, made by \u2068{by}\u2069"
     return (
         f", last by {what}{when} (the history does not say who; the audit log has every move "
         "made on these pages)"
