@@ -449,10 +449,25 @@ def _fairness_rules(report: dict[str, Any]) -> str:
             if "small_group_alpha" in report
             else f"smaller groups are listed but not compared ({SMALL_GROUP_NOT_COMPARED})"
         )
-        + ". A ratio's range (\"likely 0.44 to 0.81\") is its 90% interval. p = Fisher's exact "
-        "test against the reference. Whether the "
+        + ". "
+        + (RATIO_RANGE_RULE if _has_ratio_ranges(report) else "")
+        + "p = Fisher's exact test against the reference. Whether the "
         "rates differ across the groups shown is tested with chi-square where every expected count "
         "is at least 5, and with Fisher's exact test otherwise."
+    )
+
+
+RATIO_RANGE_RULE = 'A ratio\'s range ("likely 0.44 to 0.81") is its 90% interval. '
+
+
+def _has_ratio_ranges(report: dict[str, Any]) -> bool:
+    """Whether any group of the report shows a range for its impact ratio (reports made
+    before ranges were given have none)."""
+    return any(
+        likely_ratio(group)
+        for entry in report["attributes"]
+        for cell in entry["outcomes"].values()
+        for group in cell["groups"]
     )
 
 

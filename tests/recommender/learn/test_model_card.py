@@ -232,3 +232,15 @@ def test_a_flag_fishers_test_cannot_tell_from_chance_says_so_and_stays_a_flag():
         (row,) = [line for line in fairness_lines(report) if line.startswith("| b |")]
         assert "**flagged**" in row
         assert ("a gap this size among these people could be chance" in row) is could_be_chance
+
+
+def test_the_card_explains_ratio_ranges_only_where_it_shows_them():
+    gender, chosen = blocks(("man", 100, 50), ("woman", 100, 30))
+    report = fairness_report({"manager_recommended": chosen}, {"gender": gender})
+    rule = 'A ratio\'s range ("likely 0.44 to 0.81") is its 90% interval.'
+    shown = "\n".join(fairness_lines(report))
+    assert rule in shown and "0.6 (likely " in shown
+    for group in report["attributes"][0]["outcomes"]["manager_recommended"]["groups"]:
+        del group["impact_ratio_interval"]  # as a report made before ranges were given
+    made_before = "\n".join(fairness_lines(report))
+    assert rule not in made_before and "likely" not in made_before.split("|", 1)[1]
