@@ -29,7 +29,7 @@ _SOURCES = {
         "not_a_reason",
         "unjustified",
     ),
-    "recommender.learn.fold_choices": ("is_count", "knots_of", "recorded_folds", "same_shapes"),
+    "recommender.learn.fold_choices": ("knots_of", "recorded_folds", "same_shapes"),
     "recommender.learn.model_card": ("render_model_card",),
     "recommender.learn.fairness_wording": (
         "adjusted_p_said",
@@ -73,6 +73,7 @@ _SOURCES = {
         "RegistryWriter",
         "RollbackMoved",
     ),
+    "recommender.learn.recorded": ("is_count",),
     "recommender.learn.reliability": ("WEAK_ITEM", "questionnaire_quality"),
     "recommender.learn.training": ("TrainingDataTooSmall", "training_shortfalls"),
 }

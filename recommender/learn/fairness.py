@@ -81,6 +81,7 @@ import numpy as np
 import scipy.linalg
 from scipy.stats import MonteCarloMethod, chi2_contingency, false_discovery_control, fisher_exact
 
+from recommender.answer.track_model import INTERVAL_Z
 from recommender.learn.fairness_wording import (
     IMPACT_RATIO_FLAG,
     MIN_SHARE,
@@ -95,8 +96,6 @@ from recommender.learn.fairness_wording import (
 )
 
 MIN_EXPECTED = 5  # chi-square only when every expected count reaches this
-# the interval given with each impact ratio: 90%, the level of every other range HR reads
-RATIO_LEVEL, RATIO_Z = 0.9, 1.6448536269514722
 SAME_TEST = "_same_test"  # while a report is made: which people a group's test compares
 JOIN = " × "  # joins attribute names and group labels of an intersection
 # The linear audit's limit: beyond this many combinations of labels (a few seconds of linear
@@ -205,11 +204,13 @@ def _adjust_for_many_comparisons(report: dict[str, Any]) -> dict[str, Any]:
                     compared.append(((entry["attribute"], outcome, group["group"]), test, group))
     raw = np.array(list(tests.values()), dtype=float)
     bh = false_discovery_control(raw, method="bh") if raw.size else raw
-    adjusted = dict(zip(tests, bh.tolist(), strict=True))
+    # each test's adjusted p, rounded as p-values are, and never below its own p
+    adjusted = {
+        test: _round_p(max(p, tests[test])) for test, p in zip(tests, bh.tolist(), strict=True)
+    }
     found = {}
     for key, test, group in compared:
-        group["p_adjusted"] = _round_p(max(adjusted[test], group["p_value"]))
-        found[key] = group["p_adjusted"]
+        group["p_adjusted"] = found[key] = adjusted[test]
     for flag in report["flagged"]:
         flag["p_adjusted"] = found.get((flag["attribute"], flag["outcome"], flag["group"]))
     return {
@@ -218,9 +219,7 @@ def _adjust_for_many_comparisons(report: dict[str, Any]) -> dict[str, Any]:
         "method": "benjamini-hochberg",
         "alpha": SMALL_GROUP_ALPHA,
         "under_alpha": int((raw < SMALL_GROUP_ALPHA).sum()),
-        "under_alpha_adjusted": int(
-            sum(_round_p(max(adjusted[t], p)) < SMALL_GROUP_ALPHA for t, p in tests.items())
-        ),
+        "under_alpha_adjusted": sum(p < SMALL_GROUP_ALPHA for p in adjusted.values()),
     }
 
 
@@ -841,7 +840,8 @@ def _group(
 
 
 def _ratio_interval(count: int, n: int, count_ref: int, n_ref: int) -> list[float]:
-    """The RATIO_LEVEL interval of a group's impact ratio (its rate over the reference's,
+    """The 90% interval (INTERVAL_LEVEL, as of every other range HR reads) of a group's impact
+    ratio (its rate over the reference's,
     `count_ref` > 0): Koopman's score interval, every ratio the counts do not reject at that
     level by the score test of the two rates (each rate's variance taken where the ratio is
     the one tested). Unlike Katz's log method it stays honest at a rate of 0 or 100%: twenty
@@ -849,7 +849,7 @@ def _ratio_interval(count: int, n: int, count_ref: int, n_ref: int) -> list[floa
     ratio = count * n_ref / (n * count_ref)
 
     def rejected(theta: float) -> bool:
-        return _ratio_score(theta, count, n, count_ref, n_ref) > RATIO_Z * RATIO_Z
+        return _ratio_score(theta, count, n, count_ref, n_ref) > INTERVAL_Z * INTERVAL_Z
 
     low = 0.0 if count == 0 else _edge(rejected, ratio, toward=0.0)
     high = _edge(rejected, ratio, toward=np.inf)

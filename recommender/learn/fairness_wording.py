@@ -6,8 +6,9 @@ statistics that computed it.
 
 from __future__ import annotations
 
-import math
 from typing import Any
+
+from recommender.learn.recorded import is_count, is_number
 
 SMALL_GROUP = 30  # fewest people in a group that may be the reference for impact ratios
 MIN_SHARE = 0.02  # ... and the smallest share of everyone assessed
@@ -176,7 +177,7 @@ def counted_among(outcome: str, cell: dict[str, Any]) -> str:
     among, rest = OUTCOME_APPLIES_TO.get(outcome, ("people it can happen to", "others"))
     counted, left_out = cell["counted"], cell["not_counted"]
     kept_back = cell.get("set_aside_among_counted")
-    kept_back = kept_back if _count(kept_back) else 0
+    kept_back = kept_back if is_count(kept_back) else 0
     return (
         f"Counted among the {counted:,} {among}"
         + (
@@ -256,10 +257,10 @@ def likely_ratio(group: dict[str, Any]) -> str:
     one that makes sense (finite, from 0 up, holding the ratio); '' otherwise, as for the
     reference and for reports made before ranges were given."""
     ratio, interval = group.get("impact_ratio"), group.get("impact_ratio_interval")
-    if not (_number(ratio) and isinstance(interval, list | tuple) and len(interval) == 2):
+    if not (is_number(ratio) and isinstance(interval, list | tuple) and len(interval) == 2):
         return ""
     low, high = interval
-    if not (_number(low) and _number(high) and 0 <= low <= ratio <= high < MAX_RATIO):
+    if not (is_number(low) and is_number(high) and 0 <= low <= ratio <= high < MAX_RATIO):
         return ""
     return f"likely {_ratio_text(low)} to {_ratio_text(high)}"
 
@@ -338,12 +339,12 @@ def chance_mark(group: dict[str, Any], comparisons: dict[str, Any] | None = None
     for the report's `comparisons`, that among so many comparisons it could be chance. Else
     nothing."""
     p_value, adjusted = group.get("p_value"), group.get("p_adjusted")
-    if not group.get("flagged") or group.get("not_shown") or not _number(p_value):
+    if not group.get("flagged") or group.get("not_shown") or not is_number(p_value):
         return ""
     if p_value >= SMALL_GROUP_ALPHA:
         return "" if group.get("small_group") else CHANCE_MARK
     count = _comparison_count(comparisons)
-    if count and _number(adjusted) and adjusted >= SMALL_GROUP_ALPHA:
+    if count and is_number(adjusted) and adjusted >= SMALL_GROUP_ALPHA:
         return (
             f"though among the report's {count:,} comparisons a p this small could be chance "
             f"(adjusted {p_statement(adjusted)}); look again with more people before acting "
@@ -356,7 +357,7 @@ def adjusted_p_said(group: dict[str, Any], comparisons: dict[str, Any] | None) -
     """'adjusted 0.190': a group's p adjusted for the report's comparisons, where there were
     at least two (one comparison is its own adjustment); '' otherwise."""
     adjusted = group.get("p_adjusted")
-    if not _comparison_count(comparisons) or not _number(adjusted):
+    if not _comparison_count(comparisons) or not is_number(adjusted):
         return ""
     return f"adjusted {readable_p(adjusted)}"
 
@@ -373,7 +374,7 @@ def comparisons_said(report: dict[str, Any] | None) -> str:
     alpha = SMALL_GROUP_ALPHA
     rows = comparisons.get("rows")
     repeated = ""
-    if _count(rows) and rows > count:
+    if is_count(rows) and rows > count:
         repeated = (
             f" (its tables show {rows:,}: a table that repeats another, the same people "
             "compared the same way, counts once)"
@@ -386,7 +387,7 @@ def comparisons_said(report: dict[str, Any] | None) -> str:
     if count * alpha >= 1:
         said += f" (up to about {round(count * alpha, 1):g} of these {count:,})"
     raw, adjusted = comparisons.get("under_alpha"), comparisons.get("under_alpha_adjusted")
-    if not (_count(raw) and _count(adjusted) and adjusted <= raw <= count):
+    if not (is_count(raw) and is_count(adjusted) and adjusted <= raw <= count):
         return said + "."
     if raw == 0:
         return said + "; none does."
@@ -404,15 +405,6 @@ def comparisons_said(report: dict[str, Any] | None) -> str:
 
 def _comparison_count(comparisons: object) -> int:
     """How many comparisons a report's `comparisons` counts, when at least two; else 0."""
-    if not isinstance(comparisons, dict) or not _count(comparisons.get("count")):
+    if not isinstance(comparisons, dict) or not is_count(comparisons.get("count")):
         return 0
     return comparisons["count"] if comparisons["count"] >= 2 else 0
-
-
-def _count(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
-
-
-def _number(value: object) -> bool:
-    """A finite number, as a stored report should hold it."""
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)

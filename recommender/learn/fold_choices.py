@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from recommender.learn.recorded import is_count
+
 # trackfit cross-fits with 5 folds (fewer when a track is small); a manifest listing more was
 # not written by it, and each entry is work for whoever reads it
 MAX_FOLDS = 20
@@ -30,8 +32,3 @@ def knots_of(choice: Any) -> int | None:
 def same_shapes(folds: list[Any], track: str, knots: int) -> int:
     """How many folds chose `knots` for the track."""
     return sum(knots_of(fold.get(track)) == knots for fold in folds if isinstance(fold, dict))
-
-
-def is_count(value: Any) -> bool:
-    """Whether a recorded value is a whole number of things (a boolean is not)."""
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 0

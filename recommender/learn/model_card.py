@@ -399,8 +399,9 @@ def fairness_lines(report: dict[str, Any] | None) -> list[str]:
         return ["No sensitive attributes were supplied, so no fairness report was made.", ""]
     report = shown_report(report)
     lines = [_fairness_rules(report) + " " + NOT_SHOWN_RULE, ""]
-    if comparisons_said(report):
-        lines += [comparisons_said(report), ""]
+    comparisons = comparisons_said(report)
+    if comparisons:
+        lines += [comparisons, ""]
     if not fairness_checked(report):
         lines += [f"**{NOTHING_CHECKED}**", ""]
     if report.get("withheld_whole"):
@@ -530,9 +531,10 @@ def _group_row(group: dict[str, Any], cell: dict[str, Any], report: dict[str, An
 
 def _ratio_with_range(group: dict[str, Any]) -> str:
     """The impact ratio, and after it its 90% range where the report has one."""
-    if not likely_ratio(group):
+    ratio_range = likely_ratio(group)
+    if not ratio_range:
         return f"{_or_dash(group['impact_ratio'])}"
-    return f"{group['impact_ratio']} ({likely_ratio(group)})"
+    return f"{group['impact_ratio']} ({ratio_range})"
 
 
 def _p_with_adjusted(group: dict[str, Any], report: dict[str, Any]) -> str:
