@@ -133,7 +133,7 @@ def shown_report(report: dict[str, Any] | None) -> dict[str, Any] | None:
     if not report or "attributes" not in report:
         return report
     whole = "set_aside" not in report and _has_small_group(report)
-    attributes = []
+    attributes, not_shown = [], set()
     for entry in report["attributes"]:
         outcomes = {}
         for outcome, stored in entry.get("outcomes", {}).items():
@@ -147,8 +147,24 @@ def shown_report(report: dict[str, Any] | None) -> dict[str, Any] | None:
                 cell |= {"test": None, "p_value": None, "chi_square_p": None}
                 cell["test_withheld"] = True
             outcomes[outcome] = cell
+            not_shown.update(
+                (entry.get("attribute"), outcome, group.get("group"))
+                for group in groups
+                if group.get("not_shown")
+            )
         attributes.append({**entry, "outcomes": outcomes})
-    return {**report, "attributes": attributes} | ({"withheld_whole": True} if whole else {})
+    # a flag keeps its group's name, never the figures the tables withhold
+    flagged = [
+        {**flag, **dict.fromkeys(key for key in WITHHELD if key in flag)}
+        if (flag.get("attribute"), flag.get("outcome"), flag.get("group")) in not_shown
+        else flag
+        for flag in report.get("flagged", [])
+        if isinstance(flag, dict)
+    ]
+    shown = {**report, "attributes": attributes}
+    if "flagged" in report:
+        shown["flagged"] = flagged
+    return shown | ({"withheld_whole": True} if whole else {})
 
 
 def _has_small_group(report: dict[str, Any]) -> bool:
@@ -304,32 +320,6 @@ def flagged_groups_said(report: dict[str, Any] | None) -> str:
     if flags > groups:
         said += f" ({flags} flags: a group may be flagged on each outcome)"
     return said
-
-
-def flagged_summary(report: dict[str, Any]) -> list[str]:
-    """One sentence per flagged group and outcome, in the report's order.
-
-    For example "gender = woman: manager track recommended at 0.62 of the rate of man (n = 40)".
-    """
-    sentences = []
-    for entry in report["attributes"]:
-        for outcome, cell in entry["outcomes"].items():
-            described = OUTCOMES.get(outcome, outcome.replace("_", " "))
-            for group in cell["groups"]:
-                if not group["flagged"]:
-                    continue
-                if group["impact_ratio"] is None:  # a report withheld whole keeps its flags
-                    sentences.append(
-                        f"{entry['attribute']} = {group['group']}: {described} flagged "
-                        f"(n = {group['n']})"
-                    )
-                    continue
-                sentences.append(
-                    f"{entry['attribute']} = {group['group']}: {described} at "
-                    f"{group['impact_ratio']:g} of the rate of {cell['reference_group']} "
-                    f"(n = {group['n']})"
-                )
-    return sentences
 
 
 def chance_mark(group: dict[str, Any], comparisons: dict[str, Any] | None = None) -> str:

@@ -37,7 +37,6 @@ from recommender.learn.fairness_wording import (
     comparisons_said,
     counted_among,
     exposes_small_groups,
-    flagged_summary,
     likely_ratio,
     p_statement,
     readable_p,
@@ -330,9 +329,9 @@ def test_a_hand_made_example_gives_the_known_rates_ratios_and_flags():
     )
     assert (report["assessed"], report["smallest_comparable"]) == (257, 30)
     assert (report["set_aside"], only["set_aside"]) == (2, 0)  # the two of unknown gender
-    assert flagged_summary(report) == [
-        "gender = woman: manager track recommended at 0.6 of the rate of man (n = 100)"
-    ]
+    assert [
+        (f["attribute"], f["outcome"], f["group"], f["impact_ratio"]) for f in report["flagged"]
+    ] == [("gender", "manager_recommended", "woman", 0.6)]
 
 
 def test_the_four_fifths_line_is_exact_where_floats_are_not():
@@ -356,15 +355,17 @@ def test_tied_highest_rates_take_the_first_group_in_sorted_order_as_reference():
     assert by_group(cell)["zeta"]["p_value"] == 1.0
 
 
-def test_a_summary_names_the_outcome_the_reference_and_n():
+def test_a_group_is_flagged_on_each_outcome_against_its_reference():
     gender, selected = people(("man", 100, 50), ("woman", 40, 12))
     report = fairness_report(
         {"manager_recommended": selected, "promoted_early": selected}, {"gender": gender}
     )
-    assert flagged_summary(report) == [
-        "gender = woman: manager track recommended at 0.6 of the rate of man (n = 40)",
-        "gender = woman: promoted early at 0.6 of the rate of man (n = 40)",
+    assert [(f["outcome"], f["group"], f["impact_ratio"]) for f in report["flagged"]] == [
+        ("manager_recommended", "woman", 0.6),
+        ("promoted_early", "woman", 0.6),
     ]
+    for cell in report["attributes"][0]["outcomes"].values():
+        assert cell["reference_group"] == "man" and by_group(cell)["woman"]["n"] == 40
 
 
 def test_two_attributes_give_each_and_their_intersection():
@@ -507,7 +508,7 @@ def test_a_small_group_is_never_the_reference_and_is_flagged_only_when_its_gap_i
     assert small["small_group"] is True and small["impact_ratio"] == 0.1379
     assert small["p_value"] == float(f"{fisher_exact([[2, 27], [15, 15]]).pvalue:.4g}") < 0.05
     assert small["flagged"] is True  # 7% against 50%: no chance, though few
-    assert len(flagged_summary(report)) == 1
+    assert [f["group"] for f in report["flagged"]] == ["small"]
     # a gap as wide in ratio among 8 people is what chance gives: listed, not flagged
     gender, selected = people(("big", SMALL_GROUP, 15), ("few", 8, 2))
     report = fairness_report({"manager_recommended": selected}, {"gender": gender})
@@ -695,8 +696,8 @@ def test_a_report_stored_before_the_rule_is_shown_without_a_small_groups_outcome
     assert woman["flagged"] is by_group(cell)["woman"]["flagged"] is True  # the flag stays
     assert stored["attributes"][0]["outcomes"]["manager_recommended"] == cell  # not changed
     assert exposes_small_groups(stored) and not exposes_small_groups(shown)
-    assert flagged_summary(shown) == [
-        "gender = woman: manager track recommended flagged (n = 10)"
+    assert [(f["group"], f["impact_ratio"]) for f in shown["flagged"]] == [
+        ("woman", None)
     ]  # the flag without the ratio withheld
     assert shown_report(older_fairness_report) == older_fairness_report  # no group under five
 
@@ -709,7 +710,7 @@ def test_nobody_selected_means_no_disparity():
     assert [g["rate"] for g in cell["groups"]] == [0.0, 0.0, None]  # x: too few to show
     assert not any(g["flagged"] for g in cell["groups"]) and cell["flagged"] is False
     assert cell["test"] is cell["chi_square_p"] is None
-    assert report["flagged"] == [] and flagged_summary(report) == []
+    assert report["flagged"] == []
 
 
 def test_an_attribute_with_nobody_known_has_no_groups():
@@ -1022,7 +1023,15 @@ def test_properties_of_any_report(population):
                     abs(g["impact_ratio"] - IMPACT_RATIO_FLAG) < 1e-4
                 )
                 assert g["p_value"] is None or 0.0 <= g["p_value"] <= 1.0
-    assert len(report["flagged"]) == len(flagged_summary(report))
+    assert [
+        (f["attribute"], f["outcome"], f["group"], f["p_adjusted"]) for f in report["flagged"]
+    ] == [
+        (entry["attribute"], outcome, group["group"], group["p_adjusted"])
+        for entry in report["attributes"]
+        for outcome, cell in entry["outcomes"].items()
+        for group in cell["groups"]
+        if group["flagged"]
+    ]
     assert_adjusted_for_every_comparison(report)
     assert_no_line_gives_a_small_cell_away(report, outcomes, sensitive)
     assert plain(report)
