@@ -3,10 +3,19 @@
 from flask import current_app
 from flask_migrate import upgrade
 
+from webapp.extensions import db
+
 
 def upgrade_database() -> None:
-    """Apply every migration the database lacks (creates the tables on a new database)."""
-    upgrade(directory=current_app.extensions["migrate"].directory)
+    """Apply every migration the database lacks (creates the tables on a new database), then
+    close the connections the migrations used. A migration may leave its connection changed:
+    SQLite's foreign keys are switched off to rebuild a table, and switching them on again
+    inside the migration's transaction does nothing. No request may get such a connection,
+    on which deleting an assessment would leave its shares, notes and decisions behind."""
+    try:
+        upgrade(directory=current_app.extensions["migrate"].directory)
+    finally:
+        db.engine.dispose()
 
 
 class MigrationRefused(Exception):

@@ -2,6 +2,8 @@
 
 import re
 
+import pytest
+
 from recommender.pack.loading import load_pack
 from webapp.assessment.models import Assessment
 from webapp.extensions import db
@@ -70,6 +72,37 @@ def test_save_and_finish_later_keeps_partial_answers(client, ada):
     assert response.headers["Location"] == "/"
     assert 'value="7"' in client.get(first).get_data(as_text=True)
     assert "Resume where you left off" in client.get("/").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("action", ["save", "back"])
+@pytest.mark.parametrize(
+    ("typed", "said"),
+    [
+        ("70", "Enter a whole number from 0 to 60."),
+        ("3.5", "Enter a whole number from 0 to 60."),
+        ("1e309", "Enter a whole number from 0 to 60."),
+    ],
+)
+def test_an_answer_that_cannot_be_saved_is_shown_not_dropped(client, ada, action, typed, said):
+    first = _start(client)
+    client.submit(first, {"years_experience": "5", "years_at_level": "2", "action": "save"})
+    response = client.submit(
+        first, {"years_experience": typed, "years_at_level": "3", "action": action}
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Your other answers are saved; this one is not. Correct or clear it" in html
+    assert said in html and f'value="{typed}"' in html  # what was typed, to correct
+    again = client.get(first).get_data(as_text=True)
+    assert 'value="5"' in again and 'value="3"' in again  # the earlier one stands; the other saved
+
+
+def test_a_choice_not_offered_is_named_as_such(client, ada):
+    first = _start(client)
+    response = client.submit(first, {"current_track": "boss", "action": "save"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and "Choose one of the answers listed." in html
+    assert "Not a valid" not in html
 
 
 def test_back_keeps_what_was_typed_on_the_page(client, ada, people):

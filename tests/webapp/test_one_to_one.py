@@ -358,3 +358,21 @@ def test_the_home_page_words_the_latest_result_as_the_result_does(shared):
     assert said in {sureness({"confidence": c, "flags": []}) for c in (0.4, 0.55, 0.65, 0.8)} | {
         sureness({"confidence": 0.6, "flags": [{"id": "close_call"}]})
     }
+
+
+def test_the_same_decision_sent_again_keeps_the_employees_confirmation(shared):
+    ada, mo, assessment_id = shared
+    page = f"/team/assessments/{assessment_id}"
+    agreed = {"track": "ic", "target_level": "L4", "reason": "Deep work suits her"}
+    mo.submit(page, agreed, action_url=f"{page}/decision")
+    ada.submit(f"/results/{assessment_id}", action_url=f"/results/{assessment_id}/agree")
+    again = mo.submit(page, agreed, action_url=f"{page}/decision", follow_redirects=True)
+    assert "already recorded and confirmed; nothing changed" in again.get_data(as_text=True)
+    assert "You confirmed this" in ada.get(f"/results/{assessment_id}").get_data(as_text=True)
+    with mo.client.application.app_context():
+        assert len(db.session.scalars(select(Decision)).all()) == 1
+    # a different decision is a new one, which Ada has not confirmed
+    mo.submit(page, agreed | {"target_level": "L5"}, action_url=f"{page}/decision")
+    assert "I agree with this" in ada.get(f"/results/{assessment_id}").get_data(as_text=True)
+    with mo.client.application.app_context():
+        assert len(db.session.scalars(select(Decision)).all()) == 2

@@ -29,6 +29,7 @@ from webapp.accounts.models import User
 from webapp.assessment.models import Assessment
 from webapp.extensions import db
 from webapp.hr.outcomes.models import OutcomeRecord, OutcomeUpload, TrainingRun
+from webapp.manager.models import Decision
 from webapp.sharing.models import Share
 
 BURST = 32
@@ -120,6 +121,23 @@ def test_simultaneous_shares_make_one_share_and_revoke_ends_access(
     assert mo.request("GET", f"/team/assessments/{assessment_id}")[0] == 200
     ada.request("POST", f"/results/{assessment_id}/revoke", {"csrf_token": token})
     assert mo.request("GET", f"/team/assessments/{assessment_id}")[0] == 404
+
+
+def test_one_decision_sent_many_times_at_once_is_recorded_once(
+    team, people, make_assessment, share, serve
+):
+    app = team
+    assessment_id = make_assessment("ada@example.com", people[0])
+    share(assessment_id)
+    mo = LiveBrowser(serve(app)).login("mo@example.com", PASSWORD)
+    page = f"/team/assessments/{assessment_id}"
+    form = {"csrf_token": mo.token(page), "track": "ic", "target_level": "L4", "reason": "Craft"}
+
+    def decide(_):
+        return mo.copy().request("POST", f"{page}/decision", form)[0]
+
+    assert all_at_once(BURST, decide) == [302] * BURST
+    assert count(app, select(func.count(Decision.id))) == 1
 
 
 def test_simultaneous_starts_make_one_unfinished_assessment(app, team, serve, password):

@@ -16,6 +16,7 @@ from webapp.assessment import about_you
 from webapp.assessment.about_you import REPORTS_ROLE, Contradiction
 
 CHOOSE_ONE = "Choose an answer."
+NOT_A_CHOICE = "Choose one of the answers listed."
 
 
 @dataclass(frozen=True)
@@ -77,18 +78,28 @@ class WholeNumberRange:
 
 def _field(pack: Pack, item: Item) -> Field:
     if item.kind == NUMBER:
+        whole = WholeNumberRange(item.min, item.max)
         return IntegerField(
-            item.text, validators=[Optional(), WholeNumberRange(item.min, item.max)]
+            item.text, validators=[Optional(), whole], invalid_value_message=whole.message
         )
     if item.kind == CHOICE and item.context == "current_level":
         levels = about_you.level_choices(pack)
-        return SelectField(item.text, choices=levels, validators=[Optional()])
+        return SelectField(
+            item.text, choices=levels, validators=[Optional()], invalid_choice_message=NOT_A_CHOICE
+        )
     if item.kind == CHOICE:
         choices = [SelectChoice("", "Choose…")]
         choices += [SelectChoice(option.value, option.label) for option in item.options]
-        return SelectField(item.text, choices=choices, validators=[Optional()])
+        return SelectField(
+            item.text, choices=choices, validators=[Optional()], invalid_choice_message=NOT_A_CHOICE
+        )
     return RadioField(
-        item.text, choices=_scale_choices(pack, item), coerce=int, validators=[Optional()]
+        item.text,
+        choices=_scale_choices(pack, item),
+        coerce=int,
+        validators=[Optional()],
+        invalid_value_message=NOT_A_CHOICE,
+        invalid_choice_message=NOT_A_CHOICE,
     )
 
 

@@ -98,6 +98,9 @@ def page(assessment_id: int, number: int):
         if action == "next":
             missing_answers(current, form)
         return _render(assessment, current, form, len(all_pages)), 422
+    if form.errors and action in ("back", "save"):
+        # the page's other answers are saved; one that cannot be is shown with why, not dropped
+        return _render(assessment, current, form, len(all_pages), not_saved=True), 422
     if action == "back":
         return redirect(url_for(".page", assessment_id=assessment.id, number=max(number - 1, 1)))
     if action == "save":
@@ -122,10 +125,11 @@ def _own_unfinished(assessment_id: int) -> Assessment:
     return assessment
 
 
-def _render(assessment: Assessment, current: Page, form, total: int):
+def _render(assessment: Assessment, current: Page, form, total: int, *, not_saved=False):
     shown = {item.context: form[item.id].data for item in current.items if item.context}
     return render_template(
         "assessment/page.html",
+        not_saved=not_saved,
         assessment=assessment,
         page=current,
         form=form,

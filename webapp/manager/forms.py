@@ -61,11 +61,14 @@ class NotesForm(FlaskForm):
 class DecisionForm(FlaskForm):
     """The agreed track and target level; a reason when it differs from the advice."""
 
-    track = SelectField("Agreed track", choices=[])
+    track = SelectField(
+        "Agreed track", choices=[], invalid_choice_message="Choose one of the tracks listed."
+    )
     target_level = SelectField(
         "Agreed target level",
         choices=[],
         description="A level of the agreed track: the list groups the levels by track.",
+        invalid_choice_message="Choose one of the levels listed.",
     )
     reason = TextAreaField(
         "Why, when it differs from the advice",

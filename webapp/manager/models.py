@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint, select
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint, false, select, text, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from webapp.database import utcnow
@@ -69,6 +69,23 @@ class Decision(db.Model):
     overrides: Mapped[bool]
     reason: Mapped[str] = mapped_column(Text, default="")
     employee_agreed_at: Mapped[datetime | None]
+
+    @classmethod
+    def lock(cls, assessment_id: int) -> None:
+        """Hold, until the transaction ends, the lock that makes decisions on one assessment
+        one after the other, so that the same decision sent twice at once is recorded once.
+        PostgreSQL: the assessment's row. SQLite: the database's write lock, which a write
+        statement takes even when it changes nothing."""
+        if db.session.get_bind().dialect.name == "postgresql":
+            db.session.execute(
+                text("SELECT id FROM assessments WHERE id = :id FOR UPDATE"), {"id": assessment_id}
+            )
+        else:
+            db.session.execute(update(cls).where(false()).values(reason=cls.reason))
+
+    def agrees(self, track: str, target_level: str, reason: str) -> bool:
+        """Whether this decision is the one given: the same track, level and reason."""
+        return (self.track, self.target_level, self.reason) == (track, target_level, reason)
 
     @classmethod
     def latest(cls, assessment_id: int) -> Decision | None:

@@ -212,6 +212,13 @@ def decide(assessment_id: int):
         )
     if form.errors:
         return _page(assessment, report, pack, "manager/one_to_one.html", decision_form=form), 422
+    Decision.lock(assessment.id)
+    latest = Decision.latest(assessment.id)
+    if latest is not None and latest.agrees(form.track.data, form.target_level.data, reason):
+        db.session.commit()  # the same decision sent again (a double click, an old tab)
+        confirmed = " and confirmed" if latest.employee_agreed_at else ""
+        flash(f"This decision was already recorded{confirmed}; nothing changed.")
+        return redirect(url_for(".one_to_one", assessment_id=assessment.id, _anchor="decision"))
     decision = Decision(
         assessment_id=assessment.id,
         recorded_by=current_user.id,
