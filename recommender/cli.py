@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import gc
 import getpass
 import io
@@ -11,9 +12,11 @@ import json
 import os
 import re
 import shlex
+import signal
 import stat
 import sys
 import tempfile
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TextIO
@@ -35,7 +38,10 @@ from recommender.errors import AnswersInvalid, Problem, TrackfitError
 from recommender.pack.loading import load_pack, packs_dir, resolve_pack_path
 from recommender.pack.schema import pack_schema
 
-EXIT_OK, EXIT_USAGE = 0, 2
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_INTERRUPTED = 128 + signal.SIGINT  # as a shell reports a command stopped by Ctrl+C
+# standard output refusing more: a full disk or quota, a file too large, an I/O error
+OUTPUT_REFUSED = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO}
 MAX_PEOPLE = 1_000_000  # synthetic people per run: beyond it a run takes hours and gigabytes
 MAX_SEEDS = 100
 SAMPLE_ANSWERS = "sample-answers.jsonl"  # a pack's example answers (optional)
@@ -57,6 +63,7 @@ def main(argv: Sequence[str] | None = None, parser: argparse.ArgumentParser | No
         if sys.stderr is not None and not sys.stderr.closed:
             print("trackfit: standard output is closed; nothing was done", file=sys.stderr)
         return EXIT_USAGE
+    stopping = _stop_on_terminate()
     try:
         return args.run(args)
     except TrackfitError as error:
@@ -65,11 +72,37 @@ def main(argv: Sequence[str] | None = None, parser: argparse.ArgumentParser | No
     except BrokenPipeError:
         sys.stderr.close()  # the reader went away (e.g. `| head`); not an error of ours
         return EXIT_OK
+    except KeyboardInterrupt:
+        print(
+            "trackfit: interrupted before it finished; no output is left half-written (a file "
+            "or model version is written whole or not at all)",
+            file=sys.stderr,
+        )
+        return EXIT_INTERRUPTED
     except OSError as error:
+        if error.filename is None and error.errno in OUTPUT_REFUSED:
+            # standard output cannot take more (a full disk): say so, without a traceback, and
+            # drop what is still buffered so that exiting does not try again
+            print(f"trackfit: the output cannot be written ({error.strerror})", file=sys.stderr)
+            with contextlib.suppress(OSError, ValueError):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return EXIT_FAILED
         if error.filename is None:
             raise  # not about a path the user gave: our bug, keep the traceback
         print(f"trackfit: {error.filename}: {error.strerror}", file=sys.stderr)
         return EXIT_USAGE
+    finally:
+        stopping()
+
+
+def _stop_on_terminate() -> Callable[[], None]:
+    """Make SIGTERM stop a command as Ctrl+C does (its temporary files removed, the message
+    above) for the command's length; return what puts the previous handler back. Only the
+    main thread can set one."""
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
+    return lambda: signal.signal(signal.SIGTERM, previous)
 
 
 def _bundled_registry_as_relative(text: str) -> str:
@@ -546,7 +579,7 @@ def run_train(args: argparse.Namespace) -> int:
         refusal = _unjustified(registry, version, _justification(args))
         if refusal is None:
             registry.promote(
-                version, outcomes.pack, justification=_justification(args), by=_mover()
+                version, outcomes.pack, justification=_justification(args), by=command_line_user()
             )
             summary["active"] = version
     json.dump(summary, sys.stdout, indent=2)
@@ -594,7 +627,7 @@ def _justification(args: argparse.Namespace) -> str | None:
     return (args.justification or "").strip() or None
 
 
-def _mover() -> str:
+def command_line_user() -> str:
     """Who moves a pointer from the command line, as the registry's history keeps it: the
     account running the command, when the system can say."""
     try:
@@ -684,6 +717,7 @@ def run_models(args: argparse.Namespace) -> int:
             raise TrackfitError(
                 f"models {args.action}: {' and '.join(misplaced)} {verb} only with build-default"
             )
+    _refuse_what_the_action_ignores(args)
     if args.action not in ("list", "check"):
         return _change_models(args)
     registry = Registry(args.models)
@@ -694,6 +728,28 @@ def run_models(args: argparse.Namespace) -> int:
     if args.action == "check":
         return _check_models(registry, args)
     return _list_models(registry, args.pack)
+
+
+def _refuse_what_the_action_ignores(args: argparse.Namespace) -> None:
+    """A version or a justification given to an action that takes none is refused, never
+    dropped: `models rollback v1` would otherwise move the pointer to another version."""
+    problems = []
+    if args.version is not None and args.action not in ("check", "promote"):
+        if args.action == "rollback":
+            problems.append(
+                f"models rollback takes no version: it goes back to the version active before "
+                f"the current one; to make {args.version} active, promote it: trackfit models "
+                f"promote {shlex.quote(args.version)}"
+            )
+        else:
+            problems.append(
+                f"models {args.action} takes no version ({args.version} given); "
+                "models check V tries one"
+            )
+    if args.justification is not None and args.action not in ("promote", "rollback"):
+        problems.append(f"models {args.action}: --justification goes only with promote or rollback")
+    if problems:
+        raise TrackfitError("; ".join(problems))
 
 
 def _check_models(registry: Registry, args: argparse.Namespace) -> int:
@@ -885,7 +941,7 @@ def _change_models(args: argparse.Namespace) -> int:
         if refusal:
             raise TrackfitError(f"models promote: {args.version} was not promoted: {refusal}")
         previous = registry.promote(
-            args.version, args.pack, justification=_justification(args), by=_mover()
+            args.version, args.pack, justification=_justification(args), by=command_line_user()
         )
         own = registry.pack_of(args.version)
         print(f"active model for {own}: {args.version} (was {previous or 'none'})")
@@ -893,7 +949,7 @@ def _change_models(args: argparse.Namespace) -> int:
         _known_pack(registry, args.pack)
         _check_rollback_justification(args)
         pack = args.pack or _only_pack(registry)
-        target = registry.rollback(pack, justification=_justification(args), by=_mover())
+        target = registry.rollback(pack, justification=_justification(args), by=command_line_user())
         print(f"active model for {pack_id_of(pack)}: {target}")
     else:
         from recommender.learn.default_model import build_default_model
@@ -908,7 +964,7 @@ def _change_models(args: argparse.Namespace) -> int:
             loaded = load_pack(pack)
             _note_unknown_constructs(loaded)
             name = build_default_model(
-                registry, loaded, evaluation_sizes=args.evaluate, by=_mover()
+                registry, loaded, evaluation_sizes=args.evaluate, by=command_line_user()
             )
             print(f"active model for {pack_id_of(pack)}: {name}")
     return EXIT_OK

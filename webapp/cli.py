@@ -11,6 +11,7 @@ import socket
 import sys
 from collections.abc import Callable, Sequence
 from contextlib import contextmanager
+from types import SimpleNamespace
 
 from recommender import cli as recommender_cli
 from webapp.token_lifetime import DEFAULT_DAYS as DEFAULT_TOKEN_DAYS
@@ -69,13 +70,41 @@ def add_web_commands(commands: argparse._SubParsersAction) -> None:
     tokens.add_argument(
         "--days",
         type=recommender_cli.whole_number(1, MAX_TOKEN_DAYS),
-        default=DEFAULT_TOKEN_DAYS,
         help=f"create: how many days the token works (1 to {MAX_TOKEN_DAYS}; "
         f"default {DEFAULT_TOKEN_DAYS})",
     )
     tokens.add_argument(
         "--id", type=recommender_cli.whole_number(1, 2**63 - 1), help="token id to revoke"
     )
+
+
+# what each action of `users` and `tokens` reads; any other option given is refused, not dropped
+TAKES = {
+    ("users", "add"): {"email", "name", "role"},
+    ("users", "set-role"): {"email", "role"},
+    ("users", "list"): set(),
+    ("tokens", "create"): {"name", "owner", "days"},
+    ("tokens", "list"): set(),
+    ("tokens", "revoke"): {"id"},
+}
+
+
+def _ignored(args: argparse.Namespace, command: str) -> str | None:
+    """The options given that this action takes no notice of, said, or None."""
+    options = {"email", "name", "role"} if command == "users" else {"name", "owner", "days", "id"}
+    given = sorted(o for o in options if getattr(args, o, None) is not None)
+    extra = [o for o in given if o not in TAKES[(command, args.action)]]
+    if not extra:
+        return None
+    said = " and ".join(f"--{o}" for o in extra)
+    return f"{command} {args.action} takes no {said}" + (
+        f" (it {'lists every one' if args.action == 'list' else 'does not use it'})"
+    )
+
+
+def _command_line_actor() -> SimpleNamespace:
+    """Who made a change from the command line, as the audit log names them."""
+    return SimpleNamespace(id=None, email=recommender_cli.command_line_user()[:254])
 
 
 def _fail(message: str) -> int:
@@ -235,13 +264,17 @@ def run_users(args: argparse.Namespace) -> int:
     """`trackfit users add|set-role|list`."""
     import getpass
 
+    from webapp import audit
     from webapp.accounts.models import MIN_PASSWORD, User, email_problem, normalise_email
     from webapp.extensions import db
 
+    ignored = _ignored(args, "users")
+    if ignored:
+        return _fail(ignored)
     with _database(args):
         if args.action == "list":
             for user in db.session.scalars(db.select(User).order_by(User.email)):
-                print(f"{user.email}\t{user.role}\t{user.name}")
+                print(f"{user.email}\t{user.role}\t{_one_line(user.name)}")
             return EXIT_OK
         if not args.email:
             return _fail(f"users {args.action}: --email is required")
@@ -251,7 +284,17 @@ def run_users(args: argparse.Namespace) -> int:
                 return _fail("users set-role: --role is required (employee, manager or hr)")
             if user is None:
                 return _fail(f"no account with email {args.email!r}")
-            user.role = args.role
+            others = db.select(db.func.count(User.id)).where(User.role == "hr", User.id != user.id)
+            if user.role == "hr" and args.role != "hr" and not db.session.scalar(others):
+                return _fail(
+                    f"users set-role: {user.email} is the only HR account; make another account "
+                    "HR first, or nobody could run HR's pages"
+                )
+            before, user.role = user.role, args.role
+            audit.record(
+                "role_changed", user.email, actor=_command_line_actor(), before=before,
+                after=user.role,
+            )  # fmt: skip
             db.session.commit()
             print(f"{user.email} is now {user.role}")
             return EXIT_OK
@@ -274,14 +317,21 @@ def run_users(args: argparse.Namespace) -> int:
         user = User(email=normalise_email(args.email), name=args.name or args.email, role=role)
         user.set_password(password)
         db.session.add(user)
+        audit.record("account_added", user.email, actor=_command_line_actor(), role=role)
         db.session.commit()
         print(f"added {user.email} ({user.role})")
     return EXIT_OK
 
 
+def _one_line(text: str) -> str:
+    """A value for one tab-separated line: a line break or tab in it shown escaped."""
+    return text if text.isprintable() else text.encode("unicode_escape").decode("ascii")
+
+
 @_setup_named
 def run_tokens(args: argparse.Namespace) -> int:
     """`trackfit tokens create|list|revoke`: the secret is printed once, at creation."""
+    from webapp import audit
     from webapp.api.tokens import (
         ApiToken,
         TokenRefused,
@@ -290,7 +340,11 @@ def run_tokens(args: argparse.Namespace) -> int:
         revoke_token,
     )
     from webapp.database import utcnow
+    from webapp.extensions import db
 
+    ignored = _ignored(args, "tokens")
+    if ignored:
+        return _fail(ignored)
     with _database(args):
         if args.action == "create":
             if not args.name or not args.owner:
@@ -298,12 +352,19 @@ def run_tokens(args: argparse.Namespace) -> int:
                     "tokens create: --name and --owner (an HR account's email) are required"
                 )
             problems = _too_long(args, ("--name", ApiToken.name))
+            if any(not char.isprintable() for char in args.name):
+                problems.append("--name: holds a line break or another control character")
             if problems:
                 return _fail("tokens create: " + "; ".join(problems))
             try:
-                token, secret = create_token(args.name, args.owner, args.days)
+                token, secret = create_token(args.name, args.owner, args.days or DEFAULT_TOKEN_DAYS)
             except TokenRefused as error:
                 return _fail(str(error))
+            audit.record(
+                "token_created", token.name, actor=_command_line_actor(), token=token.id,
+                owner=args.owner,
+            )  # fmt: skip
+            db.session.commit()
             print(secret)
             print(
                 f"token {token.id} ({token.name}) created, working until "
@@ -321,5 +382,7 @@ def run_tokens(args: argparse.Namespace) -> int:
                 return _fail("tokens revoke: --id is required")
             if revoke_token(args.id) is None:
                 return _fail(f"no token with id {args.id}")
+            audit.record("token_revoked", f"token {args.id}", actor=_command_line_actor())
+            db.session.commit()
             print(f"token {args.id} revoked")
     return EXIT_OK

@@ -136,7 +136,11 @@ def _check_block(
             room = PROBLEMS_LISTED - len(problems.listed) - pending
             results.append((number, where, read_answers_line(line, pack, where, room)))
         except AnswersInvalid as error:
-            results.append((number, where, error))
+            # kept without its traceback or the error it replaced: their frames lead back to
+            # this one and so to `results` itself, a cycle only the collector frees, and a
+            # batch runs with it off (4 KB a bad line, never freed)
+            error.__context__ = error.__cause__ = None
+            results.append((number, where, error.with_traceback(None)))
             pending += len(error.problems)
     people = [result for result in results if isinstance(result[2], Answers)]
     hashes = np.fromiter((hash(p[2].employee_id) for p in people), np.int64, len(people))

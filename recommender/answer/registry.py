@@ -83,8 +83,12 @@ class NoActiveVersion(ModelRefused):
 
 
 def registry_root(override: str | Path | None = None) -> Path:
-    """`--models DIR`, else `$TRACKFIT_MODELS`, else the repository's `models/`."""
-    if override:
+    """`--models DIR`, else `$TRACKFIT_MODELS`, else the repository's `models/`. A blank
+    `--models` is refused: read as "not given", `--models "$UNSET"` would move the pointers
+    of the bundled registry."""
+    if override is not None:
+        if not str(override).strip():
+            raise ModelRefused("--models: no folder given (an empty name); name the registry")
         return Path(override)
     return Path(os.environ.get("TRACKFIT_MODELS") or DEFAULT_ROOT)
 

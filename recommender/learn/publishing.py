@@ -362,20 +362,52 @@ class RegistryWriter(Registry):
             move["justification"] = justification
         if by:
             move["by"] = by
+        folder = self.root / ACTIVE_FOLDER
+        staged = self._stage_pointer(folder, pack_id, name)
+        history = self.root / HISTORY_FILE
         try:
-            history = self.root / HISTORY_FILE
-            flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW
-            with os.fdopen(os.open(history, flags, 0o644), "a", encoding="utf-8") as lines:
-                lines.write(json.dumps(move) + "\n")
-        except OSError as error:
-            where = error.filename or self.root
-            raise ModelRefused(f"{where}: cannot be written ({error.strerror})") from None
-        self._write_pointer(pack_id, name)
+            # the move is recorded, then made; if it cannot be made, the record is taken back:
+            # no move without its record, and no record of a move never made
+            try:
+                flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW
+                with os.fdopen(os.open(history, flags, 0o644), "a", encoding="utf-8") as lines:
+                    recorded = os.fstat(lines.fileno()).st_size
+                    lines.write(json.dumps(move) + "\n")
+            except OSError as error:
+                raise ModelRefused(
+                    f"{error.filename or history}: cannot be written ({error.strerror})"
+                ) from None
+            try:
+                os.replace(staged, folder / pack_id)
+            except OSError as error:
+                with contextlib.suppress(OSError):
+                    os.truncate(history, recorded)
+                raise ModelRefused(
+                    f"{error.filename or folder}: cannot be written ({error.strerror})"
+                ) from None
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(staged)
 
     def _write_pointer(self, pack_id: str, name: str) -> None:
         """Point a pack at a version: written to a temporary file of its own and renamed over
         `active/<pack>` (atomic); the caller holds the lock."""
         folder = self.root / ACTIVE_FOLDER
+        staged = self._stage_pointer(folder, pack_id, name)
+        try:
+            os.replace(staged, folder / pack_id)
+        except OSError as error:
+            raise ModelRefused(
+                f"{error.filename or folder}: cannot be written ({error.strerror})"
+            ) from None
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(staged)
+
+    @staticmethod
+    def _stage_pointer(folder: Path, pack_id: str, name: str) -> str:
+        """A pointer to `name`, written and synced to a temporary file in `folder`, ready to be
+        renamed over `active/<pack>`; its path."""
         temporary = None
         try:
             descriptor, temporary = tempfile.mkstemp(prefix=f".{pack_id}-", dir=folder)
@@ -384,11 +416,11 @@ class RegistryWriter(Registry):
                 pointer.flush()
                 os.fsync(pointer.fileno())
             os.chmod(temporary, 0o644)  # mkstemp makes it private; the pointer is readable
-            os.replace(temporary, folder / pack_id)
         except OSError as error:
-            where = error.filename or folder
-            raise ModelRefused(f"{where}: cannot be written ({error.strerror})") from None
-        finally:
             if temporary is not None:
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(temporary)
+            raise ModelRefused(
+                f"{error.filename or folder}: cannot be written ({error.strerror})"
+            ) from None
+        return temporary

@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import io
 import json
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from recommender.answer.batch import check_answers_jsonl
 from recommender.cli import build_parser
+from recommender.errors import AnswersInvalid
+from recommender.pack.loading import load_pack
 from webapp.cli import add_web_commands
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -344,3 +350,47 @@ def test_any_command_line_is_parsed_or_refused_with_a_message_never_a_traceback(
         except SystemExit as exit_:
             assert exit_.code in (0, 2), stderr.getvalue()
             assert exit_.code == 0 or "error: " in stderr.getvalue()
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full to stand for a full disk")
+@pytest.mark.parametrize("command", [["schema"], ["models", "list"], ["recommend", "--input"]])
+def test_an_output_that_cannot_be_written_is_said_in_a_line_not_a_traceback(command):
+    samples = str(ROOT / "questionnaires/engineering/sample-answers.jsonl")
+    argv = [*command, samples] if command[-1] == "--input" else command
+    with Path("/dev/full").open("wb") as full:
+        result = subprocess.run(
+            [_installed_trackfit(), *argv], stdout=full, capture_output=False,
+            stderr=subprocess.PIPE, text=True, check=False,
+        )  # fmt: skip
+    assert result.returncode == 1
+    assert result.stderr == "trackfit: the output cannot be written (No space left on device)\n"
+
+
+@pytest.mark.parametrize("sent", [signal.SIGTERM, signal.SIGINT])
+def test_a_command_stopped_midway_says_so_and_leaves_no_part_written(tmp_path, sent):
+    out = tmp_path / "people.csv"
+    child = subprocess.Popen(
+        [_installed_trackfit(), "synth", "--n", "1000000", "--seed", "1", "--out", str(out)],
+        stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    time.sleep(2.5)  # long enough to be writing; a million people take far longer
+    child.send_signal(sent)
+    err = child.communicate(timeout=60)[1]
+    assert child.returncode == 130, err
+    assert "trackfit: interrupted before it finished" in err and "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_checking_bad_lines_keeps_nothing_only_the_collector_could_free():
+    # a batch runs with the cycle collector off; a refused line must not tie itself in a cycle
+    pack = load_pack("engineering")
+    was = gc.isenabled()
+    gc.collect()
+    gc.disable()
+    try:
+        with pytest.raises(AnswersInvalid):
+            check_answers_jsonl(["x\n", '{"employee_id": 5}\n'] * 500, pack)
+        assert gc.collect() < 100  # was about 40 objects a refused line
+    finally:
+        if was:
+            gc.enable()

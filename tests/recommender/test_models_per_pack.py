@@ -378,3 +378,31 @@ def test_an_outcome_file_of_another_discipline_says_which_pack_to_give(
     assert first.endswith("give --pack engineering")
     assert "item columns missing" in err  # every problem is still listed
     assert sorted(Registry(models).versions()) == ["v1", "v2", "v3"]  # nothing written
+
+
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        (["models", "rollback", "v1", "--pack", "engineering"], "takes no version"),
+        (["models", "list", "v9"], "models list takes no version (v9 given)"),
+        (["models", "list", "--justification", "because I say so"], "only with promote or"),
+        (["models", "build-default", "v1", "--missing"], "takes no version"),
+    ],
+)
+def test_what_an_action_takes_no_notice_of_is_refused_and_nothing_moves(
+    trackfit, models, argv, said
+):
+    history = (models / "history.jsonl").read_bytes()
+    code, out, err = trackfit("--models", str(models), *argv)
+    assert code == 2 and out == "" and said in err
+    assert (models / "history.jsonl").read_bytes() == history
+    assert Registry(models).active("engineering") == "v1"
+
+
+@pytest.mark.parametrize("blank", ["", "  "])
+def test_a_blank_models_folder_is_refused_not_read_as_the_bundled_one(trackfit, blank):
+    history = (ROOT / "models" / "history.jsonl").read_bytes()
+    for argv in (["models", "list"], ["models", "rollback", "--pack", "engineering"]):
+        code, _, err = trackfit("--models", blank, *argv)
+        assert code == 2 and "--models: no folder given" in err
+    assert (ROOT / "models" / "history.jsonl").read_bytes() == history

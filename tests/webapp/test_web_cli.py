@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from webapp.api.tokens import ApiToken
+from webapp.audit import AuditEvent
 from webapp.cli import main
 from webapp.database import utcnow
 from webapp.extensions import db
@@ -144,6 +145,7 @@ def test_the_token_list_says_a_token_of_someone_no_longer_in_hr_does_not_work(cl
     monkeypatch.setenv("TRACKFIT_NEW_PASSWORD", "a long enough password")
     assert cli("users", "add", "--email", "hr@example.com", "--role", "hr")[0] == 0
     assert cli("tokens", "create", "--name", "HRIS", "--owner", "hr@example.com")[0] == 0
+    assert cli("users", "add", "--email", "hr2@example.com", "--role", "hr")[0] == 0
     assert cli("users", "set-role", "--email", "hr@example.com", "--role", "manager")[0] == 0
     listing = cli("tokens", "list")[1]
     assert "not working: its owner is no longer in HR" in listing
@@ -194,3 +196,54 @@ def test_a_database_without_tables_says_to_upgrade_it(monkeypatch, capsys, tmp_p
     monkeypatch.setenv("TRACKFIT_ENV", "testing")
     assert main(["users", "list"]) == 2
     assert "run `trackfit db upgrade` first" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        (["users", "list", "--email", "x@example.com"], "users list takes no --email"),
+        (["users", "set-role", "--email", "a@example.com", "--role", "hr", "--name", "A"],
+         "users set-role takes no --name"),
+        (["tokens", "list", "--owner", "hr@example.com"], "tokens list takes no --owner"),
+        (["tokens", "revoke", "--id", "1", "--days", "3"], "tokens revoke takes no --days"),
+    ],
+)  # fmt: skip
+def test_an_option_an_action_takes_no_notice_of_is_refused(cli, argv, said):
+    code, out, err = cli(*argv)
+    assert code == 2 and out == "" and said in err
+
+
+def test_a_token_name_on_two_lines_is_refused(cli, monkeypatch):
+    monkeypatch.setenv("TRACKFIT_NEW_PASSWORD", "a long enough password")
+    assert cli("users", "add", "--email", "hr@example.com", "--role", "hr")[0] == 0
+    code, _, err = cli("tokens", "create", "--name", "bad\nname", "--owner", "hr@example.com")
+    assert code == 2 and "--name: holds a line break" in err
+    assert cli("tokens", "list")[1] == ""
+
+
+def test_the_last_hr_account_keeps_its_role(cli, monkeypatch):
+    monkeypatch.setenv("TRACKFIT_NEW_PASSWORD", "a long enough password")
+    assert cli("users", "add", "--email", "hr@example.com", "--role", "hr")[0] == 0
+    code, _, err = cli("users", "set-role", "--email", "hr@example.com", "--role", "employee")
+    assert code == 2 and "is the only HR account" in err
+    assert "hr@example.com\thr\t" in cli("users", "list")[1]
+
+
+def test_accounts_roles_and_tokens_changed_from_the_command_line_are_audited(cli, monkeypatch, app):
+    monkeypatch.setenv("TRACKFIT_NEW_PASSWORD", "a long enough password")
+    cli("users", "add", "--email", "hr@example.com", "--role", "hr")
+    cli("users", "add", "--email", "mo@example.com")
+    cli("users", "set-role", "--email", "mo@example.com", "--role", "hr")
+    cli("tokens", "create", "--name", "HRIS", "--owner", "hr@example.com")
+    cli("tokens", "revoke", "--id", "1")
+    with app.app_context():
+        events = db.session.scalars(db.select(AuditEvent).order_by(AuditEvent.id)).all()
+    assert [(e.action, e.subject) for e in events] == [
+        ("account_added", "hr@example.com"),
+        ("account_added", "mo@example.com"),
+        ("role_changed", "mo@example.com"),
+        ("token_created", "HRIS"),
+        ("token_revoked", "token 1"),
+    ]
+    assert events[2].detail == {"before": "employee", "after": "hr"}
+    assert all(e.actor_email.endswith("(command line)") and e.actor_id is None for e in events)

@@ -48,6 +48,10 @@ ACTIONS = {
     "delete_all": "deleted all their assessments",
     "delete_account": "deleted their account",
     "audit_export": "exported the audit log",
+    "account_added": "added an account (command line)",
+    "role_changed": "changed a person's role (command line)",
+    "token_created": "created an API token (command line)",
+    "token_revoked": "revoked an API token (command line)",
 }
 
 

@@ -93,3 +93,38 @@ def test_promoting_through_a_linked_history_is_refused_and_the_target_is_untouch
     with pytest.raises(ModelRefused, match=r"history\.jsonl"):
         RegistryWriter(models).promote(candidate)
     assert target.read_text() == "root:x:0:0:root:/root:/bin/bash\n"
+
+
+def test_a_move_that_cannot_be_made_leaves_no_record_of_it(models, monkeypatch):
+    # the disk fills between recording the move and making it: the record is taken back
+    candidate = forged_version(models, lambda arrays: None)
+    history = (models / "history.jsonl").read_bytes()
+    real_replace = os.replace
+
+    def full_disk(source, target):
+        if Path(target).parent.name == "active":
+            raise OSError(28, "No space left on device", str(target))
+        real_replace(source, target)
+
+    monkeypatch.setattr(os, "replace", full_disk)
+    with pytest.raises(ModelRefused, match="No space left on device"):
+        RegistryWriter(models).promote(candidate)
+    assert (models / "history.jsonl").read_bytes() == history
+    assert Registry(models).active("engineering") == "v1"
+    assert not [p.name for p in (models / "active").iterdir() if p.name.startswith(".")]
+
+
+def test_a_move_that_cannot_be_recorded_is_not_made(models, monkeypatch):
+    candidate = forged_version(models, lambda arrays: None)
+    real_open = os.open
+
+    def read_only(path, flags, *mode):
+        if str(path).endswith("history.jsonl") and flags & os.O_APPEND:
+            raise OSError(30, "Read-only file system", str(path))
+        return real_open(path, flags, *mode)
+
+    monkeypatch.setattr(os, "open", read_only)
+    with pytest.raises(ModelRefused, match=r"history\.jsonl: cannot be written"):
+        RegistryWriter(models).promote(candidate)
+    assert Registry(models).active("engineering") == "v1"
+    assert not [p.name for p in (models / "active").iterdir() if p.name.startswith(".")]
