@@ -15,7 +15,12 @@ from sqlalchemy import or_
 
 from recommender.answer.answers import Answers, JsonRefused, read_json_document
 from recommender.answer.contract import recommendation_schema
-from recommender.answer.employee_ids import EmployeeIdRefused, employee_id_key, read_employee_id
+from recommender.answer.employee_ids import (
+    EmployeeIdRefused,
+    employee_id_key,
+    invisible_character,
+    read_employee_id,
+)
 from recommender.answer.levels import next_anchor
 from recommender.answer.profile import Profile
 from recommender.answer.quality import FLAG_MESSAGES
@@ -74,6 +79,7 @@ __all__ = [  # what the web app uses of the answering layer, named once here
     "discipline_of",
     "disciplines",
     "employee_id_key",
+    "invisible_character",
     "load_pack",
     "model_registry",
     "next_anchor",

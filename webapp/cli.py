@@ -265,7 +265,13 @@ def run_users(args: argparse.Namespace) -> int:
     import getpass
 
     from webapp import audit
-    from webapp.accounts.models import MIN_PASSWORD, User, email_problem, normalise_email
+    from webapp.accounts.models import (
+        MIN_PASSWORD,
+        User,
+        email_problem,
+        name_problem,
+        normalise_email,
+    )
     from webapp.extensions import db
 
     ignored = _ignored(args, "users")
@@ -303,8 +309,10 @@ def run_users(args: argparse.Namespace) -> int:
         problems = _too_long(args, ("--email", User.email), ("--name", User.name))
         if email_problem(args.email):
             problems.append(f"--email: {args.email[:80]!r} is not an email address")
-        if args.name and any(not char.isprintable() for char in args.name):
+        if args.name is not None and any(not char.isprintable() for char in args.name):
             problems.append("--name: holds a line break or another control character")
+        elif args.name is not None and name_problem(args.name):
+            problems.append(f"--name: {name_problem(args.name)}")
         if problems:
             return _fail("users add: " + "; ".join(problems))
         try:

@@ -3,8 +3,11 @@ database: no NUL character (PostgreSQL refuses them) and no longer than the colu
 
 from __future__ import annotations
 
+import unicodedata
+
 from sqlalchemy.orm import InstrumentedAttribute
 from werkzeug.datastructures import FileStorage
+from wtforms import TextAreaField
 from wtforms.validators import StopValidation
 
 NUL = "\x00"
@@ -46,3 +49,23 @@ class FitsColumn:
         problem = text_problem(text, self.length)
         if problem:
             raise StopValidation(f"{what}: {problem}.")
+
+
+def has_visible_text(text: str | None) -> bool:
+    """Whether `text` has anything to read: a character other than spaces, line breaks and
+    the invisible ones (zero-width spaces and joiners, direction marks)."""
+    return any(
+        not character.isspace() and unicodedata.category(character) not in ("Cc", "Cf")
+        for character in text or ""
+    )
+
+
+class TextAreaAsTyped(TextAreaField):
+    """A text area whose line breaks are one character each, as the browser counted them
+    against `maxlength`: a browser sends each as CR LF, which would make the server's count
+    longer than the one the person saw."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if isinstance(self.data, str):
+            self.data = self.data.replace("\r\n", "\n").replace("\r", "\n")

@@ -208,11 +208,21 @@ def _adjust_for_many_comparisons(report: dict[str, Any]) -> dict[str, Any]:
     adjusted = {
         test: _round_p(max(p, tests[test])) for test, p in zip(tests, bh.tolist(), strict=True)
     }
-    found = {}
+    found, test_of = {}, {}
     for key, test, group in compared:
         group["p_adjusted"] = found[key] = adjusted[test]
+        test_of[key] = test
+    first_flag = {}  # each test's first flag: a table that repeats another repeats its flags
     for flag in report["flagged"]:
-        flag["p_adjusted"] = found.get((flag["attribute"], flag["outcome"], flag["group"]))
+        key = (flag["attribute"], flag["outcome"], flag["group"])
+        flag["p_adjusted"] = found.get(key)
+        test = test_of.get(key)
+        if test is None:
+            continue
+        if test in first_flag:
+            flag["same_as"] = first_flag[test]
+        else:
+            first_flag[test] = {"attribute": flag["attribute"], "group": flag["group"]}
     return {
         "count": len(tests),
         "rows": len(compared),  # the tables' rows with a p: more where a table repeats another

@@ -307,18 +307,32 @@ def p_statement(p: float) -> str:
     return f"p {written}" if written.startswith("<") else f"p = {written}"
 
 
+def _own_flags(report: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """The report's flags, less those a table of the same people repeats (`same_as`): an
+    intersection with an attribute everyone shares flags the same people again."""
+    return [f for f in (report or {}).get("flagged", []) if not f.get("same_as")]
+
+
 def flagged_groups(report: dict[str, Any] | None) -> int:
-    """How many groups the report flags: a group flagged on both outcomes is one group."""
-    return len({(f.get("attribute"), f.get("group")) for f in (report or {}).get("flagged", [])})
+    """How many groups the report flags: a group flagged on both outcomes is one group, and
+    so is a group a table of the same people repeats."""
+    return len({(f.get("attribute"), f.get("group")) for f in _own_flags(report)})
 
 
 def flagged_groups_said(report: dict[str, Any] | None) -> str:
     """ "3 flagged groups", and how many flags when some group is flagged on more than one
-    outcome ("3 flagged groups (5 flags: a group may be flagged on each outcome)")."""
-    groups, flags = flagged_groups(report), len((report or {}).get("flagged", []))
+    outcome ("3 flagged groups (5 flags: a group may be flagged on each outcome)"), and how many
+    rows of the tables repeat them."""
+    groups, flags = flagged_groups(report), len(_own_flags(report))
     said = f"{groups} flagged group{'' if groups == 1 else 's'}"
     if flags > groups:
         said += f" ({flags} flags: a group may be flagged on each outcome)"
+    repeated = len((report or {}).get("flagged", [])) - flags
+    if repeated:
+        said += (
+            f"; {repeated} more flag{' repeats' if repeated == 1 else 's repeat'} "
+            f"{'it' if flags == 1 else 'them'} in a table of the same people"
+        )
     return said
 
 

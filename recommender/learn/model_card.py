@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from recommender.learn.comparison import judgement_said
 from recommender.learn.fairness_wording import (
     NOT_SHOWN_RULE,
     NOTHING_CHECKED,
@@ -381,9 +382,9 @@ def _differences(comparison: dict[str, Any]) -> list[str]:
                 f" (not a fair comparison: {literal(comparison.get('active'))} learnt from "
                 f"{entry['learnt_by_active']:,} of these people)"
             )
+        said = judgement_said(entry, (comparison.get("verdict") or {}).get("summary"))
         lines.append(
-            f"| {literal(track)} | {entry['rows']} | {cells[0]} | {cells[1]} | "
-            f"{entry['judgement']}{unfair} |"
+            f"| {literal(track)} | {entry['rows']} | {cells[0]} | {cells[1]} | {said}{unfair} |"
         )
     return [*lines, ""]
 

@@ -13,6 +13,7 @@ import csv
 import hashlib
 import io
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -481,6 +482,47 @@ def _distinct(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return codes, np.asarray(distinct, dtype=object)
 
 
+# alphabets whose letters pass for Latin ones (Cyrillic a, U+0430; Greek omicron): one value
+# mixing them is a second group that looks like the first
+LOOKALIKE_SCRIPTS = ("LATIN", "CYRILLIC", "GREEK")
+
+
+def _lookalikes(values: list[str], codes: np.ndarray) -> list[tuple[str, str, int | None] | None]:
+    """Per distinct value (in order of first appearance): None, or why it is a group that
+    looks like another: (value, the first spelling met of the same text, the row it is first
+    met on) when the two differ only in case or Unicode form; (value, "Latin and Cyrillic",
+    None) when it mixes letters of alphabets that look alike."""
+    first_rows = np.full(len(values), -1, dtype=np.int64)
+    met, first = np.unique(codes, return_index=True)
+    first_rows[met] = first  # each distinct value's first row
+    found: list[tuple[str, str, int | None] | None] = [None] * len(values)
+    spelled: dict[str, int] = {}
+    for index, value in enumerate(values):
+        if not value:
+            continue
+        if not (value.isascii() and value.islower()):
+            scripts = sorted(
+                {
+                    script
+                    for script in (
+                        unicodedata.name(c, "").split(" ")[0] for c in value if c.isalpha()
+                    )
+                    if script in LOOKALIKE_SCRIPTS
+                },
+                key=LOOKALIKE_SCRIPTS.index,
+            )
+            if len(scripts) > 1:
+                found[index] = (value, " and ".join(s.title() for s in scripts), None)
+                continue
+        key = unicodedata.normalize("NFKC", value).casefold()
+        if key in spelled:
+            earlier = spelled[key]
+            found[index] = (value, values[earlier], int(first_rows[earlier]))
+        else:
+            spelled[key] = index
+    return found
+
+
 def _plain(values: np.ndarray) -> np.ndarray:
     """Which texts are printable ASCII only (in standard form, with nothing hidden)."""
     return np.fromiter(
@@ -595,8 +637,38 @@ class _Checker:
                         ),
                     )
                 )
+                lookalike = _lookalikes([value.strip() for value in distinct], codes)
+                alike = (
+                    ~nul
+                    & ~long
+                    & ~hidden
+                    & np.array([said is not None for said in lookalike], bool)[codes]
+                )
+                self.checks.append(
+                    _CellCheck(
+                        column,
+                        position,
+                        alike,
+                        lambda index: self._lookalike_said(lookalike[codes[index]]),
+                    )
+                )
+                hidden = hidden | alike
             self._sound[column] = ~(nul | long | hidden)
         return self._sound[column]
+
+    def _lookalike_said(self, found: tuple[str, str, int | None]) -> str:
+        """A sensitive value that would make a second group looking like another, said."""
+        value, other, row = found
+        if row is None:  # letters of two alphabets
+            return (
+                f"{quoted(value)} mixes {other} letters; a letter of another alphabet that looks "
+                "like a Latin one makes a second group that looks like the first: retype it"
+            )
+        return (
+            f"{quoted(value)} is {quoted(other)} (line {self.table.lines[row]}) written another "
+            "way (capitals, or another form of the same characters); write each group one way, "
+            "or they count as two groups that look alike"
+        )
 
     def stripped(self, column: str) -> pd.Series:
         """A column's cells without surrounding spaces; unsound cells blank (and every cell of

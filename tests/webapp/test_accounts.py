@@ -46,6 +46,25 @@ def test_a_form_without_its_csrf_token_is_refused(client, password):
     assert "expired or did not come from this site" in response.get_data(as_text=True)
 
 
+@pytest.mark.parametrize(
+    ("name", "said"),
+    [
+        ("\u202eEvil Name", "U+202E RIGHT-TO-LEFT OVERRIDE, at character 1; remove it"),
+        ("Ann\nLee", "U+000A LINE FEED (a line break), at character 4; remove it"),
+        ("\u200b\u200b", "Enter a name people can read"),
+        ("  \u2066 ", "Enter a name people can read"),
+    ],
+)
+def test_a_name_with_nothing_to_read_or_something_hidden_is_refused(client, name, said):
+    response = client.register(name=name)
+    assert response.status_code == 422 and said in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("name", ["Mahsa Ahmadi-Far", "\u0645\u06cc\u200c\u062f\u0647\u0645"])
+def test_a_name_spelt_with_a_joiner_between_letters_is_a_name(client, name):
+    assert client.register(name=name).status_code == 302
+
+
 def test_registration_can_be_switched_off(make_app):
     app = make_app(REGISTRATION_OPEN=False)
     assert app.test_client().get("/account/register").status_code == 404

@@ -376,3 +376,31 @@ def test_the_same_decision_sent_again_keeps_the_employees_confirmation(shared):
     assert "I agree with this" in ada.get(f"/results/{assessment_id}").get_data(as_text=True)
     with mo.client.application.app_context():
         assert len(db.session.scalars(select(Decision)).all()) == 2
+
+
+def test_a_reason_made_only_of_invisible_characters_is_no_reason(shared):
+    _, mo, assessment_id = shared
+    page = f"/team/assessments/{assessment_id}"
+    with mo.client.application.app_context():
+        from webapp.assessment.models import Assessment  # noqa: PLC0415
+
+        advised = db.session.get(Assessment, assessment_id).recommendation["track"]
+    other = "manager" if advised == "ic" else "ic"
+    level = "M3" if other == "manager" else "L3"
+    refused = mo.submit(
+        page, {"track": other, "target_level": level, "reason": " \u200b\u2060 "},
+        action_url=f"{page}/decision",
+    )  # fmt: skip
+    assert refused.status_code == 422 and "say why" in refused.get_data(as_text=True)
+
+
+def test_notes_count_a_line_break_as_the_browser_does(shared):
+    """A browser counts a line break as one character against maxlength and sends it as two
+    (CR LF): 3,000 short lines are 8,999 characters typed, within the 10,000 allowed."""
+    _, mo, assessment_id = shared
+    page = f"/team/assessments/{assessment_id}"
+    typed = "\r\n".join(["ok"] * 3000)
+    saved = mo.submit(page, {"private_notes": "", "shared_notes": typed}, f"{page}/notes")
+    assert saved.status_code == 302
+    with mo.client.application.app_context():
+        assert db.session.scalar(select(ManagerReview.shared_notes)) == "\n".join(["ok"] * 3000)

@@ -169,6 +169,14 @@ PROBLEM_FILES = {
         (HEADER + GOOD_ROW).encode() + "jörg@example.com,Jörg,,employee,\n".encode("latin-1"),
         "org.csv:3: is not UTF-8 text",
     ),
+    "a name with a direction override": (
+        HEADER + GOOD_ROW + "dan@example.com,\u202eDan,,employee,\n",
+        "org.csv:3: name: The name has an invisible character, U+202E RIGHT-TO-LEFT OVERRIDE",
+    ),
+    "a name of zero-width spaces": (
+        HEADER + GOOD_ROW + "dan@example.com,\u200b\u200b,,employee,\n",
+        "org.csv:3: name: Enter a name people can read",
+    ),
     "an employee id twice": (
         HEADER + GOOD_ROW + "dan@example.com,Dan,,employee,G1\n",
         "org.csv:3: employee_id: G1 already appeared on line 2",

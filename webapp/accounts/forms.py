@@ -4,7 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
-from webapp.accounts.models import MIN_PASSWORD, User, email_problem
+from webapp.accounts.models import MIN_PASSWORD, User, email_problem, name_problem
 from webapp.column_text import FitsColumn
 
 # Hashed, so not stored as typed; long enough for any passphrase, short enough to hash cheaply.
@@ -56,6 +56,12 @@ class RegisterForm(FlaskForm):
         validators=[FitsColumn(User.email), DataRequired("Enter your email."), _looks_like_email],
     )
     password, confirm = _new_password("Password", "password")
+
+    def validate_name(self, field) -> None:
+        """A name people can read, with nothing hidden in it."""
+        problem = name_problem(field.data or "")
+        if problem:
+            raise ValidationError(problem)
 
     def validate_email(self, field) -> None:
         """One account per address."""

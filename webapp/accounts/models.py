@@ -30,6 +30,8 @@ from sqlalchemy.orm import Mapped, mapped_column, validates
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from webapp.accounts import name_order
+from webapp.answering import invisible_character
+from webapp.column_text import has_visible_text
 from webapp.database import utcnow
 from webapp.extensions import db, login_manager
 
@@ -175,6 +177,20 @@ def people_with_reports() -> frozenset[int]:
 Index("ix_users_name_order", User.name_key, User.id)
 # Outcome files name people by employee id whatever the case, so `zz9` and `ZZ9` are one person.
 Index("uq_users_employee_id_lower", func.lower(User.employee_id), unique=True)
+
+
+def name_problem(name: str) -> str | None:
+    """Why `name` cannot be a person's name, or None: the one check of every door that names
+    an account. A name must have letters people can see, and nothing hidden: a direction
+    override would show everything after the name backwards on every page that names them
+    (a joiner between letters, as Persian writes, is part of the spelling)."""
+    text = name.strip()
+    if not has_visible_text(text):
+        return "Enter a name people can read (letters, not only spaces or invisible characters)."
+    hidden = invisible_character(text, spelling=True)
+    if hidden:
+        return f"The name has {hidden}; remove it."
+    return None
 
 
 def email_problem(email: str) -> str | None:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectField, TextAreaField
+from wtforms import RadioField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import StopValidation
 
 from webapp.answering import ANCHORED, Pack
-from webapp.column_text import FitsColumn
+from webapp.column_text import FitsColumn, TextAreaAsTyped
 
 NOTE_LIMIT = 10_000
 
@@ -49,10 +49,10 @@ def ratings_form_class(pack: Pack, name: str) -> type[FlaskForm]:
 class NotesForm(FlaskForm):
     """Notes only the manager sees, and notes the employee sees on their result."""
 
-    private_notes = TextAreaField(
+    private_notes = TextAreaAsTyped(
         "Private notes (only you see these)", validators=[FitsColumn(length=NOTE_LIMIT)]
     )
-    shared_notes = TextAreaField(
+    shared_notes = TextAreaAsTyped(
         "Notes shared with the employee (shown on their result)",
         validators=[FitsColumn(length=NOTE_LIMIT)],
     )
@@ -70,7 +70,7 @@ class DecisionForm(FlaskForm):
         description="A level of the agreed track: the list groups the levels by track.",
         invalid_choice_message="Choose one of the levels listed.",
     )
-    reason = TextAreaField(
+    reason = TextAreaAsTyped(
         "Why, when it differs from the advice",
         validators=[FitsColumn(length=NOTE_LIMIT)],
         description="Required when the track or level differs from the recommendation.",

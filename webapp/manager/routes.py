@@ -11,6 +11,7 @@ from webapp import answering, audit
 from webapp.accounts.models import User
 from webapp.answering import Pack
 from webapp.assessment.models import Assessment
+from webapp.column_text import has_visible_text
 from webapp.database import utcnow
 from webapp.extensions import db
 from webapp.manager import bp
@@ -206,7 +207,7 @@ def decide(assessment_id: int):
         form.track.data != recommendation["track"] or form.target_level.data not in advised_levels
     )
     reason = (form.reason.data or "").strip()
-    if overrides and not reason:
+    if overrides and not has_visible_text(reason):
         form.reason.errors.append(
             "The agreed track or level differs from the advice: say why, in a sentence or two."
         )

@@ -37,6 +37,8 @@ from recommender.learn.fairness_wording import (
     comparisons_said,
     counted_among,
     exposes_small_groups,
+    flagged_groups,
+    flagged_groups_said,
     likely_ratio,
     p_statement,
     readable_p,
@@ -136,6 +138,16 @@ def test_a_table_that_repeats_another_adds_no_comparison():
             g["p_adjusted"] for g in alone["attributes"][0]["outcomes"]["o"]["groups"]
         ]
     assert "_same_test" not in json.dumps(report)
+    # b (35% against 50%) is flagged in both tables: one group, one flag, said once
+    assert [(f["attribute"], f["group"], f.get("same_as")) for f in report["flagged"]] == [
+        ("team", "b", None),
+        ("team × site", "b × HQ", {"attribute": "team", "group": "b"}),
+    ]
+    assert flagged_groups(report) == flagged_groups(alone) == 1
+    assert flagged_groups_said(alone) == "1 flagged group"
+    assert flagged_groups_said(report) == (
+        "1 flagged group; 1 more flag repeats it in a table of the same people"
+    )
 
 
 def test_a_tie_for_the_reference_is_broken_alike_in_every_table():

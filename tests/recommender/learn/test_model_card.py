@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from recommender.learn.comparison import compare_paired
+from recommender.learn.comparison import compare_paired, judgement_said
 from recommender.learn.fairness import fairness_report
 from recommender.learn.fairness_wording import (
     NOT_SHOWN,
@@ -244,3 +244,34 @@ def test_the_card_explains_ratio_ranges_only_where_it_shows_them():
         del group["impact_ratio_interval"]  # as a report made before ranges were given
     made_before = "\n".join(fairness_lines(report))
     assert rule not in made_before and "likely" not in made_before.split("|", 1)[1]
+
+
+def test_the_card_judges_each_track_in_the_words_of_the_page_and_the_verdict():
+    """A track judged "no different" whose interval reaches beyond the smallest difference
+    that matters has shown no difference, which is not the same as none: the card says so, as
+    the models page and the verdict do."""
+    rng = np.random.default_rng(4)
+    taken = np.where(rng.random(600) < 0.3, "manager", "ic").astype(object)
+    truth = rng.uniform(0.1, 0.9, 600)
+    success = (rng.random(600) < truth).astype(int)
+    near = np.clip(truth + rng.normal(0, 0.02, 600), 0.01, 0.99)
+    comparison = compare_paired(
+        {"ic": truth, "manager": truth}, {"ic": near, "manager": near}, taken, success,
+        active_name="v1",
+    )  # fmt: skip
+    tracks = {
+        t: {"rows": int((taken == t).sum()), "auc": 0.7, "brier": 0.2} for t in ("ic", "manager")
+    }
+    holdout = {
+        "rows": 600,
+        "method": "5-fold cross-fitting",
+        "candidate": {"tracks": tracks},
+        "active": {"version": "v1", "tracks": tracks},
+        "comparison": comparison,
+    }
+    card = render_model_card({"pack": "engineering@1", "holdout": holdout})
+    for track, entry in comparison["tracks"].items():
+        said = judgement_said(entry, comparison["verdict"]["summary"])
+        row = [line for line in card.splitlines() if line.startswith(f"| {track} | ")][-1]
+        assert row.endswith(f"| {said} |")
+    assert {judgement_said(e) for e in comparison["tracks"].values()} != {"no different"}

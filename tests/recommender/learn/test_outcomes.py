@@ -313,6 +313,36 @@ def test_a_group_label_with_a_character_nobody_can_see_is_named(engineering, tmp
     assert all(": gender: '\\u2066m' has an invisible character" in p for p in problems)
 
 
+def test_group_labels_that_only_look_alike_are_named_not_made_two_groups():
+    """'Woman' beside 'woman', 'woman' in full-width letters, or with a Cyrillic 'a', would
+    be groups of their own that look like 'woman' (and too small to show, so their people would
+    drop out of every table): each is refused by line, naming the spelling met first."""
+    data = (
+        "employee_id,track_taken,success,gender\n"
+        "e1,ic,1,woman\n"
+        "e2,ic,0,Woman\n"
+        "e3,manager,1,wom\u0430n\n"
+        "e4,manager,0,\uff57\uff4f\uff4d\uff41\uff4e\n"
+        "e5,ic,1,man\n"
+        "e6,ic,1,\u0416\u0435\u043d\u0449\u0438\u043d\u0430\n"  # all Cyrillic: a label
+        "e7,ic,0,\u0386\u03bd\u03c4\u03c1\u03b1\u03c2\n"
+        "e8,ic,0,WOMAN\n"
+    ).encode()
+    links = parse_outcome_links("s.csv", data, ("gender",))
+    written = "written another way (capitals, or another form of the same characters)"
+    assert [str(p) for p in links.problems] == [
+        f"s.csv:3: gender: 'Woman' is 'woman' (line 2) {written}; write each group one way, "
+        "or they count as two groups that look alike",
+        "s.csv:4: gender: 'wom\u0430n' mixes Latin and Cyrillic letters; a letter of another "
+        "alphabet that looks like a Latin one makes a second group that looks like the first: "
+        "retype it",
+        f"s.csv:5: gender: '\uff57\uff4f\uff4d\uff41\uff4e' is 'woman' (line 2) {written}; "
+        "write each group one way, or they count as two groups that look alike",
+        f"s.csv:9: gender: 'WOMAN' is 'woman' (line 2) {written}; write each group one way, "
+        "or they count as two groups that look alike",
+    ]
+
+
 def test_a_spreadsheets_empty_rows_and_trailing_empty_column_are_not_problems():
     """Excel saves a row of only commas for a row it once used, and a trailing comma for a
     column it once used: neither holds anything, so neither is refused."""

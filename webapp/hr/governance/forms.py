@@ -1,10 +1,10 @@
 """The promotion and rollback forms."""
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, TextAreaField
+from wtforms import HiddenField
 from wtforms.validators import Length
 
-from webapp.column_text import FitsColumn
+from webapp.column_text import FitsColumn, TextAreaAsTyped
 from webapp.learning import MAX_JUSTIFICATION as JUSTIFICATION_LENGTH
 from webapp.learning import MIN_JUSTIFICATION, MIN_WORDS
 
@@ -12,7 +12,7 @@ from webapp.learning import MIN_JUSTIFICATION, MIN_WORDS
 class PromoteForm(FlaskForm):
     """Promoting a version; a flagged fairness report needs a written justification."""
 
-    justification = TextAreaField(
+    justification = TextAreaAsTyped(
         "Justification", validators=[FitsColumn(length=JUSTIFICATION_LENGTH)]
     )
 
@@ -29,7 +29,7 @@ class RollbackForm(FlaskForm):
     moves = HiddenField(validators=[FitsColumn(length=12)])
     # a rollback changes the advice everyone gets next: why is kept with the move in the
     # history and in the audit log (checked as a promotion's justification is)
-    justification = TextAreaField(
+    justification = TextAreaAsTyped(
         "Why roll back?",
         validators=[FitsColumn(length=JUSTIFICATION_LENGTH)],
         description=f"Required: at least {MIN_JUSTIFICATION} characters and {MIN_WORDS} "

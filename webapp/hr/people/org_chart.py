@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import false, select, text, update
 
 from webapp import answering
-from webapp.accounts.models import ROLES, User, normalise_email
+from webapp.accounts.models import ROLES, User, name_problem, normalise_email
 from webapp.answering import EmployeeIdRefused, employee_id_key, quoted, read_employee_id
 from webapp.column_text import column_length
 from webapp.counting import counted
@@ -263,6 +263,9 @@ def _row(line: int, cells: list[str], header: list[str], positions: dict[str, in
     name, role = values.get("name"), (values.get("role") or "").lower()
     if name == "":
         problems.add(line, "is blank", "name")
+    elif name is not None and name_problem(name):
+        problems.add(line, name_problem(name), "name")
+        name = None
     if values.get("role") is not None and role not in ROLES:
         problems.add(line, f"{quoted(values['role'])} is not one of {', '.join(ROLES)}", "role")
     if manager and manager == email:
