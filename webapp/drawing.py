@@ -101,15 +101,21 @@ def hatch(pattern_id: str, colour: str) -> str:
     )
 
 
-def legend(y: float, entries: Sequence[tuple[str, str]]) -> tuple[list[str], float]:
+def legend(
+    y: float, entries: Sequence[tuple[str, str]], width: float = WIDTH
+) -> tuple[list[str], float]:
     """Legend lines from `y`, one per entry: a drawn sample (SVG, 28 units wide, centred on
     the line) and what it means. The body and the height it takes."""
-    body, step = ['<g class="legend">'], SMALLEST_TEXT * 1.7
-    for i, (sample, meaning) in enumerate(entries):
-        middle = y + i * step + step / 2
+    body, step, line = ['<g class="legend">'], SMALLEST_TEXT * 1.7, SMALLEST_TEXT * 1.25
+    top = y
+    for sample, meaning in entries:
+        # a meaning too long for one line (one naming a person) wraps under itself
+        said = wrap(meaning, SMALLEST_TEXT, width - 44)
+        middle = top + step / 2
         body.append(f'<g transform="translate(4 {middle:.1f})">{sample}</g>')
-        body.append(text(40, middle + 4.5, meaning, size=SMALLEST_TEXT, fill=INK))
-    return [*body, "</g>"], step * len(entries)
+        body += lines(40, middle + 4.5, said, SMALLEST_TEXT, fill=INK)
+        top += step + (len(said) - 1) * line
+    return [*body, "</g>"], top - y
 
 
 def swatch(fill: str) -> str:

@@ -378,13 +378,11 @@ class RegistryWriter(Registry):
                     f"{error.filename or history}: cannot be written ({error.strerror})"
                 ) from None
             try:
-                os.replace(staged, folder / pack_id)
-            except OSError as error:
+                self._replace_pointer(staged, folder, pack_id)
+            except ModelRefused:
                 with contextlib.suppress(OSError):
                     os.truncate(history, recorded)
-                raise ModelRefused(
-                    f"{error.filename or folder}: cannot be written ({error.strerror})"
-                ) from None
+                raise
         finally:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(staged)
@@ -395,14 +393,20 @@ class RegistryWriter(Registry):
         folder = self.root / ACTIVE_FOLDER
         staged = self._stage_pointer(folder, pack_id, name)
         try:
+            self._replace_pointer(staged, folder, pack_id)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(staged)
+
+    @staticmethod
+    def _replace_pointer(staged: str, folder: Path, pack_id: str) -> None:
+        """Rename a staged pointer over `active/<pack>` (atomic)."""
+        try:
             os.replace(staged, folder / pack_id)
         except OSError as error:
             raise ModelRefused(
                 f"{error.filename or folder}: cannot be written ({error.strerror})"
             ) from None
-        finally:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(staged)
 
     @staticmethod
     def _stage_pointer(folder: Path, pack_id: str, name: str) -> str:

@@ -202,3 +202,30 @@ def test_an_unfinished_assessment_is_seen_only_by_you(team, signed_in, people, m
     (line,) = _who_sees(signed_in("ada@example.com").get("/my-data/").text)
     assert line.startswith("Unfinished, started")
     assert "only you; an assessment can be shared once it is finished." in line
+
+
+def test_the_json_export_holds_what_a_1_to_1_recorded_but_not_private_notes(
+    team, people, make_assessment, signed_in
+):
+    ada = signed_in("ada@example.com")
+    number = make_assessment("ada@example.com", people[0])
+    ada.submit(f"/results/{number}", action_url=f"/results/{number}/share")
+    mo = signed_in("mo@example.com")
+    page = f"/team/assessments/{number}"
+    notes = {"private_notes": "MO'S OWN", "shared_notes": "platform migration"}
+    mo.submit(page, notes, action_url=f"{page}/notes")
+    mo.submit(page, {"track": "ic", "target_level": "L4", "reason": "Craft"}, f"{page}/decision")
+    ada.submit(f"/results/{number}", action_url=f"/results/{number}/agree")
+    exported = ada.get("/my-data/export.json").get_data(as_text=True)
+    (assessment,) = json.loads(exported)["assessments"]
+    mo_named = {"name": "Mo", "email": "mo@example.com"}
+    (shared,) = assessment["shares"]
+    assert shared["manager"] == mo_named and shared["ended_at"] is None
+    (review,) = assessment["manager_reviews"]
+    assert review["manager"] == mo_named and review["shared_notes"] == "platform migration"
+    (decision,) = assessment["decisions"]
+    assert (decision["track"], decision["target_level"], decision["recorded_by"]) == (
+        "ic", "L4", mo_named,
+    )  # fmt: skip
+    assert decision["you_confirmed_at"] is not None
+    assert "MO'S OWN" not in exported and "private notes" in exported

@@ -6,8 +6,13 @@ import csv
 import io
 from typing import Any
 
+from sqlalchemy import select
+
 from webapp.accounts.models import User
 from webapp.assessment.models import Assessment
+from webapp.extensions import db
+from webapp.manager.models import Decision, ManagerReview
+from webapp.sharing.models import Share
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 SUMMARY_COLUMNS = (
@@ -32,7 +37,12 @@ def _moment(value) -> str | None:
 
 
 def export_json(user: User, assessments: list[Assessment]) -> dict[str, Any]:
-    """The account and every assessment: answers, timings and the stored recommendation."""
+    """The account and every assessment: answers, timings and the stored recommendation, and
+    what was recorded about it in a 1:1: whom it was shared with and when, the managers'
+    ratings and the notes they shared, and the decisions with their confirmation. A manager's
+    private notes are theirs, kept for them alone: the file says so rather than leave them out
+    in silence."""
+    recorded = _recorded_in_one_to_ones([a.id for a in assessments])
     return {
         "account": {
             "name": user.name,
@@ -53,10 +63,71 @@ def export_json(user: User, assessments: list[Assessment]) -> dict[str, Any]:
                 "context": a.context,
                 "timings": a.timings,
                 "recommendation": a.recommendation,
+                **recorded.get(a.id, {"shares": [], "manager_reviews": [], "decisions": []}),
             }
             for a in assessments
         ],
+        "not_included": [
+            "a manager's private notes about an assessment: only that manager sees them (the "
+            "notes they shared with you are above)"
+        ],
     }
+
+
+def _recorded_in_one_to_ones(assessment_ids: list[int]) -> dict[int, dict[str, list]]:
+    """Per assessment: its shares, the managers' reviews (ratings and shared notes) and the
+    decisions, oldest first, each naming the manager by name and email."""
+    found: dict[int, dict[str, list]] = {
+        number: {"shares": [], "manager_reviews": [], "decisions": []} for number in assessment_ids
+    }
+    if not assessment_ids:
+        return found
+    people = {}
+
+    def person(user_id: int | None) -> dict[str, str] | None:
+        if user_id is None:
+            return None
+        if user_id not in people:
+            user = db.session.get(User, user_id)
+            people[user_id] = {"name": user.name, "email": user.email} if user else None
+        return people[user_id]
+
+    shares = select(Share).where(Share.assessment_id.in_(assessment_ids)).order_by(Share.id)
+    for share in db.session.scalars(shares):
+        found[share.assessment_id]["shares"].append(
+            {
+                "manager": person(share.manager_id),
+                "shared_at": _moment(share.shared_at),
+                "ended_at": _moment(share.revoked_at),
+                "ended_because": share.ended_because,
+            }
+        )
+    reviews = select(ManagerReview).where(ManagerReview.assessment_id.in_(assessment_ids))
+    for review in db.session.scalars(reviews.order_by(ManagerReview.id)):
+        found[review.assessment_id]["manager_reviews"].append(
+            {
+                "manager": person(review.manager_id),
+                "ratings": review.ratings,
+                "shared_notes": review.shared_notes,
+                "updated_at": _moment(review.updated_at),
+            }
+        )
+    decisions = select(Decision).where(Decision.assessment_id.in_(assessment_ids))
+    for decision in db.session.scalars(decisions.order_by(Decision.recorded_at, Decision.id)):
+        found[decision.assessment_id]["decisions"].append(
+            {
+                "recorded_at": _moment(decision.recorded_at),
+                "recorded_by": person(decision.recorded_by),
+                "track": decision.track,
+                "target_level": decision.target_level,
+                "recommended_track": decision.recommended_track,
+                "recommended_target": decision.recommended_target,
+                "differs_from_the_advice": decision.overrides,
+                "reason": decision.reason,
+                "you_confirmed_at": _moment(decision.employee_agreed_at),
+            }
+        )
+    return found
 
 
 def export_csv(assessments: list[Assessment]) -> str:

@@ -60,7 +60,7 @@ def _key(
         if names.get(key)
     ]
     entries.append((f'<line x1="0" y1="0" x2="28" y2="0" {DIAGONAL}/>', diagonal))
-    return drawing.legend(SIZE, [*entries, *extra])
+    return drawing.legend(SIZE, [*entries, *extra], SIZE)
 
 
 def _line(points: Sequence[tuple[float, float]], colour: str, dash: str, dots: bool) -> str:
