@@ -208,7 +208,9 @@ class Answers:
         checker = _AnswersChecker(pack, where, room)
         answers = checker.check(data)
         if checker.found:
-            raise AnswersInvalid(checker.found.listed, more=checker.found.more)
+            refused = AnswersInvalid(checker.found.listed, more=checker.found.more)
+            refused.employee_id = checker.employee_id  # a repeat is named even here
+            raise refused
         assert answers is not None
         return answers
 
@@ -248,9 +250,21 @@ def _plain(value: float) -> float | int:
     return int(value) if float(value).is_integer() else value
 
 
+# a byte that is not UTF-8, as a file or stdin opened with errors="surrogateescape" keeps it
+NOT_UTF8 = re.compile("[\udc80-\udcff]")
+
+
 def read_answers_line(line: str, pack: Pack, where: str, room: int) -> Answers:
     """One line of answers JSONL, read at `where` ("stdin:3"); AnswersInvalid names the line
     when it is not JSON, or lists the first `room` problems of the object and counts the rest."""
+    if bad := NOT_UTF8.search(line):
+        raise AnswersInvalid(
+            Problem(
+                where,
+                f"is not UTF-8 text (byte 0x{ord(bad.group()) - 0xDC00:02X} at column "
+                f"{bad.start() + 1}); save the file as UTF-8",
+            )
+        )
     try:
         # without its line end: a line cut short is wrong at its end, not on "line 2, column 1"
         data = read_json_document(line.rstrip("\r\n"))
@@ -280,15 +294,20 @@ def read_answers_jsonl(
             answers = read_answers_line(line, pack, where, PROBLEMS_LISTED - len(problems.listed))
         except AnswersInvalid as error:
             problems.extend(error)
+            answers, employee_id = None, getattr(error, "employee_id", None)
+        else:
+            employee_id = answers.employee_id
+        if employee_id is None:
             continue
-        if answers.employee_id in seen:
+        if employee_id in seen:
             problems.add(
                 f"{where}: employee_id",
-                f"'{answers.employee_id}' already appeared on line {seen[answers.employee_id]}",
+                f"'{employee_id}' already appeared on line {seen[employee_id]}",
             )
             continue
-        seen[answers.employee_id] = number
-        parsed.append(answers)
+        seen[employee_id] = number
+        if answers is not None:
+            parsed.append(answers)
     if problems:
         raise AnswersInvalid(problems.listed, more=problems.more)
     yield from parsed
@@ -302,6 +321,7 @@ class _AnswersChecker:
         self.pack = pack
         self.where = where
         self.found = ProblemList(room)
+        self.employee_id: str | None = None  # the object's id, when it is one
 
     def problem(self, field_name: str, message: str, near: tuple[Any, Any] | None = None) -> None:
         """Record a problem; `near` (the value, its choices) adds a "did you mean", looked for
@@ -322,6 +342,8 @@ class _AnswersChecker:
         employee_id = data.get("employee_id")
         if not isinstance(employee_id, str) or not employee_id.strip():
             self.problem("employee_id", f"must be non-empty text, not {describe(employee_id)}")
+        else:
+            self.employee_id = employee_id.strip()
         answers = self._answers(self._object(data, "answers"))
         context = self._context(self._object(data, "context"))
         timings = self._timings(self._object(data, "timings"))

@@ -142,23 +142,31 @@ def _check_block(
             error.__context__ = error.__cause__ = None
             results.append((number, where, error.with_traceback(None)))
             pending += len(error.problems)
-    people = [result for result in results if isinstance(result[2], Answers)]
-    hashes = np.fromiter((hash(p[2].employee_id) for p in people), np.int64, len(people))
-    earlier = dict(zip((p[0] for p in people), seen.first_lines(hashes).tolist(), strict=True))
+    # every line's id, a refused line's too when it has one: a repeat is named in this pass
+    ids = {
+        number: result.employee_id
+        if isinstance(result, Answers)
+        else getattr(result, "employee_id", None)
+        for number, _, result in results
+    }
+    named = [(number, employee_id) for number, employee_id in ids.items() if employee_id]
+    hashes = np.fromiter((hash(i) for _, i in named), np.int64, len(named))
+    earlier = dict(zip((n for n, _ in named), seen.first_lines(hashes).tolist(), strict=True))
     first_here: dict[int, int] = {}  # hash -> line, for ids first met in this chunk
     for number, where, result in results:
         if isinstance(result, AnswersInvalid):
             problems.extend(result)
+        employee_id = ids[number]
+        if not employee_id:
+            continue
+        key = hash(employee_id)
+        first = earlier[number] or first_here.get(key)
+        if first:
+            problems.add(
+                f"{where}: employee_id", f"'{employee_id}' already appeared on line {first}"
+            )
         else:
-            key = hash(result.employee_id)
-            first = earlier[number] or first_here.get(key)
-            if first:
-                problems.add(
-                    f"{where}: employee_id",
-                    f"'{result.employee_id}' already appeared on line {first}",
-                )
-            else:
-                first_here[key] = number
+            first_here[key] = number
     seen.add(
         np.fromiter(first_here, np.int64, len(first_here)),
         np.fromiter(first_here.values(), np.uint32, len(first_here)),

@@ -229,7 +229,14 @@ class Registry:
         """A version's manifest (JSON, safe to read before any check), its shape checked."""
         name = str(name)
         path = self.root / name / MANIFEST_FILE
-        if not VERSION_PATTERN.match(name) or not os.path.lexists(path):
+        named = VERSION_PATTERN.match(name) is not None
+        if named and os.path.lexists(self.root / name) and not os.path.lexists(path):
+            # a folder of that name with no version in it (an interrupted copy)
+            raise ModelRefused(
+                f"{path}: file is missing, so {name} is no version; remove the folder {name} "
+                "or put the whole version back"
+            )
+        if not named or not os.path.lexists(path):
             known = ", ".join(self.versions()) or "none"
             shown = name if VERSION_PATTERN.match(name) else _shown(name)
             raise ModelRefused(f"no version {shown} in the registry {self.root}; versions: {known}")

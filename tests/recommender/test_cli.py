@@ -394,3 +394,41 @@ def test_checking_bad_lines_keeps_nothing_only_the_collector_could_free():
     finally:
         if was:
             gc.enable()
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["recommend"], ["recommend", "--chunk", "0"], ["recommend", "--chunk", "2"], ["score"]],
+)
+def test_every_bad_line_is_named_in_one_pass_whatever_is_wrong_with_it(trackfit, tmp_path, command):
+    """A byte that is not UTF-8 on one line hides nothing on the others, and a line refused for
+    another reason still counts for repeated ids."""
+    sample = (ROOT / "questionnaires/engineering/sample-answers.jsonl").read_bytes()
+    path = tmp_path / "mixed.jsonl"
+    path.write_bytes(
+        sample.splitlines(keepends=True)[0]
+        + b"garbage\n"
+        + b'{"employee_id": "x", "answers": {"la1": 9}}\n'
+        + b'{"employee_id": "y", "answers": {"la1": "caf\xe9"}}\n'
+        + b'{"employee_id": "x", "answers": {"la1": 3}}\n'
+    )
+    code, out, err = trackfit(*command, "--input", str(path))
+    assert code == 2 and out == ""
+    assert err.splitlines()[1:] == [
+        f"  {path}:2: is not valid JSON (Expecting value at column 1)",
+        f"  {path}:3: answers.la1: 9 is not a scale point of this item (whole numbers 1 to 5)",
+        f"  {path}:4: is not UTF-8 text (byte 0xE9 at column 45); save the file as UTF-8",
+        f"  {path}:5: employee_id: 'x' already appeared on line 3",
+    ]
+
+
+def test_a_packs_sample_answers_name_a_byte_that_is_not_utf8_by_its_line(trackfit, pack_copy):
+    folder = pack_copy()
+    samples = folder / "sample-answers.jsonl"
+    lines = samples.read_bytes().splitlines(keepends=True)
+    samples.write_bytes(
+        lines[0] + lines[1].replace(b'"employee_id": "', b'"employee_id": "\xe9', 1)
+    )
+    code, out, err = trackfit("validate", str(folder))
+    assert code == 2 and out == ""
+    assert "sample-answers.jsonl:2: is not UTF-8 text (byte 0xE9 at column" in err

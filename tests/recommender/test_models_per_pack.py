@@ -406,3 +406,24 @@ def test_a_blank_models_folder_is_refused_not_read_as_the_bundled_one(trackfit, 
         code, _, err = trackfit("--models", blank, *argv)
         assert code == 2 and "--models: no folder given" in err
     assert (ROOT / "models" / "history.jsonl").read_bytes() == history
+
+
+def test_a_version_folder_without_its_manifest_is_named_as_such(trackfit, models):
+    (models / "v9").mkdir()
+    said = "v9/manifest.json: file is missing, so v9 is no version"
+    for argv in (["recommend", "--version", "v9"], ["models", "promote", "v9"]):
+        code, _, err = trackfit("--models", str(models), *argv, stdin="")
+        assert code == 2 and said in err and "no version v9 in the registry" not in err
+
+
+def test_the_check_warns_of_what_interrupted_commands_left_and_still_passes(trackfit, models):
+    (models / "v9").mkdir()
+    (models / ".staging-k2j3").mkdir()
+    (models / "active" / ".engineering-x1y2").write_text("v1\n")
+    code, out, _ = trackfit("--models", str(models), "models", "check")
+    assert code == 0
+    warnings = [line for line in out.splitlines() if line.startswith("  warning:")]
+    assert len(warnings) == 3
+    assert "v9/manifest.json: file is missing" in warnings[0]
+    assert ".staging-k2j3: a version or pointer being written" in warnings[1]
+    assert ".engineering-x1y2: a version or pointer being written" in warnings[2]
