@@ -9,6 +9,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TextIO
 
+from recommender.answer.employee_ids import employee_id_key, employee_id_problem
 from recommender.errors import AnswersInvalid, Problem, ProblemList, did_you_mean
 from recommender.pack.questionnaire import ANCHORED, NUMBER_CONTEXT, WHOLE_CONTEXT
 from recommender.pack.source import describe
@@ -250,6 +251,8 @@ def _plain(value: float) -> float | int:
     return int(value) if float(value).is_integer() else value
 
 
+# an id longer than any HR system's (outcome files allow 64 characters, or 120 for an email)
+MAX_EMPLOYEE_ID = 256
 # a byte that is not UTF-8, as a file or stdin opened with errors="surrogateescape" keeps it
 NOT_UTF8 = re.compile("[\udc80-\udcff]")
 
@@ -299,13 +302,14 @@ def read_answers_jsonl(
             employee_id = answers.employee_id
         if employee_id is None:
             continue
-        if employee_id in seen:
+        key = employee_id_key(employee_id)  # ids that look the same are the same id
+        if key in seen:
             problems.add(
                 f"{where}: employee_id",
-                f"'{employee_id}' already appeared on line {seen[employee_id]}",
+                f"'{employee_id}' already appeared on line {seen[key]}",
             )
             continue
-        seen[employee_id] = number
+        seen[key] = number
         if answers is not None:
             parsed.append(answers)
     if problems:
@@ -342,6 +346,13 @@ class _AnswersChecker:
         employee_id = data.get("employee_id")
         if not isinstance(employee_id, str) or not employee_id.strip():
             self.problem("employee_id", f"must be non-empty text, not {describe(employee_id)}")
+        elif len(employee_id.strip()) > MAX_EMPLOYEE_ID:
+            self.problem(
+                "employee_id",
+                f"is {len(employee_id.strip()):,} characters long; at most {MAX_EMPLOYEE_ID}",
+            )
+        elif hidden := employee_id_problem(employee_id):
+            self.problem("employee_id", hidden)
         else:
             self.employee_id = employee_id.strip()
         answers = self._answers(self._object(data, "answers"))

@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 import numpy as np
 
 from recommender.answer.answers import PROBLEMS_LISTED, Answers, read_answers_line
+from recommender.answer.employee_ids import employee_id_key
 from recommender.errors import AnswersInvalid, ProblemList
 
 if TYPE_CHECKING:
@@ -150,7 +151,7 @@ def _check_block(
         for number, _, result in results
     }
     named = [(number, employee_id) for number, employee_id in ids.items() if employee_id]
-    hashes = np.fromiter((hash(i) for _, i in named), np.int64, len(named))
+    hashes = np.fromiter((hash(employee_id_key(i)) for _, i in named), np.int64, len(named))
     earlier = dict(zip((n for n, _ in named), seen.first_lines(hashes).tolist(), strict=True))
     first_here: dict[int, int] = {}  # hash -> line, for ids first met in this chunk
     for number, where, result in results:
@@ -159,7 +160,7 @@ def _check_block(
         employee_id = ids[number]
         if not employee_id:
             continue
-        key = hash(employee_id)
+        key = hash(employee_id_key(employee_id))  # ids that look the same are the same id
         first = earlier[number] or first_here.get(key)
         if first:
             problems.add(

@@ -440,3 +440,26 @@ def test_a_line_with_thousands_of_unknown_answers_lists_a_hundred_and_counts_the
     assert lines[1].startswith("  stdin:1: answers.l0: is not an item of pack")
     assert len([line for line in lines if "answers.l" in line]) == 100
     assert lines[-1] == "  … and 39,901 more problems"
+
+
+@pytest.mark.parametrize("command", ["recommend", "score"])
+def test_ids_are_read_as_outcome_files_read_them(trackfit, command):
+    """An id that looks like another is the same id (case, Unicode form), and one with a
+    character nobody can see, or far longer than any HR system's, is refused by line."""
+    lines = [
+        {"employee_id": "dup", "answers": {"la1": 3}},
+        {"employee_id": "DUP", "answers": {"la1": 3}},
+        {"employee_id": "\uff25\uff38", "answers": {"la1": 3}},  # full-width EX
+        {"employee_id": "ex", "answers": {"la1": 3}},
+        {"employee_id": "a\u202eb", "answers": {"la1": 3}},
+        {"employee_id": "x" * 257, "answers": {"la1": 3}},
+    ]
+    code, out, err = trackfit(command, stdin="".join(json.dumps(line) + "\n" for line in lines))
+    assert code == 2 and out == ""
+    assert err.splitlines()[1:] == [
+        "  stdin:2: employee_id: 'DUP' already appeared on line 1",
+        "  stdin:4: employee_id: 'ex' already appeared on line 3",
+        "  stdin:5: employee_id: 'a\\u202eb' has an invisible character, U+202E RIGHT-TO-LEFT "
+        "OVERRIDE, at character 2; remove it (ids that look the same are the same id)",
+        "  stdin:6: employee_id: is 257 characters long; at most 256",
+    ]

@@ -353,7 +353,7 @@ def test_the_home_page_words_the_latest_result_as_the_result_does(shared):
     home = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", ada.get("/").get_data(as_text=True)))
     result = ada.get(f"/results/{assessment_id}").get_data(as_text=True)
     assert "came out as the better fit" not in home
-    said = re.search(r"track: ([^.]+)\. It is advice for your development", home).group(1)
+    said = re.search(r"track \(([^)]+)\)\. It is advice for your development", home).group(1)
     assert said in re.sub(r"\s+", " ", result)
     assert said in {sureness({"confidence": c, "flags": []}) for c in (0.4, 0.55, 0.65, 0.8)} | {
         sureness({"confidence": 0.6, "flags": [{"id": "close_call"}]})

@@ -184,3 +184,9 @@ def test_a_shared_top_level_held_through_the_other_track_is_not_a_next_step(
     text = _text(signed_in("dee@example.com").get(f"/results/{number}").get_data(as_text=True))
     assert "Next step: D5" not in text and "toward D5" not in text
     assert "You hold D5 Head of Design already, a level this track shares" in text
+
+
+def test_the_history_says_the_same_first_step_as_the_result(stored, signed_in):
+    text = _text(signed_in("ada@example.com").get("/results/history").get_data(as_text=True))
+    assert "first what Distinguished Engineer (L6), the level you hold, expects" in text
+    assert "Fellow (L7)" not in text

@@ -11,6 +11,7 @@ from webapp import answering
 from webapp.assessment.models import Assessment, discipline_of_ref
 from webapp.results import bp
 from webapp.results.history_wording import advice_changes, answer_changes, version_notes
+from webapp.results.reading import TrackLevels, read
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,9 @@ class Entry:
     notes: list[str] = field(default_factory=list)
     compared: bool = True  # False when the one before is of another discipline
     discipline: str = ""  # the title of the pack it was taken in
+    # each track's levels as the result page reads them, so that the next step said here is
+    # the one the page says (the level held first, when the answers fall short of it)
+    levels: dict[str, TrackLevels] = field(default_factory=dict)
 
 
 @bp.route("/history")
@@ -38,6 +42,7 @@ def history():
         older = completed[index + 1] if index + 1 < len(completed) else None
         pack = answering.pack_of(newer.pack)
         framework = pack.framework
+        levels = read(newer.recommendation, pack, newer.answers, newer.context).levels
         titles = (
             {track.id: track.title for track in framework.tracks},
             {level.id: level.title for level in framework.levels},
@@ -50,7 +55,15 @@ def history():
                 f"{was.title} ladders, so the two are not compared."
             )
             entries.append(
-                Entry(newer, *titles, [], notes=[note], compared=False, discipline=pack.title)
+                Entry(
+                    newer,
+                    *titles,
+                    [],
+                    notes=[note],
+                    compared=False,
+                    discipline=pack.title,
+                    levels=levels,
+                )
             )
             continue
         entries.append(
@@ -61,6 +74,7 @@ def history():
                 answer_changes(newer.recommendation, older.recommendation, pack) if older else [],
                 version_notes(newer.recommendation, older.recommendation) if older else [],
                 discipline=pack.title,
+                levels=levels,
             )
         )
     return render_template(
