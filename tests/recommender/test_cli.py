@@ -432,3 +432,50 @@ def test_a_packs_sample_answers_name_a_byte_that_is_not_utf8_by_its_line(trackfi
     code, out, err = trackfit("validate", str(folder))
     assert code == 2 and out == ""
     assert "sample-answers.jsonl:2: is not UTF-8 text (byte 0xE9 at column" in err
+
+
+def test_an_item_refused_for_its_own_problem_is_not_also_missing(trackfit, pack_copy):
+    """A bad `max` on the years item, an anchored item without anchors: each is named once,
+    without "asked by no item" or "has no anchored item" for what they measure."""
+    folder = pack_copy()
+    questionnaire = folder / "questionnaire.yaml"
+    text = questionnaire.read_text(encoding="utf-8").replace("max: 60", "max: sixty", 1)
+    text = text.replace("    anchors:\n", "    anchorz:\n", 1)
+    questionnaire.write_text(text, encoding="utf-8")
+    code, _, err = trackfit("validate", str(folder))
+    assert code == 2
+    assert "max: must be a whole number, not text 'sixty'" in err
+    assert "anchorz" in err
+    assert "asked by no item" not in err and "has no anchored item" not in err
+
+
+def test_a_shared_part_that_does_not_read_is_the_one_problem_named(trackfit, tmp_path, monkeypatch):
+    """The part's own YAML error, and nothing the pack would need only if it had no part
+    ("'scales' is required", rules naming the part's constructs)."""
+    shutil.copytree(ROOT / "questionnaires", tmp_path / "packs")
+    part = tmp_path / "packs" / "shared" / "motivation@1.yaml"
+    part.write_text(part.read_text(encoding="utf-8") + "  bad: [unclosed\n", encoding="utf-8")
+    monkeypatch.setenv("TRACKFIT_PACKS", str(tmp_path / "packs"))
+    code, out, err = trackfit("validate", "engineering")
+    assert code == 2 and out == ""
+    lines = err.splitlines()
+    assert lines[0] == "pack is invalid: 1 problem"
+    assert lines[1].startswith("  motivation@1.yaml:") and "is not valid YAML" in lines[1]
+    assert "is required" not in err and "unknown field" not in err
+
+
+def test_a_shared_constructs_problem_is_named_in_the_part_that_defines_it(
+    trackfit, tmp_path, monkeypatch
+):
+    shutil.copytree(ROOT / "questionnaires", tmp_path / "packs")
+    part = tmp_path / "packs" / "shared" / "motivation@1.yaml"
+    lonely = "constructs:\n- id: lonely\n  label: Lonely\n  description: No items.\n"
+    text = part.read_text(encoding="utf-8").replace(
+        "constructs:\n", lonely + "  high: a\n  low: b\n", 1
+    )
+    part.write_text(text, encoding="utf-8")
+    monkeypatch.setenv("TRACKFIT_PACKS", str(tmp_path / "packs"))
+    code, _, err = trackfit("validate", "engineering")
+    assert code == 2
+    assert "  motivation@1.yaml:" in err and "construct 'lonely' is measured by 0 Likert" in err
+    assert "questionnaire.yaml" not in err.split("(not checked yet")[0]

@@ -177,6 +177,16 @@ PROBLEM_FILES = {
         HEADER + GOOD_ROW + "dan@example.com,\u200b\u200b,,employee,\n",
         "org.csv:3: name: Enter a name people can read",
     ),
+    "a loop beside a repeated email": (
+        HEADER + "ann@example.com,Ann,bea@example.com,employee,\n"
+        "bea@example.com,Bea,ann@example.com,manager,\n"
+        "ann@example.com,Ann again,,employee,\n",
+        "reporting lines loop: ann@example.com → bea@example.com → ann@example.com",
+    ),
+    "a UTF-16 file": (
+        (HEADER + GOOD_ROW).encode("utf-16"),
+        "org.csv: is saved as UTF-16 text, not UTF-8: save the file as UTF-8 (in Excel: Save As",
+    ),
     "an employee id twice": (
         HEADER + GOOD_ROW + "dan@example.com,Dan,,employee,G1\n",
         "org.csv:3: employee_id: G1 already appeared on line 2",

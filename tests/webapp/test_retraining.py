@@ -183,8 +183,11 @@ def test_sensitive_columns_are_stored_apart_and_never_become_features(
     team, outcome_file, signed_in
 ):
     hr = signed_in("hr@example.com")
-    status = finished(hr, upload(hr, outcome_file, "gender,age_band").headers["Location"])
+    # a name typed twice is one column
+    status = finished(hr, upload(hr, outcome_file, "gender, gender ,age_band").headers["Location"])
     with team.app_context():
+        stored = db.session.scalar(select(OutcomeUpload.sensitive_columns))
+        assert stored == ["gender", "age_band"]
         record = db.session.scalar(select(OutcomeRecord).limit(1))
         assert "gender" not in record.answers and "gender" not in record.context
         assert db.session.scalar(select(func.count(SensitiveValue.id))) == 2 * 1500

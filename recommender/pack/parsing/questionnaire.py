@@ -38,12 +38,18 @@ def parse_questionnaire(
         return None
     parts = read_shared_parts(source, raw.get("sections"), shared_folders)
     own = ("scales", "constructs")
-    if parts:  # a pack whose motivation is all shared may have no scales or constructs of its own
+    # a pack whose motivation is all shared may have no scales or constructs of its own; so
+    # may one that names a part, even a part that does not read (its problems are its own)
+    entries = raw.get("sections") if isinstance(raw.get("sections"), list) else []
+    named = sum(isinstance(entry, dict) and "shared" in entry for entry in entries)
+    names_a_part = named > 0
+    if names_a_part:
         source.fields(raw, (), required=("sections",), optional=own)
     else:
         source.fields(raw, (), required=(*own, "sections"))
     scales = _parse_scales(source, raw.get("scales")) if "scales" in raw else {}
-    constructs = _parse_constructs(source, raw.get("constructs"), 0 if parts else 1)
+    constructs = _parse_constructs(source, raw.get("constructs"), 0 if parts or names_a_part else 1)
+    defined_in: dict[str, PackSource] = {}  # a shared construct's problems go to its part
     for part in parts.values():
         for scale in _parse_scales(part.source, part.raw.get("scales")).values():
             _take_shared(source, "scales", scale.id, scales, part.ref)
@@ -53,10 +59,15 @@ def parse_questionnaire(
                 source, "constructs", construct.id, [c.id for c in constructs], part.ref
             ):
                 constructs.append(construct)
+                defined_in[construct.id] = part.source
     parser = _ItemParser(source, scales, {c.id for c in constructs}, framework)
     sections = parser.sections(raw.get("sections"), parts)
-    parser.check_coverage(constructs)
-    if source.has_problems or any(part.source.has_problems for part in parts.values()):
+    parser.check_coverage(constructs, defined_in)
+    if (
+        source.has_problems
+        or len(parts) < named  # a part that did not read: what it holds is not known
+        or any(part.source.has_problems for part in parts.values())
+    ):
         return None
     return Questionnaire(scales, tuple(constructs), tuple(sections), tuple(parser.items))
 
@@ -148,6 +159,7 @@ class _ItemParser:
         self.items: list[Item] = []
         self.seen_items: dict[str, str] = {}
         self.fed_by: dict[str, list[tuple[tuple, Item]]] = {}
+        self.claimed: set[str] = set()  # named by an item refused for a problem of its own
 
     def sections(self, value: object, parts: dict[int, SharedPart] | None = None) -> list[Section]:
         """The sections in order, each shared part's spliced in where it is named."""
@@ -221,6 +233,13 @@ class _ItemParser:
             self.seen_items[item_id] = source.where(path).split(": ", 1)[-1]
         built = getattr(self, f"_{kind}")(raw, path)
         if not (item_id and text and built is not None):
+            # what the item would measure is claimed: its own problem is reported, and the
+            # construct, competency or context field it names is not also "measured by none"
+            self.claimed.update(
+                raw[key]
+                for key in ("construct", "competency", "context")
+                if isinstance(raw.get(key), str)
+            )
             return None
         item = Item(id=item_id, kind=kind, text=text, section=section_id, **built)
         self.items.append(item)
@@ -367,13 +386,16 @@ class _ItemParser:
             raw["context"], path + ("context",), allowed, "context field for this kind of item"
         )
 
-    def check_coverage(self, constructs: list[Construct]) -> None:
-        """Every construct, competency and context field is measured as the format requires."""
+    def check_coverage(
+        self, constructs: list[Construct], defined_in: dict[str, PackSource] | None = None
+    ) -> None:
+        """Every construct, competency and context field is measured as the format requires;
+        a construct's problem is named in the file that defines it (a shared part's own)."""
         source = self.source
         for construct in constructs:
             feeding = self.fed_by.get(construct.id, [])
-            if len(feeding) < MIN_ITEMS_PER_CONSTRUCT:
-                source.problem(
+            if len(feeding) < MIN_ITEMS_PER_CONSTRUCT and construct.id not in self.claimed:
+                (defined_in or {}).get(construct.id, source).problem(
                     ("constructs",),
                     f"construct '{construct.id}' is measured by "
                     f"{len(feeding)} Likert items; it needs at least "
@@ -387,11 +409,11 @@ class _ItemParser:
                     "its items must share one",
                 )
         for competency in self.framework.competency_ids if self.framework else ():
-            if competency not in self.fed_by:
+            if competency not in self.fed_by and competency not in self.claimed:
                 source.problem(("sections",), f"competency '{competency}' has no anchored item")
         for context in CONTEXT_FIELDS:
             asked = self.fed_by.get(context, [])
-            if not asked:
+            if not asked and context not in self.claimed:
                 source.problem(("sections",), f"context field '{context}' is asked by no item")
             for path, _ in asked[1:]:
                 source.problem(path + ("context",), f"context field '{context}' is asked twice")

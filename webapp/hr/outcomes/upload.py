@@ -67,8 +67,8 @@ class UploadCheck:
 
 
 def sensitive_names(text: str | None) -> list[str]:
-    """The sensitive column names typed in the form."""
-    return [name.strip() for name in (text or "").split(",") if name.strip()]
+    """The sensitive column names typed in the form, each once, in the order typed."""
+    return list(dict.fromkeys(name.strip() for name in (text or "").split(",") if name.strip()))
 
 
 def check_upload(filename: str, data: bytes, pack: Pack, sensitive: list[str]) -> UploadCheck:

@@ -44,6 +44,9 @@ LENGTHS = {
 # The key of PostgreSQL's advisory lock on reporting lines (any number no other lock uses).
 ORG_CHART_LOCK = 0x6F7267  # "org"
 
+# what to do with a file a spreadsheet saved in another encoding (as outcome files say it)
+SAVE_AS = "(in Excel: Save As, 'CSV UTF-8 (Comma delimited)') and upload it again"
+
 
 def template_csv() -> str:
     """An org chart HR can fill in: every column, and example rows naming this site's
@@ -155,11 +158,20 @@ def read_chart(filename: str, data: bytes, importer: str | None = None) -> Chart
     HR role (they would lock themselves out)."""
     report = ChartReport()
     problems = _Problems(filename)
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        # Excel's "Unicode Text": every other byte a NUL, no cell of it reads as UTF-8
+        problems.add(0, f"is saved as UTF-16 text, not UTF-8: save the file as UTF-8 {SAVE_AS}")
+        problems.into(report)
+        return report
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = data[: error.start + _bom(data)].count(b"\n") + 1
-        problems.add(line, "is not UTF-8 text")
+        problems.add(
+            line,
+            f"is not UTF-8 text (byte 0x{data[error.start + _bom(data)]:02X}); save the file as "
+            f"UTF-8 {SAVE_AS}",
+        )
         problems.into(report)
         return report
     header, rows = _records(text, problems)
@@ -402,7 +414,11 @@ def _check_managers(rows: list[_Row], problems: _Problems, report: ChartReport) 
         email: ids.get(user.manager_id) for email, user in existing.items() if user.manager_id
     }
     in_file = [row for row in rows if row.email is not None and row.manager_email is not None]
+    first_rows: set[str] = set()
     for row in in_file:
+        if row.email in first_rows:
+            continue  # a repeated email is a problem of its own: its first row's line stands
+        first_rows.add(row.email)
         manager_of[row.email] = row.manager_email or None
     known = report.listed | existing.keys()
     for row in rows:  # a row whose own email is unsound names an unknown manager too
