@@ -6,6 +6,7 @@ import argparse
 import errno
 import functools
 import os
+import re
 import secrets
 import socket
 import sys
@@ -296,6 +297,9 @@ def run_users(args: argparse.Namespace) -> int:
                     f"users set-role: {user.email} is the only HR account; make another account "
                     "HR first, or nobody could run HR's pages"
                 )
+            if user.role == args.role:
+                print(f"{user.email} is already {user.role}; nothing changed")
+                return EXIT_OK
             before, user.role = user.role, args.role
             audit.record(
                 "role_changed", user.email, actor=_command_line_actor(), before=before,
@@ -309,9 +313,7 @@ def run_users(args: argparse.Namespace) -> int:
         problems = _too_long(args, ("--email", User.email), ("--name", User.name))
         if email_problem(args.email):
             problems.append(f"--email: {args.email[:80]!r} is not an email address")
-        if args.name is not None and any(not char.isprintable() for char in args.name):
-            problems.append("--name: holds a line break or another control character")
-        elif args.name is not None and name_problem(args.name):
+        if args.name is not None and name_problem(args.name):
             problems.append(f"--name: {name_problem(args.name)}")
         if problems:
             return _fail("users add: " + "; ".join(problems))
@@ -331,9 +333,13 @@ def run_users(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
 def _one_line(text: str) -> str:
-    """A value for one tab-separated line: a line break or tab in it shown escaped."""
-    return text if text.isprintable() else text.encode("unicode_escape").decode("ascii")
+    """A value for one tab-separated line: a line break, tab or other control character in it
+    (a name stored before names were checked) shown escaped; every other character as it is."""
+    return CONTROL.sub(lambda found: found.group().encode("unicode_escape").decode(), text)
 
 
 @_setup_named

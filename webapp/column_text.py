@@ -51,11 +51,16 @@ class FitsColumn:
             raise StopValidation(f"{what}: {problem}.")
 
 
+# letters and symbols that draw nothing: Hangul fillers, the blank braille pattern
+BLANK_LOOKING = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+
+
 def has_visible_text(text: str | None) -> bool:
-    """Whether `text` has anything to read: a character other than spaces, line breaks and
-    the invisible ones (zero-width spaces and joiners, direction marks)."""
+    """Whether `text` has anything to read: a letter, digit, punctuation mark or symbol that
+    draws something (not spaces, line breaks, zero-width characters, direction marks, a
+    variation selector or an accent with nothing under it, a Hangul filler, blank braille)."""
     return any(
-        not character.isspace() and unicodedata.category(character) not in ("Cc", "Cf")
+        unicodedata.category(character)[0] in "LNPS" and character not in BLANK_LOOKING
         for character in text or ""
     )
 

@@ -211,7 +211,10 @@ class Answers:
         if checker.found:
             refused = AnswersInvalid(checker.found.listed, more=checker.found.more)
             refused.employee_id = checker.employee_id  # a repeat is named even here
-            raise refused
+            try:
+                raise refused
+            finally:
+                del refused  # no cycle through this frame: a batch runs without the collector
         assert answers is not None
         return answers
 
@@ -282,7 +285,7 @@ def read_answers_jsonl(
 ) -> Iterator[Answers]:
     """Parse answers JSONL lazily; blank lines are skipped, every bad line is collected.
 
-    Everything is checked before anything is yielded downstream by `read_all_answers`, so a
+    Everything is checked before anything is yielded downstream, so a
     bad line never leaves half an output behind. The first PROBLEMS_LISTED problems of the
     whole input are listed, the rest counted.
     """

@@ -517,7 +517,8 @@ def _lookalikes(values: list[str], codes: np.ndarray) -> list[tuple[str, str, in
         key = unicodedata.normalize("NFKC", value).casefold()
         if key in spelled:
             earlier = spelled[key]
-            found[index] = (value, values[earlier], int(first_rows[earlier]))
+            if values[earlier] != value:  # " woman" and "woman" are one group, as read
+                found[index] = (value, values[earlier], int(first_rows[earlier]))
         else:
             spelled[key] = index
     return found

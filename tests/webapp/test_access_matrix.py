@@ -108,7 +108,9 @@ MATRIX = [
     Request("GET", "/hr/people/org-chart-template.csv", "/hr/people/org-chart-template.csv", HR_ONLY),
     Request("GET", "/hr/quality", "/hr/quality", HR_ONLY),
     Request("GET", "/hr/training/{run}", "/hr/training/<int:run_id>", HR_ONLY),
-    Request("GET", "/hr/training/{run}.json", "/hr/training/<int:run_id>.json", HR_ONLY),
+    # read by scripts: signed out, a 401 in JSON rather than the log-in page
+    Request("GET", "/hr/training/{run}.json", "/hr/training/<int:run_id>.json",
+            HR_ONLY | {"anonymous": NO_TOKEN}),
     Request("POST", "/results/{own}/revoke", "/results/<int:assessment_id>/revoke", OWNER_ONLY, last=1),
     Request("GET", "/my-data/", "/my-data/", SIGNED_IN),
     Request("GET", "/my-data/account/delete", "/my-data/account/delete", SIGNED_IN),

@@ -53,6 +53,9 @@ def test_a_form_without_its_csrf_token_is_refused(client, password):
         ("Ann\nLee", "U+000A LINE FEED (a line break), at character 4; remove it"),
         ("\u200b\u200b", "Enter a name people can read"),
         ("  \u2066 ", "Enter a name people can read"),
+        ("\u3164", "Enter a name people can read"),  # a Hangul filler draws nothing
+        ("\u2800\u2800", "Enter a name people can read"),  # nor does blank braille
+        ("\ufe0f\u0301", "Enter a name people can read"),  # a selector, an accent on nothing
     ],
 )
 def test_a_name_with_nothing_to_read_or_something_hidden_is_refused(client, name, said):
@@ -239,3 +242,13 @@ def test_wrong_current_passwords_are_throttled_like_logins_and_recorded(
         ).all()
         assert [(e.actor_email, e.subject) for e in failures] == [("ada@example.com",) * 2] * 5
         assert User.by_email("ada@example.com").check_password(password)  # unchanged
+
+
+def test_a_script_signed_out_gets_a_401_it_can_read_and_a_browser_the_log_in_page(client):
+    script = client.get("/hr/training/1.json")
+    assert script.status_code == 401 and script.get_json()["status"] == 401
+    assert "Log in first" in script.get_json()["error"]
+    asks_json = client.get("/results/history", headers={"Accept": "application/json"})
+    assert asks_json.status_code == 401 and asks_json.is_json
+    browser = client.get("/results/history")
+    assert browser.status_code == 302 and "/account/login?next=" in browser.headers["Location"]

@@ -404,3 +404,14 @@ def test_notes_count_a_line_break_as_the_browser_does(shared):
     assert saved.status_code == 302
     with mo.client.application.app_context():
         assert db.session.scalar(select(ManagerReview.shared_notes)) == "\n".join(["ok"] * 3000)
+
+
+def test_rated_within_a_step_and_no_rule_the_page_says_so_not_rate_above(shared, people):
+    _, mo, assessment_id = shared
+    page = f"/team/assessments/{assessment_id}"
+    own = {k: str(v) for k, v in people[0]["answers"].items() if k.startswith("rate_")}
+    mo.submit(page, own, action_url=f"{page}/ratings")
+    html = mo.get(page).get_data(as_text=True)
+    # rated: never asked to rate; with nothing to raise, told why
+    assert "skills above to see where your views differ" not in html
+    assert 'class="prompts"' in html or "are within a step of each other" in html

@@ -505,7 +505,7 @@ def test_every_problem_of_the_form_is_named_at_once(app, hr_and_team):
     assert response.status_code == 422
     page = text_of(response)
     assert "Type the manager's email address (like name@example.com), not their name" in page
-    assert "Not a valid choice" in page
+    assert "Choose one of the roles listed." in page
     assert "Already the id of ada@example.com." in page
 
 

@@ -247,3 +247,12 @@ def test_accounts_roles_and_tokens_changed_from_the_command_line_are_audited(cli
     ]
     assert events[2].detail == {"before": "employee", "after": "hr"}
     assert all(e.actor_email.endswith("(command line)") and e.actor_id is None for e in events)
+
+
+def test_a_persian_name_with_its_joiner_is_added_and_listed_as_written(cli, monkeypatch):
+    monkeypatch.setenv("TRACKFIT_NEW_PASSWORD", "a long enough password")
+    name = "Reza \u0645\u06cc\u200c\u0631\u0636\u0627"
+    assert cli("users", "add", "--email", "fa@example.com", "--name", name)[0] == 0
+    assert f"fa@example.com\temployee\t{name}\n" in cli("users", "list")[1]
+    code, _, err = cli("users", "add", "--email", "x@example.com", "--name", "\u202eX")
+    assert code == 2 and "U+202E RIGHT-TO-LEFT OVERRIDE" in err

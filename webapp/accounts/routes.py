@@ -5,8 +5,18 @@ from __future__ import annotations
 from datetime import timedelta
 from urllib.parse import urlsplit
 
-from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask import (
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user, login_required, login_url, login_user, logout_user
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import RequestRedirect
@@ -32,7 +42,8 @@ from webapp.accounts.models import (
     reserve_attempt,
 )
 from webapp.database import utcnow
-from webapp.extensions import db
+from webapp.errors.handlers import wants_json
+from webapp.extensions import db, login_manager
 
 ADDRESS_FAILURES_ALLOWED = 20
 
@@ -228,3 +239,17 @@ def activate(token: str):
         return redirect(url_for("home.index"))
     status = 422 if form.errors else 200
     return render_template("accounts/activate.html", form=form, user=user), status
+
+
+# signed-in addresses read by scripts, not browsers
+FOR_SCRIPTS = {"hr.training_run_json"}
+
+
+@login_manager.unauthorized_handler
+def sign_in_first():
+    """A signed-out visitor to a page is sent to log in, and back afterwards; a script (JSON
+    preferred, or an address only scripts read) gets a 401 it can read, not a log-in page."""
+    if request.endpoint in FOR_SCRIPTS or wants_json():
+        return jsonify(error="Log in first: this needs a signed-in session.", status=401), 401
+    flash(login_manager.login_message, login_manager.login_message_category)
+    return redirect(login_url(login_manager.login_view, next_url=request.url))

@@ -155,6 +155,8 @@ def reports_role_field() -> RadioField:
             ),
         ],
         validators=[Optional()],
+        invalid_value_message="Choose one of the two answers listed.",
+        invalid_choice_message="Choose one of the two answers listed.",
     )
 
 

@@ -36,7 +36,11 @@ class AuditFilterForm(ListFilters):
 
     FIELDS = ("action", "actor", "since", "until")
 
-    action = SelectField("Action", validators=[Optional()])
+    action = SelectField(
+        "Action",
+        validators=[Optional()],
+        invalid_choice_message="Choose one of the actions listed.",
+    )
     actor = StringField(
         "Person (name or email)",
         description="Who acted, or whose account it was about: part of their name, whatever "

@@ -327,6 +327,7 @@ def test_group_labels_that_only_look_alike_are_named_not_made_two_groups():
         "e6,ic,1,\u0416\u0435\u043d\u0449\u0438\u043d\u0430\n"  # all Cyrillic: a label
         "e7,ic,0,\u0386\u03bd\u03c4\u03c1\u03b1\u03c2\n"
         "e8,ic,0,WOMAN\n"
+        "e9,ic,0, woman \n"  # spaces around a value: the same group, as always
     ).encode()
     links = parse_outcome_links("s.csv", data, ("gender",))
     written = "written another way (capitals, or another form of the same characters)"

@@ -29,8 +29,13 @@ class PeopleFilterForm(ListFilters):
         choices=[SelectChoice("", "Any role")]
         + [SelectChoice(role, label) for role, label in ROLE_LABELS.items()],
         validators=[Optional()],
+        invalid_choice_message="Choose one of the roles listed.",
     )
-    discipline = SelectField("Discipline", validators=[Optional()])
+    discipline = SelectField(
+        "Discipline",
+        validators=[Optional()],
+        invalid_choice_message="Choose one of the disciplines listed.",
+    )
     account = SelectField(
         "Account",
         choices=[
@@ -39,6 +44,7 @@ class PeopleFilterForm(ListFilters):
             SelectChoice("invited", "Not activated yet"),
         ],
         validators=[Optional()],
+        invalid_choice_message="Choose one of the account states listed.",
     )
 
 
@@ -78,7 +84,11 @@ class PersonForm(FlaskForm):
         "who report to them, as in the org chart's manager_email column.",
         validators=[FitsColumn(User.email), Optional()],
     )
-    role = SelectField("Role", choices=[SelectChoice(k, v) for k, v in ROLE_LABELS.items()])
+    role = SelectField(
+        "Role",
+        choices=[SelectChoice(k, v) for k, v in ROLE_LABELS.items()],
+        invalid_choice_message="Choose one of the roles listed.",
+    )
     employee_id = StringField(
         "Employee id",
         validators=[FitsColumn(User.employee_id), standard_employee_id, Optional()],
