@@ -379,7 +379,19 @@ def run_tokens(args: argparse.Namespace) -> int:
                 owner=args.owner,
             )  # fmt: skip
             db.session.commit()
-            print(secret)
+            try:
+                print(secret, flush=True)
+            except OSError:
+                # nobody saw the secret: a token nobody can use must not stay working
+                revoke_token(token.id)
+                audit.record("token_revoked", f"token {token.id}", actor=_command_line_actor())
+                db.session.commit()
+                print(
+                    f"trackfit: token {token.id} was revoked at once: its secret could not be "
+                    "written",
+                    file=sys.stderr,
+                )
+                raise
             print(
                 f"token {token.id} ({token.name}) created, working until "
                 f"{token.expires_at:%Y-%m-%d %H:%M} UTC; the secret above is shown only now",

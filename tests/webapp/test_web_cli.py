@@ -1,7 +1,9 @@
 """`trackfit` web commands: db, users, tokens, and serve refusing a production start."""
 
+import io
 import os
 import socket
+import sys
 from datetime import datetime, timedelta
 
 import pytest
@@ -256,3 +258,23 @@ def test_a_persian_name_with_its_joiner_is_added_and_listed_as_written(cli, monk
     assert f"fa@example.com\temployee\t{name}\n" in cli("users", "list")[1]
     code, _, err = cli("users", "add", "--email", "x@example.com", "--name", "\u202eX")
     assert code == 2 and "U+202E RIGHT-TO-LEFT OVERRIDE" in err
+
+
+def test_a_token_whose_secret_cannot_be_written_is_revoked_at_once(cli, monkeypatch, app):
+    monkeypatch.setenv("TRACKFIT_NEW_PASSWORD", "a long enough password")
+    assert cli("users", "add", "--email", "hr@example.com", "--role", "hr")[0] == 0
+
+    class Full(io.StringIO):
+        def write(self, text):
+            raise OSError(28, "No space left on device")
+
+    kept = sys.stdout
+    sys.stdout = Full()
+    try:
+        code = main(["tokens", "create", "--name", "HRIS", "--owner", "hr@example.com"])
+    finally:
+        sys.stdout = kept
+    assert code == 1
+    with app.app_context():
+        token = db.session.get(ApiToken, 1)
+        assert token is not None and token.revoked_at is not None
