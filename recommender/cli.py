@@ -706,17 +706,6 @@ def _unjustified(registry: Registry, version: str, justification: str | None) ->
 def run_models(args: argparse.Namespace) -> int:
     """`trackfit models list | check [V] | promote V | rollback | build-default`, each for one
     pack (`--pack`) or every one."""
-    if args.action != "build-default":
-        misplaced = [
-            flag
-            for flag, given in (("--missing", args.missing), ("--evaluate", args.evaluate))
-            if given
-        ]
-        if misplaced:
-            verb = "goes" if len(misplaced) == 1 else "go"
-            raise TrackfitError(
-                f"models {args.action}: {' and '.join(misplaced)} {verb} only with build-default"
-            )
     _refuse_what_the_action_ignores(args)
     if args.action not in ("list", "check"):
         return _change_models(args)
@@ -730,11 +719,20 @@ def run_models(args: argparse.Namespace) -> int:
     return _list_models(registry, args.pack)
 
 
+# the `models` actions that take each option; given to another action it is refused, never
+# dropped (`models rollback v1` would otherwise move the pointer to another version)
+MODELS_OPTIONS = {
+    "version": ("check", "promote"),
+    "justification": ("promote", "rollback"),
+    "missing": ("build-default",),
+    "evaluate": ("build-default",),
+}
+
+
 def _refuse_what_the_action_ignores(args: argparse.Namespace) -> None:
-    """A version or a justification given to an action that takes none is refused, never
-    dropped: `models rollback v1` would otherwise move the pointer to another version."""
+    """Every option given to a `models` action that takes no notice of it, in one refusal."""
     problems = []
-    if args.version is not None and args.action not in ("check", "promote"):
+    if args.version is not None and args.action not in MODELS_OPTIONS["version"]:
         if args.action == "rollback":
             problems.append(
                 f"models rollback takes no version: it goes back to the version active before "
@@ -746,8 +744,16 @@ def _refuse_what_the_action_ignores(args: argparse.Namespace) -> None:
                 f"models {args.action} takes no version ({args.version} given); "
                 "models check V tries one"
             )
-    if args.justification is not None and args.action not in ("promote", "rollback"):
-        problems.append(f"models {args.action}: --justification goes only with promote or rollback")
+    misplaced: dict[tuple[str, ...], list[str]] = {}  # the actions that take them -> flags
+    for option in ("justification", "missing", "evaluate"):
+        given = getattr(args, option) not in (None, False, ())
+        if given and args.action not in MODELS_OPTIONS[option]:
+            misplaced.setdefault(MODELS_OPTIONS[option], []).append(f"--{option}")
+    for actions, flags in misplaced.items():
+        verb = "goes" if len(flags) == 1 else "go"
+        problems.append(
+            f"models {args.action}: {' and '.join(flags)} {verb} only with {' or '.join(actions)}"
+        )
     if problems:
         raise TrackfitError("; ".join(problems))
 

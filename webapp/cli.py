@@ -92,7 +92,7 @@ TAKES = {
 
 def _ignored(args: argparse.Namespace, command: str) -> str | None:
     """The options given that this action takes no notice of, said, or None."""
-    options = {"email", "name", "role"} if command == "users" else {"name", "owner", "days", "id"}
+    options = set().union(*(taken for (of, _), taken in TAKES.items() if of == command))
     given = sorted(o for o in options if getattr(args, o, None) is not None)
     extra = [o for o in given if o not in TAKES[(command, args.action)]]
     if not extra:
@@ -313,8 +313,8 @@ def run_users(args: argparse.Namespace) -> int:
         problems = _too_long(args, ("--email", User.email), ("--name", User.name))
         if email_problem(args.email):
             problems.append(f"--email: {args.email[:80]!r} is not an email address")
-        if args.name is not None and name_problem(args.name):
-            problems.append(f"--name: {name_problem(args.name)}")
+        if args.name is not None and (unreadable := name_problem(args.name)):
+            problems.append(f"--name: {unreadable}")
         if problems:
             return _fail("users add: " + "; ".join(problems))
         try:

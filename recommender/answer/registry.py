@@ -238,7 +238,7 @@ class Registry:
             )
         if not named or not os.path.lexists(path):
             known = ", ".join(self.versions()) or "none"
-            shown = name if VERSION_PATTERN.match(name) else _shown(name)
+            shown = name if named else _shown(name)
             raise ModelRefused(f"no version {shown} in the registry {self.root}; versions: {known}")
         self._version_folder(name)
         try:

@@ -500,7 +500,7 @@ def _lookalikes(values: list[str], codes: np.ndarray) -> list[tuple[str, str, in
     for index, value in enumerate(values):
         if not value:
             continue
-        if not (value.isascii() and value.islower()):
+        if not value.isascii():  # letters of one alphabet only
             scripts = sorted(
                 {
                     script

@@ -16,7 +16,7 @@ import platform
 import shutil
 import stat
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from importlib.metadata import version as installed_version
 from pathlib import Path
@@ -362,10 +362,8 @@ class RegistryWriter(Registry):
             move["justification"] = justification
         if by:
             move["by"] = by
-        folder = self.root / ACTIVE_FOLDER
-        staged = self._stage_pointer(folder, pack_id, name)
         history = self.root / HISTORY_FILE
-        try:
+        with self._staged_pointer(pack_id, name) as make:
             # the move is recorded, then made; if it cannot be made, the record is taken back:
             # no move without its record, and no record of a move never made
             try:
@@ -378,53 +376,46 @@ class RegistryWriter(Registry):
                     f"{error.filename or history}: cannot be written ({error.strerror})"
                 ) from None
             try:
-                self._replace_pointer(staged, folder, pack_id)
+                make()
             except ModelRefused:
                 with contextlib.suppress(OSError):
                     os.truncate(history, recorded)
                 raise
-        finally:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(staged)
 
     def _write_pointer(self, pack_id: str, name: str) -> None:
-        """Point a pack at a version: written to a temporary file of its own and renamed over
-        `active/<pack>` (atomic); the caller holds the lock."""
+        """Point a pack at a version; the caller holds the lock."""
+        with self._staged_pointer(pack_id, name) as make:
+            make()
+
+    @contextlib.contextmanager
+    def _staged_pointer(self, pack_id: str, name: str) -> Iterator[Callable[[], None]]:
+        """A pointer to `name`, written and synced to a temporary file of its own in
+        `active/`; yields what renames it over `active/<pack>` (atomic). The temporary file is
+        gone afterwards, whether the rename was made or not."""
         folder = self.root / ACTIVE_FOLDER
-        staged = self._stage_pointer(folder, pack_id, name)
-        try:
-            self._replace_pointer(staged, folder, pack_id)
-        finally:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(staged)
-
-    @staticmethod
-    def _replace_pointer(staged: str, folder: Path, pack_id: str) -> None:
-        """Rename a staged pointer over `active/<pack>` (atomic)."""
-        try:
-            os.replace(staged, folder / pack_id)
-        except OSError as error:
-            raise ModelRefused(
-                f"{error.filename or folder}: cannot be written ({error.strerror})"
-            ) from None
-
-    @staticmethod
-    def _stage_pointer(folder: Path, pack_id: str, name: str) -> str:
-        """A pointer to `name`, written and synced to a temporary file in `folder`, ready to be
-        renamed over `active/<pack>`; its path."""
         temporary = None
+
+        def refused(error: OSError) -> ModelRefused:
+            return ModelRefused(f"{error.filename or folder}: cannot be written ({error.strerror})")
+
+        def make() -> None:
+            try:
+                os.replace(temporary, folder / pack_id)
+            except OSError as error:
+                raise refused(error) from None
+
         try:
-            descriptor, temporary = tempfile.mkstemp(prefix=f".{pack_id}-", dir=folder)
-            with os.fdopen(descriptor, "w", encoding="utf-8") as pointer:
-                pointer.write(name + "\n")
-                pointer.flush()
-                os.fsync(pointer.fileno())
-            os.chmod(temporary, 0o644)  # mkstemp makes it private; the pointer is readable
-        except OSError as error:
+            try:
+                descriptor, temporary = tempfile.mkstemp(prefix=f".{pack_id}-", dir=folder)
+                with os.fdopen(descriptor, "w", encoding="utf-8") as pointer:
+                    pointer.write(name + "\n")
+                    pointer.flush()
+                    os.fsync(pointer.fileno())
+                os.chmod(temporary, 0o644)  # mkstemp makes it private; the pointer is readable
+            except OSError as error:
+                raise refused(error) from None
+            yield make
+        finally:
             if temporary is not None:
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(temporary)
-            raise ModelRefused(
-                f"{error.filename or folder}: cannot be written ({error.strerror})"
-            ) from None
-        return temporary

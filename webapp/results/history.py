@@ -11,7 +11,7 @@ from webapp import answering
 from webapp.assessment.models import Assessment, discipline_of_ref
 from webapp.results import bp
 from webapp.results.history_wording import advice_changes, answer_changes, version_notes
-from webapp.results.reading import TrackLevels, read
+from webapp.results.reading import TrackLevels, track_levels
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,7 @@ def history():
         older = completed[index + 1] if index + 1 < len(completed) else None
         pack = answering.pack_of(newer.pack)
         framework = pack.framework
-        levels = read(newer.recommendation, pack, newer.answers, newer.context).levels
+        levels = track_levels(newer.recommendation, pack, newer.context)
         titles = (
             {track.id: track.title for track in framework.tracks},
             {level.id: level.title for level in framework.levels},

@@ -277,10 +277,7 @@ def read(
         ]
         for t in titles
     }
-    levels = {
-        t: _track_levels(pack, t, titles[t], raw, context)
-        for t, raw in recommendation["levels"].items()
-    }
+    levels = track_levels(recommendation, pack, context)
     return Reading(
         recommendation=recommendation,
         track=track,
@@ -299,6 +296,18 @@ def read(
         p_interval=_interval(recommendation),
         interval_level=recommendation.get("interval_level"),
     )
+
+
+def track_levels(
+    recommendation: dict[str, Any], pack: Pack, context: dict
+) -> dict[str, TrackLevels]:
+    """Each track's levels as the result page reads them (the level held first, when the
+    answers fall short of it), without the rest of the reading."""
+    titles = {track.id: track.title for track in pack.framework.tracks}
+    return {
+        t: _track_levels(pack, t, titles[t], raw, context)
+        for t, raw in recommendation["levels"].items()
+    }
 
 
 def _interval(recommendation: dict[str, Any]) -> dict[str, tuple[float, float]] | None:

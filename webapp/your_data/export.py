@@ -63,7 +63,7 @@ def export_json(user: User, assessments: list[Assessment]) -> dict[str, Any]:
                 "context": a.context,
                 "timings": a.timings,
                 "recommendation": a.recommendation,
-                **recorded.get(a.id, {"shares": [], "manager_reviews": [], "decisions": []}),
+                **recorded[a.id],
             }
             for a in assessments
         ],

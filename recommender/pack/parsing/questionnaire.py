@@ -48,7 +48,7 @@ def parse_questionnaire(
     else:
         source.fields(raw, (), required=(*own, "sections"))
     scales = _parse_scales(source, raw.get("scales")) if "scales" in raw else {}
-    constructs = _parse_constructs(source, raw.get("constructs"), 0 if parts or names_a_part else 1)
+    constructs = _parse_constructs(source, raw.get("constructs"), 0 if names_a_part else 1)
     defined_in: dict[str, PackSource] = {}  # a shared construct's problems go to its part
     for part in parts.values():
         for scale in _parse_scales(part.source, part.raw.get("scales")).values():

@@ -143,12 +143,14 @@ def test_text_from_the_data_is_escaped_so_it_shows_literally():
     assert "[click](" not in card and "<script>" not in card and "\n# heading" not in card
 
 
-def test_the_card_gives_the_advice_value_and_the_comparison_with_their_intervals():
+def _cross_fitted(blur: float) -> dict:
+    """A holdout record of 600 people: a candidate that knows the true chances and an active
+    version that sees them through noise of `blur`, compared on the same people."""
     rng = np.random.default_rng(4)
     taken = np.where(rng.random(600) < 0.3, "manager", "ic").astype(object)
     truth = rng.uniform(0.1, 0.9, 600)
     success = (rng.random(600) < truth).astype(int)
-    blurred = np.clip(truth + rng.normal(0, 0.3, 600), 0.01, 0.99)
+    blurred = np.clip(truth + rng.normal(0, blur, 600), 0.01, 0.99)
     comparison = compare_paired(
         {"ic": truth, "manager": truth}, {"ic": blurred, "manager": blurred}, taken, success,
         active_name="v1",
@@ -156,6 +158,18 @@ def test_the_card_gives_the_advice_value_and_the_comparison_with_their_intervals
     tracks = {
         t: {"rows": int((taken == t).sum()), "auc": 0.7, "brier": 0.2} for t in ("ic", "manager")
     }
+    return {
+        "rows": 600,
+        "method": "5-fold cross-fitting",
+        "candidate": {"tracks": tracks},
+        "active": {"version": "v1", "tracks": tracks},
+        "comparison": comparison,
+    }
+
+
+def test_the_card_gives_the_advice_value_and_the_comparison_with_their_intervals():
+    holdout = _cross_fitted(0.3)
+    comparison, tracks = holdout["comparison"], holdout["candidate"]["tracks"]
     card = render_model_card(
         {
             "pack": "engineering@1",
@@ -170,13 +184,7 @@ def test_the_card_gives_the_advice_value_and_the_comparison_with_their_intervals
                     "share_advised_other_track": 0.4,
                 }
             },
-            "holdout": {
-                "rows": 600,
-                "method": "5-fold cross-fitting",
-                "candidate": {"tracks": tracks},
-                "active": {"version": "v1", "tracks": tracks},
-                "comparison": comparison,
-            },
+            "holdout": holdout,
         }
     )
     assert (
@@ -250,25 +258,8 @@ def test_the_card_judges_each_track_in_the_words_of_the_page_and_the_verdict():
     """A track judged "no different" whose interval reaches beyond the smallest difference
     that matters has shown no difference, which is not the same as none: the card says so, as
     the models page and the verdict do."""
-    rng = np.random.default_rng(4)
-    taken = np.where(rng.random(600) < 0.3, "manager", "ic").astype(object)
-    truth = rng.uniform(0.1, 0.9, 600)
-    success = (rng.random(600) < truth).astype(int)
-    near = np.clip(truth + rng.normal(0, 0.02, 600), 0.01, 0.99)
-    comparison = compare_paired(
-        {"ic": truth, "manager": truth}, {"ic": near, "manager": near}, taken, success,
-        active_name="v1",
-    )  # fmt: skip
-    tracks = {
-        t: {"rows": int((taken == t).sum()), "auc": 0.7, "brier": 0.2} for t in ("ic", "manager")
-    }
-    holdout = {
-        "rows": 600,
-        "method": "5-fold cross-fitting",
-        "candidate": {"tracks": tracks},
-        "active": {"version": "v1", "tracks": tracks},
-        "comparison": comparison,
-    }
+    holdout = _cross_fitted(0.02)
+    comparison = holdout["comparison"]
     card = render_model_card({"pack": "engineering@1", "holdout": holdout})
     for track, entry in comparison["tracks"].items():
         said = judgement_said(entry, comparison["verdict"]["summary"])

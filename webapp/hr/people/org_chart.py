@@ -275,8 +275,8 @@ def _row(line: int, cells: list[str], header: list[str], positions: dict[str, in
     name, role = values.get("name"), (values.get("role") or "").lower()
     if name == "":
         problems.add(line, "is blank", "name")
-    elif name is not None and name_problem(name):
-        problems.add(line, name_problem(name), "name")
+    elif name is not None and (unreadable := name_problem(name)):
+        problems.add(line, unreadable, "name")
         name = None
     if values.get("role") is not None and role not in ROLES:
         problems.add(line, f"{quoted(values['role'])} is not one of {', '.join(ROLES)}", "role")
