@@ -308,8 +308,16 @@ class SampleAnswersInvalid(TrackfitError):
 def run_validate(args: argparse.Namespace) -> int:
     """`trackfit validate [PACK]`: the pack, and its sample answers when it has them (the
     demo and `trackfit recommend` read them; they must fit the pack as it is now)."""
-    pack = load_pack(args.pack)
     folder = resolve_pack_path(args.pack)
+    if args.pack and folder != Path(args.pack) and Path(args.pack).is_dir():
+        # the installed pack's name wins over a folder here: say which was checked
+        print(
+            f"note: '{args.pack}' is the installed pack of that name; the folder "
+            f"{shlex.quote(f'.{os.sep}{args.pack}')} here is not checked (give it as "
+            f"{shlex.quote(f'.{os.sep}{args.pack}')} to check it)",
+            file=sys.stderr,
+        )
+    pack = load_pack(args.pack)
     samples = folder / SAMPLE_ANSWERS
     sampled = ""
     if samples.is_file():
@@ -872,13 +880,19 @@ def _list_models(registry: Registry, pack: str | None) -> int:
     except ModelRefused as refused:
         pointers, problems = {}, [*refused.problems]
     rows: dict[str, list[str]] = {}
+    pointing = {version: own for own, version in pointers.items()}
     for name in registry.versions():
         try:
             manifest = registry.manifest(name)
             own = registry.pack_of(name)
         except ModelRefused as refused:
             problems += refused.problems
-            rows.setdefault("(unreadable)", []).append(f"  {name}  (unreadable manifest)")
+            # an active version that does not read is listed under its pack, starred
+            own = pointing.get(name)
+            if own is None or pack is None or own == pack_id_of(pack):
+                marker = "*" if own else " "
+                line = f"{marker} {name}  (unreadable manifest)"
+                rows.setdefault(own or "(unreadable)", []).append(line)
             continue
         if pack is not None and own != pack_id_of(pack):
             continue
@@ -908,7 +922,10 @@ def _list_models(registry: Registry, pack: str | None) -> int:
                 )
             )
     for own, lines in rows.items():
-        print(f"{own} (active: {pointers.get(own, 'none')})")
+        if own == "(unreadable)":
+            print("(no pack: their manifests do not read)")
+        else:
+            print(f"{own} (active: {pointers.get(own, 'none')})")
         if lines:
             print("\n".join(lines))
     try:

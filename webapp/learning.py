@@ -73,6 +73,7 @@ _SOURCES = {
         "RegistryWriter",
         "RollbackMoved",
     ),
+    "recommender.learn.observed_rates": ("likely_rate", "observed_range"),
     "recommender.learn.recorded": ("is_count",),
     "recommender.learn.reliability": ("WEAK_ITEM", "questionnaire_quality"),
     "recommender.learn.training": ("TrainingDataTooSmall", "training_shortfalls"),

@@ -37,22 +37,40 @@ def _invisible(character: str) -> bool:
 
 
 JOINERS = "\u200c\u200d"  # zero-width non-joiner and joiner: part of how some scripts spell
+ZERO_WIDTH_JOINER = "\u200d"
+VIRAMA = 9  # the canonical combining class of a virama (Devanagari ्, Malayalam ്, ...)
+
+
+def _joins_a_word(text: str, index: int) -> bool:
+    """Whether the joiner at `index` is part of a word's spelling, as Unicode's identifier rules
+    (UAX #31, A1-B) allow it: after a letter, or after the marks written on a letter, and
+    before a letter or mark; a zero-width joiner after a virama also at the end of a word
+    (Malayalam's chillu letters, "ന്‍"), never before a digit."""
+    before = index - 1
+    while before >= 0 and unicodedata.category(text[before])[0] == "M":
+        before -= 1
+    if before < 0 or not text[before].isalpha():
+        return False
+    following = text[index + 1] if index + 1 < len(text) else ""
+    if following and unicodedata.category(following)[0] in "LM":
+        return True
+    after_virama = index > 0 and unicodedata.combining(text[index - 1]) == VIRAMA
+    return (
+        text[index] == ZERO_WIDTH_JOINER
+        and after_virama
+        and not (following and unicodedata.category(following) == "Nd")
+    )
 
 
 def invisible_character(text: str, *, spelling: bool = False) -> str | None:
     """The first character of a text nobody can see, named with its place ("an invisible
     character, U+202E RIGHT-TO-LEFT OVERRIDE, at character 1"), or None. Group labels are
     checked with it too: two that look alike would be two groups, and a direction mark shows
-    a label backwards. With `spelling`, a joiner between two letters is allowed: Persian
-    writes "می‌دهم" with a zero-width non-joiner (never an id: it would look like one without)."""
+    a label backwards. With `spelling`, a joiner that is part of a word is allowed: Persian
+    writes "می‌دهم" with a zero-width non-joiner, Hindi "क्‍ष" and Malayalam "ന്‍" with a
+    zero-width joiner after a virama (never in an id: it would look like one without)."""
     for position, character in enumerate(text, start=1):
-        if (
-            spelling
-            and character in JOINERS
-            and 1 < position < len(text)
-            and text[position - 2].isalpha()
-            and text[position].isalpha()
-        ):
+        if spelling and character in JOINERS and _joins_a_word(text, position - 1):
             continue
         if _invisible(character):
             name = unicodedata.name(character, "") or CONTROL_NAMES.get(

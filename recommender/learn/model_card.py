@@ -29,6 +29,8 @@ from recommender.learn.fairness_wording import (
     withheld_reason,
 )
 from recommender.learn.fold_choices import knots_of, recorded_folds, same_shapes
+from recommender.learn.observed_rates import likely_share
+from recommender.learn.recorded import is_count, is_number
 
 OUTCOME_LABELS = {
     "manager_recommended": "Manager track recommended",
@@ -437,8 +439,9 @@ def _fairness_rules(report: dict[str, Any]) -> str:
         return (
             f"Impact ratio = a group's rate over the highest group's rate; under "
             f"{report['impact_ratio_flag']} it is flagged. Groups under {report['small_group']} "
-            "people are marked small: their rates are noisy. p = Fisher's exact test against "
-            "the highest group."
+            "people are marked small: their rates are noisy. "
+            + RATE_RANGE_RULE
+            + "p = Fisher's exact test against the highest group."
         )
     return (
         f"Impact ratio = a group's rate over the reference group's rate; under "
@@ -452,6 +455,7 @@ def _fairness_rules(report: dict[str, Any]) -> str:
             else f"smaller groups are listed but not compared ({SMALL_GROUP_NOT_COMPARED})"
         )
         + ". "
+        + RATE_RANGE_RULE
         + (RATIO_RANGE_RULE if _has_ratio_ranges(report) else "")
         + "p = Fisher's exact test against the reference. Whether the "
         "rates differ across the groups shown is tested with chi-square where every expected count "
@@ -459,6 +463,10 @@ def _fairness_rules(report: dict[str, Any]) -> str:
     )
 
 
+RATE_RANGE_RULE = (
+    'A rate\'s range ("likely 0.23 to 0.38") is the 90% interval of a rate seen among that many '
+    "people (Wilson). "
+)
 RATIO_RANGE_RULE = 'A ratio\'s range ("likely 0.44 to 0.81") is its 90% interval. '
 
 
@@ -524,10 +532,18 @@ def _group_row(group: dict[str, Any], cell: dict[str, Any], report: dict[str, An
     if group["group"] == cell["reference_group"]:
         name += " (reference)"
     return (
-        f"| {name} | {group['n']} | {_or_dash(group['rate'])} | "
+        f"| {name} | {group['n']} | {_rate_with_range(group)} | "
         f"{_ratio_with_range(group)} | "
         f"{_p_with_adjusted(group, report)} | {', '.join(m for m in marks if m)} |"
     )
+
+
+def _rate_with_range(group: dict[str, Any]) -> str:
+    """The group's rate, and after it the 90% range of a rate seen among that many people."""
+    rate, people = group.get("rate"), group.get("n")
+    if not (is_number(rate) and 0 <= rate <= 1 and is_count(people) and people > 0):
+        return f"{_or_dash(rate)}"
+    return f"{rate} ({likely_share(rate, people)})"
 
 
 def _ratio_with_range(group: dict[str, Any]) -> str:

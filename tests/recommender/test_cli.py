@@ -64,6 +64,21 @@ def test_validate_checks_the_packs_sample_answers_every_line_in_one_pass(trackfi
     assert "sample-answers.jsonl:7: is not valid JSON" in err
 
 
+def test_validate_says_which_pack_it_checked_when_a_folder_here_has_the_installed_name(
+    trackfit, pack_copy, tmp_path, monkeypatch
+):
+    """An author editing ./engineering who types `validate engineering` must not read 'valid'
+    about the installed pack and think their folder passed."""
+    folder = pack_copy("engineering")  # tmp_path/engineering
+    (folder / "framework.yaml").write_text("tracks: [", encoding="utf-8")
+    monkeypatch.chdir(folder.parent)
+    code, out, err = trackfit("validate", "engineering")
+    assert code == 0 and "engineering@1 is valid" in out
+    assert "the folder ./engineering here is not checked (give it as ./engineering" in err
+    code, _, err = trackfit("validate", "./engineering")
+    assert code == 2 and "framework.yaml:1" in err and "installed pack" not in err
+
+
 def test_validate_a_folder_that_is_not_there(trackfit, tmp_path):
     code, _, err = trackfit("validate", str(tmp_path / "nope"))
     assert code == 2 and "no such pack folder" in err

@@ -150,6 +150,21 @@ def test_models_list_groups_versions_by_pack_and_stars_each_active_one(trackfit,
         assert out.index(f"* {version} ", heading) > heading
 
 
+def test_an_active_version_that_does_not_read_is_listed_under_its_own_pack(trackfit, models):
+    pointers = Registry(models).pointers()
+    broken = pointers["product-design"]
+    (models / broken / "manifest.json").write_text("garbage", encoding="utf-8")
+    shutil.copytree(models / broken, models / "v9")  # and one no pointer names
+    code, out, err = trackfit("--models", str(models), "models", "list")
+    assert code == 2  # listed, then the damage named: the registry needs a repair
+    assert f"product-design (active: {broken})\n* {broken}  (unreadable manifest)" in out
+    assert "(no pack: their manifests do not read)\n  v9  (unreadable manifest)" in out
+    assert f"{broken}/manifest.json: manifest is not valid JSON" in err
+    assert f"engineering (active: {pointers['engineering']})" in out
+    code, out, _ = trackfit("--models", str(models), "models", "list", "--pack", "engineering")
+    assert "product-design" not in out and "v9" in out  # whose v9 is cannot be known
+
+
 def test_promoting_the_active_version_is_refused_and_records_nothing(trackfit, models):
     history = (models / "history.jsonl").read_bytes()
     code, out, err = trackfit("--models", str(models), "models", "promote", "v1")

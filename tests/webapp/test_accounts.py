@@ -63,7 +63,15 @@ def test_a_name_with_nothing_to_read_or_something_hidden_is_refused(client, name
     assert response.status_code == 422 and said in response.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("name", ["Mahsa Ahmadi-Far", "\u0645\u06cc\u200c\u062f\u0647\u0645"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Mahsa Ahmadi-Far",
+        "\u0645\u06cc\u200c\u062f\u0647\u0645",  # Persian, a non-joiner between letters
+        "\u0d05\u0d30\u0d41\u0d23\u0d4d\u200d Nair",  # Malayalam, ending in a chillu
+        "\u0932\u0915\u094d\u200d\u0937\u094d\u092e\u0940",  # Hindi, a half-form
+    ],
+)
 def test_a_name_spelt_with_a_joiner_between_letters_is_a_name(client, name):
     assert client.register(name=name).status_code == 302
 

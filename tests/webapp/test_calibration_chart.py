@@ -7,8 +7,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from scipy.stats import binomtest
 
+from recommender.learn.observed_rates import observed_range
 from webapp.hr.governance.charts import calibration_chart
-from webapp.hr.governance.observed import observed_range
 
 
 @given(st.integers(1, 5000).flatmap(lambda n: st.tuples(st.integers(0, n), st.just(n))))

@@ -30,11 +30,33 @@ def parse_framework(source: PackSource) -> Framework | None:
     track_ids = {track.id for track in tracks}
     competency_ids = [competency.id for competency in competencies]
     levels = _parse_levels(source, raw.get("levels"), track_ids, competency_ids)
-    if source.has_problems or level_rule is None:
+    if not _ladders_readable(tracks, competency_ids, levels, raw.get("levels"), level_rule):
         return None
     framework = Framework(tuple(tracks), tuple(competencies), tuple(levels), level_rule)
     _check_ladders(source, framework, raw.get("levels"))
     return None if source.has_problems else framework
+
+
+def _ladders_readable(
+    tracks: list[Track],
+    competency_ids: list[str],
+    levels: list[Level],
+    raw_levels: object,
+    level_rule: LevelRule | None,
+) -> bool:
+    """Whether the ladders can be checked: both tracks with the branch grade, every level read
+    whole. A problem elsewhere in the file (a key written twice, a summary that is not text)
+    does not hide the ladders' own problems; a level that did not read would make them wrong."""
+    manager = next((track for track in tracks if track.id == BRANCHING_TRACK), None)
+    return (
+        level_rule is not None
+        and {track.id for track in tracks} == set(TRACK_IDS)
+        and manager is not None
+        and manager.branch_grade is not None
+        and isinstance(raw_levels, list)
+        and len(levels) == len(raw_levels)
+        and all(set(level.expects) == set(competency_ids) for level in levels)
+    )
 
 
 def _parse_tracks(source: PackSource, value: object) -> list[Track]:

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from recommender.answer.employee_ids import (
     EmployeeIdRefused,
     employee_id_key,
+    invisible_character,
     read_employee_id,
 )
 
@@ -63,3 +64,32 @@ def test_an_id_read_is_standard_and_reads_as_itself(raw):
     assert employee_id == unicodedata.normalize("NFKC", employee_id)
     assert read_employee_id(employee_id) == employee_id
     assert employee_id_key(employee_id) == employee_id_key(raw)
+
+
+@pytest.mark.parametrize(
+    "spelt",
+    [
+        "\u0645\u06cc\u200c\u062f\u0647\u0645",  # Persian: a non-joiner between letters
+        "\u0915\u094d\u200d\u0937",  # Hindi: क्‍ष, a joiner after a virama, before a letter
+        "\u0d05\u0d35\u0d28\u0d4d\u200d",  # Malayalam: അവന്‍ ends in a chillu (virama + joiner)
+        "\u0d05\u0d35\u0d28\u0d4d\u200d Nair",
+        "\u0915\u094d\u200c\u0937",  # Hindi: an explicit virama kept by a non-joiner
+    ],
+)
+def test_a_joiner_that_is_part_of_a_words_spelling_is_no_hidden_character(spelt):
+    assert invisible_character(spelt, spelling=True) is None
+    assert invisible_character(spelt) is not None  # an id is never spelt with one
+
+
+@pytest.mark.parametrize(
+    ("text", "at"),
+    [
+        ("Ada\u200d", 4),  # after a Latin letter, at the end: joins nothing
+        ("\u200dAda", 1),
+        ("A\u200c\u200cda", 2),  # two in a row: the first joins no letter
+        ("Ada \u200d Lovelace", 5),
+        ("\u0915\u094d\u200d1", 3),  # after a virama, before a digit
+    ],
+)
+def test_a_joiner_outside_a_word_is_still_named(text, at):
+    assert f"at character {at}" in invisible_character(text, spelling=True)

@@ -134,6 +134,29 @@ def test_duplicate_keys_are_not_silently_overwritten(pack_copy):
     assert any("appears twice" in str(p) for p in _problems(folder))
 
 
+@pytest.mark.parametrize(
+    ("elsewhere", "hides_nothing"),
+    [
+        (("title: Engineer I", "title: Engineer I\n    title: Engineer One"), True),
+        (("summary: Learns the codebase", "summary: [not, text]\n    x: Learns"), True),
+        (("branch_grade: 3", "branch_grade: three"), False),  # no branch: the ladders wait
+    ],
+)
+def test_a_problem_elsewhere_in_the_framework_does_not_hide_the_ladders(
+    pack_copy, elsewhere, hides_nothing
+):
+    folder = pack_copy()
+    _edit(folder / "framework.yaml", *elsewhere)
+    _edit(
+        folder / "framework.yaml",
+        "title: Staff Engineer\n    grade: 4",
+        "title: Staff Engineer\n    grade: 2",
+    )
+    problems = " ".join(str(p) for p in _problems(folder))
+    assert ("track ic has two levels at grade 2 (L2 and L4)" in problems) is hides_nothing
+    assert "grade 0" not in problems
+
+
 def test_a_junior_manager_level_is_refused(pack_copy):
     folder = pack_copy()
     _edit(folder / "framework.yaml", "branch_grade: 3", "branch_grade: 4")

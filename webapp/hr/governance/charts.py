@@ -7,9 +7,8 @@ from collections.abc import Sequence
 
 from markupsafe import Markup
 
-from webapp import drawing
+from webapp import drawing, learning
 from webapp.drawing import GRID, MUTED
-from webapp.hr.governance.observed import observed_range
 
 # Solid and dashed as well as two colours, so the versions stay apart in black and white.
 SERIES = (("candidate", "#0b6e4f", ""), ("active", "#5b3cc4", 'stroke-dasharray="6 4"'))
@@ -94,7 +93,7 @@ def calibration_chart(track_title: str, tables: dict[str, list[dict]], names: di
         for row in table:
             pair = f"{row['predicted']:.2f} → {row['observed']:.2f}"
             if row.get("n"):
-                low, high = observed_range(row["observed"], row["n"])
+                low, high = learning.observed_range(row["observed"], row["n"])
                 x = _x(row["predicted"])
                 body.append(
                     f'<line x1="{x:.1f}" y1="{_y(low):.1f}" x2="{x:.1f}" y2="{_y(high):.1f}" '

@@ -1,6 +1,7 @@
 """The fairness report's wording on HR's pages: p-values as people read them, what each outcome
-counts and which test was used, and the report as it may be shown (groups too small to show
-without their outcomes), all taken from the report's own module."""
+counts and which test was used, how sure each rate and ratio is, and the report as it may be
+shown (groups too small to show without their outcomes), all taken from the report's own
+module."""
 
 from webapp import learning
 from webapp.hr import bp
@@ -17,6 +18,7 @@ bp.add_app_template_filter(learning.chance_mark, "chance_mark")
 bp.add_app_template_filter(learning.comparisons_said, "comparisons_said")
 bp.add_app_template_filter(learning.adjusted_p_said, "adjusted_p_said")
 bp.add_app_template_filter(learning.likely_ratio, "likely_ratio")
+bp.add_app_template_filter(learning.likely_rate, "likely_rate")
 bp.add_app_template_filter(learning.people_set_aside, "people_set_aside")
 bp.add_app_template_global(learning.NOT_SHOWN_RULE, "not_shown_rule")
 bp.add_app_template_global(learning.TEST_WITHHELD, "test_withheld_reason")

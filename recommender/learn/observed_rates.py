@@ -1,9 +1,8 @@
 """How sure an observed rate is: a group or bin of thirty people that sees 48% succeed may well
-hold a true rate of 34% or 62%. HR's calibration bins and fairness groups say so."""
+hold a true rate of 34% or 62%. HR's calibration bins, fairness groups and the model card say
+so, with one interval."""
 
 from __future__ import annotations
-
-from webapp.hr import bp
 
 Z90 = 1.6448536269514722  # two-sided 90%: the interval level of every other figure HR reads
 
@@ -19,9 +18,12 @@ def observed_range(rate: float, people: int) -> tuple[float, float]:
 
 
 def likely_rate(rate: float, people: int) -> str:
-    """'likely 39% to 55%': the 90% range of a rate observed among `people`."""
+    """'likely 39% to 55%': the 90% range of a rate observed among `people`, as pages say it."""
     low, high = observed_range(rate, people)
     return f"likely {round(100 * low)}% to {round(100 * high)}%"
 
 
-bp.add_app_template_filter(likely_rate, "likely_rate")
+def likely_share(rate: float, people: int) -> str:
+    """'likely 0.39 to 0.55': the same range written as the model card writes rates."""
+    low, high = observed_range(rate, people)
+    return f"likely {low:.2f} to {high:.2f}"
