@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TextIO
 
-from recommender.answer.answers import read_answers_jsonl
+from recommender.answer.answers import read_answers_jsonl, sample_answers_of
 from recommender.answer.batch import CHUNK_PEOPLE, answer_in_chunks, check_answers_jsonl
 from recommender.answer.registry import (
     ACTIVE_FOLDER,
@@ -43,7 +43,6 @@ EXIT_INTERRUPTED = 128 + signal.SIGINT  # as a shell reports a command stopped b
 OUTPUT_REFUSED = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO}
 MAX_PEOPLE = 1_000_000  # synthetic people per run: beyond it a run takes hours and gigabytes
 MAX_SEEDS = 100
-SAMPLE_ANSWERS = "sample-answers.jsonl"  # a pack's example answers (optional)
 # `trackfit evaluate`: the synthetic evaluation's defaults, and --data's held-out share
 EVALUATION_SIZES, EVALUATION_SEEDS, EVALUATION_TEST_PEOPLE = (300, 1000, 4000, 20000), 3, 20000
 DATA_TEST_SHARE = 0.3
@@ -318,16 +317,11 @@ def run_validate(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     pack = load_pack(args.pack)
-    samples = folder / SAMPLE_ANSWERS
-    sampled = ""
-    if samples.is_file():
-        # a byte that is not UTF-8 is named by its line, with every other line's problems
-        with samples.open(encoding="utf-8-sig", errors="surrogateescape") as stream:
-            try:
-                sampled = f", {len(list(read_answers_jsonl(stream, pack, SAMPLE_ANSWERS)))} "
-            except AnswersInvalid as invalid:
-                raise SampleAnswersInvalid(invalid.problems, invalid.more) from None
-        sampled += "sample answers that fit it"
+    try:
+        samples = sample_answers_of(pack, folder)
+    except AnswersInvalid as invalid:
+        raise SampleAnswersInvalid(invalid.problems, invalid.more) from None
+    sampled = "" if samples is None else f", {len(samples)} sample answers that fit it"
     questionnaire = pack.questionnaire
     print(
         f"{args.pack or pack.id}: pack {pack.ref} is valid: "  # as typed, not its absolute path

@@ -104,12 +104,13 @@ _opened: dict[tuple, tuple[Pack, Recommender | ModelRefused]] = {}
 _looked: dict[tuple, tuple[float, Any]] = {}
 
 
-def _at_most_every(interval: float, key: tuple, look):
+def _at_most_every(interval: float, key: tuple, look, *, fresh: bool = False):
     """`look()`, or what it gave less than `interval` seconds ago: the pack files and the
-    registry's active version are re-read about once a second, not on every request."""
+    registry's active version are re-read about once a second, not on every request (always
+    when `fresh`)."""
     now = time.monotonic()
     seen = _looked.get(key)
-    if seen is not None and now - seen[0] < interval:
+    if not fresh and seen is not None and now - seen[0] < interval:
         return seen[1]
     found = look()
     _looked[key] = (now, found)
@@ -122,8 +123,9 @@ def current_pack(discipline: str | None = None) -> Pack:
     version is uploaded. UnknownDiscipline for an id no pack has."""
     setting = current_app.config["TRACKFIT_PACK"]  # a name, or a folder outside questionnaires/
     if discipline is not None and discipline != _newest(setting).id:
-        if discipline not in discipline_ids():
+        if discipline not in discipline_ids() and discipline not in discipline_ids(fresh=True):
             # checked against the list before any folder is looked for: it may come from a URL
+            # (read again before refusing: a pack uploaded a moment ago, by any process)
             raise UnknownDiscipline(discipline, discipline_ids())
         setting = discipline
     return _newest(setting)
@@ -142,13 +144,14 @@ def default_discipline() -> str:
     return current_pack().id
 
 
-def discipline_ids() -> list[str]:
+def discipline_ids(*, fresh: bool = False) -> list[str]:
     """Every discipline's pack id, the default first, then the rest as `disciplines()` lists
-    them."""
+    them (read again from the folders when `fresh`)."""
     return _at_most_every(
         current_app.config["TRACKFIT_RECHECK_SECONDS"],
         ("disciplines", current_app.config["TRACKFIT_PACK"], current_app.instance_path),
         _discipline_ids,
+        fresh=fresh,
     )
 
 

@@ -21,7 +21,8 @@ from pathlib import Path
 
 from flask import current_app
 
-from recommender.errors import PackInvalid
+from recommender.answer.answers import SAMPLE_ANSWERS, sample_answers_of
+from recommender.errors import AnswersInvalid, PackInvalid
 from recommender.pack.loading import PACK_FILES, Pack, load_pack, packs_dir, resolve_pack_path
 from recommender.pack.source import MAX_FILE_BYTES, PackSource, ProblemLog
 
@@ -184,6 +185,17 @@ def store_upload(data: bytes, discipline: str | None, check_model) -> Pack:
                 [str(p).replace(str(staging) + "/", "") for p in invalid.problems],
                 notes=invalid.notes,
             ) from None
+        try:
+            sample_answers_of(pack, folder)  # checked as `trackfit validate` checks them
+        except AnswersInvalid as invalid:
+            more = [f"and {invalid.more:,} more problems"] if invalid.more else []
+            raise PackUploadRefused(
+                [
+                    f"the pack reads, but its sample answers do not fit it: {p}"
+                    for p in invalid.problems
+                ]
+                + more
+            ) from None
         expected = _discipline_id(discipline)
         if expected is not None and pack.id != expected:
             raise PackUploadRefused(
@@ -228,7 +240,8 @@ def _setting_folder(setting: str) -> Path:
 
 
 def _pack_files(data: bytes) -> dict[str, bytes]:
-    """The four pack files from a zip (at its root or in one folder); nothing else is read.
+    """The four pack files from a zip (at its root or in one folder), and its sample answers
+    when it has them; nothing else is read.
 
     Nothing the zip says about itself is trusted: each member is read through a bounded
     stream, so a member whose header understates its size cannot expand past the limit.
@@ -246,7 +259,7 @@ def _pack_files(data: bytes) -> dict[str, bytes]:
     problems = []
     for info in entries:
         name = Path(info.filename).name
-        if info.is_dir() or name not in PACK_FILES:
+        if info.is_dir() or name not in (*PACK_FILES, SAMPLE_ANSWERS):
             continue
         if name in files:
             problems.append(f"{info.filename}: a second {name} in the zip")

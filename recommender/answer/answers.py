@@ -7,6 +7,7 @@ import math
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from recommender.answer.employee_ids import employee_id_key, employee_id_problem
@@ -475,3 +476,18 @@ class _AnswersChecker:
             self.problem(name, "must be a finite number")
             return None
         return float(value)
+
+
+SAMPLE_ANSWERS = "sample-answers.jsonl"  # a pack's example answers (optional)
+
+
+def sample_answers_of(pack: Pack, folder: Path) -> list[Answers] | None:
+    """The example answers kept beside a pack's files, every one checked against the pack
+    (`make demo`, the demo accounts and `trackfit recommend` read them); None when it has
+    none. AnswersInvalid lists every line that does not fit, a byte that is not UTF-8 among
+    them."""
+    samples = folder / SAMPLE_ANSWERS
+    if not samples.is_file():
+        return None
+    with samples.open(encoding="utf-8-sig", errors="surrogateescape") as stream:
+        return list(read_answers_jsonl(stream, pack, SAMPLE_ANSWERS))

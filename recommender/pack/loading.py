@@ -111,7 +111,7 @@ def _load_pack_cached(path: Path, _fingerprint: tuple) -> Pack:
     rules = None
     if framework and questionnaire:
         catalogue = field_catalogue(framework, questionnaire)
-        rules = parse_rules(sources["rules.yaml"], catalogue, framework.track_ids)
+        rules = parse_rules(sources["rules.yaml"], catalogue, framework)
     elif sources["rules.yaml"].read:
         built = {"framework.yaml": framework, "questionnaire.yaml": questionnaire}
         unread = [name for name, read in built.items() if read is None]

@@ -12,6 +12,9 @@ NUMBER_CONTEXT = ("years_experience", "years_at_level", "direct_reports")
 WHOLE_CONTEXT = ("direct_reports",)  # people are counted whole (years may be 2.5)
 CHOICE_CONTEXT = ("current_track", "current_level")
 CONTEXT_FIELDS = NUMBER_CONTEXT + CHOICE_CONTEXT
+# Names of the context a model reads: a construct or competency named so would be two factors
+# of one name in an explanation
+RESERVED_NAMES = (*CONTEXT_FIELDS, "current_grade", "managing_now")
 MIN_ITEMS_PER_CONSTRUCT = 3
 
 

@@ -378,3 +378,19 @@ def test_a_pack_with_a_new_id_starts_a_new_discipline_without_a_model(team, sign
     assert "discipline=research" in hr.get("/hr/packs").get_data(as_text=True)
     assert registry(team).pointers().get("research") is None
     assert registry(team).active(ENGINEERING) == "v1"  # nothing else moved
+
+
+def test_a_new_discipline_is_found_at_once_while_the_list_of_disciplines_is_kept(team, signed_in):
+    """Pages read the installed packs about once a second; the page a new discipline's
+    upload leads to must not say it does not exist (another process may hold the old list)."""
+    team.config["TRACKFIT_RECHECK_SECONDS"] = 3600.0
+    hr = signed_in("hr@example.com")
+    assert hr.get("/hr/packs").status_code == 200  # the list of disciplines is now kept
+    design = load_pack(DESIGN)
+    files = {name: (design.path / name).read_text(encoding="utf-8") for name in PACK_FILES}
+    files["pack.yaml"] = files["pack.yaml"].replace("id: product-design\n", "id: research\n", 1)
+    response = upload_pack(hr, zipped(files, "research"))
+    assert response.status_code == 302, text(response)[:2000]
+    page = hr.get(response.headers["Location"])
+    assert page.status_code == 200 and "Pack research@2 is installed" in text(page)
+    assert hr.get("/hr/models?discipline=nowhere").status_code == 404

@@ -221,6 +221,17 @@ def test_a_rule_on_an_unknown_field_is_refused_naming_the_file(app, hr):
     assert ".staging-" not in html and app.instance_path not in html
 
 
+def test_sample_answers_that_do_not_fit_the_pack_are_refused_as_validate_refuses_them(app, hr):
+    files = pack_files()
+    samples = (BUNDLED / "sample-answers.jsonl").read_text(encoding="utf-8").splitlines()
+    samples[1] = samples[1].replace('"la1": ', '"zz": 1, "la1": ', 1)
+    files["sample-answers.jsonl"] = "\n".join(samples) + "\n"
+    html = _refused(app, hr, zipped(files))
+    assert "its sample answers do not fit it: sample-answers.jsonl:2: answers.zz:" in html
+    files["sample-answers.jsonl"] = (BUNDLED / "sample-answers.jsonl").read_text(encoding="utf-8")
+    assert upload(hr, zipped(files)).status_code == 302  # answers that fit are no problem
+
+
 def test_broken_yaml_in_the_questionnaire_is_refused_naming_the_file(app, hr):
     lines = (BUNDLED / "questionnaire.yaml").read_text(encoding="utf-8").splitlines()
     line = lines.index("sections:") + 1

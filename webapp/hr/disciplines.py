@@ -26,6 +26,8 @@ def discipline_named(pack_id: str | None) -> Pack:
     for pack in known:
         if pack.id == pack_id:
             return pack
+    if pack_id in answering.discipline_ids(fresh=True):  # uploaded a moment ago
+        return answering.current_pack(pack_id)
     titles = ", ".join(f"{pack.title} ({pack.id})" for pack in known)
     shown = pack_id if len(pack_id) <= 40 else pack_id[:40] + "…"
     abort(

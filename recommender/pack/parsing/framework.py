@@ -15,11 +15,15 @@ from recommender.pack.framework import (
     LevelRule,
     Track,
 )
+from recommender.pack.questionnaire import RESERVED_NAMES
 from recommender.pack.source import LEVEL_ID_PATTERN, PackSource
 
 
 def parse_framework(source: PackSource) -> Framework | None:
-    """Build the framework from `framework.yaml`, logging every problem found."""
+    """Build the framework from `framework.yaml`, logging every problem found. A framework that
+    reads whole is returned even when its ladders break a rule (the pack is refused for the
+    problems logged), so that the questionnaire and the rules are checked against it in the same
+    pass; None when it does not read."""
     raw = source.mapping(source.data, (), "a mapping with tracks, competencies and levels")
     if raw is None:
         return None
@@ -34,7 +38,7 @@ def parse_framework(source: PackSource) -> Framework | None:
         return None
     framework = Framework(tuple(tracks), tuple(competencies), tuple(levels), level_rule)
     _check_ladders(source, framework, raw.get("levels"))
-    return None if source.has_problems else framework
+    return framework
 
 
 def _ladders_readable(
@@ -95,6 +99,12 @@ def _parse_competencies(source: PackSource, value: object) -> list[Competency]:
         path = ("competencies", index)
         source.fields(raw, path, required=("id", "label"), optional=("description",))
         competency_id = source.identifier(raw, "id", path)
+        if competency_id in RESERVED_NAMES:
+            source.problem(
+                path + ("id",),
+                f"'{competency_id}' is the name of a context field trackfit asks itself; give "
+                "the competency another id (explanations name each factor by its id alone)",
+            )
         label = source.text(raw, "label", path)
         if competency_id and label:
             description = source.text(raw, "description", path, required=False) or ""
@@ -149,7 +159,13 @@ def _parse_level_tracks(
     found = [
         source.reference(entry, path + (i,), track_ids, "track") for i, entry in enumerate(entries)
     ]
-    return tuple(track for track in found if track) if all(found) else ()
+    repeated = False
+    for i, track in enumerate(found):
+        if track and track in found[:i]:
+            # [manager, manager] would pass for a level on both tracks and skip the trunk rules
+            source.problem(path + (i,), f"lists track {track} twice; list each track once")
+            repeated = True
+    return tuple(track for track in found if track) if all(found) and not repeated else ()
 
 
 def _parse_expectations(

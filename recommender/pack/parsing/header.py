@@ -18,7 +18,7 @@ def parse_header(source: PackSource, path: Path) -> tuple[str, int, str, str] | 
         return None
     source.fields(raw, (), required=("format", "id", "version", "title"), optional=("description",))
     fmt = raw.get("format")
-    if "format" in raw and fmt != FORMAT_VERSION:
+    if "format" in raw and (type(fmt) is not int or fmt != FORMAT_VERSION):  # not true, not 1.0
         source.problem(
             ("format",),
             f"format {shown(fmt)} is not one this trackfit reads "

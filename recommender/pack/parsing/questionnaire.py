@@ -18,6 +18,7 @@ from recommender.pack.questionnaire import (
     MIN_ITEMS_PER_CONSTRUCT,
     NUMBER,
     NUMBER_CONTEXT,
+    RESERVED_NAMES,
     Construct,
     Item,
     Option,
@@ -25,7 +26,7 @@ from recommender.pack.questionnaire import (
     Scale,
     Section,
 )
-from recommender.pack.source import PackSource
+from recommender.pack.source import ID_PATTERN, PackSource, shown
 
 
 def parse_questionnaire(
@@ -60,6 +61,7 @@ def parse_questionnaire(
             ):
                 constructs.append(construct)
                 defined_in[construct.id] = part.source
+    _names_apart(source, constructs, framework, defined_in)
     parser = _ItemParser(source, scales, {c.id for c in constructs}, framework)
     sections = parser.sections(raw.get("sections"), parts)
     parser.check_coverage(constructs, defined_in)
@@ -70,6 +72,32 @@ def parse_questionnaire(
     ):
         return None
     return Questionnaire(scales, tuple(constructs), tuple(sections), tuple(parser.items))
+
+
+def _names_apart(
+    source: PackSource,
+    constructs: list[Construct],
+    framework: Framework | None,
+    defined_in: dict[str, PackSource],
+) -> None:
+    """A construct's id is no competency's and no context field's: an explanation names each
+    factor by its id alone, and an item names what it feeds by it."""
+    competencies = set(framework.competency_ids) if framework else set()
+    for index, construct in enumerate(constructs):
+        clash = (
+            "the name of a competency in framework.yaml"
+            if construct.id in competencies
+            else "the name of a context field trackfit asks itself"
+            if construct.id in RESERVED_NAMES
+            else None
+        )
+        if clash:
+            shared = defined_in.get(construct.id)
+            (shared or source).problem(
+                ("constructs",) if shared else ("constructs", index, "id"),
+                f"construct '{construct.id}' has {clash}; give one of them another id "
+                "(explanations and items name each by its id alone)",
+            )
 
 
 def _take_shared(source: PackSource, kind: str, part_id: str, own, ref: str) -> bool:
@@ -92,6 +120,12 @@ def _parse_scales(source: PackSource, value: object) -> dict[str, Scale]:
     scales = {}
     for scale_id, entry in raw.items():
         path = ("scales", scale_id)
+        if not ID_PATTERN.match(scale_id):  # still read: its items are not refused for it
+            source.problem(
+                path,
+                f"{shown(scale_id)} is not a valid id (letters, digits, '_' or '-', starting "
+                "with a letter)",
+            )
         spec = source.mapping(entry, path)
         if spec is None:
             continue
@@ -110,7 +144,19 @@ def _parse_scales(source: PackSource, value: object) -> dict[str, Scale]:
                 f"needs one label per scale point ({high - low + 1}), has {len(labels)}",
             )
             continue
-        scales[scale_id] = Scale(scale_id, low, high, tuple(str(label) for label in labels))
+        # each label is shown beside its radio button: text people read (a number is its text)
+        written = {
+            index: str(label)
+            if isinstance(label, int | float) and not isinstance(label, bool)
+            else label
+            for index, label in enumerate(labels)
+        }
+        texts = [source.text(written, index, path + ("labels",)) for index in written]
+        # a bad label is reported; the scale is still read, so its items are not refused for it
+        shown_labels = (
+            text if text is not None else str(written[i]) for i, text in enumerate(texts)
+        )
+        scales[scale_id] = Scale(scale_id, low, high, tuple(shown_labels))
     return scales
 
 
@@ -131,6 +177,10 @@ def _parse_constructs(source: PackSource, value: object, min_len: int = 1) -> li
             label, high, low = texts
             constructs.append(Construct(construct_id, label, description, high, low))
     return constructs
+
+
+# where each choice's options come from
+OPTIONS_FROM = {"current_track": "tracks", "current_level": "levels"}
 
 
 class _ItemParser:
@@ -158,8 +208,9 @@ class _ItemParser:
         self.framework = framework
         self.items: list[Item] = []
         self.seen_items: dict[str, str] = {}
-        self.fed_by: dict[str, list[tuple[tuple, Item]]] = {}
-        self.claimed: set[str] = set()  # named by an item refused for a problem of its own
+        self.fed_by: dict[tuple[str, str], list[tuple[tuple, Item]]] = {}
+        # (kind, name) named by an item refused for a problem of its own
+        self.claimed: set[tuple[str, str]] = set()
 
     def sections(self, value: object, parts: dict[int, SharedPart] | None = None) -> list[Section]:
         """The sections in order, each shared part's spliced in where it is named."""
@@ -236,15 +287,16 @@ class _ItemParser:
             # what the item would measure is claimed: its own problem is reported, and the
             # construct, competency or context field it names is not also "measured by none"
             self.claimed.update(
-                raw[key]
+                (key, raw[key])
                 for key in ("construct", "competency", "context")
                 if isinstance(raw.get(key), str)
             )
             return None
         item = Item(id=item_id, kind=kind, text=text, section=section_id, **built)
         self.items.append(item)
-        if item.feeds:
-            self.fed_by.setdefault(item.feeds, []).append((path, item))
+        for key in ("construct", "competency", "context"):
+            if getattr(item, key):  # each kind apart: a competency may not share a name
+                self.fed_by.setdefault((key, getattr(item, key)), []).append((path, item))
         return item_id
 
     def _scale(self, raw: dict, path: tuple) -> Scale | None:
@@ -330,17 +382,30 @@ class _ItemParser:
         return {"context": context, "min": low, "max": high}
 
     def _choice(self, raw: dict, path: tuple) -> dict | None:
+        """A choice is the track or the level held: its options are the framework's own, so
+        that every answer is one the level engine and the model know."""
         source = self.source
         context = self._context(raw, path, CHOICE_CONTEXT)
-        if ("options_from" in raw) == ("options" in raw):
-            source.problem(path, "needs exactly one of 'options_from' and 'options'")
-            return None
+        wanted = OPTIONS_FROM.get(context)
         if "options" in raw:
-            options = self._options(
-                raw["options"], path + ("options",), key="value", label="label", numeric=False
+            source.problem(
+                path + ("options",),
+                f"the options of '{context}' are the framework's {wanted or 'tracks or levels'}"
+                f": write options_from: {wanted or 'tracks or levels'} instead (options of "
+                "its own would offer answers the framework does not know)",
             )
-        else:
-            options = self._options_from(raw["options_from"], path + ("options_from",))
+            return None
+        if "options_from" not in raw:
+            source.problem(path, f"needs options_from: {wanted or 'tracks or levels'}")
+            return None
+        options = self._options_from(raw["options_from"], path + ("options_from",))
+        if options is not None and wanted and raw["options_from"] != wanted:
+            source.problem(
+                path + ("options_from",),
+                f"'{context}' is answered from the framework's {wanted}, not its "
+                f"{raw['options_from']}: write options_from: {wanted}",
+            )
+            return None
         if context is None or options is None:
             return None
         return {"context": context, "options": options}
@@ -393,8 +458,9 @@ class _ItemParser:
         a construct's problem is named in the file that defines it (a shared part's own)."""
         source = self.source
         for construct in constructs:
-            feeding = self.fed_by.get(construct.id, [])
-            if len(feeding) < MIN_ITEMS_PER_CONSTRUCT and construct.id not in self.claimed:
+            feeding = self.fed_by.get(("construct", construct.id), [])
+            claimed = ("construct", construct.id) in self.claimed
+            if len(feeding) < MIN_ITEMS_PER_CONSTRUCT and not claimed:
                 (defined_in or {}).get(construct.id, source).problem(
                     ("constructs",),
                     f"construct '{construct.id}' is measured by "
@@ -409,11 +475,12 @@ class _ItemParser:
                     "its items must share one",
                 )
         for competency in self.framework.competency_ids if self.framework else ():
-            if competency not in self.fed_by and competency not in self.claimed:
+            named = ("competency", competency)
+            if named not in self.fed_by and named not in self.claimed:
                 source.problem(("sections",), f"competency '{competency}' has no anchored item")
         for context in CONTEXT_FIELDS:
-            asked = self.fed_by.get(context, [])
-            if not asked and context not in self.claimed:
+            asked = self.fed_by.get(("context", context), [])
+            if not asked and ("context", context) not in self.claimed:
                 source.problem(("sections",), f"context field '{context}' is asked by no item")
             for path, _ in asked[1:]:
                 source.problem(path + ("context",), f"context field '{context}' is asked twice")

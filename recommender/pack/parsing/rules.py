@@ -6,7 +6,15 @@ import math
 from typing import Any
 
 from recommender.errors import did_you_mean
-from recommender.pack.fields import BOOLEAN, CLOSE_CALL_FLAG, IDENTIFIER, NUMBER, FieldSpec
+from recommender.pack.fields import (
+    BOOLEAN,
+    CLOSE_CALL_FLAG,
+    FLAG_IDS,
+    IDENTIFIER,
+    NUMBER,
+    FieldSpec,
+)
+from recommender.pack.framework import Framework
 from recommender.pack.rules import (
     ALL_TRACKS,
     COMBINATORS,
@@ -20,11 +28,11 @@ from recommender.pack.rules import (
     Rule,
     RuleSet,
 )
-from recommender.pack.source import PackSource, cut, describe, shown, suggestion
+from recommender.pack.source import ID_PATTERN, PackSource, cut, describe, shown, suggestion
 
 
 def parse_rules(
-    source: PackSource, catalogue: dict[str, FieldSpec], track_ids: tuple[str, ...]
+    source: PackSource, catalogue: dict[str, FieldSpec], framework: Framework
 ) -> RuleSet | None:
     """Build the rule set from `rules.yaml`, logging every problem with the rule's id."""
     raw = source.mapping(source.data, (), "a mapping with a list of rules")
@@ -34,27 +42,47 @@ def parse_rules(
     entries = source.sequence(raw.get("rules"), ("rules",))
     if entries is None:
         return None
-    parser = _RuleParser(source, catalogue, track_ids)
-    rules = []
+    parser = _RuleParser(source, catalogue, framework)
+    rules, places = [], {}
     for index, entry, rule_id in source.unique_ids(entries, ("rules",), "rule"):
         rule = parser.rule(entry, ("rules", index), rule_id)
         if rule is not None:
             rules.append(rule)
+            places[rule.id] = ("rules", index)
             parser.close_call_agrees(rule, ("rules", index))
+    _one_choice_per_priority(source, rules, places)
     if source.has_problems:
         return None
     return RuleSet(tuple(sorted(rules, key=lambda rule: -rule.priority)))
 
 
+def _one_choice_per_priority(source: PackSource, rules: list[Rule], places: dict) -> None:
+    """Priority settles which track wins when rules choose differently; two rules choosing
+    different tracks at one priority would leave it to their order in the file."""
+    first_at: dict[int, Rule] = {}
+    for rule in rules:
+        if rule.then.choose_track is None:
+            continue
+        other = first_at.setdefault(rule.priority, rule)
+        if other.then.choose_track != rule.then.choose_track:
+            source.problem(
+                places[rule.id] + ("priority",),
+                f"rule '{rule.id}' chooses {rule.then.choose_track} and rule '{other.id}' "
+                f"chooses {other.then.choose_track}, both at priority {rule.priority}: when both "
+                "fire, nothing says which wins; give them different priorities",
+            )
+
+
 class _RuleParser:
     """Checks one rule at a time; every message names the rule's id."""
 
-    def __init__(
-        self, source: PackSource, catalogue: dict[str, FieldSpec], track_ids: tuple[str, ...]
-    ):
+    def __init__(self, source: PackSource, catalogue: dict[str, FieldSpec], framework: Framework):
         self.source = source
         self.catalogue = catalogue
-        self.track_ids = track_ids
+        self.track_ids = framework.track_ids
+        # a target moves at most the length of a ladder, and is capped at most to its top
+        self.longest_ladder = max(len(framework.ladder(track)) for track in framework.track_ids)
+        self.grades = max(level.grade for level in framework.levels)
         self.rule_id = "?"
 
     def problem(self, path: tuple, message: str) -> None:
@@ -130,6 +158,9 @@ class _RuleParser:
     def comparison(self, value: dict, path: tuple) -> Comparison | None:
         name = value["field"]
         ops = [key for key in value if key != "field"]
+        if not isinstance(name, str):
+            self.problem(path + ("field",), f"field takes a field's name, not {describe(name)}")
+            return None
         if name not in self.catalogue:
             self.problem(
                 path + ("field",), f"unknown field {shown(name)}{suggestion(name, self.catalogue)}"
@@ -199,14 +230,30 @@ class _RuleParser:
                 ok &= parsed is not None
                 found[key] = parsed
             elif key == "add_flag":
-                if not isinstance(setting, str) or not setting:
-                    self.problem(key_path, "add_flag takes a flag id")
-                    ok = False
+                ok &= self.flag(setting, key_path)
                 found[key] = setting
             else:
                 self.problem(key_path, f"unknown effect {shown(key)}{did_you_mean(key, EFFECTS)}")
                 ok = False
         return Effects(**found) if ok else None
+
+    def flag(self, value: Any, path: tuple) -> bool:
+        """A flag is an id (what API clients key on), never one of the quality checks' own."""
+        if not isinstance(value, str) or not ID_PATTERN.match(value):
+            self.problem(
+                path,
+                f"add_flag takes a flag id (lower-case letters, digits, '_' or '-', starting "
+                f"with a letter), not {shown(value)}",
+            )
+            return False
+        if value in FLAG_IDS:
+            self.problem(
+                path,
+                f"'{value}' is the flag of trackfit's own response-quality check; a rule's "
+                "flag needs an id of its own, or nobody could tell the two apart",
+            )
+            return False
+        return True
 
     def track(self, value: Any, path: tuple, *, allow_all: bool) -> bool:
         allowed = self.track_ids + ((ALL_TRACKS,) if allow_all else ())
@@ -224,6 +271,21 @@ class _RuleParser:
             return None
         if isinstance(amount, bool) or not isinstance(amount, int):
             self.problem(path + (amount_key,), f"must be a whole number, not {describe(amount)}")
+            return None
+        if amount_key == "by" and abs(amount) > self.longest_ladder:
+            self.problem(
+                path + (amount_key,),
+                f"moves a target {amount} levels; a ladder here has at most "
+                f"{self.longest_ladder}, so use a number from -{self.longest_ladder} to "
+                f"{self.longest_ladder}",
+            )
+            return None
+        if amount_key == "grades_above_current" and not 0 <= amount <= self.grades:
+            self.problem(
+                path + (amount_key,),
+                f"is {amount}; a target is capped from the grade held (0) up to "
+                f"{self.grades} grades above it (the framework's top grade)",
+            )
             return None
         return value["track"], amount
 

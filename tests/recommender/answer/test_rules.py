@@ -105,6 +105,7 @@ def _write_rules(folder, rules):
 
 
 RULE = {"id": "r1", "priority": 1, "message": "m", "then": {"add_flag": "f"}}
+WHEN = {"field": "flags.too_fast", "eq": False}
 
 
 @pytest.mark.parametrize(
@@ -122,6 +123,8 @@ RULE = {"id": "r1", "priority": 1, "message": "m", "then": {"add_flag": "f"}}
         ({"every": []}, "a condition is one of all, any, not"),
         ({"all": []}, "must be a non-empty list"),
         ("lead_affective < 3", "a condition must be a mapping"),
+        ({"field": ["constructs.lead_affective"], "eq": 1}, "field takes a field's name, not a"),
+        ({"field": {"a": 1}, "eq": 1}, "field takes a field's name, not a"),
     ],
 )
 def test_a_malformed_rule_is_refused_with_its_id_named(pack_copy, when, expected):
@@ -142,6 +145,13 @@ def test_a_malformed_rule_is_refused_with_its_id_named(pack_copy, when, expected
         ({"cap_target": {"track": "all"}}, "takes {track: <track or all>, grades_above_current"),
         ({"shift_target": {"track": "ic", "by": "up"}}, "must be a whole number"),
         ({"promote": True}, "unknown effect 'promote'"),
+        # a ladder here has at most 3 levels, and its top grade is 3
+        ({"shift_target": {"track": "ic", "by": 10**19}}, "use a number from -3 to 3"),
+        ({"shift_target": {"track": "ic", "by": -4}}, "use a number from -3 to 3"),
+        ({"cap_target": {"track": "all", "grades_above_current": -1}}, "is -1; a target is"),
+        ({"cap_target": {"track": "all", "grades_above_current": 4}}, "up to 3 grades above"),
+        ({"add_flag": "Not an id <b>"}, "add_flag takes a flag id (lower-case letters"),
+        ({"add_flag": "too_fast"}, "is the flag of trackfit's own response-quality check"),
     ],
 )
 def test_malformed_effects_are_refused(pack_copy, then, expected):
@@ -182,6 +192,55 @@ def test_every_broken_rule_is_reported_at_once(pack_copy):
     report = refused.value.report()
     assert report.startswith("pack is invalid: 3 problems")
     assert "rule 'a'" in report and "rule 'b'" in report and "used twice" in report
+
+
+def test_a_shift_or_cap_at_its_bounds_is_a_rule(pack_copy):
+    folder = pack_copy("tiny")
+    _write_rules(
+        folder,
+        [
+            {**RULE, "id": "a", "when": WHEN, "then": {"shift_target": {"track": "ic", "by": -3}}},
+            {
+                **RULE,
+                "id": "b",
+                "when": WHEN,
+                "then": {"cap_target": {"track": "all", "grades_above_current": 0}},
+            },
+        ],
+    )
+    assert len(load_pack(folder).rules.rules) == 2
+
+
+def test_two_rules_choosing_different_tracks_at_one_priority_are_refused(pack_copy):
+    """Priority settles which track wins: at one priority, only the file's order would."""
+    folder = pack_copy("tiny")
+    always = WHEN
+    choose = [
+        {**RULE, "id": "to-ic", "priority": 50, "when": always, "then": {"choose_track": "ic"}},
+        {**RULE, "id": "also-ic", "priority": 50, "when": always, "then": {"choose_track": "ic"}},
+        {
+            **RULE,
+            "id": "to-mgr",
+            "priority": 50,
+            "when": always,
+            "then": {"choose_track": "manager"},
+        },
+        {
+            **RULE,
+            "id": "later",
+            "priority": 40,
+            "when": always,
+            "then": {"choose_track": "manager"},
+        },
+    ]
+    _write_rules(folder, choose)
+    with pytest.raises(PackInvalid) as refused:
+        load_pack(folder)
+    assert [str(problem) for problem in refused.value.problems] == [
+        "rules.yaml:29: rules[2].priority: rule 'to-mgr' chooses manager and rule 'to-ic' "
+        "chooses ic, both at priority 50: when both fire, nothing says which wins; give them "
+        "different priorities"
+    ]
 
 
 def test_rules_are_data_not_code(pack_copy):

@@ -157,6 +157,76 @@ def test_a_problem_elsewhere_in_the_framework_does_not_hide_the_ladders(
     assert "grade 0" not in problems
 
 
+def test_a_level_listing_a_track_twice_is_refused(pack_copy):
+    """[manager, manager] would pass for a level on both tracks and skip the trunk's rules."""
+    folder = pack_copy("tiny")
+    _edit(folder / "framework.yaml", "tracks: [manager]", "tracks: [manager, manager]")
+    assert [str(problem) for problem in _problems(folder)] == [
+        "framework.yaml:13: levels[3].tracks[1]: lists track manager twice; list each track once"
+    ]
+
+
+def test_a_ladder_that_breaks_a_rule_still_checks_the_questionnaire_and_rules(pack_copy):
+    folder = pack_copy()
+    _edit(
+        folder / "framework.yaml",
+        "title: Staff Engineer\n    grade: 4",
+        "title: Staff Engineer\n    grade: 3",
+    )
+    _edit(folder / "rules.yaml", "field: constructs.lead_affective", "field: constructs.nope")
+    problems = " ".join(str(p) for p in _problems(folder))
+    assert "track ic has two levels at grade 3 (L3 and L4)" in problems
+    assert "unknown field 'constructs.nope'" in problems
+
+
+def _rename_competency(folder, old, new):
+    for name in ("framework.yaml", "questionnaire.yaml"):
+        path = folder / name
+        renamed = re.sub(rf"\b{old}\b", new, path.read_text(encoding="utf-8"))
+        path.write_text(renamed, encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("name", "said"),
+    [
+        ("lead_affective", "construct 'lead_affective' has the name of a competency"),
+        ("direct_reports", "'direct_reports' is the name of a context field trackfit asks"),
+        ("current_grade", "'current_grade' is the name of a context field trackfit asks"),
+        ("managing_now", "'managing_now' is the name of a context field trackfit asks"),
+    ],
+)
+def test_a_competency_named_like_a_construct_or_context_field_is_named_once(pack_copy, name, said):
+    """An explanation names each factor by its id alone: two of one name would be one line."""
+    folder = pack_copy("tiny")
+    _rename_competency(folder, "craft", name)
+    problems = [str(p) for p in _problems(folder)]
+    assert len(problems) == 1 and said in problems[0], problems
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "said"),
+    [
+        (
+            "options_from: tracks}",
+            "options: [{value: ic, label: I}, {value: boss, label: B}]}",
+            "the options of 'current_track' are the framework's tracks: write options_from: tracks",
+        ),
+        (
+            "options_from: levels}",
+            "options_from: tracks}",
+            "'current_level' is answered from the framework's levels, not its tracks",
+        ),
+        ("labels: [Strongly disagree,", "labels: [~,", "labels[0]: must not be empty"),
+        ("agree5", "Agree 5!", "'Agree 5!' is not a valid id"),
+    ],
+)
+def test_choices_and_scales_people_see_are_checked(pack_copy, old, new, said):
+    folder = pack_copy("tiny")
+    _edit(folder / "questionnaire.yaml", old, new, -1)
+    problems = [str(p) for p in _problems(folder)]
+    assert len(problems) == 1 and said in problems[0], problems
+
+
 def test_a_junior_manager_level_is_refused(pack_copy):
     folder = pack_copy()
     _edit(folder / "framework.yaml", "branch_grade: 3", "branch_grade: 4")
