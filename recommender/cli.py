@@ -554,7 +554,8 @@ def run_train(args: argparse.Namespace) -> int:
     from recommender.learn.training import TrainingDataTooSmall
 
     _check_justification_before_training(args)
-    outcomes = _read_outcome_file(args, load_pack(args.pack))
+    # in the order of the people, as HR's pages train: the same rows in another order alike
+    outcomes = _read_outcome_file(args, load_pack(args.pack)).in_person_order()
     registry = RegistryWriter(args.models)
     try:
         summary = train_candidate(

@@ -15,7 +15,7 @@ import io
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +29,7 @@ from recommender.answer.employee_ids import (
 from recommender.answer.profile import ProfileBatch
 from recommender.answer.scoring import score_matrix, scoring_layout
 from recommender.errors import Problem, TrackfitError, did_you_mean, quoted
+from recommender.learn.people import person_order
 from recommender.learn.training import training_shortfalls
 from recommender.pack.framework import TRACK_IDS
 from recommender.pack.loading import Pack
@@ -94,6 +95,19 @@ class OutcomeData:
     success: np.ndarray
     sensitive: dict[str, np.ndarray]
     data_hash: str
+
+    def in_person_order(self) -> OutcomeData:
+        """The same rows in the order of their people (`person_order`), not the file's."""
+        order = person_order(self.employee_ids)
+        return replace(
+            self,
+            employee_ids=[self.employee_ids[row] for row in order],
+            answers=self.answers[order],
+            context={name: column[order] for name, column in self.context.items()},
+            track_taken=self.track_taken[order],
+            success=self.success[order],
+            sensitive={name: column[order] for name, column in self.sensitive.items()},
+        )
 
     def profiles(self) -> ProfileBatch:
         """Profiles of everyone in the file (sensitive columns play no part)."""

@@ -35,6 +35,13 @@ def person_keys(employee_ids: Sequence[str]) -> np.ndarray:
     )
 
 
+def person_order(employee_ids: Sequence[str]) -> np.ndarray:
+    """The rows in the order of their people's keys, whatever the file's order: folds and
+    bootstrap samples follow the rows' order, so the same people saved in another order must
+    be read in one order to train alike (from the command line as from HR's pages)."""
+    return np.argsort(person_keys(employee_ids), kind="stable")
+
+
 def _key(employee_id: str) -> int:
     plain = employee_id_key(str(employee_id))
     return int.from_bytes(hashlib.sha256(plain.encode("utf-8")).digest()[:8], "big")

@@ -442,3 +442,35 @@ def test_the_check_warns_of_what_interrupted_commands_left_and_still_passes(trac
     assert "v9/manifest.json: file is missing" in warnings[0]
     assert ".staging-k2j3: a version or pointer being written" in warnings[1]
     assert ".engineering-x1y2: a version or pointer being written" in warnings[2]
+
+
+def test_the_same_rows_in_another_order_train_the_same_candidate(trackfit, tmp_path):
+    """Folds and bootstrap samples follow the rows' order: read in the people's order, a file
+    and its shuffled copy give one model, one comparison and one verdict."""
+    data = tmp_path / "design.csv"
+    code, _, err = trackfit(
+        "synth", "--pack", "product-design", "--n", "400", "--seed", "5", "--out", str(data)
+    )
+    assert code == 0, err
+    header, *rows = data.read_text(encoding="utf-8").splitlines()
+    shuffled = tmp_path / "shuffled.csv"
+    order = np.random.default_rng(1).permutation(len(rows))
+    shuffled.write_text("\n".join([header, *(rows[i] for i in order)]) + "\n", encoding="utf-8")
+    summaries = []
+    for name, path in (("a", data), ("b", shuffled)):
+        shutil.copytree(ROOT / "models", tmp_path / name)
+        code, out, err = trackfit(
+            "--models",
+            str(tmp_path / name),
+            "train",
+            "--pack",
+            "product-design",
+            "--data",
+            str(path),
+            "--synthetic",
+        )
+        assert code == 0, err
+        summaries.append(json.loads(out))
+    for summary in summaries:
+        del summary["version"]
+    assert summaries[0] == summaries[1]

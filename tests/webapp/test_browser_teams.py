@@ -101,7 +101,7 @@ def fill_in_alone(page, data) -> None:
 def what_the_folds_chose(page, version: str) -> None:
     """On a candidate's page: open what each cross-fitting fold's search chose (folded away
     until asked for), beside the version's own choice, and look at it at every width."""
-    page.get_by_text(re.compile(r"What each of the 5 cross-fitting folds chose")).click()
+    page.get_by_text(re.compile(r"What each of the 15 cross-fitting folds chose")).click()
     expect(page.get_by_role("columnheader", name="People scored")).to_be_visible()
     expect(page.get_by_role("rowheader", name=version, exact=True)).to_be_visible()
     look_at_every_width(page, "hr-model-fold-choices")

@@ -125,13 +125,13 @@ def test_hr_trains_compares_promotes_and_rolls_back_with_every_step_audited(
     # what each cross-fitting fold's search chose, beside the version's own choice
     manifest = Registry(team.config["TRACKFIT_MODELS"]).manifest(version)
     folds = manifest["holdout"]["fold_choices"]
-    assert len(folds) == 5
-    # every usable person scored by exactly one fold
-    assert sum(fold["scored"] for fold in folds) == manifest["data"]["rows_used"]
+    assert len(folds) == 15  # on few people the five folds are drawn three times
+    # every usable person scored by exactly one fold of each draw
+    assert sum(fold["scored"] for fold in folds) == 3 * manifest["data"]["rows_used"]
     words = unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page)))
     for track, title in titles.items():
         same = sum(fold[track]["knots"] == learnt[track]["knots"] for fold in folds)
-        assert f"{same} of 5 chose {version}'s shapes on the {title} track" in words
+        assert f"{same} of 15 chose {version}'s shapes on the {title} track" in words
     for number, fold in enumerate(folds, start=1):  # each fold's row, its own figures
         said = [
             ("straight lines" if fold[t]["knots"] == 2 else f"{fold[t]['knots']} knots per feature")
@@ -734,7 +734,7 @@ def test_a_candidate_judged_worse_is_shown_so_and_needs_a_written_reason(team, s
     assert 'class="notice warning"' in page
     assert "Worse than the active version on both tracks — keep v1." in page
     assert "Behind this verdict: 300 people" in page and "Only 300 people behind" in page
-    assert "-0.110<br>(-0.190 to -0.030)" in page and "+0.0400<br>(+0.0100 to +0.0700)" in page
+    assert "-0.1100<br>(-0.1900 to -0.0300)" in page and "+0.0400<br>(+0.0100 to +0.0700)" in page
     assert page.count('data-label="Judgement">worse</td>') == 2
     assert "Required because the comparison judged it worse" in page
     assert "Worse than the active version on both tracks — keep v1" in hr.get(

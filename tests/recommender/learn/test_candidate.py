@@ -52,7 +52,9 @@ def test_every_usable_row_is_learnt_from_and_judged_by_cross_fitting(trained):
     assert (
         manifest["data"]["rows_used"] + manifest["data"]["rows_left_out_for_quality_flags"] == 3000
     )
-    assert holdout["method"] == "5-fold cross-fitting"
+    # on a few thousand people the folds are drawn three times (one draw moves the verdict)
+    assert holdout["method"].startswith("5-fold cross-fitting drawn 3 times (each person's")
+    assert sum(fold["scored"] for fold in holdout["fold_choices"]) == 3 * holdout["rows"]
     for side in (holdout["candidate"], holdout["active"]):
         for track in ("ic", "manager"):
             metrics = side["tracks"][track]

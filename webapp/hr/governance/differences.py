@@ -7,9 +7,10 @@ from webapp import learning
 from webapp.hr import bp
 
 
-def difference(value: float, places: int = 3) -> str:
-    """+0.012, -0.105: a difference and its interval's ends with the same `places` (a Brier
-    score's differences are small: its rows take four)."""
+def difference(value: float, places: int = 4) -> str:
+    """+0.0123, -0.1050: a difference and its interval's ends to the four places the manifest
+    and the model card keep (with three, -0.0004 read "-0.000", and -0.0028 beside an
+    interval "-0.005 to -0.000" looked within the smallest difference that matters)."""
     return f"{value:+.{places}f}"
 
 

@@ -82,10 +82,8 @@ def training_data(upload: OutcomeUpload, pack: Pack):
     ).all()
     # in the order of the people, not of the file's rows: cross-fitting's folds and the
     # bootstrap follow the order, and the same rows saved in another order are the same
-    # training (`content_digest`), so they must give the same candidate
-    records.sort(
-        key=lambda r: ("" if r.assessment_id else r.employee_id.lower(), r.assessment_id or 0)
-    )
+    # training (`content_digest`), so they must give the same candidate, as on the command line
+    records = [records[row] for row in learning.person_order([r.employee_id for r in records])]
     linked = stored_assessments([r.assessment_id for r in records if r.assessment_id])
     known = known_as(records, linked)
     people, kept = [], []
