@@ -25,6 +25,7 @@ from recommender.answer.profile import ProfileBatch
 from recommender.answer.recommendation import decide
 from recommender.answer.registry import ModelRefused, Registry
 from recommender.answer.track_model import TrackModel
+from recommender.learn.advice_value import advice_value
 from recommender.learn.comparison import compare_paired
 from recommender.learn.fairness import fairness_report
 from recommender.learn.model_card import LABEL_DEFINITION, render_model_card
@@ -283,6 +284,13 @@ def _cross_fitted_comparison(
         "active": None,
         "fold_choices": fold_choices,
     }
+    holdout["advice_value"] = advice_value(
+        {t: p[usable] for t, p in candidate.items()},
+        features[usable],
+        track_taken[usable],
+        success[usable],
+        seed=seed,
+    )
     if left_out:
         holdout["left_out_learnt_by_active"] = sum(left_out.values())
     theirs = None

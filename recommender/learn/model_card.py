@@ -132,24 +132,7 @@ def render_model_card(manifest: dict[str, Any]) -> str:
             f"| {literal(track)} | {metrics['rows']} | {metrics['success_rate']} | "
             f"{metrics['cv_auc']} | {metrics['cv_brier']} |"
         )
-    value = manifest.get("metrics", {}).get("advice_value", {})
-    if value:
-        lines += [
-            "",
-            f"- Estimated success rate if people followed the advice: "
-            f"{_with_interval(value, 'advice_estimated')}.",
-            f"- Status quo, people choosing for themselves: observed "
-            f"{_with_interval(value, 'status_quo_observed')}; estimated by the model "
-            f"{_with_interval(value, 'status_quo_estimated')}.",
-            "",
-            "These are the model's own estimates"
-            + (
-                "; each interval comes from the model's posterior and the people resampled."
-                if "advice_estimated_interval" in value
-                else "."
-            ),
-            "",
-        ]
+    lines += _advice_value(manifest)
     declined = manifest.get("prior_declined")
     lines += _capacity(manifest.get("metrics", {}), declined)
     lines += _fold_choices(manifest)
@@ -315,9 +298,13 @@ def _held_out(holdout: dict[str, Any] | None) -> list[str]:
             f"{round(100 * holdout['share'])}% of the data, never used for training)"
         )
     else:
-        heading = (
-            f"## Cross-fitted comparison ({holdout['rows']} people, {holdout['method']}: "
-            "each person scored by a candidate trained without them)"
+        method = str(holdout["method"])
+        # "5-fold cross-fitting drawn 3 times (each person's ...)": the words before the aside
+        method, drawn, _ = method.partition(" (")
+        heading = f"## Cross-fitted comparison ({holdout['rows']} people, {method}: " + (
+            "each person scored by the mean of the candidates trained without them)"
+            if drawn
+            else "each person scored by a candidate trained without them)"
         )
     lines = ["", heading, ""]
     if holdout.get("left_out_learnt_by_active"):
@@ -558,6 +545,65 @@ def _p_with_adjusted(group: dict[str, Any], report: dict[str, Any]) -> str:
     """The p against the reference, and after it the adjusted p where the report has one."""
     adjusted = adjusted_p_said(group, report.get("comparisons"))
     return readable_p(group["p_value"]) + (f" ({adjusted})" if adjusted else "")
+
+
+def _advice_value(manifest: dict[str, Any]) -> list[str]:
+    """How many would succeed following the advice: estimated on people the model did not
+    learn from (`recommender.learn.advice_value`), or, in versions made before, the model's
+    own figure on the people it learnt from, said to be optimistic."""
+    holdout = manifest.get("holdout")
+    value = holdout.get("advice_value") if isinstance(holdout, dict) else None
+    if isinstance(value, dict) and isinstance(value.get("gain"), dict):
+        return [
+            "",
+            "## Following the advice",
+            "",
+            f"- Success if people followed the model's advice (the better of their two "
+            f"chances, before the pack's rules): {_estimate(value.get('advice_estimated'))}.",
+            f"- Status quo, people choosing for themselves: "
+            f"{_estimate(value.get('status_quo_observed'))} observed.",
+            f"- Difference: {_estimate(value.get('gain'), signed=True)}; the advice differs "
+            f"from the track taken for {_share(value.get('share_advised_other_track'))} of "
+            f"{value.get('rows')} people.",
+            "",
+            "Estimated on people the model did not learn from, with their outcomes: "
+            f"{literal(value.get('method'))}. On outcomes that carry no signal the difference "
+            "is about zero; the model's own chances on the people it learnt from would show a "
+            "gain even there.",
+            "",
+        ]
+    old = manifest.get("metrics", {}).get("advice_value", {})
+    if not old:
+        return []
+    return [
+        "",
+        f"- Estimated success rate if people followed the advice: "
+        f"{_with_interval(old, 'advice_estimated')}.",
+        f"- Status quo, people choosing for themselves: observed "
+        f"{_with_interval(old, 'status_quo_observed')}; estimated by the model "
+        f"{_with_interval(old, 'status_quo_estimated')}.",
+        "",
+        "These are the model's own estimates on the people it learnt from, made before "
+        "trackfit estimated them on people it did not learn from: optimistic (the better of "
+        "two chances fitted to the same people shows a gain even where there is none).",
+        "",
+    ]
+
+
+def _estimate(entry: Any, *, signed: bool = False) -> str:
+    """'0.66 (90% interval 0.62 to 0.70)' from a recorded {value, interval}."""
+    if not isinstance(entry, dict) or not is_number(entry.get("value")):
+        return "not recorded"
+    form = "+.3f" if signed else ".3f"
+    interval = entry.get("interval")
+    if not (isinstance(interval, list) and len(interval) == 2 and all(map(is_number, interval))):
+        return f"{entry['value']:{form}}"
+    low, high = interval
+    return f"{entry['value']:{form}} (90% interval {low:{form}} to {high:{form}})"
+
+
+def _share(value: Any) -> str:
+    return f"{value:.0%}" if is_number(value) else "an unrecorded share"
 
 
 def _with_interval(values: dict[str, Any], name: str) -> str:

@@ -32,7 +32,7 @@ from sklearn.model_selection import StratifiedKFold
 
 from recommender.answer.features import feature_matrix, pack_features
 from recommender.answer.profile import ProfileBatch
-from recommender.answer.track_model import INTERVAL_LEVEL, TrackModel, Uncertainty, sigmoid
+from recommender.answer.track_model import TrackModel, Uncertainty, sigmoid
 from recommender.learn.measurement import feature_reliability
 from recommender.pack.framework import TRACK_IDS
 
@@ -260,11 +260,6 @@ def fit_track_model(
     }
     uncertainty = Uncertainty(covariance, spread)
     model = TrackModel(feature_names, grid, shapes, intercepts, fill, centre, uncertainty)
-    # the provisional model has the same chances, without the intervals this does not need
-    chances = provisional.predict(features).p_success
-    metrics["advice_value"] = advice_value(chances, track_taken, success) | advice_intervals(
-        model, features, chances, track_taken, success, seed=seed
-    )
     metrics["rows"] = len(success)
     metrics["measurement_variance"] = {t: round(v, 4) for t, v in spread.items()}
     return TrainingResult(model, metrics)
@@ -682,69 +677,6 @@ def calibration_table(
                 }
             )
     return table
-
-
-def advice_value(
-    p_success: dict[str, np.ndarray], track_taken: np.ndarray, success: np.ndarray
-) -> dict[str, float]:
-    """Estimated success if people followed the advice, against the status quo.
-
-    The status quo is people choosing for themselves: its observed success rate, and the
-    model's estimate of it (the two should agree when the model is calibrated). The advice
-    value is model-based: the estimated success rate if everyone took the recommended track.
-    """
-    stacked = np.column_stack([p_success[t] for t in TRACK_IDS])
-    taken = np.array([TRACK_IDS.index(t) for t in track_taken])
-    advised = stacked.argmax(axis=1)
-    return {
-        "status_quo_observed": round(float(success.mean()), 4),
-        "status_quo_estimated": round(float(stacked[np.arange(len(taken)), taken].mean()), 4),
-        "advice_estimated": round(float(stacked.max(axis=1).mean()), 4),
-        "share_advised_other_track": round(float((advised != taken).mean()), 4),
-    }
-
-
-ADVICE_DRAWS, ADVICE_ROWS = 200, 5000  # posterior draws; people (a sample beyond this)
-
-
-def advice_intervals(
-    model: TrackModel,
-    features: np.ndarray,
-    fitted: dict[str, np.ndarray],
-    track_taken: np.ndarray,
-    success: np.ndarray,
-    *,
-    seed: int = 0,
-) -> dict[str, list[float]]:
-    """INTERVAL_LEVEL intervals for `advice_value`'s rates. Two spreads, added per draw: the
-    model's, its parameters drawn from their posterior (averaged over up to ADVICE_ROWS of
-    the people), and the people's, each rate a mean over a sample of people (its standard
-    error on all of them); the observed status quo has the people's alone. `fitted`: the
-    model's chances for every person, per track."""
-    rng = np.random.default_rng([seed, 11])
-    rows = np.arange(len(success))
-    if rows.size > ADVICE_ROWS:
-        rows = np.sort(rng.choice(rows, size=ADVICE_ROWS, replace=False))
-    logits = model.posterior_logits(features[rows], ADVICE_DRAWS, rng)
-    chances = np.stack([sigmoid(logits[t]) for t in TRACK_IDS])  # tracks x draws x people
-    taken = np.array([TRACK_IDS.index(t) for t in track_taken])
-    stacked = np.column_stack([fitted[t] for t in TRACK_IDS])
-    people = len(success)
-
-    def spread(values: np.ndarray) -> np.ndarray:  # the people's, per draw
-        return rng.standard_normal(ADVICE_DRAWS) * values.std() / np.sqrt(people)
-
-    draws = {
-        "advice_estimated": chances.max(axis=0).mean(axis=1) + spread(stacked.max(axis=1)),
-        "status_quo_estimated": chances[taken[rows], :, np.arange(rows.size)].mean(axis=0)
-        + spread(stacked[np.arange(people), taken]),
-        "status_quo_observed": success.mean() + spread(success.astype(float)),
-    }
-    tail = 100 * (1 - INTERVAL_LEVEL) / 2
-    return {
-        f"{name}_interval": [round(float(v), 4) for v in np.percentile(values, [tail, 100 - tail])]
-        for name, values in draws.items()
-    }
 
 
 def probability_metrics(
