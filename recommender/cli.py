@@ -1099,7 +1099,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
         if args.data:
             from recommender.learn.outcomes import OutcomesInvalid
 
-            outcomes = _read_outcome_file(args, pack)
+            outcomes = _read_outcome_file(args, pack).in_person_order()  # as `train` reads it
             report = evaluate_on_outcomes(outcomes, seed=args.seed, test_share=DATA_TEST_SHARE)
         else:
             _note_unknown_constructs(pack)

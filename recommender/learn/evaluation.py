@@ -277,10 +277,12 @@ def evaluate_on_outcomes(data, test_share: float = 0.3, seed: int = 11) -> dict[
     per track on a held-out share, for trackfit and the gradient-boosting peer.
     """
     rng = np.random.default_rng(seed)
-    test = rng.random(len(data.success)) < test_share
+    held_out = rng.random(len(data.success)) < test_share
     profiles = data.profiles()
     features = feature_matrix(profiles)
-    train = ~test & usable_rows(profiles)
+    usable = usable_rows(profiles)
+    # responses with a quality flag are neither learnt from nor judged, as in training
+    test, train = held_out & usable, ~held_out & usable
     fitted = fit_on_profiles(profiles, data.track_taken, data.success, train, seed=seed)
     raw = _raw_features(data)
     peer = _peer_models(raw[train], data.track_taken[train], data.success[train])
@@ -292,6 +294,7 @@ def evaluate_on_outcomes(data, test_share: float = 0.3, seed: int = 11) -> dict[
     return {
         "rows": len(data.success),
         "test_rows": int(test.sum()),
+        "test_rows_left_out_for_quality_flags": int((held_out & ~usable).sum()),
         "seed": seed,
         "note": "only the track taken is observed: the value of the advice needs the truth "
         "on both tracks and is measured on synthetic data (trackfit evaluate)",

@@ -220,6 +220,8 @@ def test_evaluate_on_outcome_data_compares_with_the_peer(trackfit, tmp_path):
     versus = report["versus_peer"]
     assert versus["interval_level"] == 0.9
     assert sum(versus["tracks"][t]["rows"] for t in ("ic", "manager")) == report["test_rows"]
+    # responses with a quality flag are judged no more than they are learnt from
+    assert report["test_rows_left_out_for_quality_flags"] > 0
     for track in ("ic", "manager"):
         auc = versus["tracks"][track]["auc"]
         assert auc["trackfit"] == report["trackfit"][track]["auc"]

@@ -397,3 +397,46 @@ def test_a_short_file_with_leavers_waits_for_hr_and_fits_a_phone(
     expect(page.get_by_role("button", name="Train on 300 rows")).to_be_visible()
     look_at_every_width(page, "hr-short-file-leavers")
     assert_accessible(page, "a short file's leavers, waiting for HR")
+
+
+def test_how_often_the_advice_is_overridden_reads_at_every_width(team, hr_page, live):
+    """The overview's table by discipline and track: a rate with its range from five
+    decisions on, a count alone below (it would tell one person's 1:1)."""
+    people = factories.sample_people()
+    with team.app_context():
+        from webapp.database import utcnow  # noqa: PLC0415
+        from webapp.manager.models import Decision  # noqa: PLC0415
+
+        ada = User.by_email("ada@example.com")
+        for number, (advised, agreed) in enumerate(
+            [("ic", "ic")] * 4 + [("ic", "manager")] * 2 + [("manager", "manager")] * 2
+        ):
+            from webapp.assessment.models import Assessment  # noqa: PLC0415
+
+            stored = Assessment(
+                user_id=ada.id,
+                pack="engineering@1",
+                answers=people[number % len(people)]["answers"],
+                context={},
+                step=0,
+                completed_at=utcnow(),
+            )
+            db.session.add(stored)
+            db.session.flush()
+            db.session.add(
+                Decision(
+                    assessment_id=stored.id,
+                    track=agreed,
+                    target_level="L3",
+                    recommended_track=advised,
+                    recommended_target="L3",
+                    overrides=agreed != advised,
+                )
+            )
+        db.session.commit()
+    hr_page.goto(f"{live}/hr/")
+    table = hr_page.get_by_role("region", name="Overrides by discipline and recommended track")
+    expect(table).to_contain_text("33%")
+    expect(table).to_contain_text("likely 12% to 65%")
+    expect(table).to_contain_text("fewer than 5 decisions: not shown")
+    look_at_every_width(hr_page, "hr-overview-overrides")

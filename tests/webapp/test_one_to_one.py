@@ -189,8 +189,46 @@ def test_hr_sees_how_often_advice_is_overridden_by_track(shared, team, signed_in
     hr = signed_in("hr@example.com")
     overview = hr.get("/hr/").get_data(as_text=True)
     assert "How often the advice is overridden" in overview
-    row = re.search(r"<tr><th scope=\"row\">[^<]+</th><td>1</td><td>0</td><td>0</td>", overview)
-    assert row, overview
+    # one decision is one person's 1:1, not a rate of anything: counted, not shown
+    assert re.search(
+        r"<tr><th scope=\"row\">Software engineering</th><td[^>]*>[^<]+</td><td[^>]*>1</td>"
+        r"<td colspan=\"3\"[^>]*>fewer than 5 decisions: not shown</td>",
+        overview,
+    ), overview
+    # five more decisions on the same track, two of them another track: a rate and its range
+    with team.app_context():
+        from webapp.assessment.models import Assessment  # noqa: PLC0415
+        from webapp.database import utcnow  # noqa: PLC0415
+        from webapp.manager.models import Decision  # noqa: PLC0415
+
+        pack_ref = db.session.get(Assessment, assessment_id).pack
+        owner = db.session.get(Assessment, assessment_id).user_id
+        other = "manager" if advised["track"] == "ic" else "ic"
+        for number in range(5):
+            extra = Assessment(
+                user_id=owner, pack=pack_ref, answers={}, context={}, step=0, completed_at=utcnow()
+            )
+            db.session.add(extra)
+            db.session.flush()
+            agreed = other if number < 2 else advised["track"]
+            db.session.add(
+                Decision(
+                    assessment_id=extra.id,
+                    track=agreed,
+                    target_level=target,
+                    recommended_track=advised["track"],
+                    recommended_target=target,
+                    overrides=agreed != advised["track"],
+                )
+            )
+        db.session.commit()
+    overview = hr.get("/hr/").get_data(as_text=True)
+    row = re.search(
+        r"<tr><th scope=\"row\">Software engineering</th>.*?</tr>", overview, re.S
+    ).group(0)
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+    assert cells[1:4] == ["6", "2", "2"], cells
+    assert cells[4].startswith("33%<br>") and "likely 12% to 65%" in cells[4], cells
 
 
 def test_the_print_view_is_one_page_of_summary(shared):

@@ -54,7 +54,8 @@ def _chance(stored, track):
 def test_each_chance_is_said_and_drawn_with_its_likely_range(result):
     html, stored = result
     assert stored["interval_level"] == 0.9
-    assert "where your own chance most likely lies, 9 times in 10." in html
+    assert "the model is 90% sure your own chance lies in it." in html
+    assert "sometimes too narrow, most where success jumps at a threshold" in html
     chances = _svgs(html)[0]
     ns = "{http://www.w3.org/2000/svg}"
     desc = chances.find(f"{ns}desc").text
@@ -92,7 +93,7 @@ def test_a_result_stored_without_a_range_reads_as_before(app, client, ada, peopl
     html = client.get(location).get_data(as_text=True)
     assert f"succeeding as an individual contributor: <strong>{p['ic']}%</strong>" in html
     assert f"succeeding as a people manager: <strong>{p['manager']}%</strong>" in html
-    assert "likely between" not in html and "9 times in 10" not in html
+    assert "likely between" not in html and "90% sure" not in html
     assert "likely range" not in html
     assert 'class="range"' not in html
 
@@ -174,7 +175,9 @@ def test_every_number_is_defined_where_it_is_shown(result):
     assert "It is 50% plus half the difference between your two chances" in html
     assert f": {plain}%)" in html
     assert "Succeeding means meeting or exceeding expectations" in html
-    count = round(10 * stored["p_success"]["manager"])
+    from webapp.results.reading import people_in_ten  # noqa: PLC0415
+
+    count = people_in_ten(stored["p_success"]["manager"])
     assert f"About {count} in 10 people who answer like you succeed on this track" in html
 
 
@@ -232,6 +235,13 @@ def _reading_with(stored, p_ic, p_manager, confidence):
     return read(recommendation, load_pack("engineering"), {}, {})
 
 
+@pytest.mark.parametrize(("p", "count"), [(0.25, 3), (0.35, 4), (0.85, 9), (0.14, 1), (0.949, 10)])
+def test_a_count_of_people_is_the_percentage_shown_rounded_half_up(p, count):
+    from webapp.results.reading import people_in_ten  # noqa: PLC0415
+
+    assert people_in_ten(p) == count
+
+
 def test_counts_of_people_never_claim_everyone_or_no_one(result):
     _, stored = result
     reading = _reading_with(stored, 0.96, 0.03, 0.965)
@@ -244,8 +254,10 @@ def test_counts_of_people_never_claim_everyone_or_no_one(result):
 def test_the_same_count_of_people_always_means_the_same(result, p):
     """ "About 4 in 10" reads "most do not" whatever the chance behind it (0.36 or 0.44)."""
     _, stored = result
+    from webapp.results.reading import people_in_ten  # noqa: PLC0415
+
     said = _reading_with(stored, p, 1 - p, 0.5).in_ten("ic")
-    count = round(10 * p)
+    count = people_in_ten(p)
     if 1 <= count <= 4:
         assert said.startswith(f"About {count} in 10") and ": most do not." in said
     elif count == 5:

@@ -1,12 +1,12 @@
 """HR's overview: where things stand in each discipline, and how often people override the
-advice."""
+advice in each."""
 
 from __future__ import annotations
 
 from flask import render_template
 from sqlalchemy import func, or_, select
 
-from webapp import answering
+from webapp import answering, learning
 from webapp.accounts.models import User
 from webapp.answering import ModelRefused, Pack
 from webapp.assessment.models import Assessment
@@ -19,34 +19,45 @@ from webapp.sharing.models import Share
 
 
 def override_rates() -> list[dict]:
-    """Per recommended track: agreed decisions (the newest per assessment), how many differ
-    from the advice, on track or level, and the share."""
+    """Per discipline and recommended track: agreed decisions (the newest per assessment), how
+    many differ from the advice, on track or level, and the share with its 90% range. A share
+    of fewer than SMALLEST_SHOWN decisions is not shown: with one decision it would tell HR
+    that person's 1:1, and it says nothing about the advice."""
     newest = (
         select(Decision.assessment_id, func.max(Decision.id).label("id"))
         .group_by(Decision.assessment_id)
         .subquery()
     )
-    rows = db.session.execute(
-        select(
-            Decision.recommended_track,
-            func.count(),
-            func.sum(db.case((Decision.track != Decision.recommended_track, 1), else_=0)),
-            func.sum(db.case((Decision.overrides, 1), else_=0)),
-        )
-        .join(newest, newest.c.id == Decision.id)
-        .group_by(Decision.recommended_track)
-        .order_by(Decision.recommended_track)
-    ).all()
-    return [
-        {
-            "track": track,
-            "decisions": total,
-            "track_changed": int(track_changed or 0),
-            "overridden": int(overridden or 0),
-            "rate": (overridden or 0) / total if total else 0.0,
-        }
-        for track, total, track_changed, overridden in rows
-    ]
+    found = []
+    for pack in answering.disciplines():
+        rows = db.session.execute(
+            select(
+                Decision.recommended_track,
+                func.count(),
+                func.sum(db.case((Decision.track != Decision.recommended_track, 1), else_=0)),
+                func.sum(db.case((Decision.overrides, 1), else_=0)),
+            )
+            .join(newest, newest.c.id == Decision.id)
+            .join(Assessment, Assessment.id == Decision.assessment_id)
+            .where(of_discipline(Assessment.pack, pack))
+            .group_by(Decision.recommended_track)
+            .order_by(Decision.recommended_track)
+        ).all()
+        for track, total, track_changed, overridden in rows:
+            shown = total >= learning.SMALLEST_SHOWN
+            rate = (overridden or 0) / total if shown else None
+            found.append(
+                {
+                    "discipline": pack.title,
+                    "track": track,
+                    "decisions": total,
+                    "track_changed": int(track_changed or 0) if shown else None,
+                    "overridden": int(overridden or 0) if shown else None,
+                    "rate": rate,
+                    "range": learning.likely_rate(rate, total) if shown else None,
+                }
+            )
+    return found
 
 
 def discipline_rows() -> list[dict]:
@@ -104,4 +115,5 @@ def overview():
             .limit(5)
         ).all(),
         overrides=override_rates(),
+        smallest_shown=learning.SMALLEST_SHOWN,
     )

@@ -178,7 +178,7 @@ class Reading:
         """The chance on a track as a count of people: 'about 6 in 10 people who answer like
         you', with what a low or even count means."""
         p = self.p_success[track]
-        count = round(10 * p)
+        count = people_in_ten(p)
         if count >= 10:
             people = "More than 9 in 10 people who answer like you succeed on this track"
         elif count <= 0:
@@ -237,8 +237,10 @@ class Reading:
         if not self.p_interval or not self.interval_level:
             return None
         return (
-            "The range is for people who answer like you: it is where your own chance most "
-            f"likely lies, {_how_often(self.interval_level)}."
+            "The range is for people who answer like you: the model is "
+            f"{round(100 * self.interval_level)}% sure your own chance lies in it. Tested on "
+            "made-up people whose true chances were known, ranges like it were sometimes too "
+            "narrow, most where success jumps at a threshold: read it as a guide, not a promise."
         )
 
 
@@ -253,11 +255,10 @@ def _pct(value: float) -> str:
     return f"{round(100 * value)}%"
 
 
-def _how_often(level: float) -> str:
-    tenths = level * 10
-    if abs(tenths - round(tenths)) < 1e-9:
-        return f"{round(tenths)} times in 10"
-    return f"{round(100 * level)} times in 100"
+def people_in_ten(p: float) -> int:
+    """A chance as people in ten, read off the percentage shown beside it and rounded half up:
+    25% is 3 in 10 and 85% is 9 (Python's round made them 2 and 8, while 35% was 4)."""
+    return (round(100 * p) + 5) // 10
 
 
 def read(
