@@ -176,6 +176,9 @@ def read_grid(data: bytes, file_name: str) -> Grid:
     raise FrameworkSheetInvalid.at(file_name, "give an Excel workbook (.xlsx) or a CSV file (.csv)")
 
 
+DELIMITER_LINES = 20  # lines of a CSV file read to tell its separator
+
+
 def _read_csv(data: bytes, file_name: str) -> Grid:
     try:
         text = data.decode("utf-8-sig")  # Excel's "CSV UTF-8" starts with a byte-order mark
@@ -185,9 +188,7 @@ def _read_csv(data: bytes, file_name: str) -> Grid:
             f"is not UTF-8 text (byte {error.start:,}); in Excel save it as "
             "'CSV UTF-8 (comma delimited)'",
         ) from None
-    first_line = next((line for line in text.splitlines() if line.strip()), "")
-    # Excel in many European locales writes semicolons, since the comma is their decimal mark
-    delimiter = ";" if ";" in first_line and "," not in first_line else ","
+    delimiter = _delimiter(text)
     rows: list[list[object]] = []
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
@@ -200,6 +201,18 @@ def _read_csv(data: bytes, file_name: str) -> Grid:
             f"{file_name}:{reader.line_num}", f"is not CSV trackfit can read ({error})"
         ) from None
     return _bounded(Grid(rows, file_name, None))
+
+
+def _delimiter(text: str) -> str:
+    """The separator of a CSV file: Excel in many European locales writes semicolons (the
+    comma is their decimal mark) and leaves a comma in a cell unquoted, so one line is no
+    guide. The one that splits more of the first lines into cells is the file's."""
+    lines = [line for line in text.splitlines() if line.strip()][:DELIMITER_LINES]
+
+    def splits(delimiter: str) -> int:
+        return sum(len(cells) > 1 for cells in csv.reader(lines, delimiter=delimiter))
+
+    return ";" if splits(";") > splits(",") else ","
 
 
 def _read_workbook(data: bytes, file_name: str) -> Grid:
@@ -272,17 +285,21 @@ def _check_zip(data: bytes, file_name: str) -> None:
 
 
 def _ladder_sheet(workbook, file_name: str):
-    names = workbook.sheetnames
+    """The sheet named Ladder, or the one sheet besides Read me; a hidden sheet is never read
+    (an old copy kept out of sight is not the ladder people see and edit)."""
+    names = [name for name in workbook.sheetnames if workbook[name].sheet_state == "visible"]
     for name in names:
         if name.strip().lower() == SHEET.lower():
             return workbook[name]
     others = [name for name in names if name.strip().lower() != "read me"]
     if len(others) == 1:
         return workbook[others[0]]
-    listed = ", ".join(repr(name) for name in names[:10])
+    hidden = [name for name in workbook.sheetnames if name not in names]
+    listed = ", ".join(repr(name) for name in names[:10]) or "none"
+    said = f"; hidden, and not read: {', '.join(map(repr, hidden[:10]))}" if hidden else ""
     raise FrameworkSheetInvalid.at(
         file_name,
-        f"has no sheet named '{SHEET}' (its sheets: {listed}); "
+        f"has no visible sheet named '{SHEET}' (its visible sheets: {listed}{said}); "
         f"name the sheet that holds the ladder '{SHEET}'",
     )
 

@@ -317,8 +317,45 @@ def test_a_workbook_without_a_ladder_sheet_names_its_sheets():
     workbook.save(buffer)
     (problem,) = problems_of(buffer.getvalue(), "ladder.xlsx")
     assert problem == (
-        "ladder.xlsx: has no sheet named 'Ladder' (its sheets: 'One', 'Two'); name the sheet "
-        "that holds the ladder 'Ladder'"
+        "ladder.xlsx: has no visible sheet named 'Ladder' (its visible sheets: 'One', 'Two'); "
+        "name the sheet that holds the ladder 'Ladder'"
+    )
+
+
+def test_a_hidden_sheet_is_never_read_as_the_ladder():
+    """An old copy kept out of sight is not the ladder people see and edit."""
+    old, edited = template_rows(), template_rows()
+    title = row_of(edited, "title")
+    edited[title][3] = "Senior (new)"
+    workbook = Workbook()
+    workbook.active.title = "Ladder"
+    workbook.active.sheet_state = "hidden"
+    for row in old:
+        workbook.active.append([None if cell == "" else cell for cell in row])
+    visible = workbook.create_sheet("Ladder 2027")
+    for row in edited:
+        visible.append([None if cell == "" else cell for cell in row])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    files = import_framework(buffer.getvalue(), "ladder.xlsx", "example", None)
+    assert "title: Senior (new)" in files["framework.yaml"]
+    workbook.create_sheet("Notes")  # two visible sheets, neither named Ladder
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    (problem,) = problems_of(buffer.getvalue(), "ladder.xlsx")
+    assert "(its visible sheets: 'Ladder 2027', 'Notes'; hidden, and not read: 'Ladder')" in problem
+
+
+def test_a_semicolon_csv_with_an_unquoted_comma_in_a_cell_reads_the_same():
+    """Excel with a semicolon separator leaves a comma in a cell unquoted: the separator is the
+    one that splits the lines, not the first line's lack of a comma."""
+    rows = list(csv.reader(io.StringIO(TEMPLATE_CSV.decode("utf-8-sig"))))
+    rows[0][3] = "Grows by the depth, and reach, of their own work."
+    comma = io.StringIO()
+    csv.writer(comma, lineterminator="\r\n").writerows(rows)
+    text = "\r\n".join(";".join(row) for row in rows) + "\r\n"  # unquoted, as Excel writes
+    assert import_framework(text.encode(), "t.csv", "example", None) == (
+        import_framework(comma.getvalue().encode(), "t.csv", "example", None)
     )
 
 
