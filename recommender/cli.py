@@ -932,6 +932,15 @@ def _list_models(registry: Registry, pack: str | None) -> int:
     return EXIT_OK
 
 
+def _interval_said(compared: object) -> str:
+    """'[0.692, 0.706]': a track's cross-fitted AUC interval as recorded, or nothing."""
+    auc = compared.get("auc") if isinstance(compared, dict) else None
+    interval = auc.get("candidate_interval") if isinstance(auc, dict) else None
+    if isinstance(interval, list) and len(interval) == 2:
+        return f"[{interval[0]}, {interval[1]}]"
+    return ""
+
+
 def _judged(manifest: dict, active: bool = False) -> str:
     """How a version was judged, as the models page shows it: the cross-fitted ROC AUC per
     track (each person scored by a model that never saw them; the capacity search's own
@@ -942,8 +951,13 @@ def _judged(manifest: dict, active: bool = False) -> str:
     holdout = manifest.get("holdout") or {}
     fitted = (holdout.get("candidate") or {}).get("tracks") if isinstance(holdout, dict) else None
     if isinstance(fitted, dict) and fitted:
-        aucs = " ".join(f"{t}_auc={m.get('auc')}" for t, m in fitted.items() if isinstance(m, dict))
-        aucs += " (cross-fitted)"
+        compared = (manifest.get("comparison") or {}).get("tracks") or {}
+        aucs = " ".join(
+            f"{t}_auc={m.get('auc')}{_interval_said(compared.get(t))}"
+            for t, m in fitted.items()
+            if isinstance(m, dict)
+        )
+        aucs += " (cross-fitted, 90% intervals)" if "[" in aucs else " (cross-fitted)"
     else:
         tracks = (manifest.get("metrics") or {}).get("tracks") or {}
         aucs = " ".join(

@@ -163,7 +163,10 @@ def train_candidate(
         "rows": manifest["data"]["rows"],
         "rows_used": manifest["data"]["rows_used"],
         "metrics": result.metrics,
-        "cross_fitted": {t: _headline(m) for t, m in holdout["candidate"]["tracks"].items()},
+        "cross_fitted": {
+            t: _with_intervals(m, holdout["comparison"]["tracks"].get(t, {}))
+            for t, m in holdout["candidate"]["tracks"].items()
+        },
         "compared_with_active": _compared(holdout["active"]),
         "verdict": holdout["comparison"]["verdict"],
         "fairness": fairness,
@@ -413,6 +416,17 @@ def _comparable_active(
 
 def _headline(metrics: dict[str, Any]) -> dict[str, Any]:
     return {key: metrics[key] for key in ("rows", "auc", "brier") if key in metrics}
+
+
+def _with_intervals(metrics: dict[str, Any], compared: dict[str, Any]) -> dict[str, Any]:
+    """The headline figures of a track, each with its 90% interval where the comparison has
+    one (`auc_interval`, `brier_interval`)."""
+    said = _headline(metrics)
+    for measure in ("auc", "brier"):
+        interval = (compared.get(measure) or {}).get("candidate_interval")
+        if measure in said and interval:
+            said[f"{measure}_interval"] = interval
+    return said
 
 
 def _compared(active: dict[str, Any] | None) -> dict[str, Any] | None:

@@ -333,6 +333,19 @@ def flagged_groups_said(report: dict[str, Any] | None) -> str:
             f"; {repeated} more flag{' repeats' if repeated == 1 else 's repeat'} "
             f"{'it' if flags == 1 else 'them'} in a table of the same people"
         )
+    # a ratio under the flag whose p, adjusted for the report's many comparisons, is not
+    # small: a gap that size among these few people could be chance
+    chance = [
+        f
+        for f in _own_flags(report)
+        if is_number(f.get("p_adjusted")) and f["p_adjusted"] >= SMALL_GROUP_ALPHA
+    ]
+    if chance:
+        which = "it" if flags == 1 else "all of them" if len(chance) == flags else None
+        said += (
+            f"; {which or f'{len(chance)} of them'} could be chance among these people "
+            f"(adjusted p {SMALL_GROUP_ALPHA:g} or more)"
+        )
     return said
 
 

@@ -164,10 +164,14 @@ def test_synth_train_promote_rollback_in_another_registry(trackfit, tmp_path):
     lines = out.splitlines()
     assert lines[0] == "engineering (active: v1)" and lines[1].startswith("* v1")
     # judged as the models page judges it: cross-fitted, with the verdict and fairness
-    fitted = Registry(registry).manifest("v2")["holdout"]["candidate"]["tracks"]
+    manifest = Registry(registry).manifest("v2")
+    fitted, compared = manifest["holdout"]["candidate"]["tracks"], manifest["comparison"]["tracks"]
+    ic, manager = (compared[t]["auc"]["candidate_interval"] for t in ("ic", "manager"))
     assert (
-        f"ic_auc={fitted['ic']['auc']} manager_auc={fitted['manager']['auc']} (cross-fitted)  "
-        "verdict=none (nothing to compare with)  fairness=no sensitive data"
+        f"ic_auc={fitted['ic']['auc']}[{ic[0]}, {ic[1]}] "
+        f"manager_auc={fitted['manager']['auc']}[{manager[0]}, {manager[1]}] "
+        "(cross-fitted, 90% intervals)  verdict=none (nothing to compare with)  "
+        "fairness=no sensitive data"
     ) in lines[2]
     # the rows read, and the rows learnt from when response-quality flags left some out
     read = Registry(registry).manifest("v2")["data"]

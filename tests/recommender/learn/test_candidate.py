@@ -69,6 +69,11 @@ def test_every_usable_row_is_learnt_from_and_judged_by_cross_fitting(trained):
         assert low <= entry["auc"]["difference"] <= high
         assert entry["auc"]["candidate"] == holdout["candidate"]["tracks"][track]["auc"]
     assert comparison["verdict"]["summary"] == second["verdict"]["summary"]
+    # the summary `trackfit train` prints gives each cross-fitted figure with its interval
+    for said in second["cross_fitted"].values():
+        for measure in ("auc", "brier"):
+            low, high = said[f"{measure}_interval"]
+            assert low <= said[measure] <= high
 
 
 def test_the_fairness_report_flags_what_the_data_put_there_and_nothing_else(trained):

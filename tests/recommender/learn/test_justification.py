@@ -176,3 +176,22 @@ def test_a_group_flagged_on_both_outcomes_is_one_group_to_justify():
     )
     assert flagged_groups_said({"flagged": flags[:1]}) == "1 flagged group"
     assert flagged_groups(None) == 0
+
+
+def test_the_count_of_flagged_groups_says_how_many_could_be_chance():
+    """A ratio under four fifths whose adjusted p is not small may be chance among few people:
+    the headline says so beside the count, not only the tables' rows."""
+    flags = [
+        {"attribute": "gender", "outcome": "manager_recommended", "group": g, "p_adjusted": p}
+        for g, p in (("a", 0.001), ("b", 0.13), ("c", 0.29))
+    ]
+    assert flagged_groups_said({"flagged": flags}) == (
+        "3 flagged groups; 2 of them could be chance among these people (adjusted p 0.05 or more)"
+    )
+    assert flagged_groups_said({"flagged": flags[1:]}).endswith(
+        "; all of them could be chance among these people (adjusted p 0.05 or more)"
+    )
+    assert flagged_groups_said({"flagged": flags[2:]}) == (
+        "1 flagged group; it could be chance among these people (adjusted p 0.05 or more)"
+    )
+    assert flagged_groups_said({"flagged": flags[:1]}) == "1 flagged group"
