@@ -114,6 +114,8 @@ class Grid:
         self.rows = rows
         self.file_name = file_name
         self.sheet = sheet  # None for a CSV, which is one sheet with no name
+        # (row, column) -> formula, for a cell whose formula has no value saved with it
+        self.unsaved: dict[tuple[int, int], str] = {}
 
     def place(self, row: int, column: int | None = None) -> str:
         """`Ladder!D7` for a workbook, `ladder.csv:7, column D` for a CSV (0-based in)."""
@@ -257,9 +259,39 @@ def _read_ladder_sheet(data: bytes, file_name: str) -> Grid:
             raise FrameworkSheetInvalid.at(
                 file_name, f"sheet {sheet.title} cannot be read ({_reason(error)})"
             ) from None
-        return _bounded(Grid(rows, file_name, sheet.title))
+        grid = _bounded(Grid(rows, file_name, sheet.title))
     finally:
         workbook.close()
+    grid.unsaved = _unsaved_formulas(data, grid)
+    return grid
+
+
+def _unsaved_formulas(data: bytes, grid: Grid) -> dict[tuple[int, int], str]:
+    """The cells that hold a formula but no value: a file a program wrote, or one saved
+    without calculating, reads as empty there; the message should say why."""
+    from openpyxl import load_workbook  # noqa: PLC0415 - only an XLSX needs it
+
+    found: dict[tuple[int, int], str] = {}
+    if not grid.rows:
+        return found
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    except UNREADABLE_WORKBOOK:  # read once already: the values stand, only the hint is lost
+        return found
+    try:
+        rows = workbook[grid.sheet].iter_rows(
+            max_row=len(grid.rows), max_col=MAX_COLUMNS, values_only=True
+        )
+        for row, cells in enumerate(rows):
+            for column, cell in enumerate(cells):
+                formula = isinstance(cell, str) and cell.startswith("=")
+                if formula and grid.value(row, column) is None:
+                    found[(row, column)] = cell if len(cell) <= 30 else cell[:29] + "…"
+    except UNREADABLE_WORKBOOK:
+        return {}
+    finally:
+        workbook.close()
+    return found
 
 
 def _check_zip(data: bytes, file_name: str) -> None:
@@ -349,6 +381,13 @@ class _LadderReader:
         return bool(self.found)
 
     def problem(self, row: int, column: int | None, message: str) -> None:
+        formula = self.grid.unsaved.get((row, column or 0))
+        if formula and message.startswith("is empty"):
+            message = (
+                f"holds the formula {formula} but no value saved with it (the file was written "
+                "by a program, or saved without calculating): open it in Excel and save it, or "
+                "type the value"
+            )
         self._sink.append(((row, column or 0), Problem(self.grid.place(row, column), message)))
 
     def sheet_problem(self, message: str) -> None:

@@ -266,7 +266,7 @@ def test_a_value_in_a_column_with_no_level_is_not_silently_dropped():
     assert problem.startswith(f"ladder.csv:{craft + 1}, column L: has a value but no level id")
 
 
-def test_a_formula_without_a_saved_value_reads_as_empty_and_an_error_value_is_named():
+def test_a_formula_without_a_saved_value_and_an_error_value_are_named():
     rows = template_rows()
     craft, communication = row_of(rows, "craft"), row_of(rows, "communication")
     rows[craft][3] = (
@@ -274,7 +274,7 @@ def test_a_formula_without_a_saved_value_reads_as_empty_and_an_error_value_is_na
     )
     rows[communication][3] = "#REF!"
     problems = problems_of(as_xlsx(rows), "ladder.xlsx")
-    assert problems[0].startswith(f"Ladder!D{craft + 1}: is empty")
+    assert problems[0].startswith(f"Ladder!D{craft + 1}: holds the formula =1+0 but no value")
     assert problems[1].startswith(f"Ladder!D{communication + 1}: holds the spreadsheet error #REF!")
 
 
@@ -610,3 +610,17 @@ def test_a_pack_written_here_under_a_bundled_packs_id_is_validated_by_its_path(
     samples = ROOT / "questionnaires" / "engineering" / "sample-answers.jsonl"
     code, _, err = trackfit("recommend", "--pack", "engineering", "--input", str(samples))
     assert code == 0, err
+
+
+def test_a_formula_with_no_value_saved_is_named_as_such_not_as_empty():
+    """openpyxl, like other programs, writes a formula without calculating it: the cell reads
+    as empty, and the message says why and what to do."""
+    rows = template_rows()
+    grade = row_of(rows, "grade")
+    rows[grade][3] = "=0+1"  # E1's grade as a formula
+    problems = problems_of(as_xlsx(rows), "ladder.xlsx")
+    assert problems == [
+        f"Ladder!D{grade + 1}: holds the formula =0+1 but no value saved with it (the file was "
+        "written by a program, or saved without calculating): open it in Excel and save it, or "
+        "type the value"
+    ]
