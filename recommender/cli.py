@@ -61,6 +61,7 @@ def main(argv: Sequence[str] | None = None, parser: argparse.ArgumentParser | No
         if sys.stderr is not None and not sys.stderr.closed:
             print("trackfit: standard output is closed; nothing was done", file=sys.stderr)
         return EXIT_USAGE
+    _say_which_pack(getattr(args, "pack", None))
     stopping = _stop_on_terminate()
     try:
         return args.run(args)
@@ -91,6 +92,21 @@ def main(argv: Sequence[str] | None = None, parser: argparse.ArgumentParser | No
         return EXIT_USAGE
     finally:
         stopping()
+
+
+def _say_which_pack(pack: object) -> None:
+    """A pack named like a folder here is the installed pack of that name (`./engineering`
+    names the folder): say so on stderr, so that an author editing ./engineering who types
+    `engineering` does not read about the installed pack and think it was theirs."""
+    if not isinstance(pack, str) or not pack or not Path(pack).is_dir():
+        return
+    if resolve_pack_path(pack) != Path(pack):
+        shown = shlex.quote(f".{os.sep}{pack}")
+        print(
+            f"note: '{pack}' is the installed pack of that name; the folder {shown} here is "
+            f"not used (give it as {shown} to use it)",
+            file=sys.stderr,
+        )
 
 
 def _stop_on_terminate() -> Callable[[], None]:
@@ -307,15 +323,7 @@ class SampleAnswersInvalid(TrackfitError):
 def run_validate(args: argparse.Namespace) -> int:
     """`trackfit validate [PACK]`: the pack, and its sample answers when it has them (the
     demo and `trackfit recommend` read them; they must fit the pack as it is now)."""
-    folder = resolve_pack_path(args.pack)
-    if args.pack and folder != Path(args.pack) and Path(args.pack).is_dir():
-        # the installed pack's name wins over a folder here: say which was checked
-        print(
-            f"note: '{args.pack}' is the installed pack of that name; the folder "
-            f"{shlex.quote(f'.{os.sep}{args.pack}')} here is not checked (give it as "
-            f"{shlex.quote(f'.{os.sep}{args.pack}')} to check it)",
-            file=sys.stderr,
-        )
+    folder = resolve_pack_path(args.pack)  # main() said so if a folder here has its name
     pack = load_pack(args.pack)
     try:
         samples = sample_answers_of(pack, folder)
@@ -896,8 +904,9 @@ def _list_models(registry: Registry, pack: str | None) -> int:
         used = data.get("rows_used")  # rows with response-quality flags are not learnt from
         used = f" used={used}" if used is not None and used != data.get("rows") else ""
         marker = "*" if pointers.get(own) == name else " "
+        recorded = manifest.get("pack") or f"{own} (made before packs were recorded)"
         rows.setdefault(own, []).append(
-            f"{marker} {name}  {manifest.get('created', '')}  {manifest.get('pack')}  "
+            f"{marker} {name}  {manifest.get('created', '')}  {recorded}  "
             f"rows={data.get('rows')}{used}  {_judged(manifest, pointers.get(own) == name)}"
             f"{synthetic}"
         )
@@ -906,16 +915,9 @@ def _list_models(registry: Registry, pack: str | None) -> int:
     if not rows:
         print(f"{registry.root}: no model versions (train one with `trackfit train`)")
     held = set(registry.versions())
-    for own, active in pointers.items():  # a pointer to a version the registry lacks
-        if (pack is None or own == pack_id_of(pack)) and active not in held:
-            rows.setdefault(own, [])
-            problems.append(
-                Problem(
-                    f"active/{own}",
-                    f"names {active}, which is not in the registry: promote a version, or "
-                    f"build the default with `trackfit models build-default --pack {own}`",
-                )
-            )
+    for own, problem in _pointer_problems(registry, pointers, held, pack):
+        rows.setdefault(own, [])
+        problems.append(problem)
     for own, lines in rows.items():
         if own == "(unreadable)":
             print("(no pack: their manifests do not read)")
@@ -941,12 +943,50 @@ def _interval_said(compared: object) -> str:
     return ""
 
 
+def _pointer_problems(
+    registry: Registry, pointers: dict[str, str], held: set[str], pack: str | None
+) -> list[tuple[str, Problem]]:
+    """(pack, problem) for each pointer (of `pack`, or every one) naming a version the
+    registry lacks, or one trained for another pack."""
+    found = []
+    for own, active in pointers.items():
+        if pack is not None and own != pack_id_of(pack):
+            continue
+        trained_for = None
+        if active in held:
+            with contextlib.suppress(ModelRefused):  # a manifest that does not read is named
+                trained_for = registry.pack_of(active)
+        if active not in held:
+            why = f"names {active}, which is not in the registry: promote a version, or"
+        elif trained_for is not None and trained_for != own:
+            why = (
+                f"names {active}, which was trained for {trained_for}, not {own}: promote one "
+                f"of {own}'s versions, or"
+            )
+        else:
+            continue
+        found.append(
+            (
+                own,
+                Problem(
+                    f"active/{own}",
+                    f"{why} build the default with `trackfit models build-default --pack {own}`",
+                ),
+            )
+        )
+    return found
+
+
 def _judged(manifest: dict, active: bool = False) -> str:
     """How a version was judged, as the models page shows it: the cross-fitted ROC AUC per
     track (each person scored by a model that never saw them; the capacity search's own
     cross-validation, which also chose the model and so flatters it, only for versions from
     before cross-fitting), the verdict's advice, and the fairness check."""
-    from recommender.learn.fairness_wording import fairness_checked, flagged_groups_said
+    from recommender.learn.fairness_wording import (
+        fairness_checked,
+        flagged_groups_said,
+        flags_maybe_chance,
+    )
 
     holdout = manifest.get("holdout") or {}
     fitted = (holdout.get("candidate") or {}).get("tracks") if isinstance(holdout, dict) else None
@@ -975,7 +1015,8 @@ def _judged(manifest: dict, active: bool = False) -> str:
     if not isinstance(fairness, dict):
         checked = "no sensitive data"
     elif fairness.get("flagged"):
-        checked = flagged_groups_said(fairness)
+        chance = flags_maybe_chance(fairness)
+        checked = flagged_groups_said(fairness) + (f" ({chance})" if chance else "")
     else:
         checked = "none flagged" if fairness_checked(fairness) else "no check possible"
     return f"{aucs}  verdict={verdict or 'not judged'}  fairness={checked}"

@@ -40,6 +40,7 @@ _SOURCES = {
         "fairness_checked",
         "flagged_groups",
         "flagged_groups_said",
+        "flags_maybe_chance",
         "likely_ratio",
         "NOT_SHOWN_RULE",
         "NOTHING_CHECKED",

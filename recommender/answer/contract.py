@@ -44,7 +44,9 @@ def recommendation_schema(pack: Pack) -> dict[str, Any]:
                 "interval_level": {
                     "type": ["number", "null"],
                     "enum": [INTERVAL_LEVEL, None],
-                    "description": "how often the range holds, e.g. 0.9 for 9 times in 10",
+                    "description": "the range's level, e.g. 0.9: the model is 90% sure of "
+                    "it; how often such ranges held the true chance on simulated people is in "
+                    "the model card (less often where success jumps at a threshold)",
                 },
                 "levels": _closed({t: _track_levels(level_ids, competency) for t in tracks}),
                 "explanation": _closed(

@@ -37,28 +37,30 @@ def _invisible(character: str) -> bool:
 
 
 JOINERS = "\u200c\u200d"  # zero-width non-joiner and joiner: part of how some scripts spell
-ZERO_WIDTH_JOINER = "\u200d"
+ZERO_WIDTH_NON_JOINER = "\u200c"
+JOINING_SCRIPT = "AL"  # the bidirectional class of Arabic-script letters, which join
 VIRAMA = 9  # the canonical combining class of a virama (Devanagari ्, Malayalam ്, ...)
 
 
 def _joins_a_word(text: str, index: int) -> bool:
     """Whether the joiner at `index` is part of a word's spelling, as Unicode's identifier rules
-    (UAX #31, A1-B) allow it: after a letter, or after the marks written on a letter, and
-    before a letter or mark; a zero-width joiner after a virama also at the end of a word
-    (Malayalam's chillu letters, "ന്‍"), never before a digit."""
+    (UAX #31, A1, A2 and B) allow it: either joiner after a virama (Hindi "क्‍ष", Malayalam's
+    chillu "ന്‍" at the end of a word), never before a digit; a zero-width non-joiner also
+    between two letters of a script whose letters join (Persian "می‌دهم"). A joiner between
+    Latin letters is invisible and changes nothing: refused."""
     before = index - 1
     while before >= 0 and unicodedata.category(text[before])[0] == "M":
         before -= 1
     if before < 0 or not text[before].isalpha():
         return False
     following = text[index + 1] if index + 1 < len(text) else ""
-    if following and unicodedata.category(following)[0] in "LM":
-        return True
-    after_virama = index > 0 and unicodedata.combining(text[index - 1]) == VIRAMA
+    if unicodedata.combining(text[index - 1]) == VIRAMA:
+        return not (following and unicodedata.category(following) == "Nd")
     return (
-        text[index] == ZERO_WIDTH_JOINER
-        and after_virama
-        and not (following and unicodedata.category(following) == "Nd")
+        text[index] == ZERO_WIDTH_NON_JOINER
+        and unicodedata.bidirectional(text[before]) == JOINING_SCRIPT
+        and bool(following)
+        and unicodedata.category(following)[0] in "LM"
     )
 
 

@@ -333,20 +333,27 @@ def flagged_groups_said(report: dict[str, Any] | None) -> str:
             f"; {repeated} more flag{' repeats' if repeated == 1 else 's repeat'} "
             f"{'it' if flags == 1 else 'them'} in a table of the same people"
         )
-    # a ratio under the flag whose p, adjusted for the report's many comparisons, is not
-    # small: a gap that size among these few people could be chance
-    chance = [
-        f
-        for f in _own_flags(report)
-        if is_number(f.get("p_adjusted")) and f["p_adjusted"] >= SMALL_GROUP_ALPHA
-    ]
-    if chance:
-        which = "it" if flags == 1 else "all of them" if len(chance) == flags else None
-        said += (
-            f"; {which or f'{len(chance)} of them'} could be chance among these people "
-            f"(adjusted p {SMALL_GROUP_ALPHA:g} or more)"
-        )
     return said
+
+
+def flags_maybe_chance(report: dict[str, Any] | None) -> str:
+    """How many of the report's flags could be chance among so few people: a ratio under the
+    flag whose p, adjusted for the report's many comparisons, is SMALL_GROUP_ALPHA or more
+    ("2 of the 3 flags could be chance among these people (adjusted p 0.05 or more)"); ''
+    when none could."""
+    own = _own_flags(report)
+    chance = [
+        f for f in own if is_number(f.get("p_adjusted")) and f["p_adjusted"] >= SMALL_GROUP_ALPHA
+    ]
+    if not chance:
+        return ""
+    if len(own) == 1:
+        which = "the flag"
+    elif len(chance) == len(own):
+        which = "both flags" if len(own) == 2 else f"all {len(own)} flags"
+    else:
+        which = f"{len(chance)} of the {len(own)} flags"
+    return f"{which} could be chance among these people (adjusted p {SMALL_GROUP_ALPHA:g} or more)"
 
 
 def chance_mark(group: dict[str, Any], comparisons: dict[str, Any] | None = None) -> str:

@@ -9,7 +9,7 @@ import re
 import unicodedata
 from typing import Any
 
-from recommender.learn.fairness_wording import flagged_groups
+from recommender.learn.fairness_wording import flagged_groups, flags_maybe_chance
 
 MIN_JUSTIFICATION = 30  # characters: a reason, not "ok"
 MAX_JUSTIFICATION = 4000  # characters: kept in the audit log and the registry's history
@@ -64,7 +64,11 @@ def justification_reasons(manifest: dict[str, Any]) -> list[str]:
         )
     flagged = flagged_groups(manifest.get("fairness"))
     if flagged:
-        reasons.append(f"the fairness report flags {flagged} group{'' if flagged == 1 else 's'}")
+        chance = flags_maybe_chance(manifest.get("fairness"))
+        reasons.append(
+            f"the fairness report flags {flagged} group{'' if flagged == 1 else 's'}"
+            + (f" ({chance}; a flag is to be explained, not waved away)" if chance else "")
+        )
     return reasons
 
 

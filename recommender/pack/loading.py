@@ -106,6 +106,8 @@ def _load_pack_cached(path: Path, _fingerprint: tuple) -> Pack:
         sources["questionnaire.yaml"], framework, shared_folders(packs_dir(), PACKS_DIR)
     )
     unchecked = []  # what could not be checked, read only against a file that does not read
+    if framework is None and sources["framework.yaml"].read:
+        unchecked.append("framework.yaml's ladders (grades, trunk, steps), until every level reads")
     if framework is None and sources["questionnaire.yaml"].read:
         unchecked.append("questionnaire.yaml's competencies and levels, until framework.yaml reads")
     rules = None

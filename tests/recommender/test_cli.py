@@ -74,7 +74,10 @@ def test_validate_says_which_pack_it_checked_when_a_folder_here_has_the_installe
     monkeypatch.chdir(folder.parent)
     code, out, err = trackfit("validate", "engineering")
     assert code == 0 and "engineering@1 is valid" in out
-    assert "the folder ./engineering here is not checked (give it as ./engineering" in err
+    assert "the folder ./engineering here is not used (give it as ./engineering to use" in err
+    for command in (("schema", "--pack"), ("recommend", "--input", "-", "--pack")):
+        code, _, err = trackfit(*command, "engineering", stdin="")
+        assert "the folder ./engineering here is not used" in err
     code, _, err = trackfit("validate", "./engineering")
     assert code == 2 and "framework.yaml:1" in err and "installed pack" not in err
 

@@ -474,3 +474,26 @@ def test_the_same_rows_in_another_order_train_the_same_candidate(trackfit, tmp_p
     for summary in summaries:
         del summary["version"]
     assert summaries[0] == summaries[1]
+
+
+def test_a_pointer_to_another_packs_version_is_named_by_the_list(trackfit, models):
+    pointers = Registry(models).pointers()
+    design = pointers["product-design"]
+    (models / "active" / "engineering").write_text(design + "\n", encoding="utf-8")
+    code, out, err = trackfit("--models", str(models), "models", "list")
+    assert code == 2 and "engineering (active: " in out
+    assert (
+        f"active/engineering: names {design}, which was trained for product-design, not engineering"
+    ) in err
+
+
+def test_a_version_made_before_packs_were_recorded_is_listed_as_the_default_packs(trackfit, models):
+    version = Registry(models).pointers()["engineering"]
+    path = models / version / "manifest.json"
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    del manifest["pack"]
+    path.write_text(json.dumps(manifest), encoding="utf-8")
+    code, out, err = trackfit("--models", str(models), "models", "list", "--pack", "engineering")
+    assert code == 0, err
+    assert f"* {version}  " in out and "engineering (made before packs were recorded)" in out
+    assert "None" not in out

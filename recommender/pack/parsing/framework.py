@@ -106,9 +106,9 @@ def _parse_competencies(source: PackSource, value: object) -> list[Competency]:
                 "the competency another id (explanations name each factor by its id alone)",
             )
         label = source.text(raw, "label", path)
-        if competency_id and label:
+        if competency_id:  # a bad label is its own problem: the levels still know the id
             description = source.text(raw, "description", path, required=False) or ""
-            competencies.append(Competency(competency_id, label, description))
+            competencies.append(Competency(competency_id, label or competency_id, description))
     return competencies
 
 
@@ -144,9 +144,11 @@ def _parse_levels(
         grade = source.integer(raw, "grade", path, low=1)
         tracks = _parse_level_tracks(source, raw.get("tracks"), path + ("tracks",), track_ids)
         expects = _parse_expectations(source, raw.get("expects"), path, competency_ids)
-        if level_id and title and grade is not None and tracks and expects is not None:
+        # a bad title or summary is its own problem: the level still takes its place on the
+        # ladders, whose shape is checked in the same pass
+        if level_id and grade is not None and tracks and expects is not None:
             summary = source.text(raw, "summary", path, required=False) or ""
-            levels.append(Level(level_id, title, grade, tracks, summary, expects))
+            levels.append(Level(level_id, title or level_id, grade, tracks, summary, expects))
     return levels
 
 

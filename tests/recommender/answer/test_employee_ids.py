@@ -74,6 +74,8 @@ def test_an_id_read_is_standard_and_reads_as_itself(raw):
         "\u0d05\u0d35\u0d28\u0d4d\u200d",  # Malayalam: അവന്‍ ends in a chillu (virama + joiner)
         "\u0d05\u0d35\u0d28\u0d4d\u200d Nair",
         "\u0915\u094d\u200c\u0937",  # Hindi: an explicit virama kept by a non-joiner
+        "\u0915\u094d\u200c",  # and at the end of a word (UAX #31 A2)
+        "\u0dc1\u0dca\u200d\u0dbb\u0dd3",  # Sinhala: ශ්‍රී
     ],
 )
 def test_a_joiner_that_is_part_of_a_words_spelling_is_no_hidden_character(spelt):
@@ -89,6 +91,8 @@ def test_a_joiner_that_is_part_of_a_words_spelling_is_no_hidden_character(spelt)
         ("A\u200c\u200cda", 2),  # two in a row: the first joins no letter
         ("Ada \u200d Lovelace", 5),
         ("\u0915\u094d\u200d1", 3),  # after a virama, before a digit
+        ("An\u200dna", 3),  # between Latin letters: invisible, changes nothing
+        ("An\u200cna", 3),
     ],
 )
 def test_a_joiner_outside_a_word_is_still_named(text, at):

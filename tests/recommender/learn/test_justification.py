@@ -7,7 +7,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from recommender.learn.fairness_wording import flagged_groups, flagged_groups_said
+from recommender.learn.fairness_wording import (
+    flagged_groups,
+    flagged_groups_said,
+    flags_maybe_chance,
+)
 from recommender.learn.justification import (
     MIN_WORDS,
     justification_reasons,
@@ -178,20 +182,19 @@ def test_a_group_flagged_on_both_outcomes_is_one_group_to_justify():
     assert flagged_groups(None) == 0
 
 
-def test_the_count_of_flagged_groups_says_how_many_could_be_chance():
+def test_the_flags_that_could_be_chance_are_said_beside_the_count():
     """A ratio under four fifths whose adjusted p is not small may be chance among few people:
-    the headline says so beside the count, not only the tables' rows."""
+    the headline, the models list and the justification say so, not only the tables' rows."""
     flags = [
         {"attribute": "gender", "outcome": "manager_recommended", "group": g, "p_adjusted": p}
         for g, p in (("a", 0.001), ("b", 0.13), ("c", 0.29))
     ]
-    assert flagged_groups_said({"flagged": flags}) == (
-        "3 flagged groups; 2 of them could be chance among these people (adjusted p 0.05 or more)"
+    assert flagged_groups_said({"flagged": flags}) == "3 flagged groups"
+    assert flags_maybe_chance({"flagged": flags}) == (
+        "2 of the 3 flags could be chance among these people (adjusted p 0.05 or more)"
     )
-    assert flagged_groups_said({"flagged": flags[1:]}).endswith(
-        "; all of them could be chance among these people (adjusted p 0.05 or more)"
-    )
-    assert flagged_groups_said({"flagged": flags[2:]}) == (
-        "1 flagged group; it could be chance among these people (adjusted p 0.05 or more)"
-    )
-    assert flagged_groups_said({"flagged": flags[:1]}) == "1 flagged group"
+    assert flags_maybe_chance({"flagged": flags[1:]}).startswith("both flags could be chance")
+    assert flags_maybe_chance({"flagged": flags[2:]}).startswith("the flag could be chance")
+    assert flags_maybe_chance({"flagged": flags[:1]}) == ""
+    (reason,) = justification_reasons({"fairness": {"flagged": flags}})
+    assert reason.startswith("the fairness report flags 3 groups (2 of the 3 flags could be")

@@ -139,6 +139,8 @@ def test_duplicate_keys_are_not_silently_overwritten(pack_copy):
     [
         (("title: Engineer I", "title: Engineer I\n    title: Engineer One"), True),
         (("summary: Learns the codebase", "summary: [not, text]\n    x: Learns"), True),
+        (("title: Engineer II\n", "title: ''\n"), True),  # a problem inside another level
+        (("label: Delivery\n", "label: ''\n"), True),  # a competency's label, not its id
         (("branch_grade: 3", "branch_grade: three"), False),  # no branch: the ladders wait
     ],
 )
@@ -155,6 +157,16 @@ def test_a_problem_elsewhere_in_the_framework_does_not_hide_the_ladders(
     problems = " ".join(str(p) for p in _problems(folder))
     assert ("track ic has two levels at grade 2 (L2 and L4)" in problems) is hides_nothing
     assert "grade 0" not in problems
+
+
+def test_ladders_that_cannot_be_checked_yet_are_said_to_be_unchecked(pack_copy):
+    folder = pack_copy()
+    _edit(folder / "framework.yaml", "technical_depth: 2,", "technical_depth: 9,")
+    with pytest.raises(PackInvalid) as refused:
+        load_pack(folder)
+    assert "(not checked yet: framework.yaml's ladders (grades, trunk, steps), until every " in (
+        refused.value.report()
+    )
 
 
 def test_a_level_listing_a_track_twice_is_refused(pack_copy):
