@@ -233,13 +233,13 @@ class Reading:
         return text
 
     def range_meaning(self) -> str | None:
-        """One sentence on what the range means, or None when there is no range."""
+        """What the range means, and how far to trust it, or None when there is no range."""
         if not self.p_interval or not self.interval_level:
             return None
         return (
             "The range is for people who answer like you: the model is "
             f"{round(100 * self.interval_level)}% sure your own chance lies in it. Tested on "
-            "made-up people whose true chances were known, ranges like it were sometimes too "
+            "simulated people whose true chances were known, ranges like it were sometimes too "
             "narrow, most where success jumps at a threshold: read it as a guide, not a promise."
         )
 
