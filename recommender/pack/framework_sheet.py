@@ -116,6 +116,7 @@ class Grid:
         self.sheet = sheet  # None for a CSV, which is one sheet with no name
         # (row, column) -> formula, for a cell whose formula has no value saved with it
         self.unsaved: dict[tuple[int, int], str] = {}
+        self.hidden: list[str] = []  # a workbook's hidden sheets, never read
 
     def place(self, row: int, column: int | None = None) -> str:
         """`Ladder!D7` for a workbook, `ladder.csv:7, column D` for a CSV (0-based in)."""
@@ -151,6 +152,13 @@ def read_ladder(data: bytes, file_name: str) -> Ladder:
     reader = _LadderReader(grid)
     ladder = reader.read()
     if reader.found or ladder is None:
+        if grid.hidden:  # the ladder may be on a sheet nobody sees: say which were not read
+            named = ", ".join(map(repr, grid.hidden[:10]))
+            which = f"sheet {named} was" if len(grid.hidden) == 1 else f"sheets {named} were"
+            reader.sheet_problem(
+                f"the sheet {grid.sheet!r} was read as the ladder; the hidden {which} not: if "
+                "the ladder is on one, unhide it and hide or delete the others"
+            )
         raise refusal(reader.found + reader.statement_problems)
     return ladder
 
@@ -260,10 +268,15 @@ def _read_ladder_sheet(data: bytes, file_name: str) -> Grid:
                 file_name, f"sheet {sheet.title} cannot be read ({_reason(error)})"
             ) from None
         grid = _bounded(Grid(rows, file_name, sheet.title))
+        grid.hidden = _hidden_sheets(workbook)
     finally:
         workbook.close()
     grid.unsaved = _unsaved_formulas(data, grid)
     return grid
+
+
+def _hidden_sheets(workbook) -> list[str]:
+    return [name for name in workbook.sheetnames if workbook[name].sheet_state != "visible"]
 
 
 def _unsaved_formulas(data: bytes, grid: Grid) -> dict[tuple[int, int], str]:
@@ -319,14 +332,14 @@ def _check_zip(data: bytes, file_name: str) -> None:
 def _ladder_sheet(workbook, file_name: str):
     """The sheet named Ladder, or the one sheet besides Read me; a hidden sheet is never read
     (an old copy kept out of sight is not the ladder people see and edit)."""
-    names = [name for name in workbook.sheetnames if workbook[name].sheet_state == "visible"]
+    hidden = _hidden_sheets(workbook)
+    names = [name for name in workbook.sheetnames if name not in hidden]
     for name in names:
         if name.strip().lower() == SHEET.lower():
             return workbook[name]
     others = [name for name in names if name.strip().lower() != "read me"]
     if len(others) == 1:
         return workbook[others[0]]
-    hidden = [name for name in workbook.sheetnames if name not in names]
     listed = ", ".join(repr(name) for name in names[:10]) or "none"
     said = f"; hidden, and not read: {', '.join(map(repr, hidden[:10]))}" if hidden else ""
     raise FrameworkSheetInvalid.at(

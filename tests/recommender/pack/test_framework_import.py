@@ -624,3 +624,19 @@ def test_a_formula_with_no_value_saved_is_named_as_such_not_as_empty():
         "written by a program, or saved without calculating): open it in Excel and save it, or "
         "type the value"
     ]
+
+
+def test_a_ladder_that_does_not_read_names_the_hidden_sheets_not_read():
+    workbook = Workbook()
+    workbook.active.title = "Ladder"
+    workbook.active.sheet_state = "hidden"
+    for row in template_rows():
+        workbook.active.append([None if cell == "" else cell for cell in row])
+    workbook.create_sheet("Notes").append(["notes", "for the works council"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    problems = problems_of(buffer.getvalue(), "ladder.xlsx")
+    assert (
+        "ladder.xlsx, sheet Notes: the sheet 'Notes' was read as the ladder; the hidden sheet "
+        "'Ladder' was not: if the ladder is on one, unhide it and hide or delete the others"
+    ) in problems
