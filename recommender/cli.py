@@ -992,12 +992,11 @@ def _judged(manifest: dict, active: bool = False) -> str:
     fitted = (holdout.get("candidate") or {}).get("tracks") if isinstance(holdout, dict) else None
     if isinstance(fitted, dict) and fitted:
         compared = (manifest.get("comparison") or {}).get("tracks") or {}
-        aucs = " ".join(
-            f"{t}_auc={m.get('auc')}{_interval_said(compared.get(t))}"
-            for t, m in fitted.items()
-            if isinstance(m, dict)
-        )
-        aucs += " (cross-fitted, 90% intervals)" if "[" in aucs else " (cross-fitted)"
+        said = {
+            t: _interval_said(compared.get(t)) for t, m in fitted.items() if isinstance(m, dict)
+        }
+        aucs = " ".join(f"{t}_auc={fitted[t].get('auc')}{said[t]}" for t in said)
+        aucs += " (cross-fitted, 90% intervals)" if any(said.values()) else " (cross-fitted)"
     else:
         tracks = (manifest.get("metrics") or {}).get("tracks") or {}
         aucs = " ".join(

@@ -26,10 +26,9 @@ from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from recommender.answer.track_model import INTERVAL_LEVEL
+from recommender.learn.observed_rates import Z90
 from recommender.pack.framework import TRACK_IDS
 
-Z90 = 1.6448536269514722  # two-sided INTERVAL_LEVEL (0.9)
 # Weights are capped: a person given a 2% chance of the track they took would count fifty times
 # over, and one such person could move the estimate alone
 LEAST_LIKELY = 0.05
@@ -50,9 +49,8 @@ def advice_value(
 ) -> dict[str, Any]:
     """The success rate if people followed the model's advice (the better of their two
     cross-fitted chances), the status quo's observed rate, and their difference, each with its
-    INTERVAL_LEVEL interval; the share advised a track other than the one taken. Every argument
+    90% interval; the share advised a track other than the one taken. Every argument
     is of the same people (rows without cross-fitted chances left out by the caller)."""
-    assert abs(INTERVAL_LEVEL - 0.9) < 1e-9, "Z90 is the 90% quantile"
     chances = np.column_stack([p_success[t] for t in TRACK_IDS])
     advised = chances.argmax(axis=1)
     taken = np.array([TRACK_IDS.index(t) for t in track_taken])
@@ -88,7 +86,7 @@ def _taking_chances(features: np.ndarray, taken: np.ndarray, seed: int) -> np.nd
 
 
 def _with_interval(terms: np.ndarray) -> dict[str, Any]:
-    """A mean of per-person terms with its INTERVAL_LEVEL interval."""
+    """A mean of per-person terms with its 90% interval (Z90, as every rate HR reads)."""
     mean = float(terms.mean())
     half = Z90 * float(terms.std(ddof=1)) / np.sqrt(terms.size) if terms.size > 1 else 0.0
     return {

@@ -110,8 +110,8 @@ def train_candidate(
     result = fit_on_profiles(profiles, track_taken, success, usable, seed=seed, prior=prior)
     progress("making the fairness reports")
     fairness = advice_fairness(result.model, profiles, features, sensitive)
-    method = cross_fitting_said(folds, cross_fit_repeats(int(usable.sum())))
-    progress(f"judging the candidate by {method.split(' (')[0]} beside the active version")
+    drawn = cross_fitting_drawn(folds, cross_fit_repeats(int(usable.sum())))
+    progress(f"judging the candidate by {drawn} beside the active version")
     holdout = _cross_fitted_comparison(
         (active_name, active, seen, unreadable),
         profiles=profiles,
@@ -216,13 +216,18 @@ def cross_fitted_p_success(
     return p_success, choices
 
 
+def cross_fitting_drawn(folds: int, repeats: int) -> str:
+    """'5-fold cross-fitting', or '... drawn 3 times': the method in a few words."""
+    return f"{folds}-fold cross-fitting" + (f" drawn {repeats} times" if repeats > 1 else "")
+
+
 def cross_fitting_said(folds: int, repeats: int) -> str:
     """The method in words, as pages and the card say it."""
     if repeats == 1:
-        return f"{folds}-fold cross-fitting"
+        return cross_fitting_drawn(folds, repeats)
     return (
-        f"{folds}-fold cross-fitting drawn {repeats} times (each person's chances the mean of "
-        f"the {repeats} candidates that did not learn from them)"
+        f"{cross_fitting_drawn(folds, repeats)} (each person's chances the mean of the "
+        f"{repeats} candidates that did not learn from them)"
     )
 
 

@@ -114,8 +114,6 @@ class Grid:
         self.rows = rows
         self.file_name = file_name
         self.sheet = sheet  # None for a CSV, which is one sheet with no name
-        # (row, column) -> formula, for a cell whose formula has no value saved with it
-        self.unsaved: dict[tuple[int, int], str] = {}
         self.hidden: list[str] = []  # a workbook's hidden sheets, never read
 
     def place(self, row: int, column: int | None = None) -> str:
@@ -159,8 +157,30 @@ def read_ladder(data: bytes, file_name: str) -> Ladder:
                 f"the sheet {grid.sheet!r} was read as the ladder; the hidden {which} not: if "
                 "the ladder is on one, unhide it and hide or delete the others"
             )
-        raise refusal(reader.found + reader.statement_problems)
+        raise refusal(_formulas_named(reader.found + reader.statement_problems, data, grid))
     return ladder
+
+
+def _formulas_named(found: list[PlacedProblem], data: bytes, grid: Grid) -> list[PlacedProblem]:
+    """The problems, each "is empty" of a cell that holds a formula with no value saved with
+    it said as such: a file a program wrote, or one saved without calculating, reads as empty
+    there (looked for only in a workbook that is refused, and only if a cell is empty)."""
+    empty = [place for place, problem in found if problem.message.startswith("is empty")]
+    unsaved = _unsaved_formulas(data, grid) if grid.sheet is not None and empty else {}
+    return [
+        (
+            place,
+            Problem(
+                problem.where,
+                f"holds the formula {unsaved[place]} but no value saved with it (the file was "
+                "written by a program, or saved without calculating): open it in Excel and "
+                "save it, or type the value",
+            ),
+        )
+        if place in unsaved and problem.message.startswith("is empty")
+        else (place, problem)
+        for place, problem in found
+    ]
 
 
 def refusal(found: list[PlacedProblem]) -> FrameworkSheetInvalid:
@@ -246,7 +266,7 @@ def _read_ladder_sheet(data: bytes, file_name: str) -> Grid:
             file_name, f"is not an Excel workbook trackfit can read ({_reason(error)})"
         ) from None
     try:
-        sheet = _ladder_sheet(workbook, file_name)
+        sheet, hidden = _ladder_sheet(workbook, file_name)
         rows: list[list[object]] = []
         try:
             for row_number, cells in enumerate(
@@ -268,15 +288,10 @@ def _read_ladder_sheet(data: bytes, file_name: str) -> Grid:
                 file_name, f"sheet {sheet.title} cannot be read ({_reason(error)})"
             ) from None
         grid = _bounded(Grid(rows, file_name, sheet.title))
-        grid.hidden = _hidden_sheets(workbook)
+        grid.hidden = hidden
     finally:
         workbook.close()
-    grid.unsaved = _unsaved_formulas(data, grid)
     return grid
-
-
-def _hidden_sheets(workbook) -> list[str]:
-    return [name for name in workbook.sheetnames if workbook[name].sheet_state != "visible"]
 
 
 def _unsaved_formulas(data: bytes, grid: Grid) -> dict[tuple[int, int], str]:
@@ -330,16 +345,17 @@ def _check_zip(data: bytes, file_name: str) -> None:
 
 
 def _ladder_sheet(workbook, file_name: str):
-    """The sheet named Ladder, or the one sheet besides Read me; a hidden sheet is never read
-    (an old copy kept out of sight is not the ladder people see and edit)."""
-    hidden = _hidden_sheets(workbook)
+    """The sheet named Ladder, or the one sheet besides Read me, and the hidden sheets: a
+    hidden sheet is never read (an old copy kept out of sight is not the ladder people see and
+    edit)."""
+    hidden = [name for name in workbook.sheetnames if workbook[name].sheet_state != "visible"]
     names = [name for name in workbook.sheetnames if name not in hidden]
     for name in names:
         if name.strip().lower() == SHEET.lower():
-            return workbook[name]
+            return workbook[name], hidden
     others = [name for name in names if name.strip().lower() != "read me"]
     if len(others) == 1:
-        return workbook[others[0]]
+        return workbook[others[0]], hidden
     listed = ", ".join(repr(name) for name in names[:10]) or "none"
     said = f"; hidden, and not read: {', '.join(map(repr, hidden[:10]))}" if hidden else ""
     raise FrameworkSheetInvalid.at(
@@ -394,13 +410,6 @@ class _LadderReader:
         return bool(self.found)
 
     def problem(self, row: int, column: int | None, message: str) -> None:
-        formula = self.grid.unsaved.get((row, column or 0))
-        if formula and message.startswith("is empty"):
-            message = (
-                f"holds the formula {formula} but no value saved with it (the file was written "
-                "by a program, or saved without calculating): open it in Excel and save it, or "
-                "type the value"
-            )
         self._sink.append(((row, column or 0), Problem(self.grid.place(row, column), message)))
 
     def sheet_problem(self, message: str) -> None:

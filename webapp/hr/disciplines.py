@@ -20,15 +20,12 @@ def chosen_discipline() -> Pack:
 def discipline_named(pack_id: str | None) -> Pack:
     """The newest pack of a discipline by its pack id (the default for None); 404 naming the
     disciplines there are when it is unknown."""
-    known = answering.disciplines()
-    if pack_id is None:
-        return known[0]
-    for pack in known:
-        if pack.id == pack_id:
-            return pack
-    if pack_id in answering.discipline_ids(fresh=True):  # uploaded a moment ago
+    try:
+        # (a discipline uploaded a moment ago is found: the list is read again before refusing)
         return answering.current_pack(pack_id)
-    titles = ", ".join(f"{pack.title} ({pack.id})" for pack in known)
+    except answering.UnknownDiscipline:
+        pass
+    titles = ", ".join(f"{pack.title} ({pack.id})" for pack in answering.disciplines())
     shown = pack_id if len(pack_id) <= 40 else pack_id[:40] + "…"
     abort(
         make_response(
