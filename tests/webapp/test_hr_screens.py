@@ -508,7 +508,7 @@ def test_flagged_groups_and_a_worse_verdict_are_warnings_not_notes(hr, registry)
     # the verdict judges the training as much as the model: HR is told so
     assert (
         "It judges the way v1 was trained as much as v1 itself: by 5-fold cross-fitting, each "
-        "person was scored by candidates trained the same way without them"
+        "person was scored by one of the candidates trained the same way without them"
     ) in text_of(hr.get("/hr/models/v1"))
     models = hr.get("/hr/models").get_data(as_text=True)
     assert '<strong class="warning-text">3 flagged groups</strong>' in models

@@ -132,6 +132,8 @@ def test_hr_trains_compares_promotes_and_rolls_back_with_every_step_audited(
     for track, title in titles.items():
         same = sum(fold[track]["knots"] == learnt[track]["knots"] for fold in folds)
         assert f"{same} of 15 chose {version}'s shapes on the {title} track" in words
+    # each person's chances are the mean of the three draws' candidates, as the page says
+    assert "each person was scored by the candidates trained the same way without them" in words
     for number, fold in enumerate(folds, start=1):  # each fold's row, its own figures
         said = [
             ("straight lines" if fold[t]["knots"] == 2 else f"{fold[t]['knots']} knots per feature")
