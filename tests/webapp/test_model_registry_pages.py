@@ -234,3 +234,10 @@ def test_promoting_a_version_with_a_malformed_verdict_is_a_422(hr, registry, ver
         response = hr.post(f"/hr/models/v1/{action}", data={"csrf_token": token})
         assert response.status_code == 422
         assert "manifest.json" in response.get_data(as_text=True)
+
+
+def test_a_first_version_is_not_said_to_be_scored_beside_an_active_one(hr, registry):
+    """The bundled default was trained with nothing active: its comparison says so."""
+    page = " ".join(hr.get("/hr/models/v1").get_data(as_text=True).split())
+    assert "there was no active version to score beside it" in page
+    assert "the active version scored on the same people" not in page

@@ -240,7 +240,7 @@ class Reading:
             "The range is for people who answer like you: the model is "
             f"{round(100 * self.interval_level)}% sure your own chance lies in it. Tested on "
             "simulated people whose true chances were known, ranges like it were sometimes too "
-            "narrow, most where success jumps at a threshold: read it as a guide, not a promise."
+            "narrow, mostly where success jumps at a threshold: read it as a guide, not a promise."
         )
 
 
