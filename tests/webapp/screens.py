@@ -62,8 +62,41 @@ _MISALIGNED = """() => [...document.querySelectorAll('table')]
   })"""
 
 
+# Per table cell: the words of at most LONGEST_UNBROKEN characters that are drawn on more than
+# one line ("candidat|e", "mana|ger"). A longer run (an email, a digest, a dotted feature name)
+# may break where it must; a word breaks only at spaces, hyphens and slashes.
+LONGEST_UNBROKEN = 20
+_BROKEN_WORDS = """(longest) => {
+  const broken = [];
+  for (const cell of document.querySelectorAll('th, td')) {
+    if (!cell.getClientRects().length) continue;
+    let hidden = false;  // read to screen readers only (a phone's stacked table hides its head)
+    for (let e = cell; e && !hidden; e = e.parentElement) {
+      const box = e.getBoundingClientRect();
+      hidden = box.width <= 1 || box.height <= 1;
+    }
+    if (hidden) continue;
+    const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      for (const word of node.data.matchAll(/[^\\s\\-\\/\u2010-\u2014]+/g)) {
+        if (word[0].length < 2 || word[0].length > longest) continue;
+        const range = document.createRange();
+        range.setStart(node, word.index);
+        range.setEnd(node, word.index + word[0].length);
+        const tops = new Set([...range.getClientRects()].filter(r => r.width > 0)
+                               .map(r => Math.round(r.top)));
+        if (tops.size > 1) broken.push(word[0]);
+      }
+    }
+    if (broken.length >= 5) break;
+  }
+  return broken;
+}"""
+
+
 def screen_problems(page) -> list[str]:
-    """What is wrong with the page as drawn now: sideways scrolling, small or clipped text."""
+    """What is wrong with the page as drawn now: sideways scrolling, small or clipped text,
+    words in a table broken across lines."""
     problems = []
     sideways = page.evaluate(_SIDEWAYS)
     if sideways["scroll"] > sideways["client"]:
@@ -71,6 +104,9 @@ def screen_problems(page) -> list[str]:
             f"scrolls sideways: {sideways['scroll']} px of content in {sideways['client']} px "
             f"(widest: {sideways['wide']})"
         )
+    broken = page.evaluate(_BROKEN_WORDS, LONGEST_UNBROKEN)
+    if broken:
+        problems.append(f"words broken across lines in a table: {broken}")
     for header in page.evaluate(_MISALIGNED):
         problems.append(f"column {header!r} is aligned otherwise than its cells")
     for text in page.evaluate(_SVG_TEXT):

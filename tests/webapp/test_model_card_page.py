@@ -1,10 +1,12 @@
 """The model card page shows names from uploaded data as written: a group named like a
-Markdown link, image or HTML is text on the page, never a live link, image or element."""
+Markdown link, image or HTML is text on the page, never a live link, image or element. Its
+tables scroll in named regions rather than break their words on a phone."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import time
 from pathlib import Path
@@ -93,3 +95,16 @@ def test_a_linked_manifest_is_a_problem_on_the_models_page_not_a_500(app, hr, tm
         response = hr.get(url)
         assert response.status_code in (200, 422), url
         assert "manifest.json: is a symbolic link" in response.get_data(as_text=True), url
+
+
+def test_each_table_of_the_card_is_a_named_region_a_keyboard_can_scroll(app, hr):
+    """A card's tables are wider than a phone: each sits in a region that scrolls sideways
+    (its words stay whole), reachable by the keyboard and named by the heading above it."""
+    html = hr.get("/hr/models/v1/card").get_data(as_text=True)
+    tables = html.count("<table>")
+    regions = re.findall(
+        r'<div class="table-scroll" role="region" aria-label="([^"]*)" tabindex="0"><table>', html
+    )
+    assert tables >= 2 and len(regions) == tables
+    assert regions[0].startswith("Cross-fitted comparison")
+    assert "Evaluation at company sizes (synthetic people, truth known)" in regions

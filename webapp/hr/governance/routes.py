@@ -19,7 +19,7 @@ from flask import abort, flash, make_response, redirect, render_template, url_fo
 from flask_login import current_user
 from jinja2 import UndefinedError
 from markdown_it import MarkdownIt
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from webapp import answering, audit, learning
 from webapp.answering import ModelRefused, Pack
@@ -50,6 +50,29 @@ UNSHOWN = re.compile(
 _markdown = (
     MarkdownIt("commonmark", {"html": False}).enable("table").disable(["link", "image", "autolink"])
 )
+
+
+def _table_open(renderer, tokens, index, options, env) -> str:
+    """A card's table opens inside a region that scrolls sideways on a narrow screen (its words
+    stay whole), named by the heading above it for a screen reader, and reachable by keyboard."""
+    heading = next(
+        (
+            tokens[before - 1].content
+            for before in range(index - 1, 0, -1)
+            if tokens[before].type == "heading_close"
+        ),
+        "Table",
+    )
+    region = f'<div class="table-scroll" role="region" aria-label="{escape(heading)}" tabindex="0">'
+    return region + renderer.renderToken(tokens, index, options, env)
+
+
+def _table_close(renderer, tokens, index, options, env) -> str:
+    return renderer.renderToken(tokens, index, options, env) + "</div>\n"
+
+
+_markdown.add_render_rule("table_open", _table_open)
+_markdown.add_render_rule("table_close", _table_close)
 
 
 def _manifest(registry: learning.RegistryWriter, version: str) -> dict:
