@@ -33,6 +33,10 @@ _SOURCES = {
     "recommender.learn.model_card": ("render_model_card",),
     "recommender.learn.fairness_wording": (
         "adjusted_p_said",
+        "CALIBRATION_RULE",
+        "calibration_flags_said",
+        "calibration_gap",
+        "calibration_not_judged",
         "chance_mark",
         "comparisons_said",
         "counted_among",

@@ -28,6 +28,7 @@ from recommender.answer.track_model import TrackModel
 from recommender.learn.advice_value import advice_value
 from recommender.learn.comparison import compare_paired
 from recommender.learn.fairness import fairness_report
+from recommender.learn.group_calibration import calibration_by_group
 from recommender.learn.model_card import LABEL_DEFINITION, render_model_card
 from recommender.learn.people import people_learnt, person_keys, seen_rows
 from recommender.learn.publishing import RegistryWriter
@@ -299,6 +300,13 @@ def _cross_fitted_comparison(
         success[usable],
         seed=seed,
     )
+    if sensitive:
+        holdout["calibration_by_group"] = calibration_by_group(
+            {t: p[usable] for t, p in candidate.items()},
+            track_taken[usable],
+            success[usable],
+            {name: np.asarray(values, dtype=object)[usable] for name, values in sensitive.items()},
+        )
     if left_out:
         holdout["left_out_learnt_by_active"] = sum(left_out.values())
     theirs = None

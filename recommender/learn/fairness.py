@@ -206,7 +206,7 @@ def _adjust_for_many_comparisons(report: dict[str, Any]) -> dict[str, Any]:
     bh = false_discovery_control(raw, method="bh") if raw.size else raw
     # each test's adjusted p, rounded as p-values are, and never below its own p
     adjusted = {
-        test: _round_p(max(p, tests[test])) for test, p in zip(tests, bh.tolist(), strict=True)
+        test: rounded_p(max(p, tests[test])) for test, p in zip(tests, bh.tolist(), strict=True)
     }
     found, test_of = {}, {}
     for key, test, group in compared:
@@ -243,7 +243,7 @@ def _report(
     """The report of outcomes that apply to everyone of the `people` in the arrays given, a
     group compared from `smallest` people."""
     encoded = {
-        attribute: _encode(attribute, values, people) for attribute, values in sensitive.items()
+        attribute: group_codes(attribute, values, people) for attribute, values in sensitive.items()
     }
     threshold = Fraction(str(IMPACT_RATIO_FLAG))
     counted, tables = _tables(encoded, max_intersection, smallest)
@@ -324,7 +324,7 @@ def _check_lengths(arrays: list[tuple[str, np.ndarray]]) -> int:
     return people
 
 
-def _encode(attribute: str, values: np.ndarray, people: int) -> tuple[list[str], np.ndarray]:
+def group_codes(attribute: str, values: np.ndarray, people: int) -> tuple[list[str], np.ndarray]:
     """Sorted group labels and each person's code into them (-1 when unknown)."""
     array = np.asarray(values, dtype=object)
     if array.ndim != 1:
@@ -824,7 +824,7 @@ def _group(
         n_ref, count_ref = reference
         if not is_reference:
             table = [[count, n - count], [count_ref, n_ref - count_ref]]
-            p_value = _round_p(fisher_exact(table).pvalue)
+            p_value = rounded_p(fisher_exact(table).pvalue)
         if count_ref == 0:  # nobody selected in any comparable group: no disparity
             ratio = 1.0
         else:
@@ -921,16 +921,16 @@ def _independence(count: np.ndarray, n: np.ndarray) -> tuple[str | None, float |
         return None, None
     expected = np.outer(n, columns) / n.sum()
     if (expected >= MIN_EXPECTED).all():
-        return "chi-square", _round_p(chi2_contingency(table).pvalue)
+        return "chi-square", rounded_p(chi2_contingency(table).pvalue)
     if n.size == 2:
-        return "fisher-exact", _round_p(fisher_exact(table).pvalue)
+        return "fisher-exact", rounded_p(fisher_exact(table).pvalue)
     tables = MonteCarloMethod(
         n_resamples=MONTE_CARLO_TABLES, rng=np.random.default_rng(MONTE_CARLO_SEED)
     )
-    return "fisher-exact-monte-carlo", _round_p(fisher_exact(table, method=tables).pvalue)
+    return "fisher-exact-monte-carlo", rounded_p(fisher_exact(table, method=tables).pvalue)
 
 
-def _round_p(p: float) -> float | None:
+def rounded_p(p: float) -> float | None:
     """A p-value to four significant digits, clipped to [0, 1]; None when not a number."""
     p = float(np.ravel(p)[0])  # scipy's Monte Carlo Fisher test can give a one-element array
     if not np.isfinite(p):

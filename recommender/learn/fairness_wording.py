@@ -432,3 +432,77 @@ def _comparison_count(comparisons: object) -> int:
     if not isinstance(comparisons, dict) or not is_count(comparisons.get("count")):
         return 0
     return comparisons["count"] if comparisons["count"] >= 2 else 0
+
+
+# Calibration by group (`recommender.learn.group_calibration`), in words
+CALIBRATION_MARGIN = 0.05  # the gap, in probability, from which a group is flagged
+CALIBRATION_RULE = (
+    "Whether the model's chances hold for each group. Among the people who took each track: "
+    "the share of each group who succeeded (with the 90% range of a rate seen among that many "
+    "people) beside the mean chance the model gave them, each chance from a model that did not "
+    "learn from that person (cross-fitting). Only groups of at least "
+    f"{SMALL_GROUP} people on a track are judged. A group is flagged where the model's chances "
+    f"run at least {round(100 * CALIBRATION_MARGIN)} points high or low for it and the gap is "
+    f"unlikely to be chance: p under {SMALL_GROUP_ALPHA:g} once adjusted for every group and "
+    "track judged (Benjamini–Hochberg). A model whose chances run high for a group advises its "
+    "people toward a track more often than their record there supports."
+)
+
+
+def calibration_gap(group: dict[str, Any]) -> str:
+    """The share who succeeded less the model's mean chance, signed ("-0.12"), and for a
+    flagged group which way the model errs ("-0.12: chances run high")."""
+    difference = group["difference"]
+    said = f"{difference:+.2f}".replace("-", "\u2212") if round(difference, 2) else "0.00"
+    if group["flagged"]:
+        said += f": chances run {'high' if difference < 0 else 'low'}"
+    return said
+
+
+def calibration_flags_said(report: dict[str, Any], titles: dict[str, str] | None = None) -> str:
+    """The report's headline: how many groups were judged, and each flag in words, each track
+    called by its title in `titles` (lower case) where given, else by its id."""
+    titles = titles or {}
+    judged = [
+        (entry["attribute"], track, group)
+        for entry in report["attributes"]
+        for track, cell in entry["tracks"].items()
+        for group in cell["groups"]
+    ]
+    if not judged:
+        return (
+            f"No group had {SMALL_GROUP} people or more on a track, so no group's calibration "
+            "could be judged."
+        )
+    flagged = [(a, t, g) for a, t, g in judged if g["flagged"]]
+    groups = f"{len(judged):,} {'group' if len(judged) == 1 else 'groups'} judged across tracks"
+    if not flagged:
+        return (
+            f"No group flagged: the model's chances hold for each group within chance ({groups})."
+        )
+    said = "; ".join(
+        f"{group['group']} ({attribute}) on the {titles.get(track, track).lower()} track, "
+        "whose chances run "
+        f"{'high' if group['difference'] < 0 else 'low'} (succeeded {group['observed']:.2f}, "
+        f"the model said {group['predicted']:.2f})"
+        for attribute, track, group in flagged
+    )
+    return f"{len(flagged):,} flagged ({groups}): {said}."
+
+
+def calibration_not_judged(cell: dict[str, Any]) -> str:
+    """The groups of one track that were not judged, and why; empty when there are none."""
+    said = []
+    for group in cell["not_judged"]:
+        people = group["people"]
+        if group.get("protects_others"):
+            why = (
+                f"{people:,} people, left out so that the few people in no group shown cannot "
+                "have their successes worked out"
+            )
+        elif people is None:
+            why = f"fewer than {SMALLEST_SHOWN} people"
+        else:
+            why = f"{people:,} people, fewer than {SMALL_GROUP}"
+        said.append(f"{group['group']} ({why})")
+    return f"Not judged: {'; '.join(said)}." if said else ""

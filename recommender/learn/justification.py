@@ -1,7 +1,8 @@
 """When promoting a version needs a written justification, for every door that promotes (HR's
 pages and `trackfit models promote` alike): the comparison judged it worse than the active
-version, its chances rank people no better than a coin flip, or its fairness report flags a
-group. Plain Python, light enough for a web page to read."""
+version, its chances rank people no better than a coin flip, its fairness report flags a
+group, or its chances run high or low for a group (calibration by group). Plain Python, light
+enough for a web page to read."""
 
 from __future__ import annotations
 
@@ -68,6 +69,13 @@ def justification_reasons(manifest: dict[str, Any]) -> list[str]:
         reasons.append(
             f"the fairness report flags {flagged} group{'' if flagged == 1 else 's'}"
             + (f" ({chance}; a flag is to be explained, not waved away)" if chance else "")
+        )
+    calibration = (manifest.get("holdout") or {}).get("calibration_by_group")
+    off = calibration.get("flagged") if isinstance(calibration, dict) else None
+    if isinstance(off, list) and off:
+        reasons.append(
+            f"its chances run high or low for {len(off)} group{'' if len(off) == 1 else 's'} "
+            "(calibration by group)"
         )
     return reasons
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from recommender.learn.comparison import judgement_said
 from recommender.learn.fairness_wording import (
+    CALIBRATION_RULE,
     NOT_SHOWN_RULE,
     NOTHING_CHECKED,
     OUTCOME_MEANINGS,
@@ -17,6 +18,9 @@ from recommender.learn.fairness_wording import (
     TESTS,
     WITHHELD_WHOLE,
     adjusted_p_said,
+    calibration_flags_said,
+    calibration_gap,
+    calibration_not_judged,
     chance_mark,
     comparisons_said,
     counted_among,
@@ -140,6 +144,7 @@ def render_model_card(manifest: dict[str, Any]) -> str:
     lines += _evaluation(manifest.get("evaluation"))
     lines += ["## Fairness", ""]
     lines += fairness_lines(manifest.get("fairness"))
+    lines += calibration_lines(manifest)
     lines += [
         "",
         "## Limitations",
@@ -417,6 +422,42 @@ def fairness_lines(report: dict[str, Any] | None) -> list[str]:
             ]
             lines += [_group_row(group, cell, report) for group in cell["groups"]]
             lines.append("")
+    return lines
+
+
+def calibration_lines(manifest: dict[str, Any]) -> list[str]:
+    """Calibration by group: per attribute, a table of each track's groups judged, and the
+    groups not judged. Nothing for a version trained without sensitive columns; a version
+    trained before it was measured says so."""
+    if not manifest.get("sensitive_columns"):
+        return []
+    lines = ["## Calibration by group", ""]
+    report = (manifest.get("holdout") or {}).get("calibration_by_group")
+    if not report:
+        return lines + ["Not measured: this version was trained before trackfit measured it.", ""]
+    lines += [CALIBRATION_RULE, "", f"**{literal(calibration_flags_said(report))}**", ""]
+    for entry in report["attributes"]:
+        lines += [
+            f"### Calibration by {literal(entry['attribute'])}",
+            "",
+            "| track | group | people | succeeded | model's mean chance | succeeded − chance "
+            "| adjusted p |",
+            "| --- | --- | --- | --- | --- | --- | --- |",
+        ]
+        for track, cell in entry["tracks"].items():
+            for group in cell["groups"]:
+                low, high = group["observed_interval"]
+                lines.append(
+                    f"| {literal(track)} | {literal(group['group'])} | {group['people']:,} | "
+                    f"{group['observed']:.2f} (likely {low:.2f} to {high:.2f}) | "
+                    f"{group['predicted']:.2f} | {calibration_gap(group)} | "
+                    f"{readable_p(group['p_adjusted'])} |"
+                )
+        lines.append("")
+        for track, cell in entry["tracks"].items():
+            not_judged = calibration_not_judged(cell)
+            if not_judged:
+                lines += [f"{literal(track)}: {literal(not_judged)}", ""]
     return lines
 
 

@@ -15,6 +15,7 @@ import pytest
 from playwright.sync_api import expect
 
 from recommender.learn.fairness import fairness_report
+from recommender.learn.group_calibration import calibration_by_group
 from tests.registry_forgery import forged_version
 from tests.webapp import factories
 from tests.webapp.browsing import log_in
@@ -377,6 +378,47 @@ def test_a_fairness_report_says_why_each_withheld_group_is_withheld_at_every_wid
     expect(complement).to_contain_text("it would let a smaller group be worked out")
     look_at_every_width(page, "hr-fairness-withheld")
     assert_accessible(page, "fairness report with withheld groups")
+
+
+@pytest.fixture
+def miscalibrated(team) -> str:
+    """The next version, whose chances run high for one team on the manager track (its people
+    succeed 15 points less often than the model said), with a team too small to judge."""
+    rng = np.random.default_rng(5)
+    n = 3000
+    chance = rng.uniform(0.2, 0.8, n)
+    team_of = np.where(rng.random(n) < 0.5, "Platform engineering", "Mobile").astype(object)
+    team_of[:12] = "Data"
+    success = rng.random(n) < chance - 0.15 * (team_of == "Mobile")
+    taken = np.where(np.arange(n) % 2 == 0, "ic", "manager")
+    report = calibration_by_group(
+        {"ic": chance, "manager": chance}, taken, success, {"team": team_of}
+    )
+    registry = Path(team.config["TRACKFIT_MODELS"])
+    version = forged_version(registry, lambda arrays: None)
+    path = registry / version / "manifest.json"
+    manifest = json.loads(path.read_text())
+    manifest["sensitive_columns"] = ["team"]
+    manifest.setdefault("holdout", {})["calibration_by_group"] = report
+    path.write_text(json.dumps(manifest))
+    return version
+
+
+def test_calibration_by_group_names_the_team_the_model_overrates_at_every_width(
+    hr_page, live, miscalibrated, assert_accessible
+):
+    page = hr_page
+    page.goto(f"{live}/hr/models/{miscalibrated}")
+    section = page.locator("section", has=page.get_by_role("heading", name="Calibration by group"))
+    expect(section.locator(".notice.warning")).to_contain_text(
+        "Mobile (team) on the people manager track, whose chances run high"
+    )
+    table = section.get_by_role("region", name="Calibration by team: people manager track")
+    row = table.locator("tr", has=page.get_by_role("rowheader", name="◆ Mobile", exact=True))
+    expect(row).to_contain_text("chances run high")
+    expect(section).to_contain_text("Data (6 people, fewer than 30)")
+    look_at_every_width(page, "hr-calibration-by-group")
+    assert_accessible(page, "calibration by group")
 
 
 def test_a_short_file_with_leavers_waits_for_hr_and_fits_a_phone(

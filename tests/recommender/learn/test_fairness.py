@@ -16,9 +16,9 @@ from scipy.stats import MonteCarloMethod, chi2, chi2_contingency, fisher_exact
 
 from recommender.learn.fairness import (
     IMPACT_RATIO_FLAG,
-    _encode,
     _tables,
     fairness_report,
+    group_codes,
     smallest_comparable_group,
 )
 from recommender.learn.fairness_wording import (
@@ -844,7 +844,7 @@ def plain(value) -> bool:
 
 
 def encoded(sensitive: dict) -> dict:
-    return {name: _encode(name, values, len(values)) for name, values in sensitive.items()}
+    return {name: group_codes(name, values, len(values)) for name, values in sensitive.items()}
 
 
 def counted_people(sensitive: dict) -> np.ndarray:

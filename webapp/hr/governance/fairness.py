@@ -1,7 +1,7 @@
 """The fairness report's wording on HR's pages: p-values as people read them, what each outcome
 counts and which test was used, how sure each rate and ratio is, and the report as it may be
 shown (groups too small to show without their outcomes), all taken from the report's own
-module."""
+module; and calibration by group in the same words as the model card."""
 
 from webapp import learning
 from webapp.hr import bp
@@ -31,3 +31,7 @@ bp.add_app_template_filter(learning.flags_maybe_chance, "flags_maybe_chance")
 bp.add_app_template_global(learning.NOTHING_CHECKED, "nothing_checked")
 bp.add_app_template_global(learning.SMALL_GROUP_MARK, "small_group_mark")
 bp.add_app_template_global(learning.SMALL_GROUP_NOT_COMPARED, "small_group_not_compared")
+bp.add_app_template_global(learning.CALIBRATION_RULE, "calibration_rule")
+bp.add_app_template_filter(learning.calibration_flags_said, "calibration_flags_said")
+bp.add_app_template_filter(learning.calibration_gap, "calibration_gap")
+bp.add_app_template_filter(learning.calibration_not_judged, "calibration_not_judged")

@@ -1,0 +1,118 @@
+"""Calibration by group: a group whose people succeed less (or more) than the model's chances
+for them say is flagged, with the direction; a calibrated model, or a gap too small to act on,
+is not; small groups are never judged, and the people in no group judged are never so few that
+their successes could be worked out."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from recommender.learn.fairness_wording import (
+    SMALL_GROUP,
+    SMALLEST_SHOWN,
+    calibration_flags_said,
+    calibration_gap,
+)
+from recommender.learn.group_calibration import calibration_by_group
+from recommender.learn.justification import justification_reasons
+from recommender.learn.model_card import calibration_lines, render_model_card
+
+
+def people(n: int, seed: int, shift: dict[str, float] | None = None):
+    """n people, half on each track, in groups a and b; each succeeds with the model's chance
+    plus its group's shift (none: the model is calibrated for everyone)."""
+    rng = np.random.default_rng(seed)
+    chance = rng.uniform(0.2, 0.8, n)
+    group = np.where(rng.random(n) < 0.5, "a", "b").astype(object)
+    truth = chance + np.vectorize((shift or {}).get)(group, 0.0).astype(float)
+    success = rng.random(n) < np.clip(truth, 0, 1)
+    taken = np.where(np.arange(n) % 2 == 0, "ic", "manager")
+    return {"ic": chance, "manager": chance}, taken, success, {"team": group}
+
+
+def judged(report, track: str) -> dict[str, dict]:
+    (entry,) = report["attributes"]
+    return {group["group"]: group for group in entry["tracks"][track]["groups"]}
+
+
+def test_a_calibrated_model_flags_no_group():
+    report = calibration_by_group(*people(4000, seed=1))
+    assert report["flagged"] == []
+    for track in ("ic", "manager"):
+        for group in judged(report, track).values():
+            assert abs(group["difference"]) < 0.05
+            low, high = group["observed_interval"]
+            assert low <= group["observed"] <= high
+    assert calibration_flags_said(report).startswith("No group flagged")
+
+
+def test_a_group_the_model_overrates_is_flagged_with_its_direction():
+    report = calibration_by_group(*people(4000, seed=2, shift={"b": -0.15}))
+    b, a = judged(report, "manager")["b"], judged(report, "manager")["a"]
+    assert b["flagged"] and b["difference"] < -0.1 and b["p_adjusted"] < 0.001
+    assert b["observed"] < b["predicted"]
+    assert not a["flagged"]
+    assert calibration_gap(b).endswith(": chances run high")
+    assert {"attribute": "team", "track": "manager", "group": "b"} in report["flagged"]
+    assert "b (team) on the manager track, whose chances run high" in calibration_flags_said(report)
+
+
+def test_a_gap_too_small_to_act_on_is_not_flagged_however_sure():
+    report = calibration_by_group(*people(40000, seed=3, shift={"b": 0.03}))
+    b = judged(report, "ic")["b"]
+    assert b["p_adjusted"] < 0.05 and 0.02 < b["difference"] < 0.04
+    assert not b["flagged"]
+
+
+def test_no_sensitive_column_no_report_and_unknowns_are_no_group():
+    chances, taken, success, _ = people(200, seed=4)
+    assert calibration_by_group(chances, taken, success, {}) is None
+    labels = np.array(["a", None, "", float("nan")] * 50, dtype=object)
+    report = calibration_by_group(chances, taken, success, {"team": labels})
+    entry = report["attributes"][0]["tracks"]["ic"]
+    assert [group["group"] for group in entry["groups"]] == ["a"]
+    assert entry["not_judged"] == []
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    sizes=st.lists(st.integers(0, 80), min_size=1, max_size=5),
+    unknown=st.integers(0, 8),
+)
+def test_no_small_group_is_judged_and_the_rest_is_never_a_handful(sizes, unknown):
+    labels = [f"g{i}" for i, size in enumerate(sizes) for _ in range(size)] + [None] * unknown
+    n = len(labels)
+    if n == 0:
+        return
+    rng = np.random.default_rng(n)
+    chance = rng.uniform(0.1, 0.9, n)
+    report = calibration_by_group(
+        {"ic": chance, "manager": chance},
+        np.full(n, "ic"),
+        rng.random(n) < chance,
+        {"team": np.array(labels, dtype=object)},
+    )
+    cell = report["attributes"][0]["tracks"]["ic"]
+    shown = sum(group["people"] for group in cell["groups"])
+    assert all(group["people"] >= SMALL_GROUP for group in cell["groups"])
+    assert not cell["groups"] or n - shown == 0 or n - shown >= SMALLEST_SHOWN
+    for group in cell["not_judged"]:
+        size = sizes[int(group["group"][1:])]
+        assert group["people"] == (size if size >= SMALLEST_SHOWN else None)
+        assert group["protects_others"] == (size >= SMALL_GROUP)
+
+
+def test_the_card_shows_it_and_a_flag_needs_a_justification():
+    report = calibration_by_group(*people(4000, seed=2, shift={"b": -0.15}))
+    manifest = {"sensitive_columns": ["team"], "holdout": {"calibration_by_group": report}}
+    card = "\n".join(calibration_lines(manifest))
+    assert card.startswith("## Calibration by group")
+    assert "### Calibration by team" in card
+    assert "| manager | b | " in card and ": chances run high |" in card
+    assert any("calibration by group" in reason for reason in justification_reasons(manifest))
+    calibrated = {"sensitive_columns": ["team"], "holdout": {}}
+    assert "Not measured: this version was trained before" in "".join(calibration_lines(calibrated))
+    assert "Calibration by group" not in render_model_card({"sensitive_columns": []})
+    assert justification_reasons(calibrated) == []
