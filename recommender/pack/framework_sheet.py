@@ -115,6 +115,7 @@ class Grid:
         self.file_name = file_name
         self.sheet = sheet  # None for a CSV, which is one sheet with no name
         self.hidden: list[str] = []  # a workbook's hidden sheets, never read
+        self.part: str | None = None  # a workbook sheet's XML inside the zip, when known
 
     def place(self, row: int, column: int | None = None) -> str:
         """`Ladder!D7` for a workbook, `ladder.csv:7, column D` for a CSV (0-based in)."""
@@ -157,7 +158,8 @@ def read_ladder(data: bytes, file_name: str) -> Ladder:
                 f"the sheet {grid.sheet!r} was read as the ladder; the hidden {which} not: if "
                 "the ladder is on one, unhide it and hide or delete the others"
             )
-        raise refusal(_formulas_named(reader.found + reader.statement_problems, data, grid))
+        found = _formulas_named(reader.found + reader.statement_problems, data, grid)
+        raise refusal(_merges_named(found, data, grid))
     return ladder
 
 
@@ -181,6 +183,73 @@ def _formulas_named(found: list[PlacedProblem], data: bytes, grid: Grid) -> list
         else (place, problem)
         for place, problem in found
     ]
+
+
+MERGE_CELL = re.compile(r"([A-Z]{1,3})([0-9]{1,7}):([A-Z]{1,3})([0-9]{1,7})")
+
+
+def _merges_named(found: list[PlacedProblem], data: bytes, grid: Grid) -> list[PlacedProblem]:
+    """The problems, each "is empty" of a cell inside merged cells (but not the first of them,
+    which holds their value) said as such: a merge shows one value across its cells, and every
+    cell but the first is empty in the file (looked for only in a refused workbook with an
+    empty cell)."""
+    if grid.part is None or not any(p.message.startswith("is empty") for _, p in found):
+        return found
+    merges = _merged_ranges(data, grid.part)
+    named = []
+    for (row, column), problem in found:
+        merge = next(
+            (
+                (top, left, bottom, right)
+                for top, left, bottom, right in merges
+                if top <= row <= bottom and left <= column <= right and (row, column) != (top, left)
+            ),
+            None,
+        )
+        said = problem
+        if merge and problem.message.startswith("is empty"):
+            first = f"{column_letter(merge[1])}{merge[0] + 1}"
+            last = f"{column_letter(merge[3])}{merge[2] + 1}"
+            said = Problem(
+                problem.where,
+                f"is inside the merged cells {first}:{last}, whose value only {first} holds: "
+                "unmerge them and write the value in each cell that needs it",
+            )
+        named.append(((row, column), said))
+    return named
+
+
+def _merged_ranges(data: bytes, part: str) -> list[tuple[int, int, int, int]]:
+    """The sheet's merged ranges as 0-based (first row, first column, last row, last column),
+    read from its XML; none when it cannot be read (the values stand, only the hint is lost)."""
+    from xml.etree.ElementTree import ParseError, iterparse  # noqa: PLC0415 - refusals only
+
+    ranges = []
+    try:
+        with (
+            zipfile.ZipFile(io.BytesIO(data)) as archive,
+            archive.open(part.lstrip("/")) as xml,
+        ):
+            for _, element in iterparse(xml):
+                if element.tag.rsplit("}", 1)[-1] == "mergeCell":
+                    matched = MERGE_CELL.fullmatch(element.get("ref", ""))
+                    if matched:
+                        a, r1, b, r2 = matched.groups()
+                        ranges.append(
+                            (int(r1) - 1, _column_number(a), int(r2) - 1, _column_number(b))
+                        )
+                element.clear()
+    except (KeyError, ParseError, zipfile.BadZipFile, OSError, ValueError):
+        return []
+    return ranges
+
+
+def _column_number(letters: str) -> int:
+    """'A' -> 0, 'AA' -> 26."""
+    number = 0
+    for letter in letters:
+        number = number * 26 + ord(letter) - ord("A") + 1
+    return number - 1
 
 
 def refusal(found: list[PlacedProblem]) -> FrameworkSheetInvalid:
@@ -289,6 +358,8 @@ def _read_ladder_sheet(data: bytes, file_name: str) -> Grid:
             ) from None
         grid = _bounded(Grid(rows, file_name, sheet.title))
         grid.hidden = hidden
+        # where openpyxl found the sheet's XML (not public; without it merges go unnamed)
+        grid.part = getattr(sheet, "_worksheet_path", None)
     finally:
         workbook.close()
     return grid

@@ -573,7 +573,10 @@ def test_merged_cells_leave_the_cells_they_cover_empty_and_named():
     buffer = io.BytesIO()
     workbook.save(buffer)
     (problem,) = problems_of(buffer.getvalue(), "ladder.xlsx")
-    assert problem.startswith(f"Ladder!E{craft + 1}: is empty")
+    assert problem.startswith(
+        f"Ladder!E{craft + 1}: is inside the merged cells D{craft + 1}:E{craft + 1}, whose "
+        f"value only D{craft + 1} holds"
+    )
 
 
 def test_a_missing_spreadsheet_and_a_missing_out_folder_are_named_together(trackfit, tmp_path):
@@ -640,3 +643,25 @@ def test_a_ladder_that_does_not_read_names_the_hidden_sheets_not_read():
         "ladder.xlsx, sheet Notes: the sheet 'Notes' was read as the ladder; the hidden sheet "
         "'Ladder' was not: if the ladder is on one, unhide it and hide or delete the others"
     ) in problems
+
+
+def test_a_cell_inside_merged_cells_is_named_as_such_not_as_empty():
+    """A merge shows its first cell's value across the others, which the file holds empty:
+    two levels' grades merged into one read as a missing grade, and the message says why. An
+    empty cell that is the first of its merge, or in no merge, is still just empty."""
+    rows = template_rows()
+    grade, title = row_of(rows, "grade"), row_of(rows, "title")
+    rows[title][5] = ""  # F's title, in no merge
+    workbook = Workbook()
+    workbook.active.title = "Ladder"
+    for row in rows:
+        workbook.active.append([None if cell == "" else cell for cell in row])
+    workbook.active.merge_cells(f"D{grade + 1}:E{grade + 1}")  # E1 and E2 "share" a grade
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    problems = problems_of(buffer.getvalue(), "ladder.xlsx")
+    assert (
+        f"Ladder!E{grade + 1}: is inside the merged cells D{grade + 1}:E{grade + 1}, whose value "
+        f"only D{grade + 1} holds: unmerge them and write the value in each cell that needs it"
+    ) in problems
+    assert any(p.startswith(f"Ladder!F{title + 1}: is empty") for p in problems)
