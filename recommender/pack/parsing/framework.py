@@ -229,7 +229,12 @@ def _check_ladders(source: PackSource, framework: Framework, raw_levels: list) -
                     f"in {', '.join(falls)}",
                 )
             rises = [upper.expects[c] - lower.expects[c] for c in framework.competency_ids]
-            if max(rises) <= rule.max_steps_below and sum(rises) <= rule.max_total_shortfall:
+            # no competency read (its problem is listed): no step to tell the levels apart by
+            if (
+                rises
+                and max(rises) <= rule.max_steps_below
+                and sum(rises) <= rule.max_total_shortfall
+            ):
                 source.problem(
                     path + ("expects",),
                     f"on track {track.id}, {upper.id} asks too little over {lower.id}: "

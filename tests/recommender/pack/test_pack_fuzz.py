@@ -154,3 +154,14 @@ def mutated(draw) -> tuple[str, str]:
 def test_a_mutated_real_pack_is_a_pack_or_named_problems(case):
     name, text = case
     load_with(name, text, "engineering")
+
+
+def test_a_framework_whose_competencies_do_not_read_still_has_its_ladders_checked():
+    """Found by the fuzzer above: levels that read with no competency that does (each level
+    expecting nothing, the competencies list empty) crashed the check that the steps between
+    levels tell them apart."""
+    framework = yaml.safe_load(TEXTS["framework.yaml"])
+    framework["competencies"] = []
+    for level in framework["levels"]:
+        level["expects"] = {}
+    assert load_with("framework.yaml", yaml.safe_dump(framework), "engineering") is None
