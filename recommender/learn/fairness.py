@@ -392,7 +392,7 @@ def _linear_audit(
     count shown, and the overall total, is the sum of its atoms' outcome counts: a set of
     atoms is given away exactly when its indicator is a linear combination of those sums,
     that is when it is orthogonal to their null space. Every set of atoms holding fewer
-    than `SMALLEST_SHOWN` people (at most four atoms) is checked (`_sums_to_zero`). This
+    than `SMALLEST_SHOWN` people (at most four atoms) is checked (`sums_to_zero`). This
     covers every chain of subtractions, within a table or across tables, and solving the
     equations jointly; not bounds (a count is at least 0 and at most its people) or group
     disclosure."""
@@ -417,14 +417,14 @@ def _linear_audit(
             rows.append((group_of_atom == g).astype(float))
     null = scipy.linalg.null_space(np.array(rows))  # atoms x dimensions no number shows
     loose = np.zeros(len(atoms), dtype=bool)
-    for chosen in _sums_to_zero(null, people):
+    for chosen in sums_to_zero(null, people):
         loose[list(chosen)] = True
     leaking = np.zeros(counted.size, dtype=bool)
     leaking[np.flatnonzero(counted)] = loose[atom_of]
     return leaking
 
 
-def _sums_to_zero(null: np.ndarray, people: np.ndarray) -> list[tuple[int, ...]]:
+def sums_to_zero(null: np.ndarray, people: np.ndarray) -> list[tuple[int, ...]]:
     """Sets of at most four atoms, of fewer than `SMALLEST_SHOWN` people together, whose rows
     of `null` sum to zero (so the numbers shown give their outcomes). Found by hashing the
     rows' projection on a few random directions, singles and pairs, and pairs against

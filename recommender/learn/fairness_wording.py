@@ -441,27 +441,32 @@ CALIBRATION_RULE = (
     "the share of each group who succeeded (with the 90% range of a rate seen among that many "
     "people) beside the mean chance the model gave them, each chance from a model that did not "
     "learn from that person (cross-fitting). Only groups of at least "
-    f"{SMALL_GROUP} people on a track are judged. A group is flagged where the model's chances "
-    f"run at least {round(100 * CALIBRATION_MARGIN)} points high or low for it and the gap is "
-    f"unlikely to be chance: p under {SMALL_GROUP_ALPHA:g} once adjusted for every group and "
-    "track judged (Benjamini–Hochberg). A model whose chances run high for a group advises its "
-    "people toward a track more often than their record there supports."
+    f"{SMALL_GROUP} people on a track are judged; people in smaller groups are counted, not "
+    "named. A group is flagged where the model's chances run at least "
+    f"{round(100 * CALIBRATION_MARGIN)} points high or low for it and, compared with the rest "
+    f"of its track, the gap is unlikely to be chance: p under {SMALL_GROUP_ALPHA:g} once "
+    "adjusted for every group and track judged (Benjamini–Hochberg). A model whose chances run "
+    "high for a group advises its people toward a track more often than their record there "
+    "supports; one that runs low for a group runs high for the others."
 )
 
 
 def calibration_gap(group: dict[str, Any]) -> str:
-    """The share who succeeded less the model's mean chance, signed ("-0.12"), and for a
-    flagged group which way the model errs ("-0.12: chances run high")."""
-    difference = group["difference"]
-    said = f"{difference:+.2f}".replace("-", "\u2212") if round(difference, 2) else "0.00"
+    """The share who succeeded less the model's mean chance, in points of percentage, signed
+    ("-14 points"), and for a flagged group which way the model errs ("-14 points: chances
+    run high")."""
+    points = round(100 * group["difference"])
+    unit = "point" if abs(points) == 1 else "points"
+    said = f"{points:+d} {unit}".replace("-", "\u2212") if points else "0 points"
     if group["flagged"]:
-        said += f": chances run {'high' if difference < 0 else 'low'}"
+        said += f": chances run {'high' if group['difference'] < 0 else 'low'}"
     return said
 
 
 def calibration_flags_said(report: dict[str, Any], titles: dict[str, str] | None = None) -> str:
-    """The report's headline: how many groups were judged, and each flag in words, each track
-    called by its title in `titles` (lower case) where given, else by its id."""
+    """The report's headline: how many groups were judged (and how many of them could not be
+    tested), and each flag in words, each track called by its title in `titles` (lower case)
+    where given, else by its id."""
     titles = titles or {}
     judged = [
         (entry["attribute"], track, group)
@@ -476,33 +481,55 @@ def calibration_flags_said(report: dict[str, Any], titles: dict[str, str] | None
         )
     flagged = [(a, t, g) for a, t, g in judged if g["flagged"]]
     groups = f"{len(judged):,} {'group' if len(judged) == 1 else 'groups'} judged across tracks"
+    untested = sum(g["p_value"] is None for _, _, g in judged)
+    if untested:
+        groups += (
+            f", {untested:,} of them not tested: too few expected successes or failures for "
+            "the test to hold"
+        )
     if not flagged:
         return (
-            f"No group flagged: the model's chances hold for each group within chance ({groups})."
+            f"No gap shown ({groups}). That is not proof that none exists: groups under "
+            f"{SMALL_GROUP} people are not judged, and in a small group a real gap can go "
+            "unseen."
         )
     said = "; ".join(
         f"{group['group']} ({attribute}) on the {titles.get(track, track).lower()} track, "
-        "whose chances run "
-        f"{'high' if group['difference'] < 0 else 'low'} (succeeded {group['observed']:.2f}, "
-        f"the model said {group['predicted']:.2f})"
+        f"whose chances run {'high' if group['difference'] < 0 else 'low'} (succeeded "
+        f"{round(100 * group['observed'])}%, the model said {round(100 * group['predicted'])}%)"
         for attribute, track, group in flagged
     )
     return f"{len(flagged):,} flagged ({groups}): {said}."
 
 
 def calibration_not_judged(cell: dict[str, Any]) -> str:
-    """The groups of one track that were not judged, and why; empty when there are none."""
-    said = []
-    for group in cell["not_judged"]:
-        people = group["people"]
-        if group.get("protects_others"):
-            why = (
-                f"{people:,} people, left out so that the few people in no group shown cannot "
-                "have their successes worked out"
-            )
-        elif people is None:
-            why = f"fewer than {SMALLEST_SHOWN} people"
-        else:
-            why = f"{people:,} people, fewer than {SMALL_GROUP}"
-        said.append(f"{group['group']} ({why})")
+    """Who on one track was not judged, and why; empty when everyone was."""
+    said = [
+        f"{group['group']} ({group['people']:,} people, left unjudged so that no sum or "
+        f"difference of the figures shown gives away the successes of fewer than "
+        f"{SMALLEST_SHOWN} people)"
+        for group in cell["not_judged"]
+    ]
+    smaller = cell.get("in_smaller_groups", 0)
+    if smaller:
+        said.append(
+            f"{smaller:,} {'person' if smaller == 1 else 'people'} in groups of fewer than "
+            f"{SMALL_GROUP}, not named"
+        )
     return f"Not judged: {'; '.join(said)}." if said else ""
+
+
+def calibration_flagged(report: object) -> int:
+    """How many groups a stored calibration report flags (its groups' own flags, which the
+    page shows); 0 for none or a report of another shape."""
+    if not isinstance(report, dict) or not isinstance(report.get("attributes"), list):
+        return 0
+    return sum(
+        group.get("flagged") is True
+        for entry in report["attributes"]
+        if isinstance(entry, dict) and isinstance(entry.get("tracks"), dict)
+        for cell in entry["tracks"].values()
+        if isinstance(cell, dict) and isinstance(cell.get("groups"), list)
+        for group in cell["groups"]
+        if isinstance(group, dict)
+    )

@@ -10,19 +10,24 @@ group's observed success rate (with its 90% Wilson range) beside the mean chance
 them, from chances cross-fitted so that nobody's own outcome shaped the chance judged against
 it.
 
-Whether a gap is more than chance is tested on the sum of the group's outcomes minus their
-chances, over its standard deviation under a calibrated model (each person a Bernoulli of their
-own chance): `sum(y - p) / sqrt(sum p(1 - p))`, normal in large groups. The p-values of every
-group and track are adjusted together (Benjamini-Hochberg, as the fairness report's are). A
-group is flagged when its adjusted p is under `ALPHA` and the gap is at least `MARGIN` (five
-points of probability: smaller gaps in a big group are real but not worth acting on).
+Whether a gap is more than chance is tested against the rest of the track: S = sum(y - p) and
+V = sum p(1 - p) for the group (g) and the others (r), z = (S_g / V_g - S_r / V_r) /
+sqrt(1 / V_g + 1 / V_r), normal in large groups. Against the rest, because cross-fitting's
+folds keep each track's success rate, so the chances of a track add up to its successes: a
+group's excess is then its contrast with the others (tested against zero instead, its spread
+would be overstated, and a real gap missed). A group, or the rest, with fewer than
+`MIN_EXPECTED` expected successes or failures is not tested: there the normal approximation
+fails and two people could make a flag. The p-values of every group and track are adjusted
+together (Benjamini-Hochberg, as the fairness report's are). A group is flagged when its
+adjusted p is under `ALPHA` and the gap, as shown to two places, is at least `MARGIN`.
 
-Only groups of at least `SMALL_GROUP` people on the track are judged: fewer tell little about
-calibration. Smaller groups are listed by name, with their number of people only from
-`SMALLEST_SHOWN` on. The people in no judged group (smaller groups and unknowns) are the
-complement of the groups shown; since the card gives each track's success rate, their own rate
-could be worked out, so their number is never between 1 and `SMALLEST_SHOWN - 1`: the smallest
-judged group joins them until it is not. Sensitive attributes are read here, never as features.
+Only groups of at least `SMALL_GROUP` people on the track are judged; the people in smaller
+groups are counted, never named (the fairness report never shows a group under 5 at all, nor
+which track its people took). The numbers shown (each judged group's successes, to the
+rounding, and each track's success rate on the card) must not give away the successes of
+fewer than `SMALLEST_SHOWN` people by any sum and difference, across attributes too: the
+fairness report's audit (`sums_to_zero`) checks that, and a judged group that lets it is left
+unjudged, saying why. Sensitive attributes are read here, never as features.
 """
 
 from __future__ import annotations
@@ -30,9 +35,16 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import scipy.linalg
 from scipy.stats import false_discovery_control, norm
 
-from recommender.learn.fairness import group_codes, rounded_p
+from recommender.learn.fairness import (
+    AUDIT_ATOMS,
+    MIN_EXPECTED,
+    group_codes,
+    rounded_p,
+    sums_to_zero,
+)
 from recommender.learn.fairness_wording import (
     CALIBRATION_MARGIN,
     SMALL_GROUP,
@@ -60,23 +72,24 @@ def calibration_by_group(
         return None
     people = len(success)
     success = np.asarray(success, dtype=bool)
-    rows: list[dict[str, Any]] = []
-    attributes = []
-    for attribute, values in sensitive.items():
-        labels, codes = group_codes(attribute, values, people)
-        tracks = {}
-        for track in TRACK_IDS:
-            on = track_taken == track
-            tracks[track] = _track(
-                labels, codes[on], success[on], np.asarray(p_success[track], float)[on]
-            )
-            rows += tracks[track]["groups"]
-        attributes.append({"attribute": attribute, "tracks": tracks})
-    _adjust(rows)
+    encoded = {name: group_codes(name, values, people) for name, values in sensitive.items()}
+    cells = {name: {} for name in encoded}
+    for track in TRACK_IDS:
+        on = track_taken == track
+        chance = np.asarray(p_success[track], float)[on]
+        codes = {name: column[on] for name, (_, column) in encoded.items()}
+        judged = _judged(encoded, codes)
+        for name, (labels, _) in encoded.items():
+            cells[name][track] = _cell(labels, codes[name], judged[name], success[on], chance)
+    attributes = [{"attribute": name, "tracks": tracks} for name, tracks in cells.items()]
+    _adjust(
+        [group for entry in attributes for c in entry["tracks"].values() for group in c["groups"]]
+    )
     return {
         "method": (
-            "observed success on the track taken beside the mean cross-fitted chance; "
-            "z = sum(y - p) / sqrt(sum p(1 - p)), Benjamini-Hochberg over every group and track"
+            "observed success on the track taken beside the mean cross-fitted chance; each "
+            "group against the rest of its track, z = S_g / sqrt(V_g V_r / (V_g + V_r)) with "
+            "S = sum(y - p), V = sum p(1 - p); Benjamini-Hochberg over every group and track"
         ),
         "alpha": ALPHA,
         "margin": MARGIN,
@@ -92,23 +105,77 @@ def calibration_by_group(
     }
 
 
-def _track(
-    labels: list[str], codes: np.ndarray, success: np.ndarray, chance: np.ndarray
+def _judged(
+    encoded: dict[str, tuple[list[str], np.ndarray]], codes: dict[str, np.ndarray]
+) -> dict[str, list[int]]:
+    """Per attribute, the groups of one track's people that are judged: at least SMALL_GROUP
+    people; the rest of the track (smaller groups, unknowns) none or at least SMALLEST_SHOWN;
+    and no set of fewer than SMALLEST_SHOWN people whose successes some sum and difference of
+    the judged groups' (and the track's total) would give, across attributes too. A group
+    whose removal mends that is left unjudged, the one holding the most such people first."""
+    judged = {}
+    for name, (labels, _) in encoded.items():
+        column = codes[name]
+        sizes = np.bincount(column[column >= 0], minlength=len(labels))
+        chosen = [g for g in range(len(labels)) if sizes[g] >= SMALL_GROUP]
+        while chosen and 0 < column.size - sizes[chosen].sum() < SMALLEST_SHOWN:
+            chosen.remove(min(chosen, key=lambda g: (sizes[g], labels[g])))
+        judged[name] = chosen
+    while True:
+        leaking = _leaking(codes, judged)
+        if not leaking.any():
+            return judged
+        name, group = max(
+            ((n, g) for n, chosen in judged.items() for g in chosen),
+            key=lambda ng: (
+                int((leaking & (codes[ng[0]] == ng[1])).sum()),
+                -int((codes[ng[0]] == ng[1]).sum()),
+            ),
+        )
+        judged[name].remove(group)
+
+
+def _leaking(codes: dict[str, np.ndarray], judged: dict[str, list[int]]) -> np.ndarray:
+    """The people of one track, in a set of fewer than SMALLEST_SHOWN, whose number of
+    successes is a linear combination of the numbers shown: the track's total and each
+    judged group's (`recommender.learn.fairness`'s audit, over atoms: the people sharing
+    every label of every attribute)."""
+    people = next(iter(codes.values())).size
+    if not people or not any(judged.values()):
+        return np.zeros(people, dtype=bool)
+    matrix = np.column_stack(list(codes.values()))
+    atoms, atom_of, sizes = np.unique(matrix, axis=0, return_inverse=True, return_counts=True)
+    atom_of = atom_of.reshape(-1)
+    if len(atoms) > AUDIT_ATOMS:  # past the audit's limit: judge one attribute's groups only
+        return np.zeros(people, dtype=bool)
+    rows = [np.ones(len(atoms))]
+    for column, name in enumerate(codes):
+        rows += [(atoms[:, column] == g).astype(float) for g in judged[name]]
+    null = scipy.linalg.null_space(np.array(rows))
+    loose = np.zeros(len(atoms), dtype=bool)
+    for chosen in sums_to_zero(null, sizes):
+        loose[list(chosen)] = True
+    return loose[atom_of]
+
+
+def _cell(
+    labels: list[str],
+    codes: np.ndarray,
+    judged: list[int],
+    success: np.ndarray,
+    chance: np.ndarray,
 ) -> dict[str, Any]:
-    """One track's groups: those judged, and those too small to be, among its people."""
+    """One attribute's groups on one track: those judged, with their test against the rest
+    of the track, and how many people are in groups not judged."""
     sizes = np.bincount(codes[codes >= 0], minlength=len(labels))
-    judged = [g for g in range(len(labels)) if sizes[g] >= SMALL_GROUP]
-    # the rest must hold none or at least SMALLEST_SHOWN people (their rate is the remainder)
-    while judged and 0 < codes.size - sizes[judged].sum() < SMALLEST_SHOWN:
-        judged.remove(min(judged, key=lambda g: (sizes[g], labels[g])))
     groups = []
+    spread = chance * (1 - chance)
     for g in judged:
         mine = codes == g
         n, succeeded, expected = int(sizes[g]), int(success[mine].sum()), chance[mine]
         observed = succeeded / n
-        spread = float(np.sqrt(np.sum(expected * (1 - expected))))
-        z = (succeeded - float(expected.sum())) / spread if spread > 0 else 0.0
         low, high = observed_range(observed, n)
+        difference = round(observed - float(expected.mean()), 4)
         groups.append(
             {
                 "group": labels[g],
@@ -116,27 +183,52 @@ def _track(
                 "observed": round(observed, 4),
                 "observed_interval": [round(low, 4), round(high, 4)],
                 "predicted": round(float(expected.mean()), 4),
-                "difference": round(observed - float(expected.mean()), 4),
-                "p_value": rounded_p(2 * norm.sf(abs(z))),
+                "difference": difference,
+                "p_value": _against_the_rest(mine, success, chance, spread),
             }
         )
-    too_small = [
-        {
-            "group": labels[g],
-            "people": int(sizes[g]) if sizes[g] >= SMALLEST_SHOWN else None,
-            # a group big enough, left out so the people in no group shown stay 0 or 5 or more
-            "protects_others": bool(sizes[g] >= SMALL_GROUP),
-        }
-        for g in range(len(labels))
-        if g not in judged and sizes[g] > 0
-    ]
-    return {"people": int(codes.size), "groups": groups, "not_judged": too_small}
+    unjudged = [g for g in range(len(labels)) if g not in judged and sizes[g] > 0]
+    return {
+        "people": int(codes.size),
+        "groups": groups,
+        # big enough, left unjudged so that the people of no group shown stay unknowable
+        "not_judged": [
+            {"group": labels[g], "people": int(sizes[g]), "protects_others": True}
+            for g in unjudged
+            if sizes[g] >= SMALL_GROUP
+        ],
+        "in_smaller_groups": int(sum(sizes[g] for g in unjudged if sizes[g] < SMALL_GROUP)),
+    }
+
+
+def _against_the_rest(
+    mine: np.ndarray, success: np.ndarray, chance: np.ndarray, spread: np.ndarray
+) -> float | None:
+    """The two-sided p of the group's successes less its chances, against the rest of its
+    track: with the chances' total tied to the track's successes (cross-fitting's folds keep
+    each track's rate), a group's excess is its contrast with the others. None where the
+    normal approximation would not hold: fewer than MIN_EXPECTED expected successes or
+    failures in the group or the rest (a flag would then rest on a handful of people)."""
+    rest = ~mine
+    for part in (mine, rest):
+        if chance[part].sum() < MIN_EXPECTED or (1 - chance[part]).sum() < MIN_EXPECTED:
+            return None
+    excess = float(success[mine].sum() - chance[mine].sum())
+    other = float(success[rest].sum() - chance[rest].sum())
+    v_mine, v_rest = float(spread[mine].sum()), float(spread[rest].sum())
+    contrast = excess / v_mine - other / v_rest
+    z = contrast / np.sqrt(1 / v_mine + 1 / v_rest)
+    return rounded_p(2 * norm.sf(abs(z)))
 
 
 def _adjust(rows: list[dict[str, Any]]) -> None:
-    """Every judged group's Benjamini-Hochberg adjusted p (over all of them) and its flag."""
-    raw = np.array([row["p_value"] for row in rows], dtype=float)
+    """Every tested group's Benjamini-Hochberg adjusted p (over all of them) and its flag:
+    an adjusted p under ALPHA and a gap of at least MARGIN as shown (two places)."""
+    tested = [row for row in rows if row["p_value"] is not None]
+    raw = np.array([row["p_value"] for row in tested], dtype=float)
     adjusted = false_discovery_control(raw, method="bh") if raw.size else raw
-    for row, p in zip(rows, adjusted.tolist(), strict=True):
+    for row in rows:
+        row["p_adjusted"], row["flagged"] = None, False
+    for row, p in zip(tested, adjusted.tolist(), strict=True):
         row["p_adjusted"] = rounded_p(max(p, row["p_value"]))
-        row["flagged"] = row["p_adjusted"] < ALPHA and abs(row["difference"]) >= MARGIN
+        row["flagged"] = row["p_adjusted"] < ALPHA and round(abs(row["difference"]), 2) >= MARGIN

@@ -10,7 +10,11 @@ import re
 import unicodedata
 from typing import Any
 
-from recommender.learn.fairness_wording import flagged_groups, flags_maybe_chance
+from recommender.learn.fairness_wording import (
+    calibration_flagged,
+    flagged_groups,
+    flags_maybe_chance,
+)
 
 MIN_JUSTIFICATION = 30  # characters: a reason, not "ok"
 MAX_JUSTIFICATION = 4000  # characters: kept in the audit log and the registry's history
@@ -70,11 +74,12 @@ def justification_reasons(manifest: dict[str, Any]) -> list[str]:
             f"the fairness report flags {flagged} group{'' if flagged == 1 else 's'}"
             + (f" ({chance}; a flag is to be explained, not waved away)" if chance else "")
         )
-    calibration = (manifest.get("holdout") or {}).get("calibration_by_group")
-    off = calibration.get("flagged") if isinstance(calibration, dict) else None
-    if isinstance(off, list) and off:
+    holdout = manifest.get("holdout")
+    calibration = holdout.get("calibration_by_group") if isinstance(holdout, dict) else None
+    off = calibration_flagged(calibration)
+    if off:
         reasons.append(
-            f"its chances run high or low for {len(off)} group{'' if len(off) == 1 else 's'} "
+            f"its chances run high or low for {off} group{'' if off == 1 else 's'} "
             "(calibration by group)"
         )
     return reasons

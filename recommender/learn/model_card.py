@@ -447,11 +447,12 @@ def calibration_lines(manifest: dict[str, Any]) -> list[str]:
         for track, cell in entry["tracks"].items():
             for group in cell["groups"]:
                 low, high = group["observed_interval"]
+                flag = "**flagged** " if group["flagged"] else ""
                 lines.append(
                     f"| {literal(track)} | {literal(group['group'])} | {group['people']:,} | "
-                    f"{group['observed']:.2f} (likely {low:.2f} to {high:.2f}) | "
-                    f"{group['predicted']:.2f} | {calibration_gap(group)} | "
-                    f"{readable_p(group['p_adjusted'])} |"
+                    f"{round(100 * group['observed'])}% (likely {round(100 * low)}% to "
+                    f"{round(100 * high)}%) | {round(100 * group['predicted'])}% | "
+                    f"{flag}{calibration_gap(group)} | {readable_p(group['p_adjusted'])} |"
                 )
         lines.append("")
         for track, cell in entry["tracks"].items():

@@ -416,7 +416,7 @@ def test_calibration_by_group_names_the_team_the_model_overrates_at_every_width(
     table = section.get_by_role("region", name="Calibration by team: people manager track")
     row = table.locator("tr", has=page.get_by_role("rowheader", name="◆ Mobile", exact=True))
     expect(row).to_contain_text("chances run high")
-    expect(section).to_contain_text("Data (6 people, fewer than 30)")
+    expect(section).to_contain_text("6 people in groups of fewer than 30, not named")
     look_at_every_width(page, "hr-calibration-by-group")
     assert_accessible(page, "calibration by group")
 
