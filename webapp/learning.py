@@ -34,6 +34,7 @@ _SOURCES = {
     "recommender.learn.fairness_wording": (
         "adjusted_p_said",
         "CALIBRATION_RULE",
+        "calibration_flagged",
         "calibration_flags_said",
         "calibration_gap",
         "calibration_not_judged",

@@ -72,6 +72,7 @@ numpy and scipy, and JSON-serialisable: plain Python numbers, strings, booleans 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from itertools import combinations
@@ -392,18 +393,23 @@ def _linear_audit(
     count shown, and the overall total, is the sum of its atoms' outcome counts: a set of
     atoms is given away exactly when its indicator is a linear combination of those sums,
     that is when it is orthogonal to their null space. Every set of atoms holding fewer
-    than `SMALLEST_SHOWN` people (at most four atoms) is checked (`sums_to_zero`). This
+    than `SMALLEST_SHOWN` people (at most four atoms) is checked (`_sums_to_zero`). This
     covers every chain of subtractions, within a table or across tables, and solving the
     equations jointly; not bounds (a count is at least 0 and at most its people) or group
     disclosure."""
     if not counted.any():
         return np.zeros(counted.size, dtype=bool)
     codes = np.column_stack([column for _, column in encoded.values()])[counted]
-    atoms, atom_of, people = np.unique(codes, axis=0, return_inverse=True, return_counts=True)
-    atom_of = atom_of.reshape(-1)
-    if len(atoms) > AUDIT_ATOMS:
-        return np.zeros(counted.size, dtype=bool)
-    rows = [np.ones(len(atoms))]
+    leaking = np.zeros(counted.size, dtype=bool)
+    leaking[np.flatnonzero(counted)] = given_away(codes, _shown_cells(tables, counted))
+    return leaking
+
+
+def _shown_cells(
+    tables: dict[tuple[str, ...], _Table], counted: np.ndarray
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Per table with a count shown: each counted person's cell in it (-1 for none), and the
+    cells whose counts are shown."""
     for table in tables.values():
         shown = np.flatnonzero((table.n > 0) & ~table.withheld)
         if not shown.size:
@@ -411,20 +417,33 @@ def _linear_audit(
         mine = table.counted
         group_of_person = np.full(counted.size, -1)
         group_of_person[np.flatnonzero(table.known)[mine]] = table.inverse[mine]
-        group_of_atom = np.full(len(atoms), -1)
-        group_of_atom[atom_of] = group_of_person[counted]
-        for g in shown:
-            rows.append((group_of_atom == g).astype(float))
+        yield group_of_person[counted], shown
+
+
+def given_away(codes: np.ndarray, shown: Iterable[tuple[np.ndarray, Iterable[int]]]) -> np.ndarray:
+    """The people (rows of `codes`, each person's code per attribute, -1 unknown) in a set of
+    fewer than `SMALLEST_SHOWN` whose outcomes some sum and difference of the numbers shown
+    gives away: the overall total, and for each table of `shown` (each person's cell in it,
+    -1 for none, and the cells whose counts are shown) those counts. Nobody when more than
+    `AUDIT_ATOMS` combinations of labels would have to be audited (`shown` is then not
+    read)."""
+    atoms, atom_of, people = np.unique(codes, axis=0, return_inverse=True, return_counts=True)
+    atom_of = atom_of.reshape(-1)
+    if len(atoms) > AUDIT_ATOMS:
+        return np.zeros(len(codes), dtype=bool)
+    rows = [np.ones(len(atoms))]
+    for cell_of, cells in shown:
+        cell_of_atom = np.full(len(atoms), -1)
+        cell_of_atom[atom_of] = cell_of
+        rows += [(cell_of_atom == cell).astype(float) for cell in cells]
     null = scipy.linalg.null_space(np.array(rows))  # atoms x dimensions no number shows
     loose = np.zeros(len(atoms), dtype=bool)
-    for chosen in sums_to_zero(null, people):
+    for chosen in _sums_to_zero(null, people):
         loose[list(chosen)] = True
-    leaking = np.zeros(counted.size, dtype=bool)
-    leaking[np.flatnonzero(counted)] = loose[atom_of]
-    return leaking
+    return loose[atom_of]
 
 
-def sums_to_zero(null: np.ndarray, people: np.ndarray) -> list[tuple[int, ...]]:
+def _sums_to_zero(null: np.ndarray, people: np.ndarray) -> list[tuple[int, ...]]:
     """Sets of at most four atoms, of fewer than `SMALLEST_SHOWN` people together, whose rows
     of `null` sum to zero (so the numbers shown give their outcomes). Found by hashing the
     rows' projection on a few random directions, singles and pairs, and pairs against

@@ -459,8 +459,13 @@ def calibration_gap(group: dict[str, Any]) -> str:
     unit = "point" if abs(points) == 1 else "points"
     said = f"{points:+d} {unit}".replace("-", "\u2212") if points else "0 points"
     if group["flagged"]:
-        said += f": chances run {'high' if group['difference'] < 0 else 'low'}"
+        said += f": chances run {_which_way(group)}"
     return said
+
+
+def _which_way(group: dict[str, Any]) -> str:
+    """'high' where the model said more than the group achieved, else 'low'."""
+    return "high" if group["difference"] < 0 else "low"
 
 
 def calibration_flags_said(report: dict[str, Any], titles: dict[str, str] | None = None) -> str:
@@ -495,7 +500,7 @@ def calibration_flags_said(report: dict[str, Any], titles: dict[str, str] | None
         )
     said = "; ".join(
         f"{group['group']} ({attribute}) on the {titles.get(track, track).lower()} track, "
-        f"whose chances run {'high' if group['difference'] < 0 else 'low'} (succeeded "
+        f"whose chances run {_which_way(group)} (succeeded "
         f"{round(100 * group['observed'])}%, the model said {round(100 * group['predicted'])}%)"
         for attribute, track, group in flagged
     )

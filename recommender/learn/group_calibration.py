@@ -26,7 +26,7 @@ groups are counted, never named (the fairness report never shows a group under 5
 which track its people took). The numbers shown (each judged group's successes, to the
 rounding, and each track's success rate on the card) must not give away the successes of
 fewer than `SMALLEST_SHOWN` people by any sum and difference, across attributes too: the
-fairness report's audit (`sums_to_zero`) checks that, and a judged group that lets it is left
+fairness report's audit (`given_away`) checks that, and a judged group that lets it is left
 unjudged, saying why. Sensitive attributes are read here, never as features.
 """
 
@@ -35,16 +35,9 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import scipy.linalg
 from scipy.stats import false_discovery_control, norm
 
-from recommender.learn.fairness import (
-    AUDIT_ATOMS,
-    MIN_EXPECTED,
-    group_codes,
-    rounded_p,
-    sums_to_zero,
-)
+from recommender.learn.fairness import MIN_EXPECTED, given_away, group_codes, rounded_p
 from recommender.learn.fairness_wording import (
     CALIBRATION_MARGIN,
     SMALL_GROUP,
@@ -88,8 +81,9 @@ def calibration_by_group(
     return {
         "method": (
             "observed success on the track taken beside the mean cross-fitted chance; each "
-            "group against the rest of its track, z = S_g / sqrt(V_g V_r / (V_g + V_r)) with "
-            "S = sum(y - p), V = sum p(1 - p); Benjamini-Hochberg over every group and track"
+            "group against the rest of its track, z = (S_g / V_g - S_r / V_r) / sqrt(1 / V_g + "
+            "1 / V_r) with S = sum(y - p), V = sum p(1 - p); Benjamini-Hochberg over every group "
+            "and track"
         ),
         "alpha": ALPHA,
         "margin": MARGIN,
@@ -138,24 +132,12 @@ def _judged(
 def _leaking(codes: dict[str, np.ndarray], judged: dict[str, list[int]]) -> np.ndarray:
     """The people of one track, in a set of fewer than SMALLEST_SHOWN, whose number of
     successes is a linear combination of the numbers shown: the track's total and each
-    judged group's (`recommender.learn.fairness`'s audit, over atoms: the people sharing
-    every label of every attribute)."""
+    judged group's (the fairness report's audit, `given_away`)."""
     people = next(iter(codes.values())).size
     if not people or not any(judged.values()):
         return np.zeros(people, dtype=bool)
     matrix = np.column_stack(list(codes.values()))
-    atoms, atom_of, sizes = np.unique(matrix, axis=0, return_inverse=True, return_counts=True)
-    atom_of = atom_of.reshape(-1)
-    if len(atoms) > AUDIT_ATOMS:  # past the audit's limit: judge one attribute's groups only
-        return np.zeros(people, dtype=bool)
-    rows = [np.ones(len(atoms))]
-    for column, name in enumerate(codes):
-        rows += [(atoms[:, column] == g).astype(float) for g in judged[name]]
-    null = scipy.linalg.null_space(np.array(rows))
-    loose = np.zeros(len(atoms), dtype=bool)
-    for chosen in sums_to_zero(null, sizes):
-        loose[list(chosen)] = True
-    return loose[atom_of]
+    return given_away(matrix, [(codes[name], judged[name]) for name in codes])
 
 
 def _cell(

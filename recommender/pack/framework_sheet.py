@@ -185,9 +185,6 @@ def _formulas_named(found: list[PlacedProblem], data: bytes, grid: Grid) -> list
     ]
 
 
-MERGE_CELL = re.compile(r"([A-Z]{1,3})([0-9]{1,7}):([A-Z]{1,3})([0-9]{1,7})")
-
-
 def _merges_named(found: list[PlacedProblem], data: bytes, grid: Grid) -> list[PlacedProblem]:
     """The problems, each "is empty" of a cell inside merged cells (but not the first of them,
     which holds their value) said as such: a merge shows one value across its cells, and every
@@ -224,6 +221,8 @@ def _merged_ranges(data: bytes, part: str) -> list[tuple[int, int, int, int]]:
     read from its XML; none when it cannot be read (the values stand, only the hint is lost)."""
     from xml.etree.ElementTree import ParseError, iterparse  # noqa: PLC0415 - refusals only
 
+    from openpyxl.utils.cell import range_boundaries  # noqa: PLC0415 - only an XLSX needs it
+
     ranges = []
     try:
         with (
@@ -232,24 +231,12 @@ def _merged_ranges(data: bytes, part: str) -> list[tuple[int, int, int, int]]:
         ):
             for _, element in iterparse(xml):
                 if element.tag.rsplit("}", 1)[-1] == "mergeCell":
-                    matched = MERGE_CELL.fullmatch(element.get("ref", ""))
-                    if matched:
-                        a, r1, b, r2 = matched.groups()
-                        ranges.append(
-                            (int(r1) - 1, _column_number(a), int(r2) - 1, _column_number(b))
-                        )
+                    left, top, right, bottom = range_boundaries(element.get("ref", ""))
+                    ranges.append((top - 1, left - 1, bottom - 1, right - 1))
                 element.clear()
-    except (KeyError, ParseError, zipfile.BadZipFile, OSError, ValueError):
+    except (KeyError, ParseError, zipfile.BadZipFile, OSError, ValueError, TypeError):
         return []
     return ranges
-
-
-def _column_number(letters: str) -> int:
-    """'A' -> 0, 'AA' -> 26."""
-    number = 0
-    for letter in letters:
-        number = number * 26 + ord(letter) - ord("A") + 1
-    return number - 1
 
 
 def refusal(found: list[PlacedProblem]) -> FrameworkSheetInvalid:

@@ -34,4 +34,5 @@ bp.add_app_template_global(learning.SMALL_GROUP_NOT_COMPARED, "small_group_not_c
 bp.add_app_template_global(learning.CALIBRATION_RULE, "calibration_rule")
 bp.add_app_template_filter(learning.calibration_flags_said, "calibration_flags_said")
 bp.add_app_template_filter(learning.calibration_gap, "calibration_gap")
+bp.add_app_template_filter(learning.calibration_flagged, "calibration_flagged")
 bp.add_app_template_filter(learning.calibration_not_judged, "calibration_not_judged")
