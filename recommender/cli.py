@@ -629,8 +629,9 @@ def _trained_in_words(summary: dict, models: Path | None, *, refused: bool) -> s
 
 JUSTIFICATION_HELP = (
     "why promoting is right, in words: needed when the version was judged worse than the "
-    "active one, ranks people no better than a coin flip or has flagged fairness groups; kept "
-    "in the registry's history"
+    "active one, ranks people no better than a coin flip, has flagged fairness groups or has "
+    "chances that run high or low for a group (calibration by group); kept in the registry's "
+    "history"
 )
 
 
@@ -981,8 +982,10 @@ def _judged(manifest: dict, active: bool = False) -> str:
     """How a version was judged, as the models page shows it: the cross-fitted ROC AUC per
     track (each person scored by a model that never saw them; the capacity search's own
     cross-validation, which also chose the model and so flatters it, only for versions from
-    before cross-fitting), the verdict's advice, and the fairness check."""
+    before cross-fitting), the verdict's advice, the fairness check and, for a version trained
+    with sensitive data, its calibration by group."""
     from recommender.learn.fairness_wording import (
+        calibration_in_brief,
         fairness_checked,
         flagged_groups_said,
         flags_maybe_chance,
@@ -1018,6 +1021,9 @@ def _judged(manifest: dict, active: bool = False) -> str:
         checked = flagged_groups_said(fairness) + (f" ({chance})" if chance else "")
     else:
         checked = "none flagged" if fairness_checked(fairness) else "no check possible"
+    calibration = holdout.get("calibration_by_group") if isinstance(holdout, dict) else None
+    if isinstance(fairness, dict) or calibration is not None:
+        checked += f"  calibration={calibration_in_brief(calibration)}"
     return f"{aucs}  verdict={verdict or 'not judged'}  fairness={checked}"
 
 

@@ -36,6 +36,7 @@ _SOURCES = {
         "CALIBRATION_RULE",
         "calibration_flagged",
         "calibration_flags_said",
+        "calibration_in_brief",
         "calibration_gap",
         "calibration_not_judged",
         "chance_mark",

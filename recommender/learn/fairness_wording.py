@@ -6,6 +6,7 @@ statistics that computed it.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from recommender.learn.recorded import is_count, is_number
@@ -527,14 +528,33 @@ def calibration_not_judged(cell: dict[str, Any]) -> str:
 def calibration_flagged(report: object) -> int:
     """How many groups a stored calibration report flags (its groups' own flags, which the
     page shows); 0 for none or a report of another shape."""
+    return sum(group.get("flagged") is True for group in _calibration_groups(report))
+
+
+def calibration_in_brief(report: object) -> str:
+    """One version's calibration by group in a few words, as its models list shows it: how
+    many groups it flags, else that no gap was shown among how many judged; 'not measured' for
+    a version without the report (no sensitive data, or trained before it existed)."""
     if not isinstance(report, dict) or not isinstance(report.get("attributes"), list):
-        return 0
-    return sum(
-        group.get("flagged") is True
-        for entry in report["attributes"]
-        if isinstance(entry, dict) and isinstance(entry.get("tracks"), dict)
-        for cell in entry["tracks"].values()
-        if isinstance(cell, dict) and isinstance(cell.get("groups"), list)
-        for group in cell["groups"]
-        if isinstance(group, dict)
-    )
+        return "not measured"
+    flagged = calibration_flagged(report)
+    if flagged:
+        return f"chances run high or low for {flagged:,} group{'' if flagged == 1 else 's'}"
+    judged = sum(1 for _ in _calibration_groups(report))
+    if not judged:
+        return f"no group of {SMALL_GROUP} or more to judge"
+    return f"no gap shown ({judged:,} group{'' if judged == 1 else 's'} judged)"
+
+
+def _calibration_groups(report: object) -> Iterator[dict[str, Any]]:
+    """Every judged group of a stored calibration report, across attributes and tracks;
+    nothing from parts of another shape."""
+    if not isinstance(report, dict) or not isinstance(report.get("attributes"), list):
+        return
+    for entry in report["attributes"]:
+        tracks = entry.get("tracks") if isinstance(entry, dict) else None
+        for cell in tracks.values() if isinstance(tracks, dict) else ():
+            groups = cell.get("groups") if isinstance(cell, dict) else None
+            yield from (
+                (g for g in groups if isinstance(g, dict)) if isinstance(groups, list) else ()
+            )

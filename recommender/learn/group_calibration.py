@@ -60,9 +60,18 @@ def calibration_by_group(
     """Per sensitive attribute and track, each group's observed success beside the model's
     mean chance for it (chances cross-fitted: from models that did not learn from the person),
     with the test and flag described above; None when no sensitive column was given. All
-    arrays are over the same people; JSON-serialisable."""
+    arrays are over the same people; JSON-serialisable. A chance that is not a number from 0
+    to 1 is a bug upstream, raised (ValueError) rather than written into a report."""
     if not sensitive:
         return None
+    for track in TRACK_IDS:
+        chance = np.asarray(p_success[track], float)
+        wrong = np.flatnonzero(~((chance >= 0) & (chance <= 1)))  # NaN fails both
+        if wrong.size:
+            raise ValueError(
+                f"calibration by group: {wrong.size} {track} chance(s) are not numbers from 0 "
+                f"to 1, the first {chance[wrong[0]]!r} at person {wrong[0]}"
+            )
     people = len(success)
     success = np.asarray(success, dtype=bool)
     encoded = {name: group_codes(name, values, people) for name, values in sensitive.items()}

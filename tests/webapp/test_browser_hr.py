@@ -419,6 +419,14 @@ def test_calibration_by_group_names_the_team_the_model_overrates_at_every_width(
     expect(section).to_contain_text("6 people in groups of fewer than 30, not named")
     look_at_every_width(page, "hr-calibration-by-group")
     assert_accessible(page, "calibration by group")
+    # the models list says it of the version too, and leads to the tables
+    page.goto(f"{live}/hr/models")
+    versions = page.get_by_role("region", name="Model versions")
+    row = versions.locator("tr", has=page.get_by_role("link", name=miscalibrated, exact=True))
+    expect(row).to_contain_text("Calibration by group: chances run high or low for 2 groups")
+    look_at_every_width(page, "hr-models-calibration")
+    row.get_by_role("link", name="chances run high or low for 2 groups").click()
+    expect(page.get_by_role("heading", name="Calibration by group")).to_be_in_viewport()
 
 
 def test_a_short_file_with_leavers_waits_for_hr_and_fits_a_phone(

@@ -5,7 +5,12 @@ their successes could be worked out."""
 
 from __future__ import annotations
 
+import json
+import shutil
+from pathlib import Path
+
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -19,6 +24,9 @@ from recommender.learn.fairness_wording import (
 from recommender.learn.group_calibration import calibration_by_group
 from recommender.learn.justification import justification_reasons
 from recommender.learn.model_card import calibration_lines, render_model_card
+from tests.registry_forgery import forged_version
+
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def people(n: int, seed: int, shift: dict[str, float] | None = None):
@@ -170,3 +178,45 @@ def test_the_card_shows_it_and_a_flag_needs_a_justification():
     assert "Not measured: this version was trained before" in "".join(calibration_lines(calibrated))
     assert "Calibration by group" not in render_model_card({"sensitive_columns": []})
     assert justification_reasons(calibrated) == []
+
+
+def test_the_models_list_says_how_each_version_is_calibrated_by_group(trackfit, tmp_path):
+    models = tmp_path / "models"
+    shutil.copytree(ROOT / "models", models)
+    reports = {
+        "overrated": calibration_by_group(*people(4000, seed=2, shift={"b": -0.15})),
+        "calibrated": calibration_by_group(*people(4000, seed=1)),
+        "too small": calibration_by_group(*people(40, seed=1)),
+        "before it was measured": None,
+    }
+    versions = {}
+    for kind, report in reports.items():
+        versions[kind] = forged_version(models, lambda arrays: None)
+        path = models / versions[kind] / "manifest.json"
+        manifest = json.loads(path.read_text())
+        manifest["sensitive_columns"] = ["team"]
+        manifest["fairness"] = {"attributes": [], "flagged": []}
+        if report is not None:
+            manifest.setdefault("holdout", {})["calibration_by_group"] = report
+        path.write_text(json.dumps(manifest))
+    code, out, err = trackfit("--models", str(models), "models", "list")
+    assert code == 0, err
+    listed = {line.lstrip("* ").split()[0]: line for line in out.splitlines() if "rows=" in line}
+    said = {
+        "overrated": "calibration=chances run high or low for 2 groups",
+        "calibrated": "calibration=no gap shown (4 groups judged)",
+        "too small": f"calibration=no group of {SMALL_GROUP} or more to judge",
+        "before it was measured": "calibration=not measured",
+    }
+    for kind, version in versions.items():
+        assert f"  {said[kind]}  " in f"{listed[version]}  ", listed[version]
+    assert "calibration=" not in listed["v1"]  # trained with no sensitive data
+
+
+@pytest.mark.parametrize("wrong", [np.nan, -0.01, 1.5, np.inf])
+def test_a_chance_that_is_no_probability_is_refused_not_reported(wrong):
+    chances, taken, success, sensitive = people(400, seed=4)
+    chances["manager"] = chances["manager"].copy()
+    chances["manager"][7] = wrong
+    with pytest.raises(ValueError, match=r"1 manager chance.* at person 7"):
+        calibration_by_group(chances, taken, success, sensitive)
