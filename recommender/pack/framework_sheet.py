@@ -7,6 +7,7 @@ import io
 import re
 import warnings
 import zipfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -144,11 +145,12 @@ def column_letter(column: int) -> str:
     return letters
 
 
-def read_ladder(data: bytes, file_name: str) -> Ladder:
+def read_ladder(data: bytes, file_name: str, taken: Mapping[str, str] | None = None) -> Ladder:
     """Read a ladder from an XLSX or CSV file's bytes; raise FrameworkSheetInvalid naming
-    every problem by its place."""
+    every problem by its place. `taken` maps the ids a competency cannot have to what has
+    them ("a context field trackfit asks itself")."""
     grid = read_grid(data, file_name)
-    reader = _LadderReader(grid)
+    reader = _LadderReader(grid, taken or {})
     ladder = reader.read()
     if reader.found or ladder is None:
         if grid.hidden:  # the ladder may be on a sheet nobody sees: say which were not read
@@ -457,8 +459,9 @@ def _reason(error: Exception) -> str:
 class _LadderReader:
     """Reads the layout (questionnaires/FORMAT.md, "A ladder in a spreadsheet") out of a grid."""
 
-    def __init__(self, grid: Grid):
+    def __init__(self, grid: Grid, taken: Mapping[str, str]):
         self.grid = grid
+        self.taken = taken
         self.found: list[PlacedProblem] = []
         self.statement_problems: list[PlacedProblem] = []
         self._sink = self.found
@@ -717,6 +720,15 @@ class _LadderReader:
                     row,
                     0,
                     f"competency {competency_id} is already on row {seen[competency_id] + 1}",
+                )
+                competency_id = None
+            elif competency_id in self.taken:
+                self.problem(
+                    row,
+                    0,
+                    f"competency '{competency_id}' has the id of {self.taken[competency_id]}; "
+                    "give the competency another id (explanations name each factor by its id "
+                    "alone)",
                 )
                 competency_id = None
             else:

@@ -21,8 +21,10 @@ from recommender.pack.framework_sheet import (
     read_ladder,
     refusal,
 )
-from recommender.pack.loading import load_pack
+from recommender.pack.loading import PACKS_DIR, load_pack, packs_dir
 from recommender.pack.parsing.framework import parse_framework
+from recommender.pack.parsing.shared import shared_folders
+from recommender.pack.questionnaire import RESERVED_NAMES
 from recommender.pack.source import ID_PATTERN, PackSource, ProblemLog
 
 MOTIVATION_PART = "motivation@1"  # the shared part every imported pack takes in
@@ -39,7 +41,7 @@ def import_framework(data: bytes, file_name: str, pack_id: str, title: str | Non
     problem = pack_id_problem(pack_id)
     if problem:
         raise FrameworkSheetInvalid.at("--id", problem)
-    ladder = read_ladder(data, file_name)
+    ladder = read_ladder(data, file_name, _taken_ids())
     framework_problems = _framework_problems(ladder)
     if ladder.statement_problems or framework_problems:
         raise refusal(ladder.statement_problems + framework_problems)
@@ -354,6 +356,37 @@ def _framework_problems(ladder: Ladder) -> list[PlacedProblem]:
     log = ProblemLog()
     parse_framework(PackSource("framework.yaml", _framework(ladder), {}, log))
     return [_placed(problem, ladder) for problem in log.listed()]
+
+
+def _taken_ids() -> dict[str, str]:
+    """The ids an imported competency cannot have, with what has them: the context fields
+    trackfit asks itself, and the constructs of the shared motivation questionnaire every
+    imported pack takes in."""
+    taken = dict.fromkeys(RESERVED_NAMES, "a context field trackfit asks itself")
+    construct = (
+        f"a construct of the motivation questionnaire ({MOTIVATION_PART}) that every imported "
+        "pack takes in"
+    )
+    return taken | dict.fromkeys(_shared_construct_ids(), construct)
+
+
+def _shared_construct_ids() -> set[str]:
+    """The construct ids of the shared motivation part, as the pack will find it (the packs
+    folder's copy first); none when it does not read (the pack's validation says why)."""
+    for folder in shared_folders(packs_dir(), PACKS_DIR):
+        path = folder / f"{MOTIVATION_PART}.yaml"
+        if path.is_file():
+            try:
+                raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError, yaml.YAMLError):
+                return set()
+            constructs = raw.get("constructs") if isinstance(raw, dict) else None
+            return {
+                entry["id"]
+                for entry in (constructs if isinstance(constructs, list) else ())
+                if isinstance(entry, dict) and isinstance(entry.get("id"), str)
+            }
+    return set()
 
 
 def _placed(problem: Problem, ladder: Ladder) -> PlacedProblem:

@@ -188,6 +188,26 @@ def test_every_problem_is_listed_in_one_pass_in_sheet_order():
     assert "'bad id' is not a competency id" in problems[4]
 
 
+def test_a_competency_named_as_a_shared_construct_is_named_at_its_row_with_the_rest():
+    """Every imported pack takes in the shared motivation questionnaire, whose construct ids a
+    competency cannot have; the row says so, beside the sheet's other problems."""
+    rows = template_rows()
+    craft = row_of(rows, "craft")
+    rows[craft][0] = "craft_depth"
+    rows[row_of(rows, "grade")][5] = "three"
+    for name, data in (("ladder.csv", as_csv(rows)), ("ladder.xlsx", as_xlsx(rows))):
+        problems = problems_of(data, name)
+        assert len(problems) == 2, problems
+        clash = (
+            f"ladder.csv:{craft + 1}, column A" if name == "ladder.csv" else f"Ladder!A{craft + 1}"
+        )
+        assert problems[1].startswith(
+            f"{clash}: competency 'craft_depth' has the id of a construct"
+        )
+        assert "motivation questionnaire (motivation@1)" in problems[1]
+        assert "give the competency another id" in problems[1]
+
+
 def test_a_negative_grade_is_named_as_out_of_range_not_as_text():
     rows = template_rows()
     rows[row_of(rows, "grade")][5] = "-4"
