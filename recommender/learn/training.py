@@ -532,12 +532,15 @@ def _penalty_path(
     in a row past its best (weaker penalties only overfit more); the best strength, its
     per-person losses and out-of-fold log-odds."""
     fits = [None] * len(splits)
+    # each fold's rows are taken out once, not at every strength
+    folds = [(_with_intercept(matrix[train]), y[train], shift[train]) for train, _ in splits]
     best: tuple[float, np.ndarray, np.ndarray] | None = None
     best_loss, rises = np.inf, 0
     for c in C_GRID:
         scores = np.zeros(y.size)
-        for k, (train, test) in enumerate(splits):
-            fits[k] = penalised_logistic(matrix[train], y[train], c, fits[k], offset=shift[train])
+        for k, (_, test) in enumerate(splits):
+            design, y_train, offset = folds[k]
+            fits[k] = _newton(design, y_train, c, fits[k], offset, posterior=False)
             scores[test] = shift[test] + fits[k].log_odds(matrix[test])
         losses = _log_loss_rows(scores, y)
         if best is None or losses.mean() < best_loss:  # the first strength, whatever its loss
@@ -597,11 +600,12 @@ def posterior_covariance(fit: PenalisedFit, c: float) -> np.ndarray:
 @dataclass(frozen=True)
 class PenalisedFit:
     """An L2-penalised logistic regression: intercept (free), weights, and the Hessian of
-    the penalised negative log-likelihood at the fit (its inverse is the Laplace posterior)."""
+    the penalised negative log-likelihood at the fit (its inverse is the Laplace posterior;
+    None where it was not asked for)."""
 
     intercept: float
     weights: np.ndarray
-    hessian: np.ndarray
+    hessian: np.ndarray | None
 
     def log_odds(self, matrix: np.ndarray) -> np.ndarray:
         return self.intercept + matrix @ self.weights
@@ -614,20 +618,39 @@ def penalised_logistic(
     start: PenalisedFit | None = None,
     *,
     offset: np.ndarray | float = 0.0,
-    tolerance: float = 1e-8,
-    max_steps: int = 100,
 ) -> PenalisedFit:
     """Minimise sum(log-loss) + |weights|^2 / (2c) by Newton's method with step halving, the
-    log-odds being offset + intercept + matrix @ weights.
+    log-odds being offset + intercept + matrix @ weights; with the Hessian at the fit.
 
     The same objective as scikit-learn's LogisticRegression(C=c); written out because the
     search walks an L2 path many times on at most a few hundred columns, where Newton from
     the previous strength's fit converges in a few steps (lbfgs took ten times as long), and
     because the Hessian it ends with is the posterior the intervals need.
     """
-    design = np.hstack([np.ones((matrix.shape[0], 1)), matrix])
+    return _newton(_with_intercept(matrix), y, c, start, offset, posterior=True)
+
+
+def _with_intercept(matrix: np.ndarray) -> np.ndarray:
+    """The design: a column of ones, then the matrix."""
+    return np.hstack([np.ones((matrix.shape[0], 1)), matrix])
+
+
+def _newton(
+    design: np.ndarray,
+    y: np.ndarray,
+    c: float,
+    start: PenalisedFit | None,
+    offset: np.ndarray | float,
+    *,
+    posterior: bool,
+    tolerance: float = 1e-8,
+    max_steps: int = 100,
+) -> PenalisedFit:
+    """`penalised_logistic` on a design whose first column is the intercept's; the Hessian at
+    the fit only where `posterior` (the penalty path needs the fit alone)."""
     penalty = np.full(design.shape[1], 1.0 / c)
     penalty[0] = 0.0
+    penalised, ridge = np.diag(penalty), 1e-10 * np.eye(design.shape[1])
     beta = np.zeros(design.shape[1])
     if start is not None:
         beta = np.concatenate([[start.intercept], start.weights])
@@ -635,29 +658,32 @@ def penalised_logistic(
 
     def objective(b):
         log_odds = offset + design @ b
-        return np.logaddexp(0.0, -sign * log_odds).sum() + 0.5 * (penalty * b * b).sum()
+        value = np.logaddexp(0.0, -sign * log_odds).sum() + 0.5 * (penalty * b * b).sum()
+        return value, log_odds
 
-    current = objective(beta)
+    current, log_odds = objective(beta)
     for _ in range(max_steps):
-        p = sigmoid(offset + design @ beta)
+        p = sigmoid(log_odds)
         gradient = design.T @ (p - y) + penalty * beta
-        hessian = (design * (p * (1.0 - p))[:, None]).T @ design + np.diag(penalty)
-        step = np.linalg.solve(hessian + 1e-10 * np.eye(beta.size), gradient)
+        hessian = (design * (p * (1.0 - p))[:, None]).T @ design + penalised
+        step = np.linalg.solve(hessian + ridge, gradient)
         size = 1.0
         while size > 1e-6:
             candidate = beta - size * step
-            value = objective(candidate)
+            value, tried = objective(candidate)
             if value <= current + 1e-12:
                 break
             size /= 2
         else:
             break  # no step lowers the objective: beta is as good as it gets
         beta, improvement = candidate, current - value
-        current = value
+        current, log_odds = value, tried
         if np.abs(size * step).max() < tolerance or improvement < tolerance * 1e-3:
             break
-    p = sigmoid(offset + design @ beta)
-    hessian = (design * (p * (1.0 - p))[:, None]).T @ design + np.diag(penalty)
+    hessian = None
+    if posterior:
+        p = sigmoid(log_odds)
+        hessian = (design * (p * (1.0 - p))[:, None]).T @ design + penalised
     return PenalisedFit(float(beta[0]), beta[1:], hessian)
 
 
