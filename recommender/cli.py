@@ -1021,9 +1021,9 @@ def _judged(manifest: dict, active: bool = False) -> str:
         checked = flagged_groups_said(fairness) + (f" ({chance})" if chance else "")
     else:
         checked = "none flagged" if fairness_checked(fairness) else "no check possible"
-    calibration = holdout.get("calibration_by_group") if isinstance(holdout, dict) else None
-    if isinstance(fairness, dict) or calibration is not None:
-        checked += f"  calibration={calibration_in_brief(calibration)}"
+    calibration = calibration_in_brief(manifest)
+    if calibration is not None:
+        checked += f"  calibration={calibration}"
     return f"{aucs}  verdict={verdict or 'not judged'}  fairness={checked}"
 
 

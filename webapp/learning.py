@@ -37,6 +37,8 @@ _SOURCES = {
         "calibration_flagged",
         "calibration_flags_said",
         "calibration_in_brief",
+        "calibration_readable",
+        "CALIBRATION_UNREADABLE",
         "calibration_gap",
         "calibration_not_judged",
         "chance_mark",

@@ -481,18 +481,22 @@ def calibration_flags_said(report: dict[str, Any], titles: dict[str, str] | None
         for group in cell["groups"]
     ]
     if not judged:
+        held = _held_back(report)
+        if held:
+            return (
+                f"No group's calibration could be judged: {_groups(held)} of {SMALL_GROUP} "
+                f"people or more on a track {'was' if held == 1 else 'were'} {HELD_BACK}, "
+                "and the others were smaller."
+            )
         return (
             f"No group had {SMALL_GROUP} people or more on a track, so no group's calibration "
             "could be judged."
         )
     flagged = [(a, t, g) for a, t, g in judged if g["flagged"]]
-    groups = f"{len(judged):,} {'group' if len(judged) == 1 else 'groups'} judged across tracks"
+    groups = f"{_groups(len(judged))} judged across tracks"
     untested = sum(g["p_value"] is None for _, _, g in judged)
     if untested:
-        groups += (
-            f", {untested:,} of them not tested: too few expected successes or failures for "
-            "the test to hold"
-        )
+        groups += f", {untested:,} of them not tested: {TOO_FEW_EXPECTED}"
     if not flagged:
         return (
             f"No gap shown ({groups}). That is not proof that none exists: groups under "
@@ -527,34 +531,124 @@ def calibration_not_judged(cell: dict[str, Any]) -> str:
 
 def calibration_flagged(report: object) -> int:
     """How many groups a stored calibration report flags (its groups' own flags, which the
-    page shows); 0 for none or a report of another shape."""
-    return sum(group.get("flagged") is True for group in _calibration_groups(report))
+    page shows); 0 for none or a report that does not read (`calibration_readable`)."""
+    if not calibration_readable(report):
+        return 0
+    return sum(group["flagged"] for group in _calibration_groups(report))
 
 
-def calibration_in_brief(report: object) -> str:
-    """One version's calibration by group in a few words, as its models list shows it: how
-    many groups it flags, else that no gap was shown among how many judged; 'not measured' for
-    a version without the report (no sensitive data, or trained before it existed)."""
-    if not isinstance(report, dict) or not isinstance(report.get("attributes"), list):
-        return "not measured"
+def calibration_readable(report: object) -> bool:
+    """Whether a stored calibration report has the shape trackfit writes, every figure in its
+    range, so that it can be shown and its flags counted (a hand-edited one may not)."""
+    if not isinstance(report, dict) or not is_count(report.get("smallest_judged")):
+        return False
+    attributes = report.get("attributes")
+    return isinstance(attributes, list) and all(
+        isinstance(entry, dict)
+        and isinstance(entry.get("attribute"), str)
+        and isinstance(entry.get("tracks"), dict)
+        and all(
+            isinstance(track, str) and _readable_cell(cell)
+            for track, cell in entry["tracks"].items()
+        )
+        for entry in attributes
+    )
+
+
+def _readable_cell(cell: object) -> bool:
+    return (
+        isinstance(cell, dict)
+        and is_count(cell.get("people"))
+        and is_count(cell.get("in_smaller_groups"))
+        and isinstance(cell.get("groups"), list)
+        and all(_readable_group(group) for group in cell["groups"])
+        and isinstance(cell.get("not_judged"), list)
+        and all(
+            isinstance(group, dict)
+            and isinstance(group.get("group"), str)
+            and is_count(group.get("people"))
+            for group in cell["not_judged"]
+        )
+    )
+
+
+def _readable_group(group: object) -> bool:
+    if not isinstance(group, dict):
+        return False
+    interval = group.get("observed_interval")
+    return (
+        isinstance(group.get("group"), str)
+        and is_count(group.get("people"))
+        and all(_share(group.get(key)) for key in ("observed", "predicted"))
+        and is_number(group.get("difference"))
+        and -1 <= group["difference"] <= 1
+        and isinstance(interval, list)
+        and len(interval) == 2
+        and all(_share(value) for value in interval)
+        and all(group.get(key) is None or _share(group[key]) for key in ("p_value", "p_adjusted"))
+        and isinstance(group.get("flagged"), bool)
+    )
+
+
+def _share(value: object) -> bool:
+    return is_number(value) and 0 <= value <= 1
+
+
+def calibration_report(manifest: dict[str, Any]) -> object:
+    """A version's stored calibration report as found (None when there is none)."""
+    holdout = manifest.get("holdout")
+    return holdout.get("calibration_by_group") if isinstance(holdout, dict) else None
+
+
+def calibration_in_brief(manifest: dict[str, Any]) -> str | None:
+    """A version's calibration by group in a few words, as the models lists show it; None
+    for a version trained with no sensitive data (nothing to say)."""
+    report = calibration_report(manifest)
+    if report is None:
+        return "not measured" if manifest.get("sensitive_columns") else None
+    if not calibration_readable(report):
+        return CALIBRATION_UNREADABLE
     flagged = calibration_flagged(report)
     if flagged:
-        return f"chances run high or low for {flagged:,} group{'' if flagged == 1 else 's'}"
-    judged = sum(1 for _ in _calibration_groups(report))
-    if not judged:
-        return f"no group of {SMALL_GROUP} or more to judge"
-    return f"no gap shown ({judged:,} group{'' if judged == 1 else 's'} judged)"
+        return f"chances run high or low for {_groups(flagged)}"
+    groups = list(_calibration_groups(report))
+    tested = sum(group["p_value"] is not None for group in groups)
+    untested = len(groups) - tested
+    if tested:
+        more = f", {untested:,} not: {TOO_FEW_EXPECTED}" if untested else ""
+        return f"no gap shown ({_groups(tested)} tested{more})"
+    if groups:
+        return f"not tested: {TOO_FEW_EXPECTED} in each of the {_groups(len(groups))} judged"
+    held = _held_back(report)
+    if held:
+        return f"no group judged: {_groups(held)} of {SMALL_GROUP} or more {HELD_BACK}"
+    return f"no group of {SMALL_GROUP} or more to judge"
 
 
-def _calibration_groups(report: object) -> Iterator[dict[str, Any]]:
-    """Every judged group of a stored calibration report, across attributes and tracks;
-    nothing from parts of another shape."""
-    if not isinstance(report, dict) or not isinstance(report.get("attributes"), list):
-        return
+CALIBRATION_UNREADABLE = "cannot be read: the report is not in the shape trackfit writes"
+TOO_FEW_EXPECTED = "too few expected successes or failures for the test to hold"
+HELD_BACK = (
+    f"left unjudged so that no sum or difference of the figures shown gives away the "
+    f"successes of fewer than {SMALLEST_SHOWN} people"
+)
+
+
+def _groups(count: int) -> str:
+    return f"{count:,} group{'' if count == 1 else 's'}"
+
+
+def _held_back(report: dict[str, Any]) -> int:
+    """How many groups of a readable report were big enough but left unjudged, across
+    attributes and tracks."""
+    return sum(
+        len(cell["not_judged"])
+        for entry in report["attributes"]
+        for cell in entry["tracks"].values()
+    )
+
+
+def _calibration_groups(report: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """Every judged group of a readable report, across attributes and tracks."""
     for entry in report["attributes"]:
-        tracks = entry.get("tracks") if isinstance(entry, dict) else None
-        for cell in tracks.values() if isinstance(tracks, dict) else ():
-            groups = cell.get("groups") if isinstance(cell, dict) else None
-            yield from (
-                (g for g in groups if isinstance(g, dict)) if isinstance(groups, list) else ()
-            )
+        for cell in entry["tracks"].values():
+            yield from cell["groups"]

@@ -11,7 +11,10 @@ import unicodedata
 from typing import Any
 
 from recommender.learn.fairness_wording import (
+    CALIBRATION_UNREADABLE,
     calibration_flagged,
+    calibration_readable,
+    calibration_report,
     flagged_groups,
     flags_maybe_chance,
 )
@@ -74,14 +77,15 @@ def justification_reasons(manifest: dict[str, Any]) -> list[str]:
             f"the fairness report flags {flagged} group{'' if flagged == 1 else 's'}"
             + (f" ({chance}; a flag is to be explained, not waved away)" if chance else "")
         )
-    holdout = manifest.get("holdout")
-    calibration = holdout.get("calibration_by_group") if isinstance(holdout, dict) else None
+    calibration = calibration_report(manifest)
     off = calibration_flagged(calibration)
     if off:
         reasons.append(
             f"its chances run high or low for {off} group{'' if off == 1 else 's'} "
             "(calibration by group)"
         )
+    elif calibration is not None and not calibration_readable(calibration):
+        reasons.append(f"its calibration by group {CALIBRATION_UNREADABLE}")
     return reasons
 
 

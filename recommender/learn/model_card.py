@@ -8,6 +8,7 @@ from typing import Any
 from recommender.learn.comparison import judgement_said
 from recommender.learn.fairness_wording import (
     CALIBRATION_RULE,
+    CALIBRATION_UNREADABLE,
     NOT_SHOWN_RULE,
     NOTHING_CHECKED,
     OUTCOME_MEANINGS,
@@ -21,6 +22,8 @@ from recommender.learn.fairness_wording import (
     calibration_flags_said,
     calibration_gap,
     calibration_not_judged,
+    calibration_readable,
+    calibration_report,
     chance_mark,
     comparisons_said,
     counted_among,
@@ -429,12 +432,14 @@ def calibration_lines(manifest: dict[str, Any]) -> list[str]:
     """Calibration by group: per attribute, a table of each track's groups judged, and the
     groups not judged. Nothing for a version trained without sensitive columns; a version
     trained before it was measured says so."""
-    if not manifest.get("sensitive_columns"):
+    report = calibration_report(manifest)
+    if not manifest.get("sensitive_columns") and report is None:
         return []
     lines = ["## Calibration by group", ""]
-    report = (manifest.get("holdout") or {}).get("calibration_by_group")
-    if not report:
+    if report is None:
         return lines + ["Not measured: this version was trained before trackfit measured it.", ""]
+    if not calibration_readable(report):
+        return lines + [f"Not shown: it {CALIBRATION_UNREADABLE}.", ""]
     lines += [CALIBRATION_RULE, "", f"**{literal(calibration_flags_said(report))}**", ""]
     for entry in report["attributes"]:
         lines += [

@@ -241,3 +241,58 @@ def test_a_first_version_is_not_said_to_be_scored_beside_an_active_one(hr, regis
     page = " ".join(hr.get("/hr/models/v1").get_data(as_text=True).split())
     assert "there was no active version to score beside it" in page
     assert "the active version scored on the same people" not in page
+
+
+def _a_group(**changed) -> dict:
+    group = {
+        "group": "b",
+        "people": 40,
+        "observed": 0.4,
+        "observed_interval": [0.3, 0.5],
+        "predicted": 0.5,
+        "difference": -0.1,
+        "p_value": 0.01,
+        "p_adjusted": 0.02,
+        "flagged": True,
+    }
+    return group | changed
+
+
+def _a_report(*groups) -> dict:
+    cell = {"people": 80, "groups": list(groups), "not_judged": [], "in_smaller_groups": 0}
+    return {"smallest_judged": 30, "attributes": [{"attribute": "team", "tracks": {"ic": cell}}]}
+
+
+@pytest.mark.parametrize(
+    "report",
+    [
+        [1, 2],
+        "yes",
+        {"attributes": {"team": []}, "smallest_judged": 30},
+        {"attributes": [1, "a", None], "smallest_judged": 30},
+        _a_report({"flagged": True}),
+        _a_report(_a_group(observed=1e308)),
+        _a_report(_a_group(flagged="yes")),
+        _a_report(_a_group(people=-40)),
+        _a_report(_a_group(group="<script>alert(1)</script>", difference="big")),
+    ],
+    ids=lambda report: json.dumps(report)[:40],
+)
+def test_a_calibration_report_edited_out_of_shape_is_said_not_to_read_on_every_page(
+    hr, registry, report
+):
+    """Neither a 500 nor a 422 for the whole page, nor a flag counted or a clean summary
+    from it: every page says it cannot be read, and promoting needs a written reason."""
+    path = registry / "v1" / "manifest.json"
+    manifest = json.loads(path.read_text())
+    manifest["sensitive_columns"] = ["team"]
+    manifest["holdout"]["calibration_by_group"] = report
+    path.write_text(json.dumps(manifest))
+    listed = hr.get("/hr/models")
+    assert listed.status_code == 200
+    assert 'Calibration by group: <strong class="warning-text">cannot be read' in listed.text
+    page = hr.get("/hr/models/v1")
+    assert page.status_code == 200
+    assert "Not shown: it cannot be read: the report is not in the shape" in page.text
+    assert "<script>alert" not in page.text
+    assert hr.get("/hr/models/v1/card").status_code == 200  # the card as written at training

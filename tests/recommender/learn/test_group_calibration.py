@@ -19,6 +19,7 @@ from recommender.learn.fairness_wording import (
     SMALLEST_SHOWN,
     calibration_flags_said,
     calibration_gap,
+    calibration_in_brief,
     calibration_not_judged,
 )
 from recommender.learn.group_calibration import calibration_by_group
@@ -178,16 +179,59 @@ def test_the_card_shows_it_and_a_flag_needs_a_justification():
     assert "Not measured: this version was trained before" in "".join(calibration_lines(calibrated))
     assert "Calibration by group" not in render_model_card({"sensitive_columns": []})
     assert justification_reasons(calibrated) == []
+    report["attributes"][0]["tracks"]["ic"]["groups"][0]["flagged"] = "yes"  # edited by hand
+    card = "".join(calibration_lines(manifest))
+    assert "Not shown: it cannot be read: the report is not in the shape" in card
+    assert justification_reasons(manifest) == [
+        "its calibration by group cannot be read: the report is not in the shape trackfit writes"
+    ]
+
+
+def held_back_and_untested():
+    """A site whose 495 people cannot be judged without giving away the other 4's successes;
+    and groups whose chances are all near-certain, too sure for the test to hold."""
+    rng = np.random.default_rng(8)
+    n = 1000
+    site = np.where(np.arange(n) < 8, "remote", "hq").astype(object)
+    taken = np.where(np.arange(n) % 2 == 0, "ic", "manager")
+    chance = rng.uniform(0.2, 0.8, n)
+    held = calibration_by_group(
+        {"ic": chance, "manager": chance}, taken, rng.random(n) < chance, {"site": site}
+    )
+    sure = np.full(n, 0.995)
+    team = np.where(rng.random(n) < 0.5, "a", "b").astype(object)
+    untested = calibration_by_group(
+        {"ic": sure, "manager": sure}, taken, rng.random(n) < sure, {"team": team}
+    )
+    return held, untested
+
+
+def test_the_brief_never_says_groups_were_small_when_they_were_held_back_nor_tested_when_not():
+    held, untested = held_back_and_untested()
+    brief = calibration_in_brief(
+        {"sensitive_columns": ["site"], "holdout": {"calibration_by_group": held}}
+    )
+    assert brief.startswith(f"no group judged: 2 groups of {SMALL_GROUP} or more left unjudged")
+    assert "No group's calibration could be judged: 2 groups of 30" in calibration_flags_said(held)
+    manifest = {"sensitive_columns": ["team"], "holdout": {"calibration_by_group": untested}}
+    assert calibration_in_brief(manifest) == (
+        "not tested: too few expected successes or failures for the test to hold in each of "
+        "the 4 groups judged"
+    )
 
 
 def test_the_models_list_says_how_each_version_is_calibrated_by_group(trackfit, tmp_path):
     models = tmp_path / "models"
     shutil.copytree(ROOT / "models", models)
+    unreadable = calibration_by_group(*people(4000, seed=1))
+    unreadable["attributes"][0]["tracks"]["ic"]["groups"][0]["observed"] = 1e308
     reports = {
         "overrated": calibration_by_group(*people(4000, seed=2, shift={"b": -0.15})),
         "calibrated": calibration_by_group(*people(4000, seed=1)),
         "too small": calibration_by_group(*people(40, seed=1)),
         "before it was measured": None,
+        "held back": held_back_and_untested()[0],
+        "edited by hand": unreadable,
     }
     versions = {}
     for kind, report in reports.items():
@@ -204,13 +248,20 @@ def test_the_models_list_says_how_each_version_is_calibrated_by_group(trackfit, 
     listed = {line.lstrip("* ").split()[0]: line for line in out.splitlines() if "rows=" in line}
     said = {
         "overrated": "calibration=chances run high or low for 2 groups",
-        "calibrated": "calibration=no gap shown (4 groups judged)",
+        "calibrated": "calibration=no gap shown (4 groups tested)",
         "too small": f"calibration=no group of {SMALL_GROUP} or more to judge",
         "before it was measured": "calibration=not measured",
+        "held back": "calibration=no group judged: 2 groups of 30 or more left unjudged so",
+        "edited by hand": "calibration=cannot be read: the report is not in the shape",
     }
     for kind, version in versions.items():
-        assert f"  {said[kind]}  " in f"{listed[version]}  ", listed[version]
+        assert f"  {said[kind]}" in listed[version], listed[version]
     assert "calibration=" not in listed["v1"]  # trained with no sensitive data
+    # a report that does not read is no evidence: promoting needs a written reason
+    code, _, err = trackfit(
+        "--models", str(models), "models", "promote", versions["edited by hand"]
+    )
+    assert code != 0 and "calibration by group cannot be read" in err
 
 
 @pytest.mark.parametrize("wrong", [np.nan, -0.01, 1.5, np.inf])

@@ -36,4 +36,6 @@ bp.add_app_template_filter(learning.calibration_flags_said, "calibration_flags_s
 bp.add_app_template_filter(learning.calibration_gap, "calibration_gap")
 bp.add_app_template_filter(learning.calibration_flagged, "calibration_flagged")
 bp.add_app_template_filter(learning.calibration_in_brief, "calibration_in_brief")
+bp.add_app_template_filter(learning.calibration_readable, "calibration_readable")
+bp.add_app_template_global(learning.CALIBRATION_UNREADABLE, "calibration_unreadable")
 bp.add_app_template_filter(learning.calibration_not_judged, "calibration_not_judged")

@@ -35,7 +35,15 @@ from webapp.hr.governance.registry_text import in_registry, problem_texts
 # A manifest is a file that anyone with the models folder may have edited. The registry checks
 # the fields answering relies on; these pages read many more (metrics, curves, comparisons),
 # so a page that cannot be drawn from its manifest names the file instead of failing.
-UNEXPECTED_SHAPE = (AttributeError, TypeError, KeyError, IndexError, ValueError, UndefinedError)
+UNEXPECTED_SHAPE = (
+    AttributeError,
+    TypeError,
+    KeyError,
+    IndexError,
+    ValueError,
+    ArithmeticError,  # a number too big to round, say
+    UndefinedError,
+)
 # characters of who made a move that a page repeats from the history: a name (120) and an
 # email (254) as trackfit writes them fit whole; a longer hand-written line is cut
 MAX_MOVER = 400
