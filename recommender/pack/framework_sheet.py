@@ -712,14 +712,14 @@ class _LadderReader:
                     row,
                     0,
                     f"{quoted(competency_id)} is not a competency id: lower-case "
-                    "letters, digits and '_', starting with a letter (e.g. machine_learning)",
+                    "letters, digits, '_' and '-', starting with a letter (e.g. machine_learning)",
                 )
                 competency_id = None
             elif competency_id in seen:
                 self.problem(
                     row,
                     0,
-                    f"competency {competency_id} is already on row {seen[competency_id] + 1}",
+                    f"competency '{competency_id}' is already on row {seen[competency_id] + 1}",
                 )
                 competency_id = None
             elif competency_id in self.taken:

@@ -370,23 +370,31 @@ def _taken_ids() -> dict[str, str]:
     return taken | dict.fromkeys(_shared_construct_ids(), construct)
 
 
+def _shared_part_file(name: str) -> Path | None:
+    """Where the shared part a problem names (`motivation@1.yaml`) is read from, or None for
+    any other name (one of the files made from the sheet)."""
+    if name != f"{MOTIVATION_PART}.yaml":
+        return None
+    for folder in shared_folders(packs_dir(), PACKS_DIR):
+        if (folder / name).is_file():
+            return folder / name
+    return None
+
+
 def _shared_construct_ids() -> set[str]:
     """The construct ids of the shared motivation part, as the pack will find it (the packs
     folder's copy first); none when it does not read (the pack's validation says why)."""
-    for folder in shared_folders(packs_dir(), PACKS_DIR):
-        path = folder / f"{MOTIVATION_PART}.yaml"
-        if path.is_file():
-            try:
-                raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-            except (OSError, UnicodeDecodeError, yaml.YAMLError):
-                return set()
-            constructs = raw.get("constructs") if isinstance(raw, dict) else None
-            return {
-                entry["id"]
-                for entry in (constructs if isinstance(constructs, list) else ())
-                if isinstance(entry, dict) and isinstance(entry.get("id"), str)
-            }
-    return set()
+    path = _shared_part_file(f"{MOTIVATION_PART}.yaml")
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) if path else None
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return set()
+    constructs = raw.get("constructs") if isinstance(raw, dict) else None
+    return {
+        entry["id"]
+        for entry in (constructs if isinstance(constructs, list) else ())
+        if isinstance(entry, dict) and isinstance(entry.get("id"), str)
+    }
 
 
 def _placed(problem: Problem, ladder: Ladder) -> PlacedProblem:
@@ -394,6 +402,10 @@ def _placed(problem: Problem, ladder: Ladder) -> PlacedProblem:
     grid = ladder.grid
     match = PROBLEM_PATH.match(problem.where)
     whole = (-1, 0)
+    name, colon, line = problem.where.partition(":")
+    shared = _shared_part_file(name)
+    if shared is not None:  # a shared part the pack takes in: its own file, not the sheet
+        return whole, Problem(f"{shared}{colon}{line}", problem.message)
     if match is None:
         return whole, Problem(f"{grid.whole()} (generated {problem.where})", problem.message)
     kind, index = match.group(1), match.group(2)

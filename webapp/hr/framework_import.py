@@ -40,7 +40,8 @@ class FrameworkImportForm(FlaskForm):
     )
     pack_id = StringField(
         "Pack id",
-        description="Lower-case letters, digits and hyphens, e.g. data-science. It names the "
+        description="Lower-case letters, digits, '-' and '_', starting with a letter, e.g. "
+        "data-science. It names the "
         "pack's folder and cannot change later.",
         validators=[
             InputRequired("Give the pack an id."),

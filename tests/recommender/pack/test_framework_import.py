@@ -685,3 +685,13 @@ def test_a_cell_inside_merged_cells_is_named_as_such_not_as_empty():
         f"only D{grade + 1} holds: unmerge them and write the value in each cell that needs it"
     ) in problems
     assert any(p.startswith(f"Ladder!F{title + 1}: is empty") for p in problems)
+
+
+def test_a_broken_shared_part_in_the_packs_folder_is_named_by_its_own_path(tmp_path, monkeypatch):
+    """The motivation questionnaire is not made from the sheet: its problem is its file's."""
+    shared = tmp_path / "packs" / "shared" / "motivation@1.yaml"
+    shared.parent.mkdir(parents=True)
+    shared.write_text("id: motivation\nversion: [1\n", encoding="utf-8")
+    monkeypatch.setenv("TRACKFIT_PACKS", str(tmp_path / "packs"))
+    (problem,) = problems_of(TEMPLATE_CSV)
+    assert problem.startswith(f"{shared}:3: is not valid YAML")
