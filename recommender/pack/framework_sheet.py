@@ -92,6 +92,7 @@ class SheetCompetency:
     expects: dict[str, int]
     statements: dict[int, str]  # proficiency -> behavioural statement, 1..5
     row: int  # 0-based
+    refused: str = ""  # the id as written, where it cannot be one (`id` is then a stand-in)
 
 
 @dataclass
@@ -103,9 +104,10 @@ class Ladder:
     levels: list[SheetLevel]
     competencies: list[SheetCompetency]
     grid: Grid = field(repr=False)
-    # Problems only with the rating statements: the framework can still be checked, so that
-    # its problems are listed in the same pass
-    statement_problems: list[PlacedProblem] = field(default_factory=list)
+    # Problems that leave the ladder readable (the rating statements; competency ids refused,
+    # their rows read under a stand-in id): the framework can still be checked, so that its
+    # problems are listed in the same pass
+    deferred: list[PlacedProblem] = field(default_factory=list)
 
 
 class Grid:
@@ -160,7 +162,7 @@ def read_ladder(data: bytes, file_name: str, taken: Mapping[str, str] | None = N
                 f"the sheet {grid.sheet!r} was read as the ladder; the hidden {which} not: if "
                 "the ladder is on one, unhide it and hide or delete the others"
             )
-        found = _formulas_named(reader.found + reader.statement_problems, data, grid)
+        found = _formulas_named(reader.found + reader.deferred, data, grid)
         raise refusal(_merges_named(found, data, grid))
     return ladder
 
@@ -463,7 +465,7 @@ class _LadderReader:
         self.grid = grid
         self.taken = taken
         self.found: list[PlacedProblem] = []
-        self.statement_problems: list[PlacedProblem] = []
+        self.deferred: list[PlacedProblem] = []
         self._sink = self.found
 
     @property
@@ -490,9 +492,7 @@ class _LadderReader:
         competencies = self._competencies(competency_rows, columns, more_column)
         if self.problems or branch_grade is None:
             return None
-        return Ladder(
-            tracks, branch_grade, levels, competencies, self.grid, self.statement_problems
-        )
+        return Ladder(tracks, branch_grade, levels, competencies, self.grid, self.deferred)
 
     def _split_rows(self) -> tuple[dict[str, list[int]], list[int]]:
         """Rows by keyword above the `competency` header; competency rows below it."""
@@ -704,39 +704,24 @@ class _LadderReader:
         seen: dict[str, int] = {}
         known_columns = {column for column, _ in columns} | {more_column}
         for row in rows:
-            competency_id = self.text(row, 0, "a competency id")
-            if competency_id is None:
+            written = self.text(row, 0, "a competency id")
+            if written is None:
                 continue
-            if not ID_PATTERN.match(competency_id):
-                self.problem(
-                    row,
-                    0,
-                    f"{quoted(competency_id)} is not a competency id: lower-case "
-                    "letters, digits, '_' and '-', starting with a letter (e.g. machine_learning)",
-                )
-                competency_id = None
-            elif competency_id in seen:
-                self.problem(
-                    row,
-                    0,
-                    f"competency '{competency_id}' is already on row {seen[competency_id] + 1}",
-                )
-                competency_id = None
-            elif competency_id in self.taken:
-                self.problem(
-                    row,
-                    0,
-                    f"competency '{competency_id}' has the id of {self.taken[competency_id]}; "
-                    "give the competency another id (explanations name each factor by its id "
-                    "alone)",
-                )
-                competency_id = None
+            refused = self._refused_id(written, seen)
+            if refused:
+                # the row is still read, under a stand-in id, so that the ladder's own checks
+                # see its expectations and come out in the same pass
+                self._sink = self.deferred
+                self.problem(row, 0, refused)
+                self._sink = self.found
+                competency_id = f"competency_on_row_{row + 1}"
             else:
-                seen[competency_id] = row
+                seen[written] = row
+                competency_id = written
             label = self.text(row, 1, "the competency's label, shown to people")
             description = self.text(row, 2, None) or ""
             cells = self._expectations(row, columns)
-            self._sink = self.statement_problems
+            self._sink = self.deferred
             more = self._more_statements(row, more_column)
             self._sink = self.found
             cells_by_column = self.grid.rows[row]
@@ -748,16 +733,39 @@ class _LadderReader:
                         "has a value but no level id in the 'level' row above this column",
                     )
             if competency_id and label and cells is not None:
-                self._sink = self.statement_problems
-                statements = self._statements(row, competency_id, cells, more, more_column)
+                self._sink = self.deferred
+                shown = quoted(written) if refused else written
+                statements = self._statements(row, shown, cells, more, more_column)
                 self._sink = self.found
                 expects = {level_id: parsed[0] for level_id, parsed in cells.items()}
                 competencies.append(
                     SheetCompetency(
-                        competency_id, label, description, expects, statements or {}, row
+                        competency_id,
+                        label,
+                        description,
+                        expects,
+                        statements or {},
+                        row,
+                        written if refused else "",
                     )
                 )
         return competencies
+
+    def _refused_id(self, written: str, seen: dict[str, int]) -> str | None:
+        """Why a competency id as written cannot be one, or None."""
+        if not ID_PATTERN.match(written):
+            return (
+                f"{quoted(written)} is not a competency id: lower-case letters, digits, '_' "
+                "and '-', starting with a letter (e.g. machine_learning)"
+            )
+        if written in seen:
+            return f"competency '{written}' is already on row {seen[written] + 1}"
+        if written in self.taken:
+            return (
+                f"competency '{written}' has the id of {self.taken[written]}; give the "
+                "competency another id (explanations name each factor by its id alone)"
+            )
+        return None
 
     def _expectations(self, row: int, columns) -> dict[str, tuple[int, str, int]] | None:
         """Level id -> (proficiency, statement or '', column), left to right."""

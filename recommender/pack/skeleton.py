@@ -12,7 +12,7 @@ from pathlib import Path
 
 import yaml
 
-from recommender.errors import PackInvalid, Problem
+from recommender.errors import PackInvalid, Problem, quoted
 from recommender.pack.fields import CLOSE_CALL_FLAG
 from recommender.pack.framework_sheet import (
     FrameworkSheetInvalid,
@@ -43,8 +43,8 @@ def import_framework(data: bytes, file_name: str, pack_id: str, title: str | Non
         raise FrameworkSheetInvalid.at("--id", problem)
     ladder = read_ladder(data, file_name, _taken_ids())
     framework_problems = _framework_problems(ladder)
-    if ladder.statement_problems or framework_problems:
-        raise refusal(ladder.statement_problems + framework_problems)
+    if ladder.deferred or framework_problems:
+        raise refusal(ladder.deferred + framework_problems)
     files = pack_files(ladder, pack_id, title or title_from_id(pack_id))
     _check_valid(files, ladder, pack_id)
     return files
@@ -398,7 +398,19 @@ def _shared_construct_ids() -> set[str]:
 
 
 def _placed(problem: Problem, ladder: Ladder) -> PlacedProblem:
-    """A problem of the generated pack named by the spreadsheet cell it came from."""
+    """A problem of the generated pack named by the spreadsheet cell it came from, a
+    competency whose id was refused called as written."""
+    place, named = _at_cell(problem, ladder)
+    message = named.message
+    for competency in ladder.competencies:
+        if competency.refused:
+            message = message.replace(competency.id, quoted(competency.refused))
+    return place, Problem(named.where, message)
+
+
+def _at_cell(problem: Problem, ladder: Ladder) -> PlacedProblem:
+    """The sheet's cell (or the file) a problem of the generated pack came from, with the
+    problem named by it."""
     grid = ladder.grid
     match = PROBLEM_PATH.match(problem.where)
     whole = (-1, 0)

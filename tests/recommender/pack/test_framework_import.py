@@ -182,10 +182,13 @@ def test_every_problem_is_listed_in_one_pass_in_sheet_order():
         f"ladder.csv:{tracks}, column I",
         f"ladder.csv:{communication + 1}, column D",
         f"ladder.csv:{communication + 1}, column G",
-        f"ladder.csv:{len(rows)}, column A",
+        *[f"ladder.csv:{len(rows)}, column {column}" for column in "AADEFG"],
     ]
     assert "proficiency 9 is outside 1-5" in problems[2]
     assert "'bad id' is not a competency id" in problems[4]
+    # the row of a refused id is still read: its numbers without a statement are named too
+    assert "'bad id': no level expects proficiency 5" in problems[5]
+    assert "'bad id': proficiency 1 has no description" in problems[6]
 
 
 def test_a_competency_named_as_a_shared_construct_is_named_at_its_row_with_the_rest():
@@ -695,3 +698,21 @@ def test_a_broken_shared_part_in_the_packs_folder_is_named_by_its_own_path(tmp_p
     monkeypatch.setenv("TRACKFIT_PACKS", str(tmp_path / "packs"))
     (problem,) = problems_of(TEMPLATE_CSV)
     assert problem.startswith(f"{shared}:3: is not valid YAML")
+
+
+def test_a_refused_competency_id_does_not_hide_the_ladders_problems():
+    """Its row is still read, so an expectation that falls along a ladder, on that row or
+    another, is named in the same pass, the row called by its id as written."""
+    rows = template_rows()
+    craft, communication = row_of(rows, "craft"), row_of(rows, "communication")
+    rows[craft][0] = "Craft!"
+    rows[craft][3:5] = ["2: I complete whole pieces of work.", "1: I complete scoped tasks."]
+    rows[communication][0] = "craft_depth"  # a construct's id
+    problems = problems_of(as_csv(rows))
+    at = {problem.split(": ", 1)[0] for problem in problems}
+    assert f"ladder.csv:{craft + 1}, column A" in at
+    assert f"ladder.csv:{communication + 1}, column A" in at
+    falls = [p for p in problems if "E2 expects less than E1 in 'Craft!'" in p]
+    assert len(falls) == 2  # on each track, at the cell where it falls
+    assert all(p.startswith(f"ladder.csv:{craft + 1}, column E: on track ") for p in falls)
+    assert not any("competency_on_row" in problem for problem in problems)
