@@ -703,6 +703,7 @@ class _LadderReader:
         competencies = []
         seen: dict[str, int] = {}
         known_columns = {column for column, _ in columns} | {more_column}
+        written_ids = {str(self.grid.value(row, 0)).strip() for row in rows}
         for row in rows:
             written = self.text(row, 0, "a competency id")
             if written is None:
@@ -715,6 +716,8 @@ class _LadderReader:
                 self.problem(row, 0, refused)
                 self._sink = self.found
                 competency_id = f"competency_on_row_{row + 1}"
+                while competency_id in written_ids:  # never a competency's own id
+                    competency_id += "_"
             else:
                 seen[written] = row
                 competency_id = written

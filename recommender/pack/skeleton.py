@@ -404,7 +404,8 @@ def _placed(problem: Problem, ladder: Ladder) -> PlacedProblem:
     message = named.message
     for competency in ladder.competencies:
         if competency.refused:
-            message = message.replace(competency.id, quoted(competency.refused))
+            stand_in = re.compile(rf"\b{re.escape(competency.id)}\b")
+            message = stand_in.sub(lambda _, c=competency: quoted(c.refused), message)
     return place, Problem(named.where, message)
 
 

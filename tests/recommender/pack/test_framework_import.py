@@ -716,3 +716,12 @@ def test_a_refused_competency_id_does_not_hide_the_ladders_problems():
     assert len(falls) == 2  # on each track, at the cell where it falls
     assert all(p.startswith(f"ladder.csv:{craft + 1}, column E: on track ") for p in falls)
     assert not any("competency_on_row" in problem for problem in problems)
+
+
+def test_a_competency_named_like_a_stand_in_is_never_taken_for_one():
+    rows = template_rows()
+    craft, communication = row_of(rows, "craft"), row_of(rows, "communication")
+    rows[craft][0] = "Craft!"
+    rows[communication][0] = f"competency_on_row_{craft + 1}"  # an id of its own, and valid
+    (problem,) = problems_of(as_csv(rows))
+    assert problem.startswith(f"ladder.csv:{craft + 1}, column A: 'Craft!' is not a competency")
