@@ -46,6 +46,13 @@ def test_the_next_assessment_and_account_never_take_a_deleted_ones_number(app, p
     assert deleted == [f"assessment {first}"]  # which now names no assessment at all
 
 
+def back_to(app, revision: str) -> None:
+    """The database migrated down to `revision`, its connections closed (in an app context)."""
+    downgrade(directory=app.extensions["migrate"].directory, revision=revision)
+    db.session.remove()
+    db.engine.dispose()
+
+
 def _schema(connection) -> dict[str, str]:
     rows = connection.exec_driver_sql(
         "SELECT name, sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%'"
@@ -67,9 +74,7 @@ def test_upgrading_an_old_sqlite_database_keeps_every_row_key_index_and_trigger(
     factories.share(app, number)
     factories.set_manager(app, "bob@example.com", "mo@example.com")
     with app.app_context():
-        downgrade(directory=app.extensions["migrate"].directory, revision=start)
-        db.session.remove()
-        db.engine.dispose()
+        back_to(app, start)
         with db.engine.connect() as connection:
             before = _schema(connection)
             tables = [name for name, sql in before.items() if sql.startswith("CREATE TABLE")]
@@ -101,15 +106,13 @@ def test_upgrading_an_old_sqlite_database_keeps_every_row_key_index_and_trigger(
     assert factories.assessment(app, "ada@example.com", people[1]) > number
 
 
-def test_downgrading_gives_back_the_tables_as_they_were(app, people):
+def test_a_downgrade_then_an_upgrade_give_back_the_same_tables(app, people):
     with app.app_context():
         with db.engine.connect() as connection:
             now = _schema(connection)
         plain = [name for name, sql in now.items() if "\tid INTEGER NOT NULL," in sql]
         assert plain == ["audit_events"]  # a new database's tables never reuse ids either
-        downgrade(directory=app.extensions["migrate"].directory, revision="0013_orphans")
-        db.session.remove()
-        db.engine.dispose()
+        back_to(app, "0013_orphans")
         with db.engine.connect() as connection:
             assert not any("AUTOINCREMENT" in sql for sql in _schema(connection).values())
         upgrade_database()
@@ -135,3 +138,48 @@ def test_foreign_keys_are_switched_off_for_the_rebuild_even_inside_a_transaction
     with engine.connect() as connection:  # what was done before is kept
         assert connection.exec_driver_sql("SELECT id FROM done").all() == [(1,)]
     engine.dispose()
+
+
+def test_an_id_deleted_before_the_upgrade_and_named_by_the_audit_log_is_not_given_again(
+    app, people
+):
+    factories.team(app)
+    factories.assessment(app, "ada@example.com", people[0])
+    newest = factories.assessment(app, "bob@example.com", people[1])
+    with app.app_context():
+        back_to(app, "0013_orphans")
+    bob = FormClient(app.test_client())
+    bob.login("bob@example.com")
+    bob.submit(f"/my-data/assessments/{newest}/delete")  # the audit log: "assessment {newest}"
+    with app.app_context():
+        upgrade_database()
+    assert factories.assessment(app, "bob@example.com", people[1]) > newest
+
+
+def test_what_someone_added_to_the_database_neither_stops_the_upgrade_nor_is_touched(app):
+    """A view over trackfit's tables, a table of one's own with an id and a key that was
+    already broken: the rebuild goes round them."""
+    factories.team(app)
+    own = (
+        "CREATE TABLE notes (id INTEGER NOT NULL, user_id INTEGER REFERENCES users (id), "
+        "PRIMARY KEY (id))"
+    )
+    with app.app_context():
+        back_to(app, "0013_orphans")
+        with db.engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.exec_driver_sql(own)
+            connection.exec_driver_sql("INSERT INTO notes VALUES (1, 9999)")  # nobody's
+            connection.exec_driver_sql(
+                "CREATE VIEW managers AS SELECT u.email FROM users u "
+                "JOIN users m ON m.id = u.manager_id"
+            )
+            connection.commit()
+        upgrade_database()
+        with db.engine.connect() as connection:
+            schema = _schema(connection)
+            assert schema["notes"] == own  # untouched
+            assert "AUTOINCREMENT" in schema["users"]
+            assert connection.exec_driver_sql("SELECT count(*) FROM managers").scalar() == 2
+            names = {row[0] for row in connection.exec_driver_sql("SELECT name FROM sqlite_master")}
+            assert not any(name.endswith("_rebuilt") for name in names)

@@ -23,20 +23,42 @@ down_revision = "0013_orphans"
 branch_labels = None
 depends_on = None
 
-# Only ever inserted (its triggers refuse deletes), so its ids cannot come back: left as it is
-KEPT = {"audit_events", "alembic_version"}
+# trackfit's tables with an integer id. Not the audit log: only ever inserted (its triggers
+# refuse deletes), its ids cannot come back. Tables someone else added are left alone.
+REBUILT = (
+    "users",
+    "assessments",
+    "shares",
+    "manager_reviews",
+    "decisions",
+    "api_tokens",
+    "login_attempts",
+    "outcome_uploads",
+    "outcome_records",
+    "sensitive_values",
+    "training_runs",
+)
 ID_COLUMN = re.compile(r"^(\s*)id INTEGER NOT NULL,", re.MULTILINE)
 ID_KEY = re.compile(r",\s*PRIMARY KEY \(id\)")  # with the comma before it: it may come last
 NEVER_REUSED = re.compile(r"^(\s*)id INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,", re.MULTILINE)
 NAMED = re.compile(r'^CREATE TABLE ("?)(\w+)\1 \(')
+# Numbers the audit log gives rows of a table, which the next row must never take again even
+# when the row was deleted before this upgrade: the subject "assessment 42", say
+AUDITED = {
+    "assessments": r"^assessment (\d+)$",
+    "api_tokens": r"^token (\d+)$",
+    "training_runs": r"^run (\d+)$",
+}
 
 
 def upgrade():
-    """Each table with an integer id is rebuilt the way SQLite documents (a new table, its
-    rows copied, the old one dropped, the new one renamed, its indexes and triggers made
-    again from their own SQL, so an expression index is kept as written), with foreign keys
-    off so that dropping the old `users` deletes nobody's assessments; then every key is
-    checked. PostgreSQL's ids come from sequences that never go back: nothing to do."""
+    """Each of trackfit's tables with an integer id is rebuilt the way SQLite documents (a
+    new table, its rows copied, the old one dropped, the new one renamed, its indexes and
+    triggers made again from their own SQL, so an expression index is kept as written), in
+    one transaction, with foreign keys off so that dropping the old `users` deletes nobody's
+    assessments; then no key may be broken that was not before. The next id of each table
+    is past every id it holds and every one the audit log names. PostgreSQL's ids come from
+    sequences that never go back: nothing to do."""
     connection = op.get_bind()
     tables = _tables(connection)
     if tables is None:
@@ -44,7 +66,7 @@ def upgrade():
     plain = [
         (name, sql)
         for name, sql in tables
-        if name not in KEPT and ID_COLUMN.search(sql) and "AUTOINCREMENT" not in sql.upper()
+        if ID_COLUMN.search(sql) and "AUTOINCREMENT" not in sql.upper()
     ]
     odd = [name for name, sql in plain if not ID_KEY.search(sql)]
     if odd:
@@ -52,32 +74,76 @@ def upgrade():
             f"{', '.join(odd)}: not laid out as trackfit made them (no PRIMARY KEY (id)); "
             "nothing was changed"
         )
+    broken = _broken_keys(connection)
     for name, sql in plain:
         created = ID_COLUMN.sub(r"\1id INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,", sql, 1)
         _rebuild(connection, name, ID_KEY.sub("", created, count=1))
-    _keys_hold(connection)
+    _no_key_broken(connection, broken)
+    _past_audited_ids(connection)
+    connection.exec_driver_sql("PRAGMA legacy_alter_table=OFF")
 
 
 def _tables(connection) -> list[tuple[str, str]] | None:
-    """SQLite's tables (name, CREATE statement), its foreign keys switched off to rebuild
-    them; None on PostgreSQL."""
+    """trackfit's tables to rebuild (name, CREATE statement), with SQLite's foreign keys
+    switched off, renames that leave other tables' views and triggers as written, and a
+    transaction begun, so that a refusal undoes everything; None on PostgreSQL."""
     if connection.dialect.name != "sqlite":
         return None
     _foreign_keys_off(connection)
-    return connection.exec_driver_sql(
-        "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+    # a view or trigger someone added that reads a table would otherwise stop its rename
+    connection.exec_driver_sql("PRAGMA legacy_alter_table=ON")
+    if not connection.connection.dbapi_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN")
+    found = connection.exec_driver_sql(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'table'"
     ).all()
+    return [(name, sql) for name, sql in found if name in REBUILT]
 
 
-def _keys_hold(connection) -> None:
-    """Every foreign key still finds its row (a rebuild that lost one is refused)."""
-    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+def _broken_keys(connection) -> set[tuple]:
+    return set(connection.exec_driver_sql("PRAGMA foreign_key_check").all())
+
+
+def _no_key_broken(connection, before: set[tuple]) -> None:
+    """No row names a parent that is not there, but for those that did before the rebuild
+    (in a table someone added, say); the refusal rolls the rebuild back."""
+    broken = _broken_keys(connection) - before
     if broken:
         raise MigrationRefused(
-            "after rebuilding the tables, rows name a parent that is not there "
-            f"({', '.join(sorted({row[0] for row in broken}))}); restore the backup taken "
-            "before upgrading"
+            "rebuilding the tables would leave rows naming a parent that is not there "
+            f"({', '.join(sorted({row[0] for row in broken}))}); nothing was changed"
         )
+
+
+def _past_audited_ids(connection) -> None:
+    """Each table's next id past the largest the audit log names for it: an assessment or
+    account deleted before this upgrade keeps its number too."""
+    audited = {table: 0 for table in AUDITED}
+    audited["users"] = 0
+    rows = connection.exec_driver_sql(
+        "SELECT subject, actor_id FROM audit_events WHERE actor_id IS NOT NULL "
+        "OR subject LIKE 'assessment %' OR subject LIKE 'token %' OR subject LIKE 'run %'"
+    )
+    patterns = {table: re.compile(pattern) for table, pattern in AUDITED.items()}
+    for subject, actor in rows:
+        if actor is not None:
+            audited["users"] = max(audited["users"], actor)
+        for table, pattern in patterns.items():
+            match = pattern.match(subject or "")
+            if match and len(match.group(1)) < 12:
+                audited[table] = max(audited[table], int(match.group(1)))
+    for table, largest in audited.items():
+        seq = connection.exec_driver_sql(
+            "SELECT seq FROM sqlite_sequence WHERE name = ?", (table,)
+        ).scalar()
+        if seq is None:
+            connection.exec_driver_sql(
+                "INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)", (table, largest)
+            )
+        elif seq < largest:
+            connection.exec_driver_sql(
+                "UPDATE sqlite_sequence SET seq = ? WHERE name = ?", (largest, table)
+            )
 
 
 def _foreign_keys_off(connection) -> None:
@@ -114,13 +180,16 @@ def _rebuild(connection, name: str, created: str) -> None:
 
 
 def downgrade():
-    """The tables as they were: SQLite may give a deleted row's id again."""
+    """The tables as before, their primary key's clause last: SQLite may give a deleted row's
+    id again."""
     connection = op.get_bind()
     tables = _tables(connection)
     if tables is None:
         return
+    broken = _broken_keys(connection)
     for name, sql in tables:
-        if name not in KEPT and NEVER_REUSED.search(sql):
+        if NEVER_REUSED.search(sql):
             created = NEVER_REUSED.sub(r"\1id INTEGER NOT NULL,", sql, count=1)
             _rebuild(connection, name, re.sub(r"\s*\)\s*$", ", \n\tPRIMARY KEY (id)\n)", created))
-    _keys_hold(connection)
+    _no_key_broken(connection, broken)
+    connection.exec_driver_sql("PRAGMA legacy_alter_table=OFF")
