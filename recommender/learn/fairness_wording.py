@@ -608,10 +608,10 @@ def calibration_in_brief(manifest: dict[str, Any]) -> str | None:
         return "not measured" if manifest.get("sensitive_columns") else None
     if not calibration_readable(report):
         return CALIBRATION_UNREADABLE
-    flagged = calibration_flagged(report)
+    groups = list(_calibration_groups(report))
+    flagged = sum(group["flagged"] for group in groups)
     if flagged:
         return f"chances run high or low for {_groups(flagged)}"
-    groups = list(_calibration_groups(report))
     tested = sum(group["p_value"] is not None for group in groups)
     untested = len(groups) - tested
     if tested:

@@ -64,8 +64,8 @@ def calibration_by_group(
     to 1 is a bug upstream, raised (ValueError) rather than written into a report."""
     if not sensitive:
         return None
-    for track in TRACK_IDS:
-        chance = np.asarray(p_success[track], float)
+    chances = {track: np.asarray(p_success[track], float) for track in TRACK_IDS}
+    for track, chance in chances.items():
         wrong = np.flatnonzero(~((chance >= 0) & (chance <= 1)))  # NaN fails both
         if wrong.size:
             raise ValueError(
@@ -78,7 +78,7 @@ def calibration_by_group(
     cells = {name: {} for name in encoded}
     for track in TRACK_IDS:
         on = track_taken == track
-        chance = np.asarray(p_success[track], float)[on]
+        chance = chances[track][on]
         codes = {name: column[on] for name, (_, column) in encoded.items()}
         judged = _judged(encoded, codes)
         for name, (labels, _) in encoded.items():

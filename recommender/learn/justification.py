@@ -78,14 +78,13 @@ def justification_reasons(manifest: dict[str, Any]) -> list[str]:
             + (f" ({chance}; a flag is to be explained, not waved away)" if chance else "")
         )
     calibration = calibration_report(manifest)
-    off = calibration_flagged(calibration)
-    if off:
+    if calibration is not None and not calibration_readable(calibration):
+        reasons.append(f"its calibration by group {CALIBRATION_UNREADABLE}")
+    elif off := calibration_flagged(calibration):
         reasons.append(
             f"its chances run high or low for {off} group{'' if off == 1 else 's'} "
             "(calibration by group)"
         )
-    elif calibration is not None and not calibration_readable(calibration):
-        reasons.append(f"its calibration by group {CALIBRATION_UNREADABLE}")
     return reasons
 
 

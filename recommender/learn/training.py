@@ -656,6 +656,9 @@ def _newton(
         beta = np.concatenate([[start.intercept], start.weights])
     sign = np.where(y == 1, 1.0, -1.0)
 
+    def hessian_at(p):
+        return (design * (p * (1.0 - p))[:, None]).T @ design + penalised
+
     def objective(b):
         log_odds = offset + design @ b
         value = np.logaddexp(0.0, -sign * log_odds).sum() + 0.5 * (penalty * b * b).sum()
@@ -665,8 +668,7 @@ def _newton(
     for _ in range(max_steps):
         p = sigmoid(log_odds)
         gradient = design.T @ (p - y) + penalty * beta
-        hessian = (design * (p * (1.0 - p))[:, None]).T @ design + penalised
-        step = np.linalg.solve(hessian + ridge, gradient)
+        step = np.linalg.solve(hessian_at(p) + ridge, gradient)
         size = 1.0
         while size > 1e-6:
             candidate = beta - size * step
@@ -680,11 +682,9 @@ def _newton(
         current, log_odds = value, tried
         if np.abs(size * step).max() < tolerance or improvement < tolerance * 1e-3:
             break
-    hessian = None
-    if posterior:
-        p = sigmoid(log_odds)
-        hessian = (design * (p * (1.0 - p))[:, None]).T @ design + penalised
-    return PenalisedFit(float(beta[0]), beta[1:], hessian)
+    return PenalisedFit(
+        float(beta[0]), beta[1:], hessian_at(sigmoid(log_odds)) if posterior else None
+    )
 
 
 def calibration_table(
