@@ -717,6 +717,17 @@ def _groups(
     return [names[g] for g in order], rank[inverse.reshape(-1)], known, combos[order]
 
 
+def intersection_codes(
+    encoded: list[tuple[list[str], np.ndarray]], people: int
+) -> tuple[list[str], np.ndarray]:
+    """An intersection's group names (as the report names them) and each person's code into
+    them, -1 where any of its attributes is unknown: `group_codes` for several attributes."""
+    names, inverse, known, _ = _groups(encoded, people)
+    codes = np.full(people, -1, dtype=np.int64)
+    codes[known] = inverse
+    return names, codes
+
+
 def _named(label: str) -> str:
     """A label as part of an intersection's name: in quotes when it holds the joining sign
     (`JOIN`) or starts with a quote, so that no two groups share a name (labels "a", "b" and

@@ -438,7 +438,9 @@ def _comparison_count(comparisons: object) -> int:
 # Calibration by group (`recommender.learn.group_calibration`), in words
 CALIBRATION_MARGIN = 0.05  # the gap, in probability, from which a group is flagged
 CALIBRATION_RULE = (
-    "Whether the model's chances hold for each group. Among the people who took each track: "
+    "Whether the model's chances hold for each group, of each attribute and of each pair of "
+    "them (a model can be right about women and about people over 50, and wrong about women "
+    "over 50). Among the people who took each track: "
     "the share of each group who succeeded (with the 90% range of a rate seen among that many "
     "people) beside the mean chance the model gave them, each chance from a model that did not "
     "learn from that person (cross-fitting). Only groups of at least "

@@ -5,7 +5,9 @@ The fairness report compares how often each group is *advised* something. A mode
 and still be wrong about a group: if people of one group succeed as managers less often than
 the model says people like them do (say the history it learnt from held them back in ways the
 answers do not show), every chance it gives them is too high, and the advice with it. So,
-for every sensitive attribute and every track, among the people who took that track: each
+for every sensitive attribute and every intersection of two of them (as the fairness report
+has: a model can be right about women and about people over 50 and wrong about women over
+50), and every track, among the people who took that track: each
 group's observed success rate (with its 90% Wilson range) beside the mean chance the model gave
 them, from chances cross-fitted so that nobody's own outcome shaped the chance judged against
 it.
@@ -32,12 +34,20 @@ unjudged, saying why. Sensitive attributes are read here, never as features.
 
 from __future__ import annotations
 
+from itertools import combinations
 from typing import Any
 
 import numpy as np
 from scipy.stats import false_discovery_control, norm
 
-from recommender.learn.fairness import MIN_EXPECTED, given_away, group_codes, rounded_p
+from recommender.learn.fairness import (
+    JOIN,
+    MIN_EXPECTED,
+    given_away,
+    group_codes,
+    intersection_codes,
+    rounded_p,
+)
 from recommender.learn.fairness_wording import (
     CALIBRATION_MARGIN,
     SMALL_GROUP,
@@ -56,8 +66,11 @@ def calibration_by_group(
     track_taken: np.ndarray,
     success: np.ndarray,
     sensitive: dict[str, np.ndarray],
+    *,
+    max_intersection: int = 2,
 ) -> dict[str, Any] | None:
-    """Per sensitive attribute and track, each group's observed success beside the model's
+    """Per sensitive attribute (then per intersection of 2..`max_intersection` of them, named
+    as the fairness report names it) and track, each group's observed success beside the model's
     mean chance for it (chances cross-fitted: from models that did not learn from the person),
     with the test and flag described above; None when no sensitive column was given. All
     arrays are over the same people; JSON-serialisable. A chance that is not a number from 0
@@ -75,6 +88,13 @@ def calibration_by_group(
     people = len(success)
     success = np.asarray(success, dtype=bool)
     encoded = {name: group_codes(name, values, people) for name, values in sensitive.items()}
+    parts = {name: [name] for name in encoded}
+    for size in range(2, min(max_intersection, len(sensitive)) + 1):
+        for combination in combinations(sensitive, size):
+            name = JOIN.join(combination)
+            if name not in encoded:  # a column named like the intersection is read as itself
+                columns = [encoded[part] for part in combination]
+                encoded[name], parts[name] = intersection_codes(columns, people), list(combination)
     cells = {name: {} for name in encoded}
     for track in TRACK_IDS:
         on = track_taken == track
@@ -83,7 +103,10 @@ def calibration_by_group(
         judged = _judged(encoded, codes)
         for name, (labels, _) in encoded.items():
             cells[name][track] = _cell(labels, codes[name], judged[name], success[on], chance)
-    attributes = [{"attribute": name, "tracks": tracks} for name, tracks in cells.items()]
+    attributes = [
+        {"attribute": name, "parts": parts[name], "tracks": tracks}
+        for name, tracks in cells.items()
+    ]
     _adjust(
         [group for entry in attributes for c in entry["tracks"].values() for group in c["groups"]]
     )
@@ -92,7 +115,7 @@ def calibration_by_group(
             "observed success on the track taken beside the mean cross-fitted chance; each "
             "group against the rest of its track, z = (S_g / V_g - S_r / V_r) / sqrt(1 / V_g + "
             "1 / V_r) with S = sum(y - p), V = sum p(1 - p); Benjamini-Hochberg over every group "
-            "and track"
+            "of every attribute and intersection, and track"
         ),
         "alpha": ALPHA,
         "margin": MARGIN,

@@ -14,6 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from recommender.learn.fairness import given_away, group_codes, intersection_codes
 from recommender.learn.fairness_wording import (
     SMALL_GROUP,
     SMALLEST_SHOWN,
@@ -165,6 +166,79 @@ def test_a_group_is_judged_against_the_rest_when_the_chances_add_up_to_the_succe
     for track in ("ic", "manager"):
         a = judged(report, track)["a"]
         assert a["flagged"] and a["difference"] < 0
+
+
+def crossed(n: int, seed: int, gap: float):
+    """Women over 40 and men under 40 succeed less than the model says, the other two groups
+    more, by `gap`: neither gender nor age band alone runs high or low."""
+    rng = np.random.default_rng(seed)
+    chance = rng.uniform(0.2, 0.8, n)
+    gender = rng.choice(["woman", "man"], n).astype(object)
+    age = rng.choice(["under 40", "40 and over"], n).astype(object)
+    shift = np.where((gender == "woman") == (age == "40 and over"), -gap, gap)
+    success = rng.random(n) < np.clip(chance + shift, 0, 1)
+    taken = np.where(np.arange(n) % 2 == 0, "ic", "manager")
+    return {"ic": chance, "manager": chance}, taken, success, {"gender": gender, "age": age}
+
+
+def test_a_gap_only_an_intersection_shows_is_flagged_there():
+    report = calibration_by_group(*crossed(4000, seed=10, gap=0.12))
+    names = [entry["attribute"] for entry in report["attributes"]]
+    assert names == ["gender", "age", "gender × age"]
+    assert report["attributes"][2]["parts"] == ["gender", "age"]
+    flagged = {(flag["attribute"], flag["track"], flag["group"]) for flag in report["flagged"]}
+    assert {attribute for attribute, _, _ in flagged} == {"gender × age"}
+    assert ("gender × age", "manager", "woman × 40 and over") in flagged
+    said = calibration_flags_said(report)
+    assert "woman × 40 and over (gender × age) on the manager track, whose chances run high" in said
+    manifest = {"sensitive_columns": ["gender", "age"], "holdout": {"calibration_by_group": report}}
+    assert "### Calibration by gender × age" in "\n".join(calibration_lines(manifest))
+    assert any("calibration by group" in reason for reason in justification_reasons(manifest))
+    # one attribute: no intersection; and no intersection asked for
+    chances, taken, success, sensitive = crossed(4000, seed=10, gap=0.12)
+    alone = calibration_by_group(chances, taken, success, {"gender": sensitive["gender"]})
+    assert [entry["attribute"] for entry in alone["attributes"]] == ["gender"]
+    single = calibration_by_group(chances, taken, success, sensitive, max_intersection=1)
+    assert single["flagged"] == []
+
+
+CELLS = [(one, two) for one in ("a", "b", None) for two in ("x", "y", None)]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    # people per combination of labels: big cells beside a few people, where subtracting one
+    # group shown from another would give those few away
+    sizes=st.lists(st.sampled_from([0, 1, 2, 3, 4, 6, 30, 31, 34, 40]), min_size=9, max_size=9),
+    seed=st.integers(0, 2**16),
+)
+def test_no_handful_of_people_is_given_away_across_attributes_and_their_intersection(sizes, seed):
+    cells = [cell for cell, size in zip(CELLS, sizes, strict=True) for _ in range(size)]
+    n = len(cells)
+    if n == 0:
+        return
+    rng = np.random.default_rng(seed)
+    chance = rng.uniform(0.1, 0.9, n)
+    sensitive = {
+        "one": np.array([one for one, _ in cells], dtype=object),
+        "two": np.array([two for _, two in cells], dtype=object),
+    }
+    report = calibration_by_group(
+        {"ic": chance, "manager": chance}, np.full(n, "ic"), rng.random(n) < chance, sensitive
+    )
+    encoded = {name: group_codes(name, values, n) for name, values in sensitive.items()}
+    encoded["one × two"] = intersection_codes([encoded["one"], encoded["two"]], n)
+    shown = []
+    for entry in report["attributes"]:
+        labels, codes = encoded[entry["attribute"]]
+        groups = entry["tracks"]["ic"]["groups"]
+        assert all(group["people"] >= SMALL_GROUP for group in groups)
+        for group in groups:
+            assert group["people"] == int((codes == labels.index(group["group"])).sum())
+        shown.append((codes, [labels.index(group["group"]) for group in groups]))
+    matrix = np.column_stack([codes for _, codes in encoded.values()])
+    # with the track's total (the card's success rate), when the report shows any group
+    assert not any(chosen for _, chosen in shown) or not given_away(matrix, shown).any()
 
 
 def test_the_card_shows_it_and_a_flag_needs_a_justification():
