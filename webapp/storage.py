@@ -2,6 +2,7 @@
 
 from flask import current_app
 from flask_migrate import upgrade
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from webapp.extensions import db
 
@@ -14,6 +15,17 @@ def upgrade_database() -> None:
     on which deleting an assessment would leave its shares, notes and decisions behind."""
     try:
         upgrade(directory=current_app.extensions["migrate"].directory)
+    except (OperationalError, ProgrammingError) as error:
+        reason = " ".join(str(error.orig).split())
+        if "no such table" not in reason and "does not exist" not in reason:
+            raise
+        # the tables are not those of the schema version the database records
+        raise MigrationRefused(
+            f"a table the database should have is missing ({reason}): the version of the "
+            "schema it records (in its alembic_version table) does not match its tables, so it "
+            "was changed by hand or by other software; restore it from a backup, or point "
+            "DATABASE_URL at a new database"
+        ) from error
     finally:
         db.engine.dispose()
 

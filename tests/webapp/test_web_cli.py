@@ -3,6 +3,7 @@
 import io
 import os
 import socket
+import sqlite3
 import sys
 from datetime import datetime, timedelta
 
@@ -198,6 +199,26 @@ def test_a_database_without_tables_says_to_upgrade_it(monkeypatch, capsys, tmp_p
     monkeypatch.setenv("TRACKFIT_ENV", "testing")
     assert main(["users", "list"]) == 2
     assert "run `trackfit db upgrade` first" in capsys.readouterr().err
+
+
+def test_a_table_missing_from_a_database_is_not_called_a_database_to_upgrade(
+    monkeypatch, capsys, tmp_path
+):
+    """The upgrade itself finds a table gone that the recorded schema version has: saying
+    "run trackfit db upgrade first" would send the reader round in a circle."""
+    path = tmp_path / "changed.db"
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{path}")
+    monkeypatch.setenv("TRACKFIT_ENV", "testing")
+    assert main(["db", "upgrade"]) == 0
+    with sqlite3.connect(path) as connection:
+        connection.execute("UPDATE alembic_version SET version_num = '0011_upload_flagged_rows'")
+        connection.execute("DROP TABLE users")
+    capsys.readouterr()
+    assert main(["db", "upgrade"]) == 2
+    err = capsys.readouterr().err
+    assert "the database was not upgraded: a table the database should have is missing" in err
+    assert "(no such table: users)" in err and "restore it from a backup" in err
+    assert "run `trackfit db upgrade` first" not in err and "Traceback" not in err
 
 
 @pytest.mark.parametrize(
