@@ -36,6 +36,7 @@ import re
 import stat
 import threading
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -632,8 +633,10 @@ def model_array_problems(arrays: Any) -> list[tuple[str, str]]:
         value = arrays[key]
         if value.dtype.kind not in "fiu":
             problems.append((key, f"must hold numbers, not {value.dtype}"))
-        elif value.ndim != ndim or (size is not None and value.shape[0] != size):
-            wanted = f"{size} values" if size is not None else f"{ndim} dimension(s)"
+        elif value.ndim != ndim:
+            problems.append((key, f"has shape {value.shape}; expected {ndim} dimension(s)"))
+        elif size is not None and value.shape[0] != size:
+            wanted = f"{size} values" if ndim == 1 else f"{size} rows"
             problems.append((key, f"has shape {value.shape}; expected {wanted}"))
         elif not np.isfinite(value).all():
             problems.append((key, "holds NaN or infinity"))
@@ -661,20 +664,48 @@ def model_array_problems(arrays: Any) -> list[tuple[str, str]]:
         for track in TRACK_IDS:
             bounded(f"shape_{track}_{j}", 1, knots.size, LARGEST_EFFECT)
     if "measurement_variance" in arrays:
-        spread = bounded("measurement_variance", 1, len(TRACK_IDS), LARGEST_COVARIANCE)
-        if spread is not None and (spread < 0).any():
-            problems.append(("measurement_variance", "must not be negative"))
-        for track in TRACK_IDS:
-            key = f"covariance_{track}"
-            covariance = bounded(key, 2, None, LARGEST_COVARIANCE)
-            if covariance is None:
-                continue
-            if covariance.shape != (total + 1, total + 1):
-                expected = (total + 1, total + 1)
-                problems.append((key, f"has shape {covariance.shape}; expected {expected}"))
-            elif not _is_covariance(covariance):
-                problems.append((key, "is not symmetric with no negative variance"))
+        problems += _uncertainty_problems(arrays, bounded, count, total)
     return problems
+
+
+def _uncertainty_problems(
+    arrays: Any, bounded: Callable[..., np.ndarray | None], features: int, knots: int
+) -> list[tuple[str, str]]:
+    """The arrays the intervals are made of: measurement and missing-answer spreads (not
+    negative, one per track, and per track and feature), and each track's covariance (of
+    the intercept and every knot's height). `bounded` reads an array, recording its own
+    problems."""
+    problems = []
+    spread = bounded("measurement_variance", 1, len(TRACK_IDS), LARGEST_COVARIANCE)
+    if spread is not None and (spread < 0).any():
+        problems.append(("measurement_variance", "must not be negative"))
+    if "missing_variance" in arrays:
+        missing = bounded("missing_variance", 2, len(TRACK_IDS), LARGEST_COVARIANCE)
+        problems += _missing_variance_problems(missing, features)
+    for track in TRACK_IDS:
+        key = f"covariance_{track}"
+        covariance = bounded(key, 2, None, LARGEST_COVARIANCE)
+        if covariance is None:
+            continue
+        if covariance.shape != (knots + 1, knots + 1):
+            expected = (knots + 1, knots + 1)
+            problems.append((key, f"has shape {covariance.shape}; expected {expected}"))
+        elif not _is_covariance(covariance):
+            problems.append((key, "is not symmetric with no negative variance"))
+    return problems
+
+
+def _missing_variance_problems(missing: np.ndarray | None, features: int) -> list[tuple[str, str]]:
+    """A readable `missing_variance` (None when it was not) must be one variance per track and
+    feature."""
+    if missing is None:
+        return []
+    if missing.shape[1] != features:
+        expected = (len(TRACK_IDS), features)
+        return [("missing_variance", f"has shape {missing.shape}; expected {expected}")]
+    if (missing < 0).any():
+        return [("missing_variance", "must not be negative")]
+    return []
 
 
 def _is_covariance(matrix: np.ndarray) -> bool:

@@ -18,7 +18,10 @@ two spreads on the log-odds scale: the posterior spread of the fitted model (est
 Laplace approximation of the L2-penalised fit, whose penalty is a normal prior on each
 standardised coefficient, so shrinkage toward it widens rather than hides), and how far a
 person's true standing can lie from their questionnaire scores (measurement: the scales'
-reliability, fixed at training). With measurement spread `v`, the
+reliability, fixed at training). A feature the person gave no value for (the training
+median stands in for it) adds how far the shape's contribution lay from its value at the median
+among the people it learnt from: knowing nothing of a person's standing is the widest
+measurement there is. With measurement spread `v`, the
 chance given the answers is an average over people answering alike, flatter than each of
 their own; the interval is centred on the log-odds scaled back by sqrt(1 + pi v / 8) (the
 probit approximation) and always contains the stated chance.
@@ -47,6 +50,9 @@ class Uncertainty:
     # per track: covariance of (intercept, shape heights at every knot of every feature)
     covariance: dict[str, np.ndarray]
     measurement_variance: dict[str, float]  # per track: spread of the true log-odds
+    # per track, per feature: the spread a feature adds when the person has no value for it
+    # (None in versions trained before it was kept: nothing added)
+    missing_variance: dict[str, np.ndarray] | None = None
 
 
 @dataclass(frozen=True)
@@ -111,9 +117,12 @@ class TrackModel:
         weights = self._hat_weights(features)
         design = np.hstack([np.ones((weights.shape[0], 1)), weights])
         bounds, slopes = {}, {}
+        missing = np.isnan(features)
         for track in TRACK_IDS:
             fitted = ((design @ self.uncertainty.covariance[track]) * design).sum(axis=1)
             spread = self.uncertainty.measurement_variance[track]
+            if self.uncertainty.missing_variance is not None and missing.any():
+                spread = spread + missing @ self.uncertainty.missing_variance[track]
             scale = np.sqrt(1.0 + np.pi * spread / 8.0)
             half = INTERVAL_Z * np.sqrt(scale**2 * np.maximum(fitted, 0.0) + spread)
             centre, stated = scale * logits[track], sigmoid(logits[track])
@@ -125,6 +134,31 @@ class TrackModel:
         difference = sigmoid(logits["manager"]) - sigmoid(logits["ic"])
         half = INTERVAL_Z * np.sqrt(slopes["manager"] + slopes["ic"])
         return Intervals(bounds, (difference - half, difference + half))
+
+    def spread_when_missing(self, features: np.ndarray) -> dict[str, np.ndarray]:
+        """Per track and feature, the spread of the true log-odds that a person's missing
+        value adds (`Uncertainty.missing_variance`), from the people learnt from
+        (`features`): the mean squared distance of the feature's contribution from its value
+        at the stand-in (the training median), under the posterior, the fitted shape's and its
+        uncertainty's (a shape shrunk toward flat on few people would otherwise say that people
+        differ little). What the score would have said is then unknown, not measured with
+        error: the measurement spread already counts the part of the true standing that no
+        score shows, so this is the rest."""
+        assert self.uncertainty is not None
+        unknown = np.full((1, len(self.feature_names)), np.nan)
+        moved = self._hat_weights(features) - self._hat_weights(unknown)
+        parts, at_unknown = self.contributions(features), self.contributions(unknown)
+        spread = {}
+        for track in TRACK_IDS:
+            heights = self.uncertainty.covariance[track][1:, 1:]  # without the intercept
+            posterior = np.empty(len(self.feature_names))
+            for j, start in enumerate(self._knot_offsets.tolist()):
+                block = slice(start, start + self.knots[j].size)
+                mine = moved[:, block]
+                posterior[j] = ((mine @ heights[block, block]) * mine).sum(axis=1).mean()
+            fitted = ((parts[track] - at_unknown[track]) ** 2).mean(axis=0)
+            spread[track] = fitted + np.maximum(posterior, 0.0)
+        return spread
 
     def posterior_logits(
         self, features: np.ndarray, draws: int, rng: np.random.Generator
@@ -191,6 +225,10 @@ class TrackModel:
             arrays["measurement_variance"] = np.array(
                 [self.uncertainty.measurement_variance[t] for t in TRACK_IDS]
             )
+            if self.uncertainty.missing_variance is not None:
+                arrays["missing_variance"] = np.vstack(
+                    [self.uncertainty.missing_variance[t] for t in TRACK_IDS]
+                )
         return arrays
 
     @classmethod
@@ -207,6 +245,14 @@ class TrackModel:
                     t: np.asarray(arrays[f"covariance_{t}"], dtype=float) for t in TRACK_IDS
                 },
                 measurement_variance={t: float(spread[i]) for i, t in enumerate(TRACK_IDS)},
+                missing_variance=(
+                    {
+                        t: np.asarray(arrays["missing_variance"][i], dtype=float)
+                        for i, t in enumerate(TRACK_IDS)
+                    }
+                    if "missing_variance" in arrays
+                    else None
+                ),
             )
         return cls(
             feature_names=names,

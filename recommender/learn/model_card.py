@@ -205,7 +205,8 @@ def _capacity(metrics: dict[str, Any], declined: Any = None) -> list[str]:
         "Each chance carries a 90% interval from the posterior of the fit (Laplace) and the "
         "measurement error of the scales (log-odds variance "
         + ", ".join(f"{t} {v}" for t, v in spread.items())
-        + ").",
+        + "); a score the person left blank adds how much that feature's effect varied among "
+        "the people learnt from, since the training median stands in for it.",
         "",
     ]
     return lines

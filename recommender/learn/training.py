@@ -23,7 +23,7 @@ to shrink toward it at all is chosen the same way as the knots (cross-validated 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -260,6 +260,10 @@ def fit_track_model(
     }
     uncertainty = Uncertainty(covariance, spread)
     model = TrackModel(feature_names, grid, shapes, intercepts, fill, centre, uncertainty)
+    model = replace(
+        model,
+        uncertainty=replace(uncertainty, missing_variance=model.spread_when_missing(features)),
+    )
     metrics["rows"] = len(success)
     metrics["measurement_variance"] = {t: round(v, 4) for t, v in spread.items()}
     return TrainingResult(model, metrics)

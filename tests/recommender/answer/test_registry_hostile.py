@@ -40,7 +40,7 @@ def _drop_feature(arrays):
         del arrays[key]
     for track in ("ic", "manager"):
         del arrays[f"covariance_{track}"]
-    del arrays["measurement_variance"]
+    del arrays["measurement_variance"], arrays["missing_variance"]
 
 
 def _scale_shape(arrays):
@@ -59,7 +59,7 @@ def _spike_between_knots(arrays):
     arrays["knots_0"] = np.array([1.0, 2.4, 2.5, 2.6, 5.0])
     for track in ("ic", "manager"):
         arrays[f"shape_{track}_0"] = np.array([0.0, 0.0, 1e308, 0.0, 0.0])
-    for key in ("covariance_ic", "covariance_manager", "measurement_variance"):
+    for key in ("covariance_ic", "covariance_manager", "measurement_variance", "missing_variance"):
         arrays[key] = None
 
 
@@ -87,6 +87,18 @@ BROKEN_ARRAYS = {
     "a spike between knots no sample person lands on": (_spike_between_knots, "past ±50"),
     "a covariance with a negative variance": (_negative_variance, "no negative variance"),
     "a covariance that is not symmetric": (_lopsided_covariance, "is not symmetric"),
+    "a missing-answer spread per track only": (
+        _set("missing_variance", np.ones(2)),
+        "missing_variance: has shape (2,); expected 2 dimension(s)",
+    ),
+    "a missing-answer spread for too few features": (
+        _set("missing_variance", np.ones((2, 3))),
+        "missing_variance: has shape (2, 3); expected (2, 24)",
+    ),
+    "a negative missing-answer spread": (
+        _set("missing_variance", -np.ones((2, 24))),
+        "missing_variance: must not be negative",
+    ),
 }
 
 
