@@ -1130,7 +1130,12 @@ def _only_pack(registry: Registry) -> str:
 
 def run_evaluate(args: argparse.Namespace) -> int:
     """`trackfit evaluate`: prints a table, or the JSON report."""
-    from recommender.learn.evaluation import evaluate_at_sizes, evaluate_on_outcomes, size_table
+    from recommender.learn.evaluation import (
+        OutcomesTooFew,
+        evaluate_at_sizes,
+        evaluate_on_outcomes,
+        size_table,
+    )
     from recommender.learn.synthetic import TRUTHS
     from recommender.learn.training import TrainingDataTooSmall
 
@@ -1173,6 +1178,10 @@ def run_evaluate(args: argparse.Namespace) -> int:
                 prior=prior,
                 progress=lambda line: print(f"evaluated {line}", file=sys.stderr, flush=True),
             )
+    except OutcomesTooFew as error:
+        raise OutcomesInvalid(
+            f"{args.data.name}: too few people to train on, as `trackfit train` would say: {error}"
+        ) from None
     except TrainingDataTooSmall as error:
         if args.data:
             raise OutcomesInvalid(
@@ -1180,6 +1189,8 @@ def run_evaluate(args: argparse.Namespace) -> int:
                 f"rest judge) are too few: {error}; use more people"
             ) from None
         raise TrackfitError(f"a training sample: {error}; use more people") from None
+    for track, why in (report.get("not_judged") or {}).items():
+        print(f"trackfit evaluate: {track} track not judged: {why}", file=sys.stderr)
     if args.data or args.json:
         json.dump(report, sys.stdout, indent=2)
         sys.stdout.write("\n")

@@ -27,7 +27,15 @@ from recommender.answer.features import feature_matrix
 from recommender.answer.recommendation import decide
 from recommender.learn.comparison import compare_paired
 from recommender.learn.synthetic import TRUTHS, synthetic_profiles
-from recommender.learn.training import Prior, fit_on_profiles, probability_metrics, usable_rows
+from recommender.learn.training import (
+    MIN_EACH_OUTCOME,
+    Prior,
+    TrainingDataTooSmall,
+    fit_on_profiles,
+    probability_metrics,
+    training_shortfalls,
+    usable_rows,
+)
 from recommender.pack.framework import TRACK_IDS
 from recommender.pack.loading import Pack
 
@@ -276,9 +284,12 @@ def evaluate_on_outcomes(data, test_share: float = 0.3, seed: int = 11) -> dict[
     compares how well each model predicts success on the track people took: ROC AUC and Brier
     per track on a held-out share, for trackfit and the gradient-boosting peer.
     """
+    profiles = data.profiles()
+    shortfalls = training_shortfalls(data.track_taken, data.success, profiles)
+    if shortfalls:  # what `trackfit train` would refuse is not evaluated either
+        raise OutcomesTooFew(". ".join(shortfalls))
     rng = np.random.default_rng(seed)
     held_out = rng.random(len(data.success)) < test_share
-    profiles = data.profiles()
     features = feature_matrix(profiles)
     usable = usable_rows(profiles)
     # responses with a quality flag are neither learnt from nor judged, as in training
@@ -291,7 +302,8 @@ def evaluate_on_outcomes(data, test_share: float = 0.3, seed: int = 11) -> dict[
     paired = compare_paired(
         ours, peer_p, data.track_taken[test], data.success[test], active_name="peer", seed=seed
     )
-    return {
+    unjudged = _too_few_held_out(data.track_taken[test], data.success[test])
+    report = {
         "rows": len(data.success),
         "test_rows": int(test.sum()),
         "test_rows_left_out_for_quality_flags": int((held_out & ~usable).sum()),
@@ -309,6 +321,39 @@ def evaluate_on_outcomes(data, test_share: float = 0.3, seed: int = 11) -> dict[
             peer_p, data.track_taken[test], data.success[test]
         ),
     }
+    for track, why in unjudged.items():
+        # a handful of people ranks perfectly by chance: no figure, and the reason instead
+        report["versus_peer"]["tracks"][track] = {
+            "rows": report["versus_peer"]["tracks"][track]["rows"],
+            "not_judged": why,
+        }
+        for name in ("trackfit", "gradient_boosting_peer"):
+            report[name].pop(track, None)
+    report["not_judged"] = unjudged
+    return report
+
+
+def _too_few_held_out(track_taken: np.ndarray, success: np.ndarray) -> dict[str, str]:
+    """Per track whose held-out people are too few to judge (fewer than MIN_EACH_OUTCOME
+    successes or failures, as training needs), why."""
+    reasons = {}
+    for track in TRACK_IDS:
+        y = success[track_taken == track]
+        successes = int(y.sum())
+        if min(successes, y.size - successes) < MIN_EACH_OUTCOME:
+            people = "1 person" if y.size == 1 else f"{y.size} people"
+            reasons[track] = (
+                f"only {people} held out took the {track} track, {successes} of them "
+                f"succeeded: judging needs at least {MIN_EACH_OUTCOME} who succeeded and "
+                f"{MIN_EACH_OUTCOME} who did not, or a ranking of so few is chance; use a "
+                "bigger file"
+            )
+    return reasons
+
+
+class OutcomesTooFew(TrainingDataTooSmall):
+    """An outcome file too small to train on at all, as `trackfit train` would refuse it
+    (not only its training share)."""
 
 
 def _versus_peer(entry: dict[str, Any]) -> dict[str, Any]:

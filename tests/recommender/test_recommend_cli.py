@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import gc
 import json
 import shutil
@@ -360,7 +361,33 @@ def test_evaluate_on_a_file_refuses_the_synthetic_options_and_says_which_rows_we
     assert "--truths, --seeds, --test-n go with the synthetic evaluation, not --data" in err
     code, out, err = trackfit("evaluate", "--data", str(data))
     assert code == 2 and out == "" and "Traceback" not in err
-    assert "ten.csv: the 70% of its rows that train (the rest judge) are too few: track" in err
+    assert "ten.csv: too few people to train on, as `trackfit train` would say: track" in err
+
+
+def test_evaluate_on_a_file_judges_no_track_on_a_handful_of_held_out_people(trackfit, tmp_path):
+    """An outside review: 36 of 40 managers succeeded; the held-out few ranked perfectly by
+    chance and were shown as AUC 1.0 with an interval of [1.0, 1.0]."""
+    data = tmp_path / "outcomes.csv"
+    trackfit("synth", "--n", "700", "--seed", "6", "--out", str(data))
+    with data.open(encoding="utf-8", newline="") as stream:
+        rows = list(csv.DictReader(stream))
+    managers = [row for row in rows if row["track_taken"] == "manager"]
+    for i, row in enumerate(managers):
+        row["success"] = "0" if i % 12 == 0 else "1"  # one in twelve fails
+    with data.open("w", encoding="utf-8", newline="") as stream:
+        writer = csv.DictWriter(stream, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    code, out, err = trackfit("evaluate", "--data", str(data))
+    assert code == 0, err
+    report = json.loads(out)
+    manager = report["versus_peer"]["tracks"]["manager"]
+    assert "auc" not in manager and "manager" not in report["trackfit"]
+    assert manager["not_judged"].startswith(f"only {manager['rows']} people held out took the")
+    assert "judging needs at least 5 who succeeded and 5 who did not" in manager["not_judged"]
+    assert report["not_judged"] == {"manager": manager["not_judged"]}
+    assert f"manager track not judged: {manager['not_judged']}" in err
+    assert "auc" in report["versus_peer"]["tracks"]["ic"]  # the other track is judged
 
 
 def test_evaluate_may_train_toward_a_prior_version_and_says_so(trackfit):
