@@ -565,9 +565,10 @@ def run_train(args: argparse.Namespace) -> int:
     # in the order of the people, as HR's pages train: the same rows in another order alike
     outcomes = _read_outcome_file(args, load_pack(args.pack)).in_person_order()
     registry = RegistryWriter(args.models)
+    profiles = outcomes.profiles()
     try:
         summary = train_candidate(
-            outcomes.profiles(),
+            profiles,
             outcomes.track_taken,
             outcomes.success,
             registry=registry,
@@ -596,11 +597,34 @@ def run_train(args: argparse.Namespace) -> int:
     json.dump(summary, sys.stdout, indent=2)
     sys.stdout.write("\n")
     print(_trained_in_words(summary, args.models, refused=refusal is not None), file=sys.stderr)
+    left_out = _left_out_in_words(profiles)
+    if left_out:
+        print(left_out, file=sys.stderr)
     if refusal:
         raise TrackfitError(
             f"train: {summary['version']} was written as a candidate but not promoted: {refusal}"
         )
     return EXIT_OK
+
+
+SHOWN_IDS = 5  # employee ids named per flag; the rest counted
+
+
+def _left_out_in_words(profiles) -> str | None:
+    """Who was not learnt from for a response-quality flag, per flag: how many and the first
+    employee ids in sorted order (a person can raise several); None when nobody was left
+    out."""
+    if not profiles.flagged.any():
+        return None
+    lines = [f"  left out for response-quality flags ({int(profiles.flagged.sum()):,} rows):"]
+    for flag, raised in profiles.flags.items():
+        ids = sorted(profiles.employee_ids[row] for row in raised.nonzero()[0])
+        if not ids:
+            continue
+        named = ", ".join(repr(employee) for employee in ids[:SHOWN_IDS])
+        more = f" and {len(ids) - SHOWN_IDS:,} more" if len(ids) > SHOWN_IDS else ""
+        lines.append(f"    {flag.replace('_', ' ')}: {len(ids):,} ({named}{more})")
+    return "\n".join(lines)
 
 
 def _trained_in_words(summary: dict, models: Path | None, *, refused: bool) -> str:

@@ -364,6 +364,30 @@ def test_evaluate_on_a_file_refuses_the_synthetic_options_and_says_which_rows_we
     assert "ten.csv: too few people to train on, as `trackfit train` would say: track" in err
 
 
+def test_train_names_who_was_left_out_for_a_response_quality_flag(trackfit, tmp_path):
+    """People who left every statement blank (who left before answering) are not learnt
+    from; HR is told how many, for which flag, and who."""
+    data = tmp_path / "outcomes.csv"
+    trackfit("synth", "--n", "400", "--seed", "6", "--out", str(data))
+    with data.open(encoding="utf-8", newline="") as stream:
+        rows = list(csv.DictReader(stream))
+    items = [item.id for item in load_pack("engineering").questionnaire.scored_items]
+    for row in rows[:7]:
+        row.update(dict.fromkeys(items, ""))
+    with data.open("w", encoding="utf-8", newline="") as stream:
+        writer = csv.DictWriter(stream, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    code, out, err = trackfit("--models", str(tmp_path / "r"), "train", "--data", str(data))
+    assert code == 0, err
+    blank = sorted(row["employee_id"] for row in rows[:7])
+    assert "  left out for response-quality flags (" in err
+    shown = ", ".join(repr(employee) for employee in blank[:5])
+    assert f"    too many skipped: 7 ({shown} and 2 more)" in err
+    summary = json.loads(out)
+    assert summary["rows"] - summary["rows_used"] >= 7
+
+
 def test_evaluate_on_a_file_judges_no_track_on_a_handful_of_held_out_people(trackfit, tmp_path):
     """An outside review: 36 of 40 managers succeeded; the held-out few ranked perfectly by
     chance and were shown as AUC 1.0 with an interval of [1.0, 1.0]."""
