@@ -238,6 +238,9 @@ class Registry:
                 "or put the whole version back"
             )
         if not named or not os.path.lexists(path):
+            missing = self.root_problem()
+            if missing:  # no registry at all, not an empty one
+                raise ModelRefused(missing)
             known = ", ".join(self.versions()) or "none"
             shown = name if named else _shown(name)
             raise ModelRefused(f"no version {shown} in the registry {self.root}; versions: {known}")

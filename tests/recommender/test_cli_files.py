@@ -137,13 +137,20 @@ def test_a_closed_standard_stream_is_a_message_not_a_traceback(models, argv, clo
     assert listing(models) == before
 
 
-@pytest.mark.parametrize("action", ["list", "check"])
+@pytest.mark.parametrize(
+    "action",
+    [("models", "list"), ("models", "check"), ("models", "promote", "v1"),
+     ("models", "check", "v1"), ("recommend", "--version", "v1", "--input",
+     "questionnaires/engineering/sample-answers.jsonl")],
+)  # fmt: skip
 @pytest.mark.parametrize("where", ["/etc/hostname", "missing"])
 def test_a_registry_that_is_not_a_folder_is_named(capsys, tmp_path, action, where):
+    """Not 'no version v1 in the registry …; versions: none', as if it were an empty one."""
     models = where if where.startswith("/") else tmp_path / where
-    code, out, err = run(capsys, "--models", models, "models", action)
+    code, out, err = run(capsys, "--models", models, *action)
     assert (code, out) == (2, "")
     assert "--models (or TRACKFIT_MODELS) names the model registry folder" in err
+    assert "versions: none" not in err
 
 
 def test_answering_from_a_registry_folder_that_is_not_there_names_the_folder(capsys, tmp_path):
