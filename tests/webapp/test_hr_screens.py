@@ -532,6 +532,44 @@ def test_a_refused_promotion_is_summed_up_as_a_promotion_not_as_answers(hr, regi
     assert "autofocus" in summary
 
 
+def test_chances_that_run_high_for_a_group_are_on_the_confirmation_and_in_the_audit_log(
+    app, hr, registry
+):
+    """An outside review: the model page and the justification prompt named a group whose
+    chances ran high; the confirmation step and the audit record did not."""
+    copy = forged_version(registry, lambda arrays: None)
+    path = registry / copy / "manifest.json"
+    manifest = json.loads(path.read_text())
+    group = {
+        "group": "b", "people": 40, "observed": 0.3, "observed_interval": [0.2, 0.4],
+        "predicted": 0.59, "difference": -0.29, "p_value": 0.001, "p_adjusted": 0.002,
+        "flagged": True,
+    }  # fmt: skip
+    cell = {"people": 80, "groups": [group], "not_judged": [], "in_smaller_groups": 0}
+    manifest["sensitive_columns"] = ["team"]
+    manifest["holdout"]["calibration_by_group"] = {
+        "smallest_judged": 30,
+        "attributes": [{"attribute": "team", "tracks": {"ic": cell}}],
+    }
+    manifest["comparison"] = {"active": "v0", "verdict": {"summary": "no difference", "rows": 80}}
+    path.write_text(json.dumps(manifest))
+    why = "Reviewed the group b gap with the works council; a retraining is planned for March."
+    page = f"/hr/models/{copy}"
+    asked = hr.submit(page, {"justification": why}, f"{page}/promote")
+    assert asked.status_code == 200
+    said = text_of(asked)
+    assert "Calibration by group chances run high or low for 1 group" in said
+    assert f'href="/hr/models/{copy}#calibration-heading"' in asked.get_data(as_text=True)
+    confirmation = hidden_fields(asked.get_data(as_text=True))
+    assert hr.client.post(f"{page}/promote/confirm", data=confirmation).status_code == 302
+    (event,) = events(app, "promote")
+    assert event.detail["calibration"] == "chances run high or low for 1 group"
+    assert event.detail["judged_against"] == "v0"  # not v1, the version it replaced
+    log = text_of(hr.get("/hr/audit"))
+    assert "calibration by group: chances run high or low for 1 group" in log
+    assert "verdict judged against: v0" in log
+
+
 # The pack pages name one version for new assessments
 
 

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 import numpy as np
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import delete, func, select, text
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
@@ -627,6 +627,31 @@ def test_people_gone_since_the_upload_end_the_run_as_failed_with_the_reason(team
     assert status["status"] == "failed", status
     assert "track ic: 0 people" in status["error"] and "track manager: 0 people" in status["error"]
     assert "training_failed" in audit_actions(team)
+
+
+def test_a_run_says_how_many_people_deleted_their_data_since_the_upload(team, signed_in):
+    """An outside review: two people deleted their data between the upload and training; the
+    run page put them among those left out for response-quality flags."""
+    short = factories.people_with_assessments(team, 400, 16)
+    short.append("E-left,manager,1,woman")  # a leaver: the upload waits for HR to confirm
+    hr = signed_in("hr@example.com")
+    report = upload(hr, short_file(short), "gender", "short.csv").headers["Location"]
+    gone = [line.split(",")[0] for line in short[1:3]]
+    with team.app_context():
+        users = select(User.id).where(User.employee_id.in_(gone))
+        db.session.execute(delete(Assessment).where(Assessment.user_id.in_(users)))
+        db.session.commit()
+    started = hr.submit(report, action_url=report + "/train")
+    status = finished(hr, started.headers["Location"])
+    assert status["status"] == "succeeded", status
+    page = " ".join(hr.get(started.headers["Location"]).get_data(as_text=True).split())
+    said = re.search(
+        r"(\d+) learnt from(?:, (\d+) left out for response-quality flags)?, 2 people no "
+        r"longer have a finished assessment \(deleted since the upload\) and were not read",
+        page,
+    )
+    assert said, page
+    assert int(said.group(1)) + int(said.group(2) or 0) == 398
 
 
 def test_only_hr_uploads_and_governs_models(team, outcome_file, signed_in):

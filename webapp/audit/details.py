@@ -35,6 +35,8 @@ LABELS = {
     "manager_id": "manager (account id)",  # what edits recorded before 3 December 2026
     "unfinished": "an unfinished assessment keeps",
     "why": "refused because",
+    "calibration": "calibration by group",
+    "judged_against": "verdict judged against",
 }
 # Details that are the id of a row (upload 3, run 7), read as "upload #3".
 IDS = {"upload", "run", "decision"}

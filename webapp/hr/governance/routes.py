@@ -481,13 +481,17 @@ def confirm_promote(version: str):
         _audit_refusal(version, refused, justification, pack)
         return _refused_page(version, form, refused)
     judged = verdict(manifest)
+    against = (manifest.get("comparison") or {}).get("active")
     audit.record(
         "promote",
         version,
         previous=previous,
         pack=discipline.id,
         flagged_groups=learning.flagged_groups(manifest.get("fairness")),
+        calibration=learning.calibration_in_brief(manifest),
         verdict=judged["summary"] if judged else None,
+        # the version it was judged against, where that is not the one it replaced
+        judged_against=against if judged and against and against != previous else None,
         justification=justification or None,
     )
     db.session.commit()
