@@ -145,8 +145,14 @@ def test_a_shared_assessment_names_the_manager_who_sees_it_and_since_when(
 
 def test_hr_is_said_to_see_only_aggregates(team, signed_in, people, make_assessment):
     make_assessment("ada@example.com", people[0])
-    html = signed_in("ada@example.com").get("/my-data/").text
+    client = signed_in("ada@example.com")
+    html = client.get("/my-data/").text
     assert "HR</strong> never sees your answers or results one by one" in html
+    # and what HR keeps by your employee id is said, not silently kept past a deletion
+    assert "Records HR keeps</strong>" in html and "not deleted with your account" in html
+    assert "are not deleted with your account" in client.get("/my-data/account/delete").text
+    (kept,) = [n for n in client.get("/my-data/export.json").json["not_included"] if "HR" in n]
+    assert "the track you took, whether it worked out" in kept
 
 
 def test_a_share_you_stopped_is_said_to_have_ended(team, signed_in, people, make_assessment):
