@@ -223,6 +223,14 @@ def test_hr_reads_the_audit_log_a_page_at_a_time_one_line_per_event(
     expect(page.get_by_text("Events 1–50 of 75, page 1 of 2.")).to_be_visible()
     look_at_every_width(page, "hr-audit")
     assert_accessible(page, "audit log")
+    # on paper (a sheet about 720 px wide) every detail has the line's whole width: six
+    # columns squeezed them to a few letters a line ("engine/ering@/1")
+    page.set_viewport_size({"width": 720, "height": 1000})
+    page.emulate_media(media="print")
+    details = page.locator("tr", has_text="uploaded outcome data").first.locator("td.details")
+    assert details.evaluate("cell => cell.getBoundingClientRect().width") > 600
+    expect(details.locator(".print-only")).to_contain_text("sensitive columns: gender, age band")
+    page.emulate_media(media="screen")
 
     page.set_viewport_size({"width": DESKTOP, "height": 900})
     heights, line = page.evaluate(ROW_HEIGHTS), page.evaluate(LINE_HEIGHT)
