@@ -52,8 +52,9 @@ def csrf_error(error: CSRFError):
     """A form without a valid token: usually an old tab or an expired session."""
     return error_response(
         400,
-        "This form has expired or did not come from this site. Go back, reload the page and "
-        "send it again; answers saved earlier are kept.",
+        "This form has expired or did not come from this site, and nothing it held was "
+        "saved. Go back, copy anything you typed that you want to keep, reload the page and "
+        "send it again; what was saved before is kept.",
     )
 
 

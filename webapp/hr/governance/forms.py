@@ -33,7 +33,9 @@ class RollbackForm(FlaskForm):
         "Why roll back?",
         validators=[FitsColumn(length=JUSTIFICATION_LENGTH)],
         description=f"Required: at least {MIN_JUSTIFICATION} characters and {MIN_WORDS} "
-        "different words, kept with the rollback in the pointer history and the audit log.",
+        f"different words, at most {JUSTIFICATION_LENGTH:,} characters (a longer text is cut "
+        "there as you type or paste), kept with the rollback in the pointer history and the "
+        "audit log.",
     )
 
 

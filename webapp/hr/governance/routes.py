@@ -304,6 +304,7 @@ def _draw_model_page(
         track_titles=titles,
         form=form,
         min_justification=learning.MIN_JUSTIFICATION,
+        max_justification=learning.MAX_JUSTIFICATION,
         comparison=manifest.get("comparison"),
         verdict=verdict(manifest),
         reasons=learning.justification_reasons(manifest),
