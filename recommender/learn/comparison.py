@@ -219,7 +219,11 @@ def judgement_said(entry: dict[str, Any], summary: str | None = None) -> str:
     interval lies within the smallest difference that matters, else "no difference shown" (a
     loss of 0.004 that may be 0.008 is not shown to be no loss). Beside a stored verdict's
     `summary` written before that distinction (it never says "no difference shown"), the
-    judgement as that verdict said it, so that the page does not contradict its headline."""
+    judgement as that verdict said it, so that the page does not contradict its headline.
+    Where the active version learnt from some of these people, a candidate that scored lower
+    is "lower, not judged fairly", as the verdict says (the active version is flattered)."""
+    if entry.get("judgement") == "worse" and entry.get("learnt_by_active"):
+        return "lower, not judged fairly"
     if entry.get("judgement") != "no different":
         return entry.get("judgement", "")
     if summary is not None and "no difference shown" not in summary.lower():

@@ -349,6 +349,11 @@ def test_a_flattered_track_cannot_make_the_candidate_worse_and_the_other_still_c
         "worse there)"
     )
     assert verdict["worse"] and verdict["recommendation"] == "keep"
+    # the table beside the verdict says the same of each track (it said "worse" of both)
+    assert judgement_said(report["tracks"]["manager"], verdict["summary"]) == (
+        "lower, not judged fairly"
+    )
+    assert judgement_said(report["tracks"]["ic"], verdict["summary"]) == "worse"
 
 
 @st.composite
