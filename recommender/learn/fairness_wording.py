@@ -454,11 +454,18 @@ CALIBRATION_RULE = (
 )
 
 
+def shown_points(group: dict[str, Any]) -> int:
+    """The gap as a reader works it out from the two percentages shown beside it (succeeded
+    48%, the model said 61%: -13), not from the figures before rounding (-12.4 would say -12
+    beside them)."""
+    return round(100 * group["observed"]) - round(100 * group["predicted"])
+
+
 def calibration_gap(group: dict[str, Any]) -> str:
-    """The share who succeeded less the model's mean chance, in points of percentage, signed
-    ("-14 points"), and for a flagged group which way the model errs ("-14 points: chances
-    run high")."""
-    points = round(100 * group["difference"])
+    """The share who succeeded less the model's mean chance, in points of percentage as the
+    percentages shown give it (`shown_points`), signed ("-14 points"), and for a flagged group
+    which way the model errs ("-14 points: chances run high")."""
+    points = shown_points(group)
     unit = "point" if abs(points) == 1 else "points"
     said = f"{points:+d} {unit}".replace("-", "\u2212") if points else "0 points"
     if group["flagged"]:
@@ -499,6 +506,12 @@ def calibration_flags_said(report: dict[str, Any], titles: dict[str, str] | None
     untested = sum(g["p_value"] is None for _, _, g in judged)
     if untested:
         groups += f", {untested:,} of them not tested: {TOO_FEW_EXPECTED}"
+    held = _held_back(report)
+    if held:  # big enough, and still not judged: said, not hidden behind the count
+        groups += (
+            f"; {_groups(held)} of {SMALL_GROUP} people or more on a track "
+            f"{'was' if held == 1 else 'were'} {HELD_BACK}"
+        )
     if not flagged:
         return (
             f"No gap shown ({groups}). That is not proof that none exists: groups under "
@@ -612,16 +625,23 @@ def calibration_in_brief(manifest: dict[str, Any]) -> str | None:
         return CALIBRATION_UNREADABLE
     groups = list(_calibration_groups(report))
     flagged = sum(group["flagged"] for group in groups)
+    held = _held_back(report)
+    # big groups left unjudged are said wherever some were judged, not hidden by the count
+    besides = f"; {_groups(held)} of {SMALL_GROUP} or more left unjudged to protect others"
+    besides = besides if held else ""
     if flagged:
-        return f"chances run high or low for {_groups(flagged)}"
+        return f"chances run high or low for {_groups(flagged)}" + (
+            f" ({besides[2:]})" if held else ""
+        )
     tested = sum(group["p_value"] is not None for group in groups)
     untested = len(groups) - tested
     if tested:
         more = f", {untested:,} not: {TOO_FEW_EXPECTED}" if untested else ""
-        return f"no gap shown ({_groups(tested)} tested{more})"
+        return f"no gap shown ({_groups(tested)} tested{more}{besides})"
     if groups:
-        return f"not tested: {TOO_FEW_EXPECTED} in each of the {_groups(len(groups))} judged"
-    held = _held_back(report)
+        return (
+            f"not tested: {TOO_FEW_EXPECTED} in each of the {_groups(len(groups))} judged{besides}"
+        )
     if held:
         return f"no group judged: {_groups(held)} of {SMALL_GROUP} or more {HELD_BACK}"
     return f"no group of {SMALL_GROUP} or more to judge"

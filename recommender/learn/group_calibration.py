@@ -21,7 +21,8 @@ would be overstated, and a real gap missed). A group, or the rest, with fewer th
 `MIN_EXPECTED` expected successes or failures is not tested: there the normal approximation
 fails and two people could make a flag. The p-values of every group and track are adjusted
 together (Benjamini-Hochberg, as the fairness report's are). A group is flagged when its
-adjusted p is under `ALPHA` and the gap, as shown to two places, is at least `MARGIN`.
+adjusted p is under `ALPHA` and the gap, as the percentages shown give it (`shown_points`),
+is at least `MARGIN`.
 
 Only groups of at least `SMALL_GROUP` people on the track are judged; the people in smaller
 groups are counted, never named (the fairness report never shows a group under 5 at all, nor
@@ -53,6 +54,7 @@ from recommender.learn.fairness_wording import (
     SMALL_GROUP,
     SMALL_GROUP_ALPHA,
     SMALLEST_SHOWN,
+    shown_points,
 )
 from recommender.learn.observed_rates import observed_range
 from recommender.pack.framework import TRACK_IDS
@@ -237,7 +239,7 @@ def _against_the_rest(
 
 def _adjust(rows: list[dict[str, Any]]) -> None:
     """Every tested group's Benjamini-Hochberg adjusted p (over all of them) and its flag:
-    an adjusted p under ALPHA and a gap of at least MARGIN as shown (two places)."""
+    an adjusted p under ALPHA and a gap of at least MARGIN between the percentages shown."""
     tested = [row for row in rows if row["p_value"] is not None]
     raw = np.array([row["p_value"] for row in tested], dtype=float)
     adjusted = false_discovery_control(raw, method="bh") if raw.size else raw
@@ -245,4 +247,4 @@ def _adjust(rows: list[dict[str, Any]]) -> None:
         row["p_adjusted"], row["flagged"] = None, False
     for row, p in zip(tested, adjusted.tolist(), strict=True):
         row["p_adjusted"] = rounded_p(max(p, row["p_value"]))
-        row["flagged"] = row["p_adjusted"] < ALPHA and round(abs(row["difference"]), 2) >= MARGIN
+        row["flagged"] = row["p_adjusted"] < ALPHA and abs(shown_points(row)) >= round(100 * MARGIN)

@@ -70,6 +70,19 @@ def test_a_group_the_model_overrates_is_flagged_with_its_direction():
     assert "b (team) on the manager track, whose chances run high" in calibration_flags_said(report)
 
 
+@pytest.mark.parametrize(
+    ("observed", "predicted", "said"),
+    [(0.4849, 0.6051, "\u221213 points"), (0.6449, 0.6051, "+3 points"), (0.5, 0.5049, "0 points")],
+)
+def test_the_gap_shown_is_the_difference_of_the_percentages_shown_beside_it(
+    observed, predicted, said
+):
+    """An outside review read 48% beside 61% and '-12 points' (worked out before rounding)."""
+    group = {"observed": observed, "predicted": predicted, "flagged": False}
+    group["difference"] = round(observed - predicted, 4)
+    assert calibration_gap(group) == said
+
+
 def test_a_gap_too_small_to_act_on_is_not_flagged_however_sure():
     report = calibration_by_group(*people(40000, seed=3, shift={"b": 0.03}))
     b = judged(report, "ic")["b"]
@@ -139,6 +152,14 @@ def test_two_near_twin_attributes_never_give_away_the_few_people_between_them():
     assert "left unjudged so that no sum or difference" in calibration_not_judged(
         report["attributes"][1]["tracks"]["ic"]
     ) + calibration_not_judged(report["attributes"][0]["tracks"]["ic"])
+    # the headline and the brief say so too, beside the groups judged (an outside review
+    # found three big groups held back behind "24 groups judged")
+    held = len(protected)
+    assert f"; {held} group{'s' if held > 1 else ''} of 30 people or more on a track" in (
+        calibration_flags_said(report)
+    )
+    manifest = {"sensitive_columns": ["band"], "holdout": {"calibration_by_group": report}}
+    assert "of 30 or more left unjudged to protect others" in calibration_in_brief(manifest)
 
 
 def test_chances_near_certain_are_not_tested_so_two_people_cannot_make_a_flag():
