@@ -108,3 +108,6 @@ def test_each_table_of_the_card_is_a_named_region_a_keyboard_can_scroll(app, hr)
     assert tables >= 2 and len(regions) == tables
     assert regions[0].startswith("Cross-fitted comparison")
     assert "Evaluation at company sizes (synthetic people, truth known)" in regions
+    # and a phone is told so, and where the same tables fit it (the model's own page)
+    hint = re.search(r'<p class="hint phone-only">(.*?)</p>', html, re.S).group(1)
+    assert "scroll sideways" in hint and 'href="/hr/models/v1"' in hint
