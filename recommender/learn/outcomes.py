@@ -769,7 +769,8 @@ class _Checker:
             more = len(absent) - UNKNOWN_COLUMNS_SHOWN
             self.problem(
                 f"item columns missing: {len(absent)} of the {len(self.layout.item_ids)} items "
-                f"of pack {self.pack.ref} have no column: {shown}"
+                f"of pack {self.pack.ref} {'has' if len(absent) == 1 else 'have'} no column: "
+                f"{shown}"
                 + (f" and {more} more" if more > 0 else "")
                 + " (a column per item; leave a cell blank where the person skipped it)"
             )

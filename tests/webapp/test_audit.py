@@ -368,7 +368,7 @@ def test_the_csv_export_has_a_header_and_a_row_per_event(app, history):
         "new-year",
         "new-years-eve",
     ]
-    assert rows[-1][:4] == ["2024-12-31T23:59:00", "ada@example.com", "login", "logged in"]
+    assert rows[-1][:4] == ["2024-12-31T23:59:00Z", "ada@example.com", "login", "logged in"]
 
 
 def test_the_csv_export_follows_the_filters(history):

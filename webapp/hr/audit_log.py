@@ -166,7 +166,7 @@ def audit_csv():
         writer.writerow(
             neutralise(cell)
             for cell in (
-                event.at.isoformat(timespec="seconds"),
+                event.at.isoformat(timespec="seconds") + "Z",  # UTC, as the page says
                 event.actor_email,
                 event.action,
                 event.description,

@@ -156,7 +156,7 @@ def _uploaded_rows(pack: Pack, assessed: set[str]) -> tuple[list[dict], dict[str
 
 
 def _plural(count: int, one: str, many: str) -> str:
-    return f"{count} {one if count == 1 else many}"
+    return f"{count:,} {one if count == 1 else many}"
 
 
 def _not_added(sources: dict[str, int]) -> list[str]:
