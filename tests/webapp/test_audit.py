@@ -329,6 +329,14 @@ def test_a_bad_date_is_a_400_with_a_hint(history, field, value):
     assert "Enter a date like" in response.get_data(as_text=True)
 
 
+def test_an_end_date_before_the_start_date_is_named_not_an_empty_log(history):
+    response = history.get("/hr/audit?since=2025-02-01&until=2025-01-01")
+    assert response.status_code == 400
+    assert "The end date is before the start date (2025-02-01)" in response.get_data(as_text=True)
+    assert history.get("/hr/audit.csv?since=2025-02-01&until=2025-01-01").status_code == 400
+    assert history.get("/hr/audit?since=2025-01-01&until=2025-01-01").status_code == 200
+
+
 def test_an_unknown_action_filter_is_a_400(history):
     assert history.get("/hr/audit?action=rewrite_history").status_code == 400
 

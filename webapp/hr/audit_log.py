@@ -61,6 +61,13 @@ def _filtered(form: AuditFilterForm) -> Select:
     """The events the filters select; a filter with an error (named on the form) is left out."""
     query = select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
     since, until = _day(form, form.since), _day(form, form.until)
+    if since and until and since > until:  # no event could match: said, not an empty page
+        form.until.errors = [
+            *form.until.errors,
+            f"The end date is before the start date ({form.since.data.strip()}): give a day on "
+            "or after it.",
+        ]
+        until = None
     applied = form.applied()
     if "action" in applied:
         query = query.where(AuditEvent.action == applied["action"])
