@@ -116,5 +116,7 @@ def did_you_mean(value: object, choices: list[str] | tuple[str, ...] | set[str])
     """A ' did you mean ...?' suffix naming the closest choice, or '' when none is close."""
     if not isinstance(value, str):
         return ""
-    close = difflib.get_close_matches(value, sorted(choices), n=1, cutoff=0.6)
-    return f"; did you mean '{close[0]}'?" if close else ""
+    # compared without case: 'AGE_BAND' is as close to 'age_band' as 'Gender' to 'gender'
+    folded = {choice.lower(): choice for choice in sorted(choices, reverse=True)}
+    close = difflib.get_close_matches(value.lower(), sorted(folded), n=1, cutoff=0.6)
+    return f"; did you mean '{folded[close[0]]}'?" if close else ""
