@@ -663,6 +663,12 @@ def test_only_hr_uploads_and_governs_models(team, outcome_file, signed_in):
     token = manager.token("/my-data/")
     assert manager.post("/hr/outcomes/1/train", data={"csrf_token": token}).status_code == 403
     assert count(team, OutcomeUpload) == 0
+    # the address scripts read answers a script, even when it refuses (was a 403 page)
+    refused = employee.get("/hr/training/1.json")
+    assert refused.status_code == 403 and refused.get_json()["status"] == 403
+    # a download a person clicks is still a browser's: signed out, it asks them to log in
+    signed_out = team.test_client().get("/my-data/export.json")
+    assert signed_out.status_code == 302 and "/account/login" in signed_out.headers["Location"]
 
 
 def test_the_bundled_model_says_it_is_synthetic(team, signed_in):

@@ -241,15 +241,11 @@ def activate(token: str):
     return render_template("accounts/activate.html", form=form, user=user), status
 
 
-# signed-in addresses read by scripts, not browsers
-FOR_SCRIPTS = {"hr.training_run_json"}
-
-
 @login_manager.unauthorized_handler
 def sign_in_first():
     """A signed-out visitor to a page is sent to log in, and back afterwards; a script (JSON
     preferred, or an address only scripts read) gets a 401 it can read, not a log-in page."""
-    if request.endpoint in FOR_SCRIPTS or wants_json():
+    if wants_json():  # an address only scripts read among them
         return jsonify(error="Log in first: this needs a signed-in session.", status=401), 401
     flash(login_manager.login_message, login_manager.login_message_category)
     return redirect(login_url(login_manager.login_view, next_url=request.url))

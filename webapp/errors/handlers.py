@@ -28,9 +28,15 @@ MESSAGES = {
 }
 
 
+# signed-in addresses read by scripts, not browsers (a download such as /my-data/export.json
+# is a browser's: signed out, it is sent to log in)
+FOR_SCRIPTS = {"hr.training_run_json"}
+
+
 def wants_json() -> bool:
-    """API calls and clients that prefer JSON get JSON errors."""
-    if request.path.startswith("/api/"):
+    """API calls, addresses only scripts read (a training run's status) and clients that
+    prefer JSON get JSON errors."""
+    if request.path.startswith("/api/") or request.endpoint in FOR_SCRIPTS:
         return True
     return request.accept_mimetypes.best_match(["text/html", "application/json"]) == (
         "application/json"
