@@ -389,6 +389,13 @@ class Registry:
         stack = _active_stack(moves)
         return ((stack[-2], stack[-1]) if len(stack) >= 2 else None), len(moves)
 
+    def rollback_step_after(self, pack: str | Pack, moves: int) -> tuple[str, str] | None:
+        """The step a rollback offered when the pack's history held its first `moves` moves
+        (the history only grows, so this never changes): a confirmation counting `moves`
+        can only ask for that one."""
+        stack = _active_stack(self.history(pack)[:moves])
+        return (stack[-2], stack[-1]) if len(stack) >= 2 else None
+
     def history(self, pack: str | Pack | None = None) -> list[dict[str, Any]]:
         """Every pointer move, or those of one pack, oldest first, each with its `pack` (a
         line written before moves named their pack has its version's); every malformed line

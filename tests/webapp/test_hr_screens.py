@@ -222,6 +222,27 @@ def test_a_rollback_confirmed_after_more_moves_than_the_history_has_is_refused(t
     assert len(events(team, "rollback_refused")) == 1
 
 
+def test_a_rollback_confirmed_with_an_older_count_it_was_never_offered_at_is_refused(
+    team, hr, registry
+):
+    """An outside review forged moves=0 (nothing could be rolled back then) and was told a
+    colleague had moved the pointer since (409, naming one): it is a forgery (400)."""
+    copy = promoted_copy(registry)
+    lines = (registry / "history.jsonl").read_text().splitlines()
+    moves = sum(json.loads(line)["pack"] == "engineering" for line in lines)
+    response = hr.roll_back({"moves": "0"})
+    assert response.status_code == 400
+    page = text_of(response)
+    assert (
+        f"the confirmation asks to go from {copy} to v1 after 0 pointer moves of Software "
+        "engineering, but the rollback page offered nothing to roll back then; this page did "
+        "not make it"
+    ) in page
+    assert "since" not in page.split("this page did not make it")[0][-200:]
+    assert (registry / "active" / "engineering").read_text().strip() == copy
+    assert moves >= 1 and len(events(team, "rollback_refused")) == 1
+
+
 def test_a_rollback_confirmed_before_a_colleague_moved_the_pointer_says_so(team, hr, registry):
     copy = promoted_copy(registry)
     kept = hidden_fields(hr.get("/hr/models/rollback").get_data(as_text=True))

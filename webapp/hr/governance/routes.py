@@ -768,7 +768,7 @@ def rollback():
     elsewhere = _not_a_version_of(registry, discipline, confirmed[0])
     if elsewhere:
         return refuse(offer, f"Nothing was rolled back: {elsewhere} {offered_now}", 400)
-    never_offered = _never_offered(discipline, offer, confirmed, int(moves))
+    never_offered = _never_offered(registry, discipline, offer, confirmed, int(moves))
     if never_offered:
         return refuse(offer, f"{never_offered} {offered_now}", 400)
     if confirmed != step or int(moves) != now:  # moved since the page; checked again below
@@ -837,6 +837,7 @@ def _discipline_title(pack_id: str) -> str:
 
 
 def _never_offered(
+    registry,
     discipline: Pack,
     offer: tuple[tuple[str, str] | None, int],
     confirmed: tuple[str, str],
@@ -844,8 +845,21 @@ def _never_offered(
 ) -> str | None:
     """Why a confirmation cannot have come from the rollback page as it was shown (a step or
     a count of pointer moves the history never had together: it only grows), or None. A
-    colleague's move since is not this: that is told apart from the count of moves."""
+    colleague's move since is not this: that is told apart from the count of moves, and
+    from the step the page offered after that many moves."""
     step, now = offer
+    if moves < now:
+        try:
+            then = registry.rollback_step_after(discipline.id, moves)
+        except ModelRefused:
+            then = confirmed  # unreadable now: the pages name it; judged as a move since
+        if confirmed != then:
+            offered = f"from {then[1]} to {then[0]}" if then else "nothing to roll back"
+            return (
+                f"Nothing was rolled back: the confirmation asks to go from {confirmed[1]} to "
+                f"{confirmed[0]} after {moves:,} pointer moves of {discipline.title}, but the "
+                f"rollback page offered {offered} then; this page did not make it."
+            )
     if moves > now:
         return (
             f"Nothing was rolled back: the confirmation counts {moves:,} pointer moves for "
