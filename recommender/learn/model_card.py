@@ -362,8 +362,8 @@ def _differences(comparison: dict[str, Any]) -> list[str]:
     level = f"{100 * comparison.get('interval_level', 0.9):.0f}%"
     lines = [
         f"Candidate minus {literal(comparison['active'])}, on the same people, with {level} "
-        f"paired bootstrap intervals ({comparison.get('bootstrap_samples', '')} resamples); the "
-        "candidate's own ROC AUC interval is beside it above.",
+        f"paired bootstrap intervals ({_count(comparison.get('bootstrap_samples', ''))} "
+        "resamples); the candidate's own ROC AUC interval is beside it above.",
         "",
         "| track | rows | ROC AUC difference | Brier difference | judgement |",
         "| --- | --- | --- | --- | --- |",
@@ -373,7 +373,7 @@ def _differences(comparison: dict[str, Any]) -> list[str]:
         for measure in ("auc", "brier"):
             d = entry[measure]
             low, high = d["interval"]
-            cells.append(f"{d['difference']:+g} ({low:+g} to {high:+g})")
+            cells.append(f"{d['difference']:+.4f} ({low:+.4f} to {high:+.4f})")
         unfair = ""
         if entry.get("learnt_by_active"):
             unfair = (
@@ -382,7 +382,8 @@ def _differences(comparison: dict[str, Any]) -> list[str]:
             )
         said = judgement_said(entry, (comparison.get("verdict") or {}).get("summary"))
         lines.append(
-            f"| {literal(track)} | {entry['rows']} | {cells[0]} | {cells[1]} | {said}{unfair} |"
+            f"| {literal(track)} | {_count(entry['rows'])} | {cells[0]} | {cells[1]} | {said}"
+            f"{unfair} |"
         )
     return [*lines, ""]
 
