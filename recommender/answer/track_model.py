@@ -121,9 +121,11 @@ class TrackModel:
         for track in TRACK_IDS:
             fitted = ((design @ self.uncertainty.covariance[track]) * design).sum(axis=1)
             spread = self.uncertainty.measurement_variance[track]
+            # the chance at the median stands for a blank score as measured: the spread of
+            # what it hides widens the interval but does not flatten the chance it is centred on
+            scale = np.sqrt(1.0 + np.pi * spread / 8.0)
             if self.uncertainty.missing_variance is not None and missing.any():
                 spread = spread + missing @ self.uncertainty.missing_variance[track]
-            scale = np.sqrt(1.0 + np.pi * spread / 8.0)
             half = INTERVAL_Z * np.sqrt(scale**2 * np.maximum(fitted, 0.0) + spread)
             centre, stated = scale * logits[track], sigmoid(logits[track])
             bounds[track] = (
@@ -148,15 +150,22 @@ class TrackModel:
         unknown = np.full((1, len(self.feature_names)), np.nan)
         moved = self._hat_weights(features) - self._hat_weights(unknown)
         parts, at_unknown = self.contributions(features), self.contributions(unknown)
+        # over the people who gave the feature: one who left it blank sits at the median too,
+        # and would shrink the spread by the share of blanks (0 where nobody gave it)
+        given = ~np.isnan(features)
+        counts = given.sum(axis=0)
         spread = {}
         for track in TRACK_IDS:
             heights = self.uncertainty.covariance[track][1:, 1:]  # without the intercept
-            posterior = np.empty(len(self.feature_names))
+            posterior = np.zeros(len(self.feature_names))
             for j, start in enumerate(self._knot_offsets.tolist()):
+                if not counts[j]:
+                    continue
                 block = slice(start, start + self.knots[j].size)
-                mine = moved[:, block]
+                mine = moved[given[:, j], block]
                 posterior[j] = ((mine @ heights[block, block]) * mine).sum(axis=1).mean()
-            fitted = ((parts[track] - at_unknown[track]) ** 2).mean(axis=0)
+            squared = np.where(given, (parts[track] - at_unknown[track]) ** 2, 0.0)
+            fitted = squared.sum(axis=0) / np.maximum(counts, 1)
             spread[track] = fitted + np.maximum(posterior, 0.0)
         return spread
 
