@@ -132,7 +132,9 @@ def _setup_named(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse
             return _fail("DATABASE_URL: is not a database address (postgresql://… or sqlite:///…)")
         except (OperationalError, ProgrammingError) as error:
             reason = " ".join(str(error.orig).split()) or type(error.orig).__name__
-            if "no such table" in reason or "does not exist" in reason:
+            # a missing table (SQLite's words, PostgreSQL's undefined_table), not a database
+            # or role that does not exist: that is a DATABASE_URL to correct, said below
+            if "no such table" in reason or getattr(error.orig, "sqlstate", None) == "42P01":
                 return _fail(f"the database has no trackfit tables yet ({reason}): run "
                              "`trackfit db upgrade` first")  # fmt: skip
             if isinstance(error, ProgrammingError):

@@ -17,7 +17,9 @@ def upgrade_database() -> None:
         upgrade(directory=current_app.extensions["migrate"].directory)
     except (OperationalError, ProgrammingError) as error:
         reason = " ".join(str(error.orig).split())
-        if "no such table" not in reason and "does not exist" not in reason:
+        # a missing table only (SQLite's words, PostgreSQL's undefined_table): not a database
+        # or role that does not exist, which is a DATABASE_URL to correct
+        if "no such table" not in reason and getattr(error.orig, "sqlstate", None) != "42P01":
             raise
         # the tables are not those of the schema version the database records
         raise MigrationRefused(

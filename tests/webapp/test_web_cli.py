@@ -8,6 +8,7 @@ import sys
 from datetime import datetime, timedelta
 
 import pytest
+from sqlalchemy.engine import make_url
 
 from webapp.api.tokens import ApiToken
 from webapp.audit import AuditEvent
@@ -199,6 +200,21 @@ def test_a_database_without_tables_says_to_upgrade_it(monkeypatch, capsys, tmp_p
     monkeypatch.setenv("TRACKFIT_ENV", "testing")
     assert main(["users", "list"]) == 2
     assert "run `trackfit db upgrade` first" in capsys.readouterr().err
+
+
+def test_a_postgresql_database_that_does_not_exist_is_not_called_one_without_tables(
+    postgres_migrated, monkeypatch, capsys
+):
+    """'database "x" does not exist' is a DATABASE_URL to correct, not tables to make."""
+    url = make_url(postgres_migrated).set(database="trackfit_no_such_database")
+    monkeypatch.setenv("DATABASE_URL", url.render_as_string(hide_password=False))
+    monkeypatch.setenv("TRACKFIT_ENV", "testing")
+    for command in (["users", "list"], ["db", "upgrade"]):
+        assert main(command) == 2
+        err = capsys.readouterr().err
+        assert "the database cannot be opened or reached" in err, err
+        assert "does not exist" in err and "trackfit db upgrade" not in err
+        assert "a table the database should have is missing" not in err
 
 
 def test_a_table_missing_from_a_database_is_not_called_a_database_to_upgrade(
