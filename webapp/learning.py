@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 _SOURCES = {
     "recommender.learn.candidate": ("train_candidate",),
-    "recommender.learn.comparison": ("judgement_said",),
+    "recommender.learn.comparison": ("flattered_tracks", "judgement_said"),
     "recommender.learn.justification": (
         "MAX_JUSTIFICATION",
         "MIN_JUSTIFICATION",

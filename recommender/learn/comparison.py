@@ -214,16 +214,20 @@ def _judge(entry: dict[str, Any]) -> tuple[str, str]:
     return (judgements.pop() if judgements else "no different"), because
 
 
-def judgement_said(entry: dict[str, Any], summary: str | None = None) -> str:
+def judgement_said(
+    entry: dict[str, Any], summary: str | None = None, flattered: bool = False
+) -> str:
     """A track's judgement as the verdict and the pages say it: "no different" only when every
     interval lies within the smallest difference that matters, else "no difference shown" (a
     loss of 0.004 that may be 0.008 is not shown to be no loss). Beside a stored verdict's
     `summary` written before that distinction (it never says "no difference shown"), the
     judgement as that verdict said it, so that the page does not contradict its headline.
-    Where the active version learnt from some of these people, a candidate that scored lower
-    is "lower, not judged fairly", as the verdict says (the active version is flattered)."""
-    if entry.get("judgement") == "worse" and entry.get("learnt_by_active"):
-        return "lower, not judged fairly"
+    On a track the verdict could not judge fairly (`flattered_tracks`: the active version
+    learnt from these people), "not judged fairly", as the verdict says, and "lower, not
+    judged fairly" where the candidate scored lower there."""
+    if flattered:
+        lower = entry.get("judgement") in ("worse", "mixed")
+        return "lower, not judged fairly" if lower else "not judged fairly"
     if entry.get("judgement") != "no different":
         return entry.get("judgement", "")
     if summary is not None and "no difference shown" not in summary.lower():
@@ -268,6 +272,26 @@ def _at_chance(aucs: dict[str, dict[str, Any]], review: bool = True) -> str:
     )
 
 
+def flattered_tracks(report: dict[str, Any]) -> set[str]:
+    """The tracks of a comparison judged on people the active version learnt from, where the
+    candidate did not come out better: such a track cannot show it worse (or no different),
+    while a candidate better even there is better. Every track is so when the active
+    version's record of them does not read, or in a report from before tracks were told
+    apart."""
+    tracks = report.get("tracks") or {}
+    every = report.get("active_people_unreadable") or (
+        report.get("active_learnt_these")
+        and not any((tracks.get(t) or {}).get("learnt_by_active") for t in TRACK_IDS)
+    )
+    return {
+        t
+        for t in TRACK_IDS
+        if "judgement" in (tracks.get(t) or {})
+        and tracks[t]["judgement"] != "better"
+        and (every or tracks[t].get("learnt_by_active"))
+    }
+
+
 def verdict(report: dict[str, Any]) -> dict[str, Any]:
     """The comparison in words: the headline, what to do, and how much data stood behind it."""
     active = report["active"]
@@ -294,18 +318,7 @@ def verdict(report: dict[str, Any]) -> dict[str, Any]:
             "rows": rows,
             "small_data": None,
         }
-    # a track judged on people the active version learnt from cannot show the candidate worse
-    # (or no different); a candidate better even there is better. Every track is so when the
-    # active version's record of them does not read, or in a report from before tracks were
-    # told apart
-    unreadable = report.get("active_people_unreadable")
-    every = unreadable or (
-        report.get("active_learnt_these")
-        and not any(tracks[t].get("learnt_by_active") for t in TRACK_IDS)
-    )
-    flattered = {
-        t for t in judged if judged[t] != "better" and (every or tracks[t].get("learnt_by_active"))
-    }
+    flattered = flattered_tracks(report)
     fair = {t: j for t, j in judged.items() if t not in flattered}
     values = set(fair.values())
     chance = [t for t in judged if tracks[t].get("chance_level")]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from recommender.learn.comparison import judgement_said
+from recommender.learn.comparison import flattered_tracks, judgement_said
 from recommender.learn.fairness_wording import (
     CALIBRATION_RULE,
     CALIBRATION_UNREADABLE,
@@ -380,7 +380,11 @@ def _differences(comparison: dict[str, Any]) -> list[str]:
                 f" (not a fair comparison: {literal(comparison.get('active'))} learnt from "
                 f"{entry['learnt_by_active']:,} of these people)"
             )
-        said = judgement_said(entry, (comparison.get("verdict") or {}).get("summary"))
+        said = judgement_said(
+            entry,
+            (comparison.get("verdict") or {}).get("summary"),
+            track in flattered_tracks(comparison),
+        )
         lines.append(
             f"| {literal(track)} | {_count(entry['rows'])} | {cells[0]} | {cells[1]} | {said}"
             f"{unfair} |"

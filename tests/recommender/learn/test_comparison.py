@@ -10,7 +10,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.metrics import roc_auc_score
 
-from recommender.learn.comparison import compare_paired, judgement_said, paired_auc, verdict
+from recommender.learn.comparison import (
+    compare_paired,
+    flattered_tracks,
+    judgement_said,
+    paired_auc,
+    verdict,
+)
 from recommender.learn.justification import justification_reasons
 
 
@@ -350,10 +356,16 @@ def test_a_flattered_track_cannot_make_the_candidate_worse_and_the_other_still_c
     )
     assert verdict["worse"] and verdict["recommendation"] == "keep"
     # the table beside the verdict says the same of each track (it said "worse" of both)
-    assert judgement_said(report["tracks"]["manager"], verdict["summary"]) == (
-        "lower, not judged fairly"
-    )
-    assert judgement_said(report["tracks"]["ic"], verdict["summary"]) == "worse"
+    flattered = flattered_tracks(report)
+    assert flattered == {"manager"}
+    said = {
+        t: judgement_said(report["tracks"][t], verdict["summary"], t in flattered)
+        for t in report["tracks"]
+    }
+    assert said == {"manager": "lower, not judged fairly", "ic": "worse"}
+    # and every track, where the active version's record of its people does not read
+    report["active_people_unreadable"] = "people.npy: changed since training"
+    assert flattered_tracks(report) == {"ic", "manager"}
 
 
 @st.composite

@@ -17,3 +17,4 @@ def difference(value: float) -> str:
 bp.add_app_template_filter(difference, "difference")
 # "no different" only when every interval lies within the smallest difference that matters
 bp.add_app_template_filter(learning.judgement_said, "judgement_said")
+bp.add_app_template_filter(learning.flattered_tracks, "flattered_tracks")
