@@ -10,6 +10,7 @@ import getpass
 import io
 import json
 import os
+import re
 import shlex
 import signal
 import stat
@@ -610,15 +611,26 @@ def run_train(args: argparse.Namespace) -> int:
 SHOWN_IDS = 5  # employee ids named per flag; the rest counted
 
 
+def _natural(employee_id: str) -> list:
+    """A sort key reading runs of digits as numbers: E2 before E10."""
+    return [
+        (0, int(part), "") if part.isdigit() else (1, 0, part)
+        for part in _DIGITS.split(employee_id)
+    ]
+
+
+_DIGITS = re.compile(r"(\d+)")
+
+
 def _left_out_in_words(profiles) -> str | None:
     """Who was not learnt from for a response-quality flag, per flag: how many and the first
-    employee ids in sorted order (a person can raise several); None when nobody was left
-    out."""
+    employee ids in natural order (E2 before E10; a person can raise several); None when
+    nobody was left out."""
     if not profiles.flagged.any():
         return None
     lines = [f"  left out for response-quality flags ({int(profiles.flagged.sum()):,} rows):"]
     for flag, raised in profiles.flags.items():
-        ids = sorted(profiles.employee_ids[row] for row in raised.nonzero()[0])
+        ids = sorted((profiles.employee_ids[row] for row in raised.nonzero()[0]), key=_natural)
         if not ids:
             continue
         named = ", ".join(repr(employee) for employee in ids[:SHOWN_IDS])

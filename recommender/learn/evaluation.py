@@ -341,12 +341,12 @@ def _too_few_held_out(track_taken: np.ndarray, success: np.ndarray) -> dict[str,
         y = success[track_taken == track]
         successes = int(y.sum())
         if min(successes, y.size - successes) < MIN_EACH_OUTCOME:
-            people = "1 person" if y.size == 1 else f"{y.size} people"
+            people = "1 person" if y.size == 1 else f"{y.size:,} people"
             reasons[track] = (
-                f"only {people} held out took the {track} track, {successes} of them "
-                f"succeeded: judging needs at least {MIN_EACH_OUTCOME} who succeeded and "
-                f"{MIN_EACH_OUTCOME} who did not, or a ranking of so few is chance; use a "
-                "bigger file"
+                f"of the {people} held out who took the {track} track, {successes:,} "
+                f"succeeded and {y.size - successes:,} did not: judging needs at least "
+                f"{MIN_EACH_OUTCOME} of each, or a ranking of so few is chance; use a bigger "
+                "file"
             )
     return reasons
 

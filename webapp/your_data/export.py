@@ -71,9 +71,10 @@ def export_json(user: User, assessments: list[Assessment]) -> dict[str, Any]:
             "a manager's private notes about an assessment: only that manager sees them (the "
             "notes they shared with you are above)",
             "records HR uploaded by your employee id to train and check the model (the track "
-            "you took, whether it worked out, and any attributes for fairness checks): HR's "
-            "records, kept under its own retention rules and not deleted with your account; "
-            "ask HR to see or remove them",
+            "you took, whether it worked out, sometimes the answers of an assessment taken "
+            "outside trackfit, and any attributes for fairness checks): HR's records, kept "
+            "under its own retention rules and not deleted with your account; ask HR about "
+            "them",
         ],
     }
 
