@@ -123,6 +123,7 @@ def _setup_named(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse
         from sqlalchemy.exc import ArgumentError, OperationalError, ProgrammingError
 
         from webapp.settings import SettingsError
+        from webapp.storage import missing_table
 
         try:
             return run(args)
@@ -132,9 +133,7 @@ def _setup_named(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse
             return _fail("DATABASE_URL: is not a database address (postgresql://… or sqlite:///…)")
         except (OperationalError, ProgrammingError) as error:
             reason = " ".join(str(error.orig).split()) or type(error.orig).__name__
-            # a missing table (SQLite's words, PostgreSQL's undefined_table), not a database
-            # or role that does not exist: that is a DATABASE_URL to correct, said below
-            if "no such table" in reason or getattr(error.orig, "sqlstate", None) == "42P01":
+            if missing_table(error):  # a wrong DATABASE_URL is said below
                 return _fail(f"the database has no trackfit tables yet ({reason}): run "
                              "`trackfit db upgrade` first")  # fmt: skip
             if isinstance(error, ProgrammingError):

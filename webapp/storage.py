@@ -16,20 +16,29 @@ def upgrade_database() -> None:
     try:
         upgrade(directory=current_app.extensions["migrate"].directory)
     except (OperationalError, ProgrammingError) as error:
-        reason = " ".join(str(error.orig).split())
-        # a missing table only (SQLite's words, PostgreSQL's undefined_table): not a database
-        # or role that does not exist, which is a DATABASE_URL to correct
-        if "no such table" not in reason and getattr(error.orig, "sqlstate", None) != "42P01":
+        if not missing_table(error):
             raise
         # the tables are not those of the schema version the database records
         raise MigrationRefused(
-            f"a table the database should have is missing ({reason}): the version of the "
+            f"a table the database should have is missing ({_said(error)}): the version of the "
             "schema it records (in its alembic_version table) does not match its tables, so it "
             "was changed by hand or by other software; restore it from a backup, or point "
             "DATABASE_URL at a new database"
         ) from error
     finally:
         db.engine.dispose()
+
+
+def missing_table(error: OperationalError | ProgrammingError) -> bool:
+    """Whether a database error says a table is missing (SQLite's words, PostgreSQL's
+    undefined_table), not a database or role that does not exist: that is a DATABASE_URL to
+    correct."""
+    return "no such table" in _said(error) or getattr(error.orig, "sqlstate", None) == "42P01"
+
+
+def _said(error: OperationalError | ProgrammingError) -> str:
+    """The database's own message, on one line."""
+    return " ".join(str(error.orig).split())
 
 
 class MigrationRefused(Exception):

@@ -20,8 +20,8 @@ standardised coefficient, so shrinkage toward it widens rather than hides), and 
 person's true standing can lie from their questionnaire scores (measurement: the scales'
 reliability, fixed at training). A feature the person gave no value for (the training
 median stands in for it) adds how far the shape's contribution lay from its value at the median
-among the people it learnt from: knowing nothing of a person's standing is the widest
-measurement there is. With measurement spread `v`, the
+among the people it learnt from who gave it: knowing nothing of a person's standing is the
+widest measurement there is. With measurement spread `v`, the
 chance given the answers is an average over people answering alike, flatter than each of
 their own; the interval is centred on the log-odds scaled back by sqrt(1 + pi v / 8) (the
 probit approximation) and always contains the stated chance.

@@ -627,11 +627,11 @@ def calibration_in_brief(manifest: dict[str, Any]) -> str | None:
     flagged = sum(group["flagged"] for group in groups)
     held = _held_back(report)
     # big groups left unjudged are said wherever some were judged, not hidden by the count
-    besides = f"; {_groups(held)} of {SMALL_GROUP} or more left unjudged to protect others"
-    besides = besides if held else ""
+    unjudged = f"{_groups(held)} of {SMALL_GROUP} or more left unjudged to protect others"
+    besides = f"; {unjudged}" if held else ""
     if flagged:
         return f"chances run high or low for {_groups(flagged)}" + (
-            f" ({besides[2:]})" if held else ""
+            f" ({unjudged})" if held else ""
         )
     tested = sum(group["p_value"] is not None for group in groups)
     untested = len(groups) - tested
