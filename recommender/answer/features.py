@@ -12,6 +12,7 @@ from functools import cache
 import numpy as np
 
 from recommender.answer.profile import ProfileBatch
+from recommender.answer.scoring import scoring_layout
 from recommender.pack.loading import Pack
 
 CONTEXT_FEATURES = ("years_experience", "years_at_level", "direct_reports", "current_grade")
@@ -62,3 +63,18 @@ def feature_matrix(profiles: ProfileBatch) -> np.ndarray:
     columns += [context[name].astype(float)[:, None] for name in CONTEXT_FEATURES]
     columns.append(managing[:, None])
     return np.hstack(columns)
+
+
+def feature_completeness(profiles: ProfileBatch) -> np.ndarray:
+    """(people x features) the share of each score's statements the person answered, in the
+    order of `feature_matrix`: 1 for a scale answered in full and for context, which is not
+    read off statements. A score with no value (fewer than half answered) is missing in
+    `feature_matrix`, whatever its share here."""
+    shares = np.ones((len(profiles), len(pack_features(profiles.pack))))
+    if profiles.items is None:
+        return shares
+    layout = scoring_layout(profiles.pack)
+    membership = np.hstack([layout.constructs, layout.competencies])
+    answered = (~np.isnan(profiles.items)).astype(float) @ membership
+    shares[:, : membership.shape[1]] = answered / np.maximum(membership.sum(axis=0), 1.0)
+    return shares

@@ -17,7 +17,12 @@ import numpy as np
 
 from recommender.answer.answers import Answers
 from recommender.answer.assessment import Assessment, assess
-from recommender.answer.features import Feature, feature_matrix, pack_features
+from recommender.answer.features import (
+    Feature,
+    feature_completeness,
+    feature_matrix,
+    pack_features,
+)
 from recommender.answer.profile import ProfileBatch
 from recommender.answer.quality import FLAG_MESSAGES
 from recommender.answer.registry import ModelRefused, ModelVersion, Registry
@@ -69,7 +74,7 @@ class Recommender:
     def recommend_profiles(self, profiles: ProfileBatch) -> list[dict[str, Any]]:
         """Recommendations for profiles already scored."""
         values = feature_matrix(profiles)
-        prediction = self.model.model.predict(values)
+        prediction = self.model.model.predict(values, feature_completeness(profiles))
         assessment = assess(profiles, prediction.p_success, prediction.intervals)
         batch = _Batch(
             profiles,

@@ -689,9 +689,10 @@ def _uncertainty_problems(
     spread = bounded("measurement_variance", 1, len(TRACK_IDS), LARGEST_COVARIANCE)
     if spread is not None and (spread < 0).any():
         problems.append(("measurement_variance", "must not be negative"))
-    if "missing_variance" in arrays:
-        missing = bounded("missing_variance", 2, len(TRACK_IDS), LARGEST_COVARIANCE)
-        problems += _missing_variance_problems(missing, features)
+    for key in ("missing_variance", "measurement_by_feature"):
+        if key in arrays:
+            per_feature = bounded(key, 2, len(TRACK_IDS), LARGEST_COVARIANCE)
+            problems += _per_feature_problems(key, per_feature, features)
     for track in TRACK_IDS:
         key = f"covariance_{track}"
         covariance = bounded(key, 2, None, LARGEST_COVARIANCE)
@@ -705,16 +706,18 @@ def _uncertainty_problems(
     return problems
 
 
-def _missing_variance_problems(missing: np.ndarray | None, features: int) -> list[tuple[str, str]]:
-    """A readable `missing_variance` (None when it was not) must be one variance per track and
-    feature."""
-    if missing is None:
+def _per_feature_problems(
+    key: str, spreads: np.ndarray | None, features: int
+) -> list[tuple[str, str]]:
+    """A readable per-feature spread (None when it was not), `missing_variance` or
+    `measurement_by_feature`, must be one variance per track and feature."""
+    if spreads is None:
         return []
-    if missing.shape[1] != features:
+    if spreads.shape[1] != features:
         expected = (len(TRACK_IDS), features)
-        return [("missing_variance", f"has shape {missing.shape}; expected {expected}")]
-    if (missing < 0).any():
-        return [("missing_variance", "must not be negative")]
+        return [(key, f"has shape {spreads.shape}; expected {expected}")]
+    if (spreads < 0).any():
+        return [(key, "must not be negative")]
     return []
 
 

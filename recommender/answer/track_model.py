@@ -21,7 +21,9 @@ person's true standing can lie from their questionnaire scores (measurement: the
 reliability, fixed at training). A feature the person gave no value for (the training
 median stands in for it) adds how far the shape's contribution lay from its value at the median
 among the people it learnt from who gave it: knowing nothing of a person's standing is the
-widest measurement there is. With measurement spread `v`, the
+widest measurement there is. A scale answered in part is read off fewer statements: its share
+of the measurement spread grows by the inverse of the share answered (Spearman-Brown). With
+measurement spread `v`, the
 chance given the answers is an average over people answering alike, flatter than each of
 their own; the interval is centred on the log-odds scaled back by sqrt(1 + pi v / 8) (the
 probit approximation) and always contains the stated chance.
@@ -53,6 +55,10 @@ class Uncertainty:
     # per track, per feature: the spread a feature adds when the person has no value for it
     # (None in versions trained before it was kept: nothing added)
     missing_variance: dict[str, np.ndarray] | None = None
+    # per track, per feature: its part of `measurement_variance` when all its statements are
+    # answered (None in versions trained before it was kept: a scale answered in part is
+    # taken at the whole scale's reliability)
+    measurement_by_feature: dict[str, np.ndarray] | None = None
 
 
 @dataclass(frozen=True)
@@ -111,21 +117,31 @@ class TrackModel:
         """Where each feature's knots start among the knots of every feature."""
         return np.concatenate([[0], np.cumsum([k.size for k in self.knots])[:-1]])
 
-    def intervals(self, features: np.ndarray, logits: dict[str, np.ndarray]) -> Intervals:
-        """90% intervals for each track's chance and for the difference between them."""
+    def intervals(
+        self,
+        features: np.ndarray,
+        logits: dict[str, np.ndarray],
+        completeness: np.ndarray | None = None,
+    ) -> Intervals:
+        """90% intervals for each track's chance and for the difference between them;
+        `completeness` as in `predict`."""
         assert self.uncertainty is not None
         weights = self._hat_weights(features)
         design = np.hstack([np.ones((weights.shape[0], 1)), weights])
         bounds, slopes = {}, {}
         missing = np.isnan(features)
+        partly = self._partly_answered(missing, completeness)
         for track in TRACK_IDS:
             fitted = ((design @ self.uncertainty.covariance[track]) * design).sum(axis=1)
             spread = self.uncertainty.measurement_variance[track]
-            # the chance at the median stands for a blank score as measured: the spread of
-            # what it hides widens the interval but does not flatten the chance it is centred on
+            # the chance at the median stands for a blank score as measured, and a scale
+            # answered in part as a whole one: what they hide widens the interval but does
+            # not flatten the chance it is centred on
             scale = np.sqrt(1.0 + np.pi * spread / 8.0)
             if self.uncertainty.missing_variance is not None and missing.any():
                 spread = spread + missing @ self.uncertainty.missing_variance[track]
+            if partly is not None:
+                spread = spread + partly @ self.uncertainty.measurement_by_feature[track]
             half = INTERVAL_Z * np.sqrt(scale**2 * np.maximum(fitted, 0.0) + spread)
             centre, stated = scale * logits[track], sigmoid(logits[track])
             bounds[track] = (
@@ -136,6 +152,19 @@ class TrackModel:
         difference = sigmoid(logits["manager"]) - sigmoid(logits["ic"])
         half = INTERVAL_Z * np.sqrt(slopes["manager"] + slopes["ic"])
         return Intervals(bounds, (difference - half, difference + half))
+
+    def _partly_answered(
+        self, missing: np.ndarray, completeness: np.ndarray | None
+    ) -> np.ndarray | None:
+        """(people x features) how many times its full-scale measurement spread each score
+        adds for being read off part of its statements: a mean of a share s of a scale's
+        statements has error variance 1/s times the whole scale's (Spearman-Brown), so
+        1/s - 1 more. None where nothing is added."""
+        if completeness is None or self.uncertainty.measurement_by_feature is None:
+            return None
+        share = np.where(missing | ~(completeness > 0), 1.0, np.minimum(completeness, 1.0))
+        extra = 1.0 / share - 1.0
+        return extra if extra.any() else None
 
     def spread_when_missing(self, features: np.ndarray) -> dict[str, np.ndarray]:
         """Per track and feature, the spread of the true log-odds that a person's missing
@@ -201,8 +230,11 @@ class TrackModel:
                 shapes[t, j, size:] = self.shapes[track][j][-1]
         return knots, shapes
 
-    def predict(self, features: np.ndarray) -> Prediction:
-        """Calibrated success probabilities per track, the score and its exact decomposition."""
+    def predict(self, features: np.ndarray, completeness: np.ndarray | None = None) -> Prediction:
+        """Calibrated success probabilities per track, the score and its exact decomposition.
+        `completeness` (people x features, `feature_completeness`) is the share of each
+        score's statements the person answered: a scale answered in part widens the
+        intervals (None: every score counts as fully answered)."""
         parts = self.contributions(features)
         logits = {t: self.intercepts[t] + parts[t].sum(axis=1) for t in TRACK_IDS}
         difference = parts["manager"] - parts["ic"]
@@ -213,7 +245,7 @@ class TrackModel:
             score=logits["manager"] - logits["ic"],
             baseline=baseline,
             effects=effects,
-            intervals=self.intervals(features, logits) if self.uncertainty else None,
+            intervals=self.intervals(features, logits, completeness) if self.uncertainty else None,
         )
 
     def to_arrays(self) -> dict[str, np.ndarray]:
@@ -234,10 +266,10 @@ class TrackModel:
             arrays["measurement_variance"] = np.array(
                 [self.uncertainty.measurement_variance[t] for t in TRACK_IDS]
             )
-            if self.uncertainty.missing_variance is not None:
-                arrays["missing_variance"] = np.vstack(
-                    [self.uncertainty.missing_variance[t] for t in TRACK_IDS]
-                )
+            for key in ("missing_variance", "measurement_by_feature"):
+                kept = getattr(self.uncertainty, key)
+                if kept is not None:
+                    arrays[key] = np.vstack([kept[t] for t in TRACK_IDS])
         return arrays
 
     @classmethod
@@ -254,14 +286,8 @@ class TrackModel:
                     t: np.asarray(arrays[f"covariance_{t}"], dtype=float) for t in TRACK_IDS
                 },
                 measurement_variance={t: float(spread[i]) for i, t in enumerate(TRACK_IDS)},
-                missing_variance=(
-                    {
-                        t: np.asarray(arrays["missing_variance"][i], dtype=float)
-                        for i, t in enumerate(TRACK_IDS)
-                    }
-                    if "missing_variance" in arrays
-                    else None
-                ),
+                missing_variance=_per_track(arrays, "missing_variance"),
+                measurement_by_feature=_per_track(arrays, "measurement_by_feature"),
             )
         return cls(
             feature_names=names,
@@ -277,6 +303,13 @@ class TrackModel:
             centre=np.asarray(arrays["centre"], dtype=float),
             uncertainty=uncertainty,
         )
+
+
+def _per_track(arrays, key: str) -> dict[str, np.ndarray] | None:
+    """A (tracks x features) array saved by `to_arrays`, by track; None where not saved."""
+    if key not in arrays:
+        return None
+    return {t: np.asarray(arrays[key][i], dtype=float) for i, t in enumerate(TRACK_IDS)}
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from recommender.answer.assessment import assess
-from recommender.answer.features import feature_matrix
+from recommender.answer.features import feature_completeness, feature_matrix
 from recommender.answer.recommendation import decide
 from recommender.learn.comparison import compare_paired
 from recommender.learn.synthetic import TRUTHS, synthetic_profiles
@@ -102,7 +102,9 @@ def evaluate_run(
     fitted = fit_on_profiles(
         train_profiles, train.track_taken, train.success, seed=seed, prior=prior
     )
-    prediction = fitted.model.predict(feature_matrix(test_profiles))
+    prediction = fitted.model.predict(
+        feature_matrix(test_profiles), feature_completeness(test_profiles)
+    )
     assessment = assess(test_profiles, prediction.p_success, prediction.intervals)
     advice, _ = decide(prediction, assessment, test_profiles)
     truth_p = test.p_true

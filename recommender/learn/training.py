@@ -252,13 +252,14 @@ def fit_track_model(
     )
     parts = provisional.contributions(features)
     centre = (parts["manager"] - parts["ic"]).mean(axis=0)
-    spread = {
-        track: measurement_variance(
+    by_feature = {
+        track: measurement_spreads(
             parts[track][track_taken == track], filled[track_taken == track], reliability
         )
         for track in TRACK_IDS
     }
-    uncertainty = Uncertainty(covariance, spread)
+    spread = {track: sum(by_feature[track].tolist(), 0.0) for track in TRACK_IDS}
+    uncertainty = Uncertainty(covariance, spread, measurement_by_feature=by_feature)
     model = TrackModel(feature_names, grid, shapes, intercepts, fill, centre, uncertainty)
     model = replace(
         model,
@@ -307,16 +308,17 @@ def fit_on_profiles(
     )
 
 
-def measurement_variance(
+def measurement_spreads(
     parts: np.ndarray, filled: np.ndarray, reliability: np.ndarray | None
-) -> float:
-    """Spread of the true log-odds given the scores: per feature, its shape's overall slope b
-    and reliability r give b^2 var(x) (1 - r) / r (classical test theory: the fitted slope is
-    the true one attenuated by r, and the true standing varies by (1 - r) var(true) around
-    what the score says). Features measured without error add nothing."""
+) -> np.ndarray:
+    """Per feature, the spread of the true log-odds its score leaves: the shape's overall
+    slope b and the score's reliability r give b^2 var(x) (1 - r) / r (classical test theory:
+    the fitted slope is the true one attenuated by r, and the true standing varies by
+    (1 - r) var(true) around what the score says). Features measured without error add
+    nothing; the measurement spread of a person who answered everything is the sum."""
+    spreads = np.zeros(filled.shape[1])
     if reliability is None:
-        return 0.0
-    total = 0.0
+        return spreads
     for j, r in enumerate(reliability):
         if not 0 < r < 1:
             continue
@@ -325,8 +327,8 @@ def measurement_variance(
         if variance <= 0:
             continue
         slope = np.cov(parts[:, j], x, bias=True)[0, 1] / variance
-        total += slope**2 * variance * (1.0 - r) / r
-    return float(total)
+        spreads[j] = slope**2 * variance * (1.0 - r) / r
+    return spreads
 
 
 @dataclass

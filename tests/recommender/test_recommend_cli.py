@@ -12,11 +12,13 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from recommender.answer.answers import read_answers_jsonl
+from recommender.answer.answers import Answers, read_answers_jsonl
 from recommender.answer.recommendation import Recommender, recommend_many
 from recommender.answer.registry import ModelRefused, Registry
+from recommender.answer.scoring import scoring_layout
 from recommender.learn.synthetic import generate_outcomes, write_outcome_csv
 from recommender.pack.loading import load_pack
 
@@ -78,6 +80,44 @@ def test_personas_get_sensible_advice(recommendations):
     careless = by_id["sample-6-careless"]
     assert careless["confidence"] < by_id["sample-1-craft-senior"]["confidence"]
     assert "straight_lining" in [f["id"] for f in careless["flags"]]
+
+
+def test_the_same_scores_read_off_half_the_statements_give_the_same_chance_less_surely():
+    """Every scale's statements answered in pairs of equal values, then one of each pair left
+    blank: the scores, and so the stated chances, are the same; the intervals are wider, as
+    a mean of fewer statements lies further from the person's standing (Spearman-Brown)."""
+    pack = load_pack()
+    layout = scoring_layout(pack)
+    with open(SAMPLES, encoding="utf-8") as stream:
+        person = json.loads(stream.readline())
+    whole, half = dict(person["answers"]), dict(person["answers"])
+    for construct in range(layout.constructs.shape[1]):
+        items = np.flatnonzero(layout.constructs[:, construct])
+        scored = [(2, 4, 3)[(k // 2) % 3] for k in range(items.size)]
+        if items.size % 2:
+            scored[-1] = 3  # the pairs' mean: leaving the pairs' twins out keeps it
+        for k, (column, value) in enumerate(zip(items, scored, strict=True)):
+            raw = layout.low[column] + layout.high[column] - value
+            item = layout.item_ids[column]
+            whole[item] = int(raw if layout.reverse[column] else value)
+            if k % 2 and k < items.size - items.size % 2:
+                del half[item]
+            else:
+                half[item] = whole[item]
+    people = [
+        Answers.from_json({**person, "employee_id": name, "answers": answers}, pack)
+        for name, answers in (("whole", whole), ("half", half))
+    ]
+    whole_record, half_record = Recommender.open(pack).recommend_many(people)
+    assert half_record["p_success"] == whole_record["p_success"]
+    wider = []
+    for track in ("ic", "manager"):
+        (low, high), (half_low, half_high) = (
+            record["p_success_interval"][track] for record in (whole_record, half_record)
+        )
+        assert half_low <= low and high <= half_high
+        wider.append(half_high - half_low > high - low + 0.01)
+    assert all(wider)
 
 
 def test_recommend_cli_writes_one_line_per_person(trackfit):

@@ -41,6 +41,7 @@ def _drop_feature(arrays):
     for track in ("ic", "manager"):
         del arrays[f"covariance_{track}"]
     del arrays["measurement_variance"], arrays["missing_variance"]
+    del arrays["measurement_by_feature"]
 
 
 def _scale_shape(arrays):
@@ -59,8 +60,9 @@ def _spike_between_knots(arrays):
     arrays["knots_0"] = np.array([1.0, 2.4, 2.5, 2.6, 5.0])
     for track in ("ic", "manager"):
         arrays[f"shape_{track}_0"] = np.array([0.0, 0.0, 1e308, 0.0, 0.0])
-    for key in ("covariance_ic", "covariance_manager", "measurement_variance", "missing_variance"):
+    for key in ("covariance_ic", "covariance_manager", "measurement_variance"):
         arrays[key] = None
+    arrays["missing_variance"] = arrays["measurement_by_feature"] = None
 
 
 def _negative_variance(arrays):
@@ -98,6 +100,18 @@ BROKEN_ARRAYS = {
     "a negative missing-answer spread": (
         _set("missing_variance", -np.ones((2, 24))),
         "missing_variance: must not be negative",
+    ),
+    "a measurement spread per feature for too many features": (
+        _set("measurement_by_feature", np.ones((2, 25))),
+        "measurement_by_feature: has shape (2, 25); expected (2, 24)",
+    ),
+    "a negative measurement spread of one feature": (
+        _set("measurement_by_feature", np.where(np.eye(2, 24) > 0, -0.1, 0.0)),
+        "measurement_by_feature: must not be negative",
+    ),
+    "text for the measurement spread per feature": (
+        _set("measurement_by_feature", np.full((2, 24), "x")),
+        "measurement_by_feature: must hold numbers",
     ),
 }
 
