@@ -92,6 +92,8 @@ MATRIX = [
     Request("GET", "/hr/outcomes/{upload}", "/hr/outcomes/<int:upload_id>", HR_ONLY),
     # confirmed already: HR's confirmation starts no run, it leads to the run there is
     Request("POST", "/hr/outcomes/{upload}/train", "/hr/outcomes/<int:upload_id>/train", HR_ONLY),
+    Request("GET", "/hr/outcomes/person?employee_id=E1", "/hr/outcomes/person", HR_ONLY),
+    Request("POST", "/hr/outcomes/person/remove", "/hr/outcomes/person/remove", HR_ONLY),
     Request("GET", "/hr/packs", "/hr/packs", HR_ONLY),
     Request("GET", "/hr/packs/1", "/hr/packs/<int:version>", HR_ONLY),
     Request("POST", "/hr/packs/upload", "/hr/packs/upload", HR_ONLY),

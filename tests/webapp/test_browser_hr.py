@@ -20,6 +20,7 @@ from tests.registry_forgery import forged_version
 from tests.webapp import factories
 from tests.webapp.browsing import log_in
 from tests.webapp.screens import DESKTOP, PHONE, landed_on_errors, look_at, look_at_every_width
+from tests.webapp.test_retraining import short_file, upload
 from webapp.accounts.models import User
 from webapp.audit import AuditEvent
 from webapp.extensions import db
@@ -330,6 +331,37 @@ def test_hr_finds_one_person_among_hundreds_and_opens_their_page(
     page.get_by_label("Name, email or employee id").fill("nobody-like-this")
     page.get_by_role("button", name="Find").click()
     expect(page.get_by_text("Nobody matches these filters.")).to_be_visible()
+
+
+def test_hr_looks_up_one_person_and_removes_what_the_uploads_hold_about_them(
+    team, hr_page, live, signed_in, assert_accessible
+):
+    lines = factories.people_with_assessments(team, 300, 41)
+    posted = signed_in("hr@example.com")
+    assert upload(posted, short_file([*lines, "E-gone,ic,1,woman"]), "gender").status_code == 302
+    person = lines[3].split(",")[0]
+    page = hr_page
+    page.goto(f"{live}/hr/outcomes")
+    page.get_by_role("link", name="Records held about one person").click()
+    page.get_by_label("Employee id or email").fill(person.lower())
+    page.get_by_role("button", name="Look up").click()
+    held = page.locator("article.held-upload")
+    expect(held).to_have_count(1)
+    expect(held).to_contain_text("joined to their finished assessment")
+    expect(held).to_contain_text("gender (sensitive: fairness report only)")
+    look_at_every_width(page, "hr-person-records")
+    assert_accessible(page, "one person's records")
+
+    remove = page.get_by_role("button", name=f"Remove everything held about {person.lower()}")
+    remove.click()  # without the box ticked
+    expect(page.get_by_role("alert")).to_contain_text("Tick the box")
+    assert landed_on_errors(page)
+    page.get_by_label("I understand that versions already trained").check()
+    remove.click()
+    expect(page.get_by_text(f"Removed {person.lower()}'s records from 1 upload")).to_be_visible()
+    expect(page.get_by_text(f"No upload holds anything under {person.lower()}")).to_be_visible()
+    page.goto(f"{live}/hr/audit?action=outcome_records_removed")
+    expect(page.locator("tbody tr")).to_have_count(1)
 
 
 HR_PAGES = {

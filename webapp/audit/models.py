@@ -35,6 +35,8 @@ ACTIONS = {
     "outcomes_upload": "uploaded outcome data",
     "outcomes_refused": "had an outcome file refused",
     "outcomes_confirmed": "confirmed training on an outcome file's usable rows",
+    "outcome_records_viewed": "looked up what the outcome uploads hold about one person",
+    "outcome_records_removed": "removed one person's records from the outcome uploads",
     "training_started": "started training a candidate model",
     "training_finished": "finished training a candidate model",
     "training_failed": "training a candidate model failed",

@@ -1,10 +1,12 @@
-"""The outcome upload form."""
+"""The outcome upload form, and the forms that find and remove one person's records."""
 
-from wtforms import BooleanField, StringField
-from wtforms.validators import Optional, ValidationError
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, HiddenField, StringField
+from wtforms.validators import DataRequired, Optional, ValidationError
 
+from webapp.accounts.models import User
 from webapp.column_text import FitsColumn, column_length
-from webapp.hr.outcomes.models import SensitiveValue
+from webapp.hr.outcomes.models import OutcomeRecord, SensitiveValue
 from webapp.hr.people.forms import CsvUploadForm
 
 ATTRIBUTE_LENGTH = column_length(SensitiveValue.attribute)
@@ -35,4 +37,46 @@ class OutcomesUploadForm(CsvUploadForm):
         description="With a few hundred people, the candidate may lean on what the active "
         "version learnt: cross-validation on your people decides, track by track, and the "
         "model page says whether it did. Untick to learn from this file's people alone.",
+    )
+
+
+# the longer of the two names a person goes by in outcome files: an email
+ID_LENGTH = max(column_length(OutcomeRecord.employee_id), column_length(User.email))
+
+
+def _stripped(text: str | None) -> str | None:
+    """An id as typed, without the spaces around it (nothing but spaces is no id)."""
+    return text.strip() if isinstance(text, str) else text
+
+
+class PersonLookupForm(FlaskForm):
+    """The id to look up (a GET form: looking changes nothing)."""
+
+    class Meta:
+        csrf = False
+
+    employee_id = StringField(
+        "Employee id or email",
+        filters=[_stripped],
+        validators=[
+            DataRequired(message="Enter the employee id or email to look up."),
+            FitsColumn(length=ID_LENGTH),
+        ],
+        description="As the outcome files name the person, whatever its case. Where the "
+        "person has an account, their other id (employee id or email) is searched too.",
+    )
+
+
+class RemoveRecordsForm(FlaskForm):
+    """Removing everything the uploads hold about one person: the id, and that HR read what
+    removing does not undo."""
+
+    employee_id = HiddenField(
+        filters=[_stripped], validators=[DataRequired(), FitsColumn(length=ID_LENGTH)]
+    )
+    understood = BooleanField(
+        "I understand that versions already trained on these rows keep what they learnt",
+        validators=[
+            DataRequired(message="Tick the box to say you read what removing does not undo.")
+        ],
     )

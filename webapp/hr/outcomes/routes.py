@@ -1,5 +1,6 @@
 """HR's outcomes and training pages: upload outcomes, see the validation report, confirm
-training on the rows that can be used, follow training."""
+training on the rows that can be used, follow training; find and remove what the uploads hold
+about one person."""
 
 from __future__ import annotations
 
@@ -10,11 +11,13 @@ from sqlalchemy import select
 from webapp import answering, audit, jobs, learning
 from webapp.answering import Pack
 from webapp.confirmation import ConfirmForm
+from webapp.database import utcnow
 from webapp.extensions import db
 from webapp.hr import bp
 from webapp.hr.disciplines import chosen_discipline, discipline_title, of_discipline
-from webapp.hr.outcomes.forms import OutcomesUploadForm
+from webapp.hr.outcomes.forms import OutcomesUploadForm, PersonLookupForm, RemoveRecordsForm
 from webapp.hr.outcomes.models import OutcomeUpload, TrainingRun, training_key
+from webapp.hr.outcomes.person_records import RemovalRefused, records_of, remove_records
 from webapp.hr.outcomes.upload import (
     NOT_USABLE,
     UploadCheck,
@@ -248,3 +251,94 @@ def training_run_json(run_id: int):
         error=run.error,
         summary=run.summary,
     )
+
+
+@bp.route("/outcomes/person")
+def person_records():
+    """What every upload holds about one person, found by the id the files name them by (or
+    their account's other id), with the button that removes it. Each lookup is in the audit
+    log: the page shows a person's sensitive attributes."""
+    form = PersonLookupForm(request.args)
+    if not request.args:
+        return _person_page(form)
+    if not form.validate():
+        return _person_page(form, status=422)
+    records = records_of(form.employee_id.data)
+    audit.record(
+        "outcome_records_viewed",
+        form.employee_id.data,
+        uploads=[entry.upload.id for entry in records.uploads],
+    )
+    db.session.commit()
+    remove = RemoveRecordsForm(employee_id=form.employee_id.data)
+    return _person_page(form, records, remove)
+
+
+@bp.route("/outcomes/person/remove", methods=["POST"])
+def remove_person_records():
+    """Remove everything the uploads hold about one person, after HR ticked that trained
+    versions keep what they learnt; refused while a run is training on one of the uploads."""
+    remove = RemoveRecordsForm()
+    if not remove.validate_on_submit():
+        if remove.csrf_token.errors or remove.employee_id.errors:
+            abort(400)
+        records = records_of(remove.employee_id.data)
+        form = PersonLookupForm(employee_id=remove.employee_id.data)
+        return _person_page(form, records, remove, 422)
+    employee_id = remove.employee_id.data
+    records = records_of(employee_id)
+    try:
+        removal = remove_records(records)
+    except RemovalRefused as refused:
+        db.session.rollback()
+        runs = ", ".join(f"run {run.id} ({run.status})" for run in refused.runs)
+        flash(
+            f"Nothing was removed: training is under way on an upload that holds this person "
+            f"({runs}) and may have read their rows. Remove them once it has finished, then "
+            "train again."
+        )
+        return redirect(url_for(".person_records", employee_id=employee_id), 303)
+    audit.record(
+        "outcome_records_removed",
+        employee_id,
+        outcome_rows=sum(removal.outcomes.values()),
+        sensitive_values=sum(removal.sensitive.values()),
+        rows_not_used=sum(removal.not_usable.values()),
+        uploads=removal.uploads,
+    )
+    db.session.commit()
+    if removal.uploads:
+        flash(
+            f"Removed {employee_id}'s records from "
+            f"{len(removal.uploads)} upload{'s' if len(removal.uploads) != 1 else ''}: "
+            f"{_counted(removal)}. Versions already trained on them keep what they learnt; "
+            "train again on the uploads to leave them out."
+        )
+    else:
+        flash(f"The uploads hold nothing about {employee_id} (any more): nothing was removed.")
+    return redirect(url_for(".person_records", employee_id=employee_id), 303)
+
+
+def _person_page(form, records=None, remove=None, status: int = 200):
+    """The lookup page: the form, and what was found with the removal form."""
+    page = render_template(
+        "hr/person_records.html",
+        form=form,
+        records=records,
+        remove=remove,
+        reasons=NOT_USABLE,
+        now=utcnow(),
+    )
+    return page, status
+
+
+def _counted(removal) -> str:
+    parts = []
+    for count, one, many in (
+        (sum(removal.outcomes.values()), "outcome row", "outcome rows"),
+        (sum(removal.sensitive.values()), "sensitive value", "sensitive values"),
+        (sum(removal.not_usable.values()), "row not used", "rows not used"),
+    ):
+        if count:
+            parts.append(f"{count:,} {one if count == 1 else many}")
+    return ", ".join(parts)

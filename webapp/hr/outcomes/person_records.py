@@ -1,0 +1,245 @@
+"""What HR's uploads hold about one person, and removing it: the answer to "what do you keep
+about me, and delete it", asked of HR by an employee or a leaver.
+
+A person is found by the id HR's files name them by, whatever its case, and, where they have
+an account, by its other name too (the org chart's employee id and the email are both ids a
+short file may use). Removing takes their outcome rows, their sensitive values and their
+lines among the rows an upload could not use, from every upload at once, and brings each
+upload's counts and digest up to date, so that training on it again is a new training. A
+version already trained keeps what it learnt: only training again without them removes that.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import delete, func, or_, select
+
+from webapp.accounts.models import User
+from webapp.answering import Answers, answers_json, employee_id_key, score_many
+from webapp.extensions import db
+from webapp.hr.outcomes.models import (
+    QUEUED,
+    RUNNING,
+    SHORT,
+    OutcomeRecord,
+    OutcomeUpload,
+    SensitiveValue,
+    TrainingRun,
+)
+from webapp.hr.outcomes.training import TrainingRefused, linked_profiles, pack_of_upload
+from webapp.hr.outcomes.upload import content_digest
+
+
+@dataclass
+class HeldInUpload:
+    """One upload's records of the person."""
+
+    upload: OutcomeUpload
+    outcomes: list[OutcomeRecord] = field(default_factory=list)
+    sensitive: dict[str, str | None] = field(default_factory=dict)
+    not_usable: list[dict] = field(default_factory=list)  # their lines the upload left out
+    versions: list[str] = field(default_factory=list)  # candidates trained on the upload
+
+
+@dataclass(frozen=True)
+class PersonRecords:
+    """Everything HR's uploads hold under the ids that name one person."""
+
+    names: tuple[str, ...]  # the ids searched for, as keys (lower case)
+    account: User | None
+    uploads: list[HeldInUpload]
+
+    @property
+    def empty(self) -> bool:
+        return not self.uploads
+
+
+class RemovalRefused(Exception):
+    """Removing now would leave the person in a candidate being trained: the runs to wait for
+    are named."""
+
+    def __init__(self, runs: list[TrainingRun]):
+        super().__init__(", ".join(f"run {run.id}" for run in runs))
+        self.runs = runs
+
+
+def names_of(employee_id: str) -> tuple[tuple[str, ...], User | None]:
+    """The ids (as keys) that name the person `employee_id` names, and their account if it
+    names one: the id given, and the account's employee id and email."""
+    key = employee_id_key(employee_id)
+    account = db.session.scalar(
+        select(User).where(or_(func.lower(User.employee_id) == key, func.lower(User.email) == key))
+    )
+    names = [key]
+    if account is not None:
+        names += [employee_id_key(n) for n in (account.employee_id, account.email) if n]
+    return tuple(dict.fromkeys(names)), account
+
+
+def records_of(employee_id: str) -> PersonRecords:
+    """What every upload holds about the person `employee_id` names, newest upload first."""
+    names, account = names_of(employee_id)
+    held: dict[int, HeldInUpload] = {}
+
+    def of(upload_id: int) -> HeldInUpload:
+        if upload_id not in held:
+            held[upload_id] = HeldInUpload(db.session.get(OutcomeUpload, upload_id))
+        return held[upload_id]
+
+    for record in db.session.scalars(
+        select(OutcomeRecord)
+        .where(func.lower(OutcomeRecord.employee_id).in_(names))
+        .order_by(OutcomeRecord.id)
+    ):
+        of(record.upload_id).outcomes.append(record)
+    for value in db.session.scalars(
+        select(SensitiveValue)
+        .where(func.lower(SensitiveValue.employee_id).in_(names))
+        .order_by(SensitiveValue.id)
+    ):
+        of(value.upload_id).sensitive[value.attribute] = value.value
+    for upload in _uploads_leaving_out(names):
+        of(upload.id).not_usable = [
+            row for row in upload.not_usable if employee_id_key(row["employee_id"]) in names
+        ]
+    for upload_id, entry in held.items():
+        entry.versions = list(
+            db.session.scalars(
+                select(TrainingRun.version)
+                .where(TrainingRun.upload_id == upload_id, TrainingRun.version.is_not(None))
+                .order_by(TrainingRun.id)
+            )
+        )
+    uploads = sorted(held.values(), key=lambda entry: entry.upload.id, reverse=True)
+    return PersonRecords(names, account, uploads)
+
+
+def _uploads_leaving_out(names: tuple[str, ...]) -> list[OutcomeUpload]:
+    """Uploads whose rows left out (people with no finished assessment) name the person. The
+    list is JSON, so it is read here rather than searched by the database (uploads are a few
+    a year, not thousands)."""
+    found = []
+    for upload in db.session.scalars(select(OutcomeUpload).order_by(OutcomeUpload.id)):
+        if any(employee_id_key(row["employee_id"]) in names for row in upload.not_usable):
+            found.append(upload)
+    return found
+
+
+@dataclass(frozen=True)
+class Removal:
+    """What removing took, per upload id: outcome rows, sensitive values, left-out lines."""
+
+    outcomes: dict[int, int]
+    sensitive: dict[int, int]
+    not_usable: dict[int, int]
+
+    @property
+    def uploads(self) -> list[int]:
+        return sorted(set(self.outcomes) | set(self.sensitive) | set(self.not_usable))
+
+    @property
+    def total(self) -> int:
+        return sum(self.outcomes.values()) + sum(self.not_usable.values())
+
+
+def remove_records(records: PersonRecords) -> Removal:
+    """Delete what `records` found, in the session (the caller commits). Refused while a run
+    is queued or running on one of its uploads: it may have read the rows already."""
+    upload_ids = [entry.upload.id for entry in records.uploads]
+    running = db.session.scalars(
+        select(TrainingRun)
+        .where(TrainingRun.upload_id.in_(upload_ids), TrainingRun.status.in_((QUEUED, RUNNING)))
+        .order_by(TrainingRun.id)
+    ).all()
+    if running:
+        raise RemovalRefused(list(running))
+    outcomes, sensitive, left_out = {}, {}, {}
+    for entry in records.uploads:
+        upload = entry.upload
+        # the upload's row locked first (PostgreSQL): a second removal of the same person at
+        # the same moment waits, then deletes nothing and changes no count, as counts come
+        # from what the database deleted, not from what was read
+        db.session.refresh(upload, with_for_update=True)
+        taken = db.session.execute(
+            delete(OutcomeRecord).where(
+                OutcomeRecord.upload_id == upload.id,
+                func.lower(OutcomeRecord.employee_id).in_(records.names),
+            )
+        ).rowcount
+        values = db.session.execute(
+            delete(SensitiveValue).where(
+                SensitiveValue.upload_id == upload.id,
+                func.lower(SensitiveValue.employee_id).in_(records.names),
+            )
+        ).rowcount
+        kept = [
+            row
+            for row in upload.not_usable
+            if employee_id_key(row["employee_id"]) not in records.names
+        ]
+        if taken:
+            outcomes[upload.id] = taken
+        if values:
+            sensitive[upload.id] = values
+        if len(kept) != len(upload.not_usable):
+            left_out[upload.id] = len(upload.not_usable) - len(kept)
+            upload.not_usable = kept
+        if taken or values:
+            _recount(upload)
+    db.session.flush()
+    return Removal(outcomes, sensitive, left_out)
+
+
+def _recount(upload: OutcomeUpload) -> None:
+    """An upload's counts and digest after rows left it: rows, flagged rows (None where its
+    pack version is no longer installed to score them) and the digest its training is known
+    by."""
+    db.session.flush()
+    stored = db.session.scalars(
+        select(OutcomeRecord).where(OutcomeRecord.upload_id == upload.id).order_by(OutcomeRecord.id)
+    ).all()
+    upload.rows = len(stored)
+    records = [
+        {
+            "employee_id": record.employee_id,
+            "assessment_id": record.assessment_id,
+            "answers": record.answers,
+            "context": record.context,
+            "track_taken": record.track_taken,
+            "success": record.success,
+        }
+        for record in stored
+    ]
+    values: dict[tuple[str, str], str | None] = {
+        (value.attribute, value.employee_id): value.value
+        for value in db.session.scalars(
+            select(SensitiveValue).where(SensitiveValue.upload_id == upload.id)
+        )
+    }
+    sensitive = {
+        name: [values.get((name, record["employee_id"])) for record in records]
+        for name in upload.sensitive_columns
+    }
+    upload.content_sha256 = content_digest(upload.kind, records, sensitive)
+    if not records:
+        upload.flagged = 0
+        return
+    try:
+        pack = pack_of_upload(upload)
+    except TrainingRefused:  # its pack version is gone: not counted, as before it was kept
+        upload.flagged = None
+        return
+    # scored as the upload scored them: a short file's rows from the assessments they join,
+    # a full file's from its own answers
+    if upload.kind == SHORT:
+        profiles = linked_profiles(records, pack)
+    else:
+        people = [
+            Answers.from_json(
+                answers_json(r["employee_id"], r["answers"], r["context"], None), pack
+            )
+            for r in records
+        ]
+        profiles = score_many(pack, people)
+    upload.flagged = int(profiles.flagged.sum())
