@@ -138,10 +138,6 @@ class Removal:
     def uploads(self) -> list[int]:
         return sorted(set(self.outcomes) | set(self.sensitive) | set(self.not_usable))
 
-    @property
-    def total(self) -> int:
-        return sum(self.outcomes.values()) + sum(self.not_usable.values())
-
 
 def remove_records(records: PersonRecords) -> Removal:
     """Delete what `records` found, in the session (the caller commits). Refused while a run
