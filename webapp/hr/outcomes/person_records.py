@@ -140,16 +140,11 @@ class Removal:
 
 
 def remove_records(records: PersonRecords) -> Removal:
-    """Delete what `records` found, in the session (the caller commits). Refused while a run
-    is queued or running on one of its uploads: it may have read the rows already."""
-    upload_ids = [entry.upload.id for entry in records.uploads]
-    running = db.session.scalars(
-        select(TrainingRun)
-        .where(TrainingRun.upload_id.in_(upload_ids), TrainingRun.status.in_((QUEUED, RUNNING)))
-        .order_by(TrainingRun.id)
-    ).all()
-    if running:
-        raise RemovalRefused(list(running))
+    """Delete what `records` found, in the session (the caller commits, or rolls back on
+    RemovalRefused). Refused while a run is queued or running on one of its uploads: it may
+    have read the rows already. Asked after the rows are deleted, so that a run started
+    while they were being deleted is seen too: only one started between the question and the
+    commit (a moment) could still read them."""
     outcomes, sensitive, left_out = {}, {}, {}
     for entry in records.uploads:
         upload = entry.upload
@@ -184,6 +179,16 @@ def remove_records(records: PersonRecords) -> Removal:
         if taken or values:
             _recount(upload)
     db.session.flush()
+    running = db.session.scalars(
+        select(TrainingRun)
+        .where(
+            TrainingRun.upload_id.in_([entry.upload.id for entry in records.uploads]),
+            TrainingRun.status.in_((QUEUED, RUNNING)),
+        )
+        .order_by(TrainingRun.id)
+    ).all()
+    if running:
+        raise RemovalRefused(list(running))
     return Removal(outcomes, sensitive, left_out)
 
 
