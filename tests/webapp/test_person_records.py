@@ -17,6 +17,7 @@ from tests.webapp import factories
 from tests.webapp.factories import PASSWORD
 from tests.webapp.test_races import LiveBrowser
 from tests.webapp.test_retraining import short_file, upload
+from webapp.accounts.models import User
 from webapp.audit import AuditEvent
 from webapp.extensions import db
 from webapp.hr.outcomes.models import OutcomeRecord, OutcomeUpload, SensitiveValue, TrainingRun
@@ -167,6 +168,18 @@ def test_hr_finds_everything_held_about_one_person_and_removes_it_from_every_upl
     assert [left for *_, left in _uploads(team)] == [0, 0]
     _, detail = _audit(team, "outcome_records_removed")[-1]
     assert detail["rows_not_used"] == 1 and detail["outcome_rows"] == 0
+
+
+def test_a_persons_page_links_to_what_the_uploads_hold_about_them(team, signed_in, two_uploads):
+    hr, lines = two_uploads
+    person = lines[2].split(",")[0]
+    with team.app_context():
+        user_id = db.session.scalar(select(User.id).where(User.employee_id == person))
+    page = hr.get(f"/hr/people/{user_id}").get_data(as_text=True)
+    link = re.search(r'href="(/hr/outcomes/person\?[^"]+)">Outcome records held about', page)
+    assert link, "no link to the person's outcome records"
+    words = _words(hr.get(unescape(link.group(1))).get_data(as_text=True))
+    assert "spring.csv" in words and "autumn.csv" in words
 
 
 def test_only_hr_looks_people_up(team, signed_in, two_uploads):
