@@ -83,7 +83,7 @@ _SOURCES = {
         "RollbackMoved",
     ),
     "recommender.learn.observed_rates": ("likely_rate", "observed_range"),
-    "recommender.learn.people": ("person_order",),
+    "recommender.learn.people": ("person_keys", "person_order", "seen_rows"),
     "recommender.learn.recorded": ("is_count",),
     "recommender.learn.reliability": ("WEAK_ITEM", "questionnaire_quality"),
     "recommender.learn.training": ("TrainingDataTooSmall", "training_shortfalls"),

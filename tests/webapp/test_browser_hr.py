@@ -356,7 +356,7 @@ def test_hr_looks_up_one_person_and_removes_what_the_uploads_hold_about_them(
     remove.click()  # without the box ticked
     expect(page.get_by_role("alert")).to_contain_text("Tick the box")
     assert landed_on_errors(page)
-    page.get_by_label("I understand that versions already trained").check()
+    page.get_by_label("I understand that removing cannot be undone").check()
     remove.click()
     expect(page.get_by_text(f"Removed {person.lower()}'s records from 1 upload")).to_be_visible()
     expect(page.get_by_text(f"No upload holds anything under {person.lower()}")).to_be_visible()

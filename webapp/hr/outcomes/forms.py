@@ -2,9 +2,10 @@
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, StringField
-from wtforms.validators import DataRequired, Optional, ValidationError
+from wtforms.validators import DataRequired, Optional, StopValidation, ValidationError
 
 from webapp.accounts.models import User
+from webapp.answering import EmployeeIdRefused, read_employee_id
 from webapp.column_text import FitsColumn, column_length
 from webapp.hr.outcomes.models import OutcomeRecord, SensitiveValue
 from webapp.hr.people.forms import CsvUploadForm
@@ -49,6 +50,16 @@ def _stripped(text: str | None) -> str | None:
     return text.strip() if isinstance(text, str) else text
 
 
+def _readable_id(form, field) -> None:
+    """An id holding a character nobody can see (one pasted with a zero-width space) is
+    refused with the character named: it would find nothing, and say so, for an id that
+    looks like one the uploads hold."""
+    try:
+        read_employee_id(field.data)
+    except EmployeeIdRefused as refused:
+        raise StopValidation(f"Employee id or email: {refused}.") from None
+
+
 class PersonLookupForm(FlaskForm):
     """The id to look up (a GET form: looking changes nothing)."""
 
@@ -61,6 +72,7 @@ class PersonLookupForm(FlaskForm):
         validators=[
             DataRequired(message="Enter the employee id or email to look up."),
             FitsColumn(length=ID_LENGTH),
+            _readable_id,
         ],
         description="As the outcome files name the person, whatever its case. Where the "
         "person has an account, their other id (employee id or email) is searched too.",
@@ -72,10 +84,12 @@ class RemoveRecordsForm(FlaskForm):
     removing does not undo."""
 
     employee_id = HiddenField(
-        filters=[_stripped], validators=[DataRequired(), FitsColumn(length=ID_LENGTH)]
+        filters=[_stripped],
+        validators=[DataRequired(), FitsColumn(length=ID_LENGTH), _readable_id],
     )
     understood = BooleanField(
-        "I understand that versions already trained on these rows keep what they learnt",
+        "I understand that removing cannot be undone, and does not change the model versions "
+        "already trained",
         validators=[
             DataRequired(message="Tick the box to say you read what removing does not undo.")
         ],

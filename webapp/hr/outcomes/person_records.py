@@ -11,12 +11,14 @@ version already trained keeps what it learnt: only training again without them r
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, or_, select, update
 
+from webapp import learning
 from webapp.accounts.models import User
-from webapp.answering import Answers, answers_json, employee_id_key, score_many
+from webapp.answering import Answers, ModelRefused, answers_json, model_registry, score_many
 from webapp.extensions import db
 from webapp.hr.outcomes.models import (
     QUEUED,
@@ -29,6 +31,7 @@ from webapp.hr.outcomes.models import (
 )
 from webapp.hr.outcomes.training import TrainingRefused, linked_profiles, pack_of_upload
 from webapp.hr.outcomes.upload import content_digest
+from webapp.text_search import lower_as_postgresql, lowered
 
 
 @dataclass
@@ -44,15 +47,39 @@ class HeldInUpload:
 
 @dataclass(frozen=True)
 class PersonRecords:
-    """Everything HR's uploads hold under the ids that name one person."""
+    """Everything HR's uploads hold under the ids that name one person, and the model
+    versions whose list of people learnt from holds them."""
 
-    names: tuple[str, ...]  # the ids searched for, as keys (lower case)
-    account: User | None
+    asked: str  # the id as HR typed it (trimmed)
+    names: tuple[str, ...]  # the ids searched for, as keys (`id_key`)
+    accounts: list[User]  # the accounts the id names: one, none, or (ambiguous) several
     uploads: list[HeldInUpload]
+    learnt_by: list[str] = field(default_factory=list)  # versions that learnt from them
+    unreadable: list[str] = field(default_factory=list)  # versions whose list was refused
 
     @property
     def empty(self) -> bool:
         return not self.uploads
+
+    @property
+    def account(self) -> User | None:
+        """The account the id names, when it names exactly one."""
+        return self.accounts[0] if len(self.accounts) == 1 else None
+
+    @property
+    def ambiguous(self) -> bool:
+        """The id is one account's employee id and another's email: whose records these are
+        cannot be told, so nothing is removed until each has their own id."""
+        return len(self.accounts) > 1
+
+    @property
+    def other_names(self) -> list[str]:
+        """The account's ids other than the one asked for, as stored."""
+        account = self.account
+        if account is None:
+            return []
+        given = id_key(self.asked)
+        return [n for n in (account.employee_id, account.email) if n and id_key(n) != given]
 
 
 class RemovalRefused(Exception):
@@ -64,22 +91,39 @@ class RemovalRefused(Exception):
         self.runs = runs
 
 
-def names_of(employee_id: str) -> tuple[tuple[str, ...], User | None]:
-    """The ids (as keys) that name the person `employee_id` names, and their account if it
-    names one: the id given, and the account's employee id and email."""
-    key = employee_id_key(employee_id)
-    account = db.session.scalar(
-        select(User).where(or_(func.lower(User.employee_id) == key, func.lower(User.email) == key))
+def id_key(employee_id: str) -> str:
+    """What ids are compared by here, the same in Python as in either database: Unicode NFKC
+    (full-width digits as plain ones), then each character in lower case as `lowered`
+    gives it (SQLite's own `lower()` changes only A to Z)."""
+    return lower_as_postgresql(unicodedata.normalize("NFKC", employee_id.strip()))
+
+
+def _named(column, names: tuple[str, ...]):
+    return lowered(column).in_(names)
+
+
+def names_of(employee_id: str) -> tuple[tuple[str, ...], list[User]]:
+    """The ids (as keys) that name the person `employee_id` names, and the accounts it names:
+    the id given and, where it names one account, that account's employee id and email."""
+    key = id_key(employee_id)
+    accounts = list(
+        db.session.scalars(
+            select(User)
+            .where(or_(_named(User.employee_id, (key,)), _named(User.email, (key,))))
+            .order_by(User.id)
+        )
     )
     names = [key]
-    if account is not None:
-        names += [employee_id_key(n) for n in (account.employee_id, account.email) if n]
-    return tuple(dict.fromkeys(names)), account
+    if len(accounts) == 1:
+        (account,) = accounts
+        names += [id_key(n) for n in (account.employee_id, account.email) if n]
+    return tuple(dict.fromkeys(names)), accounts
 
 
 def records_of(employee_id: str) -> PersonRecords:
-    """What every upload holds about the person `employee_id` names, newest upload first."""
-    names, account = names_of(employee_id)
+    """What every upload holds about the person `employee_id` names, newest upload first, and
+    the versions that learnt from them."""
+    names, accounts = names_of(employee_id)
     held: dict[int, HeldInUpload] = {}
 
     def of(upload_id: int) -> HeldInUpload:
@@ -89,19 +133,19 @@ def records_of(employee_id: str) -> PersonRecords:
 
     for record in db.session.scalars(
         select(OutcomeRecord)
-        .where(func.lower(OutcomeRecord.employee_id).in_(names))
+        .where(_named(OutcomeRecord.employee_id, names))
         .order_by(OutcomeRecord.id)
     ):
         of(record.upload_id).outcomes.append(record)
     for value in db.session.scalars(
         select(SensitiveValue)
-        .where(func.lower(SensitiveValue.employee_id).in_(names))
+        .where(_named(SensitiveValue.employee_id, names))
         .order_by(SensitiveValue.id)
     ):
         of(value.upload_id).sensitive[value.attribute] = value.value
     for upload in _uploads_leaving_out(names):
         of(upload.id).not_usable = [
-            row for row in upload.not_usable if employee_id_key(row["employee_id"]) in names
+            row for row in upload.not_usable if id_key(row["employee_id"]) in names
         ]
     for upload_id, entry in held.items():
         entry.versions = list(
@@ -112,7 +156,24 @@ def records_of(employee_id: str) -> PersonRecords:
             )
         )
     uploads = sorted(held.values(), key=lambda entry: entry.upload.id, reverse=True)
-    return PersonRecords(names, account, uploads)
+    records = PersonRecords(employee_id.strip(), names, accounts, uploads)
+    _versions_that_learnt(records)
+    return records
+
+
+def _versions_that_learnt(records: PersonRecords) -> None:
+    """Fill in the versions whose list of people learnt from (a one-way key per person, kept
+    beside each version) holds one of the person's ids."""
+    keys = learning.person_keys(list(records.names))
+    registry = model_registry()
+    for version in registry.versions():
+        try:
+            learnt = registry.learnt_from(version)
+        except ModelRefused:
+            records.unreadable.append(version)
+            continue
+        if learnt is not None and learning.seen_rows(keys, learnt).any():
+            records.learnt_by.append(version)
 
 
 def _uploads_leaving_out(names: tuple[str, ...]) -> list[OutcomeUpload]:
@@ -121,7 +182,7 @@ def _uploads_leaving_out(names: tuple[str, ...]) -> list[OutcomeUpload]:
     a year, not thousands)."""
     found = []
     for upload in db.session.scalars(select(OutcomeUpload).order_by(OutcomeUpload.id)):
-        if any(employee_id_key(row["employee_id"]) in names for row in upload.not_usable):
+        if any(id_key(row["employee_id"]) in names for row in upload.not_usable):
             found.append(upload)
     return found
 
@@ -148,27 +209,31 @@ def remove_records(records: PersonRecords) -> Removal:
     outcomes, sensitive, left_out = {}, {}, {}
     for entry in records.uploads:
         upload = entry.upload
-        # the upload's row locked first (PostgreSQL): a second removal of the same person at
-        # the same moment waits, then deletes nothing and changes no count, as counts come
-        # from what the database deleted, not from what was read
-        db.session.refresh(upload, with_for_update=True)
+        # a write to the upload's row first, then the upload read again: the write lock
+        # (SQLite's, the row's on PostgreSQL) is held before its list of rows not used is
+        # read, so that a removal of someone else from the same upload at the same moment
+        # waits and then reads the list as this one leaves it; and a second removal of the
+        # same person deletes nothing and changes no count, as counts come from what the
+        # database deleted, not from what was read
+        db.session.execute(
+            update(OutcomeUpload)
+            .where(OutcomeUpload.id == upload.id)
+            .values(rows=OutcomeUpload.rows)
+        )
+        db.session.refresh(upload)
         taken = db.session.execute(
             delete(OutcomeRecord).where(
                 OutcomeRecord.upload_id == upload.id,
-                func.lower(OutcomeRecord.employee_id).in_(records.names),
+                _named(OutcomeRecord.employee_id, records.names),
             )
         ).rowcount
         values = db.session.execute(
             delete(SensitiveValue).where(
                 SensitiveValue.upload_id == upload.id,
-                func.lower(SensitiveValue.employee_id).in_(records.names),
+                _named(SensitiveValue.employee_id, records.names),
             )
         ).rowcount
-        kept = [
-            row
-            for row in upload.not_usable
-            if employee_id_key(row["employee_id"]) not in records.names
-        ]
+        kept = [row for row in upload.not_usable if id_key(row["employee_id"]) not in records.names]
         if taken:
             outcomes[upload.id] = taken
         if values:
@@ -178,6 +243,9 @@ def remove_records(records: PersonRecords) -> Removal:
             upload.not_usable = kept
         if taken or values:
             _recount(upload)
+        if taken and upload.confirmed_at is not None:
+            # what it trains on changed: HR confirms training on the rows it holds now
+            upload.confirmed_at = None
     db.session.flush()
     running = db.session.scalars(
         select(TrainingRun)

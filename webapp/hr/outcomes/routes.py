@@ -259,34 +259,50 @@ def person_records():
     their account's other id), with the button that removes it. Each lookup is in the audit
     log: the page shows a person's sensitive attributes."""
     form = PersonLookupForm(request.args)
-    if not request.args:
+    if "employee_id" not in request.args:
         return _person_page(form)
     if not form.validate():
         return _person_page(form, status=422)
-    records = records_of(form.employee_id.data)
-    audit.record(
-        "outcome_records_viewed",
-        form.employee_id.data,
-        uploads=[entry.upload.id for entry in records.uploads],
-    )
-    db.session.commit()
+    records = _looked_up(form.employee_id.data)
     remove = RemoveRecordsForm(employee_id=form.employee_id.data)
     return _person_page(form, records, remove)
 
 
+def _looked_up(employee_id: str):
+    """The person's records, the lookup in the audit log (with the id whole: an email may be
+    longer than an event's subject)."""
+    records = records_of(employee_id)
+    audit.record(
+        "outcome_records_viewed",
+        employee_id,
+        employee_id=employee_id,
+        uploads=[entry.upload.id for entry in records.uploads],
+    )
+    db.session.commit()
+    return records
+
+
 @bp.route("/outcomes/person/remove", methods=["POST"])
 def remove_person_records():
-    """Remove everything the uploads hold about one person, after HR ticked that trained
-    versions keep what they learnt; refused while a run is training on one of the uploads."""
+    """Remove everything the uploads hold about one person, after HR ticked that this cannot
+    be undone and does not reach into trained versions; refused while a run is training on one
+    of the uploads, and when the id names more than one account."""
     remove = RemoveRecordsForm()
     if not remove.validate_on_submit():
         if remove.csrf_token.errors or remove.employee_id.errors:
             abort(400)
-        records = records_of(remove.employee_id.data)
         form = PersonLookupForm(employee_id=remove.employee_id.data)
-        return _person_page(form, records, remove, 422)
+        return _person_page(form, _looked_up(remove.employee_id.data), remove, 422)
     employee_id = remove.employee_id.data
+    again = url_for(".person_records", employee_id=employee_id)
     records = records_of(employee_id)
+    if records.ambiguous:
+        flash(
+            f"Nothing was removed: {employee_id} names more than one account "
+            f"({', '.join(account.email for account in records.accounts)}), so whose records "
+            "these are cannot be told. Give each person their own employee id first."
+        )
+        return redirect(again, 303)
     try:
         removal = remove_records(records)
     except RemovalRefused as refused:
@@ -294,29 +310,37 @@ def remove_person_records():
         runs = ", ".join(f"run {run.id} ({run.status})" for run in refused.runs)
         flash(
             f"Nothing was removed: training is under way on an upload that holds this person "
-            f"({runs}) and may have read their rows. Remove them once it has finished, then "
-            "train again."
+            f"({runs}) and may have read their rows. Remove them once it has finished."
         )
-        return redirect(url_for(".person_records", employee_id=employee_id), 303)
+        return redirect(again, 303)
+    if not removal.uploads:  # removed already (a second click, another tab): nothing to record
+        flash(f"The uploads hold nothing about {employee_id} (any more): nothing was removed.")
+        return redirect(again, 303)
+    counts = {
+        "outcome_rows": sum(removal.outcomes.values()),
+        "rows_not_used": sum(removal.not_usable.values()),
+        "sensitive_values": sum(removal.sensitive.values()),
+    }
     audit.record(
         "outcome_records_removed",
         employee_id,
-        outcome_rows=sum(removal.outcomes.values()),
-        sensitive_values=sum(removal.sensitive.values()),
-        rows_not_used=sum(removal.not_usable.values()),
+        **{name: count for name, count in counts.items() if count},
         uploads=removal.uploads,
+        employee_id=employee_id,
     )
     db.session.commit()
-    if removal.uploads:
-        flash(
-            f"Removed {employee_id}'s records from "
-            f"{len(removal.uploads)} upload{'s' if len(removal.uploads) != 1 else ''}: "
-            f"{_counted(removal)}. Versions already trained on them keep what they learnt; "
-            "train again on the uploads to leave them out."
-        )
-    else:
-        flash(f"The uploads hold nothing about {employee_id} (any more): nothing was removed.")
-    return redirect(url_for(".person_records", employee_id=employee_id), 303)
+    retrain = (
+        " Uploads that were trained on them wait for your confirmation to train again on the "
+        "rows they hold now."
+        if removal.outcomes
+        else ""
+    )
+    flash(
+        f"Removed {employee_id}'s records from "
+        f"{len(removal.uploads)} upload{'s' if len(removal.uploads) != 1 else ''}: "
+        f"{_counted(removal)}.{retrain}"
+    )
+    return redirect(again, 303)
 
 
 def _person_page(form, records=None, remove=None, status: int = 200):
