@@ -24,6 +24,7 @@ from tests.webapp.test_retraining import short_file, upload
 from webapp.accounts.models import User
 from webapp.audit import AuditEvent
 from webapp.extensions import db
+from webapp.hr.outcomes.models import TrainingRun
 
 JUSTIFICATION = "The gap follows experience; reviewed with the works council on 2 December."
 
@@ -333,12 +334,17 @@ def test_hr_finds_one_person_among_hundreds_and_opens_their_page(
     expect(page.get_by_text("Nobody matches these filters.")).to_be_visible()
 
 
+@pytest.mark.usefixtures("runs_stay_queued")
 def test_hr_looks_up_one_person_and_removes_what_the_uploads_hold_about_them(
     team, hr_page, live, signed_in, assert_accessible
 ):
     lines = factories.people_with_assessments(team, 300, 41)
     posted = signed_in("hr@example.com")
-    assert upload(posted, short_file([*lines, "E-gone,ic,1,woman"]), "gender").status_code == 302
+    response = upload(posted, short_file([*lines, "E-gone,ic,1,woman"]), "gender")
+    assert response.status_code == 302
+    upload_page = response.headers["Location"]
+    token = posted.token(upload_page)
+    assert posted.post(f"{upload_page}/train", data={"csrf_token": token}).status_code == 302
     person = lines[3].split(",")[0]
     page = hr_page
     page.goto(f"{live}/hr/outcomes")
@@ -357,9 +363,19 @@ def test_hr_looks_up_one_person_and_removes_what_the_uploads_hold_about_them(
     expect(page.get_by_role("alert")).to_contain_text("Tick the box")
     assert landed_on_errors(page)
     page.get_by_label("I understand that removing cannot be undone").check()
+    remove.click()  # the run confirmed above is queued: it may read the rows at any moment
+    expect(page.get_by_text("Nothing was removed: training is under way")).to_be_visible()
+    with team.app_context():
+        db.session.execute(db.update(TrainingRun).values(status="succeeded"))
+        db.session.commit()
+    page.get_by_label("I understand that removing cannot be undone").check()
     remove.click()
     expect(page.get_by_text(f"Removed {person.lower()}'s records from 1 upload")).to_be_visible()
     expect(page.get_by_text(f"No upload holds anything under {person.lower()}")).to_be_visible()
+    page.goto(live + upload_page)  # trained on the person: HR confirms training again
+    expect(page.locator("#changed-since-training")).to_contain_text("Rows were removed")
+    expect(page.get_by_role("button", name="Train on 299 rows")).to_be_visible()
+    look_at_every_width(page, "hr-upload-after-removal")
     page.goto(f"{live}/hr/audit?action=outcome_records_removed")
     expect(page.locator("tbody tr")).to_have_count(1)
 
