@@ -693,6 +693,9 @@ def _uncertainty_problems(
         if key in arrays:
             per_feature = bounded(key, 2, len(TRACK_IDS), LARGEST_COVARIANCE)
             problems += _per_feature_problems(key, per_feature, features)
+    if "missing_covariance" in arrays:
+        hidden = bounded("missing_covariance", 3, len(TRACK_IDS), LARGEST_COVARIANCE)
+        problems += _missing_covariance_problems(hidden, features)
     for track in TRACK_IDS:
         key = f"covariance_{track}"
         covariance = bounded(key, 2, None, LARGEST_COVARIANCE)
@@ -718,6 +721,24 @@ def _per_feature_problems(
         return [(key, f"has shape {spreads.shape}; expected {expected}")]
     if (spreads < 0).any():
         return [(key, "must not be negative")]
+    return []
+
+
+def _missing_covariance_problems(hidden: np.ndarray | None, features: int) -> list[tuple[str, str]]:
+    """A readable `missing_covariance` (None when it was not) must be a symmetric
+    (features x features) matrix per track with no negative variance. It need not be positive
+    semi-definite (each pair is averaged over the people who gave both): a person's sum is
+    never taken below nothing."""
+    if hidden is None:
+        return []
+    key = "missing_covariance"
+    if hidden.shape[1:] != (features, features):
+        expected = (len(TRACK_IDS), features, features)
+        return [(key, f"has shape {hidden.shape}; expected {expected}")]
+    if not all(np.allclose(m, m.T, rtol=1e-9, atol=1e-12) for m in hidden):
+        return [(key, "is not symmetric")]
+    if (np.diagonal(hidden, axis1=1, axis2=2) < 0).any():
+        return [(key, "must not hold a negative variance")]
     return []
 
 

@@ -21,7 +21,9 @@ person's true standing can lie from their questionnaire scores (measurement: the
 reliability, fixed at training). A feature the person gave no value for (the training
 median stands in for it) adds how far the shape's contribution lay from its value at the median
 among the people it learnt from who gave it: knowing nothing of a person's standing is the
-widest measurement there is. A scale answered in part is read off fewer statements: its share
+widest measurement there is; several blanks add these with how the features go together
+among those people (their covariance), as related scales hide more together than apart. A
+scale answered in part is read off fewer statements: its share
 of the measurement spread grows by the inverse of the share answered (Spearman-Brown). With
 measurement spread `v`, the
 chance given the answers is an average over people answering alike, flatter than each of
@@ -55,6 +57,11 @@ class Uncertainty:
     # per track, per feature: the spread a feature adds when the person has no value for it
     # (None in versions trained before it was kept: nothing added)
     missing_variance: dict[str, np.ndarray] | None = None
+    # per track, (features x features): what missing values add together, the spreads above
+    # on the diagonal, and off it how the contributions of two features move together (a
+    # person who left two related scales blank is less known than two unrelated blanks
+    # say); None in versions trained before it was kept: the spreads are summed as if apart
+    missing_covariance: dict[str, np.ndarray] | None = None
     # per track, per feature: its part of `measurement_variance` when all its statements are
     # answered (None in versions trained before it was kept: a scale answered in part is
     # taken at the whole scale's reliability)
@@ -138,8 +145,8 @@ class TrackModel:
             # answered in part as a whole one: what they hide widens the interval but does
             # not flatten the chance it is centred on
             scale = np.sqrt(1.0 + np.pi * spread / 8.0)
-            if self.uncertainty.missing_variance is not None and missing.any():
-                spread = spread + missing @ self.uncertainty.missing_variance[track]
+            if missing.any():
+                spread = spread + self._spread_of_blanks(missing, track)
             if partly is not None:
                 spread = spread + partly @ self.uncertainty.measurement_by_feature[track]
             half = INTERVAL_Z * np.sqrt(scale**2 * np.maximum(fitted, 0.0) + spread)
@@ -152,6 +159,19 @@ class TrackModel:
         difference = sigmoid(logits["manager"]) - sigmoid(logits["ic"])
         half = INTERVAL_Z * np.sqrt(slopes["manager"] + slopes["ic"])
         return Intervals(bounds, (difference - half, difference + half))
+
+    def _spread_of_blanks(self, missing: np.ndarray, track: str) -> np.ndarray | float:
+        """Per person, the spread their missing values add on `track`: m' C m for the
+        indicator m of the features they left blank and the covariance C of what missing
+        values hide (never below nothing)."""
+        uncertainty = self.uncertainty
+        if uncertainty.missing_covariance is not None:
+            blanks = missing.astype(float)
+            together = ((blanks @ uncertainty.missing_covariance[track]) * blanks).sum(axis=1)
+            return np.maximum(together, 0.0)
+        if uncertainty.missing_variance is not None:
+            return missing @ uncertainty.missing_variance[track]
+        return 0.0
 
     def _partly_answered(
         self, missing: np.ndarray, completeness: np.ndarray | None
@@ -167,35 +187,38 @@ class TrackModel:
         return extra if extra.any() else None
 
     def spread_when_missing(self, features: np.ndarray) -> dict[str, np.ndarray]:
-        """Per track and feature, the spread of the true log-odds that a person's missing
-        value adds (`Uncertainty.missing_variance`), from the people learnt from
-        (`features`): the mean squared distance of the feature's contribution from its value
-        at the stand-in (the training median), under the posterior, the fitted shape's and its
-        uncertainty's (a shape shrunk toward flat on few people would otherwise say that people
-        differ little). What the score would have said is then unknown, not measured with
-        error: the measurement spread already counts the part of the true standing that no
-        score shows, so this is the rest."""
+        """Per track, the (features x features) covariance of what missing values hide
+        (`Uncertainty.missing_covariance`), from the people learnt from (`features`). On the
+        diagonal, the spread of the true log-odds a person's missing value adds: the mean
+        squared distance of the feature's contribution from its value at the stand-in (the
+        training median), under the posterior, the fitted shape's and its uncertainty's (a
+        shape shrunk toward flat on few people would otherwise say that people differ
+        little). Off it, the mean product of two features' distances, over the people who gave
+        both: scales that go together hide more together than apart. What the score would
+        have said is then unknown, not measured with error: the measurement spread already
+        counts the part of the true standing that no score shows, so this is the rest."""
         assert self.uncertainty is not None
         unknown = np.full((1, len(self.feature_names)), np.nan)
         moved = self._hat_weights(features) - self._hat_weights(unknown)
         parts, at_unknown = self.contributions(features), self.contributions(unknown)
-        # over the people who gave the feature: one who left it blank sits at the median too,
-        # and would shrink the spread by the share of blanks (0 where nobody gave it)
+        # over the people who gave the feature (the pair): one who left it blank sits at the
+        # median too, and would shrink the spread by the share of blanks (0 where nobody did)
         given = ~np.isnan(features)
-        counts = given.sum(axis=0)
+        both = given.T.astype(float) @ given
         spread = {}
         for track in TRACK_IDS:
             heights = self.uncertainty.covariance[track][1:, 1:]  # without the intercept
             posterior = np.zeros(len(self.feature_names))
             for j, start in enumerate(self._knot_offsets.tolist()):
-                if not counts[j]:
+                if not both[j, j]:
                     continue
                 block = slice(start, start + self.knots[j].size)
                 mine = moved[given[:, j], block]
                 posterior[j] = ((mine @ heights[block, block]) * mine).sum(axis=1).mean()
-            squared = np.where(given, (parts[track] - at_unknown[track]) ** 2, 0.0)
-            fitted = squared.sum(axis=0) / np.maximum(counts, 1)
-            spread[track] = fitted + np.maximum(posterior, 0.0)
+            distance = np.where(given, parts[track] - at_unknown[track], 0.0)
+            covariance = (distance.T @ distance) / np.maximum(both, 1.0)
+            covariance[np.diag_indices_from(covariance)] += np.maximum(posterior, 0.0)
+            spread[track] = covariance
         return spread
 
     def posterior_logits(
@@ -266,10 +289,10 @@ class TrackModel:
             arrays["measurement_variance"] = np.array(
                 [self.uncertainty.measurement_variance[t] for t in TRACK_IDS]
             )
-            for key in ("missing_variance", "measurement_by_feature"):
+            for key in ("missing_variance", "missing_covariance", "measurement_by_feature"):
                 kept = getattr(self.uncertainty, key)
                 if kept is not None:
-                    arrays[key] = np.vstack([kept[t] for t in TRACK_IDS])
+                    arrays[key] = np.stack([kept[t] for t in TRACK_IDS])
         return arrays
 
     @classmethod
@@ -287,6 +310,7 @@ class TrackModel:
                 },
                 measurement_variance={t: float(spread[i]) for i, t in enumerate(TRACK_IDS)},
                 missing_variance=_per_track(arrays, "missing_variance"),
+                missing_covariance=_per_track(arrays, "missing_covariance"),
                 measurement_by_feature=_per_track(arrays, "measurement_by_feature"),
             )
         return cls(
@@ -306,7 +330,8 @@ class TrackModel:
 
 
 def _per_track(arrays, key: str) -> dict[str, np.ndarray] | None:
-    """A (tracks x features) array saved by `to_arrays`, by track; None where not saved."""
+    """An array saved by `to_arrays` with a first axis of tracks, by track; None where not
+    saved."""
     if key not in arrays:
         return None
     return {t: np.asarray(arrays[key][i], dtype=float) for i, t in enumerate(TRACK_IDS)}

@@ -261,9 +261,15 @@ def fit_track_model(
     spread = {track: sum(by_feature[track].tolist(), 0.0) for track in TRACK_IDS}
     uncertainty = Uncertainty(covariance, spread, measurement_by_feature=by_feature)
     model = TrackModel(feature_names, grid, shapes, intercepts, fill, centre, uncertainty)
+    hidden = model.spread_when_missing(features)
     model = replace(
         model,
-        uncertainty=replace(uncertainty, missing_variance=model.spread_when_missing(features)),
+        uncertainty=replace(
+            uncertainty,
+            missing_covariance=hidden,
+            # its diagonal alone, as versions read it before the covariance was kept
+            missing_variance={track: np.diag(hidden[track]).copy() for track in TRACK_IDS},
+        ),
     )
     metrics["rows"] = len(success)
     metrics["measurement_variance"] = {t: round(v, 4) for t, v in spread.items()}

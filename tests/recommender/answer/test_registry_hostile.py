@@ -41,7 +41,7 @@ def _drop_feature(arrays):
     for track in ("ic", "manager"):
         del arrays[f"covariance_{track}"]
     del arrays["measurement_variance"], arrays["missing_variance"]
-    del arrays["measurement_by_feature"]
+    del arrays["measurement_by_feature"], arrays["missing_covariance"]
 
 
 def _scale_shape(arrays):
@@ -63,6 +63,7 @@ def _spike_between_knots(arrays):
     for key in ("covariance_ic", "covariance_manager", "measurement_variance"):
         arrays[key] = None
     arrays["missing_variance"] = arrays["measurement_by_feature"] = None
+    arrays["missing_covariance"] = None
 
 
 def _negative_variance(arrays):
@@ -108,6 +109,26 @@ BROKEN_ARRAYS = {
     "a negative measurement spread of one feature": (
         _set("measurement_by_feature", np.where(np.eye(2, 24) > 0, -0.1, 0.0)),
         "measurement_by_feature: must not be negative",
+    ),
+    "a missing-answer covariance per feature only": (
+        _set("missing_covariance", np.ones((2, 24))),
+        "missing_covariance: has shape (2, 24); expected 3 dimension(s)",
+    ),
+    "a missing-answer covariance of too few features": (
+        _set("missing_covariance", np.ones((2, 23, 23))),
+        "missing_covariance: has shape (2, 23, 23); expected (2, 24, 24)",
+    ),
+    "a lopsided missing-answer covariance": (
+        _set("missing_covariance", np.triu(np.ones((2, 24, 24)))),
+        "missing_covariance: is not symmetric",
+    ),
+    "a negative variance among the missing-answer covariance": (
+        _set("missing_covariance", -np.eye(24)[None].repeat(2, axis=0)),
+        "missing_covariance: must not hold a negative variance",
+    ),
+    "NaN in the missing-answer covariance": (
+        _set("missing_covariance", np.full((2, 24, 24), np.nan)),
+        "missing_covariance: holds NaN or infinity",
     ),
     "text for the measurement spread per feature": (
         _set("measurement_by_feature", np.full((2, 24), "x")),
