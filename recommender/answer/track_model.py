@@ -23,10 +23,9 @@ median stands in for it) adds how far the shape's contribution lay from its valu
 among the people it learnt from who gave it: knowing nothing of a person's standing is the
 widest measurement there is; several blanks add these with how the features go together
 among those people (their covariance), as related scales hide more together than apart. A
-scale answered in part is read off fewer statements: its share
-of the measurement spread grows by the inverse of the share answered (Spearman-Brown). With
-measurement spread `v`, the
-chance given the answers is an average over people answering alike, flatter than each of
+scale answered in part is read off fewer statements: its share of the measurement spread
+grows by the inverse of the share answered (Spearman-Brown). With measurement spread `v`,
+the chance given the answers is an average over people answering alike, flatter than each of
 their own; the interval is centred on the log-odds scaled back by sqrt(1 + pi v / 8) (the
 probit approximation) and always contains the stated chance.
 
