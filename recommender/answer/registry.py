@@ -696,6 +696,13 @@ def _uncertainty_problems(
     if "missing_covariance" in arrays:
         hidden = bounded("missing_covariance", 3, len(TRACK_IDS), LARGEST_COVARIANCE)
         problems += _missing_covariance_problems(hidden, features)
+    if "missing_cross_covariance" in arrays:
+        across = bounded("missing_cross_covariance", 2, features, LARGEST_COVARIANCE)
+        if across is not None and across.shape[1] != features:
+            expected = (features, features)
+            problems.append(
+                ("missing_cross_covariance", f"has shape {across.shape}; expected {expected}")
+            )
     for track in TRACK_IDS:
         key = f"covariance_{track}"
         covariance = bounded(key, 2, None, LARGEST_COVARIANCE)

@@ -61,6 +61,10 @@ class Uncertainty:
     # person who left two related scales blank is less known than two unrelated blanks
     # say); None in versions trained before it was kept: the spreads are summed as if apart
     missing_covariance: dict[str, np.ndarray] | None = None
+    # (features x features): how what missing values hide on the manager track moves with
+    # what they hide on the IC track (manager rows, IC columns), for the interval of the
+    # difference; None in versions trained before it was kept: blanks do not widen it
+    missing_cross_covariance: np.ndarray | None = None
     # per track, per feature: its part of `measurement_variance` when all its statements are
     # answered (None in versions trained before it was kept: a scale answered in part is
     # taken at the whole scale's reliability)
@@ -134,7 +138,7 @@ class TrackModel:
         assert self.uncertainty is not None
         weights = self._hat_weights(features)
         design = np.hstack([np.ones((weights.shape[0], 1)), weights])
-        bounds, slopes = {}, {}
+        bounds, slopes, blank, estimated = {}, {}, {}, {}
         missing = np.isnan(features)
         partly = self._partly_answered(missing, completeness)
         for track in TRACK_IDS:
@@ -144,8 +148,8 @@ class TrackModel:
             # answered in part as a whole one: what they hide widens the interval but does
             # not flatten the chance it is centred on
             scale = np.sqrt(1.0 + np.pi * spread / 8.0)
-            if missing.any():
-                spread = spread + self._spread_of_blanks(missing, track)
+            blank[track] = self._spread_of_blanks(missing, track) if missing.any() else 0.0
+            spread = spread + blank[track]
             if partly is not None:
                 spread = spread + partly @ self.uncertainty.measurement_by_feature[track]
             half = INTERVAL_Z * np.sqrt(scale**2 * np.maximum(fitted, 0.0) + spread)
@@ -154,9 +158,21 @@ class TrackModel:
                 np.minimum(sigmoid(centre - half), stated),
                 np.maximum(sigmoid(centre + half), stated),
             )
-            slopes[track] = (stated * (1.0 - stated)) ** 2 * np.maximum(fitted, 0.0)
+            slopes[track] = stated * (1.0 - stated)  # d chance / d log-odds
+            estimated[track] = np.maximum(fitted, 0.0)
         difference = sigmoid(logits["manager"]) - sigmoid(logits["ic"])
-        half = INTERVAL_Z * np.sqrt(slopes["manager"] + slopes["ic"])
+        spread = sum(slopes[t] ** 2 * estimated[t] for t in TRACK_IDS)
+        across = self.uncertainty.missing_cross_covariance
+        if across is not None and missing.any():
+            # what blanks hide moves both chances, together: "which track is better for people
+            # who answer like this" cannot be told of someone the model knows little about
+            blanks = missing.astype(float)
+            together = ((blanks @ across) * blanks).sum(axis=1)
+            hidden = sum(slopes[t] ** 2 * blank[t] for t in TRACK_IDS)
+            spread = spread + np.maximum(
+                hidden - 2 * slopes["manager"] * slopes["ic"] * together, 0
+            )
+        half = INTERVAL_Z * np.sqrt(spread)
         return Intervals(bounds, (difference - half, difference + half))
 
     def _spread_of_blanks(self, missing: np.ndarray, track: str) -> np.ndarray | float:
@@ -199,11 +215,7 @@ class TrackModel:
         assert self.uncertainty is not None
         unknown = np.full((1, len(self.feature_names)), np.nan)
         moved = self._hat_weights(features) - self._hat_weights(unknown)
-        parts, at_unknown = self.contributions(features), self.contributions(unknown)
-        # over the people who gave the feature (the pair): one who left it blank sits at the
-        # median too, and would shrink the spread by the share of blanks (0 where nobody did)
-        given = ~np.isnan(features)
-        both = given.T.astype(float) @ given
+        distance, given, both = self._distances_from_stand_in(features)
         spread = {}
         for track in TRACK_IDS:
             heights = self.uncertainty.covariance[track][1:, 1:]  # without the intercept
@@ -214,11 +226,32 @@ class TrackModel:
                 block = slice(start, start + self.knots[j].size)
                 mine = moved[given[:, j], block]
                 posterior[j] = ((mine @ heights[block, block]) * mine).sum(axis=1).mean()
-            distance = np.where(given, parts[track] - at_unknown[track], 0.0)
-            covariance = (distance.T @ distance) / np.maximum(both, 1.0)
+            covariance = (distance[track].T @ distance[track]) / np.maximum(both, 1.0)
             covariance[np.diag_indices_from(covariance)] += np.maximum(posterior, 0.0)
             spread[track] = covariance
         return spread
+
+    def spread_across_tracks_when_missing(self, features: np.ndarray) -> np.ndarray:
+        """(features x features) how what missing values hide on the manager track (rows)
+        moves with what they hide on the IC track (columns), over the people learnt from who
+        gave both features (`Uncertainty.missing_cross_covariance`): a scale that raises the
+        chance on one track and lowers it on the other leaves the better track unknown when
+        left blank. The two tracks' fits are apart, so their posteriors add nothing here."""
+        distance, _, both = self._distances_from_stand_in(features)
+        return (distance["manager"].T @ distance["ic"]) / np.maximum(both, 1.0)
+
+    def _distances_from_stand_in(
+        self, features: np.ndarray
+    ) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
+        """Per track, each person's contribution of each feature less its value at the
+        stand-in (0 where they gave none); who gave each feature; and how many gave each pair.
+        Over the people who gave the feature (the pair): one who left it blank sits at the
+        median too, and would shrink the spread by the share of blanks (0 where nobody did)."""
+        unknown = np.full((1, len(self.feature_names)), np.nan)
+        parts, at_unknown = self.contributions(features), self.contributions(unknown)
+        given = ~np.isnan(features)
+        distance = {t: np.where(given, parts[t] - at_unknown[t], 0.0) for t in TRACK_IDS}
+        return distance, given, given.T.astype(float) @ given
 
     def posterior_logits(
         self, features: np.ndarray, draws: int, rng: np.random.Generator
@@ -292,6 +325,8 @@ class TrackModel:
                 kept = getattr(self.uncertainty, key)
                 if kept is not None:
                     arrays[key] = np.stack([kept[t] for t in TRACK_IDS])
+            if self.uncertainty.missing_cross_covariance is not None:
+                arrays["missing_cross_covariance"] = self.uncertainty.missing_cross_covariance
         return arrays
 
     @classmethod
@@ -310,6 +345,11 @@ class TrackModel:
                 measurement_variance={t: float(spread[i]) for i, t in enumerate(TRACK_IDS)},
                 missing_variance=_per_track(arrays, "missing_variance"),
                 missing_covariance=_per_track(arrays, "missing_covariance"),
+                missing_cross_covariance=(
+                    np.asarray(arrays["missing_cross_covariance"], dtype=float)
+                    if "missing_cross_covariance" in arrays
+                    else None
+                ),
                 measurement_by_feature=_per_track(arrays, "measurement_by_feature"),
             )
         return cls(

@@ -267,6 +267,7 @@ def fit_track_model(
         uncertainty=replace(
             uncertainty,
             missing_covariance=hidden,
+            missing_cross_covariance=model.spread_across_tracks_when_missing(features),
             # its diagonal alone, as versions read it before the covariance was kept
             missing_variance={track: np.diag(hidden[track]).copy() for track in TRACK_IDS},
         ),

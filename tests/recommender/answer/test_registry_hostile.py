@@ -42,6 +42,7 @@ def _drop_feature(arrays):
         del arrays[f"covariance_{track}"]
     del arrays["measurement_variance"], arrays["missing_variance"]
     del arrays["measurement_by_feature"], arrays["missing_covariance"]
+    del arrays["missing_cross_covariance"]
 
 
 def _scale_shape(arrays):
@@ -63,7 +64,7 @@ def _spike_between_knots(arrays):
     for key in ("covariance_ic", "covariance_manager", "measurement_variance"):
         arrays[key] = None
     arrays["missing_variance"] = arrays["measurement_by_feature"] = None
-    arrays["missing_covariance"] = None
+    arrays["missing_covariance"] = arrays["missing_cross_covariance"] = None
 
 
 def _negative_variance(arrays):
@@ -129,6 +130,18 @@ BROKEN_ARRAYS = {
     "NaN in the missing-answer covariance": (
         _set("missing_covariance", np.full((2, 24, 24), np.nan)),
         "missing_covariance: holds NaN or infinity",
+    ),
+    "a missing-answer cross-covariance per track": (
+        _set("missing_cross_covariance", np.ones((2, 24, 24))),
+        "missing_cross_covariance: has shape (2, 24, 24); expected 2 dimension(s)",
+    ),
+    "a missing-answer cross-covariance one feature short": (
+        _set("missing_cross_covariance", np.ones((24, 23))),
+        "missing_cross_covariance: has shape (24, 23); expected (24, 24)",
+    ),
+    "an infinite missing-answer cross-covariance": (
+        _set("missing_cross_covariance", np.full((24, 24), np.inf)),
+        "missing_cross_covariance: holds NaN or infinity",
     ),
     "text for the measurement spread per feature": (
         _set("measurement_by_feature", np.full((2, 24), "x")),
