@@ -360,10 +360,19 @@ def _differences(comparison: dict[str, Any]) -> list[str]:
     if not tracks:
         return []
     level = f"{100 * comparison.get('interval_level', 0.9):.0f}%"
+    judged = comparison.get("judged_level")
     lines = [
         f"Candidate minus {literal(comparison['active'])}, on the same people, with {level} "
         f"paired bootstrap intervals ({_count(comparison.get('bootstrap_samples', ''))} "
-        "resamples); the candidate's own ROC AUC interval is beside it above.",
+        "resamples); the candidate's own ROC AUC interval is beside it above."
+        + (
+            f" The judgement reads each difference's {100 * judged:.1f}% interval (in "
+            "brackets after it): four differences are judged at once, two measures on two "
+            "tracks, and at 90% each two equally good models would be called different on "
+            "some track about one time in five."
+            if is_number(judged)
+            else ""
+        ),
         "",
         "| track | rows | ROC AUC difference | Brier difference | judgement |",
         "| --- | --- | --- | --- | --- |",
@@ -373,7 +382,11 @@ def _differences(comparison: dict[str, Any]) -> list[str]:
         for measure in ("auc", "brier"):
             d = entry[measure]
             low, high = d["interval"]
-            cells.append(f"{d['difference']:+.4f} ({low:+.4f} to {high:+.4f})")
+            cell = f"{d['difference']:+.4f} ({low:+.4f} to {high:+.4f})"
+            if d.get("judged_interval"):
+                low, high = d["judged_interval"]
+                cell += f" [{low:+.4f} to {high:+.4f}]"
+            cells.append(cell)
         unfair = ""
         if entry.get("learnt_by_active"):
             unfair = (
