@@ -433,7 +433,8 @@ def _notes(
     if too_small:
         notes.append(_too_small(too_small))
     for t in (t for t in TRACK_IDS if fair.get(t) == "no different"):
-        low, high = tracks[t]["auc"].get("interval", (0.0, 0.0))
+        # the judged interval, which holds zero on such a track (the 90% one need not)
+        low, high = judged_interval(tracks[t]["auc"]) if "interval" in tracks[t]["auc"] else (0, 0)
         if max(-low, high) > WIDE_REACH:
             notes.append(
                 f"on the {TRACK_NAMES[t]} track no difference could be shown, which is not to "
