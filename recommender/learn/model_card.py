@@ -366,7 +366,7 @@ def _differences(comparison: dict[str, Any]) -> list[str]:
         f"paired bootstrap intervals ({_count(comparison.get('bootstrap_samples', ''))} "
         "resamples); the candidate's own ROC AUC interval is beside it above."
         + (
-            f" The judgement reads each difference's {100 * judged:.1f}% interval (in "
+            f" The judgement reads each difference's {100 * judged:.1f}% interval (in square "
             "brackets after it): four differences are judged at once, two measures on two "
             "tracks, and at 90% each two equally good models would be called different on "
             "some track about one time in five."
