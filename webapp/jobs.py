@@ -110,7 +110,16 @@ def launch_training(upload: OutcomeUpload, started_by: User) -> TrainingRun:
     """Record a run for an upload and start it, committing it with whatever the session holds
     (a new upload, a confirmation). When the same training is already queued or running the
     database refuses a second: everything in the session is rolled back and `AlreadyTraining`
-    names the run there is."""
+    names the run there is.
+
+    The upload's row is locked (on PostgreSQL; SQLite takes one writer at a time) and read
+    again first: a removal of one person's records from it (`person_records`) either ends
+    before, and the run trains on what it left, under its new digest, or waits for this run
+    to be recorded, sees it, and removes nothing."""
+    db.session.execute(
+        select(OutcomeUpload.id).where(OutcomeUpload.id == upload.id).with_for_update()
+    )
+    db.session.refresh(upload)
     key = upload.training_key
     run = TrainingRun(upload_id=upload.id, started_by=started_by.id, training_key=key)
     db.session.add(run)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from html import unescape
 from pathlib import Path
 
@@ -25,10 +26,12 @@ from tests.webapp import factories
 from tests.webapp.factories import PASSWORD
 from tests.webapp.test_races import LiveBrowser
 from tests.webapp.test_retraining import short_file, upload
+from webapp import jobs
 from webapp.accounts.models import User
 from webapp.audit import AuditEvent
 from webapp.extensions import db
 from webapp.hr.outcomes.models import OutcomeRecord, OutcomeUpload, SensitiveValue, TrainingRun
+from webapp.hr.outcomes.person_records import records_of, remove_records
 from webapp.hr.outcomes.upload import content_digest
 
 PAGE = "/hr/outcomes/person"
@@ -379,3 +382,40 @@ def test_two_people_removed_from_one_upload_at_once_are_both_removed(app, team, 
     assert results == [303] * len(leavers), results
     ((*_, left),) = _uploads(app)
     assert left == 0  # every leaver's line gone: none written back by another removal
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+def test_a_training_launched_during_a_removal_waits_and_trains_on_what_it_left(
+    app, team, signed_in, runs_stay_queued
+):
+    """PostgreSQL: a removal holds its uploads' rows until it commits; a run launched on one of
+    them meanwhile waits, then is recorded under the digest of the rows the removal left, and
+    reads no removed row. (Launched first, the run is seen by the removal, which removes
+    nothing: the test above.)"""
+    lines = factories.people_with_assessments(app, 300, 35)
+    hr = signed_in("hr@example.com")
+    assert upload(hr, short_file([*lines, "E-late,ic,1,man"]), "gender").status_code == 302
+    person = lines[4].split(",")[0]
+    launched = {}
+    with app.app_context():
+        upload_id = db.session.scalar(select(OutcomeUpload.id))
+        removal = remove_records(records_of(person))  # not committed: its locks are held
+        assert removal.outcomes == {upload_id: 1}
+
+        def launch():
+            with app.app_context():
+                waiting = db.session.get(OutcomeUpload, upload_id)
+                launched["run"] = jobs.launch_training(waiting, User.by_email("hr@example.com"))
+                launched["key"] = launched["run"].training_key
+
+        thread = threading.Thread(target=launch)
+        thread.start()
+        thread.join(1.0)
+        assert thread.is_alive(), "the launch did not wait for the removal"
+        db.session.commit()
+        thread.join(30)
+        assert not thread.is_alive()
+        left = db.session.get(OutcomeUpload, upload_id)
+        db.session.refresh(left)
+        assert left.rows == 299
+        assert launched["key"] == left.training_key  # the digest of what the removal left
