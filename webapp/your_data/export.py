@@ -73,8 +73,9 @@ def export_json(user: User, assessments: list[Assessment]) -> dict[str, Any]:
             "records HR uploaded by your employee id to train and check the model (the track "
             "you took, whether it worked out, sometimes the answers of an assessment taken "
             "outside trackfit, and any attributes for fairness checks): HR's records, kept "
-            "under its own retention rules and not deleted with your account; ask HR about "
-            "them",
+            "under its own retention rules and not deleted with your account; HR can look them "
+            "up by your employee id and remove them (model versions already trained on them "
+            "are not changed)",
         ],
     }
 
