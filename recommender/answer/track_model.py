@@ -54,7 +54,8 @@ class Uncertainty:
     covariance: dict[str, np.ndarray]
     measurement_variance: dict[str, float]  # per track: spread of the true log-odds
     # per track, per feature: the spread a feature adds when the person has no value for it
-    # (None in versions trained before it was kept: nothing added)
+    # (None in versions trained before it was kept: nothing added), as versions trained
+    # before `missing_covariance` kept it; read only where that covariance is not
     missing_variance: dict[str, np.ndarray] | None = None
     # per track, (features x features): what missing values add together, the spreads above
     # on the diagonal, and off it how the contributions of two features move together (a
@@ -201,57 +202,46 @@ class TrackModel:
         extra = 1.0 / share - 1.0
         return extra if extra.any() else None
 
-    def spread_when_missing(self, features: np.ndarray) -> dict[str, np.ndarray]:
-        """Per track, the (features x features) covariance of what missing values hide
-        (`Uncertainty.missing_covariance`), from the people learnt from (`features`). On the
-        diagonal, the spread of the true log-odds a person's missing value adds: the mean
-        squared distance of the feature's contribution from its value at the stand-in (the
-        training median), under the posterior, the fitted shape's and its uncertainty's (a
-        shape shrunk toward flat on few people would otherwise say that people differ
+    def spread_when_missing(self, features: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        """What missing values hide, from the people learnt from (`features`): per track, the
+        (features x features) covariance (`Uncertainty.missing_covariance`), and across the
+        tracks, manager rows and IC columns (`Uncertainty.missing_cross_covariance`).
+
+        On the diagonal, the spread of the true log-odds a person's missing value adds: the
+        mean squared distance of the feature's contribution from its value at the stand-in
+        (the training median), under the posterior, the fitted shape's and its uncertainty's
+        (a shape shrunk toward flat on few people would otherwise say that people differ
         little). Off it, the mean product of two features' distances, over the people who gave
-        both: scales that go together hide more together than apart. What the score would
-        have said is then unknown, not measured with error: the measurement spread already
-        counts the part of the true standing that no score shows, so this is the rest."""
+        both: scales that go together hide more together than apart. Across the tracks, the
+        same products of a feature's distance on the manager track and another's on the IC
+        track: a scale that raises the chance on one track and lowers it on the other leaves
+        the better track unknown when left blank (the two tracks' fits are apart, so their
+        posteriors add nothing there). Each is over the people who gave the feature (the
+        pair): one who left it blank sits at the median too, and would shrink the spread by
+        the share of blanks (0 where nobody did). What the score would have said is then
+        unknown, not measured with error: the measurement spread already counts the part of
+        the true standing that no score shows, so this is the rest."""
         assert self.uncertainty is not None
         unknown = np.full((1, len(self.feature_names)), np.nan)
         moved = self._hat_weights(features) - self._hat_weights(unknown)
-        distance, given, both = self._distances_from_stand_in(features)
-        spread = {}
+        parts, at_unknown = self.contributions(features), self.contributions(unknown)
+        given = ~np.isnan(features)
+        both = np.maximum(given.T.astype(float) @ given, 1.0)
+        distance = {t: np.where(given, parts[t] - at_unknown[t], 0.0) for t in TRACK_IDS}
+        within = {}
         for track in TRACK_IDS:
             heights = self.uncertainty.covariance[track][1:, 1:]  # without the intercept
             posterior = np.zeros(len(self.feature_names))
             for j, start in enumerate(self._knot_offsets.tolist()):
-                if not both[j, j]:
+                if not given[:, j].any():
                     continue
                 block = slice(start, start + self.knots[j].size)
                 mine = moved[given[:, j], block]
                 posterior[j] = ((mine @ heights[block, block]) * mine).sum(axis=1).mean()
-            covariance = (distance[track].T @ distance[track]) / np.maximum(both, 1.0)
+            covariance = (distance[track].T @ distance[track]) / both
             covariance[np.diag_indices_from(covariance)] += np.maximum(posterior, 0.0)
-            spread[track] = covariance
-        return spread
-
-    def spread_across_tracks_when_missing(self, features: np.ndarray) -> np.ndarray:
-        """(features x features) how what missing values hide on the manager track (rows)
-        moves with what they hide on the IC track (columns), over the people learnt from who
-        gave both features (`Uncertainty.missing_cross_covariance`): a scale that raises the
-        chance on one track and lowers it on the other leaves the better track unknown when
-        left blank. The two tracks' fits are apart, so their posteriors add nothing here."""
-        distance, _, both = self._distances_from_stand_in(features)
-        return (distance["manager"].T @ distance["ic"]) / np.maximum(both, 1.0)
-
-    def _distances_from_stand_in(
-        self, features: np.ndarray
-    ) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
-        """Per track, each person's contribution of each feature less its value at the
-        stand-in (0 where they gave none); who gave each feature; and how many gave each pair.
-        Over the people who gave the feature (the pair): one who left it blank sits at the
-        median too, and would shrink the spread by the share of blanks (0 where nobody did)."""
-        unknown = np.full((1, len(self.feature_names)), np.nan)
-        parts, at_unknown = self.contributions(features), self.contributions(unknown)
-        given = ~np.isnan(features)
-        distance = {t: np.where(given, parts[t] - at_unknown[t], 0.0) for t in TRACK_IDS}
-        return distance, given, given.T.astype(float) @ given
+            within[track] = covariance
+        return within, (distance["manager"].T @ distance["ic"]) / both
 
     def posterior_logits(
         self, features: np.ndarray, draws: int, rng: np.random.Generator
@@ -321,7 +311,14 @@ class TrackModel:
             arrays["measurement_variance"] = np.array(
                 [self.uncertainty.measurement_variance[t] for t in TRACK_IDS]
             )
-            for key in ("missing_variance", "missing_covariance", "measurement_by_feature"):
+            hidden = self.uncertainty.missing_covariance
+            if hidden is not None:  # its diagonal too, for versions of trackfit before it
+                arrays["missing_variance"] = np.stack([np.diag(hidden[t]) for t in TRACK_IDS])
+            elif self.uncertainty.missing_variance is not None:
+                arrays["missing_variance"] = np.stack(
+                    [self.uncertainty.missing_variance[t] for t in TRACK_IDS]
+                )
+            for key in ("missing_covariance", "measurement_by_feature"):
                 kept = getattr(self.uncertainty, key)
                 if kept is not None:
                     arrays[key] = np.stack([kept[t] for t in TRACK_IDS])

@@ -261,15 +261,11 @@ def fit_track_model(
     spread = {track: sum(by_feature[track].tolist(), 0.0) for track in TRACK_IDS}
     uncertainty = Uncertainty(covariance, spread, measurement_by_feature=by_feature)
     model = TrackModel(feature_names, grid, shapes, intercepts, fill, centre, uncertainty)
-    hidden = model.spread_when_missing(features)
+    within, across = model.spread_when_missing(features)
     model = replace(
         model,
         uncertainty=replace(
-            uncertainty,
-            missing_covariance=hidden,
-            missing_cross_covariance=model.spread_across_tracks_when_missing(features),
-            # its diagonal alone, as versions read it before the covariance was kept
-            missing_variance={track: np.diag(hidden[track]).copy() for track in TRACK_IDS},
+            uncertainty, missing_covariance=within, missing_cross_covariance=across
         ),
     )
     metrics["rows"] = len(success)

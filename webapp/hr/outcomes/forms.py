@@ -2,13 +2,12 @@
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, StringField
-from wtforms.validators import DataRequired, Optional, StopValidation, ValidationError
+from wtforms.validators import DataRequired, Optional, ValidationError
 
 from webapp.accounts.models import User
-from webapp.answering import EmployeeIdRefused, read_employee_id
 from webapp.column_text import FitsColumn, column_length
 from webapp.hr.outcomes.models import OutcomeRecord, SensitiveValue
-from webapp.hr.people.forms import CsvUploadForm
+from webapp.hr.people.forms import CsvUploadForm, StandardEmployeeId
 
 ATTRIBUTE_LENGTH = column_length(SensitiveValue.attribute)
 
@@ -45,21 +44,6 @@ class OutcomesUploadForm(CsvUploadForm):
 ID_LENGTH = max(column_length(OutcomeRecord.employee_id), column_length(User.email))
 
 
-def _stripped(text: str | None) -> str | None:
-    """An id as typed, without the spaces around it (nothing but spaces is no id)."""
-    return text.strip() if isinstance(text, str) else text
-
-
-def _readable_id(form, field) -> None:
-    """An id holding a character nobody can see (one pasted with a zero-width space) is
-    refused with the character named: it would find nothing, and say so, for an id that
-    looks like one the uploads hold."""
-    try:
-        read_employee_id(field.data)
-    except EmployeeIdRefused as refused:
-        raise StopValidation(f"Employee id or email: {refused}.") from None
-
-
 class PersonLookupForm(FlaskForm):
     """The id to look up (a GET form: looking changes nothing)."""
 
@@ -68,11 +52,10 @@ class PersonLookupForm(FlaskForm):
 
     employee_id = StringField(
         "Employee id or email",
-        filters=[_stripped],
         validators=[
             DataRequired(message="Enter the employee id or email to look up."),
             FitsColumn(length=ID_LENGTH),
-            _readable_id,
+            StandardEmployeeId(ID_LENGTH),
         ],
         description="As the outcome files name the person, whatever its case. Where the "
         "person has an account, their other id (employee id or email) is searched too.",
@@ -84,8 +67,8 @@ class RemoveRecordsForm(FlaskForm):
     removing does not undo."""
 
     employee_id = HiddenField(
-        filters=[_stripped],
-        validators=[DataRequired(), FitsColumn(length=ID_LENGTH), _readable_id],
+        "Employee id or email",
+        validators=[DataRequired(), FitsColumn(length=ID_LENGTH), StandardEmployeeId(ID_LENGTH)],
     )
     understood = BooleanField(
         "I understand that removing cannot be undone, and does not change the model versions "

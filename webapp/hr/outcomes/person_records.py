@@ -18,12 +18,11 @@ from sqlalchemy import delete, or_, select, update
 
 from webapp import learning
 from webapp.accounts.models import User
-from webapp.answering import Answers, ModelRefused, answers_json, model_registry, score_many
+from webapp.answering import ModelRefused, model_registry
 from webapp.extensions import db
 from webapp.hr.outcomes.models import (
     QUEUED,
     RUNNING,
-    SHORT,
     OutcomeRecord,
     OutcomeUpload,
     SensitiveValue,
@@ -121,8 +120,8 @@ def names_of(employee_id: str) -> tuple[tuple[str, ...], list[User]]:
 
 
 def records_of(employee_id: str) -> PersonRecords:
-    """What every upload holds about the person `employee_id` names, newest upload first, and
-    the versions that learnt from them."""
+    """What every upload holds about the person `employee_id` names, newest upload first
+    (`versions_that_learnt` adds the versions that learnt from them)."""
     names, accounts = names_of(employee_id)
     held: dict[int, HeldInUpload] = {}
 
@@ -156,14 +155,13 @@ def records_of(employee_id: str) -> PersonRecords:
             )
         )
     uploads = sorted(held.values(), key=lambda entry: entry.upload.id, reverse=True)
-    records = PersonRecords(employee_id.strip(), names, accounts, uploads)
-    _versions_that_learnt(records)
-    return records
+    return PersonRecords(employee_id.strip(), names, accounts, uploads)
 
 
-def _versions_that_learnt(records: PersonRecords) -> None:
+def versions_that_learnt(records: PersonRecords) -> None:
     """Fill in the versions whose list of people learnt from (a one-way key per person, kept
-    beside each version) holds one of the person's ids."""
+    beside each version) holds one of the person's ids: read from every version's files, so
+    only for the page that shows them."""
     keys = learning.person_keys(list(records.names))
     registry = model_registry()
     for version in registry.versions():
@@ -299,16 +297,4 @@ def _recount(upload: OutcomeUpload) -> None:
     except TrainingRefused:  # its pack version is gone: not counted, as before it was kept
         upload.flagged = None
         return
-    # scored as the upload scored them: a short file's rows from the assessments they join,
-    # a full file's from its own answers
-    if upload.kind == SHORT:
-        profiles = linked_profiles(records, pack)
-    else:
-        people = [
-            Answers.from_json(
-                answers_json(r["employee_id"], r["answers"], r["context"], None), pack
-            )
-            for r in records
-        ]
-        profiles = score_many(pack, people)
-    upload.flagged = int(profiles.flagged.sum())
+    upload.flagged = int(linked_profiles(records, pack).flagged.sum())  # as the upload did

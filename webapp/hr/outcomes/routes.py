@@ -17,7 +17,12 @@ from webapp.hr import bp
 from webapp.hr.disciplines import chosen_discipline, discipline_title, of_discipline
 from webapp.hr.outcomes.forms import OutcomesUploadForm, PersonLookupForm, RemoveRecordsForm
 from webapp.hr.outcomes.models import OutcomeUpload, TrainingRun, training_key
-from webapp.hr.outcomes.person_records import RemovalRefused, records_of, remove_records
+from webapp.hr.outcomes.person_records import (
+    RemovalRefused,
+    records_of,
+    remove_records,
+    versions_that_learnt,
+)
 from webapp.hr.outcomes.upload import (
     NOT_USABLE,
     UploadCheck,
@@ -272,6 +277,7 @@ def _looked_up(employee_id: str):
     """The person's records, the lookup in the audit log (with the id whole: an email may be
     longer than an event's subject)."""
     records = records_of(employee_id)
+    versions_that_learnt(records)
     audit.record(
         "outcome_records_viewed",
         employee_id,

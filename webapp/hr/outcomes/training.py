@@ -163,20 +163,26 @@ def stored_assessments(ids: list[int]) -> dict[int, Assessment]:
 
 
 def linked_profiles(records: list[dict], pack: Pack):
-    """Profiles of a short file's checked rows (dicts naming `assessment_id`), row for row, from
-    the assessments they are joined to: what training will read, so that the check at upload
-    counts the rows training would leave out for response-quality flags."""
-    stored = stored_assessments([record["assessment_id"] for record in records])
+    """Profiles of an upload's checked rows (dicts naming `assessment_id`, or a full file's
+    `answers` and `context`), row for row: a short file's from the assessments they are joined
+    to, what training will read, so that the check at upload (and a count after rows are
+    removed) gives the rows training would leave out for response-quality flags."""
+    stored = stored_assessments([r["assessment_id"] for r in records if r["assessment_id"]])
     people = []
     for record in records:
         # deleted since the file was joined: scored as no answers (a flagged row, left out),
         # as training will leave it out
         assessment = stored.get(record["assessment_id"])
-        answers, context, timings = (
-            (assessment.answers, assessment.context, assessment.timings)
-            if assessment
-            else ({}, {}, None)
-        )
+        if record["answers"] is not None:  # a full file's row: its own answers
+            answers, context, timings = record["answers"], record["context"], None
+        elif assessment:
+            answers, context, timings = (
+                assessment.answers,
+                assessment.context,
+                assessment.timings,
+            )
+        else:
+            answers, context, timings = {}, {}, None
         people.append(
             Answers.from_json(answers_json(record["employee_id"], answers, context, timings), pack)
         )

@@ -64,15 +64,24 @@ class CsvUploadForm(FlaskForm):
     )
 
 
-def standard_employee_id(form, field) -> None:
-    """The id typed, trimmed and in its standard form (`é004` one way however it was typed,
-    full-width letters as plain ones); one with a character nobody can see is refused."""
-    if not isinstance(field.data, str):
-        return
-    try:
-        field.data = read_employee_id(field.data, column_length(User.employee_id))
-    except EmployeeIdRefused as refused:
-        raise StopValidation(f"Employee id: {refused}.") from None
+class StandardEmployeeId:
+    """A WTForms validator: the id typed, trimmed and in its standard form (`é004` one way
+    however it was typed, full-width letters as plain ones), at most `longest` characters so;
+    one with a character nobody can see is refused, named after the field."""
+
+    def __init__(self, longest: int):
+        self.longest = longest
+
+    def __call__(self, form, field) -> None:
+        if not isinstance(field.data, str):
+            return
+        try:
+            field.data = read_employee_id(field.data, self.longest)
+        except EmployeeIdRefused as refused:
+            raise StopValidation(f"{field.label.text}: {refused}.") from None
+
+
+standard_employee_id = StandardEmployeeId(column_length(User.employee_id))
 
 
 class PersonForm(FlaskForm):
