@@ -235,6 +235,21 @@ def _reading_with(stored, p_ic, p_manager, confidence):
     return read(recommendation, load_pack("engineering"), {}, {})
 
 
+def test_a_scale_left_blank_is_never_said_to_point_toward_a_track(result):
+    """A blank stands where the people learnt from are on average: its effect is zero, and it
+    is not listed among what pointed toward a track, even when few factors pushed that way."""
+    _, stored = result
+    factors = stored["explanation"]["factors"]
+    blank = dict(factors[0], value=None, effect=0.0)
+    toward_ic = [f for f in factors[1:] if f["effect"] < 0][:1]  # one push toward IC
+    stored = {**stored, "explanation": {**stored["explanation"], "factors": [blank, *toward_ic]}}
+    reading = _reading_with(stored, 0.6, 0.4, 0.6)
+    assert [f.feature for f in reading.toward["ic"]] == [f["feature"] for f in toward_ic]
+    assert reading.toward["manager"] == []
+    shown = next(f for f in reading.all_factors if f.feature == blank["feature"])
+    assert shown.yours == "not answered" and "moved nothing" in shown.reading
+
+
 @pytest.mark.parametrize(("p", "count"), [(0.25, 3), (0.35, 4), (0.85, 9), (0.14, 1), (0.949, 10)])
 def test_a_count_of_people_is_the_percentage_shown_rounded_half_up(p, count):
     from webapp.results.reading import people_in_ten  # noqa: PLC0415

@@ -272,8 +272,10 @@ def read(
     factors = [
         _factor(pack, raw, answers, context) for raw in recommendation["explanation"]["factors"]
     ]
+    # a factor with no effect (a scale left blank stands where people are on average) pushed
+    # toward neither track, whatever few others did
     toward = {
-        t: sorted((f for f in factors if f.toward == t), key=lambda f: -abs(f.effect))[
+        t: sorted((f for f in factors if f.toward == t and f.effect), key=lambda f: -abs(f.effect))[
             :FACTORS_SHOWN
         ]
         for t in titles
@@ -329,7 +331,7 @@ def _factor(pack: Pack, raw: dict, answers: dict, context: dict) -> Factor:
         value=value,
         effect=effect,
         toward=toward,
-        reading=_reading(pack, feature, value),
+        reading=_reading(pack, feature, value, effect),
         answers=_own_answers(pack, feature, answers, context),
         yours=_yours(pack, feature, value),
     )
@@ -346,7 +348,14 @@ def _yours(pack: Pack, feature: str, value: float | None) -> str:
     return f"yours: {value:g}"
 
 
-def _reading(pack: Pack, feature: str, value: float) -> str:
+def _reading(pack: Pack, feature: str, value: float | None, effect: float) -> str:
+    if value is None:  # what the model did with the blank: its effect says which it was
+        if not effect:
+            return (
+                "Not answered: the model counts you where the people it learnt from are on "
+                "average, so this moved nothing."
+            )
+        return "Not answered: the model counted you at the middle of the people it learnt from."
     construct = next((c for c in pack.questionnaire.constructs if c.id == feature), None)
     if construct is not None:
         if value >= HIGH:
