@@ -663,19 +663,41 @@ def model_array_problems(arrays: Any) -> list[tuple[str, str]]:
     bounded("fill", 1, count, LARGEST_POSITION)
     bounded("centre", 1, count, LARGEST_POSITION)
     bounded("intercepts", 1, len(TRACK_IDS), LARGEST_EFFECT)
-    total = 0
+    total, sizes = 0, []
     for j in range(count):
         knots = bounded(f"knots_{j}", 1, None, LARGEST_POSITION)
         if knots is None:
             continue
         total += knots.size
+        sizes.append(knots.size)
         if knots.size < 2 or not (np.diff(knots) > 0).all():
             problems.append((f"knots_{j}", "must be at least two increasing positions"))
         for track in TRACK_IDS:
             bounded(f"shape_{track}_{j}", 1, knots.size, LARGEST_EFFECT)
+    if "blank_weights" in arrays and len(sizes) == count:
+        problems += _blank_weights_problems(
+            bounded("blank_weights", 1, total, LARGEST_POSITION), sizes
+        )
     if "measurement_variance" in arrays:
         problems += _uncertainty_problems(arrays, bounded, count, total)
     return problems
+
+
+def _blank_weights_problems(weights: np.ndarray | None, sizes: list[int]) -> list[tuple[str, str]]:
+    """A readable `blank_weights` (None when it was not), one weight per knot of every
+    feature, must weigh each feature's knots as a mean of interpolations does: none
+    negative, summing to 1 per feature."""
+    if weights is None:
+        return []
+    if (weights < 0).any():
+        return [("blank_weights", "must not hold a negative weight")]
+    sums = [float(block.sum()) for block in np.split(weights, np.cumsum(sizes)[:-1])]
+    off = [j for j, total in enumerate(sums) if abs(total - 1.0) > 1e-6]
+    if off:
+        named = ", ".join(f"feature {j} sums to {sums[j]:.6g}" for j in off[:3])
+        more = f" and {len(off) - 3} more" if len(off) > 3 else ""
+        return [("blank_weights", f"must sum to 1 over each feature's knots ({named}{more})")]
+    return []
 
 
 def _uncertainty_problems(

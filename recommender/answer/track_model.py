@@ -18,15 +18,16 @@ two spreads on the log-odds scale: the posterior spread of the fitted model (est
 Laplace approximation of the L2-penalised fit, whose penalty is a normal prior on each
 standardised coefficient, so shrinkage toward it widens rather than hides), and how far a
 person's true standing can lie from their questionnaire scores (measurement: the scales'
-reliability, fixed at training). A feature the person gave no value for (the training
-median stands in for it) adds how far the shape's contribution lay from its value at the median
-among the people it learnt from who gave it: knowing nothing of a person's standing is the
-widest measurement there is; several blanks add these with how the features go together
-among those people (their covariance), as related scales hide more together than apart. A
-scale answered in part is read off fewer statements: its share of the measurement spread
-grows by the inverse of the share answered (Spearman-Brown). With measurement spread `v`,
-the chance given the answers is an average over people answering alike, flatter than each of
-their own; the interval is centred on the log-odds scaled back by sqrt(1 + pi v / 8) (the
+reliability, fixed at training). A feature the person gave no value for stands at the average of the
+people learnt from who gave it (its contribution is the mean of theirs, so a blank scale moves
+neither the chance nor the deciding score away from where those people are on average, and its
+effect is zero); it adds how far their contributions lay from that mean: knowing nothing of a
+person's standing is the widest measurement there is; several blanks add these with how the features
+go together among those people (their covariance), as related scales hide more together than apart.
+A scale answered in part is read off fewer statements: its share of the measurement spread grows by
+the inverse of the share answered (Spearman-Brown). With measurement spread `v`, the chance given
+the answers is an average over people answering alike, flatter than each of their own; the interval
+is centred on the log-odds scaled back by sqrt(1 + pi v / 8) (the
 probit approximation) and always contains the stated chance.
 
 Parameters are plain arrays (no pickle); training lives in `recommender.training`.
@@ -34,7 +35,7 @@ Parameters are plain arrays (no pickle); training lives in `recommender.training
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 import numpy as np
@@ -83,6 +84,11 @@ class TrackModel:
     fill: np.ndarray  # per feature: value used when the person has none (training median)
     centre: np.ndarray  # per feature: training mean of (manager shape - IC shape)
     uncertainty: Uncertainty | None = None
+    # per feature, weights over its knots (not negative, summing to 1): where a blank stands,
+    # the mean interpolation weights of the people learnt from who gave the feature, so its
+    # contribution is the mean of theirs; None in versions trained before it was kept: a
+    # blank stands at `fill`
+    blank_weights: tuple[np.ndarray, ...] | None = None
 
     def contributions(self, features: np.ndarray) -> dict[str, np.ndarray]:
         """Per track, each feature's log-odds contribution: (people x features).
@@ -94,11 +100,25 @@ class TrackModel:
         segment, along = self._segments(features)
         _, shapes = self._padded
         columns = np.arange(shapes.shape[1])
+        missing = np.isnan(features) if self.blank_weights is not None else None
         parts = {}
         for track, shape in zip(TRACK_IDS, shapes, strict=True):
             start, end = shape[columns, segment], shape[columns, segment + 1]
             parts[track] = start + along * (end - start)
+            if missing is not None and missing.any():
+                parts[track] = np.where(missing, self._blank_contributions[track], parts[track])
         return parts
+
+    @cached_property
+    def _blank_contributions(self) -> dict[str, np.ndarray]:
+        """Per track, per feature: the contribution of a blank (`blank_weights`)."""
+        assert self.blank_weights is not None
+        return {
+            track: np.array(
+                [w @ shape for w, shape in zip(self.blank_weights, self.shapes[track], strict=True)]
+            )
+            for track in TRACK_IDS
+        }
 
     def _segments(self, features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Per person and feature: the knot segment the value falls in and how far along it."""
@@ -121,12 +141,45 @@ class TrackModel:
         weights = np.zeros((segment.shape[0], int(last[-1]) + 1))
         weights[rows, left] = 1.0 - along
         weights[rows, np.minimum(left + 1, last)] += along
+        if self.blank_weights is not None:
+            missing = np.isnan(features)
+            if missing.any():  # a blank's weights at the fill give way to its own
+                weights += missing @ self._blank_shift
         return weights
+
+    @cached_property
+    def _blank_shift(self) -> np.ndarray:
+        """(features x knots of every feature): a blank's weights (`blank_weights`) minus the
+        interpolation weights at the fill, each in its feature's block."""
+        assert self.blank_weights is not None
+        at_fill = self._hat_weights(self.fill[None, :])[0]  # no blank: no recursion
+        shift = np.zeros((len(self.feature_names), at_fill.size))
+        for j, (start, weights) in enumerate(
+            zip(self._knot_offsets.tolist(), self.blank_weights, strict=True)
+        ):
+            block = slice(start, start + weights.size)
+            shift[j, block] = weights - at_fill[block]
+        return shift
 
     @cached_property
     def _knot_offsets(self) -> np.ndarray:
         """Where each feature's knots start among the knots of every feature."""
         return np.concatenate([[0], np.cumsum([k.size for k in self.knots])[:-1]])
+
+    def with_blanks_at_mean_of(self, features: np.ndarray) -> TrackModel:
+        """This model, a blank standing at the mean of the people in `features` who gave the
+        feature (`blank_weights`: their mean interpolation weights, as the fit's blank hinge
+        columns are their mean; at the fill for a feature nobody gave)."""
+        plain = replace(self, blank_weights=None)
+        weights = plain._hat_weights(features)  # a blank at the fill, left out below
+        at_fill = plain._hat_weights(self.fill[None, :])[0]
+        given = ~np.isnan(features)
+        blank = []
+        for j, start in enumerate(self._knot_offsets.tolist()):
+            block = slice(start, start + self.knots[j].size)
+            mine = weights[given[:, j], block]
+            blank.append(mine.mean(axis=0) if mine.size else at_fill[block])
+        return replace(self, blank_weights=tuple(blank))
 
     def intervals(
         self,
@@ -145,7 +198,7 @@ class TrackModel:
         for track in TRACK_IDS:
             fitted = ((design @ self.uncertainty.covariance[track]) * design).sum(axis=1)
             spread = self.uncertainty.measurement_variance[track]
-            # the chance at the median stands for a blank score as measured, and a scale
+            # the chance where a blank stands counts for a blank score as measured, and a scale
             # answered in part as a whole one: what they hide widens the interval but does
             # not flatten the chance it is centred on
             scale = np.sqrt(1.0 + np.pi * spread / 8.0)
@@ -207,20 +260,21 @@ class TrackModel:
         (features x features) covariance (`Uncertainty.missing_covariance`), and across the
         tracks, manager rows and IC columns (`Uncertainty.missing_cross_covariance`).
 
-        On the diagonal, the spread of the true log-odds a person's missing value adds: the
-        mean squared distance of the feature's contribution from its value at the stand-in
-        (the training median), under the posterior, the fitted shape's and its uncertainty's
-        (a shape shrunk toward flat on few people would otherwise say that people differ
-        little). Off it, the mean product of two features' distances, over the people who gave
-        both: scales that go together hide more together than apart. Across the tracks, the
+        On the diagonal, the spread of the true log-odds a person's missing value adds: the mean
+        squared distance of the feature's contribution from a blank's (`blank_weights`: the mean
+        of the contributions of the people who gave it, so this is their variance; the training
+        median in a version trained before), under the posterior, the fitted shape's and its
+        uncertainty's (a shape shrunk toward flat on few people would otherwise say that people
+        differ little). Off it, the mean product of two features' distances, over the people who
+        gave both: scales that go together hide more together than apart. Across the tracks, the
         same products of a feature's distance on the manager track and another's on the IC
-        track: a scale that raises the chance on one track and lowers it on the other leaves
-        the better track unknown when left blank (the two tracks' fits are apart, so their
-        posteriors add nothing there). Each is over the people who gave the feature (the
-        pair): one who left it blank sits at the median too, and would shrink the spread by
-        the share of blanks (0 where nobody did). What the score would have said is then
-        unknown, not measured with error: the measurement spread already counts the part of
-        the true standing that no score shows, so this is the rest."""
+        track: a scale that raises the chance on one track and lowers it on the other leaves the
+        better track unknown when left blank (the two tracks' fits are apart, so their
+        posteriors add nothing there). Each is over the people who gave the feature (the pair):
+        one who left it blank stands where a blank does, and would shrink the spread by the
+        share of blanks (0 where nobody did). What the score would have said is then unknown,
+        not measured with error: the measurement spread already counts the part of the true
+        standing that no score shows, so this is the rest."""
         assert self.uncertainty is not None
         unknown = np.full((1, len(self.feature_names)), np.nan)
         moved = self._hat_weights(features) - self._hat_weights(unknown)
@@ -305,6 +359,8 @@ class TrackModel:
             arrays[f"knots_{j}"] = knots
             for track in TRACK_IDS:
                 arrays[f"shape_{track}_{j}"] = self.shapes[track][j]
+        if self.blank_weights is not None:  # every feature's, one after the other
+            arrays["blank_weights"] = np.concatenate(self.blank_weights)
         if self.uncertainty is not None:
             for track in TRACK_IDS:
                 arrays[f"covariance_{track}"] = self.uncertainty.covariance[track]
@@ -349,9 +405,16 @@ class TrackModel:
                 ),
                 measurement_by_feature=_per_track(arrays, "measurement_by_feature"),
             )
+        knots = tuple(np.asarray(arrays[f"knots_{j}"], dtype=float) for j in range(count))
+        blank_weights = None
+        if "blank_weights" in arrays:
+            splits = np.cumsum([k.size for k in knots])[:-1]
+            blank_weights = tuple(
+                np.split(np.asarray(arrays["blank_weights"], dtype=float), splits)
+            )
         return cls(
             feature_names=names,
-            knots=tuple(np.asarray(arrays[f"knots_{j}"], dtype=float) for j in range(count)),
+            knots=knots,
             shapes={
                 track: tuple(
                     np.asarray(arrays[f"shape_{track}_{j}"], dtype=float) for j in range(count)
@@ -362,6 +425,7 @@ class TrackModel:
             fill=np.asarray(arrays["fill"], dtype=float),
             centre=np.asarray(arrays["centre"], dtype=float),
             uncertainty=uncertainty,
+            blank_weights=blank_weights,
         )
 
 

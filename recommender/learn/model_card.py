@@ -205,8 +205,9 @@ def _capacity(metrics: dict[str, Any], declined: Any = None) -> list[str]:
         "Each chance carries a 90% interval from the posterior of the fit (Laplace) and the "
         "measurement error of the scales (log-odds variance "
         + ", ".join(f"{t} {v}" for t, v in spread.items())
-        + "); a score the person left blank adds how much that feature's effect varied among "
-        "the people learnt from, since the training median stands in for it.",
+        + "); a score the person left blank stands at the mean of its effect among the people "
+        "learnt from who gave it (so it moves neither the chance nor the explanation) and adds "
+        "how much that effect varied among them.",
         "",
     ]
     return lines

@@ -127,6 +127,18 @@ def hinge_columns(filled: np.ndarray, knots: tuple[np.ndarray, ...]) -> np.ndarr
     return np.column_stack(columns)
 
 
+def blank_columns(features: np.ndarray, knots: tuple[np.ndarray, ...]) -> np.ndarray:
+    """Where a blank stands in the hinge columns of `knots`: each column's mean over the
+    people who gave its feature (a shape's value there is the mean of theirs), or the
+    column at 0 for a feature nobody gave."""
+    raw = hinge_columns(features, knots)
+    given = ~np.isnan(raw)
+    total = np.where(given, raw, 0.0).sum(axis=0)
+    count = given.sum(axis=0)
+    nobody = hinge_columns(np.zeros((1, len(knots))), knots)[0]
+    return np.where(count > 0, total / np.maximum(count, 1), nobody)
+
+
 @dataclass(frozen=True)
 class _Design:
     """Standardised hinge columns for one knot grid, and the way back to knot heights."""
@@ -135,22 +147,33 @@ class _Design:
     mean: np.ndarray
     scale: np.ndarray
     fixed: np.ndarray  # columns with no spread on these rows: nothing to learn, weight 0
+    blank: np.ndarray  # the raw columns of a blank value (`blank_columns`)
 
     @classmethod
     def build(
-        cls, filled: np.ndarray, knots: tuple[np.ndarray, ...], dropped: np.ndarray | None = None
+        cls,
+        features: np.ndarray,
+        knots: tuple[np.ndarray, ...],
+        blank: np.ndarray,
+        dropped: np.ndarray | None = None,
     ) -> _Design:
-        """The design over `filled`; features marked `dropped` take no part (weight zero)."""
-        raw = hinge_columns(filled, knots)
+        """The design over `features` (NaN where a person gave none: `blank` stands in);
+        features marked `dropped` take no part (weight zero)."""
+        raw = cls._raw(features, knots, blank)
         fixed = np.ptp(raw, axis=0) == 0
         if dropped is not None:
             owner = np.repeat(np.arange(len(knots)), [max(k.size - 1, 1) for k in knots])
             fixed |= dropped[owner]
         scale = np.where(fixed, 1.0, raw.std(axis=0))
-        return cls(knots, raw.mean(axis=0), scale, fixed)
+        return cls(knots, raw.mean(axis=0), scale, fixed, blank)
 
-    def matrix(self, filled: np.ndarray) -> np.ndarray:
-        standardised = (hinge_columns(filled, self.knots) - self.mean) / self.scale
+    @staticmethod
+    def _raw(features: np.ndarray, knots: tuple[np.ndarray, ...], blank: np.ndarray):
+        raw = hinge_columns(features, knots)
+        return np.where(np.isnan(raw), blank, raw)
+
+    def matrix(self, features: np.ndarray) -> np.ndarray:
+        standardised = (self._raw(features, self.knots, self.blank) - self.mean) / self.scale
         standardised[:, self.fixed] = 0.0
         return standardised
 
@@ -206,12 +229,14 @@ def fit_track_model(
     filled = np.where(np.isnan(features), fill, features)
     if prior is not None and prior.model.feature_names != tuple(feature_names):
         raise ValueError(f"the prior {prior.version} reads other features than these")
-    prior_parts = prior.model.contributions(filled) if prior else None
+    prior_parts = _prior_parts(prior.model, features) if prior else None
     optional = np.array([name in OPTIONAL_FEATURES for name in feature_names])
     grids = {
         k: tuple(place_knots(features[:, j], k) for j in range(features.shape[1]))
         for k in KNOT_CHOICES
     }
+    # a blank stands at the mean of the people who gave the feature, on either track
+    blanks = {k: blank_columns(features, grid) for k, grid in grids.items()}
     fits, metrics = {}, {"tracks": {}}
     for track in TRACK_IDS:
         rows = track_taken == track
@@ -220,7 +245,7 @@ def fit_track_model(
         if prior is not None:
             prior_log_odds = prior.model.intercepts[track] + prior_parts[track][rows].sum(axis=1)
         fits[track] = _fit_track(
-            filled[rows], y, grids, optional, seed, prior_log_odds=prior_log_odds
+            features[rows], y, grids, optional, seed, blanks=blanks, prior_log_odds=prior_log_odds
         )
         metrics["tracks"][track] = fits[track].metrics
         if prior is not None:
@@ -250,6 +275,7 @@ def fit_track_model(
     provisional = TrackModel(
         feature_names, grid, shapes, intercepts, fill, np.zeros(len(feature_names))
     )
+    provisional = provisional.with_blanks_at_mean_of(features)
     parts = provisional.contributions(features)
     centre = (parts["manager"] - parts["ic"]).mean(axis=0)
     by_feature = {
@@ -260,7 +286,7 @@ def fit_track_model(
     }
     spread = {track: sum(by_feature[track].tolist(), 0.0) for track in TRACK_IDS}
     uncertainty = Uncertainty(covariance, spread, measurement_by_feature=by_feature)
-    model = TrackModel(feature_names, grid, shapes, intercepts, fill, centre, uncertainty)
+    model = replace(provisional, centre=centre, uncertainty=uncertainty)
     within, across = model.spread_when_missing(features)
     model = replace(
         model,
@@ -271,6 +297,18 @@ def fit_track_model(
     metrics["rows"] = len(success)
     metrics["measurement_variance"] = {t: round(v, 4) for t, v in spread.items()}
     return TrainingResult(model, metrics)
+
+
+def _prior_parts(model: TrackModel, features: np.ndarray) -> dict[str, np.ndarray]:
+    """The prior's contributions for these people, a blank standing at the mean of the
+    contributions of the people here who gave the feature, as the fit's own shapes do."""
+    parts = model.contributions(np.where(np.isnan(features), model.fill, features))
+    given = ~np.isnan(features)
+    count = np.maximum(given.sum(axis=0), 1)
+    for track, part in parts.items():
+        mean = np.where(given, part, 0.0).sum(axis=0) / count
+        parts[track] = np.where(given, part, mean)
+    return parts
 
 
 @dataclass(frozen=True)
@@ -415,20 +453,26 @@ def training_shortfalls(
 
 
 def _fit_track(
-    filled: np.ndarray,
+    features: np.ndarray,
     y: np.ndarray,
     grids: dict[int, tuple],
     optional: np.ndarray,
     seed: int,
     *,
+    blanks: dict[int, np.ndarray],
     prior_log_odds: np.ndarray | None = None,
 ) -> _TrackFit:
     """Search the capacity, calibrate, fit on every row, and take the posterior."""
     chosen, judged, out_of_fold, search = select_capacity(
-        filled, y, grids, optional, seed, prior_log_odds=prior_log_odds
+        features, y, grids, optional, seed, blanks=blanks, prior_log_odds=prior_log_odds
     )
-    design = _Design.build(filled, grids[chosen.knots], None if chosen.optional else optional)
-    matrix = design.matrix(filled)
+    design = _Design.build(
+        features,
+        grids[chosen.knots],
+        blanks[chosen.knots],
+        None if chosen.optional else optional,
+    )
+    matrix = design.matrix(features)
     slope, offset = _platt(out_of_fold, y[judged])
     shift = 0.0 if prior_log_odds is None else chosen.prior_weight * prior_log_odds
     final = penalised_logistic(matrix, y, chosen.c, offset=shift)
@@ -463,12 +507,13 @@ def _fit_track(
 
 
 def select_capacity(
-    filled: np.ndarray,
+    features: np.ndarray,
     y: np.ndarray,
     grids: dict[int, tuple],
     optional: np.ndarray,
     seed: int,
     *,
+    blanks: dict[int, np.ndarray],
     prior_log_odds: np.ndarray | None = None,
 ) -> tuple[Capacity, np.ndarray, np.ndarray, list[dict[str, Any]]]:
     """The capacity the data choose, the rows that chose it (all, or a stratified sample of
@@ -487,7 +532,7 @@ def select_capacity(
     searched with the centre chosen there.
     """
     rows = _selection_rows(y, seed)
-    x_rows, y_rows = filled[rows], y[rows]
+    x_rows, y_rows = features[rows], y[rows]
     prior_rows = np.zeros(rows.size) if prior_log_odds is None else prior_log_odds[rows]
     weights = (0.0,) if prior_log_odds is None else PRIOR_WEIGHTS
     count = LARGE_FOLDS if rows.size >= LARGE_ROWS else FOLDS
@@ -500,7 +545,9 @@ def select_capacity(
     best: dict[tuple[int, bool, float], tuple[float, np.ndarray, np.ndarray]] = {}
 
     def search(knots: int, with_optional: bool, weight: float) -> None:
-        design = _Design.build(x_rows, grids[knots], None if with_optional else optional)
+        design = _Design.build(
+            x_rows, grids[knots], blanks[knots], None if with_optional else optional
+        )
         best[knots, with_optional, weight] = _penalty_path(
             design.matrix(x_rows), y_rows, weight * prior_rows, splits
         )

@@ -100,8 +100,10 @@ def test_a_candidate_judged_worse_is_promoted_only_with_a_written_reason(
     """As on HR's pages: `train --promote` keeps such a candidate without promoting it (exit
     2, saying why), `models promote` refuses it without `--justification`, and the reason
     given is kept with the move in the history."""
-    data = tmp_path / "small.csv"  # 400 people: worse than the 20,000-person default
-    assert trackfit("synth", "--n", "400", "--seed", "5", "--out", str(data))[0] == 0
+    # 400 people: worse than the 20,000-person default on both tracks (a sample that shows it:
+    # some samples of 400 cannot show a difference on either)
+    data = tmp_path / "small.csv"
+    assert trackfit("synth", "--n", "400", "--seed", "7", "--out", str(data))[0] == 0
     history = (models / "history.jsonl").read_bytes()
     code, out, err = trackfit("--models", str(models), "train", "--data", str(data), "--promote")
     summary = json.loads(out)

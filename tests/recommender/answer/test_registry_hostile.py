@@ -42,7 +42,19 @@ def _drop_feature(arrays):
         del arrays[f"covariance_{track}"]
     del arrays["measurement_variance"], arrays["missing_variance"]
     del arrays["measurement_by_feature"], arrays["missing_covariance"]
-    del arrays["missing_cross_covariance"]
+    del arrays["missing_cross_covariance"], arrays["blank_weights"]
+
+
+def _changed_blank_weights(change):
+    def apply(arrays):
+        arrays["blank_weights"] = change(arrays["blank_weights"].copy())
+
+    return apply
+
+
+def _negative_blank_weight(weights):
+    weights[:2] = (-1.0, 2.0)  # the first feature's still sum to 1
+    return weights
 
 
 def _scale_shape(arrays):
@@ -65,6 +77,7 @@ def _spike_between_knots(arrays):
         arrays[key] = None
     arrays["missing_variance"] = arrays["measurement_by_feature"] = None
     arrays["missing_covariance"] = arrays["missing_cross_covariance"] = None
+    arrays["blank_weights"] = None
 
 
 def _negative_variance(arrays):
@@ -142,6 +155,23 @@ BROKEN_ARRAYS = {
     "an infinite missing-answer cross-covariance": (
         _set("missing_cross_covariance", np.full((24, 24), np.inf)),
         "missing_cross_covariance: holds NaN or infinity",
+    ),
+    "blank weights that do not sum to one": (
+        _changed_blank_weights(lambda weights: weights * 2),
+        "blank_weights: must sum to 1 over each feature's knots (feature 0 sums to 2, "
+        "feature 1 sums to 2, feature 2 sums to 2 and 21 more)",
+    ),
+    "a negative blank weight": (
+        _changed_blank_weights(_negative_blank_weight),
+        "blank_weights: must not hold a negative weight",
+    ),
+    "blank weights one knot short": (
+        _changed_blank_weights(lambda weights: weights[:-1]),
+        "blank_weights: has shape",
+    ),
+    "NaN among the blank weights": (
+        _changed_blank_weights(lambda weights: weights * np.nan),
+        "blank_weights: holds NaN or infinity",
     ),
     "text for the measurement spread per feature": (
         _set("measurement_by_feature", np.full((2, 24), "x")),

@@ -102,13 +102,34 @@ def test_explanations_add_up_to_the_score(fitted, values):
 @settings(max_examples=60, deadline=None)
 @given(FEATURE_ROWS)
 def test_each_contribution_follows_its_shape_between_the_knots(fitted, values):
-    model = fitted[0].model
+    """A value follows its shape; a blank stands at the mean contribution of the people
+    learnt from who gave the feature."""
+    model, learnt_from = fitted[0].model, feature_matrix(fitted[2])
     parts = model.contributions(values)
-    filled = np.where(np.isnan(values), model.fill, values)
     for track, part in parts.items():
         for j, knots in enumerate(model.knots):
-            expected = np.interp(filled[:, j], knots, model.shapes[track][j])
+            shape = model.shapes[track][j]
+            gave = learnt_from[:, j][~np.isnan(learnt_from[:, j])]
+            blank = np.interp(gave, knots, shape).mean()
+            expected = np.where(
+                np.isnan(values[:, j]), blank, np.interp(values[:, j], knots, shape)
+            )
             np.testing.assert_allclose(part[:, j], expected, rtol=0, atol=1e-12)
+
+
+def test_a_scale_left_blank_moves_neither_the_score_nor_the_explanation(fitted, tiny):
+    """Someone who left a scale blank is told nothing about it: its effect is zero, and
+    someone who left every one blank has the average deciding score of the people learnt
+    from, not the score of someone at every median."""
+    model, learnt_from = fitted[0].model, feature_matrix(fitted[2])
+    profiles, _, _, _ = _world(tiny, 50, 9)
+    answered = feature_matrix(profiles)
+    blanks = np.random.default_rng(4).random(answered.shape) < 0.4
+    prediction = model.predict(np.where(blanks, np.nan, answered))
+    np.testing.assert_allclose(prediction.effects[blanks], 0.0, atol=1e-9)
+    nothing = model.predict(np.full((1, answered.shape[1]), np.nan))
+    average = model.predict(learnt_from).score.mean()
+    np.testing.assert_allclose(nothing.score, average, atol=1e-9)
 
 
 def test_a_feature_that_does_not_matter_gets_little_weight(fitted):
@@ -203,14 +224,14 @@ def test_someone_who_left_the_deciding_scales_blank_is_told_how_little_is_known(
     tiny, n, blank_in_training
 ):
     """Success hangs on two constructs; a person who answered neither is anyone of the
-    population as far as the model knows: the training median stands in for their scores, and
+    population as far as the model knows: they stand at the mean of those learnt from, and
     their 90% intervals must hold the true chance of about nine in ten such people, not only
-    of those at the median. Before the missing-answer spread they held it for 16-29% of them
-    (and for 38-58% when the model learnt from 300 people)."""
+    of those where a blank stands. Before the missing-answer spread they held it for 16-29%
+    of them (and for 38-58% when the model learnt from 300 people)."""
     names = tuple(f.name for f in pack_features(tiny))
     profiles, taken, success, _ = _world(tiny, n, 21)
     learnt = feature_matrix(profiles)
-    # people who left them blank among those learnt from too: their stand-in median is no
+    # people who left them blank among those learnt from too: where a blank stands is no
     # evidence of how far people lie from it (they once shrank the spread by their share)
     learnt[np.random.default_rng(5).random(n) < blank_in_training, :2] = np.nan
     model = fit_track_model(learnt, names, taken, success).model
@@ -233,11 +254,12 @@ def test_someone_who_left_the_deciding_scales_blank_is_told_how_little_is_known(
 def test_which_track_is_better_is_unknown_for_someone_who_left_the_deciding_scales_blank(
     fitted, tiny
 ):
-    """At the medians the IC track is clearly better (0.60 against 0.43), and 12,000 people
-    pin that down; but people differ on the two scales that decide, and for someone who left
-    both blank the better track is the manager one for nearly a third of them. Their interval of the
-    difference must hold zero (a close call); before blanks widened it, it held zero for
-    none of them. People who answered are not made close calls by it."""
+    """Where blanks stand (the mean of the people learnt from) the IC track is clearly better
+    (about 0.6 against 0.4), and 12,000 people pin that down; but people differ on the two
+    scales that decide, and for someone who left both blank the better track is the manager
+    one for nearly a third of them. Their interval of the difference must hold zero (a close
+    call); before blanks widened it, it held zero for none of them. People who answered are
+    not made close calls by it."""
     result, _, _ = fitted
     people, _, _, truth = _world(tiny, 2000, 7)
     answered = feature_matrix(people)
