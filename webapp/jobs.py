@@ -86,6 +86,16 @@ class AlreadyTraining(Exception):
         self.run = run
 
 
+class RowsChanged(Exception):
+    """An upload's rows are no longer the ones a confirmation to train on them was given
+    for (one person's records were removed since the page was shown): nothing was launched,
+    and everything in the session was rolled back."""
+
+    def __init__(self, upload: OutcomeUpload):
+        super().__init__(f"upload {upload.id} holds other rows than were confirmed")
+        self.upload = upload
+
+
 def _one_run_per_training(refused: IntegrityError) -> bool:
     """Whether the database refused a run because the same training is in progress (the
     unique index of migration 0008, named by PostgreSQL; its column, by SQLite)."""
@@ -106,7 +116,9 @@ def run_in_progress(*keys: str) -> TrainingRun | None:
     )
 
 
-def launch_training(upload: OutcomeUpload, started_by: User) -> TrainingRun:
+def launch_training(
+    upload: OutcomeUpload, started_by: User, confirmed: str | None = None
+) -> TrainingRun:
     """Record a run for an upload and start it, committing it with whatever the session holds
     (a new upload, a confirmation). When the same training is already queued or running the
     database refuses a second: everything in the session is rolled back and `AlreadyTraining`
@@ -115,11 +127,16 @@ def launch_training(upload: OutcomeUpload, started_by: User) -> TrainingRun:
     The upload's row is locked (on PostgreSQL; SQLite takes one writer at a time) and read
     again first: a removal of one person's records from it (`person_records`) either ends
     before, and the run trains on what it left, under its new digest, or waits for this run
-    to be recorded, sees it, and removes nothing."""
+    to be recorded, sees it, and removes nothing. With `confirmed` (the digest of the rows HR
+    was shown and confirmed), a removal that ended before is not trained on unseen: everything
+    in the session is rolled back and `RowsChanged` says so."""
     db.session.execute(
         select(OutcomeUpload.id).where(OutcomeUpload.id == upload.id).with_for_update()
     )
     db.session.refresh(upload)
+    if confirmed is not None and upload.rows_digest != confirmed:
+        db.session.rollback()
+        raise RowsChanged(upload)
     key = upload.training_key
     run = TrainingRun(upload_id=upload.id, started_by=started_by.id, training_key=key)
     db.session.add(run)

@@ -253,6 +253,12 @@ class FormClient:
         why = {"justification": ROLLBACK_REASON}
         return self.client.post(page, data={**confirmation, **why, **(data or {})})
 
+    def confirm_training(self, upload_url: str):
+        """Confirm training on an upload as HR does: post its page's form as the page holds it
+        (the token, and the digest of the rows it shows)."""
+        shown = hidden_fields(self.client.get(upload_url).get_data(as_text=True))
+        return self.client.post(f"{upload_url}/train", data=shown)
+
     def promote(self, version: str, justification: str = ""):
         """Promote as HR does: ask on the version's page, then confirm on the confirmation
         page with what that page's form holds; the response to the confirmation."""

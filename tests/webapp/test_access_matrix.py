@@ -91,7 +91,13 @@ MATRIX = [
     Request("POST", "/hr/outcomes", "/hr/outcomes", HR_ONLY),
     Request("GET", "/hr/outcomes/{upload}", "/hr/outcomes/<int:upload_id>", HR_ONLY),
     # confirmed already: HR's confirmation starts no run, it leads to the run there is
-    Request("POST", "/hr/outcomes/{upload}/train", "/hr/outcomes/<int:upload_id>/train", HR_ONLY),
+    Request(
+        "POST",
+        "/hr/outcomes/{upload}/train",
+        "/hr/outcomes/<int:upload_id>/train",
+        HR_ONLY,
+        {"rows_digest": "0" * 64},
+    ),
     Request("GET", "/hr/outcomes/person?employee_id=E1", "/hr/outcomes/person", HR_ONLY),
     Request("POST", "/hr/outcomes/person/remove", "/hr/outcomes/person/remove", HR_ONLY),
     Request("GET", "/hr/packs", "/hr/packs", HR_ONLY),

@@ -343,8 +343,7 @@ def test_hr_looks_up_one_person_and_removes_what_the_uploads_hold_about_them(
     response = upload(posted, short_file([*lines, "E-gone,ic,1,woman"]), "gender")
     assert response.status_code == 302
     upload_page = response.headers["Location"]
-    token = posted.token(upload_page)
-    assert posted.post(f"{upload_page}/train", data={"csrf_token": token}).status_code == 302
+    assert posted.confirm_training(upload_page).status_code == 302
     person = lines[3].split(",")[0]
     page = hr_page
     page.goto(f"{live}/hr/outcomes")

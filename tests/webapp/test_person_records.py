@@ -23,6 +23,7 @@ from recommender.pack.loading import load_pack
 from tests.concurrency import all_at_once
 from tests.registry_forgery import forged_version
 from tests.webapp import factories
+from tests.webapp.conftest import hidden_fields
 from tests.webapp.factories import PASSWORD
 from tests.webapp.test_races import LiveBrowser
 from tests.webapp.test_retraining import short_file, upload
@@ -345,16 +346,69 @@ def test_after_a_removal_hr_confirms_training_again_on_the_rows_held_now(team, t
     page = _words(hr.get(f"/hr/outcomes/{trained_id}").get_data(as_text=True))
     assert "Rows were removed from this upload since" in page
     assert "Train on 299 rows" in page and "(on 300 rows)" not in page  # the run never ran
-    response = hr.post(
-        f"/hr/outcomes/{trained_id}/train",
-        data={"csrf_token": hr.token(f"/hr/outcomes/{trained_id}")},
-    )
+    response = hr.confirm_training(f"/hr/outcomes/{trained_id}")
     assert response.status_code == 302
     with team.app_context():
         runs = db.session.scalars(
             select(TrainingRun).where(TrainingRun.upload_id == trained_id).order_by(TrainingRun.id)
         ).all()
         assert len(runs) == 2 and runs[-1].training_key != key_before
+
+
+def _runs(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(TrainingRun))
+
+
+def test_a_confirmation_shown_before_a_removal_trains_on_nothing_until_given_again(
+    team, signed_in, runs_stay_queued
+):
+    """HR's upload lists a leaver and offers "Train on 400 rows"; in another tab HR removes
+    one person's records (the upload now holds 399). The form shown before starts nothing:
+    the page again says what the upload holds now (409), and its own form starts the run."""
+    lines = factories.people_with_assessments(team, 400, 36)
+    hr = signed_in("hr@example.com")
+    page = upload(hr, short_file([*lines, "E-left,ic,1,man"]), "gender").headers["Location"]
+    shown = hr.get(page).get_data(as_text=True)
+    assert "Train on 400 rows" in shown
+    stale = hidden_fields(shown)
+    person = lines[7].split(",")[0]
+    form = {"csrf_token": hr.token(f"{PAGE}?employee_id={person}"), "employee_id": person}
+    assert hr.post(f"{PAGE}/remove", data=form | {"understood": "y"}).status_code == 303
+
+    refused = hr.post(f"{page}/train", data=stale)
+    said = _words(refused.get_data(as_text=True))
+    assert refused.status_code == 409
+    assert "Nothing was trained: the rows changed since this page was shown" in said
+    assert "the upload now holds 399 rows; check them below and confirm again" in said
+    assert "Train on 399 rows" in said
+    assert _runs(team) == 0 and _audit(team, "outcomes_confirmed") == []
+    with team.app_context():
+        assert db.session.scalar(select(OutcomeUpload.confirmed_at)) is None
+
+    fresh = hidden_fields(refused.get_data(as_text=True))  # the form the refusal showed
+    started = hr.post(f"{page}/train", data=fresh)
+    assert started.status_code == 302 and "/hr/training/" in started.headers["Location"]
+    with team.app_context():
+        (run,) = db.session.scalars(select(TrainingRun)).all()
+        assert run.training_key == db.session.scalar(select(OutcomeUpload)).training_key
+
+
+@pytest.mark.parametrize(
+    ("digest", "status"), [(None, 400), ("", 400), ("0" * 64, 409), ("f" * 65, 400)]
+)
+def test_a_confirmation_without_the_digest_of_the_rows_shown_trains_nothing(
+    team, signed_in, runs_stay_queued, digest, status
+):
+    lines = factories.people_with_assessments(team, 300, 37)
+    hr = signed_in("hr@example.com")
+    page = upload(hr, short_file([*lines, "E-left,ic,1,man"]), "gender").headers["Location"]
+    form = {"csrf_token": hr.token(page)}
+    if digest is not None:
+        form["rows_digest"] = digest
+    assert hr.post(f"{page}/train", data=form).status_code == status
+    assert _runs(team) == 0 and _audit(team, "outcomes_confirmed") == []
+    assert "Train on 300 rows" in hr.get(page).get_data(as_text=True)
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])

@@ -336,21 +336,21 @@ def test_a_short_file_with_leavers_lists_them_and_trains_on_the_rest_once_hr_con
 
     # A double click in one browser, and HR's colleague confirming at the same moment.
     colleague = signed_in("hr@example.com")
-    tokens = [hr.token(report_url), colleague.token(report_url)]
+    forms = [hidden_fields(c.get(report_url).get_data(as_text=True)) for c in (hr, colleague)]
     responses = {}
 
-    def confirm(name, client, token):
-        responses[name] = client.post(report_url + "/train", data={"csrf_token": token})
+    def confirm(name, client, form):
+        responses[name] = client.post(report_url + "/train", data=form)
 
     both = [
-        threading.Thread(target=confirm, args=("colleague", colleague, tokens[1])),
-        threading.Thread(target=confirm, args=("hr", hr, tokens[0])),
+        threading.Thread(target=confirm, args=("colleague", colleague, forms[1])),
+        threading.Thread(target=confirm, args=("hr", hr, forms[0])),
     ]
     for thread in both:
         thread.start()
     for thread in both:
         thread.join()
-    confirm("again", hr, tokens[0])
+    confirm("again", hr, forms[0])
     assert {response.status_code for response in responses.values()} == {302}
     location = responses["hr"].headers["Location"]
     assert {response.headers["Location"] for response in responses.values()} == {location}
@@ -537,10 +537,10 @@ def test_confirming_a_second_upload_of_a_file_in_training_waits_for_that_run(
         upload(hr, short_file(short), "gender", "short.csv").headers["Location"] for _ in "12"
     ]
     assert reports[0] != reports[1] and count(team, OutcomeUpload) == 2
-    started = hr.submit(reports[0], action_url=reports[0] + "/train")
+    started = hr.confirm_training(reports[0])
     assert started.status_code == 302 and count(team, TrainingRun) == 1
 
-    waiting = hr.submit(reports[1], action_url=reports[1] + "/train")
+    waiting = hr.confirm_training(reports[1])
     assert waiting.headers["Location"] == started.headers["Location"]
     page = hr.get(waiting.headers["Location"]).get_data(as_text=True)
     assert "this upload stays unconfirmed until you confirm it again" in page
@@ -622,7 +622,7 @@ def test_people_gone_since_the_upload_end_the_run_as_failed_with_the_reason(team
     with team.app_context():  # everyone deleted their assessment before HR confirmed
         db.session.execute(text("DELETE FROM assessments"))
         db.session.commit()
-    started = hr.submit(report, action_url=report + "/train")
+    started = hr.confirm_training(report)
     status = finished(hr, started.headers["Location"])
     assert status["status"] == "failed", status
     assert "track ic: 0 people" in status["error"] and "track manager: 0 people" in status["error"]
@@ -641,7 +641,7 @@ def test_a_run_says_how_many_people_deleted_their_data_since_the_upload(team, si
         users = select(User.id).where(User.employee_id.in_(gone))
         db.session.execute(delete(Assessment).where(Assessment.user_id.in_(users)))
         db.session.commit()
-    started = hr.submit(report, action_url=report + "/train")
+    started = hr.confirm_training(report)
     status = finished(hr, started.headers["Location"])
     assert status["status"] == "succeeded", status
     page = " ".join(hr.get(started.headers["Location"]).get_data(as_text=True).split())
@@ -1240,7 +1240,7 @@ def test_answers_given_faster_than_they_can_be_read_are_left_out_of_a_short_file
     html = hr.get(report_url).get_data(as_text=True)
     flagged = int(re.search(r'<dd id="rows-flagged">(\d+)', html).group(1))
     assert flagged >= 40  # the 40 too fast, and the careless among the others
-    confirmed = hr.submit(report_url, action_url=report_url + "/train")
+    confirmed = hr.confirm_training(report_url)
     status = finished(hr, confirmed.headers["Location"])
     assert status["status"] == "succeeded", status
     assert status["summary"]["rows_used"] == 400 - flagged

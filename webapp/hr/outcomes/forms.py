@@ -2,7 +2,7 @@
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, StringField
-from wtforms.validators import DataRequired, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from webapp.accounts.models import User
 from webapp.column_text import FitsColumn, column_length
@@ -38,6 +38,14 @@ class OutcomesUploadForm(CsvUploadForm):
         "version learnt: cross-validation on your people decides, track by track, and the "
         "model page says whether it did. Untick to learn from this file's people alone.",
     )
+
+
+class ConfirmTrainingForm(FlaskForm):
+    """Confirming training on an upload: the digest of the rows its page showed, so that a
+    confirmation given before they changed (one person's records removed in another tab)
+    trains on nothing it did not show."""
+
+    rows_digest = HiddenField(validators=[DataRequired(), Length(max=64)])
 
 
 # the longer of the two names a person goes by in outcome files: an email

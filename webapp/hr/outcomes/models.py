@@ -48,10 +48,15 @@ class OutcomeUpload(db.Model):
     content_sha256: Mapped[str | None] = mapped_column(String(64))
 
     @property
+    def rows_digest(self) -> str:
+        """The digest of the rows it holds now (its bytes' for an upload stored before the
+        rows' digest was kept): what a confirmation to train on it names."""
+        return self.content_sha256 or self.sha256
+
+    @property
     def training_key(self) -> str:
         """What makes its training the same as another's (see `training_key`)."""
-        digest = self.content_sha256 or self.sha256
-        return training_key(self.pack, digest, self.from_active, self.sensitive_columns)
+        return training_key(self.pack, self.rows_digest, self.from_active, self.sensitive_columns)
 
     @property
     def training_keys(self) -> tuple[str, ...]:

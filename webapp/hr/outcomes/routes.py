@@ -10,12 +10,16 @@ from sqlalchemy import select
 
 from webapp import answering, audit, jobs, learning
 from webapp.answering import Pack
-from webapp.confirmation import ConfirmForm
 from webapp.database import utcnow
 from webapp.extensions import db
 from webapp.hr import bp
 from webapp.hr.disciplines import chosen_discipline, discipline_title, of_discipline
-from webapp.hr.outcomes.forms import OutcomesUploadForm, PersonLookupForm, RemoveRecordsForm
+from webapp.hr.outcomes.forms import (
+    ConfirmTrainingForm,
+    OutcomesUploadForm,
+    PersonLookupForm,
+    RemoveRecordsForm,
+)
 from webapp.hr.outcomes.models import OutcomeUpload, TrainingRun, training_key
 from webapp.hr.outcomes.person_records import (
     RemovalRefused,
@@ -171,28 +175,38 @@ def _refused(
 def outcome_upload(upload_id: int):
     """A stored upload: the rows used, the rows not used and why, and (until HR confirms) the
     button that starts training."""
-    upload = db.get_or_404(OutcomeUpload, upload_id)
+    return _upload_page(db.get_or_404(OutcomeUpload, upload_id))
+
+
+def _upload_page(upload: OutcomeUpload, notice: str | None = None, status: int = 200):
+    """An upload's page; its confirmation names the digest of the rows it shows. With
+    `notice`, the page again, saying why nothing was trained."""
     runs = db.session.scalars(
         select(TrainingRun).where(TrainingRun.upload_id == upload.id).order_by(TrainingRun.id)
     ).all()
+    confirm = ConfirmTrainingForm(formdata=None, rows_digest=upload.rows_digest)
     return render_template(
         "hr/outcome_upload.html",
         discipline=discipline_title(upload.pack),
         upload=upload,
         runs=runs,
-        confirm=ConfirmForm(),
+        confirm=confirm,
         not_usable=upload.not_usable,
         reasons=NOT_USABLE,
         limit=REPORT_LIMIT,
-    )
+        notice=notice,
+    ), status
 
 
 @bp.route("/outcomes/<int:upload_id>/train", methods=["POST"])
 def train_upload(upload_id: int):
-    """HR confirms training on an upload's usable rows; confirming again starts nothing."""
+    """HR confirms training on an upload's usable rows, the ones its page showed: when they
+    changed since (one person's records removed in another tab), nothing is trained and the
+    page is shown again with the rows it holds now (409); confirming again starts nothing."""
     upload = db.get_or_404(OutcomeUpload, upload_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    form = ConfirmTrainingForm()
+    if not form.validate_on_submit():
+        abort(400)  # no valid CSRF token, or no digest of the rows the page showed
     if upload.confirmed_at is None:
         running = jobs.run_in_progress(*upload.training_keys)
         if running is not None:
@@ -209,10 +223,26 @@ def train_upload(upload_id: int):
         not_usable=len(upload.not_usable),
     )
     try:
-        run = jobs.launch_training(upload, current_user)  # commits the confirmation with the run
+        # commits the confirmation with the run, if the rows are still the ones shown
+        run = jobs.launch_training(upload, current_user, confirmed=form.rows_digest.data)
+    except jobs.RowsChanged:  # the confirmation was rolled back: nothing was launched
+        return _rows_changed(upload)
     except jobs.AlreadyTraining as already:  # the confirmation was rolled back with the run
         return _already_training(already.run, upload)
     return redirect(url_for(".training_run", run_id=run.id, follow=1))
+
+
+def _rows_changed(upload: OutcomeUpload):
+    """409: the upload's page again, with the rows it holds now, saying that the confirmation
+    posted was given for others (records removed since it was shown, or not from this page)."""
+    db.session.refresh(upload)
+    notice = (
+        "Nothing was trained: the rows changed since this page was shown, or the confirmation "
+        f"did not come from it: the upload now holds {upload.rows:,} "
+        f"row{'' if upload.rows == 1 else 's'}; check them below and confirm again to train "
+        "on them."
+    )
+    return _upload_page(upload, notice, 409)
 
 
 def _latest_run_url(upload: OutcomeUpload) -> str:
