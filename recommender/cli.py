@@ -687,8 +687,9 @@ def command_line_user() -> str:
 
 def _check_justification_before_training(args: argparse.Namespace) -> None:
     """A justification that could never be used is refused before minutes of training: one
-    without --promote (it is kept with a promotion), or one too short to count."""
-    from recommender.learn.justification import not_a_reason
+    without --promote (it is kept with a promotion), one holding a character nobody sees, or
+    one too short to count."""
+    from recommender.learn.justification import hidden_character, not_a_reason
 
     given = _justification(args)
     if given is None:
@@ -699,8 +700,11 @@ def _check_justification_before_training(args: argparse.Namespace) -> None:
             "--justification goes with --promote: it is kept with the promotion in the "
             "registry's history"
         )
-    why_not = not_a_reason(given)
-    if why_not:
+    hidden = hidden_character(given)
+    why_not = None if hidden else not_a_reason(given)
+    if hidden:
+        problems.append(f"--justification: {hidden}")
+    elif why_not:
         problems.append(f"--justification: {why_not}, a reason in words")
     if problems:
         raise TrackfitError([Problem("train", problem) for problem in problems])
@@ -713,12 +717,23 @@ def _check_rollback_justification(args: argparse.Namespace) -> None:
 
     if args.justification is None:
         return
+    _refuse_hidden(args, "models rollback: nothing was rolled back")
     why_not = not_a_reason(args.justification)  # a blank one too: given, but no reason
     if why_not:
         raise TrackfitError(
             f"models rollback: nothing was rolled back: --justification: {why_not}, a reason "
             "in words"
         )
+
+
+def _refuse_hidden(args: argparse.Namespace, opening: str) -> None:
+    """A justification holding a character nobody sees is refused before anything moves,
+    whether or not the move needs one: the history would show other text than was checked."""
+    from recommender.learn.justification import hidden_character
+
+    hidden = hidden_character(args.justification)
+    if hidden:
+        raise TrackfitError(f"{opening}: --justification: {hidden}")
 
 
 def _unjustified(registry: Registry, version: str, justification: str | None) -> str | None:
@@ -1073,6 +1088,7 @@ def _change_models(args: argparse.Namespace) -> int:
     if args.action == "promote":
         if not args.version:
             raise TrackfitError("models promote: name the version to promote (e.g. v2)")
+        _refuse_hidden(args, f"models promote: {args.version} was not promoted")
         refusal = _unjustified(registry, args.version, _justification(args))
         if refusal:
             raise TrackfitError(f"models promote: {args.version} was not promoted: {refusal}")

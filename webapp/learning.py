@@ -24,6 +24,7 @@ _SOURCES = {
         "MAX_JUSTIFICATION",
         "MIN_JUSTIFICATION",
         "MIN_WORDS",
+        "hidden_character",
         "justification_reasons",
         "needs_justification",
         "not_a_reason",

@@ -16,6 +16,7 @@ import unicodedata
 # Unicode categories refused in an id: control, format (zero-width and direction marks),
 # surrogate, private use, unassigned; line and paragraph separators.
 INVISIBLE_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
+FORMAT = "Cf"  # zero-width characters and direction marks: what free text may not hold
 FORM = "NFKC"
 # Control characters have no Unicode name of their own: the ones people meet, as they know them
 CONTROL_NAMES = {
@@ -31,8 +32,10 @@ class EmployeeIdRefused(ValueError):
     """An id with a character nobody can see; the message names it and where it is."""
 
 
-def _invisible(character: str) -> bool:
+def _invisible(character: str, prose: bool = False) -> bool:
     category = unicodedata.category(character)
+    if prose:  # line breaks, tabs and spaces of every width are seen for what they are
+        return category == FORMAT
     return category in INVISIBLE_CATEGORIES or (category == "Zs" and character != " ")
 
 
@@ -64,17 +67,20 @@ def _joins_a_word(text: str, index: int) -> bool:
     )
 
 
-def invisible_character(text: str, *, spelling: bool = False) -> str | None:
+def invisible_character(text: str, *, spelling: bool = False, prose: bool = False) -> str | None:
     """The first character of a text nobody can see, named with its place ("an invisible
     character, U+202E RIGHT-TO-LEFT OVERRIDE, at character 1"), or None. Group labels are
     checked with it too: two that look alike would be two groups, and a direction mark shows
     a label backwards. With `spelling`, a joiner that is part of a word is allowed: Persian
     writes "می‌دهم" with a zero-width non-joiner, Hindi "क्‍ष" and Malayalam "ന്‍" with a
-    zero-width joiner after a virama (never in an id: it would look like one without)."""
+    zero-width joiner after a virama (never in an id: it would look like one without). With
+    `prose` (a reason written in sentences), only format characters (Unicode category Cf:
+    zero-width characters, direction marks and overrides) are refused: line breaks, tabs and
+    spaces of every width are seen for what they are."""
     for position, character in enumerate(text, start=1):
         if spelling and character in JOINERS and _joins_a_word(text, position - 1):
             continue
-        if _invisible(character):
+        if _invisible(character, prose):
             name = unicodedata.name(character, "") or CONTROL_NAMES.get(
                 character, "(a control character)"
             )

@@ -1,8 +1,9 @@
 """When promoting a version needs a written justification, for every door that promotes (HR's
 pages and `trackfit models promote` alike): the comparison judged it worse than the active
 version, its chances rank people no better than a coin flip, its fairness report flags a
-group, or its chances run high or low for a group (calibration by group). Plain Python, light
-enough for a web page to read."""
+group, or its chances run high or low for a group (calibration by group); and, for every door
+that moves a pointer, whether a justification holds a character nobody sees. Plain Python,
+light enough for a web page to read."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import re
 import unicodedata
 from typing import Any
 
+from recommender.answer.employee_ids import invisible_character
 from recommender.learn.fairness_wording import (
     CALIBRATION_UNREADABLE,
     calibration_flagged,
@@ -88,10 +90,26 @@ def justification_reasons(manifest: dict[str, Any]) -> list[str]:
     return reasons
 
 
+def hidden_character(justification: str | None) -> str | None:
+    """Why a justification cannot be kept as written, or None: it holds a character nobody
+    sees (a direction override, a zero-width space: any format character), named with its
+    place in the trimmed text. The audit log, the models page, the CSV and the history would
+    show the reviewer other text than the one checked (an override turns what follows it
+    backwards). A joiner that is part of a word's spelling (Persian, Hindi) is kept, as in a
+    person's name. Every door that moves a pointer with a written reason asks this, whether
+    or not the move needs one."""
+    found = invisible_character((justification or "").strip(), spelling=True, prose=True)
+    return f"it holds {found}; type it without it" if found else None
+
+
 def not_a_reason(justification: str | None, called: str = "a justification") -> str | None:
-    """Why a justification is no written reason (under MIN_JUSTIFICATION characters once
-    trimmed, over MAX_JUSTIFICATION, or fewer than MIN_WORDS different words), or None when
-    it is one; `called` names the text in the message ("a reason" for a rollback's)."""
+    """Why a justification is no written reason (a character nobody sees, `hidden_character`;
+    under MIN_JUSTIFICATION characters once trimmed, over MAX_JUSTIFICATION, or fewer than
+    MIN_WORDS different words), or None when it is one; `called` names the text in the
+    message ("a reason" for a rollback's)."""
+    hidden = hidden_character(justification)
+    if hidden:
+        return hidden
     text = (justification or "").strip()
     typed, unspaced = _words(text)
     mash = [word for word in dict.fromkeys(typed) if not_a_word(word)]

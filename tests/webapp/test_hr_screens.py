@@ -463,6 +463,65 @@ def test_with_an_unreadable_pointer_history_nothing_is_rolled_back_and_it_says_w
     assert events(team, "rollback") == []
 
 
+# Justifications hold nothing hidden
+
+OVERRIDDEN = "\u202e" + ROLLBACK_REASON  # shown, it would read backwards
+OVERRIDE_SAID = (
+    "it holds an invisible character, U+202E RIGHT-TO-LEFT OVERRIDE, at character 1; type it "
+    "without it"
+)
+
+
+def test_a_rollback_reason_with_a_direction_override_is_refused_and_never_stored(
+    team, hr, registry
+):
+    copy = promoted_copy(registry)
+    history = (registry / "history.jsonl").read_bytes()
+    response = hr.roll_back({"justification": OVERRIDDEN})
+    assert response.status_code == 422
+    page = text_of(response)
+    assert f"Nothing was rolled back: the reason given cannot be kept: {OVERRIDE_SAID}" in page
+    assert f"Why roll back?: {OVERRIDE_SAID}." in page  # beside the field too
+    assert (registry / "active" / "engineering").read_text().strip() == copy
+    assert (registry / "history.jsonl").read_bytes() == history
+    assert events(team, "rollback") == []
+    (refused,) = events(team, "rollback_refused")
+    assert refused.detail["justification"] is None and "\u202e" not in json.dumps(refused.detail)
+    assert OVERRIDE_SAID in refused.detail["why"]
+    assert "\u202e" not in hr.get("/hr/audit.csv").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("step", ["promote", "promote/confirm"])
+def test_a_promotion_justified_with_a_hidden_character_is_refused_needed_or_not(
+    team, hr, registry, step
+):
+    """The copy needs no justification; one given is kept, so it is checked all the same."""
+    name = forged_version(registry, lambda arrays: None)
+    history = (registry / "history.jsonl").read_bytes()
+    page = f"/hr/models/{name}"
+    typed = ROLLBACK_REASON[:3] + "\u200b" + ROLLBACK_REASON[3:]
+    response = hr.submit(page, {"justification": typed}, action_url=f"{page}/{step}")
+    assert response.status_code == 422
+    said = (
+        "Justification: it holds an invisible character, U+200B ZERO WIDTH SPACE, at character "
+        "4; type it without it."
+    )
+    assert said in text_of(response)
+    assert (registry / "history.jsonl").read_bytes() == history
+    assert (registry / "active" / "engineering").read_text().strip() == "v1"
+    assert events(team, "promote") == [] and events(team, "promotion_refused") == []
+    assert hr.promote(name, ROLLBACK_REASON).status_code == 302  # typed without it: promoted
+
+
+def test_the_audit_log_isolates_each_detail_from_the_text_around_it(team, hr):
+    """Defence in depth: a direction mark stored before justifications refused them turns
+    its own detail around, not the details after it."""
+    detail = {"justification": OVERRIDDEN, "pack": "engineering"}
+    add_events(team, 1, action="rollback", detail=detail)
+    html = hr.get("/hr/audit?action=rollback").get_data(as_text=True)
+    assert f"<li><bdi>justification: {OVERRIDDEN}</bdi></li><li><bdi>pack: engineering" in html
+
+
 # No server paths
 
 

@@ -1,12 +1,16 @@
 """A written justification for promoting a version is a reason in words, in any language; keys
-typed at random, padding and placeholder text are refused, saying why."""
+typed at random, padding and placeholder text are refused, saying why; so is a character nobody
+sees (a direction override), named with its place."""
 
 from __future__ import annotations
+
+from unittest import mock
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from recommender.learn import justification
 from recommender.learn.fairness_wording import (
     flagged_groups,
     flagged_groups_said,
@@ -14,6 +18,7 @@ from recommender.learn.fairness_wording import (
 )
 from recommender.learn.justification import (
     MIN_WORDS,
+    hidden_character,
     justification_reasons,
     not_a_reason,
     not_a_word,
@@ -164,6 +169,55 @@ KEYS = st.sampled_from(["asdf", "qwer", "zxcv", "hjkl", "uiop", "lkjh", "poiu", 
 @given(st.lists(KEYS, min_size=8, max_size=30), st.sampled_from([" ", "  ", ", ", "\n"]))
 def test_any_run_of_keys_is_no_reason(keys, separator):
     assert "keys typed at random" in not_a_reason(separator.join(keys).ljust(30, "."))
+
+
+REASON = "The comparison rests on too few people; reviewed with the works council."
+
+
+@pytest.mark.parametrize(
+    ("typed", "named"),
+    [
+        ("\u202e" + REASON, "U+202E RIGHT-TO-LEFT OVERRIDE, at character 1"),
+        (REASON[:4] + "\u200b" + REASON[4:], "U+200B ZERO WIDTH SPACE, at character 5"),
+        (REASON + "\u2066", "U+2066 LEFT-TO-RIGHT ISOLATE, at character 73"),
+        ("  \ufeff" + REASON, "U+FEFF ZERO WIDTH NO-BREAK SPACE, at character 1"),
+        ("The com\u200dparison" + REASON[14:], "U+200D ZERO WIDTH JOINER, at character 8"),
+    ],
+)
+def test_a_character_nobody_sees_is_refused_by_name_and_place(typed, named):
+    said = f"it holds an invisible character, {named}; type it without it"
+    assert hidden_character(typed) == said
+    assert not_a_reason(typed) == said and not_a_reason(typed, called="a reason") == said
+
+
+def test_line_breaks_spaces_and_a_joiner_that_spells_a_word_are_kept():
+    persian = "این مدل برای تیم ما بهتر است؛ کمیته آن را بررسی کرد و می‌دانیم چرا."
+    for written in (f"{REASON}\n\nSecond\tparagraph.", REASON.replace(" ", "\u00a0"), persian):
+        assert hidden_character(written) is None and not_a_reason(written) is None
+
+
+FORMAT = st.characters(categories=["Cf"], exclude_characters="\u200c\u200d")
+NOT_FORMAT = st.text(st.characters(exclude_categories=["Cf", "Cs"]), max_size=200)
+
+
+@given(NOT_FORMAT, st.integers(min_value=0), FORMAT)
+def test_any_text_holding_a_format_character_is_refused_naming_it(text, at, hidden):
+    """Any format character (Unicode category Cf) but a joiner, wherever it is, is refused,
+    named with its place. (A joiner is allowed where it spells a word: the test above.)"""
+    text = text.strip()
+    at = at % (len(text) + 1)
+    said = not_a_reason(text[:at] + hidden + text[at:])
+    assert said.startswith(f"it holds an invisible character, U+{ord(hidden):04X} ")
+    assert said.endswith(f", at character {at + 1}; type it without it")
+
+
+@given(NOT_FORMAT)
+def test_text_without_a_format_character_is_judged_as_before(text):
+    """Without a format character, the verdict is the one given with the check switched off."""
+    assert hidden_character(text) is None
+    said = not_a_reason(text)
+    with mock.patch.object(justification, "hidden_character", return_value=None):
+        assert not_a_reason(text) == said
 
 
 def test_a_group_flagged_on_both_outcomes_is_one_group_to_justify():

@@ -2,18 +2,28 @@
 
 from flask_wtf import FlaskForm
 from wtforms import HiddenField
-from wtforms.validators import Length
+from wtforms.validators import Length, StopValidation
 
+from webapp import learning
 from webapp.column_text import FitsColumn, TextAreaAsTyped
 from webapp.learning import MAX_JUSTIFICATION as JUSTIFICATION_LENGTH
 from webapp.learning import MIN_JUSTIFICATION, MIN_WORDS
+
+
+def nothing_hidden(form, field) -> None:
+    """A justification holds no character nobody sees (`hidden_character`, the check every
+    door that moves a pointer shares), needed or not: the audit log and the history must show
+    what was checked. It stops the chain."""
+    hidden = learning.hidden_character(field.data) if isinstance(field.data, str) else None
+    if hidden:
+        raise StopValidation(f"{field.label.text}: {hidden}.")
 
 
 class PromoteForm(FlaskForm):
     """Promoting a version; a flagged fairness report needs a written justification."""
 
     justification = TextAreaAsTyped(
-        "Justification", validators=[FitsColumn(length=JUSTIFICATION_LENGTH)]
+        "Justification", validators=[FitsColumn(length=JUSTIFICATION_LENGTH), nothing_hidden]
     )
 
 
@@ -31,7 +41,7 @@ class RollbackForm(FlaskForm):
     # history and in the audit log (checked as a promotion's justification is)
     justification = TextAreaAsTyped(
         "Why roll back?",
-        validators=[FitsColumn(length=JUSTIFICATION_LENGTH)],
+        validators=[FitsColumn(length=JUSTIFICATION_LENGTH), nothing_hidden],
         description=f"Required: at least {MIN_JUSTIFICATION} characters and {MIN_WORDS} "
         f"different words, at most {JUSTIFICATION_LENGTH:,} characters (a longer text is cut "
         "there as you type or paste), kept with the rollback in the pointer history and the "

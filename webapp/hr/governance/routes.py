@@ -888,14 +888,19 @@ class RollbackAttempt:
     def refuse(self, offer: tuple[tuple[str, str] | None, int], refusal: str, status: int):
         """The rollback page again, saying why nothing moved, offering the step of `offer`
         if any; the attempt goes into the audit log with why and the reason given, as a
-        refused promotion does (what was posted kept as text any database stores)."""
+        refused promotion does (what was posted kept as text any database stores; a reason
+        holding a character nobody sees, never: the log would show other text than was
+        posted)."""
+        kept = _storable(self.justification, learning.MAX_JUSTIFICATION)
+        if learning.hidden_character(self.justification):
+            kept = ""
         audit.record(  # why first: the log's row shows the first detail
             "rollback_refused",
             _storable(self.confirmed[0], 20),
             why=_why_refused(refusal),
             pack=self.discipline.id,
             replacing=_storable(self.confirmed[1], 20) or None,
-            justification=_storable(self.justification, learning.MAX_JUSTIFICATION) or None,
+            justification=kept or None,
         )
         db.session.commit()
         return _rollback_page(
