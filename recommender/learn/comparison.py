@@ -141,6 +141,12 @@ def compare_paired(
     if active_people_unreadable:
         report["active_people_unreadable"] = active_people_unreadable
     report["verdict"] = verdict(report)
+    # the judgement as the verdict and the pages say it, kept beside the older `judgement`
+    # (which says "no different" also where no difference was shown)
+    flattered = flattered_tracks(report)
+    for track, entry in tracks.items():
+        if "judgement" in entry:
+            entry["judgement_said"] = judgement_said(entry, flattered=track in flattered)
     return report
 
 
@@ -438,8 +444,7 @@ def _notes(
         if max(-low, high) > WIDE_REACH:
             notes.append(
                 f"on the {TRACK_NAMES[t]} track no difference could be shown, which is not to "
-                f"say there is none: the candidate's ROC AUC is from {-low:.3f} lower to "
-                f"{high:.3f} higher than {active}'s"
+                f"say there is none: the candidate's ROC AUC is {_reach(low, high)} {active}'s"
             )
     others = [t for t in TRACK_IDS if t in judged and not tracks[t].get("learnt_by_active")]
     learnt = sum(tracks[t].get("left_out", 0) for t in TRACK_IDS)
@@ -476,6 +481,19 @@ def _notes(
             "judge the candidate worse"
         )
     return notes
+
+
+def _reach(low: float, high: float) -> str:
+    """'from 0.025 lower to 0.0003 higher than' for a judged interval holding zero: each bound
+    with the digits it needs (the intervals are kept to 4 decimals), so that a bound of
+    +0.0003 does not read "0.000 higher"; a bound at zero is "the same as"."""
+
+    def amount(value: float) -> str:
+        return f"{value:.3f}" if value >= 0.01 else f"{value:.4f}".rstrip("0")
+
+    lower = f"{amount(-low)} lower" if low < 0 else "the same"
+    higher = f"{amount(high)} higher than" if high > 0 else "the same as"
+    return f"from {lower} to {higher}"
 
 
 def _too_small(by_track: dict[str, list[str]]) -> str:

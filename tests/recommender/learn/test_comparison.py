@@ -483,6 +483,46 @@ def test_no_different_is_said_only_where_every_interval_is_within_what_matters(i
     )
 
 
+@pytest.mark.parametrize(
+    ("judged", "said"),
+    [
+        ([-0.025, 0.0003], "from 0.025 lower to 0.0003 higher than v1's"),
+        ([-0.0004, 0.031], "from 0.0004 lower to 0.031 higher than v1's"),
+        ([-0.025, 0.0], "from 0.025 lower to the same as v1's"),
+    ],
+)
+def test_a_bound_near_zero_is_printed_with_the_digits_it_needs(judged, said):
+    """A judged interval reaching far on one side and barely past zero on the other: the
+    near bound is not rounded to "0.000 higher"."""
+    ic = _no_different_track([-0.02, 0.0002], [-0.0005, 0.0005])
+    ic["auc"]["judged_interval"] = judged
+    report = {
+        "active": "v1",
+        "tracks": {
+            "ic": ic,
+            "manager": _no_different_track([-0.003, 0.002], [-0.0004, 0.0009]),
+        },
+    }
+    summary = verdict(report)["summary"]
+    assert f"the candidate's ROC AUC is {said}" in summary
+    assert "0.000 " not in summary
+
+
+def test_the_stored_judgement_tells_no_different_from_no_difference_shown():
+    """`judgement` keeps "no different" for both, as it always did; `judgement_said` beside it
+    says what the verdict says."""
+    taken, success, truth, rng = _people(600, 7)
+    same = {"ic": truth, "manager": truth}
+    noisy = {t: np.clip(truth + rng.normal(0, 0.05, truth.size), 0.01, 0.99) for t in same}
+    for candidate, words in ((same, {"no different"}), (noisy, None)):
+        report = compare_paired(candidate, same, taken, success, active_name="v1")
+        for entry in report["tracks"].values():
+            assert entry["judgement_said"] == judgement_said(entry)
+            if words:
+                assert entry["judgement_said"] in words
+    assert {e["judgement_said"] for e in report["tracks"].values()} & {"no difference shown"}
+
+
 def test_two_equally_good_models_are_seldom_called_different():
     """Four differences are judged at once (ROC AUC and Brier on two tracks): read at 90%
     each, two equally good models were called better or worse on some track in 22% of 200

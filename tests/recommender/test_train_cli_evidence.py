@@ -1,0 +1,59 @@
+"""What `trackfit train` and `trackfit models list` tell a person about a candidate's verdict:
+the evidence behind it in the summary, the judgement as the pages say it in the manifest, a
+promotion hint that works when pasted, and a verdict given against a version no longer
+active said to be so."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from recommender.answer.registry import Registry
+from recommender.cli import main
+from recommender.learn.comparison import flattered_tracks, judgement_said
+
+ROOT = Path(__file__).resolve().parents[2]
+REASON = "Our own outcomes, agreed with the engineering leads this quarter."
+
+
+def _run(*argv: str) -> tuple[int, str, str]:
+    """The CLI in-process, for a fixture shared by the tests of this module."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(list(argv))
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """A copy of the bundled registry with one engineering candidate trained on 400 synthetic
+    people (judged worse than the 20,000-person default on the manager track, and "no
+    difference shown" on the IC track), and the train command's output."""
+    folder = tmp_path_factory.mktemp("trained")
+    models, data = folder / "models", folder / "small.csv"
+    shutil.copytree(ROOT / "models", models)
+    assert _run("synth", "--n", "400", "--seed", "5", "--out", str(data))[0] == 0
+    code, out, err = _run("--models", str(models), "train", "--data", str(data))
+    assert code == 0, err
+    return models, data, json.loads(out), err
+
+
+def test_the_manifest_keeps_the_judgement_as_the_pages_say_it(trained):
+    """`judgement` stays as it was ("no different" wherever no difference was shown); beside
+    it, `judgement_said` tells "no different" (within the margins) from "no difference shown"
+    (an interval holding zero but wide), as the verdict and the pages do."""
+    models, _, summary, _ = trained
+    comparison = Registry(models).manifest(summary["version"])["comparison"]
+    flattered = flattered_tracks(comparison)
+    for track, entry in comparison["tracks"].items():
+        assert entry["judgement_said"] == judgement_said(
+            entry, comparison["verdict"]["summary"], track in flattered
+        )
+    ic = comparison["tracks"]["ic"]
+    assert ic["judgement"] == "no different" and ic["judgement_said"] == "no difference shown"
+    assert "no difference shown on the IC track" in comparison["verdict"]["summary"]
