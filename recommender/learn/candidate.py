@@ -169,6 +169,7 @@ def train_candidate(
             for t, m in holdout["candidate"]["tracks"].items()
         },
         "compared_with_active": _compared(holdout["active"]),
+        "differences": differences(holdout["comparison"]),
         "verdict": holdout["comparison"]["verdict"],
         "fairness": fairness,
     }
@@ -447,6 +448,40 @@ def _compared(active: dict[str, Any] | None) -> dict[str, Any] | None:
         return active
     tracks = {t: _headline(m) for t, m in active["tracks"].items()}
     return {"version": active["version"], "tracks": tracks}
+
+
+def differences(comparison: dict[str, Any]) -> dict[str, Any] | None:
+    """The evidence behind a verdict, as the manifest's comparison holds it: per track judged,
+    the candidate's ROC AUC and Brier minus the active version's on the same people, each with
+    its 90% interval and the interval the judgement read (`judged_interval`), and the
+    judgement (`judgement_said`: as the verdict and the pages say it). None when nothing was
+    compared."""
+    tracks = {
+        track: {
+            "rows": entry["rows"],
+            "judgement": entry["judgement"],
+            **({"judgement_said": entry["judgement_said"]} if "judgement_said" in entry else {}),
+            **{
+                measure: {
+                    key: entry[measure][key]
+                    for key in ("difference", "interval", "judged_interval")
+                    if key in entry[measure]
+                }
+                for measure in ("auc", "brier")
+            },
+        }
+        for track, entry in (comparison.get("tracks") or {}).items()
+        if "judgement" in entry
+    }
+    if not comparison.get("active") or not tracks:
+        return None
+    return {
+        "active": comparison["active"],
+        "difference": "candidate minus active",
+        "interval_level": comparison.get("interval_level"),
+        "judged_level": comparison.get("judged_level"),
+        "tracks": tracks,
+    }
 
 
 def held_out_metrics(

@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import shlex
 import shutil
 from pathlib import Path
 
@@ -43,6 +44,41 @@ def trained(tmp_path_factory):
     return models, data, json.loads(out), err
 
 
+def test_the_summary_holds_the_differences_its_verdict_was_judged_by(trained):
+    models, _, summary, _ = trained
+    comparison = Registry(models).manifest(summary["version"])["comparison"]
+    differences = summary["differences"]
+    assert differences["active"] == comparison["active"] == "v1"
+    assert differences["interval_level"] == comparison["interval_level"] == 0.9
+    assert differences["judged_level"] == comparison["judged_level"] == 0.975
+    assert set(differences["tracks"]) == {"ic", "manager"}
+    for track, said in differences["tracks"].items():
+        stored = comparison["tracks"][track]
+        assert said["rows"] == stored["rows"] and said["judgement"] == stored["judgement"]
+        for measure in ("auc", "brier"):
+            for key in ("difference", "interval", "judged_interval"):
+                assert said[measure][key] == stored[measure][key]
+    # the verdict says worse on the manager track: its judged AUC interval is below zero
+    manager = differences["tracks"]["manager"]
+    assert manager["judgement"] == "worse" and manager["auc"]["judged_interval"][1] < 0
+    # what was there before is still there
+    assert summary["compared_with_active"]["version"] == "v1"
+    assert summary["verdict"]["worse"] is True
+
+
+def test_a_first_version_has_no_differences_to_show(trained, tmp_path):
+    _, data, _, _ = trained
+    code, out, err = _run("--models", str(tmp_path), "train", "--data", str(data))
+    assert code == 0, err
+    summary = json.loads(out)
+    assert summary["differences"] is None
+    # nothing to justify: the hint is the plain command
+    assert (
+        f"promote it with `trackfit --models {shlex.quote(str(tmp_path))} models promote v1`" in err
+    )
+    assert "--justification" not in err
+
+
 def test_the_manifest_keeps_the_judgement_as_the_pages_say_it(trained):
     """`judgement` stays as it was ("no different" wherever no difference was shown); beside
     it, `judgement_said` tells "no different" (within the margins) from "no difference shown"
@@ -57,3 +93,4 @@ def test_the_manifest_keeps_the_judgement_as_the_pages_say_it(trained):
     ic = comparison["tracks"]["ic"]
     assert ic["judgement"] == "no different" and ic["judgement_said"] == "no difference shown"
     assert "no difference shown on the IC track" in comparison["verdict"]["summary"]
+    assert summary["differences"]["tracks"]["ic"]["judgement_said"] == "no difference shown"
