@@ -597,7 +597,15 @@ def run_train(args: argparse.Namespace) -> int:
             summary["active"] = version
     json.dump(summary, sys.stdout, indent=2)
     sys.stdout.write("\n")
-    print(_trained_in_words(summary, args.models, refused=refusal is not None), file=sys.stderr)
+    print(
+        _trained_in_words(
+            summary,
+            args.models,
+            refused=refusal is not None,
+            needs=_needs_justification(registry, summary["version"]),
+        ),
+        file=sys.stderr,
+    )
     left_out = _left_out_in_words(profiles)
     if left_out:
         print(left_out, file=sys.stderr)
@@ -639,10 +647,14 @@ def _left_out_in_words(profiles) -> str | None:
     return "\n".join(lines)
 
 
-def _trained_in_words(summary: dict, models: Path | None, *, refused: bool) -> str:
+def _trained_in_words(
+    summary: dict, models: Path | None, *, refused: bool, needs: list[str] | None = None
+) -> str:
     """The JSON's few lines a person reads first (on stderr, so stdout stays JSON): which
     version was written, from how many rows, its verdict, and the next step (none when a
-    promotion asked for was refused: the refusal that follows says why and what to do)."""
+    promotion asked for was refused: the refusal that follows says why and what to do). A
+    candidate whose promotion `needs` a written justification (for these reasons) is offered
+    the command with `--justification`, which works once the reason is written in."""
     version, used, rows = summary["version"], summary["rows_used"], summary["rows"]
     lines = [
         f"trackfit train: wrote {version} for {summary['pack']} from {used:,} of {rows:,} rows"
@@ -656,11 +668,37 @@ def _trained_in_words(summary: dict, models: Path | None, *, refused: bool) -> s
     elif not refused:
         # the registry named as it was given, none when the default was used
         trackfit = f"trackfit --models {shlex.quote(str(models))}" if models else "trackfit"
+        promote = f"{trackfit} models promote {version}"
+        if needs:
+            from recommender.learn.justification import MIN_JUSTIFICATION
+
+            because = needs[0] if len(needs) == 1 else f"{', '.join(needs[:-1])} and {needs[-1]}"
+            promote += (
+                f' --justification "..."` (in place of the dots, why promoting is right, at '
+                f"least {MIN_JUSTIFICATION} characters: it needs a written justification, "
+                f"because {because})"
+            )
+        else:
+            promote += "`"
         lines.append(
             f"  {version} is a candidate, not active: try it with `{trackfit} recommend "
-            f"--version {version}`, or promote it with `{trackfit} models promote {version}`"
+            f"--version {version}`, or promote it with `{promote}"
         )
     return "\n".join(lines)
+
+
+def _needs_justification(registry: Registry, version: str) -> list[str]:
+    """Why promoting `version` needs a written justification (judged worse, ranking no better
+    than a coin flip, flagged by the fairness report...), each said briefly (the verdict is
+    printed beside it); empty when it needs none or cannot be read (a promotion says why)."""
+    from recommender.learn.justification import justification_reasons
+
+    try:
+        reasons = justification_reasons(registry.manifest(version))
+    except (ModelRefused, AttributeError, TypeError, KeyError):
+        return []
+    # the verdict quoted in a reason is printed just above: the reason without it
+    return [reason.split(" (“")[0] for reason in reasons]
 
 
 JUSTIFICATION_HELP = (

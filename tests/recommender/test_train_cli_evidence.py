@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import re
 import shlex
 import shutil
 from pathlib import Path
@@ -94,3 +95,26 @@ def test_the_manifest_keeps_the_judgement_as_the_pages_say_it(trained):
     assert ic["judgement"] == "no different" and ic["judgement_said"] == "no difference shown"
     assert "no difference shown on the IC track" in comparison["verdict"]["summary"]
     assert summary["differences"]["tracks"]["ic"]["judgement_said"] == "no difference shown"
+
+
+def test_the_promotion_hint_of_a_candidate_that_needs_a_justification_works_when_filled_in(
+    trained, tmp_path
+):
+    models, _, summary, err = trained
+    candidate = summary["version"]
+    trackfit = f"trackfit --models {shlex.quote(str(models))}"
+    hint = re.search(r"promote it with `trackfit ([^`]*)` \(([^)]*)\)", err)
+    assert hint is not None, err
+    assert hint.group(1).endswith(f'models promote {candidate} --justification "..."')
+    assert "it needs a written justification, because the comparison judged it worse" in (
+        hint.group(2)
+    )
+    assert f"`{trackfit} models promote {candidate} --justification" in err
+    # the command as offered, with a reason in place of the dots, promotes it (on a copy)
+    copy = tmp_path / "models"
+    shutil.copytree(models, copy)
+    argv = [REASON if word == "..." else word for word in shlex.split(hint.group(1))]
+    argv[argv.index("--models") + 1] = str(copy)
+    code, _, err = _run(*argv)
+    assert code == 0, err
+    assert Registry(copy).active("engineering") == candidate
