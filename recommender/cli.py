@@ -997,7 +997,7 @@ def _list_models(registry: Registry, pack: str | None) -> int:
         recorded = manifest.get("pack") or f"{own} (made before packs were recorded)"
         rows.setdefault(own, []).append(
             f"{marker} {name}  {manifest.get('created', '')}  {recorded}  "
-            f"rows={data.get('rows')}{used}  {_judged(manifest, pointers.get(own) == name)}"
+            f"rows={data.get('rows')}{used}  {_judged(manifest, pointers.get(own), name)}"
             f"{synthetic}"
         )
     if pack is not None and pack_id_of(pack) not in rows:
@@ -1067,12 +1067,13 @@ def _pointer_problems(
     return found
 
 
-def _judged(manifest: dict, active: bool = False) -> str:
+def _judged(manifest: dict, active: str | None = None, name: str | None = None) -> str:
     """How a version was judged, as the models page shows it: the cross-fitted ROC AUC per
     track (each person scored by a model that never saw them; the capacity search's own
     cross-validation, which also chose the model and so flatters it, only for versions from
-    before cross-fitting), the verdict's advice, the fairness check and, for a version trained
-    with sensitive data, its calibration by group."""
+    before cross-fitting), the verdict's advice (and, as the page says, when it was given
+    against a version that is not `active`, the pack's active version now), the fairness
+    check and, for a version trained with sensitive data, its calibration by group."""
     from recommender.learn.fairness_wording import (
         calibration_in_brief,
         fairness_checked,
@@ -1100,8 +1101,12 @@ def _judged(manifest: dict, active: bool = False) -> str:
     against = comparison.get("active")
     if verdict and "active" in comparison and not against:
         verdict = "none (nothing to compare with)"  # a first version, as the page says
-    if verdict and active and against and against != manifest.get("version"):
+    version = name or manifest.get("version")
+    if verdict and against and active == version and against != version:
         verdict += f" (as a candidate, against {against}; promoted since)"
+    elif verdict and against and active and active not in (against, version):
+        # its verdict says nothing of the version it would replace now
+        verdict += f" (judged against {against}, not {active})"
     fairness = manifest.get("fairness")
     if not isinstance(fairness, dict):
         checked = "no sensitive data"

@@ -118,3 +118,31 @@ def test_the_promotion_hint_of_a_candidate_that_needs_a_justification_works_when
     code, _, err = _run(*argv)
     assert code == 0, err
     assert Registry(copy).active("engineering") == candidate
+
+
+def test_models_list_says_a_verdict_was_given_against_a_version_no_longer_active(trained, tmp_path):
+    """As the web models list: "(judged against v1, not v5)" beside a candidate whose verdict
+    compared it with a version that is no longer active; the version promoted since says its
+    verdict was as a candidate."""
+    models, data, summary, _ = trained
+    older = summary["version"]
+    copy = tmp_path / "models"
+    shutil.copytree(models, copy)
+    code, out, err = _run("--models", str(copy), "train", "--data", str(data))
+    assert code == 0, err
+    newer = json.loads(out)["version"]
+    code, _, err = _run(
+        "--models", str(copy), "models", "promote", newer, "--justification", REASON
+    )
+    assert code == 0, err
+    code, out, err = _run("--models", str(copy), "models", "list", "--pack", "engineering")
+    assert code == 0, err
+    lines = {line[2:].split()[0]: line for line in out.splitlines() if line[:1] in " *"}
+    assert f"verdict=keep (judged against v1, not {newer})" in lines[older]
+    assert "verdict=keep (as a candidate, against v1; promoted since)" in lines[newer]
+    assert "judged against" not in lines["v1"]
+    # in the registry as trained, where v1 is still active, the verdict needs no such word
+    code, out, err = _run("--models", str(models), "models", "list", "--pack", "engineering")
+    assert code == 0, err
+    line = next(line for line in out.splitlines() if line.startswith(f"  {older} "))
+    assert "verdict=keep  fairness=" in line
