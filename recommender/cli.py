@@ -1245,6 +1245,12 @@ def run_evaluate(args: argparse.Namespace) -> int:
         )
         if value is not None
     ]
+    if args.prior is not None and not args.prior.strip():
+        # read as "not given", `--prior "$UNSET"` would quietly evaluate with no prior
+        raise TrackfitError(
+            "--prior: no version given (an empty name); name a version (e.g. v1) or 'active', "
+            "or leave --prior out to evaluate with no prior"
+        )
     if args.data and synthetic_only:
         raise TrackfitError(
             f"{', '.join(synthetic_only)} {'go' if len(synthetic_only) > 1 else 'goes'} with "
@@ -1356,28 +1362,43 @@ def _seed(text: str) -> int:
 
 
 def _sizes(text: str) -> tuple[int, ...]:
-    """`300,1000`: training sizes, each a whole number of at least 100; smallest first, each
-    once (a size typed twice is the same evaluation, not a second row)."""
+    """`300,1000`: training sizes, each a whole number of at least 100; smallest first. A size
+    typed twice is refused, naming it (it would be the same evaluation, not a second row; a
+    quiet drop would hide the mistyped size meant)."""
     try:
         sizes = tuple(_whole_number(part) for part in text.split(","))
     except argparse.ArgumentTypeError:
         raise argparse.ArgumentTypeError(f"{text[:40]!r} is not a list of whole numbers") from None
     if not sizes or min(sizes) < 100 or max(sizes) > MAX_PEOPLE:
         raise argparse.ArgumentTypeError("each size must be between 100 and 1,000,000 people")
-    return tuple(sorted(set(sizes)))
+    _refuse_repeats("size", [str(size) for size in sizes])
+    return tuple(sorted(sizes))
 
 
 def _truths(text: str) -> tuple[str, ...]:
-    """`baseline,thresholds`: names of synthetic truths, each once, in the order given."""
+    """`baseline,thresholds`: names of synthetic truths, in the order given; one typed twice
+    is refused, naming it."""
     from recommender.learn.synthetic import TRUTHS
 
-    names = tuple(dict.fromkeys(part.strip() for part in text.split(",") if part.strip()))
-    unknown = [name for name in names if name not in TRUTHS]
+    names = tuple(part.strip() for part in text.split(",") if part.strip())
+    unknown = list(dict.fromkeys(name for name in names if name not in TRUTHS))
     if unknown or not names:
         raise argparse.ArgumentTypeError(
             f"unknown truth {', '.join(unknown) or text!r}; choose from {', '.join(TRUTHS)}"
         )
+    _refuse_repeats("truth", list(names))
     return names
+
+
+def _refuse_repeats(what: str, given: list[str]) -> None:
+    """Refuse a list naming something more than once, naming each repeat and how often."""
+    counts = {item: given.count(item) for item in dict.fromkeys(given)}
+    repeated = [f"{item} ({count} times)" for item, count in counts.items() if count > 1]
+    if repeated:
+        raise argparse.ArgumentTypeError(
+            f"{what}{'s' if len(repeated) > 1 else ''} given more than once: "
+            f"{', '.join(repeated)}; give each {what} once"
+        )
 
 
 @contextlib.contextmanager

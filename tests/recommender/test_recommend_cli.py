@@ -378,9 +378,12 @@ def test_evaluate_prints_a_table_and_refuses_bad_sizes(trackfit, capsys):
         assert exit_.value.code == 2 and message in capsys.readouterr().err
 
 
-def test_evaluate_runs_each_size_and_truth_once_smallest_size_first(trackfit):
+QUICK = ("--seeds", "1", "--test-n", "100")  # should a refusal fail, a short evaluation
+
+
+def test_evaluate_runs_each_size_smallest_first(trackfit):
     code, out, err = trackfit(
-        "evaluate", "--sizes", "400,300,400", "--truths", "baseline,baseline", "--seeds", "1",
+        "evaluate", "--sizes", "400,300", "--truths", "baseline", "--seeds", "1",
         "--test-n", "300", "--json",
     )  # fmt: skip
     assert code == 0, err
@@ -388,6 +391,46 @@ def test_evaluate_runs_each_size_and_truth_once_smallest_size_first(trackfit):
     assert list(report["truths"]) == ["baseline"]
     assert [row["train_people"] for row in report["truths"]["baseline"]] == [300, 400]
     assert err.count("evaluated baseline 300") == 1
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (
+            ("evaluate", "--sizes", "400,300,400,300,300", *QUICK),
+            "argument --sizes: sizes given more than once: 400 (2 times), 300 (3 times); give "
+            "each size once",
+        ),
+        (
+            ("evaluate", "--sizes", "300", "--truths", "baseline,thresholds,baseline", *QUICK),
+            "argument --truths: truth given more than once: baseline (2 times); give each "
+            "truth once",
+        ),
+        (
+            ("--models", "{tmp}", "models", "build-default", "--evaluate", "300,300"),
+            "argument --evaluate: size given more than once: 300 (2 times)",
+        ),
+    ],
+)
+def test_a_size_or_truth_given_twice_is_refused_naming_it(
+    trackfit, capsys, tmp_path, arguments, message
+):
+    """A repeat is a slip (300,3000 meant?): refused, not quietly evaluated once."""
+    with pytest.raises(SystemExit) as exit_:
+        trackfit(*(a.replace("{tmp}", str(tmp_path)) for a in arguments))
+    assert exit_.value.code == 2 and message in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []  # no default built
+
+
+@pytest.mark.parametrize("blank", ["", "  "])
+def test_a_blank_prior_is_refused_not_read_as_no_prior(trackfit, blank):
+    """As a blank --models is: `--prior "$UNSET"` would otherwise evaluate without one."""
+    code, out, err = trackfit(
+        "evaluate", "--prior", blank, "--sizes", "300", "--seeds", "1", "--test-n", "100"
+    )
+    assert code == 2 and out == "" and "Traceback" not in err
+    assert "--prior: no version given (an empty name)" in err
+    assert "evaluated" not in err  # refused before anything was trained
 
 
 def test_evaluate_on_a_file_refuses_the_synthetic_options_and_says_which_rows_were_too_few(
