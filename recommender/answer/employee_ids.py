@@ -17,6 +17,8 @@ import unicodedata
 # surrogate, private use, unassigned; line and paragraph separators.
 INVISIBLE_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
 FORMAT = "Cf"  # zero-width characters and direction marks: what free text may not hold
+PROSE_CONTROLS = "\t\n\r"  # the control characters free text may hold (an escape or a
+# backspace would hide text from someone reading the history in a terminal)
 FORM = "NFKC"
 # Control characters have no Unicode name of their own: the ones people meet, as they know them
 CONTROL_NAMES = {
@@ -35,7 +37,7 @@ class EmployeeIdRefused(ValueError):
 def _invisible(character: str, prose: bool = False) -> bool:
     category = unicodedata.category(character)
     if prose:  # line breaks, tabs and spaces of every width are seen for what they are
-        return category == FORMAT
+        return category == FORMAT or (category == "Cc" and character not in PROSE_CONTROLS)
     return category in INVISIBLE_CATEGORIES or (category == "Zs" and character != " ")
 
 
@@ -75,8 +77,9 @@ def invisible_character(text: str, *, spelling: bool = False, prose: bool = Fals
     writes "می‌دهم" with a zero-width non-joiner, Hindi "क्‍ष" and Malayalam "ന്‍" with a
     zero-width joiner after a virama (never in an id: it would look like one without). With
     `prose` (a reason written in sentences), only format characters (Unicode category Cf:
-    zero-width characters, direction marks and overrides) are refused: line breaks, tabs and
-    spaces of every width are seen for what they are."""
+    zero-width characters, direction marks and overrides) and control characters other than
+    tab and line breaks are refused: line breaks, tabs and spaces of every width are seen for
+    what they are."""
     for position, character in enumerate(text, start=1):
         if spelling and character in JOINERS and _joins_a_word(text, position - 1):
             continue
