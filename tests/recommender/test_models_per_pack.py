@@ -67,7 +67,9 @@ def test_training_and_promoting_one_packs_model_leaves_the_others_unchanged(
     # stdout is the JSON; stderr says the few things a person reads first, and the next step
     assert f"trackfit train: wrote {candidate} for {summary['pack']} from " in err
     assert f"verdict: {summary['verdict']['summary']}" in err
-    assert f"models promote {candidate}`" in err and f"recommend --version {candidate}`" in err
+    # a candidate whose promotion needs a written reason is offered the command with one
+    assert re.search(rf'models promote {candidate}( --justification "\.\.\.")?`', err)
+    assert f"recommend --version {candidate}`" in err
     # and the command it offers works as pasted
     hinted = shlex.split(re.search(r"try it with `trackfit ([^`]*)`", err).group(1))
     code, out, err = trackfit(*hinted, "--pack", "product-design", "--input", str(SAMPLES))
