@@ -81,7 +81,9 @@ class TrackModel:
     knots: tuple[np.ndarray, ...]  # per feature: increasing knot positions
     shapes: dict[str, tuple[np.ndarray, ...]]  # per track, per feature: log-odds at each knot
     intercepts: dict[str, float]
-    fill: np.ndarray  # per feature: value used when the person has none (training median)
+    # per feature: the training median, where a blank stands in a version without
+    # `blank_weights` (and the value a blank's own weights replace in one with them)
+    fill: np.ndarray
     centre: np.ndarray  # per feature: training mean of (manager shape - IC shape)
     uncertainty: Uncertainty | None = None
     # per feature, weights over its knots (not negative, summing to 1): where a blank stands,
