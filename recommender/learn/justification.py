@@ -99,7 +99,7 @@ def hidden_character(justification: str | None) -> str | None:
     person's name. Every door that moves a pointer with a written reason asks this, whether
     or not the move needs one."""
     found = invisible_character((justification or "").strip(), spelling=True, prose=True)
-    return f"it holds {found}; type it without it" if found else None
+    return f"it holds {found}; remove it and try again" if found else None
 
 
 def not_a_reason(justification: str | None, called: str = "a justification") -> str | None:

@@ -191,9 +191,12 @@ def _capacity(metrics: dict[str, Any], declined: Any = None) -> list[str]:
     lines = ["## Capacity chosen by the data", ""]
     for track, entry in tracks.items():
         shape = "straight lines" if entry["knots"] == 2 else f"{entry['knots']} knots"
-        context = {True: ", with", False: ", without"}.get(entry.get("optional_context"), "")
-        if context:
-            context += " years at level, reports, grade and managing today"
+        context = {
+            True: ", with years at level, reports, grade and managing today (the search "
+            "found they paid)",
+            False: ", leaving out years at level, reports, grade and managing today (listed "
+            "among the features, they carry no weight: the search found they did not pay)",
+        }.get(entry.get("optional_context"), "")
         lines.append(
             f"- {literal(track)}: {shape} per feature{context}, L2 strength C = "
             f"{entry['regularisation_c']}{_toward(entry, declined)} (cross-validated log-loss on "
@@ -205,9 +208,10 @@ def _capacity(metrics: dict[str, Any], declined: Any = None) -> list[str]:
         "Each chance carries a 90% interval from the posterior of the fit (Laplace) and the "
         "measurement error of the scales (log-odds variance "
         + ", ".join(f"{t} {v}" for t, v in spread.items())
-        + "); a score the person left blank stands at the mean of its effect among the people "
-        "learnt from who gave it (so it moves neither the chance nor the explanation) and adds "
-        "how much that effect varied among them.",
+        + "). A score the person left blank counts as the average of the people who gave it "
+        "among those learnt from: it adds nothing to the explanation and does not move the "
+        "chance away from theirs, and it widens the interval by how much its contribution "
+        "varied among them.",
         "",
     ]
     return lines

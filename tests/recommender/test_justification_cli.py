@@ -15,7 +15,7 @@ from recommender.answer.registry import Registry
 
 ROOT = Path(__file__).resolve().parents[2]
 REASON = "Engineering's own outcomes, agreed with its leads in review."
-OVERRIDE = "U+202E RIGHT-TO-LEFT OVERRIDE, at character 1; type it without it"
+OVERRIDE = "U+202E RIGHT-TO-LEFT OVERRIDE, at character 1; remove it and try again"
 
 
 @pytest.fixture
@@ -62,7 +62,7 @@ def test_a_rollback_reason_with_a_zero_width_space_is_refused(trackfit, models):
     assert code == 2 and out == ""
     assert (
         "models rollback: nothing was rolled back: --justification: it holds an invisible "
-        "character, U+200B ZERO WIDTH SPACE, at character 12; type it without it"
+        "character, U+200B ZERO WIDTH SPACE, at character 12; remove it and try again"
     ) in err
     assert _untouched(models) == before
 

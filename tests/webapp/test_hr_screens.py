@@ -467,8 +467,8 @@ def test_with_an_unreadable_pointer_history_nothing_is_rolled_back_and_it_says_w
 
 OVERRIDDEN = "\u202e" + ROLLBACK_REASON  # shown, it would read backwards
 OVERRIDE_SAID = (
-    "it holds an invisible character, U+202E RIGHT-TO-LEFT OVERRIDE, at character 1; type it "
-    "without it"
+    "it holds an invisible character, U+202E RIGHT-TO-LEFT OVERRIDE, at character 1; remove "
+    "it and try again"
 )
 
 
@@ -504,7 +504,7 @@ def test_a_promotion_justified_with_a_hidden_character_is_refused_needed_or_not(
     assert response.status_code == 422
     said = (
         "Justification: it holds an invisible character, U+200B ZERO WIDTH SPACE, at character "
-        "4; type it without it."
+        "4; remove it and try again."
     )
     assert said in text_of(response)
     assert (registry / "history.jsonl").read_bytes() == history

@@ -296,3 +296,14 @@ def test_a_calibration_report_edited_out_of_shape_is_said_not_to_read_on_every_p
     assert "Not shown: it cannot be read: the report is not in the shape" in page.text
     assert "<script>alert" not in page.text
     assert hr.get("/hr/models/v1/card").status_code == 200  # the card as written at training
+
+
+def test_a_version_trained_without_sensitive_columns_shows_no_calibration_by_group(hr, registry):
+    """Nothing was measured, so nothing is said to be unreadable: no false warning that
+    promoting it needs a written reason (the bundled default, as trained)."""
+    manifest = json.loads((registry / "v1" / "manifest.json").read_text())
+    assert not manifest.get("sensitive_columns")
+    assert "calibration_by_group" not in manifest["holdout"]
+    page = hr.get("/hr/models/v1")
+    assert page.status_code == 200
+    assert "Calibration by group" not in page.text and "Not shown: it" not in page.text

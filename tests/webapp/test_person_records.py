@@ -379,8 +379,10 @@ def test_a_confirmation_shown_before_a_removal_trains_on_nothing_until_given_aga
     refused = hr.post(f"{page}/train", data=stale)
     said = _words(refused.get_data(as_text=True))
     assert refused.status_code == 409
-    assert "Nothing was trained: the rows changed since this page was shown" in said
-    assert "the upload now holds 399 rows; check them below and confirm again" in said
+    assert "Nothing was trained The rows are not the ones the page you confirmed on showed" in (
+        said
+    )
+    assert "The upload now holds 399 rows; check them below and confirm again" in said
     assert "Train on 399 rows" in said
     assert _runs(team) == 0 and _audit(team, "outcomes_confirmed") == []
     with team.app_context():

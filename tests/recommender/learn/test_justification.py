@@ -185,7 +185,7 @@ REASON = "The comparison rests on too few people; reviewed with the works counci
     ],
 )
 def test_a_character_nobody_sees_is_refused_by_name_and_place(typed, named):
-    said = f"it holds an invisible character, {named}; type it without it"
+    said = f"it holds an invisible character, {named}; remove it and try again"
     assert hidden_character(typed) == said
     assert not_a_reason(typed) == said and not_a_reason(typed, called="a reason") == said
 
@@ -216,7 +216,7 @@ def test_any_text_holding_a_format_character_is_refused_naming_it(text, at, hidd
     at = at % (len(text) + 1)
     said = not_a_reason(text[:at] + hidden + text[at:])
     assert said.startswith(f"it holds an invisible character, U+{ord(hidden):04X} ")
-    assert said.endswith(f", at character {at + 1}; type it without it")
+    assert said.endswith(f", at character {at + 1}; remove it and try again")
 
 
 @given(NOT_FORMAT)

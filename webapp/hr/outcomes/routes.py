@@ -237,10 +237,10 @@ def _rows_changed(upload: OutcomeUpload):
     posted was given for others (records removed since it was shown, or not from this page)."""
     db.session.refresh(upload)
     notice = (
-        "Nothing was trained: the rows changed since this page was shown, or the confirmation "
-        f"did not come from it: the upload now holds {upload.rows:,} "
-        f"row{'' if upload.rows == 1 else 's'}; check them below and confirm again to train "
-        "on them."
+        "The rows are not the ones the page you confirmed on showed: records were removed "
+        "since (on the page for one person's records), or the confirmation did not come from "
+        f"this page. The upload now holds {upload.rows:,} row{'' if upload.rows == 1 else 's'}; "
+        "check them below and confirm again to train on them."
     )
     return _upload_page(upload, notice, 409)
 
