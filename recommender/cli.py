@@ -966,7 +966,8 @@ def _known_pack(registry: Registry, pack: str | None) -> None:
 
 def _list_models(registry: Registry, pack: str | None) -> int:
     """Each pack's versions, one line each, its active one starred; every unreadable registry
-    file is reported after the list."""
+    file (a manifest that does not read, a model file that does not match its manifest's
+    SHA-256) is reported after the list."""
     problems = []
     try:
         pointers = registry.pointers()
@@ -989,17 +990,9 @@ def _list_models(registry: Registry, pack: str | None) -> int:
             continue
         if pack is not None and own != pack_id_of(pack):
             continue
-        data = manifest.get("data") or {}
-        synthetic = "  synthetic" if data.get("synthetic") else ""
-        used = data.get("rows_used")  # rows with response-quality flags are not learnt from
-        used = f" used={used}" if used is not None and used != data.get("rows") else ""
-        marker = "*" if pointers.get(own) == name else " "
-        recorded = manifest.get("pack") or f"{own} (made before packs were recorded)"
-        rows.setdefault(own, []).append(
-            f"{marker} {name}  {manifest.get('created', '')}  {recorded}  "
-            f"rows={data.get('rows')}{used}  {_judged(manifest, pointers.get(own), name)}"
-            f"{synthetic}"
-        )
+        line, unusable = _version_line(registry, name, manifest, own, pointers)
+        rows.setdefault(own, []).append(line)
+        problems += unusable
     if pack is not None and pack_id_of(pack) not in rows:
         rows[pack_id_of(pack)] = ["  no versions trained for this pack"]
     if not rows:
@@ -1022,6 +1015,30 @@ def _list_models(registry: Registry, pack: str | None) -> int:
     if problems:
         raise ModelRefused(problems)
     return EXIT_OK
+
+
+def _version_line(
+    registry: Registry, name: str, manifest: dict, own: str, pointers: dict[str, str]
+) -> tuple[str, list[Problem]]:
+    """A version's line in the list, and why its model file cannot be used (changed or cut
+    short after training: named after the list, as `models check` would)."""
+    unusable, problems = "", []
+    try:
+        registry.verify(name, manifest)
+    except ModelRefused as refused:
+        problems, unusable = list(refused.problems), "  (model file unusable: see below)"
+    data = manifest.get("data") or {}
+    synthetic = "  synthetic" if data.get("synthetic") else ""
+    used = data.get("rows_used")  # rows with response-quality flags are not learnt from
+    used = f" used={used}" if used is not None and used != data.get("rows") else ""
+    marker = "*" if pointers.get(own) == name else " "
+    recorded = manifest.get("pack") or f"{own} (made before packs were recorded)"
+    line = (
+        f"{marker} {name}  {manifest.get('created', '')}  {recorded}  "
+        f"rows={data.get('rows')}{used}  {_judged(manifest, pointers.get(own), name)}"
+        f"{synthetic}{unusable}"
+    )
+    return line, problems
 
 
 def _interval_said(compared: object) -> str:

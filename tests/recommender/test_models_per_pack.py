@@ -169,6 +169,20 @@ def test_an_active_version_that_does_not_read_is_listed_under_its_own_pack(track
     assert "product-design" not in out and "v9" in out  # whose v9 is cannot be known
 
 
+def test_an_active_version_whose_model_file_was_cut_short_is_listed_and_named(trackfit, models):
+    """As `models check` and every answering command refuse it, the list says it cannot be
+    used rather than star it as if it could."""
+    active = Registry(models).active("engineering")
+    model = models / active / "model.npz"
+    model.write_bytes(model.read_bytes()[:1000])
+    code, out, err = trackfit("--models", str(models), "models", "list")
+    assert code == 2
+    line = next(line for line in out.splitlines() if line.startswith(f"* {active} "))
+    assert line.endswith("(model file unusable: see below)")
+    assert f"{active}/model.npz: SHA-256" in err and "does not match the manifest's" in err
+    assert sum("unusable" in line for line in out.splitlines()) == 1  # the others read
+
+
 def test_promoting_the_active_version_is_refused_and_records_nothing(trackfit, models):
     history = (models / "history.jsonl").read_bytes()
     code, out, err = trackfit("--models", str(models), "models", "promote", "v1")
