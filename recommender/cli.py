@@ -868,6 +868,7 @@ def _check_models(registry: Registry, args: argparse.Namespace) -> int:
         return EXIT_OK
     packs = [args.pack] if args.pack else _packs_with_models(registry)
     installed = _installed_packs()
+    held = set(registry.versions())
     problems = []
     for pack in packs:
         if not args.pack and pack not in installed:
@@ -883,6 +884,10 @@ def _check_models(registry: Registry, args: argparse.Namespace) -> int:
             name = registry.active(pack)
             if name is None:
                 registry.load(pack=pack)  # refused: nothing is active, and what to do about it
+            if name not in held:  # the pointer is what is wrong: named, with the way out
+                gone = _pointer_problems(registry, {pack_id_of(pack): name}, held, None)
+                problems += [problem for _, problem in gone]
+                continue
             try_version(registry, name, pack)
             print(f"{pack_id_of(pack)}: {name} usable (SHA-256 matches, sample people answered)")
             _check_people(registry, name)

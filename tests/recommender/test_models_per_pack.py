@@ -183,6 +183,16 @@ def test_an_active_version_whose_model_file_was_cut_short_is_listed_and_named(tr
     assert sum("unusable" in line for line in out.splitlines()) == 1  # the others read
 
 
+def test_models_check_names_the_pointer_to_a_version_that_is_gone(trackfit, models):
+    active = Registry(models).active("engineering")
+    shutil.rmtree(models / active)
+    code, out, err = trackfit("--models", str(models), "models", "check")
+    assert code == 2
+    assert f"active/engineering: names {active}, which is not in the registry" in err
+    assert "models build-default --pack engineering" in err
+    assert "product-design: v2 usable" in out  # the other packs are still checked
+
+
 def test_promoting_the_active_version_is_refused_and_records_nothing(trackfit, models):
     history = (models / "history.jsonl").read_bytes()
     code, out, err = trackfit("--models", str(models), "models", "promote", "v1")
