@@ -501,6 +501,10 @@ def test_a_short_file_with_leavers_waits_for_hr_and_fits_a_phone(
     expect(flagged).to_contain_text("the candidate learns from")
     expect(page.get_by_role("button", name="Train on 300 rows")).to_be_visible()
     look_at_every_width(page, "hr-short-file-leavers")
+    page.emulate_media(media="print")  # on paper the rows and leavers, not the button
+    expect(page.get_by_role("button", name="Train on 300 rows")).to_be_hidden()
+    expect(page.get_by_role("heading", name="2 rows will not be used")).to_be_visible()
+    page.emulate_media(media="screen")
     assert_accessible(page, "a short file's leavers, waiting for HR")
 
 
