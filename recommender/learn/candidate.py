@@ -168,7 +168,7 @@ def train_candidate(
             t: _with_intervals(m, holdout["comparison"]["tracks"].get(t, {}))
             for t, m in holdout["candidate"]["tracks"].items()
         },
-        "compared_with_active": _compared(holdout["active"]),
+        "compared_with_active": _compared(holdout["active"], holdout["comparison"]),
         "differences": differences(holdout["comparison"]),
         "verdict": holdout["comparison"]["verdict"],
         "fairness": fairness,
@@ -432,21 +432,28 @@ def _headline(metrics: dict[str, Any]) -> dict[str, Any]:
     return {key: metrics[key] for key in ("rows", "auc", "brier") if key in metrics}
 
 
-def _with_intervals(metrics: dict[str, Any], compared: dict[str, Any]) -> dict[str, Any]:
+def _with_intervals(
+    metrics: dict[str, Any], compared: dict[str, Any], side: str = "candidate"
+) -> dict[str, Any]:
     """The headline figures of a track, each with its 90% interval where the comparison has
-    one (`auc_interval`, `brier_interval`)."""
+    one for that side, the candidate's or the active version's (`auc_interval`,
+    `brier_interval`)."""
     said = _headline(metrics)
     for measure in ("auc", "brier"):
-        interval = (compared.get(measure) or {}).get("candidate_interval")
+        interval = (compared.get(measure) or {}).get(f"{side}_interval")
         if measure in said and interval:
             said[f"{measure}_interval"] = interval
     return said
 
 
-def _compared(active: dict[str, Any] | None) -> dict[str, Any] | None:
+def _compared(active: dict[str, Any] | None, comparison: dict[str, Any]) -> dict[str, Any] | None:
+    """The active version's figures on the same folds, each with its interval."""
     if active is None or "error" in active:
         return active
-    tracks = {t: _headline(m) for t, m in active["tracks"].items()}
+    judged = comparison.get("tracks") or {}
+    tracks = {
+        t: _with_intervals(m, judged.get(t, {}), side="active") for t, m in active["tracks"].items()
+    }
     return {"version": active["version"], "tracks": tracks}
 
 

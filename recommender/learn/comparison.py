@@ -180,6 +180,7 @@ def _track_comparison(y, scores, rng, samples) -> dict[str, Any]:
             "candidate": round(float(point[0]), 4),
             "candidate_interval": _interval(spread[:, 0]),
             "active": round(float(point[1]), 4),
+            "active_interval": _interval(spread[:, 1]),
             "difference": round(float(point[0] - point[1]), 4),
             "interval": _interval(spread[:, 0] - spread[:, 1]),
             "judged_interval": _interval(spread[:, 0] - spread[:, 1], JUDGED_LEVEL),

@@ -314,7 +314,7 @@ def evaluate_on_outcomes(data, test_share: float = 0.3, seed: int = 11) -> dict[
         "on both tracks and is measured on synthetic data (trackfit evaluate)",
         "trackfit": probability_metrics(ours, data.track_taken[test], data.success[test]),
         # per track: the held-out people, trackfit's AUC and Brier with their 90% intervals,
-        # the peer's, and the paired difference (trackfit - peer) with its interval
+        # the peer's with theirs, and the paired difference (trackfit - peer) with its interval
         "versus_peer": {
             "interval_level": paired["interval_level"],
             "tracks": {t: _versus_peer(entry) for t, entry in paired["tracks"].items()},
@@ -323,6 +323,13 @@ def evaluate_on_outcomes(data, test_share: float = 0.3, seed: int = 11) -> dict[
             peer_p, data.track_taken[test], data.success[test]
         ),
     }
+    for track, entry in paired["tracks"].items():
+        # each side's figures with their intervals, from the same resamples as versus_peer
+        for name, side in (("trackfit", "candidate"), ("gradient_boosting_peer", "active")):
+            for measure in ("auc", "brier"):
+                interval = (entry.get(measure) or {}).get(f"{side}_interval")
+                if interval and track in report[name]:
+                    report[name][track][f"{measure}_interval"] = interval
     for track, why in unjudged.items():
         # a handful of people ranks perfectly by chance: no figure, and the reason instead
         report["versus_peer"]["tracks"][track] = {
@@ -368,6 +375,7 @@ def _versus_peer(entry: dict[str, Any]) -> dict[str, Any]:
                 "trackfit": found["candidate"],
                 "trackfit_interval": found["candidate_interval"],
                 "peer": found["active"],
+                "peer_interval": found["active_interval"],
                 "difference": found["difference"],
                 "interval": found["interval"],
             }

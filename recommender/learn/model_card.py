@@ -347,16 +347,26 @@ def _held_out(holdout: dict[str, Any] | None) -> list[str]:
     lines += [header, rule]
     judged = (holdout.get("comparison") or {}).get("tracks") or {}
     for track, metrics in holdout["candidate"]["tracks"].items():
-        auc, brier = metrics.get("auc", "–"), metrics.get("brier", "–")
-        band = ((judged.get(track) or {}).get("auc") or {}).get("candidate_interval")
-        if band and auc != "–":
-            auc = f"{auc} ({band[0]} to {band[1]})"
-        row = f"| {literal(track)} | {metrics['rows']} | {auc} | {brier} |"
+        compared = judged.get(track) or {}
+        row = f"| {literal(track)} | {metrics['rows']} | "
+        row += " | ".join(_with_band(metrics, compared, m, "candidate") for m in ("auc", "brier"))
         if "tracks" in active:
             other = active["tracks"].get(track, {})
-            row += f" {other.get('auc', '–')} | {other.get('brier', '–')} |"
-        lines.append(row)
+            row += " | " + " | ".join(
+                _with_band(other, compared, m, "active") for m in ("auc", "brier")
+            )
+        lines.append(row + " |")
     return [*lines, "", *_differences(holdout.get("comparison") or {})]
+
+
+def _with_band(metrics: dict[str, Any], compared: dict[str, Any], measure: str, side: str) -> str:
+    """A side's figure for a measure with its 90% interval from the paired comparison, where
+    it has one (versions compared before the active version's intervals were kept have none)."""
+    figure = metrics.get(measure)
+    if figure is None:
+        return "–"
+    band = (compared.get(measure) or {}).get(f"{side}_interval")
+    return f"{figure} ({band[0]} to {band[1]})" if band else str(figure)
 
 
 def _differences(comparison: dict[str, Any]) -> list[str]:
@@ -369,7 +379,12 @@ def _differences(comparison: dict[str, Any]) -> list[str]:
     lines = [
         f"Candidate minus {literal(comparison['active'])}, on the same people, with {level} "
         f"paired bootstrap intervals ({_count(comparison.get('bootstrap_samples', ''))} "
-        "resamples); the candidate's own ROC AUC interval is beside it above."
+        "resamples); "
+        + (
+            "each version's own figures have their intervals beside them above."
+            if any("active_interval" in v["auc"] for v in tracks.values())
+            else "the candidate's own ROC AUC interval is beside it above."
+        )
         + (
             f" The judgement reads each difference's {100 * judged:.1f}% interval (in square "
             "brackets after it): four differences are judged at once, two measures on two "

@@ -275,6 +275,16 @@ def test_evaluate_on_outcome_data_compares_with_the_peer(trackfit, tmp_path):
         assert low <= auc["trackfit"] <= high
         low, high = auc["interval"]
         assert low <= auc["difference"] <= high
+        # no figure without its interval, the same wherever the report gives it
+        for side, named in (("trackfit", "trackfit"), ("gradient_boosting_peer", "peer")):
+            for measure in ("auc", "brier"):
+                said = report[side][track]
+                low, high = said[f"{measure}_interval"]
+                assert low <= said[measure] <= high
+                assert (
+                    said[f"{measure}_interval"]
+                    == versus["tracks"][track][measure][f"{named}_interval"]
+                )
 
 
 def test_evaluate_on_outcome_data_reads_its_sensitive_columns_when_named(trackfit, tmp_path):

@@ -1328,3 +1328,30 @@ def test_people_named_by_email_in_one_file_and_by_id_in_the_next_are_the_same_pe
     learnt = first["summary"]["rows_used"]
     assert manifest["holdout"]["left_out_learnt_by_active"] == learnt
     assert manifest["prior_declined"]["people_learnt"] == learnt
+
+
+def test_the_comparison_gives_each_versions_figures_with_their_intervals(team, signed_in):
+    rng = np.random.default_rng(4)
+    taken = np.where(rng.random(1200) < 0.4, "manager", "ic").astype(object)
+    truth = rng.uniform(0.05, 0.95, taken.size)
+    success = (rng.random(taken.size) < truth).astype(int)
+    noisy = {
+        t: np.clip(truth + rng.normal(0, 0.2, truth.size), 0.01, 0.99) for t in ("ic", "manager")
+    }
+    comparison = compare_paired(
+        {"ic": truth, "manager": truth}, noisy, taken, success, active_name="v1"
+    )
+    hr = signed_in("hr@example.com")
+    candidate = a_candidate(team, comparison)
+    page = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", hr.get(f"/hr/models/{candidate}").text))
+    assert "each version's own with its 90% interval" in page
+    for track in ("ic", "manager"):
+        for measure in ("auc", "brier"):
+            said = comparison["tracks"][track][measure]
+            for side in ("candidate", "active"):
+                low, high = said[f"{side}_interval"]
+                assert f"{said[side]} ({low} to {high})" in page
+    # a version compared before the active version's intervals were kept says whose it gives
+    older = a_candidate(team, WORSE)
+    page = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", hr.get(f"/hr/models/{older}").text))
+    assert f"{older}'s own with its 90% interval" in page

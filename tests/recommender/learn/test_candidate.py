@@ -69,11 +69,20 @@ def test_every_usable_row_is_learnt_from_and_judged_by_cross_fitting(trained):
         assert low <= entry["auc"]["difference"] <= high
         assert entry["auc"]["candidate"] == holdout["candidate"]["tracks"][track]["auc"]
     assert comparison["verdict"]["summary"] == second["verdict"]["summary"]
-    # the summary `trackfit train` prints gives each cross-fitted figure with its interval
-    for said in second["cross_fitted"].values():
+    # the summary `trackfit train` prints gives each cross-fitted figure with its interval,
+    # the candidate's and the active version's on the same people
+    for said in [
+        *second["cross_fitted"].values(),
+        *second["compared_with_active"]["tracks"].values(),
+    ]:
         for measure in ("auc", "brier"):
             low, high = said[f"{measure}_interval"]
             assert low <= said[measure] <= high
+    for track in ("ic", "manager"):
+        assert (
+            second["compared_with_active"]["tracks"][track]["brier"]
+            == (comparison["tracks"][track]["brier"]["active"])
+        )
 
 
 def test_the_fairness_report_flags_what_the_data_put_there_and_nothing_else(trained):
@@ -109,6 +118,13 @@ def test_the_model_card_carries_the_held_out_comparison_and_the_fairness_tables(
     registry, _, first, second = trained
     card = (registry.root / second["version"] / "card.md").read_text()
     assert f"{first['version']} ROC AUC" in card
+    # every figure of both versions stands with its interval
+    compared = registry.manifest(second["version"])["comparison"]["tracks"]["manager"]
+    for side in ("candidate", "active"):
+        for measure in ("auc", "brier"):
+            low, high = compared[measure][f"{side}_interval"]
+            assert f"{compared[measure][side]} ({low} to {high})" in card
+    assert "each version's own figures have their intervals beside them above" in card
     assert "### age_band" in card and "**flagged**" in card
 
 
