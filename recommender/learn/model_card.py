@@ -361,12 +361,14 @@ def _held_out(holdout: dict[str, Any] | None) -> list[str]:
 
 def _with_band(metrics: dict[str, Any], compared: dict[str, Any], measure: str, side: str) -> str:
     """A side's figure for a measure with its 90% interval from the paired comparison, where
-    it has one (versions compared before the active version's intervals were kept have none)."""
+    it has one (versions compared before the active version's intervals were kept have none);
+    to four places, as the differences below, so that 0.7 beside 0.6493 reads 0.7000."""
     figure = metrics.get(measure)
     if figure is None:
         return "–"
     band = (compared.get(measure) or {}).get(f"{side}_interval")
-    return f"{figure} ({band[0]} to {band[1]})" if band else str(figure)
+    said = f"{figure:.4f}" if is_number(figure) else literal(str(figure))
+    return f"{said} ({band[0]:.4f} to {band[1]:.4f})" if band else said
 
 
 def _differences(comparison: dict[str, Any]) -> list[str]:

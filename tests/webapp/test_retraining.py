@@ -1350,7 +1350,7 @@ def test_the_comparison_gives_each_versions_figures_with_their_intervals(team, s
             said = comparison["tracks"][track][measure]
             for side in ("candidate", "active"):
                 low, high = said[f"{side}_interval"]
-                assert f"{said[side]} ({low} to {high})" in page
+                assert f"{said[side]:.4f} ({low:.4f} to {high:.4f})" in page
     # a version compared before the active version's intervals were kept says whose it gives
     older = a_candidate(team, WORSE)
     page = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", hr.get(f"/hr/models/{older}").text))

@@ -123,7 +123,7 @@ def test_the_model_card_carries_the_held_out_comparison_and_the_fairness_tables(
     for side in ("candidate", "active"):
         for measure in ("auc", "brier"):
             low, high = compared[measure][f"{side}_interval"]
-            assert f"{compared[measure][side]} ({low} to {high})" in card
+            assert f"{compared[measure][side]:.4f} ({low:.4f} to {high:.4f})" in card
     assert "each version's own figures have their intervals beside them above" in card
     assert "### age_band" in card and "**flagged**" in card
 

@@ -202,7 +202,7 @@ def test_the_card_gives_the_advice_value_and_the_comparison_with_their_intervals
     assert "observed 0.55 (90% interval 0.52 to 0.58); estimated by the model 0.56 (90%" in card
     assert "optimistic (the better of two chances fitted to the same people" in card
     low, high = comparison["tracks"]["ic"]["auc"]["candidate_interval"]
-    assert f"| ic | {tracks['ic']['rows']} | 0.7 ({low} to {high}) |" in card
+    assert f"| ic | {tracks['ic']['rows']} | 0.7000 ({low:.4f} to {high:.4f}) |" in card
     ic = comparison["tracks"]["ic"]["auc"]
     assert f"{ic['difference']:+g} ({ic['interval'][0]:+g} to {ic['interval'][1]:+g})" in card
     assert "| track | rows | ROC AUC difference | Brier difference | judgement |" in card

@@ -1,5 +1,5 @@
-"""How a difference between two versions' figures reads on HR's pages: signed, with the same
-decimals as the ends of its interval."""
+"""How two versions' figures and the difference between them read on HR's pages: to four
+places, as the ends of their intervals, the difference signed."""
 
 from __future__ import annotations
 
@@ -14,7 +14,14 @@ def difference(value: float) -> str:
     return f"{value:+.4f}"
 
 
+def figure(value: float) -> str:
+    """0.7000, 0.6493: a version's ROC AUC or Brier, and its interval's ends, to the same four
+    places (a figure that rounded to 0.7 read "0.6493 to 0.7" beside it)."""
+    return f"{value:.4f}"
+
+
 bp.add_app_template_filter(difference, "difference")
+bp.add_app_template_filter(figure, "figure")
 # "no different" only when every interval lies within the smallest difference that matters
 bp.add_app_template_filter(learning.judgement_said, "judgement_said")
 bp.add_app_template_filter(learning.flattered_tracks, "flattered_tracks")
