@@ -519,7 +519,8 @@ def test_the_audit_log_isolates_each_detail_from_the_text_around_it(team, hr):
     detail = {"justification": OVERRIDDEN, "pack": "engineering"}
     add_events(team, 1, action="rollback", detail=detail)
     html = hr.get("/hr/audit?action=rollback").get_data(as_text=True)
-    assert f"<li><bdi>justification: {OVERRIDDEN}</bdi></li><li><bdi>pack: engineering" in html
+    assert "<bdi>discipline: engineering</bdi>" in html
+    assert f'<div class="reason">reason: <bdi>“{OVERRIDDEN}”</bdi></div>' in html
 
 
 # No server paths
@@ -775,6 +776,53 @@ def test_the_csv_keeps_the_exact_details_as_json(team, hr):
     add_events(team, 1, action="outcomes_upload", detail={"sensitive_columns": ["age_band"]})
     csv_text = hr.get("/hr/audit.csv?action=outcomes_upload").get_data(as_text=True)
     assert '"{""sensitive_columns"": [""age_band""]}"' in csv_text
+
+
+def unfolded(response) -> str:
+    """The page's text as read without opening a fold: a <details> element's contents, and
+    text shown only on paper, left out."""
+    html = response.get_data(as_text=True)
+    html = re.sub(
+        r"<details.*?</details>|<span class=\"print-only\">.*?</span>", " ", html, flags=re.S
+    )
+    return unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)))
+
+
+def test_a_rollback_reads_in_the_audit_log_as_who_went_back_from_which_version_and_why(
+    team, hr, registry
+):
+    copy = promoted_copy(registry)
+    assert hr.roll_back().status_code == 302
+    response = hr.get("/hr/audit?action=rollback")
+    # who, from which version back to which, and the reason in full, without opening anything
+    assert (
+        f"Hana hr@example.com rolled back the active model v1 from {copy} back to v1; "
+        f"discipline: engineering reason: “{ROLLBACK_REASON}”"
+    ) in unfolded(response)
+    # a rollback carries a reason, not a promotion's justification
+    assert "justification" not in text_of(response)
+
+
+def test_each_written_reason_in_the_audit_log_is_named_for_what_it_is(team, hr, registry):
+    justification = "The gap follows experience; reviewed with the works council on 2 December."
+    add_events(
+        team,
+        1,
+        action="promote",
+        detail={"previous": "v1", "pack": "engineering", "justification": justification},
+    )
+    promotion = text_of(hr.get("/hr/audit?action=promote"))
+    assert "replaced: v1 and 2 more" in promotion
+    assert f"justification: {justification}" in promotion and "reason:" not in promotion
+    copy = promoted_copy(registry)
+    assert hr.roll_back({"justification": "asdf asdf asdf asdf asdf asdf"}).status_code == 422
+    refused = text_of(hr.get("/hr/audit?action=rollback_refused"))
+    assert "refused because: the reason given will not do: " in refused
+    assert (
+        f"; discipline: engineering; from {copy} back to v1; reason: asdf asdf asdf asdf asdf asdf"
+    ) in refused
+    assert "justification" not in refused
+    assert ".;" not in refused  # the refusal's full stop ends it, not a list of details
 
 
 def test_a_changed_password_is_audited(team, signed_in, password):

@@ -38,24 +38,54 @@ LABELS = {
     "calibration": "calibration by group",
     "judged_against": "verdict judged against",
 }
+# A model's moves, as HR reads them: `pack` there is the discipline whose pointer moved; a
+# rollback's words are its reason (a promotion's, its justification), and it goes from the
+# version it replaced (or would have) back to its subject.
+MODEL_MOVES = {"promote", "promotion_refused", "rollback", "rollback_refused"}
+GONE_BACK_FROM = {"rollback": "previous", "rollback_refused": "replacing"}
+# Our own sentences, recorded with their full stop: in a list of details it would read ".;".
+OWN_SENTENCES = {"why"}
 # Details that are the id of a row (upload 3, run 7), read as "upload #3".
 IDS = {"upload", "run", "decision"}
 # Details whose values are names written for code (age_band), shown as words (age band).
 NAMES = {"sensitive_columns", "filters", "kind", "format", "role", "track"}
 
 
-def readable(detail: dict[str, Any] | None) -> list[str]:
-    """One phrase per detail, in the order they were recorded; empty details say nothing."""
+def readable(detail: dict[str, Any] | None, action: str = "", subject: str = "") -> list[str]:
+    """One phrase per detail, in the order they were recorded; empty details say nothing. A
+    rollback's reason is not among them: `reason` gives it, to be shown whole."""
     detail = detail or {}
     phrases = []
     if isinstance(detail.get("before"), dict) and isinstance(detail.get("after"), dict):
         phrases += _changes(detail["before"], detail["after"])
         detail = {k: v for k, v in detail.items() if k not in ("before", "after")}
     for key, value in detail.items():
-        phrase = _phrase(key, value)
+        if key == "justification" and reason(action, detail):
+            continue  # shown whole, apart from the rest: `reason`
+        phrase = _move_phrase(action, subject, key, value) or _phrase(key, value)
         if phrase:
             phrases.append(phrase)
     return phrases
+
+
+def reason(action: str, detail: dict[str, Any] | None) -> str | None:
+    """The reason written for a rollback, or None: what the log of a rollback is read for, so
+    never folded among its other details."""
+    written = (detail or {}).get("justification") if action == "rollback" else None
+    return written if isinstance(written, str) and written else None
+
+
+def _move_phrase(action: str, subject: str, key: str, value: Any) -> str | None:
+    """A detail of a model's move in the move's own words, or None where the general words do."""
+    if action not in MODEL_MOVES or value is None or value == "":
+        return None
+    if key == "pack":
+        return f"discipline: {_value(value)}"
+    if key == GONE_BACK_FROM.get(action):
+        return f"from {_value(value)} back to {subject}" if subject else f"from {_value(value)}"
+    if key == "justification" and action == "rollback_refused":
+        return f"reason: {_value(value)}"
+    return None
 
 
 def _phrase(key: str, value: Any) -> str | None:
@@ -67,6 +97,8 @@ def _phrase(key: str, value: Any) -> str | None:
         return None
     if key in IDS and isinstance(value, int) and not isinstance(value, bool):
         return f"{_label(key)} #{value}"
+    if key in OWN_SENTENCES and isinstance(value, str):
+        return f"{_label(key)}: {value.removesuffix('.')}"
     return f"{_label(key)}: {_value(value, words=key in NAMES)}"
 
 

@@ -16,7 +16,7 @@ from wtforms.validators import Optional
 from webapp import audit
 from webapp.accounts.models import User
 from webapp.audit import ACTIONS, AuditEvent
-from webapp.audit.details import readable
+from webapp.audit.details import readable, reason
 from webapp.column_text import FitsColumn
 from webapp.extensions import db
 from webapp.hr import bp
@@ -152,6 +152,7 @@ def _page(form: AuditFilterForm, events, paging: Paging) -> str:
         paging=paging,
         filters=form.applied(),
         details=readable,
+        reason=reason,
         short_details=SHORT_DETAILS,
     )
 
