@@ -216,6 +216,23 @@ LINE_HEIGHT = """() => parseFloat(
   getComputedStyle(document.querySelector('table.audit-log td')).lineHeight)"""
 
 
+DATE_FILTERS = ("From (YYYY-MM-DD)", "Until (YYYY-MM-DD)")
+
+
+def filters_stand_in_one_row(page) -> None:
+    """The filters after the action stand in one row: the person filter's hint does not push
+    its box below the dates' boxes, and each date's label stays over its own box."""
+    boxes = [
+        page.get_by_label(label).bounding_box()
+        for label in ("Person (name or email)", *DATE_FILTERS)
+    ]
+    assert len({round(box["y"]) for box in boxes}) == 1, f"filter boxes at {boxes}"
+    for label in DATE_FILTERS:
+        above = page.locator("label", has_text=label).bounding_box()
+        gap = page.get_by_label(label).bounding_box()["y"] - (above["y"] + above["height"])
+        assert 0 <= gap < 8, f"{label}: {gap} px between the label and its box"
+
+
 def test_hr_reads_the_audit_log_a_page_at_a_time_one_line_per_event(
     team, hr_page, live, assert_accessible
 ):
@@ -235,6 +252,7 @@ def test_hr_reads_the_audit_log_a_page_at_a_time_one_line_per_event(
     page.emulate_media(media="screen")
 
     page.set_viewport_size({"width": DESKTOP, "height": 900})
+    filters_stand_in_one_row(page)
     heights, line = page.evaluate(ROW_HEIGHTS), page.evaluate(LINE_HEIGHT)
     # one line of text per event, plus the cell's padding
     assert max(heights) < 2 * line, f"rows of {heights} px with {line} px lines"
