@@ -811,9 +811,12 @@ def test_each_written_reason_in_the_audit_log_is_named_for_what_it_is(team, hr, 
         action="promote",
         detail={"previous": "v1", "pack": "engineering", "justification": justification},
     )
-    promotion = text_of(hr.get("/hr/audit?action=promote"))
-    assert "replaced: v1 and 2 more" in promotion
-    assert f"justification: {justification}" in promotion and "reason:" not in promotion
+    promotion = hr.get("/hr/audit?action=promote")
+    # the justification is what a promotion's row is read for: whole, never behind a fold
+    assert (f"replaced: v1; discipline: engineering justification: “{justification}”") in unfolded(
+        promotion
+    )
+    assert "<details" not in promotion.text and "reason:" not in text_of(promotion)
     copy = promoted_copy(registry)
     assert hr.roll_back({"justification": "asdf asdf asdf asdf asdf asdf"}).status_code == 422
     refused = text_of(hr.get("/hr/audit?action=rollback_refused"))

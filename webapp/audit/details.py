@@ -53,7 +53,8 @@ NAMES = {"sensitive_columns", "filters", "kind", "format", "role", "track"}
 
 def readable(detail: dict[str, Any] | None, action: str = "", subject: str = "") -> list[str]:
     """One phrase per detail, in the order they were recorded; empty details say nothing. A
-    rollback's reason is not among them: `reason` gives it, to be shown whole."""
+    rollback's reason and a promotion's justification are not among them: `reason` gives
+    them, to be shown whole."""
     detail = detail or {}
     phrases = []
     if isinstance(detail.get("before"), dict) and isinstance(detail.get("after"), dict):
@@ -68,11 +69,16 @@ def readable(detail: dict[str, Any] | None, action: str = "", subject: str = "")
     return phrases
 
 
-def reason(action: str, detail: dict[str, Any] | None) -> str | None:
-    """The reason written for a rollback, or None: what the log of a rollback is read for, so
-    never folded among its other details."""
-    written = (detail or {}).get("justification") if action == "rollback" else None
-    return written if isinstance(written, str) and written else None
+# The words HR wrote for a model's move that took effect, by what the page calls them: what
+# such a row is read for, so never folded among its other details.
+WRITTEN = {"rollback": "reason", "promote": "justification"}
+
+
+def reason(action: str, detail: dict[str, Any] | None) -> tuple[str, str] | None:
+    """What the words written for a rollback (its reason) or a promotion (its justification)
+    are called, and the words; None when none were written."""
+    written = (detail or {}).get("justification") if action in WRITTEN else None
+    return (WRITTEN[action], written) if isinstance(written, str) and written else None
 
 
 def _move_phrase(action: str, subject: str, key: str, value: Any) -> str | None:
