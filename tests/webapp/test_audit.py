@@ -329,6 +329,26 @@ def test_a_bad_date_is_a_400_with_a_hint(history, field, value):
     assert "Enter a date like" in response.get_data(as_text=True)
 
 
+def test_a_printed_filtered_log_says_what_it_was_filtered_by(history):
+    page = history.get("/hr/audit?action=export&actor=bob&since=2025-01-01").text
+    assert (
+        '<p class="print-only">Filtered by Action: exported data; Person (name or email): bob; '
+        "From (YYYY-MM-DD): 2025-01-01.</p>"
+    ) in page
+    assert "Filtered by" not in history.get("/hr/audit").text
+
+
+def test_each_bad_date_in_the_summary_names_its_field(history):
+    response = history.get("/hr/audit?since=yesterday&until=tomorrow")
+    assert response.status_code == 400
+    summary = response.text.split('class="error-summary"')[1].split("</div>")[0]
+    # two problems, two links that say which box each is about (they read the same before)
+    for field, label in (("since", "From"), ("until", "Until")):
+        assert (
+            f'<a href="#{field}">{label} (YYYY-MM-DD) — Enter a date like 2026-11-23.</a>'
+        ) in summary
+
+
 def test_an_end_date_before_the_start_date_is_named_not_an_empty_log(history):
     response = history.get("/hr/audit?since=2025-02-01&until=2025-01-01")
     assert response.status_code == 400
