@@ -259,6 +259,13 @@ class FormClient:
         shown = hidden_fields(self.client.get(upload_url).get_data(as_text=True))
         return self.client.post(f"{upload_url}/train", data=shown)
 
+    def agree(self, assessment_id: int, page_html: str | None = None):
+        """Confirm a decision as the employee does: post the "I agree with this" form as the
+        result page holds it (the token, and the decision it shows), or as `page_html`, a
+        page opened before, holds it."""
+        page = page_html or self.client.get(f"/results/{assessment_id}").get_data(as_text=True)
+        return self.client.post(f"/results/{assessment_id}/agree", data=hidden_fields(page))
+
     def promote(self, version: str, justification: str = ""):
         """Promote as HR does: ask on the version's page, then confirm on the confirmation
         page with what that page's form holds; the response to the confirmation."""

@@ -84,10 +84,28 @@ def test_a_manager_reads_the_one_to_one_at_every_width_and_refused_forms_open_at
     look_at_every_width(page, "manager-team")
 
 
+def decide_elsewhere(page, url: str, assessment_id: int, level: str) -> None:
+    """Mo records another target level on the assessment's 1:1 page at the site `url`, signed
+    in on a browser of his own (a context with its own cookies), while `page` stays as it is."""
+    other = page.context.browser.new_context()
+    try:
+        mo = other.new_page()
+        log_in(mo, url, "mo@example.com")
+        mo.goto(f"{url}/team/assessments/{assessment_id}")
+        mo.get_by_label("Agreed target level").select_option(level)
+        mo.get_by_label("Why, when it differs from the advice").fill("One step at a time, agreed.")
+        mo.get_by_role("button", name="Record the decision").click()
+        expect(mo.get_by_text("Ada has not confirmed it yet")).to_be_visible()
+    finally:
+        other.close()
+
+
 def test_each_home_page_says_what_is_waiting_and_the_decision_travels_between_them(
     page, live, assert_accessible
 ):
-    url, _ = live
+    """The decision travels from Mo to Ada; one Mo changes while Ada's page is open is not
+    confirmed unread: the page says it changed and shows it, and Ada confirms that one."""
+    url, assessment_id = live
     log_in(page, url, "ada@example.com")
     expect(page.get_by_text("is shared with Mo since")).to_be_visible()
     assert_accessible(page, "employee home, shared")
@@ -116,6 +134,19 @@ def test_each_home_page_says_what_is_waiting_and_the_decision_travels_between_th
     expect(to_confirm).to_be_visible()
     look_at_every_width(page, "home-employee-to-confirm")
     page.get_by_role("link", name="Read it and confirm it").click()
+    expect(page.get_by_text("aiming for L7")).to_be_visible()
+
+    # Ada leaves the page open while Mo, on his own computer, records another decision
+    decide_elsewhere(page, url, assessment_id, "L6")
+    page.get_by_role("button", name="I agree with this").click()  # on the page opened before
+    assert landed_on_errors(page), "the changed decision did not open at its notice"
+    expect(page.locator("#decision-changed")).to_contain_text(
+        "The decision changed since you opened this page"
+    )
+    expect(page.get_by_text("aiming for L6")).to_be_visible()
+    expect(page.get_by_text("aiming for L7")).to_have_count(0)
+    assert_accessible(page, "result, decision changed")
+    look_at_every_width(page, "result-decision-changed")
     page.get_by_role("button", name="I agree with this").click()
     expect(page.get_by_text("You confirmed this")).to_be_visible()
     page.get_by_role("link", name="trackfit").click()

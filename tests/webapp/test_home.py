@@ -96,7 +96,7 @@ def test_a_shared_assessment_waits_on_both_home_pages_until_a_decision_is_record
 def test_a_confirmed_decision_leaves_both_home_pages(shared):
     ada, mo, assessment_id = shared
     decide(mo, assessment_id, "ic", "L7")
-    ada.submit(f"/results/{assessment_id}", action_url=f"/results/{assessment_id}/agree")
+    ada.agree(assessment_id)
     assert section(home(ada), "Waiting for you") == ""
     team = section(home(mo), "Your team")
     assert "None: every decision you recorded has been confirmed." in team
@@ -105,7 +105,7 @@ def test_a_confirmed_decision_leaves_both_home_pages(shared):
 def test_only_the_newest_decision_counts(shared):
     ada, mo, assessment_id = shared
     decide(mo, assessment_id, "ic", "L7")
-    ada.submit(f"/results/{assessment_id}", action_url=f"/results/{assessment_id}/agree")
+    ada.agree(assessment_id)
     decide(mo, assessment_id, "ic", "L6")  # changed after Ada confirmed the first
     to_confirm = section(home(ada), "Waiting for you")
     assert "aiming for L6" in to_confirm and "aiming for L7" not in to_confirm

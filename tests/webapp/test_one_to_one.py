@@ -9,6 +9,7 @@ import re
 import pytest
 from sqlalchemy import select
 
+from tests.webapp.conftest import hidden_fields
 from webapp.audit import AuditEvent
 from webapp.extensions import db
 from webapp.manager.models import Decision, ManagerReview
@@ -168,7 +169,7 @@ def test_a_decision_that_differs_from_the_advice_needs_a_reason(shared):
         assert decision.overrides and decision.recommended_track == advised["track"]
     result = ada.get(f"/results/{assessment_id}").get_data(as_text=True)
     assert "Wants a trial first" in result and "I agree with this" in result
-    ada.submit(f"/results/{assessment_id}", action_url=f"/results/{assessment_id}/agree")
+    ada.agree(assessment_id)
     assert "You confirmed this" in ada.get(f"/results/{assessment_id}").get_data(as_text=True)
     assert {"decision", "decision_agreed"} <= set(actions(mo.client.application))
 
@@ -403,7 +404,7 @@ def test_the_same_decision_sent_again_keeps_the_employees_confirmation(shared):
     page = f"/team/assessments/{assessment_id}"
     agreed = {"track": "ic", "target_level": "L4", "reason": "Deep work suits her"}
     mo.submit(page, agreed, action_url=f"{page}/decision")
-    ada.submit(f"/results/{assessment_id}", action_url=f"/results/{assessment_id}/agree")
+    ada.agree(assessment_id)
     again = mo.submit(page, agreed, action_url=f"{page}/decision", follow_redirects=True)
     assert "already recorded and confirmed; nothing changed" in again.get_data(as_text=True)
     assert "You confirmed this" in ada.get(f"/results/{assessment_id}").get_data(as_text=True)
@@ -453,3 +454,82 @@ def test_rated_within_a_step_and_no_rule_the_page_says_so_not_rate_above(shared,
     # rated: never asked to rate; with nothing to raise, told why
     assert "skills above to see where your views differ" not in html
     assert 'class="prompts"' in html or "are within a step of each other" in html
+
+
+# The employee confirms the decision they read
+
+
+def words_of(response) -> str:
+    """A page's text, tags out and spaces joined, as a person reads it."""
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", response.get_data(as_text=True)))
+
+
+def confirmed(app) -> dict[str, bool]:
+    """Each decision recorded, by track and level, and whether the employee confirmed it."""
+    with app.app_context():
+        return {
+            f"{d.track} {d.target_level}": d.employee_agreed_at is not None
+            for d in db.session.scalars(select(Decision).order_by(Decision.id))
+        }
+
+
+def test_a_confirmation_from_a_page_opened_before_a_newer_decision_confirms_nothing(shared):
+    """Mo records people manager, M3; Ada opens her result and leaves it open; Mo records
+    individual contributor, L5. "I agree with this" on the open page confirms neither: the
+    page again (409) says the decision changed and shows the one in force, whose own form
+    confirms it."""
+    ada, mo, assessment_id = shared
+    page = f"/team/assessments/{assessment_id}"
+    manager = {"track": "manager", "target_level": "M3", "reason": "She wants to lead the team"}
+    assert mo.submit(page, manager, f"{page}/decision").status_code == 302
+    opened = ada.get(f"/results/{assessment_id}")
+    assert "Track: people manager, aiming for M3" in words_of(opened)
+    ic = {"track": "ic", "target_level": "L5", "reason": "She would rather deepen her craft"}
+    assert mo.submit(page, ic, f"{page}/decision").status_code == 302
+
+    refused = ada.agree(assessment_id, opened.get_data(as_text=True))
+    said = words_of(refused)
+    assert refused.status_code == 409
+    assert "Nothing was confirmed" in said
+    assert "The decision changed since you opened this page" in said
+    assert "Please read it again below" in said
+    assert "Track: individual contributor, aiming for L5" in said
+    assert "aiming for M3" not in said
+    assert confirmed(mo.client.application) == {"manager M3": False, "ic L5": False}
+    assert "decision_agreed" not in actions(mo.client.application)
+
+    agreed = ada.agree(assessment_id, refused.get_data(as_text=True))  # the form it showed
+    assert agreed.status_code == 302
+    assert confirmed(mo.client.application) == {"manager M3": False, "ic L5": True}
+
+
+@pytest.mark.parametrize(
+    "shown",
+    [None, "", "first", "0", "-1", "1.0", "2147483648", pytest.param("9" * 5000, id="5000 nines")],
+)
+def test_a_confirmation_that_names_no_decision_is_refused(shared, shown):
+    ada, mo, assessment_id = shared
+    page = f"/team/assessments/{assessment_id}"
+    ic = {"track": "ic", "target_level": "L5", "reason": "She would rather deepen her craft"}
+    mo.submit(page, ic, f"{page}/decision")
+    form = {"csrf_token": ada.token(f"/results/{assessment_id}")}
+    if shown is not None:
+        form["decision"] = shown
+    response = ada.post(f"/results/{assessment_id}/agree", data=form)
+    assert response.status_code == 400
+    assert confirmed(mo.client.application) == {"ic L5": False}
+
+
+def test_a_confirmation_naming_a_decision_on_another_assessment_is_refused(
+    shared, people, make_assessment, share
+):
+    ada, mo, assessment_id = shared
+    other = make_assessment("ada@example.com", people[1])
+    share(other)
+    ic = {"track": "ic", "target_level": "L5", "reason": "She would rather deepen her craft"}
+    for number in (assessment_id, other):
+        mo.submit(f"/team/assessments/{number}", ic, f"/team/assessments/{number}/decision")
+    html = ada.get(f"/results/{other}").get_data(as_text=True)
+    response = ada.post(f"/results/{assessment_id}/agree", data=hidden_fields(html))
+    assert response.status_code == 400
+    assert confirmed(mo.client.application) == {"ic L5": False}

@@ -221,7 +221,7 @@ def test_the_json_export_holds_what_a_1_to_1_recorded_but_not_private_notes(
     notes = {"private_notes": "MO'S OWN", "shared_notes": "platform migration"}
     mo.submit(page, notes, action_url=f"{page}/notes")
     mo.submit(page, {"track": "ic", "target_level": "L4", "reason": "Craft"}, f"{page}/decision")
-    ada.submit(f"/results/{number}", action_url=f"/results/{number}/agree")
+    ada.agree(number)
     exported = ada.get("/my-data/export.json").get_data(as_text=True)
     (assessment,) = json.loads(exported)["assessments"]
     mo_named = {"name": "Mo", "email": "mo@example.com"}

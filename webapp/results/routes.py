@@ -26,6 +26,14 @@ from webapp.sharing.models import MANAGER_CHANGED, Share
 @login_required
 def show(assessment_id: int):
     """The recommendation, how sure, why, the levels on both ladders and the gaps."""
+    return result_page(assessment_id)
+
+
+def result_page(assessment_id: int, decision_changed: bool = False, status: int = 200):
+    """The signed-in person's result page, with what came of the 1:1: the decision in force
+    and the form that confirms it, naming that decision. With `decision_changed`, the page
+    again after a confirmation of a decision no longer in force, saying so beside the one
+    that is."""
     row = db.session.execute(
         _page_query(), {"user_id": current_user.id, "assessment_id": assessment_id}
     ).first()
@@ -53,7 +61,8 @@ def show(assessment_id: int):
         former_manager=former_manager,
         decision=Decision.latest(summary.id) if decided else None,
         shared_notes=ManagerReview.shared_notes_for(summary.id) if shared_at else [],
-    )
+        decision_changed=decision_changed,
+    ), status
 
 
 @cache

@@ -14,6 +14,7 @@ from webapp.database import utcnow
 from webapp.extensions import db
 from webapp.manager.models import Decision
 from webapp.sharing import bp
+from webapp.sharing.forms import AgreeForm
 from webapp.sharing.models import MANAGER_CHANGED, REVOKED, Share
 
 
@@ -72,14 +73,28 @@ def revoke(assessment_id: int):
 @bp.route("/<int:assessment_id>/agree", methods=["POST"])
 @login_required
 def agree(assessment_id: int):
-    """Confirm the track and level your manager recorded from your 1:1."""
+    """Confirm the track and level your manager recorded from your 1:1: the decision the page
+    showed. When the manager has recorded another since, nothing is confirmed and the page is
+    shown again with the one in force (409)."""
     assessment = _own_finished(assessment_id)
-    decision = Decision.latest(assessment.id)
-    if decision is None:
-        abort(404)
-    if decision.employee_agreed_at is None:
-        decision.employee_agreed_at = utcnow()
-        audit.record("decision_agreed", f"assessment {assessment.id}", decision=decision.id)
+    form = AgreeForm()
+    if not form.validate():
+        abort(400)  # no decision named, or not as the page names one
+    # under the lock a new decision takes (`decide`): one recorded at the same moment is
+    # either in force before this is read, or recorded after the one confirmed here
+    Decision.lock(assessment.id)
+    shown = db.session.get(Decision, form.decision.data)
+    if shown is None or shown.assessment_id != assessment.id:
+        abort(400)  # not a decision this page could have shown
+    if Decision.latest(assessment.id) is not shown:
+        db.session.rollback()
+        # read here: the result page's module reads this package's models as it loads
+        from webapp.results.routes import result_page  # noqa: PLC0415
+
+        return result_page(assessment.id, decision_changed=True, status=409)
+    if shown.employee_agreed_at is None:
+        shown.employee_agreed_at = utcnow()
+        audit.record("decision_agreed", f"assessment {assessment.id}", decision=shown.id)
         db.session.commit()
         flash("Thank you: the decision is recorded as agreed by both of you.")
     return redirect(url_for("results.show", assessment_id=assessment.id))
