@@ -1,5 +1,6 @@
-"""Text typed into a form, checked against the column it is stored in before it reaches the
-database: no NUL character (PostgreSQL refuses them) and no longer than the column."""
+"""Text typed into a form, checked before it reaches the database: against the column it is
+stored in (no NUL character, which PostgreSQL refuses, and no longer than the column), and,
+for text people write in sentences to be read by others, against characters nobody sees."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from sqlalchemy.orm import InstrumentedAttribute
 from werkzeug.datastructures import FileStorage
 from wtforms import TextAreaField
 from wtforms.validators import StopValidation
+
+from webapp import learning
 
 NUL = "\x00"
 
@@ -49,6 +52,17 @@ class FitsColumn:
         problem = text_problem(text, self.length)
         if problem:
             raise StopValidation(f"{what}: {problem}.")
+
+
+def nothing_hidden(form, field) -> None:
+    """A WTForms validator for text written in sentences and read by others (a promotion's
+    justification, a decision's reason, a manager's notes): it holds no character nobody sees
+    (`hidden_character`, the one check every such text shares), needed or not, since what is
+    shown must be what was written and checked: a direction override turns the text after it
+    backwards. It stops the chain."""
+    hidden = learning.hidden_character(field.data) if isinstance(field.data, str) else None
+    if hidden:
+        raise StopValidation(f"{field.label.text}: {hidden}.")
 
 
 # letters and symbols that draw nothing: Hangul fillers, the blank braille pattern

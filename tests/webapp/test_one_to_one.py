@@ -430,7 +430,8 @@ def test_a_reason_made_only_of_invisible_characters_is_no_reason(shared):
         page, {"track": other, "target_level": level, "reason": " \u200b\u2060 "},
         action_url=f"{page}/decision",
     )  # fmt: skip
-    assert refused.status_code == 422 and "say why" in refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert "U+200B ZERO WIDTH SPACE, at character 1" in refused.get_data(as_text=True)
 
 
 def test_notes_count_a_line_break_as_the_browser_does(shared):
@@ -533,3 +534,70 @@ def test_a_confirmation_naming_a_decision_on_another_assessment_is_refused(
     response = ada.post(f"/results/{assessment_id}/agree", data=hidden_fields(html))
     assert response.status_code == 400
     assert confirmed(mo.client.application) == {"ic L5": False}
+
+
+# Reasons and notes hold nothing hidden
+
+HIDDEN = {  # characters nobody sees, as the refusal names them
+    "\u202e": "U+202E RIGHT-TO-LEFT OVERRIDE",
+    "\u202d": "U+202D LEFT-TO-RIGHT OVERRIDE",
+    "\u2067": "U+2067 RIGHT-TO-LEFT ISOLATE",
+    "\u200f": "U+200F RIGHT-TO-LEFT MARK",
+    "\u061c": "U+061C ARABIC LETTER MARK",
+    "\u200b": "U+200B ZERO WIDTH SPACE",
+    "\ufeff": "U+FEFF ZERO WIDTH NO-BREAK SPACE",
+    "\u00ad": "U+00AD SOFT HYPHEN",
+    "\x1b": "U+001B (a control character)",
+    "\x08": "U+0008 (a control character)",
+}
+
+
+@pytest.mark.parametrize(
+    ("hidden", "named"), HIDDEN.items(), ids=[f"U+{ord(c):04X}" for c in HIDDEN]
+)
+def test_a_reason_or_note_holding_a_character_nobody_sees_is_refused_by_name_and_place(
+    shared, hidden, named
+):
+    """Shown on Ada's result or Mo's printout, an override would turn the words after it
+    backwards; so would any of these hide or change what was written. Refused beside the
+    field, whichever field, and nothing is kept."""
+    _, mo, assessment_id = shared
+    page = f"/team/assessments/{assessment_id}"
+    written = f"  She would rather{hidden} deepen her craft"  # character 17 once trimmed
+    said = f"it holds an invisible character, {named}, at character 17; remove it and try again."
+    decision = {"track": "ic", "target_level": "L5", "reason": written}
+    refused = mo.submit(page, decision, f"{page}/decision")
+    assert refused.status_code == 422
+    # in the error summary and beside the field
+    assert words_of(refused).count(f"Why, when it differs from the advice: {said}") == 2
+    for field in ("private_notes", "shared_notes"):
+        notes = {"private_notes": "Fine", "shared_notes": "Fine"} | {field: written}
+        refused = mo.submit(page, notes, f"{page}/notes")
+        assert refused.status_code == 422
+        assert words_of(refused).count(said) == 2
+    with mo.client.application.app_context():
+        assert db.session.scalars(select(Decision)).all() == []
+        assert db.session.scalars(select(ManagerReview)).all() == []
+    assert not {"decision", "manager_notes"} & set(actions(mo.client.application))
+
+
+def test_a_reason_and_notes_stored_with_an_override_turn_only_themselves_around(shared):
+    """Defence in depth, for text stored before such characters were refused: each reason
+    and note is isolated (<bdi>), so trackfit's own words after it read as written."""
+    ada, mo, assessment_id = shared
+    page = f"/team/assessments/{assessment_id}"
+    reason = "She would rather deepen her craft"
+    mo.submit(page, {"track": "ic", "target_level": "L5", "reason": reason}, f"{page}/decision")
+    mo.submit(page, {"private_notes": "", "shared_notes": "Talk again in June"}, f"{page}/notes")
+    with mo.client.application.app_context():
+        db.session.scalar(select(Decision)).reason = f"\u202e{reason}"
+        db.session.scalar(select(ManagerReview)).shared_notes = "\u202eTalk again in June"
+        db.session.commit()
+    result = ada.get(f"/results/{assessment_id}").get_data(as_text=True)
+    assert f"because: <bdi>\u202e{reason}</bdi>. Recorded " in result
+    assert '<div class="notes"><bdi>\u202eTalk again in June</bdi></div>' in result
+    printed = mo.get(f"{page}/print").get_data(as_text=True)
+    assert f"differs from the advice: <bdi>\u202e{reason}</bdi>; not yet confirmed" in printed
+    assert '<div class="notes"><bdi>\u202eTalk again in June</bdi></div>' in printed
+    one_to_one = mo.get(page).get_data(as_text=True)
+    assert f"(differs from the advice: <bdi>\u202e{reason}</bdi>). " in one_to_one

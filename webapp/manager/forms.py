@@ -8,7 +8,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import StopValidation
 
 from webapp.answering import ANCHORED, Pack
-from webapp.column_text import FitsColumn, TextAreaAsTyped
+from webapp.column_text import FitsColumn, TextAreaAsTyped, nothing_hidden
 
 NOTE_LIMIT = 10_000
 
@@ -47,14 +47,16 @@ def ratings_form_class(pack: Pack, name: str) -> type[FlaskForm]:
 
 
 class NotesForm(FlaskForm):
-    """Notes only the manager sees, and notes the employee sees on their result."""
+    """Notes only the manager sees, and notes the employee sees on their result and the
+    manager prints; neither holds a character nobody sees."""
 
     private_notes = TextAreaAsTyped(
-        "Private notes (only you see these)", validators=[FitsColumn(length=NOTE_LIMIT)]
+        "Private notes (only you see these)",
+        validators=[FitsColumn(length=NOTE_LIMIT), nothing_hidden],
     )
     shared_notes = TextAreaAsTyped(
         "Notes shared with the employee (shown on their result)",
-        validators=[FitsColumn(length=NOTE_LIMIT)],
+        validators=[FitsColumn(length=NOTE_LIMIT), nothing_hidden],
     )
 
 
@@ -70,9 +72,10 @@ class DecisionForm(FlaskForm):
         description="A level of the agreed track: the list groups the levels by track.",
         invalid_choice_message="Choose one of the levels listed.",
     )
+    # checked for hidden characters whether or not it is required: it is kept and exported
     reason = TextAreaAsTyped(
         "Why, when it differs from the advice",
-        validators=[FitsColumn(length=NOTE_LIMIT)],
+        validators=[FitsColumn(length=NOTE_LIMIT), nothing_hidden],
         description="Required when the track or level differs from the recommendation.",
     )
 

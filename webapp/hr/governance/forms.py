@@ -2,21 +2,11 @@
 
 from flask_wtf import FlaskForm
 from wtforms import HiddenField
-from wtforms.validators import Length, StopValidation
+from wtforms.validators import Length
 
-from webapp import learning
-from webapp.column_text import FitsColumn, TextAreaAsTyped
+from webapp.column_text import FitsColumn, TextAreaAsTyped, nothing_hidden
 from webapp.learning import MAX_JUSTIFICATION as JUSTIFICATION_LENGTH
 from webapp.learning import MIN_JUSTIFICATION, MIN_WORDS
-
-
-def nothing_hidden(form, field) -> None:
-    """A justification holds no character nobody sees (`hidden_character`, the check every
-    door that moves a pointer shares), needed or not: the audit log and the history must show
-    what was checked. It stops the chain."""
-    hidden = learning.hidden_character(field.data) if isinstance(field.data, str) else None
-    if hidden:
-        raise StopValidation(f"{field.label.text}: {hidden}.")
 
 
 class PromoteForm(FlaskForm):
