@@ -26,6 +26,7 @@ _SOURCES = {
         "MAX_JUSTIFICATION",
         "MIN_JUSTIFICATION",
         "MIN_WORDS",
+        "UNSPACED",
         "hidden_character",
         "justification_reasons",
         "needs_justification",

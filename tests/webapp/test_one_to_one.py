@@ -601,3 +601,56 @@ def test_a_reason_and_notes_stored_with_an_override_turn_only_themselves_around(
     assert '<div class="notes"><bdi>\u202eTalk again in June</bdi></div>' in printed
     one_to_one = mo.get(page).get_data(as_text=True)
     assert f"(differs from the advice: <bdi>\u202e{reason}</bdi>). " in one_to_one
+
+
+# A reason says why
+
+
+def other_than_advised(app, assessment_id: int) -> dict:
+    """A track and level the advice did not give."""
+    with app.app_context():
+        from webapp.assessment.models import Assessment  # noqa: PLC0415
+
+        advised = db.session.get(Assessment, assessment_id).recommendation["track"]
+    return {"track": "manager", "target_level": "M3"} if advised == "ic" else {
+        "track": "ic", "target_level": "L3"
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("reason", "lacking"),
+    [
+        (".", "say why in words, in a sentence or two; this has no letters."),
+        ("12 + 30 = 42 ?!", "say why in words, in a sentence or two; this has no letters."),
+        ("x", "say why, in a sentence or two; this is 1 character, and a reason is at least 15."),
+        ("Wants it", "this is 8 characters, and a reason is at least 15."),
+        (
+            "想先试试",
+            "this is 4 characters, and a reason is at least 15 (a letter of Chinese, Japanese "
+            "or Thai counts as two).",
+        ),
+    ],
+    ids=["a full stop", "figures and signs", "a letter", "two words", "four Chinese letters"],
+)
+def test_a_reason_with_no_letters_or_under_fifteen_characters_is_refused(shared, reason, lacking):
+    _, mo, assessment_id = shared
+    page = f"/team/assessments/{assessment_id}"
+    differing = other_than_advised(mo.client.application, assessment_id)
+    refused = mo.submit(page, differing | {"reason": f" {reason} "}, f"{page}/decision")
+    assert refused.status_code == 422
+    said = words_of(refused)
+    assert lacking in said and "The agreed track or level differs from the advice: say why" in said
+    with mo.client.application.app_context():
+        assert db.session.scalars(select(Decision)).all() == []
+
+
+@pytest.mark.parametrize(
+    "reason", ["Wants a trial first", "まずは試してみたい"], ids=["English", "Japanese"]
+)
+def test_a_reason_of_a_sentence_is_kept(shared, reason):
+    _, mo, assessment_id = shared
+    page = f"/team/assessments/{assessment_id}"
+    differing = other_than_advised(mo.client.application, assessment_id)
+    assert mo.submit(page, differing | {"reason": reason}, f"{page}/decision").status_code == 302
+    with mo.client.application.app_context():
+        assert db.session.scalar(select(Decision.reason)) == reason

@@ -7,10 +7,16 @@ from wtforms import RadioField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import StopValidation
 
+from webapp import learning
 from webapp.answering import ANCHORED, Pack
-from webapp.column_text import FitsColumn, TextAreaAsTyped, nothing_hidden
+from webapp.column_text import FitsColumn, TextAreaAsTyped, has_visible_text, nothing_hidden
 
 NOTE_LIMIT = 10_000
+# characters: why, in a sentence ("She wants to try leading first"), not "x" or "ok". Half a
+# promotion's justification (MIN_JUSTIFICATION, 30), which argues a case to HR in a paragraph
+# where this says why in a sentence or two, and counted as it is: a letter of a script written
+# without spaces (Chinese, Japanese, Thai) as two
+MIN_REASON = 15
 
 
 def not_rated_when_nothing_chosen(form, field) -> None:
@@ -76,8 +82,27 @@ class DecisionForm(FlaskForm):
     reason = TextAreaAsTyped(
         "Why, when it differs from the advice",
         validators=[FitsColumn(length=NOTE_LIMIT), nothing_hidden],
-        description="Required when the track or level differs from the recommendation.",
+        description="Required when the track or level differs from the recommendation: a "
+        f"sentence or two, at least {MIN_REASON} characters.",
     )
+
+
+def reason_problem(reason: str) -> str | None:
+    """What a decision's reason (trimmed) lacks to say why, or None: anything to read (see
+    `has_visible_text`), a letter ("...", "42" have none), or MIN_REASON characters."""
+    if not has_visible_text(reason):
+        return "say why, in a sentence or two"
+    if not any(character.isalpha() for character in reason):
+        return "say why in words, in a sentence or two; this has no letters"
+    unspaced = len(learning.UNSPACED.findall(reason))
+    if len(reason) + unspaced < MIN_REASON:
+        counted = " (a letter of Chinese, Japanese or Thai counts as two)" if unspaced else ""
+        return (
+            f"say why, in a sentence or two; this is {len(reason)} "
+            f"character{'' if len(reason) == 1 else 's'}, and a reason is at least "
+            f"{MIN_REASON}{counted}"
+        )
+    return None
 
 
 def level_choices(pack: Pack) -> list[SelectChoice]:

@@ -11,11 +11,16 @@ from webapp import answering, audit
 from webapp.accounts.models import User
 from webapp.answering import Pack
 from webapp.assessment.models import Assessment
-from webapp.column_text import has_visible_text
 from webapp.database import utcnow
 from webapp.extensions import db
 from webapp.manager import bp
-from webapp.manager.forms import DecisionForm, NotesForm, level_choices, ratings_form_class
+from webapp.manager.forms import (
+    DecisionForm,
+    NotesForm,
+    level_choices,
+    ratings_form_class,
+    reason_problem,
+)
 from webapp.manager.models import Decision, ManagerReview
 from webapp.manager.one_to_one import (
     about,
@@ -207,10 +212,9 @@ def decide(assessment_id: int):
         form.track.data != recommendation["track"] or form.target_level.data not in advised_levels
     )
     reason = (form.reason.data or "").strip()
-    if overrides and not has_visible_text(reason):
-        form.reason.errors.append(
-            "The agreed track or level differs from the advice: say why, in a sentence or two."
-        )
+    lacking = reason_problem(reason) if overrides else None
+    if lacking:
+        form.reason.errors.append(f"The agreed track or level differs from the advice: {lacking}.")
     if form.errors:
         return _page(assessment, report, pack, "manager/one_to_one.html", decision_form=form), 422
     Decision.lock(assessment.id)
