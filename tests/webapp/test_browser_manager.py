@@ -147,6 +147,10 @@ def test_each_home_page_says_what_is_waiting_and_the_decision_travels_between_th
     expect(page.get_by_text("aiming for L7")).to_have_count(0)
     assert_accessible(page, "result, decision changed")
     look_at_every_width(page, "result-decision-changed")
+    page.emulate_media(media="print")  # on paper the decision, not the button
+    expect(page.get_by_role("button", name="I agree with this")).to_be_hidden()
+    expect(page.get_by_text("aiming for L6")).to_be_visible()
+    page.emulate_media(media="screen")
     page.get_by_role("button", name="I agree with this").click()
     expect(page.get_by_text("You confirmed this")).to_be_visible()
     page.get_by_role("link", name="trackfit").click()
