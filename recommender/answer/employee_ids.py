@@ -69,6 +69,25 @@ def _joins_a_word(text: str, index: int) -> bool:
     )
 
 
+def _joins_an_emoji(text: str, index: int) -> bool:
+    """Whether the zero-width joiner at `index` draws two pictures as one (Unicode's emoji ZWJ
+    sequences: 👩, the joiner and 💻 draw a woman technologist), a symbol (So) on either side;
+    before the joiner, a variation selector (U+FE0F) or a skin tone (U+1F3FB to U+1F3FF) may
+    follow the symbol."""
+    if text[index] != "\u200d" or index + 1 >= len(text):
+        return False
+    before = index - 1
+    while before >= 0 and (
+        text[before] == "\ufe0f" or "\U0001f3fb" <= text[before] <= "\U0001f3ff"
+    ):
+        before -= 1
+    return (
+        before >= 0
+        and unicodedata.category(text[before]) == "So"
+        and unicodedata.category(text[index + 1]) == "So"
+    )
+
+
 def invisible_character(text: str, *, spelling: bool = False, prose: bool = False) -> str | None:
     """The first character of a text nobody can see, named with its place ("an invisible
     character, U+202E RIGHT-TO-LEFT OVERRIDE, at character 1"), or None. Group labels are
@@ -79,9 +98,12 @@ def invisible_character(text: str, *, spelling: bool = False, prose: bool = Fals
     `prose` (a reason written in sentences), only format characters (Unicode category Cf:
     zero-width characters, direction marks and overrides) and control characters other than
     tab and line breaks are refused: line breaks, tabs and spaces of every width are seen for
-    what they are."""
+    what they are; and a zero-width joiner between two emoji, which draws them as one, is
+    kept."""
     for position, character in enumerate(text, start=1):
         if spelling and character in JOINERS and _joins_a_word(text, position - 1):
+            continue
+        if prose and _joins_an_emoji(text, position - 1):
             continue
         if _invisible(character, prose):
             name = unicodedata.name(character, "") or CONTROL_NAMES.get(

@@ -196,6 +196,21 @@ def test_line_breaks_spaces_and_a_joiner_that_spells_a_word_are_kept():
         assert hidden_character(written) is None and not_a_reason(written) is None
 
 
+@pytest.mark.parametrize(
+    "emoji",
+    [
+        "\U0001f469\u200d\U0001f4bb",  # a woman technologist
+        "\U0001f469\U0001f3fd\u200d\U0001f4bb",  # with a skin tone
+        "\U0001f3f3\ufe0f\u200d\U0001f308",  # the rainbow flag, with a variation selector
+    ],
+)
+def test_a_joiner_that_draws_two_emoji_as_one_is_kept_and_one_between_letters_is_not(emoji):
+    assert hidden_character(f"{REASON} {emoji}") is None
+    # the same joiner between letters, or at either end of an emoji, draws nothing
+    for hiding in ("team\u200dlead", "\U0001f469\u200d", "\u200d\U0001f4bb"):
+        assert "U+200D ZERO WIDTH JOINER" in hidden_character(f"{REASON} {hiding}")
+
+
 # format characters but the joiners, and control characters but tab and line breaks (those
 # Python takes for white space would be trimmed at either end: not hidden there)
 FORMAT = st.characters(categories=["Cf", "Cc"], exclude_characters="\u200c\u200d\t\n\r").filter(
