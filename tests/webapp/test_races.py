@@ -1,8 +1,9 @@
 """Races, on SQLite and on PostgreSQL, with real concurrent requests to a live server: the
 database itself keeps one active share per assessment, one unfinished assessment per person and
 pack, and employee ids unique whatever their case; the loser of a race gets the winner's
-outcome or a clear 409, never a 500; one email registered at once makes one account, one
-invitation link sets one password. The login throttle, which also counts wrong current passwords
+outcome or a clear 409, never a 500; a confirmation racing a new decision confirms only the one
+its page showed; one email registered at once makes one account, one invitation link sets one
+password. The login throttle, which also counts wrong current passwords
 on the password page, is one step under a burst."""
 
 from __future__ import annotations
@@ -138,6 +139,47 @@ def test_one_decision_sent_many_times_at_once_is_recorded_once(
 
     assert all_at_once(BURST, decide) == [302] * BURST
     assert count(app, select(func.count(Decision.id))) == 1
+
+
+def test_a_confirmation_and_a_new_decision_at_once_never_confirm_the_unseen_one(
+    team, people, make_assessment, share, serve
+):
+    """The employee confirms the decision their page shows while the manager records another:
+    whichever comes first, the new decision is never the one confirmed, and the confirmation
+    either confirms the one shown (302) or says it changed (409), never a 500."""
+    app = team
+    assessment_id = make_assessment("ada@example.com", people[0])
+    share(assessment_id)
+    base = serve(app)
+    mo = LiveBrowser(base).login("mo@example.com", PASSWORD)
+    ada = LiveBrowser(base).login("ada@example.com", PASSWORD)
+    page = f"/team/assessments/{assessment_id}"
+    token = mo.token(page)
+    levels = ["L3", "L5", "L4", "L6", "L2", "L7"]
+    for level in levels:
+        reason = f"We agreed on {level} after a long talk about the next year."
+        form = {"csrf_token": token, "track": "ic", "target_level": level, "reason": reason}
+        assert mo.request("POST", f"{page}/decision", form)[0] == 302
+        shown = ada.request("GET", f"/results/{assessment_id}")[2]
+        agree = {
+            "csrf_token": CSRF.search(shown).group(1),
+            "decision": re.search(r'name="decision" value="(\d+)"', shown).group(1),
+        }
+        newer = dict(form, target_level="M3", track="manager")
+
+        def at_once(index, newer=newer, agree=agree):
+            if index == 0:
+                return mo.copy().request("POST", f"{page}/decision", newer)[0]
+            return ada.copy().request("POST", f"/results/{assessment_id}/agree", agree)[0]
+
+        decided, confirmed = all_at_once(2, at_once)
+        assert decided == 302 and confirmed in (302, 409)
+        with app.app_context():
+            latest = Decision.latest(assessment_id)
+            # the newer decision was never shown, so it is never the one confirmed
+            assert latest.track == "manager" and latest.employee_agreed_at is None
+            seen = db.session.get(Decision, int(agree["decision"]))
+            assert (seen.employee_agreed_at is not None) == (confirmed == 302)
 
 
 def test_simultaneous_starts_make_one_unfinished_assessment(app, team, serve, password):
