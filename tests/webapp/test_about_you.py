@@ -75,6 +75,32 @@ def test_a_change_that_contradicts_a_saved_answer_is_refused_and_the_saved_ones_
     assert 'name="years_at_level" type="number" value="3"' in reopened
 
 
+def test_a_cleared_answer_is_judged_blank_not_by_the_one_stored(client, ada):
+    first = _start(client)
+    manager = GOOD | {"current_track": "manager", "current_level": "M3"}
+    assert client.submit(first, manager | {"action": "save"}).status_code == 302
+    cleared = manager | {"current_track": "", "current_level": "L5", "action": "save"}
+    response = client.submit(first, cleared)
+    assert response.status_code == 302, _error_of(response.text, "current_level")
+    reopened = client.get(first).text
+    assert re.search(r'<option selected value="L5">', reopened)
+    track = re.search(r'<select id="current_track".*?</select>', reopened, re.S).group(0)
+    assert "selected" not in track
+
+
+def test_answers_cleared_and_saved_stay_cleared_and_finishing_asks_for_them(client, ada, people):
+    client.answer_all(people[0], stop_after=1)
+    start = client.get("/assessment/").text
+    first = re.search(r'href="(/assessment/\d+/)2"', start).group(1) + "1"
+    blank = dict.fromkeys(GOOD, "")
+    assert client.submit(first, blank | {"action": "save"}).status_code == 302
+    reopened = client.get(first).text
+    assert 'name="years_experience" type="number" value=""' in reopened
+    assert "selected" not in reopened
+    onwards = client.answer_all(people[0]).headers["Location"]
+    assert onwards.endswith("/1")  # finishing sends them back to the answers they cleared
+
+
 def test_years_at_level_equal_to_experience_is_fine(client, ada):
     first = _start(client)
     response = client.submit(first, GOOD | {"years_at_level": "8", "action": "next"})

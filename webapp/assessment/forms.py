@@ -125,25 +125,30 @@ def missing_answers(page: Page, form: FlaskForm) -> list[Field]:
 
 
 def valid_values(page: Page, form: FlaskForm) -> tuple[dict[str, Any], dict[str, Any]]:
-    """(answers, context) from the fields that were answered and passed their checks."""
+    """(answers, context) from the fields that passed their checks, a field left blank as None:
+    a blank is an answer cleared, so saving it removes the one stored (a field that failed its
+    checks is left out, and what was stored for it stands)."""
     answers, context = {}, {}
     for item in page.items:
         field = form[item.id]
-        if field.errors or field.data in (None, ""):
+        if field.errors:
             continue
+        value = None if field.data in (None, "") else field.data
         if item.context:
-            context[item.context] = field.data
+            context[item.context] = value
         else:
-            answers[item.id] = field.data
+            answers[item.id] = value
     return answers, context
 
 
 def checked_values(
     page: Page, pack: Pack, form: FlaskForm, saved_context: dict[str, Any]
 ) -> tuple[dict[str, Any], dict[str, Any], list[Contradiction]]:
-    """(answers, context) to save from the page, and the contradictions between the page's
-    answers and those saved before, each message put next to its field. With a contradiction
-    none of the page's context is saved: what is kept never contradicts itself."""
+    """(answers, context) to save from the page (None for a cleared answer), and the
+    contradictions between the page's answers and those saved before, each message put next to
+    its field. A field cleared on the page is judged blank, not by what was stored for it. With
+    a contradiction none of the page's context is saved: what is kept never contradicts
+    itself."""
     answers, context = valid_values(page, form)
     if not context:
         return answers, context, []

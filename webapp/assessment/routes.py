@@ -153,8 +153,8 @@ def _seconds_on_page(assessment: Assessment, number: int) -> float:
 def _save(
     assessment: Assessment, current: Page, answers: dict[str, Any], context: dict[str, Any]
 ) -> None:
-    assessment.answers = {**assessment.answers, **answers}
-    assessment.context = {**assessment.context, **context}
+    assessment.answers = _without_blanks({**assessment.answers, **answers})
+    assessment.context = _without_blanks({**assessment.context, **context})
     section = current.section.id
     timings = dict(assessment.timings)
     timings[section] = round(
@@ -163,6 +163,10 @@ def _save(
     assessment.timings = timings
     assessment.updated_at = utcnow()
     db.session.commit()
+
+
+def _without_blanks(values: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in values.items() if value is not None}
 
 
 def _finish(assessment: Assessment, all_pages: tuple[Page, ...]):
