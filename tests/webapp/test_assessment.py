@@ -152,6 +152,26 @@ def test_a_finished_assessment_cannot_be_edited(client, ada, people):
     assert client.get(f"/assessment/{number}/1").headers["Location"] == result
 
 
+def test_a_page_sent_from_a_tab_opened_before_finishing_says_its_answers_were_not_kept(
+    client, ada, people
+):
+    client.answer_all(people[0], stop_after=1)
+    start = client.get("/assessment/").get_data(as_text=True)
+    second = re.search(r'href="(/assessment/\d+/2)"', start).group(1)
+    stale_token = client.token(second)  # the second tab, still open on page 2
+    result = client.answer_all(people[0]).headers["Location"]  # finished in the first tab
+    response = client.post(second, data={"csrf_token": stale_token, "la1": "1", "action": "next"})
+    assert response.status_code == 303 and response.headers["Location"] == result
+    html = client.get(result).get_data(as_text=True)
+    assert re.search(
+        r"This assessment was already finished on \d+ \w+ \d{4}, \d\d:\d\d UTC, in another "
+        r"tab or window, so the answers you just sent from this page were not saved\.",
+        html,
+    )
+    assert "start a new assessment" in html
+    assert "already finished" not in client.get(result).get_data(as_text=True)  # said once
+
+
 def test_someone_elses_assessment_is_not_found(app, client, ada, people):
     client.answer_all(people[0], stop_after=1)
     client.logout()

@@ -16,6 +16,7 @@ from webapp.assessment.forms import Page, checked_values, missing_answers, pages
 from webapp.assessment.models import Assessment
 from webapp.database import utcnow
 from webapp.extensions import db
+from webapp.results.wording import minute
 
 # Time on a page counts toward the "answered too fast" check; a page left open over lunch
 # should not count as careful reading, so one visit counts for at most this long.
@@ -121,7 +122,16 @@ def _own_unfinished(assessment_id: int) -> Assessment:
     if assessment is None:
         abort(404)
     if assessment.complete:
-        abort(redirect(url_for("results.show", assessment_id=assessment.id)))
+        if request.method == "POST":
+            # A page sent from a tab opened before the assessment was finished in another: a
+            # result is never recomputed, so its answers cannot be kept, and the person is told
+            # so rather than left to find them gone.
+            flash(
+                f"This assessment was already finished on {minute(assessment.completed_at)}, "
+                "in another tab or window, so the answers you just sent from this page were "
+                "not saved. Below is its result; to answer again, start a new assessment."
+            )
+        abort(redirect(url_for("results.show", assessment_id=assessment.id), 303))
     return assessment
 
 
