@@ -8,8 +8,9 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from recommender.answer.quality import FLAG_MESSAGES
 from tests.webapp.browsing import log_in
-from tests.webapp.screens import landed_on_errors, look_at_every_width
+from tests.webapp.screens import landed_on_errors, look_at_every_width, printed_pages
 
 
 @pytest.fixture
@@ -156,3 +157,37 @@ def test_each_home_page_says_what_is_waiting_and_the_decision_travels_between_th
     page.get_by_role("link", name="trackfit").click()
     expect(page).to_have_url(f"{url}/")
     expect(page.get_by_text("to confirm")).to_have_count(0)
+
+
+def test_the_printout_with_notes_on_the_answers_is_still_one_page(page, live, team):
+    from webapp.assessment.models import Assessment  # noqa: PLC0415
+    from webapp.extensions import db  # noqa: PLC0415
+
+    url, assessment_id = live
+    with team.app_context():  # two notes on the answers, as hurried answers often get
+        assessment = db.session.get(Assessment, assessment_id)
+        flags = [
+            {"id": flag, "message": FLAG_MESSAGES[flag]}
+            for flag in ("contradictory_reverse_keyed", "too_fast")
+        ]
+        assessment.recommendation = dict(assessment.recommendation) | {"flags": flags}
+        db.session.commit()
+    log_in(page, url, "mo@example.com")
+    page.goto(f"{url}/team/assessments/{assessment_id}")
+    for question in page.locator("fieldset.question").all():
+        question.locator("input").first.check()  # Mo rates every skill at 1
+    page.get_by_role("button", name="Save your ratings").click()
+    link = "https://wiki.example.com/incident_reviews/" + "postmortem" * 30
+    page.get_by_label("Notes shared with the employee").fill(
+        f"Lead the next incident review\n{link}"
+    )
+    page.get_by_role("button", name="Save notes").click()
+    page.get_by_label("Agreed track").select_option("manager")
+    page.get_by_label("Agreed target level").select_option("M3")
+    page.get_by_label("Why, when it differs from the advice").fill("Wants to try leading")
+    page.get_by_role("button", name="Record the decision").click()
+    page.goto(f"{url}/team/assessments/{assessment_id}/print")
+    expect(page.get_by_role("heading", name="Notes on Ada's answers")).to_be_visible()
+    expect(page.get_by_text("faster than they can be read")).to_be_visible()
+    look_at_every_width(page, "manager-print-answer-notes")
+    assert printed_pages(page) == 1, "the summary with notes on the answers is not one page"

@@ -385,6 +385,28 @@ def test_the_notes_on_the_answers_are_the_quality_notes_not_the_rules_flags(shar
     assert "Both tracks could fit" not in notes
 
 
+def test_the_print_carries_the_notes_on_the_answers_to_ask_about(shared, team):
+    from webapp.assessment.models import Assessment  # noqa: PLC0415
+
+    _, mo, assessment_id = shared
+    with team.app_context():
+        assessment = db.session.get(Assessment, assessment_id)
+        assessment.recommendation = dict(assessment.recommendation) | {
+            "flags": [
+                {"id": "close_call", "message": "Both tracks could fit: try before choosing."},
+                {"id": "straight_lining", "message": "Almost every statement got one answer."},
+                {"id": "too_fast", "message": "Some pages were answered very quickly."},
+            ]
+        }
+        db.session.commit()
+    printed = mo.get(f"/team/assessments/{assessment_id}/print").get_data(as_text=True)
+    notes = printed.split("Notes on <bdi>Ada</bdi>'s answers", 1)[1].split("</ul>", 1)[0]
+    assert "ask <bdi>Ada</bdi> about them" in printed.split("Notes on <bdi>Ada</bdi>", 1)[1]
+    assert "“Almost every statement got one answer.”" in notes
+    assert "“Some pages were answered very quickly.”" in notes
+    assert "Both tracks could fit" not in notes
+
+
 def test_the_home_page_words_the_latest_result_as_the_result_does(shared):
     from webapp.results.wording import sureness  # noqa: PLC0415
 
