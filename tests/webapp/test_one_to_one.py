@@ -407,6 +407,19 @@ def test_the_print_carries_the_notes_on_the_answers_to_ask_about(shared, team):
     assert "Both tracks could fit" not in notes
 
 
+def test_the_team_list_and_the_history_say_how_sure_in_the_results_words(shared, team):
+    from webapp.manager.one_to_one import sureness_about  # noqa: PLC0415
+
+    _, mo, assessment_id = shared
+    said = sureness_about(advice_of(team, assessment_id))
+    assert said.startswith(("a ", "the ", "chosen"))  # words, not a figure
+    listed = mo.get("/team/").get_data(as_text=True)
+    assert re.search(rf"track advised, {re.escape(said)}\.", listed)
+    page = mo.get(f"/team/assessments/{assessment_id}").get_data(as_text=True)
+    history = page.split("over time", 1)[1]
+    assert re.search(rf'<td data-label="How sure">{re.escape(said)} \(\d+%\)</td>', history)
+
+
 def test_the_home_page_words_the_latest_result_as_the_result_does(shared):
     from webapp.results.wording import sureness  # noqa: PLC0415
 

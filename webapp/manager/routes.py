@@ -35,6 +35,9 @@ from webapp.results import charts
 from webapp.results.reading import level_name, read
 from webapp.sharing.models import shared_by, shared_with
 
+# the team list and the history word how sure each result is as the result page does
+bp.add_app_template_filter(sureness_about)
+
 
 @bp.route("/")
 def team():
