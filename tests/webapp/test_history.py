@@ -87,13 +87,29 @@ def test_half_steps_and_levels_held_are_said_exactly(app, client, two_results):
     changes = client.get("/results/history").text
     assert "System design fell half a step." in changes
     assert (
-        "The level you hold on the individual contributor track rose from Senior Engineer (L3) "
-        "to Staff Engineer (L4)." in changes
+        "The level you gave as your current one on the individual contributor track changed "
+        "from Senior Engineer (L3) to Staff Engineer (L4)." in changes
     )
     assert (
         "The target level on the individual contributor track rose from Staff Engineer (L4) "
         "to Principal Engineer (L5)." in changes
     )
+
+
+def test_a_lower_level_given_as_held_is_a_change_of_answer_not_a_demotion(app, client, two_results):
+    older, newer = two_results
+
+    def holding(level):
+        return lambda recommendation: recommendation["levels"]["ic"].update(current=level)
+
+    _rewrite(app, older, holding("L4"))
+    _rewrite(app, newer, holding("L3"))
+    changes = client.get("/results/history").text
+    assert (
+        "The level you gave as your current one on the individual contributor track changed "
+        "from Staff Engineer (L4) to Senior Engineer (L3)." in changes
+    )
+    assert "The level you hold" not in changes and "fell from Staff" not in changes
 
 
 def test_a_newer_model_is_named_as_a_possible_cause_of_the_change(app, client, two_results):

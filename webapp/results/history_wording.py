@@ -95,14 +95,14 @@ def _level_changes(pack: Pack, track: str, newer: dict, older: dict) -> list[str
     said = []
     # Results kept before levels said which level you hold had only "current", and it meant
     # the level your answers support: compare like with like.
-    for key, what in (
-        ("held", "The level you hold"),
-        ("supported", "The level your answers support"),
-    ):
-        before, after = _level(older, key), _level(newer, key)
-        if before is _UNKNOWN or after is _UNKNOWN or before == after:
-            continue
-        said.append(f"{what} on the {track} track {_moved(pack, before, after)}.")
+    before, after = _level(older, "held"), _level(newer, "held")
+    if _UNKNOWN not in (before, after) and before != after:
+        said.append(_held_changed(pack, track, before, after))
+    before, after = _level(older, "supported"), _level(newer, "supported")
+    if _UNKNOWN not in (before, after) and before != after:
+        said.append(
+            f"The level your answers support on the {track} track {_moved(pack, before, after)}."
+        )
     before, after = older.get("target"), newer.get("target")
     if before != after:
         said.append(f"The target level on the {track} track {_moved(pack, before, after)}.")
@@ -110,6 +110,25 @@ def _level_changes(pack: Pack, track: str, newer: dict, older: dict) -> list[str
 
 
 _UNKNOWN = object()
+
+
+def _held_changed(pack: Pack, track: str, before: str | None, after: str | None) -> str:
+    """The level held is what the person gave on About you, not a judgement: a lower one is
+    what they said this time, never a demotion, so it "changed" rather than rose or fell."""
+    if before is None:
+        return (
+            f"You gave {level_name(pack, after)} as your current level on the {track} track, "
+            "where you gave none before."
+        )
+    if after is None:
+        return (
+            f"You gave {level_name(pack, before)} as your current level on the {track} track "
+            "before, and none this time."
+        )
+    return (
+        f"The level you gave as your current one on the {track} track changed from "
+        f"{level_name(pack, before)} to {level_name(pack, after)}."
+    )
 
 
 def _level(levels: dict, key: str) -> Any:
