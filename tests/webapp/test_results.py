@@ -235,6 +235,29 @@ def _reading_with(stored, p_ic, p_manager, confidence):
     return read(recommendation, load_pack("engineering"), {}, {})
 
 
+@pytest.mark.parametrize("sample", range(6))
+def test_why_lists_the_strongest_pushes_each_way_and_says_so(
+    client, ada, people, make_assessment, sample
+):
+    html = client.get(f"/results/{make_assessment('ada@example.com', people[sample])}").text
+    why = html.split('id="why-heading"', 1)[1].split("</section>", 1)[0]
+    assert "these are the four that pushed most toward each track" in why
+    assert "moved the model most" not in why
+    table = why.split("<table>", 1)[1].split("<tfoot>", 1)[0]  # the factors, not the sums
+    effect = {
+        label: float(value)
+        for label, value in re.findall(
+            r'<th scope="row">([^<]+)</th><td>[^<]*</td><td>([+-]\d+\.\d{3})</td>', table
+        )
+    }
+    for column, sign in (("individual contributor", -1), ("people manager", 1)):
+        listed_html = why.split(f"What pointed toward {column}</h3>", 1)[1].split("</h3>")[0]
+        listed = re.findall(r"<li>\s*<strong>([^<]+)</strong>", listed_html)
+        pushes = sorted((abs(e) for e in effect.values() if e * sign > 0), reverse=True)
+        assert len(listed) == min(4, len(pushes))
+        assert sorted((abs(effect[label]) for label in listed), reverse=True) == pushes[:4]
+
+
 def test_a_scale_left_blank_is_never_said_to_point_toward_a_track(result):
     """A blank stands where the people learnt from are on average: its effect is zero, and it
     is not listed among what pointed toward a track, even when few factors pushed that way."""

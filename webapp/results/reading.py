@@ -11,7 +11,7 @@ from typing import Any
 
 from webapp.answering import ANCHORED, CLOSE_CALL_FLAG, FLAG_IDS, Item, Pack, next_anchor
 
-FACTORS_SHOWN = 4
+FACTORS_SHOWN, FACTORS_SHOWN_SAID = 4, "four"  # the most factors listed toward each track
 HIGH, LOW = 3.5, 2.5  # construct means (1..5) that read as agreeing / disagreeing
 CONTEXT_WORDS = {
     "years_experience": "Years of experience",
@@ -167,6 +167,11 @@ class Reading:
             return p
         lo, hi = self.p_interval[track]
         return f"about {p}, likely between {round(100 * lo)}% and {round(100 * hi)}%"
+
+    @property
+    def factors_shown(self) -> str:
+        """How many factors each track's list holds at most, in words ("four")."""
+        return FACTORS_SHOWN_SAID
 
     @property
     def answer_flags(self) -> list[dict[str, str]]:
