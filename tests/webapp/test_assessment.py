@@ -22,6 +22,12 @@ def test_one_section_per_page_with_progress(client, ada):
     assert sections[0].title in html
 
 
+def test_the_start_page_says_who_sees_the_answers(client, ada):
+    html = client.get("/assessment/").get_data(as_text=True)
+    assert "Only you see your answers and result, and your manager too if you share" in html
+    assert "Only you see your answers and result." not in html  # untrue once shared
+
+
 def test_every_input_has_a_label_or_legend(client, ada):
     first = _start(client)
     html = client.get(first).get_data(as_text=True)

@@ -420,6 +420,23 @@ def test_the_team_list_and_the_history_say_how_sure_in_the_results_words(shared,
     assert re.search(rf'<td data-label="How sure">{re.escape(said)} \(\d+%\)</td>', history)
 
 
+def test_a_decision_is_headed_as_agreed_only_once_the_report_confirms_it(shared):
+    ada, mo, assessment_id = shared
+    page, result = f"/team/assessments/{assessment_id}", f"/results/{assessment_id}"
+    assert "What you and <bdi>Ada</bdi> agree on</h2>" in mo.get(page).text
+    agreed = {"track": "ic", "target_level": "L4", "reason": "Deep work suits her"}
+    mo.submit(page, agreed, action_url=f"{page}/decision")
+    assert "What you recorded, for <bdi>Ada</bdi> to confirm</h2>" in mo.get(page).text
+    assert "<h2>Recorded, for <bdi>Ada</bdi> to confirm</h2>" in mo.get(f"{page}/print").text
+    waiting = ada.get(result).text
+    assert "What your manager recorded, for you to confirm" in waiting
+    assert "What you agreed" not in waiting
+    ada.submit(result, action_url=f"{result}/agree")
+    assert "What you agreed</h3>" in ada.get(result).text
+    assert "What you and <bdi>Ada</bdi> agreed</h2>" in mo.get(page).text
+    assert "<h2>Agreed</h2>" in mo.get(f"{page}/print").text
+
+
 def test_the_home_page_words_the_latest_result_as_the_result_does(shared):
     from webapp.results.wording import sureness  # noqa: PLC0415
 

@@ -183,6 +183,8 @@ def test_every_number_is_defined_where_it_is_shown(result):
 
 def test_advice_note_versions_and_synthetic_warning(result_html):
     assert "This is advice, not a decision." in result_html
+    banner = result_html.split('aria-label="About this result">', 1)[1].split("</aside>")[0]
+    assert banner.count("not a decision") == 1  # said once, not twice in a row
     assert "Trained on synthetic data." in result_html
     assert "model version <strong>v1</strong>" in result_html
     assert "pack <strong>engineering@1</strong>" in result_html
