@@ -26,6 +26,8 @@ def test_the_start_page_says_who_sees_the_answers(client, ada):
     html = client.get("/assessment/").get_data(as_text=True)
     assert "Only you see your answers and result, and your manager too if you share" in html
     assert "Only you see your answers and result." not in html  # untrue once shared
+    # the outcome files HR uploads are joined to people's stored answers to retrain the model
+    assert "your answers may be among those it learns from" in html
 
 
 def test_every_input_has_a_label_or_legend(client, ada):
