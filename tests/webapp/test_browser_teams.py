@@ -186,9 +186,11 @@ def test_hr_trains_compares_promotes_and_rolls_back_a_model(
         expect(page.get_by_role("cell", name=action).first).to_be_visible()
     page.get_by_label("Action").select_option("promote")
     page.get_by_role("button", name="Filter").click()
-    # the details, folded to one line: replaced, pack, flagged groups, calibration by group,
-    # verdict and justification
-    page.get_by_text("replaced: v1 and 5 more").click()
-    expect(page.get_by_role("listitem").filter(has_text="works council")).to_be_visible()
+    # the justification in full under the details, which fold to one line: replaced,
+    # discipline, flagged groups, calibration by group and verdict
+    expect(
+        page.locator("tr", has_text="promoted a model version").first.locator(".reason")
+    ).to_contain_text(re.compile("^justification: “.*works council"))
+    page.get_by_text("replaced: v1 and 4 more").click()
     expect(page.get_by_role("listitem").filter(has_text="calibration by group:")).to_be_visible()
     assert_accessible(page, "audit log")

@@ -124,6 +124,10 @@ def test_prompts_come_from_differences_gaps_and_rules(shared):
     assert "difference" in sources
     assert sources <= {"difference", "gap", "rule"}
     assert "Ask for a recent example" in html
+    # said in full once, then in short: three alike took a paragraph of the one-page print
+    assert html.count("Ask for a recent example") == 1
+    differing = html.count('data-source="difference"')
+    assert differing > 1 and html.count("Here too, compare an example") == differing - 1
 
 
 def test_private_notes_stay_private_and_shared_notes_reach_the_employee(shared):
@@ -427,14 +431,18 @@ def test_a_decision_is_headed_as_agreed_only_once_the_report_confirms_it(shared)
     agreed = {"track": "ic", "target_level": "L4", "reason": "Deep work suits her"}
     mo.submit(page, agreed, action_url=f"{page}/decision")
     assert "What you recorded, for <bdi>Ada</bdi> to confirm</h2>" in mo.get(page).text
+    over_time = mo.get(page).text.split("over time", 1)[1]
+    assert "individual contributor, L4; not yet confirmed by <bdi>Ada</bdi></td>" in over_time
     assert "<h2>Recorded, for <bdi>Ada</bdi> to confirm</h2>" in mo.get(f"{page}/print").text
     waiting = ada.get(result).text
     assert "What your manager recorded, for you to confirm" in waiting
     assert "What you agreed" not in waiting
-    ada.submit(result, action_url=f"{result}/agree")
+    assert ada.agree(assessment_id).status_code == 302
     assert "What you agreed</h3>" in ada.get(result).text
     assert "What you and <bdi>Ada</bdi> agreed</h2>" in mo.get(page).text
     assert "<h2>Agreed</h2>" in mo.get(f"{page}/print").text
+    over_time = mo.get(page).text.split("over time", 1)[1]
+    assert "individual contributor, L4, confirmed by <bdi>Ada</bdi></td>" in over_time
 
 
 def test_the_home_page_words_the_latest_result_as_the_result_does(shared):

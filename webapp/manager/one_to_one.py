@@ -259,16 +259,22 @@ def discussion_prompts(
     the recommended track (gaps on both views first), and the rules that fired."""
     prompts = []
     differing = sorted((r for r in rows if r.differs), key=lambda r: -abs(r.difference or 0))
-    for row in differing[:PROMPTS_EACH]:
+    for number, row in enumerate(differing[:PROMPTS_EACH]):
         higher = "higher" if (row.difference or 0) > 0 else "lower"
         steps = abs(row.difference or 0)
+        # said in full once; the next say it in short (on the one-page print, three full
+        # sentences alike took the room of a paragraph of shared notes)
+        ask = (
+            "Ask for a recent example of their work here, and share the one you have in mind."
+            if number == 0
+            else "Here too, compare an example of theirs with one of yours."
+        )
         prompts.append(
             Prompt(
                 "difference",
                 f"{row.label}: your rating is {steps} {'step' if steps == 1 else 'steps'} "
                 f"{higher} than {name}'s own ({row.manager_value} against {row.self_value}). "
-                "Ask for a recent example of their work here, and share the one you have in "
-                "mind.",
+                + ask,
             )
         )
     levels = reading.levels[reading.track]
