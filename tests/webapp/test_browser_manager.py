@@ -164,11 +164,11 @@ def test_the_printout_with_notes_on_the_answers_is_still_one_page(page, live, te
     from webapp.extensions import db  # noqa: PLC0415
 
     url, assessment_id = live
-    with team.app_context():  # two notes on the answers, as hurried answers often get
+    with team.app_context():  # three notes on the answers, as careless answers get
         assessment = db.session.get(Assessment, assessment_id)
         flags = [
             {"id": flag, "message": FLAG_MESSAGES[flag]}
-            for flag in ("contradictory_reverse_keyed", "too_fast")
+            for flag in ("straight_lining", "failed_attention_check", "too_fast")
         ]
         assessment.recommendation = dict(assessment.recommendation) | {"flags": flags}
         db.session.commit()

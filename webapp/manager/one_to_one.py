@@ -213,6 +213,23 @@ def standings(pack: Pack, reading: Reading, context: dict) -> list[TrackStanding
     return found
 
 
+# The notes on a person's answers as the one-page print names them: a phrase each, where the
+# 1:1 page gives the whole message (three whole messages took the print past its page)
+FLAGS_IN_SHORT = {
+    "straight_lining": "almost every statement got the same answer",
+    "failed_attention_check": "a statement asking for a particular answer got another",
+    "contradictory_reverse_keyed": "statements saying opposite things got the same answer",
+    "too_many_skipped": "many statements were skipped",
+    "too_fast": "the pages were answered faster than they can be read",
+}
+
+
+def flag_in_short(flag: dict[str, Any]) -> str:
+    """A note on the answers in a phrase (its whole message, unstopped, for one the print has
+    no phrase for)."""
+    return FLAGS_IN_SHORT.get(flag.get("id"), str(flag.get("message", "")).rstrip(". "))
+
+
 def sureness_about(recommendation: dict[str, Any]) -> str:
     """How sure the advice is, in words for the manager (the result page's words address the
     employee, who is not the reader here)."""

@@ -25,6 +25,7 @@ from webapp.manager.models import Decision, ManagerReview
 from webapp.manager.one_to_one import (
     about,
     discussion_prompts,
+    flag_in_short,
     gaps_on_both,
     needs,
     side_by_side,
@@ -37,6 +38,7 @@ from webapp.sharing.models import shared_by, shared_with
 
 # the team list and the history word how sure each result is as the result page does
 bp.add_app_template_filter(sureness_about)
+bp.add_app_template_filter(flag_in_short)
 
 
 @bp.route("/")
