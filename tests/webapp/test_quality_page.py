@@ -58,7 +58,9 @@ def table(page: str) -> dict[str, dict[str, str]]:
         texts = [
             html_module.unescape(re.sub(r"<[^>]+>", "", c)).strip() for c in CELL.findall(cells)
         ]
-        rows[construct] = dict(zip(COLUMNS, texts, strict=True))
+        # a construct with too few complete responses: its counts, and why nothing else
+        columns = COLUMNS if len(texts) == len(COLUMNS) else (*COLUMNS[:3], "withheld")
+        rows[construct] = dict(zip(columns, texts, strict=True))
     return rows
 
 
@@ -92,17 +94,18 @@ def test_with_no_finished_assessments_the_page_says_so(app, hr, people, make_use
 
 
 def test_finished_assessments_give_every_construct_its_reliability(app, hr, people, finish):
-    """Six sample people finish; the careless one (straight-lining, failed attention checks)
-    is counted but left out of the statistics, so every construct has five responses."""
-    finish(people)
-    careful = [person for person in people if "careless" not in person["employee_id"]]
-    assert len(careful) == len(people) - 1
+    """The six sample people finish, each six times over as six people; the careless ones
+    (straight-lining, failed attention checks) are counted but left out of the statistics,
+    so every construct has thirty responses, the fewest it is shown from."""
+    everyone = people * 6
+    finish(everyone)
+    careful = [person for person in everyone if "careless" not in person["employee_id"]]
+    assert len(careful) == 30
     page = hr.get("/hr/quality").get_data(as_text=True)
-    assert "No finished assessments" not in page
-    assert f"<dt>Responses</dt><dd>{len(people)}</dd>" in page
-    assert f"<dt>From</dt><dd>{len(people)} finished assessments, 0 rows of uploaded" in page
-    assert "<dt>With a response-quality flag</dt><dd>1 (17%)" in page
-    assert f"Only {len(people)} responses: the figures below are too uncertain" in page
+    assert "No finished assessments" not in page and 'id="withheld"' not in page
+    assert "<dt>Responses</dt><dd>36</dd>" in page
+    assert "<dt>From</dt><dd>36 finished assessments, 0 rows of uploaded" in page
+    assert "<dt>With a response-quality flag</dt><dd>6 (17%)" in page
 
     rows = table(page)
     assert list(rows) == CONSTRUCTS
@@ -125,18 +128,36 @@ def test_finished_assessments_give_every_construct_its_reliability(app, hr, peop
     assert "Enjoys leading people" in page and "Comfort with a fragmented week" in page
 
 
-def test_too_few_responses_are_noted_for_each_construct(app, hr, people, finish):
-    finish(people[:2])
+@pytest.mark.parametrize("responses", [1, 2, 29])
+def test_fewer_than_thirty_responses_show_how_many_and_nothing_they_said(
+    app, hr, people, finish, responses
+):
+    """With one response every share on the page was 0% or 100%: that person's answers and
+    flags, shown to HR, who sees only totals. Below thirty, only the count is shown."""
+    finish((people * 5)[:responses])
     page = hr.get("/hr/quality").get_data(as_text=True)
-    assert "<dt>Responses</dt><dd>2</dd>" in page
-    assert "Only 2 responses: the figures below are too uncertain" in page
+    assert f"<dt>Responses</dt><dd>{responses}</dd>" in page
+    verb = "is" if responses == 1 else "are"
+    assert f"Nothing more is shown until there are 30 responses (there {verb} {responses})" in page
+    assert table(page) == {}
+    for said in ('scope="col">Floor', "With a response-quality flag", "straight lining"):
+        assert said not in page
+    assert "Leading a group of people gives me energy" not in page  # no item is listed
+
+
+def test_a_construct_with_fewer_than_thirty_complete_responses_shows_only_its_counts(app, hr):
+    answers = _synthetic_answers(40, seed=11)
+    for one in answers[:15]:  # fifteen people skip an item of leading's construct
+        one.pop("la2", None)
+    _store_assessments(app, answers)
+    page = hr.get("/hr/quality").get_data(as_text=True)
     rows = table(page)
-    assert list(rows) == CONSTRUCTS
-    for row in rows.values():
-        assert row["n"] == "2"
-        assert row["alpha"] == row["interval"] == row["omega"] == row["light"] == "–"
-    notes = re.findall(r'<p class="hint">(.*?)</p>', page)
-    assert notes == ["Only 2 complete responses; at least 3 are needed."] * len(CONSTRUCTS)
+    assert rows["lead_affective"]["withheld"] == "not shown: fewer than 30 complete responses"
+    assert int(rows["lead_affective"]["n"]) < 30
+    section = page.split('id="c-lead_affective"', 1)[1].split("</section>", 1)[0]
+    assert "Not shown:" in section and "<table" not in section
+    shown = [row for row in rows.values() if "alpha" in row]
+    assert shown and all(int(row["n"]) >= 30 for row in shown)  # the others are shown
 
 
 CONTEXT = {
@@ -341,14 +362,14 @@ def test_a_person_in_several_uploaded_files_counts_once_with_the_newest_answers(
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])  # a window query: on both
 def test_a_person_counts_once_however_often_they_answered_and_wherever_it_is_stored(app, hr):
-    """Thirty people; ten of them took the assessment again, and five were also in a full
+    """Forty people; ten of them took the assessment again, and five were also in a full
     outcome file (by employee id, whatever its case, or by email): each counts once, by their
-    newest assessment, and the figures are those of the thirty alone."""
-    first, again = _synthetic_answers(30, seed=11), _synthetic_answers(10, seed=12)
-    emails = [f"p{n}@example.com" for n in range(30)]
+    newest assessment, and the figures are those of the forty alone."""
+    first, again = _synthetic_answers(40, seed=11), _synthetic_answers(10, seed=12)
+    emails = [f"p{n}@example.com" for n in range(40)]
     _store_assessments(app, first, emails)
     with app.app_context():
-        for n in range(30):
+        for n in range(40):
             db.session.scalar(select(User).where(User.email == emails[n])).employee_id = f"E{n}"
         db.session.commit()
     alone = table(hr.get("/hr/quality").get_data(as_text=True))
@@ -356,8 +377,8 @@ def test_a_person_counts_once_however_often_they_answered_and_wherever_it_is_sto
     ids = ["e0", "E1", "p2@example.com", "E3", "e4", "x1", "x2"]  # five assessed, two not
     _store_upload(app, _synthetic_answers(7, seed=13), employee_ids=ids)
     page = hr.get("/hr/quality").get_data(as_text=True)
-    assert "<dt>Responses</dt><dd>32</dd>" in page
-    assert "<dt>From</dt><dd>30 finished assessments, 2 rows of uploaded outcome files" in page
+    assert "<dt>Responses</dt><dd>42</dd>" in page
+    assert "<dt>From</dt><dd>40 finished assessments, 2 rows of uploaded outcome files" in page
     assert (
         "5 uploaded rows are of someone assessed here (counted once, by their newest "
         "assessment); 10 earlier assessments of people who took it again (each person counted "

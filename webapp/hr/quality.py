@@ -25,7 +25,13 @@ from webapp.hr import bp
 from webapp.hr.disciplines import chosen_discipline
 from webapp.hr.outcomes.models import OutcomeRecord, OutcomeUpload
 
+# Fewest responses anything is computed from, on the page and for each construct (complete
+# ones there): with fewer, an item's floor and ceiling, and the flags counted, tell HR what a
+# few people answered (with one response, every share is 0% or 100%: that person's answers),
+# where HR sees only totals; and alpha from fewer is too uncertain to act on.
 MIN_RESPONSES = 30
+# what a construct keeps when its figures are withheld: how many answered, nothing they said
+COUNTS_ONLY = ("n", "responses", "incomplete", "items")
 
 
 @bp.route("/quality")
@@ -52,15 +58,19 @@ def quality():
     people = finished + from_files
     report = None
     flag_counts = {}
-    if people:
+    if len(people) >= MIN_RESPONSES:
         profiles = score_many(pack, people)
         flagged = profiles.flagged
         flag_counts = {flag: int(profiles.flags[flag].sum()) for flag in FLAG_IDS}
         report = learning.questionnaire_quality(pack, answer_matrix(pack, people), flagged)
+        report["constructs"] = {
+            construct: _withheld_below_minimum(q) for construct, q in report["constructs"].items()
+        }
     return render_template(
         "hr/quality.html",
         pack=pack,
         disciplines=answering.disciplines(),
+        responses=len(people),
         report=report,
         sources=sources,
         not_added=_not_added(sources),
@@ -70,6 +80,14 @@ def quality():
         min_responses=MIN_RESPONSES,
         weak_item=learning.WEAK_ITEM,
     )
+
+
+def _withheld_below_minimum(quality: dict) -> dict:
+    """A construct's figures, or only its counts and `withheld` when fewer than MIN_RESPONSES
+    complete responses are behind them."""
+    if quality["n"] >= MIN_RESPONSES:
+        return quality
+    return {key: quality[key] for key in COUNTS_ONLY} | {"withheld": True}
 
 
 def _finished_assessments(pack: Pack) -> tuple[list[dict], set[str], int, int]:
