@@ -436,6 +436,9 @@ def test_a_decision_is_headed_as_agreed_only_once_the_report_confirms_it(shared)
     assert "What you recorded, for <bdi>Ada</bdi> to confirm</h2>" in mo.get(page).text
     over_time = mo.get(page).text.split("over time", 1)[1]
     assert "individual contributor, L4; not yet confirmed by <bdi>Ada</bdi></td>" in over_time
+    listed = words_of(mo.get("/team/"))
+    assert "Recorded, for Ada to confirm: individual contributor, L4." in listed
+    assert "Agreed:" not in listed
     assert "<h2>Recorded, for <bdi>Ada</bdi> to confirm</h2>" in mo.get(f"{page}/print").text
     waiting = ada.get(result).text
     assert "What your manager recorded, for you to confirm" in waiting
@@ -446,6 +449,7 @@ def test_a_decision_is_headed_as_agreed_only_once_the_report_confirms_it(shared)
     assert "<h2>Agreed</h2>" in mo.get(f"{page}/print").text
     over_time = mo.get(page).text.split("over time", 1)[1]
     assert "individual contributor, L4, confirmed by <bdi>Ada</bdi></td>" in over_time
+    assert "Agreed: individual contributor, L4, confirmed by Ada." in words_of(mo.get("/team/"))
 
 
 def test_the_home_page_words_the_latest_result_as_the_result_does(shared):
