@@ -385,7 +385,7 @@ def _differences(comparison: dict[str, Any]) -> list[str]:
         + (
             "each version's own figures have their intervals beside them above."
             if any("active_interval" in v["auc"] for v in tracks.values())
-            else "the candidate's own ROC AUC interval is beside it above."
+            else "the candidate's own figures have their intervals beside them above."
         )
         + (
             f" The judgement reads each difference's {100 * judged:.1f}% interval (in square "

@@ -316,3 +316,18 @@ def test_the_card_judges_each_track_in_the_words_of_the_page_and_the_verdict():
         row = [line for line in card.splitlines() if line.startswith(f"| {track} | ")][-1]
         assert row.endswith(f"| {said} |")
     assert {judgement_said(e) for e in comparison["tracks"].values()} != {"no different"}
+
+
+def test_a_card_compared_before_the_active_versions_intervals_says_whose_it_gives():
+    """A comparison kept before the active version's intervals were: the candidate's ROC AUC
+    and Brier stand with theirs, and the sentence under the table says so, not "ROC AUC"."""
+    holdout = _cross_fitted(0.3)
+    for track in holdout["comparison"]["tracks"].values():
+        for measure in ("auc", "brier"):
+            track[measure].pop("active_interval")
+    card = render_model_card({"pack": "engineering@1", "metrics": {}, "holdout": holdout})
+    brier = holdout["comparison"]["tracks"]["ic"]["brier"]
+    low, high = brier["candidate_interval"]
+    assert f"| 0.2000 ({low:.4f} to {high:.4f}) |" in card  # the candidate's Brier, with its own
+    assert "the candidate's own figures have their intervals beside them above." in card
+    assert "ROC AUC interval is beside it" not in card
