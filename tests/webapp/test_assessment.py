@@ -180,6 +180,25 @@ def test_a_page_sent_from_a_tab_opened_before_finishing_says_its_answers_were_no
     assert "already finished" not in client.get(result).get_data(as_text=True)  # said once
 
 
+def test_see_my_results_clicked_twice_says_nothing_was_lost(client, ada, people):
+    """The last page sent again as it was (a double click): it lands on the result, with no
+    word of answers not saved, for they were the ones the result was made from."""
+    answers = {**people[0]["answers"], **people[0]["context"]}
+    sections = len(load_pack("engineering").questionnaire.sections)
+    client.answer_all(people[0], stop_after=sections - 1)
+    start = client.get("/assessment/").get_data(as_text=True)
+    last = re.search(rf'href="(/assessment/\d+/{sections})"', start).group(1)
+    html = client.get(last).get_data(as_text=True)
+    names = set(re.findall(r'name="([a-z_0-9]+)"', html)) - {"csrf_token", "action"}
+    form = {name: str(answers[name]) for name in names if name in answers} | {"action": "next"}
+    form["csrf_token"] = client.token(last)
+    first = client.post(last, data=form)
+    assert re.fullmatch(r"/results/\d+", first.headers["Location"])
+    again = client.post(last, data=form)
+    assert again.status_code == 303 and again.headers["Location"] == first.headers["Location"]
+    assert "already finished" not in client.get(first.headers["Location"]).text
+
+
 def test_someone_elses_assessment_is_not_found(app, client, ada, people):
     client.answer_all(people[0], stop_after=1)
     client.logout()

@@ -23,7 +23,7 @@ from recommender.learn.synthetic import generate_outcomes, write_outcome_csv
 from recommender.pack.loading import load_pack
 from tests.concurrency import all_at_once
 from tests.webapp.factories import PASSWORD
-from webapp import jobs
+from webapp import answering, jobs
 from webapp.accounts import models as accounts
 from webapp.accounts.invitation import invitation_link
 from webapp.accounts.models import User
@@ -180,6 +180,43 @@ def test_a_confirmation_and_a_new_decision_at_once_never_confirm_the_unseen_one(
             assert latest.track == "manager" and latest.employee_agreed_at is None
             seen = db.session.get(Decision, int(agree["decision"]))
             assert (seen.employee_agreed_at is not None) == (confirmed == 302)
+
+
+def test_a_page_saved_as_another_tab_finishes_never_changes_the_answers_of_the_result(
+    team, people, make_assessment, serve
+):
+    """Tab A sends the last page (the assessment is finished) while tab B saves page 2 with
+    other answers: whichever comes first, the answers kept are the ones the result was
+    computed from (B's before the finish, or none of B's after it), never B's under a
+    result made from A's."""
+    app = team
+    pack = load_pack("engineering")
+    sections = len(pack.questionnaire.sections)
+    ada = LiveBrowser(serve(app)).login("ada@example.com", PASSWORD)
+    given = {**people[0]["answers"], **people[0]["context"]}
+    for _ in range(6):
+        number = make_assessment("ada@example.com", people[0], pages_done=sections - 1)
+        last, second = f"/assessment/{number}/{sections}", f"/assessment/{number}/2"
+        fields = {
+            page: set(re.findall(r'name="([a-z_0-9]+)"', ada.request("GET", page)[2])) & set(given)
+            for page in (last, second)
+        }
+        finish = {name: str(given[name]) for name in fields[last]} | {"action": "next"}
+        other = {name: str(6 - given[name]) for name in fields[second]} | {"action": "save"}
+        finish["csrf_token"] = other["csrf_token"] = ada.token(second)
+
+        def at_once(index, finish=finish, other=other, last=last, second=second):
+            if index == 0:
+                return ada.copy().request("POST", last, finish)[0]
+            return ada.copy().request("POST", second, other)[0]
+
+        finished, saved = all_at_once(2, at_once)
+        assert finished in (302, 303) and saved in (302, 303), (finished, saved)
+        with app.app_context():
+            kept = db.session.get(Assessment, number)
+            assert kept.complete
+            again = answering.recommend(kept.answers_json(), pack)
+            assert again["p_success"] == kept.recommendation["p_success"]
 
 
 def test_simultaneous_starts_make_one_unfinished_assessment(app, team, serve, password):

@@ -6,7 +6,18 @@ from datetime import datetime
 from functools import cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import JSON, ForeignKey, Index, Select, String, bindparam, select, text
+from sqlalchemy import (
+    JSON,
+    ForeignKey,
+    Index,
+    Select,
+    String,
+    bindparam,
+    false,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.orm import Mapped, aliased, mapped_column
 
 from webapp import answering
@@ -65,6 +76,20 @@ class Assessment(db.Model):
         self.track = recommendation["track"]
         self.completed_at = utcnow()
         return recommendation
+
+    @classmethod
+    def lock(cls, assessment_id: int) -> None:
+        """Hold, until the transaction ends, the lock that makes the writes to one assessment
+        one after the other (a page saved, the assessment finished, a decision recorded or
+        confirmed), so that what is read after taking it is still so when written. Take it
+        before reading the row. PostgreSQL: the assessment's row. SQLite: the database's
+        write lock, which a write statement takes even when it changes nothing."""
+        if db.session.get_bind().dialect.name == "postgresql":
+            db.session.execute(
+                text("SELECT id FROM assessments WHERE id = :id FOR UPDATE"), {"id": assessment_id}
+            )
+        else:
+            db.session.execute(update(cls).where(false()).values(step=cls.step))
 
     @classmethod
     def of_user(cls, user_id: int, assessment_id: int) -> Assessment | None:

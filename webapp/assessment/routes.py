@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from webapp import answering
 from webapp.answering import AnswersInvalid, ModelRefused
 from webapp.assessment import about_you, bp
-from webapp.assessment.forms import Page, checked_values, missing_answers, pages
+from webapp.assessment.forms import Page, checked_values, missing_answers, pages, valid_values
 from webapp.assessment.models import Assessment
 from webapp.database import utcnow
 from webapp.extensions import db
@@ -71,7 +71,11 @@ def start():
 @login_required
 def page(assessment_id: int, number: int):
     """One section: show it filled with what is saved; on POST save, then go back or on."""
-    assessment = _own_unfinished(assessment_id)
+    if request.method == "POST":
+        # one save or finish of an assessment at a time: a page sent from another tab waits,
+        # then finds the assessment as that one left it (finished, say)
+        Assessment.lock(assessment_id)
+    assessment = _own_unfinished(assessment_id, number)
     all_pages = pages(answering.pack_of(assessment.pack))
     if not 1 <= number <= min(assessment.step + 1, len(all_pages)):
         return redirect(url_for(".page", assessment_id=assessment.id, number=assessment.step + 1))
@@ -117,15 +121,16 @@ def page(assessment_id: int, number: int):
     return _finish(assessment, all_pages)
 
 
-def _own_unfinished(assessment_id: int) -> Assessment:
+def _own_unfinished(assessment_id: int, number: int) -> Assessment:
     assessment = Assessment.of_user(current_user.id, assessment_id)
     if assessment is None:
         abort(404)
     if assessment.complete:
-        if request.method == "POST":
+        if request.method == "POST" and _sent_other_answers(assessment, number):
             # A page sent from a tab opened before the assessment was finished in another: a
             # result is never recomputed, so its answers cannot be kept, and the person is told
-            # so rather than left to find them gone.
+            # so rather than left to find them gone (a second click of "See my results" sent
+            # the answers the result was made from: nothing was lost, nothing to say).
             flash(
                 f"This assessment was already finished on {minute(assessment.completed_at)}, "
                 "in another tab or window, so the answers you just sent from this page were "
@@ -133,6 +138,20 @@ def _own_unfinished(assessment_id: int) -> Assessment:
             )
         abort(redirect(url_for("results.show", assessment_id=assessment.id), 303))
     return assessment
+
+
+def _sent_other_answers(assessment: Assessment, number: int) -> bool:
+    """Whether the page posted holds an answer other than the one stored."""
+    all_pages = pages(answering.pack_of(assessment.pack))
+    if not 1 <= number <= len(all_pages):
+        return False
+    current = all_pages[number - 1]
+    form = current.form_class()
+    form.validate()
+    answers, context = valid_values(current, form)
+    return any(assessment.answers.get(k) != v for k, v in answers.items()) or any(
+        assessment.context.get(k) != v for k, v in context.items()
+    )
 
 
 def _render(assessment: Assessment, current: Page, form, total: int, *, not_saved=False):
@@ -181,6 +200,12 @@ def _without_blanks(values: dict[str, Any]) -> dict[str, Any]:
 
 def _finish(assessment: Assessment, all_pages: tuple[Page, ...]):
     """Every page answered: compute and keep the recommendation, then show it."""
+    # the page's save ended the transaction: the lock again, so the answers read here are the
+    # ones kept beside the result, and a tab that finished it meanwhile is seen
+    Assessment.lock(assessment.id)
+    db.session.refresh(assessment)
+    if assessment.complete:
+        return redirect(url_for("results.show", assessment_id=assessment.id), 303)
     for earlier in all_pages:
         values = earlier.stored_values(assessment.answers, assessment.context)
         if any(item.id not in values for item in earlier.items):

@@ -6,9 +6,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint, false, select, text, update
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column
 
+from webapp.assessment.models import Assessment
 from webapp.database import utcnow
 from webapp.extensions import db
 
@@ -72,16 +73,10 @@ class Decision(db.Model):
 
     @classmethod
     def lock(cls, assessment_id: int) -> None:
-        """Hold, until the transaction ends, the lock that makes decisions on one assessment
-        one after the other, so that the same decision sent twice at once is recorded once.
-        PostgreSQL: the assessment's row. SQLite: the database's write lock, which a write
-        statement takes even when it changes nothing."""
-        if db.session.get_bind().dialect.name == "postgresql":
-            db.session.execute(
-                text("SELECT id FROM assessments WHERE id = :id FOR UPDATE"), {"id": assessment_id}
-            )
-        else:
-            db.session.execute(update(cls).where(false()).values(reason=cls.reason))
+        """Hold, until the transaction ends, the assessment's lock (`Assessment.lock`), so
+        that decisions on it are recorded one after the other: the same decision sent twice
+        at once is recorded once, and a confirmation reads the decision in force."""
+        Assessment.lock(assessment_id)
 
     def agrees(self, track: str, target_level: str, reason: str) -> bool:
         """Whether this decision is the one given: the same track, level and reason."""
