@@ -721,3 +721,31 @@ def test_a_reason_of_a_sentence_is_kept(shared, reason):
     assert mo.submit(page, differing | {"reason": reason}, f"{page}/decision").status_code == 302
     with mo.client.application.app_context():
         assert db.session.scalar(select(Decision.reason)) == reason
+
+
+def test_a_note_kept_from_before_hidden_characters_were_refused_never_blocks_the_other(shared):
+    """A shared note stored with a zero-width space (before such characters were refused)
+    comes back unchanged with every save: the private note is still saved beside it, and
+    only a note changed to hold one is refused."""
+    _, mo, assessment_id = shared
+    page = f"/team/assessments/{assessment_id}"
+    mo.submit(page, {"private_notes": "", "shared_notes": "Talk again in June"}, f"{page}/notes")
+    with mo.client.application.app_context():
+        db.session.scalar(select(ManagerReview)).shared_notes = "Talk again\u200b in June"
+        db.session.commit()
+    html = mo.get(page).get_data(as_text=True)
+    kept = re.search(r'<textarea[^>]*name="shared_notes"[^>]*>(.*?)</textarea>', html, re.S)
+    form = hidden_fields(html) | {
+        "private_notes": "Ask about the June review",
+        "shared_notes": kept.group(1).lstrip("\n"),
+    }
+    assert mo.post(f"{page}/notes", data=form).status_code == 302
+    with mo.client.application.app_context():
+        assert db.session.scalar(select(ManagerReview)).private_notes == "Ask about the June review"
+    form = hidden_fields(mo.get(page).text) | {
+        "private_notes": "Ask about\u200b the review",
+        "shared_notes": "Talk again\u200b in June",
+    }
+    refused = mo.post(f"{page}/notes", data=form)
+    assert refused.status_code == 422 and refused.text.count("U+200B") >= 1
+    assert "Private notes (only you see these): it holds" in refused.text

@@ -52,17 +52,25 @@ def ratings_form_class(pack: Pack, name: str) -> type[FlaskForm]:
     return RatingsForm
 
 
+def nothing_newly_hidden(form, field) -> None:
+    """`nothing_hidden`, for a note other than the one stored (`form.stored`, by field): a
+    note kept from before such characters were refused comes back unchanged with every save,
+    and must not stop the manager saving the other one (it is shown isolated, `<bdi>`)."""
+    if (field.data or "").strip() != (getattr(form, "stored", {}).get(field.name) or ""):
+        nothing_hidden(form, field)
+
+
 class NotesForm(FlaskForm):
     """Notes only the manager sees, and notes the employee sees on their result and the
-    manager prints; neither holds a character nobody sees."""
+    manager prints; neither holds a character nobody sees. `stored`: the notes kept now."""
 
     private_notes = TextAreaAsTyped(
         "Private notes (only you see these)",
-        validators=[FitsColumn(length=NOTE_LIMIT), nothing_hidden],
+        validators=[FitsColumn(length=NOTE_LIMIT), nothing_newly_hidden],
     )
     shared_notes = TextAreaAsTyped(
         "Notes shared with the employee (shown on their result)",
-        validators=[FitsColumn(length=NOTE_LIMIT), nothing_hidden],
+        validators=[FitsColumn(length=NOTE_LIMIT), nothing_newly_hidden],
     )
 
 

@@ -179,10 +179,11 @@ def rate(assessment_id: int):
 def notes(assessment_id: int):
     """Save private and shared notes."""
     assessment, report, pack = _shared(assessment_id)
+    review = _review(assessment)
     form = NotesForm()
+    form.stored = {"private_notes": review.private_notes, "shared_notes": review.shared_notes}
     if not form.validate_on_submit():
         return _page(assessment, report, pack, "manager/one_to_one.html", notes_form=form), 422
-    review = _review(assessment)
     review.private_notes = (form.private_notes.data or "").strip()
     review.shared_notes = (form.shared_notes.data or "").strip()
     review.updated_at = utcnow()
