@@ -404,7 +404,7 @@ def test_the_print_carries_the_notes_on_the_answers_to_ask_about(shared, team):
         }
         db.session.commit()
     printed = mo.get(f"/team/assessments/{assessment_id}/print").get_data(as_text=True)
-    notes = printed.split("Notes on <bdi>Ada</bdi>'s answers", 1)[1].split("</ul>", 1)[0]
+    notes = printed.split("Notes on <bdi>Ada</bdi>'s answers", 1)[1].split("</p>", 1)[0]
     assert "ask <bdi>Ada</bdi> about them" in printed.split("Notes on <bdi>Ada</bdi>", 1)[1]
     # a phrase each, where the 1:1 page has the whole message: three took it past one page
     assert (

@@ -150,6 +150,8 @@ def test_hr_is_said_to_see_only_aggregates(team, signed_in, people, make_assessm
     assert "HR</strong> never sees your answers or results one by one" in html
     # and what HR keeps by your employee id is said, not silently kept past a deletion
     assert "Records HR keeps</strong>" in html and "not deleted with your account" in html
+    # a short outcome file is joined to the person's own newest assessment here
+    assert "together with the answers of your newest assessment here" in html
     assert "are not deleted with your account" in client.get("/my-data/account/delete").text
     (kept,) = [n for n in client.get("/my-data/export.json").json["not_included"] if "HR" in n]
     assert "the track you took, whether it worked out" in kept
