@@ -88,6 +88,18 @@ def _joins_an_emoji(text: str, index: int) -> bool:
     )
 
 
+def _tags_a_flag(text: str, index: int) -> bool:
+    """Whether the character at `index` is a tag (U+E0020 to U+E007F) of a subdivision flag:
+    the black flag U+1F3F4, then tags spelling the region (England's is gbeng, then
+    U+E007F, the cancel tag), drawn as one flag."""
+    if not "\U000e0020" <= text[index] <= "\U000e007f":
+        return False
+    before = index
+    while before > 0 and "\U000e0020" <= text[before - 1] <= "\U000e007e":
+        before -= 1
+    return before > 0 and text[before - 1] == "\U0001f3f4"
+
+
 def invisible_character(text: str, *, spelling: bool = False, prose: bool = False) -> str | None:
     """The first character of a text nobody can see, named with its place ("an invisible
     character, U+202E RIGHT-TO-LEFT OVERRIDE, at character 1"), or None. Group labels are
@@ -98,12 +110,12 @@ def invisible_character(text: str, *, spelling: bool = False, prose: bool = Fals
     `prose` (a reason written in sentences), only format characters (Unicode category Cf:
     zero-width characters, direction marks and overrides) and control characters other than
     tab and line breaks are refused: line breaks, tabs and spaces of every width are seen for
-    what they are; and a zero-width joiner between two emoji, which draws them as one, is
-    kept."""
+    what they are; and a zero-width joiner between two emoji, which draws them as one, and
+    the tags of a subdivision flag (England's, Scotland's) are kept."""
     for position, character in enumerate(text, start=1):
         if spelling and character in JOINERS and _joins_a_word(text, position - 1):
             continue
-        if prose and _joins_an_emoji(text, position - 1):
+        if prose and (_joins_an_emoji(text, position - 1) or _tags_a_flag(text, position - 1)):
             continue
         if _invisible(character, prose):
             name = unicodedata.name(character, "") or CONTROL_NAMES.get(

@@ -202,6 +202,7 @@ def test_line_breaks_spaces_and_a_joiner_that_spells_a_word_are_kept():
         "\U0001f469\u200d\U0001f4bb",  # a woman technologist
         "\U0001f469\U0001f3fd\u200d\U0001f4bb",  # with a skin tone
         "\U0001f3f3\ufe0f\u200d\U0001f308",  # the rainbow flag, with a variation selector
+        "\U0001f3f4\U000e0067\U000e0062\U000e0065\U000e006e\U000e0067\U000e007f",  # England
     ],
 )
 def test_a_joiner_that_draws_two_emoji_as_one_is_kept_and_one_between_letters_is_not(emoji):
@@ -209,6 +210,8 @@ def test_a_joiner_that_draws_two_emoji_as_one_is_kept_and_one_between_letters_is
     # the same joiner between letters, or at either end of an emoji, draws nothing
     for hiding in ("team\u200dlead", "\U0001f469\u200d", "\u200d\U0001f4bb"):
         assert "U+200D ZERO WIDTH JOINER" in hidden_character(f"{REASON} {hiding}")
+    # tags spell a flag only after the black flag: elsewhere they hide text
+    assert "U+E0067 TAG LATIN SMALL LETTER G" in hidden_character(f"{REASON} a\U000e0067")
 
 
 # format characters but the joiners, and control characters but tab and line breaks (those
