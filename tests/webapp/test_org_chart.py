@@ -741,3 +741,15 @@ def test_a_file_without_a_header_says_whether_it_is_empty_or_unreadable(hr, body
     if body:
         assert "org.csv:1: has a cell of more than 131,072 characters" in page
         assert "is empty" not in page
+
+
+def test_a_file_that_is_not_csv_is_refused_where_the_page_opens(app, hr):
+    """A spreadsheet saved as .xlsx is refused before it is read; the summary saying so
+    stands at the top of the page, not under the list of everyone (5,000 people pushed it
+    about 4,900 px down), and leads to the file field."""
+    response = upload(hr, b"PK\x03\x04 a spreadsheet", filename="org.xlsx")
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    summary = page.index("The org chart was not imported")
+    assert summary < page.index('id="everyone-heading"')
+    assert 'href="#file">Upload a .csv file' in page[summary:]
