@@ -3,7 +3,7 @@
 import pytest
 from sqlalchemy import select
 
-from webapp.accounts.models import User
+from webapp.accounts.models import User, lookalike_letters
 from webapp.audit import AuditEvent
 from webapp.extensions import db
 
@@ -28,6 +28,16 @@ def test_register_names_each_problem(client):
         "The passwords differ.",
     ):
         assert message in html
+
+
+def test_an_email_mixing_alphabets_that_look_alike_makes_no_account(app, client):
+    """alice@example.com with a Cyrillic a (U+0430) would be a second alice@example.com."""
+    response = client.register(email="\u0430lice@example.com")
+    assert "mixes Latin and Cyrillic letters, which look alike" in response.text
+    with app.app_context():
+        assert db.session.scalars(select(User)).all() == []
+    # an address wholly in one alphabet, by its parts, is an address
+    assert lookalike_letters("\u0438\u0432\u0430\u043d@example.com") is None
 
 
 def test_one_account_per_email_whatever_the_case(client):

@@ -128,6 +128,11 @@ def test_a_manager_already_in_trackfit_but_not_in_the_file_is_accepted(app, hr, 
 
 
 PROBLEM_FILES = {
+    "an email mixing alphabets that look alike": (
+        HEADER + GOOD_ROW + "\u0430lice@example.com,Alice,,employee,\n",  # a Cyrillic a
+        "org.csv:3: email: \u0430lice@example.com mixes Latin and Cyrillic letters, which look "
+        "alike: type it again in one alphabet",
+    ),
     "unknown manager": (
         HEADER + GOOD_ROW + "dan@example.com,Dan,nobody@example.com,employee,\n",
         "org.csv:3: manager_email: nobody@example.com is not in the file and has no account",

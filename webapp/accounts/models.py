@@ -7,6 +7,7 @@ import hashlib
 import logging
 import secrets
 import time
+import unicodedata
 from datetime import datetime, timedelta
 from functools import cache
 
@@ -195,7 +196,8 @@ def name_problem(name: str) -> str | None:
 
 def email_problem(email: str) -> str | None:
     """Why `email` is not an email address (something@domain.tld, no spaces or control
-    characters), or None: the one check of every door that makes an account."""
+    characters, no part mixing alphabets whose letters look alike), or None: the one check
+    of every door that makes an account."""
     text = email.strip()
     local, at, domain = text.partition("@")
     if (
@@ -206,6 +208,28 @@ def email_problem(email: str) -> str | None:
         or any(char.isspace() or not char.isprintable() for char in text)
     ):
         return "Enter an email address like name@example.com."
+    return lookalike_letters(text)
+
+
+# alphabets whose letters pass for one another (Cyrillic a, U+0430, for Latin a)
+LOOKALIKE_SCRIPTS = ("LATIN", "CYRILLIC", "GREEK")
+
+
+def lookalike_letters(email: str) -> str | None:
+    """Why an address cannot name an account when a part of it (before or after the @) mixes
+    letters of alphabets that look alike, or None: alice@corp.test with a Cyrillic a (U+0430)
+    reads as alice@corp.test, a second account and invitation link HR cannot tell from the first. An
+    address wholly in one alphabet (ivan@пример.рф, by its parts) is kept."""
+    if email.isascii():
+        return None
+    for part in email.strip().split("@"):
+        scripts = {unicodedata.name(c, "").split(" ")[0] for c in part if c.isalpha()}
+        mixed = [script.title() for script in LOOKALIKE_SCRIPTS if script in scripts]
+        if len(mixed) > 1:
+            return (
+                f"{email.strip()} mixes {' and '.join(mixed)} letters, which look alike: type "
+                "it again in one alphabet."
+            )
     return None
 
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import false, select, text, update
 
 from webapp import answering
-from webapp.accounts.models import ROLES, User, name_problem, normalise_email
+from webapp.accounts.models import ROLES, User, lookalike_letters, name_problem, normalise_email
 from webapp.answering import EmployeeIdRefused, employee_id_key, quoted, read_employee_id
 from webapp.column_text import column_length
 from webapp.counting import counted
@@ -362,6 +362,10 @@ def _address(line: int, values: dict, column: str, problems: _Problems) -> str |
     address = normalise_email(raw)
     if not EMAIL.match(address):
         problems.add(line, f"{quoted(raw)} is not an email address", column)
+        return None
+    lookalike = lookalike_letters(address)
+    if lookalike:
+        problems.add(line, lookalike, column)
         return None
     return address
 
