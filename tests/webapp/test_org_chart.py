@@ -128,6 +128,10 @@ def test_a_manager_already_in_trackfit_but_not_in_the_file_is_accepted(app, hr, 
 
 
 PROBLEM_FILES = {
+    "columns separated by semicolons": (
+        HEADER.replace(",", ";") + GOOD_ROW.replace(",", ";"),
+        "org.csv:1: the columns are separated by semicolons: save the file with commas",
+    ),
     "an email mixing alphabets that look alike": (
         HEADER + GOOD_ROW + "\u0430lice@example.com,Alice,,employee,\n",  # a Cyrillic a
         "org.csv:3: email: \u0430lice@example.com mixes Latin and Cyrillic letters, which look "
@@ -758,3 +762,9 @@ def test_a_file_that_is_not_csv_is_refused_where_the_page_opens(app, hr):
     summary = page.index("The org chart was not imported")
     assert summary < page.index('id="everyone-heading"')
     assert 'href="#file">Upload a .csv file' in page[summary:]
+
+
+def test_rows_of_empty_cells_a_spreadsheet_leaves_are_skipped(app, hr):
+    response = upload(hr, HEADER + GOOD_ROW + ",,,,\n , , ,,\n")
+    assert response.status_code == 302
+    assert "gus@example.com" in chart(app)

@@ -195,7 +195,8 @@ def read_chart(filename: str, data: bytes, importer: str | None = None) -> Chart
 
 def _records(text: str, problems: _Problems) -> tuple[list[str] | None, list[tuple[int, list]]]:
     """The header and up to MAX_ROWS rows, each with its line in the file (blank lines and
-    quoted line breaks count); rows beyond are counted, not kept."""
+    quoted line breaks count; rows with every cell empty are skipped); rows beyond are
+    counted, not kept."""
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     header, rows, beyond, unread = None, [], 0, 0
     while True:
@@ -207,8 +208,8 @@ def _records(text: str, problems: _Problems) -> tuple[list[str] | None, list[tup
             problems.add(reader.line_num, _not_csv(error))
             unread += 1
             continue
-        if not cells:
-            continue
+        if not any(cell.strip() for cell in cells):
+            continue  # a blank line, or a row of empty cells a spreadsheet leaves (",,,,")
         if header is None:
             header = cells
         elif len(rows) < MAX_ROWS:
@@ -249,6 +250,13 @@ def _columns(header: list[str] | None, problems: _Problems) -> dict[str, int]:
         else:
             unknown.append(quoted(column))
     missing = [c for c in REQUIRED if c not in positions]
+    if len(header) == 1 and ";" in header[0]:  # what a spreadsheet set to semicolons saves
+        problems.add(
+            1,
+            "the columns are separated by semicolons: save the file with commas (from Excel: "
+            "Save As, 'CSV UTF-8 (Comma delimited)')",
+        )
+        return positions
     if missing:
         problems.add(0, f"required columns missing: {', '.join(missing)}")
     if unknown:
