@@ -284,6 +284,13 @@ def _pack_files(data: bytes) -> dict[str, bytes]:
 
 def _member_refusal(info: zipfile.ZipInfo) -> str | None:
     """Why a member is not read at all, judging by its header, or None."""
+    parts = info.filename.replace("\\", "/").split("/")
+    if info.filename.startswith(("/", "\\")) or ".." in parts or len(parts) > 2:
+        # only its name is ever used, but a path out of the zip's own folders is no pack's
+        return (
+            "is neither at the root of the zip nor in one folder of it; zip the pack folder (or "
+            "its four files) as it is"
+        )
     if info.flag_bits & ENCRYPTED:
         return "is encrypted; zip the pack without a password"
     if info.compress_type not in READABLE_COMPRESSION:

@@ -173,6 +173,10 @@ HOSTILE = {
         "questionnaire.yaml: cannot be read from the zip (Error -3 while decompressing data",
     ),
     "empty zip": (lambda: zipped({}), "the zip lacks pack.yaml, framework.yaml"),
+    "a path out of the zip": (
+        lambda: zipped({f"../../{name}": text for name, text in pack_texts().items()}),
+        "../../pack.yaml: is neither at the root of the zip nor in one folder of it",
+    ),
 }
 
 
