@@ -348,6 +348,10 @@ def test_hr_finds_one_person_among_hundreds_and_opens_their_page(
     page.get_by_role("button", name="Find").click()
     expect(page.get_by_text("1 person matching the filters.")).to_be_visible()
     look_at_every_width(page, "hr-people-found")
+    page.emulate_media(media="print")  # on paper the list, not the invitation buttons
+    expect(page.get_by_role("button", name="Invitation link")).to_be_hidden()
+    page.emulate_media(media="screen")
+    expect(page.get_by_role("button", name="Invitation link")).to_be_visible()
     page.get_by_role("link", name="Élodie Martin 117").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Élodie Martin 117")
     page.go_back()
