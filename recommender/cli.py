@@ -727,7 +727,8 @@ def _check_justification_before_training(args: argparse.Namespace) -> None:
     """A justification that could never be used is refused before minutes of training: one
     without --promote (it is kept with a promotion), one holding a character nobody sees, or
     one too short to count."""
-    from recommender.learn.justification import hidden_character, not_a_reason
+    from recommender.answer.written_text import hidden_character
+    from recommender.learn.justification import not_a_reason
 
     given = _justification(args)
     if given is None:
@@ -767,7 +768,7 @@ def _check_rollback_justification(args: argparse.Namespace) -> None:
 def _refuse_hidden(args: argparse.Namespace, opening: str) -> None:
     """A justification holding a character nobody sees is refused before anything moves,
     whether or not the move needs one: the history would show other text than was checked."""
-    from recommender.learn.justification import hidden_character
+    from recommender.answer.written_text import hidden_character
 
     hidden = hidden_character(args.justification)
     if hidden:

@@ -29,6 +29,7 @@ from recommender.answer.registry import ModelRefused, Registry
 from recommender.answer.scoring import answer_matrix, score, score_many, scoring_layout
 from recommender.answer.track_model import INTERVAL_LEVEL
 from recommender.answer.trial import tried_recommender, try_version
+from recommender.answer.written_text import UNSPACED, hidden_character
 from recommender.errors import AnswersInvalid, PackInvalid, quoted
 from recommender.pack.fields import CLOSE_CALL_FLAG, FLAG_IDS
 from recommender.pack.framework import TRACK_IDS
@@ -55,6 +56,7 @@ __all__ = [  # what the web app uses of the answering layer, named once here
     "NUMBER",
     "SCALED_KINDS",
     "TRACK_IDS",
+    "UNSPACED",
     "WHOLE_CONTEXT",
     "Answers",
     "AnswersInvalid",
@@ -79,6 +81,7 @@ __all__ = [  # what the web app uses of the answering layer, named once here
     "discipline_of",
     "disciplines",
     "employee_id_key",
+    "hidden_character",
     "invisible_character",
     "load_pack",
     "model_registry",

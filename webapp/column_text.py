@@ -11,7 +11,7 @@ from werkzeug.datastructures import FileStorage
 from wtforms import TextAreaField
 from wtforms.validators import StopValidation
 
-from webapp import learning
+from webapp import answering
 
 NUL = "\x00"
 
@@ -60,7 +60,7 @@ def nothing_hidden(form, field) -> None:
     (`hidden_character`, the one check every such text shares), needed or not, since what is
     shown must be what was written and checked: a direction override turns the text after it
     backwards. It stops the chain."""
-    hidden = learning.hidden_character(field.data) if isinstance(field.data, str) else None
+    hidden = answering.hidden_character(field.data) if isinstance(field.data, str) else None
     if hidden:
         raise StopValidation(f"{field.label.text}: {hidden}.")
 

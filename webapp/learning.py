@@ -1,10 +1,8 @@
 """The web's door for learning: outcome files, training, model governance, fairness, quality.
 
-HR's pages and background jobs use it, and so does every form of text written in sentences
-for others to read, for the one check of characters nobody sees (`hidden_character`). It
-loads lazily: a name is imported from the recommender's learning layer (pandas, scipy,
-scikit-learn) the first time it is read, so starting the app, answering and showing results
-never load that machinery. Read names as
+Only HR's pages and background jobs use it, and it loads lazily: a name is imported from the
+recommender's learning layer (pandas, scipy, scikit-learn) the first time it is read, so
+starting the app, answering and showing results never load that machinery. Read names as
 attributes (`learning.train_candidate`), not with `from webapp.learning import ...` at the top
 of a module.
 """
@@ -26,8 +24,6 @@ _SOURCES = {
         "MAX_JUSTIFICATION",
         "MIN_JUSTIFICATION",
         "MIN_WORDS",
-        "UNSPACED",
-        "hidden_character",
         "justification_reasons",
         "needs_justification",
         "not_a_reason",

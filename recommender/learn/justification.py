@@ -1,9 +1,9 @@
 """When promoting a version needs a written justification, for every door that promotes (HR's
 pages and `trackfit models promote` alike): the comparison judged it worse than the active
 version, its chances rank people no better than a coin flip, its fairness report flags a
-group, or its chances run high or low for a group (calibration by group); and, for every door
-that moves a pointer, whether a justification holds a character nobody sees. Plain Python,
-light enough for a web page to read."""
+group, or its chances run high or low for a group (calibration by group); and whether a
+justification says why (it holds no character nobody sees: `hidden_character`, which every
+written text is checked by). Plain Python, light enough for a web page to read."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import re
 import unicodedata
 from typing import Any
 
-from recommender.answer.employee_ids import invisible_character
+from recommender.answer.written_text import UNSPACED, hidden_character
 from recommender.learn.fairness_wording import (
     CALIBRATION_UNREADABLE,
     calibration_flagged,
@@ -33,12 +33,6 @@ KEY_RUN = 3
 # as Czech, Slovak and Croatian write them ("smrt", "vlk", "prst")
 VOWELS = frozenset("aeiouyrl")
 NO_VOWEL_RUN = 4  # Latin letters: "gfdsxcvb" (shorter ones may be abbreviations: "HR")
-# Scripts written without spaces between words (Chinese, Japanese, Thai, Lao, Khmer, Burmese):
-# there each letter counts as a word, so that a reason in them is not taken for one long word.
-UNSPACED = re.compile(
-    "[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf"
-    "\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]"
-)
 # One hand or two mashing along one row ("jfkdlsa", "fjdkslajf"): a word of one keyboard
 # row's letters with this many consonants in a row (no word of one row has: "flask", "Alaska",
 # "typewriter", "property")
@@ -88,18 +82,6 @@ def justification_reasons(manifest: dict[str, Any]) -> list[str]:
             "(calibration by group)"
         )
     return reasons
-
-
-def hidden_character(justification: str | None) -> str | None:
-    """Why a justification cannot be kept as written, or None: it holds a character nobody
-    sees (a direction override, a zero-width space: any format character), named with its
-    place in the trimmed text. The audit log, the models page, the CSV and the history would
-    show the reviewer other text than the one checked (an override turns what follows it
-    backwards). A joiner that is part of a word's spelling (Persian, Hindi) is kept, as in a
-    person's name. Every door that moves a pointer with a written reason asks this, whether
-    or not the move needs one."""
-    found = invisible_character((justification or "").strip(), spelling=True, prose=True)
-    return f"it holds {found}; remove it and try again" if found else None
 
 
 def not_a_reason(justification: str | None, called: str = "a justification") -> str | None:

@@ -7,7 +7,7 @@ from wtforms import RadioField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import StopValidation
 
-from webapp import learning
+from webapp import answering
 from webapp.answering import ANCHORED, Pack
 from webapp.column_text import FitsColumn, TextAreaAsTyped, has_visible_text, nothing_hidden
 
@@ -102,7 +102,7 @@ def reason_problem(reason: str) -> str | None:
         return "say why, in a sentence or two"
     if not any(character.isalpha() for character in reason):
         return "say why in words, in a sentence or two; this has no letters"
-    unspaced = len(learning.UNSPACED.findall(reason))
+    unspaced = len(answering.UNSPACED.findall(reason))
     if len(reason) + unspaced < MIN_REASON:
         counted = " (a letter of Chinese, Japanese or Thai counts as two)" if unspaced else ""
         return (

@@ -892,7 +892,7 @@ class RollbackAttempt:
         holding a character nobody sees, never: the log would show other text than was
         posted)."""
         kept = _storable(self.justification, learning.MAX_JUSTIFICATION)
-        if learning.hidden_character(self.justification):
+        if answering.hidden_character(self.justification):
             kept = ""
         audit.record(  # why first: the log's row shows the first detail
             "rollback_refused",
