@@ -353,6 +353,11 @@ def test_results_and_an_unfinished_assessment_keep_their_pack_after_a_move(
     move(hr, user_id(app, "ada@example.com"), DESIGN)
     start = text_of(ada.get("/assessment/"))
     assert "You started this assessment on the Software engineering ladders" in start
+    home = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", text_of(ada.get("/"))))
+    assert (
+        "It was started on the Software engineering ladders, before you moved to Product "
+        "design, and keeps their questions" in home
+    )
     ada.answer_all(sample_people()[2])  # resumes it: the engineering items are asked
     pack, model, _ = stored(app, unfinished)
     assert (pack, model) == (ENGINEERING_REF, before[1])

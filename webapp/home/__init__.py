@@ -24,6 +24,7 @@ def index():
     latest_share = Share.active(latest.id) if latest else None
     reports = current_user.reports
     manages = current_user.role == "manager" or bool(reports)
+    in_progress = Assessment.in_progress(current_user.id)
     return render_template(
         "home/dashboard.html",
         latest=latest,
@@ -32,7 +33,9 @@ def index():
         latest_shared=latest_share is not None
         and latest_share.manager_id == current_user.manager_id,
         count=len(completed),
-        in_progress=Assessment.in_progress(current_user.id),
+        in_progress=in_progress,
+        # the ladders it was started on, which it keeps when HR has moved the person since
+        in_progress_pack=answering.pack_of(in_progress.pack) if in_progress else None,
         to_confirm=waiting.to_confirm(current_user),
         awaiting_manager=waiting.awaiting_manager(current_user),
         manager=db.session.get(User, current_user.manager_id) if current_user.manager_id else None,
