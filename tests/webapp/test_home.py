@@ -89,7 +89,10 @@ def test_a_shared_assessment_waits_on_both_home_pages_until_a_decision_is_record
     assert section(home(ada), "Shared with your manager") == ""
     to_confirm = section(home(ada), "Waiting for you")
     assert "1</span> decision to confirm" in to_confirm
-    assert "Mo recorded what you agreed" in to_confirm and "aiming for L7" in to_confirm
+    # not "what you agreed": it is agreed once confirmed
+    said = "<bdi>Mo</bdi> recorded the decision from your 1:1 on"
+    assert said in to_confirm and "for you to confirm" in to_confirm
+    assert "aiming for L7" in to_confirm
     assert f"/results/{assessment_id}#one-to-one" in to_confirm
 
 
