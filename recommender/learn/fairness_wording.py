@@ -282,6 +282,18 @@ def likely_ratio(group: dict[str, Any]) -> str:
     return f"likely {_ratio_text(low)} to {_ratio_text(high)}"
 
 
+def ratio_said(ratio: float | None) -> str:
+    """A group's impact ratio as read beside its range: two decimals, as the range's ends have
+    (0.9545 read 0.9545 beside "likely 0.73 to 1.24"), more where two would round it onto the
+    four-fifths line a flag is decided by (0.7996 is not "0.80" beside "flagged under 0.8");
+    a dash for none."""
+    if not is_number(ratio):
+        return "–"
+    if round(ratio, 2) == IMPACT_RATIO_FLAG and ratio != IMPACT_RATIO_FLAG:
+        return f"{ratio:.4f}"
+    return _ratio_text(ratio)
+
+
 def _ratio_text(value: float) -> str:
     """A ratio's end as read: two decimals, or two significant digits when that would show
     a small one as 0.00."""

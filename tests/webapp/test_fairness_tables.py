@@ -95,13 +95,13 @@ def test_the_page_names_the_reference_and_never_lets_a_small_group_set_it(app, h
     assert SMALL_GROUP_REASON in words
     assert f"Target above current level: {OUTCOME_MEANINGS['target_above_current']}" in words
     assert rows(page) == [
-        ["man (reference)", "1000", "50%", "1.0", "–", ""],
-        ["woman", "1000", "30%", "0.6 likely 0.55 to 0.66", "< 0.001 adjusted < 0.001", "flagged"],
+        ["man (reference)", "1000", "50%", "1.00", "–", ""],
+        ["woman", "1000", "30%", "0.60 likely 0.55 to 0.66", "< 0.001 adjusted < 0.001", "flagged"],
         [
             "x",
             "20",
             "100%",
-            "2.0 likely 1.76 to 2.11",
+            "2.00 likely 1.76 to 2.11",
             "< 0.001 adjusted < 0.001",
             "small group: flagged only where the ratio is under 0.8 and p < 0.05",
         ],
@@ -196,8 +196,8 @@ def test_a_report_written_before_these_rules_still_renders(app, hr, older_fairne
     assert "Groups under 30 people are marked small" in words
     assert "chi-square test, p < 0.001." in words
     assert rows(page) == [
-        ["man (reference)", "15", "60%", "1.0", "–", "small group"],
-        ["woman", "10", "20%", "0.3333", "0.042", "flagged, small group"],
+        ["man (reference)", "15", "60%", "1.00", "–", "small group"],
+        ["woman", "10", "20%", "0.33", "0.042", "flagged, small group"],
     ]
 
 
@@ -217,7 +217,7 @@ def test_a_group_of_fewer_than_five_is_listed_without_its_outcomes(app, hr):
     assert table["woman"] == [
         "60",
         "33%",
-        "0.6667 likely 0.46 to 0.96",
+        "0.67 likely 0.46 to 0.96",
         "0.095 adjusted 0.190",
         f"flagged, {CHANCE_MARK}",
     ]

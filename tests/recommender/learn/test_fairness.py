@@ -41,6 +41,7 @@ from recommender.learn.fairness_wording import (
     flagged_groups_said,
     likely_ratio,
     p_statement,
+    ratio_said,
     readable_p,
     shown_report,
 )
@@ -1310,3 +1311,19 @@ def test_an_outcome_counted_among_some_compares_groups_by_everyones_bar():
     }
     assert set(groups) == {"a", "b"}
     assert groups["b"]["small_group"] and not groups["a"]["small_group"]
+
+
+@pytest.mark.parametrize(
+    ("ratio", "said"),
+    [
+        (0.9545, "0.95"),  # two decimals, as the range's ends
+        (1.0, "1.00"),
+        (0.7996, "0.7996"),  # "0.80" would read as not under the four-fifths line
+        (0.8004, "0.8004"),
+        (0.8, "0.80"),
+        (0.003, "0.003"),  # a small one is not 0.00
+        (None, "–"),
+    ],
+)
+def test_a_ratio_reads_with_the_decimals_its_flag_needs(ratio, said):
+    assert ratio_said(ratio) == said
