@@ -29,7 +29,13 @@ from recommender.answer.registry import ModelRefused, Registry
 from recommender.answer.scoring import answer_matrix, score, score_many, scoring_layout
 from recommender.answer.track_model import INTERVAL_LEVEL
 from recommender.answer.trial import tried_recommender, try_version
-from recommender.answer.written_text import UNSPACED, hidden_character
+from recommender.answer.written_text import (
+    COUNTS_AS_TWO,
+    UNSPACED,
+    counted_length,
+    hidden_character,
+    lookalike_scripts,
+)
 from recommender.errors import AnswersInvalid, PackInvalid, quoted
 from recommender.pack.fields import CLOSE_CALL_FLAG, FLAG_IDS
 from recommender.pack.framework import TRACK_IDS
@@ -50,6 +56,7 @@ __all__ = [  # what the web app uses of the answering layer, named once here
     "ANCHORED",
     "CHOICE",
     "CLOSE_CALL_FLAG",
+    "COUNTS_AS_TWO",
     "FLAG_IDS",
     "FLAG_MESSAGES",
     "INTERVAL_LEVEL",
@@ -74,6 +81,7 @@ __all__ = [  # what the web app uses of the answering layer, named once here
     "answer_matrix",
     "answers_json",
     "can_answer",
+    "counted_length",
     "current_pack",
     "current_recommender",
     "default_discipline",
@@ -84,6 +92,7 @@ __all__ = [  # what the web app uses of the answering layer, named once here
     "hidden_character",
     "invisible_character",
     "load_pack",
+    "lookalike_scripts",
     "model_registry",
     "next_anchor",
     "pack_for",

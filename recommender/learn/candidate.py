@@ -26,7 +26,7 @@ from recommender.answer.recommendation import decide
 from recommender.answer.registry import ModelRefused, Registry
 from recommender.answer.track_model import TrackModel
 from recommender.learn.advice_value import advice_value
-from recommender.learn.comparison import compare_paired
+from recommender.learn.comparison import compare_paired, with_intervals
 from recommender.learn.fairness import fairness_report
 from recommender.learn.group_calibration import calibration_by_group
 from recommender.learn.model_card import LABEL_DEFINITION, render_model_card
@@ -165,7 +165,7 @@ def train_candidate(
         "rows_used": manifest["data"]["rows_used"],
         "metrics": result.metrics,
         "cross_fitted": {
-            t: _with_intervals(m, holdout["comparison"]["tracks"].get(t, {}))
+            t: with_intervals(m, holdout["comparison"]["tracks"].get(t, {}))
             for t, m in holdout["candidate"]["tracks"].items()
         },
         "compared_with_active": _compared(holdout["active"], holdout["comparison"]),
@@ -428,31 +428,13 @@ def _comparable_active(
     return active.model
 
 
-def _headline(metrics: dict[str, Any]) -> dict[str, Any]:
-    return {key: metrics[key] for key in ("rows", "auc", "brier") if key in metrics}
-
-
-def _with_intervals(
-    metrics: dict[str, Any], compared: dict[str, Any], side: str = "candidate"
-) -> dict[str, Any]:
-    """The headline figures of a track, each with its 90% interval where the comparison has
-    one for that side, the candidate's or the active version's (`auc_interval`,
-    `brier_interval`)."""
-    said = _headline(metrics)
-    for measure in ("auc", "brier"):
-        interval = (compared.get(measure) or {}).get(f"{side}_interval")
-        if measure in said and interval:
-            said[f"{measure}_interval"] = interval
-    return said
-
-
 def _compared(active: dict[str, Any] | None, comparison: dict[str, Any]) -> dict[str, Any] | None:
     """The active version's figures on the same folds, each with its interval."""
     if active is None or "error" in active:
         return active
     judged = comparison.get("tracks") or {}
     tracks = {
-        t: _with_intervals(m, judged.get(t, {}), side="active") for t, m in active["tracks"].items()
+        t: with_intervals(m, judged.get(t, {}), side="active") for t, m in active["tracks"].items()
     }
     return {"version": active["version"], "tracks": tracks}
 

@@ -170,6 +170,20 @@ def _interval(values: np.ndarray, level: float = INTERVAL_LEVEL) -> list[float]:
     return [round(float(v), 4) for v in np.quantile(values, [tail, 1 - tail])]
 
 
+def with_intervals(
+    metrics: dict[str, Any], compared: dict[str, Any], side: str = "candidate"
+) -> dict[str, Any]:
+    """A track's headline figures (rows, ROC AUC, Brier), each with its 90% interval where
+    `compared` (a track of `compare_paired`) has one for that side, "candidate" or "active"
+    (`auc_interval`, `brier_interval`)."""
+    said = {key: metrics[key] for key in ("rows", "auc", "brier") if key in metrics}
+    for measure in ("auc", "brier"):
+        interval = (compared.get(measure) or {}).get(f"{side}_interval")
+        if measure in said and interval:
+            said[f"{measure}_interval"] = interval
+    return said
+
+
 def _track_comparison(y, scores, rng, samples) -> dict[str, Any]:
     auc, brier = _resampled(y, scores, rng, samples)
     point_auc = paired_auc(y, scores, np.arange(y.size)[None, :])[0]

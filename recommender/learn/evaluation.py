@@ -25,7 +25,7 @@ from sklearn.preprocessing import StandardScaler
 from recommender.answer.assessment import assess
 from recommender.answer.features import feature_completeness, feature_matrix
 from recommender.answer.recommendation import decide
-from recommender.learn.comparison import compare_paired
+from recommender.learn.comparison import compare_paired, with_intervals
 from recommender.learn.synthetic import TRUTHS, synthetic_profiles
 from recommender.learn.training import (
     MIN_EACH_OUTCOME,
@@ -326,10 +326,8 @@ def evaluate_on_outcomes(data, test_share: float = 0.3, seed: int = 11) -> dict[
     for track, entry in paired["tracks"].items():
         # each side's figures with their intervals, from the same resamples as versus_peer
         for name, side in (("trackfit", "candidate"), ("gradient_boosting_peer", "active")):
-            for measure in ("auc", "brier"):
-                interval = (entry.get(measure) or {}).get(f"{side}_interval")
-                if interval and track in report[name]:
-                    report[name][track][f"{measure}_interval"] = interval
+            if track in report[name]:
+                report[name][track] = with_intervals(report[name][track], entry, side)
     for track, why in unjudged.items():
         # a handful of people ranks perfectly by chance: no figure, and the reason instead
         report["versus_peer"]["tracks"][track] = {

@@ -11,7 +11,12 @@ import re
 import unicodedata
 from typing import Any
 
-from recommender.answer.written_text import UNSPACED, hidden_character
+from recommender.answer.written_text import (
+    COUNTS_AS_TWO,
+    UNSPACED,
+    counted_length,
+    hidden_character,
+)
 from recommender.learn.fairness_wording import (
     CALIBRATION_UNREADABLE,
     calibration_flagged,
@@ -99,8 +104,8 @@ def not_a_reason(justification: str | None, called: str = "a justification") -> 
     # word each, and twice a letter's length (a Japanese reason of 24 letters is one)
     letters = 0 if _repeated_run(unspaced) else len(set(unspaced))
     words = len({word.casefold() for word in typed if word not in mash}) + letters // 2
-    if len(text) + len(unspaced) < MIN_JUSTIFICATION:
-        counted = " (a letter of Chinese, Japanese or Thai counts as two)" if unspaced else ""
+    if counted_length(text) < MIN_JUSTIFICATION:
+        counted = COUNTS_AS_TWO if unspaced else ""
         return (
             f"it is {len(text)} character{'' if len(text) == 1 else 's'}; {called} is "
             f"at least {MIN_JUSTIFICATION}{counted}"

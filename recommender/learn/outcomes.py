@@ -28,6 +28,7 @@ from recommender.answer.employee_ids import (
 )
 from recommender.answer.profile import ProfileBatch
 from recommender.answer.scoring import score_matrix, scoring_layout
+from recommender.answer.written_text import lookalike_scripts
 from recommender.errors import Problem, TrackfitError, did_you_mean, quoted
 from recommender.learn.people import person_order
 from recommender.learn.training import training_shortfalls
@@ -496,11 +497,6 @@ def _distinct(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return codes, np.asarray(distinct, dtype=object)
 
 
-# alphabets whose letters pass for Latin ones (Cyrillic a, U+0430; Greek omicron): one value
-# mixing them is a second group that looks like the first
-LOOKALIKE_SCRIPTS = ("LATIN", "CYRILLIC", "GREEK")
-
-
 def _lookalikes(values: list[str], codes: np.ndarray) -> list[tuple[str, str, int | None] | None]:
     """Per distinct value (in order of first appearance): None, or why it is a group that
     looks like another: (value, the first spelling met of the same text, the row it is first
@@ -514,20 +510,10 @@ def _lookalikes(values: list[str], codes: np.ndarray) -> list[tuple[str, str, in
     for index, value in enumerate(values):
         if not value:
             continue
-        if not value.isascii():  # letters of one alphabet only
-            scripts = sorted(
-                {
-                    script
-                    for script in (
-                        unicodedata.name(c, "").split(" ")[0] for c in value if c.isalpha()
-                    )
-                    if script in LOOKALIKE_SCRIPTS
-                },
-                key=LOOKALIKE_SCRIPTS.index,
-            )
-            if len(scripts) > 1:
-                found[index] = (value, " and ".join(s.title() for s in scripts), None)
-                continue
+        scripts = lookalike_scripts(value)  # a second group that looks like the first
+        if scripts:
+            found[index] = (value, " and ".join(scripts), None)
+            continue
         key = unicodedata.normalize("NFKC", value).casefold()
         if key in spelled:
             earlier = spelled[key]

@@ -7,7 +7,6 @@ import hashlib
 import logging
 import secrets
 import time
-import unicodedata
 from datetime import datetime, timedelta
 from functools import cache
 
@@ -31,7 +30,7 @@ from sqlalchemy.orm import Mapped, mapped_column, validates
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from webapp.accounts import name_order
-from webapp.answering import invisible_character
+from webapp.answering import invisible_character, lookalike_scripts
 from webapp.column_text import has_visible_text
 from webapp.database import utcnow
 from webapp.extensions import db, login_manager
@@ -211,21 +210,14 @@ def email_problem(email: str) -> str | None:
     return lookalike_letters(text)
 
 
-# alphabets whose letters pass for one another (Cyrillic a, U+0430, for Latin a)
-LOOKALIKE_SCRIPTS = ("LATIN", "CYRILLIC", "GREEK")
-
-
 def lookalike_letters(email: str) -> str | None:
     """Why an address cannot name an account when a part of it (before or after the @) mixes
     letters of alphabets that look alike, or None: alice@corp.test with a Cyrillic a (U+0430)
     reads as alice@corp.test, a second account and invitation link HR cannot tell from the first. An
     address wholly in one alphabet (ivan@пример.рф, by its parts) is kept."""
-    if email.isascii():
-        return None
     for part in email.strip().split("@"):
-        scripts = {unicodedata.name(c, "").split(" ")[0] for c in part if c.isalpha()}
-        mixed = [script.title() for script in LOOKALIKE_SCRIPTS if script in scripts]
-        if len(mixed) > 1:
+        mixed = lookalike_scripts(part)
+        if mixed:
             return (
                 f"{email.strip()} mixes {' and '.join(mixed)} letters, which look alike: type "
                 "it again in one alphabet."

@@ -102,9 +102,8 @@ def reason_problem(reason: str) -> str | None:
         return "say why, in a sentence or two"
     if not any(character.isalpha() for character in reason):
         return "say why in words, in a sentence or two; this has no letters"
-    unspaced = len(answering.UNSPACED.findall(reason))
-    if len(reason) + unspaced < MIN_REASON:
-        counted = " (a letter of Chinese, Japanese or Thai counts as two)" if unspaced else ""
+    if answering.counted_length(reason) < MIN_REASON:
+        counted = answering.COUNTS_AS_TWO if answering.UNSPACED.search(reason) else ""
         return (
             f"say why, in a sentence or two; this is {len(reason)} "
             f"character{'' if len(reason) == 1 else 's'}, and a reason is at least "
