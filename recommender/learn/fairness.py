@@ -98,6 +98,7 @@ from recommender.learn.fairness_wording import (
 
 MIN_EXPECTED = 5  # chi-square only when every expected count reaches this
 SAME_TEST = "_same_test"  # while a report is made: which people a group's test compares
+GROUPS_COUNTED = "_groups_counted"  # while a report is made: an attribute's groups not set aside
 JOIN = " × "  # joins attribute names and group labels of an intersection
 # The linear audit's limit: beyond this many combinations of labels (a few seconds of linear
 # algebra), the report relies on the withholding along lines alone.
@@ -122,10 +123,11 @@ def fairness_report(
     at all (a bool array over people): its rates, ratios, tests and small groups are then those
     of these people alone, each of its cells saying how many were `counted` and how many were
     not (`not_counted`), and how many of those counted its own tables leave out to protect a
-    small group among them (`set_aside_among_counted`); everyone else's outcome is no
-    evidence either way. Raises ValueError
-    on arrays of different lengths, a non-boolean outcome or mask, a mask for an outcome not
-    given, or a `max_intersection` below 1.
+    small group among them (`set_aside_among_counted`), and which groups of everyone's table
+    have nobody among them (`none_counted`: no row of their own, so say so rather than leave a
+    group out of the table in silence); everyone else's outcome is no evidence either way.
+    Raises ValueError on arrays of different lengths, a non-boolean outcome or mask, a mask
+    for an outcome not given, or a `max_intersection` below 1.
     """
     if max_intersection < 1:
         raise ValueError(f"max_intersection must be at least 1, got {max_intersection}")
@@ -165,6 +167,11 @@ def fairness_report(
             max_intersection,
         )
         cells = {entry["attribute"]: entry["outcomes"][name] for entry in among["attributes"]}
+        # the groups of everyone's tables with nobody counted here: no row of their own
+        counted_here = {
+            entry["attribute"]: {group["group"] for group in entry["outcomes"][name]["groups"]}
+            for entry in among["attributes"]
+        }
         # the people these tables leave out among those counted: their own small groups
         kept_back = {
             entry["attribute"]: entry["set_aside"] + entry["unknown_set_aside"]
@@ -176,10 +183,16 @@ def fairness_report(
                 "counted": counted,
                 "not_counted": people - counted,
                 "set_aside_among_counted": kept_back.get(entry["attribute"], 0),
+                "none_counted": [
+                    group
+                    for group in entry[GROUPS_COUNTED]
+                    if group not in counted_here.get(entry["attribute"], ())
+                ],
             }
         report["flagged"] += among["flagged"]
     for entry in report["attributes"]:  # the outcomes in the order given
         entry["outcomes"] = {name: entry["outcomes"][name] for name in checked}
+        del entry[GROUPS_COUNTED]
     attributes = [entry["attribute"] for entry in report["attributes"]]
     report["flagged"].sort(
         key=lambda f: (attributes.index(f["attribute"]), list(checked).index(f["outcome"]))
@@ -275,6 +288,7 @@ def _report(
                 "set_aside": int((table.known & ~counted).sum()),
                 "unknown_set_aside": int((~table.known & ~counted).sum()),
                 "outcomes": cells,
+                GROUPS_COUNTED: [name for name, n in zip(table.names, table.n, strict=True) if n],
             }
         )
     return {

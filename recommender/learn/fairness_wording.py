@@ -210,7 +210,20 @@ def counted_among(outcome: str, cell: dict[str, Any]) -> str:
             else ""
         )
         + "."
+        + _none_counted(cell.get("none_counted"))
     )
+
+
+def _none_counted(groups: Any) -> str:
+    """The groups of an attribute with nobody among those counted, which the table has no row
+    for: " No one in 50 and over is among them, so it has no row here." ("" for none, and for
+    a report made before they were named)."""
+    if not isinstance(groups, list) or not groups:
+        return ""
+    names = [str(group) for group in groups]
+    listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+    they = "it has" if len(names) == 1 else "they have"
+    return f" No one in {listed} is among them, so {they} no row here."
 
 
 def withheld_reason(group: dict[str, Any]) -> str:

@@ -127,7 +127,7 @@ def test_a_target_above_the_top_of_the_ladder_is_counted_only_below_it(app, hr):
     assert (
         "Counted among the 300 people below the top grade of the ladders (or whose grade is "
         "not known); the 100 at the top grade (no target can be above the level they hold) are "
-        "left out."
+        "left out. No one in 50 and over is among them, so it has no row here."
     ) in text_of(page)
     # nobody below the top: no table to read, and the page says why
     nobody = fairness_report(
@@ -141,6 +141,7 @@ def test_a_target_above_the_top_of_the_ladder_is_counted_only_below_it(app, hr):
     )
     card = "\n".join(fairness_lines(shown_report(json.loads(json.dumps(report)))))
     assert "Counted among the 300 people below the top grade of the ladders" in card
+    assert "No one in 50 and over is among them, so it has no row here." in card
     assert [row[:3] for row in rows(page)] == [
         ["50 and over (reference)", "100", "34%"],
         ["under 50", "300", "33%"],

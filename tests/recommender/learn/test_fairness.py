@@ -1218,8 +1218,9 @@ def test_an_outcome_some_cannot_have_is_counted_among_those_who_can():
     assert counted_among("target_above_current", target) == (
         "Counted among the 300 people below the top grade of the ladders (or whose grade is not "
         "known); the 100 at the top grade (no target can be above the level they hold) are left "
-        "out."
+        "out. No one in 50 and over is among them, so it has no row here."
     )
+    assert target["none_counted"] == ["50 and over"]
     assert counted_among("manager_recommended", cells["manager_recommended"]) == ""
     json.dumps(report, allow_nan=False)
 
@@ -1272,6 +1273,14 @@ def test_an_outcome_counted_among_some_is_their_own_report(population, data):
         assert (cell.pop("counted"), cell.pop("not_counted")) == (mask.sum(), n - mask.sum())
         kept_back = theirs["set_aside"] + theirs["unknown_set_aside"]
         assert cell.pop("set_aside_among_counted") == kept_back
+        # every group of everyone's table is in this one's or named as having nobody counted
+        rows = {group["group"] for group in cell["groups"]}
+        everyones = {
+            group["group"]
+            for group in everyone["outcomes"]["manager_recommended"]["groups"]
+            if group["withheld"] != "set_aside"
+        }
+        assert set(cell.pop("none_counted")) == everyones - rows
         # the same tables; each p adjusted over the one report's comparisons, not each part's
         assert unadjusted(cell) == unadjusted(theirs["outcomes"]["target_above_current"])
         assert unadjusted(entry_["outcomes"]["manager_recommended"]) == unadjusted(
