@@ -31,6 +31,7 @@ from recommender.learn.fairness_wording import (
     likely_ratio,
     p_statement,
     people_set_aside,
+    ratio_said,
     readable_p,
     shown_report,
     withheld_reason,
@@ -614,19 +615,21 @@ def _group_row(group: dict[str, Any], cell: dict[str, Any], report: dict[str, An
 
 
 def _rate_with_range(group: dict[str, Any]) -> str:
-    """The group's rate, and after it the 90% range of a rate seen among that many people."""
+    """The group's rate, and after it the 90% range of a rate seen among that many people: two
+    decimals each, as the page has them (0.3333 beside "likely 0.24 to 0.44" read as more
+    certain than its range)."""
     rate, people = group.get("rate"), group.get("n")
     if not (is_number(rate) and 0 <= rate <= 1 and is_count(people) and people > 0):
         return f"{_or_dash(rate)}"
-    return f"{rate} ({likely_share(rate, people)})"
+    return f"{rate:.2f} ({likely_share(rate, people)})"
 
 
 def _ratio_with_range(group: dict[str, Any]) -> str:
-    """The impact ratio, and after it its 90% range where the report has one."""
-    ratio_range = likely_ratio(group)
-    if not ratio_range:
-        return f"{_or_dash(group['impact_ratio'])}"
-    return f"{group['impact_ratio']} ({ratio_range})"
+    """The impact ratio as the page reads it (`ratio_said`), and after it its 90% range where
+    the report has one."""
+    ratio_range, ratio = likely_ratio(group), group["impact_ratio"]
+    said = ratio_said(ratio) if is_number(ratio) else f"{_or_dash(ratio)}"
+    return f"{said} ({ratio_range})" if ratio_range else said
 
 
 def _p_with_adjusted(group: dict[str, Any], report: dict[str, Any]) -> str:

@@ -44,14 +44,14 @@ def test_a_report_names_its_reference_and_leaves_small_groups_uncompared():
     assert f"- Target above the current level: {OUTCOME_MEANINGS['target_above_current']}." in text
     assert f"- Manager track recommended: {OUTCOME_MEANINGS['manager_recommended']}." in text
     assert "**Manager track recommended**: chi-square test, p < 0.001" in text
-    assert "| man (reference) | 1000 | 0.5 (likely 0.47 to 0.53) | 1.0 | – |  |" in text
+    assert "| man (reference) | 1000 | 0.50 (likely 0.47 to 0.53) | 1.00 | – |  |" in text
     assert (
-        "| woman | 1000 | 0.3 (likely 0.28 to 0.32) | 0.6 (likely 0.55 to 0.66) | "
+        "| woman | 1000 | 0.30 (likely 0.28 to 0.32) | 0.60 (likely 0.55 to 0.66) | "
         "< 0.001 (adjusted < 0.001) | "
         "**flagged** |"
     ) in text
     assert (
-        "| x | 20 | 1.0 (likely 0.88 to 1.00) | 2.0 (likely 1.76 to 2.11) | "
+        "| x | 20 | 1.00 (likely 0.88 to 1.00) | 2.00 (likely 1.76 to 2.11) | "
         f"< 0.001 (adjusted < 0.001) | "
         f"{SMALL_GROUP_MARK} |"
     ) in text
@@ -62,7 +62,7 @@ def test_a_report_without_a_comparable_group_says_so_and_names_the_exact_test():
     text = "\n".join(fairness_lines(fairness_report({"o": chosen}, {"g": gender})))
     assert "No group has at least 30 people" in text
     assert "**o**: Fisher's exact test, p = 0.091" in text
-    assert "| a | 20 | 0.3 (likely 0.16 to 0.48) | – | – | too few to compare |" in text
+    assert "| a | 20 | 0.30 (likely 0.16 to 0.48) | – | – | too few to compare |" in text
 
 
 def test_a_report_made_before_the_rules_renders_as_it_was_made(older_fairness_report):
@@ -70,10 +70,10 @@ def test_a_report_made_before_the_rules_renders_as_it_was_made(older_fairness_re
     assert "Groups under 30 people are marked small" in text
     assert "**Manager track recommended**: chi-square test, p < 0.001" in text
     assert (
-        "| woman | 10 | 0.2 (likely 0.07 to 0.46) | 0.3333 | 0.042 | **flagged**, small group |"
+        "| woman | 10 | 0.20 (likely 0.07 to 0.46) | 0.33 | 0.042 | **flagged**, small group |"
         in text
     )
-    assert "| man (reference) | 15 | 0.6 (likely 0.39 to 0.78) | 1.0 | – | small group |" in text
+    assert "| man (reference) | 15 | 0.60 (likely 0.39 to 0.78) | 1.00 | – | small group |" in text
     card = render_model_card({"pack": "engineering@1", "fairness": older_fairness_report})
     assert "## Fairness" in card and "| woman | 10 |" in card
 
@@ -87,12 +87,12 @@ def test_a_group_of_fewer_than_five_is_listed_without_its_outcomes():
     set_aside = WITHHELD_REASONS["set_aside"]
     assert f"| g6 | 2 | – | – | – | {set_aside} |" in card
     assert (
-        "| five | 5 | 0.2 (likely 0.05 to 0.56) | 0.4 (likely 0.09 to 1.17) | "
+        "| five | 5 | 0.20 (likely 0.05 to 0.56) | 0.40 (likely 0.09 to 1.17) | "
         f"0.358 (adjusted 0.358) | "
         f"{SMALL_GROUP_MARK} |"
     ) in card
     assert "makes 2 comparisons of a group with its reference" in card and "; none does." in card
-    assert "| woman | 60 | 0.3333 (likely 0.24 to 0.44) | 0.6667 (likely 0.46 to 0.96) |" in card
+    assert "| woman | 60 | 0.33 (likely 0.24 to 0.44) | 0.67 (likely 0.46 to 0.96) |" in card
     assert "(groups not shown left out)" in card
     assert "### gender (known: 127, unknown: 0; 2 people left out of every count (in a" in card
 
@@ -285,12 +285,21 @@ def test_the_card_explains_ratio_ranges_only_where_it_shows_them():
     report = fairness_report({"manager_recommended": chosen}, {"gender": gender})
     rule = 'A ratio\'s range ("likely 0.44 to 0.81") is its 90% interval.'
     shown = "\n".join(fairness_lines(report))
-    assert rule in shown and "0.6 (likely " in shown
+    assert rule in shown and "0.60 (likely " in shown
     for group in report["attributes"][0]["outcomes"]["manager_recommended"]["groups"]:
         del group["impact_ratio_interval"]  # as a report made before ranges were given
     made_before = "\n".join(fairness_lines(report))
     ratios = [line.split("|")[4] for line in made_before.splitlines() if line.startswith("| ")]
     assert rule not in made_before and not any("likely" in ratio for ratio in ratios)
+
+
+def test_the_card_reads_a_ratio_as_the_page_does():
+    """Two decimals beside a range of two, four where two would put it on the four-fifths line:
+    3,998 of 10,000 against 5,000 of 10,000 is 0.7996, flagged, which is not "0.80"."""
+    gender, chosen = blocks(("man", 10_000, 5_000), ("woman", 10_000, 3_998))
+    report = fairness_report({"manager_recommended": chosen}, {"gender": gender})
+    rows = {line.split("|")[1].strip(): line for line in fairness_lines(report) if "|" in line}
+    assert rows["woman"].split("|")[4].strip().startswith("0.7996 (likely 0.78 to 0.82)")
 
 
 def test_the_card_gives_each_groups_rate_with_its_range():
@@ -299,8 +308,8 @@ def test_the_card_gives_each_groups_rate_with_its_range():
     gender, chosen = blocks(("man", 100, 50), ("woman", 100, 30), ("x", 4, 1))
     report = fairness_report({"manager_recommended": chosen}, {"gender": gender})
     rows = {line.split("|")[1].strip(): line for line in fairness_lines(report) if "|" in line}
-    assert "| 0.3 (likely 0.23 to 0.38) |" in rows["woman"]
-    assert "| 0.5 (likely 0.42 to 0.58) |" in rows["man (reference)"]
+    assert "| 0.30 (likely 0.23 to 0.38) |" in rows["woman"]
+    assert "| 0.50 (likely 0.42 to 0.58) |" in rows["man (reference)"]
     assert "likely" not in rows["x"].split("|")[3]  # too few to show: withheld
 
 
