@@ -388,7 +388,11 @@ def test_a_new_discipline_is_found_at_once_while_the_list_of_disciplines_is_kept
     assert hr.get("/hr/packs").status_code == 200  # the list of disciplines is now kept
     design = load_pack(DESIGN)
     files = {name: (design.path / name).read_text(encoding="utf-8") for name in PACK_FILES}
-    files["pack.yaml"] = files["pack.yaml"].replace("id: product-design\n", "id: research\n", 1)
+    files["pack.yaml"] = (
+        files["pack.yaml"]
+        .replace("id: product-design\n", "id: research\n", 1)
+        .replace("title: Product design\n", "title: Design research\n", 1)
+    )
     response = upload_pack(hr, zipped(files, "research"))
     assert response.status_code == 302, text(response)[:2000]
     page = hr.get(response.headers["Location"])

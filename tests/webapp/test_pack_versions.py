@@ -263,6 +263,9 @@ def test_an_older_version_than_an_upload_is_refused(app, hr):
 
 def test_a_pack_with_another_id_is_a_discipline_of_its_own_not_a_version_of_this_one(app, hr):
     files = pack_files(pack_yaml=("id: engineering", "id: platform_engineering"))
+    files["pack.yaml"] = _swap(
+        files["pack.yaml"], "title: Software engineering", "title: Platform engineering"
+    )
     response = upload(hr, zipped(files, "platform_engineering"))
     assert response.status_code == 302
     assert response.headers["Location"].endswith("discipline=platform_engineering")
@@ -270,6 +273,25 @@ def test_a_pack_with_another_id_is_a_discipline_of_its_own_not_a_version_of_this
     with app.app_context():
         assert load_pack(BUNDLED).ref == "engineering@1"  # engineering's versions untouched
     assert ">engineering@2<" not in hr.get("/hr/packs").get_data(as_text=True)
+
+
+def test_a_discipline_titled_as_another_is_refused(app, hr):
+    """People choose their discipline by its title and an org chart names it so: a new
+    discipline, or a new version of one, may not take a title another discipline has."""
+    files = pack_files(pack_yaml=("id: engineering", "id: platform_engineering"))
+    files["pack.yaml"] = _swap(
+        files["pack.yaml"], "title: Software engineering", "title: SOFTWARE Engineering"
+    )
+    html = _refused(app, hr, zipped(files, "platform_engineering"))
+    assert (
+        "pack.yaml: title: &#39;SOFTWARE Engineering&#39; is the title of the discipline "
+        "&#39;engineering&#39; already; give this discipline a title of its own"
+    ) in html
+    renamed = pack_files(pack_yaml=("title: Software engineering", "title: Data science"))
+    html = _refused(app, hr, zipped(renamed))
+    assert "&#39;Data science&#39; is the title of the discipline &#39;data-science&#39;" in html
+    # its own title again is no clash
+    assert upload(hr, zipped(pack_files())).status_code == 302
 
 
 def test_a_pack_the_active_model_cannot_read_is_refused(app, hr, tmp_path):

@@ -106,7 +106,7 @@ def upload_pack():
         stored = pack_versions.store_upload(
             data,
             None if new_discipline else setting,  # None: the id it declares, a new discipline
-            _no_model_yet if no_model else _active_model_reads,
+            _checked_with(_no_model_yet if no_model else _active_model_reads),
         )
     except PackUploadRefused as refused:
         return packs(form, refused.problems, refused.notes)
@@ -165,6 +165,35 @@ def _not_installable(declared: str | None, known: list[str]) -> str:
 def _shown_name(filename: str | None) -> str:
     """The uploaded file's name as the audit log keeps it: one line, printable, not too long."""
     return CONTROL_CHARACTERS.sub(" ", filename or "")[:MAX_FILENAME]
+
+
+def _checked_with(check_model):
+    """The checks a valid pack meets before it is installed, each problem named in one pass:
+    its title is no other discipline's, and `check_model`."""
+
+    def check(pack) -> None:
+        problems = _title_taken(pack)
+        try:
+            check_model(pack)
+        except PackUploadRefused as refused:
+            problems += refused.problems
+        if problems:
+            raise PackUploadRefused(problems)
+
+    return check
+
+
+def _title_taken(pack) -> list[str]:
+    """A title another discipline already has, compared as the org chart reads a discipline
+    column (case aside): two disciplines titled alike would read as one to the people choosing
+    theirs, and an org chart's "Software engineering" would name one of them."""
+    wanted = pack.title.casefold()
+    return [
+        f"pack.yaml: title: '{pack.title}' is the title of the discipline '{other.id}' "
+        "already; give this discipline a title of its own"
+        for other in answering.disciplines()
+        if other.id != pack.id and other.title.casefold() == wanted
+    ]
 
 
 def _active_model_reads(pack) -> None:
