@@ -194,7 +194,7 @@ def test_an_unknown_prior_names_the_registry_as_given_and_its_versions(
 def test_synth_train_promote_rollback_in_another_registry(trackfit, tmp_path):
     data = tmp_path / "outcomes.csv"
     registry = str(tmp_path / "registry")
-    assert trackfit("synth", "--n", "2000", "--seed", "5", "--out", str(data))[0] == 0
+    assert trackfit("synth", "--n", "800", "--seed", "5", "--out", str(data))[0] == 0
     code, out, _ = trackfit("--models", registry, "train", "--data", str(data))
     summary = json.loads(out)
     assert code == 0 and summary["version"] == "v1" and summary["active"] is None
@@ -228,7 +228,7 @@ def test_synth_train_promote_rollback_in_another_registry(trackfit, tmp_path):
     # v2 learnt from this very file, so it is no prior (its folds' held-out people are in it)
     assert not any("prior" in summary["metrics"]["tracks"][t] for t in ("ic", "manager"))
     other = tmp_path / "other.csv"
-    assert trackfit("synth", "--n", "2000", "--seed", "6", "--out", str(other))[0] == 0
+    assert trackfit("synth", "--n", "800", "--seed", "6", "--out", str(other))[0] == 0
     code, out, _ = trackfit("--models", registry, "train", "--data", str(other))
     toward = json.loads(out)["metrics"]["tracks"]
     assert code == 0 and {toward[t]["prior"] for t in ("ic", "manager")} == {"v2"}

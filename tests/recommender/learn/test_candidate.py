@@ -158,8 +158,8 @@ def test_an_active_version_that_learnt_this_very_file_is_no_prior(tmp_path):
 def test_the_default_model_never_shrinks_toward_what_is_active(tmp_path):
     pack = load_pack("engineering")
     registry = RegistryWriter(tmp_path)
-    first = build_default_model(registry, pack, people=2500, seed=5)
-    second = build_default_model(registry, pack, people=2500, seed=5)
+    first = build_default_model(registry, pack, people=1000, seed=5)
+    second = build_default_model(registry, pack, people=1000, seed=5)
     assert registry.active(pack) == second != first
     one, two = (registry.manifest(v)["metrics"]["tracks"] for v in (first, second))
     assert "prior" not in two["ic"] and "prior" not in two["manager"]
@@ -397,7 +397,7 @@ def test_a_declined_active_version_gives_way_to_the_version_it_was_built_on(tmp_
     was built on (which learnt from none of them) is offered instead."""
     pack = load_pack("engineering")
     registry = RegistryWriter(tmp_path)
-    default = build_default_model(registry, pack, people=4000, seed=7)
+    default = build_default_model(registry, pack, people=2000, seed=7)
     outcomes, profiles = synthetic_profiles(pack, 1600, 51)
     last_year = np.arange(1600) < 800
     first = train_candidate(
