@@ -47,6 +47,18 @@ def test_one_account_per_email_whatever_the_case(client):
     assert "already an account" in response.get_data(as_text=True)
 
 
+def test_an_accent_typed_either_way_is_one_address(app, client):
+    """josé with é (U+00E9) and josé with e and a combining accent (U+0301), as some programs
+    export it, are one address: stored composed, found either way, never a second account."""
+    composed, decomposed = "jos\u00e9@example.com", "jose\u0301@example.com"
+    assert client.register(email=decomposed).status_code == 302
+    client.logout()
+    assert "already an account" in client.register(email=composed).get_data(as_text=True)
+    assert client.login(email=composed).status_code == 302
+    with app.app_context():
+        assert db.session.scalars(select(User.email)).all() == [composed]
+
+
 def test_a_form_without_its_csrf_token_is_refused(client, password):
     response = client.post(
         "/account/register",

@@ -7,6 +7,7 @@ import hashlib
 import logging
 import secrets
 import time
+import unicodedata
 from datetime import datetime, timedelta
 from functools import cache
 
@@ -226,8 +227,10 @@ def lookalike_letters(email: str) -> str | None:
 
 
 def normalise_email(email: str) -> str:
-    """Email addresses are compared trimmed and in lower case."""
-    return email.strip().lower()
+    """Email addresses are compared trimmed, in lower case and composed (NFC): josé typed on
+    one keyboard as é and exported by another program as e and a combining accent is one
+    address, where it read as two (the second could not sign in to the first's account)."""
+    return unicodedata.normalize("NFC", email.strip().lower())
 
 
 def _new_session_token() -> str:
