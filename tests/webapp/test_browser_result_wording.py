@@ -71,10 +71,11 @@ def test_a_close_call_below_the_level_held_reads_as_one_story_at_every_width(
 
 @pytest.fixture
 def quality_site(team, serve, make_assessment, people):
-    """The sample people's finished assessments, each six times over as six people (thirty
-    without a quality flag: the fewest the figures are shown from), every other one without
-    an answer to la2 (so that construct's figures are withheld); the site's URL."""
-    for number, person in enumerate(people * 6):
+    """The sample people's finished assessments, each seven times over as seven people (the
+    figures are from the first forty, over thirty of them without a quality flag: the fewest
+    the figures are shown from), every other one without an answer to la2 (so that
+    construct's figures are withheld); the site's URL."""
+    for number, person in enumerate(people * 7):
         email = f"person{number}@example.com"
         factories.user(team, email, "employee", f"Person {number}")
         stored = make_assessment(email, person, seconds_per_page=90)
@@ -92,6 +93,8 @@ def test_the_quality_page_with_left_out_counts_fits_every_width(
     log_in(page, quality_site, "hr@example.com")
     page.goto(f"{quality_site}/hr/quality")
     expect(page.get_by_role("columnheader", name="Skipped an item")).to_be_visible()
-    expect(page.get_by_text("not shown: fewer than 30 complete responses")).to_be_visible()
+    withheld = page.get_by_role("row", name="Enjoys leading people")
+    expect(withheld).to_contain_text("not shown: fewer than 30 complete responses")
+    expect(page.locator("#released")).to_contain_text("first 40 of the 42 responses")
     assert_accessible(page, "quality page")
     look_at_every_width(page, "hr-quality-left-out")

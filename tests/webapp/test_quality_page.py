@@ -94,18 +94,25 @@ def test_with_no_finished_assessments_the_page_says_so(app, hr, people, make_use
 
 
 def test_finished_assessments_give_every_construct_its_reliability(app, hr, people, finish):
-    """The six sample people finish, each six times over as six people; the careless ones
-    (straight-lining, failed attention checks) are counted but left out of the statistics,
-    so every construct has thirty responses, the fewest it is shown from."""
-    everyone = people * 6
+    """The six sample people finish, each seven times over as seven people, one after the
+    other; the figures are from the first forty (they move ten responses at a time), the
+    careless ones among them (straight-lining, failed attention checks) counted but left out
+    of the statistics."""
+    everyone = people * 7
     finish(everyone)
-    careful = [person for person in everyone if "careless" not in person["employee_id"]]
-    assert len(careful) == 30
+    careful = [person for person in everyone[:40] if "careless" not in person["employee_id"]]
+    assert len(careful) >= 30
     page = hr.get("/hr/quality").get_data(as_text=True)
     assert "No finished assessments" not in page and 'id="withheld"' not in page
-    assert "<dt>Responses</dt><dd>36</dd>" in page
-    assert "<dt>From</dt><dd>36 finished assessments, 0 rows of uploaded" in page
-    assert "<dt>With a response-quality flag</dt><dd>6 (17%)" in page
+    assert "<dt>Responses</dt><dd>42</dd>" in page
+    assert "<dt>From</dt><dd>42 finished assessments, 0 rows of uploaded" in page
+    flagged = 40 - len(careful)
+    assert f"<dt>With a response-quality flag</dt><dd>{flagged} ({flagged / 40:.0%})" in page
+    assert (
+        "The figures below are from the first 40 of the 42 responses, in the order they were "
+        "stored: they move 10 responses at a time, so that no change on this page tells what "
+        "one person answered. 8 more responses bring in the rest."
+    ) in html_module.unescape(re.sub(r"\s+", " ", page))
 
     rows = table(page)
     assert list(rows) == CONSTRUCTS
@@ -124,7 +131,7 @@ def test_finished_assessments_give_every_construct_its_reliability(app, hr, peop
         assert low - 5e-4 <= alpha <= high + 5e-4, construct  # the interval to 3 decimals
         assert row["light"] == ("green" if alpha >= 0.8 else "amber" if alpha >= 0.7 else "red")
         assert row["omega"] != "–"
-    assert '<p class="hint">' not in page
+    assert page.count('<p class="hint"') == 1  # the figures' first forty, nothing else
     assert "Enjoys leading people" in page and "Comfort with a fragmented week" in page
 
 
@@ -143,6 +150,30 @@ def test_fewer_than_thirty_responses_show_how_many_and_nothing_they_said(
     for said in ('scope="col">Floor', "With a response-quality flag", "straight lining"):
         assert said not in page
     assert "Leading a group of people gives me energy" not in page  # no item is listed
+
+
+def test_one_more_response_changes_no_figure_until_ten_more_have_come(app, hr):
+    """Seen before and after one person finished, the page would tell their answers (an
+    item's floor from 12 of 40 to 13 of 41 is theirs): the figures move ten at a time."""
+    answers = _synthetic_answers(50, seed=12)
+    _store_assessments(app, answers[:40])
+    before = _figures(hr.get("/hr/quality").get_data(as_text=True))
+    assert before
+    for count in range(41, 50):
+        _store_assessments(app, answers[count - 1 : count])
+        page = hr.get("/hr/quality").get_data(as_text=True)
+        assert f"<dt>Responses</dt><dd>{count}</dd>" in page
+        assert _figures(page) == before, count
+    _store_assessments(app, answers[49:])
+    page = hr.get("/hr/quality").get_data(as_text=True)
+    assert _figures(page) != before and 'id="released"' not in page
+
+
+def _figures(page: str) -> list[str]:
+    """Every figure the page gives of the answers: its tables' cells and the flags counted."""
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", page, re.S)
+    flags = re.findall(r"<dt>With a response-quality flag</dt><dd>(.*?)</dd>", page)
+    return cells + flags
 
 
 def test_a_construct_with_fewer_than_thirty_complete_responses_shows_only_its_counts(app, hr):

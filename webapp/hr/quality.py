@@ -3,6 +3,8 @@ responses."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import render_template
 from sqlalchemy import func, select
 
@@ -32,6 +34,15 @@ from webapp.hr.outcomes.models import OutcomeRecord, OutcomeUpload
 MIN_RESPONSES = 30
 # what a construct keeps when its figures are withheld: how many answered, nothing they said
 COUNTS_ONLY = ("n", "responses", "incomplete", "items")
+# The figures move this many responses at a time: computed on the first responses in the order
+# they were stored, a whole number of steps of them. Were they computed on every response, the
+# page seen before and after one more person finished would tell that person's answers (an
+# item's floor going from 30 of 60 people to 31 of 61 is their answer), and HR sees who
+# finished when.
+RELEASE_STEP = 10
+# a stored response: (when it was stored, uploaded rows before assessments of the same moment,
+# its row id), its answers JSON
+Stored = tuple[tuple[datetime, int, int], dict]
 
 
 @bp.route("/quality")
@@ -55,10 +66,12 @@ def quality():
         # people assessed here whom a full file's HR id cannot be matched to
         "without_id": without_id if from_files else 0,
     }
-    people = finished + from_files
+    stored = sorted(finished + from_files, key=lambda pair: pair[0])
+    released = len(stored) // RELEASE_STEP * RELEASE_STEP
+    people = [answers for _, answers in stored[:released]]
     report = None
     flag_counts = {}
-    if len(people) >= MIN_RESPONSES:
+    if released >= MIN_RESPONSES:
         profiles = score_many(pack, people)
         flagged = profiles.flagged
         flag_counts = {flag: int(profiles.flags[flag].sum()) for flag in FLAG_IDS}
@@ -70,7 +83,9 @@ def quality():
         "hr/quality.html",
         pack=pack,
         disciplines=answering.disciplines(),
-        responses=len(people),
+        responses=len(stored),
+        released=released,
+        release_step=RELEASE_STEP,
         report=report,
         sources=sources,
         not_added=_not_added(sources),
@@ -90,8 +105,9 @@ def _withheld_below_minimum(quality: dict) -> dict:
     return {key: quality[key] for key in COUNTS_ONLY} | {"withheld": True}
 
 
-def _finished_assessments(pack: Pack) -> tuple[list[dict], set[str], int, int]:
-    """Each person's newest finished assessment of the pack version, as answers JSON; the
+def _finished_assessments(pack: Pack) -> tuple[list[Stored], set[str], int, int]:
+    """Each person's newest finished assessment of the pack version, as answers JSON with
+    when it was stored (`Stored`); the
     people they are (employee ids and emails, as `employee_id_key`), for uploaded rows to be
     matched against; how many earlier assessments of people who took it again were left
     out (a person answering twice is one person, not two); and how many of the people have
@@ -109,6 +125,7 @@ def _finished_assessments(pack: Pack) -> tuple[list[dict], set[str], int, int]:
     rows = db.session.execute(
         select(
             Assessment.id,
+            Assessment.completed_at,
             Assessment.answers,
             Assessment.context,
             Assessment.timings,
@@ -121,17 +138,19 @@ def _finished_assessments(pack: Pack) -> tuple[list[dict], set[str], int, int]:
         .order_by(Assessment.id)
     )
     newest, people, without_id = [], set(), 0
-    for assessment_id, answers, context, timings, employee_id, email in rows:
+    for assessment_id, finished, answers, context, timings, employee_id, email in rows:
         without_id += not employee_id
         people.update(employee_id_key(key) for key in (employee_id, email) if key)
-        newest.append(answers_json(f"assessment {assessment_id}", answers, context, timings))
+        stored = answers_json(f"assessment {assessment_id}", answers, context, timings)
+        newest.append(((finished, 1, assessment_id), stored))
     retaken = db.session.scalar(select(func.count()).select_from(ranked).where(ranked.c.rank > 1))
     return newest, people, retaken, without_id
 
 
-def _uploaded_rows(pack: Pack, assessed: set[str]) -> tuple[list[dict], dict[str, int]]:
+def _uploaded_rows(pack: Pack, assessed: set[str]) -> tuple[list[Stored], dict[str, int]]:
     """The answers in the pack version's uploaded outcome files, each person once, as answers
-    JSON, and how many rows were not added and why.
+    JSON with when they were stored (`Stored`: the upload's time), and how many rows were not
+    added and why.
 
     Outcome files overlap: the same file sent again, a later file repeating people of an
     earlier one, uploads whose training failed. A person of a full file is their employee id
@@ -145,6 +164,8 @@ def _uploaded_rows(pack: Pack, assessed: set[str]) -> tuple[list[dict], dict[str
     rows = db.session.execute(
         select(
             OutcomeUpload.id,
+            OutcomeUpload.uploaded_at,
+            OutcomeRecord.id,
             OutcomeRecord.employee_id,
             OutcomeRecord.assessment_id,
             OutcomeRecord.answers,
@@ -157,7 +178,7 @@ def _uploaded_rows(pack: Pack, assessed: set[str]) -> tuple[list[dict], dict[str
     seen: set[str] = set()
     people = []
     sources = {"linked": 0, "gone": 0, "repeated": 0, "assessed": 0}
-    for upload_id, employee_id, assessment_id, answers, context in rows:
+    for upload_id, uploaded_at, record_id, employee_id, assessment_id, answers, context in rows:
         if answers is None:
             sources["linked" if assessment_id is not None else "gone"] += 1
             continue
@@ -169,7 +190,8 @@ def _uploaded_rows(pack: Pack, assessed: set[str]) -> tuple[list[dict], dict[str
             sources["repeated"] += 1
             continue
         seen.add(person)
-        people.append(answers_json(f"upload {upload_id} row {len(people)}", answers, context))
+        stored = answers_json(f"upload {upload_id} row {len(people)}", answers, context)
+        people.append(((uploaded_at, 0, record_id), stored))
     return people, sources
 
 
@@ -215,12 +237,13 @@ def _not_added(sources: dict[str, int]) -> list[str]:
     return [f"{_plural(count, one, many)} {rest}" for count, one, many, rest in reasons if count]
 
 
-def _answers(pack: Pack, stored: list[dict]) -> tuple[list[Answers], int]:
-    """The stored responses that still fit the pack, and how many do not."""
+def _answers(pack: Pack, stored: list[Stored]) -> tuple[list[tuple[tuple, Answers]], int]:
+    """The stored responses that still fit the pack, each with when it was stored, and how
+    many do not."""
     people = []
-    for response in stored:
+    for when, response in stored:
         try:
-            people.append(Answers.from_json(response, pack))
+            people.append((when, Answers.from_json(response, pack)))
         except AnswersInvalid:
             continue  # not the pack's shape any more; counted as not usable
     return people, len(stored) - len(people)
