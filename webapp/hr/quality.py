@@ -107,11 +107,11 @@ def _withheld_below_minimum(quality: dict) -> dict:
 
 def _finished_assessments(pack: Pack) -> tuple[list[Stored], set[str], int, int]:
     """Each person's newest finished assessment of the pack version, as answers JSON with
-    when it was stored (`Stored`); the
-    people they are (employee ids and emails, as `employee_id_key`), for uploaded rows to be
-    matched against; how many earlier assessments of people who took it again were left
-    out (a person answering twice is one person, not two); and how many of the people have
-    no employee id on record (a full file naming them by an HR id cannot be matched)."""
+    when it was finished (`Stored`); the people they are (employee ids and emails, as
+    `employee_id_key`), for uploaded rows to be matched against; how many earlier
+    assessments of people who took it again were left out (a person answering twice is one
+    person, not two); and how many of the people have no employee id on record (a full file
+    naming them by an HR id cannot be matched)."""
     order = (Assessment.completed_at.desc(), Assessment.id.desc())
     ranked = (
         select(
