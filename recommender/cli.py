@@ -566,6 +566,8 @@ def run_train(args: argparse.Namespace) -> int:
     # in the order of the people, as HR's pages train: the same rows in another order alike
     outcomes = _read_outcome_file(args, load_pack(args.pack)).in_person_order()
     registry = RegistryWriter(args.models)
+    if args.promote:  # a move the registry could not record is refused before training
+        registry.check_can_move(pack_id_of(outcomes.pack))
     profiles = outcomes.profiles()
     try:
         summary = train_candidate(
@@ -591,10 +593,16 @@ def run_train(args: argparse.Namespace) -> int:
         version = summary["version"]
         refusal = _unjustified(registry, version, _justification(args))
         if refusal is None:
-            registry.promote(
-                version, outcomes.pack, justification=_justification(args), by=command_line_user()
-            )
-            summary["active"] = version
+            try:
+                registry.promote(
+                    version,
+                    outcomes.pack,
+                    justification=_justification(args),
+                    by=command_line_user(),
+                )
+                summary["active"] = version
+            except ModelRefused as refused:  # the candidate is written: say so, and why
+                refusal = "; ".join(str(problem) for problem in refused.problems)
     json.dump(summary, sys.stdout, indent=2)
     sys.stdout.write("\n")
     print(

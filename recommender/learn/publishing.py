@@ -307,11 +307,12 @@ class RegistryWriter(Registry):
             pack = None  # an id: the installed pack of that id, if there is one
         try_version(self, name, pack)
 
-    def _ready_to_move(self, pack_id: str) -> None:
-        """Refuse a move the registry could not record whole, and move a single `ACTIVE` of
-        old to its pack's pointer; the caller holds the lock. The history must read line by
-        line (a move appended after a half-written line would be lost in it), and the pointer
-        folder and the pack's pointer must be a plain folder and file or absent."""
+    def check_can_move(self, pack_id: str) -> None:
+        """Refuse a move the registry could not record whole, writing nothing: the history
+        must read line by line (a move appended after a half-written line would be lost in
+        it), and the pointer folder and the pack's pointer must be a plain folder and file or
+        absent. Asked again under the lock when moving; asked first, it spares a training
+        whose promotion could never be made."""
         self.history()  # a ModelRefused naming every line that does not read
         for path in (self.root / ACTIVE_FILE, self.root / ACTIVE_FOLDER / pack_id):
             if os.path.lexists(path) and not stat.S_ISREG(os.lstat(path).st_mode):
@@ -319,10 +320,15 @@ class RegistryWriter(Registry):
                     f"{path}: is a folder, link or device, not the file naming the active "
                     "version; remove it, then promote a version"
                 )
-        folder = self.root / ACTIVE_FOLDER
-        if os.path.lexists(folder):
+        if os.path.lexists(self.root / ACTIVE_FOLDER):
             self._pointer_folder()
-        else:
+
+    def _ready_to_move(self, pack_id: str) -> None:
+        """Refuse a move the registry could not record whole (`check_can_move`), and move a
+        single `ACTIVE` of old to its pack's pointer; the caller holds the lock."""
+        self.check_can_move(pack_id)
+        folder = self.root / ACTIVE_FOLDER
+        if not os.path.lexists(folder):
             folder.mkdir(mode=0o755)
         self._migrate_single_pointer()
 

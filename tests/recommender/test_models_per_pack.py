@@ -12,7 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from recommender.answer.registry import PEOPLE_FILE, Registry
+from recommender.answer.registry import PEOPLE_FILE, ModelRefused, Registry
+from recommender.learn.publishing import RegistryWriter
 from recommender.pack.loading import PACKS_DIR
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -333,6 +334,51 @@ def test_a_justification_that_could_never_be_used_is_refused_before_any_training
     assert all(f"train: {problem}" in err for problem in expected)
     assert "nowhere.csv" not in err
     assert sorted(path.name for path in models.iterdir()) == listing
+
+
+def test_train_promote_into_a_registry_that_cannot_record_a_move_writes_no_version(
+    trackfit, models, tmp_path
+):
+    """A history whose last line was cut short refuses every move: `train --promote` says so
+    before training, and no candidate is left behind by the refused run."""
+    data = tmp_path / "people.csv"
+    assert trackfit("synth", "--n", "400", "--seed", "7", "--out", str(data))[0] == 0
+    with (models / "history.jsonl").open("a", encoding="utf-8") as history:
+        history.write('{"at": "2026')
+    listing = sorted(path.name for path in models.iterdir())
+    code, out, err = trackfit(
+        "--models", str(models), "train", "--data", str(data), "--promote",
+        "--justification", REASON,
+    )  # fmt: skip
+    assert code == 2 and out == "" and "Traceback" not in err
+    assert "history.jsonl:4: is not valid JSON" in err
+    assert sorted(path.name for path in models.iterdir()) == listing
+
+
+def test_a_promotion_refused_after_training_names_the_candidate_it_wrote(
+    trackfit, models, tmp_path, monkeypatch
+):
+    """When the move is refused once the candidate is written (its trial on sample people
+    fails), the summary is still printed and the refusal says the candidate was written."""
+    data = tmp_path / "people.csv"
+    assert trackfit("synth", "--n", "400", "--seed", "7", "--out", str(data))[0] == 0
+
+    def fails(self, name, pack=None):
+        raise ModelRefused(f"model {name} failed its trial")
+
+    monkeypatch.setattr(RegistryWriter, "try_version", fails)
+    code, out, err = trackfit(
+        "--models", str(models), "train", "--data", str(data), "--promote",
+        "--justification", REASON,
+    )  # fmt: skip
+    assert code == 2 and "Traceback" not in err
+    candidate = json.loads(out)["version"]
+    assert (models / candidate / "manifest.json").is_file()
+    assert json.loads(out)["active"] == "v1" == Registry(models).active("engineering")
+    assert (
+        f"train: {candidate} was written as a candidate but not promoted: model {candidate} "
+        "failed its trial"
+    ) in err
 
 
 def test_a_record_of_people_that_does_not_read_is_a_warning_of_check_not_a_failure(
