@@ -559,7 +559,7 @@ def run_train(args: argparse.Namespace) -> int:
     summary."""
     from recommender.learn.candidate import train_candidate
     from recommender.learn.outcomes import OutcomesInvalid
-    from recommender.learn.publishing import RegistryWriter
+    from recommender.learn.publishing import PromotionMoved, RegistryWriter
     from recommender.learn.training import TrainingDataTooSmall
 
     _check_justification_before_training(args)
@@ -593,14 +593,26 @@ def run_train(args: argparse.Namespace) -> int:
         version = summary["version"]
         refusal = _unjustified(registry, version, _justification(args))
         if refusal is None:
+            # judged against the version active when training began: one promoted since (a
+            # training at once) was never compared with it, so it is not replaced
+            judged_against = (registry.manifest(version).get("comparison") or {}).get("active")
             try:
                 registry.promote(
                     version,
                     outcomes.pack,
+                    replacing=judged_against,
                     justification=_justification(args),
                     by=command_line_user(),
                 )
                 summary["active"] = version
+            except PromotionMoved as moved:
+                summary["active"] = moved.active
+                refusal = (
+                    f"it was judged against {judged_against or 'no version'}, and "
+                    f"{moved.active or 'no version'} is active for {moved.pack_id} now (moved "
+                    f"while it trained); compare them (`{_trackfit(args.models)} models list`) "
+                    f"and promote {version} if it should replace {moved.active or 'none'}"
+                )
             except ModelRefused as refused:  # the candidate is written: say so, and why
                 refusal = "; ".join(str(problem) for problem in refused.problems)
     json.dump(summary, sys.stdout, indent=2)
@@ -674,8 +686,7 @@ def _trained_in_words(
     if summary.get("active") == version:
         lines.append(f"  {version} is now active")
     elif not refused:
-        # the registry named as it was given, none when the default was used
-        trackfit = f"trackfit --models {shlex.quote(str(models))}" if models else "trackfit"
+        trackfit = _trackfit(models)
         promote = f"{trackfit} models promote {version}"
         if needs:
             from recommender.learn.justification import MIN_JUSTIFICATION
@@ -693,6 +704,12 @@ def _trained_in_words(
             f"--version {version}`, or promote it with `{promote}"
         )
     return "\n".join(lines)
+
+
+def _trackfit(models: Path | None) -> str:
+    """The command to suggest: the registry named as it was given, none when the default was
+    used."""
+    return f"trackfit --models {shlex.quote(str(models))}" if models else "trackfit"
 
 
 def _needs_justification(registry: Registry, version: str) -> list[str]:

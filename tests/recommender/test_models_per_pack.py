@@ -12,9 +12,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import recommender.learn.candidate as candidate_module
 from recommender.answer.registry import PEOPLE_FILE, ModelRefused, Registry
 from recommender.learn.publishing import RegistryWriter
 from recommender.pack.loading import PACKS_DIR
+from tests.registry_forgery import forged_version
 
 ROOT = Path(__file__).resolve().parents[2]
 BUNDLED = sorted(path.parent.name for path in PACKS_DIR.glob("*/pack.yaml"))
@@ -379,6 +381,37 @@ def test_a_promotion_refused_after_training_names_the_candidate_it_wrote(
         f"train: {candidate} was written as a candidate but not promoted: model {candidate} "
         "failed its trial"
     ) in err
+
+
+def test_train_promote_does_not_replace_a_version_made_active_while_it_trained(
+    trackfit, models, tmp_path, monkeypatch
+):
+    """Two trainings with --promote at once on one registry: the candidate was judged against
+    the version active when it began, never against one promoted while it trained, so it does
+    not replace that one: it is kept as a candidate and the refusal says why."""
+    data = tmp_path / "people.csv"
+    assert trackfit("synth", "--n", "400", "--seed", "7", "--out", str(data))[0] == 0
+    other = forged_version(models, lambda arrays: None)  # an engineering version beside v1
+    trained = candidate_module.train_candidate
+
+    def while_another_is_promoted(*args, **kwargs):
+        summary = trained(*args, **kwargs)
+        RegistryWriter(models).promote(other)  # the other training finished first
+        return summary
+
+    monkeypatch.setattr(candidate_module, "train_candidate", while_another_is_promoted)
+    code, out, err = trackfit(
+        "--models", str(models), "train", "--data", str(data), "--promote",
+        "--justification", REASON,
+    )  # fmt: skip
+    assert code == 2 and "Traceback" not in err
+    summary = json.loads(out)
+    candidate = summary["version"]
+    assert Registry(models).active("engineering") == other == summary["active"]
+    assert f"train: {candidate} was written as a candidate but not promoted" in err
+    assert f"it was judged against v1, and {other} is active for engineering now" in err
+    moves = (models / "history.jsonl").read_text().splitlines()
+    assert json.loads(moves[-1])["to"] == other
 
 
 def test_a_record_of_people_that_does_not_read_is_a_warning_of_check_not_a_failure(
