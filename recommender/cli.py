@@ -1425,10 +1425,16 @@ def _sizes(text: str) -> tuple[int, ...]:
 
 def _truths(text: str) -> tuple[str, ...]:
     """`baseline,thresholds`: names of synthetic truths, in the order given; one typed twice
-    is refused, naming it."""
+    is refused, naming it, and so is an empty name between commas (as `--sizes` refuses
+    one: a quiet drop would hide the name meant there)."""
     from recommender.learn.synthetic import TRUTHS
 
-    names = tuple(part.strip() for part in text.split(",") if part.strip())
+    parts = [part.strip() for part in text.split(",")]
+    if "" in parts and any(parts):
+        raise argparse.ArgumentTypeError(
+            f"{text[:40]!r} has an empty name between commas; name each truth once"
+        )
+    names = tuple(part for part in parts if part)
     unknown = list(dict.fromkeys(name for name in names if name not in TRUTHS))
     if unknown or not names:
         raise argparse.ArgumentTypeError(

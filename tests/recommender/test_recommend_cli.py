@@ -382,6 +382,8 @@ def test_evaluate_prints_a_table_and_refuses_bad_sizes(trackfit, capsys):
         (("--sizes", "3,x"), "argument --sizes: '3,x' is not a list of whole numbers"),
         (("--sizes", "50"), "each size must be between 100"),
         (("--truths", "linear"), "unknown truth 'linear'; choose from baseline, thresholds"),
+        (("--truths", "baseline,,thresholds"), "'baseline,,thresholds' has an empty name"),
+        (("--truths", "baseline,"), "'baseline,' has an empty name between commas"),
     ):
         with pytest.raises(SystemExit) as exit_:
             trackfit("evaluate", *arguments)
