@@ -30,6 +30,8 @@ FLAG_IDS = (
 # is better for this person). Pages say "a close call" exactly when a result carries it, so the
 # headline and the rule's note beside it always agree, in old results as in new.
 CLOSE_CALL_FLAG = "close_call"
+# The prefix of the fields the questionnaire's constructs give rules (numbers, as scores).
+CONSTRUCT_FIELDS = "constructs."
 
 
 @dataclass(frozen=True)
@@ -40,10 +42,14 @@ class FieldSpec:
     choices: tuple[str, ...] = ()
 
 
-def field_catalogue(framework: Framework, questionnaire: Questionnaire) -> dict[str, FieldSpec]:
-    """Every field a rule of this pack may read."""
+def field_catalogue(
+    framework: Framework, questionnaire: Questionnaire | None
+) -> dict[str, FieldSpec]:
+    """Every field a rule of this pack may read; without a questionnaire (one that does not
+    read), every field but the constructs it measures."""
     number = FieldSpec(NUMBER)
-    fields = {f"constructs.{c}": number for c in questionnaire.construct_ids}
+    construct_ids = questionnaire.construct_ids if questionnaire else ()
+    fields = {f"{CONSTRUCT_FIELDS}{c}": number for c in construct_ids}
     fields |= {f"competencies.{c}": number for c in framework.competency_ids}
     fields |= {
         "context.years_experience": number,

@@ -8,7 +8,7 @@ from functools import cache
 from pathlib import Path
 
 from recommender.errors import PackInvalid, did_you_mean
-from recommender.pack.fields import field_catalogue
+from recommender.pack.fields import CONSTRUCT_FIELDS, field_catalogue
 from recommender.pack.framework import Framework
 from recommender.pack.parsing.framework import parse_framework
 from recommender.pack.parsing.header import parse_header
@@ -111,9 +111,13 @@ def _load_pack_cached(path: Path, _fingerprint: tuple) -> Pack:
     if framework is None and sources["questionnaire.yaml"].read:
         unchecked.append("questionnaire.yaml's competencies and levels, until framework.yaml reads")
     rules = None
-    if framework and questionnaire:
+    if framework:
+        # without the questionnaire, only the names of the constructs it measures wait for it
+        unchecked_fields = None if questionnaire else CONSTRUCT_FIELDS
         catalogue = field_catalogue(framework, questionnaire)
-        rules = parse_rules(sources["rules.yaml"], catalogue, framework)
+        rules = parse_rules(sources["rules.yaml"], catalogue, framework, unchecked_fields)
+        if unchecked_fields and sources["rules.yaml"].read:
+            unchecked.append("rules.yaml's construct fields, until questionnaire.yaml reads")
     elif sources["rules.yaml"].read:
         built = {"framework.yaml": framework, "questionnaire.yaml": questionnaire}
         unread = [name for name, read in built.items() if read is None]

@@ -49,6 +49,33 @@ def test_validate_a_broken_copy_exits_2_listing_the_problem(trackfit, pack_copy)
     assert "Traceback" not in err
 
 
+def test_validate_lists_the_rules_problems_beside_a_questionnaire_that_does_not_read(
+    trackfit, pack_copy
+):
+    """Every problem listed (DESIGN.md): a misspelt construct in questionnaire.yaml leaves
+    unchecked only the rules' construct names, not a track or a key rules.yaml gets wrong."""
+    folder = pack_copy()
+    questionnaire, rules = folder / "questionnaire.yaml", folder / "rules.yaml"
+    text = questionnaire.read_text(encoding="utf-8")
+    questionnaire.write_text(
+        text.replace("construct: org_influence", "construct: org_inflence", 1), encoding="utf-8"
+    )
+    text = rules.read_text(encoding="utf-8")
+    rules.write_text(
+        text.replace("choose_track: ic", "choose_track: icc", 1).replace(
+            "priority: 70", "priority: 70\n    bogus: 1", 1
+        ),
+        encoding="utf-8",
+    )
+    code, out, err = trackfit("validate", str(folder))
+    assert code == 2 and out == ""
+    assert "'org_inflence' is not a construct" in err
+    assert "rule 'needs-interest': 'icc' is not a track (ic, manager)" in err
+    assert "rules.yaml:36: rules[2].bogus: is not a known field here" in err
+    assert err.startswith("pack is invalid: 3 problems")
+    assert "(not checked yet: rules.yaml's construct fields, until questionnaire.yaml reads)" in err
+
+
 def test_validate_checks_the_packs_sample_answers_every_line_in_one_pass(trackfit, pack_copy):
     folder = pack_copy()
     code, out, _ = trackfit("validate", str(folder))

@@ -32,9 +32,14 @@ from recommender.pack.source import ID_PATTERN, PackSource, cut, describe, shown
 
 
 def parse_rules(
-    source: PackSource, catalogue: dict[str, FieldSpec], framework: Framework
+    source: PackSource,
+    catalogue: dict[str, FieldSpec],
+    framework: Framework,
+    unchecked_fields: str | None = None,
 ) -> RuleSet | None:
-    """Build the rule set from `rules.yaml`, logging every problem with the rule's id."""
+    """Build the rule set from `rules.yaml`, logging every problem with the rule's id. A field
+    named with the prefix `unchecked_fields` (the constructs, while the questionnaire that
+    measures them does not read) is taken for a number, its name not checked yet."""
     raw = source.mapping(source.data, (), "a mapping with a list of rules")
     if raw is None:
         return None
@@ -42,7 +47,7 @@ def parse_rules(
     entries = source.sequence(raw.get("rules"), ("rules",))
     if entries is None:
         return None
-    parser = _RuleParser(source, catalogue, framework)
+    parser = _RuleParser(source, catalogue, framework, unchecked_fields)
     rules, places = [], {}
     for index, entry, rule_id in source.unique_ids(entries, ("rules",), "rule"):
         rule = parser.rule(entry, ("rules", index), rule_id)
@@ -76,9 +81,16 @@ def _one_choice_per_priority(source: PackSource, rules: list[Rule], places: dict
 class _RuleParser:
     """Checks one rule at a time; every message names the rule's id."""
 
-    def __init__(self, source: PackSource, catalogue: dict[str, FieldSpec], framework: Framework):
+    def __init__(
+        self,
+        source: PackSource,
+        catalogue: dict[str, FieldSpec],
+        framework: Framework,
+        unchecked_fields: str | None,
+    ):
         self.source = source
         self.catalogue = catalogue
+        self.unchecked_fields = unchecked_fields
         self.track_ids = framework.track_ids
         # a target moves at most the length of a ladder, and is capped at most to its top
         self.longest_ladder = max(len(framework.ladder(track)) for track in framework.track_ids)
@@ -161,7 +173,10 @@ class _RuleParser:
         if not isinstance(name, str):
             self.problem(path + ("field",), f"field takes a field's name, not {describe(name)}")
             return None
-        if name not in self.catalogue:
+        spec = self.catalogue.get(name)
+        if spec is None and self.unchecked_fields and name.startswith(self.unchecked_fields):
+            spec = FieldSpec(NUMBER)
+        if spec is None:
             self.problem(
                 path + ("field",), f"unknown field {shown(name)}{suggestion(name, self.catalogue)}"
             )
@@ -175,7 +190,7 @@ class _RuleParser:
             return None
         op = ops[0]
         operand = value[op]
-        if self.operand_fits(self.catalogue[name], op, operand, path + (op,), name):
+        if self.operand_fits(spec, op, operand, path + (op,), name):
             return Comparison(name, op, tuple(operand) if op == "in" else operand)
         return None
 

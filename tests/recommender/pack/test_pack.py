@@ -323,7 +323,9 @@ def test_a_problem_in_one_file_never_hides_another_files(pack_copy):
     cannot be checked until a file reads is said, not silently skipped."""
     report = _report_with_a_misspelt_construct(pack_copy(), "pack.yaml", "version: 1", "version: 0")
     assert "pack.yaml:" in report and "'org_inflence' is not a construct" in report
-    assert "(not checked yet: rules.yaml's fields, until questionnaire.yaml reads)" in report
+    assert (
+        "(not checked yet: rules.yaml's construct fields, until questionnaire.yaml reads)" in report
+    )
     assert report.startswith("pack is invalid: 2 problems")
 
 
