@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import gc
 import io
 import json
+import re
 import shutil
 import signal
 import subprocess
@@ -262,6 +264,39 @@ def test_a_key_given_twice_is_refused_naming_the_line(trackfit, tmp_path):
     assert code == 2 and out == ""
     assert 'twice.jsonl:2: is not valid JSON (the key "employee_id" appears twice' in err
     assert "silently win)" in err  # no column: the key's first or an escaped spelling misleads
+
+
+def _options(parser: argparse.ArgumentParser) -> set[str]:
+    """The long options a parser and the commands under it take (--help aside)."""
+    found = set()
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            found |= {o for sub in action.choices.values() for o in _options(sub)}
+        found |= {o for o in action.option_strings if o.startswith("--") and o != "--help"}
+    return found
+
+
+def test_the_readme_lists_every_command_with_every_option_it_takes():
+    """README's "Command line" block names each command of `trackfit` and, in that command's
+    lines, each of its options, as `trackfit <command> --help` has them."""
+    section = (ROOT / "README.md").read_text(encoding="utf-8").split("\n## Command line\n")[1]
+    block = section.split("```\n", 2)[1]
+    lines_of: dict[str, str] = {}
+    command = None
+    for line in block.splitlines():
+        if line.startswith("trackfit "):
+            command = line.split()[1]
+        if command:
+            lines_of[command] = lines_of.get(command, "") + line + "\n"
+    parser = build_parser(add_web_commands)
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    unlisted = [
+        f"{name} {option}" if name in lines_of else name
+        for name, sub in commands.choices.items()
+        for option in (sorted(_options(sub)) if name in lines_of else [None])
+        if name not in lines_of or not re.search(re.escape(option) + r"(?![\w-])", lines_of[name])
+    ]
+    assert unlisted == []
 
 
 def test_the_installed_console_script_runs():
