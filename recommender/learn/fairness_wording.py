@@ -528,9 +528,9 @@ def calibration_flags_said(report: dict[str, Any], titles: dict[str, str] | None
         )
     flagged = [(a, t, g) for a, t, g in judged if g["flagged"]]
     groups = f"{_groups(len(judged))} judged across tracks"
-    untested = sum(g["p_value"] is None for _, _, g in judged)
+    untested = _untested(report)
     if untested:
-        groups += f", {untested:,} of them not tested: {TOO_FEW_EXPECTED}"
+        groups += f", {len(untested):,} of them not tested: {_why_untested(untested)}"
     held = _held_back(report)
     if held:  # big enough, and still not judged: said, not hidden behind the count
         groups += (
@@ -650,6 +650,7 @@ def calibration_in_brief(manifest: dict[str, Any]) -> str | None:
         return CALIBRATION_UNREADABLE
     groups = list(_calibration_groups(report))
     flagged = sum(group["flagged"] for group in groups)
+    untested = _untested(report)
     held = _held_back(report)
     # big groups left unjudged are said wherever some were judged, not hidden by the count
     unjudged = f"{_groups(held)} of {SMALL_GROUP} or more left unjudged to protect others"
@@ -658,15 +659,20 @@ def calibration_in_brief(manifest: dict[str, Any]) -> str | None:
         return f"chances run high or low for {_groups(flagged)}" + (
             f" ({unjudged})" if held else ""
         )
-    tested = sum(group["p_value"] is not None for group in groups)
-    untested = len(groups) - tested
+    tested = len(groups) - len(untested)
     if tested:
-        more = f", {untested:,} not: {TOO_FEW_EXPECTED}" if untested else ""
+        more = f", {len(untested):,} not: {_why_untested(untested)}" if untested else ""
         return f"no gap shown ({_groups(tested)} tested{more}{besides})"
     if groups:
-        return (
-            f"not tested: {TOO_FEW_EXPECTED} in each of the {_groups(len(groups))} judged{besides}"
-        )
+        alone = sum(_alone(cell, group) for cell, group in untested)
+        if not alone:
+            why = f"{TOO_FEW_EXPECTED} in each of the {_groups(len(groups))} judged"
+        elif alone == len(groups):
+            each = "the" if alone == 1 else "each of the"
+            why = f"{each} {_groups(alone)} judged is everyone on its track, with {ALONE}"
+        else:
+            why = f"of the {_groups(len(groups))} judged, {_why_untested(untested)}"
+        return f"not tested: {why}{besides}"
     if held:
         return f"no group judged: {_groups(held)} of {SMALL_GROUP} or more {HELD_BACK}"
     return f"no group of {SMALL_GROUP} or more to judge"
@@ -674,10 +680,44 @@ def calibration_in_brief(manifest: dict[str, Any]) -> str | None:
 
 CALIBRATION_UNREADABLE = "cannot be read: the report is not in the shape trackfit writes"
 TOO_FEW_EXPECTED = "too few expected successes or failures for the test to hold"
+# A group that is everyone who took its track has no rest of the track to be tested against
+# (and its gap is nil by construction: cross-fitting keeps each track's success rate).
+ALONE = "no one else on its track to compare it with"
 HELD_BACK = (
     f"left unjudged so that no sum or difference of the figures shown gives away the "
     f"successes of fewer than {SMALLEST_SHOWN} people"
 )
+
+
+def _untested(report: dict[str, Any]) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """Every judged group of a readable report that was not tested, with its track's cell."""
+    return [
+        (cell, group)
+        for entry in report["attributes"]
+        for cell in entry["tracks"].values()
+        for group in cell["groups"]
+        if group["p_value"] is None
+    ]
+
+
+def _alone(cell: dict[str, Any], group: dict[str, Any]) -> bool:
+    """Whether a judged group is everyone who took its track (no one to test it against)."""
+    return group["people"] == cell["people"]
+
+
+def _why_untested(untested: list[tuple[dict[str, Any], dict[str, Any]]]) -> str:
+    """Why these judged groups were not tested: each is everyone on its track, or too few
+    expected successes or failures (in it or in the rest of its track) for the test to hold."""
+    alone = sum(_alone(cell, group) for cell, group in untested)
+    if not alone:
+        return TOO_FEW_EXPECTED
+    if alone == len(untested):
+        return f"{'it is' if alone == 1 else 'each is'} everyone on its track, with {ALONE}"
+    few = len(untested) - alone
+    return (
+        f"{alone:,} {'is' if alone == 1 else 'are each'} everyone on its track, with {ALONE}; "
+        f"{few:,} had {TOO_FEW_EXPECTED}"
+    )
 
 
 def _groups(count: int) -> str:

@@ -175,6 +175,33 @@ def test_chances_near_certain_are_not_tested_so_two_people_cannot_make_a_flag():
     assert "not tested: too few expected successes or failures" in calibration_flags_said(report)
 
 
+def test_a_group_that_is_everyone_on_its_track_is_said_to_have_no_one_to_compare_with():
+    """An attribute with one group on a track (every woman, say, where only women's rows
+    were sent) leaves that group no rest of the track to be tested against. It is not tested
+    for that reason, and no page may say it was for too few expected successes or failures:
+    hundreds of people with chances near a half have plenty of both."""
+    rng = np.random.default_rng(3)
+    n = 600
+    chance = rng.uniform(0.3, 0.7, n)
+    taken = np.where(np.arange(n) % 2 == 0, "ic", "manager")
+    everyone = np.full(n, "woman", dtype=object)
+    report = calibration_by_group(
+        {"ic": chance, "manager": chance}, taken, rng.random(n) < chance, {"gender": everyone}
+    )
+    assert all(group["p_value"] is None for group in judged(report, "ic").values())
+    said = calibration_flags_said(report)
+    brief = calibration_in_brief(
+        {"sensitive_columns": ["gender"], "holdout": {"calibration_by_group": report}}
+    )
+    for words in (said, brief):
+        assert "too few expected" not in words
+        assert "no one else on its track to compare it with" in words
+    assert brief == (
+        "not tested: each of the 2 groups judged is everyone on its track, with no one else "
+        "on its track to compare it with"
+    )
+
+
 def test_a_group_is_judged_against_the_rest_when_the_chances_add_up_to_the_successes():
     """Cross-fitting keeps each track's rate, so a track's chances add up to its successes;
     a group the model overrates is still found, judged against the rest."""
