@@ -37,6 +37,7 @@ _SOURCES = {
         "calibration_flagged",
         "calibration_flags_said",
         "calibration_in_brief",
+        "calibration_attribute",
         "calibration_readable",
         "CALIBRATION_UNREADABLE",
         "calibration_gap",

@@ -498,6 +498,15 @@ def calibration_gap(group: dict[str, Any]) -> str:
     return said
 
 
+def calibration_attribute(entry: dict[str, Any]) -> str:
+    """An attribute of a calibration report as its unknowns are named: "gender", or for an
+    intersection its parts, "gender or age_band" (either one not known)."""
+    parts = entry.get("parts")
+    if isinstance(parts, list) and parts and all(isinstance(part, str) for part in parts):
+        return " or ".join(parts)
+    return str(entry["attribute"])
+
+
 def _which_way(group: dict[str, Any]) -> str:
     """'high' where the model said more than the group achieved, else 'low'."""
     return "high" if group["difference"] < 0 else "low"
@@ -552,8 +561,10 @@ def calibration_flags_said(report: dict[str, Any], titles: dict[str, str] | None
     return f"{len(flagged):,} flagged ({groups}): {said}."
 
 
-def calibration_not_judged(cell: dict[str, Any]) -> str:
-    """Who on one track was not judged, and why; empty when everyone was."""
+def calibration_not_judged(cell: dict[str, Any], attribute: str = "the attribute") -> str:
+    """Who on one track was not judged, and why, the people whose `attribute` (its name, or
+    its parts joined by "or") is not known included, so that the figures add up to the
+    track's people; empty when everyone was judged."""
     said = [
         f"{group['group']} ({group['people']:,} people, left unjudged so that no sum or "
         f"difference of the figures shown gives away the successes of fewer than "
@@ -565,6 +576,12 @@ def calibration_not_judged(cell: dict[str, Any]) -> str:
         said.append(
             f"{smaller:,} {'person' if smaller == 1 else 'people'} in groups of fewer than "
             f"{SMALL_GROUP}, not named"
+        )
+    counted = sum(group["people"] for group in [*cell["groups"], *cell["not_judged"]])
+    unknown = cell["people"] - counted - smaller
+    if unknown > 0:  # the caption's total less every figure shown: nothing it did not give
+        said.append(
+            f"{unknown:,} {'person' if unknown == 1 else 'people'} whose {attribute} is not known"
         )
     return f"Not judged: {'; '.join(said)}." if said else ""
 

@@ -19,6 +19,7 @@ from recommender.learn.fairness_wording import (
     TESTS,
     WITHHELD_WHOLE,
     adjusted_p_said,
+    calibration_attribute,
     calibration_flags_said,
     calibration_gap,
     calibration_not_judged,
@@ -503,7 +504,7 @@ def calibration_lines(manifest: dict[str, Any]) -> list[str]:
                 )
         lines.append("")
         for track, cell in entry["tracks"].items():
-            not_judged = calibration_not_judged(cell)
+            not_judged = calibration_not_judged(cell, calibration_attribute(entry))
             if not_judged:
                 lines += [f"{literal(track)}: {literal(not_judged)}", ""]
     return lines

@@ -202,6 +202,41 @@ def test_a_group_that_is_everyone_on_its_track_is_said_to_have_no_one_to_compare
     )
 
 
+def test_the_people_of_a_track_whose_attribute_is_unknown_are_counted_not_lost():
+    """A track's caption gives everyone who took it; its groups judged and the groups not
+    judged must add up to that, the people whose attribute is not known included: '318
+    people', 180 men and 131 women judged and nothing said of the other 7 left HR to guess."""
+    rng = np.random.default_rng(5)
+    n = 800
+    chance = rng.uniform(0.3, 0.7, n)
+    taken = np.where(np.arange(n) % 2 == 0, "ic", "manager")
+    gender = np.where(rng.random(n) < 0.5, "man", "woman").astype(object)
+    gender[:14] = ""  # 7 on each track not known
+    band = np.where(rng.random(n) < 0.5, "under 40", "40 and over").astype(object)
+    report = calibration_by_group(
+        {"ic": chance, "manager": chance},
+        taken,
+        rng.random(n) < chance,
+        {"gender": gender, "age_band": band},
+    )
+    by_name = {entry["attribute"]: entry for entry in report["attributes"]}
+    cell = by_name["gender"]["tracks"]["ic"]
+    assert cell["people"] - sum(group["people"] for group in cell["groups"]) == 7
+    said = calibration_not_judged(cell, "gender")
+    assert "7 people whose gender is not known" in said
+    card = "".join(
+        calibration_lines(
+            {
+                "sensitive_columns": ["gender", "age_band"],
+                "holdout": {"calibration_by_group": report},
+            }
+        )
+    )
+    assert "7 people whose gender is not known" in card
+    assert "7 people whose gender or age_band is not known" in card
+    assert "not known" not in calibration_not_judged(by_name["age_band"]["tracks"]["ic"])
+
+
 def test_a_group_is_judged_against_the_rest_when_the_chances_add_up_to_the_successes():
     """Cross-fitting keeps each track's rate, so a track's chances add up to its successes;
     a group the model overrates is still found, judged against the rest."""

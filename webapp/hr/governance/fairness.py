@@ -40,3 +40,4 @@ bp.add_app_template_filter(learning.calibration_in_brief, "calibration_in_brief"
 bp.add_app_template_filter(learning.calibration_readable, "calibration_readable")
 bp.add_app_template_global(learning.CALIBRATION_UNREADABLE, "calibration_unreadable")
 bp.add_app_template_filter(learning.calibration_not_judged, "calibration_not_judged")
+bp.add_app_template_filter(learning.calibration_attribute, "calibration_attribute")
