@@ -4,6 +4,7 @@ is trusted, a malformed registry file is shown as a problem, never a 500."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -241,6 +242,16 @@ def test_a_first_version_is_not_said_to_be_scored_beside_an_active_one(hr, regis
     page = " ".join(hr.get("/hr/models/v1").get_data(as_text=True).split())
     assert "there was no active version to score beside it" in page
     assert "the active version scored on the same people" not in page
+
+
+def test_a_first_versions_figures_are_shown_with_their_intervals(hr, registry):
+    """A version judged beside no active one has no comparison table: its cross-fitted ROC
+    AUC, the figure HR reads it by, stood alone as 0.6989, though the manifest records its
+    90% interval and the models list shows it (0.69 to 0.71)."""
+    html = hr.get("/hr/models/v1").get_data(as_text=True)
+    cells = " ".join(re.sub(r"<br>", " ", html).split())
+    assert "<td>0.6989 (0.6921 to 0.7060)</td>" in cells
+    assert "<td>0.7682 (0.7559 to 0.7810)</td>" in cells
 
 
 def _a_group(**changed) -> dict:

@@ -306,11 +306,35 @@ def _draw_model_page(
         min_justification=learning.MIN_JUSTIFICATION,
         max_justification=learning.MAX_JUSTIFICATION,
         comparison=manifest.get("comparison"),
+        bands=_own_intervals(manifest.get("comparison")),
         verdict=verdict(manifest),
         reasons=learning.justification_reasons(manifest),
         already_active=already_active,
         folds=fold_choices(manifest),
     )
+
+
+def _own_intervals(comparison: object) -> dict[str, dict[str, list[float]]]:
+    """Each track's own figures' intervals as the comparison recorded them, for the table
+    of cross-fitted figures: {track: {"candidate_auc": [low, high], "active_brier": ...}}.
+    A first version has no comparison table, and this is where its ROC AUC gets its
+    interval; what is not a pair of numbers (a manifest edited since) is left out."""
+    tracks = comparison.get("tracks") if isinstance(comparison, dict) else None
+    bands: dict[str, dict[str, list[float]]] = {}
+    for track, figures in (tracks if isinstance(tracks, dict) else {}).items():
+        for measure in ("auc", "brier"):
+            recorded = figures.get(measure) if isinstance(figures, dict) else None
+            for who in ("candidate", "active"):
+                band = recorded.get(f"{who}_interval") if isinstance(recorded, dict) else None
+                if (
+                    isinstance(band, list)
+                    and len(band) == 2
+                    and all(
+                        isinstance(end, int | float) and not isinstance(end, bool) for end in band
+                    )
+                ):
+                    bands.setdefault(str(track), {})[f"{who}_{measure}"] = band
+    return bands
 
 
 def _track_titles(pack: Pack | None) -> dict[str, str]:
