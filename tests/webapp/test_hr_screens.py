@@ -651,6 +651,37 @@ def test_chances_that_run_high_for_a_group_are_on_the_confirmation_and_in_the_au
     assert "verdict judged against: v0" in log
 
 
+@pytest.mark.parametrize(
+    ("fairness", "said"),
+    [
+        (None, "Fairness not checked: trained without sensitive columns"),
+        (
+            {"attributes": [{"attribute": "team", "outcomes": {}}], "flagged": []},
+            "Fairness no check possible (no sensitive attribute had two groups to compare): "
+            "this is not a pass",
+        ),
+    ],
+    ids=["no sensitive data", "nothing could be compared"],
+)
+def test_the_confirmation_says_when_the_advice_was_never_checked_for_fairness(
+    hr, registry, fairness, said
+):
+    """The last step before a version answers everyone named fairness only when it flagged a
+    group: a version whose advice was never checked (no sensitive column, or none with two
+    groups to compare, which the models list calls 'no check possible') read as a pass."""
+    copy = forged_version(registry, lambda arrays: None)
+    path = registry / copy / "manifest.json"
+    manifest = json.loads(path.read_text())
+    manifest.pop("fairness", None)
+    if fairness is not None:
+        manifest["fairness"] = fairness
+    path.write_text(json.dumps(manifest))
+    page = f"/hr/models/{copy}"
+    asked = hr.submit(page, action_url=f"{page}/promote")
+    assert asked.status_code == 200 and "Yes, promote" in text_of(asked)
+    assert said in text_of(asked)
+
+
 # The pack pages name one version for new assessments
 
 
