@@ -664,7 +664,7 @@ def test_chances_that_run_high_for_a_group_are_on_the_confirmation_and_in_the_au
     ids=["no sensitive data", "nothing could be compared"],
 )
 def test_the_confirmation_says_when_the_advice_was_never_checked_for_fairness(
-    hr, registry, fairness, said
+    team, hr, registry, fairness, said
 ):
     """The last step before a version answers everyone named fairness only when it flagged a
     group: a version whose advice was never checked (no sensitive column, or none with two
@@ -680,6 +680,12 @@ def test_the_confirmation_says_when_the_advice_was_never_checked_for_fairness(
     asked = hr.submit(page, action_url=f"{page}/promote")
     assert asked.status_code == 200 and "Yes, promote" in text_of(asked)
     assert said in text_of(asked)
+    # and the audit record says so, not "0 flagged groups" alone
+    confirmation = hidden_fields(asked.get_data(as_text=True))
+    assert hr.client.post(f"{page}/promote/confirm", data=confirmation).status_code == 302
+    (event,) = events(team, "promote")
+    assert event.detail["fairness"] == said.removeprefix("Fairness ")
+    assert f"fairness: {event.detail['fairness']}" in text_of(hr.get("/hr/audit"))
 
 
 # The pack pages name one version for new assessments

@@ -160,6 +160,23 @@ def flagged_cells(manifest: dict) -> list[dict]:
     return list((manifest.get("fairness") or {}).get("flagged", []))
 
 
+NOT_CHECKED = "not checked: trained without sensitive columns"
+NOTHING_COMPARED = (
+    "no check possible (no sensitive attribute had two groups to compare): this is not a pass"
+)
+
+
+@bp.app_template_global()
+def fairness_unchecked(manifest: dict) -> str | None:
+    """Why a version's advice was never checked for fairness, as its promotion's confirmation
+    and audit record say it (a version with no flag must not read as one that passed); None
+    where its fairness report compared groups."""
+    report = manifest.get("fairness")
+    if not report:
+        return NOT_CHECKED
+    return None if learning.fairness_checked(report) else NOTHING_COMPARED
+
+
 def verdict(manifest: dict) -> dict | None:
     """How the version was judged against the active one; None for versions never judged."""
     return (manifest.get("comparison") or {}).get("verdict")
@@ -513,6 +530,7 @@ def confirm_promote(version: str):
         previous=previous,
         pack=discipline.id,
         flagged_groups=learning.flagged_groups(manifest.get("fairness")),
+        fairness=fairness_unchecked(manifest),
         calibration=learning.calibration_in_brief(manifest),
         verdict=judged["summary"] if judged else None,
         # the version it was judged against, where that is not the one it replaced
