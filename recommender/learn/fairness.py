@@ -90,6 +90,7 @@ from recommender.learn.fairness_wording import (
     MONTE_CARLO_TABLES,
     NO_REFERENCE,
     REFERENCE_WITHHELD,
+    SET_ASIDE_AMONG_COUNTED,
     SMALL_GROUP,
     SMALL_GROUP_ALPHA,
     SMALLEST_SHOWN,
@@ -167,6 +168,10 @@ def fairness_report(
             max_intersection,
         )
         cells = {entry["attribute"]: entry["outcomes"][name] for entry in among["attributes"]}
+        for cell in cells.values():  # set aside from this outcome's tables only, not from all
+            for group in cell["groups"]:
+                if group["withheld"] == "set_aside":
+                    group["withheld"] = SET_ASIDE_AMONG_COUNTED
         # the groups of everyone's tables with nobody counted here: no row of their own
         counted_here = {
             entry["attribute"]: {group["group"] for group in entry["outcomes"][name]["groups"]}

@@ -44,6 +44,7 @@ from recommender.learn.fairness_wording import (
     ratio_said,
     readable_p,
     shown_report,
+    withheld_reason,
 )
 
 
@@ -1240,7 +1241,11 @@ def test_people_an_outcome_s_own_tables_leave_out_are_said_with_whom_it_counts()
     assert entry_["set_aside"] == 0  # among everyone, c's six are shown
     target = entry_["outcomes"]["target_above_current"]
     assert target["set_aside_among_counted"] == 3
-    assert by_group(target)["c"]["withheld"] == "set_aside"
+    assert by_group(target)["c"]["withheld"] == "set_aside_among_counted"
+    # left out of this table's counts, not of every table: the manager table shows c's six
+    assert withheld_reason(by_group(target)["c"]) == (
+        "not shown: too few of them among the people counted here, left out of this table's counts"
+    )
     assert counted_among("target_above_current", target).endswith(
         "; the 3 at the top grade (no target can be above the level they hold) are left out; "
         "of the 403, 3 are left out of these counts too (in a group too small to show among "
@@ -1281,7 +1286,11 @@ def test_an_outcome_counted_among_some_is_their_own_report(population, data):
             if group["withheld"] != "set_aside"
         }
         assert set(cell.pop("none_counted")) == everyones - rows
-        # the same tables; each p adjusted over the one report's comparisons, not each part's
+        # the same tables; each p adjusted over the one report's comparisons, not each part's,
+        # and a group set aside from this outcome's tables is set aside from these alone
+        for group in cell["groups"]:
+            if group["withheld"] == "set_aside_among_counted":
+                group["withheld"] = "set_aside"
         assert unadjusted(cell) == unadjusted(theirs["outcomes"]["target_above_current"])
         assert unadjusted(entry_["outcomes"]["manager_recommended"]) == unadjusted(
             everyone["outcomes"]["manager_recommended"]
