@@ -202,7 +202,7 @@ def _capacity(metrics: dict[str, Any], declined: Any = None) -> list[str]:
         lines.append(
             f"- {literal(track)}: {shape} per feature{context}, L2 strength C = "
             f"{entry['regularisation_c']}{_toward(entry, declined)} (cross-validated log-loss on "
-            f"{entry['rows']} people)"
+            f"{_thousands(entry['rows'])} people)"
         )
     spread = metrics.get("measurement_variance", {})
     lines += [
@@ -525,7 +525,7 @@ def _fairness_rules(report: dict[str, Any]) -> str:
         f"{report['impact_ratio_flag']} it is flagged. The reference is the group with the "
         f"highest rate among groups of at least {report['smallest_comparable']} people (at "
         f"least {report['small_group']}, and at least {report['min_share']:.0%} of the "
-        f"{report['assessed']} assessed); "
+        f"{_thousands(report['assessed'])} assessed); "
         + (
             f"a smaller group is listed with its rate and ratio but is {SMALL_GROUP_REASON}"
             if "small_group_alpha" in report
@@ -609,7 +609,7 @@ def _group_row(group: dict[str, Any], cell: dict[str, Any], report: dict[str, An
     if group["group"] == cell["reference_group"]:
         name += " (reference)"
     return (
-        f"| {name} | {group['n']} | {_rate_with_range(group)} | "
+        f"| {name} | {_thousands(group['n'])} | {_rate_with_range(group)} | "
         f"{_ratio_with_range(group)} | "
         f"{_p_with_adjusted(group, report)} | {', '.join(m for m in marks if m)} |"
     )
@@ -656,7 +656,7 @@ def _advice_value(manifest: dict[str, Any]) -> list[str]:
             f"{_estimate(value.get('status_quo_observed'))} observed.",
             f"- Difference: {_estimate(value.get('gain'), signed=True)}; the advice differs "
             f"from the track taken for {_share(value.get('share_advised_other_track'))} of "
-            f"{value.get('rows')} people.",
+            f"{_thousands(value.get('rows'))} people.",
             "",
             "Estimated on people the model did not learn from, with their outcomes: "
             f"{literal(value.get('method'))}. On outcomes that carry no signal the difference "
@@ -704,6 +704,11 @@ def _with_interval(values: dict[str, Any], name: str) -> str:
     if not interval:
         return f"{values[name]}"
     return f"{values[name]} (90% interval {interval[0]} to {interval[1]})"
+
+
+def _thousands(value: object) -> str:
+    """A count as people read it, 2,911 not 2911; anything else as `_or_dash` gives it."""
+    return f"{value:,}" if is_count(value) else f"{_or_dash(value)}"
 
 
 def _or_dash(value: object) -> object:

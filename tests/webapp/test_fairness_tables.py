@@ -95,8 +95,15 @@ def test_the_page_names_the_reference_and_never_lets_a_small_group_set_it(app, h
     assert SMALL_GROUP_REASON in words
     assert f"Target above current level: {OUTCOME_MEANINGS['target_above_current']}" in words
     assert rows(page) == [
-        ["man (reference)", "1000", "50%", "1.00", "–", ""],
-        ["woman", "1000", "30%", "0.60 likely 0.55 to 0.66", "< 0.001 adjusted < 0.001", "flagged"],
+        ["man (reference)", "1,000", "50%", "1.00", "–", ""],
+        [
+            "woman",
+            "1,000",
+            "30%",
+            "0.60 likely 0.55 to 0.66",
+            "< 0.001 adjusted < 0.001",
+            "flagged",
+        ],
         [
             "x",
             "20",

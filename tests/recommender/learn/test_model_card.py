@@ -38,15 +38,15 @@ def test_a_report_names_its_reference_and_leaves_small_groups_uncompared():
     )
     text = "\n".join(fairness_lines(report))
     assert (
-        "groups of at least 41 people (at least 30, and at least 2% of the 2020 assessed)" in text
+        "groups of at least 41 people (at least 30, and at least 2% of the 2,020 assessed)" in text
     )
     assert SMALL_GROUP_REASON in text
     assert f"- Target above the current level: {OUTCOME_MEANINGS['target_above_current']}." in text
     assert f"- Manager track recommended: {OUTCOME_MEANINGS['manager_recommended']}." in text
     assert "**Manager track recommended**: chi-square test, p < 0.001" in text
-    assert "| man (reference) | 1000 | 0.50 (likely 0.47 to 0.53) | 1.00 | – |  |" in text
+    assert "| man (reference) | 1,000 | 0.50 (likely 0.47 to 0.53) | 1.00 | – |  |" in text
     assert (
-        "| woman | 1000 | 0.30 (likely 0.28 to 0.32) | 0.60 (likely 0.55 to 0.66) | "
+        "| woman | 1,000 | 0.30 (likely 0.28 to 0.32) | 0.60 (likely 0.55 to 0.66) | "
         "< 0.001 (adjusted < 0.001) | "
         "**flagged** |"
     ) in text
@@ -233,7 +233,7 @@ def test_the_card_gives_the_value_of_following_the_advice_from_people_not_learnt
     )
     assert (
         "- Difference: +0.104 (90% interval +0.069 to +0.139); the advice differs from the track "
-        "taken for 44% of 1949 people."
+        "taken for 44% of 1,949 people."
     ) in card
     assert "doubly robust (AIPW)" in card and "optimistic (the better of two" not in card
     odd = {**value, "gain": {"value": "x"}, "advice_estimated": {"value": 0.5, "interval": None}}
