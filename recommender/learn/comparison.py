@@ -206,14 +206,19 @@ def _track_comparison(y, scores, rng, samples) -> dict[str, Any]:
 
 
 def _candidate_alone(y, scores, rng, samples) -> dict[str, Any]:
-    """A track with no active version to compare with: the candidate's AUC and its bootstrap
-    interval, and whether that interval reaches a coin flip's."""
-    auc, _ = _resampled(y, scores[:, None], rng, samples)
+    """A track with no active version to compare with: the candidate's AUC and Brier with
+    their bootstrap intervals (from the same resamples), and whether the AUC's interval
+    reaches a coin flip's."""
+    auc, brier = _resampled(y, scores[:, None], rng, samples)
     point = paired_auc(y, scores[:, None], np.arange(y.size)[None, :])[0, 0]
     interval = _interval(auc[:, 0])
     return {
         "rows": int(y.size),
         "auc": {"candidate": round(float(point), 4), "candidate_interval": interval},
+        "brier": {
+            "candidate": round(float(((scores - y) ** 2).mean()), 4),
+            "candidate_interval": _interval(brier[:, 0]),
+        },
         "chance_level": interval[0] <= CHANCE_AUC,
     }
 

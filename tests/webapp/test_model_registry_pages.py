@@ -254,6 +254,21 @@ def test_a_first_versions_figures_are_shown_with_their_intervals(hr, registry):
     assert "<td>0.7682 (0.7559 to 0.7810)</td>" in cells
 
 
+def test_a_first_versions_brier_is_shown_with_its_interval_where_training_recorded_one(
+    hr, registry
+):
+    """Versions trained from now on record their Brier's interval beside their ROC AUC's
+    when there is nothing to compare with; the page shows it under the figure."""
+    path = registry / "v1" / "manifest.json"
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    track = manifest["comparison"]["tracks"]["ic"]
+    track["brier"] = {"candidate": 0.2164, "candidate_interval": [0.2131, 0.2198]}
+    path.write_text(json.dumps(manifest), encoding="utf-8")
+    html = hr.get("/hr/models/v1").get_data(as_text=True)
+    cells = " ".join(re.sub(r"<br>", " ", html).split())
+    assert "<td>0.2164 (0.2131 to 0.2198)</td>" in cells
+
+
 def _a_group(**changed) -> dict:
     group = {
         "group": "b",

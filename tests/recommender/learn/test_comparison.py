@@ -234,6 +234,14 @@ def test_without_an_active_version_there_is_nothing_to_compare():
     )
     low, high = manager["auc"]["candidate_interval"]
     assert 0.5 < low < manager["auc"]["candidate"] < high
+    # its Brier too, with its interval from the same resamples: no figure without one
+    brier = manager["brier"]
+    on_track = taken == "manager"
+    assert brier["candidate"] == round(
+        float(((truth[on_track] - success[on_track]) ** 2).mean()), 4
+    )
+    low, high = brier["candidate_interval"]
+    assert low < brier["candidate"] < high
 
 
 def test_a_first_version_whose_chances_rank_no_one_is_still_no_ground_for_advice():
