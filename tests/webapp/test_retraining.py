@@ -970,6 +970,23 @@ def test_a_run_with_a_recent_sign_of_life_keeps_running(team, status, signed_in)
     assert "training_failed" not in audit_actions(team)
 
 
+def test_a_followed_run_offers_to_stop_reloading_before_anything_else(team, signed_in):
+    """A page that reloads itself every two seconds must let a keyboard or screen-reader user
+    stop it before the reload takes them back to the top (WCAG's failure F41): the link comes
+    first, before the navigation, and only while the page reloads."""
+    now = utcnow()
+    running = a_run(team, "running", now, heartbeat=now)
+    hr = signed_in("hr@example.com")
+    page = hr.get(f"/hr/training/{running}?follow=1").get_data(as_text=True)
+    assert '<meta http-equiv="refresh" content="2">' in page
+    content = page.split("<main", 1)[1]
+    stop = content.index("Stop reloading")
+    assert stop < content.index('aria-label="HR"') and stop < content.index("<h1>")
+    still = hr.get(f"/hr/training/{running}").get_data(as_text=True)
+    assert "Stop reloading" not in still and "http-equiv" not in still
+    assert "Follow the run (reloads every two seconds)" in still
+
+
 @pytest.mark.parametrize("status", ["failed", "running", "succeeded"])
 def test_a_worker_starting_late_never_takes_a_run_that_is_no_longer_queued(team, status):
     run_id = a_run(team, status, utcnow() - timedelta(hours=1))
