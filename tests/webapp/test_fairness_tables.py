@@ -313,3 +313,19 @@ def test_the_page_says_how_many_comparisons_and_which_flags_they_could_explain(a
     assert re.fullmatch(r"0\.0[0-4]\d adjusted (0\.[1-9]\d\d|1\.000)", p_cell), p_cell
     assert warning.startswith("flagged, though among the report's 19 comparisons a p this small")
     assert "look again with more people before acting on it" in warning
+
+
+def test_an_attribute_nobody_has_known_shows_no_empty_table(app, hr):
+    """Every value of age_band blank: no table of headers alone, a sentence saying why."""
+    manager = np.arange(400) % 3 == 0
+    gender = np.array(["man", "woman"] * 200, dtype=object)
+    unknown = np.array([""] * 400, dtype=object)
+    report = fairness_report(
+        {"manager_recommended": manager}, {"gender": gender, "age_band": unknown}
+    )
+    with_fairness(app, report)
+    page = hr.get("/hr/models/v1").get_data(as_text=True)
+    words = text_of(page)
+    assert "Manager track recommended: no group to show, as nobody's age_band is known." in words
+    assert 'aria-label="age_band: manager track recommended"' not in page
+    assert 'aria-label="gender: manager track recommended"' in page
