@@ -131,6 +131,9 @@ def test_finished_assessments_give_every_construct_its_reliability(app, hr, peop
         assert low - 5e-4 <= alpha <= high + 5e-4, construct  # the interval to 3 decimals
         assert row["light"] == ("green" if alpha >= 0.8 else "amber" if alpha >= 0.7 else "red")
         assert row["omega"] != "–"
+        # to four places, as alpha beside it: "0.967" beside "0.9464" read as less sure
+        assert re.fullmatch(r"-?\d\.\d{4}", row["alpha"]), row
+        assert re.fullmatch(r"-?\d\.\d{4}( \(doubtful\))?", row["omega"]), row
     assert page.count('<p class="hint"') == 1  # the figures' first forty, nothing else
     assert "Enjoys leading people" in page and "Comfort with a fragmented week" in page
 
