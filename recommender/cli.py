@@ -200,6 +200,7 @@ def build_parser(
     train.add_argument(
         "--sensitive",
         default="",
+        type=_sensitive_text,
         help="comma-separated sensitive columns, used only for the fairness report",
     )
     train.add_argument("--pack", help="pack folder or name (default: engineering)")
@@ -267,6 +268,7 @@ def build_parser(
     evaluate.add_argument(
         "--sensitive",
         default="",
+        type=_sensitive_text,
         help="with --data: comma-separated sensitive columns of the file (read, never used)",
     )
     _add_pack_commands(commands)
@@ -552,6 +554,13 @@ def _other_packs(pack) -> list:
 def _sensitive_names(text: str) -> list[str]:
     """`--sensitive a,b`: the column names, blanks dropped."""
     return [name.strip() for name in text.split(",") if name.strip()]
+
+
+def _sensitive_text(text: str) -> str:
+    """`--sensitive a,b` as given, once no column is named twice (the report would hold the
+    same attribute twice, or one of them would be dropped in silence)."""
+    _refuse_repeats("sensitive column", _sensitive_names(text))
+    return text
 
 
 def run_train(args: argparse.Namespace) -> int:

@@ -384,6 +384,11 @@ def test_evaluate_prints_a_table_and_refuses_bad_sizes(trackfit, capsys):
         (("--truths", "linear"), "unknown truth 'linear'; choose from baseline, thresholds"),
         (("--truths", "baseline,,thresholds"), "'baseline,,thresholds' has an empty name"),
         (("--truths", "baseline,"), "'baseline,' has an empty name between commas"),
+        (
+            ("--data", "o.csv", "--sensitive", "gender, gender,age"),
+            "sensitive column given more than once: gender (2 times); give each sensitive "
+            "column once",
+        ),
     ):
         with pytest.raises(SystemExit) as exit_:
             trackfit("evaluate", *arguments)
