@@ -362,17 +362,12 @@ def test_a_promotion_refused_after_training_names_the_candidate_it_wrote(
 ):
     """When the move is refused once the candidate is written (its trial on sample people
     fails), the summary is still printed and the refusal says the candidate was written."""
-    data = tmp_path / "people.csv"
-    assert trackfit("synth", "--n", "400", "--seed", "7", "--out", str(data))[0] == 0
 
     def fails(self, name, pack=None):
         raise ModelRefused(f"model {name} failed its trial")
 
     monkeypatch.setattr(RegistryWriter, "try_version", fails)
-    code, out, err = trackfit(
-        "--models", str(models), "train", "--data", str(data), "--promote",
-        "--justification", REASON,
-    )  # fmt: skip
+    code, out, err = _train_promoting(trackfit, models, tmp_path)
     assert code == 2 and "Traceback" not in err
     candidate = json.loads(out)["version"]
     assert (models / candidate / "manifest.json").is_file()
@@ -383,14 +378,22 @@ def test_a_promotion_refused_after_training_names_the_candidate_it_wrote(
     ) in err
 
 
+def _train_promoting(trackfit, models, tmp_path) -> tuple[int, str, str]:
+    """`train --promote` (with a justification) on 400 synthetic people: exit code, out, err."""
+    data = tmp_path / "people.csv"
+    assert trackfit("synth", "--n", "400", "--seed", "7", "--out", str(data))[0] == 0
+    return trackfit(
+        "--models", str(models), "train", "--data", str(data), "--promote",
+        "--justification", REASON,
+    )  # fmt: skip
+
+
 def test_train_promote_does_not_replace_a_version_made_active_while_it_trained(
     trackfit, models, tmp_path, monkeypatch
 ):
     """Two trainings with --promote at once on one registry: the candidate was judged against
     the version active when it began, never against one promoted while it trained, so it does
     not replace that one: it is kept as a candidate and the refusal says why."""
-    data = tmp_path / "people.csv"
-    assert trackfit("synth", "--n", "400", "--seed", "7", "--out", str(data))[0] == 0
     other = forged_version(models, lambda arrays: None)  # an engineering version beside v1
     trained = candidate_module.train_candidate
 
@@ -400,10 +403,7 @@ def test_train_promote_does_not_replace_a_version_made_active_while_it_trained(
         return summary
 
     monkeypatch.setattr(candidate_module, "train_candidate", while_another_is_promoted)
-    code, out, err = trackfit(
-        "--models", str(models), "train", "--data", str(data), "--promote",
-        "--justification", REASON,
-    )  # fmt: skip
+    code, out, err = _train_promoting(trackfit, models, tmp_path)
     assert code == 2 and "Traceback" not in err
     summary = json.loads(out)
     candidate = summary["version"]
