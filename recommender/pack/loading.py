@@ -66,6 +66,13 @@ def resolve_pack_path(name_or_path: str | Path | None) -> Path:
 
 def load_pack(name_or_path: str | Path | None = None) -> Pack:
     """Load and validate a pack; raise PackInvalid listing every problem found."""
+    if name_or_path is not None and not str(name_or_path).strip():
+        # "" would name the folder of the packs itself, read as one pack missing every file
+        names = sorted(p.parent.name for p in packs_dir().glob("*/pack.yaml"))
+        raise PackInvalid(
+            f"an empty pack name; give a pack's name ({', '.join(names) or 'none installed'}) "
+            "or a pack folder's path"
+        )
     path = resolve_pack_path(name_or_path)
     if name_or_path is not None and not path.is_dir() and path.parent == packs_dir():
         named = str(name_or_path)  # a name, not a path: say which names there are

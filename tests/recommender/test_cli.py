@@ -127,6 +127,16 @@ def test_a_pack_name_that_is_not_there_lists_the_packs_and_not_where_they_are_in
     assert str(ROOT) not in err
 
 
+@pytest.mark.parametrize("command", [("validate",), ("schema", "--pack")])
+@pytest.mark.parametrize("blank", ["", "  "])
+def test_an_empty_pack_name_is_refused_naming_the_packs(trackfit, command, blank):
+    """'' named the folder of the packs itself, read as one pack missing every file."""
+    code, out, err = trackfit(*command, blank)
+    assert code == 2 and out == ""
+    assert "an empty pack name; give a pack's name (data-science, engineering," in err
+    assert "file is missing" not in err
+
+
 def test_schema_lists_constructs_competencies_items_and_tracks(trackfit):
     code, out, _ = trackfit("schema")
     schema = json.loads(out)
