@@ -35,7 +35,7 @@ from recommender.answer.scoring import score_many
 from recommender.answer.trial import tried_recommender, try_version
 from recommender.cli_parser import TrackfitParser
 from recommender.errors import AnswersInvalid, Problem, TrackfitError
-from recommender.pack.loading import load_pack, packs_dir, resolve_pack_path
+from recommender.pack.loading import installed_names, load_pack, resolve_pack_path
 from recommender.pack.schema import pack_schema
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -977,7 +977,7 @@ def _packs_with_models(registry: Registry) -> list[str]:
 
 def _installed_packs() -> set[str]:
     """The ids of the packs a name finds (`questionnaires/` or `$TRACKFIT_PACKS`)."""
-    return {path.parent.name for path in packs_dir().glob("*/pack.yaml")}
+    return set(installed_names())
 
 
 def _trained_for(registry: Registry) -> set[str]:

@@ -77,7 +77,7 @@ WITHHELD_REASONS = {
     "few": NOT_SHOWN,
     "set_aside": f"not shown: fewer than {SMALLEST_SHOWN} people, left out of every table",
     # of an outcome counted among some people (`applies_to`): its own tables only
-    "set_aside_among_counted": (
+    SET_ASIDE_AMONG_COUNTED: (
         "not shown: too few of them among the people counted here, left out of this table's counts"
     ),
     "complement": "not shown: it would let a smaller group be worked out",

@@ -68,7 +68,7 @@ def load_pack(name_or_path: str | Path | None = None) -> Pack:
     """Load and validate a pack; raise PackInvalid listing every problem found."""
     if name_or_path is not None and not str(name_or_path).strip():
         # "" would name the folder of the packs itself, read as one pack missing every file
-        names = sorted(p.parent.name for p in packs_dir().glob("*/pack.yaml"))
+        names = installed_names()
         raise PackInvalid(
             f"an empty pack name; give a pack's name ({', '.join(names) or 'none installed'}) "
             "or a pack folder's path"
@@ -76,12 +76,17 @@ def load_pack(name_or_path: str | Path | None = None) -> Pack:
     path = resolve_pack_path(name_or_path)
     if name_or_path is not None and not path.is_dir() and path.parent == packs_dir():
         named = str(name_or_path)  # a name, not a path: say which names there are
-        names = sorted(p.parent.name for p in packs_dir().glob("*/pack.yaml"))
+        names = installed_names()
         raise PackInvalid(
             f"no pack named '{named}'; the packs are {', '.join(names) or 'none'} (or give a "
             f"pack folder's path){did_you_mean(named, names)}"
         )
     return _load_pack_cached(path.resolve(), _fingerprint(path))
+
+
+def installed_names() -> list[str]:
+    """The names of the packs a name finds (`questionnaires/` or `$TRACKFIT_PACKS`), sorted."""
+    return sorted(p.parent.name for p in packs_dir().glob("*/pack.yaml"))
 
 
 def _fingerprint(path: Path) -> tuple:

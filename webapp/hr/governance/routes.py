@@ -331,26 +331,23 @@ def _draw_model_page(
     )
 
 
-def _own_intervals(comparison: object) -> dict[str, dict[str, list[float]]]:
+def _own_intervals(comparison: dict | None) -> dict[str, dict[str, list[float]]]:
     """Each track's own figures' intervals as the comparison recorded them, for the table
     of cross-fitted figures: {track: {"candidate_auc": [low, high], "active_brier": ...}}.
     A first version has no comparison table, and this is where its ROC AUC gets its
-    interval; what is not a pair of numbers (a manifest edited since) is left out."""
-    tracks = comparison.get("tracks") if isinstance(comparison, dict) else None
-    bands: dict[str, dict[str, list[float]]] = {}
-    for track, figures in (tracks if isinstance(tracks, dict) else {}).items():
-        for measure in ("auc", "brier"):
-            recorded = figures.get(measure) if isinstance(figures, dict) else None
-            for who in ("candidate", "active"):
-                band = recorded.get(f"{who}_interval") if isinstance(recorded, dict) else None
-                if (
-                    isinstance(band, list)
-                    and len(band) == 2
-                    and all(
-                        isinstance(end, int | float) and not isinstance(end, bool) for end in band
-                    )
-                ):
-                    bands.setdefault(str(track), {})[f"{who}_{measure}"] = band
+    interval. A manifest edited out of shape fails here or in the template as any other field
+    does (UNEXPECTED_SHAPE: the page names the file)."""
+    bands = {}
+    for track, figures in ((comparison or {}).get("tracks") or {}).items():
+        found = {
+            f"{who}_{measure}": figures[measure][f"{who}_interval"]
+            for measure in ("auc", "brier")
+            if measure in figures
+            for who in ("candidate", "active")
+            if f"{who}_interval" in figures[measure]
+        }
+        if found:
+            bands[track] = found
     return bands
 
 
