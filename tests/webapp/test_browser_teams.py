@@ -115,6 +115,23 @@ def read_its_card(page) -> None:
     page.go_back()
 
 
+def the_paired_comparison_reads_on_a_desktop(page) -> None:
+    """The paired comparison's differences come with their intervals, and at a desktop's
+    width every interval of the page's tables reads on one line (the paired comparison had
+    folded each "(0.6845 to 0.7334)" over three)."""
+    expect(
+        page.get_by_role("columnheader", name=re.compile("Difference \\(90% interval\\)"))
+    ).to_be_visible()
+    page.set_viewport_size({"width": DESKTOP, "height": 900})
+    expect(page.locator("table.paired span.interval").first).to_be_visible()
+    folded = page.evaluate(
+        """() => [...document.querySelectorAll('table span.interval')]
+             .filter(s => s.getClientRects().length > 1)
+             .map(s => s.textContent)"""
+    )
+    assert folded == [], f"intervals folded over lines on a desktop: {folded}"
+
+
 def test_hr_trains_compares_promotes_and_rolls_back_a_model(
     page, live, tmp_path, assert_accessible
 ):
@@ -143,10 +160,7 @@ def test_hr_trains_compares_promotes_and_rolls_back_a_model(
             r"Worse (than the active version on both tracks|on the manager track).* — keep v1"
         )
     )
-    expect(
-        page.get_by_role("columnheader", name=re.compile("Difference \\(90% interval\\)"))
-    ).to_be_visible()
-
+    the_paired_comparison_reads_on_a_desktop(page)
     expect(page.get_by_role("heading", name="Cross-fitted comparison")).to_be_visible()
     expect(page.get_by_role("img", name=re.compile("Calibration on the"))).to_have_count(2)
     expect(page.get_by_role("img", name=re.compile("ROC curve on the"))).to_have_count(2)
