@@ -31,7 +31,9 @@ def build_default_model(
 
     Built on one BLAS thread: a matrix product split over threads adds in another order,
     which moved the model's arrays by 1e-14, and so its SHA-256, between a shell limited to
-    one thread and one using both cores; on one thread the seed alone decides the file."""
+    one thread and one using both cores; on one thread the seed alone decides the file, on one
+    kind of processor (on another, BLAS kernels chosen for its vector instructions can move
+    the arrays in their last bit)."""
     with threadpool_limits(limits=1):
         return _build(registry, pack, people, seed, evaluation_sizes, by=by)
 
