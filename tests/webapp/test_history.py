@@ -58,6 +58,57 @@ def test_changes_are_said_in_words_not_raw_scores(client, two_results):
     assert not re.search(r"\d\.\d{2,}", changes), "a raw score is shown"
 
 
+def test_a_change_of_chance_is_said_with_both_ranges(app, client, two_results):
+    """The result page gives each chance with the range the model gave it; the history said
+    "fell from 92% to 59%" bare, as if both were exact."""
+    older, newer = two_results
+
+    def chances(ic, ic_range, manager, manager_range):
+        def change(recommendation):
+            recommendation["p_success"] = {"ic": ic, "manager": manager}
+            recommendation["p_success_interval"] = {"ic": ic_range, "manager": manager_range}
+
+        return change
+
+    _rewrite(app, older, chances(0.92, [0.88, 0.95], 0.14, [0.07, 0.25]))
+    _rewrite(app, newer, chances(0.59, [0.48, 0.70], 0.25, [0.14, 0.40]))
+    changes = client.get("/results/history").text
+    assert (
+        "The estimated chance of doing well on the individual contributor track fell from "
+        "about 92% (likely between 88% and 95%) to about 59% (likely between 48% and 70%)."
+        in changes
+    )
+    assert (
+        "The estimated chance of doing well on the people manager track rose from about 14% "
+        "(likely between 7% and 25%) to about 25% (likely between 14% and 40%)." in changes
+    )
+
+
+def test_a_change_of_chance_from_a_result_without_ranges_gives_what_it_kept(
+    app, client, two_results
+):
+    older, newer = two_results
+
+    def without_ranges(recommendation):
+        recommendation.pop("p_success_interval", None)
+        recommendation["p_success"] = {"ic": 0.92, "manager": 0.14}
+
+    _rewrite(app, older, without_ranges)
+    _rewrite(
+        app,
+        newer,
+        lambda r: r.update(
+            p_success={"ic": 0.59, "manager": 0.14},
+            p_success_interval={"ic": [0.48, 0.70], "manager": [0.07, 0.25]},
+        ),
+    )
+    changes = client.get("/results/history").text
+    assert (
+        "The estimated chance of doing well on the individual contributor track fell from "
+        "92% to about 59% (likely between 48% and 70%)." in changes
+    )
+
+
 def test_half_steps_and_levels_held_are_said_exactly(app, client, two_results):
     older, newer = two_results
 

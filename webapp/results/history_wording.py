@@ -48,10 +48,21 @@ def advice_changes(newer: dict[str, Any], older: dict[str, Any], pack: Pack) -> 
         if before is not None and after is not None and abs(after - before) >= SMALLEST_CHANCE:
             said.append(
                 f"The estimated chance of doing well on the {title.lower()} track "
-                f"{'rose' if after > before else 'fell'} from {round(100 * before)}% "
-                f"to {round(100 * after)}%."
+                f"{'rose' if after > before else 'fell'} from {_chance(older, track)} "
+                f"to {_chance(newer, track)}."
             )
     return said
+
+
+def _chance(recommendation: dict[str, Any], track: str) -> str:
+    """A kept chance with the range the model gave it, as the result page says it ("about
+    62% (likely between 51% and 72%)"), or bare for a result kept before there were ranges."""
+    said = f"{round(100 * recommendation['p_success'][track])}%"
+    interval = (recommendation.get("p_success_interval") or {}).get(track)
+    if not interval:
+        return said
+    low, high = interval
+    return f"about {said} (likely between {round(100 * low)}% and {round(100 * high)}%)"
 
 
 def version_notes(newer: dict[str, Any], older: dict[str, Any]) -> list[str]:
