@@ -48,6 +48,25 @@ def test_csv_export_has_a_row_per_assessment_and_every_answer(client, ada, peopl
     assert rows[0]["ic_target"] == "L4"
 
 
+def test_csv_export_gives_each_chance_with_its_range_and_the_level_supported(
+    app, client, ada, people, make_assessment
+):
+    """The CSV held each chance bare (p_success_ic 0.92) and, of the levels, only the one you
+    hold and the target: not the range the result page gives each chance, nor the level your
+    answers support, the result's finding."""
+    make_assessment("ada@example.com", people[0])
+    with app.app_context():
+        kept = db.session.scalars(select(Assessment)).one().recommendation
+    (row,) = csv.DictReader(io.StringIO(client.get("/my-data/export.csv").get_data(as_text=True)))
+    for track in ("ic", "manager"):
+        low, high = kept["p_success_interval"][track]
+        assert row[f"p_success_{track}_low"] == str(low)
+        assert row[f"p_success_{track}_high"] == str(high)
+        assert row[f"{track}_supported"] == (kept["levels"][track]["supported"] or "")
+    assert row["interval_level"] == str(kept["interval_level"])
+    assert row["ic_supported"] == "L3"
+
+
 def test_csv_cells_that_look_like_formulas_are_neutralised(
     app, client, ada, people, make_assessment
 ):

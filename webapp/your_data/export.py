@@ -24,10 +24,17 @@ SUMMARY_COLUMNS = (
     "track",
     "confidence",
     "p_success_ic",
+    "p_success_ic_low",
+    "p_success_ic_high",
     "p_success_manager",
+    "p_success_manager_low",
+    "p_success_manager_high",
+    "interval_level",
     "ic_current",
+    "ic_supported",
     "ic_target",
     "manager_current",
+    "manager_supported",
     "manager_target",
 )
 
@@ -137,7 +144,9 @@ def _recorded_in_one_to_ones(assessment_ids: list[int]) -> dict[int, dict[str, l
 
 
 def export_csv(assessments: list[Assessment]) -> str:
-    """One row per assessment: the recommendation's headline figures, then every answer."""
+    """One row per assessment: the recommendation's headline figures (each chance with its
+    likely range; per track the level held, the level the answers support and the target),
+    then every answer."""
     items = sorted({key for a in assessments for key in a.answers})
     context = sorted({key for a in assessments for key in a.context})
     out = io.StringIO()
@@ -147,6 +156,10 @@ def export_csv(assessments: list[Assessment]) -> str:
         rec = a.recommendation or {}
         levels = rec.get("levels", {})
         p = rec.get("p_success", {})
+        # each chance with the range the model gave it (none in a result kept before ranges)
+        ranges = rec.get("p_success_interval") or {}
+        ic_range = ranges.get("ic") or (None, None)
+        manager_range = ranges.get("manager") or (None, None)
         row = [
             a.id,
             _moment(a.started_at),
@@ -156,10 +169,15 @@ def export_csv(assessments: list[Assessment]) -> str:
             rec.get("track"),
             rec.get("confidence"),
             p.get("ic"),
+            *ic_range,
             p.get("manager"),
+            *manager_range,
+            rec.get("interval_level") if ranges else None,
             levels.get("ic", {}).get("current"),
+            levels.get("ic", {}).get("supported"),
             levels.get("ic", {}).get("target"),
             levels.get("manager", {}).get("current"),
+            levels.get("manager", {}).get("supported"),
             levels.get("manager", {}).get("target"),
         ]
         row += [a.context.get(key) for key in context] + [a.answers.get(key) for key in items]
