@@ -64,6 +64,25 @@ def test_answers_that_contradict_each_other_are_not_kept(client, ada):
     assert 'value="2"' not in reopened
 
 
+@pytest.mark.parametrize("action", ["save", "back"])
+def test_save_with_a_contradiction_says_the_page_was_not_saved(client, ada, action):
+    """ "Save and finish later" with years at the level above the years in all: none of the
+    page's answers is kept (the track, the level and the reports that contradict nothing
+    neither), yet the page said only "Please check 1 answer", as if the others were saved as
+    with any other refused answer; leaving then lost them all."""
+    first = _start(client)
+    response = client.submit(first, GOOD | {"years_at_level": "12", "action": action})
+    assert response.status_code == 422
+    summary = re.search(r'<h2 id="error-summary-title">([^<]*)</h2>', response.text).group(1)
+    assert summary == (
+        "This page is not saved: some of its answers cannot all be true. Correct them, then "
+        "save again."
+    )
+    assert 'name="current_level"' in response.text
+    reopened = client.get(first).text
+    assert "selected" not in re.search(r'<select id="current_track".*?</select>', reopened, re.S)[0]
+
+
 def test_a_change_that_contradicts_a_saved_answer_is_refused_and_the_saved_ones_stay(client, ada):
     first = _start(client)
     assert client.submit(first, GOOD | {"action": "save"}).status_code == 302

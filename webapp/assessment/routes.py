@@ -102,7 +102,9 @@ def page(assessment_id: int, number: int):
         # whatever the button, answers that cannot all be true are shown, not kept or passed
         if action == "next":
             missing_answers(current, form)
-        return _render(assessment, current, form, len(all_pages)), 422
+        # leaving the page was asked for and refused: say that what it holds is not kept
+        contradicted = action in ("back", "save")
+        return _render(assessment, current, form, len(all_pages), contradicted=contradicted), 422
     if form.errors and action in ("back", "save"):
         # the page's other answers are saved; one that cannot be is shown with why, not dropped
         return _render(assessment, current, form, len(all_pages), not_saved=True), 422
@@ -154,11 +156,20 @@ def _sent_other_answers(assessment: Assessment, number: int) -> bool:
     )
 
 
-def _render(assessment: Assessment, current: Page, form, total: int, *, not_saved=False):
+def _render(
+    assessment: Assessment,
+    current: Page,
+    form,
+    total: int,
+    *,
+    not_saved=False,
+    contradicted=False,
+):
     shown = {item.context: form[item.id].data for item in current.items if item.context}
     return render_template(
         "assessment/page.html",
         not_saved=not_saved,
+        contradicted=contradicted,
         assessment=assessment,
         page=current,
         form=form,
