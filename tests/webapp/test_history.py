@@ -109,6 +109,26 @@ def test_a_change_of_chance_from_a_result_without_ranges_gives_what_it_kept(
     )
 
 
+def test_how_sure_falling_with_a_new_note_on_the_answers_is_a_change(
+    app, client, ada, people, make_assessment
+):
+    """The same answers again, the pages this time answered faster than they can be read: how
+    sure fell from 89% to 79% with the new note, both figures on the page, and the history
+    said "Nothing important changed since the one before"."""
+    older = make_assessment("ada@example.com", people[0])
+    newer = make_assessment("ada@example.com", people[0])
+    note = "The pages were answered faster than they can be read."
+    unnoted = {"confidence": 0.89, "flags": []}
+    _rewrite(app, older, lambda r: r.update(unnoted))
+    _rewrite(app, newer, lambda r: r.update(unnoted | {"confidence": 0.79}))
+    _rewrite(app, newer, lambda r: r["flags"].append({"id": "too_fast", "message": note}))
+    html = client.get("/results/history").text
+    assert "Nothing important changed" not in html
+    changes = "".join(re.findall(r'<ul class="changes">(.*?)</ul>', html, re.S))
+    assert "How sure the advice is fell from 89% to 79%." in changes
+    assert f"A new note on your answers: “{note}”" in changes
+
+
 def test_half_steps_and_levels_held_are_said_exactly(app, client, two_results):
     older, newer = two_results
 

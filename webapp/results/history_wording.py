@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from webapp.answering import Pack
+from webapp.answering import FLAG_IDS, Pack
 from webapp.results.reading import level_name
 
 # A rating or motivation score that moved less than this (on the 1-5 scales) is noise from one
@@ -27,7 +27,8 @@ HALVES = {
 
 def advice_changes(newer: dict[str, Any], older: dict[str, Any], pack: Pack) -> list[str]:
     """How the advice differs between two recommendations: the recommended track, the levels
-    on each track, then the chances."""
+    on each track, the chances, then how sure it is and the notes on the answers that move
+    that figure."""
     titles = {track.id: track.title for track in pack.framework.tracks}
     said = []
     if newer.get("track") != older.get("track"):
@@ -51,7 +52,26 @@ def advice_changes(newer: dict[str, Any], older: dict[str, Any], pack: Pack) -> 
                 f"{'rose' if after > before else 'fell'} from {_chance(older, track)} "
                 f"to {_chance(newer, track)}."
             )
+    before, after = older.get("confidence"), newer.get("confidence")
+    if before is not None and after is not None and abs(after - before) >= SMALLEST_CHANCE:
+        said.append(
+            f"How sure the advice is {'rose' if after > before else 'fell'} from "
+            f"{round(100 * before)}% to {round(100 * after)}%."
+        )
+    notes, were = _answer_notes(newer), _answer_notes(older)
+    said += [f"A new note on your answers: “{notes[flag]}”" for flag in notes if flag not in were]
+    said += [f"No longer noted: “{were[flag]}”" for flag in were if flag not in notes]
     return said
+
+
+def _answer_notes(recommendation: dict[str, Any]) -> dict[str, str]:
+    """The notes on the answers themselves (response quality), by flag: each brings how sure
+    the advice is toward 50%."""
+    return {
+        flag["id"]: flag.get("message", flag["id"])
+        for flag in recommendation.get("flags", [])
+        if flag.get("id") in FLAG_IDS
+    }
 
 
 def _chance(recommendation: dict[str, Any], track: str) -> str:
