@@ -67,6 +67,8 @@ def revoke(assessment_id: int):
         audit.record("revoke", f"assessment {assessment.id}")
         db.session.commit()
         flash("Your manager can no longer see this assessment.")
+    else:  # sent from a page left open after the sharing ended: say so, not nothing
+        flash("This assessment was not shared any more, so nothing changed: no manager sees it.")
     return redirect(url_for("results.show", assessment_id=assessment.id))
 
 
