@@ -256,3 +256,24 @@ def test_the_json_export_holds_what_a_1_to_1_recorded_but_not_private_notes(
     )  # fmt: skip
     assert decision["you_confirmed_at"] is not None
     assert "MO'S OWN" not in exported and "private notes" in exported
+
+
+@pytest.mark.usefixtures("team")
+def test_a_managers_name_written_right_to_left_keeps_to_its_own_run(
+    app, signed_in, people, make_assessment, share
+):
+    """A name in Arabic or Hebrew set beside "since 5 Dec 2026" without a bidirectional
+    isolate can carry the date's digits into its own run and read them in the wrong order:
+    every other page isolates names, the result page and My data did not."""
+    with app.app_context():
+        db.session.scalar(select(User).filter_by(email="mo@example.com")).name = "מוריה"
+        db.session.commit()
+    shared = make_assessment("ada@example.com", people[0])
+    share(shared)
+    ada = signed_in("ada@example.com")
+    assert (
+        "Shared with <strong><bdi>מוריה</bdi></strong> since" in ada.get(f"/results/{shared}").text
+    )
+    on_my_data = ada.get("/my-data/").text
+    assert "<strong><bdi>מוריה</bdi>, your manager,</strong>" in on_my_data
+    assert "<strong>you and <bdi>מוריה</bdi></strong>, your manager" in on_my_data
