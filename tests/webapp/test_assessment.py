@@ -5,6 +5,7 @@ import re
 import pytest
 
 from recommender.pack.loading import load_pack
+from webapp.assessment import routes
 from webapp.assessment.models import Assessment
 from webapp.extensions import db
 
@@ -205,3 +206,53 @@ def test_someone_elses_assessment_is_not_found(app, client, ada, people):
     client.register(email="eve@example.com", name="Eve")
     assert client.get("/assessment/1/1").status_code == 404
     assert client.get("/results/1").status_code == 404
+
+
+class _Clock:
+    """The assessment's clock, moved by hand."""
+
+    def __init__(self):
+        self.now = 1_000_000.0
+
+    def time(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    clock = _Clock()
+    monkeypatch.setattr(routes, "time", clock)
+    return clock
+
+
+def _timing(app, section: str) -> float:
+    with app.app_context():
+        return db.session.scalars(db.select(Assessment)).one().timings.get(section, 0.0)
+
+
+def test_time_spent_correcting_a_refused_page_counts_as_time_on_it(app, client, ada, clock):
+    """Time on each page feeds the "answered too fast" note, which makes the advice less sure:
+    the minute spent correcting a page sent back with an error was not counted at all."""
+    first = _start(client)
+    token = client.token(first)  # the page on screen at 0 s
+    clock.now += 30
+    refused = client.post(first, data={"csrf_token": token, "years_experience": "200"})
+    assert refused.status_code == 422
+    clock.now += 60
+    client.post(first, data={"csrf_token": token, "years_experience": "6", "action": "save"})
+    section = load_pack("engineering").questionnaire.sections[0].id
+    assert _timing(app, section) == 90.0
+
+
+def test_a_page_left_open_in_one_tab_keeps_its_time_while_another_tab_opens_a_page(
+    app, client, ada, people, clock
+):
+    page_two = client.answer_all(people[0], stop_after=1)  # page 2 on screen at 0 s
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page_two.text).group(1)
+    assessment = page_two.request.path.rsplit("/", 1)[0]
+    clock.now += 10
+    assert client.get(f"{assessment}/1").status_code == 200  # page 1 opened in another tab
+    clock.now += 90
+    client.post(f"{assessment}/2", data={"csrf_token": token, "action": "save"})
+    section = load_pack("engineering").questionnaire.sections[1].id
+    assert _timing(app, section) == 100.0

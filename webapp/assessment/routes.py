@@ -88,7 +88,6 @@ def page(assessment_id: int, number: int):
         if about_you.saved_contradictions(pack, assessment.context):
             # kept before the checks existed: say what to fix when the page opens
             checked_values(current, pack, form, assessment.context)
-        _note_opened(assessment, number)
         return _render(assessment, current, form, len(all_pages))
 
     form = current.form_class()
@@ -165,6 +164,9 @@ def _render(
     not_saved=False,
     contradicted=False,
 ):
+    # the page is on screen again (shown, or sent back with what to correct): its time counts
+    # from now until it is next sent
+    _note_opened(assessment, current.number)
     shown = {item.context: form[item.id].data for item in current.items if item.context}
     return render_template(
         "assessment/page.html",
@@ -180,14 +182,27 @@ def _render(
 
 
 def _note_opened(assessment: Assessment, number: int) -> None:
-    session["page_opened"] = [assessment.id, number, time.time()]
+    """When each page of this assessment was last put on screen, one entry per page, so that
+    a page open in a second tab does not erase the first tab's (another assessment's entries
+    go: it is finished or abandoned)."""
+    opened = {
+        key: at
+        for key, at in (session.get("pages_opened") or {}).items()
+        if key.startswith(f"{assessment.id}/")
+    }
+    opened[f"{assessment.id}/{number}"] = time.time()
+    session["pages_opened"] = opened
 
 
 def _seconds_on_page(assessment: Assessment, number: int) -> float:
-    opened = session.pop("page_opened", None)
-    if not opened or opened[:2] != [assessment.id, number]:
+    """The time since the page was put on screen (none if it was not seen from this session),
+    at most MAX_SECONDS_PER_VISIT; the page's entry is used up."""
+    opened = dict(session.get("pages_opened") or {})
+    at = opened.pop(f"{assessment.id}/{number}", None)
+    session["pages_opened"] = opened
+    if not isinstance(at, int | float):
         return 0.0
-    return min(max(time.time() - opened[2], 0.0), MAX_SECONDS_PER_VISIT)
+    return min(max(time.time() - at, 0.0), MAX_SECONDS_PER_VISIT)
 
 
 def _save(
