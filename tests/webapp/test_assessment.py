@@ -181,6 +181,24 @@ def test_a_page_sent_from_a_tab_opened_before_finishing_says_its_answers_were_no
     assert "already finished" not in client.get(result).get_data(as_text=True)  # said once
 
 
+def test_a_page_sent_from_a_tab_left_open_after_a_retake_began_points_to_the_new_one(
+    client, ada, people
+):
+    """Finished in one tab, a new assessment started, then a page of the old one sent from a
+    tab left open: the message said to start a new assessment, which there already was."""
+    client.answer_all(people[0], stop_after=1)
+    second = re.search(
+        r'href="(/assessment/\d+/2)"', client.get("/assessment/").get_data(as_text=True)
+    ).group(1)
+    stale_token = client.token(second)
+    result = client.answer_all(people[0]).headers["Location"]
+    client.submit("/assessment/", action_url="/assessment/start")  # a new one, in progress
+    client.post(second, data={"csrf_token": stale_token, "la1": "1", "action": "next"})
+    html = client.get(result).get_data(as_text=True)
+    assert "you have a newer one in progress: carry on with it from Assessment" in html
+    assert "start a new assessment" not in html
+
+
 def test_see_my_results_clicked_twice_says_nothing_was_lost(client, ada, people):
     """The last page sent again as it was (a double click): it lands on the result, with no
     word of answers not saved, for they were the ones the result was made from."""

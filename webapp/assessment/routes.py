@@ -132,10 +132,15 @@ def _own_unfinished(assessment_id: int, number: int) -> Assessment:
             # result is never recomputed, so its answers cannot be kept, and the person is told
             # so rather than left to find them gone (a second click of "See my results" sent
             # the answers the result was made from: nothing was lost, nothing to say).
+            again = (
+                "you have a newer one in progress: carry on with it from Assessment"
+                if Assessment.in_progress(current_user.id)
+                else "start a new assessment"
+            )
             flash(
                 f"This assessment was already finished on {minute(assessment.completed_at)}, "
                 "in another tab or window, so the answers you just sent from this page were "
-                "not saved. Below is its result; to answer again, start a new assessment."
+                f"not saved. Below is its result; to answer again, {again}."
             )
         abort(redirect(url_for("results.show", assessment_id=assessment.id), 303))
     return assessment
