@@ -28,6 +28,7 @@ def test_register_names_each_problem(client):
         "The passwords differ.",
     ):
         assert message in html
+    assert "Please check 4 fields" in html  # a sign-up form holds fields, not answers
 
 
 def test_an_email_mixing_alphabets_that_look_alike_makes_no_account(app, client):

@@ -103,7 +103,7 @@ def test_a_refused_form_opens_at_its_errors_and_is_accessible(site, tab_of, asse
     page = tab_of("anonymous")
     page.goto(f"{site.url}/account/register")
     page.get_by_role("button", name="Create account").click()
-    expect(page.get_by_role("alert").get_by_text("Please check 4 answers")).to_be_visible()
+    expect(page.get_by_role("alert").get_by_text("Please check 4 fields")).to_be_visible()
     assert landed_on_errors(page), "the refused registration did not open at its errors"
     read_everywhere(page, "every-page-refused-registration", assert_accessible, set())
 
