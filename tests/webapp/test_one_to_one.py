@@ -758,3 +758,35 @@ def test_a_note_kept_from_before_hidden_characters_were_refused_never_blocks_the
     refused = mo.post(f"{page}/notes", data=form)
     assert refused.status_code == 422 and refused.text.count("U+200B") >= 1
     assert "Private notes (only you see these): it holds" in refused.text
+
+
+def test_notes_saved_from_a_page_opened_before_a_later_save_replace_nothing(shared):
+    """Two tabs (or a laptop and a phone) on the same 1:1: notes saved from one, then the
+    older page of the other saved, replaced them without a word, the employee's shared note
+    gone from their result. Now nothing is saved (409), what was typed comes back in its box
+    with the note as saved now beside it, and saving that page again is a choice made
+    knowingly; the same notes sent twice (a double click) are no conflict."""
+    ada, mo, assessment_id = shared
+    page = f"/team/assessments/{assessment_id}"
+    older = hidden_fields(mo.get(page).text)
+    typed = {"private_notes": "", "shared_notes": "Try leading the rota"}
+    assert mo.post(f"{page}/notes", data=older | typed).status_code == 302
+    assert mo.post(f"{page}/notes", data=older | typed).status_code == 302  # a double click
+
+    stale = mo.post(
+        f"{page}/notes", data=older | {"private_notes": "Ask about June", "shared_notes": ""}
+    )
+    assert stale.status_code == 409
+    assert "saved from another tab or window" in stale.text
+    assert ">\r\nAsk about June</textarea>" in stale.text  # what was typed, kept to save again
+    assert '<div class="notes"><bdi>Try leading the rota</bdi></div>' in stale.text
+    with mo.client.application.app_context():
+        review = db.session.scalar(select(ManagerReview))
+        assert (review.private_notes, review.shared_notes) == ("", "Try leading the rota")
+    assert "Try leading the rota" in ada.get(f"/results/{assessment_id}").text
+
+    again = hidden_fields(stale.text) | {"private_notes": "Ask about June", "shared_notes": ""}
+    assert mo.post(f"{page}/notes", data=again).status_code == 302
+    with mo.client.application.app_context():
+        review = db.session.scalar(select(ManagerReview))
+        assert (review.private_notes, review.shared_notes) == ("Ask about June", "")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectField
+from wtforms import HiddenField, RadioField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import StopValidation
 
@@ -60,9 +62,16 @@ def nothing_newly_hidden(form, field) -> None:
         nothing_hidden(form, field)
 
 
+def seen(note: str) -> str:
+    """What a notes form carries of a note as its page showed it: the note's digest."""
+    return hashlib.sha256(note.encode("utf-8")).hexdigest()
+
+
 class NotesForm(FlaskForm):
     """Notes only the manager sees, and notes the employee sees on their result and the
-    manager prints; neither holds a character nobody sees. `stored`: the notes kept now."""
+    manager prints; neither holds a character nobody sees. `stored`: the notes kept now.
+    Each note's `*_seen` is the note as the page showed it (`seen`), so that a page opened
+    before a save from another tab or window does not replace what that save kept."""
 
     private_notes = TextAreaAsTyped(
         "Private notes (only you see these)",
@@ -72,6 +81,38 @@ class NotesForm(FlaskForm):
         "Notes shared with the employee (shown on their result)",
         validators=[FitsColumn(length=NOTE_LIMIT), nothing_newly_hidden],
     )
+    private_notes_seen = HiddenField()
+    shared_notes_seen = HiddenField()
+
+    @classmethod
+    def showing(cls, private_notes: str, shared_notes: str) -> NotesForm:
+        """The form as a page shows the notes kept now."""
+        form = cls(data={"private_notes": private_notes, "shared_notes": shared_notes})
+        form.private_notes_seen.data, form.shared_notes_seen.data = (
+            seen(private_notes),
+            seen(shared_notes),
+        )
+        return form
+
+    def saved_meanwhile(self) -> dict[str, str]:
+        """The notes (by field) saved since this form's page showed them, which it would
+        replace with something else: each gets an error, and the page shows it as saved now
+        and takes it as seen, so that saving again replaces it knowingly. A form that names
+        no note as seen (not from the 1:1 page) is not checked."""
+        stored = getattr(self, "stored", {})
+        meanwhile = {}
+        for field in (self.private_notes, self.shared_notes):
+            kept, shown = stored.get(field.name) or "", self[f"{field.name}_seen"]
+            if shown.data and shown.data != seen(kept) and (field.data or "").strip() != kept:
+                meanwhile[field.name] = kept
+                shown.data = seen(kept)
+                field.errors = [
+                    *field.errors,
+                    "This note was saved from another tab or window after this page was "
+                    "opened, so nothing was saved: what you typed is kept here, and the note "
+                    "as saved now is below it. Keep what you want of both and save again.",
+                ]
+        return meanwhile
 
 
 class DecisionForm(FlaskForm):

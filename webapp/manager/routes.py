@@ -95,7 +95,14 @@ def _decision_form(pack: Pack, assessment: Assessment, decision: Decision | None
     return form
 
 
-def _page(assessment: Assessment, report: User, pack: Pack, template: str, **forms):
+def _page(
+    assessment: Assessment,
+    report: User,
+    pack: Pack,
+    template: str,
+    saved_meanwhile: dict[str, str] | None = None,
+    **forms,
+):
     name = report.name
     review = _review(assessment)
     reading = read(assessment.recommendation, pack, assessment.answers, assessment.context)
@@ -105,8 +112,8 @@ def _page(assessment: Assessment, report: User, pack: Pack, template: str, **for
     ratings_form = forms.get("ratings_form") or ratings_form_class(pack, name)(
         data={k: str(v) for k, v in review.ratings.items()}
     )
-    notes_form = forms.get("notes_form") or NotesForm(
-        data={"private_notes": review.private_notes, "shared_notes": review.shared_notes}
+    notes_form = forms.get("notes_form") or NotesForm.showing(
+        review.private_notes, review.shared_notes
     )
     history = shared_by(report, current_user)
     return render_template(
@@ -129,6 +136,7 @@ def _page(assessment: Assessment, report: User, pack: Pack, template: str, **for
         history=[(a, Decision.latest(a.id)) for a in history],
         ratings_form=ratings_form,
         notes_form=notes_form,
+        saved_meanwhile=saved_meanwhile or {},
         decision_form=forms.get("decision_form") or _decision_form(pack, assessment, decision),
         probability_chart=charts.probability_chart(
             reading.p_success, reading.track_titles, reading.track, reading.p_interval, f"{name}'s"
@@ -184,6 +192,14 @@ def notes(assessment_id: int):
     form.stored = {"private_notes": review.private_notes, "shared_notes": review.shared_notes}
     if not form.validate_on_submit():
         return _page(assessment, report, pack, "manager/one_to_one.html", notes_form=form), 422
+    # saved from another tab or window since this form's page showed them: kept, not replaced
+    meanwhile = form.saved_meanwhile()
+    if meanwhile:
+        db.session.rollback()
+        page = _page(
+            assessment, report, pack, "manager/one_to_one.html", meanwhile, notes_form=form
+        )
+        return page, 409
     review.private_notes = (form.private_notes.data or "").strip()
     review.shared_notes = (form.shared_notes.data or "").strip()
     review.updated_at = utcnow()
