@@ -95,3 +95,29 @@ def test_an_unchanged_manager_keeps_the_share(app, shared, signed_in):
     _, hr, assessment_id = shared
     move(app, hr, "ada@example.com", "mo@example.com")  # saved, manager as before
     assert opens(app, signed_in, "mo@example.com", assessment_id) == 200
+
+
+def test_the_new_manager_is_not_told_they_recorded_the_former_managers_decision(
+    app, shared, signed_in
+):
+    """Mo records a decision; Ada moves to Max and shares again. Max's 1:1 page said "What
+    you recorded, for Ada to confirm" of Mo's decision, which Max never made: it names Mo."""
+    ada, hr, assessment_id = shared
+    page = f"/team/assessments/{assessment_id}"
+    mo = signed_in("mo@example.com")
+    with app.app_context():
+        from webapp.assessment.models import Assessment  # noqa: PLC0415
+
+        advised = db.session.get(Assessment, assessment_id).recommendation
+    decision = {
+        "track": advised["track"],
+        "target_level": advised["levels"][advised["track"]]["target"],
+    }
+    assert mo.submit(page, decision, f"{page}/decision").status_code == 302
+    assert "What you recorded, for <bdi>Ada</bdi> to confirm" in mo.get(page).text
+    move(app, hr, "ada@example.com", "max@example.com")
+    ada.submit(f"/results/{assessment_id}", action_url=f"/results/{assessment_id}/share")
+    seen_by_max = signed_in("max@example.com").get(page).text
+    assert "What you recorded" not in seen_by_max
+    assert "What <bdi>Mo</bdi> recorded, for <bdi>Ada</bdi> to confirm" in seen_by_max
+    assert "by <bdi>Mo</bdi>" in seen_by_max

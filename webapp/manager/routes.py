@@ -133,6 +133,11 @@ def _page(
         about=lambda factor: about(factor, name, rows, pack),
         prompts=discussion_prompts(name, rows, reading, gaps),
         decision=decision,
+        # who recorded it (a report moved from another manager shares again, with the
+        # decisions that manager recorded); None when their account is gone
+        recorder=db.session.get(User, decision.recorded_by)
+        if decision and decision.recorded_by
+        else None,
         history=[(a, Decision.latest(a.id)) for a in history],
         ratings_form=ratings_form,
         notes_form=notes_form,
