@@ -417,6 +417,33 @@ def test_a_manager_sees_each_report_in_their_own_discipline(
     assert decided.status_code == 422
 
 
+def test_a_designers_manager_track_is_named_as_product_design_names_it_on_every_page(
+    app, mixed_team, signed_in, make_assessment, share
+):
+    """Product design calls its manager track "Design manager". The 1:1 page and its print
+    said so, while the team page, both home pages and Dee's result said "people manager" (the
+    engineering title, written into the pages) of the same advice and decision."""
+    dee_result = make_assessment("dee@example.com", sample_people(DESIGN)[1])
+    with app.app_context():
+        assert db.session.get(Assessment, dee_result).track == "manager"
+    share(dee_result)
+    mo = signed_in("mo@example.com")
+    page = f"/team/assessments/{dee_result}"
+    decided = mo.submit(page, {"track": "manager", "target_level": "DM3"}, f"{page}/decision")
+    assert decided.status_code == 302
+    dee = signed_in("dee@example.com")
+    pages = {
+        "1:1": text_of(mo.get(page)),
+        "team": text_of(mo.get("/team/")),
+        "manager's home": text_of(mo.get("/")),
+        "result": text_of(dee.get(f"/results/{dee_result}")),
+        "employee's home": text_of(dee.get("/")),
+    }
+    for name, text in pages.items():
+        assert "design manager" in text.lower(), name
+        assert "people manager" not in text.lower(), name
+
+
 # The JSON API
 
 

@@ -211,8 +211,8 @@ def ladder_chart(
         ],
     )
     desc = (
-        "Career ladders, individual contributor beside people manager, equal grades side by side. "
-        + ("; ".join(words) if words else "No level marked.")
+        f"Career ladders, {titles['ic'].lower()} beside {titles['manager'].lower()}, equal "
+        "grades side by side. " + ("; ".join(words) if words else "No level marked.")
     )
     return drawing.svg(width, y + tall + 8, "Your levels on both ladders", desc, body + legend)
 

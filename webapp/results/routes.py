@@ -56,6 +56,7 @@ def result_page(assessment_id: int, decision_changed: bool = False, status: int 
         completed_at=summary.completed_at,
         body=body,
         assessment_id=summary.id,
+        pack_ref=summary.pack,
         manager=manager,
         shared_at=shared_at,
         former_manager=former_manager,

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Flask
 
+from webapp import answering
 from webapp.results.reading import close_call
 
 
@@ -45,6 +46,13 @@ def sureness(recommendation: dict[str, Any]) -> str:
     return "the better fit, though not clearly so"
 
 
+def track_named(track: str, pack_ref: str) -> str:
+    """A track in running text as the pack an assessment was made in names it ('design
+    manager' in product design, 'people manager' in engineering); an id it has not, as is."""
+    titles = {each.id: each.title for each in answering.pack_of(pack_ref).framework.tracks}
+    return titles.get(track, track).lower()
+
+
 def strength(effect: float) -> str:
     """How hard one factor pushed, in words (log-odds units)."""
     size = abs(effect)
@@ -57,5 +65,5 @@ def strength(effect: float) -> str:
 
 def register(app: Flask) -> None:
     """Make the filters available to templates."""
-    for function in (percent, day, minute, sureness, strength):
+    for function in (percent, day, minute, sureness, strength, track_named):
         app.add_template_filter(function)
