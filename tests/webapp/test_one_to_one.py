@@ -790,3 +790,22 @@ def test_notes_saved_from_a_page_opened_before_a_later_save_replace_nothing(shar
     with mo.client.application.app_context():
         review = db.session.scalar(select(ManagerReview))
         assert (review.private_notes, review.shared_notes) == ("Ask about June", "")
+
+
+def test_notes_sent_after_the_report_stopped_sharing_say_that_nothing_was_saved(shared):
+    """Mo types notes in the 1:1 while Ada stops sharing; saving answered "There is no page
+    here. It may have been deleted, or the address is mistyped", saying nothing of the notes
+    just lost. It says nothing was saved and to copy what was typed, in the same words as for
+    an assessment that never was Mo's, so it tells Mo nothing she could not see before."""
+    ada, mo, assessment_id = shared
+    page = f"/team/assessments/{assessment_id}"
+    opened = hidden_fields(mo.get(page).text)
+    ada.submit(f"/results/{assessment_id}", action_url=f"/results/{assessment_id}/revoke")
+    typed = {"private_notes": "Ask about June", "shared_notes": ""}
+    ended = mo.post(f"{page}/notes", data=opened | typed)
+    never = mo.post(f"/team/assessments/{assessment_id + 1000}/notes", data=opened | typed)
+    assert ended.status_code == never.status_code == 404
+    assert "Nothing was saved" in ended.text and "copy anything you typed" in ended.text
+    assert ended.text == never.text
+    with mo.client.application.app_context():
+        assert db.session.scalar(select(ManagerReview)) is None

@@ -3,7 +3,7 @@ prompts, notes, decision, print). A manager sees only what their own reports sha
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
@@ -12,6 +12,7 @@ from webapp.accounts.models import User
 from webapp.answering import Pack
 from webapp.assessment.models import Assessment
 from webapp.database import utcnow
+from webapp.errors.handlers import error_response
 from webapp.extensions import db
 from webapp.manager import bp
 from webapp.manager.forms import (
@@ -35,6 +36,13 @@ from webapp.manager.one_to_one import (
 from webapp.results import charts
 from webapp.results.reading import level_name, read
 from webapp.sharing.models import shared_by, shared_with
+
+# the same whether the assessment was never shared with this manager or no longer is
+NOT_SHARED = (
+    "Nothing was saved: this assessment is not shared with you. The person may have stopped "
+    "sharing it, moved to another manager or deleted it. Go back and copy anything you typed "
+    "that you want to keep."
+)
 
 # the team list and the history word how sure each result is as the result page does
 bp.add_app_template_filter(sureness_about)
@@ -60,6 +68,9 @@ def _shared(assessment_id: int) -> tuple[Assessment, User, Pack]:
     """The assessment, when shared with the signed-in manager by their report; else 404 (the
     same answer whether it does not exist or is not theirs to see)."""
     assessment = shared_with(current_user, assessment_id)
+    if assessment is None and request.method == "POST":
+        # a form from a page opened while it was shared: say what became of what it held
+        abort(make_response(error_response(404, NOT_SHARED, back=(url_for(".team"), "Your team"))))
     if assessment is None:
         abort(404)
     return assessment, db.session.get(User, assessment.user_id), answering.pack_of(assessment.pack)
