@@ -809,3 +809,31 @@ def test_notes_sent_after_the_report_stopped_sharing_say_that_nothing_was_saved(
     assert ended.text == never.text
     with mo.client.application.app_context():
         assert db.session.scalar(select(ManagerReview)) is None
+
+
+def test_ratings_saved_from_a_page_opened_before_a_later_save_replace_nothing(shared):
+    """Every skill rated from one tab, then one rated from a page opened before: the older
+    page's form, holding no choice for the others, left one rating of nine without a word.
+    Now nothing is saved (409), each rating the page would change is named beside its
+    question, and saving that page again is a choice made knowingly; the same ratings sent
+    twice are no conflict."""
+    _, mo, assessment_id = shared
+    page = f"/team/assessments/{assessment_id}"
+    html = mo.get(page).text
+    older = hidden_fields(html)
+    names = sorted(set(re.findall(r'name="(rate_[a-z_]+)"', html)))
+    every = dict.fromkeys(names, "3")
+    assert mo.post(f"{page}/ratings", data=older | every).status_code == 302
+    assert mo.post(f"{page}/ratings", data=older | every).status_code == 302  # a double click
+
+    stale = mo.post(f"{page}/ratings", data=older | {names[0]: "5"})
+    assert stale.status_code == 409
+    named = re.findall(r'<p class="error"[^>]*>Your rating here was saved from another', stale.text)
+    assert len(named) == len(names)  # the one changed, and the eight it would leave unrated
+    with mo.client.application.app_context():
+        assert db.session.scalar(select(ManagerReview)).ratings == dict.fromkeys(names, 3)
+
+    again = mo.post(f"{page}/ratings", data=hidden_fields(stale.text) | {names[0]: "5"})
+    assert again.status_code == 302
+    with mo.client.application.app_context():
+        assert db.session.scalar(select(ManagerReview)).ratings == {names[0]: 5}

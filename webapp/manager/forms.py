@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SelectField
@@ -34,7 +35,33 @@ def ratings_form_class(pack: Pack, name: str) -> type[FlaskForm]:
     """A form with the pack's anchored statements, one choice per competency item."""
 
     class RatingsForm(FlaskForm):
-        pass
+        # the ratings as the page showed them (`ratings_seen`), so that a page opened before a
+        # save from another tab or window does not replace what that save kept
+        ratings_seen = HiddenField()
+
+        def saved_meanwhile(self, stored: dict[str, int]) -> bool:
+            """Whether the ratings were saved since this form's page showed them and this
+            form would change them: each one it would change gets an error, and the form
+            takes the ratings as seen, so that saving again replaces them knowingly. A form
+            that names no ratings as seen (not from the 1:1 page) is not checked."""
+            shown = self.ratings_seen
+            if not shown.data or shown.data == ratings_seen(stored):
+                return False
+            shown.data = ratings_seen(stored)
+            changed = [
+                field
+                for field in self
+                if field.type == "RadioField" and _chosen(field) != stored.get(field.name)
+            ]
+            for field in changed:
+                kept = stored.get(field.name)
+                field.errors = [
+                    "Your rating here was saved from another tab or window after this page "
+                    f"was opened, as {f'{kept} of 5' if kept else 'not rated'} (the table "
+                    "above shows it). Nothing was saved: your choice is kept here; save again "
+                    "to keep it."
+                ]
+            return bool(changed)
 
     labels = {c.id: c.label for c in pack.framework.competencies}
     for item in pack.questionnaire.items:
@@ -52,6 +79,16 @@ def ratings_form_class(pack: Pack, name: str) -> type[FlaskForm]:
                 ),
             )
     return RatingsForm
+
+
+def _chosen(field) -> int | None:
+    """The rating a radio field holds, or None when nothing is chosen."""
+    return None if field.data in (None, "", "None") else int(field.data)
+
+
+def ratings_seen(ratings: dict[str, int]) -> str:
+    """What a ratings form carries of the ratings as its page showed them: their digest."""
+    return seen(json.dumps(ratings, sort_keys=True))
 
 
 def nothing_newly_hidden(form, field) -> None:

@@ -20,6 +20,7 @@ from webapp.manager.forms import (
     NotesForm,
     level_choices,
     ratings_form_class,
+    ratings_seen,
     reason_problem,
 )
 from webapp.manager.models import Decision, ManagerReview
@@ -122,6 +123,7 @@ def _page(
     decision = Decision.latest(assessment.id)
     ratings_form = forms.get("ratings_form") or ratings_form_class(pack, name)(
         data={k: str(v) for k, v in review.ratings.items()}
+        | {"ratings_seen": ratings_seen(review.ratings)}
     )
     notes_form = forms.get("notes_form") or NotesForm.showing(
         review.private_notes, review.shared_notes
@@ -186,6 +188,10 @@ def rate(assessment_id: int):
     if not form.validate_on_submit():
         return _page(assessment, report, pack, "manager/one_to_one.html", ratings_form=form), 422
     review = _review(assessment)
+    # saved from another tab or window since this form's page showed them: kept, not replaced
+    if form.saved_meanwhile(review.ratings):
+        db.session.rollback()
+        return _page(assessment, report, pack, "manager/one_to_one.html", ratings_form=form), 409
     review.ratings = {
         field.name: int(field.data)
         for field in form
