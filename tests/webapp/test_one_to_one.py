@@ -498,6 +498,31 @@ def test_the_same_decision_sent_again_keeps_the_employees_confirmation(shared):
         assert len(db.session.scalars(select(Decision)).all()) == 2
 
 
+def test_a_decision_from_a_page_opened_before_another_was_recorded_replaces_nothing(shared):
+    """Mo leaves the 1:1 page open, records individual contributor L4 in another tab and Ada
+    confirms it; a decision then sent from the page left open replaced it unannounced, and
+    Ada's confirmation with it. Now nothing is recorded (409) until Mo sends it again."""
+    ada, mo, assessment_id = shared
+    page = f"/team/assessments/{assessment_id}"
+    left_open = hidden_fields(mo.get(page).text)  # the CSRF token and the decision shown
+    agreed = {"track": "ic", "target_level": "L4", "reason": "Deep work suits her"}
+    mo.submit(page, agreed, action_url=f"{page}/decision")
+    ada.agree(assessment_id)
+    stale = left_open | agreed | {"target_level": "L5"}
+    refused = mo.post(f"{page}/decision", data=stale)
+    assert refused.status_code == 409
+    said = words_of(refused)
+    assert re.search(
+        r"Another decision was recorded after this page was opened: the individual "
+        r"contributor track, \w[\w ]* \(L4\), on \d+ \w+ \d{4}, and confirmed by the employee",
+        said,
+    )
+    assert confirmed(mo.client.application) == {"ic L4": True}
+    again = hidden_fields(refused.text) | agreed | {"target_level": "L5"}
+    assert mo.post(f"{page}/decision", data=again).status_code == 302  # knowingly, this time
+    assert confirmed(mo.client.application) == {"ic L4": True, "ic L5": False}
+
+
 def test_a_reason_made_only_of_invisible_characters_is_no_reason(shared):
     _, mo, assessment_id = shared
     page = f"/team/assessments/{assessment_id}"

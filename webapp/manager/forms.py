@@ -171,6 +171,17 @@ class DecisionForm(FlaskForm):
         description="Required when the track or level differs from the recommendation: a "
         f"sentence or two, at least {MIN_REASON} characters.",
     )
+    # the decision in force as the page showed it (its id, or NO_DECISION), so that a page
+    # opened before another decision was recorded does not replace it unawares
+    replaces = HiddenField()
+
+
+NO_DECISION = "none"
+
+
+def decision_shown(decision) -> str:
+    """What a decision form carries of the decision in force when its page was shown."""
+    return str(decision.id) if decision is not None else NO_DECISION
 
 
 def reason_problem(reason: str) -> str | None:

@@ -18,6 +18,7 @@ from webapp.manager import bp
 from webapp.manager.forms import (
     DecisionForm,
     NotesForm,
+    decision_shown,
     level_choices,
     ratings_form_class,
     ratings_seen,
@@ -36,6 +37,7 @@ from webapp.manager.one_to_one import (
 )
 from webapp.results import charts
 from webapp.results.reading import level_name, read
+from webapp.results.wording import day, track_named
 from webapp.sharing.models import shared_by, shared_with
 
 # the same whether the assessment was never shared with this manager or no longer is
@@ -104,7 +106,25 @@ def _decision_form(pack: Pack, assessment: Assessment, decision: Decision | None
             else recommendation["levels"][recommendation["track"]]["target"]
         )
         form.reason.data = decision.reason if decision else ""
+        form.replaces.data = decision_shown(decision)
     return form
+
+
+def _recorded_since(latest: Decision | None, pack: Pack) -> str:
+    """Why a decision from a page shown before the one in force now was not recorded."""
+    if latest is None:
+        return (
+            "The decision this page showed has been removed since it was opened. Nothing was "
+            "recorded: check your choice below and record it again."
+        )
+    confirmed = ", and confirmed by the employee" if latest.employee_agreed_at else ""
+    return (
+        f"Another decision was recorded after this page was opened: the "
+        f"{track_named(latest.track, pack.ref)} track, "
+        f"{level_name(pack, latest.target_level)}, on {day(latest.recorded_at)}{confirmed} "
+        "(shown above). Nothing was recorded: your choice is kept below; record it again to "
+        "replace that one."
+    )
 
 
 def _page(
@@ -268,6 +288,13 @@ def decide(assessment_id: int):
         confirmed = " and confirmed" if latest.employee_agreed_at else ""
         flash(f"This decision was already recorded{confirmed}; nothing changed.")
         return redirect(url_for(".one_to_one", assessment_id=assessment.id, _anchor="decision"))
+    if form.replaces.data and form.replaces.data != decision_shown(latest):
+        # another decision was recorded (in another tab, or by a former manager) after this
+        # page was shown: it is not replaced unawares, least of all one already confirmed
+        db.session.rollback()
+        form.replaces.data = decision_shown(latest)
+        form.track.errors.append(_recorded_since(latest, pack))
+        return _page(assessment, report, pack, "manager/one_to_one.html", decision_form=form), 409
     decision = Decision(
         assessment_id=assessment.id,
         recorded_by=current_user.id,
