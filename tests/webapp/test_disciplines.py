@@ -444,6 +444,21 @@ def test_a_designers_manager_track_is_named_as_product_design_names_it_on_every_
         assert "people manager" not in text.lower(), name
 
 
+@pytest.mark.usefixtures("mixed_team")
+def test_hrs_table_of_overridden_advice_names_each_disciplines_track_as_it_does(
+    hr, signed_in, make_assessment, share
+):
+    """The overview's "how often the advice is overridden" read "People manager" beside
+    Product design, whose manager track is "Design manager"."""
+    dee_result = make_assessment("dee@example.com", sample_people(DESIGN)[1])
+    share(dee_result)
+    mo = signed_in("mo@example.com")
+    page = f"/team/assessments/{dee_result}"
+    mo.submit(page, {"track": "manager", "target_level": "DM3"}, f"{page}/decision")
+    overview = text_of(hr.get("/hr/"))
+    assert re.search(r"Product design Design manager 1 fewer than \d+ decisions", overview)
+
+
 # The JSON API
 
 

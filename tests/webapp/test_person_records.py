@@ -126,6 +126,8 @@ def test_hr_finds_everything_held_about_one_person_and_removes_it_from_every_upl
         assert "spring.csv" in words and "autumn.csv" in words
         assert words.count("joined to their finished assessment") == 2
         assert "gender (sensitive: fairness report only)" in words
+        # the track named as the pack names it, not "the IC track"
+        assert re.search(r"took the (individual contributor|people manager) track", words)
     assert [subject for subject, _ in _audit(team, "outcome_records_viewed")] == [
         person.lower(),
         f"{person.lower()}@example.com".upper(),

@@ -43,6 +43,7 @@ def override_rates() -> list[dict]:
             .group_by(Decision.recommended_track)
             .order_by(Decision.recommended_track)
         ).all()
+        titles = {each.id: each.title for each in pack.framework.tracks}
         for track, total, track_changed, overridden in rows:
             shown = total >= learning.SMALLEST_SHOWN
             rate = (overridden or 0) / total if shown else None
@@ -50,6 +51,7 @@ def override_rates() -> list[dict]:
                 {
                     "discipline": pack.title,
                     "track": track,
+                    "track_title": titles.get(track, track),  # as the discipline names it
                     "decisions": total,
                     "track_changed": int(track_changed or 0) if shown else None,
                     "overridden": int(overridden or 0) if shown else None,
