@@ -6,5 +6,7 @@ import re
 
 
 def words_of(response) -> str:
-    """A page's text, tags out and spaces joined, as a person reads it."""
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", response.get_data(as_text=True)))
+    """A page's text, tags out (a line break read as a space) and spaces joined, as a person
+    reads it."""
+    text = re.sub(r"<br\s*/?>", " ", response.get_data(as_text=True))
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", text))

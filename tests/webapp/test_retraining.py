@@ -32,6 +32,7 @@ from recommender.learn.synthetic import generate_outcomes, write_outcome_csv
 from recommender.pack.loading import load_pack
 from tests.webapp import factories
 from tests.webapp.conftest import hidden_fields
+from tests.webapp.page_text import words_of
 from webapp.accounts.models import User
 from webapp.assessment.models import Assessment
 from webapp.audit import AuditEvent
@@ -767,7 +768,8 @@ def test_a_candidate_judged_worse_is_shown_so_and_needs_a_written_reason(team, s
     assert 'class="notice warning"' in page
     assert "Worse than the active version on both tracks — keep v1." in page
     assert "Behind this verdict: 300 people" in page and "Only 300 people behind" in page
-    assert "-0.1100<br>(-0.1900 to -0.0300)" in page and "+0.0400<br>(+0.0100 to +0.0700)" in page
+    said = words_of(hr.get(f"/hr/models/{candidate}"))
+    assert "-0.1100 (-0.1900 to -0.0300)" in said and "+0.0400 (+0.0100 to +0.0700)" in said
     assert page.count('data-label="Judgement">worse</td>') == 2
     assert "Required because the comparison judged it worse" in page
     assert "Worse than the active version on both tracks — keep v1" in hr.get(
