@@ -135,7 +135,7 @@ def test_each_home_page_says_what_is_waiting_and_the_decision_travels_between_th
     expect(to_confirm).to_be_visible()
     look_at_every_width(page, "home-employee-to-confirm")
     page.get_by_role("link", name="Read it and confirm it").click()
-    expect(page.get_by_text("aiming for L7")).to_be_visible()
+    expect(page.get_by_text("aiming for Fellow (L7)")).to_be_visible()
 
     # Ada leaves the page open while Mo, on his own computer, records another decision
     decide_elsewhere(page, url, assessment_id, "L6")
@@ -144,13 +144,13 @@ def test_each_home_page_says_what_is_waiting_and_the_decision_travels_between_th
     expect(page.locator("#decision-changed")).to_contain_text(
         "The decision changed since you opened this page"
     )
-    expect(page.get_by_text("aiming for L6")).to_be_visible()
-    expect(page.get_by_text("aiming for L7")).to_have_count(0)
+    expect(page.get_by_text("aiming for Distinguished Engineer (L6)")).to_be_visible()
+    expect(page.get_by_text("aiming for Fellow (L7)")).to_have_count(0)
     assert_accessible(page, "result, decision changed")
     look_at_every_width(page, "result-decision-changed")
     page.emulate_media(media="print")  # on paper the decision, not the button
     expect(page.get_by_role("button", name="I agree with this")).to_be_hidden()
-    expect(page.get_by_text("aiming for L6")).to_be_visible()
+    expect(page.get_by_text("aiming for Distinguished Engineer (L6)")).to_be_visible()
     page.emulate_media(media="screen")
     page.get_by_role("button", name="I agree with this").click()
     expect(page.get_by_text("You confirmed this")).to_be_visible()

@@ -92,7 +92,7 @@ def test_a_shared_assessment_waits_on_both_home_pages_until_a_decision_is_record
     # not "what you agreed": it is agreed once confirmed
     said = "<bdi>Mo</bdi> recorded the decision from your 1:1 on"
     assert said in to_confirm and "for you to confirm" in to_confirm
-    assert "aiming for L7" in to_confirm
+    assert "aiming for Fellow (L7)" in to_confirm  # the level by name, not a code
     assert f"/results/{assessment_id}#one-to-one" in to_confirm
 
 
@@ -111,7 +111,8 @@ def test_only_the_newest_decision_counts(shared):
     ada.agree(assessment_id)
     decide(mo, assessment_id, "ic", "L6")  # changed after Ada confirmed the first
     to_confirm = section(home(ada), "Waiting for you")
-    assert "aiming for L6" in to_confirm and "aiming for L7" not in to_confirm
+    assert "aiming for Distinguished Engineer (L6)" in to_confirm
+    assert "(L7)" not in to_confirm
 
 
 def test_after_sharing_ends_the_manager_no_longer_sees_it_waiting(shared):

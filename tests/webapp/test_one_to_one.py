@@ -449,9 +449,12 @@ def test_a_decision_is_headed_as_agreed_only_once_the_report_confirms_it(shared)
     mo.submit(page, agreed, action_url=f"{page}/decision")
     assert "What you recorded, for <bdi>Ada</bdi> to confirm</h2>" in mo.get(page).text
     over_time = mo.get(page).text.split("over time", 1)[1]
-    assert "individual contributor, L4; not yet confirmed by <bdi>Ada</bdi></td>" in over_time
+    assert (
+        "individual contributor, Staff Engineer (L4); not yet confirmed by <bdi>Ada</bdi></td>"
+        in over_time
+    )
     listed = words_of(mo.get("/team/"))
-    assert "Recorded, for Ada to confirm: individual contributor, L4." in listed
+    assert "Recorded, for Ada to confirm: individual contributor, Staff Engineer (L4)." in listed
     assert "Agreed:" not in listed
     assert "<h2>Recorded, for <bdi>Ada</bdi> to confirm</h2>" in mo.get(f"{page}/print").text
     waiting = ada.get(result).text
@@ -462,8 +465,12 @@ def test_a_decision_is_headed_as_agreed_only_once_the_report_confirms_it(shared)
     assert "What you and <bdi>Ada</bdi> agreed</h2>" in mo.get(page).text
     assert "<h2>Agreed</h2>" in mo.get(f"{page}/print").text
     over_time = mo.get(page).text.split("over time", 1)[1]
-    assert "individual contributor, L4, confirmed by <bdi>Ada</bdi></td>" in over_time
-    assert "Agreed: individual contributor, L4, confirmed by Ada." in words_of(mo.get("/team/"))
+    assert (
+        "individual contributor, Staff Engineer (L4), confirmed by <bdi>Ada</bdi></td>" in over_time
+    )
+    assert "Agreed: individual contributor, Staff Engineer (L4), confirmed by Ada." in words_of(
+        mo.get("/team/")
+    )
 
 
 def test_the_home_page_words_the_latest_result_as_the_result_does(shared):
@@ -585,7 +592,7 @@ def test_a_confirmation_from_a_page_opened_before_a_newer_decision_confirms_noth
     manager = {"track": "manager", "target_level": "M3", "reason": "She wants to lead the team"}
     assert mo.submit(page, manager, f"{page}/decision").status_code == 302
     opened = ada.get(f"/results/{assessment_id}")
-    assert "Track: people manager, aiming for M3" in words_of(opened)
+    assert "Track: people manager, aiming for Engineering Manager (M3)" in words_of(opened)
     ic = {"track": "ic", "target_level": "L5", "reason": "She would rather deepen her craft"}
     assert mo.submit(page, ic, f"{page}/decision").status_code == 302
 
@@ -595,8 +602,8 @@ def test_a_confirmation_from_a_page_opened_before_a_newer_decision_confirms_noth
     assert "Nothing was confirmed" in said
     assert "The decision changed since you opened this page" in said
     assert "Please read it again below" in said
-    assert "Track: individual contributor, aiming for L5" in said
-    assert "aiming for M3" not in said
+    assert "Track: individual contributor, aiming for Principal Engineer (L5)" in said
+    assert "(M3)" not in said
     assert confirmed(mo.client.application) == {"manager M3": False, "ic L5": False}
     assert "decision_agreed" not in actions(mo.client.application)
 

@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask
 
 from webapp import answering
-from webapp.results.reading import close_call
+from webapp.results.reading import close_call, level_name
 
 
 def percent(value: float | None) -> str:
@@ -53,6 +53,12 @@ def track_named(track: str, pack_ref: str) -> str:
     return titles.get(track, track).lower()
 
 
+def level_named(level_id: str | None, pack_ref: str) -> str | None:
+    """A level as the pack an assessment was made in names it, 'Design Manager (DM3)' where
+    the bare id is a code people do not read (the id alone for a level it no longer has)."""
+    return level_name(answering.pack_of(pack_ref), level_id)
+
+
 def strength(effect: float) -> str:
     """How hard one factor pushed, in words (log-odds units)."""
     size = abs(effect)
@@ -65,5 +71,5 @@ def strength(effect: float) -> str:
 
 def register(app: Flask) -> None:
     """Make the filters available to templates."""
-    for function in (percent, day, minute, sureness, strength, track_named):
+    for function in (percent, day, minute, sureness, strength, track_named, level_named):
         app.add_template_filter(function)
