@@ -519,6 +519,7 @@ def test_a_decision_from_a_page_opened_before_another_was_recorded_replaces_noth
     refused = mo.post(f"{page}/decision", data=stale)
     assert refused.status_code == 409
     said = words_of(refused)
+    assert "The decision was not recorded" in said  # not "Please check 1 field"
     assert re.search(
         r"Another decision was recorded after this page was opened: the individual "
         r"contributor track, \w[\w ]* \(L4\), on \d+ \w+ \d{4}, and confirmed by the employee",
@@ -810,6 +811,7 @@ def test_notes_saved_from_a_page_opened_before_a_later_save_replace_nothing(shar
     )
     assert stale.status_code == 409
     assert "saved from another tab or window" in stale.text
+    assert "Your notes were not saved</h2>" in stale.text
     assert ">\r\nAsk about June</textarea>" in stale.text  # what was typed, kept to save again
     assert '<div class="notes"><bdi>Try leading the rota</bdi></div>' in stale.text
     with mo.client.application.app_context():
@@ -860,6 +862,7 @@ def test_ratings_saved_from_a_page_opened_before_a_later_save_replace_nothing(sh
 
     stale = mo.post(f"{page}/ratings", data=older | {names[0]: "5"})
     assert stale.status_code == 409
+    assert "Your ratings were not saved</h2>" in stale.text
     named = re.findall(r'<p class="error"[^>]*>Your rating here was saved from another', stale.text)
     assert len(named) == len(names)  # the one changed, and the eight it would leave unrated
     with mo.client.application.app_context():

@@ -38,6 +38,7 @@ def ratings_form_class(pack: Pack, name: str) -> type[FlaskForm]:
         # the ratings as the page showed them (`ratings_seen`), so that a page opened before a
         # save from another tab or window does not replace what that save kept
         ratings_seen = HiddenField()
+        conflict = False  # set when refused for a save since its page: nothing was kept
 
         def saved_meanwhile(self, stored: dict[str, int]) -> bool:
             """Whether the ratings were saved since this form's page showed them and this
@@ -120,6 +121,7 @@ class NotesForm(FlaskForm):
     )
     private_notes_seen = HiddenField()
     shared_notes_seen = HiddenField()
+    conflict = False  # set when refused for a save since its page: nothing was kept
 
     @classmethod
     def showing(cls, private_notes: str, shared_notes: str) -> NotesForm:
@@ -174,6 +176,7 @@ class DecisionForm(FlaskForm):
     # the decision in force as the page showed it (its id, or NO_DECISION), so that a page
     # opened before another decision was recorded does not replace it unawares
     replaces = HiddenField()
+    conflict = False  # set when refused for a decision recorded since its page: none recorded
 
 
 NO_DECISION = "none"

@@ -211,6 +211,7 @@ def rate(assessment_id: int):
     # saved from another tab or window since this form's page showed them: kept, not replaced
     if form.saved_meanwhile(review.ratings):
         db.session.rollback()
+        form.conflict = True  # the page heads its errors with what did not happen
         return _page(assessment, report, pack, "manager/one_to_one.html", ratings_form=form), 409
     review.ratings = {
         field.name: int(field.data)
@@ -238,6 +239,7 @@ def notes(assessment_id: int):
     meanwhile = form.saved_meanwhile()
     if meanwhile:
         db.session.rollback()
+        form.conflict = True
         page = _page(
             assessment, report, pack, "manager/one_to_one.html", meanwhile, notes_form=form
         )
@@ -292,7 +294,7 @@ def decide(assessment_id: int):
         # another decision was recorded (in another tab, or by a former manager) after this
         # page was shown: it is not replaced unawares, least of all one already confirmed
         db.session.rollback()
-        form.replaces.data = decision_shown(latest)
+        form.replaces.data, form.conflict = decision_shown(latest), True
         form.track.errors.append(_recorded_since(latest, pack))
         return _page(assessment, report, pack, "manager/one_to_one.html", decision_form=form), 409
     decision = Decision(
