@@ -5,6 +5,7 @@ the new manager, and moving back does not silently share again."""
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from sqlalchemy import select
@@ -121,3 +122,6 @@ def test_the_new_manager_is_not_told_they_recorded_the_former_managers_decision(
     assert "What you recorded" not in seen_by_max
     assert "What <bdi>Mo</bdi> recorded, for <bdi>Ada</bdi> to confirm" in seen_by_max
     assert "by <bdi>Mo</bdi>" in seen_by_max
+    # and Max's home, listing it among the decisions waiting for Ada, says whose it is
+    waiting = words_of(signed_in("max@example.com").get("/"))
+    assert re.search(r"Ada: [a-z ]+ track, [^,]+, recorded \d+ \w+ \d{4} by Mo\.", waiting)
