@@ -80,7 +80,7 @@ def test_stopping_a_share_from_a_page_left_open_after_it_ended_says_so(shared):
     ada.submit(page, action_url=f"{page}/revoke")
     again = ada.post(f"{page}/revoke", data=stale, follow_redirects=True)
     assert again.status_code == 200
-    assert "was not shared any more, so nothing changed" in again.get_data(as_text=True)
+    assert "This assessment is not shared, so nothing changed" in again.get_data(as_text=True)
     assert actions(ada.client.application).count("revoke") == 1  # ended once, audited once
 
 
@@ -796,34 +796,51 @@ def test_a_note_kept_from_before_hidden_characters_were_refused_never_blocks_the
 def test_notes_saved_from_a_page_opened_before_a_later_save_replace_nothing(shared):
     """Two tabs (or a laptop and a phone) on the same 1:1: notes saved from one, then the
     older page of the other saved, replaced them without a word, the employee's shared note
-    gone from their result. Now nothing is saved (409), what was typed comes back in its box
-    with the note as saved now beside it, and saving that page again is a choice made
-    knowingly; the same notes sent twice (a double click) are no conflict."""
+    gone from their result. A note the older page sends back as it showed it was not edited
+    there, so the later save stands beside what was typed; one edited on both is not saved
+    (409), what was typed comes back in its box with the note as saved now beside it, and
+    saving that page again is a choice made knowingly; the same notes sent twice (a double
+    click) are no conflict."""
     ada, mo, assessment_id = shared
     page = f"/team/assessments/{assessment_id}"
-    older = hidden_fields(mo.get(page).text)
+    older = hidden_fields(_form(mo.get(page).text, "notes"))
     typed = {"private_notes": "", "shared_notes": "Try leading the rota"}
     assert mo.post(f"{page}/notes", data=older | typed).status_code == 302
     assert mo.post(f"{page}/notes", data=older | typed).status_code == 302  # a double click
 
-    stale = mo.post(
+    # the older page: a private note typed, the shared one sent back as it was shown (empty)
+    kept = mo.post(
         f"{page}/notes", data=older | {"private_notes": "Ask about June", "shared_notes": ""}
     )
+    assert kept.status_code == 302
+    assert _notes(mo) == ("Ask about June", "Try leading the rota")
+
+    # the older page again, now with the shared note edited there too
+    edited = {"private_notes": "Ask about June", "shared_notes": "Lead the retro"}
+    stale = mo.post(f"{page}/notes", data=older | edited)
     assert stale.status_code == 409
     assert "saved from another tab or window" in stale.text
     assert "Your notes were not saved</h2>" in stale.text
-    assert ">\r\nAsk about June</textarea>" in stale.text  # what was typed, kept to save again
+    assert ">\r\nLead the retro</textarea>" in stale.text  # what was typed, kept to save again
     assert '<div class="notes"><bdi>Try leading the rota</bdi></div>' in stale.text
-    with mo.client.application.app_context():
-        review = db.session.scalar(select(ManagerReview))
-        assert (review.private_notes, review.shared_notes) == ("", "Try leading the rota")
+    assert _notes(mo) == ("Ask about June", "Try leading the rota")
     assert "Try leading the rota" in ada.get(f"/results/{assessment_id}").text
 
-    again = hidden_fields(stale.text) | {"private_notes": "Ask about June", "shared_notes": ""}
+    again = hidden_fields(_form(stale.text, "notes")) | edited
     assert mo.post(f"{page}/notes", data=again).status_code == 302
+    assert _notes(mo) == ("Ask about June", "Lead the retro")
+
+
+def _form(html: str, action: str) -> str:
+    """The markup of the page's form posting to `action` (a browser sends only its own
+    fields)."""
+    return re.search(rf'<form[^>]*action="[^"]*/{action}".*?</form>', html, re.S).group(0)
+
+
+def _notes(mo) -> tuple[str, str]:
     with mo.client.application.app_context():
         review = db.session.scalar(select(ManagerReview))
-        assert (review.private_notes, review.shared_notes) == ("Ask about June", "")
+        return review.private_notes, review.shared_notes
 
 
 def test_notes_sent_after_the_report_stopped_sharing_say_that_nothing_was_saved(shared):
@@ -848,13 +865,14 @@ def test_notes_sent_after_the_report_stopped_sharing_say_that_nothing_was_saved(
 def test_ratings_saved_from_a_page_opened_before_a_later_save_replace_nothing(shared):
     """Every skill rated from one tab, then one rated from a page opened before: the older
     page's form, holding no choice for the others, left one rating of nine without a word.
-    Now nothing is saved (409), each rating the page would change is named beside its
-    question, and saving that page again is a choice made knowingly; the same ratings sent
-    twice are no conflict."""
+    A rating the older page sends back as it showed it (none) was not chosen there, so the
+    later save stands; the one chosen there, different from the one saved since, is not
+    saved (409) and is named beside its question; saving that page again is a choice made
+    knowingly; the same ratings sent twice are no conflict."""
     _, mo, assessment_id = shared
     page = f"/team/assessments/{assessment_id}"
     html = mo.get(page).text
-    older = hidden_fields(html)
+    older = hidden_fields(_form(html, "ratings"))
     names = sorted(set(re.findall(r'name="(rate_[a-z_]+)"', html)))
     every = dict.fromkeys(names, "3")
     assert mo.post(f"{page}/ratings", data=older | every).status_code == 302
@@ -864,11 +882,60 @@ def test_ratings_saved_from_a_page_opened_before_a_later_save_replace_nothing(sh
     assert stale.status_code == 409
     assert "Your ratings were not saved</h2>" in stale.text
     named = re.findall(r'<p class="error"[^>]*>Your rating here was saved from another', stale.text)
-    assert len(named) == len(names)  # the one changed, and the eight it would leave unrated
+    assert len(named) == 1  # the one chosen there; the eight it never showed keep theirs
     with mo.client.application.app_context():
         assert db.session.scalar(select(ManagerReview)).ratings == dict.fromkeys(names, 3)
 
-    again = mo.post(f"{page}/ratings", data=hidden_fields(stale.text) | {names[0]: "5"})
-    assert again.status_code == 302
+    # the page as it came back: the eight shown as saved, the one chosen kept to save again
+    again = hidden_fields(_form(stale.text, "ratings")) | every | {names[0]: "5"}
+    assert mo.post(f"{page}/ratings", data=again).status_code == 302
     with mo.client.application.app_context():
-        assert db.session.scalar(select(ManagerReview)).ratings == {names[0]: 5}
+        saved = db.session.scalar(select(ManagerReview)).ratings
+        assert saved == dict.fromkeys(names, 3) | {names[0]: 5}
+
+
+def test_a_confirmation_made_after_the_page_was_opened_is_not_replaced_unawares(shared):
+    """The page said "Ada has not confirmed it yet"; Ada then confirmed it; a different
+    decision from that page dropped her confirmation without a word."""
+    ada, mo, assessment_id = shared
+    page = f"/team/assessments/{assessment_id}"
+    mo.submit(page, {"track": "ic", "target_level": "L4", "reason": ""}, f"{page}/decision")
+    opened = hidden_fields(_form(mo.get(page).text, "decision"))
+    ada.agree(assessment_id)
+    other = {"track": "ic", "target_level": "L5", "reason": "She leads the platform work now."}
+    refused = mo.post(f"{page}/decision", data=opened | other)
+    assert refused.status_code == 409
+    assert "The employee confirmed the decision shown above after this page was opened" in (
+        words_of(refused)
+    )
+    assert confirmed(mo.client.application) == {"ic L4": True}
+
+
+def test_the_decision_form_of_a_page_redrawn_after_another_form_names_the_decision_shown(
+    shared,
+):
+    """A page redrawn after its notes or ratings were refused carried a decision form that
+    named no decision, so a decision sent from it was never checked and replaced one
+    recorded and confirmed since."""
+    ada, mo, assessment_id = shared
+    page = f"/team/assessments/{assessment_id}"
+    mo.submit(page, {"track": "ic", "target_level": "L4", "reason": ""}, f"{page}/decision")
+    notes = hidden_fields(_form(mo.get(page).text, "notes"))
+    refused = mo.post(f"{page}/notes", data=notes | {"private_notes": "a\u202eb"})
+    assert refused.status_code == 422  # a direction override, refused beside its field
+    redrawn = hidden_fields(_form(refused.text, "decision"))
+    assert redrawn["replaces"].endswith(":open")
+    ada.agree(assessment_id)
+    other = {"track": "ic", "target_level": "L5", "reason": "She leads the platform work now."}
+    assert mo.post(f"{page}/decision", data=redrawn | other).status_code == 409
+    assert confirmed(mo.client.application) == {"ic L4": True}
+
+
+@pytest.mark.parametrize("forged", ["1", "abc", "9" * 3000, "999:open", "1:maybe"])
+def test_a_decision_naming_one_the_page_could_not_have_shown_is_refused(shared, forged):
+    _, mo, assessment_id = shared
+    page = f"/team/assessments/{assessment_id}"
+    opened = hidden_fields(_form(mo.get(page).text, "decision"))
+    sent = opened | {"track": "ic", "target_level": "L4", "reason": "", "replaces": forged}
+    assert mo.post(f"{page}/decision", data=sent).status_code == 400
+    assert confirmed(mo.client.application) == {}

@@ -277,3 +277,5 @@ def test_a_managers_name_written_right_to_left_keeps_to_its_own_run(
     on_my_data = ada.get("/my-data/").text
     assert "<strong><bdi>מוריה</bdi>, your manager,</strong>" in on_my_data
     assert "<strong>you and <bdi>מוריה</bdi></strong>, your manager" in on_my_data
+    ada.submit(f"/results/{shared}", action_url=f"/results/{shared}/revoke")
+    assert "Shared with <bdi>מוריה</bdi> from" in ada.get("/my-data/").text  # a past share

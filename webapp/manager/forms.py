@@ -41,27 +41,33 @@ def ratings_form_class(pack: Pack, name: str) -> type[FlaskForm]:
         conflict = False  # set when refused for a save since its page: nothing was kept
 
         def saved_meanwhile(self, stored: dict[str, int]) -> bool:
-            """Whether the ratings were saved since this form's page showed them and this
-            form would change them: each one it would change gets an error, and the form
-            takes the ratings as seen, so that saving again replaces them knowingly. A form
-            that names no ratings as seen (not from the 1:1 page) is not checked."""
-            shown = self.ratings_seen
-            if not shown.data or shown.data == ratings_seen(stored):
+            """Whether ratings were saved since this form's page showed them that this form
+            would change to something chosen on it: each such rating gets an error, and the
+            form takes the ratings as seen, so that saving again replaces them knowingly. A
+            rating the page sends back as it showed it was not chosen there: the later save
+            stands. A form that names no ratings as seen (not from the 1:1 page) is not
+            checked."""
+            shown = _ratings_shown(self.ratings_seen.data)
+            if shown is None or shown == stored:
                 return False
-            shown.data = ratings_seen(stored)
-            changed = [
-                field
-                for field in self
-                if field.type == "RadioField" and _chosen(field) != stored.get(field.name)
-            ]
-            for field in changed:
-                kept = stored.get(field.name)
+            changed = []
+            for field in self:
+                if field.type != "RadioField":
+                    continue
+                sent, kept = _chosen(field), stored.get(field.name)
+                if sent == kept:
+                    continue
+                if sent == shown.get(field.name):  # not chosen on this page: the save stands
+                    field.data = None if kept is None else str(kept)
+                    continue
+                changed.append(field)
                 field.errors = [
                     "Your rating here was saved from another tab or window after this page "
                     f"was opened, as {f'{kept} of 5' if kept else 'not rated'} (the table "
                     "above shows it). Nothing was saved: your choice is kept here; save again "
                     "to keep it."
                 ]
+            self.ratings_seen.data = ratings_seen(stored)
             return bool(changed)
 
     labels = {c.id: c.label for c in pack.framework.competencies}
@@ -88,8 +94,23 @@ def _chosen(field) -> int | None:
 
 
 def ratings_seen(ratings: dict[str, int]) -> str:
-    """What a ratings form carries of the ratings as its page showed them: their digest."""
-    return seen(json.dumps(ratings, sort_keys=True))
+    """What a ratings form carries of the ratings as its page showed them: the manager's own
+    ratings, which the page shows anyway."""
+    return json.dumps(ratings, sort_keys=True)
+
+
+def _ratings_shown(carried: str | None) -> dict[str, int] | None:
+    """The ratings a form's page showed (`ratings_seen`), or None when it names none or
+    names them in a shape the page never writes (nothing is checked then)."""
+    try:
+        shown = json.loads(carried or "")
+    except ValueError:
+        return None
+    if not isinstance(shown, dict):
+        return None
+    if not all(isinstance(k, str) and type(v) is int for k, v in shown.items()):
+        return None
+    return shown
 
 
 def nothing_newly_hidden(form, field) -> None:
@@ -135,22 +156,28 @@ class NotesForm(FlaskForm):
 
     def saved_meanwhile(self) -> dict[str, str]:
         """The notes (by field) saved since this form's page showed them, which it would
-        replace with something else: each gets an error, and the page shows it as saved now
-        and takes it as seen, so that saving again replaces it knowingly. A form that names
-        no note as seen (not from the 1:1 page) is not checked."""
+        replace with something else typed on it: each gets an error, and the page shows it as
+        saved now and takes it as seen, so that saving again replaces it knowingly. A note
+        the page sends back as it showed it was not edited there: the later save stands. A
+        form that names no note as seen (not from the 1:1 page) is not checked."""
         stored = getattr(self, "stored", {})
         meanwhile = {}
         for field in (self.private_notes, self.shared_notes):
             kept, shown = stored.get(field.name) or "", self[f"{field.name}_seen"]
-            if shown.data and shown.data != seen(kept) and (field.data or "").strip() != kept:
-                meanwhile[field.name] = kept
-                shown.data = seen(kept)
-                field.errors = [
-                    *field.errors,
-                    "This note was saved from another tab or window after this page was "
-                    "opened, so nothing was saved: what you typed is kept here, and the note "
-                    "as saved now is below it. Keep what you want of both and save again.",
-                ]
+            sent = (field.data or "").strip()
+            if not shown.data or shown.data == seen(kept) or sent == kept:
+                continue
+            if seen(sent) == shown.data:  # not edited on this page: the later save stands
+                field.data = kept
+                continue
+            meanwhile[field.name] = kept
+            shown.data = seen(kept)
+            field.errors = [
+                *field.errors,
+                "This note was saved from another tab or window after this page was opened, "
+                "so nothing was saved: what you typed is kept here, and the note as saved now "
+                "is below it. Keep what you want of both and save again.",
+            ]
         return meanwhile
 
 
@@ -177,14 +204,6 @@ class DecisionForm(FlaskForm):
     # opened before another decision was recorded does not replace it unawares
     replaces = HiddenField()
     conflict = False  # set when refused for a decision recorded since its page: none recorded
-
-
-NO_DECISION = "none"
-
-
-def decision_shown(decision) -> str:
-    """What a decision form carries of the decision in force when its page was shown."""
-    return str(decision.id) if decision is not None else NO_DECISION
 
 
 def reason_problem(reason: str) -> str | None:

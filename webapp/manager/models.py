@@ -83,6 +83,13 @@ class Decision(db.Model):
         return (self.track, self.target_level, self.reason) == (track, target_level, reason)
 
     @classmethod
+    def could_have_shown(cls, assessment_id: int) -> set[str]:
+        """Every value a decision form of this assessment's page can carry (`decision_shown`):
+        none, or one of its decisions, confirmed or not."""
+        ids = db.session.scalars(select(cls.id).where(cls.assessment_id == assessment_id))
+        return {NO_DECISION} | {f"{i}:{state}" for i in ids for state in ("open", "confirmed")}
+
+    @classmethod
     def latest(cls, assessment_id: int) -> Decision | None:
         """The decision in force for an assessment."""
         return db.session.scalar(
@@ -91,3 +98,16 @@ class Decision(db.Model):
             .order_by(cls.recorded_at.desc(), cls.id.desc())
             .limit(1)
         )
+
+
+NO_DECISION = "none"
+
+
+def decision_shown(decision: Decision | None, confirmed: bool | None = None) -> str:
+    """What a decision form carries of the decision in force when its page was shown: its id
+    and whether the employee had confirmed it ("12:confirmed", "12:open"), or NO_DECISION.
+    `confirmed` overrides what the decision says (for the other of its two states)."""
+    if decision is None:
+        return NO_DECISION
+    agreed = decision.employee_agreed_at is not None if confirmed is None else confirmed
+    return f"{decision.id}:{'confirmed' if agreed else 'open'}"

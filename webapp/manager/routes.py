@@ -18,13 +18,12 @@ from webapp.manager import bp
 from webapp.manager.forms import (
     DecisionForm,
     NotesForm,
-    decision_shown,
     level_choices,
     ratings_form_class,
     ratings_seen,
     reason_problem,
 )
-from webapp.manager.models import Decision, ManagerReview
+from webapp.manager.models import Decision, ManagerReview, decision_shown
 from webapp.manager.one_to_one import (
     about,
     discussion_prompts,
@@ -92,12 +91,16 @@ def _review(assessment: Assessment) -> ManagerReview:
     return review
 
 
-def _decision_form(pack: Pack, assessment: Assessment, decision: Decision | None) -> DecisionForm:
-    form = DecisionForm()
+def _decision_form(
+    pack: Pack, assessment: Assessment, decision: Decision | None, *, sent: bool = False
+) -> DecisionForm:
+    """The decision form: as sent (`sent`, the decision's own request), else as the page
+    shows it, the decision in force or the advice, whatever other form this request sent."""
+    form = DecisionForm() if sent else DecisionForm(formdata=None)
     framework = pack.framework
     form.track.choices = [SelectChoice(t.id, t.title) for t in framework.tracks]
     form.target_level.choices = level_choices(pack)
-    if not form.is_submitted():
+    if not sent:
         recommendation = assessment.recommendation
         form.track.data = decision.track if decision else recommendation["track"]
         form.target_level.data = (
@@ -110,14 +113,15 @@ def _decision_form(pack: Pack, assessment: Assessment, decision: Decision | None
     return form
 
 
-def _recorded_since(latest: Decision | None, pack: Pack) -> str:
+def _recorded_since(latest: Decision, shown: str, pack: Pack) -> str:
     """Why a decision from a page shown before the one in force now was not recorded."""
-    if latest is None:
-        return (
-            "The decision this page showed has been removed since it was opened. Nothing was "
-            "recorded: check your choice below and record it again."
-        )
     confirmed = ", and confirmed by the employee" if latest.employee_agreed_at else ""
+    if shown == decision_shown(latest, confirmed=False):
+        return (
+            "The employee confirmed the decision shown above after this page was opened. "
+            "Nothing was recorded: your choice is kept below; record it again to replace the "
+            "decision they confirmed."
+        )
     return (
         f"Another decision was recorded after this page was opened: the "
         f"{track_named(latest.track, pack.ref)} track, "
@@ -207,6 +211,8 @@ def rate(assessment_id: int):
     form = ratings_form_class(pack, report.name)()
     if not form.validate_on_submit():
         return _page(assessment, report, pack, "manager/one_to_one.html", ratings_form=form), 422
+    # one save of this 1:1 at a time: the review read here is the one the check compares
+    Assessment.lock(assessment.id)
     review = _review(assessment)
     # saved from another tab or window since this form's page showed them: kept, not replaced
     if form.saved_meanwhile(review.ratings):
@@ -230,6 +236,7 @@ def rate(assessment_id: int):
 def notes(assessment_id: int):
     """Save private and shared notes."""
     assessment, report, pack = _shared(assessment_id)
+    Assessment.lock(assessment.id)  # one save of this 1:1 at a time, as for the ratings
     review = _review(assessment)
     form = NotesForm()
     form.stored = {"private_notes": review.private_notes, "shared_notes": review.shared_notes}
@@ -258,7 +265,7 @@ def notes(assessment_id: int):
 def decide(assessment_id: int):
     """Record the track and target level agreed in the 1:1, beside the recommendation."""
     assessment, report, pack = _shared(assessment_id)
-    form = _decision_form(pack, assessment, None)
+    form = _decision_form(pack, assessment, None, sent=True)
     if not form.validate_on_submit():
         return _page(assessment, report, pack, "manager/one_to_one.html", decision_form=form), 422
     recommendation = assessment.recommendation
@@ -290,12 +297,15 @@ def decide(assessment_id: int):
         confirmed = " and confirmed" if latest.employee_agreed_at else ""
         flash(f"This decision was already recorded{confirmed}; nothing changed.")
         return redirect(url_for(".one_to_one", assessment_id=assessment.id, _anchor="decision"))
-    if form.replaces.data and form.replaces.data != decision_shown(latest):
-        # another decision was recorded (in another tab, or by a former manager) after this
-        # page was shown: it is not replaced unawares, least of all one already confirmed
+    shown = form.replaces.data
+    if shown and shown not in Decision.could_have_shown(assessment.id):
+        abort(400)  # not a decision this page could have shown
+    if shown and shown != decision_shown(latest):
+        # another decision was recorded (in another tab, or by a former manager), or the one
+        # shown was confirmed, after this page was shown: it is not replaced unawares
         db.session.rollback()
         form.replaces.data, form.conflict = decision_shown(latest), True
-        form.track.errors.append(_recorded_since(latest, pack))
+        form.track.errors.append(_recorded_since(latest, shown, pack))
         return _page(assessment, report, pack, "manager/one_to_one.html", decision_form=form), 409
     decision = Decision(
         assessment_id=assessment.id,

@@ -68,7 +68,7 @@ def revoke(assessment_id: int):
         db.session.commit()
         flash("Your manager can no longer see this assessment.")
     else:  # sent from a page left open after the sharing ended: say so, not nothing
-        flash("This assessment was not shared any more, so nothing changed: no manager sees it.")
+        flash("This assessment is not shared, so nothing changed: no manager sees it.")
     return redirect(url_for("results.show", assessment_id=assessment.id))
 
 
