@@ -129,6 +129,24 @@ def test_how_sure_falling_with_a_new_note_on_the_answers_is_a_change(
     assert f"A new note on your answers: “{note}”" in changes
 
 
+def test_how_sure_each_advice_was_is_said_of_its_own_track_when_the_track_changed(
+    app, client, ada, people, make_assessment
+):
+    """From individual contributor at 90% to people manager at 60%: "fell from 90% to 60%"
+    compared how sure one advice was of one track with how sure the other was of another."""
+    older = make_assessment("ada@example.com", people[0])
+    newer = make_assessment("ada@example.com", people[0])
+    _rewrite(app, older, lambda r: r.update(track="ic", confidence=0.9))
+    _rewrite(app, newer, lambda r: r.update(track="manager", confidence=0.6))
+    html = client.get("/results/history").text
+    changes = "".join(re.findall(r'<ul class="changes">(.*?)</ul>', html, re.S))
+    assert (
+        "How sure the advice is: 90% for individual contributor then, 60% for people manager "
+        "now." in changes
+    )
+    assert "fell from 90% to 60%" not in changes
+
+
 def test_half_steps_and_levels_held_are_said_exactly(app, client, two_results):
     older, newer = two_results
 

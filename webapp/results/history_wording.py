@@ -13,6 +13,8 @@ from webapp.results.reading import level_name
 SMALLEST_STEP = 0.45
 # Chances are estimates with a range of tens of points; a few points either way is not news.
 SMALLEST_CHANCE = 0.05
+# How sure the advice is (its confidence), likewise.
+SMALLEST_SURENESS = 0.05
 HALVES = {
     1: "half a {unit}",
     2: "a {unit}",
@@ -52,16 +54,33 @@ def advice_changes(newer: dict[str, Any], older: dict[str, Any], pack: Pack) -> 
                 f"{'rose' if after > before else 'fell'} from {_chance(older, track)} "
                 f"to {_chance(newer, track)}."
             )
-    before, after = older.get("confidence"), newer.get("confidence")
-    if before is not None and after is not None and abs(after - before) >= SMALLEST_CHANCE:
-        said.append(
-            f"How sure the advice is {'rose' if after > before else 'fell'} from "
-            f"{round(100 * before)}% to {round(100 * after)}%."
-        )
+    said += _sureness_change(newer, older, titles)
     notes, were = _answer_notes(newer), _answer_notes(older)
     said += [f"A new note on your answers: “{notes[flag]}”" for flag in notes if flag not in were]
     said += [f"No longer noted: “{were[flag]}”" for flag in were if flag not in notes]
     return said
+
+
+def _sureness_change(
+    newer: dict[str, Any], older: dict[str, Any], titles: dict[str, str]
+) -> list[str]:
+    """How sure the advice is, when that changed: a rise or fall of one track's figure, or,
+    when the track changed, how sure each advice was of its own track."""
+    before, after = older.get("confidence"), newer.get("confidence")
+    if before is None or after is None:
+        return []
+    if newer.get("track") != older.get("track"):
+        return [
+            f"How sure the advice is: {round(100 * before)}% for "
+            f"{_track(titles, older.get('track'))} then, {round(100 * after)}% for "
+            f"{_track(titles, newer.get('track'))} now."
+        ]
+    if abs(after - before) < SMALLEST_SURENESS:
+        return []
+    return [
+        f"How sure the advice is {'rose' if after > before else 'fell'} from "
+        f"{round(100 * before)}% to {round(100 * after)}%."
+    ]
 
 
 def _answer_notes(recommendation: dict[str, Any]) -> dict[str, str]:
