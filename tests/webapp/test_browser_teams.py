@@ -115,13 +115,22 @@ def read_its_card(page) -> None:
     page.go_back()
 
 
-def the_paired_comparison_reads_on_a_desktop(page) -> None:
-    """The paired comparison's differences come with their intervals, and at a desktop's
-    width every interval of the page's tables reads on one line (the paired comparison had
-    folded each "(0.6845 to 0.7334)" over three)."""
+def the_model_pages_figures_read_on_a_phone_and_a_desktop(page) -> None:
+    """The paired comparison's differences come with their intervals; at a phone's width no
+    table of figures runs past its box (the cross-fitted table's six columns did), and at a
+    desktop's every interval of the page's tables reads on one line (the paired comparison
+    had folded each "(0.6845 to 0.7334)" over three)."""
     expect(
         page.get_by_role("columnheader", name=re.compile("Difference \\(90% interval\\)"))
     ).to_be_visible()
+    page.set_viewport_size({"width": PHONE, "height": 900})
+    overflowing = page.evaluate(
+        """() => [...document.querySelectorAll('.table-scroll')]
+             .filter(box => box.querySelector('span.interval'))
+             .filter(box => box.scrollWidth > box.clientWidth + 1)
+             .map(box => box.getAttribute('aria-label') || box.getAttribute('aria-labelledby'))"""
+    )
+    assert overflowing == [], f"tables of figures wider than a phone: {overflowing}"
     page.set_viewport_size({"width": DESKTOP, "height": 900})
     expect(page.locator("table.paired span.interval").first).to_be_visible()
     folded = page.evaluate(
@@ -160,7 +169,7 @@ def test_hr_trains_compares_promotes_and_rolls_back_a_model(
             r"Worse (than the active version on both tracks|on the manager track).* — keep v1"
         )
     )
-    the_paired_comparison_reads_on_a_desktop(page)
+    the_model_pages_figures_read_on_a_phone_and_a_desktop(page)
     expect(page.get_by_role("heading", name="Cross-fitted comparison")).to_be_visible()
     expect(page.get_by_role("img", name=re.compile("Calibration on the"))).to_have_count(2)
     expect(page.get_by_role("img", name=re.compile("ROC curve on the"))).to_have_count(2)
