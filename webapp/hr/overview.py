@@ -15,6 +15,7 @@ from webapp.hr import bp
 from webapp.hr.disciplines import of_discipline
 from webapp.hr.outcomes.models import OutcomeUpload, TrainingRun
 from webapp.manager.models import Decision
+from webapp.results.reading import track_name
 from webapp.sharing.models import Share
 
 
@@ -43,7 +44,6 @@ def override_rates() -> list[dict]:
             .group_by(Decision.recommended_track)
             .order_by(Decision.recommended_track)
         ).all()
-        titles = {each.id: each.title for each in pack.framework.tracks}
         for track, total, track_changed, overridden in rows:
             shown = total >= learning.SMALLEST_SHOWN
             rate = (overridden or 0) / total if shown else None
@@ -51,7 +51,7 @@ def override_rates() -> list[dict]:
                 {
                     "discipline": pack.title,
                     "track": track,
-                    "track_title": titles.get(track, track),  # as the discipline names it
+                    "track_title": track_name(pack, track),  # as the discipline names it
                     "decisions": total,
                     "track_changed": int(track_changed or 0) if shown else None,
                     "overridden": int(overridden or 0) if shown else None,

@@ -35,8 +35,8 @@ from webapp.manager.one_to_one import (
     sureness_about,
 )
 from webapp.results import charts
-from webapp.results.reading import level_name, read
-from webapp.results.wording import day, track_named
+from webapp.results.reading import level_name, read, track_name
+from webapp.results.wording import day
 from webapp.sharing.models import shared_by, shared_with
 
 # the same whether the assessment was never shared with this manager or no longer is
@@ -124,7 +124,7 @@ def _recorded_since(latest: Decision, shown: str, pack: Pack) -> str:
         )
     return (
         f"Another decision was recorded after this page was opened: the "
-        f"{track_named(latest.track, pack.ref)} track, "
+        f"{track_name(pack, latest.track).lower()} track, "
         f"{level_name(pack, latest.target_level)}, on {day(latest.recorded_at)}{confirmed} "
         "(shown above). Nothing was recorded: your choice is kept below; record it again to "
         "replace that one."

@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from webapp.answering import FLAG_IDS, Pack
-from webapp.results.reading import level_name
+from webapp.results.reading import level_name, track_name
 
 # A rating or motivation score that moved less than this (on the 1-5 scales) is noise from one
 # answer among several, not a change worth a line.
@@ -35,8 +35,8 @@ def advice_changes(newer: dict[str, Any], older: dict[str, Any], pack: Pack) -> 
     said = []
     if newer.get("track") != older.get("track"):
         said.append(
-            f"The recommended track changed from {_track(titles, older.get('track'))} "
-            f"to {_track(titles, newer.get('track'))}."
+            f"The recommended track changed from {track_name(pack, older.get('track')).lower()} "
+            f"to {track_name(pack, newer.get('track')).lower()}."
         )
     for track, title in titles.items():
         said += _level_changes(
@@ -54,16 +54,14 @@ def advice_changes(newer: dict[str, Any], older: dict[str, Any], pack: Pack) -> 
                 f"{'rose' if after > before else 'fell'} from {_chance(older, track)} "
                 f"to {_chance(newer, track)}."
             )
-    said += _sureness_change(newer, older, titles)
+    said += _sureness_change(newer, older, pack)
     notes, were = _answer_notes(newer), _answer_notes(older)
     said += [f"A new note on your answers: “{notes[flag]}”" for flag in notes if flag not in were]
     said += [f"No longer noted: “{were[flag]}”" for flag in were if flag not in notes]
     return said
 
 
-def _sureness_change(
-    newer: dict[str, Any], older: dict[str, Any], titles: dict[str, str]
-) -> list[str]:
+def _sureness_change(newer: dict[str, Any], older: dict[str, Any], pack: Pack) -> list[str]:
     """How sure the advice is, when that changed: a rise or fall of one track's figure, or,
     when the track changed, how sure each advice was of its own track."""
     before, after = older.get("confidence"), newer.get("confidence")
@@ -72,8 +70,8 @@ def _sureness_change(
     if newer.get("track") != older.get("track"):
         return [
             f"How sure the advice is: {round(100 * before)}% for "
-            f"{_track(titles, older.get('track'))} then, {round(100 * after)}% for "
-            f"{_track(titles, newer.get('track'))} now."
+            f"{track_name(pack, older.get('track')).lower()} then, {round(100 * after)}% for "
+            f"{track_name(pack, newer.get('track')).lower()} now."
         ]
     if abs(after - before) < SMALLEST_SURENESS:
         return []
@@ -135,10 +133,6 @@ def _is_later(name: str, other: str) -> bool:
         and name[: number.start()] == other[: other_number.start()]
         and int(number.group(1)) > int(other_number.group(1))
     )
-
-
-def _track(titles: dict[str, str], track: Any) -> str:
-    return titles.get(track, str(track)).lower()
 
 
 def _level_changes(pack: Pack, track: str, newer: dict, older: dict) -> list[str]:

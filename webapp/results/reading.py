@@ -411,6 +411,15 @@ def _answer_label(pack: Pack, item: Item, given: Any) -> str:
     return str(given)
 
 
+def track_name(pack: Pack, track_id: str) -> str:
+    """A track as the pack names it: 'Design manager' in product design, 'People manager' in
+    engineering; the bare id for a track the pack does not have."""
+    for track in pack.framework.tracks:
+        if track.id == track_id:
+            return track.title
+    return str(track_id)
+
+
 def level_name(pack: Pack, level_id: str | None) -> str | None:
     """A level as people read it: 'Senior Engineer (L3)'; the bare id for a level the pack no
     longer has (a result kept from an earlier version), None for none."""

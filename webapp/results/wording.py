@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask
 
 from webapp import answering
-from webapp.results.reading import close_call, level_name
+from webapp.results.reading import close_call, level_name, track_name
 
 
 def percent(value: float | None) -> str:
@@ -49,8 +49,7 @@ def sureness(recommendation: dict[str, Any]) -> str:
 def track_named(track: str, pack_ref: str) -> str:
     """A track in running text as the pack an assessment was made in names it ('design
     manager' in product design, 'people manager' in engineering); an id it has not, as is."""
-    titles = {each.id: each.title for each in answering.pack_of(pack_ref).framework.tracks}
-    return titles.get(track, track).lower()
+    return track_name(answering.pack_of(pack_ref), track).lower()
 
 
 def level_named(level_id: str | None, pack_ref: str) -> str | None:
