@@ -19,7 +19,7 @@ import tempfile
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from recommender.answer.answers import read_answers_jsonl, sample_answers_of
 from recommender.answer.batch import CHUNK_PEOPLE, answer_in_chunks, check_answers_jsonl
@@ -37,6 +37,9 @@ from recommender.cli_parser import TrackfitParser
 from recommender.errors import AnswersInvalid, Problem, TrackfitError
 from recommender.pack.loading import installed_names, load_pack, resolve_pack_path
 from recommender.pack.schema import pack_schema
+
+if TYPE_CHECKING:  # learning is imported only by the commands that write
+    from recommender.learn.publishing import RegistryWriter
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 EXIT_INTERRUPTED = 128 + signal.SIGINT  # as a shell reports a command stopped by Ctrl+C
@@ -496,6 +499,7 @@ def _models_command(commands: argparse._SubParsersAction) -> None:
     models.add_argument(
         "--pack",
         help="the pack whose models to list, check, roll back or build (a name or folder); "
+        "rollback without it: the newest promotion still in force, whatever its pack; "
         "promote: the pack to try the version on, which must be the one it was trained for "
         "(default: every pack; promote: the installed pack the version was trained for; "
         "build-default: every bundled pack)",
@@ -1200,8 +1204,13 @@ def _change_models(args: argparse.Namespace) -> int:
     elif args.action == "rollback":
         _known_pack(registry, args.pack)
         _check_rollback_justification(args)
-        pack = args.pack or _only_pack(registry)
-        target = registry.rollback(pack, justification=_justification(args), by=command_line_user())
+        if args.pack or len(_trained_for(registry)) < 2:
+            pack = args.pack or _only_pack(registry)
+            target = registry.rollback(
+                pack, justification=_justification(args), by=command_line_user()
+            )
+        else:
+            pack, target = _roll_back_latest(registry, _justification(args))
         print(f"active model for {pack_id_of(pack)}: {target}")
     else:
         from recommender.learn.default_model import build_default_model
@@ -1263,6 +1272,33 @@ def _note_unknown_constructs(pack) -> None:
             f"{'it' if len(unknown) == 1 else 'them'} little or no weight",
             file=sys.stderr,
         )
+
+
+def _roll_back_latest(registry: RegistryWriter, justification: str | None) -> tuple[str, str]:
+    """Without `--pack`, where several packs have models: undo the newest promotion still in
+    force, whatever its pack, saying on stderr which it was (the step named is the step made,
+    or nothing moves); refused, naming the packs, when none has a version to go back to."""
+    latest = registry.latest_rollback()
+    if latest is None:
+        named = ", ".join(sorted(_trained_for(registry)))
+        raise TrackfitError(
+            "models rollback: nothing to roll back: no pack has a version that was active "
+            f"before its current one (packs with models: {named})"
+        )
+    pack, (target, current), moves = latest
+    registry.roll_back(
+        pack,
+        confirmed=(target, current),
+        moves=moves,
+        justification=justification,
+        by=command_line_user(),
+    )
+    print(
+        f"models rollback: undid the newest promotion still in force, {current} for {pack}, "
+        f"back to {target} (--pack P rolls back another pack)",
+        file=sys.stderr,
+    )
+    return pack, target
 
 
 def _only_pack(registry: Registry) -> str:

@@ -389,6 +389,21 @@ class Registry:
         stack = _active_stack(moves)
         return ((stack[-2], stack[-1]) if len(stack) >= 2 else None), len(moves)
 
+    def latest_rollback(self) -> tuple[str, tuple[str, str], int] | None:
+        """The rollback that undoes the newest promotion still in force of any pack: (the pack,
+        its step as `rollback_offer` gives it, the number of the pack's moves it follows), from
+        one reading of the history; None when no pack has a version to go back to. Made again
+        and again, it undoes promotions newest first, whatever their pack."""
+        moves = self.history()
+        latest = None
+        for pack in dict.fromkeys(move["pack"] for move in moves):
+            own = [(number, move) for number, move in enumerate(moves) if move["pack"] == pack]
+            stack = _promotions_in_force(own)
+            if len(stack) >= 2 and (latest is None or stack[-1][1] > latest[0]):
+                step = (stack[-2][0], stack[-1][0])
+                latest = (stack[-1][1], pack, step, len(own))
+        return None if latest is None else latest[1:]
+
     def rollback_step_after(self, pack: str | Pack, moves: int) -> tuple[str, str] | None:
         """The step a rollback offered when the pack's history held its first `moves` moves
         (the history only grows, so this never changes): a confirmation counting `moves`
@@ -435,12 +450,18 @@ class Registry:
 
 def _active_stack(moves: list[dict[str, Any]]) -> list[str]:
     """`Registry.active_stack` of a pack's moves."""
-    stack: list[str] = []
-    for move in moves:
-        if stack and move["to"] == stack[-1]:
+    return [version for version, _ in _promotions_in_force(list(enumerate(moves)))]
+
+
+def _promotions_in_force(moves: list[tuple[int, dict[str, Any]]]) -> list[tuple[str, int]]:
+    """Of a pack's numbered moves, oldest first, each version its promotions made active and
+    rollbacks have not undone, with the number of the move that made it active."""
+    stack: list[tuple[str, int]] = []
+    for number, move in moves:
+        if stack and move["to"] == stack[-1][0]:
             continue
         if move["action"] == "promote":
-            stack.append(move["to"])
+            stack.append((move["to"], number))
         elif stack:
             stack.pop()
     return stack

@@ -87,8 +87,6 @@ def test_training_and_promoting_one_packs_model_leaves_the_others_unchanged(
     after = Registry(models).pointers()
     assert after == before | {"product-design": candidate}
 
-    code, out, err = trackfit("--models", str(models), "models", "rollback")
-    assert code == 2 and "name the pack with --pack" in err
     code, out, err = trackfit(
         "--models", str(models), "models", "rollback", "--pack", "product-design"
     )
@@ -273,6 +271,57 @@ def test_an_unknown_pack_is_named_with_the_known_ones(trackfit, models, action):
     assert f"(known packs: {', '.join(BUNDLED)})" in err
     assert "build-default --pack nope" not in err
     assert (models / "history.jsonl").read_bytes() == history
+
+
+def test_a_bare_rollback_undoes_the_newest_promotion_still_in_force_whatever_its_pack(
+    trackfit, models
+):
+    """DESIGN's bare `trackfit models rollback` where several packs have models: it undoes
+    promotions newest first, whatever their pack, saying which on stderr, and once no pack has
+    a version to go back to it is refused and nothing moves."""
+    before = Registry(models).pointers()
+    shutil.copytree(models / before["engineering"], models / "v4")
+    shutil.copytree(models / before["product-design"], models / "v5")
+
+    def run(*words: str) -> tuple[int, str, str]:
+        return trackfit("--models", str(models), "models", *words)
+
+    # engineering's v4, then product-design's v5; engineering rolled back and v4 promoted
+    # again: the newest promotion still in force is engineering's, though v5 came after v4
+    for words in (
+        ("promote", "v4", "--justification", REASON),
+        ("promote", "v5", "--justification", REASON),
+        ("rollback", "--pack", "engineering"),
+        ("promote", "v4", "--justification", REASON),
+    ):
+        code, out, err = run(*words)
+        assert code == 0, err
+
+    code, out, err = run("rollback", "--justification", REASON)
+    assert code == 0, err
+    assert out == f"active model for engineering: {before['engineering']}\n"
+    assert (
+        "models rollback: undid the newest promotion still in force, v4 for engineering, "
+        f"back to {before['engineering']} (--pack P rolls back another pack)"
+    ) in err
+    last = Registry(models).history()[-1]
+    assert (last["action"], last["pack"], last["from"]) == ("rollback", "engineering", "v4")
+    assert last["justification"] == REASON
+
+    code, out, err = run("rollback")
+    assert code == 0, err
+    assert out == f"active model for product-design: {before['product-design']}\n"
+    assert Registry(models).pointers() == before
+
+    history = (models / "history.jsonl").read_bytes()
+    code, out, err = run("rollback")
+    assert code == 2 and out == "" and "Traceback" not in err
+    assert (
+        "models rollback: nothing to roll back: no pack has a version that was active before "
+        f"its current one (packs with models: {', '.join(BUNDLED)})"
+    ) in err
+    assert (models / "history.jsonl").read_bytes() == history
+    assert Registry(models).pointers() == before
 
 
 @pytest.fixture

@@ -168,6 +168,7 @@ def test_any_moves_change_only_their_own_packs_pointer(tmp_path_factory, steps, 
     registry = RegistryWriter(tmp_path_factory.mktemp("registry") / "models")
     owned = {pack: [_add(registry, pack, i) for i in range(2)] for pack in PACKS}
     stacks: dict[str, list[str]] = {pack: [] for pack in PACKS}
+    in_force: list[str] = []  # the pack of each promotion not undone, oldest first
     for action, pack in steps:
         before = registry.pointers()
         if action == "promote":
@@ -179,9 +180,11 @@ def test_any_moves_change_only_their_own_packs_pointer(tmp_path_factory, steps, 
             else:
                 registry.promote(name)
                 stacks[pack].append(name)
+                in_force.append(pack)
         elif len(stacks[pack]) >= 2:
             current = stacks[pack].pop()
             assert registry.rollback(pack) == stacks[pack][-1] != current
+            del in_force[len(in_force) - 1 - in_force[::-1].index(pack)]
         else:
             with pytest.raises(ModelRefused, match="nothing to roll back to"):
                 registry.rollback(pack)
@@ -191,3 +194,12 @@ def test_any_moves_change_only_their_own_packs_pointer(tmp_path_factory, steps, 
         }
         assert after == {p: s[-1] for p, s in stacks.items() if s}
         assert all(registry.active_stack(p) == s for p, s in stacks.items())
+        # a bare rollback undoes the newest promotion still in force of a pack that has a
+        # version to go back to, whatever its pack
+        newest = next((p for p in reversed(in_force) if len(stacks[p]) >= 2), None)
+        latest = registry.latest_rollback()
+        if newest is None:
+            assert latest is None
+        else:
+            step = (stacks[newest][-2], stacks[newest][-1])
+            assert latest == (newest, step, len(registry.history(newest)))
