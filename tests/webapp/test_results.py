@@ -54,8 +54,9 @@ def _chance(stored, track):
 def test_each_chance_is_said_and_drawn_with_its_likely_range(result):
     html, stored = result
     assert stored["interval_level"] == 0.9
-    assert "the model is 90% sure your own chance lies in it." in html
-    assert "sometimes too narrow, mostly where success jumps at a threshold" in html
+    # what the range covers, and what it cannot: the person's own chance may lie outside it
+    assert "the model is 90% sure their chance lies in it." in html
+    assert "Your own also rests on what no questionnaire asks, so it may lie outside" in html
     chances = _svgs(html)[0]
     ns = "{http://www.w3.org/2000/svg}"
     desc = chances.find(f"{ns}desc").text

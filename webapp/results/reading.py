@@ -243,9 +243,11 @@ class Reading:
             return None
         return (
             "The range is for people who answer like you: the model is "
-            f"{round(100 * self.interval_level)}% sure your own chance lies in it. Tested on "
-            "simulated people whose true chances were known, ranges like it were sometimes too "
-            "narrow, mostly where success jumps at a threshold: read it as a guide, not a promise."
+            f"{round(100 * self.interval_level)}% sure their chance lies in it. Your own also "
+            "rests on what no questionnaire asks, so it may lie outside: tested on simulated "
+            "people whose true chances were known, ranges like it were often too narrow for "
+            "the person where success turned on traits the answers barely showed, or jumped "
+            "at a threshold. Read it as a guide, not a promise."
         )
 
 
