@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
@@ -119,6 +120,7 @@ class Grid:
         self.sheet = sheet  # None for a CSV, which is one sheet with no name
         self.hidden: list[str] = []  # a workbook's hidden sheets, never read
         self.part: str | None = None  # a workbook sheet's XML inside the zip, when known
+        self.undecoded: list[PlacedProblem] = []  # a CSV's cells holding bytes not UTF-8
 
     def place(self, row: int, column: int | None = None) -> str:
         """`Ladder!D7` for a workbook, `ladder.csv:7, column D` for a CSV (0-based in)."""
@@ -154,7 +156,7 @@ def read_ladder(data: bytes, file_name: str, taken: Mapping[str, str] | None = N
     grid = read_grid(data, file_name)
     reader = _LadderReader(grid, taken or {})
     ladder = reader.read()
-    if reader.found or ladder is None:
+    if reader.found or grid.undecoded or ladder is None:
         if grid.hidden:  # the ladder may be on a sheet nobody sees: say which were not read
             named = ", ".join(map(repr, grid.hidden[:10]))
             which = f"sheet {named} was" if len(grid.hidden) == 1 else f"sheets {named} were"
@@ -162,7 +164,7 @@ def read_ladder(data: bytes, file_name: str, taken: Mapping[str, str] | None = N
                 f"the sheet {grid.sheet!r} was read as the ladder; the hidden {which} not: if "
                 "the ladder is on one, unhide it and hide or delete the others"
             )
-        found = _formulas_named(reader.found + reader.deferred, data, grid)
+        found = _formulas_named(grid.undecoded + reader.found + reader.deferred, data, grid)
         raise refusal(_merges_named(found, data, grid))
     return ladder
 
@@ -269,15 +271,16 @@ def read_grid(data: bytes, file_name: str) -> Grid:
 DELIMITER_LINES = 20  # lines of a CSV file read to tell its separator
 
 
+SAVE_AS_UTF8 = "in Excel save it as 'CSV UTF-8 (comma delimited)'"
+UNDECODED = re.compile("[\udc80-\udcff]")  # a byte that is not UTF-8, as Python keeps it
+
+
 def _read_csv(data: bytes, file_name: str) -> Grid:
-    try:
-        text = data.decode("utf-8-sig")  # Excel's "CSV UTF-8" starts with a byte-order mark
-    except UnicodeDecodeError as error:
-        raise FrameworkSheetInvalid.at(
-            file_name,
-            f"is not UTF-8 text (byte {error.start:,}); in Excel save it as "
-            "'CSV UTF-8 (comma delimited)'",
-        ) from None
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise FrameworkSheetInvalid.at(file_name, f"is not UTF-8 text but UTF-16; {SAVE_AS_UTF8}")
+    # Excel's "CSV UTF-8" starts with a byte-order mark; a byte that is not UTF-8 is kept, to
+    # be named by its cell with the sheet's other problems
+    text = data.removeprefix(codecs.BOM_UTF8).decode("utf-8", errors="surrogateescape")
     delimiter = _delimiter(text)
     rows: list[list[object]] = []
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
@@ -290,7 +293,26 @@ def _read_csv(data: bytes, file_name: str) -> Grid:
         raise FrameworkSheetInvalid.at(
             f"{file_name}:{reader.line_num}", f"is not CSV trackfit can read ({error})"
         ) from None
-    return _bounded(Grid(rows, file_name, None))
+    grid = _bounded(Grid(rows, file_name, None))
+    for row, cells in enumerate(grid.rows):
+        for column, cell in enumerate(cells):
+            byte = UNDECODED.search(cell) if isinstance(cell, str) else None
+            if byte is None:
+                continue
+            before = cell[: byte.start()].strip()[-20:]
+            said = f"after {quoted(before)}" if before else "at the start of the cell"
+            message = f"is not UTF-8 text (byte 0x{ord(byte.group()) - 0xDC00:02X} {said})"
+            first = not grid.undecoded
+            grid.undecoded.append(
+                (
+                    (row, column),
+                    Problem(
+                        grid.place(row, column), message + (f"; {SAVE_AS_UTF8}" if first else "")
+                    ),
+                )
+            )
+            cells[column] = UNDECODED.sub("\ufffd", cell)
+    return grid
 
 
 def _delimiter(text: str) -> str:

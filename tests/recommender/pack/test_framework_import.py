@@ -725,3 +725,46 @@ def test_a_competency_named_like_a_stand_in_is_never_taken_for_one():
     rows[communication][0] = f"competency_on_row_{craft + 1}"  # an id of its own, and valid
     (problem,) = problems_of(as_csv(rows))
     assert problem.startswith(f"ladder.csv:{craft + 1}, column A: 'Craft!' is not a competency")
+
+
+def test_bytes_that_are_not_utf8_are_named_by_cell_with_the_sheets_other_problems(
+    trackfit, tmp_path
+):
+    """A CSV saved in Latin-1 names each cell holding a byte that is not UTF-8 (not a byte
+    offset nobody can find in a spreadsheet), and the ladder's other problems in the same
+    pass; one saved as UTF-16 is named so."""
+    rows = template_rows()
+    title, grade = row_of(rows, "title"), row_of(rows, "grade")
+    craft = row_of(rows, "craft")
+    rows[grade][3] = "x"
+    data = as_csv(rows)
+    data = data.replace(b"Associate", b"Associ\xe9te").replace(
+        b"with help from others", b"with help from \xabothers\xbb"
+    )
+    sheet = tmp_path / "ladder.csv"
+    sheet.write_bytes(data)
+    code, out, err = trackfit(
+        "pack",
+        "import-framework",
+        str(sheet),
+        "--id",
+        "example",
+        "--out",
+        str(tmp_path / "example"),
+    )
+    assert code == 2 and out == "" and "Traceback" not in err
+    assert f"ladder.csv:{title + 1}, column D: is not UTF-8 text (byte 0xE9 after 'Associ')" in err
+    assert f"ladder.csv:{craft + 1}, column D: is not UTF-8 text (byte 0xAB" in err
+    assert f"ladder.csv:{grade + 1}, column D: 'x' is not" in err
+    assert "byte 2" not in err and not (tmp_path / "example").exists()
+    sheet.write_bytes(TEMPLATE_CSV.decode("utf-8-sig").encode("utf-16"))
+    code, _, err = trackfit(
+        "pack",
+        "import-framework",
+        str(sheet),
+        "--id",
+        "example",
+        "--out",
+        str(tmp_path / "example"),
+    )
+    assert code == 2 and "ladder.csv: is not UTF-8 text but UTF-16" in err
