@@ -1457,13 +1457,32 @@ def _seed(text: str) -> int:
 def _sizes(text: str) -> tuple[int, ...]:
     """`300,1000`: training sizes, each a whole number of at least 100; smallest first. A size
     typed twice is refused, naming it (it would be the same evaluation, not a second row; a
-    quiet drop would hide the mistyped size meant)."""
-    try:
-        sizes = tuple(_whole_number(part) for part in text.split(","))
-    except argparse.ArgumentTypeError:
-        raise argparse.ArgumentTypeError(f"{text[:40]!r} is not a list of whole numbers") from None
-    if not sizes or min(sizes) < 100 or max(sizes) > MAX_PEOPLE:
-        raise argparse.ArgumentTypeError("each size must be between 100 and 1,000,000 people")
+    quiet drop would hide the mistyped size meant). Every part that is not a whole number and
+    every size out of range is named, in one message."""
+    parts = text.split(",")
+    sizes, words, outside = [], [], []
+    for part in parts:
+        try:
+            sizes.append(_whole_number(part))
+            if not 100 <= sizes[-1] <= MAX_PEOPLE:
+                outside.append(str(sizes[-1]))
+        except argparse.ArgumentTypeError:
+            digits = part.strip().lstrip("+")
+            if digits.isascii() and digits.isdigit():  # too many digits to convert
+                outside.append(f"a number of {len(digits)} digits")
+            else:
+                words.append(repr(part.strip()[:20]) if part.strip() else "an empty part")
+    problems = []
+    if words:
+        named = f" ({', '.join(dict.fromkeys(words))} not)" if len(parts) > 1 else ""
+        problems.append(f"{text[:40]!r} is not a list of whole numbers{named}")
+    if outside:
+        problems.append(
+            "each size must be between 100 and 1,000,000 people "
+            f"(not {', '.join(dict.fromkeys(outside))})"
+        )
+    if problems:
+        raise argparse.ArgumentTypeError("; ".join(problems))
     _refuse_repeats("size", [str(size) for size in sizes])
     return tuple(sorted(sizes))
 

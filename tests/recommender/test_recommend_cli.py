@@ -626,3 +626,23 @@ def test_ids_are_read_as_outcome_files_read_them(trackfit, command):
         "OVERRIDE, at character 2; remove it (ids that look the same are the same id)",
         "  stdin:6: employee_id: is 257 characters long; at most 256",
     ]
+
+
+def test_bad_sizes_are_each_named_in_one_message(trackfit, capsys):
+    """`--sizes 300,1000,40,20000` (4000 mistyped) named no size: "each size must be between
+    100 and 1,000,000 people", leaving the person to find which; every bad part is named, a
+    word and a size out of range together."""
+    for sizes, message in (
+        ("300,1000,40,20000", "each size must be between 100 and 1,000,000 people (not 40)"),
+        ("50,2000000", "each size must be between 100 and 1,000,000 people (not 50, 2000000)"),
+        ("300,,4000", "'300,,4000' is not a list of whole numbers (an empty part not)"),
+        (
+            "300,x1,40",
+            "'300,x1,40' is not a list of whole numbers ('x1' not); each size must be "
+            "between 100 and 1,000,000 people (not 40)",
+        ),
+    ):
+        with pytest.raises(SystemExit) as exit_:
+            trackfit("evaluate", "--sizes", sizes, *QUICK)
+        err = capsys.readouterr().err
+        assert exit_.value.code == 2 and f"argument --sizes: {message}\n" in err, err
