@@ -900,15 +900,20 @@ def _refuse_what_the_action_ignores(args: argparse.Namespace) -> None:
 
 def _check_models(registry: Registry, args: argparse.Namespace) -> int:
     """Try a version (or each pack's active one) on sample people; every failure reported."""
-    registry.history()  # a malformed pointer history is refused with its lines named
     if args.version:
+        registry.history()  # a malformed pointer history is refused with its lines named
         try_version(registry, args.version, args.pack)
         print(f"{args.version}: usable (SHA-256 matches, parameters read, sample people answered)")
         return EXIT_OK
-    packs = [args.pack] if args.pack else _packs_with_models(registry)
-    installed = _installed_packs()
-    held = set(registry.versions())
     problems = []
+    try:
+        registry.history()  # a malformed pointer history: its lines named with the rest
+    except ModelRefused as refused:
+        problems += refused.problems
+    installed = _installed_packs()
+    pointers, unreadable = registry.readable_pointers()  # each bad pointer named below
+    packs = [args.pack] if args.pack else sorted(installed | set(pointers))
+    held = set(registry.versions())
     for pack in packs:
         if not args.pack and pack not in installed:
             problems.append(
@@ -932,6 +937,8 @@ def _check_models(registry: Registry, args: argparse.Namespace) -> int:
             _check_people(registry, name)
         except ModelRefused as refused:
             problems += refused.problems
+    if not args.pack:  # a bad pointer of a pack not installed, not met above
+        problems += [problem for problem in unreadable if str(problem) not in map(str, problems)]
     _check_leftovers(registry)
     if problems:
         raise ModelRefused(problems)
@@ -1012,11 +1019,7 @@ def _list_models(registry: Registry, pack: str | None) -> int:
     """Each pack's versions, one line each, its active one starred; every unreadable registry
     file (a manifest that does not read, a model file that does not match its manifest's
     SHA-256) is reported after the list."""
-    problems = []
-    try:
-        pointers = registry.pointers()
-    except ModelRefused as refused:
-        pointers, problems = {}, [*refused.problems]
+    pointers, problems = registry.readable_pointers()  # one bad pointer hides no other
     rows: dict[str, list[str]] = {}
     pointing = {version: own for own, version in pointers.items()}
     for name in registry.versions():
@@ -1049,7 +1052,9 @@ def _list_models(registry: Registry, pack: str | None) -> int:
         if own == "(unreadable)":
             print("(no pack: their manifests do not read)")
         else:
-            print(f"{own} (active: {pointers.get(own, 'none')})")
+            unreadable = os.path.lexists(registry.root / ACTIVE_FOLDER / own)
+            active = "unreadable pointer, see below" if unreadable else "none"
+            print(f"{own} (active: {pointers.get(own, active)})")
         if lines:
             print("\n".join(lines))
     try:

@@ -176,6 +176,14 @@ class Registry:
     def pointers(self) -> dict[str, str]:
         """Every pack's active version: pack id -> version name, by pack id. Every pointer
         that cannot be read is named in one refusal."""
+        found, problems = self.readable_pointers()
+        if problems:
+            raise ModelRefused(problems)
+        return found
+
+    def readable_pointers(self) -> tuple[dict[str, str], list[Problem]]:
+        """The pointers that read (pack id -> version name, by pack id), and why each of the
+        others does not: one unreadable pointer hides no other pack's active version."""
         found: dict[str, str] = {}
         problems: list[Problem] = []
         folder = self.root / ACTIVE_FOLDER
@@ -200,9 +208,7 @@ class Registry:
                 found.setdefault(self.pack_of(legacy), legacy)
         except ModelRefused as refused:
             problems += refused.problems
-        if problems:
-            raise ModelRefused(problems)
-        return dict(sorted(found.items()))
+        return dict(sorted(found.items())), problems
 
     def _pointer_folder(self) -> Path:
         """The folder of pointers; refused when it is a link or not a folder."""

@@ -171,3 +171,23 @@ def test_an_empty_registry_says_so_and_a_pointer_to_a_missing_version_is_named(c
     code, out, err = run(capsys, "--models", empty, "models", "list")
     assert code == 2 and "engineering (active: v42)" in out
     assert "active/engineering: names v42, which is not in the registry" in err
+
+
+def test_one_unreadable_pointer_hides_no_other_packs_active_version(capsys, models):
+    """A pointer file that holds no version name ('../v1') made `models list` show every
+    pack as "active: none" (engineering's v1 still answers everyone) and `models check` stop
+    at it, checking no other pack; a history line that does not read stopped the check
+    before any pack was tried. Every problem is named in one pass, each good pack checked."""
+    (models / "active" / "data-science").write_text("../v1\n")
+    code, out, err = run(capsys, "--models", models, "models", "list")
+    assert code == 2 and "Traceback" not in err
+    assert "engineering (active: v1)" in out and "product-design (active: v2)" in out
+    assert "data-science (active: unreadable pointer, see below)" in out
+    assert "active/data-science: '../v1' is not a version name" in err
+    with (models / "history.jsonl").open("a") as history:
+        history.write('{"at": broken\n')
+    code, out, err = run(capsys, "--models", models, "models", "check")
+    assert code == 2 and "Traceback" not in err
+    assert "engineering: v1 usable" in out and "product-design: v2 usable" in out
+    assert "active/data-science: '../v1' is not a version name" in err
+    assert "history.jsonl:4: is not valid JSON" in err
