@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from recommender.answer.answers import read_answers_jsonl, sample_answers_of
 from recommender.answer.batch import CHUNK_PEOPLE, answer_in_chunks, check_answers_jsonl
+from recommender.answer.recommendation import TrainedForAnotherPack
 from recommender.answer.registry import (
     ACTIVE_FOLDER,
     DEFAULT_ROOT,
@@ -417,6 +418,14 @@ def run_recommend(args: argparse.Namespace) -> int:
         raise ModelRefused(
             f"{refused.problems[0].message}. Or answer with a version that is not active: "
             f"`trackfit recommend --version {refused.held[-1]}` (this pack's: {versions})"
+        ) from None
+    except TrainedForAnotherPack as refused:
+        if args.pack:
+            raise
+        raise ModelRefused(
+            f"{refused.problems[0].message} (the pack answered when --pack is not given); "
+            f"to answer with it: `trackfit recommend --pack {refused.pack_id} --version "
+            f"{shlex.quote(args.version)}`"
         ) from None
     with _open_input(args.input) as (stream, name), _batch():
         if not args.chunk:
@@ -1211,12 +1220,12 @@ def _change_models(args: argparse.Namespace) -> int:
         _check_rollback_justification(args)
         if args.pack or len(_trained_for(registry)) < 2:
             pack = args.pack or _only_pack(registry)
-            target = registry.rollback(
+            target, current = registry.roll_back(
                 pack, justification=_justification(args), by=command_line_user()
             )
         else:
-            pack, target = _roll_back_latest(registry, _justification(args))
-        print(f"active model for {pack_id_of(pack)}: {target}")
+            pack, (target, current) = _roll_back_latest(registry, _justification(args))
+        print(f"active model for {pack_id_of(pack)}: {target} (was {current})")
     else:
         from recommender.learn.default_model import build_default_model
 
@@ -1279,7 +1288,9 @@ def _note_unknown_constructs(pack) -> None:
         )
 
 
-def _roll_back_latest(registry: RegistryWriter, justification: str | None) -> tuple[str, str]:
+def _roll_back_latest(
+    registry: RegistryWriter, justification: str | None
+) -> tuple[str, tuple[str, str]]:
     """Without `--pack`, where several packs have models: undo the newest promotion still in
     force, whatever its pack, saying on stderr which it was (the step named is the step made,
     or nothing moves); refused, naming the packs, when none has a version to go back to."""
@@ -1303,7 +1314,7 @@ def _roll_back_latest(registry: RegistryWriter, justification: str | None) -> tu
         f"back to {target} (--pack P rolls back another pack)",
         file=sys.stderr,
     )
-    return pack, target
+    return pack, (target, current)
 
 
 def _only_pack(registry: Registry) -> str:

@@ -36,6 +36,14 @@ FLAG_DISCOUNT = 0.75
 ADVICE_NOTE = "This is advice for your development, not a decision about you."
 
 
+class TrainedForAnotherPack(ModelRefused):
+    """A version asked to answer for a pack it was not trained for; `pack_id` is its own."""
+
+    def __init__(self, message: str, pack_id: str):
+        super().__init__(message)
+        self.pack_id = pack_id
+
+
 @dataclass(frozen=True)
 class Recommender:
     """A pack and a verified model version, ready to recommend."""
@@ -52,8 +60,9 @@ class Recommender:
         model = Registry(registry).load(version, pack)
         trained_on = model.manifest.get("pack")
         if trained_on and trained_on.split("@")[0] != pack.id:
-            raise ModelRefused(
-                f"model {model.name} was trained for pack {trained_on}, not {pack.ref}"
+            raise TrainedForAnotherPack(
+                f"model {model.name} was trained for pack {trained_on}, not {pack.ref}",
+                trained_on.split("@")[0],
             )
         features = tuple(f.name for f in pack_features(pack))
         if features != model.model.feature_names:

@@ -147,6 +147,26 @@ def test_a_version_cannot_be_promoted_for_another_pack(trackfit, models):
     assert f"{engineering} was trained for pack engineering, not product-design" in err
 
 
+def test_recommend_with_another_packs_version_offers_the_command_naming_its_pack(trackfit, models):
+    design = Registry(models).active("product-design")
+    code, out, err = trackfit(
+        "--models", str(models), "recommend", "--version", design, "--input", str(SAMPLES)
+    )
+    assert code == 2 and out == ""
+    assert f"model {design} was trained for pack product-design@" in err
+    hinted = shlex.split(re.search(r"to answer with it: `trackfit ([^`]*)`", err).group(1))
+    assert hinted == ["recommend", "--pack", "product-design", "--version", design]
+    code, out, err = trackfit("--models", str(models), *hinted, "--input", str(SAMPLES))
+    assert code == 0, err
+    assert {json.loads(line)["model_version"] for line in out.splitlines()} == {design}
+    # a pack named is the person's choice: refused, with no other pack offered
+    code, out, err = trackfit(
+        "--models", str(models), "recommend", "--pack", "engineering", "--version", design,
+        "--input", str(SAMPLES),
+    )  # fmt: skip
+    assert code == 2 and "to answer with it" not in err
+
+
 def test_models_list_groups_versions_by_pack_and_stars_each_active_one(trackfit, models):
     code, out, err = trackfit("--models", str(models), "models", "list")
     assert code == 0, err
@@ -217,7 +237,7 @@ def test_a_rollback_never_goes_from_a_version_to_itself(trackfit, models):
         "--models", str(models), "models", "rollback", "--pack", "engineering"
     )
     assert code == 0, err
-    assert out == "active model for engineering: v1\n"
+    assert out == "active model for engineering: v1 (was v4)\n"
     assert Registry(models).active("engineering") == "v1"
 
 
@@ -299,7 +319,7 @@ def test_a_bare_rollback_undoes_the_newest_promotion_still_in_force_whatever_its
 
     code, out, err = run("rollback", "--justification", REASON)
     assert code == 0, err
-    assert out == f"active model for engineering: {before['engineering']}\n"
+    assert out == f"active model for engineering: {before['engineering']} (was v4)\n"
     assert (
         "models rollback: undid the newest promotion still in force, v4 for engineering, "
         f"back to {before['engineering']} (--pack P rolls back another pack)"
@@ -310,7 +330,7 @@ def test_a_bare_rollback_undoes_the_newest_promotion_still_in_force_whatever_its
 
     code, out, err = run("rollback")
     assert code == 0, err
-    assert out == f"active model for product-design: {before['product-design']}\n"
+    assert out == f"active model for product-design: {before['product-design']} (was v5)\n"
     assert Registry(models).pointers() == before
 
     history = (models / "history.jsonl").read_bytes()
