@@ -705,6 +705,9 @@ def _trained_in_words(
     verdict = summary.get("verdict") or {}
     if verdict.get("summary"):
         lines.append(f"  verdict: {verdict['summary']}")
+    unscored = summary.get("compared_with_active") or {}
+    if unscored.get("error"):  # the card says why; so does the line a person reads first
+        lines.append(f"  the active version {unscored['version']}: {unscored['error']}")
     if summary.get("active") == version:
         lines.append(f"  {version} is now active")
     elif not refused:

@@ -97,6 +97,21 @@ def test_training_and_promoting_one_packs_model_leaves_the_others_unchanged(
 REASON = "Product design's own outcomes, agreed with its design leads."
 
 
+def test_training_beside_an_active_version_that_does_not_read_says_why_on_stderr(
+    trackfit, models, tmp_path
+):
+    data = tmp_path / "small.csv"
+    assert trackfit("synth", "--n", "300", "--seed", "7", "--out", str(data))[0] == 0
+    with (models / "v1" / "model.npz").open("ab") as model:
+        model.write(b"tampered")
+    code, out, err = trackfit("--models", str(models), "train", "--data", str(data))
+    assert code == 0, err
+    error = json.loads(out)["compared_with_active"]["error"]
+    assert "SHA-256" in error
+    assert "the active version v1 could not be scored on these people" in err
+    assert f"  the active version v1: {error}" in err.splitlines()
+
+
 def test_a_candidate_judged_worse_is_promoted_only_with_a_written_reason(
     trackfit, models, tmp_path
 ):
