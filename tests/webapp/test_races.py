@@ -22,6 +22,7 @@ from werkzeug.test import encode_multipart
 from recommender.learn.synthetic import generate_outcomes, write_outcome_csv
 from recommender.pack.loading import load_pack
 from tests.concurrency import all_at_once
+from tests.webapp import factories
 from tests.webapp.factories import PASSWORD
 from webapp import answering, jobs
 from webapp.accounts import models as accounts
@@ -273,6 +274,42 @@ def test_one_file_uploaded_at_once_from_many_tabs_trains_once_and_is_stored_once
     assert count(app, select(func.count(OutcomeUpload.id))) == 1
     stored = count(app, select(func.count(OutcomeRecord.id)))
     assert 0 < stored <= 300  # one upload's rows, not several
+
+
+def test_one_upload_confirmed_at_once_from_many_tabs_is_said_to_be_confirmed(
+    app, team, serve, runs_stay_queued
+):
+    hr = LiveBrowser(serve(app)).login("hr@example.com", PASSWORD)
+    for runs, seed in enumerate((21, 22, 23), start=1):  # a race: three times over
+        short = factories.people_with_assessments(app, 300, seed)
+        short.append("E-left,manager,1,woman")  # a leaver: the upload waits for HR to confirm
+        status, report, _ = hr.request(
+            "POST",
+            "/hr/outcomes",
+            {"csrf_token": hr.token("/hr/outcomes"), "sensitive": "gender"},
+            {"file": ("\n".join(short).encode() + b"\n", "short.csv")},
+        )
+        assert status == 302
+        page = hr.request("GET", report)[2]
+        form = {
+            "csrf_token": CSRF.search(page).group(1),
+            "rows_digest": re.search(r'name="rows_digest" type="hidden" value="(\w+)"', page)[1],
+        }
+
+        def confirm(_, report=report, form=form):
+            tab = hr.copy()
+            status, location, _ = tab.request("POST", f"{report}/train", form)
+            return status, location, tab.request("GET", location)[2]
+
+        results = all_at_once(8, confirm)
+        assert {status for status, _, _ in results} == {302}, results
+        assert len({location for _, location, _ in results}) == 1  # all follow the one run
+        assert count(app, select(func.count(TrainingRun.id))) == runs
+        # the tabs that did not start it are told the upload is confirmed, never that it
+        # waits: the run there is is this upload's own, started by another tab at once
+        for _, _, shown in results:
+            assert "stays unconfirmed" not in shown
+        assert sum("already confirmed" in shown for _, _, shown in results) == 7
 
 
 def test_a_second_launch_of_one_training_is_refused_by_the_database_and_stores_nothing(

@@ -125,7 +125,11 @@ def outcomes():
 
 def _already_training(running: TrainingRun | None, upload: OutcomeUpload | None = None):
     """The same training is queued or running: no second run; a new file is not stored, an
-    upload waiting for confirmation stays unconfirmed. HR follows the run there is."""
+    upload waiting for confirmation stays unconfirmed. HR follows the run there is; when it is
+    that upload's own (another tab confirmed it at the same moment), it was confirmed."""
+    if upload is not None and running is not None and running.upload_id == upload.id:
+        flash("Training on this file was already confirmed; no second run was started.")
+        return redirect(url_for(".training_run", run_id=running.id, follow=1))
     then = (
         "this upload stays unconfirmed until you confirm it again"
         if upload
