@@ -243,6 +243,22 @@ def test_the_audit_page_names_who_acted_where_their_account_still_says_so(
     }
 
 
+def test_folded_details_are_counted_as_details_not_as_more_of_the_first(app, history):
+    # "1 person added and 2 more" read as three people added, "412 rows and 3 more" as 415
+    with app.app_context():
+        db.session.add(
+            AuditEvent(
+                at=datetime(2025, 3, 1),
+                action="org_import",
+                subject="org.csv",
+                detail={"created": 1, "updated": 2, "unchanged": 230},
+            )
+        )
+        db.session.commit()
+    page = history.get("/hr/audit").get_data(as_text=True)
+    assert '1 person added</bdi> <span class="more">+ 2 details</span>' in page
+
+
 def test_the_audit_page_filters_by_action(history):
     assert shown(history.get("/hr/audit?action=export")) == ["end-of-january", "new-year"]
     assert shown(history.get("/hr/audit?action=login")) == ["hr@example.com", "new-years-eve"]

@@ -265,12 +265,12 @@ def test_hr_reads_the_audit_log_a_page_at_a_time_one_line_per_event(
     expect(page.get_by_text("2001:db8:85a3::8a2e:370:7334").first).to_be_visible()
     # longer details fold into their first phrase, and open on a click
     upload = page.locator("tr", has_text="uploaded outcome data").first
-    upload.get_by_text("412 rows and 3 more").click()
+    upload.get_by_text("412 rows + 3 details").click()
     expect(
         upload.get_by_role("listitem").filter(has_text="sensitive columns: gender, age band")
     ).to_be_visible()
     imported = page.locator("tr", has_text="imported the org chart").first
-    imported.get_by_text("1 person added and 2 more").click()
+    imported.get_by_text("1 person added + 2 details").click()
     expect(imported.get_by_role("listitem").filter(has_text="230 people unchanged")).to_be_visible()
     look_at(page, "hr-audit-details-open", PHONE)
 

@@ -214,6 +214,6 @@ def test_hr_trains_compares_promotes_and_rolls_back_a_model(
     expect(
         page.locator("tr", has_text="promoted a model version").first.locator(".reason")
     ).to_contain_text(re.compile("^justification: “.*works council"))
-    page.get_by_text("replaced: v1 and 4 more").click()
+    page.get_by_text("replaced: v1 + 4 details").click()
     expect(page.get_by_role("listitem").filter(has_text="calibration by group:")).to_be_visible()
     assert_accessible(page, "audit log")
