@@ -183,6 +183,20 @@ def test_a_refused_file_whatever_its_line_ends_or_encoding_is_a_422(
         assert db.session.scalar(select(func.count(OutcomeUpload.id))) == 0
 
 
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_a_file_in_utf16_without_a_byte_order_mark_is_named_as_utf16(
+    team, signed_in, engineering_outcomes, encoding
+):
+    # read as UTF-8 it was seven problems of column names full of NULs ("'e\x00m\x00p\x00l...'
+    # is not a column name") and never said what was wrong with the file
+    hr = signed_in("hr@example.com")
+    body = engineering_outcomes.decode("utf-8").encode(encoding)
+    response = upload(hr, body, ENGINEERING, "odd.csv")
+    assert response.status_code == 422
+    assert "1 problem in this file" in text(response)
+    assert "odd.csv: is saved as UTF-16 text, not UTF-8: save the file as UTF-8" in text(response)
+
+
 def train_for_design(hr, data: bytes) -> str:
     """Upload product design's outcomes, follow the run; the candidate's version."""
     response = upload(hr, data, DESIGN, "design.csv")
