@@ -909,11 +909,13 @@ class _Checker:
                 (values < low) | (values > high) | (whole & (values != np.round(values)))
             )
         kind = "whole numbers" if whole else "numbers"
-        self.cells(
-            column,
-            bad,
-            lambda v: f"{v.strip()} is outside the allowed {kind} {low:g} to {high:g}",
-        )
+
+        def refused(v: str) -> str:
+            if low <= float(v) <= high:  # in the range, but a fraction: "outside" misleads
+                return f"{v.strip()} is not a whole number (allowed: {kind} {low:g} to {high:g})"
+            return f"{v.strip()} is outside the allowed {kind} {low:g} to {high:g}"
+
+        self.cells(column, bad, refused)
         return values
 
     def _context(self, columns: list[str]) -> dict[str, np.ndarray]:

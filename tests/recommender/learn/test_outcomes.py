@@ -393,9 +393,14 @@ def test_a_full_file_missing_a_column_still_has_its_rows_checked(engineering, tm
 def test_a_fraction_of_a_direct_report_is_refused_in_an_outcome_file(engineering, tmp_path):
     header, rows, _ = _valid(engineering, tmp_path)
     rows[1][header.index("direct_reports")] = "2.5"
+    rows[2][header.index("la1")] = "3.5"
+    rows[3][header.index("la1")] = "5.5"
     problems = _problems(_write(tmp_path / "o.csv", header, rows), engineering)
+    # 2.5 lies between 0 and 500: it is refused for being a fraction, and said so
     assert problems == [
-        "o.csv:3: direct_reports: 2.5 is outside the allowed whole numbers 0 to 500"
+        "o.csv:3: direct_reports: 2.5 is not a whole number (allowed: whole numbers 0 to 500)",
+        "o.csv:4: la1: 3.5 is not a whole number (allowed: whole numbers 1 to 5)",
+        "o.csv:5: la1: 5.5 is outside the allowed whole numbers 1 to 5",
     ]
 
 
