@@ -453,6 +453,15 @@ def test_a_bad_date_in_the_csv_export_is_a_400(history):
     assert "Enter a date like" in response.get_data(as_text=True)
 
 
+def test_a_refused_csv_export_shows_the_log_as_the_page_does_not_an_empty_one(history):
+    # it said "0 events." beside the date's error, of a log holding six
+    refused = history.get("/hr/audit.csv?since=2025-13-01")
+    page = history.get("/hr/audit?since=2025-13-01")
+    assert refused.status_code == page.status_code == 400
+    assert "0 events" not in refused.get_data(as_text=True)
+    assert shown(refused) == shown(page) and len(shown(page)) == 6
+
+
 @settings(database=None)
 @given(st.text())
 @example("=1+1")

@@ -162,8 +162,9 @@ def audit_csv():
     """The filtered log as CSV (every matching event)."""
     form = _form()
     query = _filtered(form)  # parses the dates, so a bad one is an error here too
-    if form.errors:
-        return _page(form, [], Paging(number=1, last=1, total=0, per_page=PER_PAGE)), 400
+    if form.errors:  # the page, as /audit shows it with that filter left out
+        paging, events = page_of(query, PER_PAGE)
+        return _page(form, events, paging), 400
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(
