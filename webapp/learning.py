@@ -74,6 +74,7 @@ _SOURCES = {
         "PROBLEMS_LISTED",
         "is_short_file",
         "looks_like_outcomes",
+        "names_items",
         "pack_of_columns",
         "parse_outcome_links",
         "parse_outcomes",

@@ -175,6 +175,11 @@ def looks_like_outcomes(raw_bytes: bytes) -> bool:
     return bool(_first_line_columns(raw_bytes) & set(REQUIRED))
 
 
+def names_items(raw_bytes: bytes, pack: Pack) -> bool:
+    """Whether a file's first line names any item of the pack, as a full file's does."""
+    return bool(_first_line_columns(raw_bytes) & set(scoring_layout(pack).item_ids))
+
+
 def pack_of_columns(raw_bytes: bytes, pack: Pack, others: list[Pack]) -> Pack | None:
     """The other pack whose items a refused file's columns are, when they are every item of
     that pack and not of `pack`'s: the file was given for the wrong discipline."""
@@ -218,9 +223,14 @@ def parse_outcome_links(
             )
     unknown = [c for c in columns if c not in REQUIRED and c not in sensitive]
     if unknown:
+        one = len(unknown) == 1
         checker.problem(
-            f"columns {', '.join(map(repr, unknown))} are neither employee_id, track_taken, "
-            "success nor named sensitive columns (a full outcome file has item columns)",
+            f"{'column' if one else 'columns'} {', '.join(map(repr, unknown))} "
+            f"{'is' if one else 'are'} neither employee_id, track_taken, success nor "
+            f"{'a named sensitive column' if one else 'named sensitive columns'}: name "
+            f"{'it' if one else 'them'} as sensitive, exactly as the header writes "
+            f"{'it' if one else 'them'}, or remove {'it' if one else 'them'} (a full outcome "
+            "file has item columns)",
         )
     ids, track, success = checker.outcome_columns()
     sensitive_values = checker.sensitive_columns()

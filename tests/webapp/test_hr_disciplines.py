@@ -197,6 +197,30 @@ def test_a_file_in_utf16_without_a_byte_order_mark_is_named_as_utf16(
     assert "odd.csv: is saved as UTF-16 text, not UTF-8: save the file as UTF-8" in text(response)
 
 
+@pytest.mark.parametrize(
+    "header",
+    ["employee_id,track_taken,success,gender", "employee_id,track_taken,success,gen\x00der"],
+    ids=["sensitive-column-not-named", "unreadable-column-name"],
+)
+def test_a_short_file_with_a_column_too_many_is_checked_as_a_short_file(team, signed_in, header):
+    # a column left out of "Sensitive columns" (the commonest slip) was called "this full
+    # outcome file"; one whose name cannot be read was told, on HR > Outcomes, that it is a
+    # short file to "upload there (HR > Outcomes)", as the command line tells it
+    hr = signed_in("hr@example.com")
+    body = header.encode() + b"\nE1,ic,1,woman\n"
+    response = upload(hr, body, ENGINEERING, "short.csv")
+    assert response.status_code == 422
+    assert "in this short outcome file — nothing was stored" in text(response)
+    assert "full outcome file" not in text(response).replace("(a full outcome file has", "")
+    assert "upload it there" not in text(response)
+    if "\x00" not in header:
+        assert (
+            "short.csv: column 'gender' is neither employee_id, track_taken, success nor a named "
+            "sensitive column: name it as sensitive, exactly as the header writes it, or remove "
+            "it (a full outcome file has item columns)"
+        ) in text(response)
+
+
 def train_for_design(hr, data: bytes) -> str:
     """Upload product design's outcomes, follow the run; the candidate's version."""
     response = upload(hr, data, DESIGN, "design.csv")

@@ -73,8 +73,15 @@ def sensitive_names(text: str | None) -> list[str]:
 
 def check_upload(filename: str, data: bytes, pack: Pack, sensitive: list[str]) -> UploadCheck:
     """Check a file whole; return its records, or its problems by line and column."""
-    kind = SHORT if learning.is_short_file(data, sensitive) else FULL
-    check = UploadCheck(kind, recognised=learning.looks_like_outcomes(data))
+    recognised = learning.looks_like_outcomes(data)
+    # a file naming no item of the pack is a short one, whatever else its header holds (a
+    # column not named as sensitive, a column name that cannot be read): checked as one, it
+    # is told so, not that it lacks a full file's items and belongs on this very page
+    short = learning.is_short_file(data, sensitive) or (
+        recognised and not learning.names_items(data, pack)
+    )
+    kind = SHORT if short else FULL
+    check = UploadCheck(kind, recognised=recognised)
     try:
         if kind == SHORT:
             _short(check, filename, data, pack, sensitive)
