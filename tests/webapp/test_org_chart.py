@@ -196,6 +196,11 @@ PROBLEM_FILES = {
         (HEADER + GOOD_ROW).encode("utf-16"),
         "org.csv: is saved as UTF-16 text, not UTF-8: save the file as UTF-8 (in Excel: Save As",
     ),
+    # without a byte order mark: it was named as unknown columns full of NULs
+    "a UTF-16 file without its byte order mark": (
+        (HEADER + GOOD_ROW).encode("utf-16-le"),
+        "org.csv: is saved as UTF-16 text, not UTF-8: save the file as UTF-8 (in Excel: Save As",
+    ),
     "an employee id twice": (
         HEADER + GOOD_ROW + "dan@example.com,Dan,,employee,G1\n",
         "org.csv:3: employee_id: G1 already appeared on line 2",
