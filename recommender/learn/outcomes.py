@@ -555,6 +555,12 @@ def _plain(values: np.ndarray) -> np.ndarray:
     )
 
 
+def _as_written(value: str, options: list[str]) -> str:
+    """How to write a value that is one of the options but for its case ('IC', 'l3')."""
+    written = {option.lower(): option for option in options}.get(str(value).strip().lower())
+    return f" (write it as '{written}')" if written else ""
+
+
 def _again(employee_id: str, first: dict[str, tuple[int, str]]) -> str:
     """An employee id (in standard form) seen before, perhaps written in another case (still
     the same id)."""
@@ -968,7 +974,9 @@ class _Checker:
             self.cells(
                 name,
                 (text != "") & ~text.isin(options),
-                lambda v, o=options: f"{quoted(v)} is not one of {', '.join(o)}",
+                lambda v, o=options: (
+                    f"{quoted(v)} is not one of {', '.join(o)}" + _as_written(v, o)
+                ),
             )
             context[name] = text.where(text != "", None).to_numpy(dtype=object)
         tracks, levels = context["current_track"], context["current_level"]

@@ -404,6 +404,22 @@ def test_a_fraction_of_a_direct_report_is_refused_in_an_outcome_file(engineering
     ]
 
 
+def test_a_context_choice_in_the_wrong_case_says_how_to_write_it(engineering, tmp_path):
+    # track_taken 'IC' said "(write it in lower case)"; current_track 'IC' said nothing
+    header, rows, _ = _valid(engineering, tmp_path)
+    rows[1][header.index("current_track")] = "IC"
+    rows[2][header.index("current_level")] = "l3"
+    rows[3][header.index("current_level")] = "L99"
+    problems = _problems(_write(tmp_path / "o.csv", header, rows), engineering)
+    assert (
+        problems[0] == "o.csv:3: current_track: 'IC' is not one of ic, manager (write it as 'ic')"
+    )
+    assert problems[1].startswith("o.csv:4: current_level: 'l3' is not one of L1, L2, ")
+    assert problems[1].endswith(" (write it as 'L3')")
+    assert problems[2].startswith("o.csv:5: current_level: 'L99' is not one of L1, L2, ")
+    assert problems[2].endswith(", M7")
+
+
 def test_more_years_at_the_level_than_in_all_is_refused_as_answers_are(engineering, tmp_path):
     """The same check as a line of answers JSONL: 30 years at the level held in 5 of work."""
     header, rows, _ = _valid(engineering, tmp_path)
