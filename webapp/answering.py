@@ -49,6 +49,7 @@ from recommender.pack.questionnaire import (
     Item,
     Section,
 )
+from recommender.pack.saved_text import saved_as_utf16
 from webapp import pack_versions
 from webapp.pack_versions import UnknownDiscipline
 
@@ -103,6 +104,7 @@ __all__ = [  # what the web app uses of the answering layer, named once here
     "read_json_document",
     "recommend",
     "recommendation_schema",
+    "saved_as_utf16",
     "score_many",
     "scoring_layout",
     "try_version",

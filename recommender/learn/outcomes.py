@@ -35,6 +35,7 @@ from recommender.learn.training import training_shortfalls
 from recommender.pack.framework import TRACK_IDS
 from recommender.pack.loading import Pack
 from recommender.pack.questionnaire import CHOICE_CONTEXT, NUMBER_CONTEXT, WHOLE_CONTEXT
+from recommender.pack.saved_text import saved_as_utf16
 
 REQUIRED = ("employee_id", "track_taken", "success")
 UNKNOWN_COLUMNS_SHOWN = 10
@@ -283,24 +284,10 @@ class _Table:
         return len(self.lines)
 
 
-def _utf16(raw_bytes: bytes) -> bool:
-    """Saved as UTF-16: its byte order mark, or, written without one, a header of column
-    names in the Latin alphabet, whose every other byte is a NUL (and only those)."""
-    if raw_bytes.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return True
-    head = raw_bytes[: min(len(raw_bytes), 64) // 2 * 2]
-    if len(head) < 4:
-        return False
-    even, odd = head[0::2], head[1::2]
-    return (not odd.strip(b"\x00") and b"\x00" not in even) or (
-        not even.strip(b"\x00") and b"\x00" not in odd
-    )
-
-
 def _table(name: str, raw_bytes: bytes) -> _Table:
     """The file as a table of strings, with the problems of its header and of rows that do not
     fit it; OutcomesInvalid when it is not a table at all."""
-    if _utf16(raw_bytes):
+    if saved_as_utf16(raw_bytes):
         # Excel's "Unicode Text": every other byte a NUL, no cell of it reads as UTF-8
         raise OutcomesInvalid(
             [Problem(name, f"is saved as UTF-16 text, not UTF-8: save the file as UTF-8 {SAVE_AS}")]

@@ -14,6 +14,7 @@ from datetime import date, datetime, time, timedelta
 
 from recommender.errors import Problem, TrackfitError, quoted
 from recommender.pack.framework import PROFICIENCY_MAX, PROFICIENCY_MIN, TRACK_IDS
+from recommender.pack.saved_text import saved_as_utf16
 from recommender.pack.source import HIDDEN_CHARACTERS, ID_PATTERN, LEVEL_ID_PATTERN
 
 # Limits far above a real ladder (the bundled ones have 12 levels and 9 competencies) that
@@ -276,7 +277,7 @@ UNDECODED = re.compile("[\udc80-\udcff]")  # a byte that is not UTF-8, as Python
 
 
 def _read_csv(data: bytes, file_name: str) -> Grid:
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+    if saved_as_utf16(data):
         raise FrameworkSheetInvalid.at(file_name, f"is not UTF-8 text but UTF-16; {SAVE_AS_UTF8}")
     # Excel's "CSV UTF-8" starts with a byte-order mark; a byte that is not UTF-8 is kept, to
     # be named by its cell with the sheet's other problems

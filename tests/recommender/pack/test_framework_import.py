@@ -742,29 +742,15 @@ def test_bytes_that_are_not_utf8_are_named_by_cell_with_the_sheets_other_problem
         b"with help from others", b"with help from \xabothers\xbb"
     )
     sheet = tmp_path / "ladder.csv"
+    command = ("pack", "import-framework", str(sheet), "--id", "example")
     sheet.write_bytes(data)
-    code, out, err = trackfit(
-        "pack",
-        "import-framework",
-        str(sheet),
-        "--id",
-        "example",
-        "--out",
-        str(tmp_path / "example"),
-    )
+    code, out, err = trackfit(*command, "--out", str(tmp_path / "example"))
     assert code == 2 and out == "" and "Traceback" not in err
     assert f"ladder.csv:{title + 1}, column D: is not UTF-8 text (byte 0xE9 after 'Associ')" in err
     assert f"ladder.csv:{craft + 1}, column D: is not UTF-8 text (byte 0xAB" in err
     assert f"ladder.csv:{grade + 1}, column D: 'x' is not" in err
     assert "byte 2" not in err and not (tmp_path / "example").exists()
-    sheet.write_bytes(TEMPLATE_CSV.decode("utf-8-sig").encode("utf-16"))
-    code, _, err = trackfit(
-        "pack",
-        "import-framework",
-        str(sheet),
-        "--id",
-        "example",
-        "--out",
-        str(tmp_path / "example"),
-    )
-    assert code == 2 and "ladder.csv: is not UTF-8 text but UTF-16" in err
+    for encoding in ("utf-16", "utf-16-le"):  # with its byte order mark, and without
+        sheet.write_bytes(TEMPLATE_CSV.decode("utf-8-sig").encode(encoding))
+        code, _, err = trackfit(*command, "--out", str(tmp_path / "example"))
+        assert code == 2 and "ladder.csv: is not UTF-8 text but UTF-16" in err

@@ -150,20 +150,6 @@ class _Row:
     person: Person | None
 
 
-def _utf16(data: bytes) -> bool:
-    """Saved as UTF-16: its byte order mark, or, written without one, a header of column
-    names in the Latin alphabet, whose every other byte is a NUL (and only those)."""
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return True
-    head = data[: min(len(data), 64) // 2 * 2]
-    if len(head) < 4:
-        return False
-    even, odd = head[0::2], head[1::2]
-    return (not odd.strip(b"\x00") and b"\x00" not in even) or (
-        not even.strip(b"\x00") and b"\x00" not in odd
-    )
-
-
 def read_chart(filename: str, data: bytes, importer: str | None = None) -> ChartReport:
     """Check an org chart file against itself and the people already in the database: every
     problem in one pass, in line order.
@@ -172,7 +158,7 @@ def read_chart(filename: str, data: bytes, importer: str | None = None) -> Chart
     HR role (they would lock themselves out)."""
     report = ChartReport()
     problems = _Problems(filename)
-    if _utf16(data):
+    if answering.saved_as_utf16(data):
         # Excel's "Unicode Text": every other byte a NUL, no cell of it reads as UTF-8
         problems.add(0, f"is saved as UTF-16 text, not UTF-8: save the file as UTF-8 {SAVE_AS}")
         problems.into(report)
