@@ -7,6 +7,7 @@ import json
 import re
 import shlex
 import shutil
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +15,7 @@ import pytest
 
 import recommender.learn.candidate as candidate_module
 from recommender.answer.registry import PEOPLE_FILE, ModelRefused, Registry
+from recommender.learn import default_model
 from recommender.learn.publishing import RegistryWriter
 from recommender.pack.loading import PACKS_DIR
 from tests.registry_forgery import forged_version
@@ -531,9 +533,14 @@ def test_the_next_step_train_offers_names_the_registry_only_when_one_was_named(
     assert code == 0, err
 
 
-def test_building_the_missing_defaults_replaces_only_what_cannot_answer(trackfit, models):
+def test_building_the_missing_defaults_replaces_only_what_cannot_answer(
+    trackfit, models, monkeypatch
+):
     # one pack's pointer does not read, another's active version is damaged; engineering's is
-    # fine
+    # fine. Which packs are built is the question here, not the build (test_cli builds a real
+    # default through the command line): 2,000 synthetic people, not 20,000, save two minutes
+    build = partial(default_model.build_default_model, people=2000)
+    monkeypatch.setattr(default_model, "build_default_model", build)
     (models / "active" / "product-design").write_text("garbage!!\n", encoding="utf-8")
     damaged = Registry(models).active("data-science")
     with (models / damaged / "model.npz").open("ab") as model:
