@@ -46,6 +46,9 @@ WEAK_ITEM = 0.30
 
 MIN_ROWS = 3  # complete rows needed before any reliability statistic is reported
 MIN_OMEGA_ITEMS = 3  # a one-factor model is not identified with fewer items
+# Two items people answer alike most of the time may match in every row of a few by chance; in
+# every one of 30, they are copies
+MIN_COPY_ROWS = 30
 HEYWOOD_CEILING = 0.999  # a communality this high is a Heywood case, held here and reported
 # Weak items make the factoring creep (linear convergence): a few thousand steps at 1e-8.
 PAF_TOLERANCE, PAF_MAX_ITERATIONS = 1e-8, 10_000
@@ -163,7 +166,10 @@ def construct_quality(
     items for omega, or no variance) is None and "note" says why (None when everything was
     computed). "omega_problem" says why omega should not be trusted (a Heywood case, or a
     factoring that did not settle), or is None. An item every complete row answered alike is
-    in "constant_items" and among the weak ones.
+    in "constant_items" and among the weak ones. Items whose scored answers are the same in
+    every complete row, of at least MIN_COPY_ROWS (one answer copied into several columns,
+    or one question asked twice) are in "copied_items", each group in item order: alpha and
+    omega count each copy as separate evidence, so both overstate the score's reliability.
     """
     raw = np.asarray(raw, dtype=float)
     scored = np.asarray(scored, dtype=float)
@@ -188,6 +194,7 @@ def construct_quality(
         correlations, deleted = _item_statistics(complete, item_ids, notes)
     # an item everyone answered alike tells nothing about the construct: weak, whatever else
     constant = [] if n < MIN_ROWS else [i for i in range(k) if np.ptp(complete[:, i]) == 0]
+    copied = [] if n < MIN_COPY_ROWS else _copies(complete, item_ids, set(constant))
     answered = ~np.isnan(raw)
     counts = answered.sum(axis=0)
     floors = _shares((raw == low) & answered, counts)
@@ -221,6 +228,7 @@ def construct_quality(
             if _below(s["corrected_item_total"], WEAK_ITEM) or i in constant
         ],
         "constant_items": [item_ids[i] for i in constant],
+        "copied_items": copied,
         "negative_items": [s["item"] for s in item_stats if _below(s["corrected_item_total"], 0)],
         "note": " ".join(notes) or None,
     }
@@ -263,6 +271,16 @@ def questionnaire_quality(pack: Pack, raw: np.ndarray, flagged: np.ndarray) -> d
         "flagged_share": round(count / responses, DIGITS) if responses else None,
         "constructs": constructs,
     }
+
+
+def _copies(complete: np.ndarray, item_ids: list[str], constant: set[int]) -> list[list[str]]:
+    """Groups of two or more items (none of them constant) whose scored answers are the same
+    in every complete row, each in item order."""
+    groups: dict[bytes, list[str]] = {}
+    for i in range(complete.shape[1]):
+        if i not in constant:
+            groups.setdefault(complete[:, i].tobytes(), []).append(item_ids[i])
+    return [group for group in groups.values() if len(group) > 1]
 
 
 def _complete_rows(scored: np.ndarray) -> np.ndarray:

@@ -339,6 +339,7 @@ def test_report_shape_and_rounding():
         "item_stats",
         "weak_items",
         "constant_items",
+        "copied_items",
         "negative_items",
         "note",
     }
@@ -358,6 +359,21 @@ def test_zero_variance_gives_none_with_a_note():
     assert "no variance" in report["note"]
     assert report["weak_items"] == report["constant_items"] and len(report["weak_items"]) == 3
     assert report["negative_items"] == []
+
+
+def test_items_answered_the_same_by_everyone_are_named_as_copies():
+    """Found from outside: one answer copied into three columns of an upload gave omega 0.94
+    and no word (their communality stays below 1, so it is no Heywood case)."""
+    answers = likert(one_factor([0.8, 0.7, 0.6, 0.5, 0.6], 200, 11))
+    answers[:, 2] = answers[:, 0]
+    answers[:, 4] = answers[:, 0]
+    report = quality(answers)
+    ids = [s["item"] for s in report["item_stats"]]
+    assert report["copied_items"] == [[ids[0], ids[2], ids[4]]]
+    assert report["omega_problem"] is None  # not a Heywood case: a copy, said as one
+    answers[5, 4] = 1 if answers[5, 4] != 1 else 2  # one person answered the third otherwise
+    assert quality(answers)["copied_items"] == [[ids[0], ids[2]]]
+    assert quality(likert(one_factor([0.8, 0.7, 0.6], 200, 11)))["copied_items"] == []
 
 
 def test_an_item_everyone_answered_alike_is_named_weak():
