@@ -129,6 +129,11 @@ def rolled_back_with_a_reason(page, new: str, assert_accessible) -> None:
     ).to_be_visible()
     look_at_every_width(page, "hr-rollback-confirm")
     assert_accessible(page, "rollback confirmation")
+    page.emulate_media(media="print")  # on paper the question and its reason, no button
+    expect(asking).to_be_visible()
+    expect(page.get_by_label("Why roll back?")).to_be_visible()
+    expect(page.get_by_role("button", name="Yes, roll back to v1")).to_be_hidden()
+    page.emulate_media(media="screen")
     page.get_by_role("button", name="Yes, roll back to v1").click()
     expect(page.get_by_text("a rollback needs a written reason")).to_be_visible()
     expect(page.get_by_text("Say why going back is right, in words")).to_be_visible()
