@@ -183,6 +183,18 @@ def test_a_refused_file_whatever_its_line_ends_or_encoding_is_a_422(
         assert db.session.scalar(select(func.count(OutcomeUpload.id))) == 0
 
 
+def test_an_outcome_file_name_holding_a_direction_override_is_shown_as_sent(
+    team, signed_in, engineering_outcomes
+):
+    # "\u202egnp.csv" read as "vsc.png" in the report and the audit log
+    hr = signed_in("hr@example.com")
+    response = upload(
+        hr, engineering_outcomes.replace(b"ic", b"IC", 1), ENGINEERING, "\u202egnp.csv"
+    )
+    assert response.status_code == 422
+    assert "[U+202E]gnp.csv" in text(response) and "\u202e" not in text(response)
+
+
 @pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
 def test_a_file_in_utf16_without_a_byte_order_mark_is_named_as_utf16(
     team, signed_in, engineering_outcomes, encoding

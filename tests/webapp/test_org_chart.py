@@ -90,6 +90,18 @@ def test_a_valid_chart_creates_people_with_managers_roles_and_employee_ids(app, 
     assert '<td data-label="Employee id">E2</td>' in page
 
 
+def test_a_file_name_holding_characters_nobody_sees_is_shown_as_it_was_sent(app, hr):
+    """Found from outside: a direction override made "\u202egnp.csv" read "vsc.png" in the
+    report's heading and the audit log; each such character is shown by its code point."""
+    sent = "\u202egnp\u200b.csv"
+    shown = "[U+202E]gnp[U+200B].csv"
+    refused = text_of(upload(hr, "email,name\n", sent))
+    assert shown in refused and sent not in refused
+    assert upload(hr, CHART, sent).status_code == 302
+    log = text_of(hr.get("/hr/audit?action=org_import"))
+    assert shown in log and "\u202e" not in log and "\u200b" not in log
+
+
 def test_importing_the_same_chart_again_adds_nothing_and_reports_everyone_unchanged(app, hr):
     upload(hr, CHART)
     hr.get("/hr/people")  # shows (and clears) the first import's message

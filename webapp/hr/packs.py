@@ -4,8 +4,6 @@ a pack is installed for the discipline whose id it declares, and a new id is a n
 
 from __future__ import annotations
 
-import re
-
 from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
@@ -13,13 +11,11 @@ from flask_wtf.file import FileAllowed, FileField, FileRequired
 from webapp import answering, audit, pack_versions
 from webapp.answering import ModelRefused, Pack, PackInvalid, Recommender, load_pack
 from webapp.extensions import db
+from webapp.file_names import shown_file_name
 from webapp.hr import bp
 from webapp.hr.disciplines import chosen_discipline
 from webapp.hr.governance.registry_text import in_registry
 from webapp.pack_versions import PackUploadRefused
-
-MAX_FILENAME = 200
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 
 
 class PackUploadForm(FlaskForm):
@@ -114,7 +110,7 @@ def upload_pack():
         # The pack store versions a discipline against its installed pack: until it can start
         # one from an upload, a new id is refused, saying how to add it.
         return packs(form, [_not_installable(declared, known)])
-    details = {"filename": _shown_name(form.file.data.filename)}
+    details = {"filename": shown_file_name(form.file.data.filename)}
     if new_discipline:
         details["new_discipline"] = stored.title
     audit.record("pack_upload", stored.ref, **details)
@@ -160,11 +156,6 @@ def _not_installable(declared: str | None, known: list[str]) -> str:
         "yet: add its pack folder to questionnaires/ on the server, or upload a version of an "
         "existing discipline"
     )
-
-
-def _shown_name(filename: str | None) -> str:
-    """The uploaded file's name as the audit log keeps it: one line, printable, not too long."""
-    return CONTROL_CHARACTERS.sub(" ", filename or "")[:MAX_FILENAME]
 
 
 def _checked_with(check_model):

@@ -12,6 +12,7 @@ from webapp import answering, audit, jobs, learning
 from webapp.answering import Pack
 from webapp.database import utcnow
 from webapp.extensions import db
+from webapp.file_names import shown_file_name
 from webapp.hr import bp
 from webapp.hr.disciplines import chosen_discipline, discipline_title, of_discipline
 from webapp.hr.outcomes.forms import (
@@ -73,7 +74,7 @@ def outcomes():
     if not form.validate_on_submit():
         return _outcomes_page(form, pack, 422 if form.errors else 200)
     upload_file = form.file.data
-    filename = upload_file.filename or "outcomes.csv"
+    filename = shown_file_name(upload_file.filename, "outcomes.csv")
     sensitive = sensitive_names(form.sensitive.data)
     data = upload_file.read()
     check = check_upload(filename, data, pack, sensitive)

@@ -17,6 +17,7 @@ from webapp.assessment.models import Assessment
 from webapp.confirmation import ConfirmForm
 from webapp.counting import counted
 from webapp.extensions import db
+from webapp.file_names import shown_file_name
 from webapp.hr import bp
 from webapp.hr.people.forms import (
     CsvUploadForm,
@@ -108,8 +109,9 @@ def import_chart():
     if not form.validate_on_submit():
         return _people_page(form, 422)
     upload = form.file.data
+    filename = shown_file_name(upload.filename, "org-chart.csv")
     lock_org_chart()  # an edit or import at the same moment waits; then ours reads theirs
-    report = read_chart(upload.filename or "org-chart.csv", upload.read(), current_user.email)
+    report = read_chart(filename, upload.read(), current_user.email)
     if report.problems:
         return render_template("hr/chart_report.html", report=report), 422
     managers_before = dict(db.session.execute(select(User.id, User.manager_id)).all())
@@ -123,7 +125,7 @@ def import_chart():
             end_shares_with_former_manager(person_id, managers_before[person_id])
     audit.record(
         "org_import",
-        upload.filename or "",
+        filename,
         created=report.created,
         updated=report.updated,
         unchanged=report.unchanged,
