@@ -326,11 +326,12 @@ def test_a_short_file_with_leavers_lists_them_and_trains_on_the_rest_once_hr_con
     assert f"the candidate learns from {400 - flagged} people" in html
     listed = hr.get("/hr/outcomes").get_data(as_text=True)
     assert "waiting for your confirmation" in listed
-    # the list counts as the candidate will: the flagged rows are among those not used
-    assert f'<td data-label="Rows used">{400 - flagged}</td>' in listed
+    # the list counts as the upload's page does (it said "Rows used 389, Rows not used 13"
+    # where the page said "Rows for training 400, Rows not used 2"), with the people learnt from
     assert (
-        f'<td data-label="Rows not used">{2 + flagged} <span class="hint">({flagged} with a '
-        "response-quality flag)</span></td>"
+        f'<td data-label="Rows for training">400 <span class="hint">({flagged} with a '
+        f"response-quality flag, left out of the learning: {400 - flagged} learnt from)</span>"
+        '</td><td data-label="Rows not used">2</td>'
     ) in listed
     assert count(team, TrainingRun) == 0  # nothing is trained until HR confirms
     assert count(team, OutcomeRecord) == 400 and count(team, SensitiveValue) == 400
