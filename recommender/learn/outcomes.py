@@ -325,8 +325,8 @@ def _table(name: str, raw_bytes: bytes) -> _Table:
             if separated:
                 # the same Save As mends its encoding too: say so now, not after a second try
                 raise OutcomesInvalid([separated, *encoding[:1]])
-        elif len(row) == len(header):
-            rows.append(row)
+        elif _fits(row, header):
+            rows.append((row + [""] * len(header))[: len(header)])
             lines.append(start)
         else:
             row_problems.append(
@@ -355,6 +355,15 @@ def _table(name: str, raw_bytes: bytes) -> _Table:
     }
     lines_read = np.array(lines, dtype=np.int64)
     return _Table(columns, cells, lines_read, file_problems, row_problems, broken)
+
+
+def _fits(row: list[str], header: list[str]) -> bool:
+    """Whether a row fits the header but for what a spreadsheet or hand edit leaves at the end
+    of a line: cells beyond the header with nothing in them (a trailing comma), or no cells
+    for trailing header columns that have no name (a header ending "...,gender,")."""
+    if len(row) >= len(header):
+        return not any(cell.strip() for cell in row[len(header) :])
+    return not any(name.strip() for name in header[len(row) :])
 
 
 UNDECODED = re.compile("[\udc80-\udcff]")  # a byte that is not UTF-8, as Python keeps it

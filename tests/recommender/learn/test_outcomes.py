@@ -358,6 +358,18 @@ def test_a_spreadsheets_empty_rows_and_trailing_empty_column_are_not_problems():
     assert links.problems == [] and links.employee_ids == ["e1", "e2"] and links.lines == [2, 3]
 
 
+def test_a_trailing_comma_on_the_header_alone_or_on_some_rows_alone_is_not_a_problem():
+    """A header ending "...,gender," over rows that do not (found from outside: 200 problems of
+    "has 4 cells; the header has 5 columns", the empty column never named), and a row with a
+    trailing comma the header lacks: the cells missing or added hold nothing."""
+    data = "employee_id,track_taken,success,gender,\ne1,ic,1,f\ne2,manager,0,m,\ne3,ic,0,f,,\n"
+    links = parse_outcome_links("s.csv", data.encode(), ("gender",))
+    assert links.problems == [] and links.employee_ids == ["e1", "e2", "e3"]
+    data = "employee_id,track_taken,success,gender\ne1,ic,1,f,\ne2,manager,0,m, \n"
+    links = parse_outcome_links("s.csv", data.encode(), ("gender",))
+    assert links.problems == [] and links.employee_ids == ["e1", "e2"]
+
+
 def test_header_problems_come_first_then_every_row_problem_in_line_order():
     data = (
         b"employee_id,track_taken,success,,gender\n"
