@@ -35,6 +35,7 @@ from typing import Any
 
 import numpy as np
 from scipy.stats import f as f_distribution
+from scipy.stats import norm
 
 from recommender.answer.scoring import scoring_layout
 from recommender.pack.loading import Pack
@@ -53,6 +54,14 @@ HEYWOOD_CEILING = 0.999  # a communality this high is a Heywood case, held here 
 # Weak items make the factoring creep (linear convergence): a few thousand steps at 1e-8.
 PAF_TOLERANCE, PAF_MAX_ITERATIONS = 1e-8, 10_000
 DIGITS = 4
+# Omega's interval: a percentile bootstrap of the complete responses, seeded so that the page
+# says the same each time it is drawn; an interval from fewer usable resamples is not given
+OMEGA_RESAMPLES, OMEGA_SEED, MIN_USABLE_RESAMPLES = 200, 2026, 180
+INTERVAL = 0.95  # every interval on the page: alpha's (Feldt) set the level
+# a resample's factoring stops when communalities move less than this, or after so many steps
+# (weak items creep: its last estimate, far closer than the interval is wide); resamples are
+# factored together, as many as keep their weights (resamples by people) to this many numbers
+RESAMPLE_TOLERANCE, RESAMPLE_MAX_ITERATIONS, WEIGHTS_AT_ONCE = 1e-6, 300, 1_000_000
 
 
 def cronbach_alpha(scored: np.ndarray) -> float:
@@ -182,16 +191,18 @@ def construct_quality(
     complete = _complete_rows(scored)
     n, k = complete.shape
     notes: list[str] = []
-    alpha = alpha_ci = omega = omega_problem = None
-    correlations = deleted = [None] * k
+    alpha = alpha_ci = omega = omega_ci = omega_problem = None
+    correlations = deleted = correlation_cis = deleted_cis = [None] * k
     if k < 2:
         notes.append("Alpha, omega and item-total correlations need at least 2 items.")
     elif n < MIN_ROWS:
         notes.append(f"Only {n} complete responses; at least {MIN_ROWS} are needed.")
     else:
         alpha, alpha_ci = _alpha_with_interval(complete, notes)
-        omega, omega_problem = _omega(complete, item_ids, notes)
+        omega, omega_ci, omega_problem = _omega(complete, item_ids, notes)
         correlations, deleted = _item_statistics(complete, item_ids, notes)
+        correlation_cis = [_correlation_interval(r, n) for r in correlations]
+        deleted_cis = [_alpha_if_deleted_interval(a, n, k) for a in deleted]
     # an item everyone answered alike tells nothing about the construct: weak, whatever else
     constant = [] if n < MIN_ROWS else [i for i in range(k) if np.ptp(complete[:, i]) == 0]
     copied = [] if n < MIN_COPY_ROWS else _copies(complete, item_ids, set(constant))
@@ -204,7 +215,9 @@ def construct_quality(
         {
             "item": item_ids[i],
             "corrected_item_total": correlations[i],
+            "corrected_item_total_ci": correlation_cis[i],
             "alpha_if_deleted": deleted[i],
+            "alpha_if_deleted_ci": deleted_cis[i],
             "floor": floors[i],
             "ceiling": ceilings[i],
             "missing": missing[i],
@@ -219,6 +232,7 @@ def construct_quality(
         "alpha": alpha,
         "alpha_ci": alpha_ci,
         "omega": omega,
+        "omega_ci": omega_ci,
         "omega_problem": omega_problem,
         "light": None if alpha is None else _light(alpha),
         "item_stats": item_stats,
@@ -302,17 +316,17 @@ def _alpha_with_interval(complete: np.ndarray, notes: list[str]):
 
 def _omega(
     complete: np.ndarray, item_ids: list[str], notes: list[str]
-) -> tuple[float | None, str | None]:
-    """Rounded omega and, when the one-factor model behind it is improper or unsettled, why
-    it should not be trusted."""
+) -> tuple[float | None, list[float] | None, str | None]:
+    """Rounded omega, its 95% interval and, when the one-factor model behind it is improper or
+    unsettled, why it should not be trusted."""
     if complete.shape[1] < MIN_OMEGA_ITEMS:
         notes.append("Omega needs at least 3 items (a one-factor model is not identified).")
-        return None, None
+        return None, None, None
     try:
         fit = fit_omega(complete)
     except ValueError:
         notes.append("An item has no variance, so omega cannot be computed.")
-        return None, None
+        return None, None, None
     problems = []
     if fit.heywood:
         names = ", ".join(item_ids[i] for i in fit.heywood)
@@ -326,7 +340,87 @@ def _omega(
             f"The factoring did not settle within {PAF_MAX_ITERATIONS} iterations; omega is "
             "its last estimate."
         )
-    return _round(fit.omega), (" ".join(problems) or None)
+    return _round(fit.omega), omega_interval(complete, fit), (" ".join(problems) or None)
+
+
+def omega_interval(complete: np.ndarray, whole: OmegaFit) -> list[float] | None:
+    """Omega's 95% percentile bootstrap interval over the complete responses (OMEGA_RESAMPLES
+    resamples, seeded), `whole` being their own fit; rounded; None when too few resamples can
+    be fitted (an item with no variance in a resample of few people). The resamples are
+    factored together, each starting where the whole sample's factoring ended."""
+    rng = np.random.default_rng(OMEGA_SEED)
+    complete = complete[np.lexsort(complete.T[::-1])]  # the same people in any order: the same
+    n = len(complete)
+    start = whole.loadings**2 / (whole.loadings**2 + whole.unique_variances)
+    omegas = []
+    at_once = max(1, min(OMEGA_RESAMPLES, WEIGHTS_AT_ONCE // n))
+    for first in range(0, OMEGA_RESAMPLES, at_once):
+        count = min(at_once, OMEGA_RESAMPLES - first)
+        # how often each person is drawn into each resample: weights, not copies of rows
+        drawn = rng.integers(0, n, (count, n))
+        weights = np.zeros((count, n))
+        np.add.at(weights, (np.arange(count)[:, None], drawn), 1.0)
+        omegas.append(_weighted_omegas(complete, weights, start))
+    values = np.concatenate(omegas)
+    values = values[np.isfinite(values)]
+    if len(values) < MIN_USABLE_RESAMPLES:
+        return None
+    tail = 100 * (1 - INTERVAL) / 2
+    low, high = np.percentile(values, [tail, 100 - tail])
+    return [_round(low), _round(high)]
+
+
+def _weighted_omegas(complete: np.ndarray, weights: np.ndarray, start: np.ndarray) -> np.ndarray:
+    """Omega of each resample, given as weights over the rows (resamples, people); NaN where an
+    item has no variance in it. Principal axis factoring as in `_one_factor_loadings`, all
+    resamples at once, until every one's communalities move less than RESAMPLE_TOLERANCE."""
+    n = weights.shape[1]
+    means = weights @ complete / n
+    squares = (weights @ (complete[:, :, None] * complete[:, None, :]).reshape(n, -1)).reshape(
+        len(weights), *complete.shape[1:], complete.shape[1]
+    ) / n
+    covariance = (squares - means[:, :, None] * means[:, None, :]) * n / (n - 1)
+    variances = np.diagonal(covariance, axis1=1, axis2=2)
+    usable = (variances > 0).all(axis=1)
+    spread = np.sqrt(np.where(usable[:, None], variances, 1.0))
+    correlation = covariance / (spread[:, :, None] * spread[:, None, :])
+    # as `_one_factor_loadings` starts: each resample's squared multiple correlations
+    precision = np.linalg.pinv(np.where(usable[:, None, None], correlation, np.eye(len(spread[0]))))
+    first = 1.0 - 1.0 / np.diagonal(precision, axis1=1, axis2=2)
+    communality = np.clip(np.nan_to_num(first, nan=start), 0.0, HEYWOOD_CEILING)
+    diagonal = np.arange(spread.shape[1])
+    loadings = np.sqrt(communality)
+    moving = np.flatnonzero(usable)
+    for _ in range(RESAMPLE_MAX_ITERATIONS):  # one still moving gives its last estimate
+        if not moving.size:
+            break
+        reduced = correlation[moving]
+        reduced[:, diagonal, diagonal] = communality[moving]
+        values, vectors = np.linalg.eigh(reduced)
+        loadings[moving] = vectors[:, :, -1] * np.sqrt(np.maximum(values[:, -1], 0.0))[:, None]
+        updated = np.clip(loadings[moving] ** 2, 0.0, HEYWOOD_CEILING)
+        still = np.abs(updated - communality[moving]).max(axis=1) >= RESAMPLE_TOLERANCE
+        communality[moving] = updated
+        moving = moving[still]
+    standardised = np.sign(loadings) * np.sqrt(communality)
+    common = (standardised * spread).sum(axis=1) ** 2
+    unique = ((1.0 - standardised**2) * spread**2).sum(axis=1)
+    return np.where(usable, common / (common + unique), np.nan)
+
+
+def _correlation_interval(r: float | None, n: int) -> list[float] | None:
+    """A correlation's 95% interval by Fisher's z (needs 4 people, and |r| below 1)."""
+    if r is None or n < 4 or abs(r) >= 1:
+        return None
+    half = norm.ppf(0.5 + INTERVAL / 2) / np.sqrt(n - 3)
+    return [_round(np.tanh(np.arctanh(r) - half)), _round(np.tanh(np.arctanh(r) + half))]
+
+
+def _alpha_if_deleted_interval(alpha: float | None, n: int, k: int) -> list[float] | None:
+    """Feldt's interval of alpha over the k - 1 items left when one is deleted."""
+    if alpha is None or k - 1 < 2:
+        return None
+    return [_round(end) for end in alpha_interval(alpha, n, k - 1, INTERVAL)]
 
 
 def _item_statistics(complete: np.ndarray, item_ids: list[str], notes: list[str]):

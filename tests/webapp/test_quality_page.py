@@ -52,16 +52,23 @@ def finish(make_user, make_assessment):
 
 
 def table(page: str) -> dict[str, dict[str, str]]:
-    """The reliability table: construct id -> column -> cell text."""
+    """The reliability table: construct id -> column -> cell text; a figure's interval, under
+    it, as column + "_range" ("0.921 to 0.951")."""
     rows = {}
     for construct, cells in ROW.findall(page):
-        texts = [
-            html_module.unescape(re.sub(r"<[^>]+>", "", c)).strip() for c in CELL.findall(cells)
-        ]
+        figures, ranges = zip(*(c.partition("<br>")[::2] for c in CELL.findall(cells)), strict=True)
         # a construct with too few complete responses: its counts, and why nothing else
-        columns = COLUMNS if len(texts) == len(COLUMNS) else (*COLUMNS[:3], "withheld")
-        rows[construct] = dict(zip(columns, texts, strict=True))
+        columns = COLUMNS if len(figures) == len(COLUMNS) else (*COLUMNS[:3], "withheld")
+        rows[construct] = dict(zip(columns, map(_text, figures), strict=True)) | {
+            f"{column}_range": _text(range_)
+            for column, range_ in zip(columns, ranges, strict=False)
+            if range_
+        }
     return rows
+
+
+def _text(html: str) -> str:
+    return html_module.unescape(re.sub(r"<[^>]+>", "", html)).strip()
 
 
 def alpha_of(people: list[dict], construct: str) -> float:
@@ -319,8 +326,11 @@ def test_an_item_with_a_wrong_reverse_key_is_named_against_its_construct(app, hr
     assert _against(page) == ["la2"]
     item_row = re.search(r"<tr class=\"flagged\"><th scope=\"row\">la2</th>.*?</tr>", page, re.S)
     assert item_row is not None
-    correlation = re.findall(r"<td[^>]*>(.*?)</td>", item_row.group(0))[1]
+    cell = re.findall(r"<td[^>]*>(.*?)</td>", item_row.group(0))[1]
+    correlation, _, interval = cell.partition("<br>")
     assert correlation.endswith("(weak)") and float(correlation.split()[0]) < 0
+    low, high = (float(end) for end in _text(interval).split(" to "))  # Fisher's z, 95%
+    assert low < float(correlation.split()[0]) < high < 0
 
 
 def test_only_hr_sees_the_quality_page(app, client, make_user, form_client):

@@ -235,6 +235,24 @@ def test_omega_recovers_the_raw_scores_reliability_from_an_exact_one_factor_cova
     assert mcdonald_omega(equal) == pytest.approx(cronbach_alpha(equal), abs=1e-5)
 
 
+def test_omega_and_every_item_statistic_come_with_an_interval_that_narrows_with_people():
+    """No figure without its uncertainty: omega (a seeded bootstrap, the same each time), the
+    corrected item-total correlations (Fisher's z) and alpha if deleted (Feldt), at 95%."""
+    widths = []
+    for n in (200, 2000):
+        report = quality(likert(one_factor([0.8, 0.7, 0.6, 0.5], n, 11)))
+        low, high = report["omega_ci"]
+        assert low < report["omega"] < high
+        answers = likert(one_factor([0.8, 0.7, 0.6, 0.5], n, 11))
+        assert report == quality(answers[::-1])  # the same people in another order
+        for stats in report["item_stats"]:
+            for key in ("corrected_item_total", "alpha_if_deleted"):
+                low_i, high_i = stats[f"{key}_ci"]
+                assert low_i < stats[key] < high_i
+        widths.append(high - low)
+    assert widths[1] < widths[0] / 2  # ten times the people: about a third of the width
+
+
 def test_a_heywood_case_is_reported_not_hidden():
     fit = fit_omega(HEYWOOD)
     assert fit.heywood == (0,) and fit.converged
@@ -334,6 +352,7 @@ def test_report_shape_and_rounding():
         "alpha",
         "alpha_ci",
         "omega",
+        "omega_ci",
         "omega_problem",
         "light",
         "item_stats",
