@@ -420,7 +420,9 @@ def run_recommend(args: argparse.Namespace) -> int:
             f"`trackfit recommend --version {refused.held[-1]}` (this pack's: {versions})"
         ) from None
     except TrainedForAnotherPack as refused:
-        if args.pack:
+        # a manifest is untrusted: its pack is offered only as an installed pack's id, which
+        # answers as pasted and needs no quoting
+        if args.pack or refused.pack_id not in _installed_packs():
             raise
         raise ModelRefused(
             f"{refused.problems[0].message} (the pack answered when --pack is not given); "

@@ -184,6 +184,24 @@ def test_recommend_with_another_packs_version_offers_the_command_naming_its_pack
     assert code == 2 and "to answer with it" not in err
 
 
+@pytest.mark.parametrize("trained_for", ["design $(touch pwned)@2", "marketing@1"])
+def test_recommend_offers_another_packs_command_only_when_it_works_as_pasted(
+    trackfit, models, trained_for
+):
+    # a manifest is read as untrusted: its pack was pasted into the command unquoted, and a
+    # pack that is not installed was offered as `--pack marketing`, which cannot answer
+    version = forged_version(models, lambda arrays: None)
+    manifest = json.loads((models / version / "manifest.json").read_text())
+    manifest["pack"] = trained_for
+    (models / version / "manifest.json").write_text(json.dumps(manifest))
+    code, out, err = trackfit(
+        "--models", str(models), "recommend", "--version", version, "--input", str(SAMPLES)
+    )
+    assert code == 2 and out == "" and "Traceback" not in err
+    assert f"model {version} was trained for pack {trained_for}, not engineering@" in err
+    assert "to answer with it" not in err
+
+
 def test_models_list_groups_versions_by_pack_and_stars_each_active_one(trackfit, models):
     code, out, err = trackfit("--models", str(models), "models", "list")
     assert code == 0, err
