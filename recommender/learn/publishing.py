@@ -283,6 +283,7 @@ class RegistryWriter(Registry):
             step, count = self.rollback_offer(pack_id)
             if step != confirmed or (moves is not None and count != moves):
                 raise RollbackMoved(pack_id, confirmed, step)
+            self._pointer_agrees(pack_id, step)
 
         check()
         self.try_version(confirmed[0], pack)  # slow: outside the lock
@@ -298,7 +299,25 @@ class RegistryWriter(Registry):
         step = self.rollback_step(pack_id)
         if step is None:
             raise ModelRefused(f"{self.root}: nothing to roll back to for pack {pack_id}")
+        self._pointer_agrees(pack_id, step)
         return step
+
+    def _pointer_agrees(self, pack_id: str, step: tuple[str, str]) -> None:
+        """Refuse a rollback whose step the pointer contradicts (set to another version by
+        hand): it would go from a version to itself, or from one never active, and record a
+        move from the history's version that was never made. A pointer that does not read is
+        not judged (a move mends it)."""
+        try:
+            active = self.active(pack_id)
+        except ModelRefused:
+            return
+        if active != step[1]:
+            raise ModelRefused(
+                f"{self.root / ACTIVE_FOLDER / pack_id}: names {active or 'no version'}, but "
+                f"the history's last move made {step[1]} active (was the pointer changed by "
+                "hand?); nothing was rolled back: promote the version that should be active "
+                "for the pack"
+            )
 
     def try_version(self, name: str, pack: str | Pack | None = None) -> None:
         """Load a version and answer sample people with it (see `trial.try_version`): of

@@ -379,6 +379,31 @@ def test_a_bare_rollback_undoes_the_newest_promotion_still_in_force_whatever_its
     assert Registry(models).pointers() == before
 
 
+@pytest.mark.parametrize("named", [(), ("--pack", "product-design")], ids=["bare", "pack"])
+def test_a_rollback_is_refused_when_the_pointer_was_changed_by_hand(trackfit, models, named):
+    """product-design's pointer set back to v2 by hand after v5 was promoted: the rollback
+    went from v2 to v2, printed '(was v5)', recorded a move from v5 that never was, and, bare,
+    said it undid v5 where engineering's v4 is the promotion still in force. Nothing moves."""
+    before = Registry(models).pointers()
+    shutil.copytree(models / before["engineering"], models / "v4")
+    shutil.copytree(models / before["product-design"], models / "v5")
+    for version in ("v4", "v5"):
+        code, _, err = trackfit(
+            "--models", str(models), "models", "promote", version, "--justification", REASON
+        )
+        assert code == 0, err
+    (models / "active" / "product-design").write_text(f"{before['product-design']}\n")
+    history = (models / "history.jsonl").read_bytes()
+    code, out, err = trackfit("--models", str(models), "models", "rollback", *named)
+    assert code == 2 and out == "" and "Traceback" not in err
+    assert (
+        f"active/product-design: names {before['product-design']}, but the history's last "
+        "move made v5 active"
+    ) in err
+    assert (models / "history.jsonl").read_bytes() == history
+    assert Registry(models).pointers() == before | {"engineering": "v4"}
+
+
 @pytest.fixture
 def unpromoted(tmp_path) -> Path:
     """A registry holding one engineering version that was never made active."""
