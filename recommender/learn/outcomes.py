@@ -917,17 +917,21 @@ class _Checker:
         )[codes]
         self.cells(column, ~blank & np.isnan(values), lambda v: f"{quoted(v)} is not a number")
         with np.errstate(invalid="ignore"):
-            bad = ~np.isnan(values) & (
-                (values < low) | (values > high) | (whole & (values != np.round(values)))
-            )
+            outside = ~np.isnan(values) & ((values < low) | (values > high))
+            # in the range, but a fraction: "outside" would mislead. Told apart by the value
+            # read, not by float() of the cell, which refuses some cells pandas reads ('+1e 1')
+            fraction = ~np.isnan(values) & ~outside & whole & (values != np.round(values))
         kind = "whole numbers" if whole else "numbers"
-
-        def refused(v: str) -> str:
-            if low <= float(v) <= high:  # in the range, but a fraction: "outside" misleads
-                return f"{v.strip()} is not a whole number (allowed: {kind} {low:g} to {high:g})"
-            return f"{v.strip()} is outside the allowed {kind} {low:g} to {high:g}"
-
-        self.cells(column, bad, refused)
+        self.cells(
+            column,
+            outside,
+            lambda v: f"{v.strip()} is outside the allowed {kind} {low:g} to {high:g}",
+        )
+        self.cells(
+            column,
+            fraction,
+            lambda v: f"{v.strip()} is not a whole number (allowed: {kind} {low:g} to {high:g})",
+        )
         return values
 
     def _context(self, columns: list[str]) -> dict[str, np.ndarray]:

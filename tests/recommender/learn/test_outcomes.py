@@ -416,6 +416,21 @@ def test_a_fraction_of_a_direct_report_is_refused_in_an_outcome_file(engineering
     ]
 
 
+def test_a_number_pandas_reads_and_python_does_not_is_refused_without_a_crash(
+    engineering, tmp_path
+):
+    # pandas reads '+1e 1' as 10 and '+.5e 1' as 5.0; telling a fraction from a number out of
+    # range by float() of the cell raised ValueError: a traceback, a 500 on HR > Outcomes
+    header, rows, _ = _valid(engineering, tmp_path)
+    rows[1][header.index("la1")] = "+1e 1"
+    rows[2][header.index("direct_reports")] = "+.25e 1"
+    problems = _problems(_write(tmp_path / "o.csv", header, rows), engineering)
+    assert problems == [
+        "o.csv:3: la1: +1e 1 is outside the allowed whole numbers 1 to 5",
+        "o.csv:4: direct_reports: +.25e 1 is not a whole number (allowed: whole numbers 0 to 500)",
+    ]
+
+
 def test_a_context_choice_in_the_wrong_case_says_how_to_write_it(engineering, tmp_path):
     # track_taken 'IC' said "(write it in lower case)"; current_track 'IC' said nothing
     header, rows, _ = _valid(engineering, tmp_path)
