@@ -1307,13 +1307,21 @@ def _roll_back_latest(
             f"before its current one (packs with models: {named})"
         )
     pack, (target, current), moves = latest
-    registry.roll_back(
-        pack,
-        confirmed=(target, current),
-        moves=moves,
-        justification=justification,
-        by=command_line_user(),
-    )
+    try:
+        registry.roll_back(
+            pack,
+            confirmed=(target, current),
+            moves=moves,
+            justification=justification,
+            by=command_line_user(),
+        )
+    except ModelRefused:  # its problems say why; this says what was tried
+        print(
+            f"models rollback: the newest promotion still in force is {current} for {pack}; "
+            f"going back to {target} was refused, and nothing moved:",
+            file=sys.stderr,
+        )
+        raise
     print(
         f"models rollback: undid the newest promotion still in force, {current} for {pack}, "
         f"back to {target} (--pack P rolls back another pack)",

@@ -379,6 +379,28 @@ def test_a_bare_rollback_undoes_the_newest_promotion_still_in_force_whatever_its
     assert Registry(models).pointers() == before
 
 
+def test_a_bare_rollback_that_is_refused_names_the_step_it_chose(trackfit, models):
+    # the version to go back to does not read: the refusal named its file and "promote a
+    # usable version", never which pack's promotion a bare rollback had set out to undo
+    before = Registry(models).pointers()
+    shutil.copytree(models / before["engineering"], models / "v4")
+    code, _, err = trackfit(
+        "--models", str(models), "models", "promote", "v4", "--justification", REASON
+    )
+    assert code == 0, err
+    with (models / before["engineering"] / "model.npz").open("ab") as model:
+        model.write(b"tampered")
+    history = (models / "history.jsonl").read_bytes()
+    code, out, err = trackfit("--models", str(models), "models", "rollback")
+    assert code == 2 and out == "" and "Traceback" not in err
+    assert (
+        "models rollback: the newest promotion still in force is v4 for engineering; going "
+        f"back to {before['engineering']} was refused, and nothing moved:"
+    ) in err
+    assert "SHA-256" in err
+    assert (models / "history.jsonl").read_bytes() == history
+
+
 @pytest.mark.parametrize("named", [(), ("--pack", "product-design")], ids=["bare", "pack"])
 def test_a_rollback_is_refused_when_the_pointer_was_changed_by_hand(trackfit, models, named):
     """product-design's pointer set back to v2 by hand after v5 was promoted: the rollback
