@@ -1223,8 +1223,14 @@ def _change_models(args: argparse.Namespace) -> int:
     elif args.action == "rollback":
         _known_pack(registry, args.pack)
         _check_rollback_justification(args)
-        if args.pack or len(_trained_for(registry)) < 2:
-            pack = args.pack or _only_pack(registry)
+        packs = sorted(_trained_for(registry))
+        if not args.pack and not packs:
+            raise TrackfitError(
+                f"models rollback: the registry {registry.root} holds no model versions; "
+                "there is nothing to roll back"
+            )
+        if args.pack or len(packs) == 1:
+            pack = args.pack or packs[0]
             target, current = registry.roll_back(
                 pack, justification=_justification(args), by=command_line_user()
             )
@@ -1328,21 +1334,6 @@ def _roll_back_latest(
         file=sys.stderr,
     )
     return pack, (target, current)
-
-
-def _only_pack(registry: Registry) -> str:
-    """The one pack with models (a version trained for it, or an active one); refused, naming
-    them, when there are several, and saying so when the registry holds none."""
-    packs = sorted(_trained_for(registry))
-    if len(packs) == 1:
-        return packs[0]
-    if not packs:
-        raise TrackfitError(
-            f"models rollback: the registry {registry.root} holds no model versions; there is "
-            "nothing to roll back"
-        )
-    named = ", ".join(packs)
-    raise TrackfitError(f"models rollback: name the pack with --pack (packs with models: {named})")
 
 
 def run_evaluate(args: argparse.Namespace) -> int:

@@ -17,7 +17,11 @@ def shown_file_name(sent: str | None, default: str = "") -> str:
     control characters and line breaks as one space, format characters (category Cf: direction
     marks and overrides, zero-width characters) as "[U+XXXX]", at most MAX_FILE_NAME long."""
     one_line = LINE_BREAKS.sub(" ", sent or "").strip() or default
-    return "".join(
-        f"[U+{ord(character):04X}]" if unicodedata.category(character) == "Cf" else character
-        for character in one_line
-    )[:MAX_FILE_NAME]
+    shown, length = [], 0
+    for character in one_line:
+        part = f"[U+{ord(character):04X}]" if unicodedata.category(character) == "Cf" else character
+        if length + len(part) > MAX_FILE_NAME:  # never half a code point's name
+            break
+        shown.append(part)
+        length += len(part)
+    return "".join(shown)

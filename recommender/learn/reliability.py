@@ -48,7 +48,7 @@ WEAK_ITEM = 0.30
 MIN_ROWS = 3  # complete rows needed before any reliability statistic is reported
 MIN_OMEGA_ITEMS = 3  # a one-factor model is not identified with fewer items
 # Two items people answer alike most of the time may match in every row of a few by chance; in
-# every one of 30, they are copies
+# every one of 30 different responses, they are copies
 MIN_COPY_ROWS = 30
 HEYWOOD_CEILING = 0.999  # a communality this high is a Heywood case, held here and reported
 # Weak items make the factoring creep (linear convergence): a few thousand steps at 1e-8.
@@ -176,9 +176,10 @@ def construct_quality(
     computed). "omega_problem" says why omega should not be trusted (a Heywood case, or a
     factoring that did not settle), or is None. An item every complete row answered alike is
     in "constant_items" and among the weak ones. Items whose scored answers are the same in
-    every complete row, of at least MIN_COPY_ROWS (one answer copied into several columns,
-    or one question asked twice) are in "copied_items", each group in item order: alpha and
-    omega count each copy as separate evidence, so both overstate the score's reliability.
+    every complete row, of at least MIN_COPY_ROWS different ones (one answer copied into
+    several columns, or one question asked twice) are in "copied_items", each group in item
+    order: alpha and omega count each copy as separate evidence, so both overstate the
+    score's reliability.
     """
     raw = np.asarray(raw, dtype=float)
     scored = np.asarray(scored, dtype=float)
@@ -205,7 +206,9 @@ def construct_quality(
         deleted_cis = [_alpha_if_deleted_interval(a, n, k) for a in deleted]
     # an item everyone answered alike tells nothing about the construct: weak, whatever else
     constant = [] if n < MIN_ROWS else [i for i in range(k) if np.ptp(complete[:, i]) == 0]
-    copied = [] if n < MIN_COPY_ROWS else _copies(complete, item_ids, set(constant))
+    # counted as people who answered differently: a file of few people repeated is no evidence
+    distinct = len(np.unique(complete, axis=0)) if n >= MIN_COPY_ROWS else 0
+    copied = [] if distinct < MIN_COPY_ROWS else _copies(complete, item_ids, set(constant))
     answered = ~np.isnan(raw)
     counts = answered.sum(axis=0)
     floors = _shares((raw == low) & answered, counts)

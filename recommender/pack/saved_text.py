@@ -7,7 +7,7 @@ from __future__ import annotations
 import codecs
 
 UTF16_MARKS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
-HEAD_BYTES = 64  # of the first line: enough column-name letters to tell
+HEAD_BYTES = 64  # of the file's start: enough letters of a header's column names to tell
 
 
 def saved_as_utf16(data: bytes) -> bool:

@@ -393,6 +393,10 @@ def test_items_answered_the_same_by_everyone_are_named_as_copies():
     answers[5, 4] = 1 if answers[5, 4] != 1 else 2  # one person answered the third otherwise
     assert quality(answers)["copied_items"] == [[ids[0], ids[2]]]
     assert quality(likert(one_factor([0.8, 0.7, 0.6], 200, 11)))["copied_items"] == []
+    # six people repeated seven times: items may match by chance, and say nothing of copies
+    few = likert(one_factor([0.8, 0.7, 0.6], 6, 3))
+    few[:, 1] = few[:, 0]
+    assert quality(np.tile(few, (7, 1)))["copied_items"] == []
 
 
 def test_an_item_everyone_answered_alike_is_named_weak():
