@@ -249,11 +249,11 @@ class RegistryWriter(Registry):
                 pack, pack_id, confirmed, moves, justification=justification, by=by
             )
         for _ in range(ROLLBACK_ATTEMPTS):
-            target, current = self._rollback_target(pack_id)
+            target, current = self._rollback_target(pack_id, locked=False)
             self.try_version(target, pack)  # slow: outside the lock
             with self._locked():
                 self._ready_to_move(pack_id)
-                if self._rollback_target(pack_id) == (target, current):
+                if self._rollback_target(pack_id, locked=True) == (target, current):
                     self._point(
                         pack_id, target, "rollback", current, justification=justification, by=by
                     )
@@ -262,7 +262,7 @@ class RegistryWriter(Registry):
         # that it cannot move again (slower for the others, but the rollback is done).
         with self._locked():
             self._ready_to_move(pack_id)
-            target, current = self._rollback_target(pack_id)
+            target, current = self._rollback_target(pack_id, locked=True)
             self.try_version(target, pack)
             self._point(pack_id, target, "rollback", current, justification=justification, by=by)
             return target, current
@@ -279,27 +279,31 @@ class RegistryWriter(Registry):
     ) -> tuple[str, str]:
         confirmed = tuple(confirmed)
 
-        def check() -> None:
+        def check(locked: bool) -> None:
             step, count = self.rollback_offer(pack_id)
             if step != confirmed or (moves is not None and count != moves):
                 raise RollbackMoved(pack_id, confirmed, step)
-            self._pointer_agrees(pack_id, step)
+            if locked:
+                self._pointer_agrees(pack_id, step)
 
-        check()
+        check(locked=False)
         self.try_version(confirmed[0], pack)  # slow: outside the lock
         with self._locked():
             self._ready_to_move(pack_id)
-            check()
+            check(locked=True)
             self._point(
                 pack_id, confirmed[0], "rollback", confirmed[1], justification=justification, by=by
             )
             return confirmed
 
-    def _rollback_target(self, pack_id: str) -> tuple[str, str]:
+    def _rollback_target(self, pack_id: str, *, locked: bool) -> tuple[str, str]:
+        """The step a rollback of the pack takes now. Only under the lock is the pointer held
+        to it: outside, a move in progress may have written one and not yet the other."""
         step = self.rollback_step(pack_id)
         if step is None:
             raise ModelRefused(f"{self.root}: nothing to roll back to for pack {pack_id}")
-        self._pointer_agrees(pack_id, step)
+        if locked:
+            self._pointer_agrees(pack_id, step)
         return step
 
     def _pointer_agrees(self, pack_id: str, step: tuple[str, str]) -> None:
