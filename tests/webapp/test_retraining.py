@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 import numpy as np
 import pytest
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import delete, func, select, text, update
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
@@ -33,6 +33,7 @@ from recommender.pack.loading import load_pack
 from tests.webapp import factories
 from tests.webapp.conftest import hidden_fields
 from tests.webapp.page_text import words_of
+from webapp import jobs
 from webapp.accounts.models import User
 from webapp.assessment.models import Assessment
 from webapp.audit import AuditEvent
@@ -373,6 +374,34 @@ def test_a_short_file_with_leavers_lists_them_and_trains_on_the_rest_once_hr_con
         )
         assert confirmation.actor_email == "hr@example.com"
         assert confirmation.detail["rows"] == 400 and confirmation.detail["not_usable"] == 2
+
+
+def test_a_confirmation_refused_as_another_tabs_run_on_it_ends_is_said_to_be_confirmed(
+    team, signed_in, monkeypatch
+):
+    """The tab that loses the race to confirm an upload, where the winner's run ended in the
+    very moment the loser was refused: the upload is confirmed (by the other tab), not one
+    that "stays unconfirmed until you confirm it again" (found by a review)."""
+    short = factories.people_with_assessments(team, 300, 15)
+    short.append("E-left,manager,1,woman")
+    hr = signed_in("hr@example.com")
+    report_url = upload(hr, short_file(short), "gender", "short.csv").headers["Location"]
+    form = hidden_fields(hr.get(report_url).get_data(as_text=True))
+    upload_id = int(report_url.rsplit("/", 1)[1])
+
+    def lost_to_another_tab(upload, started_by, confirmed=None):
+        db.session.rollback()  # as the database's refusal rolls this request's session back
+        db.session.execute(
+            update(OutcomeUpload).where(OutcomeUpload.id == upload_id).values(confirmed_at=utcnow())
+        )
+        db.session.commit()  # the other tab's confirmation, its run already over
+        raise jobs.AlreadyTraining(None)
+
+    monkeypatch.setattr(jobs, "launch_training", lost_to_another_tab)
+    response = hr.post(report_url + "/train", data=form)
+    assert response.status_code == 302
+    shown = hr.get(response.headers["Location"]).get_data(as_text=True)
+    assert "already confirmed" in shown and "stays unconfirmed" not in shown
 
 
 def test_leavers_and_real_errors_are_reported_together_and_the_file_refused(team, signed_in):

@@ -136,6 +136,11 @@ def _already_training(running: TrainingRun | None, upload: OutcomeUpload | None 
         if upload
         else "the file was not stored again (nor any row of it that could not be used)"
     )
+    if running is None and upload is not None:  # it ended as this one was refused: whose?
+        db.session.refresh(upload)
+        if upload.confirmed_at is not None:  # this upload's own, confirmed in another tab
+            flash("Training on this file was already confirmed; no second run was started.")
+            return redirect(_latest_run_url(upload))
     if running is None:  # it ended in the very moment the second was refused
         flash(
             f"The same training has just run on these rows; no second run was started and {then}."
