@@ -557,16 +557,19 @@ def _as_written(value: str, options: list[str]) -> str:
     return f" (write it as '{written}')" if written else ""
 
 
-def _again(employee_id: str, first: dict[str, tuple[int, str]]) -> str:
-    """An employee id (in standard form) seen before, perhaps written in another case (still
-    the same id)."""
-    line, written = first[employee_id.lower()]
-    if written == employee_id:
-        return f"'{employee_id}' already appeared on line {line}"
-    return (
-        f"'{employee_id}' already appeared on line {line} as '{written}' (ids are the same "
-        "whatever their case)"
+def _again(written: str, key: str, first: dict[str, tuple[int, str]]) -> str:
+    """An employee id seen before (`key`: its standard form in lower case), quoted as its cell
+    writes it; where the first was written otherwise, that too (in another case, or in another
+    form of the same letters: full-width, or with a combining accent), still the same id."""
+    line, first_written = first[key]
+    if written == first_written:
+        return f"'{written}' already appeared on line {line}"
+    why = (
+        "ids are the same whatever their case"
+        if written.lower() == first_written.lower()
+        else "ids that look the same are the same id"
     )
+    return f"'{written}' already appeared on line {line} as '{first_written}' ({why})"
 
 
 @dataclass
@@ -849,17 +852,21 @@ class _Checker:
             return ids, ids, ids  # a missing column: named once, as a problem of the file
         keys = ids.str.lower()
         duplicated = (keys.duplicated(keep="first") & (ids != "")).to_numpy()
+        written = self.stripped("employee_id")  # as each cell writes it
         first: dict[str, tuple[int, str]] = {}  # by lower-case id: its first line, as written
         if duplicated.any():
             firsts = ~keys.duplicated(keep="first").to_numpy()
             first = {
-                key: (line, written)
-                for key, line, written in zip(
-                    keys[firsts], self.table.lines[firsts].tolist(), ids[firsts], strict=True
+                key: (line, cell)
+                for key, line, cell in zip(
+                    keys[firsts], self.table.lines[firsts].tolist(), written[firsts], strict=True
                 )
             }
         self.cells(
-            "employee_id", duplicated, lambda index: _again(ids.iat[index], first), of_row=True
+            "employee_id",
+            duplicated,
+            lambda index: _again(written.iat[index], keys.iat[index], first),
+            of_row=True,
         )
         track = self.stripped("track_taken")
         self.cells(

@@ -563,13 +563,25 @@ def test_short_file_ids_are_read_in_standard_form_and_look_alikes_are_one_id():
         ),
     )
     assert [str(p) for p in links.problems] == [
-        "s.csv:3: employee_id: '\u00e9004' already appeared on line 2",
+        # quoted as each cell writes it: the same letters, the accent combined on line 3
+        "s.csv:3: employee_id: 'e\u0301004' already appeared on line 2 as '\u00e9004' (ids that "
+        "look the same are the same id)",
         "s.csv:5: employee_id: 'e005\\u200b' has an invisible character, U+200B ZERO WIDTH "
         "SPACE, at character 5; remove it (ids that look the same are the same id)",
         "s.csv:6: employee_id: 'e\\xa0006' has an invisible character, U+00A0 NO-BREAK SPACE, "
         "at character 2; remove it (ids that look the same are the same id)",
     ]
     assert links.employee_ids == ["\u00e9004", "\u00e9004", "e005", "", ""]
+
+
+def test_a_repeated_id_is_quoted_as_each_of_its_cells_writes_it():
+    """Found from outside: a full-width id on line 4 was quoted in its standard form, as if
+    line 4 said what line 2 does."""
+    data = "employee_id,track_taken,success\nsyn-3-5,ic,1\n\uff53\uff59\uff4e-3-5,ic,0\n".encode()
+    assert [str(p) for p in parse_outcome_links("s.csv", data).problems] == [
+        "s.csv:3: employee_id: '\uff53\uff59\uff4e-3-5' already appeared on line 2 as "
+        "'syn-3-5' (ids that look the same are the same id)"
+    ]
 
 
 def test_a_full_outcome_files_ids_are_read_in_standard_form(engineering, tmp_path):
