@@ -343,18 +343,16 @@ def _omega(
             f"The factoring did not settle within {PAF_MAX_ITERATIONS} iterations; omega is "
             "its last estimate."
         )
-    return _round(fit.omega), omega_interval(complete, fit), (" ".join(problems) or None)
+    return _round(fit.omega), omega_interval(complete), (" ".join(problems) or None)
 
 
-def omega_interval(complete: np.ndarray, whole: OmegaFit) -> list[float] | None:
+def omega_interval(complete: np.ndarray) -> list[float] | None:
     """Omega's 95% percentile bootstrap interval over the complete responses (OMEGA_RESAMPLES
-    resamples, seeded), `whole` being their own fit; rounded; None when too few resamples can
-    be fitted (an item with no variance in a resample of few people). The resamples are
-    factored together, each starting where the whole sample's factoring ended."""
+    resamples, seeded), rounded; None when too few resamples can be fitted (an item with no
+    variance in a resample of few people). The resamples are factored together."""
     rng = np.random.default_rng(OMEGA_SEED)
     complete = complete[np.lexsort(complete.T[::-1])]  # the same people in any order: the same
     n = len(complete)
-    start = whole.loadings**2 / (whole.loadings**2 + whole.unique_variances)
     omegas = []
     at_once = max(1, min(OMEGA_RESAMPLES, WEIGHTS_AT_ONCE // n))
     for first in range(0, OMEGA_RESAMPLES, at_once):
@@ -363,7 +361,7 @@ def omega_interval(complete: np.ndarray, whole: OmegaFit) -> list[float] | None:
         drawn = rng.integers(0, n, (count, n))
         weights = np.zeros((count, n))
         np.add.at(weights, (np.arange(count)[:, None], drawn), 1.0)
-        omegas.append(_weighted_omegas(complete, weights, start))
+        omegas.append(_weighted_omegas(complete, weights))
     values = np.concatenate(omegas)
     values = values[np.isfinite(values)]
     if len(values) < MIN_USABLE_RESAMPLES:
@@ -373,10 +371,10 @@ def omega_interval(complete: np.ndarray, whole: OmegaFit) -> list[float] | None:
     return [_round(low), _round(high)]
 
 
-def _weighted_omegas(complete: np.ndarray, weights: np.ndarray, start: np.ndarray) -> np.ndarray:
+def _weighted_omegas(complete: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """Omega of each resample, given as weights over the rows (resamples, people); NaN where an
-    item has no variance in it. Principal axis factoring as in `_one_factor_loadings`, all
-    resamples at once, until every one's communalities move less than RESAMPLE_TOLERANCE."""
+    item has no variance in it. Factored as `fit_omega` factors one sample, all at once, until
+    each one's communalities move less than RESAMPLE_TOLERANCE."""
     n = weights.shape[1]
     means = weights @ complete / n
     squares = (weights @ (complete[:, :, None] * complete[:, None, :]).reshape(n, -1)).reshape(
@@ -385,30 +383,17 @@ def _weighted_omegas(complete: np.ndarray, weights: np.ndarray, start: np.ndarra
     covariance = (squares - means[:, :, None] * means[:, None, :]) * n / (n - 1)
     variances = np.diagonal(covariance, axis1=1, axis2=2)
     usable = (variances > 0).all(axis=1)
-    spread = np.sqrt(np.where(usable[:, None], variances, 1.0))
-    correlation = covariance / (spread[:, :, None] * spread[:, None, :])
-    # as `_one_factor_loadings` starts: each resample's squared multiple correlations
-    precision = np.linalg.pinv(np.where(usable[:, None, None], correlation, np.eye(len(spread[0]))))
-    first = 1.0 - 1.0 / np.diagonal(precision, axis1=1, axis2=2)
-    communality = np.clip(np.nan_to_num(first, nan=start), 0.0, HEYWOOD_CEILING)
-    diagonal = np.arange(spread.shape[1])
-    loadings = np.sqrt(communality)
-    moving = np.flatnonzero(usable)
-    for _ in range(RESAMPLE_MAX_ITERATIONS):  # one still moving gives its last estimate
-        if not moving.size:
-            break
-        reduced = correlation[moving]
-        reduced[:, diagonal, diagonal] = communality[moving]
-        values, vectors = np.linalg.eigh(reduced)
-        loadings[moving] = vectors[:, :, -1] * np.sqrt(np.maximum(values[:, -1], 0.0))[:, None]
-        updated = np.clip(loadings[moving] ** 2, 0.0, HEYWOOD_CEILING)
-        still = np.abs(updated - communality[moving]).max(axis=1) >= RESAMPLE_TOLERANCE
-        communality[moving] = updated
-        moving = moving[still]
+    spread = np.sqrt(variances[usable])
+    correlation = covariance[usable] / (spread[:, :, None] * spread[:, None, :])
+    communality, loadings, _ = _principal_axes(
+        correlation, RESAMPLE_MAX_ITERATIONS, RESAMPLE_TOLERANCE
+    )
     standardised = np.sign(loadings) * np.sqrt(communality)
     common = (standardised * spread).sum(axis=1) ** 2
     unique = ((1.0 - standardised**2) * spread**2).sum(axis=1)
-    return np.where(usable, common / (common + unique), np.nan)
+    omegas = np.full(len(weights), np.nan)
+    omegas[usable] = common / (common + unique)
+    return omegas
 
 
 def _correlation_interval(r: float | None, n: int) -> list[float] | None:
@@ -465,30 +450,53 @@ def _one_factor_loadings(
 ) -> tuple[np.ndarray, tuple[int, ...], bool]:
     """Iterated principal axis factoring, one factor: standardised loadings summing to a
     positive number, the items held at `HEYWOOD_CEILING` and whether the iteration settled."""
-    communality = np.clip(_squared_multiple_correlations(correlation), 0.0, HEYWOOD_CEILING)
-    loadings = np.sqrt(communality)
-    converged = False
-    for _ in range(max_iterations):
-        reduced = correlation.copy()
-        np.fill_diagonal(reduced, communality)
-        values, vectors = np.linalg.eigh(reduced)
-        loadings = vectors[:, -1] * np.sqrt(max(values[-1], 0.0))
-        updated = np.clip(loadings**2, 0.0, HEYWOOD_CEILING)
-        converged = np.abs(updated - communality).max() < PAF_TOLERANCE
-        communality = updated
-        if converged:
-            break
+    communality, loadings, settled = _principal_axes(
+        correlation[None], max_iterations, PAF_TOLERANCE
+    )
+    communality, loadings = communality[0], loadings[0]
     heywood = tuple(int(i) for i in np.flatnonzero(communality >= HEYWOOD_CEILING))
     loadings = np.sign(loadings) * np.sqrt(communality)
-    return (-loadings if loadings.sum() < 0 else loadings), heywood, bool(converged)
+    return (-loadings if loadings.sum() < 0 else loadings), heywood, bool(settled[0])
+
+
+def _principal_axes(
+    correlation: np.ndarray, max_iterations: int, tolerance: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Iterated principal axis factoring, one factor, of a stack of correlation matrices
+    (matrices, k, k): communalities start at the squared multiple correlations, each matrix's
+    first eigenvector of its reduced matrix gives its loadings, and this repeats for those
+    whose communalities still move by `tolerance` or more, at most `max_iterations` times.
+    Each one's communalities (held at HEYWOOD_CEILING), loadings and whether it settled."""
+    communality = np.clip(_squared_multiple_correlations(correlation), 0.0, HEYWOOD_CEILING)
+    loadings = np.sqrt(communality)
+    diagonal = np.arange(correlation.shape[-1])
+    moving = np.arange(len(correlation))
+    for _ in range(max_iterations):
+        if not moving.size:
+            break
+        reduced = correlation[moving]  # a copy: its diagonal is replaced
+        reduced[:, diagonal, diagonal] = communality[moving]
+        values, vectors = np.linalg.eigh(reduced)
+        loadings[moving] = vectors[:, :, -1] * np.sqrt(np.maximum(values[:, -1], 0.0))[:, None]
+        updated = np.clip(loadings[moving] ** 2, 0.0, HEYWOOD_CEILING)
+        still = np.abs(updated - communality[moving]).max(axis=1) >= tolerance
+        communality[moving] = updated
+        moving = moving[still]
+    settled = np.ones(len(correlation), dtype=bool)
+    settled[moving] = False
+    return communality, loadings, settled
 
 
 def _squared_multiple_correlations(correlation: np.ndarray) -> np.ndarray:
-    """1 - 1 / diag(R^-1); the largest absolute correlation when R is (near) singular."""
-    if np.linalg.cond(correlation) < 1e10:
-        return 1.0 - 1.0 / np.diag(np.linalg.inv(correlation))
-    off_diagonal = np.abs(correlation - np.eye(len(correlation)))
-    return off_diagonal.max(axis=1)
+    """1 - 1 / diag(R^-1) of each matrix of a stack; the largest absolute correlation of those
+    (near) singular."""
+    identity = np.eye(correlation.shape[-1])
+    conditioned = np.linalg.cond(correlation) < 1e10
+    inverse = np.linalg.inv(np.where(conditioned[:, None, None], correlation, identity))
+    off_diagonal = np.abs(correlation - identity).max(axis=-1)
+    return np.where(
+        conditioned[:, None], 1.0 - 1.0 / np.diagonal(inverse, axis1=1, axis2=2), off_diagonal
+    )
 
 
 def _shares(hits: np.ndarray, counts: np.ndarray) -> list[float | None]:
