@@ -64,6 +64,9 @@ def _outcomes_page(form: OutcomesUploadForm, pack: Pack, status: int = 200):
     ), status
 
 
+ALREADY_CONFIRMED = "Training on this file was already confirmed; no second run was started."
+
+
 @bp.route("/outcomes", methods=["GET", "POST"])
 def outcomes():
     """Upload an outcome file for one discipline (`?discipline=`), checked against the items
@@ -128,19 +131,17 @@ def _already_training(running: TrainingRun | None, upload: OutcomeUpload | None 
     """The same training is queued or running: no second run; a new file is not stored, an
     upload waiting for confirmation stays unconfirmed. HR follows the run there is; when it is
     that upload's own (another tab confirmed it at the same moment), it was confirmed."""
-    if upload is not None and running is not None and running.upload_id == upload.id:
-        flash("Training on this file was already confirmed; no second run was started.")
-        return redirect(url_for(".training_run", run_id=running.id, follow=1))
+    if upload is not None:
+        if running is None:  # it ended as this one was refused: this upload's own run?
+            db.session.refresh(upload)
+        if running.upload_id == upload.id if running else upload.confirmed_at is not None:
+            flash(ALREADY_CONFIRMED)
+            return redirect(_latest_run_url(upload))
     then = (
         "this upload stays unconfirmed until you confirm it again"
         if upload
         else "the file was not stored again (nor any row of it that could not be used)"
     )
-    if running is None and upload is not None:  # it ended as this one was refused: whose?
-        db.session.refresh(upload)
-        if upload.confirmed_at is not None:  # this upload's own, confirmed in another tab
-            flash("Training on this file was already confirmed; no second run was started.")
-            return redirect(_latest_run_url(upload))
     if running is None:  # it ended in the very moment the second was refused
         flash(
             f"The same training has just run on these rows; no second run was started and {then}."
@@ -223,7 +224,7 @@ def train_upload(upload_id: int):
             return _already_training(running, upload)
     if not confirm_upload(upload):
         db.session.rollback()
-        flash("Training on this file was already confirmed; no second run was started.")
+        flash(ALREADY_CONFIRMED)
         return redirect(_latest_run_url(upload))
     audit.record(
         "outcomes_confirmed",
