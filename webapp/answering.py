@@ -20,6 +20,7 @@ from recommender.answer.employee_ids import (
     employee_id_key,
     invisible_character,
     read_employee_id,
+    repeated_employee_id,
 )
 from recommender.answer.levels import next_anchor
 from recommender.answer.profile import Profile
@@ -104,6 +105,7 @@ __all__ = [  # what the web app uses of the answering layer, named once here
     "read_json_document",
     "recommend",
     "recommendation_schema",
+    "repeated_employee_id",
     "saved_as_utf16",
     "score_many",
     "scoring_layout",

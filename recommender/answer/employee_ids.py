@@ -160,3 +160,17 @@ def employee_id_key(employee_id: str) -> str:
     written another way."""
     text = employee_id.strip()
     return (text if text.isascii() else unicodedata.normalize(FORM, text).strip()).lower()
+
+
+def repeated_employee_id(written: str, first_line: int, first_written: str) -> str:
+    """The problem of an id seen before on `first_line`, each quoted as its cell writes it:
+    where the first was written otherwise (in another case, or in another form of the same
+    letters: full-width, or with a combining accent), that too, and why it is the same id."""
+    if written == first_written:
+        return f"'{written}' already appeared on line {first_line}"
+    why = (
+        "ids are the same whatever their case"
+        if written.lower() == first_written.lower()
+        else "ids that look the same are the same id"
+    )
+    return f"'{written}' already appeared on line {first_line} as '{first_written}' ({why})"

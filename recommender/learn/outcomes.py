@@ -25,6 +25,7 @@ from recommender.answer.employee_ids import (
     EmployeeIdRefused,
     invisible_character,
     read_employee_id,
+    repeated_employee_id,
 )
 from recommender.answer.profile import ProfileBatch
 from recommender.answer.scoring import score_matrix, scoring_layout
@@ -557,21 +558,6 @@ def _as_written(value: str, options: list[str]) -> str:
     return f" (write it as '{written}')" if written else ""
 
 
-def _again(written: str, key: str, first: dict[str, tuple[int, str]]) -> str:
-    """An employee id seen before (`key`: its standard form in lower case), quoted as its cell
-    writes it; where the first was written otherwise, that too (in another case, or in another
-    form of the same letters: full-width, or with a combining accent), still the same id."""
-    line, first_written = first[key]
-    if written == first_written:
-        return f"'{written}' already appeared on line {line}"
-    why = (
-        "ids are the same whatever their case"
-        if written.lower() == first_written.lower()
-        else "ids that look the same are the same id"
-    )
-    return f"'{written}' already appeared on line {line} as '{first_written}' ({why})"
-
-
 @dataclass
 class _CellCheck:
     """Bad cells of one column found by one vectorised check; messages are made on demand."""
@@ -865,7 +851,7 @@ class _Checker:
         self.cells(
             "employee_id",
             duplicated,
-            lambda index: _again(written.iat[index], keys.iat[index], first),
+            lambda index: repeated_employee_id(written.iat[index], *first[keys.iat[index]]),
             of_row=True,
         )
         track = self.stripped("track_taken")

@@ -215,7 +215,7 @@ PROBLEM_FILES = {
     ),
     "an employee id twice": (
         HEADER + GOOD_ROW + "dan@example.com,Dan,,employee,G1\n",
-        "org.csv:3: employee_id: G1 already appeared on line 2",
+        "org.csv:3: employee_id: 'G1' already appeared on line 2",
     ),
 }
 
@@ -263,7 +263,7 @@ def test_an_employee_id_of_someone_else_in_trackfit_is_refused(app, hr):
     upload(hr, CHART)
     response = upload(hr, HEADER + "gus@example.com,Gus,,employee,E1\n")
     assert response.status_code == 422
-    assert "org.csv:2: employee_id: E1 already belongs to cleo@example.com" in text_of(response)
+    assert "org.csv:2: employee_id: 'E1' already belongs to cleo@example.com" in text_of(response)
     assert "gus@example.com" not in chart(app)
 
 
@@ -355,7 +355,7 @@ def test_every_problem_is_reported_in_one_pass_in_line_order(hr):
         "org.csv:2: manager_email: nobody@example.com is not in the file and has no account",
         "org.csv:2: role: 'boss' is not one of employee, manager, hr",
         "org.csv:3: email: ann@example.com already appeared on line 2",
-        "org.csv:3: employee_id: ZZ9 already appeared on line 2 as zz9 (ids are the same "
+        "org.csv:3: employee_id: 'ZZ9' already appeared on line 2 as 'zz9' (ids are the same "
         "whatever their case)",
         "org.csv:4: has 5 cells; the header has 6 columns",
         "org.csv:5: email: 'x' is not an email address",
@@ -381,7 +381,7 @@ def test_an_employee_id_already_here_in_another_case_is_refused(app, hr):
     upload(hr, CHART)
     response = upload(hr, HEADER + "gus@example.com,Gus,,employee,e1\n")
     assert response.status_code == 422
-    assert "org.csv:2: employee_id: e1 already belongs to cleo@example.com" in text_of(response)
+    assert "org.csv:2: employee_id: 'e1' already belongs to cleo@example.com" in text_of(response)
     assert "gus@example.com" not in chart(app)
 
 
@@ -693,8 +693,15 @@ def test_a_chart_giving_look_alike_ids_to_two_people_is_refused(app, hr):
     response = upload(hr, body)
     assert response.status_code == 422
     shown = text_of(response)
-    assert f"org.csv:3: employee_id: {NFC} already appeared on line 2" in shown
-    assert "org.csv:5: employee_id: e004 already appeared on line 4" in shown
+    # each quoted as its cell writes it, with the first as that one does
+    assert (
+        f"org.csv:3: employee_id: '{NFD}' already appeared on line 2 as '{NFC}' (ids that look "
+        "the same are the same id)"
+    ) in shown
+    assert (
+        f"org.csv:5: employee_id: '{FULL_WIDTH}' already appeared on line 4 as 'e004' (ids that "
+        "look the same are the same id)"
+    ) in shown
     assert user_count(app) == 1  # only HR
 
 
@@ -729,7 +736,7 @@ def test_a_chart_id_written_like_one_stored_before_is_that_id(app, hr, make_user
     body = "email,name,manager_email,role,employee_id\nbob@example.com,Bob,,employee,E004\n"
     response = upload(hr, body)
     assert response.status_code == 422
-    assert "E004 already belongs to ada@example.com" in text_of(response)
+    assert "'E004' already belongs to ada@example.com" in text_of(response)
 
 
 def test_hr_giving_a_look_alike_id_is_told_whose_it_is(app, hr_and_team):

@@ -20,7 +20,13 @@ from sqlalchemy import false, select, text, update
 
 from webapp import answering
 from webapp.accounts.models import ROLES, User, lookalike_letters, name_problem, normalise_email
-from webapp.answering import EmployeeIdRefused, employee_id_key, quoted, read_employee_id
+from webapp.answering import (
+    EmployeeIdRefused,
+    employee_id_key,
+    quoted,
+    read_employee_id,
+    repeated_employee_id,
+)
 from webapp.column_text import column_length
 from webapp.counting import counted
 from webapp.extensions import db
@@ -148,6 +154,7 @@ class _Row:
     manager_email: str | None
     employee_id: str | None
     person: Person | None
+    written_id: str | None = None  # the employee id as its cell writes it, for messages
 
 
 def read_chart(filename: str, data: bytes, importer: str | None = None) -> ChartReport:
@@ -307,7 +314,8 @@ def _row(line: int, cells: list[str], header: list[str], positions: dict[str, in
         if whole
         else None
     )
-    return _Row(line, email, manager, employee_id, person)
+    written = cells[positions["employee_id"]].strip() if employee_id else None
+    return _Row(line, email, manager, employee_id, person, written)
 
 
 class _Disciplines:
@@ -394,16 +402,13 @@ def _check_against_each_other(rows: list[_Row], problems: _Problems, importer: s
         if row.employee_id:
             key = employee_id_key(row.employee_id)
             if key in seen_ids:
-                first_line, written = seen_ids[key]
-                same = "" if written == row.employee_id else f" as {written} (ids are the same "
                 problems.add(
                     row.line,
-                    f"{row.employee_id} already appeared on line {first_line}"
-                    + (f"{same}whatever their case)" if same else ""),
+                    repeated_employee_id(row.written_id, *seen_ids[key]),
                     "employee_id",
                 )
             else:
-                seen_ids[key] = (row.line, row.employee_id)
+                seen_ids[key] = (row.line, row.written_id)
         if row.person and me and row.person.email == me and row.person.role != "hr":
             problems.add(
                 row.line,
@@ -443,7 +448,7 @@ def _check_managers(rows: list[_Row], problems: _Problems, report: ChartReport) 
     for row in rows:
         taken = id_owners.get(employee_id_key(row.employee_id)) if row.employee_id else None
         if taken and taken != row.email:
-            problems.add(row.line, f"{row.employee_id} already belongs to {taken}", "employee_id")
+            problems.add(row.line, f"'{row.written_id}' already belongs to {taken}", "employee_id")
     _check_loops(in_file, manager_of, problems)
     _count_changes(report, existing, ids)
 
