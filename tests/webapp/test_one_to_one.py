@@ -5,6 +5,7 @@ and prints a page; the employee sees the shared notes and confirms the decision.
 from __future__ import annotations
 
 import re
+import xml.etree.ElementTree as ET
 
 import pytest
 from sqlalchemy import select
@@ -939,3 +940,26 @@ def test_a_decision_naming_one_the_page_could_not_have_shown_is_refused(shared, 
     sent = opened | {"track": "ic", "target_level": "L4", "reason": "", "replaces": forged}
     assert mo.post(f"{page}/decision", data=sent).status_code == 400
     assert confirmed(mo.client.application) == {}
+
+
+def test_the_one_to_one_says_what_the_ranges_cover_about_the_report(shared):
+    """The ranges are those of people who answer like the report, as their own result says:
+    the manager is told that the report's own chance may lie outside, in words and in the
+    chart's legend, not that it is the range of the report's own chance."""
+    ada, mo, assessment_id = shared
+    page = mo.get(f"/team/assessments/{assessment_id}")
+    said = words_of(page)
+    assert "The range is for people who answer like Ada: the model is 90% sure their" in said
+    assert "Theirs also rests on what no questionnaire asks, so it may lie outside" in said
+    assert "likely range for people who answer like Ada" in _legend(page)
+    assert "Ada's chance" not in _legend(page)
+    own = ada.get(f"/results/{assessment_id}")
+    assert "likely range for people who answer like you" in _legend(own)
+    assert "Your own also rests on what no questionnaire asks" in words_of(own)
+
+
+def _legend(page) -> str:
+    """The words of the chances chart's legend, its wrapped lines read as one."""
+    chances = re.search(r"<svg.*?</svg>", page.get_data(as_text=True), re.S).group()
+    legend = ET.fromstring(chances).find("{http://www.w3.org/2000/svg}g[@class='legend']")
+    return " ".join("".join(t.itertext()) for t in legend.iter("{http://www.w3.org/2000/svg}text"))

@@ -181,7 +181,7 @@ def _page(
         saved_meanwhile=saved_meanwhile or {},
         decision_form=forms.get("decision_form") or _decision_form(pack, assessment, decision),
         probability_chart=charts.probability_chart(
-            reading.p_success, reading.track_titles, reading.track, reading.p_interval, f"{name}'s"
+            reading.p_success, reading.track_titles, reading.track, reading.p_interval, name
         ),
     )
 

@@ -26,10 +26,11 @@ def probability_chart(
     titles: dict[str, str],
     recommended: str,
     interval: dict[str, tuple[float, float]] | None = None,
-    whose: str = "your own",
+    like: str = "you",
 ) -> Markup:
     """Two bars: the estimated chance of success on each track, with its likely range as a
-    whisker over each bar when the model gave one (`whose` chance: "your own", "Ada's")."""
+    whisker over each bar when the model gave one (the range of people who answer `like`
+    "you", or "Ada": as the pages say, the person's own chance may lie outside it)."""
     width, left, right = WIDTH, 4, 8
     scale = width - left - right
     body, words = [], []
@@ -60,7 +61,7 @@ def probability_chart(
         )
     ]
     if interval:
-        entries.append((_whisker(2, 26, 0), f"likely range of {whose} chance"))
+        entries.append((_whisker(2, 26, 0), f"likely range for people who answer like {like}"))
     legend, tall = drawing.legend(y, entries)
     return drawing.svg(
         width,

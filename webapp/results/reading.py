@@ -9,7 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from markupsafe import Markup
+
 from webapp.answering import ANCHORED, CLOSE_CALL_FLAG, FLAG_IDS, Item, Pack, next_anchor
+from webapp.names_in_text import isolated
 
 FACTORS_SHOWN, FACTORS_SHOWN_SAID = 4, "four"  # the most factors listed toward each track
 HIGH, LOW = 3.5, 2.5  # construct means (1..5) that read as agreeing / disagreeing
@@ -237,18 +240,19 @@ class Reading:
             text += " A figure this near 50% means the difference between your chances is small."
         return text
 
-    def range_meaning(self) -> str | None:
-        """What the range means, and how far to trust it, or None when there is no range."""
+    def range_meaning(self, name: str | None = None) -> Markup | None:
+        """What the range means, and how far to trust it, told to the person or, given their
+        `name`, about them (to their manager); None when there is no range."""
         if not self.p_interval or not self.interval_level:
             return None
-        return (
-            "The range is for people who answer like you: the model is "
-            f"{round(100 * self.interval_level)}% sure their chance lies in it. Your own also "
-            "rests on what no questionnaire asks, so it may lie outside: tested on simulated "
-            "people whose true chances were known, ranges like it were often too narrow for "
-            "the person where success turned on traits the answers barely showed, or jumped "
-            "at a threshold. Read it as a guide, not a promise."
-        )
+        like, own = ("you", "Your own") if name is None else (isolated(name), "Theirs")
+        return Markup(
+            "The range is for people who answer like {like}: the model is {level}% sure their "
+            "chance lies in it. {own} also rests on what no questionnaire asks, so it may lie "
+            "outside: tested on simulated people whose true chances were known, ranges like it "
+            "were often too narrow for the person where success turned on traits the answers "
+            "barely showed, or jumped at a threshold. Read it as a guide, not a promise."
+        ).format(like=like, level=round(100 * self.interval_level), own=own)
 
 
 def close_call(recommendation: dict[str, Any]) -> bool:
