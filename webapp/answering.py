@@ -50,7 +50,7 @@ from recommender.pack.questionnaire import (
     Item,
     Section,
 )
-from recommender.pack.saved_text import saved_as_utf16
+from recommender.pack.saved_text import csv_records, saved_as_utf16
 from webapp import pack_versions
 from webapp.pack_versions import UnknownDiscipline
 
@@ -84,6 +84,7 @@ __all__ = [  # what the web app uses of the answering layer, named once here
     "answers_json",
     "can_answer",
     "counted_length",
+    "csv_records",
     "current_pack",
     "current_recommender",
     "default_discipline",

@@ -11,7 +11,6 @@ from __future__ import annotations
 import codecs
 import csv
 import hashlib
-import io
 import re
 import unicodedata
 from collections.abc import Callable
@@ -36,7 +35,7 @@ from recommender.learn.training import training_shortfalls
 from recommender.pack.framework import TRACK_IDS
 from recommender.pack.loading import Pack
 from recommender.pack.questionnaire import CHOICE_CONTEXT, NUMBER_CONTEXT, WHOLE_CONTEXT
-from recommender.pack.saved_text import saved_as_utf16
+from recommender.pack.saved_text import csv_records, saved_as_utf16
 
 REQUIRED = ("employee_id", "track_taken", "success")
 UNKNOWN_COLUMNS_SHOWN = 10
@@ -299,7 +298,7 @@ def _table(name: str, raw_bytes: bytes) -> _Table:
         text, encoding = _undecodable(name, raw_bytes)
     if not text.strip():
         raise OutcomesInvalid(f"{name}: is empty")
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    reader = csv_records(text, strict=True)
     header: list[str] | None = None
     header_line = 1
     rows: list[list[str]] = []
@@ -377,7 +376,7 @@ def _undecodable(name: str, raw_bytes: bytes) -> tuple[str, list[Problem]]:
     are read as the table is (any line end, quoted cells over several lines)."""
     bom = len(codecs.BOM_UTF8) if raw_bytes.startswith(codecs.BOM_UTF8) else 0
     text = raw_bytes[bom:].decode("utf-8", errors="surrogateescape")
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    reader = csv_records(text, strict=True)
     header: list[str] | None = None
     problems: list[Problem] = []
     while True:
@@ -458,8 +457,6 @@ def _not_csv(name: str, start: int, end: int, error: csv.Error) -> Problem:
             f"a quoted cell opens on this line and is never closed ({swallowed}): close the "
             'quote (a quote inside a quoted cell is written twice: "")'
         )
-    elif "field larger than field limit" in str(error):
-        message = f"has a cell of more than {csv.field_size_limit():,} characters"
     else:
         message = f"is not well-formed CSV ({error})"
     return Problem(f"{name}:{start}", message, start)

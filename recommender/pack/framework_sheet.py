@@ -14,7 +14,7 @@ from datetime import date, datetime, time, timedelta
 
 from recommender.errors import Problem, TrackfitError, quoted
 from recommender.pack.framework import PROFICIENCY_MAX, PROFICIENCY_MIN, TRACK_IDS
-from recommender.pack.saved_text import saved_as_utf16
+from recommender.pack.saved_text import csv_records, saved_as_utf16
 from recommender.pack.source import HIDDEN_CHARACTERS, ID_PATTERN, LEVEL_ID_PATTERN
 
 # Limits far above a real ladder (the bundled ones have 12 levels and 9 competencies) that
@@ -284,7 +284,7 @@ def _read_csv(data: bytes, file_name: str) -> Grid:
     text = data.removeprefix(codecs.BOM_UTF8).decode("utf-8", errors="surrogateescape")
     delimiter = _delimiter(text)
     rows: list[list[object]] = []
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv_records(text, delimiter=delimiter)
     try:
         for cells in reader:
             if len(rows) >= MAX_ROWS and any(cell.strip() for cell in cells):
@@ -323,7 +323,17 @@ def _delimiter(text: str) -> str:
     lines = [line for line in text.splitlines() if line.strip()][:DELIMITER_LINES]
 
     def splits(delimiter: str) -> int:
-        return sum(len(cells) > 1 for cells in csv.reader(lines, delimiter=delimiter))
+        """How many of the lines this separator splits; a line it cannot read splits none
+        (the file's reader names it)."""
+        records = csv_records("\n".join(lines), delimiter=delimiter)
+        split = 0
+        while True:
+            try:
+                split += len(next(records)) > 1
+            except StopIteration:
+                return split
+            except csv.Error:
+                continue
 
     return ";" if splits(";") > splits(",") else ","
 

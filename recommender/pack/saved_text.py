@@ -1,10 +1,15 @@
 """How a spreadsheet saved a text file trackfit reads (a ladder, outcomes, an org chart): UTF-8,
 which is read, or UTF-16 (Excel's "Unicode Text"), which is named as such, never read as UTF-8
-(every other byte a NUL: each column name would be refused, and the cause never said)."""
+(every other byte a NUL: each column name would be refused, and the cause never said); and its
+records, each cell read whole, however long, for the reader to name a long one by its column."""
 
 from __future__ import annotations
 
 import codecs
+import csv
+import io
+import threading
+from typing import Any
 
 UTF16_MARKS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 HEAD_BYTES = 64  # of the file's start: enough letters of a header's column names to tell
@@ -22,3 +27,19 @@ def saved_as_utf16(data: bytes) -> bool:
     return (not odd.strip(b"\x00") and b"\x00" not in even) or (
         not even.strip(b"\x00") and b"\x00" not in odd
     )
+
+
+_LIMIT = threading.Lock()
+
+
+def csv_records(text: str, **dialect) -> Any:
+    """The CSV records of a whole text, a cell as long as the text allows: the csv module's
+    own limit (131,072 characters, for the whole process) stopped a record at a long cell
+    without saying in which column, where each reader's own length check names it. The limit
+    is only ever raised, to the longest text read so far (under a lock, so that two readers
+    at once never lower it below what either needs); a file is in memory whole already. A
+    csv reader: its records, and `line_num`."""
+    with _LIMIT:
+        if csv.field_size_limit() < len(text):
+            csv.field_size_limit(len(text))
+    return csv.reader(io.StringIO(text, newline=""), **dialect)

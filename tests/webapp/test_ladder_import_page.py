@@ -88,6 +88,18 @@ def test_a_broken_sheet_lists_every_problem_by_its_cell(hr):
     assert "This spreadsheet has 2 problems, listed above" in html  # beside the file field
 
 
+def test_a_cell_past_the_csv_modules_own_limit_is_named_by_its_cell_not_a_500(hr):
+    """A line of 200,000 characters among the lines that tell the separator (131,072 is the
+    csv module's limit for a cell) was read by a reader the import did not guard: a 500."""
+    rows = list(csv.reader(io.StringIO(TEMPLATE_CSV.decode("utf-8-sig"))))
+    rows[2][0] = "x" * 200_000
+    stream = io.StringIO()
+    csv.writer(stream, lineterminator="\n").writerows(rows)
+    response = send(hr, stream.getvalue().encode(), "ladder.csv")
+    assert response.status_code == 422
+    assert "ladder.csv:3, column A: has 200,000 characters" in response.get_data(as_text=True)
+
+
 def test_a_file_that_is_not_a_spreadsheet_is_named(hr):
     response = send(hr, b"not a zip", "ladder.xlsx")
     assert response.status_code == 422

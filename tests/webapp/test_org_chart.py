@@ -213,6 +213,12 @@ PROBLEM_FILES = {
         (HEADER + GOOD_ROW).encode("utf-16-le"),
         "org.csv: is saved as UTF-16 text, not UTF-8: save the file as UTF-8 (in Excel: Save As",
     ),
+    # past the csv module's own limit for a cell (131,072 characters): named by its column,
+    # as a long cell under it is, where it was "has a cell of more than 131,072 characters"
+    "a name of 200,000 characters": (
+        HEADER + GOOD_ROW + f"dan@example.com,{'D' * 200_000},,employee,\n",
+        "org.csv:3: name: is 200,000 characters long; at most 120",
+    ),
     "an employee id twice": (
         HEADER + GOOD_ROW + "dan@example.com,Dan,,employee,G1\n",
         "org.csv:3: employee_id: 'G1' already appeared on line 2",
@@ -765,15 +771,22 @@ def test_hr_typing_an_id_with_an_invisible_character_is_told_which(app, hr_and_t
     ("body", "said"),
     [
         (b"", "org.csv: is empty: the first line names the columns"),
-        (b"a" * 200_000, "org.csv: has no line that reads as CSV: the first line names"),
+        (b'"email,name\n', "org.csv: has no line that reads as CSV: the first line names"),
     ],
 )
 def test_a_file_without_a_header_says_whether_it_is_empty_or_unreadable(hr, body, said):
     page = text_of(upload(hr, body))
     assert said in page
     if body:
-        assert "org.csv:1: has a cell of more than 131,072 characters" in page
+        assert "org.csv:1: is not well-formed CSV" in page
         assert "is empty" not in page
+
+
+def test_a_first_line_of_one_long_name_is_named_briefly(hr):
+    page = text_of(upload(hr, b"a" * 200_000))
+    assert "unknown columns: 'aaaaaaaa" in page and "(200,000 characters)" in page
+    assert "required columns missing: email, name, manager_email, role" in page
+    assert "a" * 1000 not in page
 
 
 def test_a_file_that_is_not_csv_is_refused_where_the_page_opens(app, hr):

@@ -394,6 +394,11 @@ def test_sizes_are_bounded():
     big[craft][3] = "1: " + "x" * MAX_CELL_CHARACTERS
     (problem,) = problems_of(as_xlsx(big), "ladder.xlsx")
     assert problem.startswith(f"Ladder!D{craft + 1}: has 503 characters")
+    # past the csv module's own limit for a cell (131,072): named by its cell all the same,
+    # where it was "is not CSV trackfit can read (field larger than field limit (131072))"
+    big[craft][3] = "1: " + "x" * 200_000
+    (problem,) = problems_of(as_csv(big))
+    assert problem.startswith(f"ladder.csv:{craft + 1}, column D: has 200,003 characters")
 
 
 def test_a_semicolon_csv_from_a_european_excel_reads_the_same():

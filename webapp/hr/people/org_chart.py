@@ -204,7 +204,7 @@ def _records(text: str, problems: _Problems) -> tuple[list[str] | None, list[tup
     """The header and up to MAX_ROWS rows, each with its line in the file (blank lines and
     quoted line breaks count; rows with every cell empty are skipped); rows beyond are
     counted, not kept."""
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    reader = answering.csv_records(text, strict=True)
     header, rows, beyond, unread = None, [], 0, 0
     while True:
         try:
@@ -232,8 +232,6 @@ def _records(text: str, problems: _Problems) -> tuple[list[str] | None, list[tup
 
 
 def _not_csv(error: csv.Error) -> str:
-    if "field larger than field limit" in str(error):
-        return f"has a cell of more than {csv.field_size_limit():,} characters"
     return f"is not well-formed CSV ({error})"
 
 
