@@ -205,6 +205,15 @@ def _track_comparison(y, scores, rng, samples) -> dict[str, Any]:
     return entry
 
 
+def scored_alone(
+    y: np.ndarray, scores: np.ndarray, *, seed: int, samples: int = BOOTSTRAP_SAMPLES
+) -> dict[str, Any]:
+    """One model's AUC and Brier on people it did not learn from (`scores`: its chances),
+    each with its bootstrap interval, as the candidate's where there is nothing to compare."""
+    rng = np.random.default_rng([seed, 7])
+    return _candidate_alone(np.asarray(y, dtype=int), np.asarray(scores), rng, samples)
+
+
 def _candidate_alone(y, scores, rng, samples) -> dict[str, Any]:
     """A track with no active version to compare with: the candidate's AUC and Brier with
     their bootstrap intervals (from the same resamples), and whether the AUC's interval

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from recommender.learn.comparison import flattered_tracks, judgement_said
+from recommender.learn.comparison import BOOTSTRAP_SAMPLES, flattered_tracks, judgement_said
 from recommender.learn.fairness_wording import (
     CALIBRATION_RULE,
     CALIBRATION_UNREADABLE,
@@ -138,9 +138,12 @@ def render_model_card(manifest: dict[str, Any]) -> str:
     ]
     for track, metrics in manifest.get("metrics", {}).get("tracks", {}).items():
         lines.append(
-            f"| {literal(track)} | {metrics['rows']} | {metrics['success_rate']} | "
-            f"{metrics['cv_auc']} | {metrics['cv_brier']} |"
+            f"| {literal(track)} | {_searched_rows(metrics)} | {metrics['success_rate']} | "
+            f"{_banded(metrics['cv_auc'], metrics.get('cv_auc_interval'))} | "
+            f"{_banded(metrics['cv_brier'], metrics.get('cv_brier_interval'))} |"
         )
+    if any("cv_auc_interval" in m for m in manifest.get("metrics", {}).get("tracks", {}).values()):
+        lines += ["", SEARCH_INTERVALS]
     lines += _advice_value(manifest)
     declined = manifest.get("prior_declined")
     lines += _capacity(manifest.get("metrics", {}), declined)
@@ -280,6 +283,13 @@ def _toward(entry: dict[str, Any], declined: Any = None) -> str:
     return f", toward zero: shrinking toward {prior} ({which}) did not pay {judged}"
 
 
+SEARCH_INTERVALS = (
+    "After each ROC AUC and Brier, its 90% interval from resampling the people scored "
+    f"({BOOTSTRAP_SAMPLES:,} bootstrap samples): how far the figure could move on other people "
+    "like these, not how far the search's choice flatters it."
+)
+
+
 def _evaluation(rows: list[dict[str, Any]] | None) -> list[str]:
     """The evaluation at several training sizes, where the version carries one."""
     if not rows:
@@ -368,9 +378,22 @@ def _with_band(metrics: dict[str, Any], compared: dict[str, Any], measure: str, 
     figure = metrics.get(measure)
     if figure is None:
         return "–"
-    band = (compared.get(measure) or {}).get(f"{side}_interval")
+    return _banded(figure, (compared.get(measure) or {}).get(f"{side}_interval"))
+
+
+def _banded(figure: Any, band: Any) -> str:
+    """A figure to four places with its interval after it, where there is one."""
     said = f"{figure:.4f}" if is_number(figure) else literal(str(figure))
     return f"{said} ({band[0]:.4f} to {band[1]:.4f})" if band else said
+
+
+def _searched_rows(metrics: dict[str, Any]) -> str:
+    """The people a track learnt from, and how many of them the search scored where it
+    scored a sample (versions before `cv_rows` was kept say the first alone)."""
+    rows, scored = metrics["rows"], metrics.get("cv_rows")
+    return (
+        f"{rows} ({_thousands(scored)} scored)" if is_count(scored) and scored < rows else f"{rows}"
+    )
 
 
 def _differences(comparison: dict[str, Any]) -> list[str]:

@@ -33,6 +33,7 @@ from sklearn.model_selection import StratifiedKFold
 from recommender.answer.features import feature_matrix, pack_features
 from recommender.answer.profile import ProfileBatch
 from recommender.answer.track_model import TrackModel, Uncertainty, sigmoid
+from recommender.learn.comparison import scored_alone
 from recommender.learn.measurement import feature_reliability
 from recommender.pack.framework import TRACK_IDS
 
@@ -485,6 +486,8 @@ def _fit_track(
     covariance[unlearnt, :] = 0.0
     covariance[:, unlearnt] = 0.0
     calibrated = sigmoid(slope * out_of_fold + offset)
+    # the intervals from resampling the people scored; the points as before
+    alone = scored_alone(y[judged], calibrated, seed=seed)
     return _TrackFit(
         design,
         weights,
@@ -498,8 +501,11 @@ def _fit_track(
             "regularisation_c": round(chosen.c, 6),
             **({} if prior_log_odds is None else {"prior_weight": chosen.prior_weight}),
             "search": search,
+            "cv_rows": int(judged.size),
             "cv_auc": round(float(roc_auc_score(y[judged], calibrated)), 4),
+            "cv_auc_interval": alone["auc"]["candidate_interval"],
             "cv_brier": round(float(brier_score_loss(y[judged], calibrated)), 4),
+            "cv_brier_interval": alone["brier"]["candidate_interval"],
             "calibration": calibration_table(calibrated, y[judged]),
         },
         prior_scale=slope * chosen.prior_weight,

@@ -340,3 +340,29 @@ def test_a_card_compared_before_the_active_versions_intervals_says_whose_it_give
     assert f"| 0.2000 ({low:.4f} to {high:.4f}) |" in card  # the candidate's Brier, with its own
     assert "the candidate's own figures have their intervals beside them above." in card
     assert "ROC AUC interval is beside it" not in card
+
+
+def test_the_searchs_own_figures_carry_their_intervals_and_how_many_were_scored():
+    searched = {
+        "rows": 16025,
+        "cv_rows": 10000,
+        "success_rate": 0.5667,
+        "cv_auc": 0.6939,
+        "cv_auc_interval": [0.6861, 0.7017],
+        "cv_brier": 0.2179,
+        "cv_brier_interval": [0.2152, 0.2206],
+    }
+    everyone = {**searched, "rows": 3348, "cv_rows": 3348}
+    card = render_model_card(
+        {"pack": "engineering@1", "metrics": {"tracks": {"ic": searched, "manager": everyone}}}
+    )
+    assert "| ic | 16025 (10,000 scored) | 0.5667 | 0.6939 (0.6861 to 0.7017) | " in card
+    assert "| 0.2179 (0.2152 to 0.2206) |" in card
+    assert "| manager | 3348 | 0.5667 | 0.6939 (0.6861 to 0.7017) |" in card
+    assert "its 90% interval from resampling the people scored (1,000 bootstrap" in card
+    # a version trained before the intervals were kept: its figures as recorded, no words
+    # about intervals it does not have
+    bare = {k: v for k, v in searched.items() if "interval" not in k and k != "cv_rows"}
+    card = render_model_card({"pack": "engineering@1", "metrics": {"tracks": {"ic": bare}}})
+    assert "| ic | 16025 | 0.5667 | 0.6939 | 0.2179 |" in card
+    assert "resampling the people scored" not in card

@@ -84,6 +84,11 @@ def test_cross_validated_metrics_and_calibration_are_reported(fitted):
     for track in ("ic", "manager"):
         report = metrics["tracks"][track]
         assert 0.6 < report["cv_auc"] <= 1 and 0 < report["cv_brier"] < 0.25
+        # each with its 90% interval from resampling the people scored, around the figure
+        for measure in ("cv_auc", "cv_brier"):
+            low, high = report[f"{measure}_interval"]
+            assert low < report[measure] < high and high - low < 0.06
+        assert report["cv_rows"] == report["rows"]  # all scored, under the search's sample
         table = report["calibration"]
         assert sum(row["n"] for row in table) == report["rows"]
         assert max(abs(row["predicted"] - row["observed"]) for row in table) < 0.1
