@@ -198,6 +198,26 @@ def test_the_factor_table_adds_up_to_the_score(result_html):
     assert sum(factors) + baseline == pytest.approx(score, abs=0.02)
 
 
+def test_what_changed_since_the_one_before_is_said_as_the_history_says_it(
+    client, ada, people, make_assessment
+):
+    """The result page's "Since your assessment of ..." said a chance without its range
+    ("92%, 78%"), levels as bare codes and motivation scores as stored ("4.6667", "3.3333",
+    under a question's words as a heading), where the history page says the same change in
+    words; found from outside."""
+    make_assessment("ada@example.com", people[0])
+    newest = make_assessment("ada@example.com", people[1])
+    html = client.get(f"/results/{newest}").text
+    section = html.split('id="changes-heading"', 1)[1].split("</section>", 1)[0]
+    newest_entry = client.get("/results/history").text.split('<li class="card">')[1]
+    lists = re.findall(r'<ul class="changes">(.*?)</ul>', newest_entry, re.S)
+    said = [line for found in lists for line in re.findall(r"<li>(.*?)</li>", found, re.S)]
+    assert said and all(f"<li>{line}</li>" in section for line in said)
+    assert "likely between" in section
+    assert "Staff Engineer (L4)" in section or "Engineering Manager (M3)" in section
+    assert not re.search(r"\d\.\d{2,}", section), "a raw score is shown"
+
+
 def test_a_result_page_follows_deletions(client, ada, people, make_assessment):
     make_assessment("ada@example.com", people[0])
     make_assessment("ada@example.com", people[1])

@@ -1,4 +1,4 @@
-"""A stored recommendation turned into what a person reads: reasons, ladder, gaps, changes.
+"""A stored recommendation turned into what a person reads: reasons, ladder, gaps.
 
 Everything here reads the recommendation JSON as the recommender produced it, so the page
 shows exactly the factors, rules and gaps that were computed, never a re-computation.
@@ -567,61 +567,3 @@ def _ladder(pack: Pack) -> list[LadderRung]:
         LadderRung(grade, rungs.get("ic"), rungs.get("manager"))
         for grade, rungs in sorted(by_grade.items(), reverse=True)
     ]
-
-
-@dataclass(frozen=True)
-class Change:
-    """One thing that differs from the previous assessment."""
-
-    what: str
-    before: str
-    after: str
-
-
-def changes(newer: dict[str, Any], older: dict[str, Any], pack: Pack) -> list[Change]:
-    """What changed between two recommendations: track, chances, levels, competency ratings."""
-    titles = {track.id: track.title for track in pack.framework.tracks}
-    found = []
-    if newer["track"] != older["track"]:
-        found.append(
-            Change(
-                "Recommended track",
-                titles.get(older["track"], older["track"]),
-                titles.get(newer["track"], newer["track"]),
-            )
-        )
-    for track, title in titles.items():
-        before, after = older["p_success"].get(track), newer["p_success"].get(track)
-        if before is not None and after is not None and abs(after - before) >= 0.05:
-            found.append(
-                Change(
-                    f"Chance of success, {title}",
-                    f"{round(100 * before)}%",
-                    f"{round(100 * after)}%",
-                )
-            )
-        for key, word in (("supported", "Level your answers support"), ("target", "Target level")):
-            was = _level_of(older["levels"].get(track, {}), key)
-            now = _level_of(newer["levels"].get(track, {}), key)
-            if was != now:
-                found.append(Change(f"{word}, {title}", was or "none yet", now or "none yet"))
-    old_values = {f["feature"]: f for f in older["explanation"]["factors"]}
-    for factor in newer["explanation"]["factors"]:
-        was = old_values.get(factor["feature"])
-        if was is not None and abs(factor["value"] - was["value"]) >= 1:
-            found.append(
-                Change(
-                    factor.get("label", factor["feature"]),
-                    f"{was['value']:g}",
-                    f"{factor['value']:g}",
-                )
-            )
-    return found
-
-
-def _level_of(levels: dict[str, Any], key: str) -> str | None:
-    """A level of a stored result; results stored before `supported` existed called it
-    `current`."""
-    if key == "supported" and "supported" not in levels:
-        return levels.get("current")
-    return levels.get(key)

@@ -17,8 +17,9 @@ from webapp.assessment.models import Assessment, Summary, discipline_of_ref, sum
 from webapp.extensions import db
 from webapp.manager.models import Decision, ManagerReview
 from webapp.results import bp, charts
+from webapp.results.history_wording import advice_changes, answer_changes, version_notes
 from webapp.results.page_cache import rendered_results
-from webapp.results.reading import changes, read
+from webapp.results.reading import read
 from webapp.sharing.models import MANAGER_CHANGED, Share
 
 
@@ -121,7 +122,14 @@ def _render_result(summary: Summary, pack: Pack) -> Markup:
             same_pack=assessment.pack == pack.ref,
             previous=previous,
             other_ladders=other_ladders,
-            changed=changes(assessment.recommendation, previous.recommendation, pack)
+            # said as the history page says it: in words, each chance with its range
+            changed=advice_changes(assessment.recommendation, previous.recommendation, pack)
+            if previous
+            else [],
+            moved=answer_changes(assessment.recommendation, previous.recommendation, pack)
+            if previous
+            else [],
+            version_notes=version_notes(assessment.recommendation, previous.recommendation)
             if previous
             else [],
             probability_chart=charts.probability_chart(
