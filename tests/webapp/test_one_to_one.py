@@ -326,6 +326,27 @@ def test_the_manager_screens_speak_about_the_report_not_to_them(share_sample, sa
         assert "The rules told Ada:" in html
 
 
+@pytest.mark.parametrize("sample", range(6))
+def test_the_advice_in_brief_gives_what_pointed_to_each_track(share_sample, sample):
+    """The 1:1 view listed only what pointed to the advised track: on a close call (50% sure)
+    the manager read three reasons for the individual contributor track and none of the
+    ratings of 4 in people leadership and hiring that pulled the other way, which the
+    report's own result lists (found from outside)."""
+    mo, assessment_id = share_sample(sample)
+    advice = advice_of(mo.client.application, assessment_id)
+    html = mo.get(f"/team/assessments/{assessment_id}").get_data(as_text=True)
+    brief = html.split('id="advice-title"', 1)[1].split("</section>", 1)[0]
+    # the score is the log-odds of success as a manager minus as an individual contributor
+    for track, sign in (("individual contributor", -1), ("people manager", 1)):
+        pushed = [f for f in advice["explanation"]["factors"] if sign * f["effect"] > 0]
+        if not pushed:
+            continue
+        listed = brief.split(f"What pointed to the {track} track</h3>", 1)
+        assert len(listed) == 2, f"nothing said of what pointed to the {track} track"
+        # the strongest four, as on the report's result
+        assert listed[1].split("</ul>", 1)[0].count("<li>") == min(4, len(pushed))
+
+
 def test_the_agreed_level_list_groups_the_levels_by_track_and_lists_each_once(shared):
     _, mo, assessment_id = shared
     html = mo.get(f"/team/assessments/{assessment_id}").get_data(as_text=True)
