@@ -342,14 +342,14 @@ class _AnswersChecker:
 
     def check(self, data: Any) -> Answers | None:
         if not isinstance(data, dict):
-            self.problem("(line)", f"must be a JSON object, not {describe(data)}")
+            self.problem("(line)", f"must be a JSON object, not {_json_kind(data)}")
             return None
         for key in data:
             if key not in TOP_LEVEL_FIELDS:
                 self.problem(key, "is not a known field", near=(key, TOP_LEVEL_FIELDS))
         employee_id = data.get("employee_id")
         if not isinstance(employee_id, str) or not employee_id.strip():
-            self.problem("employee_id", f"must be non-empty text, not {describe(employee_id)}")
+            self.problem("employee_id", f"must be non-empty text, not {_json_kind(employee_id)}")
         elif len(employee_id.strip()) > MAX_EMPLOYEE_ID:
             self.problem(
                 "employee_id",
@@ -371,7 +371,7 @@ class _AnswersChecker:
         if value is None:
             return {}
         if not isinstance(value, dict):
-            self.problem(key, f"must be a JSON object, not {describe(value)}")
+            self.problem(key, f"must be a JSON object, not {_json_kind(value)}")
             return {}
         return value
 
@@ -467,7 +467,7 @@ class _AnswersChecker:
 
     def _number(self, name: str, value: Any) -> float | None:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            self.problem(name, f"must be a number, not {describe(value)}")
+            self.problem(name, f"must be a number, not {_json_kind(value)}")
             return None
         if isinstance(value, int) and abs(value) > 10**MAX_NUMBER_DIGITS:
             self.problem(name, f"is too large a number (at most {MAX_NUMBER_DIGITS} digits)")
@@ -491,3 +491,13 @@ def sample_answers_of(pack: Pack, folder: Path) -> list[Answers] | None:
         return None
     with samples.open(encoding="utf-8-sig", errors="surrogateescape") as stream:
         return list(read_answers_jsonl(stream, pack, SAMPLE_ANSWERS))
+
+
+# JSON's own words for its kinds of value, for a client that wrote the JSON: null, not
+# "nothing" (a pack's YAML words, which `describe` gives)
+JSON_KINDS = {type(None): "null", bool: "true or false", list: "an array", dict: "an object"}
+
+
+def _json_kind(value: Any) -> str:
+    """What a JSON value is, in JSON's words; a number or text with its value."""
+    return JSON_KINDS.get(type(value)) or describe(value)

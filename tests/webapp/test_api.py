@@ -215,12 +215,50 @@ def test_openapi_describes_the_operation_and_the_pack(app):
     assert {"200", "400", "401", "413", "415"} <= set(operation["responses"])
     answers = document["components"]["schemas"]["Answers"]["properties"]["answers"]["properties"]
     assert answers["la1"] == {
-        "type": "integer",
+        "type": ["integer", "null"],
         "minimum": 1,
         "maximum": 5,
         "description": answers["la1"]["description"],
     }
     assert document["components"]["securitySchemes"]["bearerToken"]["scheme"] == "bearer"
+
+
+def test_null_is_unanswered_as_the_document_says_and_the_document_takes_it(app, api, people):
+    """A client may send null for a blank answer or context field (JSON built from a form
+    often does): the API reads it as left out, and its OpenAPI document, which said integer
+    and object only, allows it where the API takes it and nowhere else."""
+    person = people[0]
+    item, field = next(iter(person["answers"])), "years_at_level"
+    nulls = {
+        **person,
+        "answers": {**person["answers"], item: None},
+        "context": {**person["context"], field: None, "current_track": None},
+    }
+    left_out = {
+        **person,
+        "answers": {k: v for k, v in person["answers"].items() if k != item},
+        "context": {
+            k: v for k, v in person["context"].items() if k not in (field, "current_track")
+        },
+    }
+    answered = api(nulls)
+    assert answered.status_code == 200
+    assert answered.get_json() == api(left_out).get_json()
+    no_objects = {"employee_id": "e-null", "answers": None, "context": None, "timings": None}
+    assert api(no_objects).status_code == 200
+    document = app.test_client().get("/api/v1/openapi.json").get_json()
+    schema = {**document["components"]["schemas"]["Answers"], "components": document["components"]}
+    validator = Draft202012Validator(schema)
+    for body in (nulls, no_objects):
+        assert not list(validator.iter_errors(body))
+    # where the API refuses null, so does the document
+    refused = {**person, "employee_id": None}
+    assert api(refused).status_code == 400 and list(validator.iter_errors(refused))
+    with app.app_context():
+        section = current_pack().questionnaire.sections[0].id
+    timing = {**person, "timings": {section: None}}
+    assert "must be a number, not null" in api(timing).get_data(as_text=True)
+    assert api(timing).status_code == 400 and list(validator.iter_errors(timing))
 
 
 def test_a_recommendation_carries_the_range_of_each_chance(app, api, people):

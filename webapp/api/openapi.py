@@ -137,9 +137,11 @@ def _error(description: str) -> dict[str, Any]:
 
 def _answers_schema(pack: Pack) -> dict[str, Any]:
     questionnaire = pack.questionnaire
+    # null, like a key left out, is "not answered": the answers reader takes it so, and the
+    # document says so (JSON a client builds from a form often holds nulls for blanks)
     answers = {
         item.id: {
-            "type": "integer",  # a point on the item's scale: 2.5 is refused
+            "type": ["integer", "null"],  # a point on the item's scale: 2.5 is refused
             "minimum": item.min,
             "maximum": item.max,
             "description": item.text,
@@ -151,22 +153,33 @@ def _answers_schema(pack: Pack) -> dict[str, Any]:
     for field, item in questionnaire.context_items.items():
         if item.kind == NUMBER:
             kind = "integer" if field in WHOLE_CONTEXT else "number"
-            context[field] = {"type": kind, "minimum": item.min, "maximum": item.max}
+            context[field] = {"type": [kind, "null"], "minimum": item.min, "maximum": item.max}
         elif item.kind == CHOICE:
-            context[field] = {"type": "string", "enum": [option.value for option in item.options]}
+            context[field] = {
+                "type": ["string", "null"],
+                "enum": [*(option.value for option in item.options), None],
+            }
     return {
         "type": "object",
         "required": ["employee_id"],
         "additionalProperties": False,
-        "description": f"Answers to pack {pack.ref}; unanswered items are left out (and "
-        "`answers` with them when none was answered: the result then carries the "
-        "too_many_skipped flag).",
+        "description": f"Answers to pack {pack.ref}; unanswered items are left out or null "
+        "(and `answers` with them when none was answered: the result then carries the "
+        "too_many_skipped flag); a context field left out or null is not known.",
         "properties": {
             "employee_id": {"type": "string", "minLength": 1, "pattern": "\\S"},
-            "answers": {"type": "object", "properties": answers, "additionalProperties": False},
-            "context": {"type": "object", "properties": context, "additionalProperties": False},
+            "answers": {
+                "type": ["object", "null"],
+                "properties": answers,
+                "additionalProperties": False,
+            },
+            "context": {
+                "type": ["object", "null"],
+                "properties": context,
+                "additionalProperties": False,
+            },
             "timings": {
-                "type": "object",
+                "type": ["object", "null"],
                 "description": "Seconds spent on each section, by section id",
                 "additionalProperties": {"type": "number", "minimum": 0},
             },
