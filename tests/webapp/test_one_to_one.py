@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from datetime import datetime
 
 import pytest
 from sqlalchemy import select
 
 from tests.webapp.conftest import hidden_fields
 from tests.webapp.page_text import words_of
+from webapp.assessment.models import Assessment
 from webapp.audit import AuditEvent
 from webapp.extensions import db
 from webapp.manager.models import Decision, ManagerReview
@@ -984,3 +986,32 @@ def _legend(page) -> str:
     chances = re.search(r"<svg.*?</svg>", page.get_data(as_text=True), re.S).group()
     legend = ET.fromstring(chances).find("{http://www.w3.org/2000/svg}g[@class='legend']")
     return " ".join("".join(t.itertext()) for t in legend.iter("{http://www.w3.org/2000/svg}text"))
+
+
+def test_two_assessments_of_one_day_are_told_apart_by_their_time(
+    shared, people, make_assessment, app
+):
+    """A report who shares two assessments of the same day: the team page and the 1:1 give
+    each its time (both read "Assessment of 5 December 2026"); one of another day keeps its
+    day alone."""
+    ada, mo, first = shared
+    second = make_assessment("ada@example.com", people[1])
+    ada.submit(f"/results/{second}", action_url=f"/results/{second}/share")
+    with app.app_context():
+        one, two = (db.session.get(Assessment, n) for n in (first, second))
+        one.completed_at = datetime(2026, 12, 5, 9, 30)
+        two.completed_at = datetime(2026, 12, 5, 14, 5)
+        db.session.commit()
+    team_page = words_of(mo.get("/team/"))
+    assert "Assessment of 5 December 2026, 09:30 UTC" in team_page
+    assert "Assessment of 5 December 2026, 14:05 UTC" in team_page
+    one_to_one = words_of(mo.get(f"/team/assessments/{second}"))
+    assert "5 December 2026, 14:05 UTC (this one)" in one_to_one
+    assert "Assessment of 5 December 2026, 14:05 UTC on the" in one_to_one
+    assert "5 December 2026, 09:30 UTC" in one_to_one
+    with app.app_context():
+        db.session.get(Assessment, first).completed_at = datetime(2026, 11, 20, 9, 30)
+        db.session.commit()
+    team_page = words_of(mo.get("/team/"))
+    assert "Assessment of 20 November 2026:" in team_page
+    assert "Assessment of 5 December 2026:" in team_page

@@ -26,6 +26,13 @@ def minute(moment: datetime | None) -> str:
     return "" if moment is None else f"{day(moment)}, {moment:%H:%M} UTC"
 
 
+def day_among(moment: datetime | None, moments: list[datetime | None]) -> str:
+    """The day, and the time too where another of `moments` (the list it is shown in) falls
+    on the same day: two assessments of one day are told apart."""
+    same_day = sum(other is not None and day(other) == day(moment) for other in moments)
+    return minute(moment) if same_day > 1 else day(moment)
+
+
 def sureness(recommendation: dict[str, Any]) -> str:
     """How sure the advice is, in words.
 
@@ -70,5 +77,5 @@ def strength(effect: float) -> str:
 
 def register(app: Flask) -> None:
     """Make the filters available to templates."""
-    for function in (percent, day, minute, sureness, strength, track_named, level_named):
+    for function in (percent, day, minute, day_among, sureness, strength, track_named, level_named):
         app.add_template_filter(function)
