@@ -2,6 +2,7 @@
 
 import pytest
 from sqlalchemy import select
+from werkzeug.security import generate_password_hash
 
 from webapp.accounts.models import User, lookalike_letters
 from webapp.audit import AuditEvent
@@ -240,6 +241,51 @@ def test_changing_the_password_checks_the_current_one(client):
     )
     assert response.status_code == 422
     assert "not your current password" in response.get_data(as_text=True)
+
+
+COMPOSED, DECOMPOSED = (
+    "caf\u00e9 au lait, s'il vous pla\u00eet",
+    "cafe\u0301 au lait, s'il vous plai\u0302t",
+)
+
+
+def test_a_password_typed_with_its_accents_either_way_is_one_password(app, client):
+    """é as one character (as most keyboards type it) or as e and a combining accent (as some
+    phones and password managers do) is one password: hashed and compared in NFKC form."""
+    assert client.register(password=COMPOSED).status_code == 302
+    client.logout()
+    assert client.login(password=DECOMPOSED).status_code == 302
+    client.logout()
+    assert client.login(password=COMPOSED).status_code == 302
+    client.logout()
+    # the two typed once each, the form's two fields agree
+    response = client.register(email="bo@example.com", password=COMPOSED)
+    assert response.status_code == 302
+    client.logout()
+    response = client.submit(
+        "/account/register",
+        {"name": "Cy", "email": "cy@example.com", "password": COMPOSED, "confirm": DECOMPOSED},
+    )
+    assert response.status_code == 302
+
+
+def test_a_password_hashed_as_typed_before_still_signs_in(app, client, make_user):
+    make_user("ada@example.com")
+    with app.app_context():  # stored as typed, before passwords were hashed in NFKC form
+        User.by_email("ada@example.com").password_hash = generate_password_hash(DECOMPOSED)
+        db.session.commit()
+    assert client.login(password=DECOMPOSED).status_code == 302
+    client.logout()
+    assert client.login(password=COMPOSED).status_code == 422  # the new form was never stored
+
+
+def test_a_new_password_that_is_the_current_one_is_refused(client, password):
+    client.register()
+    response = client.submit(
+        "/account/password", {"current": password, "password": password, "confirm": password}
+    )
+    assert response.status_code == 422
+    assert "That is the password you have now; choose a new one." in response.get_data(as_text=True)
 
 
 def test_passwords_are_stored_hashed(app, client, password):

@@ -268,3 +268,16 @@ def test_the_instance_folder_is_its_owners_only_with_a_development_secret_in_it(
     register_extensions(app)
     assert stat.S_IMODE(instance.stat().st_mode) == 0o700
     assert stat.S_IMODE((instance / "secret_key").stat().st_mode) == 0o600
+
+
+def test_a_password_not_in_nfkc_form_checks_two_hashes_for_any_email(
+    client, make_user, hash_checks
+):
+    """A password typed with a combining accent is checked in NFKC form and, for a hash stored
+    before passwords were hashed in that form, as typed: two hashes for a known, an unknown and
+    an invited email alike, so the time still tells nothing of the account."""
+    make_user("ada@example.com")
+    for email in ("ada@example.com", "nobody@example.com"):
+        hash_checks.clear()
+        assert client.login(email=email, password="wrong passe\u0301!").status_code == 422
+        assert len(hash_checks) == 2, email

@@ -2,9 +2,15 @@
 
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
+from wtforms.validators import DataRequired, Length, ValidationError
 
-from webapp.accounts.models import MIN_PASSWORD, User, email_problem, name_problem
+from webapp.accounts.models import (
+    MIN_PASSWORD,
+    User,
+    email_problem,
+    name_problem,
+    stable_password,
+)
 from webapp.column_text import FitsColumn
 
 # Hashed, so not stored as typed; long enough for any passphrase, short enough to hash cheaply.
@@ -23,6 +29,17 @@ def _password(label: str, message: str) -> PasswordField:
     return PasswordField(label, validators=[FitsColumn(length=MAX_PASSWORD), DataRequired(message)])
 
 
+def _same_as(other: str, message: str):
+    """A password typed again: the same as `other`'s once both are in the form passwords are
+    hashed in (one typed with a combining accent and one without are the same)."""
+
+    def check(form, field) -> None:
+        if stable_password(field.data or "") != stable_password(form[other].data or ""):
+            raise ValidationError(message)
+
+    return check
+
+
 def _new_password(label: str, noun: str) -> tuple[PasswordField, PasswordField]:
     """A new password under the password policy, and the same typed again."""
     password = PasswordField(
@@ -39,7 +56,7 @@ def _new_password(label: str, noun: str) -> tuple[PasswordField, PasswordField]:
         validators=[
             FitsColumn(length=MAX_PASSWORD),
             DataRequired(f"Type the {noun} again."),
-            EqualTo("password", "The passwords differ."),
+            _same_as("password", "The passwords differ."),
         ],
     )
     return password, confirm
@@ -83,6 +100,13 @@ class ChangePasswordForm(FlaskForm):
 
     current = _password("Current password", "Enter your current password.")
     password, confirm = _new_password("New password", "new password")
+
+    def validate_password(self, field) -> None:
+        """A new password, not the one typed as the current one."""
+        if self.current.data and stable_password(field.data or "") == stable_password(
+            self.current.data
+        ):
+            raise ValidationError("That is the password you have now; choose a new one.")
 
 
 class ActivateForm(FlaskForm):

@@ -88,7 +88,9 @@ class User(UserMixin, db.Model):
     def set_password(self, password: str | None) -> None:
         """Store a salted hash of the password and spend any invitation link. `None` leaves an
         invited account without a password until the person activates it."""
-        self.password_hash = generate_password_hash(password) if password else NO_PASSWORD
+        self.password_hash = (
+            generate_password_hash(stable_password(password)) if password else NO_PASSWORD
+        )
         self.session_token = _new_session_token()
 
     def set_first_password(self, password: str) -> bool:
@@ -104,7 +106,8 @@ class User(UserMixin, db.Model):
                 User.session_token == self.session_token,
             )
             .values(
-                password_hash=generate_password_hash(password), session_token=_new_session_token()
+                password_hash=generate_password_hash(stable_password(password)),
+                session_token=_new_session_token(),
             )
         )
         return chosen.rowcount == 1
@@ -237,11 +240,24 @@ def _new_session_token() -> str:
     return secrets.token_hex(16)
 
 
+def stable_password(password: str) -> str:
+    """A password as it is hashed and compared: in NFKC form (NIST SP 800-63B, 5.1.1.2), so
+    that é typed as one character on one device and as e and a combining accent on another,
+    or a full-width digit, is the same password, as it looks the same."""
+    return unicodedata.normalize("NFKC", password)
+
+
 def password_matches(user: User | None, password: str) -> bool:
-    """Whether `password` is the user's. Exactly one hash is checked whether the account exists,
-    has no password yet (invited) or has one, so the time a login takes does not tell which."""
+    """Whether `password` is the user's. The same hashes are checked whether the account exists,
+    has no password yet (invited) or has one, so the time a login takes does not tell which:
+    one, or two where the password as typed is not in NFKC form, the second as typed (a hash
+    stored before passwords were hashed in that form)."""
     real = user is not None and user.has_password
-    matches = check_password_hash(user.password_hash if real else _stand_in_hash(), password)
+    stored = user.password_hash if real else _stand_in_hash()
+    stable = stable_password(password)
+    matches = check_password_hash(stored, stable)
+    if stable != password:
+        matches = check_password_hash(stored, password) or matches
     return real and matches
 
 
