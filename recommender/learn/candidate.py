@@ -108,7 +108,9 @@ def train_candidate(
             registry, (active_name, active, active_people, unreadable), names, (keys, usable, seen)
         )
     progress("choosing the capacity and fitting the candidate on every usable row")
-    result = fit_on_profiles(profiles, track_taken, success, usable, seed=seed, prior=prior)
+    result = fit_on_profiles(
+        profiles, track_taken, success, usable, seed=seed, prior=prior, search_intervals=True
+    )
     progress("making the fairness reports")
     fairness = advice_fairness(result.model, profiles, features, sensitive)
     drawn = cross_fitting_drawn(folds, cross_fit_repeats(int(usable.sum())))

@@ -216,11 +216,15 @@ def fit_track_model(
     seed: int = 0,
     reliability: np.ndarray | None = None,
     prior: Prior | None = None,
+    search_intervals: bool = False,
 ) -> TrainingResult:
     """Choose each track's capacity, fit both calibrated models with their posteriors, and
     report cross-validated metrics. `reliability` (per feature, 1 = measured without
     error) sets the measurement part of the intervals; None takes every feature as exact.
-    `prior` (a model reading the same features) is a shape the search may shrink toward."""
+    `prior` (a model reading the same features) is a shape the search may shrink toward.
+    `search_intervals`: the cross-validated metrics with their bootstrap intervals, for the
+    version published (a second or two a track; the cross-fitted folds and the evaluation's
+    fits, which are not published, do without)."""
     shortfalls = training_shortfalls(
         track_taken, success, rows=FIT_ROWS_PER_TRACK, each=FIT_EACH_OUTCOME
     )
@@ -246,7 +250,14 @@ def fit_track_model(
         if prior is not None:
             prior_log_odds = prior.model.intercepts[track] + prior_parts[track][rows].sum(axis=1)
         fits[track] = _fit_track(
-            features[rows], y, grids, optional, seed, blanks=blanks, prior_log_odds=prior_log_odds
+            features[rows],
+            y,
+            grids,
+            optional,
+            seed,
+            blanks=blanks,
+            prior_log_odds=prior_log_odds,
+            intervals=search_intervals,
         )
         metrics["tracks"][track] = fits[track].metrics
         if prior is not None:
@@ -333,10 +344,11 @@ def fit_on_profiles(
     *,
     seed: int = 0,
     prior: Prior | None = None,
+    search_intervals: bool = False,
 ) -> TrainingResult:
     """The track model learnt from the given rows of scored people (default: every usable
-    one), with the reliability of its scales measured on the same rows; `prior` as in
-    `fit_track_model`."""
+    one), with the reliability of its scales measured on the same rows; `prior` and
+    `search_intervals` as in `fit_track_model`."""
     rows = usable_rows(profiles) if rows is None else rows
     names = tuple(feature.name for feature in pack_features(profiles.pack))
     return fit_track_model(
@@ -347,6 +359,7 @@ def fit_on_profiles(
         seed=seed,
         reliability=feature_reliability(profiles, rows),
         prior=prior,
+        search_intervals=search_intervals,
     )
 
 
@@ -462,8 +475,10 @@ def _fit_track(
     *,
     blanks: dict[int, np.ndarray],
     prior_log_odds: np.ndarray | None = None,
+    intervals: bool = False,
 ) -> _TrackFit:
-    """Search the capacity, calibrate, fit on every row, and take the posterior."""
+    """Search the capacity, calibrate, fit on every row, and take the posterior; with
+    `intervals`, the search's own metrics with their bootstrap intervals."""
     chosen, judged, out_of_fold, search = select_capacity(
         features, y, grids, optional, seed, blanks=blanks, prior_log_odds=prior_log_odds
     )
@@ -486,8 +501,15 @@ def _fit_track(
     covariance[unlearnt, :] = 0.0
     covariance[:, unlearnt] = 0.0
     calibrated = sigmoid(slope * out_of_fold + offset)
-    # the intervals from resampling the people scored; the points as before
-    alone = scored_alone(y[judged], calibrated, seed=seed)
+    searched = {
+        "cv_rows": int(judged.size),
+        "cv_auc": round(float(roc_auc_score(y[judged], calibrated)), 4),
+        "cv_brier": round(float(brier_score_loss(y[judged], calibrated)), 4),
+    }
+    if intervals:  # from resampling the people scored
+        alone = scored_alone(y[judged], calibrated, seed=seed)
+        searched["cv_auc_interval"] = alone["auc"]["candidate_interval"]
+        searched["cv_brier_interval"] = alone["brier"]["candidate_interval"]
     return _TrackFit(
         design,
         weights,
@@ -501,11 +523,7 @@ def _fit_track(
             "regularisation_c": round(chosen.c, 6),
             **({} if prior_log_odds is None else {"prior_weight": chosen.prior_weight}),
             "search": search,
-            "cv_rows": int(judged.size),
-            "cv_auc": round(float(roc_auc_score(y[judged], calibrated)), 4),
-            "cv_auc_interval": alone["auc"]["candidate_interval"],
-            "cv_brier": round(float(brier_score_loss(y[judged], calibrated)), 4),
-            "cv_brier_interval": alone["brier"]["candidate_interval"],
+            **searched,
             "calibration": calibration_table(calibrated, y[judged]),
         },
         prior_scale=slope * chosen.prior_weight,

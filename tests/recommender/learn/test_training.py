@@ -67,7 +67,8 @@ FEATURE_ROWS = arrays(
 def fitted(tiny):
     profiles, taken, success, truth = _world(tiny, 12000, 1)
     names = tuple(f.name for f in pack_features(tiny))
-    return fit_track_model(feature_matrix(profiles), names, taken, success), truth, profiles
+    fitted = fit_track_model(feature_matrix(profiles), names, taken, success, search_intervals=True)
+    return fitted, truth, profiles
 
 
 def test_the_model_learns_who_succeeds_where(fitted, tiny):
