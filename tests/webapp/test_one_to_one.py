@@ -1009,6 +1009,15 @@ def test_two_assessments_of_one_day_are_told_apart_by_their_time(
     assert "5 December 2026, 14:05 UTC (this one)" in one_to_one
     assert "Assessment of 5 December 2026, 14:05 UTC on the" in one_to_one
     assert "5 December 2026, 09:30 UTC" in one_to_one
+    # the report's own result names the one before it by its time too
+    own = words_of(ada.get(f"/results/{second}"))
+    assert "Since your assessment of 5 December 2026, 09:30 UTC" in own
+    with app.app_context():  # within one minute: to the second
+        db.session.get(Assessment, second).completed_at = datetime(2026, 12, 5, 9, 30, 41)
+        db.session.commit()
+    team_page = words_of(mo.get("/team/"))
+    assert "Assessment of 5 December 2026, 09:30:00 UTC" in team_page
+    assert "Assessment of 5 December 2026, 09:30:41 UTC" in team_page
     with app.app_context():
         db.session.get(Assessment, first).completed_at = datetime(2026, 11, 20, 9, 30)
         db.session.commit()

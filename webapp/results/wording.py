@@ -28,9 +28,12 @@ def minute(moment: datetime | None) -> str:
 
 def day_among(moment: datetime | None, moments: list[datetime | None]) -> str:
     """The day, and the time too where another of `moments` (the list it is shown in) falls
-    on the same day: two assessments of one day are told apart."""
-    same_day = sum(other is not None and day(other) == day(moment) for other in moments)
-    return minute(moment) if same_day > 1 else day(moment)
+    on the same day, to the second where one falls in the same minute: two assessments of one
+    day are told apart."""
+    for said in (day, minute):
+        if sum(other is not None and said(other) == said(moment) for other in moments) < 2:
+            return said(moment)
+    return "" if moment is None else f"{day(moment)}, {moment:%H:%M:%S} UTC"
 
 
 def sureness(recommendation: dict[str, Any]) -> str:
