@@ -2,6 +2,7 @@
 
 import io
 import os
+import shutil
 import socket
 import sqlite3
 import sys
@@ -10,6 +11,10 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy.engine import make_url
 
+from tests.webapp.conftest import app_settings
+from webapp import create_app
+from webapp.accounts.demo import ensure_demo_accounts
+from webapp.accounts.models import User
 from webapp.api.tokens import ApiToken
 from webapp.audit import AuditEvent
 from webapp.cli import main
@@ -315,3 +320,35 @@ def test_a_token_whose_secret_cannot_be_written_is_revoked_at_once(cli, monkeypa
     with app.app_context():
         token = db.session.get(ApiToken, 1)
         assert token is not None and token.revoked_at is not None
+
+
+def test_demo_accounts_printed_for_one_database_still_sign_in_after_serving_another(
+    app, sqlite_template, tmp_path
+):
+    """`trackfit serve` keeps the demo passwords in the instance folder, which every database
+    served from this folder shares: serving another `DATABASE_URL` once rewrote the file, so
+    the next `make serve` printed passwords its own database never had (and reset them in the
+    other, as often as one switched)."""
+    (tmp_path / "instance").mkdir()
+    other_path = tmp_path / "other.sqlite3"
+    shutil.copy(sqlite_template, other_path)
+    other = create_app(
+        app_settings(f"sqlite:///{other_path}", TRACKFIT_MODELS=str(tmp_path / "models"))
+    )
+    other.instance_path = app.instance_path
+
+    def demo(on):
+        with on.app_context():
+            accounts = ensure_demo_accounts(on)
+            signs_in = [User.by_email(a["email"]).check_password(a["password"]) for a in accounts]
+            db.session.remove()
+        return [(a["email"], a["password"]) for a in accounts], signs_in
+
+    first, signs_in = demo(app)
+    assert signs_in == [True, True, True]
+    elsewhere, signs_in = demo(other)
+    assert signs_in == [True, True, True]
+    assert demo(app) == (first, [True, True, True])  # nobody's password was reset
+    assert demo(other) == (elsewhere, [True, True, True])
+    with other.app_context():
+        db.engine.dispose()

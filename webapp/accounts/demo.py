@@ -1,4 +1,5 @@
-"""Demo accounts for a local trial: one per role, random passwords kept in the instance folder."""
+"""Demo accounts for a local trial: one per role, random passwords kept in the instance folder,
+labelled with the database they are for (every database served from one folder shares the file)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from sqlalchemy.engine import make_url
 
 from webapp import answering
 from webapp.accounts.models import User
@@ -29,10 +31,13 @@ def ensure_demo_accounts(app: Flask) -> list[dict[str, Any]]:
     """The demo accounts, created on first run: the employee reports to the manager and has one
     finished assessment, shared with the manager, so every role has something to look at."""
     path = Path(app.instance_path) / DEMO_FILE
-    if path.exists():
-        accounts = json.loads(path.read_text())
-        if all(User.by_email(a["email"]) is not None for a in accounts):
-            return accounts
+    database = _database_label(app)
+    kept = json.loads(path.read_text()) if path.exists() else []
+    # a file from before the label holds one database's accounts: taken as this one's, as then
+    mine = [a for a in kept if a.get("database", database) == database]
+    if mine and all(User.by_email(a["email"]) is not None for a in mine):
+        return mine
+    others = [a for a in kept if a.get("database", database) != database]
     accounts = []
     for role, email, name in DEMO_PEOPLE:
         user = User.by_email(email)
@@ -41,14 +46,20 @@ def ensure_demo_accounts(app: Flask) -> list[dict[str, Any]]:
             user = User(email=email, name=name, role=role)
             db.session.add(user)
         user.set_password(password)
-        accounts.append({"role": role, "email": email, "password": password})
+        accounts.append({"role": role, "email": email, "password": password, "database": database})
     employee, manager = User.by_email(DEMO_PEOPLE[0][1]), User.by_email(DEMO_PEOPLE[1][1])
     employee.manager_id = manager.id
     db.session.commit()
     _finished_demo_assessment(employee, manager)
     path.touch(mode=0o600)
-    path.write_text(json.dumps(accounts, indent=2))
+    path.write_text(json.dumps(others + accounts, indent=2))
     return accounts
+
+
+def _database_label(app: Flask) -> str:
+    """The database the demo accounts are for, as `trackfit serve` names it, without a password."""
+    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    return url.render_as_string(hide_password=True)
 
 
 def _finished_demo_assessment(user: User, manager: User) -> None:
