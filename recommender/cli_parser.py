@@ -1,6 +1,7 @@
 """The command line's argument parser: argparse's, except that arguments it does not know are
 refused with what was probably meant ("--models goes before the command", "did you mean
---input FILE?") instead of the bare usage line. A hint is given only where the word says what
+--input FILE?") instead of the bare usage line, and that every value it cannot read is named
+in one pass (argparse stops at the first). A hint is given only where the word says what
 it is (a file there is or with a file's suffix, a pack installed or a pack's folder) and the
 option it belongs to is not given already; otherwise none rather than a wrong one."""
 
@@ -20,6 +21,8 @@ FILE_SUFFIXES = {
     "--out": (".csv",),
 }
 REQUIRED = re.compile(r"the following arguments are required: (.*)")
+# what an option's value is while the rest of the line is read, when it could not be read
+REFUSED = object()
 
 
 class TrackfitParser(argparse.ArgumentParser):
@@ -34,13 +37,37 @@ class TrackfitParser(argparse.ArgumentParser):
             self.error(unrecognized(self, parsed, extras))
         return parsed
 
-    def error(self, message: str):
-        """argparse's error, with the option a required one was probably given without."""
-        missing = REQUIRED.match(message)
-        if missing:
-            hints = _required_hints(self, missing.group(1).split(", "))
-            message = "; ".join([message, *hints])
-        super().error(message)
+    def parse_known_args(self, args=None, namespace=None):
+        """argparse's, except that a value it cannot read is kept to be named with every
+        other one, once the whole line is read."""
+        self.refused: list[str] = []
+        parsed, extras = super().parse_known_args(args, namespace)
+        if self.refused:
+            self.error(None)
+        return parsed, extras
+
+    def _get_value(self, action, arg_string):
+        try:
+            return super()._get_value(action, arg_string)
+        except argparse.ArgumentError as refused:
+            self.refused.append(str(refused))
+            return REFUSED
+
+    def _check_value(self, action, value):
+        if value is not REFUSED:  # named already; not "an invalid choice" besides
+            super()._check_value(action, value)
+
+    def error(self, message: str | None):
+        """argparse's error, after every value that could not be read, with the option a
+        required one was probably given without."""
+        said = list(getattr(self, "refused", []))
+        if message is not None:
+            missing = REQUIRED.match(message)
+            if missing:
+                hints = _required_hints(self, missing.group(1).split(", "))
+                message = "; ".join([message, *hints])
+            said.append(message)
+        super().error("; ".join(said))
 
 
 def unrecognized(parser: argparse.ArgumentParser, parsed, extras: list[str]) -> str:

@@ -356,6 +356,26 @@ def test_a_whole_number_option_says_what_is_wrong_with_it(trackfit, capsys, valu
     assert said in capsys.readouterr().err
 
 
+def test_every_value_the_command_line_cannot_read_is_named_in_one_pass(trackfit, capsys):
+    """argparse stops at the first value it cannot read: the second bad one was found only
+    once the first was mended."""
+    with pytest.raises(SystemExit) as exit_:
+        trackfit("evaluate", "--sizes", "300,x", "--seeds", "0", "--test-n", "many")
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert "argument --sizes: '300,x' is not a list of whole numbers" in err
+    assert "argument --seeds: 0 is not between 1 and" in err
+    assert "argument --test-n: 'many' is not a whole number" in err
+    assert err.count("error:") == 1 and "Traceback" not in err
+    # and with a required option missing too, every problem in the one message
+    with pytest.raises(SystemExit) as exit_:
+        trackfit("synth", "--n", "ninety", "--seed", "-1")
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2
+    assert "argument --n: 'ninety' is not a whole number" in err
+    assert "argument --seed: " in err and "the following arguments are required: --out" in err
+
+
 def test_a_huge_number_in_the_answers_is_quoted_short(trackfit, tmp_path):
     line = (ROOT / "questionnaires/engineering/sample-answers.jsonl").read_text().splitlines()[0]
     data = json.loads(line)
