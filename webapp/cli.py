@@ -174,7 +174,7 @@ def _app(args: argparse.Namespace, development: bool = False):
 @_setup_named
 def run_serve(args: argparse.Namespace) -> int:
     """`trackfit serve`: migrate, create demo accounts on first run, print them, serve."""
-    from webapp.accounts.demo import ensure_demo_accounts
+    from webapp.accounts.demo import database_shown, ensure_demo_accounts
     from webapp.storage import MigrationRefused, upgrade_database
 
     taken = _port_taken(args.host, args.port)
@@ -193,15 +193,18 @@ def run_serve(args: argparse.Namespace) -> int:
         print(f"trackfit: the active model cannot be used yet:\n{problem}", file=sys.stderr)
     shown = f"[{args.host}]" if ":" in args.host else args.host  # an IPv6 address in a URL
     print(f"trackfit is running at http://{shown}:{args.port}/  (Ctrl+C stops it)")
-    print(f"  database: {app.config['SQLALCHEMY_DATABASE_URI']}")
+    print(f"  database: {database_shown(app.config['SQLALCHEMY_DATABASE_URI'])}")
     models = app.config["TRACKFIT_MODELS"] or "models/"
     print(f"  pack: {app.config['TRACKFIT_PACK']}; models: {models}")
     if accounts:
         print("  demo accounts (stored in the instance folder, for trying trackfit locally):")
         for account in accounts:
-            print(
-                f"    {account['role']:<9} {account['email']:<24} password: {account['password']}"
+            said = (
+                f"password: {account['password']}"
+                if "password" in account
+                else "an account of this database already: its password is its own"
             )
+            print(f"    {account['role']:<9} {account['email']:<24} {said}")
     sys.stdout.flush()
     app.run(host=args.host, port=args.port, debug=False, use_reloader=False, threaded=True)
     return EXIT_OK

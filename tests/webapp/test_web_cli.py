@@ -12,8 +12,9 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from tests.webapp.conftest import app_settings
+from tests.webapp.factories import PASSWORD
 from webapp import create_app
-from webapp.accounts.demo import ensure_demo_accounts
+from webapp.accounts.demo import database_shown, ensure_demo_accounts
 from webapp.accounts.models import User
 from webapp.api.tokens import ApiToken
 from webapp.audit import AuditEvent
@@ -352,3 +353,34 @@ def test_demo_accounts_printed_for_one_database_still_sign_in_after_serving_anot
     assert demo(other) == (elsewhere, [True, True, True])
     with other.app_context():
         db.engine.dispose()
+
+
+def test_serving_leaves_someones_own_account_of_a_demo_email_as_it_is(app, make_user):
+    """`trackfit users add --email hr@example.com` (the README's own example) made an account
+    that `trackfit serve` then gave a new password, silently; and a manager of that email had
+    the demo employee put under them. Someone's own account is left as it is, and said so."""
+    os.makedirs(app.instance_path, exist_ok=True)
+    make_user("hr@example.com", "hr", "Hana Real")
+    make_user("manager@example.com", "manager", "Mo Real")
+    with app.app_context():
+        accounts = ensure_demo_accounts(app)
+        by_email = {a["email"]: a for a in accounts}
+        assert (
+            by_email["hr@example.com"].get("kept") and "password" not in by_email["hr@example.com"]
+        )
+        assert User.by_email("hr@example.com").check_password(PASSWORD)
+        assert User.by_email("manager@example.com").check_password(PASSWORD)
+        employee = User.by_email("employee@example.com")
+        assert employee.check_password(by_email["employee@example.com"]["password"])
+        assert employee.manager_id is None  # not put under someone's own manager account
+        db.session.remove()
+    with app.app_context():  # served again: the demo employee keeps its password
+        again = {a["email"]: a for a in ensure_demo_accounts(app)}
+        assert again["employee@example.com"] == by_email["employee@example.com"]
+        assert "password" not in again["hr@example.com"]
+        db.session.remove()
+
+
+def test_serve_shows_the_database_without_its_password():
+    shown = database_shown("postgresql+psycopg://trackfit:s3cret@db.internal:5432/trackfit")
+    assert "s3cret" not in shown and "db.internal:5432/trackfit" in shown

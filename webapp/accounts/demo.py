@@ -25,41 +25,64 @@ DEMO_PEOPLE = (
     ("manager", "manager@example.com", "Morgan Manager"),
     ("hr", "hr@example.com", "Harper HR"),
 )
+ROLE_ORDER = [role for role, _, _ in DEMO_PEOPLE]
 
 
 def ensure_demo_accounts(app: Flask) -> list[dict[str, Any]]:
     """The demo accounts, created on first run: the employee reports to the manager and has one
-    finished assessment, shared with the manager, so every role has something to look at."""
+    finished assessment, shared with the manager, so every role has something to look at. An
+    account of a demo's email that is no demo account of this database is left as it is,
+    listed with `kept` and no password."""
     path = Path(app.instance_path) / DEMO_FILE
     database = _database_label(app)
     kept = json.loads(path.read_text()) if path.exists() else []
     # a file from before the label holds one database's accounts: taken as this one's, as then
     mine = [a for a in kept if a.get("database", database) == database]
-    if mine and all(User.by_email(a["email"]) is not None for a in mine):
-        return mine
+    demo_emails = {a["email"] for a in mine}
+    own = [  # someone's own account of a demo's email, to be left as it is
+        {"role": role, "email": email, "kept": True}
+        for role, email, _ in DEMO_PEOPLE
+        if email not in demo_emails and User.by_email(email) is not None
+    ]
+    if len(mine) + len(own) == len(DEMO_PEOPLE) and all(
+        User.by_email(email) is not None for email in demo_emails
+    ):
+        return sorted(mine + own, key=lambda a: ROLE_ORDER.index(a["role"]))
     others = [a for a in kept if a.get("database", database) != database]
     accounts = []
     for role, email, name in DEMO_PEOPLE:
         user = User.by_email(email)
+        if user is not None and email not in demo_emails:
+            # someone's own account (`trackfit users add --email hr@example.com`): never given
+            # a new password, a manager or an assessment by a demo
+            accounts.append({"role": role, "email": email, "kept": True})
+            continue
         password = secrets.token_urlsafe(9)
         if user is None:
             user = User(email=email, name=name, role=role)
             db.session.add(user)
         user.set_password(password)
         accounts.append({"role": role, "email": email, "password": password, "database": database})
-    employee, manager = User.by_email(DEMO_PEOPLE[0][1]), User.by_email(DEMO_PEOPLE[1][1])
-    employee.manager_id = manager.id
+    made = {a["email"] for a in accounts if "password" in a}
+    employee, manager = (User.by_email(email) for _, email, _ in DEMO_PEOPLE[:2])
+    if {employee.email, manager.email} <= made:
+        employee.manager_id = manager.id
     db.session.commit()
-    _finished_demo_assessment(employee, manager)
+    if {employee.email, manager.email} <= made:
+        _finished_demo_assessment(employee, manager)
     path.touch(mode=0o600)
-    path.write_text(json.dumps(others + accounts, indent=2))
+    path.write_text(json.dumps(others + [a for a in accounts if "password" in a], indent=2))
     return accounts
 
 
 def _database_label(app: Flask) -> str:
-    """The database the demo accounts are for, as `trackfit serve` names it, without a password."""
-    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
-    return url.render_as_string(hide_password=True)
+    """The database the demo accounts are for, as `trackfit serve` names it."""
+    return database_shown(app.config["SQLALCHEMY_DATABASE_URI"])
+
+
+def database_shown(uri: str) -> str:
+    """A database URL as it may be shown or written down: its password hidden."""
+    return make_url(uri).render_as_string(hide_password=True)
 
 
 def _finished_demo_assessment(user: User, manager: User) -> None:
