@@ -1,4 +1,5 @@
-"""A pack described as JSON, for other tools: items, constructs, competencies, context, tracks."""
+"""A pack described as JSON, for other tools: items (each with its scale), constructs,
+competencies, context fields, tracks with their ladders, and every level once."""
 
 from __future__ import annotations
 
@@ -54,6 +55,11 @@ def pack_schema(pack: Pack) -> dict[str, Any]:
             }
             for track in framework.tracks
         ],
+        # DESIGN's "tracks, levels": every level once, with the tracks whose ladder holds it
+        "levels": [
+            {"id": lv.id, "title": lv.title, "grade": lv.grade, "tracks": list(lv.tracks)}
+            for lv in sorted(framework.levels, key=lambda lv: (lv.grade, lv.id))
+        ],
     }
 
 
@@ -69,8 +75,12 @@ def _item(item: Item, scales: dict) -> dict[str, Any]:
         "max": int(item.max),
         "reverse": item.reverse,
     }
+    # DESIGN's "scale": the answer's range and, for a rating scale, its name and labels (also
+    # given flat, as min, max and labels, as before)
+    described["scale"] = {"min": int(item.min), "max": int(item.max)}
     if item.kind in (LIKERT, ATTENTION):
         described["labels"] = list(scales[item.scale].labels)
+        described["scale"] = {"id": item.scale, **described["scale"], "labels": described["labels"]}
     if item.kind == ATTENTION:
         described["expected"] = item.expected
     if item.kind == ANCHORED:

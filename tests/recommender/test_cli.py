@@ -160,6 +160,17 @@ def test_schema_lists_constructs_competencies_items_and_tracks(trackfit):
     assert [lv["grade"] for lv in tracks["ic"]["levels"]] == sorted(
         lv["grade"] for lv in tracks["ic"]["levels"]
     )
+    # DESIGN's contract: items (id, kind, construct/competency, scale, reverse), context
+    # fields, tracks, levels
+    for item in schema["items"]:
+        assert {"id", "kind", "construct", "competency", "scale", "reverse"} <= set(item)
+        assert (item["scale"]["min"], item["scale"]["max"]) == (item["min"], item["max"])
+    assert schema["items"][0]["scale"]["id"] == "agree5"
+    assert len(schema["items"][0]["scale"]["labels"]) == 5
+    in_ladders = {lv["id"] for track in schema["tracks"] for lv in track["levels"]}
+    assert {lv["id"] for lv in schema["levels"]} == in_ladders
+    shared = next(lv for lv in schema["levels"] if lv["id"] == "L1")
+    assert shared["tracks"] == ["ic", "manager"]
 
 
 def test_schema_of_another_pack(trackfit):
