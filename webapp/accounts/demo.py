@@ -39,7 +39,8 @@ def ensure_demo_accounts(app: Flask) -> list[dict[str, Any]]:
     # a file from before the label holds one database's accounts: taken as this one's, as then
     mine = [a for a in kept if a.get("database", database) == database]
     demo_emails = {a["email"] for a in mine}
-    own = [  # someone's own account of a demo's email, to be left as it is
+    own = [  # someone's own account of a demo's email (`trackfit users add`): never given a
+        # new password, a manager or an assessment by a demo
         {"role": role, "email": email, "kept": True}
         for role, email, _ in DEMO_PEOPLE
         if email not in demo_emails and User.by_email(email) is not None
@@ -49,30 +50,27 @@ def ensure_demo_accounts(app: Flask) -> list[dict[str, Any]]:
     ):
         return sorted(mine + own, key=lambda a: ROLE_ORDER.index(a["role"]))
     others = [a for a in kept if a.get("database", database) != database]
-    accounts = []
+    made = []
     for role, email, name in DEMO_PEOPLE:
-        user = User.by_email(email)
-        if user is not None and email not in demo_emails:
-            # someone's own account (`trackfit users add --email hr@example.com`): never given
-            # a new password, a manager or an assessment by a demo
-            accounts.append({"role": role, "email": email, "kept": True})
+        if any(a["email"] == email for a in own):
             continue
-        password = secrets.token_urlsafe(9)
+        user = User.by_email(email)
         if user is None:
             user = User(email=email, name=name, role=role)
             db.session.add(user)
+        password = secrets.token_urlsafe(9)
         user.set_password(password)
-        accounts.append({"role": role, "email": email, "password": password, "database": database})
-    made = {a["email"] for a in accounts if "password" in a}
+        made.append({"role": role, "email": email, "password": password, "database": database})
     employee, manager = (User.by_email(email) for _, email, _ in DEMO_PEOPLE[:2])
-    if {employee.email, manager.email} <= made:
+    together = not any(a["email"] in (employee.email, manager.email) for a in own)
+    if together:
         employee.manager_id = manager.id
     db.session.commit()
-    if {employee.email, manager.email} <= made:
+    if together:
         _finished_demo_assessment(employee, manager)
     path.touch(mode=0o600)
-    path.write_text(json.dumps(others + [a for a in accounts if "password" in a], indent=2))
-    return accounts
+    path.write_text(json.dumps(others + made, indent=2))
+    return sorted(made + own, key=lambda a: ROLE_ORDER.index(a["role"]))
 
 
 def _database_label(app: Flask) -> str:
