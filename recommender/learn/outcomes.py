@@ -49,6 +49,9 @@ EMPLOYEE_ID_LENGTH = 64
 EMAIL_LENGTH = 120  # a row may name its person by email: as long as the stored id may be
 SENSITIVE_VALUE_LENGTH = 120
 CELL_LENGTH = 200
+# Named columns of a file: a pack's items, its context fields and sensitive columns are a few
+# hundred at most.
+MAX_COLUMNS = 2_000
 NUL = "\x00"
 
 
@@ -300,7 +303,7 @@ def _table(name: str, raw_bytes: bytes) -> _Table:
         raise OutcomesInvalid(f"{name}: is empty")
     reader = csv_records(text, strict=True)
     header: list[str] | None = None
-    header_line = 1
+    header_line, named_width = 1, 0
     rows: list[list[str]] = []
     lines: list[int] = []
     row_problems: list[Problem] = []
@@ -321,12 +324,17 @@ def _table(name: str, raw_bytes: bytes) -> _Table:
             continue  # a blank line, or one of empty cells (a spreadsheet's ",,,")
         if header is None:
             header, header_line = row, start
-            separated = _other_separator(f"{name}:{header_line}", header)
-            if separated:
+            where = f"{name}:{header_line}"
+            refused = _other_separator(where, header) or _too_many_columns(where, header)
+            if refused:
                 # the same Save As mends its encoding too: say so now, not after a second try
-                raise OutcomesInvalid([separated, *encoding[:1]])
-        elif _fits(row, header):
-            rows.append((row + [""] * len(header))[: len(header)])
+                raise OutcomesInvalid([refused, *encoding[:1]])
+            named_width = _named_width(header)
+        elif _fits(row, header, named_width):
+            # never padded to the header: the cells it lacks are under columns with no name
+            # (a header ending in commas), which are never read (a header of a million commas
+            # made each row a million cells)
+            rows.append(row[: len(header)])
             lines.append(start)
         else:
             row_problems.append(
@@ -357,13 +365,20 @@ def _table(name: str, raw_bytes: bytes) -> _Table:
     return _Table(columns, cells, lines_read, file_problems, row_problems, broken)
 
 
-def _fits(row: list[str], header: list[str]) -> bool:
+def _fits(row: list[str], header: list[str], named: int) -> bool:
     """Whether a row fits the header but for what a spreadsheet or hand edit leaves at the end
     of a line: cells beyond the header with nothing in them (a trailing comma), or no cells
-    for trailing header columns that have no name (a header ending "...,gender,")."""
+    for trailing header columns that have no name (a header ending "...,gender,"); `named` is
+    how many of the header's cells there are up to its last name."""
     if len(row) >= len(header):
         return not any(cell.strip() for cell in row[len(header) :])
-    return not any(name.strip() for name in header[len(row) :])
+    return len(row) >= named
+
+
+def _named_width(header: list[str]) -> int:
+    """How many of the header's cells there are up to its last name: counted once, not for
+    each row (a header of a million trailing commas was looked through for each row)."""
+    return next((len(header) - end for end, name in enumerate(reversed(header)) if name.strip()), 0)
 
 
 UNDECODED = re.compile("[\udc80-\udcff]")  # a byte that is not UTF-8, as Python keeps it
@@ -443,6 +458,20 @@ def _other_separator(where: str, header: list[str]) -> Problem | None:
     return None
 
 
+def _too_many_columns(where: str, header: list[str]) -> Problem | None:
+    """A header naming more columns than any outcome file has: refused before a column of the
+    table is made for each (a header of 300,000 names was 44 s, its refusal every name)."""
+    named = sum(bool(name.strip()) for name in header)
+    if named <= MAX_COLUMNS:
+        return None
+    return Problem(
+        where,
+        f"the header names {named:,} columns; an outcome file has at most {MAX_COLUMNS:,} "
+        "(employee_id, track_taken, success, the questionnaire's items, context fields and "
+        "sensitive columns)",
+    )
+
+
 def _not_csv(name: str, start: int, end: int, error: csv.Error) -> Problem:
     """The problem of a record that is not CSV, named by the line it begins on: where a quote
     is left open, the csv module reads on to the end of the file and only fails there."""
@@ -468,6 +497,7 @@ def _header(
     """The distinct column names (trimmed), the header's problems, and where each name is. A
     column with neither a name nor a value (a spreadsheet's trailing comma) is no column."""
     problems, columns, positions, first = [], [], [], {}
+    filled = _filled(rows, [position for position, raw in enumerate(header) if not raw.strip()])
     for position, raw in enumerate(header):
         column = raw.strip()
         where = f"{where_header}: column {position + 1}"
@@ -475,7 +505,7 @@ def _header(
             problems.append(
                 Problem(where, f"{quoted(column)} is not a column name (too long or a NUL)")
             )
-        elif not column and any(row[position].strip() for row in rows):
+        elif not column and position in filled:
             problems.append(Problem(where, "has no name, and cells below it hold values"))
         elif not column:
             continue
@@ -488,6 +518,20 @@ def _header(
             columns.append(column)
             positions.append(position)
     return columns, problems, positions
+
+
+def _filled(rows: list[list[str]], unnamed: list[int]) -> set[int]:
+    """Which of the unnamed columns (positions, in order) hold a value in any row: each row
+    looked at only as far as its own cells go (a header of a million unnamed columns was
+    each of them looked for in every row)."""
+    filled: set[int] = set()
+    for row in rows:
+        for position in unnamed:
+            if position >= len(row):
+                break
+            if row[position].strip():
+                filled.add(position)
+    return filled
 
 
 def _readable(track: pd.Series, success: pd.Series) -> np.ndarray:
