@@ -8,6 +8,7 @@ import io
 import re
 import warnings
 import zipfile
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -22,6 +23,11 @@ from recommender.pack.source import HIDDEN_CHARACTERS, ID_PATTERN, LEVEL_ID_PATT
 MAX_FILE_BYTES = 5 * 1024 * 1024  # an XLSX with styles is tens of KB
 MAX_UNZIPPED_BYTES = 50 * 1024 * 1024  # what an XLSX may expand to before openpyxl reads it
 MAX_ZIP_ENTRIES = 500
+# XML elements (cells, strings, styles) in a workbook's parts: the template has 816, and a
+# ladder of 100 rows of 50 cells with its strings tens of thousands. openpyxl reads every cell
+# of a row and every shared string, however many are asked for, at about 25 us an element:
+# 45 MB of cells compress to 96 KB and were 55 s, 2.8 million shared strings 138 s
+MAX_XML_ELEMENTS = 100_000
 MAX_ROWS = 100
 MAX_COLUMNS = 50
 # Columns of a workbook read to find content past MAX_COLUMNS: read-only openpyxl pads each row
@@ -437,6 +443,56 @@ def _check_zip(data: bytes, file_name: str) -> None:
             f"expands to more than {MAX_UNZIPPED_BYTES // (1024 * 1024)} MB; "
             "a ladder workbook is far smaller",
         )
+    _check_elements(data, file_name)
+
+
+class _TooManyElements(Exception):
+    """Raised from inside the XML parser's handler to stop counting at the limit."""
+
+
+def _check_elements(data: bytes, file_name: str) -> None:
+    """Refuse a workbook whose parts hold more than MAX_XML_ELEMENTS XML elements in all,
+    counted by streaming each part (whatever its name: a part's name need not say it is XML)
+    until the count is passed; a part that is not XML, or cannot be unzipped, is left for
+    openpyxl to refuse."""
+    from xml.parsers import expat  # noqa: PLC0415 - only an XLSX needs it
+
+    counted = 0
+
+    def element(*_) -> None:
+        nonlocal counted
+        counted += 1
+        if counted > MAX_XML_ELEMENTS:
+            raise _TooManyElements
+
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for entry in archive.infolist():
+            parser = expat.ParserCreate()
+            parser.StartElementHandler = element
+            try:
+                with archive.open(entry) as part:
+                    while chunk := part.read(64 * 1024):
+                        parser.Parse(chunk, False)
+                    parser.Parse(b"", True)
+            except _TooManyElements:
+                raise FrameworkSheetInvalid.at(
+                    file_name,
+                    f"holds more than {MAX_XML_ELEMENTS:,} cells, strings and other parts "
+                    f"(XML elements; passed in {quoted(entry.filename)}); a ladder workbook "
+                    "has a few thousand: delete the rows and columns past the ladder, or save "
+                    "it as CSV",
+                ) from None
+            except (
+                expat.ExpatError,
+                zipfile.BadZipFile,
+                NotImplementedError,
+                RuntimeError,
+                OSError,
+                EOFError,
+                ValueError,
+                zlib.error,
+            ):
+                continue  # not XML, or not readable: openpyxl names it if it needs the part
 
 
 def _ladder_sheet(workbook, file_name: str):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import time
 import zipfile
 from datetime import datetime
 from pathlib import Path
@@ -759,3 +760,67 @@ def test_bytes_that_are_not_utf8_are_named_by_cell_with_the_sheets_other_problem
         sheet.write_bytes(TEMPLATE_CSV.decode("utf-8-sig").encode(encoding))
         code, _, err = trackfit(*command, "--out", str(tmp_path / "example"))
         assert code == 2 and "ladder.csv: is not UTF-8 text but UTF-16" in err
+
+
+def _template_with(part: str, before: bytes, added: bytes) -> bytes:
+    """The template workbook with `added` written into `part` before `before`, and the part
+    listed in the workbook when it is new (shared strings)."""
+    with zipfile.ZipFile(TEMPLATES / "framework-template.xlsx") as template:
+        parts = {entry.filename: template.read(entry) for entry in template.infolist()}
+    if part not in parts:
+        parts[part] = before
+        parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(
+            b"</Types>",
+            b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+            b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>',
+        )
+        parts["xl/_rels/workbook.xml.rels"] = parts["xl/_rels/workbook.xml.rels"].replace(
+            b"</Relationships>",
+            b'<Relationship Id="rIdStrings" Type="http://schemas.openxmlformats.org/'
+            b'officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/>'
+            b"</Relationships>",
+        )
+    parts[part] = parts[part].replace(before, added + before)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in parts.items():
+            archive.writestr(name, content)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("part", "before", "written"),
+    [
+        # a row of 3 million empty cells past the ladder's columns: 12 MB of XML, 30 s before
+        (
+            "xl/worksheets/sheet2.xml",
+            b"</sheetData>",
+            (b'<row r="95">', b"<c/>", 3_000_000, b"</row>"),
+        ),
+        # 2.8 million shared strings, none of them used: 124 KB zipped, 138 s before
+        (
+            "xl/sharedStrings.xml",
+            b"</sst>",
+            (
+                b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">',
+                b"<si><t>a</t></si>",
+                2_800_000,
+                b"",
+            ),
+        ),
+    ],
+)
+def test_a_small_workbook_of_millions_of_cells_or_strings_is_refused_at_once(part, before, written):
+    """Found by fuzzing the import with workbooks under the size limits: openpyxl reads every
+    cell of a row and every shared string, however few are asked for (55 s and 138 s on the
+    import page); the parts' XML elements are counted first, and the file refused."""
+    opened, repeated, times, closed = written  # built here, not held by the collection
+    data = _template_with(part, before, opened + repeated * times + closed)
+    started = time.perf_counter()
+    (problem,) = problems_of(data, "ladder.xlsx")
+    assert time.perf_counter() - started < 2
+    assert problem == (
+        "ladder.xlsx: holds more than 100,000 cells, strings and other parts (XML elements; "
+        f"passed in '{part}'); a ladder workbook has a few thousand: delete the rows and "
+        "columns past the ladder, or save it as CSV"
+    )
