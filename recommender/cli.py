@@ -103,7 +103,7 @@ def _say_which_pack(pack: object) -> None:
     """A pack named like a folder here is the installed pack of that name (`./engineering`
     names the folder): say so on stderr, so that an author editing ./engineering who types
     `engineering` does not read about the installed pack and think it was theirs."""
-    if not isinstance(pack, str) or not pack or not Path(pack).is_dir():
+    if not isinstance(pack, str) or not pack or not os.path.isdir(pack):
         return
     if resolve_pack_path(pack) != Path(pack):
         shown = shlex.quote(f".{os.sep}{pack}")

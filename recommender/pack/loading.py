@@ -59,7 +59,9 @@ def resolve_pack_path(name_or_path: str | Path | None) -> Path:
     if os.sep in text or (os.altsep and os.altsep in text):
         return candidate
     installed = packs_dir() / text
-    if (installed / "pack.yaml").is_file() or not candidate.exists():
+    # os.path's tests, not Path's: a name longer than a file's name may be is not there
+    # (Path.is_file raised "File name too long", a traceback for `validate <long name>`)
+    if os.path.isfile(installed / "pack.yaml") or not os.path.exists(candidate):
         return installed
     return candidate
 
@@ -74,7 +76,7 @@ def load_pack(name_or_path: str | Path | None = None) -> Pack:
             "or a pack folder's path"
         )
     path = resolve_pack_path(name_or_path)
-    if name_or_path is not None and not path.is_dir() and path.parent == packs_dir():
+    if name_or_path is not None and not os.path.isdir(path) and path.parent == packs_dir():
         named = str(name_or_path)  # a name, not a path: say which names there are
         names = installed_names()
         raise PackInvalid(
@@ -106,9 +108,9 @@ def _fingerprint(path: Path) -> tuple:
 
 @cache
 def _load_pack_cached(path: Path, _fingerprint: tuple) -> Pack:
-    if path.is_file():
+    if os.path.isfile(path):
         raise PackInvalid(f"{path}: is a file; a pack is the folder that holds it ({path.parent})")
-    if not path.is_dir():
+    if not os.path.isdir(path):
         raise PackInvalid(f"{path}: no such pack folder (packs live in {packs_dir()})")
     log = ProblemLog()
     sources = {name: PackSource.load(path / name, log) for name in PACK_FILES}

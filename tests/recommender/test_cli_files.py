@@ -191,3 +191,24 @@ def test_one_unreadable_pointer_hides_no_other_packs_active_version(capsys, mode
     assert "engineering: v1 usable" in out and "product-design: v2 usable" in out
     assert "active/data-science: '../v1' is not a version name" in err
     assert "history.jsonl:4: is not valid JSON" in err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("validate", "{name}"),
+        ("validate", "./{name}"),
+        ("schema", "--pack", "{name}"),
+        ("score", "--pack", "{name}", "--input", str(SAMPLES)),
+        ("recommend", "--pack", "{name}", "--input", str(SAMPLES)),
+    ],
+)
+def test_a_pack_name_longer_than_a_file_name_is_no_pack_not_a_traceback(capsys, argv):
+    """Found by fuzzing the options: a pack name or path of 300 characters (past the 255 a
+    file's name may have) was a traceback, "OSError: [Errno 36] File name too long", where
+    Path.is_dir says False for a missing folder but raises for a name it cannot look up."""
+    name = "a" * 300
+    code, out, err = run(capsys, *(part.replace("{name}", name) for part in argv))
+    assert (code, out) == (2, "")
+    assert "Traceback" not in err and "File name too long" not in err
+    assert f"no pack named '{name}'" in err or f"{name}: no such pack folder" in err
