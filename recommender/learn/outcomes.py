@@ -228,8 +228,11 @@ def parse_outcome_links(
     unknown = [c for c in columns if c not in REQUIRED and c not in sensitive]
     if unknown:
         one = len(unknown) == 1
+        more = len(unknown) - UNKNOWN_COLUMNS_SHOWN  # the rest counted, not listed
+        listed = ", ".join(map(repr, unknown[:UNKNOWN_COLUMNS_SHOWN]))
+        listed += f" and {more:,} more" if more > 0 else ""
         checker.problem(
-            f"{'column' if one else 'columns'} {', '.join(map(repr, unknown))} "
+            f"{'column' if one else 'columns'} {listed} "
             f"{'is' if one else 'are'} neither employee_id, track_taken, success nor "
             f"{'a named sensitive column' if one else 'named sensitive columns'}: name "
             f"{'it' if one else 'them'} as sensitive, exactly as the header writes "

@@ -789,6 +789,16 @@ def test_a_first_line_of_one_long_name_is_named_briefly(hr):
     assert "a" * 1000 not in page
 
 
+def test_a_header_of_50000_unknown_names_names_ten_and_counts_the_rest(hr):
+    """Found by fuzzing with wide lines: every unknown column was listed, so a header of
+    300,000 names was one problem of 3 MB on the page."""
+    header = ",".join(["email", "name", "manager_email", "role", *(f"c{i}" for i in range(50_000))])
+    page = text_of(upload(hr, f"{header}\na@example.com,Al,,manager\n"))
+    names = ", ".join(f"'c{i}'" for i in range(10))
+    assert f"org.csv: unknown columns: {names} and 49,990 more (expected email," in page
+    assert "'c10'" not in page
+
+
 def test_a_file_that_is_not_csv_is_refused_where_the_page_opens(app, hr):
     """A spreadsheet saved as .xlsx is refused before it is read; the summary saying so
     stands at the top of the page, not under the list of everyone (5,000 people pushed it

@@ -866,3 +866,12 @@ def test_a_header_naming_more_columns_than_any_file_has_is_refused_at_its_line(e
             "(employee_id, track_taken, success, the questionnaire's items, context fields and "
             "sensitive columns)"
         ]
+
+
+def test_a_short_files_unknown_columns_are_ten_named_and_the_rest_counted():
+    """Found by fuzzing with wide lines: every unknown column was listed in one problem."""
+    header = ",".join(["employee_id", "track_taken", "success", *(f"c{i}" for i in range(1_500))])
+    problems = [str(p) for p in _refused(f"{header}\ne1,ic,1\n".encode()).problems]
+    names = ", ".join(f"'c{i}'" for i in range(10))
+    assert problems[0].startswith(f"s.csv: columns {names} and 1,490 more are neither ")
+    assert "'c10'" not in problems[0]
