@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import string
+from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
@@ -20,9 +21,11 @@ from recommender.learn.outcomes import (
     parse_outcome_links,
     parse_outcomes,
 )
+from recommender.pack.framework_sheet import FrameworkSheetInvalid, read_ladder
 from recommender.pack.loading import load_pack
 from webapp.hr.people.org_chart import read_chart
 
+ROOT = Path(__file__).resolve().parents[2]
 PACK = load_pack("engineering")
 FUZZ = settings(
     max_examples=150,
@@ -118,6 +121,10 @@ def _named(problems, name: str) -> None:
 @FUZZ
 @given(st.one_of(ANY_BYTES, SHORT_FILES))
 def test_a_short_outcome_file_parses_or_names_its_problems(data):
+    _short_file_read(data)
+
+
+def _short_file_read(data: bytes) -> None:
     try:
         links = parse_outcome_links("s.csv", data, ("gender",))
     except OutcomesInvalid as refused:
@@ -131,6 +138,10 @@ def test_a_short_outcome_file_parses_or_names_its_problems(data):
 @FUZZ
 @given(st.one_of(ANY_BYTES, FULL_FILES))
 def test_a_full_outcome_file_parses_or_names_its_problems(data):
+    _full_file_read(data)
+
+
+def _full_file_read(data: bytes) -> None:
     try:
         outcomes = parse_outcomes("o.csv", data, PACK, ("gender",))
     except OutcomesInvalid as refused:
@@ -156,6 +167,10 @@ def in_app(app, make_user):
 @FUZZ
 @given(data=st.one_of(ANY_BYTES, CHART_FILES))
 def test_an_org_chart_parses_or_names_its_problems(in_app, data):
+    _chart_read(data)
+
+
+def _chart_read(data: bytes) -> None:
     report = read_chart("org.csv", data, "hr@example.com")
     assert len(report.problems) <= PROBLEMS_LISTED
     assert report.more_problems == 0 or len(report.problems) == PROBLEMS_LISTED
@@ -193,3 +208,122 @@ def test_audit_filters_are_a_page_or_a_named_400(hr_client, query):
     for url in ("/hr/audit", "/hr/audit.csv"):
         response = hr_client.get(f"{url}?{encoded}")
         assert response.status_code in (200, 400), (url, query, response.status_code)
+
+
+# Structurally extreme files: cells and lines past the csv module's own limit (131,072
+# characters) in any position, quoted or not; very wide lines; every kind of line end Python
+# or a spreadsheet knows; NULs, bytes that are not UTF-8, byte order marks of every encoding;
+# files of only separators, quotes or spaces; a quote left open at the end. A ladder CSV whose
+# first lines held a cell past the limit was a 500 on the import page; a header of 300,000
+# names took 44 s; these find what the cells above, all short, never reach.
+LONG = 131_073
+STRUCTURE = st.sampled_from(
+    [
+        "x" * LONG,
+        '"' + "y" * LONG + '"',
+        '"' + "z\n" * (LONG // 2) + '"',
+        "," * 20_000,
+        ",".join(f"c{i}" for i in range(3_000)),
+        "\n",
+        "\r",
+        "\r\n",
+        "\u2028",
+        "\x85",
+        "\x00",
+        "\udcff",  # a byte that is not UTF-8, as surrogateescape keeps it
+        "\ufeff",
+        '"',
+        '""',
+        ",",
+        ";",
+        " ",
+        "\t",
+    ]
+)
+BOMS = st.sampled_from(
+    [b"", b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff", b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff"]
+)
+EXTREME = settings(FUZZ, max_examples=25, deadline=None)
+# a failing example is shown whole, however long (Hypothesis warns about a long one)
+LONG_EXAMPLES = pytest.mark.filterwarnings("ignore:Generating overly large repr")
+
+
+def _extreme(columns: list[str], good: list[str]):
+    """A file of a header and a row of the right columns, with structural pieces put in any
+    position (before, between, inside or after them), behind any byte order mark."""
+    parts = [",".join(columns), "\n", ",".join(good), "\n"]
+    return st.builds(
+        lambda bom, inserts: bom + _inserted(parts, inserts).encode("utf-8", "surrogateescape"),
+        BOMS,
+        st.lists(st.tuples(st.integers(0, len(parts)), STRUCTURE), max_size=6),
+    )
+
+
+def _inserted(parts: list[str], inserts: list[tuple[int, str]]) -> str:
+    text = list(parts)
+    for at, piece in sorted(inserts, key=lambda insert: -insert[0]):
+        text.insert(at, piece)
+    return "".join(text)
+
+
+@LONG_EXAMPLES
+@EXTREME
+@given(
+    st.one_of(
+        _extreme(["employee_id", "track_taken", "success", "gender"], ["e1", "ic", "1", "f"]),
+        st.sampled_from(["", " \n\t\r\n", "," * 50_000, '"' * 1001, ";;;\n;;;", '"abc']).map(
+            str.encode
+        ),
+    )
+)
+def test_a_structurally_extreme_short_outcome_file_parses_or_names_its_problems(data):
+    _short_file_read(data)
+
+
+ITEMS = scoring_layout(PACK).item_ids
+
+
+@LONG_EXAMPLES
+@EXTREME
+@given(
+    _extreme(
+        ["employee_id", "track_taken", "success", *ITEMS, "current_level"],
+        ["e1", "ic", "1", *["3"] * len(ITEMS), "L3"],
+    )
+)
+def test_a_structurally_extreme_full_outcome_file_parses_or_names_its_problems(data):
+    _full_file_read(data)
+
+
+@LONG_EXAMPLES
+@EXTREME
+@given(
+    data=_extreme(
+        ["email", "name", "manager_email", "role"], ["a@example.com", "Al", "", "manager"]
+    )
+)
+def test_a_structurally_extreme_org_chart_parses_or_names_its_problems(in_app, data):
+    _chart_read(data)
+
+
+LADDER = (ROOT / "questionnaires" / "templates" / "framework-template.csv").read_text("utf-8-sig")
+LADDER_LINES = LADDER.splitlines(keepends=True)
+
+
+@LONG_EXAMPLES
+@EXTREME
+@given(
+    st.builds(
+        lambda bom, inserts: (
+            bom + _inserted(LADDER_LINES, inserts).encode("utf-8", "surrogateescape")
+        ),
+        BOMS,
+        st.lists(st.tuples(st.integers(0, len(LADDER_LINES)), STRUCTURE), max_size=6),
+    )
+)
+def test_a_structurally_extreme_ladder_csv_is_a_ladder_or_placed_problems(data):
+    try:
+        read_ladder(data, "ladder.csv")
+    except FrameworkSheetInvalid as refused:
+        assert refused.problems
+        assert all(p.where.startswith(("ladder.csv", "Ladder!")) for p in refused.problems)
