@@ -50,7 +50,7 @@ from recommender.pack.questionnaire import (
     Item,
     Section,
 )
-from recommender.pack.saved_text import csv_records, saved_as_utf16
+from recommender.pack.saved_text import csv_records, named_width, saved_as_utf16
 from webapp import pack_versions
 from webapp.pack_versions import UnknownDiscipline
 
@@ -97,6 +97,7 @@ __all__ = [  # what the web app uses of the answering layer, named once here
     "load_pack",
     "lookalike_scripts",
     "model_registry",
+    "named_width",
     "next_anchor",
     "pack_for",
     "pack_of",

@@ -35,7 +35,7 @@ from recommender.learn.training import training_shortfalls
 from recommender.pack.framework import TRACK_IDS
 from recommender.pack.loading import Pack
 from recommender.pack.questionnaire import CHOICE_CONTEXT, NUMBER_CONTEXT, WHOLE_CONTEXT
-from recommender.pack.saved_text import csv_records, saved_as_utf16
+from recommender.pack.saved_text import csv_records, named_width, saved_as_utf16
 
 REQUIRED = ("employee_id", "track_taken", "success")
 UNKNOWN_COLUMNS_SHOWN = 10
@@ -306,7 +306,7 @@ def _table(name: str, raw_bytes: bytes) -> _Table:
         raise OutcomesInvalid(f"{name}: is empty")
     reader = csv_records(text, strict=True)
     header: list[str] | None = None
-    header_line, named_width = 1, 0
+    header_line, named = 1, 0
     rows: list[list[str]] = []
     lines: list[int] = []
     row_problems: list[Problem] = []
@@ -332,8 +332,8 @@ def _table(name: str, raw_bytes: bytes) -> _Table:
             if refused:
                 # the same Save As mends its encoding too: say so now, not after a second try
                 raise OutcomesInvalid([refused, *encoding[:1]])
-            named_width = _named_width(header)
-        elif _fits(row, header, named_width):
+            named = named_width(header)
+        elif _fits(row, header, named):
             # never padded to the header: the cells it lacks are under columns with no name
             # (a header ending in commas), which are never read (a header of a million commas
             # made each row a million cells)
@@ -376,12 +376,6 @@ def _fits(row: list[str], header: list[str], named: int) -> bool:
     if len(row) >= len(header):
         return not any(cell.strip() for cell in row[len(header) :])
     return len(row) >= named
-
-
-def _named_width(header: list[str]) -> int:
-    """How many of the header's cells there are up to its last name: counted once, not for
-    each row (a header of a million trailing commas was looked through for each row)."""
-    return next((len(header) - end for end, name in enumerate(reversed(header)) if name.strip()), 0)
 
 
 UNDECODED = re.compile("[\udc80-\udcff]")  # a byte that is not UTF-8, as Python keeps it

@@ -43,3 +43,9 @@ def csv_records(text: str, **dialect) -> Any:
         if csv.field_size_limit() < len(text):
             csv.field_size_limit(len(text))
     return csv.reader(io.StringIO(text, newline=""), **dialect)
+
+
+def named_width(header: list[str]) -> int:
+    """How many of a header's cells there are up to its last name: the rest are the empty
+    cells a spreadsheet leaves at the end of a line (a trailing comma)."""
+    return next((len(header) - end for end, name in enumerate(reversed(header)) if name.strip()), 0)

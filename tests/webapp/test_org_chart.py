@@ -815,3 +815,22 @@ def test_rows_of_empty_cells_a_spreadsheet_leaves_are_skipped(app, hr):
     response = upload(hr, HEADER + GOOD_ROW + ",,,,\n , , ,,\n")
     assert response.status_code == 302
     assert "gus@example.com" in chart(app)
+
+
+def test_trailing_commas_a_spreadsheet_leaves_are_no_columns(app, hr):
+    """A header ending in a comma (Excel leaves one where a cell past the table was ever
+    touched), on the rows or not, reads as the table, as in outcome files: each was refused
+    ("column 6 has no name", "has 6 cells; the header has 5 columns")."""
+    body = (
+        "email,name,manager_email,role,employee_id,,\n"
+        "gus@example.com,Gus,,employee,G1,,\n"
+        "dan@example.com,Dan,gus@example.com,employee,D1\n"
+        "eve@example.com,Eve,gus@example.com,employee,E1,\n"
+    )
+    response = upload(hr, body)
+    assert response.status_code == 302, text_of(response)
+    assert {"gus@example.com", "dan@example.com", "eve@example.com"} <= set(chart(app))
+    # a value under a column with no name is still named
+    refused = upload(hr, HEADER.rstrip("\n") + ",\n" + "gus@example.com,Gus,,employee,G1,x\n")
+    assert refused.status_code == 422
+    assert "org.csv:1: column 6 has no name" in text_of(refused)

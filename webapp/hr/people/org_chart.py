@@ -182,7 +182,7 @@ def read_chart(filename: str, data: bytes, importer: str | None = None) -> Chart
         )
         problems.into(report)
         return report
-    header, rows = _records(text, problems)
+    header, rows = _without_trailing_commas(*_records(text, problems))
     positions = _columns(header, problems)
     report.has_employee_ids = "employee_id" in positions
     report.has_disciplines = "discipline" in positions
@@ -230,6 +230,22 @@ def _records(text: str, problems: _Problems) -> tuple[list[str] | None, list[tup
     if beyond:
         problems.add(0, f"has {len(rows) + beyond:,} rows; at most {MAX_ROWS:,} at once")
     return header, rows
+
+
+def _without_trailing_commas(
+    header: list[str] | None, rows: list[tuple[int, list]]
+) -> tuple[list[str] | None, list[tuple[int, list]]]:
+    """The header and rows without the empty cells a spreadsheet leaves at the ends of lines
+    (a trailing comma on the header, on the rows, or both), as outcome files are read: each
+    was "column 6 has no name", and a row with one more cell than the header refused. Where
+    any row holds a value past the header's last name, nothing is taken away, and that is
+    named as before."""
+    if header is None:
+        return header, rows
+    named = answering.named_width(header)
+    if any(cell.strip() for _, cells in rows for cell in cells[named:]):
+        return header, rows
+    return header[:named], [(line, cells[:named]) for line, cells in rows]
 
 
 def _not_csv(error: csv.Error) -> str:
