@@ -21,6 +21,8 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+import orjson
+
 from recommender.answer.answers import read_answers_jsonl, sample_answers_of
 from recommender.answer.batch import CHUNK_PEOPLE, answer_in_chunks, check_answers_jsonl
 from recommender.answer.recommendation import TrainedForAnotherPack
@@ -1668,11 +1670,12 @@ def _written(path: Path) -> Iterator[Path]:
 
 
 def _write_jsonl(stream: TextIO, records) -> None:
-    """One JSON object per line."""
-    encode = json.JSONEncoder(ensure_ascii=False).encode
+    """One JSON object per line, in UTF-8, without spaces after separators (orjson: the
+    standard library's encoder was a quarter of a batch's time, 1.5 s of 20,000 people)."""
+    option = orjson.OPT_APPEND_NEWLINE | orjson.OPT_SERIALIZE_NUMPY
     write = stream.write
     for record in records:
-        write(encode(record) + "\n")
+        write(orjson.dumps(record, option=option).decode())
 
 
 if __name__ == "__main__":
