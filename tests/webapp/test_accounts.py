@@ -285,7 +285,17 @@ def test_a_new_password_that_is_the_current_one_is_refused(client, password):
         "/account/password", {"current": password, "password": password, "confirm": password}
     )
     assert response.status_code == 422
-    assert "That is the password you have now; choose a new one." in response.get_data(as_text=True)
+    said = response.get_data(as_text=True)
+    assert "The new password is the one you typed as your current password; choose another." in said
+
+
+def test_a_password_short_once_its_accents_are_composed_is_too_short(client):
+    """The length is counted as the password is hashed: e and a combining accent typed five
+    times is ten characters typed and five hashed."""
+    short = "e\u0301" * 5
+    response = client.register(password=short)
+    assert response.status_code == 422
+    assert "Use at least 10 characters." in response.get_data(as_text=True)
 
 
 def test_passwords_are_stored_hashed(app, client, password):

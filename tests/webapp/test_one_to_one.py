@@ -973,7 +973,7 @@ def test_the_one_to_one_says_what_the_ranges_cover_about_the_report(shared):
     page = mo.get(f"/team/assessments/{assessment_id}")
     said = words_of(page)
     assert "The range is for people who answer like Ada: the model is 90% sure their" in said
-    assert "Theirs also rests on what no questionnaire asks, so it may lie outside" in said
+    assert "Ada's own also rests on what no questionnaire asks, so it may lie outside" in said
     assert "likely range for people who answer like Ada" in _legend(page)
     assert "Ada's chance" not in _legend(page)
     own = ada.get(f"/results/{assessment_id}")

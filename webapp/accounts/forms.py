@@ -2,7 +2,7 @@
 
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField
-from wtforms.validators import DataRequired, Length, ValidationError
+from wtforms.validators import DataRequired, ValidationError
 
 from webapp.accounts.models import (
     MIN_PASSWORD,
@@ -29,6 +29,13 @@ def _password(label: str, message: str) -> PasswordField:
     return PasswordField(label, validators=[FitsColumn(length=MAX_PASSWORD), DataRequired(message)])
 
 
+def _long_enough(form, field) -> None:
+    """At least MIN_PASSWORD characters in the form the password is hashed in: e and a
+    combining accent typed five times is five characters there, not ten."""
+    if len(stable_password(field.data or "")) < MIN_PASSWORD:
+        raise ValidationError(f"Use at least {MIN_PASSWORD} characters.")
+
+
 def _same_as(other: str, message: str):
     """A password typed again: the same as `other`'s once both are in the form passwords are
     hashed in (one typed with a combining accent and one without are the same)."""
@@ -47,7 +54,7 @@ def _new_password(label: str, noun: str) -> tuple[PasswordField, PasswordField]:
         validators=[
             FitsColumn(length=MAX_PASSWORD),
             DataRequired(f"Choose a {noun}."),
-            Length(min=MIN_PASSWORD, message=f"Use at least {MIN_PASSWORD} characters."),
+            _long_enough,
         ],
         description=f"At least {MIN_PASSWORD} characters.",
     )
@@ -106,7 +113,9 @@ class ChangePasswordForm(FlaskForm):
         if self.current.data and stable_password(field.data or "") == stable_password(
             self.current.data
         ):
-            raise ValidationError("That is the password you have now; choose a new one.")
+            raise ValidationError(
+                "The new password is the one you typed as your current password; choose another."
+            )
 
 
 class ActivateForm(FlaskForm):

@@ -113,7 +113,8 @@ class User(UserMixin, db.Model):
         return chosen.rowcount == 1
 
     def check_password(self, password: str) -> bool:
-        """Whether the password matches the stored hash (one hash check, even without one)."""
+        """Whether the password matches the stored hash (as `password_matches` checks it: the
+        same hashes whether or not the account has a password)."""
         return password_matches(self, password)
 
     @property

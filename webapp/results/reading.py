@@ -245,7 +245,7 @@ class Reading:
         `name`, about them (to their manager); None when there is no range."""
         if not self.p_interval or not self.interval_level:
             return None
-        like, own = ("you", "Your own") if name is None else (isolated(name), "Theirs")
+        like, own = ("you", "Your own") if name is None else (isolated(name), _own(name))
         return Markup(
             "The range is for people who answer like {like}: the model is {level}% sure their "
             "chance lies in it. {own} also rests on what no questionnaire asks, so it may lie "
@@ -253,6 +253,11 @@ class Reading:
             "were often too narrow for the person where success turned on traits the answers "
             "barely showed, or jumped at a threshold. Read it as a guide, not a promise."
         ).format(like=like, level=round(100 * self.interval_level), own=own)
+
+
+def _own(name: str) -> Markup:
+    """'Ada's own', the name isolated: the person's chance, not theirs who answer alike."""
+    return Markup("{name}'s own").format(name=isolated(name))
 
 
 def close_call(recommendation: dict[str, Any]) -> bool:
