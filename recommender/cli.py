@@ -382,11 +382,11 @@ def _not_a_pack_folder(out: Path, pack_id: str) -> list[Problem]:
     why = []
     if out.name != pack_id:
         why.append(f"{out} must be a folder named '{pack_id}': a pack's folder is named by its id")
-    if out.is_symlink() or (out.exists() and not out.is_dir()):
+    if os.path.islink(out) or (os.path.exists(out) and not os.path.isdir(out)):
         why.append(f"{out} exists and is not a folder")
-    elif out.is_dir() and any(out.iterdir()):
+    elif os.path.isdir(out) and any(out.iterdir()):
         why.append(f"{out} is not empty; nothing was written (give a new folder)")
-    elif not out.parent.is_dir():
+    elif not os.path.isdir(out.parent):
         why.append(f"{out.parent} is not a folder that exists")
     return [Problem("--out", reason) for reason in why]
 
@@ -1020,7 +1020,7 @@ def _known_pack(registry: Registry, pack: str | None) -> None:
     """Refuse a `--pack` that names no installed pack and no pack the registry has a version
     for, naming the known ones: listing, checking or rolling back its models could only say
     nothing, or advise what cannot work. A folder holding a pack is always known."""
-    if pack is None or (resolve_pack_path(pack) / "pack.yaml").is_file():
+    if pack is None or os.path.isfile(resolve_pack_path(pack) / "pack.yaml"):
         return
     pack_id = pack_id_of(pack)
     known = _installed_packs() | _trained_for(registry)
@@ -1639,13 +1639,28 @@ class _open_input:  # noqa: N801 - used as a context manager like open()
             self.stdin.detach()  # stdin itself stays open
 
 
+def _longest_name(folder: Path) -> int:
+    """The longest file name, in bytes, a folder takes (255 where the system does not say)."""
+    try:
+        return os.pathconf(folder, "PC_NAME_MAX")
+    except (OSError, ValueError):
+        return 255
+
+
 def _check_writable(path: Path, option: str) -> None:
-    """Refuse an output path that cannot be written, before any work is done."""
-    if path.is_dir():
+    """Refuse an output path that cannot be written, before any work is done (os.path's
+    tests, which say no to a name the system cannot look up, where Path's raise)."""
+    if os.path.isdir(path):
         raise TrackfitError(f"{option}: {path} is a folder; give a file name")
-    if not path.parent.is_dir():
+    if not os.path.isdir(path.parent):
         raise TrackfitError(f"{option}: {path.parent} is not a folder that exists")
-    if path.is_symlink() or (path.exists() and not path.is_file()):
+    longest = _longest_name(path.parent)
+    if len(os.fsencode(path.name)) > longest:
+        raise TrackfitError(
+            f"{option}: the file name is {len(os.fsencode(path.name)):,} bytes long; this "
+            f"folder takes names of at most {longest}"
+        )
+    if os.path.islink(path) or (os.path.exists(path) and not os.path.isfile(path)):
         # replacing it would replace the link, pipe or device itself (/dev/null, as root)
         raise TrackfitError(
             f"{option}: {path} is a link, pipe or device; give a regular file's name"

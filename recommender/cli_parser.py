@@ -8,6 +8,7 @@ option it belongs to is not given already; otherwise none rather than a wrong on
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import shlex
 import sys
@@ -120,14 +121,16 @@ def _options_for(word: str, sub: argparse.ArgumentParser, parsed=None) -> list[s
     from recommender.pack.loading import packs_dir  # noqa: PLC0415 (only on a mistake)
 
     path = Path(word)
-    is_file, is_dir = path.is_file(), path.is_dir()
+    # os.path's tests: a word longer than a file's name may be is no file, where Path's raise
+    is_file, is_dir = os.path.isfile(path), os.path.isdir(path)
     fits = [
         option
         for option, suffixes in FILE_SUFFIXES.items()
         if is_file or (path.suffix.lower() in suffixes and not is_dir)
     ]
-    if (path / "pack.yaml").is_file() or (
-        re.fullmatch(r"[a-z0-9][a-z0-9_-]*", word) and (packs_dir() / word / "pack.yaml").is_file()
+    if os.path.isfile(path / "pack.yaml") or (
+        re.fullmatch(r"[a-z0-9][a-z0-9_-]*", word)
+        and os.path.isfile(packs_dir() / word / "pack.yaml")
     ):
         fits.append("--pack")
     actions = sub._option_string_actions

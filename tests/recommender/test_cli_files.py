@@ -212,3 +212,32 @@ def test_a_pack_name_longer_than_a_file_name_is_no_pack_not_a_traceback(capsys, 
     assert (code, out) == (2, "")
     assert "Traceback" not in err and "File name too long" not in err
     assert f"no pack named '{name}'" in err or f"{name}: no such pack folder" in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        # a word the command does not take, looked at for a hint
+        (("validate", "engineering", "{name}"), "unrecognized arguments: {name}"),
+        (("models", "list", "--pack", "{name}"), "no pack named '{name}'"),
+        (
+            ("synth", "--n", "5", "--seed", "1", "--out", "{folder}/{name}.csv"),
+            "--out: the file name is 304 bytes long; this folder takes names of at most 255",
+        ),
+    ],
+)
+def test_a_name_longer_than_a_file_name_is_named_where_else_it_is_read(
+    capsys, tmp_path, argv, said
+):
+    """The same "File name too long" as a pack's name, where a word is looked at for a hint,
+    a pack is named to `models`, and an output file is checked before any work: a traceback,
+    a bare system error, and the system's error respectively (found reading the change)."""
+    name = "a" * 300
+    filled = [part.replace("{name}", name).replace("{folder}", str(tmp_path)) for part in argv]
+    try:
+        code, out, err = run(capsys, *filled)
+    except SystemExit as refused:  # argparse's refusal of the line
+        code, (out, err) = refused.code, capsys.readouterr()
+    assert (code, out) == (2, "")
+    assert "Traceback" not in err and "File name too long" not in err
+    assert said.replace("{name}", name) in err
