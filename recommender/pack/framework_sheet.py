@@ -450,11 +450,17 @@ class _TooManyElements(Exception):
     """Raised from inside the XML parser's handler to stop counting at the limit."""
 
 
+class _Doctype(Exception):
+    """Raised from inside the XML parser's handler at a document type declaration."""
+
+
 def _check_elements(data: bytes, file_name: str) -> None:
     """Refuse a workbook whose parts hold more than MAX_XML_ELEMENTS XML elements in all,
     counted by streaming each part (whatever its name: a part's name need not say it is XML)
-    until the count is passed; a part that is not XML, or cannot be unzipped, is left for
-    openpyxl to refuse."""
+    until the count is passed, or any part with a document type declaration (an Office Open
+    XML part never has one; its entities could expand a few hundred KB into gigabytes of
+    text, with no element to count, here and again in openpyxl); a part that is not XML, or
+    cannot be unzipped, is left for openpyxl to refuse."""
     from xml.parsers import expat  # noqa: PLC0415 - only an XLSX needs it
 
     counted = 0
@@ -465,10 +471,15 @@ def _check_elements(data: bytes, file_name: str) -> None:
         if counted > MAX_XML_ELEMENTS:
             raise _TooManyElements
 
+    def doctype(*_) -> None:
+        raise _Doctype
+
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         for entry in archive.infolist():
             parser = expat.ParserCreate()
             parser.StartElementHandler = element
+            parser.StartDoctypeDeclHandler = doctype
+            parser.EntityDeclHandler = doctype
             try:
                 with archive.open(entry) as part:
                     while chunk := part.read(64 * 1024):
@@ -481,6 +492,13 @@ def _check_elements(data: bytes, file_name: str) -> None:
                     f"(XML elements; passed in {quoted(entry.filename)}); a ladder workbook "
                     "has a few thousand: delete the rows and columns past the ladder, or save "
                     "it as CSV",
+                ) from None
+            except _Doctype:
+                raise FrameworkSheetInvalid.at(
+                    file_name,
+                    f"is not an Excel workbook as Excel saves one: its part "
+                    f"{quoted(entry.filename)} declares a document type (DTD), which a "
+                    "workbook never does; open it in Excel and save it again",
                 ) from None
             except (
                 expat.ExpatError,
