@@ -830,7 +830,14 @@ def test_trailing_commas_a_spreadsheet_leaves_are_no_columns(app, hr):
     response = upload(hr, body)
     assert response.status_code == 302, text_of(response)
     assert {"gus@example.com", "dan@example.com", "eve@example.com"} <= set(chart(app))
-    # a value under a column with no name is still named
-    refused = upload(hr, HEADER.rstrip("\n") + ",\n" + "gus@example.com,Gus,,employee,G1,x\n")
+    # a value past the header's names is named on its own row, and only there
+    refused = upload(
+        hr,
+        HEADER.rstrip("\n") + ",\n"
+        "gus@example.com,Gus,,employee,G1,x\n"
+        "dan@example.com,Dan,gus@example.com,employee,D1,\n",
+    )
     assert refused.status_code == 422
-    assert "org.csv:1: column 6 has no name" in text_of(refused)
+    shown = text_of(refused)
+    assert "org.csv:2: has 6 cells; the header has 5 columns" in shown
+    assert "org.csv:3:" not in shown and "no name" not in shown

@@ -237,15 +237,16 @@ def _without_trailing_commas(
 ) -> tuple[list[str] | None, list[tuple[int, list]]]:
     """The header and rows without the empty cells a spreadsheet leaves at the ends of lines
     (a trailing comma on the header, on the rows, or both), as outcome files are read: each
-    was "column 6 has no name", and a row with one more cell than the header refused. Where
-    any row holds a value past the header's last name, nothing is taken away, and that is
-    named as before."""
+    was "column 6 has no name", and a row with one more cell than the header refused. Each
+    row is trimmed where its cells past the header's last name are empty; a row with a value
+    there keeps it, and is named as a row with more cells than the header has columns."""
     if header is None:
         return header, rows
     named = answering.named_width(header)
-    if any(cell.strip() for _, cells in rows for cell in cells[named:]):
-        return header, rows
-    return header[:named], [(line, cells[:named]) for line, cells in rows]
+    return header[:named], [
+        (line, cells[:named] if not any(cell.strip() for cell in cells[named:]) else cells)
+        for line, cells in rows
+    ]
 
 
 def _not_csv(error: csv.Error) -> str:
