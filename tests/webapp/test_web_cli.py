@@ -384,3 +384,23 @@ def test_serving_leaves_someones_own_account_of_a_demo_email_as_it_is(app, make_
 def test_serve_shows_the_database_without_its_password():
     shown = database_shown("postgresql+psycopg://trackfit:s3cret@db.internal:5432/trackfit")
     assert "s3cret" not in shown and "db.internal:5432/trackfit" in shown
+
+
+def test_an_account_the_demo_file_names_but_did_not_make_is_left_as_it_is(app):
+    """The demo file outlives a database made again: its hr@example.com was taken for the demo
+    account of the new database, which someone had made with `trackfit users add`, and given
+    a new password once another demo account was missing (found reading the change). Only an
+    account the file's password still opens is a demo account."""
+    os.makedirs(app.instance_path, exist_ok=True)
+    with app.app_context():
+        ensure_demo_accounts(app)
+        # the database made again: someone's own hr@example.com, and no demo employee
+        User.by_email("hr@example.com").set_password("someone's own password")
+        db.session.delete(User.by_email("employee@example.com"))
+        db.session.commit()
+        accounts = {a["email"]: a for a in ensure_demo_accounts(app)}
+        assert accounts["hr@example.com"].get("kept")
+        assert User.by_email("hr@example.com").check_password("someone's own password")
+        employee = accounts["employee@example.com"]
+        assert User.by_email("employee@example.com").check_password(employee["password"])
+        db.session.remove()

@@ -12,7 +12,7 @@ from flask import Flask
 from sqlalchemy.engine import make_url
 
 from webapp import answering
-from webapp.accounts.models import User
+from webapp.accounts.models import User, password_matches
 from webapp.answering import Answers
 from webapp.assessment.models import Assessment
 from webapp.database import utcnow
@@ -37,7 +37,14 @@ def ensure_demo_accounts(app: Flask) -> list[dict[str, Any]]:
     database = _database_label(app)
     kept = json.loads(path.read_text()) if path.exists() else []
     # a file from before the label holds one database's accounts: taken as this one's, as then
-    mine = [a for a in kept if a.get("database", database) == database]
+    # a demo account of this database is one the file's password still opens: a file from
+    # before the label, or kept beside a database made again, names accounts it did not make
+    mine = [
+        a
+        for a in kept
+        if a.get("database", database) == database
+        and password_matches(User.by_email(a["email"]), a.get("password", ""))
+    ]
     demo_emails = {a["email"] for a in mine}
     own = [  # someone's own account of a demo's email (`trackfit users add`): never given a
         # new password, a manager or an assessment by a demo
@@ -45,9 +52,7 @@ def ensure_demo_accounts(app: Flask) -> list[dict[str, Any]]:
         for role, email, _ in DEMO_PEOPLE
         if email not in demo_emails and User.by_email(email) is not None
     ]
-    if len(mine) + len(own) == len(DEMO_PEOPLE) and all(
-        User.by_email(email) is not None for email in demo_emails
-    ):
+    if len(mine) + len(own) == len(DEMO_PEOPLE):
         return sorted(mine + own, key=lambda a: ROLE_ORDER.index(a["role"]))
     others = [a for a in kept if a.get("database", database) != database]
     made = []
