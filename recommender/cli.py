@@ -1685,8 +1685,8 @@ def _written(path: Path) -> Iterator[Path]:
 
 
 def _write_jsonl(stream: TextIO, records) -> None:
-    """One JSON object per line, in UTF-8, without spaces after separators (orjson: the
-    standard library's encoder was a quarter of a batch's time, 1.5 s of 20,000 people)."""
+    """One JSON object per line, without spaces after separators (orjson: the standard
+    library's encoder was a quarter of a batch's time, 1.5 s of 20,000 people)."""
     option = orjson.OPT_APPEND_NEWLINE | orjson.OPT_SERIALIZE_NUMPY
     write = stream.write
     for record in records:

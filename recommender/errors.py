@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 
@@ -102,6 +102,16 @@ class AnswersInvalid(TrackfitError):
 
 
 QUOTED_LENGTH = 40  # characters of a bad value a problem quotes
+
+
+NAMES_SHOWN = 10  # of a long list of names in one problem; the rest counted
+
+
+def first_named(names: Sequence[str], shown: int = NAMES_SHOWN) -> str:
+    """'a, b, c and 1,234 more': the first `shown` of the names, the rest counted (a header of
+    300,000 unknown columns was one problem of 3 MB)."""
+    more = len(names) - shown
+    return ", ".join(names[:shown]) + (f" and {more:,} more" if more > 0 else "")
 
 
 def quoted(value: str) -> str:

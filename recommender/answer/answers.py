@@ -495,9 +495,12 @@ def sample_answers_of(pack: Pack, folder: Path) -> list[Answers] | None:
 
 # JSON's own words for its kinds of value, for a client that wrote the JSON: null, not
 # "nothing" (a pack's YAML words, which `describe` gives)
-JSON_KINDS = {type(None): "null", bool: "true or false", list: "an array", dict: "an object"}
+JSON_KINDS = {type(None): "null", list: "an array", dict: "an object"}
 
 
 def _json_kind(value: Any) -> str:
-    """What a JSON value is, in JSON's words; a number or text with its value."""
+    """What a JSON value is, in JSON's words ('true', 'false', 'null'); a number or text with
+    its value."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
     return JSON_KINDS.get(type(value)) or describe(value)

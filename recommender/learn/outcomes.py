@@ -29,7 +29,14 @@ from recommender.answer.employee_ids import (
 from recommender.answer.profile import ProfileBatch
 from recommender.answer.scoring import score_matrix, scoring_layout
 from recommender.answer.written_text import lookalike_scripts
-from recommender.errors import Problem, TrackfitError, did_you_mean, quoted
+from recommender.errors import (
+    NAMES_SHOWN,
+    Problem,
+    TrackfitError,
+    did_you_mean,
+    first_named,
+    quoted,
+)
 from recommender.learn.people import person_order
 from recommender.learn.training import training_shortfalls
 from recommender.pack.framework import TRACK_IDS
@@ -38,7 +45,6 @@ from recommender.pack.questionnaire import CHOICE_CONTEXT, NUMBER_CONTEXT, WHOLE
 from recommender.pack.saved_text import csv_records, named_width, saved_as_utf16
 
 REQUIRED = ("employee_id", "track_taken", "success")
-UNKNOWN_COLUMNS_SHOWN = 10
 # Problems named per file; the rest are counted, so that a file whose every cell is wrong costs a
 # count, not millions of messages.
 PROBLEMS_LISTED = 200
@@ -228,9 +234,7 @@ def parse_outcome_links(
     unknown = [c for c in columns if c not in REQUIRED and c not in sensitive]
     if unknown:
         one = len(unknown) == 1
-        more = len(unknown) - UNKNOWN_COLUMNS_SHOWN  # the rest counted, not listed
-        listed = ", ".join(map(repr, unknown[:UNKNOWN_COLUMNS_SHOWN]))
-        listed += f" and {more:,} more" if more > 0 else ""
+        listed = first_named([repr(c) for c in unknown])
         checker.problem(
             f"{'column' if one else 'columns'} {listed} "
             f"{'is' if one else 'are'} neither employee_id, track_taken, success nor "
@@ -318,8 +322,8 @@ def _table(name: str, raw_bytes: bytes) -> _Table:
         except StopIteration:
             break
         except csv.Error as error:
-            # A cell beyond the csv module's limit, a stray quote: this record is not read, the
-            # next ones are (each record read consumes a line, so this ends).
+            # A stray quote: this record is not read, the next ones are (each record read
+            # consumes a line, so this ends).
             row_problems.append(_not_csv(name, start, reader.line_num, error))
             broken = True
             continue
@@ -804,20 +808,16 @@ class _Checker:
             )
         elif present and len(present) < len(self.layout.item_ids):
             absent = [c for c in self.layout.item_ids if c not in columns]
-            shown = ", ".join(absent[:UNKNOWN_COLUMNS_SHOWN])
-            more = len(absent) - UNKNOWN_COLUMNS_SHOWN
             self.problem(
                 f"item columns missing: {len(absent)} of the {len(self.layout.item_ids)} items "
                 f"of pack {self.pack.ref} {'has' if len(absent) == 1 else 'have'} no column: "
-                f"{shown}"
-                + (f" and {more} more" if more > 0 else "")
-                + " (a column per item; leave a cell blank where the person skipped it)"
+                f"{first_named(absent)}"
+                " (a column per item; leave a cell blank where the person skipped it)"
             )
         if unknown:
-            shown = ", ".join(
-                f"{c!r}{did_you_mean(c, features)}" for c in unknown[:UNKNOWN_COLUMNS_SHOWN]
-            )
-            more = len(unknown) - UNKNOWN_COLUMNS_SHOWN
+            # the hint looked for only for the names shown
+            hinted = [f"{c!r}{did_you_mean(c, features)}" for c in unknown[:NAMES_SHOWN]]
+            shown = first_named(hinted + unknown[NAMES_SHOWN:])
             if present:
                 none_known = ""
             elif set(REQUIRED) <= set(columns):
@@ -837,7 +837,6 @@ class _Checker:
                     else f"{len(unknown)} columns are not items of pack {self.pack.ref}, "
                     f"context fields or named sensitive columns: {shown}"
                 )
-                + (f" and {more} more" if more > 0 else "")
                 + none_known,
             )
         for column in self.sensitive:

@@ -28,7 +28,7 @@ from webapp.answering import (
     repeated_employee_id,
 )
 from webapp.column_text import column_length
-from webapp.counting import counted, thousands
+from webapp.counting import counted
 from webapp.extensions import db
 
 REQUIRED = ("email", "name", "manager_email", "role")
@@ -38,7 +38,6 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MAX_ROWS = 20_000
 # Problems named per file; the rest are counted (a report of a broken file stays short).
 PROBLEMS_LISTED = 200
-UNKNOWN_COLUMNS_SHOWN = 10  # named in the header's problem; the rest counted
 # Each cell as long as the column it is stored in.
 LENGTHS = {
     "email": column_length(User.email),
@@ -283,14 +282,9 @@ def _columns(header: list[str] | None, problems: _Problems) -> dict[str, int]:
     if missing:
         problems.add(0, f"required columns missing: {', '.join(missing)}")
     if unknown:
-        # the first few named, the rest counted (a header of 300,000 names was one problem
-        # of 3 MB on the page)
-        more = len(unknown) - UNKNOWN_COLUMNS_SHOWN
         problems.add(
             0,
-            f"unknown columns: {', '.join(unknown[:UNKNOWN_COLUMNS_SHOWN])}"
-            + (f" and {thousands(more)} more" if more > 0 else "")
-            + f" (expected {', '.join(COLUMNS)})",
+            f"unknown columns: {answering.first_named(unknown)} (expected {', '.join(COLUMNS)})",
         )
     return positions
 
