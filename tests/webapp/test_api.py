@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft202012Validator
 
+from recommender.answer import answers as answers_module
 from recommender.answer.answers import Answers
 from recommender.answer.recommendation import Recommender
 from webapp.accounts.models import User
@@ -373,25 +374,31 @@ def test_unclosed_strings_behind_many_brackets_are_refused_at_once(api):
 
 
 def test_thousands_of_unknown_answers_list_the_first_hundred_and_count_the_rest_at_once(
-    app, api, people
+    app, api, people, monkeypatch
 ):
     # the attacker's 210 KB body: 20,000 unknown answer keys was 3.5-4 s of CPU and a 1.5 MB
-    # answer listing each with a "did you mean"
+    # answer listing each with a "did you mean"; the hint is looked for only for the problems
+    # listed (counted, not timed: a time flakes on a loaded machine, 1.3 s once in CI)
+    looked_for = []
+    original = answers_module.did_you_mean
+    monkeypatch.setattr(
+        answers_module,
+        "did_you_mean",
+        lambda *near: looked_for.append(near[0]) or original(*near),
+    )
     person = {
         **people[0],
         "answers": {**people[0]["answers"], **{f"l{i}": 1 for i in range(20_000)}},
     }
-    started = time.perf_counter()
     response = api(person)
-    elapsed = time.perf_counter() - started
     body = response.get_json()
+    assert len(looked_for) == 100
     assert response.status_code == 400
     assert len(body["problems"]) == 100
     assert body["more_problems"] == 19_900
     first = body["problems"][0]
     assert first["field"] == "answers.l0" and "is not an item of pack" in first["message"]
     assert len(response.get_data()) < 20_000
-    assert elapsed < 1, elapsed
     with app.test_request_context():
         schema = openapi_document(current_pack())
     error = {**schema["components"]["schemas"]["Error"], "components": schema["components"]}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import csv
-import time
+import tracemalloc
 from pathlib import Path
 
 import numpy as np
@@ -840,9 +840,14 @@ def test_a_header_ending_in_many_commas_costs_its_size_not_its_size_times_its_ro
     row, 9 s and 780 MB for a 200 KB file; the cells that hold nothing are not kept."""
     data = "employee_id,track_taken,success" + "," * 200_000 + "\n"
     data += "".join(f"e{i},ic,1\n" for i in range(400))
-    started = time.perf_counter()
-    links = parse_outcome_links("s.csv", data.encode())
-    assert time.perf_counter() - started < 2
+    # measured in memory, not time (a time flakes on a loaded machine): 780 MB before
+    tracemalloc.start()
+    try:
+        links = parse_outcome_links("s.csv", data.encode())
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 64 * 2**20, f"{peak / 2**20:.0f} MiB"
     assert links.problems == [] and len(links.employee_ids) == 400
     data = "employee_id,track_taken,success" + "," * 100_000 + "\ne1,ic,1\ne2,ic,1" + ",1" * 2
     problems = [str(p) for p in _refused(data.encode()).problems]
@@ -857,9 +862,7 @@ def test_a_header_naming_more_columns_than_any_file_has_is_refused_at_its_line(e
     refusal listed every one of them); one line says how many, and the most a file has."""
     data = ("\n\n" + ",".join(f"c{i}" for i in range(50_000)) + "\ne1,ic,1\n").encode()
     for pack in (None, engineering):
-        started = time.perf_counter()
         problems = [str(p) for p in _refused(data, pack).problems]
-        assert time.perf_counter() - started < 1
         name = "s.csv" if pack is None else "o.csv"
         assert problems == [
             f"{name}:3: the header names 50,000 columns; an outcome file has at most 2,000 "
