@@ -384,6 +384,13 @@ def test_serving_leaves_someones_own_account_of_a_demo_email_as_it_is(app, make_
 def test_serve_shows_the_database_without_its_password():
     shown = database_shown("postgresql+psycopg://trackfit:s3cret@db.internal:5432/trackfit")
     assert "s3cret" not in shown and "db.internal:5432/trackfit" in shown
+    # libpq also takes the password, and a client key's, in the query
+    shown = database_shown(
+        "postgresql+psycopg://trackfit@db/trackfit?sslmode=require&password=s3cret"
+        "&sslpassword=k3y&connect_timeout=5"
+    )
+    assert "s3cret" not in shown and "k3y" not in shown
+    assert "sslmode=require" in shown and "connect_timeout=5" in shown
 
 
 def test_an_account_the_demo_file_names_but_did_not_make_is_left_as_it_is(app):

@@ -83,9 +83,17 @@ def _database_label(app: Flask) -> str:
     return database_shown(app.config["SQLALCHEMY_DATABASE_URI"])
 
 
+SECRET_QUERY_KEYS = ("pass", "secret", "token")  # password=, sslpassword=, passfile= ...
+
+
 def database_shown(uri: str) -> str:
-    """A database URL as it may be shown or written down: its password hidden."""
-    return make_url(uri).render_as_string(hide_password=True)
+    """A database URL as it may be shown or written down: its password hidden, in the address
+    and in the query (libpq takes `?password=` as well as `user:password@`)."""
+    url = make_url(uri)
+    hidden = {
+        key: "***" for key in url.query if any(part in key.lower() for part in SECRET_QUERY_KEYS)
+    }
+    return url.update_query_dict(hidden).render_as_string(hide_password=True)
 
 
 def _finished_demo_assessment(user: User, manager: User) -> None:
