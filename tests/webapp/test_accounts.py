@@ -269,14 +269,20 @@ def test_a_password_typed_with_its_accents_either_way_is_one_password(app, clien
     assert response.status_code == 302
 
 
-def test_a_password_hashed_as_typed_before_still_signs_in(app, client, make_user):
+def test_a_password_hashed_as_typed_before_signs_in_and_is_stored_again_in_nfkc_form(
+    app, client, make_user
+):
     make_user("ada@example.com")
     with app.app_context():  # stored as typed, before passwords were hashed in NFKC form
         User.by_email("ada@example.com").password_hash = generate_password_hash(DECOMPOSED)
         db.session.commit()
+    assert client.login(password=COMPOSED).status_code == 422  # its NFKC form never stored
     assert client.login(password=DECOMPOSED).status_code == 302
     client.logout()
-    assert client.login(password=COMPOSED).status_code == 422  # the new form was never stored
+    # signing in as typed stored it again in NFKC form: typed either way from now on
+    assert client.login(password=COMPOSED).status_code == 302
+    client.logout()
+    assert client.login(password=DECOMPOSED).status_code == 302
 
 
 def test_a_new_password_that_is_the_current_one_is_refused(client, password):

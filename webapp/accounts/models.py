@@ -117,6 +117,16 @@ class User(UserMixin, db.Model):
         same hashes whether or not the account has a password)."""
         return password_matches(self, password)
 
+    def store_password_stable(self, password: str) -> None:
+        """After a sign-in with `password`: a hash stored before passwords were hashed in NFKC
+        form, which matched the password as typed, is stored again in that form, so the same
+        password typed the other way (e and a combining accent, or é) signs in from now on. The
+        account's sessions go on: the password is the same. A second hash is checked only for a
+        password not in NFKC form. Not committed."""
+        stable = stable_password(password)
+        if stable != password and not check_password_hash(self.password_hash, stable):
+            self.password_hash = generate_password_hash(stable)
+
     @property
     def has_password(self) -> bool:
         """False for an account created by HR that its owner has not activated yet."""

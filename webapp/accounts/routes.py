@@ -147,6 +147,7 @@ def login():
         user = User.by_email(form.email.data)
         if password_matches(user, form.password.data):
             attempt.succeeded = True
+            user.store_password_stable(form.password.data)
             audit.record("login", user.email, actor=user)
             db.session.commit()
             sign_in(user)
