@@ -72,11 +72,6 @@ MARKDOWN_SPECIAL = re.compile(r"([\\`*\[\]<>#|~&{}]|_(?![^\W_])|(?<![^\W_])_)")
 LINE_BREAKS = re.compile(r"[\r\n\v\f\x85\u2028\u2029]+")
 
 
-def _count(value: object) -> str:
-    """A count with thousands separators (30,000); anything else as it is."""
-    return f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else str(value)
-
-
 def literal(value: object) -> str:
     """Text from data as Markdown that shows it as written, on one line, never as markup."""
     return MARKDOWN_SPECIAL.sub(r"\\\1", LINE_BREAKS.sub(" ", str(value)))
@@ -112,8 +107,9 @@ def render_model_card(manifest: dict[str, Any]) -> str:
         "## Data and label",
         "",
         f"- Label: {literal(manifest.get('label', LABEL_DEFINITION))}",
-        f"- Rows: {_count(data.get('rows'))}; used: {_count(data.get('rows_used'))}; left out "
-        f"for response-quality flags: {_count(data.get('rows_left_out_for_quality_flags'))}",
+        f"- Rows: {_thousands(data.get('rows'))}; used: {_thousands(data.get('rows_used'))}; "
+        "left out for response-quality flags: "
+        f"{_thousands(data.get('rows_left_out_for_quality_flags'))}",
         f"- Data SHA-256: {literal(data.get('sha256'))}",
     ]
     if data.get("generator"):
@@ -304,7 +300,7 @@ def _evaluation(rows: list[dict[str, Any]] | None) -> list[str]:
     for row in rows:
         intervals = row["intervals"]
         lines.append(
-            f"| {row['truth']} | {row['train_people']} | {row['advice']['gain']} "
+            f"| {row['truth']} | {_thousands(row['train_people'])} | {row['advice']['gain']} "
             f"| {row['logistic_cv']['gain']} | {row['gradient_boosting']['gain']} "
             f"| {row['advice']['calibration_error']} | {intervals['both']['coverage']} "
             f"| {intervals.get('ic', {}).get('coverage', '–')} "
@@ -320,17 +316,20 @@ def _held_out(holdout: dict[str, Any] | None) -> list[str]:
     active = holdout.get("active") or {}
     if "share" in holdout:
         heading = (
-            f"## Held-out comparison ({holdout['rows']} people, "
+            f"## Held-out comparison ({_thousands(holdout['rows'])} people, "
             f"{round(100 * holdout['share'])}% of the data, never used for training)"
         )
     else:
         method = str(holdout["method"])
         # "5-fold cross-fitting drawn 3 times (each person's ...)": the words before the aside
         method, drawn, _ = method.partition(" (")
-        heading = f"## Cross-fitted comparison ({holdout['rows']} people, {method}: " + (
-            "each person scored by the mean of the candidates trained without them)"
-            if drawn
-            else "each person scored by a candidate trained without them)"
+        heading = (
+            f"## Cross-fitted comparison ({_thousands(holdout['rows'])} people, {method}: "
+            + (
+                "each person scored by the mean of the candidates trained without them)"
+                if drawn
+                else "each person scored by a candidate trained without them)"
+            )
         )
     lines = ["", heading, ""]
     if holdout.get("left_out_learnt_by_active"):
@@ -360,7 +359,7 @@ def _held_out(holdout: dict[str, Any] | None) -> list[str]:
     judged = (holdout.get("comparison") or {}).get("tracks") or {}
     for track, metrics in holdout["candidate"]["tracks"].items():
         compared = judged.get(track) or {}
-        row = f"| {literal(track)} | {metrics['rows']} | "
+        row = f"| {literal(track)} | {_thousands(metrics['rows'])} | "
         row += " | ".join(_with_band(metrics, compared, m, "candidate") for m in ("auc", "brier"))
         if "tracks" in active:
             other = active["tracks"].get(track, {})
@@ -392,7 +391,9 @@ def _searched_rows(metrics: dict[str, Any]) -> str:
     scored a sample (versions before `cv_rows` was kept say the first alone)."""
     rows, scored = metrics["rows"], metrics.get("cv_rows")
     return (
-        f"{rows} ({_thousands(scored)} scored)" if is_count(scored) and scored < rows else f"{rows}"
+        f"{_thousands(rows)} ({_thousands(scored)} scored)"
+        if is_count(scored) and scored < rows
+        else _thousands(rows)
     )
 
 
@@ -405,7 +406,7 @@ def _differences(comparison: dict[str, Any]) -> list[str]:
     judged = comparison.get("judged_level")
     lines = [
         f"Candidate minus {literal(comparison['active'])}, on the same people, with {level} "
-        f"paired bootstrap intervals ({_count(comparison.get('bootstrap_samples', ''))} "
+        f"paired bootstrap intervals ({_thousands(comparison.get('bootstrap_samples', ''))} "
         "resamples); "
         + (
             "each version's own figures have their intervals beside them above."
@@ -446,7 +447,7 @@ def _differences(comparison: dict[str, Any]) -> list[str]:
             track in flattered_tracks(comparison),
         )
         lines.append(
-            f"| {literal(track)} | {_count(entry['rows'])} | {cells[0]} | {cells[1]} | {said}"
+            f"| {literal(track)} | {_thousands(entry['rows'])} | {cells[0]} | {cells[1]} | {said}"
             f"{unfair} |"
         )
     return [*lines, ""]

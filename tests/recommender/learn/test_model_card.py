@@ -356,13 +356,13 @@ def test_the_searchs_own_figures_carry_their_intervals_and_how_many_were_scored(
     card = render_model_card(
         {"pack": "engineering@1", "metrics": {"tracks": {"ic": searched, "manager": everyone}}}
     )
-    assert "| ic | 16025 (10,000 scored) | 0.5667 | 0.6939 (0.6861 to 0.7017) | " in card
+    assert "| ic | 16,025 (10,000 scored) | 0.5667 | 0.6939 (0.6861 to 0.7017) | " in card
     assert "| 0.2179 (0.2152 to 0.2206) |" in card
-    assert "| manager | 3348 | 0.5667 | 0.6939 (0.6861 to 0.7017) |" in card
+    assert "| manager | 3,348 | 0.5667 | 0.6939 (0.6861 to 0.7017) |" in card
     assert "its 90% interval from resampling the people scored (1,000 bootstrap" in card
     # a version trained before the intervals were kept: its figures as recorded, no words
     # about intervals it does not have
     bare = {k: v for k, v in searched.items() if "interval" not in k and k != "cv_rows"}
     card = render_model_card({"pack": "engineering@1", "metrics": {"tracks": {"ic": bare}}})
-    assert "| ic | 16025 | 0.5667 | 0.6939 | 0.2179 |" in card
+    assert "| ic | 16,025 | 0.5667 | 0.6939 | 0.2179 |" in card
     assert "resampling the people scored" not in card
