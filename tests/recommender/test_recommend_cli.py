@@ -9,12 +9,12 @@ import re
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from recommender.answer import answers as answers_module
 from recommender.answer.answers import Answers, read_answers_jsonl
 from recommender.answer.recommendation import Recommender, recommend_many
 from recommender.answer.registry import ModelRefused, Registry
@@ -588,14 +588,20 @@ def test_models_check_tries_the_version_on_sample_people(trackfit, tmp_path):
 
 @pytest.mark.parametrize("command", ["recommend", "score"])
 def test_a_line_with_thousands_of_unknown_answers_lists_a_hundred_and_counts_the_rest(
-    trackfit, command
+    trackfit, command, monkeypatch
 ):
+    # a "did you mean" is looked for only for the problems listed, not for 40,000 (counted,
+    # not timed: a time flakes on a loaded machine)
+    looked_for = []
+    original = answers_module.did_you_mean
+    monkeypatch.setattr(
+        answers_module, "did_you_mean", lambda *near: looked_for.append(near[0]) or original(*near)
+    )
     answers = {"la1": 3, **{f"l{i}": 1 for i in range(20_000)}}
     good = json.dumps({"employee_id": "ok", "answers": {"la1": 3}})
     bad = json.dumps({"employee_id": "x", "answers": answers})
-    started = time.perf_counter()
     code, out, err = trackfit(command, stdin=f"{bad}\n{good}\n{bad}\n")
-    assert time.perf_counter() - started < 2
+    assert len(looked_for) <= 100
     assert code == 2 and out == ""
     lines = err.splitlines()
     # line 3 repeats line 1's id as well: named too, though the line is refused for more

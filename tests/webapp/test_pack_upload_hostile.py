@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import struct
-import time
 import zipfile
 from pathlib import Path
 
@@ -196,15 +195,14 @@ def hr(client, make_user):
     return client
 
 
+@pytest.mark.timeout(60)  # some of these took minutes once
 @pytest.mark.parametrize("case", list(HOSTILE))
 def test_a_hostile_upload_is_a_422_naming_the_problem_with_nothing_installed(app, hr, case):
     build, expected = HOSTILE[case]
     data = build()
     assert len(data) < app.config["MAX_CONTENT_LENGTH"]
-    started = time.perf_counter()
     response = upload(hr, data)
     html = response.get_data(as_text=True)
-    assert time.perf_counter() - started < 10
     assert response.status_code == 422, html[:3000]
     assert "The pack was not installed" in html
     assert expected in html, html[html.find("error-summary") :][:3000]

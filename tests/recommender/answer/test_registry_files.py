@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import time
 from pathlib import Path
 
 import pytest
@@ -61,24 +60,21 @@ def test_a_version_folder_that_is_a_link_is_refused(models, tmp_path):
             read(Registry(models))
 
 
+@pytest.mark.timeout(30)  # opening a FIFO to read waits for a writer: forever
 @pytest.mark.parametrize("name", [*READS, *TOP])
 def test_a_registry_file_that_is_a_fifo_is_refused_without_waiting(models, name):
     path = models / "v1" / name if name in READS else models / name
     path.unlink()
     os.mkfifo(path)
-    started = time.monotonic()
     with pytest.raises(ModelRefused, match=f"{name}: is not a regular file"):
         {**READS, **TOP}[name](Registry(models))
-    assert time.monotonic() - started < 1
 
 
 def test_a_card_larger_than_the_bound_is_refused_without_being_read(models):
     with (models / "v1" / "card.md").open("ab") as card:
         card.truncate(30 << 20)  # 30 MB, mostly a hole: cheap to make
-    started = time.monotonic()
     with pytest.raises(ModelRefused, match=r"card.md: is larger than 256 KB"):
         Registry(models).card("v1")
-    assert time.monotonic() - started < 1
     (models / "v1" / "card.md").write_bytes(b"# card\n" + b"x" * (MAX_CARD_BYTES - 7))
     assert Registry(models).card("v1").startswith("# card")
 
