@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from tests.webapp.screens import look_at_every_width
 from webapp.accounts.models import User
 from webapp.assessment.models import Assessment
+from webapp.audit import AuditEvent
 from webapp.extensions import db
 
 
@@ -128,6 +129,27 @@ def test_deleting_the_account_needs_the_password_and_removes_everything(
     assert _count(app, User) == 0
     assert _count(app, Assessment) == 0
     assert ada.login().status_code == 422
+
+
+def test_wrong_passwords_on_account_deletion_are_throttled_like_logins_and_recorded(
+    app, ada, form_client, password
+):
+    """The deletion page checks the password: without the login's throttle, anyone holding a
+    signed-in session (a cookie copied from a shared computer) could guess it there without
+    end, unrecorded."""
+    for attempt in range(5):
+        wrong = ada.submit("/my-data/account/delete", {"password": f"guess number {attempt}"})
+        assert wrong.status_code == 422
+    response = ada.submit("/my-data/account/delete", {"password": password})  # even the right one
+    assert response.status_code == 429
+    assert "Too many attempts" in response.text
+    assert _count(app, User) == 1
+    assert form_client().login().status_code == 429  # a guess is a guess on either form
+    with app.app_context():
+        failures = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "account_delete_failed")
+        ).all()
+        assert [(e.actor_email, e.subject) for e in failures] == [("ada@example.com",) * 2] * 5
 
 
 # Who can see what: the page says it, and it is what the app does.

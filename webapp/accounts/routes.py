@@ -141,7 +141,7 @@ def login():
         return redirect(url_for("home.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        attempt = _reserve_attempt(form.email.data)
+        attempt = reserve_guess(form.email.data)
         if attempt is None:
             return render_template("accounts/throttled.html"), 429
         user = User.by_email(form.email.data)
@@ -170,8 +170,9 @@ def _client_address() -> str:
     return request.remote_addr or "unknown"
 
 
-def _reserve_attempt(email: str) -> LoginAttempt | None:
-    """This attempt, recorded, or None when the account or the address has failed too often."""
+def reserve_guess(email: str) -> LoginAttempt | None:
+    """This attempt, recorded, or None when the account or the address has failed too often:
+    a login, or a password typed again to change it or to delete the account."""
     config = current_app.config
     return reserve_attempt(
         email,
@@ -202,7 +203,7 @@ def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         # A wrong current password is a guess like a wrong login: the same throttle and count.
-        attempt = _reserve_attempt(current_user.email)
+        attempt = reserve_guess(current_user.email)
         if attempt is None:
             return render_template("accounts/throttled.html"), 429
         if not current_user.check_password(form.current.data):

@@ -49,6 +49,7 @@ ACTIONS = {
     "delete_assessment": "deleted an assessment",
     "delete_all": "deleted all their assessments",
     "delete_account": "deleted their account",
+    "account_delete_failed": "failed to delete their account (wrong password)",
     "audit_export": "exported the audit log",
     "account_added": "added an account (command line)",
     "role_changed": "changed a person's role (command line)",

@@ -10,6 +10,7 @@ from sqlalchemy import delete, select
 
 from webapp import audit
 from webapp.accounts.models import LoginAttempt, User
+from webapp.accounts.routes import reserve_guess
 from webapp.assessment.models import Assessment
 from webapp.confirmation import ConfirmForm
 from webapp.extensions import db
@@ -117,9 +118,16 @@ def delete_account():
     """Delete the account and everything in it, after the password."""
     form = DeleteAccountForm()
     if form.validate_on_submit():
+        # A wrong password here is a guess like a wrong login: the same throttle and count.
+        attempt = reserve_guess(current_user.email)
+        if attempt is None:
+            return render_template("accounts/throttled.html"), 429
         if not current_user.check_password(form.password.data):
+            audit.record("account_delete_failed", current_user.email)
+            db.session.commit()
             form.password.errors.append("That is not your password.")
         else:
+            attempt.succeeded = True
             user = current_user._get_current_object()
             _delete_assessments_of(user.id)
             db.session.execute(delete(LoginAttempt).where(LoginAttempt.email == user.email))
