@@ -355,6 +355,24 @@ def test_demo_accounts_printed_for_one_database_still_sign_in_after_serving_anot
         db.engine.dispose()
 
 
+def test_demo_accounts_made_while_no_model_can_be_used_still_sign_in(app, tmp_path):
+    """A first `trackfit serve` with no usable model registry stopped on the demo assessment
+    after the accounts were committed and before their passwords were written down: every
+    later start listed them as "its password is its own", and nobody could sign in."""
+    (tmp_path / "instance").mkdir()
+    app.config["TRACKFIT_MODELS"] = str(tmp_path / "no-registry-here")
+    with app.app_context():
+        accounts = ensure_demo_accounts(app)
+        assert [User.by_email(a["email"]).check_password(a["password"]) for a in accounts] == [
+            True
+        ] * 3
+        db.session.remove()
+    app.config["TRACKFIT_MODELS"] = str(tmp_path / "models")
+    with app.app_context():  # served again with a model: the same accounts, the same passwords
+        assert ensure_demo_accounts(app) == accounts
+        db.session.remove()
+
+
 def test_serving_leaves_someones_own_account_of_a_demo_email_as_it_is(app, make_user):
     """`trackfit users add --email hr@example.com` (the README's own example) made an account
     that `trackfit serve` then gave a new password, silently; and a manager of that email had
