@@ -305,6 +305,9 @@ def run_users(args: argparse.Namespace) -> int:
                 print(f"{user.email} is already {user.role}; nothing changed")
                 return EXIT_OK
             before, user.role = user.role, args.role
+            # the command line vouches for the account it names (an account registered on the
+            # site and made HR this way, say, to start): the org chart takes it as it is
+            user.address_unconfirmed = False
             audit.record(
                 "role_changed", user.email, actor=_command_line_actor(), before=before,
                 after=user.role,

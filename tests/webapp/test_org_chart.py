@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from webapp.accounts.models import User
+from webapp.audit.models import AuditEvent
 from webapp.extensions import db
 from webapp.hr.people.org_chart import read_chart
 
@@ -841,3 +842,76 @@ def test_trailing_commas_a_spreadsheet_leaves_are_no_columns(app, hr):
     shown = text_of(refused)
     assert "org.csv:2: has 6 cells; the header has 5 columns" in shown
     assert "org.csv:3:" not in shown and "no name" not in shown
+
+
+# Accounts registered on the site: nothing proves the address is the person's
+
+
+def test_an_address_registered_before_the_chart_names_it_is_not_handed_its_place(
+    app, hr, form_client
+):
+    """An outside review: someone registered the addresses HR was about to import as HR and
+    as a manager, and the import gave their accounts, with the passwords they chose, the HR
+    role and a team. trackfit sends no email, so such an account is taken back: its sign-in
+    ends and it is used again only through the invitation link HR hands to the person."""
+    intruder = form_client()
+    assert intruder.register("eve@example.com", "Eve?", "the intruder's pass").status_code == 302
+    bystander = form_client()  # registered too, named by the chart as an employee
+    assert bystander.register("dan@example.com", "Dan", "dans own password").status_code == 302
+    response = upload(hr, CHART)
+    assert response.status_code == 302
+    said = re.sub(r"\s+", " ", text_of(hr.get("/hr/people")))
+    assert (
+        "2 accounts the chart names had been registered on the site, where nothing proves the "
+        "address is the person's: dan@example.com, eve@example.com can sign in again only "
+        "through an invitation link" in said
+    )
+    # the intruder's session ended with the import, and their password opens nothing
+    assert intruder.get("/hr/people").status_code == 302
+    assert form_client().login("eve@example.com", "the intruder's pass").status_code == 422
+    assert chart(app)["eve@example.com"][1:] == ("hr", "dan@example.com", None, False)
+    with app.app_context():
+        [event] = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "org_import"))
+        assert event.detail["reclaimed"] == ["dan@example.com", "eve@example.com"]
+    # Dan, given the link by HR, keeps the assessment he made while registered
+    link = invitation_link(hr, app, "dan@example.com")
+    dan = form_client()
+    assert dan.submit(link, {"password": "dans new password", "confirm": "dans new password"})
+    assert dan.get("/account/password").status_code == 200
+    with app.app_context():
+        assert User.by_email("dan@example.com").address_unconfirmed is False
+    # importing the chart again leaves Dan's account and Eve's waiting link as they are
+    eve_link = invitation_link(hr, app, "eve@example.com")
+    assert upload(hr, CHART).status_code == 302
+    assert dan.get("/account/password").status_code == 200
+    assert form_client().get(eve_link).status_code == 200
+    assert "registered on the site" not in text_of(hr.get("/hr/people"))
+
+
+def test_a_registered_account_given_a_role_that_sees_others_results_is_taken_back(
+    app, hr_and_team, form_client
+):
+    someone = form_client()
+    assert someone.register("kim@example.com", "Kim", "kims own password").status_code == 302
+    page = re.sub(
+        r"<[^>]+>", "", text_of(hr_and_team.get(f"/hr/people/{user_id(app, 'kim@example.com')}"))
+    )
+    assert "registered on the site, where nothing proves kim@example.com is Kim's" in page
+    # a manager for an employee account: that changes nothing of its sign-in
+    assert edit(hr_and_team, app, "kim@example.com", manager_email="mo@example.com")
+    assert someone.get("/account/password").status_code == 200
+    # the manager role: taken back, and HR told why and where the link is
+    response = edit(hr_and_team, app, "kim@example.com", role="manager")
+    assert response.status_code == 302
+    said = re.sub(r"\s+", " ", text_of(hr_and_team.get("/hr/people")))
+    assert "it can be used again only through an invitation link, which you hand to them" in said
+    assert someone.get("/account/password").status_code == 302
+    assert chart(app)["kim@example.com"][1] == "manager"
+    assert chart(app)["kim@example.com"][4] is False
+
+
+def test_registering_is_in_the_audit_log(app, form_client):
+    assert form_client().register("kim@example.com", "Kim").status_code == 302
+    with app.app_context():
+        [event] = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "registered"))
+        assert event.actor_email == event.subject == "kim@example.com"

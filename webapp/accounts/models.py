@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     bindparam,
     delete,
+    false,
     func,
     or_,
     select,
@@ -75,6 +76,11 @@ class User(UserMixin, db.Model):
     employee_id: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
     # The pack id of the person's discipline (org chart); None: the configured default pack.
     discipline: Mapped[str | None] = mapped_column(String(64), index=True)
+    # An account registered on the site: nothing proves that whoever registered it has the
+    # address (trackfit sends no email), so HR's org chart does not hand it a place until its
+    # owner has chosen a password through an invitation link HR handed over
+    # (`require_invitation`). False for accounts HR or the command line made.
+    address_unconfirmed: Mapped[bool] = mapped_column(default=False, server_default=false())
     # The session this user object was signed in with, and its secret (set by `begin_session`
     # or the user loader; not columns).
     login_session = None
@@ -108,9 +114,26 @@ class User(UserMixin, db.Model):
             .values(
                 password_hash=generate_password_hash(stable_password(password)),
                 session_token=_new_session_token(),
+                address_unconfirmed=False,  # the link HR handed over reached the address's owner
             )
         )
         return chosen.rowcount == 1
+
+    def require_invitation(self) -> bool:
+        """Take an account registered on the site back from whoever registered it, before HR
+        gives it a place: its password is cleared and its sessions end, so it is used again
+        only through an invitation link HR hands to the person (whose assessments it keeps).
+        False, changing nothing, for an account whose address is confirmed or that is already
+        waiting for its invitation (whose link stays as it was). Not committed."""
+        if not (self.address_unconfirmed and self.has_password):
+            return False
+        self.set_password(None)
+        db.session.execute(
+            update(LoginSession)
+            .where(LoginSession.user_id == self.id, LoginSession.ended_at.is_(None))
+            .values(ended_at=utcnow())
+        )
+        return True
 
     def check_password(self, password: str) -> bool:
         """Whether the password matches the stored hash (as `password_matches` checks it: the

@@ -103,10 +103,15 @@ def register():
     form = RegisterForm()
     if form.validate_on_submit():
         user = User(
-            email=normalise_email(form.email.data), name=form.name.data.strip(), role="employee"
+            email=normalise_email(form.email.data),
+            name=form.name.data.strip(),
+            role="employee",
+            address_unconfirmed=True,  # nothing proves the address is theirs
         )
         user.set_password(form.password.data)
         if _added(user):
+            audit.record("registered", user.email, actor=user)
+            db.session.commit()
             sign_in(user)
             flash("Welcome to trackfit. Your account is ready.")
             return redirect(url_for("assessment.index"))

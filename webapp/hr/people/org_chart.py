@@ -116,6 +116,9 @@ class ChartReport:
     has_disciplines: bool = False
     # people already here whose discipline the file changes
     moved: int = 0
+    # accounts registered on the site that the file names, taken back for an invitation
+    # (`User.require_invitation`) when the chart was applied
+    reclaimed: list[str] = field(default_factory=list)
     created: int = 0
     updated: int = 0
     unchanged: int = 0
@@ -516,7 +519,9 @@ def _count_changes(report: ChartReport, existing: dict[str, User], ids: dict[int
 
 
 def apply_chart(report: ChartReport) -> None:
-    """Create and update the people of a checked chart (the caller commits)."""
+    """Create and update the people of a checked chart (the caller commits). An account
+    registered on the site that the chart names is given its place only with an invitation:
+    nothing proves that whoever registered it has the address (`report.reclaimed`)."""
     if report.problems:
         raise ValueError("an org chart with problems is never applied")
     users = {user.email: user for user in db.session.scalars(select(User)).all()}
@@ -527,6 +532,8 @@ def apply_chart(report: ChartReport) -> None:
             user.set_password(None)
             db.session.add(user)
             users[person.email] = user
+        elif user.require_invitation():  # registered on the site: the address is unproven
+            report.reclaimed.append(user.email)
         user.name, user.role = person.name, person.role
         if report.has_employee_ids:  # an optional column: absent, the ids stay as they are
             user.employee_id = person.employee_id

@@ -130,6 +130,7 @@ def import_chart():
         updated=report.updated,
         unchanged=report.unchanged,
         **({"moved": report.moved} if report.moved else {}),
+        **({"reclaimed": report.reclaimed} if report.reclaimed else {}),
     )
     try:
         db.session.commit()
@@ -141,9 +142,18 @@ def import_chart():
         if report.moved
         else ""
     )
+    reclaimed = (
+        f" {counted(len(report.reclaimed), 'account', 'accounts')} the chart names had been "
+        "registered on the site, where nothing proves the address is the person's: "
+        f"{answering.first_named(report.reclaimed)} can sign in again only through an "
+        "invitation link, which you hand to the person (the list below has it); they keep "
+        "their assessments."
+        if report.reclaimed
+        else ""
+    )
     flash(
         f"Org chart imported: {counted(report.created, 'person', 'people')} added, "
-        f"{report.updated:,} updated, {report.unchanged:,} unchanged.{moved}"
+        f"{report.updated:,} updated, {report.unchanged:,} unchanged.{moved}{reclaimed}"
     )
     return redirect(url_for(".people"))
 
@@ -195,7 +205,15 @@ def person(user_id: int):
             return redirect(_back_to_list())
         if user.manager_id != former_manager:
             end_shares_with_former_manager(user.id, former_manager)
-        audit.record("org_edit", user.email, before=before, after=after)
+        # a role that sees others' results goes to an address proven to be the person's
+        reclaimed = user.role in PEOPLE_SEEING_ROLES and user.require_invitation()
+        audit.record(
+            "org_edit",
+            user.email,
+            before=before,
+            after=after,
+            **({"reclaimed": [user.email]} if reclaimed else {}),
+        )
         db.session.commit()
     except IntegrityError:
         # Another change took the id at the same moment (unique whatever the case).
@@ -207,9 +225,21 @@ def person(user_id: int):
     changed = ", ".join(
         f"{CHART_FIELDS[key]} {after[key] or 'none'}" for key in after if after[key] != before[key]
     )
-    flash(f"{user.name}'s details are saved: {changed}.")
+    flash(
+        f"{user.name}'s details are saved: {changed}."
+        + (
+            f" The account was registered on the site, where nothing proves {user.email} is "
+            f"{user.name}'s: it can be used again only through an invitation link, which you "
+            "hand to them (in the list below); they keep their assessments."
+            if reclaimed
+            else ""
+        )
+    )
     return redirect(_back_to_list())
 
+
+# Roles that see other people's results: given only to an account whose address is confirmed.
+PEOPLE_SEEING_ROLES = ("manager", "hr")
 
 # A person's place in the chart as the audit log and the saved message name it.
 CHART_FIELDS = {"manager": "manager", "role": "role", "employee_id": "employee id"}
