@@ -1,9 +1,12 @@
 """Accounts: register, log in and out, change password, throttling, safe redirects."""
 
+import html
+
 import pytest
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
+from webapp.accounts.forms import EMAIL_TAKEN
 from webapp.accounts.models import User, lookalike_letters
 from webapp.audit import AuditEvent
 from webapp.extensions import db
@@ -137,6 +140,29 @@ def test_repeated_failures_are_throttled_even_with_the_right_password(client):
     response = client.login()
     assert response.status_code == 429
     assert "Too many attempts" in response.get_data(as_text=True)
+
+
+def test_registering_addresses_that_have_accounts_is_throttled_like_logins(
+    client, form_client, make_user
+):
+    """An outside review: "There is already an account with this email" told anyone, without
+    limit, who has an account (invited ones too, so the whole org chart). Each such answer is
+    a failed attempt on that account from the address, as a wrong password is."""
+    for n in range(5):
+        make_user(f"p{n}@example.com")
+    for _ in range(5):
+        response = client.register(email="p0@example.com")
+        assert response.status_code == 422 and EMAIL_TAKEN in html.unescape(response.text)
+    response = client.register(email="p0@example.com")
+    assert response.status_code == 429
+    assert EMAIL_TAKEN not in html.unescape(response.text)
+    assert "registering an address that already has an account" in response.text
+    # and from the address at all: 20 failures, whatever the accounts
+    for n in range(1, 4):
+        for _ in range(5):
+            assert client.register(email=f"p{n}@example.com").status_code == 422
+    assert client.register(email="p4@example.com").status_code == 429  # its first
+    assert client.register(email="new@example.com").status_code == 302  # a free address
 
 
 @pytest.mark.parametrize(

@@ -116,6 +116,10 @@ def register():
             flash("Welcome to trackfit. Your account is ready.")
             return redirect(url_for("assessment.index"))
         form.email.errors.append(EMAIL_TAKEN)
+    # "already an account" tells who has one: such a probe is counted as a failed login of
+    # that account from this address, under the login's throttle
+    if EMAIL_TAKEN in form.email.errors and reserve_guess(form.email.data) is None:
+        return render_template("accounts/throttled.html"), 429
     return render_template("accounts/register.html", form=form), 200 if not form.errors else 422
 
 
