@@ -596,6 +596,15 @@ def test_flagged_groups_and_a_worse_verdict_are_warnings_not_notes(hr, registry)
     assert '<strong class="warning-text">worse on both</strong>' in models
 
 
+def test_a_printed_model_page_leaves_out_the_promotion_form(hr, registry):
+    """Printed, a candidate's page ended on a page of its own holding an empty justification
+    box and its hint: a form is no record, and the other forms are left out in print."""
+    copy = forged_version(registry, lambda arrays: None)
+    html = hr.get(f"/hr/models/{copy}").get_data(as_text=True)
+    section = re.search(r"<section id=\"promote\"[^>]*>", html)
+    assert section and "no-print" in section.group(0)
+
+
 def test_a_refused_promotion_is_summed_up_as_a_promotion_not_as_answers(hr, registry):
     with_flags_and_a_worse_verdict(registry)
     copy = forged_version(registry, lambda arrays: None)
