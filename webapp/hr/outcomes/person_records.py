@@ -204,6 +204,10 @@ def remove_records(records: PersonRecords) -> Removal:
     have read the rows already. Asked after the rows are deleted, so that a run started
     while they were being deleted is seen too: only one started between the question and the
     commit (a moment) could still read them."""
+    # a run under way already is refused before anything is written: the deletes and the
+    # recount (every row scored again) would hold SQLite's write lock for as long as they take,
+    # and a run's heartbeat and stage cannot be written meanwhile
+    _refuse_if_training(records)
     outcomes, sensitive, left_out = {}, {}, {}
     for entry in records.uploads:
         upload = entry.upload
@@ -245,6 +249,12 @@ def remove_records(records: PersonRecords) -> Removal:
             # what it trains on changed: HR confirms training on the rows it holds now
             upload.confirmed_at = None
     db.session.flush()
+    _refuse_if_training(records)
+    return Removal(outcomes, sensitive, left_out)
+
+
+def _refuse_if_training(records: PersonRecords) -> None:
+    """RemovalRefused naming the runs queued or running on one of the uploads found."""
     running = db.session.scalars(
         select(TrainingRun)
         .where(
@@ -255,7 +265,6 @@ def remove_records(records: PersonRecords) -> Removal:
     ).all()
     if running:
         raise RemovalRefused(list(running))
-    return Removal(outcomes, sensitive, left_out)
 
 
 def _recount(upload: OutcomeUpload) -> None:
