@@ -24,6 +24,7 @@ import sys
 import threading
 import time
 import traceback
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -58,6 +59,11 @@ ONE_THREAD = {
 HEARTBEAT_SECONDS = 10.0
 # A run whose worker has not shown it is alive for this long has died.
 STALE_AFTER = timedelta(minutes=2)
+# A run's own writes (its stage, its result, its failure) tried again while the database is
+# busy: SQLite lets one writer at a time, and another's long write (HR removing one person's
+# records from a large upload) outlasts the 5 s the connection waits. The pauses between tries
+# (1, 2, 4, ... s) come to about a minute, within STALE_AFTER; the heartbeat keeps beating.
+RUN_WRITE_TRIES = 7
 # How often a web process looks for such runs; a request is its only clock.
 STALE_CHECK_SECONDS = 60.0
 STOPPED = (
@@ -238,21 +244,40 @@ def _train(run: TrainingRun) -> None:
         traceback.print_exc()
         _fail(run, actor, "an internal error stopped training; the run's log has details")
         return
-    run.status, run.stage, run.finished_at = SUCCEEDED, "finished", utcnow()
-    run.version = summary["version"]
-    run.summary = {
-        key: summary[key]
-        for key in ("version", "active", "rows", "rows_used", "cross_fitted", "verdict")
-    }
-    audit.record(
-        "training_finished",
-        summary["version"],
-        actor=actor,
-        run=run.id,
-        rows=summary["rows"],
-        pack=upload.pack,
-    )
-    db.session.commit()
+
+    def succeeded() -> None:
+        run.status, run.stage, run.finished_at = SUCCEEDED, "finished", utcnow()
+        run.version = summary["version"]
+        run.summary = {
+            key: summary[key]
+            for key in ("version", "active", "rows", "rows_used", "cross_fitted", "verdict")
+        }
+        audit.record(
+            "training_finished",
+            summary["version"],
+            actor=actor,
+            run=run.id,
+            rows=summary["rows"],
+            pack=upload.pack,
+        )
+
+    _written(succeeded)
+
+
+def _written(write: Callable[[], None]) -> None:
+    """Make a run's write and commit it, made again after a pause while the database is busy
+    (`RUN_WRITE_TRIES`); the last refusal is raised."""
+    for attempt in range(RUN_WRITE_TRIES):
+        try:
+            write()
+            db.session.commit()
+            return
+        except OperationalError as error:
+            db.session.rollback()
+            if attempt == RUN_WRITE_TRIES - 1:
+                raise
+            log.warning("a training run's write waits for a busy database: %s", error)
+            time.sleep(2**attempt)
 
 
 class Heartbeat:
@@ -327,14 +352,18 @@ class _StaleCheck:
 
 
 def _stage(run: TrainingRun, stage: str) -> None:
-    run.stage = stage
-    db.session.commit()
+    """Show how far the run is; a busy database only delays it (the work goes on)."""
+    try:
+        run.stage = stage
+        db.session.commit()
+    except OperationalError as error:
+        db.session.rollback()
+        log.warning("training run %s: stage %r not shown yet: %s", run.id, stage, error)
 
 
 def _fail(run: TrainingRun, actor: User | None, message: str) -> None:
     db.session.rollback()
-    _record_failure(run, actor, message)
-    db.session.commit()
+    _written(lambda: _record_failure(run, actor, message))
 
 
 def _record_failure(run: TrainingRun, actor: User | None, message: str) -> None:

@@ -11,6 +11,7 @@ import io
 import json
 import re
 import shutil
+import sqlite3
 import threading
 import time
 from datetime import datetime, timedelta
@@ -20,7 +21,7 @@ from urllib.parse import urlsplit
 
 import numpy as np
 import pytest
-from sqlalchemy import delete, func, select, text, update
+from sqlalchemy import delete, func, make_url, select, text, update
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
@@ -1426,3 +1427,41 @@ def test_a_header_of_300000_columns_is_refused_at_once_naming_its_line(team, sig
     assert "wide.csv:1: the header names 300,003 columns; an outcome file has at most 2,000" in html
     assert "c2999" not in html
     assert count(team, OutcomeUpload) == 0
+
+
+def test_a_run_outlasts_another_writer_holding_the_database_past_its_wait(
+    team, outcome_file, signed_in, monkeypatch
+):
+    """An outside review: HR removing one person's records from an upload of 168,562 rows held
+    SQLite's one write lock for 85 s; the training under way could not write ('database is
+    locked', after the 5 s a connection waits) and ended failed after 20 minutes of work. A
+    run's own writes wait for the database and try again. Here another connection takes the
+    lock for 8 s just as the run is about to record its candidate."""
+    url = make_url(team.config["SQLALCHEMY_DATABASE_URI"])
+    if not url.drivername.startswith("sqlite"):
+        pytest.skip("one writer at a time is SQLite's")
+    took, release = threading.Event(), threading.Event()
+
+    def hold_the_database() -> None:
+        other = sqlite3.connect(url.database, timeout=30)
+        other.execute("BEGIN IMMEDIATE")
+        took.set()
+        release.wait(8)
+        other.rollback()
+        other.close()
+
+    learn = jobs.train_on_upload
+
+    def learnt_then_blocked(*args, **kwargs):
+        summary = learn(*args, **kwargs)
+        threading.Thread(target=hold_the_database, daemon=True).start()
+        took.wait(10)
+        return summary
+
+    monkeypatch.setattr(jobs, "train_on_upload", learnt_then_blocked)
+    hr = signed_in("hr@example.com")
+    location = upload(hr, outcome_file, "gender, age_band").headers["Location"]
+    status = finished(hr, location, seconds=120)
+    assert took.is_set()
+    assert status["status"] == "succeeded", status
+    assert status["version"] in Registry(team.config["TRACKFIT_MODELS"]).versions()
