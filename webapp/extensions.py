@@ -5,9 +5,9 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 
-from webapp.database import Base
+from webapp.database import Base, stored_json
 
-db = SQLAlchemy(model_class=Base)
+db = SQLAlchemy(model_class=Base, engine_options={"json_deserializer": stored_json})
 migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()
