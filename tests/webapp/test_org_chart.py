@@ -915,3 +915,25 @@ def test_registering_is_in_the_audit_log(app, form_client):
     with app.app_context():
         [event] = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "registered"))
         assert event.actor_email == event.subject == "kim@example.com"
+
+
+def test_an_import_records_each_person_it_adds_or_changes_findable_by_their_email(app, hr_and_team):
+    """An outside review: a chart that made someone HR left one event, 'updated: 1', that no
+    search for the person found; an edit on screen records before and after."""
+    body = (
+        HEADER + "bob@example.com,Bob,,hr,B1\n"  # Bob made HR, away from Max, given an id
+        "ada@example.com,Ada,mo@example.com,employee,\n"  # as she is: no event
+        "new@example.com,Nell,bob@example.com,manager,N1\n"
+    )
+    assert upload(hr_and_team, body).status_code == 302
+    bob = re.sub(r"\s+", " ", text_of(hr_and_team.get("/hr/audit?actor=bob@example.com")))
+    assert "gave or changed a person's details by the org chart" in bob
+    assert "role: employee → hr" in bob and "manager: max@example.com → none" in bob
+    assert "employee id: none → B1" in bob and "file: org.csv" in bob
+    nell = re.sub(r"\s+", " ", text_of(hr_and_team.get("/hr/audit?actor=new@example.com")))
+    assert "role: none → manager" in nell and "manager: none → bob@example.com" in nell
+    with app.app_context():
+        people = db.session.scalars(
+            select(AuditEvent.subject).where(AuditEvent.action == "org_import_person")
+        ).all()
+    assert sorted(people) == ["bob@example.com", "new@example.com"]

@@ -32,6 +32,7 @@ ACTIONS = {
     "decision_agreed": "agreed with the recorded decision",
     "org_import": "imported the org chart",
     "org_edit": "changed a person's details",
+    "org_import_person": "gave or changed a person's details by the org chart",
     "discipline_changed": "moved a person to another discipline",
     "outcomes_upload": "uploaded outcome data",
     "outcomes_refused": "had an outcome file refused",

@@ -518,13 +518,25 @@ def _count_changes(report: ChartReport, existing: dict[str, User], ids: dict[int
             report.moved += 1
 
 
-def apply_chart(report: ChartReport) -> None:
-    """Create and update the people of a checked chart (the caller commits). An account
-    registered on the site that the chart names is given its place only with an invitation:
-    nothing proves that whoever registered it has the address (`report.reclaimed`)."""
+# A person's place as an import's audit event names it, before and after.
+Place = dict[str, str | None]
+
+
+def apply_chart(report: ChartReport) -> list[tuple[str, Place, Place]]:
+    """Create and update the people of a checked chart (the caller commits); each person added
+    or changed, as (email, their place before, empty when new, their place after), for the
+    audit log. An account registered on the site that the chart names is given its place only
+    with an invitation: nothing proves that whoever registered it has the address
+    (`report.reclaimed`)."""
     if report.problems:
         raise ValueError("an org chart with problems is never applied")
     users = {user.email: user for user in db.session.scalars(select(User)).all()}
+    email_of = {user.id: user.email for user in users.values()}
+    before = {
+        person.email: _place(users[person.email], email_of)
+        for person in report.people
+        if person.email in users
+    }
     for person in report.people:
         user = users.get(person.email)
         if user is None:
@@ -543,6 +555,23 @@ def apply_chart(report: ChartReport) -> None:
     for person in report.people:
         manager = users.get(person.manager_email) if person.manager_email else None
         users[person.email].manager_id = manager.id if manager else None
+    email_of = {user.id: user.email for user in users.values()}
+    changes = []
+    for person in report.people:
+        was, after = before.get(person.email, {}), _place(users[person.email], email_of)
+        if was != after:
+            changes.append((person.email, was, after))
+    return changes
+
+
+def _place(user: User, email_of: dict[int, str]) -> Place:
+    return {
+        "name": user.name,
+        "role": user.role,
+        "manager": email_of.get(user.manager_id),
+        "employee_id": user.employee_id,
+        "discipline": user.discipline,
+    }
 
 
 def _bom(data: bytes) -> int:
