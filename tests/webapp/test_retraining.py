@@ -821,13 +821,17 @@ def test_a_candidate_judged_worse_is_shown_so_and_needs_a_written_reason(team, s
         assert 'class="error-summary" role="alert"' in html and "autofocus" in html
         assert f'action="/hr/models/{candidate}/promote"' in html
         assert active(team) == "v1"
-    # the confirmation refused is on the record, with the discipline it was for
+    # both refusals are on the record, the first step's and the confirmation's (an outside
+    # review: a careless analyst's tries at the first step left no trace), with the
+    # discipline they were for
     with team.app_context():
-        (refusal,) = db.session.scalars(
+        refusals = db.session.scalars(
             select(AuditEvent).where(AuditEvent.action == "promotion_refused")
         ).all()
-        assert (refusal.subject, refusal.detail["pack"]) == (candidate, "engineering")
-        assert refusal.detail["why"].startswith("Promoting needs a written justification")
+        assert len(refusals) == 2
+        for refusal in refusals:
+            assert (refusal.subject, refusal.detail["pack"]) == (candidate, "engineering")
+            assert refusal.detail["why"].startswith("Promoting needs a written justification")
     padded = hr.submit(
         f"/hr/models/{candidate}",
         {"justification": "a" * 36},

@@ -407,12 +407,14 @@ def promote(version: str):
     written justification first."""
     registry, manifest, form = _promotion_request(version)
     justification = (form.justification.data or "").strip()
-    refused = _refusal(manifest, justification)
-    if refused:
-        return _refused_page(version, form, refused)
     discipline, _ = discipline_of_version(registry, version, manifest)
-    if discipline is None:
-        return _refused_page(version, form, _not_installed(version, manifest))
+    refused = _refusal(manifest, justification)
+    if discipline is None and not refused:
+        refused = _not_installed(version, manifest)
+    if refused:  # an attempt to get past the checks is on the record too, as at confirming
+        pack = discipline.id if discipline else manifest.get("pack")
+        _audit_refusal(version, refused, justification, pack)
+        return _refused_page(version, form, refused)
     return _ask_to_confirm(registry, version, manifest, discipline, form)
 
 
