@@ -72,7 +72,29 @@ def _table_open(renderer, tokens, index, options, env) -> str:
         "Table",
     )
     region = f'<div class="table-scroll" role="region" aria-label="{escape(heading)}" tabindex="0">'
+    # on a phone each row stacks as a block whose cells name their columns (as the model
+    # page's tables do): a card's widest tables held the flag and the adjusted p off screen
+    tokens[index].attrSet("class", "stacks")
+    env["columns"] = []
+    for token in tokens[index + 1 :]:
+        if token.type == "thead_close":
+            break
+        if token.type == "inline":
+            env["columns"].append(token.content)
     return region + renderer.renderToken(tokens, index, options, env)
+
+
+def _table_cell(renderer, tokens, index, options, env) -> str:
+    """A cell names its column, which a phone shows before it (`table.stacks`)."""
+    column = 0
+    for before in range(index - 1, 0, -1):
+        if tokens[before].type == "tr_open":
+            break
+        column += tokens[before].type == "td_open"
+    columns = env.get("columns", [])
+    if column < len(columns):
+        tokens[index].attrSet("data-label", columns[column])
+    return renderer.renderToken(tokens, index, options, env)
 
 
 def _table_close(renderer, tokens, index, options, env) -> str:
@@ -80,6 +102,7 @@ def _table_close(renderer, tokens, index, options, env) -> str:
 
 
 _markdown.add_render_rule("table_open", _table_open)
+_markdown.add_render_rule("td_open", _table_cell)
 _markdown.add_render_rule("table_close", _table_close)
 
 
