@@ -50,7 +50,13 @@ from recommender.pack.questionnaire import (
     Item,
     Section,
 )
-from recommender.pack.saved_text import csv_records, named_width, saved_as_utf16
+from recommender.pack.saved_text import (
+    SAVE_AS,
+    csv_records,
+    named_width,
+    saved_as_utf16,
+    undecodable_records,
+)
 from webapp import pack_versions
 from webapp.pack_versions import UnknownDiscipline
 
@@ -63,6 +69,7 @@ __all__ = [  # what the web app uses of the answering layer, named once here
     "FLAG_MESSAGES",
     "INTERVAL_LEVEL",
     "NUMBER",
+    "SAVE_AS",
     "SCALED_KINDS",
     "TRACK_IDS",
     "UNSPACED",
@@ -113,6 +120,7 @@ __all__ = [  # what the web app uses of the answering layer, named once here
     "score_many",
     "scoring_layout",
     "try_version",
+    "undecodable_records",
 ]
 
 _lock = threading.Lock()

@@ -8,10 +8,8 @@ anything else reads it. Sensitive columns are kept apart and never reach a profi
 
 from __future__ import annotations
 
-import codecs
 import csv
 import hashlib
-import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -42,7 +40,14 @@ from recommender.learn.training import training_shortfalls
 from recommender.pack.framework import TRACK_IDS
 from recommender.pack.loading import Pack
 from recommender.pack.questionnaire import CHOICE_CONTEXT, NUMBER_CONTEXT, WHOLE_CONTEXT
-from recommender.pack.saved_text import csv_records, named_width, saved_as_utf16
+from recommender.pack.saved_text import (
+    LINE_ENDS,
+    SAVE_AS,
+    csv_records,
+    named_width,
+    saved_as_utf16,
+    undecodable_records,
+)
 
 REQUIRED = ("employee_id", "track_taken", "success")
 # Problems named per file; the rest are counted, so that a file whose every cell is wrong costs a
@@ -203,7 +208,7 @@ def pack_of_columns(raw_bytes: bytes, pack: Pack, others: list[Pack]) -> Pack | 
 
 
 def _first_line_columns(raw_bytes: bytes) -> set[str]:
-    first = LINE_END.split(raw_bytes[:65536].decode("utf-8-sig", errors="replace"), 1)[0]
+    first = LINE_ENDS.split(raw_bytes[:65536].decode("utf-8-sig", errors="replace"), 1)[0]
     return {c.strip().strip('"') for c in first.split(",") if c.strip()}
 
 
@@ -262,7 +267,6 @@ def parse_outcome_links(
     )
 
 
-LINE_END = re.compile(r"\r\n|\r|\n")
 CONTEXT_FIELDS = NUMBER_CONTEXT + CHOICE_CONTEXT
 
 
@@ -305,7 +309,7 @@ def _table(name: str, raw_bytes: bytes) -> _Table:
     try:
         text, encoding = raw_bytes.decode("utf-8-sig"), []
     except UnicodeDecodeError:
-        text, encoding = _undecodable(name, raw_bytes)
+        text, encoding = undecodable_records(name, raw_bytes)
     if not text.strip():
         raise OutcomesInvalid(f"{name}: is empty")
     reader = csv_records(text, strict=True)
@@ -347,7 +351,8 @@ def _table(name: str, raw_bytes: bytes) -> _Table:
             row_problems.append(
                 Problem(
                     f"{name}:{start}",
-                    f"has {len(row)} cells; the header has {len(header)} columns",
+                    f"has {len(row):,} {'cell' if len(row) == 1 else 'cells'}; the header "
+                    f"has {len(header):,} {'column' if len(header) == 1 else 'columns'}",
                     start,
                 )
             )
@@ -382,65 +387,8 @@ def _fits(row: list[str], header: list[str], named: int) -> bool:
     return len(row) >= named
 
 
-UNDECODED = re.compile("[\udc80-\udcff]")  # a byte that is not UTF-8, as Python keeps it
-
-
-def _undecodable(name: str, raw_bytes: bytes) -> tuple[str, list[Problem]]:
-    """A file that is not all UTF-8: its text, each byte that is not shown as U+FFFD (so that
-    the rest of the file is still checked), and a problem for every record holding one, named
-    by the line it begins on, its column and what comes before the byte in the cell. Records
-    are read as the table is (any line end, quoted cells over several lines)."""
-    bom = len(codecs.BOM_UTF8) if raw_bytes.startswith(codecs.BOM_UTF8) else 0
-    text = raw_bytes[bom:].decode("utf-8", errors="surrogateescape")
-    reader = csv_records(text, strict=True)
-    header: list[str] | None = None
-    problems: list[Problem] = []
-    while True:
-        start = reader.line_num + 1
-        try:
-            row = next(reader)
-        except StopIteration:
-            break
-        except csv.Error:
-            continue  # not CSV: the table's own reading names the record
-        if header is None and any(cell.strip() for cell in row):
-            header = row
-        found = next(((k, c) for k, c in enumerate(row) if UNDECODED.search(c)), None)
-        if found is None:
-            continue
-        position, cell = found
-        named = header[position].strip() if row is not header and position < len(header) else ""
-        column = (
-            ""
-            if len(row) < 2
-            else f": {named}"
-            if named and not UNDECODED.search(named)
-            else f": column {position + 1}"
-        )
-        byte = UNDECODED.search(cell)
-        before = cell[: byte.start()].strip()[-20:]
-        where = f"after {quoted(before)}" if before else "at the start of the cell"
-        problems.append(_not_utf8(f"{name}:{start}{column}", byte.group(), where, problems))
-    if not problems:  # every byte that is not UTF-8 lies in a record that is not CSV either
-        byte = UNDECODED.search(text)
-        line = len(LINE_END.findall(text[: byte.start()])) + 1
-        problems.append(_not_utf8(f"{name}:{line}", byte.group(), "", problems))
-    return UNDECODED.sub("\ufffd", text), problems
-
-
-def _not_utf8(where: str, byte: str, said: str, before: list[Problem]) -> Problem:
-    """A byte that is not UTF-8 as a problem of the file (listed before its rows', so with no
-    line to order by); the first says how to save the file."""
-    return Problem(
-        where,
-        f"is not UTF-8 text (byte 0x{ord(byte) - 0xDC00:02X}{' ' + said if said else ''})"
-        + ("" if before else f": save the file as UTF-8 {SAVE_AS}"),
-    )
-
-
 # Separators a spreadsheet may save "CSV" with, and how to name them
 OTHER_SEPARATORS = {";": "semicolons", "\t": "tabs", "|": "vertical bars"}
-SAVE_AS = "(in Excel: Save As, 'CSV UTF-8 (Comma delimited)') and upload it again"
 
 
 def _other_separator(where: str, header: list[str]) -> Problem | None:

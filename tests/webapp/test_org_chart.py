@@ -189,7 +189,7 @@ PROBLEM_FILES = {
     ),
     "a non-UTF-8 file": (
         (HEADER + GOOD_ROW).encode() + "jörg@example.com,Jörg,,employee,\n".encode("latin-1"),
-        "org.csv:3: is not UTF-8 text",
+        "org.csv:3: email: is not UTF-8 text (byte 0xF6 after 'j')",
     ),
     "a name with a direction override": (
         HEADER + GOOD_ROW + "dan@example.com,\u202eDan,,employee,\n",
@@ -312,7 +312,16 @@ def test_a_bad_byte_after_a_byte_order_mark_is_reported_on_its_own_line(hr):
         + "Ådne@example.com,Å,,hr,\n".encode("latin-1")
     )
     page = text_of(upload(hr, body))
-    assert "org.csv:3: is not UTF-8 text" in page
+    assert "org.csv:3: email: is not UTF-8 text (byte 0xC5 at the start of the cell)" in page
+
+
+def test_every_row_of_a_latin_1_chart_is_named_by_its_column_and_the_text_before_the_byte(hr):
+    """An outside review: 'org.csv:2: is not UTF-8 text (byte 0xE9)', the first only, where
+    an outcome file names each row's column and what comes before the byte."""
+    body = HEADER + "jose@example.com,José,,employee,\nana@example.com,Ana,,manager,Zoë1\n"
+    page = re.sub(r"\s+", " ", text_of(upload(hr, body.encode("latin-1"))))
+    assert "org.csv:2: name: is not UTF-8 text (byte 0xE9 after 'Jos'): save the file as" in page
+    assert "org.csv:3: employee_id: is not UTF-8 text (byte 0xEB after 'Zo')" in page
 
 
 def test_a_refused_manager_row_does_not_make_its_reports_unknown_managers(hr):

@@ -22,6 +22,7 @@ from webapp.answering import (
     score_many,
 )
 from webapp.assessment.models import Assessment
+from webapp.counting import counted
 from webapp.extensions import db
 from webapp.hr import bp
 from webapp.hr.disciplines import chosen_discipline
@@ -195,10 +196,6 @@ def _uploaded_rows(pack: Pack, assessed: set[str]) -> tuple[list[Stored], dict[s
     return people, sources
 
 
-def _plural(count: int, one: str, many: str) -> str:
-    return f"{count:,} {one if count == 1 else many}"
-
-
 def _not_added(sources: dict[str, int]) -> list[str]:
     """Why stored rows were not added, one phrase per reason that applies."""
     reasons = [
@@ -234,7 +231,7 @@ def _not_added(sources: dict[str, int]) -> list[str]:
         ),
         (sources["unusable"], "response no longer fits", "responses no longer fit", "the pack"),
     ]
-    return [f"{_plural(count, one, many)} {rest}" for count, one, many, rest in reasons if count]
+    return [f"{counted(count, one, many)} {rest}" for count, one, many, rest in reasons if count]
 
 
 def _answers(pack: Pack, stored: list[Stored]) -> tuple[list[tuple[tuple, Answers]], int]:

@@ -878,3 +878,10 @@ def test_a_short_files_unknown_columns_are_ten_named_and_the_rest_counted():
     names = ", ".join(f"'c{i}'" for i in range(10))
     assert problems[0].startswith(f"s.csv: columns {names} and 1,490 more are neither ")
     assert "'c10'" not in problems[0]
+
+
+def test_a_one_column_header_is_counted_in_the_singular():
+    """An outside review: a binary file's first line read as one column said "the header has
+    1 columns"."""
+    problems = [str(p) for p in _refused(b"gibberish\nx,y\n").problems]
+    assert "s.csv:2: has 2 cells; the header has 1 column" in problems, problems

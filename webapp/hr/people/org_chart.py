@@ -9,7 +9,6 @@ nobody knows, and reporting lines that loop. A file with any problem changes not
 
 from __future__ import annotations
 
-import codecs
 import csv
 import difflib
 import io
@@ -51,7 +50,6 @@ LENGTHS = {
 ORG_CHART_LOCK = 0x6F7267  # "org"
 
 # what to do with a file a spreadsheet saved in another encoding (as outcome files say it)
-SAVE_AS = "(in Excel: Save As, 'CSV UTF-8 (Comma delimited)') and upload it again"
 
 
 def template_csv() -> str:
@@ -170,18 +168,17 @@ def read_chart(filename: str, data: bytes, importer: str | None = None) -> Chart
     problems = _Problems(filename)
     if answering.saved_as_utf16(data):
         # Excel's "Unicode Text": every other byte a NUL, no cell of it reads as UTF-8
-        problems.add(0, f"is saved as UTF-16 text, not UTF-8: save the file as UTF-8 {SAVE_AS}")
+        problems.add(
+            0, f"is saved as UTF-16 text, not UTF-8: save the file as UTF-8 {answering.SAVE_AS}"
+        )
         problems.into(report)
         return report
     try:
         text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = data[: error.start + _bom(data)].count(b"\n") + 1
-        problems.add(
-            line,
-            f"is not UTF-8 text (byte 0x{data[error.start + _bom(data)]:02X}); save the file as "
-            f"UTF-8 {SAVE_AS}",
-        )
+    except UnicodeDecodeError:
+        # every record holding a byte that is not UTF-8, by line, column and the text before it
+        for problem in answering.undecodable_records(filename, data)[1]:
+            problems.found.append((problem.line, -1, str(problem)))
         problems.into(report)
         return report
     header, rows = _without_trailing_commas(*_records(text, problems))
@@ -572,8 +569,3 @@ def _place(user: User, email_of: dict[int, str]) -> Place:
         "employee_id": user.employee_id,
         "discipline": user.discipline,
     }
-
-
-def _bom(data: bytes) -> int:
-    """The length of a UTF-8 byte order mark at the start (decoding positions skip it)."""
-    return len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
