@@ -146,12 +146,15 @@ def test_an_id_deleted_before_the_upgrade_and_named_by_the_audit_log_is_not_give
     factories.team(app)
     factories.assessment(app, "ada@example.com", people[0])
     newest = factories.assessment(app, "bob@example.com", people[1])
-    with app.app_context():
-        back_to(app, "0013_orphans")
     bob = FormClient(app.test_client())
     bob.login("bob@example.com")
     bob.submit(f"/my-data/assessments/{newest}/delete")  # the audit log: "assessment {newest}"
-    with app.app_context():
+    with app.app_context():  # a database of before, whose tables forget the deleted ids
+        back_to(app, "0013_orphans")
+        with db.engine.connect() as connection:
+            assert "AUTOINCREMENT" not in _schema(connection)["assessments"]
+            biggest = connection.exec_driver_sql("SELECT max(id) FROM assessments").scalar()
+            assert biggest < newest  # the next would be given `newest` again
         upgrade_database()
     assert factories.assessment(app, "bob@example.com", people[1]) > newest
 
