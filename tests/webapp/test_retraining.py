@@ -1471,3 +1471,21 @@ def test_a_run_outlasts_another_writer_holding_the_database_past_its_wait(
     assert took.is_set()
     assert status["status"] == "succeeded", status
     assert status["version"] in Registry(team.config["TRACKFIT_MODELS"]).versions()
+
+
+def test_a_file_trained_before_says_so_on_its_new_run(team, outcome_file, signed_in):
+    """An outside review: a file already trained as v4, uploaded again, trained v5, the same
+    candidate, and nothing said so. The run of the same training says which run and candidate
+    it repeats; a run of other choices does not."""
+    hr = signed_in("hr@example.com")
+    first = upload(hr, outcome_file, "gender, age_band").headers["Location"]
+    made = finished(hr, first)["version"]
+    again = upload(hr, outcome_file, "gender, age_band").headers["Location"]
+    assert finished(hr, again)["status"] == "succeeded"
+    said = words_of(hr.get(urlsplit(again).path))
+    assert f"The same training was done before: run 1 made {made} on" in said
+    assert "differs from it only where the active version" in said
+    assert "The same training was done before" not in words_of(hr.get(urlsplit(first).path))
+    other = upload(hr, outcome_file, "gender, age_band", from_active=True).headers["Location"]
+    assert finished(hr, other)["status"] == "succeeded"
+    assert "The same training was done before" not in words_of(hr.get(urlsplit(other).path))

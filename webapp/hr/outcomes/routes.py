@@ -21,7 +21,7 @@ from webapp.hr.outcomes.forms import (
     PersonLookupForm,
     RemoveRecordsForm,
 )
-from webapp.hr.outcomes.models import OutcomeUpload, TrainingRun, training_key
+from webapp.hr.outcomes.models import SUCCEEDED, OutcomeUpload, TrainingRun, training_key
 from webapp.hr.outcomes.person_records import (
     RemovalRefused,
     records_of,
@@ -282,7 +282,26 @@ def training_run(run_id: int):
         upload=upload,
         discipline=discipline_title(upload.pack),
         follow=follow,
+        done_before=_done_before(run),
     )
+
+
+def _done_before(run: TrainingRun) -> TrainingRun | None:
+    """The latest earlier run of the same training (the same rows, pack version and choices)
+    that made a candidate: an outside review uploaded a file already trained and got a second,
+    identical candidate, told nothing."""
+    if run.training_key is None:
+        return None
+    return db.session.scalars(
+        select(TrainingRun)
+        .where(
+            TrainingRun.training_key == run.training_key,
+            TrainingRun.id < run.id,
+            TrainingRun.status == SUCCEEDED,
+        )
+        .order_by(TrainingRun.id.desc())
+        .limit(1)
+    ).first()
 
 
 @bp.route("/training/<int:run_id>.json")
