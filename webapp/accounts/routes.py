@@ -181,7 +181,8 @@ def _client_address() -> str:
 
 def reserve_guess(email: str) -> LoginAttempt | None:
     """This attempt, recorded, or None when the account or the address has failed too often:
-    a login, or a password typed again to change it or to delete the account."""
+    a login, a password typed again to change it or to delete the account, or a registration
+    told the address has an account."""
     config = current_app.config
     return reserve_attempt(
         email,
