@@ -882,6 +882,9 @@ def test_an_address_registered_before_the_chart_names_it_is_not_handed_its_place
     with app.app_context():
         [event] = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "org_import"))
         assert event.detail["reclaimed"] == ["dan@example.com", "eve@example.com"]
+    found = re.sub(r"\s+", " ", text_of(hr.get("/hr/audit?actor=eve@example.com")))
+    assert "registered on the site: signed out until invited" in found
+    assert "role: employee → hr" in found
     # Dan, given the link by HR, keeps the assessment he made while registered
     link = invitation_link(hr, app, "dan@example.com")
     dan = form_client()

@@ -24,6 +24,7 @@ FLAGS = {
     "too_few_rows": ("too few usable rows", None),
     "activated": ("first login after activating the account", None),
     "overrides": ("overrides the advice", "follows the advice"),
+    "reclaimed": ("registered on the site: signed out until invited", None),
 }
 LABELS = {
     "previous": "replaced",

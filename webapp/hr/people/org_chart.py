@@ -520,11 +520,11 @@ Place = dict[str, str | None]
 
 
 def apply_chart(report: ChartReport) -> list[tuple[str, Place, Place]]:
-    """Create and update the people of a checked chart (the caller commits); each person added
-    or changed, as (email, their place before, empty when new, their place after), for the
-    audit log. An account registered on the site that the chart names is given its place only
-    with an invitation: nothing proves that whoever registered it has the address
-    (`report.reclaimed`)."""
+    """Create and update the people of a checked chart (the caller commits); each person added,
+    changed or taken back for an invitation, as (email, their place before, empty when new,
+    their place after), for the audit log. An account registered on the site that the chart
+    names is given its place only with an invitation: nothing proves that whoever registered
+    it has the address (`report.reclaimed`)."""
     if report.problems:
         raise ValueError("an org chart with problems is never applied")
     users = {user.email: user for user in db.session.scalars(select(User)).all()}
@@ -556,7 +556,7 @@ def apply_chart(report: ChartReport) -> list[tuple[str, Place, Place]]:
     changes = []
     for person in report.people:
         was, after = before.get(person.email, {}), _place(users[person.email], email_of)
-        if was != after:
+        if was != after or person.email in report.reclaimed:
             changes.append((person.email, was, after))
     return changes
 

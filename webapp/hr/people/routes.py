@@ -121,7 +121,14 @@ def import_chart():
     except IntegrityError:
         return _not_applied(form)
     for email, before, after in changes:  # whose place it gave or changed, each findable
-        audit.record("org_import_person", email, file=filename, before=before, after=after)
+        audit.record(
+            "org_import_person",
+            email,
+            file=filename,
+            before=before,
+            after=after,
+            **({"reclaimed": True} if email in report.reclaimed else {}),
+        )
     for person_id, manager_id in db.session.execute(select(User.id, User.manager_id)):
         if person_id in managers_before and managers_before[person_id] != manager_id:
             end_shares_with_former_manager(person_id, managers_before[person_id])
