@@ -371,3 +371,12 @@ def test_a_script_signed_out_gets_a_401_it_can_read_and_a_browser_the_log_in_pag
     assert asks_json.status_code == 401 and asks_json.is_json
     browser = client.get("/results/history")
     assert browser.status_code == 302 and "/account/login?next=" in browser.headers["Location"]
+
+
+def test_a_message_flashed_several_times_is_shown_once(client):
+    """An outside review: a signed-out visitor sent to log in from seven pages read "Please log
+    in to see that page." seven times on the log-in page."""
+    for page in ("/results/1", "/team/", "/my-data/", "/hr/people"):
+        assert client.get(page).status_code == 302
+    said = client.get("/account/login").get_data(as_text=True)
+    assert said.count("Please log in to see that page.") == 1

@@ -416,3 +416,19 @@ def test_a_wrong_method_is_a_405_that_says_which_are_allowed(app, token):
     assert response.status_code == 405
     assert "POST" in response.headers["Allow"]
     assert response.get_json()["error"]
+
+
+@pytest.mark.parametrize("charset", ["latin-1", "utf-16", "x" * 300])
+def test_a_body_said_to_be_in_another_charset_is_refused_naming_it(api, people, charset):
+    """An outside review: `application/json; charset=latin-1` was read as UTF-8, so an é sent in
+    Latin-1 was a 400 about bytes and one sent as UTF-8 answered, whatever the header said."""
+    body = api(people[0], headers={"Content-Type": f"application/json; charset={charset}"})
+    assert body.status_code == 415
+    said = body.get_json()["error"]
+    assert said.startswith("The body must be JSON in UTF-8; it says charset=") and len(said) < 120
+
+
+@pytest.mark.parametrize("charset", ["utf-8", "UTF-8", "utf8"])
+def test_a_body_said_to_be_utf8_is_answered(api, people, charset):
+    response = api(people[0], headers={"Content-Type": f"application/json; charset={charset}"})
+    assert response.status_code == 200

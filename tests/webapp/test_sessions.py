@@ -54,19 +54,24 @@ def test_a_copied_cookie_no_longer_works_after_logout(app, ada, form_client):
     assert ended.ended_at is not None
 
 
-def test_changing_the_password_ends_copies_of_other_sessions_but_not_this_one(
+def test_changing_the_password_ends_every_session_and_signs_this_one_in_anew(
     app, ada, signed_in, form_client, password
 ):
+    """Other sessions end; this one goes on under a new secret (an outside review: it kept
+    its old one, so a copy of the cookie taken before the change still opened the account)."""
     other = signed_in("ada@example.com")
     thief = copy_of(other, form_client)
+    mine_before = copy_of(ada, form_client)
     response = ada.submit(
         "/account/password",
         {"current": password, "password": "a new long password", "confirm": "a new long password"},
     )
     assert response.status_code == 302
     assert ada.get(PRIVATE).status_code == 200
+    assert "Your password is changed." in ada.get("/").get_data(as_text=True)
     assert other.get(PRIVATE).status_code == 302
     assert thief.get(PRIVATE).status_code == 302
+    assert mine_before.get(PRIVATE).status_code == 302
 
 
 def test_an_idle_session_ends_on_the_server(app, ada, form_client):

@@ -222,10 +222,13 @@ def change_password():
             form.current.errors.append("That is not your current password.")
         else:
             attempt.succeeded = True
-            current_user.set_password(form.password.data)
-            end_other_sessions(current_user)
-            audit.record("password_changed", current_user.email)
+            user = current_user._get_current_object()
+            user.set_password(form.password.data)
+            end_other_sessions(user)
+            end_session(user)  # this one too: it goes on under a new secret
+            audit.record("password_changed", user.email)
             db.session.commit()
+            sign_in(user)
             flash("Your password is changed. Other sessions of your account are logged out.")
             return redirect(url_for("home.index"))
     status = 422 if form.errors else 200

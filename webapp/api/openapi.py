@@ -87,7 +87,7 @@ def openapi_document(pack: Pack, disciplines: list[Pack] | None = None) -> dict[
                                 ),
                                 ("404", "No discipline has the pack id asked for"),
                                 ("413", "Body larger than the limit"),
-                                ("415", "Body is not JSON"),
+                                ("415", "Body is not JSON, or not in UTF-8"),
                                 ("503", "No usable model version"),
                             )
                         },

@@ -49,6 +49,11 @@ def recommendations():
     the discipline `?pack=` names, else in the token owner's discipline."""
     if not request.is_json:
         return error_response(415)
+    charset = request.mimetype_params.get("charset", "utf-8").strip().lower()
+    if charset not in ("utf-8", "utf8"):  # JSON is UTF-8 (RFC 8259), read as nothing else
+        return error_response(
+            415, f"The body must be JSON in UTF-8; it says charset={charset[:40]!r}."
+        )
     pack = _asked_pack() or answering.pack_for(token_owner(g.api_token))
     body = _body_within_limit()
     try:
