@@ -68,7 +68,7 @@ RUN_WRITE_TRIES = 7
 STALE_CHECK_SECONDS = 60.0
 STOPPED = (
     "The training process stopped without finishing (for example, the server restarted). "
-    "Upload the file again to start a new run."
+    "Train again on the stored file from this page."
 )
 # Started processes still running; each has a thread that collects its exit status the moment
 # it ends (a run that finishes, fails or is killed leaves no zombie process behind).

@@ -116,6 +116,7 @@ MATRIX = [
     Request("GET", "/hr/people/org-chart-template.csv", "/hr/people/org-chart-template.csv", HR_ONLY),
     Request("GET", "/hr/quality", "/hr/quality", HR_ONLY),
     Request("GET", "/hr/training/{run}", "/hr/training/<int:run_id>", HR_ONLY),
+    Request("POST", "/hr/training/{run}/again", "/hr/training/<int:run_id>/again", HR_ONLY),
     # read by scripts: signed out, a 401 in JSON rather than the log-in page
     Request("GET", "/hr/training/{run}.json", "/hr/training/<int:run_id>.json",
             HR_ONLY | {"anonymous": NO_TOKEN}),

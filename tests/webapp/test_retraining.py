@@ -988,7 +988,7 @@ def test_a_run_whose_process_died_is_shown_as_failed_with_what_to_do(team, signe
     page = hr.get(f"/hr/training/{died}").get_data(as_text=True)
     assert '<dd id="status">failed</dd>' in page
     assert "The training process stopped without finishing" in page
-    assert "Upload the file again" in page
+    assert "Train again on the stored file from this page." in page
     assert hr.get(f"/hr/training/{never_started}.json").get_json()["status"] == "failed"
     with team.app_context():
         failures = db.session.scalars(
@@ -1489,3 +1489,30 @@ def test_a_file_trained_before_says_so_on_its_new_run(team, outcome_file, signed
     other = upload(hr, outcome_file, "gender, age_band", from_active=True).headers["Location"]
     assert finished(hr, other)["status"] == "succeeded"
     assert "The same training was done before" not in words_of(hr.get(urlsplit(other).path))
+
+
+def test_a_failed_run_is_trained_again_from_its_page_without_sending_the_file(
+    team, outcome_file, signed_in
+):
+    """An outside review: a failed run said "Upload the file again", 30 MB already stored."""
+    hr = signed_in("hr@example.com")
+    location = upload(hr, outcome_file, "gender, age_band").headers["Location"]
+    assert finished(hr, location)["status"] == "succeeded"
+    first = int(urlsplit(location).path.rsplit("/", 1)[1])
+    with team.app_context():  # its process died, say, as the run was recording its candidate
+        run = db.session.get(TrainingRun, first)
+        run.status, run.version, run.error = "failed", None, jobs.STOPPED
+        db.session.commit()
+    page = f"/hr/training/{first}"
+    assert "Train again on outcomes.csv" in words_of(hr.get(page))
+    again = hr.submit(page, action_url=f"{page}/again")
+    assert again.status_code == 302 and "follow=1" in again.headers["Location"]
+    status = finished(hr, again.headers["Location"])
+    assert status["status"] == "succeeded" and status["version"]
+    # the button of the page left open in another tab starts nothing more
+    twice = hr.submit(page, action_url=f"{page}/again")
+    assert twice.status_code == 302
+    said = words_of(hr.get(twice.headers["Location"]))
+    assert f"Run {first} was not started again: run {first + 1} came after it." in said
+    assert count(team, TrainingRun) == 2
+    assert "Train again" not in words_of(hr.get(f"/hr/training/{first + 1}"))

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from webapp import answering, audit, jobs, learning
 from webapp.answering import Pack
+from webapp.confirmation import ConfirmForm
 from webapp.database import utcnow
 from webapp.extensions import db
 from webapp.file_names import shown_file_name
@@ -21,7 +22,13 @@ from webapp.hr.outcomes.forms import (
     PersonLookupForm,
     RemoveRecordsForm,
 )
-from webapp.hr.outcomes.models import SUCCEEDED, OutcomeUpload, TrainingRun, training_key
+from webapp.hr.outcomes.models import (
+    FAILED,
+    SUCCEEDED,
+    OutcomeUpload,
+    TrainingRun,
+    training_key,
+)
 from webapp.hr.outcomes.person_records import (
     RemovalRefused,
     records_of,
@@ -283,6 +290,7 @@ def training_run(run_id: int):
         discipline=discipline_title(upload.pack),
         follow=follow,
         done_before=_done_before(run),
+        again=ConfirmForm() if run.status == FAILED and _latest_run(upload) is run else None,
     )
 
 
@@ -299,6 +307,43 @@ def _done_before(run: TrainingRun) -> TrainingRun | None:
             TrainingRun.id < run.id,
             TrainingRun.status == SUCCEEDED,
         )
+        .order_by(TrainingRun.id.desc())
+        .limit(1)
+    ).first()
+
+
+@bp.route("/training/<int:run_id>/again", methods=["POST"])
+def train_again(run_id: int):
+    """A failed run's training started again on the upload it read, which is stored: no file to
+    send again. Only the upload's latest run, once it has failed (otherwise the run to follow
+    is shown, with why); a second click, or another tab, finds the new run and starts
+    nothing."""
+    run = db.get_or_404(TrainingRun, run_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    upload = db.session.get(OutcomeUpload, run.upload_id)
+    latest = _latest_run(upload)
+    if run.status != FAILED or latest is None or latest.id != run.id:
+        flash(
+            f"Run {run.id} was not started again: "
+            + (
+                f"run {latest.id} came after it."
+                if latest is not None and latest.id != run.id
+                else "it has not failed."
+            )
+        )
+        return redirect(url_for(".training_run", run_id=(latest or run).id))
+    try:
+        again = jobs.launch_training(upload, current_user)
+    except jobs.AlreadyTraining as already:  # started again at the same moment elsewhere
+        return _already_training(already.run)
+    return redirect(url_for(".training_run", run_id=again.id, follow=1))
+
+
+def _latest_run(upload: OutcomeUpload) -> TrainingRun | None:
+    return db.session.scalars(
+        select(TrainingRun)
+        .where(TrainingRun.upload_id == upload.id)
         .order_by(TrainingRun.id.desc())
         .limit(1)
     ).first()
