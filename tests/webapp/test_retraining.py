@@ -1484,7 +1484,7 @@ def test_a_file_trained_before_says_so_on_its_new_run(team, outcome_file, signed
     assert finished(hr, again)["status"] == "succeeded"
     said = words_of(hr.get(urlsplit(again).path))
     assert f"The same training was done before: run 1 made {made} on" in said
-    assert "differs from it only where the active version" in said
+    assert f"a candidate from them differs from {made} only where the active version" in said
     assert "The same training was done before" not in words_of(hr.get(urlsplit(first).path))
     other = upload(hr, outcome_file, "gender, age_band", from_active=True).headers["Location"]
     assert finished(hr, other)["status"] == "succeeded"
