@@ -949,3 +949,28 @@ def test_an_import_records_each_person_it_adds_or_changes_findable_by_their_emai
             select(AuditEvent.subject).where(AuditEvent.action == "org_import_person")
         ).all()
     assert sorted(people) == ["bob@example.com", "new@example.com"]
+
+
+def test_a_registered_account_named_only_as_someones_manager_is_taken_back(
+    app, hr_and_team, form_client
+):
+    """An outside review: the chart's manager_email, or the manager field of a person's page,
+    gave a registered account a team (the team page is anyone's with reports) and kept its
+    registrant's password."""
+    boss = form_client()
+    assert boss.register("boss@example.com", "Boss?", "the boss's own pass").status_code == 302
+    body = HEADER + "dana@example.com,Dana D,boss@example.com,employee,\n"
+    assert upload(hr_and_team, body).status_code == 302
+    said = re.sub(r"\s+", " ", text_of(hr_and_team.get("/hr/people")))
+    assert "1 account the chart names had been registered on the site" in said
+    assert "boss@example.com can sign in again only through an invitation link" in said
+    assert boss.get("/team/").status_code == 302
+    assert chart(app)["boss@example.com"][4] is False
+    # and on a person's page
+    boss2 = form_client()
+    assert boss2.register("boss2@example.com", "Boss 2", "the boss's own pass").status_code == 302
+    assert edit(hr_and_team, app, "zed@example.com", manager_email="boss2@example.com")
+    said = re.sub(r"\s+", " ", text_of(hr_and_team.get("/hr/people")))
+    assert "Boss 2's account, now given a team, was registered on the site" in said
+    assert boss2.get("/team/").status_code == 302
+    assert chart(app)["zed@example.com"][2] == "boss2@example.com"

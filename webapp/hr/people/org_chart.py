@@ -552,6 +552,9 @@ def apply_chart(report: ChartReport) -> list[tuple[str, Place, Place]]:
     for person in report.people:
         manager = users.get(person.manager_email) if person.manager_email else None
         users[person.email].manager_id = manager.id if manager else None
+        # a manager the chart names but does not list is given a team: the same holds
+        if manager is not None and manager.require_invitation():
+            report.reclaimed.append(manager.email)
     email_of = {user.id: user.email for user in users.values()}
     changes = []
     for person in report.people:

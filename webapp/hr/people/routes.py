@@ -214,14 +214,25 @@ def person(user_id: int):
             return redirect(_back_to_list())
         if user.manager_id != former_manager:
             end_shares_with_former_manager(user.id, former_manager)
-        # a role that sees others' results goes to an address proven to be the person's
+        # a role or a team that sees others' results goes to an address proven to be theirs
         reclaimed = user.role in PEOPLE_SEEING_ROLES and user.require_invitation()
+        manager_reclaimed = manager is not None and manager.require_invitation()
         audit.record(
             "org_edit",
             user.email,
             before=before,
             after=after,
-            **({"reclaimed": [user.email]} if reclaimed else {}),
+            **(
+                {
+                    "reclaimed": [
+                        u.email
+                        for u, was in ((user, reclaimed), (manager, manager_reclaimed))
+                        if was
+                    ]
+                }
+                if reclaimed or manager_reclaimed
+                else {}
+            ),
         )
         db.session.commit()
     except IntegrityError:
@@ -241,6 +252,13 @@ def person(user_id: int):
             f"{user.name}'s: it can be used again only through an invitation link, which you "
             "hand to them (in the list below); they keep their assessments."
             if reclaimed
+            else ""
+        )
+        + (
+            f" {manager.name}'s account, now given a team, was registered on the site, where "
+            f"nothing proves {manager.email} is theirs: it can be used again only through an "
+            "invitation link, which you hand to them (in the list below)."
+            if manager_reclaimed
             else ""
         )
     )
