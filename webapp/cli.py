@@ -307,6 +307,7 @@ def run_users(args: argparse.Namespace) -> int:
             before, user.role = user.role, args.role
             # the command line vouches for the account it names (an account registered on the
             # site and made HR this way, say, to start): the org chart takes it as it is
+            registered = user.address_unconfirmed
             user.address_unconfirmed = False
             audit.record(
                 "role_changed", user.email, actor=_command_line_actor(), before=before,
@@ -314,6 +315,12 @@ def run_users(args: argparse.Namespace) -> int:
             )  # fmt: skip
             db.session.commit()
             print(f"{user.email} is now {user.role}")
+            if registered:
+                print(
+                    f"note: {user.email} was registered on the site, where nothing proves the "
+                    "address is the person's; its password is whoever registered it's. This "
+                    "command vouches for it: the org chart will not take it back."
+                )
             return EXIT_OK
         if user is not None:
             return _fail(f"there is already an account with email {args.email!r}")

@@ -9,6 +9,7 @@ import sys
 from datetime import datetime, timedelta
 
 import pytest
+from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from tests.webapp.conftest import app_settings
@@ -95,6 +96,25 @@ def test_users_set_role(cli, monkeypatch):
     assert cli("users", "set-role", "--email", "m@example.com", "--role", "manager")[0] == 0
     assert "manager" in cli("users", "list")[1]
     assert cli("users", "set-role", "--email", "nobody@example.com", "--role", "hr")[0] == 2
+
+
+def test_set_role_on_an_account_registered_on_the_site_says_whose_password_it_keeps(
+    cli, database_url, monkeypatch
+):
+    """An outside review: the command cleared the flag silently, keeping the password of
+    whoever registered the address."""
+    monkeypatch.setenv("TRACKFIT_NEW_PASSWORD", "a long enough password")
+    engine = create_engine(database_url)
+    cli("users", "add", "--email", "r@example.com")  # then marked as registered on the site
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE users SET address_unconfirmed = true"))
+    engine.dispose()
+    code, out, _ = cli("users", "set-role", "--email", "r@example.com", "--role", "manager")
+    assert code == 0
+    assert "note: r@example.com was registered on the site" in out
+    assert "This command vouches for it" in out
+    code, out, _ = cli("users", "set-role", "--email", "r@example.com", "--role", "employee")
+    assert code == 0 and "note:" not in out  # vouched for now
 
 
 def test_a_production_start_without_secret_key_is_refused(monkeypatch, capsys):

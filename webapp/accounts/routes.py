@@ -39,6 +39,7 @@ from webapp.accounts.models import (
     end_session,
     normalise_email,
     password_matches,
+    recent_failures,
     reserve_attempt,
 )
 from webapp.database import utcnow
@@ -101,6 +102,10 @@ def register():
     if current_user.is_authenticated:
         return redirect(url_for("home.index"))
     form = RegisterForm()
+    if form.is_submitted() and _address_throttled():
+        # every registration from an address past its failures, whether or not the address
+        # typed has an account: a 429 only for one that has would tell which have
+        return render_template("accounts/throttled.html"), 429
     if form.validate_on_submit():
         user = User(
             email=normalise_email(form.email.data),
@@ -117,10 +122,19 @@ def register():
             return redirect(url_for("assessment.index"))
         form.email.errors.append(EMAIL_TAKEN)
     # "already an account" tells who has one: such a probe is counted as a failed login of
-    # that account from this address, under the login's throttle
-    if EMAIL_TAKEN in form.email.errors and reserve_guess(form.email.data) is None:
-        return render_template("accounts/throttled.html"), 429
+    # that account from this address, under the login's throttle, and is in the audit log
+    if EMAIL_TAKEN in form.email.errors:
+        if reserve_guess(form.email.data) is None:
+            return render_template("accounts/throttled.html"), 429
+        audit.record("registration_refused", normalise_email(form.email.data)[:200])
+        db.session.commit()
     return render_template("accounts/register.html", form=form), 200 if not form.errors else 422
+
+
+def _address_throttled() -> bool:
+    """Whether this address has failed, logging in or registering, as often as it may."""
+    since = utcnow() - timedelta(seconds=current_app.config["LOGIN_WINDOW_SECONDS"])
+    return recent_failures(since, _client_address()) >= ADDRESS_FAILURES_ALLOWED
 
 
 def _added(user: User) -> bool:

@@ -43,6 +43,11 @@ def require_token():
     return None
 
 
+# Charset labels of a body read as UTF-8 (ASCII is a part of it), as the WHATWG Encoding
+# Standard spells UTF-8's own.
+UTF8_LABELS = ("utf-8", "utf8", "unicode-1-1-utf-8", "us-ascii", "ascii")
+
+
 @bp.route("/recommendations", methods=["POST"])
 def recommendations():
     """Answers JSON in, the recommendation JSON (as `trackfit recommend` prints it) out, in
@@ -50,7 +55,7 @@ def recommendations():
     if not request.is_json:
         return error_response(415)
     charset = request.mimetype_params.get("charset", "utf-8").strip().lower()
-    if charset not in ("utf-8", "utf8"):  # JSON is UTF-8 (RFC 8259), read as nothing else
+    if charset not in UTF8_LABELS:  # JSON is UTF-8 (RFC 8259), read as nothing else
         return error_response(
             415, f"The body must be JSON in UTF-8; it says charset={charset[:40]!r}."
         )

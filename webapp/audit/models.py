@@ -17,6 +17,7 @@ from webapp.extensions import db
 # What is recorded, and how it reads in the log.
 ACTIONS = {
     "registered": "registered an account on the site",
+    "registration_refused": "was refused an account: the address has one",
     "login": "logged in",
     "login_failed": "failed to log in",
     "logout": "logged out",
