@@ -1467,7 +1467,7 @@ def test_a_run_outlasts_another_writer_holding_the_database_past_its_wait(
     monkeypatch.setattr(jobs, "train_on_upload", learnt_then_blocked)
     hr = signed_in("hr@example.com")
     location = upload(hr, outcome_file, "gender, age_band").headers["Location"]
-    status = finished(hr, location, seconds=120)
+    status = finished(hr, location)  # minutes on a busy machine: the run is niced
     assert took.is_set()
     assert status["status"] == "succeeded", status
     assert status["version"] in Registry(team.config["TRACKFIT_MODELS"]).versions()
