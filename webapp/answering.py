@@ -37,7 +37,7 @@ from recommender.answer.written_text import (
     hidden_character,
     lookalike_scripts,
 )
-from recommender.errors import AnswersInvalid, PackInvalid, first_named, quoted
+from recommender.errors import AnswersInvalid, PackInvalid, Problem, first_named, quoted
 from recommender.pack.fields import CLOSE_CALL_FLAG, FLAG_IDS
 from recommender.pack.framework import TRACK_IDS
 from recommender.pack.loading import Pack, load_pack
@@ -82,6 +82,7 @@ __all__ = [  # what the web app uses of the answering layer, named once here
     "ModelRefused",
     "Pack",
     "PackInvalid",
+    "Problem",
     "Profile",
     "Recommender",
     "Section",

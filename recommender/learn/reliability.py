@@ -361,8 +361,9 @@ def omega_interval(complete: np.ndarray, omega: float | None = None) -> list[flo
     rng = np.random.default_rng(OMEGA_SEED)
     complete = complete[np.lexsort(complete.T[::-1])]  # the same people in any order: the same
     if len(complete) > OMEGA_BOOTSTRAP_PEOPLE:
-        return _interval_from_a_sample(complete, omega, rng)
-    values = _resampled_omegas(complete, rng)
+        values = _omegas_from_a_sample(complete, omega, rng)
+    else:
+        values = _resampled_omegas(complete, rng)
     if values is None:
         return None
     tail = 100 * (1 - INTERVAL) / 2
@@ -370,12 +371,12 @@ def omega_interval(complete: np.ndarray, omega: float | None = None) -> list[flo
     return [_round(low), _round(high)]
 
 
-def _interval_from_a_sample(
+def _omegas_from_a_sample(
     complete: np.ndarray, omega: float | None, rng: np.random.Generator
-) -> list[float] | None:
-    """The m-out-of-n bootstrap: resamples of a sample of m = OMEGA_BOOTSTRAP_PEOPLE people,
-    each omega's distance from the sample's own narrowed by sqrt(m / n) and set around the
-    omega of all n."""
+) -> np.ndarray | None:
+    """The m-out-of-n bootstrap: the omegas of resamples of a sample of m =
+    OMEGA_BOOTSTRAP_PEOPLE people, each one's distance from the sample's own narrowed by
+    sqrt(m / n) and set around the omega of all n."""
     n, m = len(complete), OMEGA_BOOTSTRAP_PEOPLE
     sample = complete[np.sort(rng.choice(n, m, replace=False))]
     try:
@@ -384,11 +385,7 @@ def _interval_from_a_sample(
     except ValueError:  # an item without variance in the sample
         return None
     values = _resampled_omegas(sample, rng)
-    if values is None:
-        return None
-    tail = 100 * (1 - INTERVAL) / 2
-    low, high = centre + (np.percentile(values, [tail, 100 - tail]) - own) * np.sqrt(m / n)
-    return [_round(low), _round(high)]
+    return None if values is None else centre + (values - own) * np.sqrt(m / n)
 
 
 def _resampled_omegas(complete: np.ndarray, rng: np.random.Generator) -> np.ndarray | None:

@@ -21,6 +21,7 @@ from webapp import answering
 from webapp.accounts.models import ROLES, User, lookalike_letters, name_problem, normalise_email
 from webapp.answering import (
     EmployeeIdRefused,
+    Problem,
     employee_id_key,
     quoted,
     read_employee_id,
@@ -137,6 +138,10 @@ class _Problems:
         where += f": {column}" if column else ""
         self.found.append((line, order, f"{where}: {message}"))
 
+    def add_found(self, problem: Problem) -> None:
+        """A problem located already, listed before the rows' own (as the file's own are)."""
+        self.found.append((problem.line, -1, str(problem)))
+
     def __bool__(self) -> bool:
         return bool(self.found)
 
@@ -178,7 +183,7 @@ def read_chart(filename: str, data: bytes, importer: str | None = None) -> Chart
     except UnicodeDecodeError:
         # every record holding a byte that is not UTF-8, by line, column and the text before it
         for problem in answering.undecodable_records(filename, data)[1]:
-            problems.found.append((problem.line, -1, str(problem)))
+            problems.add_found(problem)
         problems.into(report)
         return report
     header, rows = _without_trailing_commas(*_records(text, problems))

@@ -215,24 +215,14 @@ def person(user_id: int):
         if user.manager_id != former_manager:
             end_shares_with_former_manager(user.id, former_manager)
         # a role or a team that sees others' results goes to an address proven to be theirs
-        reclaimed = user.role in PEOPLE_SEEING_ROLES and user.require_invitation()
-        manager_reclaimed = manager is not None and manager.require_invitation()
+        seeing = [user] if user.role in PEOPLE_SEEING_ROLES else []
+        reclaimed = [u for u in [*seeing, manager] if u is not None and u.require_invitation()]
         audit.record(
             "org_edit",
             user.email,
             before=before,
             after=after,
-            **(
-                {
-                    "reclaimed": [
-                        u.email
-                        for u, was in ((user, reclaimed), (manager, manager_reclaimed))
-                        if was
-                    ]
-                }
-                if reclaimed or manager_reclaimed
-                else {}
-            ),
+            **({"reclaimed": [u.email for u in reclaimed]} if reclaimed else {}),
         )
         db.session.commit()
     except IntegrityError:
@@ -251,14 +241,14 @@ def person(user_id: int):
             f" The account was registered on the site, where nothing proves {user.email} is "
             f"{user.name}'s: it can be used again only through an invitation link, which you "
             "hand to them (in the list below); they keep their assessments."
-            if reclaimed
+            if user in reclaimed
             else ""
         )
         + (
             f" {manager.name}'s account, now given a team, was registered on the site, where "
             f"nothing proves {manager.email} is theirs: it can be used again only through an "
             "invitation link, which you hand to them (in the list below)."
-            if manager_reclaimed
+            if manager in reclaimed
             else ""
         )
     )
