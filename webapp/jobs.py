@@ -123,7 +123,10 @@ def run_in_progress(*keys: str) -> TrainingRun | None:
 
 
 def launch_training(
-    upload: OutcomeUpload, started_by: User, confirmed: str | None = None
+    upload: OutcomeUpload,
+    started_by: User,
+    confirmed: str | None = None,
+    again_after: TrainingRun | None = None,
 ) -> TrainingRun:
     """Record a run for an upload and start it, committing it with whatever the session holds
     (a new upload, a confirmation). When the same training is already queued or running the
@@ -135,7 +138,8 @@ def launch_training(
     before, and the run trains on what it left, under its new digest, or waits for this run
     to be recorded, sees it, and removes nothing. With `confirmed` (the digest of the rows HR
     was shown and confirmed), a removal that ended before is not trained on unseen: everything
-    in the session is rolled back and `RowsChanged` says so."""
+    in the session is rolled back and `RowsChanged` says so. With `again_after` (a failed run
+    HR started again), the audit event names the run it repeats."""
     db.session.execute(
         select(OutcomeUpload.id).where(OutcomeUpload.id == upload.id).with_for_update()
     )
@@ -146,8 +150,13 @@ def launch_training(
     key = upload.training_key
     run = TrainingRun(upload_id=upload.id, started_by=started_by.id, training_key=key)
     db.session.add(run)
+    repeats = {} if again_after is None else {"again_after": again_after.id}
     audit.record(
-        "training_started", f"upload {upload.id}", upload=upload.filename, pack=upload.pack
+        "training_started",
+        f"upload {upload.id}",
+        upload=upload.filename,
+        pack=upload.pack,
+        **repeats,
     )
     try:
         db.session.commit()

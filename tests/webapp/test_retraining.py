@@ -7,6 +7,7 @@ is in the audit log."""
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import re
@@ -1516,3 +1517,9 @@ def test_a_failed_run_is_trained_again_from_its_page_without_sending_the_file(
     assert f"Run {first} was not started again: run {first + 1} came after it." in said
     assert count(team, TrainingRun) == 2
     assert "Train again" not in words_of(hr.get(f"/hr/training/{first + 1}"))
+    # the audit log says which failed run the new one repeats, and only for that one
+    log = hr.get("/hr/audit.csv?action=training_started").get_data(as_text=True)
+    details = [json.loads(row["detail"]) for row in csv.DictReader(io.StringIO(log))]
+    assert [detail.get("again_after") for detail in details] == [first, None]  # newest first
+    page = words_of(hr.get("/hr/audit?action=training_started"))
+    assert f"started again after failed run #{first}" in page

@@ -38,6 +38,7 @@ LABELS = {
     "why": "refused because",
     "calibration": "calibration by group",
     "judged_against": "verdict judged against",
+    "again_after": "started again after failed run",
 }
 # A model's moves, as HR reads them: `pack` there is the discipline whose pointer moved; a
 # rollback's words are its reason (a promotion's, its justification), and it goes from the
@@ -47,7 +48,7 @@ GONE_BACK_FROM = {"rollback": "previous", "rollback_refused": "replacing"}
 # Our own sentences, recorded with their full stop: in a list of details it would read ".;".
 OWN_SENTENCES = {"why"}
 # Details that are the id of a row (upload 3, run 7), read as "upload #3".
-IDS = {"upload", "run", "decision"}
+IDS = {"upload", "run", "decision", "again_after"}
 # Details whose values are names written for code (age_band), shown as words (age band).
 NAMES = {"sensitive_columns", "filters", "kind", "format", "role", "track"}
 

@@ -334,7 +334,7 @@ def train_again(run_id: int):
         )
         return redirect(url_for(".training_run", run_id=(latest or run).id))
     try:
-        again = jobs.launch_training(upload, current_user)
+        again = jobs.launch_training(upload, current_user, again_after=run)
     except jobs.AlreadyTraining as already:  # started again at the same moment elsewhere
         return _already_training(already.run)
     return redirect(url_for(".training_run", run_id=again.id, follow=1))
