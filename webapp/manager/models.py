@@ -99,6 +99,21 @@ class Decision(db.Model):
             .limit(1)
         )
 
+    @classmethod
+    def latest_of(cls, assessment_ids: list[int]) -> dict[int, Decision]:
+        """`latest` for many assessments in one query: each id to its decision in force
+        (an assessment with none is absent)."""
+        latest: dict[int, Decision] = {}
+        if not assessment_ids:
+            return latest
+        for decision in db.session.scalars(
+            select(cls)
+            .where(cls.assessment_id.in_(assessment_ids))
+            .order_by(cls.recorded_at, cls.id)  # the last one read wins, as `latest` orders
+        ):
+            latest[decision.assessment_id] = decision
+        return latest
+
 
 NO_DECISION = "none"
 

@@ -87,6 +87,27 @@ def shared_by(report: User, manager: User) -> list[Assessment]:
     )
 
 
+def shared_by_reports(manager: User) -> dict[int, list[Assessment]]:
+    """`shared_by` for every direct report of this manager at once, in one query: each
+    report's id to their finished assessments shared with the manager, newest first (a
+    report who shared nothing is absent)."""
+    shared: dict[int, list[Assessment]] = {}
+    for assessment in db.session.scalars(
+        select(Assessment)
+        .join(User, User.id == Assessment.user_id)
+        .join(Share, Share.assessment_id == Assessment.id)
+        .where(
+            User.manager_id == manager.id,
+            Assessment.completed_at.is_not(None),
+            Share.manager_id == manager.id,
+            Share.revoked_at.is_(None),
+        )
+        .order_by(Assessment.completed_at.desc(), Assessment.id.desc())
+    ):
+        shared.setdefault(assessment.user_id, []).append(assessment)
+    return shared
+
+
 def end_shares_with_former_manager(person_id: int, former_manager_id: int | None) -> int:
     """The person no longer reports to `former_manager_id`: their shares with that manager end
     (not committed), so moving back later does not silently share again. How many ended."""
