@@ -73,14 +73,18 @@ def folded(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
-def found_in(typed: str, key, *searched) -> list:
-    """`key` of every row whose `searched` columns hold the text typed, `folded` alike: compared
-    in Python, one way on every database, where SQL has no accent folding common to SQLite and
-    PostgreSQL (a company's people are thousands of short rows, read in a few milliseconds)."""
+def found_in(typed: str, key, *searched, among=None) -> list:
+    """`key` of every row (`among` them, a condition, when given) whose `searched` columns hold
+    the text typed, `folded` alike: compared in Python, one way on every database, where SQL has
+    no accent folding common to SQLite and PostgreSQL (a company's people are thousands of short
+    rows, read in a few milliseconds)."""
     wanted = folded(typed.strip())
+    rows = select(key, *searched)
+    if among is not None:
+        rows = rows.where(among)
     return [
         found
-        for found, *texts in db.session.execute(select(key, *searched))
+        for found, *texts in db.session.execute(rows)
         if any(text and wanted in folded(text) for text in texts)
     ]
 

@@ -23,6 +23,7 @@ from webapp.assessment.forms import pages
 from webapp.assessment.models import Assessment
 from webapp.database import utcnow
 from webapp.extensions import db
+from webapp.manager.models import Decision
 from webapp.sharing.models import Share
 
 PASSWORD = "correct horse battery"
@@ -67,6 +68,40 @@ def user(
         db.session.add(person)
         db.session.commit()
         return person.id
+
+
+def reports(app: Flask, manager: str, size: int) -> None:
+    """`size` employees under `manager` (an email), "Report 000" to "Report {size - 1}" at
+    report000@example.com..., with the test password, in one commit."""
+    with app.app_context():
+        manager_id = User.by_email(manager).id
+        for i in range(size):
+            person = User(email=f"report{i:03d}@example.com", name=f"Report {i:03d}")
+            person.set_password(None)  # the new session token an account gets
+            person.role, person.manager_id = "employee", manager_id
+            person.password_hash = password_hash()
+            db.session.add(person)
+        db.session.commit()
+
+
+def decision(app: Flask, assessment_id: int, recorded_by: str | None = None) -> None:
+    """A decision recorded for the assessment (IC, L4, as advised), by `recorded_by` (an
+    email) or nobody."""
+    with app.app_context():
+        recorder = User.by_email(recorded_by).id if recorded_by else None
+        db.session.add(
+            Decision(
+                assessment_id=assessment_id,
+                recorded_by=recorder,
+                track="ic",
+                target_level="L4",
+                recommended_track="ic",
+                recommended_target="L4",
+                overrides=False,
+                reason="",
+            )
+        )
+        db.session.commit()
 
 
 def team(app: Flask) -> None:

@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from recommender.answer.quality import FLAG_MESSAGES
+from tests.webapp import factories
 from tests.webapp.browsing import log_in
 from tests.webapp.screens import landed_on_errors, look_at_every_width, printed_pages
 
@@ -191,3 +192,34 @@ def test_the_printout_with_notes_on_the_answers_is_still_one_page(page, live, te
     expect(page.get_by_text("faster than they can be read")).to_be_visible()
     look_at_every_width(page, "manager-print-answer-notes")
     assert printed_pages(page) == 1, "the summary with notes on the answers is not one page"
+
+
+def test_a_manager_of_a_large_team_finds_who_waits_for_a_one_to_one(
+    page, live, team, assert_accessible
+):
+    """From the home page's count to the reports waiting, then one found by name, at a phone's
+    width and a desktop's, on screen and in print (the filters are not printed, what they
+    picked is)."""
+    factories.reports(team, "mo@example.com", 60)
+    base, _ = live
+    log_in(page, base, "mo@example.com")
+    page.get_by_role("link", name="My team").click()
+    expect(page.get_by_text("People 1–50 of 61, page 1 of 2.")).to_be_visible()
+    page.get_by_role("link", name="1 waits for a 1:1").click()
+    expect(page.locator("section.card h2")).to_have_text(["Ada"])
+    page.get_by_label("Shared").select_option("nothing")
+    page.get_by_label("Name or email").fill("report 05")
+    page.get_by_role("button", name="Find").click()
+    expect(page.locator("section.card h2")).to_have_count(10)
+    expect(page.locator("#team-count")).to_have_text("10 people matching the filters.")
+    assert_accessible(page, "team page, filtered")
+    look_at_every_width(page, "team-filtered")
+    page.emulate_media(media="print")
+    expect(page.locator("form.filters")).to_be_hidden()
+    expect(
+        page.get_by_text("Filtered by Name or email: report 05; Shared: Nothing shared.")
+    ).to_be_visible()
+    page.emulate_media(media="screen")
+    page.get_by_role("link", name="Clear the filters").click()
+    page.get_by_role("link", name="Page 2").first.click()
+    expect(page.locator("section.card h2")).to_have_count(11)

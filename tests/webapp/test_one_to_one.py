@@ -831,6 +831,9 @@ def test_notes_saved_from_a_page_opened_before_a_later_save_replace_nothing(shar
     typed = {"private_notes": "", "shared_notes": "Try leading the rota"}
     assert mo.post(f"{page}/notes", data=older | typed).status_code == 302
     assert mo.post(f"{page}/notes", data=older | typed).status_code == 302  # a double click
+    # saved once, audited once: the second changed nothing and says so
+    assert "Your notes were already saved as they are: nothing changed." in mo.get(page).text
+    assert actions(mo.client.application).count("manager_notes") == 1
 
     # the older page: a private note typed, the shared one sent back as it was shown (empty)
     kept = mo.post(
@@ -901,6 +904,8 @@ def test_ratings_saved_from_a_page_opened_before_a_later_save_replace_nothing(sh
     every = dict.fromkeys(names, "3")
     assert mo.post(f"{page}/ratings", data=older | every).status_code == 302
     assert mo.post(f"{page}/ratings", data=older | every).status_code == 302  # a double click
+    assert "Your ratings were already saved as they are: nothing changed." in mo.get(page).text
+    assert actions(mo.client.application).count("manager_rating") == 1
 
     stale = mo.post(f"{page}/ratings", data=older | {names[0]: "5"})
     assert stale.status_code == 409

@@ -9,7 +9,6 @@ from sqlalchemy import event
 
 from tests.webapp import factories
 from webapp.extensions import db
-from webapp.manager.models import Decision
 
 
 def _team_page_statements(app, client) -> tuple[int, str]:
@@ -36,20 +35,7 @@ def _grow_team(app, people, first: int, last: int):
         assessment_id = factories.assessment(app, email, people[i % len(people)])
         factories.share(app, assessment_id)
         if i % 2:
-            with app.app_context():
-                db.session.add(
-                    Decision(
-                        assessment_id=assessment_id,
-                        recorded_by=None,
-                        track="ic",
-                        target_level="L4",
-                        recommended_track="ic",
-                        recommended_target="L4",
-                        overrides=False,
-                        reason="",
-                    )
-                )
-                db.session.commit()
+            factories.decision(app, assessment_id)
 
 
 @pytest.mark.usefixtures("team")

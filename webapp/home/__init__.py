@@ -12,6 +12,10 @@ from webapp.sharing.models import Share
 
 bp = Blueprint("home", __name__)
 
+# items of each of a manager's lists of what waits, the rest on the team page: a manager of
+# 300 whose reports had all shared had a home page 33,000 px tall on a phone
+LISTED_AT_MOST = 10
+
 
 @bp.route("/")
 def index():
@@ -43,4 +47,5 @@ def index():
         reports=reports,
         one_to_ones=waiting.awaiting_one_to_one(current_user) if manages else [],
         unconfirmed=waiting.awaiting_confirmation_by_reports(current_user) if manages else [],
+        listed_at_most=LISTED_AT_MOST,
     )

@@ -6,13 +6,14 @@ import hashlib
 import json
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, RadioField, SelectField
+from wtforms import HiddenField, RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import StopValidation
+from wtforms.validators import Optional, StopValidation
 
 from webapp import answering
 from webapp.answering import ANCHORED, Pack
 from webapp.column_text import FitsColumn, TextAreaAsTyped, has_visible_text, nothing_hidden
+from webapp.paging import ListFilters
 
 NOTE_LIMIT = 10_000
 # characters: why, in a sentence ("She wants to try leading first"), not "x" or "ok". Half a
@@ -20,6 +21,35 @@ NOTE_LIMIT = 10_000
 # where this says why in a sentence or two, and counted as it is: a letter of a script written
 # without spaces (Chinese, Japanese, Thai) as two
 MIN_REASON = 15
+
+
+# what the team page's "Shared" filter picks, by its value: every report, those with an
+# assessment shared with you, those whose newest shared assessment waits for a 1:1 (no
+# decision recorded), those who shared nothing
+SHARED_CHOICES = {
+    "": "Everyone",
+    "shared": "Shared an assessment with you",
+    "waiting": "Waiting for a 1:1",
+    "nothing": "Nothing shared",
+}
+
+
+class TeamFilterForm(ListFilters):
+    """Filters of a manager's team page."""
+
+    FIELDS = ("text", "shared")
+
+    text = StringField(
+        "Name or email",
+        description="Any part of it, in any case, with or without accents.",
+        validators=[FitsColumn(length=254), Optional()],
+    )
+    shared = SelectField(
+        "Shared",
+        choices=[SelectChoice(value, label) for value, label in SHARED_CHOICES.items()],
+        validators=[Optional()],
+        invalid_choice_message="Choose one of the choices listed.",
+    )
 
 
 def not_rated_when_nothing_chosen(form, field) -> None:

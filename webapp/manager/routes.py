@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy import Select, func, select
 from wtforms.fields.choices import SelectChoice
 
 from webapp import answering, audit
@@ -14,10 +15,12 @@ from webapp.assessment.models import Assessment
 from webapp.database import utcnow
 from webapp.errors.handlers import error_response
 from webapp.extensions import db
+from webapp.home import waiting
 from webapp.manager import bp
 from webapp.manager.forms import (
     DecisionForm,
     NotesForm,
+    TeamFilterForm,
     level_choices,
     ratings_form_class,
     ratings_seen,
@@ -34,10 +37,15 @@ from webapp.manager.one_to_one import (
     standings,
     sureness_about,
 )
+from webapp.paging import page_of
 from webapp.results import charts
 from webapp.results.reading import level_name, read, track_name
 from webapp.results.wording import day
-from webapp.sharing.models import shared_by, shared_by_reports, shared_with
+from webapp.sharing.models import shared_by, shared_by_reports, shared_with, sharing_reports
+from webapp.text_search import found_in
+
+# reports to a page of the team list: a card each, so fewer than HR's list of one-line rows
+PER_PAGE = 50
 
 # the same whether the assessment was never shared with this manager or no longer is
 NOT_SHARED = (
@@ -53,21 +61,60 @@ bp.add_app_template_filter(flag_in_short)
 
 @bp.route("/")
 def team():
-    """Your direct reports and the assessments each has shared with you."""
+    """Your direct reports and the assessments each has shared with you, found by name or
+    email and by what they shared, PER_PAGE to a page, with how many shared and how many wait
+    for a 1:1."""
+    filters = TeamFilterForm(request.args)
+    filters.validate()
+    reports = select(User).where(User.manager_id == current_user.id)
+    sharing = sharing_reports(current_user)
+    waiting_ids = [item.person.id for item in waiting.awaiting_one_to_one(current_user)]
+    paging, shown = page_of(_team_filtered(filters, reports, sharing, waiting_ids), PER_PAGE)
     # a fixed number of queries however large the team (one per report and per shared
     # assessment before: 602 for a manager of 300 who had all shared)
-    shared = shared_by_reports(current_user)
+    shared = shared_by_reports(current_user, shown)
     decisions = Decision.latest_of([a.id for mine in shared.values() for a in mine])
     rows = [
-        (report, [(a, decisions.get(a.id)) for a in shared.get(report.id, [])])
-        for report in current_user.reports
+        (report, [(a, decisions.get(a.id)) for a in shared.get(report.id, [])]) for report in shown
     ]
     return render_template(
         "manager/team.html",
         rows=rows,
+        paging=paging,
+        filter_form=filters,
+        filters=filters.applied(),
+        everyone=_count(reports),
+        sharing=_count(sharing),
+        waiting=len(waiting_ids),
+        per_page=PER_PAGE,
         discipline_of=answering.pack_for,
         ladders_of=lambda assessment: answering.pack_of(assessment.pack),
-    )
+    ), (400 if filters.errors else 200)
+
+
+def _team_filtered(filters: TeamFilterForm, reports: Select, sharing: Select, waiting_ids):
+    """The reports the filters select, by name; a filter with an error (named on the form) is
+    left out."""
+    query = reports.order_by(User.name_key, User.id)
+    applied = filters.applied()
+    if "text" in applied:
+        # whatever its case and accents, as HR's people list finds people
+        mine = User.manager_id == current_user.id
+        query = query.where(
+            User.id.in_(found_in(applied["text"], User.id, User.name, User.email, among=mine))
+        )
+    shown = applied.get("shared")
+    if shown == "shared":
+        query = query.where(User.id.in_(sharing))
+    elif shown == "nothing":
+        query = query.where(User.id.not_in(sharing))
+    elif shown == "waiting":
+        query = query.where(User.id.in_(waiting_ids))
+    return query
+
+
+def _count(query: Select) -> int:
+    return db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
 
 
 def _shared(assessment_id: int) -> tuple[Assessment, User, Pack]:
@@ -223,11 +270,16 @@ def rate(assessment_id: int):
         db.session.rollback()
         form.conflict = True  # the page heads its errors with what did not happen
         return _page(assessment, report, pack, "manager/one_to_one.html", ratings_form=form), 409
-    review.ratings = {
+    ratings = {
         field.name: int(field.data)
         for field in form
         if field.type == "RadioField" and field.data not in (None, "", "None")
     }
+    if ratings == (review.ratings or {}):  # a second click, or the same ratings sent again
+        db.session.rollback()
+        flash("Your ratings were already saved as they are: nothing changed.")
+        return redirect(url_for(".one_to_one", assessment_id=assessment.id, _anchor="compare"))
+    review.ratings = ratings
     review.updated_at = utcnow()
     db.session.add(review)
     audit.record("manager_rating", f"assessment {assessment.id}", rated=len(review.ratings))
@@ -255,8 +307,15 @@ def notes(assessment_id: int):
             assessment, report, pack, "manager/one_to_one.html", meanwhile, notes_form=form
         )
         return page, 409
-    review.private_notes = (form.private_notes.data or "").strip()
-    review.shared_notes = (form.shared_notes.data or "").strip()
+    notes = {
+        "private_notes": (form.private_notes.data or "").strip(),
+        "shared_notes": (form.shared_notes.data or "").strip(),
+    }
+    if notes == {name: getattr(review, name) or "" for name in notes}:  # sent again as saved
+        db.session.rollback()
+        flash("Your notes were already saved as they are: nothing changed.")
+        return redirect(url_for(".one_to_one", assessment_id=assessment.id, _anchor="notes"))
+    review.private_notes, review.shared_notes = notes["private_notes"], notes["shared_notes"]
     review.updated_at = utcnow()
     db.session.add(review)
     audit.record("manager_notes", f"assessment {assessment.id}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, select, text, update
+from sqlalchemy import ForeignKey, Index, Select, String, select, text, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from webapp.accounts.models import User
@@ -50,62 +50,55 @@ class Share(db.Model):
         )
 
 
-def shared_with(manager: User, assessment_id: int) -> Assessment | None:
-    """The assessment, when its owner reports to this manager and shared it with them.
-
-    Both must hold now: a share made with a former manager does not pass to a new one, and a
-    manager who no longer manages the person no longer sees it.
-    """
-    return db.session.scalar(
+def _shared_by_a_report(manager: User, *where) -> Select:
+    """The finished assessments `where` picks whose owner reports to this manager now and
+    shared them with the manager. Both must hold now: a share made with a former manager does
+    not pass to a new one, and a manager who no longer manages the person no longer sees it."""
+    return (
         select(Assessment)
         .join(User, User.id == Assessment.user_id)
         .join(Share, Share.assessment_id == Assessment.id)
         .where(
-            Assessment.id == assessment_id,
             Assessment.completed_at.is_not(None),
             User.manager_id == manager.id,
             Share.manager_id == manager.id,
             Share.revoked_at.is_(None),
+            *where,
         )
     )
+
+
+def shared_with(manager: User, assessment_id: int) -> Assessment | None:
+    """The assessment, when its owner reports to this manager and shared it with them."""
+    return db.session.scalar(_shared_by_a_report(manager, Assessment.id == assessment_id))
+
+
+NEWEST_FIRST = (Assessment.completed_at.desc(), Assessment.id.desc())
 
 
 def shared_by(report: User, manager: User) -> list[Assessment]:
     """A report's finished assessments shared with this manager, newest first."""
-    return list(
-        db.session.scalars(
-            select(Assessment)
-            .join(Share, Share.assessment_id == Assessment.id)
-            .where(
-                Assessment.user_id == report.id,
-                Assessment.completed_at.is_not(None),
-                Share.manager_id == manager.id,
-                Share.revoked_at.is_(None),
-            )
-            .order_by(Assessment.completed_at.desc(), Assessment.id.desc())
-        )
-    )
+    query = _shared_by_a_report(manager, Assessment.user_id == report.id)
+    return list(db.session.scalars(query.order_by(*NEWEST_FIRST)))
 
 
-def shared_by_reports(manager: User) -> dict[int, list[Assessment]]:
-    """`shared_by` for every direct report of this manager at once, in one query: each
+def shared_by_reports(manager: User, reports: list[User]) -> dict[int, list[Assessment]]:
+    """`shared_by` for these direct reports of this manager at once, in one query: each
     report's id to their finished assessments shared with the manager, newest first (a
     report who shared nothing is absent)."""
     shared: dict[int, list[Assessment]] = {}
-    for assessment in db.session.scalars(
-        select(Assessment)
-        .join(User, User.id == Assessment.user_id)
-        .join(Share, Share.assessment_id == Assessment.id)
-        .where(
-            User.manager_id == manager.id,
-            Assessment.completed_at.is_not(None),
-            Share.manager_id == manager.id,
-            Share.revoked_at.is_(None),
-        )
-        .order_by(Assessment.completed_at.desc(), Assessment.id.desc())
-    ):
+    if not reports:
+        return shared
+    query = _shared_by_a_report(manager, User.id.in_([report.id for report in reports]))
+    for assessment in db.session.scalars(query.order_by(*NEWEST_FIRST)):
         shared.setdefault(assessment.user_id, []).append(assessment)
     return shared
+
+
+def sharing_reports(manager: User) -> Select:
+    """The ids of the manager's direct reports with a finished assessment shared with them,
+    as a subquery."""
+    return _shared_by_a_report(manager).with_only_columns(Assessment.user_id).distinct()
 
 
 def end_shares_with_former_manager(person_id: int, former_manager_id: int | None) -> int:
