@@ -64,6 +64,8 @@ CELL_LENGTH = 200
 # hundred at most.
 MAX_COLUMNS = 2_000
 NUL = "\x00"
+# a whole number's decimal zeros, as a spreadsheet may write 1 (1.0, 1.00): taken off
+WHOLE_DECIMALS = r"(?<=^[01])\.0+$"
 
 
 class OutcomesInvalid(TrackfitError):
@@ -848,7 +850,8 @@ class _Checker:
                 + (" (write it in lower case)" if str(v).strip().lower() in TRACK_IDS else "")
             ),
         )
-        success = self.stripped("success")
+        # 0 or 1, or as a spreadsheet may save it, 1.0 (an item's 4.0 is read as 4 too)
+        success = self.stripped("success").str.replace(WHOLE_DECIMALS, "", regex=True)
         self.cells("success", ~success.isin(("0", "1")), lambda v: f"{quoted(v)} is not 0 or 1")
         return ids, track, success
 

@@ -85,6 +85,20 @@ def test_every_bad_cell_is_named_by_line_and_column(engineering, tmp_path):
     assert [p.split(":")[1] for p in problems] == ["2", "3", "4", "5", "6", "8", "9"]
 
 
+def test_a_success_saved_as_a_spreadsheet_may_save_it_reads_as_its_whole_number(
+    engineering, tmp_path
+):
+    """An item's 4.0 was read as 4, but a success of 1.0 refused the file."""
+    header, rows, outcomes = _valid(engineering, tmp_path)
+    for row in rows:
+        row[header.index("success")] = f"{row[header.index('success')]}.0"
+    data = read_outcomes(_write(tmp_path / "o.csv", header, rows), engineering)
+    np.testing.assert_array_equal(data.success, outcomes.success)
+    rows[0][header.index("success")] = "1.5"
+    problems = _problems(_write(tmp_path / "o.csv", header, rows), engineering)
+    assert problems == ["o.csv:2: success: '1.5' is not 0 or 1"]
+
+
 def test_missing_columns_and_misspelt_items_are_named(engineering, tmp_path):
     header, rows, _ = _valid(engineering, tmp_path)
     header = [h.replace("success", "succes").replace("la1", "la_1") for h in header]
@@ -220,7 +234,7 @@ SHORT_ROWS = st.lists(
     st.tuples(
         st.sampled_from(["e1", "e2", "e3", "E-4", " e1 ", ""]),
         st.sampled_from(["ic", "manager", " ic", "boss", ""]),
-        st.sampled_from(["0", "1", "yes", "", "2"]),
+        st.sampled_from(["0", "1", "yes", "", "2", "1.0", "0.00", "1.", "01", "2.0"]),
     ),
     min_size=1,
     max_size=12,
@@ -243,7 +257,7 @@ def test_every_short_file_row_is_read_and_every_bad_one_named_by_its_line(rows):
         if ids[index] == ""
         or ids[index] in ids[:index]
         or row[1].strip() not in ("ic", "manager")
-        or row[2] not in ("0", "1")
+        or row[2] not in ("0", "1", "1.0", "0.00")  # 1.0: as a spreadsheet may save 1
     }
     assert links.lines == [line for line, _ in kept] and links.employee_ids == ids
     assert {p.line for p in links.problems} == bad
