@@ -260,6 +260,21 @@ class Registry:
             raise ModelRefused([Problem(f"{path}: {where}", what) for where, what in problems])
         return data
 
+    def _not_here(self, name: str, pack: str | Pack | None, refused: ModelRefused) -> ModelRefused:
+        """A named version that is not in the registry, refused with the versions that are:
+        the pack's own first, when a pack was asked about (another pack's would be refused
+        for it), then the others'."""
+        if pack is None or self.root_problem():
+            return refused
+        own = self.versions(pack)
+        others = [version for version in self.versions() if version not in own]
+        shown = name if VERSION_PATTERN.match(name) else _shown(name)
+        return ModelRefused(
+            f"no version {shown} in the registry {self.root}; pack {pack_id_of(pack)}'s "
+            f"versions: {', '.join(own) or 'none'}"
+            + (f" (other packs': {', '.join(others)})" if others else "")
+        )
+
     def card(self, name: str) -> str | None:
         """A version's model card (Markdown; bytes that are not UTF-8 shown as replacement
         marks), or None when it has none. Refused past MAX_CARD_BYTES."""
@@ -315,7 +330,7 @@ class Registry:
             model = self._read_model(name, self.verify(name, manifest))
         except ModelRefused as refused:
             if named and name not in self.versions():
-                raise
+                raise self._not_here(name, pack, refused) from None
             # Answering never trains: an unusable version is refused, and the way out named.
             raise ModelRefused(
                 [*refused.problems[:-1], Problem("", f"{refused.problems[-1]}. {WHAT_TO_DO}")]

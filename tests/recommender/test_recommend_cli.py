@@ -191,6 +191,24 @@ def test_an_unknown_prior_names_the_registry_as_given_and_its_versions(
     assert str(tmp_path) not in err
 
 
+def test_an_unknown_version_to_answer_with_names_the_packs_own_versions_apart(
+    trackfit, monkeypatch
+):
+    """An outside check: `recommend --version v99` listed "versions: v1, v2, v3", two of them
+    other packs' (which `--version v2` then refuses for this pack)."""
+    monkeypatch.chdir(ROOT)
+    code, out, err = trackfit("recommend", "--version", "v99", "--input", SAMPLES)
+    assert code == 2 and out == ""
+    assert (
+        "no version v99 in the registry models; pack engineering's versions: v1 "
+        "(other packs': v2, v3)" in err
+    )
+    code, _, err = trackfit(
+        "recommend", "--pack", "data-science", "--version", "v99", "--input", SAMPLES
+    )
+    assert code == 2 and "pack data-science's versions: v3 (other packs': v1, v2)" in err
+
+
 def test_synth_train_promote_rollback_in_another_registry(trackfit, tmp_path):
     data = tmp_path / "outcomes.csv"
     registry = str(tmp_path / "registry")
