@@ -706,6 +706,9 @@ def _trained_in_words(
         f"trackfit train: wrote {version} for {summary['pack']} from {used:,} of {rows:,} rows"
         + ("" if used == rows else " (the rest carry a response-quality flag)")
     ]
+    prior = _prior_in_words((summary.get("metrics") or {}).get("tracks") or {})
+    if prior:
+        lines.append(f"  {prior}")
     verdict = summary.get("verdict") or {}
     if verdict.get("summary"):
         lines.append(f"  verdict: {verdict['summary']}")
@@ -733,6 +736,29 @@ def _trained_in_words(
             f"--version {version}`, or promote it with `{promote}"
         )
     return "\n".join(lines)
+
+
+TRACKS_IN_WORDS = {"ic": "the IC track", "manager": "the manager track"}
+
+
+def _prior_in_words(tracks: dict) -> str | None:
+    """Whether the search took the version offered as a prior, track by track (the JSON's
+    `prior` names the version offered, `prior_weight` how much it was taken: 0 is not at
+    all); None when none was offered."""
+    offered = {entry.get("prior") for entry in tracks.values()} - {None}
+    if len(offered) != 1:
+        return None
+    prior = offered.pop()
+    took = [t for t, entry in tracks.items() if entry.get("prior") and entry.get("prior_weight")]
+    alone = [TRACKS_IN_WORDS.get(t, t) for t in tracks if t not in took]
+    if not took:
+        return (
+            f"{prior} was offered as a prior; cross-validation took it on neither track: each "
+            "learnt from these rows alone"
+        )
+    shrank = "both tracks" if not alone else " and ".join(TRACKS_IN_WORDS.get(t, t) for t in took)
+    rest = f"; {' and '.join(alone)} learnt from these rows alone" if alone else ""
+    return f"shrank toward {prior} on {shrank}, as cross-validation chose{rest}"
 
 
 def _trackfit(models: Path | None) -> str:

@@ -209,6 +209,34 @@ def test_an_unknown_version_to_answer_with_names_the_packs_own_versions_apart(
     assert code == 2 and "pack data-science's versions: v3 (other packs': v1, v2)" in err
 
 
+def test_train_says_whether_it_shrank_toward_the_active_version_as_its_json_records(
+    trackfit, tmp_path
+):
+    """An outside check read `"prior": "v1"` in the JSON as the prior taken, where
+    `prior_weight` 0 said it was not; the lines a person reads say which tracks took it."""
+    data = tmp_path / "outcomes.csv"
+    registry = tmp_path / "registry"
+    shutil.copytree(ROOT / "models", registry)
+    assert trackfit("synth", "--n", "400", "--seed", "3", "--out", str(data))[0] == 0
+    code, out, err = trackfit("--models", str(registry), "train", "--data", str(data))
+    assert code == 0, err
+    tracks = json.loads(out)["metrics"]["tracks"]
+    took = {track for track, entry in tracks.items() if entry["prior_weight"] > 0}
+    said = {
+        frozenset(): "v1 was offered as a prior; cross-validation took it on neither track",
+        frozenset({"ic"}): "shrank toward v1 on the IC track, as cross-validation chose; the "
+        "manager track learnt from these rows alone",
+        frozenset({"manager"}): "shrank toward v1 on the manager track, as cross-validation "
+        "chose; the IC track learnt from these rows alone",
+        frozenset({"ic", "manager"}): "shrank toward v1 on both tracks, as cross-validation chose",
+    }
+    assert said[frozenset(took)] in err
+    code, _, err = trackfit(
+        "--models", str(registry), "train", "--data", str(data), "--from-scratch"
+    )
+    assert code == 0 and "prior" not in err and "shrank" not in err
+
+
 def test_synth_train_promote_rollback_in_another_registry(trackfit, tmp_path):
     data = tmp_path / "outcomes.csv"
     registry = str(tmp_path / "registry")
