@@ -12,16 +12,18 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from tests.webapp.conftest import app_settings
+from tests.webapp.conftest import FormClient, app_settings
 from tests.webapp.factories import PASSWORD
 from webapp import create_app
 from webapp.accounts.demo import database_shown, ensure_demo_accounts
 from webapp.accounts.models import User
 from webapp.api.tokens import ApiToken
+from webapp.assessment.models import Assessment
 from webapp.audit import AuditEvent
 from webapp.cli import main
 from webapp.database import utcnow
 from webapp.extensions import db
+from webapp.sharing.models import Share
 
 
 @pytest.fixture
@@ -390,6 +392,19 @@ def test_demo_accounts_made_while_no_model_can_be_used_still_sign_in(app, tmp_pa
     app.config["TRACKFIT_MODELS"] = str(tmp_path / "models")
     with app.app_context():  # served again with a model: the same accounts, the same passwords
         assert ensure_demo_accounts(app) == accounts
+        # and the finished assessment, shared with the manager, the README promises (an
+        # outside review: never made once the accounts were there)
+        employee = User.by_email("employee@example.com")
+        (assessment,) = Assessment.completed(employee.id)
+        assert Share.active(assessment.id).manager_id == employee.manager_id
+        db.session.remove()
+    client = FormClient(app.test_client())
+    client.login("employee@example.com", accounts[0]["password"])
+    deleted = client.submit(f"/my-data/assessments/{assessment.id}/delete")
+    assert deleted.status_code == 302
+    with app.app_context():  # one the employee deleted is not made again at the next start
+        ensure_demo_accounts(app)
+        assert Assessment.completed(User.by_email("employee@example.com").id) == []
         db.session.remove()
 
 

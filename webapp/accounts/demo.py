@@ -9,12 +9,14 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
 from webapp import answering
 from webapp.accounts.models import User, password_matches
 from webapp.answering import Answers
 from webapp.assessment.models import Assessment
+from webapp.audit import AuditEvent
 from webapp.database import utcnow
 from webapp.extensions import db
 from webapp.sharing.models import Share
@@ -53,6 +55,8 @@ def ensure_demo_accounts(app: Flask) -> list[dict[str, Any]]:
         if email not in demo_emails and User.by_email(email) is not None
     ]
     if len(mine) + len(own) == len(DEMO_PEOPLE):
+        if not own:  # the demo's own employee and manager: an assessment owed them is made
+            _owed_demo_assessment(*(User.by_email(email) for _, email, _ in DEMO_PEOPLE[:2]))
         return sorted(mine + own, key=lambda a: ROLE_ORDER.index(a["role"]))
     others = [a for a in kept if a.get("database", database) != database]
     made = []
@@ -96,6 +100,23 @@ def database_shown(uri: str) -> str:
         key: "***" for key in url.query if any(part in key.lower() for part in SECRET_QUERY_KEYS)
     }
     return url.update_query_dict(hidden).render_as_string(hide_password=True)
+
+
+def _owed_demo_assessment(employee: User, manager: User) -> None:
+    """The demo assessment, when the accounts were made while no model could be used (a first
+    start with no usable model): made at a later start, once the employee still reports to
+    the demo manager and has never had an assessment here (one they deleted stays deleted)."""
+    if employee.manager_id != manager.id:
+        return
+    had = select(Assessment.id).where(Assessment.user_id == employee.id)
+    deleted = select(AuditEvent.id).where(
+        AuditEvent.actor_id == employee.id, AuditEvent.action.in_(DELETIONS)
+    )
+    if db.session.scalar(had.limit(1)) is None and db.session.scalar(deleted.limit(1)) is None:
+        _finished_demo_assessment(employee, manager)
+
+
+DELETIONS = ("delete_assessment", "delete_all")
 
 
 def _finished_demo_assessment(user: User, manager: User) -> None:
