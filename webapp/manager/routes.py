@@ -86,7 +86,6 @@ def team():
         everyone=_count(reports),
         sharing=_count(sharing),
         waiting=len(waiting_ids),
-        per_page=PER_PAGE,
         discipline_of=answering.pack_for,
         ladders_of=lambda assessment: answering.pack_of(assessment.pack),
     ), (400 if filters.errors else 200)
