@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.webapp.browsing import log_in
+from tests.webapp.screens import look_at_every_width, printed_pages
 
 
 @pytest.fixture
@@ -29,3 +30,19 @@ def test_the_factor_table_prints_its_sum_once_after_every_factor(page, result_ur
             assert shown != "table-footer-group", "a footer repeated on every printed page"
     finally:
         page.emulate_media(media="screen")
+
+
+@pytest.mark.usefixtures("ada")
+def test_the_printed_history_runs_each_assessment_on_across_pages(
+    page, app, serve, people, make_assessment
+):
+    """An outside review: four assessments printed on five pages, some three quarters empty,
+    each kept whole and so moved to the next page whenever it did not fit what was left. Each
+    now runs on; its headings and each of its changes stay whole."""
+    for person in people[:4]:
+        make_assessment("ada@example.com", person, seconds_per_page=120)
+    base = serve(app)
+    log_in(page, base, "ada@example.com")
+    page.goto(f"{base}/results/history")
+    assert printed_pages(page) <= 4  # seven when each was kept whole
+    look_at_every_width(page, "history-of-four")

@@ -348,3 +348,22 @@ def test_a_shared_level_held_on_the_other_track_is_a_step_up_not_sideways(
     assert "you hold <strong>L2</strong>, a level this track shares, on the other track" in html
     assert "Next step: <strong>L3 Senior Engineer</strong>" in html
     assert "would be to <strong>L2" not in html
+
+
+def test_answers_with_notes_on_them_are_said_to_need_care_before_the_chances(
+    app, client, ada, people, make_assessment
+):
+    """An outside review: every statement answered "strongly agree" was told "about 92%" and
+    "you want to go deep in your field", the notes on those answers only below the chances."""
+    careless = dict(people[0]) | {"answers": dict.fromkeys(people[0]["answers"], 5)}
+    page = client.get(f"/results/{make_assessment('ada@example.com', careless)}")
+    html = page.get_data(as_text=True)
+    caveat = html.index("Read this result with care.")
+    assert caveat < html.index("Chance of succeeding as") < html.index('id="result-notes"')
+    said = re.sub(r"<[^>]+>", "", html[caveat:].split("</p>", 1)[0])
+    assert re.search(r"Your answers carry \d notes? \(below\) saying they may not reflect", said)
+    assert "the notes on them say why they may not be your views" in re.sub(r"<[^>]+>", "", html)
+    # read at a reader's pace (the stored pages otherwise take no time at all: too fast)
+    read = make_assessment("ada@example.com", people[0], seconds_per_page=120)
+    careful = client.get(f"/results/{read}")
+    assert "Read this result with care." not in careful.get_data(as_text=True)

@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import func, select
 
+from tests.webapp.page_text import words_of
 from tests.webapp.screens import look_at_every_width
 from webapp.accounts.models import User
 from webapp.assessment.models import Assessment
@@ -102,6 +103,27 @@ def test_deleting_an_assessment_asks_first_then_removes_it(
     assert client.get(location).status_code == 404
 
 
+def test_two_assessments_of_one_day_are_told_apart_on_the_page_that_deletes_one(
+    app, client, ada, people, make_assessment
+):
+    """An outside review: the page named only the day, so of two taken that day nobody
+    could tell which was about to go."""
+    first = make_assessment("ada@example.com", people[0])
+    second = make_assessment("ada@example.com", people[1])
+    with app.app_context():  # the same day and hour, half an hour apart
+        earlier = db.session.get(Assessment, first)
+        minute = (earlier.completed_at.minute + 30) % 60
+        earlier.completed_at = earlier.completed_at.replace(minute=minute)
+        db.session.commit()
+    said = [
+        re.search(r"Your assessment of (.*?), with its answers", words_of(client.get(page))).group(
+            1
+        )
+        for page in (f"/my-data/assessments/{n}/delete" for n in (first, second))
+    ]
+    assert said[0] != said[1] and all(re.search(r"\d\d:\d\d", day) for day in said)
+
+
 def test_nobody_can_delete_someone_elses_assessment(app, client, ada, people, make_assessment):
     make_assessment("ada@example.com", people[0])
     client.logout()
@@ -125,7 +147,13 @@ def test_deleting_the_account_needs_the_password_and_removes_everything(
     wrong = ada.submit("/my-data/account/delete", {"password": "not my password"})
     assert wrong.status_code == 422
     assert _count(app, User) == 1
-    ada.submit("/my-data/account/delete", {"password": password})
+    page = words_of(ada.get("/my-data/account/delete"))
+    # what stays is said before: the audit log's record of what the account did
+    assert "The audit log keeps its record of what this account did" in page
+    deleted = ada.submit("/my-data/account/delete", {"password": password})
+    assert "The audit log keeps its record of what the account did" in words_of(
+        ada.get(deleted.headers["Location"])
+    )
     assert _count(app, User) == 0
     assert _count(app, Assessment) == 0
     assert ada.login().status_code == 422

@@ -95,7 +95,11 @@ def delete_assessment(assessment_id: int):
         rendered_results.forget(assessment_id)
         flash("The assessment is deleted. It is gone from our database.")
         return redirect(url_for("results.history"))
-    return render_template("your_data/confirm_delete.html", assessment=assessment, form=form)
+    # two finished the same day are told apart by their time, as the history tells them
+    moments = [done.completed_at for done in Assessment.completed(current_user.id)]
+    return render_template(
+        "your_data/confirm_delete.html", assessment=assessment, form=form, moments=moments
+    )
 
 
 @bp.route("/assessments/delete", methods=["GET", "POST"])
@@ -135,7 +139,10 @@ def delete_account():
             audit.record("delete_account", "my account")
             db.session.commit()
             logout_user()
-            flash("Your account and all its data are deleted.")
+            flash(
+                "Your account and every assessment in it are deleted. The audit log keeps its "
+                "record of what the account did, as the page before said."
+            )
             return redirect(url_for("home.index"))
     status = 422 if form.errors else 200
     return render_template("your_data/delete_account.html", form=form), status
