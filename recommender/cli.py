@@ -748,17 +748,27 @@ def _prior_in_words(tracks: dict) -> str | None:
     offered = {entry.get("prior") for entry in tracks.values()} - {None}
     if len(offered) != 1:
         return None
+    from recommender.learn.fold_choices import shrink_share
+
     prior = offered.pop()
-    took = [t for t, entry in tracks.items() if entry.get("prior") and entry.get("prior_weight")]
+    weights = {t: entry.get("prior_weight") or 0 for t, entry in tracks.items()}
+    took = [t for t, weight in weights.items() if weight]
     alone = [TRACKS_IN_WORDS.get(t, t) for t in tracks if t not in took]
     if not took:
         return (
             f"{prior} was offered as a prior; cross-validation took it on neither track: each "
             "learnt from these rows alone"
         )
-    shrank = "both tracks" if not alone else " and ".join(TRACKS_IN_WORDS.get(t, t) for t in took)
+    if not alone and len({weights[t] for t in took}) == 1:
+        shrank = f"{shrink_share(weights[took[0]])}toward {prior} on both tracks"
+    else:
+        shrank = " and ".join(
+            f"{shrink_share(weights[t])}toward {prior if i == 0 else 'it'} on "
+            f"{TRACKS_IN_WORDS.get(t, t)}"
+            for i, t in enumerate(took)
+        )
     rest = f"; {' and '.join(alone)} learnt from these rows alone" if alone else ""
-    return f"shrank toward {prior} on {shrank}, as cross-validation chose{rest}"
+    return f"shrank {shrank}, as cross-validation chose{rest}"
 
 
 def _trackfit(models: Path | None) -> str:

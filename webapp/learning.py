@@ -29,7 +29,12 @@ _SOURCES = {
         "not_a_reason",
         "unjustified",
     ),
-    "recommender.learn.fold_choices": ("knots_of", "recorded_folds", "same_shapes"),
+    "recommender.learn.fold_choices": (
+        "knots_of",
+        "recorded_folds",
+        "same_shapes",
+        "shrink_share",
+    ),
     "recommender.learn.model_card": ("render_model_card",),
     "recommender.learn.fairness_wording": (
         "adjusted_p_said",

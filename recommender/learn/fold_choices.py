@@ -23,6 +23,14 @@ def recorded_folds(manifest: dict[str, Any]) -> list[Any] | None:
     return folds if isinstance(folds, list) and 0 < len(folds) <= MAX_FOLDS else None
 
 
+def shrink_share(weight: float) -> str:
+    """How far a search shrank toward its prior, as the words before "toward": none for all
+    the way (a weight of 1), "halfway " for 0.5, else the share ("25% of the way ")."""
+    if weight >= 1:
+        return ""
+    return "halfway " if weight == 0.5 else f"{weight:.0%} of the way "
+
+
 def knots_of(choice: Any) -> int | None:
     """A track's recorded knots per feature (2: straight lines), or None."""
     knots = choice.get("knots") if isinstance(choice, dict) else None

@@ -37,7 +37,7 @@ from recommender.learn.fairness_wording import (
     shown_report,
     withheld_reason,
 )
-from recommender.learn.fold_choices import knots_of, recorded_folds, same_shapes
+from recommender.learn.fold_choices import knots_of, recorded_folds, same_shapes, shrink_share
 from recommender.learn.observed_rates import likely_share
 from recommender.learn.recorded import is_count, is_number
 
@@ -275,7 +275,8 @@ def _toward(entry: dict[str, Any], declined: Any = None) -> str:
         which = f"a version {literal(declined.get('version'))} was built on"
     judged = "in the search's cross-validation"
     if entry.get("prior_weight"):
-        return f", shrinking toward {prior} ({which}), which paid {judged}"
+        how = shrink_share(entry["prior_weight"])
+        return f", shrinking {how}toward {prior} ({which}), which paid {judged}"
     return f", toward zero: shrinking toward {prior} ({which}) did not pay {judged}"
 
 

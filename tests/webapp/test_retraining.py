@@ -90,6 +90,10 @@ def next_version(registry: str | Path) -> str:
     return f"v{int(taken[-1][1:]) + 1 if taken else 1}"
 
 
+# how far a search shrank toward the version offered, as the model's page says it
+SHRUNK = {0.0: "not shrunk", 0.5: "shrunk halfway", 1.0: "shrunk"}
+
+
 def audit_actions(app) -> list[str]:
     with app.app_context():
         return list(db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)))
@@ -123,7 +127,7 @@ def test_hr_trains_compares_promotes_and_rolls_back_with_every_step_audited(
     titles = {t.id: t.title.lower() for t in load_pack("engineering").framework.tracks}
     for track, title in titles.items():
         assert learnt[track]["prior"] == "v1"  # the active version, offered as a prior
-        said = "shrunk toward v1" if learnt[track]["prior_weight"] else "not shrunk toward v1"
+        said = SHRUNK[learnt[track]["prior_weight"]] + " toward v1"
         shape = "straight lines" if learnt[track]["knots"] == 2 else "knots per feature"
         assert re.search(f"the {title} track with [^;]*{shape}, {said}", page)
     # what each cross-fitting fold's search chose, beside the version's own choice

@@ -25,3 +25,5 @@ bp.add_app_template_filter(figure, "figure")
 # "no different" only when every interval lies within the smallest difference that matters
 bp.add_app_template_filter(learning.judgement_said, "judgement_said")
 bp.add_app_template_filter(learning.flattered_tracks, "flattered_tracks")
+# "halfway ", or nothing for all the way: how far a search shrank toward its prior
+bp.add_app_template_filter(learning.shrink_share, "shrink_share")

@@ -76,7 +76,11 @@ def choice_said(choice: Any, prior: str | None = None) -> str:
     weight = choice.get("prior_weight")
     if isinstance(weight, int | float) and not isinstance(weight, bool):
         toward = prior or "the prior"
-        words.append(f"shrunk toward {toward}" if weight else f"not shrunk toward {toward}")
+        words.append(
+            f"shrunk {learning.shrink_share(weight)}toward {toward}"
+            if weight
+            else f"not shrunk toward {toward}"
+        )
     return ", ".join(words)
 
 
