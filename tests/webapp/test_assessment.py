@@ -173,8 +173,9 @@ def test_a_page_sent_from_a_tab_opened_before_finishing_says_its_answers_were_no
     assert response.status_code == 303 and response.headers["Location"] == result
     html = client.get(result).get_data(as_text=True)
     assert re.search(
-        r"This assessment was already finished on \d+ \w+ \d{4}, \d\d:\d\d UTC, in another "
-        r"tab or window, so the answers you just sent from this page were not saved\.",
+        r"This assessment was already finished on \d+ \w+ \d{4}, \d\d:\d\d UTC \(in another "
+        r"tab or window, or on this page before you went back to it\), so the answers you just "
+        r"sent from this page were not saved\.",
         html,
     )
     assert "start a new assessment" in html

@@ -50,6 +50,18 @@ def test_csv_export_has_a_row_per_assessment_and_every_answer(client, ada, peopl
     assert rows[0]["ic_target"] == "L4"
 
 
+def test_csv_export_names_the_notes_on_each_result(client, ada, people, make_assessment):
+    """An outside review: a straight-lined assessment's row read like any other."""
+    careless = dict(people[0]) | {"answers": dict.fromkeys(people[0]["answers"], 5)}
+    make_assessment("ada@example.com", careless)
+    make_assessment("ada@example.com", people[0], seconds_per_page=120)
+    export = client.get("/my-data/export.csv").get_data(as_text=True)
+    flags = [
+        set(filter(None, row["flags"].split("; "))) for row in csv.DictReader(io.StringIO(export))
+    ]
+    assert "straight_lining" in flags[0] and "straight_lining" not in flags[1]
+
+
 def test_csv_export_gives_each_chance_with_its_range_and_the_level_supported(
     app, client, ada, people, make_assessment
 ):

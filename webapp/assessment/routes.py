@@ -138,8 +138,9 @@ def _own_unfinished(assessment_id: int, number: int) -> Assessment:
                 else "start a new assessment"
             )
             flash(
-                f"This assessment was already finished on {minute(assessment.completed_at)}, "
-                "in another tab or window, so the answers you just sent from this page were "
+                f"This assessment was already finished on {minute(assessment.completed_at)} "
+                "(in another tab or window, or on this page before you went back to it), so "
+                "the answers you just sent from this page were "
                 f"not saved. Below is its result; to answer again, {again}."
             )
         abort(redirect(url_for("results.show", assessment_id=assessment.id), 303))

@@ -36,6 +36,9 @@ SUMMARY_COLUMNS = (
     "manager_current",
     "manager_supported",
     "manager_target",
+    # the result's notes, by their ids as the recommendation names them: on the answers
+    # (straight_lining, too_fast...) and the rules' (close_call...), "; " between them
+    "flags",
 )
 
 
@@ -146,7 +149,7 @@ def _recorded_in_one_to_ones(assessment_ids: list[int]) -> dict[int, dict[str, l
 def export_csv(assessments: list[Assessment]) -> str:
     """One row per assessment: the recommendation's headline figures (each chance with its
     likely range; per track the level held, the level the answers support and the target),
-    then every answer."""
+    its notes (flags), then every answer."""
     items = sorted({key for a in assessments for key in a.answers})
     context = sorted({key for a in assessments for key in a.context})
     out = io.StringIO()
@@ -179,6 +182,7 @@ def export_csv(assessments: list[Assessment]) -> str:
             levels.get("manager", {}).get("current"),
             levels.get("manager", {}).get("supported"),
             levels.get("manager", {}).get("target"),
+            "; ".join(flag.get("id", "") for flag in rec.get("flags", [])),
         ]
         row += [a.context.get(key) for key in context] + [a.answers.get(key) for key in items]
         writer.writerow([_cell(value) for value in row])
