@@ -275,3 +275,32 @@ def test_a_page_left_open_in_one_tab_keeps_its_time_while_another_tab_opens_a_pa
     client.post(f"{assessment}/2", data={"csrf_token": token, "action": "save"})
     section = load_pack("engineering").questionnaire.sections[1].id
     assert _timing(app, section) == 100.0
+
+
+def test_a_question_cleared_before_finishing_is_marked_on_the_page_finishing_sends_you_to(
+    client, ada, people
+):
+    """An outside review: the last page sent Bob back to page 1 saying some questions were not
+    answered, with nothing on the page to say which."""
+    client.answer_all(people[0], stop_after=1)
+    first = re.search(r'href="(/assessment/\d+)/2"', client.get("/assessment/").text).group(1)
+    page_one = f"{first}/1"
+    html = client.get(page_one).text
+    names = set(re.findall(r'name="([a-z_0-9]+)"', html)) - {"csrf_token", "action"}
+    values = {**people[0]["answers"], **people[0]["context"]}
+    kept = {name: str(values[name]) for name in names if name in values}
+    cleared = "years_experience"  # a number every page-one asks
+    saved = client.submit(page_one, kept | {cleared: "", "action": "save"})
+    assert saved.status_code == 302
+    location = f"{first}/2"  # on from page 2, where the assessment stands
+    while f"{first}/" in location and "unanswered" not in location:
+        html = client.get(location).text
+        names = set(re.findall(r'name="([a-z_0-9]+)"', html)) - {"csrf_token", "action"}
+        data = {name: str(values[name]) for name in names if name in values}
+        last = client.submit(location, data | {"action": "next"})
+        location = last.headers["Location"]
+    assert last.status_code == 302 and "unanswered=1" in last.headers["Location"]
+    sent_back = client.get(last.headers["Location"])
+    assert "are not answered yet" in sent_back.text
+    marked = re.findall(r'<(?:input|select)[^>]*aria-invalid="true"[^>]*>', sent_back.text)
+    assert marked and all(f'name="{cleared}"' in tag for tag in marked)

@@ -88,6 +88,10 @@ def page(assessment_id: int, number: int):
         if about_you.saved_contradictions(pack, assessment.context):
             # kept before the checks existed: say what to fix when the page opens
             checked_values(current, pack, form, assessment.context)
+        if request.args.get("unanswered"):
+            # sent back here by the last page: each question still to answer is marked, as a
+            # page sent with one unanswered marks it (it was only said that some were)
+            missing_answers(current, form)
         return _render(assessment, current, form, len(all_pages))
 
     form = current.form_class()
@@ -244,7 +248,9 @@ def _finish(assessment: Assessment, all_pages: tuple[Page, ...]):
             assessment.step = earlier.number - 1
             db.session.commit()
             flash(f"Some questions on “{earlier.section.title}” are not answered yet.")
-            return redirect(url_for(".page", assessment_id=assessment.id, number=earlier.number))
+            return redirect(
+                url_for(".page", assessment_id=assessment.id, number=earlier.number, unanswered=1)
+            )
     found = about_you.saved_contradictions(answering.pack_of(assessment.pack), assessment.context)
     if found:
         about = next(
