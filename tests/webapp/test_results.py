@@ -361,7 +361,11 @@ def test_answers_with_notes_on_them_are_said_to_need_care_before_the_chances(
     caveat = html.index("Read this result with care.")
     assert caveat < html.index("Chance of succeeding as") < html.index('id="result-notes"')
     said = re.sub(r"<[^>]+>", "", html[caveat:].split("</p>", 1)[0])
-    assert re.search(r"Your answers carry \d notes? \(below\) saying they may not reflect", said)
+    assert re.search(
+        r"Your answers carry \d notes? on how they were given \(below\), which make them less "
+        r"certain to reflect your views",
+        said,
+    )
     assert "the notes on them say why they may not be your views" in re.sub(r"<[^>]+>", "", html)
     # read at a reader's pace (the stored pages otherwise take no time at all: too fast)
     read = make_assessment("ada@example.com", people[0], seconds_per_page=120)
