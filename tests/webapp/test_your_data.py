@@ -318,6 +318,10 @@ def test_the_json_export_holds_what_a_1_to_1_recorded_but_not_private_notes(
     )  # fmt: skip
     assert decision["you_confirmed_at"] is not None
     assert "MO'S OWN" not in exported and "private notes" in exported
+    # where the shared notes are, said the same whether or not the file holds any (an outside
+    # review: an empty export said they were "above")
+    (said,) = [n for n in json.loads(exported)["not_included"] if "private notes" in n]
+    assert "the notes they shared with you are in each assessment's manager_reviews" in said
 
 
 @pytest.mark.usefixtures("team")

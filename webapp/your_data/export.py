@@ -79,7 +79,7 @@ def export_json(user: User, assessments: list[Assessment]) -> dict[str, Any]:
         ],
         "not_included": [
             "a manager's private notes about an assessment: only that manager sees them (the "
-            "notes they shared with you are above)",
+            "notes they shared with you are in each assessment's manager_reviews)",
             "records HR uploaded by your employee id to train and check the model (the track "
             "you took, whether it worked out, sometimes the answers of an assessment taken "
             "outside trackfit, and any attributes for fairness checks): HR's records, kept "
