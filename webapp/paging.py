@@ -8,8 +8,20 @@ from dataclasses import dataclass
 from flask import request
 from flask_wtf import FlaskForm
 from sqlalchemy import Select, func, select
+from wtforms import StringField
+from wtforms.validators import Optional
 
+from webapp.column_text import FitsColumn
 from webapp.extensions import db
+
+
+def search_field(label: str) -> StringField:
+    """A list's filter by part of some text, as `text_search.found_in` finds it."""
+    return StringField(
+        label,
+        description="Any part of it, in any case, with or without accents.",
+        validators=[FitsColumn(length=254), Optional()],
+    )
 
 
 class ListFilters(FlaskForm):

@@ -2,6 +2,7 @@
 
 from flask import Blueprint, render_template
 from flask_login import current_user
+from sqlalchemy import exists, select
 
 from webapp import answering
 from webapp.accounts.models import User
@@ -26,8 +27,9 @@ def index():
     completed = Assessment.completed(current_user.id)
     latest = completed[0] if completed else None
     latest_share = Share.active(latest.id) if latest else None
-    reports = current_user.reports
-    manages = current_user.role == "manager" or bool(reports)
+    # whether anyone reports to you, asked now (not every report read: a team of 300 was)
+    has_team = db.session.scalar(select(exists().where(User.manager_id == current_user.id)))
+    manages = current_user.role == "manager" or has_team
     in_progress = Assessment.in_progress(current_user.id)
     return render_template(
         "home/dashboard.html",
@@ -44,7 +46,7 @@ def index():
         awaiting_manager=waiting.awaiting_manager(current_user),
         manager=db.session.get(User, current_user.manager_id) if current_user.manager_id else None,
         manages=manages,
-        reports=reports,
+        has_team=has_team,
         one_to_ones=waiting.awaiting_one_to_one(current_user) if manages else [],
         unconfirmed=waiting.awaiting_confirmation_by_reports(current_user) if manages else [],
         listed_at_most=LISTED_AT_MOST,

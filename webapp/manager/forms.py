@@ -6,14 +6,14 @@ import hashlib
 import json
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, RadioField, SelectField, StringField
+from wtforms import HiddenField, RadioField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional, StopValidation
 
 from webapp import answering
 from webapp.answering import ANCHORED, Pack
 from webapp.column_text import FitsColumn, TextAreaAsTyped, has_visible_text, nothing_hidden
-from webapp.paging import ListFilters
+from webapp.paging import ListFilters, search_field
 
 NOTE_LIMIT = 10_000
 # characters: why, in a sentence ("She wants to try leading first"), not "x" or "ok". Half a
@@ -39,11 +39,7 @@ class TeamFilterForm(ListFilters):
 
     FIELDS = ("text", "shared")
 
-    text = StringField(
-        "Name or email",
-        description="Any part of it, in any case, with or without accents.",
-        validators=[FitsColumn(length=254), Optional()],
-    )
+    text = search_field("Name or email")
     shared = SelectField(
         "Shared",
         choices=[SelectChoice(value, label) for value, label in SHARED_CHOICES.items()],

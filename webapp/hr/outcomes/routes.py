@@ -264,15 +264,10 @@ def _rows_changed(upload: OutcomeUpload):
 
 
 def _latest_run_url(upload: OutcomeUpload) -> str:
-    run_id = db.session.scalar(
-        select(TrainingRun.id)
-        .where(TrainingRun.upload_id == upload.id)
-        .order_by(TrainingRun.id.desc())
-        .limit(1)
-    )
-    if run_id is None:
+    run = _latest_run(upload)
+    if run is None:
         return url_for(".outcome_upload", upload_id=upload.id)
-    return url_for(".training_run", run_id=run_id, follow=1)  # they asked for it to train
+    return url_for(".training_run", run_id=run.id, follow=1)  # they asked for it to train
 
 
 @bp.route("/training/<int:run_id>")
@@ -322,17 +317,17 @@ def train_again(run_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     upload = db.session.get(OutcomeUpload, run.upload_id)
-    latest = _latest_run(upload)
-    if run.status != FAILED or latest is None or latest.id != run.id:
-        flash(
-            f"Run {run.id} was not started again: "
-            + (
-                f"run {latest.id} came after it."
-                if latest is not None and latest.id != run.id
-                else "it has not failed."
-            )
-        )
-        return redirect(url_for(".training_run", run_id=(latest or run).id))
+    latest = _latest_run(upload) or run  # the run itself at least
+    refused = (
+        f"run {latest.id} came after it."
+        if latest.id != run.id
+        else "it has not failed."
+        if run.status != FAILED
+        else None
+    )
+    if refused:
+        flash(f"Run {run.id} was not started again: {refused}")
+        return redirect(url_for(".training_run", run_id=latest.id))
     try:
         again = jobs.launch_training(upload, current_user, again_after=run)
     except jobs.AlreadyTraining as already:  # started again at the same moment elsewhere
@@ -341,6 +336,7 @@ def train_again(run_id: int):
 
 
 def _latest_run(upload: OutcomeUpload) -> TrainingRun | None:
+    """The upload's newest run; None for one not confirmed for training yet."""
     return db.session.scalars(
         select(TrainingRun)
         .where(TrainingRun.upload_id == upload.id)

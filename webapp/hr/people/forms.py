@@ -11,7 +11,7 @@ from webapp.accounts.models import ROLE_LABELS, User
 from webapp.answering import EmployeeIdRefused, read_employee_id
 from webapp.column_text import FitsColumn, column_length
 from webapp.hr.outcomes.models import OutcomeUpload
-from webapp.paging import ListFilters
+from webapp.paging import ListFilters, search_field
 
 
 class PeopleFilterForm(ListFilters):
@@ -19,11 +19,7 @@ class PeopleFilterForm(ListFilters):
 
     FIELDS = ("text", "role", "discipline", "account")
 
-    text = StringField(
-        "Name, email or employee id",
-        description="Any part of it, in any case, with or without accents.",
-        validators=[FitsColumn(length=254), Optional()],
-    )
+    text = search_field("Name, email or employee id")
     role = SelectField(
         "Role",
         choices=[SelectChoice("", "Any role")]
