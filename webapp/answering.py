@@ -22,6 +22,7 @@ from recommender.answer.employee_ids import (
     read_employee_id,
     repeated_employee_id,
 )
+from recommender.answer.features import CONTEXT_LABELS
 from recommender.answer.levels import next_anchor
 from recommender.answer.profile import Profile
 from recommender.answer.quality import FLAG_MESSAGES
@@ -64,6 +65,7 @@ __all__ = [  # what the web app uses of the answering layer, named once here
     "ANCHORED",
     "CHOICE",
     "CLOSE_CALL_FLAG",
+    "CONTEXT_LABELS",
     "COUNTS_AS_TWO",
     "FLAG_IDS",
     "FLAG_MESSAGES",

@@ -17,6 +17,16 @@ from recommender.pack.loading import Pack
 
 CONTEXT_FEATURES = ("years_experience", "years_at_level", "direct_reports", "current_grade")
 MANAGING_NOW = "managing_now"
+# What an explanation calls each context feature: a name, not the question that asked for it
+# ("How many years have you worked as a software engineer or engineering manager"), which
+# each pack words its own way
+CONTEXT_LABELS = {
+    "years_experience": "Years of experience",
+    "years_at_level": "Years at your current level",
+    "direct_reports": "People reporting to you",
+    "current_grade": "Grade of your current level",
+    MANAGING_NOW: "Managing people today",
+}
 
 
 @dataclass(frozen=True)
@@ -36,18 +46,13 @@ class Feature:
 def pack_features(pack: Pack) -> tuple[Feature, ...]:
     """The features of a pack, in matrix column order."""
     questionnaire, framework = pack.questionnaire, pack.framework
-    context_items = questionnaire.context_items
     features = [Feature(f"constructs.{c.id}", c.label) for c in questionnaire.constructs]
     features += [Feature(f"competencies.{c.id}", c.label) for c in framework.competencies]
-    labels = {name: item.text for name, item in context_items.items()}
-    labels["current_grade"] = "Grade of your current level"
-    features += [Feature(f"context.{name}", _short(labels[name])) for name in CONTEXT_FEATURES]
-    features.append(Feature(f"context.{MANAGING_NOW}", "Managing people today"))
+    features += [
+        Feature(f"context.{name}", CONTEXT_LABELS[name])
+        for name in (*CONTEXT_FEATURES, MANAGING_NOW)
+    ]
     return tuple(features)
-
-
-def _short(text: str) -> str:
-    return text.rstrip("?").strip()
 
 
 def feature_matrix(profiles: ProfileBatch) -> np.ndarray:

@@ -62,6 +62,16 @@ def test_explanations_add_up_and_list_every_factor(recommendations):
         assert all(f["label"] for f in explanation["factors"])
 
 
+def test_a_context_factor_is_named_not_asked(recommendations):
+    """An outside review of the JSON: the factor for years of experience was labelled with the
+    whole question that asked for it, "How many years have you worked as a software engineer
+    or engineering manager"."""
+    labels = {f["feature"]: f["label"] for f in recommendations[0]["explanation"]["factors"]}
+    assert labels["years_experience"] == "Years of experience"
+    assert labels["direct_reports"] == "People reporting to you"
+    assert not any(label.startswith("How ") or label.endswith("?") for label in labels.values())
+
+
 def test_the_score_decides_the_track_unless_a_rule_chose(recommendations):
     for record in recommendations:
         ruled = [r["id"] for r in record["explanation"]["rules"]]

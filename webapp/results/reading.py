@@ -11,18 +11,19 @@ from typing import Any
 
 from markupsafe import Markup
 
-from webapp.answering import ANCHORED, CLOSE_CALL_FLAG, FLAG_IDS, Item, Pack, next_anchor
+from webapp.answering import (
+    ANCHORED,
+    CLOSE_CALL_FLAG,
+    CONTEXT_LABELS,
+    FLAG_IDS,
+    Item,
+    Pack,
+    next_anchor,
+)
 from webapp.names_in_text import isolated
 
 FACTORS_SHOWN, FACTORS_SHOWN_SAID = 4, "four"  # the most factors listed toward each track
 HIGH, LOW = 3.5, 2.5  # construct means (1..5) that read as agreeing / disagreeing
-CONTEXT_WORDS = {
-    "years_experience": "Years of experience",
-    "years_at_level": "Years at your current level",
-    "direct_reports": "People reporting to you",
-    "current_grade": "Grade of your current level",
-    "managing_now": "Managing people today",
-}
 
 
 @dataclass(frozen=True)
@@ -342,8 +343,9 @@ def _factor(pack: Pack, raw: dict, answers: dict, context: dict) -> Factor:
     toward = "manager" if effect > 0 else "ic"
     return Factor(
         feature=feature,
-        # context questions are long ("How many years have you worked as…"): say them short
-        label=CONTEXT_WORDS.get(feature) or raw.get("label") or feature,
+        # a recommendation stored before the context features had names of their own labels
+        # them with their long questions ("How many years have you worked as…")
+        label=CONTEXT_LABELS.get(feature) or raw.get("label") or feature,
         value=value,
         effect=effect,
         toward=toward,
@@ -387,7 +389,7 @@ def _reading(pack: Pack, feature: str, value: float | None, effect: float) -> st
         return "You manage people today." if value else "You do not manage people today."
     if feature == "current_grade":
         return f"Your current level is at grade {value:g}."
-    return f"{CONTEXT_WORDS.get(feature, feature)}: {value:g}."
+    return f"{CONTEXT_LABELS.get(feature, feature)}: {value:g}."
 
 
 def _rating_item(pack: Pack, competency: str) -> Item | None:
