@@ -1474,7 +1474,7 @@ def _evaluation_prior(args: argparse.Namespace, pack):
         raise TrackfitError(
             [Problem(f"--prior {args.prior}", str(problem)) for problem in refused.problems]
         ) from None
-    if model.feature_names != tuple(f.name for f in pack_features(pack)):
+    if model.input_names != tuple(f.name for f in pack_features(pack)):
         raise TrackfitError(f"--prior {name} reads other features than pack {pack.ref}")
     return Prior(model, name)
 

@@ -65,7 +65,7 @@ class Recommender:
                 trained_on.split("@")[0],
             )
         features = tuple(f.name for f in pack_features(pack))
-        if features != model.model.feature_names:
+        if features != model.model.input_names:
             raise ModelRefused(
                 f"model {model.name} reads features that pack {pack.ref} does "
                 "not provide; retrain it for this pack"

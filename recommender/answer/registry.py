@@ -722,6 +722,44 @@ def model_array_problems(arrays: Any) -> list[tuple[str, str]]:
         )
     if "measurement_variance" in arrays:
         problems += _uncertainty_problems(arrays, bounded, count, total)
+    if "pair_inputs" in arrays or "pair_centres" in arrays:
+        problems += _pair_problems(arrays, bounded, count)
+    return problems
+
+
+def _pair_problems(
+    arrays: Any, bounded: Callable[..., np.ndarray | None], count: int
+) -> list[tuple[str, str]]:
+    """The pairs (`TrackModel.pair_inputs`, `pair_centres`): one row of two per pair, the
+    pairs the last of the features, each of two different features before them and named
+    after them."""
+    problems = []
+    inputs = bounded("pair_inputs", 2, None, count)
+    centres = bounded("pair_centres", 2, None, LARGEST_POSITION)
+    if inputs is None or centres is None:
+        return problems
+    pairs = inputs.shape[0]
+    if inputs.shape[1:] != (2,) or centres.shape != (pairs, 2):
+        return [("pair_inputs", f"must be {pairs} rows of two, as pair_centres must")]
+    before = count - pairs
+    if pairs == 0 or before < 2:
+        return [("pair_inputs", f"names {pairs} pairs among {count} features")]
+    whole = inputs.dtype.kind in "iu" or bool((inputs == np.round(inputs)).all())
+    if not whole or (inputs < 0).any() or (inputs >= before).any():
+        return [("pair_inputs", f"must name features 0 to {before - 1}, the ones before the pairs")]
+    if (inputs[:, 0] == inputs[:, 1]).any():
+        problems.append(("pair_inputs", "pairs a feature with itself"))
+    names = arrays["feature_names"]
+    for k, (first, second) in enumerate(inputs.astype(int).tolist()):
+        expected, named = f"{names[first]}*{names[second]}", str(names[before + k])
+        if named != expected:
+            problems.append(
+                (
+                    "feature_names",
+                    f"feature {before + k} is {named!r}; as pair {k} of "
+                    f"pair_inputs it must be {expected!r}",
+                )
+            )
     return problems
 
 

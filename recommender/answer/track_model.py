@@ -5,7 +5,10 @@ Per track, the model is additive in log-odds:
     logit P(success on track | x) = intercept[track] + sum_j shape[track, j](x_j)
 
 where each shape is piecewise linear between knots (np.interp), with the calibration already
-folded into intercepts and shapes. The quantity that decides the track is
+folded into intercepts and shapes. Where the training found interactions to pay, some x_j are
+products of two answered scales around their medians (`pair_inputs`): columns like any other,
+computed from the person's features (`columns`), whose effect an explanation shares equally
+between the two. The quantity that decides the track is
 
     score = logit P(success as manager) - logit P(success as IC)
 
@@ -91,14 +94,68 @@ class TrackModel:
     # contribution is the mean of theirs; None in versions trained before it was kept: a
     # blank stands at `fill`
     blank_weights: tuple[np.ndarray, ...] | None = None
+    # Interactions the search found to pay. Each pair of features (their indices among the
+    # features before the pairs, `pair_inputs`) is one more feature after them, the product
+    # of the two taken around `pair_centres` (their training medians), (x_a - c_a)(x_b - c_b),
+    # blank where either is; its name is the two names joined by "*". The features before
+    # the pairs are the model's inputs (`input_names`): the pack's. None: no pairs.
+    pair_inputs: np.ndarray | None = None  # (pairs x 2) whole numbers
+    pair_centres: np.ndarray | None = None  # (pairs x 2)
+
+    @property
+    def input_count(self) -> int:
+        """How many features the model reads from a profile: those before the pairs."""
+        pairs = 0 if self.pair_inputs is None else len(self.pair_inputs)
+        return len(self.feature_names) - pairs
+
+    @property
+    def input_names(self) -> tuple[str, ...]:
+        """The features the model reads from a profile (`feature_matrix`), in order."""
+        return self.feature_names[: self.input_count]
+
+    def columns(self, features: np.ndarray) -> np.ndarray:
+        """(people x inputs) features with each pair's product after them: the model's
+        columns. A matrix that holds them already is returned as it is."""
+        if self.pair_inputs is None or features.shape[1] != self.input_count:
+            return features
+        first, second = self.pair_inputs[:, 0], self.pair_inputs[:, 1]
+        centres = self.pair_centres
+        products = (features[:, first] - centres[:, 0]) * (features[:, second] - centres[:, 1])
+        return np.hstack([features, products])
+
+    def _column_completeness(self, completeness: np.ndarray | None) -> np.ndarray | None:
+        """`completeness` over the columns: a pair's product is read off as few of its
+        statements as the less answered of its two scales."""
+        if completeness is None or self.pair_inputs is None:
+            return completeness
+        if completeness.shape[1] != self.input_count:
+            return completeness
+        first, second = self.pair_inputs[:, 0], self.pair_inputs[:, 1]
+        return np.hstack(
+            [completeness, np.minimum(completeness[:, first], completeness[:, second])]
+        )
+
+    def by_input(self, effects: np.ndarray) -> np.ndarray:
+        """(people x columns) effects as (people x inputs): a pair's effect is shared equally
+        between its two features (for a product around the average, what each adds when the
+        other is known, averaged over the two orders: its Shapley split), so the sum stays."""
+        if self.pair_inputs is None:
+            return effects
+        count = self.input_count
+        share = np.zeros((len(self.pair_inputs), count))
+        rows = np.arange(len(self.pair_inputs))
+        share[rows, self.pair_inputs[:, 0]] += 0.5
+        share[rows, self.pair_inputs[:, 1]] += 0.5
+        return effects[:, :count] + effects[:, count:] @ share
 
     def contributions(self, features: np.ndarray) -> dict[str, np.ndarray]:
-        """Per track, each feature's log-odds contribution: (people x features).
+        """Per track, each column's log-odds contribution: (people x columns, `columns`).
 
         The same piecewise-linear interpolation as `np.interp` per feature (flat beyond the
         end knots), done for every feature at once so that one person costs a few array
         operations rather than one call per feature and track.
         """
+        features = self.columns(features)
         segment, along = self._segments(features)
         _, shapes = self._padded
         columns = np.arange(shapes.shape[1])
@@ -172,6 +229,7 @@ class TrackModel:
         """This model, a blank standing at the mean of the people in `features` who gave the
         feature (`blank_weights`: their mean interpolation weights, as the fit's blank hinge
         columns are their mean; at the fill for a feature nobody gave)."""
+        features = self.columns(features)
         plain = replace(self, blank_weights=None)
         weights = plain._hat_weights(features)  # a blank at the fill, left out below
         at_fill = plain._hat_weights(self.fill[None, :])[0]
@@ -192,6 +250,8 @@ class TrackModel:
         """90% intervals for each track's chance and for the difference between them;
         `completeness` as in `predict`."""
         assert self.uncertainty is not None
+        features = self.columns(features)
+        completeness = self._column_completeness(completeness)
         weights = self._hat_weights(features)
         design = np.hstack([np.ones((weights.shape[0], 1)), weights])
         bounds, slopes, blank, estimated = {}, {}, {}, {}
@@ -278,6 +338,7 @@ class TrackModel:
         not measured with error: the measurement spread already counts the part of the true
         standing that no score shows, so this is the rest."""
         assert self.uncertainty is not None
+        features = self.columns(features)
         unknown = np.full((1, len(self.feature_names)), np.nan)
         moved = self._hat_weights(features) - self._hat_weights(unknown)
         parts, at_unknown = self.contributions(features), self.contributions(unknown)
@@ -305,6 +366,7 @@ class TrackModel:
         """Per track, (draws x people) log-odds of success under `draws` draws of the fitted
         parameters from their posterior (the estimation spread alone, as `intervals` uses)."""
         assert self.uncertainty is not None
+        features = self.columns(features)
         design = np.hstack([np.ones((features.shape[0], 1)), self._hat_weights(features)])
         logits = {}
         for track in TRACK_IDS:
@@ -335,11 +397,13 @@ class TrackModel:
         """Calibrated success probabilities per track, the score and its exact decomposition.
         `completeness` (people x features, `feature_completeness`) is the share of each
         score's statements the person answered: a scale answered in part widens the
-        intervals (None: every score counts as fully answered)."""
+        intervals (None: every score counts as fully answered). The effects are per input, a
+        pair's shared between its two (`by_input`)."""
+        features = self.columns(features)
         parts = self.contributions(features)
         logits = {t: self.intercepts[t] + parts[t].sum(axis=1) for t in TRACK_IDS}
         difference = parts["manager"] - parts["ic"]
-        effects = difference - self.centre
+        effects = self.by_input(difference - self.centre)
         baseline = self.intercepts["manager"] - self.intercepts["ic"] + float(self.centre.sum())
         return Prediction(
             p_success={t: sigmoid(logits[t]) for t in TRACK_IDS},
@@ -363,6 +427,9 @@ class TrackModel:
                 arrays[f"shape_{track}_{j}"] = self.shapes[track][j]
         if self.blank_weights is not None:  # every feature's, one after the other
             arrays["blank_weights"] = np.concatenate(self.blank_weights)
+        if self.pair_inputs is not None:
+            arrays["pair_inputs"] = self.pair_inputs.astype(np.int64)
+            arrays["pair_centres"] = self.pair_centres
         if self.uncertainty is not None:
             for track in TRACK_IDS:
                 arrays[f"covariance_{track}"] = self.uncertainty.covariance[track]
@@ -408,6 +475,9 @@ class TrackModel:
                 measurement_by_feature=_per_track(arrays, "measurement_by_feature"),
             )
         knots = tuple(np.asarray(arrays[f"knots_{j}"], dtype=float) for j in range(count))
+        pair_inputs = None
+        if "pair_inputs" in arrays:
+            pair_inputs = np.asarray(arrays["pair_inputs"], dtype=np.int64)
         blank_weights = None
         if "blank_weights" in arrays:
             splits = np.cumsum([k.size for k in knots])[:-1]
@@ -428,6 +498,10 @@ class TrackModel:
             centre=np.asarray(arrays["centre"], dtype=float),
             uncertainty=uncertainty,
             blank_weights=blank_weights,
+            pair_inputs=pair_inputs,
+            pair_centres=(
+                None if pair_inputs is None else np.asarray(arrays["pair_centres"], dtype=float)
+            ),
         )
 
 
@@ -446,7 +520,7 @@ class Prediction:
     p_success: dict[str, np.ndarray]
     score: np.ndarray  # (n,) log-odds of success as manager minus as IC
     baseline: float
-    effects: np.ndarray  # (n, features); baseline + effects.sum(1) == score
+    effects: np.ndarray  # (n, inputs); baseline + effects.sum(1) == score
     intervals: Intervals | None = None
 
 

@@ -242,9 +242,9 @@ def cross_fit_repeats(people: int) -> int:
 
 def fold_choice(tracks: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """What one training's capacity search chose for each track: knots per feature (2:
-    straight lines), the L2 strength C, whether the optional context took part, and the
-    weight on the prior when one was offered."""
-    keys = ("knots", "regularisation_c", "optional_context", "prior_weight")
+    straight lines), the L2 strength C, whether the optional context took part, the
+    interactions taken, and the weight on the prior when one was offered."""
+    keys = ("knots", "regularisation_c", "optional_context", "pairs", "prior_weight")
     return {
         track: {key: tracks[track][key] for key in keys if key in tracks[track]}
         for track in TRACK_IDS
@@ -425,7 +425,7 @@ def _comparable_active(
         active = registry.load(name)
     except ModelRefused as refused:
         return str(refused.problems[0])
-    if active.model.feature_names != feature_names:
+    if active.model.input_names != feature_names:
         return "reads different features; not comparable"
     return active.model
 

@@ -128,6 +128,7 @@ def evaluate_run(
     run["advice"]["calibration_error"] = run["trackfit"]["calibration_error"]
     run["intervals"] = _interval_report(prediction.intervals, truth_p)
     run["capacity"] = {t: fitted.metrics["tracks"][t]["knots"] for t in TRACK_IDS}
+    run["pairs"] = {t: fitted.metrics["tracks"][t]["pairs"] for t in TRACK_IDS}
     if prior is not None:
         run["prior_weight"] = {t: fitted.metrics["tracks"][t]["prior_weight"] for t in TRACK_IDS}
     return run

@@ -198,11 +198,26 @@ def _capacity(metrics: dict[str, Any], declined: Any = None) -> list[str]:
             False: ", leaving out years at level, reports, grade and managing today (listed "
             "among the features, they carry no weight: the search found they did not pay)",
         }.get(entry.get("optional_context"), "")
+        pairs = entry.get("pairs")
+        interactions = ""
+        if isinstance(pairs, list) and pairs:
+            interactions = f", and the interaction{'s' if len(pairs) > 1 else ''} " + ", ".join(
+                literal(pair) for pair in pairs
+            )
         lines.append(
-            f"- {literal(track)}: {shape} per feature{context}, L2 strength C = "
+            f"- {literal(track)}: {shape} per feature{context}{interactions}, L2 strength C = "
             f"{entry['regularisation_c']}{_toward(entry, declined)} (cross-validated log-loss on "
             f"{_thousands(entry['rows'])} people)"
         )
+    if any(isinstance(e.get("pairs"), list) and e.get("pairs") for e in tracks.values()):
+        lines += [
+            "",
+            "An interaction is the product of two scales, each taken from its median: success "
+            "rises with one scale more, or less, the higher the other. Of every pair of "
+            "scales, the search tried the 1, 2 or 4 its shapes explained least, and kept as "
+            "many as paid in cross-validated log-loss. In a person's explanation its effect is "
+            "shared equally between the two scales, so the effects still add up to the score.",
+        ]
     spread = metrics.get("measurement_variance", {})
     lines += [
         "",

@@ -59,6 +59,13 @@ PATH_PATIENCE = 2  # weaker penalties tried after the cross-validated loss stops
 # thresholds truth coverage rose from 0.82, 0.67 and 0.53 to 0.92, 0.79 and 0.58 at 300,
 # 1,000 and 4,000 people with the same gain (README, "Retraining toward the active version").
 PRIOR_WEIGHTS = (0.0, 0.5, 1.0)
+# Interactions: the products of two answered scales (constructs and competencies), around
+# their medians. The pairs whose products the chosen shapes explain least (the score test:
+# residual times product, squared, over its information), 1, 2 or 4 of them, join those
+# shapes as straight lines; how many, if any, is chosen by cross-validated log-loss with the
+# rule knots are chosen by, the pairs that judge picked on each fold's own rows.
+PAIRED_FEATURES = ("constructs.", "competencies.")
+PAIR_COUNTS = (1, 2, 4)
 FOLDS = 5
 LARGE_FOLDS, LARGE_ROWS = 3, 5000  # from this many rows, 3 folds judge as steadily as 5
 SELECTION_ROWS = 10000  # per track; beyond this the choice of capacity no longer moves
@@ -104,6 +111,7 @@ class Capacity:
     optional: bool
     c: float
     prior_weight: float = 0.0
+    pairs: tuple[int, ...] = ()  # the candidate pairs taken (`candidate_pairs`), if any
 
 
 def place_knots(column: np.ndarray, count: int = KNOT_CHOICES[-1]) -> np.ndarray:
@@ -237,8 +245,7 @@ def fit_track_model(
     if shortfalls:
         raise TrainingDataTooSmall(". ".join(shortfalls))
     fill = np.array([np.nanmedian(col) if np.any(~np.isnan(col)) else 0.0 for col in features.T])
-    filled = np.where(np.isnan(features), fill, features)
-    if prior is not None and prior.model.feature_names != tuple(feature_names):
+    if prior is not None and prior.model.input_names != tuple(feature_names):
         raise ValueError(f"the prior {prior.version} reads other features than these")
     prior_parts = _prior_parts(prior.model, features) if prior else None
     optional = np.array([name in OPTIONAL_FEATURES for name in feature_names])
@@ -248,32 +255,100 @@ def fit_track_model(
     }
     # a blank stands at the mean of the people who gave the feature, on either track
     blanks = {k: blank_columns(features, grid) for k, grid in grids.items()}
-    fits, metrics = {}, {"tracks": {}}
+    pairs = candidate_pairs(feature_names, fill, prior.model if prior else None)
+    products = pairs.products(features)
+    choices, prior_log_odds = {}, {}
     for track in TRACK_IDS:
         rows = track_taken == track
-        y = success[rows].astype(int)
-        prior_log_odds = None
+        prior_log_odds[track] = None
         if prior is not None:
-            prior_log_odds = prior.model.intercepts[track] + prior_parts[track][rows].sum(axis=1)
-        fits[track] = _fit_track(
+            prior_log_odds[track] = prior.model.intercepts[track] + prior_parts[track][rows].sum(
+                axis=1
+            )
+        choices[track] = select_capacity(
             features[rows],
-            y,
+            success[rows].astype(int),
             grids,
             optional,
             seed,
             blanks=blanks,
-            prior_log_odds=prior_log_odds,
+            prior_log_odds=prior_log_odds[track],
+            products=products[rows],
+        )
+    # the pairs either track took, and those of a prior that may join in, are the model's
+    taken = sorted({p for choice in choices.values() for p in choice[0].pairs} | pairs.of_prior)
+    columns = np.hstack([features, products[:, taken]])
+    pair_grid = tuple(place_knots(products[:, p], 2) for p in taken)
+    column_grids = {k: grid + pair_grid for k, grid in grids.items()}
+    column_blanks = {k: blank_columns(columns, grid) for k, grid in column_grids.items()}
+    fits, metrics = {}, {"tracks": {}}
+    for track in TRACK_IDS:
+        rows = track_taken == track
+        capacity = choices[track][0]
+        unused = np.array([p not in capacity.pairs for p in taken], dtype=bool)
+        dropped = np.concatenate([optional & (not capacity.optional), unused])
+        fits[track] = _fit_track(
+            columns[rows],
+            success[rows].astype(int),
+            choice=choices[track],
+            grid=column_grids[capacity.knots],
+            blank=column_blanks[capacity.knots],
+            dropped=dropped,
+            seed=seed,
+            prior_log_odds=prior_log_odds[track],
             intervals=search_intervals,
         )
         metrics["tracks"][track] = fits[track].metrics
+        metrics["tracks"][track]["pairs"] = [pairs.names[p] for p in capacity.pairs]
         if prior is not None:
             metrics["tracks"][track]["prior"] = prior.version
+    model = _assembled(
+        fits,
+        pairs,
+        taken,
+        features=features,
+        fill=fill,
+        products=products,
+        track_taken=track_taken,
+        feature_names=feature_names,
+        reliability=reliability,
+        prior=prior,
+    )
+    spread = model.uncertainty.measurement_variance
+    metrics["rows"] = len(success)
+    metrics["measurement_variance"] = {t: round(v, 4) for t, v in spread.items()}
+    return TrainingResult(model, metrics)
+
+
+def _assembled(
+    fits: dict[str, _TrackFit],
+    pairs: CandidatePairs,
+    taken: list[int],
+    *,
+    features: np.ndarray,
+    fill: np.ndarray,
+    products: np.ndarray,
+    track_taken: np.ndarray,
+    feature_names: tuple[str, ...],
+    reliability: np.ndarray | None,
+    prior: Prior | None,
+) -> TrackModel:
+    """The two tracks' fits as one model over the features and the pairs `taken`: shapes on
+    one grid (the prior's joined in where a fit shrank toward it), blanks at the mean of the
+    people who gave them, and the spreads behind the intervals."""
+    filled = np.where(np.isnan(features), fill, features)
     grid = tuple(
         np.union1d(fits["ic"].design.knots[j], fits["manager"].design.knots[j])
-        for j in range(features.shape[1])
+        for j in range(features.shape[1] + len(taken))
     )
+    prior_column = pairs.prior_columns(taken, features.shape[1])
     if any(fitted.prior_scale for fitted in fits.values()):  # the prior's shapes join in
-        grid = tuple(np.union1d(knots, prior.model.knots[j]) for j, knots in enumerate(grid))
+        grid = tuple(
+            knots
+            if j not in prior_column
+            else np.union1d(knots, prior.model.knots[prior_column[j]])
+            for j, knots in enumerate(grid)
+        )
     shapes, intercepts, covariance = {}, {}, {}
     splits = np.cumsum([k.size for k in grid])[:-1]
     for track, fitted in fits.items():
@@ -284,21 +359,42 @@ def fit_track_model(
             # the prior's shapes, carried by the fit's calibration, are part of the model
             shapes[track] = tuple(
                 own
+                if j not in prior_column
+                else own
                 + fitted.prior_scale
-                * np.interp(at, prior.model.knots[j], prior.model.shapes[track][j])
+                * np.interp(
+                    at,
+                    prior.model.knots[prior_column[j]],
+                    prior.model.shapes[track][prior_column[j]],
+                )
                 for j, (own, at) in enumerate(zip(shapes[track], grid, strict=True))
             )
             intercepts[track] += fitted.prior_scale * prior.model.intercepts[track]
         covariance[track] = fitted.design.height_covariance(fitted.covariance, grid)
+    names = tuple(feature_names) + tuple(pairs.names[p] for p in taken)
+    column_fill = (
+        np.concatenate([fill, np.nanmedian(products[:, taken], axis=0)]) if taken else fill
+    )
     provisional = TrackModel(
-        feature_names, grid, shapes, intercepts, fill, np.zeros(len(feature_names))
+        names,
+        grid,
+        shapes,
+        intercepts,
+        column_fill,
+        np.zeros(len(names)),
+        pair_inputs=pairs.inputs[taken] if taken else None,
+        pair_centres=pairs.centres[taken] if taken else None,
     )
     provisional = provisional.with_blanks_at_mean_of(features)
     parts = provisional.contributions(features)
     centre = (parts["manager"] - parts["ic"]).mean(axis=0)
+    filled_columns = provisional.columns(filled)
+    column_reliability = pairs.reliability(reliability, taken)
     by_feature = {
         track: measurement_spreads(
-            parts[track][track_taken == track], filled[track_taken == track], reliability
+            parts[track][track_taken == track],
+            filled_columns[track_taken == track],
+            column_reliability,
         )
         for track in TRACK_IDS
     }
@@ -312,21 +408,78 @@ def fit_track_model(
             uncertainty, missing_covariance=within, missing_cross_covariance=across
         ),
     )
-    metrics["rows"] = len(success)
-    metrics["measurement_variance"] = {t: round(v, 4) for t, v in spread.items()}
-    return TrainingResult(model, metrics)
+    return model
 
 
 def _prior_parts(model: TrackModel, features: np.ndarray) -> dict[str, np.ndarray]:
     """The prior's contributions for these people, a blank standing at the mean of the
     contributions of the people here who gave the feature, as the fit's own shapes do."""
-    parts = model.contributions(np.where(np.isnan(features), model.fill, features))
-    given = ~np.isnan(features)
+    columns = model.columns(features)
+    parts = model.contributions(np.where(np.isnan(columns), model.fill, columns))
+    given = ~np.isnan(columns)
     count = np.maximum(given.sum(axis=0), 1)
     for track, part in parts.items():
         mean = np.where(given, part, 0.0).sum(axis=0) / count
         parts[track] = np.where(given, part, mean)
     return parts
+
+
+@dataclass(frozen=True)
+class CandidatePairs:
+    """Every pair of answered scales the search may take as an interaction: the two
+    features' indices, the centres their product is taken around (the prior's, for a pair the
+    prior holds, so that the two are one column; else the training medians), and names."""
+
+    inputs: np.ndarray  # (pairs x 2) whole numbers
+    centres: np.ndarray  # (pairs x 2)
+    names: tuple[str, ...]
+    of_prior: frozenset[int]  # the candidates the prior holds
+    prior_index: dict[int, int]  # candidate -> the prior's column for it
+
+    def products(self, features: np.ndarray) -> np.ndarray:
+        """(people x candidates) the products, blank where either feature is."""
+        first, second = self.inputs[:, 0], self.inputs[:, 1]
+        return (features[:, first] - self.centres[:, 0]) * (
+            features[:, second] - self.centres[:, 1]
+        )
+
+    def prior_columns(self, taken: list[int], inputs: int) -> dict[int, int]:
+        """The prior's column for each of the model's columns it has (the inputs, and the
+        pairs `taken` it holds)."""
+        columns = {j: j for j in range(inputs)}
+        for position, candidate in enumerate(taken):
+            if candidate in self.prior_index:
+                columns[inputs + position] = self.prior_index[candidate]
+        return columns
+
+    def reliability(self, reliability: np.ndarray | None, taken: list[int]) -> np.ndarray | None:
+        """Per column, the reliability of its score: a product's is the product of its two
+        features' (for independent errors around the centres, to first order)."""
+        if reliability is None or not taken:
+            return reliability
+        pairs = self.inputs[taken]
+        return np.concatenate([reliability, reliability[pairs[:, 0]] * reliability[pairs[:, 1]]])
+
+
+def candidate_pairs(
+    feature_names: tuple[str, ...], fill: np.ndarray, prior: TrackModel | None
+) -> CandidatePairs:
+    """The pairs of answered scales (PAIRED_FEATURES) the search may take, in order."""
+    answered = [j for j, name in enumerate(feature_names) if name.startswith(PAIRED_FEATURES)]
+    inputs = np.array(
+        [(a, b) for i, a in enumerate(answered) for b in answered[i + 1 :]], dtype=np.int64
+    ).reshape(-1, 2)
+    centres = fill[inputs].astype(float) if inputs.size else np.zeros((0, 2))
+    prior_index = {}
+    if prior is not None and prior.pair_inputs is not None:
+        held = {tuple(pair): k for k, pair in enumerate(prior.pair_inputs.tolist())}
+        for candidate, pair in enumerate(inputs.tolist()):
+            if tuple(pair) in held:
+                k = held[tuple(pair)]
+                prior_index[candidate] = prior.input_count + k
+                centres[candidate] = prior.pair_centres[k]
+    names = tuple(f"{feature_names[a]}*{feature_names[b]}" for a, b in inputs.tolist())
+    return CandidatePairs(inputs, centres, names, frozenset(prior_index), prior_index)
 
 
 @dataclass(frozen=True)
@@ -473,28 +626,23 @@ def training_shortfalls(
 
 
 def _fit_track(
-    features: np.ndarray,
+    columns: np.ndarray,
     y: np.ndarray,
-    grids: dict[int, tuple],
-    optional: np.ndarray,
-    seed: int,
     *,
-    blanks: dict[int, np.ndarray],
+    choice: tuple[Capacity, np.ndarray, np.ndarray, list[dict[str, Any]]],
+    grid: tuple[np.ndarray, ...],
+    blank: np.ndarray,
+    dropped: np.ndarray,
+    seed: int,
     prior_log_odds: np.ndarray | None = None,
     intervals: bool = False,
 ) -> _TrackFit:
-    """Search the capacity, calibrate, fit on every row, and take the posterior; with
-    `intervals`, the search's own metrics with their bootstrap intervals."""
-    chosen, judged, out_of_fold, search = select_capacity(
-        features, y, grids, optional, seed, blanks=blanks, prior_log_odds=prior_log_odds
-    )
-    design = _Design.build(
-        features,
-        grids[chosen.knots],
-        blanks[chosen.knots],
-        None if chosen.optional else optional,
-    )
-    matrix = design.matrix(features)
+    """Calibrate the capacity chosen (`select_capacity`), fit it on every row over the
+    model's columns (features, then pairs; those `dropped` weigh nothing), and take the
+    posterior; with `intervals`, the search's own metrics with their bootstrap intervals."""
+    chosen, judged, out_of_fold, search = choice
+    design = _Design.build(columns, grid, blank, dropped)
+    matrix = design.matrix(columns)
     slope, offset = _platt(out_of_fold, y[judged])
     shift = 0.0 if prior_log_odds is None else chosen.prior_weight * prior_log_odds
     final = penalised_logistic(matrix, y, chosen.c, offset=shift)
@@ -545,6 +693,7 @@ def select_capacity(
     *,
     blanks: dict[int, np.ndarray],
     prior_log_odds: np.ndarray | None = None,
+    products: np.ndarray | None = None,
 ) -> tuple[Capacity, np.ndarray, np.ndarray, list[dict[str, Any]]]:
     """The capacity the data choose, the rows that chose it (all, or a stratified sample of
     SELECTION_ROWS), their out-of-fold scores (log-odds) there, and the search table.
@@ -559,7 +708,8 @@ def select_capacity(
     a negligible 0.001 nats a person. Shrinking toward the prior or toward zero is not a
     matter of capacity (both are one penalty's centre): it is decided once, by the lower
     out-of-fold log-loss of the simplest configuration, and every other configuration is
-    searched with the centre chosen there.
+    searched with the centre chosen there. Last, given the candidate pairs' `products`, the
+    configuration chosen gains as many pairs as the same rule chooses (`_pairs_if_they_pay`).
     """
     rows = _selection_rows(y, seed)
     x_rows, y_rows = features[rows], y[rows]
@@ -607,7 +757,129 @@ def select_capacity(
         table.append(entry | {"c": round(c, 6), "cv_log_loss": round(float(losses.mean()), 5)})
     assert chosen is not None
     capacity = Capacity(chosen[0], chosen[1], best[chosen][0], chosen[2])
-    return capacity, rows, best[chosen][2], table
+    out_of_fold = best[chosen][2]
+    if products is not None and products.shape[1] >= max(PAIR_COUNTS):
+        knots, dropped = capacity.knots, None if capacity.optional else optional
+
+        def matrix_of(x: np.ndarray) -> np.ndarray:
+            return _Design.build(x, grids[knots], blanks[knots], dropped).matrix(x)
+
+        capacity, out_of_fold = _pairs_if_they_pay(
+            capacity,
+            (best[chosen][1], out_of_fold),
+            table,
+            matrix_of=matrix_of,
+            features=features,
+            y=y,
+            rows=rows,
+            products=products,
+            splits=splits,
+            prior_log_odds=prior_log_odds,
+            errors=errors,
+        )
+    return capacity, rows, out_of_fold, table
+
+
+def _pairs_if_they_pay(
+    capacity: Capacity,
+    judged: tuple[np.ndarray, np.ndarray],
+    table: list[dict[str, Any]],
+    *,
+    matrix_of,
+    features: np.ndarray,
+    y: np.ndarray,
+    rows: np.ndarray,
+    products: np.ndarray,
+    splits: list,
+    prior_log_odds: np.ndarray | None,
+    errors: float,
+) -> tuple[Capacity, np.ndarray]:
+    """The chosen `capacity` with as many pairs (of PAIR_COUNTS, or none) as the
+    cross-validated log-loss chooses, by the rule knots are chosen by, and its out-of-fold
+    log-odds (`judged`: the chosen configuration's per-person losses and log-odds on the
+    selection `rows`). The pairs kept are picked on every row of the track; the search table
+    gains a row for each count."""
+    losses, out_of_fold = judged
+    prior_rows = np.zeros(rows.size) if prior_log_odds is None else prior_log_odds[rows]
+    shift = capacity.prior_weight * prior_rows
+    searched = _pair_search(
+        matrix_of(features[rows]), y[rows], products[rows], c=capacity.c, shift=shift, splits=splits
+    )
+    entry = {"knots": capacity.knots, "optional_context": capacity.optional}
+    if prior_log_odds is not None:
+        entry["prior_weight"] = capacity.prior_weight
+    for count, (c, paired, _) in searched.items():
+        loss = round(float(paired.mean()), 5)
+        table.append(entry | {"pairs": count, "c": round(c, 6), "cv_log_loss": loss})
+    count = _pair_count({0: losses} | {k: v[1] for k, v in searched.items()}, errors)
+    if not count:
+        return capacity, out_of_fold
+    c, _, scores = searched[count]
+    matrix = matrix_of(features)
+    offset = 0.0 if prior_log_odds is None else capacity.prior_weight * prior_log_odds
+    fit = penalised_logistic(matrix, y, capacity.c, offset=offset)
+    taken = _strongest_pairs(products, y, sigmoid(offset + fit.log_odds(matrix)))[:count]
+    return replace(capacity, c=c, pairs=tuple(sorted(int(p) for p in taken))), scores
+
+
+def _pair_count(losses: dict[int, np.ndarray], errors: float) -> int:
+    """How many pairs: of the per-person out-of-fold log-losses by count (0: none), the
+    fewest whose mean is within `errors` paired standard errors (or a negligible 0.001 nats)
+    of the lowest, the rule more knots must pass too."""
+    best = min(losses, key=lambda count: losses[count].mean())
+    for count in sorted(losses):
+        difference = losses[count] - losses[best]
+        error = difference.std(ddof=1) / np.sqrt(difference.size)
+        if count == best or difference.mean() <= max(errors * error, NEGLIGIBLE_LOG_LOSS):
+            return count
+    return best
+
+
+def _standardised(products: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
+    """Products scaled by their mean and spread over `rows` (all when None), a blank at 0."""
+    fitted = products if rows is None else products[rows]
+    mean, scale = np.nanmean(fitted, axis=0), np.nanstd(fitted, axis=0)
+    scale = np.where(scale > 0, scale, 1.0)
+    mean = np.where(np.isnan(mean), 0.0, mean)
+    return np.nan_to_num((products - mean) / scale)
+
+
+def _strongest_pairs(products: np.ndarray, y: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """The candidates in the order the fitted chances `p` explain their products least, the
+    first max(PAIR_COUNTS): the score statistic (sum of residual x product)^2 / (sum of
+    p(1-p) x product^2)."""
+    z = _standardised(products)
+    score = ((y - p) @ z) ** 2 / np.maximum((p * (1.0 - p)) @ (z * z), 1e-12)
+    return np.argsort(-score, kind="stable")[: max(PAIR_COUNTS)]
+
+
+def _pair_search(
+    matrix: np.ndarray, y: np.ndarray, products: np.ndarray, *, c: float, shift: np.ndarray, splits
+) -> dict[int, tuple[float, np.ndarray, np.ndarray]]:
+    """Per count of PAIR_COUNTS, the L2 path (`_penalty_path`) of the chosen configuration
+    with that many pairs added, each fold's pairs picked on its own training rows (from the
+    chosen configuration fitted there at strength `c`), so that the people who judge the
+    pairs never chose them."""
+    ranked = []
+    for train, _ in splits:
+        design = _with_intercept(matrix[train])
+        fit = _newton(design, y[train], c, None, shift[train], posterior=False)
+        p = sigmoid(shift[train] + fit.log_odds(matrix[train]))
+        taken = _strongest_pairs(products[train], y[train], p)
+        ranked.append(np.hstack([matrix, _standardised(products[:, taken], train)]))
+    width = matrix.shape[1]
+    return {
+        count: _path_over_folds(
+            [
+                (wider[train, : width + count], wider[test, : width + count])
+                for wider, (train, test) in zip(ranked, splits, strict=True)
+            ],
+            y,
+            shift,
+            splits,
+        )
+        for count in PAIR_COUNTS
+    }
 
 
 def _penalty_path(
@@ -617,17 +889,29 @@ def _penalty_path(
     the previous strength, until the mean out-of-fold log-loss has risen PATH_PATIENCE times
     in a row past its best (weaker penalties only overfit more); the best strength, its
     per-person losses and out-of-fold log-odds."""
+    return _path_over_folds(
+        [(matrix[train], matrix[test]) for train, test in splits], y, shift, splits
+    )
+
+
+def _path_over_folds(
+    matrices: list[tuple[np.ndarray, np.ndarray]], y: np.ndarray, shift: np.ndarray, splits: list
+) -> tuple[float, np.ndarray, np.ndarray]:
+    """`_penalty_path` where each fold has its own (training, held-out) matrices."""
     fits = [None] * len(splits)
     # each fold's rows are taken out once, not at every strength
-    folds = [(_with_intercept(matrix[train]), y[train], shift[train]) for train, _ in splits]
+    folds = [
+        (_with_intercept(train_matrix), y[train], shift[train], test_matrix)
+        for (train_matrix, test_matrix), (train, _) in zip(matrices, splits, strict=True)
+    ]
     best: tuple[float, np.ndarray, np.ndarray] | None = None
     best_loss, rises = np.inf, 0
     for c in C_GRID:
         scores = np.zeros(y.size)
         for k, (_, test) in enumerate(splits):
-            design, y_train, offset = folds[k]
+            design, y_train, offset, held_out = folds[k]
             fits[k] = _newton(design, y_train, c, fits[k], offset, posterior=False)
-            scores[test] = shift[test] + fits[k].log_odds(matrix[test])
+            scores[test] = shift[test] + fits[k].log_odds(held_out)
         losses = _log_loss_rows(scores, y)
         if best is None or losses.mean() < best_loss:  # the first strength, whatever its loss
             best, best_loss, rises = (c, losses, scores), losses.mean(), 0

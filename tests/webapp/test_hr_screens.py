@@ -940,6 +940,36 @@ def test_fold_choices_a_manifest_did_not_get_from_trackfit_never_break_the_model
     assert len(response.get_data()) < 200_000
 
 
+def with_pairs(registry: Path, pairs) -> str:
+    """A copy of v1 whose manifest says its manager track took these interactions; its name."""
+    name = forged_version(registry, lambda arrays: None)
+    path = registry / name / "manifest.json"
+    manifest = json.loads(path.read_text())
+    manifest["metrics"]["tracks"]["manager"]["pairs"] = pairs
+    manifest["holdout"] = {
+        **(manifest.get("holdout") or {}),
+        "fold_choices": [{"manager": {"knots": 2, "pairs": pairs}, "ic": {"knots": 2}}] * 2,
+    }
+    path.write_text(json.dumps(manifest))
+    return name
+
+
+def test_the_model_page_names_the_interactions_a_version_took_in_the_packs_words(hr, registry):
+    name = with_pairs(
+        registry, ["constructs.lead_affective*constructs.conflict_comfort", "constructs.x*y"]
+    )
+    page = text_of(hr.get(f"/hr/models/{name}"))
+    assert (
+        "people manager track with straight lines and 2 interactions: Enjoys leading people "
+        "with Comfort with difficult conversations; constructs.x with y" in page
+    )
+    assert "straight lines, 2 interactions" in page  # each fold's choice
+    for odd in ("constructs.a*constructs.b", [1, 2], [None], {"a": 1}, []):
+        response = hr.get(f"/hr/models/{with_pairs(registry, odd)}")
+        assert response.status_code == 200
+        assert "interaction" not in text_of(response)
+
+
 def test_the_folds_summary_says_when_their_penalties_differ_from_the_versions(hr, registry):
     tracks = json.loads((registry / "v1" / "manifest.json").read_text())["metrics"]["tracks"]
     own = {track: tracks[track]["regularisation_c"] for track in ("ic", "manager")}

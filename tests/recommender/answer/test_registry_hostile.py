@@ -57,6 +57,13 @@ def _negative_blank_weight(weights):
     return weights
 
 
+def _pairs(inputs, centres):
+    def change(arrays):
+        arrays["pair_inputs"], arrays["pair_centres"] = np.array(inputs), np.array(centres)
+
+    return change
+
+
 def _scale_shape(arrays):
     arrays["shape_ic_0"] = arrays["shape_ic_0"] * 1e308
 
@@ -172,6 +179,31 @@ BROKEN_ARRAYS = {
     "NaN among the blank weights": (
         _changed_blank_weights(lambda weights: weights * np.nan),
         "blank_weights: holds NaN or infinity",
+    ),
+    "a pair of the last feature with another that is not named as one": (
+        _pairs([[0, 1]], [[3.0, 3.0]]),
+        "feature_names: feature 23 is 'context.managing_now'; as pair 0 of pair_inputs it must "
+        "be 'constructs.lead_affective*constructs.lead_social_normative'",
+    ),
+    "a pair of a feature past the others": (
+        _pairs([[0, 40]], [[3.0, 3.0]]),
+        "pair_inputs: holds a value past ±24",
+    ),
+    "a pair that names three features": (
+        _pairs([[0, 1, 2]], [[3.0, 3.0]]),
+        "pair_inputs: must be 1 rows of two, as pair_centres must",
+    ),
+    "a pair of a feature with itself": (
+        _pairs([[2, 2]], [[3.0, 3.0]]),
+        "pair_inputs: pairs a feature with itself",
+    ),
+    "pairs without their centres": (
+        _set("pair_inputs", np.array([[0, 1]])),
+        "pair_centres: is missing",
+    ),
+    "a pair's centre that is not a number": (
+        _pairs([[0, 1]], [[np.nan, 3.0]]),
+        "pair_centres: holds NaN or infinity",
     ),
     "text for the measurement spread per feature": (
         _set("measurement_by_feature", np.full((2, 24), "x")),

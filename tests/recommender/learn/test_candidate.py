@@ -425,3 +425,35 @@ def test_a_declined_active_version_gives_way_to_the_version_it_was_built_on(tmp_
         rf"shrinking (halfway )?toward {default} \(a version {first['version']} was built on\)",
         card,
     )
+
+
+def test_a_version_with_interactions_is_published_read_back_and_explained(tmp_path):
+    """The thresholds truth makes success as an IC rise with craft depth the more for those
+    who want hands-on time: 4,000 people take that pair. The version is written, promoted
+    (tried on sample people), read back by a recommender, and its factors still add up to the
+    score, one per feature of the pack, the pair's effect shared between its two; the model
+    card names the pair and the folds' choices record it."""
+    from recommender.answer.recommendation import Recommender  # noqa: PLC0415
+
+    pack = load_pack("engineering")
+    registry = RegistryWriter(tmp_path)
+    outcomes, profiles = synthetic_profiles(pack, 4000, 3, truth="thresholds")
+    data = {"synthetic": True, "sha256": "cd" * 32}
+    summary = train_candidate(
+        profiles, outcomes.track_taken, outcomes.success, registry=registry, data=data, folds=2
+    )
+    pair = "constructs.craft_depth*constructs.hands_on_time"
+    assert pair in summary["metrics"]["tracks"]["ic"]["pairs"]
+    registry.promote(summary["version"])
+    recommender = Recommender.open(pack, str(tmp_path))
+    assert pair in recommender.model.model.feature_names
+    for record in recommender.recommend_profiles(profiles):
+        explanation = record["explanation"]
+        factors = explanation["factors"]
+        assert len(factors) == len(recommender.model.model.input_names)
+        total = explanation["baseline"] + sum(f["effect"] for f in factors)
+        assert abs(total - explanation["score"]) < 1e-6
+    card = (tmp_path / summary["version"] / "card.md").read_text(encoding="utf-8")
+    assert f"and the interaction {pair}" in card.replace("\\", "")  # * is escaped in Markdown
+    folds = registry.manifest(summary["version"])["holdout"]["fold_choices"]
+    assert any(pair in fold["ic"].get("pairs", []) for fold in folds)

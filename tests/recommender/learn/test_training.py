@@ -50,6 +50,8 @@ def _world(pack, n, seed, shape="linear"):
             "manager": np.where(lead >= 3.5, 0.8, 0.25),
             "ic": np.where(craft >= 2.5, 0.75, 0.2),
         }
+    if shape == "interaction":  # leading pays as a manager only with craft, and hurts without
+        truth["manager"] = 1 / (1 + np.exp(-(0.9 * (lead - 3) * (craft - 3) - 0.3)))
     taken = np.where(rng.random(n) < 0.35, "manager", "ic").astype(object)
     success = rng.random(n) < np.where(taken == "manager", truth["manager"], truth["ic"])
     return profiles, taken, success.astype(int), truth
@@ -174,6 +176,7 @@ def test_small_data_from_a_straight_truth_get_straight_lines(tiny):
     result = fit_track_model(feature_matrix(profiles), names, taken, success)
     assert {result.metrics["tracks"][t]["knots"] for t in ("ic", "manager")} == {2}
     assert all(knots.size == 2 for knots in result.model.knots if knots.size > 1)
+    assert result.model.pair_inputs is None
 
 
 def test_noise_on_a_few_hundred_people_does_not_buy_bends(tiny):
@@ -195,7 +198,36 @@ def test_plenty_of_data_from_a_threshold_truth_get_knots(tiny):
     result = fit_track_model(feature_matrix(profiles), names, taken, success)
     assert {result.metrics["tracks"][t]["knots"] for t in ("ic", "manager")} == {5}
     searched = result.metrics["tracks"]["manager"]["search"]
-    assert [row["knots"] for row in searched] == [2, 2, 3, 3, 5, 5]
+    assert [row["knots"] for row in searched if "pairs" not in row] == [2, 2, 3, 3, 5, 5]
+    # a step in one construct is no interaction: pairs were tried on the shapes chosen, and
+    # left out
+    assert [row["knots"] for row in searched if "pairs" in row] == [5, 5, 5]
+    assert result.metrics["tracks"]["manager"]["pairs"] == []
+    assert result.model.pair_inputs is None
+
+
+def test_plenty_of_data_from_an_interaction_take_that_pair(tiny):
+    """Success as a manager rises with interest in leading only for those who also care for
+    their craft: an additive model cannot say it, the product of the two can."""
+    profiles, taken, success, truth = _world(tiny, 20000, 6, shape="interaction")
+    names = tuple(f.name for f in pack_features(tiny))
+    lead, craft = (f"constructs.{c.id}" for c in tiny.questionnaire.constructs[:2])
+    result = fit_track_model(feature_matrix(profiles), names, taken, success)
+    assert f"{lead}*{craft}" in result.metrics["tracks"]["manager"]["pairs"]
+    assert f"{lead}*{craft}" in result.model.feature_names
+    assert result.model.input_names == names
+    without = _without_pairs(tiny, profiles, taken, success)
+    chance = {t: result.model.predict(feature_matrix(profiles)).p_success[t] for t in truth}
+    additive = {t: without.predict(feature_matrix(profiles)).p_success[t] for t in truth}
+    error = np.abs(chance["manager"] - truth["manager"]).mean()
+    assert error < 0.6 * np.abs(additive["manager"] - truth["manager"]).mean()
+
+
+def _without_pairs(pack, profiles, taken, success):
+    names = tuple(f.name for f in pack_features(pack))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(training, "_pair_count", lambda losses, errors: 0)
+        return fit_track_model(feature_matrix(profiles), names, taken, success).model
 
 
 @settings(max_examples=40, deadline=None)
@@ -353,15 +385,49 @@ def test_someone_who_left_every_scale_blank_is_told_how_little_is_known_of_scale
 
 
 @settings(max_examples=12, deadline=None)
-@given(st.sampled_from((2, 3, 5)), st.integers(0, 1000), FEATURE_ROWS)
-def test_explanations_add_up_for_every_capacity_the_search_can_pick(tiny, knots, seed, values):
+@given(st.sampled_from((2, 3, 5)), st.booleans(), st.integers(0, 1000), FEATURE_ROWS)
+def test_explanations_add_up_for_every_capacity_the_search_can_pick(
+    tiny, knots, pairs, seed, values
+):
     profiles, taken, success, _ = _world(tiny, 400, seed, shape="threshold")
     names = tuple(f.name for f in pack_features(tiny))
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(training, "KNOT_CHOICES", (knots,))
+        patch.setattr(training, "_pair_count", lambda losses, errors: max(losses) * pairs)
         model = fit_track_model(feature_matrix(profiles), names, taken, success).model
     assert max(k.size for k in model.knots) <= knots
+    assert (model.pair_inputs is not None) == pairs
     prediction = model.predict(values)
+    assert prediction.effects.shape == values.shape  # one effect per feature, pairs shared
+    total = prediction.baseline + prediction.effects.sum(axis=1)
+    np.testing.assert_allclose(total, prediction.score, atol=1e-9)
+    again = TrackModel.from_arrays(model.to_arrays()).predict(values)
+    np.testing.assert_array_equal(again.score, prediction.score)
+    np.testing.assert_array_equal(again.effects, prediction.effects)
+
+
+def test_a_pair_shrunk_toward_is_one_column_with_the_priors(tiny):
+    """Retraining toward a version with pairs: the prior's pairs join the new model, a pair
+    both hold is one column (taken around the prior's centres), and the model is the prior's
+    log-odds scaled plus its own, so its explanations still add up."""
+    profiles, taken, success, _ = _world(tiny, 3000, 3, shape="interaction")
+    names = tuple(f.name for f in pack_features(tiny))
+    values = feature_matrix(profiles)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(training, "_pair_count", lambda losses, errors: max(losses))
+        prior = fit_track_model(values, names, taken, success).model
+        patch.setattr(training, "PRIOR_WEIGHTS", (1.0,))
+        later = fit_track_model(
+            values[::-1], names, taken[::-1], success[::-1], prior=training.Prior(prior, "v1")
+        )
+    model = later.model
+    assert len(set(model.feature_names)) == len(model.feature_names)
+    assert set(prior.feature_names) <= set(model.feature_names)
+    for k, pair in enumerate(prior.pair_inputs.tolist()):
+        mine = model.pair_inputs.tolist().index(pair)
+        np.testing.assert_array_equal(model.pair_centres[mine], prior.pair_centres[k])
+    assert {later.metrics["tracks"][t]["prior_weight"] for t in ("ic", "manager")} == {1.0}
+    prediction = model.predict(values[:500])
     total = prediction.baseline + prediction.effects.sum(axis=1)
     np.testing.assert_allclose(total, prediction.score, atol=1e-9)
 

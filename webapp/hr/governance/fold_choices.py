@@ -10,6 +10,7 @@ from typing import Any
 
 from webapp import learning
 from webapp.answering import TRACK_IDS
+from webapp.hr import bp
 
 NOT_RECORDED = "not recorded"
 
@@ -73,6 +74,9 @@ def choice_said(choice: Any, prior: str | None = None) -> str:
         words.append(f"C = {strength:.3g}")
     if choice.get("optional_context") is True:
         words.append("with the optional context")
+    pairs = _pairs(choice.get("pairs"))
+    if pairs:
+        words.append(f"{len(pairs)} interaction{'s' if len(pairs) > 1 else ''}")
     weight = choice.get("prior_weight")
     if isinstance(weight, int | float) and not isinstance(weight, bool):
         toward = prior or "the prior"
@@ -82,6 +86,30 @@ def choice_said(choice: Any, prior: str | None = None) -> str:
             else f"not shrunk toward {toward}"
         )
     return ", ".join(words)
+
+
+def pairs_said(pairs: Any, labels: dict[str, str]) -> str:
+    """The interactions a track took, in words: "the interaction of Enjoys leading people with
+    Comfort with conflict" (`labels`: feature name -> label; a name not among them is shown
+    as it is); empty when it took none or the manifest does not say."""
+    said = []
+    for pair in _pairs(pairs):
+        first, _, second = pair.partition("*")
+        said.append(f"{labels.get(first, first)} with {labels.get(second, second)}")
+    if len(said) <= 1:
+        return f"the interaction of {said[0]}" if said else ""
+    return f"{len(said)} interactions: {'; '.join(said)}"
+
+
+bp.add_app_template_filter(pairs_said, "pairs_said")
+
+
+def _pairs(pairs: Any) -> list[str]:
+    """The pairs a manifest records for a track ("a*b" names), or none when it records
+    anything else."""
+    if isinstance(pairs, list) and all(isinstance(p, str) and "*" in p for p in pairs):
+        return pairs
+    return []
 
 
 def _strength(choice: Any) -> float | None:

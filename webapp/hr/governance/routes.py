@@ -342,6 +342,7 @@ def _draw_model_page(
         comparison_problem=_comparison_problem(registry, against),
         outcomes=learning.OUTCOMES,
         track_titles=titles,
+        feature_labels=_feature_labels(trained_with or discipline),
         form=form,
         min_justification=learning.MIN_JUSTIFICATION,
         max_justification=learning.MAX_JUSTIFICATION,
@@ -379,6 +380,15 @@ def _track_titles(pack: Pack | None) -> dict[str, str]:
     if pack is None:
         return {track: track for track in answering.TRACK_IDS}
     return {t.id: t.title.lower() for t in pack.framework.tracks}
+
+
+def _feature_labels(pack: Pack | None) -> dict[str, str]:
+    """The answered scales' labels by feature name (constructs.lead_affective -> "Enjoys
+    leading people"), for the interactions a version took; none without a pack."""
+    if pack is None:
+        return {}
+    labels = {f"constructs.{c.id}": c.label for c in pack.questionnaire.constructs}
+    return labels | {f"competencies.{c.id}": c.label for c in pack.framework.competencies}
 
 
 def _comparison_problem(registry, against: dict) -> str | None:
