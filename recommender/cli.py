@@ -706,9 +706,16 @@ def _trained_in_words(
         f"trackfit train: wrote {version} for {summary['pack']} from {used:,} of {rows:,} rows"
         + ("" if used == rows else " (the rest carry a response-quality flag)")
     ]
-    prior = _prior_in_words((summary.get("metrics") or {}).get("tracks") or {})
+    tracks = (summary.get("metrics") or {}).get("tracks") or {}
+    prior = _prior_in_words(tracks)
     if prior:
         lines.append(f"  {prior}")
+    took = {t: entry.get("pairs") for t, entry in tracks.items() if entry.get("pairs")}
+    if took:
+        lines.append(
+            "  interactions cross-validation chose: "
+            + "; ".join(f"{TRACKS_IN_WORDS.get(t, t)} {', '.join(p)}" for t, p in took.items())
+        )
     verdict = summary.get("verdict") or {}
     if verdict.get("summary"):
         lines.append(f"  verdict: {verdict['summary']}")

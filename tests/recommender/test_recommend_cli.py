@@ -247,6 +247,28 @@ def test_train_says_whether_it_shrank_toward_the_active_version_as_its_json_reco
     assert code == 0 and "prior" not in err and "shrank" not in err
 
 
+def test_train_names_the_interactions_it_took_as_its_json_records(trackfit, tmp_path):
+    """4,000 people of the thresholds truth, whose success as an IC rises with craft the more
+    for those who want hands-on time: the JSON records the pair, and so does the line a
+    person reads; the version answers with one factor per feature, adding up."""
+    data = tmp_path / "outcomes.csv"
+    write_outcome_csv(generate_outcomes(load_pack("engineering"), 4000, 3, "thresholds"), data)
+    registry = tmp_path / "registry"
+    code, out, err = trackfit("--models", str(registry), "train", "--data", str(data), "--promote")
+    assert code == 0, err
+    pairs = json.loads(out)["metrics"]["tracks"]["ic"]["pairs"]
+    assert "constructs.craft_depth*constructs.hands_on_time" in pairs
+    assert f"interactions cross-validation chose: the IC track {', '.join(pairs)}" in err
+    sample = ROOT / "questionnaires" / "engineering" / "sample-answers.jsonl"
+    code, out, err = trackfit("--models", str(registry), "recommend", "--input", str(sample))
+    assert code == 0, err
+    for line in out.splitlines():
+        explanation = json.loads(line)["explanation"]
+        assert len(explanation["factors"]) == 24
+        total = explanation["baseline"] + sum(f["effect"] for f in explanation["factors"])
+        assert abs(total - explanation["score"]) < 1e-6
+
+
 def test_synth_train_promote_rollback_in_another_registry(trackfit, tmp_path):
     data = tmp_path / "outcomes.csv"
     registry = str(tmp_path / "registry")
