@@ -12,8 +12,10 @@ between the two. The quantity that decides the track is
 
     score = logit P(success as manager) - logit P(success as IC)
 
-and for each feature j its effect is its shape difference at the person's value minus that
-difference's mean over the training data; `baseline` is the mean score over the training data.
+and for each column j its effect is its shape difference at the person's value minus that
+difference's mean over the training data (a pair's then shared equally between its two
+features, so there is one effect per input); `baseline` is the mean score over the training
+data.
 So `baseline + sum(effects) == score` exactly: the factors shown are what the model computed.
 
 Each stated chance comes with a 90% interval for the person's own chance of success. It adds
@@ -137,8 +139,9 @@ class TrackModel:
 
     def by_input(self, effects: np.ndarray) -> np.ndarray:
         """(people x columns) effects as (people x inputs): a pair's effect is shared equally
-        between its two features (for a product around the average, what each adds when the
-        other is known, averaged over the two orders: its Shapley split), so the sum stays."""
+        between its two features, so the sum stays. (Measured from its centres, a product's
+        Shapley split is exactly half and half; measured, as effects are, from the training
+        mean of its contribution, half and half is the convention that keeps it symmetric.)"""
         if self.pair_inputs is None:
             return effects
         count = self.input_count

@@ -37,6 +37,21 @@ def knots_of(choice: Any) -> int | None:
     return knots if is_count(knots) else None
 
 
-def same_shapes(folds: list[Any], track: str, knots: int) -> int:
-    """How many folds chose `knots` for the track."""
-    return sum(knots_of(fold.get(track)) == knots for fold in folds if isinstance(fold, dict))
+def same_shapes(folds: list[Any], track: str, knots: int, pairs: Any = None) -> int:
+    """How many folds chose `knots` for the track, and the same interactions where the
+    version records its own (`pairs`: a list of names; a fold that records none took none)."""
+    own = set(pairs) if _is_names(pairs) else None
+
+    def same(choice: Any) -> bool:
+        if knots_of(choice) != knots:
+            return False
+        if own is None:
+            return True
+        theirs = choice.get("pairs", [])
+        return _is_names(theirs) and set(theirs) == own
+
+    return sum(same(fold.get(track)) for fold in folds if isinstance(fold, dict))
+
+
+def _is_names(pairs: Any) -> bool:
+    return isinstance(pairs, list) and all(isinstance(p, str) for p in pairs)

@@ -241,7 +241,8 @@ def _fold_choices(manifest: dict[str, Any]) -> list[str]:
     if folds is None or not isinstance(tracks, dict):
         return []
     counts = [
-        f"{literal(track)} {same_shapes(folds, track, knots_of(entry))} of {len(folds)}"
+        f"{literal(track)} {same_shapes(folds, track, knots_of(entry), entry.get('pairs'))} "
+        f"of {len(folds)}"
         for track, entry in tracks.items()
         if knots_of(entry) is not None
     ]

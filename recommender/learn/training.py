@@ -104,8 +104,8 @@ class TrainingResult:
 @dataclass(frozen=True)
 class Capacity:
     """One configuration the search can pick: knots per feature, whether the optional
-    context features take part, whether the shapes shrink toward the prior model (weight 1)
-    or toward zero (0), and the L2 strength."""
+    context features take part, whether the shapes shrink toward the prior model (weight 1),
+    halfway (0.5) or toward zero (0), the L2 strength, and the interactions taken."""
 
     knots: int
     optional: bool
@@ -274,8 +274,13 @@ def fit_track_model(
             prior_log_odds=prior_log_odds[track],
             pairs=pairs,
         )
-    # the pairs either track took, and those of a prior that may join in, are the model's
-    taken = sorted({p for choice in choices.values() for p in choice[0].pairs} | pairs.of_prior)
+    # the pairs either track took, and those of a prior the search shrank toward, are the
+    # model's
+    joined = any(choice[0].prior_weight for choice in choices.values())
+    taken = sorted(
+        {p for choice in choices.values() for p in choice[0].pairs}
+        | (set(pairs.prior_index) if joined else set())
+    )
     products = pairs.products(features, taken)
     columns = np.hstack([features, products])
     pair_grid = tuple(place_knots(column, 2) for column in products.T)
@@ -372,7 +377,9 @@ def _assembled(
             intercepts[track] += fitted.prior_scale * prior.model.intercepts[track]
         covariance[track] = fitted.design.height_covariance(fitted.covariance, grid)
     names = tuple(feature_names) + tuple(pairs.names[p] for p in taken)
-    column_fill = np.concatenate([fill, np.nanmedian(products, axis=0)]) if taken else fill
+    # a pair nobody here gave both scales of (the prior's, say) stands at 0, as a feature does
+    pair_fill = [np.nanmedian(c) if np.any(~np.isnan(c)) else 0.0 for c in products.T]
+    column_fill = np.concatenate([fill, pair_fill])
     provisional = TrackModel(
         names,
         grid,
@@ -424,14 +431,15 @@ def _prior_parts(model: TrackModel, features: np.ndarray) -> dict[str, np.ndarra
 
 @dataclass(frozen=True)
 class CandidatePairs:
-    """Every pair of answered scales the search may take as an interaction: the two
-    features' indices, the centres their product is taken around (the prior's, for a pair the
-    prior holds, so that the two are one column; else the training medians), and names."""
+    """Every pair of answered scales the search may take as an interaction, then any other
+    pair the prior holds (in its own order, or of context: it joins the model with the prior's
+    shapes, and is a candidate like the rest): the two features' indices, the centres their
+    product is taken around (the prior's, for a pair the prior holds, so that the two are one
+    column; else the training medians), and names."""
 
     inputs: np.ndarray  # (pairs x 2) whole numbers
     centres: np.ndarray  # (pairs x 2)
     names: tuple[str, ...]
-    of_prior: frozenset[int]  # the candidates the prior holds
     prior_index: dict[int, int]  # candidate -> the prior's column for it
 
     def products(self, features: np.ndarray, taken: list[int] | None = None) -> np.ndarray:
@@ -471,14 +479,21 @@ def candidate_pairs(
     centres = fill[inputs].astype(float) if inputs.size else np.zeros((0, 2))
     prior_index = {}
     if prior is not None and prior.pair_inputs is not None:
-        held = {tuple(pair): k for k, pair in enumerate(prior.pair_inputs.tolist())}
-        for candidate, pair in enumerate(inputs.tolist()):
-            if tuple(pair) in held:
-                k = held[tuple(pair)]
-                prior_index[candidate] = prior.input_count + k
+        index = {tuple(pair): candidate for candidate, pair in enumerate(inputs.tolist())}
+        extra = []
+        for k, pair in enumerate(prior.pair_inputs.tolist()):
+            candidate = index.get(tuple(pair))
+            if candidate is None:  # not one of ours: the prior's all the same
+                candidate = len(inputs) + len(extra)
+                extra.append(pair)
+                centres = np.vstack([centres, prior.pair_centres[k]])
+            else:
                 centres[candidate] = prior.pair_centres[k]
+            prior_index[candidate] = prior.input_count + k
+        if extra:
+            inputs = np.vstack([inputs, np.array(extra, dtype=np.int64)])
     names = tuple(f"{feature_names[a]}*{feature_names[b]}" for a, b in inputs.tolist())
-    return CandidatePairs(inputs, centres, names, frozenset(prior_index), prior_index)
+    return CandidatePairs(inputs, centres, names, prior_index)
 
 
 @dataclass(frozen=True)
@@ -758,7 +773,7 @@ def select_capacity(
     assert chosen is not None
     capacity = Capacity(chosen[0], chosen[1], best[chosen][0], chosen[2])
     out_of_fold = best[chosen][2]
-    if pairs is not None and len(pairs.names) >= max(PAIR_COUNTS):
+    if pairs is not None and pairs.names:
         knots, dropped = capacity.knots, None if capacity.optional else optional
 
         def matrix_of(x: np.ndarray) -> np.ndarray:
@@ -829,9 +844,11 @@ def _pair_count(losses: dict[int, np.ndarray], errors: float) -> int:
 def _standardised(products: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
     """Products scaled by their mean and spread over `rows` (all when None), a blank at 0."""
     fitted = products if rows is None else products[rows]
-    mean, scale = np.nanmean(fitted, axis=0), np.nanstd(fitted, axis=0)
+    given = ~np.isnan(fitted)
+    count = np.maximum(given.sum(axis=0), 1)  # a product nobody gave: 0 everywhere
+    mean = np.where(given, fitted, 0.0).sum(axis=0) / count
+    scale = np.sqrt(np.where(given, (fitted - mean) ** 2, 0.0).sum(axis=0) / count)
     scale = np.where(scale > 0, scale, 1.0)
-    mean = np.where(np.isnan(mean), 0.0, mean)
     return np.nan_to_num((products - mean) / scale)
 
 
@@ -870,6 +887,7 @@ def _pair_search(
             splits,
         )
         for count in PAIR_COUNTS
+        if count <= products.shape[1]  # a pack with fewer pairs tries as many as it has
     }
 
 

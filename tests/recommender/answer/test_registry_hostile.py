@@ -32,12 +32,21 @@ def _set(key, value):
     return change
 
 
+# the bundled v1's columns: the pack's 24 features, then the interactions it took
+with np.load(ROOT / "models" / "v1" / "model.npz") as _bundled:
+    COLUMNS, LAST = int(_bundled["feature_names"].size), str(_bundled["feature_names"][-1])
+
+
 def _drop_feature(arrays):
-    count = arrays["feature_names"].size
-    arrays["feature_names"] = arrays["feature_names"][:-1]
-    arrays["fill"], arrays["centre"] = arrays["fill"][:-1], arrays["centre"][:-1]
-    for key in (f"knots_{count - 1}", f"shape_ic_{count - 1}", f"shape_manager_{count - 1}"):
-        del arrays[key]
+    """The last feature of the pack dropped (and the interactions after it, which name it)."""
+    pairs = len(arrays.pop("pair_inputs", ()))
+    arrays.pop("pair_centres", None)
+    for _ in range(pairs + 1):
+        count = arrays["feature_names"].size
+        arrays["feature_names"] = arrays["feature_names"][:-1]
+        arrays["fill"], arrays["centre"] = arrays["fill"][:-1], arrays["centre"][:-1]
+        for key in (f"knots_{count - 1}", f"shape_ic_{count - 1}", f"shape_manager_{count - 1}"):
+            del arrays[key]
     for track in ("ic", "manager"):
         del arrays[f"covariance_{track}"]
     del arrays["measurement_variance"], arrays["missing_variance"]
@@ -59,7 +68,8 @@ def _negative_blank_weight(weights):
 
 def _pairs(inputs, centres):
     def change(arrays):
-        arrays["pair_inputs"], arrays["pair_centres"] = np.array(inputs), np.array(centres)
+        arrays["pair_inputs"] = np.array(inputs)
+        arrays["pair_centres"] = None if centres is None else np.array(centres)
 
     return change
 
@@ -117,56 +127,58 @@ BROKEN_ARRAYS = {
     ),
     "a missing-answer spread for too few features": (
         _set("missing_variance", np.ones((2, 3))),
-        "missing_variance: has shape (2, 3); expected (2, 24)",
+        f"missing_variance: has shape (2, 3); expected (2, {COLUMNS})",
     ),
     "a negative missing-answer spread": (
-        _set("missing_variance", -np.ones((2, 24))),
+        _set("missing_variance", -np.ones((2, COLUMNS))),
         "missing_variance: must not be negative",
     ),
     "a measurement spread per feature for too many features": (
-        _set("measurement_by_feature", np.ones((2, 25))),
-        "measurement_by_feature: has shape (2, 25); expected (2, 24)",
+        _set("measurement_by_feature", np.ones((2, COLUMNS + 1))),
+        f"measurement_by_feature: has shape (2, {COLUMNS + 1}); expected (2, {COLUMNS})",
     ),
     "a negative measurement spread of one feature": (
-        _set("measurement_by_feature", np.where(np.eye(2, 24) > 0, -0.1, 0.0)),
+        _set("measurement_by_feature", np.where(np.eye(2, COLUMNS) > 0, -0.1, 0.0)),
         "measurement_by_feature: must not be negative",
     ),
     "a missing-answer covariance per feature only": (
-        _set("missing_covariance", np.ones((2, 24))),
-        "missing_covariance: has shape (2, 24); expected 3 dimension(s)",
+        _set("missing_covariance", np.ones((2, COLUMNS))),
+        f"missing_covariance: has shape (2, {COLUMNS}); expected 3 dimension(s)",
     ),
     "a missing-answer covariance of too few features": (
-        _set("missing_covariance", np.ones((2, 23, 23))),
-        "missing_covariance: has shape (2, 23, 23); expected (2, 24, 24)",
+        _set("missing_covariance", np.ones((2, COLUMNS - 1, COLUMNS - 1))),
+        f"missing_covariance: has shape (2, {COLUMNS - 1}, {COLUMNS - 1}); "
+        f"expected (2, {COLUMNS}, {COLUMNS})",
     ),
     "a lopsided missing-answer covariance": (
-        _set("missing_covariance", np.triu(np.ones((2, 24, 24)))),
+        _set("missing_covariance", np.triu(np.ones((2, COLUMNS, COLUMNS)))),
         "missing_covariance: is not symmetric",
     ),
     "a negative variance among the missing-answer covariance": (
-        _set("missing_covariance", -np.eye(24)[None].repeat(2, axis=0)),
+        _set("missing_covariance", -np.eye(COLUMNS)[None].repeat(2, axis=0)),
         "missing_covariance: must not hold a negative variance",
     ),
     "NaN in the missing-answer covariance": (
-        _set("missing_covariance", np.full((2, 24, 24), np.nan)),
+        _set("missing_covariance", np.full((2, COLUMNS, COLUMNS), np.nan)),
         "missing_covariance: holds NaN or infinity",
     ),
     "a missing-answer cross-covariance per track": (
-        _set("missing_cross_covariance", np.ones((2, 24, 24))),
-        "missing_cross_covariance: has shape (2, 24, 24); expected 2 dimension(s)",
+        _set("missing_cross_covariance", np.ones((2, COLUMNS, COLUMNS))),
+        f"missing_cross_covariance: has shape (2, {COLUMNS}, {COLUMNS}); expected 2 dimension(s)",
     ),
     "a missing-answer cross-covariance one feature short": (
-        _set("missing_cross_covariance", np.ones((24, 23))),
-        "missing_cross_covariance: has shape (24, 23); expected (24, 24)",
+        _set("missing_cross_covariance", np.ones((COLUMNS, COLUMNS - 1))),
+        f"missing_cross_covariance: has shape ({COLUMNS}, {COLUMNS - 1}); "
+        f"expected ({COLUMNS}, {COLUMNS})",
     ),
     "an infinite missing-answer cross-covariance": (
-        _set("missing_cross_covariance", np.full((24, 24), np.inf)),
+        _set("missing_cross_covariance", np.full((COLUMNS, COLUMNS), np.inf)),
         "missing_cross_covariance: holds NaN or infinity",
     ),
     "blank weights that do not sum to one": (
         _changed_blank_weights(lambda weights: weights * 2),
         "blank_weights: must sum to 1 over each feature's knots (feature 0 sums to 2, "
-        "feature 1 sums to 2, feature 2 sums to 2 and 21 more)",
+        f"feature 1 sums to 2, feature 2 sums to 2 and {COLUMNS - 3} more)",
     ),
     "a negative blank weight": (
         _changed_blank_weights(_negative_blank_weight),
@@ -182,12 +194,12 @@ BROKEN_ARRAYS = {
     ),
     "a pair of the last feature with another that is not named as one": (
         _pairs([[0, 1]], [[3.0, 3.0]]),
-        "feature_names: feature 23 is 'context.managing_now'; as pair 0 of pair_inputs it must "
+        f"feature_names: feature {COLUMNS - 1} is {LAST!r}; as pair 0 of pair_inputs it must "
         "be 'constructs.lead_affective*constructs.lead_social_normative'",
     ),
     "a pair of a feature past the others": (
         _pairs([[0, 40]], [[3.0, 3.0]]),
-        "pair_inputs: holds a value past ±24",
+        f"pair_inputs: holds a value past ±{COLUMNS}",
     ),
     "a pair that names three features": (
         _pairs([[0, 1, 2]], [[3.0, 3.0]]),
@@ -197,16 +209,13 @@ BROKEN_ARRAYS = {
         _pairs([[2, 2]], [[3.0, 3.0]]),
         "pair_inputs: pairs a feature with itself",
     ),
-    "pairs without their centres": (
-        _set("pair_inputs", np.array([[0, 1]])),
-        "pair_centres: is missing",
-    ),
+    "pairs without their centres": (_pairs([[0, 1]], None), "pair_centres: is missing"),
     "a pair's centre that is not a number": (
         _pairs([[0, 1]], [[np.nan, 3.0]]),
         "pair_centres: holds NaN or infinity",
     ),
     "text for the measurement spread per feature": (
-        _set("measurement_by_feature", np.full((2, 24), "x")),
+        _set("measurement_by_feature", np.full((2, COLUMNS), "x")),
         "measurement_by_feature: must hold numbers",
     ),
 }

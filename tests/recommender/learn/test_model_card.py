@@ -245,12 +245,12 @@ def test_the_card_says_how_many_folds_chose_the_versions_shapes_and_survives_odd
     # the bundled default's manifest, as trackfit wrote it, with fold choices put in
     manifest = json.loads((ROOT / "models" / "v1" / "manifest.json").read_text())
     tracks = manifest["metrics"]["tracks"]
-    mine = {track: tracks[track]["knots"] for track in ("ic", "manager")}
-    other = {track: knots + 1 for track, knots in mine.items()}
+    mine = {t: {"knots": tracks[t]["knots"], "pairs": tracks[t]["pairs"]} for t in tracks}
+    other = {t: {**choice, "knots": choice["knots"] + 1} for t, choice in mine.items()}
     folds = [
-        {"scored": 72, "ic": {"knots": mine["ic"]}, "manager": {"knots": mine["manager"]}},
-        {"scored": 72, "ic": {"knots": mine["ic"]}, "manager": {"knots": other["manager"]}},
-        {"scored": 72, "ic": {"knots": other["ic"]}, "manager": {"knots": mine["manager"]}},
+        {"scored": 72, "ic": mine["ic"], "manager": mine["manager"]},
+        {"scored": 72, "ic": mine["ic"], "manager": other["manager"]},
+        {"scored": 72, "ic": other["ic"], "manager": mine["manager"]},
     ]
 
     def card_with(fold_choices) -> str:
@@ -265,6 +265,11 @@ def test_the_card_says_how_many_folds_chose_the_versions_shapes_and_survives_odd
     # a manifest trackfit did not write: odd entries count as other shapes, never a failure
     odd = [*folds, "fold", {"ic": {"knots": True}}, {"manager": None}]
     assert "ic 2 of 6, manager 2 of 6." in card_with(odd)
+    # the same knots with other interactions are other shapes
+    paired = [
+        {**fold, "ic": {**fold["ic"], "pairs": ["constructs.a*constructs.b"]}} for fold in folds
+    ]
+    assert "ic 0 of 3, manager 2 of 3." in card_with(paired)
     for fold_choices in ("5", [], None, {"ic": 2}):
         assert "cross-fitting that judged it" not in card_with(fold_choices)
 

@@ -554,3 +554,61 @@ def test_explanations_add_up_when_the_search_shrinks_toward_a_prior(
         for track, (low, high) in prediction.intervals.p_success.items():
             p = prediction.p_success[track]
             assert np.all((low <= p) & (p <= high))
+
+
+def _prior_with_pairs(tiny, values, taken, success):
+    names = tuple(f.name for f in pack_features(tiny))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(training, "_pair_count", lambda losses, errors: max(losses))
+        return fit_track_model(values, names, taken, success).model
+
+
+def test_a_priors_pairs_join_only_where_the_search_shrank_toward_it(tiny):
+    """An outside review: a prior's pairs stayed in a model that did not shrink toward it,
+    as columns of no weight, and would have passed to every later version."""
+    profiles, taken, success, _ = _world(tiny, 3000, 4, shape="interaction")
+    names = tuple(f.name for f in pack_features(tiny))
+    values = feature_matrix(profiles)
+    prior = _prior_with_pairs(tiny, values, taken, success)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(training, "PRIOR_WEIGHTS", (0.0,))
+        patch.setattr(training, "_pair_count", lambda losses, errors: 0)
+        alone = fit_track_model(
+            values, names, taken, success, prior=training.Prior(prior, "v1")
+        ).model
+    assert alone.pair_inputs is None and alone.feature_names == names
+
+
+def test_a_priors_pair_in_its_own_order_or_of_scales_nobody_gave_still_joins(tiny):
+    """An outside review: a prior's pair written (b, a), not as the search writes it, was left
+    out of the model that shrank toward it, so the model saved was not the one fitted; and a
+    pair of scales no new person gave had no median, which sent the blank handling round in
+    circles."""
+    profiles, taken, success, _ = _world(tiny, 3000, 4, shape="interaction")
+    names = tuple(f.name for f in pack_features(tiny))
+    values = feature_matrix(profiles)
+    prior = _prior_with_pairs(tiny, values, taken, success)
+    count = prior.input_count
+    flipped = prior.pair_inputs[:, ::-1].copy()
+    renamed = names + tuple(f"{names[a]}*{names[b]}" for a, b in flipped.tolist())
+    prior = replace(
+        prior,
+        feature_names=renamed,
+        pair_inputs=flipped,
+        pair_centres=prior.pair_centres[:, ::-1].copy(),
+    )
+    later = values.copy()
+    later[:, flipped[0]] = np.nan  # nobody gave the first pair's scales
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(training, "PRIOR_WEIGHTS", (1.0,))
+        patch.setattr(training, "_pair_count", lambda losses, errors: 0)
+        model = fit_track_model(
+            later, names, taken, success, prior=training.Prior(prior, "v1")
+        ).model
+    assert set(renamed[count:]) <= set(model.feature_names)
+    # the prior's part of the model is the prior: on people who gave every scale, the two
+    # move together exactly where the new fit adds nothing of its own
+    prediction = model.predict(values[:300])
+    total = prediction.baseline + prediction.effects.sum(axis=1)
+    np.testing.assert_allclose(total, prediction.score, atol=1e-9)
+    assert np.isfinite(model.fill).all()

@@ -52,7 +52,8 @@ def _summary(folds: list, mine: Any, track: str) -> dict[str, Any]:
     version's ("C from 0.001 to 0.0562")."""
     chosen = [fold.get(track) if isinstance(fold, dict) else None for fold in folds]
     knots = learning.knots_of(mine)
-    same = None if knots is None else learning.same_shapes(folds, track, knots)
+    pairs = mine.get("pairs") if isinstance(mine, dict) else None
+    same = None if knots is None else learning.same_shapes(folds, track, knots, pairs)
     strengths = [c for c in map(_strength, chosen) if c is not None]
     own = _strength(mine)
     penalties = None
