@@ -138,7 +138,11 @@ def test_hr_trains_compares_promotes_and_rolls_back_with_every_step_audited(
     assert sum(fold["scored"] for fold in folds) == 3 * manifest["data"]["rows_used"]
     words = unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page)))
     for track, title in titles.items():
-        same = sum(fold[track]["knots"] == learnt[track]["knots"] for fold in folds)
+        same = sum(
+            fold[track]["knots"] == learnt[track]["knots"]
+            and set(fold[track]["pairs"]) == set(learnt[track]["pairs"])  # interactions too
+            for fold in folds
+        )
         assert f"{same} of 15 chose {version}'s shapes on the {title} track" in words
     # each person's chances are the mean of the three draws' candidates, as the page says
     assert "each person was scored by the candidates trained the same way without them" in words
