@@ -556,27 +556,38 @@ def test_explanations_add_up_when_the_search_shrinks_toward_a_prior(
             assert np.all((low <= p) & (p <= high))
 
 
-def _prior_with_pairs(tiny, values, taken, success):
-    names = tuple(f.name for f in pack_features(tiny))
+def _world_and_prior_with_pairs(tiny):
+    """An interaction world's features, tracks and outcomes, and a model of them that took
+    pairs on both tracks, to be offered as a prior."""
+    profiles, taken, success, _ = _world(tiny, 3000, 4, shape="interaction")
+    values = feature_matrix(profiles)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(training, "_pair_count", lambda losses, errors: max(losses))
-        return fit_track_model(values, names, taken, success).model
+        prior = fit_track_model(values, _names(tiny), taken, success).model
+    return values, taken, success, prior
+
+
+def _toward(prior, weight, values, taken, success, *, pack):
+    """A model of these people, taking no pairs of its own, shrunk toward `prior` by
+    `weight` (the only weight the search may choose)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(training, "PRIOR_WEIGHTS", (weight,))
+        patch.setattr(training, "_pair_count", lambda losses, errors: 0)
+        return fit_track_model(
+            values, _names(pack), taken, success, prior=training.Prior(prior, "v1")
+        ).model
+
+
+def _names(pack):
+    return tuple(f.name for f in pack_features(pack))
 
 
 def test_a_priors_pairs_join_only_where_the_search_shrank_toward_it(tiny):
     """An outside review: a prior's pairs stayed in a model that did not shrink toward it,
     as columns of no weight, and would have passed to every later version."""
-    profiles, taken, success, _ = _world(tiny, 3000, 4, shape="interaction")
-    names = tuple(f.name for f in pack_features(tiny))
-    values = feature_matrix(profiles)
-    prior = _prior_with_pairs(tiny, values, taken, success)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(training, "PRIOR_WEIGHTS", (0.0,))
-        patch.setattr(training, "_pair_count", lambda losses, errors: 0)
-        alone = fit_track_model(
-            values, names, taken, success, prior=training.Prior(prior, "v1")
-        ).model
-    assert alone.pair_inputs is None and alone.feature_names == names
+    values, taken, success, prior = _world_and_prior_with_pairs(tiny)
+    alone = _toward(prior, 0.0, values, taken, success, pack=tiny)
+    assert alone.pair_inputs is None and alone.feature_names == _names(tiny)
 
 
 def test_a_priors_pair_in_its_own_order_or_of_scales_nobody_gave_still_joins(tiny):
@@ -584,11 +595,8 @@ def test_a_priors_pair_in_its_own_order_or_of_scales_nobody_gave_still_joins(tin
     out of the model that shrank toward it, so the model saved was not the one fitted; and a
     pair of scales no new person gave had no median, which sent the blank handling round in
     circles."""
-    profiles, taken, success, _ = _world(tiny, 3000, 4, shape="interaction")
-    names = tuple(f.name for f in pack_features(tiny))
-    values = feature_matrix(profiles)
-    prior = _prior_with_pairs(tiny, values, taken, success)
-    count = prior.input_count
+    values, taken, success, prior = _world_and_prior_with_pairs(tiny)
+    names, count = _names(tiny), prior.input_count
     flipped = prior.pair_inputs[:, ::-1].copy()
     renamed = names + tuple(f"{names[a]}*{names[b]}" for a, b in flipped.tolist())
     prior = replace(
@@ -599,12 +607,7 @@ def test_a_priors_pair_in_its_own_order_or_of_scales_nobody_gave_still_joins(tin
     )
     later = values.copy()
     later[:, flipped[0]] = np.nan  # nobody gave the first pair's scales
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(training, "PRIOR_WEIGHTS", (1.0,))
-        patch.setattr(training, "_pair_count", lambda losses, errors: 0)
-        model = fit_track_model(
-            later, names, taken, success, prior=training.Prior(prior, "v1")
-        ).model
+    model = _toward(prior, 1.0, later, taken, success, pack=tiny)
     assert set(renamed[count:]) <= set(model.feature_names)
     # the prior's part of the model is the prior: on people who gave every scale, the two
     # move together exactly where the new fit adds nothing of its own
