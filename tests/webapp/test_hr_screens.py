@@ -960,8 +960,8 @@ def test_the_model_page_names_the_interactions_a_version_took_in_the_packs_words
     )
     page = text_of(hr.get(f"/hr/models/{name}"))
     assert (
-        "people manager track with straight lines and 2 interactions: Enjoys leading people "
-        "with Comfort with difficult conversations; constructs.x with y" in page
+        "people manager track with straight lines and 2 interactions: “Enjoys leading people” "
+        "with “Comfort with difficult conversations”; “constructs.x” with “y”" in page
     )
     assert "straight lines, 2 interactions" in page  # each fold's choice
     for odd in ("constructs.a*constructs.b", [1, 2], [None], {"a": 1}, []):

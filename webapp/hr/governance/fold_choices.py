@@ -90,13 +90,13 @@ def choice_said(choice: Any, prior: str | None = None) -> str:
 
 
 def pairs_said(pairs: Any, labels: dict[str, str]) -> str:
-    """The interactions a track took, in words: "the interaction of Enjoys leading people with
-    Comfort with conflict" (`labels`: feature name -> label; a name not among them is shown
-    as it is); empty when it took none or the manifest does not say."""
+    """The interactions a track took, in words: 'the interaction of “Enjoys leading people”
+    with “Comfort with difficult conversations”' (`labels`: feature name -> label; a name not
+    among them is shown as it is); empty when it took none or the manifest does not say."""
     said = []
     for pair in _pairs(pairs):
         first, _, second = pair.partition("*")
-        said.append(f"{labels.get(first, first)} with {labels.get(second, second)}")
+        said.append(f"“{labels.get(first, first)}” with “{labels.get(second, second)}”")
     if len(said) <= 1:
         return f"the interaction of {said[0]}" if said else ""
     return f"{len(said)} interactions: {'; '.join(said)}"
