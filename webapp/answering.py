@@ -22,7 +22,7 @@ from recommender.answer.employee_ids import (
     read_employee_id,
     repeated_employee_id,
 )
-from recommender.answer.features import CONTEXT_LABELS
+from recommender.answer.features import CONTEXT_LABELS, feature_labels
 from recommender.answer.levels import next_anchor
 from recommender.answer.profile import Profile
 from recommender.answer.quality import FLAG_MESSAGES
@@ -102,6 +102,7 @@ __all__ = [  # what the web app uses of the answering layer, named once here
     "discipline_of",
     "disciplines",
     "employee_id_key",
+    "feature_labels",
     "first_named",
     "hidden_character",
     "invisible_character",

@@ -31,6 +31,7 @@ _SOURCES = {
     ),
     "recommender.learn.fold_choices": (
         "knots_of",
+        "pairs_of",
         "recorded_folds",
         "same_shapes",
         "shrink_share",

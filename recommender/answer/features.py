@@ -55,6 +55,12 @@ def pack_features(pack: Pack) -> tuple[Feature, ...]:
     return tuple(features)
 
 
+def feature_labels(pack: Pack) -> dict[str, str]:
+    """Each feature's label by its name (constructs.lead_affective -> "Enjoys leading
+    people")."""
+    return {feature.name: feature.label for feature in pack_features(pack)}
+
+
 def feature_matrix(profiles: ProfileBatch) -> np.ndarray:
     """Features as a (people x features) float matrix, NaN where the profile has no value."""
     context = profiles.context

@@ -120,10 +120,7 @@ class TrackModel:
         columns. A matrix that holds them already is returned as it is."""
         if self.pair_inputs is None or features.shape[1] != self.input_count:
             return features
-        first, second = self.pair_inputs[:, 0], self.pair_inputs[:, 1]
-        centres = self.pair_centres
-        products = (features[:, first] - centres[:, 0]) * (features[:, second] - centres[:, 1])
-        return np.hstack([features, products])
+        return np.hstack([features, pair_products(features, self.pair_inputs, self.pair_centres)])
 
     def _column_completeness(self, completeness: np.ndarray | None) -> np.ndarray | None:
         """`completeness` over the columns: a pair's product is read off as few of its
@@ -506,6 +503,13 @@ class TrackModel:
                 None if pair_inputs is None else np.asarray(arrays["pair_centres"], dtype=float)
             ),
         )
+
+
+def pair_products(features: np.ndarray, inputs: np.ndarray, centres: np.ndarray) -> np.ndarray:
+    """(people x pairs) each pair's product, (x_a - c_a)(x_b - c_b) for its two features'
+    indices `inputs` and `centres`; blank where either feature is."""
+    first, second = features[:, inputs[:, 0]], features[:, inputs[:, 1]]
+    return (first - centres[:, 0]) * (second - centres[:, 1])
 
 
 def _per_track(arrays, key: str) -> dict[str, np.ndarray] | None:

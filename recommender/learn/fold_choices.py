@@ -37,21 +37,26 @@ def knots_of(choice: Any) -> int | None:
     return knots if is_count(knots) else None
 
 
-def same_shapes(folds: list[Any], track: str, knots: int, pairs: Any = None) -> int:
-    """How many folds chose `knots` for the track, and the same interactions where the
-    version records its own (`pairs`: a list of names; a fold that records none took none)."""
-    own = set(pairs) if _is_names(pairs) else None
+def pairs_of(choice: Any) -> list[str] | None:
+    """A track's recorded interactions ("a*b" names; empty when it took none), or None when
+    it records none or anything else (a version trained before they were searched)."""
+    pairs = choice.get("pairs") if isinstance(choice, dict) else None
+    if isinstance(pairs, list) and all(isinstance(p, str) and "*" in p for p in pairs):
+        return pairs
+    return None
+
+
+def same_shapes(folds: list[Any], track: str, mine: Any) -> int:
+    """How many folds chose the knots of the version's choice `mine` for the track, and its
+    interactions where it records them (a fold that records none took none)."""
+    knots, own = knots_of(mine), pairs_of(mine)
 
     def same(choice: Any) -> bool:
         if knots_of(choice) != knots:
             return False
         if own is None:
             return True
-        theirs = choice.get("pairs", [])
-        return _is_names(theirs) and set(theirs) == own
+        theirs = pairs_of(choice) if isinstance(choice, dict) and "pairs" in choice else []
+        return theirs is not None and set(theirs) == set(own)
 
     return sum(same(fold.get(track)) for fold in folds if isinstance(fold, dict))
-
-
-def _is_names(pairs: Any) -> bool:
-    return isinstance(pairs, list) and all(isinstance(p, str) for p in pairs)

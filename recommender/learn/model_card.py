@@ -37,7 +37,13 @@ from recommender.learn.fairness_wording import (
     shown_report,
     withheld_reason,
 )
-from recommender.learn.fold_choices import knots_of, recorded_folds, same_shapes, shrink_share
+from recommender.learn.fold_choices import (
+    knots_of,
+    pairs_of,
+    recorded_folds,
+    same_shapes,
+    shrink_share,
+)
 from recommender.learn.observed_rates import likely_share
 from recommender.learn.recorded import is_count, is_number
 
@@ -198,9 +204,9 @@ def _capacity(metrics: dict[str, Any], declined: Any = None) -> list[str]:
             False: ", leaving out years at level, reports, grade and managing today (listed "
             "among the features, they carry no weight: the search found they did not pay)",
         }.get(entry.get("optional_context"), "")
-        pairs = entry.get("pairs")
+        pairs = pairs_of(entry)
         interactions = ""
-        if isinstance(pairs, list) and pairs:
+        if pairs:
             interactions = f", and the interaction{'s' if len(pairs) > 1 else ''} " + ", ".join(
                 literal(pair) for pair in pairs
             )
@@ -209,7 +215,7 @@ def _capacity(metrics: dict[str, Any], declined: Any = None) -> list[str]:
             f"{entry['regularisation_c']}{_toward(entry, declined)} (cross-validated log-loss on "
             f"{_thousands(entry['rows'])} people)"
         )
-    if any(isinstance(e.get("pairs"), list) and e.get("pairs") for e in tracks.values()):
+    if any(pairs_of(entry) for entry in tracks.values()):
         lines += [
             "",
             "An interaction is the product of two scales, each taken from its median: success "
@@ -241,8 +247,7 @@ def _fold_choices(manifest: dict[str, Any]) -> list[str]:
     if folds is None or not isinstance(tracks, dict):
         return []
     counts = [
-        f"{literal(track)} {same_shapes(folds, track, knots_of(entry), entry.get('pairs'))} "
-        f"of {len(folds)}"
+        f"{literal(track)} {same_shapes(folds, track, entry)} of {len(folds)}"
         for track, entry in tracks.items()
         if knots_of(entry) is not None
     ]

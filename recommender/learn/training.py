@@ -32,7 +32,7 @@ from sklearn.model_selection import StratifiedKFold
 
 from recommender.answer.features import feature_matrix, pack_features
 from recommender.answer.profile import ProfileBatch
-from recommender.answer.track_model import TrackModel, Uncertainty, sigmoid
+from recommender.answer.track_model import TrackModel, Uncertainty, pair_products, sigmoid
 from recommender.learn.comparison import scored_alone
 from recommender.learn.measurement import feature_reliability
 from recommender.pack.framework import TRACK_IDS
@@ -446,9 +446,7 @@ class CandidatePairs:
         """(people x candidates, or the candidates `taken`) the products, blank where either
         feature is."""
         chosen = slice(None) if taken is None else np.asarray(taken, dtype=np.int64)
-        inputs, centres = self.inputs[chosen], self.centres[chosen]
-        first, second = features[:, inputs[:, 0]], features[:, inputs[:, 1]]
-        return (first - centres[:, 0]) * (second - centres[:, 1])
+        return pair_products(features, self.inputs[chosen], self.centres[chosen])
 
     def prior_columns(self, taken: list[int], inputs: int) -> dict[int, int]:
         """The prior's column for each of the model's columns it has (the inputs, and the

@@ -51,9 +51,7 @@ def _summary(folds: list, mine: Any, track: str) -> dict[str, Any]:
     recorded: nothing to be the same as), and the folds' penalties when they are not all the
     version's ("C from 0.001 to 0.0562")."""
     chosen = [fold.get(track) if isinstance(fold, dict) else None for fold in folds]
-    knots = learning.knots_of(mine)
-    pairs = mine.get("pairs") if isinstance(mine, dict) else None
-    same = None if knots is None else learning.same_shapes(folds, track, knots, pairs)
+    same = None if learning.knots_of(mine) is None else learning.same_shapes(folds, track, mine)
     strengths = [c for c in map(_strength, chosen) if c is not None]
     own = _strength(mine)
     penalties = None
@@ -75,7 +73,7 @@ def choice_said(choice: Any, prior: str | None = None) -> str:
         words.append(f"C = {strength:.3g}")
     if choice.get("optional_context") is True:
         words.append("with the optional context")
-    pairs = _pairs(choice.get("pairs"))
+    pairs = learning.pairs_of(choice)
     if pairs:
         words.append(f"{len(pairs)} interaction{'s' if len(pairs) > 1 else ''}")
     weight = choice.get("prior_weight")
@@ -89,12 +87,13 @@ def choice_said(choice: Any, prior: str | None = None) -> str:
     return ", ".join(words)
 
 
-def pairs_said(pairs: Any, labels: dict[str, str]) -> str:
-    """The interactions a track took, in words: 'the interaction of “Enjoys leading people”
-    with “Comfort with difficult conversations”' (`labels`: feature name -> label; a name not
-    among them is shown as it is); empty when it took none or the manifest does not say."""
+def pairs_said(choice: Any, labels: dict[str, str]) -> str:
+    """The interactions a track's `choice` took, in words: 'the interaction of “Enjoys leading
+    people” with “Comfort with difficult conversations”' (`labels`: feature name -> label; a
+    name not among them is shown as it is); empty when it took none or the manifest does not
+    say."""
     said = []
-    for pair in _pairs(pairs):
+    for pair in learning.pairs_of(choice) or []:
         first, _, second = pair.partition("*")
         said.append(f"“{labels.get(first, first)}” with “{labels.get(second, second)}”")
     if len(said) <= 1:
@@ -103,14 +102,6 @@ def pairs_said(pairs: Any, labels: dict[str, str]) -> str:
 
 
 bp.add_app_template_filter(pairs_said, "pairs_said")
-
-
-def _pairs(pairs: Any) -> list[str]:
-    """The pairs a manifest records for a track ("a*b" names), or none when it records
-    anything else."""
-    if isinstance(pairs, list) and all(isinstance(p, str) and "*" in p for p in pairs):
-        return pairs
-    return []
 
 
 def _strength(choice: Any) -> float | None:

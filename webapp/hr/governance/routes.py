@@ -309,7 +309,8 @@ def _draw_model_page(
         was = against["version"]
         names["active"] = f"{was} (active)" if was == active_now else f"{was} (active then)"
     charts = {}
-    titles = _track_titles(trained_with or discipline)
+    pack = trained_with or discipline
+    titles = _track_titles(pack)
     for track, title in titles.items():
         mine = (holdout.get("candidate") or {}).get("tracks", {}).get(track, {})
         theirs = against.get("tracks", {}).get(track, {})
@@ -342,7 +343,7 @@ def _draw_model_page(
         comparison_problem=_comparison_problem(registry, against),
         outcomes=learning.OUTCOMES,
         track_titles=titles,
-        feature_labels=_feature_labels(trained_with or discipline),
+        feature_labels=answering.feature_labels(pack) if pack else {},
         form=form,
         min_justification=learning.MIN_JUSTIFICATION,
         max_justification=learning.MAX_JUSTIFICATION,
@@ -380,15 +381,6 @@ def _track_titles(pack: Pack | None) -> dict[str, str]:
     if pack is None:
         return {track: track for track in answering.TRACK_IDS}
     return {t.id: t.title.lower() for t in pack.framework.tracks}
-
-
-def _feature_labels(pack: Pack | None) -> dict[str, str]:
-    """The answered scales' labels by feature name (constructs.lead_affective -> "Enjoys
-    leading people"), for the interactions a version took; none without a pack."""
-    if pack is None:
-        return {}
-    labels = {f"constructs.{c.id}": c.label for c in pack.questionnaire.constructs}
-    return labels | {f"competencies.{c.id}": c.label for c in pack.framework.competencies}
 
 
 def _comparison_problem(registry, against: dict) -> str | None:
