@@ -105,6 +105,25 @@ def test_a_password_with_a_nul_is_named_when_changing_or_deleting(app, make_user
     assert users(app) == 1
 
 
+def test_a_form_body_that_is_not_utf8_is_named_not_called_expired(app, make_user, signed_in):
+    make_user("ada@example.com", "employee", "Ada")
+    ada = signed_in("ada@example.com")
+    token = ada.token("/account/password").encode()
+    changed = ada.post(
+        "/account/password",
+        data=b"csrf_token=" + token + b"&current=\xff\xfe&password=" + b"b" * 12,
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert changed.status_code == 400
+    assert "could not be read as a form: it is not UTF-8 text" in text_of(changed)
+    assert "expired" not in text_of(changed)
+    # a form with no token at all is still the expired form it usually is
+    stale = ada.post("/account/password", data={"current": "x"})
+    assert stale.status_code == 400
+    assert "This form has expired" in text_of(stale)
+    assert ada.get("/account/password").status_code == 200  # still signed in, nothing changed
+
+
 @pytest.mark.parametrize("digits", [400, 5000])
 def test_a_number_of_any_size_is_refused_with_its_range(client, ada, digits):
     first = client.submit("/assessment/", action_url="/assessment/start").headers["Location"]

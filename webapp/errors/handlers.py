@@ -55,13 +55,27 @@ def error_response(status: int, message: str | None = None, back=None, **extra):
 
 @bp.app_errorhandler(CSRFError)
 def csrf_error(error: CSRFError):
-    """A form without a valid token: usually an old tab or an expired session."""
+    """A form without a valid token: usually an old tab or an expired session; or a body
+    that is not a form at all (bytes that are not UTF-8 text, which no browser sends, leave
+    it with no fields, its token among them)."""
+    if _unreadable_form():
+        return error_response(
+            400,
+            "What was sent could not be read as a form: it is not UTF-8 text, as a browser "
+            "sends it. Nothing it held was saved; send it again from the page.",
+        )
     return error_response(
         400,
         "This form has expired or did not come from this site, and nothing it held was "
         "saved. Go back, copy anything you typed that you want to keep, reload the page and "
         "send it again; what was saved before is kept.",
     )
+
+
+def _unreadable_form() -> bool:
+    """A form body that was sent and read as no fields at all."""
+    sent = (request.content_length or 0) > 0
+    return sent and request.mimetype == "application/x-www-form-urlencoded" and not request.form
 
 
 @bp.app_errorhandler(HTTPException)
