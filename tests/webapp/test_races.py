@@ -29,6 +29,7 @@ from webapp.accounts import models as accounts
 from webapp.accounts.invitation import invitation_link
 from webapp.accounts.models import User
 from webapp.assessment.models import Assessment
+from webapp.audit.models import AuditEvent
 from webapp.extensions import db
 from webapp.hr.outcomes.models import OutcomeRecord, OutcomeUpload, TrainingRun
 from webapp.manager.models import Decision
@@ -628,3 +629,60 @@ def test_a_burst_of_wrong_current_passwords_checks_only_the_allowed_number(
     assert set(statuses) <= {422, 429}, statuses
     assert 0 < statuses.count(422) <= allowed
     assert len(checked) == statuses.count(422)
+
+
+def actions(app, action: str) -> int:
+    with app.app_context():
+        return count(app, select(func.count(AuditEvent.id)).where(AuditEvent.action == action))
+
+
+def failed_attempts(app) -> int:
+    with app.app_context():
+        return count(
+            app,
+            select(func.count(accounts.LoginAttempt.id)).where(
+                accounts.LoginAttempt.succeeded.is_(False)
+            ),
+        )
+
+
+@pytest.mark.parametrize("clicks", [2, 4])
+def test_the_password_change_button_pressed_again_at_once_changes_it_once(
+    app, make_user, serve, clicks
+):
+    make_user("ada@example.com")
+    ada = LiveBrowser(serve(app)).login("ada@example.com", PASSWORD)
+    new = "a new long password"
+    form = {"csrf_token": ada.token("/account/password"), "current": PASSWORD, "password": new}
+    tabs = [ada.copy() for _ in range(clicks)]
+
+    def click(index):
+        return tabs[index].request("POST", "/account/password", form | {"confirm": new})[:2]
+
+    answers = all_at_once(clicks, click)
+    # each click is sent on to a page; none is an error, none a "too many attempts"
+    assert all(status == 302 for status, _ in answers), answers
+    assert actions(app, "password_changed") == 1
+    assert failed_attempts(app) == 0  # a click that did nothing is no wrong guess
+    # the click that changed it is signed in under its new session; the old one is ended
+    signed_in = [tab.request("GET", "/account/password")[0] for tab in tabs]
+    assert signed_in.count(200) == 1, signed_in
+    assert LiveBrowser(serve(app)).login("ada@example.com", new)
+
+
+@pytest.mark.parametrize("clicks", [2, 4])
+def test_the_delete_account_button_pressed_again_at_once_is_no_error(app, make_user, serve, clicks):
+    make_user("ada@example.com")
+    ada = LiveBrowser(serve(app)).login("ada@example.com", PASSWORD)
+    form = {"csrf_token": ada.token("/my-data/account/delete"), "password": PASSWORD}
+    tabs = [ada.copy() for _ in range(clicks)]
+
+    def click(index):
+        return tabs[index].request("POST", "/my-data/account/delete", form)[:2]
+
+    answers = all_at_once(clicks, click)
+    assert all(status == 302 for status, _ in answers), answers
+    assert actions(app, "delete_account") == 1
+    with app.app_context():
+        assert User.by_email("ada@example.com") is None
+    assert failed_attempts(app) == 0

@@ -23,6 +23,7 @@ from sqlalchemy import (
     delete,
     false,
     func,
+    inspect,
     or_,
     select,
     update,
@@ -339,19 +340,38 @@ def begin_session(user: User) -> None:
     db.session.commit()
 
 
+def _signed_in_key(user: User) -> str | None:
+    """The id of the session the user object was signed in with, from its secret: read
+    without the database, so it holds when another request has deleted the row since."""
+    return _session_key(user._session_secret) if user._session_secret else None
+
+
 def end_session(user: User) -> None:
     """End the session the user is signed in with (not committed)."""
-    if user.login_session is not None:
-        db.session.execute(
-            update(LoginSession)
-            .where(LoginSession.id == user.login_session.id)
-            .values(ended_at=utcnow())
-        )
+    claim_session(user)
+
+
+def claim_session(user: User) -> bool:
+    """End the session the user is signed in with, if it is still open (not committed);
+    False when another request ended it first: the same button pressed twice, the password
+    changed or the account deleted in another tab. The database serialises the update of
+    the one row, so of requests claiming one session at the same moment exactly one gets
+    True: what only one of them may do (change the password, delete the account) is done
+    once."""
+    key = _signed_in_key(user)
+    if key is None:
+        return False
+    ended = db.session.execute(
+        update(LoginSession)
+        .where(LoginSession.id == key, LoginSession.ended_at.is_(None))
+        .values(ended_at=utcnow())
+    )
+    return ended.rowcount == 1
 
 
 def end_other_sessions(user: User) -> None:
     """End every session of the account but the one it is signed in with (not committed)."""
-    keep = user.login_session.id if user.login_session is not None else ""
+    keep = _signed_in_key(user) or ""
     db.session.execute(
         update(LoginSession)
         .where(
@@ -407,6 +427,15 @@ def reserve_attempt(
         db.session.commit()
         return None
     return attempt
+
+
+def withdraw_attempt(attempt: LoginAttempt) -> None:
+    """Take back a reserved attempt that checked no password (committed), by its id alone:
+    the row may be gone already, with the account it was made on."""
+    identity = inspect(attempt).identity
+    if identity:
+        db.session.execute(delete(LoginAttempt).where(LoginAttempt.id == identity[0]))
+    db.session.commit()
 
 
 def recent_failures(since: datetime, address: str, email: str | None = None) -> int:

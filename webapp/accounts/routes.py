@@ -35,12 +35,14 @@ from webapp.accounts.models import (
     LoginAttempt,
     User,
     begin_session,
+    claim_session,
     end_other_sessions,
     end_session,
     normalise_email,
     password_matches,
     recent_failures,
     reserve_attempt,
+    withdraw_attempt,
 )
 from webapp.database import utcnow
 from webapp.errors.handlers import wants_json
@@ -206,6 +208,15 @@ def reserve_guess(email: str) -> LoginAttempt | None:
     )
 
 
+def session_already_ended(attempt: LoginAttempt):
+    """A request whose session another request ended while it ran (the same button pressed
+    twice: the first changed the password or deleted the account): nothing is done, the
+    attempt it reserved is taken back (no password was checked), and the browser goes to the
+    start page with its cookie untouched, so the first request's answer stands."""
+    withdraw_attempt(attempt)
+    return redirect(url_for("home.index"))
+
+
 @bp.route("/logout", methods=["POST"])
 def logout():
     """Log out (a POST with a CSRF token, so no other site can log you out): the session ends
@@ -230,16 +241,20 @@ def change_password():
         attempt = reserve_guess(current_user.email)
         if attempt is None:
             return render_template("accounts/throttled.html"), 429
-        if not current_user.check_password(form.current.data):
-            audit.record("password_change_failed", current_user.email)
+        user = current_user._get_current_object()
+        # this session ends here (it goes on under a new secret): first, so that a second
+        # click of the button, sent with the same session, finds it ended and does nothing
+        if not claim_session(user):
+            return session_already_ended(attempt)
+        if not user.check_password(form.current.data):
+            db.session.rollback()  # the session goes on
+            audit.record("password_change_failed", user.email)
             db.session.commit()
             form.current.errors.append("That is not your current password.")
         else:
             attempt.succeeded = True
-            user = current_user._get_current_object()
             user.set_password(form.password.data)
             end_other_sessions(user)
-            end_session(user)  # this one too: it goes on under a new secret
             audit.record("password_changed", user.email)
             db.session.commit()
             sign_in(user)

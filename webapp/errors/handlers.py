@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 
 from flask import jsonify, make_response, render_template, request
+from flask_login import logout_user
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.orm.exc import ObjectDeletedError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from webapp.errors import bp
@@ -141,4 +143,9 @@ def internal_error(error: InternalServerError):
     log.error(
         "Unhandled error on %s %s", request.method, request.path, exc_info=error.original_exception
     )
-    return error_response(500)
+    try:
+        return error_response(500)
+    except ObjectDeletedError:
+        # the account signed in was deleted while the request ran: the page is for no one
+        logout_user()
+        return error_response(500)

@@ -9,8 +9,8 @@ from flask_login import current_user, login_required, logout_user
 from sqlalchemy import delete, select
 
 from webapp import audit
-from webapp.accounts.models import LoginAttempt, User
-from webapp.accounts.routes import reserve_guess
+from webapp.accounts.models import LoginAttempt, User, claim_session
+from webapp.accounts.routes import reserve_guess, session_already_ended
 from webapp.assessment.models import Assessment
 from webapp.confirmation import ConfirmForm
 from webapp.extensions import db
@@ -126,13 +126,17 @@ def delete_account():
         attempt = reserve_guess(current_user.email)
         if attempt is None:
             return render_template("accounts/throttled.html"), 429
-        if not current_user.check_password(form.password.data):
-            audit.record("account_delete_failed", current_user.email)
+        user = current_user._get_current_object()
+        # the session ends first, so that a second click of the button finds it ended
+        if not claim_session(user):
+            return session_already_ended(attempt)
+        if not user.check_password(form.password.data):
+            db.session.rollback()  # the session goes on
+            audit.record("account_delete_failed", user.email)
             db.session.commit()
             form.password.errors.append("That is not your password.")
         else:
             attempt.succeeded = True
-            user = current_user._get_current_object()
             _delete_assessments_of(user.id)
             db.session.execute(delete(LoginAttempt).where(LoginAttempt.email == user.email))
             db.session.delete(user)
