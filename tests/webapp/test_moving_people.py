@@ -10,6 +10,7 @@ import re
 import pytest
 from sqlalchemy import select
 
+from tests.webapp.conftest import hidden_fields
 from tests.webapp.page_text import words_of
 from webapp.accounts.models import User
 from webapp.extensions import db
@@ -125,3 +126,25 @@ def test_the_new_manager_is_not_told_they_recorded_the_former_managers_decision(
     # and Max's home, listing it among the decisions waiting for Ada, says whose it is
     waiting = words_of(signed_in("max@example.com").get("/"))
     assert re.search(r"Ada: [a-z ]+ track, [^,]+, recorded \d+ \w+ \d{4} by Mo\.", waiting)
+
+
+def test_a_share_button_naming_a_former_manager_shares_with_nobody(
+    app, team, people, make_assessment, signed_in
+):
+    ada = signed_in("ada@example.com")
+    assessment_id = make_assessment("ada@example.com", people[0])
+    page = ada.get(f"/results/{assessment_id}").get_data(as_text=True)
+    assert "Share with Mo" in words_of(ada.get(f"/results/{assessment_id}"))
+    form = hidden_fields(page)  # the page's form, as the button sends it
+    move(app, signed_in("hr@example.com"), "ada@example.com", "max@example.com")
+    answer = ada.post(f"/results/{assessment_id}/share", data=form)
+    assert answer.status_code == 302
+    result = words_of(ada.get(f"/results/{assessment_id}"))
+    assert "Nothing was shared: your manager changed since that page was shown" in result
+    assert "Share with Max" in result  # asked again, naming the new one
+    assert opens(app, signed_in, "max@example.com", assessment_id) == 404
+    assert opens(app, signed_in, "mo@example.com", assessment_id) == 404
+    # the button of the page shown now shares with Max
+    form = hidden_fields(ada.get(f"/results/{assessment_id}").get_data(as_text=True))
+    ada.post(f"/results/{assessment_id}/share", data=form)
+    assert opens(app, signed_in, "max@example.com", assessment_id) == 200

@@ -59,6 +59,7 @@ def result_page(assessment_id: int, decision_changed: bool = False, status: int 
         assessment_id=summary.id,
         pack_ref=summary.pack,
         manager=manager,
+        manager_id=current_user.manager_id,  # the one the share button names
         shared_at=shared_at,
         former_manager=former_manager,
         decision=Decision.latest(summary.id) if decided else None,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
@@ -36,6 +36,13 @@ def share(assessment_id: int):
     manager = db.session.get(User, current_user.manager_id) if current_user.manager_id else None
     if manager is None:
         flash("You have no manager in trackfit yet, so there is nobody to share with. Ask HR.")
+        return redirect(url_for("results.show", assessment_id=assessment.id))
+    if request.form.get("manager", str(manager.id)) != str(manager.id):
+        # the button named another manager: HR moved the person since the page was shown
+        flash(
+            f"Nothing was shared: your manager changed since that page was shown, and is now "
+            f"{manager.name}. Share again below if you want {manager.name} to see this result."
+        )
         return redirect(url_for("results.show", assessment_id=assessment.id))
     active = Share.active(assessment.id)
     if active is not None and active.manager_id != manager.id:
