@@ -171,6 +171,24 @@ def test_deleting_the_account_needs_the_password_and_removes_everything(
     assert ada.login().status_code == 422
 
 
+def test_a_manager_deleting_their_account_is_told_who_reports_to_them_and_hr_reads_it(
+    app, team, signed_in, password
+):
+    mo = signed_in("mo@example.com")
+    page = words_of(mo.get("/my-data/account/delete"))
+    assert "1 person reports to you" in page
+    assert "Ada will have no manager in trackfit until HR gives them one" in page
+    assert "the notes you wrote for their 1:1s are deleted with your account" in page
+    assert "reports to you" not in words_of(
+        signed_in("ada@example.com").get("/my-data/account/delete")
+    )
+    mo.submit("/my-data/account/delete", {"password": password})
+    with app.app_context():
+        assert User.by_email("ada@example.com").manager_id is None
+    log = words_of(signed_in("hr@example.com").get("/hr/audit"))
+    assert "now without a manager: ada@example.com" in log
+
+
 def test_wrong_passwords_on_account_deletion_are_throttled_like_logins_and_recorded(
     app, ada, form_client, password
 ):

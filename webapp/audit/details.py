@@ -39,6 +39,7 @@ LABELS = {
     "calibration": "calibration by group",
     "judged_against": "verdict judged against",
     "again_after": "started again after failed run",
+    "left_without_manager": "now without a manager",
 }
 # A model's moves, as HR reads them: `pack` there is the discipline whose pointer moved; a
 # rollback's words are its reason (a promotion's, its justification), and it goes from the

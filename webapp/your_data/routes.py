@@ -137,10 +137,13 @@ def delete_account():
             form.password.errors.append("That is not your password.")
         else:
             attempt.succeeded = True
+            # HR reads in the audit log who is left without a manager, to give them another
+            orphaned = [report.email for report in user.reports]
             _delete_assessments_of(user.id)
             db.session.execute(delete(LoginAttempt).where(LoginAttempt.email == user.email))
             db.session.delete(user)
-            audit.record("delete_account", "my account")
+            left = {"left_without_manager": orphaned} if orphaned else {}
+            audit.record("delete_account", "my account", **left)
             db.session.commit()
             logout_user()
             flash(
@@ -149,4 +152,5 @@ def delete_account():
             )
             return redirect(url_for("home.index"))
     status = 422 if form.errors else 200
-    return render_template("your_data/delete_account.html", form=form), status
+    reports = current_user.reports
+    return render_template("your_data/delete_account.html", form=form, reports=reports), status
