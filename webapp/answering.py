@@ -37,6 +37,7 @@ from recommender.answer.written_text import (
     counted_length,
     hidden_character,
     lookalike_scripts,
+    not_written,
 )
 from recommender.errors import AnswersInvalid, PackInvalid, Problem, first_named, quoted
 from recommender.pack.fields import CLOSE_CALL_FLAG, FLAG_IDS
@@ -111,6 +112,7 @@ __all__ = [  # what the web app uses of the answering layer, named once here
     "model_registry",
     "named_width",
     "next_anchor",
+    "not_written",
     "pack_for",
     "pack_of",
     "profile_of",

@@ -18,12 +18,12 @@ if TYPE_CHECKING:
     from recommender.learn.publishing import RegistryWriter
 
 _SOURCES = {
+    "recommender.answer.written_text": ("MIN_WORDS",),
     "recommender.learn.candidate": ("train_candidate",),
     "recommender.learn.comparison": ("flattered_tracks", "judgement_said"),
     "recommender.learn.justification": (
         "MAX_JUSTIFICATION",
         "MIN_JUSTIFICATION",
-        "MIN_WORDS",
         "justification_reasons",
         "needs_justification",
         "not_a_reason",

@@ -4,6 +4,7 @@ and prints a page; the employee sees the shared notes and confirms the decision.
 
 from __future__ import annotations
 
+import html
 import re
 import xml.etree.ElementTree as ET
 from datetime import datetime
@@ -773,6 +774,29 @@ def test_a_reason_with_no_letters_or_under_fifteen_characters_is_refused(shared,
     assert refused.status_code == 422
     said = words_of(refused)
     assert lacking in said and "The agreed track or level differs from the advice: say why" in said
+    with mo.client.application.app_context():
+        assert db.session.scalars(select(Decision)).all() == []
+
+
+@pytest.mark.parametrize(
+    ("reason", "lacking"),
+    [
+        ("xxxxxxxxxxxxxxx", "'xxxxxxxxxxxx…' reads as keys typed at random, not words"),
+        ("a\tb\tc\td\te\tf\tg\th", "it has 0 different words"),
+        ("asdfasdf jkljkl qwer", "'asdfasdf', 'jkljkl', 'qwer' read as keys typed at random"),
+        ("TODO: write why later", "it is placeholder text ('TODO'), not a reason"),
+    ],
+    ids=["one key held", "letters apart", "keys mashed", "a placeholder"],
+)
+def test_a_reason_not_written_in_words_is_refused_as_justifications_are(shared, reason, lacking):
+    _, mo, assessment_id = shared
+    page = f"/team/assessments/{assessment_id}"
+    differing = other_than_advised(mo.client.application, assessment_id)
+    refused = mo.submit(page, differing | {"reason": reason}, f"{page}/decision")
+    assert refused.status_code == 422
+    said = html.unescape(words_of(refused))
+    assert f"The agreed track or level differs from the advice: {lacking}" in said
+    assert "a reason is written in at least 3 different words" in said or "placeholder" in lacking
     with mo.client.application.app_context():
         assert db.session.scalars(select(Decision)).all() == []
 

@@ -21,6 +21,7 @@ NOTE_LIMIT = 10_000
 # where this says why in a sentence or two, and counted as it is: a letter of a script written
 # without spaces (Chinese, Japanese, Thai) as two
 MIN_REASON = 15
+MIN_REASON_WORDS = 3  # different words: a reason, not fifteen "x"s or key-mashing
 
 
 # what the team page's "Shared" filter picks, by its value: every report, those with an
@@ -234,7 +235,9 @@ class DecisionForm(FlaskForm):
 
 def reason_problem(reason: str) -> str | None:
     """What a decision's reason (trimmed) lacks to say why, or None: anything to read (see
-    `has_visible_text`), a letter ("...", "42" have none), or MIN_REASON characters."""
+    `has_visible_text`), a letter ("...", "42" have none), MIN_REASON characters, and words
+    (`not_written`: not placeholder text nor keys typed at random, MIN_REASON_WORDS different
+    words at least)."""
     if not has_visible_text(reason):
         return "say why, in a sentence or two"
     if not any(character.isalpha() for character in reason):
@@ -246,7 +249,7 @@ def reason_problem(reason: str) -> str | None:
             f"character{'' if len(reason) == 1 else 's'}, and a reason is at least "
             f"{MIN_REASON}{counted}"
         )
-    return None
+    return answering.not_written(reason, "a reason", fewest=MIN_REASON_WORDS)
 
 
 def level_choices(pack: Pack) -> list[SelectChoice]:

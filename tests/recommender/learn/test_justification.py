@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from recommender.answer.written_text import MIN_WORDS, not_a_word
 from recommender.learn import justification
 from recommender.learn.fairness_wording import (
     flagged_groups,
@@ -17,11 +18,9 @@ from recommender.learn.fairness_wording import (
     flags_maybe_chance,
 )
 from recommender.learn.justification import (
-    MIN_WORDS,
     hidden_character,
     justification_reasons,
     not_a_reason,
-    not_a_word,
 )
 
 REASONS = [
