@@ -100,7 +100,9 @@ def _tags_a_flag(text: str, index: int) -> bool:
     return before > 0 and text[before - 1] == "\U0001f3f4"
 
 
-def invisible_character(text: str, *, spelling: bool = False, prose: bool = False) -> str | None:
+def invisible_character(
+    text: str, *, spelling: bool = False, prose: bool = False, emoji: bool = False
+) -> str | None:
     """The first character of a text nobody can see, named with its place ("an invisible
     character, U+202E RIGHT-TO-LEFT OVERRIDE, at character 1"), or None. Group labels are
     checked with it too: two that look alike would be two groups, and a direction mark shows
@@ -111,11 +113,15 @@ def invisible_character(text: str, *, spelling: bool = False, prose: bool = Fals
     zero-width characters, direction marks and overrides) and control characters other than
     tab and line breaks are refused: line breaks, tabs and spaces of every width are seen for
     what they are; and a zero-width joiner between two emoji, which draws them as one, and
-    the tags of a subdivision flag (England's, Scotland's) are kept."""
+    the tags of a subdivision flag (England's, Scotland's) are kept. With `emoji` (a
+    person's name), those joiners and tags of emoji are kept too, and nothing else prose
+    allows."""
     for position, character in enumerate(text, start=1):
         if spelling and character in JOINERS and _joins_a_word(text, position - 1):
             continue
-        if prose and (_joins_an_emoji(text, position - 1) or _tags_a_flag(text, position - 1)):
+        if (prose or emoji) and (
+            _joins_an_emoji(text, position - 1) or _tags_a_flag(text, position - 1)
+        ):
             continue
         if _invisible(character, prose):
             name = unicodedata.name(character, "") or CONTROL_NAMES.get(

@@ -77,6 +77,7 @@ def test_a_form_without_its_csrf_token_is_refused(client, password):
     ("name", "said"),
     [
         ("\u202eEvil Name", "U+202E RIGHT-TO-LEFT OVERRIDE, at character 1; remove it"),
+        ("Ada\u200d\U0001f4bb", "U+200D ZERO WIDTH JOINER, at character 4; remove it"),
         ("Ann\nLee", "U+000A LINE FEED (a line break), at character 4; remove it"),
         ("\u200b\u200b", "Enter a name people can read"),
         ("  \u2066 ", "Enter a name people can read"),
@@ -97,6 +98,8 @@ def test_a_name_with_nothing_to_read_or_something_hidden_is_refused(client, name
         "\u0645\u06cc\u200c\u062f\u0647\u0645",  # Persian, a non-joiner between letters
         "\u0d05\u0d30\u0d41\u0d23\u0d4d\u200d Nair",  # Malayalam, ending in a chillu
         "\u0932\u0915\u094d\u200d\u0937\u094d\u092e\u0940",  # Hindi, a half-form
+        "\u05d0\u05d1\u05d9 \u05db\u05d4\u05df \U0001f9d1\u200d\U0001f4bb",  # a technologist
+        "Ada \U0001f3f4\U000e0067\U000e0062\U000e0065\U000e006e\U000e0067\U000e007f",  # England
     ],
 )
 def test_a_name_spelt_with_a_joiner_between_letters_is_a_name(client, name):

@@ -222,11 +222,12 @@ def name_problem(name: str) -> str | None:
     """Why `name` cannot be a person's name, or None: the one check of every door that names
     an account. A name must have letters people can see, and nothing hidden: a direction
     override would show everything after the name backwards on every page that names them
-    (a joiner between letters, as Persian writes, is part of the spelling)."""
+    (a joiner between letters, as Persian writes, is part of the spelling, and one between
+    two emoji draws them as one, as notes keep it)."""
     text = name.strip()
     if not has_visible_text(text):
         return "Enter a name people can read (letters, not only spaces or invisible characters)."
-    hidden = invisible_character(text, spelling=True)
+    hidden = invisible_character(text, spelling=True, emoji=True)
     if hidden:
         return f"The name has {hidden}; remove it."
     return None
