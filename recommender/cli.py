@@ -38,7 +38,9 @@ from recommender.answer.scoring import score_many
 from recommender.answer.trial import tried_recommender, try_version
 from recommender.cli_parser import TrackfitParser
 from recommender.errors import AnswersInvalid, Problem, TrackfitError
+from recommender.pack.framework import TRACK_IDS
 from recommender.pack.loading import installed_names, load_pack, resolve_pack_path
+from recommender.pack.saved_text import HEAD_BYTES, saved_as_utf16
 from recommender.pack.schema import pack_schema
 
 if TYPE_CHECKING:  # learning is imported only by the commands that write
@@ -164,7 +166,7 @@ def build_parser(
 
     score = _command(commands, "score", "score answers JSONL into profiles JSONL", run_score)
     score.add_argument("--pack", help="pack folder or name (default: engineering)")
-    score.add_argument("--input", type=Path, help="answers JSONL file (default: stdin)")
+    score.add_argument("--input", type=_file_path, help="answers JSONL file (default: stdin)")
 
     recommend = _command(
         commands,
@@ -174,7 +176,7 @@ def build_parser(
     )
     recommend.add_argument("--pack", help="pack folder or name (default: engineering)")
     recommend.add_argument("--version", help="model version (default: the active one)")
-    recommend.add_argument("--input", type=Path, help="answers JSONL file (default: stdin)")
+    recommend.add_argument("--input", type=_file_path, help="answers JSONL file (default: stdin)")
     recommend.add_argument(
         "--chunk",
         type=_count(0, MAX_PEOPLE),
@@ -188,9 +190,9 @@ def build_parser(
     )
     synth.add_argument("--n", type=_count(1, MAX_PEOPLE), required=True, help="number of people")
     synth.add_argument("--seed", type=_seed, required=True, help="random seed (0 or more)")
-    synth.add_argument("--out", type=Path, required=True, help="outcome CSV to write")
+    synth.add_argument("--out", type=_file_path, required=True, help="outcome CSV to write")
     synth.add_argument(
-        "--truth", type=Path, help="also write each person's true success probabilities here"
+        "--truth", type=_file_path, help="also write each person's true success probabilities here"
     )
     synth.add_argument("--pack", help="pack folder or name (default: engineering)")
     synth.add_argument(
@@ -202,7 +204,7 @@ def build_parser(
     train = _command(
         commands, "train", "train a candidate model version from outcome data", run_train
     )
-    train.add_argument("--data", type=Path, required=True, help="outcome CSV")
+    train.add_argument("--data", type=_file_path, required=True, help="outcome CSV")
     train.add_argument(
         "--sensitive",
         default="",
@@ -267,7 +269,7 @@ def build_parser(
     )
     evaluate.add_argument(
         "--data",
-        type=Path,
+        type=_file_path,
         help="evaluate on this outcome CSV instead "
         "(held-out share; no truth, so AUC and Brier rather than value)",
     )
@@ -296,13 +298,13 @@ def _add_pack_commands(commands) -> None:
         "questionnaires/FORMAT.md); exit 0, or 2 listing every problem by cell",
         run_import_framework,
     )
-    import_framework.add_argument("file", type=Path, help="the ladder, .xlsx or .csv")
+    import_framework.add_argument("file", type=_file_path, help="the ladder, .xlsx or .csv")
     import_framework.add_argument(
         "--id", required=True, help="the new pack's id (e.g. data-science)"
     )
     import_framework.add_argument("--title", help="the pack's title (default: from the id)")
     import_framework.add_argument(
-        "--out", type=Path, help="the pack folder to write, named by the id (default: ./ID)"
+        "--out", type=_file_path, help="the pack folder to write, named by the id (default: ./ID)"
     )
 
 
@@ -429,7 +431,7 @@ def run_recommend(args: argparse.Namespace) -> int:
         raise ModelRefused(
             f"{refused.problems[0].message} (the pack answered when --pack is not given); "
             f"to answer with it: `trackfit recommend --pack {refused.pack_id} --version "
-            f"{shlex.quote(args.version)}`"
+            f"{shlex.quote(refused.version)}`"
         ) from None
     with _open_input(args.input) as (stream, name), _batch():
         if not args.chunk:
@@ -875,9 +877,9 @@ def _refuse_hidden(args: argparse.Namespace, opening: str) -> None:
 def _unjustified(registry: Registry, version: str, justification: str | None) -> str | None:
     """Why promoting `version` is refused for want of a written justification, or None (also
     when the version is not in the registry or active already: the registry says so)."""
+    from recommender.answer.written_text import MIN_WORDS
     from recommender.learn.justification import (
         MIN_JUSTIFICATION,
-        MIN_WORDS,
         needs_justification,
         unjustified,
     )
@@ -1455,6 +1457,10 @@ def run_evaluate(args: argparse.Namespace) -> int:
         sys.stdout.write("\n")
     else:
         print(size_table(report))
+    if len(report.get("not_judged") or {}) == len(TRACK_IDS):
+        # the report says why, but no figure was measured: not a success a script goes on from
+        print("trackfit evaluate: nothing was measured: no track could be judged", file=sys.stderr)
+        return EXIT_FAILED
     return EXIT_OK
 
 
@@ -1484,6 +1490,14 @@ def _evaluation_prior(args: argparse.Namespace, pack):
     if model.input_names != tuple(f.name for f in pack_features(pack)):
         raise TrackfitError(f"--prior {name} reads other features than pack {pack.ref}")
     return Prior(model, name)
+
+
+def _file_path(text: str) -> Path:
+    """A path as typed; an empty one is refused as such (Path("") would be named ".", a
+    folder nobody typed)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("an empty path: give a file name")
+    return Path(text)
 
 
 def _whole_number(text: str) -> int:
@@ -1539,7 +1553,7 @@ def _sizes(text: str) -> tuple[int, ...]:
                 words.append(repr(part.strip()[:20]) if part.strip() else "an empty part")
     problems = []
     if words:
-        named = f" ({', '.join(dict.fromkeys(words))} not)" if len(parts) > 1 else ""
+        named = f" (not whole numbers: {', '.join(dict.fromkeys(words))})" if len(parts) > 1 else ""
         problems.append(f"{text[:40]!r} is not a list of whole numbers{named}")
     if outside:
         problems.append(
@@ -1664,6 +1678,7 @@ class _open_input:  # noqa: N801 - used as a context manager like open()
                 raise TrackfitError("standard input is closed: give the answers with --input F")
             if getattr(sys.stdin, "buffer", None) is None:  # already text (a test's StringIO)
                 return sys.stdin, "stdin"
+            _not_utf16(sys.stdin.buffer, "stdin")
             self.stdin = io.TextIOWrapper(
                 sys.stdin.buffer, encoding="utf-8-sig", errors="surrogateescape"
             )
@@ -1673,6 +1688,11 @@ class _open_input:  # noqa: N801 - used as a context manager like open()
             self.handle = self.path.open(encoding="utf-8-sig", errors="surrogateescape")
         except OSError as error:
             raise TrackfitError(f"{self.path}: cannot be read ({error.strerror})") from None
+        try:
+            _not_utf16(self.handle.buffer, str(self.path))
+        except AnswersInvalid:
+            self.handle.close()
+            raise
         return self.handle, str(self.path)
 
     def __exit__(self, *exc_info) -> None:
@@ -1680,6 +1700,14 @@ class _open_input:  # noqa: N801 - used as a context manager like open()
             self.handle.close()
         if self.stdin:
             self.stdin.detach()  # stdin itself stays open
+
+
+def _not_utf16(buffer, name: str) -> None:
+    """Refuse answers saved as UTF-16 once, by name, before any line is read (each of its
+    lines would be named as not UTF-8 and not JSON); the bytes looked at stay to be read."""
+    peek = getattr(buffer, "peek", None)
+    if peek is not None and saved_as_utf16(peek(HEAD_BYTES)[:HEAD_BYTES]):
+        raise AnswersInvalid(f"{name}: is saved as UTF-16 text, not UTF-8: save it as UTF-8")
 
 
 def _longest_name(folder: Path) -> int:

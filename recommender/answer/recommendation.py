@@ -37,11 +37,13 @@ ADVICE_NOTE = "This is advice for your development, not a decision about you."
 
 
 class TrainedForAnotherPack(ModelRefused):
-    """A version asked to answer for a pack it was not trained for; `pack_id` is its own."""
+    """A version asked to answer for a pack it was not trained for; `pack_id` is its own,
+    `version` the version's name."""
 
-    def __init__(self, message: str, pack_id: str):
+    def __init__(self, message: str, pack_id: str, version: str):
         super().__init__(message)
         self.pack_id = pack_id
+        self.version = version
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,7 @@ class Recommender:
             raise TrainedForAnotherPack(
                 f"model {model.name} was trained for pack {trained_on}, not {pack.ref}",
                 trained_on.split("@")[0],
+                model.name,
             )
         features = tuple(f.name for f in pack_features(pack))
         if features != model.model.input_names:

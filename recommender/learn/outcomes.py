@@ -74,7 +74,7 @@ class OutcomesInvalid(TrackfitError):
     track, when even every row whose track_taken and success read (problems elsewhere in the
     row or not) is too few to train on, so that mending the rows alone would not do."""
 
-    headline = "outcome data is invalid (nothing was imported)"
+    headline = "outcome data is invalid (nothing of it was used)"
 
     def __init__(self, problems, more: int = 0, shortfall: list[str] | None = None):
         self.more = more

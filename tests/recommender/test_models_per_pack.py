@@ -184,6 +184,17 @@ def test_recommend_with_another_packs_version_offers_the_command_naming_its_pack
     assert code == 2 and "to answer with it" not in err
 
 
+def test_an_active_pointer_set_to_another_packs_version_is_named_in_the_command_offered(
+    trackfit, models
+):
+    design = Registry(models).active("product-design")
+    (models / "active" / "engineering").write_text(f"{design}\n")  # set by hand
+    code, out, err = trackfit("--models", str(models), "recommend", "--input", str(SAMPLES))
+    assert code == 2 and out == ""
+    hinted = shlex.split(re.search(r"to answer with it: `trackfit ([^`]*)`", err).group(1))
+    assert hinted == ["recommend", "--pack", "product-design", "--version", design]
+
+
 @pytest.mark.parametrize("trained_for", ["design $(touch pwned)@2", "marketing@1"])
 def test_recommend_offers_another_packs_command_only_when_it_works_as_pasted(
     trackfit, models, trained_for

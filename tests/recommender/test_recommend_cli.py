@@ -381,7 +381,7 @@ def test_train_refuses_a_file_that_is_not_outcome_data(trackfit, tmp_path):
     path = tmp_path / "x.csv"
     path.write_text("name,age\nann,3\n", encoding="utf-8")
     code, _, err = trackfit("--models", str(tmp_path / "r"), "train", "--data", str(path))
-    assert code == 2 and "required columns missing" in err and "nothing was imported" in err
+    assert code == 2 and "required columns missing" in err and "nothing of it was used" in err
 
 
 def test_an_unreadable_version_is_refused_never_retrained(trackfit, tmp_path):
@@ -570,6 +570,25 @@ def test_train_names_who_was_left_out_for_a_response_quality_flag(trackfit, tmp_
     assert summary["rows"] - summary["rows_used"] >= 7
 
 
+def test_evaluate_on_a_file_that_can_judge_neither_track_says_so_and_fails(trackfit, tmp_path):
+    data = tmp_path / "outcomes.csv"
+    trackfit("synth", "--n", "700", "--seed", "6", "--out", str(data))
+    with data.open(encoding="utf-8", newline="") as stream:
+        rows = list(csv.DictReader(stream))
+    for track, every in (("ic", 60), ("manager", 12)):  # few failures on either track
+        mine = [row for row in rows if row["track_taken"] == track]
+        for i, row in enumerate(mine):
+            row["success"] = "0" if i % every == 0 else "1"
+    with data.open("w", encoding="utf-8", newline="") as stream:
+        writer = csv.DictWriter(stream, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    code, out, err = trackfit("evaluate", "--data", str(data))
+    assert code == 1, err
+    assert json.loads(out)["not_judged"].keys() == {"ic", "manager"}  # the report says why
+    assert "nothing was measured: no track could be judged" in err
+
+
 def test_evaluate_on_a_file_judges_no_track_on_a_handful_of_held_out_people(trackfit, tmp_path):
     """An outside review: 36 of 40 managers succeeded; the held-out few ranked perfectly by
     chance and were shown as AUC 1.0 with an interval of [1.0, 1.0]."""
@@ -712,6 +731,31 @@ def test_ids_are_read_as_outcome_files_read_them(trackfit, command):
     ]
 
 
+@pytest.mark.parametrize(
+    "command",
+    [("recommend", "--input"), ("score", "--input"), ("train", "--data"), ("synth", "--out")],
+)
+def test_an_empty_path_is_named_as_empty_not_as_a_folder(trackfit, capsys, command):
+    with pytest.raises(SystemExit) as exit_:
+        trackfit(*command, "")
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2
+    assert f"argument {command[1]}: an empty path: give a file name" in err
+    assert ". is a folder" not in err
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le"], ids=["with its mark", "without"])
+def test_answers_saved_as_utf16_are_named_so_once(trackfit, tmp_path, encoding):
+    lines = Path(SAMPLES).read_text(encoding="utf-8")
+    saved = tmp_path / "answers.jsonl"
+    saved.write_bytes(lines.encode(encoding))
+    for command in ("recommend", "score"):
+        code, out, err = trackfit(command, "--input", str(saved))
+        assert code == 2 and out == ""
+        assert f"{saved}: is saved as UTF-16 text, not UTF-8: save it as UTF-8" in err
+        assert "not valid JSON" not in err and err.count("UTF-16") == 1
+
+
 def test_bad_sizes_are_each_named_in_one_message(trackfit, capsys):
     """`--sizes 300,1000,40,20000` (4000 mistyped) named no size: "each size must be between
     100 and 1,000,000 people", leaving the person to find which; every bad part is named, a
@@ -719,11 +763,15 @@ def test_bad_sizes_are_each_named_in_one_message(trackfit, capsys):
     for sizes, message in (
         ("300,1000,40,20000", "each size must be between 100 and 1,000,000 people (not 40)"),
         ("50,2000000", "each size must be between 100 and 1,000,000 people (not 50, 2000000)"),
-        ("300,,4000", "'300,,4000' is not a list of whole numbers (an empty part not)"),
+        (
+            "300,,4000",
+            "'300,,4000' is not a list of whole numbers (not whole numbers: an empty part)",
+        ),
+        ("300,", "'300,' is not a list of whole numbers (not whole numbers: an empty part)"),
         (
             "300,x1,40",
-            "'300,x1,40' is not a list of whole numbers ('x1' not); each size must be "
-            "between 100 and 1,000,000 people (not 40)",
+            "'300,x1,40' is not a list of whole numbers (not whole numbers: 'x1'); each size "
+            "must be between 100 and 1,000,000 people (not 40)",
         ),
     ):
         with pytest.raises(SystemExit) as exit_:
