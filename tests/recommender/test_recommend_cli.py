@@ -570,19 +570,25 @@ def test_train_names_who_was_left_out_for_a_response_quality_flag(trackfit, tmp_
     assert summary["rows"] - summary["rows_used"] >= 7
 
 
-def test_evaluate_on_a_file_that_can_judge_neither_track_says_so_and_fails(trackfit, tmp_path):
+def few_failures(trackfit, tmp_path, every: dict[str, int]) -> Path:
+    """700 synthetic people of whom, on each track given, one in `every[track]` failed."""
     data = tmp_path / "outcomes.csv"
     trackfit("synth", "--n", "700", "--seed", "6", "--out", str(data))
     with data.open(encoding="utf-8", newline="") as stream:
         rows = list(csv.DictReader(stream))
-    for track, every in (("ic", 60), ("manager", 12)):  # few failures on either track
+    for track, one_in in every.items():
         mine = [row for row in rows if row["track_taken"] == track]
         for i, row in enumerate(mine):
-            row["success"] = "0" if i % every == 0 else "1"
+            row["success"] = "0" if i % one_in == 0 else "1"
     with data.open("w", encoding="utf-8", newline="") as stream:
         writer = csv.DictWriter(stream, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
+    return data
+
+
+def test_evaluate_on_a_file_that_can_judge_neither_track_says_so_and_fails(trackfit, tmp_path):
+    data = few_failures(trackfit, tmp_path, {"ic": 60, "manager": 12})
     code, out, err = trackfit("evaluate", "--data", str(data))
     assert code == 1, err
     assert json.loads(out)["not_judged"].keys() == {"ic", "manager"}  # the report says why
@@ -592,17 +598,7 @@ def test_evaluate_on_a_file_that_can_judge_neither_track_says_so_and_fails(track
 def test_evaluate_on_a_file_judges_no_track_on_a_handful_of_held_out_people(trackfit, tmp_path):
     """An outside review: 36 of 40 managers succeeded; the held-out few ranked perfectly by
     chance and were shown as AUC 1.0 with an interval of [1.0, 1.0]."""
-    data = tmp_path / "outcomes.csv"
-    trackfit("synth", "--n", "700", "--seed", "6", "--out", str(data))
-    with data.open(encoding="utf-8", newline="") as stream:
-        rows = list(csv.DictReader(stream))
-    managers = [row for row in rows if row["track_taken"] == "manager"]
-    for i, row in enumerate(managers):
-        row["success"] = "0" if i % 12 == 0 else "1"  # one in twelve fails
-    with data.open("w", encoding="utf-8", newline="") as stream:
-        writer = csv.DictWriter(stream, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+    data = few_failures(trackfit, tmp_path, {"manager": 12})
     code, out, err = trackfit("evaluate", "--data", str(data))
     assert code == 0, err
     report = json.loads(out)
