@@ -348,7 +348,9 @@ class _AnswersChecker:
             if key not in TOP_LEVEL_FIELDS:
                 self.problem(key, "is not a known field", near=(key, TOP_LEVEL_FIELDS))
         employee_id = data.get("employee_id")
-        if not isinstance(employee_id, str) or not employee_id.strip():
+        if "employee_id" not in data:
+            self.problem("employee_id", "is missing: every line names the person it answers for")
+        elif not isinstance(employee_id, str) or not employee_id.strip():
             self.problem("employee_id", f"must be non-empty text, not {_json_kind(employee_id)}")
         elif len(employee_id.strip()) > MAX_EMPLOYEE_ID:
             self.problem(

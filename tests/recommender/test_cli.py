@@ -202,7 +202,9 @@ def test_score_reads_stdin(trackfit):
         # a line cut short is wrong where it ends, not on the line after
         ('{"employee_id": "a", "answers": {', "enclosed in double quotes at column 34)"),
         ('["a list"]', "stdin:2: (line): must be a JSON object"),
-        ('{"answers": {}}', "stdin:2: employee_id: must be non-empty text"),
+        ('{"answers": {}}', "stdin:2: employee_id: is missing: every line names the person"),
+        ('{"employee_id": null}', "stdin:2: employee_id: must be non-empty text, not null"),
+        ('{"employee_id": " "}', "stdin:2: employee_id: must be non-empty text"),
         (
             '{"employee_id": "x", "answers": {"rate_delivery": 9}}',
             "stdin:2: answers.rate_delivery: 9 is not an anchored statement",
