@@ -1131,10 +1131,11 @@ def _version_line(
     registry: Registry, name: str, manifest: dict, own: str, pointers: dict[str, str]
 ) -> tuple[str, list[Problem]]:
     """A version's line in the list, and why its model file cannot be used (changed or cut
-    short after training: named after the list, as `models check` would)."""
+    short after training, or parameters that do not read: named after the list, as `models
+    check` would)."""
     unusable, problems = "", []
     try:
-        registry.verify(name, manifest)
+        registry.load(name)  # the file's hash, then its parameters, as answering reads them
     except ModelRefused as refused:
         problems, unusable = list(refused.problems), "  (model file unusable: see below)"
     data = manifest.get("data") or {}

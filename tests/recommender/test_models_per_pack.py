@@ -250,6 +250,26 @@ def test_an_active_version_whose_model_file_was_cut_short_is_listed_and_named(tr
     assert sum("unusable" in line for line in out.splitlines()) == 1  # the others read
 
 
+def test_a_version_whose_parameters_do_not_read_is_listed_unusable_though_its_hash_matches(
+    trackfit, models
+):
+    """A model file changed with its manifest's hash to match (by hand, or by a tool) passed
+    the list's hash check and was starred as usable, where `models check` and answering
+    refuse it."""
+
+    def spoiled(arrays):
+        arrays["covariance_ic"] = np.full_like(arrays["covariance_ic"], np.nan)
+
+    version = forged_version(models, spoiled)
+    (models / "active" / "engineering").write_text(f"{version}\n")
+    code, out, err = trackfit("--models", str(models), "models", "list")
+    assert code == 2
+    line = next(line for line in out.splitlines() if line.startswith(f"* {version} "))
+    assert line.endswith("(model file unusable: see below)")
+    assert "covariance_ic" in err and "NaN" in err
+    assert sum("unusable" in line for line in out.splitlines()) == 1  # the others read
+
+
 def test_models_check_names_the_pointer_to_a_version_that_is_gone(trackfit, models):
     active = Registry(models).active("engineering")
     shutil.rmtree(models / active)
