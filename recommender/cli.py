@@ -616,6 +616,7 @@ def run_train(args: argparse.Namespace) -> int:
         # the headline and the name of every other problem of an outcome file
         raise OutcomesInvalid(f"{args.data.name}: {error}") from None
     refusal = None
+    summary["active"] = registry.active(outcomes.pack)  # as it stands now, training done
     if args.promote:
         # judged first: a candidate that needs a written reason is kept, not promoted
         version = summary["version"]
@@ -724,6 +725,13 @@ def _trained_in_words(
     unscored = summary.get("compared_with_active") or {}
     if unscored.get("error"):  # the card says why; so does the line a person reads first
         lines.append(f"  the active version {unscored['version']}: {unscored['error']}")
+    judged, active = unscored.get("version"), summary.get("active")
+    if not refused and active not in (judged, version):  # another promotion while it trained
+        lines.append(
+            f"  the verdict is against {judged or 'no version'}, active when training began; "
+            f"{active or 'no version'} is active now (moved while it trained), so compare "
+            f"{version} with it (`{_trackfit(models)} models list`) before promoting it"
+        )
     if summary.get("active") == version:
         lines.append(f"  {version} is now active")
     elif not refused:

@@ -596,6 +596,32 @@ def test_train_promote_does_not_replace_a_version_made_active_while_it_trained(
     assert json.loads(moves[-1])["to"] == other
 
 
+def test_train_says_its_verdict_is_against_a_version_no_longer_active(
+    trackfit, models, tmp_path, monkeypatch
+):
+    """A promotion by someone else while a training ran: the JSON's active version and the
+    verdict's were two versions, and the summary said "keep v1" with v1 no longer active."""
+    other = forged_version(models, lambda arrays: None)
+    trained = candidate_module.train_candidate
+
+    def while_another_is_promoted(*args, **kwargs):
+        summary = trained(*args, **kwargs)
+        RegistryWriter(models).promote(other)
+        return summary
+
+    monkeypatch.setattr(candidate_module, "train_candidate", while_another_is_promoted)
+    data = tmp_path / "outcomes.csv"
+    trackfit("synth", "--n", "600", "--seed", "3", "--out", str(data))
+    code, out, err = trackfit("--models", str(models), "train", "--data", str(data), "--synthetic")
+    assert code == 0, err
+    summary = json.loads(out)
+    assert summary["active"] == other and summary["compared_with_active"]["version"] == "v1"
+    assert (
+        f"the verdict is against v1, active when training began; {other} is active now (moved "
+        f"while it trained), so compare {summary['version']} with it"
+    ) in err
+
+
 def test_a_record_of_people_that_does_not_read_is_a_warning_of_check_not_a_failure(
     trackfit, models
 ):
