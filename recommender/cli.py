@@ -355,6 +355,7 @@ def run_validate(args: argparse.Namespace) -> int:
 def run_import_framework(args: argparse.Namespace) -> int:
     """`trackfit pack import-framework FILE --id ID`: the pack is written whole and valid, or
     nothing is written."""
+    from recommender.pack.framework_sheet import FrameworkSheetInvalid
     from recommender.pack.skeleton import import_framework, pack_id_problem, write_pack
 
     out = args.out if args.out is not None else Path(args.id)
@@ -364,11 +365,22 @@ def run_import_framework(args: argparse.Namespace) -> int:
         *_not_a_pack_folder(out, args.id),
         *filter(None, [_not_a_regular_file(args.file, None)]),
     ]
+    files = None
+    if not any(problem.where == "" for problem in problems):  # the file can be read
+        with args.file.open("rb") as stream:
+            data = stream.read(MAX_SPREADSHEET_BYTES + 1)
+        try:
+            # read under a stand-in id when the one given is refused: the sheet's problems
+            # are listed in the same pass as the options'
+            files = import_framework(
+                data, args.file.name, "pack" if bad_id else args.id, args.title
+            )
+        except FrameworkSheetInvalid as invalid:
+            if not problems:
+                raise
+            problems += invalid.problems
     if problems:  # all at once: the id, the folder and the file are the user's to fix
         raise TrackfitError(problems)
-    with args.file.open("rb") as stream:
-        data = stream.read(MAX_SPREADSHEET_BYTES + 1)
-    files = import_framework(data, args.file.name, args.id, args.title)
     write_pack(files, out)
     # a bare folder name would be the installed pack of that name: the path says which
     folder = shlex.quote(str(out) if os.sep in str(out) else f".{os.sep}{out}")

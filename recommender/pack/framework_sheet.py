@@ -714,6 +714,7 @@ class _LadderReader:
         columns: list[tuple[int, str]] = []
         more_column = None
         seen: dict[str, int] = {}
+        self._headed_columns: set[int] = set()
         cells = self.grid.rows[level_row]
         for column in range(1, FIRST_LEVEL_COLUMN):
             if column < len(cells) and cells[column] is not None:
@@ -726,6 +727,9 @@ class _LadderReader:
             level_id = self.text(level_row, column, None)
             if level_id is None:
                 continue
+            # a column with an id, even one refused, is no stray column: its id's problem is
+            # named once, not again at every cell below it
+            self._headed_columns.add(column)
             if level_id.lower() == MORE_STATEMENTS:
                 if more_column is not None:
                     self.problem(level_row, column, f"a second '{MORE_STATEMENTS}' column")
@@ -746,6 +750,7 @@ class _LadderReader:
             else:
                 seen[level_id] = column
                 columns.append((column, level_id))
+        self._level_ids_read = {column for column, _ in columns} | {more_column}
         if not columns:
             self.problem(
                 level_row,
@@ -797,7 +802,7 @@ class _LadderReader:
         for row in rows:
             cells = self.grid.rows[row]
             for column in range(FIRST_LEVEL_COLUMN, len(cells)):
-                if cells[column] is not None and column not in columns:
+                if cells[column] is not None and column not in columns | self._headed_columns:
                     self.problem(
                         row,
                         column,
@@ -809,7 +814,7 @@ class _LadderReader:
     def _competencies(self, rows: list[int], columns, more_column) -> list[SheetCompetency]:
         competencies = []
         seen: dict[str, int] = {}
-        known_columns = {column for column, _ in columns} | {more_column}
+        known_columns = {column for column, _ in columns} | {more_column} | self._headed_columns
         written_ids = {str(self.grid.value(row, 0)).strip() for row in rows}
         for row in rows:
             written = self.text(row, 0, "a competency id")
@@ -998,7 +1003,9 @@ class _LadderReader:
                         f"{proficiency} has no description here or in any other level's cell; "
                         f"write it after the number (e.g. '{proficiency}: …')",
                     )
-                else:
+                elif self._headed_columns <= self._level_ids_read:
+                    # (with a level id refused, its column's statements are not read: the
+                    # proficiency may be there, and the refused id is the problem to name)
                     self.problem(
                         row,
                         0,

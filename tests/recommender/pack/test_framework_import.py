@@ -289,6 +289,21 @@ def test_a_value_in_a_column_with_no_level_is_not_silently_dropped():
     assert problem.startswith(f"ladder.csv:{craft + 1}, column L: has a value but no level id")
 
 
+@pytest.mark.parametrize("written", ["{first}", "not a level!"], ids=["repeated", "malformed"])
+def test_a_level_id_refused_is_named_once_not_again_at_every_cell_below_it(written):
+    """A level id written twice was named, then each of its column's 17 cells below was named
+    as a value with no level id above it."""
+    rows = template_rows()
+    level = row_of(rows, "level")
+    first = next(cell for cell in rows[level][1:] if cell)
+    last = max(i for i, cell in enumerate(rows[level]) if cell)
+    rows[level][last] = written.format(first=first)
+    problems = problems_of(as_csv(rows))
+    column = chr(ord("A") + last)
+    assert len(problems) == 1, problems
+    assert problems[0].startswith(f"ladder.csv:{level + 1}, column {column}: ")
+
+
 def test_a_formula_without_a_saved_value_and_an_error_value_are_named():
     rows = template_rows()
     craft, communication = row_of(rows, "craft"), row_of(rows, "communication")
@@ -551,6 +566,21 @@ def test_the_command_refuses_an_out_folder_it_must_not_write(trackfit, tmp_path,
     )
     assert code == 2 and message in err
     assert (tmp_path / "full" / "example" / "keep.txt").read_text(encoding="utf-8") == "mine"
+
+
+def test_a_bad_out_folder_and_the_spreadsheets_problems_are_named_in_one_pass(trackfit, tmp_path):
+    rows = template_rows()
+    grade = row_of(rows, "grade")
+    rows[grade][3] = "senior"  # not a grade
+    sheet = tmp_path / "ladder.csv"
+    sheet.write_bytes(as_csv(rows))
+    code, _, err = trackfit(
+        "pack", "import-framework", str(sheet), "--id", "BAD", "--out", str(tmp_path / "out"),
+    )  # fmt: skip
+    assert code == 2 and "3 problems" in err
+    assert "--id: 'BAD' is not a pack id" in err and "must be a folder named 'BAD'" in err
+    assert f"ladder.csv:{grade + 1}, column D:" in err  # the sheet was read all the same
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["ladder.csv"]
 
 
 def test_the_command_fills_an_empty_out_folder(trackfit, tmp_path):
