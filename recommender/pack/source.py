@@ -246,6 +246,7 @@ class PackSource:
         self.lines = lines
         self.log = log
         self.read = read  # False when the file could not be read or parsed (already logged)
+        self.missing: set[Path_] = set()  # required fields named missing (`fields`)
 
     @classmethod
     def load(cls, path: Path, log: ProblemLog) -> PackSource:
@@ -358,15 +359,16 @@ class PackSource:
         """The value if it is a mapping with string keys, else log and None."""
         if isinstance(value, dict):
             return value
-        if not path and not self.read:
-            return None  # why the file has no data is already reported
+        if (not path and not self.read) or (value is None and tuple(path) in self.missing):
+            return None  # why the file has no data, or that the field is missing, is said
         self.problem(path, f"must be {what}, not {describe(value)}")
         return None
 
     def sequence(self, value: Any, path: Path_, *, min_len: int = 0) -> list | None:
         """The value if it is a list (of at least `min_len`), else log and None."""
         if not isinstance(value, list):
-            self.problem(path, f"must be a list, not {describe(value)}")
+            if value is not None or tuple(path) not in self.missing:
+                self.problem(path, f"must be a list, not {describe(value)}")
             return None
         if len(value) < min_len:
             self.problem(path, f"must have at least {min_len} entries, has {len(value)}")
@@ -385,6 +387,7 @@ class PackSource:
         for key in required:
             if key not in raw:
                 self.problem(path, f"'{key}' is required")
+                self.missing.add((*path, key))  # not said again as a value of no kind
                 ok = False
         known = set(required) | set(optional)
         for key in raw:

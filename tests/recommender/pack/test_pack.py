@@ -97,6 +97,20 @@ def test_an_unknown_construct_is_named_with_file_line_and_a_hint(pack_copy):
     )
 
 
+@pytest.mark.parametrize(
+    ("file", "field"), [("framework.yaml", "tracks"), ("framework.yaml", "levels")]
+)
+def test_a_required_field_misspelt_is_named_missing_once(pack_copy, file, field):
+    folder = pack_copy()
+    _edit(folder / file, f"\n{field}:", f"\n{field}z:")
+    said = [str(problem) for problem in _problems(folder)]
+    assert any(f"'{field}' is required" in line for line in said)
+    assert any(
+        f"{field}z: is not a known field here; did you mean '{field}'?" in line for line in said
+    )
+    assert not any(f"{field}: must be" in line for line in said), said  # not again as nothing
+
+
 def test_three_problems_are_all_listed(pack_copy):
     folder = pack_copy()
     _edit(folder / "questionnaire.yaml", "construct: craft_depth", "construct: craft_dept")
