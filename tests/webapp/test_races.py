@@ -686,3 +686,25 @@ def test_the_delete_account_button_pressed_again_at_once_is_no_error(app, make_u
     with app.app_context():
         assert User.by_email("ada@example.com") is None
     assert failed_attempts(app) == 0
+
+
+@pytest.mark.parametrize("clicks", [2, 4])
+def test_one_assessment_deleted_at_once_from_many_tabs_is_deleted_once_and_said_so(
+    team, people, make_assessment, serve, clicks
+):
+    app = team  # HR, Mo managing Ada, Max managing Bob
+    assessment_id = make_assessment("ada@example.com", people[0])
+    ada = LiveBrowser(serve(app)).login("ada@example.com", PASSWORD)
+    page = f"/my-data/assessments/{assessment_id}/delete"
+    form = {"csrf_token": ada.token(page)}
+    tabs = [ada.copy() for _ in range(clicks)]
+    answers = all_at_once(clicks, lambda index: tabs[index].request("POST", page, form)[:2])
+    assert all(status == 302 for status, _ in answers), answers
+    assert actions(app, "delete_assessment") == 1
+    # pressed again later, from a page left open: said to be gone, not "page not found"
+    status, location, _ = ada.request("POST", page, form)
+    assert status == 302 and location.endswith("/results/history")
+    assert "That assessment was deleted already" in ada.request("GET", location)[2]
+    # and someone else's id is still no page at all
+    bob = LiveBrowser(serve(app)).login("bob@example.com", PASSWORD)
+    assert bob.request("POST", page, {"csrf_token": bob.token("/my-data/")})[0] == 404

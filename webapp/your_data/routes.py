@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Response, abort, flash, redirect, render_template, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, logout_user
 from sqlalchemy import delete, select
 
@@ -12,6 +12,7 @@ from webapp import audit
 from webapp.accounts.models import LoginAttempt, User, claim_session
 from webapp.accounts.routes import reserve_guess, session_already_ended
 from webapp.assessment.models import Assessment
+from webapp.audit import AuditEvent
 from webapp.confirmation import ConfirmForm
 from webapp.extensions import db
 from webapp.results.page_cache import rendered_results
@@ -83,14 +84,23 @@ def _download(body: str, mimetype: str, filename: str) -> Response:
 @bp.route("/assessments/<int:assessment_id>/delete", methods=["GET", "POST"])
 @login_required
 def delete_assessment(assessment_id: int):
-    """Delete one assessment, after a confirmation."""
+    """Delete one assessment, after a confirmation. The same button pressed twice (two tabs,
+    a double click) deletes it once, and the second is told it is deleted already."""
     assessment = Assessment.of_user(current_user.id, assessment_id)
     if assessment is None:
+        if request.method == "POST" and _deleted_by_me(assessment_id):
+            flash("That assessment was deleted already. It is gone from our database.")
+            return redirect(url_for("results.history"))
         abort(404)
     form = ConfirmForm()
     if form.validate_on_submit():
-        db.session.delete(assessment)
-        audit.record("delete_assessment", f"assessment {assessment_id}")
+        gone = db.session.execute(
+            delete(Assessment).where(
+                Assessment.id == assessment_id, Assessment.user_id == current_user.id
+            )
+        )
+        if gone.rowcount:  # else a request at the same moment deleted it: recorded once
+            audit.record("delete_assessment", f"assessment {assessment_id}")
         db.session.commit()
         rendered_results.forget(assessment_id)
         flash("The assessment is deleted. It is gone from our database.")
@@ -99,6 +109,20 @@ def delete_assessment(assessment_id: int):
     moments = [done.completed_at for done in Assessment.completed(current_user.id)]
     return render_template(
         "your_data/confirm_delete.html", assessment=assessment, form=form, moments=moments
+    )
+
+
+def _deleted_by_me(assessment_id: int) -> bool:
+    """Whether the audit log records the signed-in person deleting this assessment."""
+    return (
+        db.session.scalar(
+            select(AuditEvent.id).where(
+                AuditEvent.action == "delete_assessment",
+                AuditEvent.subject == f"assessment {assessment_id}",
+                AuditEvent.actor_id == current_user.id,
+            )
+        )
+        is not None
     )
 
 
