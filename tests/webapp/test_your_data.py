@@ -363,3 +363,17 @@ def test_a_managers_name_written_right_to_left_keeps_to_its_own_run(
     assert "<strong>you and <bdi>מוריה</bdi></strong>, your manager" in on_my_data
     ada.submit(f"/results/{shared}", action_url=f"/results/{shared}/revoke")
     assert "Shared with <bdi>מוריה</bdi> from" in ada.get("/my-data/").text  # a past share
+
+
+def test_a_manager_deleting_their_account_reads_who_reports_to_them_at_every_width(
+    page, live, password, assert_accessible
+):
+    page.goto(f"{live}/account/login?next=/my-data/account/delete")
+    page.get_by_label("Email").fill("mo@example.com")
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    note = page.get_by_role("note")
+    expect(note.get_by_role("heading", name="1 person reports to you")).to_be_visible()
+    expect(note).to_contain_text("Ada will have no manager in trackfit until HR gives them one")
+    assert_accessible(page, "deleting a manager's account")
+    look_at_every_width(page, "delete-account-manager")
