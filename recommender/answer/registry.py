@@ -58,6 +58,13 @@ _NPY_READS = threading.Lock()
 DEFAULT_ROOT = Path(__file__).resolve().parents[2] / "models"
 MODEL_FILE, MANIFEST_FILE, CARD_FILE = "model.npz", "manifest.json", "card.md"
 PEOPLE_FILE = "people.npy"  # keys of the people a version learnt from (recommender.learn.people)
+# what to do about a history line that does not read: the history is the record of who moved
+# which pointer and why, kept as written, so trackfit refuses to guess it (nor to drop a line)
+HISTORY_REPAIR = (
+    "{path} is the record of every promotion and rollback, which trackfit neither guesses "
+    "nor drops a line of: mend the lines named (each one JSON object, as `trackfit models "
+    "promote` writes them) or restore the file from a backup, then run `trackfit models check`"
+)
 ACTIVE_FILE, HISTORY_FILE = "ACTIVE", "history.jsonl"  # ACTIVE: the single pointer of old
 ACTIVE_FOLDER = "active"
 PACK_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}\Z")  # a pack id that is also a safe file name
@@ -462,7 +469,9 @@ class Registry:
                     move["pack"] = packs[move["to"]]
                 moves.append(move)
         if problems:
-            raise ModelRefused(problems)
+            last = problems[-1]  # the way out said once, after the last line named
+            repair = HISTORY_REPAIR.format(path=path)
+            raise ModelRefused([*problems[:-1], Problem(last.where, f"{last.message}; {repair}")])
         if pack is None:
             return moves
         pack_id = pack_id_of(pack)

@@ -817,3 +817,13 @@ def test_a_version_made_before_packs_were_recorded_is_listed_as_the_default_pack
     assert code == 0, err
     assert f"* {version}  " in out and "engineering (made before packs were recorded)" in out
     assert "None" not in out
+
+
+def test_a_history_line_that_does_not_read_is_named_with_the_way_to_mend_it(trackfit, models):
+    history = models / "history.jsonl"
+    history.write_text(history.read_text() + '{"to": \n[]\n', encoding="utf-8")
+    code, _, err = trackfit("--models", str(models), "models", "list")
+    assert code == 2
+    assert "history.jsonl:" in err and "is not valid JSON" in err
+    assert err.count("mend the lines named") == 1  # said once, after the last line named
+    assert "or restore the file from a backup, then run `trackfit models check`" in err
