@@ -670,6 +670,36 @@ def test_the_password_change_button_pressed_again_at_once_changes_it_once(
     assert LiveBrowser(serve(app)).login("ada@example.com", new)
 
 
+@pytest.mark.parametrize("second", ["password", "delete"])
+def test_two_devices_of_one_account_changing_it_at_once_take_turns(app, make_user, serve, second):
+    """Two sessions of one account (a laptop and a phone) at once: one changes the password,
+    the other changes it too or deletes the account. On PostgreSQL each claimed its own
+    session and then waited for the other's (a deadlock, a 500); now one goes first."""
+    make_user("ada@example.com")
+    base = serve(app)
+    laptop = LiveBrowser(base).login("ada@example.com", PASSWORD)
+    phone = LiveBrowser(base).login("ada@example.com", PASSWORD)
+    new = "a new long password"
+    change = {"csrf_token": laptop.token("/account/password"), "current": PASSWORD}
+    change |= {"password": new, "confirm": new}
+    if second == "password":
+        other = ("/account/password", {**change, "csrf_token": phone.token("/account/password")})
+    else:
+        page = "/my-data/account/delete"
+        other = (page, {"csrf_token": phone.token(page), "password": PASSWORD})
+    sends = [(laptop, "/account/password", change), (phone, *other)]
+    answers = all_at_once(2, lambda i: sends[i][0].request("POST", sends[i][1], sends[i][2])[:2])
+    assert all(status == 302 for status, _ in answers), answers
+    done = actions(app, "password_changed") + actions(app, "delete_account")
+    assert done == 1  # the other found its session ended by the first, and did nothing
+    assert failed_attempts(app) == 0
+    loser = next(location for status, location in answers if "ended=1" in location)
+    assert (
+        "You were signed out while the form you sent was on its way"
+        in LiveBrowser(base).request("GET", loser)[2]
+    )
+
+
 @pytest.mark.parametrize("clicks", [2, 4])
 def test_the_delete_account_button_pressed_again_at_once_is_no_error(app, make_user, serve, clicks):
     make_user("ada@example.com")

@@ -349,25 +349,60 @@ def _signed_in_key(user: User) -> str | None:
 
 def end_session(user: User) -> None:
     """End the session the user is signed in with (not committed)."""
-    claim_session(user)
+    key = _signed_in_key(user)
+    if key is not None:
+        db.session.execute(
+            update(LoginSession).where(LoginSession.id == key).values(ended_at=utcnow())
+        )
+
+
+def session_still_open(user: User) -> bool:
+    """Whether the session the user is signed in with is still open, read together with the
+    account's row, which refreshes `user` (its password hash as stored now): a password is
+    then checked against the hash of the moment its session was seen open. False when
+    another request ended the session (the same button pressed twice, another tab) or
+    deleted the account."""
+    key, user_id = _signed_in_key(user), _row_id(user)
+    if key is None or user_id is None:
+        return False
+    found = db.session.execute(
+        select(User)
+        .join(LoginSession, LoginSession.user_id == User.id)
+        .where(User.id == user_id, LoginSession.id == key, LoginSession.ended_at.is_(None))
+        .execution_options(populate_existing=True)
+    ).first()
+    return found is not None
 
 
 def claim_session(user: User) -> bool:
     """End the session the user is signed in with, if it is still open (not committed);
-    False when another request ended it first: the same button pressed twice, the password
-    changed or the account deleted in another tab. The database serialises the update of
-    the one row, so of requests claiming one session at the same moment exactly one gets
-    True: what only one of them may do (change the password, delete the account) is done
-    once."""
-    key = _signed_in_key(user)
-    if key is None:
+    False when another request ended it first or deleted the account. The account's row is
+    locked first (PostgreSQL; SQLite writes one at a time anyway), so that requests of one
+    account, from one session or several, take their turns in one order: of those claiming
+    at once, what only one may do (change the password, delete the account) is done once,
+    and none waits on another's session row while holding its own. Nothing the request has
+    changed is written before the claim (a password set in memory is written at commit)."""
+    key, user_id = _signed_in_key(user), _row_id(user)
+    if key is None or user_id is None:
         return False
-    ended = db.session.execute(
-        update(LoginSession)
-        .where(LoginSession.id == key, LoginSession.ended_at.is_(None))
-        .values(ended_at=utcnow())
-    )
+    with db.session.no_autoflush:
+        locked = db.session.execute(
+            select(User.id).where(User.id == user_id).with_for_update()
+        ).first()
+        if locked is None:
+            return False
+        ended = db.session.execute(
+            update(LoginSession)
+            .where(LoginSession.id == key, LoginSession.ended_at.is_(None))
+            .values(ended_at=utcnow())
+        )
     return ended.rowcount == 1
+
+
+def _row_id(user: User) -> int | None:
+    """The user's id without a trip to the database (the row may be gone since)."""
+    identity = inspect(user).identity
+    return identity[0] if identity else None
 
 
 def end_other_sessions(user: User) -> None:

@@ -42,6 +42,7 @@ from webapp.accounts.models import (
     password_matches,
     recent_failures,
     reserve_attempt,
+    session_still_open,
     withdraw_attempt,
 )
 from webapp.database import utcnow
@@ -211,10 +212,13 @@ def reserve_guess(email: str) -> LoginAttempt | None:
 def session_already_ended(attempt: LoginAttempt):
     """A request whose session another request ended while it ran (the same button pressed
     twice: the first changed the password or deleted the account): nothing is done, the
-    attempt it reserved is taken back (no password was checked), and the browser goes to the
-    start page with its cookie untouched, so the first request's answer stands."""
+    attempt it reserved is taken back (it counts as no guess), and the browser goes to the
+    login page saying why, its cookie untouched: a browser that kept the first request's
+    cookie is signed in (or out) as that request left it, and the login page sends one
+    signed in on to the start page."""
+    db.session.rollback()
     withdraw_attempt(attempt)
-    return redirect(url_for("home.index"))
+    return redirect(url_for("accounts.login", ended=1))
 
 
 @bp.route("/logout", methods=["POST"])
@@ -242,18 +246,20 @@ def change_password():
         if attempt is None:
             return render_template("accounts/throttled.html"), 429
         user = current_user._get_current_object()
-        # this session ends here (it goes on under a new secret): first, so that a second
-        # click of the button, sent with the same session, finds it ended and does nothing
-        if not claim_session(user):
+        # a second click of the button, or another tab, may have changed it a moment ago:
+        # the session is seen open with the password of that moment, and claimed (ended: it
+        # goes on under a new secret) only once the new hash is made, so no lock waits on one
+        if not session_still_open(user):
             return session_already_ended(attempt)
         if not user.check_password(form.current.data):
-            db.session.rollback()  # the session goes on
             audit.record("password_change_failed", user.email)
             db.session.commit()
             form.current.errors.append("That is not your current password.")
         else:
-            attempt.succeeded = True
             user.set_password(form.password.data)
+            if not claim_session(user):
+                return session_already_ended(attempt)
+            attempt.succeeded = True
             end_other_sessions(user)
             audit.record("password_changed", user.email)
             db.session.commit()

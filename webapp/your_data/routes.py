@@ -9,7 +9,7 @@ from flask_login import current_user, login_required, logout_user
 from sqlalchemy import delete, select
 
 from webapp import audit
-from webapp.accounts.models import LoginAttempt, User, claim_session
+from webapp.accounts.models import LoginAttempt, User, claim_session, session_still_open
 from webapp.accounts.routes import reserve_guess, session_already_ended
 from webapp.assessment.models import Assessment
 from webapp.audit import AuditEvent
@@ -151,14 +151,15 @@ def delete_account():
         if attempt is None:
             return render_template("accounts/throttled.html"), 429
         user = current_user._get_current_object()
-        # the session ends first, so that a second click of the button finds it ended
-        if not claim_session(user):
+        # a second click of the button may have deleted it a moment ago (see change_password)
+        if not session_still_open(user):
             return session_already_ended(attempt)
         if not user.check_password(form.password.data):
-            db.session.rollback()  # the session goes on
             audit.record("account_delete_failed", user.email)
             db.session.commit()
             form.password.errors.append("That is not your password.")
+        elif not claim_session(user):
+            return session_already_ended(attempt)
         else:
             attempt.succeeded = True
             # HR reads in the audit log who is left without a manager, to give them another
