@@ -23,11 +23,16 @@ UNSPACED = re.compile(
 # what a length's message adds when such letters counted twice
 COUNTS_AS_TWO = " (a letter of Chinese, Japanese or Thai counts as two)"
 MIN_WORDS = 4  # different words: a reason, not thirty "a"s (`not_written`)
-# Rows of the keyboards people type on (QWERTY, QWERTZ, AZERTY): three or more neighbouring
-# keys of one row, either way, are keys run along ("asdf", "lkj"), not a word of any language.
+# Rows of the keyboards people type on (QWERTY, QWERTZ, AZERTY): four or more neighbouring
+# keys of one row, either way, are keys run along ("asdf", "lkjh"), not a word of any
+# language; three are words in some ("tre" and "poi" in Italian, "wer" in German, "rez" in
+# French)
 KEY_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm", "qwertzuiop", "yxcvbnm", "azertyuiop")
 KEY_ROWS += ("qsdfghjklm", "wxcvbn")
-KEY_RUN = 3
+KEY_RUN = 4
+# A Hangul syllable is written as one character, and Korean puts spaces between its words:
+# one syllable alone is a word (잘, 좀, 더)
+HANGUL_SYLLABLES = re.compile("[\uac00-\ud7a3]")
 # what makes a syllable in Latin letters once accents are set aside: the vowels, and r and l
 # as Czech, Slovak and Croatian write them ("smrt", "vlk", "prst")
 VOWELS = frozenset("aeiouyrl")
@@ -122,7 +127,7 @@ def not_written(text: str, called: str = "a justification", fewest: int = MIN_WO
 def not_a_word(word: str) -> bool:
     """Whether a run of letters is keys typed at random rather than a word: one letter or a
     few letters over and over ("aaaa", "asdfasdf"), neighbouring keys of a keyboard row
-    ("asdf", "lkj"), four Latin letters or more without a syllable ("xcvb"), or letters of one
+    ("asdf", "lkjh"), four Latin letters or more without a syllable ("xcvb"), or letters of one
     row with four consonants in a row ("jfkdlsa"), unless written in capitals, as an
     abbreviation is ("HTML"). Words of other scripts are words."""
     folded = word.casefold()
@@ -167,7 +172,8 @@ def _folded(text: str) -> str:
 
 def words_of(text: str) -> tuple[list[str], str]:
     """The words of a text (runs of two letters or more, a letter's marks included, as Hindi
-    writes its vowels), and the letters of scripts written without spaces, apart."""
+    writes its vowels, or a Hangul syllable alone), and the letters of scripts written
+    without spaces, apart."""
     words, unspaced, word = [], [], []
     for character in text + " ":
         if UNSPACED.match(character):  # a letter alone, which ends a word beside it ("HRチーム")
@@ -175,7 +181,8 @@ def words_of(text: str) -> tuple[list[str], str]:
         elif unicodedata.category(character)[0] in "LM" and character.isprintable():
             word.append(character)
             continue
-        if len(word) >= 2 and unicodedata.category(word[0])[0] == "L":
+        whole = len(word) >= 2 or (word and HANGUL_SYLLABLES.match(word[0]))
+        if whole and unicodedata.category(word[0])[0] == "L":
             words.append("".join(word))
         word = []
     return words, "".join(unspaced)

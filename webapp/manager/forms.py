@@ -21,7 +21,7 @@ NOTE_LIMIT = 10_000
 # where this says why in a sentence or two, and counted as it is: a letter of a script written
 # without spaces (Chinese, Japanese, Thai) as two
 MIN_REASON = 15
-MIN_REASON_WORDS = 3  # different words: a reason, not fifteen "x"s or key-mashing
+MIN_REASON_WORDS = 2  # different words: a reason, not fifteen "x"s or key-mashing
 
 
 # what the team page's "Shared" filter picks, by its value: every report, those with an
