@@ -1151,11 +1151,14 @@ def _version_line(
     registry: Registry, name: str, manifest: dict, own: str, pointers: dict[str, str]
 ) -> tuple[str, list[Problem]]:
     """A version's line in the list, and why its model file cannot be used (changed or cut
-    short after training, or parameters that do not read: named after the list, as `models
-    check` would)."""
+    short after training, or, for an active version, parameters that do not read: named after
+    the list, as `models check` would)."""
     unusable, problems = "", []
     try:
-        registry.load(name)  # the file's hash, then its parameters, as answering reads them
+        if pointers.get(own) == name:  # starred: its parameters read as answering reads them
+            registry.load(name)
+        else:  # a candidate is tried when it is promoted; here its hash (a list stays quick)
+            registry.verify(name, manifest)
     except ModelRefused as refused:
         problems, unusable = list(refused.problems), "  (model file unusable: see below)"
     data = manifest.get("data") or {}
@@ -1515,8 +1518,8 @@ def _evaluation_prior(args: argparse.Namespace, pack):
 
 def _file_path(text: str) -> Path:
     """A path as typed; an empty one is refused as such (Path("") would be named ".", a
-    folder nobody typed)."""
-    if not text.strip():
+    folder nobody typed; " " is a name a file may have)."""
+    if not text:
         raise argparse.ArgumentTypeError("an empty path: give a file name")
     return Path(text)
 
