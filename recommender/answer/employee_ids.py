@@ -81,11 +81,17 @@ def _joins_an_emoji(text: str, index: int) -> bool:
         text[before] == "\ufe0f" or "\U0001f3fb" <= text[before] <= "\U0001f3ff"
     ):
         before -= 1
-    return (
-        before >= 0
-        and unicodedata.category(text[before]) == "So"
-        and unicodedata.category(text[index + 1]) == "So"
-    )
+    return before >= 0 and _pictured(text[before]) and _pictured(text[index + 1])
+
+
+def _pictured(character: str) -> bool:
+    """A symbol of the blocks emoji are drawn from: pictographs (U+1F000 on), the
+    miscellaneous symbols and dingbats (U+2600 to U+27BF: the heart, the female sign, the
+    skull of 🏴‍☠️) and the arrows and shapes of U+2B00 to U+2BFF (the square of 🐈‍⬛); not ©,
+    nor box drawing, which no joiner draws as one picture."""
+    code = ord(character)
+    emoji_block = code >= 0x1F000 or 0x2600 <= code <= 0x27BF or 0x2B00 <= code <= 0x2BFF
+    return emoji_block and unicodedata.category(character) == "So"
 
 
 def _tags_a_flag(text: str, index: int) -> bool:
@@ -94,10 +100,30 @@ def _tags_a_flag(text: str, index: int) -> bool:
     U+E007F, the cancel tag), drawn as one flag."""
     if not "\U000e0020" <= text[index] <= "\U000e007f":
         return False
-    before = index
-    while before > 0 and "\U000e0020" <= text[before - 1] <= "\U000e007e":
-        before -= 1
-    return before > 0 and text[before - 1] == "\U0001f3f4"
+    start = index
+    while start > 0 and _spells_a_region(text[start - 1]):
+        start -= 1
+    end = index if text[index] == "\U000e007f" else index + 1
+    while end < len(text) and _spells_a_region(text[end]):
+        end += 1
+    return (
+        start > 0
+        and text[start - 1] == "\U0001f3f4"
+        and REGION_TAGS[0] <= end - start <= REGION_TAGS[1]
+        and end < len(text)
+        and text[end] == "\U000e007f"
+        and (index < end or text[index] == "\U000e007f")
+    )
+
+
+# a subdivision's code in tags, as Unicode writes it ("gbeng", "gbsct", "usca"): 3 to 6
+# lowercase letters and digits, which no other text hides in a name
+REGION_TAGS = (3, 6)
+
+
+def _spells_a_region(character: str) -> bool:
+    """A tag letter a to z or digit 0 to 9 (U+E0061 to U+E007A, U+E0030 to U+E0039)."""
+    return "\U000e0061" <= character <= "\U000e007a" or "\U000e0030" <= character <= "\U000e0039"
 
 
 def invisible_character(

@@ -97,3 +97,34 @@ def test_a_joiner_that_is_part_of_a_words_spelling_is_no_hidden_character(spelt)
 )
 def test_a_joiner_outside_a_word_is_still_named(text, at):
     assert f"at character {at}" in invisible_character(text, spelling=True)
+
+
+@pytest.mark.parametrize(
+    "pictured",
+    [
+        "\U0001f3f4\U000e0067\U000e0062\U000e0065\U000e006e\U000e0067\U000e007f",  # England
+        "\U0001f9d1\u200d\U0001f4bb",  # a technologist
+        "\U0001f3f4\u200d\u2620\ufe0f",  # the pirate flag
+        "\U0001f408\u200d\u2b1b",  # a black cat
+        "\u2764\ufe0f\u200d\U0001f525",  # a heart on fire
+        "\U0001f64b\u200d\u2640\ufe0f",  # a woman raising her hand
+    ],
+)
+def test_an_emoji_drawn_from_several_is_no_hidden_character_in_a_name(pictured):
+    assert invisible_character(f"Ada {pictured}", spelling=True, emoji=True) is None
+    assert invisible_character(f"Ada {pictured}") is not None  # nor in an id
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("Ada \U0001f3f4\U000e0041\U000e0042\U000e0043\U000e007f", "U+E0041"),  # "ABC" in tags
+        ("Ada \U0001f3f4\U000e0067\U000e0062\U000e0065\U000e006e\U000e0067", "U+E0067"),  # no end
+        ("Ada \U0001f3f4\U000e0067\U000e007f", "U+E0067"),  # too short for a region
+        ("Ada \u00a9\u200d\u00ae", "U+200D"),  # no joiner draws these as one
+        ("Ada \u2500\u200d\u2502", "U+200D"),  # nor box drawing
+    ],
+)
+def test_text_hidden_in_tags_or_joiners_that_draw_nothing_is_named(text, named):
+    assert named in invisible_character(text, spelling=True, emoji=True)
+    assert named in invisible_character(text, prose=True)
