@@ -247,8 +247,19 @@ def _merged_ranges(data: bytes, part: str) -> list[tuple[int, int, int, int]]:
                     left, top, right, bottom = range_boundaries(element.get("ref", ""))
                     ranges.append((top - 1, left - 1, bottom - 1, right - 1))
                 element.clear()
-    except (KeyError, ParseError, zipfile.BadZipFile, OSError, ValueError, TypeError):
-        return []
+    except (
+        KeyError,
+        ParseError,
+        zipfile.BadZipFile,
+        OSError,
+        ValueError,
+        TypeError,
+        NotImplementedError,
+        EOFError,
+        RuntimeError,
+        zlib.error,
+    ):
+        return []  # the merged cells are a hint beside problems already found
     return ranges
 
 
@@ -427,7 +438,16 @@ def _check_zip(data: bytes, file_name: str) -> None:
     """An XLSX is a zip: refuse one that is not, or that would expand past the limit."""
     try:
         entries = zipfile.ZipFile(io.BytesIO(data)).infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError):
+    # NotImplementedError: a zip version or method Python's zipfile does not read (a damaged
+    # header can claim one: "zip file version 6.4")
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        ValueError,
+        OSError,
+        EOFError,
+        NotImplementedError,
+    ):
         raise FrameworkSheetInvalid.at(
             file_name,
             "is not an Excel workbook (an .xlsx file is a zip, and this is not "

@@ -495,6 +495,16 @@ def test_any_bytes_give_placed_problems(data, name):
     _placed_or_valid(data, name)
 
 
+def test_a_workbook_whose_zip_claims_a_version_python_cannot_read_is_named():
+    """Found by the fuzz test below: a damaged header claiming "zip file version 6.4" raised
+    NotImplementedError, a traceback."""
+    data = bytearray((TEMPLATES / "framework-template.xlsx").read_bytes())
+    for header in re.finditer(rb"PK\x01\x02", data):  # each central directory entry's
+        data[header.start() + 6] = 64  # version needed to extract: 6.4
+    (problem,) = problems_of(bytes(data), "ladder.xlsx")
+    assert problem.startswith("ladder.xlsx: is not an Excel workbook")
+
+
 @FUZZ
 @given(st.data())
 def test_a_damaged_template_workbook_gives_placed_problems(data):
