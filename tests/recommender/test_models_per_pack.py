@@ -496,9 +496,9 @@ def test_listing_a_known_pack_without_versions_says_it_has_none(trackfit, unprom
             ["--justification goes with --promote", "--justification: it is 2 characters"],
         ),
         (
-            ["--justification", "asdf jkl; qwer asdf zxcv qwerty hjkl", "--promote"],
+            ["--justification", "asdf lkjh; qwer asdf zxcv qwerty hjkl", "--promote"],
             [
-                "--justification: 'asdf', 'jkl', 'qwer' and 3 more read as keys typed at random, "
+                "--justification: 'asdf', 'lkjh', 'qwer' and 3 more read as keys typed at random, "
                 "not words; it has 0 different words; a justification is a reason in at least"
             ],
         ),
