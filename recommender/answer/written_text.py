@@ -157,7 +157,7 @@ def _one_row_mash(letters: str) -> bool:
 
 
 def _key_run(letters: str) -> bool:
-    """Three or more neighbouring keys of one keyboard row, either way."""
+    """KEY_RUN (four) or more neighbouring keys of one keyboard row, either way."""
     return len(letters) >= KEY_RUN and any(
         letters in row or letters in row[::-1] for row in KEY_ROWS
     )

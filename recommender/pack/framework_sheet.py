@@ -51,6 +51,18 @@ CSV_SUFFIXES = (".csv",)
 # What openpyxl may raise on a file that is a zip but not a workbook it can read: it has no
 # single error type, and the file is a stranger's. Our own code never runs inside this call.
 UNREADABLE_WORKBOOK = (Exception,)
+# A zip, or a part of one, that Python's zipfile cannot read: damaged (a bad header, CRC or
+# stream), cut short, or claiming a version or method it does not read ("zip file version 6.4")
+UNREADABLE_ZIP = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    NotImplementedError,
+    RuntimeError,
+    OSError,
+    EOFError,
+    ValueError,
+    zlib.error,
+)
 
 
 PlacedProblem = tuple[tuple[int, int], Problem]  # ((row, column), problem), to sort by place
@@ -247,18 +259,7 @@ def _merged_ranges(data: bytes, part: str) -> list[tuple[int, int, int, int]]:
                     left, top, right, bottom = range_boundaries(element.get("ref", ""))
                     ranges.append((top - 1, left - 1, bottom - 1, right - 1))
                 element.clear()
-    except (
-        KeyError,
-        ParseError,
-        zipfile.BadZipFile,
-        OSError,
-        ValueError,
-        TypeError,
-        NotImplementedError,
-        EOFError,
-        RuntimeError,
-        zlib.error,
-    ):
+    except (KeyError, ParseError, TypeError, *UNREADABLE_ZIP):
         return []  # the merged cells are a hint beside problems already found
     return ranges
 
@@ -438,16 +439,7 @@ def _check_zip(data: bytes, file_name: str) -> None:
     """An XLSX is a zip: refuse one that is not, or that would expand past the limit."""
     try:
         entries = zipfile.ZipFile(io.BytesIO(data)).infolist()
-    # NotImplementedError: a zip version or method Python's zipfile does not read (a damaged
-    # header can claim one: "zip file version 6.4")
-    except (
-        zipfile.BadZipFile,
-        zipfile.LargeZipFile,
-        ValueError,
-        OSError,
-        EOFError,
-        NotImplementedError,
-    ):
+    except UNREADABLE_ZIP:
         raise FrameworkSheetInvalid.at(
             file_name,
             "is not an Excel workbook (an .xlsx file is a zip, and this is not "
@@ -520,16 +512,7 @@ def _check_elements(data: bytes, file_name: str) -> None:
                     f"{quoted(entry.filename)} declares a document type (DTD), which a "
                     "workbook never does; open it in Excel and save it again",
                 ) from None
-            except (
-                expat.ExpatError,
-                zipfile.BadZipFile,
-                NotImplementedError,
-                RuntimeError,
-                OSError,
-                EOFError,
-                ValueError,
-                zlib.error,
-            ):
+            except (expat.ExpatError, *UNREADABLE_ZIP):
                 continue  # not XML, or not readable: openpyxl names it if it needs the part
 
 
@@ -734,7 +717,7 @@ class _LadderReader:
         columns: list[tuple[int, str]] = []
         more_column = None
         seen: dict[str, int] = {}
-        self._headed_columns: set[int] = set()
+        headed: set[int] = set()
         cells = self.grid.rows[level_row]
         for column in range(1, FIRST_LEVEL_COLUMN):
             if column < len(cells) and cells[column] is not None:
@@ -747,9 +730,7 @@ class _LadderReader:
             level_id = self.text(level_row, column, None)
             if level_id is None:
                 continue
-            # a column with an id, even one refused, is no stray column: its id's problem is
-            # named once, not again at every cell below it
-            self._headed_columns.add(column)
+            headed.add(column)
             if level_id.lower() == MORE_STATEMENTS:
                 if more_column is not None:
                     self.problem(level_row, column, f"a second '{MORE_STATEMENTS}' column")
@@ -770,7 +751,9 @@ class _LadderReader:
             else:
                 seen[level_id] = column
                 columns.append((column, level_id))
-        self._level_ids_read = {column for column, _ in columns} | {more_column}
+        # a column whose id was refused is no stray column: its id's problem is named once,
+        # not again at every cell below it
+        self._refused_columns = headed - {column for column, _ in columns} - {more_column}
         if not columns:
             self.problem(
                 level_row,
@@ -822,7 +805,7 @@ class _LadderReader:
         for row in rows:
             cells = self.grid.rows[row]
             for column in range(FIRST_LEVEL_COLUMN, len(cells)):
-                if cells[column] is not None and column not in columns | self._headed_columns:
+                if cells[column] is not None and column not in columns | self._refused_columns:
                     self.problem(
                         row,
                         column,
@@ -834,7 +817,7 @@ class _LadderReader:
     def _competencies(self, rows: list[int], columns, more_column) -> list[SheetCompetency]:
         competencies = []
         seen: dict[str, int] = {}
-        known_columns = {column for column, _ in columns} | {more_column} | self._headed_columns
+        known_columns = {column for column, _ in columns} | {more_column} | self._refused_columns
         written_ids = {str(self.grid.value(row, 0)).strip() for row in rows}
         for row in rows:
             written = self.text(row, 0, "a competency id")
@@ -1023,7 +1006,7 @@ class _LadderReader:
                         f"{proficiency} has no description here or in any other level's cell; "
                         f"write it after the number (e.g. '{proficiency}: …')",
                     )
-                elif self._headed_columns <= self._level_ids_read:
+                elif not self._refused_columns:
                     # (with a level id refused, its column's statements are not read: the
                     # proficiency may be there, and the refused id is the problem to name)
                     self.problem(

@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import func, select
 
+from tests.webapp.browsing import log_in
 from tests.webapp.page_text import words_of
 from tests.webapp.screens import look_at_every_width
 from webapp.accounts.models import User
@@ -366,12 +367,10 @@ def test_a_managers_name_written_right_to_left_keeps_to_its_own_run(
 
 
 def test_a_manager_deleting_their_account_reads_who_reports_to_them_at_every_width(
-    page, live, password, assert_accessible
+    page, live, assert_accessible
 ):
-    page.goto(f"{live}/account/login?next=/my-data/account/delete")
-    page.get_by_label("Email").fill("mo@example.com")
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
+    log_in(page, live, "mo@example.com")
+    page.goto(f"{live}/my-data/account/delete")
     note = page.get_by_role("note")
     expect(note.get_by_role("heading", name="1 person reports to you")).to_be_visible()
     expect(note).to_contain_text("Ada will have no manager in trackfit until HR gives them one")
