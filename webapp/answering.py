@@ -28,7 +28,7 @@ from recommender.answer.profile import Profile
 from recommender.answer.quality import FLAG_MESSAGES
 from recommender.answer.recommendation import Recommender
 from recommender.answer.registry import ModelRefused, Registry
-from recommender.answer.scoring import answer_matrix, score, score_many, scoring_layout
+from recommender.answer.scoring import given_answers, score, score_many, scoring_layout
 from recommender.answer.track_model import INTERVAL_LEVEL
 from recommender.answer.trial import tried_recommender, try_version
 from recommender.answer.written_text import (
@@ -91,7 +91,6 @@ __all__ = [  # what the web app uses of the answering layer, named once here
     "Section",
     "UnknownDiscipline",
     "active_model_problem",
-    "answer_matrix",
     "answers_json",
     "can_answer",
     "counted_length",
@@ -105,6 +104,7 @@ __all__ = [  # what the web app uses of the answering layer, named once here
     "employee_id_key",
     "feature_labels",
     "first_named",
+    "given_answers",
     "hidden_character",
     "invisible_character",
     "load_pack",

@@ -98,6 +98,15 @@ def answer_matrix(pack: Pack, people: Sequence[Answers]) -> np.ndarray:
     return matrix
 
 
+def given_answers(profiles: ProfileBatch) -> np.ndarray:
+    """The answer matrix the profiles were scored from (`answer_matrix`'s), reverse-keyed items
+    turned back as given: what reliability figures and floor and ceiling shares are computed
+    on, without reading every person's answers a second time."""
+    layout = scoring_layout(profiles.pack)
+    assert profiles.items is not None
+    return np.where(layout.reverse, layout.low + layout.high - profiles.items, profiles.items)
+
+
 def score(pack: Pack, answers: Answers) -> Profile:
     """One person's profile."""
     return score_many(pack, [answers]).profile(0)

@@ -16,9 +16,9 @@ from webapp.answering import (
     Answers,
     AnswersInvalid,
     Pack,
-    answer_matrix,
     answers_json,
     employee_id_key,
+    given_answers,
     score_many,
 )
 from webapp.assessment.models import Assessment
@@ -76,7 +76,7 @@ def quality():
         profiles = score_many(pack, people)
         flagged = profiles.flagged
         flag_counts = {flag: int(profiles.flags[flag].sum()) for flag in FLAG_IDS}
-        report = learning.questionnaire_quality(pack, answer_matrix(pack, people), flagged)
+        report = learning.questionnaire_quality(pack, given_answers(profiles), flagged)
         report["constructs"] = {
             construct: _withheld_below_minimum(q) for construct, q in report["constructs"].items()
         }

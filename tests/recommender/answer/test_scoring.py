@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from recommender.answer.answers import Answers, read_answers_jsonl
-from recommender.answer.scoring import score, score_many
+from recommender.answer.scoring import answer_matrix, given_answers, score, score_many
 
 
 def test_reverse_keyed_items_are_flipped_before_scoring(tiny, make_answers):
@@ -99,6 +99,15 @@ def test_batch_scoring_gives_exactly_the_single_person_result(tiny, people):
     batch = score_many(tiny, people).profiles()
     singles = [score(tiny, person) for person in people]
     assert batch == singles
+
+
+@settings(max_examples=100, deadline=None)
+@given(tiny_people())
+def test_the_answers_given_come_back_from_the_profiles_exactly(tiny, people):
+    """What reliability is computed on, read back from the scored profiles, is each answer as
+    given (reverse-keyed ones turned back), blank where none was given."""
+    given_back = given_answers(score_many(tiny, people))
+    np.testing.assert_array_equal(given_back, answer_matrix(tiny, people))
 
 
 @settings(max_examples=100, deadline=None)
