@@ -261,6 +261,40 @@ def test_null_is_unanswered_as_the_document_says_and_the_document_takes_it(app, 
     assert api(timing).status_code == 400 and list(validator.iter_errors(timing))
 
 
+def test_the_document_names_the_sections_timings_are_kept_for_and_no_other(app, api, people):
+    """A timing of a section the pack does not have is refused by the API (400, naming it),
+    and so by the document: a client checking its body against the document finds it first
+    (an outside fuzzer found the document taking any key)."""
+    document = app.test_client().get("/api/v1/openapi.json").get_json()
+    schema = {**document["components"]["schemas"]["Answers"], "components": document["components"]}
+    validator = Draft202012Validator(schema)
+    with app.app_context():
+        sections = [section.id for section in current_pack().questionnaire.sections]
+    kept = {**people[0], "timings": {section: 60 for section in sections}}
+    assert api(kept).status_code == 200 and not list(validator.iter_errors(kept))
+    stray = {**people[0], "timings": {"lunch": 60}}
+    refused = api(stray)
+    assert refused.status_code == 400 and "timings.lunch" in refused.get_data(as_text=True)
+    assert list(validator.iter_errors(stray))
+
+
+@pytest.mark.parametrize("blank", ["", "%20"])
+def test_a_pack_asked_for_but_left_blank_is_refused_naming_the_disciplines(app, token, blank):
+    """`?pack=` with nothing in it is a client's bug, not a choice: answering for the token
+    owner's discipline instead could answer for another questionnaire than the one asked."""
+    client = app.test_client()
+    posted = client.post(
+        f"/api/v1/recommendations?pack={blank}",
+        json={"employee_id": "e-1"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    described = client.get(f"/api/v1/openapi.json?pack={blank}")
+    for response in (posted, described):
+        assert response.status_code == 400
+        message = response.get_json()["error"]
+        assert message.startswith("pack is empty") and "engineering" in message
+
+
 def test_a_recommendation_carries_the_range_of_each_chance(app, api, people):
     recommendation = api(people[0]).get_json()
     assert recommendation["interval_level"] == 0.9

@@ -181,7 +181,11 @@ def _answers_schema(pack: Pack) -> dict[str, Any]:
             "timings": {
                 "type": ["object", "null"],
                 "description": "Seconds spent on each section, by section id",
-                "additionalProperties": {"type": "number", "minimum": 0},
+                "properties": {
+                    section.id: {"type": "number", "minimum": 0}
+                    for section in questionnaire.sections
+                },
+                "additionalProperties": False,
             },
         },
     }

@@ -93,11 +93,18 @@ def openapi():
 
 
 def _asked_pack() -> Pack | None:
-    """The newest pack of the discipline `?pack=` names, None when it names none; an unknown
-    one is a 404 naming the disciplines there are."""
-    asked = request.args.get("pack", "").strip()
-    if not asked:
+    """The newest pack of the discipline `?pack=` names, None when it is not given; an unknown
+    one is a 404 naming the disciplines there are, an empty one a 400."""
+    if "pack" not in request.args:
         return None
+    asked = request.args["pack"].strip()
+    if not asked:  # a client's blank is no choice: the owner's discipline may not be theirs
+        known = ", ".join(answering.discipline_ids())
+        abort(
+            make_response(
+                *error_response(400, f"pack is empty: leave it out, or name one of {known}.")
+            )
+        )
     try:
         return answering.current_pack(asked[:80])
     except UnknownDiscipline as unknown:
