@@ -985,6 +985,7 @@ def _check_models(registry: Registry, args: argparse.Namespace) -> int:
         registry.history()  # a malformed pointer history is refused with its lines named
         try_version(registry, args.version, args.pack)
         print(f"{args.version}: usable (SHA-256 matches, parameters read, sample people answered)")
+        _check_people(registry, args.version)
         return EXIT_OK
     problems = []
     try:
@@ -1291,6 +1292,7 @@ def _change_models(args: argparse.Namespace) -> int:
         )
         own = registry.pack_of(args.version)
         print(f"active model for {own}: {args.version} (was {previous or 'none'})")
+        _check_people(registry, args.version)
     elif args.action == "rollback":
         _known_pack(registry, args.pack)
         _check_rollback_justification(args)
@@ -1308,6 +1310,7 @@ def _change_models(args: argparse.Namespace) -> int:
         else:
             pack, (target, current) = _roll_back_latest(registry, _justification(args))
         print(f"active model for {pack_id_of(pack)}: {target} (was {current})")
+        _check_people(registry, target)
     else:
         from recommender.learn.default_model import build_default_model
 

@@ -639,6 +639,36 @@ def test_a_record_of_people_that_does_not_read_is_a_warning_of_check_not_a_failu
     assert "a candidate trained now cannot tell which of its people v1 learnt from" in out
 
 
+def test_a_record_of_people_that_does_not_read_is_named_when_that_version_is_checked_or_made_active(
+    trackfit, models
+):
+    """`models check V`, a promotion and a rollback say what `models check` says of the active
+    version (an outside check flipped a byte of a candidate's record: checking it by name
+    said "usable", and promoting it said nothing)."""
+    other = forged_version(models, lambda arrays: None)
+    record = models / other / PEOPLE_FILE
+    np.save(record, np.array([1, 2, 3], dtype=np.uint64))
+    manifest = json.loads((models / other / "manifest.json").read_text())
+    manifest["sha256"][PEOPLE_FILE] = "0" * 64  # changed since training
+    (models / other / "manifest.json").write_text(json.dumps(manifest))
+    warning = f"a candidate trained now cannot tell which of its people {other} learnt from"
+    code, out, err = trackfit("--models", str(models), "models", "check", other)
+    assert code == 0, err
+    assert f"{other}: usable" in out and "does not match its SHA-256" in out and warning in out
+    code, out, err = trackfit(
+        "--models", str(models), "models", "promote", other, "--justification", REASON
+    )
+    assert code == 0, err
+    assert f"active model for engineering: {other}" in out and warning in out
+    code, out, err = trackfit("--models", str(models), "models", "promote", "v1")
+    assert code == 0 and warning not in out
+    code, out, err = trackfit(
+        "--models", str(models), "models", "rollback", "--justification", REASON
+    )
+    assert code == 0, err
+    assert f"active model for engineering: {other} (was v1)" in out and warning in out
+
+
 def test_the_next_step_train_offers_names_the_registry_only_when_one_was_named(
     trackfit, models, tmp_path, monkeypatch
 ):
