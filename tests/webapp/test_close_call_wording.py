@@ -113,3 +113,34 @@ def test_a_clear_lead_without_the_rule_is_still_a_clear_fit(app, pages):
     seen = pages()
     for name, html in seen.items():
         assert "a clear fit" in html and CLOSE_CALL not in html.lower(), name
+
+
+def test_a_close_call_a_rule_settled_is_called_a_close_call_on_every_page(app, pages):
+    """The model leaning a little to the other track (how sure 47%), a rule choosing this one
+    and the close-call rule firing: every page calls it a close call, as the rule's note
+    does, and the result says a rule chose too (an outside check found the headline saying
+    only "chosen by a rule", beside the note that neither track is clearly the better fit)."""
+    _store(app, pages.assessment_id, 0.44, 0.50, close_call=True)
+    seen = pages()
+    assert "How sure: <strong>47%</strong>" in seen["result"] and BOTH_COULD_FIT in seen["result"]
+    for name, html in seen.items():
+        assert "a close call: neither track is clearly the better fit for" in html, name
+        assert "chosen by a rule" not in html, name
+    assert "track looks like a close call" in seen["result"]
+    assert "a rule chose this one" in seen["result"]
+
+
+def test_a_track_a_rule_chose_reads_as_a_sentence(app, pages):
+    """Without a close call, the headline says a rule chose it in a sentence ("looks like
+    chosen by a rule" it read), and the other pages say so beside the figure."""
+    _store(app, pages.assessment_id, 0.30, 0.70, close_call=False)
+    seen = pages()
+    assert (
+        "track was chosen by a rule: the model on its own leans to the other track."
+        in seen["result"]
+    )
+    assert (
+        "(chosen by a rule: the model on its own leans to the other track, 30%)" in seen["history"]
+    )
+    for name, html in seen.items():
+        assert CLOSE_CALL not in html.lower(), name

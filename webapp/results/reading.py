@@ -226,18 +226,18 @@ class Reading:
                 " Below 50% means the model on its own leans to the other track: a rule chose "
                 "this one (see the rules that applied)."
             )
-        elif close_call(self.recommendation):
+        if close_call(self.recommendation):
             text += (
                 " Each chance is an estimate with a range, and here the difference between them "
                 "is within what the model is unsure of: neither track is clearly the better fit "
                 "for you, a close call (see the notes below)."
             )
-        elif confidence < 0.6 and plain >= 0.6:
+        elif 0.5 <= confidence < 0.6 and plain >= 0.6:
             text += (
                 " It is low because of those notes, not because the tracks are close: answer "
                 "again with care for a clearer reading."
             )
-        elif confidence < 0.6:
+        elif 0.5 <= confidence < 0.6:
             text += " A figure this near 50% means the difference between your chances is small."
         return text
 

@@ -44,16 +44,22 @@ def sureness(recommendation: dict[str, Any]) -> str:
     make a 74% lead a close call and leave a 55% one a real, if small, lead. Reading the flag
     keeps the headline and the note from contradicting each other, in results of any age.
     """
-    confidence = float(recommendation["confidence"])
-    if confidence < 0.5:
-        return "chosen by a rule: the model on its own leans to the other track"
-    if close_call(recommendation):
+    if close_call(recommendation):  # whatever the figure, a rule's choice included
         return "a close call: neither track is clearly the better fit for you"
+    if chosen_by_rule(recommendation):
+        return "chosen by a rule: the model on its own leans to the other track"
+    confidence = float(recommendation["confidence"])
     if confidence >= 0.75:
         return "a clear fit"
     if confidence >= 0.6:
         return "a fairly clear fit"
     return "the better fit, though not clearly so"
+
+
+def chosen_by_rule(recommendation: dict[str, Any]) -> bool:
+    """Whether a rule, not the model, chose the track (the model on its own leans to the
+    other: how sure is under 50%) and it is no close call, which is said as one instead."""
+    return float(recommendation["confidence"]) < 0.5 and not close_call(recommendation)
 
 
 def track_named(track: str, pack_ref: str) -> str:
@@ -82,3 +88,4 @@ def register(app: Flask) -> None:
     """Make the filters available to templates."""
     for function in (percent, day, minute, day_among, sureness, strength, track_named, level_named):
         app.add_template_filter(function)
+    app.add_template_test(chosen_by_rule)
