@@ -57,7 +57,7 @@ _SOURCES = {
         "flagged_groups_said",
         "flags_maybe_chance",
         "likely_ratio",
-        "ratio_said",
+        "group_ratio_said",
         "NOT_SHOWN_RULE",
         "NOTHING_CHECKED",
         "OUTCOMES",

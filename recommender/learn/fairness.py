@@ -874,8 +874,10 @@ def _group(
         if not is_reference:
             table = [[count, n - count], [count_ref, n_ref - count_ref]]
             p_value = rounded_p(fisher_exact(table).pvalue)
-        if count_ref == 0:  # nobody selected in any comparable group: no disparity
-            ratio = 1.0
+        if count_ref == 0:
+            # nobody selected in any comparable group: among them, no disparity; a small
+            # group with some selected has a rate over nothing, no number (`ratio_undefined`)
+            ratio = 1.0 if count == 0 else None
         else:
             exact = Fraction(count * n_ref, n * count_ref)
             ratio, flagged = round(float(exact), 4), exact < threshold
@@ -890,6 +892,7 @@ def _group(
         "rate": round(count / n, 4),
         "impact_ratio": ratio,
         "impact_ratio_interval": interval,
+        "ratio_undefined": reference is not None and ratio is None,
         "flagged": flagged,
         "p_value": p_value,
         "small_group": not comparable,

@@ -107,7 +107,15 @@ TEST_WITHHELD = (
     "people, whose outcomes could be worked back from it."
 )
 # what a group too small to show keeps none of
-WITHHELD = ("count", "rate", "impact_ratio", "impact_ratio_interval", "p_value", "p_adjusted")
+WITHHELD = (
+    "count",
+    "rate",
+    "impact_ratio",
+    "impact_ratio_interval",
+    "ratio_undefined",
+    "p_value",
+    "p_adjusted",
+)
 NO_REFERENCE = (
     f"No group has at least {SMALL_GROUP} people and {MIN_SHARE:.0%} of those assessed, so no "
     "group is compared with another."
@@ -310,6 +318,18 @@ def ratio_said(ratio: float | None) -> str:
     if round(ratio, 2) == IMPACT_RATIO_FLAG and ratio != IMPACT_RATIO_FLAG:
         return f"{ratio:.4f}"
     return _ratio_text(ratio)
+
+
+# a group with some selected beside a reference that selected nobody: its rate over 0
+UNDEFINED_RATIO = "not defined: the reference's rate is 0%"
+
+
+def group_ratio_said(group: dict[str, Any]) -> str:
+    """A group's impact ratio as read (`ratio_said`), or that it has none where the reference
+    selected nobody and this group some (no number, 1.00 least of all)."""
+    if group.get("ratio_undefined"):
+        return UNDEFINED_RATIO
+    return ratio_said(group.get("impact_ratio"))
 
 
 def _ratio_text(value: float) -> str:

@@ -29,10 +29,10 @@ from recommender.learn.fairness_wording import (
     comparisons_said,
     counted_among,
     fairness_checked,
+    group_ratio_said,
     likely_ratio,
     p_statement,
     people_set_aside,
-    ratio_said,
     readable_p,
     shown_report,
     withheld_reason,
@@ -642,7 +642,7 @@ def _group_row(group: dict[str, Any], cell: dict[str, Any], report: dict[str, An
     else:
         small = ""
         if group["small_group"]:
-            if group["impact_ratio"] is None:
+            if group["impact_ratio"] is None and not group.get("ratio_undefined"):
                 small = "too few to compare"
             else:
                 small = SMALL_GROUP_MARK if new_rules else "small group"
@@ -672,10 +672,13 @@ def _rate_with_range(group: dict[str, Any]) -> str:
 
 
 def _ratio_with_range(group: dict[str, Any]) -> str:
-    """The impact ratio as the page reads it (`ratio_said`), and after it its 90% range where
+    """The impact ratio as the page reads it (`group_ratio_said`), and after it its 90% range where
     the report has one."""
     ratio_range, ratio = likely_ratio(group), group["impact_ratio"]
-    said = ratio_said(ratio) if is_number(ratio) else f"{_or_dash(ratio)}"
+    if is_number(ratio) or group.get("ratio_undefined"):
+        said = group_ratio_said(group)
+    else:
+        said = f"{_or_dash(ratio)}"
     return f"{said} ({ratio_range})" if ratio_range else said
 
 

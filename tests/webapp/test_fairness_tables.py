@@ -119,6 +119,15 @@ def test_the_page_names_the_reference_and_never_lets_a_small_group_set_it(app, h
     assert NOTHING_CHECKED not in words
 
 
+def test_a_ratio_over_a_reference_that_selected_nobody_reads_not_defined(app, hr):
+    team, chosen = blocks(("x", 45, 0), ("y", 12, 10))
+    with_fairness(app, fairness_report({"manager_recommended": chosen}, {"team": team}))
+    page = hr.get("/hr/models/v1").get_data(as_text=True)
+    (y,) = [row for row in rows(page) if row[0] == "y"]
+    assert y[3] == "not defined: the reference's rate is 0%"
+    assert y[5] == "small group: flagged only where the ratio is under 0.8 and p < 0.05"
+
+
 def test_a_target_above_the_top_of_the_ladder_is_counted_only_below_it(app, hr):
     """The people at the top of the ladder advised cannot be advised above it: the page and
     the model card say how many were left out, and their group is not flagged for it."""

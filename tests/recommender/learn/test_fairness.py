@@ -39,6 +39,7 @@ from recommender.learn.fairness_wording import (
     exposes_small_groups,
     flagged_groups,
     flagged_groups_said,
+    group_ratio_said,
     likely_ratio,
     p_statement,
     ratio_said,
@@ -306,6 +307,7 @@ def test_a_hand_made_example_gives_the_known_rates_ratios_and_flags():
         "rate": 0.5,
         "impact_ratio": 1.0,
         "impact_ratio_interval": None,
+        "ratio_undefined": False,
         "flagged": False,
         "p_value": None,
         "p_adjusted": None,
@@ -585,6 +587,7 @@ def test_a_group_of_fewer_than_five_keeps_its_size_but_not_its_outcomes():
         "rate": None,
         "impact_ratio": None,
         "impact_ratio_interval": None,
+        "ratio_undefined": None,
         "flagged": False,
         "p_value": None,
         "p_adjusted": None,
@@ -725,6 +728,22 @@ def test_nobody_selected_means_no_disparity():
     assert not any(g["flagged"] for g in cell["groups"]) and cell["flagged"] is False
     assert cell["test"] is cell["chi_square_p"] is None
     assert report["flagged"] == []
+
+
+def test_a_small_group_selected_where_the_reference_selected_nobody_has_no_ratio():
+    """Its rate over a reference's 0% is no number: 1.00 it was shown (an outside check: 10 of
+    12 advised to manage beside 0 of 45, "impact ratio 1.00"). It is never flagged: its rate is
+    above the reference's. Groups at 0% as the reference is have no disparity."""
+    team, selected = people(("x", 45, 0), ("y", 12, 10), ("z", 6, 0))
+    cell = fairness_report({"o": selected}, {"team": team})["attributes"][0]["outcomes"]["o"]
+    groups = by_group(cell)
+    assert cell["reference_group"] == "x"
+    assert groups["y"]["impact_ratio"] is None and groups["y"]["ratio_undefined"] is True
+    assert groups["y"]["p_value"] < 0.001 and groups["y"]["flagged"] is False
+    assert group_ratio_said(groups["y"]) == "not defined: the reference's rate is 0%"
+    for name in ("x", "z"):
+        assert groups[name]["impact_ratio"] == 1.0 and groups[name]["ratio_undefined"] is False
+    assert group_ratio_said(groups["z"]) == "1.00"
 
 
 def test_an_attribute_with_nobody_known_has_no_groups():

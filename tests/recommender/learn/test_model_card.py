@@ -57,6 +57,15 @@ def test_a_report_names_its_reference_and_leaves_small_groups_uncompared():
     ) in text
 
 
+def test_a_ratio_over_a_reference_that_selected_nobody_is_carded_as_not_defined():
+    team, chosen = blocks(("x", 45, 0), ("y", 12, 10))
+    text = "\n".join(fairness_lines(fairness_report({"manager_recommended": chosen}, {"t": team})))
+    assert "| x (reference) | 45 | 0.00 (likely 0.00 to 0.06) | 1.00 | – |  |" in text
+    row = next(line for line in text.splitlines() if line.startswith("| y |"))
+    assert "| not defined: the reference's rate is 0% |" in row and "too few" not in row
+    assert row.endswith(f"{SMALL_GROUP_MARK} |")
+
+
 def test_a_report_without_a_comparable_group_says_so_and_names_the_exact_test():
     gender, chosen = blocks(("a", 20, 6), ("b", 20, 1))
     text = "\n".join(fairness_lines(fairness_report({"o": chosen}, {"g": gender})))
