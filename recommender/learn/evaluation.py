@@ -121,11 +121,12 @@ def evaluate_run(
         name: {"gain": captured(policy_value(choice, truth_p), coin, oracle)}
         for name, choice in policies.items()
     }
-    for name, p in stated.items():
-        chosen = policies["advice" if name == "trackfit" else name]
-        run[name]["calibration_error"] = _calibration_error(p, chosen, truth_p)
+    for name, p in stated.items():  # each on the track it would choose itself
+        run[name]["calibration_error"] = _calibration_error(p, policies[name], truth_p)
         run[name]["tracks"] = probability_metrics(p, test.track_taken, test.success)
-    run["advice"]["calibration_error"] = run["trackfit"]["calibration_error"]
+    # the advice states the model's chances, on the track the pack's rules advised
+    advised = _calibration_error(prediction.p_success, policies["advice"], truth_p)
+    run["advice"]["calibration_error"] = advised
     run["intervals"] = _interval_report(prediction.intervals, truth_p)
     run["capacity"] = {t: fitted.metrics["tracks"][t]["knots"] for t in TRACK_IDS}
     run["pairs"] = {t: fitted.metrics["tracks"][t]["pairs"] for t in TRACK_IDS}
