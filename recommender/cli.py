@@ -1021,19 +1021,23 @@ def _check_models(registry: Registry, args: argparse.Namespace) -> int:
             problems += refused.problems
     if not args.pack:  # a bad pointer of a pack not installed, not met above
         problems += [problem for problem in unreadable if str(problem) not in map(str, problems)]
-    _check_leftovers(registry)
+    _check_leftovers(registry, set(pointers.values()))
     if problems:
         raise ModelRefused(problems)
     return EXIT_OK
 
 
-def _check_leftovers(registry: Registry) -> None:
-    """Warn of what no pointer uses but an interrupted command left behind: a version folder
-    that does not read, a half-written version (`.staging-*`) or pointer (`active/.<pack>-*`).
-    None stops the active versions answering, so the check still passes."""
+def _check_leftovers(registry: Registry, active: set[str]) -> None:
+    """Warn of what no pointer uses but could not be promoted or rolled back to, or an
+    interrupted command left behind: a version folder that does not read, or whose model file
+    no longer matches its SHA-256 (as `models list` marks it), a half-written version
+    (`.staging-*`) or pointer (`active/.<pack>-*`). None stops the active versions answering,
+    so the check still passes (an active version's file is checked above, as an error)."""
     for name in registry.versions():
         try:
-            registry.manifest(name)
+            manifest = registry.manifest(name)
+            if name not in active:
+                registry.verify(name, manifest)
         except ModelRefused as refused:
             print(f"  warning: {refused.problems[0]}")
     for folder in (registry.root, registry.root / ACTIVE_FOLDER):

@@ -794,6 +794,20 @@ def test_the_check_warns_of_what_interrupted_commands_left_and_still_passes(trac
     assert ".engineering-x1y2: a version or pointer being written" in warnings[2]
 
 
+def test_the_check_warns_of_a_version_whose_model_file_changed_and_still_passes(trackfit, models):
+    """A version no pointer uses whose model file no longer matches its SHA-256 cannot be
+    promoted or rolled back to: the check says so, as `models list` marks it (an outside check
+    appended a byte to one: the list named it, the check said nothing)."""
+    other = forged_version(models, lambda arrays: None)
+    with (models / other / "model.npz").open("ab") as file:
+        file.write(b"\0")
+    code, out, _ = trackfit("--models", str(models), "models", "check")
+    assert code == 0 and "engineering: v1 usable" in out
+    warnings = [line for line in out.splitlines() if line.startswith("  warning:")]
+    assert len(warnings) == 1
+    assert f"{other}/model.npz: SHA-256" in warnings[0] and "does not match" in warnings[0]
+
+
 def test_the_same_rows_in_another_order_train_the_same_candidate(trackfit, tmp_path):
     """Folds and bootstrap samples follow the rows' order: read in the people's order, a file
     and its shuffled copy give one model, one comparison and one verdict."""
