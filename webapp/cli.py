@@ -420,8 +420,12 @@ def run_tokens(args: argparse.Namespace) -> int:
         else:
             if args.id is None:
                 return _fail("tokens revoke: --id is required")
-            if revoke_token(args.id) is None:
+            token, revoked = revoke_token(args.id)
+            if token is None:
                 return _fail(f"no token with id {args.id}")
+            if not revoked:  # nothing changed, so nothing for the audit log
+                print(f"token {args.id} was revoked already, on {token.revoked_at:%Y-%m-%d}")
+                return EXIT_OK
             audit.record("token_revoked", f"token {args.id}", actor=_command_line_actor())
             db.session.commit()
             print(f"token {args.id} revoked")

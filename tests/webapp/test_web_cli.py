@@ -303,6 +303,9 @@ def test_accounts_roles_and_tokens_changed_from_the_command_line_are_audited(cli
     cli("users", "set-role", "--email", "mo@example.com", "--role", "hr")
     cli("tokens", "create", "--name", "HRIS", "--owner", "hr@example.com")
     cli("tokens", "revoke", "--id", "1")
+    # revoked again: nothing changes, so nothing is audited, and it says since when
+    code, out, _ = cli("tokens", "revoke", "--id", "1")
+    assert code == 0 and out.startswith("token 1 was revoked already, on 20")
     with app.app_context():
         events = db.session.scalars(db.select(AuditEvent).order_by(AuditEvent.id)).all()
     assert [(e.action, e.subject) for e in events] == [

@@ -145,10 +145,15 @@ def all_tokens() -> list[ApiToken]:
     return list(db.session.scalars(select(ApiToken).order_by(ApiToken.id.desc())))
 
 
-def revoke_token(token_id: int) -> ApiToken | None:
-    """Revoke a token by id; None when there is no such token."""
-    token = db.session.get(ApiToken, token_id)
-    if token is not None and token.revoked_at is None:
-        token.revoked_at = utcnow()
-        db.session.commit()
-    return token
+def revoke_token(token_id: int) -> tuple[ApiToken | None, bool]:
+    """Revoke a token by id: the token (None when there is no such token) and whether this
+    call revoked it (False: it was revoked already, by another call too when two ran at once:
+    the update only takes a token not yet revoked, so one of them does)."""
+    revoked = db.session.execute(
+        update(ApiToken)
+        .where(ApiToken.id == token_id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    return db.session.get(ApiToken, token_id, populate_existing=True), bool(revoked)
