@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from recommender.pack.framework import TRACK_IDS
+
 if TYPE_CHECKING:
     from recommender.pack.framework import Framework
     from recommender.pack.questionnaire import Questionnaire
@@ -34,33 +36,41 @@ CLOSE_CALL_FLAG = "close_call"
 CONSTRUCT_FIELDS = "constructs."
 
 
+# The prefixes of the fields the framework gives rules (competencies and levels held), named
+# but not yet checked while framework.yaml does not read.
+FRAMEWORK_FIELDS = ("competencies.",)
+
+
 @dataclass(frozen=True)
 class FieldSpec:
-    """What a field holds: its kind and, for ids, the values it can take."""
+    """What a field holds: its kind and, for ids, the values it can take (None: not known
+    yet, while the file that lists them does not read)."""
 
     kind: str
-    choices: tuple[str, ...] = ()
+    choices: tuple[str, ...] | None = ()
 
 
 def field_catalogue(
-    framework: Framework, questionnaire: Questionnaire | None
+    framework: Framework | None, questionnaire: Questionnaire | None
 ) -> dict[str, FieldSpec]:
     """Every field a rule of this pack may read; without a questionnaire (one that does not
-    read), every field but the constructs it measures."""
+    read), every field but the constructs it measures; without a framework, every field but
+    its competencies (`FRAMEWORK_FIELDS`), and its levels as ids of no known choices."""
     number = FieldSpec(NUMBER)
     construct_ids = questionnaire.construct_ids if questionnaire else ()
+    competency_ids = framework.competency_ids if framework else ()
     fields = {f"{CONSTRUCT_FIELDS}{c}": number for c in construct_ids}
-    fields |= {f"competencies.{c}": number for c in framework.competency_ids}
+    fields |= {f"competencies.{c}": number for c in competency_ids}
     fields |= {
         "context.years_experience": number,
         "context.years_at_level": number,
         "context.direct_reports": number,
         "context.current_grade": number,
-        "context.current_track": FieldSpec(IDENTIFIER, framework.track_ids),
-        "context.current_level": FieldSpec(IDENTIFIER, framework.level_ids),
+        "context.current_track": FieldSpec(IDENTIFIER, TRACK_IDS),
+        "context.current_level": FieldSpec(IDENTIFIER, framework.level_ids if framework else None),
     }
     fields |= {f"flags.{flag}": FieldSpec(BOOLEAN) for flag in FLAG_IDS}
-    for track in framework.track_ids:
+    for track in TRACK_IDS:
         fields[f"levels.{track}.status"] = FieldSpec(IDENTIFIER, STATUSES)
         fields[f"levels.{track}.current_grade"] = number
         fields[f"levels.{track}.supported_grade"] = number

@@ -8,7 +8,7 @@ from functools import cache
 from pathlib import Path
 
 from recommender.errors import PackInvalid, did_you_mean
-from recommender.pack.fields import CONSTRUCT_FIELDS, field_catalogue
+from recommender.pack.fields import CONSTRUCT_FIELDS, FRAMEWORK_FIELDS, field_catalogue
 from recommender.pack.framework import Framework
 from recommender.pack.parsing.framework import parse_framework
 from recommender.pack.parsing.header import parse_header
@@ -124,19 +124,20 @@ def _load_pack_cached(path: Path, _fingerprint: tuple) -> Pack:
         unchecked.append("framework.yaml's ladders (grades, trunk, steps), until every level reads")
     if framework is None and sources["questionnaire.yaml"].read:
         unchecked.append("questionnaire.yaml's competencies and levels, until framework.yaml reads")
-    rules = None
-    if framework:
-        # without the questionnaire, only the names of the constructs it measures wait for it
-        unchecked_fields = None if questionnaire else CONSTRUCT_FIELDS
-        catalogue = field_catalogue(framework, questionnaire)
-        rules = parse_rules(sources["rules.yaml"], catalogue, framework, unchecked_fields)
-        if unchecked_fields and sources["rules.yaml"].read:
+    # what the rules read of a file that does not read waits for it; the rest is checked now
+    unchecked_fields = (() if questionnaire else (CONSTRUCT_FIELDS,)) + (
+        () if framework else FRAMEWORK_FIELDS
+    )
+    catalogue = field_catalogue(framework, questionnaire)
+    rules = parse_rules(sources["rules.yaml"], catalogue, framework, unchecked_fields)
+    if sources["rules.yaml"].read:
+        if questionnaire is None:
             unchecked.append("rules.yaml's construct fields, until questionnaire.yaml reads")
-    elif sources["rules.yaml"].read:
-        built = {"framework.yaml": framework, "questionnaire.yaml": questionnaire}
-        unread = [name for name, read in built.items() if read is None]
-        verb = "reads" if len(unread) == 1 else "read"
-        unchecked.append(f"rules.yaml's fields, until {' and '.join(unread)} {verb}")
+        if framework is None:
+            unchecked.append(
+                "rules.yaml's competency fields, levels and target moves, until "
+                "framework.yaml reads"
+            )
     if log or header is None or framework is None or questionnaire is None or rules is None:
         raise PackInvalid(log.listed() or [f"{path}: pack could not be read"], notes=unchecked)
     pack_id, version, title, description = header

@@ -310,4 +310,6 @@ def test_what_could_not_be_checked_yet_is_said_apart_from_the_problems(hr):
     assert response.status_code == 422
     assert "The pack was not installed: 1 problem</h2>" in html
     assert "Not checked yet, so more may show once these are fixed:" in html
-    assert "rules.yaml&#39;s fields, until framework.yaml reads" in html
+    assert (
+        "rules.yaml&#39;s competency fields, levels and target moves, until framework.yaml" in html
+    )

@@ -14,7 +14,7 @@ from recommender.pack.fields import (
     NUMBER,
     FieldSpec,
 )
-from recommender.pack.framework import Framework
+from recommender.pack.framework import TRACK_IDS, Framework
 from recommender.pack.rules import (
     ALL_TRACKS,
     COMBINATORS,
@@ -34,12 +34,14 @@ from recommender.pack.source import ID_PATTERN, PackSource, cut, describe, shown
 def parse_rules(
     source: PackSource,
     catalogue: dict[str, FieldSpec],
-    framework: Framework,
-    unchecked_fields: str | None = None,
+    framework: Framework | None,
+    unchecked_fields: tuple[str, ...] = (),
 ) -> RuleSet | None:
     """Build the rule set from `rules.yaml`, logging every problem with the rule's id. A field
-    named with the prefix `unchecked_fields` (the constructs, while the questionnaire that
-    measures them does not read) is taken for a number, its name not checked yet."""
+    named with a prefix of `unchecked_fields` (the constructs, while the questionnaire that
+    measures them does not read; the competencies, while the framework does not) is taken for
+    a number, its name not checked yet. Without a framework, how far a target may move is not
+    checked yet either; everything else is."""
     raw = source.mapping(source.data, (), "a mapping with a list of rules")
     if raw is None:
         return None
@@ -85,16 +87,19 @@ class _RuleParser:
         self,
         source: PackSource,
         catalogue: dict[str, FieldSpec],
-        framework: Framework,
-        unchecked_fields: str | None,
+        framework: Framework | None,
+        unchecked_fields: tuple[str, ...],
     ):
         self.source = source
         self.catalogue = catalogue
         self.unchecked_fields = unchecked_fields
-        self.track_ids = framework.track_ids
+        self.track_ids = TRACK_IDS
         # a target moves at most the length of a ladder, and is capped at most to its top
-        self.longest_ladder = max(len(framework.ladder(track)) for track in framework.track_ids)
-        self.grades = max(level.grade for level in framework.levels)
+        # (not known while the framework does not read)
+        self.longest_ladder = self.grades = None
+        if framework is not None:
+            self.longest_ladder = max(len(framework.ladder(t)) for t in framework.track_ids)
+            self.grades = max(level.grade for level in framework.levels)
         self.rule_id = "?"
 
     def problem(self, path: tuple, message: str) -> None:
@@ -221,7 +226,7 @@ class _RuleParser:
             if spec.kind == BOOLEAN and not isinstance(item, bool):
                 self.problem(path, f"{name} is true or false; {shown(item)} is not")
                 return False
-            if spec.kind == IDENTIFIER and item not in spec.choices:
+            if spec.kind == IDENTIFIER and spec.choices is not None and item not in spec.choices:
                 self.problem(
                     path, f"{shown(item)} is not a value of {name} ({', '.join(spec.choices)})"
                 )
@@ -287,7 +292,7 @@ class _RuleParser:
         if isinstance(amount, bool) or not isinstance(amount, int):
             self.problem(path + (amount_key,), f"must be a whole number, not {describe(amount)}")
             return None
-        if amount_key == "by" and abs(amount) > self.longest_ladder:
+        if amount_key == "by" and self.longest_ladder and abs(amount) > self.longest_ladder:
             self.problem(
                 path + (amount_key,),
                 f"moves a target {amount} levels; a ladder here has at most "
@@ -295,7 +300,8 @@ class _RuleParser:
                 f"{self.longest_ladder}",
             )
             return None
-        if amount_key == "grades_above_current" and not 0 <= amount <= self.grades:
+        top = amount if self.grades is None else self.grades  # any, until the framework reads
+        if amount_key == "grades_above_current" and not 0 <= amount <= top:
             self.problem(
                 path + (amount_key,),
                 f"is {amount}; a target is capped from the grade held (0) up to "

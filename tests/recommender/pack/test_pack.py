@@ -349,7 +349,25 @@ def test_a_framework_that_does_not_read_says_what_waits_for_it(pack_copy):
     )
     assert "'L 2' is not a valid id" in report and "'org_inflence' is not a construct" in report
     assert "questionnaire.yaml's competencies and levels, until framework.yaml reads" in report
-    assert "rules.yaml's fields, until framework.yaml and questionnaire.yaml read" in report
+    assert "rules.yaml's construct fields, until questionnaire.yaml reads" in report
+    assert (
+        "rules.yaml's competency fields, levels and target moves, until framework.yaml reads"
+    ) in report
+
+
+def test_a_rules_problem_is_named_beside_a_framework_that_does_not_read(pack_copy):
+    """What rules.yaml says that needs no framework is checked in the same pass (an outside
+    check found a flag of 7 and a track 'icc' named only once the framework was mended)."""
+    folder = pack_copy()
+    _edit(folder / "framework.yaml", "- id: L2", "- id: L 2")
+    _edit(folder / "rules.yaml", "add_flag: not_yet_manager", "add_flag: 7")
+    _edit(folder / "rules.yaml", "choose_track: ic", "choose_track: icc")
+    _edit(folder / "rules.yaml", "field: context.current_grade", "field: context.curent_grade")
+    report = "\n".join(str(problem) for problem in _problems(folder))
+    assert "'L 2' is not a valid id" in report
+    assert "add_flag takes a flag id" in report and "not 7" in report
+    assert "'icc' is not a track (ic, manager)" in report
+    assert "unknown field 'context.curent_grade'; did you mean 'context.current_grade'?" in report
 
 
 def test_a_link_loop_is_a_problem_of_its_file_beside_the_others(pack_copy):
