@@ -1,7 +1,9 @@
 """Recommendations: the track model, the level engine and the rules, for one person or many.
 
 The track is the one with the higher calibrated probability of success, unless a rule chooses
-(guardrails such as "not yet below the branch grade"). `confidence` is the chance that the
+(the engineering pack's "the manager track needs real interest in leading"; its "not yet below
+the branch grade" adds a flag and leaves the track: the manager track may fit someone who is
+not yet at its grade, and the manager levels say "not yet"). `confidence` is the chance that the
 recommended track works out better than the other, counting a tie as half:
 0.5 + (p[recommended] - p[other]) / 2, pulled a quarter of the way to 0.5 for every
 response-quality flag. Below 0.5 it says the model favours the other track and a rule decided.
