@@ -284,13 +284,22 @@ class Registry:
 
     def card(self, name: str) -> str | None:
         """A version's model card (Markdown; bytes that are not UTF-8 shown as replacement
-        marks), or None when it has none. Refused past MAX_CARD_BYTES."""
+        marks), or None when it has none. Refused past MAX_CARD_BYTES, and when it does not
+        match its SHA-256 in the manifest (versions trained before the card's was kept have
+        none to match)."""
         name = str(name)
         path = self.root / name / CARD_FILE
         if not VERSION_PATTERN.match(name) or not os.path.lexists(path):
             return None
         self._version_folder(name)
-        return _bounded_read(path, MAX_CARD_BYTES).decode("utf-8", errors="replace")
+        data = _bounded_read(path, MAX_CARD_BYTES)
+        expected = (self.manifest(name).get("sha256") or {}).get(CARD_FILE)
+        if expected is not None and hashlib.sha256(data).hexdigest() != expected:
+            raise ModelRefused(
+                f"{path}: does not match its SHA-256 in the manifest; the card was changed "
+                "after training and is not shown (the manifest's figures are the version's)"
+            )
+        return data.decode("utf-8", errors="replace")
 
     def _version_folder(self, name: str) -> Path:
         """A version's folder; refused when it is a link or not a folder."""

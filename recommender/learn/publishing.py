@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import json
 import os
 import platform
@@ -158,6 +159,8 @@ class RegistryWriter(Registry):
             with self._locked():  # two trainings finishing at once never take one name
                 existing = self.versions()
                 name = f"v{int(existing[-1][1:]) + 1 if existing else 1}"
+                text = card.replace("{version}", name).encode("utf-8")
+                digests[CARD_FILE] = hashlib.sha256(text).hexdigest()
                 record = {
                     "version": name,
                     "created": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -168,7 +171,7 @@ class RegistryWriter(Registry):
                 (staging / MANIFEST_FILE).write_text(
                     json.dumps(record, indent=2) + "\n", encoding="utf-8"
                 )
-                (staging / CARD_FILE).write_text(card.replace("{version}", name), encoding="utf-8")
+                (staging / CARD_FILE).write_bytes(text)
                 staging.rename(self.root / name)  # atomic
                 return name
         finally:

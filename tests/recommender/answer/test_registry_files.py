@@ -124,3 +124,17 @@ def test_a_move_that_cannot_be_recorded_is_not_made(models, monkeypatch):
         RegistryWriter(models).promote(candidate)
     assert Registry(models).active("engineering") == "v1"
     assert not [p.name for p in (models / "active").iterdir() if p.name.startswith(".")]
+
+
+def test_a_card_changed_after_training_is_refused_by_name(models):
+    """A version keeps its card's SHA-256 in its manifest, as it keeps its model's: a card
+    edited afterwards (an outside check appended to one, and it was shown as the version's)
+    is refused, and the one written with it reads."""
+    writer = RegistryWriter(models)
+    model = Registry(models).load("v1").model
+    name = writer.add(model, {"pack": "engineering@1"}, "# Model card {version}\n")
+    assert Registry(models).card(name) == f"# Model card {name}\n"
+    with (models / name / "card.md").open("a") as card:
+        card.write("Validated on real outcomes.\n")
+    with pytest.raises(ModelRefused, match=r"card.md: does not match its SHA-256"):
+        Registry(models).card(name)
