@@ -155,6 +155,16 @@ def fairness_report(
         smallest,
         max_intersection,
     )
+    # the groups everyone's tables set aside: left out of every table, these ones' included
+    everywhere = {
+        entry["attribute"]: {
+            group["group"]
+            for cell in entry["outcomes"].values()
+            for group in cell["groups"]
+            if group["withheld"] == "set_aside"
+        }
+        for entry in report["attributes"]
+    }
     for name, mask in masks.items():
         counted = int(mask.sum())
         among = _report(
@@ -168,9 +178,11 @@ def fairness_report(
             max_intersection,
         )
         cells = {entry["attribute"]: entry["outcomes"][name] for entry in among["attributes"]}
-        for cell in cells.values():  # set aside from this outcome's tables only, not from all
+        for attribute, cell in cells.items():  # set aside from this outcome's tables only
             for group in cell["groups"]:
-                if group["withheld"] == "set_aside":
+                if group["withheld"] == "set_aside" and group["group"] not in everywhere.get(
+                    attribute, ()
+                ):
                     group["withheld"] = SET_ASIDE_AMONG_COUNTED
         # the groups of everyone's tables with nobody counted here: no row of their own
         counted_here = {

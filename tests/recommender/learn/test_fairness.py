@@ -1272,6 +1272,25 @@ def test_people_an_outcome_s_own_tables_leave_out_are_said_with_whom_it_counts()
     )
 
 
+def test_a_group_left_out_of_every_table_is_said_to_be_in_an_outcome_counted_among_some():
+    """Three people of team "tiny", all below the top: left out of every table, the target
+    table's too, and said so there (it read "too few of them among the people counted
+    here", found by an outside statistician)."""
+    team, manager = people(("a", 200, 80), ("b", 200, 60), ("tiny", 3, 1))
+    below_top = np.ones(team.size, dtype=bool)
+    below_top[:5] = False
+    report = fairness_report(
+        {"manager_recommended": manager, "target_above_current": manager},
+        {"team": team},
+        applies_to={"target_above_current": below_top},
+    )
+    (entry_,) = report["attributes"]
+    for cell in entry_["outcomes"].values():
+        tiny = by_group(cell)["tiny"]
+        assert tiny["withheld"] == "set_aside"
+        assert withheld_reason(tiny) == "not shown: fewer than 5 people, left out of every table"
+
+
 def unadjusted(cell: dict) -> dict:
     """An outcome's cell without the p-values adjusted for the report's comparisons."""
     groups = [{k: v for k, v in g.items() if k != "p_adjusted"} for g in cell["groups"]]
