@@ -1030,7 +1030,8 @@ def _check_models(registry: Registry, args: argparse.Namespace) -> int:
 def _check_leftovers(registry: Registry, active: set[str]) -> None:
     """Warn of what no pointer uses but could not be promoted or rolled back to, or an
     interrupted command left behind: a version folder that does not read, or whose model file
-    no longer matches its SHA-256 (as `models list` marks it), a half-written version
+    no longer matches its SHA-256 (as `models list` marks it), a model card changed since
+    training (any version's: the HR page refuses to show it), a half-written version
     (`.staging-*`) or pointer (`active/.<pack>-*`). None stops the active versions answering,
     so the check still passes (an active version's file is checked above, as an error)."""
     for name in registry.versions():
@@ -1038,6 +1039,7 @@ def _check_leftovers(registry: Registry, active: set[str]) -> None:
             manifest = registry.manifest(name)
             if name not in active:
                 registry.verify(name, manifest)
+            registry.card(name)  # HR reads it as the version's own account of itself
         except ModelRefused as refused:
             print(f"  warning: {refused.problems[0]}")
     for folder in (registry.root, registry.root / ACTIVE_FOLDER):

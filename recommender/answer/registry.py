@@ -58,6 +58,12 @@ _NPY_READS = threading.Lock()
 DEFAULT_ROOT = Path(__file__).resolve().parents[2] / "models"
 MODEL_FILE, MANIFEST_FILE, CARD_FILE = "model.npz", "manifest.json", "card.md"
 PEOPLE_FILE = "people.npy"  # keys of the people a version learnt from (recommender.learn.people)
+# the people its verdict was judged on: each one's track, outcome and the two models' chances
+HELD_OUT_FILE = "held_out.npz"
+HELD_OUT_ARRAYS = ("track", "success", "p_candidate", "p_active")
+# what reading a .npy or .npz that is not one can raise (a zip member's compression unknown
+# to Python, a file cut short, a name missing)
+NPY_UNREADABLE = (ValueError, OSError, EOFError, KeyError, zipfile.BadZipFile, NotImplementedError)
 # what to do about a history line that does not read: the history is the record of who moved
 # which pointer and why, kept as written, so trackfit refuses to guess it (nor to drop a line)
 HISTORY_REPAIR = (
@@ -289,16 +295,14 @@ class Registry:
         none to match)."""
         name = str(name)
         path = self.root / name / CARD_FILE
-        if not VERSION_PATTERN.match(name) or not os.path.lexists(path):
+        if not VERSION_PATTERN.match(name):
             return None
-        self._version_folder(name)
-        data = _bounded_read(path, MAX_CARD_BYTES)
-        expected = (self.manifest(name).get("sha256") or {}).get(CARD_FILE)
-        if expected is not None and hashlib.sha256(data).hexdigest() != expected:
-            raise ModelRefused(
-                f"{path}: does not match its SHA-256 in the manifest; the card was changed "
-                "after training and is not shown (the manifest's figures are the version's)"
-            )
+        data = self._kept(name, CARD_FILE, MAX_CARD_BYTES, "was written with it")
+        if data is None:  # a version from before the card's SHA-256 was kept
+            if not os.path.lexists(path):
+                return None
+            self._version_folder(name)
+            data = _bounded_read(path, MAX_CARD_BYTES)
         return data.decode("utf-8", errors="replace")
 
     def _version_folder(self, name: str) -> Path:
@@ -382,29 +386,66 @@ class Registry:
             )
         return data
 
+    def _kept(self, name: str, file: str, limit: int, kept_as: str) -> bytes | None:
+        """The bytes of a file version `name` keeps under its SHA-256 in its manifest; None
+        when the manifest names none. Refused when that SHA-256 is not one, the file is
+        missing or larger than `limit`, or it was changed since (`kept_as`: what the version
+        did with it, as the refusal says)."""
+        digests = self.manifest(name).get("sha256") or {}
+        if file not in digests:
+            return None
+        path = self.root / name / file
+        if not isinstance(digests[file], str) or not SHA256_PATTERN.match(digests[file]):
+            raise ModelRefused(f"{path}: the manifest's SHA-256 of it is not a hex digest")
+        if not os.path.lexists(path):
+            raise ModelRefused(f"{path}: is missing; the manifest says {name} {kept_as}")
+        self._version_folder(name)
+        data = _bounded_read(path, limit)
+        if hashlib.sha256(data).hexdigest() != digests[file]:
+            raise ModelRefused(
+                f"{path}: does not match its SHA-256 in the manifest: it was changed after "
+                "training, so it is not read"
+            )
+        return data
+
     def learnt_from(self, name: str) -> np.ndarray | None:
         """The sorted keys of the people version `name` learnt from (directly or through its
         prior), or None when it recorded none (versions from before, synthetic defaults);
         refused when the file is missing, changed since training or not a sorted key list."""
-        digest = (self.manifest(name).get("sha256") or {}).get(PEOPLE_FILE)
-        if digest is None:
+        data = self._kept(name, PEOPLE_FILE, MAX_PEOPLE_BYTES, "learnt from it")
+        if data is None:
             return None
         path = self.root / name / PEOPLE_FILE
-        if not isinstance(digest, str) or not SHA256_PATTERN.match(digest):
-            raise ModelRefused(f"{path}: the manifest's SHA-256 of it is not a hex digest")
-        if not os.path.lexists(path):
-            raise ModelRefused(f"{path}: is missing; the manifest says {name} learnt from it")
-        data = _bounded_read(path, MAX_PEOPLE_BYTES)
-        if hashlib.sha256(data).hexdigest() != digest:
-            raise ModelRefused(f"{path}: does not match its SHA-256 in the manifest; not read")
         try:
             with _NPY_READS:
                 keys = np.load(io.BytesIO(data), allow_pickle=False)
-        except (ValueError, OSError) as error:
+        except NPY_UNREADABLE as error:
             raise ModelRefused(f"{path}: not a list of people ({error})") from None
+        if not isinstance(keys, np.ndarray):  # a .npz: arrays by name, not one list
+            raise ModelRefused(f"{path}: not a list of people (several arrays)")
         if keys.dtype != np.uint64 or keys.ndim != 1 or np.any(keys[1:] <= keys[:-1]):
             raise ModelRefused(f"{path}: not a sorted list of distinct 64-bit keys")
         return keys
+
+    def held_out(self, name: str) -> dict[str, np.ndarray] | None:
+        """The evidence behind version `name`'s verdict: per person judged (no one named, in
+        no order of the file's), the track taken, whether they succeeded, and the chance of
+        success on it the cross-fitted candidate and the then-active version gave (NaN
+        without one); None for a version that kept none. Refused when the file is missing,
+        changed since training or not such arrays."""
+        data = self._kept(name, HELD_OUT_FILE, MAX_HELD_OUT_BYTES, "was judged on it")
+        if data is None:
+            return None
+        path = self.root / name / HELD_OUT_FILE
+        try:
+            with _NPY_READS, np.load(io.BytesIO(data), allow_pickle=False) as stored:
+                arrays = {key: np.asarray(stored[key]) for key in HELD_OUT_ARRAYS}
+        except (*NPY_UNREADABLE, AttributeError) as error:  # AttributeError: one .npy
+            raise ModelRefused(f"{path}: not the people judged ({error})") from None
+        problem = _held_out_problem(arrays)
+        if problem:
+            raise ModelRefused(f"{path}: {problem}")
+        return arrays
 
     def active_stack(self, pack: str | Pack) -> list[str]:
         """A pack's versions made active by promotions not yet undone by rollbacks, oldest
@@ -506,6 +547,26 @@ def _promotions_in_force(moves: list[tuple[int, dict[str, Any]]]) -> list[tuple[
     return stack
 
 
+def _held_out_problem(arrays: dict[str, np.ndarray]) -> str | None:
+    """What makes stored evidence not the people judged, or None."""
+    track, success = arrays["track"], arrays["success"]
+    candidate, active = arrays["p_candidate"], arrays["p_active"]
+    if any(a.ndim != 1 or a.size != track.size for a in arrays.values()):
+        return "its arrays are not one list of people each, of one length"
+    if track.dtype.kind != "U" or not np.isin(track, TRACK_IDS).all():
+        return f"a track is not one of {', '.join(TRACK_IDS)}"
+    if success.dtype != bool:
+        return "success is not true or false"
+    if candidate.dtype.kind != "f" or not ((candidate >= 0) & (candidate <= 1)).all():
+        return "a candidate's chance is not a number from 0 to 1"
+    given = ~np.isnan(active) if active.dtype.kind == "f" else None
+    if given is None or (given.any() and not given.all()):
+        return "the active version's chances are neither all given nor all blank"
+    if not ((active[given] >= 0) & (active[given] <= 1)).all():
+        return "an active version's chance is not a number from 0 to 1"
+    return None
+
+
 def pack_id_of(pack: str | Pack | None) -> str:
     """The id of a pack given as a Pack, an id, a reference (`engineering@2`) or a folder;
     the default pack when None."""
@@ -547,6 +608,7 @@ MAX_HISTORY_BYTES = 20 << 20
 MAX_CARD_BYTES = 256 << 10
 MAX_MODEL_BYTES = 128 << 20
 MAX_PEOPLE_BYTES = 64 << 20  # 8 bytes a person: 8 million people
+MAX_HELD_OUT_BYTES = 256 << 20  # about 53 bytes a person judged: 5 million people
 
 
 def _bounded_read(path: Path, limit: int, refuse_larger: bool = True) -> bytes:

@@ -296,9 +296,9 @@ def questionnaire_quality(pack: Pack, raw: np.ndarray, flagged: np.ndarray) -> d
 
 
 def _distinct_rows(complete: np.ndarray) -> int:
-    """How many different rows: each row's bytes as one value (a complete row holds no NaN,
-    and no scored answer is -0), a seventh of the time of `np.unique(axis=0)`."""
-    rows = np.ascontiguousarray(complete, dtype=float)
+    """How many different rows: each row's bytes as one value (a complete row holds no NaN),
+    a seventh of the time of `np.unique(axis=0)`."""
+    rows = np.ascontiguousarray(complete, dtype=float) + 0.0  # -0.0 is 0.0's bytes too
     return len(np.unique(rows.view(np.dtype((np.void, rows.itemsize * rows.shape[1])))))
 
 

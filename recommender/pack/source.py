@@ -371,7 +371,8 @@ class PackSource:
                 self.problem(path, f"must be a list, not {describe(value)}")
             return None
         if len(value) < min_len:
-            self.problem(path, f"must have at least {min_len} entries, has {len(value)}")
+            entries = "entry" if min_len == 1 else "entries"
+            self.problem(path, f"must have at least {min_len} {entries}, has {len(value)}")
         return value
 
     def fields(

@@ -3,6 +3,7 @@ training or moving one pack's model never touches another's."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import shlex
@@ -667,6 +668,38 @@ def test_a_record_of_people_that_does_not_read_is_named_when_that_version_is_che
     )
     assert code == 0, err
     assert f"active model for engineering: {other} (was v1)" in out and warning in out
+
+
+@pytest.mark.parametrize("record", [b"", b"PK\x03\x04not a zip"], ids=["empty", "a zip's start"])
+def test_a_record_of_people_whose_hash_matches_but_is_no_list_is_a_warning_not_a_traceback(
+    trackfit, models, record
+):
+    """A people.npy that matches its SHA-256 but is no .npy: the promotion is made and says
+    so, with the warning; it had moved the pointer, then printed a traceback (an outside
+    review of the change)."""
+    other = forged_version(models, lambda arrays: None)
+    (models / other / PEOPLE_FILE).write_bytes(record)
+    manifest = json.loads((models / other / "manifest.json").read_text())
+    manifest["sha256"][PEOPLE_FILE] = hashlib.sha256(record).hexdigest()
+    (models / other / "manifest.json").write_text(json.dumps(manifest))
+    code, out, err = trackfit(
+        "--models", str(models), "models", "promote", other, "--justification", REASON
+    )
+    assert code == 0, err
+    assert f"active model for engineering: {other}" in out and "not a list of people" in out
+    assert "Traceback" not in err
+
+
+def test_the_check_warns_of_a_model_card_changed_after_training(trackfit, models):
+    from recommender.answer.registry import Registry  # noqa: PLC0415
+
+    model = Registry(models).load("v1").model
+    name = RegistryWriter(models).add(model, {"pack": "engineering@1"}, "# Card {version}\n")
+    with (models / name / "card.md").open("a") as card:
+        card.write("Validated on real outcomes.\n")
+    code, out, _ = trackfit("--models", str(models), "models", "check")
+    assert code == 0
+    assert f"{name}/card.md: does not match its SHA-256 in the manifest" in out
 
 
 def test_the_next_step_train_offers_names_the_registry_only_when_one_was_named(

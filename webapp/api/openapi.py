@@ -76,9 +76,9 @@ def openapi_document(pack: Pack, disciplines: list[Pack] | None = None) -> dict[
                                     "400",
                                     "Invalid JSON, JSON beyond the limits (nesting deeper than "
                                     "32, numbers longer than 30 digits, NaN or Infinity, lone "
-                                    "surrogates) or invalid answers; `problems` names each "
-                                    "field (the first 100 problems; `more_problems` counts the "
-                                    "rest)",
+                                    "surrogates), invalid answers, or `pack` given blank; "
+                                    "`problems` names each field of the answers (the first 100 "
+                                    "problems; `more_problems` counts the rest)",
                                 ),
                                 (
                                     "401",

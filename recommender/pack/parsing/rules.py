@@ -97,7 +97,7 @@ class _RuleParser:
         # a target moves at most the length of a ladder, and is capped at most to its top
         # (not known while the framework does not read)
         self.longest_ladder = self.grades = None
-        if framework is not None:
+        if framework is not None and framework.levels:  # none: a problem of framework.yaml's
             self.longest_ladder = max(len(framework.ladder(t)) for t in framework.track_ids)
             self.grades = max(level.grade for level in framework.levels)
         self.rule_id = "?"
@@ -300,8 +300,13 @@ class _RuleParser:
                 f"{self.longest_ladder}",
             )
             return None
-        top = amount if self.grades is None else self.grades  # any, until the framework reads
-        if amount_key == "grades_above_current" and not 0 <= amount <= top:
+        if amount_key == "grades_above_current" and amount < 0:
+            self.problem(
+                path + (amount_key,),
+                f"is {amount}; a target is capped from the grade held (0) upward",
+            )
+            return None
+        if amount_key == "grades_above_current" and self.grades and amount > self.grades:
             self.problem(
                 path + (amount_key,),
                 f"is {amount}; a target is capped from the grade held (0) up to "

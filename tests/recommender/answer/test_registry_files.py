@@ -4,6 +4,7 @@ refused by name, without reading what it points at or waiting on it."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -137,4 +138,23 @@ def test_a_card_changed_after_training_is_refused_by_name(models):
     with (models / name / "card.md").open("a") as card:
         card.write("Validated on real outcomes.\n")
     with pytest.raises(ModelRefused, match=r"card.md: does not match its SHA-256"):
+        Registry(models).card(name)
+
+
+@pytest.mark.parametrize("entry", [5, None, "A" * 64], ids=["a number", "null", "upper case"])
+def test_a_cards_sha256_that_is_no_digest_is_named_so_not_blamed_on_the_card(models, entry):
+    writer = RegistryWriter(models)
+    name = writer.add(Registry(models).load("v1").model, {"pack": "engineering@1"}, "# {version}")
+    manifest = json.loads((models / name / "manifest.json").read_text())
+    manifest["sha256"]["card.md"] = entry
+    (models / name / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(ModelRefused, match=r"card\.md: the manifest's SHA-256 of it is not a hex"):
+        Registry(models).card(name)
+
+
+def test_a_card_the_manifest_keeps_that_is_gone_is_refused_not_taken_for_none(models):
+    writer = RegistryWriter(models)
+    name = writer.add(Registry(models).load("v1").model, {"pack": "engineering@1"}, "# {version}")
+    (models / name / "card.md").unlink()
+    with pytest.raises(ModelRefused, match=rf"card\.md: is missing; the manifest says {name} was"):
         Registry(models).card(name)

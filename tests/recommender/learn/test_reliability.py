@@ -14,6 +14,7 @@ from recommender.learn import reliability
 from recommender.learn.reliability import (
     TRAFFIC_LIGHTS,
     WEAK_ITEM,
+    _distinct_rows,
     alpha_interval,
     construct_quality,
     cronbach_alpha,
@@ -574,3 +575,10 @@ def test_omega_of_many_responses_has_the_interval_of_every_response_from_a_sampl
     every_low, every_high = omega_interval(responses)
     assert abs(low - every_low) < 0.002 and abs(high - every_high) < 0.002
     assert high - low == pytest.approx(every_high - every_low, rel=0.2)
+
+
+def test_a_minus_zero_answer_is_the_same_answer_as_zero_when_rows_are_counted():
+    """Rows differing only in -0.0 against 0.0 are one response, as np.unique(axis=0) has it
+    (a 0-4 scale read from JSON keeps a -0.0 it was given)."""
+    rows = np.array([[0.0, 1.0], [-0.0, 1.0], [2.0, 3.0]])
+    assert _distinct_rows(rows) == len(np.unique(rows, axis=0)) == 2

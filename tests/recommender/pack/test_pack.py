@@ -370,6 +370,33 @@ def test_a_rules_problem_is_named_beside_a_framework_that_does_not_read(pack_cop
     assert "unknown field 'context.curent_grade'; did you mean 'context.current_grade'?" in report
 
 
+def test_a_cap_below_the_grade_held_is_named_while_the_framework_does_not_read(pack_copy):
+    """With framework.yaml not reading, a negative cap is still refused (its message named
+    the top grade as "None")."""
+    folder = pack_copy()
+    _edit(folder / "framework.yaml", "- id: L2", "- id: L 2")
+    _edit(
+        folder / "rules.yaml",
+        "add_flag: not_yet_manager",
+        "cap_target: {track: ic, grades_above_current: -1}",
+    )
+    report = "\n".join(str(problem) for problem in _problems(folder))
+    assert (
+        "grades_above_current: rule 'not-yet-manager': is -1; a target is capped from the "
+        in report
+    )
+    assert "None" not in report
+
+
+def test_a_framework_with_no_levels_is_named_not_a_traceback(pack_copy):
+    folder = pack_copy()
+    text = (folder / "framework.yaml").read_text(encoding="utf-8")
+    head, _, _ = text.partition("\nlevels:")
+    (folder / "framework.yaml").write_text(head + "\nlevels: []\n", encoding="utf-8")
+    report = "\n".join(str(problem) for problem in _problems(folder))
+    assert "levels: must have at least 1 entry, has 0" in report
+
+
 def test_a_link_loop_is_a_problem_of_its_file_beside_the_others(pack_copy):
     folder = pack_copy()
     (folder / "rules.yaml").unlink()
