@@ -136,6 +136,23 @@ def shown_group(group: dict[str, Any]) -> dict[str, Any]:
     return {**group, **dict.fromkeys(WITHHELD), "flagged": False, "not_shown": True}
 
 
+def _ratios_over_nothing(groups: list[dict[str, Any]], reference: Any) -> list[dict[str, Any]]:
+    """A report stored before `ratio_undefined` gave a group with some selected beside a
+    reference that selected nobody a ratio of 1.0: read as the report made now has it."""
+    counts = {group.get("group"): group.get("count") for group in groups}
+    if reference is None or counts.get(reference) != 0:
+        return groups
+    return [
+        group | {"impact_ratio": None, "ratio_undefined": True}
+        if "ratio_undefined" not in group
+        and group.get("group") != reference
+        and is_count(group.get("count"))
+        and group["count"] > 0
+        else group
+        for group in groups
+    ]
+
+
 def shown_report(report: dict[str, Any] | None) -> dict[str, Any] | None:
     """A fairness report as it may be shown to anyone. Reports made since small groups are set
     aside from every table (`set_aside`) already are. One stored before that, with a group
@@ -155,6 +172,7 @@ def shown_report(report: dict[str, Any] | None) -> dict[str, Any] | None:
                 groups = [_withheld_before(group) for group in stored.get("groups", [])]
             else:
                 groups = [shown_group(group) for group in stored.get("groups", [])]
+                groups = _ratios_over_nothing(groups, stored.get("reference_group"))
             cell = {**stored, "groups": groups}
             made_before = "groups_not_shown" not in stored
             if whole or (made_before and any(group.get("not_shown") for group in groups)):

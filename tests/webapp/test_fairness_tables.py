@@ -128,6 +128,19 @@ def test_a_ratio_over_a_reference_that_selected_nobody_reads_not_defined(app, hr
     assert y[5] == "small group: flagged only where the ratio is under 0.8 and p < 0.05"
 
 
+def test_a_report_stored_before_undefined_ratios_reads_not_defined_too(app, hr):
+    """Stored with 1.00 for a group selected beside a reference that selected nobody (before
+    `ratio_undefined`), the page reads it as a report made now (found by an outside review)."""
+    team, chosen = blocks(("x", 45, 0), ("y", 12, 10))
+    report = fairness_report({"manager_recommended": chosen}, {"team": team})
+    for group in report["attributes"][0]["outcomes"]["manager_recommended"]["groups"]:
+        group.pop("ratio_undefined")
+        group["impact_ratio"] = 1.0
+    with_fairness(app, report)
+    table = rows(hr.get("/hr/models/v1").get_data(as_text=True))
+    assert [row[3] for row in table] == ["1.00", "not defined: the reference's rate is 0%"]
+
+
 def test_a_target_above_the_top_of_the_ladder_is_counted_only_below_it(app, hr):
     """The people at the top of the ladder advised cannot be advised above it: the page and
     the model card say how many were left out, and their group is not flagged for it."""
