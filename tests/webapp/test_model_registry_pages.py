@@ -396,3 +396,22 @@ def test_people_behind_a_verdict_changed_after_training_are_a_422_naming_the_fil
     response = hr.get(f"/hr/models/{version}/held-out.csv")
     assert response.status_code == 422
     assert "held_out.npz: does not match its SHA-256" in response.get_data(as_text=True)
+
+
+def test_the_confirmation_says_when_the_record_of_people_a_version_learnt_from_does_not_read(
+    hr, registry
+):
+    """As `trackfit models promote` warns: the version still answers, so it may be promoted,
+    but HR is told first what a retraining will lack (the page said nothing)."""
+    from recommender.answer.registry import PEOPLE_FILE  # noqa: PLC0415
+
+    version = forged_version(registry, lambda arrays: None)
+    np.save(registry / version / PEOPLE_FILE, np.array([1, 2, 3], dtype=np.uint64))
+    manifest = json.loads((registry / version / "manifest.json").read_text())
+    manifest["sha256"][PEOPLE_FILE] = "0" * 64  # changed since training
+    (registry / version / "manifest.json").write_text(json.dumps(manifest))
+    response = hr.submit(f"/hr/models/{version}", action_url=f"/hr/models/{version}/promote")
+    page = " ".join(response.get_data(as_text=True).split())
+    assert response.status_code == 200 and f"Promote {version} for" in page
+    assert f"{version}/people.npy: does not match its SHA-256 in the manifest" in page
+    assert f"cannot tell which of its people {version} learnt from" in page

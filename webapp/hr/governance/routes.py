@@ -498,6 +498,11 @@ def _ask_to_confirm(registry, version: str, manifest: dict, discipline: Pack, fo
     form = ConfirmPromotionForm(formdata=None)
     form.justification.data = justification
     form.confirmation.data = confirmation_token(version, active, moves, justification)
+    people_problem = None  # it still answers, so it may be promoted; said, as the CLI says it
+    try:
+        registry.learnt_from(version)
+    except ModelRefused as refused:
+        people_problem = problem_texts(refused, registry.root)[0]
     return render_template(
         "hr/promote_confirm.html",
         version=version,
@@ -510,6 +515,7 @@ def _ask_to_confirm(registry, version: str, manifest: dict, discipline: Pack, fo
         justification=justification,
         form=form,
         notice=notice.get("notice"),
+        people_problem=people_problem,
     ), notice.get("status", 200)
 
 
