@@ -144,6 +144,13 @@ def test_uploading_version_2_installs_it_for_new_assessments(app, hr, people, fo
         assert event.actor_email == "hr@example.com"
         assert event.detail == {"filename": "pack.zip"}
 
+    # the active model learnt from answers to version 1: HR's overview says so beside it
+    overview = " ".join(hr.get("/hr/").get_data(as_text=True).split())
+    assert (
+        "learnt from answers to engineering@1; new assessments use engineering@2, so retrain "
+        "once outcomes of people who answered it come in"
+    ) in overview
+
     someone = employee()
     second_page = someone.answer_all(people[0], stop_after=BEFORE_IT).get_data(as_text=True)
     assert NEW_TEXT in second_page and OLD_TEXT not in second_page

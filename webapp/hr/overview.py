@@ -69,6 +69,19 @@ def discipline_rows() -> list[dict]:
     return [_discipline_row(pack, registry) for pack in answering.disciplines()]
 
 
+def _trained_on_another_version(registry, active: str | None, pack: Pack) -> str | None:
+    """The pack version the active model learnt from, where new assessments use another (it
+    reads the same scores, so it answers them; how far the new questions change what the
+    scores measure, only outcomes on them can tell)."""
+    if active is None:
+        return None
+    try:
+        trained_on = registry.manifest(active).get("pack")
+    except ModelRefused:
+        return None  # the models page names what is wrong with it
+    return trained_on if isinstance(trained_on, str) and trained_on != pack.ref else None
+
+
 def _discipline_row(pack: Pack, registry) -> dict:
     finished = (Assessment.completed_at.is_not(None), of_discipline(Assessment.pack, pack))
     try:
@@ -79,6 +92,7 @@ def _discipline_row(pack: Pack, registry) -> dict:
         "pack": pack,
         "active": active,
         "active_problem": problem,
+        "trained_on": _trained_on_another_version(registry, active, pack),
         # the people in it, from the org chart: theirs, or the default when they have none
         "people": db.session.scalar(
             select(func.count(User.id)).where(
