@@ -18,7 +18,6 @@ if TYPE_CHECKING:
     from recommender.learn.publishing import RegistryWriter
 
 _SOURCES = {
-    "recommender.answer.registry": ("HELD_OUT_FILE",),
     "recommender.answer.written_text": ("MIN_WORDS",),
     "recommender.learn.candidate": ("train_candidate",),
     "recommender.learn.comparison": ("flattered_tracks", "judgement_said"),

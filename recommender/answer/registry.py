@@ -7,9 +7,11 @@ Layout of a registry folder (default `models/`, else `--models DIR` or `TRACKFIT
     history.jsonl        every pointer move (promote, rollback) with its pack, appended, never
                          rewritten
     v1/model.npz         the model's parameters as plain arrays (never a pickle)
-    v1/manifest.json     SHA-256 of model.npz, the pack it was trained for, versions trained
-                         with, data hash, metrics, ...
+    v1/manifest.json     SHA-256 of model.npz (and of card.md and people.npy where kept),
+                         the pack it was trained for, versions trained with, data hash,
+                         metrics, ...
     v1/card.md           the model card
+    v1/people.npy        one-way keys of the people it learnt from (real outcomes only)
 
 Versions are numbered across the registry; each is trained for one pack (its manifest's
 `pack`, e.g. "engineering@1") and can only be active for that pack, so promoting one pack's
@@ -19,9 +21,10 @@ pack its version was trained for, and a line's pack is its version's; the first 
 writes `active/<pack>` from it and removes `ACTIVE` (the history is kept as it was).
 
 Every file is read as untrusted and within a size bound (the card 256 KB, a manifest or the
-history 20 MB, a model 128 MB); a file or version folder that is a symbolic link, or not a
-regular file, is refused by name, never followed. A version is checked before its parameters
-are read: the SHA-256 of `model.npz` (the very bytes then loaded) must match its manifest.
+history 20 MB, the people's keys 64 MB, a model 128 MB); a file or version folder that is a
+symbolic link, or not a regular file, is refused by name, never followed. A version is
+checked before its parameters are read: the SHA-256 of `model.npz` (the very bytes then
+loaded) must match its manifest.
 The file holds plain arrays read with `allow_pickle=False`, so even a file that passed the
 check cannot run code, and it reads the same under any scikit-learn. Reading lives here;
 writing versions and moving the pointer is learning's job (`recommender.learn.publishing`).
@@ -58,9 +61,6 @@ _NPY_READS = threading.Lock()
 DEFAULT_ROOT = Path(__file__).resolve().parents[2] / "models"
 MODEL_FILE, MANIFEST_FILE, CARD_FILE = "model.npz", "manifest.json", "card.md"
 PEOPLE_FILE = "people.npy"  # keys of the people a version learnt from (recommender.learn.people)
-# the people its verdict was judged on: each one's track, outcome and the two models' chances
-HELD_OUT_FILE = "held_out.npz"
-HELD_OUT_ARRAYS = ("track", "success", "p_candidate", "p_active")
 # what reading a .npy or .npz that is not one can raise (a zip member's compression unknown
 # to Python, a file cut short, a name missing)
 NPY_UNREADABLE = (ValueError, OSError, EOFError, KeyError, zipfile.BadZipFile, NotImplementedError)
@@ -427,26 +427,6 @@ class Registry:
             raise ModelRefused(f"{path}: not a sorted list of distinct 64-bit keys")
         return keys
 
-    def held_out(self, name: str) -> dict[str, np.ndarray] | None:
-        """The evidence behind version `name`'s verdict: per person judged (no one named, in
-        no order of the file's), the track taken, whether they succeeded, and the chance of
-        success on it the cross-fitted candidate and the then-active version gave (NaN
-        without one); None for a version that kept none. Refused when the file is missing,
-        changed since training or not such arrays."""
-        data = self._kept(name, HELD_OUT_FILE, MAX_HELD_OUT_BYTES, "was judged on it")
-        if data is None:
-            return None
-        path = self.root / name / HELD_OUT_FILE
-        try:
-            with _NPY_READS, np.load(io.BytesIO(data), allow_pickle=False) as stored:
-                arrays = {key: np.asarray(stored[key]) for key in HELD_OUT_ARRAYS}
-        except (*NPY_UNREADABLE, AttributeError) as error:  # AttributeError: one .npy
-            raise ModelRefused(f"{path}: not the people judged ({error})") from None
-        problem = _held_out_problem(arrays)
-        if problem:
-            raise ModelRefused(f"{path}: {problem}")
-        return arrays
-
     def active_stack(self, pack: str | Pack) -> list[str]:
         """A pack's versions made active by promotions not yet undone by rollbacks, oldest
         first; never the same version twice in a row. A move to the version already active
@@ -547,26 +527,6 @@ def _promotions_in_force(moves: list[tuple[int, dict[str, Any]]]) -> list[tuple[
     return stack
 
 
-def _held_out_problem(arrays: dict[str, np.ndarray]) -> str | None:
-    """What makes stored evidence not the people judged, or None."""
-    track, success = arrays["track"], arrays["success"]
-    candidate, active = arrays["p_candidate"], arrays["p_active"]
-    if any(a.ndim != 1 or a.size != track.size for a in arrays.values()):
-        return "its arrays are not one list of people each, of one length"
-    if track.dtype.kind != "U" or not np.isin(track, TRACK_IDS).all():
-        return f"a track is not one of {', '.join(TRACK_IDS)}"
-    if success.dtype != bool:
-        return "success is not true or false"
-    if candidate.dtype.kind != "f" or not ((candidate >= 0) & (candidate <= 1)).all():
-        return "a candidate's chance is not a number from 0 to 1"
-    given = ~np.isnan(active) if active.dtype.kind == "f" else None
-    if given is None or (given.any() and not given.all()):
-        return "the active version's chances are neither all given nor all blank"
-    if not ((active[given] >= 0) & (active[given] <= 1)).all():
-        return "an active version's chance is not a number from 0 to 1"
-    return None
-
-
 def pack_id_of(pack: str | Pack | None) -> str:
     """The id of a pack given as a Pack, an id, a reference (`engineering@2`) or a folder;
     the default pack when None."""
@@ -608,7 +568,6 @@ MAX_HISTORY_BYTES = 20 << 20
 MAX_CARD_BYTES = 256 << 10
 MAX_MODEL_BYTES = 128 << 20
 MAX_PEOPLE_BYTES = 64 << 20  # 8 bytes a person: 8 million people
-MAX_HELD_OUT_BYTES = 256 << 20  # about 53 bytes a person judged: 5 million people
 
 
 def _bounded_read(path: Path, limit: int, refuse_larger: bool = True) -> bytes:

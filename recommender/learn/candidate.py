@@ -115,7 +115,7 @@ def train_candidate(
     fairness = advice_fairness(result.model, profiles, features, sensitive)
     drawn = cross_fitting_drawn(folds, cross_fit_repeats(int(usable.sum())))
     progress(f"judging the candidate by {drawn} beside the active version")
-    holdout, held_out = _cross_fitted_comparison(
+    holdout = _cross_fitted_comparison(
         (active_name, active, seen, unreadable),
         profiles=profiles,
         features=features,
@@ -156,7 +156,7 @@ def train_candidate(
     people = None
     if not data.get("generator"):
         people = people_learnt(keys[usable], prior_people if took_prior else None)
-    name = registry.add(result.model, manifest, render_model_card(manifest), people, held_out)
+    name = registry.add(result.model, manifest, render_model_card(manifest), people)
     if promote:
         registry.promote(name, pack, by=by)
     return {
@@ -263,9 +263,8 @@ def _cross_fitted_comparison(
     folds: int,
     seed: int,
     prior: Prior | None = None,
-) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-    """The cross-fitted candidate and the active version on the same usable people, and the
-    evidence of its verdict (`held_out_evidence`).
+) -> dict[str, Any]:
+    """The cross-fitted candidate and the active version on the same usable people.
     `against`: the active version's name, its model (or why it cannot be compared, or None),
     which usable rows are people it learnt from, and why its record of them could not be read
     (or None). Those people are left out of the judging when enough others remain on each
@@ -334,32 +333,7 @@ def _cross_fitted_comparison(
         left_out_by_active=left_out,
         active_people_unreadable=unreadable,
     )
-    return holdout, held_out_evidence(mine, theirs, taken, outcome)
-
-
-def held_out_evidence(
-    candidate: dict[str, np.ndarray],
-    active: dict[str, np.ndarray] | None,
-    track_taken: np.ndarray,
-    success: np.ndarray,
-) -> dict[str, np.ndarray]:
-    """What the verdict was judged on, one entry per person (`Registry.held_out`): the track
-    taken, whether they succeeded, and the chance of success on that track the cross-fitted
-    candidate and the active version gave (NaN without one). Sorted by track and chances, so
-    the order of the outcome file, and with it who is who, is not kept."""
-    track = np.asarray(track_taken).astype(str)
-    mine = np.select([track == t for t in TRACK_IDS], [candidate[t] for t in TRACK_IDS], np.nan)
-    theirs = np.full(track.size, np.nan)
-    if active is not None:
-        theirs = np.select([track == t for t in TRACK_IDS], [active[t] for t in TRACK_IDS])
-    succeeded = np.asarray(success, dtype=bool)
-    order = np.lexsort((succeeded, theirs, mine, track))
-    return {
-        "track": track[order],
-        "success": succeeded[order],
-        "p_candidate": mine[order].astype(float),
-        "p_active": theirs[order].astype(float),
-    }
+    return holdout
 
 
 def _choose_prior(

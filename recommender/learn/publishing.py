@@ -29,7 +29,6 @@ from recommender.answer.registry import (
     ACTIVE_FILE,
     ACTIVE_FOLDER,
     CARD_FILE,
-    HELD_OUT_FILE,
     HISTORY_FILE,
     MANIFEST_FILE,
     MODEL_FILE,
@@ -144,12 +143,10 @@ class RegistryWriter(Registry):
         manifest: dict[str, Any],
         card: str,
         people: np.ndarray | None = None,
-        held_out: dict[str, np.ndarray] | None = None,
     ) -> str:
         """Write a new version atomically and return its name; versions are never rewritten.
         `people`: the sorted keys of the people it learnt from (`recommender.learn.people`),
-        kept beside the model with their SHA-256 in the manifest; `held_out`: the people its
-        verdict was judged on (`Registry.held_out`), kept likewise."""
+        kept beside the model with their SHA-256 in the manifest."""
         self.root.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=self.root))
         staging.chmod(0o755)  # mkdtemp makes it private; a published version is readable
@@ -159,9 +156,6 @@ class RegistryWriter(Registry):
             if people is not None:
                 np.save(staging / PEOPLE_FILE, np.asarray(people, dtype=np.uint64))
                 digests[PEOPLE_FILE] = file_sha256(staging / PEOPLE_FILE)
-            if held_out is not None:
-                np.savez(staging / HELD_OUT_FILE, **held_out)
-                digests[HELD_OUT_FILE] = file_sha256(staging / HELD_OUT_FILE)
             with self._locked():  # two trainings finishing at once never take one name
                 existing = self.versions()
                 name = f"v{int(existing[-1][1:]) + 1 if existing else 1}"

@@ -81,13 +81,6 @@ MATRIX = [
     Request("GET", "/hr/models", "/hr/models", HR_ONLY),
     Request("GET", "/hr/models/v1", "/hr/models/<version>", HR_ONLY),
     Request("GET", "/hr/models/v1/card", "/hr/models/<version>/card", HR_ONLY),
-    # v1, the bundled default, kept no people behind a verdict: HR is told there are none
-    Request(
-        "GET",
-        "/hr/models/v1/held-out.csv",
-        "/hr/models/<version>/held-out.csv",
-        expect(LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, HIDDEN),
-    ),
     Request("POST", "/hr/models/v1/promote", "/hr/models/<version>/promote", HR_ONLY),
     Request(
         "POST", "/hr/models/v1/promote/confirm", "/hr/models/<version>/promote/confirm", HR_ONLY

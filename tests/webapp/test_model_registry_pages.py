@@ -340,64 +340,6 @@ def test_a_version_trained_without_sensitive_columns_shows_no_calibration_by_gro
     assert "Calibration by group" not in page.text and "Not shown: it" not in page.text
 
 
-def _with_people_behind_its_verdict(registry: Path) -> str:
-    """A version like v1 that kept the people its verdict was judged on (three of them)."""
-    from recommender.answer.registry import Registry  # noqa: PLC0415
-    from recommender.learn.publishing import RegistryWriter  # noqa: PLC0415
-
-    manifest = json.loads((registry / "v1" / "manifest.json").read_text())
-    for written_by_add in ("version", "created", "sha256", "trained_with"):
-        manifest.pop(written_by_add)
-    kept = {
-        "track": np.array(["ic", "ic", "manager"]),
-        "success": np.array([True, False, True]),
-        "p_candidate": np.array([0.8, 0.25, 0.6]),
-        "p_active": np.full(3, np.nan),
-    }
-    model = Registry(registry).load("v1").model
-    return RegistryWriter(registry).add(model, manifest, "# Card {version}\n", None, kept)
-
-
-def test_hr_downloads_the_people_behind_a_verdict_named_by_no_one(team, hr, registry, signed_in):
-    """No verdict without its evidence: the model page links the people it was judged on, one
-    row each (track, outcome, each model's chance), for an analyst to compute it again; the
-    download is audited, and only HR has it."""
-    from webapp.audit import AuditEvent  # noqa: PLC0415
-    from webapp.extensions import db  # noqa: PLC0415
-
-    version = _with_people_behind_its_verdict(registry)
-    page = hr.get(f"/hr/models/{version}").get_data(as_text=True)
-    assert f'href="/hr/models/{version}/held-out.csv">Download the people behind' in page
-    assert "Download the people behind" not in hr.get("/hr/models/v1").get_data(as_text=True)
-    response = hr.get(f"/hr/models/{version}/held-out.csv")
-    assert response.status_code == 200 and response.mimetype == "text/csv"
-    assert response.get_data(as_text=True).splitlines() == [
-        f"track,success,p_{version},p_active",
-        "ic,1,0.800000,",
-        "ic,0,0.250000,",
-        "manager,1,0.600000,",
-    ]
-    with team.app_context():
-        event = db.session.scalars(db.select(AuditEvent).order_by(AuditEvent.id.desc())).first()
-    assert (event.action, event.subject, event.detail) == (
-        "held_out_export",
-        version,
-        {"people": 3},
-    )
-    assert hr.get("/hr/models/v1/held-out.csv").status_code == 404  # kept none
-    employee = signed_in("ada@example.com")
-    assert employee.get(f"/hr/models/{version}/held-out.csv").status_code in (403, 404)
-
-
-def test_people_behind_a_verdict_changed_after_training_are_a_422_naming_the_file(hr, registry):
-    version = _with_people_behind_its_verdict(registry)
-    with (registry / version / "held_out.npz").open("ab") as stored:
-        stored.write(b"\0")
-    response = hr.get(f"/hr/models/{version}/held-out.csv")
-    assert response.status_code == 422
-    assert "held_out.npz: does not match its SHA-256" in response.get_data(as_text=True)
-
-
 def test_the_confirmation_says_when_the_record_of_people_a_version_learnt_from_does_not_read(
     hr, registry
 ):

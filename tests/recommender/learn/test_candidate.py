@@ -8,7 +8,6 @@ import re
 
 import numpy as np
 import pytest
-from sklearn.metrics import roc_auc_score
 
 from recommender.answer.features import feature_matrix
 from recommender.answer.profile import ProfileBatch
@@ -85,30 +84,6 @@ def test_every_usable_row_is_learnt_from_and_judged_by_cross_fitting(trained):
             second["compared_with_active"]["tracks"][track]["brier"]
             == (comparison["tracks"][track]["brier"]["active"])
         )
-
-
-def test_the_people_behind_a_verdict_are_kept_and_give_its_figures_again(trained):
-    """No verdict without its evidence: each person judged (named by no one, in no order of
-    the file's) with their track, outcome and both models' chances; from them an analyst gets
-    the comparison's AUCs, Briers and differences again (an outside statistician could not)."""
-    registry, _, first, second = trained
-    comparison = registry.manifest(second["version"])["comparison"]
-    kept = registry.held_out(second["version"])
-    assert kept["track"].size == registry.manifest(second["version"])["holdout"]["rows"]
-    for track in ("ic", "manager"):
-        on = kept["track"] == track
-        y = kept["success"][on]
-        entry = comparison["tracks"][track]
-        assert entry["rows"] == on.sum()
-        for model, key in (("candidate", "p_candidate"), ("active", "p_active")):
-            p = kept[key][on]
-            assert entry["auc"][model] == pytest.approx(roc_auc_score(y, p), abs=1e-4)
-            assert entry["brier"][model] == pytest.approx(np.mean((p - y) ** 2), abs=1e-4)
-    # the first had no active version beside it: its chances are blank
-    first_kept = registry.held_out(first["version"])
-    assert np.isnan(first_kept["p_active"]).all() and (first_kept["p_candidate"] > 0).all()
-    order = np.lexsort((first_kept["p_candidate"], first_kept["track"]))
-    assert (order == np.arange(order.size)).all()  # sorted, not in the file's order
 
 
 def test_the_fairness_report_flags_what_the_data_put_there_and_nothing_else(trained):

@@ -12,13 +12,10 @@ both versions, and the post is refused if the pointer moved since that page was 
 
 from __future__ import annotations
 
-import csv
-import io
-import math
 import re
 from dataclasses import dataclass
 
-from flask import Response, abort, flash, make_response, redirect, render_template, url_for
+from flask import abort, flash, make_response, redirect, render_template, url_for
 from flask_login import current_user
 from jinja2 import UndefinedError
 from markdown_it import MarkdownIt
@@ -356,7 +353,6 @@ def _draw_model_page(
         reasons=learning.justification_reasons(manifest),
         already_active=already_active,
         folds=fold_choices(manifest),
-        held_out_kept=learning.HELD_OUT_FILE in (manifest.get("sha256") or {}),
     )
 
 
@@ -426,38 +422,6 @@ def model_card(version: str):
         discipline=discipline,
         pack_ref=manifest.get("pack"),
     )
-
-
-@bp.route("/models/<version>/held-out.csv")
-def held_out_csv(version: str):
-    """The people behind the version's verdict, one row each and named by no one: the track
-    taken, whether they succeeded, and the chance on it the candidate (cross-fitted) and the
-    then-active version gave, for an analyst to compute the comparison again."""
-    registry = learning.registry_writer()
-    manifest = _manifest(registry, version)
-    try:
-        kept = registry.held_out(version)
-    except ModelRefused as refused:
-        problems = problem_texts(refused, registry.root)
-        abort(
-            _problem_page(f"The people behind {version}'s verdict cannot be given", problems, 422)
-        )
-    if kept is None:
-        abort(404)
-    active = (manifest.get("comparison") or {}).get("active")
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(["track", "success", f"p_{version}", f"p_{active}" if active else "p_active"])
-    rows = zip(kept["track"], kept["success"], kept["p_candidate"], kept["p_active"], strict=True)
-    for track, success, mine, theirs in rows:
-        blank = math.isnan(theirs)  # no active version beside it
-        writer.writerow([track, int(success), f"{mine:.6f}", "" if blank else f"{theirs:.6f}"])
-    audit.record("held_out_export", version, people=int(kept["track"].size))
-    db.session.commit()
-    response = Response(buffer.getvalue(), mimetype="text/csv")
-    filename = f"trackfit-{version}-people-behind-the-verdict.csv"
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
 
 
 @bp.route("/models/<version>/promote", methods=["POST"])
