@@ -36,8 +36,8 @@ CLOSE_CALL_FLAG = "close_call"
 CONSTRUCT_FIELDS = "constructs."
 
 
-# The prefixes of the fields the framework gives rules (competencies and levels held), named
-# but not yet checked while framework.yaml does not read.
+# The prefixes of the fields the framework gives rules (its competencies), named but not yet
+# checked while framework.yaml does not read (a level held is then an id of no known choices).
 FRAMEWORK_FIELDS = ("competencies.",)
 
 
