@@ -1058,13 +1058,10 @@ def _check_people(registry: Registry, name: str) -> None:
     """Say when a version's record of who it learnt from does not read. It still answers (so
     the check passes, and `make serve` keeps it), but a retraining cannot leave out the
     people it learnt from, nor take it as a prior."""
-    try:
-        registry.learnt_from(name)
-    except ModelRefused as refused:
+    warning = registry.learnt_from_warning(name)
+    if warning:
         print(
-            f"  warning: {refused.problems[0]}. {name} still answers, but a candidate trained "
-            f"now cannot tell which of its people {name} learnt from: it is judged on everyone "
-            f"and {name} is no prior. Promote a version whose record reads, or retrain and "
+            f"  warning: {warning}. Promote a version whose record reads, or retrain and "
             "promote, to end this."
         )
 

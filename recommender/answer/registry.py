@@ -62,7 +62,7 @@ DEFAULT_ROOT = Path(__file__).resolve().parents[2] / "models"
 MODEL_FILE, MANIFEST_FILE, CARD_FILE = "model.npz", "manifest.json", "card.md"
 PEOPLE_FILE = "people.npy"  # keys of the people a version learnt from (recommender.learn.people)
 # what reading a .npy or .npz that is not one can raise (a zip member's compression unknown
-# to Python, a file cut short, a name missing)
+# to Python, a file cut short, a name missing); the model file and the record of people alike
 NPY_UNREADABLE = (ValueError, OSError, EOFError, KeyError, zipfile.BadZipFile, NotImplementedError)
 # what to do about a history line that does not read: the history is the record of who moved
 # which pointer and why, kept as written, so trackfit refuses to guess it (nor to drop a line)
@@ -367,7 +367,7 @@ class Registry:
                         [Problem(f"{path}: {where}", what) for where, what in problems]
                     )
                 return TrackModel.from_arrays(arrays)
-        except (ValueError, KeyError, TypeError, IndexError, OSError, zipfile.BadZipFile) as error:
+        except (*NPY_UNREADABLE, TypeError, IndexError) as error:
             raise ModelRefused(f"{path}: not a trackfit model file ({error})") from None
 
     def verify(self, name: str, manifest: dict[str, Any]) -> bytes:
@@ -426,6 +426,20 @@ class Registry:
         if keys.dtype != np.uint64 or keys.ndim != 1 or np.any(keys[1:] <= keys[:-1]):
             raise ModelRefused(f"{path}: not a sorted list of distinct 64-bit keys")
         return keys
+
+    def learnt_from_warning(self, name: str) -> str | None:
+        """Why version `name`'s record of the people it learnt from does not read, and what
+        that costs, or None. The version still answers, so it may stay or become active; the
+        command line and HR's confirmation page say it alike."""
+        try:
+            self.learnt_from(name)
+        except ModelRefused as refused:
+            return (
+                f"{refused.problems[0]}. {name} still answers, but a candidate trained now "
+                f"cannot tell which of its people {name} learnt from: it is judged on everyone "
+                f"and {name} is no prior"
+            )
+        return None
 
     def active_stack(self, pack: str | Pack) -> list[str]:
         """A pack's versions made active by promotions not yet undone by rollbacks, oldest

@@ -462,11 +462,7 @@ def _ask_to_confirm(registry, version: str, manifest: dict, discipline: Pack, fo
     form = ConfirmPromotionForm(formdata=None)
     form.justification.data = justification
     form.confirmation.data = confirmation_token(version, active, moves, justification)
-    people_problem = None  # it still answers, so it may be promoted; said, as the CLI says it
-    try:
-        registry.learnt_from(version)
-    except ModelRefused as refused:
-        people_problem = problem_texts(refused, registry.root)[0]
+    people_problem = registry.learnt_from_warning(version)  # said, as the CLI says it
     return render_template(
         "hr/promote_confirm.html",
         version=version,
@@ -479,7 +475,7 @@ def _ask_to_confirm(registry, version: str, manifest: dict, discipline: Pack, fo
         justification=justification,
         form=form,
         notice=notice.get("notice"),
-        people_problem=people_problem,
+        people_problem=people_problem and in_registry(people_problem, registry.root),
     ), notice.get("status", 200)
 
 
