@@ -226,6 +226,13 @@ def build_parser(
         help="the file is made-up people (trackfit synth): the manifest, the model card and "
         "every page showing the version say it was trained on synthetic data",
     )
+    train.add_argument(
+        "--evidence",
+        type=_file_path,
+        help="also write the people behind the verdict here, a CSV row each: judged or why "
+        "not, and the cross-fitted candidate's and the active version's chances, to recompute "
+        "the verdict's figures (kept nowhere else)",
+    )
 
     _models_command(commands)
 
@@ -601,14 +608,21 @@ def run_train(args: argparse.Namespace) -> int:
     from recommender.learn.outcomes import OutcomesInvalid
     from recommender.learn.publishing import PromotionMoved, RegistryWriter
     from recommender.learn.training import TrainingDataTooSmall
+    from recommender.learn.verdict_evidence import write_evidence_csv
 
     _check_justification_before_training(args)
+    if args.evidence:
+        _check_writable(args.evidence, "--evidence")
+        if args.evidence.resolve() == args.data.resolve():
+            raise TrackfitError("--evidence: must be another file than --data")
+    as_read = _read_outcome_file(args, load_pack(args.pack))
     # in the order of the people, as HR's pages train: the same rows in another order alike
-    outcomes = _read_outcome_file(args, load_pack(args.pack)).in_person_order()
+    outcomes = as_read.in_person_order()
     registry = RegistryWriter(args.models)
     if args.promote:  # a move the registry could not record is refused before training
         registry.check_can_move(pack_id_of(outcomes.pack))
     profiles = outcomes.profiles()
+    kept: list = []
     try:
         summary = train_candidate(
             profiles,
@@ -623,10 +637,14 @@ def run_train(args: argparse.Namespace) -> int:
             },
             sensitive=outcomes.sensitive,
             shrink_toward_active=not args.from_scratch,
+            on_evidence=kept.append if args.evidence else None,
         )
     except TrainingDataTooSmall as error:
         # the headline and the name of every other problem of an outcome file
         raise OutcomesInvalid(f"{args.data.name}: {error}") from None
+    if kept:  # in the file's order, as the analyst holds it
+        with _written(args.evidence) as written:
+            write_evidence_csv(kept[0].in_order_of(as_read.employee_ids), written)
     refusal = None
     summary["active"] = registry.active(outcomes.pack)  # as it stands now, training done
     if args.promote:

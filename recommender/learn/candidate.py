@@ -42,6 +42,7 @@ from recommender.learn.training import (
     training_shortfalls,
     usable_rows,
 )
+from recommender.learn.verdict_evidence import VerdictEvidence
 from recommender.pack.framework import TRACK_IDS
 
 CROSS_FIT_FOLDS = 5
@@ -72,6 +73,7 @@ def train_candidate(
     by: str | None = None,
     shrink_toward_active: bool = True,
     progress: Callable[[str], None] = lambda stage: None,
+    on_evidence: Callable[[VerdictEvidence], None] | None = None,
 ) -> dict[str, Any]:
     """Fit on every usable row, judge by cross-fitting beside the active version, write a new
     version (and make it the active one when `promote`, recording `by` as who made the move);
@@ -80,7 +82,9 @@ def train_candidate(
     the capacity search may shrink toward. The version records the people it learnt from
     (`recommender.learn.people`): people the active version learnt from are left out of its
     comparison where enough others remain, and more than a few of them make it no prior.
-    Raises TrainingDataTooSmall when a track has too few people."""
+    `on_evidence`, when given, receives the people behind the verdict (`VerdictEvidence`)
+    before the version is written. Raises TrainingDataTooSmall when a track has too few
+    people."""
     pack = profiles.pack
     sensitive = sensitive or {}
     shortfalls = training_shortfalls(track_taken, success, profiles)
@@ -126,6 +130,7 @@ def train_candidate(
         folds=folds,
         seed=seed,
         prior=prior,
+        on_evidence=on_evidence,
     )
     took_prior = prior is not None and any(
         m.get("prior_weight", 0) > 0 for m in result.metrics["tracks"].values()
@@ -263,6 +268,7 @@ def _cross_fitted_comparison(
     folds: int,
     seed: int,
     prior: Prior | None = None,
+    on_evidence: Callable[[VerdictEvidence], None] | None = None,
 ) -> dict[str, Any]:
     """The cross-fitted candidate and the active version on the same usable people.
     `against`: the active version's name, its model (or why it cannot be compared, or None),
@@ -333,7 +339,41 @@ def _cross_fitted_comparison(
         left_out_by_active=left_out,
         active_people_unreadable=unreadable,
     )
+    if on_evidence is not None:
+        on_evidence(
+            VerdictEvidence(
+                employee_ids=profiles.employee_ids,
+                track_taken=track_taken,
+                success=success,
+                usable=usable,
+                judged=judged,
+                learnt_by_active=None if unreadable else seen,
+                candidate=candidate,
+                active=_active_chances(active, features, usable, judged, theirs),
+            )
+        )
     return holdout
+
+
+def _active_chances(
+    active: TrackModel | str | None,
+    features: np.ndarray,
+    usable: np.ndarray,
+    judged: np.ndarray,
+    theirs: dict[str, np.ndarray] | None,
+) -> dict[str, np.ndarray]:
+    """Per row, the active version's chances: for the people judged, those the verdict
+    compared; for the other usable people, its chances of them too; NaN elsewhere."""
+    chances = {t: np.full(judged.size, np.nan) for t in TRACK_IDS}
+    if theirs is None or not isinstance(active, TrackModel):
+        return chances
+    others = usable & ~judged
+    rest = active.predict(features[others]).p_success if others.any() else None
+    for track in TRACK_IDS:
+        chances[track][judged] = theirs[track]
+        if rest is not None:
+            chances[track][others] = rest[track]
+    return chances
 
 
 def _choose_prior(

@@ -6,6 +6,7 @@ active said to be so."""
 from __future__ import annotations
 
 import contextlib
+import csv
 import io
 import json
 import re
@@ -13,7 +14,9 @@ import shlex
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
+from sklearn.metrics import roc_auc_score
 
 from recommender.answer.registry import Registry
 from recommender.cli import main
@@ -35,12 +38,14 @@ def _run(*argv: str) -> tuple[int, str, str]:
 def trained(tmp_path_factory):
     """A copy of the bundled registry with one engineering candidate trained on 400 synthetic
     people (judged worse than the 20,000-person default on the IC track, and "no difference
-    shown" on the manager track), and the train command's output."""
+    shown" on the manager track), and the train command's output; the people behind its
+    verdict are in evidence.csv beside the data."""
     folder = tmp_path_factory.mktemp("trained")
     models, data = folder / "models", folder / "small.csv"
     shutil.copytree(ROOT / "models", models)
     assert _run("synth", "--n", "400", "--seed", "8", "--out", str(data))[0] == 0
-    code, out, err = _run("--models", str(models), "train", "--data", str(data))
+    evidence = ["--evidence", str(folder / "evidence.csv")]
+    code, out, err = _run("--models", str(models), "train", "--data", str(data), *evidence)
     assert code == 0, err
     return models, data, json.loads(out), err
 
@@ -148,3 +153,63 @@ def test_models_list_says_a_verdict_was_given_against_a_version_no_longer_active
     assert code == 0, err
     line = next(line for line in out.splitlines() if line.startswith(f"  {older} "))
     assert "verdict=keep  fairness=" in line
+
+
+def test_the_people_behind_the_verdict_recompute_its_figures(trained):
+    """Written where the analyst asked, a row per row of their file in its order: on the people
+    judged who took a track, each model's chance on that track gives the verdict's ROC AUC and
+    Brier score."""
+    models, data, summary, _ = trained
+    with data.open(encoding="utf-8", newline="") as stream:
+        ids = [row["employee_id"] for row in csv.DictReader(stream)]
+    evidence = pd.read_csv(
+        data.parent / "evidence.csv", dtype={"employee_id": str}, keep_default_na=False
+    )
+    assert evidence["employee_id"].tolist() == ids
+    comparison = Registry(models).manifest(summary["version"])["comparison"]
+    judged = evidence[evidence["judged"] == "yes"]
+    assert len(judged) == comparison["rows"] == summary["rows_used"]
+    assert set(evidence.loc[evidence["judged"] == "no", "not_judged_because"]) == {
+        "response-quality flags"
+    }
+    for track in ("ic", "manager"):
+        mine = judged[judged["track_taken"] == track]
+        stored = comparison["tracks"][track]
+        assert len(mine) == stored["rows"]
+        for model in ("candidate", "active"):
+            chance = mine[f"{model}_p_success_{track}"].astype(float)
+            auc = roc_auc_score(mine["success"], chance)
+            brier = float(((chance - mine["success"]) ** 2).mean())
+            assert auc == pytest.approx(stored["auc"][model], abs=5e-5)
+            assert brier == pytest.approx(stored["brier"][model], abs=5e-5)
+
+
+@pytest.mark.parametrize("where", ["folder", "data", "no-folder"])
+def test_an_evidence_file_that_cannot_be_written_is_refused_before_training(
+    trained, tmp_path, where
+):
+    models, data, _, _ = trained
+    before = sorted(path.name for path in models.iterdir())
+    target = {
+        "folder": tmp_path,
+        "data": data,
+        "no-folder": tmp_path / "missing" / "evidence.csv",
+    }[where]
+    code, out, err = _run(
+        "--models", str(models), "train", "--data", str(data), "--evidence", str(target)
+    )
+    assert code == 2 and out == ""
+    assert "--evidence: " in err
+    assert sorted(path.name for path in models.iterdir()) == before  # nothing trained
+
+
+def test_no_evidence_is_written_for_a_file_training_refuses(trained, tmp_path):
+    models, _, _, _ = trained
+    broken = tmp_path / "broken.csv"
+    broken.write_text("employee_id,track_taken,success\nE1,icc,2\n", encoding="utf-8")
+    evidence = tmp_path / "evidence.csv"
+    code, _, err = _run(
+        "--models", str(models), "train", "--data", str(broken), "--evidence", str(evidence)
+    )
+    assert code == 2 and "broken.csv" in err
+    assert list(tmp_path.iterdir()) == [broken]

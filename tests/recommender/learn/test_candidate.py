@@ -3,6 +3,8 @@ fairness report of each, and sensitive attributes never features."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 
@@ -22,6 +24,7 @@ from recommender.learn.training import (
     TrainingDataTooSmall,
     usable_rows,
 )
+from recommender.learn.verdict_evidence import LEARNT_BY_ACTIVE, QUALITY_FLAGGED
 from recommender.pack.loading import load_pack
 
 
@@ -267,9 +270,10 @@ def test_a_cumulative_file_is_judged_on_the_people_the_active_version_did_not_le
     # this year's file names last year's people again, their ids written in capitals
     ids = [i.upper() if old else i for i, old in zip(profiles.employee_ids, last_year, strict=True)]
     cumulative = ProfileBatch(**{**vars(profiles), "employee_ids": ids})
+    kept = []
     second = train_candidate(
         cumulative, outcomes.track_taken, outcomes.success, registry=registry,
-        data={"source": "2025-2026.csv"}, folds=2,
+        data={"source": "2025-2026.csv"}, folds=2, on_evidence=kept.append,
     )  # fmt: skip
     manifest = registry.manifest(second["version"])
     seen, fresh = int((usable & last_year).sum()), int((usable & ~last_year).sum())
@@ -287,6 +291,28 @@ def test_a_cumulative_file_is_judged_on_the_people_the_active_version_did_not_le
     card = (registry.root / second["version"] / "card.md").read_text()
     assert f"it learnt from {seen:,} of these people, who would count twice" in card
     assert registry.learnt_from(second["version"]).size == usable.sum()  # everyone usable
+
+    # the people behind the verdict: who was judged, and why the others were not
+    (evidence,) = kept
+    rows = list(csv.DictReader(io.StringIO(_written_csv(evidence))))
+    assert [row["employee_id"] for row in rows] == ids
+    judged = np.array([row["judged"] == "yes" for row in rows])
+    np.testing.assert_array_equal(judged, usable & ~last_year)
+    because = np.array([row["not_judged_because"] for row in rows])
+    assert set(because[~usable]) == {QUALITY_FLAGGED}
+    assert set(because[usable & last_year]) == {LEARNT_BY_ACTIVE}
+    learnt = np.array([row["learnt_by_active"] for row in rows])
+    np.testing.assert_array_equal(learnt[usable], np.where(last_year, "yes", "no")[usable])
+    for track in ("ic", "manager"):
+        for model in ("candidate", "active"):
+            given = np.array([row[f"{model}_p_success_{track}"] != "" for row in rows])
+            np.testing.assert_array_equal(given, usable)
+
+
+def _written_csv(evidence) -> str:
+    stream = io.StringIO()
+    csv.writer(stream).writerows(evidence.rows())
+    return stream.getvalue()
 
 
 def test_people_learnt_through_the_prior_count_as_learnt(tmp_path):
@@ -339,10 +365,14 @@ def test_an_active_version_whose_record_of_people_does_not_read_is_no_prior_nor_
     registry.promote(first["version"])
     (tmp_path / first["version"] / "people.npy").unlink()  # gone since training
     others, other_profiles = synthetic_profiles(pack, 1200, 49)
+    kept = []
     second = train_candidate(
         other_profiles, others.track_taken, others.success, registry=registry,
-        data={"source": "2026.csv"}, folds=2,
+        data={"source": "2026.csv"}, folds=2, on_evidence=kept.append,
     )  # fmt: skip
+    usable = usable_rows(other_profiles)
+    said = [row[5] for row in list(kept[0].rows())[1:]]  # learnt_by_active
+    assert set(np.array(said)[usable]) == {"unknown"} and set(np.array(said)[~usable]) == {""}
     manifest = registry.manifest(second["version"])
     assert "is missing; the manifest says" in manifest["prior_declined"]["people_unreadable"]
     verdict = manifest["comparison"]["verdict"]
