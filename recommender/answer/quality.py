@@ -23,6 +23,7 @@ STRAIGHT_LINE_SHARE, STRAIGHT_LINE_MIN_ITEMS = 0.9, 10
 CONTRADICTION_GAP, CONTRADICTION_MIN_CONSTRUCTS = 0.4, 3
 SKIPPED_SHARE = 0.2
 SECONDS_PER_ITEM = 2.0
+LONGEST_PAGE_SECONDS = 1e9  # far past any threshold: only whether it is long enough counts
 
 FLAG_MESSAGES = {
     "straight_lining": "Almost every statement got the same answer, including ones that say "
@@ -110,5 +111,7 @@ def _contradictory(scored: np.ndarray, answered: np.ndarray, layout: QualityInpu
 def _too_fast(timings: np.ndarray, section_items: np.ndarray) -> np.ndarray:
     timed = ~np.isnan(timings)
     items = timed @ section_items
-    seconds = np.where(timed, timings, 0.0).sum(axis=1)
+    # a page left open for ages counts as long enough: capped, sums of the largest finite
+    # timings a client may send stay finite (1e308 twice overflowed to a warning)
+    seconds = np.where(timed, np.minimum(timings, LONGEST_PAGE_SECONDS), 0.0).sum(axis=1)
     return (items > 0) & (seconds < SECONDS_PER_ITEM * items)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import warnings
+from dataclasses import replace
 
 import numpy as np
 from hypothesis import given, settings
@@ -136,3 +138,20 @@ def test_engineering_sample_answers_score_without_flags_except_the_careless_one(
     assert len(flagged) == 1
     careless = next(p for p in profiles if p.flags)
     assert {"straight_lining", "failed_attention_check", "too_fast"} <= set(careless.flags)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.floats(0, 1.7976931348623157e308), min_size=1, max_size=10))
+def test_any_finite_timings_are_read_without_overflow(engineering, seconds):
+    """The API takes any finite non-negative timing: pages left open for ages (up to the
+    largest float, on every page) are long enough, never an overflow."""
+    path = engineering.path / "sample-answers.jsonl"
+    with path.open(encoding="utf-8") as stream:
+        person = next(iter(read_answers_jsonl(stream, engineering, path.name)))
+    sections = [section.id for section in engineering.questionnaire.sections]
+    timings = {section: seconds[i % len(seconds)] for i, section in enumerate(sections)}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        (profile,) = score_many(engineering, [replace(person, timings=timings)]).profiles()
+    if min(seconds) >= 1e6:  # every page far longer than reading it takes
+        assert "too_fast" not in profile.flags
