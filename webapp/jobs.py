@@ -31,7 +31,7 @@ from pathlib import Path
 from flask import Flask, current_app
 from sqlalchemy import func, select, update
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 
 from webapp import audit
 from webapp.accounts.models import User
@@ -46,6 +46,7 @@ from webapp.hr.outcomes.models import (
     TrainingRun,
 )
 from webapp.hr.outcomes.training import TrainingRefused, train_on_upload
+from webapp.hr.outcomes.verdict_rows import keep_verdict_rows
 from webapp.settings import JOBS_IN_A_PROCESS, JOBS_INLINE
 
 log = logging.getLogger(__name__)
@@ -243,9 +244,12 @@ def run_training(app: Flask, run_id: int) -> None:
 
 def _train(run: TrainingRun) -> None:
     actor = db.session.get(User, run.started_by) if run.started_by else None
+    behind: list[dict] = []  # the people behind the verdict, kept once the run is recorded
     try:
         upload = db.session.get(OutcomeUpload, run.upload_id)
-        summary = train_on_upload(upload, progress=lambda stage: _stage(run, stage))
+        summary = train_on_upload(
+            upload, progress=lambda stage: _stage(run, stage), keep=behind.extend
+        )
     except TrainingRefused as refused:
         _fail(run, actor, str(refused))
         return
@@ -271,6 +275,11 @@ def _train(run: TrainingRun) -> None:
         )
 
     _written(succeeded)
+    try:
+        keep_verdict_rows(run.id, behind)
+    except SQLAlchemyError:  # the version and its run stand; its page says none are kept
+        db.session.rollback()
+        log.exception("the people behind run %s's verdict could not be kept", run.id)
 
 
 def _written(write: Callable[[], None]) -> None:

@@ -37,6 +37,12 @@ _SOURCES = {
         "shrink_share",
     ),
     "recommender.learn.model_card": ("render_model_card",),
+    "recommender.learn.verdict_evidence": (
+        "EVIDENCE_COLUMNS",
+        "EvidenceRow",
+        "LEARNT_BY_ACTIVE",
+        "QUALITY_FLAGGED",
+    ),
     "recommender.learn.fairness_wording": (
         "adjusted_p_said",
         "CALIBRATION_RULE",

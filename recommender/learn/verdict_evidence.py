@@ -8,9 +8,11 @@ people judged who took a track, ROC AUC and the Brier score of each model's chan
 track are the verdict's point figures; resampling those people gives its intervals.
 
 It is written only where the analyst asks (`trackfit train --evidence F.csv`), from a file
-they hold already: nothing of it is kept in the registry, whose versions are immutable and
-beyond the reach of a person's erasure. (Kept there, the active version's chance beside each
-outcome would let anyone holding a person's answers read off that person's outcome.)
+they hold already, or kept by the web app beside the outcome rows it came from, where a
+person's removal reaches it: nothing of it is kept in the registry, whose versions are
+immutable and beyond the reach of a person's erasure. (Kept there, the active version's chance
+beside each outcome would let anyone holding a person's answers read off that person's
+outcome.)
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import numpy as np
 
 from recommender.pack.framework import TRACK_IDS
 
-COLUMNS = (
+EVIDENCE_COLUMNS = (
     "employee_id",
     "track_taken",
     "success",
@@ -37,6 +39,41 @@ COLUMNS = (
 QUALITY_FLAGGED = "response-quality flags"
 LEARNT_BY_ACTIVE = "the active version learnt from them"
 DIGITS = 10  # enough that no two chances tie in the file that did not tie in the computation
+
+
+@dataclass(frozen=True)
+class EvidenceRow:
+    """One person behind a verdict. `learnt_by_active` is None where it is not known (the
+    active version's record of its people did not read) or does not apply (left out for
+    response-quality flags); a chance is None where a model gave none."""
+
+    employee_id: str
+    track_taken: str
+    success: int
+    judged: bool
+    not_judged_because: str | None
+    learnt_by_active: bool | None
+    candidate: dict[str, float | None]
+    active: dict[str, float | None]
+
+    def cells(self) -> list[str]:
+        """The row as the CSV's cells, in EVIDENCE_COLUMNS' order."""
+        if self.not_judged_because == QUALITY_FLAGGED:
+            learnt = ""
+        elif self.learnt_by_active is None:
+            learnt = "unknown"
+        else:
+            learnt = "yes" if self.learnt_by_active else "no"
+        return [
+            self.employee_id,
+            self.track_taken,
+            str(int(self.success)),
+            "yes" if self.judged else "no",
+            self.not_judged_because or "",
+            learnt,
+            *(_chance(self.candidate.get(track)) for track in TRACK_IDS),
+            *(_chance(self.active.get(track)) for track in TRACK_IDS),
+        ]
 
 
 @dataclass(frozen=True)
@@ -54,32 +91,31 @@ class VerdictEvidence:
     candidate: dict[str, np.ndarray]
     active: dict[str, np.ndarray]
 
+    def entries(self) -> Iterator[EvidenceRow]:
+        """Each row as an EvidenceRow."""
+        for row, employee_id in enumerate(self.employee_ids):
+            because = None
+            if not self.judged[row]:
+                because = QUALITY_FLAGGED if not self.usable[row] else LEARNT_BY_ACTIVE
+            learnt = None
+            if self.learnt_by_active is not None and self.usable[row]:
+                learnt = bool(self.learnt_by_active[row])
+            yield EvidenceRow(
+                employee_id=str(employee_id),
+                track_taken=str(self.track_taken[row]),
+                success=int(self.success[row]),
+                judged=bool(self.judged[row]),
+                not_judged_because=because,
+                learnt_by_active=learnt,
+                candidate={t: _number(p[row]) for t, p in self.candidate.items()},
+                active={t: _number(p[row]) for t, p in self.active.items()},
+            )
+
     def rows(self) -> Iterator[list[str]]:
         """The CSV's rows, header first."""
-        yield list(COLUMNS)
-        for row, employee_id in enumerate(self.employee_ids):
-            yield [
-                employee_id,
-                str(self.track_taken[row]),
-                str(int(self.success[row])),
-                "yes" if self.judged[row] else "no",
-                self._not_judged_because(row),
-                self._learnt(row),
-                *(_chance(self.candidate[track][row]) for track in TRACK_IDS),
-                *(_chance(self.active[track][row]) for track in TRACK_IDS),
-            ]
-
-    def _not_judged_because(self, row: int) -> str:
-        if self.judged[row]:
-            return ""
-        return QUALITY_FLAGGED if not self.usable[row] else LEARNT_BY_ACTIVE
-
-    def _learnt(self, row: int) -> str:
-        if not self.usable[row]:
-            return ""
-        if self.learnt_by_active is None:
-            return "unknown"
-        return "yes" if self.learnt_by_active[row] else "no"
+        yield list(EVIDENCE_COLUMNS)
+        for entry in self.entries():
+            yield entry.cells()
 
     def in_order_of(self, employee_ids: Sequence[str]) -> VerdictEvidence:
         """The same rows in the order of `employee_ids` (the outcome file's, say): each id
@@ -100,8 +136,12 @@ class VerdictEvidence:
         )
 
 
-def _chance(value: float) -> str:
-    return "" if np.isnan(value) else f"{value:.{DIGITS}f}"
+def _number(value: float) -> float | None:
+    return None if np.isnan(value) else float(value)
+
+
+def _chance(value: float | None) -> str:
+    return "" if value is None else f"{value:.{DIGITS}f}"
 
 
 def write_evidence_csv(evidence: VerdictEvidence, path: str | Path) -> None:

@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parents[2]
 POSTGRES_URL = os.environ.get("TRACKFIT_TEST_DATABASE_URL")
 TABLES = (
     "audit_events",
+    "verdict_rows",
     "training_runs",
     "sensitive_values",
     "outcome_records",

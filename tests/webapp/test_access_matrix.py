@@ -81,6 +81,10 @@ MATRIX = [
     Request("GET", "/hr/models", "/hr/models", HR_ONLY),
     Request("GET", "/hr/models/v1", "/hr/models/<version>", HR_ONLY),
     Request("GET", "/hr/models/v1/card", "/hr/models/<version>/card", HR_ONLY),
+    Request(  # 404 for HR: the bundled v1 was trained from the command line, none are kept
+        "GET", "/hr/models/v1/verdict-people.csv", "/hr/models/<version>/verdict-people.csv",
+        expect(LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, HIDDEN),
+    ),
     Request("POST", "/hr/models/v1/promote", "/hr/models/<version>/promote", HR_ONLY),
     Request(
         "POST", "/hr/models/v1/promote/confirm", "/hr/models/<version>/promote/confirm", HR_ONLY

@@ -20,7 +20,7 @@ from tests.registry_forgery import forged_version
 from tests.webapp import factories
 from tests.webapp.browsing import log_in
 from tests.webapp.screens import DESKTOP, PHONE, landed_on_errors, look_at, look_at_every_width
-from tests.webapp.test_retraining import short_file, upload
+from tests.webapp.test_retraining import finished, short_file, upload
 from webapp.accounts.models import User
 from webapp.audit import AuditEvent
 from webapp.extensions import db
@@ -408,6 +408,34 @@ def test_hr_looks_up_one_person_and_removes_what_the_uploads_hold_about_them(
     look_at_every_width(page, "hr-upload-after-removal")
     page.goto(f"{live}/hr/audit?action=outcome_records_removed")
     expect(page.locator("tbody tr")).to_have_count(1)
+
+
+def test_hr_downloads_the_people_behind_a_verdict_from_the_version_page(
+    team, hr_page, live, signed_in, assert_accessible
+):
+    lines = factories.people_with_assessments(team, 300, 43)
+    posted = signed_in("hr@example.com")
+    response = upload(posted, short_file(lines), "gender")
+    assert response.status_code == 302
+    status = finished(posted, response.headers["Location"])
+    assert status["status"] == "succeeded", status
+    version = status["version"]
+    page = hr_page
+    page.goto(f"{live}/hr/models/{version}")
+    said = page.locator("#verdict-people")
+    expect(said).to_contain_text("(CSV, 300 rows,")
+    with page.expect_download() as started:
+        page.get_by_role("link", name="Download the people behind this verdict").click()
+    download = started.value
+    assert download.suggested_filename == f"trackfit-{version}-verdict-people.csv"
+    header, *rows = Path(download.path()).read_text(encoding="utf-8").splitlines()
+    assert header.startswith("employee_id,track_taken,success,judged,") and len(rows) == 300
+    look_at_every_width(page, "hr-model-verdict-people")
+    page.emulate_media(media="print")  # on paper it says they are kept, with no link
+    expect(said.get_by_role("link")).to_be_hidden()
+    expect(said).to_contain_text("The people behind this verdict are kept")
+    page.emulate_media(media="screen")
+    assert_accessible(page, "a version trained here, with the people behind its verdict")
 
 
 HR_PAGES = {

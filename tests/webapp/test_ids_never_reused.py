@@ -91,7 +91,8 @@ def test_upgrading_an_old_sqlite_database_keeps_every_row_key_index_and_trigger(
         for name, sql in indexes.items():  # every index (the lower(employee_id) one too) and
             if not sql.startswith("CREATE TABLE"):  # trigger, as it was written
                 assert after[name] == sql
-        never = {n for n, sql in after.items() if "PRIMARY KEY AUTOINCREMENT" in sql}
+        # the tables there before (later revisions make tables of their own, never reusing ids)
+        never = {n for n in tables if "PRIMARY KEY AUTOINCREMENT" in after[n]}
         with_ids = {n for n in tables if "\tid INTEGER NOT NULL," in before[n]} - {"audit_events"}
         assert never == with_ids and {"users", "assessments", "decisions"} <= never
         ada = db.session.scalar(select(User).where(User.email == "ada@example.com"))

@@ -54,6 +54,7 @@ ACTIONS = {
     "delete_account": "deleted their account",
     "account_delete_failed": "failed to delete their account (wrong password)",
     "audit_export": "exported the audit log",
+    "verdict_people_export": "downloaded the people behind a model version's verdict",
     "account_added": "added an account (command line)",
     "role_changed": "changed a person's role (command line)",
     "token_created": "created an API token (command line)",

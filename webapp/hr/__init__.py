@@ -17,7 +17,7 @@ def _hr_only():
 
 # One module (or package) per job, each adding its pages to the blueprint.
 from webapp.hr import audit_log, framework_import, moments, overview, packs, quality  # noqa: E402, F401
-from webapp.hr.governance import differences, fairness  # noqa: E402, F401
+from webapp.hr.governance import differences, evidence, fairness  # noqa: E402, F401
 from webapp.hr.governance import routes as model_routes  # noqa: E402, F401
 from webapp.hr.outcomes import routes as outcome_routes  # noqa: E402, F401
 from webapp.hr.people import routes as people_routes  # noqa: E402, F401

@@ -7,7 +7,7 @@ import hashlib
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, text, true
+from sqlalchemy import JSON, Float, ForeignKey, Index, String, Text, UniqueConstraint, text, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from webapp.database import utcnow
@@ -147,3 +147,31 @@ class TrainingRun(db.Model):
     def finished(self) -> bool:
         """Whether the run has ended, one way or the other."""
         return self.status in (SUCCEEDED, FAILED)
+
+
+class VerdictRow(db.Model):
+    """One person behind a candidate's verdict (`recommender.learn.verdict_evidence`): whether
+    they were judged, and the cross-fitted candidate's and the active version's chances of
+    them. Kept beside the outcome row it was computed from, and gone with it when HR removes
+    the records held about the person; gone too with the assessment whose answers gave the
+    chances, when its owner deletes it. Never in the model registry, whose versions stay."""
+
+    __tablename__ = "verdict_rows"
+    __table_args__ = (UniqueConstraint("run_id", "record_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("training_runs.id", ondelete="CASCADE"))
+    record_id: Mapped[int] = mapped_column(
+        ForeignKey("outcome_records.id", ondelete="CASCADE"), index=True
+    )
+    # the assessment whose answers the chances were computed from (a short file's row)
+    assessment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("assessments.id", ondelete="CASCADE"), index=True
+    )
+    judged: Mapped[bool]
+    not_judged_because: Mapped[str | None] = mapped_column(String(64))
+    learnt_by_active: Mapped[bool | None]  # None: the active version's record did not read
+    candidate_ic: Mapped[float | None] = mapped_column(Float)
+    candidate_manager: Mapped[float | None] = mapped_column(Float)
+    active_ic: Mapped[float | None] = mapped_column(Float)
+    active_manager: Mapped[float | None] = mapped_column(Float)

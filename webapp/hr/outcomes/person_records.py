@@ -27,6 +27,7 @@ from webapp.hr.outcomes.models import (
     OutcomeUpload,
     SensitiveValue,
     TrainingRun,
+    VerdictRow,
 )
 from webapp.hr.outcomes.training import TrainingRefused, linked_profiles, pack_of_upload
 from webapp.hr.outcomes.upload import content_digest
@@ -42,6 +43,8 @@ class HeldInUpload:
     sensitive: dict[str, str | None] = field(default_factory=dict)
     not_usable: list[dict] = field(default_factory=list)  # their lines the upload left out
     versions: list[str] = field(default_factory=list)  # candidates trained on the upload
+    # candidates whose kept people behind the verdict hold them (`verdict_rows`)
+    behind_verdicts: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -151,6 +154,15 @@ def records_of(employee_id: str) -> PersonRecords:
             db.session.scalars(
                 select(TrainingRun.version)
                 .where(TrainingRun.upload_id == upload_id, TrainingRun.version.is_not(None))
+                .order_by(TrainingRun.id)
+            )
+        )
+        entry.behind_verdicts = list(
+            db.session.scalars(
+                select(TrainingRun.version)
+                .join(VerdictRow, VerdictRow.run_id == TrainingRun.id)
+                .where(VerdictRow.record_id.in_([r.id for r in entry.outcomes]))
+                .group_by(TrainingRun.id, TrainingRun.version)
                 .order_by(TrainingRun.id)
             )
         )

@@ -30,12 +30,18 @@ class TrainingRefused(ValueError):
     version that is gone); the message says which."""
 
 
-def train_on_upload(upload: OutcomeUpload, progress: Callable[[str], None]) -> dict[str, Any]:
+def train_on_upload(
+    upload: OutcomeUpload,
+    progress: Callable[[str], None],
+    keep: Callable[[list[dict[str, Any]]], None] | None = None,
+) -> dict[str, Any]:
     """Train a candidate on the upload's usable rows and add it to the model registry; the
-    training summary. Raises TrainingRefused."""
+    training summary. `keep`, when given, receives the people behind its verdict as rows to
+    store (`rows_to_keep`). Raises TrainingRefused."""
     pack = pack_of_upload(upload)
     try:
-        profiles, track_taken, success, sensitive = training_data(upload, pack)
+        profiles, track_taken, success, sensitive, records = training_data(upload, pack)
+        evidence = None if keep is None else lambda found: keep(rows_to_keep(records, found))
         return learning.train_candidate(
             profiles,
             track_taken,
@@ -52,6 +58,7 @@ def train_on_upload(upload: OutcomeUpload, progress: Callable[[str], None]) -> d
             sensitive=sensitive,
             shrink_toward_active=upload.from_active,
             progress=progress,
+            on_evidence=evidence,
         )
     except (learning.TrainingDataTooSmall, ValueError) as error:
         raise TrainingRefused(str(error)) from error
@@ -72,7 +79,8 @@ def pack_of_upload(upload: OutcomeUpload) -> Pack:
 
 
 def training_data(upload: OutcomeUpload, pack: Pack):
-    """Profiles, outcomes and sensitive columns of an upload, row for row.
+    """Profiles, outcomes and sensitive columns of an upload, row for row, and the outcome
+    records they were read from.
 
     Answers come from the stored assessment (short file) or the file itself (full file);
     sensitive values come from their own table and go only to the fairness report.
@@ -110,7 +118,7 @@ def training_data(upload: OutcomeUpload, pack: Pack):
     }
     track_taken = np.array([r.track_taken for r in kept], dtype=object)
     success = np.array([int(r.success) for r in kept], dtype=np.int8)
-    return score_many(pack, people), track_taken, success, sensitive
+    return score_many(pack, people), track_taken, success, sensitive, kept
 
 
 # Ids per query (databases cap the parameters of a statement: SQLite's default was 999).
@@ -126,10 +134,10 @@ def known_as(records: list[OutcomeRecord], linked: dict[int, Assessment]) -> lis
     names = {employee_id_key(r.employee_id) for r in records if r.assessment_id not in linked}
     owners = {a.user_id for a in linked.values()}
     by_id: dict[int, User] = {}
-    for chunk in _chunks(sorted(owners)):
+    for chunk in in_chunks(sorted(owners)):
         by_id |= {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(chunk)))}
     by_name: dict[str, User] = {}
-    for chunk in _chunks(sorted(names)):
+    for chunk in in_chunks(sorted(names)):
         matching = select(User).where(
             or_(func.lower(User.employee_id).in_(chunk), User.email.in_(chunk))
         )
@@ -148,14 +156,15 @@ def known_as(records: list[OutcomeRecord], linked: dict[int, Assessment]) -> lis
     return known
 
 
-def _chunks(values: list) -> list[list]:
+def in_chunks(values: list) -> list[list]:
+    """`values` IDS_PER_QUERY at a time."""
     return [values[start : start + IDS_PER_QUERY] for start in range(0, len(values), IDS_PER_QUERY)]
 
 
 def stored_assessments(ids: list[int]) -> dict[int, Assessment]:
     """The assessments of these ids that still exist, by id (IDS_PER_QUERY ids a query)."""
     found: dict[int, Assessment] = {}
-    for batch in _chunks(sorted(set(ids))):
+    for batch in in_chunks(sorted(set(ids))):
         found |= {
             a.id: a for a in db.session.scalars(select(Assessment).where(Assessment.id.in_(batch)))
         }
@@ -187,3 +196,24 @@ def linked_profiles(records: list[dict], pack: Pack):
             Answers.from_json(answers_json(record["employee_id"], answers, context, timings), pack)
         )
     return score_many(pack, people)
+
+
+def rows_to_keep(records: list[OutcomeRecord], evidence) -> list[dict[str, Any]]:
+    """The people behind a verdict (`recommender.learn.verdict_evidence.VerdictEvidence`, row
+    for row of `records`) as `VerdictRow` rows without their run: each names the outcome row
+    and, where the answers came from a stored assessment, that assessment, so that the row
+    goes with either."""
+    return [
+        {
+            "record_id": record.id,
+            "assessment_id": record.assessment_id if record.answers is None else None,
+            "judged": entry.judged,
+            "not_judged_because": entry.not_judged_because,
+            "learnt_by_active": entry.learnt_by_active,
+            "candidate_ic": entry.candidate.get("ic"),
+            "candidate_manager": entry.candidate.get("manager"),
+            "active_ic": entry.active.get("ic"),
+            "active_manager": entry.active.get("manager"),
+        }
+        for record, entry in zip(records, evidence.entries(), strict=True)
+    ]
