@@ -3,7 +3,7 @@ VENV ?= .venv
 PYTHON ?= python3
 BIN := $(VENV)/bin
 
-.PHONY: install serve demo test lint format validate evaluate bench bench-web bench-campaign clean
+.PHONY: install serve demo test lint format validate evaluate judge-outside bench bench-web bench-campaign clean
 
 install: $(VENV)/.installed
 
@@ -41,6 +41,10 @@ validate: install
 
 evaluate: install
 	$(BIN)/trackfit evaluate --sizes 300,1000,4000,20000
+
+# The same questions on a workforce simulation written apart from trackfit's own generator.
+judge-outside: install
+	$(BIN)/python benchmarks/outside_judge.py
 
 bench: install
 	$(BIN)/python benchmarks/bench_recommend.py
