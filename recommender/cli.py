@@ -601,6 +601,28 @@ def _sensitive_text(text: str) -> str:
     return text
 
 
+@contextlib.contextmanager
+def _evidence_to(args: argparse.Namespace) -> Iterator[Path | None]:
+    """Where `train --evidence` writes while training (a file of its own beside the one
+    named, made now, so that a folder it cannot be written in is refused before training;
+    renamed to it only when training succeeded, readable by its owner alone: it holds every
+    person's outcome); None without --evidence."""
+    if not args.evidence:
+        yield None
+        return
+    _check_writable(args.evidence, "--evidence")
+    where = args.evidence.resolve()
+    if where == args.data.resolve():
+        raise TrackfitError("--evidence: must be another file than --data")
+    if where.is_relative_to(Path(args.models).resolve()):
+        raise TrackfitError(
+            f"--evidence: {args.evidence} is inside the model registry ({args.models}), whose "
+            "versions keep nothing of a person's outcome; give a path outside it"
+        )
+    with _written(args.evidence, option="--evidence", mode=0o600) as temporary:
+        yield temporary
+
+
 def run_train(args: argparse.Namespace) -> int:
     """`trackfit train --data F.csv [--sensitive a,b] [--from-scratch]`: prints a JSON
     summary."""
@@ -611,40 +633,43 @@ def run_train(args: argparse.Namespace) -> int:
     from recommender.learn.verdict_evidence import write_evidence_csv
 
     _check_justification_before_training(args)
-    if args.evidence:
-        _check_writable(args.evidence, "--evidence")
-        if args.evidence.resolve() == args.data.resolve():
-            raise TrackfitError("--evidence: must be another file than --data")
-    as_read = _read_outcome_file(args, load_pack(args.pack))
-    # in the order of the people, as HR's pages train: the same rows in another order alike
-    outcomes = as_read.in_person_order()
-    registry = RegistryWriter(args.models)
-    if args.promote:  # a move the registry could not record is refused before training
-        registry.check_can_move(pack_id_of(outcomes.pack))
-    profiles = outcomes.profiles()
-    kept: list = []
-    try:
-        summary = train_candidate(
-            profiles,
-            outcomes.track_taken,
-            outcomes.success,
-            registry=registry,
-            data={
-                "source": args.data.name,
-                "sha256": outcomes.data_hash,
-                "synthetic": args.synthetic,
-                "from_active": not args.from_scratch,
-            },
-            sensitive=outcomes.sensitive,
-            shrink_toward_active=not args.from_scratch,
-            on_evidence=kept.append if args.evidence else None,
-        )
-    except TrainingDataTooSmall as error:
-        # the headline and the name of every other problem of an outcome file
-        raise OutcomesInvalid(f"{args.data.name}: {error}") from None
-    if kept:  # in the file's order, as the analyst holds it
-        with _written(args.evidence) as written:
-            write_evidence_csv(kept[0].in_order_of(as_read.employee_ids), written)
+    with _evidence_to(args) as evidence_to:  # an --evidence it cannot write: refused now
+        as_read = _read_outcome_file(args, load_pack(args.pack))
+        # in the order of the people, as HR's pages train: the same rows in another order alike
+        outcomes = as_read.in_person_order()
+        registry = RegistryWriter(args.models)
+        if args.promote:  # a move the registry could not record is refused before training
+            registry.check_can_move(pack_id_of(outcomes.pack))
+        profiles = outcomes.profiles()
+
+        def keep(evidence) -> None:  # before the version is written: no version if it fails
+            try:
+                write_evidence_csv(evidence.in_order_of(as_read.employee_ids), evidence_to)
+            except OSError as error:
+                raise TrackfitError(
+                    f"--evidence: cannot write {args.evidence} ({error.strerror}); no version "
+                    "was written"
+                ) from None
+
+        try:
+            summary = train_candidate(
+                profiles,
+                outcomes.track_taken,
+                outcomes.success,
+                registry=registry,
+                data={
+                    "source": args.data.name,
+                    "sha256": outcomes.data_hash,
+                    "synthetic": args.synthetic,
+                    "from_active": not args.from_scratch,
+                },
+                sensitive=outcomes.sensitive,
+                shrink_toward_active=not args.from_scratch,
+                on_evidence=keep if evidence_to else None,
+            )
+        except TrainingDataTooSmall as error:
+            # the headline and the name of every other problem of an outcome file
+            raise OutcomesInvalid(f"{args.data.name}: {error}") from None
     refusal = None
     summary["active"] = registry.active(outcomes.pack)  # as it stands now, training done
     if args.promote:
@@ -1787,14 +1812,20 @@ def _check_writable(path: Path, option: str) -> None:
 
 
 @contextlib.contextmanager
-def _written(path: Path) -> Iterator[Path]:
+def _written(path: Path, *, option: str | None = None, mode: int = 0o666) -> Iterator[Path]:
     """A temporary file beside `path`, renamed to it only when everything was written: an
-    output is whole or not there."""
-    handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    output is whole or not there. With `option`, a folder it cannot be made in is refused
+    naming the option; its permissions are `mode` less the umask, as `open` would make it."""
+    try:
+        handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as error:
+        if option is None:
+            raise
+        raise TrackfitError(f"{option}: cannot write in {path.parent} ({error.strerror})") from None
     os.close(handle)
     mask = os.umask(0)
     os.umask(mask)
-    os.chmod(name, 0o666 & ~mask)  # as `open` would have made it, not mkstemp's 0600
+    os.chmod(name, mode & ~mask)  # not mkstemp's 0600, unless asked
     temporary = Path(name)  # a name of its own: two outputs, or two runs, never share one
     try:
         yield temporary

@@ -27,7 +27,7 @@ from recommender.answer.levels import next_anchor
 from recommender.answer.profile import Profile
 from recommender.answer.quality import FLAG_MESSAGES
 from recommender.answer.recommendation import Recommender
-from recommender.answer.registry import ModelRefused, Registry
+from recommender.answer.registry import MODEL_FILE, ModelRefused, Registry
 from recommender.answer.scoring import given_answers, score, score_many, scoring_layout
 from recommender.answer.track_model import INTERVAL_LEVEL
 from recommender.answer.trial import tried_recommender, try_version
@@ -71,6 +71,7 @@ __all__ = [  # what the web app uses of the answering layer, named once here
     "FLAG_IDS",
     "FLAG_MESSAGES",
     "INTERVAL_LEVEL",
+    "MODEL_FILE",
     "NUMBER",
     "SAVE_AS",
     "SCALED_KINDS",

@@ -33,8 +33,9 @@ from sqlalchemy import func, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 
-from webapp import audit
+from webapp import audit, learning
 from webapp.accounts.models import User
+from webapp.answering import ModelRefused
 from webapp.database import utcnow
 from webapp.extensions import db
 from webapp.hr.outcomes.models import (
@@ -46,7 +47,7 @@ from webapp.hr.outcomes.models import (
     TrainingRun,
 )
 from webapp.hr.outcomes.training import TrainingRefused, train_on_upload
-from webapp.hr.outcomes.verdict_rows import keep_verdict_rows
+from webapp.hr.outcomes.verdict_rows import keep_verdict_rows, model_digest
 from webapp.settings import JOBS_IN_A_PROCESS, JOBS_INLINE
 
 log = logging.getLogger(__name__)
@@ -258,13 +259,24 @@ def _train(run: TrainingRun) -> None:
         _fail(run, actor, "an internal error stopped training; the run's log has details")
         return
 
+    # kept before the run says it succeeded: a page that shows the run finished shows its
+    # people too (or, when keeping them failed, that none are kept)
+    kept = None
+    try:
+        kept = keep_verdict_rows(run, behind)
+    except SQLAlchemyError:  # the version stands; its page says none are kept
+        db.session.rollback()
+        log.exception("the people behind run %s's verdict could not be kept", run.id)
+
     def succeeded() -> None:
         run.status, run.stage, run.finished_at = SUCCEEDED, "finished", utcnow()
         run.version = summary["version"]
         run.summary = {
             key: summary[key]
             for key in ("version", "active", "rows", "rows_used", "cross_fitted", "verdict")
-        }
+        } | {"model_sha256": _model_digest(summary["version"])}
+        if kept is not None:
+            run.summary["verdict_rows"] = kept
         audit.record(
             "training_finished",
             summary["version"],
@@ -275,11 +287,15 @@ def _train(run: TrainingRun) -> None:
         )
 
     _written(succeeded)
+
+
+def _model_digest(version: str) -> str | None:
+    """The SHA-256 of the model file of the version a run wrote (what tells it from a version
+    of the same name in a registry made anew), or None when its manifest does not read."""
     try:
-        keep_verdict_rows(run.id, behind)
-    except SQLAlchemyError:  # the version and its run stand; its page says none are kept
-        db.session.rollback()
-        log.exception("the people behind run %s's verdict could not be kept", run.id)
+        return model_digest(learning.registry_writer().manifest(version))
+    except ModelRefused:
+        return None
 
 
 def _written(write: Callable[[], None]) -> None:

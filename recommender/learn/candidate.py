@@ -13,6 +13,7 @@ not reflect the person), and the summary says how many.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -106,6 +107,10 @@ def train_candidate(
             unreadable = str(refused.problems[0])
         seen = _seen_by_active(registry, active_name, active_people, keys, data.get("sha256"))
     seen &= usable
+    known = _learnt_known(registry, (active_name, active, active_people), data.get("sha256"))
+    if on_evidence is not None and not known:
+        told = on_evidence  # who the active version learnt from is not known: not said "no"
+        on_evidence = lambda evidence: told(replace(evidence, learnt_by_active=None))  # noqa: E731
     prior, prior_people, declined = None, None, None
     if shrink_toward_active and isinstance(active, TrackModel):
         prior, prior_people, declined = _choose_prior(
@@ -451,6 +456,24 @@ def _seen_by_active(
         return seen_rows(keys, active_people)
     learnt_file = registry.manifest(active_name).get("data", {}).get("sha256")
     return np.full(keys.size, bool(sha256) and learnt_file == sha256)
+
+
+def _learnt_known(
+    registry: Registry,
+    active: tuple[str | None, TrackModel | str | None, np.ndarray | None],
+    sha256: str | None,
+) -> bool:
+    """Whether it is known which people the active version (name, model or why it cannot be
+    compared, the people it recorded) learnt from: there is none, it recorded them, it learnt
+    from the generator's made-up people, or from this very file; not when it could not be
+    compared, nor when it is from before people were recorded and learnt another file."""
+    name, model, people = active
+    if model is None or people is not None:
+        return True
+    if not isinstance(model, TrackModel):
+        return False
+    data = registry.manifest(name).get("data", {})
+    return bool(data.get("generator")) or (bool(sha256) and data.get("sha256") == sha256)
 
 
 def _comparable_active(

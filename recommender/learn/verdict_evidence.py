@@ -38,6 +38,8 @@ EVIDENCE_COLUMNS = (
 )
 QUALITY_FLAGGED = "response-quality flags"
 LEARNT_BY_ACTIVE = "the active version learnt from them"
+# A spreadsheet runs a cell starting with these as a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 DIGITS = 10  # enough that no two chances tie in the file that did not tie in the computation
 
 
@@ -65,7 +67,7 @@ class EvidenceRow:
         else:
             learnt = "yes" if self.learnt_by_active else "no"
         return [
-            self.employee_id,
+            _as_text(self.employee_id),
             self.track_taken,
             str(int(self.success)),
             "yes" if self.judged else "no",
@@ -134,6 +136,12 @@ class VerdictEvidence:
             candidate={t: p[order] for t, p in self.candidate.items()},
             active={t: p[order] for t, p in self.active.items()},
         )
+
+
+def _as_text(cell: str) -> str:
+    """The cell with a leading quote where a spreadsheet would run it as a formula (CSV
+    injection): an employee id such as =HYPERLINK(...), or -12."""
+    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
 
 
 def _number(value: float) -> float | None:

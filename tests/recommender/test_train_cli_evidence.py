@@ -184,7 +184,7 @@ def test_the_people_behind_the_verdict_recompute_its_figures(trained):
             assert brier == pytest.approx(stored["brier"][model], abs=5e-5)
 
 
-@pytest.mark.parametrize("where", ["folder", "data", "no-folder"])
+@pytest.mark.parametrize("where", ["folder", "data", "no-folder", "unwritable", "registry"])
 def test_an_evidence_file_that_cannot_be_written_is_refused_before_training(
     trained, tmp_path, where
 ):
@@ -194,6 +194,8 @@ def test_an_evidence_file_that_cannot_be_written_is_refused_before_training(
         "folder": tmp_path,
         "data": data,
         "no-folder": tmp_path / "missing" / "evidence.csv",
+        "unwritable": Path("/proc/evidence.csv"),  # no file can be made there, even by root
+        "registry": models / "v1" / "evidence.csv",  # versions keep no one's outcome
     }[where]
     code, out, err = _run(
         "--models", str(models), "train", "--data", str(data), "--evidence", str(target)
@@ -213,3 +215,22 @@ def test_no_evidence_is_written_for_a_file_training_refuses(trained, tmp_path):
     )
     assert code == 2 and "broken.csv" in err
     assert list(tmp_path.iterdir()) == [broken]
+
+
+def test_the_evidence_is_the_owners_alone_and_neutralises_spreadsheet_formulas(tmp_path):
+    """It holds every person's outcome: readable by its owner only. An employee id a
+    spreadsheet would run as a formula is written with a leading quote."""
+    data, evidence = tmp_path / "odd.csv", tmp_path / "evidence.csv"
+    assert _run("synth", "--n", "300", "--seed", "4", "--out", str(data))[0] == 0
+    header, first, *rest = data.read_text(encoding="utf-8").splitlines()
+    first = '"=HYPERLINK(""http://x"",""y"")"' + first[first.index(",") :]
+    data.write_text("\n".join([header, first, *rest]) + "\n", encoding="utf-8")
+    models = tmp_path / "models"
+    code, _, err = _run(
+        "--models", str(models), "train", "--data", str(data), "--evidence", str(evidence)
+    )
+    assert code == 0, err
+    assert evidence.stat().st_mode & 0o077 == 0
+    with evidence.open(encoding="utf-8", newline="") as stream:
+        ids = [row["employee_id"] for row in csv.DictReader(stream)]
+    assert ids[0] == '\'=HYPERLINK("http://x","y")'

@@ -13,6 +13,7 @@ import pytest
 
 from recommender.answer.features import feature_matrix
 from recommender.answer.profile import ProfileBatch
+from recommender.answer.registry import PEOPLE_FILE
 from recommender.learn.candidate import advice_outcomes, train_candidate
 from recommender.learn.default_model import build_default_model
 from recommender.learn.people import person_keys
@@ -383,6 +384,35 @@ def test_an_active_version_whose_record_of_people_does_not_read_is_no_prior_nor_
     assert verdict["recommendation"] == "review" and not verdict["worse"]
     card = (tmp_path / second["version"] / "card.md").read_text()
     assert "was not offered as a prior: its record of the people it learnt from could not" in card
+
+
+def test_whom_a_version_from_before_people_were_recorded_learnt_from_is_not_said_to_be_no_one(
+    tmp_path,
+):
+    """It learnt from another file and kept no list of its people: the people behind the
+    next verdict are neither "yes" nor "no" but "unknown"."""
+    pack = load_pack("engineering")
+    registry = RegistryWriter(tmp_path)
+    outcomes, profiles = synthetic_profiles(pack, 1200, 50)
+    first = train_candidate(
+        profiles, outcomes.track_taken, outcomes.success, registry=registry,
+        data={"source": "2024.csv", "sha256": "ab" * 32}, folds=2,
+    )  # fmt: skip
+    registry.promote(first["version"])
+    folder = tmp_path / first["version"]
+    (folder / PEOPLE_FILE).unlink()  # as versions from before the list was kept
+    manifest = json.loads((folder / "manifest.json").read_text())
+    del manifest["sha256"][PEOPLE_FILE]
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    assert registry.learnt_from(first["version"]) is None
+    others, other_profiles = synthetic_profiles(pack, 1200, 51)
+    kept = []
+    train_candidate(
+        other_profiles, others.track_taken, others.success, registry=registry,
+        data={"source": "2026.csv", "sha256": "cd" * 32}, folds=2, on_evidence=kept.append,
+    )  # fmt: skip
+    said = np.array([row[5] for row in list(kept[0].rows())[1:]])  # learnt_by_active
+    assert set(said[usable_rows(other_profiles)]) == {"unknown"}
 
 
 def test_a_track_whose_new_people_are_too_few_is_judged_on_everyone_and_said_to_flatter(

@@ -31,7 +31,7 @@ from webapp.hr.governance.fold_choices import fold_choices
 from webapp.hr.governance.forms import ConfirmPromotionForm, PromoteForm, RollbackForm
 from webapp.hr.governance.promotion_confirmation import confirmation_token, confirmed_step
 from webapp.hr.governance.registry_text import in_registry, problem_texts
-from webapp.hr.outcomes.verdict_rows import kept_counts, run_of_version
+from webapp.hr.outcomes.verdict_rows import evidence_run, kept_counts
 
 # A manifest is a file that anyone with the models folder may have edited. The registry checks
 # the fields answering relies on; these pages read many more (metrics, curves, comparisons),
@@ -354,14 +354,15 @@ def _draw_model_page(
         reasons=learning.justification_reasons(manifest),
         already_active=already_active,
         folds=fold_choices(manifest),
-        verdict_people=_verdict_people(version),
+        verdict_people=_verdict_people(version, manifest),
     )
 
 
-def _verdict_people(version: str) -> tuple[int, int] | None:
+def _verdict_people(version: str, manifest: dict) -> tuple[int, int] | None:
     """How many people behind the version's verdict are kept (all, judged), or None when its
-    training kept none (trained from the command line, or before they were kept)."""
-    run = run_of_version(version)
+    training kept none (trained from the command line, before they were kept, or keeping them
+    failed)."""
+    run = evidence_run(version, manifest)
     return None if run is None else kept_counts(run)
 
 

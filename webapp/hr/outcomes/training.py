@@ -40,8 +40,8 @@ def train_on_upload(
     store (`rows_to_keep`). Raises TrainingRefused."""
     pack = pack_of_upload(upload)
     try:
-        profiles, track_taken, success, sensitive, records = training_data(upload, pack)
-        evidence = None if keep is None else lambda found: keep(rows_to_keep(records, found))
+        profiles, track_taken, success, sensitive, sources = training_data(upload, pack)
+        evidence = None if keep is None else lambda found: keep(rows_to_keep(sources, found))
         return learning.train_candidate(
             profiles,
             track_taken,
@@ -79,8 +79,8 @@ def pack_of_upload(upload: OutcomeUpload) -> Pack:
 
 
 def training_data(upload: OutcomeUpload, pack: Pack):
-    """Profiles, outcomes and sensitive columns of an upload, row for row, and the outcome
-    records they were read from.
+    """Profiles, outcomes and sensitive columns of an upload, row for row, and what each row
+    was read from: (outcome record id, the assessment id its answers came from or None).
 
     Answers come from the stored assessment (short file) or the file itself (full file);
     sensitive values come from their own table and go only to the fairness report.
@@ -94,11 +94,13 @@ def training_data(upload: OutcomeUpload, pack: Pack):
     records = [records[row] for row in learning.person_order([r.employee_id for r in records])]
     linked = stored_assessments([r.assessment_id for r in records if r.assessment_id])
     known = known_as(records, linked)
-    people, kept = [], []
+    people, kept, sources = [], [], []
     for record, name in zip(records, known, strict=True):
+        assessment_id = None  # the assessment the answers come from, if any
         if record.answers is not None:
             answers, context, timings = record.answers, record.context, None
         elif record.assessment_id in linked:
+            assessment_id = record.assessment_id
             # with its page timings: answers given faster than they can be read are flagged
             # and left out, as the person's own result and the quality page say
             stored = linked[record.assessment_id]
@@ -107,6 +109,9 @@ def training_data(upload: OutcomeUpload, pack: Pack):
             continue  # the person deleted the assessment since the upload
         people.append(Answers.from_json(answers_json(name, answers, context, timings), pack))
         kept.append(record)
+        # what each row was read from, as read now: training commits its stages, and a record
+        # read again later may name no assessment any more (deleted meanwhile: SET NULL)
+        sources.append((record.id, assessment_id))
     values: dict[str, dict[str, str | None]] = {}
     for value in db.session.scalars(
         select(SensitiveValue).where(SensitiveValue.upload_id == upload.id)
@@ -118,7 +123,7 @@ def training_data(upload: OutcomeUpload, pack: Pack):
     }
     track_taken = np.array([r.track_taken for r in kept], dtype=object)
     success = np.array([int(r.success) for r in kept], dtype=np.int8)
-    return score_many(pack, people), track_taken, success, sensitive, kept
+    return score_many(pack, people), track_taken, success, sensitive, sources
 
 
 # Ids per query (databases cap the parameters of a statement: SQLite's default was 999).
@@ -198,15 +203,15 @@ def linked_profiles(records: list[dict], pack: Pack):
     return score_many(pack, people)
 
 
-def rows_to_keep(records: list[OutcomeRecord], evidence) -> list[dict[str, Any]]:
+def rows_to_keep(sources: list[tuple[int, int | None]], evidence) -> list[dict[str, Any]]:
     """The people behind a verdict (`recommender.learn.verdict_evidence.VerdictEvidence`, row
-    for row of `records`) as `VerdictRow` rows without their run: each names the outcome row
-    and, where the answers came from a stored assessment, that assessment, so that the row
-    goes with either."""
+    for row of `sources`, `training_data`'s) as `VerdictRow` rows without their run: each names
+    the outcome row and, where the answers came from a stored assessment, that assessment, so
+    that the row goes with either."""
     return [
         {
-            "record_id": record.id,
-            "assessment_id": record.assessment_id if record.answers is None else None,
+            "record_id": record_id,
+            "assessment_id": assessment_id,
             "judged": entry.judged,
             "not_judged_because": entry.not_judged_because,
             "learnt_by_active": entry.learnt_by_active,
@@ -215,5 +220,5 @@ def rows_to_keep(records: list[OutcomeRecord], evidence) -> list[dict[str, Any]]
             "active_ic": entry.active.get("ic"),
             "active_manager": entry.active.get("manager"),
         }
-        for record, entry in zip(records, evidence.entries(), strict=True)
+        for (record_id, assessment_id), entry in zip(sources, evidence.entries(), strict=True)
     ]

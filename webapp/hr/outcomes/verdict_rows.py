@@ -16,11 +16,10 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from webapp import learning
-from webapp.assessment.models import Assessment
+from webapp.answering import MODEL_FILE
 from webapp.extensions import db
-from webapp.hr.audit_log import neutralise
 from webapp.hr.outcomes.models import SUCCEEDED, OutcomeRecord, TrainingRun, VerdictRow
-from webapp.hr.outcomes.training import in_chunks
+from webapp.hr.outcomes.training import in_chunks, stored_assessments
 
 # Rows whose outcome row or assessment went while they were being stored: checked again this
 # many times before giving up
@@ -28,16 +27,17 @@ KEEP_TRIES = 3
 ROWS_PER_INSERT = 5000
 
 
-def keep_verdict_rows(run_id: int, rows: list[dict[str, Any]]) -> int:
-    """Store a run's rows (`training.rows_to_keep`) and commit; how many were kept. A row whose
-    outcome row or assessment is gone since training (removed, deleted) is not kept: it would
-    keep what its person had taken away."""
+def keep_verdict_rows(run: TrainingRun, rows: list[dict[str, Any]]) -> int:
+    """Store a run's rows (`training.rows_to_keep`) and commit; how many were kept, which
+    the run's summary records as `verdict_rows` when it succeeds (a run without it kept none).
+    A row whose outcome row or assessment is gone since training read it (removed, deleted)
+    is not kept: it would keep what its person had taken away."""
     for attempt in range(KEEP_TRIES):
         present = _still_held(rows)
         try:
             for start in range(0, len(present), ROWS_PER_INSERT):
                 chunk = present[start : start + ROWS_PER_INSERT]
-                db.session.execute(insert(VerdictRow), [{"run_id": run_id, **row} for row in chunk])
+                db.session.execute(insert(VerdictRow), [{"run_id": run.id, **row} for row in chunk])
             db.session.commit()
             return len(present)
         except IntegrityError:  # one went between the check and the insert
@@ -48,9 +48,12 @@ def keep_verdict_rows(run_id: int, rows: list[dict[str, Any]]) -> int:
 
 
 def _still_held(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    records = _existing(OutcomeRecord, [row["record_id"] for row in rows])
-    assessments = _existing(
-        Assessment, [row["assessment_id"] for row in rows if row["assessment_id"] is not None]
+    records: set[int] = set()
+    for chunk in in_chunks(sorted({row["record_id"] for row in rows})):
+        found = select(OutcomeRecord.id).where(OutcomeRecord.id.in_(chunk))
+        records |= set(db.session.scalars(found))
+    assessments = stored_assessments(
+        [row["assessment_id"] for row in rows if row["assessment_id"] is not None]
     )
     return [
         row
@@ -60,22 +63,28 @@ def _still_held(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
-def _existing(model, ids: list[int]) -> set[int]:
-    found: set[int] = set()
-    for chunk in in_chunks(sorted(set(ids))):
-        found |= set(db.session.scalars(select(model.id).where(model.id.in_(chunk))))
-    return found
+def model_digest(manifest: dict) -> str | None:
+    """The SHA-256 of a version's model file, as its manifest records it: what tells this
+    version from another given the same name (a registry made anew)."""
+    digests = manifest.get("sha256")
+    return digests.get(MODEL_FILE) if isinstance(digests, dict) else None
 
 
-def run_of_version(version: str) -> TrainingRun | None:
-    """The run of HR's pages that trained `version`, if one did (the newest, should a
-    registry made anew have given the name again)."""
-    return db.session.scalars(
+def evidence_run(version: str, manifest: dict) -> TrainingRun | None:
+    """The run of HR's pages that trained this very version (its model's SHA-256 recorded
+    when it succeeded) and kept the people behind its verdict; None when no run did (trained
+    from the command line, before they were kept, or keeping them failed)."""
+    run = db.session.scalars(
         select(TrainingRun)
         .where(TrainingRun.version == version, TrainingRun.status == SUCCEEDED)
         .order_by(TrainingRun.id.desc())
         .limit(1)
     ).first()
+    summary = (run.summary or {}) if run else {}
+    digest = model_digest(manifest)
+    if not digest or summary.get("model_sha256") != digest or "verdict_rows" not in summary:
+        return None
+    return run
 
 
 def kept_counts(run: TrainingRun) -> tuple[int, int]:
@@ -90,7 +99,7 @@ def kept_counts(run: TrainingRun) -> tuple[int, int]:
 
 def evidence_csv(run: TrainingRun) -> tuple[str, int]:
     """The kept rows as the CSV `trackfit train --evidence` writes, in the order of the
-    upload's rows (a spreadsheet formula in an employee id neutralised), and their count."""
+    upload's rows, and their count."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(learning.EVIDENCE_COLUMNS)
@@ -104,7 +113,7 @@ def evidence_csv(run: TrainingRun) -> tuple[str, int]:
     )
     for row, employee_id, track_taken, success in db.session.execute(query):
         entry = learning.EvidenceRow(
-            employee_id=neutralise(employee_id),
+            employee_id=employee_id,
             track_taken=track_taken,
             success=int(success),
             judged=row.judged,
