@@ -245,7 +245,7 @@ def run_training(app: Flask, run_id: int) -> None:
 
 def _train(run: TrainingRun) -> None:
     actor = db.session.get(User, run.started_by) if run.started_by else None
-    behind: list[dict] = []  # the people behind the verdict, kept once the run is recorded
+    behind: list[dict] = []  # the people behind the verdict, kept before success is recorded
     try:
         upload = db.session.get(OutcomeUpload, run.upload_id)
         summary = train_on_upload(
