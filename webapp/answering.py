@@ -59,6 +59,7 @@ from recommender.pack.saved_text import (
     saved_as_utf16,
     undecodable_records,
 )
+from recommender.pack.written_cells import FORMULA_STARTS, spreadsheet_text
 from webapp import pack_versions
 from webapp.pack_versions import UnknownDiscipline
 
@@ -70,6 +71,7 @@ __all__ = [  # what the web app uses of the answering layer, named once here
     "COUNTS_AS_TWO",
     "FLAG_IDS",
     "FLAG_MESSAGES",
+    "FORMULA_STARTS",
     "INTERVAL_LEVEL",
     "MODEL_FILE",
     "NUMBER",
@@ -126,6 +128,7 @@ __all__ = [  # what the web app uses of the answering layer, named once here
     "saved_as_utf16",
     "score_many",
     "scoring_layout",
+    "spreadsheet_text",
     "try_version",
     "undecodable_records",
 ]

@@ -13,7 +13,6 @@ not reflect the person), and the summary says how many.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -107,10 +106,11 @@ def train_candidate(
             unreadable = str(refused.problems[0])
         seen = _seen_by_active(registry, active_name, active_people, keys, data.get("sha256"))
     seen &= usable
-    known = _learnt_known(registry, (active_name, active, active_people), data.get("sha256"))
-    if on_evidence is not None and not known:
-        told = on_evidence  # who the active version learnt from is not known: not said "no"
-        on_evidence = lambda evidence: told(replace(evidence, learnt_by_active=None))  # noqa: E731
+    # whom the active version learnt from, as the people behind the verdict say it: None
+    # where that is not known (never "no")
+    known = not unreadable and _learnt_known(
+        registry, (active_name, active, active_people), data.get("sha256")
+    )
     prior, prior_people, declined = None, None, None
     if shrink_toward_active and isinstance(active, TrackModel):
         prior, prior_people, declined = _choose_prior(
@@ -136,6 +136,7 @@ def train_candidate(
         seed=seed,
         prior=prior,
         on_evidence=on_evidence,
+        learnt_by_active=seen if known else None,
     )
     took_prior = prior is not None and any(
         m.get("prior_weight", 0) > 0 for m in result.metrics["tracks"].values()
@@ -274,13 +275,16 @@ def _cross_fitted_comparison(
     seed: int,
     prior: Prior | None = None,
     on_evidence: Callable[[VerdictEvidence], None] | None = None,
+    learnt_by_active: np.ndarray | None = None,
 ) -> dict[str, Any]:
     """The cross-fitted candidate and the active version on the same usable people.
     `against`: the active version's name, its model (or why it cannot be compared, or None),
     which usable rows are people it learnt from, and why its record of them could not be read
     (or None). Those people are left out of the judging when enough others remain on each
     track; otherwise everyone is judged and the verdict says the comparison flatters the active
-    version, as it does when the record could not be read."""
+    version, as it does when the record could not be read. `on_evidence` receives the people
+    behind the verdict, `learnt_by_active` saying whom the active version learnt from (None:
+    not known)."""
     candidate, fold_choices = cross_fitted_p_success(
         profiles, track_taken, success, usable, folds=folds, seed=seed, prior=prior
     )
@@ -352,7 +356,7 @@ def _cross_fitted_comparison(
                 success=success,
                 usable=usable,
                 judged=judged,
-                learnt_by_active=None if unreadable else seen,
+                learnt_by_active=learnt_by_active,
                 candidate=candidate,
                 active=_active_chances(active, features, usable, judged, theirs),
             )

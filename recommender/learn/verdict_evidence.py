@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from recommender.pack.framework import TRACK_IDS
+from recommender.pack.written_cells import spreadsheet_text
 
 EVIDENCE_COLUMNS = (
     "employee_id",
@@ -38,8 +39,6 @@ EVIDENCE_COLUMNS = (
 )
 QUALITY_FLAGGED = "response-quality flags"
 LEARNT_BY_ACTIVE = "the active version learnt from them"
-# A spreadsheet runs a cell starting with these as a formula.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 DIGITS = 10  # enough that no two chances tie in the file that did not tie in the computation
 
 
@@ -67,7 +66,7 @@ class EvidenceRow:
         else:
             learnt = "yes" if self.learnt_by_active else "no"
         return [
-            _as_text(self.employee_id),
+            spreadsheet_text(self.employee_id),  # =HYPERLINK(...), or -12, quoted
             self.track_taken,
             str(int(self.success)),
             "yes" if self.judged else "no",
@@ -136,12 +135,6 @@ class VerdictEvidence:
             candidate={t: p[order] for t, p in self.candidate.items()},
             active={t: p[order] for t, p in self.active.items()},
         )
-
-
-def _as_text(cell: str) -> str:
-    """The cell with a leading quote where a spreadsheet would run it as a formula (CSV
-    injection): an employee id such as =HYPERLINK(...), or -12."""
-    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
 
 
 def _number(value: float) -> float | None:

@@ -14,9 +14,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from webapp import audit
 from webapp.accounts.models import User
+from webapp.answering import FORMULA_STARTS, spreadsheet_text
 from webapp.audit import AuditEvent
 from webapp.extensions import db
-from webapp.hr.audit_log import FORMULA_STARTS, neutralise
 
 
 def events(app, action: str | None = None) -> list[AuditEvent]:
@@ -469,7 +469,7 @@ def test_a_refused_csv_export_shows_the_log_as_the_page_does_not_an_empty_one(hi
 @example("\r\n")
 @example("")
 def test_neutralise_never_leaves_a_formula_and_only_ever_adds_a_quote(cell):
-    out = neutralise(cell)
+    out = spreadsheet_text(cell)
     assert not out.startswith(FORMULA_STARTS)
     added = out != cell
     if added:
@@ -478,9 +478,9 @@ def test_neutralise_never_leaves_a_formula_and_only_ever_adds_a_quote(cell):
 
 
 def test_neutralise_turns_anything_into_text():
-    assert neutralise(None) == ""
-    assert neutralise(-3) == "'-3"
-    assert neutralise(42) == "42"
+    assert spreadsheet_text(None) == ""
+    assert spreadsheet_text(-3) == "'-3"
+    assert spreadsheet_text(42) == "42"
 
 
 # Only HR

@@ -15,6 +15,7 @@ from wtforms.validators import Optional
 
 from webapp import audit
 from webapp.accounts.models import User
+from webapp.answering import spreadsheet_text
 from webapp.audit import ACTIONS, AuditEvent
 from webapp.audit.details import readable, reason
 from webapp.column_text import FitsColumn
@@ -27,8 +28,6 @@ PER_PAGE = 50  # a screenful or two; the CSV has every matching event
 MAX_NAMED = 2000  # people a name filter may stand for, each a value in the query
 # Details longer than this fold into a summary line that opens on a click: one line per event.
 SHORT_DETAILS = 48
-# A spreadsheet runs a cell starting with these as a formula (CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 class AuditFilterForm(ListFilters):
@@ -49,12 +48,6 @@ class AuditFilterForm(ListFilters):
     )
     since = StringField("From (YYYY-MM-DD)", validators=[FitsColumn(length=10), Optional()])
     until = StringField("Until (YYYY-MM-DD)", validators=[FitsColumn(length=10), Optional()])
-
-
-def neutralise(cell: object) -> str:
-    """The cell as text, with a leading quote when a spreadsheet would read it as a formula."""
-    text = "" if cell is None else str(cell)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def _filtered(form: AuditFilterForm) -> Select:
@@ -173,7 +166,7 @@ def audit_csv():
     named = query.add_columns(User.name).outerjoin(User, _same_account())  # as the page names
     for event, name in db.session.execute(named):
         writer.writerow(
-            neutralise(cell)
+            spreadsheet_text(cell)
             for cell in (
                 event.at.isoformat(timespec="seconds") + "Z",  # UTC, as the page says
                 event.actor_email,

@@ -9,12 +9,12 @@ from typing import Any
 from sqlalchemy import select
 
 from webapp.accounts.models import User
+from webapp.answering import spreadsheet_text
 from webapp.assessment.models import Assessment
 from webapp.extensions import db
 from webapp.manager.models import Decision, ManagerReview
 from webapp.sharing.models import Share
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 SUMMARY_COLUMNS = (
     "assessment_id",
     "started_at",
@@ -190,7 +190,8 @@ def export_csv(assessments: list[Assessment]) -> str:
 
 
 def _cell(value: Any) -> Any:
-    """Text that a spreadsheet would run as a formula is prefixed with a quote."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
+    """Text that a spreadsheet would run as a formula is prefixed with a quote; numbers are
+    written as numbers."""
+    if isinstance(value, str):
+        return spreadsheet_text(value)
     return "" if value is None else value
